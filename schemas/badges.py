@@ -1,0 +1,70 @@
+"""Events of the badges context, emitted by services/badges (including the on-site station)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from schemas.base import EventData
+
+
+class BadgesEvent(EventData):
+    abstract: ClassVar[bool] = True
+    context: ClassVar[str] = "badges"
+    key_field: ClassVar[str] = "delegate_id"
+
+    congress_id: str = Field(description="Edition.")
+    delegate_id: str = Field(description="Delegate id; the Kafka key.")
+
+
+class BadgeIssued(BadgesEvent):
+    """Emitted when a badge PDF is rendered for a registration version (a newer version reissues)."""
+
+    registration_version: int = Field(description="Registration version the badge shows.")
+    pdf_sha256: str = Field(description="Content hash of the PDF.")
+    location: str = Field(description="Where the PDF is stored (content-addressed path or URL).")
+    email: str = Field(description="Delegate's email, for the 'badge ready' message.")
+    badge_name: str = Field(description="Name as printed.")
+    language: str = Field(default="en", description="Delegate's language.")
+
+
+class BadgeRevoked(BadgesEvent):
+    """Emitted when a cancellation revokes a badge: its QR code no longer checks in."""
+
+    reason: str = Field(description="Why.")
+
+
+class DocumentKind(StrEnum):
+    RECEIPT = "receipt"
+    INVOICE = "invoice"
+    VISA_LETTER = "visa_letter"
+    CERTIFICATE = "certificate"
+
+
+class DocumentIssued(BadgesEvent):
+    """Emitted when a delegate document PDF (receipt, invoice, visa letter, certificate) is produced."""
+
+    kind: DocumentKind = Field(description="Which document.")
+    document_number: str = Field(description="Number printed on the document.")
+    pdf_sha256: str = Field(description="Content hash of the PDF.")
+    location: str = Field(description="Where the PDF is stored.")
+    email: str = Field(description="Where to send it.")
+    language: str = Field(default="en", description="Delegate's language.")
+
+
+class BadgePrinted(BadgesEvent):
+    """Emitted by the station each time a badge is printed; reprints are counted."""
+
+    station_id: str = Field(description="Which station printed it.")
+    print_count: int = Field(description="1 for the first print, 2 for the first reprint, ...")
+    printed_at: datetime = Field(description="When (UTC).")
+
+
+class DelegateCheckedIn(BadgesEvent):
+    """Emitted by the station when a delegate's QR code is scanned at the desk (also recorded offline)."""
+
+    station_id: str = Field(description="Which station.")
+    checked_in_at: datetime = Field(description="When, by the station's clock (UTC).")

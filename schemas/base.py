@@ -1,0 +1,142 @@
+"""The event envelope: CloudEvents 1.0 around a typed, versioned pydantic payload.
+
+Every message on every topic is a structured-mode CloudEvent (JSON, content type
+``application/cloudevents+json``) whose ``data`` is one of the ``EventData``
+subclasses in this package. A subclass registers itself by being defined, so the
+registry is simply "every event class that exists"; its CloudEvents ``type`` is
+``congress.<context>.<Name>.v<version>``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SPECVERSION = "1.0"
+CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+
+
+class InvalidEvent(ValueError):
+    """A message that is not a well-formed event of a known type; it is dead-lettered."""
+
+
+class EventData(BaseModel):
+    """Base of every event payload.
+
+    Payloads are immutable. Unknown fields are ignored rather than rejected, so a
+    consumer keeps working when a producer adds an optional field (the compatible
+    way to evolve an event; see ``schemas.compat``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    context: ClassVar[str]
+    """Bounded context that owns the event; also names its topic."""
+    version: ClassVar[int] = 1
+    name: ClassVar[str]
+    """Event name without version; defaults to the class name."""
+    key_field: ClassVar[str]
+    """Payload field whose value is the Kafka key and the CloudEvents subject."""
+    abstract: ClassVar[bool] = False
+    """True on a context's shared base class, which is not an event of its own."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = cls.__name__
+        if not cls.__dict__.get("abstract", False) and hasattr(cls, "context") and hasattr(cls, "key_field"):
+            register(cls)
+
+    @classmethod
+    def event_type(cls) -> str:
+        return f"congress.{cls.context}.{cls.name}.v{cls.version}"
+
+    @classmethod
+    def topic(cls) -> str:
+        from schemas.topics import topic_for_context
+
+        return topic_for_context(cls.context)
+
+    def key(self) -> str:
+        return str(getattr(self, self.key_field))
+
+
+D = TypeVar("D", bound=EventData)
+
+
+class CloudEvent(BaseModel, Generic[D]):
+    """A CloudEvents 1.0 event in structured mode."""
+
+    model_config = ConfigDict(frozen=True)
+
+    specversion: Literal["1.0"] = Field(default="1.0", description="CloudEvents version.")
+    id: str = Field(description="Unique id of this event; consumers de-duplicate on it.")
+    source: str = Field(description="URI-reference of the emitting service, e.g. /congress/registration.")
+    type: str = Field(description="congress.<context>.<Name>.v<N>.")
+    time: datetime = Field(description="When the fact happened (UTC).")
+    subject: str = Field(description="What the event is about: a delegate, registration or abstract id.")
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: D = Field(description="The typed payload.")
+
+
+_REGISTRY: dict[str, type[EventData]] = {}
+
+
+def register(cls: type[EventData]) -> None:
+    event_type = cls.event_type()
+    existing = _REGISTRY.get(event_type)
+    if existing is not None and existing is not cls:
+        raise TypeError(f"two event classes claim {event_type}: {existing} and {cls}")
+    _REGISTRY[event_type] = cls
+
+
+def registry() -> dict[str, type[EventData]]:
+    """Every known event type, by CloudEvents type string."""
+    import schemas.events  # noqa: F401  -- importing defines (and so registers) every event
+
+    return dict(_REGISTRY)
+
+
+def new_event(data: D, source: str, *, event_id: str | None = None, time: datetime | None = None) -> CloudEvent[D]:
+    """Wrap a payload in a fresh CloudEvent."""
+    return CloudEvent[type(data)](  # type: ignore[misc]
+        id=event_id or str(uuid.uuid4()),
+        source=source,
+        type=data.event_type(),
+        time=time or datetime.now(UTC),
+        subject=data.key(),
+        data=data,
+    )
+
+
+def encode(event: CloudEvent[Any]) -> bytes:
+    return event.model_dump_json().encode()
+
+
+def decode(raw: bytes | None) -> CloudEvent[EventData]:
+    """Parse and validate one message value, or raise ``InvalidEvent`` saying why."""
+    if raw is None:
+        raise InvalidEvent("empty message value (tombstone) on an event topic")
+    try:
+        doc = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidEvent(f"value is not JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise InvalidEvent("value is not a JSON object")
+    if doc.get("specversion") != SPECVERSION:
+        raise InvalidEvent(f"not a CloudEvents {SPECVERSION} event (specversion={doc.get('specversion')!r})")
+    event_type = doc.get("type")
+    model = registry().get(event_type) if isinstance(event_type, str) else None
+    if model is None:
+        raise InvalidEvent(f"unknown event type {event_type!r}")
+    try:
+        return CloudEvent[model].model_validate(doc)  # type: ignore[valid-type,return-value]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]
+        )
+        raise InvalidEvent(f"{event_type} does not match its schema: {problems}") from exc

@@ -1,0 +1,35 @@
+"""Events of the notify context, emitted by services/notify for every message it sends or gives up on."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from schemas.base import EventData
+
+
+class NotifyEvent(EventData):
+    abstract: ClassVar[bool] = True
+    context: ClassVar[str] = "notify"
+    key_field: ClassVar[str] = "recipient_id"
+
+    recipient_id: str = Field(description="Delegate, author or reviewer id; the Kafka key.")
+    template: str = Field(description="Template name, e.g. payment_confirmed.")
+    cause_event_id: str = Field(description="Id of the event that caused the message.")
+    message_id: str = Field(description="RFC 5322 Message-ID, derived from the cause.")
+
+
+class NotificationSent(NotifyEvent):
+    """Emitted when the SMTP server accepted a message."""
+
+    to: str = Field(description="Recipient address.")
+    subject: str = Field(description="Subject line as sent.")
+
+
+class NotificationFailed(NotifyEvent):
+    """Emitted when a message cannot be delivered (permanent SMTP failure, invalid address)."""
+
+    to: str = Field(description="Recipient address.")
+    reason: str = Field(description="Why, as the SMTP server or validator said.")
+    permanent: bool = Field(description="True for 5xx and invalid addresses.")

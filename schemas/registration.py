@@ -1,0 +1,134 @@
+"""Events of the registration context, emitted by services/registration through its outbox.
+
+All are keyed by ``delegate_id``; the payer of a group registration is the delegate
+who registered the group.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.base import EventData
+from schemas.values import Delegate, Money, PaymentMethod
+
+
+class RegistrationEvent(EventData):
+    abstract: ClassVar[bool] = True
+    context: ClassVar[str] = "registration"
+    key_field: ClassVar[str] = "delegate_id"
+
+    congress_id: str = Field(description="Edition, e.g. icsei-2027.")
+    registration_id: str = Field(description="Registration id.")
+    delegate_id: str = Field(description="Delegate id; the Kafka key.")
+
+
+class RegistrationCreated(RegistrationEvent):
+    """Emitted when a delegate (or a group's payer for each member) submits the registration form."""
+
+    delegate: Delegate = Field(description="The delegate as registered.")
+    total: Money = Field(description="Price the server computed, after codes and income group.")
+    payment_method: PaymentMethod = Field(description="How the delegate chose to pay.")
+    payment_url: str | None = Field(default=None, description="Where to pay by card, if paying by card.")
+    group_id: str | None = Field(default=None, description="Group registration this belongs to, if any.")
+
+
+class PaymentSucceeded(RegistrationEvent):
+    """Emitted when Stripe reports a paid Checkout Session, or an organiser marks an invoice paid."""
+
+    amount: Money = Field(description="Amount received.")
+    method: PaymentMethod = Field(description="card, invoice or waiver.")
+    provider_reference: str = Field(description="Stripe Checkout Session / PaymentIntent id, or invoice number.")
+    paid_at: datetime = Field(description="When the money was received (UTC).")
+
+
+class PaymentFailed(RegistrationEvent):
+    """Emitted when a card payment fails or a delayed payment method is declined."""
+
+    amount: Money = Field(description="Amount attempted.")
+    reason: str = Field(description="Why, as the payment provider reported it.")
+    provider_reference: str = Field(description="Stripe object id.")
+
+
+class RegistrationConfirmed(RegistrationEvent):
+    """Emitted once a registration is paid (or waived, or accepted on invoice): the delegate is coming.
+
+    Carries everything badges and notify need, so neither asks registration anything.
+    """
+
+    registration_version: int = Field(description="Increases with every change; badges reissue on a newer one.")
+    delegate: Delegate = Field(description="Badge and contact details.")
+    total: Money = Field(description="What the registration costs.")
+    payment_method: PaymentMethod = Field(description="How it was (or will be) paid.")
+
+
+class RegistrationUpdated(RegistrationEvent):
+    """Emitted when a confirmed delegate or an organiser changes badge details, roles or add-ons."""
+
+    registration_version: int = Field(description="Version after the change.")
+    delegate: Delegate = Field(description="The delegate's details after the change.")
+    changed_fields: tuple[str, ...] = Field(default=(), description="Which fields changed.")
+
+
+class RegistrationCancelled(RegistrationEvent):
+    """Emitted when a delegate or an organiser cancels a registration."""
+
+    registration_version: int = Field(description="Version after cancellation.")
+    reason: str = Field(description="Why, in words.")
+    cancelled_by: str = Field(description="delegate or organiser.")
+    refund_due: Money | None = Field(default=None, description="Refund owed under the refund policy, if any.")
+
+
+class RefundIssued(RegistrationEvent):
+    """Emitted when a refund is created with the payment provider."""
+
+    amount: Money = Field(description="Amount refunded.")
+    provider_reference: str = Field(description="Stripe Refund id.")
+
+
+class InvoiceLine(BaseModel):
+    """One line of an invoice."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+    description: str = Field(description="What is charged.")
+    amount: Money = Field(description="Line amount.")
+
+
+class InvoiceIssued(RegistrationEvent):
+    """Emitted when an institution chooses to pay by invoice; carries everything the PDF needs."""
+
+    invoice_number: str = Field(description="Sequential per congress, no gaps, e.g. ICSEI27-INV-0007.")
+    issued_at: datetime = Field(description="Issue date (UTC).")
+    due_at: datetime = Field(description="Payment due date (UTC).")
+    institution_name: str = Field(description="Billed institution.")
+    institution_address: str = Field(description="Postal address, multi-line.")
+    vat_id: str | None = Field(default=None, description="Institution's VAT id.")
+    purchase_order: str | None = Field(default=None, description="Institution's PO number.")
+    lines: tuple[InvoiceLine, ...] = Field(description="Charged lines.")
+    total: Money = Field(description="Invoice total.")
+    email: str = Field(description="Where to send the invoice.")
+    language: str = Field(default="en", description="Language of the invoice email.")
+
+
+class WaitingListOffered(RegistrationEvent):
+    """Emitted when a seat frees up on a full add-on and is offered to the next delegate in line."""
+
+    add_on_code: str = Field(description="The add-on.")
+    add_on_label: str = Field(description="Its label.")
+    offer_expires_at: datetime = Field(description="Until when the seat is held (UTC).")
+    accept_url: str = Field(description="Where the delegate accepts the offer.")
+    email: str = Field(description="Delegate's email.")
+    language: str = Field(default="en", description="Delegate's language.")
+
+
+class MagicLinkRequested(RegistrationEvent):
+    """Emitted when a delegate asks to sign in; notify mails the link. The token is single-use and expires."""
+
+    email: str = Field(description="Where to send the link.")
+    link: str = Field(description="The signed, expiring sign-in link.")
+    expires_at: datetime = Field(description="When it stops working (UTC).")
+    language: str = Field(default="en", description="Delegate's language.")

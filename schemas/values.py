@@ -1,0 +1,67 @@
+"""Value types shared by event payloads: money, people, roles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class Money(BaseModel):
+    """An amount in integer minor units (cents; yen for zero-decimal JPY) of an ISO 4217 currency."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount_minor: int = Field(description="Amount in the currency's minor unit, e.g. 42000 for EUR 420.00.")
+    currency: CurrencyCode = Field(description="ISO 4217 code, e.g. EUR, JPY.")
+
+
+class Role(StrEnum):
+    """Roles a delegate holds; each has its own badge ribbon."""
+
+    DELEGATE = "delegate"
+    PRESENTER = "presenter"
+    REVIEWER = "reviewer"
+    NETWORK_CONVENER = "network_convener"
+    ORGANISER = "organiser"
+    STAFF = "staff"
+    PRESS = "press"
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    INVOICE = "invoice"
+    WAIVER = "waiver"
+
+
+class AddOn(BaseModel):
+    """An add-on booked with a registration (workshop, business meeting, dinner)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="Add-on code from the congress configuration, e.g. dinner, ws-leadership.")
+    label: str = Field(description="Human label as printed, e.g. 'Congress dinner'.")
+    kind: str = Field(description="workshop, meeting or social.")
+
+
+class Delegate(BaseModel):
+    """What downstream services need to know about a delegate, stored exactly as typed (NFC)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delegate_id: str = Field(description="Stable delegate id (the Kafka key of everything about them).")
+    registration_number: str = Field(description="Human registration number, e.g. ICSEI27-00042.")
+    given_name: str = Field(description="Given name(s) as typed.")
+    family_name: str = Field(description="Family name as typed.")
+    badge_name: str = Field(description="The name as the delegate wants it printed on the badge.")
+    affiliation: str = Field(description="Institution as typed.")
+    country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution.")
+    email: str = Field(description="Delegate's email address.")
+    language: str = Field(default="en", description="BCP 47 tag for emails and name rendering, e.g. en, ja, ar.")
+    category: str = Field(description="Registration category code, e.g. member, student.")
+    roles: tuple[Role, ...] = Field(default=(Role.DELEGATE,), description="Roles for the badge ribbon.")
+    add_ons: tuple[AddOn, ...] = Field(default=(), description="Booked add-ons.")

@@ -1,0 +1,186 @@
+"""Consuming events exactly once in effect: inbox, bounded retries, dead letters.
+
+A batch of records is handled in one database transaction. Each event gets its own
+SAVEPOINT, so one that fails (after ``retries`` attempts) rolls back alone and is
+dead-lettered — staged through the outbox in the same transaction, so it can be
+neither lost nor doubled — while the rest of the batch, and the partition, flow
+on. The ids of handled events are recorded in the inbox in that same transaction:
+a redelivered event changes nothing. Offsets are committed only after the
+transaction commits (FastStream's ``NACK_ON_ERROR`` rewinds the batch otherwise).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from faststream import AckPolicy, Context
+from faststream.kafka import KafkaBroker
+from faststream.kafka.message import KafkaMessage
+from sqlalchemy import Column, DateTime, PrimaryKeyConstraint, String, Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from schemas import topics
+from schemas.base import CloudEvent, EventData, InvalidEvent, decode
+from services.common.db import kernel_metadata
+from services.common.outbox import Outbox, pending_rows
+
+log = logging.getLogger("congress.consumer")
+
+inbox_table = Table(
+    "inbox",
+    kernel_metadata,
+    Column("consumer", String(100), nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("handled_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("consumer", "event_id"),
+)
+
+Handler = Callable[[CloudEvent[Any], AsyncSession], Awaitable[Iterable[EventData] | None]]
+"""Does the effect of one event inside the given session; returns events to emit (staged in the outbox)."""
+
+
+class Record(Protocol):
+    """The parts of a Kafka record the consumer reads (aiokafka's ``ConsumerRecord`` has them)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    ignored: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+class EventConsumer:
+    """Routes events to handlers by payload class, exactly once per consumer name."""
+
+    def __init__(self, *, name: str, sessionmaker: async_sessionmaker[AsyncSession], outbox: Outbox,
+                 handlers: Mapping[type[EventData], Handler], retries: int = 3,
+                 backoff_seconds: float = 0.05) -> None:
+        self.name = name
+        self.sessionmaker = sessionmaker
+        self.outbox = outbox
+        self.handlers = {model.event_type(): handler for model, handler in handlers.items()}
+        self.retries = retries
+        self.backoff_seconds = backoff_seconds
+        self.stats = ConsumerStats()
+
+    async def handle_batch(self, records: Sequence[Record]) -> None:
+        """Handle records in one transaction; raises only if the database itself fails."""
+        decoded: list[tuple[Record, CloudEvent[EventData] | InvalidEvent]] = []
+        for record in records:
+            try:
+                decoded.append((record, decode(record.value)))
+            except InvalidEvent as exc:
+                decoded.append((record, exc))
+        async with self.sessionmaker() as session, session.begin():
+            ids = [e.id for _, e in decoded if isinstance(e, CloudEvent)]
+            seen = await self._already_handled(session, ids)
+            handled_now: list[dict[str, Any]] = []
+            for record, item in decoded:
+                if isinstance(item, InvalidEvent):
+                    self._dead_letter(session, record, str(item), event_id="")
+                    continue
+                if item.id in seen:
+                    self.stats.duplicates += 1
+                    continue
+                handler = self.handlers.get(item.type)
+                if handler is None:
+                    self.stats.ignored += 1
+                    continue
+                seen.add(item.id)
+                if await self._handle_one(session, record, item, handler):
+                    handled_now.append({"consumer": self.name, "event_id": item.id,
+                                        "handled_at": datetime.now(UTC)})
+            if handled_now:
+                await session.execute(insert(inbox_table), handled_now)
+
+    async def _already_handled(self, session: AsyncSession, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        result = await session.execute(
+            select(inbox_table.c.event_id).where(inbox_table.c.consumer == self.name,
+                                                 inbox_table.c.event_id.in_(ids)))
+        return set(result.scalars())
+
+    async def _handle_one(self, session: AsyncSession, record: Record, event: CloudEvent[Any],
+                          handler: Handler) -> bool:
+        """True if handled; False if dead-lettered (the event counts as handled either way in the inbox)."""
+        context = {"event_id": event.id, "event_type": event.type, "subject": event.subject,
+                   "consumer": self.name}
+        last_error: BaseException | None = None
+        for attempt in range(1, self.retries + 1):
+            staged = len(pending_rows(session))
+            try:
+                async with session.begin_nested():
+                    emitted = await handler(event, session)
+                    for data in emitted or ():
+                        self.outbox.add(session, data)
+                self.stats.handled += 1
+                self.stats.by_type[event.type] = self.stats.by_type.get(event.type, 0) + 1
+                log.info("handled", extra=context)
+                return True
+            except Exception as exc:  # noqa: BLE001 -- any handler failure is retried, then dead-lettered
+                del pending_rows(session)[staged:]
+                last_error = exc
+                log.warning("handler failed (attempt %d of %d): %r", attempt, self.retries, exc, extra=context)
+                if attempt < self.retries:
+                    await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+        self._dead_letter(session, record, f"handler failed {self.retries} times: {last_error!r}",
+                          event_id=event.id)
+        return True
+
+    def _dead_letter(self, session: AsyncSession, record: Record, reason: str, *, event_id: str) -> None:
+        self.stats.dead_lettered += 1
+        log.error("dead-lettered: %s", reason,
+                  extra={"event_id": event_id, "consumer": self.name, "topic": record.topic,
+                         "partition": record.partition, "offset": record.offset})
+        original = [(name, value.decode("utf-8", "replace")) for name, value in record.headers or ()]
+        self.outbox.add_raw(
+            session, topic=topics.DEADLETTER, key=record.key, value=record.value, event_id=event_id,
+            headers=[*original,
+                     ("dlq.reason", reason[:2000]),
+                     ("dlq.consumer", self.name),
+                     ("dlq.topic", record.topic),
+                     ("dlq.partition", str(record.partition)),
+                     ("dlq.offset", str(record.offset)),
+                     ("dlq.time", datetime.now(UTC).isoformat())],
+        )
+
+    def subscribe(self, broker: KafkaBroker, *topic_names: str, max_records: int = 500) -> Any:
+        """Attach this consumer to a broker as a FastStream batch subscriber (consumer group = name)."""
+
+        async def on_events(message: KafkaMessage = Context("message")) -> None:  # noqa: B008 -- FastStream DI
+            await self.handle_batch(_flatten(message.raw_message))
+
+        on_events.__name__ = f"on_{self.name.replace('-', '_')}_events"
+        return broker.subscriber(
+            *topic_names,
+            group_id=self.name,
+            batch=True,
+            max_records=max_records,
+            auto_offset_reset="earliest",
+            # Commit offsets only after the batch's transaction committed; rewind on failure.
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            title=f"{self.name}:{'+'.join(topic_names)}",
+        )(on_events)
+
+
+def _flatten(raw: Any) -> list[Record]:
+    """A batch's records: a tuple of records from aiokafka; the in-memory test broker nests them in lists."""
+    if not isinstance(raw, (tuple, list)):
+        return [raw]
+    return [record for item in raw for record in _flatten(item)]

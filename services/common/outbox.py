@@ -1,0 +1,198 @@
+"""Transactional outbox: events are rows written in the same transaction as the state change.
+
+``Outbox.add`` stages an event in the caller's session; nothing is published unless
+that transaction commits. ``OutboxRelay`` publishes committed rows in id order with
+an idempotent producer (acks=all), then marks them sent. A crash between the two
+publishes the rows again on restart: at-least-once, which the consumers' inboxes
+turn into exactly-once effects. The relay wakes as soon as a transaction that
+added rows commits, and polls slowly as a fallback for rows written elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import (
+    JSON, BigInteger, Column, DateTime, Index, Integer, LargeBinary, String, Table, event, select, text, update,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
+
+from schemas.base import CONTENT_TYPE, CloudEvent, EventData, encode, new_event
+from services.common.db import is_postgres, kernel_metadata
+from services.common.faults import crash_point
+
+log = logging.getLogger("congress.outbox")
+
+outbox_table = Table(
+    "outbox",
+    kernel_metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("key", LargeBinary, nullable=True),
+    Column("value", LargeBinary, nullable=True),
+    Column("headers", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Index("ix_outbox_unsent", "id", sqlite_where=text("sent_at IS NULL"), postgresql_where=text("sent_at IS NULL")),
+)
+
+Headers = list[tuple[str, str]]
+
+
+class Outbox:
+    """Stages outgoing messages in a session; wakes the relay when that session commits."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.wakeup = asyncio.Event()
+
+    def add(self, session: AsyncSession, data: EventData, *, event_id: str | None = None,
+            time: datetime | None = None) -> CloudEvent[Any]:
+        """Stage one event; returns the CloudEvent as it will be published."""
+        cloud_event = new_event(data, self.source, event_id=event_id, time=time)
+        self.add_raw(session, topic=data.topic(), key=data.key().encode(), value=encode(cloud_event),
+                     headers=[("content-type", CONTENT_TYPE)], event_id=cloud_event.id)
+        return cloud_event
+
+    def add_many(self, session: AsyncSession, events: Sequence[EventData]) -> list[CloudEvent[Any]]:
+        return [self.add(session, data) for data in events]
+
+    def add_raw(self, session: AsyncSession, *, topic: str, key: bytes | None, value: bytes | None,
+                headers: Headers, event_id: str = "") -> None:
+        """Stage any message: a dead letter, or a tombstone (``value=None``) on a compacted topic.
+
+        Rows are buffered on the session and inserted in one statement just before it commits.
+        """
+        pending: list[dict[str, Any]] = session.info.setdefault("congress_outbox_rows", [])
+        pending.append({"event_id": event_id, "topic": topic, "key": key, "value": value,
+                        "headers": headers, "created_at": datetime.now(UTC)})
+        session.info["congress_outbox"] = self
+
+
+@event.listens_for(Session, "before_commit")
+def _flush_outbox_rows(session: Session) -> None:
+    rows = session.info.pop("congress_outbox_rows", None)
+    if rows:
+        session.execute(outbox_table.insert(), rows)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relay(session: Session) -> None:
+    outbox = session.info.pop("congress_outbox", None)
+    if outbox is not None:
+        outbox.wakeup.set()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rows(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction rolled back
+        session.info.pop("congress_outbox_rows", None)
+        session.info.pop("congress_outbox", None)
+
+
+def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+    """An idempotent producer that waits for every in-sync replica (acks=all)."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        max_batch_size=512 * 1024,
+        request_timeout_ms=30000,
+    )
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order; one active relay per database."""
+
+    def __init__(self, engine: AsyncEngine, producer: AIOKafkaProducer, *, outbox: Outbox | None = None,
+                 batch_size: int = 1000, poll_seconds: float = 1.0) -> None:
+        self.engine = engine
+        self.producer = producer
+        self.wakeup = outbox.wakeup if outbox else asyncio.Event()
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.published = 0
+        self.running = False
+
+    async def run(self) -> None:
+        """Relay until cancelled."""
+        async with self._leadership():
+            self.running = True
+            try:
+                while True:
+                    self.wakeup.clear()
+                    if await self.publish_pending() == self.batch_size:
+                        continue  # more waiting: keep going without sleeping
+                    try:
+                        await asyncio.wait_for(self.wakeup.wait(), timeout=self.poll_seconds)
+                    except TimeoutError:
+                        pass
+            finally:
+                self.running = False
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows in id order and mark them sent; returns how many."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(outbox_table.c.id, outbox_table.c.topic, outbox_table.c.key, outbox_table.c.value,
+                       outbox_table.c.headers)
+                .where(outbox_table.c.sent_at.is_(None))
+                .order_by(outbox_table.c.id)
+                .limit(self.batch_size)
+            )).all()
+            await conn.rollback()
+        if not rows:
+            return 0
+        futures = [
+            await self.producer.send(
+                row.topic, value=row.value, key=row.key,
+                headers=[(name, value.encode()) for name, value in row.headers],
+            )
+            for row in rows
+        ]
+        await asyncio.gather(*futures)
+        crash_point("relay-after-publish")
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(outbox_table).where(outbox_table.c.id.in_([row.id for row in rows]))
+                .values(sent_at=datetime.now(UTC))
+            )
+        self.published += len(rows)
+        log.debug("relayed %d outbox rows", len(rows), extra={"count": len(rows)})
+        return len(rows)
+
+    def _leadership(self) -> Any:
+        """On PostgreSQL, an advisory lock makes sure only one relay publishes (order per key holds)."""
+        engine = self.engine
+
+        class _Lease:
+            conn: Any = None
+
+            async def __aenter__(self) -> None:
+                if not is_postgres(engine):
+                    return  # a SQLite file belongs to one service process
+                self.conn = await engine.connect()
+                while not (await self.conn.execute(text("select pg_try_advisory_lock(7355608)"))).scalar():
+                    await asyncio.sleep(1.0)
+
+            async def __aexit__(self, *exc: object) -> None:
+                if self.conn is not None:
+                    await self.conn.close()
+
+        return _Lease()
+
+
+def pending_rows(session: AsyncSession | Session) -> list[dict[str, Any]]:
+    """Rows staged on a session and not yet inserted (the consumer trims them when a savepoint rolls back)."""
+    info = session.info
+    rows: list[dict[str, Any]] = info.setdefault("congress_outbox_rows", [])
+    return rows

@@ -1,0 +1,130 @@
+"""What every service process runs: database, outbox relay, Kafka consumers and an HTTP app.
+
+A service's ``app.py`` builds a ``ServiceRuntime`` from its settings (nothing
+connects at construction), adds its consumers and routes, and calls ``serve()``.
+Tests build the same runtime with real or fake parts and drive ``start``/``stop``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from schemas.base import EventData
+from services.common.broker import ensure_topics, make_broker
+from services.common.consumer import EventConsumer, Handler
+from services.common.db import create_tables, make_engine, make_sessionmaker
+from services.common.outbox import Outbox, OutboxRelay, make_producer
+from services.common.settings import ServiceSettings
+
+log = logging.getLogger("congress.runtime")
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, *, metadata: MetaData | None = None) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.effective_database_url())
+        self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        self.outbox = Outbox(settings.source)
+        self.metadata = metadata
+        self.broker = make_broker(settings.kafka_bootstrap_servers, client_id=settings.service_name)
+        self.consumers: list[EventConsumer] = []
+        self.relay: OutboxRelay | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.started = False
+        self.on_start: list[Callable[[], Awaitable[None]]] = []
+        self.metrics = CollectorRegistry()
+        self._events_handled = Counter("congress_events_handled_total", "Events handled", ["consumer"],
+                                       registry=self.metrics)
+        self._dead = Gauge("congress_dead_lettered", "Events dead-lettered since start", ["consumer"],
+                           registry=self.metrics)
+        self._relayed = Gauge("congress_outbox_relayed", "Outbox rows published since start",
+                              registry=self.metrics)
+
+    def consume(self, name: str, topic_names: tuple[str, ...], handlers: Mapping[type[EventData], Handler]) -> EventConsumer:
+        """Register a consumer group ``name`` reading ``topic_names`` with these handlers."""
+        consumer = EventConsumer(name=name, sessionmaker=self.sessionmaker, outbox=self.outbox,
+                                 handlers=handlers, retries=self.settings.consumer_retries)
+        consumer.subscribe(self.broker, *topic_names)
+        self.consumers.append(consumer)
+        return consumer
+
+    async def start(self) -> None:
+        await create_tables(self.engine, *([self.metadata] if self.metadata is not None else []))
+        await ensure_topics(self.settings.kafka_bootstrap_servers)
+        producer = make_producer(self.settings.kafka_bootstrap_servers, f"{self.settings.service_name}-relay")
+        await producer.start()
+        self.relay = OutboxRelay(self.engine, producer, outbox=self.outbox,
+                                 poll_seconds=self.settings.relay_poll_seconds)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        await self.broker.start()
+        for hook in self.on_start:
+            await hook()
+        self.started = True
+        log.info("service started", extra={"bootstrap": self.settings.kafka_bootstrap_servers})
+
+    async def stop(self) -> None:
+        self.started = False
+        await self.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.relay is not None:
+            await self.relay.producer.stop()
+        await self.engine.dispose()
+
+    async def ready(self) -> dict[str, bool]:
+        checks = {"started": self.started, "relay": bool(self.relay and self.relay.running)}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("select 1"))
+            checks["database"] = True
+        except Exception:  # noqa: BLE001 -- readiness reports, it does not raise
+            checks["database"] = False
+        return checks
+
+    def mount_health(self, app: FastAPI) -> None:
+        """``/healthz`` (alive), ``/readyz`` (database, relay, broker) and Prometheus ``/metrics``."""
+
+        @app.get("/healthz", include_in_schema=False)
+        async def healthz() -> dict[str, str]:
+            return {"status": "ok"}
+
+        @app.get("/readyz", include_in_schema=False)
+        async def readyz(response: Response) -> dict[str, Any]:
+            checks = await self.ready()
+            response.status_code = 200 if all(checks.values()) else 503
+            return {"ready": all(checks.values()), "checks": checks}
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            for consumer in self.consumers:
+                self._events_handled.labels(consumer.name)._value.set(consumer.stats.handled)  # noqa: SLF001
+                self._dead.labels(consumer.name).set(consumer.stats.dead_lettered)
+            self._relayed.set(self.relay.published if self.relay else 0)
+            return Response(generate_latest(self.metrics), media_type=CONTENT_TYPE_LATEST)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    def serve(self, app: FastAPI) -> None:
+        """Run the HTTP app (whose lifespan starts and stops this runtime) until SIGINT/SIGTERM."""
+        uvicorn.run(app, host=self.settings.http_host, port=self.settings.http_port, log_config=None,
+                    access_log=False)

@@ -1,0 +1,59 @@
+"""12-factor settings: every service reads its own ``<SERVICE>_`` prefix, plus a few shared names.
+
+``KAFKA_BOOTSTRAP_SERVERS``, ``DATABASE_URL`` (a default for every service),
+``CONGRESS_SECRET`` and ``CONGRESS_HOME`` are shared; anything else is per service,
+e.g. ``REGISTRATION_HTTP_PORT``. Secrets are ``SecretStr`` so they never print.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def congress_home() -> Path:
+    """Where local state lives (databases, Kafka data, PDFs): ``$CONGRESS_HOME`` or ``~/.cache/congress``."""
+    return Path(os.environ.get("CONGRESS_HOME") or Path.home() / ".cache" / "congress")
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs. Subclasses set ``model_config`` with their own env prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="CONGRESS_", extra="ignore")
+
+    service_name: str = "congress"
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
+        description="Kafka bootstrap servers, shared by every service.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL of this service's own database; defaults to a SQLite file.",
+    )
+    shared_database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
+    secret: SecretStr = Field(
+        default=SecretStr("dev-only-secret-change-me"),
+        validation_alias=AliasChoices("CONGRESS_SECRET"),
+        description="Signs magic links, organiser sessions and QR tokens. The demo generates one.",
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    consumer_retries: int = Field(default=3, description="Attempts before an event is dead-lettered.")
+    relay_poll_seconds: float = Field(default=1.0, description="Outbox relay's fallback poll interval.")
+
+    def effective_database_url(self) -> str:
+        url = self.database_url or self.shared_database_url
+        if url:
+            return url
+        path = congress_home() / "db" / f"{self.service_name}.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{path}"
+
+    @property
+    def source(self) -> str:
+        """CloudEvents ``source`` of events this service emits."""
+        return f"/congress/{self.service_name}"

@@ -1,0 +1,118 @@
+"""The delivery kernel's consumer through FastStream's in-memory broker: inbox, dead letters, outbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from faststream.kafka import TestKafkaBroker
+from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas import CloudEvent, decode, encode, new_event, topics
+from schemas.notify import NotificationSent
+from schemas.registration import RefundIssued
+from schemas.values import Money
+from services.common.broker import make_broker
+from services.common.consumer import EventConsumer
+from services.common.db import create_tables, make_engine, make_sessionmaker
+from services.common.outbox import Outbox, outbox_table
+
+effects_meta = MetaData()
+effects = Table("effects", effects_meta, Column("event_id", String, primary_key=True))
+
+
+def refund(delegate: str = "d-1") -> CloudEvent[RefundIssued]:
+    data = RefundIssued(congress_id="icsei-2027", registration_id="r-1", delegate_id=delegate,
+                        amount=Money(amount_minor=1000, currency="EUR"), provider_reference="re_1")
+    return new_event(data, "/test")
+
+
+@pytest.fixture
+async def kernel(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'k.sqlite3'}")
+    await create_tables(engine, effects_meta)
+    sessions = make_sessionmaker(engine)
+    outbox = Outbox("/test")
+    calls: list[str] = []
+
+    async def on_refund(event: CloudEvent[Any], session: AsyncSession) -> list[NotificationSent]:
+        calls.append(event.id)
+        if event.data.provider_reference == "boom":
+            raise RuntimeError("handler exploded")
+        await session.execute(insert(effects).values(event_id=event.id))
+        return [NotificationSent(recipient_id=event.subject, template="refund", cause_event_id=event.id,
+                                 message_id=f"<{event.id}@test>", to="a@example.org", subject="Refund")]
+
+    consumer = EventConsumer(name="test", sessionmaker=sessions, outbox=outbox,
+                             handlers={RefundIssued: on_refund}, retries=2, backoff_seconds=0)
+    yield {"engine": engine, "sessions": sessions, "consumer": consumer, "calls": calls}
+    await engine.dispose()
+
+
+async def count(kernel: dict[str, Any], table: Table) -> int:
+    async with kernel["sessions"]() as session:
+        return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+async def outbox_rows(kernel: dict[str, Any]) -> list[Any]:
+    async with kernel["sessions"]() as session:
+        return list((await session.execute(select(outbox_table).order_by(outbox_table.c.id))).all())
+
+
+async def test_redelivered_event_has_one_effect(kernel: dict[str, Any]) -> None:
+    broker = make_broker("localhost:9092", client_id="test")
+    kernel["consumer"].subscribe(broker, topics.REGISTRATION)
+    event = refund()
+    async with TestKafkaBroker(broker) as test_broker:
+        for _ in range(3):
+            await test_broker.publish(encode(event), topics.REGISTRATION, key=b"d-1")
+    assert await count(kernel, effects) == 1
+    rows = await outbox_rows(kernel)
+    assert [r.topic for r in rows] == [topics.NOTIFY]
+    emitted = decode(rows[0].value)
+    assert isinstance(emitted.data, NotificationSent)
+    assert emitted.data.cause_event_id == event.id
+    assert kernel["consumer"].stats.duplicates == 2
+
+
+async def test_poison_message_is_dead_lettered_and_the_next_is_handled(kernel: dict[str, Any]) -> None:
+    good = refund("d-2")
+    records = [_record(b"{not json", offset=0), _record(encode(good), offset=1)]
+    await kernel["consumer"].handle_batch(records)
+    rows = await outbox_rows(kernel)
+    assert [r.topic for r in rows] == [topics.DEADLETTER, topics.NOTIFY]
+    headers = dict(rows[0].headers)
+    assert "not JSON" in headers["dlq.reason"]
+    assert headers["dlq.offset"] == "0"
+    assert headers["trace"] == "t-1"  # the original headers travel with the dead letter
+    assert rows[0].value == b"{not json"
+    assert await count(kernel, effects) == 1
+
+
+async def test_failing_handler_is_retried_then_dead_lettered_without_its_effects(kernel: dict[str, Any]) -> None:
+    bad = new_event(refund().data.model_copy(update={"provider_reference": "boom"}), "/test")
+    unknown = b'{"specversion":"1.0","type":"congress.registration.Nope.v9","id":"x"}'
+    await kernel["consumer"].handle_batch([_record(encode(bad), 0), _record(unknown, 1), _record(encode(refund()), 2)])
+    assert kernel["calls"].count(bad.id) == 2
+    rows = await outbox_rows(kernel)
+    reasons = [dict(r.headers).get("dlq.reason", "") for r in rows if r.topic == topics.DEADLETTER]
+    assert any("handler exploded" in reason for reason in reasons)
+    assert any("unknown event type" in reason for reason in reasons)
+    assert [r.topic for r in rows].count(topics.NOTIFY) == 1  # only the good one emitted
+    assert await count(kernel, effects) == 1
+    # The dead-lettered event is in the inbox: a redelivery does not retry it forever.
+    await kernel["consumer"].handle_batch([_record(encode(bad), 0)])
+    assert kernel["calls"].count(bad.id) == 2
+
+
+class _Rec:
+    def __init__(self, value: bytes, offset: int) -> None:
+        self.topic, self.partition, self.offset = topics.REGISTRATION, 0, offset
+        self.key, self.value, self.headers = b"d", value, [("trace", b"t-1")]
+
+
+def _record(value: bytes, offset: int) -> _Rec:
+    return _Rec(value, offset)
