@@ -28,7 +28,7 @@ def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
     )
 
 
-async def ensure_topics(bootstrap_servers: str, *, partitions: int = 3) -> None:
+async def ensure_topics(bootstrap_servers: str, *, partitions: int = 3, prefix: str = "") -> None:
     """Create every congress topic that is missing; the delegate snapshot topic is compacted."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="congress-admin")
     await admin.start()
@@ -36,13 +36,13 @@ async def ensure_topics(bootstrap_servers: str, *, partitions: int = 3) -> None:
         existing = set(await admin.list_topics())
         missing = [
             NewTopic(
-                name,
+                prefix + name,
                 num_partitions=partitions,
                 replication_factor=1,
                 topic_configs={"cleanup.policy": "compact"} if name in topics.COMPACTED_TOPICS else {},
             )
             for name in topics.ALL_TOPICS
-            if name not in existing
+            if prefix + name not in existing
         ]
         if missing:
             try:

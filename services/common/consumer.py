@@ -160,7 +160,8 @@ class EventConsumer:
                      ("dlq.time", datetime.now(UTC).isoformat())],
         )
 
-    def subscribe(self, broker: KafkaBroker, *topic_names: str, max_records: int = 500) -> Any:
+    def subscribe(self, broker: KafkaBroker, *topic_names: str, max_records: int = 500,
+                  topic_prefix: str = "") -> Any:
         """Attach this consumer to a broker as a FastStream batch subscriber (consumer group = name)."""
 
         async def on_events(message: KafkaMessage = Context("message")) -> None:  # noqa: B008 -- FastStream DI
@@ -168,7 +169,7 @@ class EventConsumer:
 
         on_events.__name__ = f"on_{self.name.replace('-', '_')}_events"
         return broker.subscriber(
-            *topic_names,
+            *(topic_prefix + name for name in topic_names),
             group_id=self.name,
             batch=True,
             max_records=max_records,

@@ -114,12 +114,13 @@ class OutboxRelay:
     """Publishes committed outbox rows in order; one active relay per database."""
 
     def __init__(self, engine: AsyncEngine, producer: AIOKafkaProducer, *, outbox: Outbox | None = None,
-                 batch_size: int = 1000, poll_seconds: float = 1.0) -> None:
+                 batch_size: int = 1000, poll_seconds: float = 1.0, topic_prefix: str = "") -> None:
         self.engine = engine
         self.producer = producer
         self.wakeup = outbox.wakeup if outbox else asyncio.Event()
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.topic_prefix = topic_prefix
         self.published = 0
         self.running = False
 
@@ -154,7 +155,7 @@ class OutboxRelay:
             return 0
         futures = [
             await self.producer.send(
-                row.topic, value=row.value, key=row.key,
+                self.topic_prefix + row.topic, value=row.value, key=row.key,
                 headers=[(name, value.encode()) for name, value in row.headers],
             )
             for row in rows

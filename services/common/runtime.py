@@ -54,17 +54,18 @@ class ServiceRuntime:
         """Register a consumer group ``name`` reading ``topic_names`` with these handlers."""
         consumer = EventConsumer(name=name, sessionmaker=self.sessionmaker, outbox=self.outbox,
                                  handlers=handlers, retries=self.settings.consumer_retries)
-        consumer.subscribe(self.broker, *topic_names)
+        consumer.subscribe(self.broker, *topic_names, topic_prefix=self.settings.kafka_topic_prefix)
         self.consumers.append(consumer)
         return consumer
 
     async def start(self) -> None:
         await create_tables(self.engine, *([self.metadata] if self.metadata is not None else []))
-        await ensure_topics(self.settings.kafka_bootstrap_servers)
+        await ensure_topics(self.settings.kafka_bootstrap_servers, prefix=self.settings.kafka_topic_prefix)
         producer = make_producer(self.settings.kafka_bootstrap_servers, f"{self.settings.service_name}-relay")
         await producer.start()
         self.relay = OutboxRelay(self.engine, producer, outbox=self.outbox,
-                                 poll_seconds=self.settings.relay_poll_seconds)
+                                 poll_seconds=self.settings.relay_poll_seconds,
+                                 topic_prefix=self.settings.kafka_topic_prefix)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         await self.broker.start()
         for hook in self.on_start:

@@ -30,6 +30,11 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
         description="Kafka bootstrap servers, shared by every service.",
     )
+    kafka_topic_prefix: str = Field(
+        default="",
+        validation_alias=AliasChoices("KAFKA_TOPIC_PREFIX"),
+        description="Prepended to every topic name; lets test runs share one broker without meeting.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy async URL of this service's own database; defaults to a SQLite file.",
