@@ -1,0 +1,78 @@
+"""Reading real topics in tests: every event on a topic, decoded through the schema models."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+from schemas import CloudEvent, EventData, decode, encode, new_event
+
+
+async def read_records(bootstrap: str, topic: str, *, until: Callable[[list[ConsumerRecord[Any, Any]]], bool],
+                       timeout: float = 30.0) -> list[ConsumerRecord[Any, Any]]:
+    """Every record on ``topic`` from the beginning, once ``until(records)`` holds (or the timeout ends)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"test-{uuid.uuid4().hex}",
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    records: list[ConsumerRecord[Any, Any]] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while not until(records) and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def read_events(bootstrap: str, topic: str, *, until: Callable[[list[CloudEvent[Any]]], bool],
+                      timeout: float = 30.0) -> list[CloudEvent[Any]]:
+    """Every event on ``topic``, decoded and validated, once ``until(events)`` holds."""
+    events: list[CloudEvent[Any]] = []
+
+    def done(records: list[ConsumerRecord[Any, Any]]) -> bool:
+        events[:] = [decode(r.value) for r in records]
+        return until(events)
+
+    await read_records(bootstrap, topic, until=done, timeout=timeout)
+    return events
+
+
+async def publish(bootstrap: str, topic: str, items: Sequence[EventData | CloudEvent[Any] | bytes],
+                  key: bytes | None = None) -> list[CloudEvent[Any]]:
+    """Publish events (or raw bytes) as a service would; returns the CloudEvents sent."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    sent: list[CloudEvent[Any]] = []
+    try:
+        for item in items:
+            if isinstance(item, bytes):
+                await producer.send_and_wait(topic, item, key=key)
+                continue
+            event = item if isinstance(item, CloudEvent) else new_event(item, "/tests")
+            await producer.send_and_wait(topic, encode(event), key=event.subject.encode(),
+                                         headers=[("content-type", b"application/cloudevents+json")])
+            sent.append(event)
+    finally:
+        await producer.stop()
+    return sent
+
+
+async def eventually(check: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.1) -> Any:
+    """Await ``check()`` (sync or async) until it returns something truthy, or fail with its last value."""
+    deadline = time.monotonic() + timeout
+    value: Any = None
+    while time.monotonic() < deadline:
+        value = check()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
