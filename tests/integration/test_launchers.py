@@ -1,0 +1,186 @@
+"""Integration tests for the local service launchers: real Kafka, PostgreSQL, stripe-mock.
+
+Nothing is mocked: each test starts the real program on a free loopback port.
+They need Java 17 + Maven (or cached Kafka jars), Debian's postgresql package and
+the stripe-mock binary, all installed by ``scripts/bootstrap.sh``.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg  # type: ignore[import-untyped,unused-ignore]
+import pytest
+import stripe
+from aiokafka import (  # type: ignore[import-untyped,unused-ignore]
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+)
+
+from services.common.kafka_launcher import (
+    KafkaLauncher,
+    LauncherError,
+    free_port,
+    port_in_use,
+    speaks_kafka,
+)
+from services.common.pg_launcher import PostgresLauncher
+from services.common.stripe_mock import TEST_API_KEY, StripeMock
+
+# Generous: a cold JVM on a busy 2-core CI machine is much slower than a laptop.
+KAFKA_START_TIMEOUT = 180.0
+
+
+@pytest.fixture(scope="module")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaLauncher]:
+    """One broker for the Kafka tests of this module, stopped at the end."""
+    launcher = KafkaLauncher(tmp_path_factory.mktemp("kafka"), port=free_port())
+    launcher.start(timeout=KAFKA_START_TIMEOUT)
+    yield launcher
+    launcher.stop()
+
+
+async def test_kafka_produce_and_consume(kafka: KafkaLauncher) -> None:
+    topic = f"launcher-test-{uuid.uuid4().hex[:8]}"
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"hello congress", key=b"k")
+    finally:
+        await producer.stop()
+
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=kafka.bootstrap,
+        group_id=f"launcher-test-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        message = await consumer.getone()
+    finally:
+        await consumer.stop()
+    assert message.value == b"hello congress"
+    assert message.key == b"k"
+
+
+def test_kafka_status_reports_running_broker(kafka: KafkaLauncher) -> None:
+    status = kafka.status()
+    assert status.running
+    assert status.pid is not None
+    assert status.bootstrap == f"127.0.0.1:{kafka.port}"
+    assert status.data_dir == kafka.data_dir
+    assert kafka.pid_file.read_text().strip() == str(status.pid)
+
+
+def test_second_start_on_same_data_dir_finds_running_broker(
+    kafka: KafkaLauncher,
+) -> None:
+    pid_before = kafka.status().pid
+    again = KafkaLauncher(kafka.data_dir, port=kafka.port)
+    started = time.monotonic()
+    assert again.start(timeout=30) == kafka.bootstrap
+    # Finding the broker takes one probe, not a JVM start.
+    assert time.monotonic() - started < 15
+    assert again.status().pid == pid_before
+
+
+def test_second_start_from_other_dir_finds_running_broker(
+    kafka: KafkaLauncher, tmp_path: Path
+) -> None:
+    other = KafkaLauncher(tmp_path / "other", port=kafka.port)
+    assert other.start(timeout=30) == kafka.bootstrap
+    # It must not have formatted or started anything of its own.
+    assert not other.pid_file.exists()
+    assert not (tmp_path / "other" / "server.properties").exists()
+    assert other.status().running
+    assert other.status().pid is None
+
+
+def test_kafka_stop_then_restart_keeps_data_dir(kafka: KafkaLauncher) -> None:
+    kafka.start(timeout=KAFKA_START_TIMEOUT)  # no-op when already running
+    assert kafka.stop() is True
+    status = kafka.status()
+    assert not status.running
+    assert status.pid is None
+    assert not kafka.pid_file.exists()
+    assert not port_in_use(kafka.port)
+    assert kafka.stop() is False  # nothing left to stop
+
+    assert kafka.start(timeout=KAFKA_START_TIMEOUT) == kafka.bootstrap
+    assert kafka.status().running
+
+
+def test_kafka_refuses_port_held_by_something_else(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        assert not speaks_kafka(port, timeout=0.5)
+        with pytest.raises(LauncherError, match=rf"port {port}\b.*--port"):
+            KafkaLauncher(tmp_path / "kafka", port=port).start(timeout=30)
+    # Refused before touching the data dir.
+    assert not (tmp_path / "kafka").exists()
+
+
+@pytest.fixture
+def postgres() -> Iterator[PostgresLauncher]:
+    """A throwaway PostgreSQL server, removed afterwards."""
+    with PostgresLauncher() as launcher:
+        yield launcher
+
+
+async def test_postgres_launcher_serves_congress_database(
+    postgres: PostgresLauncher,
+) -> None:
+    assert (
+        postgres.url
+        == f"postgresql+asyncpg://postgres@127.0.0.1:{postgres.port}/congress"
+    )
+    connection = await asyncpg.connect(postgres.dsn)
+    try:
+        assert await connection.fetchval("select 1") == 1
+        assert await connection.fetchval("select current_database()") == "congress"
+    finally:
+        await connection.close()
+
+
+def test_postgres_stop_removes_everything() -> None:
+    launcher = PostgresLauncher()
+    launcher.start()
+    base_dir = launcher.base_dir
+    port = launcher.port
+    assert base_dir is not None and port is not None
+    assert launcher.running
+    launcher.stop()
+    assert not launcher.running
+    assert not base_dir.exists()
+    assert not port_in_use(port)
+    launcher.stop()  # idempotent
+
+
+def test_postgres_refuses_taken_port() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        with pytest.raises(LauncherError, match=rf"port {port}\b"):
+            PostgresLauncher(port=port).start()
+
+
+def test_stripe_mock_creates_customer(monkeypatch: pytest.MonkeyPatch) -> None:
+    with StripeMock() as mock:
+        monkeypatch.setattr(stripe, "api_base", mock.url)
+        monkeypatch.setattr(stripe, "api_key", TEST_API_KEY)
+        customer = stripe.Customer.create(
+            email="delegate@example.org", name="A. Delegate"
+        )
+        assert customer.object == "customer"
+        assert customer.id.startswith("cus_")
+        pid_port = mock.port
+    assert not mock.running
+    assert pid_port is not None and not port_in_use(pid_port)
