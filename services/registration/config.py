@@ -1,0 +1,182 @@
+"""Registration settings (env ``REGISTRATION_*``) and the ``registration:`` section of the congress file.
+
+``load_registration(congress)`` validates the section and returns ``RegistrationConfig``;
+``RegistrationConfig.rules(tz)`` turns it into the domain's ``PriceRules``. Every
+mistake is reported with its field path, e.g. ``registration.categories.student.early_bird``.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from services.common.congress import Congress, ConfigError, describe_errors, load_congress
+from services.common.settings import ServiceSettings
+from services.registration import domain
+from services.registration.domain import IncomeGroup
+
+INCOME_GROUPS_CSV = Path(__file__).parent / "data" / "income_groups.csv"
+CATEGORY_CODES = ("member", "non-member", "student", "one-day", "accompanying")
+
+
+class RegistrationSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRATION_", extra="ignore")
+
+    service_name: str = "registration"
+    http_port: int = 8001
+    congress_config: str | None = Field(default=None, validation_alias=AliasChoices("CONGRESS_CONFIG"))
+    public_url: str = Field(default="http://127.0.0.1:8001", description="Base of links in emails and Stripe.")
+    stripe_api_key: SecretStr = Field(default=SecretStr("sk_test_123"), description="Stripe secret key.")
+    stripe_api_base: str | None = Field(default="http://127.0.0.1:12111",
+                                        description="stripe-mock URL; empty for the real Stripe API.")
+    stripe_webhook_secret: SecretStr = Field(default=SecretStr("whsec_demo_local_only"))
+    stripe_webhook_tolerance: int = Field(default=300, description="Seconds a webhook signature stays valid.")
+    test_checkout: bool | None = Field(
+        default=None, description="Serve the local test-checkout page; defaults to on when using stripe-mock.")
+    organiser_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD"))
+
+    @property
+    def uses_test_checkout(self) -> bool:
+        return self.test_checkout if self.test_checkout is not None else bool(self.stripe_api_base)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CategoryConfig(_Strict):
+    label: str
+    regular: int = Field(ge=0, description="Regular price in minor units.")
+    early_bird: int = Field(ge=0, description="Early-bird price in minor units.")
+    income_adjusted: bool = True
+
+    @model_validator(mode="after")
+    def _early_not_dearer(self) -> CategoryConfig:
+        if self.early_bird > self.regular:
+            raise ValueError(f"early_bird ({self.early_bird}) is more than regular ({self.regular})")
+        return self
+
+
+class AddOnConfig(_Strict):
+    code: str = Field(pattern=r"^[a-z0-9-]+$")
+    label: str
+    kind: Literal["workshop", "meeting", "social"]
+    price: int = Field(default=0, ge=0)
+    capacity: int = Field(gt=0)
+    network: str | None = None
+
+
+class CodeConfig(_Strict):
+    code: str = Field(pattern=r"^[A-Z0-9-]+$", description="Upper case, e.g. KEYNOTE27.")
+    kind: domain.CodeKind
+    percent: int | None = Field(default=None, gt=0, le=100)
+    amount: int | None = Field(default=None, gt=0)
+    max_uses: int | None = Field(default=None, gt=0)
+    expires: datetime | None = Field(default=None, description="Local time in the congress timezone.")
+    categories: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _value_matches_kind(self) -> CodeConfig:
+        if self.kind is domain.CodeKind.PERCENT and self.percent is None:
+            raise ValueError("a percent code needs `percent`")
+        if self.kind is domain.CodeKind.FIXED and self.amount is None:
+            raise ValueError("a fixed code needs `amount` (minor units)")
+        return self
+
+
+class RefundTierConfig(_Strict):
+    until: datetime = Field(description="Local time in the congress timezone.")
+    percent: int = Field(ge=0, le=100)
+
+
+class RefundPolicy(_Strict):
+    tiers: tuple[RefundTierConfig, ...] = ()
+    admin_fee: int = Field(default=0, ge=0)
+    text: str = "Cancellations are refunded as the tiers say; no refund after the last tier."
+
+
+class GroupConfig(_Strict):
+    min_size: int = Field(default=5, ge=2)
+    discount_percent: int = Field(default=0, ge=0, le=100)
+    max_size: int = Field(default=30, ge=2)
+
+
+class RegistrationConfig(_Strict):
+    """The ``registration:`` section of the congress file."""
+
+    early_bird_until: datetime = Field(description="Local time in the congress timezone, e.g. 2026-10-01T00:00.")
+    total_capacity: int = Field(gt=0)
+    categories: dict[str, CategoryConfig]
+    income_group_percent: dict[IncomeGroup, int]
+    add_ons: tuple[AddOnConfig, ...] = ()
+    codes: tuple[CodeConfig, ...] = ()
+    group: GroupConfig = GroupConfig()
+    refund_policy: RefundPolicy = RefundPolicy()
+    invoice_due_days: int = Field(default=30, gt=0)
+    waiting_list_hold_hours: int = Field(default=48, gt=0)
+    magic_link_minutes: int = Field(default=60 * 24, gt=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RegistrationConfig:
+        missing = [code for code in CATEGORY_CODES if code not in self.categories]
+        if missing:
+            raise ValueError(f"categories is missing {', '.join(missing)}")
+        absent = [g.value for g in IncomeGroup if g not in self.income_group_percent]
+        if absent:
+            raise ValueError(f"income_group_percent is missing {', '.join(absent)}")
+        for code in self.codes:
+            unknown = [c for c in code.categories if c not in self.categories]
+            if unknown:
+                raise ValueError(f"code {code.code} names unknown categories {', '.join(unknown)}")
+        for kind, seen in (("add-on", [a.code for a in self.add_ons]), ("code", [c.code for c in self.codes])):
+            if len(set(seen)) != len(seen):
+                raise ValueError(f"a {kind} code is used twice")
+        return self
+
+    def rules(self, tz: ZoneInfo, currency: str) -> domain.PriceRules:
+        def local(value: datetime) -> datetime:
+            return value if value.tzinfo else value.replace(tzinfo=tz)
+
+        return domain.PriceRules(
+            currency=currency,
+            early_bird_until=local(self.early_bird_until),
+            categories={code: domain.Category(code, c.label, c.regular, c.early_bird, c.income_adjusted)
+                        for code, c in self.categories.items()},
+            income_percent=dict(self.income_group_percent),
+            add_ons={a.code: domain.AddOnSpec(a.code, a.label, a.kind, a.price, a.capacity) for a in self.add_ons},
+            codes={c.code: domain.DiscountCode(c.code, c.kind, c.percent or c.amount or 0, c.max_uses,
+                                               local(c.expires) if c.expires else None, frozenset(c.categories))
+                   for c in self.codes},
+            group_min_size=self.group.min_size,
+            group_percent=self.group.discount_percent,
+            refund_tiers=tuple(domain.RefundTier(local(t.until), t.percent) for t in self.refund_policy.tiers),
+            refund_fee=self.refund_policy.admin_fee,
+        )
+
+
+def load_registration(congress: Congress) -> RegistrationConfig:
+    """Validate the congress file's ``registration:`` section, or ``ConfigError`` with field paths."""
+    try:
+        return RegistrationConfig.model_validate(congress.section("registration"))
+    except ValidationError as exc:
+        raise ConfigError(f"registration section has {exc.error_count()} problem(s):\n"
+                          f"{describe_errors(exc, prefix='registration')}") from None
+
+
+def load_income_groups(path: Path = INCOME_GROUPS_CSV) -> dict[str, IncomeGroup]:
+    """Country (ISO alpha-2) -> income group, from the committed table (``#`` lines are its provenance)."""
+    with path.open(encoding="utf-8") as handle:
+        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
+        return {row["country"]: IncomeGroup(row["income_group"]) for row in rows}
+
+
+def load_all(settings: RegistrationSettings) -> tuple[Congress, RegistrationConfig]:
+    congress = load_congress(settings.congress_config)
+    return congress, load_registration(congress)
