@@ -1,0 +1,206 @@
+"""The ``congress`` command: run the local Kafka, the services, and follow the event stream."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import secrets
+import signal
+import threading
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from services.cli import supervisor, tail
+from services.common.kafka_launcher import DEFAULT_PORT, KafkaLauncher, LauncherError, port_in_use
+from services.common.settings import congress_home
+
+app = typer.Typer(help="Run an international congress end to end.", no_args_is_help=True)
+kafka_app = typer.Typer(help="A local Apache Kafka broker (KRaft) for machines without Docker.", no_args_is_help=True)
+app.add_typer(kafka_app, name="kafka")
+console = Console(stderr=True)
+# aiokafka warns about every topic it has not seen yet while a broker warms up; the CLI's own messages say more.
+logging.getLogger("aiokafka").setLevel(logging.ERROR)
+
+for _name in ("badges", "notify"):  # services that bring sub-commands of their own
+    try:
+        app.add_typer(importlib.import_module(f"services.{_name}.cli").app, name=_name)
+    except ModuleNotFoundError:
+        pass
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(1)
+
+
+@kafka_app.command("start")
+def kafka_start(port: int = typer.Option(DEFAULT_PORT, help="Broker port on 127.0.0.1."),
+                data_dir: Path | None = typer.Option(None, help="Where the broker keeps its data.")) -> None:
+    """Start the broker (or find the one already running) and print its bootstrap address."""
+    launcher = KafkaLauncher(data_dir, port=port)
+    try:
+        with console.status(f"starting Kafka on 127.0.0.1:{port} (first run downloads the jars with Maven)…"):
+            bootstrap = launcher.start(timeout=120)
+    except LauncherError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"[green]Kafka is accepting clients[/] (data in {launcher.data_dir})")
+    typer.echo(bootstrap)
+
+
+@kafka_app.command("stop")
+def kafka_stop(port: int = typer.Option(DEFAULT_PORT), data_dir: Path | None = typer.Option(None)) -> None:
+    """Stop the broker cleanly."""
+    stopped = KafkaLauncher(data_dir, port=port).stop()
+    console.print("Kafka stopped" if stopped else "no broker of ours was running")
+
+
+@kafka_app.command("status")
+def kafka_status(port: int = typer.Option(DEFAULT_PORT), data_dir: Path | None = typer.Option(None)) -> None:
+    """Say whether the broker runs, with its pid and data directory; exit 1 if not."""
+    status = KafkaLauncher(data_dir, port=port).status()
+    typer.echo(f"{'running' if status.running else 'stopped'}  {status.bootstrap}  pid={status.pid}  data={status.data_dir}")
+    if not status.running:
+        raise typer.Exit(1)
+
+
+@app.command("tail")
+def tail_command(
+    type_: str | None = typer.Option(None, "--type", help="Only events whose type contains this, e.g. Confirmed."),
+    subject: str | None = typer.Option(None, help="Only events about this delegate or abstract id."),
+    new_only: bool = typer.Option(False, "--new", help="Only events from now on (default: from the beginning)."),
+    limit: int | None = typer.Option(None, help="Stop after this many lines."),
+) -> None:
+    """Follow every topic: one line per event (time, type, subject, key fields)."""
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{DEFAULT_PORT}")
+    try:
+        tail.run(bootstrap, prefix=os.environ.get("KAFKA_TOPIC_PREFIX", ""), type_filter=type_,
+                 subject_filter=subject, from_beginning=not new_only, limit=limit)
+    except KeyboardInterrupt:
+        pass
+
+
+def demo_secrets() -> dict[str, str]:
+    """Secrets for a local run, generated once into $CONGRESS_HOME/secrets.env (never committed)."""
+    path = congress_home() / "secrets.env"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"CONGRESS_SECRET={secrets.token_urlsafe(32)}\n"
+                        f"CONGRESS_ORGANISER_PASSWORD={secrets.token_urlsafe(9)}\n")
+        path.chmod(0o600)
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {key: value for key, value in pairs}
+
+
+def _start_kafka(env: dict[str, str], port: int) -> KafkaLauncher | None:
+    if env.get("KAFKA_BOOTSTRAP_SERVERS"):
+        return None
+    launcher = KafkaLauncher(port=port)
+    with console.status(f"starting Kafka on 127.0.0.1:{port}…"):
+        env["KAFKA_BOOTSTRAP_SERVERS"] = launcher.start(timeout=120)
+    console.print(f"[green]✓[/] Kafka {env['KAFKA_BOOTSTRAP_SERVERS']}")
+    return launcher
+
+
+def _start_services(sup: supervisor.Supervisor, names: list[str]) -> None:
+    for name in names:
+        port = int(sup.env.get(f"{name.upper()}_HTTP_PORT", supervisor.DEFAULT_PORTS[name]))
+        if port_in_use(port):
+            raise _fail(f"port {port} for {name} is in use; stop what uses it or set {name.upper()}_HTTP_PORT")
+        with console.status(f"starting {name} on http://127.0.0.1:{port} …"):
+            child = sup.start(name)
+            ready = sup.wait_ready(child)
+        if not ready:
+            console.print(f"[bold red]{name} did not become ready[/]; last lines of {child.log_path}:\n{child.tail()}")
+            sup.stop_all()
+            raise typer.Exit(1)
+        console.print(f"[green]✓[/] {name:<13} http://127.0.0.1:{port}")
+
+
+def run_congress(*, follow: bool, after_start: list[str] | None = None, kafka_port: int = DEFAULT_PORT,
+                 keep_kafka: bool = False) -> None:
+    """Kafka, then every service, then (optionally) a command and the event stream; Ctrl-C stops all."""
+    env = {**os.environ, **demo_secrets(), "PYTHONUNBUFFERED": "1"}
+    env.setdefault("CONGRESS_HOME", str(congress_home()))
+    try:
+        launcher = _start_kafka(env, kafka_port)
+    except LauncherError as exc:
+        raise _fail(str(exc)) from None
+    sup = supervisor.Supervisor(env=env)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        _start_services(sup, supervisor.available_services())
+        _print_links(env)
+        if after_start:
+            sup.children.append(sup.start_command("simulator", after_start))
+        if follow:
+            threading.Thread(target=_follow, args=(env, stop), daemon=True).start()
+        while not stop.is_set():
+            exited = sup.first_exited()
+            if exited is not None and exited.name != "simulator":
+                console.print(f"[bold red]{exited.name} exited with code {exited.process.returncode}[/]; "
+                              f"last lines of {exited.log_path}:\n{exited.tail()}")
+                raise typer.Exit(1)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        console.print("\nstopping…")
+    finally:
+        sup.stop_all()
+        if launcher is not None and not keep_kafka:
+            launcher.stop()
+        console.print("all stopped")
+
+
+def _follow(env: dict[str, str], stop: threading.Event) -> None:
+    try:
+        tail.run(env["KAFKA_BOOTSTRAP_SERVERS"], prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
+                 emit=lambda line: console.print(line, markup=False, highlight=False))
+    except Exception as exc:  # noqa: BLE001 -- the tail is a view; its failure must not stop the congress
+        console.print(f"[yellow]event tail stopped: {exc}[/]")
+
+
+def _print_links(env: dict[str, str]) -> None:
+    table = Table(title="congress is running — open these", show_lines=False)
+    table.add_column("what")
+    table.add_column("where")
+    table.add_column("sign in")
+    organiser = f"organiser@icsei.example.org / {env.get('CONGRESS_ORGANISER_PASSWORD', '')}"
+    rows = {
+        "registration": ("Registration pages", "/", "— (delegates use magic links)"),
+        "console": ("Organisers' console", "/", organiser),
+        "badges": ("Badge station", "/station", "station token from the console"),
+        "notify": ("Mail the delegates received", "/mail", "—"),
+    }
+    for name in supervisor.available_services():
+        label, path, login = rows.get(name, (name, "/", "—"))
+        port = env.get(f"{name.upper()}_HTTP_PORT", supervisor.DEFAULT_PORTS[name])
+        table.add_row(label, f"http://127.0.0.1:{port}{path}", login)
+    table.add_row("Event stream", "congress tail", "—")
+    console.print(table)
+
+
+@app.command("up")
+def up(follow: bool = typer.Option(False, "--tail", help="Also print the event stream."),
+       kafka_port: int = typer.Option(DEFAULT_PORT, help="Port for the local broker.")) -> None:
+    """Start Kafka and every service; Ctrl-C stops everything cleanly."""
+    run_congress(follow=follow, kafka_port=kafka_port)
+
+
+@app.command("demo")
+def demo(delegates: int = typer.Option(60, help="How many delegates the simulator registers."),
+         speed: float = typer.Option(1.0, help="Simulator speed: 2 plays twice as fast."),
+         kafka_port: int = typer.Option(DEFAULT_PORT)) -> None:
+    """The whole congress on the embedded defaults, with simulated delegates and the live event stream."""
+    simulator = None
+    if (supervisor.ROOT / "services" / "demo" / "simulator.py").exists():
+        simulator = ["-m", "services.demo.simulator", "--delegates", str(delegates), "--speed", str(speed)]
+    run_congress(follow=True, after_start=simulator, kafka_port=kafka_port)
+
+
+if __name__ == "__main__":
+    app()

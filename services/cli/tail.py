@@ -1,0 +1,78 @@
+"""``congress tail``: one readable line per event on every topic, as it happens."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+from schemas import InvalidEvent, decode, topics
+
+_SKIP = {"congress_id", "delegate_id", "registration_id", "delegate", "recipient_id"}
+
+
+def summarise(data: Any) -> str:
+    """The few fields that tell what happened, e.g. ``badge_name='Ana Müller' total=EUR 420.00``."""
+    parts: list[str] = []
+    doc = data.model_dump(mode="json")
+    delegate = doc.get("delegate")
+    if isinstance(delegate, dict):
+        parts.append(f"name={delegate.get('badge_name')!r} {delegate.get('country')} {delegate.get('category')}")
+    for name, value in doc.items():
+        if name in _SKIP or isinstance(value, (dict, list)) and name not in {"total", "amount"}:
+            continue
+        if isinstance(value, dict) and "amount_minor" in value:
+            value = f"{value['currency']} {value['amount_minor']}"
+        parts.append(f"{name}={value}")
+        if len(parts) >= 5:
+            break
+    return " ".join(parts)
+
+
+def format_record(topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> tuple[str, str, str]:
+    """(type, subject, line) for one record; dead letters and tombstones get lines of their own."""
+    if topic.endswith(topics.DEADLETTER):
+        reason = dict(headers).get("dlq.reason", b"?").decode(errors="replace")
+        return "deadletter", (key or b"").decode(errors="replace"), f"DEAD LETTER  {reason}"
+    if value is None:
+        subject = (key or b"").decode(errors="replace")
+        return "tombstone", subject, f"{'tombstone':<44} {subject}  (erased)"
+    try:
+        event = decode(value)
+    except InvalidEvent as exc:
+        return "invalid", "", f"INVALID  {exc}"
+    short = event.type.removeprefix("congress.")
+    time = event.time.strftime("%H:%M:%S")
+    return event.type, event.subject, f"{time}  {short:<44} {event.subject:<14} {summarise(event.data)}"
+
+
+async def follow(bootstrap: str, *, prefix: str = "", type_filter: str | None = None,
+                 subject_filter: str | None = None, from_beginning: bool = True,
+                 emit: Callable[[str], None] = print, limit: int | None = None) -> int:
+    consumer = AIOKafkaConsumer(*(prefix + t for t in topics.ALL_TOPICS), bootstrap_servers=bootstrap,
+                                group_id=f"congress-tail-{uuid.uuid4().hex[:8]}",
+                                auto_offset_reset="earliest" if from_beginning else "latest",
+                                enable_auto_commit=False)
+    await consumer.start()
+    shown = 0
+    try:
+        async for record in consumer:
+            event_type, subject, line = format_record(record.topic, record.key, record.value, list(record.headers))
+            if type_filter and type_filter.lower() not in event_type.lower():
+                continue
+            if subject_filter and subject_filter != subject:
+                continue
+            emit(line)
+            shown += 1
+            if limit is not None and shown >= limit:
+                break
+    finally:
+        await consumer.stop()
+    return shown
+
+
+def run(bootstrap: str, **kwargs: Any) -> int:
+    return asyncio.run(follow(bootstrap, **kwargs))
