@@ -317,8 +317,13 @@ def ensure_jars(progress: ProgressCallback | None = None) -> Path:
     Maven on ``infra/kafka/pom.xml`` (which needs ``mvn``; the first run downloads
     about 45 MB from Maven Central).  ``progress`` receives human-readable steps.
     """
-    report: ProgressCallback = progress if progress is not None else log.info
     ensure_java()
+    return _ensure_libs(progress)
+
+
+def _ensure_libs(progress: ProgressCallback | None) -> Path:
+    """Fill the jar cache with Maven unless it already holds the broker jar."""
+    report: ProgressCallback = progress if progress is not None else log.info
     libs = kafka_libs_dir()
     if _kafka_jar(libs).is_file():
         log.debug("Kafka jars already cached in %s", libs)
@@ -457,8 +462,8 @@ class KafkaLauncher:
         found = self._find_running(timeout)
         if found is not None:
             return found
-        libs = ensure_jars()
         java = ensure_java()
+        libs = _ensure_libs(None)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         state = self._load_or_create_state()
         if port_in_use(state.controller_port):

@@ -7,6 +7,7 @@ the stripe-mock binary, all installed by ``scripts/bootstrap.sh``.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import time
 import uuid
@@ -24,6 +25,7 @@ from aiokafka import (  # type: ignore[import-untyped,unused-ignore]
 from services.common.kafka_launcher import (
     KafkaLauncher,
     LauncherError,
+    ensure_jars,
     free_port,
     port_in_use,
     speaks_kafka,
@@ -125,6 +127,55 @@ def test_kafka_refuses_port_held_by_something_else(tmp_path: Path) -> None:
             KafkaLauncher(tmp_path / "kafka", port=port).start(timeout=30)
     # Refused before touching the data dir.
     assert not (tmp_path / "kafka").exists()
+
+
+def test_kafka_startup_failure_reports_log_tail(tmp_path: Path) -> None:
+    # A meta.properties from "another node" makes the broker exit right after launch.
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "meta.properties").write_text(
+        "version=1\ncluster.id=AAAAAAAAAAAAAAAAAAAAAA\n"
+        "node.id=7\ndirectory.id=BBBBBBBBBBBBBBBBBBBBBB\n"
+    )
+    launcher = KafkaLauncher(tmp_path, port=free_port())
+    with pytest.raises(LauncherError, match="exited during startup") as failure:
+        launcher.start(timeout=KAFKA_START_TIMEOUT)
+    assert "Stored node id 7" in str(failure.value)
+    assert not launcher.pid_file.exists()
+    assert not launcher.status().running
+
+
+def test_ensure_jars_names_missing_java(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(LauncherError, match=r"`java`.*apt-get install openjdk-17"):
+        ensure_jars()
+
+
+def test_ensure_jars_rejects_old_java(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake_java = tmp_path / "java"
+    fake_java.write_text("#!/bin/sh\necho 'openjdk version \"1.8.0_392\"' >&2\n")
+    fake_java.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(LauncherError, match=r"needs Java 17\+.*Java 8"):
+        ensure_jars()
+
+
+def test_ensure_jars_names_missing_maven_when_cache_empty(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    java = shutil.which("java")
+    assert java is not None
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "java").symlink_to(Path(java).resolve())
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setenv("CONGRESS_HOME", str(tmp_path / "home"))
+    with pytest.raises(LauncherError, match=r"`mvn`.*apt-get install maven"):
+        ensure_jars()
 
 
 @pytest.fixture
