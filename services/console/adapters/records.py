@@ -1,0 +1,83 @@
+"""Turning a raw Kafka record into an ``Entry``: decoded, validated where the type is known.
+
+A known type is validated through its schema model; a CloudEvent of a type this
+build does not know (another service may have added it) is still shown, by type
+and subject; anything else on an event topic is ``malformed``. Dead letters are
+raw by nature: they are shown with their ``dlq.reason`` header.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from schemas import topics
+from schemas.base import SPECVERSION, InvalidEvent, decode
+from services.console.entries import Entry
+
+
+class Record(Protocol):
+    """The parts of an aiokafka ``ConsumerRecord`` the console reads."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+
+def to_entry(record: Record, *, topic_prefix: str = "") -> Entry:
+    topic = record.topic.removeprefix(topic_prefix)
+    key = record.key.decode("utf-8", "replace") if record.key is not None else None
+    headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
+    at = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+    base: dict[str, Any] = {"topic": topic, "partition": record.partition, "offset": record.offset,
+                            "key": key, "headers": headers}
+    if topic == topics.DEADLETTER:
+        return _dead_letter(record, base, at)
+    if record.value is None:
+        return Entry(**base, kind="tombstone", type="tombstone", subject=key or "", time=at,
+                     reason="tombstone: the delegate's snapshot was erased")
+    try:
+        event = decode(record.value)
+    except InvalidEvent as exc:
+        return _unknown_or_malformed(record.value, base, at, str(exc))
+    return Entry(**base, kind="event", type=event.type, subject=event.subject, time=event.time,
+                 doc=event.model_dump(mode="json"))
+
+
+def _dead_letter(record: Record, base: dict[str, Any], at: datetime) -> Entry:
+    text = record.value.decode("utf-8", "replace") if record.value is not None else None
+    headers: dict[str, str] = base["headers"]
+    try:
+        original: Any = json.loads(text) if text is not None else None
+    except json.JSONDecodeError:
+        original = None
+    subject = original.get("subject") if isinstance(original, dict) else None
+    doc = {"headers": headers, "value": original if original is not None else text}
+    return Entry(**base, kind="deadletter", type="deadletter",
+                 subject=str(subject or base["key"] or ""), time=at, doc=doc,
+                 reason=headers.get("dlq.reason", "(no dlq.reason header)"))
+
+
+def _unknown_or_malformed(value: bytes, base: dict[str, Any], at: datetime, reason: str) -> Entry:
+    try:
+        doc = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        doc = None
+    well_formed = (isinstance(doc, dict) and doc.get("specversion") == SPECVERSION
+                   and isinstance(doc.get("type"), str) and reason.startswith("unknown event type"))
+    if well_formed and isinstance(doc, dict):
+        try:
+            when = datetime.fromisoformat(str(doc.get("time")))
+        except ValueError:
+            when = at
+        return Entry(**base, kind="event", type=doc["type"], subject=str(doc.get("subject", base["key"] or "")),
+                     time=when if when.tzinfo else when.replace(tzinfo=UTC), doc=doc)
+    raw = value.decode("utf-8", "replace")[:2000]
+    return Entry(**base, kind="malformed", type="malformed", subject=base["key"] or "", time=at,
+                 doc={"value": doc if doc is not None else raw}, reason=reason)

@@ -1,0 +1,138 @@
+"""The console's projection: CloudEvents (built from the schema models) in, figures and indexes out."""
+
+from __future__ import annotations
+
+import random
+from zoneinfo import ZoneInfo
+
+from schemas import new_event
+from services.common.congress import load_congress
+from services.console.adapters.congress import add_on_capacities
+from services.console.adapters.records import to_entry
+from services.console.domain import AddOnCapacity, Projection
+from services.console.entries import format_money, summarise, to_view
+from tests.unit.console.events import (
+    FakeRecord,
+    dead_letter,
+    invoice,
+    records,
+    scenario,
+    unknown_type_event,
+)
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+CAPACITY = {"dinner": AddOnCapacity("dinner", "Congress dinner", 300)}
+
+
+def project(items: list[FakeRecord], prefix: str = "") -> Projection:
+    projection = Projection(tz=TOKYO, capacities=CAPACITY)
+    for record in items:
+        projection.apply(to_entry(record, topic_prefix=prefix))
+    return projection
+
+
+def test_figures_from_a_small_congress() -> None:
+    figures = project(records(scenario())).figures()
+
+    regs = figures["registrations"]
+    assert (regs["active"], regs["confirmed"], regs["cancelled"]) == (4, 4, 1)
+    assert regs["by_category"] == {"member": 2, "student": 1, "non-member": 1}
+    assert regs["by_country"] == {"NL": 2, "JP": 2}
+    revenue = figures["revenue"]
+    assert revenue["by_currency"] == {"EUR": 62000 + 62000 + 62000 - 59500, "JPY": 90000}
+    assert revenue["by_method"] == {"card": {"EUR": 62000 + 62000 - 59500, "JPY": 90000}, "invoice": {"EUR": 62000}}
+    assert revenue["refunded"] == {"EUR": 59500}
+    # The cancelled delegate's dinner seat is free again; the workshop has no configured capacity here.
+    assert figures["add_ons"]["dinner"] == {"label": "Congress dinner", "booked": 2, "capacity": 300}
+    assert figures["add_ons"]["ws-ece"]["booked"] == 1 and figures["add_ons"]["ws-ece"]["capacity"] is None
+    assert figures["invoices_unpaid"] == {"count": 1, "by_currency": {"EUR": 32000}}
+    assert figures["badges"] | {"documents": {}} == {"issued": 2, "delegates_with_badge": 2, "revoked": 0,
+                                                      "printed": 2, "reprints": 1, "documents": {}}
+    # A second scan of the same badge is not a second arrival; hours are in the congress timezone.
+    assert figures["checkins"] == {"total": 2, "by_hour": {"2027-01-05 09:00": 1, "2027-01-05 10:00": 1}}
+    assert figures["emails"] == {"sent": 1, "failed": 1, "failed_permanent": 1}
+    assert figures["dead_letters"]["count"] == 0
+    assert figures["events_total"] == len(scenario())
+
+
+def test_dead_letters_are_counted_with_their_reason_and_malformed_messages_do_not_break_anything() -> None:
+    bad_event = new_event(invoice("d-003", "INV-9", scenario()[0].total), "/tests")  # type: ignore[attr-defined]
+    items = [
+        *records(scenario()),
+        dead_letter(bad_event, "handler failed 3 times: RuntimeError('pdf')", prefix="p."),
+        dead_letter(b"\x00not json at all", "value is not JSON", prefix="p."),
+        FakeRecord(topic="p.congress.registration", value=b"{broken", key=b"d-009"),
+    ]
+    items[: len(scenario())] = records(scenario(), prefix="p.")
+    projection = project(items, prefix="p.")
+    figures = projection.figures()
+
+    assert figures["dead_letters"]["count"] == 2
+    assert figures["dead_letters"]["by_consumer"] == {"notify": 2}
+    assert [d["reason"] for d in figures["dead_letters"]["recent"]] == [
+        "value is not JSON", "handler failed 3 times: RuntimeError('pdf')"]
+    assert figures["malformed"] == 1
+    newest = projection.entries(limit=3)
+    assert [e.kind for e in newest] == ["malformed", "deadletter", "deadletter"]
+    assert newest[2].subject == "d-003" and newest[2].topic == "congress.deadletter"
+    assert newest[2].doc is not None and newest[2].doc["value"]["id"] == bad_event.id
+    assert projection.entries(context="deadletter", limit=10) == newest[1:]
+
+
+def test_the_delegate_index_keeps_every_event_about_them_in_order() -> None:
+    projection = project([*records(scenario()), dead_letter(b"{}", "unknown event type None")])
+
+    history = projection.delegate("d-001")
+    names = [e.name for e in history]
+    assert names == ["RegistrationCreated", "RegistrationConfirmed", "PaymentSucceeded", "BadgeIssued",
+                     "BadgePrinted", "BadgePrinted", "DelegateCheckedIn", "DelegateCheckedIn", "NotificationSent"]
+    assert [e.name for e in projection.delegate("d-003")][-2:] == ["NotificationFailed", "deadletter"]
+    assert projection.delegate("nobody") == []
+
+
+def test_unknown_event_types_are_shown_by_type_and_subject() -> None:
+    projection = project([FakeRecord(topic="congress.abstracts", value=unknown_type_event(), key=b"abs-42")])
+
+    (entry,) = projection.entries()
+    assert (entry.kind, entry.type, entry.subject, entry.context) == (
+        "event", "congress.abstracts.AbstractSubmitted.v1", "abs-42", "abstracts")
+    assert summarise(entry) == ""
+    assert projection.figures()["events_by_type"] == {"congress.abstracts.AbstractSubmitted.v1": 1}
+
+
+def test_filters_and_views() -> None:
+    projection = project(records(scenario()))
+
+    payments = projection.entries(type_="PaymentSucceeded")
+    assert [e.subject for e in payments] == ["d-005", "d-004", "d-002", "d-001"]
+    assert projection.entries(context="notify", subject="d-003")[0].name == "NotificationFailed"
+    view = to_view(payments[-1], TOKYO)
+    assert view["summary"] == "EUR 620.00 by card · ref-d-001"
+    assert view["doc"]["data"]["amount"] == {"amount_minor": 62000, "currency": "EUR"}
+    assert view["local_time"].count(":") == 2
+    assert [e.seq for e in projection.entries(after=projection.seq - 2)] == [projection.seq, projection.seq - 1]
+
+
+def test_rebuilding_from_the_topics_gives_the_same_figures_whatever_the_partition_interleaving() -> None:
+    items = records(scenario())
+    by_topic: dict[str, list[FakeRecord]] = {}
+    for record in items:
+        by_topic.setdefault(record.topic, []).append(record)
+    shuffled: list[FakeRecord] = []
+    rng = random.Random(7)
+    queues = list(by_topic.values())
+    while any(queues):
+        queue = rng.choice([q for q in queues if q])
+        shuffled.append(queue.pop(0))  # order within each topic-partition holds, as in Kafka
+
+    first, second = project(items).figures(), project(shuffled).figures()
+    assert first == second
+
+
+def test_money_formatting_and_capacities_from_the_congress_configuration() -> None:
+    assert format_money({"amount_minor": 123456, "currency": "EUR"}) == "EUR 1,234.56"
+    assert format_money({"amount_minor": 90000, "currency": "JPY"}) == "JPY 90,000"
+    assert format_money({"amount_minor": -5, "currency": "EUR"}) == "EUR -0.05"
+    capacities = add_on_capacities(load_congress())
+    assert capacities["dinner"] == AddOnCapacity("dinner", "Congress dinner", 300)
+    assert capacities["ws-ece"].capacity == 30
