@@ -1,0 +1,189 @@
+"""WeasyPrint rendering of badges, print sheets and delegate documents.
+
+One ``PdfRenderer`` per process holds everything that is expensive to build: the
+Jinja2 environment (autoescaped), the parsed stylesheets, WeasyPrint's
+``FontConfiguration`` and the font coverage table. A URL fetcher refuses the
+network and every file outside the templates directory.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import segno
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from services.badges import domain
+from services.badges.adapters import fonts
+
+log = logging.getLogger("congress.badges.pdf")
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Serves ``data:`` URIs and files inside the templates directory; refuses everything else."""
+
+    def __init__(self, root: Path = TEMPLATES) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=False)
+        self.root = root.resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith("file:"):
+            from urllib.request import url2pathname  # noqa: PLC0415
+
+            path = Path(url2pathname(url.split("?")[0].removeprefix("file://"))).resolve()
+            if path.is_relative_to(self.root) and path.is_file():
+                return URLFetcherResponse(url, path.read_bytes())
+        self.refused.append(url)
+        log.warning("refused to fetch %s", url[:200])
+        raise ValueError(f"refused: {url[:80]}")
+
+
+@dataclass(frozen=True)
+class BadgeContent:
+    """What one badge shows; built from the delegate replica, independent of any event model."""
+
+    delegate_id: str
+    congress_id: str
+    registration_version: int
+    given_name: str
+    family_name: str
+    badge_name: str
+    affiliation: str
+    country: str
+    language: str
+    roles: tuple[str, ...]
+    add_ons: tuple[tuple[str, str], ...] = ()
+    """(label, kind) pairs."""
+    qr_token: str = ""
+
+
+@dataclass(frozen=True)
+class CongressHeader:
+    name: str
+    where: str
+    primary_colour: str = "#1d4e89"
+
+
+@dataclass
+class PdfRenderer:
+    """Renders badges and documents; build once per (worker) process and reuse."""
+
+    header: CongressHeader
+    reuse: bool = True
+    """Reuse the parsed stylesheet and FontConfiguration across renders (measured in bench/badges.py)."""
+    env: Environment = field(init=False)
+    fetcher: LocalOnlyFetcher = field(init=False)
+    _css: dict[str, list[CSS]] = field(init=False)
+    _font_config: FontConfiguration = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                               trim_blocks=True, lstrip_blocks=True)
+        self.fetcher = LocalOnlyFetcher()
+        self._font_config = FontConfiguration()
+        self._css = self._stylesheets(self._font_config)
+        self.coverage = fonts.coverage()
+
+    def _theme_css(self) -> str:
+        rules = [f"html {{ font-family: {fonts.css_chain('en')}; }}",
+                 f".congress {{ background: {self.header.primary_colour}; }}"]
+        for lang in ("ja", "zh", "zh-Hant", "ko"):
+            rules.append(f":lang({lang}) {{ font-family: {fonts.css_chain(lang)}; }}")
+        return "\n".join(rules)
+
+    def _stylesheets(self, font_config: FontConfiguration) -> dict[str, list[CSS]]:
+        """Parsed once: badges and documents each get only their own rules (fewer page boxes to style)."""
+        theme = CSS(string=self._theme_css(), font_config=font_config, url_fetcher=self.fetcher)
+        return {kind: [CSS(filename=str(TEMPLATES / f"{kind}.css"), font_config=font_config,
+                           url_fetcher=self.fetcher), theme]
+                for kind in ("badge", "documents")}
+
+    def _setup(self, kind: str) -> tuple[list[CSS], FontConfiguration]:
+        if self.reuse:
+            return self._css[kind], self._font_config
+        font_config = FontConfiguration()
+        return self._stylesheets(font_config)[kind], font_config
+
+    def _pdf(self, html: str, kind: str = "badge") -> bytes:
+        css, font_config = self._setup(kind)
+        document = HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=self.fetcher)
+        return document.write_pdf(stylesheets=css, font_config=font_config)  # type: ignore[no-any-return]
+
+    # --- badges ----------------------------------------------------------------------------
+
+    def badge_view(self, content: BadgeContent) -> dict[str, Any]:
+        """Clean, check and lay out one badge's texts (raises ``UnrenderableText``)."""
+        given = domain.clean_display_text(content.given_name) or domain.clean_display_text(content.badge_name)
+        family = domain.clean_display_text(content.family_name)
+        affiliation = domain.clean_display_text(content.affiliation)
+        for name, text in (("given name", given), ("family name", family), ("affiliation", affiliation)):
+            self.coverage.check(name, text)
+        ribbon, others = domain.ribbon_for(content.roles)
+        return {
+            "lang": _safe_lang(content.language),
+            "congress_name": self.header.name, "congress_where": self.header.where,
+            "given": domain.fit_text(given, domain.NAME_BOX),
+            "family": domain.fit_text(family, domain.FAMILY_BOX),
+            "affiliation": domain.fit_text(affiliation, domain.AFFILIATION_BOX),
+            "given_dir": domain.base_direction(given), "family_dir": domain.base_direction(family),
+            "affiliation_dir": domain.base_direction(affiliation),
+            "country": content.country, "ribbon": ribbon, "other_roles": others,
+            "add_ons": [{"label": domain.clean_display_text(label), "kind": kind} for label, kind in content.add_ons],
+            "qr_svg": qr_svg(content.qr_token) if content.qr_token else "",
+        }
+
+    def badge_html(self, views: Sequence[dict[str, Any]], *, sheet: bool = False) -> str:
+        badges: Sequence[Any] = domain.sheets(views) if sheet else views
+        return self.env.get_template("badge.html").render(badges=badges, sheet=sheet,
+                                                          body_class="sheets" if sheet else "single")
+
+    def render_badge(self, content: BadgeContent) -> bytes:
+        return self._pdf(self.badge_html([self.badge_view(content)]))
+
+    def render_sheets(self, contents: Sequence[BadgeContent]) -> bytes:
+        """A4 sheets, four badges each in the given order, with crop marks."""
+        return self._pdf(self.badge_html([self.badge_view(c) for c in contents], sheet=True))
+
+    # --- documents -------------------------------------------------------------------------
+
+    def render_document(self, template: str, context: dict[str, Any]) -> bytes:
+        """Receipt, invoice, visa letter or certificate from ``templates/<template>.html``."""
+        for key in ("name", "institution_name"):
+            if isinstance(context.get(key), str):
+                context[key] = domain.clean_display_text(context[key])
+                self.coverage.check(key, context[key])
+        html = self.env.get_template(f"{template}.html").render(**context, congress_header=self.header)
+        return self._pdf(html, "documents")
+
+
+def _safe_lang(lang: str) -> str:
+    cleaned = "".join(c for c in lang if c.isalnum() or c == "-")[:35]
+    return cleaned or "en"
+
+
+def qr_svg(token: str) -> Markup:
+    """The QR code as a tiny 1-pixel-per-module PNG data URI, drawn unsmoothed at 30 mm.
+
+    A fixed mask skips segno's mask evaluation (~25 ms) and a PNG avoids WeasyPrint's
+    SVG path parser (~25 ms); scanners read any of the eight masks.
+    """
+    qr = segno.make(token, error="m", micro=False, mask=QR_MASK)
+    uri = qr.png_data_uri(scale=1, border=2)
+    return Markup(f'<img class="qr-img" alt="" src="{uri}">')  # noqa: S704 -- segno's own base64 PNG
+
+
+QR_MASK = 2
