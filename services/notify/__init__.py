@@ -1,0 +1,1 @@
+"""notify: every email the congress sends, rendered from templates, sent once per cause."""

@@ -1,0 +1,188 @@
+"""notify's own tables: contacts, unpaid registrations, the message ledger and the retry queue.
+
+Every write happens in the caller's session, so it commits (or not) with the inbox
+entry of the event that caused it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notify.domain import Contact
+
+notify_metadata = MetaData()
+
+contacts = Table(
+    "notify_contacts", notify_metadata,
+    Column("delegate_id", String(64), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("language", String(35), nullable=False),
+    Column("registration_number", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+unpaid = Table(
+    "notify_unpaid", notify_metadata,
+    Column("delegate_id", String(64), primary_key=True),
+    Column("cause_event_id", String(64), nullable=False),
+    Column("event", LargeBinary, nullable=False, doc="The RegistrationCreated event, encoded."),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("reminded_at", DateTime(timezone=True), nullable=True),
+    Index("ix_notify_unpaid_created", "created_at"),
+)
+
+messages = Table(
+    "notify_messages", notify_metadata,
+    Column("message_id", String(200), primary_key=True),
+    Column("cause_event_id", String(64), nullable=False),
+    Column("template", String(100), nullable=False),
+    Column("recipient_id", String(64), nullable=False),
+    Column("to", String(320), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("status", String(16), nullable=False, doc="sent or failed"),
+    Column("detail", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+pending = Table(
+    "notify_pending", notify_metadata,
+    Column("message_id", String(200), primary_key=True),
+    Column("cause_event_id", String(64), nullable=False),
+    Column("template", String(100), nullable=False),
+    Column("recipient_id", String(64), nullable=False),
+    Column("to", String(320), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("sender", String(320), nullable=False),
+    Column("message", LargeBinary, nullable=False, doc="The finished RFC 5322 message, sent as is on retry."),
+    Column("smtputf8", Boolean, nullable=False),
+    Column("cause_event", LargeBinary, nullable=False, doc="The causing event, for the dead-letter topic."),
+    Column("cause_topic", String(200), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text, nullable=False),
+    Index("ix_notify_pending_due", "next_attempt_at"),
+)
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    message_id: str
+    cause_event_id: str
+    template: str
+    recipient_id: str
+    to: str
+    subject: str
+
+
+async def load_contact(session: AsyncSession, delegate_id: str) -> Contact | None:
+    row = (await session.execute(select(contacts).where(contacts.c.delegate_id == delegate_id))).first()
+    if row is None:
+        return None
+    return Contact(delegate_id=row.delegate_id, email=row.email, name=row.name, language=row.language,
+                   registration_number=row.registration_number, version=row.version)
+
+
+async def save_contact(session: AsyncSession, contact: Contact, *, exists: bool) -> None:
+    values = {"email": contact.email, "name": contact.name, "language": contact.language,
+              "registration_number": contact.registration_number, "version": contact.version}
+    if exists:
+        await session.execute(update(contacts).where(contacts.c.delegate_id == contact.delegate_id)
+                              .values(**values))
+    else:
+        await session.execute(insert(contacts).values(delegate_id=contact.delegate_id, **values))
+
+
+async def track_unpaid(session: AsyncSession, delegate_id: str, cause_event_id: str, event: bytes,
+                       created_at: datetime) -> None:
+    await session.execute(delete(unpaid).where(unpaid.c.delegate_id == delegate_id))
+    await session.execute(insert(unpaid).values(delegate_id=delegate_id, cause_event_id=cause_event_id,
+                                                event=event, created_at=created_at))
+
+
+async def forget_unpaid(session: AsyncSession, delegate_id: str) -> None:
+    await session.execute(delete(unpaid).where(unpaid.c.delegate_id == delegate_id))
+
+
+async def unpaid_due(session: AsyncSession, created_before: datetime, limit: int) -> list[Any]:
+    return list((await session.execute(
+        select(unpaid).where(unpaid.c.reminded_at.is_(None), unpaid.c.created_at <= created_before)
+        .order_by(unpaid.c.created_at).limit(limit))).all())
+
+
+async def mark_reminded(session: AsyncSession, delegate_id: str, when: datetime) -> bool:
+    result = await session.execute(update(unpaid).where(unpaid.c.delegate_id == delegate_id,
+                                                        unpaid.c.reminded_at.is_(None)).values(reminded_at=when))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def known_message(session: AsyncSession, message_id: str) -> bool:
+    """Sent, failed or waiting for a retry: in any case do not start it again."""
+    for table in (messages, pending):
+        found = await session.execute(select(table.c.message_id).where(table.c.message_id == message_id))
+        if found.first() is not None:
+            return True
+    return False
+
+
+async def record_message(session: AsyncSession, record: MessageRecord, *, status: str, detail: str,
+                         attempts: int, when: datetime) -> None:
+    await session.execute(insert(messages).values(
+        message_id=record.message_id, cause_event_id=record.cause_event_id, template=record.template,
+        recipient_id=record.recipient_id, to=record.to, subject=record.subject, status=status,
+        detail=detail[:2000], attempts=attempts, recorded_at=when))
+
+
+async def add_pending(session: AsyncSession, record: MessageRecord, values: dict[str, Any]) -> None:
+    await session.execute(insert(pending).values(
+        message_id=record.message_id, cause_event_id=record.cause_event_id, template=record.template,
+        recipient_id=record.recipient_id, to=record.to, subject=record.subject, **values))
+
+
+async def due_pending(session: AsyncSession, now: datetime, limit: int) -> list[str]:
+    rows = await session.execute(select(pending.c.message_id).where(pending.c.next_attempt_at <= now)
+                                 .order_by(pending.c.next_attempt_at).limit(limit))
+    return list(rows.scalars())
+
+
+async def take_pending(session: AsyncSession, message_id: str) -> Any | None:
+    query = select(pending).where(pending.c.message_id == message_id)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return (await session.execute(query)).first()
+
+
+async def reschedule(session: AsyncSession, message_id: str, attempts: int, next_at: datetime,
+                     error: str) -> None:
+    await session.execute(update(pending).where(pending.c.message_id == message_id)
+                          .values(attempts=attempts, next_attempt_at=next_at, last_error=error[:2000]))
+
+
+async def drop_pending(session: AsyncSession, message_id: str) -> None:
+    await session.execute(delete(pending).where(pending.c.message_id == message_id))
+
+
+def record_of(row: Any) -> MessageRecord:
+    return MessageRecord(message_id=row.message_id, cause_event_id=row.cause_event_id, template=row.template,
+                         recipient_id=row.recipient_id, to=row.to, subject=row.subject)

@@ -1,0 +1,39 @@
+"""notify's Kafka subscription: the kernel's inbox consumer with small batches and static membership.
+
+The kernel's ``EventConsumer.subscribe`` takes no consumer options, so notify attaches
+the same consumer itself: a batch is one transaction and, since mail is sent before
+it commits, the batch size bounds how many messages one crash can resend. A
+``group_instance_id`` lets a restarted process take its partitions back at once
+instead of waiting for the session timeout.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faststream import AckPolicy, Context
+from faststream.kafka import KafkaBroker
+from faststream.kafka.message import KafkaMessage
+
+from services.common.consumer import EventConsumer
+
+
+def subscribe(broker: KafkaBroker, consumer: EventConsumer, topic_names: tuple[str, ...], *, topic_prefix: str,
+              max_records: int, group_instance_id: str | None = None) -> Any:
+    async def on_notify_events(message: KafkaMessage = Context("message")) -> None:  # noqa: B008 -- FastStream DI
+        raw = message.raw_message
+        await consumer.handle_batch(list(raw) if isinstance(raw, (tuple, list)) else [raw])
+
+    options: dict[str, Any] = {"session_timeout_ms": 10000, "heartbeat_interval_ms": 1000}
+    if group_instance_id:
+        options["group_instance_id"] = group_instance_id
+    return broker.subscriber(
+        *(topic_prefix + name for name in topic_names),
+        group_id=consumer.name,
+        batch=True,
+        max_records=max_records,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,  # offsets only after the batch's transaction committed
+        title=f"{consumer.name}:{'+'.join(topic_names)}",
+        **options,
+    )(on_notify_events)

@@ -1,0 +1,118 @@
+"""Sending through an SMTP server with aiosmtplib: one kept-open connection, TLS, auth, a rate limit.
+
+Every failure is turned into a ``Delivery``: 4xx replies, refused connections and
+timeouts are temporary; 5xx replies are permanent (RFC 5321).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Literal
+
+import aiosmtplib
+
+from services.notify.compose import Envelope
+from services.notify.domain import Delivery, Outcome, classify_reply
+
+log = logging.getLogger("congress.notify.smtp")
+
+
+class RateLimiter:
+    """At most ``per_minute`` messages a minute, evenly spaced; 0 means no limit."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
+        self.clock = clock
+        self.next_slot = 0.0
+
+    def reserve(self) -> float:
+        """Take the next slot; returns how long to wait for it."""
+        if not self.interval:
+            return 0.0
+        now = self.clock()
+        slot = max(now, self.next_slot)
+        self.next_slot = slot + self.interval
+        return slot - now
+
+    async def acquire(self) -> None:
+        wait = self.reserve()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
+class SmtpMailer:
+    """The ``Mailer`` for a real SMTP server (the organiser's relay, or the demo sink)."""
+
+    def __init__(self, *, host: str, port: int, security: Literal["none", "starttls", "tls"] = "none",
+                 username: str | None = None, password: str | None = None, timeout: float = 10.0,
+                 rate_per_minute: int = 0) -> None:
+        self.host, self.port, self.security = host, port, security
+        self.username, self.password, self.timeout = username, password, timeout
+        self.limiter = RateLimiter(rate_per_minute)
+        self._client: aiosmtplib.SMTP | None = None
+        self._lock = asyncio.Lock()
+
+    async def send(self, envelope: Envelope) -> Delivery:
+        await self.limiter.acquire()
+        async with self._lock:
+            for _ in range(2):
+                reused = self._client is not None
+                try:
+                    return await self._send_once(envelope)
+                except aiosmtplib.SMTPServerDisconnected as exc:
+                    await self._drop()
+                    if not reused:
+                        return Delivery(Outcome.TEMPORARY, f"server disconnected: {exc}", connection_failed=True)
+                    # A kept-open connection the server had closed meanwhile: reconnect once.
+            return Delivery(Outcome.TEMPORARY, "server keeps disconnecting", connection_failed=True)
+
+    async def _send_once(self, envelope: Envelope) -> Delivery:
+        try:
+            client = await self._connected()
+            options = ["SMTPUTF8"] if envelope.smtputf8 else None
+            await client.sendmail(envelope.sender, [envelope.recipient], envelope.message, mail_options=options)
+            return Delivery(Outcome.SENT, "accepted", code=250)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            await self._drop()
+            refused = exc.recipients[0]
+            return Delivery(classify_reply(refused.code), f"{refused.code} {refused.message}", code=refused.code)
+        except aiosmtplib.SMTPServerDisconnected:
+            raise
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._drop()
+            return Delivery(classify_reply(exc.code), f"{exc.code} {exc.message}", code=exc.code,
+                            connection_failed=exc.code in (421,))
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            await self._drop()
+            return Delivery(Outcome.TEMPORARY, f"cannot reach {self.host}:{self.port}: {exc!r}",
+                            connection_failed=True)
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._client is not None and self._client.is_connected:
+            return self._client
+        client = aiosmtplib.SMTP(hostname=self.host, port=self.port, timeout=self.timeout,
+                                 use_tls=self.security == "tls", start_tls=self.security == "starttls",
+                                 username=self.username, password=self.password)
+        await client.connect()
+        self._client = client
+        return client
+
+    async def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:
+                log.debug("closing a broken SMTP connection failed", exc_info=True)
+
+    async def close(self) -> None:
+        async with self._lock:
+            client, self._client = self._client, None
+            if client is not None and client.is_connected:
+                try:
+                    await client.quit()
+                except (aiosmtplib.SMTPException, OSError):
+                    client.close()

@@ -1,0 +1,115 @@
+"""Composition root of notify: settings → renderer, mailer, consumer, retry and reminder tasks, mail page.
+
+``python -m services.notify.app`` runs it (env prefix ``NOTIFY_``); with no SMTP
+server configured it also runs the demo SMTP sink on 127.0.0.1:1025.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+
+from schemas import topics
+from services.common.congress import Congress, load_congress
+from services.common.consumer import EventConsumer
+from services.common.logs import configure_logging
+from services.common.runtime import ServiceRuntime
+from services.notify.adapters.db import notify_metadata
+from services.notify.adapters.files import FileDocuments
+from services.notify.adapters.kafka import subscribe
+from services.notify.adapters.smtp import SmtpMailer
+from services.notify.compose import address
+from services.notify.config import NotifySettings
+from services.notify.domain import CONTACT_EVENTS, RULES, RetryPolicy
+from services.notify.handlers import Notifier
+from services.notify.mailsink import MailSink
+from services.notify.ports import Mailer
+from services.notify.render import Renderer
+from services.notify.tasks import Reminders, RetryWorker
+from services.notify.web import mail_router
+
+CONSUMER = "notify"
+
+
+def build_notifier(settings: NotifySettings, congress: Congress, runtime: ServiceRuntime,
+                   mailer: Mailer | None = None) -> Notifier:
+    domain = settings.message_id_domain or str(congress.contact.email).rpartition("@")[2]
+    sender = address(congress.short_name, settings.sender_address or str(congress.contact.email))
+    mailer = mailer or SmtpMailer(
+        host=settings.smtp_server, port=settings.smtp_port, security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        timeout=settings.smtp_timeout_seconds, rate_per_minute=settings.smtp_rate_per_minute)
+    return Notifier(renderer=Renderer(congress), mailer=mailer, documents=FileDocuments(),
+                    outbox=runtime.outbox, sender=sender, message_id_domain=domain,
+                    links={"badge": settings.badge_link},
+                    policy=RetryPolicy(base_seconds=settings.retry_base_seconds,
+                                       max_seconds=settings.retry_max_seconds,
+                                       max_attempts=settings.retry_max_attempts),
+                    attachment_max_bytes=settings.attachment_max_bytes,
+                    circuit_seconds=settings.circuit_seconds, consumer_name=CONSUMER)
+
+
+def build(settings: NotifySettings | None = None, *, mailer: Mailer | None = None,
+          **overrides: Any) -> tuple[ServiceRuntime, FastAPI]:
+    settings = settings or NotifySettings(**overrides)
+    congress = load_congress(settings.congress_config)
+    runtime = ServiceRuntime(settings, metadata=notify_metadata)
+    notifier = build_notifier(settings, congress, runtime, mailer)
+    handlers = {model: notifier.on_event for model in {*RULES, *CONTACT_EVENTS}}
+    consumer = EventConsumer(name=CONSUMER, sessionmaker=runtime.sessionmaker, outbox=runtime.outbox,
+                             handlers=handlers, retries=settings.consumer_retries)
+    subscribe(runtime.broker, consumer, (topics.REGISTRATION, topics.BADGES, topics.DELEGATES),
+              topic_prefix=settings.kafka_topic_prefix, max_records=settings.batch_size,
+              group_instance_id=settings.group_instance_id)
+    runtime.consumers.append(consumer)
+    retry = RetryWorker(notifier, runtime.sessionmaker, poll_seconds=settings.retry_poll_seconds)
+    reminders = Reminders(notifier, runtime.sessionmaker, delay=timedelta(hours=settings.reminder_after_hours),
+                          poll_seconds=settings.reminder_poll_seconds)
+    maildir = settings.effective_mail_dir()
+    sink = MailSink(maildir, port=settings.smtp_port) if settings.runs_embedded_sink() else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if sink is not None:
+            sink.start()
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            async with runtime.lifespan(app):
+                tasks = [asyncio.create_task(retry.run(), name="notify-retry"),
+                         asyncio.create_task(reminders.run(), name="notify-reminders")]
+                yield
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                close = getattr(notifier.mailer, "close", None)
+                if close is not None:
+                    await close()
+        finally:
+            if sink is not None:
+                sink.stop()
+
+    app = FastAPI(title="congress notify", lifespan=lifespan)
+    runtime.mount_health(app)
+    app.include_router(mail_router(congress, maildir))
+    app.state.notifier = notifier
+    app.state.retry = retry
+    app.state.reminders = reminders
+    return runtime, app
+
+
+def main() -> None:
+    configure_logging("notify")
+    runtime, app = build()
+    runtime.serve(app)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""What notify does with an event: remember contacts, plan messages, send each once per cause.
+
+``Notifier.on_event`` is the consumer's handler: it runs inside the transaction
+that records the event in the inbox, and the SMTP send happens before that commit.
+So a redelivered event sends nothing, and the only way to send twice is a crash
+between the server's "250 accepted" and the commit; the resend then carries the
+same Message-ID. A temporary failure does not hold the partition: the finished
+message goes to the ``notify_pending`` queue (committed with the inbox entry) and
+the retry task works it with backoff. A permanent failure emits
+``NotificationFailed`` and puts the causing event on the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas import topics
+from schemas.base import CloudEvent, EventData, encode
+from schemas.notify import NotificationFailed, NotificationSent
+from services.common.faults import crash_point
+from services.common.outbox import Outbox
+from services.notify.adapters import db
+from services.notify.adapters.files import MissingDocument
+from services.notify.compose import Attachment, Envelope, InvalidAddress, compose
+from services.notify.domain import (
+    RULES,
+    Delivery,
+    MessagePlan,
+    Outcome,
+    Recipient,
+    RetryPolicy,
+    UnknownRecipient,
+    awaits_payment,
+    contact_from,
+    message_id,
+    newer_contact,
+    plan_messages,
+    settles_payment,
+)
+from services.notify.ports import Clock, Documents, Mailer
+from services.notify.render import Renderer
+
+log = logging.getLogger("congress.notify")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class NotifyStats:
+    sent: int = 0
+    deferred: int = 0
+    retried_sent: int = 0
+    failed: int = 0
+    by_template: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Notifier:
+    renderer: Renderer
+    mailer: Mailer
+    documents: Documents
+    outbox: Outbox
+    sender: Address
+    message_id_domain: str
+    links: Mapping[str, str] = field(default_factory=dict)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    attachment_max_bytes: int = 5_000_000
+    circuit_seconds: float = 5.0
+    consumer_name: str = "notify"
+    clock: Clock = utc_now
+    rng: Callable[[], float] = random.random
+    stats: NotifyStats = field(default_factory=NotifyStats)
+    _circuit_until: datetime | None = None
+
+    # ---- the consumer's handler --------------------------------------------------------------------------
+
+    async def on_event(self, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
+        data = event.data
+        await self._remember(session, event)
+        if type(data) not in RULES:
+            return []
+        contact = await db.load_contact(session, data.delegate_id)
+        try:
+            plans = plan_messages(data, event.id, contact, self.links)
+        except UnknownRecipient as exc:
+            template = RULES[type(data)][0].template
+            recipient = Recipient(recipient_id=data.delegate_id, email="")
+            plan = MessagePlan(template=template, cause_event_id=event.id, recipient=recipient, context={})
+            return await self._give_up(session, plan, event, str(exc), subject="")
+        emitted: list[EventData] = []
+        for plan in plans:
+            emitted += await self.deliver(session, plan, event)
+        return emitted
+
+    async def _remember(self, session: AsyncSession, event: CloudEvent[Any]) -> None:
+        """Keep the delegate's contact details and whether a card payment is outstanding."""
+        data = event.data
+        incoming = contact_from(data)
+        if incoming is not None:
+            stored = await db.load_contact(session, incoming.delegate_id)
+            if newer_contact(stored, incoming):
+                await db.save_contact(session, incoming, exists=stored is not None)
+        if awaits_payment(data):
+            await db.track_unpaid(session, data.delegate_id, event.id, encode(event), event.time)
+        elif settles_payment(data):
+            await db.forget_unpaid(session, data.delegate_id)
+
+    # ---- one message ---------------------------------------------------------------------------------------
+
+    async def deliver(self, session: AsyncSession, plan: MessagePlan, cause: CloudEvent[Any]) -> list[EventData]:
+        """Send ``plan`` unless this cause already produced it; events to emit come back."""
+        mid = message_id(plan.cause_event_id, plan.template, self.message_id_domain)
+        if await db.known_message(session, mid):
+            return []
+        extra = {"event_id": cause.id, "delegate_id": plan.recipient.recipient_id, "template": plan.template}
+        try:
+            envelope, subject = self._build(plan, mid)
+        except (InvalidAddress, MissingDocument) as exc:
+            return await self._give_up(session, plan, cause, str(exc), subject="")
+        record = db.MessageRecord(message_id=mid, cause_event_id=plan.cause_event_id, template=plan.template,
+                                  recipient_id=plan.recipient.recipient_id, to=envelope.recipient,
+                                  subject=subject)
+        delivery = await self.attempt(envelope)
+        if delivery.outcome is Outcome.SENT:
+            crash_point("notify-after-smtp")
+            await db.record_message(session, record, status="sent", detail=delivery.detail, attempts=1,
+                                    when=self.clock())
+            self._count("sent", plan.template)
+            log.info("sent %s", plan.template, extra={**extra, "message_id": mid})
+            return [self.sent_event(record)]
+        if delivery.outcome is Outcome.TEMPORARY:
+            await self._defer(session, record, envelope, cause, delivery)
+            log.warning("deferred %s: %s", plan.template, delivery.detail, extra=extra)
+            return []
+        return await self._give_up(session, plan, cause, delivery.detail, subject=subject, record=record)
+
+    def _build(self, plan: MessagePlan, mid: str) -> tuple[Envelope, str]:
+        attachments, documents = self._documents(plan)
+        context = {**plan.context, "recipient": plan.recipient, "documents": documents}
+        rendered = self.renderer.render(plan.template, plan.recipient.language, context)
+        envelope = compose(rendered=rendered, sender=self.sender, to_name=plan.recipient.name,
+                           to_address=plan.recipient.email, message_id=mid, date=self.clock(),
+                           attachments=attachments,
+                           extra_headers=(("X-Congress-Template", plan.template),
+                                          ("X-Congress-Cause", plan.cause_event_id)))
+        return envelope, rendered.subject
+
+    def _documents(self, plan: MessagePlan) -> tuple[tuple[Attachment, ...], list[dict[str, Any]]]:
+        attachments: list[Attachment] = []
+        shown: list[dict[str, Any]] = []
+        for doc in plan.documents:
+            if doc.location.startswith(("http://", "https://")):
+                shown.append({"filename": doc.filename, "attached": False, "link": doc.location})
+                continue
+            content = self.documents.read(doc.location, self.attachment_max_bytes)
+            if content is None:
+                shown.append({"filename": doc.filename, "attached": False, "link": doc.fallback_link})
+            else:
+                attachments.append(Attachment(filename=doc.filename, content=content))
+                shown.append({"filename": doc.filename, "attached": True, "link": None})
+        return tuple(attachments), shown
+
+    async def attempt(self, envelope: Envelope) -> Delivery:
+        """Hand the message to the server, unless it was unreachable a moment ago (then defer at once)."""
+        now = self.clock()
+        if self._circuit_until is not None and now < self._circuit_until:
+            return Delivery(Outcome.TEMPORARY, "deferred: SMTP server unreachable a moment ago",
+                            connection_failed=True)
+        delivery = await self.mailer.send(envelope)
+        if delivery.connection_failed:
+            self._circuit_until = now + timedelta(seconds=self.circuit_seconds)
+        return delivery
+
+    async def _defer(self, session: AsyncSession, record: db.MessageRecord, envelope: Envelope,
+                     cause: CloudEvent[Any], delivery: Delivery) -> None:
+        next_at = self.clock() + timedelta(seconds=self.policy.delay(1, self.rng()))
+        await db.add_pending(session, record, {
+            "sender": envelope.sender, "message": envelope.message, "smtputf8": envelope.smtputf8,
+            "cause_event": encode(cause), "cause_topic": type(cause.data).topic(), "attempts": 1,
+            "next_attempt_at": next_at, "last_error": delivery.detail})
+        self._count("deferred", record.template)
+
+    async def _give_up(self, session: AsyncSession, plan: MessagePlan, cause: CloudEvent[Any], reason: str,
+                       *, subject: str, record: db.MessageRecord | None = None) -> list[EventData]:
+        mid = message_id(plan.cause_event_id, plan.template, self.message_id_domain)
+        record = record or db.MessageRecord(message_id=mid, cause_event_id=plan.cause_event_id,
+                                            template=plan.template, recipient_id=plan.recipient.recipient_id,
+                                            to=plan.recipient.email, subject=subject)
+        await db.record_message(session, record, status="failed", detail=reason, attempts=1, when=self.clock())
+        self.dead_letter(session, encode(cause), cause.subject, type(cause.data).topic(), cause.id, reason)
+        return [self.failed_event(record, reason, permanent=True)]
+
+    # ---- shared with the retry and reminder tasks ----------------------------------------------------------
+
+    def dead_letter(self, session: AsyncSession, value: bytes, key: str, topic: str, event_id: str,
+                    reason: str) -> None:
+        self.outbox.add_raw(session, topic=topics.DEADLETTER, key=key.encode(), value=value, event_id=event_id,
+                            headers=[("content-type", "application/cloudevents+json; charset=utf-8"),
+                                     ("dlq.reason", f"notification failed: {reason}"[:2000]),
+                                     ("dlq.consumer", self.consumer_name), ("dlq.topic", topic),
+                                     ("dlq.time", self.clock().isoformat())])
+
+    def failed_event(self, record: db.MessageRecord, reason: str, *, permanent: bool) -> NotificationFailed:
+        self._count("failed", record.template)
+        log.error("failed %s: %s", record.template, reason,
+                  extra={"event_id": record.cause_event_id, "delegate_id": record.recipient_id})
+        return NotificationFailed(recipient_id=record.recipient_id, template=record.template,
+                                  cause_event_id=record.cause_event_id, message_id=record.message_id,
+                                  to=record.to, reason=reason[:2000], permanent=permanent)
+
+    def sent_event(self, record: db.MessageRecord) -> NotificationSent:
+        return NotificationSent(recipient_id=record.recipient_id, template=record.template,
+                                cause_event_id=record.cause_event_id, message_id=record.message_id,
+                                to=record.to, subject=record.subject)
+
+    def _count(self, what: str, template: str) -> None:
+        setattr(self.stats, what, getattr(self.stats, what) + 1)
+        if what == "sent":
+            self.stats.by_template[template] = self.stats.by_template.get(template, 0) + 1
