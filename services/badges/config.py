@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings, congress_home
@@ -19,6 +19,8 @@ class BadgesSettings(ServiceSettings):
     render_workers: int = Field(default=2, description="Worker processes in the warm render pool.")
     congress_config: str | None = Field(default=None, validation_alias=AliasChoices("CONGRESS_CONFIG"),
                                         description="Congress YAML; default examples/icsei-2027.yaml.")
+    organiser_password: SecretStr | None = Field(default=None,
+                                                 validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD"))
     station_name: str = Field(default="desk-1", description="This station's id in check-in events.")
 
     def effective_store_dir(self) -> Path:

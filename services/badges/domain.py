@@ -148,17 +148,30 @@ def fit_text(text: str, box: Box, measure: Measure = estimate_em) -> FittedText:
             if len(lines) <= lines_wanted and widest * size <= box.width_pt:
                 return FittedText(tuple(lines), round(size, 2), False)
             size -= 0.5
-    return _fit_by_area(text, box, one_line)
+    return _fit_by_area(text, box, one_line, measure)
 
 
-def _fit_by_area(text: str, box: Box, total_em: float) -> FittedText:
-    # chars wrap anywhere, so area is the only constraint; keep a 25% margin for ragged lines
-    area = box.width_pt * box.height_pt * 0.75
-    size = math.sqrt(area / max(total_em * box.line_height, 1e-6))
-    size = max(min(size, box.min_size_pt), 1.0)
-    per_line = max(1, int(box.width_pt / (size * 0.75)))
-    lines = tuple(text[i:i + per_line] for i in range(0, len(text), per_line))
-    return FittedText(lines, round(size, 2), True)
+def _fit_by_area(text: str, box: Box, total_em: float, measure: Measure) -> FittedText:
+    """Break between any characters and shrink until the lines fit the box's height."""
+    size = math.sqrt(box.width_pt * box.height_pt * 0.8 / max(total_em * box.line_height, 1e-6))
+    size = min(size, box.min_size_pt)
+    while True:
+        lines = _wrap_chars(text, box.width_pt / size, measure)
+        if len(lines) * size * box.line_height <= box.height_pt or size <= 0.5:
+            return FittedText(tuple(lines), round(size, 2), True)
+        size *= 0.95
+
+
+def _wrap_chars(text: str, width_em: float, measure: Measure) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for char in text:
+        if current and measure(current + char) > width_em:
+            lines.append(current)
+            current = char
+        else:
+            current += char
+    return [*lines, current] if current else lines or [""]
 
 
 NAME_BOX = Box(width_pt=262, height_pt=92, max_size_pt=34, min_size_pt=14, max_lines=3)
@@ -242,7 +255,7 @@ def fold(text: str) -> str:
 
 def fold_latin(text: str) -> str:
     """``fold`` plus Cyrillic and Greek transliterated: 'Иванов' → 'ivanov', 'Παπαδόπουλος' → 'papadopoulos'."""
-    return fold(text).translate(_TRANSLIT)
+    return fold(text).replace("ου", "ou").translate(_TRANSLIT)
 
 
 def search_keys(*fields: str) -> str:

@@ -1,0 +1,125 @@
+"""Composition root of the badges service and station: settings → renderer pool, store, consumers, routes.
+
+``python -m services.badges.app`` serves it on port 8003 (``BADGES_HTTP_PORT``).
+Nothing connects or spawns at import; the FastAPI lifespan warms the render pool
+and starts the runtime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from fastapi import FastAPI
+
+from schemas import topics
+from schemas.base import CloudEvent, InvalidEvent, decode
+from services.badges.adapters import db
+from services.badges.adapters.fonts import check_harfbuzz_subset
+from services.badges.adapters.pdf import CongressHeader
+from services.badges.adapters.pool import PoolRenderer
+from services.badges.adapters.store import DiskPdfStore
+from services.badges.config import BadgesSettings
+from services.badges.handlers import BadgeDeps, contents_to_prerender, make_handlers
+from services.badges.ports import Renderer
+from services.badges.web import LinkMonitor, station_router
+from services.badges.web_organiser import organiser_router
+from services.common.congress import Congress, load_congress
+from services.common.consumer import EventConsumer, Record
+from services.common.logs import configure_logging
+from services.common.runtime import ServiceRuntime
+
+log = logging.getLogger("congress.badges")
+
+
+class PrerenderingConsumer(EventConsumer):
+    """Renders a batch's badges in parallel on the pool *before* its transaction, so the lock is short."""
+
+    def __init__(self, *, deps: BadgeDeps, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deps = deps
+
+    async def handle_batch(self, records: Sequence[Record]) -> None:
+        events: list[CloudEvent[Any]] = []
+        for record in records:
+            with contextlib.suppress(InvalidEvent):
+                events.append(decode(record.value))
+        contents = contents_to_prerender(events, self.deps.secret)
+        results = await asyncio.gather(*(self.deps.renderer.render_badge(c) for c in contents),
+                                       return_exceptions=True)
+        for content, result in zip(contents, results, strict=True):
+            if isinstance(result, bytes):
+                self.deps.prerendered[content] = result
+        try:
+            await super().handle_batch(records)
+        finally:
+            for content in contents:
+                self.deps.prerendered.pop(content, None)
+
+
+def header_for(congress: Congress) -> CongressHeader:
+    where = f"{congress.venue.city} · {congress.starts_on:%d %b} – {congress.ends_on:%d %b %Y}"
+    return CongressHeader(congress.short_name, where, congress.branding.primary_colour)
+
+
+def build(settings: BadgesSettings | None = None, *, renderer: Renderer | None = None,
+          congress: Congress | None = None) -> tuple[ServiceRuntime, FastAPI]:
+    settings = settings or BadgesSettings()
+    congress = congress or load_congress(settings.congress_config)
+    runtime = ServiceRuntime(settings, metadata=db.metadata)
+    pool = None if renderer is not None else PoolRenderer(header_for(congress), settings.render_workers)
+    deps = BadgeDeps(renderer=renderer or pool,  # type: ignore[arg-type]
+                     store=DiskPdfStore(settings.effective_store_dir()),
+                     secret=settings.secret.get_secret_value(), congress=congress)
+    consumer = PrerenderingConsumer(deps=deps, name="badges", sessionmaker=runtime.sessionmaker,
+                                    outbox=runtime.outbox, handlers=make_handlers(deps),
+                                    retries=settings.consumer_retries)
+    consumer.subscribe(runtime.broker, topics.REGISTRATION, topics.DELEGATES,
+                       topic_prefix=settings.kafka_topic_prefix)
+    runtime.consumers.append(consumer)
+    monitor = LinkMonitor(runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_harfbuzz_subset()
+        if pool is not None:
+            await pool.warm()
+        try:
+            async with runtime.lifespan(app):
+                yield
+        finally:
+            if pool is not None:
+                pool.close()
+
+    app = FastAPI(title=f"{congress.short_name} badges and station", lifespan=lifespan)
+    app.state.deps = deps
+    app.state.runtime = runtime
+    app.state.monitor = monitor
+    app.include_router(station_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
+    app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
+    _mount_login(app, congress, settings)
+    runtime.mount_health(app)
+    return runtime, app
+
+
+def _mount_login(app: FastAPI, congress: Congress, settings: BadgesSettings) -> None:
+    try:
+        from services.common.organiser_login import organiser_login_router  # noqa: PLC0415
+    except ImportError:  # the shared sign-in page is not in this checkout
+        log.warning("services.common.organiser_login missing: no /organiser/login on this service")
+        return
+    app.include_router(organiser_login_router(congress, settings.secret.get_secret_value(),
+                                              settings.organiser_password))
+
+
+def main() -> None:
+    configure_logging("badges")
+    runtime, app = build()
+    runtime.serve(app)
+
+
+if __name__ == "__main__":
+    main()
