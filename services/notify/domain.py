@@ -120,8 +120,8 @@ def stored_contact(data: Any, contact: Contact | None) -> Recipient:
 
 
 def event_address(data: Any, contact: Contact | None) -> Recipient:
-    """The event names the address; the stored contact (if any) gives the name."""
-    name = contact.name if contact is not None else ""
+    """The event names the address; the stored contact (else the badge name, if any) gives the name."""
+    name = contact.name if contact is not None else getattr(data, "badge_name", "")
     return Recipient(recipient_id=data.delegate_id, email=data.email, name=name, language=data.language)
 
 
