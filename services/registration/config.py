@@ -13,10 +13,23 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import SettingsConfigDict
 
-from services.common.congress import Congress, ConfigError, describe_errors, load_congress
+from services.common.congress import (
+    ConfigError,
+    Congress,
+    describe_errors,
+    load_congress,
+)
 from services.common.settings import ServiceSettings
 from services.registration import domain
 from services.registration.domain import IncomeGroup

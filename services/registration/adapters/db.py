@@ -1,0 +1,249 @@
+"""Registration's own tables and the few queries that must be atomic (seats, code uses, counters).
+
+Seats and code uses are taken with a conditional ``UPDATE ... WHERE taken < capacity``:
+on PostgreSQL the row lock makes a concurrent writer re-check the condition after the
+first commits, on SQLite ``BEGIN IMMEDIATE`` serialises writers, so neither oversells.
+Numbers come from a counter row updated in the caller's transaction, so a rolled-back
+registration gives its number back: no gaps, no repeats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+metadata = MetaData()
+
+TOTAL = "_total"
+"""Capacity row of the congress as a whole."""
+
+registrations = Table(
+    "reg_registrations", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("delegate_id", String(40), nullable=False, unique=True),
+    Column("payer_id", String(40), nullable=False, index=True),
+    Column("group_id", String(40), nullable=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("paid", Boolean, nullable=False, default=False),
+    Column("payment_method", String(16), nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("category", String(40), nullable=False),
+    Column("income_group", String(20), nullable=False),
+    Column("income_group_reason", Text, nullable=True),
+    Column("given_name", Text, nullable=False),
+    Column("family_name", Text, nullable=False),
+    Column("badge_name", Text, nullable=False),
+    Column("affiliation", Text, nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("email", String(320), nullable=False, index=True),
+    Column("language", String(20), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("add_ons", JSON, nullable=False),
+    Column("code", String(40), nullable=True),
+    Column("total_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("invoice", JSON, nullable=True),
+    Column("invoice_number", String(40), nullable=True, unique=True),
+    Column("checkout_session_id", String(200), nullable=True),
+    Column("payment_reference", String(200), nullable=True),
+    Column("refunded_minor", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_reg_status_category", "status", "category"),
+)
+
+capacity = Table(
+    "reg_capacity", metadata,
+    Column("code", String(60), primary_key=True),
+    Column("capacity", Integer, nullable=False),
+    Column("taken", Integer, nullable=False, default=0),
+)
+
+code_uses = Table(
+    "reg_code_uses", metadata,
+    Column("code", String(60), primary_key=True),
+    Column("used", Integer, nullable=False, default=0),
+)
+
+counters = Table(
+    "reg_counters", metadata,
+    Column("name", String(60), primary_key=True),
+    Column("value", Integer, nullable=False, default=0),
+)
+
+waiting_list = Table(
+    "reg_waiting_list", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("add_on_code", String(60), nullable=False, index=True),
+    Column("registration_id", String(40), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("offer_expires_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+stripe_events = Table(
+    "reg_stripe_events", metadata,
+    Column("event_id", String(100), primary_key=True),
+    Column("type", String(100), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+used_tokens = Table(
+    "reg_used_tokens", metadata,
+    Column("jti", String(64), primary_key=True),
+    Column("used_at", DateTime(timezone=True), nullable=False),
+)
+
+
+async def seed(engine: AsyncEngine, seats: dict[str, int], codes: Iterable[str], counter_names: Iterable[str]) -> None:
+    """Create missing capacity, code and counter rows; a changed capacity in the config is applied."""
+    async with engine.begin() as conn:
+        have = {r.code: r.capacity for r in (await conn.execute(select(capacity.c.code, capacity.c.capacity)))}
+        for code, seats_total in seats.items():
+            if code not in have:
+                await conn.execute(insert(capacity).values(code=code, capacity=seats_total, taken=0))
+            elif have[code] != seats_total:
+                await conn.execute(update(capacity).where(capacity.c.code == code).values(capacity=seats_total))
+        used = set((await conn.execute(select(code_uses.c.code))).scalars())
+        for code in codes:
+            if code not in used:
+                await conn.execute(insert(code_uses).values(code=code, used=0))
+        named = set((await conn.execute(select(counters.c.name))).scalars())
+        for name in counter_names:
+            if name not in named:
+                await conn.execute(insert(counters).values(name=name, value=0))
+
+
+async def take_seat(session: AsyncSession, code: str) -> bool:
+    """Take one seat if one is left; False when full. Atomic under concurrency."""
+    result = await session.execute(
+        update(capacity).where(capacity.c.code == code, capacity.c.taken < capacity.c.capacity)
+        .values(taken=capacity.c.taken + 1))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def release_seat(session: AsyncSession, code: str) -> None:
+    await session.execute(update(capacity).where(capacity.c.code == code, capacity.c.taken > 0)
+                          .values(taken=capacity.c.taken - 1))
+
+
+async def use_code(session: AsyncSession, code: str, max_uses: int | None) -> bool:
+    """Count one use of a discount code; False when its limit is reached."""
+    stmt = update(code_uses).where(code_uses.c.code == code)
+    if max_uses is not None:
+        stmt = stmt.where(code_uses.c.used < max_uses)
+    result = await session.execute(stmt.values(used=code_uses.c.used + 1))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def next_number(session: AsyncSession, name: str) -> int:
+    """The next value of a gap-free counter, in the caller's transaction."""
+    result = await session.execute(
+        update(counters).where(counters.c.name == name).values(value=counters.c.value + 1)
+        .returning(counters.c.value))
+    return int(result.scalar_one())
+
+
+async def record_once(session: AsyncSession, table: Table, **values: Any) -> bool:
+    """Insert a marker row inside a savepoint; False if it was already there (a replay)."""
+    try:
+        async with session.begin_nested():
+            await session.execute(insert(table).values(**values))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def seat_counts(session: AsyncSession) -> dict[str, tuple[int, int]]:
+    rows = await session.execute(select(capacity.c.code, capacity.c.capacity, capacity.c.taken))
+    return {r.code: (r.capacity, r.taken) for r in rows}
+
+
+async def get(session: AsyncSession, registration_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    stmt = select(registrations).where(registrations.c.id == registration_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).mappings().first()
+    return dict(row) if row else None
+
+
+async def by_payer(session: AsyncSession, payer_id: str, *, for_update: bool = False) -> list[dict[str, Any]]:
+    stmt = select(registrations).where(registrations.c.payer_id == payer_id).order_by(registrations.c.number)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
+
+
+async def by_email(session: AsyncSession, email: str) -> list[dict[str, Any]]:
+    stmt = select(registrations).where(registrations.c.email == email).order_by(registrations.c.created_at)
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
+
+
+async def save(session: AsyncSession, registration_id: str, now: datetime, **values: Any) -> None:
+    await session.execute(update(registrations).where(registrations.c.id == registration_id)
+                          .values(updated_at=now, **values))
+
+
+async def search(session: AsyncSession, *, status: str | None = None, category: str | None = None,
+                 text: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    stmt = select(registrations).order_by(registrations.c.number).limit(limit)
+    if status:
+        stmt = stmt.where(registrations.c.status == status)
+    if category:
+        stmt = stmt.where(registrations.c.category == category)
+    if text:
+        like = f"%{text}%"
+        stmt = stmt.where(registrations.c.family_name.ilike(like) | registrations.c.email.ilike(like)
+                          | registrations.c.affiliation.ilike(like) | registrations.c.number.ilike(like))
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
+
+
+async def waiting_entries(session: AsyncSession, add_on_code: str, *, for_update: bool = False) -> list[dict[str, Any]]:
+    stmt = select(waiting_list).where(waiting_list.c.add_on_code == add_on_code,
+                                      waiting_list.c.status.in_(("waiting", "offered"))).order_by(waiting_list.c.id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
+
+
+async def join_waiting_list(session: AsyncSession, add_on_code: str, registration_id: str, now: datetime) -> int:
+    result = await session.execute(insert(waiting_list).values(
+        add_on_code=add_on_code, registration_id=registration_id, status="waiting", created_at=now)
+        .returning(waiting_list.c.id))
+    return int(result.scalar_one())
+
+
+async def set_waiting(session: AsyncSession, entry_id: int, status: str, expires: datetime | None = None) -> None:
+    await session.execute(update(waiting_list).where(waiting_list.c.id == entry_id)
+                          .values(status=status, offer_expires_at=expires))
+
+
+async def waiting_entry(session: AsyncSession, entry_id: int) -> dict[str, Any] | None:
+    row = (await session.execute(select(waiting_list).where(waiting_list.c.id == entry_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def offered_add_ons(session: AsyncSession) -> list[str]:
+    stmt = select(waiting_list.c.add_on_code).where(waiting_list.c.status == "offered").distinct()
+    return list((await session.execute(stmt)).scalars())

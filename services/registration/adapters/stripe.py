@@ -1,0 +1,108 @@
+"""Stripe: Checkout Sessions, refunds, and webhook signatures.
+
+Works the same against the real Stripe API (test keys) and Stripe's stripe-mock
+(``api_base``). ``sign_webhook`` builds the ``Stripe-Signature`` header exactly as
+Stripe does (HMAC-SHA256 over ``"{timestamp}.{payload}"``); the local test-checkout
+page and the tests use it to send the webhook Stripe would send.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Any
+
+import stripe
+
+from services.registration.ports import CheckoutRequest, CheckoutSession
+
+
+class StripePayments:
+    """``Payments`` through stripe-python's ``StripeClient``."""
+
+    def __init__(self, api_key: str, *, api_base: str | None = None) -> None:
+        bases: Any = {"api": api_base} if api_base else None
+        self.client = stripe.StripeClient(api_key, base_addresses=bases, max_network_retries=2)
+
+    async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        session = await self.client.v1.checkout.sessions.create_async(
+            {
+                "mode": "payment",
+                "client_reference_id": request.payer_id,
+                "customer_email": request.email,
+                "metadata": {"payer_id": request.payer_id},
+                "payment_intent_data": {"metadata": {"payer_id": request.payer_id}},
+                "success_url": request.success_url,
+                "cancel_url": request.cancel_url,
+                "line_items": [{
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": request.currency.lower(),
+                        "unit_amount": request.amount_minor,
+                        "product_data": {"name": request.description},
+                    },
+                }],
+            },
+            {"idempotency_key": request.idempotency_key},
+        )
+        return CheckoutSession(session_id=session.id, url=session.url or "")
+
+    async def refund(self, payment_reference: str, amount_minor: int, *, idempotency_key: str) -> str:
+        refund = await self.client.v1.refunds.create_async(
+            {"payment_intent": payment_reference, "amount": amount_minor},
+            {"idempotency_key": idempotency_key},
+        )
+        return str(refund.id)
+
+
+class WebhookRejected(ValueError):
+    """A webhook whose signature, timestamp or body is not acceptable."""
+
+
+def verify_webhook(payload: bytes, signature: str | None, secret: str, *, tolerance: int) -> dict[str, Any]:
+    """The event as a dict if the ``Stripe-Signature`` header matches the raw body within ``tolerance`` s."""
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=tolerance)
+    except stripe.SignatureVerificationError as exc:
+        raise WebhookRejected(f"bad signature: {exc.user_message or exc}") from exc
+    except ValueError as exc:
+        raise WebhookRejected(f"body is not a Stripe event: {exc}") from exc
+    return dict(json.loads(payload)) if event is not None else {}
+
+
+def sign_webhook(payload: bytes, secret: str, *, timestamp: int | None = None) -> str:
+    """The ``Stripe-Signature`` header Stripe would send for ``payload``."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{ts}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={ts},v1={digest}"
+
+
+def checkout_event(event_type: str, *, session_id: str, payer_id: str, amount_minor: int, currency: str,
+                   payment_status: str, payment_intent: str | None, event_id: str | None = None) -> bytes:
+    """A webhook body in Stripe's event shape for a Checkout Session (what Stripe posts)."""
+    body = {
+        "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "api_version": "2025-01-27.acacia",
+        "created": int(time.time()),
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": event_type,
+        "data": {"object": {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": "payment",
+            "client_reference_id": payer_id,
+            "metadata": {"payer_id": payer_id},
+            "amount_total": amount_minor,
+            "currency": currency.lower(),
+            "payment_status": payment_status,
+            "status": "complete" if payment_status != "unpaid" else "open",
+            "payment_intent": payment_intent,
+        }},
+    }
+    return json.dumps(body).encode()

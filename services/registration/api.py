@@ -1,0 +1,134 @@
+"""The JSON API (OpenAPI at /docs) and the Stripe webhook endpoint.
+
+Input is validated by pydantic (422 with field paths); business rejections (a full
+add-on, an expired code) are 422s in the same shape, so a client handles one format.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, EmailStr, Field
+
+from schemas.values import CountryCode, PaymentMethod
+from services.registration import manage, payments
+from services.registration.adapters.stripe import WebhookRejected, verify_webhook
+from services.registration.handlers import DelegateForm, InvoiceDetails, register
+from services.registration.records import Deps, NotAllowed, RegistrationRejected
+
+log = logging.getLogger("congress.registration.api")
+LANGUAGE = r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+class DelegateIn(BaseModel):
+    given_name: str = Field(min_length=1, max_length=200, description="Given name(s) as written, any script.")
+    family_name: str = Field(min_length=1, max_length=200)
+    badge_name: str = Field(default="", max_length=200, description="Name as printed; defaults to both names.")
+    affiliation: str = Field(min_length=1, max_length=300, description="Institution.")
+    country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution, e.g. JP.")
+    email: EmailStr
+    language: str = Field(default="en", pattern=LANGUAGE, description="BCP 47 tag, e.g. en, ja, ar.")
+    category: str = Field(description="member, non-member, student, one-day or accompanying.")
+    add_ons: list[str] = Field(default_factory=list, description="Add-on codes.")
+    code: str | None = Field(default=None, max_length=40, description="Discount or waiver code.")
+    waitlist_if_full: bool = Field(default=False, description="Join the waiting list of a full add-on.")
+
+    def form(self) -> DelegateForm:
+        return DelegateForm(**{**self.model_dump(), "add_ons": tuple(self.add_ons), "email": str(self.email)})
+
+
+class InvoiceIn(BaseModel):
+    institution_name: str = Field(min_length=1, max_length=300)
+    institution_address: str = Field(min_length=1, max_length=1000)
+    email: EmailStr
+    vat_id: str | None = Field(default=None, max_length=40)
+    purchase_order: str | None = Field(default=None, max_length=80)
+
+    def details(self) -> InvoiceDetails:
+        return InvoiceDetails(**{**self.model_dump(), "email": str(self.email)})
+
+
+class RegistrationIn(BaseModel):
+    delegates: list[DelegateIn] = Field(min_length=1, description="One delegate, or a group paid by the first.")
+    payment_method: Literal["card", "invoice"] = "card"
+    invoice: InvoiceIn | None = None
+
+
+class MagicLinkIn(BaseModel):
+    email: EmailStr
+
+
+def rejected(exc: RegistrationRejected | NotAllowed) -> JSONResponse:
+    errors = exc.errors if isinstance(exc, RegistrationRejected) else {"": str(exc)}
+    detail = [{"loc": ["body", *[int(p) if p.isdigit() else p for p in path.split(".") if p]],
+               "msg": msg, "type": "value_error"} for path, msg in errors.items()]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
+    api = APIRouter()
+
+    @api.post("/api/registrations", status_code=201, tags=["delegates"])
+    async def create_registration(body: RegistrationIn) -> Any:
+        """Register one delegate or a group (the first pays); the price is computed here."""
+        try:
+            done = await register(deps, [d.form() for d in body.delegates], PaymentMethod(body.payment_method),
+                                  body.invoice.details() if body.invoice else None)
+        except RegistrationRejected as exc:
+            return rejected(exc)
+        return {"payer_id": done.payer_id, "payment_url": done.payment_url, "total": done.total,
+                "currency": deps.congress.currency, "waitlisted": list(done.waitlisted),
+                "registrations": [{"registration_id": r["id"], "number": r["number"], "status": r["status"],
+                                   "total": r["total_minor"], "lines": r["lines"]} for r in done.rows]}
+
+    @api.post("/api/quote", tags=["delegates"])
+    async def quote(body: RegistrationIn) -> Any:
+        """The price breakdown the server would charge, without registering."""
+        from services.registration.handlers import price_all
+
+        try:
+            quotes = price_all(deps, [d.form().normalised() for d in body.delegates], deps.clock())
+        except RegistrationRejected as exc:
+            return rejected(exc)
+        return {"currency": deps.congress.currency, "total": sum(q.total for q in quotes),
+                "delegates": [{"lines": [[ln.description, ln.amount_minor] for ln in q.lines], "total": q.total,
+                               "early_bird": q.early_bird, "income_group": q.income_group.value} for q in quotes]}
+
+    @api.post("/api/magic-link", status_code=202, tags=["delegates"])
+    async def magic_link(body: MagicLinkIn) -> dict[str, str]:
+        """Email a sign-in link if the address is registered (the answer is the same either way)."""
+        await manage.request_magic_link(deps, str(body.email))
+        return {"status": "if this address is registered, a sign-in link is on its way"}
+
+    @api.post("/stripe/webhook", include_in_schema=False)
+    async def stripe_webhook(request: Request) -> Any:
+        payload = await request.body()
+        return await process_webhook(deps, payload, request.headers.get("stripe-signature"),
+                                     secret=webhook_secret, tolerance=tolerance)
+
+    return api
+
+
+async def process_webhook(deps: Deps, payload: bytes, signature: str | None, *, secret: str,
+                          tolerance: int) -> JSONResponse:
+    """Verify the raw body's signature, then apply the event once."""
+    try:
+        event = verify_webhook(payload, signature, secret, tolerance=tolerance)
+    except WebhookRejected as exc:
+        log.warning("stripe webhook rejected: %s", exc)
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    outcome = await payments.handle_stripe_event(deps, event)
+    log.info("stripe event %s: %s", event.get("type"), outcome,
+             extra={"event_id": event.get("id"), "event_type": event.get("type")})
+    return JSONResponse({"received": True, "outcome": outcome})
+
+
+def install_error_shape(app: FastAPI) -> None:
+    """Not-allowed commands answer 409 with the reason."""
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(_request: Request, exc: NotAllowed) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)

@@ -1,0 +1,101 @@
+"""Composition root of the registration service: settings -> config -> adapters -> routes.
+
+``python -m services.registration.app`` serves it on port 8001 (``REGISTRATION_HTTP_PORT``).
+Nothing connects at import; ``build()`` wires, the FastAPI lifespan starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+
+from services.common.logs import configure_logging
+from services.common.organiser_login import organiser_login_router
+from services.common.runtime import ServiceRuntime
+from services.registration import manage
+from services.registration.adapters import db
+from services.registration.adapters.stripe import StripePayments
+from services.registration.api import install_error_shape, router
+from services.registration.config import RegistrationSettings, load_all, load_income_groups
+from services.registration.organiser import organiser_router
+from services.registration.pages import pages_router
+from services.registration.ports import Payments
+from services.registration.records import Deps
+
+log = logging.getLogger("congress.registration")
+
+
+def build_deps(runtime: ServiceRuntime, settings: RegistrationSettings, payments: Payments | None = None,
+               **overrides: Any) -> Deps:
+    congress, config = load_all(settings)
+    payments = payments or StripePayments(settings.stripe_api_key.get_secret_value(),
+                                          api_base=settings.stripe_api_base or None)
+    deps = Deps(sessionmaker=runtime.sessionmaker, outbox=runtime.outbox, congress=congress, config=config,
+                rules=config.rules(congress.tz, congress.currency), income_table=load_income_groups(),
+                payments=payments, secret=settings.secret.get_secret_value(),
+                public_url=settings.public_url.rstrip("/"))
+    for name, value in overrides.items():
+        setattr(deps, name, value)
+    return deps
+
+
+def build(settings: RegistrationSettings | None = None, *, payments: Payments | None = None,
+          **overrides: Any) -> tuple[ServiceRuntime, FastAPI]:
+    settings = settings or RegistrationSettings()
+    runtime = ServiceRuntime(settings, metadata=db.metadata)
+    deps = build_deps(runtime, settings, payments, **overrides)
+
+    async def seed() -> None:
+        seats = {db.TOTAL: deps.config.total_capacity} | {a.code: a.capacity for a in deps.config.add_ons}
+        await db.seed(runtime.engine, seats, [c.code for c in deps.config.codes], ("registration", "invoice"))
+
+    runtime.on_start.append(seed)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            sweeper = asyncio.create_task(_sweep_offers(deps), name="waiting-list-sweeper")
+            try:
+                yield
+            finally:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
+
+    app = FastAPI(title=f"{deps.congress.short_name} registration", lifespan=lifespan)
+    app.state.deps = deps
+    app.state.runtime = runtime
+    secret = settings.secret.get_secret_value()
+    install_error_shape(app)
+    app.include_router(router(deps, webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
+                              tolerance=settings.stripe_webhook_tolerance))
+    app.include_router(pages_router(deps, settings))
+    app.include_router(organiser_router(deps, secret))
+    app.include_router(organiser_login_router(deps.congress, secret, settings.organiser_password))
+    runtime.mount_health(app)
+    return runtime, app
+
+
+async def _sweep_offers(deps: Deps, every_seconds: float = 60.0) -> None:
+    """Pass on waiting-list seats whose offer lapsed."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            await manage.expire_offers(deps)
+        except Exception:  # noqa: BLE001 -- a failed sweep is retried on the next tick
+            log.exception("waiting-list sweep failed")
+
+
+def main() -> None:
+    configure_logging("registration")
+    runtime, app = build()
+    runtime.serve(app)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,251 @@
+"""Registering delegates (alone or as a group): price, take places, save, emit — one transaction.
+
+Everything is priced by the server from the configuration; the client never sends an
+amount. Capacity (the congress total and each add-on) and code uses are taken with
+atomic conditional updates, so a full add-on or used-up code rejects the whole
+registration and nothing is half-saved.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.registration import (
+    InvoiceIssued,
+    InvoiceLine,
+    RegistrationConfirmed,
+    RegistrationCreated,
+)
+from schemas.values import PaymentMethod, Role
+from services.common.auth import sign
+from services.registration import domain
+from services.registration.adapters import db
+from services.registration.records import (
+    Deps,
+    RegistrationRejected,
+    Row,
+    delegate_of,
+    ids,
+    new_id,
+    snapshot,
+)
+
+
+@dataclass(frozen=True)
+class DelegateForm:
+    """One delegate as typed on the form or in the API (text is NFC-normalised here)."""
+
+    given_name: str
+    family_name: str
+    affiliation: str
+    country: str
+    email: str
+    category: str
+    badge_name: str = ""
+    language: str = "en"
+    add_ons: tuple[str, ...] = ()
+    code: str | None = None
+    waitlist_if_full: bool = False
+    roles: tuple[Role, ...] = (Role.DELEGATE,)
+
+    def normalised(self) -> DelegateForm:
+        def nfc(text: str) -> str:
+            return unicodedata.normalize("NFC", text.strip())
+
+        given, family = nfc(self.given_name), nfc(self.family_name)
+        return replace(self, given_name=given, family_name=family, affiliation=nfc(self.affiliation),
+                       badge_name=nfc(self.badge_name) or f"{given} {family}".strip(),
+                       country=self.country.strip().upper(), email=self.email.strip(),
+                       code=(self.code or "").strip().upper() or None)
+
+
+@dataclass(frozen=True)
+class InvoiceDetails:
+    institution_name: str
+    institution_address: str
+    email: str
+    vat_id: str | None = None
+    purchase_order: str | None = None
+
+
+@dataclass(frozen=True)
+class Registered:
+    payer_id: str
+    rows: tuple[Row, ...]
+    payment_url: str | None
+    view_token: str
+    waitlisted: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(r["total_minor"] for r in self.rows)
+
+
+def view_token(deps: Deps, payer_id: str) -> str:
+    """A signed, non-expiring token for the payer's status page (the Checkout success URL)."""
+    return sign(deps.secret, "registration-view", {"payer": payer_id})
+
+
+def price_all(deps: Deps, forms: Sequence[DelegateForm], now: datetime) -> list[domain.Quote]:
+    """Quote every delegate, or ``RegistrationRejected`` naming each field at fault."""
+    errors: dict[str, str] = {}
+    quotes = []
+    for i, form in enumerate(forms):
+        group = domain.income_group_for(deps.income_table, form.country)
+        try:
+            quotes.append(domain.quote(deps.rules, category=form.category, income_group=group,
+                                       add_ons=form.add_ons, code=form.code, group_size=len(forms), now=now))
+        except domain.PricingError as exc:
+            errors[f"delegates.{i}.{exc.field}"] = exc.message
+    if len(forms) > 1 and len(forms) > deps.config.group.max_size:
+        errors["delegates"] = f"A group can have at most {deps.config.group.max_size} delegates."
+    if errors:
+        raise RegistrationRejected(errors)
+    return quotes
+
+
+async def register(deps: Deps, forms: Sequence[DelegateForm], method: PaymentMethod,
+                   invoice: InvoiceDetails | None = None) -> Registered:
+    """Register one delegate or a group paid by the first; all or nothing."""
+    forms = [f.normalised() for f in forms]
+    if not forms:
+        raise RegistrationRejected({"delegates": "Register at least one delegate."})
+    if method is PaymentMethod.INVOICE and invoice is None:
+        raise RegistrationRejected({"invoice": "Paying by invoice needs the institution's details."})
+    now = deps.clock()
+    quotes = price_all(deps, forms, now)
+    payer_id = new_id("reg")
+    group_id = new_id("grp") if len(forms) > 1 else None
+    rows: list[Row] = []
+    waitlisted: list[str] = []
+    async with deps.sessionmaker.begin() as session:
+        for i, (form, quote) in enumerate(zip(forms, quotes, strict=True)):
+            quote, full = await _take_places(deps, session, i, form, quote, now)
+            rid = payer_id if i == 0 else new_id("reg")
+            rows.append(await _insert(deps, session, rid, payer_id, group_id, form, quote, now))
+            for code in full:
+                await db.join_waiting_list(session, code, rid, now)
+                waitlisted.append(f"{rid}:{code}")
+        method = PaymentMethod.WAIVER if sum(q["total_minor"] for q in rows) == 0 else method
+        rows = await _settle(deps, session, rows, method, invoice, now)
+        _emit_created(deps, session, rows, group_id)
+    url = f"{deps.public_url}/pay/{payer_id}?t={view_token(deps, payer_id)}" \
+        if method is PaymentMethod.CARD else None
+    return Registered(payer_id, tuple(rows), url, view_token(deps, payer_id), tuple(waitlisted))
+
+
+async def _take_places(deps: Deps, session: AsyncSession, i: int, form: DelegateForm, quote: domain.Quote,
+                       now: datetime) -> tuple[domain.Quote, list[str]]:
+    """Take the congress seat, add-on seats and the code use; returns the quote without waitlisted add-ons."""
+    if not await db.take_seat(session, db.TOTAL):
+        raise RegistrationRejected({"delegates": "Sorry, the congress is fully booked."})
+    full = []
+    for code in form.add_ons:
+        if not await db.take_seat(session, code):
+            if not form.waitlist_if_full:
+                label = deps.rules.add_ons[code].label
+                raise RegistrationRejected({f"delegates.{i}.add_ons": f"{label} is full; you can join its "
+                                            "waiting list."})
+            full.append(code)
+    if quote.code:
+        spec = deps.rules.codes[quote.code]
+        if not await db.use_code(session, quote.code, spec.max_uses):
+            raise RegistrationRejected({f"delegates.{i}.code": f"The code {quote.code} has been used up."})
+    if full:
+        kept = tuple(c for c in form.add_ons if c not in full)
+        quote = _requote(deps, form, quote, kept)
+    return quote, full
+
+
+def _requote(deps: Deps, form: DelegateForm, quote: domain.Quote, add_ons: tuple[str, ...]) -> domain.Quote:
+    """The quote without the add-ons that were full (the delegate waits for those instead)."""
+    lines = tuple(line for line in quote.lines
+                  if not any(line.description == f"Add-on: {deps.rules.add_ons[c].label}"
+                             for c in form.add_ons if c not in add_ons))
+    if quote.waived:
+        lines = lines[:-1] + (domain.Line(lines[-1].description, -sum(x.amount_minor for x in lines[:-1])),)
+    return replace(quote, lines=lines, total=sum(x.amount_minor for x in lines))
+
+
+async def _insert(deps: Deps, session: AsyncSession, rid: str, payer_id: str, group_id: str | None,
+                  form: DelegateForm, quote: domain.Quote, now: datetime) -> Row:
+    number = await db.next_number(session, "registration")
+    kept = [c for c in form.add_ons if any(line.description == f"Add-on: {deps.rules.add_ons[c].label}"
+                                           for line in quote.lines)]
+    row: Row = {
+        "id": rid, "delegate_id": new_id("del"), "payer_id": payer_id, "group_id": group_id,
+        "number": f"{deps.congress.number_prefix}-{number:05d}", "status": "pending", "paid": False,
+        "payment_method": PaymentMethod.CARD.value, "version": 1, "category": form.category,
+        "income_group": quote.income_group.value, "income_group_reason": None,
+        "given_name": form.given_name, "family_name": form.family_name, "badge_name": form.badge_name,
+        "affiliation": form.affiliation, "country": form.country, "email": form.email,
+        "language": form.language, "roles": [r.value for r in form.roles], "add_ons": kept,
+        "code": quote.code, "total_minor": quote.total, "currency": quote.currency,
+        "lines": [[line.description, line.amount_minor] for line in quote.lines], "invoice": None,
+        "invoice_number": None, "checkout_session_id": None, "payment_reference": None,
+        "refunded_minor": 0, "created_at": now, "updated_at": now,
+    }
+    await session.execute(insert(db.registrations).values(**row))
+    return row
+
+
+async def _settle(deps: Deps, session: AsyncSession, rows: list[Row], method: PaymentMethod,
+                  invoice: InvoiceDetails | None, now: datetime) -> list[Row]:
+    """Card stays pending; invoice and waiver are confirmed now (an invoice is issued to the payer)."""
+    status = "pending" if method is PaymentMethod.CARD else "confirmed"
+    invoice_number = None
+    if method is PaymentMethod.INVOICE and invoice is not None:
+        n = await db.next_number(session, "invoice")
+        invoice_number = f"{deps.congress.number_prefix}-INV-{n:04d}"
+    settled = []
+    for row in rows:
+        extra: dict[str, Any] = {"status": status, "payment_method": method.value,
+                                 "paid": method is PaymentMethod.WAIVER}
+        if row["id"] == row["payer_id"] and invoice_number and invoice:
+            extra |= {"invoice_number": invoice_number, "invoice": invoice.__dict__}
+        await db.save(session, row["id"], now, **extra)
+        settled.append(row | extra)
+    if invoice_number and invoice:
+        _emit_invoice(deps, session, settled, invoice, invoice_number, now)
+    return settled
+
+
+def _emit_created(deps: Deps, session: AsyncSession, rows: list[Row], group_id: str | None) -> None:
+    payer_id = rows[0]["payer_id"]
+    for row in rows:
+        method = PaymentMethod(row["payment_method"])
+        url = f"{deps.public_url}/pay/{payer_id}" if method is PaymentMethod.CARD else None
+        deps.outbox.add(session, RegistrationCreated(
+            **ids(deps, row), delegate=delegate_of(deps, row), total=deps.money(row["total_minor"]),
+            payment_method=method, payment_url=url, group_id=group_id))
+        if row["status"] == "confirmed":
+            emit_confirmed(deps, session, row)
+        snapshot(deps, session, row)
+
+
+def emit_confirmed(deps: Deps, session: AsyncSession, row: Row) -> None:
+    deps.outbox.add(session, RegistrationConfirmed(
+        **ids(deps, row), registration_version=row["version"], delegate=delegate_of(deps, row),
+        total=deps.money(row["total_minor"]), payment_method=PaymentMethod(row["payment_method"])))
+
+
+def _emit_invoice(deps: Deps, session: AsyncSession, rows: list[Row], invoice: InvoiceDetails,
+                  number: str, now: datetime) -> None:
+    payer = rows[0]
+    lines = tuple(InvoiceLine(description=f"{row['badge_name']} ({row['number']}): {desc}",
+                              amount=deps.money(amount))
+                  for row in rows for desc, amount in row["lines"])
+    deps.outbox.add(session, InvoiceIssued(
+        **ids(deps, payer), invoice_number=number, issued_at=now,
+        due_at=now + timedelta(days=deps.config.invoice_due_days),
+        institution_name=invoice.institution_name, institution_address=invoice.institution_address,
+        vat_id=invoice.vat_id or None, purchase_order=invoice.purchase_order or None, lines=lines,
+        total=deps.money(sum(r["total_minor"] for r in rows)), email=invoice.email,
+        language=payer["language"]))

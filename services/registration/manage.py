@@ -1,0 +1,194 @@
+"""Changing a registration after it is made: badge details, cancellation, income-group override,
+the waiting list, magic links and erasure. Each change bumps the version and emits its events
+plus a fresh delegate snapshot, in the transaction that makes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.delegates import DelegateSnapshot
+from schemas.registration import (
+    MagicLinkRequested,
+    RegistrationCancelled,
+    RegistrationUpdated,
+    WaitingListOffered,
+)
+from services.common.auth import sign
+from services.registration import domain
+from services.registration.adapters import db
+from services.registration.records import (
+    Deps,
+    NotAllowed,
+    Row,
+    as_utc,
+    delegate_of,
+    ids,
+    snapshot,
+)
+
+log = logging.getLogger("congress.registration.manage")
+BADGE_FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "language")
+
+
+async def update_badge(deps: Deps, registration_id: str, changes: dict[str, str]) -> Row:
+    """Change badge details as typed (NFC); emits RegistrationUpdated with the changed fields."""
+    clean = {k: unicodedata.normalize("NFC", v.strip()) for k, v in changes.items() if k in BADGE_FIELDS}
+    if any(not v for v in clean.values()):
+        raise NotAllowed("badge details cannot be empty")
+    async with deps.sessionmaker.begin() as session:
+        row = await _live(session, registration_id)
+        changed = tuple(k for k, v in clean.items() if row[k] != v)
+        if not changed:
+            return row
+        return await _updated(deps, session, row, {k: clean[k] for k in changed}, changed)
+
+
+async def override_income_group(deps: Deps, registration_id: str, group: domain.IncomeGroup, reason: str,
+                                organiser: str) -> Row:
+    """An organiser sets the delegate's income group with a recorded reason; unpaid ones are repriced."""
+    if not reason.strip():
+        raise NotAllowed("say why the income group is overridden")
+    async with deps.sessionmaker.begin() as session:
+        row = await _live(session, registration_id)
+        values: dict[str, object] = {"income_group": group.value,
+                                     "income_group_reason": f"{reason.strip()} (by {organiser})"}
+        if not row["paid"]:
+            quote = domain.quote(deps.rules, category=row["category"], income_group=group, add_ons=row["add_ons"],
+                                 code=row["code"], now=as_utc(row["created_at"]))
+            values |= {"total_minor": quote.total, "lines": [[ln.description, ln.amount_minor] for ln in quote.lines]}
+        return await _updated(deps, session, row, values, ("income_group",))
+
+
+async def _live(session: AsyncSession, registration_id: str) -> Row:
+    row = await db.get(session, registration_id, for_update=True)
+    if row is None or row["status"] == "cancelled":
+        raise NotAllowed("no such active registration")
+    return row
+
+
+async def _updated(deps: Deps, session: AsyncSession, row: Row, values: dict[str, object],
+                   changed: tuple[str, ...]) -> Row:
+    values = values | {"version": row["version"] + 1}
+    await db.save(session, row["id"], deps.clock(), **values)
+    row = row | values
+    deps.outbox.add(session, RegistrationUpdated(**ids(deps, row), registration_version=row["version"],
+                                                 delegate=delegate_of(deps, row), changed_fields=changed))
+    snapshot(deps, session, row)
+    return row
+
+
+async def cancel(deps: Deps, registration_id: str, *, by: str, reason: str) -> Row:
+    """Cancel; frees the seats (offering add-on seats to the waiting list) and states the refund due."""
+    now = deps.clock()
+    async with deps.sessionmaker.begin() as session:
+        row = await _live(session, registration_id)
+        paid = row["total_minor"] if row["paid"] else 0
+        due = domain.refund_due(deps.rules, paid, now) if by == "delegate" else paid
+        values = {"status": "cancelled", "version": row["version"] + 1}
+        await db.save(session, row["id"], now, **values)
+        row = row | values
+        deps.outbox.add(session, RegistrationCancelled(
+            **ids(deps, row), registration_version=row["version"], reason=reason or "cancelled", cancelled_by=by,
+            refund_due=deps.money(due) if due else None))
+        snapshot(deps, session, row)
+        await db.release_seat(session, db.TOTAL)
+        for code in row["add_ons"]:
+            await seat_freed(deps, session, code, now)
+    row["refund_due"] = due
+    return row
+
+
+async def seat_freed(deps: Deps, session: AsyncSession, code: str, now: datetime) -> None:
+    """A seat came free (or an offer lapsed): offer it to the next in line, else give it back."""
+    entries = [_entry(e) for e in await db.waiting_entries(session, code, for_update=True)]
+    decision = domain.on_seat_freed(entries, now)
+    for lapsed in decision.expire:
+        await db.set_waiting(session, lapsed.entry_id, domain.WaitStatus.EXPIRED.value)
+    if decision.offer_to is None:
+        await db.release_seat(session, code)
+        return
+    expires = domain.offer_deadline(now, deps.config.waiting_list_hold_hours)
+    await db.set_waiting(session, decision.offer_to.entry_id, domain.WaitStatus.OFFERED.value, expires)
+    row = await db.get(session, decision.offer_to.registration_id)
+    if row is None:
+        return
+    token = sign(deps.secret, "waitlist", {"entry": decision.offer_to.entry_id})
+    deps.outbox.add(session, WaitingListOffered(
+        **ids(deps, row), add_on_code=code, add_on_label=deps.rules.add_ons[code].label, offer_expires_at=expires,
+        accept_url=f"{deps.public_url}/waiting-list/accept?t={token}", email=row["email"],
+        language=row["language"]))
+
+
+def _entry(raw: Row) -> domain.WaitingEntry:
+    return domain.WaitingEntry(raw["id"], raw["registration_id"], domain.WaitStatus(raw["status"]),
+                               as_utc(raw["offer_expires_at"]) if raw["offer_expires_at"] else None)
+
+
+async def expire_offers(deps: Deps) -> int:
+    """Lapse offers past their deadline and pass each seat on; run periodically."""
+    now = deps.clock()
+    lapsed = 0
+    async with deps.sessionmaker.begin() as session:
+        for code in await db.offered_add_ons(session):
+            entries = [_entry(e) for e in await db.waiting_entries(session, code, for_update=True)]
+            for _ in domain.expired_offers(entries, now):
+                lapsed += 1
+                await seat_freed(deps, session, code, now)
+    return lapsed
+
+
+async def accept_offer(deps: Deps, entry_id: int) -> Row:
+    """Take the held seat: the add-on joins the registration (its price is added to what is due)."""
+    now = deps.clock()
+    async with deps.sessionmaker.begin() as session:
+        raw = await db.waiting_entry(session, entry_id)
+        if raw is None or not domain.can_accept_offer(_entry(raw), now):
+            raise NotAllowed("this offer has expired or was already used")
+        await db.set_waiting(session, entry_id, domain.WaitStatus.ACCEPTED.value)
+        row = await _live(session, raw["registration_id"])
+        spec = deps.rules.add_ons[raw["add_on_code"]]
+        values = {"add_ons": [*row["add_ons"], spec.code], "total_minor": row["total_minor"] + spec.price,
+                  "lines": [*row["lines"], [f"Add-on: {spec.label}", spec.price]]}
+        return await _updated(deps, session, row, values, ("add_ons",))
+
+
+async def request_magic_link(deps: Deps, email: str) -> bool:
+    """Emit MagicLinkRequested for the latest registration with this email; silent if there is none."""
+    now = deps.clock()
+    async with deps.sessionmaker.begin() as session:
+        rows = [r for r in await db.by_email(session, email.strip()) if r["status"] != "cancelled"]
+        if not rows:
+            log.info("magic link asked for an unknown email")
+            return False
+        row = rows[-1]
+        token = sign(deps.secret, "magic-link", {"rid": row["id"], "jti": uuid.uuid4().hex})
+        expires = now + timedelta(minutes=deps.config.magic_link_minutes)
+        deps.outbox.add(session, MagicLinkRequested(**ids(deps, row), email=row["email"],
+                                                    link=f"{deps.public_url}/me/{token}", expires_at=expires,
+                                                    language=row["language"]))
+    return True
+
+
+async def use_magic_link(deps: Deps, jti: str) -> bool:
+    """Spend a magic link's single use; False if it was used before."""
+    async with deps.sessionmaker.begin() as session:
+        return await db.record_once(session, db.used_tokens, jti=jti, used_at=deps.clock())
+
+
+async def erase(deps: Deps, registration_id: str) -> None:
+    """Erase a delegate's personal data (GDPR): anonymise the row and tombstone the snapshot key."""
+    async with deps.sessionmaker.begin() as session:
+        row = await db.get(session, registration_id, for_update=True)
+        if row is None:
+            raise NotAllowed("no such registration")
+        await db.save(session, registration_id, deps.clock(), given_name="(erased)", family_name="(erased)",
+                      badge_name="(erased)", affiliation="(erased)", email=f"erased+{row['id']}@invalid",
+                      status="cancelled", version=row["version"] + 1)
+        deps.outbox.add_raw(session, topic=DelegateSnapshot.topic(), key=row["delegate_id"].encode(), value=None,
+                            headers=[], event_id="")

@@ -1,0 +1,122 @@
+"""Organiser pages and API: list and filter, CSV export, mark invoice paid, refund, cancel, override group.
+
+Every route needs the organiser sign-in (cookie or Bearer token). The CSV neutralises
+cells a spreadsheet would run as a formula (leading = + - @ tab CR get a quote).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from services.common.auth import require_organiser
+from services.registration import domain, manage, payments
+from services.registration.adapters import db
+from services.registration.pages import templates_for
+from services.registration.records import Deps
+
+CSV_COLUMNS = ("number", "status", "paid", "payment_method", "invoice_number", "category", "income_group",
+               "income_group_reason", "given_name", "family_name", "badge_name", "affiliation", "country", "email",
+               "language", "add_ons", "code", "total_minor", "refunded_minor", "currency", "created_at")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> str:
+    """A cell a spreadsheet shows as text, never runs (OWASP CSV injection advice)."""
+    text = " ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([neutralise(row[c]) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+class RefundIn(BaseModel):
+    amount: int = Field(gt=0, description="Minor units to refund.")
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(default="cancelled by the organisers", max_length=500)
+
+
+class IncomeGroupIn(BaseModel):
+    group: domain.IncomeGroup
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def organiser_router(deps: Deps, secret: str) -> APIRouter:  # noqa: C901 -- one route table
+    router = APIRouter(tags=["organisers"])
+    organiser = Depends(require_organiser(secret))
+    templates = templates_for(deps)
+
+    async def listing(status: str = "", category: str = "", q: str = "") -> list[dict[str, Any]]:
+        async with deps.sessionmaker() as session:
+            return await db.search(session, status=status or None, category=category or None, text=q or None)
+
+    @router.get("/api/organiser/registrations")
+    async def api_list(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Any:
+        return [{k: (str(v) if k in ("created_at", "updated_at") else v) for k, v in r.items()}
+                for r in await listing(status, category, q)]
+
+    @router.get("/organiser/registrations", include_in_schema=False)
+    async def page(request: Request, status: str = "", category: str = "", q: str = "", message: str = "",
+                   who: str = organiser) -> Response:
+        async with deps.sessionmaker() as session:
+            seats = await db.seat_counts(session)
+        return templates.TemplateResponse(request, "organiser_list.html", {
+            "rows": await listing(status, category, q), "status": status, "category": category, "q": q,
+            "organiser": who, "seats": seats, "message": message, "groups": [g.value for g in domain.IncomeGroup]})
+
+    @router.get("/organiser/registrations.csv")
+    async def export(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Response:
+        return Response(to_csv(await listing(status, category, q)), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-registrations.csv"'})
+
+    async def do(action: str, rid: str, who: str, data: dict[str, Any]) -> str:
+        if action == "mark-paid":
+            await payments.mark_invoice_paid(deps, rid, who)
+            return "Invoice marked paid."
+        if action == "refund":
+            refund_id = await payments.refund(deps, rid, RefundIn.model_validate(data).amount)
+            return f"Refund {refund_id} issued."
+        if action == "cancel":
+            await manage.cancel(deps, rid, by="organiser", reason=CancelIn.model_validate(data).reason)
+            return "Registration cancelled."
+        body = IncomeGroupIn.model_validate(data)
+        await manage.override_income_group(deps, rid, body.group, body.reason, who)
+        return "Income group overridden."
+
+    @router.post("/organiser/registrations/{rid}/{action}", include_in_schema=False)
+    async def page_action(request: Request, rid: str, action: str, who: str = organiser) -> Response:
+        form = await request.form()
+        data = {k: str(v) for k, v in form.items() if str(v)}
+        message = await do(action, rid, who, data)
+        return RedirectResponse(f"/organiser/registrations?message={message}", status_code=303)
+
+    @router.post("/api/organiser/registrations/{rid}/mark-paid")
+    async def api_mark_paid(rid: str, who: str = organiser) -> dict[str, str]:
+        return {"result": await do("mark-paid", rid, who, {})}
+
+    @router.post("/api/organiser/registrations/{rid}/refund")
+    async def api_refund(rid: str, body: RefundIn, who: str = organiser) -> dict[str, str]:
+        return {"result": await do("refund", rid, who, body.model_dump())}
+
+    @router.post("/api/organiser/registrations/{rid}/cancel")
+    async def api_cancel(rid: str, body: CancelIn, who: str = organiser) -> dict[str, str]:
+        return {"result": await do("cancel", rid, who, body.model_dump())}
+
+    @router.post("/api/organiser/registrations/{rid}/income-group")
+    async def api_income_group(rid: str, body: IncomeGroupIn, who: str = organiser) -> dict[str, str]:
+        return {"result": await do("income-group", rid, who, body.model_dump(mode="json"))}
+
+    return router

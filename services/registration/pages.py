@@ -1,0 +1,257 @@
+"""Server-rendered pages for delegates: register (self or group), check the price, pay, come back.
+
+No JavaScript needed. Every field has a label, errors are shown beside their field,
+text is autoescaped (names are never HTML) and carries its ``lang``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import format_currency
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from schemas.values import PaymentMethod
+from services.common.auth import InvalidToken, sign, verify
+from services.registration import domain, manage, payments
+from services.registration.adapters import db
+from services.registration.adapters.stripe import checkout_event, sign_webhook
+from services.registration.api import RegistrationIn, process_webhook
+from services.registration.config import RegistrationSettings
+from services.registration.handlers import price_all, register, view_token
+from services.registration.records import Deps, NotAllowed, RegistrationRejected
+
+DELEGATE_COOKIE = "congress_delegate"
+SESSION_SECONDS = 2 * 3600
+LANGUAGES = (("en", "English"), ("ja", "日本語"), ("zh", "中文"), ("ko", "한국어"), ("ar", "العربية"),
+             ("fr", "Français"), ("de", "Deutsch"), ("es", "Español"), ("pt", "Português"), ("nl", "Nederlands"))
+FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category",
+          "code")
+INVOICE_FIELDS = ("institution_name", "institution_address", "email", "vat_id", "purchase_order")
+
+
+def templates_for(deps: Deps) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    currency = deps.congress.currency
+
+    def money(amount_minor: int, locale: str = "en") -> str:
+        return format_currency(domain.to_major(amount_minor, currency), currency, locale=locale)
+
+    templates.env.filters["money"] = money
+    templates.env.globals.update(congress=deps.congress, config=deps.config, languages=LANGUAGES)
+    return templates
+
+
+def friendly(err: Any) -> str:
+    """A message a person understands for one pydantic error."""
+    kind, loc = err["type"], err["loc"]
+    if kind in ("missing", "string_too_short"):
+        return "Please fill this in."
+    if loc and loc[-1] == "country":
+        return "Use the two-letter country code, e.g. JP, KE or BR."
+    if loc and loc[-1] == "email":
+        return "Enter an email address like name@example.org."
+    return str(err["msg"])
+
+
+def form_body(form: FormData, n: int) -> dict[str, Any]:
+    delegates = []
+    for i in range(n):
+        p = f"delegates.{i}."
+        item: dict[str, Any] = {k: str(form.get(p + k, "")) for k in FIELDS}
+        item.update(country=item["country"].strip().upper(), code=item["code"].strip() or None,
+                    language=item["language"] or "en", add_ons=[str(v) for v in form.getlist(p + "add_ons")],
+                    waitlist_if_full=bool(form.get(p + "waitlist_if_full")))
+        delegates.append(item)
+    body: dict[str, Any] = {"delegates": delegates, "payment_method": str(form.get("payment_method", "card"))}
+    if body["payment_method"] == "invoice":
+        body["invoice"] = {k: str(form.get("invoice." + k, "")).strip() for k in INVOICE_FIELDS}
+    return body
+
+
+def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:  # noqa: C901 -- one route table
+    pages = APIRouter(include_in_schema=False)
+    templates = templates_for(deps)
+    webhook_secret = settings.stripe_webhook_secret.get_secret_value()
+
+    async def seats() -> dict[str, int]:
+        async with deps.sessionmaker() as session:
+            return {k: domain.seats_left(c, t) for k, (c, t) in (await db.seat_counts(session)).items()}
+
+    async def form_page(request: Request, n: int, values: Any, errors: dict[str, str], status: int = 200) -> Response:
+        until = deps.rules.early_bird_until.strftime("%d %B %Y %H:%M")
+        return templates.TemplateResponse(request, "register.html", {
+            "n": n, "values": values, "errors": errors, "seats": await seats(), "early_bird_until": until},
+            status_code=status)
+
+    @pages.get("/")
+    async def home(request: Request) -> Response:
+        return await form_page(request, 1, FormData(), {})
+
+    @pages.get("/group")
+    async def group(request: Request, n: int = 5) -> Response:
+        return await form_page(request, max(2, min(n, deps.config.group.max_size)), FormData(), {})
+
+    @pages.post("/register")
+    async def submit(request: Request) -> Response:
+        form = await request.form()
+        n = max(1, min(int(str(form.get("n", "1")) or 1), deps.config.group.max_size))
+        try:
+            body = RegistrationIn.model_validate(form_body(form, n))
+        except ValidationError as exc:
+            errors = {".".join(str(p) for p in e["loc"]): friendly(e) for e in exc.errors()}
+            return await form_page(request, n, form, errors, 422)
+        action = form.get("action")
+        forms = [d.form() for d in body.delegates]
+        try:
+            if action == "edit":
+                return await form_page(request, n, form, {})
+            if action != "confirm":
+                quotes = price_all(deps, [f.normalised() for f in forms], deps.clock())
+                hidden = [(k, str(v)) for k, v in form.multi_items() if k != "action"]
+                return templates.TemplateResponse(request, "review.html", {
+                    "delegates": list(zip([f.normalised() for f in forms], quotes, strict=True)),
+                    "total": sum(q.total for q in quotes), "method": body.payment_method, "hidden": hidden})
+            done = await register(deps, forms, PaymentMethod(body.payment_method),
+                                  body.invoice.details() if body.invoice else None)
+        except RegistrationRejected as exc:
+            return await form_page(request, n, form, exc.errors, 422)
+        target = done.payment_url or f"/registrations/{done.payer_id}?t={done.view_token}"
+        return RedirectResponse(target, status_code=303)
+
+    def payer_from(token: str, payer_id: str) -> None:
+        try:
+            if verify(deps.secret, "registration-view", token).get("payer") != payer_id:
+                raise NotAllowed("this link is for another registration")
+        except InvalidToken as exc:
+            raise NotAllowed(f"invalid link ({exc.reason})") from exc
+
+    @pages.get("/registrations/{payer_id}")
+    async def status(request: Request, payer_id: str, t: str = "", cancelled: int = 0) -> Response:
+        payer_from(t, payer_id)
+        async with deps.sessionmaker() as session:
+            rows = await db.by_payer(session, payer_id)
+        due = sum(r["total_minor"] for r in rows if r["status"] == "pending")
+        pay_url = f"/pay/{payer_id}?t={t}" if due and rows[0]["payment_method"] == "card" else None
+        return templates.TemplateResponse(request, "status.html", {
+            "rows": rows, "due": due, "pay_url": pay_url, "cancelled": bool(cancelled),
+            "lang": rows[0]["language"] if rows else "en"})
+
+    @pages.get("/pay/{payer_id}")
+    async def pay(payer_id: str, t: str = "") -> Response:
+        payer_from(t, payer_id)
+        checkout = await payments.start_checkout(deps, payer_id)
+        if settings.uses_test_checkout:
+            return RedirectResponse(f"/test-checkout/{payer_id}?t={t}&session_id={checkout.session_id}", 303)
+        return RedirectResponse(checkout.url, status_code=303)
+
+    @pages.get("/test-checkout/{payer_id}")
+    async def test_checkout(request: Request, payer_id: str, t: str = "", session_id: str = "") -> Response:
+        if not settings.uses_test_checkout:
+            return Response(status_code=404)
+        payer_from(t, payer_id)
+        async with deps.sessionmaker() as session:
+            rows = [r for r in await db.by_payer(session, payer_id) if r["status"] == "pending"]
+        return templates.TemplateResponse(request, "test_checkout.html", {
+            "rows": rows, "amount": sum(r["total_minor"] for r in rows), "payer_id": payer_id, "token": t,
+            "session_id": session_id})
+
+    @pages.post("/test-checkout/{payer_id}")
+    async def test_checkout_submit(request: Request, payer_id: str) -> Response:
+        if not settings.uses_test_checkout:
+            return Response(status_code=404)
+        form = await request.form()
+        token = str(form.get("t", ""))
+        payer_from(token, payer_id)
+        async with deps.sessionmaker() as session:
+            rows = [r for r in await db.by_payer(session, payer_id) if r["status"] == "pending"]
+        paid = form.get("outcome") == "paid"
+        body = checkout_event(
+            "checkout.session.completed" if paid else "checkout.session.async_payment_failed",
+            session_id=str(form.get("session_id") or "cs_test_local"), payer_id=payer_id,
+            amount_minor=sum(r["total_minor"] for r in rows), currency=deps.congress.currency,
+            payment_status="paid" if paid else "unpaid", payment_intent=f"pi_test_{payer_id}")
+        await process_webhook(deps, body, sign_webhook(body, webhook_secret), secret=webhook_secret,
+                              tolerance=settings.stripe_webhook_tolerance)
+        return RedirectResponse(f"/registrations/{payer_id}?t={token}{'' if paid else '&cancelled=1'}", 303)
+
+    @pages.get("/sign-in")
+    async def sign_in(request: Request) -> Response:
+        return templates.TemplateResponse(request, "signin.html", {"sent": False})
+
+    @pages.post("/sign-in")
+    async def sign_in_submit(request: Request) -> Response:
+        form = await request.form()
+        await manage.request_magic_link(deps, str(form.get("email", ""))[:320])
+        return templates.TemplateResponse(request, "signin.html", {"sent": True})
+
+    @pages.get("/me/{token}")
+    async def magic(token: str) -> Response:
+        try:
+            claims = verify(deps.secret, "magic-link", token, max_age_seconds=deps.config.magic_link_minutes * 60)
+        except InvalidToken as exc:
+            raise NotAllowed(f"this sign-in link is {exc.reason}; ask for a new one") from exc
+        if not await manage.use_magic_link(deps, str(claims["jti"])):
+            raise NotAllowed("this sign-in link was already used; ask for a new one")
+        response = RedirectResponse("/me", status_code=303)
+        response.set_cookie(DELEGATE_COOKIE, sign(deps.secret, "delegate-session", {"rid": claims["rid"]}),
+                            max_age=SESSION_SECONDS, httponly=True, samesite="lax")
+        return response
+
+    async def me_row(request: Request) -> dict[str, Any]:
+        try:
+            claims = verify(deps.secret, "delegate-session", request.cookies.get(DELEGATE_COOKIE, ""),
+                            max_age_seconds=SESSION_SECONDS)
+        except InvalidToken as exc:
+            raise NotAllowed("please sign in again with a link by email") from exc
+        async with deps.sessionmaker() as session:
+            row = await db.get(session, str(claims["rid"]))
+        if row is None:
+            raise NotAllowed("no such registration")
+        return row
+
+    async def me_page(request: Request, row: dict[str, Any], message: str = "",
+                      errors: dict[str, str] | None = None) -> Response:
+        refund = domain.refund_due(deps.rules, row["total_minor"] if row["paid"] else 0, deps.clock())
+        return templates.TemplateResponse(request, "me.html", {
+            "r": row, "refund": refund, "message": message, "errors": errors or {}, "lang": row["language"]})
+
+    @pages.get("/me")
+    async def me(request: Request) -> Response:
+        return await me_page(request, await me_row(request))
+
+    @pages.post("/me/badge")
+    async def me_badge(request: Request) -> Response:
+        row = await me_row(request)
+        form = await request.form()
+        changes = {k: str(form.get(k, "")) for k in manage.BADGE_FIELDS if k in form}
+        empty = {k: "Please fill this in." for k, v in changes.items() if not v.strip()}
+        if empty:
+            return await me_page(request, row | changes, errors=empty)
+        row = await manage.update_badge(deps, row["id"], changes)
+        return await me_page(request, row, "Badge details saved.")
+
+    @pages.post("/me/cancel")
+    async def me_cancel(request: Request) -> Response:
+        row = await me_row(request)
+        form = await request.form()
+        row = await manage.cancel(deps, row["id"], by="delegate", reason=str(form.get("reason", ""))[:500])
+        if row["refund_due"] and row["payment_method"] == "card":
+            await payments.refund(deps, row["id"], row["refund_due"])
+        return await me_page(request, row, "Your registration is cancelled.")
+
+    @pages.get("/waiting-list/accept")
+    async def accept(t: str = "") -> Response:
+        try:
+            entry = int(verify(deps.secret, "waitlist", t)["entry"])
+        except InvalidToken as exc:
+            raise NotAllowed(f"invalid link ({exc.reason})") from exc
+        row = await manage.accept_offer(deps, entry)
+        return RedirectResponse(f"/registrations/{row['payer_id']}?t={view_token(deps, row['payer_id'])}", 303)
+
+    return pages

@@ -1,0 +1,148 @@
+"""Taking money: starting a Checkout, Stripe's webhook events, invoices marked paid, refunds.
+
+The webhook handler is idempotent and order-tolerant: each Stripe event id is
+recorded in the same transaction as its effect, so a replay changes nothing; a
+payment confirms a registration only while it is still unpaid, so a late
+``async_payment_failed`` after a success, or a success after a failure, does the
+right thing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.registration import PaymentFailed, PaymentSucceeded, RefundIssued
+from schemas.values import PaymentMethod
+from services.registration.adapters import db
+from services.registration.handlers import emit_confirmed, view_token
+from services.registration.ports import CheckoutRequest, CheckoutSession
+from services.registration.records import Deps, NotAllowed, Row, ids, snapshot
+
+log = logging.getLogger("congress.registration.payments")
+
+
+async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
+    """Create (or, on a repeat, get back) the Checkout Session for a payer's unpaid card registrations."""
+    async with deps.sessionmaker() as session:
+        rows = [r for r in await db.by_payer(session, payer_id) if r["status"] == "pending"]
+    if not rows or rows[0]["payment_method"] != PaymentMethod.CARD.value:
+        raise NotAllowed("nothing to pay by card for this registration")
+    amount = sum(r["total_minor"] for r in rows)
+    names = ", ".join(r["badge_name"] for r in rows)
+    token = view_token(deps, payer_id)
+    checkout = await deps.payments.create_checkout(CheckoutRequest(
+        payer_id=payer_id, amount_minor=amount, currency=deps.congress.currency,
+        description=f"{deps.congress.short_name} registration: {names}"[:250], email=rows[0]["email"],
+        success_url=f"{deps.public_url}/registrations/{payer_id}?t={token}",
+        cancel_url=f"{deps.public_url}/registrations/{payer_id}?t={token}&cancelled=1",
+        idempotency_key=f"{deps.congress.id}:checkout:{payer_id}:{amount}"))
+    async with deps.sessionmaker.begin() as session:
+        for row in rows:
+            await db.save(session, row["id"], deps.clock(), checkout_session_id=checkout.session_id)
+    return checkout
+
+
+async def handle_stripe_event(deps: Deps, event: dict[str, Any]) -> str:
+    """Apply one verified Stripe event; returns what happened (for logs and the HTTP answer)."""
+    obj = event.get("data", {}).get("object", {})
+    kind = str(event.get("type", ""))
+    async with deps.sessionmaker.begin() as session:
+        if not await db.record_once(session, db.stripe_events, event_id=str(event.get("id")), type=kind,
+                                    received_at=deps.clock()):
+            return "duplicate"
+        payer_id = obj.get("client_reference_id") or (obj.get("metadata") or {}).get("payer_id")
+        if not payer_id or obj.get("object") != "checkout.session":
+            return "ignored"
+        if kind == "checkout.session.completed":
+            if obj.get("payment_status") != "paid":
+                return "awaiting delayed payment"
+            return await _paid(deps, session, payer_id, obj)
+        if kind == "checkout.session.async_payment_succeeded":
+            return await _paid(deps, session, payer_id, obj)
+        if kind == "checkout.session.async_payment_failed":
+            return await _failed(deps, session, payer_id, obj, "delayed payment declined")
+        if kind == "checkout.session.expired":
+            return await _failed(deps, session, payer_id, obj, "checkout session expired")
+    return "ignored"
+
+
+async def _paid(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str, Any]) -> str:
+    rows = [r for r in await db.by_payer(session, payer_id, for_update=True) if r["status"] != "cancelled"]
+    unpaid = [r for r in rows if not r["paid"]]
+    if not unpaid:
+        return "already paid"
+    due = sum(r["total_minor"] for r in unpaid)
+    currency = str(obj.get("currency", "")).upper()
+    if obj.get("amount_total") != due or currency != deps.congress.currency:
+        log.warning("paid amount does not match the price", extra={"registration_id": payer_id,
+                    "paid": obj.get("amount_total"), "due": due})
+        return await _failed(deps, session, payer_id, obj, f"amount {obj.get('amount_total')} {currency} "
+                             f"does not match the price {due} {deps.congress.currency}")
+    reference = str(obj.get("payment_intent") or obj.get("id"))
+    for row in unpaid:
+        await confirm_paid(deps, session, row, PaymentMethod.CARD, reference)
+    return "confirmed"
+
+
+async def confirm_paid(deps: Deps, session: AsyncSession, row: Row, method: PaymentMethod, reference: str) -> Row:
+    """Mark one registration paid (and confirmed if it was pending); emits PaymentSucceeded and the rest."""
+    now = deps.clock()
+    was_pending = row["status"] == "pending"
+    changes = {"paid": True, "status": "confirmed", "payment_reference": reference, "version": row["version"] + 1}
+    await db.save(session, row["id"], now, **changes)
+    row = row | changes
+    deps.outbox.add(session, PaymentSucceeded(**ids(deps, row), amount=deps.money(row["total_minor"]),
+                                              method=method, provider_reference=reference, paid_at=now))
+    if was_pending:
+        emit_confirmed(deps, session, row)
+    snapshot(deps, session, row)
+    return row
+
+
+async def _failed(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str, Any], reason: str) -> str:
+    rows = [r for r in await db.by_payer(session, payer_id) if r["status"] == "pending" and not r["paid"]]
+    for row in rows:
+        deps.outbox.add(session, PaymentFailed(**ids(deps, row), amount=deps.money(row["total_minor"]),
+                                               reason=reason, provider_reference=str(obj.get("id"))))
+    return "payment failed" if rows else "already settled"
+
+
+async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) -> Row:
+    """An organiser records the bank transfer for an invoice (every registration on it is paid)."""
+    async with deps.sessionmaker.begin() as session:
+        payer = await db.get(session, registration_id)
+        if payer is None or payer["payment_method"] != PaymentMethod.INVOICE.value:
+            raise NotAllowed("not a registration paid by invoice")
+        rows = [r for r in await db.by_payer(session, payer["payer_id"], for_update=True)
+                if not r["paid"] and r["status"] != "cancelled"]
+        if not rows:
+            raise NotAllowed("this invoice is already paid")
+        reference = payer["invoice_number"] or registration_id
+        done = [await confirm_paid(deps, session, r, PaymentMethod.INVOICE, reference) for r in rows]
+    log.info("invoice marked paid", extra={"registration_id": registration_id, "organiser": organiser})
+    return done[0]
+
+
+async def refund(deps: Deps, registration_id: str, amount_minor: int) -> str:
+    """Refund part of a card payment through Stripe; records the refund and emits RefundIssued."""
+    async with deps.sessionmaker() as session:
+        row = await db.get(session, registration_id)
+    if row is None or not row["paid"] or row["payment_method"] != PaymentMethod.CARD.value:
+        raise NotAllowed("only paid card registrations can be refunded through Stripe")
+    if amount_minor <= 0 or amount_minor > row["total_minor"] - row["refunded_minor"]:
+        raise NotAllowed(f"refund must be between 1 and {row['total_minor'] - row['refunded_minor']} minor units")
+    key = f"{deps.congress.id}:refund:{registration_id}:{row['refunded_minor']}:{amount_minor}"
+    refund_id = await deps.payments.refund(row["payment_reference"], amount_minor, idempotency_key=key)
+    async with deps.sessionmaker.begin() as session:
+        if not await db.record_once(session, db.used_tokens, jti=f"refund:{refund_id}", used_at=deps.clock()):
+            return refund_id  # the same refund retried: already recorded
+        row = await db.get(session, registration_id, for_update=True) or row
+        changes = {"refunded_minor": row["refunded_minor"] + amount_minor, "version": row["version"] + 1}
+        await db.save(session, registration_id, deps.clock(), **changes)
+        deps.outbox.add(session, RefundIssued(**ids(deps, row), amount=deps.money(amount_minor),
+                                              provider_reference=refund_id))
+        snapshot(deps, session, row | changes)
+    return refund_id

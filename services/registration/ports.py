@@ -1,0 +1,34 @@
+"""The outside things handlers need, as small Protocols; adapters implement them, tests fake them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """A card payment for one payer's registrations; the amount is the server's price."""
+
+    payer_id: str
+    amount_minor: int
+    currency: str
+    description: str
+    email: str
+    success_url: str
+    cancel_url: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    session_id: str
+    url: str
+
+
+class Payments(Protocol):
+    async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
+
+    async def refund(self, payment_reference: str, amount_minor: int, *, idempotency_key: str) -> str:
+        """Refund part or all of a payment; returns the provider's refund id."""
+        ...

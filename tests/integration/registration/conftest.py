@@ -1,0 +1,87 @@
+"""Registration built with real parts: a fresh database of each kind, stripe-mock, and (when asked) Kafka."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from fastapi import FastAPI
+
+from services.common.congress import DEFAULT_CONFIG
+from services.common.db import create_tables
+from services.common.runtime import ServiceRuntime
+from services.registration.adapters import db
+from services.registration.app import build
+from services.registration.config import RegistrationSettings
+from services.registration.records import Deps
+
+EARLY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+WEBHOOK_SECRET = "whsec_test_registration"
+
+
+@dataclass
+class Service:
+    runtime: ServiceRuntime
+    app: FastAPI
+    deps: Deps
+    client: httpx.AsyncClient
+    settings: RegistrationSettings
+
+
+def congress_file(tmp_path: Path, change: Callable[[dict[str, Any]], None] | None = None) -> Path:
+    doc = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    if change:
+        change(doc["registration"])
+    path = tmp_path / "congress.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def settings_for(db_url: str, stripe_url: str, config: Path, *, kafka: str = "127.0.0.1:1", prefix: str = "",
+                 ) -> RegistrationSettings:
+    aliased = {"CONGRESS_CONFIG": str(config), "CONGRESS_SECRET": "test-secret", "KAFKA_BOOTSTRAP_SERVERS": kafka,
+               "KAFKA_TOPIC_PREFIX": prefix, "CONGRESS_ORGANISER_PASSWORD": "organiser-pass"}
+    return RegistrationSettings(
+        database_url=db_url, stripe_api_base=stripe_url, stripe_webhook_secret=WEBHOOK_SECRET,
+        public_url="http://testserver", relay_poll_seconds=0.2, **aliased)
+
+
+async def open_service(settings: RegistrationSettings, *, kafka: bool, now: datetime = EARLY) -> Service:
+    runtime, app = build(settings, clock=lambda: now)
+    deps: Deps = app.state.deps
+    if kafka:
+        await runtime.start()
+    else:
+        await create_tables(runtime.engine, db.metadata)
+        for hook in runtime.on_start:
+            await hook()
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    return Service(runtime, app, deps, client, settings)
+
+
+async def close_service(service: Service, *, kafka: bool) -> None:
+    await service.client.aclose()
+    if kafka:
+        await service.runtime.stop()
+    else:
+        await service.runtime.engine.dispose()
+
+
+@pytest.fixture
+async def offline(db_url: str, stripe_mock_url: str, tmp_path: Path) -> AsyncIterator[Service]:
+    """The service on a fresh database of each kind, without Kafka (the outbox fills, nothing relays)."""
+    service = await open_service(settings_for(db_url, stripe_mock_url, congress_file(tmp_path)), kafka=False)
+    yield service
+    await close_service(service, kafka=False)
+
+
+def delegate(i: int = 0, **over: Any) -> dict[str, Any]:
+    base = {"given_name": "Aiko", "family_name": f"田中{i}", "affiliation": "東京大学", "country": "JP",
+            "email": f"aiko{i}@example.org", "language": "ja", "category": "member"}
+    return base | over
