@@ -230,7 +230,8 @@ class Projection:
             "payments_failed": self.payments_failed,
             "waiting_list_offers": self.waiting_list_offers,
             "dead_letters": {"count": self.dead_letters, "by_consumer": dict(sorted(self.dead_by_consumer.items())),
-                             "recent": [_dead_view(e) for e in reversed(self.recent_dead)]},
+                             "recent": [_dead_view(e) for e in sorted(self.recent_dead, reverse=True,
+                                                                      key=lambda e: (e.time, e.partition, e.offset))]},
             "malformed": self.malformed,
             "consumer_lag": {"groups": {g: {"total": sum(t.values()), "by_topic": t} for g, t in sorted(self.lag.items())},
                              "measured_at": self.lag_updated.isoformat() if self.lag_updated else None},
@@ -287,6 +288,6 @@ def _matches(entry: Entry, context: str | None, type_: str | None, subject: str 
 
 
 def _dead_view(entry: Entry) -> dict[str, Any]:
-    return {"seq": entry.seq, "time": entry.time.isoformat(), "reason": entry.reason,
+    return {"partition": entry.partition, "offset": entry.offset, "time": entry.time.isoformat(), "reason": entry.reason,
             "consumer": entry.headers.get("dlq.consumer"), "topic": entry.headers.get("dlq.topic"),
             "key": entry.key}

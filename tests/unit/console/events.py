@@ -120,9 +120,9 @@ def records(events: list[EventData], *, prefix: str = "") -> list[FakeRecord]:
     return out
 
 
-def dead_letter(original: CloudEvent[Any] | bytes, reason: str, *, prefix: str = "") -> FakeRecord:
+def dead_letter(original: CloudEvent[Any] | bytes, reason: str, *, prefix: str = "", offset: int = 0) -> FakeRecord:
     value = original if isinstance(original, bytes) else encode(original)
-    return FakeRecord(topic=prefix + "congress.deadletter", value=value, key=b"d-003", headers=[
+    return FakeRecord(topic=prefix + "congress.deadletter", value=value, key=b"d-003", offset=offset, headers=[
         ("dlq.reason", reason.encode()), ("dlq.consumer", b"notify"), ("dlq.topic", b"congress.registration")])
 
 

@@ -60,7 +60,7 @@ def test_dead_letters_are_counted_with_their_reason_and_malformed_messages_do_no
     items = [
         *records(scenario()),
         dead_letter(bad_event, "handler failed 3 times: RuntimeError('pdf')", prefix="p."),
-        dead_letter(b"\x00not json at all", "value is not JSON", prefix="p."),
+        dead_letter(b"\x00not json at all", "value is not JSON", prefix="p.", offset=1),
         FakeRecord(topic="p.congress.registration", value=b"{broken", key=b"d-009"),
     ]
     items[: len(scenario())] = records(scenario(), prefix="p.")
