@@ -64,49 +64,97 @@ class ConsumerStats:
     by_type: dict[str, int] = field(default_factory=dict)
 
 
+class _HandlerFailed(Exception):
+    """A handler failed during an optimistic batch: roll the batch back and isolate each event."""
+
+
 class EventConsumer:
     """Routes events to handlers by payload class, exactly once per consumer name."""
 
     def __init__(self, *, name: str, sessionmaker: async_sessionmaker[AsyncSession], outbox: Outbox,
                  handlers: Mapping[type[EventData], Handler], retries: int = 3,
-                 backoff_seconds: float = 0.05) -> None:
+                 backoff_seconds: float = 0.05, optimistic: bool = True) -> None:
         self.name = name
         self.sessionmaker = sessionmaker
         self.outbox = outbox
         self.handlers = {model.event_type(): handler for model, handler in handlers.items()}
         self.retries = retries
         self.backoff_seconds = backoff_seconds
+        self.optimistic = optimistic
         self.stats = ConsumerStats()
 
     async def handle_batch(self, records: Sequence[Record]) -> None:
-        """Handle records in one transaction; raises only if the database itself fails."""
+        """Handle records in one transaction; raises only if the database itself fails.
+
+        Optimistically the whole batch runs without savepoints (one database round
+        trip fewer per event each way). If any handler fails, that transaction is
+        rolled back and the batch runs again with a savepoint per event, so the
+        failure is retried and dead-lettered alone. Handlers with effects outside
+        the database (mail) set ``optimistic=False`` to run isolated from the start.
+        """
         decoded: list[tuple[Record, CloudEvent[EventData] | InvalidEvent]] = []
         for record in records:
             try:
                 decoded.append((record, decode(record.value)))
             except InvalidEvent as exc:
                 decoded.append((record, exc))
+        if self.optimistic:
+            try:
+                self._commit_stats(await self._run_batch(decoded, isolated=False))
+                return
+            except _HandlerFailed:
+                pass  # rolled back whole; run again one savepoint per event
+        self._commit_stats(await self._run_batch(decoded, isolated=True))
+
+    async def _run_batch(self, decoded: list[tuple[Record, CloudEvent[EventData] | InvalidEvent]],
+                         *, isolated: bool) -> ConsumerStats:
+        stats = ConsumerStats()
         async with self.sessionmaker() as session, session.begin():
             ids = [e.id for _, e in decoded if isinstance(e, CloudEvent)]
             seen = await self._already_handled(session, ids)
             handled_now: list[dict[str, Any]] = []
             for record, item in decoded:
                 if isinstance(item, InvalidEvent):
-                    self._dead_letter(session, record, str(item), event_id="")
+                    self._dead_letter(session, record, str(item), event_id="", stats=stats)
                     continue
                 if item.id in seen:
-                    self.stats.duplicates += 1
+                    stats.duplicates += 1
                     continue
                 handler = self.handlers.get(item.type)
                 if handler is None:
-                    self.stats.ignored += 1
+                    stats.ignored += 1
                     continue
                 seen.add(item.id)
-                if await self._handle_one(session, record, item, handler):
-                    handled_now.append({"consumer": self.name, "event_id": item.id,
-                                        "handled_at": datetime.now(UTC)})
+                if isolated:
+                    await self._handle_isolated(session, record, item, handler, stats)
+                else:
+                    await self._handle_optimistic(session, item, handler, stats)
+                handled_now.append({"consumer": self.name, "event_id": item.id, "handled_at": datetime.now(UTC)})
             if handled_now:
                 await session.execute(insert(inbox_table), handled_now)
+        return stats
+
+    def _commit_stats(self, stats: ConsumerStats) -> None:
+        """Count only what a committed transaction did."""
+        self.stats.handled += stats.handled
+        self.stats.duplicates += stats.duplicates
+        self.stats.dead_lettered += stats.dead_lettered
+        self.stats.ignored += stats.ignored
+        for event_type, n in stats.by_type.items():
+            self.stats.by_type[event_type] = self.stats.by_type.get(event_type, 0) + n
+
+    async def _handle_optimistic(self, session: AsyncSession, event: CloudEvent[Any], handler: Handler,
+                                 stats: ConsumerStats) -> None:
+        try:
+            emitted = await handler(event, session)
+        except Exception as exc:  # noqa: BLE001 -- any failure sends the batch down the isolated path
+            log.info("handler failed in an optimistic batch; isolating: %r", exc,
+                     extra={"event_id": event.id, "event_type": event.type, "consumer": self.name})
+            raise _HandlerFailed from exc
+        for data in emitted or ():
+            self.outbox.add(session, data)
+        stats.handled += 1
+        stats.by_type[event.type] = stats.by_type.get(event.type, 0) + 1
 
     async def _already_handled(self, session: AsyncSession, ids: list[str]) -> set[str]:
         if not ids:
@@ -116,9 +164,9 @@ class EventConsumer:
                                                  inbox_table.c.event_id.in_(ids)))
         return set(result.scalars())
 
-    async def _handle_one(self, session: AsyncSession, record: Record, event: CloudEvent[Any],
-                          handler: Handler) -> bool:
-        """True if handled; False if dead-lettered (the event counts as handled either way in the inbox)."""
+    async def _handle_isolated(self, session: AsyncSession, record: Record, event: CloudEvent[Any],
+                               handler: Handler, stats: ConsumerStats) -> None:
+        """Handle in a savepoint with retries; dead-letter after the last (it counts as handled in the inbox)."""
         context = {"event_id": event.id, "event_type": event.type, "subject": event.subject,
                    "consumer": self.name}
         last_error: BaseException | None = None
@@ -129,10 +177,9 @@ class EventConsumer:
                     emitted = await handler(event, session)
                     for data in emitted or ():
                         self.outbox.add(session, data)
-                self.stats.handled += 1
-                self.stats.by_type[event.type] = self.stats.by_type.get(event.type, 0) + 1
-                log.info("handled", extra=context)
-                return True
+                stats.handled += 1
+                stats.by_type[event.type] = stats.by_type.get(event.type, 0) + 1
+                return
             except Exception as exc:  # noqa: BLE001 -- any handler failure is retried, then dead-lettered
                 del pending_rows(session)[staged:]
                 last_error = exc
@@ -140,11 +187,11 @@ class EventConsumer:
                 if attempt < self.retries:
                     await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
         self._dead_letter(session, record, f"handler failed {self.retries} times: {last_error!r}",
-                          event_id=event.id)
-        return True
+                          event_id=event.id, stats=stats)
 
-    def _dead_letter(self, session: AsyncSession, record: Record, reason: str, *, event_id: str) -> None:
-        self.stats.dead_lettered += 1
+    def _dead_letter(self, session: AsyncSession, record: Record, reason: str, *, event_id: str,
+                     stats: ConsumerStats) -> None:
+        stats.dead_lettered += 1
         log.error("dead-lettered: %s", reason,
                   extra={"event_id": event_id, "consumer": self.name, "topic": record.topic,
                          "partition": record.partition, "offset": record.offset})

@@ -50,10 +50,14 @@ class ServiceRuntime:
         self._relayed = Gauge("congress_outbox_relayed", "Outbox rows published since start",
                               registry=self.metrics)
 
-    def consume(self, name: str, topic_names: tuple[str, ...], handlers: Mapping[type[EventData], Handler]) -> EventConsumer:
-        """Register a consumer group ``name`` reading ``topic_names`` with these handlers."""
+    def consume(self, name: str, topic_names: tuple[str, ...], handlers: Mapping[type[EventData], Handler], *,
+                optimistic: bool = True) -> EventConsumer:
+        """Register a consumer group ``name`` reading ``topic_names`` with these handlers.
+
+        ``optimistic=False`` for handlers with effects outside the database (see ``EventConsumer``).
+        """
         consumer = EventConsumer(name=name, sessionmaker=self.sessionmaker, outbox=self.outbox,
-                                 handlers=handlers, retries=self.settings.consumer_retries)
+                                 handlers=handlers, retries=self.settings.consumer_retries, optimistic=optimistic)
         consumer.subscribe(self.broker, *topic_names, topic_prefix=self.settings.kafka_topic_prefix)
         self.consumers.append(consumer)
         return consumer
