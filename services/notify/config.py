@@ -38,7 +38,7 @@ class NotifySettings(ServiceSettings):
     badge_link: str = Field(default="http://127.0.0.1:8003/me/badge",
                             description="Where a delegate downloads a badge too large to attach.")
 
-    batch_size: int = Field(default=20, description="Events per consumer transaction; also the most mails one "
+    batch_size: int = Field(default=10, description="Events per consumer transaction; also the most mails one "
                                                      "crash can resend (the unavoidable window).")
     group_instance_id: str | None = Field(default=None, description="Kafka static membership id: a restarted "
                                                                      "process takes its partitions back at once.")

@@ -31,7 +31,8 @@ class MaildirHandler:
     """aiosmtpd handler: stores the message as received, with a Delivered-To / Return-Path trace."""
 
     def __init__(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        for sub in ("tmp", "new", "cur"):  # Maildir(create=True) skips these when the directory exists
+            (directory / sub).mkdir(parents=True, exist_ok=True)
         self.maildir = mailbox.Maildir(str(directory), create=True)
         self.lock = threading.Lock()
         self.received = 0
