@@ -1,0 +1,128 @@
+"""Pricing, codes, refunds, money and waiting-list rules: pure, no I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.common.congress import ConfigError, load_congress
+from services.registration import domain
+from services.registration.config import load_income_groups, load_registration
+from services.registration.domain import IncomeGroup, PricingError, WaitingEntry, WaitStatus
+
+CONGRESS = load_congress()
+CONFIG = load_registration(CONGRESS)
+RULES = CONFIG.rules(CONGRESS.tz, CONGRESS.currency)
+TOKYO = ZoneInfo("Asia/Tokyo")
+EARLY = datetime(2026, 6, 1, tzinfo=UTC)
+LATE = datetime(2026, 12, 15, tzinfo=UTC)
+
+
+def price(**kw: object) -> domain.Quote:
+    args: dict = {"category": "member", "income_group": IncomeGroup.HIGH, "now": EARLY} | kw
+    return domain.quote(RULES, **args)
+
+
+def test_early_bird_ends_at_local_midnight_in_the_congress_timezone() -> None:
+    last_moment = datetime(2026, 9, 30, 23, 59, 59, 999999, tzinfo=TOKYO)
+    midnight = datetime(2026, 10, 1, 0, 0, tzinfo=TOKYO)
+    assert price(now=last_moment).total == 52000 and price(now=last_moment).early_bird
+    assert price(now=midnight).total == 62000 and not price(now=midnight).early_bird
+    # 15:00 UTC on 30 September is already midnight in Tokyo.
+    assert price(now=datetime(2026, 9, 30, 15, 0, tzinfo=UTC)).total == 62000
+
+
+@pytest.mark.parametrize(("group", "expected"), [(IncomeGroup.HIGH, 52000), (IncomeGroup.UPPER_MIDDLE, 39000),
+                                                 (IncomeGroup.LOWER_MIDDLE, 26000), (IncomeGroup.LOW, 13000)])
+def test_income_group_share_of_the_fee(group: IncomeGroup, expected: int) -> None:
+    assert price(income_group=group).total == expected
+
+
+def test_accompanying_persons_pay_the_same_everywhere_and_add_ons_are_not_discounted() -> None:
+    assert price(category="accompanying", income_group=IncomeGroup.LOW).total == 15000
+    assert price(income_group=IncomeGroup.LOW, add_ons=("dinner", "bm-data-use")).total == 13000 + 8500
+
+
+def test_group_discount_from_the_minimum_size_then_codes() -> None:
+    assert price(group_size=4).total == 52000
+    assert price(group_size=5).total == 46800
+    assert price(group_size=5, code="network10").total == 46800 - 4680
+    assert price(code="SPONSOR100", add_ons=("dinner",)).total == 42000 + 8500
+
+
+def test_waiver_covers_fee_and_add_ons() -> None:
+    quote = price(code="KEYNOTE27", add_ons=("dinner", "ws-ece"))
+    assert quote.total == 0 and quote.waived and quote.lines[-1].amount_minor == -(52000 + 8500 + 9000)
+
+
+def test_code_errors_name_the_field() -> None:
+    with pytest.raises(PricingError, match="only for: student") as restricted:
+        price(code="VOLUNTEER27")
+    assert restricted.value.field == "code"
+    with pytest.raises(PricingError, match="expired"):
+        price(code="SPONSOR100", now=LATE)
+    with pytest.raises(PricingError, match="does not exist"):
+        price(code="FREE")
+    with pytest.raises(PricingError) as unknown:
+        price(add_ons=("spa",))
+    assert unknown.value.field == "add_ons"
+    with pytest.raises(PricingError):
+        price(add_ons=("dinner", "dinner"))
+
+
+def test_fixed_code_never_makes_the_fee_negative() -> None:
+    assert price(category="one-day", income_group=IncomeGroup.LOW, code="SPONSOR100").total == 0
+
+
+def test_refund_tiers_and_fee() -> None:
+    assert domain.refund_due(RULES, 62000, datetime(2026, 10, 31, 14, 59, tzinfo=UTC)) == 62000 - 2500
+    assert domain.refund_due(RULES, 62000, datetime(2026, 11, 15, tzinfo=UTC)) == 31000 - 2500
+    assert domain.refund_due(RULES, 62000, LATE) == 0
+    assert domain.refund_due(RULES, 0, EARLY) == 0
+
+
+def test_money_minor_units_and_zero_decimal_currencies() -> None:
+    assert domain.to_major(42000, "EUR") == Decimal("420.00")
+    assert domain.to_major(42000, "JPY") == Decimal("42000")
+    assert domain.to_major(1234, "KWD") == Decimal("1.234")
+    assert domain.to_minor("420.5", "EUR") == 42050 and domain.to_minor("500", "JPY") == 500
+    with pytest.raises(ValueError, match="decimals"):
+        domain.to_minor("1.5", "JPY")
+    assert domain.percent_of(25, 50) == 13 and domain.percent_of(1001, 75) == 751
+
+
+def test_income_group_table_has_provenance_and_known_countries() -> None:
+    table = load_income_groups()
+    assert table["KE"] is IncomeGroup.LOWER_MIDDLE and table["JP"] is IncomeGroup.HIGH and table["ET"] is IncomeGroup.LOW
+    assert domain.income_group_for(table, "zz") is IncomeGroup.HIGH
+    assert len(table) > 200
+
+
+def test_config_errors_have_field_paths() -> None:
+    bad = CONGRESS.model_copy(update={})
+    raw = dict(CONGRESS.section("registration"))
+    raw["categories"] = dict(raw["categories"]) | {"student": {"label": "S", "regular": 100, "early_bird": 200}}
+    raw["codes"] = [{"code": "X1", "kind": "percent"}]
+    object.__setattr__(bad, "__pydantic_extra__", {"registration": raw})
+    with pytest.raises(ConfigError) as err:
+        load_registration(bad)
+    text = str(err.value)
+    assert "registration.categories.student" in text and "early_bird (200) is more than regular" in text
+    assert "registration.codes.0" in text and "needs `percent`" in text
+
+
+def test_a_freed_seat_goes_to_the_first_waiting_and_lapsed_offers_expire() -> None:
+    now = EARLY
+    entries = [WaitingEntry(3, "r3", WaitStatus.WAITING), WaitingEntry(1, "r1", WaitStatus.OFFERED, now),
+               WaitingEntry(2, "r2", WaitStatus.WAITING)]
+    decision = domain.on_seat_freed(entries, now)
+    assert decision.offer_to is not None and decision.offer_to.registration_id == "r2"
+    assert [e.registration_id for e in decision.expire] == ["r1"]
+    assert domain.on_seat_freed([], now).release
+    offer = WaitingEntry(4, "r4", WaitStatus.OFFERED, domain.offer_deadline(now, 48))
+    assert domain.can_accept_offer(offer, now + timedelta(hours=47))
+    assert not domain.can_accept_offer(offer, now + timedelta(hours=48))
+    assert domain.seats_left(50, 50) == 0 and domain.seats_left(50, 12) == 38
