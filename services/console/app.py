@@ -5,15 +5,15 @@ Run with ``python -m services.console.app`` (port 8000, ``CONSOLE_*`` settings).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from services.common.congress import Congress, load_congress
 from services.common.logs import configure_logging
+from services.common.organiser_login import organiser_login_router
 from services.console.adapters.congress import add_on_capacities
 from services.console.config import ConsoleSettings
 from services.console.domain import Projection
 from services.console.live import LiveFeed
-from services.console.login import login_router
 from services.console.runtime import ConsoleRuntime
 from services.console.web import build_web
 
@@ -27,14 +27,9 @@ def build(settings: ConsoleSettings | None = None, *, congress: Congress | None 
     secret = settings.secret.get_secret_value()
     app = build_web(feed, congress, secret)
     app.router.lifespan_context = runtime.lifespan
-    app.include_router(_login_router(settings, congress, secret))
+    app.include_router(organiser_login_router(congress, secret, settings.organiser_password))
     runtime.mount_health(app)
     return runtime, app
-
-
-def _login_router(settings: ConsoleSettings, congress: Congress, secret: str) -> APIRouter:
-    # Until services.common.organiser_login (one sign-in page for every service) lands, a minimal own one.
-    return login_router(congress, secret, demo_password=settings.organiser_password)
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
@@ -19,6 +19,6 @@ class ConsoleSettings(ServiceSettings):
     ring_size: int = Field(default=2000, description="How many recent events the live page can show.")
     lag_interval_seconds: float = Field(default=5.0, description="How often consumer lag is measured.")
     figures_interval_seconds: float = Field(default=1.0, description="At most how often figures are pushed.")
-    organiser_password: str | None = Field(
+    organiser_password: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("CONSOLE_ORGANISER_PASSWORD", "CONGRESS_ORGANISER_PASSWORD"),
         description="Demo password for organisers listed without a password hash (the demo generates one).")

@@ -72,12 +72,17 @@ def format_money(money: Mapping[str, Any] | None) -> str:
     return f"{currency} {sign}{abs(minor) // 100:,}.{abs(minor) % 100:02d}"
 
 
+def isolate(text: object) -> str:
+    """Text wrapped in Unicode first-strong isolates, so a right-to-left name keeps the line's order intact."""
+    return f"\u2068{text}\u2069"
+
+
 def _person(d: Mapping[str, Any]) -> str:
     who = d.get("delegate")
     if not isinstance(who, Mapping):
         return ""
     name = who.get("badge_name") or f"{who.get('given_name', '')} {who.get('family_name', '')}".strip()
-    return f"{name} ({who.get('country', '?')}, {who.get('category', '?')})"
+    return f"{isolate(name)} ({who.get('country', '?')}, {who.get('category', '?')})"
 
 
 _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
@@ -93,7 +98,7 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "WaitingListOffered": lambda d: f"seat offered: {d.get('add_on_label')}",
     "MagicLinkRequested": lambda d: f"sign-in link to {d.get('email')}",
     "DelegateSnapshot": lambda d: f"{_person(d)} · {d.get('status')} · {'paid' if d.get('paid') else 'unpaid'}",
-    "BadgeIssued": lambda d: f"{d.get('badge_name')} · v{d.get('registration_version')}",
+    "BadgeIssued": lambda d: f"{isolate(d.get('badge_name'))} · v{d.get('registration_version')}",
     "BadgeRevoked": lambda d: f"revoked: {d.get('reason')}",
     "DocumentIssued": lambda d: f"{d.get('kind')} {d.get('document_number')}",
     "BadgePrinted": lambda d: f"print #{d.get('print_count')} at {d.get('station_id')}",

@@ -24,7 +24,7 @@
     subject.className = "subject"; subject.textContent = v.subject || "—";
     subject.href = `/delegates/${encodeURIComponent(v.subject || v.key || "")}`;
     subject.addEventListener("click", (e) => e.stopPropagation());
-    const summary = document.createElement("bdi"); summary.className = "summary"; summary.textContent = v.summary || "";
+    const summary = document.createElement("span"); summary.className = "summary"; summary.dir = "ltr"; summary.textContent = v.summary || "";
     li.append(time, " ", span(`ctx ctx-${v.context}`, v.context), " ", span("type", v.name), " ", subject, " ", summary);
     li.addEventListener("click", () => showDetail(v, li));
     li.addEventListener("keydown", (e) => { if (e.key === "Enter") showDetail(v, li); });

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas import CloudEvent, EventData, encode, new_event
@@ -131,3 +131,33 @@ def unknown_type_event() -> bytes:
            "time": "2026-09-01T10:00:00Z", "subject": "abs-42", "datacontenttype": "application/json",
            "data": {"abstract_id": "abs-42", "title": "Data use in schools"}}
     return json.dumps(doc).encode()
+
+
+PEOPLE = [("NL", "Anouk Jansen"), ("JP", "山田 花子"), ("CN", "王 小明"), ("KR", "김 민준"), ("EG", "نور الهدى"),
+          ("IL", "נועה כהן"), ("RU", "Ирина Петрова"), ("GR", "Ελένη Παππά"), ("IN", "प्रिया शर्मा"),
+          ("TH", "สมชาย ใจดี"), ("BR", "João Oliveira"), ("FI", "Aino Virtanen"), ("ZA", "Thandiwe Nkosi"),
+          ("MX", "Lucía Hernández"), ("VN", "Nguyễn Thị Lan"), ("US", "Maya Johnson"), ("AU", "Olivia Brown"),
+          ("NG", "Chiamaka Okafor"), ("CA", "Émilie Tremblay"), ("DE", "Jürgen Müller")]
+CATEGORIES = ["member", "member", "non-member", "student", "one-day"]
+
+
+def burst(count: int, *, start: int = 100) -> list[EventData]:
+    """``count`` events of a congress filling up: registrations, payments, badges, check-ins and emails."""
+    out: list[EventData] = []
+    i = start
+    while len(out) < count:
+        country, name = PEOPLE[i % len(PEOPLE)]
+        delegate_id = f"d-{i:04d}"
+        who = delegate(delegate_id, country=country, category=CATEGORIES[i % len(CATEGORIES)], name=name,
+                       add_ons=(DINNER,) if i % 3 == 0 else ((DINNER, WS) if i % 7 == 0 else ()))
+        method = PaymentMethod.INVOICE if i % 5 == 0 else PaymentMethod.CARD
+        out += [*registered(delegate_id, who, eur(62000), method), paid(delegate_id, eur(62000), method),
+                BadgeIssued(congress_id=CONGRESS, delegate_id=delegate_id, registration_version=1, pdf_sha256="z" * 64,
+                            location=f"/b/{i}.pdf", email=who.email, badge_name=name),
+                NotificationSent(recipient_id=delegate_id, template="registration_confirmed", cause_event_id=f"c{i}",
+                                 message_id=f"<m{i}@x>", to=who.email, subject="Welcome")]
+        if i % 2 == 0:
+            out.append(DelegateCheckedIn(congress_id=CONGRESS, delegate_id=delegate_id, station_id="desk-1",
+                                         checked_in_at=datetime(2027, 1, 4, 23, tzinfo=UTC) + timedelta(minutes=(i * 13) % 240)))
+        i += 1
+    return out[:count]

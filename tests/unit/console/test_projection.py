@@ -136,3 +136,10 @@ def test_money_formatting_and_capacities_from_the_congress_configuration() -> No
     capacities = add_on_capacities(load_congress())
     assert capacities["dinner"] == AddOnCapacity("dinner", "Congress dinner", 300)
     assert capacities["ws-ece"].capacity == 30
+
+
+def test_names_in_any_script_are_isolated_so_right_to_left_lines_keep_their_order() -> None:
+    projection = project(records(scenario()))
+
+    (created,) = projection.entries(subject="d-004", type_="RegistrationCreated")
+    assert summarise(created) == "\u2068نور الهدى\u2069 (EG, member) · EUR 620.00 · card"
