@@ -162,7 +162,8 @@ def make_handlers(deps: BadgeDeps) -> dict[type[EventData], Any]:
 
     async def on_payment(event: CloudEvent[PaymentSucceeded], session: AsyncSession) -> list[EventData]:
         d = event.data
-        if (await session.get(db.payments, d.provider_reference)) is None:  # type: ignore[arg-type]
+        known = await session.execute(db.payments.select().where(db.payments.c.reference == d.provider_reference))
+        if known.first() is None:
             await session.execute(db.payments.insert().values(
                 reference=d.provider_reference, delegate_id=d.delegate_id, congress_id=d.congress_id,
                 amount_minor=d.amount.amount_minor, currency=d.amount.currency, method=str(d.method),

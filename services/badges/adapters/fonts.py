@@ -40,6 +40,9 @@ class UnrenderableText(ValueError):
         self.field = field
         self.missing = missing
 
+    def __reduce__(self) -> tuple[type[UnrenderableText], tuple[str, str]]:
+        return (UnrenderableText, (self.field, self.missing))  # crosses the process pool intact
+
 
 def cjk_family(lang: str) -> str:
     """The CJK family whose glyph forms suit the delegate's language (ja, zh, zh-Hant, ko)."""

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import logging
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from services.badges.adapters.pdf import BadgeContent, CongressHeader, PdfRenderer
 
+log = logging.getLogger("congress.badges.pool")
 _renderer: PdfRenderer | None = None
 
 
@@ -53,8 +57,23 @@ class PoolRenderer:
 
     def __init__(self, header: CongressHeader, workers: int = 2) -> None:
         self.workers = workers
-        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_init_worker, initargs=(header,))
+        self.header = header
+        self.executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the parent runs an event loop and Kafka client threads
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(self.header,))
+
+    async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.executor, func, *args)
+        except BrokenProcessPool:
+            log.error("render pool broken (a worker died); starting a new one")
+            broken, self.executor = self.executor, self._new_executor()
+            broken.shutdown(wait=False, cancel_futures=True)
+            return await loop.run_in_executor(self.executor, func, *args)
 
     async def warm(self) -> None:
         """Start every worker now (each renders a warm-up badge) instead of on the first real render."""
@@ -62,13 +81,13 @@ class PoolRenderer:
         await asyncio.gather(*(loop.run_in_executor(self.executor, _ping) for _ in range(self.workers * 2)))
 
     async def render_badge(self, content: BadgeContent) -> bytes:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, _badge, content)
+        return await self._run(_badge, content)  # type: ignore[no-any-return]
 
     async def render_sheets(self, contents: list[BadgeContent]) -> bytes:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, _sheets, contents)
+        return await self._run(_sheets, contents)  # type: ignore[no-any-return]
 
     async def render_document(self, template: str, context: dict[str, Any]) -> bytes:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, _document, template, context)
+        return await self._run(_document, template, context)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
