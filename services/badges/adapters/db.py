@@ -152,7 +152,7 @@ async def upsert_delegate(session: AsyncSession, *, congress_id: str, registrati
         "given_name": delegate.given_name, "family_name": delegate.family_name, "badge_name": delegate.badge_name,
         "affiliation": delegate.affiliation, "country": delegate.country, "email": delegate.email,
         "language": delegate.language, "roles": [str(r) for r in delegate.roles],
-        "add_ons": [[a.label, a.kind] for a in delegate.add_ons],
+        "add_ons": [[a.label, a.kind, a.code] for a in delegate.add_ons],
         "search_keys": domain.search_keys(delegate.given_name, delegate.family_name, delegate.badge_name,
                                           delegate.email, delegate.registration_number),
         "updated_at": now,

@@ -91,3 +91,19 @@ class PoolRenderer:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class InProcessRenderer:
+    """``ports.Renderer`` in this process, on a worker thread (tests, small CLI runs, the benchmark's probes)."""
+
+    def __init__(self, header: CongressHeader) -> None:
+        self.renderer = PdfRenderer(header)
+
+    async def render_badge(self, content: BadgeContent) -> bytes:
+        return await asyncio.to_thread(self.renderer.render_badge, content)
+
+    async def render_sheets(self, contents: list[BadgeContent]) -> bytes:
+        return await asyncio.to_thread(self.renderer.render_sheets, contents)
+
+    async def render_document(self, template: str, context: dict[str, Any]) -> bytes:
+        return await asyncio.to_thread(self.renderer.render_document, template, context)
