@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ async def test_register_and_pay_in_the_browser(kafka_bootstrap: str, stripe_mock
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'reg.sqlite3'}", stripe_api_base=stripe_mock_url,
         public_url=f"http://127.0.0.1:{port}", http_port=port,
         **{"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "KAFKA_TOPIC_PREFIX": topic_prefix})
-    _runtime, app = build(settings)
+    _runtime, app = build(settings, clock=lambda: datetime(2026, 6, 1, tzinfo=UTC))  # early-bird prices
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
     serving = asyncio.create_task(server.serve())
     while not server.started:
@@ -39,12 +40,12 @@ async def test_register_and_pay_in_the_browser(kafka_bootstrap: str, stripe_mock
             await page.get_by_role("button", name="See the price").click()
             assert await page.locator("#delegates-0-given_name-error").inner_text() == "Please fill this in."
 
-            await page.get_by_label("Given name(s)").fill("José")
-            await page.get_by_label("Family name").fill("<b>Núñez</b>")
-            await page.get_by_label("Institution").fill("Universidad de Chile")
+            await page.get_by_label("Given name(s)", exact=True).fill("José")
+            await page.get_by_label("Family name", exact=True).fill("<b>Núñez</b>")
+            await page.get_by_label("Institution", exact=True).fill("Universidad de Chile")
             await page.get_by_label("Country of the institution").fill("CL")
-            await page.get_by_label("Email").fill("jose@example.org")
-            await page.get_by_label("Category").select_option("student")
+            await page.get_by_label("Email", exact=True).fill("jose@example.org")
+            await page.get_by_label("Category", exact=True).select_option("student")
             await page.get_by_label(re.compile("Congress dinner")).check()
             await page.get_by_role("button", name="See the price").click()
             # Student early bird 270.00, high income group; dinner 85.00.
