@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.organiser_login import organiser_login_router
 from services.common.runtime import ServiceRuntime
@@ -38,7 +39,8 @@ def build_deps(runtime: ServiceRuntime, settings: RegistrationSettings, payments
     deps = Deps(sessionmaker=runtime.sessionmaker, outbox=runtime.outbox, congress=congress, config=config,
                 rules=config.rules(congress.tz, congress.currency), income_table=load_income_groups(),
                 payments=payments, secret=settings.secret.get_secret_value(),
-                public_url=settings.public_url.rstrip("/"))
+                public_url=settings.public_url.rstrip("/"),
+                write_gate=None if is_postgres(runtime.engine) else asyncio.Lock())
     for name, value in overrides.items():
         setattr(deps, name, value)
     return deps

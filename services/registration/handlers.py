@@ -125,7 +125,7 @@ async def register(deps: Deps, forms: Sequence[DelegateForm], method: PaymentMet
     group_id = new_id("grp") if len(forms) > 1 else None
     rows: list[Row] = []
     waitlisted: list[str] = []
-    async with deps.sessionmaker.begin() as session:
+    async with deps.writing(), deps.sessionmaker.begin() as session:
         for i, (form, quote) in enumerate(zip(forms, quotes, strict=True)):
             quote, full = await _take_places(deps, session, i, form, quote, now)
             rid = payer_id if i == 0 else new_id("reg")

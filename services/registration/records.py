@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +50,11 @@ class Deps:
     secret: str
     public_url: str
     clock: Callable[[], datetime] = field(default=utcnow)
+    write_gate: asyncio.Lock | None = None
+    """On SQLite, registrations queue here instead of in SQLite's sleeping busy handler (one writer anyway)."""
+
+    def writing(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self.write_gate if self.write_gate is not None else contextlib.nullcontext()
 
     def money(self, amount_minor: int) -> Money:
         return Money(amount_minor=amount_minor, currency=self.congress.currency)
