@@ -17,7 +17,6 @@ from typing import Any
 
 import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -100,7 +99,7 @@ class PdfRenderer:
 
     def _theme_css(self) -> str:
         rules = [f"html {{ font-family: {fonts.css_chain('en')}; }}",
-                 f".congress {{ background: {self.header.primary_colour}; }}"]
+                 f".hd {{ background: {self.header.primary_colour}; }}"]
         for lang in ("ja", "zh", "zh-Hant", "ko"):
             rules.append(f":lang({lang}) {{ font-family: {fonts.css_chain(lang)}; }}")
         return "\n".join(rules)
@@ -142,8 +141,9 @@ class PdfRenderer:
             "given_dir": domain.base_direction(given), "family_dir": domain.base_direction(family),
             "affiliation_dir": domain.base_direction(affiliation),
             "country": content.country, "ribbon": ribbon, "other_roles": others,
-            "add_ons": [{"label": domain.clean_display_text(label), "kind": kind} for label, kind in content.add_ons],
-            "qr_svg": qr_svg(content.qr_token) if content.qr_token else "",
+            "meta_lines": [content.country, *([" · ".join(others)] if others else []),
+                           *(f"• {domain.clean_display_text(label)[:40]}" for label, _ in content.add_ons[:MAX_ADD_ONS])],
+            "qr_uri": qr_data_uri(content.qr_token or "-"),
         }
 
     def badge_html(self, views: Sequence[dict[str, Any]], *, sheet: bool = False) -> str:
@@ -175,15 +175,16 @@ def _safe_lang(lang: str) -> str:
     return cleaned or "en"
 
 
-def qr_svg(token: str) -> Markup:
+def qr_data_uri(token: str) -> str:
     """The QR code as a tiny 1-pixel-per-module PNG data URI, drawn unsmoothed at 30 mm.
 
     A fixed mask skips segno's mask evaluation (~25 ms) and a PNG avoids WeasyPrint's
-    SVG path parser (~25 ms); scanners read any of the eight masks.
+    SVG path parser (~25 ms); scanners read any of the eight masks. The token is
+    only ids and a signature, never personal data.
     """
-    qr = segno.make(token, error="m", micro=False, mask=QR_MASK)
-    uri = qr.png_data_uri(scale=1, border=2)
-    return Markup(f'<img class="qr-img" alt="" src="{uri}">')  # noqa: S704 -- segno's own base64 PNG
+    return str(segno.make(token, error="m", micro=False, mask=QR_MASK).png_data_uri(scale=1, border=2))
 
 
 QR_MASK = 2
+MAX_ADD_ONS = 5
+"""Marks that fit beside the QR code; the desk sees the full list on the station."""
