@@ -57,9 +57,13 @@ WEIGHTS = {"latin": 40, "cyrillic": 6, "greek": 3, "arabic": 6, "hebrew": 2, "de
 ROLES = ["delegate"] * 12 + ["presenter"] * 5 + ["reviewer", "network_convener", "organiser", "staff", "press"]
 
 
+def scripts_for(n: int, seed: int = 2027) -> list[str]:
+    return random.Random(seed).choices(list(WEIGHTS), weights=list(WEIGHTS.values()), k=n)
+
+
 def delegates(n: int, seed: int = 2027) -> list[BadgeContent]:
-    rng = random.Random(seed)
-    scripts = rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()), k=n)
+    scripts = scripts_for(n, seed)
+    rng = random.Random(seed + 1)
     out = []
     for i, script in enumerate(scripts):
         lang, givens, families = NAMES[script]
@@ -113,6 +117,18 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
         for key, a, b in zip(acc, (t0, t1, t2, t3), (t1, t2, t3, t4), strict=True):
             acc[key].append((b - a) * 1000)
     return {k: round(statistics.median(v), 2) for k, v in acc.items()}
+
+
+def stored_kiosk(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]:
+    """The station's print path: the badge was rendered when the registration was confirmed; read it back."""
+    import tempfile  # noqa: PLC0415
+
+    from services.badges.adapters.store import DiskPdfStore  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = DiskPdfStore(Path(tmp))
+        hashes = [store.put(renderer.render_badge(c)).sha256 for c in items[:50]]
+        return summary(timed(store.get, hashes))
 
 
 def naive_badge(content: BadgeContent) -> bytes:
@@ -196,11 +212,23 @@ async def pool_figures(items: list[BadgeContent], kiosk: list[BadgeContent], wor
 
         sizes = await asyncio.gather(*(one(c) for c in items))
         bulk_s = time.perf_counter() - start
+        sheets = await sheet_figures(pool, items)
     finally:
         pool.close()
     return {"pool_warm_s": round(warm_s, 2), "kiosk_pool": summary(kiosk_ms),
             "bulk": {"badges": len(items), "seconds": round(bulk_s, 2), "per_s": round(len(items) / bulk_s, 1),
-                     "mean_pdf_kb": round(statistics.fmean(sizes) / 1024, 1), "workers": workers}}
+                     "mean_pdf_kb": round(statistics.fmean(sizes) / 1024, 1), "workers": workers},
+            "bulk_print_sheets": sheets}
+
+
+async def sheet_figures(pool: Any, items: list[BadgeContent], per_file: int = 100) -> dict[str, Any]:
+    """The desk's print run: A4 sheets of four, files of ``per_file`` badges, on the same pool."""
+    chunks = [items[i:i + per_file] for i in range(0, len(items), per_file)]
+    start = time.perf_counter()
+    sizes = await asyncio.gather(*(pool.render_sheets(c) for c in chunks))
+    seconds = time.perf_counter() - start
+    return {"badges": len(items), "files": len(chunks), "seconds": round(seconds, 2),
+            "per_s": round(len(items) / seconds, 1), "mb": round(sum(map(len, sizes)) / 2**20, 1)}
 
 
 def main() -> None:
@@ -219,7 +247,12 @@ def main() -> None:
     renderer = PdfRenderer(HEADER)
     for content in sample[:5]:
         renderer.render_badge(content)
-    inproc = summary(timed(renderer.render_badge, kiosk))
+    kiosk_ms = timed(renderer.render_badge, kiosk)
+    inproc = summary(kiosk_ms)
+    labels = scripts_for(args.delegates)[: args.kiosk]
+    by_script = {s: round(statistics.median(m for m, lab in zip(kiosk_ms, labels, strict=True) if lab == s), 1)
+                 for s in dict.fromkeys(labels)}
+    stored = stored_kiosk(renderer, kiosk)
     cold_css = PdfRenderer(HEADER, reuse=False)
     no_reuse = summary(timed(cold_css.render_badge, sample))
     breakdown = phases(renderer, sample)
@@ -235,6 +268,8 @@ def main() -> None:
         "kiosk_in_process_warm": inproc,
         "kiosk_in_process_no_stylesheet_reuse": no_reuse,
         "phases_ms": breakdown,
+        "kiosk_in_process_p50_by_script_ms": by_script,
+        "kiosk_stored_pdf": stored,
         **pooled,
         "baseline_naive_weasyprint": naive,
         "baseline_reportlab": rl,
@@ -264,8 +299,14 @@ def _print_table(r: dict[str, Any]) -> None:
     b = r["bulk"]
     print(f"\nbulk: {b['badges']} badges on {b['workers']} workers in {b['seconds']} s = {b['per_s']} badges/s "
           f"(pool warm-up {r['pool_warm_s']} s, mean PDF {b['mean_pdf_kb']} KB)")
+    sh = r["bulk_print_sheets"]
+    print(f"bulk print sheets: {sh['badges']} badges in {sh['files']} A4 files in {sh['seconds']} s = "
+          f"{sh['per_s']} badges/s ({sh['mb']} MB)")
     print(f"speed-up: {r['speedup']}")
     print(f"one warm render, medians (ms): {r['phases_ms']}")
+    print(f"in-process p50 by script (ms): {r['kiosk_in_process_p50_by_script_ms']}")
+    k = r["kiosk_stored_pdf"]
+    print(f"station print of an already-rendered badge (read from the store): p50 {k['p50_ms']} ms, p99 {k['p99_ms']} ms")
     print(f"harfbuzz-subset: {r['machine']['harfbuzz_subset']}; written {RESULTS}")
 
 

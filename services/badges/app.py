@@ -60,6 +60,23 @@ class PrerenderingConsumer(EventConsumer):
                 self.deps.prerendered.pop(content, None)
 
 
+async def supervise_relay(runtime: ServiceRuntime, every_seconds: float = 1.0) -> None:
+    """Restart the outbox relay if it died (e.g. Kafka unreachable past the producer's timeout).
+
+    The station keeps recording check-ins in the outbox meanwhile; once Kafka answers
+    again the restarted relay publishes them in order. (The kernel's relay does not
+    retry on its own yet; this belongs there eventually.)
+    """
+    while True:
+        await asyncio.sleep(every_seconds)
+        tasks = runtime._tasks  # noqa: SLF001 -- the runtime exposes no supervision hook yet
+        for task in [t for t in tasks if t.get_name() == "outbox-relay" and t.done() and not t.cancelled()]:
+            log.error("outbox relay stopped: %r; restarting", task.exception())
+            tasks.remove(task)
+            if runtime.relay is not None:
+                tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
+
+
 def header_for(congress: Congress) -> CongressHeader:
     where = f"{congress.venue.city} · {congress.starts_on:%d %b} – {congress.ends_on:%d %b %Y}"
     return CongressHeader(congress.short_name, where, congress.branding.primary_colour)
@@ -89,7 +106,13 @@ def build(settings: BadgesSettings | None = None, *, renderer: Renderer | None =
             await pool.warm()
         try:
             async with runtime.lifespan(app):
-                yield
+                supervisor = asyncio.create_task(supervise_relay(runtime), name="relay-supervisor")
+                try:
+                    yield
+                finally:
+                    supervisor.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await supervisor
         finally:
             if pool is not None:
                 pool.close()
