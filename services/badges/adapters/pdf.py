@@ -92,6 +92,7 @@ class PdfRenderer:
     def __post_init__(self) -> None:
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                                trim_blocks=True, lstrip_blocks=True)
+        self.env.filters["isolate"] = isolate
         self.fetcher = LocalOnlyFetcher()
         self._font_config = FontConfiguration()
         self._css = self._stylesheets(self._font_config)
@@ -168,6 +169,15 @@ class PdfRenderer:
                 self.coverage.check(key, context[key])
         html = self.env.get_template(f"{template}.html").render(**context, congress_header=self.header)
         return self._pdf(html, "documents")
+
+
+def isolate(text: object) -> str:
+    """Wrap text in FSI…PDI so a right-to-left name cannot reorder the sentence around it.
+
+    WeasyPrint 70 ignores CSS ``unicode-bidi``; Pango honours the Unicode isolates.
+    User input has its own bidi controls stripped first, so only ours remain.
+    """
+    return f"\u2068{text}\u2069"
 
 
 def _safe_lang(lang: str) -> str:
