@@ -27,15 +27,40 @@ import time
 from pathlib import Path
 from typing import Any
 
-from services.badges.adapters.pdf import TEMPLATES, BadgeContent, CongressHeader, PdfRenderer
+from services.badges.adapters.pdf import (
+    TEMPLATES,
+    BadgeContent,
+    CongressHeader,
+    PdfRenderer,
+)
 from services.badges.domain import QR_PURPOSE, qr_payload
 from services.common.auth import sign
 
 RESULTS = Path(__file__).resolve().parent / "results" / "badges.json"
 HEADER = CongressHeader("ICSEI 2027", "Yokohama · 05 Jan – 08 Jan 2027")
 NAMES = {  # (language, given names, family names)
-    "latin": ("de", ["Jürgen", "Anna-Sofía", "Zoë", "François", "Łukasz", "Siobhán", "Ana", "Ørjan"],
-              ["Müller", "García Márquez", "Nowak", "O'Connor", "Dvořák", "Van der Berg", "Şahin"]),
+    "latin": (
+        "de",
+        [
+            "Jürgen",
+            "Anna-Sofía",
+            "Zoë",
+            "François",
+            "Łukasz",
+            "Siobhán",
+            "Ana",
+            "Ørjan",
+        ],
+        [
+            "Müller",
+            "García Márquez",
+            "Nowak",
+            "O'Connor",
+            "Dvořák",
+            "Van der Berg",
+            "Şahin",
+        ],
+    ),
     "cyrillic": ("ru", ["Иван", "Наталья", "Олег"], ["Петров", "Смирнова", "Кузнецов"]),
     "greek": ("el", ["Ελένη", "Νίκος"], ["Παπαδοπούλου", "Γεωργίου"]),
     "arabic": ("ar", ["محمد", "فاطمة", "يوسف"], ["حسن", "العلي", "منصور"]),
@@ -51,14 +76,34 @@ NAMES = {  # (language, given names, family names)
     "japanese": ("ja", ["さくら", "健太"], ["山田", "佐藤"]),
     "korean": ("ko", ["민준", "서연"], ["김", "박"]),
 }
-WEIGHTS = {"latin": 40, "cyrillic": 6, "greek": 3, "arabic": 6, "hebrew": 2, "devanagari": 5, "bengali": 2,
-           "tamil": 2, "thai": 3, "georgian": 1, "armenian": 1, "ethiopic": 1, "chinese": 10, "japanese": 10,
-           "korean": 8}
-ROLES = ["delegate"] * 12 + ["presenter"] * 5 + ["reviewer", "network_convener", "organiser", "staff", "press"]
+WEIGHTS = {
+    "latin": 40,
+    "cyrillic": 6,
+    "greek": 3,
+    "arabic": 6,
+    "hebrew": 2,
+    "devanagari": 5,
+    "bengali": 2,
+    "tamil": 2,
+    "thai": 3,
+    "georgian": 1,
+    "armenian": 1,
+    "ethiopic": 1,
+    "chinese": 10,
+    "japanese": 10,
+    "korean": 8,
+}
+ROLES = (
+    ["delegate"] * 12
+    + ["presenter"] * 5
+    + ["reviewer", "network_convener", "organiser", "staff", "press"]
+)
 
 
 def scripts_for(n: int, seed: int = 2027) -> list[str]:
-    return random.Random(seed).choices(list(WEIGHTS), weights=list(WEIGHTS.values()), k=n)
+    return random.Random(seed).choices(
+        list(WEIGHTS), weights=list(WEIGHTS.values()), k=n
+    )
 
 
 def delegates(n: int, seed: int = 2027) -> list[BadgeContent]:
@@ -71,10 +116,27 @@ def delegates(n: int, seed: int = 2027) -> list[BadgeContent]:
         if i % 20 == 0:  # mixed-script and long names
             given = f"{given} {rng.choice(NAMES['latin'][1])}"
             family = f"{family}-{rng.choice(NAMES['latin'][2])} {rng.choice(families)}"
-        token = sign("bench-secret", QR_PURPOSE, qr_payload(f"del-{i:05d}", 1, "icsei-2027"))
-        out.append(BadgeContent(f"del-{i:05d}", "icsei-2027", 1, given, family, f"{given} {family}",
-                                rng.choice(["University of Tokyo", "Universität Wien", "KU Leuven", "UCL"]),
-                                "JP", lang, (rng.choice(ROLES),), (("Congress dinner", "social"),), token))
+        token = sign(
+            "bench-secret", QR_PURPOSE, qr_payload(f"del-{i:05d}", 1, "icsei-2027")
+        )
+        out.append(
+            BadgeContent(
+                f"del-{i:05d}",
+                "icsei-2027",
+                1,
+                given,
+                family,
+                f"{given} {family}",
+                rng.choice(
+                    ["University of Tokyo", "Universität Wien", "KU Leuven", "UCL"]
+                ),
+                "JP",
+                lang,
+                (rng.choice(ROLES),),
+                (("Congress dinner", "social"),),
+                token,
+            )
+        )
     return out
 
 
@@ -84,8 +146,12 @@ def pct(values: list[float], q: float) -> float:
 
 
 def summary(ms: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(pct(ms, 0.5), 2), "p99_ms": round(pct(ms, 0.99), 2),
-            "mean_ms": round(statistics.fmean(ms), 2), "per_s_one_process": round(1000 / statistics.fmean(ms), 1)}
+    return {
+        "p50_ms": round(pct(ms, 0.5), 2),
+        "p99_ms": round(pct(ms, 0.99), 2),
+        "mean_ms": round(statistics.fmean(ms), 2),
+        "per_s_one_process": round(1000 / statistics.fmean(ms), 1),
+    }
 
 
 def timed(fn: Any, items: list[Any]) -> list[float]:
@@ -99,18 +165,24 @@ def timed(fn: Any, items: list[Any]) -> list[float]:
 
 def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]:
     """Where one warm in-process render spends its time (medians, ms)."""
-    from weasyprint import HTML  # noqa: PLC0415
+    from weasyprint import HTML
 
-    acc: dict[str, list[float]] = {"fit+coverage+qr": [], "jinja": [], "layout": [], "draw+subset+write": []}
-    css, fonts = renderer._setup("badge")  # noqa: SLF001 -- the benchmark looks inside on purpose
+    acc: dict[str, list[float]] = {
+        "fit+coverage+qr": [],
+        "jinja": [],
+        "layout": [],
+        "draw+subset+write": [],
+    }
+    css, fonts = renderer._setup("badge")
     for content in items:
         t0 = time.perf_counter()
         view = renderer.badge_view(content)
         t1 = time.perf_counter()
         html = renderer.badge_html([view])
         t2 = time.perf_counter()
-        doc = HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=renderer.fetcher).render(
-            stylesheets=css, font_config=fonts)
+        doc = HTML(
+            string=html, base_url=str(TEMPLATES) + "/", url_fetcher=renderer.fetcher
+        ).render(stylesheets=css, font_config=fonts)
         t3 = time.perf_counter()
         doc.write_pdf()
         t4 = time.perf_counter()
@@ -121,9 +193,9 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
 
 def stored_kiosk(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]:
     """The station's print path: the badge was rendered when the registration was confirmed; read it back."""
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
-    from services.badges.adapters.store import DiskPdfStore  # noqa: PLC0415
+    from services.badges.adapters.store import DiskPdfStore
 
     with tempfile.TemporaryDirectory() as tmp:
         store = DiskPdfStore(Path(tmp))
@@ -138,12 +210,12 @@ def naive_badge(content: BadgeContent) -> bytes:
 
 def reportlab_badge(content: BadgeContent) -> bytes:
     """Baseline (b): reportlab canvas + reportlab's QrCodeWidget; fonts registered once (TTF only)."""
-    from reportlab.graphics import renderPDF  # noqa: PLC0415
-    from reportlab.graphics.barcode.qr import QrCodeWidget  # noqa: PLC0415
-    from reportlab.graphics.shapes import Drawing  # noqa: PLC0415
-    from reportlab.lib.pagesizes import A6  # noqa: PLC0415
-    from reportlab.lib.units import mm  # noqa: PLC0415
-    from reportlab.pdfgen import canvas  # noqa: PLC0415
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.pagesizes import A6
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
 
     _register_reportlab_fonts()
     buffer = io.BytesIO()
@@ -163,7 +235,11 @@ def reportlab_badge(content: BadgeContent) -> bytes:
     c.drawString(5 * mm, height - 80 * mm, content.affiliation)
     widget = QrCodeWidget(content.qr_token)
     x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(30 * mm, 30 * mm, transform=[30 * mm / (x1 - x0), 0, 0, 30 * mm / (y1 - y0), 0, 0])
+    drawing = Drawing(
+        30 * mm,
+        30 * mm,
+        transform=[30 * mm / (x1 - x0), 0, 0, 30 * mm / (y1 - y0), 0, 0],
+    )
     drawing.add(widget)
     renderPDF.draw(drawing, c, width - 34 * mm, 20 * mm)
     c.setFillColor("#b3001b")
@@ -177,11 +253,11 @@ _RL_FONTS = False
 
 
 def _register_reportlab_fonts() -> None:
-    global _RL_FONTS  # noqa: PLW0603 -- register once per process, as an app would
+    global _RL_FONTS
     if _RL_FONTS:
         return
-    from reportlab.pdfbase import pdfmetrics  # noqa: PLC0415
-    from reportlab.pdfbase.ttfonts import TTFont  # noqa: PLC0415
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
 
     base = "/usr/share/fonts/truetype/noto/"
     pdfmetrics.registerFont(TTFont("NotoSans", base + "NotoSans-Regular.ttf"))
@@ -189,8 +265,10 @@ def _register_reportlab_fonts() -> None:
     _RL_FONTS = True
 
 
-async def pool_figures(items: list[BadgeContent], kiosk: list[BadgeContent], workers: int) -> dict[str, Any]:
-    from services.badges.adapters.pool import PoolRenderer  # noqa: PLC0415
+async def pool_figures(
+    items: list[BadgeContent], kiosk: list[BadgeContent], workers: int
+) -> dict[str, Any]:
+    from services.badges.adapters.pool import PoolRenderer
 
     pool = PoolRenderer(HEADER, workers)
     try:
@@ -215,34 +293,51 @@ async def pool_figures(items: list[BadgeContent], kiosk: list[BadgeContent], wor
         sheets = await sheet_figures(pool, items)
     finally:
         pool.close()
-    return {"pool_warm_s": round(warm_s, 2), "kiosk_pool": summary(kiosk_ms),
-            "bulk": {"badges": len(items), "seconds": round(bulk_s, 2), "per_s": round(len(items) / bulk_s, 1),
-                     "mean_pdf_kb": round(statistics.fmean(sizes) / 1024, 1), "workers": workers},
-            "bulk_print_sheets": sheets}
+    return {
+        "pool_warm_s": round(warm_s, 2),
+        "kiosk_pool": summary(kiosk_ms),
+        "bulk": {
+            "badges": len(items),
+            "seconds": round(bulk_s, 2),
+            "per_s": round(len(items) / bulk_s, 1),
+            "mean_pdf_kb": round(statistics.fmean(sizes) / 1024, 1),
+            "workers": workers,
+        },
+        "bulk_print_sheets": sheets,
+    }
 
 
-async def sheet_figures(pool: Any, items: list[BadgeContent], per_file: int = 100) -> dict[str, Any]:
+async def sheet_figures(
+    pool: Any, items: list[BadgeContent], per_file: int = 100
+) -> dict[str, Any]:
     """The desk's print run: A4 sheets of four, files of ``per_file`` badges, on the same pool."""
-    chunks = [items[i:i + per_file] for i in range(0, len(items), per_file)]
+    chunks = [items[i : i + per_file] for i in range(0, len(items), per_file)]
     start = time.perf_counter()
     sizes = await asyncio.gather(*(pool.render_sheets(c) for c in chunks))
     seconds = time.perf_counter() - start
-    return {"badges": len(items), "files": len(chunks), "seconds": round(seconds, 2),
-            "per_s": round(len(items) / seconds, 1), "mb": round(sum(map(len, sizes)) / 2**20, 1)}
+    return {
+        "badges": len(items),
+        "files": len(chunks),
+        "seconds": round(seconds, 2),
+        "per_s": round(len(items) / seconds, 1),
+        "mb": round(sum(map(len, sizes)) / 2**20, 1),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--delegates", type=int, default=2500)
     parser.add_argument("--kiosk", type=int, default=200)
-    parser.add_argument("--baseline", type=int, default=120, help="badges per baseline sample")
+    parser.add_argument(
+        "--baseline", type=int, default=120, help="badges per baseline sample"
+    )
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
     items = delegates(args.delegates)
     kiosk = items[: args.kiosk]
     sample = items[: args.baseline]
-    from services.badges.adapters.fonts import harfbuzz_subset_available  # noqa: PLC0415
+    from services.badges.adapters.fonts import harfbuzz_subset_available
 
     renderer = PdfRenderer(HEADER)
     for content in sample[:5]:
@@ -250,8 +345,15 @@ def main() -> None:
     kiosk_ms = timed(renderer.render_badge, kiosk)
     inproc = summary(kiosk_ms)
     labels = scripts_for(args.delegates)[: args.kiosk]
-    by_script = {s: round(statistics.median(m for m, lab in zip(kiosk_ms, labels, strict=True) if lab == s), 1)
-                 for s in dict.fromkeys(labels)}
+    by_script = {
+        s: round(
+            statistics.median(
+                m for m, lab in zip(kiosk_ms, labels, strict=True) if lab == s
+            ),
+            1,
+        )
+        for s in dict.fromkeys(labels)
+    }
     stored = stored_kiosk(renderer, kiosk)
     cold_css = PdfRenderer(HEADER, reuse=False)
     no_reuse = summary(timed(cold_css.render_badge, sample))
@@ -262,8 +364,11 @@ def main() -> None:
     pooled = asyncio.run(pool_figures(items, kiosk, args.workers))
 
     results = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "harfbuzz_subset": harfbuzz_subset_available()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "harfbuzz_subset": harfbuzz_subset_available(),
+        },
         "delegates": args.delegates,
         "kiosk_in_process_warm": inproc,
         "kiosk_in_process_no_stylesheet_reuse": no_reuse,
@@ -273,13 +378,20 @@ def main() -> None:
         **pooled,
         "baseline_naive_weasyprint": naive,
         "baseline_reportlab": rl,
-        "goals": {"kiosk_p50_ms": 20, "kiosk_p99_ms": 50, "bulk_per_s": 150, "speedup_vs_baselines": 2},
+        "goals": {
+            "kiosk_p50_ms": 20,
+            "kiosk_p99_ms": 50,
+            "bulk_per_s": 150,
+            "speedup_vs_baselines": 2,
+        },
     }
     bulk = pooled["bulk"]["per_s"]
-    results["speedup"] = {"bulk_vs_naive": round(bulk / naive["per_s_one_process"], 2),
-                          "bulk_vs_reportlab": round(bulk / rl["per_s_one_process"], 2),
-                          "kiosk_p50_vs_naive": round(naive["p50_ms"] / inproc["p50_ms"], 2),
-                          "kiosk_p50_vs_reportlab": round(rl["p50_ms"] / inproc["p50_ms"], 2)}
+    results["speedup"] = {
+        "bulk_vs_naive": round(bulk / naive["per_s_one_process"], 2),
+        "bulk_vs_reportlab": round(bulk / rl["per_s_one_process"], 2),
+        "kiosk_p50_vs_naive": round(naive["p50_ms"] / inproc["p50_ms"], 2),
+        "kiosk_p50_vs_reportlab": round(rl["p50_ms"] / inproc["p50_ms"], 2),
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     _print_table(results)
@@ -295,18 +407,26 @@ def _print_table(r: dict[str, Any]) -> None:
     ]
     print(f"\n{'renderer':40} {'p50 ms':>8} {'p99 ms':>8} {'badges/s (1 proc)':>18}")
     for name, s in rows:
-        print(f"{name:40} {s['p50_ms']:8.1f} {s['p99_ms']:8.1f} {s['per_s_one_process']:18.1f}")
+        print(
+            f"{name:40} {s['p50_ms']:8.1f} {s['p99_ms']:8.1f} {s['per_s_one_process']:18.1f}"
+        )
     b = r["bulk"]
-    print(f"\nbulk: {b['badges']} badges on {b['workers']} workers in {b['seconds']} s = {b['per_s']} badges/s "
-          f"(pool warm-up {r['pool_warm_s']} s, mean PDF {b['mean_pdf_kb']} KB)")
+    print(
+        f"\nbulk: {b['badges']} badges on {b['workers']} workers in {b['seconds']} s = {b['per_s']} badges/s "
+        f"(pool warm-up {r['pool_warm_s']} s, mean PDF {b['mean_pdf_kb']} KB)"
+    )
     sh = r["bulk_print_sheets"]
-    print(f"bulk print sheets: {sh['badges']} badges in {sh['files']} A4 files in {sh['seconds']} s = "
-          f"{sh['per_s']} badges/s ({sh['mb']} MB)")
+    print(
+        f"bulk print sheets: {sh['badges']} badges in {sh['files']} A4 files in {sh['seconds']} s = "
+        f"{sh['per_s']} badges/s ({sh['mb']} MB)"
+    )
     print(f"speed-up: {r['speedup']}")
     print(f"one warm render, medians (ms): {r['phases_ms']}")
     print(f"in-process p50 by script (ms): {r['kiosk_in_process_p50_by_script_ms']}")
     k = r["kiosk_stored_pdf"]
-    print(f"station print of an already-rendered badge (read from the store): p50 {k['p50_ms']} ms, p99 {k['p99_ms']} ms")
+    print(
+        f"station print of an already-rendered badge (read from the store): p50 {k['p50_ms']} ms, p99 {k['p99_ms']} ms"
+    )
     print(f"harfbuzz-subset: {r['machine']['harfbuzz_subset']}; written {RESULTS}")
 
 

@@ -48,8 +48,10 @@ class PrerenderingConsumer(EventConsumer):
             with contextlib.suppress(InvalidEvent):
                 events.append(decode(record.value))
         contents = contents_to_prerender(events, self.deps.secret)
-        results = await asyncio.gather(*(self.deps.renderer.render_badge(c) for c in contents),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(self.deps.renderer.render_badge(c) for c in contents),
+            return_exceptions=True,
+        )
         for content, result in zip(contents, results, strict=True):
             if isinstance(result, bytes):
                 self.deps.prerendered[content] = result
@@ -69,12 +71,18 @@ async def supervise_relay(runtime: ServiceRuntime, every_seconds: float = 1.0) -
     """
     while True:
         await asyncio.sleep(every_seconds)
-        tasks = runtime._tasks  # noqa: SLF001 -- the runtime exposes no supervision hook yet
-        for task in [t for t in tasks if t.get_name() == "outbox-relay" and t.done() and not t.cancelled()]:
+        tasks = runtime._tasks
+        for task in [
+            t
+            for t in tasks
+            if t.get_name() == "outbox-relay" and t.done() and not t.cancelled()
+        ]:
             log.error("outbox relay stopped: %r; restarting", task.exception())
             tasks.remove(task)
             if runtime.relay is not None:
-                tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
+                tasks.append(
+                    asyncio.create_task(runtime.relay.run(), name="outbox-relay")
+                )
 
 
 def header_for(congress: Congress) -> CongressHeader:
@@ -82,22 +90,44 @@ def header_for(congress: Congress) -> CongressHeader:
     return CongressHeader(congress.short_name, where, congress.branding.primary_colour)
 
 
-def build(settings: BadgesSettings | None = None, *, renderer: Renderer | None = None,
-          congress: Congress | None = None) -> tuple[ServiceRuntime, FastAPI]:
+def build(
+    settings: BadgesSettings | None = None,
+    *,
+    renderer: Renderer | None = None,
+    congress: Congress | None = None,
+) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or BadgesSettings()
     congress = congress or load_congress(settings.congress_config)
     runtime = ServiceRuntime(settings, metadata=db.metadata)
-    pool = None if renderer is not None else PoolRenderer(header_for(congress), settings.render_workers)
-    deps = BadgeDeps(renderer=renderer or pool,  # type: ignore[arg-type]
-                     store=DiskPdfStore(settings.effective_store_dir()),
-                     secret=settings.secret.get_secret_value(), congress=congress)
-    consumer = PrerenderingConsumer(deps=deps, name="badges", sessionmaker=runtime.sessionmaker,
-                                    outbox=runtime.outbox, handlers=make_handlers(deps),
-                                    retries=settings.consumer_retries)
-    consumer.subscribe(runtime.broker, topics.REGISTRATION, topics.DELEGATES,
-                       topic_prefix=settings.kafka_topic_prefix)
+    pool = (
+        None
+        if renderer is not None
+        else PoolRenderer(header_for(congress), settings.render_workers)
+    )
+    deps = BadgeDeps(
+        renderer=renderer or pool,  # type: ignore[arg-type]
+        store=DiskPdfStore(settings.effective_store_dir()),
+        secret=settings.secret.get_secret_value(),
+        congress=congress,
+    )
+    consumer = PrerenderingConsumer(
+        deps=deps,
+        name="badges",
+        sessionmaker=runtime.sessionmaker,
+        outbox=runtime.outbox,
+        handlers=make_handlers(deps),
+        retries=settings.consumer_retries,
+    )
+    consumer.subscribe(
+        runtime.broker,
+        topics.REGISTRATION,
+        topics.DELEGATES,
+        topic_prefix=settings.kafka_topic_prefix,
+    )
     runtime.consumers.append(consumer)
-    monitor = LinkMonitor(runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime)
+    monitor = LinkMonitor(
+        runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -106,7 +136,9 @@ def build(settings: BadgesSettings | None = None, *, renderer: Renderer | None =
             await pool.warm()
         try:
             async with runtime.lifespan(app):
-                supervisor = asyncio.create_task(supervise_relay(runtime), name="relay-supervisor")
+                supervisor = asyncio.create_task(
+                    supervise_relay(runtime), name="relay-supervisor"
+                )
                 try:
                     yield
                 finally:
@@ -121,8 +153,12 @@ def build(settings: BadgesSettings | None = None, *, renderer: Renderer | None =
     app.state.deps = deps
     app.state.runtime = runtime
     app.state.monitor = monitor
-    app.include_router(station_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
-    app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
+    app.include_router(
+        station_router(deps, runtime.sessionmaker, runtime.outbox, monitor)
+    )
+    app.include_router(
+        organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor)
+    )
     _mount_login(app, congress, settings)
     runtime.mount_health(app)
     return runtime, app
@@ -130,12 +166,17 @@ def build(settings: BadgesSettings | None = None, *, renderer: Renderer | None =
 
 def _mount_login(app: FastAPI, congress: Congress, settings: BadgesSettings) -> None:
     try:
-        from services.common.organiser_login import organiser_login_router  # noqa: PLC0415
+        from services.common.organiser_login import organiser_login_router
     except ImportError:  # the shared sign-in page is not in this checkout
-        log.warning("services.common.organiser_login missing: no /organiser/login on this service")
+        log.warning(
+            "services.common.organiser_login missing: no /organiser/login on this service"
+        )
         return
-    app.include_router(organiser_login_router(congress, settings.secret.get_secret_value(),
-                                              settings.organiser_password))
+    app.include_router(
+        organiser_login_router(
+            congress, settings.secret.get_secret_value(), settings.organiser_password
+        )
+    )
 
 
 def main() -> None:

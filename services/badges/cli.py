@@ -11,9 +11,16 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from sqlalchemy import select
 
 from services.badges import domain
@@ -24,11 +31,17 @@ from services.badges.handlers import badge_content
 from services.badges.ports import Renderer
 from services.common.db import create_tables, make_engine, make_sessionmaker
 
-app = typer.Typer(help="Badges: print sheets for the registration desk.", no_args_is_help=True)
+app = typer.Typer(
+    help="Badges: print sheets for the registration desk.", no_args_is_help=True
+)
 
 
-async def select_delegates(settings: BadgesSettings, *, since: datetime | None = None,
-                           network: str | None = None) -> list[db.DelegateRow]:
+async def select_delegates(
+    settings: BadgesSettings,
+    *,
+    since: datetime | None = None,
+    network: str | None = None,
+) -> list[db.DelegateRow]:
     """Confirmed delegates, optionally changed since a time or booked into a network's add-ons."""
     engine = make_engine(settings.effective_database_url())
     try:
@@ -41,17 +54,28 @@ async def select_delegates(settings: BadgesSettings, *, since: datetime | None =
     finally:
         await engine.dispose()
     wanted = domain.fold(network) if network else None
-    return [db.DelegateRow.from_row(r) for r in rows
-            if wanted is None or any(wanted in domain.fold(" ".join(map(str, a))) for a in r.add_ons)]
+    return [
+        db.DelegateRow.from_row(r)
+        for r in rows
+        if wanted is None
+        or any(wanted in domain.fold(" ".join(map(str, a))) for a in r.add_ons)
+    ]
 
 
-async def print_sheets(renderer: Renderer, rows: list[db.DelegateRow], out_dir: Path, *, secret: str,
-                       sort_by: str = "surname", per_file: int = 100,
-                       advance: Callable[[int], None] = lambda n: None) -> list[Path]:
+async def print_sheets(
+    renderer: Renderer,
+    rows: list[db.DelegateRow],
+    out_dir: Path,
+    *,
+    secret: str,
+    sort_by: str = "surname",
+    per_file: int = 100,
+    advance: Callable[[int], None] = lambda n: None,
+) -> list[Path]:
     """Write ``sheets-NNN.pdf`` files of A4 sheets (four A6 badges each, crop marks), sorted by ``sort_by``."""
     ordered = sorted(rows, key=lambda r: domain.sort_key(db.sortable(r), sort_by))
     contents = [badge_content(r, secret) for r in ordered]
-    chunks = [contents[i:i + per_file] for i in range(0, len(contents), per_file)]
+    chunks = [contents[i : i + per_file] for i in range(0, len(contents), per_file)]
     out_dir.mkdir(parents=True, exist_ok=True)
 
     async def one(index: int, chunk: list[BadgeContent]) -> Path:
@@ -66,35 +90,71 @@ async def print_sheets(renderer: Renderer, rows: list[db.DelegateRow], out_dir: 
 
 @app.command("print")
 def print_command(
-    all_: bool = typer.Option(False, "--all", help="Every confirmed delegate."),
-    since: datetime | None = typer.Option(None, help="Only delegates changed since (ISO time, UTC)."),  # noqa: B008
-    network: str | None = typer.Option(None, help="Only delegates booked into this network's add-ons."),
-    sort: str = typer.Option("surname", help=f"Sort by one of: {', '.join(domain.SORT_FIELDS)}."),
-    out: Path = typer.Option(Path("badge-sheets"), help="Directory for the sheet PDFs."),  # noqa: B008
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every confirmed delegate.")
+    ] = False,
+    since: Annotated[
+        datetime | None, typer.Option(help="Only delegates changed since (ISO, UTC).")
+    ] = None,
+    network: Annotated[
+        str | None,
+        typer.Option(help="Only delegates booked into this network's add-ons."),
+    ] = None,
+    sort: Annotated[
+        str, typer.Option(help=f"Sort by one of: {', '.join(domain.SORT_FIELDS)}.")
+    ] = "surname",
+    out: Annotated[Path, typer.Option(help="Directory for the sheet PDFs.")] = Path(
+        "badge-sheets"
+    ),
 ) -> None:
     """Write A4 badge sheets for the desk."""
     if not (all_ or since or network):
         raise typer.BadParameter("choose --all, --since or --network")
     if sort not in domain.SORT_FIELDS:
-        raise typer.BadParameter(f"--sort must be one of {', '.join(domain.SORT_FIELDS)}")
-    asyncio.run(_print(BadgesSettings(), since=since, network=network, sort=sort, out=out))
+        raise typer.BadParameter(
+            f"--sort must be one of {', '.join(domain.SORT_FIELDS)}"
+        )
+    asyncio.run(
+        _print(BadgesSettings(), since=since, network=network, sort=sort, out=out)
+    )
 
 
-async def _print(settings: BadgesSettings, *, since: datetime | None, network: str | None, sort: str,
-                 out: Path) -> None:
-    from services.badges.adapters.pool import PoolRenderer  # noqa: PLC0415 -- spawns workers only when printing
-    from services.badges.app import header_for  # noqa: PLC0415
-    from services.common.congress import load_congress  # noqa: PLC0415
+async def _print(
+    settings: BadgesSettings,
+    *,
+    since: datetime | None,
+    network: str | None,
+    sort: str,
+    out: Path,
+) -> None:
+    from services.badges.adapters.pool import PoolRenderer
+    from services.badges.app import header_for
+    from services.common.congress import load_congress
 
     rows = await select_delegates(settings, since=since, network=network)
-    pool = PoolRenderer(header_for(load_congress(settings.congress_config)), settings.render_workers)
-    columns = (TextColumn("badges"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    pool = PoolRenderer(
+        header_for(load_congress(settings.congress_config)), settings.render_workers
+    )
+    columns = (
+        TextColumn("badges"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
     try:
         with Progress(*columns) as progress:
             task = progress.add_task("badges", total=len(rows))
-            paths = await print_sheets(pool, rows, out, secret=settings.secret.get_secret_value(), sort_by=sort,
-                                       advance=lambda n: progress.advance(task, n))
+            paths = await print_sheets(
+                pool,
+                rows,
+                out,
+                secret=settings.secret.get_secret_value(),
+                sort_by=sort,
+                advance=lambda n: progress.advance(task, n),
+            )
     finally:
         pool.close()
-    typer.echo(f"{len(rows)} badges on {sum(-(-min(100, len(rows) - i) // 4) for i in range(0, len(rows), 100))} "
-               f"sheets in {len(paths)} file(s) under {out}")
+    typer.echo(
+        f"{len(rows)} badges on {sum(-(-min(100, len(rows) - i) // 4) for i in range(0, len(rows), 100))} "
+        f"sheets in {len(paths)} file(s) under {out}"
+    )

@@ -15,13 +15,24 @@ class BadgesSettings(ServiceSettings):
 
     service_name: str = "badges"
     http_port: int = 8003
-    store_dir: Path | None = Field(default=None, description="Where PDFs are stored; default $CONGRESS_HOME/badges.")
-    render_workers: int = Field(default=2, description="Worker processes in the warm render pool.")
-    congress_config: str | None = Field(default=None, validation_alias=AliasChoices("CONGRESS_CONFIG"),
-                                        description="Congress YAML; default examples/icsei-2027.yaml.")
-    organiser_password: SecretStr | None = Field(default=None,
-                                                 validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD"))
-    station_name: str = Field(default="desk-1", description="This station's id in check-in events.")
+    store_dir: Path | None = Field(
+        default=None,
+        description="Where PDFs are stored; default $CONGRESS_HOME/badges.",
+    )
+    render_workers: int = Field(
+        default=2, description="Worker processes in the warm render pool."
+    )
+    congress_config: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CONGRESS_CONFIG"),
+        description="Congress YAML; default examples/icsei-2027.yaml.",
+    )
+    organiser_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD")
+    )
+    station_name: str = Field(
+        default="desk-1", description="This station's id in check-in events."
+    )
 
     def effective_store_dir(self) -> Path:
         return self.store_dir or congress_home() / "badges"

@@ -19,10 +19,17 @@ def money(amount_minor: int, currency: str, locale: str = "en") -> str:
 
 def _issuer(congress: Any) -> dict[str, Any]:
     legal = congress.legal
-    return {"organiser_name": legal.organiser_name, "address": legal.address, "vat_id": legal.vat_id,
-            "registration_number": legal.registration_number, "bank_details": legal.bank_details,
-            "signatory": legal.signatory, "congress_name": congress.name, "short_name": congress.short_name,
-            "contact": congress.contact.email}
+    return {
+        "organiser_name": legal.organiser_name,
+        "address": legal.address,
+        "vat_id": legal.vat_id,
+        "registration_number": legal.registration_number,
+        "bank_details": legal.bank_details,
+        "signatory": legal.signatory,
+        "congress_name": congress.name,
+        "short_name": congress.short_name,
+        "contact": congress.contact.email,
+    }
 
 
 def _day(value: date | datetime, congress: Any) -> str:
@@ -31,36 +38,76 @@ def _day(value: date | datetime, congress: Any) -> str:
     return format_date(value, format="long", locale="en")
 
 
-def receipt_context(congress: Any, row: Any, payment: Any, number: str) -> dict[str, Any]:
-    return {"issuer": _issuer(congress), "number": number, "name": f"{row.given_name} {row.family_name}",
-            "registration_number": row.registration_number, "affiliation": row.affiliation,
-            "amount": money(payment.amount_minor, payment.currency), "method": payment.method,
-            "reference": payment.reference, "paid_on": _day(payment.paid_at, congress),
-            "issued_on": _day(datetime.now(UTC), congress)}
+def receipt_context(
+    congress: Any, row: Any, payment: Any, number: str
+) -> dict[str, Any]:
+    return {
+        "issuer": _issuer(congress),
+        "number": number,
+        "name": f"{row.given_name} {row.family_name}",
+        "registration_number": row.registration_number,
+        "affiliation": row.affiliation,
+        "amount": money(payment.amount_minor, payment.currency),
+        "method": payment.method,
+        "reference": payment.reference,
+        "paid_on": _day(payment.paid_at, congress),
+        "issued_on": _day(datetime.now(UTC), congress),
+    }
 
 
 def invoice_context(congress: Any, d: InvoiceIssued) -> dict[str, Any]:
-    return {"issuer": _issuer(congress), "number": d.invoice_number, "institution_name": d.institution_name,
-            "institution_address": d.institution_address, "vat_id": d.vat_id, "purchase_order": d.purchase_order,
-            "lines": [{"description": line.description, "amount": money(line.amount.amount_minor, line.amount.currency)}
-                      for line in d.lines],
-            "total": money(d.total.amount_minor, d.total.currency), "issued_on": _day(d.issued_at, congress),
-            "due_on": _day(d.due_at, congress)}
+    return {
+        "issuer": _issuer(congress),
+        "number": d.invoice_number,
+        "institution_name": d.institution_name,
+        "institution_address": d.institution_address,
+        "vat_id": d.vat_id,
+        "purchase_order": d.purchase_order,
+        "lines": [
+            {
+                "description": line.description,
+                "amount": money(line.amount.amount_minor, line.amount.currency),
+            }
+            for line in d.lines
+        ],
+        "total": money(d.total.amount_minor, d.total.currency),
+        "issued_on": _day(d.issued_at, congress),
+        "due_on": _day(d.due_at, congress),
+    }
 
 
-def visa_context(congress: Any, row: Any, request: Any, number: str, today: date) -> dict[str, Any]:
-    return {"issuer": _issuer(congress), "number": number, "name": request.passport_name,
-            "nationality": request.nationality, "passport_number": request.passport_number,
-            "arrival": _day(request.arrival, congress), "departure": _day(request.departure, congress),
-            "registration_number": row.registration_number, "affiliation": row.affiliation,
-            "venue": f"{congress.venue.name}, {congress.venue.city}",
-            "starts_on": _day(congress.starts_on, congress), "ends_on": _day(congress.ends_on, congress),
-            "issued_on": _day(today, congress)}
+def visa_context(
+    congress: Any, row: Any, request: Any, number: str, today: date
+) -> dict[str, Any]:
+    return {
+        "issuer": _issuer(congress),
+        "number": number,
+        "name": request.passport_name,
+        "nationality": request.nationality,
+        "passport_number": request.passport_number,
+        "arrival": _day(request.arrival, congress),
+        "departure": _day(request.departure, congress),
+        "registration_number": row.registration_number,
+        "affiliation": row.affiliation,
+        "venue": f"{congress.venue.name}, {congress.venue.city}",
+        "starts_on": _day(congress.starts_on, congress),
+        "ends_on": _day(congress.ends_on, congress),
+        "issued_on": _day(today, congress),
+    }
 
 
-def certificate_context(congress: Any, row: Any, number: str, checked_in_at: datetime, today: date) -> dict[str, Any]:
-    return {"issuer": _issuer(congress), "number": number, "name": f"{row.given_name} {row.family_name}",
-            "lang": row.language, "affiliation": row.affiliation,
-            "venue": f"{congress.venue.name}, {congress.venue.city}",
-            "starts_on": _day(congress.starts_on, congress), "ends_on": _day(congress.ends_on, congress),
-            "checked_in_on": _day(checked_in_at, congress), "issued_on": _day(today, congress)}
+def certificate_context(
+    congress: Any, row: Any, number: str, checked_in_at: datetime, today: date
+) -> dict[str, Any]:
+    return {
+        "issuer": _issuer(congress),
+        "number": number,
+        "name": f"{row.given_name} {row.family_name}",
+        "lang": row.language,
+        "affiliation": row.affiliation,
+        "venue": f"{congress.venue.name}, {congress.venue.city}",
+        "starts_on": _day(congress.starts_on, congress),
+        "ends_on": _day(congress.ends_on, congress),
+        "checked_in_on": _day(checked_in_at, congress),
+        "issued_on": _day(today, congress),
+    }

@@ -107,7 +107,9 @@ def _break_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for word in re.split(r"(?<= )", text):
         for piece in re.split(r"(?<=[-‐/‧·])", word):
-            if piece and all(unicodedata.east_asian_width(c) in ("W", "F") for c in piece.strip()):
+            if piece and all(
+                unicodedata.east_asian_width(c) in ("W", "F") for c in piece.strip()
+            ):
                 tokens.extend(piece)
             elif piece:
                 tokens.append(piece)
@@ -153,7 +155,9 @@ def fit_text(text: str, box: Box, measure: Measure = estimate_em) -> FittedText:
 
 def _fit_by_area(text: str, box: Box, total_em: float, measure: Measure) -> FittedText:
     """Break between any characters and shrink until the lines fit the box's height."""
-    size = math.sqrt(box.width_pt * box.height_pt * 0.8 / max(total_em * box.line_height, 1e-6))
+    size = math.sqrt(
+        box.width_pt * box.height_pt * 0.8 / max(total_em * box.line_height, 1e-6)
+    )
     size = min(size, box.min_size_pt)
     while True:
         lines = _wrap_chars(text, box.width_pt / size, measure)
@@ -175,11 +179,16 @@ def _wrap_chars(text: str, width_em: float, measure: Measure) -> list[str]:
 
 
 NAME_BOX = Box(width_pt=262, height_pt=92, max_size_pt=34, min_size_pt=14, max_lines=3)
-FAMILY_BOX = Box(width_pt=262, height_pt=56, max_size_pt=24, min_size_pt=11, max_lines=2)
-AFFILIATION_BOX = Box(width_pt=262, height_pt=48, max_size_pt=14, min_size_pt=8, max_lines=3)
+FAMILY_BOX = Box(
+    width_pt=262, height_pt=56, max_size_pt=24, min_size_pt=11, max_lines=2
+)
+AFFILIATION_BOX = Box(
+    width_pt=262, height_pt=48, max_size_pt=14, min_size_pt=8, max_lines=3
+)
 
 
 # --- ribbons -------------------------------------------------------------------------------
+
 
 class Pattern(StrEnum):
     SOLID = "solid"
@@ -208,18 +217,33 @@ RIBBONS: dict[str, Ribbon] = {
         Ribbon("organiser", "ORGANISER", "#b3001b", "#ffffff", Pattern.SOLID, 0),
         Ribbon("staff", "STAFF", "#1b1b1b", "#ffffff", Pattern.CHECKS, 0),
         Ribbon("press", "PRESS", "#6a1b9a", "#ffffff", Pattern.DIAGONAL, 0),
-        Ribbon("network_convener", "NETWORK CONVENER", "#00695c", "#ffffff", Pattern.STRIPES, 0),
+        Ribbon(
+            "network_convener",
+            "NETWORK CONVENER",
+            "#00695c",
+            "#ffffff",
+            Pattern.STRIPES,
+            0,
+        ),
         Ribbon("reviewer", "REVIEWER", "#e65100", "#000000", Pattern.DOTS, 0),
         Ribbon("presenter", "PRESENTER", "#1565c0", "#ffffff", Pattern.ZIGZAG, 0),
         Ribbon("delegate", "DELEGATE", "#ffffff", "#000000", Pattern.HOLLOW, 0),
     )
 }
-ROLE_PRECEDENCE = ("organiser", "staff", "press", "network_convener", "reviewer", "presenter", "delegate")
+ROLE_PRECEDENCE = (
+    "organiser",
+    "staff",
+    "press",
+    "network_convener",
+    "reviewer",
+    "presenter",
+    "delegate",
+)
 
 
 def grey_of(hex_colour: str) -> int:
     """Rec. 601 luma of a colour: what a black-and-white printer makes of it."""
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return round(0.299 * r + 0.587 * g + 0.114 * b)
 
 
@@ -234,15 +258,102 @@ def ribbon_for(roles: Iterable[str]) -> tuple[Ribbon, tuple[str, ...]]:
 
 # --- folding, search and sorting -----------------------------------------------------------
 
-_LATIN_EXTRA = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe",
-                              "ı": "i", "ŋ": "n", "ħ": "h", "ß": "ss", "ʼ": "", "’": "", "'": ""})
-_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
-                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p",
-                      "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya",
-                      "i", "i", "ye", "g"], strict=True))
-_GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω",
-                  ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r",
-                   "s", "s", "t", "y", "f", "ch", "ps", "o"], strict=True))
+_LATIN_EXTRA = str.maketrans(
+    {
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "æ": "ae",
+        "œ": "oe",
+        "ı": "i",
+        "ŋ": "n",
+        "ħ": "h",
+        "ß": "ss",
+        "ʼ": "",
+        "’": "",
+        "'": "",
+    }
+)
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+            "i",
+            "i",
+            "ye",
+            "g",
+        ],
+        strict=True,
+    )
+)
+_GREEK = dict(
+    zip(
+        "αβγδεζηθικλμνξοπρσςτυφχψω",
+        [
+            "a",
+            "v",
+            "g",
+            "d",
+            "e",
+            "z",
+            "i",
+            "th",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "x",
+            "o",
+            "p",
+            "r",
+            "s",
+            "s",
+            "t",
+            "y",
+            "f",
+            "ch",
+            "ps",
+            "o",
+        ],
+        strict=True,
+    )
+)
 _TRANSLIT = str.maketrans({**_CYRILLIC, **_GREEK})
 
 
@@ -294,14 +405,20 @@ def sort_key(person: SortablePerson, by: str = "surname") -> tuple[str, ...]:
         "registration_number": person.registration_number,
     }.get(by)
     if primary is None:
-        raise ValueError(f"cannot sort by {by!r}; choose one of {', '.join(SORT_FIELDS)}")
-    return (fold_latin(primary), fold_latin(person.family_name), fold_latin(person.given_name),
-            person.delegate_id)
+        raise ValueError(
+            f"cannot sort by {by!r}; choose one of {', '.join(SORT_FIELDS)}"
+        )
+    return (
+        fold_latin(primary),
+        fold_latin(person.family_name),
+        fold_latin(person.given_name),
+        person.delegate_id,
+    )
 
 
 def sheets(items: Sequence[object], per_sheet: int = 4) -> list[list[object]]:
     """Groups of ``per_sheet`` in order (A4 holds four A6 badges)."""
-    return [list(items[i:i + per_sheet]) for i in range(0, len(items), per_sheet)]
+    return [list(items[i : i + per_sheet]) for i in range(0, len(items), per_sheet)]
 
 
 # --- QR tokens and check-in ----------------------------------------------------------------
@@ -309,7 +426,9 @@ def sheets(items: Sequence[object], per_sheet: int = 4) -> list[list[object]]:
 QR_PURPOSE = "badge-qr"
 
 
-def qr_payload(delegate_id: str, registration_version: int, congress_id: str) -> dict[str, object]:
+def qr_payload(
+    delegate_id: str, registration_version: int, congress_id: str
+) -> dict[str, object]:
     """Only ids: the QR code never carries personal data."""
     return {"d": delegate_id, "v": registration_version, "c": congress_id}
 
@@ -332,7 +451,9 @@ class DelegateState:
     checked_in: bool
 
 
-def scan_outcome(payload: dict[str, object] | None, congress_id: str, state: DelegateState | None) -> ScanOutcome:
+def scan_outcome(
+    payload: dict[str, object] | None, congress_id: str, state: DelegateState | None
+) -> ScanOutcome:
     """What scanning a QR code means; only CHECKED_IN records a check-in."""
     if payload is None:
         return ScanOutcome.TAMPERED
@@ -343,7 +464,11 @@ def scan_outcome(payload: dict[str, object] | None, congress_id: str, state: Del
     if state.status == "cancelled":
         return ScanOutcome.CANCELLED
     version = payload.get("v")
-    if state.badge_version is not None and isinstance(version, int) and version < state.badge_version:
+    if (
+        state.badge_version is not None
+        and isinstance(version, int)
+        and version < state.badge_version
+    ):
         return ScanOutcome.SUPERSEDED
     if state.checked_in:
         return ScanOutcome.ALREADY

@@ -25,7 +25,9 @@ from services.badges.handlers import BadgeDeps
 from services.common.auth import organiser_from_request
 from services.common.outbox import Outbox, outbox_table
 
-PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+PAGES = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
+)
 
 SCAN_TEXT = {
     domain.ScanOutcome.CHECKED_IN: "Checked in — welcome!",
@@ -53,7 +55,9 @@ class LinkMonitor:
             return self._reachable
         host, _, port = self.bootstrap.split(",")[0].rpartition(":")
         try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), 0.5)
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(host or "127.0.0.1", int(port)), 0.5
+            )
             writer.close()
             self._reachable = True
         except (OSError, TimeoutError, ValueError):
@@ -63,10 +67,17 @@ class LinkMonitor:
 
     async def status(self) -> dict[str, Any]:
         async with self.sessionmaker() as session:
-            backlog = (await session.execute(select(func.count()).select_from(outbox_table)
-                                             .where(outbox_table.c.sent_at.is_(None)))).scalar_one()
+            backlog = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(outbox_table)
+                    .where(outbox_table.c.sent_at.is_(None))
+                )
+            ).scalar_one()
         relay = getattr(self.runtime, "relay", None)
-        relay_running = bool(relay and relay.running and _relay_task_alive(self.runtime))
+        relay_running = bool(
+            relay and relay.running and _relay_task_alive(self.runtime)
+        )
         reachable = await self._kafka_answers()
         if not (relay_running and reachable):
             state, label = "offline", f"Offline — {backlog} event(s) kept locally"
@@ -74,70 +85,132 @@ class LinkMonitor:
             state, label = "catching_up", f"Sending {backlog} queued event(s)…"
         else:
             state, label = "online", "Online"
-        return {"state": state, "label": label, "backlog": backlog, "kafka_reachable": reachable,
-                "relay_running": relay_running, "published": relay.published if relay else 0}
+        return {
+            "state": state,
+            "label": label,
+            "backlog": backlog,
+            "kafka_reachable": reachable,
+            "relay_running": relay_running,
+            "published": relay.published if relay else 0,
+        }
 
 
 def _relay_task_alive(runtime: Any) -> bool:
-    tasks = [t for t in getattr(runtime, "_tasks", []) if t.get_name() == "outbox-relay"]
+    tasks = [
+        t for t in getattr(runtime, "_tasks", []) if t.get_name() == "outbox-relay"
+    ]
     return any(not t.done() for t in tasks) if tasks else True
 
 
-def station_router(deps: BadgeDeps, sm: async_sessionmaker[AsyncSession], outbox: Outbox,
-                   monitor: LinkMonitor) -> APIRouter:
+def station_router(
+    deps: BadgeDeps,
+    sm: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    monitor: LinkMonitor,
+) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     station = stations.require_station(deps.secret, sm)
 
     async def page(template: str, **context: Any) -> HTMLResponse:
         link = await monitor.status()
-        return HTMLResponse(PAGES.get_template(template).render(congress=deps.congress.short_name, link=link,
-                                                                **context))
+        return HTMLResponse(
+            PAGES.get_template(template).render(
+                congress=deps.congress.short_name, link=link, **context
+            )
+        )
 
     @router.get("/station/login")
     async def login(token: str) -> Response:
         if await stations.station_for_token(deps.secret, sm, token) is None:
             raise HTTPException(403, "this station token is invalid or revoked")
         response = RedirectResponse("/station", status_code=303)
-        response.set_cookie(stations.STATION_COOKIE, token, httponly=True, samesite="lax",
-                            max_age=stations.STATION_MAX_AGE)
+        response.set_cookie(
+            stations.STATION_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            max_age=stations.STATION_MAX_AGE,
+        )
         return response
 
     @router.get("/station/status")
     async def status() -> JSONResponse:
-        return JSONResponse(await monitor.status(), headers={"cache-control": "no-store"})
+        return JSONResponse(
+            await monitor.status(), headers={"cache-control": "no-store"}
+        )
 
     @router.get("/station")
-    async def search_page(q: str = "", station_id: str = Depends(station)) -> HTMLResponse:
+    async def search_page(
+        q: str = "", station_id: str = Depends(station)
+    ) -> HTMLResponse:
         async with sm() as session:
             results = await db.search(session, q) if q else []
-        return await page("station.html", q=q, results=results, scan=None, message="", printed=None)
+        return await page(
+            "station.html", q=q, results=results, scan=None, message="", printed=None
+        )
 
     @router.post("/station/scan")
-    async def scan(token: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
-        result = await commands.check_in(sm, outbox, deps, token=token, station_id=station_id)
-        return await page("station.html", q="", results=[], scan=result, scan_text=SCAN_TEXT[result.outcome],
-                          message="", printed=None)
+    async def scan(
+        token: str = Form(""), station_id: str = Depends(station)
+    ) -> HTMLResponse:
+        result = await commands.check_in(
+            sm, outbox, deps, token=token, station_id=station_id
+        )
+        return await page(
+            "station.html",
+            q="",
+            results=[],
+            scan=result,
+            scan_text=SCAN_TEXT[result.outcome],
+            message="",
+            printed=None,
+        )
 
     @router.post("/station/print/{delegate_id}")
-    async def print_badge(delegate_id: str, q: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
+    async def print_badge(
+        delegate_id: str, q: str = Form(""), station_id: str = Depends(station)
+    ) -> HTMLResponse:
         async with sm() as session:
             results = await db.search(session, q) if q else []
         try:
-            _, count = await commands.print_badge(sm, outbox, deps, delegate_id=delegate_id, station_id=station_id)
+            _, count = await commands.print_badge(
+                sm, outbox, deps, delegate_id=delegate_id, station_id=station_id
+            )
         except commands.CommandRefused as exc:
-            return await page("station.html", q=q, results=results, scan=None, message=str(exc), printed=None)
+            return await page(
+                "station.html",
+                q=q,
+                results=results,
+                scan=None,
+                message=str(exc),
+                printed=None,
+            )
         text = "Printed" if count == 1 else f"Reprinted (print {count})"
-        return await page("station.html", q=q, results=results, scan=None, message=text, printed=delegate_id)
+        return await page(
+            "station.html",
+            q=q,
+            results=results,
+            scan=None,
+            message=text,
+            printed=delegate_id,
+        )
 
     @router.get("/station/badge/{delegate_id}.pdf")
-    async def badge_pdf(delegate_id: str, station_id: str = Depends(station)) -> Response:
+    async def badge_pdf(
+        delegate_id: str, station_id: str = Depends(station)
+    ) -> Response:
         async with sm() as session:
             badge = await db.badge_of(session, delegate_id)
         if badge is None or badge.revoked:
             raise HTTPException(404, "no valid badge for this delegate")
         pdf = deps.store.get(badge.sha256)
-        return Response(pdf, media_type="application/pdf",
-                        headers={"content-disposition": f'inline; filename="badge-{delegate_id}.pdf"'})
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "content-disposition": f'inline; filename="badge-{delegate_id}.pdf"'
+            },
+        )
 
     return router
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -34,52 +34,94 @@ class VisaRequest(BaseModel):
     departure: date
 
 
-def organiser_router(deps: BadgeDeps, sm: async_sessionmaker[AsyncSession], outbox: Outbox,
-                     monitor: LinkMonitor) -> APIRouter:
+def organiser_router(
+    deps: BadgeDeps,
+    sm: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    monitor: LinkMonitor,
+) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     organiser = require_organiser(deps.secret)
 
     async def page(message: str = "", new_link: str = "") -> HTMLResponse:
         async with sm() as session:
-            rows = (await session.execute(select(db.stations).order_by(db.stations.c.issued_at))).all()
-            visas = (await session.execute(select(db.visa_requests).order_by(db.visa_requests.c.id))).all()
-        return HTMLResponse(PAGES.get_template("organiser.html").render(
-            congress=deps.congress.short_name, link=await monitor.status(), stations=rows, visas=visas,
-            message=message, new_link=new_link))
+            rows = (
+                await session.execute(
+                    select(db.stations).order_by(db.stations.c.issued_at)
+                )
+            ).all()
+            visas = (
+                await session.execute(
+                    select(db.visa_requests).order_by(db.visa_requests.c.id)
+                )
+            ).all()
+        return HTMLResponse(
+            PAGES.get_template("organiser.html").render(
+                congress=deps.congress.short_name,
+                link=await monitor.status(),
+                stations=rows,
+                visas=visas,
+                message=message,
+                new_link=new_link,
+            )
+        )
 
     @router.get("/organiser/badges")
     async def overview(who: str = Depends(organiser)) -> HTMLResponse:
         return await page()
 
     @router.post("/organiser/stations")
-    async def issue_station(label: str = Form(...), who: str = Depends(organiser)) -> HTMLResponse:
-        station_id, token = await stations.issue(deps.secret, sm, label=label, organiser=who, now=deps.clock.now())
-        return await page(f"Station {station_id} issued.", f"/station/login?token={token}")
+    async def issue_station(
+        label: str = Form(...), who: str = Depends(organiser)
+    ) -> HTMLResponse:
+        station_id, token = await stations.issue(
+            deps.secret, sm, label=label, organiser=who, now=deps.clock.now()
+        )
+        return await page(
+            f"Station {station_id} issued.", f"/station/login?token={token}"
+        )
 
     @router.post("/organiser/stations/{station_id}/revoke")
-    async def revoke_station(station_id: str, who: str = Depends(organiser)) -> HTMLResponse:
+    async def revoke_station(
+        station_id: str, who: str = Depends(organiser)
+    ) -> HTMLResponse:
         await stations.revoke(sm, station_id, deps.clock.now())
         return await page(f"Station {station_id} revoked.")
 
     @router.post("/organiser/visa/{request_id}/approve")
     async def approve(request_id: int, who: str = Depends(organiser)) -> Response:
         try:
-            number = await commands.approve_visa(sm, outbox, deps, request_id=request_id, organiser=who,
-                                                 today=deps.clock.now().astimezone(deps.congress.tz).date())
+            number = await commands.approve_visa(
+                sm,
+                outbox,
+                deps,
+                request_id=request_id,
+                organiser=who,
+                today=deps.clock.now().astimezone(deps.congress.tz).date(),
+            )
         except commands.CommandRefused as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         return JSONResponse({"document_number": number})
 
     @router.get("/organiser/visa-link/{delegate_id}")
-    async def visa_link(delegate_id: str, who: str = Depends(organiser)) -> dict[str, str]:
+    async def visa_link(
+        delegate_id: str, who: str = Depends(organiser)
+    ) -> dict[str, str]:
         return {"url": f"/visa/{visa_request_token(deps.secret, delegate_id)}"}
 
     @router.post("/organiser/certificates")
-    async def certificates(early: bool = False, who: str = Depends(organiser)) -> dict[str, Any]:
+    async def certificates(
+        early: bool = False, who: str = Depends(organiser)
+    ) -> dict[str, Any]:
         today = deps.clock.now().astimezone(deps.congress.tz).date()
         if today < deps.congress.ends_on and not early:
-            raise HTTPException(409, "certificates are issued after the congress (pass early=true to override)")
-        return {"issued": await commands.issue_certificates(sm, outbox, deps, today=today)}
+            raise HTTPException(
+                409,
+                "certificates are issued after the congress (pass early=true to override)",
+            )
+        return {
+            "issued": await commands.issue_certificates(sm, outbox, deps, today=today)
+        }
 
     def delegate_of(token: str) -> str:
         try:
@@ -90,31 +132,61 @@ def organiser_router(deps: BadgeDeps, sm: async_sessionmaker[AsyncSession], outb
     @router.get("/visa/{token}")
     async def visa_form(token: str) -> HTMLResponse:
         delegate_of(token)
-        return HTMLResponse(PAGES.get_template("visa_form.html").render(
-            congress=deps.congress.short_name, link=await monitor.status(), message=""))
+        return HTMLResponse(
+            PAGES.get_template("visa_form.html").render(
+                congress=deps.congress.short_name,
+                link=await monitor.status(),
+                message="",
+            )
+        )
 
     @router.post("/api/visa/{token}")
     async def visa_api(token: str, body: VisaRequest) -> JSONResponse:
         try:
-            request_id = await commands.request_visa(sm, delegate_id=delegate_of(token), form=body.model_dump(),
-                                                     now=deps.clock.now())
+            request_id = await commands.request_visa(
+                sm,
+                delegate_id=delegate_of(token),
+                form=body.model_dump(),
+                now=deps.clock.now(),
+            )
         except commands.CommandRefused as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
-        return JSONResponse({"request_id": request_id, "status": "requested"}, status_code=201)
+        return JSONResponse(
+            {"request_id": request_id, "status": "requested"}, status_code=201
+        )
 
     @router.post("/visa/{token}")
-    async def visa_submit(token: str, passport_name: str = Form(...), nationality: str = Form(...),
-                          passport_number: str = Form(...), arrival: date = Form(...),
-                          departure: date = Form(...)) -> HTMLResponse:
-        form = VisaRequest(passport_name=passport_name, nationality=nationality, passport_number=passport_number,
-                           arrival=arrival, departure=departure)
+    async def visa_submit(
+        token: str,
+        passport_name: Annotated[str, Form()],
+        nationality: Annotated[str, Form()],
+        passport_number: Annotated[str, Form()],
+        arrival: Annotated[date, Form()],
+        departure: Annotated[date, Form()],
+    ) -> HTMLResponse:
+        form = VisaRequest(
+            passport_name=passport_name,
+            nationality=nationality,
+            passport_number=passport_number,
+            arrival=arrival,
+            departure=departure,
+        )
         try:
-            await commands.request_visa(sm, delegate_id=delegate_of(token), form=form.model_dump(),
-                                        now=deps.clock.now())
+            await commands.request_visa(
+                sm,
+                delegate_id=delegate_of(token),
+                form=form.model_dump(),
+                now=deps.clock.now(),
+            )
             message = "Thank you. The organisers will review your request and email the letter."
         except commands.CommandRefused as exc:
             message = str(exc)
-        return HTMLResponse(PAGES.get_template("visa_form.html").render(
-            congress=deps.congress.short_name, link=await monitor.status(), message=message))
+        return HTMLResponse(
+            PAGES.get_template("visa_form.html").render(
+                congress=deps.congress.short_name,
+                link=await monitor.status(),
+                message=message,
+            )
+        )
 
     return router

@@ -20,12 +20,24 @@ log = logging.getLogger("congress.badges.fonts")
 
 LATIN = "Noto Sans"
 SCRIPT_FAMILIES = (
-    "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans Devanagari", "Noto Sans Bengali",
-    "Noto Sans Tamil", "Noto Sans Thai", "Noto Sans Georgian", "Noto Sans Armenian",
+    "Noto Sans Arabic",
+    "Noto Sans Hebrew",
+    "Noto Sans Devanagari",
+    "Noto Sans Bengali",
+    "Noto Sans Tamil",
+    "Noto Sans Thai",
+    "Noto Sans Georgian",
+    "Noto Sans Armenian",
     "Noto Sans Ethiopic",
 )
-CJK_BY_LANG = {"ja": "Noto Sans CJK JP", "zh": "Noto Sans CJK SC", "zh-hant": "Noto Sans CJK TC",
-               "zh-tw": "Noto Sans CJK TC", "zh-hk": "Noto Sans CJK HK", "ko": "Noto Sans CJK KR"}
+CJK_BY_LANG = {
+    "ja": "Noto Sans CJK JP",
+    "zh": "Noto Sans CJK SC",
+    "zh-hant": "Noto Sans CJK TC",
+    "zh-tw": "Noto Sans CJK TC",
+    "zh-hk": "Noto Sans CJK HK",
+    "ko": "Noto Sans CJK KR",
+}
 CJK_DEFAULT = "Noto Sans CJK JP"
 SYMBOLS = ("Noto Sans Symbols", "Noto Sans Symbols2", "DejaVu Sans")
 CHAIN = (LATIN, *SCRIPT_FAMILIES, CJK_DEFAULT, *SYMBOLS)
@@ -35,13 +47,18 @@ class UnrenderableText(ValueError):
     """Some characters of a name have no glyph in any font of the chain: refuse rather than print boxes."""
 
     def __init__(self, field: str, missing: str) -> None:
-        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in missing[:10])
+        names = ", ".join(
+            f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in missing[:10]
+        )
         super().__init__(f"{field} cannot be rendered: no installed font has {names}")
         self.field = field
         self.missing = missing
 
     def __reduce__(self) -> tuple[type[UnrenderableText], tuple[str, str]]:
-        return (UnrenderableText, (self.field, self.missing))  # crosses the process pool intact
+        return (
+            UnrenderableText,
+            (self.field, self.missing),
+        )  # crosses the process pool intact
 
 
 def cjk_family(lang: str) -> str:
@@ -53,14 +70,24 @@ def cjk_family(lang: str) -> str:
 def css_chain(lang: str = "en") -> str:
     """The CSS ``font-family`` value: Latin first, the other scripts, then the language's CJK forms."""
     cjk = cjk_family(lang)
-    families = (LATIN, *SCRIPT_FAMILIES, cjk, *(f for f in CJK_BY_LANG.values() if f != cjk), *SYMBOLS)
+    families = (
+        LATIN,
+        *SCRIPT_FAMILIES,
+        cjk,
+        *(f for f in CJK_BY_LANG.values() if f != cjk),
+        *SYMBOLS,
+    )
     return ", ".join(f'"{f}"' for f in dict.fromkeys(families)) + ", sans-serif"
 
 
 def font_file(family: str) -> Path | None:
     """The file fontconfig gives for ``family`` Regular, or None if it substitutes another family."""
-    out = subprocess.run(["fc-match", "-f", "%{file}\n%{family}", f"{family}:style=Regular"],
-                         capture_output=True, text=True, check=False).stdout.split("\n")
+    out = subprocess.run(
+        ["fc-match", "-f", "%{file}\n%{family}", f"{family}:style=Regular"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split("\n")
     if len(out) < 2 or family not in out[1].split(","):
         return None
     return Path(out[0])
@@ -91,13 +118,19 @@ class FontCoverage:
             codes |= _cmap(path)
         self.codes = frozenset(codes)
         if self.missing_families:
-            log.warning("fonts missing from the chain: %s", ", ".join(self.missing_families))
+            log.warning(
+                "fonts missing from the chain: %s", ", ".join(self.missing_families)
+            )
 
     def missing(self, text: str) -> str:
         """Characters of ``text`` no font draws (spaces and invisible format characters need none)."""
         gone = []
         for char in dict.fromkeys(text):
-            if char.isspace() or unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F:
+            if (
+                char.isspace()
+                or unicodedata.category(char) == "Cf"
+                or 0xFE00 <= ord(char) <= 0xFE0F
+            ):
                 continue
             if ord(char) not in self.codes:
                 gone.append(char)
@@ -120,14 +153,18 @@ def harfbuzz_subset_available() -> bool:
     WeasyPrint 70 dlopens it in ``weasyprint.text.ffi`` as ``harfbuzz_subset`` (None when
     missing) and uses it only if HarfBuzz itself is ≥ 4.1.0.
     """
-    from weasyprint.text import ffi  # noqa: PLC0415 -- heavy import, only when checking
+    from weasyprint.text import ffi
 
-    return ffi.harfbuzz_subset is not None and bool(ffi.harfbuzz.hb_version_atleast(4, 1, 0))
+    return ffi.harfbuzz_subset is not None and bool(
+        ffi.harfbuzz.hb_version_atleast(4, 1, 0)
+    )
 
 
 def check_harfbuzz_subset() -> bool:
     ok = harfbuzz_subset_available()
     if not ok:
-        log.error("libharfbuzz-subset0 NOT available: WeasyPrint falls back to fontTools subsetting, "
-                  "about 6x slower; install Debian's libharfbuzz-subset0")
+        log.error(
+            "libharfbuzz-subset0 NOT available: WeasyPrint falls back to fontTools subsetting, "
+            "about 6x slower; install Debian's libharfbuzz-subset0"
+        )
     return ok

@@ -8,7 +8,6 @@ network and every file outside the templates directory.
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,9 +40,11 @@ class LocalOnlyFetcher(URLFetcher):
         if url.startswith("data:"):
             return super().fetch(url, headers)
         if url.startswith("file:"):
-            from urllib.request import url2pathname  # noqa: PLC0415
+            from urllib.request import url2pathname
 
-            path = Path(url2pathname(url.split("?")[0].removeprefix("file://"))).resolve()
+            path = Path(
+                url2pathname(url.split("?")[0].removeprefix("file://"))
+            ).resolve()
             if path.is_relative_to(self.root) and path.is_file():
                 return URLFetcherResponse(url, path.read_bytes())
         self.refused.append(url)
@@ -90,8 +91,12 @@ class PdfRenderer:
     _font_config: FontConfiguration = field(init=False)
 
     def __post_init__(self) -> None:
-        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                               trim_blocks=True, lstrip_blocks=True)
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self.env.filters["isolate"] = isolate
         self.fetcher = LocalOnlyFetcher()
         self._font_config = FontConfiguration()
@@ -99,18 +104,30 @@ class PdfRenderer:
         self.coverage = fonts.coverage()
 
     def _theme_css(self) -> str:
-        rules = [f"html {{ font-family: {fonts.css_chain('en')}; }}",
-                 f".hd {{ background: {self.header.primary_colour}; }}"]
+        rules = [
+            f"html {{ font-family: {fonts.css_chain('en')}; }}",
+            f".hd {{ background: {self.header.primary_colour}; }}",
+        ]
         for lang in ("ja", "zh", "zh-Hant", "ko"):
             rules.append(f":lang({lang}) {{ font-family: {fonts.css_chain(lang)}; }}")
         return "\n".join(rules)
 
     def _stylesheets(self, font_config: FontConfiguration) -> dict[str, list[CSS]]:
         """Parsed once: badges and documents each get only their own rules (fewer page boxes to style)."""
-        theme = CSS(string=self._theme_css(), font_config=font_config, url_fetcher=self.fetcher)
-        return {kind: [CSS(filename=str(TEMPLATES / f"{kind}.css"), font_config=font_config,
-                           url_fetcher=self.fetcher), theme]
-                for kind in ("badge", "documents")}
+        theme = CSS(
+            string=self._theme_css(), font_config=font_config, url_fetcher=self.fetcher
+        )
+        return {
+            kind: [
+                CSS(
+                    filename=str(TEMPLATES / f"{kind}.css"),
+                    font_config=font_config,
+                    url_fetcher=self.fetcher,
+                ),
+                theme,
+            ]
+            for kind in ("badge", "documents")
+        }
 
     def _setup(self, kind: str) -> tuple[list[CSS], FontConfiguration]:
         if self.reuse:
@@ -120,44 +137,67 @@ class PdfRenderer:
 
     def _pdf(self, html: str, kind: str = "badge") -> bytes:
         css, font_config = self._setup(kind)
-        document = HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=self.fetcher)
+        document = HTML(
+            string=html, base_url=str(TEMPLATES) + "/", url_fetcher=self.fetcher
+        )
         return document.write_pdf(stylesheets=css, font_config=font_config)  # type: ignore[no-any-return]
 
     # --- badges ----------------------------------------------------------------------------
 
     def badge_view(self, content: BadgeContent) -> dict[str, Any]:
         """Clean, check and lay out one badge's texts (raises ``UnrenderableText``)."""
-        given = domain.clean_display_text(content.given_name) or domain.clean_display_text(content.badge_name)
+        given = domain.clean_display_text(
+            content.given_name
+        ) or domain.clean_display_text(content.badge_name)
         family = domain.clean_display_text(content.family_name)
         affiliation = domain.clean_display_text(content.affiliation)
-        for name, text in (("given name", given), ("family name", family), ("affiliation", affiliation)):
+        for name, text in (
+            ("given name", given),
+            ("family name", family),
+            ("affiliation", affiliation),
+        ):
             self.coverage.check(name, text)
         ribbon, others = domain.ribbon_for(content.roles)
         return {
             "lang": _safe_lang(content.language),
-            "congress_name": self.header.name, "congress_where": self.header.where,
+            "congress_name": self.header.name,
+            "congress_where": self.header.where,
             "given": domain.fit_text(given, domain.NAME_BOX),
             "family": domain.fit_text(family, domain.FAMILY_BOX),
             "affiliation": domain.fit_text(affiliation, domain.AFFILIATION_BOX),
-            "given_dir": domain.base_direction(given), "family_dir": domain.base_direction(family),
+            "given_dir": domain.base_direction(given),
+            "family_dir": domain.base_direction(family),
             "affiliation_dir": domain.base_direction(affiliation),
-            "country": content.country, "ribbon": ribbon, "other_roles": others,
-            "meta_lines": [content.country, *([" · ".join(others)] if others else []),
-                           *(f"• {domain.clean_display_text(label)[:40]}" for label, _ in content.add_ons[:MAX_ADD_ONS])],
+            "country": content.country,
+            "ribbon": ribbon,
+            "other_roles": others,
+            "meta_lines": [
+                content.country,
+                *([" · ".join(others)] if others else []),
+                *(
+                    f"• {domain.clean_display_text(label)[:40]}"
+                    for label, _ in content.add_ons[:MAX_ADD_ONS]
+                ),
+            ],
             "qr_uri": qr_data_uri(content.qr_token or "-"),
         }
 
-    def badge_html(self, views: Sequence[dict[str, Any]], *, sheet: bool = False) -> str:
+    def badge_html(
+        self, views: Sequence[dict[str, Any]], *, sheet: bool = False
+    ) -> str:
         badges: Sequence[Any] = domain.sheets(views) if sheet else views
-        return self.env.get_template("badge.html").render(badges=badges, sheet=sheet,
-                                                          body_class="sheets" if sheet else "single")
+        return self.env.get_template("badge.html").render(
+            badges=badges, sheet=sheet, body_class="sheets" if sheet else "single"
+        )
 
     def render_badge(self, content: BadgeContent) -> bytes:
         return self._pdf(self.badge_html([self.badge_view(content)]))
 
     def render_sheets(self, contents: Sequence[BadgeContent]) -> bytes:
         """A4 sheets, four badges each in the given order, with crop marks."""
-        return self._pdf(self.badge_html([self.badge_view(c) for c in contents], sheet=True))
+        return self._pdf(
+            self.badge_html([self.badge_view(c) for c in contents], sheet=True)
+        )
 
     # --- documents -------------------------------------------------------------------------
 
@@ -167,7 +207,9 @@ class PdfRenderer:
             if isinstance(context.get(key), str):
                 context[key] = domain.clean_display_text(context[key])
                 self.coverage.check(key, context[key])
-        html = self.env.get_template(f"{template}.html").render(**context, congress_header=self.header)
+        html = self.env.get_template(f"{template}.html").render(
+            **context, congress_header=self.header
+        )
         return self._pdf(html, "documents")
 
 
@@ -192,7 +234,11 @@ def qr_data_uri(token: str) -> str:
     SVG path parser (~25 ms); scanners read any of the eight masks. The token is
     only ids and a signature, never personal data.
     """
-    return str(segno.make(token, error="m", micro=False, mask=QR_MASK).png_data_uri(scale=1, border=2))
+    return str(
+        segno.make(token, error="m", micro=False, mask=QR_MASK).png_data_uri(
+            scale=1, border=2
+        )
+    )
 
 
 QR_MASK = 2

@@ -7,8 +7,8 @@ fonts and coverage table loaded, templates and stylesheets parsed) and keeps it.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import logging
+import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,13 +21,27 @@ _renderer: PdfRenderer | None = None
 
 
 def _init_worker(header: CongressHeader) -> None:
-    global _renderer  # noqa: PLW0603 -- one renderer per worker process, by design
-    from services.badges.adapters.fonts import check_harfbuzz_subset  # noqa: PLC0415
+    global _renderer
+    from services.badges.adapters.fonts import check_harfbuzz_subset
 
     check_harfbuzz_subset()
     _renderer = PdfRenderer(header)
-    _renderer.render_badge(BadgeContent("warm-up", "warm-up", 0, "Warm", "Up", "Warm Up", "", "XX", "en",
-                                        ("delegate",), (), "warm-up"))
+    _renderer.render_badge(
+        BadgeContent(
+            "warm-up",
+            "warm-up",
+            0,
+            "Warm",
+            "Up",
+            "Warm Up",
+            "",
+            "XX",
+            "en",
+            ("delegate",),
+            (),
+            "warm-up",
+        )
+    )
 
 
 def _worker() -> PdfRenderer:
@@ -62,8 +76,12 @@ class PoolRenderer:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # spawn, not fork: the parent runs an event loop and Kafka client threads
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(self.header,))
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.header,),
+        )
 
     async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -78,7 +96,12 @@ class PoolRenderer:
     async def warm(self) -> None:
         """Start every worker now (each renders a warm-up badge) instead of on the first real render."""
         loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(self.executor, _ping) for _ in range(self.workers * 2)))
+        await asyncio.gather(
+            *(
+                loop.run_in_executor(self.executor, _ping)
+                for _ in range(self.workers * 2)
+            )
+        )
 
     async def render_badge(self, content: BadgeContent) -> bytes:
         return await self._run(_badge, content)  # type: ignore[no-any-return]

@@ -21,41 +21,100 @@ from services.common.db import create_tables, make_engine, make_sessionmaker
 from tests.integration.badges import factories as f
 
 
-async def test_sheets_sorted_by_surname_and_filtered(congress_home: Path, caplog: pytest.LogCaptureFixture) -> None:
+def poppler(tool: str, *args: object) -> str:
+    return subprocess.run(
+        [tool, *map(str, args)], capture_output=True, text=True, check=True
+    ).stdout
+
+
+async def test_sheets_sorted_by_surname_and_filtered(
+    congress_home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING, logger="weasyprint")
-    settings = BadgesSettings(database_url=f"sqlite+aiosqlite:///{congress_home / 'b.db'}", CONGRESS_SECRET="s")
+    settings = BadgesSettings(
+        database_url=f"sqlite+aiosqlite:///{congress_home / 'b.db'}",
+        CONGRESS_SECRET="s",
+    )
     engine = make_engine(settings.effective_database_url())
     await create_tables(engine, db.metadata)
-    people = [f.delegate(g, fam, number=i) for i, (g, fam) in enumerate(
-        [("Zoë", "Zimmer"), ("Ann", "Ångström"), ("Иван", "Петров"), ("Bob", "Brown"), ("Eve", "Evans")], 1)]
-    people[4] = people[4].model_copy(update={"add_ons": (AddOn(code="ws-leadership", label="Leadership network",
-                                                                 kind="workshop"),)})
+    people = [
+        f.delegate(g, fam, number=i)
+        for i, (g, fam) in enumerate(
+            [
+                ("Zoë", "Zimmer"),
+                ("Ann", "Ångström"),
+                ("Иван", "Петров"),
+                ("Bob", "Brown"),
+                ("Eve", "Evans"),
+            ],
+            1,
+        )
+    ]
+    people[4] = people[4].model_copy(
+        update={
+            "add_ons": (
+                AddOn(
+                    code="ws-leadership", label="Leadership network", kind="workshop"
+                ),
+            )
+        }
+    )
     long_ago = datetime.now(UTC) - timedelta(days=3)
     async with make_sessionmaker(engine)() as session, session.begin():
         for i, person in enumerate(people):
-            await db.upsert_delegate(session, congress_id=f.CONGRESS, registration_id="r", version=1,
-                                     status="cancelled" if person.family_name == "Brown" else "confirmed",
-                                     paid=True, delegate=person, now=long_ago if i < 2 else datetime.now(UTC))
+            await db.upsert_delegate(
+                session,
+                congress_id=f.CONGRESS,
+                registration_id="r",
+                version=1,
+                status="cancelled" if person.family_name == "Brown" else "confirmed",
+                paid=True,
+                delegate=person,
+                now=long_ago if i < 2 else datetime.now(UTC),
+            )
     await engine.dispose()
 
     rows = await select_delegates(settings)
-    assert {r.family_name for r in rows} == {"Zimmer", "Ångström", "Петров", "Evans"}  # cancelled left out
-    recent = await select_delegates(settings, since=datetime.now(UTC) - timedelta(hours=1))
+    assert {r.family_name for r in rows} == {
+        "Zimmer",
+        "Ångström",
+        "Петров",
+        "Evans",
+    }  # cancelled left out
+    recent = await select_delegates(
+        settings, since=datetime.now(UTC) - timedelta(hours=1)
+    )
     assert {r.family_name for r in recent} == {"Петров", "Evans"}
-    assert [r.family_name for r in await select_delegates(settings, network="leadership")] == ["Evans"]
+    assert [
+        r.family_name for r in await select_delegates(settings, network="leadership")
+    ] == ["Evans"]
 
     renderer = InProcessRenderer(header_for(load_congress()))
     done: list[int] = []
-    paths = await print_sheets(renderer, rows, congress_home / "out", secret="s", per_file=2, advance=done.append)
-    assert [p.name for p in paths] == ["sheets-001.pdf", "sheets-002.pdf"] and sum(done) == 4
-    info = subprocess.run(["pdfinfo", str(paths[0])], capture_output=True, text=True, check=True).stdout
+    paths = await print_sheets(
+        renderer,
+        rows,
+        congress_home / "out",
+        secret="s",
+        per_file=2,
+        advance=done.append,
+    )
+    assert [p.name for p in paths] == ["sheets-001.pdf", "sheets-002.pdf"] and sum(
+        done
+    ) == 4
+    info = poppler("pdfinfo", paths[0])
     assert "Pages:           1" in info and "A4" in info
-    text = subprocess.run(["pdftotext", "-layout", str(paths[0]), "-"], capture_output=True, text=True).stdout
-    text += subprocess.run(["pdftotext", str(paths[1]), "-"], capture_output=True, text=True).stdout
+    text = poppler("pdftotext", paths[0], "-") + poppler("pdftotext", paths[1], "-")
     positions = [text.index(name) for name in ("Ångström", "Evans", "Петров", "Zimmer")]
-    assert positions == sorted(positions)  # Ångström sorts as angstrom, Петров as petrov
-    css_problems = [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]
-    assert css_problems == []  # every rule of badge.css is understood (ribbon patterns included)
+    assert positions == sorted(
+        positions
+    )  # Ångström sorts as angstrom, Петров as petrov
+    css_problems = [
+        r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")
+    ]
+    assert (
+        css_problems == []
+    )  # every rule of badge.css is understood (ribbon patterns included)
 
 
 def test_cli_wants_a_selection() -> None:
