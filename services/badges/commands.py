@@ -141,7 +141,7 @@ async def request_visa(
                 requested_at=now,
             )
         )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
 
 
 async def approve_visa(

@@ -14,7 +14,7 @@ import subprocess
 import unicodedata
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection, TTFont
+from fontTools.ttLib import TTCollection, TTFont  # type: ignore[import-untyped]
 
 log = logging.getLogger("congress.badges.fonts")
 
@@ -153,7 +153,7 @@ def harfbuzz_subset_available() -> bool:
     WeasyPrint 70 dlopens it in ``weasyprint.text.ffi`` as ``harfbuzz_subset`` (None when
     missing) and uses it only if HarfBuzz itself is ≥ 4.1.0.
     """
-    from weasyprint.text import ffi
+    from weasyprint.text import ffi  # type: ignore[import-untyped]  # heavy: imported only to check
 
     return ffi.harfbuzz_subset is not None and bool(
         ffi.harfbuzz.hb_version_atleast(4, 1, 0)
