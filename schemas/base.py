@@ -84,6 +84,15 @@ class CloudEvent(BaseModel, Generic[D]):
 
 
 _REGISTRY: dict[str, type[EventData]] = {}
+_ENVELOPES: dict[type[EventData], type[CloudEvent[Any]]] = {}
+
+
+def envelope(model: type[D]) -> type[CloudEvent[D]]:
+    """``CloudEvent[model]``, built once per model (pydantic's own lookup is slow on a hot path)."""
+    cls = _ENVELOPES.get(model)
+    if cls is None:
+        cls = _ENVELOPES[model] = CloudEvent[model]  # type: ignore[valid-type]
+    return cls  # type: ignore[return-value]
 
 
 def register(cls: type[EventData]) -> None:
@@ -103,7 +112,7 @@ def registry() -> dict[str, type[EventData]]:
 
 def new_event(data: D, source: str, *, event_id: str | None = None, time: datetime | None = None) -> CloudEvent[D]:
     """Wrap a payload in a fresh CloudEvent."""
-    return CloudEvent[type(data)](  # type: ignore[misc]
+    return envelope(type(data))(
         id=event_id or str(uuid.uuid4()),
         source=source,
         type=data.event_type(),
@@ -134,7 +143,7 @@ def decode(raw: bytes | None) -> CloudEvent[EventData]:
     if model is None:
         raise InvalidEvent(f"unknown event type {event_type!r}")
     try:
-        return CloudEvent[model].model_validate(doc)  # type: ignore[valid-type,return-value]
+        return envelope(model).model_validate(doc)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]

@@ -12,6 +12,9 @@ from typing import Any
 from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+READ_ONLY = "congress_read_only"
+"""Execution option: ``conn.execution_options(congress_read_only=True)`` for a transaction that only reads."""
+
 kernel_metadata = MetaData()
 """Tables of the delivery kernel (outbox, inbox) that live in every service's database."""
 
@@ -40,7 +43,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the lock up front; a read-only transaction says so and does not queue behind them.
+        deferred = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 from schemas.base import CONTENT_TYPE, CloudEvent, EventData, encode, new_event
-from services.common.db import is_postgres, kernel_metadata
+from services.common.db import READ_ONLY, is_postgres, kernel_metadata
 from services.common.faults import crash_point
 
 log = logging.getLogger("congress.outbox")
@@ -143,6 +143,7 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows in id order and mark them sent; returns how many."""
         async with self.engine.connect() as conn:
+            await conn.execution_options(**{READ_ONLY: True})
             rows = (await conn.execute(
                 select(outbox_table.c.id, outbox_table.c.topic, outbox_table.c.key, outbox_table.c.value,
                        outbox_table.c.headers)

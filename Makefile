@@ -1,0 +1,38 @@
+# The two commands: `make demo` runs the whole congress, `make test` runs every test.
+# Both first run scripts/bootstrap.sh, which installs what is missing and says what it does.
+SHELL := bash
+export UV_PYTHON_DOWNLOADS := never
+PY := .venv/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: bootstrap demo up test test-unit test-integration test-e2e bench lint format schemas
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+demo: bootstrap ## Kafka, every service and the simulated congress; Ctrl-C stops all
+	@$(PY) -m services.cli.main demo
+
+up: bootstrap ## Kafka and every service, no simulator
+	@$(PY) -m services.cli.main up --tail
+
+test: bootstrap ## every test: unit, integration (real Kafka, PostgreSQL, stripe-mock, SMTP) and browser
+	@echo "==> running every test (unit, integration, e2e)"
+	@$(PY) -m pytest -ra --durations=15 $(PYTEST_ARGS) tests
+
+test-unit: bootstrap
+	@$(PY) -m pytest -q tests/unit
+
+bench: bootstrap ## prints figures beside their baselines and writes bench/results/*.json
+	@for b in bench/[a-z]*.py; do m=$$(basename $$b .py); echo "==> bench $$m"; $(PY) -m bench.$$m || exit 1; done
+
+lint: bootstrap
+	@echo "==> ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
+	@echo "==> mypy"; .venv/bin/mypy
+	@echo "==> import contracts"; .venv/bin/lint-imports
+
+format: bootstrap
+	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .
+
+schemas: ## refresh JSON Schema snapshots (refuses breaking changes) and the AsyncAPI document
+	@$(PY) -m schemas.snapshots
