@@ -1,0 +1,74 @@
+"""``congress notify ...``: preview any message as a delegate would receive it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from services.common.congress import load_congress
+from services.notify.compose import compose
+from services.notify.domain import REMINDER_TEMPLATE, TEMPLATES, message_id, plan_messages, reminder_plan
+from services.notify.render import Renderer, Rendered
+from services.notify.samples import sample_contact, sample_delegate, sample_events
+
+app = typer.Typer(help="Notifications: preview the emails delegates receive.", no_args_is_help=True)
+
+
+def render_example(template: str, *, given: str, family: str, language: str,
+                   config: str | None = None) -> tuple[Rendered, dict[str, Any]]:
+    """Render ``template`` for a sample delegate; returns the parts and the context used."""
+    congress = load_congress(config)
+    delegate = sample_delegate(given, family, language=language)
+    contact = sample_contact(delegate)
+    event = sample_events(delegate)[template]
+    if template == REMINDER_TEMPLATE:
+        plan = reminder_plan(contact, "preview", event)  # type: ignore[arg-type]
+    else:
+        plan = next(p for p in plan_messages(event, "preview", contact, {"badge": congress.branding.website})
+                    if p.template == template)
+    documents = [{"filename": d.filename, "attached": True, "link": None} for d in plan.documents]
+    context = {**plan.context, "recipient": plan.recipient, "documents": documents}
+    return Renderer(congress).render(template, language, context), context
+
+
+@app.command()
+def preview(
+    template: Annotated[str, typer.Argument(help=f"One of: {', '.join(TEMPLATES)}")],
+    part: Annotated[str, typer.Option(help="text, html or eml (the whole MIME message)")] = "text",
+    language: Annotated[str, typer.Option(help="Delegate's language, e.g. en, de, ja, ar")] = "en",
+    given: Annotated[str, typer.Option(help="Sample given name")] = "Zoë",
+    family: Annotated[str, typer.Option(help="Sample family name")] = "Ørsted-Müller",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file")] = None,
+    config: Annotated[str | None, typer.Option(envvar="CONGRESS_CONFIG", help="Congress YAML")] = None,
+) -> None:
+    """Render an example of a message type to the terminal or a file."""
+    if template not in TEMPLATES:
+        raise typer.BadParameter(f"unknown message type {template!r}; choose one of {', '.join(TEMPLATES)}")
+    rendered, context = render_example(template, given=given, family=family, language=language, config=config)
+    if part == "html":
+        content: str | bytes = rendered.html
+    elif part == "eml":
+        congress = load_congress(config)
+        domain = str(congress.contact.email).rpartition("@")[2]
+        recipient = context["recipient"]
+        content = compose(rendered=rendered, sender=Address(congress.short_name, addr_spec=str(congress.contact.email)),
+                          to_name=recipient.name, to_address=recipient.email,
+                          message_id=message_id("preview", template, domain), date=datetime.now(UTC)).message
+    else:
+        content = f"Subject: {rendered.subject}\n\n{rendered.text}"
+    if output is not None:
+        output.write_bytes(content if isinstance(content, bytes) else content.encode())
+        typer.echo(f"wrote {output}")
+    else:
+        typer.echo(content if isinstance(content, str) else content.decode())
+
+
+@app.command("templates")
+def list_templates() -> None:
+    """List every message type."""
+    for name in TEMPLATES:
+        typer.echo(name)

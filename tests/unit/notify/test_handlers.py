@@ -1,0 +1,176 @@
+"""The handler and its tasks with a fake mailer: once per cause, deferral and retry, failures, reminders."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.headerregistry import Address
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from schemas import topics
+from schemas.base import CloudEvent, EventData, decode, new_event
+from schemas.notify import NotificationFailed, NotificationSent
+from services.common.congress import load_congress
+from services.common.consumer import EventConsumer
+from services.common.db import create_tables, make_engine, make_sessionmaker
+from services.common.outbox import Outbox, outbox_table
+from services.notify.adapters.db import notify_metadata, pending
+from services.notify.compose import Envelope
+from services.notify.domain import Delivery, Outcome, RetryPolicy
+from services.notify.handlers import Notifier
+from services.notify.render import Renderer
+from services.notify.samples import sample_delegate, sample_events
+from services.notify.tasks import Reminders, RetryWorker
+
+
+class FakeMailer:
+    """Answers from a script (default: accepted) and keeps what it accepted."""
+
+    def __init__(self) -> None:
+        self.script: list[Delivery] = []
+        self.accepted: list[Envelope] = []
+        self.attempts = 0
+
+    async def send(self, envelope: Envelope) -> Delivery:
+        self.attempts += 1
+        answer = self.script.pop(0) if self.script else Delivery(Outcome.SENT, "250 ok", code=250)
+        if answer.outcome is Outcome.SENT:
+            self.accepted.append(envelope)
+        return answer
+
+
+class FakeDocuments:
+    def read(self, location: str, max_bytes: int) -> bytes | None:
+        return b"%PDF-1.7 fake" if max_bytes > 100 else None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'notify.sqlite3'}")
+    await create_tables(engine, notify_metadata)
+    sessions = make_sessionmaker(engine)
+    outbox, mailer, clock = Outbox("/congress/notify"), FakeMailer(), Clock()
+    notifier = Notifier(renderer=Renderer(load_congress()), mailer=mailer, documents=FakeDocuments(),
+                        outbox=outbox, sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
+                        message_id_domain="icsei.example.org", links={"badge": "https://b/me"},
+                        policy=RetryPolicy(base_seconds=60, max_attempts=3), circuit_seconds=0, clock=clock,
+                        rng=lambda: 0.5)
+    consumer = EventConsumer(name="notify", sessionmaker=sessions, outbox=outbox,
+                             handlers={t: notifier.on_event for t in {type(e) for e in EVENTS.values()}},
+                             retries=1, backoff_seconds=0)
+    yield {"notifier": notifier, "mailer": mailer, "clock": clock, "sessions": sessions, "consumer": consumer}
+    await engine.dispose()
+
+
+EVENTS = sample_events(sample_delegate(given="Ана", family="Петровић", language="sr"))
+
+
+class Rec:
+    def __init__(self, event: CloudEvent[Any], offset: int = 0) -> None:
+        self.topic, self.partition, self.offset = event.data.topic(), 0, offset
+        self.key, self.headers = event.subject.encode(), []
+        from schemas.base import encode
+
+        self.value = encode(event)
+
+
+async def feed(world: dict[str, Any], *events: CloudEvent[Any]) -> None:
+    await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(events)])
+
+
+async def emitted(world: dict[str, Any]) -> list[tuple[str, Any]]:
+    async with world["sessions"]() as session:
+        rows = (await session.execute(select(outbox_table).order_by(outbox_table.c.id))).all()
+    return [(r.topic, decode(r.value).data if r.topic != topics.DEADLETTER else dict(r.headers)) for r in rows]
+
+
+def ev(name: str) -> CloudEvent[EventData]:
+    return new_event(EVENTS[name], "/tests")
+
+
+async def test_a_redelivered_event_sends_one_message(world: dict[str, Any]) -> None:
+    confirmed = ev("registration_confirmed")
+    await feed(world, ev("registration_received"), confirmed)
+    await feed(world, confirmed)
+    await feed(world, confirmed)
+    assert len(world["mailer"].accepted) == 2
+    out = [data for _, data in await emitted(world)]
+    assert [d.template for d in out if isinstance(d, NotificationSent)] == ["registration_received",
+                                                                            "registration_confirmed"]
+    message = BytesParser(policy=policy.default).parsebytes(world["mailer"].accepted[1].message)
+    assert message["To"].addresses[0].display_name == "Ана Петровић"
+    assert str(message["Message-ID"]) == out[1].message_id
+
+
+async def test_a_temporary_failure_is_queued_and_retried_with_backoff(world: dict[str, Any]) -> None:
+    mailer, clock = world["mailer"], world["clock"]
+    mailer.script = [Delivery(Outcome.TEMPORARY, "451 later", code=451)]
+    await feed(world, ev("registration_received"), ev("badge_ready"))
+    assert len(mailer.accepted) == 1  # the second message was not held up by the first
+    mailer.script = [Delivery(Outcome.TEMPORARY, "451 later", code=451)]
+    retry = RetryWorker(world["notifier"], world["sessions"])
+    assert await retry.work_due() == 0  # not yet due: 60 s * (1/2 + 1/2 * 0.5) = 45 s
+    clock.now += timedelta(seconds=45)
+    assert await retry.work_due() == 1 and len(mailer.accepted) == 1  # second 451: 120 s * 0.75 later
+    clock.now += timedelta(seconds=90)
+    assert await retry.work_due() == 1 and len(mailer.accepted) == 2
+    async with world["sessions"]() as session:
+        assert (await session.execute(select(pending))).all() == []
+    sent = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]
+    assert sorted(d.template for d in sent) == ["badge_ready", "registration_received"]
+    attachment = next(BytesParser(policy=policy.default).parsebytes(e.message).iter_attachments()
+                      for e in mailer.accepted if b"badge-d-0001.pdf" in e.message)
+    assert next(attachment).get_content() == b"%PDF-1.7 fake"
+
+
+async def test_permanent_failures_emit_notification_failed_and_a_dead_letter(world: dict[str, Any]) -> None:
+    world["mailer"].script = [Delivery(Outcome.PERMANENT, "550 no such user", code=550)]
+    await feed(world, ev("magic_link"))
+    out = await emitted(world)
+    assert [topic for topic, _ in out] == [topics.DEADLETTER, topics.NOTIFY]
+    assert out[0][1]["dlq.reason"] == "notification failed: 550 no such user"
+    failed = out[1][1]
+    assert isinstance(failed, NotificationFailed) and failed.permanent and failed.template == "magic_link"
+
+
+async def test_retries_give_up_after_the_last_attempt(world: dict[str, Any]) -> None:
+    world["mailer"].script = [Delivery(Outcome.TEMPORARY, "timeout", connection_failed=True)] * 3
+    await feed(world, ev("magic_link"))
+    retry = RetryWorker(world["notifier"], world["sessions"])
+    for _ in range(2):
+        world["clock"].now += timedelta(hours=1)
+        await retry.work_due()
+    failed = [d for _, d in await emitted(world) if isinstance(d, NotificationFailed)]
+    assert len(failed) == 1 and not failed[0].permanent and "gave up after 3 attempts" in failed[0].reason
+
+
+async def test_unpaid_card_registrations_get_one_reminder(world: dict[str, Any]) -> None:
+    await feed(world, ev("registration_received"))
+    reminders = Reminders(world["notifier"], world["sessions"], delay=timedelta(hours=72))
+    world["clock"].now = datetime.now(UTC) + timedelta(hours=71)
+    assert await reminders.remind_due() == 0
+    world["clock"].now = datetime.now(UTC) + timedelta(hours=73)
+    assert await reminders.remind_due() == 1
+    assert await reminders.remind_due() == 0
+    templates = [d.template for _, d in await emitted(world) if isinstance(d, NotificationSent)]
+    assert templates == ["registration_received", "payment_reminder"]
+
+
+async def test_paying_cancels_the_reminder(world: dict[str, Any]) -> None:
+    await feed(world, ev("registration_received"), ev("registration_confirmed"))
+    world["clock"].now = datetime.now(UTC) + timedelta(days=10)
+    assert await Reminders(world["notifier"], world["sessions"], delay=timedelta(hours=72)).remind_due() == 0

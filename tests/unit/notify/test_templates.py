@@ -1,0 +1,77 @@
+"""Every message type renders for names in several scripts; headers encode; HTML escapes; Babel formats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address
+from email.parser import BytesParser
+
+import pytest
+
+from schemas.values import Money
+from services.common.congress import load_congress
+from services.notify.cli import render_example
+from services.notify.compose import compose
+from services.notify.domain import TEMPLATES
+from services.notify.render import Rendered, format_money, locale_for
+
+NAMES = {
+    "latin": ("Zoë", "Ørsted-Müller", "de"),
+    "cyrillic": ("Анна", "Иванова", "ru"),
+    "arabic": ("فاطمة", "الزهراء", "ar"),
+    "chinese": ("小明", "王", "zh"),
+}
+
+
+@pytest.mark.parametrize("script", sorted(NAMES))
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_every_template_renders_and_survives_the_mail_headers(template: str, script: str) -> None:
+    given, family, language = NAMES[script]
+    rendered, context = render_example(template, given=given, family=family, language=language)
+    assert rendered.subject.startswith("ICSEI 2027: ") and "\n" not in rendered.subject
+    assert given in rendered.text and family in rendered.text
+    assert given in rendered.html and "<html lang=\"en\">" in rendered.html
+    assert "{{" not in rendered.text + rendered.html
+
+    envelope = compose(rendered=rendered, sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
+                       to_name=context["recipient"].name, to_address="someone@example.org",
+                       message_id="<abc@icsei.example.org>", date=datetime(2026, 11, 3, tzinfo=UTC))
+    raw = envelope.message
+    assert raw.isascii(), "headers and bodies are encoded for 7-bit transport"
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert str(parsed["Subject"]) == rendered.subject
+    assert parsed["To"].addresses[0].display_name == context["recipient"].name
+    assert given in parsed["To"].addresses[0].display_name
+    body = parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body.rstrip() == rendered.text.rstrip()
+
+
+def test_user_text_is_escaped_in_html_but_plain_in_text() -> None:
+    rendered, _ = render_example("registration_cancelled", given="<b>Eve</b>", family="O'Hara & Co",
+                                 language="en")
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in rendered.html and "<b>Eve</b>" not in rendered.html
+    assert "O&#39;Hara &amp; Co" in rendered.html
+    assert "Cannot travel &lt;after all&gt; &amp; sorry" in rendered.html
+    assert "<b>Eve</b> O'Hara & Co" in rendered.text
+
+
+def test_a_line_break_in_a_name_cannot_add_a_header() -> None:
+    rendered = Rendered(subject="Hello", text="t", html="<p>h</p>")
+    envelope = compose(rendered=rendered, sender=Address("S", addr_spec="s@example.org"),
+                       to_name="Eve\r\nBcc: victim@example.org", to_address="eve@example.org",
+                       message_id="<x@example.org>", date=datetime.now(UTC))
+    parsed = BytesParser(policy=policy.default).parsebytes(envelope.message)
+    assert parsed["Bcc"] is None
+    assert parsed["To"].addresses[0].display_name == "Eve Bcc: victim@example.org"
+
+
+def test_money_and_dates_follow_the_delegates_locale_in_the_congress_timezone() -> None:
+    assert format_money(Money(amount_minor=42000, currency="EUR"), locale_for("de")) == "420,00\xa0€"
+    assert format_money(Money(amount_minor=42000, currency="EUR"), locale_for("en")) == "€420.00"
+    assert format_money(Money(amount_minor=5000, currency="JPY"), locale_for("ja")) == "￥5,000"
+    assert str(locale_for("not a language")) == "en"
+    # paid 2026-11-03 09:30 UTC is 18:30 in Yokohama (Asia/Tokyo)
+    rendered, _ = render_example("payment_confirmed", given="A", family="B", language="en")
+    assert "6:30:00 PM" in rendered.text and "Nov" in rendered.text or "November" in rendered.text
+    assert load_congress().timezone == "Asia/Tokyo"
