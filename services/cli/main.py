@@ -13,7 +13,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from services.cli import supervisor, tail
 from services.common.kafka_launcher import DEFAULT_PORT, KafkaLauncher, LauncherError, port_in_use
@@ -106,6 +105,24 @@ def _start_kafka(env: dict[str, str], port: int) -> KafkaLauncher | None:
     return launcher
 
 
+def _start_stripe_mock(env: dict[str, str]) -> object | None:
+    """Stripe's own stripe-mock on 12111 for the demo, unless a real Stripe (or another mock) is configured."""
+    if env.get("REGISTRATION_STRIPE_API_BASE") or env.get("REGISTRATION_STRIPE_API_KEY", "").startswith("sk_live"):
+        return None
+    from services.common.stripe_mock import StripeMock
+
+    port = int(env.get("STRIPE_MOCK_PORT", "12111"))
+    env["REGISTRATION_STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
+    if port_in_use(port):
+        console.print(f"[green]✓[/] stripe-mock already answering on {port}")
+        return None
+    mock = StripeMock(port=port)
+    with console.status("starting stripe-mock…"):
+        mock.start()
+    console.print(f"[green]✓[/] stripe-mock {env['REGISTRATION_STRIPE_API_BASE']} (test mode: no real money)")
+    return mock
+
+
 def _start_services(sup: supervisor.Supervisor, names: list[str]) -> None:
     for name in names:
         port = int(sup.env.get(f"{name.upper()}_HTTP_PORT", supervisor.DEFAULT_PORTS[name]))
@@ -130,6 +147,10 @@ def run_congress(*, follow: bool, after_start: list[str] | None = None, kafka_po
         launcher = _start_kafka(env, kafka_port)
     except LauncherError as exc:
         raise _fail(str(exc)) from None
+    try:
+        stripe_mock = _start_stripe_mock(env)
+    except LauncherError as exc:
+        raise _fail(str(exc)) from None
     sup = supervisor.Supervisor(env=env)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -151,6 +172,8 @@ def run_congress(*, follow: bool, after_start: list[str] | None = None, kafka_po
         console.print("\nstopping…")
     finally:
         sup.stop_all()
+        if stripe_mock is not None:
+            stripe_mock.stop()  # type: ignore[attr-defined]
         if launcher is not None and not keep_kafka:
             launcher.stop()
         console.print("all stopped")
@@ -165,23 +188,20 @@ def _follow(env: dict[str, str], stop: threading.Event) -> None:
 
 
 def _print_links(env: dict[str, str]) -> None:
-    table = Table(title="congress is running — open these", show_lines=False)
-    table.add_column("what")
-    table.add_column("where")
-    table.add_column("sign in")
-    organiser = f"organiser@icsei.example.org / {env.get('CONGRESS_ORGANISER_PASSWORD', '')}"
+    """What to open, one line each (plain lines stay readable in any terminal width)."""
+    organiser = f"sign in: organiser@icsei.example.org / {env.get('CONGRESS_ORGANISER_PASSWORD', '')}"
     rows = {
-        "registration": ("Registration pages", "/", "— (delegates use magic links)"),
+        "registration": ("Registration pages", "/", "delegates register here; magic links come by mail"),
         "console": ("Organisers' console", "/", organiser),
-        "badges": ("Badge station", "/station", "station token from the console"),
-        "notify": ("Mail the delegates received", "/mail", "—"),
+        "badges": ("Badge station", "/station", "station tokens: /organiser/stations (organiser sign-in)"),
+        "notify": ("Mail the delegates received", "/mail", ""),
     }
+    console.print("\n[bold]congress is running — open these:[/]")
     for name in supervisor.available_services():
-        label, path, login = rows.get(name, (name, "/", "—"))
+        label, path, note = rows.get(name, (name, "/", ""))
         port = env.get(f"{name.upper()}_HTTP_PORT", supervisor.DEFAULT_PORTS[name])
-        table.add_row(label, f"http://127.0.0.1:{port}{path}", login)
-    table.add_row("Event stream", "congress tail", "—")
-    console.print(table)
+        console.print(f"  {label:<28} http://127.0.0.1:{port}{path:<9} {note}", highlight=False)
+    console.print("  Event stream                 congress tail (also below)\n  Ctrl-C stops everything.\n")
 
 
 @app.command("up")
