@@ -11,8 +11,14 @@ import typer
 
 from services.common.congress import load_congress
 from services.notify.compose import compose
-from services.notify.domain import REMINDER_TEMPLATE, TEMPLATES, message_id, plan_messages, reminder_plan
-from services.notify.render import Renderer, Rendered
+from services.notify.domain import (
+    REMINDER_TEMPLATE,
+    TEMPLATES,
+    message_id,
+    plan_messages,
+    reminder_plan,
+)
+from services.notify.render import Rendered, Renderer
 from services.notify.samples import sample_contact, sample_delegate, sample_events
 
 app = typer.Typer(help="Notifications: preview the emails delegates receive.", no_args_is_help=True)

@@ -94,7 +94,7 @@ def read_mailbox(directory: Path, limit: int = 500) -> list[MailSummary]:
         return []
     box = mailbox.Maildir(str(directory), create=False)
     summaries = []
-    for key in box.keys():
+    for key in box.iterkeys():
         message = _parse(box.get_bytes(key))
         attachments = tuple(part.get_filename() or "attachment" for part in message.iter_attachments())
         summaries.append(MailSummary(key=key, subject=str(message["Subject"] or ""),

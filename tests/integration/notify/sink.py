@@ -7,7 +7,7 @@ from collections import Counter
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from typing import Any
+from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 
@@ -26,14 +26,14 @@ class RecordingHandler:
         self.permanent: set[str] = set()
         self.refusals = 0
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
         if address in self.permanent:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             rcpt = envelope.rcpt_tos[0]
             if self.temporary.get(rcpt, 0) > 0:
@@ -62,7 +62,7 @@ class RecordingSink:
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      decode_data=False, enable_SMTPUTF8=True, data_size_limit=50 * 2**20)
 
-    def __enter__(self) -> RecordingSink:
+    def __enter__(self) -> Self:
         self.controller.start()
         return self
 

@@ -23,7 +23,11 @@ from schemas.badges import BadgeIssued, DocumentIssued, DocumentKind
 from schemas.base import CloudEvent, EventData, new_event
 from schemas.notify import NotificationFailed, NotificationSent
 from schemas.registration import (
-    MagicLinkRequested, PaymentSucceeded, RegistrationCancelled, RegistrationConfirmed, RegistrationCreated,
+    MagicLinkRequested,
+    PaymentSucceeded,
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    RegistrationCreated,
     WaitingListOffered,
 )
 from schemas.values import Delegate, Money, PaymentMethod
@@ -133,7 +137,7 @@ async def test_notify_sends_each_message_once_and_reports_failures(
             smtp_host="127.0.0.1", smtp_port=sink.port, embedded_sink=False, mail_dir=str(tmp_path / "mail"),
             retry_base_seconds=0.2, retry_poll_seconds=0.1, circuit_seconds=0.5, attachment_max_bytes=100_000,
             reminder_after_hours=3 / 3600, reminder_poll_seconds=0.5)
-        runtime, app = build(settings)
+        _runtime, app = build(settings)
         async with app.router.lifespan_context(app):
             events, people = scenario(pdf, big_pdf)
             await publish(kafka_bootstrap, topic_prefix + topics.REGISTRATION,

@@ -10,8 +10,20 @@ from schemas.registration import PaymentSucceeded, RegistrationUpdated
 from schemas.values import PaymentMethod
 from services.notify.adapters.smtp import RateLimiter
 from services.notify.domain import (
-    REMINDER_TEMPLATE, TEMPLATES, Outcome, RetryPolicy, UnknownRecipient, awaits_payment, classify_reply,
-    contact_from, display_name, message_id, newer_contact, plan_messages, reminder_due, settles_payment,
+    REMINDER_TEMPLATE,
+    TEMPLATES,
+    Outcome,
+    RetryPolicy,
+    UnknownRecipient,
+    awaits_payment,
+    classify_reply,
+    contact_from,
+    display_name,
+    message_id,
+    newer_contact,
+    plan_messages,
+    reminder_due,
+    settles_payment,
 )
 from services.notify.samples import NOW, sample_contact, sample_delegate, sample_events
 

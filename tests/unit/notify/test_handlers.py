@@ -82,7 +82,8 @@ EVENTS = sample_events(sample_delegate(given="Ана", family="Петровић"
 class Rec:
     def __init__(self, event: CloudEvent[Any], offset: int = 0) -> None:
         self.topic, self.partition, self.offset = event.data.topic(), 0, offset
-        self.key, self.headers = event.subject.encode(), []
+        self.key = event.subject.encode()
+        self.headers: list[tuple[str, bytes]] = []
         from schemas.base import encode
 
         self.value = encode(event)

@@ -43,7 +43,9 @@ def test_every_template_renders_and_survives_the_mail_headers(template: str, scr
     assert str(parsed["Subject"]) == rendered.subject
     assert parsed["To"].addresses[0].display_name == context["recipient"].name
     assert given in parsed["To"].addresses[0].display_name
-    body = parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    plain = parsed.get_body(("plain",))
+    assert plain is not None
+    body = plain.get_content().replace("\r\n", "\n")
     assert body.rstrip() == rendered.text.rstrip()
 
 
