@@ -29,6 +29,7 @@ from services.badges.web import LinkMonitor, station_router
 from services.badges.web_organiser import organiser_router
 from services.common.congress import Congress, load_congress
 from services.common.consumer import EventConsumer, Record
+from services.common.db import create_tables
 from services.common.logs import configure_logging
 from services.common.runtime import ServiceRuntime
 
@@ -62,15 +63,24 @@ class PrerenderingConsumer(EventConsumer):
                 self.deps.prerendered.pop(content, None)
 
 
-async def supervise_relay(runtime: ServiceRuntime, every_seconds: float = 1.0) -> None:
-    """Restart the outbox relay if it died (e.g. Kafka unreachable past the producer's timeout).
+async def keep_linked(runtime: ServiceRuntime, every_seconds: float = 1.0) -> None:
+    """Start the runtime once Kafka answers, and restart the outbox relay whenever it dies.
 
-    The station keeps recording check-ins in the outbox meanwhile; once Kafka answers
-    again the restarted relay publishes them in order. (The kernel's relay does not
-    retry on its own yet; this belongs there eventually.)
+    The station serves from its local database from the first second, so a laptop
+    booted without a link still searches, prints and records check-ins (in the
+    outbox); they are published in order once the link is there. (The kernel's
+    runtime and relay do not retry by themselves yet; this belongs there eventually.)
     """
     while True:
-        await asyncio.sleep(every_seconds)
+        if not runtime.started:
+            try:
+                await runtime.start()
+            except Exception as exc:  # noqa: BLE001 -- no link yet: stay local and try again
+                log.warning(
+                    "Kafka not reachable (%r); the station works offline meanwhile", exc
+                )
+                with contextlib.suppress(Exception):
+                    await runtime.stop()  # clears a half start; the engine stays usable
         tasks = runtime._tasks
         for task in [
             t
@@ -83,6 +93,7 @@ async def supervise_relay(runtime: ServiceRuntime, every_seconds: float = 1.0) -
                 tasks.append(
                     asyncio.create_task(runtime.relay.run(), name="outbox-relay")
                 )
+        await asyncio.sleep(every_seconds)
 
 
 def header_for(congress: Congress) -> CongressHeader:
@@ -134,18 +145,18 @@ def build(
         check_harfbuzz_subset()
         if pool is not None:
             await pool.warm()
+        await create_tables(runtime.engine, db.metadata)
+        linker = asyncio.create_task(keep_linked(runtime), name="kafka-link")
         try:
-            async with runtime.lifespan(app):
-                supervisor = asyncio.create_task(
-                    supervise_relay(runtime), name="relay-supervisor"
-                )
-                try:
-                    yield
-                finally:
-                    supervisor.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await supervisor
+            yield
         finally:
+            linker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await linker
+            if runtime.started:
+                await runtime.stop()
+            else:
+                await runtime.engine.dispose()
             if pool is not None:
                 pool.close()
 

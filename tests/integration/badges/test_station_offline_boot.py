@@ -1,0 +1,84 @@
+"""A station laptop booted with no link to Kafka still signs in, finds, prints and checks in."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from services.badges import domain
+from services.badges.adapters import db
+from services.badges.adapters.pool import InProcessRenderer
+from services.badges.app import build, header_for
+from services.badges.config import BadgesSettings
+from services.common.auth import organiser_token, sign
+from services.common.congress import load_congress
+from tests.integration.badges import factories as f
+
+SECRET = "offline-secret"
+
+
+def dead_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # nothing listens here once the socket is closed
+
+
+async def test_station_works_offline_from_boot(congress_home: Path) -> None:
+    settings = BadgesSettings(
+        KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{dead_port()}",
+        CONGRESS_SECRET=SECRET,
+        database_url=f"sqlite+aiosqlite:///{congress_home / 'station.db'}",
+        store_dir=congress_home / "pdfs",
+    )
+    runtime, app = build(
+        settings, renderer=InProcessRenderer(header_for(load_congress()))
+    )
+    person = f.delegate("Jürgen", "Müller")
+    async with app.router.lifespan_context(app):
+        async with (
+            runtime.sessionmaker() as session,
+            session.begin(),
+        ):  # the replica as it was last synced
+            await db.upsert_delegate(
+                session,
+                congress_id=f.CONGRESS,
+                registration_id="r",
+                version=1,
+                status="confirmed",
+                paid=True,
+                delegate=person,
+                now=datetime.now(UTC),
+            )
+        bearer = {
+            "authorization": f"Bearer {organiser_token(SECRET, 'organiser@icsei.example.org')}"
+        }
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://station", headers=bearer
+        ) as http:
+            assert (await http.get("/readyz")).status_code == 503
+            status = (await http.get("/station/status")).json()
+            assert status["state"] == "offline" and status["kafka_reachable"] is False
+            assert (
+                person.given_name
+                in (await http.get("/station", params={"q": "muller"})).text
+            )
+            printed = await http.post(f"/station/print/{person.delegate_id}")
+            assert "Printed" in printed.text  # rendered locally on demand
+            token = sign(
+                SECRET,
+                domain.QR_PURPOSE,
+                domain.qr_payload(person.delegate_id, 1, f.CONGRESS),
+            )
+            assert (
+                "Checked in"
+                in (await http.post("/station/scan", data={"token": token})).text
+            )
+            status = (await http.get("/station/status")).json()
+            # BadgeIssued + BadgePrinted + DelegateCheckedIn wait in the outbox for the link
+            assert (
+                status["backlog"] == 3 and "3 event(s) kept locally" in status["label"]
+            )
