@@ -37,13 +37,34 @@ log = logging.getLogger("congress.badges")
 
 
 class PrerenderingConsumer(EventConsumer):
-    """Renders a batch's badges in parallel on the pool *before* its transaction, so the lock is short."""
+    """Renders a batch's badges in parallel on the pool *before* its transaction, so the lock is short.
+
+    A tombstone on the compacted delegates topic is an erasure: the delegate leaves the
+    station's replica (and its badge record and check-in) instead of being dead-lettered.
+    """
 
     def __init__(self, *, deps: BadgeDeps, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.deps = deps
 
+    async def _erase(self, records: Sequence[Record]) -> None:
+        ids = [r.key.decode() for r in records if r.key]
+        async with self.sessionmaker() as session, session.begin():
+            for table in (db.delegates, db.badges, db.checkins):
+                await session.execute(
+                    table.delete().where(table.c.delegate_id.in_(ids))
+                )
+        log.info("erased %d delegate(s) from the replica", len(ids))
+
     async def handle_batch(self, records: Sequence[Record]) -> None:
+        erased = [
+            r
+            for r in records
+            if r.value is None and r.topic.endswith(topics.DELEGATES) and r.key
+        ]
+        if erased:
+            await self._erase(erased)
+            records = [r for r in records if r not in erased]
         events: list[CloudEvent[Any]] = []
         for record in records:
             with contextlib.suppress(InvalidEvent):
@@ -57,7 +78,8 @@ class PrerenderingConsumer(EventConsumer):
             if isinstance(result, bytes):
                 self.deps.prerendered[content] = result
         try:
-            await super().handle_batch(records)
+            if records:
+                await super().handle_batch(records)
         finally:
             for content in contents:
                 self.deps.prerendered.pop(content, None)

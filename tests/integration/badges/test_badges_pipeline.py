@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from schemas import topics
 from schemas.badges import (
@@ -31,7 +32,7 @@ from services.badges.app import build
 from services.badges.config import BadgesSettings
 from services.common.auth import organiser_token, sign
 from tests.integration.badges import factories as f
-from tests.kafka_helpers import publish, read_events, read_records
+from tests.kafka_helpers import eventually, publish, read_events, read_records
 
 SECRET = "integration-secret"
 
@@ -251,6 +252,26 @@ async def _station_scenario(
         authorization=f"Bearer {organiser_token(SECRET, 'organiser@icsei.example.org')}",
     )
     anonymous = client(app)
+    assert (
+        "Snapshot Only"
+        in (await organiser.get("/station", params={"q": "snapshot"})).text
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:  # erasure: a tombstone on the compacted delegates topic
+        await producer.send_and_wait(
+            prefix + topics.DELEGATES, None, key=via_snapshot.delegate_id.encode()
+        )
+    finally:
+        await producer.stop()
+
+    async def erased() -> bool:
+        return (
+            "No delegate found"
+            in (await organiser.get("/station", params={"q": "snapshot"})).text
+        )
+
+    await eventually(erased, timeout=30)
     assert (await anonymous.get("/station?q=muller")).status_code == 403
     page = (await organiser.post("/organiser/stations", data={"label": "Desk A"})).text
     token = page.split("/station/login?token=")[1].split('"')[0]
