@@ -41,13 +41,26 @@ effects = Table("bench_effects", effects_meta, Column("event_id", String(64), pr
 def sample_events(n: int) -> list[bytes]:
     out = []
     for i in range(n):
-        delegate = Delegate(delegate_id=f"d-{i}", registration_number=f"ICSEI27-{i:05d}", given_name="Ana",
-                            family_name="Müller", badge_name="Ana Müller", affiliation="Universität Wien",
-                            country="AT", email=f"ana{i}@example.org", category="member")
-        data = RegistrationConfirmed(congress_id="icsei-2027", registration_id=f"r-{i}", delegate_id=f"d-{i}",
-                                     registration_version=1, delegate=delegate,
-                                     total=Money(amount_minor=42000, currency="EUR"),
-                                     payment_method=PaymentMethod.CARD)
+        delegate = Delegate(
+            delegate_id=f"d-{i}",
+            registration_number=f"ICSEI27-{i:05d}",
+            given_name="Ana",
+            family_name="Müller",
+            badge_name="Ana Müller",
+            affiliation="Universität Wien",
+            country="AT",
+            email=f"ana{i}@example.org",
+            category="member",
+        )
+        data = RegistrationConfirmed(
+            congress_id="icsei-2027",
+            registration_id=f"r-{i}",
+            delegate_id=f"d-{i}",
+            registration_version=1,
+            delegate=delegate,
+            total=Money(amount_minor=42000, currency="EUR"),
+            payment_method=PaymentMethod.CARD,
+        )
         out.append(encode(new_event(data, "/bench")))
     return out
 
@@ -63,8 +76,14 @@ async def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
 
 
 async def consume_count(bootstrap: str, topic: str, n: int) -> None:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4().hex}",
-                                auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=2000)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=2000,
+    )
     await consumer.start()
     seen = 0
     try:
@@ -84,8 +103,16 @@ async def raw_rate(bootstrap: str, values: list[bytes]) -> float:
 
 
 def emitted(event: CloudEvent[Any]) -> list[NotificationSent]:
-    return [NotificationSent(recipient_id=event.subject, template="payment_confirmed", cause_event_id=event.id,
-                             message_id=f"<{event.id}@bench>", to=event.data.delegate.email, subject="Paid")]
+    return [
+        NotificationSent(
+            recipient_id=event.subject,
+            template="payment_confirmed",
+            cause_event_id=event.id,
+            message_id=f"<{event.id}@bench>",
+            to=event.data.delegate.email,
+            subject="Paid",
+        )
+    ]
 
 
 async def on_confirmed(event: CloudEvent[Any], session: AsyncSession) -> list[NotificationSent]:
@@ -101,8 +128,9 @@ async def on_confirmed_with_row(event: CloudEvent[Any], session: AsyncSession) -
 
 async def kernel_rate(bootstrap: str, values: list[bytes], database_url: str, *, handler_row: bool = False) -> float:
     prefix = f"bench{uuid.uuid4().hex[:6]}."
-    settings = ServiceSettings(service_name="bench", database_url=database_url, kafka_bootstrap_servers=bootstrap,
-                               kafka_topic_prefix=prefix)
+    settings = ServiceSettings(
+        service_name="bench", database_url=database_url, kafka_bootstrap_servers=bootstrap, kafka_topic_prefix=prefix
+    )
     runtime = ServiceRuntime(settings, metadata=effects_meta)
     handler = on_confirmed_with_row if handler_row else on_confirmed
     runtime.consume("bench", (topics.REGISTRATION,), {RegistrationConfirmed: handler})
@@ -113,8 +141,11 @@ async def kernel_rate(bootstrap: str, values: list[bytes], database_url: str, *,
         while True:
             async with runtime.sessionmaker() as session:
                 done = (await session.execute(select(func.count()).select_from(inbox_table))).scalar_one()
-                unsent = (await session.execute(select(func.count()).select_from(outbox_table)
-                                                .where(outbox_table.c.sent_at.is_(None)))).scalar_one()
+                unsent = (
+                    await session.execute(
+                        select(func.count()).select_from(outbox_table).where(outbox_table.c.sent_at.is_(None))
+                    )
+                ).scalar_one()
             if done >= len(values) and unsent == 0:
                 break
             await asyncio.sleep(0.05)
@@ -172,11 +203,19 @@ def main() -> None:
         print(f"{name:<44}{rate:>12,.0f}{rate / raw:>9.0%}")
     print("goal: kernel ≥ 50% of raw")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "kernel.json").write_text(json.dumps({
-        "events": args.events, "event_bytes": len(values[0]), "rates_per_second": rows,
-        "ratio_to_raw": {k: v / raw for k, v in rows.items()}, "goal_ratio": 0.5,
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
-    }, indent=2))
+    (RESULTS / "kernel.json").write_text(
+        json.dumps(
+            {
+                "events": args.events,
+                "event_bytes": len(values[0]),
+                "rates_per_second": rows,
+                "ratio_to_raw": {k: v / raw for k, v in rows.items()},
+                "goal_ratio": 0.5,
+                "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ def envelope(model: type[D]) -> type[CloudEvent[D]]:
     cls = _ENVELOPES.get(model)
     if cls is None:
         cls = _ENVELOPES[model] = CloudEvent[model]  # type: ignore[valid-type]
-    return cls  # type: ignore[return-value]
+    return cls
 
 
 def register(cls: type[EventData]) -> None:
@@ -145,7 +145,5 @@ def decode(raw: bytes | None) -> CloudEvent[EventData]:
     try:
         return envelope(model).model_validate(doc)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5])
         raise InvalidEvent(f"{event_type} does not match its schema: {problems}") from exc

@@ -41,8 +41,9 @@ def _type_signature(node: Schema, root: Schema) -> Any:
     return (kind, node.get("format"))
 
 
-def breaking_changes(old: Schema, new: Schema, path: str = "", *, old_root: Schema | None = None,
-                     new_root: Schema | None = None) -> list[str]:
+def breaking_changes(
+    old: Schema, new: Schema, path: str = "", *, old_root: Schema | None = None, new_root: Schema | None = None
+) -> list[str]:
     """Every reason the change from ``old`` to ``new`` would break a consumer; empty if compatible."""
     old_root = old_root if old_root is not None else old
     new_root = new_root if new_root is not None else new
@@ -72,11 +73,10 @@ def breaking_changes(old: Schema, new: Schema, path: str = "", *, old_root: Sche
             old_items = _resolve(_resolve(old_field, old_root).get("items", {}), old_root)
             new_items = _resolve(_resolve(new_field, new_root).get("items", {}), new_root)
             if "properties" in old_items:
-                problems += breaking_changes(old_items, new_items, f"{where}[].", old_root=old_root,
-                                             new_root=new_root)
+                problems += breaking_changes(old_items, new_items, f"{where}[].", old_root=old_root, new_root=new_root)
     return problems
 
 
 def _widened(old_sig: Any, new_sig: Any) -> bool:
     """An enum that gained members still accepts every old value."""
-    return old_sig[0] == new_sig[0] == "enum" and old_sig[1] <= new_sig[1]
+    return bool(old_sig[0] == new_sig[0] == "enum" and old_sig[1] <= new_sig[1])

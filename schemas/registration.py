@@ -93,7 +93,6 @@ class InvoiceLine(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-
     description: str = Field(description="What is charged.")
     amount: Money = Field(description="Line amount.")
 

@@ -38,7 +38,9 @@ def asyncapi_document() -> str:
     from faststream.kafka import KafkaBroker
     from faststream.specification import AsyncAPI
 
-    broker = KafkaBroker("localhost:9092", description="congress: every topic and event, as CloudEvents 1.0 (structured mode).")
+    broker = KafkaBroker(
+        "localhost:9092", description="congress: every topic and event, as CloudEvents 1.0 (structured mode)."
+    )
     for event_type, model in sorted(registry().items()):
         doc = (model.__doc__ or "").strip()
         broker.publisher(

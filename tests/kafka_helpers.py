@@ -13,11 +13,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from schemas import CloudEvent, EventData, decode, encode, new_event
 
 
-async def read_records(bootstrap: str, topic: str, *, until: Callable[[list[ConsumerRecord[Any, Any]]], bool],
-                       timeout: float = 30.0) -> list[ConsumerRecord[Any, Any]]:
+async def read_records(
+    bootstrap: str, topic: str, *, until: Callable[[list[ConsumerRecord[Any, Any]]], bool], timeout: float = 30.0
+) -> list[ConsumerRecord[Any, Any]]:
     """Every record on ``topic`` from the beginning, once ``until(records)`` holds (or the timeout ends)."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"test-{uuid.uuid4().hex}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     records: list[ConsumerRecord[Any, Any]] = []
     deadline = time.monotonic() + timeout
@@ -31,8 +37,9 @@ async def read_records(bootstrap: str, topic: str, *, until: Callable[[list[Cons
     return records
 
 
-async def read_events(bootstrap: str, topic: str, *, until: Callable[[list[CloudEvent[Any]]], bool],
-                      timeout: float = 30.0) -> list[CloudEvent[Any]]:
+async def read_events(
+    bootstrap: str, topic: str, *, until: Callable[[list[CloudEvent[Any]]], bool], timeout: float = 30.0
+) -> list[CloudEvent[Any]]:
     """Every event on ``topic``, decoded and validated, once ``until(events)`` holds."""
     events: list[CloudEvent[Any]] = []
 
@@ -44,8 +51,9 @@ async def read_events(bootstrap: str, topic: str, *, until: Callable[[list[Cloud
     return events
 
 
-async def publish(bootstrap: str, topic: str, items: Sequence[EventData | CloudEvent[Any] | bytes],
-                  key: bytes | None = None) -> list[CloudEvent[Any]]:
+async def publish(
+    bootstrap: str, topic: str, items: Sequence[EventData | CloudEvent[Any] | bytes], key: bytes | None = None
+) -> list[CloudEvent[Any]]:
     """Publish events (or raw bytes) as a service would; returns the CloudEvents sent."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
@@ -56,8 +64,12 @@ async def publish(bootstrap: str, topic: str, items: Sequence[EventData | CloudE
                 await producer.send_and_wait(topic, item, key=key)
                 continue
             event = item if isinstance(item, CloudEvent) else new_event(item, "/tests")
-            await producer.send_and_wait(topic, encode(event), key=event.subject.encode(),
-                                         headers=[("content-type", b"application/cloudevents+json")])
+            await producer.send_and_wait(
+                topic,
+                encode(event),
+                key=event.subject.encode(),
+                headers=[("content-type", b"application/cloudevents+json")],
+            )
             sent.append(event)
     finally:
         await producer.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -26,10 +27,8 @@ console = Console(stderr=True)
 logging.getLogger("aiokafka").setLevel(logging.ERROR)
 
 for _name in ("badges", "notify"):  # services that bring sub-commands of their own
-    try:
+    with contextlib.suppress(ModuleNotFoundError):
         app.add_typer(importlib.import_module(f"services.{_name}.cli").app, name=_name)
-    except ModuleNotFoundError:
-        pass
 
 
 def _fail(message: str) -> typer.Exit:
@@ -38,8 +37,10 @@ def _fail(message: str) -> typer.Exit:
 
 
 @kafka_app.command("start")
-def kafka_start(port: int = typer.Option(DEFAULT_PORT, help="Broker port on 127.0.0.1."),
-                data_dir: Path | None = typer.Option(None, help="Where the broker keeps its data.")) -> None:
+def kafka_start(
+    port: int = typer.Option(DEFAULT_PORT, help="Broker port on 127.0.0.1."),
+    data_dir: Path | None = typer.Option(None, help="Where the broker keeps its data."),
+) -> None:
     """Start the broker (or find the one already running) and print its bootstrap address."""
     launcher = KafkaLauncher(data_dir, port=port)
     try:
@@ -62,7 +63,9 @@ def kafka_stop(port: int = typer.Option(DEFAULT_PORT), data_dir: Path | None = t
 def kafka_status(port: int = typer.Option(DEFAULT_PORT), data_dir: Path | None = typer.Option(None)) -> None:
     """Say whether the broker runs, with its pid and data directory; exit 1 if not."""
     status = KafkaLauncher(data_dir, port=port).status()
-    typer.echo(f"{'running' if status.running else 'stopped'}  {status.bootstrap}  pid={status.pid}  data={status.data_dir}")
+    typer.echo(
+        f"{'running' if status.running else 'stopped'}  {status.bootstrap}  pid={status.pid}  data={status.data_dir}"
+    )
     if not status.running:
         raise typer.Exit(1)
 
@@ -76,11 +79,15 @@ def tail_command(
 ) -> None:
     """Follow every topic: one line per event (time, type, subject, key fields)."""
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{DEFAULT_PORT}")
-    try:
-        tail.run(bootstrap, prefix=os.environ.get("KAFKA_TOPIC_PREFIX", ""), type_filter=type_,
-                 subject_filter=subject, from_beginning=not new_only, limit=limit)
-    except KeyboardInterrupt:
-        pass
+    with contextlib.suppress(KeyboardInterrupt):
+        tail.run(
+            bootstrap,
+            prefix=os.environ.get("KAFKA_TOPIC_PREFIX", ""),
+            type_filter=type_,
+            subject_filter=subject,
+            from_beginning=not new_only,
+            limit=limit,
+        )
 
 
 def demo_secrets() -> dict[str, str]:
@@ -88,11 +95,12 @@ def demo_secrets() -> dict[str, str]:
     path = congress_home() / "secrets.env"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"CONGRESS_SECRET={secrets.token_urlsafe(32)}\n"
-                        f"CONGRESS_ORGANISER_PASSWORD={secrets.token_urlsafe(9)}\n")
+        path.write_text(
+            f"CONGRESS_SECRET={secrets.token_urlsafe(32)}\nCONGRESS_ORGANISER_PASSWORD={secrets.token_urlsafe(9)}\n"
+        )
         path.chmod(0o600)
     pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return {key: value for key, value in pairs}
+    return dict(pairs)
 
 
 def _start_kafka(env: dict[str, str], port: int) -> KafkaLauncher | None:
@@ -138,8 +146,9 @@ def _start_services(sup: supervisor.Supervisor, names: list[str]) -> None:
         console.print(f"[green]✓[/] {name:<13} http://127.0.0.1:{port}")
 
 
-def run_congress(*, follow: bool, after_start: list[str] | None = None, kafka_port: int = DEFAULT_PORT,
-                 keep_kafka: bool = False) -> None:
+def run_congress(
+    *, follow: bool, after_start: list[str] | None = None, kafka_port: int = DEFAULT_PORT, keep_kafka: bool = False
+) -> None:
     """Kafka, then every service, then (optionally) a command and the event stream; Ctrl-C stops all."""
     env = {**os.environ, **demo_secrets(), "PYTHONUNBUFFERED": "1"}
     env.setdefault("CONGRESS_HOME", str(congress_home()))
@@ -164,8 +173,10 @@ def run_congress(*, follow: bool, after_start: list[str] | None = None, kafka_po
         while not stop.is_set():
             exited = sup.first_exited()
             if exited is not None and exited.name != "simulator":
-                console.print(f"[bold red]{exited.name} exited with code {exited.process.returncode}[/]; "
-                              f"last lines of {exited.log_path}:\n{exited.tail()}")
+                console.print(
+                    f"[bold red]{exited.name} exited with code {exited.process.returncode}[/]; "
+                    f"last lines of {exited.log_path}:\n{exited.tail()}"
+                )
                 raise typer.Exit(1)
             time.sleep(0.5)
     except KeyboardInterrupt:
@@ -181,8 +192,11 @@ def run_congress(*, follow: bool, after_start: list[str] | None = None, kafka_po
 
 def _follow(env: dict[str, str], stop: threading.Event) -> None:
     try:
-        tail.run(env["KAFKA_BOOTSTRAP_SERVERS"], prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
-                 emit=lambda line: console.print(line, markup=False, highlight=False))
+        tail.run(
+            env["KAFKA_BOOTSTRAP_SERVERS"],
+            prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
+            emit=lambda line: console.print(line, markup=False, highlight=False),
+        )
     except Exception as exc:  # noqa: BLE001 -- the tail is a view; its failure must not stop the congress
         console.print(f"[yellow]event tail stopped: {exc}[/]")
 
@@ -205,16 +219,20 @@ def _print_links(env: dict[str, str]) -> None:
 
 
 @app.command("up")
-def up(follow: bool = typer.Option(False, "--tail", help="Also print the event stream."),
-       kafka_port: int = typer.Option(DEFAULT_PORT, help="Port for the local broker.")) -> None:
+def up(
+    follow: bool = typer.Option(False, "--tail", help="Also print the event stream."),
+    kafka_port: int = typer.Option(DEFAULT_PORT, help="Port for the local broker."),
+) -> None:
     """Start Kafka and every service; Ctrl-C stops everything cleanly."""
     run_congress(follow=follow, kafka_port=kafka_port)
 
 
 @app.command("demo")
-def demo(delegates: int = typer.Option(60, help="How many delegates the simulator registers."),
-         speed: float = typer.Option(1.0, help="Simulator speed: 2 plays twice as fast."),
-         kafka_port: int = typer.Option(DEFAULT_PORT)) -> None:
+def demo(
+    delegates: int = typer.Option(60, help="How many delegates the simulator registers."),
+    speed: float = typer.Option(1.0, help="Simulator speed: 2 plays twice as fast."),
+    kafka_port: int = typer.Option(DEFAULT_PORT),
+) -> None:
     """The whole congress on the embedded defaults, with simulated delegates and the live event stream."""
     simulator = None
     if (supervisor.ROOT / "services" / "demo" / "simulator.py").exists():

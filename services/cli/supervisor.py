@@ -55,8 +55,13 @@ class Supervisor:
         env = {**self.env, f"{name.upper()}_HTTP_PORT": str(port)}
         with log_path.open("ab") as log_file:
             process = subprocess.Popen(  # noqa: S603 -- our own module, fixed argv
-                [sys.executable, "-m", f"services.{name}.app"], cwd=ROOT, env=env,
-                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+                [sys.executable, "-m", f"services.{name}.app"],
+                cwd=ROOT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         child = Child(name, port, process, log_path)
         self.children.append(child)
         return child
@@ -66,8 +71,13 @@ class Supervisor:
         log_path = congress_home() / "logs" / f"{name}.log"
         with log_path.open("ab") as log_file:
             process = subprocess.Popen(  # noqa: S603 -- our own module, fixed argv
-                [sys.executable, *argv], cwd=ROOT, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [sys.executable, *argv],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         return Child(name, 0, process, log_path)
 
     def wait_ready(self, child: Child, timeout: float = 60.0) -> bool:

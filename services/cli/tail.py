@@ -22,7 +22,7 @@ def summarise(data: Any) -> str:
     if isinstance(delegate, dict):
         parts.append(f"name={delegate.get('badge_name')!r} {delegate.get('country')} {delegate.get('category')}")
     for name, value in doc.items():
-        if name in _SKIP or isinstance(value, (dict, list)) and name not in {"total", "amount"}:
+        if name in _SKIP or (isinstance(value, (dict, list)) and name not in {"total", "amount"}):
             continue
         if isinstance(value, dict) and "amount_minor" in value:
             value = f"{value['currency']} {value['amount_minor']}"
@@ -32,7 +32,9 @@ def summarise(data: Any) -> str:
     return " ".join(parts)
 
 
-def format_record(topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> tuple[str, str, str]:
+def format_record(
+    topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
+) -> tuple[str, str, str]:
     """(type, subject, line) for one record; dead letters and tombstones get lines of their own."""
     if topic.endswith(topics.DEADLETTER):
         reason = dict(headers).get("dlq.reason", b"?").decode(errors="replace")
@@ -49,13 +51,23 @@ def format_record(topic: str, key: bytes | None, value: bytes | None, headers: l
     return event.type, event.subject, f"{time}  {short:<44} {event.subject:<14} {summarise(event.data)}"
 
 
-async def follow(bootstrap: str, *, prefix: str = "", type_filter: str | None = None,
-                 subject_filter: str | None = None, from_beginning: bool = True,
-                 emit: Callable[[str], None] = print, limit: int | None = None) -> int:
-    consumer = AIOKafkaConsumer(*(prefix + t for t in topics.ALL_TOPICS), bootstrap_servers=bootstrap,
-                                group_id=f"congress-tail-{uuid.uuid4().hex[:8]}",
-                                auto_offset_reset="earliest" if from_beginning else "latest",
-                                enable_auto_commit=False)
+async def follow(
+    bootstrap: str,
+    *,
+    prefix: str = "",
+    type_filter: str | None = None,
+    subject_filter: str | None = None,
+    from_beginning: bool = True,
+    emit: Callable[[str], None] = print,
+    limit: int | None = None,
+) -> int:
+    consumer = AIOKafkaConsumer(
+        *(prefix + t for t in topics.ALL_TOPICS),
+        bootstrap_servers=bootstrap,
+        group_id=f"congress-tail-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     shown = 0
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -45,10 +46,8 @@ async def ensure_topics(bootstrap_servers: str, *, partitions: int = 3, prefix: 
             if prefix + name not in existing
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another service created them first
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another service created them first
             log.info("created topics %s", [t.name for t in missing])
     finally:
         await admin.close()

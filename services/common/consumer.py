@@ -71,9 +71,17 @@ class _HandlerFailed(Exception):
 class EventConsumer:
     """Routes events to handlers by payload class, exactly once per consumer name."""
 
-    def __init__(self, *, name: str, sessionmaker: async_sessionmaker[AsyncSession], outbox: Outbox,
-                 handlers: Mapping[type[EventData], Handler], retries: int = 3,
-                 backoff_seconds: float = 0.05, optimistic: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        outbox: Outbox,
+        handlers: Mapping[type[EventData], Handler],
+        retries: int = 3,
+        backoff_seconds: float = 0.05,
+        optimistic: bool = True,
+    ) -> None:
         self.name = name
         self.sessionmaker = sessionmaker
         self.outbox = outbox
@@ -106,8 +114,9 @@ class EventConsumer:
                 pass  # rolled back whole; run again one savepoint per event
         self._commit_stats(await self._run_batch(decoded, isolated=True))
 
-    async def _run_batch(self, decoded: list[tuple[Record, CloudEvent[EventData] | InvalidEvent]],
-                         *, isolated: bool) -> ConsumerStats:
+    async def _run_batch(
+        self, decoded: list[tuple[Record, CloudEvent[EventData] | InvalidEvent]], *, isolated: bool
+    ) -> ConsumerStats:
         stats = ConsumerStats()
         async with self.sessionmaker() as session, session.begin():
             ids = [e.id for _, e in decoded if isinstance(e, CloudEvent)]
@@ -143,13 +152,17 @@ class EventConsumer:
         for event_type, n in stats.by_type.items():
             self.stats.by_type[event_type] = self.stats.by_type.get(event_type, 0) + n
 
-    async def _handle_optimistic(self, session: AsyncSession, event: CloudEvent[Any], handler: Handler,
-                                 stats: ConsumerStats) -> None:
+    async def _handle_optimistic(
+        self, session: AsyncSession, event: CloudEvent[Any], handler: Handler, stats: ConsumerStats
+    ) -> None:
         try:
             emitted = await handler(event, session)
-        except Exception as exc:  # noqa: BLE001 -- any failure sends the batch down the isolated path
-            log.info("handler failed in an optimistic batch; isolating: %r", exc,
-                     extra={"event_id": event.id, "event_type": event.type, "consumer": self.name})
+        except Exception as exc:
+            log.info(
+                "handler failed in an optimistic batch; isolating: %r",
+                exc,
+                extra={"event_id": event.id, "event_type": event.type, "consumer": self.name},
+            )
             raise _HandlerFailed from exc
         for data in emitted or ():
             self.outbox.add(session, data)
@@ -160,15 +173,15 @@ class EventConsumer:
         if not ids:
             return set()
         result = await session.execute(
-            select(inbox_table.c.event_id).where(inbox_table.c.consumer == self.name,
-                                                 inbox_table.c.event_id.in_(ids)))
+            select(inbox_table.c.event_id).where(inbox_table.c.consumer == self.name, inbox_table.c.event_id.in_(ids))
+        )
         return set(result.scalars())
 
-    async def _handle_isolated(self, session: AsyncSession, record: Record, event: CloudEvent[Any],
-                               handler: Handler, stats: ConsumerStats) -> None:
+    async def _handle_isolated(
+        self, session: AsyncSession, record: Record, event: CloudEvent[Any], handler: Handler, stats: ConsumerStats
+    ) -> None:
         """Handle in a savepoint with retries; dead-letter after the last (it counts as handled in the inbox)."""
-        context = {"event_id": event.id, "event_type": event.type, "subject": event.subject,
-                   "consumer": self.name}
+        context = {"event_id": event.id, "event_type": event.type, "subject": event.subject, "consumer": self.name}
         last_error: BaseException | None = None
         for attempt in range(1, self.retries + 1):
             staged = len(pending_rows(session))
@@ -186,32 +199,47 @@ class EventConsumer:
                 log.warning("handler failed (attempt %d of %d): %r", attempt, self.retries, exc, extra=context)
                 if attempt < self.retries:
                     await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
-        self._dead_letter(session, record, f"handler failed {self.retries} times: {last_error!r}",
-                          event_id=event.id, stats=stats)
-
-    def _dead_letter(self, session: AsyncSession, record: Record, reason: str, *, event_id: str,
-                     stats: ConsumerStats) -> None:
-        stats.dead_lettered += 1
-        log.error("dead-lettered: %s", reason,
-                  extra={"event_id": event_id, "consumer": self.name, "topic": record.topic,
-                         "partition": record.partition, "offset": record.offset})
-        original = [(name, value.decode("utf-8", "replace")) for name, value in record.headers or ()]
-        self.outbox.add_raw(
-            session, topic=topics.DEADLETTER, key=record.key, value=record.value, event_id=event_id,
-            headers=[*original,
-                     ("dlq.reason", reason[:2000]),
-                     ("dlq.consumer", self.name),
-                     ("dlq.topic", record.topic),
-                     ("dlq.partition", str(record.partition)),
-                     ("dlq.offset", str(record.offset)),
-                     ("dlq.time", datetime.now(UTC).isoformat())],
+        self._dead_letter(
+            session, record, f"handler failed {self.retries} times: {last_error!r}", event_id=event.id, stats=stats
         )
 
-    def subscribe(self, broker: KafkaBroker, *topic_names: str, max_records: int = 500,
-                  topic_prefix: str = "") -> Any:
+    def _dead_letter(
+        self, session: AsyncSession, record: Record, reason: str, *, event_id: str, stats: ConsumerStats
+    ) -> None:
+        stats.dead_lettered += 1
+        log.error(
+            "dead-lettered: %s",
+            reason,
+            extra={
+                "event_id": event_id,
+                "consumer": self.name,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+            },
+        )
+        original = [(name, value.decode("utf-8", "replace")) for name, value in record.headers or ()]
+        self.outbox.add_raw(
+            session,
+            topic=topics.DEADLETTER,
+            key=record.key,
+            value=record.value,
+            event_id=event_id,
+            headers=[
+                *original,
+                ("dlq.reason", reason[:2000]),
+                ("dlq.consumer", self.name),
+                ("dlq.topic", record.topic),
+                ("dlq.partition", str(record.partition)),
+                ("dlq.offset", str(record.offset)),
+                ("dlq.time", datetime.now(UTC).isoformat()),
+            ],
+        )
+
+    def subscribe(self, broker: KafkaBroker, *topic_names: str, max_records: int = 500, topic_prefix: str = "") -> Any:
         """Attach this consumer to a broker as a FastStream batch subscriber (consumer group = name)."""
 
-        async def on_events(message: KafkaMessage = Context("message")) -> None:  # noqa: B008 -- FastStream DI
+        async def on_events(message: KafkaMessage = Context("message")) -> None:
             await self.handle_batch(_flatten(message.raw_message))
 
         on_events.__name__ = f"on_{self.name.replace('-', '_')}_events"

@@ -11,6 +11,7 @@ added rows commits, and polls slowly as a fallback for rows written elsewhere.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,7 +19,19 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
-    JSON, BigInteger, Column, DateTime, Index, Integer, LargeBinary, String, Table, event, select, text, update,
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    event,
+    select,
+    text,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
@@ -53,26 +66,49 @@ class Outbox:
         self.source = source
         self.wakeup = asyncio.Event()
 
-    def add(self, session: AsyncSession, data: EventData, *, event_id: str | None = None,
-            time: datetime | None = None) -> CloudEvent[Any]:
+    def add(
+        self, session: AsyncSession, data: EventData, *, event_id: str | None = None, time: datetime | None = None
+    ) -> CloudEvent[Any]:
         """Stage one event; returns the CloudEvent as it will be published."""
         cloud_event = new_event(data, self.source, event_id=event_id, time=time)
-        self.add_raw(session, topic=data.topic(), key=data.key().encode(), value=encode(cloud_event),
-                     headers=[("content-type", CONTENT_TYPE)], event_id=cloud_event.id)
+        self.add_raw(
+            session,
+            topic=data.topic(),
+            key=data.key().encode(),
+            value=encode(cloud_event),
+            headers=[("content-type", CONTENT_TYPE)],
+            event_id=cloud_event.id,
+        )
         return cloud_event
 
     def add_many(self, session: AsyncSession, events: Sequence[EventData]) -> list[CloudEvent[Any]]:
         return [self.add(session, data) for data in events]
 
-    def add_raw(self, session: AsyncSession, *, topic: str, key: bytes | None, value: bytes | None,
-                headers: Headers, event_id: str = "") -> None:
+    def add_raw(
+        self,
+        session: AsyncSession,
+        *,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers,
+        event_id: str = "",
+    ) -> None:
         """Stage any message: a dead letter, or a tombstone (``value=None``) on a compacted topic.
 
         Rows are buffered on the session and inserted in one statement just before it commits.
         """
         pending: list[dict[str, Any]] = session.info.setdefault("congress_outbox_rows", [])
-        pending.append({"event_id": event_id, "topic": topic, "key": key, "value": value,
-                        "headers": headers, "created_at": datetime.now(UTC)})
+        pending.append(
+            {
+                "event_id": event_id,
+                "topic": topic,
+                "key": key,
+                "value": value,
+                "headers": headers,
+                "created_at": datetime.now(UTC),
+            }
+        )
         session.info["congress_outbox"] = self
 
 
@@ -113,8 +149,16 @@ def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
 class OutboxRelay:
     """Publishes committed outbox rows in order; one active relay per database."""
 
-    def __init__(self, engine: AsyncEngine, producer: AIOKafkaProducer, *, outbox: Outbox | None = None,
-                 batch_size: int = 1000, poll_seconds: float = 1.0, topic_prefix: str = "") -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        producer: AIOKafkaProducer,
+        *,
+        outbox: Outbox | None = None,
+        batch_size: int = 1000,
+        poll_seconds: float = 1.0,
+        topic_prefix: str = "",
+    ) -> None:
         self.engine = engine
         self.producer = producer
         self.wakeup = outbox.wakeup if outbox else asyncio.Event()
@@ -133,10 +177,8 @@ class OutboxRelay:
                     self.wakeup.clear()
                     if await self.publish_pending() == self.batch_size:
                         continue  # more waiting: keep going without sleeping
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.wakeup.wait(), timeout=self.poll_seconds)
-                    except TimeoutError:
-                        pass
             finally:
                 self.running = False
 
@@ -144,19 +186,28 @@ class OutboxRelay:
         """Publish one batch of unsent rows in id order and mark them sent; returns how many."""
         async with self.engine.connect() as conn:
             await conn.execution_options(**{READ_ONLY: True})
-            rows = (await conn.execute(
-                select(outbox_table.c.id, outbox_table.c.topic, outbox_table.c.key, outbox_table.c.value,
-                       outbox_table.c.headers)
-                .where(outbox_table.c.sent_at.is_(None))
-                .order_by(outbox_table.c.id)
-                .limit(self.batch_size)
-            )).all()
+            rows = (
+                await conn.execute(
+                    select(
+                        outbox_table.c.id,
+                        outbox_table.c.topic,
+                        outbox_table.c.key,
+                        outbox_table.c.value,
+                        outbox_table.c.headers,
+                    )
+                    .where(outbox_table.c.sent_at.is_(None))
+                    .order_by(outbox_table.c.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
             await conn.rollback()
         if not rows:
             return 0
         futures = [
             await self.producer.send(
-                self.topic_prefix + row.topic, value=row.value, key=row.key,
+                self.topic_prefix + row.topic,
+                value=row.value,
+                key=row.key,
                 headers=[(name, value.encode()) for name, value in row.headers],
             )
             for row in rows
@@ -165,7 +216,8 @@ class OutboxRelay:
         crash_point("relay-after-publish")
         async with self.engine.begin() as conn:
             await conn.execute(
-                update(outbox_table).where(outbox_table.c.id.in_([row.id for row in rows]))
+                update(outbox_table)
+                .where(outbox_table.c.id.in_([row.id for row in rows]))
                 .values(sent_at=datetime.now(UTC))
             )
         self.published += len(rows)
@@ -183,7 +235,8 @@ class OutboxRelay:
                 if not is_postgres(engine):
                     return  # a SQLite file belongs to one service process
                 self.conn = await engine.connect()
-                while not (await self.conn.execute(text("select pg_try_advisory_lock(7355608)"))).scalar():
+                # Another process holds the lock; there is nothing to await but time.
+                while not (await self.conn.execute(text("select pg_try_advisory_lock(7355608)"))).scalar():  # noqa: ASYNC110
                     await asyncio.sleep(1.0)
 
             async def __aexit__(self, *exc: object) -> None:

@@ -43,21 +43,34 @@ class ServiceRuntime:
         self.started = False
         self.on_start: list[Callable[[], Awaitable[None]]] = []
         self.metrics = CollectorRegistry()
-        self._events_handled = Counter("congress_events_handled_total", "Events handled", ["consumer"],
-                                       registry=self.metrics)
-        self._dead = Gauge("congress_dead_lettered", "Events dead-lettered since start", ["consumer"],
-                           registry=self.metrics)
-        self._relayed = Gauge("congress_outbox_relayed", "Outbox rows published since start",
-                              registry=self.metrics)
+        self._events_handled = Counter(
+            "congress_events_handled_total", "Events handled", ["consumer"], registry=self.metrics
+        )
+        self._dead = Gauge(
+            "congress_dead_lettered", "Events dead-lettered since start", ["consumer"], registry=self.metrics
+        )
+        self._relayed = Gauge("congress_outbox_relayed", "Outbox rows published since start", registry=self.metrics)
 
-    def consume(self, name: str, topic_names: tuple[str, ...], handlers: Mapping[type[EventData], Handler], *,
-                optimistic: bool = True) -> EventConsumer:
+    def consume(
+        self,
+        name: str,
+        topic_names: tuple[str, ...],
+        handlers: Mapping[type[EventData], Handler],
+        *,
+        optimistic: bool = True,
+    ) -> EventConsumer:
         """Register a consumer group ``name`` reading ``topic_names`` with these handlers.
 
         ``optimistic=False`` for handlers with effects outside the database (see ``EventConsumer``).
         """
-        consumer = EventConsumer(name=name, sessionmaker=self.sessionmaker, outbox=self.outbox,
-                                 handlers=handlers, retries=self.settings.consumer_retries, optimistic=optimistic)
+        consumer = EventConsumer(
+            name=name,
+            sessionmaker=self.sessionmaker,
+            outbox=self.outbox,
+            handlers=handlers,
+            retries=self.settings.consumer_retries,
+            optimistic=optimistic,
+        )
         consumer.subscribe(self.broker, *topic_names, topic_prefix=self.settings.kafka_topic_prefix)
         self.consumers.append(consumer)
         return consumer
@@ -67,9 +80,13 @@ class ServiceRuntime:
         await ensure_topics(self.settings.kafka_bootstrap_servers, prefix=self.settings.kafka_topic_prefix)
         producer = make_producer(self.settings.kafka_bootstrap_servers, f"{self.settings.service_name}-relay")
         await producer.start()
-        self.relay = OutboxRelay(self.engine, producer, outbox=self.outbox,
-                                 poll_seconds=self.settings.relay_poll_seconds,
-                                 topic_prefix=self.settings.kafka_topic_prefix)
+        self.relay = OutboxRelay(
+            self.engine,
+            producer,
+            outbox=self.outbox,
+            poll_seconds=self.settings.relay_poll_seconds,
+            topic_prefix=self.settings.kafka_topic_prefix,
+        )
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         await self.broker.start()
         for hook in self.on_start:
@@ -116,7 +133,7 @@ class ServiceRuntime:
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:
             for consumer in self.consumers:
-                self._events_handled.labels(consumer.name)._value.set(consumer.stats.handled)  # noqa: SLF001
+                self._events_handled.labels(consumer.name)._value.set(consumer.stats.handled)
                 self._dead.labels(consumer.name).set(consumer.stats.dead_lettered)
             self._relayed.set(self.relay.published if self.relay else 0)
             return Response(generate_latest(self.metrics), media_type=CONTENT_TYPE_LATEST)
@@ -131,5 +148,4 @@ class ServiceRuntime:
 
     def serve(self, app: FastAPI) -> None:
         """Run the HTTP app (whose lifespan starts and stops this runtime) until SIGINT/SIGTERM."""
-        uvicorn.run(app, host=self.settings.http_host, port=self.settings.http_port, log_config=None,
-                    access_log=False)
+        uvicorn.run(app, host=self.settings.http_host, port=self.settings.http_port, log_config=None, access_log=False)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas import CloudEvent, encode, new_event, topics
+from schemas import CloudEvent, new_event, topics
 from schemas.notify import NotificationSent
 from schemas.registration import RefundIssued
 from schemas.values import Money
@@ -28,22 +28,40 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def refund(n: int, reference: str = "re_ok") -> RefundIssued:
-    return RefundIssued(congress_id="icsei-2027", registration_id=f"r-{n}", delegate_id=f"d-{n % 7}",
-                        amount=Money(amount_minor=100 * n, currency="EUR"), provider_reference=reference)
+    return RefundIssued(
+        congress_id="icsei-2027",
+        registration_id=f"r-{n}",
+        delegate_id=f"d-{n % 7}",
+        amount=Money(amount_minor=100 * n, currency="EUR"),
+        provider_reference=reference,
+    )
 
 
 async def on_refund(event: CloudEvent[Any], session: AsyncSession) -> list[NotificationSent]:
     if event.data.provider_reference == "boom":
         raise ValueError("refund reference 'boom' cannot be handled")
     await session.execute(insert(effects).values(event_id=event.id))
-    return [NotificationSent(recipient_id=event.subject, template="refund_issued", cause_event_id=event.id,
-                             message_id=f"<{event.id}@congress.test>", to="d@example.org", subject="Refund")]
+    return [
+        NotificationSent(
+            recipient_id=event.subject,
+            template="refund_issued",
+            cause_event_id=event.id,
+            message_id=f"<{event.id}@congress.test>",
+            to="d@example.org",
+            subject="Refund",
+        )
+    ]
 
 
 @pytest.fixture
 async def runtime(db_url: str, kafka_bootstrap: str, topic_prefix: str) -> AsyncIterator[ServiceRuntime]:
-    settings = ServiceSettings(service_name="kernel-test", database_url=db_url, kafka_topic_prefix=topic_prefix,
-                               kafka_bootstrap_servers=kafka_bootstrap, consumer_retries=2)
+    settings = ServiceSettings(
+        service_name="kernel-test",
+        database_url=db_url,
+        kafka_topic_prefix=topic_prefix,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        consumer_retries=2,
+    )
     rt = ServiceRuntime(settings, metadata=effects_meta)
     rt.consume("kernel-test", (topics.REGISTRATION,), {RefundIssued: on_refund})
     await rt.start()
@@ -56,13 +74,13 @@ async def effect_count(rt: ServiceRuntime) -> int:
         return int((await session.execute(select(func.count()).select_from(effects))).scalar_one())
 
 
-async def test_outbox_to_kafka_to_inbox_round_trip(runtime: ServiceRuntime, kafka_bootstrap: str,
-                                                   topic_prefix: str) -> None:
+async def test_outbox_to_kafka_to_inbox_round_trip(
+    runtime: ServiceRuntime, kafka_bootstrap: str, topic_prefix: str
+) -> None:
     async with runtime.sessionmaker() as session, session.begin():
         staged = runtime.outbox.add_many(session, [refund(n) for n in range(20)])
     causes = {e.id for e in staged}
-    sent = await read_events(kafka_bootstrap, topic_prefix + topics.NOTIFY,
-                             until=lambda evs: len(evs) >= 20)
+    sent = await read_events(kafka_bootstrap, topic_prefix + topics.NOTIFY, until=lambda evs: len(evs) >= 20)
     assert {e.data.cause_event_id for e in sent} == causes
     assert all(isinstance(e.data, NotificationSent) for e in sent)
     assert await effect_count(runtime) == 20
@@ -75,7 +93,8 @@ async def test_outbox_to_kafka_to_inbox_round_trip(runtime: ServiceRuntime, kafk
 
 
 async def test_poison_message_is_dead_lettered_and_the_partition_keeps_flowing(
-        runtime: ServiceRuntime, kafka_bootstrap: str, topic_prefix: str) -> None:
+    runtime: ServiceRuntime, kafka_bootstrap: str, topic_prefix: str
+) -> None:
     topic = topic_prefix + topics.REGISTRATION
     bad_handler = new_event(refund(1, reference="boom"), "/tests")
     await publish(kafka_bootstrap, topic, [b"\x00not an event", b'{"specversion": "1.0", "type": "x.y"}'], key=b"d-1")
@@ -90,9 +109,14 @@ async def test_poison_message_is_dead_lettered_and_the_partition_keeps_flowing(
 
 
 async def test_relay_killed_between_publish_and_mark_sent_has_effect_exactly_once(
-        db_url: str, kafka_bootstrap: str, topic_prefix: str) -> None:
-    settings = ServiceSettings(service_name="kernel-crash", database_url=db_url, kafka_topic_prefix=topic_prefix,
-                               kafka_bootstrap_servers=kafka_bootstrap)
+    db_url: str, kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    settings = ServiceSettings(
+        service_name="kernel-crash",
+        database_url=db_url,
+        kafka_topic_prefix=topic_prefix,
+        kafka_bootstrap_servers=kafka_bootstrap,
+    )
     writer = ServiceRuntime(settings, metadata=effects_meta)
     from services.common.db import create_tables
 
@@ -100,12 +124,16 @@ async def test_relay_killed_between_publish_and_mark_sent_has_effect_exactly_onc
     async with writer.sessionmaker() as session, session.begin():
         writer.outbox.add_many(session, [refund(n) for n in range(30)])
     relay = [sys.executable, str(ROOT / "tests/integration/relay_process.py"), db_url, kafka_bootstrap, topic_prefix]
-    killed = await asyncio.to_thread(subprocess.run, relay, cwd=ROOT,
-                                     env={**_env(), "CONGRESS_CRASH_AT": "relay-after-publish"})
+    killed = await asyncio.to_thread(
+        subprocess.run, relay, cwd=ROOT, env={**_env(), "CONGRESS_CRASH_AT": "relay-after-publish"}
+    )
     assert killed.returncode == -9
     async with writer.sessionmaker() as session:
-        unsent = (await session.execute(select(func.count()).select_from(outbox_table)
-                                        .where(outbox_table.c.sent_at.is_(None)))).scalar_one()
+        unsent = (
+            await session.execute(
+                select(func.count()).select_from(outbox_table).where(outbox_table.c.sent_at.is_(None))
+            )
+        ).scalar_one()
     assert unsent == 30  # published, but the kill came before they were marked sent
     restarted = await asyncio.to_thread(subprocess.run, relay, cwd=ROOT, env=_env())
     assert restarted.returncode == 0
@@ -113,8 +141,9 @@ async def test_relay_killed_between_publish_and_mark_sent_has_effect_exactly_onc
     assert len(on_topic) >= 40  # the first batch went out twice
     await writer.engine.dispose()
 
-    consumer_rt = ServiceRuntime(settings.model_copy(update={"service_name": "kernel-crash-consumer"}),
-                                 metadata=effects_meta)
+    consumer_rt = ServiceRuntime(
+        settings.model_copy(update={"service_name": "kernel-crash-consumer"}), metadata=effects_meta
+    )
     consumer = consumer_rt.consume("kernel-crash-consumer", (topics.REGISTRATION,), {RefundIssued: on_refund})
     await consumer_rt.start()
     try:

@@ -25,8 +25,11 @@ COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
 
 def settings_class(service: str) -> type[BaseSettings]:
     module = importlib.import_module(f"services.{service}.config")
-    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
-               if c.__module__ == module.__name__ and issubclass(c, BaseSettings)]
+    classes = [
+        c
+        for _, c in inspect.getmembers(module, inspect.isclass)
+        if c.__module__ == module.__name__ and issubclass(c, BaseSettings)
+    ]
     assert len(classes) == 1, f"services/{service}/config.py should define one settings class, has {classes}"
     return classes[0]
 
@@ -58,7 +61,10 @@ def test_every_service_runs_with_every_setting_named(service: str) -> None:
     assert spec is not None, f"compose.yaml has no service {service!r}"
     assert spec["command"][-1] == f"services.{service}.app"
     environment = {str(k).upper() for k in spec["environment"]}
-    missing = [f"{field} ({' or '.join(sorted(names))})"
-               for field, names in env_names(settings_class(service)).items() if not names & environment]
+    missing = [
+        f"{field} ({' or '.join(sorted(names))})"
+        for field, names in env_names(settings_class(service)).items()
+        if not names & environment
+    ]
     assert not missing, f"compose.yaml's {service} does not name: {', '.join(missing)}"
     assert spec["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"

@@ -25,8 +25,13 @@ effects = Table("effects", effects_meta, Column("event_id", String, primary_key=
 
 
 def refund(delegate: str = "d-1") -> CloudEvent[RefundIssued]:
-    data = RefundIssued(congress_id="icsei-2027", registration_id="r-1", delegate_id=delegate,
-                        amount=Money(amount_minor=1000, currency="EUR"), provider_reference="re_1")
+    data = RefundIssued(
+        congress_id="icsei-2027",
+        registration_id="r-1",
+        delegate_id=delegate,
+        amount=Money(amount_minor=1000, currency="EUR"),
+        provider_reference="re_1",
+    )
     return new_event(data, "/test")
 
 
@@ -43,11 +48,25 @@ async def kernel(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         if event.data.provider_reference == "boom":
             raise RuntimeError("handler exploded")
         await session.execute(insert(effects).values(event_id=event.id))
-        return [NotificationSent(recipient_id=event.subject, template="refund", cause_event_id=event.id,
-                                 message_id=f"<{event.id}@test>", to="a@example.org", subject="Refund")]
+        return [
+            NotificationSent(
+                recipient_id=event.subject,
+                template="refund",
+                cause_event_id=event.id,
+                message_id=f"<{event.id}@test>",
+                to="a@example.org",
+                subject="Refund",
+            )
+        ]
 
-    consumer = EventConsumer(name="test", sessionmaker=sessions, outbox=outbox,
-                             handlers={RefundIssued: on_refund}, retries=2, backoff_seconds=0)
+    consumer = EventConsumer(
+        name="test",
+        sessionmaker=sessions,
+        outbox=outbox,
+        handlers={RefundIssued: on_refund},
+        retries=2,
+        backoff_seconds=0,
+    )
     yield {"engine": engine, "sessions": sessions, "consumer": consumer, "calls": calls}
     await engine.dispose()
 

@@ -51,11 +51,14 @@ def test_compatible_additions_pass() -> None:
     assert breaking_changes(old, _schema(extra=(str | None, None))) == []
 
 
-@pytest.mark.parametrize(("change", "complaint"), [
-    ({"count": (str, ...)}, "type changed"),
-    ({"new_required": (str, ...)}, "new required field"),
-    ({"note": (str, ...)}, "optional field became required"),
-])
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"count": (str, ...)}, "type changed"),
+        ({"new_required": (str, ...)}, "new required field"),
+        ({"note": (str, ...)}, "optional field became required"),
+    ],
+)
 def test_breaking_changes_are_caught(change: dict[str, Any], complaint: str) -> None:
     problems = breaking_changes(_V1.model_json_schema(), _schema(**change))
     assert any(complaint in p for p in problems), problems
