@@ -29,8 +29,14 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "console-browser-test-password"
 ORGANISER = "organiser@icsei.example.org"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -39,12 +45,19 @@ pytestmark = pytest.mark.browser
 def console_url(kafka_bootstrap: str, topic_prefix: str, congress_home: Path) -> Iterator[str]:
     """The console as ``make demo`` runs it: ``python -m services.console.app`` with its environment."""
     port = free_port()
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "KAFKA_TOPIC_PREFIX": topic_prefix,
-           "CONGRESS_SECRET": "console-browser-secret", "CONGRESS_ORGANISER_PASSWORD": PASSWORD,
-           "CONSOLE_HTTP_PORT": str(port), "CONSOLE_LAG_INTERVAL_SECONDS": "1"}
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "KAFKA_TOPIC_PREFIX": topic_prefix,
+        "CONGRESS_SECRET": "console-browser-secret",
+        "CONGRESS_ORGANISER_PASSWORD": PASSWORD,
+        "CONSOLE_HTTP_PORT": str(port),
+        "CONSOLE_LAG_INTERVAL_SECONDS": "1",
+    }
     log = (congress_home / "console.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "services.console.app"], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.console.app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -94,9 +107,15 @@ async def test_live_console_in_chromium(console_url: str, page: Page, kafka_boot
 
     # A new event appears without a reload, with its readable line, and the figures follow.
     newcomer = delegate("d-777", country="VN", category="student", name="Nguyễn Thị Hương")
-    await publish(kafka_bootstrap, topic_prefix + "congress.registration",
-                  [RegistrationCreated(**common("d-777"), delegate=newcomer, total=eur(32000),
-                                       payment_method=PaymentMethod.CARD)])
+    await publish(
+        kafka_bootstrap,
+        topic_prefix + "congress.registration",
+        [
+            RegistrationCreated(
+                **common("d-777"), delegate=newcomer, total=eur(32000), payment_method=PaymentMethod.CARD
+            )
+        ],
+    )
     line = page.locator('li.event[data-subject="d-777"]')
     await expect(line).to_have_count(1)
     await expect(line).to_contain_text("RegistrationCreated")
@@ -129,8 +148,18 @@ async def test_live_console_in_chromium(console_url: str, page: Page, kafka_boot
 
     # Pause holds new lines back; resume shows them.
     await page.click("#pause")
-    failed = new_event(NotificationFailed(recipient_id="d-778", template="welcome", cause_event_id="c", message_id="<x@y>",
-                                          to="x@invalid", reason="550 unknown user", permanent=True), "/tests")
+    failed = new_event(
+        NotificationFailed(
+            recipient_id="d-778",
+            template="welcome",
+            cause_event_id="c",
+            message_id="<x@y>",
+            to="x@invalid",
+            reason="550 unknown user",
+            permanent=True,
+        ),
+        "/tests",
+    )
     await publish(kafka_bootstrap, topic_prefix + "congress.notify", [failed])
     await expect(page.locator("#shown")).to_contain_text("1 new (paused)")
     await expect(page.locator('li.event[data-subject="d-778"]')).to_have_count(0)
@@ -142,8 +171,9 @@ async def test_live_console_in_chromium(console_url: str, page: Page, kafka_boot
     await publish_all(kafka_bootstrap, topic_prefix, burst(300))
     await expect(figure(page, "events")).to_have_text(str(total), timeout=60_000)
     await expect(page.locator("li.event")).to_have_count(total)
-    await expect(figure(page, "registrations")).to_have_text(str(5 + sum(1 for e in burst(300)
-                                                                          if e.name == "RegistrationCreated")))
+    await expect(figure(page, "registrations")).to_have_text(
+        str(5 + sum(1 for e in burst(300) if e.name == "RegistrationCreated"))
+    )
     await page.locator('li.event[data-subject="d-0101"][data-type$=".RegistrationCreated.v1"]').click()
     await expect(detail).to_contain_text("山田 花子")
     await page.click("#close-detail")
@@ -151,8 +181,8 @@ async def test_live_console_in_chromium(console_url: str, page: Page, kafka_boot
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "console-under-load.png"
     await page.screenshot(path=str(shot), full_page=False)
-    (ROOT / "docs").mkdir(exist_ok=True)
-    shutil.copyfile(shot, ROOT / "docs" / "console.png")
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT"):  # refresh the README's picture on purpose only
+        shutil.copyfile(shot, ROOT / "docs" / "console.png")
 
     # The drill-down page lists everything about one delegate, in order.
     await page.goto(console_url + "/delegates/d-001")
