@@ -1,0 +1,1 @@
+"""The demo congress simulator (python -m services.demo.simulator)."""

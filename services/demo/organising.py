@@ -1,0 +1,90 @@
+"""What the organiser does: sign in, mark invoices paid, cancel and refund, issue a badge station.
+
+The organiser signs in once on /organiser/login; the session cookie it gets is the same
+token every service accepts, so it is sent as a Bearer token to the badges service too.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any
+
+from services.common.auth import ORGANISER_COOKIE
+from services.demo.client import Failed, Http
+
+log = logging.getLogger("congress.demo")
+
+
+class Organiser:
+    def __init__(self, http: Http) -> None:
+        self.http = http
+        self.token = ""
+
+    async def sign_in(self, email: str, password: str) -> bool:
+        try:
+            answer = await self.http.call("POST", "/organiser/login", ok=(303,), what="organiser sign-in",
+                                          data={"email": email, "password": password,
+                                                "next": "/organiser/registrations"})
+        except Failed:
+            return False
+        self.token = answer.cookies.get(ORGANISER_COOKIE) or ""
+        self.http.client.cookies.clear()
+        self.http.client.headers["authorization"] = f"Bearer {self.token}"
+        return bool(self.token)
+
+    async def registrations(self) -> list[dict[str, Any]]:
+        try:
+            answer = await self.http.call("GET", "/api/organiser/registrations", ok=(200,), what="list")
+        except Failed:
+            return []
+        rows: list[dict[str, Any]] = answer.json()
+        return sorted(rows, key=lambda r: str(r.get("number") or r["id"]))
+
+    async def mark_invoices_paid(self, rows: list[dict[str, Any]], rng: random.Random, share: float) -> None:
+        """The bank statement arrives: most unpaid invoices (one per payer) are marked paid."""
+        payers = sorted({r["payer_id"] for r in rows
+                         if r["payment_method"] == "invoice" and not r["paid"] and r["status"] != "cancelled"})
+        for payer in payers:
+            if rng.random() >= share:
+                continue
+            group = [r for r in rows if r["payer_id"] == payer and r["status"] != "cancelled"]
+            try:
+                await self.http.call("POST", f"/api/organiser/registrations/{payer}/mark-paid", ok=(200,),
+                                     what="mark invoice paid")
+            except Failed:
+                continue
+            self.http.tally.add("paid by invoice", len(group))
+
+    async def cancel(self, row: dict[str, Any], reason: str) -> bool:
+        try:
+            await self.http.call("POST", f"/api/organiser/registrations/{row['id']}/cancel", ok=(200,),
+                                 json={"reason": reason}, what="cancel")
+        except Failed:
+            return False
+        self.http.tally.add("cancelled")
+        return True
+
+    async def refund(self, row: dict[str, Any]) -> None:
+        amount = int(row["total_minor"]) - int(row.get("refunded_minor") or 0)
+        if amount <= 0:
+            return
+        try:
+            await self.http.call("POST", f"/api/organiser/registrations/{row['id']}/refund", ok=(200,),
+                                 json={"amount": amount}, what="refund")
+        except Failed:
+            return
+        self.http.tally.add("refunded")
+
+    async def cancellations(self, rows: list[dict[str, Any]], rng: random.Random, count: int) -> None:
+        """Delegates write in to cancel: paid card ones are refunded in full, unpaid invoices just cancelled."""
+        live = [r for r in rows if r["status"] != "cancelled"]
+        paid_card = [r for r in live if r["paid"] and r["payment_method"] == "card"]
+        unpaid = [r for r in live if not r["paid"]]
+        chosen = rng.sample(paid_card, min(len(paid_card), (count + 1) // 2))
+        rest = [r for r in unpaid + paid_card if r not in chosen]
+        chosen += rng.sample(rest, min(len(rest), count - len(chosen)))
+        for row in chosen:
+            reason = "cannot travel (visa not granted in time)" if rng.random() < 0.5 else "teaching duties"
+            if await self.cancel(row, reason) and row["paid"] and row["payment_method"] == "card":
+                await self.refund(row)

@@ -1,0 +1,197 @@
+"""The demo congress simulator: an ICSEI-like edition played through the services' public HTTP APIs.
+
+``python -m services.demo.simulator --delegates 1500 --speed 5`` registers delegates from 80+
+countries (alone or in school-district groups), pays by card on the test checkout or by
+invoice, lets the organiser mark invoices paid and handle cancellations and refunds, then
+prints and scans badges on the first morning if the badges service is up. Errors from the
+services are logged with their body and counted; only an unreachable registration service
+at the start is fatal (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from services.common.congress import load_congress
+from services.demo.client import Http, Tally, is_up
+from services.demo.organising import Organiser
+from services.demo.plan import make_plan
+from services.demo.registering import Booking, Party, pay_by_card, register
+from services.demo.station import Station
+
+log = logging.getLogger("congress.demo")
+SUMMARY = (("registered", "registered"), ("paid by card", "paid by card"), ("paid by invoice", "paid by invoice"),
+           ("card payment failed", "failed payments"), ("cancelled", "cancelled"), ("refunded", "refunded"),
+           ("waitlisted", "waitlisted add-ons"), ("badges printed", "badges printed"), ("checked in", "checked in"))
+
+
+@dataclass(frozen=True)
+class Options:
+    delegates: int
+    speed: float
+    registration_url: str
+    badges_url: str
+    seed: int
+    concurrency: int
+    progress_every: int
+
+    def pause(self, rng: random.Random, base: float = 1.0) -> float:
+        """A think time between steps, shrunk by --speed."""
+        return base * (0.5 + rng.random()) / self.speed
+
+
+def parse(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m services.demo.simulator", description=__doc__.splitlines()[0])
+    parser.add_argument("--delegates", type=int, default=150, help="people to register (groups included)")
+    parser.add_argument("--speed", type=float, default=5.0, help="higher is faster; 1 is about a second a step")
+    parser.add_argument("--registration-url", default=os.environ.get("DEMO_REGISTRATION_URL",
+                                                                     "http://127.0.0.1:8001"))
+    parser.add_argument("--badges-url", default=os.environ.get("DEMO_BADGES_URL", "http://127.0.0.1:8003"))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
+    parser.add_argument("--progress-every", type=int, default=0, help="a progress line every N delegates")
+    a = parser.parse_args(argv)
+    every = a.progress_every or max(5, a.delegates // 10)
+    return Options(max(1, a.delegates), max(0.01, a.speed), a.registration_url.rstrip("/"),
+                   a.badges_url.rstrip("/"), a.seed, max(1, a.concurrency), every)
+
+
+class Simulator:
+    def __init__(self, options: Options, tally: Tally) -> None:
+        self.o = options
+        self.tally = tally
+        self.rng = random.Random(options.seed * 31 + 5)
+        self.gate = asyncio.Semaphore(options.concurrency)
+        self.bookings: list[Booking] = []
+        self.started = time.monotonic()
+
+    def client(self, base: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=base, timeout=60.0,
+                                 limits=httpx.Limits(max_connections=self.o.concurrency + 2))
+
+    async def registrations(self, parties: list[Party]) -> None:
+        async with self.client(self.o.registration_url) as client:
+            http = Http(client, self.tally, "registration")
+            delays = [self.o.pause(self.rng, 0.5) for _ in parties]
+
+            async def one(party: Party, delay: float) -> None:
+                await asyncio.sleep(delay)
+                async with self.gate:
+                    booking = await register(http, party)
+                    if booking is None:
+                        return
+                    self.bookings.append(booking)
+                    await asyncio.sleep(self.o.pause(random.Random(booking.payer_id), 0.3))
+                    if party.method == "card":
+                        await pay_by_card(http, booking)
+                self._progress(len(party.people))
+
+            offsets = [sum(delays[: i + 1]) / self.o.concurrency for i in range(len(delays))]
+            await asyncio.gather(*(one(p, d) for p, d in zip(parties, offsets, strict=True)))
+
+    def _progress(self, people: int) -> None:
+        before = self.tally["progress"]
+        self.tally.add("progress", people)
+        if before // self.o.progress_every != self.tally["progress"] // self.o.progress_every:
+            print(f"[{time.monotonic() - self.started:6.1f}s] {self.tally['progress']}/{self.o.delegates} "
+                  f"delegates: {self.tally['registered']} registered, {self.tally['paid by card']} paid by card, "
+                  f"{self.tally['card payment failed']} failed, {sum(self.tally.errors.values())} errors",
+                  flush=True)
+
+    async def organiser_phase(self, organiser: Organiser) -> None:
+        rows = await organiser.registrations()
+        self.tally.add("invoices issued", len({r["payer_id"] for r in rows if r["payment_method"] == "invoice"}))
+        await asyncio.sleep(self.o.pause(self.rng, 2.0))
+        print("the bank statement arrives: the organiser marks invoices paid", flush=True)
+        await organiser.mark_invoices_paid(rows, self.rng, 0.75)
+        await asyncio.sleep(self.o.pause(self.rng, 2.0))
+        rows = await organiser.registrations()
+        count = max(1, round(len(rows) * 0.05))
+        print(f"{count} delegate(s) write in to cancel: the organiser cancels and refunds", flush=True)
+        await organiser.cancellations(rows, self.rng, count)
+
+    async def badges_phase(self, organiser: Organiser) -> None:
+        if not await is_up(self.o.badges_url):
+            print(f"badges service not answering at {self.o.badges_url}/healthz: skipping badges and check-in",
+                  flush=True)
+            return
+        rows = [r for r in await organiser.registrations() if r["status"] == "confirmed"]
+        async with self.client(self.o.badges_url) as org_client, self.client(self.o.badges_url) as desk:
+            org_client.headers["authorization"] = f"Bearer {organiser.token}"
+            station = Station(Http(desk, self.tally, "badges"))
+            if not await station.open(Http(org_client, self.tally, "badges"), "Registration desk 1 (demo)"):
+                print("could not open a badge station: skipping badges and check-in", flush=True)
+                return
+            print(f"first morning: {len(rows)} confirmed delegates come to the badge desk", flush=True)
+            desks = asyncio.Semaphore(min(4, self.o.concurrency))
+
+            async def arrive(row: dict[str, object], delay: float) -> None:
+                await asyncio.sleep(delay)
+                async with desks:
+                    number = str(row["number"])
+                    delegate_id = await station.find(number, wait_seconds=60.0)
+                    if delegate_id and await station.print_badge(delegate_id, number):
+                        await station.scan(delegate_id)
+
+            comers = [r for r in rows if self.rng.random() < 0.9]
+            delays = [i * self.o.pause(self.rng, 0.2) / 4 for i in range(len(comers))]
+            await asyncio.gather(*(arrive(r, d) for r, d in zip(comers, delays, strict=True)))
+
+    async def run(self) -> int:
+        if not await is_up(self.o.registration_url):
+            print(f"error: the registration service does not answer at {self.o.registration_url}/healthz; "
+                  "start it first (congress demo starts everything).", file=sys.stderr, flush=True)
+            return 1
+        parties = make_plan(self.o.delegates, self.o.seed)
+        print(f"simulating {self.o.delegates} delegates in {len(parties)} registrations "
+              f"(seed {self.o.seed}, speed {self.o.speed}) against {self.o.registration_url}", flush=True)
+        await self.registrations(parties)
+        password = os.environ.get("CONGRESS_ORGANISER_PASSWORD", "")
+        if not password:
+            print("CONGRESS_ORGANISER_PASSWORD is not set: skipping the organiser's part and the badges",
+                  flush=True)
+            return 0
+        email = str(load_congress(os.environ.get("CONGRESS_CONFIG") or None).organisers[0].email)
+        async with self.client(self.o.registration_url) as client:
+            organiser = Organiser(Http(client, self.tally, "registration"))
+            if not await organiser.sign_in(email, password):
+                print(f"organiser sign-in as {email} refused: skipping the organiser's part", flush=True)
+                return 0
+            await self.organiser_phase(organiser)
+            await self.badges_phase(organiser)
+        return 0
+
+
+def summary(tally: Tally, seconds: float) -> str:
+    width = max(len(label) for _, label in SUMMARY)
+    lines = [f"{'what':<{width}}  count", f"{'-' * width}  -----"]
+    lines += [f"{label:<{width}}  {tally[key]:>5}" for key, label in SUMMARY]
+    lines.append(f"{'errors':<{width}}  {sum(tally.errors.values()):>5}")
+    lines += [f"  {n:>4} × {what}" for what, n in sorted(tally.errors.items())]
+    lines.append(f"done in {seconds:.1f} s")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    options = parse(argv)
+    tally = Tally()
+    simulator = Simulator(options, tally)
+    code = asyncio.run(simulator.run())
+    if code == 0:
+        print(summary(tally, time.monotonic() - simulator.started), flush=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
