@@ -63,7 +63,9 @@ def build(settings: NotifySettings | None = None, *, mailer: Mailer | None = Non
     notifier = build_notifier(settings, congress, runtime, mailer)
     handlers = {model: notifier.on_event for model in {*RULES, *CONTACT_EVENTS}}
     consumer = EventConsumer(name=CONSUMER, sessionmaker=runtime.sessionmaker, outbox=runtime.outbox,
-                             handlers=handlers, retries=settings.consumer_retries)
+                             handlers=handlers, retries=settings.consumer_retries,
+                             # Mail leaves the process: never re-run a whole batch after one handler fails.
+                             optimistic=False)
     subscribe(runtime.broker, consumer, (topics.REGISTRATION, topics.BADGES, topics.DELEGATES),
               topic_prefix=settings.kafka_topic_prefix, max_records=settings.batch_size,
               group_instance_id=settings.group_instance_id)

@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 from schemas import topics
 from schemas.registration import RegistrationConfirmed
@@ -58,6 +59,7 @@ async def wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
         await eventually(up, timeout=60, interval=0.1)
 
 
+@pytest.mark.timeout(600)
 async def test_sigkill_twenty_times_every_delegate_gets_mail(
         kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> None:
     rng = random.Random(20270105)

@@ -71,7 +71,7 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
                         rng=lambda: 0.5)
     consumer = EventConsumer(name="notify", sessionmaker=sessions, outbox=outbox,
                              handlers={t: notifier.on_event for t in {type(e) for e in EVENTS.values()}},
-                             retries=1, backoff_seconds=0)
+                             retries=1, backoff_seconds=0, optimistic=False)
     yield {"notifier": notifier, "mailer": mailer, "clock": clock, "sessions": sessions, "consumer": consumer}
     await engine.dispose()
 
