@@ -4,6 +4,7 @@ SHELL := bash
 export UV_PYTHON_DOWNLOADS := never
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
 .PHONY: bootstrap demo up test test-unit test-integration test-e2e bench lint format schemas
 
@@ -11,7 +12,7 @@ bootstrap:
 	@bash scripts/bootstrap.sh
 
 demo: bootstrap ## Kafka, every service and the simulated congress; Ctrl-C stops all
-	@$(PY) -m services.cli.main demo
+	@$(PY) -m services.cli.main demo $(DEMO_ARGS)
 
 up: bootstrap ## Kafka and every service, no simulator
 	@$(PY) -m services.cli.main up --tail
