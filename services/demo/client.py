@@ -45,8 +45,9 @@ class Http:
     name: str
     pace: float = 0.0
 
-    async def call(self, method: str, url: str, *, ok: tuple[int, ...] = (200, 201, 202, 303), what: str = "",
-                   **kwargs: Any) -> httpx.Response:
+    async def call(
+        self, method: str, url: str, *, ok: tuple[int, ...] = (200, 201, 202, 303), what: str = "", **kwargs: Any
+    ) -> httpx.Response:
         try:
             response = await self.client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
@@ -55,8 +56,7 @@ class Http:
             raise Failed(str(exc)) from exc
         if response.status_code not in ok:
             self.tally.errors[f"{self.name}: {what or url} {response.status_code}"] += 1
-            log.warning("%s %s %s answered %s: %s", self.name, method, url, response.status_code,
-                        response.text[:600])
+            log.warning("%s %s %s answered %s: %s", self.name, method, url, response.status_code, response.text[:600])
             raise Failed(f"{response.status_code}")
         if self.pace:
             await asyncio.sleep(self.pace)

@@ -23,9 +23,13 @@ class Organiser:
 
     async def sign_in(self, email: str, password: str) -> bool:
         try:
-            answer = await self.http.call("POST", "/organiser/login", ok=(303,), what="organiser sign-in",
-                                          data={"email": email, "password": password,
-                                                "next": "/organiser/registrations"})
+            answer = await self.http.call(
+                "POST",
+                "/organiser/login",
+                ok=(303,),
+                what="organiser sign-in",
+                data={"email": email, "password": password, "next": "/organiser/registrations"},
+            )
         except Failed:
             return False
         self.token = answer.cookies.get(ORGANISER_COOKIE) or ""
@@ -43,23 +47,34 @@ class Organiser:
 
     async def mark_invoices_paid(self, rows: list[dict[str, Any]], rng: random.Random, share: float) -> None:
         """The bank statement arrives: most unpaid invoices (one per payer) are marked paid."""
-        payers = sorted({r["payer_id"] for r in rows
-                         if r["payment_method"] == "invoice" and not r["paid"] and r["status"] != "cancelled"})
+        payers = sorted(
+            {
+                r["payer_id"]
+                for r in rows
+                if r["payment_method"] == "invoice" and not r["paid"] and r["status"] != "cancelled"
+            }
+        )
         for payer in payers:
             if rng.random() >= share:
                 continue
             group = [r for r in rows if r["payer_id"] == payer and r["status"] != "cancelled"]
             try:
-                await self.http.call("POST", f"/api/organiser/registrations/{payer}/mark-paid", ok=(200,),
-                                     what="mark invoice paid")
+                await self.http.call(
+                    "POST", f"/api/organiser/registrations/{payer}/mark-paid", ok=(200,), what="mark invoice paid"
+                )
             except Failed:
                 continue
             self.http.tally.add("paid by invoice", len(group))
 
     async def cancel(self, row: dict[str, Any], reason: str) -> bool:
         try:
-            await self.http.call("POST", f"/api/organiser/registrations/{row['id']}/cancel", ok=(200,),
-                                 json={"reason": reason}, what="cancel")
+            await self.http.call(
+                "POST",
+                f"/api/organiser/registrations/{row['id']}/cancel",
+                ok=(200,),
+                json={"reason": reason},
+                what="cancel",
+            )
         except Failed:
             return False
         self.http.tally.add("cancelled")
@@ -70,8 +85,13 @@ class Organiser:
         if amount <= 0:
             return
         try:
-            await self.http.call("POST", f"/api/organiser/registrations/{row['id']}/refund", ok=(200,),
-                                 json={"amount": amount}, what="refund")
+            await self.http.call(
+                "POST",
+                f"/api/organiser/registrations/{row['id']}/refund",
+                ok=(200,),
+                json={"amount": amount},
+                what="refund",
+            )
         except Failed:
             return
         self.http.tally.add("refunded")

@@ -18,9 +18,11 @@ import yaml
 
 PEOPLE_FILE = Path(__file__).parent / "data" / "people.yaml"
 # The mix of an international education congress: mostly members and non-members, about a fifth students.
-CATEGORIES = (("member", 40), ("non-member", 33), ("student", 20), ("one-day", 4), ("accompanying", 3))
+CATEGORIES = ("member", "non-member", "student", "one-day", "accompanying")
+CATEGORY_WEIGHTS = (40, 33, 20, 4, 3)
 # A popular workshop fills first; the dinner fills at the size of a real edition.
-WORKSHOPS = (("ws-ece", 4), ("ws-leadership", 3), ("ws-data-use", 2), ("ws-pln", 1))
+WORKSHOPS = ("ws-ece", "ws-leadership", "ws-data-use", "ws-pln")
+WORKSHOP_WEIGHTS = (4, 3, 2, 1)
 MEETINGS = ("bm-leadership", "bm-data-use")
 
 
@@ -56,20 +58,38 @@ class Person:
 
     def form(self, *, waitlist_if_full: bool) -> dict[str, Any]:
         """The JSON body of one delegate for ``POST /api/registrations``."""
-        return {"given_name": self.given_name, "family_name": self.family_name, "badge_name": self.badge_name,
-                "affiliation": self.affiliation, "country": self.country, "email": self.email,
-                "language": self.language, "category": self.category, "add_ons": list(self.add_ons),
-                "waitlist_if_full": waitlist_if_full}
+        return {
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "badge_name": self.badge_name,
+            "affiliation": self.affiliation,
+            "country": self.country,
+            "email": self.email,
+            "language": self.language,
+            "category": self.category,
+            "add_ons": list(self.add_ons),
+            "waitlist_if_full": waitlist_if_full,
+        }
 
 
 @cache
 def countries(path: Path = PEOPLE_FILE) -> dict[str, Country]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {code: Country(code=code, script=c["script"], language=c["lang"], weight=int(c.get("weight", 1)),
-                          order=c.get("order", "gf"), gendered=bool(c.get("gendered", False)),
-                          given=tuple(c["given"]), family=tuple(c["family"]), affiliations=tuple(c["aff"]),
-                          districts=tuple(c.get("districts", ())))
-            for code, c in raw.items()}
+    return {
+        code: Country(
+            code=code,
+            script=c["script"],
+            language=c["lang"],
+            weight=int(c.get("weight", 1)),
+            order=c.get("order", "gf"),
+            gendered=bool(c.get("gendered", False)),
+            given=tuple(c["given"]),
+            family=tuple(c["family"]),
+            affiliations=tuple(c["aff"]),
+            districts=tuple(c.get("districts", ())),
+        )
+        for code, c in raw.items()
+    }
 
 
 def badge_name(country: Country, given: str, family: str) -> str:
@@ -103,8 +123,7 @@ class PeopleFactory:
             code = self.rng.choices(self.codes, self.weights)[0]
         return self.table[code]
 
-    def person(self, code: str | None = None, *, affiliation: str | None = None,
-               category: str | None = None) -> Person:
+    def person(self, code: str | None = None, *, affiliation: str | None = None, category: str | None = None) -> Person:
         country = self.country(code)
         g = self.rng.randrange(len(country.given))
         families = [i for i in range(len(country.family)) if not country.gendered or i % 2 == g % 2]
@@ -112,21 +131,27 @@ class PeopleFactory:
         self.count += 1
         handle = ascii_handle(given.split()[0] + family) if country.script == "Latin" else "delegate"
         email = f"{handle or 'delegate'}.{self.tag}.{self.count}@{country.code.lower()}.example.org"
-        return Person(index=self.count, given_name=given, family_name=family,
-                      badge_name=badge_name(country, given, family),
-                      affiliation=affiliation or self.rng.choice(country.affiliations), country=country.code,
-                      script=country.script, email=email, language=country.language,
-                      category=category or self._category(), add_ons=self._add_ons())
+        return Person(
+            index=self.count,
+            given_name=given,
+            family_name=family,
+            badge_name=badge_name(country, given, family),
+            affiliation=affiliation or self.rng.choice(country.affiliations),
+            country=country.code,
+            script=country.script,
+            email=email,
+            language=country.language,
+            category=category or self._category(),
+            add_ons=self._add_ons(),
+        )
 
     def _category(self) -> str:
-        names, weights = zip(*CATEGORIES, strict=True)
-        return self.rng.choices(names, weights)[0]
+        return self.rng.choices(CATEGORIES, CATEGORY_WEIGHTS)[0]
 
     def _add_ons(self) -> list[str]:
         chosen = []
         if self.rng.random() < 0.3:
-            names, weights = zip(*WORKSHOPS, strict=True)
-            chosen.append(self.rng.choices(names, weights)[0])
+            chosen.append(self.rng.choices(WORKSHOPS, WORKSHOP_WEIGHTS)[0])
         if self.rng.random() < 0.1:
             chosen.append(self.rng.choice(MEETINGS))
         if self.rng.random() < 0.45:
@@ -135,10 +160,13 @@ class PeopleFactory:
 
     def group(self, size: int) -> tuple[str, str, list[Person]]:
         """A school district's delegation: same country and institution, staff as members or non-members."""
-        code = self.rng.choices([c for c in self.codes if self.table[c].districts],
-                                [self.table[c].weight for c in self.codes if self.table[c].districts])[0]
+        code = self.rng.choices(
+            [c for c in self.codes if self.table[c].districts],
+            [self.table[c].weight for c in self.codes if self.table[c].districts],
+        )[0]
         district = self.rng.choice(self.table[code].districts)
-        people = [self.person(code, affiliation=district,
-                              category=self.rng.choice(("member", "non-member", "non-member")))
-                  for _ in range(size)]
+        people = [
+            self.person(code, affiliation=district, category=self.rng.choice(("member", "non-member", "non-member")))
+            for _ in range(size)
+        ]
         return code, district, people

@@ -43,10 +43,13 @@ def make_plan(delegates: int, seed: int) -> list[Party]:
         remaining -= size
     forced = [("card", ("paid",)), ("invoice", ("paid",)), ("card", ("declined", "paid"))]
     for i in range(remaining):
-        method, attempts = forced[i] if i < len(forced) else (
-            "invoice" if rng.random() < INVOICE_SHARE else "card", card_attempts(rng))
+        method, attempts = (
+            forced[i]
+            if i < len(forced)
+            else ("invoice" if rng.random() < INVOICE_SHARE else "card", card_attempts(rng))
+        )
         parties.append(Party([factory.person()], method, attempts, ticks_waitlist=rng.random() < 0.6))
     head, tail = parties[:groups], parties[groups:]
     rng.shuffle(tail)
-    mixed = tail[: len(tail) // 2] + head + tail[len(tail) // 2:]
+    mixed = tail[: len(tail) // 2] + head + tail[len(tail) // 2 :]
     return mixed

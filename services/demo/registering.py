@@ -45,17 +45,22 @@ class Booking:
 
 def invoice_details(party: Party) -> dict[str, str]:
     payer = party.people[0]
-    return {"institution_name": party.district or payer.affiliation,
-            "institution_address": f"Accounts payable\n{party.district or payer.affiliation}\n{payer.country}",
-            "email": f"accounts.{payer.email}", "purchase_order": f"PO-{payer.index:05d}"}
+    return {
+        "institution_name": party.district or payer.affiliation,
+        "institution_address": f"Accounts payable\n{party.district or payer.affiliation}\n{payer.country}",
+        "email": f"accounts.{payer.email}",
+        "purchase_order": f"PO-{payer.index:05d}",
+    }
 
 
 async def register(http: Http, party: Party) -> Booking | None:
     """POST /api/registrations; a delegate told an add-on is full ticks the waiting-list box and retries."""
     tick = party.ticks_waitlist
     for _attempt in range(2):
-        body: dict[str, Any] = {"delegates": [p.form(waitlist_if_full=tick) for p in party.people],
-                                "payment_method": party.method}
+        body: dict[str, Any] = {
+            "delegates": [p.form(waitlist_if_full=tick) for p in party.people],
+            "payment_method": party.method,
+        }
         if party.method == "invoice":
             body["invoice"] = invoice_details(party)
         try:
@@ -67,8 +72,13 @@ async def register(http: Http, party: Party) -> Booking | None:
             http.tally.add("registered", len(party.people))
             http.tally.add("waitlisted", len(done["waitlisted"]))
             url = done.get("payment_url")
-            return Booking(party, done["payer_id"], done["registrations"], local_path(url) if url else None,
-                           list(done["waitlisted"]))
+            return Booking(
+                party,
+                done["payer_id"],
+                done["registrations"],
+                local_path(url) if url else None,
+                list(done["waitlisted"]),
+            )
         if tick or "full" not in response.text:
             http.tally.errors["registration: register 422"] += 1
             log.warning("registration refused: %s", response.text[:600])
@@ -91,8 +101,13 @@ async def pay_by_card(http: Http, booking: Booking) -> None:
                 return
             page = await http.call("GET", local_path(location), ok=(200,), what="test checkout page")
             form = {name: unescape(value) for name, value in HIDDEN.findall(page.text)}
-            await http.call("POST", f"/test-checkout/{booking.payer_id}", data=form | {"outcome": outcome},
-                            ok=(303,), what="test checkout submit")
+            await http.call(
+                "POST",
+                f"/test-checkout/{booking.payer_id}",
+                data=form | {"outcome": outcome},
+                ok=(303,),
+                what="test checkout submit",
+            )
         except Failed:
             return
         if outcome == "paid":

@@ -29,9 +29,17 @@ from services.demo.registering import Booking, Party, pay_by_card, register
 from services.demo.station import Station
 
 log = logging.getLogger("congress.demo")
-SUMMARY = (("registered", "registered"), ("paid by card", "paid by card"), ("paid by invoice", "paid by invoice"),
-           ("card payment failed", "failed payments"), ("cancelled", "cancelled"), ("refunded", "refunded"),
-           ("waitlisted", "waitlisted add-ons"), ("badges printed", "badges printed"), ("checked in", "checked in"))
+SUMMARY = (
+    ("registered", "registered"),
+    ("paid by card", "paid by card"),
+    ("paid by invoice", "paid by invoice"),
+    ("card payment failed", "failed payments"),
+    ("cancelled", "cancelled"),
+    ("refunded", "refunded"),
+    ("waitlisted", "waitlisted add-ons"),
+    ("badges printed", "badges printed"),
+    ("checked in", "checked in"),
+)
 
 
 @dataclass(frozen=True)
@@ -53,16 +61,22 @@ def parse(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m services.demo.simulator", description=__doc__.splitlines()[0])
     parser.add_argument("--delegates", type=int, default=150, help="people to register (groups included)")
     parser.add_argument("--speed", type=float, default=5.0, help="higher is faster; 1 is about a second a step")
-    parser.add_argument("--registration-url", default=os.environ.get("DEMO_REGISTRATION_URL",
-                                                                     "http://127.0.0.1:8001"))
+    parser.add_argument("--registration-url", default=os.environ.get("DEMO_REGISTRATION_URL", "http://127.0.0.1:8001"))
     parser.add_argument("--badges-url", default=os.environ.get("DEMO_BADGES_URL", "http://127.0.0.1:8003"))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
     parser.add_argument("--progress-every", type=int, default=0, help="a progress line every N delegates")
     a = parser.parse_args(argv)
     every = a.progress_every or max(5, a.delegates // 10)
-    return Options(max(1, a.delegates), max(0.01, a.speed), a.registration_url.rstrip("/"),
-                   a.badges_url.rstrip("/"), a.seed, max(1, a.concurrency), every)
+    return Options(
+        max(1, a.delegates),
+        max(0.01, a.speed),
+        a.registration_url.rstrip("/"),
+        a.badges_url.rstrip("/"),
+        a.seed,
+        max(1, a.concurrency),
+        every,
+    )
 
 
 class Simulator:
@@ -75,8 +89,9 @@ class Simulator:
         self.started = time.monotonic()
 
     def client(self, base: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=base, timeout=60.0,
-                                 limits=httpx.Limits(max_connections=self.o.concurrency + 2))
+        return httpx.AsyncClient(
+            base_url=base, timeout=60.0, limits=httpx.Limits(max_connections=self.o.concurrency + 2)
+        )
 
     async def registrations(self, parties: list[Party]) -> None:
         async with self.client(self.o.registration_url) as client:
@@ -102,10 +117,12 @@ class Simulator:
         before = self.tally["progress"]
         self.tally.add("progress", people)
         if before // self.o.progress_every != self.tally["progress"] // self.o.progress_every:
-            print(f"[{time.monotonic() - self.started:6.1f}s] {self.tally['progress']}/{self.o.delegates} "
-                  f"delegates: {self.tally['registered']} registered, {self.tally['paid by card']} paid by card, "
-                  f"{self.tally['card payment failed']} failed, {sum(self.tally.errors.values())} errors",
-                  flush=True)
+            print(
+                f"[{time.monotonic() - self.started:6.1f}s] {self.tally['progress']}/{self.o.delegates} "
+                f"delegates: {self.tally['registered']} registered, {self.tally['paid by card']} paid by card, "
+                f"{self.tally['card payment failed']} failed, {sum(self.tally.errors.values())} errors",
+                flush=True,
+            )
 
     async def organiser_phase(self, organiser: Organiser) -> None:
         rows = await organiser.registrations()
@@ -121,8 +138,9 @@ class Simulator:
 
     async def badges_phase(self, organiser: Organiser) -> None:
         if not await is_up(self.o.badges_url):
-            print(f"badges service not answering at {self.o.badges_url}/healthz: skipping badges and check-in",
-                  flush=True)
+            print(
+                f"badges service not answering at {self.o.badges_url}/healthz: skipping badges and check-in", flush=True
+            )
             return
         rows = [r for r in await organiser.registrations() if r["status"] == "confirmed"]
         async with self.client(self.o.badges_url) as org_client, self.client(self.o.badges_url) as desk:
@@ -148,17 +166,23 @@ class Simulator:
 
     async def run(self) -> int:
         if not await is_up(self.o.registration_url):
-            print(f"error: the registration service does not answer at {self.o.registration_url}/healthz; "
-                  "start it first (congress demo starts everything).", file=sys.stderr, flush=True)
+            print(
+                f"error: the registration service does not answer at {self.o.registration_url}/healthz; "
+                "start it first (congress demo starts everything).",
+                file=sys.stderr,
+                flush=True,
+            )
             return 1
         parties = make_plan(self.o.delegates, self.o.seed)
-        print(f"simulating {self.o.delegates} delegates in {len(parties)} registrations "
-              f"(seed {self.o.seed}, speed {self.o.speed}) against {self.o.registration_url}", flush=True)
+        print(
+            f"simulating {self.o.delegates} delegates in {len(parties)} registrations "
+            f"(seed {self.o.seed}, speed {self.o.speed}) against {self.o.registration_url}",
+            flush=True,
+        )
         await self.registrations(parties)
         password = os.environ.get("CONGRESS_ORGANISER_PASSWORD", "")
         if not password:
-            print("CONGRESS_ORGANISER_PASSWORD is not set: skipping the organiser's part and the badges",
-                  flush=True)
+            print("CONGRESS_ORGANISER_PASSWORD is not set: skipping the organiser's part and the badges", flush=True)
             return 0
         email = str(load_congress(os.environ.get("CONGRESS_CONFIG") or None).organisers[0].email)
         async with self.client(self.o.registration_url) as client:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -18,6 +19,7 @@ from services.demo.client import Failed, Http
 
 log = logging.getLogger("congress.demo")
 LOGIN_LINK = re.compile(r"/station/login\?token=([^\"'&<\s]+)")
+PDFIMAGES = shutil.which("pdfimages") or "/usr/bin/pdfimages"
 DELEGATE_ROW = re.compile(r'data-delegate="([^"]+)"')
 
 
@@ -29,8 +31,8 @@ def decode_qr(pdf: bytes) -> str | None:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "badge.pdf"
         source.write_bytes(pdf)
-        subprocess.run(["pdfimages", "-png", str(source), str(Path(tmp) / "img")], check=True,  # noqa: S607
-                       capture_output=True, timeout=30)
+        command = [PDFIMAGES, "-png", str(source), str(Path(tmp) / "img")]
+        subprocess.run(command, check=True, capture_output=True, timeout=30)  # noqa: S603 -- our argv, our files
         for png in sorted(Path(tmp).glob("img-*.png")):
             with Image.open(png) as raw:
                 image = ImageOps.expand(raw.convert("L"), border=4, fill=255)
@@ -49,8 +51,9 @@ class Station:
 
     async def open(self, organiser_http: Http, label: str) -> bool:
         try:
-            page = await organiser_http.call("POST", "/organiser/stations", data={"label": label}, ok=(200,),
-                                             what="issue station")
+            page = await organiser_http.call(
+                "POST", "/organiser/stations", data={"label": label}, ok=(200,), what="issue station"
+            )
         except Failed:
             return False
         found = LOGIN_LINK.search(page.text)
@@ -78,8 +81,9 @@ class Station:
 
     async def print_badge(self, delegate_id: str, number: str) -> bool:
         try:
-            page = await self.http.call("POST", f"/station/print/{delegate_id}", data={"q": number}, ok=(200,),
-                                        what="print")
+            page = await self.http.call(
+                "POST", f"/station/print/{delegate_id}", data={"q": number}, ok=(200,), what="print"
+            )
         except Failed:
             return False
         if "Printed" not in page.text and "Reprinted" not in page.text:

@@ -6,9 +6,9 @@ what it did is read back from the registration topic, decoded through the schema
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -37,53 +37,87 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+async def wait_healthy(url: str, process: asyncio.subprocess.Process, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the registration service exited on start"
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            assert process.returncode is None, "the registration service exited on start"
+            try:
+                if (await client.get(f"{url}/healthz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.3)
     raise AssertionError(f"registration did not answer at {url}/healthz")
+
+
+async def run_simulator(url: str, env: dict[str, str]) -> tuple[int, str]:
+    """``python -m services.demo.simulator`` as ``congress demo`` starts it; its exit code and output."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.demo.simulator",
+        "--delegates",
+        str(DELEGATES),
+        "--speed",
+        "50",
+        "--seed",
+        "7",
+        "--registration-url",
+        url,
+        "--badges-url",
+        f"http://127.0.0.1:{free_port()}",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    return process.returncode or 0, out.decode()
 
 
 def service_env(kafka: str, prefix: str, stripe: str, home: Path, port: int) -> dict[str, str]:
     return os.environ | {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka, "KAFKA_TOPIC_PREFIX": prefix, "CONGRESS_HOME": str(home),
-        "CONGRESS_SECRET": "demo-test-secret", "CONGRESS_ORGANISER_PASSWORD": "demo-organiser-pass",
-        "REGISTRATION_HTTP_PORT": str(port), "REGISTRATION_STRIPE_API_BASE": stripe,
-        "REGISTRATION_PUBLIC_URL": f"http://127.0.0.1:{port}", "REGISTRATION_RELAY_POLL_SECONDS": "0.2"}
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "KAFKA_TOPIC_PREFIX": prefix,
+        "CONGRESS_HOME": str(home),
+        "CONGRESS_SECRET": "demo-test-secret",
+        "CONGRESS_ORGANISER_PASSWORD": "demo-organiser-pass",
+        "REGISTRATION_HTTP_PORT": str(port),
+        "REGISTRATION_STRIPE_API_BASE": stripe,
+        "REGISTRATION_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "REGISTRATION_RELAY_POLL_SECONDS": "0.2",
+    }
 
 
-async def test_simulator_plays_a_small_congress(kafka_bootstrap: str, topic_prefix: str, stripe_mock_url: str,
-                                                congress_home: Path) -> None:
+async def test_simulator_plays_a_small_congress(
+    kafka_bootstrap: str, topic_prefix: str, stripe_mock_url: str, congress_home: Path
+) -> None:
     port = free_port()
     env = service_env(kafka_bootstrap, topic_prefix, stripe_mock_url, congress_home, port)
     url = f"http://127.0.0.1:{port}"
-    service = subprocess.Popen([sys.executable, "-m", "services.registration.app"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=(congress_home / "registration.log").open("wb"))
+    log = (congress_home / "registration.log").open("wb")
+    service = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.registration.app", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log
+    )
     try:
-        wait_healthy(url, service)
-        run = subprocess.run(
-            [sys.executable, "-m", "services.demo.simulator", "--delegates", str(DELEGATES), "--speed", "50",
-             "--seed", "7", "--registration-url", url, "--badges-url", f"http://127.0.0.1:{free_port()}"],
-            env=env, capture_output=True, text=True, timeout=120, check=False)
-        print(run.stdout)
-        assert run.returncode == 0, run.stdout + run.stderr
-        assert "badges service not answering" in run.stdout
-        assert "registered" in run.stdout and "errors" in run.stdout
+        await wait_healthy(url, service)
+        code, output = await run_simulator(url, env)
+        print(output)
+        assert code == 0, output
+        assert "badges service not answering" in output
+        assert "registered" in output and "errors" in output
 
         def settled(events: list) -> bool:  # type: ignore[type-arg]
-            return any(isinstance(e.data, RefundIssued) for e in events) and sum(
-                isinstance(e.data, RegistrationCreated) for e in events) >= DELEGATES
+            return (
+                any(isinstance(e.data, RefundIssued) for e in events)
+                and sum(isinstance(e.data, RegistrationCreated) for e in events) >= DELEGATES
+            )
 
         events = await read_events(kafka_bootstrap, topic_prefix + topics.REGISTRATION, until=settled, timeout=45)
     finally:
         service.terminate()
-        service.wait(timeout=20)
+        await asyncio.wait_for(service.wait(), timeout=20)
+        log.close()
 
     data = [e.data for e in events]
     kinds = Counter(type(d).__name__ for d in data)

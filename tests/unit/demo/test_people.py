@@ -12,10 +12,20 @@ from services.demo.plan import make_plan
 
 # The Unicode character-name prefix of each script's letters and marks.
 SCRIPT_PREFIXES = {
-    "Latin": ("LATIN",), "Cyrillic": ("CYRILLIC",), "Greek": ("GREEK",), "Arabic": ("ARABIC",),
-    "Hebrew": ("HEBREW",), "Devanagari": ("DEVANAGARI",), "Bengali": ("BENGALI",), "Tamil": ("TAMIL",),
-    "Thai": ("THAI",), "Georgian": ("GEORGIAN",), "Armenian": ("ARMENIAN",), "Ethiopic": ("ETHIOPIC",),
-    "Han": ("CJK UNIFIED IDEOGRAPH",), "Hangul": ("HANGUL",),
+    "Latin": ("LATIN",),
+    "Cyrillic": ("CYRILLIC",),
+    "Greek": ("GREEK",),
+    "Arabic": ("ARABIC",),
+    "Hebrew": ("HEBREW",),
+    "Devanagari": ("DEVANAGARI",),
+    "Bengali": ("BENGALI",),
+    "Tamil": ("TAMIL",),
+    "Thai": ("THAI",),
+    "Georgian": ("GEORGIAN",),
+    "Armenian": ("ARMENIAN",),
+    "Ethiopic": ("ETHIOPIC",),
+    "Han": ("CJK UNIFIED IDEOGRAPH",),
+    "Hangul": ("HANGUL",),
     "Japanese": ("CJK UNIFIED IDEOGRAPH", "HIRAGANA", "KATAKANA"),
 }
 COMMON = {" ", "-", "'", "’"}
@@ -69,8 +79,7 @@ def test_gendered_family_names_agree() -> None:
 
 def test_same_seed_same_congress_other_seed_other_congress() -> None:
     def names(seed: int) -> list[tuple[str, str, str, str]]:
-        return [(p.badge_name, p.country, p.category, p.email)
-                for party in make_plan(300, seed) for p in party.people]
+        return [(p.badge_name, p.country, p.category, p.email) for party in make_plan(300, seed) for p in party.people]
 
     assert names(7) == names(7)
     assert names(7) != names(8)
