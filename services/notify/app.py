@@ -61,7 +61,7 @@ def build(settings: NotifySettings | None = None, *, mailer: Mailer | None = Non
     congress = load_congress(settings.congress_config)
     runtime = ServiceRuntime(settings, metadata=notify_metadata)
     notifier = build_notifier(settings, congress, runtime, mailer)
-    handlers = {model: notifier.on_event for model in {*RULES, *CONTACT_EVENTS}}
+    handlers = dict.fromkeys({*RULES, *CONTACT_EVENTS}, notifier.on_event)
     consumer = EventConsumer(name=CONSUMER, sessionmaker=runtime.sessionmaker, outbox=runtime.outbox,
                              handlers=handlers, retries=settings.consumer_retries,
                              # Mail leaves the process: never re-run a whole batch after one handler fails.

@@ -37,7 +37,7 @@ class MaildirHandler:
         self.lock = threading.Lock()
         self.received = 0
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 -- aiosmtpd's hook name
         content: bytes = envelope.original_content or envelope.content
         trace = f"Return-Path: <{envelope.mail_from}>\r\nDelivered-To: {', '.join(envelope.rcpt_tos)}\r\n"
         with self.lock:
@@ -77,7 +77,8 @@ class MailSummary:
 
 def _parse(raw: bytes) -> EmailMessage:
     message = BytesParser(policy=policy.default).parsebytes(raw)
-    assert isinstance(message, EmailMessage)
+    if not isinstance(message, EmailMessage):
+        raise TypeError("the default policy parses to EmailMessage")
     return message
 
 

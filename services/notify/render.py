@@ -54,7 +54,7 @@ class Renderer:
     def __init__(self, congress: Congress, template_dir: Path = TEMPLATE_DIR) -> None:
         self.congress = congress
         loader = FileSystemLoader(str(template_dir))
-        self.text_env = Environment(loader=loader, autoescape=False, undefined=StrictUndefined,
+        self.text_env = Environment(loader=loader, autoescape=False,  # noqa: S701 -- the text/plain part, not HTML undefined=StrictUndefined,
                                     keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
         self.html_env = Environment(loader=loader, autoescape=select_autoescape(["html.j2"]),
                                     undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)

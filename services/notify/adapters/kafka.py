@@ -20,7 +20,7 @@ from services.common.consumer import EventConsumer
 
 def subscribe(broker: KafkaBroker, consumer: EventConsumer, topic_names: tuple[str, ...], *, topic_prefix: str,
               max_records: int, group_instance_id: str | None = None) -> Any:
-    async def on_notify_events(message: KafkaMessage = Context("message")) -> None:  # noqa: B008 -- FastStream DI
+    async def on_notify_events(message: KafkaMessage = Context("message")) -> None:
         raw = message.raw_message
         await consumer.handle_batch(list(raw) if isinstance(raw, (tuple, list)) else [raw])
 

@@ -26,14 +26,15 @@ class RecordingHandler:
         self.permanent: set[str] = set()
         self.refusals = 0
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+    async def handle_RCPT(  # noqa: N802 -- aiosmtpd hook name
+        self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
         if address in self.permanent:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 -- aiosmtpd hook name
         with self.lock:
             rcpt = envelope.rcpt_tos[0]
             if self.temporary.get(rcpt, 0) > 0:

@@ -70,7 +70,7 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
                         policy=RetryPolicy(base_seconds=60, max_attempts=3), circuit_seconds=0, clock=clock,
                         rng=lambda: 0.5)
     consumer = EventConsumer(name="notify", sessionmaker=sessions, outbox=outbox,
-                             handlers={t: notifier.on_event for t in {type(e) for e in EVENTS.values()}},
+                             handlers=dict.fromkeys({type(e) for e in EVENTS.values()}, notifier.on_event),
                              retries=1, backoff_seconds=0, optimistic=False)
     yield {"notifier": notifier, "mailer": mailer, "clock": clock, "sessions": sessions, "consumer": consumer}
     await engine.dispose()
