@@ -93,17 +93,11 @@ WEIGHTS = {
     "japanese": 10,
     "korean": 8,
 }
-ROLES = (
-    ["delegate"] * 12
-    + ["presenter"] * 5
-    + ["reviewer", "network_convener", "organiser", "staff", "press"]
-)
+ROLES = ["delegate"] * 12 + ["presenter"] * 5 + ["reviewer", "network_convener", "organiser", "staff", "press"]
 
 
 def scripts_for(n: int, seed: int = 2027) -> list[str]:
-    return random.Random(seed).choices(
-        list(WEIGHTS), weights=list(WEIGHTS.values()), k=n
-    )
+    return random.Random(seed).choices(list(WEIGHTS), weights=list(WEIGHTS.values()), k=n)
 
 
 def delegates(n: int, seed: int = 2027) -> list[BadgeContent]:
@@ -116,9 +110,7 @@ def delegates(n: int, seed: int = 2027) -> list[BadgeContent]:
         if i % 20 == 0:  # mixed-script and long names
             given = f"{given} {rng.choice(NAMES['latin'][1])}"
             family = f"{family}-{rng.choice(NAMES['latin'][2])} {rng.choice(families)}"
-        token = sign(
-            "bench-secret", QR_PURPOSE, qr_payload(f"del-{i:05d}", 1, "icsei-2027")
-        )
+        token = sign("bench-secret", QR_PURPOSE, qr_payload(f"del-{i:05d}", 1, "icsei-2027"))
         out.append(
             BadgeContent(
                 f"del-{i:05d}",
@@ -127,9 +119,7 @@ def delegates(n: int, seed: int = 2027) -> list[BadgeContent]:
                 given,
                 family,
                 f"{given} {family}",
-                rng.choice(
-                    ["University of Tokyo", "Universität Wien", "KU Leuven", "UCL"]
-                ),
+                rng.choice(["University of Tokyo", "Universität Wien", "KU Leuven", "UCL"]),
                 "JP",
                 lang,
                 (rng.choice(ROLES),),
@@ -180,9 +170,9 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
         t1 = time.perf_counter()
         html = renderer.badge_html([view])
         t2 = time.perf_counter()
-        doc = HTML(
-            string=html, base_url=str(TEMPLATES) + "/", url_fetcher=renderer.fetcher
-        ).render(stylesheets=css, font_config=fonts)
+        doc = HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=renderer.fetcher).render(
+            stylesheets=css, font_config=fonts
+        )
         t3 = time.perf_counter()
         doc.write_pdf()
         t4 = time.perf_counter()
@@ -265,9 +255,7 @@ def _register_reportlab_fonts() -> None:
     _RL_FONTS = True
 
 
-async def pool_figures(
-    items: list[BadgeContent], kiosk: list[BadgeContent], workers: int
-) -> dict[str, Any]:
+async def pool_figures(items: list[BadgeContent], kiosk: list[BadgeContent], workers: int) -> dict[str, Any]:
     from services.badges.adapters.pool import PoolRenderer
 
     pool = PoolRenderer(HEADER, workers)
@@ -307,9 +295,7 @@ async def pool_figures(
     }
 
 
-async def sheet_figures(
-    pool: Any, items: list[BadgeContent], per_file: int = 100
-) -> dict[str, Any]:
+async def sheet_figures(pool: Any, items: list[BadgeContent], per_file: int = 100) -> dict[str, Any]:
     """The desk's print run: A4 sheets of four, files of ``per_file`` badges, on the same pool."""
     chunks = [items[i : i + per_file] for i in range(0, len(items), per_file)]
     start = time.perf_counter()
@@ -328,9 +314,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--delegates", type=int, default=2500)
     parser.add_argument("--kiosk", type=int, default=200)
-    parser.add_argument(
-        "--baseline", type=int, default=120, help="badges per baseline sample"
-    )
+    parser.add_argument("--baseline", type=int, default=120, help="badges per baseline sample")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
@@ -347,9 +331,7 @@ def main() -> None:
     labels = scripts_for(args.delegates)[: args.kiosk]
     by_script = {
         s: round(
-            statistics.median(
-                m for m, lab in zip(kiosk_ms, labels, strict=True) if lab == s
-            ),
+            statistics.median(m for m, lab in zip(kiosk_ms, labels, strict=True) if lab == s),
             1,
         )
         for s in dict.fromkeys(labels)
@@ -407,9 +389,7 @@ def _print_table(r: dict[str, Any]) -> None:
     ]
     print(f"\n{'renderer':40} {'p50 ms':>8} {'p99 ms':>8} {'badges/s (1 proc)':>18}")
     for name, s in rows:
-        print(
-            f"{name:40} {s['p50_ms']:8.1f} {s['p99_ms']:8.1f} {s['per_s_one_process']:18.1f}"
-        )
+        print(f"{name:40} {s['p50_ms']:8.1f} {s['p99_ms']:8.1f} {s['per_s_one_process']:18.1f}")
     b = r["bulk"]
     print(
         f"\nbulk: {b['badges']} badges on {b['workers']} workers in {b['seconds']} s = {b['per_s']} badges/s "

@@ -51,17 +51,11 @@ class PrerenderingConsumer(EventConsumer):
         ids = [r.key.decode() for r in records if r.key]
         async with self.sessionmaker() as session, session.begin():
             for table in (db.delegates, db.badges, db.checkins):
-                await session.execute(
-                    table.delete().where(table.c.delegate_id.in_(ids))
-                )
+                await session.execute(table.delete().where(table.c.delegate_id.in_(ids)))
         log.info("erased %d delegate(s) from the replica", len(ids))
 
     async def handle_batch(self, records: Sequence[Record]) -> None:
-        erased = [
-            r
-            for r in records
-            if r.value is None and r.topic.endswith(topics.DELEGATES) and r.key
-        ]
+        erased = [r for r in records if r.value is None and r.topic.endswith(topics.DELEGATES) and r.key]
         if erased:
             await self._erase(erased)
             records = [r for r in records if r not in erased]
@@ -98,23 +92,15 @@ async def keep_linked(runtime: ServiceRuntime, every_seconds: float = 1.0) -> No
             try:
                 await runtime.start()
             except Exception as exc:  # noqa: BLE001 -- no link yet: stay local and try again
-                log.warning(
-                    "Kafka not reachable (%r); the station works offline meanwhile", exc
-                )
+                log.warning("Kafka not reachable (%r); the station works offline meanwhile", exc)
                 with contextlib.suppress(Exception):
                     await runtime.stop()  # clears a half start; the engine stays usable
         tasks = runtime._tasks
-        for task in [
-            t
-            for t in tasks
-            if t.get_name() == "outbox-relay" and t.done() and not t.cancelled()
-        ]:
+        for task in [t for t in tasks if t.get_name() == "outbox-relay" and t.done() and not t.cancelled()]:
             log.error("outbox relay stopped: %r; restarting", task.exception())
             tasks.remove(task)
             if runtime.relay is not None:
-                tasks.append(
-                    asyncio.create_task(runtime.relay.run(), name="outbox-relay")
-                )
+                tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
         await asyncio.sleep(every_seconds)
 
 
@@ -132,11 +118,7 @@ def build(
     settings = settings or BadgesSettings()
     congress = congress or load_congress(settings.congress_config)
     runtime = ServiceRuntime(settings, metadata=db.metadata)
-    pool = (
-        None
-        if renderer is not None
-        else PoolRenderer(header_for(congress), settings.render_workers)
-    )
+    pool = None if renderer is not None else PoolRenderer(header_for(congress), settings.render_workers)
     deps = BadgeDeps(
         renderer=renderer or pool,  # type: ignore[arg-type]
         store=DiskPdfStore(settings.effective_store_dir()),
@@ -158,9 +140,7 @@ def build(
         topic_prefix=settings.kafka_topic_prefix,
     )
     runtime.consumers.append(consumer)
-    monitor = LinkMonitor(
-        runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime
-    )
+    monitor = LinkMonitor(runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -186,12 +166,8 @@ def build(
     app.state.deps = deps
     app.state.runtime = runtime
     app.state.monitor = monitor
-    app.include_router(
-        station_router(deps, runtime.sessionmaker, runtime.outbox, monitor)
-    )
-    app.include_router(
-        organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor)
-    )
+    app.include_router(station_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
+    app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
     _mount_login(app, congress, settings)
     runtime.mount_health(app)
     return runtime, app
@@ -201,14 +177,10 @@ def _mount_login(app: FastAPI, congress: Congress, settings: BadgesSettings) -> 
     try:
         from services.common.organiser_login import organiser_login_router
     except ImportError:  # the shared sign-in page is not in this checkout
-        log.warning(
-            "services.common.organiser_login missing: no /organiser/login on this service"
-        )
+        log.warning("services.common.organiser_login missing: no /organiser/login on this service")
         return
     app.include_router(
-        organiser_login_router(
-            congress, settings.secret.get_secret_value(), settings.organiser_password
-        )
+        organiser_login_router(congress, settings.secret.get_secret_value(), settings.organiser_password)
     )
 
 

@@ -31,9 +31,7 @@ from services.badges.handlers import badge_content
 from services.badges.ports import Renderer
 from services.common.db import create_tables, make_engine, make_sessionmaker
 
-app = typer.Typer(
-    help="Badges: print sheets for the registration desk.", no_args_is_help=True
-)
+app = typer.Typer(help="Badges: print sheets for the registration desk.", no_args_is_help=True)
 
 
 async def select_delegates(
@@ -57,8 +55,7 @@ async def select_delegates(
     return [
         db.DelegateRow.from_row(r)
         for r in rows
-        if wanted is None
-        or any(wanted in domain.fold(" ".join(map(str, a))) for a in r.add_ons)
+        if wanted is None or any(wanted in domain.fold(" ".join(map(str, a))) for a in r.add_ons)
     ]
 
 
@@ -76,7 +73,7 @@ async def print_sheets(
     ordered = sorted(rows, key=lambda r: domain.sort_key(db.sortable(r), sort_by))
     contents = [badge_content(r, secret) for r in ordered]
     chunks = [contents[i : i + per_file] for i in range(0, len(contents), per_file)]
-    out_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
 
     async def one(index: int, chunk: list[BadgeContent]) -> Path:
         pdf = await renderer.render_sheets(chunk)
@@ -90,33 +87,21 @@ async def print_sheets(
 
 @app.command("print")
 def print_command(
-    all_: Annotated[
-        bool, typer.Option("--all", help="Every confirmed delegate.")
-    ] = False,
-    since: Annotated[
-        datetime | None, typer.Option(help="Only delegates changed since (ISO, UTC).")
-    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every confirmed delegate.")] = False,
+    since: Annotated[datetime | None, typer.Option(help="Only delegates changed since (ISO, UTC).")] = None,
     network: Annotated[
         str | None,
         typer.Option(help="Only delegates booked into this network's add-ons."),
     ] = None,
-    sort: Annotated[
-        str, typer.Option(help=f"Sort by one of: {', '.join(domain.SORT_FIELDS)}.")
-    ] = "surname",
-    out: Annotated[Path, typer.Option(help="Directory for the sheet PDFs.")] = Path(
-        "badge-sheets"
-    ),
+    sort: Annotated[str, typer.Option(help=f"Sort by one of: {', '.join(domain.SORT_FIELDS)}.")] = "surname",
+    out: Annotated[Path, typer.Option(help="Directory for the sheet PDFs.")] = Path("badge-sheets"),
 ) -> None:
     """Write A4 badge sheets for the desk."""
     if not (all_ or since or network):
         raise typer.BadParameter("choose --all, --since or --network")
     if sort not in domain.SORT_FIELDS:
-        raise typer.BadParameter(
-            f"--sort must be one of {', '.join(domain.SORT_FIELDS)}"
-        )
-    asyncio.run(
-        _print(BadgesSettings(), since=since, network=network, sort=sort, out=out)
-    )
+        raise typer.BadParameter(f"--sort must be one of {', '.join(domain.SORT_FIELDS)}")
+    asyncio.run(_print(BadgesSettings(), since=since, network=network, sort=sort, out=out))
 
 
 async def _print(
@@ -132,9 +117,7 @@ async def _print(
     from services.common.congress import load_congress
 
     rows = await select_delegates(settings, since=since, network=network)
-    pool = PoolRenderer(
-        header_for(load_congress(settings.congress_config)), settings.render_workers
-    )
+    pool = PoolRenderer(header_for(load_congress(settings.congress_config)), settings.render_workers)
     columns = (
         TextColumn("badges"),
         BarColumn(),

@@ -57,19 +57,11 @@ async def check_in(
         existing = await db.checkin_of(session, delegate_id) if row else None
         state = None
         if row is not None:
-            status = (
-                "cancelled"
-                if row.status == "cancelled" or (badge is not None and badge.revoked)
-                else row.status
-            )
-            state = domain.DelegateState(
-                status, badge.version if badge else None, existing is not None
-            )
+            status = "cancelled" if row.status == "cancelled" or (badge is not None and badge.revoked) else row.status
+            state = domain.DelegateState(status, badge.version if badge else None, existing is not None)
         outcome = domain.scan_outcome(payload, deps.congress.id, state)
         if outcome is not domain.ScanOutcome.CHECKED_IN:
-            return ScanResult(
-                outcome, row, existing.checked_in_at if existing else None
-            )
+            return ScanResult(outcome, row, existing.checked_in_at if existing else None)
         now = deps.clock.now()
         await db.record_checkin(session, delegate_id, station_id, now)
         outbox.add(
@@ -155,23 +147,15 @@ async def approve_visa(
 ) -> str:
     """Issue the numbered, dated letter — only for a confirmed, paid registration."""
     async with sm() as session, session.begin():
-        request = (
-            await session.execute(
-                select(db.visa_requests).where(db.visa_requests.c.id == request_id)
-            )
-        ).first()
+        request = (await session.execute(select(db.visa_requests).where(db.visa_requests.c.id == request_id))).first()
         if request is None:
             raise CommandRefused("no such request")
         if request.status == "issued":
             return str(request.document_number)
         row = await db.get_delegate(session, request.delegate_id)
         if row is None or row.status != "confirmed" or not row.paid:
-            raise CommandRefused(
-                "a visa letter needs a confirmed and paid registration"
-            )
-        number = await db.next_number(
-            session, DocumentKind.VISA_LETTER, f"{deps.congress.number_prefix}-VISA"
-        )
+            raise CommandRefused("a visa letter needs a confirmed and paid registration")
+        number = await db.next_number(session, DocumentKind.VISA_LETTER, f"{deps.congress.number_prefix}-VISA")
         pdf = await deps.renderer.render_document(
             "visa_letter", visa_context(deps.congress, row, request, number, today)
         )
@@ -209,26 +193,16 @@ async def issue_certificates(
         for checkin in rows:
             cause = f"certificate:{checkin.delegate_id}"
             row = await db.get_delegate(session, checkin.delegate_id)
-            if (
-                row is None
-                or await db.document_for(session, DocumentKind.CERTIFICATE, cause)
-                is not None
-            ):
+            if row is None or await db.document_for(session, DocumentKind.CERTIFICATE, cause) is not None:
                 continue
-            number = await db.next_number(
-                session, DocumentKind.CERTIFICATE, f"{deps.congress.number_prefix}-CERT"
-            )
+            number = await db.next_number(session, DocumentKind.CERTIFICATE, f"{deps.congress.number_prefix}-CERT")
             pdf = await deps.renderer.render_document(
                 "certificate",
-                certificate_context(
-                    deps.congress, row, number, checkin.checked_in_at, today
-                ),
+                certificate_context(deps.congress, row, number, checkin.checked_in_at, today),
             )
             outbox.add(
                 session,
-                await record_document(
-                    session, deps, row, DocumentKind.CERTIFICATE, number, cause, pdf
-                ),
+                await record_document(session, deps, row, DocumentKind.CERTIFICATE, number, cause, pdf),
             )
             issued.append(number)
     return issued

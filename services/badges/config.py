@@ -19,9 +19,7 @@ class BadgesSettings(ServiceSettings):
         default=None,
         description="Where PDFs are stored; default $CONGRESS_HOME/badges.",
     )
-    render_workers: int = Field(
-        default=2, description="Worker processes in the warm render pool."
-    )
+    render_workers: int = Field(default=2, description="Worker processes in the warm render pool.")
     congress_config: str | None = Field(
         default=None,
         validation_alias=AliasChoices("CONGRESS_CONFIG"),
@@ -30,9 +28,7 @@ class BadgesSettings(ServiceSettings):
     organiser_password: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD")
     )
-    station_name: str = Field(
-        default="desk-1", description="This station's id in check-in events."
-    )
+    station_name: str = Field(default="desk-1", description="This station's id in check-in events.")
 
     def effective_store_dir(self) -> Path:
         return self.store_dir or congress_home() / "badges"

@@ -38,9 +38,7 @@ def _day(value: date | datetime, congress: Any) -> str:
     return format_date(value, format="long", locale="en")
 
 
-def receipt_context(
-    congress: Any, row: Any, payment: Any, number: str
-) -> dict[str, Any]:
+def receipt_context(congress: Any, row: Any, payment: Any, number: str) -> dict[str, Any]:
     return {
         "issuer": _issuer(congress),
         "number": number,
@@ -76,9 +74,7 @@ def invoice_context(congress: Any, d: InvoiceIssued) -> dict[str, Any]:
     }
 
 
-def visa_context(
-    congress: Any, row: Any, request: Any, number: str, today: date
-) -> dict[str, Any]:
+def visa_context(congress: Any, row: Any, request: Any, number: str, today: date) -> dict[str, Any]:
     return {
         "issuer": _issuer(congress),
         "number": number,
@@ -96,9 +92,7 @@ def visa_context(
     }
 
 
-def certificate_context(
-    congress: Any, row: Any, number: str, checked_in_at: datetime, today: date
-) -> dict[str, Any]:
+def certificate_context(congress: Any, row: Any, number: str, checked_in_at: datetime, today: date) -> dict[str, Any]:
     return {
         "issuer": _issuer(congress),
         "number": number,

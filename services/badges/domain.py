@@ -107,9 +107,7 @@ def _break_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for word in re.split(r"(?<= )", text):
         for piece in re.split(r"(?<=[-‐/‧·])", word):
-            if piece and all(
-                unicodedata.east_asian_width(c) in ("W", "F") for c in piece.strip()
-            ):
+            if piece and all(unicodedata.east_asian_width(c) in ("W", "F") for c in piece.strip()):
                 tokens.extend(piece)
             elif piece:
                 tokens.append(piece)
@@ -155,9 +153,7 @@ def fit_text(text: str, box: Box, measure: Measure = estimate_em) -> FittedText:
 
 def _fit_by_area(text: str, box: Box, total_em: float, measure: Measure) -> FittedText:
     """Break between any characters and shrink until the lines fit the box's height."""
-    size = math.sqrt(
-        box.width_pt * box.height_pt * 0.8 / max(total_em * box.line_height, 1e-6)
-    )
+    size = math.sqrt(box.width_pt * box.height_pt * 0.8 / max(total_em * box.line_height, 1e-6))
     size = min(size, box.min_size_pt)
     while True:
         lines = _wrap_chars(text, box.width_pt / size, measure)
@@ -179,12 +175,8 @@ def _wrap_chars(text: str, width_em: float, measure: Measure) -> list[str]:
 
 
 NAME_BOX = Box(width_pt=262, height_pt=92, max_size_pt=34, min_size_pt=14, max_lines=3)
-FAMILY_BOX = Box(
-    width_pt=262, height_pt=56, max_size_pt=24, min_size_pt=11, max_lines=2
-)
-AFFILIATION_BOX = Box(
-    width_pt=262, height_pt=48, max_size_pt=14, min_size_pt=8, max_lines=3
-)
+FAMILY_BOX = Box(width_pt=262, height_pt=56, max_size_pt=24, min_size_pt=11, max_lines=2)
+AFFILIATION_BOX = Box(width_pt=262, height_pt=48, max_size_pt=14, min_size_pt=8, max_lines=3)
 
 
 # --- ribbons -------------------------------------------------------------------------------
@@ -405,9 +397,7 @@ def sort_key(person: SortablePerson, by: str = "surname") -> tuple[str, ...]:
         "registration_number": person.registration_number,
     }.get(by)
     if primary is None:
-        raise ValueError(
-            f"cannot sort by {by!r}; choose one of {', '.join(SORT_FIELDS)}"
-        )
+        raise ValueError(f"cannot sort by {by!r}; choose one of {', '.join(SORT_FIELDS)}")
     return (
         fold_latin(primary),
         fold_latin(person.family_name),
@@ -426,9 +416,7 @@ def sheets(items: Sequence[object], per_sheet: int = 4) -> list[list[object]]:
 QR_PURPOSE = "badge-qr"
 
 
-def qr_payload(
-    delegate_id: str, registration_version: int, congress_id: str
-) -> dict[str, object]:
+def qr_payload(delegate_id: str, registration_version: int, congress_id: str) -> dict[str, object]:
     """Only ids: the QR code never carries personal data."""
     return {"d": delegate_id, "v": registration_version, "c": congress_id}
 
@@ -451,9 +439,7 @@ class DelegateState:
     checked_in: bool
 
 
-def scan_outcome(
-    payload: dict[str, object] | None, congress_id: str, state: DelegateState | None
-) -> ScanOutcome:
+def scan_outcome(payload: dict[str, object] | None, congress_id: str, state: DelegateState | None) -> ScanOutcome:
     """What scanning a QR code means; only CHECKED_IN records a check-in."""
     if payload is None:
         return ScanOutcome.TAMPERED
@@ -464,11 +450,7 @@ def scan_outcome(
     if state.status == "cancelled":
         return ScanOutcome.CANCELLED
     version = payload.get("v")
-    if (
-        state.badge_version is not None
-        and isinstance(version, int)
-        and version < state.badge_version
-    ):
+    if state.badge_version is not None and isinstance(version, int) and version < state.badge_version:
         return ScanOutcome.SUPERSEDED
     if state.checked_in:
         return ScanOutcome.ALREADY

@@ -52,9 +52,7 @@ class BadgeDeps:
     prerendered: dict[BadgeContent, bytes] = field(default_factory=dict)
 
 
-def row_from(
-    congress_id: str, version: int, status: str, paid: bool, d: Delegate
-) -> db.DelegateRow:
+def row_from(congress_id: str, version: int, status: str, paid: bool, d: Delegate) -> db.DelegateRow:
     return db.DelegateRow(
         d.delegate_id,
         congress_id,
@@ -101,19 +99,13 @@ async def render_badge_pdf(deps: BadgeDeps, content: BadgeContent) -> bytes:
     return cached if cached is not None else await deps.renderer.render_badge(content)
 
 
-async def issue_badge(
-    session: AsyncSession, deps: BadgeDeps, delegate_id: str
-) -> list[EventData]:
+async def issue_badge(session: AsyncSession, deps: BadgeDeps, delegate_id: str) -> list[EventData]:
     """Render, store and record the badge for the replica's current version, if newer than the last badge."""
     row = await db.get_delegate(session, delegate_id)
     if row is None or row.status != "confirmed":
         return []
     current = await db.badge_of(session, delegate_id)
-    if (
-        current is not None
-        and not current.revoked
-        and not domain.should_render(row.version, current.version)
-    ):
+    if current is not None and not current.revoked and not domain.should_render(row.version, current.version):
         return []
     pdf = await render_badge_pdf(deps, badge_content(row, deps.secret))
     stored = deps.store.put(pdf)
@@ -147,15 +139,9 @@ async def issue_badge(
     ]
 
 
-async def revoke(
-    session: AsyncSession, congress_id: str, delegate_id: str, reason: str
-) -> list[EventData]:
+async def revoke(session: AsyncSession, congress_id: str, delegate_id: str, reason: str) -> list[EventData]:
     if await db.revoke_badge(session, delegate_id):
-        return [
-            BadgeRevoked(
-                congress_id=congress_id, delegate_id=delegate_id, reason=reason
-            )
-        ]
+        return [BadgeRevoked(congress_id=congress_id, delegate_id=delegate_id, reason=reason)]
     return []
 
 
@@ -183,16 +169,12 @@ async def apply_state(
     if not applied:
         return []
     if status == "cancelled":
-        return await revoke(
-            session, congress_id, delegate.delegate_id, "registration cancelled"
-        )
+        return await revoke(session, congress_id, delegate.delegate_id, "registration cancelled")
     events = await issue_badge(session, deps, delegate.delegate_id)
     return events + await issue_pending_receipts(session, deps, delegate.delegate_id)
 
 
-async def issue_pending_receipts(
-    session: AsyncSession, deps: BadgeDeps, delegate_id: str
-) -> list[EventData]:
+async def issue_pending_receipts(session: AsyncSession, deps: BadgeDeps, delegate_id: str) -> list[EventData]:
     """Receipts for payments that arrived before the delegate's details did."""
     from sqlalchemy import select, update
 
@@ -209,12 +191,8 @@ async def issue_pending_receipts(
     ).all()
     events: list[EventData] = []
     for payment in pending:
-        number = await db.next_number(
-            session, DocumentKind.RECEIPT, f"{deps.congress.number_prefix}-RCT"
-        )
-        pdf = await deps.renderer.render_document(
-            "receipt", receipt_context(deps.congress, row, payment, number)
-        )
+        number = await db.next_number(session, DocumentKind.RECEIPT, f"{deps.congress.number_prefix}-RCT")
+        pdf = await deps.renderer.render_document("receipt", receipt_context(deps.congress, row, payment, number))
         events.append(
             await record_document(
                 session,
@@ -227,9 +205,7 @@ async def issue_pending_receipts(
             )
         )
         await session.execute(
-            update(db.payments)
-            .where(db.payments.c.reference == payment.reference)
-            .values(receipt_issued=True)
+            update(db.payments).where(db.payments.c.reference == payment.reference).values(receipt_issued=True)
         )
     return events
 
@@ -275,9 +251,7 @@ async def record_document(
 def make_handlers(deps: BadgeDeps) -> dict[type[EventData], Any]:
     """The consumer's handler table: one plain async function per event type."""
 
-    async def on_confirmed(
-        event: CloudEvent[RegistrationConfirmed], session: AsyncSession
-    ) -> list[EventData]:
+    async def on_confirmed(event: CloudEvent[RegistrationConfirmed], session: AsyncSession) -> list[EventData]:
         d = event.data
         return await apply_state(
             session,
@@ -290,9 +264,7 @@ def make_handlers(deps: BadgeDeps) -> dict[type[EventData], Any]:
             delegate=d.delegate,
         )
 
-    async def on_updated(
-        event: CloudEvent[RegistrationUpdated], session: AsyncSession
-    ) -> list[EventData]:
+    async def on_updated(event: CloudEvent[RegistrationUpdated], session: AsyncSession) -> list[EventData]:
         d = event.data
         current = await db.get_delegate(session, d.delegate_id)
         status = current.status if current else "confirmed"
@@ -307,20 +279,14 @@ def make_handlers(deps: BadgeDeps) -> dict[type[EventData], Any]:
             delegate=d.delegate,
         )
 
-    async def on_cancelled(
-        event: CloudEvent[RegistrationCancelled], session: AsyncSession
-    ) -> list[EventData]:
+    async def on_cancelled(event: CloudEvent[RegistrationCancelled], session: AsyncSession) -> list[EventData]:
         d = event.data
-        applied = await db.set_status(
-            session, d.delegate_id, status="cancelled", version=d.registration_version
-        )
+        applied = await db.set_status(session, d.delegate_id, status="cancelled", version=d.registration_version)
         if not applied and await db.get_delegate(session, d.delegate_id) is not None:
             return []  # an older cancellation than what we know
         return await revoke(session, d.congress_id, d.delegate_id, d.reason)
 
-    async def on_snapshot(
-        event: CloudEvent[DelegateSnapshot], session: AsyncSession
-    ) -> list[EventData]:
+    async def on_snapshot(event: CloudEvent[DelegateSnapshot], session: AsyncSession) -> list[EventData]:
         d = event.data
         return await apply_state(
             session,
@@ -333,13 +299,9 @@ def make_handlers(deps: BadgeDeps) -> dict[type[EventData], Any]:
             delegate=d.delegate,
         )
 
-    async def on_payment(
-        event: CloudEvent[PaymentSucceeded], session: AsyncSession
-    ) -> list[EventData]:
+    async def on_payment(event: CloudEvent[PaymentSucceeded], session: AsyncSession) -> list[EventData]:
         d = event.data
-        known = await session.execute(
-            db.payments.select().where(db.payments.c.reference == d.provider_reference)
-        )
+        known = await session.execute(db.payments.select().where(db.payments.c.reference == d.provider_reference))
         if known.first() is None:
             await session.execute(
                 db.payments.insert().values(
@@ -356,23 +318,14 @@ def make_handlers(deps: BadgeDeps) -> dict[type[EventData], Any]:
         await db.mark_paid(session, d.delegate_id)
         return await issue_pending_receipts(session, deps, d.delegate_id)
 
-    async def on_invoice(
-        event: CloudEvent[InvoiceIssued], session: AsyncSession
-    ) -> list[EventData]:
+    async def on_invoice(event: CloudEvent[InvoiceIssued], session: AsyncSession) -> list[EventData]:
         from services.badges.documents import invoice_context
 
         d = event.data
-        if (
-            await db.document_for(
-                session, DocumentKind.INVOICE, f"invoice:{d.invoice_number}"
-            )
-            is not None
-        ):
+        if await db.document_for(session, DocumentKind.INVOICE, f"invoice:{d.invoice_number}") is not None:
             return []
         row = await db.get_delegate(session, d.delegate_id) or _placeholder_row(d)
-        pdf = await deps.renderer.render_document(
-            "invoice", invoice_context(deps.congress, d)
-        )
+        pdf = await deps.renderer.render_document("invoice", invoice_context(deps.congress, d))
         return [
             await record_document(
                 session,
@@ -416,21 +369,15 @@ def _placeholder_row(d: InvoiceIssued) -> db.DelegateRow:
     )
 
 
-def contents_to_prerender(
-    events: Iterable[CloudEvent[Any]], secret: str
-) -> list[BadgeContent]:
+def contents_to_prerender(events: Iterable[CloudEvent[Any]], secret: str) -> list[BadgeContent]:
     """Badges a batch will probably need, so the pool renders them in parallel before the transaction."""
     out = []
     for event in events:
         d = event.data
         if isinstance(d, RegistrationConfirmed | RegistrationUpdated):
-            row = row_from(
-                d.congress_id, d.registration_version, "confirmed", False, d.delegate
-            )
+            row = row_from(d.congress_id, d.registration_version, "confirmed", False, d.delegate)
         elif isinstance(d, DelegateSnapshot) and d.status == "confirmed":
-            row = row_from(
-                d.congress_id, d.registration_version, d.status, d.paid, d.delegate
-            )
+            row = row_from(d.congress_id, d.registration_version, d.status, d.paid, d.delegate)
         else:
             continue
         out.append(badge_content(row, secret))

@@ -40,9 +40,7 @@ async def issue(
     return station_id, sign(secret, STATION_PURPOSE, {"s": station_id})
 
 
-async def revoke(
-    sm: async_sessionmaker[AsyncSession], station_id: str, now: datetime
-) -> None:
+async def revoke(sm: async_sessionmaker[AsyncSession], station_id: str, now: datetime) -> None:
     async with sm() as session, session.begin():
         await session.execute(
             update(db.stations)
@@ -54,42 +52,28 @@ async def revoke(
         )
 
 
-async def station_for_token(
-    secret: str, sm: async_sessionmaker[AsyncSession], token: str
-) -> str | None:
+async def station_for_token(secret: str, sm: async_sessionmaker[AsyncSession], token: str) -> str | None:
     try:
-        station_id = str(
-            verify(secret, STATION_PURPOSE, token, max_age_seconds=STATION_MAX_AGE)["s"]
-        )
+        station_id = str(verify(secret, STATION_PURPOSE, token, max_age_seconds=STATION_MAX_AGE)["s"])
     except (InvalidToken, KeyError):
         return None
     async with sm() as session:
         row = (
-            await session.execute(
-                select(db.stations.c.revoked_at).where(
-                    db.stations.c.station_id == station_id
-                )
-            )
+            await session.execute(select(db.stations.c.revoked_at).where(db.stations.c.station_id == station_id))
         ).first()
     return station_id if row is not None and row.revoked_at is None else None
 
 
-def require_station(
-    secret: str, sm: async_sessionmaker[AsyncSession]
-) -> Callable[[Request], Awaitable[str]]:
+def require_station(secret: str, sm: async_sessionmaker[AsyncSession]) -> Callable[[Request], Awaitable[str]]:
     """A FastAPI dependency: the station id from a valid, unrevoked token — or an organiser's own session."""
 
     async def dependency(request: Request) -> str:
-        token = request.cookies.get(STATION_COOKIE) or request.headers.get(
-            "x-station-token", ""
-        )
+        token = request.cookies.get(STATION_COOKIE) or request.headers.get("x-station-token", "")
         if token and (station_id := await station_for_token(secret, sm, token)):
             return station_id
         organiser = organiser_from_request(secret, request)
         if organiser is not None:
             return f"organiser:{organiser}"
-        raise HTTPException(
-            status_code=403, detail="this device is not a signed-in station"
-        )
+        raise HTTPException(status_code=403, detail="this device is not a signed-in station")
 
     return dependency

@@ -25,9 +25,7 @@ from services.badges.handlers import BadgeDeps
 from services.common.auth import organiser_from_request
 from services.common.outbox import Outbox, outbox_table
 
-PAGES = Environment(
-    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
-)
+PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 SCAN_TEXT = {
     domain.ScanOutcome.CHECKED_IN: "Checked in — welcome!",
@@ -55,9 +53,7 @@ class LinkMonitor:
             return self._reachable
         host, _, port = self.bootstrap.split(",")[0].rpartition(":")
         try:
-            _, writer = await asyncio.wait_for(
-                asyncio.open_connection(host or "127.0.0.1", int(port)), 0.5
-            )
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), 0.5)
             writer.close()
             self._reachable = True
         except (OSError, TimeoutError, ValueError):
@@ -69,15 +65,11 @@ class LinkMonitor:
         async with self.sessionmaker() as session:
             backlog = (
                 await session.execute(
-                    select(func.count())
-                    .select_from(outbox_table)
-                    .where(outbox_table.c.sent_at.is_(None))
+                    select(func.count()).select_from(outbox_table).where(outbox_table.c.sent_at.is_(None))
                 )
             ).scalar_one()
         relay = getattr(self.runtime, "relay", None)
-        relay_running = bool(
-            relay and relay.running and _relay_task_alive(self.runtime)
-        )
+        relay_running = bool(relay and relay.running and _relay_task_alive(self.runtime))
         reachable = await self._kafka_answers()
         if not (relay_running and reachable):
             state, label = "offline", f"Offline — {backlog} event(s) kept locally"
@@ -96,9 +88,7 @@ class LinkMonitor:
 
 
 def _relay_task_alive(runtime: Any) -> bool:
-    tasks = [
-        t for t in getattr(runtime, "_tasks", []) if t.get_name() == "outbox-relay"
-    ]
+    tasks = [t for t in getattr(runtime, "_tasks", []) if t.get_name() == "outbox-relay"]
     return any(not t.done() for t in tasks) if tasks else True
 
 
@@ -114,9 +104,7 @@ def station_router(
     async def page(template: str, **context: Any) -> HTMLResponse:
         link = await monitor.status()
         return HTMLResponse(
-            PAGES.get_template(template).render(
-                congress=deps.congress.short_name, link=link, **context
-            )
+            PAGES.get_template(template).render(congress=deps.congress.short_name, link=link, **context)
         )
 
     @router.get("/station/login")
@@ -135,27 +123,17 @@ def station_router(
 
     @router.get("/station/status")
     async def status() -> JSONResponse:
-        return JSONResponse(
-            await monitor.status(), headers={"cache-control": "no-store"}
-        )
+        return JSONResponse(await monitor.status(), headers={"cache-control": "no-store"})
 
     @router.get("/station")
-    async def search_page(
-        q: str = "", station_id: str = Depends(station)
-    ) -> HTMLResponse:
+    async def search_page(q: str = "", station_id: str = Depends(station)) -> HTMLResponse:
         async with sm() as session:
             results = await db.search(session, q) if q else []
-        return await page(
-            "station.html", q=q, results=results, scan=None, message="", printed=None
-        )
+        return await page("station.html", q=q, results=results, scan=None, message="", printed=None)
 
     @router.post("/station/scan")
-    async def scan(
-        token: str = Form(""), station_id: str = Depends(station)
-    ) -> HTMLResponse:
-        result = await commands.check_in(
-            sm, outbox, deps, token=token, station_id=station_id
-        )
+    async def scan(token: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
+        result = await commands.check_in(sm, outbox, deps, token=token, station_id=station_id)
         return await page(
             "station.html",
             q="",
@@ -167,15 +145,11 @@ def station_router(
         )
 
     @router.post("/station/print/{delegate_id}")
-    async def print_badge(
-        delegate_id: str, q: str = Form(""), station_id: str = Depends(station)
-    ) -> HTMLResponse:
+    async def print_badge(delegate_id: str, q: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
         async with sm() as session:
             results = await db.search(session, q) if q else []
         try:
-            _, count = await commands.print_badge(
-                sm, outbox, deps, delegate_id=delegate_id, station_id=station_id
-            )
+            _, count = await commands.print_badge(sm, outbox, deps, delegate_id=delegate_id, station_id=station_id)
         except commands.CommandRefused as exc:
             return await page(
                 "station.html",
@@ -196,9 +170,7 @@ def station_router(
         )
 
     @router.get("/station/badge/{delegate_id}.pdf")
-    async def badge_pdf(
-        delegate_id: str, station_id: str = Depends(station)
-    ) -> Response:
+    async def badge_pdf(delegate_id: str, station_id: str = Depends(station)) -> Response:
         async with sm() as session:
             badge = await db.badge_of(session, delegate_id)
         if badge is None or badge.revoked:
@@ -207,9 +179,7 @@ def station_router(
         return Response(
             pdf,
             media_type="application/pdf",
-            headers={
-                "content-disposition": f'inline; filename="badge-{delegate_id}.pdf"'
-            },
+            headers={"content-disposition": f'inline; filename="badge-{delegate_id}.pdf"'},
         )
 
     return router

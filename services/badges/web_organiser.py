@@ -45,16 +45,8 @@ def organiser_router(
 
     async def page(message: str = "", new_link: str = "") -> HTMLResponse:
         async with sm() as session:
-            rows = (
-                await session.execute(
-                    select(db.stations).order_by(db.stations.c.issued_at)
-                )
-            ).all()
-            visas = (
-                await session.execute(
-                    select(db.visa_requests).order_by(db.visa_requests.c.id)
-                )
-            ).all()
+            rows = (await session.execute(select(db.stations).order_by(db.stations.c.issued_at))).all()
+            visas = (await session.execute(select(db.visa_requests).order_by(db.visa_requests.c.id))).all()
         return HTMLResponse(
             PAGES.get_template("organiser.html").render(
                 congress=deps.congress.short_name,
@@ -71,20 +63,12 @@ def organiser_router(
         return await page()
 
     @router.post("/organiser/stations")
-    async def issue_station(
-        label: str = Form(...), who: str = Depends(organiser)
-    ) -> HTMLResponse:
-        station_id, token = await stations.issue(
-            deps.secret, sm, label=label, organiser=who, now=deps.clock.now()
-        )
-        return await page(
-            f"Station {station_id} issued.", f"/station/login?token={token}"
-        )
+    async def issue_station(label: str = Form(...), who: str = Depends(organiser)) -> HTMLResponse:
+        station_id, token = await stations.issue(deps.secret, sm, label=label, organiser=who, now=deps.clock.now())
+        return await page(f"Station {station_id} issued.", f"/station/login?token={token}")
 
     @router.post("/organiser/stations/{station_id}/revoke")
-    async def revoke_station(
-        station_id: str, who: str = Depends(organiser)
-    ) -> HTMLResponse:
+    async def revoke_station(station_id: str, who: str = Depends(organiser)) -> HTMLResponse:
         await stations.revoke(sm, station_id, deps.clock.now())
         return await page(f"Station {station_id} revoked.")
 
@@ -104,24 +88,18 @@ def organiser_router(
         return JSONResponse({"document_number": number})
 
     @router.get("/organiser/visa-link/{delegate_id}")
-    async def visa_link(
-        delegate_id: str, who: str = Depends(organiser)
-    ) -> dict[str, str]:
+    async def visa_link(delegate_id: str, who: str = Depends(organiser)) -> dict[str, str]:
         return {"url": f"/visa/{visa_request_token(deps.secret, delegate_id)}"}
 
     @router.post("/organiser/certificates")
-    async def certificates(
-        early: bool = False, who: str = Depends(organiser)
-    ) -> dict[str, Any]:
+    async def certificates(early: bool = False, who: str = Depends(organiser)) -> dict[str, Any]:
         today = deps.clock.now().astimezone(deps.congress.tz).date()
         if today < deps.congress.ends_on and not early:
             raise HTTPException(
                 409,
                 "certificates are issued after the congress (pass early=true to override)",
             )
-        return {
-            "issued": await commands.issue_certificates(sm, outbox, deps, today=today)
-        }
+        return {"issued": await commands.issue_certificates(sm, outbox, deps, today=today)}
 
     def delegate_of(token: str) -> str:
         try:
@@ -151,9 +129,7 @@ def organiser_router(
             )
         except commands.CommandRefused as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
-        return JSONResponse(
-            {"request_id": request_id, "status": "requested"}, status_code=201
-        )
+        return JSONResponse({"request_id": request_id, "status": "requested"}, status_code=201)
 
     @router.post("/visa/{token}")
     async def visa_submit(

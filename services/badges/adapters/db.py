@@ -168,11 +168,7 @@ class DelegateRow:
 
 
 async def get_delegate(session: AsyncSession, delegate_id: str) -> DelegateRow | None:
-    row = (
-        await session.execute(
-            select(delegates).where(delegates.c.delegate_id == delegate_id)
-        )
-    ).first()
+    row = (await session.execute(select(delegates).where(delegates.c.delegate_id == delegate_id))).first()
     return DelegateRow.from_row(row) if row else None
 
 
@@ -190,9 +186,7 @@ async def upsert_delegate(
     """Apply a delegate state if it is newer than the replica's (or equal, to learn ``paid``); True if applied."""
     current = (
         await session.execute(
-            select(delegates.c.version, delegates.c.paid).where(
-                delegates.c.delegate_id == delegate.delegate_id
-            )
+            select(delegates.c.version, delegates.c.paid).where(delegates.c.delegate_id == delegate.delegate_id)
         )
     ).first()
     if current is not None and version < current.version:
@@ -223,21 +217,13 @@ async def upsert_delegate(
         "updated_at": now,
     }
     if current is None:
-        await session.execute(
-            insert(delegates).values(delegate_id=delegate.delegate_id, **values)
-        )
+        await session.execute(insert(delegates).values(delegate_id=delegate.delegate_id, **values))
     else:
-        await session.execute(
-            update(delegates)
-            .where(delegates.c.delegate_id == delegate.delegate_id)
-            .values(**values)
-        )
+        await session.execute(update(delegates).where(delegates.c.delegate_id == delegate.delegate_id).values(**values))
     return True
 
 
-async def set_status(
-    session: AsyncSession, delegate_id: str, *, status: str, version: int
-) -> bool:
+async def set_status(session: AsyncSession, delegate_id: str, *, status: str, version: int) -> bool:
     result = await session.execute(
         update(delegates)
         .where(delegates.c.delegate_id == delegate_id, delegates.c.version <= version)
@@ -247,17 +233,11 @@ async def set_status(
 
 
 async def mark_paid(session: AsyncSession, delegate_id: str) -> None:
-    await session.execute(
-        update(delegates)
-        .where(delegates.c.delegate_id == delegate_id)
-        .values(paid=True)
-    )
+    await session.execute(update(delegates).where(delegates.c.delegate_id == delegate_id).values(paid=True))
 
 
 async def badge_of(session: AsyncSession, delegate_id: str) -> Any:
-    return (
-        await session.execute(select(badges).where(badges.c.delegate_id == delegate_id))
-    ).first()
+    return (await session.execute(select(badges).where(badges.c.delegate_id == delegate_id))).first()
 
 
 async def record_badge(
@@ -277,74 +257,46 @@ async def record_badge(
         "revoked": False,
     }
     if await badge_of(session, delegate_id) is None:
-        await session.execute(
-            insert(badges).values(delegate_id=delegate_id, print_count=0, **values)
-        )
+        await session.execute(insert(badges).values(delegate_id=delegate_id, print_count=0, **values))
     else:
-        await session.execute(
-            update(badges).where(badges.c.delegate_id == delegate_id).values(**values)
-        )
+        await session.execute(update(badges).where(badges.c.delegate_id == delegate_id).values(**values))
 
 
 async def revoke_badge(session: AsyncSession, delegate_id: str) -> bool:
     result = await session.execute(
-        update(badges)
-        .where(badges.c.delegate_id == delegate_id, badges.c.revoked.is_(False))
-        .values(revoked=True)
+        update(badges).where(badges.c.delegate_id == delegate_id, badges.c.revoked.is_(False)).values(revoked=True)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def count_printed(session: AsyncSession, delegate_id: str) -> int:
     await session.execute(
-        update(badges)
-        .where(badges.c.delegate_id == delegate_id)
-        .values(print_count=badges.c.print_count + 1)
+        update(badges).where(badges.c.delegate_id == delegate_id).values(print_count=badges.c.print_count + 1)
     )
     return int(
-        (
-            await session.execute(
-                select(badges.c.print_count).where(badges.c.delegate_id == delegate_id)
-            )
-        ).scalar_one()
+        (await session.execute(select(badges.c.print_count).where(badges.c.delegate_id == delegate_id))).scalar_one()
     )
 
 
 async def checkin_of(session: AsyncSession, delegate_id: str) -> Any:
-    return (
-        await session.execute(
-            select(checkins).where(checkins.c.delegate_id == delegate_id)
-        )
-    ).first()
+    return (await session.execute(select(checkins).where(checkins.c.delegate_id == delegate_id))).first()
 
 
-async def record_checkin(
-    session: AsyncSession, delegate_id: str, station_id: str, at: datetime
-) -> None:
-    await session.execute(
-        insert(checkins).values(
-            delegate_id=delegate_id, station_id=station_id, checked_in_at=at
-        )
-    )
+async def record_checkin(session: AsyncSession, delegate_id: str, station_id: str, at: datetime) -> None:
+    await session.execute(insert(checkins).values(delegate_id=delegate_id, station_id=station_id, checked_in_at=at))
 
 
 async def next_number(session: AsyncSession, kind: str, prefix: str) -> str:
     """Sequential per kind, no gaps (taken inside the issuing transaction)."""
     count = (
-        await session.execute(
-            select(func.count()).select_from(documents).where(documents.c.kind == kind)
-        )
+        await session.execute(select(func.count()).select_from(documents).where(documents.c.kind == kind))
     ).scalar_one()
     return f"{prefix}-{count + 1:05d}"
 
 
 async def document_for(session: AsyncSession, kind: str, cause: str) -> Any:
     return (
-        await session.execute(
-            select(documents).where(
-                documents.c.kind == kind, documents.c.cause == cause
-            )
-        )
+        await session.execute(select(documents).where(documents.c.kind == kind, documents.c.cause == cause))
     ).first()
 
 
@@ -352,9 +304,7 @@ async def record_document(session: AsyncSession, **values: Any) -> None:
     await session.execute(insert(documents).values(**values))
 
 
-async def search(
-    session: AsyncSession, query: str, limit: int = 25
-) -> list[DelegateRow]:
+async def search(session: AsyncSession, query: str, limit: int = 25) -> list[DelegateRow]:
     """Name (folded, transliterated), email or registration number; the replica is small enough to scan."""
     query = query.strip()
     if not query:
@@ -370,9 +320,7 @@ async def search(
     if exact:
         return [DelegateRow.from_row(r) for r in exact]
     rows = (await session.execute(select(delegates))).all()
-    found = [
-        DelegateRow.from_row(r) for r in rows if domain.matches(query, r.search_keys)
-    ]
+    found = [DelegateRow.from_row(r) for r in rows if domain.matches(query, r.search_keys)]
     found.sort(key=lambda d: domain.sort_key(_sortable(d)))
     return found[:limit]
 

@@ -14,7 +14,7 @@ import subprocess
 import unicodedata
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection, TTFont  # type: ignore[import-untyped]
+from fontTools.ttLib import TTCollection, TTFont
 
 log = logging.getLogger("congress.badges.fonts")
 
@@ -47,9 +47,7 @@ class UnrenderableText(ValueError):
     """Some characters of a name have no glyph in any font of the chain: refuse rather than print boxes."""
 
     def __init__(self, field: str, missing: str) -> None:
-        names = ", ".join(
-            f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in missing[:10]
-        )
+        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in missing[:10])
         super().__init__(f"{field} cannot be rendered: no installed font has {names}")
         self.field = field
         self.missing = missing
@@ -82,12 +80,9 @@ def css_chain(lang: str = "en") -> str:
 
 def font_file(family: str) -> Path | None:
     """The file fontconfig gives for ``family`` Regular, or None if it substitutes another family."""
-    out = subprocess.run(
-        ["fc-match", "-f", "%{file}\n%{family}", f"{family}:style=Regular"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split("\n")
+    command = ["fc-match", "-f", "%{file}\n%{family}", f"{family}:style=Regular"]
+    # fontconfig's own tool from PATH, as Debian installs it; the arguments are our constants
+    out = subprocess.run(command, capture_output=True, text=True, check=False).stdout.split("\n")  # noqa: S603
     if len(out) < 2 or family not in out[1].split(","):
         return None
     return Path(out[0])
@@ -118,19 +113,13 @@ class FontCoverage:
             codes |= _cmap(path)
         self.codes = frozenset(codes)
         if self.missing_families:
-            log.warning(
-                "fonts missing from the chain: %s", ", ".join(self.missing_families)
-            )
+            log.warning("fonts missing from the chain: %s", ", ".join(self.missing_families))
 
     def missing(self, text: str) -> str:
         """Characters of ``text`` no font draws (spaces and invisible format characters need none)."""
         gone = []
         for char in dict.fromkeys(text):
-            if (
-                char.isspace()
-                or unicodedata.category(char) == "Cf"
-                or 0xFE00 <= ord(char) <= 0xFE0F
-            ):
+            if char.isspace() or unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F:
                 continue
             if ord(char) not in self.codes:
                 gone.append(char)
@@ -153,11 +142,9 @@ def harfbuzz_subset_available() -> bool:
     WeasyPrint 70 dlopens it in ``weasyprint.text.ffi`` as ``harfbuzz_subset`` (None when
     missing) and uses it only if HarfBuzz itself is ≥ 4.1.0.
     """
-    from weasyprint.text import ffi  # type: ignore[import-untyped]  # heavy: imported only to check
+    from weasyprint.text import ffi  # heavy: imported only to check
 
-    return ffi.harfbuzz_subset is not None and bool(
-        ffi.harfbuzz.hb_version_atleast(4, 1, 0)
-    )
+    return ffi.harfbuzz_subset is not None and bool(ffi.harfbuzz.hb_version_atleast(4, 1, 0))
 
 
 def check_harfbuzz_subset() -> bool:

@@ -16,9 +16,9 @@ from typing import Any
 
 import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from weasyprint import CSS, HTML  # type: ignore[import-untyped]
-from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
-from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from services.badges import domain
 from services.badges.adapters import fonts
@@ -28,7 +28,7 @@ log = logging.getLogger("congress.badges.pdf")
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
-class LocalOnlyFetcher(URLFetcher):
+class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
     """Serves ``data:`` URIs and files inside the templates directory; refuses everything else."""
 
     def __init__(self, root: Path = TEMPLATES) -> None:
@@ -42,9 +42,7 @@ class LocalOnlyFetcher(URLFetcher):
         if url.startswith("file:"):
             from urllib.request import url2pathname
 
-            path = Path(
-                url2pathname(url.split("?")[0].removeprefix("file://"))
-            ).resolve()
+            path = Path(url2pathname(url.split("?")[0].removeprefix("file://"))).resolve()
             if path.is_relative_to(self.root) and path.is_file():
                 return URLFetcherResponse(url, path.read_bytes())
         self.refused.append(url)
@@ -114,9 +112,7 @@ class PdfRenderer:
 
     def _stylesheets(self, font_config: FontConfiguration) -> dict[str, list[CSS]]:
         """Parsed once: badges and documents each get only their own rules (fewer page boxes to style)."""
-        theme = CSS(
-            string=self._theme_css(), font_config=font_config, url_fetcher=self.fetcher
-        )
+        theme = CSS(string=self._theme_css(), font_config=font_config, url_fetcher=self.fetcher)
         return {
             kind: [
                 CSS(
@@ -137,18 +133,14 @@ class PdfRenderer:
 
     def _pdf(self, html: str, kind: str = "badge") -> bytes:
         css, font_config = self._setup(kind)
-        document = HTML(
-            string=html, base_url=str(TEMPLATES) + "/", url_fetcher=self.fetcher
-        )
+        document = HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=self.fetcher)
         return document.write_pdf(stylesheets=css, font_config=font_config)  # type: ignore[no-any-return]
 
     # --- badges ----------------------------------------------------------------------------
 
     def badge_view(self, content: BadgeContent) -> dict[str, Any]:
         """Clean, check and lay out one badge's texts (raises ``UnrenderableText``)."""
-        given = domain.clean_display_text(
-            content.given_name
-        ) or domain.clean_display_text(content.badge_name)
+        given = domain.clean_display_text(content.given_name) or domain.clean_display_text(content.badge_name)
         family = domain.clean_display_text(content.family_name)
         affiliation = domain.clean_display_text(content.affiliation)
         for name, text in (
@@ -174,17 +166,12 @@ class PdfRenderer:
             "meta_lines": [
                 content.country,
                 *([" · ".join(others)] if others else []),
-                *(
-                    f"• {domain.clean_display_text(label)[:40]}"
-                    for label, _ in content.add_ons[:MAX_ADD_ONS]
-                ),
+                *(f"• {domain.clean_display_text(label)[:40]}" for label, _ in content.add_ons[:MAX_ADD_ONS]),
             ],
             "qr_uri": qr_data_uri(content.qr_token or "-"),
         }
 
-    def badge_html(
-        self, views: Sequence[dict[str, Any]], *, sheet: bool = False
-    ) -> str:
+    def badge_html(self, views: Sequence[dict[str, Any]], *, sheet: bool = False) -> str:
         badges: Sequence[Any] = domain.sheets(views) if sheet else views
         return self.env.get_template("badge.html").render(
             badges=badges, sheet=sheet, body_class="sheets" if sheet else "single"
@@ -195,9 +182,7 @@ class PdfRenderer:
 
     def render_sheets(self, contents: Sequence[BadgeContent]) -> bytes:
         """A4 sheets, four badges each in the given order, with crop marks."""
-        return self._pdf(
-            self.badge_html([self.badge_view(c) for c in contents], sheet=True)
-        )
+        return self._pdf(self.badge_html([self.badge_view(c) for c in contents], sheet=True))
 
     # --- documents -------------------------------------------------------------------------
 
@@ -207,9 +192,7 @@ class PdfRenderer:
             if isinstance(context.get(key), str):
                 context[key] = domain.clean_display_text(context[key])
                 self.coverage.check(key, context[key])
-        html = self.env.get_template(f"{template}.html").render(
-            **context, congress_header=self.header
-        )
+        html = self.env.get_template(f"{template}.html").render(**context, congress_header=self.header)
         return self._pdf(html, "documents")
 
 
@@ -234,11 +217,7 @@ def qr_data_uri(token: str) -> str:
     SVG path parser (~25 ms); scanners read any of the eight masks. The token is
     only ids and a signature, never personal data.
     """
-    return str(
-        segno.make(token, error="m", micro=False, mask=QR_MASK).png_data_uri(
-            scale=1, border=2
-        )
-    )
+    return str(segno.make(token, error="m", micro=False, mask=QR_MASK).png_data_uri(scale=1, border=2))
 
 
 QR_MASK = 2

@@ -96,12 +96,7 @@ class PoolRenderer:
     async def warm(self) -> None:
         """Start every worker now (each renders a warm-up badge) instead of on the first real render."""
         loop = asyncio.get_running_loop()
-        await asyncio.gather(
-            *(
-                loop.run_in_executor(self.executor, _ping)
-                for _ in range(self.workers * 2)
-            )
-        )
+        await asyncio.gather(*(loop.run_in_executor(self.executor, _ping) for _ in range(self.workers * 2)))
 
     async def render_badge(self, content: BadgeContent) -> bytes:
         return await self._run(_badge, content)  # type: ignore[no-any-return]

@@ -111,9 +111,7 @@ def paid(d: Delegate, reference: str | None = None) -> PaymentSucceeded:
     )
 
 
-def snapshot(
-    d: Delegate, version: int, status: str = "confirmed", is_paid: bool = True
-) -> DelegateSnapshot:
+def snapshot(d: Delegate, version: int, status: str = "confirmed", is_paid: bool = True) -> DelegateSnapshot:
     return DelegateSnapshot(
         congress_id=CONGRESS,
         delegate_id=d.delegate_id,

@@ -22,14 +22,10 @@ from tests.integration.badges import factories as f
 
 
 def poppler(tool: str, *args: object) -> str:
-    return subprocess.run(
-        [tool, *map(str, args)], capture_output=True, text=True, check=True
-    ).stdout
+    return subprocess.run([tool, *map(str, args)], capture_output=True, text=True, check=True).stdout
 
 
-async def test_sheets_sorted_by_surname_and_filtered(
-    congress_home: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_sheets_sorted_by_surname_and_filtered(congress_home: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="weasyprint")
     settings = BadgesSettings(
         database_url=f"sqlite+aiosqlite:///{congress_home / 'b.db'}",
@@ -51,13 +47,7 @@ async def test_sheets_sorted_by_surname_and_filtered(
         )
     ]
     people[4] = people[4].model_copy(
-        update={
-            "add_ons": (
-                AddOn(
-                    code="ws-leadership", label="Leadership network", kind="workshop"
-                ),
-            )
-        }
+        update={"add_ons": (AddOn(code="ws-leadership", label="Leadership network", kind="workshop"),)}
     )
     long_ago = datetime.now(UTC) - timedelta(days=3)
     async with make_sessionmaker(engine)() as session, session.begin():
@@ -81,13 +71,9 @@ async def test_sheets_sorted_by_surname_and_filtered(
         "Петров",
         "Evans",
     }  # cancelled left out
-    recent = await select_delegates(
-        settings, since=datetime.now(UTC) - timedelta(hours=1)
-    )
+    recent = await select_delegates(settings, since=datetime.now(UTC) - timedelta(hours=1))
     assert {r.family_name for r in recent} == {"Петров", "Evans"}
-    assert [
-        r.family_name for r in await select_delegates(settings, network="leadership")
-    ] == ["Evans"]
+    assert [r.family_name for r in await select_delegates(settings, network="leadership")] == ["Evans"]
 
     renderer = InProcessRenderer(header_for(load_congress()))
     done: list[int] = []
@@ -99,22 +85,14 @@ async def test_sheets_sorted_by_surname_and_filtered(
         per_file=2,
         advance=done.append,
     )
-    assert [p.name for p in paths] == ["sheets-001.pdf", "sheets-002.pdf"] and sum(
-        done
-    ) == 4
+    assert [p.name for p in paths] == ["sheets-001.pdf", "sheets-002.pdf"] and sum(done) == 4
     info = poppler("pdfinfo", paths[0])
     assert "Pages:           1" in info and "A4" in info
     text = poppler("pdftotext", paths[0], "-") + poppler("pdftotext", paths[1], "-")
     positions = [text.index(name) for name in ("Ångström", "Evans", "Петров", "Zimmer")]
-    assert positions == sorted(
-        positions
-    )  # Ångström sorts as angstrom, Петров as petrov
-    css_problems = [
-        r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")
-    ]
-    assert (
-        css_problems == []
-    )  # every rule of badge.css is understood (ribbon patterns included)
+    assert positions == sorted(positions)  # Ångström sorts as angstrom, Петров as petrov
+    css_problems = [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]
+    assert css_problems == []  # every rule of badge.css is understood (ribbon patterns included)
 
 
 def test_cli_wants_a_selection() -> None:

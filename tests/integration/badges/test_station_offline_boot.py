@@ -33,9 +33,7 @@ async def test_station_works_offline_from_boot(congress_home: Path) -> None:
         database_url=f"sqlite+aiosqlite:///{congress_home / 'station.db'}",
         store_dir=congress_home / "pdfs",
     )
-    runtime, app = build(
-        settings, renderer=InProcessRenderer(header_for(load_congress()))
-    )
+    runtime, app = build(settings, renderer=InProcessRenderer(header_for(load_congress())))
     person = f.delegate("Jürgen", "Müller")
     async with app.router.lifespan_context(app):
         async with (
@@ -52,20 +50,13 @@ async def test_station_works_offline_from_boot(congress_home: Path) -> None:
                 delegate=person,
                 now=datetime.now(UTC),
             )
-        bearer = {
-            "authorization": f"Bearer {organiser_token(SECRET, 'organiser@icsei.example.org')}"
-        }
+        bearer = {"authorization": f"Bearer {organiser_token(SECRET, 'organiser@icsei.example.org')}"}
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://station", headers=bearer
-        ) as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://station", headers=bearer) as http:
             assert (await http.get("/readyz")).status_code == 503
             status = (await http.get("/station/status")).json()
             assert status["state"] == "offline" and status["kafka_reachable"] is False
-            assert (
-                person.given_name
-                in (await http.get("/station", params={"q": "muller"})).text
-            )
+            assert person.given_name in (await http.get("/station", params={"q": "muller"})).text
             printed = await http.post(f"/station/print/{person.delegate_id}")
             assert "Printed" in printed.text  # rendered locally on demand
             token = sign(
@@ -73,12 +64,7 @@ async def test_station_works_offline_from_boot(congress_home: Path) -> None:
                 domain.QR_PURPOSE,
                 domain.qr_payload(person.delegate_id, 1, f.CONGRESS),
             )
-            assert (
-                "Checked in"
-                in (await http.post("/station/scan", data={"token": token})).text
-            )
+            assert "Checked in" in (await http.post("/station/scan", data={"token": token})).text
             status = (await http.get("/station/status")).json()
             # BadgeIssued + BadgePrinted + DelegateCheckedIn wait in the outbox for the link
-            assert (
-                status["backlog"] == 3 and "3 event(s) kept locally" in status["label"]
-            )
+            assert status["backlog"] == 3 and "3 event(s) kept locally" in status["label"]

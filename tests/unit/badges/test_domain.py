@@ -9,9 +9,7 @@ from services.badges.domain import Box, ScanOutcome, fit_text
 from services.common.auth import InvalidToken, sign, verify
 
 
-def test_clean_display_text_drops_controls_and_bidi_overrides_but_keeps_joiners() -> (
-    None
-):
+def test_clean_display_text_drops_controls_and_bidi_overrides_but_keeps_joiners() -> None:
     dirty = "Ma\u202eria\u0000 \u2066O'Brien\u2069\x1b[31m\u0085\n\tX" + "क्\u200dष"
     cleaned = domain.clean_display_text(dirty)
     assert cleaned == "Maria O'Brien[31m X" + "क्\u200dष"
@@ -29,9 +27,7 @@ def test_long_name_shrinks_within_bounds_then_wraps_at_spaces_and_hyphens() -> N
     fitted = fit_text(name, domain.NAME_BOX)
     assert domain.NAME_BOX.min_size_pt <= fitted.size_pt < domain.NAME_BOX.max_size_pt
     assert 1 < len(fitted.lines) <= domain.NAME_BOX.max_lines
-    assert "".join(fitted.lines).replace(" ", "") == name.replace(
-        " ", ""
-    )  # nothing lost
+    assert "".join(fitted.lines).replace(" ", "") == name.replace(" ", "")  # nothing lost
     for line in fitted.lines:
         assert domain.estimate_em(line) * fitted.size_pt <= domain.NAME_BOX.width_pt
     assert not fitted.break_anywhere
@@ -42,9 +38,7 @@ def test_cjk_name_may_wrap_between_ideographs() -> None:
         "山田" * 30,
         Box(width_pt=100, height_pt=60, max_size_pt=20, min_size_pt=8, max_lines=3),
     )
-    assert all(
-        domain.estimate_em(line) * fitted.size_pt <= 100 for line in fitted.lines
-    )
+    assert all(domain.estimate_em(line) * fitted.size_pt <= 100 for line in fitted.lines)
 
 
 @pytest.mark.parametrize("length", [200, 1000, 5000])
@@ -57,10 +51,7 @@ def test_absurd_name_still_fits_by_area_and_is_never_cut(length: int) -> None:
     assert fitted.size_pt <= box.min_size_pt
     used_height = len(fitted.lines) * fitted.size_pt * box.line_height
     assert used_height <= box.height_pt
-    assert all(
-        domain.estimate_em(line) * fitted.size_pt <= box.width_pt
-        for line in fitted.lines
-    )
+    assert all(domain.estimate_em(line) * fitted.size_pt <= box.width_pt for line in fitted.lines)
 
 
 def test_ribbons_take_the_most_senior_role_and_list_the_others() -> None:
@@ -72,9 +63,7 @@ def test_ribbons_take_the_most_senior_role_and_list_the_others() -> None:
 
 def test_every_ribbon_differs_in_black_and_white_by_pattern_or_grey() -> None:
     ribbons = list(domain.RIBBONS.values())
-    assert len({r.pattern for r in ribbons}) == len(
-        ribbons
-    )  # every role has its own pattern
+    assert len({r.pattern for r in ribbons}) == len(ribbons)  # every role has its own pattern
     assert len({r.colour for r in ribbons}) == len(ribbons)
     greys = sorted(domain.grey_of(r.colour) for r in ribbons)
     assert greys[-1] - greys[0] > 200  # from near-black to white
@@ -110,10 +99,7 @@ def test_sort_keys_order_by_folded_surname_then_given_name() -> None:
         "3",
         "4",
     ]  # Ångström sorts as angstrom; Иванов as ivanov
-    by_country = [
-        p.delegate_id
-        for p in sorted(people, key=lambda p: domain.sort_key(p, "country"))
-    ]
+    by_country = [p.delegate_id for p in sorted(people, key=lambda p: domain.sort_key(p, "country"))]
     assert by_country == ["1", "4", "3", "2"]
     with pytest.raises(ValueError, match="cannot sort by"):
         domain.sort_key(people[0], "shoe_size")
@@ -142,20 +128,12 @@ def test_scan_outcomes() -> None:
     ok = {"d": "d-1", "v": 2, "c": "c1"}
     confirmed = domain.DelegateState("confirmed", 2, checked_in=False)
     assert domain.scan_outcome(ok, "c1", confirmed) is ScanOutcome.CHECKED_IN
-    assert (
-        domain.scan_outcome(ok, "c1", domain.DelegateState("confirmed", 2, True))
-        is ScanOutcome.ALREADY
-    )
-    assert (
-        domain.scan_outcome(ok, "c1", domain.DelegateState("cancelled", 2, False))
-        is ScanOutcome.CANCELLED
-    )
+    assert domain.scan_outcome(ok, "c1", domain.DelegateState("confirmed", 2, True)) is ScanOutcome.ALREADY
+    assert domain.scan_outcome(ok, "c1", domain.DelegateState("cancelled", 2, False)) is ScanOutcome.CANCELLED
     assert domain.scan_outcome(ok, "c1", None) is ScanOutcome.UNKNOWN
     assert domain.scan_outcome(None, "c1", confirmed) is ScanOutcome.TAMPERED
     assert domain.scan_outcome(ok, "c2", confirmed) is ScanOutcome.OTHER_CONGRESS
-    assert (
-        domain.scan_outcome({**ok, "v": 1}, "c1", confirmed) is ScanOutcome.SUPERSEDED
-    )
+    assert domain.scan_outcome({**ok, "v": 1}, "c1", confirmed) is ScanOutcome.SUPERSEDED
 
 
 def test_newer_versions_reissue_older_ones_do_not() -> None:

@@ -85,23 +85,16 @@ def deps() -> BadgeDeps:
     )
 
 
-async def feed(
-    sm: async_sessionmaker[AsyncSession], deps: BadgeDeps, *payloads: Any
-) -> list[Any]:
+async def feed(sm: async_sessionmaker[AsyncSession], deps: BadgeDeps, *payloads: Any) -> list[Any]:
     handlers = make_handlers(deps)
     emitted: list[Any] = []
     for payload in payloads:
         async with sm() as session, session.begin():
-            emitted.extend(
-                await handlers[type(payload)](new_event(payload, "/tests"), session)
-                or []
-            )
+            emitted.extend(await handlers[type(payload)](new_event(payload, "/tests"), session) or [])
     return emitted
 
 
-async def test_badge_per_version_newer_reissues_older_ignored_cancel_revokes(
-    sm: Any, deps: BadgeDeps
-) -> None:
+async def test_badge_per_version_newer_reissues_older_ignored_cancel_revokes(sm: Any, deps: BadgeDeps) -> None:
     d = f.delegate("Jürgen", "Müller")
     renamed = d.model_copy(update={"given_name": "Jürgen-Klaus"})
     out = await feed(
@@ -128,24 +121,16 @@ async def test_badge_per_version_newer_reissues_older_ignored_cancel_revokes(
     }
 
 
-async def test_snapshot_alone_builds_the_replica_and_a_badge(
-    sm: Any, deps: BadgeDeps
-) -> None:
+async def test_snapshot_alone_builds_the_replica_and_a_badge(sm: Any, deps: BadgeDeps) -> None:
     d = f.delegate("Иван", "Петров")
     out = await feed(sm, deps, f.snapshot(d, 4))
     assert isinstance(out[0], BadgeIssued) and out[0].registration_version == 4
     async with sm() as session:
-        assert [r.delegate_id for r in await db.search(session, "petrov")] == [
-            d.delegate_id
-        ]
-        assert [r.delegate_id for r in await db.search(session, d.email.upper())] == [
-            d.delegate_id
-        ]
+        assert [r.delegate_id for r in await db.search(session, "petrov")] == [d.delegate_id]
+        assert [r.delegate_id for r in await db.search(session, d.email.upper())] == [d.delegate_id]
 
 
-async def test_payment_before_details_gets_its_receipt_once_the_delegate_is_known(
-    sm: Any, deps: BadgeDeps
-) -> None:
+async def test_payment_before_details_gets_its_receipt_once_the_delegate_is_known(sm: Any, deps: BadgeDeps) -> None:
     d = f.delegate("Ana", "Silva")
     first = await feed(sm, deps, f.paid(d, "cs_1"))
     assert first == []
@@ -155,21 +140,15 @@ async def test_payment_before_details_gets_its_receipt_once_the_delegate_is_know
     assert receipts[0].email == d.email
 
 
-async def test_check_in_records_once_and_refuses_the_rest(
-    sm: Any, deps: BadgeDeps
-) -> None:
+async def test_check_in_records_once_and_refuses_the_rest(sm: Any, deps: BadgeDeps) -> None:
     d, gone = f.delegate("Ana", "Silva", number=1), f.delegate("Bo", "Berg", number=2)
     await feed(sm, deps, f.confirmed(d), f.confirmed(gone), f.cancelled(gone, 2))
     outbox = Outbox("/congress/badges")
 
     async def scan(token: str) -> domain.ScanOutcome:
-        return (
-            await commands.check_in(sm, outbox, deps, token=token, station_id="desk")
-        ).outcome
+        return (await commands.check_in(sm, outbox, deps, token=token, station_id="desk")).outcome
 
-    good = sign(
-        "unit", domain.QR_PURPOSE, domain.qr_payload(d.delegate_id, 1, f.CONGRESS)
-    )
+    good = sign("unit", domain.QR_PURPOSE, domain.qr_payload(d.delegate_id, 1, f.CONGRESS))
     assert await scan(good) is domain.ScanOutcome.CHECKED_IN
     assert await scan(good) is domain.ScanOutcome.ALREADY
     assert await scan(good + "x") is domain.ScanOutcome.TAMPERED
@@ -184,39 +163,21 @@ async def test_check_in_records_once_and_refuses_the_rest(
         is domain.ScanOutcome.CANCELLED
     )
     assert (
-        await scan(
-            sign("unit", domain.QR_PURPOSE, domain.qr_payload("nobody", 1, f.CONGRESS))
-        )
+        await scan(sign("unit", domain.QR_PURPOSE, domain.qr_payload("nobody", 1, f.CONGRESS)))
         is domain.ScanOutcome.UNKNOWN
     )
-    sha, count = await commands.print_badge(
-        sm, outbox, deps, delegate_id=d.delegate_id, station_id="desk"
-    )
-    _, again = await commands.print_badge(
-        sm, outbox, deps, delegate_id=d.delegate_id, station_id="desk"
-    )
+    sha, count = await commands.print_badge(sm, outbox, deps, delegate_id=d.delegate_id, station_id="desk")
+    _, again = await commands.print_badge(sm, outbox, deps, delegate_id=d.delegate_id, station_id="desk")
     assert (count, again) == (1, 2) and deps.store.get(sha).startswith(b"%PDF")
     with pytest.raises(commands.CommandRefused):
-        await commands.print_badge(
-            sm, outbox, deps, delegate_id=gone.delegate_id, station_id="desk"
-        )
+        await commands.print_badge(sm, outbox, deps, delegate_id=gone.delegate_id, station_id="desk")
     async with sm() as session:
-        rows = (
-            (
-                await session.execute(
-                    select(outbox_table.c.value).order_by(outbox_table.c.id)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        rows = (await session.execute(select(outbox_table.c.value).order_by(outbox_table.c.id))).scalars().all()
     staged = [decode(v).data for v in rows]
     assert [type(e) for e in staged] == [DelegateCheckedIn, BadgePrinted, BadgePrinted]
 
 
-async def test_visa_letter_needs_paid_confirmed_registration_and_is_numbered(
-    sm: Any, deps: BadgeDeps
-) -> None:
+async def test_visa_letter_needs_paid_confirmed_registration_and_is_numbered(sm: Any, deps: BadgeDeps) -> None:
     d, unpaid = f.delegate("Ana", "Silva", number=1), f.delegate("Bo", "Berg", number=2)
     await feed(sm, deps, f.confirmed(d), f.paid(d), f.confirmed(unpaid))
     form = {
@@ -229,9 +190,7 @@ async def test_visa_letter_needs_paid_confirmed_registration_and_is_numbered(
     now = FixedClock().now()
     outbox = Outbox("/congress/badges")
     ok = await commands.request_visa(sm, delegate_id=d.delegate_id, form=form, now=now)
-    refused = await commands.request_visa(
-        sm, delegate_id=unpaid.delegate_id, form=form, now=now
-    )
+    refused = await commands.request_visa(sm, delegate_id=unpaid.delegate_id, form=form, now=now)
     with pytest.raises(commands.CommandRefused, match="paid"):
         await commands.approve_visa(
             sm,
@@ -241,15 +200,10 @@ async def test_visa_letter_needs_paid_confirmed_registration_and_is_numbered(
             organiser="o@x",
             today=date(2026, 11, 1),
         )
-    number = await commands.approve_visa(
-        sm, outbox, deps, request_id=ok, organiser="o@x", today=date(2026, 11, 1)
-    )
+    number = await commands.approve_visa(sm, outbox, deps, request_id=ok, organiser="o@x", today=date(2026, 11, 1))
     assert number == "ICSEI27-VISA-00001"
     assert (
-        await commands.approve_visa(
-            sm, outbox, deps, request_id=ok, organiser="o@x", today=date(2026, 11, 1)
-        )
-        == number
+        await commands.approve_visa(sm, outbox, deps, request_id=ok, organiser="o@x", today=date(2026, 11, 1)) == number
     )  # approving twice issues once
     with pytest.raises(commands.CommandRefused, match="before arrival"):
         await commands.request_visa(
