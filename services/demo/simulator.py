@@ -149,7 +149,6 @@ class Simulator:
             if not await station.open(Http(org_client, self.tally, "badges"), "Registration desk 1 (demo)"):
                 print("could not open a badge station: skipping badges and check-in", flush=True)
                 return
-            print(f"first morning: {len(rows)} confirmed delegates come to the badge desk", flush=True)
             desks = asyncio.Semaphore(min(4, self.o.concurrency))
 
             async def arrive(row: dict[str, object], delay: float) -> None:
@@ -161,6 +160,7 @@ class Simulator:
                         await station.scan(delegate_id)
 
             comers = [r for r in rows if self.rng.random() < 0.9]
+            print(f"first morning: {len(comers)} of {len(rows)} confirmed delegates come to the badge desk", flush=True)
             delays = [i * self.o.pause(self.rng, 0.2) / 4 for i in range(len(comers))]
             await asyncio.gather(*(arrive(r, d) for r, d in zip(comers, delays, strict=True)))
 
