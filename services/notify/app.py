@@ -19,6 +19,7 @@ from services.common.congress import Congress, load_congress
 from services.common.consumer import EventConsumer
 from services.common.logs import configure_logging
 from services.common.runtime import ServiceRuntime
+from services.notify.adapters import db
 from services.notify.adapters.db import notify_metadata
 from services.notify.adapters.files import FileDocuments
 from services.notify.adapters.kafka import subscribe
@@ -62,13 +63,18 @@ def build(settings: NotifySettings | None = None, *, mailer: Mailer | None = Non
     runtime = ServiceRuntime(settings, metadata=notify_metadata)
     notifier = build_notifier(settings, congress, runtime, mailer)
     handlers = dict.fromkeys({*RULES, *CONTACT_EVENTS}, notifier.on_event)
+
+    async def erase(delegate_ids: list[str]) -> None:
+        async with runtime.sessionmaker() as session, session.begin():
+            await db.forget_delegates(session, delegate_ids)
+
     consumer = EventConsumer(name=CONSUMER, sessionmaker=runtime.sessionmaker, outbox=runtime.outbox,
                              handlers=handlers, retries=settings.consumer_retries,
                              # Mail leaves the process: never re-run a whole batch after one handler fails.
                              optimistic=False)
     subscribe(runtime.broker, consumer, (topics.REGISTRATION, topics.BADGES, topics.DELEGATES),
               topic_prefix=settings.kafka_topic_prefix, max_records=settings.batch_size,
-              group_instance_id=settings.group_instance_id)
+              group_instance_id=settings.group_instance_id, on_erasure=erase)
     runtime.consumers.append(consumer)
     retry = RetryWorker(notifier, runtime.sessionmaker, poll_seconds=settings.retry_poll_seconds)
     reminders = Reminders(notifier, runtime.sessionmaker, delay=timedelta(hours=settings.reminder_after_hours),

@@ -114,6 +114,13 @@ async def save_contact(session: AsyncSession, contact: Contact, *, exists: bool)
         await session.execute(insert(contacts).values(delegate_id=contact.delegate_id, **values))
 
 
+async def forget_delegates(session: AsyncSession, delegate_ids: list[str]) -> None:
+    """Erasure: drop what notify keeps about these delegates (the message ledger keeps ids and subjects only)."""
+    await session.execute(delete(contacts).where(contacts.c.delegate_id.in_(delegate_ids)))
+    await session.execute(delete(unpaid).where(unpaid.c.delegate_id.in_(delegate_ids)))
+    await session.execute(update(messages).where(messages.c.recipient_id.in_(delegate_ids)).values(to=""))
+
+
 async def track_unpaid(session: AsyncSession, delegate_id: str, cause_event_id: str, event: bytes,
                        created_at: datetime) -> None:
     await session.execute(delete(unpaid).where(unpaid.c.delegate_id == delegate_id))

@@ -9,20 +9,29 @@ instead of waiting for the session timeout.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faststream import AckPolicy, Context
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 
+from schemas import topics
 from services.common.consumer import EventConsumer
 
 
 def subscribe(broker: KafkaBroker, consumer: EventConsumer, topic_names: tuple[str, ...], *, topic_prefix: str,
-              max_records: int, group_instance_id: str | None = None) -> Any:
+              max_records: int, group_instance_id: str | None = None,
+              on_erasure: Callable[[list[str]], Awaitable[None]] | None = None) -> Any:
     async def on_notify_events(message: KafkaMessage = Context("message")) -> None:
         raw = message.raw_message
-        await consumer.handle_batch(list(raw) if isinstance(raw, (tuple, list)) else [raw])
+        records = list(raw) if isinstance(raw, (tuple, list)) else [raw]
+        # A tombstone on the compacted delegate topic erases a delegate: forget their contact
+        # details instead of dead-lettering it as a malformed event.
+        erased = [r for r in records if r.value is None and r.topic.endswith(topics.DELEGATES) and r.key]
+        if erased and on_erasure is not None:
+            await on_erasure([r.key.decode() for r in erased])
+        await consumer.handle_batch([r for r in records if not any(r is e for e in erased)])
 
     options: dict[str, Any] = {"session_timeout_ms": 10000, "heartbeat_interval_ms": 1000}
     if group_instance_id:

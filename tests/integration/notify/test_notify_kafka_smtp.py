@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import weasyprint
+from aiokafka import AIOKafkaProducer
 
 from schemas import topics
 from schemas.badges import BadgeIssued, DocumentIssued, DocumentKind
@@ -31,6 +32,7 @@ from schemas.registration import (
     WaitingListOffered,
 )
 from schemas.values import Delegate, Money, PaymentMethod
+from services.notify.adapters.db import load_contact
 from services.notify.app import build
 from services.notify.config import NotifySettings
 from tests.integration.notify.sink import RecordingSink
@@ -108,6 +110,15 @@ def scenario(pdf: Path, big_pdf: Path) -> tuple[list[EventData | CloudEvent[Any]
     return events, people
 
 
+async def erase(bootstrap: str, topic: str, delegate_id: str) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, None, key=delegate_id.encode())
+    finally:
+        await producer.stop()
+
+
 EXPECTED = Counter({
     ("anna@example.org", "registration_received"): 1, ("anna@example.org", "registration_confirmed"): 1,
     ("anna@example.org", "receipt_issued"): 1, ("anna@example.org", "badge_ready"): 1,
@@ -137,7 +148,7 @@ async def test_notify_sends_each_message_once_and_reports_failures(
             smtp_host="127.0.0.1", smtp_port=sink.port, embedded_sink=False, mail_dir=str(tmp_path / "mail"),
             retry_base_seconds=0.2, retry_poll_seconds=0.1, circuit_seconds=0.5, attachment_max_bytes=100_000,
             reminder_after_hours=3 / 3600, reminder_poll_seconds=0.5)
-        _runtime, app = build(settings)
+        runtime, app = build(settings)
         async with app.router.lifespan_context(app):
             events, people = scenario(pdf, big_pdf)
             await publish(kafka_bootstrap, topic_prefix + topics.REGISTRATION,
@@ -147,6 +158,13 @@ async def test_notify_sends_each_message_once_and_reports_failures(
             await publish(kafka_bootstrap, topic_prefix + topics.BADGES,
                           [e for e in events if isinstance(e, (BadgeIssued, DocumentIssued))])
             await eventually(lambda: len(sink.handler.snapshot()) >= sum(EXPECTED.values()), timeout=60)
+            await erase(kafka_bootstrap, topic_prefix + topics.DELEGATES, "d-2")  # erasure, not a dead letter
+
+            async def contact_gone() -> bool:
+                async with runtime.sessionmaker() as session:
+                    return await load_contact(session, "d-2") is None
+
+            await eventually(contact_gone, timeout=30)
             notify_events = await read_events(
                 kafka_bootstrap, topic_prefix + topics.NOTIFY,
                 until=lambda evs: len(evs) >= sum(EXPECTED.values()) + 2)
