@@ -175,3 +175,19 @@ async def test_paying_cancels_the_reminder(world: dict[str, Any]) -> None:
     await feed(world, ev("registration_received"), ev("registration_confirmed"))
     world["clock"].now = datetime.now(UTC) + timedelta(days=10)
     assert await Reminders(world["notifier"], world["sessions"], delay=timedelta(hours=72)).remind_due() == 0
+
+
+async def test_a_failing_handler_does_not_resend_the_batchs_other_mail(world: dict[str, Any]) -> None:
+    mailer: FakeMailer = world["mailer"]
+    original = mailer.send
+
+    async def explode_for_badges(envelope: Envelope) -> Delivery:
+        if b"badge-" in envelope.message:
+            raise RuntimeError("mailer bug")
+        return await original(envelope)
+
+    mailer.send = explode_for_badges  # type: ignore[method-assign]
+    await feed(world, ev("registration_received"), ev("badge_ready"), ev("magic_link"))
+    assert sorted(BytesParser(policy=policy.default).parsebytes(e.message)["X-Congress-Template"]
+                  for e in mailer.accepted) == ["magic_link", "registration_received"]
+    assert [topic for topic, _ in await emitted(world)].count(topics.DEADLETTER) == 1
