@@ -133,7 +133,7 @@ def _forget_rows(session: Session, previous_transaction: Any) -> None:
         session.info.pop("congress_outbox", None)
 
 
-def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+def make_producer(bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 30000) -> AIOKafkaProducer:
     """An idempotent producer that waits for every in-sync replica (acks=all)."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
@@ -142,7 +142,7 @@ def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
         acks="all",
         linger_ms=2,
         max_batch_size=512 * 1024,
-        request_timeout_ms=30000,
+        request_timeout_ms=request_timeout_ms,
     )
 
 
@@ -158,6 +158,8 @@ class OutboxRelay:
         batch_size: int = 1000,
         poll_seconds: float = 1.0,
         topic_prefix: str = "",
+        publish_timeout: float = 60.0,
+        producer_started: bool = True,
     ) -> None:
         self.engine = engine
         self.producer = producer
@@ -165,17 +167,41 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.topic_prefix = topic_prefix
+        self.publish_timeout = publish_timeout
+        self._producer_ready = producer_started
         self.published = 0
         self.running = False
+        self.last_error: str | None = None
+        """Why the last attempt to publish failed; None while publishing works."""
 
     async def run(self) -> None:
         """Relay until cancelled."""
         async with self._leadership():
             self.running = True
+            failures = 0
             try:
                 while True:
                     self.wakeup.clear()
-                    if await self.publish_pending() == self.batch_size:
+                    try:
+                        if not self._producer_ready:  # started before Kafka was reachable: connect first
+                            await self.producer.start()
+                            self._producer_ready = True
+                        published = await self.publish_pending()
+                    except Exception as exc:  # noqa: BLE001 -- Kafka or the database is away: wait, then retry
+                        failures += 1
+                        self.last_error = repr(exc)
+                        delay = min(self.poll_seconds * 2**failures, 30.0)
+                        log.warning(
+                            "outbox relay cannot publish (attempt %d), retrying in %.1fs: %r",
+                            failures,
+                            delay,
+                            exc,
+                            extra={"attempt": failures},
+                        )
+                        await asyncio.sleep(delay)
+                        continue
+                    failures, self.last_error = 0, None
+                    if published == self.batch_size:
                         continue  # more waiting: keep going without sleeping
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.wakeup.wait(), timeout=self.poll_seconds)
@@ -223,6 +249,18 @@ class OutboxRelay:
         self.published += len(rows)
         log.debug("relayed %d outbox rows", len(rows), extra={"count": len(rows)})
         return len(rows)
+
+    async def _send_all(self, rows: Sequence[Any]) -> None:
+        futures = [
+            await self.producer.send(
+                self.topic_prefix + row.topic,
+                value=row.value,
+                key=row.key,
+                headers=[(name, value.encode()) for name, value in row.headers],
+            )
+            for row in rows
+        ]
+        await asyncio.gather(*futures)
 
     def _leadership(self) -> Any:
         """On PostgreSQL, an advisory lock makes sure only one relay publishes (order per key holds)."""

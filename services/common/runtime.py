@@ -108,7 +108,10 @@ class ServiceRuntime:
         await self.engine.dispose()
 
     async def ready(self) -> dict[str, bool]:
-        checks = {"started": self.started, "relay": bool(self.relay and self.relay.running)}
+        checks = {
+            "started": self.started,
+            "relay": bool(self.relay and self.relay.running and self.relay.last_error is None),
+        }
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(text("select 1"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -158,3 +159,45 @@ def _env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if k != "CONGRESS_CRASH_AT"} | {"PYTHONPATH": str(ROOT)}
+
+
+async def test_relay_survives_kafka_being_away_and_publishes_once_it_is_back(
+    db_url: str, kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    from services.common.db import create_tables, make_engine, make_sessionmaker
+    from services.common.kafka_launcher import free_port
+    from services.common.outbox import Outbox, OutboxRelay, make_producer
+
+    engine = make_engine(db_url)
+    await create_tables(engine)
+    outbox = Outbox("/tests")
+    dead_port = free_port()  # nothing listens here: the link to Kafka is down
+    producer = make_producer(f"127.0.0.1:{dead_port}", "relay-away", request_timeout_ms=500)
+    relay = OutboxRelay(
+        engine,
+        producer,
+        outbox=outbox,
+        poll_seconds=0.05,
+        topic_prefix=topic_prefix,
+        publish_timeout=1.0,
+        producer_started=False,
+    )
+    task = asyncio.create_task(relay.run())
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        outbox.add_many(session, [refund(n) for n in range(3)])
+    await eventually(lambda: relay.last_error is not None)
+    assert relay.running and not task.done()  # it waits and retries instead of dying
+    task.cancel()
+    await producer.stop()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    # The link returns: the same rows go out, once.
+    live = make_producer(kafka_bootstrap, "relay-back")
+    await live.start()
+    relay_back = OutboxRelay(engine, live, outbox=outbox, topic_prefix=topic_prefix)
+    assert await relay_back.publish_pending() == 3
+    on_topic = await read_records(kafka_bootstrap, topic_prefix + topics.REGISTRATION, until=lambda rs: len(rs) >= 3)
+    assert len(on_topic) == 3
+    await live.stop()
+    await engine.dispose()
