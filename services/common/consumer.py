@@ -251,6 +251,8 @@ class EventConsumer:
             auto_offset_reset="earliest",
             # Commit offsets only after the batch's transaction committed; rewind on failure.
             ack_policy=AckPolicy.NACK_ON_ERROR,
+            # The records are decoded (and validated) once, by schemas.decode; skip FastStream's body decoding.
+            decoder=_raw_body,
             title=f"{self.name}:{'+'.join(topic_names)}",
         )(on_events)
 
@@ -260,3 +262,8 @@ def _flatten(raw: Any) -> list[Record]:
     if not isinstance(raw, (tuple, list)):
         return [raw]
     return [record for item in raw for record in _flatten(item)]
+
+
+async def _raw_body(message: Any) -> Any:
+    """FastStream decoder that leaves the body alone: ``handle_batch`` reads the raw records itself."""
+    return None
