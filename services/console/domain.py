@@ -8,7 +8,7 @@ beginning rebuilds exactly the same figures (nothing is lost by a restart).
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
@@ -52,8 +52,14 @@ def _money(value: Any) -> tuple[str, int] | None:
 class Projection:
     """Applies entries; answers with figures, recent entries and one delegate's history."""
 
-    def __init__(self, *, tz: tzinfo, capacities: Mapping[str, AddOnCapacity] | None = None,
-                 ring_size: int = 2000, recent_dead_letters: int = 20) -> None:
+    def __init__(
+        self,
+        *,
+        tz: tzinfo,
+        capacities: Mapping[str, AddOnCapacity] | None = None,
+        ring_size: int = 2000,
+        recent_dead_letters: int = 20,
+    ) -> None:
         self.tz = tz
         self.capacities = dict(capacities or {})
         self.recent: deque[Entry] = deque(maxlen=ring_size)
@@ -98,9 +104,9 @@ class Projection:
         elif entry.kind == "malformed":
             self.malformed += 1
         elif entry.kind == "event":
-            handler = getattr(self, f"_on_{entry.name}", None)
+            handler = _HANDLERS.get(entry.name)
             if handler is not None and entry.context != "delegates":
-                handler(entry.subject, entry.data)
+                handler(self, entry.subject, entry.data)
         return entry
 
     def _dead_letter(self, entry: Entry) -> None:
@@ -115,24 +121,27 @@ class Projection:
             reg.category = str(who.get("category", reg.category))
             reg.country = str(who.get("country", reg.country))
             reg.name = str(who.get("badge_name") or reg.name)
-            reg.add_ons = {str(a.get("code")): str(a.get("label", a.get("code")))
-                           for a in who.get("add_ons") or () if isinstance(a, Mapping)}
+            reg.add_ons = {
+                str(a.get("code")): str(a.get("label", a.get("code")))
+                for a in who.get("add_ons") or ()
+                if isinstance(a, Mapping)
+            }
         return reg
 
-    def _on_RegistrationCreated(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_registration_created(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         reg = self._registration(delegate_id, data)
         reg.payment_method = str(data.get("payment_method") or reg.payment_method)
 
-    def _on_RegistrationConfirmed(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_registration_confirmed(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self._registration(delegate_id, data).status = "confirmed"
 
-    def _on_RegistrationUpdated(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_registration_updated(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self._registration(delegate_id, data)
 
-    def _on_RegistrationCancelled(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_registration_cancelled(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self._registration(delegate_id, data).status = "cancelled"
 
-    def _on_PaymentSucceeded(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_payment_succeeded(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         money = _money(data.get("amount"))
         method = str(data.get("method", "?"))
         if money:
@@ -143,50 +152,50 @@ class Projection:
                 if invoice.delegate_id == delegate_id:
                     invoice.paid = True
 
-    def _on_PaymentFailed(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_payment_failed(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.payments_failed += 1
 
-    def _on_RefundIssued(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_refund_issued(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         money = _money(data.get("amount"))
         if money:
             method = self._registration(delegate_id, data).payment_method or "?"
             self.revenue[(method, money[0])] -= money[1]
             self.refunded[money[0]] += money[1]
 
-    def _on_InvoiceIssued(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_invoice_issued(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         currency, amount = _money(data.get("total")) or ("?", 0)
         self.invoices[str(data.get("invoice_number"))] = Invoice(delegate_id, currency, amount)
 
-    def _on_WaitingListOffered(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_waiting_list_offered(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.waiting_list_offers += 1
 
-    def _on_BadgeIssued(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_badge_issued(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.badges_issued += 1
         self.badged.add(delegate_id)
 
-    def _on_BadgeRevoked(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_badge_revoked(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.badges_revoked += 1
         self.badged.discard(delegate_id)
 
-    def _on_BadgePrinted(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_badge_printed(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.badges_printed += 1
         if int(data.get("print_count", 1)) > 1:
             self.reprints += 1
 
-    def _on_DocumentIssued(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_document_issued(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.documents[str(data.get("kind", "?"))] += 1
 
-    def _on_DelegateCheckedIn(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_delegate_checked_in(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         if delegate_id in self.checked_in:
             return  # a second scan of the same badge is not a second arrival
         self.checked_in.add(delegate_id)
         when = datetime.fromisoformat(str(data.get("checked_in_at")))
         self.checkins_by_hour[when.astimezone(self.tz).strftime("%Y-%m-%d %H:00")] += 1
 
-    def _on_NotificationSent(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_notification_sent(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.emails["sent"] += 1
 
-    def _on_NotificationFailed(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+    def _on_notification_failed(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.emails["failed"] += 1
         if data.get("permanent"):
             self.emails["failed_permanent"] += 1
@@ -198,8 +207,15 @@ class Projection:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def entries(self, *, context: str | None = None, type_: str | None = None, subject: str | None = None,
-                after: int = 0, limit: int = 200) -> list[Entry]:
+    def entries(
+        self,
+        *,
+        context: str | None = None,
+        type_: str | None = None,
+        subject: str | None = None,
+        after: int = 0,
+        limit: int = 200,
+    ) -> list[Entry]:
         """Recent entries, newest first, matching every filter given."""
         found: list[Entry] = []
         for entry in reversed(self.recent):
@@ -221,20 +237,35 @@ class Projection:
             "revenue": self._revenue_figures(),
             "add_ons": self._add_on_figures(),
             "invoices_unpaid": self._unpaid_invoices(),
-            "badges": {"issued": self.badges_issued, "delegates_with_badge": len(self.badged),
-                       "revoked": self.badges_revoked, "printed": self.badges_printed,
-                       "reprints": self.reprints, "documents": dict(sorted(self.documents.items()))},
+            "badges": {
+                "issued": self.badges_issued,
+                "delegates_with_badge": len(self.badged),
+                "revoked": self.badges_revoked,
+                "printed": self.badges_printed,
+                "reprints": self.reprints,
+                "documents": dict(sorted(self.documents.items())),
+            },
             "checkins": {"total": len(self.checked_in), "by_hour": dict(sorted(self.checkins_by_hour.items()))},
-            "emails": {"sent": self.emails["sent"], "failed": self.emails["failed"],
-                       "failed_permanent": self.emails["failed_permanent"]},
+            "emails": {
+                "sent": self.emails["sent"],
+                "failed": self.emails["failed"],
+                "failed_permanent": self.emails["failed_permanent"],
+            },
             "payments_failed": self.payments_failed,
             "waiting_list_offers": self.waiting_list_offers,
-            "dead_letters": {"count": self.dead_letters, "by_consumer": dict(sorted(self.dead_by_consumer.items())),
-                             "recent": [_dead_view(e) for e in sorted(self.recent_dead, reverse=True,
-                                                                      key=lambda e: (e.time, e.partition, e.offset))]},
+            "dead_letters": {
+                "count": self.dead_letters,
+                "by_consumer": dict(sorted(self.dead_by_consumer.items())),
+                "recent": [
+                    _dead_view(e)
+                    for e in sorted(self.recent_dead, reverse=True, key=lambda e: (e.time, e.partition, e.offset))
+                ],
+            },
             "malformed": self.malformed,
-            "consumer_lag": {"groups": {g: {"total": sum(t.values()), "by_topic": t} for g, t in sorted(self.lag.items())},
-                             "measured_at": self.lag_updated.isoformat() if self.lag_updated else None},
+            "consumer_lag": {
+                "groups": {g: {"total": sum(t.values()), "by_topic": t} for g, t in sorted(self.lag.items())},
+                "measured_at": self.lag_updated.isoformat() if self.lag_updated else None,
+            },
         }
 
     def _active(self) -> Iterator[Registration]:
@@ -244,7 +275,9 @@ class Projection:
         status = Counter(r.status for r in self.registrations.values())
         active = list(self._active())
         return {
-            "active": len(active), "pending": status["pending"], "confirmed": status["confirmed"],
+            "active": len(active),
+            "pending": status["pending"],
+            "confirmed": status["confirmed"],
             "cancelled": status["cancelled"],
             "by_category": dict(Counter(r.category for r in active).most_common()),
             "by_country": dict(Counter(r.country for r in active).most_common()),
@@ -256,8 +289,11 @@ class Projection:
         for (method, currency), minor in sorted(self.revenue.items()):
             by_currency[currency] += minor
             by_method[method][currency] = minor
-        return {"by_currency": dict(sorted(by_currency.items())), "by_method": dict(by_method),
-                "refunded": dict(sorted(self.refunded.items()))}
+        return {
+            "by_currency": dict(sorted(by_currency.items())),
+            "by_method": dict(by_method),
+            "refunded": dict(sorted(self.refunded.items())),
+        }
 
     def _add_on_figures(self) -> dict[str, Any]:
         booked: Counter[str] = Counter()
@@ -266,13 +302,21 @@ class Projection:
             for code, label in reg.add_ons.items():
                 booked[code] += 1
                 labels.setdefault(code, label)
-        return {code: {"label": labels[code], "booked": booked[code],
-                       "capacity": self.capacities[code].capacity if code in self.capacities else None}
-                for code in sorted(labels)}
+        return {
+            code: {
+                "label": labels[code],
+                "booked": booked[code],
+                "capacity": self.capacities[code].capacity if code in self.capacities else None,
+            }
+            for code in sorted(labels)
+        }
 
     def _unpaid_invoices(self) -> dict[str, Any]:
-        unpaid = [i for i in self.invoices.values()
-                  if not i.paid and self.registrations.get(i.delegate_id, Registration()).status != "cancelled"]
+        unpaid = [
+            i
+            for i in self.invoices.values()
+            if not i.paid and self.registrations.get(i.delegate_id, Registration()).status != "cancelled"
+        ]
         by_currency: Counter[str] = Counter()
         for invoice in unpaid:
             by_currency[invoice.currency] += invoice.amount_minor
@@ -288,6 +332,33 @@ def _matches(entry: Entry, context: str | None, type_: str | None, subject: str 
 
 
 def _dead_view(entry: Entry) -> dict[str, Any]:
-    return {"partition": entry.partition, "offset": entry.offset, "time": entry.time.isoformat(), "reason": entry.reason,
-            "consumer": entry.headers.get("dlq.consumer"), "topic": entry.headers.get("dlq.topic"),
-            "key": entry.key}
+    return {
+        "partition": entry.partition,
+        "offset": entry.offset,
+        "time": entry.time.isoformat(),
+        "reason": entry.reason,
+        "consumer": entry.headers.get("dlq.consumer"),
+        "topic": entry.headers.get("dlq.topic"),
+        "key": entry.key,
+    }
+
+
+# Event name -> the Projection method that applies it.
+_HANDLERS: dict[str, Callable[[Projection, str, Mapping[str, Any]], None]] = {
+    "RegistrationCreated": Projection._on_registration_created,
+    "RegistrationConfirmed": Projection._on_registration_confirmed,
+    "RegistrationUpdated": Projection._on_registration_updated,
+    "RegistrationCancelled": Projection._on_registration_cancelled,
+    "PaymentSucceeded": Projection._on_payment_succeeded,
+    "PaymentFailed": Projection._on_payment_failed,
+    "RefundIssued": Projection._on_refund_issued,
+    "InvoiceIssued": Projection._on_invoice_issued,
+    "WaitingListOffered": Projection._on_waiting_list_offered,
+    "BadgeIssued": Projection._on_badge_issued,
+    "BadgeRevoked": Projection._on_badge_revoked,
+    "BadgePrinted": Projection._on_badge_printed,
+    "DocumentIssued": Projection._on_document_issued,
+    "DelegateCheckedIn": Projection._on_delegate_checked_in,
+    "NotificationSent": Projection._on_notification_sent,
+    "NotificationFailed": Projection._on_notification_failed,
+}

@@ -60,10 +60,16 @@ class DelegateForm:
             return unicodedata.normalize("NFC", text.strip())
 
         given, family = nfc(self.given_name), nfc(self.family_name)
-        return replace(self, given_name=given, family_name=family, affiliation=nfc(self.affiliation),
-                       badge_name=nfc(self.badge_name) or f"{given} {family}".strip(),
-                       country=self.country.strip().upper(), email=self.email.strip(),
-                       code=(self.code or "").strip().upper() or None)
+        return replace(
+            self,
+            given_name=given,
+            family_name=family,
+            affiliation=nfc(self.affiliation),
+            badge_name=nfc(self.badge_name) or f"{given} {family}".strip(),
+            country=self.country.strip().upper(),
+            email=self.email.strip(),
+            code=(self.code or "").strip().upper() or None,
+        )
 
 
 @dataclass(frozen=True)
@@ -100,8 +106,17 @@ def price_all(deps: Deps, forms: Sequence[DelegateForm], now: datetime) -> list[
     for i, form in enumerate(forms):
         group = domain.income_group_for(deps.income_table, form.country)
         try:
-            quotes.append(domain.quote(deps.rules, category=form.category, income_group=group,
-                                       add_ons=form.add_ons, code=form.code, group_size=len(forms), now=now))
+            quotes.append(
+                domain.quote(
+                    deps.rules,
+                    category=form.category,
+                    income_group=group,
+                    add_ons=form.add_ons,
+                    code=form.code,
+                    group_size=len(forms),
+                    now=now,
+                )
+            )
         except domain.PricingError as exc:
             errors[f"delegates.{i}.{exc.field}"] = exc.message
     if len(forms) > 1 and len(forms) > deps.config.group.max_size:
@@ -111,8 +126,9 @@ def price_all(deps: Deps, forms: Sequence[DelegateForm], now: datetime) -> list[
     return quotes
 
 
-async def register(deps: Deps, forms: Sequence[DelegateForm], method: PaymentMethod,
-                   invoice: InvoiceDetails | None = None) -> Registered:
+async def register(
+    deps: Deps, forms: Sequence[DelegateForm], method: PaymentMethod, invoice: InvoiceDetails | None = None
+) -> Registered:
     """Register one delegate or a group paid by the first; all or nothing."""
     forms = [f.normalised() for f in forms]
     if not forms:
@@ -136,13 +152,13 @@ async def register(deps: Deps, forms: Sequence[DelegateForm], method: PaymentMet
         method = PaymentMethod.WAIVER if sum(q["total_minor"] for q in rows) == 0 else method
         rows = await _settle(deps, session, rows, method, invoice, now)
         _emit_created(deps, session, rows, group_id)
-    url = f"{deps.public_url}/pay/{payer_id}?t={view_token(deps, payer_id)}" \
-        if method is PaymentMethod.CARD else None
+    url = f"{deps.public_url}/pay/{payer_id}?t={view_token(deps, payer_id)}" if method is PaymentMethod.CARD else None
     return Registered(payer_id, tuple(rows), url, view_token(deps, payer_id), tuple(waitlisted))
 
 
-async def _take_places(deps: Deps, session: AsyncSession, i: int, form: DelegateForm, quote: domain.Quote,
-                       now: datetime) -> tuple[domain.Quote, list[str]]:
+async def _take_places(
+    deps: Deps, session: AsyncSession, i: int, form: DelegateForm, quote: domain.Quote, now: datetime
+) -> tuple[domain.Quote, list[str]]:
     """Take the congress seat, add-on seats and the code use; returns the quote without waitlisted add-ons."""
     if not await db.take_seat(session, db.TOTAL):
         raise RegistrationRejected({"delegates": "Sorry, the congress is fully booked."})
@@ -151,8 +167,9 @@ async def _take_places(deps: Deps, session: AsyncSession, i: int, form: Delegate
         if not await db.take_seat(session, code):
             if not form.waitlist_if_full:
                 label = deps.rules.add_ons[code].label
-                raise RegistrationRejected({f"delegates.{i}.add_ons": f"{label} is full; you can join its "
-                                            "waiting list."})
+                raise RegistrationRejected(
+                    {f"delegates.{i}.add_ons": f"{label} is full; you can join its waiting list."}
+                )
             full.append(code)
     if quote.code:
         spec = deps.rules.codes[quote.code]
@@ -166,38 +183,80 @@ async def _take_places(deps: Deps, session: AsyncSession, i: int, form: Delegate
 
 def _requote(deps: Deps, form: DelegateForm, quote: domain.Quote, add_ons: tuple[str, ...]) -> domain.Quote:
     """The quote without the add-ons that were full (the delegate waits for those instead)."""
-    lines = tuple(line for line in quote.lines
-                  if not any(line.description == f"Add-on: {deps.rules.add_ons[c].label}"
-                             for c in form.add_ons if c not in add_ons))
+    lines = tuple(
+        line
+        for line in quote.lines
+        if not any(
+            line.description == f"Add-on: {deps.rules.add_ons[c].label}" for c in form.add_ons if c not in add_ons
+        )
+    )
     if quote.waived:
-        lines = lines[:-1] + (domain.Line(lines[-1].description, -sum(x.amount_minor for x in lines[:-1])),)
+        lines = (*lines[:-1], domain.Line(lines[-1].description, -sum(x.amount_minor for x in lines[:-1])))
     return replace(quote, lines=lines, total=sum(x.amount_minor for x in lines))
 
 
-async def _insert(deps: Deps, session: AsyncSession, rid: str, payer_id: str, group_id: str | None,
-                  form: DelegateForm, quote: domain.Quote, now: datetime) -> Row:
+async def _insert(
+    deps: Deps,
+    session: AsyncSession,
+    rid: str,
+    payer_id: str,
+    group_id: str | None,
+    form: DelegateForm,
+    quote: domain.Quote,
+    now: datetime,
+) -> Row:
     number = await db.next_number(session, "registration")
-    kept = [c for c in form.add_ons if any(line.description == f"Add-on: {deps.rules.add_ons[c].label}"
-                                           for line in quote.lines)]
+    kept = [
+        c
+        for c in form.add_ons
+        if any(line.description == f"Add-on: {deps.rules.add_ons[c].label}" for line in quote.lines)
+    ]
     row: Row = {
-        "id": rid, "delegate_id": new_id("del"), "payer_id": payer_id, "group_id": group_id,
-        "number": f"{deps.congress.number_prefix}-{number:05d}", "status": "pending", "paid": False,
-        "payment_method": PaymentMethod.CARD.value, "version": 1, "category": form.category,
-        "income_group": quote.income_group.value, "income_group_reason": None,
-        "given_name": form.given_name, "family_name": form.family_name, "badge_name": form.badge_name,
-        "affiliation": form.affiliation, "country": form.country, "email": form.email,
-        "language": form.language, "roles": [r.value for r in form.roles], "add_ons": kept,
-        "code": quote.code, "total_minor": quote.total, "currency": quote.currency,
-        "lines": [[line.description, line.amount_minor] for line in quote.lines], "invoice": None,
-        "invoice_number": None, "checkout_session_id": None, "payment_reference": None,
-        "refunded_minor": 0, "created_at": now, "updated_at": now,
+        "id": rid,
+        "delegate_id": new_id("del"),
+        "payer_id": payer_id,
+        "group_id": group_id,
+        "number": f"{deps.congress.number_prefix}-{number:05d}",
+        "status": "pending",
+        "paid": False,
+        "payment_method": PaymentMethod.CARD.value,
+        "version": 1,
+        "category": form.category,
+        "income_group": quote.income_group.value,
+        "income_group_reason": None,
+        "given_name": form.given_name,
+        "family_name": form.family_name,
+        "badge_name": form.badge_name,
+        "affiliation": form.affiliation,
+        "country": form.country,
+        "email": form.email,
+        "language": form.language,
+        "roles": [r.value for r in form.roles],
+        "add_ons": kept,
+        "code": quote.code,
+        "total_minor": quote.total,
+        "currency": quote.currency,
+        "lines": [[line.description, line.amount_minor] for line in quote.lines],
+        "invoice": None,
+        "invoice_number": None,
+        "checkout_session_id": None,
+        "payment_reference": None,
+        "refunded_minor": 0,
+        "created_at": now,
+        "updated_at": now,
     }
     await session.execute(insert(db.registrations).values(**row))
     return row
 
 
-async def _settle(deps: Deps, session: AsyncSession, rows: list[Row], method: PaymentMethod,
-                  invoice: InvoiceDetails | None, now: datetime) -> list[Row]:
+async def _settle(
+    deps: Deps,
+    session: AsyncSession,
+    rows: list[Row],
+    method: PaymentMethod,
+    invoice: InvoiceDetails | None,
+    now: datetime,
+) -> list[Row]:
     """Card stays pending; invoice and waiver are confirmed now (an invoice is issued to the payer)."""
     status = "pending" if method is PaymentMethod.CARD else "confirmed"
     invoice_number = None
@@ -206,8 +265,11 @@ async def _settle(deps: Deps, session: AsyncSession, rows: list[Row], method: Pa
         invoice_number = f"{deps.congress.number_prefix}-INV-{n:04d}"
     settled = []
     for row in rows:
-        extra: dict[str, Any] = {"status": status, "payment_method": method.value,
-                                 "paid": method is PaymentMethod.WAIVER}
+        extra: dict[str, Any] = {
+            "status": status,
+            "payment_method": method.value,
+            "paid": method is PaymentMethod.WAIVER,
+        }
         if row["id"] == row["payer_id"] and invoice_number and invoice:
             extra |= {"invoice_number": invoice_number, "invoice": invoice.__dict__}
         await db.save(session, row["id"], now, **extra)
@@ -222,30 +284,58 @@ def _emit_created(deps: Deps, session: AsyncSession, rows: list[Row], group_id: 
     for row in rows:
         method = PaymentMethod(row["payment_method"])
         url = f"{deps.public_url}/pay/{payer_id}" if method is PaymentMethod.CARD else None
-        deps.outbox.add(session, RegistrationCreated(
-            **ids(deps, row), delegate=delegate_of(deps, row), total=deps.money(row["total_minor"]),
-            payment_method=method, payment_url=url, group_id=group_id))
+        deps.outbox.add(
+            session,
+            RegistrationCreated(
+                **ids(deps, row),
+                delegate=delegate_of(deps, row),
+                total=deps.money(row["total_minor"]),
+                payment_method=method,
+                payment_url=url,
+                group_id=group_id,
+            ),
+        )
         if row["status"] == "confirmed":
             emit_confirmed(deps, session, row)
         snapshot(deps, session, row)
 
 
 def emit_confirmed(deps: Deps, session: AsyncSession, row: Row) -> None:
-    deps.outbox.add(session, RegistrationConfirmed(
-        **ids(deps, row), registration_version=row["version"], delegate=delegate_of(deps, row),
-        total=deps.money(row["total_minor"]), payment_method=PaymentMethod(row["payment_method"])))
+    deps.outbox.add(
+        session,
+        RegistrationConfirmed(
+            **ids(deps, row),
+            registration_version=row["version"],
+            delegate=delegate_of(deps, row),
+            total=deps.money(row["total_minor"]),
+            payment_method=PaymentMethod(row["payment_method"]),
+        ),
+    )
 
 
-def _emit_invoice(deps: Deps, session: AsyncSession, rows: list[Row], invoice: InvoiceDetails,
-                  number: str, now: datetime) -> None:
+def _emit_invoice(
+    deps: Deps, session: AsyncSession, rows: list[Row], invoice: InvoiceDetails, number: str, now: datetime
+) -> None:
     payer = rows[0]
-    lines = tuple(InvoiceLine(description=f"{row['badge_name']} ({row['number']}): {desc}",
-                              amount=deps.money(amount))
-                  for row in rows for desc, amount in row["lines"])
-    deps.outbox.add(session, InvoiceIssued(
-        **ids(deps, payer), invoice_number=number, issued_at=now,
-        due_at=now + timedelta(days=deps.config.invoice_due_days),
-        institution_name=invoice.institution_name, institution_address=invoice.institution_address,
-        vat_id=invoice.vat_id or None, purchase_order=invoice.purchase_order or None, lines=lines,
-        total=deps.money(sum(r["total_minor"] for r in rows)), email=invoice.email,
-        language=payer["language"]))
+    lines = tuple(
+        InvoiceLine(description=f"{row['badge_name']} ({row['number']}): {desc}", amount=deps.money(amount))
+        for row in rows
+        for desc, amount in row["lines"]
+    )
+    deps.outbox.add(
+        session,
+        InvoiceIssued(
+            **ids(deps, payer),
+            invoice_number=number,
+            issued_at=now,
+            due_at=now + timedelta(days=deps.config.invoice_due_days),
+            institution_name=invoice.institution_name,
+            institution_address=invoice.institution_address,
+            vat_id=invoice.vat_id or None,
+            purchase_order=invoice.purchase_order or None,
+            lines=lines,
+            total=deps.money(sum(r["total_minor"] for r in rows)),
+            email=invoice.email,
+            language=payer["language"],
+        ),
+    )

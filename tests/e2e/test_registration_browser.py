@@ -15,22 +15,33 @@ from services.common.kafka_launcher import free_port
 from services.registration.app import build
 from services.registration.config import RegistrationSettings
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.mark.browser
-async def test_register_and_pay_in_the_browser(kafka_bootstrap: str, stripe_mock_url: str, topic_prefix: str,
-                                               tmp_path: Path) -> None:
+async def test_register_and_pay_in_the_browser(
+    kafka_bootstrap: str, stripe_mock_url: str, topic_prefix: str, tmp_path: Path
+) -> None:
     port = free_port()
     settings = RegistrationSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'reg.sqlite3'}", stripe_api_base=stripe_mock_url,
-        public_url=f"http://127.0.0.1:{port}", http_port=port,
-        **{"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "KAFKA_TOPIC_PREFIX": topic_prefix})
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'reg.sqlite3'}",
+        stripe_api_base=stripe_mock_url,
+        public_url=f"http://127.0.0.1:{port}",
+        http_port=port,
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        KAFKA_TOPIC_PREFIX=topic_prefix,
+    )
     _runtime, app = build(settings, clock=lambda: datetime(2026, 6, 1, tzinfo=UTC))  # early-bird prices
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
     serving = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 -- uvicorn exposes `started` only as a bool, no event to await
         await asyncio.sleep(0.05)
     try:
         async with async_playwright() as p:

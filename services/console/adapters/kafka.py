@@ -24,8 +24,14 @@ log = logging.getLogger("congress.console.reader")
 class TopicReader:
     """Reads every topic in ``schemas.topics.ALL_TOPICS`` and hands each batch of entries on."""
 
-    def __init__(self, bootstrap_servers: str, *, topic_prefix: str, on_entries: Callable[[list[Entry]], None],
-                 max_records: int = 500) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        topic_prefix: str,
+        on_entries: Callable[[list[Entry]], None],
+        max_records: int = 500,
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.topic_prefix = topic_prefix
         self.on_entries = on_entries
@@ -40,8 +46,12 @@ class TopicReader:
         await ensure_topics(self.bootstrap_servers, prefix=self.topic_prefix)
         self.consumer = AIOKafkaConsumer(
             *(self.topic_prefix + name for name in topics.ALL_TOPICS),
-            bootstrap_servers=self.bootstrap_servers, client_id="console", group_id=None,
-            auto_offset_reset="earliest", enable_auto_commit=False)
+            bootstrap_servers=self.bootstrap_servers,
+            client_id="console",
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
         await self.consumer.start()
         self._task = asyncio.create_task(self._run(), name="console-reader")
 
@@ -58,7 +68,8 @@ class TopicReader:
         return self._task is not None and not self._task.done()
 
     async def _run(self) -> None:
-        assert self.consumer is not None
+        if self.consumer is None:
+            raise RuntimeError("the consumer is not started")
         while True:
             batch = await self.consumer.getmany(timeout_ms=500, max_records=self.max_records)
             records = [record for partition in batch.values() for record in partition]

@@ -27,8 +27,9 @@ class LagMeter:
     async def start(self) -> None:
         self.admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, client_id="console-lag")
         await self.admin.start()
-        self.offsets = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, client_id="console-lag",
-                                        group_id=None, enable_auto_commit=False)
+        self.offsets = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers, client_id="console-lag", group_id=None, enable_auto_commit=False
+        )
         await self.offsets.start()
 
     async def stop(self) -> None:
@@ -45,7 +46,8 @@ class LagMeter:
 
     async def measure(self) -> dict[str, dict[str, int]]:
         """``{group: {topic: messages not yet consumed}}`` for every group reading our topics."""
-        assert self.admin is not None and self.offsets is not None
+        if self.admin is None or self.offsets is None:
+            raise RuntimeError("the lag meter is not started")
         committed: dict[str, dict[TopicPartition, int]] = {}
         for group_id, *_ in await self.admin.list_consumer_groups():
             offsets = await self.admin.list_consumer_group_offsets(group_id)
