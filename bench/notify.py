@@ -45,24 +45,46 @@ from services.notify.render import Renderer
 
 RESULTS = Path(__file__).resolve().parent / "results" / "notify.json"
 REGISTRATION_GOAL_PER_SECOND = 500
-SCRIPTS = [("Zoë", "Ørsted-Müller", "de"), ("Анна", "Иванова", "ru"), ("فاطمة", "الزهراء", "ar"),
-           ("小明", "王", "zh"), ("Łukasz", "Żółć", "pl")]
+SCRIPTS = [
+    ("Zoë", "Ørsted-Müller", "de"),
+    ("Анна", "Иванова", "ru"),
+    ("فاطمة", "الزهراء", "ar"),
+    ("小明", "王", "zh"),
+    ("Łukasz", "Żółć", "pl"),
+]
 
 
 def confirmation(n: int) -> RegistrationConfirmed:
     given, family, language = SCRIPTS[n % len(SCRIPTS)]
-    d = Delegate(delegate_id=f"d-{n:05d}", registration_number=f"ICSEI27-{n:05d}", given_name=given,
-                 family_name=f"{family} {n}", badge_name=f"{given} {family}", affiliation="Institute",
-                 country="DE", email=f"delegate{n:05d}@example.org", language=language, category="member")
-    return RegistrationConfirmed(congress_id="icsei-2027", registration_id=f"r-{n}", delegate_id=d.delegate_id,
-                                 registration_version=1, delegate=d,
-                                 total=Money(amount_minor=42000, currency="EUR"), payment_method=PaymentMethod.CARD)
+    d = Delegate(
+        delegate_id=f"d-{n:05d}",
+        registration_number=f"ICSEI27-{n:05d}",
+        given_name=given,
+        family_name=f"{family} {n}",
+        badge_name=f"{given} {family}",
+        affiliation="Institute",
+        country="DE",
+        email=f"delegate{n:05d}@example.org",
+        language=language,
+        category="member",
+    )
+    return RegistrationConfirmed(
+        congress_id="icsei-2027",
+        registration_id=f"r-{n}",
+        delegate_id=d.delegate_id,
+        registration_version=1,
+        delegate=d,
+        total=Money(amount_minor=42000, currency="EUR"),
+        payment_method=PaymentMethod.CARD,
+    )
 
 
 def start_sink(maildir: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "services.notify.mailsink", "--port", str(port),
-                             "--maildir", str(maildir)], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.notify.mailsink", "--port", str(port), "--maildir", str(maildir)],
+        stdout=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while not accepts_connections(port) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -81,12 +103,17 @@ async def smtp_throughput(port: int, count: int) -> dict[str, float]:
     def build_one(n: int) -> Any:
         event = confirmation(n)
         (plan,) = plan_messages(event, f"bench-{n}", None)
-        rendered = renderer.render(plan.template, plan.recipient.language,
-                                   {**plan.context, "recipient": plan.recipient, "documents": []})
-        return compose(rendered=rendered, sender=sender, to_name=plan.recipient.name,
-                       to_address=plan.recipient.email, message_id=message_id(f"bench-{n}", plan.template,
-                                                                              "icsei.example.org"),
-                       date=datetime.now(UTC))
+        rendered = renderer.render(
+            plan.template, plan.recipient.language, {**plan.context, "recipient": plan.recipient, "documents": []}
+        )
+        return compose(
+            rendered=rendered,
+            sender=sender,
+            to_name=plan.recipient.name,
+            to_address=plan.recipient.email,
+            message_id=message_id(f"bench-{n}", plan.template, "icsei.example.org"),
+            date=datetime.now(UTC),
+        )
 
     mailer = SmtpMailer(host="127.0.0.1", port=port)
     envelopes = [build_one(n) for n in range(count)]
@@ -103,23 +130,34 @@ async def smtp_throughput(port: int, count: int) -> dict[str, float]:
     return {"send_only_per_s": round(send_only, 1), "render_compose_send_per_s": round(full, 1)}
 
 
-async def end_to_end(bootstrap: str, port: int, maildir: Path, count: int, batch_size: int,
-                     home: Path) -> dict[str, float]:
+async def end_to_end(
+    bootstrap: str, port: int, maildir: Path, count: int, batch_size: int, home: Path
+) -> dict[str, float]:
     from aiokafka import AIOKafkaProducer
 
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5)
     await producer.start()
     try:
-        futures = [await producer.send(prefix + topics.REGISTRATION, encode(new_event(confirmation(n), "/bench")),
-                                       key=f"d-{n:05d}".encode()) for n in range(count)]
+        futures = [
+            await producer.send(
+                prefix + topics.REGISTRATION, encode(new_event(confirmation(n), "/bench")), key=f"d-{n:05d}".encode()
+            )
+            for n in range(count)
+        ]
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
     before = delivered(maildir)
-    settings = NotifySettings(kafka_bootstrap_servers=bootstrap, kafka_topic_prefix=prefix,
-                              database_url=f"sqlite+aiosqlite:///{home / 'notify-bench.sqlite3'}",
-                              smtp_host="127.0.0.1", smtp_port=port, embedded_sink=False, batch_size=batch_size)
+    settings = NotifySettings(
+        kafka_bootstrap_servers=bootstrap,
+        kafka_topic_prefix=prefix,
+        database_url=f"sqlite+aiosqlite:///{home / 'notify-bench.sqlite3'}",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        embedded_sink=False,
+        batch_size=batch_size,
+    )
     _runtime, app = build(settings)
     started = time.perf_counter()
     async with app.router.lifespan_context(app):
@@ -128,10 +166,15 @@ async def end_to_end(bootstrap: str, port: int, maildir: Path, count: int, batch
             await asyncio.sleep(0.05)
         done = time.perf_counter()
     seconds = done - started
-    return {"confirmations": count, "batch_size": batch_size, "seconds_total": round(seconds, 2),
-            "seconds_startup": round(ready - started, 2), "messages_per_s": round(count / seconds, 1),
-            "delivered_to_sink": delivered(maildir) - before,
-            "registration_goal_seconds": count / REGISTRATION_GOAL_PER_SECOND}
+    return {
+        "confirmations": count,
+        "batch_size": batch_size,
+        "seconds_total": round(seconds, 2),
+        "seconds_startup": round(ready - started, 2),
+        "messages_per_s": round(count / seconds, 1),
+        "delivered_to_sink": delivered(maildir) - before,
+        "registration_goal_seconds": count / REGISTRATION_GOAL_PER_SECOND,
+    }
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -152,9 +195,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         sink.wait()
         if launcher is not None:
             launcher.stop()
-    return {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-            "smtp": {"messages": args.messages, **smtp}, "end_to_end": e2e,
-            "baseline": {"registration_goal_per_s": REGISTRATION_GOAL_PER_SECOND}}
+    return {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "smtp": {"messages": args.messages, **smtp},
+        "end_to_end": e2e,
+        "baseline": {"registration_goal_per_s": REGISTRATION_GOAL_PER_SECOND},
+    }
 
 
 def main() -> None:
@@ -167,9 +213,11 @@ def main() -> None:
     rows = [
         ("SMTP send only (kept-open connection)", f"{smtp['send_only_per_s']} msg/s", "500 msg/s"),
         ("render + compose + send", f"{smtp['render_compose_send_per_s']} msg/s", "500 msg/s"),
-        (f"{e2e['confirmations']} confirmations from Kafka (batch {e2e['batch_size']})",
-         f"{e2e['seconds_total']} s ({e2e['messages_per_s']} msg/s)",
-         f"{e2e['registration_goal_seconds']} s at 500/s"),
+        (
+            f"{e2e['confirmations']} confirmations from Kafka (batch {e2e['batch_size']})",
+            f"{e2e['seconds_total']} s ({e2e['messages_per_s']} msg/s)",
+            f"{e2e['registration_goal_seconds']} s at 500/s",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'notify':<{width}}  {'measured':<28}  registration goal")

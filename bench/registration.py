@@ -40,9 +40,19 @@ GOAL = {"registrations_per_second": 500, "p99_ms": 100}
 
 
 def body(i: int) -> dict[str, Any]:
-    return {"delegates": [{"given_name": "Bench", "family_name": f"Delegate {i}", "affiliation": "Bench University",
-                           "country": ("JP", "KE", "BR", "DE")[i % 4], "email": f"bench{i}@example.org",
-                           "category": ("member", "student", "non-member")[i % 3]}], "payment_method": "card"}
+    return {
+        "delegates": [
+            {
+                "given_name": "Bench",
+                "family_name": f"Delegate {i}",
+                "affiliation": "Bench University",
+                "country": ("JP", "KE", "BR", "DE")[i % 4],
+                "email": f"bench{i}@example.org",
+                "category": ("member", "student", "non-member")[i % 3],
+            }
+        ],
+        "payment_method": "card",
+    }
 
 
 async def load(base: str, method: str, path: str, *, requests: int, concurrency: int, seconds: float) -> dict[str, Any]:
@@ -52,6 +62,7 @@ async def load(base: str, method: str, path: str, *, requests: int, concurrency:
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
         async def worker() -> None:
             for i in counter:
                 if time.monotonic() > deadline:
@@ -69,11 +80,17 @@ async def load(base: str, method: str, path: str, *, requests: int, concurrency:
         elapsed = time.perf_counter() - began
     latencies.sort()
     ok = statuses.get(201 if method == "POST" else 200, 0)
-    return {"requests": len(latencies), "ok": ok, "statuses": statuses, "seconds": round(elapsed, 2),
-            "per_second": round(ok / elapsed, 1),
-            "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
-            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1)
-            if latencies else None}
+    return {
+        "requests": len(latencies),
+        "ok": ok,
+        "statuses": statuses,
+        "seconds": round(elapsed, 2),
+        "per_second": round(ok / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1)
+        if latencies
+        else None,
+    }
 
 
 def start_service(db_url: str, bootstrap: str, home: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -82,13 +99,19 @@ def start_service(db_url: str, bootstrap: str, home: Path) -> tuple[subprocess.P
     config = home / "congress.yaml"
     config.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     port = free_port()
-    env = os.environ | {"REGISTRATION_HTTP_PORT": str(port), "REGISTRATION_DATABASE_URL": db_url,
-                        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC_PREFIX": f"bench{uuid.uuid4().hex[:8]}.",
-                        "CONGRESS_CONFIG": str(config), "CONGRESS_HOME": str(home),
-                        "REGISTRATION_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env = os.environ | {
+        "REGISTRATION_HTTP_PORT": str(port),
+        "REGISTRATION_DATABASE_URL": db_url,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "KAFKA_TOPIC_PREFIX": f"bench{uuid.uuid4().hex[:8]}.",
+        "CONGRESS_CONFIG": str(config),
+        "CONGRESS_HOME": str(home),
+        "REGISTRATION_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
     log = (home / "registration.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "services.registration.app"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.registration.app"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -133,8 +156,11 @@ def main() -> None:
             bootstrap = kafka.start(timeout=120)
         try:
             (root / "sqlite").mkdir()
-            results.append(run_one("sqlite", f"sqlite+aiosqlite:///{root / 'sqlite' / 'reg.sqlite3'}", bootstrap,
-                                   args, root / "sqlite"))
+            results.append(
+                run_one(
+                    "sqlite", f"sqlite+aiosqlite:///{root / 'sqlite' / 'reg.sqlite3'}", bootstrap, args, root / "sqlite"
+                )
+            )
             with PostgresLauncher() as pg:
                 (root / "pg").mkdir()
                 results.append(run_one("postgresql", pg.url, bootstrap, args, root / "pg"))
@@ -143,14 +169,29 @@ def main() -> None:
                 kafka.stop()
     print(f"{'database':<11} {'what':<22} {'ok/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}")
     for r in results:
-        for label, fig in (("POST /api/registrations", r["registration"]), ("baseline GET /healthz", r["baseline_healthz"])):
-            print(f"{r['database']:<11} {label:<22} {fig['per_second']:>8} {fig['p50_ms']:>8} {fig['p99_ms']:>8} "
-                  f"{fig['requests']:>9}")
+        for label, fig in (
+            ("POST /api/registrations", r["registration"]),
+            ("baseline GET /healthz", r["baseline_healthz"]),
+        ):
+            print(
+                f"{r['database']:<11} {label:<22} {fig['per_second']:>8} {fig['p50_ms']:>8} {fig['p99_ms']:>8} "
+                f"{fig['requests']:>9}"
+            )
     print(f"goal: >= {GOAL['registrations_per_second']}/s with p99 < {GOAL['p99_ms']} ms")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "registration.json").write_text(json.dumps({
-        "goal": GOAL, "concurrency": args.concurrency, "cpus": os.cpu_count(), "python": platform.python_version(),
-        "results": results}, indent=2) + "\n")
+    (RESULTS / "registration.json").write_text(
+        json.dumps(
+            {
+                "goal": GOAL,
+                "concurrency": args.concurrency,
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

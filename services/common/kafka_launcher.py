@@ -71,9 +71,7 @@ JVM_OPTIONS = (
     "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss,SSS",
 )
 
-JAVA_INSTALL_HINT = (
-    "install a Java 17+ runtime, e.g. `apt-get install openjdk-17-jre-headless`"
-)
+JAVA_INSTALL_HINT = "install a Java 17+ runtime, e.g. `apt-get install openjdk-17-jre-headless`"
 MAVEN_INSTALL_HINT = "install Maven, e.g. `apt-get install maven`"
 
 ProgressCallback = Callable[[str], None]
@@ -212,9 +210,7 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(content[-lines:])
 
 
-def terminate(
-    pid: int, timeout: float, proc: subprocess.Popen[bytes] | None = None
-) -> None:
+def terminate(pid: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
     """SIGTERM ``pid``, wait up to ``timeout`` seconds, then SIGKILL it.
 
     ``proc`` is the Popen handle when this process is the parent: it must be
@@ -224,20 +220,14 @@ def terminate(
         os.kill(pid, signal.SIGTERM)
     if _wait_for_exit(pid, timeout, proc):
         return
-    log.warning(
-        "pid %d did not exit %.0fs after SIGTERM; sending SIGKILL", pid, timeout
-    )
+    log.warning("pid %d did not exit %.0fs after SIGTERM; sending SIGKILL", pid, timeout)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     if not _wait_for_exit(pid, 10.0, proc):
-        raise LauncherError(
-            f"process {pid} survived SIGKILL; check it with `ps -p {pid}`"
-        )
+        raise LauncherError(f"process {pid} survived SIGKILL; check it with `ps -p {pid}`")
 
 
-def _wait_for_exit(
-    pid: int, timeout: float, proc: subprocess.Popen[bytes] | None
-) -> bool:
+def _wait_for_exit(pid: int, timeout: float, proc: subprocess.Popen[bytes] | None) -> bool:
     if proc is not None and proc.pid == pid:
         try:
             proc.wait(timeout=timeout)
@@ -281,17 +271,13 @@ def run_blocking(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
 def java_major_version(java: str) -> int:
     """Return the major version of the ``java`` executable (8 for "1.8.0", 17 for "17.0.15")."""
     try:
-        result = subprocess.run(
-            [java, "-version"], capture_output=True, text=True, timeout=60, check=False
-        )
+        result = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise LauncherError(f"could not run `{java} -version`: {exc}") from exc
     output = result.stderr + result.stdout
     match = re.search(r'version "(\d+)(?:\.(\d+))?', output)
     if match is None:
-        raise LauncherError(
-            f"could not parse the Java version from `{java} -version`: {output!r}"
-        )
+        raise LauncherError(f"could not parse the Java version from `{java} -version`: {output!r}")
     major = int(match.group(1))
     if major == 1 and match.group(2) is not None:
         major = int(match.group(2))
@@ -304,8 +290,7 @@ def ensure_java() -> str:
     major = java_major_version(java)
     if major < MIN_JAVA_MAJOR:
         raise LauncherError(
-            f"Kafka {KAFKA_VERSION} needs Java {MIN_JAVA_MAJOR}+, but `{java}` is Java {major}; "
-            f"{JAVA_INSTALL_HINT}"
+            f"Kafka {KAFKA_VERSION} needs Java {MIN_JAVA_MAJOR}+, but `{java}` is Java {major}; {JAVA_INSTALL_HINT}"
         )
     return java
 
@@ -330,17 +315,12 @@ def _ensure_libs(progress: ProgressCallback | None) -> Path:
         return libs
     mvn = find_executable("mvn", MAVEN_INSTALL_HINT)
     if not POM_PATH.is_file():
-        raise LauncherError(
-            f"{POM_PATH} is missing; run from a complete checkout of the repository"
-        )
-    report(
-        f"Resolving Kafka {KAFKA_VERSION} jars with Maven into {libs} (first run downloads ~45 MB)"
-    )
+        raise LauncherError(f"{POM_PATH} is missing; run from a complete checkout of the repository")
+    report(f"Resolving Kafka {KAFKA_VERSION} jars with Maven into {libs} (first run downloads ~45 MB)")
     _run_maven(mvn, libs)
     if not _kafka_jar(libs).is_file():
         raise LauncherError(
-            f"Maven finished but {_kafka_jar(libs).name} is not in {libs}; "
-            f"try `mvn -B -f {POM_PATH} package` by hand"
+            f"Maven finished but {_kafka_jar(libs).name} is not in {libs}; try `mvn -B -f {POM_PATH} package` by hand"
         )
     report(f"Kafka jars ready in {libs}")
     return libs
@@ -352,17 +332,11 @@ def _run_maven(mvn: str, libs: Path) -> None:
     env = {**os.environ, "CONGRESS_HOME": str(congress_home())}
     command = [mvn, "-B", "-q", "-Dstyle.color=never", "-f", str(POM_PATH), "package"]
     try:
-        result = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=1800, check=False
-        )
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise LauncherError(
-            f"`{' '.join(command)}` did not finish within 30 minutes"
-        ) from exc
+        raise LauncherError(f"`{' '.join(command)}` did not finish within 30 minutes") from exc
     if result.returncode != 0:
-        output = "\n".join(
-            (result.stdout + result.stderr).splitlines()[-LOG_TAIL_LINES:]
-        )
+        output = "\n".join((result.stdout + result.stderr).splitlines()[-LOG_TAIL_LINES:])
         raise LauncherError(
             f"Maven could not fetch the Kafka jars into {libs} (exit {result.returncode}); "
             f"is Maven Central reachable?\n{output}"
@@ -423,9 +397,7 @@ class KafkaLauncher:
         ``port + 1`` if free, else any free port.
         """
         self.port = port
-        self.data_dir = (
-            data_dir if data_dir is not None else default_data_dir(port)
-        ).resolve()
+        self.data_dir = (data_dir if data_dir is not None else default_data_dir(port)).resolve()
         self._requested_controller_port = controller_port
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -553,19 +525,11 @@ class KafkaLauncher:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        if (
-            self._proc is not None
-            and self._proc.pid == pid
-            and self._proc.poll() is not None
-        ):
+        if self._proc is not None and self._proc.pid == pid and self._proc.poll() is not None:
             return None
         cmdline = process_cmdline(pid)
         # Guard against pid reuse: the process must be a Kafka JVM using our config.
-        if (
-            pid_alive(pid)
-            and KAFKA_MAIN_CLASS in cmdline
-            and str(self.config_file) in cmdline
-        ):
+        if pid_alive(pid) and KAFKA_MAIN_CLASS in cmdline and str(self.config_file) in cmdline:
             return pid
         log.debug("removing stale pid file %s (pid %d)", self.pid_file, pid)
         self.pid_file.unlink(missing_ok=True)
@@ -580,17 +544,12 @@ class KafkaLauncher:
             try:
                 stored = json.loads(state_file.read_text())
             except (OSError, ValueError) as exc:
-                raise LauncherError(
-                    f"{state_file} is unreadable ({exc}); delete {self.data_dir} to reset"
-                ) from exc
+                raise LauncherError(f"{state_file} is unreadable ({exc}); delete {self.data_dir} to reset") from exc
         cluster_id = str(stored.get("cluster_id") or new_cluster_id())
         controller_port = self._choose_controller_port(stored.get("controller_port"))
         state = _ClusterState(cluster_id=cluster_id, controller_port=controller_port)
         state_file.write_text(
-            json.dumps(
-                {"cluster_id": cluster_id, "controller_port": controller_port}, indent=2
-            )
-            + "\n"
+            json.dumps({"cluster_id": cluster_id, "controller_port": controller_port}, indent=2) + "\n"
         )
         return state
 
@@ -600,25 +559,16 @@ class KafkaLauncher:
         if isinstance(stored, int):
             if self._requested_controller_port not in (None, stored):
                 raise LauncherError(
-                    f"{self.data_dir} was formatted with controller port {stored}; "
-                    f"use that port or another data dir"
+                    f"{self.data_dir} was formatted with controller port {stored}; use that port or another data dir"
                 )
             return stored
         if self._requested_controller_port is not None:
             return self._requested_controller_port
         neighbour = self.port + 1
-        return (
-            neighbour
-            if neighbour < 65536 and not port_in_use(neighbour)
-            else free_port()
-        )
+        return neighbour if neighbour < 65536 and not port_in_use(neighbour) else free_port()
 
     def _write_config(self, state: _ClusterState) -> None:
-        self.config_file.write_text(
-            render_server_properties(
-                self.port, state.controller_port, self.data_dir / "logs"
-            )
-        )
+        self.config_file.write_text(render_server_properties(self.port, state.controller_port, self.data_dir / "logs"))
 
     def _format_storage(self, java: str, libs: Path, state: _ClusterState) -> None:
         """Format the KRaft log dir once; later starts reuse it."""
@@ -633,13 +583,9 @@ class KafkaLauncher:
             self.data_dir / "logs",
             state.cluster_id,
         )
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=120, check=False
-        )
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         if result.returncode != 0:
-            output = "\n".join(
-                (result.stdout + result.stderr).splitlines()[-LOG_TAIL_LINES:]
-            )
+            output = "\n".join((result.stdout + result.stderr).splitlines()[-LOG_TAIL_LINES:])
             raise LauncherError(
                 f"formatting Kafka storage in {self.data_dir} failed (exit {result.returncode}):\n{output}"
             )
@@ -695,9 +641,7 @@ class KafkaLauncher:
             if accepts_connections(self.port):
                 try:
                     probe_timeout = min(10.0, max(remaining, 1.0))
-                    run_blocking(
-                        functools.partial(produce_probe, self.bootstrap, probe_timeout)
-                    )
+                    run_blocking(functools.partial(produce_probe, self.bootstrap, probe_timeout))
                     return
                 except Exception as exc:  # noqa: BLE001 - any failure just means "not ready yet"
                     last_error = f"{type(exc).__name__}: {exc}"
@@ -745,9 +689,7 @@ def render_server_properties(port: int, controller_port: int, log_dir: Path) -> 
         "num.partitions": "3",
         "auto.create.topics.enable": "true",
     }
-    lines = [
-        "# Generated by services/common/kafka_launcher.py; rewritten on every start."
-    ]
+    lines = ["# Generated by services/common/kafka_launcher.py; rewritten on every start."]
     lines += [f"{key}={value}" for key, value in settings.items()]
     return "\n".join(lines) + "\n"
 

@@ -60,21 +60,35 @@ def organiser_login_router(congress: Congress, secret: str, demo_password: Secre
     router = APIRouter(include_in_schema=False)
 
     @router.get("/organiser/login")
-    async def login_page(next: str = "/") -> HTMLResponse:  # noqa: A002 -- the query parameter is called next
+    async def login_page(next: str = "/") -> HTMLResponse:
         return HTMLResponse(_PAGE.render(congress=congress.short_name, next=_safe_next(next), email="", error=""))
 
     @router.post("/organiser/login")
-    async def login(request: Request, email: str = Form(""), password: str = Form(""),  # noqa: B008
-                    next: str = Form("/")) -> Response:  # noqa: A002, B008
+    async def login(
+        request: Request,
+        email: str = Form(""),
+        password: str = Form(""),
+        next: str = Form("/"),
+    ) -> Response:
         who = check_organiser(congress, email, password, demo_password)
         if who is None:
             log.warning("organiser sign-in refused", extra={"email": email[:100]})
-            page = _PAGE.render(congress=congress.short_name, next=_safe_next(next), email=email,
-                                error="That email and password do not match an organiser account.")
+            page = _PAGE.render(
+                congress=congress.short_name,
+                next=_safe_next(next),
+                email=email,
+                error="That email and password do not match an organiser account.",
+            )
             return HTMLResponse(page, status_code=401)
         response = RedirectResponse(_safe_next(next), status_code=303)
-        response.set_cookie(ORGANISER_COOKIE, organiser_token(secret, who), max_age=ORGANISER_MAX_AGE,
-                            httponly=True, samesite="lax", secure=request.url.scheme == "https")
+        response.set_cookie(
+            ORGANISER_COOKIE,
+            organiser_token(secret, who),
+            max_age=ORGANISER_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
         log.info("organiser signed in", extra={"organiser": who})
         return response
 

@@ -80,9 +80,7 @@ class PostgresLauncher:
     @property
     def url(self) -> str:
         """SQLAlchemy URL of the ``congress`` database (``postgresql+asyncpg://...``)."""
-        return (
-            f"postgresql+asyncpg://{SUPERUSER}@{HOST}:{self._require_port()}/{DATABASE}"
-        )
+        return f"postgresql+asyncpg://{SUPERUSER}@{HOST}:{self._require_port()}/{DATABASE}"
 
     @property
     def dsn(self) -> str:
@@ -172,9 +170,7 @@ class PostgresLauncher:
         if self._requested_port is None:
             return free_port()
         if port_in_use(self._requested_port):
-            raise LauncherError(
-                f"port {self._requested_port} on {HOST} is already in use; choose another with --port"
-            )
+            raise LauncherError(f"port {self._requested_port} on {HOST} is already in use; choose another with --port")
         return self._requested_port
 
     def _prepare_dir(self) -> None:
@@ -199,9 +195,7 @@ class PostgresLauncher:
         if os.geteuid() == 0:
             runuser = shutil.which("runuser")
             if runuser is None:
-                raise LauncherError(
-                    "`runuser` (util-linux) is needed to run PostgreSQL as root"
-                )
+                raise LauncherError("`runuser` (util-linux) is needed to run PostgreSQL as root")
             command = [runuser, "-u", SYSTEM_USER, "--", *command]
         return command
 
@@ -218,9 +212,7 @@ class PostgresLauncher:
         except subprocess.TimeoutExpired as exc:
             raise LauncherError(f"{what} did not finish within {timeout:.0f}s") from exc
         if result.returncode != 0:
-            output = "\n".join(
-                (result.stdout + result.stderr).splitlines()[-LOG_TAIL_LINES:]
-            )
+            output = "\n".join((result.stdout + result.stderr).splitlines()[-LOG_TAIL_LINES:])
             raise LauncherError(f"{what} failed (exit {result.returncode}):\n{output}")
 
     def _initdb(self, bin_dir: Path) -> None:
@@ -238,10 +230,7 @@ class PostgresLauncher:
         self._run(command, "initdb", timeout=120)
 
     def _pg_ctl_start(self, bin_dir: Path, timeout: float) -> None:
-        server_options = (
-            f"-p {self._require_port()} -k {self._socket_dir} "
-            f"-c listen_addresses={HOST} -c fsync=off"
-        )
+        server_options = f"-p {self._require_port()} -k {self._socket_dir} -c listen_addresses={HOST} -c fsync=off"
         command = self._command(
             bin_dir,
             "pg_ctl",
@@ -254,9 +243,7 @@ class PostgresLauncher:
         try:
             self._run(command, "pg_ctl start", timeout=timeout + 10)
         except LauncherError as exc:
-            raise LauncherError(
-                f"{exc}\nlast lines of {self._log_file}:\n{tail(self._log_file)}"
-            ) from exc
+            raise LauncherError(f"{exc}\nlast lines of {self._log_file}:\n{tail(self._log_file)}") from exc
 
     def _create_database(self, bin_dir: Path) -> None:
         command = self._command(

@@ -18,7 +18,9 @@ from services.console.runtime import ConsoleRuntime
 from services.console.web import build_web
 
 
-def build(settings: ConsoleSettings | None = None, *, congress: Congress | None = None) -> tuple[ConsoleRuntime, FastAPI]:
+def build(
+    settings: ConsoleSettings | None = None, *, congress: Congress | None = None
+) -> tuple[ConsoleRuntime, FastAPI]:
     settings = settings or ConsoleSettings()
     congress = congress or load_congress(settings.congress_config)
     projection = Projection(tz=congress.tz, capacities=add_on_capacities(congress), ring_size=settings.ring_size)

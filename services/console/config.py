@@ -14,11 +14,15 @@ class ConsoleSettings(ServiceSettings):
     service_name: str = "console"
     http_port: int = 8000
     congress_config: str | None = Field(
-        default=None, validation_alias=AliasChoices("CONSOLE_CONGRESS_CONFIG", "CONGRESS_CONFIG"),
-        description="Congress YAML; defaults to examples/icsei-2027.yaml.")
+        default=None,
+        validation_alias=AliasChoices("CONSOLE_CONGRESS_CONFIG", "CONGRESS_CONFIG"),
+        description="Congress YAML; defaults to examples/icsei-2027.yaml.",
+    )
     ring_size: int = Field(default=2000, description="How many recent events the live page can show.")
     lag_interval_seconds: float = Field(default=5.0, description="How often consumer lag is measured.")
     figures_interval_seconds: float = Field(default=1.0, description="At most how often figures are pushed.")
     organiser_password: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("CONSOLE_ORGANISER_PASSWORD", "CONGRESS_ORGANISER_PASSWORD"),
-        description="Demo password for organisers listed without a password hash (the demo generates one).")
+        default=None,
+        validation_alias=AliasChoices("CONSOLE_ORGANISER_PASSWORD", "CONGRESS_ORGANISER_PASSWORD"),
+        description="Demo password for organisers listed without a password hash (the demo generates one).",
+    )

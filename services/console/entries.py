@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 Kind = Literal["event", "deadletter", "tombstone", "malformed"]
 
-ZERO_DECIMAL = frozenset({"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND",
-                          "VUV", "XAF", "XOF", "XPF"})
+ZERO_DECIMAL = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
+)
 
 
 @dataclass(frozen=True)
@@ -87,14 +88,22 @@ def _person(d: Mapping[str, Any]) -> str:
 
 _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "RegistrationCreated": lambda d: f"{_person(d)} · {format_money(d.get('total'))} · {d.get('payment_method')}",
-    "RegistrationConfirmed": lambda d: f"{_person(d)} · {format_money(d.get('total'))} · v{d.get('registration_version')}",
+    "RegistrationConfirmed": lambda d: (
+        f"{_person(d)} · {format_money(d.get('total'))} · v{d.get('registration_version')}"
+    ),
     "RegistrationUpdated": lambda d: f"{_person(d)} · changed {', '.join(d.get('changed_fields') or ()) or '-'}",
-    "RegistrationCancelled": lambda d: f"by {d.get('cancelled_by')}: {d.get('reason')}"
-    + (f" · refund due {format_money(d['refund_due'])}" if d.get("refund_due") else ""),
-    "PaymentSucceeded": lambda d: f"{format_money(d.get('amount'))} by {d.get('method')} · {d.get('provider_reference')}",
+    "RegistrationCancelled": lambda d: (
+        f"by {d.get('cancelled_by')}: {d.get('reason')}"
+        + (f" · refund due {format_money(d['refund_due'])}" if d.get("refund_due") else "")
+    ),
+    "PaymentSucceeded": lambda d: (
+        f"{format_money(d.get('amount'))} by {d.get('method')} · {d.get('provider_reference')}"
+    ),
     "PaymentFailed": lambda d: f"{format_money(d.get('amount'))} failed: {d.get('reason')}",
     "RefundIssued": lambda d: f"{format_money(d.get('amount'))} refunded · {d.get('provider_reference')}",
-    "InvoiceIssued": lambda d: f"{d.get('invoice_number')} · {format_money(d.get('total'))} · {d.get('institution_name')}",
+    "InvoiceIssued": lambda d: (
+        f"{d.get('invoice_number')} · {format_money(d.get('total'))} · {d.get('institution_name')}"
+    ),
     "WaitingListOffered": lambda d: f"seat offered: {d.get('add_on_label')}",
     "MagicLinkRequested": lambda d: f"sign-in link to {d.get('email')}",
     "DelegateSnapshot": lambda d: f"{_person(d)} · {d.get('status')} · {'paid' if d.get('paid') else 'unpaid'}",

@@ -27,8 +27,15 @@ def sse(event: str, data: Any, *, event_id: int | None = None) -> str:
 class LiveFeed:
     """Applies entries to the projection and pushes them to every open page."""
 
-    def __init__(self, projection: Projection, tz: tzinfo, *, queue_size: int = 5000,
-                 backlog: int = 300, heartbeat_seconds: float = 15.0) -> None:
+    def __init__(
+        self,
+        projection: Projection,
+        tz: tzinfo,
+        *,
+        queue_size: int = 5000,
+        backlog: int = 300,
+        heartbeat_seconds: float = 15.0,
+    ) -> None:
         self.projection = projection
         self.tz = tz
         self.queue_size = queue_size

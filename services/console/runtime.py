@@ -35,32 +35,41 @@ class ConsoleRuntime:
     def __init__(self, settings: ConsoleSettings, feed: LiveFeed) -> None:
         self.settings = settings
         self.feed = feed
-        self.reader = TopicReader(settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix,
-                                  on_entries=feed.ingest)
+        self.reader = TopicReader(
+            settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix, on_entries=feed.ingest
+        )
         self.lag = LagMeter(settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix)
         self._tasks: list[asyncio.Task[Any]] = []
         self.started = False
         self.metrics = CollectorRegistry()
         self._gauges = {
             name: Gauge(f"console_{name}", text, registry=self.metrics)
-            for name, text in (("records_read", "Kafka records read since start"),
-                               ("dead_letters", "Dead letters seen on the topics"),
-                               ("malformed", "Malformed messages seen on event topics"),
-                               ("pages_open", "Live pages connected"),
-                               ("caught_up", "1 once everything on the topics at start has been read"))
+            for name, text in (
+                ("records_read", "Kafka records read since start"),
+                ("dead_letters", "Dead letters seen on the topics"),
+                ("malformed", "Malformed messages seen on event topics"),
+                ("pages_open", "Live pages connected"),
+                ("caught_up", "1 once everything on the topics at start has been read"),
+            )
         }
 
     async def start(self) -> None:
         await self.reader.start()
         await self.lag.start()
         self._tasks = [
-            asyncio.create_task(self.feed.push_figures_every(self.settings.figures_interval_seconds),
-                                name="console-figures"),
+            asyncio.create_task(
+                self.feed.push_figures_every(self.settings.figures_interval_seconds), name="console-figures"
+            ),
             asyncio.create_task(self._measure_lag_every(self.settings.lag_interval_seconds), name="console-lag"),
         ]
         self.started = True
-        log.info("console started", extra={"bootstrap": self.settings.kafka_bootstrap_servers,
-                                           "topic_prefix": self.settings.kafka_topic_prefix})
+        log.info(
+            "console started",
+            extra={
+                "bootstrap": self.settings.kafka_bootstrap_servers,
+                "topic_prefix": self.settings.kafka_topic_prefix,
+            },
+        )
 
     async def stop(self) -> None:
         self.started = False
@@ -102,9 +111,13 @@ class ConsoleRuntime:
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:
             projection = self.feed.projection
-            for name, value in (("records_read", self.reader.records_read),
-                                ("dead_letters", projection.dead_letters), ("malformed", projection.malformed),
-                                ("pages_open", len(self.feed.pages)), ("caught_up", int(self.reader.caught_up))):
+            for name, value in (
+                ("records_read", self.reader.records_read),
+                ("dead_letters", projection.dead_letters),
+                ("malformed", projection.malformed),
+                ("pages_open", len(self.feed.pages)),
+                ("caught_up", int(self.reader.caught_up)),
+            ):
                 self._gauges[name].set(value)
             return Response(generate_latest(self.metrics), media_type=CONTENT_TYPE_LATEST)
 
@@ -117,5 +130,11 @@ class ConsoleRuntime:
             await self.stop()
 
     def serve(self, app: FastAPI) -> None:
-        uvicorn.run(app, host=self.settings.http_host, port=self.settings.http_port, log_config=None,
-                    access_log=False, timeout_graceful_shutdown=2)
+        uvicorn.run(
+            app,
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=2,
+        )

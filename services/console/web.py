@@ -45,8 +45,11 @@ class EventView(BaseModel):
 
 
 def build_web(feed: LiveFeed, congress: Congress, secret: str) -> FastAPI:
-    app = FastAPI(title=f"{congress.short_name} console", version="1",
-                  description="The organisers' live view of the congress event stream.")
+    app = FastAPI(
+        title=f"{congress.short_name} console",
+        version="1",
+        description="The organisers' live view of the congress event stream.",
+    )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(_pages(feed, congress, secret))
     app.include_router(_api(feed, secret), prefix="/api")
@@ -63,12 +66,22 @@ def _pages(feed: LiveFeed, congress: Congress, secret: str) -> APIRouter:
 
     @router.get("/delegates/{delegate_id}", response_class=HTMLResponse)
     async def delegate_page(request: Request, delegate_id: str) -> HTMLResponse:
-        entries = [{**to_view(e, feed.tz), "doc_json": json.dumps(e.doc, ensure_ascii=False, indent=2)}
-                   for e in feed.projection.delegate(delegate_id)]
+        entries = [
+            {**to_view(e, feed.tz), "doc_json": json.dumps(e.doc, ensure_ascii=False, indent=2)}
+            for e in feed.projection.delegate(delegate_id)
+        ]
         registration = feed.projection.registrations.get(delegate_id)
-        return templates.TemplateResponse(request, "delegate.html", {
-            "congress": congress, "delegate_id": delegate_id, "entries": entries, "registration": registration,
-        }, status_code=200 if entries else 404)
+        return templates.TemplateResponse(
+            request,
+            "delegate.html",
+            {
+                "congress": congress,
+                "delegate_id": delegate_id,
+                "entries": entries,
+                "registration": registration,
+            },
+            status_code=200 if entries else 404,
+        )
 
     return router
 
@@ -82,9 +95,13 @@ def _api(feed: LiveFeed, secret: str) -> APIRouter:
         return feed.projection.figures()
 
     @router.get("/events", response_model=list[EventView])
-    async def events(context: str | None = None, type: str | None = None,
-                     subject: str | None = None, after: int = 0,
-                     limit: Annotated[int, Query(ge=1, le=2000)] = 200) -> list[dict[str, Any]]:
+    async def events(
+        context: str | None = None,
+        type: str | None = None,
+        subject: str | None = None,
+        after: int = 0,
+        limit: Annotated[int, Query(ge=1, le=2000)] = 200,
+    ) -> list[dict[str, Any]]:
         """Recent events, newest first; ``type`` matches the full type or the bare name."""
         found = feed.projection.entries(context=context, type_=type, subject=subject, after=after, limit=limit)
         return [to_view(e, feed.tz) for e in found]
@@ -101,13 +118,16 @@ def _api(feed: LiveFeed, secret: str) -> APIRouter:
         """Every event about one delegate, in the order the facts happened."""
         return [to_view(e, feed.tz) for e in feed.projection.delegate(delegate_id)]
 
-    @router.get("/stream", response_class=StreamingResponse,
-                responses={200: {"content": {"text/event-stream": {}}}})
-    async def stream(after: int | None = None,
-                     last_event_id: Annotated[int | None, Header()] = None) -> StreamingResponse:
+    @router.get("/stream", response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})
+    async def stream(
+        after: int | None = None, last_event_id: Annotated[int | None, Header()] = None
+    ) -> StreamingResponse:
         """Server-sent events: ``entry`` (an EventView, id = seq) and ``figures``; resumes after Last-Event-ID."""
         resume = last_event_id if last_event_id is not None else after
-        return StreamingResponse(feed.stream(after=resume), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            feed.stream(after=resume),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     return router

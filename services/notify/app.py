@@ -37,27 +37,42 @@ from services.notify.web import mail_router
 CONSUMER = "notify"
 
 
-def build_notifier(settings: NotifySettings, congress: Congress, runtime: ServiceRuntime,
-                   mailer: Mailer | None = None) -> Notifier:
+def build_notifier(
+    settings: NotifySettings, congress: Congress, runtime: ServiceRuntime, mailer: Mailer | None = None
+) -> Notifier:
     domain = settings.message_id_domain or str(congress.contact.email).rpartition("@")[2]
     sender = address(congress.short_name, settings.sender_address or str(congress.contact.email))
     mailer = mailer or SmtpMailer(
-        host=settings.smtp_server, port=settings.smtp_port, security=settings.smtp_security,
+        host=settings.smtp_server,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
         username=settings.smtp_username,
         password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        timeout=settings.smtp_timeout_seconds, rate_per_minute=settings.smtp_rate_per_minute)
-    return Notifier(renderer=Renderer(congress), mailer=mailer, documents=FileDocuments(),
-                    outbox=runtime.outbox, sender=sender, message_id_domain=domain,
-                    links={"badge": settings.badge_link},
-                    policy=RetryPolicy(base_seconds=settings.retry_base_seconds,
-                                       max_seconds=settings.retry_max_seconds,
-                                       max_attempts=settings.retry_max_attempts),
-                    attachment_max_bytes=settings.attachment_max_bytes,
-                    circuit_seconds=settings.circuit_seconds, consumer_name=CONSUMER)
+        timeout=settings.smtp_timeout_seconds,
+        rate_per_minute=settings.smtp_rate_per_minute,
+    )
+    return Notifier(
+        renderer=Renderer(congress),
+        mailer=mailer,
+        documents=FileDocuments(),
+        outbox=runtime.outbox,
+        sender=sender,
+        message_id_domain=domain,
+        links={"badge": settings.badge_link},
+        policy=RetryPolicy(
+            base_seconds=settings.retry_base_seconds,
+            max_seconds=settings.retry_max_seconds,
+            max_attempts=settings.retry_max_attempts,
+        ),
+        attachment_max_bytes=settings.attachment_max_bytes,
+        circuit_seconds=settings.circuit_seconds,
+        consumer_name=CONSUMER,
+    )
 
 
-def build(settings: NotifySettings | None = None, *, mailer: Mailer | None = None,
-          **overrides: Any) -> tuple[ServiceRuntime, FastAPI]:
+def build(
+    settings: NotifySettings | None = None, *, mailer: Mailer | None = None, **overrides: Any
+) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or NotifySettings(**overrides)
     congress = load_congress(settings.congress_config)
     runtime = ServiceRuntime(settings, metadata=notify_metadata)
@@ -68,17 +83,32 @@ def build(settings: NotifySettings | None = None, *, mailer: Mailer | None = Non
         async with runtime.sessionmaker() as session, session.begin():
             await db.forget_delegates(session, delegate_ids)
 
-    consumer = EventConsumer(name=CONSUMER, sessionmaker=runtime.sessionmaker, outbox=runtime.outbox,
-                             handlers=handlers, retries=settings.consumer_retries,
-                             # Mail leaves the process: never re-run a whole batch after one handler fails.
-                             optimistic=False)
-    subscribe(runtime.broker, consumer, (topics.REGISTRATION, topics.BADGES, topics.DELEGATES),
-              topic_prefix=settings.kafka_topic_prefix, max_records=settings.batch_size,
-              group_instance_id=settings.group_instance_id, on_erasure=erase)
+    consumer = EventConsumer(
+        name=CONSUMER,
+        sessionmaker=runtime.sessionmaker,
+        outbox=runtime.outbox,
+        handlers=handlers,
+        retries=settings.consumer_retries,
+        # Mail leaves the process: never re-run a whole batch after one handler fails.
+        optimistic=False,
+    )
+    subscribe(
+        runtime.broker,
+        consumer,
+        (topics.REGISTRATION, topics.BADGES, topics.DELEGATES),
+        topic_prefix=settings.kafka_topic_prefix,
+        max_records=settings.batch_size,
+        group_instance_id=settings.group_instance_id,
+        on_erasure=erase,
+    )
     runtime.consumers.append(consumer)
     retry = RetryWorker(notifier, runtime.sessionmaker, poll_seconds=settings.retry_poll_seconds)
-    reminders = Reminders(notifier, runtime.sessionmaker, delay=timedelta(hours=settings.reminder_after_hours),
-                          poll_seconds=settings.reminder_poll_seconds)
+    reminders = Reminders(
+        notifier,
+        runtime.sessionmaker,
+        delay=timedelta(hours=settings.reminder_after_hours),
+        poll_seconds=settings.reminder_poll_seconds,
+    )
     maildir = settings.effective_mail_dir()
     sink = MailSink(maildir, port=settings.smtp_port) if settings.runs_embedded_sink() else None
 
@@ -89,8 +119,10 @@ def build(settings: NotifySettings | None = None, *, mailer: Mailer | None = Non
         tasks: list[asyncio.Task[None]] = []
         try:
             async with runtime.lifespan(app):
-                tasks = [asyncio.create_task(retry.run(), name="notify-retry"),
-                         asyncio.create_task(reminders.run(), name="notify-reminders")]
+                tasks = [
+                    asyncio.create_task(retry.run(), name="notify-retry"),
+                    asyncio.create_task(reminders.run(), name="notify-reminders"),
+                ]
                 yield
                 for task in tasks:
                     task.cancel()

@@ -24,8 +24,9 @@ from services.notify.samples import sample_contact, sample_delegate, sample_even
 app = typer.Typer(help="Notifications: preview the emails delegates receive.", no_args_is_help=True)
 
 
-def render_example(template: str, *, given: str, family: str, language: str,
-                   config: str | None = None) -> tuple[Rendered, dict[str, Any]]:
+def render_example(
+    template: str, *, given: str, family: str, language: str, config: str | None = None
+) -> tuple[Rendered, dict[str, Any]]:
     """Render ``template`` for a sample delegate; returns the parts and the context used."""
     congress = load_congress(config)
     delegate = sample_delegate(given, family, language=language)
@@ -34,8 +35,11 @@ def render_example(template: str, *, given: str, family: str, language: str,
     if template == REMINDER_TEMPLATE:
         plan = reminder_plan(contact, "preview", event)  # type: ignore[arg-type]
     else:
-        plan = next(p for p in plan_messages(event, "preview", contact, {"badge": congress.branding.website})
-                    if p.template == template)
+        plan = next(
+            p
+            for p in plan_messages(event, "preview", contact, {"badge": congress.branding.website})
+            if p.template == template
+        )
     documents = [{"filename": d.filename, "attached": True, "link": None} for d in plan.documents]
     context = {**plan.context, "recipient": plan.recipient, "documents": documents}
     return Renderer(congress).render(template, language, context), context
@@ -61,9 +65,14 @@ def preview(
         congress = load_congress(config)
         domain = str(congress.contact.email).rpartition("@")[2]
         recipient = context["recipient"]
-        content = compose(rendered=rendered, sender=Address(congress.short_name, addr_spec=str(congress.contact.email)),
-                          to_name=recipient.name, to_address=recipient.email,
-                          message_id=message_id("preview", template, domain), date=datetime.now(UTC)).message
+        content = compose(
+            rendered=rendered,
+            sender=Address(congress.short_name, addr_spec=str(congress.contact.email)),
+            to_name=recipient.name,
+            to_address=recipient.email,
+            message_id=message_id("preview", template, domain),
+            date=datetime.now(UTC),
+        ).message
     else:
         content = f"Subject: {rendered.subject}\n\n{rendered.text}"
     if output is not None:

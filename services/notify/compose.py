@@ -64,9 +64,17 @@ def address(name: str, addr_spec: str) -> Address:
     return Address(display_name=clean_display_name(name), username=username, domain=domain)
 
 
-def compose(*, rendered: Rendered, sender: Address, to_name: str, to_address: str, message_id: str,
-            date: datetime, attachments: tuple[Attachment, ...] = (),
-            extra_headers: tuple[tuple[str, str], ...] = ()) -> Envelope:
+def compose(
+    *,
+    rendered: Rendered,
+    sender: Address,
+    to_name: str,
+    to_address: str,
+    message_id: str,
+    date: datetime,
+    attachments: tuple[Attachment, ...] = (),
+    extra_headers: tuple[tuple[str, str], ...] = (),
+) -> Envelope:
     """The finished message for one recipient. Raises ``InvalidAddress``."""
     addr_spec, smtputf8 = checked_address(to_address)
     msg = EmailMessage(policy=policy.SMTPUTF8 if smtputf8 else policy.SMTP)

@@ -17,8 +17,10 @@ class NotifySettings(ServiceSettings):
     service_name: str = "notify"
     http_port: int = 8004
     congress_config: str | None = Field(
-        default=None, validation_alias=AliasChoices("CONGRESS_CONFIG", "NOTIFY_CONGRESS_CONFIG"),
-        description="Congress YAML; the demo's examples/icsei-2027.yaml by default.")
+        default=None,
+        validation_alias=AliasChoices("CONGRESS_CONFIG", "NOTIFY_CONGRESS_CONFIG"),
+        description="Congress YAML; the demo's examples/icsei-2027.yaml by default.",
+    )
 
     smtp_host: str | None = Field(default=None, description="SMTP server; unset = the embedded demo sink.")
     smtp_port: int = 1025
@@ -28,26 +30,34 @@ class NotifySettings(ServiceSettings):
     smtp_timeout_seconds: float = Field(default=10.0, description="Connect and command timeout.")
     smtp_rate_per_minute: int = Field(default=0, description="Messages per minute to the server; 0 = no limit.")
     embedded_sink: bool | None = Field(
-        default=None, description="Run the demo SMTP sink in-process; default: when smtp_host is unset.")
+        default=None, description="Run the demo SMTP sink in-process; default: when smtp_host is unset."
+    )
     mail_dir: str | None = Field(default=None, description="The sink's maildir; default $CONGRESS_HOME/mail.")
 
     sender_address: str | None = Field(default=None, description="From address; default the congress contact.")
-    message_id_domain: str | None = Field(default=None, description="Right side of Message-IDs; default the "
-                                                                      "congress contact's domain.")
+    message_id_domain: str | None = Field(
+        default=None, description="Right side of Message-IDs; default the congress contact's domain."
+    )
     attachment_max_bytes: int = Field(default=5_000_000, description="Larger PDFs are linked, not attached.")
-    badge_link: str = Field(default="http://127.0.0.1:8003/me/badge",
-                            description="Where a delegate downloads a badge too large to attach.")
+    badge_link: str = Field(
+        default="http://127.0.0.1:8003/me/badge", description="Where a delegate downloads a badge too large to attach."
+    )
 
-    batch_size: int = Field(default=10, description="Events per consumer transaction; also the most mails one "
-                                                     "crash can resend (the unavoidable window).")
-    group_instance_id: str | None = Field(default=None, description="Kafka static membership id: a restarted "
-                                                                     "process takes its partitions back at once.")
+    batch_size: int = Field(
+        default=10,
+        description="Events per consumer transaction; also the most mails one "
+        "crash can resend (the unavoidable window).",
+    )
+    group_instance_id: str | None = Field(
+        default=None, description="Kafka static membership id: a restarted process takes its partitions back at once."
+    )
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     retry_max_attempts: int = 12
     retry_poll_seconds: float = 1.0
-    circuit_seconds: float = Field(default=5.0, description="After a connection failure, new mail goes straight "
-                                                            "to the retry queue for this long.")
+    circuit_seconds: float = Field(
+        default=5.0, description="After a connection failure, new mail goes straight to the retry queue for this long."
+    )
     reminder_after_hours: float = Field(default=72.0, description="Remind card payers who have not paid.")
     reminder_poll_seconds: float = 300.0
 

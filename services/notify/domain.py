@@ -92,9 +92,14 @@ def contact_from(data: EventData) -> Contact | None:
     delegate = getattr(data, "delegate", None)
     if not isinstance(delegate, Delegate):
         return None
-    return Contact(delegate_id=delegate.delegate_id, email=delegate.email, name=display_name(delegate),
-                   language=delegate.language, registration_number=delegate.registration_number,
-                   version=int(getattr(data, "registration_version", 0)))
+    return Contact(
+        delegate_id=delegate.delegate_id,
+        email=delegate.email,
+        name=display_name(delegate),
+        language=delegate.language,
+        registration_number=delegate.registration_number,
+        version=int(getattr(data, "registration_version", 0)),
+    )
 
 
 def newer_contact(stored: Contact | None, incoming: Contact) -> bool:
@@ -115,8 +120,9 @@ def the_delegate(data: Any, _contact: Contact | None) -> Recipient:
 def stored_contact(data: Any, contact: Contact | None) -> Recipient:
     if contact is None:
         raise UnknownRecipient(f"no contact details for delegate {data.delegate_id}")
-    return Recipient(recipient_id=contact.delegate_id, email=contact.email, name=contact.name,
-                     language=contact.language)
+    return Recipient(
+        recipient_id=contact.delegate_id, email=contact.email, name=contact.name, language=contact.language
+    )
 
 
 def event_address(data: Any, contact: Contact | None) -> Recipient:
@@ -126,6 +132,7 @@ def event_address(data: Any, contact: Contact | None) -> Recipient:
 
 
 # ---- documents ------------------------------------------------------------------------------------------
+
 
 def no_documents(_data: Any, _links: Mapping[str, str]) -> tuple[DocumentRef, ...]:
     return ()
@@ -137,11 +144,13 @@ def issued_document(data: Any, _links: Mapping[str, str]) -> tuple[DocumentRef, 
 
 
 def badge_pdf(data: Any, links: Mapping[str, str]) -> tuple[DocumentRef, ...]:
-    return (DocumentRef(location=data.location, filename=f"badge-{data.delegate_id}.pdf",
-                        fallback_link=links.get("badge")),)
+    return (
+        DocumentRef(location=data.location, filename=f"badge-{data.delegate_id}.pdf", fallback_link=links.get("badge")),
+    )
 
 
 # ---- the table --------------------------------------------------------------------------------------------
+
 
 def always(_data: Any) -> bool:
     return True
@@ -164,8 +173,7 @@ RULES: Mapping[type[EventData], tuple[Rule, ...]] = {
     # Card payers' confirmation says the payment arrived; PaymentSucceeded mails only a later
     # payment (an invoice paid after the registration was accepted on invoice).
     RegistrationConfirmed: (Rule("registration_confirmed", the_delegate),),
-    PaymentSucceeded: (Rule("payment_confirmed", stored_contact,
-                            when=lambda d: d.method == PaymentMethod.INVOICE),),
+    PaymentSucceeded: (Rule("payment_confirmed", stored_contact, when=lambda d: d.method == PaymentMethod.INVOICE),),
     DocumentIssued: (
         Rule("receipt_issued", event_address, issued_document, kind_is(DocumentKind.RECEIPT)),
         Rule("invoice_issued", event_address, issued_document, kind_is(DocumentKind.INVOICE)),
@@ -180,31 +188,47 @@ RULES: Mapping[type[EventData], tuple[Rule, ...]] = {
 }
 
 REMINDER_TEMPLATE = "payment_reminder"
-CONTACT_EVENTS: tuple[type[EventData], ...] = (RegistrationCreated, RegistrationConfirmed, RegistrationUpdated,
-                                               DelegateSnapshot)
+CONTACT_EVENTS: tuple[type[EventData], ...] = (
+    RegistrationCreated,
+    RegistrationConfirmed,
+    RegistrationUpdated,
+    DelegateSnapshot,
+)
 TEMPLATES: tuple[str, ...] = (*(r.template for rules in RULES.values() for r in rules), REMINDER_TEMPLATE)
 
 
-def plan_messages(data: EventData, cause_event_id: str, contact: Contact | None,
-                  links: Mapping[str, str] | None = None) -> list[MessagePlan]:
+def plan_messages(
+    data: EventData, cause_event_id: str, contact: Contact | None, links: Mapping[str, str] | None = None
+) -> list[MessagePlan]:
     """The messages one event causes (none for most events). Raises ``UnknownRecipient``."""
     plans = []
     for rule in RULES.get(type(data), ()):
         if not rule.when(data):
             continue
         recipient = rule.recipient(data, contact)
-        plans.append(MessagePlan(template=rule.template, cause_event_id=cause_event_id, recipient=recipient,
-                                 context={"event": data, "contact": contact},
-                                 documents=rule.documents(data, links or {})))
+        plans.append(
+            MessagePlan(
+                template=rule.template,
+                cause_event_id=cause_event_id,
+                recipient=recipient,
+                context={"event": data, "contact": contact},
+                documents=rule.documents(data, links or {}),
+            )
+        )
     return plans
 
 
 def reminder_plan(contact: Contact, cause_event_id: str, created: RegistrationCreated) -> MessagePlan:
     """The reminder to a card payer who has not paid; its cause is the RegistrationCreated event."""
-    recipient = Recipient(recipient_id=contact.delegate_id, email=contact.email, name=contact.name,
-                          language=contact.language)
-    return MessagePlan(template=REMINDER_TEMPLATE, cause_event_id=cause_event_id, recipient=recipient,
-                       context={"event": created, "contact": contact})
+    recipient = Recipient(
+        recipient_id=contact.delegate_id, email=contact.email, name=contact.name, language=contact.language
+    )
+    return MessagePlan(
+        template=REMINDER_TEMPLATE,
+        cause_event_id=cause_event_id,
+        recipient=recipient,
+        context={"event": created, "contact": contact},
+    )
 
 
 def awaits_payment(data: EventData) -> bool:
@@ -220,6 +244,7 @@ def reminder_due(created_at: datetime, now: datetime, delay: timedelta) -> bool:
 
 
 # ---- identity and failures -----------------------------------------------------------------------------
+
 
 def message_id(cause_event_id: str, template: str, domain: str) -> str:
     """The same cause and template always give the same Message-ID, so a resend is recognisable."""

@@ -127,14 +127,20 @@ class Notifier:
             envelope, subject = self._build(plan, mid)
         except (InvalidAddress, MissingDocument) as exc:
             return await self._give_up(session, plan, cause, str(exc), subject="")
-        record = db.MessageRecord(message_id=mid, cause_event_id=plan.cause_event_id, template=plan.template,
-                                  recipient_id=plan.recipient.recipient_id, to=envelope.recipient,
-                                  subject=subject)
+        record = db.MessageRecord(
+            message_id=mid,
+            cause_event_id=plan.cause_event_id,
+            template=plan.template,
+            recipient_id=plan.recipient.recipient_id,
+            to=envelope.recipient,
+            subject=subject,
+        )
         delivery = await self.attempt(envelope)
         if delivery.outcome is Outcome.SENT:
             crash_point("notify-after-smtp")
-            await db.record_message(session, record, status="sent", detail=delivery.detail, attempts=1,
-                                    when=self.clock())
+            await db.record_message(
+                session, record, status="sent", detail=delivery.detail, attempts=1, when=self.clock()
+            )
             self._count("sent", plan.template)
             log.info("sent %s", plan.template, extra={**extra, "message_id": mid})
             return [self.sent_event(record)]
@@ -148,11 +154,16 @@ class Notifier:
         attachments, documents = self._documents(plan)
         context = {**plan.context, "recipient": plan.recipient, "documents": documents}
         rendered = self.renderer.render(plan.template, plan.recipient.language, context)
-        envelope = compose(rendered=rendered, sender=self.sender, to_name=plan.recipient.name,
-                           to_address=plan.recipient.email, message_id=mid, date=self.clock(),
-                           attachments=attachments,
-                           extra_headers=(("X-Congress-Template", plan.template),
-                                          ("X-Congress-Cause", plan.cause_event_id)))
+        envelope = compose(
+            rendered=rendered,
+            sender=self.sender,
+            to_name=plan.recipient.name,
+            to_address=plan.recipient.email,
+            message_id=mid,
+            date=self.clock(),
+            attachments=attachments,
+            extra_headers=(("X-Congress-Template", plan.template), ("X-Congress-Cause", plan.cause_event_id)),
+        )
         return envelope, rendered.subject
 
     def _documents(self, plan: MessagePlan) -> tuple[tuple[Attachment, ...], list[dict[str, Any]]]:
@@ -174,54 +185,107 @@ class Notifier:
         """Hand the message to the server, unless it was unreachable a moment ago (then defer at once)."""
         now = self.clock()
         if self._circuit_until is not None and now < self._circuit_until:
-            return Delivery(Outcome.TEMPORARY, "deferred: SMTP server unreachable a moment ago",
-                            connection_failed=True)
+            return Delivery(Outcome.TEMPORARY, "deferred: SMTP server unreachable a moment ago", connection_failed=True)
         delivery = await self.mailer.send(envelope)
         if delivery.connection_failed:
             self._circuit_until = now + timedelta(seconds=self.circuit_seconds)
         return delivery
 
-    async def _defer(self, session: AsyncSession, record: db.MessageRecord, envelope: Envelope,
-                     cause: CloudEvent[Any], delivery: Delivery) -> None:
+    async def _defer(
+        self,
+        session: AsyncSession,
+        record: db.MessageRecord,
+        envelope: Envelope,
+        cause: CloudEvent[Any],
+        delivery: Delivery,
+    ) -> None:
         next_at = self.clock() + timedelta(seconds=self.policy.delay(1, self.rng()))
-        await db.add_pending(session, record, {
-            "sender": envelope.sender, "message": envelope.message, "smtputf8": envelope.smtputf8,
-            "cause_event": encode(cause), "cause_topic": type(cause.data).topic(), "attempts": 1,
-            "next_attempt_at": next_at, "last_error": delivery.detail})
+        await db.add_pending(
+            session,
+            record,
+            {
+                "sender": envelope.sender,
+                "message": envelope.message,
+                "smtputf8": envelope.smtputf8,
+                "cause_event": encode(cause),
+                "cause_topic": type(cause.data).topic(),
+                "attempts": 1,
+                "next_attempt_at": next_at,
+                "last_error": delivery.detail,
+            },
+        )
         self._count("deferred", record.template)
 
-    async def _give_up(self, session: AsyncSession, plan: MessagePlan, cause: CloudEvent[Any], reason: str,
-                       *, subject: str, record: db.MessageRecord | None = None) -> list[EventData]:
+    async def _give_up(
+        self,
+        session: AsyncSession,
+        plan: MessagePlan,
+        cause: CloudEvent[Any],
+        reason: str,
+        *,
+        subject: str,
+        record: db.MessageRecord | None = None,
+    ) -> list[EventData]:
         mid = message_id(plan.cause_event_id, plan.template, self.message_id_domain)
-        record = record or db.MessageRecord(message_id=mid, cause_event_id=plan.cause_event_id,
-                                            template=plan.template, recipient_id=plan.recipient.recipient_id,
-                                            to=plan.recipient.email, subject=subject)
+        record = record or db.MessageRecord(
+            message_id=mid,
+            cause_event_id=plan.cause_event_id,
+            template=plan.template,
+            recipient_id=plan.recipient.recipient_id,
+            to=plan.recipient.email,
+            subject=subject,
+        )
         await db.record_message(session, record, status="failed", detail=reason, attempts=1, when=self.clock())
         self.dead_letter(session, encode(cause), cause.subject, type(cause.data).topic(), cause.id, reason)
         return [self.failed_event(record, reason, permanent=True)]
 
     # ---- shared with the retry and reminder tasks ----------------------------------------------------------
 
-    def dead_letter(self, session: AsyncSession, value: bytes, key: str, topic: str, event_id: str,
-                    reason: str) -> None:
-        self.outbox.add_raw(session, topic=topics.DEADLETTER, key=key.encode(), value=value, event_id=event_id,
-                            headers=[("content-type", "application/cloudevents+json; charset=utf-8"),
-                                     ("dlq.reason", f"notification failed: {reason}"[:2000]),
-                                     ("dlq.consumer", self.consumer_name), ("dlq.topic", topic),
-                                     ("dlq.time", self.clock().isoformat())])
+    def dead_letter(
+        self, session: AsyncSession, value: bytes, key: str, topic: str, event_id: str, reason: str
+    ) -> None:
+        self.outbox.add_raw(
+            session,
+            topic=topics.DEADLETTER,
+            key=key.encode(),
+            value=value,
+            event_id=event_id,
+            headers=[
+                ("content-type", "application/cloudevents+json; charset=utf-8"),
+                ("dlq.reason", f"notification failed: {reason}"[:2000]),
+                ("dlq.consumer", self.consumer_name),
+                ("dlq.topic", topic),
+                ("dlq.time", self.clock().isoformat()),
+            ],
+        )
 
     def failed_event(self, record: db.MessageRecord, reason: str, *, permanent: bool) -> NotificationFailed:
         self._count("failed", record.template)
-        log.error("failed %s: %s", record.template, reason,
-                  extra={"event_id": record.cause_event_id, "delegate_id": record.recipient_id})
-        return NotificationFailed(recipient_id=record.recipient_id, template=record.template,
-                                  cause_event_id=record.cause_event_id, message_id=record.message_id,
-                                  to=record.to, reason=reason[:2000], permanent=permanent)
+        log.error(
+            "failed %s: %s",
+            record.template,
+            reason,
+            extra={"event_id": record.cause_event_id, "delegate_id": record.recipient_id},
+        )
+        return NotificationFailed(
+            recipient_id=record.recipient_id,
+            template=record.template,
+            cause_event_id=record.cause_event_id,
+            message_id=record.message_id,
+            to=record.to,
+            reason=reason[:2000],
+            permanent=permanent,
+        )
 
     def sent_event(self, record: db.MessageRecord) -> NotificationSent:
-        return NotificationSent(recipient_id=record.recipient_id, template=record.template,
-                                cause_event_id=record.cause_event_id, message_id=record.message_id,
-                                to=record.to, subject=record.subject)
+        return NotificationSent(
+            recipient_id=record.recipient_id,
+            template=record.template,
+            cause_event_id=record.cause_event_id,
+            message_id=record.message_id,
+            to=record.to,
+            subject=record.subject,
+        )
 
     def _count(self, what: str, template: str) -> None:
         setattr(self.stats, what, getattr(self.stats, what) + 1)

@@ -49,12 +49,18 @@ class MaildirHandler:
 class MailSink:
     """Runs an aiosmtpd server on its own thread (so it serves even while the caller's loop is busy)."""
 
-    def __init__(self, directory: Path, *, host: str = "127.0.0.1", port: int = 1025,
-                 handler: Any | None = None) -> None:
+    def __init__(
+        self, directory: Path, *, host: str = "127.0.0.1", port: int = 1025, handler: Any | None = None
+    ) -> None:
         self.handler = handler or MaildirHandler(directory)
-        self.controller = Controller(self.handler, hostname=host, port=port,
-                                     data_size_limit=50 * 1024 * 1024, decode_data=False,
-                                     enable_SMTPUTF8=True)
+        self.controller = Controller(
+            self.handler,
+            hostname=host,
+            port=port,
+            data_size_limit=50 * 1024 * 1024,
+            decode_data=False,
+            enable_SMTPUTF8=True,
+        )
         self.host, self.port = host, port
 
     def start(self) -> None:
@@ -98,10 +104,17 @@ def read_mailbox(directory: Path, limit: int = 500) -> list[MailSummary]:
     for key in box.iterkeys():
         message = _parse(box.get_bytes(key))
         attachments = tuple(part.get_filename() or "attachment" for part in message.iter_attachments())
-        summaries.append(MailSummary(key=key, subject=str(message["Subject"] or ""),
-                                     sender=str(message["From"] or ""), to=str(message["To"] or ""),
-                                     date=str(message["Date"] or ""), sort_time=_sort_time(message),
-                                     attachments=attachments))
+        summaries.append(
+            MailSummary(
+                key=key,
+                subject=str(message["Subject"] or ""),
+                sender=str(message["From"] or ""),
+                to=str(message["To"] or ""),
+                date=str(message["Date"] or ""),
+                sort_time=_sort_time(message),
+                attachments=attachments,
+            )
+        )
     summaries.sort(key=lambda s: s.sort_time, reverse=True)
     return summaries[:limit]
 

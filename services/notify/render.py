@@ -54,17 +54,32 @@ class Renderer:
     def __init__(self, congress: Congress, template_dir: Path = TEMPLATE_DIR) -> None:
         self.congress = congress
         loader = FileSystemLoader(str(template_dir))
-        self.text_env = Environment(loader=loader, autoescape=False,  # noqa: S701 -- the text/plain part, not HTML undefined=StrictUndefined,
-                                    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-        self.html_env = Environment(loader=loader, autoescape=select_autoescape(["html.j2"]),
-                                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.text_env = Environment(
+            loader=loader,
+            autoescape=False,  # noqa: S701 -- the text/plain part, not HTML undefined=StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.html_env = Environment(
+            loader=loader,
+            autoescape=select_autoescape(["html.j2"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         for env in (self.text_env, self.html_env):
             _install_filters(env)
 
     def render(self, template: str, language: str, context: dict[str, Any]) -> Rendered:
         locale = locale_for(language)
-        full = {"congress": self.congress, "language": str(locale).replace("_", "-"), "_locale": locale,
-                "_tz": self.congress.tz, **context}
+        full = {
+            "congress": self.congress,
+            "language": str(locale).replace("_", "-"),
+            "_locale": locale,
+            "_tz": self.congress.tz,
+            **context,
+        }
         subject, text = split_subject(self.text_env.get_template(f"{template}.txt.j2").render(full))
         html = self.html_env.get_template(f"{template}.html.j2").render({**full, "subject": subject})
         return Rendered(subject=subject, text=text, html=html)

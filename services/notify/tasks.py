@@ -25,8 +25,14 @@ log = logging.getLogger("congress.notify.tasks")
 class RetryWorker:
     """Works the ``notify_pending`` queue: due messages are sent again, with backoff, until they go or give up."""
 
-    def __init__(self, notifier: Notifier, sessionmaker: async_sessionmaker[AsyncSession], *,
-                 poll_seconds: float = 1.0, batch: int = 50) -> None:
+    def __init__(
+        self,
+        notifier: Notifier,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        poll_seconds: float = 1.0,
+        batch: int = 50,
+    ) -> None:
         self.notifier, self.sessionmaker = notifier, sessionmaker
         self.poll_seconds, self.batch = poll_seconds, batch
 
@@ -59,13 +65,15 @@ class RetryWorker:
             if row is None:
                 return None
             record = db.record_of(row)
-            delivery = await n.attempt(Envelope(sender=row.sender, recipient=row.to, message=row.message,
-                                                smtputf8=row.smtputf8))
+            delivery = await n.attempt(
+                Envelope(sender=row.sender, recipient=row.to, message=row.message, smtputf8=row.smtputf8)
+            )
             attempts = row.attempts + 1
             if delivery.outcome is Outcome.SENT:
                 await db.drop_pending(session, mid)
-                await db.record_message(session, record, status="sent", detail=delivery.detail,
-                                        attempts=attempts, when=n.clock())
+                await db.record_message(
+                    session, record, status="sent", detail=delivery.detail, attempts=attempts, when=n.clock()
+                )
                 n.outbox.add(session, n.sent_event(record))
                 n.stats.retried_sent += 1
                 n.stats.sent += 1
@@ -75,22 +83,29 @@ class RetryWorker:
                 await db.reschedule(session, mid, attempts, next_at, delivery.detail)
                 return "unreachable" if delivery.connection_failed else "deferred"
             await db.drop_pending(session, mid)
-            reason = delivery.detail if delivery.outcome is Outcome.PERMANENT else \
-                f"gave up after {attempts} attempts: {delivery.detail}"
-            await db.record_message(session, record, status="failed", detail=reason, attempts=attempts,
-                                    when=n.clock())
-            n.dead_letter(session, row.cause_event, record.recipient_id, row.cause_topic, record.cause_event_id,
-                          reason)
-            n.outbox.add(session, n.failed_event(record, reason,
-                                                 permanent=delivery.outcome is Outcome.PERMANENT))
+            reason = (
+                delivery.detail
+                if delivery.outcome is Outcome.PERMANENT
+                else f"gave up after {attempts} attempts: {delivery.detail}"
+            )
+            await db.record_message(session, record, status="failed", detail=reason, attempts=attempts, when=n.clock())
+            n.dead_letter(session, row.cause_event, record.recipient_id, row.cause_topic, record.cause_event_id, reason)
+            n.outbox.add(session, n.failed_event(record, reason, permanent=delivery.outcome is Outcome.PERMANENT))
             return "failed"
 
 
 class Reminders:
     """Reminds delegates who chose to pay by card and have not paid after ``delay``."""
 
-    def __init__(self, notifier: Notifier, sessionmaker: async_sessionmaker[AsyncSession], *,
-                 delay: timedelta, poll_seconds: float = 300.0, batch: int = 100) -> None:
+    def __init__(
+        self,
+        notifier: Notifier,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        delay: timedelta,
+        poll_seconds: float = 300.0,
+        batch: int = 100,
+    ) -> None:
         self.notifier, self.sessionmaker = notifier, sessionmaker
         self.delay, self.poll_seconds, self.batch = delay, poll_seconds, batch
 

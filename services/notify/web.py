@@ -15,13 +15,13 @@ from services.notify.render import TEMPLATE_DIR
 
 def mail_router(congress: Congress, maildir: Path) -> APIRouter:
     router = APIRouter()
-    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR / "pages")),
-                      autoescape=select_autoescape(["html.j2"]))
+    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR / "pages")), autoescape=select_autoescape(["html.j2"]))
 
     @router.get("/mail", response_class=HTMLResponse)
     async def list_mail() -> HTMLResponse:
-        page = env.get_template("mail_list.html.j2").render(congress=congress, maildir=str(maildir),
-                                                             messages=read_mailbox(maildir))
+        page = env.get_template("mail_list.html.j2").render(
+            congress=congress, maildir=str(maildir), messages=read_mailbox(maildir)
+        )
         return HTMLResponse(page)
 
     @router.get("/mail/{key}", response_class=HTMLResponse)
@@ -31,13 +31,18 @@ def mail_router(congress: Congress, maildir: Path) -> APIRouter:
             raise HTTPException(404, "no such message")
         html_part = message.get_body(("html",))
         text_part = message.get_body(("plain",))
-        headers = [(name, str(message[name])) for name in ("From", "To", "Date", "Message-ID")
-                   if message[name] is not None]
+        headers = [
+            (name, str(message[name])) for name in ("From", "To", "Date", "Message-ID") if message[name] is not None
+        ]
         page = env.get_template("mail_view.html.j2").render(
-            congress=congress, key=key, subject=str(message["Subject"] or ""), headers=headers,
+            congress=congress,
+            key=key,
+            subject=str(message["Subject"] or ""),
+            headers=headers,
             html=html_part.get_content() if html_part is not None else "",
             text=text_part.get_content() if text_part is not None else "",
-            attachments=[part.get_filename() or "attachment" for part in message.iter_attachments()])
+            attachments=[part.get_filename() or "attachment" for part in message.iter_attachments()],
+        )
         return HTMLResponse(page)
 
     @router.get("/mail/{key}/raw")
@@ -45,8 +50,11 @@ def mail_router(congress: Congress, maildir: Path) -> APIRouter:
         message = read_message(maildir, key)
         if message is None:
             raise HTTPException(404, "no such message")
-        return Response(message.as_bytes(), media_type="message/rfc822",
-                        headers={"Content-Disposition": 'attachment; filename="message.eml"'})
+        return Response(
+            message.as_bytes(),
+            media_type="message/rfc822",
+            headers={"Content-Disposition": 'attachment; filename="message.eml"'},
+        )
 
     @router.get("/mail/{key}/attachments/{index}")
     async def attachment(key: str, index: int) -> Response:
@@ -58,8 +66,10 @@ def mail_router(congress: Congress, maildir: Path) -> APIRouter:
         content = part.get_payload(decode=True)
         filename = part.get_filename() or f"attachment-{index}"
         safe = "".join(ch for ch in filename if ch.isalnum() or ch in "._-") or "attachment"
-        return Response(content, media_type=part.get_content_type(),
-                        headers={"Content-Disposition": f'attachment; filename="{safe}"',
-                                 "X-Content-Type-Options": "nosniff"})
+        return Response(
+            content,
+            media_type=part.get_content_type(),
+            headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"},
+        )
 
     return router

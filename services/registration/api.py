@@ -63,8 +63,14 @@ class MagicLinkIn(BaseModel):
 
 def rejected(exc: RegistrationRejected | NotAllowed) -> JSONResponse:
     errors = exc.errors if isinstance(exc, RegistrationRejected) else {"": str(exc)}
-    detail = [{"loc": ["body", *[int(p) if p.isdigit() else p for p in path.split(".") if p]],
-               "msg": msg, "type": "value_error"} for path, msg in errors.items()]
+    detail = [
+        {
+            "loc": ["body", *[int(p) if p.isdigit() else p for p in path.split(".") if p]],
+            "msg": msg,
+            "type": "value_error",
+        }
+        for path, msg in errors.items()
+    ]
     return JSONResponse({"detail": detail}, status_code=422)
 
 
@@ -75,14 +81,31 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
     async def create_registration(body: RegistrationIn) -> Any:
         """Register one delegate or a group (the first pays); the price is computed here."""
         try:
-            done = await register(deps, [d.form() for d in body.delegates], PaymentMethod(body.payment_method),
-                                  body.invoice.details() if body.invoice else None)
+            done = await register(
+                deps,
+                [d.form() for d in body.delegates],
+                PaymentMethod(body.payment_method),
+                body.invoice.details() if body.invoice else None,
+            )
         except RegistrationRejected as exc:
             return rejected(exc)
-        return {"payer_id": done.payer_id, "payment_url": done.payment_url, "total": done.total,
-                "currency": deps.congress.currency, "waitlisted": list(done.waitlisted),
-                "registrations": [{"registration_id": r["id"], "number": r["number"], "status": r["status"],
-                                   "total": r["total_minor"], "lines": r["lines"]} for r in done.rows]}
+        return {
+            "payer_id": done.payer_id,
+            "payment_url": done.payment_url,
+            "total": done.total,
+            "currency": deps.congress.currency,
+            "waitlisted": list(done.waitlisted),
+            "registrations": [
+                {
+                    "registration_id": r["id"],
+                    "number": r["number"],
+                    "status": r["status"],
+                    "total": r["total_minor"],
+                    "lines": r["lines"],
+                }
+                for r in done.rows
+            ],
+        }
 
     @api.post("/api/quote", tags=["delegates"])
     async def quote(body: RegistrationIn) -> Any:
@@ -93,9 +116,19 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             quotes = price_all(deps, [d.form().normalised() for d in body.delegates], deps.clock())
         except RegistrationRejected as exc:
             return rejected(exc)
-        return {"currency": deps.congress.currency, "total": sum(q.total for q in quotes),
-                "delegates": [{"lines": [[ln.description, ln.amount_minor] for ln in q.lines], "total": q.total,
-                               "early_bird": q.early_bird, "income_group": q.income_group.value} for q in quotes]}
+        return {
+            "currency": deps.congress.currency,
+            "total": sum(q.total for q in quotes),
+            "delegates": [
+                {
+                    "lines": [[ln.description, ln.amount_minor] for ln in q.lines],
+                    "total": q.total,
+                    "early_bird": q.early_bird,
+                    "income_group": q.income_group.value,
+                }
+                for q in quotes
+            ],
+        }
 
     @api.post("/api/magic-link", status_code=202, tags=["delegates"])
     async def magic_link(body: MagicLinkIn) -> dict[str, str]:
@@ -106,14 +139,16 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
     @api.post("/stripe/webhook", include_in_schema=False)
     async def stripe_webhook(request: Request) -> Any:
         payload = await request.body()
-        return await process_webhook(deps, payload, request.headers.get("stripe-signature"),
-                                     secret=webhook_secret, tolerance=tolerance)
+        return await process_webhook(
+            deps, payload, request.headers.get("stripe-signature"), secret=webhook_secret, tolerance=tolerance
+        )
 
     return api
 
 
-async def process_webhook(deps: Deps, payload: bytes, signature: str | None, *, secret: str,
-                          tolerance: int) -> JSONResponse:
+async def process_webhook(
+    deps: Deps, payload: bytes, signature: str | None, *, secret: str, tolerance: int
+) -> JSONResponse:
     """Verify the raw body's signature, then apply the event once."""
     try:
         event = verify_webhook(payload, signature, secret, tolerance=tolerance)
@@ -121,8 +156,12 @@ async def process_webhook(deps: Deps, payload: bytes, signature: str | None, *, 
         log.warning("stripe webhook rejected: %s", exc)
         return JSONResponse({"error": str(exc)}, status_code=400)
     outcome = await payments.handle_stripe_event(deps, event)
-    log.info("stripe event %s: %s", event.get("type"), outcome,
-             extra={"event_id": event.get("id"), "event_type": event.get("type")})
+    log.info(
+        "stripe event %s: %s",
+        event.get("type"),
+        outcome,
+        extra={"event_id": event.get("id"), "event_type": event.get("type")},
+    )
     return JSONResponse({"received": True, "outcome": outcome})
 
 

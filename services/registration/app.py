@@ -31,23 +31,33 @@ from services.registration.records import Deps
 log = logging.getLogger("congress.registration")
 
 
-def build_deps(runtime: ServiceRuntime, settings: RegistrationSettings, payments: Payments | None = None,
-               **overrides: Any) -> Deps:
+def build_deps(
+    runtime: ServiceRuntime, settings: RegistrationSettings, payments: Payments | None = None, **overrides: Any
+) -> Deps:
     congress, config = load_all(settings)
-    payments = payments or StripePayments(settings.stripe_api_key.get_secret_value(),
-                                          api_base=settings.stripe_api_base or None)
-    deps = Deps(sessionmaker=runtime.sessionmaker, outbox=runtime.outbox, congress=congress, config=config,
-                rules=config.rules(congress.tz, congress.currency), income_table=load_income_groups(),
-                payments=payments, secret=settings.secret.get_secret_value(),
-                public_url=settings.public_url.rstrip("/"),
-                write_gate=None if is_postgres(runtime.engine) else asyncio.Lock())
+    payments = payments or StripePayments(
+        settings.stripe_api_key.get_secret_value(), api_base=settings.stripe_api_base or None
+    )
+    deps = Deps(
+        sessionmaker=runtime.sessionmaker,
+        outbox=runtime.outbox,
+        congress=congress,
+        config=config,
+        rules=config.rules(congress.tz, congress.currency),
+        income_table=load_income_groups(),
+        payments=payments,
+        secret=settings.secret.get_secret_value(),
+        public_url=settings.public_url.rstrip("/"),
+        write_gate=None if is_postgres(runtime.engine) else asyncio.Lock(),
+    )
     for name, value in overrides.items():
         setattr(deps, name, value)
     return deps
 
 
-def build(settings: RegistrationSettings | None = None, *, payments: Payments | None = None,
-          **overrides: Any) -> tuple[ServiceRuntime, FastAPI]:
+def build(
+    settings: RegistrationSettings | None = None, *, payments: Payments | None = None, **overrides: Any
+) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or RegistrationSettings()
     runtime = ServiceRuntime(settings, metadata=db.metadata)
     deps = build_deps(runtime, settings, payments, **overrides)
@@ -74,8 +84,13 @@ def build(settings: RegistrationSettings | None = None, *, payments: Payments | 
     app.state.runtime = runtime
     secret = settings.secret.get_secret_value()
     install_error_shape(app)
-    app.include_router(router(deps, webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
-                              tolerance=settings.stripe_webhook_tolerance))
+    app.include_router(
+        router(
+            deps,
+            webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
+            tolerance=settings.stripe_webhook_tolerance,
+        )
+    )
     app.include_router(pages_router(deps, settings))
     app.include_router(organiser_router(deps, secret))
     app.include_router(organiser_login_router(deps.congress, secret, settings.organiser_password))
@@ -89,7 +104,7 @@ async def _sweep_offers(deps: Deps, every_seconds: float = 60.0) -> None:
         await asyncio.sleep(every_seconds)
         try:
             await manage.expire_offers(deps)
-        except Exception:  # noqa: BLE001 -- a failed sweep is retried on the next tick
+        except Exception:
             log.exception("waiting-list sweep failed")
 
 

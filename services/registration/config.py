@@ -46,14 +46,17 @@ class RegistrationSettings(ServiceSettings):
     congress_config: str | None = Field(default=None, validation_alias=AliasChoices("CONGRESS_CONFIG"))
     public_url: str = Field(default="http://127.0.0.1:8001", description="Base of links in emails and Stripe.")
     stripe_api_key: SecretStr = Field(default=SecretStr("sk_test_123"), description="Stripe secret key.")
-    stripe_api_base: str | None = Field(default="http://127.0.0.1:12111",
-                                        description="stripe-mock URL; empty for the real Stripe API.")
+    stripe_api_base: str | None = Field(
+        default="http://127.0.0.1:12111", description="stripe-mock URL; empty for the real Stripe API."
+    )
     stripe_webhook_secret: SecretStr = Field(default=SecretStr("whsec_demo_local_only"))
     stripe_webhook_tolerance: int = Field(default=300, description="Seconds a webhook signature stays valid.")
     test_checkout: bool | None = Field(
-        default=None, description="Serve the local test-checkout page; defaults to on when using stripe-mock.")
+        default=None, description="Serve the local test-checkout page; defaults to on when using stripe-mock."
+    )
     organiser_password: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD"))
+        default=None, validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD")
+    )
 
     @property
     def uses_test_checkout(self) -> bool:
@@ -160,13 +163,23 @@ class RegistrationConfig(_Strict):
         return domain.PriceRules(
             currency=currency,
             early_bird_until=local(self.early_bird_until),
-            categories={code: domain.Category(code, c.label, c.regular, c.early_bird, c.income_adjusted)
-                        for code, c in self.categories.items()},
+            categories={
+                code: domain.Category(code, c.label, c.regular, c.early_bird, c.income_adjusted)
+                for code, c in self.categories.items()
+            },
             income_percent=dict(self.income_group_percent),
             add_ons={a.code: domain.AddOnSpec(a.code, a.label, a.kind, a.price, a.capacity) for a in self.add_ons},
-            codes={c.code: domain.DiscountCode(c.code, c.kind, c.percent or c.amount or 0, c.max_uses,
-                                               local(c.expires) if c.expires else None, frozenset(c.categories))
-                   for c in self.codes},
+            codes={
+                c.code: domain.DiscountCode(
+                    c.code,
+                    c.kind,
+                    c.percent or c.amount or 0,
+                    c.max_uses,
+                    local(c.expires) if c.expires else None,
+                    frozenset(c.categories),
+                )
+                for c in self.codes
+            },
             group_min_size=self.group.min_size,
             group_percent=self.group.discount_percent,
             refund_tiers=tuple(domain.RefundTier(local(t.until), t.percent) for t in self.refund_policy.tiers),
@@ -179,8 +192,9 @@ def load_registration(congress: Congress) -> RegistrationConfig:
     try:
         return RegistrationConfig.model_validate(congress.section("registration"))
     except ValidationError as exc:
-        raise ConfigError(f"registration section has {exc.error_count()} problem(s):\n"
-                          f"{describe_errors(exc, prefix='registration')}") from None
+        raise ConfigError(
+            f"registration section has {exc.error_count()} problem(s):\n{describe_errors(exc, prefix='registration')}"
+        ) from None
 
 
 def load_income_groups(path: Path = INCOME_GROUPS_CSV) -> dict[str, IncomeGroup]:

@@ -14,8 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 # ISO 4217 currencies whose minor unit is not 1/100 (as Stripe treats them).
-ZERO_DECIMAL = frozenset({"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX",
-                          "VND", "VUV", "XAF", "XOF", "XPF"})
+ZERO_DECIMAL = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
+)
 THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 
 
@@ -163,8 +164,16 @@ def check_code(rules: PriceRules, code: str, category: str, now: datetime) -> Di
     return found
 
 
-def quote(rules: PriceRules, *, category: str, income_group: IncomeGroup, add_ons: Sequence[str] = (),
-          code: str | None = None, group_size: int = 1, now: datetime) -> Quote:
+def quote(
+    rules: PriceRules,
+    *,
+    category: str,
+    income_group: IncomeGroup,
+    add_ons: Sequence[str] = (),
+    code: str | None = None,
+    group_size: int = 1,
+    now: datetime,
+) -> Quote:
     """Price one delegate's registration, line by line, as the server charges it."""
     cat = rules.categories.get(category)
     if cat is None:
@@ -191,8 +200,15 @@ def quote(rules: PriceRules, *, category: str, income_group: IncomeGroup, add_on
         waived = sum(line.amount_minor for line in lines)
         lines.append(Line(f"Code {found.code} (full waiver)", -waived))
     total = sum(line.amount_minor for line in lines)
-    return Quote(rules.currency, tuple(lines), total, early, income_group,
-                 found.code if found else None, bool(found and found.kind is CodeKind.WAIVER))
+    return Quote(
+        rules.currency,
+        tuple(lines),
+        total,
+        early,
+        income_group,
+        found.code if found else None,
+        bool(found and found.kind is CodeKind.WAIVER),
+    )
 
 
 def _add_on_lines(rules: PriceRules, add_ons: Sequence[str]) -> list[Line]:
@@ -256,8 +272,11 @@ class SeatDecision:
 
 
 def expired_offers(entries: Sequence[WaitingEntry], now: datetime) -> tuple[WaitingEntry, ...]:
-    return tuple(e for e in entries if e.status is WaitStatus.OFFERED and e.offer_expires_at is not None
-                 and now >= e.offer_expires_at)
+    return tuple(
+        e
+        for e in entries
+        if e.status is WaitStatus.OFFERED and e.offer_expires_at is not None and now >= e.offer_expires_at
+    )
 
 
 def on_seat_freed(entries: Sequence[WaitingEntry], now: datetime) -> SeatDecision:

@@ -49,18 +49,27 @@ async def update_badge(deps: Deps, registration_id: str, changes: dict[str, str]
         return await _updated(deps, session, row, {k: clean[k] for k in changed}, changed)
 
 
-async def override_income_group(deps: Deps, registration_id: str, group: domain.IncomeGroup, reason: str,
-                                organiser: str) -> Row:
+async def override_income_group(
+    deps: Deps, registration_id: str, group: domain.IncomeGroup, reason: str, organiser: str
+) -> Row:
     """An organiser sets the delegate's income group with a recorded reason; unpaid ones are repriced."""
     if not reason.strip():
         raise NotAllowed("say why the income group is overridden")
     async with deps.sessionmaker.begin() as session:
         row = await _live(session, registration_id)
-        values: dict[str, object] = {"income_group": group.value,
-                                     "income_group_reason": f"{reason.strip()} (by {organiser})"}
+        values: dict[str, object] = {
+            "income_group": group.value,
+            "income_group_reason": f"{reason.strip()} (by {organiser})",
+        }
         if not row["paid"]:
-            quote = domain.quote(deps.rules, category=row["category"], income_group=group, add_ons=row["add_ons"],
-                                 code=row["code"], now=as_utc(row["created_at"]))
+            quote = domain.quote(
+                deps.rules,
+                category=row["category"],
+                income_group=group,
+                add_ons=row["add_ons"],
+                code=row["code"],
+                now=as_utc(row["created_at"]),
+            )
             values |= {"total_minor": quote.total, "lines": [[ln.description, ln.amount_minor] for ln in quote.lines]}
         return await _updated(deps, session, row, values, ("income_group",))
 
@@ -72,13 +81,21 @@ async def _live(session: AsyncSession, registration_id: str) -> Row:
     return row
 
 
-async def _updated(deps: Deps, session: AsyncSession, row: Row, values: dict[str, object],
-                   changed: tuple[str, ...]) -> Row:
+async def _updated(
+    deps: Deps, session: AsyncSession, row: Row, values: dict[str, object], changed: tuple[str, ...]
+) -> Row:
     values = values | {"version": row["version"] + 1}
     await db.save(session, row["id"], deps.clock(), **values)
     row = row | values
-    deps.outbox.add(session, RegistrationUpdated(**ids(deps, row), registration_version=row["version"],
-                                                 delegate=delegate_of(deps, row), changed_fields=changed))
+    deps.outbox.add(
+        session,
+        RegistrationUpdated(
+            **ids(deps, row),
+            registration_version=row["version"],
+            delegate=delegate_of(deps, row),
+            changed_fields=changed,
+        ),
+    )
     snapshot(deps, session, row)
     return row
 
@@ -93,9 +110,16 @@ async def cancel(deps: Deps, registration_id: str, *, by: str, reason: str) -> R
         values = {"status": "cancelled", "version": row["version"] + 1}
         await db.save(session, row["id"], now, **values)
         row = row | values
-        deps.outbox.add(session, RegistrationCancelled(
-            **ids(deps, row), registration_version=row["version"], reason=reason or "cancelled", cancelled_by=by,
-            refund_due=deps.money(due) if due else None))
+        deps.outbox.add(
+            session,
+            RegistrationCancelled(
+                **ids(deps, row),
+                registration_version=row["version"],
+                reason=reason or "cancelled",
+                cancelled_by=by,
+                refund_due=deps.money(due) if due else None,
+            ),
+        )
         snapshot(deps, session, row)
         await db.release_seat(session, db.TOTAL)
         for code in row["add_ons"]:
@@ -119,15 +143,27 @@ async def seat_freed(deps: Deps, session: AsyncSession, code: str, now: datetime
     if row is None:
         return
     token = sign(deps.secret, "waitlist", {"entry": decision.offer_to.entry_id})
-    deps.outbox.add(session, WaitingListOffered(
-        **ids(deps, row), add_on_code=code, add_on_label=deps.rules.add_ons[code].label, offer_expires_at=expires,
-        accept_url=f"{deps.public_url}/waiting-list/accept?t={token}", email=row["email"],
-        language=row["language"]))
+    deps.outbox.add(
+        session,
+        WaitingListOffered(
+            **ids(deps, row),
+            add_on_code=code,
+            add_on_label=deps.rules.add_ons[code].label,
+            offer_expires_at=expires,
+            accept_url=f"{deps.public_url}/waiting-list/accept?t={token}",
+            email=row["email"],
+            language=row["language"],
+        ),
+    )
 
 
 def _entry(raw: Row) -> domain.WaitingEntry:
-    return domain.WaitingEntry(raw["id"], raw["registration_id"], domain.WaitStatus(raw["status"]),
-                               as_utc(raw["offer_expires_at"]) if raw["offer_expires_at"] else None)
+    return domain.WaitingEntry(
+        raw["id"],
+        raw["registration_id"],
+        domain.WaitStatus(raw["status"]),
+        as_utc(raw["offer_expires_at"]) if raw["offer_expires_at"] else None,
+    )
 
 
 async def expire_offers(deps: Deps) -> int:
@@ -153,8 +189,11 @@ async def accept_offer(deps: Deps, entry_id: int) -> Row:
         await db.set_waiting(session, entry_id, domain.WaitStatus.ACCEPTED.value)
         row = await _live(session, raw["registration_id"])
         spec = deps.rules.add_ons[raw["add_on_code"]]
-        values = {"add_ons": [*row["add_ons"], spec.code], "total_minor": row["total_minor"] + spec.price,
-                  "lines": [*row["lines"], [f"Add-on: {spec.label}", spec.price]]}
+        values = {
+            "add_ons": [*row["add_ons"], spec.code],
+            "total_minor": row["total_minor"] + spec.price,
+            "lines": [*row["lines"], [f"Add-on: {spec.label}", spec.price]],
+        }
         return await _updated(deps, session, row, values, ("add_ons",))
 
 
@@ -169,9 +208,16 @@ async def request_magic_link(deps: Deps, email: str) -> bool:
         row = rows[-1]
         token = sign(deps.secret, "magic-link", {"rid": row["id"], "jti": uuid.uuid4().hex})
         expires = now + timedelta(minutes=deps.config.magic_link_minutes)
-        deps.outbox.add(session, MagicLinkRequested(**ids(deps, row), email=row["email"],
-                                                    link=f"{deps.public_url}/me/{token}", expires_at=expires,
-                                                    language=row["language"]))
+        deps.outbox.add(
+            session,
+            MagicLinkRequested(
+                **ids(deps, row),
+                email=row["email"],
+                link=f"{deps.public_url}/me/{token}",
+                expires_at=expires,
+                language=row["language"],
+            ),
+        )
     return True
 
 
@@ -187,8 +233,23 @@ async def erase(deps: Deps, registration_id: str) -> None:
         row = await db.get(session, registration_id, for_update=True)
         if row is None:
             raise NotAllowed("no such registration")
-        await db.save(session, registration_id, deps.clock(), given_name="(erased)", family_name="(erased)",
-                      badge_name="(erased)", affiliation="(erased)", email=f"erased+{row['id']}@invalid",
-                      status="cancelled", version=row["version"] + 1)
-        deps.outbox.add_raw(session, topic=DelegateSnapshot.topic(), key=row["delegate_id"].encode(), value=None,
-                            headers=[], event_id="")
+        await db.save(
+            session,
+            registration_id,
+            deps.clock(),
+            given_name="(erased)",
+            family_name="(erased)",
+            badge_name="(erased)",
+            affiliation="(erased)",
+            email=f"erased+{row['id']}@invalid",
+            status="cancelled",
+            version=row["version"] + 1,
+        )
+        deps.outbox.add_raw(
+            session,
+            topic=DelegateSnapshot.topic(),
+            key=row["delegate_id"].encode(),
+            value=None,
+            headers=[],
+            event_id="",
+        )

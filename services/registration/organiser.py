@@ -20,9 +20,29 @@ from services.registration.adapters import db
 from services.registration.pages import templates_for
 from services.registration.records import Deps
 
-CSV_COLUMNS = ("number", "status", "paid", "payment_method", "invoice_number", "category", "income_group",
-               "income_group_reason", "given_name", "family_name", "badge_name", "affiliation", "country", "email",
-               "language", "add_ons", "code", "total_minor", "refunded_minor", "currency", "created_at")
+CSV_COLUMNS = (
+    "number",
+    "status",
+    "paid",
+    "payment_method",
+    "invoice_number",
+    "category",
+    "income_group",
+    "income_group_reason",
+    "given_name",
+    "family_name",
+    "badge_name",
+    "affiliation",
+    "country",
+    "email",
+    "language",
+    "add_ons",
+    "code",
+    "total_minor",
+    "refunded_minor",
+    "currency",
+    "created_at",
+)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -54,7 +74,7 @@ class IncomeGroupIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-def organiser_router(deps: Deps, secret: str) -> APIRouter:  # noqa: C901 -- one route table
+def organiser_router(deps: Deps, secret: str) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(secret))
     templates = templates_for(deps)
@@ -65,22 +85,39 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:  # noqa: C901 -- one
 
     @router.get("/api/organiser/registrations")
     async def api_list(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Any:
-        return [{k: (str(v) if k in ("created_at", "updated_at") else v) for k, v in r.items()}
-                for r in await listing(status, category, q)]
+        return [
+            {k: (str(v) if k in ("created_at", "updated_at") else v) for k, v in r.items()}
+            for r in await listing(status, category, q)
+        ]
 
     @router.get("/organiser/registrations", include_in_schema=False)
-    async def page(request: Request, status: str = "", category: str = "", q: str = "", message: str = "",
-                   who: str = organiser) -> Response:
+    async def page(
+        request: Request, status: str = "", category: str = "", q: str = "", message: str = "", who: str = organiser
+    ) -> Response:
         async with deps.sessionmaker() as session:
             seats = await db.seat_counts(session)
-        return templates.TemplateResponse(request, "organiser_list.html", {
-            "rows": await listing(status, category, q), "status": status, "category": category, "q": q,
-            "organiser": who, "seats": seats, "message": message, "groups": [g.value for g in domain.IncomeGroup]})
+        return templates.TemplateResponse(
+            request,
+            "organiser_list.html",
+            {
+                "rows": await listing(status, category, q),
+                "status": status,
+                "category": category,
+                "q": q,
+                "organiser": who,
+                "seats": seats,
+                "message": message,
+                "groups": [g.value for g in domain.IncomeGroup],
+            },
+        )
 
     @router.get("/organiser/registrations.csv")
     async def export(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Response:
-        return Response(to_csv(await listing(status, category, q)), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-registrations.csv"'})
+        return Response(
+            to_csv(await listing(status, category, q)),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-registrations.csv"'},
+        )
 
     async def do(action: str, rid: str, who: str, data: dict[str, Any]) -> str:
         if action == "mark-paid":

@@ -11,7 +11,7 @@ from typing import Any
 
 from babel.numbers import format_currency
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -28,10 +28,19 @@ from services.registration.records import Deps, NotAllowed, RegistrationRejected
 
 DELEGATE_COOKIE = "congress_delegate"
 SESSION_SECONDS = 2 * 3600
-LANGUAGES = (("en", "English"), ("ja", "日本語"), ("zh", "中文"), ("ko", "한국어"), ("ar", "العربية"),
-             ("fr", "Français"), ("de", "Deutsch"), ("es", "Español"), ("pt", "Português"), ("nl", "Nederlands"))
-FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category",
-          "code")
+LANGUAGES = (
+    ("en", "English"),
+    ("ja", "日本語"),
+    ("zh", "中文"),
+    ("ko", "한국어"),
+    ("ar", "العربية"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("pt", "Português"),
+    ("nl", "Nederlands"),
+)
+FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category", "code")
 INVOICE_FIELDS = ("institution_name", "institution_address", "email", "vat_id", "purchase_order")
 
 
@@ -64,9 +73,13 @@ def form_body(form: FormData, n: int) -> dict[str, Any]:
     for i in range(n):
         p = f"delegates.{i}."
         item: dict[str, Any] = {k: str(form.get(p + k, "")) for k in FIELDS}
-        item.update(country=item["country"].strip().upper(), code=item["code"].strip() or None,
-                    language=item["language"] or "en", add_ons=[str(v) for v in form.getlist(p + "add_ons")],
-                    waitlist_if_full=bool(form.get(p + "waitlist_if_full")))
+        item.update(
+            country=item["country"].strip().upper(),
+            code=item["code"].strip() or None,
+            language=item["language"] or "en",
+            add_ons=[str(v) for v in form.getlist(p + "add_ons")],
+            waitlist_if_full=bool(form.get(p + "waitlist_if_full")),
+        )
         delegates.append(item)
     body: dict[str, Any] = {"delegates": delegates, "payment_method": str(form.get("payment_method", "card"))}
     if body["payment_method"] == "invoice":
@@ -74,7 +87,7 @@ def form_body(form: FormData, n: int) -> dict[str, Any]:
     return body
 
 
-def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:  # noqa: C901 -- one route table
+def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
     webhook_secret = settings.stripe_webhook_secret.get_secret_value()
@@ -85,9 +98,12 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:  # no
 
     async def form_page(request: Request, n: int, values: Any, errors: dict[str, str], status: int = 200) -> Response:
         until = deps.rules.early_bird_until.strftime("%d %B %Y %H:%M")
-        return templates.TemplateResponse(request, "register.html", {
-            "n": n, "values": values, "errors": errors, "seats": await seats(), "early_bird_until": until},
-            status_code=status)
+        return templates.TemplateResponse(
+            request,
+            "register.html",
+            {"n": n, "values": values, "errors": errors, "seats": await seats(), "early_bird_until": until},
+            status_code=status,
+        )
 
     @pages.get("/")
     async def home(request: Request) -> Response:
@@ -114,11 +130,19 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:  # no
             if action != "confirm":
                 quotes = price_all(deps, [f.normalised() for f in forms], deps.clock())
                 hidden = [(k, str(v)) for k, v in form.multi_items() if k != "action"]
-                return templates.TemplateResponse(request, "review.html", {
-                    "delegates": list(zip([f.normalised() for f in forms], quotes, strict=True)),
-                    "total": sum(q.total for q in quotes), "method": body.payment_method, "hidden": hidden})
-            done = await register(deps, forms, PaymentMethod(body.payment_method),
-                                  body.invoice.details() if body.invoice else None)
+                return templates.TemplateResponse(
+                    request,
+                    "review.html",
+                    {
+                        "delegates": list(zip([f.normalised() for f in forms], quotes, strict=True)),
+                        "total": sum(q.total for q in quotes),
+                        "method": body.payment_method,
+                        "hidden": hidden,
+                    },
+                )
+            done = await register(
+                deps, forms, PaymentMethod(body.payment_method), body.invoice.details() if body.invoice else None
+            )
         except RegistrationRejected as exc:
             return await form_page(request, n, form, exc.errors, 422)
         target = done.payment_url or f"/registrations/{done.payer_id}?t={done.view_token}"
@@ -138,9 +162,17 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:  # no
             rows = await db.by_payer(session, payer_id)
         due = sum(r["total_minor"] for r in rows if r["status"] == "pending")
         pay_url = f"/pay/{payer_id}?t={t}" if due and rows[0]["payment_method"] == "card" else None
-        return templates.TemplateResponse(request, "status.html", {
-            "rows": rows, "due": due, "pay_url": pay_url, "cancelled": bool(cancelled),
-            "lang": rows[0]["language"] if rows else "en"})
+        return templates.TemplateResponse(
+            request,
+            "status.html",
+            {
+                "rows": rows,
+                "due": due,
+                "pay_url": pay_url,
+                "cancelled": bool(cancelled),
+                "lang": rows[0]["language"] if rows else "en",
+            },
+        )
 
     @pages.get("/pay/{payer_id}")
     async def pay(payer_id: str, t: str = "") -> Response:
@@ -157,9 +189,17 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:  # no
         payer_from(t, payer_id)
         async with deps.sessionmaker() as session:
             rows = [r for r in await db.by_payer(session, payer_id) if r["status"] == "pending"]
-        return templates.TemplateResponse(request, "test_checkout.html", {
-            "rows": rows, "amount": sum(r["total_minor"] for r in rows), "payer_id": payer_id, "token": t,
-            "session_id": session_id})
+        return templates.TemplateResponse(
+            request,
+            "test_checkout.html",
+            {
+                "rows": rows,
+                "amount": sum(r["total_minor"] for r in rows),
+                "payer_id": payer_id,
+                "token": t,
+                "session_id": session_id,
+            },
+        )
 
     @pages.post("/test-checkout/{payer_id}")
     async def test_checkout_submit(request: Request, payer_id: str) -> Response:
@@ -173,11 +213,20 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:  # no
         paid = form.get("outcome") == "paid"
         body = checkout_event(
             "checkout.session.completed" if paid else "checkout.session.async_payment_failed",
-            session_id=str(form.get("session_id") or "cs_test_local"), payer_id=payer_id,
-            amount_minor=sum(r["total_minor"] for r in rows), currency=deps.congress.currency,
-            payment_status="paid" if paid else "unpaid", payment_intent=f"pi_test_{payer_id}")
-        await process_webhook(deps, body, sign_webhook(body, webhook_secret), secret=webhook_secret,
-                              tolerance=settings.stripe_webhook_tolerance)
+            session_id=str(form.get("session_id") or "cs_test_local"),
+            payer_id=payer_id,
+            amount_minor=sum(r["total_minor"] for r in rows),
+            currency=deps.congress.currency,
+            payment_status="paid" if paid else "unpaid",
+            payment_intent=f"pi_test_{payer_id}",
+        )
+        await process_webhook(
+            deps,
+            body,
+            sign_webhook(body, webhook_secret),
+            secret=webhook_secret,
+            tolerance=settings.stripe_webhook_tolerance,
+        )
         return RedirectResponse(f"/registrations/{payer_id}?t={token}{'' if paid else '&cancelled=1'}", 303)
 
     @pages.get("/sign-in")
@@ -199,14 +248,23 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:  # no
         if not await manage.use_magic_link(deps, str(claims["jti"])):
             raise NotAllowed("this sign-in link was already used; ask for a new one")
         response = RedirectResponse("/me", status_code=303)
-        response.set_cookie(DELEGATE_COOKIE, sign(deps.secret, "delegate-session", {"rid": claims["rid"]}),
-                            max_age=SESSION_SECONDS, httponly=True, samesite="lax")
+        response.set_cookie(
+            DELEGATE_COOKIE,
+            sign(deps.secret, "delegate-session", {"rid": claims["rid"]}),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="lax",
+        )
         return response
 
     async def me_row(request: Request) -> dict[str, Any]:
         try:
-            claims = verify(deps.secret, "delegate-session", request.cookies.get(DELEGATE_COOKIE, ""),
-                            max_age_seconds=SESSION_SECONDS)
+            claims = verify(
+                deps.secret,
+                "delegate-session",
+                request.cookies.get(DELEGATE_COOKIE, ""),
+                max_age_seconds=SESSION_SECONDS,
+            )
         except InvalidToken as exc:
             raise NotAllowed("please sign in again with a link by email") from exc
         async with deps.sessionmaker() as session:
@@ -215,11 +273,15 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:  # no
             raise NotAllowed("no such registration")
         return row
 
-    async def me_page(request: Request, row: dict[str, Any], message: str = "",
-                      errors: dict[str, str] | None = None) -> Response:
+    async def me_page(
+        request: Request, row: dict[str, Any], message: str = "", errors: dict[str, str] | None = None
+    ) -> Response:
         refund = domain.refund_due(deps.rules, row["total_minor"] if row["paid"] else 0, deps.clock())
-        return templates.TemplateResponse(request, "me.html", {
-            "r": row, "refund": refund, "message": message, "errors": errors or {}, "lang": row["language"]})
+        return templates.TemplateResponse(
+            request,
+            "me.html",
+            {"r": row, "refund": refund, "message": message, "errors": errors or {}, "lang": row["language"]},
+        )
 
     @pages.get("/me")
     async def me(request: Request) -> Response:

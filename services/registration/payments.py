@@ -33,12 +33,18 @@ async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
     amount = sum(r["total_minor"] for r in rows)
     names = ", ".join(r["badge_name"] for r in rows)
     token = view_token(deps, payer_id)
-    checkout = await deps.payments.create_checkout(CheckoutRequest(
-        payer_id=payer_id, amount_minor=amount, currency=deps.congress.currency,
-        description=f"{deps.congress.short_name} registration: {names}"[:250], email=rows[0]["email"],
-        success_url=f"{deps.public_url}/registrations/{payer_id}?t={token}",
-        cancel_url=f"{deps.public_url}/registrations/{payer_id}?t={token}&cancelled=1",
-        idempotency_key=f"{deps.congress.id}:checkout:{payer_id}:{amount}"))
+    checkout = await deps.payments.create_checkout(
+        CheckoutRequest(
+            payer_id=payer_id,
+            amount_minor=amount,
+            currency=deps.congress.currency,
+            description=f"{deps.congress.short_name} registration: {names}"[:250],
+            email=rows[0]["email"],
+            success_url=f"{deps.public_url}/registrations/{payer_id}?t={token}",
+            cancel_url=f"{deps.public_url}/registrations/{payer_id}?t={token}&cancelled=1",
+            idempotency_key=f"{deps.congress.id}:checkout:{payer_id}:{amount}",
+        )
+    )
     async with deps.sessionmaker.begin() as session:
         for row in rows:
             await db.save(session, row["id"], deps.clock(), checkout_session_id=checkout.session_id)
@@ -50,8 +56,9 @@ async def handle_stripe_event(deps: Deps, event: dict[str, Any]) -> str:
     obj = event.get("data", {}).get("object", {})
     kind = str(event.get("type", ""))
     async with deps.sessionmaker.begin() as session:
-        if not await db.record_once(session, db.stripe_events, event_id=str(event.get("id")), type=kind,
-                                    received_at=deps.clock()):
+        if not await db.record_once(
+            session, db.stripe_events, event_id=str(event.get("id")), type=kind, received_at=deps.clock()
+        ):
             return "duplicate"
         payer_id = obj.get("client_reference_id") or (obj.get("metadata") or {}).get("payer_id")
         if not payer_id or obj.get("object") != "checkout.session":
@@ -77,10 +84,17 @@ async def _paid(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str,
     due = sum(r["total_minor"] for r in unpaid)
     currency = str(obj.get("currency", "")).upper()
     if obj.get("amount_total") != due or currency != deps.congress.currency:
-        log.warning("paid amount does not match the price", extra={"registration_id": payer_id,
-                    "paid": obj.get("amount_total"), "due": due})
-        return await _failed(deps, session, payer_id, obj, f"amount {obj.get('amount_total')} {currency} "
-                             f"does not match the price {due} {deps.congress.currency}")
+        log.warning(
+            "paid amount does not match the price",
+            extra={"registration_id": payer_id, "paid": obj.get("amount_total"), "due": due},
+        )
+        return await _failed(
+            deps,
+            session,
+            payer_id,
+            obj,
+            f"amount {obj.get('amount_total')} {currency} does not match the price {due} {deps.congress.currency}",
+        )
     reference = str(obj.get("payment_intent") or obj.get("id"))
     for row in unpaid:
         await confirm_paid(deps, session, row, PaymentMethod.CARD, reference)
@@ -94,8 +108,16 @@ async def confirm_paid(deps: Deps, session: AsyncSession, row: Row, method: Paym
     changes = {"paid": True, "status": "confirmed", "payment_reference": reference, "version": row["version"] + 1}
     await db.save(session, row["id"], now, **changes)
     row = row | changes
-    deps.outbox.add(session, PaymentSucceeded(**ids(deps, row), amount=deps.money(row["total_minor"]),
-                                              method=method, provider_reference=reference, paid_at=now))
+    deps.outbox.add(
+        session,
+        PaymentSucceeded(
+            **ids(deps, row),
+            amount=deps.money(row["total_minor"]),
+            method=method,
+            provider_reference=reference,
+            paid_at=now,
+        ),
+    )
     if was_pending:
         emit_confirmed(deps, session, row)
     snapshot(deps, session, row)
@@ -105,8 +127,15 @@ async def confirm_paid(deps: Deps, session: AsyncSession, row: Row, method: Paym
 async def _failed(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str, Any], reason: str) -> str:
     rows = [r for r in await db.by_payer(session, payer_id) if r["status"] == "pending" and not r["paid"]]
     for row in rows:
-        deps.outbox.add(session, PaymentFailed(**ids(deps, row), amount=deps.money(row["total_minor"]),
-                                               reason=reason, provider_reference=str(obj.get("id"))))
+        deps.outbox.add(
+            session,
+            PaymentFailed(
+                **ids(deps, row),
+                amount=deps.money(row["total_minor"]),
+                reason=reason,
+                provider_reference=str(obj.get("id")),
+            ),
+        )
     return "payment failed" if rows else "already settled"
 
 
@@ -116,8 +145,11 @@ async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) ->
         payer = await db.get(session, registration_id)
         if payer is None or payer["payment_method"] != PaymentMethod.INVOICE.value:
             raise NotAllowed("not a registration paid by invoice")
-        rows = [r for r in await db.by_payer(session, payer["payer_id"], for_update=True)
-                if not r["paid"] and r["status"] != "cancelled"]
+        rows = [
+            r
+            for r in await db.by_payer(session, payer["payer_id"], for_update=True)
+            if not r["paid"] and r["status"] != "cancelled"
+        ]
         if not rows:
             raise NotAllowed("this invoice is already paid")
         reference = payer["invoice_number"] or registration_id
@@ -142,7 +174,8 @@ async def refund(deps: Deps, registration_id: str, amount_minor: int) -> str:
         row = await db.get(session, registration_id, for_update=True) or row
         changes = {"refunded_minor": row["refunded_minor"] + amount_minor, "version": row["version"] + 1}
         await db.save(session, registration_id, deps.clock(), **changes)
-        deps.outbox.add(session, RefundIssued(**ids(deps, row), amount=deps.money(amount_minor),
-                                              provider_reference=refund_id))
+        deps.outbox.add(
+            session, RefundIssued(**ids(deps, row), amount=deps.money(amount_minor), provider_reference=refund_id)
+        )
         snapshot(deps, session, row | changes)
     return refund_id

@@ -75,10 +75,17 @@ class NotAllowed(ValueError):
 def delegate_of(deps: Deps, row: Row) -> Delegate:
     specs = deps.rules.add_ons
     return Delegate(
-        delegate_id=row["delegate_id"], registration_number=row["number"],
-        given_name=row["given_name"], family_name=row["family_name"], badge_name=row["badge_name"],
-        affiliation=row["affiliation"], country=row["country"], email=row["email"], language=row["language"],
-        category=row["category"], roles=tuple(Role(r) for r in row["roles"]),
+        delegate_id=row["delegate_id"],
+        registration_number=row["number"],
+        given_name=row["given_name"],
+        family_name=row["family_name"],
+        badge_name=row["badge_name"],
+        affiliation=row["affiliation"],
+        country=row["country"],
+        email=row["email"],
+        language=row["language"],
+        category=row["category"],
+        roles=tuple(Role(r) for r in row["roles"]),
         add_ons=tuple(AddOn(code=c, label=specs[c].label, kind=specs[c].kind) for c in row["add_ons"] if c in specs),
     )
 
@@ -89,6 +96,14 @@ def ids(deps: Deps, row: Row) -> dict[str, str]:
 
 def snapshot(deps: Deps, session: AsyncSession, row: Row) -> None:
     """Stage the delegate's whole current state on the compacted snapshot topic."""
-    deps.outbox.add(session, DelegateSnapshot(
-        **ids(deps, row), registration_version=row["version"], status=row["status"], paid=row["paid"],
-        payment_method=PaymentMethod(row["payment_method"]), delegate=delegate_of(deps, row)))
+    deps.outbox.add(
+        session,
+        DelegateSnapshot(
+            **ids(deps, row),
+            registration_version=row["version"],
+            status=row["status"],
+            paid=row["paid"],
+            payment_method=PaymentMethod(row["payment_method"]),
+            delegate=delegate_of(deps, row),
+        ),
+    )

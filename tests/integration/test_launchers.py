@@ -91,9 +91,7 @@ def test_second_start_on_same_data_dir_finds_running_broker(
     assert again.status().pid == pid_before
 
 
-def test_second_start_from_other_dir_finds_running_broker(
-    kafka: KafkaLauncher, tmp_path: Path
-) -> None:
+def test_second_start_from_other_dir_finds_running_broker(kafka: KafkaLauncher, tmp_path: Path) -> None:
     other = KafkaLauncher(tmp_path / "other", port=kafka.port)
     assert other.start(timeout=30) == kafka.bootstrap
     # It must not have formatted or started anything of its own.
@@ -134,8 +132,7 @@ def test_kafka_startup_failure_reports_log_tail(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()
     (logs / "meta.properties").write_text(
-        "version=1\ncluster.id=AAAAAAAAAAAAAAAAAAAAAA\n"
-        "node.id=7\ndirectory.id=BBBBBBBBBBBBBBBBBBBBBB\n"
+        "version=1\ncluster.id=AAAAAAAAAAAAAAAAAAAAAA\nnode.id=7\ndirectory.id=BBBBBBBBBBBBBBBBBBBBBB\n"
     )
     launcher = KafkaLauncher(tmp_path, port=free_port())
     with pytest.raises(LauncherError, match="exited during startup") as failure:
@@ -145,17 +142,13 @@ def test_kafka_startup_failure_reports_log_tail(tmp_path: Path) -> None:
     assert not launcher.status().running
 
 
-def test_ensure_jars_names_missing_java(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_ensure_jars_names_missing_java(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(LauncherError, match=r"`java`.*apt-get install openjdk-17"):
         ensure_jars()
 
 
-def test_ensure_jars_rejects_old_java(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_ensure_jars_rejects_old_java(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     fake_java = tmp_path / "java"
     fake_java.write_text("#!/bin/sh\necho 'openjdk version \"1.8.0_392\"' >&2\n")
     fake_java.chmod(0o755)
@@ -164,9 +157,7 @@ def test_ensure_jars_rejects_old_java(
         ensure_jars()
 
 
-def test_ensure_jars_names_missing_maven_when_cache_empty(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_ensure_jars_names_missing_maven_when_cache_empty(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     java = shutil.which("java")
     assert java is not None
     bin_dir = tmp_path / "bin"
@@ -188,10 +179,7 @@ def postgres() -> Iterator[PostgresLauncher]:
 async def test_postgres_launcher_serves_congress_database(
     postgres: PostgresLauncher,
 ) -> None:
-    assert (
-        postgres.url
-        == f"postgresql+asyncpg://postgres@127.0.0.1:{postgres.port}/congress"
-    )
+    assert postgres.url == f"postgresql+asyncpg://postgres@127.0.0.1:{postgres.port}/congress"
     connection = await asyncpg.connect(postgres.dsn)
     try:
         assert await connection.fetchval("select 1") == 1
@@ -227,9 +215,7 @@ def test_stripe_mock_creates_customer(monkeypatch: pytest.MonkeyPatch) -> None:
     with StripeMock() as mock:
         monkeypatch.setattr(stripe, "api_base", mock.url)
         monkeypatch.setattr(stripe, "api_key", TEST_API_KEY)
-        customer = stripe.Customer.create(
-            email="delegate@example.org", name="A. Delegate"
-        )
+        customer = stripe.Customer.create(email="delegate@example.org", name="A. Delegate")
         assert customer.object == "customer"
         assert customer.id.startswith("cus_")
         pid_port = mock.port

@@ -28,7 +28,10 @@ def add_on_capacities(congress: Congress) -> dict[str, AddOnCapacity]:
     raw = congress.section("registration").get("add_ons") or []
     items: list[Any] = (
         [{"code": code, **(value if isinstance(value, Mapping) else {})} for code, value in raw.items()]
-        if isinstance(raw, Mapping) else list(raw) if isinstance(raw, list) else []
+        if isinstance(raw, Mapping)
+        else list(raw)
+        if isinstance(raw, list)
+        else []
     )
     capacities: dict[str, AddOnCapacity] = {}
     for item in items:

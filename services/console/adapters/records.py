@@ -35,19 +35,31 @@ def to_entry(record: Record, *, topic_prefix: str = "") -> Entry:
     key = record.key.decode("utf-8", "replace") if record.key is not None else None
     headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
     at = datetime.fromtimestamp(record.timestamp / 1000, UTC)
-    base: dict[str, Any] = {"topic": topic, "partition": record.partition, "offset": record.offset,
-                            "key": key, "headers": headers}
+    base: dict[str, Any] = {
+        "topic": topic,
+        "partition": record.partition,
+        "offset": record.offset,
+        "key": key,
+        "headers": headers,
+    }
     if topic == topics.DEADLETTER:
         return _dead_letter(record, base, at)
     if record.value is None:
-        return Entry(**base, kind="tombstone", type="tombstone", subject=key or "", time=at,
-                     reason="tombstone: the delegate's snapshot was erased")
+        return Entry(
+            **base,
+            kind="tombstone",
+            type="tombstone",
+            subject=key or "",
+            time=at,
+            reason="tombstone: the delegate's snapshot was erased",
+        )
     try:
         event = decode(record.value)
     except InvalidEvent as exc:
         return _unknown_or_malformed(record.value, base, at, str(exc))
-    return Entry(**base, kind="event", type=event.type, subject=event.subject, time=event.time,
-                 doc=event.model_dump(mode="json"))
+    return Entry(
+        **base, kind="event", type=event.type, subject=event.subject, time=event.time, doc=event.model_dump(mode="json")
+    )
 
 
 def _dead_letter(record: Record, base: dict[str, Any], at: datetime) -> Entry:
@@ -59,9 +71,15 @@ def _dead_letter(record: Record, base: dict[str, Any], at: datetime) -> Entry:
         original = None
     subject = original.get("subject") if isinstance(original, dict) else None
     doc = {"headers": headers, "value": original if original is not None else text}
-    return Entry(**base, kind="deadletter", type="deadletter",
-                 subject=str(subject or base["key"] or ""), time=at, doc=doc,
-                 reason=headers.get("dlq.reason", "(no dlq.reason header)"))
+    return Entry(
+        **base,
+        kind="deadletter",
+        type="deadletter",
+        subject=str(subject or base["key"] or ""),
+        time=at,
+        doc=doc,
+        reason=headers.get("dlq.reason", "(no dlq.reason header)"),
+    )
 
 
 def _unknown_or_malformed(value: bytes, base: dict[str, Any], at: datetime, reason: str) -> Entry:
@@ -69,15 +87,32 @@ def _unknown_or_malformed(value: bytes, base: dict[str, Any], at: datetime, reas
         doc = json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError):
         doc = None
-    well_formed = (isinstance(doc, dict) and doc.get("specversion") == SPECVERSION
-                   and isinstance(doc.get("type"), str) and reason.startswith("unknown event type"))
+    well_formed = (
+        isinstance(doc, dict)
+        and doc.get("specversion") == SPECVERSION
+        and isinstance(doc.get("type"), str)
+        and reason.startswith("unknown event type")
+    )
     if well_formed and isinstance(doc, dict):
         try:
             when = datetime.fromisoformat(str(doc.get("time")))
         except ValueError:
             when = at
-        return Entry(**base, kind="event", type=doc["type"], subject=str(doc.get("subject", base["key"] or "")),
-                     time=when if when.tzinfo else when.replace(tzinfo=UTC), doc=doc)
+        return Entry(
+            **base,
+            kind="event",
+            type=doc["type"],
+            subject=str(doc.get("subject", base["key"] or "")),
+            time=when if when.tzinfo else when.replace(tzinfo=UTC),
+            doc=doc,
+        )
     raw = value.decode("utf-8", "replace")[:2000]
-    return Entry(**base, kind="malformed", type="malformed", subject=base["key"] or "", time=at,
-                 doc={"value": doc if doc is not None else raw}, reason=reason)
+    return Entry(
+        **base,
+        kind="malformed",
+        type="malformed",
+        subject=base["key"] or "",
+        time=at,
+        doc={"value": doc if doc is not None else raw},
+        reason=reason,
+    )

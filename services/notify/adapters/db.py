@@ -33,7 +33,8 @@ from services.notify.domain import Contact
 notify_metadata = MetaData()
 
 contacts = Table(
-    "notify_contacts", notify_metadata,
+    "notify_contacts",
+    notify_metadata,
     Column("delegate_id", String(64), primary_key=True),
     Column("email", String(320), nullable=False),
     Column("name", Text, nullable=False),
@@ -43,7 +44,8 @@ contacts = Table(
 )
 
 unpaid = Table(
-    "notify_unpaid", notify_metadata,
+    "notify_unpaid",
+    notify_metadata,
     Column("delegate_id", String(64), primary_key=True),
     Column("cause_event_id", String(64), nullable=False),
     Column("event", LargeBinary, nullable=False, doc="The RegistrationCreated event, encoded."),
@@ -53,7 +55,8 @@ unpaid = Table(
 )
 
 messages = Table(
-    "notify_messages", notify_metadata,
+    "notify_messages",
+    notify_metadata,
     Column("message_id", String(200), primary_key=True),
     Column("cause_event_id", String(64), nullable=False),
     Column("template", String(100), nullable=False),
@@ -67,7 +70,8 @@ messages = Table(
 )
 
 pending = Table(
-    "notify_pending", notify_metadata,
+    "notify_pending",
+    notify_metadata,
     Column("message_id", String(200), primary_key=True),
     Column("cause_event_id", String(64), nullable=False),
     Column("template", String(100), nullable=False),
@@ -100,16 +104,26 @@ async def load_contact(session: AsyncSession, delegate_id: str) -> Contact | Non
     row = (await session.execute(select(contacts).where(contacts.c.delegate_id == delegate_id))).first()
     if row is None:
         return None
-    return Contact(delegate_id=row.delegate_id, email=row.email, name=row.name, language=row.language,
-                   registration_number=row.registration_number, version=row.version)
+    return Contact(
+        delegate_id=row.delegate_id,
+        email=row.email,
+        name=row.name,
+        language=row.language,
+        registration_number=row.registration_number,
+        version=row.version,
+    )
 
 
 async def save_contact(session: AsyncSession, contact: Contact, *, exists: bool) -> None:
-    values = {"email": contact.email, "name": contact.name, "language": contact.language,
-              "registration_number": contact.registration_number, "version": contact.version}
+    values = {
+        "email": contact.email,
+        "name": contact.name,
+        "language": contact.language,
+        "registration_number": contact.registration_number,
+        "version": contact.version,
+    }
     if exists:
-        await session.execute(update(contacts).where(contacts.c.delegate_id == contact.delegate_id)
-                              .values(**values))
+        await session.execute(update(contacts).where(contacts.c.delegate_id == contact.delegate_id).values(**values))
     else:
         await session.execute(insert(contacts).values(delegate_id=contact.delegate_id, **values))
 
@@ -121,11 +135,15 @@ async def forget_delegates(session: AsyncSession, delegate_ids: list[str]) -> No
     await session.execute(update(messages).where(messages.c.recipient_id.in_(delegate_ids)).values(to=""))
 
 
-async def track_unpaid(session: AsyncSession, delegate_id: str, cause_event_id: str, event: bytes,
-                       created_at: datetime) -> None:
+async def track_unpaid(
+    session: AsyncSession, delegate_id: str, cause_event_id: str, event: bytes, created_at: datetime
+) -> None:
     await session.execute(delete(unpaid).where(unpaid.c.delegate_id == delegate_id))
-    await session.execute(insert(unpaid).values(delegate_id=delegate_id, cause_event_id=cause_event_id,
-                                                event=event, created_at=created_at))
+    await session.execute(
+        insert(unpaid).values(
+            delegate_id=delegate_id, cause_event_id=cause_event_id, event=event, created_at=created_at
+        )
+    )
 
 
 async def forget_unpaid(session: AsyncSession, delegate_id: str) -> None:
@@ -133,14 +151,24 @@ async def forget_unpaid(session: AsyncSession, delegate_id: str) -> None:
 
 
 async def unpaid_due(session: AsyncSession, created_before: datetime, limit: int) -> list[Any]:
-    return list((await session.execute(
-        select(unpaid).where(unpaid.c.reminded_at.is_(None), unpaid.c.created_at <= created_before)
-        .order_by(unpaid.c.created_at).limit(limit))).all())
+    return list(
+        (
+            await session.execute(
+                select(unpaid)
+                .where(unpaid.c.reminded_at.is_(None), unpaid.c.created_at <= created_before)
+                .order_by(unpaid.c.created_at)
+                .limit(limit)
+            )
+        ).all()
+    )
 
 
 async def mark_reminded(session: AsyncSession, delegate_id: str, when: datetime) -> bool:
-    result = await session.execute(update(unpaid).where(unpaid.c.delegate_id == delegate_id,
-                                                        unpaid.c.reminded_at.is_(None)).values(reminded_at=when))
+    result = await session.execute(
+        update(unpaid)
+        .where(unpaid.c.delegate_id == delegate_id, unpaid.c.reminded_at.is_(None))
+        .values(reminded_at=when)
+    )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -153,23 +181,46 @@ async def known_message(session: AsyncSession, message_id: str) -> bool:
     return False
 
 
-async def record_message(session: AsyncSession, record: MessageRecord, *, status: str, detail: str,
-                         attempts: int, when: datetime) -> None:
-    await session.execute(insert(messages).values(
-        message_id=record.message_id, cause_event_id=record.cause_event_id, template=record.template,
-        recipient_id=record.recipient_id, to=record.to, subject=record.subject, status=status,
-        detail=detail[:2000], attempts=attempts, recorded_at=when))
+async def record_message(
+    session: AsyncSession, record: MessageRecord, *, status: str, detail: str, attempts: int, when: datetime
+) -> None:
+    await session.execute(
+        insert(messages).values(
+            message_id=record.message_id,
+            cause_event_id=record.cause_event_id,
+            template=record.template,
+            recipient_id=record.recipient_id,
+            to=record.to,
+            subject=record.subject,
+            status=status,
+            detail=detail[:2000],
+            attempts=attempts,
+            recorded_at=when,
+        )
+    )
 
 
 async def add_pending(session: AsyncSession, record: MessageRecord, values: dict[str, Any]) -> None:
-    await session.execute(insert(pending).values(
-        message_id=record.message_id, cause_event_id=record.cause_event_id, template=record.template,
-        recipient_id=record.recipient_id, to=record.to, subject=record.subject, **values))
+    await session.execute(
+        insert(pending).values(
+            message_id=record.message_id,
+            cause_event_id=record.cause_event_id,
+            template=record.template,
+            recipient_id=record.recipient_id,
+            to=record.to,
+            subject=record.subject,
+            **values,
+        )
+    )
 
 
 async def due_pending(session: AsyncSession, now: datetime, limit: int) -> list[str]:
-    rows = await session.execute(select(pending.c.message_id).where(pending.c.next_attempt_at <= now)
-                                 .order_by(pending.c.next_attempt_at).limit(limit))
+    rows = await session.execute(
+        select(pending.c.message_id)
+        .where(pending.c.next_attempt_at <= now)
+        .order_by(pending.c.next_attempt_at)
+        .limit(limit)
+    )
     return list(rows.scalars())
 
 
@@ -180,10 +231,12 @@ async def take_pending(session: AsyncSession, message_id: str) -> Any | None:
     return (await session.execute(query)).first()
 
 
-async def reschedule(session: AsyncSession, message_id: str, attempts: int, next_at: datetime,
-                     error: str) -> None:
-    await session.execute(update(pending).where(pending.c.message_id == message_id)
-                          .values(attempts=attempts, next_attempt_at=next_at, last_error=error[:2000]))
+async def reschedule(session: AsyncSession, message_id: str, attempts: int, next_at: datetime, error: str) -> None:
+    await session.execute(
+        update(pending)
+        .where(pending.c.message_id == message_id)
+        .values(attempts=attempts, next_attempt_at=next_at, last_error=error[:2000])
+    )
 
 
 async def drop_pending(session: AsyncSession, message_id: str) -> None:
@@ -191,5 +244,11 @@ async def drop_pending(session: AsyncSession, message_id: str) -> None:
 
 
 def record_of(row: Any) -> MessageRecord:
-    return MessageRecord(message_id=row.message_id, cause_event_id=row.cause_event_id, template=row.template,
-                         recipient_id=row.recipient_id, to=row.to, subject=row.subject)
+    return MessageRecord(
+        message_id=row.message_id,
+        cause_event_id=row.cause_event_id,
+        template=row.template,
+        recipient_id=row.recipient_id,
+        to=row.to,
+        subject=row.subject,
+    )

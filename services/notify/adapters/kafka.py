@@ -20,9 +20,16 @@ from schemas import topics
 from services.common.consumer import EventConsumer
 
 
-def subscribe(broker: KafkaBroker, consumer: EventConsumer, topic_names: tuple[str, ...], *, topic_prefix: str,
-              max_records: int, group_instance_id: str | None = None,
-              on_erasure: Callable[[list[str]], Awaitable[None]] | None = None) -> Any:
+def subscribe(
+    broker: KafkaBroker,
+    consumer: EventConsumer,
+    topic_names: tuple[str, ...],
+    *,
+    topic_prefix: str,
+    max_records: int,
+    group_instance_id: str | None = None,
+    on_erasure: Callable[[list[str]], Awaitable[None]] | None = None,
+) -> Any:
     async def on_notify_events(message: KafkaMessage = Context("message")) -> None:
         raw = message.raw_message
         records = list(raw) if isinstance(raw, (tuple, list)) else [raw]

@@ -46,9 +46,17 @@ class RateLimiter:
 class SmtpMailer:
     """The ``Mailer`` for a real SMTP server (the organiser's relay, or the demo sink)."""
 
-    def __init__(self, *, host: str, port: int, security: Literal["none", "starttls", "tls"] = "none",
-                 username: str | None = None, password: str | None = None, timeout: float = 10.0,
-                 rate_per_minute: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        security: Literal["none", "starttls", "tls"] = "none",
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 10.0,
+        rate_per_minute: int = 0,
+    ) -> None:
         self.host, self.port, self.security = host, port, security
         self.username, self.password, self.timeout = username, password, timeout
         self.limiter = RateLimiter(rate_per_minute)
@@ -83,19 +91,28 @@ class SmtpMailer:
             raise
         except aiosmtplib.SMTPResponseException as exc:
             await self._drop()
-            return Delivery(classify_reply(exc.code), f"{exc.code} {exc.message}", code=exc.code,
-                            connection_failed=exc.code in (421,))
+            return Delivery(
+                classify_reply(exc.code),
+                f"{exc.code} {exc.message}",
+                code=exc.code,
+                connection_failed=exc.code in (421,),
+            )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             await self._drop()
-            return Delivery(Outcome.TEMPORARY, f"cannot reach {self.host}:{self.port}: {exc!r}",
-                            connection_failed=True)
+            return Delivery(Outcome.TEMPORARY, f"cannot reach {self.host}:{self.port}: {exc!r}", connection_failed=True)
 
     async def _connected(self) -> aiosmtplib.SMTP:
         if self._client is not None and self._client.is_connected:
             return self._client
-        client = aiosmtplib.SMTP(hostname=self.host, port=self.port, timeout=self.timeout,
-                                 use_tls=self.security == "tls", start_tls=self.security == "starttls",
-                                 username=self.username, password=self.password)
+        client = aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            timeout=self.timeout,
+            use_tls=self.security == "tls",
+            start_tls=self.security == "starttls",
+            username=self.username,
+            password=self.password,
+        )
         await client.connect()
         self._client = client
         return client

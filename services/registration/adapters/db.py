@@ -37,7 +37,8 @@ TOTAL = "_total"
 """Capacity row of the congress as a whole."""
 
 registrations = Table(
-    "reg_registrations", metadata,
+    "reg_registrations",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("delegate_id", String(40), nullable=False, unique=True),
     Column("payer_id", String(40), nullable=False, index=True),
@@ -74,26 +75,30 @@ registrations = Table(
 )
 
 capacity = Table(
-    "reg_capacity", metadata,
+    "reg_capacity",
+    metadata,
     Column("code", String(60), primary_key=True),
     Column("capacity", Integer, nullable=False),
     Column("taken", Integer, nullable=False, default=0),
 )
 
 code_uses = Table(
-    "reg_code_uses", metadata,
+    "reg_code_uses",
+    metadata,
     Column("code", String(60), primary_key=True),
     Column("used", Integer, nullable=False, default=0),
 )
 
 counters = Table(
-    "reg_counters", metadata,
+    "reg_counters",
+    metadata,
     Column("name", String(60), primary_key=True),
     Column("value", Integer, nullable=False, default=0),
 )
 
 waiting_list = Table(
-    "reg_waiting_list", metadata,
+    "reg_waiting_list",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("add_on_code", String(60), nullable=False, index=True),
     Column("registration_id", String(40), nullable=False),
@@ -103,14 +108,16 @@ waiting_list = Table(
 )
 
 stripe_events = Table(
-    "reg_stripe_events", metadata,
+    "reg_stripe_events",
+    metadata,
     Column("event_id", String(100), primary_key=True),
     Column("type", String(100), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
 
 used_tokens = Table(
-    "reg_used_tokens", metadata,
+    "reg_used_tokens",
+    metadata,
     Column("jti", String(64), primary_key=True),
     Column("used_at", DateTime(timezone=True), nullable=False),
 )
@@ -138,14 +145,17 @@ async def seed(engine: AsyncEngine, seats: dict[str, int], codes: Iterable[str],
 async def take_seat(session: AsyncSession, code: str) -> bool:
     """Take one seat if one is left; False when full. Atomic under concurrency."""
     result = await session.execute(
-        update(capacity).where(capacity.c.code == code, capacity.c.taken < capacity.c.capacity)
-        .values(taken=capacity.c.taken + 1))
+        update(capacity)
+        .where(capacity.c.code == code, capacity.c.taken < capacity.c.capacity)
+        .values(taken=capacity.c.taken + 1)
+    )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def release_seat(session: AsyncSession, code: str) -> None:
-    await session.execute(update(capacity).where(capacity.c.code == code, capacity.c.taken > 0)
-                          .values(taken=capacity.c.taken - 1))
+    await session.execute(
+        update(capacity).where(capacity.c.code == code, capacity.c.taken > 0).values(taken=capacity.c.taken - 1)
+    )
 
 
 async def use_code(session: AsyncSession, code: str, max_uses: int | None) -> bool:
@@ -160,8 +170,8 @@ async def use_code(session: AsyncSession, code: str, max_uses: int | None) -> bo
 async def next_number(session: AsyncSession, name: str) -> int:
     """The next value of a gap-free counter, in the caller's transaction."""
     result = await session.execute(
-        update(counters).where(counters.c.name == name).values(value=counters.c.value + 1)
-        .returning(counters.c.value))
+        update(counters).where(counters.c.name == name).values(value=counters.c.value + 1).returning(counters.c.value)
+    )
     return int(result.scalar_one())
 
 
@@ -201,12 +211,19 @@ async def by_email(session: AsyncSession, email: str) -> list[dict[str, Any]]:
 
 
 async def save(session: AsyncSession, registration_id: str, now: datetime, **values: Any) -> None:
-    await session.execute(update(registrations).where(registrations.c.id == registration_id)
-                          .values(updated_at=now, **values))
+    await session.execute(
+        update(registrations).where(registrations.c.id == registration_id).values(updated_at=now, **values)
+    )
 
 
-async def search(session: AsyncSession, *, status: str | None = None, category: str | None = None,
-                 text: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+async def search(
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    category: str | None = None,
+    text: str | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
     stmt = select(registrations).order_by(registrations.c.number).limit(limit)
     if status:
         stmt = stmt.where(registrations.c.status == status)
@@ -214,29 +231,39 @@ async def search(session: AsyncSession, *, status: str | None = None, category: 
         stmt = stmt.where(registrations.c.category == category)
     if text:
         like = f"%{text}%"
-        stmt = stmt.where(registrations.c.family_name.ilike(like) | registrations.c.email.ilike(like)
-                          | registrations.c.affiliation.ilike(like) | registrations.c.number.ilike(like))
+        stmt = stmt.where(
+            registrations.c.family_name.ilike(like)
+            | registrations.c.email.ilike(like)
+            | registrations.c.affiliation.ilike(like)
+            | registrations.c.number.ilike(like)
+        )
     return [dict(r) for r in (await session.execute(stmt)).mappings()]
 
 
 async def waiting_entries(session: AsyncSession, add_on_code: str, *, for_update: bool = False) -> list[dict[str, Any]]:
-    stmt = select(waiting_list).where(waiting_list.c.add_on_code == add_on_code,
-                                      waiting_list.c.status.in_(("waiting", "offered"))).order_by(waiting_list.c.id)
+    stmt = (
+        select(waiting_list)
+        .where(waiting_list.c.add_on_code == add_on_code, waiting_list.c.status.in_(("waiting", "offered")))
+        .order_by(waiting_list.c.id)
+    )
     if for_update:
         stmt = stmt.with_for_update()
     return [dict(r) for r in (await session.execute(stmt)).mappings()]
 
 
 async def join_waiting_list(session: AsyncSession, add_on_code: str, registration_id: str, now: datetime) -> int:
-    result = await session.execute(insert(waiting_list).values(
-        add_on_code=add_on_code, registration_id=registration_id, status="waiting", created_at=now)
-        .returning(waiting_list.c.id))
+    result = await session.execute(
+        insert(waiting_list)
+        .values(add_on_code=add_on_code, registration_id=registration_id, status="waiting", created_at=now)
+        .returning(waiting_list.c.id)
+    )
     return int(result.scalar_one())
 
 
 async def set_waiting(session: AsyncSession, entry_id: int, status: str, expires: datetime | None = None) -> None:
-    await session.execute(update(waiting_list).where(waiting_list.c.id == entry_id)
-                          .values(status=status, offer_expires_at=expires))
+    await session.execute(
+        update(waiting_list).where(waiting_list.c.id == entry_id).values(status=status, offer_expires_at=expires)
+    )
 
 
 async def waiting_entry(session: AsyncSession, entry_id: int) -> dict[str, Any] | None:

@@ -37,14 +37,16 @@ class StripePayments:
                 "payment_intent_data": {"metadata": {"payer_id": request.payer_id}},
                 "success_url": request.success_url,
                 "cancel_url": request.cancel_url,
-                "line_items": [{
-                    "quantity": 1,
-                    "price_data": {
-                        "currency": request.currency.lower(),
-                        "unit_amount": request.amount_minor,
-                        "product_data": {"name": request.description},
-                    },
-                }],
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": request.currency.lower(),
+                            "unit_amount": request.amount_minor,
+                            "product_data": {"name": request.description},
+                        },
+                    }
+                ],
             },
             {"idempotency_key": request.idempotency_key},
         )
@@ -80,8 +82,17 @@ def sign_webhook(payload: bytes, secret: str, *, timestamp: int | None = None) -
     return f"t={ts},v1={digest}"
 
 
-def checkout_event(event_type: str, *, session_id: str, payer_id: str, amount_minor: int, currency: str,
-                   payment_status: str, payment_intent: str | None, event_id: str | None = None) -> bytes:
+def checkout_event(
+    event_type: str,
+    *,
+    session_id: str,
+    payer_id: str,
+    amount_minor: int,
+    currency: str,
+    payment_status: str,
+    payment_intent: str | None,
+    event_id: str | None = None,
+) -> bytes:
     """A webhook body in Stripe's event shape for a Checkout Session (what Stripe posts)."""
     body = {
         "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
@@ -92,17 +103,19 @@ def checkout_event(event_type: str, *, session_id: str, payer_id: str, amount_mi
         "pending_webhooks": 1,
         "request": {"id": None, "idempotency_key": None},
         "type": event_type,
-        "data": {"object": {
-            "id": session_id,
-            "object": "checkout.session",
-            "mode": "payment",
-            "client_reference_id": payer_id,
-            "metadata": {"payer_id": payer_id},
-            "amount_total": amount_minor,
-            "currency": currency.lower(),
-            "payment_status": payment_status,
-            "status": "complete" if payment_status != "unpaid" else "open",
-            "payment_intent": payment_intent,
-        }},
+        "data": {
+            "object": {
+                "id": session_id,
+                "object": "checkout.session",
+                "mode": "payment",
+                "client_reference_id": payer_id,
+                "metadata": {"payer_id": payer_id},
+                "amount_total": amount_minor,
+                "currency": currency.lower(),
+                "payment_status": payment_status,
+                "status": "complete" if payment_status != "unpaid" else "open",
+                "payment_intent": payment_intent,
+            }
+        },
     }
     return json.dumps(body).encode()

@@ -21,15 +21,22 @@ SECRET = "console-integration-secret"
 
 
 def settings(kafka_bootstrap: str, topic_prefix: str) -> ConsoleSettings:
-    return ConsoleSettings(KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, KAFKA_TOPIC_PREFIX=topic_prefix,
-                           CONGRESS_SECRET=SECRET, lag_interval_seconds=0.5)
+    return ConsoleSettings(
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        KAFKA_TOPIC_PREFIX=topic_prefix,
+        CONGRESS_SECRET=SECRET,
+        lag_interval_seconds=0.5,
+    )
 
 
 async def started(kafka_bootstrap: str, topic_prefix: str) -> tuple[ConsoleRuntime, httpx.AsyncClient]:
     runtime, app = build(settings(kafka_bootstrap, topic_prefix))
     await runtime.start()
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console",
-                               headers={"Authorization": f"Bearer {organiser_token(SECRET, 'organiser@icsei.example.org')}"})
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://console",
+        headers={"Authorization": f"Bearer {organiser_token(SECRET, 'organiser@icsei.example.org')}"},
+    )
     return runtime, client
 
 
@@ -59,7 +66,7 @@ async def commit_nothing_handled(kafka_bootstrap: str, topic: str, group: str) -
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0, 1, 2})]
         consumer.assign(partitions)
-        await consumer.commit({tp: 0 for tp in partitions})
+        await consumer.commit(dict.fromkeys(partitions, 0))
     finally:
         await consumer.stop()
 
@@ -90,8 +97,13 @@ async def test_figures_follow_the_topics_and_survive_a_restart(kafka_bootstrap: 
         page = (await client.get("/api/events", params={"subject": "d-001", "type": "RegistrationCreated"})).json()
         assert len(page) == 2 and page[0]["doc"]["data"]["delegate"]["badge_name"] == "Ana Silva"
         history = (await client.get("/api/delegates/d-003/events")).json()
-        assert [e["name"] for e in history] == ["RegistrationCreated", "RegistrationConfirmed", "InvoiceIssued",
-                                                "NotificationFailed", "deadletter"]
+        assert [e["name"] for e in history] == [
+            "RegistrationCreated",
+            "RegistrationConfirmed",
+            "InvoiceIssued",
+            "NotificationFailed",
+            "deadletter",
+        ]
         assert history[-1]["reason"] == "handler failed 3 times: boom"
 
         # Lag of a service's consumer group: committed offsets against end offsets.
@@ -100,8 +112,10 @@ async def test_figures_follow_the_topics_and_survive_a_restart(kafka_bootstrap: 
         await commit_nothing_handled(kafka_bootstrap, topic, group)
         lagged = await figures_when(client, lambda f: group in f["consumer_lag"]["groups"])
         notify_events = sum(1 for r in sent if r.type.startswith("congress.notify."))
-        assert lagged["consumer_lag"]["groups"][group] == {"total": notify_events,
-                                                           "by_topic": {"congress.notify": notify_events}}
+        assert lagged["consumer_lag"]["groups"][group] == {
+            "total": notify_events,
+            "by_topic": {"congress.notify": notify_events},
+        }
         before = {k: v for k, v in figures.items() if k != "consumer_lag"}
     finally:
         await client.aclose()
@@ -113,7 +127,9 @@ async def test_figures_follow_the_topics_and_survive_a_restart(kafka_bootstrap: 
         assert {k: v for k, v in rebuilt.items() if k != "consumer_lag"} == before
         await eventually(lambda: runtime.reader.caught_up, timeout=30)
         assert (await client.get("/readyz")).json() == {
-            "ready": True, "checks": {"started": True, "reading": True, "caught_up": True}}
+            "ready": True,
+            "checks": {"started": True, "reading": True, "caught_up": True},
+        }
         metrics = (await client.get("/metrics")).text
         assert "console_dead_letters 1.0" in metrics
     finally:

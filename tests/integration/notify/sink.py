@@ -27,8 +27,8 @@ class RecordingHandler:
         self.refusals = 0
 
     async def handle_RCPT(  # noqa: N802 -- aiosmtpd hook name
-        self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: list[str]) -> str:
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
         if address in self.permanent:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
@@ -60,8 +60,14 @@ class RecordingSink:
     def __init__(self) -> None:
         self.handler = RecordingHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                                     decode_data=False, enable_SMTPUTF8=True, data_size_limit=50 * 2**20)
+        self.controller = Controller(
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            decode_data=False,
+            enable_SMTPUTF8=True,
+            data_size_limit=50 * 2**20,
+        )
 
     def __enter__(self) -> Self:
         self.controller.start()

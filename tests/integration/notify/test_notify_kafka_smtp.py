@@ -43,9 +43,18 @@ MESSAGE_ID = re.compile(r"^<[0-9a-f]{32}@icsei\.example\.org>$")
 
 
 def delegate(n: int, given: str, family: str, email: str, language: str = "en") -> Delegate:
-    return Delegate(delegate_id=f"d-{n}", registration_number=f"ICSEI27-{n:05d}", given_name=given,
-                    family_name=family, badge_name=f"{given} {family}", affiliation="Inst.", country="DE",
-                    email=email, language=language, category="member")
+    return Delegate(
+        delegate_id=f"d-{n}",
+        registration_number=f"ICSEI27-{n:05d}",
+        given_name=given,
+        family_name=family,
+        badge_name=f"{given} {family}",
+        affiliation="Inst.",
+        country="DE",
+        email=email,
+        language=language,
+        category="member",
+    )
 
 
 def ids(d: Delegate) -> dict[str, str]:
@@ -53,15 +62,29 @@ def ids(d: Delegate) -> dict[str, str]:
 
 
 def document(d: Delegate, kind: DocumentKind, pdf: Path) -> DocumentIssued:
-    return DocumentIssued(congress_id="icsei-2027", delegate_id=d.delegate_id, kind=kind,
-                          document_number=f"N-{d.delegate_id}", pdf_sha256="0" * 64, location=str(pdf),
-                          email=d.email, language=d.language)
+    return DocumentIssued(
+        congress_id="icsei-2027",
+        delegate_id=d.delegate_id,
+        kind=kind,
+        document_number=f"N-{d.delegate_id}",
+        pdf_sha256="0" * 64,
+        location=str(pdf),
+        email=d.email,
+        language=d.language,
+    )
 
 
 def badge(d: Delegate, pdf: Path) -> BadgeIssued:
-    return BadgeIssued(congress_id="icsei-2027", delegate_id=d.delegate_id, registration_version=1,
-                       pdf_sha256="0" * 64, location=str(pdf), email=d.email, badge_name=d.badge_name,
-                       language=d.language)
+    return BadgeIssued(
+        congress_id="icsei-2027",
+        delegate_id=d.delegate_id,
+        registration_version=1,
+        pdf_sha256="0" * 64,
+        location=str(pdf),
+        email=d.email,
+        badge_name=d.badge_name,
+        language=d.language,
+    )
 
 
 def confirmed(d: Delegate, method: PaymentMethod = PaymentMethod.CARD) -> RegistrationConfirmed:
@@ -69,8 +92,13 @@ def confirmed(d: Delegate, method: PaymentMethod = PaymentMethod.CARD) -> Regist
 
 
 def created(d: Delegate, method: PaymentMethod) -> RegistrationCreated:
-    return RegistrationCreated(**ids(d), delegate=d, total=FEE, payment_method=method,
-                               payment_url="https://pay.example.org/x" if method == PaymentMethod.CARD else None)
+    return RegistrationCreated(
+        **ids(d),
+        delegate=d,
+        total=FEE,
+        payment_method=method,
+        payment_url="https://pay.example.org/x" if method == PaymentMethod.CARD else None,
+    )
 
 
 def scenario(pdf: Path, big_pdf: Path) -> tuple[list[EventData | CloudEvent[Any]], dict[str, Delegate]]:
@@ -91,20 +119,37 @@ def scenario(pdf: Path, big_pdf: Path) -> tuple[list[EventData | CloudEvent[Any]
     events: list[EventData | CloudEvent[Any]] = [
         created(anna, PaymentMethod.CARD),
         PaymentSucceeded(**ids(anna), amount=FEE, method=PaymentMethod.CARD, provider_reference="cs_1", paid_at=now),
-        anna_confirmed, anna_confirmed,  # a duplicate delivery of the same event
-        document(anna, DocumentKind.RECEIPT, pdf), badge(anna, pdf),
-        created(wang, PaymentMethod.INVOICE), document(wang, DocumentKind.INVOICE, pdf),
-        PaymentSucceeded(**ids(wang), amount=FEE, method=PaymentMethod.INVOICE, provider_reference="INV-1",
-                         paid_at=now),
-        confirmed(fatima), confirmed(nobody),
-        MagicLinkRequested(**ids(bad), email="bad@@example..org", link="https://x.example.org/m",
-                           expires_at=now + timedelta(minutes=30)),
+        anna_confirmed,
+        anna_confirmed,  # a duplicate delivery of the same event
+        document(anna, DocumentKind.RECEIPT, pdf),
+        badge(anna, pdf),
+        created(wang, PaymentMethod.INVOICE),
+        document(wang, DocumentKind.INVOICE, pdf),
+        PaymentSucceeded(
+            **ids(wang), amount=FEE, method=PaymentMethod.INVOICE, provider_reference="INV-1", paid_at=now
+        ),
+        confirmed(fatima),
+        confirmed(nobody),
+        MagicLinkRequested(
+            **ids(bad),
+            email="bad@@example..org",
+            link="https://x.example.org/m",
+            expires_at=now + timedelta(minutes=30),
+        ),
         RegistrationCreated(**ids(zoe), delegate=zoe, total=FEE, payment_method=PaymentMethod.WAIVER),
-        WaitingListOffered(**ids(zoe), add_on_code="ws", add_on_label="Workshop", offer_expires_at=now,
-                           accept_url="https://x.example.org/a", email=zoe.email, language="de"),
+        WaitingListOffered(
+            **ids(zoe),
+            add_on_code="ws",
+            add_on_label="Workshop",
+            offer_expires_at=now,
+            accept_url="https://x.example.org/a",
+            email=zoe.email,
+            language="de",
+        ),
         badge(zoe, big_pdf),
-        RegistrationCancelled(**ids(zoe), registration_version=2, reason="<script>alert(1)</script>",
-                              cancelled_by="delegate"),
+        RegistrationCancelled(
+            **ids(zoe), registration_version=2, reason="<script>alert(1)</script>", cancelled_by="delegate"
+        ),
         created(late, PaymentMethod.CARD),
     ]
     return events, people
@@ -119,15 +164,24 @@ async def erase(bootstrap: str, topic: str, delegate_id: str) -> None:
         await producer.stop()
 
 
-EXPECTED = Counter({
-    ("anna@example.org", "registration_received"): 1, ("anna@example.org", "registration_confirmed"): 1,
-    ("anna@example.org", "receipt_issued"): 1, ("anna@example.org", "badge_ready"): 1,
-    ("wang@example.org", "registration_received"): 1, ("wang@example.org", "invoice_issued"): 1,
-    ("wang@example.org", "payment_confirmed"): 1, ("flaky@example.org", "registration_confirmed"): 1,
-    ("zoe@example.org", "waiting_list_offer"): 1, ("zoe@example.org", "badge_ready"): 1,
-    ("zoe@example.org", "registration_received"): 1, ("zoe@example.org", "registration_cancelled"): 1,
-    ("late@example.org", "registration_received"): 1, ("late@example.org", "payment_reminder"): 1,
-})
+EXPECTED = Counter(
+    {
+        ("anna@example.org", "registration_received"): 1,
+        ("anna@example.org", "registration_confirmed"): 1,
+        ("anna@example.org", "receipt_issued"): 1,
+        ("anna@example.org", "badge_ready"): 1,
+        ("wang@example.org", "registration_received"): 1,
+        ("wang@example.org", "invoice_issued"): 1,
+        ("wang@example.org", "payment_confirmed"): 1,
+        ("flaky@example.org", "registration_confirmed"): 1,
+        ("zoe@example.org", "waiting_list_offer"): 1,
+        ("zoe@example.org", "badge_ready"): 1,
+        ("zoe@example.org", "registration_received"): 1,
+        ("zoe@example.org", "registration_cancelled"): 1,
+        ("late@example.org", "registration_received"): 1,
+        ("late@example.org", "payment_reminder"): 1,
+    }
+)
 
 
 def template_of(message: EmailMessage) -> tuple[str, str]:
@@ -135,7 +189,8 @@ def template_of(message: EmailMessage) -> tuple[str, str]:
 
 
 async def test_notify_sends_each_message_once_and_reports_failures(
-        kafka_bootstrap: str, topic_prefix: str, db_url: str, tmp_path: Path) -> None:
+    kafka_bootstrap: str, topic_prefix: str, db_url: str, tmp_path: Path
+) -> None:
     pdf = tmp_path / "doc.pdf"
     pdf.write_bytes(weasyprint.HTML(string="<h1>Badge Анна 王</h1>").write_pdf())
     big_pdf = tmp_path / "big.pdf"
@@ -144,19 +199,35 @@ async def test_notify_sends_each_message_once_and_reports_failures(
         sink.handler.temporary["flaky@example.org"] = 2
         sink.handler.permanent.add("nobody@example.org")
         settings = NotifySettings(
-            kafka_bootstrap_servers=kafka_bootstrap, kafka_topic_prefix=topic_prefix, database_url=db_url,
-            smtp_host="127.0.0.1", smtp_port=sink.port, embedded_sink=False, mail_dir=str(tmp_path / "mail"),
-            retry_base_seconds=0.2, retry_poll_seconds=0.1, circuit_seconds=0.5, attachment_max_bytes=100_000,
-            reminder_after_hours=3 / 3600, reminder_poll_seconds=0.5)
+            kafka_bootstrap_servers=kafka_bootstrap,
+            kafka_topic_prefix=topic_prefix,
+            database_url=db_url,
+            smtp_host="127.0.0.1",
+            smtp_port=sink.port,
+            embedded_sink=False,
+            mail_dir=str(tmp_path / "mail"),
+            retry_base_seconds=0.2,
+            retry_poll_seconds=0.1,
+            circuit_seconds=0.5,
+            attachment_max_bytes=100_000,
+            reminder_after_hours=3 / 3600,
+            reminder_poll_seconds=0.5,
+        )
         runtime, app = build(settings)
         async with app.router.lifespan_context(app):
             events, people = scenario(pdf, big_pdf)
-            await publish(kafka_bootstrap, topic_prefix + topics.REGISTRATION,
-                          [e for e in events if not isinstance(e, (BadgeIssued, DocumentIssued))])
+            await publish(
+                kafka_bootstrap,
+                topic_prefix + topics.REGISTRATION,
+                [e for e in events if not isinstance(e, (BadgeIssued, DocumentIssued))],
+            )
             # Badges' events come after the registration they follow (they are on another topic).
             await eventually(lambda: len(sink.handler.snapshot()) >= 8, timeout=60)
-            await publish(kafka_bootstrap, topic_prefix + topics.BADGES,
-                          [e for e in events if isinstance(e, (BadgeIssued, DocumentIssued))])
+            await publish(
+                kafka_bootstrap,
+                topic_prefix + topics.BADGES,
+                [e for e in events if isinstance(e, (BadgeIssued, DocumentIssued))],
+            )
             await eventually(lambda: len(sink.handler.snapshot()) >= sum(EXPECTED.values()), timeout=60)
             await erase(kafka_bootstrap, topic_prefix + topics.DELEGATES, "d-2")  # erasure, not a dead letter
 
@@ -166,10 +237,11 @@ async def test_notify_sends_each_message_once_and_reports_failures(
 
             await eventually(contact_gone, timeout=30)
             notify_events = await read_events(
-                kafka_bootstrap, topic_prefix + topics.NOTIFY,
-                until=lambda evs: len(evs) >= sum(EXPECTED.values()) + 2)
-            dead = await read_records(kafka_bootstrap, topic_prefix + topics.DEADLETTER,
-                                      until=lambda recs: len(recs) >= 2, timeout=10)
+                kafka_bootstrap, topic_prefix + topics.NOTIFY, until=lambda evs: len(evs) >= sum(EXPECTED.values()) + 2
+            )
+            dead = await read_records(
+                kafka_bootstrap, topic_prefix + topics.DEADLETTER, until=lambda recs: len(recs) >= 2, timeout=10
+            )
     received = sink.handler.snapshot()
     assert Counter(template_of(m) for m in received) == EXPECTED
     assert sink.handler.refusals == 2  # the 451s, then delivered once

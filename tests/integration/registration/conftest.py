@@ -43,13 +43,29 @@ def congress_file(tmp_path: Path, change: Callable[[dict[str, Any]], None] | Non
     return path
 
 
-def settings_for(db_url: str, stripe_url: str, config: Path, *, kafka: str = "127.0.0.1:1", prefix: str = "",
-                 ) -> RegistrationSettings:
-    aliased = {"CONGRESS_CONFIG": str(config), "CONGRESS_SECRET": "test-secret", "KAFKA_BOOTSTRAP_SERVERS": kafka,
-               "KAFKA_TOPIC_PREFIX": prefix, "CONGRESS_ORGANISER_PASSWORD": "organiser-pass"}
+def settings_for(
+    db_url: str,
+    stripe_url: str,
+    config: Path,
+    *,
+    kafka: str = "127.0.0.1:1",
+    prefix: str = "",
+) -> RegistrationSettings:
+    aliased = {
+        "CONGRESS_CONFIG": str(config),
+        "CONGRESS_SECRET": "test-secret",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "KAFKA_TOPIC_PREFIX": prefix,
+        "CONGRESS_ORGANISER_PASSWORD": "organiser-pass",
+    }
     return RegistrationSettings(
-        database_url=db_url, stripe_api_base=stripe_url, stripe_webhook_secret=WEBHOOK_SECRET,
-        public_url="http://testserver", relay_poll_seconds=0.2, **aliased)
+        database_url=db_url,
+        stripe_api_base=stripe_url,
+        stripe_webhook_secret=WEBHOOK_SECRET,
+        public_url="http://testserver",
+        relay_poll_seconds=0.2,
+        **aliased,
+    )
 
 
 async def open_service(settings: RegistrationSettings, *, kafka: bool, now: datetime = EARLY) -> Service:
@@ -82,6 +98,13 @@ async def offline(db_url: str, stripe_mock_url: str, tmp_path: Path) -> AsyncIte
 
 
 def delegate(i: int = 0, **over: Any) -> dict[str, Any]:
-    base = {"given_name": "Aiko", "family_name": f"田中{i}", "affiliation": "東京大学", "country": "JP",
-            "email": f"aiko{i}@example.org", "language": "ja", "category": "member"}
+    base = {
+        "given_name": "Aiko",
+        "family_name": f"田中{i}",
+        "affiliation": "東京大学",
+        "country": "JP",
+        "email": f"aiko{i}@example.org",
+        "language": "ja",
+        "category": "member",
+    }
     return base | over

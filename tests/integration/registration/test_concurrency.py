@@ -22,9 +22,11 @@ async def test_thousand_requests_for_fifty_places(db_url: str, stripe_mock_url: 
     def fifty_places(section: dict) -> None:
         section["total_capacity"] = 50
 
-    service = await open_service(settings_for(db_url, stripe_mock_url, congress_file(tmp_path, fifty_places)),
-                                 kafka=False)
+    service = await open_service(
+        settings_for(db_url, stripe_mock_url, congress_file(tmp_path, fifty_places)), kafka=False
+    )
     try:
+
         async def one(i: int) -> int:
             body = {"delegates": [delegate(i)]}
             if i % 2:
@@ -36,8 +38,9 @@ async def test_thousand_requests_for_fifty_places(db_url: str, stripe_mock_url: 
         async with service.deps.sessionmaker() as session:
             count = (await session.execute(select(func.count()).select_from(db.registrations))).scalar_one()
             taken = (await db.seat_counts(session))[db.TOTAL]
-            numbers = sorted(n for n in (await session.execute(select(db.registrations.c.invoice_number)))
-                             .scalars() if n)
+            numbers = sorted(
+                n for n in (await session.execute(select(db.registrations.c.invoice_number))).scalars() if n
+            )
             reg_numbers = sorted((await session.execute(select(db.registrations.c.number))).scalars())
         assert count == 50 and taken == (50, 50)
         assert numbers == [f"ICSEI27-INV-{n:04d}" for n in range(1, len(numbers) + 1)]
@@ -46,7 +49,7 @@ async def test_thousand_requests_for_fifty_places(db_url: str, stripe_mock_url: 
         await close_service(service, kafka=False)
 
 
-async def test_full_add_on_rejects_or_waitlists_and_a_freed_seat_is_offered(offline) -> None:  # noqa: ANN001
+async def test_full_add_on_rejects_or_waitlists_and_a_freed_seat_is_offered(offline) -> None:
     client = offline.client
     async with offline.deps.sessionmaker.begin() as session:
         await session.execute(db.capacity.update().where(db.capacity.c.code == "ws-ece").values(capacity=1))
@@ -54,8 +57,9 @@ async def test_full_add_on_rejects_or_waitlists_and_a_freed_seat_is_offered(offl
     full = await client.post("/api/registrations", json={"delegates": [delegate(1, add_ons=["ws-ece"])]})
     assert first.status_code == 201 and full.status_code == 422
     assert full.json()["detail"][0]["loc"] == ["body", "delegates", 0, "add_ons"]
-    waiting = await client.post("/api/registrations",
-                                json={"delegates": [delegate(2, add_ons=["ws-ece", "dinner"], waitlist_if_full=True)]})
+    waiting = await client.post(
+        "/api/registrations", json={"delegates": [delegate(2, add_ons=["ws-ece", "dinner"], waitlist_if_full=True)]}
+    )
     assert waiting.status_code == 201 and waiting.json()["total"] == 52000 + 8500
     from services.registration import manage
     from services.registration.adapters.db import waiting_entries

@@ -12,11 +12,17 @@ import re
 from sqlalchemy import select
 
 from schemas import decode
-from schemas.registration import (
-    InvoiceIssued, PaymentFailed, PaymentSucceeded, RefundIssued, RegistrationCancelled, RegistrationConfirmed,
-    RegistrationCreated, RegistrationUpdated,
-)
 from schemas.delegates import DelegateSnapshot
+from schemas.registration import (
+    InvoiceIssued,
+    PaymentFailed,
+    PaymentSucceeded,
+    RefundIssued,
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    RegistrationCreated,
+    RegistrationUpdated,
+)
 from services.common.auth import organiser_token
 from services.common.outbox import outbox_table
 from services.registration.adapters.stripe import checkout_event, sign_webhook
@@ -52,22 +58,44 @@ async def test_card_payment_through_test_checkout_and_replayed_webhook(offline: 
     assert 'lang="ja"' in status.text and "田中0" in status.text
 
     # Stripe retries the same event: nothing changes.
-    replay = checkout_event("checkout.session.completed", session_id="cs_x", payer_id=payer, amount_minor=60500,
-                            currency="EUR", payment_status="paid", payment_intent="pi_1", event_id="evt_same")
+    replay = checkout_event(
+        "checkout.session.completed",
+        session_id="cs_x",
+        payer_id=payer,
+        amount_minor=60500,
+        currency="EUR",
+        payment_status="paid",
+        payment_intent="pi_1",
+        event_id="evt_same",
+    )
     for expected in ("already paid", "duplicate"):
-        answer = await client.post("/stripe/webhook", content=replay,
-                                   headers={"stripe-signature": sign_webhook(replay, WEBHOOK_SECRET)})
+        answer = await client.post(
+            "/stripe/webhook", content=replay, headers={"stripe-signature": sign_webhook(replay, WEBHOOK_SECRET)}
+        )
         assert answer.json()["outcome"] == expected
     # A late failure after success changes nothing either.
-    late = checkout_event("checkout.session.async_payment_failed", session_id="cs_x", payer_id=payer,
-                          amount_minor=60500, currency="EUR", payment_status="unpaid", payment_intent="pi_1")
-    answer = await client.post("/stripe/webhook", content=late,
-                               headers={"stripe-signature": sign_webhook(late, WEBHOOK_SECRET)})
+    late = checkout_event(
+        "checkout.session.async_payment_failed",
+        session_id="cs_x",
+        payer_id=payer,
+        amount_minor=60500,
+        currency="EUR",
+        payment_status="unpaid",
+        payment_intent="pi_1",
+    )
+    answer = await client.post(
+        "/stripe/webhook", content=late, headers={"stripe-signature": sign_webhook(late, WEBHOOK_SECRET)}
+    )
     assert answer.json()["outcome"] == "already settled"
 
     events = await published(offline)
-    assert [type(e) for e in events] == [RegistrationCreated, DelegateSnapshot, PaymentSucceeded,
-                                         RegistrationConfirmed, DelegateSnapshot]
+    assert [type(e) for e in events] == [
+        RegistrationCreated,
+        DelegateSnapshot,
+        PaymentSucceeded,
+        RegistrationConfirmed,
+        DelegateSnapshot,
+    ]
     confirmed = of(events, RegistrationConfirmed)[0]
     assert confirmed.delegate.family_name == "田中0" and confirmed.delegate.add_ons[0].code == "dinner"
     assert confirmed.total.amount_minor == 60500 and confirmed.registration_version == 2
@@ -78,30 +106,63 @@ async def test_webhook_rejects_bad_signature_stale_timestamp_and_wrong_amount(of
     client = offline.client
     body = (await client.post("/api/registrations", json={"delegates": [delegate()]})).json()
     payer = body["payer_id"]
-    event = checkout_event("checkout.session.completed", session_id="cs_y", payer_id=payer, amount_minor=52000,
-                           currency="EUR", payment_status="paid", payment_intent="pi_2")
-    forged = await client.post("/stripe/webhook", content=event,
-                               headers={"stripe-signature": sign_webhook(event, "whsec_wrong")})
-    stale = await client.post("/stripe/webhook", content=event,
-                              headers={"stripe-signature": sign_webhook(event, WEBHOOK_SECRET, timestamp=1)})
+    event = checkout_event(
+        "checkout.session.completed",
+        session_id="cs_y",
+        payer_id=payer,
+        amount_minor=52000,
+        currency="EUR",
+        payment_status="paid",
+        payment_intent="pi_2",
+    )
+    forged = await client.post(
+        "/stripe/webhook", content=event, headers={"stripe-signature": sign_webhook(event, "whsec_wrong")}
+    )
+    stale = await client.post(
+        "/stripe/webhook", content=event, headers={"stripe-signature": sign_webhook(event, WEBHOOK_SECRET, timestamp=1)}
+    )
     tampered = event.replace(b"52000", b"100")
-    altered = await client.post("/stripe/webhook", content=tampered,
-                                headers={"stripe-signature": sign_webhook(event, WEBHOOK_SECRET)})
+    altered = await client.post(
+        "/stripe/webhook", content=tampered, headers={"stripe-signature": sign_webhook(event, WEBHOOK_SECRET)}
+    )
     assert (forged.status_code, stale.status_code, altered.status_code) == (400, 400, 400)
-    cheap = checkout_event("checkout.session.completed", session_id="cs_y", payer_id=payer, amount_minor=100,
-                           currency="EUR", payment_status="paid", payment_intent="pi_2")
-    answer = await client.post("/stripe/webhook", content=cheap,
-                               headers={"stripe-signature": sign_webhook(cheap, WEBHOOK_SECRET)})
+    cheap = checkout_event(
+        "checkout.session.completed",
+        session_id="cs_y",
+        payer_id=payer,
+        amount_minor=100,
+        currency="EUR",
+        payment_status="paid",
+        payment_intent="pi_2",
+    )
+    answer = await client.post(
+        "/stripe/webhook", content=cheap, headers={"stripe-signature": sign_webhook(cheap, WEBHOOK_SECRET)}
+    )
     assert answer.json()["outcome"] == "payment failed"
     # Delayed method: completed(unpaid) then async success, arriving in that order or the other.
-    success = checkout_event("checkout.session.async_payment_succeeded", session_id="cs_y", payer_id=payer,
-                             amount_minor=52000, currency="EUR", payment_status="paid", payment_intent="pi_2")
-    pending = checkout_event("checkout.session.completed", session_id="cs_y", payer_id=payer, amount_minor=52000,
-                             currency="EUR", payment_status="unpaid", payment_intent="pi_2")
+    success = checkout_event(
+        "checkout.session.async_payment_succeeded",
+        session_id="cs_y",
+        payer_id=payer,
+        amount_minor=52000,
+        currency="EUR",
+        payment_status="paid",
+        payment_intent="pi_2",
+    )
+    pending = checkout_event(
+        "checkout.session.completed",
+        session_id="cs_y",
+        payer_id=payer,
+        amount_minor=52000,
+        currency="EUR",
+        payment_status="unpaid",
+        payment_intent="pi_2",
+    )
     outcomes = []
     for raw in (success, pending):
-        answer = await client.post("/stripe/webhook", content=raw,
-                                   headers={"stripe-signature": sign_webhook(raw, WEBHOOK_SECRET)})
+        answer = await client.post(
+            "/stripe/webhook", content=raw, headers={"stripe-signature": sign_webhook(raw, WEBHOOK_SECRET)}
+        )
         outcomes.append(answer.json()["outcome"])
     assert outcomes == ["confirmed", "awaiting delayed payment"]
     events = await published(offline)
@@ -111,25 +172,38 @@ async def test_webhook_rejects_bad_signature_stale_timestamp_and_wrong_amount(of
 async def test_group_invoice_then_organiser_marks_paid_refunds_cancels_and_overrides(offline: Service) -> None:
     client = offline.client
     group = [delegate(i, country=c) for i, c in enumerate(["KE", "JP", "BR", "DE", "IN"])]
-    invoice = {"institution_name": "Univ. of Nairobi", "institution_address": "PO Box 30197\nNairobi",
-               "email": "finance@example.org", "purchase_order": "PO-77"}
-    answer = await client.post("/api/registrations",
-                               json={"delegates": group, "payment_method": "invoice", "invoice": invoice})
+    invoice = {
+        "institution_name": "Univ. of Nairobi",
+        "institution_address": "PO Box 30197\nNairobi",
+        "email": "finance@example.org",
+        "purchase_order": "PO-77",
+    }
+    answer = await client.post(
+        "/api/registrations", json={"delegates": group, "payment_method": "invoice", "invoice": invoice}
+    )
     assert answer.status_code == 201, answer.text
     regs = answer.json()["registrations"]
     # KE lower-middle 50%, then the group's 10%: 52000 -> 26000 -> 23400.
     assert regs[0]["total"] == 23400 and all(r["status"] == "confirmed" for r in regs)
     auth = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
-    assert (await client.post(f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid")).status_code == 401
+    assert (
+        await client.post(f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid")
+    ).status_code == 401
     paid = await client.post(f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid", headers=auth)
     assert paid.status_code == 200, paid.text
     again = await client.post(f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid", headers=auth)
     assert again.status_code == 409
-    override = await client.post(f"/api/organiser/registrations/{regs[1]['registration_id']}/income-group",
-                                 json={"group": "low", "reason": "refugee scholar"}, headers=auth)
+    override = await client.post(
+        f"/api/organiser/registrations/{regs[1]['registration_id']}/income-group",
+        json={"group": "low", "reason": "refugee scholar"},
+        headers=auth,
+    )
     assert override.status_code == 200
-    cancel = await client.post(f"/api/organiser/registrations/{regs[2]['registration_id']}/cancel",
-                               json={"reason": "visa refused"}, headers=auth)
+    cancel = await client.post(
+        f"/api/organiser/registrations/{regs[2]['registration_id']}/cancel",
+        json={"reason": "visa refused"},
+        headers=auth,
+    )
     assert cancel.status_code == 200
     listing = (await client.get("/api/organiser/registrations?status=confirmed", headers=auth)).json()
     assert len(listing) == 4
@@ -151,16 +225,27 @@ async def test_card_refund_through_stripe_mock(offline: Service) -> None:
     client = offline.client
     body = (await client.post("/api/registrations", json={"delegates": [delegate()]})).json()
     payer = body["payer_id"]
-    event = checkout_event("checkout.session.completed", session_id="cs_z", payer_id=payer, amount_minor=52000,
-                           currency="EUR", payment_status="paid", payment_intent="pi_1PgafyB7WZ01zgkWSjxsAJo3")
-    await client.post("/stripe/webhook", content=event, headers={"stripe-signature": sign_webhook(event, WEBHOOK_SECRET)})
+    event = checkout_event(
+        "checkout.session.completed",
+        session_id="cs_z",
+        payer_id=payer,
+        amount_minor=52000,
+        currency="EUR",
+        payment_status="paid",
+        payment_intent="pi_1PgafyB7WZ01zgkWSjxsAJo3",
+    )
+    await client.post(
+        "/stripe/webhook", content=event, headers={"stripe-signature": sign_webhook(event, WEBHOOK_SECRET)}
+    )
     auth = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
     refund = await client.post(f"/api/organiser/registrations/{payer}/refund", json={"amount": 10000}, headers=auth)
     assert refund.status_code == 200, refund.text
     too_much = await client.post(f"/api/organiser/registrations/{payer}/refund", json={"amount": 52000}, headers=auth)
     assert too_much.status_code == 409
     issued = of(await published(offline), RefundIssued)
-    assert len(issued) == 1 and issued[0].amount.amount_minor == 10000 and issued[0].provider_reference.startswith("re_")
+    assert (
+        len(issued) == 1 and issued[0].amount.amount_minor == 10000 and issued[0].provider_reference.startswith("re_")
+    )
 
 
 async def test_bad_input_is_422_with_field_paths_and_nothing_is_saved(offline: Service) -> None:

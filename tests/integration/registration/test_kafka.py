@@ -7,45 +7,85 @@ from pathlib import Path
 from schemas import decode, topics
 from schemas.delegates import DelegateSnapshot
 from schemas.registration import (
-    InvoiceIssued, MagicLinkRequested, PaymentSucceeded, RegistrationConfirmed, RegistrationCreated,
+    InvoiceIssued,
+    MagicLinkRequested,
+    PaymentSucceeded,
+    RegistrationConfirmed,
+    RegistrationCreated,
 )
 from services.registration import manage
 from services.registration.adapters.stripe import checkout_event, sign_webhook
 from tests.integration.registration.conftest import (
-    WEBHOOK_SECRET, close_service, congress_file, delegate, open_service, settings_for,
+    WEBHOOK_SECRET,
+    close_service,
+    congress_file,
+    delegate,
+    open_service,
+    settings_for,
 )
 from tests.kafka_helpers import read_records
 
-INVOICE = {"institution_name": "Universidade de São Paulo", "institution_address": "Rua 1\nSão Paulo",
-           "email": "billing@example.org", "vat_id": "BR123"}
+INVOICE = {
+    "institution_name": "Universidade de São Paulo",
+    "institution_address": "Rua 1\nSão Paulo",
+    "email": "billing@example.org",
+    "vat_id": "BR123",
+}
 
 
-async def test_events_reach_kafka(db_url: str, stripe_mock_url: str, kafka_bootstrap: str, topic_prefix: str,
-                                  tmp_path: Path) -> None:
-    settings = settings_for(db_url, stripe_mock_url, congress_file(tmp_path), kafka=kafka_bootstrap,
-                            prefix=topic_prefix)
+async def test_events_reach_kafka(
+    db_url: str, stripe_mock_url: str, kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    settings = settings_for(
+        db_url, stripe_mock_url, congress_file(tmp_path), kafka=kafka_bootstrap, prefix=topic_prefix
+    )
     service = await open_service(settings, kafka=True)
     try:
-        card = (await service.client.post("/api/registrations", json={"delegates": [
-            delegate(0, given_name="محمد", family_name="العلي", country="EG", language="ar")]})).json()
-        event = checkout_event("checkout.session.completed", session_id="cs_k", payer_id=card["payer_id"],
-                               amount_minor=card["total"], currency="EUR", payment_status="paid",
-                               payment_intent="pi_k")
-        await service.client.post("/stripe/webhook", content=event,
-                                  headers={"stripe-signature": sign_webhook(event, WEBHOOK_SECRET)})
-        invoice = (await service.client.post("/api/registrations", json={
-            "delegates": [delegate(1, country="BR", language="pt")], "payment_method": "invoice",
-            "invoice": INVOICE})).json()
+        card = (
+            await service.client.post(
+                "/api/registrations",
+                json={"delegates": [delegate(0, given_name="محمد", family_name="العلي", country="EG", language="ar")]},
+            )
+        ).json()
+        event = checkout_event(
+            "checkout.session.completed",
+            session_id="cs_k",
+            payer_id=card["payer_id"],
+            amount_minor=card["total"],
+            currency="EUR",
+            payment_status="paid",
+            payment_intent="pi_k",
+        )
+        await service.client.post(
+            "/stripe/webhook", content=event, headers={"stripe-signature": sign_webhook(event, WEBHOOK_SECRET)}
+        )
+        invoice = (
+            await service.client.post(
+                "/api/registrations",
+                json={
+                    "delegates": [delegate(1, country="BR", language="pt")],
+                    "payment_method": "invoice",
+                    "invoice": INVOICE,
+                },
+            )
+        ).json()
         assert await manage.request_magic_link(service.deps, "aiko1@example.org")
         await manage.erase(service.deps, invoice["payer_id"])
 
-        records = await read_records(kafka_bootstrap, topic_prefix + topics.REGISTRATION,
-                                     until=lambda rs: len(rs) >= 7)
+        records = await read_records(kafka_bootstrap, topic_prefix + topics.REGISTRATION, until=lambda rs: len(rs) >= 7)
         events = [decode(r.value).data for r in records]
         kinds = sorted(type(e).__name__ for e in events)
-        assert kinds == sorted(["RegistrationCreated", "PaymentSucceeded", "RegistrationConfirmed",
-                                "RegistrationCreated", "RegistrationConfirmed", "InvoiceIssued",
-                                "MagicLinkRequested"])
+        assert kinds == sorted(
+            [
+                "RegistrationCreated",
+                "PaymentSucceeded",
+                "RegistrationConfirmed",
+                "RegistrationCreated",
+                "RegistrationConfirmed",
+                "InvoiceIssued",
+                "MagicLinkRequested",
+            ]
+        )
         confirmed = [e for e in events if isinstance(e, RegistrationConfirmed)]
         arabic = next(e for e in confirmed if e.delegate.language == "ar")
         assert arabic.delegate.given_name == "محمد" and arabic.delegate.country == "EG"

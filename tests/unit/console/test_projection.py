@@ -46,8 +46,14 @@ def test_figures_from_a_small_congress() -> None:
     assert figures["add_ons"]["dinner"] == {"label": "Congress dinner", "booked": 2, "capacity": 300}
     assert figures["add_ons"]["ws-ece"]["booked"] == 1 and figures["add_ons"]["ws-ece"]["capacity"] is None
     assert figures["invoices_unpaid"] == {"count": 1, "by_currency": {"EUR": 32000}}
-    assert figures["badges"] | {"documents": {}} == {"issued": 2, "delegates_with_badge": 2, "revoked": 0,
-                                                      "printed": 2, "reprints": 1, "documents": {}}
+    assert figures["badges"] | {"documents": {}} == {
+        "issued": 2,
+        "delegates_with_badge": 2,
+        "revoked": 0,
+        "printed": 2,
+        "reprints": 1,
+        "documents": {},
+    }
     # A second scan of the same badge is not a second arrival; hours are in the congress timezone.
     assert figures["checkins"] == {"total": 2, "by_hour": {"2027-01-05 09:00": 1, "2027-01-05 10:00": 1}}
     assert figures["emails"] == {"sent": 1, "failed": 1, "failed_permanent": 1}
@@ -70,7 +76,9 @@ def test_dead_letters_are_counted_with_their_reason_and_malformed_messages_do_no
     assert figures["dead_letters"]["count"] == 2
     assert figures["dead_letters"]["by_consumer"] == {"notify": 2}
     assert [d["reason"] for d in figures["dead_letters"]["recent"]] == [
-        "value is not JSON", "handler failed 3 times: RuntimeError('pdf')"]
+        "value is not JSON",
+        "handler failed 3 times: RuntimeError('pdf')",
+    ]
     assert figures["malformed"] == 1
     newest = projection.entries(limit=3)
     assert [e.kind for e in newest] == ["malformed", "deadletter", "deadletter"]
@@ -84,8 +92,17 @@ def test_the_delegate_index_keeps_every_event_about_them_in_order() -> None:
 
     history = projection.delegate("d-001")
     names = [e.name for e in history]
-    assert names == ["RegistrationCreated", "RegistrationConfirmed", "PaymentSucceeded", "BadgeIssued",
-                     "BadgePrinted", "BadgePrinted", "DelegateCheckedIn", "DelegateCheckedIn", "NotificationSent"]
+    assert names == [
+        "RegistrationCreated",
+        "RegistrationConfirmed",
+        "PaymentSucceeded",
+        "BadgeIssued",
+        "BadgePrinted",
+        "BadgePrinted",
+        "DelegateCheckedIn",
+        "DelegateCheckedIn",
+        "NotificationSent",
+    ]
     assert [e.name for e in projection.delegate("d-003")][-2:] == ["NotificationFailed", "deadletter"]
     assert projection.delegate("nobody") == []
 
@@ -95,7 +112,11 @@ def test_unknown_event_types_are_shown_by_type_and_subject() -> None:
 
     (entry,) = projection.entries()
     assert (entry.kind, entry.type, entry.subject, entry.context) == (
-        "event", "congress.abstracts.AbstractSubmitted.v1", "abs-42", "abstracts")
+        "event",
+        "congress.abstracts.AbstractSubmitted.v1",
+        "abs-42",
+        "abstracts",
+    )
     assert summarise(entry) == ""
     assert projection.figures()["events_by_type"] == {"congress.abstracts.AbstractSubmitted.v1": 1}
 

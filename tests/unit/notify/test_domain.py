@@ -63,8 +63,9 @@ def test_events_without_an_address_need_a_stored_contact() -> None:
 
 
 def test_events_that_cause_no_mail_map_to_nothing() -> None:
-    updated = RegistrationUpdated(congress_id="c", registration_id="r", delegate_id="d-1", registration_version=3,
-                                  delegate=DELEGATE)
+    updated = RegistrationUpdated(
+        congress_id="c", registration_id="r", delegate_id="d-1", registration_version=3, delegate=DELEGATE
+    )
     assert plan_messages(updated, "e", CONTACT) == []
     contact = contact_from(updated)
     assert contact is not None and contact.version == 3

@@ -64,14 +64,28 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     await create_tables(engine, notify_metadata)
     sessions = make_sessionmaker(engine)
     outbox, mailer, clock = Outbox("/congress/notify"), FakeMailer(), Clock()
-    notifier = Notifier(renderer=Renderer(load_congress()), mailer=mailer, documents=FakeDocuments(),
-                        outbox=outbox, sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
-                        message_id_domain="icsei.example.org", links={"badge": "https://b/me"},
-                        policy=RetryPolicy(base_seconds=60, max_attempts=3), circuit_seconds=0, clock=clock,
-                        rng=lambda: 0.5)
-    consumer = EventConsumer(name="notify", sessionmaker=sessions, outbox=outbox,
-                             handlers=dict.fromkeys({type(e) for e in EVENTS.values()}, notifier.on_event),
-                             retries=1, backoff_seconds=0, optimistic=False)
+    notifier = Notifier(
+        renderer=Renderer(load_congress()),
+        mailer=mailer,
+        documents=FakeDocuments(),
+        outbox=outbox,
+        sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
+        message_id_domain="icsei.example.org",
+        links={"badge": "https://b/me"},
+        policy=RetryPolicy(base_seconds=60, max_attempts=3),
+        circuit_seconds=0,
+        clock=clock,
+        rng=lambda: 0.5,
+    )
+    consumer = EventConsumer(
+        name="notify",
+        sessionmaker=sessions,
+        outbox=outbox,
+        handlers=dict.fromkeys({type(e) for e in EVENTS.values()}, notifier.on_event),
+        retries=1,
+        backoff_seconds=0,
+        optimistic=False,
+    )
     yield {"notifier": notifier, "mailer": mailer, "clock": clock, "sessions": sessions, "consumer": consumer}
     await engine.dispose()
 
@@ -110,8 +124,10 @@ async def test_a_redelivered_event_sends_one_message(world: dict[str, Any]) -> N
     await feed(world, confirmed)
     assert len(world["mailer"].accepted) == 2
     out = [data for _, data in await emitted(world)]
-    assert [d.template for d in out if isinstance(d, NotificationSent)] == ["registration_received",
-                                                                            "registration_confirmed"]
+    assert [d.template for d in out if isinstance(d, NotificationSent)] == [
+        "registration_received",
+        "registration_confirmed",
+    ]
     message = BytesParser(policy=policy.default).parsebytes(world["mailer"].accepted[1].message)
     assert message["To"].addresses[0].display_name == "Ана Петровић"
     assert str(message["Message-ID"]) == out[1].message_id
@@ -133,8 +149,11 @@ async def test_a_temporary_failure_is_queued_and_retried_with_backoff(world: dic
         assert (await session.execute(select(pending))).all() == []
     sent = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]
     assert sorted(d.template for d in sent) == ["badge_ready", "registration_received"]
-    attachment = next(BytesParser(policy=policy.default).parsebytes(e.message).iter_attachments()
-                      for e in mailer.accepted if b"badge-d-0001.pdf" in e.message)
+    attachment = next(
+        BytesParser(policy=policy.default).parsebytes(e.message).iter_attachments()
+        for e in mailer.accepted
+        if b"badge-d-0001.pdf" in e.message
+    )
     assert next(attachment).get_content() == b"%PDF-1.7 fake"
 
 
@@ -188,6 +207,7 @@ async def test_a_failing_handler_does_not_resend_the_batchs_other_mail(world: di
 
     mailer.send = explode_for_badges  # type: ignore[method-assign]
     await feed(world, ev("registration_received"), ev("badge_ready"), ev("magic_link"))
-    assert sorted(BytesParser(policy=policy.default).parsebytes(e.message)["X-Congress-Template"]
-                  for e in mailer.accepted) == ["magic_link", "registration_received"]
+    assert sorted(
+        BytesParser(policy=policy.default).parsebytes(e.message)["X-Congress-Template"] for e in mailer.accepted
+    ) == ["magic_link", "registration_received"]
     assert [topic for topic, _ in await emitted(world)].count(topics.DEADLETTER) == 1

@@ -21,13 +21,26 @@ from services.notify.web import mail_router
 def test_mail_page_lists_messages_with_attachments_and_sandboxes_html(tmp_path: Path) -> None:
     maildir = tmp_path / "mail"
     handler = MaildirHandler(maildir)
-    rendered = Rendered(subject="ICSEI 2027: your badge is ready", text="Hello",
-                        html='<p onclick="x()">Hello <script>alert(1)</script></p>')
-    envelope = compose(rendered=rendered, sender=Address("ICSEI", addr_spec="s@example.org"), to_name="Анна Иванова",
-                       to_address="anna@example.org", message_id="<m1@example.org>", date=datetime.now(UTC),
-                       attachments=(Attachment("badge.pdf", b"%PDF-1.7 test"),))
-    smtp_envelope = SimpleNamespace(original_content=envelope.message, content=envelope.message,
-                                    mail_from=envelope.sender, rcpt_tos=[envelope.recipient])
+    rendered = Rendered(
+        subject="ICSEI 2027: your badge is ready",
+        text="Hello",
+        html='<p onclick="x()">Hello <script>alert(1)</script></p>',
+    )
+    envelope = compose(
+        rendered=rendered,
+        sender=Address("ICSEI", addr_spec="s@example.org"),
+        to_name="Анна Иванова",
+        to_address="anna@example.org",
+        message_id="<m1@example.org>",
+        date=datetime.now(UTC),
+        attachments=(Attachment("badge.pdf", b"%PDF-1.7 test"),),
+    )
+    smtp_envelope = SimpleNamespace(
+        original_content=envelope.message,
+        content=envelope.message,
+        mail_from=envelope.sender,
+        rcpt_tos=[envelope.recipient],
+    )
     assert asyncio.run(handler.handle_DATA(None, None, smtp_envelope)).startswith("250")
 
     app = FastAPI()

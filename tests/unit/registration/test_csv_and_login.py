@@ -11,9 +11,11 @@ from services.registration.organiser import neutralise
 
 
 def test_spreadsheet_formulas_are_neutralised() -> None:
-    for evil in ("=HYPERLINK(\"x\")", "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"):
+    for evil in ('=HYPERLINK("x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"):
         assert neutralise(evil) == "'" + evil
-    assert neutralise("田中") == "田中" and neutralise(None) == "" and neutralise(["dinner", "ws-ece"]) == "dinner ws-ece"
+    assert (
+        neutralise("田中") == "田中" and neutralise(None) == "" and neutralise(["dinner", "ws-ece"]) == "dinner ws-ece"
+    )
 
 
 def test_organiser_sign_in_by_hash_or_demo_password() -> None:
@@ -23,7 +25,8 @@ def test_organiser_sign_in_by_hash_or_demo_password() -> None:
     assert check_organiser(congress, email, "wrong", SecretStr("demo")) is None
     assert check_organiser(congress, email, "demo", None) is None
     assert check_organiser(congress, "someone@else.org", "demo", SecretStr("demo")) is None
-    hashed = congress.model_copy(update={"organisers": (congress.organisers[0].model_copy(
-        update={"password_hash": hash_password("s3cret")}),)})
+    hashed = congress.model_copy(
+        update={"organisers": (congress.organisers[0].model_copy(update={"password_hash": hash_password("s3cret")}),)}
+    )
     assert check_organiser(hashed, email, "s3cret", None) == email
     assert check_organiser(hashed, email, "demo", SecretStr("demo")) is None

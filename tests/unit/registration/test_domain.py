@@ -35,8 +35,15 @@ def test_early_bird_ends_at_local_midnight_in_the_congress_timezone() -> None:
     assert price(now=datetime(2026, 9, 30, 15, 0, tzinfo=UTC)).total == 62000
 
 
-@pytest.mark.parametrize(("group", "expected"), [(IncomeGroup.HIGH, 52000), (IncomeGroup.UPPER_MIDDLE, 39000),
-                                                 (IncomeGroup.LOWER_MIDDLE, 26000), (IncomeGroup.LOW, 13000)])
+@pytest.mark.parametrize(
+    ("group", "expected"),
+    [
+        (IncomeGroup.HIGH, 52000),
+        (IncomeGroup.UPPER_MIDDLE, 39000),
+        (IncomeGroup.LOWER_MIDDLE, 26000),
+        (IncomeGroup.LOW, 13000),
+    ],
+)
 def test_income_group_share_of_the_fee(group: IncomeGroup, expected: int) -> None:
     assert price(income_group=group).total == expected
 
@@ -96,7 +103,9 @@ def test_money_minor_units_and_zero_decimal_currencies() -> None:
 
 def test_income_group_table_has_provenance_and_known_countries() -> None:
     table = load_income_groups()
-    assert table["KE"] is IncomeGroup.LOWER_MIDDLE and table["JP"] is IncomeGroup.HIGH and table["ET"] is IncomeGroup.LOW
+    assert (
+        table["KE"] is IncomeGroup.LOWER_MIDDLE and table["JP"] is IncomeGroup.HIGH and table["ET"] is IncomeGroup.LOW
+    )
     assert domain.income_group_for(table, "zz") is IncomeGroup.HIGH
     assert len(table) > 200
 
@@ -116,8 +125,11 @@ def test_config_errors_have_field_paths() -> None:
 
 def test_a_freed_seat_goes_to_the_first_waiting_and_lapsed_offers_expire() -> None:
     now = EARLY
-    entries = [WaitingEntry(3, "r3", WaitStatus.WAITING), WaitingEntry(1, "r1", WaitStatus.OFFERED, now),
-               WaitingEntry(2, "r2", WaitStatus.WAITING)]
+    entries = [
+        WaitingEntry(3, "r3", WaitStatus.WAITING),
+        WaitingEntry(1, "r1", WaitStatus.OFFERED, now),
+        WaitingEntry(2, "r2", WaitStatus.WAITING),
+    ]
     decision = domain.on_seat_freed(entries, now)
     assert decision.offer_to is not None and decision.offer_to.registration_id == "r2"
     assert [e.registration_id for e in decision.expire] == ["r1"]
