@@ -56,7 +56,8 @@ class Renderer:
         loader = FileSystemLoader(str(template_dir))
         self.text_env = Environment(
             loader=loader,
-            autoescape=False,  # noqa: S701 -- the text/plain part, not HTML undefined=StrictUndefined,
+            autoescape=False,  # noqa: S701 -- the text/plain part, not HTML
+            undefined=StrictUndefined,
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
