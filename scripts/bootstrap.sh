@@ -24,6 +24,7 @@ DEBIAN_PACKAGES=(
   fonts-noto-extra
   fonts-noto-ui-core
   poppler-utils
+  wrk
   chromium
 )
 

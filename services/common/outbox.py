@@ -160,6 +160,7 @@ class OutboxRelay:
         topic_prefix: str = "",
         publish_timeout: float = 60.0,
         producer_started: bool = True,
+        linger_seconds: float = 0.02,
     ) -> None:
         self.engine = engine
         self.producer = producer
@@ -168,6 +169,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.topic_prefix = topic_prefix
         self.publish_timeout = publish_timeout
+        self.linger_seconds = linger_seconds
         self._producer_ready = producer_started
         self.published = 0
         self.running = False
@@ -205,6 +207,9 @@ class OutboxRelay:
                         continue  # more waiting: keep going without sleeping
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.wakeup.wait(), timeout=self.poll_seconds)
+                    if self.wakeup.is_set() and self.linger_seconds:
+                        # Let the commits of a busy moment gather, so one scan and one produce batch carry them.
+                        await asyncio.sleep(self.linger_seconds)
             finally:
                 self.running = False
 
