@@ -207,7 +207,7 @@ def _print_links(env: dict[str, str]) -> None:
     rows = {
         "registration": ("Registration pages", "/", "delegates register here; magic links come by mail"),
         "console": ("Organisers' console", "/", organiser),
-        "badges": ("Badge station", "/station", "station tokens: /organiser/stations (organiser sign-in)"),
+        "badges": ("Badge station", "/station", "station tokens: /organiser/badges (organiser sign-in)"),
         "notify": ("Mail the delegates received", "/mail", ""),
     }
     console.print("\n[bold]congress is running — open these:[/]")
