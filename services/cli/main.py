@@ -22,7 +22,7 @@ from services.common.settings import congress_home
 app = typer.Typer(help="Run an international congress end to end.", no_args_is_help=True)
 kafka_app = typer.Typer(help="A local Apache Kafka broker (KRaft) for machines without Docker.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one line per event, however narrow the terminal
 # aiokafka warns about every topic it has not seen yet while a broker warms up; the CLI's own messages say more.
 logging.getLogger("aiokafka").setLevel(logging.ERROR)
 
