@@ -229,7 +229,7 @@ def up(
 
 @app.command("demo")
 def demo(
-    delegates: int = typer.Option(60, help="How many delegates the simulator registers."),
+    delegates: int = typer.Option(1500, help="How many delegates the simulator registers."),
     speed: float = typer.Option(1.0, help="Simulator speed: 2 plays twice as fast."),
     kafka_port: int = typer.Option(DEFAULT_PORT),
 ) -> None:
