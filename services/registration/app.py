@@ -27,6 +27,7 @@ from services.registration.organiser import organiser_router
 from services.registration.pages import pages_router
 from services.registration.ports import Payments
 from services.registration.records import Deps
+from services.registration.writer import GroupWriter, sync_sqlite_engine
 
 log = logging.getLogger("congress.registration")
 
@@ -49,10 +50,20 @@ def build_deps(
         secret=settings.secret.get_secret_value(),
         public_url=settings.public_url.rstrip("/"),
         write_gate=None if is_postgres(runtime.engine) else asyncio.Lock(),
+        writer=_group_writer(runtime),
     )
     for name, value in overrides.items():
         setattr(deps, name, value)
     return deps
+
+
+def _group_writer(runtime: ServiceRuntime) -> GroupWriter | None:
+    """Registrations on a SQLite file are group-committed by one writer thread; PostgreSQL runs them concurrently."""
+    url = runtime.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    outbox = runtime.outbox
+    return GroupWriter(sync_sqlite_engine(url.render_as_string(hide_password=False)), outbox.wakeup.set)
 
 
 def build(
@@ -78,6 +89,8 @@ def build(
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
+                if deps.writer is not None:
+                    await deps.writer.close()
 
     app = FastAPI(title=f"{deps.congress.short_name} registration", lifespan=lifespan)
     app.state.deps = deps

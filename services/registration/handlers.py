@@ -9,13 +9,13 @@ registration and nothing is half-saved.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from schemas.registration import (
     InvoiceIssued,
@@ -28,6 +28,7 @@ from services.common.auth import sign
 from services.registration import domain
 from services.registration.adapters import db
 from services.registration.records import (
+    AnySession,
     Deps,
     RegistrationRejected,
     Row,
@@ -35,7 +36,10 @@ from services.registration.records import (
     ids,
     new_id,
     snapshot,
+    staging,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -139,32 +143,74 @@ async def register(
     quotes = price_all(deps, forms, now)
     payer_id = new_id("reg")
     group_id = new_id("grp") if len(forms) > 1 else None
-    rows: list[Row] = []
-    waitlisted: list[str] = []
-    async with deps.writing(), deps.sessionmaker.begin() as session:
-        for i, (form, quote) in enumerate(zip(forms, quotes, strict=True)):
-            quote, full = await _take_places(deps, session, i, form, quote, now)
-            rid = payer_id if i == 0 else new_id("reg")
-            rows.append(await _insert(deps, session, rid, payer_id, group_id, form, quote, now))
-            for code in full:
-                await db.join_waiting_list(session, code, rid, now)
-                waitlisted.append(f"{rid}:{code}")
-        method = PaymentMethod.WAIVER if sum(q["total_minor"] for q in rows) == 0 else method
-        rows = await _settle(deps, session, rows, method, invoice, now)
-        _emit_created(deps, session, rows, group_id)
-    url = f"{deps.public_url}/pay/{payer_id}?t={view_token(deps, payer_id)}" if method is PaymentMethod.CARD else None
+
+    def work(session: Session) -> tuple[list[Row], list[str]]:
+        return _write(deps, session, _Request(forms, quotes, method, invoice, now, payer_id, group_id))
+
+    rows, waitlisted = await _run_write(deps, work)
+    card = rows[0]["payment_method"] == PaymentMethod.CARD.value
+    url = f"{deps.public_url}/pay/{payer_id}?t={view_token(deps, payer_id)}" if card else None
     return Registered(payer_id, tuple(rows), url, view_token(deps, payer_id), tuple(waitlisted))
 
 
-async def _take_places(
-    deps: Deps, session: AsyncSession, i: int, form: DelegateForm, quote: domain.Quote, now: datetime
+async def _run_write(deps: Deps, work: Callable[[Session], T]) -> T:
+    """Group-committed on a SQLite file; otherwise its own transaction (PostgreSQL: concurrent ones)."""
+    if deps.writer is not None:
+        return await deps.writer.run(work)
+    async with deps.writing(), deps.sessionmaker.begin() as session:
+        return await session.run_sync(work)
+
+
+@dataclass(frozen=True)
+class _Request:
+    forms: Sequence[DelegateForm]
+    quotes: Sequence[domain.Quote]
+    method: PaymentMethod
+    invoice: InvoiceDetails | None
+    now: datetime
+    payer_id: str
+    group_id: str | None
+
+
+def _write(deps: Deps, session: Session, req: _Request) -> tuple[list[Row], list[str]]:
+    """Take places, number, insert and stage the events; ``RegistrationRejected`` undoes all of it."""
+    quotes, full = [], []
+    for i, (form, quote) in enumerate(zip(req.forms, req.quotes, strict=True)):
+        kept, waiting = _take_places(deps, session, i, form, quote)
+        quotes.append(kept)
+        full.append(waiting)
+    method = PaymentMethod.WAIVER if sum(q.total for q in quotes) == 0 else req.method
+    last = int(session.execute(db.counter_update("registration", len(req.forms))).scalar_one())
+    first = last - len(req.forms) + 1
+    ids_ = [req.payer_id, *(new_id("reg") for _ in req.forms[1:])]
+    rows = [
+        _row(deps, rid, req, form, quote, first + i)
+        for i, (rid, form, quote) in enumerate(zip(ids_, req.forms, quotes, strict=True))
+    ]
+    rows = _settle(deps, session, rows, method, req.invoice, req.now)
+    session.execute(insert(db.registrations), rows)
+    waitlisted = [(rid, code) for rid, codes in zip(ids_, full, strict=True) for code in codes]
+    if waitlisted:
+        session.execute(
+            insert(db.waiting_list),
+            [
+                {"add_on_code": code, "registration_id": rid, "status": "waiting", "created_at": req.now}
+                for rid, code in waitlisted
+            ],
+        )
+    _emit_created(deps, session, rows, req.group_id)
+    return rows, [f"{rid}:{code}" for rid, code in waitlisted]
+
+
+def _take_places(
+    deps: Deps, session: Session, i: int, form: DelegateForm, quote: domain.Quote
 ) -> tuple[domain.Quote, list[str]]:
     """Take the congress seat, add-on seats and the code use; returns the quote without waitlisted add-ons."""
-    if not await db.take_seat(session, db.TOTAL):
+    if _rowcount(session.execute(db.seat_update(db.TOTAL))) != 1:
         raise RegistrationRejected({"delegates": "Sorry, the congress is fully booked."})
     full = []
     for code in form.add_ons:
-        if not await db.take_seat(session, code):
+        if _rowcount(session.execute(db.seat_update(code))) != 1:
             if not form.waitlist_if_full:
                 label = deps.rules.add_ons[code].label
                 raise RegistrationRejected(
@@ -173,12 +219,16 @@ async def _take_places(
             full.append(code)
     if quote.code:
         spec = deps.rules.codes[quote.code]
-        if not await db.use_code(session, quote.code, spec.max_uses):
+        if _rowcount(session.execute(db.code_use_update(quote.code, spec.max_uses))) != 1:
             raise RegistrationRejected({f"delegates.{i}.code": f"The code {quote.code} has been used up."})
     if full:
         kept = tuple(c for c in form.add_ons if c not in full)
         quote = _requote(deps, form, quote, kept)
     return quote, full
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
 
 
 def _requote(deps: Deps, form: DelegateForm, quote: domain.Quote, add_ons: tuple[str, ...]) -> domain.Quote:
@@ -195,27 +245,17 @@ def _requote(deps: Deps, form: DelegateForm, quote: domain.Quote, add_ons: tuple
     return replace(quote, lines=lines, total=sum(x.amount_minor for x in lines))
 
 
-async def _insert(
-    deps: Deps,
-    session: AsyncSession,
-    rid: str,
-    payer_id: str,
-    group_id: str | None,
-    form: DelegateForm,
-    quote: domain.Quote,
-    now: datetime,
-) -> Row:
-    number = await db.next_number(session, "registration")
+def _row(deps: Deps, rid: str, req: _Request, form: DelegateForm, quote: domain.Quote, number: int) -> Row:
     kept = [
         c
         for c in form.add_ons
         if any(line.description == f"Add-on: {deps.rules.add_ons[c].label}" for line in quote.lines)
     ]
-    row: Row = {
+    return {
         "id": rid,
         "delegate_id": new_id("del"),
-        "payer_id": payer_id,
-        "group_id": group_id,
+        "payer_id": req.payer_id,
+        "group_id": req.group_id,
         "number": f"{deps.congress.number_prefix}-{number:05d}",
         "status": "pending",
         "paid": False,
@@ -242,16 +282,14 @@ async def _insert(
         "checkout_session_id": None,
         "payment_reference": None,
         "refunded_minor": 0,
-        "created_at": now,
-        "updated_at": now,
+        "created_at": req.now,
+        "updated_at": req.now,
     }
-    await session.execute(insert(db.registrations).values(**row))
-    return row
 
 
-async def _settle(
+def _settle(
     deps: Deps,
-    session: AsyncSession,
+    session: Session,
     rows: list[Row],
     method: PaymentMethod,
     invoice: InvoiceDetails | None,
@@ -261,7 +299,7 @@ async def _settle(
     status = "pending" if method is PaymentMethod.CARD else "confirmed"
     invoice_number = None
     if method is PaymentMethod.INVOICE and invoice is not None:
-        n = await db.next_number(session, "invoice")
+        n = int(session.execute(db.counter_update("invoice")).scalar_one())
         invoice_number = f"{deps.congress.number_prefix}-INV-{n:04d}"
     settled = []
     for row in rows:
@@ -272,20 +310,19 @@ async def _settle(
         }
         if row["id"] == row["payer_id"] and invoice_number and invoice:
             extra |= {"invoice_number": invoice_number, "invoice": invoice.__dict__}
-        await db.save(session, row["id"], now, **extra)
         settled.append(row | extra)
     if invoice_number and invoice:
         _emit_invoice(deps, session, settled, invoice, invoice_number, now)
     return settled
 
 
-def _emit_created(deps: Deps, session: AsyncSession, rows: list[Row], group_id: str | None) -> None:
+def _emit_created(deps: Deps, session: AnySession, rows: list[Row], group_id: str | None) -> None:
     payer_id = rows[0]["payer_id"]
     for row in rows:
         method = PaymentMethod(row["payment_method"])
         url = f"{deps.public_url}/pay/{payer_id}" if method is PaymentMethod.CARD else None
         deps.outbox.add(
-            session,
+            staging(session),
             RegistrationCreated(
                 **ids(deps, row),
                 delegate=delegate_of(deps, row),
@@ -300,9 +337,9 @@ def _emit_created(deps: Deps, session: AsyncSession, rows: list[Row], group_id: 
         snapshot(deps, session, row)
 
 
-def emit_confirmed(deps: Deps, session: AsyncSession, row: Row) -> None:
+def emit_confirmed(deps: Deps, session: AnySession, row: Row) -> None:
     deps.outbox.add(
-        session,
+        staging(session),
         RegistrationConfirmed(
             **ids(deps, row),
             registration_version=row["version"],
@@ -314,7 +351,7 @@ def emit_confirmed(deps: Deps, session: AsyncSession, row: Row) -> None:
 
 
 def _emit_invoice(
-    deps: Deps, session: AsyncSession, rows: list[Row], invoice: InvoiceDetails, number: str, now: datetime
+    deps: Deps, session: AnySession, rows: list[Row], invoice: InvoiceDetails, number: str, now: datetime
 ) -> None:
     payer = rows[0]
     lines = tuple(
@@ -323,7 +360,7 @@ def _emit_invoice(
         for desc, amount in row["lines"]
     )
     deps.outbox.add(
-        session,
+        staging(session),
         InvoiceIssued(
             **ids(deps, payer),
             invoice_number=number,

@@ -8,9 +8,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from schemas.delegates import DelegateSnapshot
 from schemas.values import AddOn, Delegate, Money, PaymentMethod, Role
@@ -19,6 +20,7 @@ from services.common.outbox import Outbox
 from services.registration.config import RegistrationConfig
 from services.registration.domain import IncomeGroup, PriceRules
 from services.registration.ports import Payments
+from services.registration.writer import GroupWriter
 
 Row = dict[str, Any]
 
@@ -52,6 +54,8 @@ class Deps:
     clock: Callable[[], datetime] = field(default=utcnow)
     write_gate: asyncio.Lock | None = None
     """On SQLite, registrations queue here instead of in SQLite's sleeping busy handler (one writer anyway)."""
+    writer: GroupWriter | None = None
+    """On a SQLite file, registrations are group-committed by this writer (see ``writer.py``)."""
 
     def writing(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self.write_gate if self.write_gate is not None else contextlib.nullcontext()
@@ -94,10 +98,21 @@ def ids(deps: Deps, row: Row) -> dict[str, str]:
     return {"congress_id": deps.congress.id, "registration_id": row["id"], "delegate_id": row["delegate_id"]}
 
 
-def snapshot(deps: Deps, session: AsyncSession, row: Row) -> None:
+AnySession = AsyncSession | Session
+
+
+def staging(session: AnySession) -> AsyncSession:
+    """``Outbox.add`` only buffers rows in ``session.info`` (flushed by a sync ``Session`` event).
+
+    So a sync ``Session`` (the group writer's, or ``run_sync``'s) stages events too.
+    """
+    return cast(AsyncSession, session)
+
+
+def snapshot(deps: Deps, session: AnySession, row: Row) -> None:
     """Stage the delegate's whole current state on the compacted snapshot topic."""
     deps.outbox.add(
-        session,
+        staging(session),
         DelegateSnapshot(
             **ids(deps, row),
             registration_version=row["version"],

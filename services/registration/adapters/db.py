@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql.dml import ReturningUpdate, Update
 
 metadata = MetaData()
 
@@ -142,13 +143,33 @@ async def seed(engine: AsyncEngine, seats: dict[str, int], codes: Iterable[str],
                 await conn.execute(insert(counters).values(name=name, value=0))
 
 
-async def take_seat(session: AsyncSession, code: str) -> bool:
-    """Take one seat if one is left; False when full. Atomic under concurrency."""
-    result = await session.execute(
+def seat_update(code: str) -> Update:
+    """Take one seat of ``code`` if one is left (rowcount 0 when full)."""
+    return (
         update(capacity)
         .where(capacity.c.code == code, capacity.c.taken < capacity.c.capacity)
         .values(taken=capacity.c.taken + 1)
     )
+
+
+def code_use_update(code: str, max_uses: int | None) -> Update:
+    """Count one use of a discount code (rowcount 0 when its limit is reached)."""
+    stmt = update(code_uses).where(code_uses.c.code == code)
+    if max_uses is not None:
+        stmt = stmt.where(code_uses.c.used < max_uses)
+    return stmt.values(used=code_uses.c.used + 1)
+
+
+def counter_update(name: str, by: int = 1) -> ReturningUpdate[tuple[int]]:
+    """Advance a gap-free counter by ``by``; returns the new (last) value."""
+    return (
+        update(counters).where(counters.c.name == name).values(value=counters.c.value + by).returning(counters.c.value)
+    )
+
+
+async def take_seat(session: AsyncSession, code: str) -> bool:
+    """Take one seat if one is left; False when full. Atomic under concurrency."""
+    result = await session.execute(seat_update(code))
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
@@ -160,18 +181,13 @@ async def release_seat(session: AsyncSession, code: str) -> None:
 
 async def use_code(session: AsyncSession, code: str, max_uses: int | None) -> bool:
     """Count one use of a discount code; False when its limit is reached."""
-    stmt = update(code_uses).where(code_uses.c.code == code)
-    if max_uses is not None:
-        stmt = stmt.where(code_uses.c.used < max_uses)
-    result = await session.execute(stmt.values(used=code_uses.c.used + 1))
+    result = await session.execute(code_use_update(code, max_uses))
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def next_number(session: AsyncSession, name: str) -> int:
     """The next value of a gap-free counter, in the caller's transaction."""
-    result = await session.execute(
-        update(counters).where(counters.c.name == name).values(value=counters.c.value + 1).returning(counters.c.value)
-    )
+    result = await session.execute(counter_update(name))
     return int(result.scalar_one())
 
 

@@ -1,0 +1,122 @@
+"""Group commit on SQLite: one writer thread runs queued registrations in one transaction.
+
+SQLite has one writer at a time anyway. Through aiosqlite every statement is a thread
+round trip, and while it waits the event loop serves other requests, so a registration
+held the write lock for ~10 ms. Here each request hands its database work (a plain
+function of a sync ``Session``) to a queue; a writer task takes everything queued (up to
+``max_batch``), runs it in ONE ``BEGIN IMMEDIATE`` transaction on a dedicated thread --
+one hop for the whole batch -- with a SAVEPOINT per request, so a rejected request
+(a full add-on, a used-up code) rolls back alone and the others still commit. One
+commit, then each request's future gets its result or its exception.
+
+Capacity and numbers keep their guarantees: the statements are the same conditional
+updates and counter rows, executed serially by the only writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+Work = Callable[[Session], Any]
+
+OUTBOX_ROWS = "congress_outbox_rows"
+"""Where ``services.common.outbox.Outbox`` buffers a session's rows until it commits."""
+OUTBOX_WAKE = "congress_outbox"
+"""Where it keeps the outbox to wake after the commit (we wake it from the loop instead)."""
+
+
+def sync_sqlite_engine(url: str) -> Engine:
+    """A sync engine on the same SQLite file, tuned like ``services.common.db`` (WAL, BEGIN IMMEDIATE)."""
+    engine = create_engine(url.replace("sqlite+aiosqlite", "sqlite", 1), connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class GroupWriter:
+    """Serialises write work onto one thread and commits it in batches."""
+
+    def __init__(self, engine: Engine, wake: Callable[[], None], *, max_batch: int = 64) -> None:
+        self.engine = engine
+        self.wake = wake
+        self.max_batch = max_batch
+        self._queue: asyncio.Queue[tuple[Work, asyncio.Future[Any]]] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="registration-writer")
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Run ``work(session)`` in the next batch's transaction; its exception rolls back only its savepoint."""
+        loop = asyncio.get_running_loop()
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put_nowait((work, future))
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._drain(self._queue), name="registration-group-commit")
+        return await future
+
+    async def _drain(self, queue: asyncio.Queue[tuple[Work, asyncio.Future[Any]]]) -> None:
+        """Commit batches until the queue is empty, then stop (the next request starts it again)."""
+        loop = asyncio.get_running_loop()
+        while not queue.empty():
+            batch = [queue.get_nowait() for _ in range(min(self.max_batch, queue.qsize()))]
+            try:
+                outcomes = await loop.run_in_executor(self._thread, self._commit, [w for w, _ in batch])
+            except BaseException as exc:  # the commit itself failed: nobody's work is saved
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+            if any(ok for ok, _ in outcomes):
+                self.wake()
+
+    def _commit(self, batch: list[Work]) -> list[tuple[bool, Any]]:
+        outcomes: list[tuple[bool, Any]] = []
+        with Session(self.engine) as session, session.begin():
+            for work in batch:
+                staged = len(session.info.get(OUTBOX_ROWS, ()))
+                try:
+                    with session.begin_nested():
+                        outcomes.append((True, work(session)))
+                except Exception as exc:  # noqa: BLE001 -- handed to that request's caller
+                    del session.info.get(OUTBOX_ROWS, [])[staged:]
+                    outcomes.append((False, exc))
+            session.info.pop(OUTBOX_WAKE, None)
+        return outcomes
+
+    async def close(self) -> None:
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+        self._thread.shutdown(wait=True)
+        self.engine.dispose()
