@@ -3,21 +3,31 @@
 Headers go through ``email.message.EmailMessage`` and ``email.headerregistry.Address``
 only — never string concatenation — so a name in any script is RFC 2047-encoded and a
 line break typed into a name cannot add a header.
+
+Speed: the stdlib builds every MIME part with the header registry (parse, then refold
+on ``as_bytes``), ~7 ms a message. Here only the top-level headers go through
+``EmailMessage`` (folded once with the policy, the sender's ``From`` folded once per
+sender); the body parts' headers are constants we write ourselves, and the text
+bodies are encoded as the stdlib would (7bit, 8bit, else base64).
 """
 
 from __future__ import annotations
 
+import binascii
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 
 from email_validator import EmailNotValidError, validate_email
 
 from services.notify.render import Rendered
+
+MAX_LINE = 78
 
 
 class InvalidAddress(ValueError):
@@ -64,6 +74,57 @@ def address(name: str, addr_spec: str) -> Address:
     return Address(display_name=clean_display_name(name), username=username, domain=domain)
 
 
+def _text_part(text: str, subtype: str) -> bytes:
+    """A ``text/<subtype>`` part in UTF-8: 7bit if ASCII, 8bit if lines are short, else base64."""
+    lines = text.encode("utf-8").splitlines()
+    short = max((len(line) for line in lines), default=0) <= MAX_LINE
+    if short:
+        body = b"\n".join(lines) + b"\n"
+        cte = "7bit" if body.isascii() else "8bit"
+        body = body.replace(b"\n", b"\r\n")
+    else:
+        cte = "base64"
+        raw = b"\r\n".join(lines) + b"\r\n"
+        step = MAX_LINE // 4 * 3
+        body = b"".join(binascii.b2a_base64(raw[i : i + step]) for i in range(0, len(raw), step))
+        body = body.replace(b"\n", b"\r\n")
+    head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {cte}\r\n\r\n'
+    return head.encode("ascii") + body
+
+
+def _attachment_part(item: Attachment) -> bytes:
+    part = MIMEPart(policy=policy.SMTP)
+    part.set_content(item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename)
+    return part.as_bytes()
+
+
+def _multipart(subtype: str, parts: list[bytes]) -> tuple[str, bytes]:
+    """The boundary and the body of a ``multipart/<subtype>`` holding ``parts``."""
+    while True:
+        boundary = f"=_notify_{secrets.token_hex(12)}"
+        marker = boundary.encode("ascii")
+        if not any(marker in part for part in parts):
+            break
+    body = b"".join(b"--" + marker + b"\r\n" + part + b"\r\n" for part in parts) + b"--" + marker + b"--\r\n"
+    return boundary, body
+
+
+_FROM_LINES: dict[tuple[str, str, str, bool], bytes] = {}
+
+
+def _folded_from(sender: Address, utf8: bool) -> bytes:
+    """The ``From`` line for a sender (the same for every message), folded by the policy once."""
+    key = (sender.display_name, sender.username, sender.domain, utf8)
+    line = _FROM_LINES.get(key)
+    if line is None:
+        msg = EmailMessage(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)
+        msg["From"] = sender
+        line = b"".join(msg.policy.fold_binary(name, value) for name, value in msg.raw_items())
+        if len(_FROM_LINES) < 64:
+            _FROM_LINES[key] = line
+    return line
+
+
 def compose(
     *,
     rendered: Rendered,
@@ -78,7 +139,6 @@ def compose(
     """The finished message for one recipient. Raises ``InvalidAddress``."""
     addr_spec, smtputf8 = checked_address(to_address)
     msg = EmailMessage(policy=policy.SMTPUTF8 if smtputf8 else policy.SMTP)
-    msg["From"] = sender
     msg["To"] = address(to_name, addr_spec)
     msg["Subject"] = rendered.subject
     msg["Date"] = format_datetime(date)
@@ -86,8 +146,16 @@ def compose(
     msg["Auto-Submitted"] = "auto-generated"
     for name, value in extra_headers:
         msg[name] = " ".join(value.split())
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
-    for item in attachments:
-        msg.add_attachment(item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename)
-    return Envelope(sender=sender.addr_spec, recipient=addr_spec, message=msg.as_bytes(), smtputf8=smtputf8)
+    boundary, body = _multipart("alternative", [_text_part(rendered.text, "plain"), _text_part(rendered.html, "html")])
+    content_type = f'multipart/alternative; boundary="{boundary}"'
+    if attachments:
+        boundary, body = _multipart(
+            "mixed",
+            [f"Content-Type: {content_type}\r\n\r\n".encode("ascii") + body]
+            + [_attachment_part(item) for item in attachments],
+        )
+        content_type = f'multipart/mixed; boundary="{boundary}"'
+    headers = b"".join(msg.policy.fold_binary(name, value) for name, value in msg.raw_items())
+    top = f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n".encode("ascii")
+    message = _folded_from(sender, smtputf8) + headers + top + body
+    return Envelope(sender=sender.addr_spec, recipient=addr_spec, message=message, smtputf8=smtputf8)

@@ -32,6 +32,7 @@ from services.notify.adapters.files import MissingDocument
 from services.notify.compose import Attachment, Envelope, InvalidAddress, compose
 from services.notify.domain import (
     RULES,
+    Contact,
     Delivery,
     MessagePlan,
     Outcome,
@@ -86,10 +87,13 @@ class Notifier:
 
     async def on_event(self, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
         data = event.data
-        await self._remember(session, event)
+        known = await self._remember(session, event)
         if type(data) not in RULES:
             return []
-        contact = await db.load_contact(session, data.delegate_id)
+        if known is not None and known[0] == data.delegate_id:
+            contact = known[1]  # just read or written by _remember: no second SELECT
+        else:
+            contact = await db.load_contact(session, data.delegate_id)
         try:
             plans = plan_messages(data, event.id, contact, self.links)
         except UnknownRecipient as exc:
@@ -102,18 +106,25 @@ class Notifier:
             emitted += await self.deliver(session, plan, event)
         return emitted
 
-    async def _remember(self, session: AsyncSession, event: CloudEvent[Any]) -> None:
-        """Keep the delegate's contact details and whether a card payment is outstanding."""
+    async def _remember(self, session: AsyncSession, event: CloudEvent[Any]) -> tuple[str, Contact | None] | None:
+        """Keep the delegate's contact details and whether a card payment is outstanding.
+
+        Returns the delegate id and its contact as now stored, when the event carried one.
+        """
         data = event.data
         incoming = contact_from(data)
+        known: tuple[str, Contact | None] | None = None
         if incoming is not None:
             stored = await db.load_contact(session, incoming.delegate_id)
             if newer_contact(stored, incoming):
                 await db.save_contact(session, incoming, exists=stored is not None)
+                stored = incoming
+            known = (incoming.delegate_id, stored)
         if awaits_payment(data):
             await db.track_unpaid(session, data.delegate_id, event.id, encode(event), event.time)
         elif settles_payment(data):
             await db.forget_unpaid(session, data.delegate_id)
+        return known
 
     # ---- one message ---------------------------------------------------------------------------------------
 

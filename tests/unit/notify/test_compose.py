@@ -1,0 +1,72 @@
+"""The hand-assembled MIME body parses back to what was rendered, and headers stay safe."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+
+from services.notify.compose import Attachment, compose
+from services.notify.render import Rendered
+
+SENDER = Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org")
+
+
+def build(rendered: Rendered, *, to_name: str, to_address: str, attachments: tuple[Attachment, ...] = ()) -> bytes:
+    return compose(
+        rendered=rendered,
+        sender=SENDER,
+        to_name=to_name,
+        to_address=to_address,
+        message_id="<0123abcd@example.org>",
+        date=datetime(2027, 3, 1, 9, 0, tzinfo=UTC),
+        attachments=attachments,
+        extra_headers=(("X-Congress-Cause", "evt-1\r\nBcc: victim@example.org"),),
+    ).message
+
+
+def parse(raw: bytes) -> EmailMessage:
+    msg = message_from_bytes(raw, policy=policy.SMTPUTF8)
+    assert isinstance(msg, EmailMessage)
+    assert not msg.defects
+    return msg
+
+
+def test_text_and_html_round_trip_in_every_encoding() -> None:
+    text = "Dear Анна,\n\n" + "Ünïcode " * 30 + "\nshort line\n"  # a long non-ASCII line: base64
+    html = "<p>Liebe Zoë</p>\n<p>ok</p>\n"  # short non-ASCII lines: 8bit
+    raw = build(
+        Rendered(subject="Bestätigung", text=text, html=html), to_name="Анна\nBcc: x@y.org", to_address="a@example.org"
+    )
+    msg = parse(raw)
+    assert msg.get_content_type() == "multipart/alternative"
+    plain, rich = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert plain is not None and rich is not None
+    assert plain.get_content().replace("\r\n", "\n") == text
+    assert rich.get_content().replace("\r\n", "\n") == html
+    assert plain["Content-Transfer-Encoding"] == "base64"
+    assert rich["Content-Transfer-Encoding"] == "8bit"
+    assert msg["Subject"] == "Bestätigung"
+    assert msg["From"].addresses[0] == SENDER
+    assert msg["To"].addresses[0].display_name == "Анна Bcc: x@y.org"
+    assert msg.get_all("Bcc") is None
+    assert msg["Message-ID"] == "<0123abcd@example.org>"
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+
+
+def test_attachments_make_a_mixed_message() -> None:
+    pdf = Attachment(filename="Rechnung Müller.pdf", content=b"%PDF-1.7 fake")
+    raw = build(
+        Rendered(subject="Invoice", text="Hello\n", html="<p>Hello</p>\n"),
+        to_name="Jörg",
+        to_address="jörg@exämple.org",
+        attachments=(pdf,),
+    )
+    msg = parse(raw)
+    assert msg.get_content_type() == "multipart/mixed"
+    (attached,) = list(msg.iter_attachments())
+    assert attached.get_filename() == "Rechnung Müller.pdf"
+    assert attached.get_content() == b"%PDF-1.7 fake"
+    body = msg.get_body(("plain",))
+    assert body is not None and body.get_content().replace("\r\n", "\n") == "Hello\n"
