@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from schemas.registration import (
@@ -174,13 +174,14 @@ class _Request:
 
 def _write(deps: Deps, session: Session, req: _Request) -> tuple[list[Row], list[str]]:
     """Take places, number, insert and stage the events; ``RegistrationRejected`` undoes all of it."""
+    conn = session.connection()
     quotes, full = [], []
     for i, (form, quote) in enumerate(zip(req.forms, req.quotes, strict=True)):
-        kept, waiting = _take_places(deps, session, i, form, quote)
+        kept, waiting = _take_places(deps, conn, i, form, quote)
         quotes.append(kept)
         full.append(waiting)
     method = PaymentMethod.WAIVER if sum(q.total for q in quotes) == 0 else req.method
-    last = int(session.execute(db.counter_update("registration", len(req.forms))).scalar_one())
+    last = int(conn.execute(*db.counter_update("registration", len(req.forms))).scalar_one())
     first = last - len(req.forms) + 1
     ids_ = [req.payer_id, *(new_id("reg") for _ in req.forms[1:])]
     rows = [
@@ -188,10 +189,10 @@ def _write(deps: Deps, session: Session, req: _Request) -> tuple[list[Row], list
         for i, (rid, form, quote) in enumerate(zip(ids_, req.forms, quotes, strict=True))
     ]
     rows = _settle(deps, session, rows, method, req.invoice, req.now)
-    session.execute(insert(db.registrations), rows)
+    conn.execute(insert(db.registrations), rows)
     waitlisted = [(rid, code) for rid, codes in zip(ids_, full, strict=True) for code in codes]
     if waitlisted:
-        session.execute(
+        conn.execute(
             insert(db.waiting_list),
             [
                 {"add_on_code": code, "registration_id": rid, "status": "waiting", "created_at": req.now}
@@ -203,14 +204,14 @@ def _write(deps: Deps, session: Session, req: _Request) -> tuple[list[Row], list
 
 
 def _take_places(
-    deps: Deps, session: Session, i: int, form: DelegateForm, quote: domain.Quote
+    deps: Deps, conn: Connection, i: int, form: DelegateForm, quote: domain.Quote
 ) -> tuple[domain.Quote, list[str]]:
     """Take the congress seat, add-on seats and the code use; returns the quote without waitlisted add-ons."""
-    if _rowcount(session.execute(db.seat_update(db.TOTAL))) != 1:
+    if _rowcount(conn.execute(*db.seat_update(db.TOTAL))) != 1:
         raise RegistrationRejected({"delegates": "Sorry, the congress is fully booked."})
     full = []
     for code in form.add_ons:
-        if _rowcount(session.execute(db.seat_update(code))) != 1:
+        if _rowcount(conn.execute(*db.seat_update(code))) != 1:
             if not form.waitlist_if_full:
                 label = deps.rules.add_ons[code].label
                 raise RegistrationRejected(
@@ -219,7 +220,7 @@ def _take_places(
             full.append(code)
     if quote.code:
         spec = deps.rules.codes[quote.code]
-        if _rowcount(session.execute(db.code_use_update(quote.code, spec.max_uses))) != 1:
+        if _rowcount(conn.execute(*db.code_use_update(quote.code, spec.max_uses))) != 1:
             raise RegistrationRejected({f"delegates.{i}.code": f"The code {quote.code} has been used up."})
     if full:
         kept = tuple(c for c in form.add_ons if c not in full)
@@ -299,7 +300,7 @@ def _settle(
     status = "pending" if method is PaymentMethod.CARD else "confirmed"
     invoice_number = None
     if method is PaymentMethod.INVOICE and invoice is not None:
-        n = int(session.execute(db.counter_update("invoice")).scalar_one())
+        n = int(session.connection().execute(*db.counter_update("invoice")).scalar_one())
         invoice_number = f"{deps.congress.number_prefix}-INV-{n:04d}"
     settled = []
     for row in rows:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     insert,
     select,
     update,
@@ -143,33 +144,43 @@ async def seed(engine: AsyncEngine, seats: dict[str, int], codes: Iterable[str],
                 await conn.execute(insert(counters).values(name=name, value=0))
 
 
-def seat_update(code: str) -> Update:
-    """Take one seat of ``code`` if one is left (rowcount 0 when full)."""
-    return (
-        update(capacity)
-        .where(capacity.c.code == code, capacity.c.taken < capacity.c.capacity)
-        .values(taken=capacity.c.taken + 1)
-    )
+TAKE_SEAT = (
+    update(capacity)
+    .where(capacity.c.code == bindparam("seat_code"), capacity.c.taken < capacity.c.capacity)
+    .values(taken=capacity.c.taken + 1)
+)
+"""Take one seat of ``seat_code`` if one is left (rowcount 0 when full). Built once: it runs per registration."""
+
+USE_CODE = update(code_uses).where(code_uses.c.code == bindparam("use_code")).values(used=code_uses.c.used + 1)
+USE_CODE_LIMITED = USE_CODE.where(code_uses.c.used < bindparam("max_uses", type_=Integer))
+"""Count one use of a discount code (rowcount 0 when its limit is reached)."""
+
+ADVANCE_COUNTER = (
+    update(counters)
+    .where(counters.c.name == bindparam("counter_name"))
+    .values(value=counters.c.value + bindparam("by", type_=Integer))
+    .returning(counters.c.value)
+)
+"""Advance a gap-free counter by ``by``; returns the new (last) value."""
 
 
-def code_use_update(code: str, max_uses: int | None) -> Update:
-    """Count one use of a discount code (rowcount 0 when its limit is reached)."""
-    stmt = update(code_uses).where(code_uses.c.code == code)
-    if max_uses is not None:
-        stmt = stmt.where(code_uses.c.used < max_uses)
-    return stmt.values(used=code_uses.c.used + 1)
+def seat_update(code: str) -> tuple[Update, dict[str, Any]]:
+    return TAKE_SEAT, {"seat_code": code}
 
 
-def counter_update(name: str, by: int = 1) -> ReturningUpdate[tuple[int]]:
-    """Advance a gap-free counter by ``by``; returns the new (last) value."""
-    return (
-        update(counters).where(counters.c.name == name).values(value=counters.c.value + by).returning(counters.c.value)
-    )
+def code_use_update(code: str, max_uses: int | None) -> tuple[Update, dict[str, Any]]:
+    if max_uses is None:
+        return USE_CODE, {"use_code": code}
+    return USE_CODE_LIMITED, {"use_code": code, "max_uses": max_uses}
+
+
+def counter_update(name: str, by: int = 1) -> tuple[ReturningUpdate[tuple[int]], dict[str, Any]]:
+    return ADVANCE_COUNTER, {"counter_name": name, "by": by}
 
 
 async def take_seat(session: AsyncSession, code: str) -> bool:
     """Take one seat if one is left; False when full. Atomic under concurrency."""
-    result = await session.execute(seat_update(code))
+    result = await session.execute(*seat_update(code))
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
@@ -181,13 +192,13 @@ async def release_seat(session: AsyncSession, code: str) -> None:
 
 async def use_code(session: AsyncSession, code: str, max_uses: int | None) -> bool:
     """Count one use of a discount code; False when its limit is reached."""
-    result = await session.execute(code_use_update(code, max_uses))
+    result = await session.execute(*code_use_update(code, max_uses))
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def next_number(session: AsyncSession, name: str) -> int:
     """The next value of a gap-free counter, in the caller's transaction."""
-    result = await session.execute(counter_update(name))
+    result = await session.execute(*counter_update(name))
     return int(result.scalar_one())
 
 
