@@ -23,13 +23,14 @@ from services.notify.adapters import db
 from services.notify.adapters.db import notify_metadata
 from services.notify.adapters.files import FileDocuments
 from services.notify.adapters.kafka import subscribe
-from services.notify.adapters.smtp import SmtpMailer
+from services.notify.adapters.smtp import PooledMailer, SmtpMailer
 from services.notify.compose import address
 from services.notify.config import NotifySettings
 from services.notify.domain import CONTACT_EVENTS, RULES, RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.mailsink import MailSink
 from services.notify.ports import Mailer
+from services.notify.presend import Presender
 from services.notify.render import Renderer
 from services.notify.tasks import Reminders, RetryWorker
 from services.notify.web import mail_router
@@ -37,12 +38,8 @@ from services.notify.web import mail_router
 CONSUMER = "notify"
 
 
-def build_notifier(
-    settings: NotifySettings, congress: Congress, runtime: ServiceRuntime, mailer: Mailer | None = None
-) -> Notifier:
-    domain = settings.message_id_domain or str(congress.contact.email).rpartition("@")[2]
-    sender = address(congress.short_name, settings.sender_address or str(congress.contact.email))
-    mailer = mailer or SmtpMailer(
+def smtp_mailer(settings: NotifySettings) -> SmtpMailer:
+    return SmtpMailer(
         host=settings.smtp_server,
         port=settings.smtp_port,
         security=settings.smtp_security,
@@ -51,6 +48,14 @@ def build_notifier(
         timeout=settings.smtp_timeout_seconds,
         rate_per_minute=settings.smtp_rate_per_minute,
     )
+
+
+def build_notifier(
+    settings: NotifySettings, congress: Congress, runtime: ServiceRuntime, mailer: Mailer | None = None
+) -> Notifier:
+    domain = settings.message_id_domain or str(congress.contact.email).rpartition("@")[2]
+    sender = address(congress.short_name, settings.sender_address or str(congress.contact.email))
+    mailer = mailer or PooledMailer([smtp_mailer(settings) for _ in range(settings.smtp_connections)])
     return Notifier(
         renderer=Renderer(congress),
         mailer=mailer,
@@ -100,6 +105,7 @@ def build(
         max_records=settings.batch_size,
         group_instance_id=settings.group_instance_id,
         on_erasure=erase,
+        before_batch=Presender(notifier, runtime.sessionmaker, CONSUMER) if settings.smtp_connections > 1 else None,
     )
     runtime.consumers.append(consumer)
     retry = RetryWorker(notifier, runtime.sessionmaker, poll_seconds=settings.retry_poll_seconds)

@@ -82,6 +82,8 @@ class Notifier:
     rng: Callable[[], float] = random.random
     stats: NotifyStats = field(default_factory=NotifyStats)
     _circuit_until: datetime | None = None
+    # Server answers for this batch's messages sent ahead of the handlers (presend.py), by Message-ID.
+    present: dict[str, tuple[Envelope, Delivery]] = field(default_factory=dict)
 
     # ---- the consumer's handler --------------------------------------------------------------------------
 
@@ -135,7 +137,7 @@ class Notifier:
             return []
         extra = {"event_id": cause.id, "delegate_id": plan.recipient.recipient_id, "template": plan.template}
         try:
-            envelope, subject = self._build(plan, mid)
+            envelope, subject = self.build(plan, mid)
         except (InvalidAddress, MissingDocument) as exc:
             return await self._give_up(session, plan, cause, str(exc), subject="")
         record = db.MessageRecord(
@@ -146,7 +148,8 @@ class Notifier:
             to=envelope.recipient,
             subject=subject,
         )
-        delivery = await self.attempt(envelope)
+        ahead = self._sent_ahead(mid, envelope)
+        envelope, delivery = ahead if ahead is not None else (envelope, await self.attempt(envelope))
         if delivery.outcome is Outcome.SENT:
             crash_point("notify-after-smtp")
             await db.record_message(
@@ -161,7 +164,7 @@ class Notifier:
             return []
         return await self._give_up(session, plan, cause, delivery.detail, subject=subject, record=record)
 
-    def _build(self, plan: MessagePlan, mid: str) -> tuple[Envelope, str]:
+    def build(self, plan: MessagePlan, mid: str) -> tuple[Envelope, str]:
         attachments, documents = self._documents(plan)
         context = {**plan.context, "recipient": plan.recipient, "documents": documents}
         rendered = self.renderer.render(plan.template, plan.recipient.language, context)
@@ -191,6 +194,18 @@ class Notifier:
                 attachments.append(Attachment(filename=doc.filename, content=content))
                 shown.append({"filename": doc.filename, "attached": True, "link": None})
         return tuple(attachments), shown
+
+    def _sent_ahead(self, mid: str, envelope: Envelope) -> tuple[Envelope, Delivery] | None:
+        """The answer to this message if it was sent ahead to the same recipient (presend.py)."""
+        ahead = self.present.get(mid)
+        if ahead is None or ahead[0].recipient != envelope.recipient:
+            return None
+        if ahead[1].connection_failed:
+            self._circuit_until = self.clock() + timedelta(seconds=self.circuit_seconds)
+        return ahead
+
+    def circuit_open(self) -> bool:
+        return self._circuit_until is not None and self.clock() < self._circuit_until
 
     async def attempt(self, envelope: Envelope) -> Delivery:
         """Hand the message to the server, unless it was unreachable a moment ago (then defer at once)."""

@@ -29,6 +29,7 @@ def subscribe(
     max_records: int,
     group_instance_id: str | None = None,
     on_erasure: Callable[[list[str]], Awaitable[None]] | None = None,
+    before_batch: Callable[[list[Any]], Awaitable[None]] | None = None,
 ) -> Any:
     async def on_notify_events(message: KafkaMessage = Context("message")) -> None:
         raw = message.raw_message
@@ -38,7 +39,10 @@ def subscribe(
         erased = [r for r in records if r.value is None and r.topic.endswith(topics.DELEGATES) and r.key]
         if erased and on_erasure is not None:
             await on_erasure([r.key.decode() for r in erased])
-        await consumer.handle_batch([r for r in records if not any(r is e for e in erased)])
+        rest = [r for r in records if not any(r is e for e in erased)]
+        if before_batch is not None:
+            await before_batch(rest)  # send the batch's mail concurrently (presend.py); nothing commits here
+        await consumer.handle_batch(rest)
 
     options: dict[str, Any] = {"session_timeout_ms": 10000, "heartbeat_interval_ms": 1000}
     if group_instance_id:

@@ -133,3 +133,27 @@ class SmtpMailer:
                     await client.quit()
                 except (aiosmtplib.SMTPException, OSError):
                     client.close()
+
+
+class PooledMailer:
+    """Several ``SmtpMailer`` connections sharing one rate limit; ``send`` uses whichever is free."""
+
+    def __init__(self, mailers: list[SmtpMailer]) -> None:
+        self.mailers = mailers
+        self.limiter = mailers[0].limiter
+        for mailer in mailers:
+            mailer.limiter = self.limiter
+        self._idle: asyncio.Queue[SmtpMailer] = asyncio.Queue()
+        for mailer in mailers:
+            self._idle.put_nowait(mailer)
+
+    async def send(self, envelope: Envelope) -> Delivery:
+        mailer = await self._idle.get()
+        try:
+            return await mailer.send(envelope)
+        finally:
+            self._idle.put_nowait(mailer)
+
+    async def close(self) -> None:
+        for mailer in self.mailers:
+            await mailer.close()

@@ -211,3 +211,52 @@ async def test_a_failing_handler_does_not_resend_the_batchs_other_mail(world: di
         BytesParser(policy=policy.default).parsebytes(e.message)["X-Congress-Template"] for e in mailer.accepted
     ) == ["magic_link", "registration_received"]
     assert [topic for topic, _ in await emitted(world)].count(topics.DEADLETTER) == 1
+
+
+async def test_presend_sends_a_batch_ahead_once_and_the_handlers_record_it(world: dict[str, Any]) -> None:
+    from services.notify.presend import Presender
+
+    presend = Presender(world["notifier"], world["sessions"], "notify")
+    received, confirmed, cancelled = (
+        ev("registration_received"),
+        ev("registration_confirmed"),
+        ev("registration_cancelled"),
+    )
+    records = [Rec(e, i) for i, e in enumerate((received, confirmed, cancelled))]
+    await presend(records)
+    # the two whose recipient travels with the event went ahead; the cancellation needs the stored contact
+    assert world["mailer"].attempts == 2
+    await world["consumer"].handle_batch(records)
+    assert world["mailer"].attempts == 3  # the handlers used the answers, sending only the cancellation
+    sent = [data for topic, data in await emitted(world) if isinstance(data, NotificationSent)]
+    assert sorted(s.template for s in sent) == [
+        "registration_cancelled",
+        "registration_confirmed",
+        "registration_received",
+    ]
+    ids = {s.message_id for s in sent}
+    parser = BytesParser(policy=policy.default)
+    assert {parser.parsebytes(e.message)["Message-ID"] for e in world["mailer"].accepted} == ids
+    # redelivered: already in the inbox, so nothing goes ahead and nothing is sent
+    await presend(records)
+    await world["consumer"].handle_batch(records)
+    assert world["mailer"].attempts == 3
+
+
+async def test_presend_answers_4xx_and_5xx_like_the_handler(world: dict[str, Any]) -> None:
+    from services.notify.presend import Presender
+
+    world["mailer"].script = [
+        Delivery(Outcome.TEMPORARY, "451 try later", code=451),
+        Delivery(Outcome.PERMANENT, "550 no such user", code=550),
+    ]
+    received, confirmed = ev("registration_received"), ev("registration_confirmed")
+    records = [Rec(e, i) for i, e in enumerate((received, confirmed))]
+    await Presender(world["notifier"], world["sessions"], "notify")(records)
+    await world["consumer"].handle_batch(records)
+    assert world["mailer"].attempts == 2
+    async with world["sessions"]() as session:
+        assert len((await session.execute(select(pending))).all()) == 1
+    out = await emitted(world)
+    assert [type(d).__name__ for t, d in out if t != topics.DEADLETTER] == ["NotificationFailed"]
+    assert [t for t, _ in out].count(topics.DEADLETTER) == 1
