@@ -58,12 +58,14 @@ def build_deps(
 
 
 def _group_writer(runtime: ServiceRuntime) -> GroupWriter | None:
-    """Registrations on a SQLite file are group-committed by one writer thread; PostgreSQL runs them concurrently."""
+    """Registrations are group-committed: on a SQLite file by one writer thread, on PostgreSQL by one writer task."""
     url = runtime.engine.url
+    wake = runtime.outbox.wakeup.set
+    if is_postgres(runtime.engine):
+        return GroupWriter(None, wake, sessionmaker=runtime.sessionmaker)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
-    outbox = runtime.outbox
-    return GroupWriter(sync_sqlite_engine(url.render_as_string(hide_password=False)), outbox.wakeup.set)
+    return GroupWriter(sync_sqlite_engine(url.render_as_string(hide_password=False)), wake)
 
 
 def build(

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -57,8 +58,17 @@ def sync_sqlite_engine(url: str) -> Engine:
 class GroupWriter:
     """Serialises write work onto one thread and commits it in batches."""
 
-    def __init__(self, engine: Engine, wake: Callable[[], None], *, max_batch: int = 64) -> None:
+    def __init__(
+        self,
+        engine: Engine | None,
+        wake: Callable[[], None],
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+        max_batch: int = 64,
+    ) -> None:
+        """``engine``: a sync engine for the writer thread (SQLite); else the async ``sessionmaker`` (PostgreSQL)."""
         self.engine = engine
+        self.sessionmaker = sessionmaker
         self.wake = wake
         self.max_batch = max_batch
         self._queue: asyncio.Queue[tuple[Work, asyncio.Future[Any]]] | None = None
@@ -82,7 +92,7 @@ class GroupWriter:
         while not queue.empty():
             batch = [queue.get_nowait() for _ in range(min(self.max_batch, queue.qsize()))]
             try:
-                outcomes = await loop.run_in_executor(self._thread, self._commit, [w for w, _ in batch])
+                outcomes = await self._commit_batch(loop, [w for w, _ in batch])
             except BaseException as exc:  # the commit itself failed: nobody's work is saved
                 for _, future in batch:
                     if not future.done():
@@ -100,18 +110,31 @@ class GroupWriter:
             if any(ok for ok, _ in outcomes):
                 self.wake()
 
+    async def _commit_batch(self, loop: asyncio.AbstractEventLoop, batch: list[Work]) -> list[tuple[bool, Any]]:
+        if self.engine is not None:
+            return await loop.run_in_executor(self._thread, self._commit, batch)
+        if self.sessionmaker is None:
+            raise RuntimeError("GroupWriter needs an engine or a sessionmaker")
+        async with self.sessionmaker.begin() as session:
+            return await session.run_sync(self._apply, batch)
+
     def _commit(self, batch: list[Work]) -> list[tuple[bool, Any]]:
-        outcomes: list[tuple[bool, Any]] = []
         with Session(self.engine) as session, session.begin():
-            for work in batch:
-                staged = len(session.info.get(OUTBOX_ROWS, ()))
-                try:
-                    with session.begin_nested():
-                        outcomes.append((True, work(session)))
-                except Exception as exc:  # noqa: BLE001 -- handed to that request's caller
-                    del session.info.get(OUTBOX_ROWS, [])[staged:]
-                    outcomes.append((False, exc))
-            session.info.pop(OUTBOX_WAKE, None)
+            return self._apply(session, batch)
+
+    @staticmethod
+    def _apply(session: Session, batch: list[Work]) -> list[tuple[bool, Any]]:
+        """Each work in its own SAVEPOINT, in the caller's transaction."""
+        outcomes: list[tuple[bool, Any]] = []
+        for work in batch:
+            staged = len(session.info.get(OUTBOX_ROWS, ()))
+            try:
+                with session.begin_nested():
+                    outcomes.append((True, work(session)))
+            except Exception as exc:  # noqa: BLE001 -- handed to that request's caller
+                del session.info.get(OUTBOX_ROWS, [])[staged:]
+                outcomes.append((False, exc))
+        session.info.pop(OUTBOX_WAKE, None)
         return outcomes
 
     async def close(self) -> None:
@@ -119,4 +142,5 @@ class GroupWriter:
             with contextlib.suppress(Exception):
                 await self._task
         self._thread.shutdown(wait=True)
-        self.engine.dispose()
+        if self.engine is not None:
+            self.engine.dispose()
