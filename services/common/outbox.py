@@ -161,6 +161,8 @@ class OutboxRelay:
         publish_timeout: float = 60.0,
         producer_started: bool = True,
         linger_seconds: float = 0.02,
+        max_retry_seconds: float = 5.0,
+        topics_ready: asyncio.Event | None = None,
     ) -> None:
         self.engine = engine
         self.producer = producer
@@ -170,6 +172,9 @@ class OutboxRelay:
         self.topic_prefix = topic_prefix
         self.publish_timeout = publish_timeout
         self.linger_seconds = linger_seconds
+        self.max_retry_seconds = max_retry_seconds
+        self.topics_ready = topics_ready
+        """If given, publishing waits for it: the runtime sets it once the topics exist with their settings."""
         self._producer_ready = producer_started
         self.published = 0
         self.running = False
@@ -186,13 +191,15 @@ class OutboxRelay:
                     self.wakeup.clear()
                     try:
                         if not self._producer_ready:  # started before Kafka was reachable: connect first
+                            if self.topics_ready is not None:
+                                await self.topics_ready.wait()  # never let a publish auto-create a topic
                             await self.producer.start()
                             self._producer_ready = True
                         published = await self.publish_pending()
                     except Exception as exc:  # noqa: BLE001 -- Kafka or the database is away: wait, then retry
                         failures += 1
                         self.last_error = repr(exc)
-                        delay = min(self.poll_seconds * 2**failures, 30.0)
+                        delay = min(self.poll_seconds * 2**failures, self.max_retry_seconds)
                         log.warning(
                             "outbox relay cannot publish (attempt %d), retrying in %.1fs: %r",
                             failures,
@@ -234,16 +241,7 @@ class OutboxRelay:
             await conn.rollback()
         if not rows:
             return 0
-        futures = [
-            await self.producer.send(
-                self.topic_prefix + row.topic,
-                value=row.value,
-                key=row.key,
-                headers=[(name, value.encode()) for name, value in row.headers],
-            )
-            for row in rows
-        ]
-        await asyncio.gather(*futures)
+        await self._send_all(rows)
         crash_point("relay-after-publish")
         async with self.engine.begin() as conn:
             await conn.execute(

@@ -40,7 +40,10 @@ class ServiceRuntime:
         self.consumers: list[EventConsumer] = []
         self.relay: OutboxRelay | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self._topics_ready = asyncio.Event()
         self.started = False
+        self.kafka_linked = False
+        """True once the consumers are subscribed and the topics exist."""
         self.on_start: list[Callable[[], Awaitable[None]]] = []
         self.metrics = CollectorRegistry()
         self._events_handled = Counter(
@@ -76,40 +79,91 @@ class ServiceRuntime:
         return consumer
 
     async def start(self) -> None:
+        """Bring up the local parts, then Kafka; without Kafka the service still starts.
+
+        The database, the outbox and the HTTP side work from the first second. If Kafka
+        does not answer, consumers and topics are connected by a background task that
+        retries with backoff, and the relay keeps the outbox until it can publish;
+        ``/readyz`` reports ``kafka: false`` meanwhile.
+        """
         await create_tables(self.engine, *([self.metadata] if self.metadata is not None else []))
-        await ensure_topics(self.settings.kafka_bootstrap_servers, prefix=self.settings.kafka_topic_prefix)
         producer = make_producer(self.settings.kafka_bootstrap_servers, f"{self.settings.service_name}-relay")
-        await producer.start()
         self.relay = OutboxRelay(
             self.engine,
             producer,
             outbox=self.outbox,
             poll_seconds=self.settings.relay_poll_seconds,
             topic_prefix=self.settings.kafka_topic_prefix,
+            producer_started=False,
+            topics_ready=self._topics_ready,
         )
-        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
-        await self.broker.start()
+        self._tasks.append(asyncio.create_task(self._keep_relaying(self.relay), name="outbox-relay"))
+        try:
+            await self._connect()
+        except Exception as exc:  # noqa: BLE001 -- Kafka away at start: serve locally, link in the background
+            log.warning("Kafka not reachable at start (%r); connecting in the background", exc)
+            with contextlib.suppress(Exception):
+                await self.broker.stop()
+            self._tasks.append(asyncio.create_task(self._connect_until_linked(), name="kafka-link"))
         for hook in self.on_start:
             await hook()
         self.started = True
         log.info("service started", extra={"bootstrap": self.settings.kafka_bootstrap_servers})
 
+    async def _connect(self) -> None:
+        await ensure_topics(self.settings.kafka_bootstrap_servers, prefix=self.settings.kafka_topic_prefix)
+        self._topics_ready.set()
+        await self.broker.start()
+        self.kafka_linked = True
+
+    async def _connect_until_linked(self, first_delay: float = 1.0, max_delay: float = 10.0) -> None:
+        delay = first_delay
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._connect()
+            except Exception as exc:  # noqa: BLE001 -- still away: try again later
+                log.warning("Kafka still not reachable (%r); next try in %.0fs", exc, delay)
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                delay = min(delay * 2, max_delay)
+                continue
+            log.info("connected to Kafka", extra={"bootstrap": self.settings.kafka_bootstrap_servers})
+            return
+
+    @staticmethod
+    async def _keep_relaying(relay: OutboxRelay) -> None:
+        """Run the relay; if it ever stops with an error (e.g. the database lease), restart it."""
+        while True:
+            try:
+                await relay.run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay stopped; restarting in 1s")
+                await asyncio.sleep(1.0)
+
     async def stop(self) -> None:
         self.started = False
-        await self.broker.stop()
+        self.kafka_linked = False
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        with contextlib.suppress(Exception):  # never linked, or Kafka already gone
+            await self.broker.stop()
         if self.relay is not None:
-            await self.relay.producer.stop()
+            with contextlib.suppress(Exception):
+                await self.relay.producer.stop()
         await self.engine.dispose()
 
     async def ready(self) -> dict[str, bool]:
         checks = {
             "started": self.started,
+            "kafka": self.kafka_linked,
             "relay": bool(self.relay and self.relay.running and self.relay.last_error is None),
         }
         try:
