@@ -287,6 +287,11 @@ class OutboxRelay:
         return _Lease()
 
 
+def skip_wake(session: AsyncSession | Session) -> None:
+    """Don't wake the relay when this session commits: the caller wakes it (e.g. a commit on another thread)."""
+    session.info.pop("congress_outbox", None)
+
+
 def pending_rows(session: AsyncSession | Session) -> list[dict[str, Any]]:
     """Rows staged on a session and not yet inserted (the consumer trims them when a savepoint rolls back)."""
     info = session.info

@@ -25,13 +25,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from services.common.outbox import pending_rows, skip_wake
+
 T = TypeVar("T")
 Work = Callable[[Session], Any]
-
-OUTBOX_ROWS = "congress_outbox_rows"
-"""Where ``services.common.outbox.Outbox`` buffers a session's rows until it commits."""
-OUTBOX_WAKE = "congress_outbox"
-"""Where it keeps the outbox to wake after the commit (we wake it from the loop instead)."""
 
 
 def sync_sqlite_engine(url: str) -> Engine:
@@ -127,14 +124,14 @@ class GroupWriter:
         """Each work in its own SAVEPOINT, in the caller's transaction."""
         outcomes: list[tuple[bool, Any]] = []
         for work in batch:
-            staged = len(session.info.get(OUTBOX_ROWS, ()))
+            staged = len(pending_rows(session))
             try:
                 with session.begin_nested():
                     outcomes.append((True, work(session)))
             except Exception as exc:  # noqa: BLE001 -- handed to that request's caller
-                del session.info.get(OUTBOX_ROWS, [])[staged:]
+                del pending_rows(session)[staged:]  # its events go with its savepoint
                 outcomes.append((False, exc))
-        session.info.pop(OUTBOX_WAKE, None)
+        skip_wake(session)  # this may be the writer thread: ``wake`` runs on the loop after the commit
         return outcomes
 
     async def close(self) -> None:
