@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Literal
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, EmailStr, Field
 
@@ -163,11 +163,3 @@ async def process_webhook(
         extra={"event_id": event.get("id"), "event_type": event.get("type")},
     )
     return JSONResponse({"received": True, "outcome": outcome})
-
-
-def install_error_shape(app: FastAPI) -> None:
-    """Not-allowed commands answer 409 with the reason."""
-
-    @app.exception_handler(NotAllowed)
-    async def _not_allowed(_request: Request, exc: NotAllowed) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)

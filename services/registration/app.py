@@ -18,13 +18,14 @@ from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.organiser_login import organiser_login_router
 from services.common.runtime import ServiceRuntime
-from services.registration import manage
+from services.registration import expiry, manage
 from services.registration.adapters import db
 from services.registration.adapters.stripe import StripePayments
-from services.registration.api import install_error_shape, router
+from services.registration.api import router
 from services.registration.config import RegistrationSettings, load_all, load_income_groups
+from services.registration.local_checkout import local_checkout_router
 from services.registration.organiser import organiser_router
-from services.registration.pages import pages_router
+from services.registration.pages import install_page_errors, pages_router
 from services.registration.ports import Payments
 from services.registration.records import Deps
 from services.registration.writer import GroupWriter, sync_sqlite_engine
@@ -84,7 +85,7 @@ def build(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with runtime.lifespan(app):
-            sweeper = asyncio.create_task(_sweep_offers(deps), name="waiting-list-sweeper")
+            sweeper = asyncio.create_task(_sweep(deps, settings.sweep_seconds), name="registration-sweeper")
             try:
                 yield
             finally:
@@ -98,7 +99,7 @@ def build(
     app.state.deps = deps
     app.state.runtime = runtime
     secret = settings.secret.get_secret_value()
-    install_error_shape(app)
+    install_page_errors(app, deps)
     app.include_router(
         router(
             deps,
@@ -107,20 +108,22 @@ def build(
         )
     )
     app.include_router(pages_router(deps, settings))
+    app.include_router(local_checkout_router(deps, settings))
     app.include_router(organiser_router(deps, secret))
     app.include_router(organiser_login_router(deps.congress, secret, settings.organiser_password))
     runtime.mount_health(app)
     return runtime, app
 
 
-async def _sweep_offers(deps: Deps, every_seconds: float = 60.0) -> None:
-    """Pass on waiting-list seats whose offer lapsed."""
+async def _sweep(deps: Deps, every_seconds: float) -> None:
+    """Expire unpaid card registrations past their hold and pass on waiting-list seats whose offer lapsed."""
     while True:
         await asyncio.sleep(every_seconds)
-        try:
-            await manage.expire_offers(deps)
-        except Exception:
-            log.exception("waiting-list sweep failed")
+        for name, sweep in (("payment holds", expiry.expire_unpaid), ("waiting list", manage.expire_offers)):
+            try:
+                await sweep(deps)
+            except Exception:
+                log.exception("%s sweep failed", name)
 
 
 def main() -> None:

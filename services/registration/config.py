@@ -54,6 +54,7 @@ class RegistrationSettings(ServiceSettings):
     test_checkout: bool | None = Field(
         default=None, description="Serve the local test-checkout page; defaults to on when using stripe-mock."
     )
+    sweep_seconds: float = Field(default=60.0, gt=0, description="How often lapsed holds and offers are swept.")
     organiser_password: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD")
     )
@@ -138,6 +139,9 @@ class RegistrationConfig(_Strict):
     invoice_due_days: int = Field(default=30, gt=0)
     waiting_list_hold_hours: int = Field(default=48, gt=0)
     magic_link_minutes: int = Field(default=60 * 24, gt=0)
+    payment_hold_minutes: int = Field(
+        default=60, ge=30, le=24 * 60, description="How long an unpaid card registration holds its seats."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> RegistrationConfig:

@@ -33,6 +33,8 @@ from services.registration.records import (
 )
 
 log = logging.getLogger("congress.registration.manage")
+ENDED = ("cancelled", "expired")
+"""Statuses of a registration that no longer holds a place."""
 BADGE_FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "language")
 
 
@@ -42,7 +44,7 @@ async def update_badge(deps: Deps, registration_id: str, changes: dict[str, str]
     if any(not v for v in clean.values()):
         raise NotAllowed("badge details cannot be empty")
     async with deps.sessionmaker.begin() as session:
-        row = await _live(session, registration_id)
+        row = await live(session, registration_id)
         changed = tuple(k for k, v in clean.items() if row[k] != v)
         if not changed:
             return row
@@ -56,7 +58,7 @@ async def override_income_group(
     if not reason.strip():
         raise NotAllowed("say why the income group is overridden")
     async with deps.sessionmaker.begin() as session:
-        row = await _live(session, registration_id)
+        row = await live(session, registration_id)
         values: dict[str, object] = {
             "income_group": group.value,
             "income_group_reason": f"{reason.strip()} (by {organiser})",
@@ -74,9 +76,9 @@ async def override_income_group(
         return await _updated(deps, session, row, values, ("income_group",))
 
 
-async def _live(session: AsyncSession, registration_id: str) -> Row:
+async def live(session: AsyncSession, registration_id: str) -> Row:
     row = await db.get(session, registration_id, for_update=True)
-    if row is None or row["status"] == "cancelled":
+    if row is None or row["status"] in ENDED:
         raise NotAllowed("no such active registration")
     return row
 
@@ -104,7 +106,7 @@ async def cancel(deps: Deps, registration_id: str, *, by: str, reason: str) -> R
     """Cancel; frees the seats (offering add-on seats to the waiting list) and states the refund due."""
     now = deps.clock()
     async with deps.sessionmaker.begin() as session:
-        row = await _live(session, registration_id)
+        row = await live(session, registration_id)
         paid = row["total_minor"] if row["paid"] else 0
         due = domain.refund_due(deps.rules, paid, now) if by == "delegate" else paid
         values = {"status": "cancelled", "version": row["version"] + 1}
@@ -121,6 +123,7 @@ async def cancel(deps: Deps, registration_id: str, *, by: str, reason: str) -> R
             ),
         )
         snapshot(deps, session, row)
+        await db.withdraw_waiting(session, row["id"])
         await db.release_seat(session, db.TOTAL)
         for code in row["add_ons"]:
             await seat_freed(deps, session, code, now)
@@ -130,7 +133,7 @@ async def cancel(deps: Deps, registration_id: str, *, by: str, reason: str) -> R
 
 async def seat_freed(deps: Deps, session: AsyncSession, code: str, now: datetime) -> None:
     """A seat came free (or an offer lapsed): offer it to the next in line, else give it back."""
-    entries = [_entry(e) for e in await db.waiting_entries(session, code, for_update=True)]
+    entries = [entry_of(e) for e in await db.waiting_entries(session, code, for_update=True)]
     decision = domain.on_seat_freed(entries, now)
     for lapsed in decision.expire:
         await db.set_waiting(session, lapsed.entry_id, domain.WaitStatus.EXPIRED.value)
@@ -157,7 +160,7 @@ async def seat_freed(deps: Deps, session: AsyncSession, code: str, now: datetime
     )
 
 
-def _entry(raw: Row) -> domain.WaitingEntry:
+def entry_of(raw: Row) -> domain.WaitingEntry:
     return domain.WaitingEntry(
         raw["id"],
         raw["registration_id"],
@@ -172,36 +175,28 @@ async def expire_offers(deps: Deps) -> int:
     lapsed = 0
     async with deps.sessionmaker.begin() as session:
         for code in await db.offered_add_ons(session):
-            entries = [_entry(e) for e in await db.waiting_entries(session, code, for_update=True)]
+            entries = [entry_of(e) for e in await db.waiting_entries(session, code, for_update=True)]
             for _ in domain.expired_offers(entries, now):
                 lapsed += 1
                 await seat_freed(deps, session, code, now)
     return lapsed
 
 
-async def accept_offer(deps: Deps, entry_id: int) -> Row:
-    """Take the held seat: the add-on joins the registration (its price is added to what is due)."""
-    now = deps.clock()
-    async with deps.sessionmaker.begin() as session:
-        raw = await db.waiting_entry(session, entry_id)
-        if raw is None or not domain.can_accept_offer(_entry(raw), now):
-            raise NotAllowed("this offer has expired or was already used")
-        await db.set_waiting(session, entry_id, domain.WaitStatus.ACCEPTED.value)
-        row = await _live(session, raw["registration_id"])
-        spec = deps.rules.add_ons[raw["add_on_code"]]
-        values = {
-            "add_ons": [*row["add_ons"], spec.code],
-            "total_minor": row["total_minor"] + spec.price,
-            "lines": [*row["lines"], [f"Add-on: {spec.label}", spec.price]],
-        }
-        return await _updated(deps, session, row, values, ("add_ons",))
+async def add_add_on(deps: Deps, session: AsyncSession, row: Row, spec: domain.AddOnSpec) -> Row:
+    """The add-on joins the registration (its price is added to what it costs); emits RegistrationUpdated."""
+    values = {
+        "add_ons": [*row["add_ons"], spec.code],
+        "total_minor": row["total_minor"] + spec.price,
+        "lines": [*row["lines"], [f"Add-on: {spec.label}", spec.price]],
+    }
+    return await _updated(deps, session, row, values, ("add_ons",))
 
 
 async def request_magic_link(deps: Deps, email: str) -> bool:
     """Emit MagicLinkRequested for the latest registration with this email; silent if there is none."""
     now = deps.clock()
     async with deps.sessionmaker.begin() as session:
-        rows = [r for r in await db.by_email(session, email.strip()) if r["status"] != "cancelled"]
+        rows = [r for r in await db.by_email(session, email.strip()) if r["status"] not in ENDED]
         if not rows:
             log.info("magic link asked for an unknown email")
             return False

@@ -10,18 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from babel.numbers import format_currency
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from schemas.values import PaymentMethod
 from services.common.auth import InvalidToken, sign, verify
-from services.registration import domain, manage, payments
+from services.registration import addons, domain, manage, payments
 from services.registration.adapters import db
-from services.registration.adapters.stripe import checkout_event, sign_webhook
-from services.registration.api import RegistrationIn, process_webhook
+from services.registration.api import RegistrationIn
 from services.registration.config import RegistrationSettings
 from services.registration.handlers import price_all, register, view_token
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
@@ -42,6 +41,52 @@ LANGUAGES = (
 )
 FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category", "code")
 INVOICE_FIELDS = ("institution_name", "institution_address", "email", "vat_id", "purchase_order")
+
+
+class PageProblem(Exception):
+    """Something a person must be told on a page (not as JSON): a bad or spent link, no session."""
+
+    def __init__(self, status: int, title: str, message: str, *, new_link: bool = False) -> None:
+        super().__init__(message)
+        self.status, self.title, self.message, self.new_link = status, title, message, new_link
+
+
+def token_problem(exc: InvalidToken, what: str, *, new_link: bool = False) -> PageProblem:
+    """410 for an expired link (it was good once), 400 for a tampered or foreign one."""
+    if exc.reason == "expired":
+        return PageProblem(410, f"This {what} has expired", f"This {what} is too old to use.", new_link=new_link)
+    return PageProblem(
+        400, f"This {what} does not work", f"This {what} is damaged or incomplete ({exc.reason}).", new_link=new_link
+    )
+
+
+def check_payer(deps: Deps, token: str, payer_id: str) -> None:
+    """The signed view token must be for this payer (a ``PageProblem`` otherwise)."""
+    try:
+        claims = verify(deps.secret, "registration-view", token)
+    except InvalidToken as exc:
+        raise token_problem(exc, "registration link", new_link=True) from exc
+    if claims.get("payer") != payer_id:
+        raise PageProblem(403, "This link is for another registration", "Use the link you were sent.")
+
+
+def install_page_errors(app: FastAPI, deps: Deps) -> None:
+    """Pages answer problems with an HTML page; the JSON API (``/api/``, ``/stripe/``) keeps its JSON."""
+    templates = templates_for(deps)
+
+    def page(request: Request, problem: PageProblem) -> Response:
+        context = {"title": problem.title, "message": problem.message, "new_link": problem.new_link}
+        return templates.TemplateResponse(request, "problem.html", context, status_code=problem.status)
+
+    @app.exception_handler(PageProblem)
+    async def _problem(request: Request, exc: PageProblem) -> Response:
+        return page(request, exc)
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, exc: NotAllowed) -> Response:
+        if request.url.path.startswith(("/api/", "/stripe/")):
+            return JSONResponse({"detail": str(exc)}, status_code=409)
+        return page(request, PageProblem(409, "That cannot be done", f"Sorry: {exc}."))
 
 
 def templates_for(deps: Deps) -> Jinja2Templates:
@@ -90,7 +135,6 @@ def form_body(form: FormData, n: int) -> dict[str, Any]:
 def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
-    webhook_secret = settings.stripe_webhook_secret.get_secret_value()
 
     async def seats() -> dict[str, int]:
         async with deps.sessionmaker() as session:
@@ -149,11 +193,7 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
         return RedirectResponse(target, status_code=303)
 
     def payer_from(token: str, payer_id: str) -> None:
-        try:
-            if verify(deps.secret, "registration-view", token).get("payer") != payer_id:
-                raise NotAllowed("this link is for another registration")
-        except InvalidToken as exc:
-            raise NotAllowed(f"invalid link ({exc.reason})") from exc
+        check_payer(deps, token, payer_id)
 
     @pages.get("/registrations/{payer_id}")
     async def status(request: Request, payer_id: str, t: str = "", cancelled: int = 0) -> Response:
@@ -182,53 +222,6 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
             return RedirectResponse(f"/test-checkout/{payer_id}?t={t}&session_id={checkout.session_id}", 303)
         return RedirectResponse(checkout.url, status_code=303)
 
-    @pages.get("/test-checkout/{payer_id}")
-    async def test_checkout(request: Request, payer_id: str, t: str = "", session_id: str = "") -> Response:
-        if not settings.uses_test_checkout:
-            return Response(status_code=404)
-        payer_from(t, payer_id)
-        async with deps.sessionmaker() as session:
-            rows = [r for r in await db.by_payer(session, payer_id) if r["status"] == "pending"]
-        return templates.TemplateResponse(
-            request,
-            "test_checkout.html",
-            {
-                "rows": rows,
-                "amount": sum(r["total_minor"] for r in rows),
-                "payer_id": payer_id,
-                "token": t,
-                "session_id": session_id,
-            },
-        )
-
-    @pages.post("/test-checkout/{payer_id}")
-    async def test_checkout_submit(request: Request, payer_id: str) -> Response:
-        if not settings.uses_test_checkout:
-            return Response(status_code=404)
-        form = await request.form()
-        token = str(form.get("t", ""))
-        payer_from(token, payer_id)
-        async with deps.sessionmaker() as session:
-            rows = [r for r in await db.by_payer(session, payer_id) if r["status"] == "pending"]
-        paid = form.get("outcome") == "paid"
-        body = checkout_event(
-            "checkout.session.completed" if paid else "checkout.session.async_payment_failed",
-            session_id=str(form.get("session_id") or "cs_test_local"),
-            payer_id=payer_id,
-            amount_minor=sum(r["total_minor"] for r in rows),
-            currency=deps.congress.currency,
-            payment_status="paid" if paid else "unpaid",
-            payment_intent=f"pi_test_{payer_id}",
-        )
-        await process_webhook(
-            deps,
-            body,
-            sign_webhook(body, webhook_secret),
-            secret=webhook_secret,
-            tolerance=settings.stripe_webhook_tolerance,
-        )
-        return RedirectResponse(f"/registrations/{payer_id}?t={token}{'' if paid else '&cancelled=1'}", 303)
-
     @pages.get("/sign-in")
     async def sign_in(request: Request) -> Response:
         return templates.TemplateResponse(request, "signin.html", {"sent": False})
@@ -244,9 +237,9 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
         try:
             claims = verify(deps.secret, "magic-link", token, max_age_seconds=deps.config.magic_link_minutes * 60)
         except InvalidToken as exc:
-            raise NotAllowed(f"this sign-in link is {exc.reason}; ask for a new one") from exc
+            raise token_problem(exc, "sign-in link", new_link=True) from exc
         if not await manage.use_magic_link(deps, str(claims["jti"])):
-            raise NotAllowed("this sign-in link was already used; ask for a new one")
+            raise PageProblem(410, "This sign-in link was already used", "A sign-in link works once.", new_link=True)
         response = RedirectResponse("/me", status_code=303)
         response.set_cookie(
             DELEGATE_COOKIE,
@@ -266,11 +259,13 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
                 max_age_seconds=SESSION_SECONDS,
             )
         except InvalidToken as exc:
-            raise NotAllowed("please sign in again with a link by email") from exc
+            raise PageProblem(
+                401, "Please sign in again", "Your session has ended; sign in with a link by email.", new_link=True
+            ) from exc
         async with deps.sessionmaker() as session:
             row = await db.get(session, str(claims["rid"]))
         if row is None:
-            raise NotAllowed("no such registration")
+            raise PageProblem(404, "No such registration", "This registration no longer exists.")
         return row
 
     async def me_page(
@@ -312,8 +307,15 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
         try:
             entry = int(verify(deps.secret, "waitlist", t)["entry"])
         except InvalidToken as exc:
-            raise NotAllowed(f"invalid link ({exc.reason})") from exc
-        row = await manage.accept_offer(deps, entry)
-        return RedirectResponse(f"/registrations/{row['payer_id']}?t={view_token(deps, row['payer_id'])}", 303)
+            raise token_problem(exc, "waiting-list link") from exc
+        done = await addons.accept_offer(deps, entry)
+        payer = done.row["payer_id"]
+        token = view_token(deps, payer)
+        if done.pay_url is None:
+            return RedirectResponse(f"/registrations/{payer}?t={token}", 303)
+        if settings.uses_test_checkout:
+            query = f"t={token}&session_id={done.checkout_session_id}&charge={done.charge_id}"
+            return RedirectResponse(f"/test-checkout/{payer}?{query}", 303)
+        return RedirectResponse(done.pay_url, 303)
 
     return pages

@@ -9,6 +9,7 @@ right thing.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.registration import PaymentFailed, PaymentSucceeded, RefundIssued
 from schemas.values import PaymentMethod
+from services.registration import addons, expiry
 from services.registration.adapters import db
 from services.registration.handlers import emit_confirmed, view_token
 from services.registration.ports import CheckoutRequest, CheckoutSession
@@ -25,14 +27,21 @@ log = logging.getLogger("congress.registration.payments")
 
 
 async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
-    """Create (or, on a repeat, get back) the Checkout Session for a payer's unpaid card registrations."""
-    async with deps.sessionmaker() as session:
+    """Create (or, on a repeat, get back) the Checkout Session for a payer's unpaid card registrations.
+
+    The session expires when the payer's hold ends (``expiry``), so Stripe stops taking money
+    for places that are about to be given back.
+    """
+    now = deps.clock()
+    async with deps.sessionmaker.begin() as session:
         rows = [r for r in await db.by_payer(session, payer_id) if r["status"] == "pending"]
-    if not rows or rows[0]["payment_method"] != PaymentMethod.CARD.value:
-        raise NotAllowed("nothing to pay by card for this registration")
+        if not rows or rows[0]["payment_method"] != PaymentMethod.CARD.value:
+            raise NotAllowed("nothing to pay by card for this registration")
+        expires = await expiry.checkout_expiry(deps, session, rows, now)
     amount = sum(r["total_minor"] for r in rows)
     names = ", ".join(r["badge_name"] for r in rows)
     token = view_token(deps, payer_id)
+    expires_at = int(expires.timestamp())
     checkout = await deps.payments.create_checkout(
         CheckoutRequest(
             payer_id=payer_id,
@@ -42,7 +51,8 @@ async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
             email=rows[0]["email"],
             success_url=f"{deps.public_url}/registrations/{payer_id}?t={token}",
             cancel_url=f"{deps.public_url}/registrations/{payer_id}?t={token}&cancelled=1",
-            idempotency_key=f"{deps.congress.id}:checkout:{payer_id}:{amount}",
+            idempotency_key=f"{deps.congress.id}:checkout:{payer_id}:{amount}:{expires_at}",
+            expires_at=expires_at,
         )
     )
     async with deps.sessionmaker.begin() as session:
@@ -52,31 +62,50 @@ async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
 
 
 async def handle_stripe_event(deps: Deps, event: dict[str, Any]) -> str:
-    """Apply one verified Stripe event; returns what happened (for logs and the HTTP answer)."""
+    """Apply one verified Stripe event; returns what happened (for logs and the HTTP answer).
+
+    A refund decided here (a late payment whose places are gone) is made after the commit.
+    """
+    refunds: addons.AfterCommit = []
+    async with deps.sessionmaker.begin() as session:
+        outcome = await _apply(deps, session, event, refunds)
+    for action in refunds:
+        try:
+            await action()
+        except Exception:  # recorded as paid, shown to organisers; they can refund by hand
+            log.exception("automatic refund failed", extra={"event_id": event.get("id")})
+    return outcome
+
+
+async def _apply(deps: Deps, session: AsyncSession, event: dict[str, Any], refunds: addons.AfterCommit) -> str:
     obj = event.get("data", {}).get("object", {})
     kind = str(event.get("type", ""))
-    async with deps.sessionmaker.begin() as session:
-        if not await db.record_once(
-            session, db.stripe_events, event_id=str(event.get("id")), type=kind, received_at=deps.clock()
-        ):
-            return "duplicate"
-        payer_id = obj.get("client_reference_id") or (obj.get("metadata") or {}).get("payer_id")
-        if not payer_id or obj.get("object") != "checkout.session":
-            return "ignored"
-        if kind == "checkout.session.completed":
-            if obj.get("payment_status") != "paid":
-                return "awaiting delayed payment"
-            return await _paid(deps, session, payer_id, obj)
-        if kind == "checkout.session.async_payment_succeeded":
-            return await _paid(deps, session, payer_id, obj)
-        if kind == "checkout.session.async_payment_failed":
-            return await _failed(deps, session, payer_id, obj, "delayed payment declined")
-        if kind == "checkout.session.expired":
-            return await _failed(deps, session, payer_id, obj, "checkout session expired")
+    if not await db.record_once(
+        session, db.stripe_events, event_id=str(event.get("id")), type=kind, received_at=deps.clock()
+    ):
+        return "duplicate"
+    metadata = obj.get("metadata") or {}
+    payer_id = obj.get("client_reference_id") or metadata.get("payer_id")
+    if not payer_id or obj.get("object") != "checkout.session":
+        return "ignored"
+    if metadata.get("charge"):
+        return await addons.on_charge_event(deps, session, kind, int(metadata["charge"]), obj, refunds)
+    if kind == "checkout.session.completed":
+        if obj.get("payment_status") != "paid":
+            return "awaiting delayed payment"
+        return await _paid(deps, session, payer_id, obj, refunds)
+    if kind == "checkout.session.async_payment_succeeded":
+        return await _paid(deps, session, payer_id, obj, refunds)
+    if kind == "checkout.session.async_payment_failed":
+        return await _failed(deps, session, payer_id, obj, "delayed payment declined")
+    if kind == "checkout.session.expired":
+        return await expiry.expire_session(deps, session, payer_id, str(obj.get("id")))
     return "ignored"
 
 
-async def _paid(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str, Any]) -> str:
+async def _paid(
+    deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str, Any], refunds: addons.AfterCommit
+) -> str:
     rows = [r for r in await db.by_payer(session, payer_id, for_update=True) if r["status"] != "cancelled"]
     unpaid = [r for r in rows if not r["paid"]]
     if not unpaid:
@@ -96,23 +125,47 @@ async def _paid(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str,
             f"amount {obj.get('amount_total')} {currency} does not match the price {due} {deps.congress.currency}",
         )
     reference = str(obj.get("payment_intent") or obj.get("id"))
+    if any(r["status"] == "expired" for r in unpaid):
+        return await _late(deps, session, unpaid, reference, refunds)
     for row in unpaid:
         await confirm_paid(deps, session, row, PaymentMethod.CARD, reference)
     return "confirmed"
 
 
-async def confirm_paid(deps: Deps, session: AsyncSession, row: Row, method: PaymentMethod, reference: str) -> Row:
+async def _late(deps: Deps, session: AsyncSession, rows: list[Row], reference: str, refunds: addons.AfterCommit) -> str:
+    """Paid after the hold ran out: confirm if every place can be taken again, else take it and refund it all.
+
+    A congress would rather not oversell the venue or the dinner, and must not keep money
+    for a place it cannot give; the delegate can register again (or join a waiting list).
+    """
+    try:
+        await expiry.retake_seats(session, rows)
+    except expiry.SeatsGone as gone:
+        log.warning("late payment for an expired registration, places gone: refunding", extra={"seat": str(gone)})
+        for row in rows:
+            await confirm_paid(deps, session, row, PaymentMethod.CARD, reference)
+            refunds.append(functools.partial(refund, deps, row["id"], row["total_minor"]))
+        return "late payment refunded"
+    for row in rows:
+        await confirm_paid(deps, session, row | {"status": "pending"}, PaymentMethod.CARD, reference)
+    return "confirmed late"
+
+
+async def confirm_paid(
+    deps: Deps, session: AsyncSession, row: Row, method: PaymentMethod, reference: str, amount: int | None = None
+) -> Row:
     """Mark one registration paid (and confirmed if it was pending); emits PaymentSucceeded and the rest."""
     now = deps.clock()
     was_pending = row["status"] == "pending"
-    changes = {"paid": True, "status": "confirmed", "payment_reference": reference, "version": row["version"] + 1}
+    status = "expired" if row["status"] == "expired" else "confirmed"
+    changes = {"paid": True, "status": status, "payment_reference": reference, "version": row["version"] + 1}
     await db.save(session, row["id"], now, **changes)
     row = row | changes
     deps.outbox.add(
         session,
         PaymentSucceeded(
             **ids(deps, row),
-            amount=deps.money(row["total_minor"]),
+            amount=deps.money(row["total_minor"] if amount is None else amount),
             method=method,
             provider_reference=reference,
             paid_at=now,
@@ -150,12 +203,23 @@ async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) ->
             for r in await db.by_payer(session, payer["payer_id"], for_update=True)
             if not r["paid"] and r["status"] != "cancelled"
         ]
-        if not rows:
-            raise NotAllowed("this invoice is already paid")
         reference = payer["invoice_number"] or registration_id
-        done = [await confirm_paid(deps, session, r, PaymentMethod.INVOICE, reference) for r in rows]
+        extras = await addons.pay_open_invoices(deps, session, payer["payer_id"], reference)
+        if not rows and not extras:
+            raise NotAllowed("this invoice is already paid")
+        done = [
+            await confirm_paid(
+                deps,
+                session,
+                r,
+                PaymentMethod.INVOICE,
+                reference,
+                r["total_minor"] - await addons.invoiced_extra(session, r["id"], r["payer_id"]),
+            )
+            for r in rows
+        ]
     log.info("invoice marked paid", extra={"registration_id": registration_id, "organiser": organiser})
-    return done[0]
+    return done[0] if done else payer
 
 
 async def refund(deps: Deps, registration_id: str, amount_minor: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -18,6 +18,10 @@ class CheckoutRequest:
     success_url: str
     cancel_url: str
     idempotency_key: str
+    expires_at: int | None = None
+    """Unix time when Stripe expires the session (30 min to 24 h ahead); the seats are held until then."""
+    metadata: dict[str, str] = field(default_factory=dict)
+    """Extra metadata (``charge`` for a later add-on payment); ``payer_id`` is always set."""
 
 
 @dataclass(frozen=True)

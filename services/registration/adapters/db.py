@@ -301,3 +301,96 @@ async def waiting_entry(session: AsyncSession, entry_id: int) -> dict[str, Any] 
 async def offered_add_ons(session: AsyncSession) -> list[str]:
     stmt = select(waiting_list.c.add_on_code).where(waiting_list.c.status == "offered").distinct()
     return list((await session.execute(stmt)).scalars())
+
+
+payment_holds = Table(
+    "reg_payment_holds",
+    metadata,
+    Column("payer_id", String(40), primary_key=True),
+    Column("hold_until", DateTime(timezone=True), nullable=False),
+)
+"""A card payer's hold extended past ``created_at + payment_hold_minutes`` (a Checkout started late)."""
+
+charges = Table(
+    "reg_charges",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registration_id", String(40), nullable=False, index=True),
+    Column("payer_id", String(40), nullable=False, index=True),
+    Column("add_on_code", String(60), nullable=False),
+    Column("waiting_entry", Integer, nullable=True),
+    Column("amount_minor", Integer, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("invoice_number", String(40), nullable=True, unique=True),
+    Column("checkout_session_id", String(200), nullable=True),
+    Column("reference", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""Money asked for after registering (a priced add-on taken from the waiting list): open, paid, lapsed, refunded."""
+
+
+async def hold_until(session: AsyncSession, payer_id: str) -> datetime | None:
+    stmt = select(payment_holds.c.hold_until).where(payment_holds.c.payer_id == payer_id)
+    value = (await session.execute(stmt)).scalar_one_or_none()
+    return value if isinstance(value, datetime) else None
+
+
+async def extend_hold(session: AsyncSession, payer_id: str, until: datetime) -> None:
+    if await hold_until(session, payer_id) is None:
+        await session.execute(insert(payment_holds).values(payer_id=payer_id, hold_until=until))
+    else:
+        await session.execute(
+            update(payment_holds).where(payment_holds.c.payer_id == payer_id).values(hold_until=until)
+        )
+
+
+async def unpaid_card_payers(session: AsyncSession, created_before: datetime) -> list[str]:
+    """Payers with a pending card registration made before ``created_before`` (candidates for expiry)."""
+    stmt = (
+        select(registrations.c.payer_id)
+        .where(
+            registrations.c.status == "pending",
+            registrations.c.payment_method == "card",
+            registrations.c.paid.is_(False),
+            registrations.c.created_at <= created_before,
+        )
+        .distinct()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def add_charge(session: AsyncSession, **values: Any) -> int:
+    result = await session.execute(insert(charges).values(**values).returning(charges.c.id))
+    return int(result.scalar_one())
+
+
+async def get_charge(session: AsyncSession, charge_id: int) -> dict[str, Any] | None:
+    row = (await session.execute(select(charges).where(charges.c.id == charge_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def charges_of(session: AsyncSession, payer_id: str, *, status: str | None = None) -> list[dict[str, Any]]:
+    stmt = select(charges).where(charges.c.payer_id == payer_id).order_by(charges.c.id)
+    if status:
+        stmt = stmt.where(charges.c.status == status)
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
+
+
+async def set_charge(session: AsyncSession, charge_id: int, **values: Any) -> None:
+    await session.execute(update(charges).where(charges.c.id == charge_id).values(**values))
+
+
+async def release_code_use(session: AsyncSession, code: str) -> None:
+    await session.execute(
+        update(code_uses).where(code_uses.c.code == code, code_uses.c.used > 0).values(used=code_uses.c.used - 1)
+    )
+
+
+async def withdraw_waiting(session: AsyncSession, registration_id: str) -> None:
+    """A registration that ends leaves every waiting list it was on."""
+    await session.execute(
+        update(waiting_list)
+        .where(waiting_list.c.registration_id == registration_id, waiting_list.c.status == "waiting")
+        .values(status="withdrawn")
+    )

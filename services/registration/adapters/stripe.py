@@ -28,27 +28,30 @@ class StripePayments:
         self.client = stripe.StripeClient(api_key, base_addresses=bases, max_network_retries=2)
 
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        metadata = {**request.metadata, "payer_id": request.payer_id}
+        params: Any = {
+            "mode": "payment",
+            "client_reference_id": request.payer_id,
+            "customer_email": request.email,
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": request.currency.lower(),
+                        "unit_amount": request.amount_minor,
+                        "product_data": {"name": request.description},
+                    },
+                }
+            ],
+        }
+        if request.expires_at is not None:
+            params["expires_at"] = request.expires_at
         session = await self.client.v1.checkout.sessions.create_async(
-            {
-                "mode": "payment",
-                "client_reference_id": request.payer_id,
-                "customer_email": request.email,
-                "metadata": {"payer_id": request.payer_id},
-                "payment_intent_data": {"metadata": {"payer_id": request.payer_id}},
-                "success_url": request.success_url,
-                "cancel_url": request.cancel_url,
-                "line_items": [
-                    {
-                        "quantity": 1,
-                        "price_data": {
-                            "currency": request.currency.lower(),
-                            "unit_amount": request.amount_minor,
-                            "product_data": {"name": request.description},
-                        },
-                    }
-                ],
-            },
-            {"idempotency_key": request.idempotency_key},
+            params, {"idempotency_key": request.idempotency_key}
         )
         return CheckoutSession(session_id=session.id, url=session.url or "")
 
@@ -92,6 +95,7 @@ def checkout_event(
     payment_status: str,
     payment_intent: str | None,
     event_id: str | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> bytes:
     """A webhook body in Stripe's event shape for a Checkout Session (what Stripe posts)."""
     body = {
@@ -109,11 +113,13 @@ def checkout_event(
                 "object": "checkout.session",
                 "mode": "payment",
                 "client_reference_id": payer_id,
-                "metadata": {"payer_id": payer_id},
+                "metadata": {**(metadata or {}), "payer_id": payer_id},
                 "amount_total": amount_minor,
                 "currency": currency.lower(),
                 "payment_status": payment_status,
-                "status": "complete" if payment_status != "unpaid" else "open",
+                "status": "expired"
+                if event_type.endswith(".expired")
+                else ("complete" if payment_status != "unpaid" else "open"),
                 "payment_intent": payment_intent,
             }
         },

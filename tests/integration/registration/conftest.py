@@ -108,3 +108,33 @@ def delegate(i: int = 0, **over: Any) -> dict[str, Any]:
         "category": "member",
     }
     return base | over
+
+
+async def webhook(service: Service, event_type: str, payer_id: str, amount: int, **over: Any) -> dict[str, Any]:
+    """Post the signed Checkout Session webhook Stripe would send; returns the service's answer."""
+    from services.registration.adapters.stripe import checkout_event, sign_webhook
+
+    fields: dict[str, Any] = {
+        "session_id": f"cs_{payer_id}",
+        "currency": "EUR",
+        "payment_status": "paid",
+        "payment_intent": "pi_1PgafyB7WZ01zgkWSjxsAJo3",
+    } | over
+    body = checkout_event(event_type, payer_id=payer_id, amount_minor=amount, **fields)
+    answer = await service.client.post(
+        "/stripe/webhook", content=body, headers={"stripe-signature": sign_webhook(body, WEBHOOK_SECRET)}
+    )
+    assert answer.status_code == 200, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+async def register_and_pay(service: Service, *delegates: dict[str, Any], **body: Any) -> dict[str, Any]:
+    """Register by card and send the paid webhook; returns the registration answer."""
+    answer = await service.client.post("/api/registrations", json={"delegates": list(delegates)} | body)
+    assert answer.status_code == 201, answer.text
+    created: dict[str, Any] = answer.json()
+    if created["payment_url"]:
+        outcome = await webhook(service, "checkout.session.completed", created["payer_id"], created["total"])
+        assert outcome["outcome"] == "confirmed"
+    return created

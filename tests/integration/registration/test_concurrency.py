@@ -61,7 +61,7 @@ async def test_full_add_on_rejects_or_waitlists_and_a_freed_seat_is_offered(offl
         "/api/registrations", json={"delegates": [delegate(2, add_ons=["ws-ece", "dinner"], waitlist_if_full=True)]}
     )
     assert waiting.status_code == 201 and waiting.json()["total"] == 52000 + 8500
-    from services.registration import manage
+    from services.registration import addons, manage
     from services.registration.adapters.db import waiting_entries
 
     await manage.cancel(offline.deps, first.json()["payer_id"], by="organiser", reason="test")
@@ -69,5 +69,5 @@ async def test_full_add_on_rejects_or_waitlists_and_a_freed_seat_is_offered(offl
         entries = await waiting_entries(session, "ws-ece")
         assert (await db.seat_counts(session))["ws-ece"] == (1, 1)  # held for the offer
     assert entries[0]["status"] == "offered"
-    accepted = await manage.accept_offer(offline.deps, entries[0]["id"])
+    accepted = (await addons.accept_offer(offline.deps, entries[0]["id"])).row
     assert "ws-ece" in accepted["add_ons"] and accepted["total_minor"] == 52000 + 8500 + 9000

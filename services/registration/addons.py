@@ -1,0 +1,253 @@
+"""Taking a waiting-list offer: free add-ons are one click, priced ones are paid for first.
+
+- Free add-on, or a card registration still unpaid: the add-on joins the registration at
+  once (an unpaid card registration pays it with the rest at its Checkout).
+- Paid card (or waived) registration: a *charge* for the add-on's price and a Checkout
+  Session for it. The seat stays held for the delegate until the offer's deadline; the paid
+  webhook (metadata ``charge``) adds the add-on. Paid after the offer lapsed: the seat is
+  taken again if one is free, otherwise the charge is refunded.
+- Invoice registration: the add-on joins at once and an additional invoice is issued
+  (``InvoiceIssued``, next number of the same gap-free counter); the organiser's
+  "mark invoice paid" settles it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.registration import InvoiceIssued, InvoiceLine, PaymentSucceeded, RefundIssued
+from schemas.values import PaymentMethod
+from services.registration import domain, manage
+from services.registration.adapters import db
+from services.registration.expiry import STRIPE_MIN_SESSION
+from services.registration.handlers import view_token
+from services.registration.ports import CheckoutRequest
+from services.registration.records import Deps, NotAllowed, Row, as_utc, ids
+
+log = logging.getLogger("congress.registration.addons")
+AfterCommit = list[Callable[[], Awaitable[object]]]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    row: Row
+    pay_url: str | None = None
+    """Where to pay for the add-on (card), if it must be paid first."""
+    checkout_session_id: str | None = None
+    charge_id: int | None = None
+
+
+async def accept_offer(deps: Deps, entry_id: int) -> Accepted:
+    now = deps.clock()
+    async with deps.sessionmaker.begin() as session:
+        entry = await db.waiting_entry(session, entry_id)
+        if entry is None or not domain.can_accept_offer(manage.entry_of(entry), now):
+            raise NotAllowed("this offer has expired or was already used")
+        row = await manage.live(session, entry["registration_id"])
+        spec = deps.rules.add_ons[entry["add_on_code"]]
+        unpaid_card = row["payment_method"] == PaymentMethod.CARD.value and not row["paid"]
+        if spec.price == 0 or unpaid_card:
+            await db.set_waiting(session, entry_id, domain.WaitStatus.ACCEPTED.value)
+            return Accepted(await manage.add_add_on(deps, session, row, spec))
+        if row["payment_method"] == PaymentMethod.INVOICE.value:
+            await db.set_waiting(session, entry_id, domain.WaitStatus.ACCEPTED.value)
+            return Accepted(await _invoice_add_on(deps, session, row, spec, now))
+        charge_id = await _open_charge(session, row, spec, entry_id, now)
+        deadline = as_utc(entry["offer_expires_at"])
+    return await _checkout(deps, row, spec, charge_id, deadline, now)
+
+
+async def _open_charge(session: AsyncSession, row: Row, spec: domain.AddOnSpec, entry_id: int, now: datetime) -> int:
+    for charge in await db.charges_of(session, row["payer_id"], status="open"):
+        if charge["waiting_entry"] == entry_id:
+            return int(charge["id"])
+    return await db.add_charge(
+        session,
+        registration_id=row["id"],
+        payer_id=row["payer_id"],
+        add_on_code=spec.code,
+        waiting_entry=entry_id,
+        amount_minor=spec.price,
+        method=PaymentMethod.CARD.value,
+        status="open",
+        created_at=now,
+    )
+
+
+async def _checkout(
+    deps: Deps, row: Row, spec: domain.AddOnSpec, charge_id: int, deadline: datetime, now: datetime
+) -> Accepted:
+    expires = min(max(deadline, now + STRIPE_MIN_SESSION), now + timedelta(hours=23))
+    token = view_token(deps, row["payer_id"])
+    back = f"{deps.public_url}/registrations/{row['payer_id']}?t={token}"
+    checkout = await deps.payments.create_checkout(
+        CheckoutRequest(
+            payer_id=row["payer_id"],
+            amount_minor=spec.price,
+            currency=deps.congress.currency,
+            description=f"{deps.congress.short_name}: {spec.label} for {row['badge_name']}"[:250],
+            email=row["email"],
+            success_url=back,
+            cancel_url=f"{back}&cancelled=1",
+            idempotency_key=f"{deps.congress.id}:add-on:{charge_id}:{int(expires.timestamp())}",
+            expires_at=int(expires.timestamp()),
+            metadata={"charge": str(charge_id)},
+        )
+    )
+    async with deps.sessionmaker.begin() as session:
+        await db.set_charge(session, charge_id, checkout_session_id=checkout.session_id)
+    return Accepted(row, checkout.url, checkout.session_id, charge_id)
+
+
+async def _invoice_add_on(deps: Deps, session: AsyncSession, row: Row, spec: domain.AddOnSpec, now: datetime) -> Row:
+    payer = await db.get(session, row["payer_id"]) or row
+    details: dict[str, Any] = payer["invoice"] or {}
+    n = await db.next_number(session, "invoice")
+    number = f"{deps.congress.number_prefix}-INV-{n:04d}"
+    await db.add_charge(
+        session,
+        registration_id=row["id"],
+        payer_id=row["payer_id"],
+        add_on_code=spec.code,
+        amount_minor=spec.price,
+        method=PaymentMethod.INVOICE.value,
+        status="open",
+        invoice_number=number,
+        created_at=now,
+    )
+    deps.outbox.add(
+        session,
+        InvoiceIssued(
+            **ids(deps, row),
+            invoice_number=number,
+            issued_at=now,
+            due_at=now + timedelta(days=deps.config.invoice_due_days),
+            institution_name=details.get("institution_name") or row["affiliation"],
+            institution_address=details.get("institution_address") or row["country"],
+            vat_id=details.get("vat_id") or None,
+            purchase_order=details.get("purchase_order") or None,
+            lines=(
+                InvoiceLine(
+                    description=f"{row['badge_name']} ({row['number']}): Add-on: {spec.label}",
+                    amount=deps.money(spec.price),
+                ),
+            ),
+            total=deps.money(spec.price),
+            email=details.get("email") or payer["email"],
+            language=payer["language"],
+        ),
+    )
+    return await manage.add_add_on(deps, session, row, spec)
+
+
+async def on_charge_event(
+    deps: Deps, session: AsyncSession, kind: str, charge_id: int, obj: dict[str, Any], after: AfterCommit
+) -> str:
+    """A Stripe event for an add-on's Checkout Session."""
+    charge = await db.get_charge(session, charge_id)
+    if charge is None:
+        return "ignored"
+    if kind == "checkout.session.expired":
+        if charge["status"] == "open" and charge["checkout_session_id"] in (None, obj.get("id")):
+            await db.set_charge(session, charge_id, status="lapsed")
+            return "add-on checkout expired"
+        return "already settled"
+    paid = kind == "checkout.session.async_payment_succeeded" or (
+        kind == "checkout.session.completed" and obj.get("payment_status") == "paid"
+    )
+    if not paid:
+        return "ignored"
+    if charge["status"] not in ("open", "lapsed"):
+        return "already paid"
+    currency = str(obj.get("currency", "")).upper()
+    if obj.get("amount_total") != charge["amount_minor"] or currency != deps.congress.currency:
+        log.warning("add-on paid amount does not match", extra={"registration_id": charge["registration_id"]})
+        return "amount does not match"
+    reference = str(obj.get("payment_intent") or obj.get("id"))
+    return await _charge_paid(deps, session, charge, reference, after)
+
+
+async def _charge_paid(deps: Deps, session: AsyncSession, charge: Row, reference: str, after: AfterCommit) -> str:
+    now = deps.clock()
+    row = await db.get(session, charge["registration_id"], for_update=True)
+    entry = await db.waiting_entry(session, charge["waiting_entry"]) if charge["waiting_entry"] else None
+    held = entry is not None and entry["status"] == domain.WaitStatus.OFFERED.value
+    live = row is not None and row["status"] in ("pending", "confirmed")
+    seat = live and (held or await db.take_seat(session, charge["add_on_code"]))
+    await db.set_charge(session, charge["id"], status="paid", reference=reference)
+    if row is None:
+        return "ignored"
+    deps.outbox.add(
+        session,
+        PaymentSucceeded(
+            **ids(deps, row),
+            amount=deps.money(charge["amount_minor"]),
+            method=PaymentMethod.CARD,
+            provider_reference=reference,
+            paid_at=now,
+        ),
+    )
+    if entry is not None and held:
+        await db.set_waiting(session, entry["id"], domain.WaitStatus.ACCEPTED.value if seat else "expired")
+        if not seat:  # the registration ended meanwhile: pass the held seat on
+            await manage.seat_freed(deps, session, charge["add_on_code"], now)
+    if not seat:
+        after.append(functools.partial(refund_charge, deps, charge, reference))
+        return "add-on paid too late: refunding"
+    await manage.add_add_on(deps, session, row, deps.rules.add_ons[charge["add_on_code"]])
+    return "add-on confirmed"
+
+
+async def refund_charge(deps: Deps, charge: Row, reference: str) -> str:
+    """Give back an add-on payment whose seat could not be given."""
+    key = f"{deps.congress.id}:refund-charge:{charge['id']}"
+    refund_id = await deps.payments.refund(reference, charge["amount_minor"], idempotency_key=key)
+    async with deps.sessionmaker.begin() as session:
+        row = await db.get(session, charge["registration_id"])
+        await db.set_charge(session, charge["id"], status="refunded")
+        if row is not None:
+            deps.outbox.add(
+                session,
+                RefundIssued(**ids(deps, row), amount=deps.money(charge["amount_minor"]), provider_reference=refund_id),
+            )
+    return refund_id
+
+
+async def pay_open_invoices(deps: Deps, session: AsyncSession, payer_id: str, reference: str) -> int:
+    """The organiser marked the payer's invoices paid: settle the add-on invoices too; returns how many."""
+    now = deps.clock()
+    settled = 0
+    for charge in await db.charges_of(session, payer_id, status="open"):
+        if charge["method"] != PaymentMethod.INVOICE.value:
+            continue
+        row = await db.get(session, charge["registration_id"])
+        await db.set_charge(session, charge["id"], status="paid", reference=charge["invoice_number"] or reference)
+        if row is not None:
+            deps.outbox.add(
+                session,
+                PaymentSucceeded(
+                    **ids(deps, row),
+                    amount=deps.money(charge["amount_minor"]),
+                    method=PaymentMethod.INVOICE,
+                    provider_reference=charge["invoice_number"] or reference,
+                    paid_at=now,
+                ),
+            )
+        settled += 1
+    return settled
+
+
+async def invoiced_extra(session: AsyncSession, registration_id: str, payer_id: str) -> int:
+    """What of a registration's total is on add-on invoices of its own (not on the first invoice)."""
+    return sum(
+        c["amount_minor"]
+        for c in await db.charges_of(session, payer_id)
+        if c["registration_id"] == registration_id and c["method"] == PaymentMethod.INVOICE.value
+    )

@@ -1,0 +1,112 @@
+"""Unpaid card registrations expire, so they do not hold seats and a place under the cap for ever.
+
+A card registration holds its places for ``payment_hold_minutes`` from when it was made
+(longer only if the Checkout was started late: Stripe needs a session to live 30 min, so
+the hold is extended to the session's ``expires_at``). It ends when Stripe sends
+``checkout.session.expired`` for the payer's current session, or when the sweep finds it
+past its hold (the sweep is what works with stripe-mock, which sends no webhooks).
+
+Expiring: status ``expired``, the congress seat back, each add-on seat through
+``manage.seat_freed`` (so the waiting list gets it), the registration leaves any
+waiting list, and ``RegistrationCancelled(reason="payment_expired", cancelled_by="system")``
+plus a snapshot are emitted -- existing consumers (badges, notify) already handle it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.registration import RegistrationCancelled
+from services.registration import manage
+from services.registration.adapters import db
+from services.registration.records import Deps, NotAllowed, Row, as_utc, ids, snapshot
+
+log = logging.getLogger("congress.registration.expiry")
+EXPIRED_REASON = "payment_expired"
+STRIPE_MIN_SESSION = timedelta(minutes=31)
+"""Stripe refuses an ``expires_at`` less than 30 minutes ahead; one minute of slack."""
+
+
+class SeatsGone(Exception):
+    """A late payment for an expired registration whose places were taken meanwhile."""
+
+
+async def hold_end(deps: Deps, session: AsyncSession, rows: list[Row]) -> datetime:
+    """When the payer's unpaid card registrations stop holding their places."""
+    base = as_utc(rows[0]["created_at"]) + timedelta(minutes=deps.config.payment_hold_minutes)
+    extended = await db.hold_until(session, rows[0]["payer_id"])
+    return max(base, as_utc(extended)) if extended is not None else base
+
+
+async def checkout_expiry(deps: Deps, session: AsyncSession, rows: list[Row], now: datetime) -> datetime:
+    """The Checkout Session's ``expires_at``: the hold's end, extended (and recorded) to Stripe's minimum."""
+    end = await hold_end(deps, session, rows)
+    if end <= now:
+        raise NotAllowed("the time to pay for this registration has run out; please register again")
+    if end < now + STRIPE_MIN_SESSION:
+        end = now + STRIPE_MIN_SESSION
+        await db.extend_hold(session, rows[0]["payer_id"], end)
+    return end
+
+
+async def expire_unpaid(deps: Deps) -> int:
+    """Expire every unpaid card registration past its hold; returns how many. Run periodically."""
+    now = deps.clock()
+    cutoff = now - timedelta(minutes=deps.config.payment_hold_minutes)
+    expired = 0
+    async with deps.sessionmaker.begin() as session:
+        for payer_id in await db.unpaid_card_payers(session, cutoff):
+            rows = _unpaid(await db.by_payer(session, payer_id, for_update=True))
+            if rows and await hold_end(deps, session, rows) <= now:
+                expired += await expire_rows(deps, session, rows, now)
+    if expired:
+        log.info("unpaid registrations expired", extra={"count": expired})
+    return expired
+
+
+async def expire_session(deps: Deps, session: AsyncSession, payer_id: str, session_id: str) -> str:
+    """``checkout.session.expired``: expire the payer's unpaid registrations if it was their current session."""
+    rows = _unpaid(await db.by_payer(session, payer_id, for_update=True))
+    current = [r for r in rows if r["checkout_session_id"] in (None, session_id)]
+    if not rows or len(current) != len(rows):
+        return "not the current session" if rows else "already settled"
+    await expire_rows(deps, session, rows, deps.clock())
+    return "expired"
+
+
+def _unpaid(rows: list[Row]) -> list[Row]:
+    return [r for r in rows if r["status"] == "pending" and not r["paid"] and r["payment_method"] == "card"]
+
+
+async def expire_rows(deps: Deps, session: AsyncSession, rows: list[Row], now: datetime) -> int:
+    for row in rows:
+        values = {"status": "expired", "version": row["version"] + 1}
+        await db.save(session, row["id"], now, **values)
+        row = row | values
+        deps.outbox.add(
+            session,
+            RegistrationCancelled(
+                **ids(deps, row),
+                registration_version=row["version"],
+                reason=EXPIRED_REASON,
+                cancelled_by="system",
+            ),
+        )
+        snapshot(deps, session, row)
+        await db.withdraw_waiting(session, row["id"])
+        await db.release_seat(session, db.TOTAL)
+        for code in row["add_ons"]:
+            await manage.seat_freed(deps, session, code, now)
+    return len(rows)
+
+
+async def retake_seats(session: AsyncSession, rows: list[Row]) -> None:
+    """Take again every place the expired rows held, all or none (``SeatsGone``)."""
+    async with session.begin_nested():  # a SeatsGone rolls back the seats taken so far
+        for row in rows:
+            for code in (db.TOTAL, *row["add_ons"]):
+                if not await db.take_seat(session, code):
+                    raise SeatsGone(code)

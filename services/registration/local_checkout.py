@@ -1,0 +1,86 @@
+"""The clearly labelled TEST CHECKOUT page that stands in for Stripe's hosted Checkout with stripe-mock.
+
+stripe-mock has no payment page and sends no webhooks, so this page sends the signed
+webhook Stripe would send: for a payer's unpaid registrations, or (``charge``) for an
+add-on taken from the waiting list. Served only when ``settings.uses_test_checkout``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.registration.adapters import db
+from services.registration.adapters.stripe import checkout_event, sign_webhook
+from services.registration.api import process_webhook
+from services.registration.config import RegistrationSettings
+from services.registration.pages import check_payer, templates_for
+from services.registration.records import Deps, Row
+
+
+async def _what(deps: Deps, payer_id: str, charge: int) -> tuple[list[Row], int]:
+    """The rows shown and the amount due: the payer's pending registrations, or one add-on charge."""
+    async with deps.sessionmaker() as session:
+        rows = await db.by_payer(session, payer_id)
+        if charge:
+            found = await db.get_charge(session, charge)
+            if found is None or found["payer_id"] != payer_id:
+                return [], 0
+            return [r for r in rows if r["id"] == found["registration_id"]], int(found["amount_minor"])
+    pending = [r for r in rows if r["status"] == "pending"]
+    return pending, sum(r["total_minor"] for r in pending)
+
+
+def local_checkout_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+    templates = templates_for(deps)
+    webhook_secret = settings.stripe_webhook_secret.get_secret_value()
+
+    @pages.get("/test-checkout/{payer_id}")
+    async def test_checkout(
+        request: Request, payer_id: str, t: str = "", session_id: str = "", charge: int = 0
+    ) -> Response:
+        if not settings.uses_test_checkout:
+            return Response(status_code=404)
+        check_payer(deps, t, payer_id)
+        rows, amount = await _what(deps, payer_id, charge)
+        context = {
+            "rows": rows,
+            "amount": amount,
+            "payer_id": payer_id,
+            "token": t,
+            "session_id": session_id,
+            "charge": charge,
+        }
+        return templates.TemplateResponse(request, "test_checkout.html", context)
+
+    @pages.post("/test-checkout/{payer_id}")
+    async def test_checkout_submit(request: Request, payer_id: str) -> Response:
+        if not settings.uses_test_checkout:
+            return Response(status_code=404)
+        form = await request.form()
+        token = str(form.get("t", ""))
+        check_payer(deps, token, payer_id)
+        charge = int(str(form.get("charge") or 0)) if str(form.get("charge") or "0").isdigit() else 0
+        _rows, amount = await _what(deps, payer_id, charge)
+        paid = form.get("outcome") == "paid"
+        body = checkout_event(
+            "checkout.session.completed" if paid else "checkout.session.async_payment_failed",
+            session_id=str(form.get("session_id") or "cs_test_local"),
+            payer_id=payer_id,
+            amount_minor=amount,
+            currency=deps.congress.currency,
+            payment_status="paid" if paid else "unpaid",
+            payment_intent=f"pi_test_{payer_id}" + (f"_{charge}" if charge else ""),
+            metadata={"charge": str(charge)} if charge else None,
+        )
+        await process_webhook(
+            deps,
+            body,
+            sign_webhook(body, webhook_secret),
+            secret=webhook_secret,
+            tolerance=settings.stripe_webhook_tolerance,
+        )
+        return RedirectResponse(f"/registrations/{payer_id}?t={token}{'' if paid else '&cancelled=1'}", 303)
+
+    return pages
