@@ -1,0 +1,84 @@
+"""A waiting-list offer for a priced add-on is paid for: by card (stripe-mock + signed webhook) or by invoice."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from schemas.registration import InvoiceIssued, PaymentSucceeded, RegistrationUpdated, WaitingListOffered
+from services.common.auth import organiser_token
+from services.registration import manage
+from services.registration.adapters import db
+from tests.integration.registration.conftest import Service, delegate, register_and_pay
+from tests.integration.registration.test_expiry import INVOICE, status
+from tests.integration.registration.test_flows import of, published
+
+AUTH = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
+
+
+async def offer_link(service: Service, registration_id: str, code: str = "dinner") -> str:
+    offers = [
+        e
+        for e in of(await published(service), WaitingListOffered)
+        if e.registration_id == registration_id and e.add_on_code == code
+    ]
+    parts = urlsplit(offers[-1].accept_url)
+    return f"{parts.path}?{parts.query}"
+
+
+async def test_priced_offer_is_paid_by_card_or_invoiced_and_free_ones_stay_one_click(offline: Service) -> None:
+    client = offline.client
+    async with offline.deps.sessionmaker.begin() as session:
+        for code in ("dinner", "bm-leadership"):
+            await session.execute(db.capacity.update().where(db.capacity.c.code == code).values(capacity=1))
+    first = await register_and_pay(offline, delegate(0, add_ons=["dinner", "bm-leadership"]))
+    card = await register_and_pay(
+        offline, delegate(1, add_ons=["dinner", "bm-leadership"], waitlist_if_full=True, family_name="Okafor")
+    )
+    invoice = await client.post(
+        "/api/registrations",
+        json={
+            "delegates": [delegate(2, add_ons=["dinner"], waitlist_if_full=True)],
+            "payment_method": "invoice",
+            "invoice": INVOICE,
+        },
+    )
+    invoice_id = invoice.json()["payer_id"]
+    await manage.cancel(offline.deps, first["payer_id"], by="organiser", reason="visa refused")
+
+    # Card payer: accepting sends them to pay 85.00; nothing changes until the paid webhook.
+    accept = await client.get(await offer_link(offline, card["payer_id"]))
+    assert accept.status_code == 303 and "charge=" in accept.headers["location"]
+    page = await client.get(accept.headers["location"])
+    assert "€85.00" in page.text and 'name="charge"' in page.text
+    before = await status(offline, card["payer_id"])
+    assert "dinner" not in before["add_ons"] and before["total_minor"] == card["total"]
+    query = dict(p.split("=", 1) for p in urlsplit(accept.headers["location"]).query.split("&"))
+    paid = await client.post(
+        f"/test-checkout/{card['payer_id']}",
+        data={"t": query["t"], "session_id": query["session_id"], "charge": query["charge"], "outcome": "paid"},
+    )
+    assert paid.status_code == 303
+    after = await status(offline, card["payer_id"])
+    assert "dinner" in after["add_ons"] and after["total_minor"] == card["total"] + 8500
+    events = await published(offline)
+    assert of(events, PaymentSucceeded)[-1].amount.amount_minor == 8500
+    assert of(events, RegistrationUpdated)[-1].changed_fields == ("add_ons",)
+
+    # A free add-on offer is still one click.
+    accept_free = await client.get(await offer_link(offline, card["payer_id"], "bm-leadership"))
+    assert accept_free.status_code == 303 and "/registrations/" in accept_free.headers["location"]
+    assert "bm-leadership" in (await status(offline, card["payer_id"]))["add_ons"]
+
+    # Invoice payer: the dinner frees again, is offered, accepted, and a second invoice is issued.
+    await manage.cancel(offline.deps, card["payer_id"], by="organiser", reason="ill")
+    accept = await client.get(await offer_link(offline, invoice_id))
+    assert accept.status_code == 303
+    issued = of(await published(offline), InvoiceIssued)
+    assert [i.invoice_number for i in issued] == ["ICSEI27-INV-0001", "ICSEI27-INV-0002"]
+    assert issued[-1].total.amount_minor == 8500 and issued[-1].institution_name == "Uni"
+    row = await status(offline, invoice_id)
+    assert "dinner" in row["add_ons"] and row["total_minor"] == invoice.json()["total"] + 8500
+    paid = await client.post(f"/api/organiser/registrations/{invoice_id}/mark-paid", headers=AUTH)
+    assert paid.status_code == 200
+    amounts = sorted(e.amount.amount_minor for e in of(await published(offline), PaymentSucceeded)[-2:])
+    assert amounts == sorted([8500, invoice.json()["total"]])
