@@ -131,3 +131,11 @@ class MagicLinkRequested(RegistrationEvent):
     link: str = Field(description="The signed, expiring sign-in link.")
     expires_at: datetime = Field(description="When it stops working (UTC).")
     language: str = Field(default="en", description="Delegate's language.")
+
+
+class RegistrationErased(RegistrationEvent):
+    """Emitted when an organiser erases a delegate's personal data (GDPR): consumers drop their copies."""
+
+    registration_version: int = Field(description="Version after erasure.")
+    erased_at: datetime = Field(description="When the data was erased (UTC).")
+    erased_by: str = Field(description="The organiser who erased it.")

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas.delegates import DelegateSnapshot
 from schemas.registration import (
     MagicLinkRequested,
     RegistrationCancelled,
@@ -104,31 +103,35 @@ async def _updated(
 
 async def cancel(deps: Deps, registration_id: str, *, by: str, reason: str) -> Row:
     """Cancel; frees the seats (offering add-on seats to the waiting list) and states the refund due."""
-    now = deps.clock()
     async with deps.sessionmaker.begin() as session:
-        row = await live(session, registration_id)
-        paid = row["total_minor"] if row["paid"] else 0
-        due = domain.refund_due(deps.rules, paid, now) if by == "delegate" else paid
-        values = {"status": "cancelled", "version": row["version"] + 1}
-        await db.save(session, row["id"], now, **values)
-        row = row | values
-        deps.outbox.add(
-            session,
-            RegistrationCancelled(
-                **ids(deps, row),
-                registration_version=row["version"],
-                reason=reason or "cancelled",
-                cancelled_by=by,
-                refund_due=deps.money(due) if due else None,
-            ),
-        )
-        snapshot(deps, session, row)
-        await db.withdraw_waiting(session, row["id"])
-        await db.release_seat(session, db.TOTAL)
-        for code in row["add_ons"]:
-            await seat_freed(deps, session, code, now)
-    row["refund_due"] = due
+        row = await cancel_row(deps, session, await live(session, registration_id), by=by, reason=reason)
     return row
+
+
+async def cancel_row(deps: Deps, session: AsyncSession, row: Row, *, by: str, reason: str) -> Row:
+    """Cancel a live registration in the caller's transaction; ``refund_due`` added to the returned row."""
+    now = deps.clock()
+    paid = row["total_minor"] if row["paid"] else 0
+    due = domain.refund_due(deps.rules, paid, now) if by == "delegate" else paid
+    values = {"status": "cancelled", "version": row["version"] + 1}
+    await db.save(session, row["id"], now, **values)
+    row = row | values
+    deps.outbox.add(
+        session,
+        RegistrationCancelled(
+            **ids(deps, row),
+            registration_version=row["version"],
+            reason=reason or "cancelled",
+            cancelled_by=by,
+            refund_due=deps.money(due) if due else None,
+        ),
+    )
+    snapshot(deps, session, row)
+    await db.withdraw_waiting(session, row["id"])
+    await db.release_seat(session, db.TOTAL)
+    for code in row["add_ons"]:
+        await seat_freed(deps, session, code, now)
+    return row | {"refund_due": due}
 
 
 async def seat_freed(deps: Deps, session: AsyncSession, code: str, now: datetime) -> None:
@@ -220,31 +223,3 @@ async def use_magic_link(deps: Deps, jti: str) -> bool:
     """Spend a magic link's single use; False if it was used before."""
     async with deps.sessionmaker.begin() as session:
         return await db.record_once(session, db.used_tokens, jti=jti, used_at=deps.clock())
-
-
-async def erase(deps: Deps, registration_id: str) -> None:
-    """Erase a delegate's personal data (GDPR): anonymise the row and tombstone the snapshot key."""
-    async with deps.sessionmaker.begin() as session:
-        row = await db.get(session, registration_id, for_update=True)
-        if row is None:
-            raise NotAllowed("no such registration")
-        await db.save(
-            session,
-            registration_id,
-            deps.clock(),
-            given_name="(erased)",
-            family_name="(erased)",
-            badge_name="(erased)",
-            affiliation="(erased)",
-            email=f"erased+{row['id']}@invalid",
-            status="cancelled",
-            version=row["version"] + 1,
-        )
-        deps.outbox.add_raw(
-            session,
-            topic=DelegateSnapshot.topic(),
-            key=row["delegate_id"].encode(),
-            value=None,
-            headers=[],
-            event_id="",
-        )

@@ -9,16 +9,18 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from services.common.auth import require_organiser
-from services.registration import domain, manage, payments
+from services.registration import domain, erasure, manage, payments
 from services.registration.adapters import db
-from services.registration.pages import templates_for
-from services.registration.records import Deps
+from services.registration.pages import friendly, templates_for
+from services.registration.ports import PaymentError
+from services.registration.records import Deps, NotAllowed
 
 CSV_COLUMNS = (
     "number",
@@ -43,6 +45,8 @@ CSV_COLUMNS = (
     "currency",
     "created_at",
 )
+ACTIONS = {"mark-paid": "button", "refund": "amount", "cancel": "reason", "income-group": "group", "erase": "button"}
+"""Organiser page actions and the field a business refusal is shown beside."""
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -90,26 +94,41 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:
             for r in await listing(status, category, q)
         ]
 
-    @router.get("/organiser/registrations", include_in_schema=False)
-    async def page(
-        request: Request, status: str = "", category: str = "", q: str = "", message: str = "", who: str = organiser
+    async def render(
+        request: Request,
+        who: str,
+        *,
+        filters: dict[str, str] | None = None,
+        message: str = "",
+        errors: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
+        status_code: int = 200,
     ) -> Response:
+        chosen = {"status": "", "category": "", "q": ""} | (filters or {})
         async with deps.sessionmaker() as session:
             seats = await db.seat_counts(session)
         return templates.TemplateResponse(
             request,
             "organiser_list.html",
             {
-                "rows": await listing(status, category, q),
-                "status": status,
-                "category": category,
-                "q": q,
+                "rows": await listing(chosen["status"], chosen["category"], chosen["q"]),
+                **chosen,
                 "organiser": who,
                 "seats": seats,
                 "message": message,
+                "errors": errors or {},
+                "values": values or {},
                 "groups": [g.value for g in domain.IncomeGroup],
             },
+            status_code=status_code,
         )
+
+    @router.get("/organiser/registrations", include_in_schema=False)
+    async def page(
+        request: Request, status: str = "", category: str = "", q: str = "", message: str = "", who: str = organiser
+    ) -> Response:
+        filters = {"status": status, "category": category, "q": q}
+        return await render(request, who, filters=filters, message=message)
 
     @router.get("/organiser/registrations.csv")
     async def export(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Response:
@@ -129,16 +148,29 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:
         if action == "cancel":
             await manage.cancel(deps, rid, by="organiser", reason=CancelIn.model_validate(data).reason)
             return "Registration cancelled."
+        if action == "erase":
+            await erasure.erase(deps, rid, who)
+            return "Personal data erased."
         body = IncomeGroupIn.model_validate(data)
         await manage.override_income_group(deps, rid, body.group, body.reason, who)
         return "Income group overridden."
 
     @router.post("/organiser/registrations/{rid}/{action}", include_in_schema=False)
     async def page_action(request: Request, rid: str, action: str, who: str = organiser) -> Response:
+        if action not in ACTIONS:
+            return Response("No such action.", status_code=404)
         form = await request.form()
         data = {k: str(v) for k, v in form.items() if str(v)}
-        message = await do(action, rid, who, data)
-        return RedirectResponse(f"/organiser/registrations?message={message}", status_code=303)
+        try:
+            message = await do(action, rid, who, data)
+        except ValidationError as exc:
+            errors = {f"{rid}.{action}.{e['loc'][-1] if e['loc'] else action}": friendly(e) for e in exc.errors()}
+        except (NotAllowed, PaymentError) as exc:
+            errors = {f"{rid}.{action}.{ACTIONS[action]}": f"{str(exc)[:1].upper()}{str(exc)[1:]}."}
+        else:
+            return RedirectResponse(f"/organiser/registrations?{urlencode({'message': message})}", status_code=303)
+        values = {f"{rid}.{action}.{k}": v for k, v in data.items()}
+        return await render(request, who, errors=errors, values=values, status_code=422)
 
     @router.post("/api/organiser/registrations/{rid}/mark-paid")
     async def api_mark_paid(rid: str, who: str = organiser) -> dict[str, str]:
@@ -151,6 +183,11 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:
     @router.post("/api/organiser/registrations/{rid}/cancel")
     async def api_cancel(rid: str, body: CancelIn, who: str = organiser) -> dict[str, str]:
         return {"result": await do("cancel", rid, who, body.model_dump())}
+
+    @router.post("/api/organiser/registrations/{rid}/erase")
+    async def api_erase(rid: str, who: str = organiser) -> dict[str, str]:
+        """Erase the delegate's personal data (GDPR); refused while money is still to be settled."""
+        return {"result": await do("erase", rid, who, {})}
 
     @router.post("/api/organiser/registrations/{rid}/income-group")
     async def api_income_group(rid: str, body: IncomeGroupIn, who: str = organiser) -> dict[str, str]:

@@ -23,6 +23,7 @@ from services.registration.adapters import db
 from services.registration.api import RegistrationIn
 from services.registration.config import RegistrationSettings
 from services.registration.handlers import price_all, register, view_token
+from services.registration.ports import PaymentError
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
 
 DELEGATE_COOKIE = "congress_delegate"
@@ -87,6 +88,12 @@ def install_page_errors(app: FastAPI, deps: Deps) -> None:
         if request.url.path.startswith(("/api/", "/stripe/")):
             return JSONResponse({"detail": str(exc)}, status_code=409)
         return page(request, PageProblem(409, "That cannot be done", f"Sorry: {exc}."))
+
+    @app.exception_handler(PaymentError)
+    async def _payment_error(request: Request, exc: PaymentError) -> Response:
+        if request.url.path.startswith(("/api/", "/stripe/")):
+            return JSONResponse({"detail": str(exc)}, status_code=502)
+        return page(request, PageProblem(502, "The payment provider did not answer as expected", str(exc)))
 
 
 def templates_for(deps: Deps) -> Jinja2Templates:

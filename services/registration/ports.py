@@ -30,6 +30,10 @@ class CheckoutSession:
     url: str
 
 
+class PaymentError(Exception):
+    """The payment provider refused or failed a request (its message says why)."""
+
+
 class Payments(Protocol):
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import stripe
 
-from services.registration.ports import CheckoutRequest, CheckoutSession
+from services.registration.ports import CheckoutRequest, CheckoutSession, PaymentError
 
 
 class StripePayments:
@@ -56,10 +56,13 @@ class StripePayments:
         return CheckoutSession(session_id=session.id, url=session.url or "")
 
     async def refund(self, payment_reference: str, amount_minor: int, *, idempotency_key: str) -> str:
-        refund = await self.client.v1.refunds.create_async(
-            {"payment_intent": payment_reference, "amount": amount_minor},
-            {"idempotency_key": idempotency_key},
-        )
+        try:
+            refund = await self.client.v1.refunds.create_async(
+                {"payment_intent": payment_reference, "amount": amount_minor},
+                {"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError(f"Stripe refused the refund: {exc.user_message or exc}") from exc
         return str(refund.id)
 
 

@@ -12,7 +12,9 @@ from schemas.registration import (
     PaymentSucceeded,
     RegistrationConfirmed,
     RegistrationCreated,
+    RegistrationErased,
 )
+from services.common.auth import organiser_token
 from services.registration import manage
 from services.registration.adapters.stripe import checkout_event, sign_webhook
 from tests.integration.registration.conftest import (
@@ -70,9 +72,14 @@ async def test_events_reach_kafka(
             )
         ).json()
         assert await manage.request_magic_link(service.deps, "aiko1@example.org")
-        await manage.erase(service.deps, invoice["payer_id"])
+        auth = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
+        erase = f"/api/organiser/registrations/{invoice['payer_id']}/erase"
+        assert (await service.client.post(erase, headers=auth)).status_code == 409  # the invoice is unpaid
+        cancel = f"/api/organiser/registrations/{invoice['payer_id']}/cancel"
+        assert (await service.client.post(cancel, json={"reason": "GDPR request"}, headers=auth)).status_code == 200
+        assert (await service.client.post(erase, headers=auth)).status_code == 200
 
-        records = await read_records(kafka_bootstrap, topic_prefix + topics.REGISTRATION, until=lambda rs: len(rs) >= 7)
+        records = await read_records(kafka_bootstrap, topic_prefix + topics.REGISTRATION, until=lambda rs: len(rs) >= 9)
         events = [decode(r.value).data for r in records]
         kinds = sorted(type(e).__name__ for e in events)
         assert kinds == sorted(
@@ -84,6 +91,8 @@ async def test_events_reach_kafka(
                 "RegistrationConfirmed",
                 "InvoiceIssued",
                 "MagicLinkRequested",
+                "RegistrationCancelled",
+                "RegistrationErased",
             ]
         )
         confirmed = [e for e in events if isinstance(e, RegistrationConfirmed)]
@@ -96,13 +105,16 @@ async def test_events_reach_kafka(
         assert len([e for e in events if isinstance(e, RegistrationCreated)]) == 2
         assert len([e for e in events if isinstance(e, PaymentSucceeded)]) == 1
 
-        snaps = await read_records(kafka_bootstrap, topic_prefix + topics.DELEGATES, until=lambda rs: len(rs) >= 5)
+        snaps = await read_records(kafka_bootstrap, topic_prefix + topics.DELEGATES, until=lambda rs: len(rs) >= 6)
         tombstones = [r for r in snaps if r.value is None]
         assert len(tombstones) == 1
         live = [decode(r.value).data for r in snaps if r.value is not None]
         assert all(isinstance(s, DelegateSnapshot) for s in live)
         erased = next(e for e in events if isinstance(e, InvoiceIssued)).delegate_id
-        assert tombstones[0].key == erased.encode()  # the invoice delegate was erased
+        assert tombstones[0].key == erased.encode()  # the erased delegate
+        assert [r for r in snaps if r.key == erased.encode()][-1].value is None  # last for its key
+        gone = next(e for e in events if isinstance(e, RegistrationErased))
+        assert gone.delegate_id == erased and gone.erased_by == "organiser@icsei.example.org"
         assert {s.delegate_id for s in live} == {e.delegate_id for e in events}
     finally:
         await close_service(service, kafka=True)
