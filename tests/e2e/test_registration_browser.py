@@ -1,4 +1,6 @@
-"""A delegate registers through the pages in Chromium, pays on the local test checkout and sees the confirmation."""
+"""A delegate registers through the pages in Chromium, pays on the local test checkout and sees the confirmation;
+then signs in by magic link (read from the MagicLinkRequested event on Kafka), changes the badge to a name in
+Japanese script and cancels under the refund policy, seeing the refund amount."""
 
 from __future__ import annotations
 
@@ -9,11 +11,14 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.async_api import async_playwright
+from playwright.async_api import Page, async_playwright
 
+from schemas import topics
+from schemas.registration import MagicLinkRequested, RefundIssued, RegistrationCancelled, RegistrationUpdated
 from services.common.kafka_launcher import free_port
 from services.registration.app import build
 from services.registration.config import RegistrationSettings
+from tests.kafka_helpers import read_events
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -69,7 +74,48 @@ async def test_register_and_pay_in_the_browser(
             await page.get_by_role("button", name=re.compile(r"^Pay ")).click()
             await page.wait_for_url(re.compile(r"/registrations/"))
             assert "Confirmed and paid" in await page.locator(".status").inner_text()
+            await sign_in_change_badge_and_cancel(page, port, kafka_bootstrap, topic_prefix + topics.REGISTRATION)
             await browser.close()
     finally:
         server.should_exit = True
         await serving
+
+
+async def sign_in_change_badge_and_cancel(page: Page, port: int, bootstrap: str, topic: str) -> None:
+    await page.goto(f"http://127.0.0.1:{port}/sign-in")
+    await page.get_by_label("Email you registered with").fill("jose@example.org")
+    await page.get_by_role("button", name="Email me a link").click()
+    assert "sign-in link is on its way" in await page.get_by_role("status").inner_text()
+    events = await read_events(
+        bootstrap, topic, until=lambda evs: any(isinstance(e.data, MagicLinkRequested) for e in evs)
+    )
+    link = next(e.data.link for e in events if isinstance(e.data, MagicLinkRequested))
+    assert link.startswith(f"http://127.0.0.1:{port}/me/")
+
+    await page.goto(link)
+    await page.wait_for_url(re.compile(r"/me$"))
+    assert "Your registration" in await page.locator("h1").inner_text()
+    await page.get_by_label("Name on the badge").fill("ホセ・ヌニェス")
+    await page.get_by_label("Given name(s)", exact=True).fill("ホセ")
+    await page.get_by_role("button", name="Save badge details").click()
+    assert await page.get_by_role("status").inner_text() == "Badge details saved."
+    assert await page.get_by_label("Name on the badge").input_value() == "ホセ・ヌニェス"
+    assert (await page.goto(link)) is not None and "already used" in await page.locator("h1").inner_text()
+    await page.goto(f"http://127.0.0.1:{port}/me")
+    assert await page.get_by_label("Given name(s)", exact=True).input_value() == "ホセ"
+
+    # Paid 355.00 on 1 June 2026: the first tier refunds 100 % less the 25.00 fee.
+    cancel = page.locator("form[action='/me/cancel']")
+    assert "€330.00" in await cancel.inner_text()
+    await page.get_by_label("Reason (optional)").fill("visa refused")
+    await page.get_by_role("button", name="Cancel my registration").click()
+    assert await page.get_by_role("status").inner_text() == "Your registration is cancelled."
+    assert "cancelled" in await page.locator("main").inner_text()
+
+    events = await read_events(bootstrap, topic, until=lambda evs: any(isinstance(e.data, RefundIssued) for e in evs))
+    updated = [e.data for e in events if isinstance(e.data, RegistrationUpdated)]
+    assert updated[-1].delegate.badge_name == "ホセ・ヌニェス" and updated[-1].delegate.given_name == "ホセ"
+    assert set(updated[-1].changed_fields) == {"badge_name", "given_name"}
+    cancelled = next(e.data for e in events if isinstance(e.data, RegistrationCancelled))
+    assert cancelled.cancelled_by == "delegate" and cancelled.refund_due.amount_minor == 33000
+    assert next(e.data for e in events if isinstance(e.data, RefundIssued)).amount.amount_minor == 33000
