@@ -26,7 +26,7 @@ from schemas.registration import (
 from services.common.auth import organiser_token
 from services.common.outbox import outbox_table
 from services.registration.adapters.stripe import checkout_event, sign_webhook
-from tests.integration.registration.conftest import WEBHOOK_SECRET, Service, delegate
+from tests.integration.registration.conftest import WEBHOOK_SECRET, Service, delegate, register_and_pay, webhook
 
 
 async def published(service: Service) -> list:
@@ -57,36 +57,14 @@ async def test_card_payment_through_test_checkout_and_replayed_webhook(offline: 
     assert "Confirmed and paid" in status.text
     assert 'lang="ja"' in status.text and "田中0" in status.text
 
-    # Stripe retries the same event: nothing changes.
-    replay = checkout_event(
-        "checkout.session.completed",
-        session_id="cs_x",
-        payer_id=payer,
-        amount_minor=60500,
-        currency="EUR",
-        payment_status="paid",
-        payment_intent="pi_1",
-        event_id="evt_same",
-    )
-    for expected in ("already paid", "duplicate"):
-        answer = await client.post(
-            "/stripe/webhook", content=replay, headers={"stripe-signature": sign_webhook(replay, WEBHOOK_SECRET)}
-        )
-        assert answer.json()["outcome"] == expected
-    # A late failure after success changes nothing either.
-    late = checkout_event(
-        "checkout.session.async_payment_failed",
-        session_id="cs_x",
-        payer_id=payer,
-        amount_minor=60500,
-        currency="EUR",
-        payment_status="unpaid",
-        payment_intent="pi_1",
-    )
-    answer = await client.post(
-        "/stripe/webhook", content=late, headers={"stripe-signature": sign_webhook(late, WEBHOOK_SECRET)}
-    )
-    assert answer.json()["outcome"] == "already settled"
+    # Stripe retries the same event: nothing changes; nor does a late failure after success.
+    outcomes = [
+        (await webhook(offline, "checkout.session.completed", payer, 60500, event_id="evt_same"))["outcome"]
+        for _ in range(2)
+    ]
+    assert outcomes == ["already paid", "duplicate"]
+    late = await webhook(offline, "checkout.session.async_payment_failed", payer, 60500, payment_status="unpaid")
+    assert late["outcome"] == "already settled"
 
     events = await published(offline)
     assert [type(e) for e in events] == [
@@ -126,44 +104,16 @@ async def test_webhook_rejects_bad_signature_stale_timestamp_and_wrong_amount(of
         "/stripe/webhook", content=tampered, headers={"stripe-signature": sign_webhook(event, WEBHOOK_SECRET)}
     )
     assert (forged.status_code, stale.status_code, altered.status_code) == (400, 400, 400)
-    cheap = checkout_event(
-        "checkout.session.completed",
-        session_id="cs_y",
-        payer_id=payer,
-        amount_minor=100,
-        currency="EUR",
-        payment_status="paid",
-        payment_intent="pi_2",
-    )
-    answer = await client.post(
-        "/stripe/webhook", content=cheap, headers={"stripe-signature": sign_webhook(cheap, WEBHOOK_SECRET)}
-    )
-    assert answer.json()["outcome"] == "payment failed"
+    cheap = await webhook(offline, "checkout.session.completed", payer, 100, session_id="cs_y")
+    assert cheap["outcome"] == "payment failed"
     # Delayed method: completed(unpaid) then async success, arriving in that order or the other.
-    success = checkout_event(
-        "checkout.session.async_payment_succeeded",
-        session_id="cs_y",
-        payer_id=payer,
-        amount_minor=52000,
-        currency="EUR",
-        payment_status="paid",
-        payment_intent="pi_2",
-    )
-    pending = checkout_event(
-        "checkout.session.completed",
-        session_id="cs_y",
-        payer_id=payer,
-        amount_minor=52000,
-        currency="EUR",
-        payment_status="unpaid",
-        payment_intent="pi_2",
-    )
-    outcomes = []
-    for raw in (success, pending):
-        answer = await client.post(
-            "/stripe/webhook", content=raw, headers={"stripe-signature": sign_webhook(raw, WEBHOOK_SECRET)}
+    outcomes = [
+        (await webhook(offline, kind, payer, 52000, session_id="cs_y", payment_status=paid))["outcome"]
+        for kind, paid in (
+            ("checkout.session.async_payment_succeeded", "paid"),
+            ("checkout.session.completed", "unpaid"),
         )
-        outcomes.append(answer.json()["outcome"])
+    ]
     assert outcomes == ["confirmed", "awaiting delayed payment"]
     events = await published(offline)
     assert len(of(events, PaymentFailed)) == 1 and len(of(events, RegistrationConfirmed)) == 1
@@ -223,20 +173,7 @@ async def test_group_invoice_then_organiser_marks_paid_refunds_cancels_and_overr
 
 async def test_card_refund_through_stripe_mock(offline: Service) -> None:
     client = offline.client
-    body = (await client.post("/api/registrations", json={"delegates": [delegate()]})).json()
-    payer = body["payer_id"]
-    event = checkout_event(
-        "checkout.session.completed",
-        session_id="cs_z",
-        payer_id=payer,
-        amount_minor=52000,
-        currency="EUR",
-        payment_status="paid",
-        payment_intent="pi_1PgafyB7WZ01zgkWSjxsAJo3",
-    )
-    await client.post(
-        "/stripe/webhook", content=event, headers={"stripe-signature": sign_webhook(event, WEBHOOK_SECRET)}
-    )
+    payer = (await register_and_pay(offline, delegate()))["payer_id"]
     auth = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
     refund = await client.post(f"/api/organiser/registrations/{payer}/refund", json={"amount": 10000}, headers=auth)
     assert refund.status_code == 200, refund.text
