@@ -145,9 +145,10 @@ def build(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_harfbuzz_subset()
-        if pool is not None:
-            await pool.warm()
         await create_tables(runtime.engine, db.metadata)
+        if pool is not None:
+            async with runtime.sessionmaker() as session:
+                await pool.warm(await db.name_characters(session))
         linker = asyncio.create_task(keep_linked(runtime), name="kafka-link")
         try:
             yield

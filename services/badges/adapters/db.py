@@ -167,6 +167,12 @@ class DelegateRow:
         )
 
 
+async def name_characters(session: AsyncSession) -> str:
+    """Every character of the names in the replica (the render workers cut their CJK fonts to them)."""
+    rows = await session.execute(select(delegates.c.given_name, delegates.c.family_name, delegates.c.affiliation))
+    return "".join(sorted({c for row in rows for text in row for c in text}))
+
+
 async def get_delegate(session: AsyncSession, delegate_id: str) -> DelegateRow | None:
     row = (await session.execute(select(delegates).where(delegates.c.delegate_id == delegate_id))).first()
     return DelegateRow.from_row(row) if row else None

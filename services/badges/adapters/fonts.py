@@ -65,12 +65,16 @@ def cjk_family(lang: str) -> str:
     return CJK_BY_LANG.get(tag) or CJK_BY_LANG.get(tag.split("-")[0]) or CJK_DEFAULT
 
 
-def css_chain(lang: str = "en") -> str:
-    """The CSS ``font-family`` value: Latin first, the other scripts, then the language's CJK forms."""
+def css_chain(lang: str = "en", cut: dict[str, str] | None = None) -> str:
+    """The CSS ``font-family`` value: Latin first, the other scripts, then the language's CJK forms.
+
+    ``cut`` maps a CJK family to its small cut (``adapters/cjk.py``), tried before the full collection.
+    """
     cjk = cjk_family(lang)
     families = (
         LATIN,
         *SCRIPT_FAMILIES,
+        *([cut[cjk]] if cut and cjk in cut else []),
         cjk,
         *(f for f in CJK_BY_LANG.values() if f != cjk),
         *SYMBOLS,

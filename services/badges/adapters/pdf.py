@@ -8,20 +8,22 @@ network and every file outside the templates directory.
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from services.badges import domain
-from services.badges.adapters import fonts
+from services.badges.adapters import cjk, fonts, patterns, stamp
 
 log = logging.getLogger("congress.badges.pdf")
 
@@ -31,9 +33,10 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
     """Serves ``data:`` URIs and files inside the templates directory; refuses everything else."""
 
-    def __init__(self, root: Path = TEMPLATES) -> None:
+    def __init__(self, root: Path = TEMPLATES, *more_roots: Path) -> None:
         super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=False)
         self.root = root.resolve()
+        self.roots = (self.root, *(r.resolve() for r in more_roots))
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -43,7 +46,7 @@ class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no
             from urllib.request import url2pathname
 
             path = Path(url2pathname(url.split("?")[0].removeprefix("file://"))).resolve()
-            if path.is_relative_to(self.root) and path.is_file():
+            if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
                 return URLFetcherResponse(url, path.read_bytes())
         self.refused.append(url)
         log.warning("refused to fetch %s", url[:200])
@@ -76,6 +79,35 @@ class CongressHeader:
     primary_colour: str = "#1d4e89"
 
 
+BADGE_UA = """
+html, body, section, div { display: block }
+head, style, script, title, meta, link { display: none }
+b { font-weight: bold }
+img { overflow: hidden }
+[dir=ltr i] { direction: ltr }
+[dir=rtl i] { direction: rtl }
+"""
+"""The only user-agent rules a badge needs (WeasyPrint's HTML5 sheet has ~250, matched against every element)."""
+
+
+class BadgeHTML(HTML):  # type: ignore[misc]  # WeasyPrint ships no type hints
+    """An HTML document styled with ``BADGE_UA`` instead of the HTML5 user-agent sheet, no presentational hints."""
+
+    def __init__(self, *, ua: list[CSS], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ua = ua
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        return self.ua
+
+    def _ph_stylesheets(self) -> list[CSS]:
+        return []
+
+
+def default_font_cache() -> Path:
+    return Path(tempfile.gettempdir()) / "congress-badges-fonts"
+
+
 @dataclass
 class PdfRenderer:
     """Renders badges and documents; build once per (worker) process and reuse."""
@@ -83,10 +115,16 @@ class PdfRenderer:
     header: CongressHeader
     reuse: bool = True
     """Reuse the parsed stylesheet and FontConfiguration across renders (measured in bench/badges.py)."""
+    fast: bool = True
+    """Minimal user-agent sheet for badges and small cut CJK fonts (``adapters/cjk.py``); False = as before."""
+    font_cache: Path = field(default_factory=default_font_cache)
+    extra_chars: str = ""
+    """Characters to add to the cut CJK fonts (e.g. every name the congress knows of)."""
     env: Environment = field(init=False)
     fetcher: LocalOnlyFetcher = field(init=False)
     _css: dict[str, list[CSS]] = field(init=False)
     _font_config: FontConfiguration = field(init=False)
+    _frames: dict[str, stamp.Frame] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.env = Environment(
@@ -96,24 +134,41 @@ class PdfRenderer:
             lstrip_blocks=True,
         )
         self.env.filters["isolate"] = isolate
-        self.fetcher = LocalOnlyFetcher()
+        self.fetcher = LocalOnlyFetcher(TEMPLATES, self.font_cache)
+        self.cut_fonts = self._cut_cjk() if self.fast else []
         self._font_config = FontConfiguration()
         self._css = self._stylesheets(self._font_config)
         self.coverage = fonts.coverage()
 
+    def _cut_cjk(self) -> list[cjk.CutFont]:
+        extra = [ord(c) for c in self.extra_chars if ord(c) > 0x2FFF]
+        out: list[cjk.CutFont] = []
+        for lang, family in CUT_FAMILIES:
+            try:
+                out += cjk.cut_family(family, lang, extra, self.font_cache)
+            except (OSError, RuntimeError) as exc:  # the full collections still draw everything
+                log.error("could not cut %s (%r); CJK badges will be slower", family, exc)
+        return out
+
     def _theme_css(self) -> str:
+        cut = {f.source_family: f.family for f in self.cut_fonts}
         rules = [
-            f"html {{ font-family: {fonts.css_chain('en')}; }}",
+            f'@font-face {{ font-family: "{f.family}"; font-weight: {f.weight}; src: url("{f.path.as_uri()}"); }}'
+            for f in self.cut_fonts
+        ]
+        rules += [
+            f"html {{ font-family: {fonts.css_chain('en', cut)}; }}",
             f".hd {{ background: {self.header.primary_colour}; }}",
+            patterns.pattern_css(),
         ]
         for lang in ("ja", "zh", "zh-Hant", "ko"):
-            rules.append(f":lang({lang}) {{ font-family: {fonts.css_chain(lang)}; }}")
+            rules.append(f":lang({lang}) {{ font-family: {fonts.css_chain(lang, cut)}; }}")
         return "\n".join(rules)
 
     def _stylesheets(self, font_config: FontConfiguration) -> dict[str, list[CSS]]:
         """Parsed once: badges and documents each get only their own rules (fewer page boxes to style)."""
         theme = CSS(string=self._theme_css(), font_config=font_config, url_fetcher=self.fetcher)
-        return {
+        sheets = {
             kind: [
                 CSS(
                     filename=str(TEMPLATES / f"{kind}.css"),
@@ -124,6 +179,8 @@ class PdfRenderer:
             ]
             for kind in ("badge", "documents")
         }
+        sheets["badge-ua"] = [CSS(string=BADGE_UA, font_config=font_config)]
+        return sheets
 
     def _setup(self, kind: str) -> tuple[list[CSS], FontConfiguration]:
         if self.reuse:
@@ -131,14 +188,19 @@ class PdfRenderer:
         font_config = FontConfiguration()
         return self._stylesheets(font_config)[kind], font_config
 
+    def _document(self, html: str, kind: str) -> HTML:
+        if kind == "badge" and self.fast:
+            ua = self._setup("badge-ua")[0]
+            return BadgeHTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=self.fetcher, ua=ua)
+        return HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=self.fetcher)
+
     def _pdf(self, html: str, kind: str = "badge") -> bytes:
         css, font_config = self._setup(kind)
-        document = HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=self.fetcher)
-        return document.write_pdf(stylesheets=css, font_config=font_config)  # type: ignore[no-any-return]
+        return self._document(html, kind).write_pdf(stylesheets=css, font_config=font_config)  # type: ignore[no-any-return]
 
     # --- badges ----------------------------------------------------------------------------
 
-    def badge_view(self, content: BadgeContent) -> dict[str, Any]:
+    def badge_view(self, content: BadgeContent, *, qr: bool = True) -> dict[str, Any]:
         """Clean, check and lay out one badge's texts (raises ``UnrenderableText``)."""
         given = domain.clean_display_text(content.given_name) or domain.clean_display_text(content.badge_name)
         family = domain.clean_display_text(content.family_name)
@@ -168,7 +230,7 @@ class PdfRenderer:
                 *([" · ".join(others)] if others else []),
                 *(f"• {domain.clean_display_text(label)[:40]}" for label, _ in content.add_ons[:MAX_ADD_ONS]),
             ],
-            "qr_uri": qr_data_uri(content.qr_token or "-"),
+            "qr_uri": qr_data_uri(content.qr_token or "-") if qr else "",
         }
 
     def badge_html(self, views: Sequence[dict[str, Any]], *, sheet: bool = False) -> str:
@@ -178,7 +240,28 @@ class PdfRenderer:
         )
 
     def render_badge(self, content: BadgeContent) -> bytes:
-        return self._pdf(self.badge_html([self.badge_view(content)]))
+        """One A6 badge: the delegate's texts over the role's frame, plus the QR code (``adapters/stamp.py``)."""
+        if not self.fast:
+            return self._pdf(self.badge_html([self.badge_view(content)]))
+        view = self.badge_view(content, qr=False)
+        texts = self._pdf(self.env.get_template("badge.html").render(layer="text", view=view))
+        return self._frame(view["ribbon"]).stamp(texts, stamp.qr_image(content.qr_token or "-"))
+
+    def _frame(self, ribbon: domain.Ribbon) -> stamp.Frame:
+        frame = self._frames.get(ribbon.role)
+        if frame is None:
+            view = {"congress_name": self.header.name, "congress_where": self.header.where, "ribbon": ribbon}
+            pdf = self._pdf(self.env.get_template("badge.html").render(layer="frame", view=view))
+            frame = self._frames[ribbon.role] = stamp.Frame(pdf, ribbon.role)
+        return frame
+
+    def warm(self) -> None:
+        """Render a badge per script and role once, so no delegate pays for loading a font or a frame."""
+        for i, (given, family, lang) in enumerate(WARM_UP_NAMES):
+            role = tuple(domain.RIBBONS)[i % len(domain.RIBBONS)]
+            self.render_badge(
+                BadgeContent("warm-up", "warm-up", 0, given, family, "", "Warm-up", "XX", lang, (role,), (), "warm-up")
+            )
 
     def render_sheets(self, contents: Sequence[BadgeContent]) -> bytes:
         """A4 sheets, four badges each in the given order, with crop marks."""
@@ -211,15 +294,33 @@ def _safe_lang(lang: str) -> str:
 
 
 def qr_data_uri(token: str) -> str:
-    """The QR code as a tiny 1-pixel-per-module PNG data URI, drawn unsmoothed at 30 mm.
+    """The QR code as a 1-pixel-per-module PNG data URI (print sheets and the one-layer badge).
 
-    A fixed mask skips segno's mask evaluation (~25 ms) and a PNG avoids WeasyPrint's
-    SVG path parser (~25 ms); scanners read any of the eight masks. The token is
-    only ids and a signature, never personal data.
+    A PNG avoids WeasyPrint's SVG path parser (~25 ms); drawn unsmoothed at 30 mm.
     """
-    return str(segno.make(token, error="m", micro=False, mask=QR_MASK).png_data_uri(scale=1, border=2))
+    buffer = io.BytesIO()
+    stamp.qr_image(token).save(buffer, "PNG", compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-QR_MASK = 2
 MAX_ADD_ONS = 5
 """Marks that fit beside the QR code; the desk sees the full list on the station."""
+CUT_FAMILIES = (
+    ("ja", "Noto Sans CJK JP"),
+    ("zh", "Noto Sans CJK SC"),
+    ("zh-hant", "Noto Sans CJK TC"),
+    ("ko", "Noto Sans CJK KR"),
+)
+WARM_UP_NAMES = (
+    ("Jürgen Ørjan", "Łukasz Şahin", "de"),
+    ("Иван Ελένη", "Петров", "ru"),
+    ("محمد", "حسن", "ar"),
+    ("אברהם", "כהן", "he"),
+    ("राहुल সৌরভ", "முத்து", "hi"),
+    ("สมชาย ნინო", "Արամ አበበ", "th"),
+    ("さくら", "山田", "ja"),
+    ("伟", "王", "zh"),
+    ("민준", "김", "ko"),
+    ("偉", "陳", "zh-Hant"),
+)
+"""One badge per script of the font chain (bold and regular) and per CJK language, for ``warm``."""

@@ -20,28 +20,13 @@ log = logging.getLogger("congress.badges.pool")
 _renderer: PdfRenderer | None = None
 
 
-def _init_worker(header: CongressHeader) -> None:
+def _init_worker(header: CongressHeader, extra_chars: str = "") -> None:
     global _renderer
     from services.badges.adapters.fonts import check_harfbuzz_subset
 
     check_harfbuzz_subset()
-    _renderer = PdfRenderer(header)
-    _renderer.render_badge(
-        BadgeContent(
-            "warm-up",
-            "warm-up",
-            0,
-            "Warm",
-            "Up",
-            "Warm Up",
-            "",
-            "XX",
-            "en",
-            ("delegate",),
-            (),
-            "warm-up",
-        )
-    )
+    _renderer = PdfRenderer(header, extra_chars=extra_chars)
+    _renderer.warm()
 
 
 def _worker() -> PdfRenderer:
@@ -72,7 +57,19 @@ class PoolRenderer:
     def __init__(self, header: CongressHeader, workers: int = 2) -> None:
         self.workers = workers
         self.header = header
-        self.executor = self._new_executor()
+        self.extra_chars = ""
+        """Characters of the names already known (the replica): the workers' cut CJK fonts hold them."""
+        self._executor: ProcessPoolExecutor | None = None
+
+    @property
+    def executor(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = self._new_executor()
+        return self._executor
+
+    @executor.setter
+    def executor(self, value: ProcessPoolExecutor) -> None:
+        self._executor = value
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # spawn, not fork: the parent runs an event loop and Kafka client threads
@@ -80,7 +77,7 @@ class PoolRenderer:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.header,),
+            initargs=(self.header, self.extra_chars),
         )
 
     async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
@@ -93,8 +90,10 @@ class PoolRenderer:
             broken.shutdown(wait=False, cancel_futures=True)
             return await loop.run_in_executor(self.executor, func, *args)
 
-    async def warm(self) -> None:
-        """Start every worker now (each renders a warm-up badge) instead of on the first real render."""
+    async def warm(self, extra_chars: str = "") -> None:
+        """Start every worker now (each renders a warm-up badge per script) instead of on the first real render."""
+        if extra_chars and self._executor is None:
+            self.extra_chars = "".join(sorted({c for c in extra_chars if ord(c) > 0x2FFF}))
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self.executor, _ping) for _ in range(self.workers * 2)))
 
@@ -108,14 +107,15 @@ class PoolRenderer:
         return await self._run(_document, template, context)  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 class InProcessRenderer:
     """``ports.Renderer`` in this process, on a worker thread (tests, small CLI runs, the benchmark's probes)."""
 
-    def __init__(self, header: CongressHeader) -> None:
-        self.renderer = PdfRenderer(header)
+    def __init__(self, header: CongressHeader, extra_chars: str = "") -> None:
+        self.renderer = PdfRenderer(header, extra_chars=extra_chars)
 
     async def render_badge(self, content: BadgeContent) -> bytes:
         return await asyncio.to_thread(self.renderer.render_badge, content)
