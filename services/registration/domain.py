@@ -292,3 +292,22 @@ def offer_deadline(now: datetime, hold_hours: int) -> datetime:
 
 def can_accept_offer(entry: WaitingEntry, now: datetime) -> bool:
     return entry.status is WaitStatus.OFFERED and entry.offer_expires_at is not None and now < entry.offer_expires_at
+
+
+def split_refund(payments: Sequence[tuple[str, int]], refunded: int, amount: int) -> list[tuple[str, int]]:
+    """Spread a refund over the payments it came from (first payment first), after what was refunded before.
+
+    A registration paid once and then for an add-on taken from the waiting list has two
+    card payments; a provider refunds each against its own payment, never more than it took.
+    """
+    parts = []
+    for reference, paid in payments:
+        free = max(0, paid - refunded)
+        refunded = max(0, refunded - paid)
+        take = min(free, amount)
+        if take:
+            parts.append((reference, take))
+            amount -= take
+    if amount:
+        raise ValueError(f"{amount} more than was paid")
+    return parts

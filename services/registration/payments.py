@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.registration import PaymentFailed, PaymentSucceeded, RefundIssued
 from schemas.values import PaymentMethod
-from services.registration import addons, expiry
+from services.registration import addons, domain, expiry
 from services.registration.adapters import db
 from services.registration.handlers import emit_confirmed, view_token
 from services.registration.ports import CheckoutRequest, CheckoutSession
@@ -106,10 +106,12 @@ async def _apply(deps: Deps, session: AsyncSession, event: dict[str, Any], refun
 async def _paid(
     deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str, Any], refunds: addons.AfterCommit
 ) -> str:
-    rows = [r for r in await db.by_payer(session, payer_id, for_update=True) if r["status"] != "cancelled"]
-    unpaid = [r for r in rows if not r["paid"]]
+    rows = await db.by_payer(session, payer_id, for_update=True)
+    unpaid = [r for r in rows if not r["paid"] and r["status"] != "cancelled"]
+    if not unpaid:  # cancelled before it was paid: the money goes back (``_late``)
+        unpaid = [r for r in rows if not r["paid"] and r["payment_method"] == PaymentMethod.CARD.value]
     if not unpaid:
-        return "already paid"
+        return await _paid_twice(deps, session, rows, obj, refunds)
     due = sum(r["total_minor"] for r in unpaid)
     currency = str(obj.get("currency", "")).upper()
     if obj.get("amount_total") != due or currency != deps.congress.currency:
@@ -125,7 +127,7 @@ async def _paid(
             f"amount {obj.get('amount_total')} {currency} does not match the price {due} {deps.congress.currency}",
         )
     reference = str(obj.get("payment_intent") or obj.get("id"))
-    if any(r["status"] == "expired" for r in unpaid):
+    if any(r["status"] in ("expired", "cancelled") for r in unpaid):
         return await _late(deps, session, unpaid, reference, refunds)
     for row in unpaid:
         await confirm_paid(deps, session, row, PaymentMethod.CARD, reference)
@@ -139,6 +141,8 @@ async def _late(deps: Deps, session: AsyncSession, rows: list[Row], reference: s
     for a place it cannot give; the delegate can register again (or join a waiting list).
     """
     try:
+        if any(r["status"] == "cancelled" for r in rows):
+            raise expiry.SeatsGone("cancelled")
         await expiry.retake_seats(session, rows)
     except expiry.SeatsGone as gone:
         log.warning("late payment for an expired registration, places gone: refunding", extra={"seat": str(gone)})
@@ -151,13 +155,48 @@ async def _late(deps: Deps, session: AsyncSession, rows: list[Row], reference: s
     return "confirmed late"
 
 
+async def _paid_twice(
+    deps: Deps, session: AsyncSession, rows: list[Row], obj: dict[str, Any], refunds: addons.AfterCommit
+) -> str:
+    """A payment for registrations already paid by another payment (two Checkouts): recorded, then refunded."""
+    reference = str(obj.get("payment_intent") or obj.get("id"))
+    amount = obj.get("amount_total")
+    if not rows or reference in {r["payment_reference"] for r in rows} or not isinstance(amount, int):
+        return "already paid"
+    payer = rows[0]
+    log.warning("a second payment for a paid registration: refunding", extra={"registration_id": payer["id"]})
+    deps.outbox.add(
+        session,
+        PaymentSucceeded(
+            **ids(deps, payer),
+            amount=deps.money(amount),
+            method=PaymentMethod.CARD,
+            provider_reference=reference,
+            paid_at=deps.clock(),
+        ),
+    )
+    refunds.append(functools.partial(refund_payment, deps, payer, reference, amount))
+    return "paid twice: refunding"
+
+
+async def refund_payment(deps: Deps, row: Row, reference: str, amount: int) -> str:
+    """Give back a whole payment that is not part of what the registration costs."""
+    key = f"{deps.congress.id}:refund-payment:{reference}"
+    refund_id = await deps.payments.refund(reference, amount, idempotency_key=key)
+    async with deps.sessionmaker.begin() as session:
+        deps.outbox.add(
+            session, RefundIssued(**ids(deps, row), amount=deps.money(amount), provider_reference=refund_id)
+        )
+    return refund_id
+
+
 async def confirm_paid(
     deps: Deps, session: AsyncSession, row: Row, method: PaymentMethod, reference: str, amount: int | None = None
 ) -> Row:
     """Mark one registration paid (and confirmed if it was pending); emits PaymentSucceeded and the rest."""
     now = deps.clock()
     was_pending = row["status"] == "pending"
-    status = "expired" if row["status"] == "expired" else "confirmed"
+    status = row["status"] if row["status"] in ("expired", "cancelled") else "confirmed"
     changes = {"paid": True, "status": status, "payment_reference": reference, "version": row["version"] + 1}
     await db.save(session, row["id"], now, **changes)
     row = row | changes
@@ -223,23 +262,37 @@ async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) ->
 
 
 async def refund(deps: Deps, registration_id: str, amount_minor: int) -> str:
-    """Refund part of a card payment through Stripe; records the refund and emits RefundIssued."""
+    """Refund part of a card payment through Stripe; records the refund and emits RefundIssued.
+
+    The amount is spread over the registration's card payments (the registration, then any
+    add-on paid later), each refunded against its own PaymentIntent.
+    """
     async with deps.sessionmaker() as session:
         row = await db.get(session, registration_id)
+        extras = await db.charges_of(session, row["payer_id"], status="paid") if row else []
     if row is None or not row["paid"] or row["payment_method"] != PaymentMethod.CARD.value:
         raise NotAllowed("only paid card registrations can be refunded through Stripe")
     if amount_minor <= 0 or amount_minor > row["total_minor"] - row["refunded_minor"]:
         raise NotAllowed(f"refund must be between 1 and {row['total_minor'] - row['refunded_minor']} minor units")
-    key = f"{deps.congress.id}:refund:{registration_id}:{row['refunded_minor']}:{amount_minor}"
-    refund_id = await deps.payments.refund(row["payment_reference"], amount_minor, idempotency_key=key)
+    later = [(c["reference"], c["amount_minor"]) for c in extras if c["registration_id"] == registration_id]
+    first = row["total_minor"] - sum(amount for _, amount in later)
+    parts = domain.split_refund([(row["payment_reference"], first), *later], row["refunded_minor"], amount_minor)
+    done = []
+    for i, (reference, amount) in enumerate(parts):
+        key = f"{deps.congress.id}:refund:{registration_id}:{row['refunded_minor']}:{amount_minor}:{i}"
+        done.append((await deps.payments.refund(reference, amount, idempotency_key=key), amount))
     async with deps.sessionmaker.begin() as session:
-        if not await db.record_once(session, db.used_tokens, jti=f"refund:{refund_id}", used_at=deps.clock()):
-            return refund_id  # the same refund retried: already recorded
         row = await db.get(session, registration_id, for_update=True) or row
-        changes = {"refunded_minor": row["refunded_minor"] + amount_minor, "version": row["version"] + 1}
-        await db.save(session, registration_id, deps.clock(), **changes)
-        deps.outbox.add(
-            session, RefundIssued(**ids(deps, row), amount=deps.money(amount_minor), provider_reference=refund_id)
-        )
-        snapshot(deps, session, row | changes)
-    return refund_id
+        for refund_id, amount in done:
+            if await db.record_once(session, db.used_tokens, jti=f"refund:{refund_id}", used_at=deps.clock()):
+                row = await _refunded(deps, session, row, refund_id, amount)
+    return ", ".join(refund_id for refund_id, _ in done)
+
+
+async def _refunded(deps: Deps, session: AsyncSession, row: Row, refund_id: str, amount: int) -> Row:
+    changes = {"refunded_minor": row["refunded_minor"] + amount, "version": row["version"] + 1}
+    await db.save(session, row["id"], deps.clock(), **changes)
+    deps.outbox.add(session, RefundIssued(**ids(deps, row), amount=deps.money(amount), provider_reference=refund_id))
+    row = row | changes
+    snapshot(deps, session, row)
+    return row

@@ -13,7 +13,7 @@ from schemas.registration import (
     RegistrationConfirmed,
     WaitingListOffered,
 )
-from services.registration import expiry
+from services.registration import expiry, manage
 from services.registration.adapters import db
 from services.registration.ports import CheckoutRequest, CheckoutSession, Payments
 from tests.integration.registration.conftest import EARLY, Service, delegate, webhook
@@ -132,6 +132,19 @@ async def test_late_checkout_extends_the_hold_expired_webhook_and_a_late_payment
     assert (row["status"], row["paid"]) == ("confirmed", True) and (await seats(offline))["dinner"] == 1
     confirmed = of(await published(offline), RegistrationConfirmed)
     assert [e.registration_id for e in confirmed] == [other["payer_id"]]
+    # Paid again on the first, older Checkout: recorded and refunded, never kept.
+    twice = await webhook(
+        offline, "checkout.session.completed", other["payer_id"], other["total"], payment_intent="pi_second"
+    )
+    assert twice["outcome"] == "paid twice: refunding"
+    assert of(await published(offline), RefundIssued)[-1].amount.amount_minor == other["total"]
+    # Cancelled before paying, then paid on the open Checkout: refunded too.
+    gone = (await client.post("/api/registrations", json={"delegates": [delegate(3)]})).json()
+    await manage.cancel(offline.deps, gone["payer_id"], by="delegate", reason="changed plans")
+    paid = await webhook(offline, "checkout.session.completed", gone["payer_id"], gone["total"])
+    assert paid["outcome"] == "late payment refunded"
+    row = await status(offline, gone["payer_id"])
+    assert (row["status"], row["paid"], row["refunded_minor"]) == ("cancelled", True, gone["total"])
     # Invoice registrations have a payment term and never expire this way.
     invoice = await client.post(
         "/api/registrations", json={"delegates": [delegate(2)], "payment_method": "invoice", "invoice": INVOICE}

@@ -59,7 +59,16 @@ async def test_card_payment_through_test_checkout_and_replayed_webhook(offline: 
 
     # Stripe retries the same event: nothing changes; nor does a late failure after success.
     outcomes = [
-        (await webhook(offline, "checkout.session.completed", payer, 60500, event_id="evt_same"))["outcome"]
+        (
+            await webhook(
+                offline,
+                "checkout.session.completed",
+                payer,
+                60500,
+                event_id="evt_same",
+                payment_intent=f"pi_test_{payer}",
+            )
+        )["outcome"]
         for _ in range(2)
     ]
     assert outcomes == ["already paid", "duplicate"]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from schemas.registration import InvoiceIssued, PaymentSucceeded, RegistrationUpdated, WaitingListOffered
+from schemas.registration import (
+    InvoiceIssued,
+    PaymentSucceeded,
+    RefundIssued,
+    RegistrationUpdated,
+    WaitingListOffered,
+)
 from services.common.auth import organiser_token
 from services.registration import manage
 from services.registration.adapters import db
@@ -63,6 +69,13 @@ async def test_priced_offer_is_paid_by_card_or_invoiced_and_free_ones_stay_one_c
     events = await published(offline)
     assert of(events, PaymentSucceeded)[-1].amount.amount_minor == 8500
     assert of(events, RegistrationUpdated)[-1].changed_fields == ("add_ons",)
+
+    # Refunding it all goes back to both card payments, each within what it took.
+    refund = await client.post(
+        f"/api/organiser/registrations/{card['payer_id']}/refund", json={"amount": card["total"] + 8500}, headers=AUTH
+    )
+    assert refund.status_code == 200, refund.text
+    assert [e.amount.amount_minor for e in of(await published(offline), RefundIssued)] == [card["total"], 8500]
 
     # A free add-on offer is still one click.
     accept_free = await client.get(await offer_link(offline, card["payer_id"], "bm-leadership"))

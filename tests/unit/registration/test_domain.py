@@ -138,3 +138,13 @@ def test_a_freed_seat_goes_to_the_first_waiting_and_lapsed_offers_expire() -> No
     assert domain.can_accept_offer(offer, now + timedelta(hours=47))
     assert not domain.can_accept_offer(offer, now + timedelta(hours=48))
     assert domain.seats_left(50, 50) == 0 and domain.seats_left(50, 12) == 38
+
+
+def test_a_refund_is_spread_over_the_payments_it_came_from() -> None:
+    payments = [("pi_reg", 52000), ("pi_dinner", 8500)]
+    assert domain.split_refund(payments, 0, 60500) == [("pi_reg", 52000), ("pi_dinner", 8500)]
+    assert domain.split_refund(payments, 0, 1000) == [("pi_reg", 1000)]
+    assert domain.split_refund(payments, 51000, 2000) == [("pi_reg", 1000), ("pi_dinner", 1000)]
+    assert domain.split_refund(payments, 52000, 8500) == [("pi_dinner", 8500)]
+    with pytest.raises(ValueError, match="more than was paid"):
+        domain.split_refund(payments, 60000, 600)
