@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from schemas.registration import (
@@ -14,7 +15,7 @@ from schemas.registration import (
 from services.common.auth import organiser_token
 from services.registration import manage
 from services.registration.adapters import db
-from tests.integration.registration.conftest import Service, delegate, register_and_pay
+from tests.integration.registration.conftest import EARLY, Service, delegate, register_and_pay, webhook
 from tests.integration.registration.test_expiry import INVOICE, status
 from tests.integration.registration.test_flows import of, published
 
@@ -95,3 +96,40 @@ async def test_priced_offer_is_paid_by_card_or_invoiced_and_free_ones_stay_one_c
     assert paid.status_code == 200
     amounts = sorted(e.amount.amount_minor for e in of(await published(offline), PaymentSucceeded)[-2:])
     assert amounts == sorted([8500, invoice.json()["total"]])
+
+
+async def test_an_add_on_paid_after_its_offer_lapsed_is_refunded_when_the_seat_is_gone(offline: Service) -> None:
+    client = offline.client
+    async with offline.deps.sessionmaker.begin() as session:
+        await session.execute(db.capacity.update().where(db.capacity.c.code == "dinner").values(capacity=1))
+    first = await register_and_pay(offline, delegate(0, add_ons=["dinner"]))
+    card = await register_and_pay(offline, delegate(1, add_ons=["dinner"], waitlist_if_full=True))
+    await manage.cancel(offline.deps, first["payer_id"], by="organiser", reason="ill")
+    accept = await client.get(await offer_link(offline, card["payer_id"]))
+    query = dict(p.split("=", 1) for p in urlsplit(accept.headers["location"]).query.split("&"))
+    charge = int(query["charge"])
+
+    offline.deps.clock = lambda: EARLY + timedelta(hours=49)  # the 48-hour hold has passed
+    assert await manage.expire_offers(offline.deps) == 1
+    taken = await register_and_pay(offline, delegate(2, add_ons=["dinner"]))
+    assert "dinner" in (await status(offline, taken["payer_id"]))["add_ons"]
+    metadata = {"charge": str(charge)}
+    lapsed = await webhook(
+        offline,
+        "checkout.session.expired",
+        card["payer_id"],
+        8500,
+        metadata=metadata,
+        session_id=query["session_id"],
+        payment_status="unpaid",
+    )
+    late = await webhook(
+        offline, "checkout.session.completed", card["payer_id"], 8500, metadata=metadata, payment_intent="pi_late"
+    )
+    assert (lapsed["outcome"], late["outcome"]) == ("add-on checkout expired", "add-on paid too late: refunding")
+    assert "dinner" not in (await status(offline, card["payer_id"]))["add_ons"]
+    refunds = of(await published(offline), RefundIssued)
+    assert [r.amount.amount_minor for r in refunds] == [8500] and refunds[0].registration_id == card["payer_id"]
+    async with offline.deps.sessionmaker() as session:
+        assert (await db.get_charge(session, charge) or {})["status"] == "refunded"
+        assert (await db.seat_counts(session))["dinner"] == (1, 1)
