@@ -1,13 +1,18 @@
 """notify benchmark: messages/s to a local SMTP server, and 2,500 confirmations worked off from Kafka.
 
-    uv run python -m bench.notify [--messages 1000] [--confirmations 2500] [--batch-size 10]
+    uv run python -m bench.notify [--messages 1000] [--confirmations 2500] [--batch-size 10] [--baseline REV]
 
 * smtp: pre-built messages through ``SmtpMailer`` (one kept-open connection) to the
   demo sink running as its own process (aiosmtpd + maildir), messages/s;
 * render+send: the same with each message rendered (Jinja + Babel) and composed (MIME);
 * end to end: 2,500 ``RegistrationConfirmed`` published to Kafka, then notify started
   (SQLite, inbox, outbox) and timed until every message was accepted by the sink and
-  recorded; compared with registration's goal of 500 registrations/s.
+  recorded; compared with registration's goal of 500 registrations/s, with the SQL
+  statements counted per event;
+* before/after: the same end-to-end run with notify as it was at git revision
+  ``--baseline`` (default: the last one before batched reads/writes and sending ahead),
+  extracted with ``git archive`` and run in a subprocess against the same Kafka and
+  sink, just before the current code — a same-minute comparison on a shared machine.
 
 Kafka: ``KAFKA_BOOTSTRAP_SERVERS`` if set, else the project's launcher on a free port.
 Prints a table and writes bench/results/notify.json. Never asserts.
@@ -30,6 +35,8 @@ from email.headerregistry import Address
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+
 from schemas import topics
 from schemas.base import encode, new_event
 from schemas.registration import RegistrationConfirmed
@@ -44,6 +51,8 @@ from services.notify.domain import message_id, plan_messages
 from services.notify.render import Renderer
 
 RESULTS = Path(__file__).resolve().parent / "results" / "notify.json"
+REPO = Path(__file__).resolve().parent.parent
+BASELINE_REV = "8963bd9"  # notify before batched reads/writes per batch and sending ahead
 REGISTRATION_GOAL_PER_SECOND = 500
 SCRIPTS = [
     ("Zoë", "Ørsted-Müller", "de"),
@@ -132,7 +141,7 @@ async def smtp_throughput(port: int, count: int) -> dict[str, float]:
 
 async def end_to_end(
     bootstrap: str, port: int, maildir: Path, count: int, batch_size: int, home: Path
-) -> dict[str, float]:
+) -> dict[str, Any]:
     from aiokafka import AIOKafkaProducer
 
     prefix = f"bench{uuid.uuid4().hex[:8]}."
@@ -158,7 +167,15 @@ async def end_to_end(
         embedded_sink=False,
         batch_size=batch_size,
     )
-    _runtime, app = build(settings)
+    runtime, app = build(settings)
+    statements = {"all": 0, "savepoints": 0}
+
+    def count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements["all"] += 1
+        if statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
+            statements["savepoints"] += 1
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count_statement)
     started = time.perf_counter()
     async with app.router.lifespan_context(app):
         ready = time.perf_counter()
@@ -173,8 +190,39 @@ async def end_to_end(
         "seconds_startup": round(ready - started, 2),
         "messages_per_s": round(count / seconds, 1),
         "delivered_to_sink": delivered(maildir) - before,
+        "sql_statements_per_event": round(statements["all"] / count, 2),
+        "of_which_savepoints_per_event": round(statements["savepoints"] / count, 2),
         "registration_goal_seconds": count / REGISTRATION_GOAL_PER_SECOND,
     }
+
+
+def baseline_end_to_end(
+    rev: str, bootstrap: str, port: int, maildir: Path, count: int, batch_size: int, home: Path
+) -> dict[str, Any] | None:
+    """The end-to-end run with notify's code as of ``rev`` (git archive into a temp dir, run in a subprocess)."""
+    tree = home / f"baseline-{rev}"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", rev, "services", "schemas", "bench", "examples"],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        print(f"baseline {rev}: git archive failed: {archive.stderr.decode().strip()}")
+        return None
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    code = (
+        "import asyncio, json, sys; from pathlib import Path; import bench.notify as b; "
+        "print(json.dumps(asyncio.run(b.end_to_end(sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]), "
+        "int(sys.argv[4]), int(sys.argv[5]), Path(sys.argv[6])))))"
+    )
+    args = [bootstrap, str(port), str(maildir), str(count), str(batch_size), str(tree)]
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=tree, capture_output=True, check=False)
+    if done.returncode != 0:
+        print(f"baseline {rev} failed:\n{done.stderr.decode()[-2000:]}")
+        return None
+    result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return {"revision": rev, **result}
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -189,7 +237,21 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         bootstrap = launcher.start(timeout=120)
     try:
         smtp = await smtp_throughput(port, args.messages)
+        load_before = os.getloadavg()
+        base = None
+        if args.baseline:
+            base = await asyncio.to_thread(
+                baseline_end_to_end,
+                args.baseline,
+                bootstrap,
+                port,
+                maildir,
+                args.confirmations,
+                args.batch_size,
+                home,
+            )
         e2e = await end_to_end(bootstrap, port, maildir, args.confirmations, args.batch_size, home)
+        e2e["load_average_1_5_15"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         sink.terminate()
         sink.wait()
@@ -199,6 +261,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "smtp": {"messages": args.messages, **smtp},
         "end_to_end": e2e,
+        "end_to_end_baseline": base,
+        "load_average_at_start_1_5_15": [round(x, 2) for x in load_before],
         "baseline": {"registration_goal_per_s": REGISTRATION_GOAL_PER_SECOND},
     }
 
@@ -208,21 +272,35 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--confirmations", type=int, default=2500)
     parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument("--baseline", default=BASELINE_REV, help="git revision to compare with ('' = none)")
     result = asyncio.run(run(parser.parse_args()))
-    smtp, e2e = result["smtp"], result["end_to_end"]
+    smtp, e2e, base = result["smtp"], result["end_to_end"], result["end_to_end_baseline"]
+
+    def e2e_cell(r: dict[str, Any] | None) -> str:
+        return "–" if r is None else f"{r['seconds_total']} s ({r['messages_per_s']} msg/s)"
+
     rows = [
-        ("SMTP send only (kept-open connection)", f"{smtp['send_only_per_s']} msg/s", "500 msg/s"),
-        ("render + compose + send", f"{smtp['render_compose_send_per_s']} msg/s", "500 msg/s"),
+        ("SMTP send only (kept-open connection)", "", f"{smtp['send_only_per_s']} msg/s", "500 msg/s"),
+        ("render + compose + send", "", f"{smtp['render_compose_send_per_s']} msg/s", "500 msg/s"),
         (
             f"{e2e['confirmations']} confirmations from Kafka (batch {e2e['batch_size']})",
-            f"{e2e['seconds_total']} s ({e2e['messages_per_s']} msg/s)",
+            e2e_cell(base),
+            e2e_cell(e2e),
             f"{e2e['registration_goal_seconds']} s at 500/s",
+        ),
+        (
+            "SQL statements per event (savepoints)",
+            "–",
+            f"{e2e['sql_statements_per_event']} ({e2e['of_which_savepoints_per_event']})",
+            "",
         ),
     ]
     width = max(len(r[0]) for r in rows)
-    print(f"{'notify':<{width}}  {'measured':<28}  registration goal")
-    for name, measured, goal in rows:
-        print(f"{name:<{width}}  {measured:<28}  {goal}")
+    before = f"before ({base['revision']})" if base else "before"
+    print(f"{'notify':<{width}}  {before:<26}  {'now':<26}  registration goal")
+    for name, was, now, goal in rows:
+        print(f"{name:<{width}}  {was:<26}  {now:<26}  {goal}")
+    print(f"load average at start {result['load_average_at_start_1_5_15']}, at end {e2e['load_average_1_5_15']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {RESULTS}")

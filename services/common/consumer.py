@@ -43,6 +43,10 @@ inbox_table = Table(
 Handler = Callable[[CloudEvent[Any], AsyncSession], Awaitable[Iterable[EventData] | None]]
 """Does the effect of one event inside the given session; returns events to emit (staged in the outbox)."""
 
+BatchHook = Callable[[Sequence[CloudEvent[Any]], AsyncSession], Awaitable[None]]
+"""Called once per batch transaction, before the handlers, with the events they are about to handle (not yet
+in the inbox, in order): lets a consumer read what the whole batch needs in one statement, or start slow work."""
+
 
 class Record(Protocol):
     """The parts of a Kafka record the consumer reads (aiokafka's ``ConsumerRecord`` has them)."""
@@ -81,6 +85,7 @@ class EventConsumer:
         retries: int = 3,
         backoff_seconds: float = 0.05,
         optimistic: bool = True,
+        before_handlers: BatchHook | None = None,
     ) -> None:
         self.name = name
         self.sessionmaker = sessionmaker
@@ -89,6 +94,7 @@ class EventConsumer:
         self.retries = retries
         self.backoff_seconds = backoff_seconds
         self.optimistic = optimistic
+        self.before_handlers = before_handlers
         self.stats = ConsumerStats()
 
     async def handle_batch(self, records: Sequence[Record]) -> None:
@@ -121,6 +127,8 @@ class EventConsumer:
         async with self.sessionmaker() as session, session.begin():
             ids = [e.id for _, e in decoded if isinstance(e, CloudEvent)]
             seen = await self._already_handled(session, ids)
+            if self.before_handlers is not None:
+                await self.before_handlers(self._to_handle(decoded, seen), session)
             handled_now: list[dict[str, Any]] = []
             for record, item in decoded:
                 if isinstance(item, InvalidEvent):
@@ -142,6 +150,15 @@ class EventConsumer:
             if handled_now:
                 await session.execute(insert(inbox_table), handled_now)
         return stats
+
+    def _to_handle(
+        self, decoded: list[tuple[Record, CloudEvent[EventData] | InvalidEvent]], seen: set[str]
+    ) -> list[CloudEvent[Any]]:
+        out: dict[str, CloudEvent[Any]] = {}
+        for _, item in decoded:
+            if isinstance(item, CloudEvent) and item.id not in seen and item.type in self.handlers:
+                out.setdefault(item.id, item)
+        return list(out.values())
 
     def _commit_stats(self, stats: ConsumerStats) -> None:
         """Count only what a committed transaction did."""

@@ -112,8 +112,19 @@ class Outbox:
         session.info["congress_outbox"] = self
 
 
+def flush_at_outermost_commit(session: AsyncSession) -> None:
+    """Opt-in for this transaction: write the staged rows once, when it commits, not at each SAVEPOINT release.
+
+    (``before_commit`` fires for released savepoints too; a consumer with a savepoint per event
+    otherwise writes one outbox statement per event.)
+    """
+    session.info["congress_outbox_outermost"] = True
+
+
 @event.listens_for(Session, "before_commit")
 def _flush_outbox_rows(session: Session) -> None:
+    if session.info.get("congress_outbox_outermost") and session.in_nested_transaction():
+        return
     rows = session.info.pop("congress_outbox_rows", None)
     if rows:
         session.execute(outbox_table.insert(), rows)
@@ -121,6 +132,9 @@ def _flush_outbox_rows(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _wake_relay(session: Session) -> None:
+    if session.info.get("congress_outbox_outermost") and session.in_nested_transaction():
+        return
+    session.info.pop("congress_outbox_outermost", None)
     outbox = session.info.pop("congress_outbox", None)
     if outbox is not None:
         outbox.wakeup.set()
@@ -129,6 +143,7 @@ def _wake_relay(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rows(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:  # the outermost transaction rolled back
+        session.info.pop("congress_outbox_outermost", None)
         session.info.pop("congress_outbox_rows", None)
         session.info.pop("congress_outbox", None)
 

@@ -30,7 +30,6 @@ from services.notify.domain import CONTACT_EVENTS, RULES, RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.mailsink import MailSink
 from services.notify.ports import Mailer
-from services.notify.presend import Presender
 from services.notify.render import Renderer
 from services.notify.tasks import Reminders, RetryWorker
 from services.notify.web import mail_router
@@ -72,6 +71,8 @@ def build_notifier(
         attachment_max_bytes=settings.attachment_max_bytes,
         circuit_seconds=settings.circuit_seconds,
         consumer_name=CONSUMER,
+        send_ahead=settings.send_ahead,
+        smtp_senders=settings.smtp_connections,
     )
 
 
@@ -96,6 +97,8 @@ def build(
         retries=settings.consumer_retries,
         # Mail leaves the process: never re-run a whole batch after one handler fails.
         optimistic=False,
+        # One read of the batch's contacts and ledger; its mail built and sent while the handlers run.
+        before_handlers=notifier.begin_batch,
     )
     subscribe(
         runtime.broker,
@@ -105,7 +108,6 @@ def build(
         max_records=settings.batch_size,
         group_instance_id=settings.group_instance_id,
         on_erasure=erase,
-        before_batch=Presender(notifier, runtime.sessionmaker, CONSUMER) if settings.smtp_connections > 1 else None,
     )
     runtime.consumers.append(consumer)
     retry = RetryWorker(notifier, runtime.sessionmaker, poll_seconds=settings.retry_poll_seconds)
@@ -135,6 +137,7 @@ def build(
                 for task in tasks:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+                await notifier.close()
                 close = getattr(notifier.mailer, "close", None)
                 if close is not None:
                     await close()

@@ -109,6 +109,18 @@ def _multipart(subtype: str, parts: list[bytes]) -> tuple[str, bytes]:
     return boundary, body
 
 
+def _plain_header(name: str, value: str) -> bytes | None:
+    """A header line written as is when the policy would write it unchanged: printable ASCII, one short line.
+
+    Only for values we make ourselves (dates, ids, template names); names and subjects typed by people
+    always go through ``EmailMessage`` and ``Address``. None: let the policy fold it.
+    """
+    line = f"{name}: {value}"
+    if len(line) > MAX_LINE or not line.isascii() or not line.isprintable() or "  " in value or value != value.strip():
+        return None
+    return line.encode("ascii") + b"\r\n"
+
+
 _FROM_LINES: dict[tuple[str, str, str, bool], bytes] = {}
 
 
@@ -141,11 +153,19 @@ def compose(
     msg = EmailMessage(policy=policy.SMTPUTF8 if smtputf8 else policy.SMTP)
     msg["To"] = address(to_name, addr_spec)
     msg["Subject"] = rendered.subject
-    msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = message_id
-    msg["Auto-Submitted"] = "auto-generated"
-    for name, value in extra_headers:
-        msg[name] = " ".join(value.split())
+    fixed = [
+        ("Date", format_datetime(date)),
+        ("Message-ID", message_id),
+        ("Auto-Submitted", "auto-generated"),
+        *((name, " ".join(value.split())) for name, value in extra_headers),
+    ]
+    plain = b""
+    for name, value in fixed:
+        line = _plain_header(name, value)
+        if line is None:
+            msg[name] = value
+        else:
+            plain += line
     boundary, body = _multipart("alternative", [_text_part(rendered.text, "plain"), _text_part(rendered.html, "html")])
     content_type = f'multipart/alternative; boundary="{boundary}"'
     if attachments:
@@ -157,5 +177,5 @@ def compose(
         content_type = f'multipart/mixed; boundary="{boundary}"'
     headers = b"".join(msg.policy.fold_binary(name, value) for name, value in msg.raw_items())
     top = f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n".encode("ascii")
-    message = _folded_from(sender, smtputf8) + headers + top + body
+    message = _folded_from(sender, smtputf8) + headers + plain + top + body
     return Envelope(sender=sender.addr_spec, recipient=addr_spec, message=message, smtputf8=smtputf8)

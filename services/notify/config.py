@@ -32,8 +32,12 @@ class NotifySettings(ServiceSettings):
     smtp_connections: int = Field(
         default=1,
         ge=1,
-        description="SMTP connections a batch's mail is sent over concurrently ahead of its handlers (presend.py);"
-        " 1 = in turn, inside the handler. Off by default: slower against the local sink on 2 shared cores.",
+        description="SMTP connections a batch's mail is sent over concurrently ahead of its handlers (ahead.py).",
+    )
+    send_ahead: bool = Field(
+        default=True,
+        description="Build and send a batch's mail in the background while its handlers run (ahead.py);"
+        " false = each handler builds and sends its own message in turn.",
     )
     embedded_sink: bool | None = Field(
         default=None, description="Run the demo SMTP sink in-process; default: when smtp_host is unset."

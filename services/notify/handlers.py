@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
@@ -26,9 +26,10 @@ from schemas import topics
 from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
 from services.common.faults import crash_point
-from services.common.outbox import Outbox
-from services.notify.adapters import db
+from services.common.outbox import Outbox, flush_at_outermost_commit
+from services.notify.adapters import db, staging
 from services.notify.adapters.files import MissingDocument
+from services.notify.ahead import SendAhead
 from services.notify.compose import Attachment, Envelope, InvalidAddress, compose
 from services.notify.domain import (
     RULES,
@@ -82,20 +83,81 @@ class Notifier:
     rng: Callable[[], float] = random.random
     stats: NotifyStats = field(default_factory=NotifyStats)
     _circuit_until: datetime | None = None
-    # Server answers for this batch's messages sent ahead of the handlers (presend.py), by Message-ID.
-    present: dict[str, tuple[Envelope, Delivery]] = field(default_factory=dict)
+    send_ahead: bool = True
+    """Build and send a batch's mail in the background while its handlers run (ahead.py)."""
+    smtp_senders: int = 1
+    _ahead: SendAhead | None = None
 
-    # ---- the consumer's handler --------------------------------------------------------------------------
+    def __post_init__(self) -> None:
+        if self.send_ahead:
+            self._ahead = SendAhead(self.build, self.attempt, senders=self.smtp_senders)
+
+    # ---- the consumer's hooks ----------------------------------------------------------------------------
+
+    async def begin_batch(self, events: Sequence[CloudEvent[Any]], session: AsyncSession) -> None:
+        """Before a batch's handlers: read its contacts and ledger entries in two statements, start sending ahead."""
+        flush_at_outermost_commit(session)  # NotificationSent rows: one statement for the batch
+        writes = staging.staged(session)
+        ids = {d for e in events if isinstance(d := getattr(e.data, "delegate_id", None), str)}
+        unread = ids - writes.contacts.keys()
+        found = await db.load_contacts(session, unread)
+        for delegate_id in unread:
+            writes.contacts[delegate_id] = found.get(delegate_id)
+        writes.stored |= found.keys()
+        mids = {
+            message_id(e.id, rule.template, self.message_id_domain)
+            for e in events
+            for rule in RULES.get(type(e.data), ())
+        }
+        unchecked = mids - writes.checked
+        writes.known |= await db.known_messages(session, unchecked)
+        writes.checked |= unchecked
+        if self._ahead is not None and not self.circuit_open():
+            await self._ahead.start(self._plans_ahead(events, writes))
+
+    def _plans_ahead(
+        self, events: Sequence[CloudEvent[Any]], writes: staging.StagedWrites
+    ) -> list[tuple[str, MessagePlan]]:
+        """The batch's messages as its handlers will plan them (contacts as each event leaves them)."""
+        contacts = dict(writes.contacts)
+        out: dict[str, MessagePlan] = {}
+        for event in events:
+            data = event.data
+            incoming = contact_from(data)
+            if incoming is not None and newer_contact(contacts.get(incoming.delegate_id), incoming):
+                contacts[incoming.delegate_id] = incoming
+            if type(data) not in RULES:
+                continue
+            try:
+                plans = plan_messages(data, event.id, contacts.get(data.delegate_id), self.links)
+            except UnknownRecipient:
+                continue
+            for plan in plans:
+                mid = message_id(plan.cause_event_id, plan.template, self.message_id_domain)
+                if mid not in writes.known:
+                    out.setdefault(mid, plan)
+        return list(out.items())
+
+    async def close(self) -> None:
+        if self._ahead is not None:
+            await self._ahead.close()
 
     async def on_event(self, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
+        """The consumer's handler; what it stages for the database is undone when it fails (like its savepoint)."""
+        writes = staging.staged(session)
+        before = writes.snapshot()
+        try:
+            return await self._on_event(event, session)
+        except BaseException:
+            staging.staged(session).restore(before)
+            raise
+
+    async def _on_event(self, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
         data = event.data
-        known = await self._remember(session, event)
+        await self._remember(session, event)
         if type(data) not in RULES:
             return []
-        if known is not None and known[0] == data.delegate_id:
-            contact = known[1]  # just read or written by _remember: no second SELECT
-        else:
-            contact = await db.load_contact(session, data.delegate_id)
+        contact = await self._contact(session, data.delegate_id)
         try:
             plans = plan_messages(data, event.id, contact, self.links)
         except UnknownRecipient as exc:
@@ -108,38 +170,59 @@ class Notifier:
             emitted += await self.deliver(session, plan, event)
         return emitted
 
-    async def _remember(self, session: AsyncSession, event: CloudEvent[Any]) -> tuple[str, Contact | None] | None:
-        """Keep the delegate's contact details and whether a card payment is outstanding.
-
-        Returns the delegate id and its contact as now stored, when the event carried one.
-        """
+    async def _remember(self, session: AsyncSession, event: CloudEvent[Any]) -> None:
+        """Keep the delegate's contact details and whether a card payment is outstanding (staged for the commit)."""
         data = event.data
         incoming = contact_from(data)
-        known: tuple[str, Contact | None] | None = None
-        if incoming is not None:
-            stored = await db.load_contact(session, incoming.delegate_id)
-            if newer_contact(stored, incoming):
-                await db.save_contact(session, incoming, exists=stored is not None)
-                stored = incoming
-            known = (incoming.delegate_id, stored)
+        if incoming is not None and newer_contact(await self._contact(session, incoming.delegate_id), incoming):
+            staging.stage_contact(session, incoming)
         if awaits_payment(data):
-            await db.track_unpaid(session, data.delegate_id, event.id, encode(event), event.time)
+            row = {
+                "delegate_id": data.delegate_id,
+                "cause_event_id": event.id,
+                "event": encode(event),
+                "created_at": event.time,
+                "reminded_at": None,
+            }
+            staging.stage_unpaid(session, data.delegate_id, row)
         elif settles_payment(data):
-            await db.forget_unpaid(session, data.delegate_id)
-        return known
+            staging.stage_unpaid(session, data.delegate_id, None)
+
+    async def _contact(self, session: AsyncSession, delegate_id: str) -> Contact | None:
+        """The contact as stored or as this batch left it; read once per batch (begin_batch reads them all)."""
+        writes = staging.staged(session)
+        if delegate_id not in writes.contacts:
+            contact = await db.load_contact(session, delegate_id)
+            writes.contacts[delegate_id] = contact
+            if contact is not None:
+                writes.stored.add(delegate_id)
+        return writes.contacts[delegate_id]
+
+    async def _known(self, session: AsyncSession, mid: str) -> bool:
+        writes = staging.staged(session)
+        if mid not in writes.checked:
+            if await db.known_message(session, mid):
+                writes.known.add(mid)
+            writes.checked.add(mid)
+        return mid in writes.known
 
     # ---- one message ---------------------------------------------------------------------------------------
 
     async def deliver(self, session: AsyncSession, plan: MessagePlan, cause: CloudEvent[Any]) -> list[EventData]:
         """Send ``plan`` unless this cause already produced it; events to emit come back."""
         mid = message_id(plan.cause_event_id, plan.template, self.message_id_domain)
-        if await db.known_message(session, mid):
+        if await self._known(session, mid):
             return []
         extra = {"event_id": cause.id, "delegate_id": plan.recipient.recipient_id, "template": plan.template}
-        try:
-            envelope, subject = self.build(plan, mid)
-        except (InvalidAddress, MissingDocument) as exc:
-            return await self._give_up(session, plan, cause, str(exc), subject="")
+        ahead = await self._ahead.answer(mid, plan.recipient) if self._ahead is not None else None
+        if ahead is not None:
+            envelope, subject, delivery = ahead.envelope, ahead.subject, ahead.delivery
+        else:
+            try:
+                envelope, subject = self.build(plan, mid)
+            except (InvalidAddress, MissingDocument) as exc:
+                return await self._give_up(session, plan, cause, str(exc), subject="")
+            delivery = await self.attempt(envelope)
         record = db.MessageRecord(
             message_id=mid,
             cause_event_id=plan.cause_event_id,
@@ -148,13 +231,9 @@ class Notifier:
             to=envelope.recipient,
             subject=subject,
         )
-        ahead = self._sent_ahead(mid, envelope)
-        envelope, delivery = ahead if ahead is not None else (envelope, await self.attempt(envelope))
         if delivery.outcome is Outcome.SENT:
             crash_point("notify-after-smtp")
-            await db.record_message(
-                session, record, status="sent", detail=delivery.detail, attempts=1, when=self.clock()
-            )
+            staging.stage_message(session, record, status="sent", detail=delivery.detail, attempts=1, when=self.clock())
             self._count("sent", plan.template)
             log.info("sent %s", plan.template, extra={**extra, "message_id": mid})
             return [self.sent_event(record)]
@@ -195,15 +274,6 @@ class Notifier:
                 shown.append({"filename": doc.filename, "attached": True, "link": None})
         return tuple(attachments), shown
 
-    def _sent_ahead(self, mid: str, envelope: Envelope) -> tuple[Envelope, Delivery] | None:
-        """The answer to this message if it was sent ahead to the same recipient (presend.py)."""
-        ahead = self.present.get(mid)
-        if ahead is None or ahead[0].recipient != envelope.recipient:
-            return None
-        if ahead[1].connection_failed:
-            self._circuit_until = self.clock() + timedelta(seconds=self.circuit_seconds)
-        return ahead
-
     def circuit_open(self) -> bool:
         return self._circuit_until is not None and self.clock() < self._circuit_until
 
@@ -240,6 +310,7 @@ class Notifier:
                 "last_error": delivery.detail,
             },
         )
+        staging.staged(session).known.add(record.message_id)
         self._count("deferred", record.template)
 
     async def _give_up(
@@ -261,7 +332,7 @@ class Notifier:
             to=plan.recipient.email,
             subject=subject,
         )
-        await db.record_message(session, record, status="failed", detail=reason, attempts=1, when=self.clock())
+        staging.stage_message(session, record, status="failed", detail=reason, attempts=1, when=self.clock())
         self.dead_letter(session, encode(cause), cause.subject, type(cause.data).topic(), cause.id, reason)
         return [self.failed_event(record, reason, permanent=True)]
 

@@ -6,6 +6,7 @@ entry of the event that caused it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy import (
     delete,
     insert,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,8 +104,19 @@ class MessageRecord:
 
 async def load_contact(session: AsyncSession, delegate_id: str) -> Contact | None:
     row = (await session.execute(select(contacts).where(contacts.c.delegate_id == delegate_id))).first()
-    if row is None:
-        return None
+    return None if row is None else _contact(row)
+
+
+async def load_contacts(session: AsyncSession, delegate_ids: Iterable[str]) -> dict[str, Contact]:
+    """The stored contacts of these delegates, in one statement (absent ones are missing)."""
+    ids = sorted(set(delegate_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(select(contacts).where(contacts.c.delegate_id.in_(ids)))
+    return {row.delegate_id: _contact(row) for row in rows}
+
+
+def _contact(row: Any) -> Contact:
     return Contact(
         delegate_id=row.delegate_id,
         email=row.email,
@@ -181,23 +194,39 @@ async def known_message(session: AsyncSession, message_id: str) -> bool:
     return False
 
 
+async def known_messages(session: AsyncSession, message_ids: Iterable[str]) -> set[str]:
+    """Which of these messages were sent, failed or wait for a retry — one statement for a whole batch."""
+    mids = sorted(set(message_ids))
+    if not mids:
+        return set()
+    query = union_all(
+        select(messages.c.message_id).where(messages.c.message_id.in_(mids)),
+        select(pending.c.message_id).where(pending.c.message_id.in_(mids)),
+    )
+    return set((await session.execute(query)).scalars())
+
+
 async def record_message(
     session: AsyncSession, record: MessageRecord, *, status: str, detail: str, attempts: int, when: datetime
 ) -> None:
     await session.execute(
-        insert(messages).values(
-            message_id=record.message_id,
-            cause_event_id=record.cause_event_id,
-            template=record.template,
-            recipient_id=record.recipient_id,
-            to=record.to,
-            subject=record.subject,
-            status=status,
-            detail=detail[:2000],
-            attempts=attempts,
-            recorded_at=when,
-        )
+        insert(messages).values(ledger_row(record, status=status, detail=detail, attempts=attempts, when=when))
     )
+
+
+def ledger_row(record: MessageRecord, *, status: str, detail: str, attempts: int, when: datetime) -> dict[str, Any]:
+    return {
+        "message_id": record.message_id,
+        "cause_event_id": record.cause_event_id,
+        "template": record.template,
+        "recipient_id": record.recipient_id,
+        "to": record.to,
+        "subject": record.subject,
+        "status": status,
+        "detail": detail[:2000],
+        "attempts": attempts,
+        "recorded_at": when,
+    }
 
 
 async def add_pending(session: AsyncSession, record: MessageRecord, values: dict[str, Any]) -> None:

@@ -29,7 +29,6 @@ def subscribe(
     max_records: int,
     group_instance_id: str | None = None,
     on_erasure: Callable[[list[str]], Awaitable[None]] | None = None,
-    before_batch: Callable[[list[Any]], Awaitable[None]] | None = None,
 ) -> Any:
     async def on_notify_events(message: KafkaMessage = Context("message")) -> None:
         raw = message.raw_message
@@ -40,8 +39,6 @@ def subscribe(
         if erased and on_erasure is not None:
             await on_erasure([r.key.decode() for r in erased])
         rest = [r for r in records if not any(r is e for e in erased)]
-        if before_batch is not None:
-            await before_batch(rest)  # send the batch's mail concurrently (presend.py); nothing commits here
         await consumer.handle_batch(rest)
 
     options: dict[str, Any] = {"session_timeout_ms": 10000, "heartbeat_interval_ms": 1000}
@@ -55,5 +52,12 @@ def subscribe(
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,  # offsets only after the batch's transaction committed
         title=f"{consumer.name}:{'+'.join(topic_names)}",
+        # The records are decoded (and validated) once, by the consumer; skip FastStream's body decoding.
+        decoder=_raw_body,
         **options,
     )(on_notify_events)
+
+
+async def _raw_body(message: Any) -> Any:
+    """FastStream decoder that leaves the body alone: ``handle_batch`` reads the raw records itself."""
+    return None

@@ -70,3 +70,26 @@ def test_attachments_make_a_mixed_message() -> None:
     assert attached.get_content() == b"%PDF-1.7 fake"
     body = msg.get_body(("plain",))
     assert body is not None and body.get_content().replace("\r\n", "\n") == "Hello\n"
+
+
+def test_headers_written_directly_are_what_the_policy_would_write() -> None:
+    from email.utils import format_datetime
+
+    from services.notify.compose import _plain_header
+
+    values = [
+        ("Date", format_datetime(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))),
+        ("Message-ID", "<3f2a9c0e1b7d4e5f8a6b2c1d0e9f8a7b@icsei.example.org>"),
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Congress-Template", "registration_confirmed"),
+        ("X-Congress-Cause", "0b7e2c9a-6f1d-4e3b-9a8c-5d4e3f2a1b0c"),
+    ]
+    for name, value in values:
+        for pol in (policy.SMTP, policy.SMTPUTF8):
+            msg = EmailMessage(policy=pol)
+            msg[name] = value
+            assert _plain_header(name, value) == b"".join(pol.fold_binary(n, v) for n, v in msg.raw_items())
+    # anything else is left to the policy: non-ASCII, control characters, long lines
+    assert _plain_header("X-Congress-Cause", "evt\r\nBcc: x@y.org") is None
+    assert _plain_header("Subject", "Bestätigung") is None
+    assert _plain_header("X-Long", "x" * 80) is None

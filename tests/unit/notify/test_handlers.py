@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from schemas import topics
 from schemas.base import CloudEvent, EventData, decode, new_event
@@ -20,7 +20,7 @@ from services.common.congress import load_congress
 from services.common.consumer import EventConsumer
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.outbox import Outbox, outbox_table
-from services.notify.adapters.db import notify_metadata, pending
+from services.notify.adapters.db import contacts, messages, notify_metadata, pending
 from services.notify.compose import Envelope
 from services.notify.domain import Delivery, Outcome, RetryPolicy
 from services.notify.handlers import Notifier
@@ -85,6 +85,7 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         retries=1,
         backoff_seconds=0,
         optimistic=False,
+        before_handlers=notifier.begin_batch,
     )
     yield {"notifier": notifier, "mailer": mailer, "clock": clock, "sessions": sessions, "consumer": consumer}
     await engine.dispose()
@@ -213,50 +214,76 @@ async def test_a_failing_handler_does_not_resend_the_batchs_other_mail(world: di
     assert [topic for topic, _ in await emitted(world)].count(topics.DEADLETTER) == 1
 
 
-async def test_presend_sends_a_batch_ahead_once_and_the_handlers_record_it(world: dict[str, Any]) -> None:
-    from services.notify.presend import Presender
-
-    presend = Presender(world["notifier"], world["sessions"], "notify")
+async def test_a_batch_goes_ahead_once_and_the_handlers_record_it(world: dict[str, Any]) -> None:
     received, confirmed, cancelled = (
         ev("registration_received"),
         ev("registration_confirmed"),
         ev("registration_cancelled"),
     )
-    records = [Rec(e, i) for i, e in enumerate((received, confirmed, cancelled))]
-    await presend(records)
-    # the two whose recipient travels with the event went ahead; the cancellation needs the stored contact
-    assert world["mailer"].attempts == 2
-    await world["consumer"].handle_batch(records)
-    assert world["mailer"].attempts == 3  # the handlers used the answers, sending only the cancellation
+    # the cancellation's recipient comes from the contact the first event of the same batch stores
+    await feed(world, received, confirmed, cancelled)
+    assert world["mailer"].attempts == 3
     sent = [data for topic, data in await emitted(world) if isinstance(data, NotificationSent)]
     assert sorted(s.template for s in sent) == [
         "registration_cancelled",
         "registration_confirmed",
         "registration_received",
     ]
-    ids = {s.message_id for s in sent}
     parser = BytesParser(policy=policy.default)
-    assert {parser.parsebytes(e.message)["Message-ID"] for e in world["mailer"].accepted} == ids
+    assert {parser.parsebytes(e.message)["Message-ID"] for e in world["mailer"].accepted} == {
+        s.message_id for s in sent
+    }
     # redelivered: already in the inbox, so nothing goes ahead and nothing is sent
-    await presend(records)
-    await world["consumer"].handle_batch(records)
+    await feed(world, received, confirmed, cancelled)
     assert world["mailer"].attempts == 3
+    async with world["sessions"]() as session:
+        (row,) = (await session.execute(select(contacts))).all()
+        assert row.name == "Ана Петровић" and row.language == "sr"
+        assert len((await session.execute(select(messages))).all()) == 3
 
 
-async def test_presend_answers_4xx_and_5xx_like_the_handler(world: dict[str, Any]) -> None:
-    from services.notify.presend import Presender
-
+async def test_ahead_answers_4xx_and_5xx_like_the_handler(world: dict[str, Any]) -> None:
     world["mailer"].script = [
         Delivery(Outcome.TEMPORARY, "451 try later", code=451),
         Delivery(Outcome.PERMANENT, "550 no such user", code=550),
     ]
-    received, confirmed = ev("registration_received"), ev("registration_confirmed")
-    records = [Rec(e, i) for i, e in enumerate((received, confirmed))]
-    await Presender(world["notifier"], world["sessions"], "notify")(records)
-    await world["consumer"].handle_batch(records)
+    await feed(world, ev("registration_received"), ev("registration_confirmed"))
     assert world["mailer"].attempts == 2
     async with world["sessions"]() as session:
         assert len((await session.execute(select(pending))).all()) == 1
     out = await emitted(world)
     assert [type(d).__name__ for t, d in out if t != topics.DEADLETTER] == ["NotificationFailed"]
     assert [t for t, _ in out].count(topics.DEADLETTER) == 1
+
+
+def delegate_events(first: int, n: int) -> list[CloudEvent[Any]]:
+    out: list[CloudEvent[Any]] = []
+    for i in range(first, first + n):
+        events = sample_events(sample_delegate(given="Zoë", family=f"Müller {i}", language="de"))
+        for name in ("registration_received", "registration_confirmed"):
+            data = events[name].model_copy(update={"delegate_id": f"d-{i:04d}"})
+            delegate = data.delegate.model_copy(update={"delegate_id": f"d-{i:04d}", "email": f"d{i}@example.org"})
+            out.append(new_event(data.model_copy(update={"delegate": delegate}), "/tests"))
+    return out
+
+
+async def test_statements_per_batch_do_not_grow_with_its_events(world: dict[str, Any]) -> None:
+    """Reads and writes are one statement per table and batch; only the per-event savepoints grow."""
+    engine = world["sessions"].kw["bind"].sync_engine
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        per_batch = []
+        for first, n in ((0, 1), (1, 10)):
+            statements.clear()
+            await feed(world, *delegate_events(first, n))
+            per_batch.append(len(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(world["mailer"].accepted) == 2 + 20
+    assert per_batch[0] == per_batch[1]
