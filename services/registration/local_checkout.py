@@ -61,7 +61,8 @@ def local_checkout_router(deps: Deps, settings: RegistrationSettings) -> APIRout
         form = await request.form()
         token = str(form.get("t", ""))
         check_payer(deps, token, payer_id)
-        charge = int(str(form.get("charge") or 0)) if str(form.get("charge") or "0").isdigit() else 0
+        raw = str(form.get("charge") or "0")
+        charge = int(raw) if raw.isdigit() else 0
         _rows, amount = await _what(deps, payer_id, charge)
         paid = form.get("outcome") == "paid"
         body = checkout_event(

@@ -5,9 +5,11 @@ round trip, and while it waits the event loop serves other requests, so a regist
 held the write lock for ~10 ms. Here each request hands its database work (a plain
 function of a sync ``Session``) to a queue; a writer task takes everything queued (up to
 ``max_batch``), runs it in ONE ``BEGIN IMMEDIATE`` transaction on a dedicated thread --
-one hop for the whole batch -- with a SAVEPOINT per request, so a rejected request
-(a full add-on, a used-up code) rolls back alone and the others still commit. One
-commit, then each request's future gets its result or its exception.
+one hop for the whole batch -- under one SAVEPOINT; if a request is rejected (a full
+add-on, a used-up code), the batch is replayed with a SAVEPOINT per request, so that one
+rolls back alone and the others still commit. One commit, then each request's future
+gets its result or its exception. On PostgreSQL the same batching runs on one async
+connection (concurrent transactions would only queue on the same seat rows).
 
 Capacity and numbers keep their guarantees: the statements are the same conditional
 updates and counter rows, executed serially by the only writer.
@@ -121,7 +123,24 @@ class GroupWriter:
 
     @staticmethod
     def _apply(session: Session, batch: list[Work]) -> list[tuple[bool, Any]]:
-        """Each work in its own SAVEPOINT, in the caller's transaction."""
+        """Run the batch under one SAVEPOINT; only if a work fails, again with a SAVEPOINT per work.
+
+        A rejected registration (a full add-on, a used-up code) is rare, and a SAVEPOINT per
+        request cost two statements each (round trips on PostgreSQL). When one fails, the whole
+        batch rolls back to its savepoint and is replayed request by request, so that one is
+        rejected alone and the others still commit. Works are plain database work (no calls out),
+        so running one twice is safe.
+        """
+        if len(batch) > 1:
+            staged = len(pending_rows(session))
+            try:
+                with session.begin_nested():
+                    results = [work(session) for work in batch]
+            except Exception:  # noqa: BLE001 -- replayed one by one below, where the culprit is found
+                del pending_rows(session)[staged:]
+            else:
+                skip_wake(session)  # this may be the writer thread: ``wake`` runs on the loop after the commit
+                return [(True, result) for result in results]
         outcomes: list[tuple[bool, Any]] = []
         for work in batch:
             staged = len(pending_rows(session))
@@ -131,7 +150,7 @@ class GroupWriter:
             except Exception as exc:  # noqa: BLE001 -- handed to that request's caller
                 del pending_rows(session)[staged:]  # its events go with its savepoint
                 outcomes.append((False, exc))
-        skip_wake(session)  # this may be the writer thread: ``wake`` runs on the loop after the commit
+        skip_wake(session)
         return outcomes
 
     async def close(self) -> None:

@@ -381,12 +381,6 @@ async def set_charge(session: AsyncSession, charge_id: int, **values: Any) -> No
     await session.execute(update(charges).where(charges.c.id == charge_id).values(**values))
 
 
-async def release_code_use(session: AsyncSession, code: str) -> None:
-    await session.execute(
-        update(code_uses).where(code_uses.c.code == code, code_uses.c.used > 0).values(used=code_uses.c.used - 1)
-    )
-
-
 async def withdraw_waiting(session: AsyncSession, registration_id: str) -> None:
     """A registration that ends leaves every waiting list it was on."""
     await session.execute(
