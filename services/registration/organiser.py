@@ -107,6 +107,7 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:
         chosen = {"status": "", "category": "", "q": ""} | (filters or {})
         async with deps.sessionmaker() as session:
             seats = await db.seat_counts(session)
+            open_invoices = await db.open_invoice_payers(session)
         return templates.TemplateResponse(
             request,
             "organiser_list.html",
@@ -115,6 +116,7 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:
                 **chosen,
                 "organiser": who,
                 "seats": seats,
+                "open_invoices": open_invoices,
                 "message": message,
                 "errors": errors or {},
                 "values": values or {},

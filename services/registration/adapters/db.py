@@ -381,6 +381,12 @@ async def set_charge(session: AsyncSession, charge_id: int, **values: Any) -> No
     await session.execute(update(charges).where(charges.c.id == charge_id).values(**values))
 
 
+async def open_invoice_payers(session: AsyncSession) -> set[str]:
+    """Payers with an add-on invoice still to be paid (their "mark invoice paid" stays offered)."""
+    stmt = select(charges.c.payer_id).where(charges.c.status == "open", charges.c.method == "invoice").distinct()
+    return set((await session.execute(stmt)).scalars())
+
+
 async def withdraw_waiting(session: AsyncSession, registration_id: str) -> None:
     """A registration that ends leaves every waiting list it was on."""
     await session.execute(
