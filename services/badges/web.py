@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.badges import commands, domain, stations
-from services.badges.adapters import db
+from services.badges.adapters import db, qrscan
 from services.badges.adapters.pdf import TEMPLATES
 from services.badges.handlers import BadgeDeps
 from services.common.auth import organiser_from_request
@@ -143,6 +143,15 @@ def station_router(
             message="",
             printed=None,
         )
+
+    @router.post("/station/scan/frame")
+    async def scan_frame(request: Request, station_id: str = Depends(station)) -> JSONResponse:
+        """Decode one camera frame (the page then submits the token like a USB scanner would)."""
+        body = await request.body()
+        if len(body) > qrscan.MAX_FRAME_BYTES:
+            raise HTTPException(413, "frame too large")
+        token = await asyncio.to_thread(qrscan.decode_frame, body)
+        return JSONResponse({"found": token is not None, "token": token or ""}, headers={"cache-control": "no-store"})
 
     @router.post("/station/print/{delegate_id}")
     async def print_badge(delegate_id: str, q: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:

@@ -1,9 +1,11 @@
 """The badge station in Debian's Chromium: search, print, reprint, scan — and keep going with Kafka cut off.
 
-The badges service runs in this event loop (uvicorn on a free port) against the
-real broker. Cutting the link stops the outbox relay: check-ins go on being
-recorded locally, the page shows the station offline, and once the relay is back
-every check-in reaches the topic exactly once.
+The badges service runs in this event loop (uvicorn on a free port) against a Kafka
+broker of its own (``services.common.kafka_launcher``, not the session broker other
+tests share), because this test stops it: the real link goes. Check-ins go on being
+recorded locally, the page shows the station offline with the events kept, and once
+the broker is back every check-in reaches the topic exactly once and in order (the
+badges topic is created with one partition so the order on it is the publish order).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from playwright.async_api import async_playwright, expect
 
 from schemas import topics
@@ -26,6 +29,7 @@ from services.badges import domain
 from services.badges.app import build
 from services.badges.config import BadgesSettings
 from services.common.auth import organiser_token, sign
+from services.common.kafka_launcher import KafkaLauncher
 from tests.integration.badges import factories as f
 from tests.kafka_helpers import publish, read_events
 
@@ -72,17 +76,24 @@ async def serving(kafka_bootstrap: str, topic_prefix: str, home: Path) -> AsyncI
         await task
 
 
-async def cut_link(runtime: Any) -> None:
-    """Stop the outbox relay, as if the venue's uplink to Kafka had gone."""
-    for task in [t for t in runtime._tasks if t.get_name() == "outbox-relay"]:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        runtime._tasks.remove(task)
+@contextlib.asynccontextmanager
+async def own_broker(data_dir: Path) -> AsyncIterator[KafkaLauncher]:
+    """A broker for this test alone, so stopping it cuts no one else's link."""
+    launcher = KafkaLauncher(data_dir, port=free_port())
+    await launcher.start_async(timeout=120)
+    try:
+        yield launcher
+    finally:
+        await asyncio.to_thread(launcher.stop)
 
 
-def restore_link(runtime: Any) -> None:
-    runtime._tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
+async def one_partition_topic(bootstrap: str, topic: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    finally:
+        await admin.close()
 
 
 def qr(delegate_id: str) -> str:
@@ -91,7 +102,7 @@ def qr(delegate_id: str) -> str:
 
 @pytest.mark.browser
 async def test_station_searches_prints_and_checks_in_through_a_kafka_outage(
-    kafka_bootstrap: str, topic_prefix: str, congress_home: Path
+    topic_prefix: str, congress_home: Path
 ) -> None:
     muller = f.delegate("Jürgen", "Müller", language="de", number=1)
     yamada = f.delegate("さくら", "山田", language="ja", number=2)
@@ -99,66 +110,70 @@ async def test_station_searches_prints_and_checks_in_through_a_kafka_outage(
     badges_topic = topic_prefix + topics.BADGES
     expect.set_options(timeout=15_000)  # two shared cores: allow for a busy machine, never assert speed
 
-    async with serving(kafka_bootstrap, topic_prefix, congress_home) as (base, runtime):
-        await publish(
-            kafka_bootstrap,
-            topic_prefix + topics.REGISTRATION,
-            [f.confirmed(d) for d in (muller, yamada, hassan)],
-        )
-        await read_events(
-            kafka_bootstrap,
-            badges_topic,
-            until=lambda evs: sum(isinstance(e.data, BadgeIssued) for e in evs) >= 3,
-            timeout=60,
-        )
-        async with httpx.AsyncClient(base_url=base) as http:
-            bearer = {"authorization": f"Bearer {organiser_token(SECRET, 'organiser@icsei.example.org')}"}
-            issued = (await http.post("/organiser/stations", data={"label": "Desk 1"}, headers=bearer)).text
-        login = issued.split('id="station-link" href="')[1].split('"')[0].replace("&amp;", "&")
+    async with own_broker(congress_home / "kafka") as broker:
+        kafka = broker.bootstrap
+        await one_partition_topic(kafka, badges_topic)
+        async with serving(kafka, topic_prefix, congress_home) as (base, _runtime):
+            await publish(kafka, topic_prefix + topics.REGISTRATION, [f.confirmed(d) for d in (muller, yamada, hassan)])
+            await read_events(
+                kafka,
+                badges_topic,
+                until=lambda evs: sum(isinstance(e.data, BadgeIssued) for e in evs) >= 3,
+                timeout=60,
+            )
+            async with httpx.AsyncClient(base_url=base) as http:
+                bearer = {"authorization": f"Bearer {organiser_token(SECRET, 'organiser@icsei.example.org')}"}
+                issued = (await http.post("/organiser/stations", data={"label": "Desk 1"}, headers=bearer)).text
+            login = issued.split('id="station-link" href="')[1].split('"')[0].replace("&amp;", "&")
 
-        async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = await browser.new_page()
-            await page.goto(base + login)
-            await expect(page.locator("#link")).to_have_text("Online", timeout=15000)
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                page = await browser.new_page()
+                await page.goto(base + login)
+                await expect(page.locator("#link")).to_have_text("Online", timeout=15000)
+                await print_and_check_in_online(page, muller)
 
-            await page.fill("#q", "Muller")
-            await page.press("#q", "Enter")
-            row = page.locator(f'tr[data-delegate="{muller.delegate_id}"]')
-            await expect(row).to_contain_text("Jürgen Müller")
-            await row.locator("button.print").click()
-            await expect(page.locator("#message")).to_have_text("Printed")
-            await page.locator(f'tr[data-delegate="{muller.delegate_id}"] button.print').click()
-            await expect(page.locator("#message")).to_have_text("Reprinted (print 2)")
+                await asyncio.to_thread(broker.stop)  # the venue's uplink goes
+                await expect(page.locator("#link")).to_contain_text("Offline", timeout=30000)
+                for person in (yamada, hassan):
+                    await scan(page, person)
+                    await expect(page.locator("#scan-result")).to_contain_text("Checked in")
+                await expect(page.locator("#link")).to_contain_text("2 event(s) kept locally", timeout=10000)
+                await page.fill("#q", "山田")
+                await page.press("#q", "Enter")
+                await expect(page.locator(f'tr[data-delegate="{yamada.delegate_id}"]')).to_contain_text("山田")
 
-            await page.fill("#scan", qr(muller.delegate_id))
-            await page.press("#scan", "Enter")
-            await expect(page.locator("#scan-result")).to_contain_text("Checked in")
-            await page.fill("#scan", qr(muller.delegate_id))
-            await page.press("#scan", "Enter")
-            await expect(page.locator("#scan-outcome")).to_have_text("Already checked in")
+                await broker.start_async(timeout=120)  # and comes back
+                await expect(page.locator("#link")).to_have_text("Online", timeout=60000)
+                await browser.close()
 
-            await cut_link(runtime)
-            await expect(page.locator("#link")).to_contain_text("Offline", timeout=15000)
-            for person in (yamada, hassan):
-                await page.fill("#scan", qr(person.delegate_id))
-                await page.press("#scan", "Enter")
-                await expect(page.locator("#scan-result")).to_contain_text("Checked in")
-            await expect(page.locator("#link")).to_contain_text("2 event(s) kept locally", timeout=5000)
-            await page.fill("#q", "山田")
-            await page.press("#q", "Enter")
-            await expect(page.locator(f'tr[data-delegate="{yamada.delegate_id}"]')).to_contain_text("山田")
+            def three_checkins(evs: list[Any]) -> bool:
+                return sum(isinstance(e.data, DelegateCheckedIn) for e in evs) >= 3
 
-            restore_link(runtime)
-            await expect(page.locator("#link")).to_have_text("Online", timeout=30000)
-            await browser.close()
+            await read_events(kafka, badges_topic, until=three_checkins, timeout=60)
+            await asyncio.sleep(2.0)  # anything published twice would have arrived by now
+            events = await read_events(kafka, badges_topic, until=three_checkins, timeout=30)
 
-        def three_checkins(evs: list[Any]) -> bool:
-            return sum(isinstance(e.data, DelegateCheckedIn) for e in evs) >= 3
+    checkins = [e.data.delegate_id for e in events if isinstance(e.data, DelegateCheckedIn)]
+    assert checkins == [muller.delegate_id, yamada.delegate_id, hassan.delegate_id]  # once each, in order
+    assert [e.data.print_count for e in events if isinstance(e.data, BadgePrinted)] == [1, 2]
 
-        events = await read_events(kafka_bootstrap, badges_topic, until=three_checkins, timeout=30)
-        await asyncio.sleep(1.0)  # anything published twice would have arrived by now
-        events = await read_events(kafka_bootstrap, badges_topic, until=three_checkins, timeout=30)
-        checkins = [e.data.delegate_id for e in events if isinstance(e.data, DelegateCheckedIn)]
-        assert sorted(checkins) == sorted([muller.delegate_id, yamada.delegate_id, hassan.delegate_id])
-        assert [e.data.print_count for e in events if isinstance(e.data, BadgePrinted)] == [1, 2]
+
+async def scan(page: Any, person: Any) -> None:
+    await page.fill("#scan", qr(person.delegate_id))
+    await page.press("#scan", "Enter")
+
+
+async def print_and_check_in_online(page: Any, muller: Any) -> None:
+    await page.fill("#q", "Muller")
+    await page.press("#q", "Enter")
+    row = page.locator(f'tr[data-delegate="{muller.delegate_id}"]')
+    await expect(row).to_contain_text("Jürgen Müller")
+    await row.locator("button.print").click()
+    await expect(page.locator("#message")).to_have_text("Printed")
+    await page.locator(f'tr[data-delegate="{muller.delegate_id}"] button.print').click()
+    await expect(page.locator("#message")).to_have_text("Reprinted (print 2)")
+    await scan(page, muller)
+    await expect(page.locator("#scan-result")).to_contain_text("Checked in")
+    await scan(page, muller)
+    await expect(page.locator("#scan-outcome")).to_have_text("Already checked in")

@@ -257,11 +257,13 @@ class PdfRenderer:
 
     def warm(self) -> None:
         """Render a badge per script and role once, so no delegate pays for loading a font or a frame."""
+        roles = tuple(domain.RIBBONS)
         for i, (given, family, lang) in enumerate(WARM_UP_NAMES):
-            role = tuple(domain.RIBBONS)[i % len(domain.RIBBONS)]
-            self.render_badge(
-                BadgeContent("warm-up", "warm-up", 0, given, family, "", "Warm-up", "XX", lang, (role,), (), "warm-up")
-            )
+            for first, second in ((given, family), (family, given)):  # each script in bold and in regular
+                role = roles[i % len(roles)]
+                self.render_badge(
+                    BadgeContent("warm-up", "-", 0, first, second, "", second, "XX", lang, (role,), (), "warm-up")
+                )
 
     def render_sheets(self, contents: Sequence[BadgeContent]) -> bytes:
         """A4 sheets, four badges each in the given order, with crop marks."""
