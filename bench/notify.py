@@ -1,6 +1,7 @@
 """notify benchmark: messages/s to a local SMTP server, and 2,500 confirmations worked off from Kafka.
 
-    uv run python -m bench.notify [--messages 1000] [--confirmations 2500] [--batch-size 10] [--baseline REV]
+    uv run python -m bench.notify [--messages 1000] [--confirmations 2500] [--batch-size 10]
+                                  [--also-batch 50] [--baseline REV]
 
 * smtp: pre-built messages through ``SmtpMailer`` (one kept-open connection) to the
   demo sink running as its own process (aiosmtpd + maildir), messages/s;
@@ -11,8 +12,10 @@
   statements counted per event;
 * before/after: the same end-to-end run with notify as it was at git revision
   ``--baseline`` (default: the last one before batched reads/writes and sending ahead),
-  extracted with ``git archive`` and run in a subprocess against the same Kafka and
-  sink, just before the current code — a same-minute comparison on a shared machine.
+  extracted with ``git archive`` and run by this same harness in a subprocess against
+  the same Kafka and sink, just before the current code — a same-minute comparison on
+  a shared machine. CPU ms per message (notify process, sink process) are given
+  beside the wall-clock rate, since others' load moves the rate far more than the CPU.
 
 Kafka: ``KAFKA_BOOTSTRAP_SERVERS`` if set, else the project's launcher on a free port.
 Prints a table and writes bench/results/notify.json. Never asserts.
@@ -25,6 +28,8 @@ import asyncio
 import json
 import os
 import platform
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,6 +103,21 @@ def start_sink(maildir: Path) -> tuple[subprocess.Popen[bytes], int]:
     while not accepts_connections(port) and time.monotonic() < deadline:
         time.sleep(0.1)
     return proc, port
+
+
+def process_cpu_seconds() -> float:
+    """User + system CPU of this process, all threads (the aiosqlite and Kafka threads too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def sink_cpu_seconds() -> float:
+    """User + system CPU of the SMTP sink process (``SINK_PID``), from /proc."""
+    try:
+        fields = Path(f"/proc/{os.environ['NOTIFY_BENCH_SINK_PID']}/stat").read_text().rpartition(")")[2].split()
+    except (KeyError, OSError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def delivered(maildir: Path) -> int:
@@ -176,12 +196,14 @@ async def end_to_end(
             statements["savepoints"] += 1
 
     event.listen(runtime.engine.sync_engine, "before_cursor_execute", count_statement)
+    cpu_before, sink_before = process_cpu_seconds(), sink_cpu_seconds()
     started = time.perf_counter()
     async with app.router.lifespan_context(app):
         ready = time.perf_counter()
         while app.state.notifier.stats.sent < count:  # noqa: ASYNC110 -- polling a counter we do not own
             await asyncio.sleep(0.05)
         done = time.perf_counter()
+        cpu, sink_cpu = process_cpu_seconds() - cpu_before, sink_cpu_seconds() - sink_before
     seconds = done - started
     return {
         "confirmations": count,
@@ -189,6 +211,9 @@ async def end_to_end(
         "seconds_total": round(seconds, 2),
         "seconds_startup": round(ready - started, 2),
         "messages_per_s": round(count / seconds, 1),
+        # CPU time is what the load of others does not change much: ms of CPU per message.
+        "notify_cpu_ms_per_message": round(1000 * cpu / count, 2),
+        "sink_cpu_ms_per_message": round(1000 * sink_cpu / count, 2),
         "delivered_to_sink": delivered(maildir) - before,
         "sql_statements_per_event": round(statements["all"] / count, 2),
         "of_which_savepoints_per_event": round(statements["savepoints"] / count, 2),
@@ -211,6 +236,8 @@ def baseline_end_to_end(
         print(f"baseline {rev}: git archive failed: {archive.stderr.decode().strip()}")
         return None
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    # This harness (its clock, CPU and SQL counters) around the old services: only notify's code differs.
+    shutil.copy(Path(__file__), tree / "bench" / "notify.py")
     code = (
         "import asyncio, json, sys; from pathlib import Path; import bench.notify as b; "
         "print(json.dumps(asyncio.run(b.end_to_end(sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]), "
@@ -230,6 +257,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     os.environ.setdefault("CONGRESS_HOME", str(home))
     maildir = home / "mail"
     sink, port = start_sink(maildir)
+    os.environ["NOTIFY_BENCH_SINK_PID"] = str(sink.pid)
     launcher = None
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if not bootstrap:
@@ -252,6 +280,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
         e2e = await end_to_end(bootstrap, port, maildir, args.confirmations, args.batch_size, home)
         e2e["load_average_1_5_15"] = [round(x, 2) for x in os.getloadavg()]
+        others = []
+        for size in args.also_batch:
+            other = await end_to_end(bootstrap, port, maildir, args.confirmations, size, home)
+            other["load_average_1_5_15"] = [round(x, 2) for x in os.getloadavg()]
+            others.append(other)
     finally:
         sink.terminate()
         sink.wait()
@@ -262,6 +295,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "smtp": {"messages": args.messages, **smtp},
         "end_to_end": e2e,
         "end_to_end_baseline": base,
+        "end_to_end_other_batch_sizes": others,
         "load_average_at_start_1_5_15": [round(x, 2) for x in load_before],
         "baseline": {"registration_goal_per_s": REGISTRATION_GOAL_PER_SECOND},
     }
@@ -272,6 +306,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--confirmations", type=int, default=2500)
     parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument(
+        "--also-batch", type=int, action="append", default=[], help="also run end to end with this batch size"
+    )
     parser.add_argument("--baseline", default=BASELINE_REV, help="git revision to compare with ('' = none)")
     result = asyncio.run(run(parser.parse_args()))
     smtp, e2e, base = result["smtp"], result["end_to_end"], result["end_to_end_baseline"]
@@ -288,9 +325,24 @@ def main() -> None:
             e2e_cell(e2e),
             f"{e2e['registration_goal_seconds']} s at 500/s",
         ),
+        *(
+            (
+                f"  the same, batch {o['batch_size']} (no baseline)",
+                "",
+                e2e_cell(o),
+                f"load {o['load_average_1_5_15'][0]}",
+            )
+            for o in result["end_to_end_other_batch_sizes"]
+        ),
+        (
+            "CPU per message: notify process / SMTP sink",
+            "" if base is None else f"{base['notify_cpu_ms_per_message']} / {base['sink_cpu_ms_per_message']} ms",
+            f"{e2e['notify_cpu_ms_per_message']} / {e2e['sink_cpu_ms_per_message']} ms",
+            "",
+        ),
         (
             "SQL statements per event (savepoints)",
-            "–",
+            "–" if base is None else f"{base['sql_statements_per_event']} ({base['of_which_savepoints_per_event']})",
             f"{e2e['sql_statements_per_event']} ({e2e['of_which_savepoints_per_event']})",
             "",
         ),

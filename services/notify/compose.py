@@ -112,11 +112,13 @@ def _multipart(subtype: str, parts: list[bytes]) -> tuple[str, bytes]:
 def _plain_header(name: str, value: str) -> bytes | None:
     """A header line written as is when the policy would write it unchanged: printable ASCII, one short line.
 
-    Only for values we make ourselves (dates, ids, template names); names and subjects typed by people
-    always go through ``EmailMessage`` and ``Address``. None: let the policy fold it.
+    Only for values we make ourselves (dates, ids, template names, subjects from our templates); names
+    typed by people always go through ``EmailMessage`` and ``Address``. None: let the policy fold it.
     """
     line = f"{name}: {value}"
-    if len(line) > MAX_LINE or not line.isascii() or not line.isprintable() or "  " in value or value != value.strip():
+    if len(line) > MAX_LINE or not line.isascii() or not line.isprintable() or "=?" in value:
+        return None  # the policy folds it (and encodes anything that looks like an encoded word)
+    if not value or "  " in value or value != value.strip():
         return None
     return line.encode("ascii") + b"\r\n"
 
@@ -152,8 +154,8 @@ def compose(
     addr_spec, smtputf8 = checked_address(to_address)
     msg = EmailMessage(policy=policy.SMTPUTF8 if smtputf8 else policy.SMTP)
     msg["To"] = address(to_name, addr_spec)
-    msg["Subject"] = rendered.subject
     fixed = [
+        ("Subject", rendered.subject),
         ("Date", format_datetime(date)),
         ("Message-ID", message_id),
         ("Auto-Submitted", "auto-generated"),

@@ -83,6 +83,7 @@ def test_headers_written_directly_are_what_the_policy_would_write() -> None:
         ("Auto-Submitted", "auto-generated"),
         ("X-Congress-Template", "registration_confirmed"),
         ("X-Congress-Cause", "0b7e2c9a-6f1d-4e3b-9a8c-5d4e3f2a1b0c"),
+        ("Subject", "ICSEI 2027: your registration ICSEI27-00042 is confirmed"),
     ]
     for name, value in values:
         for pol in (policy.SMTP, policy.SMTPUTF8):
@@ -93,3 +94,4 @@ def test_headers_written_directly_are_what_the_policy_would_write() -> None:
     assert _plain_header("X-Congress-Cause", "evt\r\nBcc: x@y.org") is None
     assert _plain_header("Subject", "Bestätigung") is None
     assert _plain_header("X-Long", "x" * 80) is None
+    assert _plain_header("Subject", "=?utf-8?q?looks_encoded?=") is None
