@@ -179,7 +179,7 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
         t2 = time.perf_counter()
         doc = renderer._document(html, "badge").render(stylesheets=css, font_config=fonts)
         t3 = time.perf_counter()
-        texts = doc.write_pdf()
+        texts = doc.write_pdf(uncompressed_pdf=True)
         t4 = time.perf_counter()
         renderer._frame(view["ribbon"]).stamp(texts, stamp.qr_image(content.qr_token))
         t5 = time.perf_counter()

@@ -155,5 +155,16 @@ def cut_family(source_family: str, lang: str, extra: Iterable[int], cache_dir: P
                 tmp.write(data)
             os.replace(tmp.name, target)  # atomic: two workers may cut the same font
             log.info("cut %s %s to %d characters: %d KB", source_family, style, len(codes), len(data) // 1024)
+            _prune(cache_dir, target.name.rsplit("-", 2)[0])
         cut.append(CutFont(family, source_family, weight, target))
     return cut
+
+
+KEEP_CUTS = 6
+
+
+def _prune(cache_dir: Path, prefix: str) -> None:
+    """Keep the newest ``KEEP_CUTS`` cuts of one family and style (each start with new names makes one)."""
+    cuts = sorted(cache_dir.glob(f"{prefix}-*.otf"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in cuts[KEEP_CUTS:]:
+        old.unlink(missing_ok=True)

@@ -194,9 +194,10 @@ class PdfRenderer:
             return BadgeHTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=self.fetcher, ua=ua)
         return HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=self.fetcher)
 
-    def _pdf(self, html: str, kind: str = "badge") -> bytes:
+    def _pdf(self, html: str, kind: str = "badge", **options: Any) -> bytes:
         css, font_config = self._setup(kind)
-        return self._document(html, kind).write_pdf(stylesheets=css, font_config=font_config)  # type: ignore[no-any-return]
+        document = self._document(html, kind)
+        return document.write_pdf(stylesheets=css, font_config=font_config, **options)  # type: ignore[no-any-return]
 
     # --- badges ----------------------------------------------------------------------------
 
@@ -244,7 +245,8 @@ class PdfRenderer:
         if not self.fast:
             return self._pdf(self.badge_html([self.badge_view(content)]))
         view = self.badge_view(content, qr=False)
-        texts = self._pdf(self.env.get_template("badge.html").render(layer="text", view=view))
+        # uncompressed: pydyf's object streams cost ~15 % of the render in Python; qpdf compresses on save
+        texts = self._pdf(self.env.get_template("badge.html").render(layer="text", view=view), uncompressed_pdf=True)
         return self._frame(view["ribbon"]).stamp(texts, stamp.qr_image(content.qr_token or "-"))
 
     def _frame(self, ribbon: domain.Ribbon) -> stamp.Frame:
