@@ -149,8 +149,9 @@ async def register(
 
     rows, waitlisted = await _run_write(deps, work)
     card = rows[0]["payment_method"] == PaymentMethod.CARD.value
-    url = f"{deps.public_url}/pay/{payer_id}?t={view_token(deps, payer_id)}" if card else None
-    return Registered(payer_id, tuple(rows), url, view_token(deps, payer_id), tuple(waitlisted))
+    token = view_token(deps, payer_id)
+    url = f"{deps.public_url}/pay/{payer_id}?t={token}" if card else None
+    return Registered(payer_id, tuple(rows), url, token, tuple(waitlisted))
 
 
 async def _run_write(deps: Deps, work: Callable[[Session], T]) -> T:
