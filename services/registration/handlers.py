@@ -9,7 +9,7 @@ registration and nothing is half-saved.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -144,22 +144,16 @@ async def register(
     payer_id = new_id("reg")
     group_id = new_id("grp") if len(forms) > 1 else None
 
-    def work(session: Session) -> tuple[list[Row], list[str]]:
-        return _write(deps, session, _Request(forms, quotes, method, invoice, now, payer_id, group_id))
-
-    rows, waitlisted = await _run_write(deps, work)
+    req = _Request(forms, quotes, method, invoice, now, payer_id, group_id)
+    if deps.writer is not None:  # group-committed with the registrations queued at the same moment
+        rows, waitlisted = await deps.writer.run_batched(_write_batch, (deps, req))
+    else:
+        async with deps.writing(), deps.sessionmaker.begin() as session:
+            rows, waitlisted = await session.run_sync(lambda s: _write_batch(s, [(deps, req)])[0])
     card = rows[0]["payment_method"] == PaymentMethod.CARD.value
     token = view_token(deps, payer_id)
     url = f"{deps.public_url}/pay/{payer_id}?t={token}" if card else None
     return Registered(payer_id, tuple(rows), url, token, tuple(waitlisted))
-
-
-async def _run_write(deps: Deps, work: Callable[[Session], T]) -> T:
-    """Group-committed on a SQLite file; otherwise its own transaction (PostgreSQL: concurrent ones)."""
-    if deps.writer is not None:
-        return await deps.writer.run(work)
-    async with deps.writing(), deps.sessionmaker.begin() as session:
-        return await session.run_sync(work)
 
 
 @dataclass(frozen=True)
@@ -173,43 +167,64 @@ class _Request:
     group_id: str | None
 
 
-def _write(deps: Deps, session: Session, req: _Request) -> tuple[list[Row], list[str]]:
-    """Take places, number, insert and stage the events; ``RegistrationRejected`` undoes all of it."""
+Written = tuple[list[Row], list[str]]
+
+
+def _write_batch(session: Session, items: list[tuple[Deps, _Request]]) -> list[Written]:
+    """Take places, number, insert and stage the events of several registrations at once.
+
+    One statement takes the congress places of the whole batch and one advances the numbers;
+    the rows go in one insert. Any rejection (``RegistrationRejected``) undoes all of it: the
+    group writer then replays the registrations one by one, so only the rejected one fails.
+    """
+    deps = items[0][0]
     conn = session.connection()
+    places = sum(len(req.forms) for _, req in items)
+    if _rowcount(conn.execute(*db.seat_update(db.TOTAL, places))) != 1:
+        raise RegistrationRejected({"delegates": "Sorry, the congress is fully booked."})
+    number = int(conn.execute(*db.counter_update("registration", places)).scalar_one()) - places + 1
+    written: list[Written] = []
+    all_rows: list[Row] = []
+    waiting: list[Row] = []
+    for _, req in items:
+        rows, waitlisted = _prepare(deps, session, conn, req, number)
+        number += len(req.forms)
+        all_rows += rows
+        waiting += [
+            {"add_on_code": code, "registration_id": rid, "status": "waiting", "created_at": req.now}
+            for rid, code in waitlisted
+        ]
+        written.append((rows, [f"{rid}:{code}" for rid, code in waitlisted]))
+    conn.execute(insert(db.registrations), all_rows)
+    if waiting:
+        conn.execute(insert(db.waiting_list), waiting)
+    return written
+
+
+def _prepare(
+    deps: Deps, session: Session, conn: Connection, req: _Request, first: int
+) -> tuple[list[Row], list[tuple[str, str]]]:
+    """One registration's add-on seats, code use, rows (numbered from ``first``) and events."""
     quotes, full = [], []
     for i, (form, quote) in enumerate(zip(req.forms, req.quotes, strict=True)):
         kept, waiting = _take_places(deps, conn, i, form, quote)
         quotes.append(kept)
         full.append(waiting)
     method = PaymentMethod.WAIVER if sum(q.total for q in quotes) == 0 else req.method
-    last = int(conn.execute(*db.counter_update("registration", len(req.forms))).scalar_one())
-    first = last - len(req.forms) + 1
     ids_ = [req.payer_id, *(new_id("reg") for _ in req.forms[1:])]
     rows = [
         _row(deps, rid, req, form, quote, first + i)
         for i, (rid, form, quote) in enumerate(zip(ids_, req.forms, quotes, strict=True))
     ]
     rows = _settle(deps, session, rows, method, req.invoice, req.now)
-    conn.execute(insert(db.registrations), rows)
-    waitlisted = [(rid, code) for rid, codes in zip(ids_, full, strict=True) for code in codes]
-    if waitlisted:
-        conn.execute(
-            insert(db.waiting_list),
-            [
-                {"add_on_code": code, "registration_id": rid, "status": "waiting", "created_at": req.now}
-                for rid, code in waitlisted
-            ],
-        )
     _emit_created(deps, session, rows, req.group_id)
-    return rows, [f"{rid}:{code}" for rid, code in waitlisted]
+    return rows, [(rid, code) for rid, codes in zip(ids_, full, strict=True) for code in codes]
 
 
 def _take_places(
     deps: Deps, conn: Connection, i: int, form: DelegateForm, quote: domain.Quote
 ) -> tuple[domain.Quote, list[str]]:
-    """Take the congress seat, add-on seats and the code use; returns the quote without waitlisted add-ons."""
-    if _rowcount(conn.execute(*db.seat_update(db.TOTAL))) != 1:
-        raise RegistrationRejected({"delegates": "Sorry, the congress is fully booked."})
+    """Take the add-on seats and the code use; returns the quote without waitlisted add-ons."""
     full = []
     for code in form.add_ons:
         if _rowcount(conn.execute(*db.seat_update(code))) != 1:

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,6 +31,13 @@ from services.common.outbox import pending_rows, skip_wake
 
 T = TypeVar("T")
 Work = Callable[[Session], Any]
+BatchHandler = Callable[[Session, list[Any]], list[Any]]
+"""Does the work of several queued items at once (fewer statements); returns one result per item, in order."""
+Entry = tuple[BatchHandler, Any, "asyncio.Future[Any]"]
+
+
+def _one_work(session: Session, works: list[Work]) -> list[Any]:
+    return [work(session) for work in works]
 
 
 def sync_sqlite_engine(url: str) -> Engine:
@@ -70,36 +77,44 @@ class GroupWriter:
         self.sessionmaker = sessionmaker
         self.wake = wake
         self.max_batch = max_batch
-        self._queue: asyncio.Queue[tuple[Work, asyncio.Future[Any]]] | None = None
+        self._queue: asyncio.Queue[Entry] | None = None
         self._task: asyncio.Task[None] | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="registration-writer")
 
     async def run(self, work: Callable[[Session], T]) -> T:
-        """Run ``work(session)`` in the next batch's transaction; its exception rolls back only its savepoint."""
+        """Run ``work(session)`` in the next batch's transaction; its exception rolls back only its own part."""
+        return cast(T, await self.run_batched(_one_work, work))
+
+    async def run_batched(self, handler: BatchHandler, item: Any) -> Any:
+        """Queue ``item``; queued items with the same ``handler`` are done by one ``handler(session, items)`` call.
+
+        If that call raises, the batch is replayed item by item (``handler(session, [item])``, each under
+        its own SAVEPOINT), so the exception reaches only the caller whose item caused it.
+        """
         loop = asyncio.get_running_loop()
         if self._queue is None:
             self._queue = asyncio.Queue()
-        future: asyncio.Future[T] = loop.create_future()
-        self._queue.put_nowait((work, future))
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queue.put_nowait((handler, item, future))
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._drain(self._queue), name="registration-group-commit")
         return await future
 
-    async def _drain(self, queue: asyncio.Queue[tuple[Work, asyncio.Future[Any]]]) -> None:
+    async def _drain(self, queue: asyncio.Queue[Entry]) -> None:
         """Commit batches until the queue is empty, then stop (the next request starts it again)."""
         loop = asyncio.get_running_loop()
         while not queue.empty():
             batch = [queue.get_nowait() for _ in range(min(self.max_batch, queue.qsize()))]
             try:
-                outcomes = await self._commit_batch(loop, [w for w, _ in batch])
+                outcomes = await self._commit_batch(loop, [(h, item) for h, item, _ in batch])
             except BaseException as exc:  # the commit itself failed: nobody's work is saved
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
                 if not isinstance(exc, Exception):
                     raise
                 continue
-            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            for (_, _, future), (ok, value) in zip(batch, outcomes, strict=True):
                 if future.done():
                     continue
                 if ok:
@@ -109,7 +124,9 @@ class GroupWriter:
             if any(ok for ok, _ in outcomes):
                 self.wake()
 
-    async def _commit_batch(self, loop: asyncio.AbstractEventLoop, batch: list[Work]) -> list[tuple[bool, Any]]:
+    async def _commit_batch(
+        self, loop: asyncio.AbstractEventLoop, batch: list[tuple[BatchHandler, Any]]
+    ) -> list[tuple[bool, Any]]:
         if self.engine is not None:
             return await loop.run_in_executor(self._thread, self._commit, batch)
         if self.sessionmaker is None:
@@ -117,36 +134,36 @@ class GroupWriter:
         async with self.sessionmaker.begin() as session:
             return await session.run_sync(self._apply, batch)
 
-    def _commit(self, batch: list[Work]) -> list[tuple[bool, Any]]:
+    def _commit(self, batch: list[tuple[BatchHandler, Any]]) -> list[tuple[bool, Any]]:
         with Session(self.engine) as session, session.begin():
             return self._apply(session, batch)
 
     @staticmethod
-    def _apply(session: Session, batch: list[Work]) -> list[tuple[bool, Any]]:
-        """Run the batch under one SAVEPOINT; only if a work fails, again with a SAVEPOINT per work.
+    def _apply(session: Session, batch: list[tuple[BatchHandler, Any]]) -> list[tuple[bool, Any]]:
+        """Run the batch under one SAVEPOINT; only if that fails, again item by item with a SAVEPOINT each.
 
         A rejected registration (a full add-on, a used-up code) is rare, and a SAVEPOINT per
-        request cost two statements each (round trips on PostgreSQL). When one fails, the whole
-        batch rolls back to its savepoint and is replayed request by request, so that one is
-        rejected alone and the others still commit. Works are plain database work (no calls out),
-        so running one twice is safe.
+        request cost two statements each (round trips on PostgreSQL); a handler doing many items
+        at once saves more. When anything fails, the whole batch rolls back to its savepoint and
+        is replayed item by item, so that one is rejected alone and the others still commit.
+        Handlers do plain database work (no calls out), so running one twice is safe.
         """
         if len(batch) > 1:
             staged = len(pending_rows(session))
             try:
                 with session.begin_nested():
-                    results = [work(session) for work in batch]
+                    results = [r for handler, items in _runs(batch) for r in _checked(handler(session, items), items)]
             except Exception:  # noqa: BLE001 -- replayed one by one below, where the culprit is found
                 del pending_rows(session)[staged:]
             else:
                 skip_wake(session)  # this may be the writer thread: ``wake`` runs on the loop after the commit
                 return [(True, result) for result in results]
         outcomes: list[tuple[bool, Any]] = []
-        for work in batch:
+        for handler, item in batch:
             staged = len(pending_rows(session))
             try:
                 with session.begin_nested():
-                    outcomes.append((True, work(session)))
+                    outcomes.append((True, _checked(handler(session, [item]), [item])[0]))
             except Exception as exc:  # noqa: BLE001 -- handed to that request's caller
                 del pending_rows(session)[staged:]  # its events go with its savepoint
                 outcomes.append((False, exc))
@@ -160,3 +177,20 @@ class GroupWriter:
         self._thread.shutdown(wait=True)
         if self.engine is not None:
             self.engine.dispose()
+
+
+def _runs(batch: list[tuple[BatchHandler, Any]]) -> list[tuple[BatchHandler, list[Any]]]:
+    """Consecutive items of the same handler, grouped (queue order is kept)."""
+    runs: list[tuple[BatchHandler, list[Any]]] = []
+    for handler, item in batch:
+        if runs and runs[-1][0] is handler:
+            runs[-1][1].append(item)
+        else:
+            runs.append((handler, [item]))
+    return runs
+
+
+def _checked(results: list[Any], items: list[Any]) -> list[Any]:
+    if len(results) != len(items):
+        raise RuntimeError(f"a batch handler returned {len(results)} results for {len(items)} items")
+    return results

@@ -151,6 +151,16 @@ TAKE_SEAT = (
 )
 """Take one seat of ``seat_code`` if one is left (rowcount 0 when full). Built once: it runs per registration."""
 
+TAKE_SEATS = (
+    update(capacity)
+    .where(
+        capacity.c.code == bindparam("seat_code"),
+        capacity.c.taken + bindparam("seats", type_=Integer) <= capacity.c.capacity,
+    )
+    .values(taken=capacity.c.taken + bindparam("seats", type_=Integer))
+)
+"""Take ``seats`` seats at once, all or none (a batch of registrations, or a group)."""
+
 USE_CODE = update(code_uses).where(code_uses.c.code == bindparam("use_code")).values(used=code_uses.c.used + 1)
 USE_CODE_LIMITED = USE_CODE.where(code_uses.c.used < bindparam("max_uses", type_=Integer))
 """Count one use of a discount code (rowcount 0 when its limit is reached)."""
@@ -164,8 +174,10 @@ ADVANCE_COUNTER = (
 """Advance a gap-free counter by ``by``; returns the new (last) value."""
 
 
-def seat_update(code: str) -> tuple[Update, dict[str, Any]]:
-    return TAKE_SEAT, {"seat_code": code}
+def seat_update(code: str, seats: int = 1) -> tuple[Update, dict[str, Any]]:
+    if seats == 1:
+        return TAKE_SEAT, {"seat_code": code}
+    return TAKE_SEATS, {"seat_code": code, "seats": seats}
 
 
 def code_use_update(code: str, max_uses: int | None) -> tuple[Update, dict[str, Any]]:
