@@ -28,6 +28,7 @@ from email_validator import EmailNotValidError, validate_email
 from services.notify.render import Rendered
 
 MAX_LINE = 78
+MAX_HEADER_LINE = 900  # longer ones are left to the policy (RFC 5322's hard limit is 998)
 
 
 class InvalidAddress(ValueError):
@@ -116,11 +117,17 @@ def _plain_header(name: str, value: str) -> bytes | None:
     typed by people always go through ``EmailMessage`` and ``Address``. None: let the policy fold it.
     """
     line = f"{name}: {value}"
-    if len(line) > MAX_LINE or not line.isascii() or not line.isprintable() or "=?" in value:
+    if not line.isascii() or not line.isprintable() or "=?" in value or len(line) > MAX_HEADER_LINE:
         return None  # the policy folds it (and encodes anything that looks like an encoded word)
     if not value or "  " in value or value != value.strip():
         return None
-    return line.encode("ascii") + b"\r\n"
+    # Folded before a space where the line would pass 78 characters (RFC 5322 2.2.3); unfolding gives it back.
+    lines = [f"{name}:"]
+    for word in value.split(" "):
+        if len(lines[-1]) + 1 + len(word) > MAX_LINE and lines[-1] != f"{name}:":
+            lines.append("")  # never right after the name: the value starts on the header's own line
+        lines[-1] += " " + word
+    return "\r\n".join(lines).encode("ascii") + b"\r\n"
 
 
 _FROM_LINES: dict[tuple[str, str, str, bool], bytes] = {}

@@ -5,20 +5,34 @@ and ``templates/<name>.html.j2`` (extends ``_layout.html.j2``). The HTML environ
 autoescapes, so names, affiliations and reasons typed by people are shown, never
 interpreted. Dates are shown in the congress timezone and money in the delegate's
 locale, both through Babel.
+
+Wording is translated the standard gettext way: templates mark text with ``_()``
+(Jinja2's i18n extension, new-style gettext: placeholders are ``%(name)s`` and values
+are escaped in HTML), ``pybabel extract`` collects it into ``locale/messages.pot`` and
+each shipped language has ``locale/<lang>/LC_MESSAGES/messages.po``. The ``.po`` files
+are compiled in memory when the renderer starts (no build step, so a fresh clone
+works). A language without a catalog falls back to English.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from gettext import NullTranslations
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.numbers import format_currency, get_currency_precision
+from babel.support import Translations
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -32,6 +46,10 @@ from schemas.values import Money
 from services.common.congress import Congress
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+_SPACES = re.compile(r"[^\S\u00a0\u202f]+")
+"""Runs of whitespace other than the no-break spaces French puts before ``:`` (a typed line break included)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,20 @@ class Rendered:
     subject: str
     text: str
     html: str
+
+
+@functools.cache
+def load_catalogs(locale_dir: Path = LOCALE_DIR) -> dict[str, Translations]:
+    """Every shipped language's translations, compiled in memory from its ``.po`` file (once per process)."""
+    catalogs: dict[str, Translations] = {}
+    for po in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=po.parent.parent.name, domain=DOMAIN)
+        mo = BytesIO()
+        write_mo(mo, catalog, use_fuzzy=False)
+        mo.seek(0)
+        catalogs[po.parent.parent.name] = Translations(mo, domain=DOMAIN)
+    return catalogs
 
 
 def locale_for(language: str) -> Locale:
@@ -51,8 +83,9 @@ def locale_for(language: str) -> Locale:
 class Renderer:
     """Renders message templates with the congress's identity and the recipient's locale."""
 
-    def __init__(self, congress: Congress, template_dir: Path = TEMPLATE_DIR) -> None:
+    def __init__(self, congress: Congress, template_dir: Path = TEMPLATE_DIR, locale_dir: Path = LOCALE_DIR) -> None:
         self.congress = congress
+        self.catalogs = load_catalogs(locale_dir)
         loader = FileSystemLoader(str(template_dir))
         self.text_env = Environment(
             loader=loader,
@@ -61,6 +94,7 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
         )
         self.html_env = Environment(
             loader=loader,
@@ -68,17 +102,29 @@ class Renderer:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
         )
         for env in (self.text_env, self.html_env):
             _install_filters(env)
+            _install_gettext(env)
+
+    def translations_for(self, locale: Locale) -> tuple[str, NullTranslations]:
+        """The wording language (``fr``, or ``en`` when none is shipped) and its translations."""
+        for tag in (str(locale), locale.language):
+            if tag in self.catalogs:
+                return tag.replace("_", "-"), self.catalogs[tag]
+        return "en", NullTranslations()
 
     def render(self, template: str, language: str, context: dict[str, Any]) -> Rendered:
         locale = locale_for(language)
+        wording, translations = self.translations_for(locale)
         full = {
             "congress": self.congress,
             "language": str(locale).replace("_", "-"),
+            "wording_language": wording,
             "_locale": locale,
             "_tz": self.congress.tz,
+            "_translations": translations,
             **context,
         }
         subject, text = split_subject(self.text_env.get_template(f"{template}.txt.j2").render(full))
@@ -102,12 +148,26 @@ def _install_filters(env: Environment) -> None:
     env.filters.update({"money": money, "datetime": when, "date": day})
 
 
+def _install_gettext(env: Environment) -> None:
+    """``_()``/``gettext``/``ngettext`` read the recipient's translations from the render context."""
+
+    @pass_context
+    def gettext(ctx: Context, message: str) -> str:
+        return str(ctx["_translations"].gettext(message))
+
+    @pass_context
+    def ngettext(ctx: Context, singular: str, plural: str, n: int) -> str:
+        return str(ctx["_translations"].ngettext(singular, plural, n))
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
 def split_subject(rendered: str) -> tuple[str, str]:
-    """The first line is ``Subject: ...``; whitespace (and any line break) in it collapses to one space."""
+    """The first line is ``Subject: ...``; whitespace in it collapses to one space (no-break spaces stay)."""
     first, _, body = rendered.partition("\n")
     if not first.startswith("Subject:"):
         raise ValueError("a text template must start with a 'Subject:' line")
-    subject = " ".join(first.removeprefix("Subject:").split())
+    subject = _SPACES.sub(" ", first.removeprefix("Subject:")).strip(" ")
     return subject, body.lstrip("\n")
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesParser
 
 from services.notify.compose import Attachment, compose
 from services.notify.render import Rendered
@@ -93,5 +94,12 @@ def test_headers_written_directly_are_what_the_policy_would_write() -> None:
     # anything else is left to the policy: non-ASCII, control characters, long lines
     assert _plain_header("X-Congress-Cause", "evt\r\nBcc: x@y.org") is None
     assert _plain_header("Subject", "Bestätigung") is None
-    assert _plain_header("X-Long", "x" * 80) is None
+    assert _plain_header("X-Long", "x" * 901) is None
+    # a long ASCII subject is folded before a space, and unfolds to what it was
+    subject = "ICSEI 2027: your registration ICSEI27-00042 for the congress is waiting for your payment"
+    line = _plain_header("Subject", subject)
+    assert line is not None and all(len(part) <= 78 for part in line.split(b"\r\n"))
+    assert line.startswith(b"Subject: ICSEI") and line.count(b"\r\n ") == 1
+    parsed = BytesParser(policy=policy.default).parsebytes(line + b"\r\nbody")
+    assert str(parsed["Subject"]) == subject
     assert _plain_header("Subject", "=?utf-8?q?looks_encoded?=") is None

@@ -261,7 +261,7 @@ def delegate_events(first: int, n: int) -> list[CloudEvent[Any]]:
     for i in range(first, first + n):
         events = sample_events(sample_delegate(given="Zoë", family=f"Müller {i}", language="de"))
         for name in ("registration_received", "registration_confirmed"):
-            data = events[name].model_copy(update={"delegate_id": f"d-{i:04d}"})
+            data: Any = events[name].model_copy(update={"delegate_id": f"d-{i:04d}"})
             delegate = data.delegate.model_copy(update={"delegate_id": f"d-{i:04d}", "email": f"d{i}@example.org"})
             out.append(new_event(data.model_copy(update={"delegate": delegate}), "/tests"))
     return out
