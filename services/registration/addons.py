@@ -5,7 +5,8 @@
 - Paid card (or waived) registration: a *charge* for the add-on's price and a Checkout
   Session for it. The seat stays held for the delegate until the offer's deadline; the paid
   webhook (metadata ``charge``) adds the add-on. Paid after the offer lapsed: the seat is
-  taken again if one is free, otherwise the charge is refunded.
+  taken again if one is free, otherwise the charge is refunded (queued in the webhook's
+  transaction, ``stripe_tasks``; the charge is ``refunding`` until Stripe accepts).
 - Invoice registration: the add-on joins at once and an additional invoice is issued
   (``InvoiceIssued``, next number of the same gap-free counter); the organiser's
   "mark invoice paid" settles it.
@@ -13,18 +14,16 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas.registration import InvoiceIssued, InvoiceLine, PaymentSucceeded, RefundIssued
+from schemas.registration import InvoiceIssued, InvoiceLine, PaymentSucceeded
 from schemas.values import PaymentMethod
-from services.registration import domain, manage
+from services.registration import domain, manage, stripe_tasks
 from services.registration.adapters import db
 from services.registration.expiry import STRIPE_MIN_SESSION
 from services.registration.handlers import view_token
@@ -32,7 +31,6 @@ from services.registration.ports import CheckoutRequest
 from services.registration.records import Deps, NotAllowed, Row, as_utc, ids
 
 log = logging.getLogger("congress.registration.addons")
-AfterCommit = list[Callable[[], Awaitable[object]]]
 
 
 @dataclass(frozen=True)
@@ -147,9 +145,7 @@ async def _invoice_add_on(deps: Deps, session: AsyncSession, row: Row, spec: dom
     return await manage.add_add_on(deps, session, row, spec)
 
 
-async def on_charge_event(
-    deps: Deps, session: AsyncSession, kind: str, charge_id: int, obj: dict[str, Any], after: AfterCommit
-) -> str:
+async def on_charge_event(deps: Deps, session: AsyncSession, kind: str, charge_id: int, obj: dict[str, Any]) -> str:
     """A Stripe event for an add-on's Checkout Session."""
     charge = await db.get_charge(session, charge_id)
     if charge is None:
@@ -171,17 +167,18 @@ async def on_charge_event(
         log.warning("add-on paid amount does not match", extra={"registration_id": charge["registration_id"]})
         return "amount does not match"
     reference = str(obj.get("payment_intent") or obj.get("id"))
-    return await _charge_paid(deps, session, charge, reference, after)
+    return await _charge_paid(deps, session, charge, reference)
 
 
-async def _charge_paid(deps: Deps, session: AsyncSession, charge: Row, reference: str, after: AfterCommit) -> str:
+async def _charge_paid(deps: Deps, session: AsyncSession, charge: Row, reference: str) -> str:
     now = deps.clock()
     row = await db.get(session, charge["registration_id"], for_update=True)
     entry = await db.waiting_entry(session, charge["waiting_entry"]) if charge["waiting_entry"] else None
     held = entry is not None and entry["status"] == domain.WaitStatus.OFFERED.value
     live = row is not None and row["status"] in ("pending", "confirmed")
     seat = live and (held or await db.take_seat(session, charge["add_on_code"]))
-    await db.set_charge(session, charge["id"], status="paid", reference=reference)
+    # a charge being refunded is not money the registration keeps (``stripe_tasks.card_payments``)
+    await db.set_charge(session, charge["id"], status="paid" if seat else "refunding", reference=reference)
     if row is None:
         return "ignored"
     deps.outbox.add(
@@ -199,25 +196,22 @@ async def _charge_paid(deps: Deps, session: AsyncSession, charge: Row, reference
         if not seat:  # the registration ended meanwhile: pass the held seat on
             await manage.seat_freed(deps, session, charge["add_on_code"], now)
     if not seat:
-        after.append(functools.partial(refund_charge, deps, charge, reference))
+        key = f"{deps.congress.id}:refund-charge:{charge['id']}"
+        reason = "add-on paid after its offer lapsed"
+        await stripe_tasks.queue_refund(
+            deps,
+            session,
+            row,
+            reference=reference,
+            amount=charge["amount_minor"],
+            key=key,
+            reason=reason,
+            purpose="charge",
+            charge_id=charge["id"],
+        )
         return "add-on paid too late: refunding"
     await manage.add_add_on(deps, session, row, deps.rules.add_ons[charge["add_on_code"]])
     return "add-on confirmed"
-
-
-async def refund_charge(deps: Deps, charge: Row, reference: str) -> str:
-    """Give back an add-on payment whose seat could not be given."""
-    key = f"{deps.congress.id}:refund-charge:{charge['id']}"
-    refund_id = await deps.payments.refund(reference, charge["amount_minor"], idempotency_key=key)
-    async with deps.sessionmaker.begin() as session:
-        row = await db.get(session, charge["registration_id"])
-        await db.set_charge(session, charge["id"], status="refunded")
-        if row is not None:
-            deps.outbox.add(
-                session,
-                RefundIssued(**ids(deps, row), amount=deps.money(charge["amount_minor"]), provider_reference=refund_id),
-            )
-    return refund_id
 
 
 async def pay_open_invoices(deps: Deps, session: AsyncSession, payer_id: str, reference: str) -> int:

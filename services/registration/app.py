@@ -18,7 +18,7 @@ from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.organiser_login import organiser_login_router
 from services.common.runtime import ServiceRuntime
-from services.registration import expiry, manage
+from services.registration import expiry, manage, stripe_tasks
 from services.registration.adapters import db
 from services.registration.adapters.stripe import StripePayments
 from services.registration.api import router
@@ -116,10 +116,16 @@ def build(
 
 
 async def _sweep(deps: Deps, every_seconds: float) -> None:
-    """Expire unpaid card registrations past their hold and pass on waiting-list seats whose offer lapsed."""
+    """Expire unpaid card registrations past their hold, pass on waiting-list seats whose offer lapsed,
+    and retry the Stripe requests (refunds, Checkout expiries) that failed before."""
+    sweeps = (
+        ("payment holds", expiry.expire_unpaid),
+        ("waiting list", manage.expire_offers),
+        ("stripe tasks", stripe_tasks.retry_due),
+    )
     while True:
         await asyncio.sleep(every_seconds)
-        for name, sweep in (("payment holds", expiry.expire_unpaid), ("waiting list", manage.expire_offers)):
+        for name, sweep in sweeps:
             try:
                 await sweep(deps)
             except Exception:

@@ -1,8 +1,8 @@
 """Erasing a delegate's personal data (GDPR right to erasure), on an organiser's request.
 
 Refused while money is still to be settled -- an unpaid invoice (the registration's own or
-an add-on's) or a paid registration that is not cancelled (cancel and refund first) --
-because the books need to know who owes or is owed. Otherwise, in one transaction: a live
+an add-on's), a refund Stripe has not yet made, or a paid registration that is not cancelled
+(cancel and refund first) -- because the books need to know who owes or is owed. Otherwise, in one transaction: a live
 (unpaid card or waived) registration is cancelled first (its places freed), names,
 badge name, affiliation, email and the override reason are blanked, it leaves every waiting
 list, ``RegistrationErased`` goes on ``congress.registration`` and a tombstone for the
@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schemas.delegates import DelegateSnapshot
 from schemas.registration import RegistrationErased
 from schemas.values import PaymentMethod
-from services.registration import manage
-from services.registration.adapters import db
+from services.registration import manage, stripe_tasks
+from services.registration.adapters import db, db_tasks
 from services.registration.records import Deps, NotAllowed, Row, ids
 
 log = logging.getLogger("congress.registration.erasure")
@@ -36,6 +36,7 @@ async def erase(deps: Deps, registration_id: str, organiser: str) -> None:
         if row["status"] not in manage.ENDED:
             row = await manage.cancel_row(deps, session, row, by="organiser", reason="personal data erased")
         await _blank(deps, session, row, organiser)
+    await stripe_tasks.run(deps, stripe_tasks.queued(session))
     log.info("personal data erased", extra={"registration_id": registration_id, "organiser": organiser})
 
 
@@ -49,6 +50,8 @@ async def _refuse_if_unsettled(session: AsyncSession, row: Row) -> None:
         raise NotAllowed("the registration is paid: cancel (and refund) it before erasing")
     if any(c["registration_id"] == row["id"] for c in await db.charges_of(session, row["payer_id"], status="open")):
         raise NotAllowed("an add-on payment is still open: settle it before erasing")
+    if await db_tasks.pending_refunds(session, registration_id=row["id"]):
+        raise NotAllowed("a refund is still pending with Stripe: erase once it is made")
 
 
 async def _blank(deps: Deps, session: AsyncSession, row: Row, organiser: str) -> None:

@@ -9,7 +9,10 @@ past its hold (the sweep is what works with stripe-mock, which sends no webhooks
 Expiring: status ``expired``, the congress seat back, each add-on seat through
 ``manage.seat_freed`` (so the waiting list gets it), the registration leaves any
 waiting list, and ``RegistrationCancelled(reason="payment_expired", cancelled_by="system")``
-plus a snapshot are emitted -- existing consumers (badges, notify) already handle it.
+plus a snapshot are emitted -- existing consumers (badges, notify) already handle it. The
+Checkout Session, if Stripe has not expired it itself, is expired through Stripe's API
+(``stripe_tasks``: queued in the same transaction, retried by the sweep if Stripe fails), so
+the delegate cannot pay for places already given back.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.registration import RegistrationCancelled
-from services.registration import manage
+from services.registration import manage, stripe_tasks
 from services.registration.adapters import db
 from services.registration.records import Deps, NotAllowed, Row, as_utc, ids, snapshot
 
@@ -62,6 +65,7 @@ async def expire_unpaid(deps: Deps) -> int:
             rows = _unpaid(await db.by_payer(session, payer_id, for_update=True))
             if rows and await hold_end(deps, session, rows) <= now:
                 expired += await expire_rows(deps, session, rows, now)
+    await stripe_tasks.run(deps, stripe_tasks.queued(session))
     if expired:
         log.info("unpaid registrations expired", extra={"count": expired})
     return expired
@@ -73,7 +77,7 @@ async def expire_session(deps: Deps, session: AsyncSession, payer_id: str, sessi
     current = [r for r in rows if r["checkout_session_id"] in (None, session_id)]
     if not rows or len(current) != len(rows):
         return "not the current session" if rows else "already settled"
-    await expire_rows(deps, session, rows, deps.clock())
+    await expire_rows(deps, session, rows, deps.clock(), closed=session_id)
     return "expired"
 
 
@@ -81,7 +85,10 @@ def _unpaid(rows: list[Row]) -> list[Row]:
     return [r for r in rows if r["status"] == "pending" and not r["paid"] and r["payment_method"] == "card"]
 
 
-async def expire_rows(deps: Deps, session: AsyncSession, rows: list[Row], now: datetime) -> int:
+async def expire_rows(
+    deps: Deps, session: AsyncSession, rows: list[Row], now: datetime, *, closed: str | None = None
+) -> int:
+    """Expire unpaid card registrations; their Checkout Session (unless Stripe ``closed`` it) is queued to expire."""
     for row in rows:
         values = {"status": "expired", "version": row["version"] + 1}
         await db.save(session, row["id"], now, **values)
@@ -100,6 +107,7 @@ async def expire_rows(deps: Deps, session: AsyncSession, rows: list[Row], now: d
         await db.release_seat(session, db.TOTAL)
         for code in row["add_ons"]:
             await manage.seat_freed(deps, session, code, now)
+        await manage.close_checkouts(deps, session, row, closed=closed)
     return len(rows)
 
 

@@ -18,8 +18,9 @@ from schemas.registration import (
     RegistrationUpdated,
     WaitingListOffered,
 )
+from schemas.values import PaymentMethod
 from services.common.auth import sign
-from services.registration import domain
+from services.registration import domain, stripe_tasks
 from services.registration.adapters import db
 from services.registration.records import (
     Deps,
@@ -102,14 +103,23 @@ async def _updated(
 
 
 async def cancel(deps: Deps, registration_id: str, *, by: str, reason: str) -> Row:
-    """Cancel; frees the seats (offering add-on seats to the waiting list) and states the refund due."""
+    """Cancel; frees the seats (offering add-on seats to the waiting list) and states the refund due.
+
+    What Stripe is owed (closing open Checkouts, a delegate's refund) is tried after the commit.
+    """
     async with deps.sessionmaker.begin() as session:
         row = await cancel_row(deps, session, await live(session, registration_id), by=by, reason=reason)
+    await stripe_tasks.run(deps, stripe_tasks.queued(session))
     return row
 
 
 async def cancel_row(deps: Deps, session: AsyncSession, row: Row, *, by: str, reason: str) -> Row:
-    """Cancel a live registration in the caller's transaction; ``refund_due`` added to the returned row."""
+    """Cancel a live registration in the caller's transaction; ``refund_due`` added to the returned row.
+
+    Its open Checkout Sessions (the registration's, an add-on's) are queued to be expired, so
+    the delegate cannot pay for what is cancelled; a delegate's cancellation queues the refund
+    the policy gives back on their card payments (an organiser refunds by hand, as they decide).
+    """
     now = deps.clock()
     paid = row["total_minor"] if row["paid"] else 0
     due = domain.refund_due(deps.rules, paid, now) if by == "delegate" else paid
@@ -131,7 +141,24 @@ async def cancel_row(deps: Deps, session: AsyncSession, row: Row, *, by: str, re
     await db.release_seat(session, db.TOTAL)
     for code in row["add_ons"]:
         await seat_freed(deps, session, code, now)
+    await close_checkouts(deps, session, row)
+    if by == "delegate" and due:
+        await stripe_tasks.queue_policy_refund(deps, session, row, due, "cancel")
     return row | {"refund_due": due}
+
+
+async def close_checkouts(deps: Deps, session: AsyncSession, row: Row, *, closed: str | None = None) -> None:
+    """Queue the expiry of every Checkout Session still taking money for an ended registration.
+
+    ``closed``: a session Stripe has just expired itself (its webhook), not asked again.
+    """
+    if not row["paid"] and row["checkout_session_id"] and row["checkout_session_id"] != closed:
+        await stripe_tasks.queue_expire(deps, session, row["id"], row["checkout_session_id"])
+    for charge in await db.charges_of(session, row["payer_id"], status="open"):
+        if charge["registration_id"] == row["id"] and charge["method"] == PaymentMethod.CARD.value:
+            await db.set_charge(session, charge["id"], status="lapsed")
+            if charge["checkout_session_id"]:
+                await stripe_tasks.queue_expire(deps, session, row["id"], charge["checkout_session_id"])
 
 
 async def seat_freed(deps: Deps, session: AsyncSession, code: str, now: datetime) -> None:

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from services.common.auth import require_organiser
-from services.registration import domain, erasure, manage, payments
+from services.registration import domain, erasure, manage, payments, stripe_tasks
 from services.registration.adapters import db
 from services.registration.pages import friendly, templates_for
 from services.registration.ports import PaymentError
@@ -105,14 +105,17 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:
         status_code: int = 200,
     ) -> Response:
         chosen = {"status": "", "category": "", "q": ""} | (filters or {})
+        rows = await listing(chosen["status"], chosen["category"], chosen["q"])
         async with deps.sessionmaker() as session:
             seats = await db.seat_counts(session)
             open_invoices = await db.open_invoice_payers(session)
+            money = await stripe_tasks.card_money(session, rows)
         return templates.TemplateResponse(
             request,
             "organiser_list.html",
             {
-                "rows": await listing(chosen["status"], chosen["category"], chosen["q"]),
+                "rows": rows,
+                "card": money,
                 **chosen,
                 "organiser": who,
                 "seats": seats,

@@ -304,9 +304,8 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     async def me_cancel(request: Request) -> Response:
         row = await me_row(request)
         form = await request.form()
+        # the refund the policy gives on the card payments is queued with the cancellation (``stripe_tasks``)
         row = await manage.cancel(deps, row["id"], by="delegate", reason=str(form.get("reason", ""))[:500])
-        if row["refund_due"] and row["payment_method"] == "card":
-            await payments.refund(deps, row["id"], row["refund_due"])
         return await me_page(request, row, "Your registration is cancelled.")
 
     @pages.get("/waiting-list/accept")

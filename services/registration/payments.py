@@ -9,15 +9,14 @@ right thing.
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas.registration import PaymentFailed, PaymentSucceeded, RefundIssued
+from schemas.registration import PaymentFailed, PaymentSucceeded
 from schemas.values import PaymentMethod
-from services.registration import addons, domain, expiry
+from services.registration import addons, domain, expiry, stripe_tasks
 from services.registration.adapters import db
 from services.registration.handlers import emit_confirmed, view_token
 from services.registration.ports import CheckoutRequest, CheckoutSession
@@ -64,20 +63,16 @@ async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
 async def handle_stripe_event(deps: Deps, event: dict[str, Any]) -> str:
     """Apply one verified Stripe event; returns what happened (for logs and the HTTP answer).
 
-    A refund decided here (a late payment whose places are gone) is made after the commit.
+    A refund decided here (a late payment whose places are gone, a second payment) is queued
+    in the same transaction and tried after the commit; the sweep retries it if Stripe fails.
     """
-    refunds: addons.AfterCommit = []
     async with deps.sessionmaker.begin() as session:
-        outcome = await _apply(deps, session, event, refunds)
-    for action in refunds:
-        try:
-            await action()
-        except Exception:  # recorded as paid, shown to organisers; they can refund by hand
-            log.exception("automatic refund failed", extra={"event_id": event.get("id")})
+        outcome = await _apply(deps, session, event)
+    await stripe_tasks.run(deps, stripe_tasks.queued(session))
     return outcome
 
 
-async def _apply(deps: Deps, session: AsyncSession, event: dict[str, Any], refunds: addons.AfterCommit) -> str:
+async def _apply(deps: Deps, session: AsyncSession, event: dict[str, Any]) -> str:
     obj = event.get("data", {}).get("object", {})
     kind = str(event.get("type", ""))
     if not await db.record_once(
@@ -89,13 +84,13 @@ async def _apply(deps: Deps, session: AsyncSession, event: dict[str, Any], refun
     if not payer_id or obj.get("object") != "checkout.session":
         return "ignored"
     if metadata.get("charge"):
-        return await addons.on_charge_event(deps, session, kind, int(metadata["charge"]), obj, refunds)
+        return await addons.on_charge_event(deps, session, kind, int(metadata["charge"]), obj)
     if kind == "checkout.session.completed":
         if obj.get("payment_status") != "paid":
             return "awaiting delayed payment"
-        return await _paid(deps, session, payer_id, obj, refunds)
+        return await _paid(deps, session, payer_id, obj)
     if kind == "checkout.session.async_payment_succeeded":
-        return await _paid(deps, session, payer_id, obj, refunds)
+        return await _paid(deps, session, payer_id, obj)
     if kind == "checkout.session.async_payment_failed":
         return await _failed(deps, session, payer_id, obj, "delayed payment declined")
     if kind == "checkout.session.expired":
@@ -103,15 +98,13 @@ async def _apply(deps: Deps, session: AsyncSession, event: dict[str, Any], refun
     return "ignored"
 
 
-async def _paid(
-    deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str, Any], refunds: addons.AfterCommit
-) -> str:
+async def _paid(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str, Any]) -> str:
     rows = await db.by_payer(session, payer_id, for_update=True)
     unpaid = [r for r in rows if not r["paid"] and r["status"] != "cancelled"]
     if not unpaid:  # cancelled before it was paid: the money goes back (``_late``)
         unpaid = [r for r in rows if not r["paid"] and r["payment_method"] == PaymentMethod.CARD.value]
     if not unpaid:
-        return await _paid_twice(deps, session, rows, obj, refunds)
+        return await _paid_twice(deps, session, rows, obj)
     due = sum(r["total_minor"] for r in unpaid)
     currency = str(obj.get("currency", "")).upper()
     if obj.get("amount_total") != due or currency != deps.congress.currency:
@@ -128,13 +121,13 @@ async def _paid(
         )
     reference = str(obj.get("payment_intent") or obj.get("id"))
     if any(r["status"] in ("expired", "cancelled") for r in unpaid):
-        return await _late(deps, session, unpaid, reference, refunds)
+        return await _late(deps, session, unpaid, reference)
     for row in unpaid:
         await confirm_paid(deps, session, row, PaymentMethod.CARD, reference)
     return "confirmed"
 
 
-async def _late(deps: Deps, session: AsyncSession, rows: list[Row], reference: str, refunds: addons.AfterCommit) -> str:
+async def _late(deps: Deps, session: AsyncSession, rows: list[Row], reference: str) -> str:
     """Paid after the hold ran out: confirm if every place can be taken again, else take it and refund it all.
 
     A congress would rather not oversell the venue or the dinner, and must not keep money
@@ -147,17 +140,15 @@ async def _late(deps: Deps, session: AsyncSession, rows: list[Row], reference: s
     except expiry.SeatsGone as gone:
         log.warning("late payment for an expired registration, places gone: refunding", extra={"seat": str(gone)})
         for row in rows:
-            await confirm_paid(deps, session, row, PaymentMethod.CARD, reference)
-            refunds.append(functools.partial(refund, deps, row["id"], row["total_minor"]))
+            paid = await confirm_paid(deps, session, row, PaymentMethod.CARD, reference)
+            await stripe_tasks.queue_policy_refund(deps, session, paid, paid["total_minor"], "late")
         return "late payment refunded"
     for row in rows:
         await confirm_paid(deps, session, row | {"status": "pending"}, PaymentMethod.CARD, reference)
     return "confirmed late"
 
 
-async def _paid_twice(
-    deps: Deps, session: AsyncSession, rows: list[Row], obj: dict[str, Any], refunds: addons.AfterCommit
-) -> str:
+async def _paid_twice(deps: Deps, session: AsyncSession, rows: list[Row], obj: dict[str, Any]) -> str:
     """A payment for registrations already paid by another payment (two Checkouts): recorded, then refunded."""
     reference = str(obj.get("payment_intent") or obj.get("id"))
     amount = obj.get("amount_total")
@@ -175,19 +166,11 @@ async def _paid_twice(
             paid_at=deps.clock(),
         ),
     )
-    refunds.append(functools.partial(refund_payment, deps, payer, reference, amount))
-    return "paid twice: refunding"
-
-
-async def refund_payment(deps: Deps, row: Row, reference: str, amount: int) -> str:
-    """Give back a whole payment that is not part of what the registration costs."""
     key = f"{deps.congress.id}:refund-payment:{reference}"
-    refund_id = await deps.payments.refund(reference, amount, idempotency_key=key)
-    async with deps.sessionmaker.begin() as session:
-        deps.outbox.add(
-            session, RefundIssued(**ids(deps, row), amount=deps.money(amount), provider_reference=refund_id)
-        )
-    return refund_id
+    await stripe_tasks.queue_refund(
+        deps, session, payer, reference=reference, amount=amount, key=key, reason="paid twice", purpose="payment"
+    )
+    return "paid twice: refunding"
 
 
 async def confirm_paid(
@@ -262,37 +245,29 @@ async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) ->
 
 
 async def refund(deps: Deps, registration_id: str, amount_minor: int) -> str:
-    """Refund part of a card payment through Stripe; records the refund and emits RefundIssued.
+    """Refund part of the card payments of a registration through Stripe; records it and emits RefundIssued.
 
-    The amount is spread over the registration's card payments (the registration, then any
-    add-on paid later), each refunded against its own PaymentIntent.
+    Whatever the registration's own method: a waived registration that paid a priced add-on
+    by card has that payment to refund. The amount is spread over the card payments (the
+    registration's, then any add-on paid later), each refunded against its own PaymentIntent;
+    refunds the system has queued and Stripe not yet made count as refunded.
     """
     async with deps.sessionmaker() as session:
         row = await db.get(session, registration_id)
-        extras = await db.charges_of(session, row["payer_id"], status="paid") if row else []
-    if row is None or not row["paid"] or row["payment_method"] != PaymentMethod.CARD.value:
-        raise NotAllowed("only paid card registrations can be refunded through Stripe")
-    if amount_minor <= 0 or amount_minor > row["total_minor"] - row["refunded_minor"]:
-        raise NotAllowed(f"refund must be between 1 and {row['total_minor'] - row['refunded_minor']} minor units")
-    later = [(c["reference"], c["amount_minor"]) for c in extras if c["registration_id"] == registration_id]
-    first = row["total_minor"] - sum(amount for _, amount in later)
-    parts = domain.split_refund([(row["payment_reference"], first), *later], row["refunded_minor"], amount_minor)
+        paid, gone = await stripe_tasks.refundable(session, row) if row else ([], 0)
+    left = sum(amount for _, amount in paid) - gone
+    if row is None or left <= 0:
+        raise NotAllowed("this registration has no card payment left to refund through Stripe")
+    if amount_minor <= 0 or amount_minor > left:
+        raise NotAllowed(f"refund must be between 1 and {left} minor units")
+    parts = domain.split_refund(paid, gone, amount_minor)
     done = []
     for i, (reference, amount) in enumerate(parts):
-        key = f"{deps.congress.id}:refund:{registration_id}:{row['refunded_minor']}:{amount_minor}:{i}"
+        key = f"{deps.congress.id}:refund:{registration_id}:{gone}:{amount_minor}:{i}"
         done.append((await deps.payments.refund(reference, amount, idempotency_key=key), amount))
     async with deps.sessionmaker.begin() as session:
         row = await db.get(session, registration_id, for_update=True) or row
         for refund_id, amount in done:
             if await db.record_once(session, db.used_tokens, jti=f"refund:{refund_id}", used_at=deps.clock()):
-                row = await _refunded(deps, session, row, refund_id, amount)
+                row = await stripe_tasks.record_refund(deps, session, row, refund_id, amount)
     return ", ".join(refund_id for refund_id, _ in done)
-
-
-async def _refunded(deps: Deps, session: AsyncSession, row: Row, refund_id: str, amount: int) -> Row:
-    changes = {"refunded_minor": row["refunded_minor"] + amount, "version": row["version"] + 1}
-    await db.save(session, row["id"], deps.clock(), **changes)
-    deps.outbox.add(session, RefundIssued(**ids(deps, row), amount=deps.money(amount), provider_reference=refund_id))
-    row = row | changes
-    snapshot(deps, session, row)
-    return row

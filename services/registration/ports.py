@@ -40,3 +40,11 @@ class Payments(Protocol):
     async def refund(self, payment_reference: str, amount_minor: int, *, idempotency_key: str) -> str:
         """Refund part or all of a payment; returns the provider's refund id."""
         ...
+
+    async def expire_checkout(self, session_id: str) -> str:
+        """Stop a Checkout Session taking money; returns its status (``expired``, or ``complete`` if paid first).
+
+        A session that is no longer open is not an error: it is what we wanted, or a payment
+        its webhook will bring (and a payment for an ended registration is refunded).
+        """
+        ...

@@ -65,6 +65,22 @@ class StripePayments:
             raise PaymentError(f"Stripe refused the refund: {exc.user_message or exc}") from exc
         return str(refund.id)
 
+    async def expire_checkout(self, session_id: str) -> str:
+        sessions = self.client.v1.checkout.sessions
+        try:
+            await sessions.expire_async(session_id)  # a success is the answer (stripe-mock echoes a fixture)
+        except stripe.InvalidRequestError as exc:  # not open (any more): fine unless it still is
+            try:
+                current = await sessions.retrieve_async(session_id)
+            except stripe.StripeError:
+                raise PaymentError(f"Stripe refused to expire the Checkout Session: {exc.user_message or exc}") from exc
+            if current.status == "open":
+                raise PaymentError(f"Stripe refused to expire the Checkout Session: {exc.user_message or exc}") from exc
+            return str(current.status)
+        except stripe.StripeError as exc:
+            raise PaymentError(f"Stripe could not expire the Checkout Session: {exc.user_message or exc}") from exc
+        return "expired"
+
 
 class WebhookRejected(ValueError):
     """A webhook whose signature, timestamp or body is not acceptable."""

@@ -1,0 +1,207 @@
+"""Stripe requests the service owes, made durable: refunds it decided and Checkout Sessions to close.
+
+Whatever decides them -- a late payment whose places are gone, a payment for a cancelled
+registration, a second payment, an add-on paid after its offer lapsed, a delegate's
+cancellation under the refund policy, a registration cancelled or expired while its
+Checkout is open -- queues a task *in the same transaction* (``adapters/db_tasks.py``).
+After the commit the caller tries the tasks it queued at once (``run``); the sweep
+(``retry_due``) retries what failed with exponential backoff until Stripe accepts. Each
+refund carries an idempotency key derived from its cause, so a retry after a lost answer
+never refunds twice; its effects (``RefundIssued``, ``refunded_minor``, the charge's status)
+are applied once, when the task turns ``done``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.registration import RefundIssued
+from schemas.values import PaymentMethod
+from services.registration import domain
+from services.registration.adapters import db, db_tasks
+from services.registration.records import Deps, Row, ids, snapshot
+
+log = logging.getLogger("congress.registration.stripe_tasks")
+QUEUED = "congress_registration_stripe_tasks"
+"""``session.info`` key: ids of the tasks queued in this transaction (``queued``)."""
+LEASE = timedelta(minutes=2)
+"""How long a claimed task is left to one worker before another may try it again."""
+FIRST_RETRY = timedelta(seconds=60)
+LAST_RETRY = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: 1, 2, 4 … minutes after the 1st, 2nd, 3rd failed attempt, at most an hour."""
+    delay: timedelta = FIRST_RETRY * 2 ** max(0, attempts - 1)
+    return min(delay, LAST_RETRY)
+
+
+async def _queue(deps: Deps, session: AsyncSession, **values: object) -> int | None:
+    now = deps.clock()
+    task_id = await db_tasks.add(session, status="pending", attempts=0, next_attempt_at=now, created_at=now, **values)
+    if task_id is not None:
+        session.info.setdefault(QUEUED, []).append(task_id)
+    return task_id
+
+
+def queued(session: AsyncSession) -> list[int]:
+    """The tasks queued in this session's transaction, to try once it has committed."""
+    return list(session.info.pop(QUEUED, []))
+
+
+async def queue_refund(
+    deps: Deps,
+    session: AsyncSession,
+    row: Row,
+    *,
+    reference: str,
+    amount: int,
+    key: str,
+    reason: str,
+    purpose: str = "registration",
+    charge_id: int | None = None,
+) -> int | None:
+    """Owe a refund of ``amount`` against the PaymentIntent ``reference`` (``key``: its idempotency key)."""
+    return await _queue(
+        deps,
+        session,
+        kind="refund",
+        key=key,
+        registration_id=row["id"],
+        purpose=purpose,
+        charge_id=charge_id,
+        target=reference,
+        amount_minor=amount,
+        reason=reason,
+    )
+
+
+async def queue_expire(deps: Deps, session: AsyncSession, registration_id: str, checkout_session_id: str) -> None:
+    """Owe Stripe a request to expire an open Checkout Session (once per session)."""
+    await _queue(
+        deps,
+        session,
+        kind="expire",
+        key=f"expire:{checkout_session_id}",
+        registration_id=registration_id,
+        purpose="checkout",
+        target=checkout_session_id,
+        amount_minor=0,
+        reason="registration ended",
+    )
+
+
+def card_payments(row: Row, paid_charges: list[Row]) -> list[tuple[str, int]]:
+    """The card payments a registration's money came from: its own (a card registration), then add-ons paid later.
+
+    A waived (or invoiced) registration that took a priced add-on from the waiting list has
+    only the add-on's card payment.
+    """
+    later = [
+        (str(c["reference"]), int(c["amount_minor"]))
+        for c in paid_charges
+        if c["registration_id"] == row["id"] and c["method"] == PaymentMethod.CARD.value and c["status"] == "paid"
+    ]
+    own = row["total_minor"] - sum(amount for _, amount in later)
+    first = row["paid"] and row["payment_method"] == PaymentMethod.CARD.value and own > 0
+    return [(str(row["payment_reference"]), own), *later] if first else later
+
+
+async def refundable(session: AsyncSession, row: Row) -> tuple[list[tuple[str, int]], int]:
+    """A registration's card payments and how much of them is already refunded or queued to be."""
+    paid = card_payments(row, await db.charges_of(session, row["payer_id"], status="paid"))
+    pending = await db_tasks.pending_refunds(session, counting_only=True, registration_id=row["id"])
+    queued_refunds = pending.get(row["id"], 0)
+    return paid, row["refunded_minor"] + queued_refunds
+
+
+async def card_money(session: AsyncSession, rows: list[Row]) -> dict[str, tuple[int, int]]:
+    """For the organiser list: registration id -> (card money left to refund, refunds pending with Stripe)."""
+    charges = await db_tasks.paid_card_charges(session)
+    counting = await db_tasks.pending_refunds(session, counting_only=True)
+    pending = await db_tasks.pending_refunds(session)
+    money = {}
+    for row in rows:
+        paid = sum(amount for _, amount in card_payments(row, charges))
+        money[row["id"]] = (paid - row["refunded_minor"] - counting.get(row["id"], 0), pending.get(row["id"], 0))
+    return money
+
+
+async def queue_policy_refund(deps: Deps, session: AsyncSession, row: Row, amount: int, cause: str) -> int:
+    """Owe back up to ``amount`` of a registration's card payments, spread over them; returns what was queued."""
+    paid, gone = await refundable(session, row)
+    amount = min(amount, sum(a for _, a in paid) - gone)
+    if amount <= 0:
+        return 0
+    for i, (reference, part) in enumerate(domain.split_refund(paid, gone, amount)):
+        key = f"{deps.congress.id}:refund-{cause}:{row['id']}:{gone}:{i}"
+        await queue_refund(deps, session, row, reference=reference, amount=part, key=key, reason=cause)
+    return amount
+
+
+async def run(deps: Deps, task_ids: list[int]) -> None:
+    """Try the given tasks now (after the commit that queued them); failures are left to the sweep."""
+    if task_ids:
+        await _attempt_due(deps, task_ids)
+
+
+async def retry_due(deps: Deps) -> int:
+    """The sweep: try every task whose retry time has come; returns how many Stripe accepted."""
+    return await _attempt_due(deps, None)
+
+
+async def _attempt_due(deps: Deps, task_ids: list[int] | None) -> int:
+    now = deps.clock()
+    async with deps.sessionmaker() as session:
+        tasks = await db_tasks.due(session, now, task_ids)
+    return sum([await _attempt(deps, task, now) for task in tasks])
+
+
+async def _attempt(deps: Deps, task: db_tasks.Task, now: datetime) -> bool:
+    async with deps.sessionmaker.begin() as session:
+        if not await db_tasks.claim(session, task, now, now + LEASE):
+            return False
+    extra = {"registration_id": task["registration_id"], "task": task["id"], "kind": task["kind"]}
+    try:
+        if task["kind"] == "refund":
+            result = await deps.payments.refund(task["target"], task["amount_minor"], idempotency_key=task["key"])
+        else:
+            result = await deps.payments.expire_checkout(task["target"])
+    except Exception as exc:  # noqa: BLE001 -- any failure is retried by the sweep; the reason is kept on the task
+        retry = now + retry_delay(task["attempts"] + 1)
+        log.warning("stripe request failed, will retry", extra=extra | {"error": str(exc), "retry_at": str(retry)})
+        async with deps.sessionmaker.begin() as session:
+            await db_tasks.failed(session, task["id"], retry, str(exc) or type(exc).__name__)
+        return False
+    async with deps.sessionmaker.begin() as session:
+        if await db_tasks.finish(session, task["id"], deps.clock(), result) and task["kind"] == "refund":
+            await _refunded(deps, session, task, result)
+    log.info("stripe request done", extra=extra | {"result": result})
+    return True
+
+
+async def _refunded(deps: Deps, session: AsyncSession, task: db_tasks.Task, refund_id: str) -> None:
+    row = await db.get(session, task["registration_id"], for_update=True)
+    if task["charge_id"] is not None:
+        await db.set_charge(session, task["charge_id"], status="refunded")
+    if row is None:
+        return
+    if task["purpose"] == "registration":
+        await record_refund(deps, session, row, refund_id, task["amount_minor"])
+        return
+    deps.outbox.add(
+        session, RefundIssued(**ids(deps, row), amount=deps.money(task["amount_minor"]), provider_reference=refund_id)
+    )
+
+
+async def record_refund(deps: Deps, session: AsyncSession, row: Row, refund_id: str, amount: int) -> Row:
+    """A refund of the registration's own money went through: count it, emit RefundIssued and a snapshot."""
+    changes = {"refunded_minor": row["refunded_minor"] + amount, "version": row["version"] + 1}
+    await db.save(session, row["id"], deps.clock(), **changes)
+    deps.outbox.add(session, RefundIssued(**ids(deps, row), amount=deps.money(amount), provider_reference=refund_id))
+    row = row | changes
+    snapshot(deps, session, row)
+    return row

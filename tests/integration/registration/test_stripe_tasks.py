@@ -1,0 +1,201 @@
+"""What the service owes Stripe is durable: open Checkouts are expired when a registration ends,
+refunds it decides itself are retried until Stripe accepts (once), and any card payment of a
+registration -- also a waived one's add-on -- can be refunded by the organisers. Against stripe-mock.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from schemas.registration import PaymentSucceeded, RefundIssued, RegistrationUpdated
+from services.common.auth import ORGANISER_COOKIE, organiser_token
+from services.registration import expiry, manage, stripe_tasks
+from services.registration.adapters import db, db_tasks
+from services.registration.ports import CheckoutRequest, CheckoutSession, PaymentError, Payments
+from tests.integration.registration.conftest import EARLY, Service, delegate, register_and_pay, webhook
+from tests.integration.registration.test_expiry import status
+from tests.integration.registration.test_flows import of, published
+from tests.integration.registration.test_offers import AUTH, offer_link
+
+
+class FlakyStripe:
+    """The real stripe-mock adapter behind a network that fails the first ``fail`` refunds and expiries.
+
+    ``lose_answer``: the failing refund reaches Stripe and only its answer is lost (the retry must
+    then carry the same idempotency key, so Stripe makes it once).
+    """
+
+    def __init__(self, inner: Payments, *, fail: int = 1, lose_answer: bool = False) -> None:
+        self.inner, self.fail, self.lose_answer = inner, {"refund": fail, "expire": fail}, lose_answer
+        self.refunds: list[tuple[str, int, str]] = []
+        self.expired: list[tuple[str, str]] = []
+
+    def _failing(self, kind: str) -> bool:
+        self.fail[kind] -= 1
+        return self.fail[kind] >= 0
+
+    async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        return await self.inner.create_checkout(request)
+
+    async def refund(self, payment_reference: str, amount_minor: int, *, idempotency_key: str) -> str:
+        self.refunds.append((payment_reference, amount_minor, idempotency_key))
+        if self._failing("refund"):
+            if self.lose_answer:
+                await self.inner.refund(payment_reference, amount_minor, idempotency_key=idempotency_key)
+            raise PaymentError("connection reset by peer")
+        return await self.inner.refund(payment_reference, amount_minor, idempotency_key=idempotency_key)
+
+    async def expire_checkout(self, session_id: str) -> str:
+        if self._failing("expire"):
+            self.expired.append((session_id, "failed"))
+            raise PaymentError("Stripe is unavailable")
+        answer = await self.inner.expire_checkout(session_id)
+        self.expired.append((session_id, answer))
+        return answer
+
+
+def at(service: Service, minutes: float) -> None:
+    service.deps.clock = lambda: EARLY + timedelta(minutes=minutes)
+
+
+async def tasks(service: Service, registration_id: str) -> list[db_tasks.Task]:
+    async with service.deps.sessionmaker() as session:
+        return await db_tasks.of_registration(session, registration_id)
+
+
+async def test_ending_a_registration_expires_its_open_checkout_and_a_failure_is_retried(offline: Service) -> None:
+    client, stripe = offline.client, FlakyStripe(offline.deps.payments, fail=0)
+    offline.deps.payments = stripe
+    cancelled = (await client.post("/api/registrations", json={"delegates": [delegate(0)]})).json()
+    await client.get(cancelled["payment_url"].removeprefix("http://testserver"))
+    session_id = (await status(offline, cancelled["payer_id"]))["checkout_session_id"]
+    assert session_id
+
+    await manage.cancel(offline.deps, cancelled["payer_id"], by="organiser", reason="duplicate")
+    assert stripe.expired == [(session_id, "expired")]  # stripe-mock answered the expire request
+    [task] = await tasks(offline, cancelled["payer_id"])
+    assert (task["kind"], task["status"], task["target"], task["result"]) == ("expire", "done", session_id, "expired")
+
+    # Stripe fails the first time: the cancellation stands, the sweep expires the session later.
+    stripe.fail["expire"] = 1
+    other = (await client.post("/api/registrations", json={"delegates": [delegate(1)]})).json()
+    await client.get(other["payment_url"].removeprefix("http://testserver"))
+    other_session = (await status(offline, other["payer_id"]))["checkout_session_id"]
+    await manage.cancel(offline.deps, other["payer_id"], by="delegate", reason="changed plans")
+    assert (await status(offline, other["payer_id"]))["status"] == "cancelled"
+    [task] = await tasks(offline, other["payer_id"])
+    assert (task["status"], task["attempts"], task["last_error"]) == ("pending", 1, "Stripe is unavailable")
+    assert await stripe_tasks.retry_due(offline.deps) == 0  # not before its backoff
+    at(offline, 2)
+    assert await stripe_tasks.retry_due(offline.deps) == 1
+    assert stripe.expired[-2:] == [(other_session, "failed"), (other_session, "expired")]
+    assert (await tasks(offline, other["payer_id"]))[0]["status"] == "done"
+
+    # The sweep expiring an unpaid registration closes its Checkout too.
+    at(offline, 0)
+    unpaid = (await client.post("/api/registrations", json={"delegates": [delegate(2)]})).json()
+    await client.get(unpaid["payment_url"].removeprefix("http://testserver"))
+    at(offline, 61)
+    assert await expiry.expire_unpaid(offline.deps) == 1
+    assert [(t["kind"], t["status"]) for t in await tasks(offline, unpaid["payer_id"])] == [("expire", "done")]
+    # Stripe's own expired webhook is not answered by asking Stripe to expire it again.
+    at(offline, 0)
+    by_stripe = (await client.post("/api/registrations", json={"delegates": [delegate(3)]})).json()
+    await client.get(by_stripe["payment_url"].removeprefix("http://testserver"))
+    own = (await status(offline, by_stripe["payer_id"]))["checkout_session_id"]
+    answer = await webhook(offline, "checkout.session.expired", by_stripe["payer_id"], 0, session_id=own)
+    assert answer["outcome"] == "expired" and await tasks(offline, by_stripe["payer_id"]) == []
+
+
+async def test_automatic_refunds_survive_a_failing_stripe_and_are_made_once(offline: Service) -> None:
+    client, stripe = offline.client, FlakyStripe(offline.deps.payments, fail=1, lose_answer=True)
+    offline.deps.payments = stripe
+    client.cookies.set(ORGANISER_COOKIE, organiser_token("test-secret", "organiser@icsei.example.org"))
+    gone = (await client.post("/api/registrations", json={"delegates": [delegate(0)]})).json()
+    rid, total = gone["payer_id"], gone["total"]
+    await manage.cancel(offline.deps, rid, by="delegate", reason="changed plans")
+
+    # Paid on the Checkout after cancelling; Stripe takes the refund but the answer is lost.
+    late = await webhook(offline, "checkout.session.completed", rid, total, payment_intent="pi_late_paid")
+    assert late["outcome"] == "late payment refunded"
+    row = await status(offline, rid)
+    assert (row["paid"], row["refunded_minor"]) == (True, 0)
+    [task] = [t for t in await tasks(offline, rid) if t["kind"] == "refund"]
+    assert (task["status"], task["attempts"], task["amount_minor"]) == ("pending", 1, total)
+    page = await client.get("/organiser/registrations")
+    assert f"refund pending €{total // 100:,}.00" in page.text
+    manual = await client.post(f"/api/organiser/registrations/{rid}/refund", json={"amount": 100}, headers=AUTH)
+    assert manual.status_code == 409  # the queued refund already owes it all back
+    erase = await client.post(f"/api/organiser/registrations/{rid}/erase", headers=AUTH)
+    assert erase.status_code == 409 and "refund is still pending" in erase.json()["detail"]
+
+    at(offline, 2)
+    assert await stripe_tasks.retry_due(offline.deps) == 1
+    assert await stripe_tasks.retry_due(offline.deps) == 0
+    assert [r for r in stripe.refunds if r[0] == "pi_late_paid"] == [("pi_late_paid", total, task["key"])] * 2
+    assert (await status(offline, rid))["refunded_minor"] == total
+    refunds = [e for e in of(await published(offline), RefundIssued) if e.registration_id == rid]
+    assert [e.amount.amount_minor for e in refunds] == [total]
+    assert "refund pending" not in (await client.get("/organiser/registrations")).text
+
+    # A second payment for a paid registration: queued, failed once, made by the sweep.
+    stripe.fail["refund"], stripe.lose_answer = 1, False
+    paid = await register_and_pay(offline, delegate(1))
+    twice = await webhook(
+        offline, "checkout.session.completed", paid["payer_id"], paid["total"], payment_intent="pi_twice"
+    )
+    assert twice["outcome"] == "paid twice: refunding"
+    assert not [e for e in of(await published(offline), RefundIssued) if e.registration_id == paid["payer_id"]]
+    at(offline, 10)
+    assert await stripe_tasks.retry_due(offline.deps) == 1
+    again = [e for e in of(await published(offline), RefundIssued) if e.registration_id == paid["payer_id"]]
+    assert [e.amount.amount_minor for e in again] == [paid["total"]]
+    assert (await status(offline, paid["payer_id"]))["refunded_minor"] == 0  # not the registration's own money
+
+
+async def test_a_waived_registrations_add_on_paid_by_card_can_be_refunded_by_organisers(offline: Service) -> None:
+    client = offline.client
+    async with offline.deps.sessionmaker.begin() as session:
+        await session.execute(db.capacity.update().where(db.capacity.c.code == "dinner").values(capacity=1))
+    first = await register_and_pay(offline, delegate(0, add_ons=["dinner"]))
+    waived = (
+        await client.post(
+            "/api/registrations",
+            json={"delegates": [delegate(1, add_ons=["dinner"], waitlist_if_full=True, code="KEYNOTE27")]},
+        )
+    ).json()
+    rid = waived["payer_id"]
+    assert waived["total"] == 0 and (await status(offline, rid))["payment_method"] == "waiver"
+    await manage.cancel(offline.deps, first["payer_id"], by="organiser", reason="visa refused")
+    accept = await client.get(await offer_link(offline, rid))
+    query = dict(p.split("=", 1) for p in urlsplit(accept.headers["location"]).query.split("&"))
+    paid = await webhook(
+        offline,
+        "checkout.session.completed",
+        rid,
+        8500,
+        metadata={"charge": query["charge"]},
+        session_id=query["session_id"],
+        payment_intent="pi_waived_dinner",
+    )
+    assert paid["outcome"] == "add-on confirmed"
+    assert of(await published(offline), RegistrationUpdated)[-1].changed_fields == ("add_ons",)
+    assert of(await published(offline), PaymentSucceeded)[-1].amount.amount_minor == 8500
+
+    client.cookies.set(ORGANISER_COOKIE, organiser_token("test-secret", "organiser@icsei.example.org"))
+    page = await client.get("/organiser/registrations")
+    assert f'action="/organiser/registrations/{rid}/refund"' in page.text
+    done = await client.post(f"/organiser/registrations/{rid}/refund", data={"amount": "3000"})
+    assert done.status_code == 303, done.text[-400:]
+    too_much = await client.post(f"/api/organiser/registrations/{rid}/refund", json={"amount": 5501}, headers=AUTH)
+    assert too_much.status_code == 409 and "between 1 and 5500" in too_much.text
+    rest = await client.post(f"/api/organiser/registrations/{rid}/refund", json={"amount": 5500}, headers=AUTH)
+    assert rest.status_code == 200, rest.text
+    refunds = [e for e in of(await published(offline), RefundIssued) if e.registration_id == rid]
+    assert [e.amount.amount_minor for e in refunds] == [3000, 5500]
+    assert (await status(offline, rid))["refunded_minor"] == 8500
+    page = await client.get("/organiser/registrations")
+    assert f'action="/organiser/registrations/{rid}/refund"' not in page.text  # nothing left to refund
+    # The organiser can refund a cancelled card registration from the page too.
+    assert f'action="/organiser/registrations/{first["payer_id"]}/refund"' in page.text
