@@ -19,15 +19,17 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 
 from email_validator import EmailNotValidError, validate_email
 
 from services.notify.render import Rendered
 
 MAX_LINE = 78
+CRLF = "\r\n"
 MAX_HEADER_LINE = 900  # longer ones are left to the policy (RFC 5322's hard limit is 998)
 
 
@@ -110,6 +112,27 @@ def _multipart(subtype: str, parts: list[bytes]) -> tuple[str, bytes]:
     return boundary, body
 
 
+def _to_line(name: str, addr_spec: str) -> bytes | None:
+    """The ``To`` line for an ASCII address, RFC 2047-encoded by the stdlib's ``Header`` and ``formataddr``.
+
+    The header registry parses and refolds a display name on every message (~1 ms); ``Header`` encodes it
+    as one base64 encoded word in ~0.01 ms. The name is cleaned first (control characters and line breaks
+    become spaces); an ASCII name is quoted by ``formataddr`` where it needs quoting. None (the policy
+    writes it): the line would need folding.
+    """
+    display = clean_display_name(name)
+    if not display:
+        value = addr_spec
+    elif display.isascii():
+        value = formataddr((display, addr_spec))
+    else:
+        value = f"{Header(display, 'utf-8', header_name='To').encode(linesep=CRLF)} <{addr_spec}>"
+    line = f"To: {value}"
+    if not line.isascii() or len(line) > MAX_LINE:
+        return None  # a long name: the registry folds it (parsers differ on spaces between encoded words)
+    return line.encode("ascii") + b"\r\n"
+
+
 def _plain_header(name: str, value: str) -> bytes | None:
     """A header line written as is when the policy would write it unchanged: printable ASCII, one short line.
 
@@ -160,7 +183,9 @@ def compose(
     """The finished message for one recipient. Raises ``InvalidAddress``."""
     addr_spec, smtputf8 = checked_address(to_address)
     msg = EmailMessage(policy=policy.SMTPUTF8 if smtputf8 else policy.SMTP)
-    msg["To"] = address(to_name, addr_spec)
+    to_line = None if smtputf8 else _to_line(to_name, addr_spec)
+    if to_line is None:
+        msg["To"] = address(to_name, addr_spec)
     fixed = [
         ("Subject", rendered.subject),
         ("Date", format_datetime(date)),
@@ -186,5 +211,5 @@ def compose(
         content_type = f'multipart/mixed; boundary="{boundary}"'
     headers = b"".join(msg.policy.fold_binary(name, value) for name, value in msg.raw_items())
     top = f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n".encode("ascii")
-    message = _folded_from(sender, smtputf8) + headers + plain + top + body
+    message = _folded_from(sender, smtputf8) + (to_line or b"") + headers + plain + top + body
     return Envelope(sender=sender.addr_spec, recipient=addr_spec, message=message, smtputf8=smtputf8)

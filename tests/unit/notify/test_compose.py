@@ -8,6 +8,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 
+import pytest
+
 from services.notify.compose import Attachment, compose
 from services.notify.render import Rendered
 
@@ -103,3 +105,44 @@ def test_headers_written_directly_are_what_the_policy_would_write() -> None:
     parsed = BytesParser(policy=policy.default).parsebytes(line + b"\r\nbody")
     assert str(parsed["Subject"]) == subject
     assert _plain_header("Subject", "=?utf-8?q?looks_encoded?=") is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zoë Ørsted-Müller",
+        "Анна Иванова",
+        "فاطمة الزهراء",
+        "王 小明",
+        "Nguyễn Thị Ánh",
+        'Eve "the tester" O\'Hara, Jr. (Ph.D.) <x@y.org>',
+        "Ana\r\nBcc: victim@example.org",
+        "",
+    ],
+)
+def test_the_to_line_decodes_back_to_the_cleaned_name(name: str) -> None:
+    from services.notify.compose import clean_display_name
+
+    raw = compose(
+        rendered=Rendered(subject="s", text="t", html="<p>h</p>"),
+        sender=SENDER,
+        to_name=name,
+        to_address="delegate@example.org",
+        message_id="<0123abcd@example.org>",
+        date=datetime(2027, 3, 1, 9, 0, tzinfo=UTC),
+    ).message
+    head = raw.split(b"\r\n\r\n")[0]
+    to_field = head.split(b"\r\nTo: ")[1].split(b"\r\nSubject:")[0]
+    assert head.isascii() and all(len(line) <= 78 for line in (b"To: " + to_field).split(b"\r\n"))
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert parsed["Bcc"] is None and len(parsed.get_all("To") or []) == 1
+    (to,) = parsed["To"].addresses
+    assert to.addr_spec == "delegate@example.org"
+    assert to.display_name == clean_display_name(name)
+
+
+def test_a_name_too_long_for_one_encoded_word_is_left_to_the_policy() -> None:
+    from services.notify.compose import _to_line
+
+    assert _to_line("Μαρία Παπαδοπούλου-Κωνσταντινοπούλου Αλεξανδροπούλου", "d@example.org") is None
+    assert _to_line("Zoë Müller", "d@example.org") == b"To: =?utf-8?b?Wm/DqyBNw7xsbGVy?= <d@example.org>\r\n"
