@@ -28,6 +28,7 @@ from services.registration.organiser import organiser_router
 from services.registration.pages import install_page_errors, pages_router
 from services.registration.ports import Payments
 from services.registration.records import Deps
+from services.registration.self_service import self_service_router
 from services.registration.writer import GroupWriter, sync_sqlite_engine
 
 log = logging.getLogger("congress.registration")
@@ -108,6 +109,7 @@ def build(
         )
     )
     app.include_router(pages_router(deps, settings))
+    app.include_router(self_service_router(deps, settings))
     app.include_router(local_checkout_router(deps, settings))
     app.include_router(organiser_router(deps, secret))
     app.include_router(organiser_login_router(deps.congress, secret, settings.organiser_password))

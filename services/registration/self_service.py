@@ -1,0 +1,127 @@
+"""A delegate's own pages after registering: sign in by magic link, change the badge, cancel,
+take a waiting-list offer.
+
+The magic link (single use, expiring) sets a signed session cookie for ``SESSION_SECONDS``;
+every ``/me`` page reads the registration from it, so a delegate only ever sees their own.
+Problems (an expired, tampered or spent link, no session) are HTML pages (``pages.PageProblem``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.common.auth import InvalidToken, sign, verify
+from services.registration import addons, domain, manage
+from services.registration.adapters import db
+from services.registration.config import RegistrationSettings
+from services.registration.handlers import view_token
+from services.registration.pages import PageProblem, templates_for, token_problem
+from services.registration.records import Deps
+
+DELEGATE_COOKIE = "congress_delegate"
+SESSION_SECONDS = 2 * 3600
+
+
+def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+    templates = templates_for(deps)
+
+    @pages.get("/sign-in")
+    async def sign_in(request: Request) -> Response:
+        return templates.TemplateResponse(request, "signin.html", {"sent": False})
+
+    @pages.post("/sign-in")
+    async def sign_in_submit(request: Request) -> Response:
+        form = await request.form()
+        await manage.request_magic_link(deps, str(form.get("email", ""))[:320])
+        return templates.TemplateResponse(request, "signin.html", {"sent": True})
+
+    @pages.get("/me/{token}")
+    async def magic(token: str) -> Response:
+        try:
+            claims = verify(deps.secret, "magic-link", token, max_age_seconds=deps.config.magic_link_minutes * 60)
+        except InvalidToken as exc:
+            raise token_problem(exc, "sign-in link", new_link=True) from exc
+        if not await manage.use_magic_link(deps, str(claims["jti"])):
+            raise PageProblem(410, "This sign-in link was already used", "A sign-in link works once.", new_link=True)
+        response = RedirectResponse("/me", status_code=303)
+        response.set_cookie(
+            DELEGATE_COOKIE,
+            sign(deps.secret, "delegate-session", {"rid": claims["rid"]}),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    async def me_row(request: Request) -> dict[str, Any]:
+        try:
+            claims = verify(
+                deps.secret,
+                "delegate-session",
+                request.cookies.get(DELEGATE_COOKIE, ""),
+                max_age_seconds=SESSION_SECONDS,
+            )
+        except InvalidToken as exc:
+            raise PageProblem(
+                401, "Please sign in again", "Your session has ended; sign in with a link by email.", new_link=True
+            ) from exc
+        async with deps.sessionmaker() as session:
+            row = await db.get(session, str(claims["rid"]))
+        if row is None:
+            raise PageProblem(404, "No such registration", "This registration no longer exists.")
+        return row
+
+    async def me_page(
+        request: Request, row: dict[str, Any], message: str = "", errors: dict[str, str] | None = None
+    ) -> Response:
+        refund = domain.refund_due(deps.rules, row["total_minor"] if row["paid"] else 0, deps.clock())
+        return templates.TemplateResponse(
+            request,
+            "me.html",
+            {"r": row, "refund": refund, "message": message, "errors": errors or {}, "lang": row["language"]},
+        )
+
+    @pages.get("/me")
+    async def me(request: Request) -> Response:
+        return await me_page(request, await me_row(request))
+
+    @pages.post("/me/badge")
+    async def me_badge(request: Request) -> Response:
+        row = await me_row(request)
+        form = await request.form()
+        changes = {k: str(form.get(k, "")) for k in manage.BADGE_FIELDS if k in form}
+        empty = {k: "Please fill this in." for k, v in changes.items() if not v.strip()}
+        if empty:
+            return await me_page(request, row | changes, errors=empty)
+        row = await manage.update_badge(deps, row["id"], changes)
+        return await me_page(request, row, "Badge details saved.")
+
+    @pages.post("/me/cancel")
+    async def me_cancel(request: Request) -> Response:
+        row = await me_row(request)
+        form = await request.form()
+        # the refund the policy gives on the card payments is queued with the cancellation (``stripe_tasks``)
+        row = await manage.cancel(deps, row["id"], by="delegate", reason=str(form.get("reason", ""))[:500])
+        return await me_page(request, row, "Your registration is cancelled.")
+
+    @pages.get("/waiting-list/accept")
+    async def accept(t: str = "") -> Response:
+        try:
+            entry = int(verify(deps.secret, "waitlist", t)["entry"])
+        except InvalidToken as exc:
+            raise token_problem(exc, "waiting-list link") from exc
+        done = await addons.accept_offer(deps, entry)
+        payer = done.row["payer_id"]
+        token = view_token(deps, payer)
+        if done.pay_url is None:
+            return RedirectResponse(f"/registrations/{payer}?t={token}", 303)
+        if settings.uses_test_checkout:
+            query = f"t={token}&session_id={done.checkout_session_id}&charge={done.charge_id}"
+            return RedirectResponse(f"/test-checkout/{payer}?{query}", 303)
+        return RedirectResponse(done.pay_url, 303)
+
+    return pages
