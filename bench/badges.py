@@ -216,15 +216,30 @@ def naive_badge(content: BadgeContent) -> bytes:
     return NaiveRenderer(HEADER, reuse=False, fast=False).render_badge(content)
 
 
+CPU_MS: dict[str, list[float]] = {}
+"""CPU time (this process) per badge by renderer: what a render costs whatever the neighbours do."""
+
+
 def interleaved(renderers: dict[str, Any], items: list[BadgeContent]) -> dict[str, list[float]]:
     """Time each renderer on the same badges in turn, so a busy neighbour slows all of them alike."""
     ms: dict[str, list[float]] = {name: [] for name in renderers}
     for content in items:
         for name, render in renderers.items():
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             render(content)
             ms[name].append((time.perf_counter() - start) * 1000)
+            CPU_MS.setdefault(name, []).append((time.process_time() - cpu) * 1000)
     return ms
+
+
+def cpu_figures() -> dict[str, dict[str, float]]:
+    return {
+        name: {
+            "cpu_ms_mean": round(statistics.fmean(v), 2),
+            "per_s_per_free_core": round(1000 / statistics.fmean(v), 1),
+        }
+        for name, v in CPU_MS.items()
+    }
 
 
 def batch_split(renderer: PdfRenderer, items: list[BadgeContent], size: int = 50) -> dict[str, Any]:
@@ -403,6 +418,7 @@ def in_process(items: list[BadgeContent], args: argparse.Namespace) -> dict[str,
         "baseline_naive_weasyprint": summary(base["naive"]),
         "baseline_reportlab": summary(base["reportlab"]),
         "baselines_run_now": summary(base["now"]),
+        "cpu_per_badge": cpu_figures(),
     }
 
 
@@ -483,6 +499,7 @@ def _print_table(r: dict[str, Any]) -> None:
     print(f"print sheets: {sh['badges']} badges in {sh['files']} A4 files in {sh['seconds']} s = {sh['per_s']}/s")
     print(f"speed-up (goal ≥ {GOALS['speedup_vs_baselines']}×): {r['speedup']}")
     print(f"one warm render, medians (ms): {r['phases_ms']}")
+    print(f"CPU per badge (this process, whatever the load): {r['cpu_per_badge']}")
     print(f"p50 by script now (ms): {r['kiosk_in_process_p50_by_script_ms']}")
     print(f"p50 by script before (ms): {r['kiosk_in_process_before_p50_by_script_ms']}")
     print(f"experiment, batch as one document + pikepdf split: {r['experiment_batch_one_document_split']}")
