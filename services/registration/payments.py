@@ -29,7 +29,8 @@ async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
     """Create (or, on a repeat, get back) the Checkout Session for a payer's unpaid card registrations.
 
     The session expires when the payer's hold ends (``expiry``), so Stripe stops taking money
-    for places that are about to be given back.
+    for places that are about to be given back. A new session (the price changed) expires the
+    previous one through Stripe's API.
     """
     now = deps.clock()
     async with deps.sessionmaker.begin() as session:
@@ -57,6 +58,10 @@ async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
     async with deps.sessionmaker.begin() as session:
         for row in rows:
             await db.save(session, row["id"], deps.clock(), checkout_session_id=checkout.session_id)
+            old = row["checkout_session_id"]
+            if old and old != checkout.session_id:  # the price changed: the old session must not take money
+                await stripe_tasks.queue_expire(deps, session, row["id"], old)
+    await stripe_tasks.run(deps, stripe_tasks.queued(session))
     return checkout
 
 

@@ -92,6 +92,17 @@ async def test_ending_a_registration_expires_its_open_checkout_and_a_failure_is_
     assert stripe.expired[-2:] == [(other_session, "failed"), (other_session, "expired")]
     assert (await tasks(offline, other["payer_id"]))[0]["status"] == "done"
 
+    # A new Checkout for a changed price closes the previous one.
+    repriced = (await client.post("/api/registrations", json={"delegates": [delegate(4)]})).json()
+    await client.get(repriced["payment_url"].removeprefix("http://testserver"))
+    first_session = (await status(offline, repriced["payer_id"]))["checkout_session_id"]
+    override = {"group": "low", "reason": "scholarship"}
+    path = f"/api/organiser/registrations/{repriced['payer_id']}/income-group"
+    assert (await client.post(path, json=override, headers=AUTH)).status_code == 200
+    await client.get(repriced["payment_url"].removeprefix("http://testserver"))
+    assert (await status(offline, repriced["payer_id"]))["checkout_session_id"] != first_session
+    assert [(t["target"], t["status"]) for t in await tasks(offline, repriced["payer_id"])] == [(first_session, "done")]
+
     # The sweep expiring an unpaid registration closes its Checkout too.
     at(offline, 0)
     unpaid = (await client.post("/api/registrations", json={"delegates": [delegate(2)]})).json()
