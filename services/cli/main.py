@@ -7,7 +7,9 @@ import importlib
 import logging
 import os
 import secrets
+import shutil
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -146,6 +148,23 @@ def _start_services(sup: supervisor.Supervisor, names: list[str]) -> None:
         console.print(f"[green]✓[/] {name:<13} http://127.0.0.1:{port}")
 
 
+def wipe_local_state(kafka_port: int = DEFAULT_PORT) -> None:
+    """Delete what a previous local run left (databases, Kafka's data, PDFs, mail); keep the generated secrets."""
+    home = congress_home()
+    if not home.exists():
+        return
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", kafka_port), timeout=0.5):
+        raise _fail(f"something answers on {kafka_port} (a running demo or `congress kafka start`?); stop it first")
+    for entry in sorted(home.iterdir()):
+        if entry.name == "secrets.env":
+            continue
+        console.print(f"removing {entry}")
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
 def run_congress(
     *, follow: bool, after_start: list[str] | None = None, kafka_port: int = DEFAULT_PORT, keep_kafka: bool = False
 ) -> None:
@@ -232,8 +251,11 @@ def demo(
     delegates: int = typer.Option(1500, help="How many delegates the simulator registers."),
     speed: float = typer.Option(1.0, help="Simulator speed: 2 plays twice as fast."),
     kafka_port: int = typer.Option(DEFAULT_PORT),
+    fresh: bool = typer.Option(False, help="Start from nothing: delete the local state under $CONGRESS_HOME first."),
 ) -> None:
     """The whole congress on the embedded defaults, with simulated delegates and the live event stream."""
+    if fresh:
+        wipe_local_state(kafka_port)
     simulator = None
     if (supervisor.ROOT / "services" / "demo" / "simulator.py").exists():
         simulator = ["-m", "services.demo.simulator", "--delegates", str(delegates), "--speed", str(speed)]

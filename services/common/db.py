@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import Connection, MetaData, event, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 READ_ONLY = "congress_read_only"
@@ -52,11 +52,39 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+class SchemaOutOfDate(RuntimeError):
+    """The database was created by an older version of the code: tables lack columns the code writes."""
+
+
 async def create_tables(engine: AsyncEngine, *metadatas: MetaData) -> None:
-    """Create the kernel's and the service's tables if missing (schema changes: see docs/decisions)."""
+    """Create the kernel's and the service's tables if missing, then check existing ones have every column.
+
+    There are no migrations yet (docs/ARCHITECTURE.md, decision 4): a table made by an older version
+    stops the service at start with the missing columns named, instead of failing at its first write.
+    """
     async with engine.begin() as conn:
         for metadata in (kernel_metadata, *metadatas):
             await conn.run_sync(metadata.create_all)
+            missing = await conn.run_sync(_missing_columns, metadata)
+            if missing:
+                where = engine.url.render_as_string(hide_password=True)
+                raise SchemaOutOfDate(
+                    f"the database {where} was created by an older version of congress; missing columns: "
+                    + "; ".join(f"{table}: {', '.join(cols)}" for table, cols in missing.items())
+                    + ". For a local demo start afresh (`congress demo --fresh`, or delete the database file); "
+                    "a database with data to keep needs a migration (ALTER TABLE … ADD COLUMN)."
+                )
+
+
+def _missing_columns(conn: Connection, metadata: MetaData) -> dict[str, list[str]]:
+    inspector = inspect(conn)
+    missing = {}
+    for table in metadata.sorted_tables:
+        have = {column["name"] for column in inspector.get_columns(table.name, schema=table.schema)}
+        lacking = [column.name for column in table.columns if column.name not in have]
+        if lacking:
+            missing[table.name] = lacking
+    return missing
 
 
 def is_postgres(engine: AsyncEngine) -> bool:
