@@ -15,22 +15,19 @@ from __future__ import annotations
 
 import binascii
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
-from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 
 from email_validator import EmailNotValidError, validate_email
 
+from services.notify.headers import clean_display_name, folded_from, header_line
 from services.notify.render import Rendered
 
 MAX_LINE = 78
-CRLF = "\r\n"
-MAX_HEADER_LINE = 900  # longer ones are left to the policy (RFC 5322's hard limit is 998)
 
 
 class InvalidAddress(ValueError):
@@ -64,12 +61,6 @@ def checked_address(address: str) -> tuple[str, bool]:
     if valid.ascii_email:
         return valid.ascii_email, False
     return valid.normalized, True
-
-
-def clean_display_name(name: str) -> str:
-    """Control characters (line breaks included) become spaces; the name stays as written otherwise."""
-    cleaned = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in name)
-    return " ".join(unicodedata.normalize("NFC", cleaned).split())
 
 
 def address(name: str, addr_spec: str) -> Address:
@@ -112,63 +103,6 @@ def _multipart(subtype: str, parts: list[bytes]) -> tuple[str, bytes]:
     return boundary, body
 
 
-def _to_line(name: str, addr_spec: str) -> bytes | None:
-    """The ``To`` line for an ASCII address, RFC 2047-encoded by the stdlib's ``Header`` and ``formataddr``.
-
-    The header registry parses and refolds a display name on every message (~1 ms); ``Header`` encodes it
-    as one base64 encoded word in ~0.01 ms. The name is cleaned first (control characters and line breaks
-    become spaces); an ASCII name is quoted by ``formataddr`` where it needs quoting. None (the policy
-    writes it): the line would need folding.
-    """
-    display = clean_display_name(name)
-    if not display:
-        value = addr_spec
-    elif display.isascii():
-        value = formataddr((display, addr_spec))
-    else:
-        value = f"{Header(display, 'utf-8', header_name='To').encode(linesep=CRLF)} <{addr_spec}>"
-    line = f"To: {value}"
-    if not line.isascii() or len(line) > MAX_LINE:
-        return None  # a long name: the registry folds it (parsers differ on spaces between encoded words)
-    return line.encode("ascii") + b"\r\n"
-
-
-def _plain_header(name: str, value: str) -> bytes | None:
-    """A header line written as is when the policy would write it unchanged: printable ASCII, one short line.
-
-    Only for values we make ourselves (dates, ids, template names, subjects from our templates); names
-    typed by people always go through ``EmailMessage`` and ``Address``. None: let the policy fold it.
-    """
-    line = f"{name}: {value}"
-    if not line.isascii() or not line.isprintable() or "=?" in value or len(line) > MAX_HEADER_LINE:
-        return None  # the policy folds it (and encodes anything that looks like an encoded word)
-    if not value or "  " in value or value != value.strip():
-        return None
-    # Folded before a space where the line would pass 78 characters (RFC 5322 2.2.3); unfolding gives it back.
-    lines = [f"{name}:"]
-    for word in value.split(" "):
-        if len(lines[-1]) + 1 + len(word) > MAX_LINE and lines[-1] != f"{name}:":
-            lines.append("")  # never right after the name: the value starts on the header's own line
-        lines[-1] += " " + word
-    return "\r\n".join(lines).encode("ascii") + b"\r\n"
-
-
-_FROM_LINES: dict[tuple[str, str, str, bool], bytes] = {}
-
-
-def _folded_from(sender: Address, utf8: bool) -> bytes:
-    """The ``From`` line for a sender (the same for every message), folded by the policy once."""
-    key = (sender.display_name, sender.username, sender.domain, utf8)
-    line = _FROM_LINES.get(key)
-    if line is None:
-        msg = EmailMessage(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)
-        msg["From"] = sender
-        line = b"".join(msg.policy.fold_binary(name, value) for name, value in msg.raw_items())
-        if len(_FROM_LINES) < 64:
-            _FROM_LINES[key] = line
-    return line
-
-
 def compose(
     *,
     rendered: Rendered,
@@ -182,24 +116,17 @@ def compose(
 ) -> Envelope:
     """The finished message for one recipient. Raises ``InvalidAddress``."""
     addr_spec, smtputf8 = checked_address(to_address)
-    msg = EmailMessage(policy=policy.SMTPUTF8 if smtputf8 else policy.SMTP)
-    to_line = None if smtputf8 else _to_line(to_name, addr_spec)
-    if to_line is None:
-        msg["To"] = address(to_name, addr_spec)
-    fixed = [
-        ("Subject", rendered.subject),
-        ("Date", format_datetime(date)),
-        ("Message-ID", message_id),
-        ("Auto-Submitted", "auto-generated"),
-        *((name, " ".join(value.split())) for name, value in extra_headers),
-    ]
-    plain = b""
-    for name, value in fixed:
-        line = _plain_header(name, value)
-        if line is None:
-            msg[name] = value
-        else:
-            plain += line
+    headers = _top_headers(
+        [
+            ("To", address(to_name, addr_spec)),
+            ("Subject", rendered.subject),
+            ("Date", format_datetime(date)),
+            ("Message-ID", message_id),
+            ("Auto-Submitted", "auto-generated"),
+            *((name, " ".join(value.split())) for name, value in extra_headers),
+        ],
+        smtputf8=smtputf8,
+    )
     boundary, body = _multipart("alternative", [_text_part(rendered.text, "plain"), _text_part(rendered.html, "html")])
     content_type = f'multipart/alternative; boundary="{boundary}"'
     if attachments:
@@ -209,7 +136,22 @@ def compose(
             + [_attachment_part(item) for item in attachments],
         )
         content_type = f'multipart/mixed; boundary="{boundary}"'
-    headers = b"".join(msg.policy.fold_binary(name, value) for name, value in msg.raw_items())
     top = f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n".encode("ascii")
-    message = _folded_from(sender, smtputf8) + (to_line or b"") + headers + plain + top + body
+    message = folded_from(sender, smtputf8) + headers + top + body
     return Envelope(sender=sender.addr_spec, recipient=addr_spec, message=message, smtputf8=smtputf8)
+
+
+def _top_headers(headers: list[tuple[str, str | Address]], *, smtputf8: bool) -> bytes:
+    """Each header written directly where ``headers.py`` can do it exactly, else folded by the policy."""
+    msg: EmailMessage | None = None
+    out = b""
+    for name, value in headers:
+        line = None if smtputf8 else header_line(name, value)
+        if line is None:
+            msg = msg or EmailMessage(policy=policy.SMTPUTF8 if smtputf8 else policy.SMTP)
+            msg[name] = value
+        else:
+            out += line
+    if msg is not None:
+        out += b"".join(msg.policy.fold_binary(name, value) for name, value in msg.raw_items())
+    return out

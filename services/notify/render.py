@@ -95,6 +95,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             extensions=["jinja2.ext.i18n"],
+            auto_reload=False,  # templates ship with the code: no stat() per message
         )
         self.html_env = Environment(
             loader=loader,
@@ -103,6 +104,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             extensions=["jinja2.ext.i18n"],
+            auto_reload=False,  # templates ship with the code: no stat() per message
         )
         for env in (self.text_env, self.html_env):
             _install_filters(env)
