@@ -3,6 +3,7 @@
 stripe-mock has no payment page and sends no webhooks, so this page sends the signed
 webhook Stripe would send: for a payer's unpaid registrations, or (``charge``) for an
 add-on taken from the waiting list. Served only when ``settings.uses_test_checkout``.
+Like Stripe's page, it refuses a session the service has expired (stripe-mock keeps no state).
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.registration.adapters import db
+from services.registration.adapters import db, db_tasks
 from services.registration.adapters.stripe import checkout_event, sign_webhook
 from services.registration.api import process_webhook
 from services.registration.config import RegistrationSettings
-from services.registration.pages import check_payer, templates_for
+from services.registration.pages import PageProblem, check_payer, templates_for
 from services.registration.records import Deps, Row
 
 
@@ -31,6 +32,19 @@ async def _what(deps: Deps, payer_id: str, charge: int) -> tuple[list[Row], int]
     return pending, sum(r["total_minor"] for r in pending)
 
 
+async def _refuse_if_closed(deps: Deps, session_id: str) -> None:
+    if not session_id:
+        return
+    async with deps.sessionmaker() as session:
+        closed = await db_tasks.queued_key(session, f"expire:{session_id}")
+    if closed:
+        raise PageProblem(
+            410,
+            "This checkout has expired",
+            "The registration ended or its price changed, so this payment page was closed. Nothing was charged.",
+        )
+
+
 def local_checkout_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
@@ -43,6 +57,7 @@ def local_checkout_router(deps: Deps, settings: RegistrationSettings) -> APIRout
         if not settings.uses_test_checkout:
             return Response(status_code=404)
         check_payer(deps, t, payer_id)
+        await _refuse_if_closed(deps, session_id)
         rows, amount = await _what(deps, payer_id, charge)
         context = {
             "rows": rows,
@@ -61,6 +76,7 @@ def local_checkout_router(deps: Deps, settings: RegistrationSettings) -> APIRout
         form = await request.form()
         token = str(form.get("t", ""))
         check_payer(deps, token, payer_id)
+        await _refuse_if_closed(deps, str(form.get("session_id") or ""))
         raw = str(form.get("charge") or "0")
         charge = int(raw) if raw.isdigit() else 0
         _rows, amount = await _what(deps, payer_id, charge)

@@ -14,6 +14,7 @@ are applied once, when the task turns ``done``.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,15 +119,31 @@ async def refundable(session: AsyncSession, row: Row) -> tuple[list[tuple[str, i
     return paid, row["refunded_minor"] + queued_refunds
 
 
-async def card_money(session: AsyncSession, rows: list[Row]) -> dict[str, tuple[int, int]]:
-    """For the organiser list: registration id -> (card money left to refund, refunds pending with Stripe)."""
+@dataclass(frozen=True)
+class CardMoney:
+    """What the organiser list shows of a registration's card money."""
+
+    refundable: int
+    """Card money left to refund by hand (what Stripe refunded or is queued to refund excluded)."""
+    pending: int = 0
+    """Refunds queued and not yet accepted by Stripe."""
+    error: str | None = None
+    """Why the last attempt of a pending refund failed, if it did."""
+
+
+async def card_money(session: AsyncSession, rows: list[Row]) -> dict[str, CardMoney]:
+    """For the organiser list: registration id -> its card money."""
     charges = await db_tasks.paid_card_charges(session)
-    counting = await db_tasks.pending_refunds(session, counting_only=True)
-    pending = await db_tasks.pending_refunds(session)
+    tasks = await db_tasks.pending_refund_tasks(session)
     money = {}
     for row in rows:
+        mine = [t for t in tasks if t["registration_id"] == row["id"]]
         paid = sum(amount for _, amount in card_payments(row, charges))
-        money[row["id"]] = (paid - row["refunded_minor"] - counting.get(row["id"], 0), pending.get(row["id"], 0))
+        counted = sum(t["amount_minor"] for t in mine if t["purpose"] == "registration")
+        errors = [t["last_error"] for t in mine if t["last_error"]]
+        money[row["id"]] = CardMoney(
+            paid - row["refunded_minor"] - counted, sum(t["amount_minor"] for t in mine), errors[-1] if errors else None
+        )
     return money
 
 

@@ -109,6 +109,11 @@ async def get(session: AsyncSession, task_id: int) -> Task | None:
     return dict(row) if row else None
 
 
+async def queued_key(session: AsyncSession, key: str) -> bool:
+    """Whether a task with this key was ever queued (e.g. ``expire:<session id>``)."""
+    return (await session.execute(select(stripe_tasks.c.id).where(stripe_tasks.c.key == key))).first() is not None
+
+
 async def of_registration(session: AsyncSession, registration_id: str) -> list[Task]:
     stmt = select(stripe_tasks).where(stripe_tasks.c.registration_id == registration_id).order_by(stripe_tasks.c.id)
     return [dict(r) for r in (await session.execute(stmt)).mappings()]
@@ -131,6 +136,15 @@ async def pending_refunds(
     if registration_id is not None:
         stmt = stmt.where(stripe_tasks.c.registration_id == registration_id)
     return {rid: int(total) for rid, total in (await session.execute(stmt)).all()}
+
+
+async def pending_refund_tasks(session: AsyncSession) -> list[Task]:
+    stmt = (
+        select(stripe_tasks)
+        .where(stripe_tasks.c.kind == "refund", stripe_tasks.c.status == "pending")
+        .order_by(stripe_tasks.c.id)
+    )
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
 
 
 async def paid_card_charges(session: AsyncSession) -> list[dict[str, Any]]:

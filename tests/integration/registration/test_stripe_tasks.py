@@ -68,7 +68,8 @@ async def test_ending_a_registration_expires_its_open_checkout_and_a_failure_is_
     client, stripe = offline.client, FlakyStripe(offline.deps.payments, fail=0)
     offline.deps.payments = stripe
     cancelled = (await client.post("/api/registrations", json={"delegates": [delegate(0)]})).json()
-    await client.get(cancelled["payment_url"].removeprefix("http://testserver"))
+    checkout_page = (await client.get(cancelled["payment_url"].removeprefix("http://testserver"))).headers["location"]
+    assert (await client.get(checkout_page)).status_code == 200
     session_id = (await status(offline, cancelled["payer_id"]))["checkout_session_id"]
     assert session_id
 
@@ -76,6 +77,8 @@ async def test_ending_a_registration_expires_its_open_checkout_and_a_failure_is_
     assert stripe.expired == [(session_id, "expired")]  # stripe-mock answered the expire request
     [task] = await tasks(offline, cancelled["payer_id"])
     assert (task["kind"], task["status"], task["target"], task["result"]) == ("expire", "done", session_id, "expired")
+    closed = await client.get(checkout_page)  # the local stand-in for Stripe's page refuses it too
+    assert closed.status_code == 410 and "This checkout has expired" in closed.text
 
     # Stripe fails the first time: the cancellation stands, the sweep expires the session later.
     stripe.fail["expire"] = 1
@@ -135,7 +138,7 @@ async def test_automatic_refunds_survive_a_failing_stripe_and_are_made_once(offl
     [task] = [t for t in await tasks(offline, rid) if t["kind"] == "refund"]
     assert (task["status"], task["attempts"], task["amount_minor"]) == ("pending", 1, total)
     page = await client.get("/organiser/registrations")
-    assert f"refund pending €{total // 100:,}.00" in page.text
+    assert f"refund pending €{total // 100:,}.00</strong> (Stripe failed: connection reset by peer" in page.text
     manual = await client.post(f"/api/organiser/registrations/{rid}/refund", json={"amount": 100}, headers=AUTH)
     assert manual.status_code == 409  # the queued refund already owes it all back
     erase = await client.post(f"/api/organiser/registrations/{rid}/erase", headers=AUTH)
