@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schemas.registration import PaymentFailed, PaymentSucceeded
 from schemas.values import PaymentMethod
 from services.registration import addons, domain, expiry, stripe_tasks
-from services.registration.adapters import db
+from services.registration.adapters import db, db_tasks
 from services.registration.handlers import emit_confirmed, view_token
 from services.registration.ports import CheckoutRequest, CheckoutSession
 from services.registration.records import Deps, NotAllowed, Row, ids, snapshot
@@ -38,6 +38,9 @@ async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
         if not rows or rows[0]["payment_method"] != PaymentMethod.CARD.value:
             raise NotAllowed("nothing to pay by card for this registration")
         expires = await expiry.checkout_expiry(deps, session, rows, now)
+        previous = rows[0]["checkout_session_id"]
+        # a session we expired (one of a group cancelled) must not come back as an idempotent replay
+        fresh = f":after:{previous}" if previous and await db_tasks.queued_key(session, f"expire:{previous}") else ""
     amount = sum(r["total_minor"] for r in rows)
     names = ", ".join(r["badge_name"] for r in rows)
     token = view_token(deps, payer_id)
@@ -51,7 +54,7 @@ async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
             email=rows[0]["email"],
             success_url=f"{deps.public_url}/registrations/{payer_id}?t={token}",
             cancel_url=f"{deps.public_url}/registrations/{payer_id}?t={token}&cancelled=1",
-            idempotency_key=f"{deps.congress.id}:checkout:{payer_id}:{amount}:{expires_at}",
+            idempotency_key=f"{deps.congress.id}:checkout:{payer_id}:{amount}:{expires_at}{fresh}",
             expires_at=expires_at,
         )
     )

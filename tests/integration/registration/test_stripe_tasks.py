@@ -28,6 +28,7 @@ class FlakyStripe:
 
     def __init__(self, inner: Payments, *, fail: int = 1, lose_answer: bool = False) -> None:
         self.inner, self.fail, self.lose_answer = inner, {"refund": fail, "expire": fail}, lose_answer
+        self.checkouts: list[CheckoutRequest] = []
         self.refunds: list[tuple[str, int, str]] = []
         self.expired: list[tuple[str, str]] = []
 
@@ -36,6 +37,7 @@ class FlakyStripe:
         return self.fail[kind] >= 0
 
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        self.checkouts.append(request)
         return await self.inner.create_checkout(request)
 
     async def refund(self, payment_reference: str, amount_minor: int, *, idempotency_key: str) -> str:
@@ -105,6 +107,19 @@ async def test_ending_a_registration_expires_its_open_checkout_and_a_failure_is_
     await client.get(repriced["payment_url"].removeprefix("http://testserver"))
     assert (await status(offline, repriced["payer_id"]))["checkout_session_id"] != first_session
     assert [(t["target"], t["status"]) for t in await tasks(offline, repriced["payer_id"])] == [(first_session, "done")]
+
+    # One of a group cancelled, the price unchanged (a waived member): the next Checkout is a new
+    # session, not Stripe's idempotent replay of the one just expired.
+    group = (
+        await client.post("/api/registrations", json={"delegates": [delegate(5), delegate(6, code="KEYNOTE27")]})
+    ).json()
+    await client.get(group["payment_url"].removeprefix("http://testserver"))
+    await manage.cancel(
+        offline.deps, group["registrations"][1]["registration_id"], by="organiser", reason="keynote withdrew"
+    )
+    await client.get(group["payment_url"].removeprefix("http://testserver"))
+    before, after = stripe.checkouts[-2:]
+    assert before.amount_minor == after.amount_minor and before.idempotency_key != after.idempotency_key
 
     # The sweep expiring an unpaid registration closes its Checkout too.
     at(offline, 0)
