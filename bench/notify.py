@@ -330,7 +330,8 @@ def main() -> None:
                 f"  the same, batch {o['batch_size']} (no baseline)",
                 "",
                 e2e_cell(o),
-                f"load {o['load_average_1_5_15'][0]}",
+                f"CPU {o['notify_cpu_ms_per_message']} / {o['sink_cpu_ms_per_message']} ms,"
+                f" load {o['load_average_1_5_15'][0]}",
             )
             for o in result["end_to_end_other_batch_sizes"]
         ),

@@ -68,8 +68,7 @@ class SendAhead:
         future = self._answers.get(mid)
         if future is None:
             return None
-        sent = await future
-        self._answers.pop(mid, None)
+        sent = await future  # kept until the next batch: a handler retried after a failure finds it again
         if sent is not None and sent.recipient != recipient:
             log.error("message %s was sent ahead to another recipient", mid, extra={"message_id": mid})
             return None

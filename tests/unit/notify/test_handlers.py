@@ -287,3 +287,24 @@ async def test_statements_per_batch_do_not_grow_with_its_events(world: dict[str,
         event.remove(engine, "before_cursor_execute", count)
     assert len(world["mailer"].accepted) == 2 + 20
     assert per_batch[0] == per_batch[1]
+
+
+async def test_a_handler_retried_after_its_mail_went_ahead_does_not_send_it_again(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.notify.adapters import staging
+
+    world["consumer"].retries = 2
+    original = staging.stage_message
+    failures = [RuntimeError("database hiccup")]
+
+    def flaky(*args: Any, **kwargs: Any) -> None:
+        if failures:
+            raise failures.pop()
+        original(*args, **kwargs)
+
+    monkeypatch.setattr(staging, "stage_message", flaky)
+    await feed(world, ev("registration_received"), ev("magic_link"))
+    assert world["mailer"].attempts == 2  # each message once, although one handler ran twice
+    sent = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]
+    assert sorted(d.template for d in sent) == ["magic_link", "registration_received"]
