@@ -8,6 +8,11 @@ same Message-ID. A temporary failure does not hold the partition: the finished
 message goes to the ``notify_pending`` queue (committed with the inbox entry) and
 the retry task works it with backoff. A permanent failure emits
 ``NotificationFailed`` and puts the causing event on the dead-letter topic.
+
+A batch is worked as a batch: ``begin_batch`` (the consumer's ``before_handlers`` hook)
+reads what its events need in two statements and starts building and sending its mail in
+the background (``ahead.py``); each handler awaits the answer for its own Message-ID, and
+what the handlers write is staged and written once per batch at the commit (``staging.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
 from services.common.faults import crash_point
 from services.common.outbox import Outbox, flush_at_outermost_commit
+from services.notify import batching
 from services.notify.adapters import db, staging
 from services.notify.adapters.files import MissingDocument
 from services.notify.ahead import SendAhead
@@ -97,46 +103,9 @@ class Notifier:
     async def begin_batch(self, events: Sequence[CloudEvent[Any]], session: AsyncSession) -> None:
         """Before a batch's handlers: read its contacts and ledger entries in two statements, start sending ahead."""
         flush_at_outermost_commit(session)  # NotificationSent rows: one statement for the batch
-        writes = staging.staged(session)
-        ids = {d for e in events if isinstance(d := getattr(e.data, "delegate_id", None), str)}
-        unread = ids - writes.contacts.keys()
-        found = await db.load_contacts(session, unread)
-        for delegate_id in unread:
-            writes.contacts[delegate_id] = found.get(delegate_id)
-        writes.stored |= found.keys()
-        mids = {
-            message_id(e.id, rule.template, self.message_id_domain)
-            for e in events
-            for rule in RULES.get(type(e.data), ())
-        }
-        unchecked = mids - writes.checked
-        writes.known |= await db.known_messages(session, unchecked)
-        writes.checked |= unchecked
+        writes = await batching.read_batch(session, events, self.message_id_domain)
         if self._ahead is not None and not self.circuit_open():
-            await self._ahead.start(self._plans_ahead(events, writes))
-
-    def _plans_ahead(
-        self, events: Sequence[CloudEvent[Any]], writes: staging.StagedWrites
-    ) -> list[tuple[str, MessagePlan]]:
-        """The batch's messages as its handlers will plan them (contacts as each event leaves them)."""
-        contacts = dict(writes.contacts)
-        out: dict[str, MessagePlan] = {}
-        for event in events:
-            data = event.data
-            incoming = contact_from(data)
-            if incoming is not None and newer_contact(contacts.get(incoming.delegate_id), incoming):
-                contacts[incoming.delegate_id] = incoming
-            if type(data) not in RULES:
-                continue
-            try:
-                plans = plan_messages(data, event.id, contacts.get(data.delegate_id), self.links)
-            except UnknownRecipient:
-                continue
-            for plan in plans:
-                mid = message_id(plan.cause_event_id, plan.template, self.message_id_domain)
-                if mid not in writes.known:
-                    out.setdefault(mid, plan)
-        return list(out.items())
+            await self._ahead.start(batching.plans_ahead(events, writes, self.links, self.message_id_domain))
 
     async def close(self) -> None:
         if self._ahead is not None:
