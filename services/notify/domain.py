@@ -160,6 +160,10 @@ def kind_is(kind: DocumentKind) -> Callable[[Any], bool]:
     return lambda data: data.kind == kind
 
 
+PAYMENT_EXPIRED = "payment_expired"
+"""RegistrationCancelled.reason when registration released an unpaid card registration (docs/registration.md)."""
+
+
 @dataclass(frozen=True)
 class Rule:
     template: str
@@ -181,7 +185,11 @@ RULES: Mapping[type[EventData], tuple[Rule, ...]] = {
         Rule("certificate_issued", event_address, issued_document, kind_is(DocumentKind.CERTIFICATE)),
     ),
     BadgeIssued: (Rule("badge_ready", event_address, badge_pdf),),
-    RegistrationCancelled: (Rule("registration_cancelled", stored_contact),),
+    RegistrationCancelled: (
+        Rule("registration_cancelled", stored_contact, when=lambda d: d.reason != PAYMENT_EXPIRED),
+        # An unpaid card registration whose hold ran out (registration's sweep or Stripe's expiry).
+        Rule("registration_expired", stored_contact, when=lambda d: d.reason == PAYMENT_EXPIRED),
+    ),
     RefundIssued: (Rule("refund_issued", stored_contact),),
     WaitingListOffered: (Rule("waiting_list_offer", event_address),),
     MagicLinkRequested: (Rule("magic_link", event_address),),

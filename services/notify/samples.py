@@ -97,6 +97,12 @@ def sample_events(delegate: Delegate, pdf_path: str = "/srv/congress/documents/s
             cancelled_by="delegate",
             refund_due=Money(amount_minor=31500, currency="EUR"),
         ),
+        "registration_expired": RegistrationCancelled(
+            **ids,
+            registration_version=2,
+            reason="payment_expired",
+            cancelled_by="system",
+        ),
         "refund_issued": RefundIssued(
             **ids, amount=Money(amount_minor=31500, currency="EUR"), provider_reference="re_test_1"
         ),
