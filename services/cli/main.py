@@ -181,6 +181,7 @@ def run_congress(
         raise _fail(str(exc)) from None
     sup = supervisor.Supervisor(env=env)
     stop = threading.Event()
+    follower: threading.Thread | None = None
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         _start_services(sup, supervisor.available_services())
@@ -188,7 +189,8 @@ def run_congress(
         if after_start:
             sup.children.append(sup.start_command("simulator", after_start))
         if follow:
-            threading.Thread(target=_follow, args=(env, stop), daemon=True).start()
+            follower = threading.Thread(target=_follow, args=(env, stop), daemon=True)
+            follower.start()
         while not stop.is_set():
             exited = sup.first_exited()
             if exited is not None and exited.name != "simulator":
@@ -201,6 +203,9 @@ def run_congress(
     except KeyboardInterrupt:
         console.print("\nstopping…")
     finally:
+        stop.set()  # the event tail first, while Kafka still answers
+        if follower is not None:
+            follower.join(timeout=5)
         sup.stop_all()
         if stripe_mock is not None:
             stripe_mock.stop()  # type: ignore[attr-defined]
@@ -215,6 +220,7 @@ def _follow(env: dict[str, str], stop: threading.Event) -> None:
             env["KAFKA_BOOTSTRAP_SERVERS"],
             prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
             emit=lambda line: console.print(line, markup=False, highlight=False),
+            stop=stop,
         )
     except Exception as exc:  # noqa: BLE001 -- the tail is a view; its failure must not stop the congress
         console.print(f"[yellow]event tail stopped: {exc}[/]")

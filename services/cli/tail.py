@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,7 @@ async def follow(
     from_beginning: bool = True,
     emit: Callable[[str], None] = print,
     limit: int | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     consumer = AIOKafkaConsumer(
         *(prefix + t for t in topics.ALL_TOPICS),
@@ -71,16 +73,18 @@ async def follow(
     await consumer.start()
     shown = 0
     try:
-        async for record in consumer:
-            event_type, subject, line = format_record(record.topic, record.key, record.value, list(record.headers))
-            if type_filter and type_filter.lower() not in event_type.lower():
-                continue
-            if subject_filter and subject_filter != subject:
-                continue
-            emit(line)
-            shown += 1
-            if limit is not None and shown >= limit:
-                break
+        while not (stop is not None and stop.is_set()):
+            batches = await consumer.getmany(timeout_ms=300)
+            for record in (r for records in batches.values() for r in records):
+                event_type, subject, line = format_record(record.topic, record.key, record.value, list(record.headers))
+                if type_filter and type_filter.lower() not in event_type.lower():
+                    continue
+                if subject_filter and subject_filter != subject:
+                    continue
+                emit(line)
+                shown += 1
+                if limit is not None and shown >= limit:
+                    return shown
     finally:
         await consumer.stop()
     return shown
