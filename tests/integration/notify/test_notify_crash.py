@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -78,7 +79,7 @@ async def wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.mark.timeout(600)
 async def test_sigkill_twenty_times_every_delegate_gets_mail(
-    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path, report_figure: Callable[[str], None]
 ) -> None:
     rng = random.Random(20270105)
     http_port = free_port()
@@ -120,8 +121,8 @@ async def test_sigkill_twenty_times_every_delegate_gets_mail(
             proc.wait(timeout=30)
     counts = sink.handler.message_ids()
     duplicates = sum(n - 1 for n in counts.values() if n > 1)
-    print(
-        f"\nnotify crash test: {KILLS} SIGKILLs, {DELEGATES} delegates, {len(sink.handler.snapshot())} messages "
+    report_figure(
+        f"notify crash test: {KILLS} SIGKILLs, {DELEGATES} delegates, {len(sink.handler.snapshot())} messages "
         f"received, {len(counts)} distinct Message-IDs, {duplicates} duplicates (same Message-ID twice)"
     )
     assert len(counts) == DELEGATES
