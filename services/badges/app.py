@@ -79,31 +79,6 @@ class PrerenderingConsumer(EventConsumer):
                 self.deps.prerendered.pop(content, None)
 
 
-async def keep_linked(runtime: ServiceRuntime, every_seconds: float = 1.0) -> None:
-    """Start the runtime once Kafka answers, and restart the outbox relay whenever it dies.
-
-    The station serves from its local database from the first second, so a laptop
-    booted without a link still searches, prints and records check-ins (in the
-    outbox); they are published in order once the link is there. (The kernel's
-    runtime and relay do not retry by themselves yet; this belongs there eventually.)
-    """
-    while True:
-        if not runtime.started:
-            try:
-                await runtime.start()
-            except Exception as exc:  # noqa: BLE001 -- no link yet: stay local and try again
-                log.warning("Kafka not reachable (%r); the station works offline meanwhile", exc)
-                with contextlib.suppress(Exception):
-                    await runtime.stop()  # clears a half start; the engine stays usable
-        tasks = runtime._tasks
-        for task in [t for t in tasks if t.get_name() == "outbox-relay" and t.done() and not t.cancelled()]:
-            log.error("outbox relay stopped: %r; restarting", task.exception())
-            tasks.remove(task)
-            if runtime.relay is not None:
-                tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
-        await asyncio.sleep(every_seconds)
-
-
 def header_for(congress: Congress) -> CongressHeader:
     where = f"{congress.venue.city} · {congress.starts_on:%d %b} – {congress.ends_on:%d %b %Y}"
     return CongressHeader(congress.short_name, where, congress.branding.primary_colour)
@@ -149,17 +124,13 @@ def build(
         if pool is not None:
             async with runtime.sessionmaker() as session:
                 await pool.warm(await db.name_characters(session))
-        linker = asyncio.create_task(keep_linked(runtime), name="kafka-link")
+        # Without a link the runtime still starts (docs/ARCHITECTURE.md, decision 9): the station serves
+        # from its replica and keeps check-ins in the outbox; Kafka is joined in the background.
+        await runtime.start()
         try:
             yield
         finally:
-            linker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await linker
-            if runtime.started:
-                await runtime.stop()
-            else:
-                await runtime.engine.dispose()
+            await runtime.stop()
             if pool is not None:
                 pool.close()
 

@@ -69,7 +69,7 @@ class LinkMonitor:
                 )
             ).scalar_one()
         relay = getattr(self.runtime, "relay", None)
-        relay_running = bool(relay and relay.running and _relay_task_alive(self.runtime))
+        relay_running = bool(relay and relay.running)
         reachable = await self._kafka_answers()
         if not (relay_running and reachable):
             state, label = "offline", f"Offline — {backlog} event(s) kept locally"
@@ -85,11 +85,6 @@ class LinkMonitor:
             "relay_running": relay_running,
             "published": relay.published if relay else 0,
         }
-
-
-def _relay_task_alive(runtime: Any) -> bool:
-    tasks = [t for t in getattr(runtime, "_tasks", []) if t.get_name() == "outbox-relay"]
-    return any(not t.done() for t in tasks) if tasks else True
 
 
 def station_router(
