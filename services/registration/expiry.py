@@ -22,10 +22,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas.registration import RegistrationCancelled
 from services.registration import manage, stripe_tasks
 from services.registration.adapters import db
-from services.registration.records import Deps, NotAllowed, Row, as_utc, ids, snapshot
+from services.registration.records import Deps, NotAllowed, Row, as_utc
 
 log = logging.getLogger("congress.registration.expiry")
 EXPIRED_REASON = "payment_expired"
@@ -90,24 +89,7 @@ async def expire_rows(
 ) -> int:
     """Expire unpaid card registrations; their Checkout Session (unless Stripe ``closed`` it) is queued to expire."""
     for row in rows:
-        values = {"status": "expired", "version": row["version"] + 1}
-        await db.save(session, row["id"], now, **values)
-        row = row | values
-        deps.outbox.add(
-            session,
-            RegistrationCancelled(
-                **ids(deps, row),
-                registration_version=row["version"],
-                reason=EXPIRED_REASON,
-                cancelled_by="system",
-            ),
-        )
-        snapshot(deps, session, row)
-        await db.withdraw_waiting(session, row["id"])
-        await db.release_seat(session, db.TOTAL)
-        for code in row["add_ons"]:
-            await manage.seat_freed(deps, session, code, now)
-        await manage.close_checkouts(deps, session, row, closed=closed)
+        await manage.end_row(deps, session, row, "expired", EXPIRED_REASON, by="system", now=now, closed=closed)
     return len(rows)
 
 

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
@@ -38,8 +38,6 @@ from services.registration.records import (
     snapshot,
     staging,
 )
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)

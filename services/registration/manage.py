@@ -18,7 +18,7 @@ from schemas.registration import (
     RegistrationUpdated,
     WaitingListOffered,
 )
-from schemas.values import PaymentMethod
+from schemas.values import Money, PaymentMethod
 from services.common.auth import sign
 from services.registration import domain, stripe_tasks
 from services.registration.adapters import db
@@ -123,7 +123,29 @@ async def cancel_row(deps: Deps, session: AsyncSession, row: Row, *, by: str, re
     now = deps.clock()
     paid = row["total_minor"] if row["paid"] else 0
     due = domain.refund_due(deps.rules, paid, now) if by == "delegate" else paid
-    values = {"status": "cancelled", "version": row["version"] + 1}
+    refund = deps.money(due) if due else None
+    row = await end_row(deps, session, row, "cancelled", reason or "cancelled", by=by, now=now, refund_due=refund)
+    if by == "delegate" and due:
+        await stripe_tasks.queue_policy_refund(deps, session, row, due, "cancel")
+    return row | {"refund_due": due}
+
+
+async def end_row(
+    deps: Deps,
+    session: AsyncSession,
+    row: Row,
+    status: str,
+    reason: str,
+    *,
+    by: str,
+    now: datetime,
+    refund_due: Money | None = None,
+    closed: str | None = None,
+) -> Row:
+    """End a live registration (cancelled, expired): new status and version, RegistrationCancelled and
+    snapshot; its waiting-list entries withdrawn, its places freed (an add-on seat to the next in line),
+    its open Checkout Sessions queued to expire (``closed``: see ``close_checkouts``)."""
+    values = {"status": status, "version": row["version"] + 1}
     await db.save(session, row["id"], now, **values)
     row = row | values
     deps.outbox.add(
@@ -131,9 +153,9 @@ async def cancel_row(deps: Deps, session: AsyncSession, row: Row, *, by: str, re
         RegistrationCancelled(
             **ids(deps, row),
             registration_version=row["version"],
-            reason=reason or "cancelled",
+            reason=reason,
             cancelled_by=by,
-            refund_due=deps.money(due) if due else None,
+            refund_due=refund_due,
         ),
     )
     snapshot(deps, session, row)
@@ -141,10 +163,8 @@ async def cancel_row(deps: Deps, session: AsyncSession, row: Row, *, by: str, re
     await db.release_seat(session, db.TOTAL)
     for code in row["add_ons"]:
         await seat_freed(deps, session, code, now)
-    await close_checkouts(deps, session, row)
-    if by == "delegate" and due:
-        await stripe_tasks.queue_policy_refund(deps, session, row, due, "cancel")
-    return row | {"refund_due": due}
+    await close_checkouts(deps, session, row, closed=closed)
+    return row
 
 
 async def close_checkouts(deps: Deps, session: AsyncSession, row: Row, *, closed: str | None = None) -> None:
