@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from email import policy
-from email.headerregistry import Address
 from email.parser import BytesParser
 from pathlib import Path
 
@@ -16,9 +14,9 @@ from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
 from services.notify.cli import app, render_example
-from services.notify.compose import compose
 from services.notify.domain import TEMPLATES
 from services.notify.render import LOCALE_DIR, TEMPLATE_DIR
+from tests.unit.notify.examples import compose_example
 
 SHIPPED = {"fr": "Bien cordialement,", "es": "Saludos cordiales,", "de": "Mit freundlichen Grüßen"}
 """Each shipped language and its closing line (which the English wording never contains)."""
@@ -63,14 +61,7 @@ def test_every_template_renders_in_every_shipped_language(template: str, languag
         assert f'<html lang="{language}">' in rendered.html
         assert "%(" not in rendered.subject + rendered.text + rendered.html
         assert "40th International Congress for School Effectiveness and Improvement" in rendered.text  # not translated
-        envelope = compose(
-            rendered=rendered,
-            sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
-            to_name=context["recipient"].name,
-            to_address="someone@example.org",
-            message_id="<abc@icsei.example.org>",
-            date=datetime(2026, 11, 3, tzinfo=UTC),
-        )
+        envelope = compose_example(rendered, context, "someone@example.org")
         assert envelope.message.isascii()
         parsed = BytesParser(policy=policy.default).parsebytes(envelope.message)
         assert str(parsed["Subject"]) == rendered.subject
@@ -80,14 +71,7 @@ def test_every_template_renders_in_every_shipped_language(template: str, languag
 def test_a_non_ascii_subject_is_encoded_and_decodes_back() -> None:
     rendered, context = render_example("registration_cancelled", given="Zoë", family="Müller", language="fr")
     assert rendered.subject == "ICSEI 2027\u00a0: votre inscription est annulée"
-    envelope = compose(
-        rendered=rendered,
-        sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
-        to_name=context["recipient"].name,
-        to_address="zoe@example.org",
-        message_id="<abc@icsei.example.org>",
-        date=datetime(2026, 11, 3, tzinfo=UTC),
-    )
+    envelope = compose_example(rendered, context, "zoe@example.org")
     subject_line = next(line for line in envelope.message.split(b"\r\n") if line.startswith(b"Subject:"))
     assert b"=?utf-8?" in subject_line.lower()
     assert str(BytesParser(policy=policy.default).parsebytes(envelope.message)["Subject"]) == rendered.subject

@@ -15,6 +15,7 @@ from services.notify.cli import render_example
 from services.notify.compose import compose
 from services.notify.domain import TEMPLATES
 from services.notify.render import Rendered, format_money, locale_for
+from tests.unit.notify.examples import compose_example
 
 SHIPPED = ("de", "es", "fr")
 
@@ -37,14 +38,7 @@ def test_every_template_renders_and_survives_the_mail_headers(template: str, scr
     assert given in rendered.html and f'<html lang="{wording}">' in rendered.html
     assert "{{" not in rendered.text + rendered.html
 
-    envelope = compose(
-        rendered=rendered,
-        sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
-        to_name=context["recipient"].name,
-        to_address="someone@example.org",
-        message_id="<abc@icsei.example.org>",
-        date=datetime(2026, 11, 3, tzinfo=UTC),
-    )
+    envelope = compose_example(rendered, context, "someone@example.org")
     raw = envelope.message
     assert raw.isascii(), "headers and bodies are encoded for 7-bit transport"
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
