@@ -6,13 +6,14 @@
   renders), p50/p99, interleaved with the previous renderer (one layer, HTML5 user-agent sheet,
   full CJK collections) so both see the same machine load; and the station's actual print path
   (the PDF rendered when the registration was confirmed, read from the store);
-* bulk: every delegate through the warm pool (``--workers``), one PDF per delegate, badges/s;
+* bulk: every delegate through the warm pool (``--workers``) in consumer-sized batches
+  (``render_badges``), one PDF per delegate, badges/s;
   and the A4 print sheets;
 * baseline (a): naive WeasyPrint — cold setup (Jinja env, stylesheets, FontConfiguration) and
   one one-layer document per badge, segno QR with its mask evaluation, in one process;
 * baseline (b): reportlab canvas with reportlab's own QR widget (Indico/pretix approach).
   It cannot shape Arabic or Indic scripts nor use the CFF CJK fonts, so it draws less;
-* experiment: a batch of badges as ONE WeasyPrint document split per delegate with pikepdf.
+* CPU per badge by how many badges' texts are laid out as one document (``pool.CHUNK``).
 
 The renderers' CJK fonts are cut to the names of the 2,500 delegates, as the service cuts them
 to its replica's names at start. Prints the goals beside the figures, the machine load (1-min
@@ -166,8 +167,7 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
         "fit+coverage": [],
         "jinja": [],
         "layout": [],
-        "draw+subset+write": [],
-        "stamp+qr": [],
+        "draw+subset+write+frame+qr": [],
     }
     css, fonts = renderer._setup("badge")
     template = renderer.env.get_template("badge.html")
@@ -175,15 +175,14 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
         t0 = time.perf_counter()
         view = renderer.badge_view(content, qr=False)
         t1 = time.perf_counter()
-        html = template.render(layer="text", view=view)
+        html = template.render(layer="text", views=[view])
         t2 = time.perf_counter()
         doc = renderer._document(html, "badge").render(stylesheets=css, font_config=fonts)
         t3 = time.perf_counter()
-        texts = doc.write_pdf(uncompressed_pdf=True)
+        finish = renderer._frame(view["ribbon"]).finisher(stamp.qr_image(content.qr_token))
+        doc.write_pdf(uncompressed_pdf=True, finisher=finish)
         t4 = time.perf_counter()
-        renderer._frame(view["ribbon"]).stamp(texts, stamp.qr_image(content.qr_token))
-        t5 = time.perf_counter()
-        for key, a, b in zip(acc, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5), strict=True):
+        for key, a, b in zip(acc, (t0, t1, t2, t3), (t1, t2, t3, t4), strict=True):
             acc[key].append((b - a) * 1000)
     return {k: round(statistics.median(v), 2) for k, v in acc.items()}
 
@@ -242,31 +241,15 @@ def cpu_figures() -> dict[str, dict[str, float]]:
     }
 
 
-def batch_split(renderer: PdfRenderer, items: list[BadgeContent], size: int = 50) -> dict[str, Any]:
-    """Experiment: ``size`` badges as ONE WeasyPrint document (one layer), split per delegate with pikepdf."""
-    import pikepdf
-
-    start = time.perf_counter()
-    split_s, sizes = 0.0, []
-    for i in range(0, len(items), size):
-        whole = renderer._pdf(renderer.badge_html([renderer.badge_view(c) for c in items[i : i + size]]))
-        t = time.perf_counter()
-        with pikepdf.open(io.BytesIO(whole)) as source:
-            for page in source.pages:
-                single = pikepdf.new()
-                single.pages.append(page)
-                single.pages[0].remove_unreferenced_resources()
-                out = io.BytesIO()
-                single.save(out)
-                sizes.append(len(out.getvalue()))
-        split_s += time.perf_counter() - t
-    seconds = time.perf_counter() - start
-    return {
-        "batch": size,
-        "ms_per_badge": round(seconds * 1000 / len(items), 2),
-        "split_ms_per_badge": round(split_s * 1000 / len(items), 2),
-        "mean_pdf_kb": round(statistics.fmean(sizes) / 1024, 1),
-    }
+def chunk_sizes(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]:
+    """CPU ms per badge when ``render_badges`` lays out N badges' texts as one document (pool.CHUNK)."""
+    out = {}
+    for size in (1, 4, 8, 16):
+        cpu = time.process_time()
+        for i in range(0, len(items), size):
+            renderer.render_badges(items[i : i + size])
+        out[f"chunk_{size}"] = round((time.process_time() - cpu) * 1000 / len(items), 2)
+    return out
 
 
 def reportlab_badge(content: BadgeContent) -> bytes:
@@ -326,6 +309,10 @@ def _register_reportlab_fonts() -> None:
     _RL_FONTS = True
 
 
+BATCH = 32
+"""Badges per consumer batch in the bulk run (the consumer renders a fetched batch's confirmations together)."""
+
+
 async def pool_figures(items: list[BadgeContent], kiosk: list[BadgeContent], workers: int) -> dict[str, Any]:
     from services.badges.adapters.pool import PoolRenderer
 
@@ -340,14 +327,16 @@ async def pool_figures(items: list[BadgeContent], kiosk: list[BadgeContent], wor
             await pool.render_badge(content)
             kiosk_ms.append((time.perf_counter() - t) * 1000)
         start = time.perf_counter()
-        # keep a bounded number in flight, as the consumer's batches do
-        sem = asyncio.Semaphore(workers * 4)
+        # as the consumer does: a batch of events at a time, its badges spread over the workers in chunks;
+        # two batches in flight so a worker never waits for the hand-off of the next
+        sem = asyncio.Semaphore(2)
 
-        async def one(content: BadgeContent) -> int:
+        async def one(batch: list[BadgeContent]) -> list[int]:
             async with sem:
-                return len(await pool.render_badge(content))
+                return [len(r) for r in await pool.render_badges(batch) if isinstance(r, bytes)]
 
-        sizes = await asyncio.gather(*(one(c) for c in items))
+        batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
+        sizes = [n for chunk in await asyncio.gather(*(one(b) for b in batches)) for n in chunk]
         bulk_s = time.perf_counter() - start
         sheets = await sheet_figures(pool, items)
     finally:
@@ -414,7 +403,7 @@ def in_process(items: list[BadgeContent], args: argparse.Namespace) -> dict[str,
         "kiosk_in_process_before_p50_by_script_ms": by_script(ms["before"], labels),
         "phases_ms": phases(renderer, sample),
         "kiosk_stored_pdf": stored_kiosk(renderer, kiosk),
-        "experiment_batch_one_document_split": batch_split(renderer, sample),
+        "cpu_ms_per_badge_by_chunk": chunk_sizes(renderer, sample),
         "baseline_naive_weasyprint": summary(base["naive"]),
         "baseline_reportlab": summary(base["reportlab"]),
         "baselines_run_now": summary(base["now"]),
@@ -502,7 +491,7 @@ def _print_table(r: dict[str, Any]) -> None:
     print(f"CPU per badge (this process, whatever the load): {r['cpu_per_badge']}")
     print(f"p50 by script now (ms): {r['kiosk_in_process_p50_by_script_ms']}")
     print(f"p50 by script before (ms): {r['kiosk_in_process_before_p50_by_script_ms']}")
-    print(f"experiment, batch as one document + pikepdf split: {r['experiment_batch_one_document_split']}")
+    print(f"CPU ms per badge by badges laid out per document (pool.CHUNK): {r['cpu_ms_per_badge_by_chunk']}")
     print(f"harfbuzz-subset: {m['harfbuzz_subset']}; written {RESULTS}")
 
 

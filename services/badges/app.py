@@ -7,7 +7,6 @@ and starts the runtime.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -64,10 +63,7 @@ class PrerenderingConsumer(EventConsumer):
             with contextlib.suppress(InvalidEvent):
                 events.append(decode(record.value))
         contents = contents_to_prerender(events, self.deps.secret)
-        results = await asyncio.gather(
-            *(self.deps.renderer.render_badge(c) for c in contents),
-            return_exceptions=True,
-        )
+        results = await self.deps.renderer.render_badges(contents) if contents else []
         for content, result in zip(contents, results, strict=True):
             if isinstance(result, bytes):
                 self.deps.prerendered[content] = result

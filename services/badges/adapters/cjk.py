@@ -106,13 +106,20 @@ def _codec_chars(codec: str, lead: range, trail: range) -> set[int]:
     return chars
 
 
+COMMON = (*range(0x20, 0x7F), *range(0xA0, 0xC0), 0xD7, 0xF7, *range(0x2000, 0x2070))
+"""Spaces, digits and punctuation. Script-neutral characters join the run of the ideograph before them, so
+Pango shapes the space in "伟 Anna" with the CJK font: without them in the cut, HarfBuzz drew a stand-in
+glyph for the missing space (U+303F's box)."""
+
+
 @functools.cache
 def name_characters(lang: str) -> frozenset[int]:
-    """What every cut of ``lang`` holds: CJK punctuation, kana, full-width forms, and for Korean
+    """What every cut of ``lang`` holds: spaces, digits and punctuation (``COMMON``), CJK punctuation,
+    kana, full-width forms, and for Korean
     the 2,350 Hangul syllables of KS X 1001. Ideographs come from the names the caller knows of
     (measured: a cut with the 3,000–7,000 ideographs of a national set is 1.5–3.7 MB and makes a
     CJK badge ~10–20 ms slower than a cut of the congress's own names)."""
-    base = {*range(0x3000, 0x3100), *range(0x31F0, 0x3200), *range(0xFF00, 0xFFF0)}
+    base = {*range(0x3000, 0x3100), *range(0x31F0, 0x3200), *range(0xFF00, 0xFFF0), *COMMON}
     if lang == "ko":
         base |= {c for c in _codec_chars("euc_kr", range(0xB0, 0xC9), range(0xA1, 0xFF)) if c > 0x2FFF}
     return frozenset(base)

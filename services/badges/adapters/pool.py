@@ -39,6 +39,10 @@ def _badge(content: BadgeContent) -> bytes:
     return _worker().render_badge(content)
 
 
+def _badges(contents: list[BadgeContent]) -> list[bytes | Exception]:
+    return _worker().render_badges(contents)
+
+
 def _sheets(contents: list[BadgeContent]) -> bytes:
     return _worker().render_sheets(contents)
 
@@ -49,6 +53,12 @@ def _document(template: str, context: dict[str, Any]) -> bytes:
 
 def _ping() -> bool:
     return _renderer is not None
+
+
+CHUNK = 8
+"""Badges laid out per WeasyPrint document in a bulk render.
+
+CPU per badge measured in one process: 1 → 14.2 ms, 4 → 11.7, 8 → 11.3, 16 → 11.6 (``bench/badges.py``)."""
 
 
 class PoolRenderer:
@@ -100,6 +110,13 @@ class PoolRenderer:
     async def render_badge(self, content: BadgeContent) -> bytes:
         return await self._run(_badge, content)  # type: ignore[no-any-return]
 
+    async def render_badges(self, contents: list[BadgeContent]) -> list[bytes | Exception]:
+        """Many badges: chunks of up to ``CHUNK`` laid out together, spread over the workers."""
+        size = max(1, min(CHUNK, -(-len(contents) // self.workers)))
+        chunks = [contents[i : i + size] for i in range(0, len(contents), size)]
+        results = await asyncio.gather(*(self._run(_badges, chunk) for chunk in chunks))
+        return [r for chunk in results for r in chunk]
+
     async def render_sheets(self, contents: list[BadgeContent]) -> bytes:
         return await self._run(_sheets, contents)  # type: ignore[no-any-return]
 
@@ -119,6 +136,9 @@ class InProcessRenderer:
 
     async def render_badge(self, content: BadgeContent) -> bytes:
         return await asyncio.to_thread(self.renderer.render_badge, content)
+
+    async def render_badges(self, contents: list[BadgeContent]) -> list[bytes | Exception]:
+        return await asyncio.to_thread(self.renderer.render_badges, contents)
 
     async def render_sheets(self, contents: list[BadgeContent]) -> bytes:
         return await asyncio.to_thread(self.renderer.render_sheets, contents)

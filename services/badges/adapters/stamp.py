@@ -3,20 +3,25 @@
 Header and ribbon are the same on every badge of a role; WeasyPrint styled, laid out and
 drew them for each badge (about a third of its time). Here WeasyPrint lays out only the
 texts that differ (names, affiliation, country and add-ons); the frame of each role is
-rendered once when the renderer starts and kept as a PDF form XObject; pikepdf (qpdf)
-then draws the frame under the texts and the QR code, a 1-bit image XObject (still
-extractable by ``pdfimages``), on top, and writes the PDF.
+rendered once per process and kept as a form XObject (``adapters/compose.py``); as
+WeasyPrint finishes each badge, its ``finisher`` adds the frame under the texts and the
+QR code, a 1-bit image XObject (still extractable by ``pdfimages``), on top.
 """
 
 from __future__ import annotations
 
 import io
 import string
+import zlib
+from collections.abc import Callable
 from typing import Any, cast
 
 import pikepdf
+import pydyf
 import zxingcpp
 from PIL import Image, ImageOps
+
+from services.badges.adapters import compose
 
 MM = 72 / 25.4
 PAGE_HEIGHT_MM = 148.0
@@ -41,39 +46,44 @@ def qr_image(token: str) -> Image.Image:
 
 
 class Frame:
-    """One role's frame, parsed once; ``stamp`` puts it under a page of texts."""
+    """One role's frame, captured once (``adapters/compose.py``); ``finisher`` puts it under a badge's texts."""
 
     def __init__(self, pdf_bytes: bytes, tag: str) -> None:
-        self.pdf = pikepdf.open(io.BytesIO(pdf_bytes))
-        page = self.pdf.pages[0]
-        _retag_fonts(page, tag)
-        self.form = self.pdf.make_indirect(page.as_form_xobject())
+        with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+            page = pdf.pages[0]
+            _retag_fonts(page, tag)
+            self.form = compose.CapturedForm.from_page(page)
 
-    def stamp(self, text_pdf: bytes, qr: Image.Image) -> bytes:
-        pdf = pikepdf.open(io.BytesIO(text_pdf))
-        page = pdf.pages[0]
-        frame = page.add_resource(pdf.copy_foreign(self.form), pikepdf.Name.XObject, prefix="Frame")
-        image = pikepdf.Stream(
-            pdf,
-            qr.tobytes(),
-            Type=pikepdf.Name.XObject,
-            Subtype=pikepdf.Name.Image,
-            Width=qr.width,
-            Height=qr.height,
-            ColorSpace=pikepdf.Name.DeviceGray,
-            BitsPerComponent=1,
-            Interpolate=False,
-        )
-        code = page.add_resource(image, pikepdf.Name.XObject, prefix="QR")
-        side = QR_SIZE_MM * MM
-        x, y = QR_LEFT_MM * MM, (PAGE_HEIGHT_MM - QR_TOP_MM - QR_SIZE_MM) * MM
-        # the texts' own stream may leave a transformation set: wrap it in q … Q
-        page.contents_add(pikepdf.Stream(pdf, f"q {frame} Do Q q\n".encode()), prepend=True)
-        place = f"{side:.3f} 0 0 {side:.3f} {x:.3f} {y:.3f} cm"
-        page.contents_add(pikepdf.Stream(pdf, f"\nQ q {place} {code} Do Q".encode()))
-        out = io.BytesIO()
-        pdf.save(out, compress_streams=True, deterministic_id=True)
-        return out.getvalue()
+    def finisher(self, qr: Image.Image) -> Callable[[Any, pydyf.PDF], None]:
+        """WeasyPrint's last step for one badge: the frame under its texts, the QR code on top, streams compressed."""
+
+        def finish(document: Any, pdf: pydyf.PDF) -> None:
+            page, resources = compose.page_and_resources(pdf)
+            compose.compress_streams(pdf)
+            image = pydyf.Stream(
+                [zlib.compress(qr.tobytes(), 6)],
+                {
+                    "Type": "/XObject",
+                    "Subtype": "/Image",
+                    "Width": qr.width,
+                    "Height": qr.height,
+                    "ColorSpace": "/DeviceGray",
+                    "BitsPerComponent": 1,
+                    "Interpolate": "false",
+                    "Filter": "/FlateDecode",
+                },
+            )
+            pdf.add_object(image)
+            xobjects = resources["XObject"]
+            xobjects["CongressFrame"] = self.form.add_to(pdf)
+            xobjects["CongressQR"] = image.reference
+            side = QR_SIZE_MM * MM
+            x, y = QR_LEFT_MM * MM, (PAGE_HEIGHT_MM - QR_TOP_MM - QR_SIZE_MM) * MM
+            place = f"{side:.3f} 0 0 {side:.3f} {x:.3f} {y:.3f} cm".encode()
+            # the texts' own stream may leave a transformation set: it is wrapped in q … Q
+            compose.wrap_contents(pdf, page, b"q /CongressFrame Do Q", b"q " + place + b" /CongressQR Do Q")
+
+        return finish
 
 
 def _retag_fonts(page: pikepdf.Page, tag: str) -> None:

@@ -5,9 +5,19 @@ subsets do not share a name with the texts'; one A6 page."""
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
+import unicodedata
 from pathlib import Path
+from typing import Any
 
+import pikepdf
+import pytest
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.ttLib import TTFont
+
+from services.badges.adapters.fonts import UnrenderableText
 from services.badges.adapters.pdf import BadgeContent, CongressHeader, PdfRenderer
 from services.demo.station import decode_qr
 from tests.integration.badges import factories as f
@@ -19,6 +29,62 @@ HEADER = CongressHeader("ICSEI 2027", "Yokohama · 05 Jan – 08 Jan 2027")
 def content(given: str, family: str, lang: str, role: str = "presenter") -> BadgeContent:
     token = f"token-{given}-{family}".encode().hex()[:90]
     return BadgeContent("d-1", "icsei-2027", 1, given, family, "", "Universität Wien", "AT", lang, (role,), (), token)
+
+
+def misdrawn(pdf: bytes) -> list[tuple[str, str, int]]:
+    """Glyphs a PDF draws wrong: (font, character, glyph id).
+
+    WeasyPrint writes every font as Type0/Identity-H (two-byte codes are glyph ids) with a ToUnicode map
+    and the subset font file. Wrong is glyph 0 (.notdef, the "tofu" box), or a space that leaves ink: a
+    font without U+0020 had HarfBuzz draw a stand-in (U+303F's box) for the space in "伟 Anna", whose text
+    still extracts fine.
+    """
+    found: list[tuple[str, str, int]] = []
+    fonts_seen: dict[tuple[int, int], tuple[dict[int, str], Any, list[str]]] = {}
+
+    def font_data(font: Any) -> tuple[dict[int, str], Any, list[str]]:
+        key = font.objgen
+        if key not in fonts_seen:
+            to_unicode: dict[int, str] = {}
+            for gid, hexchars in re.findall(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>", font.ToUnicode.read_bytes()):
+                to_unicode[int(gid, 16)] = bytes.fromhex(hexchars.decode()).decode("utf-16-be")
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            file = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+            ttfont = TTFont(io.BytesIO(file.read_bytes()))
+            fonts_seen[key] = to_unicode, ttfont.getGlyphSet(), ttfont.getGlyphOrder()
+        return fonts_seen[key]
+
+    def inked(glyphs: Any, name: str) -> bool:
+        pen = BoundsPen(glyphs)
+        glyphs[name].draw(pen)
+        return pen.bounds is not None
+
+    def scan(stream: Any, resources: Any) -> None:
+        fonts = resources.get("/Font", {}) if resources is not None else {}
+        current = None
+        for operands, operator in pikepdf.parse_content_stream(stream):
+            op = str(operator)
+            if op == "Tf":
+                current = fonts.get(str(operands[0]))
+            elif op in ("Tj", "TJ") and current is not None and current.get("/Subtype") == "/Type0":
+                to_unicode, glyphs, order = font_data(current)
+                strings = [o for o in (operands[0] if op == "TJ" else operands) if isinstance(o, pikepdf.String)]
+                for text in strings:
+                    data = bytes(text)
+                    for i in range(0, len(data) - 1, 2):
+                        gid = int.from_bytes(data[i : i + 2], "big")
+                        chars = to_unicode.get(gid, "")
+                        space = chars != "" and all(unicodedata.category(c) == "Zs" for c in chars)
+                        if gid == 0 or (space and inked(glyphs, order[gid])):
+                            found.append((str(current.BaseFont), chars, gid))
+        for xobject in (resources.get("/XObject", {}) if resources is not None else {}).values():
+            if xobject.get("/Subtype") == "/Form":
+                scan(xobject, xobject.get("/Resources"))
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            scan(page, page.obj.get("/Resources"))
+    return found
 
 
 def test_every_script_in_two_layers_with_cut_cjk_fonts(tmp_path: Path) -> None:
@@ -39,6 +105,7 @@ def test_every_script_in_two_layers_with_cut_cjk_fonts(tmp_path: Path) -> None:
         if font.startswith("Noto-Sans-CJK"):
             assert any(name.endswith(("-Names", "-Names-Bold")) for name in fonts), fonts
         assert decode_qr(path.read_bytes()) == badge.qr_token
+        assert misdrawn(path.read_bytes()) == [], (given, family)
         assert "Pages:           1" in pdf_info(path) and "297.638 x 419.528 pts" in pdf_info(path)
         tags = [
             line.split()[0]
@@ -50,3 +117,46 @@ def test_every_script_in_two_layers_with_cut_cjk_fonts(tmp_path: Path) -> None:
     rare.write_bytes(renderer.render_badge(content("龘", "山田", "ja")))
     assert "龘山田" in squash(pdf_text(rare))
     assert any(name.startswith("Noto-Sans-CJK-JP") and "Names" not in name for name in pdf_fonts(rare))
+
+
+@pytest.mark.parametrize(
+    ("given", "family", "lang"),
+    [("伟 Anna-Sofía", "李-Müller 李", "zh"), ("さくら Marie", "山田 (Smith)", "ja"), ("민준 John", "김, Kim", "ko")],
+)
+def test_spaces_and_punctuation_beside_cjk_are_drawn_never_boxes(
+    given: str, family: str, lang: str, tmp_path: Path
+) -> None:
+    """A space or ASCII punctuation after an ideograph is shaped with the (cut) CJK font: it must have them."""
+    renderer = PdfRenderer(HEADER, extra_chars=given + family, font_cache=tmp_path / "fonts")
+    pdf = renderer.render_badge(content(given, family, lang))
+    assert misdrawn(pdf) == []
+
+
+def test_a_batch_renders_each_delegate_alone_and_keeps_a_bad_name_to_itself(tmp_path: Path) -> None:
+    """``render_badges`` lays several delegates out as one document but writes one PDF each, in order:
+    each holds only its own names; an unrenderable name is returned as its error, the others still render."""
+    renderer = PdfRenderer(HEADER, font_cache=tmp_path / "fonts")
+    people = [
+        ("Jürgen", "Müller", "de"),
+        ("Ελένη", "Παπαδοπούλου", "el"),
+        ("Bad\ue000", "Name", "en"),
+        ("محمد", "حسن", "ar"),
+    ]
+    results = renderer.render_badges([content(g, fam, lang) for g, fam, lang in people])
+    assert len(results) == 4
+    assert isinstance(results[2], UnrenderableText) and "U+E000" in str(results[2])
+    for i, (given, family, _) in enumerate(people):
+        if i == 2:
+            continue
+        pdf = results[i]
+        assert isinstance(pdf, bytes)
+        path = tmp_path / f"b{i}.pdf"
+        path.write_bytes(pdf)
+        text = squash(pdf_text(path))
+        assert squash(given) in text and squash(family) in text
+        others = [squash(g) for j, (g, _, _) in enumerate(people) if j != i]
+        assert not any(other in text for other in others), text
+        assert "Pages:           1" in pdf_info(path)
+        assert decode_qr(pdf) == content(given, family, "x").qr_token
+    single = renderer.render_badge(content(*people[1]))
+    assert single == results[1]  # same bytes whether rendered alone or in a batch

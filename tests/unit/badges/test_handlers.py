@@ -40,6 +40,9 @@ class FakeRenderer:
         self.badges.append(content)
         return f"%PDF badge {content.delegate_id} v{content.registration_version} {content.given_name}".encode()
 
+    async def render_badges(self, contents: list[BadgeContent]) -> list[bytes | Exception]:
+        return [await self.render_badge(c) for c in contents]
+
     async def render_document(self, template: str, context: dict[str, Any]) -> bytes:
         self.documents.append((template, context))
         return f"%PDF {template} {context.get('number')}".encode()
