@@ -200,7 +200,7 @@ def unknown_type_event() -> bytes:
         "specversion": "1.0",
         "id": "u-1",
         "source": "/congress/abstracts",
-        "type": "congress.abstracts.AbstractSubmitted.v1",
+        "type": "congress.abstracts.AbstractSubmitted.v9",  # a version no code knows yet
         "time": "2026-09-01T10:00:00Z",
         "subject": "abs-42",
         "datacontenttype": "application/json",

@@ -113,12 +113,12 @@ def test_unknown_event_types_are_shown_by_type_and_subject() -> None:
     (entry,) = projection.entries()
     assert (entry.kind, entry.type, entry.subject, entry.context) == (
         "event",
-        "congress.abstracts.AbstractSubmitted.v1",
+        "congress.abstracts.AbstractSubmitted.v9",
         "abs-42",
         "abstracts",
     )
     assert summarise(entry) == ""
-    assert projection.figures()["events_by_type"] == {"congress.abstracts.AbstractSubmitted.v1": 1}
+    assert projection.figures()["events_by_type"] == {"congress.abstracts.AbstractSubmitted.v9": 1}
 
 
 def test_filters_and_views() -> None:

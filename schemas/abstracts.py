@@ -1,0 +1,152 @@
+"""Events of the abstracts context, emitted by services/abstracts.
+
+An abstract is submitted to a thematic network in a format (paper, symposium, poster,
+workshop, roundtable), may be revised until the deadline or withdrawn, is assigned to
+reviewers who score it double-blind on the congress's rubric, and is decided. Every
+event about one abstract is keyed by its id, so one partition sees them in order.
+
+Reviewers never see authors: ``ReviewerAssigned`` carries the title and network only.
+The events that go to authors carry each author's email and language, so notify needs
+no call back to this service.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.base import EventData
+from schemas.values import CountryCode
+
+
+class AbstractFormat(StrEnum):
+    PAPER = "paper"
+    SYMPOSIUM = "symposium"
+    POSTER = "poster"
+    WORKSHOP = "workshop"
+    ROUNDTABLE = "roundtable"
+
+
+class Decision(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Recommendation(StrEnum):
+    """A reviewer's advice to the committee."""
+
+    ACCEPT = "accept"
+    ACCEPT_AS_POSTER = "accept_as_poster"
+    REJECT = "reject"
+
+
+class Author(BaseModel):
+    """One author as listed on the abstract, in order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    given_name: str = Field(description="Given name(s) as typed.")
+    family_name: str = Field(description="Family name as typed.")
+    email: str = Field(description="Author's email address.")
+    affiliation: str = Field(description="Institution as typed.")
+    country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution.")
+    presenting: bool = Field(default=False, description="Presents at the congress (at least one author does).")
+    language: str = Field(default="en", description="BCP 47 tag for this author's emails.")
+
+
+class AbstractsEvent(EventData):
+    abstract: ClassVar[bool] = True
+    context: ClassVar[str] = "abstracts"
+    key_field: ClassVar[str] = "abstract_id"
+
+    congress_id: str = Field(description="Edition.")
+    abstract_id: str = Field(description="Abstract id; the Kafka key.")
+
+
+class AbstractContent(AbstractsEvent):
+    abstract: ClassVar[bool] = True
+
+    reference: str = Field(description="Human reference, e.g. ICSEI27-A-0042.")
+    content_version: int = Field(description="1 when submitted, +1 per revision.")
+    format: AbstractFormat = Field(description="Presentation format the authors ask for.")
+    network: str = Field(description="Code of the thematic network it is submitted to (congress configuration).")
+    title: str = Field(description="Title as typed.")
+    text: str = Field(description="The abstract itself (plain text, paragraphs separated by blank lines).")
+    keywords: tuple[str, ...] = Field(default=(), description="Up to five keywords.")
+    language: str = Field(default="en", description="BCP 47 tag of the abstract's text.")
+    authors: tuple[Author, ...] = Field(description="Authors in order; at least one presents.")
+    submitter_email: str = Field(description="Who submitted it and receives the receipt and the decision first.")
+
+
+class AbstractSubmitted(AbstractContent):
+    """Emitted when an author submits an abstract before the deadline."""
+
+    submitted_at: datetime = Field(description="When (UTC).")
+
+
+class AbstractRevised(AbstractContent):
+    """Emitted when the authors change an abstract before the deadline (full content, new version)."""
+
+    revised_at: datetime = Field(description="When (UTC).")
+
+
+class AbstractWithdrawn(AbstractsEvent):
+    """Emitted when the authors withdraw an abstract; its reviews stop and it is not decided."""
+
+    reference: str = Field(description="Human reference.")
+    title: str = Field(description="Title, for the confirmation email.")
+    submitter_email: str = Field(description="Who is told.")
+    language: str = Field(default="en", description="Language of the email to the submitter.")
+    reason: str = Field(default="", description="Why, if the authors said.")
+    withdrawn_at: datetime = Field(description="When (UTC).")
+
+
+class ReviewerAssigned(AbstractsEvent):
+    """Emitted when a reviewer is asked to review an abstract. Carries no author identity (double-blind)."""
+
+    reviewer_id: str = Field(description="Reviewer id.")
+    reviewer_name: str = Field(description="Reviewer's name, for the email's greeting.")
+    reviewer_email: str = Field(description="Where the invitation goes.")
+    reviewer_language: str = Field(default="en", description="Language of the reviewer's emails.")
+    reference: str = Field(description="Human reference of the abstract.")
+    title: str = Field(description="Title of the abstract.")
+    network: str = Field(description="Network it was submitted to.")
+    due_on: date = Field(description="Reviews are due by the end of this day (congress timezone).")
+    portal_link: str = Field(description="Signed link to the reviewer's portal.")
+
+
+class ReviewerUnassigned(AbstractsEvent):
+    """Emitted when an organiser takes a reviewer off an abstract (conflict declared, no answer, withdrawal)."""
+
+    reviewer_id: str = Field(description="Reviewer id.")
+    reason: str = Field(description="Why.")
+
+
+class ReviewSubmitted(AbstractsEvent):
+    """Emitted when a reviewer submits (or changes) their review of an abstract."""
+
+    reviewer_id: str = Field(description="Reviewer id.")
+    scores: dict[str, int] = Field(description="Score per rubric criterion code, each 1 (weak) to 5 (excellent).")
+    recommendation: Recommendation = Field(description="The reviewer's advice.")
+    comments_to_authors: str = Field(default="", description="Shown to the authors with the decision, unsigned.")
+    comments_to_committee: str = Field(default="", description="Seen only by the organisers.")
+    submitted_at: datetime = Field(description="When (UTC).")
+
+
+class AbstractDecided(AbstractsEvent):
+    """Emitted when the organisers decide an abstract. Carries every author so each can be told."""
+
+    reference: str = Field(description="Human reference.")
+    title: str = Field(description="Title.")
+    decision: Decision = Field(description="Accepted or rejected.")
+    format: AbstractFormat = Field(description="Format it is accepted in (may differ from the one asked for).")
+    network: str = Field(description="Network.")
+    authors: tuple[Author, ...] = Field(description="Authors in order, with their emails and languages.")
+    submitter_email: str = Field(description="Who submitted it.")
+    mean_score: float | None = Field(default=None, description="Mean of the reviews' scores, if any.")
+    comments_to_authors: tuple[str, ...] = Field(default=(), description="The reviewers' comments for the authors.")
+    decided_at: datetime = Field(description="When (UTC).")
+    decided_by: str = Field(description="The organiser who decided.")
