@@ -187,6 +187,42 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
     return {k: round(statistics.median(v), 2) for k, v in acc.items()}
 
 
+def late_names(items: list[BadgeContent], n: int = 100) -> dict[str, dict[str, float]]:
+    """Japanese names registered after the workers cut their fonts: without a new cut, and after the background one."""
+    known = set(names_of(items))
+    chars = [chr(c) for c in range(0x4E00, 0x9FA6) if chr(c) not in known]
+    rng = random.Random(11)
+    late = [
+        BadgeContent(
+            f"late-{i}",
+            "icsei-2027",
+            1,
+            "".join(rng.sample(chars, 2)),
+            "".join(rng.sample(chars, 2)),
+            "",
+            "University of Tokyo",
+            "JP",
+            "ja",
+            ("delegate",),
+            (),
+            f"late-token-{i}",
+        )
+        for i in range(n)
+    ]
+    never = PdfRenderer(HEADER, extra_chars=names_of(items), recut_interval=float("inf"))
+    never.warm()
+    recut = PdfRenderer(HEADER, extra_chars=names_of(items), recut_interval=0.0)
+    recut.warm()
+    for content in late:  # brings the new characters; the background cut starts at the first of them
+        recut.render_badge(content)
+    recut.late.wait()
+    recut.render_badge(late[0])  # takes the new cut
+    return {
+        "without_new_cut": summary(timed(never.render_badge, late)),
+        "after_background_cut": summary(timed(recut.render_badge, late)),
+    }
+
+
 def stored_kiosk(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]:
     """The station's print path: the badge was rendered when the registration was confirmed; read it back."""
     import tempfile
@@ -402,6 +438,7 @@ def in_process(items: list[BadgeContent], args: argparse.Namespace) -> dict[str,
         "kiosk_in_process_p50_by_script_ms": by_script(ms["now"], labels),
         "kiosk_in_process_before_p50_by_script_ms": by_script(ms["before"], labels),
         "phases_ms": phases(renderer, sample),
+        "late_cjk_names": late_names(items),
         "kiosk_stored_pdf": stored_kiosk(renderer, kiosk),
         "cpu_ms_per_badge_by_chunk": chunk_sizes(renderer, sample),
         "baseline_naive_weasyprint": summary(base["naive"]),
@@ -489,6 +526,12 @@ def _print_table(r: dict[str, Any]) -> None:
     print(f"speed-up (goal ≥ {GOALS['speedup_vs_baselines']}×): {r['speedup']}")
     print(f"one warm render, medians (ms): {r['phases_ms']}")
     print(f"CPU per badge (this process, whatever the load): {r['cpu_per_badge']}")
+    late = r["late_cjk_names"]
+    print(
+        f"Japanese names unknown when the fonts were cut: p50/p99 {late['without_new_cut']['p50_ms']}/"
+        f"{late['without_new_cut']['p99_ms']} ms from the full collection, "
+        f"{late['after_background_cut']['p50_ms']}/{late['after_background_cut']['p99_ms']} ms after the background cut"
+    )
     print(f"p50 by script now (ms): {r['kiosk_in_process_p50_by_script_ms']}")
     print(f"p50 by script before (ms): {r['kiosk_in_process_before_p50_by_script_ms']}")
     print(f"CPU ms per badge by badges laid out per document (pool.CHUNK): {r['cpu_ms_per_badge_by_chunk']}")

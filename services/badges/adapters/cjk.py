@@ -13,12 +13,15 @@ character simply falls through to the full collection: still drawn, only slower.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
 import os
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +158,9 @@ def cut_family(source_family: str, lang: str, extra: Iterable[int], cache_dir: P
             continue
         path, index = face
         target = cache_dir / f"{family.replace(' ', '-')}-{style}-{path.stat().st_mtime_ns}-{digest}.otf"
-        if not target.exists():
+        if target.exists():
+            os.utime(target)  # in use again: not one of the old cuts ``_prune`` removes
+        else:
             data = subset_font(path, index, codes)
             cache_dir.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=cache_dir, delete=False) as tmp:
@@ -168,10 +173,104 @@ def cut_family(source_family: str, lang: str, extra: Iterable[int], cache_dir: P
 
 
 KEEP_CUTS = 6
+KEEP_SECONDS = 600
+"""A cut younger than this is never removed: another worker may have made it and not yet loaded it."""
 
 
 def _prune(cache_dir: Path, prefix: str) -> None:
-    """Keep the newest ``KEEP_CUTS`` cuts of one family and style (each start with new names makes one)."""
+    """Keep the newest ``KEEP_CUTS`` cuts of one family and style (each start or late cut makes one), and any
+    cut made or used in the last ``KEEP_SECONDS``."""
     cuts = sorted(cache_dir.glob(f"{prefix}-*.otf"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in cuts[KEEP_CUTS:]:
-        old.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):  # another worker pruned it first
+            if time.time() - old.stat().st_mtime > KEEP_SECONDS:
+                old.unlink()
+
+
+CUT_FAMILIES = (
+    ("ja", "Noto Sans CJK JP"),
+    ("zh", "Noto Sans CJK SC"),
+    ("zh-hant", "Noto Sans CJK TC"),
+    ("ko", "Noto Sans CJK KR"),
+)
+
+
+def cut_all(extra: Iterable[int], cache_dir: Path) -> list[CutFont]:
+    """Every CJK family cut to its language's characters plus ``extra`` (a family that fails is left out, loudly)."""
+    chars = frozenset(extra)
+    out: list[CutFont] = []
+    for lang, family in CUT_FAMILIES:
+        try:
+            out += cut_family(family, lang, chars, cache_dir)
+        except (OSError, RuntimeError) as exc:  # the full collections still draw everything
+            log.error("could not cut %s (%r); CJK badges will be slower", family, exc)
+    return out
+
+
+def is_cjk(char: str) -> bool:
+    return ord(char) > 0x2FFF
+
+
+class LateNames:
+    """Cuts the fonts again, in a background thread, when names arrive with characters the cut lacks.
+
+    The workers cut the CJK fonts at start to the names then known. A name registered later whose
+    ideographs are not in the cut still prints, from the full 20 MB collection, but costs ~50 ms
+    instead of ~15. ``note`` gathers such characters; at most every ``interval`` seconds a thread cuts
+    all families again with them (HarfBuzz runs without the GIL, ~2 s for the eight fonts), and
+    ``take`` hands the new cut to the renderer between two renders. No badge waits for a cut.
+    """
+
+    def __init__(self, extra: Iterable[int], cache_dir: Path, *, interval: float = 60.0) -> None:
+        self.cache_dir = cache_dir
+        self.interval = interval
+        """Seconds at least between two cuts; ``inf``: never cut again."""
+        self.extra = frozenset(extra)
+        """The characters the current cut was made for, beyond each language's own set."""
+        self.known = self.extra.union(*(name_characters(lang) for lang, _ in CUT_FAMILIES))
+        self.missing: set[int] = set()
+        self._thread: threading.Thread | None = None
+        self._done: tuple[frozenset[int], list[CutFont]] | None = None
+        self._lock = threading.Lock()
+        self._last_start = -float("inf")
+
+    def note(self, text: str) -> None:
+        new = {ord(c) for c in text if is_cjk(c)} - self.known
+        if new:
+            self.missing |= new
+            self._maybe_start()
+
+    def take(self) -> list[CutFont] | None:
+        """The new cut, once when it is ready; otherwise None."""
+        with self._lock:
+            done, self._done = self._done, None
+        if done is None:
+            self._maybe_start()
+            return None
+        chars, fonts = done
+        self._thread = None
+        self.extra = chars
+        self.known = self.known | chars
+        self.missing -= chars
+        return fonts
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Block until a running cut is finished (tests)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _maybe_start(self) -> None:
+        if self._thread is not None or not self.missing or self.interval == float("inf"):
+            return
+        if time.monotonic() - self._last_start < self.interval:
+            return
+        chars = self.extra | self.missing
+        self._last_start = time.monotonic()
+        self._thread = threading.Thread(target=self._cut, args=(chars,), name="cjk-cut", daemon=True)
+        self._thread.start()
+        log.info("cutting the CJK fonts again for %d new character(s)", len(self.missing))
+
+    def _cut(self, chars: frozenset[int]) -> None:
+        fonts = cut_all(chars, self.cache_dir)
+        with self._lock:
+            self._done = (chars, fonts)

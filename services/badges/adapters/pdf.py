@@ -23,7 +23,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from services.badges import domain
 from services.badges.adapters import cjk, fonts, patterns, stamp
-from services.badges.adapters.weasy import BADGE_UA, CUT_FAMILIES, WARM_UP_NAMES, BadgeHTML, default_font_cache
+from services.badges.adapters.weasy import BADGE_UA, WARM_UP_NAMES, BadgeHTML, default_font_cache
 
 log = logging.getLogger("congress.badges.pdf")
 
@@ -91,6 +91,8 @@ class PdfRenderer:
     font_cache: Path = field(default_factory=default_font_cache)
     extra_chars: str = ""
     """Characters to add to the cut CJK fonts (e.g. every name the congress knows of)."""
+    recut_interval: float = 60.0
+    """Seconds at least between two background cuts for names that bring new CJK characters (``cjk.LateNames``)."""
     env: Environment = field(init=False)
     fetcher: LocalOnlyFetcher = field(init=False)
     _css: dict[str, list[CSS]] = field(init=False)
@@ -106,20 +108,22 @@ class PdfRenderer:
         )
         self.env.filters["isolate"] = isolate
         self.fetcher = LocalOnlyFetcher(TEMPLATES, self.font_cache)
-        self.cut_fonts = self._cut_cjk() if self.fast else []
+        self.late = cjk.LateNames(
+            (ord(c) for c in self.extra_chars if cjk.is_cjk(c)), self.font_cache, interval=self.recut_interval
+        )
+        self.cut_fonts = cjk.cut_all(self.late.extra, self.font_cache) if self.fast else []
         self._font_config = FontConfiguration()
         self._css = self._stylesheets(self._font_config)
         self.coverage = fonts.coverage()
 
-    def _cut_cjk(self) -> list[cjk.CutFont]:
-        extra = [ord(c) for c in self.extra_chars if ord(c) > 0x2FFF]
-        out: list[cjk.CutFont] = []
-        for lang, family in CUT_FAMILIES:
-            try:
-                out += cjk.cut_family(family, lang, extra, self.font_cache)
-            except (OSError, RuntimeError) as exc:  # the full collections still draw everything
-                log.error("could not cut %s (%r); CJK badges will be slower", family, exc)
-        return out
+    def _take_new_cut(self) -> None:
+        """Swap in the fonts a background cut made for late names (between two renders; ~20 ms)."""
+        cut = self.late.take() if self.fast else None
+        if cut:
+            self.cut_fonts = cut
+            self._font_config = FontConfiguration()
+            self._css = self._stylesheets(self._font_config)
+            log.info("CJK fonts cut again: %d characters beyond the base sets", len(self.late.extra))
 
     def _theme_css(self) -> str:
         cut = {f.source_family: f.family for f in self.cut_fonts}
@@ -183,6 +187,8 @@ class PdfRenderer:
             ("affiliation", affiliation),
         ):
             self.coverage.check(name, text)
+        if self.fast:
+            self.late.note(given + family + affiliation)
         ribbon, others = domain.ribbon_for(content.roles)
         return {
             "lang": _safe_lang(content.language),
@@ -228,6 +234,7 @@ class PdfRenderer:
         written on its own (``Document.copy``), so a PDF holds only its own glyphs. A delegate whose
         name cannot be drawn gets its ``UnrenderableText`` in their place; the others still render.
         """
+        self._take_new_cut()
         out: list[bytes | Exception | None] = [None] * len(contents)
         views: list[tuple[int, dict[str, Any]]] = []
         for i, content in enumerate(contents):

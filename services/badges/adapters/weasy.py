@@ -37,12 +37,6 @@ def default_font_cache() -> Path:
     return Path(tempfile.gettempdir()) / "congress-badges-fonts"
 
 
-CUT_FAMILIES = (
-    ("ja", "Noto Sans CJK JP"),
-    ("zh", "Noto Sans CJK SC"),
-    ("zh-hant", "Noto Sans CJK TC"),
-    ("ko", "Noto Sans CJK KR"),
-)
 WARM_UP_NAMES = (
     ("Jürgen Ørjan", "Łukasz Şahin", "de"),
     ("Иван Ελένη", "Петров", "ru"),

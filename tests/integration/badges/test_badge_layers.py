@@ -160,3 +160,21 @@ def test_a_batch_renders_each_delegate_alone_and_keeps_a_bad_name_to_itself(tmp_
         assert decode_qr(pdf) == content(given, family, "x").qr_token
     single = renderer.render_badge(content(*people[1]))
     assert single == results[1]  # same bytes whether rendered alone or in a batch
+
+
+def test_names_registered_after_start_get_their_own_cut_in_the_background(tmp_path: Path) -> None:
+    """A CJK name unknown when the fonts were cut prints from the full collection at once; a background cut
+    then adds its characters, and the next render uses the small cut (``cjk.LateNames``)."""
+    renderer = PdfRenderer(HEADER, extra_chars="山田", font_cache=tmp_path / "fonts", recut_interval=0.0)
+    late = content("龘", "鬱", "ja")
+    first = tmp_path / "first.pdf"
+    first.write_bytes(renderer.render_badge(late))
+    assert any(n.startswith("Noto-Sans-CJK-JP") and "Names" not in n for n in pdf_fonts(first))
+    renderer.late.wait()
+    again = tmp_path / "again.pdf"
+    again.write_bytes(renderer.render_badge(late))
+    fonts = pdf_fonts(again)
+    assert any(n.startswith("Noto-Sans-CJK-JP-Names") for n in fonts), fonts
+    assert not any(n.startswith("Noto-Sans-CJK-JP") and "Names" not in n for n in fonts), fonts
+    assert "龘鬱" in squash(pdf_text(again)) and misdrawn(again.read_bytes()) == []
+    assert renderer.late.missing == set()
