@@ -22,6 +22,12 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 AOE = timezone(timedelta(hours=-12), "AoE")
 FORMATS = ("paper", "symposium", "poster", "workshop", "roundtable")
 KEYWORD_SPLIT = re.compile(r"[,;、，；]")
+NAME_FIELDS = (
+    ("given_name", "given name", 200),
+    ("family_name", "family name", 200),
+    ("affiliation", "institution", 300),
+)
+MAX_TEXT_CHARS = 20_000
 
 _CJK_RANGES = (
     (0x3040, 0x30FF),  # hiragana, katakana
@@ -161,6 +167,8 @@ def validate(draft: Draft, rules: SubmissionRules, is_email: Callable[[str], boo
 def _text_errors(draft: Draft, rules: SubmissionRules) -> Errors:
     if not draft.text:
         return {"text": "Please paste or type the abstract."}
+    if len(draft.text) > MAX_TEXT_CHARS:
+        return {"text": f"The abstract can be at most {MAX_TEXT_CHARS:,} characters long."}
     limit = rules.word_limits.get(draft.format)
     if limit is None:
         return {}
@@ -181,13 +189,12 @@ def _authors_errors(authors: Sequence[AuthorDraft], rules: SubmissionRules, is_e
     seen: dict[str, int] = {}
     for i, author in enumerate(authors):
         path = f"authors.{i}."
-        for name, label in (
-            ("given_name", "given name"),
-            ("family_name", "family name"),
-            ("affiliation", "institution"),
-        ):
-            if not getattr(author, name):
+        for name, label, longest in NAME_FIELDS:
+            value = getattr(author, name)
+            if not value:
                 errors[path + name] = f"Please fill in the author's {label}."
+            elif len(value) > longest:
+                errors[path + name] = f"The {label} can be at most {longest} characters."
         if author.country not in rules.countries:
             errors[path + "country"] = "Choose the country of the author's institution."
         if not is_email(author.email):

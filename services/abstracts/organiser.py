@@ -12,12 +12,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from schemas.abstracts import AbstractFormat, Decision
 from services.abstracts import committee, domain, handlers
 from services.abstracts.adapters import db
-from services.abstracts.records import Deps, Rejected, Row, portal_link
+from services.abstracts.records import Deps, NotAllowed, Rejected, Row, portal_link
 from services.abstracts.web import problem, templates_for
 from services.common.auth import require_organiser
 
@@ -134,8 +134,10 @@ def organiser_router(deps: Deps) -> APIRouter:
     @router.post("/organiser/abstracts/{abstract_id}/decide", include_in_schema=False)
     async def decide_page(request: Request, abstract_id: str, who: str = organiser) -> Response:
         form = await request.form()
-        fmt = str(form.get("format", ""))
-        body = DecisionIn(decision=Decision(str(form.get("decision"))), format=AbstractFormat(fmt) if fmt else None)
+        try:
+            body = DecisionIn.model_validate({"decision": form.get("decision"), "format": form.get("format") or None})
+        except ValidationError as exc:
+            raise NotAllowed("choose Accept or Reject, and a format") from exc
         row = await committee.decide(deps, abstract_id, body.decision, body.format, who)
         message = quote(f"{row['reference']} {row['status']}.")
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message={message}", status_code=303)

@@ -142,7 +142,8 @@ def _author(raw: dict[str, Any]) -> domain.AuthorDraft:
 
 def draft_from_form(form: FormData) -> domain.Draft:
     """The form's fields as a draft; author rows left wholly blank are dropped."""
-    rows = int(str(form.get("rows", "3")) or 3)
+    raw_rows = str(form.get("rows", "3"))
+    rows = int(raw_rows) if raw_rows.isdigit() else 10
     authors = []
     for i in range(min(rows, 50)):
         raw = {k: str(form.get(f"authors.{i}.{k}", "")) for k in AUTHOR_FIELDS}

@@ -140,3 +140,27 @@ async def test_reviewer_form_and_revoked_link(offline: Service) -> None:
     revoked = await offline.client.get(path)
     assert revoked.status_code == 410 and "replaced" in revoked.text
     assert TEXT  # the abstract text is what the reviewer read
+
+
+async def test_authors_revise_and_withdraw_with_the_form(offline: Service) -> None:
+    one = await submit(offline)
+    page = f"/abstracts/{one['abstract_id']}"
+    shown = await offline.client.get(page, params={"t": one["token"]})
+    assert 'value="Data use in Japanese schools"' in shown.text and 'value="田中1"' in shown.text
+    changed = FORM | {"network": "DU", "format": "paper", "text": TEXT, "title": "新しい題名"}
+    bad = await offline.client.post(f"{page}/revise", params={"t": one["token"]}, data=changed | {"title": ""})
+    assert bad.status_code == 422 and 'id="title-error"' in bad.text
+    saved = await offline.client.post(f"{page}/revise", params={"t": one["token"]}, data=changed)
+    assert saved.status_code == 303
+    after = await offline.client.get(saved.headers["location"])
+    assert "Your changes are saved." in after.text and "version 2" in after.text and 'value="新しい題名"' in after.text
+    other = await submit(offline)
+    foreign = await offline.client.post(f"{page}/withdraw", params={"t": other["token"]}, data={})
+    assert foreign.status_code == 403 and "another abstract" in foreign.text
+    gone = await offline.client.post(f"{page}/withdraw", params={"t": one["token"]}, data={"reason": "ill"})
+    final = await offline.client.get(gone.headers["location"])
+    assert 'id="status">withdrawn' in final.text and "Withdraw abstract" not in final.text
+    nonsense = await offline.client.post(
+        f"/organiser/abstracts/{other['abstract_id']}/decide", data={}, headers=ORGANISER
+    )
+    assert nonsense.status_code == 409 and "choose Accept or Reject" in nonsense.text

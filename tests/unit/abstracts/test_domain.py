@@ -189,3 +189,10 @@ def test_scores_and_means() -> None:
     assert domain.mean_score([]) is None
     assert domain.mean_score([{"a": 4, "b": 5}, {"a": 3, "b": 3}]) == 3.75
     assert domain.mean_score([{"a": 1, "b": 2, "c": 2}]) == 1.67
+
+
+def test_overlong_names_and_texts_are_refused() -> None:
+    long_name = replace(DRAFT, authors=(replace(AUTHOR, family_name="x" * 201),))
+    assert "at most 200" in domain.validate(long_name, RULES, is_email)["authors.0.family_name"]
+    huge = replace(DRAFT, text="x" * 20_001)
+    assert "20,000 characters" in domain.validate(huge, RULES, is_email)["text"]
