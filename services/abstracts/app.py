@@ -1,0 +1,72 @@
+"""Composition root of the abstracts service: settings -> config -> database -> routes.
+
+``python -m services.abstracts.app`` serves it on port 8002 (``ABSTRACTS_HTTP_PORT``).
+Nothing connects at import; ``build()`` wires, the FastAPI lifespan starts. It consumes
+no topic in this slice; it emits on ``congress.abstracts`` through the outbox.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from services.abstracts.adapters import db
+from services.abstracts.committee import ASSIGN_LOCK
+from services.abstracts.config import AbstractsSettings, load_all
+from services.abstracts.organiser import organiser_router
+from services.abstracts.records import Deps
+from services.abstracts.review import review_router
+from services.abstracts.web import authors_router, install_errors, is_email
+from services.common.logs import configure_logging
+from services.common.organiser_login import organiser_login_router
+from services.common.runtime import ServiceRuntime
+
+
+def build_deps(runtime: ServiceRuntime, settings: AbstractsSettings, **overrides: Any) -> Deps:
+    congress, config = load_all(settings)
+    deps = Deps(
+        sessionmaker=runtime.sessionmaker,
+        outbox=runtime.outbox,
+        congress=congress,
+        config=config,
+        rules=config.rules(),
+        secret=settings.secret.get_secret_value(),
+        public_url=settings.public_url.rstrip("/"),
+        is_email=is_email,
+    )
+    for name, value in overrides.items():
+        setattr(deps, name, value)
+    return deps
+
+
+def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[ServiceRuntime, FastAPI]:
+    """The runtime and the HTTP app; ``overrides`` replace ``Deps`` fields (e.g. ``clock`` in tests)."""
+    settings = settings or AbstractsSettings()
+    runtime = ServiceRuntime(settings, metadata=db.metadata)
+    deps = build_deps(runtime, settings, **overrides)
+
+    async def seed() -> None:
+        await db.seed(runtime.engine, (deps.counter, ASSIGN_LOCK))
+
+    runtime.on_start.append(seed)
+    app = FastAPI(title=f"{deps.congress.short_name} abstracts", lifespan=runtime.lifespan)
+    app.state.deps = deps
+    app.state.runtime = runtime
+    install_errors(app, deps)
+    app.include_router(authors_router(deps))
+    app.include_router(review_router(deps))
+    app.include_router(organiser_router(deps))
+    app.include_router(organiser_login_router(deps.congress, deps.secret, settings.organiser_password))
+    runtime.mount_health(app)
+    return runtime, app
+
+
+def main() -> None:
+    configure_logging("abstracts")
+    runtime, app = build()
+    runtime.serve(app)
+
+
+if __name__ == "__main__":
+    main()

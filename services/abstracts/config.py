@@ -1,0 +1,133 @@
+"""Abstracts settings (env ``ABSTRACTS_*``) and the ``abstracts:`` section of the congress file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel import Locale
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from services.abstracts import domain
+from services.common.congress import ConfigError, Congress, describe_errors, load_congress
+from services.common.settings import ServiceSettings
+
+LANGUAGES = (
+    ("en", "English"),
+    ("ja", "日本語"),
+    ("zh", "中文"),
+    ("ko", "한국어"),
+    ("ar", "العربية"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("pt", "Português"),
+    ("nl", "Nederlands"),
+)
+NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"})
+"""CLDR regions that are not ISO 3166-1 countries (continents, reserved and exceptionally reserved codes)."""
+
+
+def countries(locale: str = "en") -> list[tuple[str, str]]:
+    """ISO 3166-1 alpha-2 codes with their names from CLDR (babel), sorted by name."""
+    names = Locale.parse(locale).territories
+    pairs = [(code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()]
+    return sorted(((c, n) for c, n in pairs if c not in NOT_COUNTRIES), key=lambda p: p[1])
+
+
+class AbstractsSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ABSTRACTS_", extra="ignore")
+
+    service_name: str = "abstracts"
+    http_port: int = 8002
+    congress_config: str | None = Field(default=None, validation_alias=AliasChoices("CONGRESS_CONFIG"))
+    public_url: str = Field(default="http://127.0.0.1:8002", description="Base of the edit and reviewer links.")
+    organiser_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD")
+    )
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NetworkConfig(_Strict):
+    code: str = Field(pattern=r"^[A-Z0-9-]+$", description="Short code, e.g. DU.")
+    name: str
+
+
+class WordLimitConfig(_Strict):
+    min_words: int = Field(ge=0)
+    max_words: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WordLimitConfig:
+        if self.min_words > self.max_words:
+            raise ValueError(f"min_words ({self.min_words}) is more than max_words ({self.max_words})")
+        return self
+
+
+class CriterionConfig(_Strict):
+    code: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str
+    description: str = ""
+
+
+class AbstractsConfig(_Strict):
+    """The ``abstracts:`` section of the congress file."""
+
+    deadline: date = Field(description="Last day to submit or revise, Anywhere on Earth (UTC-12).")
+    review_due_on: date = Field(description="Reviews due by the end of this day (congress timezone).")
+    reviewers_per_abstract: int = Field(default=2, ge=1, le=10)
+    title_max_chars: int = Field(default=200, gt=0)
+    max_keywords: int = Field(default=5, ge=0)
+    max_authors: int = Field(default=10, ge=1)
+    networks: tuple[NetworkConfig, ...] = Field(min_length=1)
+    word_limits: dict[str, WordLimitConfig]
+    rubric: tuple[CriterionConfig, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AbstractsConfig:
+        unknown = [f for f in self.word_limits if f not in domain.FORMATS]
+        if unknown:
+            raise ValueError(
+                f"word_limits names unknown formats {', '.join(unknown)} (use {', '.join(domain.FORMATS)})"
+            )
+        for kind, seen in (("network", [n.code for n in self.networks]), ("criterion", [c.code for c in self.rubric])):
+            if len(set(seen)) != len(seen):
+                raise ValueError(f"a {kind} code is used twice")
+        return self
+
+    @property
+    def network_names(self) -> dict[str, str]:
+        return {n.code: n.name for n in self.networks}
+
+    @property
+    def criteria(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.rubric)
+
+    def rules(self) -> domain.SubmissionRules:
+        return domain.SubmissionRules(
+            networks=frozenset(self.network_names),
+            word_limits={f: domain.WordLimit(w.min_words, w.max_words) for f, w in self.word_limits.items()},
+            countries=frozenset(code for code, _ in countries()),
+            languages=frozenset(code for code, _ in LANGUAGES),
+            title_max_chars=self.title_max_chars,
+            max_keywords=self.max_keywords,
+            max_authors=self.max_authors,
+        )
+
+
+def load_abstracts(congress: Congress) -> AbstractsConfig:
+    """Validate the congress file's ``abstracts:`` section, or ``ConfigError`` with field paths."""
+    try:
+        return AbstractsConfig.model_validate(congress.section("abstracts"))
+    except ValidationError as exc:
+        raise ConfigError(
+            f"abstracts section has {exc.error_count()} problem(s):\n{describe_errors(exc, prefix='abstracts')}"
+        ) from None
+
+
+def load_all(settings: AbstractsSettings) -> tuple[Congress, AbstractsConfig]:
+    congress = load_congress(settings.congress_config)
+    return congress, load_abstracts(congress)

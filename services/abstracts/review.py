@@ -1,0 +1,136 @@
+"""The reviewer portal (signed link, no account): the abstracts assigned to them, double-blind, and the score form.
+
+Double-blind is enforced here by construction: pages and JSON are built from ``blind()``,
+which copies only the fields a reviewer may see — never an author's name, email,
+affiliation or country, nor the submitter's email.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from schemas.abstracts import Recommendation
+from services.abstracts import committee
+from services.abstracts.adapters import db
+from services.abstracts.records import Deps, Rejected, Row
+from services.abstracts.web import problem, templates_for
+
+RECOMMENDATIONS = (
+    (Recommendation.ACCEPT.value, "Accept"),
+    (Recommendation.ACCEPT_AS_POSTER.value, "Accept as a poster"),
+    (Recommendation.REJECT.value, "Reject"),
+)
+
+
+def blind(deps: Deps, row: Row) -> dict[str, Any]:
+    """What a reviewer may see of an abstract (and of their own review of it)."""
+    mine = row.get("my_review")
+    return {
+        "abstract_id": row["id"],
+        "reference": row["reference"],
+        "status": row["status"],
+        "format": row["format"],
+        "network": row["network"],
+        "network_name": deps.config.network_names.get(row["network"], row["network"]),
+        "title": row["title"],
+        "keywords": list(row["content"]["keywords"]),
+        "language": row["language"],
+        "text": row["content"]["text"],
+        "content_version": row["content_version"],
+        "reviewed": bool(mine) or bool(row.get("reviewed_at")),
+        "my_review": (
+            {k: mine[k] for k in ("scores", "recommendation", "comments_to_authors", "comments_to_committee")}
+            if mine
+            else None
+        ),
+    }
+
+
+class ReviewIn(BaseModel):
+    scores: dict[str, int | None] = Field(description="Score per rubric criterion code, 1 (weak) to 5 (excellent).")
+    recommendation: str = Field(description="accept, accept_as_poster or reject.")
+    comments_to_authors: str = ""
+    comments_to_committee: str = ""
+
+
+def review_router(deps: Deps) -> APIRouter:
+    router = APIRouter()
+    templates = templates_for(deps)
+
+    async def listing(reviewer: Row) -> list[dict[str, Any]]:
+        async with deps.sessionmaker() as session:
+            rows = await db.active_assignments_of(session, reviewer["id"])
+        return [{k: v for k, v in blind(deps, r).items() if k not in ("text", "my_review")} for r in rows]
+
+    @router.get("/review/{token}", include_in_schema=False)
+    async def portal(request: Request, token: str) -> Response:
+        reviewer = await committee.reviewer_for(deps, token)
+        context = {"reviewer": reviewer, "items": await listing(reviewer), "token": token, "lang": reviewer["language"]}
+        return templates.TemplateResponse(request, "review_list.html", context)
+
+    async def page(
+        request: Request, token: str, abstract_id: str, *, values: Any = None, errors: Any = None, status: int = 200
+    ) -> Response:
+        reviewer = await committee.reviewer_for(deps, token)
+        item = blind(deps, await committee.assigned_abstract(deps, reviewer, abstract_id))
+        context = {
+            "item": item,
+            "token": token,
+            "values": values if values is not None else (item["my_review"] or {}),
+            "errors": errors or {},
+            "recommendations": RECOMMENDATIONS,
+            "message": request.query_params.get("message", ""),
+        }
+        return templates.TemplateResponse(request, "review_abstract.html", context, status_code=status)
+
+    @router.get("/review/{token}/{abstract_id}", include_in_schema=False)
+    async def abstract_page(request: Request, token: str, abstract_id: str) -> Response:
+        return await page(request, token, abstract_id)
+
+    @router.post("/review/{token}/{abstract_id}", include_in_schema=False)
+    async def review_form(request: Request, token: str, abstract_id: str) -> Response:
+        reviewer = await committee.reviewer_for(deps, token)
+        form = await request.form()
+        body = {
+            "scores": {c: _int(str(form.get(f"scores.{c}", ""))) for c in deps.config.criteria},
+            **{k: str(form.get(k, "")) for k in ("recommendation", "comments_to_authors", "comments_to_committee")},
+        }
+        try:
+            await committee.record_review(deps, reviewer, abstract_id, body)
+        except Rejected as exc:
+            return await page(request, token, abstract_id, values=body, errors=exc.errors, status=422)
+        message = quote("Thank you — your review is saved. You can change it until the abstract is decided.")
+        return RedirectResponse(f"/review/{token}/{abstract_id}?message={message}", status_code=303)
+
+    @router.get("/api/review/{token}", tags=["reviewers"])
+    async def api_portal(token: str) -> Any:
+        """The abstracts assigned to the reviewer this link belongs to (no author identities)."""
+        reviewer = await committee.reviewer_for(deps, token)
+        return {"reviewer_id": reviewer["id"], "abstracts": await listing(reviewer)}
+
+    @router.get("/api/review/{token}/{abstract_id}", tags=["reviewers"])
+    async def api_abstract(token: str, abstract_id: str) -> Any:
+        """One assigned abstract, blind, with the reviewer's own review if any."""
+        reviewer = await committee.reviewer_for(deps, token)
+        return blind(deps, await committee.assigned_abstract(deps, reviewer, abstract_id))
+
+    @router.post("/api/review/{token}/{abstract_id}", tags=["reviewers"])
+    async def api_review(token: str, abstract_id: str, body: ReviewIn) -> Any:
+        """Submit or change a review while the abstract is undecided."""
+        reviewer = await committee.reviewer_for(deps, token)
+        try:
+            await committee.record_review(deps, reviewer, abstract_id, body.model_dump())
+        except Rejected as exc:
+            return problem(422, "Your review has problems", exc.errors)
+        return {"abstract_id": abstract_id, "reviewer_id": reviewer["id"], "status": "saved"}
+
+    return router
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None

@@ -1,0 +1,301 @@
+"""Authors' pages and JSON API: submit, then revise or withdraw with the signed edit link.
+
+No JavaScript needed: every field has a label, its error is shown beside it, and a page
+with mistakes comes back with 422 and what was typed. The JSON API answers mistakes with
+``application/problem+json`` listing each field. Also the shared page plumbing (templates,
+problem pages) the organiser and reviewer modules use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field, ValidationError
+from starlette.datastructures import FormData
+
+from services.abstracts import domain, handlers
+from services.abstracts.config import LANGUAGES, countries
+from services.abstracts.records import (
+    Closed,
+    Deps,
+    LinkProblem,
+    NotAllowed,
+    NotFound,
+    Rejected,
+    check_edit_token,
+    draft_of,
+)
+
+AUTHOR_FIELDS = ("given_name", "family_name", "email", "affiliation", "country")
+PROBLEM_JSON = "application/problem+json"
+
+
+def is_email(value: str) -> bool:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def templates_for(deps: Deps) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    templates.env.globals.update(
+        congress=deps.congress,
+        config=deps.config,
+        languages=LANGUAGES,
+        countries=countries(),
+        format_options=[(f, f.capitalize()) for f in domain.FORMATS],
+        networks=deps.config.network_names,
+    )
+    return templates
+
+
+def problem(status: int, title: str, errors: dict[str, str] | None = None, detail: str = "") -> JSONResponse:
+    """RFC 9457 problem details; ``errors`` lists each field path with its message."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail or title}
+    if errors is not None:
+        body["errors"] = [{"field": path, "detail": message} for path, message in errors.items()]
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def install_errors(app: FastAPI, deps: Deps) -> None:
+    """Refusals become an HTML page, or problem+json under ``/api/``."""
+    templates = templates_for(deps)
+
+    def answer(request: Request, status: int, title: str, message: str) -> Response:
+        if request.url.path.startswith("/api/"):
+            return problem(status, title, detail=message)
+        context = {"title": title, "message": message}
+        return templates.TemplateResponse(request, "problem.html", context, status_code=status)
+
+    @app.exception_handler(LinkProblem)
+    async def _link(request: Request, exc: LinkProblem) -> Response:
+        return answer(request, exc.status, exc.title, exc.message)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, _exc: NotFound) -> Response:
+        return answer(request, 404, "Not found", "There is no such abstract here for you.")
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, exc: NotAllowed) -> Response:
+        return answer(request, 409, "That cannot be done", f"Sorry: {exc}.")
+
+    @app.exception_handler(Closed)
+    async def _closed(request: Request, _exc: Closed) -> Response:
+        end = domain.deadline_end(deps.config.deadline)
+        message = (
+            f"Submissions closed at the end of {deps.config.deadline:%d %B %Y} Anywhere on Earth "
+            f"({end:%d %B %Y %H:%M} UTC). Abstracts can no longer be submitted or changed; "
+            "you can still withdraw one with its edit link until it is decided."
+        )
+        return answer(request, 403, "Abstract submission is closed", message)
+
+
+class AuthorIn(BaseModel):
+    given_name: str = ""
+    family_name: str = ""
+    email: str = ""
+    affiliation: str = ""
+    country: str = ""
+    presenting: bool = False
+
+
+class AbstractIn(BaseModel):
+    """An abstract as sent to the JSON API; every rule is checked by the domain with a message per field."""
+
+    format: str = Field(description="paper, symposium, poster, workshop or roundtable.")
+    network: str = Field(description="Network code from the congress configuration.")
+    title: str = ""
+    text: str = ""
+    keywords: list[str] = Field(default_factory=list, max_length=50)
+    language: str = "en"
+    authors: list[AuthorIn] = Field(default_factory=list, max_length=50)
+    submitter_email: str = ""
+
+    def draft(self) -> domain.Draft:
+        return domain.Draft(
+            format=self.format.strip(),
+            network=self.network.strip(),
+            title=domain.nfc(self.title),
+            text=domain.nfc(self.text),
+            keywords=tuple(k for k in (domain.nfc(k) for k in self.keywords) if k),
+            language=self.language.strip(),
+            authors=tuple(_author(a.model_dump()) for a in self.authors),
+            submitter_email=self.submitter_email.strip(),
+        )
+
+
+class WithdrawIn(BaseModel):
+    reason: str = Field(default="", max_length=1000)
+
+
+def _author(raw: dict[str, Any]) -> domain.AuthorDraft:
+    texts = {k: domain.nfc(str(raw.get(k, ""))) for k in AUTHOR_FIELDS}
+    return domain.AuthorDraft(**texts | {"country": texts["country"].upper()}, presenting=bool(raw.get("presenting")))
+
+
+def draft_from_form(form: FormData) -> domain.Draft:
+    """The form's fields as a draft; author rows left wholly blank are dropped."""
+    raw_rows = str(form.get("rows", "3"))
+    rows = int(raw_rows) if raw_rows.isdigit() else 10
+    authors = []
+    for i in range(min(rows, 50)):
+        raw = {k: str(form.get(f"authors.{i}.{k}", "")) for k in AUTHOR_FIELDS}
+        if any(v.strip() for k, v in raw.items() if k != "country"):
+            authors.append(_author(raw | {"presenting": bool(form.get(f"authors.{i}.presenting"))}))
+    return domain.Draft(
+        format=str(form.get("format", "")),
+        network=str(form.get("network", "")),
+        title=domain.nfc(str(form.get("title", ""))),
+        text=domain.nfc(str(form.get("text", ""))),
+        keywords=domain.parse_keywords(str(form.get("keywords", ""))),
+        language=str(form.get("language", "en")),
+        authors=tuple(authors),
+        submitter_email=str(form.get("submitter_email", "")).strip(),
+    )
+
+
+def form_values(draft: domain.Draft) -> dict[str, str]:
+    """A draft as the form's flat field values (so errors' indices match the rows shown)."""
+    values = {
+        "format": draft.format,
+        "network": draft.network,
+        "title": draft.title,
+        "text": draft.text,
+        "keywords": ", ".join(draft.keywords),
+        "language": draft.language,
+        "submitter_email": draft.submitter_email,
+    }
+    for i, author in enumerate(draft.authors):
+        values |= {f"authors.{i}.{k}": getattr(author, k) for k in AUTHOR_FIELDS}
+        values[f"authors.{i}.presenting"] = "on" if author.presenting else ""
+    return values
+
+
+def rows_for(draft: domain.Draft | None, asked: int = 3) -> int:
+    filled = len(draft.authors) if draft else 0
+    return max(1, min(max(asked, filled + 1), 10))
+
+
+def authors_router(deps: Deps) -> APIRouter:
+    router = APIRouter()
+    templates = templates_for(deps)
+
+    def form_page(request: Request, context: dict[str, Any], status: int = 200) -> Response:
+        base = {"values": {}, "errors": {}, "rows": 3, "action": "/submit", "row": None, "token": "", "message": ""}
+        base["is_open"] = domain.is_open(deps.clock(), deps.config.deadline)
+        return templates.TemplateResponse(request, "submit.html", base | context, status_code=status)
+
+    @router.get("/", include_in_schema=False)
+    async def home() -> Response:
+        return RedirectResponse("/submit", status_code=303)
+
+    @router.get("/submit", include_in_schema=False)
+    async def submit_page(request: Request, rows: int = 3) -> Response:
+        if not domain.is_open(deps.clock(), deps.config.deadline):
+            raise Closed
+        return form_page(request, {"rows": max(1, min(rows, 10))})
+
+    @router.post("/submit", include_in_schema=False)
+    async def submit_form(request: Request) -> Response:
+        draft = draft_from_form(await request.form())
+        try:
+            done = await handlers.submit(deps, draft)
+        except Rejected as exc:
+            context = {"values": form_values(draft), "errors": exc.errors, "rows": rows_for(draft)}
+            return form_page(request, context, 422)
+        context = {"reference": done.reference, "edit_link": done.edit_link, "title": draft.title}
+        return templates.TemplateResponse(request, "submitted.html", context, status_code=201)
+
+    @router.get("/abstracts/{abstract_id}", include_in_schema=False)
+    async def edit_page(request: Request, abstract_id: str, t: str = "", message: str = "") -> Response:
+        check_edit_token(deps, t, abstract_id)
+        row = await handlers.load(deps, abstract_id)
+        draft = draft_of(row)
+        context = {"values": form_values(draft), "rows": rows_for(draft), "row": row, "token": t, "message": message}
+        return form_page(request, context | {"action": f"/abstracts/{abstract_id}/revise?t={t}"})
+
+    @router.post("/abstracts/{abstract_id}/revise", include_in_schema=False)
+    async def revise_form(request: Request, abstract_id: str, t: str = "") -> Response:
+        check_edit_token(deps, t, abstract_id)
+        draft = draft_from_form(await request.form())
+        try:
+            await handlers.revise(deps, abstract_id, draft)
+        except Rejected as exc:
+            row = await handlers.load(deps, abstract_id)
+            context = {"values": form_values(draft), "errors": exc.errors, "rows": rows_for(draft), "row": row}
+            context |= {"token": t, "action": f"/abstracts/{abstract_id}/revise?t={t}"}
+            return form_page(request, context, 422)
+        return RedirectResponse(f"/abstracts/{abstract_id}?t={t}&message=Your+changes+are+saved.", status_code=303)
+
+    @router.post("/abstracts/{abstract_id}/withdraw", include_in_schema=False)
+    async def withdraw_form(request: Request, abstract_id: str, t: str = "") -> Response:
+        check_edit_token(deps, t, abstract_id)
+        reason = str((await request.form()).get("reason", ""))
+        await handlers.withdraw(deps, abstract_id, reason)
+        return RedirectResponse(f"/abstracts/{abstract_id}?t={t}&message=Your+abstract+is+withdrawn.", 303)
+
+    api_routes(router, deps)
+    return router
+
+
+def api_routes(router: APIRouter, deps: Deps) -> None:
+    async def parsed(request: Request) -> domain.Draft | JSONResponse:
+        try:
+            return AbstractIn.model_validate(await request.json()).draft()
+        except ValueError as exc:
+            errors = (
+                {".".join(str(p) for p in e["loc"]) or "body": str(e["msg"]) for e in exc.errors()}
+                if isinstance(exc, ValidationError)
+                else {"body": "Send the abstract as a JSON object."}
+            )
+            return problem(422, "The abstract could not be read", errors)
+
+    @router.post("/api/abstracts", status_code=201, tags=["authors"], openapi_extra=_body_schema())
+    async def api_submit(request: Request) -> Any:
+        """Submit an abstract; answers its reference and the signed edit link."""
+        draft = await parsed(request)
+        if isinstance(draft, JSONResponse):
+            return draft
+        try:
+            done = await handlers.submit(deps, draft)
+        except Rejected as exc:
+            return problem(422, "Your abstract has problems", exc.errors)
+        token = done.edit_link.rsplit("?t=", 1)[1]
+        return {
+            "abstract_id": done.abstract_id,
+            "reference": done.reference,
+            "edit_link": done.edit_link,
+            "token": token,
+        }
+
+    @router.put("/api/abstracts/{abstract_id}", tags=["authors"], openapi_extra=_body_schema())
+    async def api_revise(request: Request, abstract_id: str, t: str) -> Any:
+        """Revise an abstract with its edit token (``?t=``): the full content again, content_version + 1."""
+        check_edit_token(deps, t, abstract_id)
+        draft = await parsed(request)
+        if isinstance(draft, JSONResponse):
+            return draft
+        try:
+            row = await handlers.revise(deps, abstract_id, draft)
+        except Rejected as exc:
+            return problem(422, "Your abstract has problems", exc.errors)
+        return {"abstract_id": abstract_id, "reference": row["reference"], "content_version": row["content_version"]}
+
+    @router.post("/api/abstracts/{abstract_id}/withdraw", tags=["authors"])
+    async def api_withdraw(abstract_id: str, t: str, body: WithdrawIn) -> Any:
+        """Withdraw an undecided abstract with its edit token (also after the deadline)."""
+        check_edit_token(deps, t, abstract_id)
+        row = await handlers.withdraw(deps, abstract_id, body.reason)
+        return {"abstract_id": abstract_id, "reference": row["reference"], "status": "withdrawn"}
+
+
+def _body_schema() -> dict[str, Any]:
+    schema = AbstractIn.model_json_schema()
+    return {"requestBody": {"content": {"application/json": {"schema": schema}}, "required": True}}

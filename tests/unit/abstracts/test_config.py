@@ -1,0 +1,48 @@
+"""The ``abstracts:`` section of the congress file: the example is valid, mistakes are named by path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.abstracts.config import AbstractsConfig, countries, load_abstracts
+from services.common.congress import ConfigError, Congress, load_congress
+
+
+def test_example_section_is_valid() -> None:
+    config = load_abstracts(load_congress())
+    assert {"DU", "EL", "PLN"} <= set(config.network_names)
+    assert config.criteria == ("relevance", "originality", "rigour", "clarity")
+    assert config.reviewers_per_abstract == 2
+    rules = config.rules()
+    assert "JP" in rules.countries and "EU" not in rules.countries
+    assert rules.word_limits["paper"].max_words == 500
+
+
+def test_countries_come_from_cldr() -> None:
+    names = dict(countries())
+    assert names["JP"] == "Japan"
+    assert names["CI"].startswith("C")  # Côte d’Ivoire
+    assert "ZZ" not in names and "001" not in names
+
+
+def test_mistakes_are_named_by_path() -> None:
+    congress = load_congress()
+    doc: dict[str, Any] = congress.model_dump() | {
+        "abstracts": congress.section("abstracts")
+        | {"word_limits": {"essay": {"min_words": 1, "max_words": 2}}, "reviewers_per_abstract": 0}
+    }
+    with pytest.raises(ConfigError) as raised:
+        load_abstracts(Congress.model_validate(doc))
+    assert "abstracts.reviewers_per_abstract" in str(raised.value)
+    doc["abstracts"]["reviewers_per_abstract"] = 2
+    with pytest.raises(ConfigError, match="unknown formats essay"):
+        load_abstracts(Congress.model_validate(doc))
+
+
+def test_min_above_max_is_refused() -> None:
+    with pytest.raises(ValueError, match="min_words"):
+        AbstractsConfig.model_validate(
+            load_congress().section("abstracts") | {"word_limits": {"paper": {"min_words": 9, "max_words": 2}}}
+        )
