@@ -45,6 +45,11 @@ class AbstractsSettings(ServiceSettings):
     organiser_password: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD")
     )
+    deadline: date | None = Field(
+        default=None,
+        description="Extends (or moves) the configuration's submission deadline without editing the file, as "
+        "organisers do when they extend a call; `congress demo` sets it so the simulated call is open.",
+    )
 
 
 class _Strict(BaseModel):
@@ -130,4 +135,7 @@ def load_abstracts(congress: Congress) -> AbstractsConfig:
 
 def load_all(settings: AbstractsSettings) -> tuple[Congress, AbstractsConfig]:
     congress = load_congress(settings.congress_config)
-    return congress, load_abstracts(congress)
+    config = load_abstracts(congress)
+    if settings.deadline is not None:
+        config = config.model_copy(update={"deadline": settings.deadline})
+    return congress, config

@@ -12,6 +12,7 @@ import signal
 import socket
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -231,6 +232,7 @@ def _print_links(env: dict[str, str]) -> None:
     organiser = f"sign in: organiser@icsei.example.org / {env.get('CONGRESS_ORGANISER_PASSWORD', '')}"
     rows = {
         "registration": ("Registration pages", "/", "delegates register here; magic links come by mail"),
+        "abstracts": ("Call for papers", "/submit", "organisers: /organiser/abstracts; reviewers by their link"),
         "console": ("Organisers' console", "/", organiser),
         "badges": ("Badge station", "/station", "station tokens: /organiser/badges (organiser sign-in)"),
         "notify": ("Mail the delegates received", "/mail", ""),
@@ -265,6 +267,8 @@ def demo(
     simulator = None
     if (supervisor.ROOT / "services" / "demo" / "simulator.py").exists():
         simulator = ["-m", "services.demo.simulator", "--delegates", str(delegates), "--speed", str(speed)]
+    # the simulated call for papers must be open whatever today's date: the organisers "extend" it
+    os.environ.setdefault("ABSTRACTS_DEADLINE", (datetime.now(UTC).date() + timedelta(days=30)).isoformat())
     run_congress(follow=True, after_start=simulator, kafka_port=kafka_port)
 
 

@@ -1,7 +1,9 @@
 """The demo congress simulator: an ICSEI-like edition played through the services' public HTTP APIs.
 
-``python -m services.demo.simulator --delegates 1500 --speed 5`` registers delegates from 80+
-countries (alone or in school-district groups), pays by card on the test checkout or by
+``python -m services.demo.simulator --delegates 1500 --speed 5`` first plays the call for
+papers (abstracts submitted, reviewed double-blind and decided, if the abstracts service is
+up), then registers delegates from 80+ countries (alone or in school-district groups), pays
+by card on the test checkout or by
 invoice, lets the organiser mark invoices paid and handle cancellations and refunds, then
 prints and scans badges on the first morning if the badges service is up. Errors from the
 services are logged with their body and counted; only an unreachable registration service
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 import httpx
 
 from services.common.congress import load_congress
+from services.demo.abstracting import CallForPapers
 from services.demo.client import Http, Tally, is_up
 from services.demo.organising import Organiser
 from services.demo.plan import make_plan
@@ -30,6 +33,10 @@ from services.demo.station import Station
 
 log = logging.getLogger("congress.demo")
 SUMMARY = (
+    ("abstracts submitted", "abstracts submitted"),
+    ("reviews", "reviews"),
+    ("abstracts accepted", "abstracts accepted"),
+    ("abstracts rejected", "abstracts rejected"),
     ("registered", "registered"),
     ("paid by card", "paid by card"),
     ("paid by invoice", "paid by invoice"),
@@ -48,6 +55,8 @@ class Options:
     speed: float
     registration_url: str
     badges_url: str
+    abstracts_url: str
+    abstracts: int
     seed: int
     concurrency: int
     progress_every: int
@@ -63,6 +72,10 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--speed", type=float, default=5.0, help="higher is faster; 1 is about a second a step")
     parser.add_argument("--registration-url", default=os.environ.get("DEMO_REGISTRATION_URL", "http://127.0.0.1:8001"))
     parser.add_argument("--badges-url", default=os.environ.get("DEMO_BADGES_URL", "http://127.0.0.1:8003"))
+    parser.add_argument("--abstracts-url", default=os.environ.get("DEMO_ABSTRACTS_URL", "http://127.0.0.1:8002"))
+    parser.add_argument(
+        "--abstracts", type=int, default=-1, help="abstracts to submit (default: a tenth of --delegates)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
     parser.add_argument("--progress-every", type=int, default=0, help="a progress line every N delegates")
@@ -73,6 +86,8 @@ def parse(argv: list[str] | None = None) -> Options:
         max(0.01, a.speed),
         a.registration_url.rstrip("/"),
         a.badges_url.rstrip("/"),
+        a.abstracts_url.rstrip("/"),
+        a.abstracts if a.abstracts >= 0 else min(300, max(6, a.delegates // 10)),
         a.seed,
         max(1, a.concurrency),
         every,
@@ -136,6 +151,23 @@ class Simulator:
         print(f"{count} delegate(s) write in to cancel: the organiser cancels and refunds", flush=True)
         await organiser.cancellations(rows, self.rng, count)
 
+    async def abstracts_phase(self, organiser: Organiser) -> None:
+        """The call for papers comes first: submissions, reviews and decisions, if the abstracts service is up."""
+        section = load_congress(os.environ.get("CONGRESS_CONFIG") or None).section("abstracts")
+        if not self.o.abstracts or not section:
+            return
+        if not await is_up(self.o.abstracts_url):
+            print(f"abstracts service not answering at {self.o.abstracts_url}/healthz: skipping abstracts", flush=True)
+            return
+        async with self.client(self.o.abstracts_url) as client:
+            client.headers["authorization"] = f"Bearer {organiser.token}"
+            call = CallForPapers(Http(client, self.tally, "abstracts"), self.tally, section, self.o.seed)
+            print(f"call for papers: {self.o.abstracts} abstracts are submitted", flush=True)
+            await call.submit(self.o.abstracts)
+            await call.review_round()
+            print(f"{self.tally['reviews']} reviews in: the organiser decides", flush=True)
+            await call.decide()
+
     async def badges_phase(self, organiser: Organiser) -> None:
         if not await is_up(self.o.badges_url):
             print(
@@ -174,20 +206,23 @@ class Simulator:
             )
             return 1
         parties = make_plan(self.o.delegates, self.o.seed)
-        print(
-            f"simulating {self.o.delegates} delegates in {len(parties)} registrations "
-            f"(seed {self.o.seed}, speed {self.o.speed}) against {self.o.registration_url}",
-            flush=True,
-        )
-        await self.registrations(parties)
         password = os.environ.get("CONGRESS_ORGANISER_PASSWORD", "")
-        if not password:
-            print("CONGRESS_ORGANISER_PASSWORD is not set: skipping the organiser's part and the badges", flush=True)
-            return 0
         email = str(load_congress(os.environ.get("CONGRESS_CONFIG") or None).organisers[0].email)
         async with self.client(self.o.registration_url) as client:
             organiser = Organiser(Http(client, self.tally, "registration"))
-            if not await organiser.sign_in(email, password):
+            signed_in = bool(password) and await organiser.sign_in(email, password)
+            if signed_in:
+                await self.abstracts_phase(organiser)
+            print(
+                f"simulating {self.o.delegates} delegates in {len(parties)} registrations "
+                f"(seed {self.o.seed}, speed {self.o.speed}) against {self.o.registration_url}",
+                flush=True,
+            )
+            await self.registrations(parties)
+            if not password:
+                print("CONGRESS_ORGANISER_PASSWORD is not set: skipping abstracts, the organiser's part and the badges")
+                return 0
+            if not signed_in:
                 print(f"organiser sign-in as {email} refused: skipping the organiser's part", flush=True)
                 return 0
             await self.organiser_phase(organiser)

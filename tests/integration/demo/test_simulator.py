@@ -1,4 +1,4 @@
-"""The simulator against a real registration service (a subprocess on real Kafka and stripe-mock).
+"""The simulator against real registration and abstracts services (subprocesses on real Kafka and stripe-mock).
 
 The simulator runs as ``congress demo`` runs it, as its own process, and only speaks HTTP;
 what it did is read back from the registration topic, decoded through the schema models.
@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from schemas import topics
+from schemas.abstracts import AbstractDecided, AbstractSubmitted, AbstractWithdrawn, ReviewerAssigned, ReviewSubmitted
 from schemas.registration import (
     InvoiceIssued,
     PaymentFailed,
@@ -41,17 +42,17 @@ async def wait_healthy(url: str, process: asyncio.subprocess.Process, timeout: f
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(timeout=2.0) as client:
         while time.monotonic() < deadline:
-            assert process.returncode is None, "the registration service exited on start"
+            assert process.returncode is None, f"the service at {url} exited on start"
             try:
                 if (await client.get(f"{url}/healthz")).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.3)
-    raise AssertionError(f"registration did not answer at {url}/healthz")
+    raise AssertionError(f"no answer at {url}/healthz")
 
 
-async def run_simulator(url: str, env: dict[str, str]) -> tuple[int, str]:
+async def run_simulator(url: str, abstracts_url: str, env: dict[str, str]) -> tuple[int, str]:
     """``python -m services.demo.simulator`` as ``congress demo`` starts it; its exit code and output."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -67,6 +68,8 @@ async def run_simulator(url: str, env: dict[str, str]) -> tuple[int, str]:
         url,
         "--badges-url",
         f"http://127.0.0.1:{free_port()}",
+        "--abstracts-url",
+        abstracts_url,
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -75,7 +78,7 @@ async def run_simulator(url: str, env: dict[str, str]) -> tuple[int, str]:
     return process.returncode or 0, out.decode()
 
 
-def service_env(kafka: str, prefix: str, stripe: str, home: Path, port: int) -> dict[str, str]:
+def service_env(kafka: str, prefix: str, stripe: str, home: Path, port: int, abstracts_port: int) -> dict[str, str]:
     return os.environ | {
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
         "KAFKA_TOPIC_PREFIX": prefix,
@@ -86,22 +89,29 @@ def service_env(kafka: str, prefix: str, stripe: str, home: Path, port: int) -> 
         "REGISTRATION_STRIPE_API_BASE": stripe,
         "REGISTRATION_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "REGISTRATION_RELAY_POLL_SECONDS": "0.2",
+        "ABSTRACTS_HTTP_PORT": str(abstracts_port),
+        "ABSTRACTS_PUBLIC_URL": f"http://127.0.0.1:{abstracts_port}",
+        "ABSTRACTS_DEADLINE": "2099-12-31",  # the call is open, as `congress demo` makes it
     }
 
 
 async def test_simulator_plays_a_small_congress(
     kafka_bootstrap: str, topic_prefix: str, stripe_mock_url: str, congress_home: Path
 ) -> None:
-    port = free_port()
-    env = service_env(kafka_bootstrap, topic_prefix, stripe_mock_url, congress_home, port)
-    url = f"http://127.0.0.1:{port}"
-    log = (congress_home / "registration.log").open("wb")
+    port, abstracts_port = free_port(), free_port()
+    env = service_env(kafka_bootstrap, topic_prefix, stripe_mock_url, congress_home, port, abstracts_port)
+    url, abstracts_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{abstracts_port}"
+    log = (congress_home / "services.log").open("wb")
     service = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.registration.app", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log
     )
+    abstracts = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.abstracts.app", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log
+    )
     try:
         await wait_healthy(url, service)
-        code, output = await run_simulator(url, env)
+        await wait_healthy(abstracts_url, abstracts)
+        code, output = await run_simulator(url, abstracts_url, env)
         print(output)
         assert code == 0, output
         assert "badges service not answering" in output
@@ -114,11 +124,26 @@ async def test_simulator_plays_a_small_congress(
             )
 
         events = await read_events(kafka_bootstrap, topic_prefix + topics.REGISTRATION, until=settled, timeout=45)
+        papers = await read_events(
+            kafka_bootstrap,
+            topic_prefix + topics.ABSTRACTS,
+            until=lambda evs: any(isinstance(e.data, AbstractDecided) for e in evs),
+            timeout=45,
+        )
     finally:
-        service.terminate()
-        await asyncio.wait_for(service.wait(), timeout=20)
+        for process in (service, abstracts):
+            process.terminate()
+            await asyncio.wait_for(process.wait(), timeout=20)
         log.close()
 
+    submitted = [e.data for e in papers if isinstance(e.data, AbstractSubmitted)]
+    assert len(submitted) == 6, [type(e.data).__name__ for e in papers]  # a tenth of the delegates, at least 6
+    assert sum(isinstance(e.data, AbstractWithdrawn) for e in papers) == 1
+    assert any(isinstance(e.data, ReviewerAssigned) for e in papers)
+    assert any(isinstance(e.data, ReviewSubmitted) for e in papers)
+    decided = [e.data for e in papers if isinstance(e.data, AbstractDecided)]
+    assert decided and all(d.authors for d in decided)
+    assert "abstracts submitted" in output
     data = [e.data for e in events]
     kinds = Counter(type(d).__name__ for d in data)
     created = [d for d in data if isinstance(d, RegistrationCreated)]
