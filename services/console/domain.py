@@ -87,6 +87,9 @@ class Projection:
         self.malformed = 0
         self.lag: dict[str, dict[str, int]] = {}
         self.lag_updated: datetime | None = None
+        self.abstracts: dict[str, str] = {}  # abstract id -> submitted, withdrawn, accepted, rejected
+        self.abstract_networks: dict[str, str] = {}
+        self.reviewed: set[tuple[str, str]] = set()  # (abstract id, reviewer id): a changed review counts once
 
     # -- applying -------------------------------------------------------------------------------
 
@@ -169,6 +172,31 @@ class Projection:
     def _on_waiting_list_offered(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.waiting_list_offers += 1
 
+    def _on_abstract_submitted(self, abstract_id: str, data: Mapping[str, Any]) -> None:
+        self.abstracts.setdefault(abstract_id, "submitted")
+        self.abstract_networks[abstract_id] = str(data.get("network", "?"))
+
+    def _on_abstract_withdrawn(self, abstract_id: str, data: Mapping[str, Any]) -> None:
+        self.abstracts[abstract_id] = "withdrawn"
+
+    def _on_abstract_decided(self, abstract_id: str, data: Mapping[str, Any]) -> None:
+        self.abstracts[abstract_id] = str(data.get("decision", "decided"))
+
+    def _on_review_submitted(self, abstract_id: str, data: Mapping[str, Any]) -> None:
+        self.reviewed.add((abstract_id, str(data.get("reviewer_id", "?"))))
+
+    def _abstract_figures(self) -> dict[str, Any]:
+        status = Counter(self.abstracts.values())
+        return {
+            "submitted": len(self.abstracts),
+            "withdrawn": status["withdrawn"],
+            "undecided": status["submitted"],
+            "accepted": status["accepted"],
+            "rejected": status["rejected"],
+            "reviews": len(self.reviewed),
+            "by_network": dict(Counter(self.abstract_networks.values()).most_common()),
+        }
+
     def _on_badge_issued(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.badges_issued += 1
         self.badged.add(delegate_id)
@@ -237,6 +265,7 @@ class Projection:
             "revenue": self._revenue_figures(),
             "add_ons": self._add_on_figures(),
             "invoices_unpaid": self._unpaid_invoices(),
+            "abstracts": self._abstract_figures(),
             "badges": {
                 "issued": self.badges_issued,
                 "delegates_with_badge": len(self.badged),
@@ -361,4 +390,8 @@ _HANDLERS: dict[str, Callable[[Projection, str, Mapping[str, Any]], None]] = {
     "DelegateCheckedIn": Projection._on_delegate_checked_in,
     "NotificationSent": Projection._on_notification_sent,
     "NotificationFailed": Projection._on_notification_failed,
+    "AbstractSubmitted": Projection._on_abstract_submitted,
+    "AbstractWithdrawn": Projection._on_abstract_withdrawn,
+    "AbstractDecided": Projection._on_abstract_decided,
+    "ReviewSubmitted": Projection._on_review_submitted,
 }

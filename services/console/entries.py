@@ -114,7 +114,24 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "DelegateCheckedIn": lambda d: f"checked in at {d.get('station_id')}",
     "NotificationSent": lambda d: f"{d.get('template')} → {d.get('to')}: {d.get('subject')}",
     "NotificationFailed": lambda d: f"{d.get('template')} → {d.get('to')} failed: {d.get('reason')}",
+    "AbstractSubmitted": lambda d: f"{d['reference']} · {d['format']} · {d['network']}: {_short(d['title'])}",
+    "AbstractRevised": lambda d: f"{d['reference']} v{d['content_version']}: {_short(d['title'])}",
+    "AbstractWithdrawn": lambda d: f"{d['reference']} withdrawn" + (f": {d['reason']}" if d.get("reason") else ""),
+    "ReviewerAssigned": lambda d: f"{d['reference']} → {d['reviewer_name']} · due {d['due_on']}",
+    "ReviewerUnassigned": lambda d: f"reviewer {d['reviewer_id']} taken off: {d['reason']}",
+    "ReviewSubmitted": lambda d: (
+        f"{d['recommendation']} · mean {sum(d['scores'].values()) / max(1, len(d['scores'])):.1f}"
+    ),
+    "AbstractDecided": lambda d: (
+        f"{d['reference']} {d['decision']} as {d['format']}"
+        + (f" · mean {d['mean_score']:.2f}" if d.get("mean_score") is not None else "")
+    ),
 }
+
+
+def _short(text: object, limit: int = 60) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def summarise(entry: Entry) -> str:

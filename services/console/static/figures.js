@@ -42,8 +42,9 @@
   }
 
   window.renderFigures = (f) => {
-    const r = f.registrations, b = f.badges;
+    const r = f.registrations, b = f.badges, a = f.abstracts;
     $("cards").replaceChildren(
+      card(`abstracts · ${a.accepted} accepted · ${a.reviews} reviews`, a.submitted, "fig-abstracts"),
       card("registrations", r.active, "fig-registrations"),
       card(`confirmed · ${r.pending} pending`, r.confirmed, "fig-confirmed"),
       card("cancelled", r.cancelled),

@@ -164,3 +164,102 @@ def test_names_in_any_script_are_isolated_so_right_to_left_lines_keep_their_orde
 
     (created,) = projection.entries(subject="d-004", type_="RegistrationCreated")
     assert summarise(created) == "\u2068نور الهدى\u2069 (EG, member) · EUR 620.00 · card"
+
+
+def test_the_call_for_papers_in_figures_and_summaries() -> None:
+    from datetime import UTC, date, datetime
+
+    from schemas.abstracts import (
+        AbstractDecided,
+        AbstractFormat,
+        AbstractSubmitted,
+        AbstractWithdrawn,
+        Author,
+        Decision,
+        Recommendation,
+        ReviewerAssigned,
+        ReviewSubmitted,
+    )
+
+    now = datetime(2026, 10, 1, tzinfo=UTC)
+    author = Author(given_name="Aiko", family_name="Sato", email="a@x.jp", affiliation="Keio", country="JP")
+
+    def submitted(i: int, network: str) -> AbstractSubmitted:
+        return AbstractSubmitted(
+            congress_id="icsei-2027",
+            abstract_id=f"abs-{i}",
+            reference=f"ICSEI27-A-000{i}",
+            content_version=1,
+            format=AbstractFormat.PAPER,
+            network=network,
+            title=f"Data use in schools, part {i}",
+            text="…",
+            authors=(author,),
+            submitter_email="a@x.jp",
+            submitted_at=now,
+        )
+
+    def review(i: int, reviewer: str, score: int) -> ReviewSubmitted:
+        return ReviewSubmitted(
+            congress_id="icsei-2027",
+            abstract_id=f"abs-{i}",
+            reviewer_id=reviewer,
+            scores={"relevance": score, "rigour": score - 1},
+            recommendation=Recommendation.ACCEPT,
+            submitted_at=now,
+        )
+
+    decided = AbstractDecided(
+        congress_id="icsei-2027",
+        abstract_id="abs-1",
+        reference="ICSEI27-A-0001",
+        title="t",
+        decision=Decision.ACCEPTED,
+        format=AbstractFormat.POSTER,
+        network="DU",
+        authors=(author,),
+        submitter_email="a@x.jp",
+        mean_score=3.5,
+        decided_at=now,
+        decided_by="organiser@x",
+    )
+    assigned = ReviewerAssigned(
+        congress_id="icsei-2027",
+        abstract_id="abs-1",
+        reviewer_id="r-1",
+        reviewer_name="Eva Berg",
+        reviewer_email="e@x.se",
+        reference="ICSEI27-A-0001",
+        title="t",
+        network="DU",
+        due_on=date(2026, 12, 14),
+        portal_link="http://x/review/t",
+    )
+    withdrawn = AbstractWithdrawn(
+        congress_id="icsei-2027",
+        abstract_id="abs-3",
+        reference="ICSEI27-A-0003",
+        title="t",
+        submitter_email="a@x.jp",
+        reason="cannot travel",
+        withdrawn_at=now,
+    )
+    events = [submitted(1, "DU"), submitted(2, "DU"), submitted(3, "EL"), assigned, review(1, "r-1", 4)]
+    events += [review(1, "r-1", 3), review(1, "r-2", 4), decided, withdrawn]  # r-1 changed their review
+    projection = project(records(events))
+
+    assert projection.figures()["abstracts"] == {
+        "submitted": 3,
+        "withdrawn": 1,
+        "undecided": 1,
+        "accepted": 1,
+        "rejected": 0,
+        "reviews": 2,
+        "by_network": {"DU": 2, "EL": 1},
+    }
+    by_name = {e.name: summarise(e) for e in projection.entries()}
+    assert by_name["AbstractSubmitted"].startswith("ICSEI27-A-000") and "paper · " in by_name["AbstractSubmitted"]
+    assert by_name["ReviewerAssigned"] == "ICSEI27-A-0001 → Eva Berg · due 2026-12-14"
+    assert by_name["AbstractDecided"] == "ICSEI27-A-0001 accepted as poster · mean 3.50"
+    assert by_name["AbstractWithdrawn"] == "ICSEI27-A-0003 withdrawn: cannot travel"
+    assert [e.subject for e in projection.entries(subject="abs-1")][-1] == "abs-1"
