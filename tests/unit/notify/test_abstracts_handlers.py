@@ -26,17 +26,22 @@ from services.common.outbox import Outbox, outbox_table
 from services.notify.abstracts import ABSTRACT_EVENTS, AbstractsSettings
 from services.notify.adapters.db import notify_metadata
 from services.notify.compose import Envelope
-from services.notify.domain import Delivery, Outcome
+from services.notify.domain import Delivery, Outcome, RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.render import Renderer
 from services.notify.samples import sample_abstract_events
+from services.notify.tasks import RetryWorker
 
 
 class FakeMailer:
     def __init__(self) -> None:
         self.accepted: list[Envelope] = []
+        self.refuse = 0
 
     async def send(self, envelope: Envelope) -> Delivery:
+        if self.refuse > 0:
+            self.refuse -= 1
+            return Delivery(Outcome.TEMPORARY, "451 later", code=451)
         self.accepted.append(envelope)
         return Delivery(Outcome.SENT, "250 ok", code=250)
 
@@ -73,6 +78,7 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         message_id_domain="icsei.example.org",
         abstracts=AbstractsSettings(registration_url="https://reg.example.org/"),
         circuit_seconds=0,
+        policy=RetryPolicy(base_seconds=0, jitter=False),
     )
     consumer = EventConsumer(
         name="notify",
@@ -175,3 +181,13 @@ async def test_a_reviewer_submitting_a_review_is_not_mailed(world: dict[str, Any
     )
     await feed(world, new_event(review, "/tests"))
     assert world["mailer"].accepted == [] and await emitted(world) == []
+
+
+async def test_a_deferred_abstracts_message_is_retried_and_still_names_its_abstract(world: dict[str, Any]) -> None:
+    world["mailer"].refuse = 1
+    await feed(world, SAMPLES["abstract_withdrawn"])
+    assert world["mailer"].accepted == []
+    assert await RetryWorker(world["notifier"], world["sessions"]).work_due() == 1
+    (sent,) = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]
+    assert sent.template == "abstract_withdrawn" and sent.abstract_id == "a-0042"
+    assert len(world["mailer"].accepted) == 1
