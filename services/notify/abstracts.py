@@ -56,6 +56,7 @@ ABSTRACT_TEMPLATES: tuple[str, ...] = (
     "abstract_rejected",
 )
 INVITATION = "review_invitation"
+REVIEWER_TEMPLATES = frozenset({INVITATION, "review_unassigned"})
 
 
 @dataclass(frozen=True)
@@ -205,11 +206,12 @@ def plan_abstract_messages(
         ]
 
     def plan(template: str, to: Recipient, **context: Any) -> MessagePlan:
+        addressed_as = "reviewer" if template in REVIEWER_TEMPLATES else "author"
         return MessagePlan(
             template=template,
             cause_event_id=cause_event_id,
             recipient=to,
-            context={**base, **context},
+            context={**base, "addressed_as": addressed_as, **context},
             key=to.recipient_id,
             about=data.abstract_id,
         )

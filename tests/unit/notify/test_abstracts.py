@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from typer.testing import CliRunner
 
 from schemas.abstracts import (
     AbstractDecided,
@@ -25,6 +26,7 @@ from services.notify.abstracts import (
     group_invitations,
     plan_abstract_messages,
 )
+from services.notify.cli import app
 from services.notify.domain import MessagePlan, UnknownRecipient
 from services.notify.render import Rendered, Renderer
 from services.notify.samples import sample_abstract_events, sample_author
@@ -208,3 +210,22 @@ def test_the_congress_file_is_read_leniently() -> None:
     assert abstracts_settings({"registration_url": "not a url"}, {}).registration_url is None
     networks = abstracts_settings({"networks": [{"code": "du", "name": "Data Use"}, "junk"]}, {}).networks
     assert networks == {"du": "Data Use"}
+
+
+def test_a_submitter_who_is_not_listed_is_greeted_as_an_author_in_their_language() -> None:
+    event = submitted().model_copy(update={"submitter_email": "office@example.org"})
+    receipt = plan_abstract_messages(event, "ev-1", AbstractsSettings())[0]
+    assert receipt.recipient.email == "office@example.org" and receipt.recipient.name == ""
+    assert render(receipt).text.startswith("Dear author,")
+    withdrawn, _ = sample_abstract_events(language="es")["abstract_withdrawn"]
+    (plan,) = plan_abstract_messages(withdrawn, "ev-2", AbstractsSettings())  # notify never saw it submitted
+    rendered = render(plan)
+    assert rendered.text.startswith("Estimado/a autor/a:") and "Estimado/a autor/a:" in rendered.html
+
+
+def test_the_cli_previews_an_abstracts_message() -> None:
+    result = CliRunner().invoke(app, ["preview", "abstract_accepted", "--language", "de"])
+    assert result.exit_code == 0, result.output
+    assert "eingereicht als Vortrag, angenommen als Poster" in result.output
+    listed = CliRunner().invoke(app, ["templates"])
+    assert "review_invitation" in listed.output and "badge_ready" in listed.output
