@@ -18,6 +18,9 @@ class NotifyEvent(EventData):
     template: str = Field(description="Template name, e.g. payment_confirmed.")
     cause_event_id: str = Field(description="Id of the event that caused the message.")
     message_id: str = Field(description="RFC 5322 Message-ID, derived from the cause.")
+    abstract_id: str | None = Field(
+        default=None, description="The abstract the message is about (authors' and reviewers' messages), else null."
+    )
 
 
 class NotificationSent(NotifyEvent):

@@ -19,6 +19,7 @@ from services.common.congress import Congress, load_congress
 from services.common.consumer import EventConsumer
 from services.common.logs import configure_logging
 from services.common.runtime import ServiceRuntime
+from services.notify.abstracts import ABSTRACT_EVENTS, abstracts_settings
 from services.notify.adapters import db
 from services.notify.adapters.db import notify_metadata
 from services.notify.adapters.files import FileDocuments
@@ -63,6 +64,7 @@ def build_notifier(
         sender=sender,
         message_id_domain=domain,
         links={"badge": settings.badge_link},
+        abstracts=abstracts_settings(congress.section("abstracts"), congress.section("registration")),
         policy=RetryPolicy(
             base_seconds=settings.retry_base_seconds,
             max_seconds=settings.retry_max_seconds,
@@ -83,7 +85,7 @@ def build(
     congress = load_congress(settings.congress_config)
     runtime = ServiceRuntime(settings, metadata=notify_metadata)
     notifier = build_notifier(settings, congress, runtime, mailer)
-    handlers = dict.fromkeys({*RULES, *CONTACT_EVENTS}, notifier.on_event)
+    handlers = dict.fromkeys({*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS}, notifier.on_event)
 
     async def erase(delegate_ids: list[str]) -> None:
         async with runtime.sessionmaker() as session, session.begin():
@@ -103,7 +105,7 @@ def build(
     subscribe(
         runtime.broker,
         consumer,
-        (topics.REGISTRATION, topics.BADGES, topics.DELEGATES),
+        (topics.REGISTRATION, topics.BADGES, topics.DELEGATES, topics.ABSTRACTS),
         topic_prefix=settings.kafka_topic_prefix,
         max_records=settings.batch_size,
         group_instance_id=settings.group_instance_id,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from services.common.congress import load_congress
+from services.notify.abstracts import ABSTRACT_TEMPLATES, abstracts_settings, plan_abstract_messages
 from services.notify.compose import compose
 from services.notify.domain import (
     REMINDER_TEMPLATE,
@@ -19,7 +20,10 @@ from services.notify.domain import (
     reminder_plan,
 )
 from services.notify.render import Rendered, Renderer
-from services.notify.samples import sample_contact, sample_delegate, sample_events
+from services.notify.samples import sample_abstract_events, sample_contact, sample_delegate, sample_events
+
+MESSAGE_TYPES: tuple[str, ...] = (*TEMPLATES, *ABSTRACT_TEMPLATES)
+"""Every message notify sends, by template name."""
 
 app = typer.Typer(help="Notifications: preview the emails delegates receive.", no_args_is_help=True)
 
@@ -29,6 +33,8 @@ def render_example(
 ) -> tuple[Rendered, dict[str, Any]]:
     """Render ``template`` for a sample delegate; returns the parts and the context used."""
     congress = load_congress(config)
+    if template in ABSTRACT_TEMPLATES:
+        return render_abstract_example(template, given=given, family=family, language=language, config=config)
     delegate = sample_delegate(given, family, language=language)
     contact = sample_contact(delegate)
     event = sample_events(delegate)[template]
@@ -45,9 +51,22 @@ def render_example(
     return Renderer(congress).render(template, language, context), context
 
 
+def render_abstract_example(
+    template: str, *, given: str, family: str, language: str, config: str | None = None
+) -> tuple[Rendered, dict[str, Any]]:
+    """Render an abstracts message whose recipient is the sample author or reviewer ``given family``."""
+    congress = load_congress(config)
+    event, known = sample_abstract_events(given, family, language=language)[template]
+    settings = abstracts_settings(congress.section("abstracts"), congress.section("registration"))
+    plans = plan_abstract_messages(event, "preview", settings, known)
+    plan = next(p for p in plans if p.template == template and p.recipient.email == "zoe@example.org")
+    context = {**plan.context, "recipient": plan.recipient, "documents": []}
+    return Renderer(congress).render(template, language, context), context
+
+
 @app.command()
 def preview(
-    template: Annotated[str, typer.Argument(help=f"One of: {', '.join(TEMPLATES)}")],
+    template: Annotated[str, typer.Argument(help=f"One of: {', '.join(MESSAGE_TYPES)}")],
     part: Annotated[str, typer.Option(help="text, html or eml (the whole MIME message)")] = "text",
     language: Annotated[str, typer.Option(help="Delegate's language, e.g. en, de, ja, ar")] = "en",
     given: Annotated[str, typer.Option(help="Sample given name")] = "Zoë",
@@ -56,8 +75,8 @@ def preview(
     config: Annotated[str | None, typer.Option(envvar="CONGRESS_CONFIG", help="Congress YAML")] = None,
 ) -> None:
     """Render an example of a message type to the terminal or a file."""
-    if template not in TEMPLATES:
-        raise typer.BadParameter(f"unknown message type {template!r}; choose one of {', '.join(TEMPLATES)}")
+    if template not in MESSAGE_TYPES:
+        raise typer.BadParameter(f"unknown message type {template!r}; choose one of {', '.join(MESSAGE_TYPES)}")
     rendered, context = render_example(template, given=given, family=family, language=language, config=config)
     if part == "html":
         content: str | bytes = rendered.html
@@ -85,5 +104,5 @@ def preview(
 @app.command("templates")
 def list_templates() -> None:
     """List every message type."""
-    for name in TEMPLATES:
+    for name in MESSAGE_TYPES:
         typer.echo(name)

@@ -72,6 +72,13 @@ class MessagePlan:
     recipient: Recipient
     context: Mapping[str, Any]
     documents: tuple[DocumentRef, ...] = ()
+    key: str = ""
+    """Tells apart several messages of one template for one cause (one per author of a decision)."""
+    about: str | None = None
+    """The abstract the message is about, for ``NotificationSent``/``Failed``."""
+
+    def message_id(self, domain: str) -> str:
+        return message_id(self.cause_event_id, self.template, domain, self.key)
 
 
 class UnknownRecipient(LookupError):
@@ -79,8 +86,13 @@ class UnknownRecipient(LookupError):
 
 
 def display_name(delegate: Delegate) -> str:
-    first, last = delegate.given_name.strip(), delegate.family_name.strip()
-    if delegate.language.split("-")[0].lower() not in FAMILY_NAME_FIRST:
+    return name_in_order(delegate.given_name, delegate.family_name, delegate.language)
+
+
+def name_in_order(given: str, family: str, language: str) -> str:
+    """Given then family name, or family first for the languages whose speakers write it so."""
+    first, last = given.strip(), family.strip()
+    if language.split("-")[0].lower() not in FAMILY_NAME_FIRST:
         return f"{first} {last}".strip()
     # Han, kana and hangul names are written without a space; romanised ones keep it.
     joiner = "" if any(ord(ch) >= 0x2E80 for ch in first + last) else " "
@@ -203,6 +215,7 @@ CONTACT_EVENTS: tuple[type[EventData], ...] = (
     DelegateSnapshot,
 )
 TEMPLATES: tuple[str, ...] = (*(r.template for rules in RULES.values() for r in rules), REMINDER_TEMPLATE)
+"""The registration and badges messages (``abstracts.ABSTRACT_TEMPLATES`` has the abstracts context's)."""
 
 
 def plan_messages(
@@ -254,9 +267,9 @@ def reminder_due(created_at: datetime, now: datetime, delay: timedelta) -> bool:
 # ---- identity and failures -----------------------------------------------------------------------------
 
 
-def message_id(cause_event_id: str, template: str, domain: str) -> str:
-    """The same cause and template always give the same Message-ID, so a resend is recognisable."""
-    digest = hashlib.sha256(f"{cause_event_id}{template}".encode()).hexdigest()[:32]
+def message_id(cause_event_id: str, template: str, domain: str, key: str = "") -> str:
+    """The same cause, template (and key) always give the same Message-ID, so a resend is recognisable."""
+    digest = hashlib.sha256(f"{cause_event_id}{template}{key}".encode()).hexdigest()[:32]
     return f"<{digest}@{domain}>"
 
 

@@ -28,11 +28,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas import topics
+from schemas.abstracts import AbstractsEvent
 from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
 from services.common.faults import crash_point
 from services.common.outbox import Outbox, flush_at_outermost_commit
 from services.notify import batching
+from services.notify.abstracts import AbstractsSettings
 from services.notify.adapters import db, staging
 from services.notify.adapters.files import MissingDocument
 from services.notify.ahead import SendAhead
@@ -48,11 +50,11 @@ from services.notify.domain import (
     UnknownRecipient,
     awaits_payment,
     contact_from,
-    message_id,
     newer_contact,
     plan_messages,
     settles_payment,
 )
+from services.notify.on_abstracts import on_abstracts_event
 from services.notify.ports import Clock, Documents, Mailer
 from services.notify.render import Renderer
 
@@ -81,6 +83,7 @@ class Notifier:
     sender: Address
     message_id_domain: str
     links: Mapping[str, str] = field(default_factory=dict)
+    abstracts: AbstractsSettings = field(default_factory=AbstractsSettings)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     attachment_max_bytes: int = 5_000_000
     circuit_seconds: float = 5.0
@@ -103,9 +106,10 @@ class Notifier:
     async def begin_batch(self, events: Sequence[CloudEvent[Any]], session: AsyncSession) -> None:
         """Before a batch's handlers: read its contacts and ledger entries in two statements, start sending ahead."""
         flush_at_outermost_commit(session)  # NotificationSent rows: one statement for the batch
-        writes = await batching.read_batch(session, events, self.message_id_domain)
+        writes = await batching.read_batch(session, events, self.message_id_domain, self.abstracts)
         if self._ahead is not None and not self.circuit_open():
-            await self._ahead.start(batching.plans_ahead(events, writes, self.links, self.message_id_domain))
+            plans = batching.plans_ahead(events, writes, self.links, self.message_id_domain, self.abstracts)
+            await self._ahead.start(plans)
 
     async def close(self) -> None:
         if self._ahead is not None:
@@ -123,6 +127,8 @@ class Notifier:
 
     async def _on_event(self, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
         data = event.data
+        if isinstance(data, AbstractsEvent):
+            return await on_abstracts_event(self, event, session)
         await self._remember(session, event)
         if type(data) not in RULES:
             return []
@@ -133,7 +139,7 @@ class Notifier:
             template = RULES[type(data)][0].template
             recipient = Recipient(recipient_id=data.delegate_id, email="")
             plan = MessagePlan(template=template, cause_event_id=event.id, recipient=recipient, context={})
-            return await self._give_up(session, plan, event, str(exc), subject="")
+            return await self.give_up(session, plan, event, str(exc), subject="")
         emitted: list[EventData] = []
         for plan in plans:
             emitted += await self.deliver(session, plan, event)
@@ -179,7 +185,7 @@ class Notifier:
 
     async def deliver(self, session: AsyncSession, plan: MessagePlan, cause: CloudEvent[Any]) -> list[EventData]:
         """Send ``plan`` unless this cause already produced it; events to emit come back."""
-        mid = message_id(plan.cause_event_id, plan.template, self.message_id_domain)
+        mid = plan.message_id(self.message_id_domain)
         if await self._known(session, mid):
             return []
         extra = {"event_id": cause.id, "delegate_id": plan.recipient.recipient_id, "template": plan.template}
@@ -190,7 +196,7 @@ class Notifier:
             try:
                 envelope, subject = self.build(plan, mid)
             except (InvalidAddress, MissingDocument) as exc:
-                return await self._give_up(session, plan, cause, str(exc), subject="")
+                return await self.give_up(session, plan, cause, str(exc), subject="")
             delivery = await self.attempt(envelope)
         record = db.MessageRecord(
             message_id=mid,
@@ -199,6 +205,7 @@ class Notifier:
             recipient_id=plan.recipient.recipient_id,
             to=envelope.recipient,
             subject=subject,
+            about=plan.about,
         )
         if delivery.outcome is Outcome.SENT:
             crash_point("notify-after-smtp")
@@ -210,7 +217,7 @@ class Notifier:
             await self._defer(session, record, envelope, cause, delivery)
             log.warning("deferred %s: %s", plan.template, delivery.detail, extra=extra)
             return []
-        return await self._give_up(session, plan, cause, delivery.detail, subject=subject, record=record)
+        return await self.give_up(session, plan, cause, delivery.detail, subject=subject, record=record)
 
     def build(self, plan: MessagePlan, mid: str) -> tuple[Envelope, str]:
         attachments, documents = self._documents(plan)
@@ -282,7 +289,7 @@ class Notifier:
         staging.staged(session).known.add(record.message_id)
         self._count("deferred", record.template)
 
-    async def _give_up(
+    async def give_up(
         self,
         session: AsyncSession,
         plan: MessagePlan,
@@ -292,7 +299,7 @@ class Notifier:
         subject: str,
         record: db.MessageRecord | None = None,
     ) -> list[EventData]:
-        mid = message_id(plan.cause_event_id, plan.template, self.message_id_domain)
+        mid = plan.message_id(self.message_id_domain)
         record = record or db.MessageRecord(
             message_id=mid,
             cause_event_id=plan.cause_event_id,
@@ -300,6 +307,7 @@ class Notifier:
             recipient_id=plan.recipient.recipient_id,
             to=plan.recipient.email,
             subject=subject,
+            about=plan.about,
         )
         staging.stage_message(session, record, status="failed", detail=reason, attempts=1, when=self.clock())
         self.dead_letter(session, encode(cause), cause.subject, type(cause.data).topic(), cause.id, reason)
@@ -341,6 +349,7 @@ class Notifier:
             to=record.to,
             reason=reason[:2000],
             permanent=permanent,
+            abstract_id=record.about,
         )
 
     def sent_event(self, record: db.MessageRecord) -> NotificationSent:
@@ -351,6 +360,7 @@ class Notifier:
             message_id=record.message_id,
             to=record.to,
             subject=record.subject,
+            abstract_id=record.about,
         )
 
     def _count(self, what: str, template: str) -> None:

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from schemas.abstracts import (
+    AbstractDecided,
+    AbstractFormat,
+    AbstractRevised,
+    AbstractsEvent,
+    AbstractSubmitted,
+    AbstractWithdrawn,
+    Author,
+    Decision,
+    ReviewerAssigned,
+    ReviewerUnassigned,
+)
 from schemas.badges import BadgeIssued, DocumentIssued, DocumentKind
 from schemas.base import EventData
 from schemas.registration import (
@@ -16,6 +28,7 @@ from schemas.registration import (
     WaitingListOffered,
 )
 from schemas.values import AddOn, Delegate, Money, PaymentMethod
+from services.notify.abstracts import AbstractSeen, Known, assignment_from
 from services.notify.domain import REMINDER_TEMPLATE, Contact, contact_from
 
 CONGRESS_ID = "icsei-2027"
@@ -140,3 +153,98 @@ def sample_contact(delegate: Delegate) -> Contact:
     if contact is None:
         raise ValueError("a RegistrationCreated always carries the delegate")
     return contact
+
+
+# ---- the abstracts context -----------------------------------------------------------------------------------
+
+ABSTRACT_ID = "a-0042"
+
+
+def sample_author(given: str, family: str, language: str, email: str, *, presenting: bool = False) -> Author:
+    return Author(
+        given_name=given,
+        family_name=family,
+        email=email,
+        affiliation="Universität Zürich",
+        country="CH",
+        presenting=presenting,
+        language=language,
+    )
+
+
+def sample_abstract_events(
+    given: str = "Zoë", family: str = "Ørsted-Müller", *, language: str = "en", email: str = "zoe@example.org"
+) -> dict[str, tuple[AbstractsEvent, Known]]:
+    """One event per abstracts template, each with the sample person (``given family``) as its recipient."""
+    person = sample_author(given, family, language, email, presenting=True)
+    colleague = sample_author("Kwame", "Mensah", "en", "kwame@example.org")
+    ids = {"congress_id": CONGRESS_ID, "abstract_id": ABSTRACT_ID, "reference": "ICSEI27-A-0042"}
+    content = {
+        **ids,
+        "content_version": 1,
+        "format": AbstractFormat.PAPER,
+        "network": "data-use",
+        "title": "Data use <in> schools & what teachers make of it",
+        "text": "We studied data use.\n\nIt helps.",
+        "keywords": ("data use",),
+        "authors": (person, colleague),
+        "submitter_email": person.email,
+    }
+    assigned = ReviewerAssigned(
+        **ids,
+        reviewer_id="rv-7",
+        reviewer_name=f"{given} {family}",
+        reviewer_email=email,
+        reviewer_language=language,
+        title=content["title"],
+        network="data-use",
+        due_on=date(2026, 10, 15),
+        portal_link="https://abstracts.example.org/review/tok",
+    )
+    decided = {
+        **ids,
+        "title": content["title"],
+        "format": AbstractFormat.POSTER,
+        "network": "data-use",
+        "authors": (person, colleague),
+        "submitter_email": person.email,
+        "comments_to_authors": ("A clear study.\n\nThe sample is small.", "Fits the network well."),
+        "decided_at": NOW,
+        "decided_by": "organiser@icsei.example.org",
+    }
+    return {
+        "abstract_received": (AbstractSubmitted(**content, submitted_at=NOW), Known()),
+        "abstract_coauthor": (
+            AbstractSubmitted(
+                **{**content, "authors": (colleague, person), "submitter_email": colleague.email}, submitted_at=NOW
+            ),
+            Known(),
+        ),
+        "abstract_revised": (AbstractRevised(**{**content, "content_version": 2}, revised_at=NOW), Known()),
+        "abstract_withdrawn": (
+            AbstractWithdrawn(
+                **ids,
+                title=content["title"],
+                submitter_email=email,
+                language=language,
+                reason="Cannot travel",
+                withdrawn_at=NOW,
+            ),
+            Known(abstract=AbstractSeen(asked_format=AbstractFormat.PAPER, submitter_name=f"{given} {family}")),
+        ),
+        "review_invitation": (assigned, Known()),
+        "review_unassigned": (
+            ReviewerUnassigned(
+                congress_id=CONGRESS_ID,
+                abstract_id=ABSTRACT_ID,
+                reviewer_id="rv-7",
+                reason="Conflict of interest declared",
+            ),
+            Known(assignment=assignment_from(assigned)),
+        ),
+        "abstract_accepted": (
+            AbstractDecided(**decided, decision=Decision.ACCEPTED),
+            Known(abstract=AbstractSeen(asked_format=AbstractFormat.PAPER, submitter_name=f"{given} {family}")),
+        ),
+        "abstract_rejected": (AbstractDecided(**decided, decision=Decision.REJECTED), Known()),
+    }

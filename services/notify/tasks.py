@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from schemas.base import decode
+from schemas.abstracts import AbstractsEvent
+from schemas.base import InvalidEvent, decode
 from schemas.registration import RegistrationCreated
 from services.notify.adapters import db
 from services.notify.compose import Envelope
@@ -20,6 +22,15 @@ from services.notify.domain import Outcome, reminder_plan
 from services.notify.handlers import Notifier
 
 log = logging.getLogger("congress.notify.tasks")
+
+
+def abstract_of(cause_event: bytes) -> str | None:
+    """The abstract a queued message is about (for its NotificationSent/Failed), read from its cause."""
+    try:
+        data = decode(cause_event).data
+    except InvalidEvent:
+        return None
+    return data.abstract_id if isinstance(data, AbstractsEvent) else None
 
 
 class RetryWorker:
@@ -64,7 +75,7 @@ class RetryWorker:
             row = await db.take_pending(session, mid)
             if row is None:
                 return None
-            record = db.record_of(row)
+            record = replace(db.record_of(row), about=abstract_of(row.cause_event))
             delivery = await n.attempt(
                 Envelope(sender=row.sender, recipient=row.to, message=row.message, smtputf8=row.smtputf8)
             )

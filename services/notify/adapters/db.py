@@ -100,6 +100,8 @@ class MessageRecord:
     recipient_id: str
     to: str
     subject: str
+    about: str | None = None
+    """The abstract a message is about (not stored: only for NotificationSent/Failed)."""
 
 
 async def load_contact(session: AsyncSession, delegate_id: str) -> Contact | None:

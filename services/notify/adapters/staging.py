@@ -37,6 +37,8 @@ class StagedWrites:
     """Message-IDs known to be in the ledger or the retry queue (read, or staged here)."""
     checked: set[str] = field(default_factory=set)
     """Message-IDs whose presence was already read (known or not)."""
+    invitations: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """By ReviewerAssigned event id: the batch's assignments of its reviewer it leads, or () when covered."""
 
     def snapshot(self) -> tuple[Any, ...]:
         """What ``restore`` needs to undo one handler's staging when it fails (the savepoint's twin)."""

@@ -13,8 +13,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
-from services.notify.cli import app, render_example
-from services.notify.domain import TEMPLATES
+from services.notify.cli import MESSAGE_TYPES, app, render_example
 from services.notify.render import LOCALE_DIR, TEMPLATE_DIR
 from tests.unit.notify.examples import compose_example
 
@@ -50,7 +49,7 @@ def test_every_shipped_catalog_translates_every_message_with_the_same_placeholde
 
 
 @pytest.mark.parametrize("language", sorted(SHIPPED))
-@pytest.mark.parametrize("template", TEMPLATES)
+@pytest.mark.parametrize("template", MESSAGE_TYPES)
 def test_every_template_renders_in_every_shipped_language(template: str, language: str) -> None:
     for given, family in NAMES:
         rendered, context = render_example(template, given=given, family=family, language=language)

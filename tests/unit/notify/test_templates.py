@@ -11,9 +11,8 @@ import pytest
 
 from schemas.values import Money
 from services.common.congress import load_congress
-from services.notify.cli import render_example
+from services.notify.cli import MESSAGE_TYPES, render_example
 from services.notify.compose import compose
-from services.notify.domain import TEMPLATES
 from services.notify.render import Rendered, format_money, locale_for
 from tests.unit.notify.examples import compose_example
 
@@ -28,7 +27,7 @@ NAMES = {
 
 
 @pytest.mark.parametrize("script", sorted(NAMES))
-@pytest.mark.parametrize("template", TEMPLATES)
+@pytest.mark.parametrize("template", MESSAGE_TYPES)
 def test_every_template_renders_and_survives_the_mail_headers(template: str, script: str) -> None:
     given, family, language = NAMES[script]
     rendered, context = render_example(template, given=given, family=family, language=language)

@@ -1,0 +1,100 @@
+"""What notify keeps about abstracts: each reviewer assignment and the format each abstract asked for.
+
+``ReviewerUnassigned`` names only the reviewer and abstract ids, and ``AbstractDecided``
+only the accepted format, so notify remembers what the earlier events of the same
+abstract (same partition, in order) told it. Written in the handler's session: they
+commit with the inbox entry of the event that taught them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Integer, String, Table, Text, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.abstracts import AbstractFormat
+from services.notify.abstracts import AbstractSeen, Assignment
+from services.notify.adapters.db import notify_metadata
+
+assignments = Table(
+    "notify_assignments",
+    notify_metadata,
+    Column("abstract_id", String(64), primary_key=True),
+    Column("reviewer_id", String(64), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("language", String(35), nullable=False),
+    Column("reference", String(64), nullable=False),
+    Column("title", Text, nullable=False),
+)
+
+abstracts = Table(
+    "notify_abstracts",
+    notify_metadata,
+    Column("abstract_id", String(64), primary_key=True),
+    Column("format", String(32), nullable=False, doc="The format the latest version asks for."),
+    Column("content_version", Integer, nullable=False),
+    Column("submitter_name", Text, nullable=False, doc="For the withdrawal's greeting (the event has no name)."),
+)
+
+
+async def save_assignment(session: AsyncSession, a: Assignment) -> None:
+    await forget_assignment(session, a.abstract_id, a.reviewer_id)
+    await session.execute(
+        insert(assignments).values(
+            abstract_id=a.abstract_id,
+            reviewer_id=a.reviewer_id,
+            email=a.email,
+            name=a.name,
+            language=a.language,
+            reference=a.reference,
+            title=a.title,
+        )
+    )
+
+
+async def load_assignment(session: AsyncSession, abstract_id: str, reviewer_id: str) -> Assignment | None:
+    query = select(assignments).where(
+        assignments.c.abstract_id == abstract_id, assignments.c.reviewer_id == reviewer_id
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    return Assignment(
+        abstract_id=row.abstract_id,
+        reviewer_id=row.reviewer_id,
+        email=row.email,
+        name=row.name,
+        language=row.language,
+        reference=row.reference,
+        title=row.title,
+    )
+
+
+async def forget_assignment(session: AsyncSession, abstract_id: str, reviewer_id: str) -> None:
+    await session.execute(
+        delete(assignments).where(assignments.c.abstract_id == abstract_id, assignments.c.reviewer_id == reviewer_id)
+    )
+
+
+async def save_abstract(session: AsyncSession, abstract_id: str, seen: AbstractSeen, version: int) -> None:
+    """Keep what the newest version says (a redelivered older version does not win)."""
+    stored = await session.execute(select(abstracts.c.content_version).where(abstracts.c.abstract_id == abstract_id))
+    current = stored.scalar_one_or_none()
+    if current is not None and current > version:
+        return
+    await session.execute(delete(abstracts).where(abstracts.c.abstract_id == abstract_id))
+    await session.execute(
+        insert(abstracts).values(
+            abstract_id=abstract_id,
+            format=seen.asked_format.value,
+            content_version=version,
+            submitter_name=seen.submitter_name,
+        )
+    )
+
+
+async def load_abstract(session: AsyncSession, abstract_id: str) -> AbstractSeen | None:
+    found = (await session.execute(select(abstracts).where(abstracts.c.abstract_id == abstract_id))).first()
+    if found is None:
+        return None
+    return AbstractSeen(asked_format=AbstractFormat(found.format), submitter_name=found.submitter_name)
