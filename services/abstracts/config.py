@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from babel import Locale
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import SettingsConfigDict
 
 from services.abstracts import domain
@@ -50,6 +59,11 @@ class AbstractsSettings(ServiceSettings):
         description="Extends (or moves) the configuration's submission deadline without editing the file, as "
         "organisers do when they extend a call; `congress demo` sets it so the simulated call is open.",
     )
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
 
 class _Strict(BaseModel):

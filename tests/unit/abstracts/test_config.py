@@ -46,3 +46,14 @@ def test_min_above_max_is_refused() -> None:
         AbstractsConfig.model_validate(
             load_congress().section("abstracts") | {"word_limits": {"paper": {"min_words": 9, "max_words": 2}}}
         )
+
+
+def test_the_deadline_can_be_extended_without_editing_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from services.abstracts.config import AbstractsSettings, load_all
+
+    monkeypatch.setenv("ABSTRACTS_DEADLINE", "2027-02-15")
+    assert load_all(AbstractsSettings())[1].deadline == date(2027, 2, 15)
+    monkeypatch.setenv("ABSTRACTS_DEADLINE", "")  # compose names it empty: the file's deadline stands
+    assert load_all(AbstractsSettings())[1].deadline == date(2026, 12, 1)
