@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from schemas.abstracts import AbstractFormat, Decision
 from services.abstracts import committee, domain, handlers
 from services.abstracts.adapters import db
+from services.abstracts.forms import first_error_id
 from services.abstracts.records import Deps, NotAllowed, Rejected, Row, portal_link
 from services.abstracts.web import problem, templates_for
 from services.common.auth import require_organiser
@@ -175,7 +176,9 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any) -> None:
         try:
             row = await committee.add_reviewer(deps, body.draft())
         except Rejected as exc:
-            return await render(request, who, values=body.model_dump(), errors=exc.errors)
+            first_network = f"net-{next(iter(deps.config.network_names), '')}"
+            focus = first_error_id(exc.errors, aliases={"networks": first_network})
+            return await render(request, who, values=body.model_dump(), errors=exc.errors, focus=focus)
         return RedirectResponse(f"/organiser/reviewers?message={quote(row['name'] + ' added.')}", status_code=303)
 
     @router.post("/organiser/reviewers/{reviewer_id}/revoke", include_in_schema=False)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from schemas.abstracts import Recommendation
 from services.abstracts import committee
 from services.abstracts.adapters import db
+from services.abstracts.forms import first_error_id
 from services.abstracts.records import Deps, Rejected, Row
 from services.abstracts.web import problem, templates_for
 
@@ -83,6 +84,7 @@ def review_router(deps: Deps) -> APIRouter:
             "token": token,
             "values": values if values is not None else (item["my_review"] or {}),
             "errors": errors or {},
+            "focus": first_error_id(errors or {}, aliases={"recommendation": f"rec-{RECOMMENDATIONS[0][0]}"}),
             "recommendations": RECOMMENDATIONS,
             "message": request.query_params.get("message", ""),
         }

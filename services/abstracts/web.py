@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from services.abstracts import domain, handlers
 from services.abstracts.config import LANGUAGES, countries
+from services.abstracts.forms import author_draft, draft_from_form, first_error_id, form_values, row_edit, rows_for
 from services.abstracts.records import (
     Closed,
     Deps,
@@ -31,7 +32,6 @@ from services.abstracts.records import (
     draft_of,
 )
 
-AUTHOR_FIELDS = ("given_name", "family_name", "email", "affiliation", "country")
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -52,6 +52,8 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         countries=countries(),
         format_options=[(f, f.capitalize()) for f in domain.FORMATS],
         networks=deps.config.network_names,
+        count_words=domain.count_words,
+        word_limits={f: [w.min_words, w.max_words] for f, w in deps.config.word_limits.items()},
     )
     return templates
 
@@ -126,7 +128,7 @@ class AbstractIn(BaseModel):
             text=domain.nfc(self.text),
             keywords=tuple(k for k in (domain.nfc(k) for k in self.keywords) if k),
             language=self.language.strip(),
-            authors=tuple(_author(a.model_dump()) for a in self.authors),
+            authors=tuple(author_draft(a.model_dump()) for a in self.authors),
             submitter_email=self.submitter_email.strip(),
         )
 
@@ -135,62 +137,28 @@ class WithdrawIn(BaseModel):
     reason: str = Field(default="", max_length=1000)
 
 
-def _author(raw: dict[str, Any]) -> domain.AuthorDraft:
-    texts = {k: domain.nfc(str(raw.get(k, ""))) for k in AUTHOR_FIELDS}
-    return domain.AuthorDraft(**texts | {"country": texts["country"].upper()}, presenting=bool(raw.get("presenting")))
-
-
-def draft_from_form(form: FormData) -> domain.Draft:
-    """The form's fields as a draft; author rows left wholly blank are dropped."""
-    raw_rows = str(form.get("rows", "3"))
-    rows = int(raw_rows) if raw_rows.isdigit() else 10
-    authors = []
-    for i in range(min(rows, 50)):
-        raw = {k: str(form.get(f"authors.{i}.{k}", "")) for k in AUTHOR_FIELDS}
-        if any(v.strip() for k, v in raw.items() if k != "country"):
-            authors.append(_author(raw | {"presenting": bool(form.get(f"authors.{i}.presenting"))}))
-    return domain.Draft(
-        format=str(form.get("format", "")),
-        network=str(form.get("network", "")),
-        title=domain.nfc(str(form.get("title", ""))),
-        text=domain.nfc(str(form.get("text", ""))),
-        keywords=domain.parse_keywords(str(form.get("keywords", ""))),
-        language=str(form.get("language", "en")),
-        authors=tuple(authors),
-        submitter_email=str(form.get("submitter_email", "")).strip(),
-    )
-
-
-def form_values(draft: domain.Draft) -> dict[str, str]:
-    """A draft as the form's flat field values (so errors' indices match the rows shown)."""
-    values = {
-        "format": draft.format,
-        "network": draft.network,
-        "title": draft.title,
-        "text": draft.text,
-        "keywords": ", ".join(draft.keywords),
-        "language": draft.language,
-        "submitter_email": draft.submitter_email,
-    }
-    for i, author in enumerate(draft.authors):
-        values |= {f"authors.{i}.{k}": getattr(author, k) for k in AUTHOR_FIELDS}
-        values[f"authors.{i}.presenting"] = "on" if author.presenting else ""
-    return values
-
-
-def rows_for(draft: domain.Draft | None, asked: int = 3) -> int:
-    filled = len(draft.authors) if draft else 0
-    return max(1, min(max(asked, filled + 1), 10))
-
-
 def authors_router(deps: Deps) -> APIRouter:
     router = APIRouter()
     templates = templates_for(deps)
 
+    most = deps.config.max_authors
+
     def form_page(request: Request, context: dict[str, Any], status: int = 200) -> Response:
         base = {"values": {}, "errors": {}, "rows": 3, "action": "/submit", "row": None, "token": "", "message": ""}
-        base["is_open"] = domain.is_open(deps.clock(), deps.config.deadline)
+        base |= {"is_open": domain.is_open(deps.clock(), deps.config.deadline), "focus": ""}
         return templates.TemplateResponse(request, "submit.html", base | context, status_code=status)
+
+    def with_mistakes(request: Request, draft: domain.Draft, errors: dict[str, str], **extra: Any) -> Response:
+        context = {"values": form_values(draft), "errors": errors, "rows": rows_for(draft, most=most)}
+        return form_page(request, context | {"focus": first_error_id(errors, draft)} | extra, 422)
+
+    def edited_rows(request: Request, form: FormData, **extra: Any) -> Response | None:
+        """An add/remove-author button: the same form back with one row more or less, nothing typed lost."""
+        edit = row_edit(form, most)
+        if edit is None:
+            return None
+        draft, rows, focus = edit
+        return form_page(request, {"values": form_values(draft), "rows": rows, "focus": focus} | extra)
 
     @router.get("/", include_in_schema=False)
     async def home() -> Response:
@@ -200,16 +168,18 @@ def authors_router(deps: Deps) -> APIRouter:
     async def submit_page(request: Request, rows: int = 3) -> Response:
         if not domain.is_open(deps.clock(), deps.config.deadline):
             raise Closed
-        return form_page(request, {"rows": max(1, min(rows, 10))})
+        return form_page(request, {"rows": max(1, min(rows, most))})
 
     @router.post("/submit", include_in_schema=False)
     async def submit_form(request: Request) -> Response:
-        draft = draft_from_form(await request.form())
+        form = await request.form()
+        if (edited := edited_rows(request, form)) is not None:
+            return edited
+        draft = draft_from_form(form)
         try:
             done = await handlers.submit(deps, draft)
         except Rejected as exc:
-            context = {"values": form_values(draft), "errors": exc.errors, "rows": rows_for(draft)}
-            return form_page(request, context, 422)
+            return with_mistakes(request, draft, exc.errors)
         context = {"reference": done.reference, "edit_link": done.edit_link, "title": draft.title}
         return templates.TemplateResponse(request, "submitted.html", context, status_code=201)
 
@@ -218,20 +188,21 @@ def authors_router(deps: Deps) -> APIRouter:
         check_edit_token(deps, t, abstract_id)
         row = await handlers.load(deps, abstract_id)
         draft = draft_of(row)
-        context = {"values": form_values(draft), "rows": rows_for(draft), "row": row, "token": t, "message": message}
-        return form_page(request, context | {"action": f"/abstracts/{abstract_id}/revise?t={t}"})
+        context = {"values": form_values(draft), "rows": rows_for(draft, most=most), "row": row, "token": t}
+        return form_page(request, context | {"message": message, "action": f"/abstracts/{abstract_id}/revise?t={t}"})
 
     @router.post("/abstracts/{abstract_id}/revise", include_in_schema=False)
     async def revise_form(request: Request, abstract_id: str, t: str = "") -> Response:
         check_edit_token(deps, t, abstract_id)
-        draft = draft_from_form(await request.form())
+        form = await request.form()
+        editing = {"token": t, "action": f"/abstracts/{abstract_id}/revise?t={t}"}
+        if (edited := edited_rows(request, form, row=await handlers.load(deps, abstract_id), **editing)) is not None:
+            return edited
+        draft = draft_from_form(form)
         try:
             await handlers.revise(deps, abstract_id, draft)
         except Rejected as exc:
-            row = await handlers.load(deps, abstract_id)
-            context = {"values": form_values(draft), "errors": exc.errors, "rows": rows_for(draft), "row": row}
-            context |= {"token": t, "action": f"/abstracts/{abstract_id}/revise?t={t}"}
-            return form_page(request, context, 422)
+            return with_mistakes(request, draft, exc.errors, row=await handlers.load(deps, abstract_id), **editing)
         return RedirectResponse(f"/abstracts/{abstract_id}?t={t}&message=Your+changes+are+saved.", status_code=303)
 
     @router.post("/abstracts/{abstract_id}/withdraw", include_in_schema=False)

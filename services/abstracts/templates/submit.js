@@ -1,0 +1,116 @@
+/* The submit page, enhanced: a live word count and author rows added or removed in place.
+   Without JavaScript the same buttons post the form and the page comes back with one row more or less. */
+(function () {
+  "use strict";
+  var form = document.getElementById("abstract-form");
+  if (!form) { return; }
+
+  /* The rule of domain.count_words (services/abstracts/domain.py); keep the two in step. */
+  var CJK = [[0x3040, 0x30FF], [0x31F0, 0x31FF], [0x3400, 0x4DBF], [0x4E00, 0x9FFF], [0xF900, 0xFAFF],
+    [0xFF66, 0xFF9D], [0x20000, 0x3134F]];
+  var SPACE = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+  var LETTER = /\p{L}/u;
+  var LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+  function isCjk(ch) {
+    var point = ch.codePointAt(0);
+    return CJK.some(function (r) { return point >= r[0] && point <= r[1]; }) && LETTER.test(ch);
+  }
+  function countWords(text) {
+    var total = 0;
+    text.split(SPACE).forEach(function (token) {
+      var inRun = false;
+      for (var ch of token) {
+        if (isCjk(ch)) { total += 1; inRun = false; }
+        else if (LETTER_OR_DIGIT.test(ch) && !inRun) { total += 1; inRun = true; }
+      }
+    });
+    return total;
+  }
+  window.abstractWordCount = countWords;
+
+  var text = document.getElementById("text");
+  var format = document.getElementById("format");
+  var shown = document.getElementById("text-count");
+  var spoken = document.getElementById("text-count-live");
+  var limits = JSON.parse(text.dataset.limits || "{}");
+  var quiet = null;
+  function updateCount() {
+    var n = countWords(text.value);
+    var limit = limits[format.value];
+    var words = n + (n === 1 ? " word" : " words");
+    if (limit) { words += " \u2014 a " + format.value + " needs " + limit[0] + "\u2013" + limit[1]; }
+    shown.textContent = words;
+    shown.classList.toggle("out", Boolean(limit) && (n < limit[0] || n > limit[1]));
+    clearTimeout(quiet);  /* screen readers hear the count once the author pauses, not on every key */
+    quiet = setTimeout(function () { spoken.textContent = words; }, 1000);
+  }
+  text.addEventListener("input", updateCount);
+  format.addEventListener("change", updateCount);
+
+  var rows = document.getElementById("author-rows");
+  var rowCount = form.querySelector("input[name=rows]");
+  var add = document.getElementById("add-author");
+  var said = document.getElementById("rows-live");
+  var most = Number(rows.dataset.max);
+  function authorRows() { return rows.querySelectorAll("fieldset.author"); }
+  function renumber() {
+    var all = authorRows();
+    all.forEach(function (row, i) {
+      row.querySelector("legend").textContent = "Author " + (i + 1);
+      row.querySelectorAll("[name], [id], [for], [aria-describedby]").forEach(function (el) {
+        ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
+          var value = el.getAttribute(attr);
+          if (value) { el.setAttribute(attr, value.replace(/authors([.-])\d+([.-])/g, "authors$1" + i + "$2")); }
+        });
+      });
+      var remove = row.querySelector("button[data-remove]");
+      remove.value = "remove-" + i;
+      remove.textContent = "Remove author " + (i + 1);
+      remove.hidden = all.length === 1;
+    });
+    rowCount.value = String(all.length);
+    add.hidden = all.length >= most;
+  }
+  function blank(row) {
+    row.querySelectorAll("input, select").forEach(function (el) {
+      if (el.type === "checkbox") { el.checked = false; el.defaultChecked = false; }
+      else if (el.tagName === "SELECT") {
+        el.querySelectorAll("option[selected]").forEach(function (o) { o.removeAttribute("selected"); });
+        el.selectedIndex = 0;
+      } else { el.value = ""; el.defaultValue = ""; }
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("autofocus");
+      var ids = (el.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && !/-error$/.test(id);
+      });
+      if (ids.length) { el.setAttribute("aria-describedby", ids.join(" ")); } else { el.removeAttribute("aria-describedby"); }
+    });
+    row.querySelectorAll(".error").forEach(function (message) {
+      var before = message.previousElementSibling;
+      if (before && before.tagName === "BR") { before.remove(); }
+      message.remove();
+    });
+  }
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("button[name=action]");
+    if (!button) { return; }
+    if (button.value === "add-author") {
+      event.preventDefault();
+      var all = authorRows();
+      var copy = all[all.length - 1].cloneNode(true);
+      blank(copy);
+      rows.appendChild(copy);
+      renumber();
+      copy.querySelector("input").focus();
+      said.textContent = "Author " + authorRows().length + " added.";
+    } else if (/^remove-\d+$/.test(button.value)) {
+      event.preventDefault();
+      var row = button.closest("fieldset.author");
+      var next = row.nextElementSibling;
+      row.remove();
+      renumber();
+      (next ? next.querySelector("input") : add.hidden ? text : add).focus();
+      said.textContent = "Author removed; " + authorRows().length + " left.";
+    }
+  });
+}());
