@@ -11,7 +11,19 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, PrimaryKeyConstraint, Select, String, Table, func, insert, select, tuple_
+from sqlalchemy import (
+    Column,
+    DateTime,
+    PrimaryKeyConstraint,
+    Select,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import Role
@@ -77,6 +89,11 @@ async def record(session: AsyncSession, earned: Iterable[EarnedRole], now: datet
         rows = [{"email_key": e.email_key, "role": e.role.value, "abstract_id": e.abstract_id} for e in new]
         await session.execute(insert(earned_roles), [r | {"earned_at": now} for r in rows])
     return new
+
+
+async def forget(session: AsyncSession, key: str) -> None:
+    """Erasure: the roles earned by this email are forgotten with the rest of the delegate's data."""
+    await session.execute(delete(earned_roles).where(earned_roles.c.email_key == key))
 
 
 async def roles_earned(session: AsyncSession, keys: Iterable[str]) -> Mapping[str, set[Role]]:

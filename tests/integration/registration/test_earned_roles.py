@@ -11,11 +11,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from schemas import CloudEvent, new_event, topics
 from schemas.abstracts import AbstractDecided, AbstractFormat, Author, Decision, ReviewerAssigned
 from schemas.delegates import DelegateSnapshot
 from schemas.registration import RegistrationConfirmed, RegistrationCreated, RegistrationUpdated
 from schemas.values import Role
+from services.common.auth import organiser_token
+from services.registration import call_for_papers, roles
+from services.registration.adapters import db, earned_roles
 from tests.integration.registration.conftest import (
     Service,
     close_service,
@@ -161,3 +166,32 @@ async def test_presenters_and_reviewers_get_their_roles_once(
         assert latest[later].delegate.roles == PRESENTER
     finally:
         await close_service(service, kafka=True)
+
+
+async def grant(service: Service, event: CloudEvent[AbstractDecided]) -> int:
+    async with service.deps.sessionmaker.begin() as session:
+        earned = roles.earned_from_decision(event.data)
+        return await call_for_papers.grant_roles(service.deps, session, earned, event.id)
+
+
+async def test_roles_skip_ended_registrations_and_are_forgotten_on_erasure(offline: Service) -> None:
+    """Without Kafka: the handler itself, a cancelled registration left alone, erasure forgets the email's roles."""
+    auth = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
+    live = await register_by_invoice(offline, 0)
+    gone = await register_by_invoice(offline, 1)
+    cancel = f"/api/organiser/registrations/{gone}/cancel"
+    assert (await offline.client.post(cancel, json={"reason": "asked"}, headers=auth)).status_code == 200
+    both = decided(author("AIKO0@example.org", presenting=True), author("aiko1@example.org", presenting=True))
+    assert await grant(offline, both) == 1
+    assert await grant(offline, both) == 0  # already held: no new version
+    async with offline.deps.sessionmaker() as session:
+        assert (await db.get(session, live) or {})["roles"] == ["delegate", "presenter"]
+        assert (await db.get(session, live) or {})["version"] == 2
+        assert (await db.get(session, gone) or {})["roles"] == ["delegate"]
+        keys = set((await session.execute(select(earned_roles.earned_roles.c.email_key))).scalars())
+    assert keys == {"aiko0@example.org", "aiko1@example.org"}
+
+    assert (await offline.client.post(f"/api/organiser/registrations/{gone}/erase", headers=auth)).status_code == 200
+    async with offline.deps.sessionmaker() as session:
+        keys = set((await session.execute(select(earned_roles.earned_roles.c.email_key))).scalars())
+    assert keys == {"aiko0@example.org"}
