@@ -46,7 +46,7 @@ REGISTRATION_COUNTER = "registration"
 
 def roles_of_keys(keys: Iterable[str]) -> Select[tuple[str, str]]:
     """The roles earned by these email keys (rows of email_key, role)."""
-    return select(earned_roles.c.email_key, earned_roles.c.role).where(earned_roles.c.email_key.in_(set(keys)))
+    return select(earned_roles.c.email_key, earned_roles.c.role).where(earned_roles.c.email_key.in_(sorted(set(keys))))
 
 
 def by_key(rows: Iterable[tuple[str, str]]) -> dict[str, set[Role]]:
