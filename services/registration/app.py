@@ -14,11 +14,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from schemas import topics
 from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.organiser_login import organiser_login_router
 from services.common.runtime import ServiceRuntime
-from services.registration import expiry, manage, stripe_tasks
+from services.registration import call_for_papers, expiry, manage, stripe_tasks
 from services.registration.adapters import db
 from services.registration.adapters.stripe import StripePayments
 from services.registration.api import router
@@ -82,6 +83,7 @@ def build(
         await db.seed(runtime.engine, seats, [c.code for c in deps.config.codes], ("registration", "invoice"))
 
     runtime.on_start.append(seed)
+    runtime.consume(call_for_papers.CONSUMER, (topics.ABSTRACTS,), call_for_papers.make_handlers(deps))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -9,7 +9,7 @@ registration and nothing is half-saved.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,8 +25,8 @@ from schemas.registration import (
 )
 from schemas.values import PaymentMethod, Role
 from services.common.auth import sign
-from services.registration import domain
-from services.registration.adapters import db
+from services.registration import domain, roles
+from services.registration.adapters import db, earned_roles
 from services.registration.records import (
     AnySession,
     Deps,
@@ -180,11 +180,13 @@ def _write_batch(session: Session, items: list[tuple[Deps, _Request]]) -> list[W
     places = sum(len(req.forms) for _, req in items)
     if _rowcount(conn.execute(*db.seat_update(db.TOTAL, places))) != 1:
         raise RegistrationRejected({"delegates": "Sorry, the congress is fully booked."})
-    number = int(conn.execute(*db.counter_update("registration", places)).scalar_one()) - places + 1
+    number = int(conn.execute(*db.counter_update(earned_roles.REGISTRATION_COUNTER, places)).scalar_one()) - places + 1
+    earned = _earned(conn, [form for _, req in items for form in req.forms])
     written: list[Written] = []
     all_rows: list[Row] = []
     waiting: list[Row] = []
     for _, req in items:
+        req = replace(req, forms=[_with(form, earned) for form in req.forms])
         rows, waitlisted = _prepare(deps, session, conn, req, number)
         number += len(req.forms)
         all_rows += rows
@@ -197,6 +199,18 @@ def _write_batch(session: Session, items: list[tuple[Deps, _Request]]) -> list[W
     if waiting:
         conn.execute(insert(db.waiting_list), waiting)
     return written
+
+
+def _earned(conn: Connection, forms: Sequence[DelegateForm]) -> Mapping[str, set[Role]]:
+    """Roles the call for papers earned these delegates' emails (read after the counter is locked: see
+    ``earned_roles.serialise_with_registering``)."""
+    keys = {roles.email_key(form.email) for form in forms}
+    return earned_roles.by_key(conn.execute(earned_roles.roles_of_keys(keys)).tuples())
+
+
+def _with(form: DelegateForm, earned: Mapping[str, set[Role]]) -> DelegateForm:
+    extra = earned.get(roles.email_key(form.email))
+    return replace(form, roles=roles.with_roles(form.roles, extra)) if extra else form
 
 
 def _prepare(

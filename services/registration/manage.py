@@ -48,7 +48,7 @@ async def update_badge(deps: Deps, registration_id: str, changes: dict[str, str]
         changed = tuple(k for k, v in clean.items() if row[k] != v)
         if not changed:
             return row
-        return await _updated(deps, session, row, {k: clean[k] for k in changed}, changed)
+        return await apply_update(deps, session, row, {k: clean[k] for k in changed}, changed)
 
 
 async def override_income_group(
@@ -73,7 +73,7 @@ async def override_income_group(
                 now=as_utc(row["created_at"]),
             )
             values |= {"total_minor": quote.total, "lines": [[ln.description, ln.amount_minor] for ln in quote.lines]}
-        return await _updated(deps, session, row, values, ("income_group",))
+        return await apply_update(deps, session, row, values, ("income_group",))
 
 
 async def live(session: AsyncSession, registration_id: str) -> Row:
@@ -83,9 +83,10 @@ async def live(session: AsyncSession, registration_id: str) -> Row:
     return row
 
 
-async def _updated(
+async def apply_update(
     deps: Deps, session: AsyncSession, row: Row, values: dict[str, object], changed: tuple[str, ...]
 ) -> Row:
+    """Save ``values`` on a locked live row as its next version; stage RegistrationUpdated and the snapshot."""
     values = values | {"version": row["version"] + 1}
     await db.save(session, row["id"], deps.clock(), **values)
     row = row | values
@@ -239,7 +240,7 @@ async def add_add_on(deps: Deps, session: AsyncSession, row: Row, spec: domain.A
         "total_minor": row["total_minor"] + spec.price,
         "lines": [*row["lines"], [f"Add-on: {spec.label}", spec.price]],
     }
-    return await _updated(deps, session, row, values, ("add_ons",))
+    return await apply_update(deps, session, row, values, ("add_ons",))
 
 
 async def request_magic_link(deps: Deps, email: str) -> bool:
