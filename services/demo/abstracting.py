@@ -5,7 +5,8 @@ roundtables to the congress's networks; a few revise through their edit link and
 withdraws. The organiser adds three reviewers per network, assigns (the service keeps
 authors' own institutions away from their abstracts), the reviewers score on the rubric
 through their portal links, and the organiser decides from the mean scores: accepted as
-asked, accepted as a poster, or rejected.
+asked, accepted as a poster, or rejected. The presenting authors of accepted abstracts
+then register among the delegates, so their badges carry the presenter ribbon.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.demo.client import Failed, Http, Tally, local_path
-from services.demo.people import PeopleFactory
+from services.demo.people import PeopleFactory, Person
 
 log = logging.getLogger("congress.demo")
 
@@ -88,8 +89,11 @@ class CallForPapers:
         self.networks = [str(n["code"]) for n in section.get("networks", [])]
         self.limits = {k: int(v.get("min_words", 0)) for k, v in section.get("word_limits", {}).items()}
         self.rubric = [str(c["code"]) for c in section.get("rubric", [])]
+        self.presenters: dict[str, Person] = {}
+        """The presenting (first) author of each submitted abstract, by abstract id."""
+        self.accepted: list[str] = []
 
-    def _abstract(self) -> dict[str, Any]:
+    def _abstract(self) -> tuple[dict[str, Any], Person]:
         fmt = self.rng.choices(FORMATS, FORMAT_WEIGHTS)[0]
         first = self.people.person()
         authors = [first] + [
@@ -115,16 +119,17 @@ class CallForPapers:
                 for i, p in enumerate(authors)
             ],
             "submitter_email": first.email,
-        }
+        }, first
 
     async def submit(self, count: int) -> list[Submitted]:
         done: list[Submitted] = []
         for _ in range(count):
-            body = self._abstract()
+            body, presenter = self._abstract()
             try:
                 answer = (await self.http.call("POST", "/api/abstracts", json=body, what="submit abstract")).json()
             except Failed:
                 continue
+            self.presenters[answer["abstract_id"]] = presenter
             done.append(Submitted(answer["abstract_id"], answer["reference"], answer["edit_link"], body["format"]))
             self.tally.add("abstracts submitted")
             if self.rng.random() < 0.15:  # the authors polish the text before the deadline
@@ -198,6 +203,12 @@ class CallForPapers:
                 body = {"decision": "rejected"}
             if await self._quietly("POST", f"/api/organiser/abstracts/{row['abstract_id']}/decision", json=body):
                 self.tally.add("abstracts accepted" if body["decision"] == "accepted" else "abstracts rejected")
+                if body["decision"] == "accepted":
+                    self.accepted.append(row["abstract_id"])
+
+    def accepted_presenters(self) -> list[Person]:
+        """Who presents an accepted abstract: they register like everyone else (and earn the presenter role)."""
+        return [self.presenters[a] for a in self.accepted if a in self.presenters]
 
     async def _quietly(self, method: str, url: str, **kwargs: Any) -> bool:
         try:

@@ -19,7 +19,7 @@ import os
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -27,6 +27,7 @@ from services.common.congress import load_congress
 from services.demo.abstracting import CallForPapers
 from services.demo.client import Http, Tally, is_up
 from services.demo.organising import Organiser
+from services.demo.people import Person
 from services.demo.plan import make_plan
 from services.demo.registering import Booking, Party, pay_by_card, register
 from services.demo.station import Station
@@ -151,14 +152,14 @@ class Simulator:
         print(f"{count} delegate(s) write in to cancel: the organiser cancels and refunds", flush=True)
         await organiser.cancellations(rows, self.rng, count)
 
-    async def abstracts_phase(self, organiser: Organiser) -> None:
+    async def abstracts_phase(self, organiser: Organiser) -> list[Person]:
         """The call for papers comes first: submissions, reviews and decisions, if the abstracts service is up."""
         section = load_congress(os.environ.get("CONGRESS_CONFIG") or None).section("abstracts")
         if not self.o.abstracts or not section:
-            return
+            return []
         if not await is_up(self.o.abstracts_url):
             print(f"abstracts service not answering at {self.o.abstracts_url}/healthz: skipping abstracts", flush=True)
-            return
+            return []
         async with self.client(self.o.abstracts_url) as client:
             client.headers["authorization"] = f"Bearer {organiser.token}"
             call = CallForPapers(Http(client, self.tally, "abstracts"), self.tally, section, self.o.seed)
@@ -167,6 +168,7 @@ class Simulator:
             await call.review_round()
             print(f"{self.tally['reviews']} reviews in: the organiser decides", flush=True)
             await call.decide()
+        return call.accepted_presenters()
 
     async def badges_phase(self, organiser: Organiser) -> None:
         if not await is_up(self.o.badges_url):
@@ -212,7 +214,7 @@ class Simulator:
             organiser = Organiser(Http(client, self.tally, "registration"))
             signed_in = bool(password) and await organiser.sign_in(email, password)
             if signed_in:
-                await self.abstracts_phase(organiser)
+                parties = with_presenters(parties, await self.abstracts_phase(organiser))
             print(
                 f"simulating {self.o.delegates} delegates in {len(parties)} registrations "
                 f"(seed {self.o.seed}, speed {self.o.speed}) against {self.o.registration_url}",
@@ -228,6 +230,17 @@ class Simulator:
             await self.organiser_phase(organiser)
             await self.badges_phase(organiser)
         return 0
+
+
+def with_presenters(parties: list[Party], presenters: list[Person]) -> list[Party]:
+    """The accepted abstracts' presenters register too, in place of as many single delegates (same total)."""
+    queue = list(presenters)
+    out = []
+    for party in parties:
+        if queue and party.district is None and len(party.people) == 1:
+            party = replace(party, people=[queue.pop(0)])
+        out.append(party)
+    return out
 
 
 def summary(tally: Tally, seconds: float) -> str:

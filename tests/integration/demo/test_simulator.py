@@ -27,6 +27,7 @@ from schemas.registration import (
     RegistrationConfirmed,
     RegistrationCreated,
 )
+from schemas.values import Role
 from tests.kafka_helpers import read_events
 
 DELEGATES = 12
@@ -144,6 +145,9 @@ async def test_simulator_plays_a_small_congress(
     decided = [e.data for e in papers if isinstance(e.data, AbstractDecided)]
     assert decided and all(d.authors for d in decided)
     assert "abstracts submitted" in output
+    accepted = {d.abstract_id for d in decided if d.decision.value == "accepted"}
+    presenters = {a.email for d in decided if d.abstract_id in accepted for a in d.authors if a.presenting}
+    assert presenters, "a seed whose call for papers accepts nothing tests nothing here"
     data = [e.data for e in events]
     kinds = Counter(type(d).__name__ for d in data)
     created = [d for d in data if isinstance(d, RegistrationCreated)]
@@ -156,3 +160,6 @@ async def test_simulator_plays_a_small_congress(
     assert any(isinstance(d, PaymentFailed) for d in data)
     assert any(isinstance(d, RegistrationCancelled) and d.cancelled_by == "organiser" for d in data)
     assert any(isinstance(d, RefundIssued) for d in data)
+    # the accepted abstracts' presenters registered, and registration gave them the presenter role
+    registered_presenters = [d for d in created if d.delegate.email in presenters]
+    assert registered_presenters and all(Role.PRESENTER in d.delegate.roles for d in registered_presenters)
