@@ -24,15 +24,23 @@ log = logging.getLogger("congress.organiser_login")
 
 _PAGE = Environment(autoescape=True).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Organiser sign-in · {{ congress }}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,"Noto Sans",sans-serif;max-width:26rem;margin:3rem auto;padding:1rem;color:#222}
+h1{border-bottom:4px solid {{ colour }};padding-bottom:.5rem} label{font-weight:600}
+input{width:100%;box-sizing:border-box;font:inherit;padding:.5rem;margin-top:.25rem}
+button{font:inherit;font-weight:600;padding:.6rem 1.4rem;background:{{ colour }};color:#fff;border:0;border-radius:4px}
+[role=alert]{color:#a00;font-weight:600;border-left:4px solid #a00;padding-left:.5rem}
+</style></head>
 <body><main><h1>Organiser sign-in</h1><p>{{ congress }}</p>
 {% if error %}<p role="alert" id="login-error">{{ error }}</p>{% endif %}
 <form method="post" action="/organiser/login">
 <input type="hidden" name="next" value="{{ next }}">
 <p><label for="email">Email</label><br><input id="email" name="email" type="email" autocomplete="username"
- required value="{{ email }}"></p>
+ required value="{{ email }}"{% if not email %} autofocus{% endif %}></p>
 <p><label for="password">Password</label><br><input id="password" name="password" type="password"
- autocomplete="current-password" required></p>
+ autocomplete="current-password" required{% if email %} autofocus{% endif %}
+{%- if error %} aria-describedby="login-error"{% endif %}></p>
 <p><button type="submit">Sign in</button></p></form></main></body></html>""")
 
 
@@ -61,7 +69,15 @@ def organiser_login_router(congress: Congress, secret: str, demo_password: Secre
 
     @router.get("/organiser/login")
     async def login_page(next: str = "/") -> HTMLResponse:
-        return HTMLResponse(_PAGE.render(congress=congress.short_name, next=_safe_next(next), email="", error=""))
+        return HTMLResponse(
+            _PAGE.render(
+                congress=congress.short_name,
+                colour=congress.branding.primary_colour,
+                next=_safe_next(next),
+                email="",
+                error="",
+            )
+        )
 
     @router.post("/organiser/login")
     async def login(
@@ -75,6 +91,7 @@ def organiser_login_router(congress: Congress, secret: str, demo_password: Secre
             log.warning("organiser sign-in refused", extra={"email": email[:100]})
             page = _PAGE.render(
                 congress=congress.short_name,
+                colour=congress.branding.primary_colour,
                 next=_safe_next(next),
                 email=email,
                 error="That email and password do not match an organiser account.",
