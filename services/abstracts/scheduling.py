@@ -1,0 +1,290 @@
+"""Programme scheduling rules: accepted abstracts grouped into sessions, sessions placed into (day, slot, room).
+
+Standard library only. Grouping is deterministic: papers of one network are chained by keyword
+similarity into balanced sessions of at most ``papers_per_session``; a symposium, roundtable or
+workshop is a session of its own; posters fill balanced poster sessions. Placement obeys four
+rules: the room suits the session's kind (and the day holds that kind), a room holds one
+session at a time, no presenting author (email, case-insensitive) is in two sessions at the
+same time, and — where it can be avoided — two sessions of one network do not run in parallel.
+The search itself is a ``Placer`` (CP-SAT in ``adapters/solver.py``; ``greedy_place`` here is the
+baseline it is measured against); the rules and the reasons a session is left out live here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+KINDS = ("paper", "symposium", "poster", "workshop", "roundtable")
+GROUPED = frozenset({"paper", "poster"})
+"""Kinds whose sessions hold several abstracts (and can take a moved presentation)."""
+PREFIX = {"symposium": "SY", "workshop": "WS", "roundtable": "RT"}
+
+
+@dataclass(frozen=True)
+class Presenter:
+    name: str
+    email: str
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class Talk:
+    """An accepted abstract to be presented, in its decided format."""
+
+    abstract_id: str
+    reference: str
+    title: str
+    network: str
+    kind: str
+    keywords: tuple[str, ...] = ()
+    presenters: tuple[Presenter, ...] = ()
+
+    @property
+    def emails(self) -> frozenset[str]:
+        return frozenset(p.email.casefold() for p in self.presenters)
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    kind: str
+    network: str
+    title: str
+    talks: tuple[Talk, ...]
+
+    @property
+    def emails(self) -> frozenset[str]:
+        return frozenset(e for t in self.talks for e in t.emails)
+
+
+@dataclass(frozen=True)
+class Room:
+    code: str
+    name: str
+    capacity: int
+    kinds: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Slot:
+    day: date
+    index: int
+    start: time
+    end: time
+    kinds: frozenset[str] = frozenset(KINDS)
+
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """Start and end as aware UTC datetimes (the slot's times are local to the congress)."""
+        start = datetime.combine(self.day, self.start, tzinfo=tz).astimezone(UTC)
+        return start, datetime.combine(self.day, self.end, tzinfo=tz).astimezone(UTC)
+
+
+@dataclass(frozen=True, order=True)
+class Place:
+    day: date
+    slot: int
+    room: str
+
+    @property
+    def time(self) -> tuple[date, int]:
+        return (self.day, self.slot)
+
+
+@dataclass(frozen=True)
+class Grid:
+    rooms: tuple[Room, ...]
+    slots: tuple[Slot, ...]
+
+    def room(self, code: str) -> Room | None:
+        return next((r for r in self.rooms if r.code == code), None)
+
+    def slot(self, day: date, index: int) -> Slot | None:
+        return next((s for s in self.slots if s.day == day and s.index == index), None)
+
+    def places_for(self, kind: str) -> list[Place]:
+        """Every (day, slot, room) that suits a session of this kind, in time then room order."""
+        return [
+            Place(s.day, s.index, r.code) for s in self.slots if kind in s.kinds for r in self.rooms if kind in r.kinds
+        ]
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    session_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Schedule:
+    sessions: tuple[Session, ...]
+    places: dict[str, Place]
+    unplaced: tuple[Unplaced, ...] = field(default=())
+
+
+class Placer(Protocol):
+    def __call__(self, sessions: Sequence[Session], grid: Grid) -> dict[str, Place]: ...
+
+
+def _similarity(a: Iterable[str], b: Iterable[str]) -> float:
+    left, right = {k.casefold() for k in a}, {k.casefold() for k in b}
+    return len(left & right) / len(left | right) if left | right else 0.0
+
+
+def balanced_sizes(count: int, most: int) -> list[int]:
+    """Split ``count`` items into the fewest groups of at most ``most``, sizes differing by at most one."""
+    if count == 0:
+        return []
+    groups = math.ceil(count / most)
+    base, extra = divmod(count, groups)
+    return [base + 1 if i < extra else base for i in range(groups)]
+
+
+def chain(talks: Sequence[Talk], sizes: Sequence[int]) -> list[list[Talk]]:
+    """Fill groups in turn: start with the earliest reference left, then add the most similar talk."""
+    left = sorted(talks, key=lambda t: t.reference)
+    groups: list[list[Talk]] = []
+    for size in sizes:
+        group = [left.pop(0)]
+        while len(group) < size:
+            words = [k for t in group for k in t.keywords]
+            best = max(range(len(left)), key=lambda i: (_similarity(words, left[i].keywords), -i))
+            group.append(left.pop(best))
+        groups.append(group)
+    return groups
+
+
+def _theme(talks: Sequence[Talk]) -> str:
+    counts = Counter(k.casefold() for t in talks for k in set(t.keywords))
+    shared = sorted((-n, k) for k, n in counts.items() if n >= 2)
+    if not shared:
+        return ""
+    first = shared[0][1]
+    return next(k for t in talks for k in t.keywords if k.casefold() == first)
+
+
+def group(
+    talks: Iterable[Talk], networks: Mapping[str, str], papers_per_session: int, posters_per_session: int
+) -> list[Session]:
+    """Sessions from accepted talks: papers by network and keywords, posters together, the rest alone."""
+    by_kind: dict[str, list[Talk]] = defaultdict(list)
+    for talk in talks:
+        by_kind[talk.kind].append(talk)
+    sessions: list[Session] = []
+    papers: dict[str, list[Talk]] = defaultdict(list)
+    for talk in by_kind["paper"]:
+        papers[talk.network].append(talk)
+    for network in sorted(papers):
+        groups = chain(papers[network], balanced_sizes(len(papers[network]), papers_per_session))
+        for i, members in enumerate(groups, 1):
+            name = networks.get(network, network)
+            theme = _theme(members)
+            title = f"{name}: {theme}" if theme else f"{name}: papers {i}"
+            sessions.append(Session(f"{network}-P{i}", "paper", network, title, tuple(members)))
+    posters = sorted(by_kind["poster"], key=lambda t: (t.network, t.reference))
+    start = 0
+    for i, size in enumerate(balanced_sizes(len(posters), posters_per_session), 1):
+        members = posters[start : start + size]
+        start += size
+        nets = {t.network for t in members}
+        network = nets.pop() if len(nets) == 1 else ""
+        sessions.append(Session(f"PO-{i}", "poster", network, f"Poster session {i}", tuple(members)))
+    for kind, prefix in PREFIX.items():
+        for talk in sorted(by_kind[kind], key=lambda t: t.reference):
+            sessions.append(Session(f"{prefix}-{talk.reference}", kind, talk.network, talk.title, (talk,)))
+    return sessions
+
+
+def busy(sessions: Mapping[str, Session], places: Mapping[str, Place], when: tuple[date, int]) -> dict[str, str]:
+    """Presenter email -> the session they are in at this time."""
+    return {e: sid for sid, p in places.items() if p.time == when for e in sessions[sid].emails}
+
+
+def place_problems(
+    session: Session, place: Place, sessions: Mapping[str, Session], places: Mapping[str, Place], grid: Grid
+) -> list[str]:
+    """Why ``session`` may not go to ``place`` given where the others are (empty: it may)."""
+    room, slot = grid.room(place.room), grid.slot(place.day, place.slot)
+    if room is None or slot is None:
+        return ["There is no such room or time in the programme."]
+    problems = []
+    if session.kind not in room.kinds:
+        problems.append(
+            f"{room.name} does not suit a {session.kind} session (it takes {', '.join(sorted(room.kinds))})."
+        )
+    if session.kind not in slot.kinds:
+        problems.append(f"{place.day} holds no {session.kind} sessions.")
+    others = {sid: p for sid, p in places.items() if sid != session.id}
+    taken = [sid for sid, p in others.items() if p == place]
+    if taken:
+        problems.append(f"{room.name} is already taken at that time by {sessions[taken[0]].title} ({taken[0]}).")
+    engaged = busy(sessions, others, place.time)
+    for email in sorted(session.emails & engaged.keys()):
+        problems.append(f"{email} presents in {engaged[email]} at the same time.")
+    return problems
+
+
+def parallel_networks(
+    session: Session, place: Place, sessions: Mapping[str, Session], places: Mapping[str, Place]
+) -> list[str]:
+    """Sessions of the same network at the same time (allowed when it cannot be avoided)."""
+    if not session.network:
+        return []
+    return sorted(
+        sid
+        for sid, p in places.items()
+        if sid != session.id and p.time == place.time and sessions[sid].network == session.network
+    )
+
+
+def network_clashes(sessions: Mapping[str, Session], places: Mapping[str, Place]) -> int:
+    """How many sessions run in parallel with an earlier-listed session of their own network."""
+    seen: Counter[tuple[str, date, int]] = Counter()
+    for sid, p in sorted(places.items()):
+        if sessions[sid].network:
+            seen[(sessions[sid].network, p.day, p.slot)] += 1
+    return sum(n - 1 for n in seen.values())
+
+
+def explain(session: Session, grid: Grid, sessions: Mapping[str, Session], places: Mapping[str, Place]) -> str:
+    """Why a session could not be placed, in a sentence an organiser can act on."""
+    if not any(session.kind in r.kinds for r in grid.rooms):
+        return f"No room suits a {session.kind} session: add one to programme.rooms."
+    options = grid.places_for(session.kind)
+    if not options:
+        return f"No day holds {session.kind} sessions: add the kind to a day in programme.days."
+    taken = set(places.values())
+    free = [p for p in options if p not in taken]
+    if not free:
+        return f"Every room that suits a {session.kind} session is taken at every time ({len(options)} places)."
+    clashing = sorted({e for p in free for e in session.emails & busy(sessions, places, p.time).keys()})
+    return f"Its presenters ({', '.join(clashing)}) present elsewhere at every time a suitable room is free."
+
+
+def greedy_place(sessions: Sequence[Session], grid: Grid) -> dict[str, Place]:
+    """Baseline placer: biggest sessions first, each into the first free place that breaks no rule,
+    preferring times with no session of its network."""
+    by_id = {s.id: s for s in sessions}
+    places: dict[str, Place] = {}
+    for session in sorted(sessions, key=lambda s: (-len(s.talks), s.id)):
+        fits = [p for p in grid.places_for(session.kind) if not place_problems(session, p, by_id, places, grid)]
+        if fits:
+            places[session.id] = min(fits, key=lambda p: (len(parallel_networks(session, p, by_id, places)), p))
+    return places
+
+
+def schedule(sessions: Sequence[Session], grid: Grid, placer: Placer) -> Schedule:
+    """Place the sessions with ``placer``, check its answer against the rules, and explain what is left out."""
+    by_id = {s.id: s for s in sessions}
+    proposed = placer(sessions, grid)
+    places: dict[str, Place] = {}
+    for sid in sorted(proposed, key=lambda s: (proposed[s], s)):
+        if not place_problems(by_id[sid], proposed[sid], by_id, places, grid):
+            places[sid] = proposed[sid]
+    unplaced = tuple(Unplaced(s.id, explain(s, grid, by_id, places)) for s in sessions if s.id not in places)
+    return Schedule(tuple(sessions), places, unplaced)
