@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -227,6 +227,33 @@ def place_problems(
     for email in sorted(session.emails & engaged.keys()):
         problems.append(f"{email} presents in {engaged[email]} at the same time.")
     return problems
+
+
+def transfer_problems(
+    abstract_id: str,
+    source: Session,
+    target: Session,
+    sessions: Mapping[str, Session],
+    places: Mapping[str, Place],
+    grid: Grid,
+    limits: Mapping[str, int],
+) -> list[str]:
+    """Why one presentation may not move from ``source`` into ``target`` (empty: it may)."""
+    if target.id == source.id:
+        return [f"It is already in {source.id}."]
+    if source.kind not in GROUPED:
+        return [f"A {source.kind} is a session of its own: move the session instead."]
+    if target.kind != source.kind:
+        return [f"A {source.kind} can only join another {source.kind} session; {target.id} is a {target.kind} session."]
+    if len(target.talks) >= limits[target.kind]:
+        return [f"{target.id} is full ({len(target.talks)} presentations)."]
+    talk = next(t for t in source.talks if t.abstract_id == abstract_id)
+    emptied = replace(source, talks=tuple(t for t in source.talks if t.abstract_id != abstract_id))
+    joined = replace(target, talks=(*target.talks, talk))
+    if target.id not in places:
+        return []
+    after = {**sessions, source.id: emptied, target.id: joined}
+    return place_problems(joined, places[target.id], after, places, grid)
 
 
 def parallel_networks(
