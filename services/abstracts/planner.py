@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from services.abstracts import scheduling
+from services.abstracts import grouping, scheduling
 from services.abstracts.adapters import db
 from services.abstracts.adapters import programme_db as pdb
 from services.abstracts.adapters.solver import CpSatPlacer
@@ -84,7 +84,7 @@ async def generate(programme: Programme) -> scheduling.Schedule:
         accepted = await db.list_abstracts(session, status="accepted")
         talks = [talk_of(r) for r in accepted]
         config = programme.config
-        sessions = scheduling.group(
+        sessions = grouping.group(
             talks, deps.config.network_names, config.papers_per_session, config.posters_per_session
         )
         result = scheduling.schedule(sessions, programme.grid, programme.placer)

@@ -1,8 +1,6 @@
 """Programme scheduling rules: accepted abstracts grouped into sessions, sessions placed into (day, slot, room).
 
-Standard library only. Grouping is deterministic: papers of one network are chained by keyword
-similarity into balanced sessions of at most ``papers_per_session``; a symposium, roundtable or
-workshop is a session of its own; posters fill balanced poster sessions. Placement obeys four
+Standard library only. Grouping abstracts into sessions is ``grouping.py``. Placement obeys four
 rules: the room suits the session's kind (and the day holds that kind), a room holds one
 session at a time, no presenting author (email, case-insensitive) is in two sessions at the
 same time, and — where it can be avoided — two sessions of one network do not run in parallel.
@@ -12,9 +10,8 @@ baseline it is measured against); the rules and the reasons a session is left ou
 
 from __future__ import annotations
 
-import math
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Protocol
@@ -23,7 +20,6 @@ from zoneinfo import ZoneInfo
 KINDS = ("paper", "symposium", "poster", "workshop", "roundtable")
 GROUPED = frozenset({"paper", "poster"})
 """Kinds whose sessions hold several abstracts (and can take a moved presentation)."""
-PREFIX = {"symposium": "SY", "workshop": "WS", "roundtable": "RT"}
 
 
 @dataclass(frozen=True)
@@ -131,75 +127,6 @@ class Placer(Protocol):
     def __call__(self, sessions: Sequence[Session], grid: Grid) -> dict[str, Place]: ...
 
 
-def _similarity(a: Iterable[str], b: Iterable[str]) -> float:
-    left, right = {k.casefold() for k in a}, {k.casefold() for k in b}
-    return len(left & right) / len(left | right) if left | right else 0.0
-
-
-def balanced_sizes(count: int, most: int) -> list[int]:
-    """Split ``count`` items into the fewest groups of at most ``most``, sizes differing by at most one."""
-    if count == 0:
-        return []
-    groups = math.ceil(count / most)
-    base, extra = divmod(count, groups)
-    return [base + 1 if i < extra else base for i in range(groups)]
-
-
-def chain(talks: Sequence[Talk], sizes: Sequence[int]) -> list[list[Talk]]:
-    """Fill groups in turn: start with the earliest reference left, then add the most similar talk."""
-    left = sorted(talks, key=lambda t: t.reference)
-    groups: list[list[Talk]] = []
-    for size in sizes:
-        group = [left.pop(0)]
-        while len(group) < size:
-            words = [k for t in group for k in t.keywords]
-            best = max(range(len(left)), key=lambda i: (_similarity(words, left[i].keywords), -i))
-            group.append(left.pop(best))
-        groups.append(group)
-    return groups
-
-
-def _theme(talks: Sequence[Talk]) -> str:
-    counts = Counter(k.casefold() for t in talks for k in set(t.keywords))
-    shared = sorted((-n, k) for k, n in counts.items() if n >= 2)
-    if not shared:
-        return ""
-    first = shared[0][1]
-    return next(k for t in talks for k in t.keywords if k.casefold() == first)
-
-
-def group(
-    talks: Iterable[Talk], networks: Mapping[str, str], papers_per_session: int, posters_per_session: int
-) -> list[Session]:
-    """Sessions from accepted talks: papers by network and keywords, posters together, the rest alone."""
-    by_kind: dict[str, list[Talk]] = defaultdict(list)
-    for talk in talks:
-        by_kind[talk.kind].append(talk)
-    sessions: list[Session] = []
-    papers: dict[str, list[Talk]] = defaultdict(list)
-    for talk in by_kind["paper"]:
-        papers[talk.network].append(talk)
-    for network in sorted(papers):
-        groups = chain(papers[network], balanced_sizes(len(papers[network]), papers_per_session))
-        for i, members in enumerate(groups, 1):
-            name = networks.get(network, network)
-            theme = _theme(members)
-            title = f"{name}: {theme}" if theme else f"{name}: papers {i}"
-            sessions.append(Session(f"{network}-P{i}", "paper", network, title, tuple(members)))
-    posters = sorted(by_kind["poster"], key=lambda t: (t.network, t.reference))
-    start = 0
-    for i, size in enumerate(balanced_sizes(len(posters), posters_per_session), 1):
-        members = posters[start : start + size]
-        start += size
-        nets = {t.network for t in members}
-        network = nets.pop() if len(nets) == 1 else ""
-        sessions.append(Session(f"PO-{i}", "poster", network, f"Poster session {i}", tuple(members)))
-    for kind, prefix in PREFIX.items():
-        for talk in sorted(by_kind[kind], key=lambda t: t.reference):
-            sessions.append(Session(f"{prefix}-{talk.reference}", kind, talk.network, talk.title, (talk,)))
-    return sessions
-
-
 def busy(sessions: Mapping[str, Session], places: Mapping[str, Place], when: tuple[date, int]) -> dict[str, str]:
     """Presenter email -> the session they are in at this time."""
     return {e: sid for sid, p in places.items() if p.time == when for e in sessions[sid].emails}
@@ -291,6 +218,26 @@ def explain(session: Session, grid: Grid, sessions: Mapping[str, Session], place
         return f"Every room that suits a {session.kind} session is taken at every time ({len(options)} places)."
     clashing = sorted({e for p in free for e in session.emails & busy(sessions, places, p.time).keys()})
     return f"Its presenters ({', '.join(clashing)}) present elsewhere at every time a suitable room is free."
+
+
+def assign_rooms(kinds: Mapping[str, str], rooms: Sequence[Room]) -> dict[str, str] | None:
+    """Rooms for sessions that run at one time (session id -> kind), one each, every room suiting its session:
+    a bipartite matching by augmenting paths, deterministic; None if there is none."""
+    owner: dict[str, str] = {}
+
+    def seat(sid: str, seen: set[str]) -> bool:
+        for room in rooms:
+            if kinds[sid] in room.kinds and room.code not in seen:
+                seen.add(room.code)
+                if room.code not in owner or seat(owner[room.code], seen):
+                    owner[room.code] = sid
+                    return True
+        return False
+
+    for sid in sorted(kinds, key=lambda s: (sum(kinds[s] in r.kinds for r in rooms), s)):
+        if not seat(sid, set()):
+            return None
+    return {sid: code for code, sid in owner.items()}
 
 
 def greedy_place(sessions: Sequence[Session], grid: Grid) -> dict[str, Place]:

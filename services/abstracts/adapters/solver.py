@@ -1,115 +1,154 @@
 """Session placement with OR-Tools CP-SAT: the ``Placer`` the programme uses.
 
-One boolean per (session, place that suits it). Hard: a session takes at most one place, a
-place holds at most one session, a presenter is in at most one session per time. Soft: a
-network's sessions at one time beyond the first cost a penalty. The objective places as
-many sessions as possible first (a placed session outweighs every penalty), then avoids
-network clashes. The greedy baseline is given as a hint, so CP-SAT starts from it and can
-only improve on it. One worker, a fixed seed and a *deterministic* time limit make the answer
-the same on every run and every machine (docs/abstracts.md, "Programme", has the comparison).
+The model chooses a *time* for each session, not a room: one boolean per (session, time whose
+day holds its kind). Rooms of one kind are interchangeable, so modelling them would only
+multiply equivalent answers. Instead, for each time and each set of kinds K, the sessions of a
+kind in K may not outnumber the rooms that suit some kind in K (Hall's condition: exactly when
+the sessions of that time can each get a suitable room of their own); rooms are then given per
+time by a deterministic matching (``scheduling.assign_rooms``).
+
+Hard: a session runs at most once; a presenter is in at most one session per time. Soft: each
+session of a network beyond the first at one time costs one. The objective places as many
+sessions as possible (one more placed session outweighs every clash), then avoids clashes. The
+greedy baseline is the solution hint and the fallback, so the answer is never worse than it.
+One worker, a fixed seed and a *deterministic* time budget make the answer the same on every run.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from itertools import combinations
 
 from ortools.sat.python import cp_model
 
-from services.abstracts.scheduling import Grid, Place, Session, greedy_place
+from services.abstracts.scheduling import Grid, Place, Session, assign_rooms, greedy_place, network_clashes
 
 Time = tuple[date, int]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    """OPTIMAL when CP-SAT proved no placement does better."""
+    placed_bound: int
+    """No placement places more sessions than this."""
+    clash_bound: int
+    """With ``placed_bound`` sessions placed, none has fewer network clashes than this."""
+    improved: bool
+    """False when the greedy baseline was as good and is returned."""
 
 
 @dataclass(frozen=True)
 class CpSatPlacer:
     """Deterministic CP-SAT placement; ``work`` is CP-SAT's deterministic time budget (roughly seconds)."""
 
-    work: float = 10.0
+    work: float = 5.0
 
     def __call__(self, sessions: Sequence[Session], grid: Grid) -> dict[str, Place]:
+        return self.place(sessions, grid)[0]
+
+    def place(self, sessions: Sequence[Session], grid: Grid) -> tuple[dict[str, Place], Outcome]:
+        """The placement and how the search went (for the benchmark and the logs)."""
         model = cp_model.CpModel()
-        chosen: dict[tuple[int, Place], cp_model.IntVar] = {}
+        at: dict[tuple[int, Time], cp_model.IntVar] = {}
         for i, session in enumerate(sessions):
-            for place in grid.places_for(session.kind):
-                chosen[i, place] = model.new_bool_var(f"x_{i}_{place.day}_{place.slot}_{place.room}")
-        by_session: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        by_place: dict[Place, list[cp_model.IntVar]] = defaultdict(list)
-        at_time: dict[tuple[int, Time], list[cp_model.IntVar]] = defaultdict(list)
-        for (i, place), var in chosen.items():
-            by_session[i].append(var)
-            by_place[place].append(var)
-            at_time[i, place.time].append(var)
-        for group in (*by_session.values(), *by_place.values()):
-            model.add_at_most_one(group)
-        self._presenters(model, sessions, at_time)
-        penalties = self._networks(model, sessions, at_time)
-        placed = sum(sum(v) for v in by_session.values())
-        # clashes never outnumber the sessions, so one more placed session always outweighs them all
-        model.maximize(placed * (len(sessions) + 1) - sum(penalties))
-        self._hint(model, sessions, grid, chosen)
-        return self._solve(model, sessions, chosen)
+            for t in sorted({p.time for p in grid.places_for(session.kind)}):
+                at[i, t] = model.new_bool_var(f"s{i}_{t[0]}_{t[1]}")
+        for i in range(len(sessions)):
+            model.add_at_most_one(v for (j, _), v in at.items() if j == i)
+        self._rooms(model, sessions, grid, at)
+        self._presenters(model, sessions, at)
+        clashes = self._networks(model, sessions, at)
+        model.maximize(sum(at.values()) * (len(sessions) + 1) - sum(clashes))
+        baseline = greedy_place(sessions, grid)
+        index = {s.id: i for i, s in enumerate(sessions)}
+        hinted = {(index[sid], p.time) for sid, p in baseline.items()}
+        for key, var in at.items():
+            model.add_hint(var, key in hinted)
+        found, outcome = self._solve(model, sessions, grid, at)
+        by_id = {s.id: s for s in sessions}
+        better = (len(found), -network_clashes(by_id, found)) > (len(baseline), -network_clashes(by_id, baseline))
+        return (found, outcome) if better else (baseline, replace(outcome, improved=False))
+
+    @staticmethod
+    def _rooms(
+        model: cp_model.CpModel, sessions: Sequence[Session], grid: Grid, at: dict[tuple[int, Time], cp_model.IntVar]
+    ) -> None:
+        kinds = sorted({s.kind for s in sessions})
+        for t in sorted({t for _, t in at}):
+            for size in range(1, len(kinds) + 1):
+                for group in combinations(kinds, size):
+                    running = [v for (i, u), v in at.items() if u == t and sessions[i].kind in group]
+                    rooms = sum(1 for r in grid.rooms if r.kinds.intersection(group))
+                    if len(running) > rooms:
+                        model.add(sum(running) <= rooms)
 
     @staticmethod
     def _presenters(
-        model: cp_model.CpModel, sessions: Sequence[Session], at_time: dict[tuple[int, Time], list[cp_model.IntVar]]
+        model: cp_model.CpModel, sessions: Sequence[Session], at: dict[tuple[int, Time], cp_model.IntVar]
     ) -> None:
         of_email: dict[str, list[int]] = defaultdict(list)
         for i, session in enumerate(sessions):
             for email in session.emails:
                 of_email[email].append(i)
-        times = {t for _, t in at_time}
+        times = sorted({t for _, t in at})
         for members in of_email.values():
-            if len(members) < 2:
-                continue
             for t in times:
-                model.add_at_most_one(v for i in members for v in at_time.get((i, t), ()))
+                running = [at[i, t] for i in members if (i, t) in at]
+                if len(running) > 1:
+                    model.add_at_most_one(running)
 
     @staticmethod
     def _networks(
-        model: cp_model.CpModel, sessions: Sequence[Session], at_time: dict[tuple[int, Time], list[cp_model.IntVar]]
+        model: cp_model.CpModel, sessions: Sequence[Session], at: dict[tuple[int, Time], cp_model.IntVar]
     ) -> list[cp_model.IntVar]:
         of_network: dict[str, list[int]] = defaultdict(list)
         for i, session in enumerate(sessions):
             if session.network:
                 of_network[session.network].append(i)
-        times = sorted({t for _, t in at_time})
-        penalties = []
+        times = sorted({t for _, t in at})
+        clashes = []
         for network, members in sorted(of_network.items()):
-            if len(members) < 2:
-                continue
             for t in times:
-                running = [v for i in members for v in at_time.get((i, t), ())]
-                if len(running) < 2:
-                    continue
-                extra = model.new_int_var(0, len(running), f"clash_{network}_{t[0]}_{t[1]}")
-                model.add(extra >= sum(running) - 1)
-                penalties.append(extra)
-        return penalties
+                running = [at[i, t] for i in members if (i, t) in at]
+                if len(running) > 1:
+                    extra = model.new_int_var(0, len(running) - 1, f"clash_{network}_{t[0]}_{t[1]}")
+                    model.add(extra >= sum(running) - 1)
+                    clashes.append(extra)
+        return clashes
 
-    @staticmethod
-    def _hint(
+    def _solve(
+        self,
         model: cp_model.CpModel,
         sessions: Sequence[Session],
         grid: Grid,
-        chosen: dict[tuple[int, Place], cp_model.IntVar],
-    ) -> None:
-        start = greedy_place(sessions, grid)
-        index = {s.id: i for i, s in enumerate(sessions)}
-        picked = {(index[sid], place) for sid, place in start.items()}
-        for key, var in chosen.items():
-            model.add_hint(var, key in picked)
-
-    def _solve(
-        self, model: cp_model.CpModel, sessions: Sequence[Session], chosen: dict[tuple[int, Place], cp_model.IntVar]
-    ) -> dict[str, Place]:
+        at: dict[tuple[int, Time], cp_model.IntVar],
+    ) -> tuple[dict[str, Place], Outcome]:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 7
         solver.parameters.max_deterministic_time = self.work
         status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return {}
-        return {sessions[i].id: place for (i, place), var in chosen.items() if solver.value(var)}
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        weight = len(sessions) + 1
+        bound = int(solver.best_objective_bound)
+        outcome = Outcome(
+            status=solver.status_name(status),
+            placed_bound=-(-bound // weight),
+            clash_bound=-(-bound // weight) * weight - bound,
+            improved=True,
+        )
+        if not found:
+            return {}, outcome
+        by_time: dict[Time, dict[str, str]] = defaultdict(dict)
+        for (i, t), var in at.items():
+            if solver.value(var):
+                by_time[t][sessions[i].id] = sessions[i].kind
+        places: dict[str, Place] = {}
+        for t, kinds in sorted(by_time.items()):
+            rooms = assign_rooms(kinds, grid.rooms) or {}
+            places.update({sid: Place(t[0], t[1], room) for sid, room in rooms.items()})
+        return places, outcome

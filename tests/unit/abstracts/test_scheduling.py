@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.abstracts.adapters.solver import CpSatPlacer
+from services.abstracts.grouping import balanced_sizes, group
 from services.abstracts.programme_config import load_programme, parse_programme
 from services.abstracts.scheduling import (
     Grid,
@@ -17,9 +18,8 @@ from services.abstracts.scheduling import (
     Session,
     Slot,
     Talk,
-    balanced_sizes,
+    assign_rooms,
     greedy_place,
-    group,
     network_clashes,
     place_problems,
     schedule,
@@ -198,3 +198,25 @@ def test_programme_section_errors_name_the_path() -> None:
     with pytest.raises(ConfigError) as unknown:
         parse_programme(bad | {"days": [{"date": "2027-01-05", "slots": [{"start": "09:00", "end": "10:00"}]}]})
     assert "unknown session kinds lecture" in str(unknown.value)
+
+
+def test_cp_sat_places_what_greedy_cannot() -> None:
+    """Greedy puts the bigger paper session in the first room that suits it, which the symposium needed."""
+    rooms = (
+        Room("R1", "Room 301", 120, frozenset({"paper", "symposium"})),
+        Room("R2", "Room 302", 80, frozenset({"paper"})),
+    )
+    g = Grid(rooms=rooms, slots=(Slot(DAY1, 0, time(9), time(10, 30)),))
+    sessions = [session("P", talk(1), talk(2)), session("SY", talk(3), kind="symposium", network="EL")]
+    assert set(greedy_place(sessions, g)) == {"P"}
+    result = schedule(sessions, g, CpSatPlacer(2))
+    assert result.places == {"P": Place(DAY1, 0, "R2"), "SY": Place(DAY1, 0, "R1")}
+    found, outcome = CpSatPlacer(2).place(sessions, g)
+    assert found == result.places
+    assert outcome.status == "OPTIMAL" and outcome.improved and outcome.placed_bound == 2
+
+
+def test_rooms_are_matched_within_a_time() -> None:
+    rooms = (Room("A", "A", 10, frozenset({"paper", "poster"})), Room("B", "B", 10, frozenset({"paper"})))
+    assert assign_rooms({"po": "poster", "p": "paper"}, rooms) == {"po": "A", "p": "B"}
+    assert assign_rooms({"po": "poster", "po2": "poster"}, rooms) is None
