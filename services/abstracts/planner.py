@@ -3,6 +3,7 @@ presentations under the scheduling rules, and read the draft as a day × room gr
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -87,7 +88,8 @@ async def generate(programme: Programme) -> scheduling.Schedule:
         sessions = grouping.group(
             talks, deps.config.network_names, config.papers_per_session, config.posters_per_session
         )
-        result = scheduling.schedule(sessions, programme.grid, programme.placer)
+        # the search takes seconds of CPU: off the event loop, so the service keeps answering meanwhile
+        result = await asyncio.to_thread(scheduling.schedule, sessions, programme.grid, programme.placer)
         reasons = {u.session_id: u.reason for u in result.unplaced}
         rows = []
         for position, s in enumerate(result.sessions):
