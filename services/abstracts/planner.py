@@ -13,6 +13,7 @@ from services.abstracts import grouping, scheduling
 from services.abstracts.adapters import db
 from services.abstracts.adapters import programme_db as pdb
 from services.abstracts.adapters.solver import CpSatPlacer
+from services.abstracts.domain import nfc
 from services.abstracts.programme_config import ProgrammeConfig
 from services.abstracts.records import Deps, NotFound, Rejected, Row, authors_of
 
@@ -154,6 +155,14 @@ async def move_presentation(programme: Programme, abstract_id: str, to_session: 
     return [] if left else [f"{source.id} had no other presentation and is removed."]
 
 
+async def set_chair(programme: Programme, session_id: str, chair: str) -> None:
+    """Name (or, with an empty name, clear) a session's chair."""
+    name = nfc(chair)[:300] or None
+    async with programme.deps.sessionmaker() as session, session.begin():
+        if not await pdb.set_chair(session, session_id, name):
+            raise NotFound(session_id)
+
+
 async def draft_view(programme: Programme) -> dict[str, Any]:
     """The draft as days of rows (one per slot) of cells (one per room), plus what is not placed."""
     async with programme.deps.sessionmaker() as session:
@@ -172,6 +181,7 @@ async def draft_view(programme: Programme) -> dict[str, Any]:
         "days": days,
         "rooms": grid.rooms,
         "sessions": list(sessions.values()),
+        "chairs": {r["id"]: r["chair"] for r in rows if r["chair"]},
         "places": places,
         "unplaced": unplaced,
         "clashes": clashes,

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from icalendar import Calendar, Event
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from schemas.programme import SessionScheduled
 from services.abstracts import planner, publishing
@@ -33,6 +33,10 @@ class SessionMoveIn(BaseModel):
 
 class PresentationMoveIn(BaseModel):
     to_session: str
+
+
+class ChairIn(BaseModel):
+    chair: str = Field(default="", max_length=300, description="The chair's name; empty clears it.")
 
 
 def place_value(day: date, slot: int, room: str) -> str:
@@ -99,6 +103,12 @@ def organiser_pages(router: APIRouter, programme: Programme, organiser: Any) -> 
             return await render(request, who, errors=exc.errors, values=form, focus="to_session")
         return done(" ".join(["Presentation moved.", *warnings]))
 
+    @router.post("/organiser/programme/chair", include_in_schema=False)
+    async def chair_page(request: Request, who: str = organiser) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        await planner.set_chair(programme, form.get("session_id", ""), form.get("chair", ""))
+        return done(f"Chair of {form.get('session_id', '')} saved.")
+
     @router.post("/organiser/programme/publish", include_in_schema=False)
     async def publish_page(who: str = organiser) -> Response:
         result = await publishing.publish(programme, who)
@@ -159,6 +169,12 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
         except Rejected as exc:
             return problem(422, "The presentation cannot go there", exc.errors)
         return {"abstract_id": abstract_id, "session_id": body.to_session, "warnings": warnings}
+
+    @router.post("/api/organiser/programme/sessions/{session_id}/chair", tags=["programme"])
+    async def api_chair(session_id: str, body: ChairIn, who: str = organiser) -> dict[str, Any]:
+        """Name the session's chair (published with the session); an empty name clears it."""
+        await planner.set_chair(programme, session_id, body.chair)
+        return {"session_id": session_id, "chair": body.chair.strip() or None}
 
     @router.post("/api/organiser/programme/publish", tags=["programme"])
     async def api_publish(who: str = organiser) -> dict[str, Any]:

@@ -33,7 +33,9 @@ Row = dict[str, Any]
 EventData = SessionScheduled | PresentationMoved | SessionCancelled | ProgrammePublished
 
 
-def scheduled(programme: Programme, s: scheduling.Session, place: scheduling.Place, version: int) -> SessionScheduled:
+def scheduled(
+    programme: Programme, s: scheduling.Session, place: scheduling.Place, version: int, chair: str | None = None
+) -> SessionScheduled:
     """The event for a session at its place, times in UTC."""
     grid, congress = programme.grid, programme.deps.congress
     slot, room = grid.slot(place.day, place.slot), grid.room(place.room)
@@ -52,6 +54,7 @@ def scheduled(programme: Programme, s: scheduling.Session, place: scheduling.Pla
         timezone=congress.timezone,
         room_code=room.code,
         room_name=room.name,
+        chair=chair,
         presentations=tuple(
             Presentation(
                 abstract_id=t.abstract_id,
@@ -135,7 +138,8 @@ async def publish(programme: Programme, who: str) -> ProgrammePublished:
         sessions, places = state(rows)
         old = await pdb.published_payloads(session)
         version = await pdb.counter_value(session, VERSION) + 1
-        new = [scheduled(programme, sessions[sid], place, version) for sid, place in sorted(places.items())]
+        chairs = {r["id"]: r["chair"] for r in rows}
+        new = [scheduled(programme, sessions[sid], p, version, chairs[sid]) for sid, p in sorted(places.items())]
         events = changes(old, new, version)
         if old and not events:
             raise NotAllowed(f"Nothing changed since version {version - 1} was published")

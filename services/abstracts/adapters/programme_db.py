@@ -63,6 +63,11 @@ async def set_talks(session: AsyncSession, session_id: str, talks: list[Row]) ->
     await session.execute(update(sessions).where(sessions.c.id == session_id).values(talks=talks))
 
 
+async def set_chair(session: AsyncSession, session_id: str, chair: str | None) -> bool:
+    result = await session.execute(update(sessions).where(sessions.c.id == session_id).values(chair=chair))
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def drop_session(session: AsyncSession, session_id: str) -> None:
     await session.execute(delete(sessions).where(sessions.c.id == session_id))
 

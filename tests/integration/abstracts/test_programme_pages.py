@@ -44,6 +44,10 @@ async def test_organiser_programme_page_generate_move_publish(offline: Service) 
     )
     assert "Presentation moved." in moved.text
 
+    chair = {"session_id": "DU-P2", "chair": "Jürgen Müller"}
+    named = await client.post("/organiser/programme/chair", data=chair, headers=ORGANISER, follow_redirects=True)
+    assert "Chair of DU-P2 saved." in named.text and 'chair: <span dir="auto">Jürgen Müller</span>' in named.text
+
     published = await client.post("/organiser/programme/publish", headers=ORGANISER, follow_redirects=True)
     assert "Version 1 published: 6 session(s) changed, 0 presentation(s) moved." in published.text
     async with offline.deps.sessionmaker() as session:
@@ -55,3 +59,4 @@ async def test_organiser_programme_page_generate_move_publish(offline: Service) 
     page = (await client.get("/programme")).text
     assert "Wednesday 6 January 2027" in page or "Thursday 7 January 2027" in page
     assert made["p5"]["title"] in page and "Asia/Tokyo" in page and "@uni.example" not in page
+    assert "chair: Jürgen Müller" in page

@@ -29,6 +29,9 @@ async def test_programme_generate_move_publish_on_kafka(db_url: str, kafka_boots
         made = await accept_abstracts(service)
         ids = await generate_and_check(service, made)
         await refused_moves(service, made, ids)
+        chair = {"chair": "  María José Pérez "}
+        named = await service.client.post(f"{API}/sessions/DU-P1/chair", json=chair, headers=ORGANISER)
+        assert named.json()["chair"] == "María José Pérez"
         first = await publish(service)
         assert first["programme_version"] == 1 and first["sessions_changed"] == 6
         el_start, el_label = await allowed_moves(service, made)
@@ -134,7 +137,8 @@ def check_events(events: list[Any], made: dict[str, dict[str, Any]], ids: list[s
     sessions = {e.data.session_id: e.data for e in first if isinstance(e.data, SessionScheduled)}
     du1 = sessions["DU-P1"]
     assert isinstance(du1, SessionScheduled) and du1.kind is SessionKind.PAPER and du1.timezone == "Asia/Tokyo"
-    assert du1.presentations[0].presenters[0].email == "ana@uni.example"
+    assert du1.presentations[0].presenters[0].email == "ana@uni.example" and du1.chair == "María José Pérez"
+    assert sessions["DU-P2"].chair is None
     assert du1.starts_at.tzinfo is not None and du1.starts_at.utcoffset() == UTC.utcoffset(None)
     moved = next(e.data for e in second if e.subject == "DU-P2" and isinstance(e.data, PresentationMoved))
     assert moved.abstract_id == made["p5"]["abstract_id"]
