@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from services.abstracts.adapters.solver import CpSatPlacer
+from services.abstracts.adapters.solver import CpSatPlacer, score
 from services.abstracts.grouping import group
 from services.abstracts.programme_config import load_programme
 from services.abstracts.scheduling import (
@@ -87,6 +87,7 @@ def run(name: str, placer: Placer, sessions: list[Session], g: Grid, scenario: s
         "placed": len(result.places),
         "unplaced": len(result.unplaced),
         "network_clashes": network_clashes(by_id, result.places),
+        "busiest_time": -score(by_id, result.places)[2],
         "seconds": round(seconds, 2),
         "reasons": sorted({u.reason for u in result.unplaced}),
     }
@@ -114,13 +115,14 @@ def main() -> None:
         rows.append(run("greedy (baseline)", greedy_place, sessions, g, scenario))
         rows.append(run(f"CP-SAT (work {args.work:g})", CpSatPlacer(args.work), sessions, g, scenario))
     print(f"{args.papers} papers (seed {args.seed}); {len(g.slots)} slots; CP-SAT bound = no placement does better")
-    head = f"{'scenario':<19}{'placer':<19}{'sessions':>9}{'placed':>7}{'left':>5}{'clashes':>8}{'seconds':>8}"
+    head = f"{'scenario':<19}{'placer':<19}{'sessions':>9}{'placed':>7}{'left':>5}{'clashes':>8}{'busiest':>8}"
+    head += f"{'seconds':>8}"
     print(head + "  CP-SAT status (bound placed/clashes)")
     for r in rows:
         bound = f"  {r['status']} ({r['placed_bound']}/{r['clash_bound']})" if "status" in r else ""
         print(
             f"{r['scenario']:<19}{r['placer']:<19}{r['sessions']:>9}{r['placed']:>7}{r['unplaced']:>5}"
-            f"{r['network_clashes']:>8}{r['seconds']:>8}{bound}"
+            f"{r['network_clashes']:>8}{r['busiest_time']:>8}{r['seconds']:>8}{bound}"
         )
     for r in rows:
         for reason in r["reasons"]:

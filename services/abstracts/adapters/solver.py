@@ -9,14 +9,16 @@ time by a deterministic matching (``scheduling.assign_rooms``).
 
 Hard: a session runs at most once; a presenter is in at most one session per time. Soft: each
 session of a network beyond the first at one time costs one. The objective places as many
-sessions as possible (one more placed session outweighs every clash), then avoids clashes. The
+sessions as possible (one more placed session outweighs every clash), then avoids clashes, then
+keeps the busiest time as light as it can (so sessions spread over the days instead of filling
+the first ones). The
 greedy baseline is the solution hint and the fallback, so the answer is never worse than it.
 One worker, a fixed seed and a *deterministic* time budget make the answer the same on every run.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -41,6 +43,12 @@ class Outcome:
     """False when the greedy baseline was as good and is returned."""
 
 
+def score(sessions: dict[str, Session], places: dict[str, Place]) -> tuple[int, int, int]:
+    """What the search maximises, in order: sessions placed, fewer network clashes, fewer at the busiest time."""
+    load = Counter(p.time for p in places.values())
+    return (len(places), -network_clashes(sessions, places), -max(load.values(), default=0))
+
+
 @dataclass(frozen=True)
 class CpSatPlacer:
     """Deterministic CP-SAT placement; ``work`` is CP-SAT's deterministic time budget (roughly seconds)."""
@@ -62,7 +70,9 @@ class CpSatPlacer:
         self._rooms(model, sessions, grid, at)
         self._presenters(model, sessions, at)
         clashes = self._networks(model, sessions, at)
-        model.maximize(sum(at.values()) * (len(sessions) + 1) - sum(clashes))
+        busiest = self._load(model, sessions, at)
+        spread, weight = len(grid.rooms) + 1, (len(sessions) + 1) * (len(grid.rooms) + 1)
+        model.maximize(sum(at.values()) * weight - sum(clashes) * spread - busiest)
         baseline = greedy_place(sessions, grid)
         index = {s.id: i for i, s in enumerate(sessions)}
         hinted = {(index[sid], p.time) for sid, p in baseline.items()}
@@ -70,8 +80,18 @@ class CpSatPlacer:
             model.add_hint(var, key in hinted)
         found, outcome = self._solve(model, sessions, grid, at)
         by_id = {s.id: s for s in sessions}
-        better = (len(found), -network_clashes(by_id, found)) > (len(baseline), -network_clashes(by_id, baseline))
+        better = score(by_id, found) > score(by_id, baseline)
         return (found, outcome) if better else (baseline, replace(outcome, improved=False))
+
+    @staticmethod
+    def _load(
+        model: cp_model.CpModel, sessions: Sequence[Session], at: dict[tuple[int, Time], cp_model.IntVar]
+    ) -> cp_model.IntVar:
+        """The most sessions at any one time: kept low, so the sessions spread over the congress."""
+        busiest = model.new_int_var(0, len(sessions), "busiest")
+        for t in sorted({t for _, t in at}):
+            model.add(busiest >= sum(v for (_, u), v in at.items() if u == t))
+        return busiest
 
     @staticmethod
     def _rooms(
@@ -134,7 +154,7 @@ class CpSatPlacer:
         status = solver.solve(model)
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         weight = len(sessions) + 1
-        bound = int(solver.best_objective_bound)
+        bound = -(-int(solver.best_objective_bound) // (len(grid.rooms) + 1))
         outcome = Outcome(
             status=solver.status_name(status),
             placed_bound=-(-bound // weight),
