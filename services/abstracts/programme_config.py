@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from services.abstracts import scheduling
 from services.common.congress import ConfigError, Congress, describe_errors
+
+PRE_CONGRESS_DAYS = 3
+"""How many days before ``starts_on`` a programme day (workshops, network meetings) may be."""
 
 
 class _Strict(BaseModel):
@@ -82,7 +85,15 @@ class ProgrammeConfig(_Strict):
 
 def load_programme(congress: Congress) -> ProgrammeConfig:
     """Validate the congress file's ``programme:`` section, or ``ConfigError`` with field paths."""
-    return parse_programme(congress.section("programme"))
+    config = parse_programme(congress.section("programme"))
+    earliest = congress.starts_on - timedelta(days=PRE_CONGRESS_DAYS)
+    outside = [str(d.date) for d in config.days if not earliest <= d.date <= congress.ends_on]
+    if outside:
+        raise ConfigError(
+            f"programme.days: {', '.join(outside)} not within the congress ({congress.starts_on} – "
+            f"{congress.ends_on}, pre-congress days up to {PRE_CONGRESS_DAYS} days before)"
+        )
+    return config
 
 
 def parse_programme(section: dict[str, Any]) -> ProgrammeConfig:

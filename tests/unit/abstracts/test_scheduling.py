@@ -24,7 +24,7 @@ from services.abstracts.scheduling import (
     place_problems,
     schedule,
 )
-from services.common.congress import ConfigError, load_congress
+from services.common.congress import ConfigError, Congress, load_congress
 
 DAY1, DAY2 = date(2027, 1, 5), date(2027, 1, 6)
 PAPER_ROOMS = (
@@ -185,6 +185,15 @@ def test_example_programme_section() -> None:
     assert {"paper", "poster", "symposium", "workshop", "roundtable"} <= {k for r in g.rooms for k in r.kinds}
     assert len({s.day for s in g.slots}) >= 4
     assert config.papers_per_session in (3, 4)
+
+
+def test_programme_days_within_the_congress() -> None:
+    congress = load_congress()
+    section = congress.section("programme")
+    late = section | {"days": [*section["days"], {"date": "2027-02-01", "slots": [{"start": "09:00", "end": "10:00"}]}]}
+    broken = Congress.model_validate(congress.model_dump() | {"programme": late})
+    with pytest.raises(ConfigError, match=r"2027-02-01 not within the congress"):
+        load_programme(broken)
 
 
 def test_programme_section_errors_name_the_path() -> None:
