@@ -2,7 +2,8 @@
 
 ``python -m services.abstracts.app`` serves it on port 8002 (``ABSTRACTS_HTTP_PORT``).
 Nothing connects at import; ``build()`` wires, the FastAPI lifespan starts. It consumes
-no topic in this slice; it emits on ``congress.abstracts`` through the outbox.
+no topic in this slice; it emits on ``congress.abstracts`` and, when the organisers publish the
+programme, on ``congress.programme``, through the outbox.
 """
 
 from __future__ import annotations
@@ -11,10 +12,17 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from services.abstracts.adapters import db
+from services.abstracts.adapters import (
+    db,
+    programme_db,  # noqa: F401  -- registers the programme's tables
+)
+from services.abstracts.adapters.solver import CpSatPlacer
 from services.abstracts.committee import ASSIGN_LOCK
 from services.abstracts.config import AbstractsSettings, load_all
 from services.abstracts.organiser import organiser_router
+from services.abstracts.planner import LOCK, VERSION, Programme
+from services.abstracts.programme import programme_router
+from services.abstracts.programme_config import load_programme
 from services.abstracts.records import Deps
 from services.abstracts.review import review_router
 from services.abstracts.web import authors_router, install_errors, is_email
@@ -47,7 +55,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     deps = build_deps(runtime, settings, **overrides)
 
     async def seed() -> None:
-        await db.seed(runtime.engine, (deps.counter, ASSIGN_LOCK))
+        await db.seed(runtime.engine, (deps.counter, ASSIGN_LOCK, LOCK, VERSION))
 
     runtime.on_start.append(seed)
     app = FastAPI(title=f"{deps.congress.short_name} abstracts", lifespan=runtime.lifespan)
@@ -57,6 +65,9 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.include_router(authors_router(deps))
     app.include_router(review_router(deps))
     app.include_router(organiser_router(deps))
+    config = load_programme(deps.congress)
+    app.state.programme = Programme(deps, config, CpSatPlacer(config.solver_seconds))
+    app.include_router(programme_router(app.state.programme))
     app.include_router(organiser_login_router(deps.congress, deps.secret, settings.organiser_password))
     runtime.mount_health(app)
     return runtime, app

@@ -1,0 +1,93 @@
+"""The programme's tables (on the abstracts service's metadata): the draft sessions and the published state.
+
+The draft is replaced as a whole when an organiser generates it, and changed by moves; the
+published table keeps, per session, the ``SessionScheduled`` payload last published, so a
+re-publish can emit only what changed and the public pages show what was published.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.abstracts.adapters.db import counters, metadata
+
+Row = dict[str, Any]
+
+sessions = Table(
+    "prog_sessions",
+    metadata,
+    Column("id", String(60), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("network", String(20), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("chair", String(300), nullable=True),
+    Column("day", Date, nullable=True),
+    Column("slot", Integer, nullable=True),
+    Column("room", String(20), nullable=True),
+    Column("talks", JSON, nullable=False),
+    Column("unplaced_reason", Text, nullable=True),
+)
+
+published = Table(
+    "prog_published",
+    metadata,
+    Column("session_id", String(60), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("starts_at", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+)
+
+
+async def replace_draft(session: AsyncSession, rows: list[Row]) -> None:
+    await session.execute(delete(sessions))
+    if rows:
+        await session.execute(insert(sessions), rows)
+
+
+async def draft(session: AsyncSession) -> list[Row]:
+    query = select(sessions).order_by(sessions.c.position, sessions.c.id)
+    return [dict(r) for r in (await session.execute(query)).mappings()]
+
+
+async def place_session(session: AsyncSession, session_id: str, day: date, slot: int, room: str) -> None:
+    values = {"day": day, "slot": slot, "room": room, "unplaced_reason": None}
+    await session.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
+
+
+async def set_talks(session: AsyncSession, session_id: str, talks: list[Row]) -> None:
+    await session.execute(update(sessions).where(sessions.c.id == session_id).values(talks=talks))
+
+
+async def set_chair(session: AsyncSession, session_id: str, chair: str | None) -> bool:
+    result = await session.execute(update(sessions).where(sessions.c.id == session_id).values(chair=chair))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def drop_session(session: AsyncSession, session_id: str) -> None:
+    await session.execute(delete(sessions).where(sessions.c.id == session_id))
+
+
+async def published_payloads(session: AsyncSession) -> dict[str, Row]:
+    query = select(published).order_by(published.c.starts_at, published.c.session_id)
+    return {r.session_id: dict(r.payload) for r in (await session.execute(query))}
+
+
+async def save_published(session: AsyncSession, session_id: str, version: int, payload: Row) -> None:
+    values = {"version": version, "starts_at": payload["starts_at"], "payload": payload}
+    result = await session.execute(update(published).where(published.c.session_id == session_id).values(**values))
+    if not getattr(result, "rowcount", 0):
+        await session.execute(insert(published).values(session_id=session_id, **values))
+
+
+async def drop_published(session: AsyncSession, session_id: str) -> None:
+    await session.execute(delete(published).where(published.c.session_id == session_id))
+
+
+async def counter_value(session: AsyncSession, name: str) -> int:
+    value = (await session.execute(select(counters.c.value).where(counters.c.name == name))).scalar_one_or_none()
+    return int(value or 0)

@@ -1,0 +1,190 @@
+"""The organisers' programme commands: generate the draft from the accepted abstracts, move sessions and
+presentations under the scheduling rules, and read the draft as a day × room grid."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from services.abstracts import grouping, scheduling
+from services.abstracts.adapters import db
+from services.abstracts.adapters import programme_db as pdb
+from services.abstracts.adapters.solver import CpSatPlacer
+from services.abstracts.domain import nfc
+from services.abstracts.programme_config import ProgrammeConfig
+from services.abstracts.records import Deps, NotFound, Rejected, Row, authors_of
+
+log = logging.getLogger("congress.abstracts.programme")
+VERSION = "programme-version"
+LOCK = "programme-runs"
+
+
+@dataclass
+class Programme:
+    """What the programme commands need: the abstracts service's deps, the rooms and times, the placer."""
+
+    deps: Deps
+    config: ProgrammeConfig
+    placer: scheduling.Placer = field(default_factory=lambda: CpSatPlacer())
+
+    @property
+    def grid(self) -> scheduling.Grid:
+        return self.config.grid()
+
+
+def talk_of(row: Row) -> scheduling.Talk:
+    """An accepted abstract as a talk in its decided format; its presenters (the first author if none is marked)."""
+    authors = authors_of(row)
+    presenting = [a for a in authors if a.presenting] or list(authors[:1])
+    return scheduling.Talk(
+        abstract_id=row["id"],
+        reference=row["reference"],
+        title=row["title"],
+        network=row["network"],
+        kind=row["decided_format"] or row["format"],
+        keywords=tuple(row["content"]["keywords"]),
+        presenters=tuple(
+            scheduling.Presenter(f"{a.given_name} {a.family_name}", a.email, a.language) for a in presenting
+        ),
+    )
+
+
+def talk_json(talk: scheduling.Talk) -> Row:
+    fields = {k: getattr(talk, k) for k in ("abstract_id", "reference", "title", "network", "kind")}
+    presenters = [{"name": p.name, "email": p.email, "language": p.language} for p in talk.presenters]
+    return fields | {"keywords": list(talk.keywords), "presenters": presenters}
+
+
+def talk_from_json(raw: Row) -> scheduling.Talk:
+    presenters = tuple(scheduling.Presenter(**p) for p in raw["presenters"])
+    return scheduling.Talk(**{**raw, "keywords": tuple(raw["keywords"]), "presenters": presenters})
+
+
+def session_of(row: Row) -> scheduling.Session:
+    talks = tuple(talk_from_json(t) for t in row["talks"])
+    return scheduling.Session(row["id"], row["kind"], row["network"], row["title"], talks)
+
+
+def place_of(row: Row) -> scheduling.Place | None:
+    return scheduling.Place(row["day"], row["slot"], row["room"]) if row["day"] is not None else None
+
+
+def state(rows: list[Row]) -> tuple[dict[str, scheduling.Session], dict[str, scheduling.Place]]:
+    sessions = {r["id"]: session_of(r) for r in rows}
+    places = {r["id"]: p for r in rows if (p := place_of(r)) is not None}
+    return sessions, places
+
+
+async def generate(programme: Programme) -> scheduling.Schedule:
+    """Replace the draft with a fresh schedule of every accepted abstract."""
+    deps = programme.deps
+    async with deps.sessionmaker() as session, session.begin():
+        await db.next_number(session, LOCK)  # one run at a time
+        accepted = await db.list_abstracts(session, status="accepted")
+        talks = [talk_of(r) for r in accepted]
+        config = programme.config
+        sessions = grouping.group(
+            talks, deps.config.network_names, config.papers_per_session, config.posters_per_session
+        )
+        # the search takes seconds of CPU: off the event loop, so the service keeps answering meanwhile
+        result = await asyncio.to_thread(scheduling.schedule, sessions, programme.grid, programme.placer)
+        reasons = {u.session_id: u.reason for u in result.unplaced}
+        rows = []
+        for position, s in enumerate(result.sessions):
+            place = result.places.get(s.id)
+            rows.append(
+                {
+                    "id": s.id,
+                    "position": position,
+                    "kind": s.kind,
+                    "network": s.network,
+                    "title": s.title,
+                    "chair": None,
+                    "day": place.day if place else None,
+                    "slot": place.slot if place else None,
+                    "room": place.room if place else None,
+                    "talks": [talk_json(t) for t in s.talks],
+                    "unplaced_reason": reasons.get(s.id),
+                }
+            )
+        await pdb.replace_draft(session, rows)
+    log.info("programme draft generated", extra={"sessions": len(rows), "unplaced": len(reasons)})
+    return result
+
+
+async def move_session(programme: Programme, session_id: str, day: date, slot: int, room: str) -> list[str]:
+    """Put a session at another (day, slot, room); ``Rejected`` if that breaks a rule. Returns warnings."""
+    async with programme.deps.sessionmaker() as session, session.begin():
+        sessions, places = state(await pdb.draft(session))
+        if session_id not in sessions:
+            raise NotFound(session_id)
+        target = scheduling.Place(day, slot, room)
+        problems = scheduling.place_problems(sessions[session_id], target, sessions, places, programme.grid)
+        if problems:
+            raise Rejected({"place": " ".join(problems)})
+        await pdb.place_session(session, session_id, day, slot, room)
+    parallel = scheduling.parallel_networks(sessions[session_id], target, sessions, places)
+    return [f"It now runs in parallel with {', '.join(parallel)} of the same network."] if parallel else []
+
+
+async def move_presentation(programme: Programme, abstract_id: str, to_session: str) -> list[str]:
+    """Move one abstract into another session of its kind; ``Rejected`` if that breaks a rule."""
+    async with programme.deps.sessionmaker() as session, session.begin():
+        rows = await pdb.draft(session)
+        sessions, places = state(rows)
+        source = next((s for s in sessions.values() if any(t.abstract_id == abstract_id for t in s.talks)), None)
+        if source is None:
+            raise NotFound(abstract_id)
+        target = sessions.get(to_session)
+        if target is None:
+            raise Rejected({"to_session": "Choose a session of the programme."})
+        limit = {"paper": programme.config.papers_per_session, "poster": programme.config.posters_per_session}
+        errors = scheduling.transfer_problems(abstract_id, source, target, sessions, places, programme.grid, limit)
+        if errors:
+            raise Rejected({"to_session": " ".join(errors)})
+        talk = next(t for t in source.talks if t.abstract_id == abstract_id)
+        left = [talk_json(t) for t in source.talks if t.abstract_id != abstract_id]
+        if left:
+            await pdb.set_talks(session, source.id, left)
+        else:
+            await pdb.drop_session(session, source.id)
+        await pdb.set_talks(session, target.id, [talk_json(t) for t in target.talks] + [talk_json(talk)])
+    return [] if left else [f"{source.id} had no other presentation and is removed."]
+
+
+async def set_chair(programme: Programme, session_id: str, chair: str) -> None:
+    """Name (or, with an empty name, clear) a session's chair."""
+    name = nfc(chair)[:300] or None
+    async with programme.deps.sessionmaker() as session, session.begin():
+        if not await pdb.set_chair(session, session_id, name):
+            raise NotFound(session_id)
+
+
+async def draft_view(programme: Programme) -> dict[str, Any]:
+    """The draft as days of rows (one per slot) of cells (one per room), plus what is not placed."""
+    async with programme.deps.sessionmaker() as session:
+        rows = await pdb.draft(session)
+        version = await pdb.counter_value(session, VERSION)
+    sessions, places = state(rows)
+    at = {p: sessions[sid] for sid, p in places.items()}
+    grid = programme.grid
+    days: dict[date, list[dict[str, Any]]] = {}
+    for slot in grid.slots:
+        cells = [at.get(scheduling.Place(slot.day, slot.index, r.code)) for r in grid.rooms]
+        days.setdefault(slot.day, []).append({"slot": slot, "cells": cells})
+    unplaced = [(sessions[r["id"]], r["unplaced_reason"] or "") for r in rows if r["day"] is None]
+    clashes = scheduling.network_clashes(sessions, places)
+    return {
+        "days": days,
+        "rooms": grid.rooms,
+        "sessions": list(sessions.values()),
+        "chairs": {r["id"]: r["chair"] for r in rows if r["chair"]},
+        "places": places,
+        "unplaced": unplaced,
+        "clashes": clashes,
+        "version": version,
+        "generated": bool(rows),
+    }

@@ -1,0 +1,243 @@
+"""Programme pages and API: the organisers' draft grid (generate, move, publish) and the public programme.
+
+``/organiser/programme`` needs the organiser sign-in; ``/programme``, ``/programme.ics`` and
+``/api/programme`` are public and show only what was published (titles and presenters' names,
+never emails). Times are shown in the congress timezone; the events and the .ics carry UTC.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from icalendar import Calendar, Event
+from pydantic import BaseModel, Field
+
+from schemas.programme import SessionScheduled
+from services.abstracts import planner, publishing
+from services.abstracts.planner import Programme
+from services.abstracts.records import Rejected
+from services.abstracts.web import problem, templates_for
+from services.common.auth import require_organiser
+
+
+class SessionMoveIn(BaseModel):
+    day: date
+    slot: int
+    room: str
+
+
+class PresentationMoveIn(BaseModel):
+    to_session: str
+
+
+class ChairIn(BaseModel):
+    chair: str = Field(default="", max_length=300, description="The chair's name; empty clears it.")
+
+
+def place_value(day: date, slot: int, room: str) -> str:
+    return f"{day.isoformat()}|{slot}|{room}"
+
+
+def parse_place(value: str) -> SessionMoveIn:
+    """The (day, slot, room) a form's place select names, or ``Rejected``."""
+    try:
+        day, slot, room = value.split("|")
+        return SessionMoveIn(day=date.fromisoformat(day), slot=int(slot), room=room)
+    except ValueError:
+        raise Rejected({"place": "Choose a day, time and room."}) from None
+
+
+def programme_router(programme: Programme) -> APIRouter:
+    router = APIRouter()
+    organiser = Depends(require_organiser(programme.deps.secret))
+    organiser_pages(router, programme, organiser)
+    organiser_api(router, programme, organiser)
+    public_routes(router, programme)
+    return router
+
+
+def organiser_pages(router: APIRouter, programme: Programme, organiser: Any) -> None:
+    templates = templates_for(programme.deps)
+    templates.env.globals["place_value"] = place_value
+
+    async def render(request: Request, who: str, **extra: Any) -> Response:
+        context = {"organiser": who, "message": "", "errors": {}, "values": {}, **await planner.draft_view(programme)}
+        status = 422 if extra.get("errors") else 200
+        return templates.TemplateResponse(request, "organiser_programme.html", context | extra, status_code=status)
+
+    def done(message: str) -> Response:
+        return RedirectResponse(f"/organiser/programme?message={quote(message)}", status_code=303)
+
+    @router.get("/organiser/programme", include_in_schema=False)
+    async def page(request: Request, message: str = "", who: str = organiser) -> Response:
+        return await render(request, who, message=message)
+
+    @router.post("/organiser/programme/generate", include_in_schema=False)
+    async def generate_page(who: str = organiser) -> Response:
+        result = await planner.generate(programme)
+        return done(f"Draft generated: {len(result.places)} session(s) placed, {len(result.unplaced)} not placed.")
+
+    @router.post("/organiser/programme/move-session", include_in_schema=False)
+    async def move_session_page(request: Request, who: str = organiser) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        try:
+            target = parse_place(form.get("place", ""))
+            warnings = await planner.move_session(programme, form.get("session_id", ""), **target.model_dump())
+        except Rejected as exc:
+            return await render(request, who, errors=exc.errors, values=form, focus="place")
+        return done(" ".join([f"{form['session_id']} moved.", *warnings]))
+
+    @router.post("/organiser/programme/move-presentation", include_in_schema=False)
+    async def move_presentation_page(request: Request, who: str = organiser) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        try:
+            warnings = await planner.move_presentation(
+                programme, form.get("abstract_id", ""), form.get("to_session", "")
+            )
+        except Rejected as exc:
+            return await render(request, who, errors=exc.errors, values=form, focus="to_session")
+        return done(" ".join(["Presentation moved.", *warnings]))
+
+    @router.post("/organiser/programme/chair", include_in_schema=False)
+    async def chair_page(request: Request, who: str = organiser) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        await planner.set_chair(programme, form.get("session_id", ""), form.get("chair", ""))
+        return done(f"Chair of {form.get('session_id', '')} saved.")
+
+    @router.post("/organiser/programme/publish", include_in_schema=False)
+    async def publish_page(who: str = organiser) -> Response:
+        result = await publishing.publish(programme, who)
+        return done(
+            f"Version {result.programme_version} published: {result.sessions_changed} session(s) changed, "
+            f"{result.presentations_moved} presentation(s) moved."
+        )
+
+
+def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
+    @router.post("/api/organiser/programme/generate", tags=["programme"])
+    async def api_generate(who: str = organiser) -> dict[str, Any]:
+        """Replace the draft with a new schedule of the accepted abstracts; lists what could not be placed."""
+        result = await planner.generate(programme)
+        return {
+            "sessions": [s.id for s in result.sessions],
+            "placed": {sid: place_value(p.day, p.slot, p.room) for sid, p in result.places.items()},
+            "unplaced": [{"session_id": u.session_id, "reason": u.reason} for u in result.unplaced],
+        }
+
+    @router.get("/api/organiser/programme", tags=["programme"])
+    async def api_draft(who: str = organiser) -> dict[str, Any]:
+        view = await planner.draft_view(programme)
+        places = view["places"]
+        return {
+            "version": view["version"],
+            "network_clashes": view["clashes"],
+            "sessions": [
+                {
+                    "session_id": s.id,
+                    "kind": s.kind,
+                    "network": s.network,
+                    "title": s.title,
+                    "place": place_value(places[s.id].day, places[s.id].slot, places[s.id].room)
+                    if s.id in places
+                    else None,
+                    "abstracts": [t.abstract_id for t in s.talks],
+                }
+                for s in view["sessions"]
+            ],
+            "unplaced": [{"session_id": s.id, "reason": reason} for s, reason in view["unplaced"]],
+        }
+
+    @router.post("/api/organiser/programme/sessions/{session_id}/move", tags=["programme"])
+    async def api_move_session(session_id: str, body: SessionMoveIn, who: str = organiser) -> Any:
+        """Move a session to another day, slot and room; 422 naming the rule it would break."""
+        try:
+            warnings = await planner.move_session(programme, session_id, body.day, body.slot, body.room)
+        except Rejected as exc:
+            return problem(422, "The session cannot go there", exc.errors)
+        return {"session_id": session_id, "warnings": warnings}
+
+    @router.post("/api/organiser/programme/presentations/{abstract_id}/move", tags=["programme"])
+    async def api_move_presentation(abstract_id: str, body: PresentationMoveIn, who: str = organiser) -> Any:
+        """Move an accepted paper or poster into another session of its kind; 422 naming the rule it would break."""
+        try:
+            warnings = await planner.move_presentation(programme, abstract_id, body.to_session)
+        except Rejected as exc:
+            return problem(422, "The presentation cannot go there", exc.errors)
+        return {"abstract_id": abstract_id, "session_id": body.to_session, "warnings": warnings}
+
+    @router.post("/api/organiser/programme/sessions/{session_id}/chair", tags=["programme"])
+    async def api_chair(session_id: str, body: ChairIn, who: str = organiser) -> dict[str, Any]:
+        """Name the session's chair (published with the session); an empty name clears it."""
+        await planner.set_chair(programme, session_id, body.chair)
+        return {"session_id": session_id, "chair": body.chair.strip() or None}
+
+    @router.post("/api/organiser/programme/publish", tags=["programme"])
+    async def api_publish(who: str = organiser) -> dict[str, Any]:
+        """Publish the draft: the changes since the last publication go out as events; 409 if nothing changed."""
+        return (await publishing.publish(programme, who)).model_dump(mode="json")
+
+
+def by_day(sessions: list[SessionScheduled], programme: Programme) -> dict[date, dict[str, list[SessionScheduled]]]:
+    """Sessions by local day, then by local start–end time."""
+    tz = programme.deps.congress.tz
+    days: dict[date, dict[str, list[SessionScheduled]]] = defaultdict(lambda: defaultdict(list))
+    for s in sessions:
+        start, end = s.starts_at.astimezone(tz), s.ends_at.astimezone(tz)
+        days[start.date()][f"{start:%H:%M}–{end:%H:%M}"].append(s)
+    return {d: dict(sorted(times.items())) for d, times in sorted(days.items())}
+
+
+def calendar(sessions: list[SessionScheduled], programme: Programme, stamp: datetime) -> bytes:
+    """The published sessions as an iCalendar file (times in UTC)."""
+    congress = programme.deps.congress
+    cal = Calendar()
+    cal.add("prodid", f"-//{congress.short_name}//programme//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{congress.short_name} programme")
+    cal.add("x-wr-timezone", congress.timezone)
+    for s in sessions:
+        event = Event()
+        event.add("uid", f"{s.session_id}@{congress.id}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", s.starts_at)
+        event.add("dtend", s.ends_at)
+        event.add("summary", s.title)
+        event.add("location", f"{s.room_name}, {congress.venue.name}")
+        lines = [f"{p.title} — {', '.join(x.name for x in p.presenters)}" for p in s.presentations]
+        event.add("description", "\n".join(lines))
+        event.add("categories", [s.kind.value])
+        cal.add_component(event)
+    body: bytes = cal.to_ical()
+    return body
+
+
+def public_routes(router: APIRouter, programme: Programme) -> None:
+    templates = templates_for(programme.deps)
+
+    @router.get("/programme", include_in_schema=False)
+    async def public_page(request: Request) -> Response:
+        sessions = await publishing.published(programme)
+        context = {"days": by_day(sessions, programme), "published": bool(sessions)}
+        return templates.TemplateResponse(request, "programme.html", context)
+
+    @router.get("/programme.ics", tags=["programme"])
+    async def ics() -> Response:
+        """The published programme as an iCalendar file, one event per session."""
+        sessions = await publishing.published(programme)
+        body = calendar(sessions, programme, programme.deps.clock())
+        headers = {"content-disposition": f'attachment; filename="{programme.deps.congress.id}-programme.ics"'}
+        return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
+
+    @router.get("/api/programme", tags=["programme"])
+    async def api_public() -> list[dict[str, Any]]:
+        """The published programme's sessions (presenters' names only)."""
+        sessions = await publishing.published(programme)
+        return [
+            s.model_dump(mode="json", exclude={"presentations": {"__all__": {"presenters": {"__all__": {"email"}}}}})
+            for s in sessions
+        ]

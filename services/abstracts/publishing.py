@@ -1,0 +1,173 @@
+"""Publishing the programme: the draft becomes events through the outbox, and the public view.
+
+The first publication emits ``SessionScheduled`` for every placed session; a re-publish compares
+the draft with what was last published and emits only the differences (``SessionScheduled`` for a
+new or changed session, ``PresentationMoved`` for each abstract whose session or time changed,
+``SessionCancelled`` for a session that is gone), then ``ProgrammePublished``. All of it is staged in
+one transaction with the published state, so a publication is emitted whole or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from schemas.programme import (
+    Placement,
+    Presentation,
+    PresentationMoved,
+    Presenter,
+    ProgrammePublished,
+    SessionCancelled,
+    SessionKind,
+    SessionScheduled,
+)
+from services.abstracts import scheduling
+from services.abstracts.adapters import db
+from services.abstracts.adapters import programme_db as pdb
+from services.abstracts.planner import LOCK, VERSION, Programme, state
+from services.abstracts.records import NotAllowed
+
+log = logging.getLogger("congress.abstracts.programme")
+Row = dict[str, Any]
+EventData = SessionScheduled | PresentationMoved | SessionCancelled | ProgrammePublished
+
+
+def scheduled(
+    programme: Programme, s: scheduling.Session, place: scheduling.Place, version: int, chair: str | None = None
+) -> SessionScheduled:
+    """The event for a session at its place, times in UTC."""
+    grid, congress = programme.grid, programme.deps.congress
+    slot, room = grid.slot(place.day, place.slot), grid.room(place.room)
+    if slot is None or room is None:  # the configuration lost the room or time since the draft was made
+        raise NotAllowed(f"{s.id} is at a room or time the programme no longer has; generate or move it first")
+    starts_at, ends_at = slot.bounds(congress.tz)
+    return SessionScheduled(
+        congress_id=congress.id,
+        session_id=s.id,
+        title=s.title,
+        kind=SessionKind(s.kind),
+        network=s.network,
+        day=place.day,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=congress.timezone,
+        room_code=room.code,
+        room_name=room.name,
+        chair=chair,
+        presentations=tuple(
+            Presentation(
+                abstract_id=t.abstract_id,
+                reference=t.reference,
+                title=t.title,
+                presenters=tuple(Presenter(name=p.name, email=p.email, language=p.language) for p in t.presenters),
+            )
+            for t in s.talks
+        ),
+        programme_version=version,
+    )
+
+
+def _placement(event: SessionScheduled) -> Placement:
+    return Placement(
+        session_id=event.session_id,
+        day=event.day,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        room_code=event.room_code,
+        room_name=event.room_name,
+    )
+
+
+def _same(old: Row, new: SessionScheduled) -> bool:
+    was = SessionScheduled.model_validate(old).model_dump(mode="json", exclude={"programme_version"})
+    return was == new.model_dump(mode="json", exclude={"programme_version"})
+
+
+def changes(old: dict[str, Row], new: list[SessionScheduled], version: int) -> list[EventData]:
+    """The events a publication emits, given what was published before (empty ``old``: the first one)."""
+    events: list[EventData] = [e for e in new if e.session_id not in old or not _same(old[e.session_id], e)]
+    before = {
+        p.abstract_id: (_placement(s), p)
+        for s in (SessionScheduled.model_validate(raw) for raw in old.values())
+        for p in s.presentations
+    }
+    for event in new:
+        placement = _placement(event)
+        for p in event.presentations:
+            was = before.get(p.abstract_id)
+            if was is not None and was[0] != placement:
+                events.append(
+                    PresentationMoved(
+                        congress_id=event.congress_id,
+                        session_id=event.session_id,
+                        abstract_id=p.abstract_id,
+                        reference=p.reference,
+                        title=p.title,
+                        presenters=p.presenters,
+                        old=was[0],
+                        new=placement,
+                        timezone=event.timezone,
+                        programme_version=version,
+                    )
+                )
+    kept = {e.session_id for e in new}
+    for session_id, raw in old.items():
+        if session_id not in kept:
+            events.append(
+                SessionCancelled(
+                    congress_id=raw["congress_id"],
+                    session_id=session_id,
+                    title=raw["title"],
+                    reason="Its presentations moved to other sessions or it is no longer in the programme.",
+                    programme_version=version,
+                )
+            )
+    return events
+
+
+async def publish(programme: Programme, who: str) -> ProgrammePublished:
+    """Publish the draft: the changes since the last publication, then ProgrammePublished, via the outbox."""
+    deps = programme.deps
+    now = deps.clock()
+    async with deps.sessionmaker() as session, session.begin():
+        await db.next_number(session, LOCK)
+        rows = await pdb.draft(session)
+        if not rows:
+            raise NotAllowed("There is no draft programme yet: generate it first")
+        sessions, places = state(rows)
+        old = await pdb.published_payloads(session)
+        version = await pdb.counter_value(session, VERSION) + 1
+        chairs = {r["id"]: r["chair"] for r in rows}
+        new = [scheduled(programme, sessions[sid], p, version, chairs[sid]) for sid, p in sorted(places.items())]
+        events = changes(old, new, version)
+        if old and not events:
+            raise NotAllowed(f"Nothing changed since version {version - 1} was published")
+        await db.next_number(session, VERSION)
+        for event in new:
+            await pdb.save_published(session, event.session_id, version, event.model_dump(mode="json"))
+        for session_id in old.keys() - {e.session_id for e in new}:
+            await pdb.drop_published(session, session_id)
+        done = ProgrammePublished(
+            congress_id=deps.congress.id,
+            programme_version=version,
+            sessions=len(new),
+            presentations=sum(len(e.presentations) for e in new),
+            sessions_changed=sum(isinstance(e, SessionScheduled) for e in events),
+            presentations_moved=sum(isinstance(e, PresentationMoved) for e in events),
+            sessions_cancelled=sum(isinstance(e, SessionCancelled) for e in events),
+            unplaced=len(rows) - len(places),
+            published_at=now,
+            published_by=who,
+        )
+        for emitted in [*events, done]:
+            deps.outbox.add(session, emitted)
+    log.info("programme published", extra={"version": version, "events": len(events)})
+    return done
+
+
+async def published(programme: Programme) -> list[SessionScheduled]:
+    """The published programme's sessions, by start then session id."""
+    async with programme.deps.sessionmaker() as session:
+        payloads = await pdb.published_payloads(session)
+    return [SessionScheduled.model_validate(p) for p in payloads.values()]
