@@ -5,8 +5,9 @@ roundtables to the congress's networks; a few revise through their edit link and
 withdraws. The organiser adds three reviewers per network, assigns (the service keeps
 authors' own institutions away from their abstracts), the reviewers score on the rubric
 through their portal links, and the organiser decides from the mean scores: accepted as
-asked, accepted as a poster, or rejected. The presenting authors of accepted abstracts
-then register among the delegates, so their badges carry the presenter ribbon.
+asked, accepted as a poster, or rejected, then generates the programme (sessions in rooms
+and days) and publishes it. The presenting authors of accepted abstracts then register
+among the delegates, so their badges carry the presenter ribbon.
 """
 
 from __future__ import annotations
@@ -205,6 +206,19 @@ class CallForPapers:
                 self.tally.add("abstracts accepted" if body["decision"] == "accepted" else "abstracts rejected")
                 if body["decision"] == "accepted":
                     self.accepted.append(row["abstract_id"])
+
+    async def publish_programme(self) -> None:
+        """The organiser generates the programme from the accepted abstracts and publishes it."""
+        try:
+            draft = (
+                await self.http.call("POST", "/api/organiser/programme/generate", what="generate programme")
+            ).json()
+            published = (await self.http.call("POST", "/api/organiser/programme/publish", what="publish")).json()
+        except Failed:
+            return
+        self.tally.add("sessions published", int(published.get("sessions", len(draft["sessions"]))))
+        if draft["unplaced"]:
+            log.warning("programme: %d session(s) could not be placed", len(draft["unplaced"]))
 
     def accepted_presenters(self) -> list[Person]:
         """Who presents an accepted abstract: they register like everyone else (and earn the presenter role)."""

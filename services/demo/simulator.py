@@ -38,6 +38,7 @@ SUMMARY = (
     ("reviews", "reviews"),
     ("abstracts accepted", "abstracts accepted"),
     ("abstracts rejected", "abstracts rejected"),
+    ("sessions published", "sessions published"),
     ("registered", "registered"),
     ("paid by card", "paid by card"),
     ("paid by invoice", "paid by invoice"),
@@ -168,6 +169,8 @@ class Simulator:
             await call.review_round()
             print(f"{self.tally['reviews']} reviews in: the organiser decides", flush=True)
             await call.decide()
+            await call.publish_programme()
+            print(f"programme published: {self.tally['sessions published']} sessions", flush=True)
         return call.accepted_presenters()
 
     async def badges_phase(self, organiser: Organiser) -> None:

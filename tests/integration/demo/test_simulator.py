@@ -18,6 +18,7 @@ import httpx
 
 from schemas import topics
 from schemas.abstracts import AbstractDecided, AbstractSubmitted, AbstractWithdrawn, ReviewerAssigned, ReviewSubmitted
+from schemas.programme import ProgrammePublished, SessionScheduled
 from schemas.registration import (
     InvoiceIssued,
     PaymentFailed,
@@ -125,6 +126,12 @@ async def test_simulator_plays_a_small_congress(
             )
 
         events = await read_events(kafka_bootstrap, topic_prefix + topics.REGISTRATION, until=settled, timeout=45)
+        sessions = await read_events(
+            kafka_bootstrap,
+            topic_prefix + topics.PROGRAMME,
+            until=lambda evs: any(isinstance(e.data, ProgrammePublished) for e in evs),
+            timeout=45,
+        )
         papers = await read_events(
             kafka_bootstrap,
             topic_prefix + topics.ABSTRACTS,
@@ -145,6 +152,11 @@ async def test_simulator_plays_a_small_congress(
     decided = [e.data for e in papers if isinstance(e.data, AbstractDecided)]
     assert decided and all(d.authors for d in decided)
     assert "abstracts submitted" in output
+    scheduled = [e.data for e in sessions if isinstance(e.data, SessionScheduled)]
+    published = [e.data for e in sessions if isinstance(e.data, ProgrammePublished)]
+    assert len(published) == 1 and published[0].sessions == len(scheduled) > 0
+    on_programme = {p.abstract_id for s in scheduled for p in s.presentations}
+    assert on_programme == {d.abstract_id for d in decided if d.decision.value == "accepted"}
     accepted = {d.abstract_id for d in decided if d.decision.value == "accepted"}
     presenters = {a.email for d in decided if d.abstract_id in accepted for a in d.authors if a.presenting}
     assert presenters, "a seed whose call for papers accepts nothing tests nothing here"
