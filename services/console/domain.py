@@ -90,6 +90,7 @@ class Projection:
         self.abstracts: dict[str, str] = {}  # abstract id -> submitted, withdrawn, accepted, rejected
         self.abstract_networks: dict[str, str] = {}
         self.reviewed: set[tuple[str, str]] = set()  # (abstract id, reviewer id): a changed review counts once
+        self.programme: dict[str, Any] = {}  # the last ProgrammePublished
 
     # -- applying -------------------------------------------------------------------------------
 
@@ -185,6 +186,9 @@ class Projection:
     def _on_review_submitted(self, abstract_id: str, data: Mapping[str, Any]) -> None:
         self.reviewed.add((abstract_id, str(data.get("reviewer_id", "?"))))
 
+    def _on_programme_published(self, congress_id: str, data: Mapping[str, Any]) -> None:
+        self.programme = {k: data.get(k) for k in ("programme_version", "sessions", "presentations", "unplaced")}
+
     def _abstract_figures(self) -> dict[str, Any]:
         status = Counter(self.abstracts.values())
         return {
@@ -195,6 +199,7 @@ class Projection:
             "rejected": status["rejected"],
             "reviews": len(self.reviewed),
             "by_network": dict(Counter(self.abstract_networks.values()).most_common()),
+            "programme": self.programme or None,
         }
 
     def _on_badge_issued(self, delegate_id: str, data: Mapping[str, Any]) -> None:
@@ -394,4 +399,5 @@ _HANDLERS: dict[str, Callable[[Projection, str, Mapping[str, Any]], None]] = {
     "AbstractWithdrawn": Projection._on_abstract_withdrawn,
     "AbstractDecided": Projection._on_abstract_decided,
     "ReviewSubmitted": Projection._on_review_submitted,
+    "ProgrammePublished": Projection._on_programme_published,
 }

@@ -126,6 +126,18 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"{d['reference']} {d['decision']} as {d['format']}"
         + (f" · mean {d['mean_score']:.2f}" if d.get("mean_score") is not None else "")
     ),
+    "SessionScheduled": lambda d: (
+        f"{_short(d['title'], 40)} · {d['room_name']} · {d['day']} · {len(d['presentations'])} presentation(s)"
+        f" · v{d['programme_version']}"
+    ),
+    "PresentationMoved": lambda d: (
+        f"{d['reference']} moved {d['old']['room_name']} {d['old']['day']} → {d['new']['room_name']} {d['new']['day']}"
+    ),
+    "SessionCancelled": lambda d: f"{_short(d['title'], 40)} cancelled: {d['reason']}",
+    "ProgrammePublished": lambda d: (
+        f"v{d['programme_version']}: {d['sessions']} sessions, {d['presentations']} presentations"
+        f" · {d['sessions_changed']} changed, {d['presentations_moved']} moved"
+    ),
 }
 
 

@@ -45,6 +45,8 @@
     const r = f.registrations, b = f.badges, a = f.abstracts;
     $("cards").replaceChildren(
       card(`abstracts · ${a.accepted} accepted · ${a.reviews} reviews`, a.submitted, "fig-abstracts"),
+      card(a.programme ? `sessions · programme v${a.programme.programme_version}` : "sessions · not published",
+        a.programme ? a.programme.sessions : 0, "fig-sessions"),
       card("registrations", r.active, "fig-registrations"),
       card(`confirmed · ${r.pending} pending`, r.confirmed, "fig-confirmed"),
       card("cancelled", r.cancelled),

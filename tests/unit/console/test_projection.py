@@ -256,6 +256,7 @@ def test_the_call_for_papers_in_figures_and_summaries() -> None:
         "rejected": 0,
         "reviews": 2,
         "by_network": {"DU": 2, "EL": 1},
+        "programme": None,
     }
     by_name = {e.name: summarise(e) for e in projection.entries()}
     assert by_name["AbstractSubmitted"].startswith("ICSEI27-A-000") and "paper · " in by_name["AbstractSubmitted"]
@@ -263,3 +264,77 @@ def test_the_call_for_papers_in_figures_and_summaries() -> None:
     assert by_name["AbstractDecided"] == "ICSEI27-A-0001 accepted as poster · mean 3.50"
     assert by_name["AbstractWithdrawn"] == "ICSEI27-A-0003 withdrawn: cannot travel"
     assert [e.subject for e in projection.entries(subject="abs-1")][-1] == "abs-1"
+
+
+def test_the_published_programme_in_figures_and_summaries() -> None:
+    from datetime import UTC, date, datetime
+
+    from schemas.programme import (
+        Placement,
+        Presentation,
+        PresentationMoved,
+        Presenter,
+        ProgrammePublished,
+        SessionKind,
+        SessionScheduled,
+    )
+
+    start = datetime(2027, 1, 6, 0, 30, tzinfo=UTC)
+    talk = Presentation(
+        abstract_id="abs-1",
+        reference="ICSEI27-A-0001",
+        title="Data use",
+        presenters=(Presenter(name="Aiko Sato", email="a@x.jp"),),
+    )
+    session = SessionScheduled(
+        congress_id="icsei-2027",
+        session_id="s-1",
+        title="Data Use 1",
+        kind=SessionKind.PAPER,
+        network="DU",
+        day=date(2027, 1, 6),
+        starts_at=start,
+        ends_at=start.replace(hour=2),
+        timezone="Asia/Tokyo",
+        room_code="R1",
+        room_name="Room 501",
+        presentations=(talk,),
+        programme_version=1,
+    )
+    old = Placement(
+        session_id="s-1", day=date(2027, 1, 6), starts_at=start, ends_at=start, room_code="R1", room_name="Room 501"
+    )
+    moved = PresentationMoved(
+        congress_id="icsei-2027",
+        session_id="s-2",
+        abstract_id="abs-1",
+        reference="ICSEI27-A-0001",
+        title="Data use",
+        presenters=talk.presenters,
+        old=old,
+        new=old.model_copy(update={"session_id": "s-2", "room_name": "Hall B"}),
+        timezone="Asia/Tokyo",
+        programme_version=2,
+    )
+    published = ProgrammePublished(
+        congress_id="icsei-2027",
+        programme_version=2,
+        sessions=12,
+        presentations=40,
+        sessions_changed=1,
+        presentations_moved=1,
+        published_at=start,
+        published_by="organiser@x",
+    )
+    projection = project(records([session, moved, published]))
+
+    assert projection.figures()["abstracts"]["programme"] == {
+        "programme_version": 2,
+        "sessions": 12,
+        "presentations": 40,
+        "unplaced": 0,
+    }
+    by_name = {e.name: summarise(e) for e in projection.entries()}
+    assert by_name["SessionScheduled"] == "Data Use 1 · Room 501 · 2027-01-06 · 1 presentation(s) · v1"
+    assert by_name["PresentationMoved"] == "ICSEI27-A-0001 moved Room 501 2027-01-06 → Hall B 2027-01-06"
+    assert by_name["ProgrammePublished"] == "v2: 12 sessions, 40 presentations · 1 changed, 1 moved"
