@@ -17,6 +17,7 @@ from schemas.abstracts import AbstractDecided, AbstractsEvent, AbstractWithdrawn
 from schemas.base import CloudEvent
 from services.notify.abstracts import AbstractsSettings, Known, group_invitations, plan_abstract_messages
 from services.notify.adapters import db, staging
+from services.notify.programme import group_schedules
 from services.notify.domain import (
     RULES,
     MessagePlan,
@@ -38,6 +39,8 @@ async def read_batch(
     writes = staging.staged(session)
     # One invitation per reviewer per batch: decided before anything is planned or sent.
     writes.invitations.update(group_invitations([(e.id, e.data) for e in events]))
+    # One "you present" message per presenter per batch, likewise.
+    writes.schedules.update(group_schedules([(e.id, e.data) for e in events]))
     ids = {d for e in events if isinstance(d := getattr(e.data, "delegate_id", None), str)}
     unread = ids - writes.contacts.keys()
     found = await db.load_contacts(session, unread)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.abstracts import AbstractsEvent
 from schemas.base import InvalidEvent, decode
+from schemas.programme import PresentationMoved
 from schemas.registration import RegistrationCreated
 from services.notify.adapters import db
 from services.notify.compose import Envelope
@@ -30,7 +31,7 @@ def abstract_of(cause_event: bytes) -> str | None:
         data = decode(cause_event).data
     except InvalidEvent:
         return None
-    return data.abstract_id if isinstance(data, AbstractsEvent) else None
+    return data.abstract_id if isinstance(data, (AbstractsEvent, PresentationMoved)) else None
 
 
 class RetryWorker:
