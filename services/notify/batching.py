@@ -17,7 +17,6 @@ from schemas.abstracts import AbstractDecided, AbstractsEvent, AbstractWithdrawn
 from schemas.base import CloudEvent
 from services.notify.abstracts import AbstractsSettings, Known, group_invitations, plan_abstract_messages
 from services.notify.adapters import db, staging
-from services.notify.programme import group_schedules
 from services.notify.domain import (
     RULES,
     MessagePlan,
@@ -27,6 +26,7 @@ from services.notify.domain import (
     newer_contact,
     plan_messages,
 )
+from services.notify.programme import group_schedules
 
 
 async def read_batch(

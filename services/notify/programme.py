@@ -236,9 +236,7 @@ def plan_programme_messages(
     return []
 
 
-def slots_for(
-    recipient_id: str, sessions: Iterable[SessionScheduled], told: frozenset[tuple[str, str]]
-) -> list[Slot]:
+def slots_for(recipient_id: str, sessions: Iterable[SessionScheduled], told: frozenset[tuple[str, str]]) -> list[Slot]:
     """The recipient's presentations in these sessions, in day and time order."""
     slots = [
         Slot(session=s, presentation=x, changed=(s.session_id, recipient_id) in told)
@@ -247,4 +245,3 @@ def slots_for(
         if any(author_id(q.email) == recipient_id for q in x.presenters)
     ]
     return sorted(slots, key=lambda s: (s.session.starts_at, s.session.session_id))
-

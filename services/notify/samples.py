@@ -288,7 +288,10 @@ def sample_session(
         chair="Ana Ruiz",
         presentations=(
             Presentation(
-                abstract_id="a-0041", reference="ICSEI27-A-0041", title="Teachers and dashboards", presenters=(colleague,)
+                abstract_id="a-0041",
+                reference="ICSEI27-A-0041",
+                title="Teachers and dashboards",
+                presenters=(colleague,),
             ),
             Presentation(
                 abstract_id=ABSTRACT_ID,

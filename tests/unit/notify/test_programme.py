@@ -198,7 +198,9 @@ def test_the_programme_link_is_read_leniently_and_said_in_plain_words_when_unkno
     assert programme_settings(abstracts={"public_url": "http://127.0.0.1:8002"}).programme_url == (
         "http://127.0.0.1:8002/programme"
     )
-    assert programme_settings(programme={"url": "https://p.example.org"}, abstracts_public_url="https://a").programme_url
+    assert programme_settings(
+        programme={"url": "https://p.example.org"}, abstracts_public_url="https://a"
+    ).programme_url
     assert programme_settings(notify_url="not a url", programme={"url": 42}) == NO_LINK
     assert programme_settings(notify_url="https://n/p", programme={"url": "https://p"}).programme_url == "https://n/p"
     plan = plan_programme_messages(sample_session(), "ev-1", NO_LINK)[1]
