@@ -215,7 +215,7 @@ def plan_programme_messages(
             slots = slots_for(to.recipient_id, sessions, known.told)
             if slots:
                 template = CHANGED if any(s.changed for s in slots) else SCHEDULED
-                plans.append(plan(template, to, slots[0].presentation.abstract_id, slots=slots))
+                plans.append(plan(template, to, first_presentation(data, to.recipient_id), slots=slots))
         return plans
     if isinstance(data, PresentationMoved):
         people: dict[str, Presenter] = {}
@@ -234,6 +234,14 @@ def plan_programme_messages(
             for t in known.presenters
         ]
     return []
+
+
+def first_presentation(data: SessionScheduled, recipient_id: str) -> str | None:
+    """The abstract a scheduled message is about: the recipient's first in the causing event's session."""
+    return next(
+        (x.abstract_id for x in data.presentations if any(author_id(q.email) == recipient_id for q in x.presenters)),
+        None,
+    )
 
 
 def slots_for(recipient_id: str, sessions: Iterable[SessionScheduled], told: frozenset[tuple[str, str]]) -> list[Slot]:

@@ -27,6 +27,7 @@ from services.notify.handlers import Notifier
 from services.notify.programme import PROGRAMME_EVENTS, ProgrammeSettings
 from services.notify.render import Renderer
 from services.notify.samples import sample_programme_events, sample_session
+from services.notify.tasks import RetryWorker
 from tests.unit.notify.test_abstracts_handlers import FakeMailer, NoDocuments, Rec
 
 
@@ -57,7 +58,7 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         optimistic=False,
         before_handlers=notifier.begin_batch,
     )
-    yield {"mailer": mailer, "sessions": sessions, "consumer": consumer}
+    yield {"mailer": mailer, "sessions": sessions, "consumer": consumer, "notifier": notifier}
     await notifier.close()
     await engine.dispose()
 
@@ -161,3 +162,14 @@ async def test_a_presenters_sessions_in_one_batch_make_one_message_and_moves_and
     assert "Ihre 2 Beiträge sind eingeplant" in str(by["zoe@example.org", "presentation_scheduled"]["Subject"])
     assert "Second" in zoe and "Data use <in> practice & policy" in zoe
     assert "Bisher:" in text(by["zoe@example.org", "presentation_moved"])
+
+
+async def test_a_deferred_programme_message_is_retried_and_still_names_its_abstract(world: dict[str, Any]) -> None:
+    world["mailer"].refuse = 2  # both presenters' messages wait in the retry queue
+    await feed(world, new_event(sample_session(), "/tests"))
+    assert world["mailer"].accepted == []
+    assert await RetryWorker(world["notifier"], world["sessions"]).work_due() == 2
+    async with world["sessions"]() as session:
+        rows = (await session.execute(select(outbox_table).where(outbox_table.c.topic == topics.NOTIFY))).all()
+    sent = {d.to: d.abstract_id for d in (decode(r.value).data for r in rows) if isinstance(d, NotificationSent)}
+    assert sent == {"zoe@example.org": "a-0042", "kwame@example.org": "a-0041"}
