@@ -147,7 +147,12 @@ async def test_a_presenters_sessions_in_one_batch_make_one_message_and_moves_and
         published_at=datetime(2026, 12, 20, tzinfo=UTC),
         published_by="organiser@icsei.example.org",
     )
-    batch = [new_event(s1, "/tests"), new_event(s2, "/tests"), new_event(moved, "/tests"), new_event(published, "/t")]
+    batch: list[CloudEvent[Any]] = [
+        new_event(s1, "/tests"),
+        new_event(s2, "/tests"),
+        new_event(moved, "/tests"),
+        new_event(published, "/t"),
+    ]
     await feed(world, *batch)
     assert got(world) == Counter(
         {
