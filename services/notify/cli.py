@@ -20,13 +20,13 @@ from services.notify.domain import (
     reminder_plan,
 )
 from services.notify.programme import PROGRAMME_TEMPLATES, plan_programme_messages, programme_settings
+from services.notify.programme_samples import sample_programme_events
 from services.notify.render import Rendered, Renderer
 from services.notify.samples import (
     sample_abstract_events,
     sample_contact,
     sample_delegate,
     sample_events,
-    sample_programme_events,
 )
 
 MESSAGE_TYPES: tuple[str, ...] = (*TEMPLATES, *ABSTRACT_TEMPLATES, *PROGRAMME_TEMPLATES)

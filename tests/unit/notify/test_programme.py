@@ -29,8 +29,8 @@ from services.notify.programme import (
     programme_settings,
     told_of,
 )
+from services.notify.programme_samples import sample_programme_events, sample_session
 from services.notify.render import Rendered, Renderer
-from services.notify.samples import sample_programme_events, sample_session
 
 RENDERER = Renderer(load_congress())
 NO_LINK = ProgrammeSettings()

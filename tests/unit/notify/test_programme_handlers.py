@@ -25,8 +25,8 @@ from services.notify.adapters.db import notify_metadata
 from services.notify.domain import RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.programme import PROGRAMME_EVENTS, ProgrammeSettings
+from services.notify.programme_samples import sample_programme_events, sample_session
 from services.notify.render import Renderer
-from services.notify.samples import sample_programme_events, sample_session
 from services.notify.tasks import RetryWorker
 from tests.unit.notify.test_abstracts_handlers import FakeMailer, NoDocuments, Rec
 
