@@ -31,6 +31,7 @@ from services.notify.domain import CONTACT_EVENTS, RULES, RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.mailsink import MailSink
 from services.notify.ports import Mailer
+from services.notify.programme import PROGRAMME_EVENTS, programme_settings
 from services.notify.render import Renderer
 from services.notify.tasks import Reminders, RetryWorker
 from services.notify.web import mail_router
@@ -65,6 +66,12 @@ def build_notifier(
         message_id_domain=domain,
         links={"badge": settings.badge_link},
         abstracts=abstracts_settings(congress.section("abstracts"), congress.section("registration")),
+        programme=programme_settings(
+            notify_url=settings.programme_url,
+            programme=congress.section("programme"),
+            abstracts=congress.section("abstracts"),
+            abstracts_public_url=settings.abstracts_public_url,
+        ),
         policy=RetryPolicy(
             base_seconds=settings.retry_base_seconds,
             max_seconds=settings.retry_max_seconds,
@@ -85,7 +92,7 @@ def build(
     congress = load_congress(settings.congress_config)
     runtime = ServiceRuntime(settings, metadata=notify_metadata)
     notifier = build_notifier(settings, congress, runtime, mailer)
-    handlers = dict.fromkeys({*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS}, notifier.on_event)
+    handlers = dict.fromkeys({*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS}, notifier.on_event)
 
     async def erase(delegate_ids: list[str]) -> None:
         async with runtime.sessionmaker() as session, session.begin():
@@ -105,7 +112,7 @@ def build(
     subscribe(
         runtime.broker,
         consumer,
-        (topics.REGISTRATION, topics.BADGES, topics.DELEGATES, topics.ABSTRACTS),
+        (topics.REGISTRATION, topics.BADGES, topics.DELEGATES, topics.ABSTRACTS, topics.PROGRAMME),
         topic_prefix=settings.kafka_topic_prefix,
         max_records=settings.batch_size,
         group_instance_id=settings.group_instance_id,

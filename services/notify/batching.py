@@ -26,6 +26,7 @@ from services.notify.domain import (
     newer_contact,
     plan_messages,
 )
+from services.notify.programme import group_schedules
 
 
 async def read_batch(
@@ -38,6 +39,8 @@ async def read_batch(
     writes = staging.staged(session)
     # One invitation per reviewer per batch: decided before anything is planned or sent.
     writes.invitations.update(group_invitations([(e.id, e.data) for e in events]))
+    # One "you present" message per presenter per batch, likewise.
+    writes.schedules.update(group_schedules([(e.id, e.data) for e in events]))
     ids = {d for e in events if isinstance(d := getattr(e.data, "delegate_id", None), str)}
     unread = ids - writes.contacts.keys()
     found = await db.load_contacts(session, unread)

@@ -19,10 +19,17 @@ from services.notify.domain import (
     plan_messages,
     reminder_plan,
 )
+from services.notify.programme import PROGRAMME_TEMPLATES, plan_programme_messages, programme_settings
+from services.notify.programme_samples import sample_programme_events
 from services.notify.render import Rendered, Renderer
-from services.notify.samples import sample_abstract_events, sample_contact, sample_delegate, sample_events
+from services.notify.samples import (
+    sample_abstract_events,
+    sample_contact,
+    sample_delegate,
+    sample_events,
+)
 
-MESSAGE_TYPES: tuple[str, ...] = (*TEMPLATES, *ABSTRACT_TEMPLATES)
+MESSAGE_TYPES: tuple[str, ...] = (*TEMPLATES, *ABSTRACT_TEMPLATES, *PROGRAMME_TEMPLATES)
 """Every message notify sends, by template name."""
 
 app = typer.Typer(help="Notifications: preview the emails delegates receive.", no_args_is_help=True)
@@ -35,6 +42,8 @@ def render_example(
     congress = load_congress(config)
     if template in ABSTRACT_TEMPLATES:
         return render_abstract_example(template, given=given, family=family, language=language, config=config)
+    if template in PROGRAMME_TEMPLATES:
+        return render_programme_example(template, given=given, family=family, language=language, config=config)
     delegate = sample_delegate(given, family, language=language)
     contact = sample_contact(delegate)
     event = sample_events(delegate)[template]
@@ -59,6 +68,19 @@ def render_abstract_example(
     event, known = sample_abstract_events(given, family, language=language)[template]
     settings = abstracts_settings(congress.section("abstracts"), congress.section("registration"))
     plans = plan_abstract_messages(event, "preview", settings, known)
+    plan = next(p for p in plans if p.template == template and p.recipient.email == "zoe@example.org")
+    context = {**plan.context, "recipient": plan.recipient, "documents": []}
+    return Renderer(congress).render(template, language, context), context
+
+
+def render_programme_example(
+    template: str, *, given: str, family: str, language: str, config: str | None = None
+) -> tuple[Rendered, dict[str, Any]]:
+    """Render a programme message whose recipient is the sample presenter ``given family``."""
+    congress = load_congress(config)
+    event, known = sample_programme_events(given, family, language=language)[template]
+    settings = programme_settings(programme=congress.section("programme"), abstracts=congress.section("abstracts"))
+    plans = plan_programme_messages(event, "preview", settings, known)
     plan = next(p for p in plans if p.template == template and p.recipient.email == "zoe@example.org")
     context = {**plan.context, "recipient": plan.recipient, "documents": []}
     return Renderer(congress).render(template, language, context), context

@@ -49,6 +49,16 @@ class NotifySettings(ServiceSettings):
         default=None, description="Right side of Message-IDs; default the congress contact's domain."
     )
     attachment_max_bytes: int = Field(default=5_000_000, description="Larger PDFs are linked, not attached.")
+    programme_url: str | None = Field(
+        default=None,
+        description="Public programme page for presenters' emails; default the abstracts service's "
+        "ABSTRACTS_PUBLIC_URL + /programme, or the congress file's programme.url (plain words when unknown).",
+    )
+    abstracts_public_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ABSTRACTS_PUBLIC_URL", "NOTIFY_ABSTRACTS_PUBLIC_URL"),
+        description="The abstracts service's public URL (it serves /programme).",
+    )
     badge_link: str = Field(
         default="http://127.0.0.1:8003/me/badge", description="Where a delegate downloads a badge too large to attach."
     )

@@ -31,6 +31,7 @@ from schemas import topics
 from schemas.abstracts import AbstractsEvent
 from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
+from schemas.programme import ProgrammeEvent
 from services.common.faults import crash_point
 from services.common.outbox import Outbox, flush_at_outermost_commit
 from services.notify import batching
@@ -55,7 +56,9 @@ from services.notify.domain import (
     settles_payment,
 )
 from services.notify.on_abstracts import on_abstracts_event
+from services.notify.on_programme import on_programme_event
 from services.notify.ports import Clock, Documents, Mailer
+from services.notify.programme import ProgrammeSettings
 from services.notify.render import Renderer
 
 log = logging.getLogger("congress.notify")
@@ -84,6 +87,7 @@ class Notifier:
     message_id_domain: str
     links: Mapping[str, str] = field(default_factory=dict)
     abstracts: AbstractsSettings = field(default_factory=AbstractsSettings)
+    programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     attachment_max_bytes: int = 5_000_000
     circuit_seconds: float = 5.0
@@ -129,6 +133,8 @@ class Notifier:
         data = event.data
         if isinstance(data, AbstractsEvent):
             return await on_abstracts_event(self, event, session)
+        if isinstance(data, ProgrammeEvent):
+            return await on_programme_event(self, event, session)
         await self._remember(session, event)
         if type(data) not in RULES:
             return []

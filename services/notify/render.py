@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, get_currency_precision
@@ -147,7 +147,15 @@ def _install_filters(env: Environment) -> None:
     def day(ctx: Context, value: date | datetime) -> str:
         return format_day(value, ctx["_tz"], ctx["_locale"])
 
-    env.filters.update({"money": money, "datetime": when, "date": day})
+    @pass_context
+    def time_in(ctx: Context, value: datetime, timezone: str = "") -> str:
+        return format_time_in(value, zone(timezone, ctx["_tz"]), ctx["_locale"])
+
+    @pass_context
+    def weekday(ctx: Context, value: date) -> str:
+        return str(format_date(value, format="full", locale=ctx["_locale"]))
+
+    env.filters.update({"money": money, "datetime": when, "date": day, "time_in": time_in, "weekday": weekday})
 
 
 def _install_gettext(env: Environment) -> None:
@@ -187,6 +195,19 @@ def _money(amount_minor: int, currency: str, locale: str) -> str:
 
 def format_when(moment: datetime, tz: ZoneInfo, locale: Locale) -> str:
     return str(format_datetime(moment.astimezone(tz), format="long", tzinfo=tz, locale=locale))
+
+
+def zone(name: str, default: ZoneInfo) -> ZoneInfo:
+    """The IANA zone ``name`` (an event's ``timezone``), or ``default`` when it is empty or unknown."""
+    try:
+        return ZoneInfo(name) if name else default
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return default
+
+
+def format_time_in(moment: datetime, tz: ZoneInfo, locale: Locale) -> str:
+    """A clock time in ``tz`` (e.g. 9:00 AM, 09:00), for programme slots."""
+    return str(format_time(moment.astimezone(tz), format="short", tzinfo=tz, locale=locale))
 
 
 def format_day(day: date | datetime, tz: ZoneInfo, locale: Locale) -> str:

@@ -15,22 +15,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.abstracts import AbstractsEvent
 from schemas.base import InvalidEvent, decode
+from schemas.programme import PresentationMoved, SessionScheduled
 from schemas.registration import RegistrationCreated
 from services.notify.adapters import db
 from services.notify.compose import Envelope
 from services.notify.domain import Outcome, reminder_plan
 from services.notify.handlers import Notifier
+from services.notify.programme import first_presentation
 
 log = logging.getLogger("congress.notify.tasks")
 
 
-def abstract_of(cause_event: bytes) -> str | None:
+def abstract_of(cause_event: bytes, recipient_id: str = "") -> str | None:
     """The abstract a queued message is about (for its NotificationSent/Failed), read from its cause."""
     try:
         data = decode(cause_event).data
     except InvalidEvent:
         return None
-    return data.abstract_id if isinstance(data, AbstractsEvent) else None
+    if isinstance(data, SessionScheduled):
+        return first_presentation(data, recipient_id)
+    return data.abstract_id if isinstance(data, (AbstractsEvent, PresentationMoved)) else None
 
 
 class RetryWorker:
@@ -75,7 +79,7 @@ class RetryWorker:
             row = await db.take_pending(session, mid)
             if row is None:
                 return None
-            record = replace(db.record_of(row), about=abstract_of(row.cause_event))
+            record = replace(db.record_of(row), about=abstract_of(row.cause_event, row.recipient_id))
             delivery = await n.attempt(
                 Envelope(sender=row.sender, recipient=row.to, message=row.message, smtputf8=row.smtputf8)
             )

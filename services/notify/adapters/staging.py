@@ -39,6 +39,8 @@ class StagedWrites:
     """Message-IDs whose presence was already read (known or not)."""
     invitations: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     """By ReviewerAssigned event id: the batch's assignments of its reviewer it leads, or () when covered."""
+    schedules: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
+    """By SessionScheduled event id: recipient id → the batch's sessions it tells them about (programme.py)."""
 
     def snapshot(self) -> tuple[Any, ...]:
         """What ``restore`` needs to undo one handler's staging when it fails (the savepoint's twin)."""

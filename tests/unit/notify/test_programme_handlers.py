@@ -1,0 +1,180 @@
+"""The programme events through notify's consumer with a fake mailer: who is told, changes, cancellations, once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from schemas import topics
+from schemas.base import CloudEvent, decode, new_event
+from schemas.notify import NotificationSent
+from schemas.programme import Presentation, Presenter, ProgrammePublished, SessionCancelled, SessionScheduled
+from services.common.congress import load_congress
+from services.common.consumer import EventConsumer
+from services.common.db import create_tables, make_engine, make_sessionmaker
+from services.common.outbox import Outbox, outbox_table
+from services.notify.adapters.db import notify_metadata
+from services.notify.domain import RetryPolicy
+from services.notify.handlers import Notifier
+from services.notify.programme import PROGRAMME_EVENTS, ProgrammeSettings
+from services.notify.programme_samples import sample_programme_events, sample_session
+from services.notify.render import Renderer
+from services.notify.tasks import RetryWorker
+from tests.unit.notify.test_abstracts_handlers import FakeMailer, NoDocuments, Rec
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'notify.sqlite3'}")
+    await create_tables(engine, notify_metadata)
+    sessions = make_sessionmaker(engine)
+    outbox, mailer = Outbox("/congress/notify"), FakeMailer()
+    notifier = Notifier(
+        renderer=Renderer(load_congress()),
+        mailer=mailer,
+        documents=NoDocuments(),
+        outbox=outbox,
+        sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
+        message_id_domain="icsei.example.org",
+        programme=ProgrammeSettings(programme_url="https://abstracts.example.org/programme"),
+        circuit_seconds=0,
+        policy=RetryPolicy(base_seconds=0, jitter=False),
+    )
+    consumer = EventConsumer(
+        name="notify",
+        sessionmaker=sessions,
+        outbox=outbox,
+        handlers=dict.fromkeys(PROGRAMME_EVENTS, notifier.on_event),
+        retries=1,
+        backoff_seconds=0,
+        optimistic=False,
+        before_handlers=notifier.begin_batch,
+    )
+    yield {"mailer": mailer, "sessions": sessions, "consumer": consumer, "notifier": notifier}
+    await notifier.close()
+    await engine.dispose()
+
+
+async def feed(world: dict[str, Any], *events: CloudEvent[Any]) -> None:
+    await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(events)])
+
+
+def got(world: dict[str, Any]) -> Counter[tuple[str, str]]:
+    return Counter((m["To"].addresses[0].addr_spec, str(m["X-Congress-Template"])) for m in world["mailer"].messages())
+
+
+def last_to(world: dict[str, Any], address: str) -> EmailMessage:
+    message: EmailMessage = [m for m in world["mailer"].messages() if m["To"].addresses[0].addr_spec == address][-1]
+    return message
+
+
+def text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+ANA = Presenter(name="Ana Ruiz", email="ana@example.org", language="es")
+
+
+def version_2(v1: SessionScheduled) -> SessionScheduled:
+    """Kwame's paper leaves the session, Ana's joins, and the room changes."""
+    zoes = v1.presentations[1].model_copy(update={"presenters": (v1.presentations[1].presenters[0],)})
+    anas = Presentation(abstract_id="a-7", reference="ICSEI27-A-0007", title="New one", presenters=(ANA,))
+    return v1.model_copy(update={"programme_version": 2, "room_name": "Main Hall", "presentations": (zoes, anas)})
+
+
+async def test_scheduled_changed_and_cancelled_reach_the_right_presenters_once(world: dict[str, Any]) -> None:
+    v1 = sample_session(language="fr")
+    first = new_event(v1, "/tests")
+    await feed(world, first)
+    await feed(world, first)  # redelivered: nothing new
+    assert got(world) == Counter(
+        {("zoe@example.org", "presentation_scheduled"): 1, ("kwame@example.org", "presentation_scheduled"): 1}
+    )
+
+    second = new_event(version_2(v1), "/tests")
+    await feed(world, second)
+    assert got(world) - Counter(
+        {("zoe@example.org", "presentation_scheduled"): 1, ("kwame@example.org", "presentation_scheduled"): 1}
+    ) == Counter({("zoe@example.org", "session_changed"): 1, ("ana@example.org", "presentation_scheduled"): 1})
+    changed = last_to(world, "zoe@example.org")
+    assert "a changé" in str(changed["Subject"]) and "Main Hall" in text(changed) and "New one" in text(changed)
+    assert "https://abstracts.example.org/programme" in text(changed)
+
+    cancelled = SessionCancelled(
+        congress_id="icsei-2027", session_id=v1.session_id, title=v1.title, reason="Room lost", programme_version=3
+    )
+    cancel = new_event(cancelled, "/tests")
+    await feed(world, cancel)
+    await feed(world, cancel)
+    told = {k for k in got(world) if k[1] == "session_cancelled"}
+    assert told == {("zoe@example.org", "session_cancelled"), ("ana@example.org", "session_cancelled")}  # not Kwame
+    assert "Main Hall" in text(last_to(world, "ana@example.org"))  # the session as last scheduled
+    assert "Room lost" in text(last_to(world, "zoe@example.org"))
+
+    messages = world["mailer"].messages()
+    assert len({str(m["Message-ID"]) for m in messages}) == len(messages) == 6
+    async with world["sessions"]() as session:
+        rows = (await session.execute(select(outbox_table).order_by(outbox_table.c.id))).all()
+    sent = [decode(r.value).data for r in rows if r.topic == topics.NOTIFY]
+    assert len(sent) == 6 and all(isinstance(s, NotificationSent) for s in sent)
+    assert {s.abstract_id for s in sent if isinstance(s, NotificationSent)} == {"a-0041", "a-0042", "a-7"}
+
+
+async def test_a_presenters_sessions_in_one_batch_make_one_message_and_moves_and_publishing(
+    world: dict[str, Any],
+) -> None:
+    samples = sample_programme_events(language="de")
+    s1 = sample_session(language="de")
+    s2 = s1.model_copy(update={"session_id": "s-2", "title": "Second", "presentations": (s1.presentations[1],)})
+    moved, _ = samples["presentation_moved"]
+    published = ProgrammePublished(
+        congress_id="icsei-2027",
+        programme_version=1,
+        sessions=2,
+        presentations=3,
+        sessions_changed=2,
+        presentations_moved=1,
+        published_at=datetime(2026, 12, 20, tzinfo=UTC),
+        published_by="organiser@icsei.example.org",
+    )
+    batch: list[CloudEvent[Any]] = [
+        new_event(s1, "/tests"),
+        new_event(s2, "/tests"),
+        new_event(moved, "/tests"),
+        new_event(published, "/t"),
+    ]
+    await feed(world, *batch)
+    assert got(world) == Counter(
+        {
+            ("zoe@example.org", "presentation_scheduled"): 1,
+            ("kwame@example.org", "presentation_scheduled"): 1,
+            ("zoe@example.org", "presentation_moved"): 1,
+            ("kwame@example.org", "presentation_moved"): 1,
+        }
+    )
+    by = {(m["To"].addresses[0].addr_spec, str(m["X-Congress-Template"])): m for m in world["mailer"].messages()}
+    zoe = text(by["zoe@example.org", "presentation_scheduled"])
+    assert "Ihre 2 Beiträge sind eingeplant" in str(by["zoe@example.org", "presentation_scheduled"]["Subject"])
+    assert "Second" in zoe and "Data use <in> practice & policy" in zoe
+    assert "Bisher:" in text(by["zoe@example.org", "presentation_moved"])
+
+
+async def test_a_deferred_programme_message_is_retried_and_still_names_its_abstract(world: dict[str, Any]) -> None:
+    world["mailer"].refuse = 2  # both presenters' messages wait in the retry queue
+    await feed(world, new_event(sample_session(), "/tests"))
+    assert world["mailer"].accepted == []
+    assert await RetryWorker(world["notifier"], world["sessions"]).work_due() == 2
+    async with world["sessions"]() as session:
+        rows = (await session.execute(select(outbox_table).where(outbox_table.c.topic == topics.NOTIFY))).all()
+    sent = {d.to: d.abstract_id for d in (decode(r.value).data for r in rows) if isinstance(d, NotificationSent)}
+    assert sent == {"zoe@example.org": "a-0042", "kwame@example.org": "a-0041"}
