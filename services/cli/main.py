@@ -172,6 +172,11 @@ def run_congress(
     """Kafka, then every service, then (optionally) a command and the event stream; Ctrl-C stops all."""
     env = {**os.environ, **demo_secrets(), "PYTHONUNBUFFERED": "1"}
     env.setdefault("CONGRESS_HOME", str(congress_home()))
+    # links in the mail point at the abstracts service on whatever port it runs (the programme, edit links)
+    env.setdefault(
+        "ABSTRACTS_PUBLIC_URL",
+        f"http://127.0.0.1:{env.get('ABSTRACTS_HTTP_PORT', supervisor.DEFAULT_PORTS['abstracts'])}",
+    )
     try:
         launcher = _start_kafka(env, kafka_port)
     except LauncherError as exc:
