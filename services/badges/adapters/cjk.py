@@ -266,7 +266,8 @@ class LateNames:
             return
         chars = self.extra | self.missing
         self._last_start = time.monotonic()
-        self._thread = threading.Thread(target=self._cut, args=(chars,), name="cjk-cut", daemon=True)
+        # not a daemon: a cut still running at exit finishes instead of dying inside HarfBuzz (a segfault)
+        self._thread = threading.Thread(target=self._cut, args=(chars,), name="cjk-cut", daemon=False)
         self._thread.start()
         log.info("cutting the CJK fonts again for %d new character(s)", len(self.missing))
 

@@ -98,6 +98,7 @@ class PdfRenderer:
     _css: dict[str, list[CSS]] = field(init=False)
     _font_config: FontConfiguration = field(init=False)
     _frames: dict[str, stamp.Frame] = field(init=False, default_factory=dict)
+    _warming: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.env = Environment(
@@ -187,7 +188,7 @@ class PdfRenderer:
             ("affiliation", affiliation),
         ):
             self.coverage.check(name, text)
-        if self.fast:
+        if self.fast and not self._warming:  # the warm-up names are no delegate's: they must not start a cut
             self.late.note(given + family + affiliation)
         ribbon, others = domain.ribbon_for(content.roles)
         return {
@@ -266,6 +267,13 @@ class PdfRenderer:
     def warm(self) -> None:
         """Render a badge per script and role once, so no delegate pays for loading a font or a frame."""
         roles = tuple(domain.RIBBONS)
+        self._warming = True
+        try:
+            self._warm_all(roles)
+        finally:
+            self._warming = False
+
+    def _warm_all(self, roles: tuple[str, ...]) -> None:
         for i, (given, family, lang) in enumerate(WARM_UP_NAMES):
             for first, second in ((given, family), (family, given)):  # each script in bold and in regular
                 role = roles[i % len(roles)]
