@@ -19,20 +19,9 @@ from pydantic_settings import SettingsConfigDict
 
 from services.abstracts import domain
 from services.common.congress import ConfigError, Congress, describe_errors, load_congress
+from services.common.languages import LANGUAGES
 from services.common.settings import ServiceSettings
 
-LANGUAGES = (
-    ("en", "English"),
-    ("ja", "日本語"),
-    ("zh", "中文"),
-    ("ko", "한국어"),
-    ("ar", "العربية"),
-    ("fr", "Français"),
-    ("de", "Deutsch"),
-    ("es", "Español"),
-    ("pt", "Português"),
-    ("nl", "Nederlands"),
-)
 NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"})
 """CLDR regions that are not ISO 3166-1 countries (continents, reserved and exceptionally reserved codes)."""
 

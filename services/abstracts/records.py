@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,24 +14,14 @@ from services.abstracts import domain
 from services.abstracts.config import AbstractsConfig
 from services.common.auth import InvalidToken, sign, verify
 from services.common.congress import Congress
+from services.common.db import as_utc as as_utc  # re-exported
+from services.common.db import new_id as new_id
+from services.common.db import utcnow as utcnow
 from services.common.outbox import Outbox
 
 Row = dict[str, Any]
 EDIT = "abstract-edit"
 REVIEWER = "reviewer"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive (they were stored as UTC); PostgreSQL aware."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:20]}"
 
 
 @dataclass

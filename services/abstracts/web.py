@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import FormData
 
 from services.abstracts import domain, handlers
-from services.abstracts.config import LANGUAGES, countries
+from services.abstracts.config import countries
 from services.abstracts.forms import author_draft, draft_from_form, first_error_id, form_values, row_edit, rows_for
 from services.abstracts.records import (
     Closed,
@@ -31,6 +31,7 @@ from services.abstracts.records import (
     check_edit_token,
     draft_of,
 )
+from services.common.languages import LANGUAGES
 
 PROBLEM_JSON = "application/problem+json"
 

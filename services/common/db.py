@@ -7,6 +7,8 @@ SAVEPOINTs work (the consumer gives each event its own savepoint).
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, MetaData, event, inspect
@@ -89,3 +91,17 @@ def _missing_columns(conn: Connection, metadata: MetaData) -> dict[str, list[str
 
 def is_postgres(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive (they were stored as UTC); PostgreSQL aware."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def new_id(prefix: str) -> str:
+    """A row id that says what it is: ``del_…``, ``abs_…`` (20 hex digits of a random UUID)."""
+    return f"{prefix}_{uuid.uuid4().hex[:20]}"

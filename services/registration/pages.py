@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 
 from schemas.values import PaymentMethod
 from services.common.auth import InvalidToken, verify
+from services.common.languages import LANGUAGES
 from services.registration import domain, payments
 from services.registration.adapters import db
 from services.registration.api import RegistrationIn
@@ -30,18 +31,6 @@ from services.registration.handlers import price_all, register
 from services.registration.ports import PaymentError
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
 
-LANGUAGES = (
-    ("en", "English"),
-    ("ja", "日本語"),
-    ("zh", "中文"),
-    ("ko", "한국어"),
-    ("ar", "العربية"),
-    ("fr", "Français"),
-    ("de", "Deutsch"),
-    ("es", "Español"),
-    ("pt", "Português"),
-    ("nl", "Nederlands"),
-)
 FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category", "code")
 INVOICE_FIELDS = ("institution_name", "institution_address", "email", "vat_id", "purchase_order")
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,6 +15,9 @@ from sqlalchemy.orm import Session
 from schemas.delegates import DelegateSnapshot
 from schemas.values import AddOn, Delegate, Money, PaymentMethod, Role
 from services.common.congress import Congress
+from services.common.db import as_utc as as_utc  # re-exported
+from services.common.db import new_id as new_id
+from services.common.db import utcnow as utcnow
 from services.common.outbox import Outbox
 from services.registration.config import RegistrationConfig
 from services.registration.domain import IncomeGroup, PriceRules
@@ -23,19 +25,6 @@ from services.registration.ports import Payments
 from services.registration.writer import GroupWriter
 
 Row = dict[str, Any]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive (they were stored as UTC); PostgreSQL aware."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:20]}"
 
 
 @dataclass
