@@ -35,16 +35,9 @@ from services.abstracts.app import build
 from services.abstracts.config import AbstractsSettings
 from services.abstracts.domain import count_words
 from services.common.kafka_launcher import free_port
+from tests.e2e.chromium import launch
 from tests.kafka_helpers import read_events
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BEFORE_DEADLINE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 PASSWORD = "browser-test-password"
 SHORT = "学校でdata useを研究する"  # 学 校 で data use を 研 究 す る = 10 words
@@ -94,7 +87,7 @@ async def test_abstract_from_submission_to_decision_in_the_browser(
 ) -> None:
     async with serving(kafka_bootstrap, topic_prefix, tmp_path / "abstracts.sqlite3") as base:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = await launch(p)
             await rows_without_javascript(browser, base)
             author = await browser.new_page()
             edit_link = await submit_with_mistakes_then_correct(author, base)

@@ -22,6 +22,7 @@ from schemas.registration import RegistrationCreated
 from schemas.values import PaymentMethod
 from services.common.broker import ensure_topics
 from services.common.kafka_launcher import free_port
+from tests.e2e.chromium import launch
 from tests.kafka_helpers import publish
 from tests.unit.console.events import burst, common, delegate, eur, scenario
 
@@ -29,14 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "console-browser-test-password"
 ORGANISER = "organiser@icsei.example.org"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +71,7 @@ def console_url(kafka_bootstrap: str, topic_prefix: str, congress_home: Path) ->
 @pytest.fixture
 async def page() -> AsyncIterator[Page]:
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await launch(p)
         context = await browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-GB")
         yield await context.new_page()
         await browser.close()

@@ -18,16 +18,8 @@ from schemas.registration import MagicLinkRequested, RefundIssued, RegistrationC
 from services.common.kafka_launcher import free_port
 from services.registration.app import build
 from services.registration.config import RegistrationSettings
+from tests.e2e.chromium import launch
 from tests.kafka_helpers import read_events
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.mark.browser
@@ -50,7 +42,7 @@ async def test_register_and_pay_in_the_browser(
         await asyncio.sleep(0.05)
     try:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = await launch(p)
             page = await browser.new_page()
             await page.goto(f"http://127.0.0.1:{port}/")
             await page.get_by_role("button", name="See the price").click()

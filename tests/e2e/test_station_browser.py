@@ -30,18 +30,11 @@ from services.badges.app import build
 from services.badges.config import BadgesSettings
 from services.common.auth import organiser_token, sign
 from services.common.kafka_launcher import KafkaLauncher
+from tests.e2e.chromium import launch
 from tests.integration.badges import factories as f
 from tests.kafka_helpers import publish, read_events
 
 SECRET = "browser-secret"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def free_port() -> int:
@@ -127,7 +120,7 @@ async def test_station_searches_prints_and_checks_in_through_a_kafka_outage(
             login = issued.split('id="station-link" href="')[1].split('"')[0].replace("&amp;", "&")
 
             async with async_playwright() as p:
-                browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                browser = await launch(p)
                 page = await browser.new_page()
                 await page.goto(base + login)
                 await expect(page.locator("#link")).to_have_text("Online", timeout=15000)

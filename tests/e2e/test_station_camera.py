@@ -20,7 +20,8 @@ from schemas import topics
 from schemas.badges import BadgeIssued, DelegateCheckedIn
 from services.badges.adapters.stamp import qr_image
 from services.common.auth import organiser_token
-from tests.e2e.test_station_browser import CHROMIUM_ARGS, SECRET, qr, serving
+from tests.e2e.chromium import launch
+from tests.e2e.test_station_browser import SECRET, qr, serving
 from tests.integration.badges import factories as f
 from tests.kafka_helpers import publish, read_events
 
@@ -69,7 +70,7 @@ async def test_camera_scan_checks_the_delegate_in(kafka_bootstrap: str, topic_pr
             f"--use-file-for-fake-video-capture={video}",
         ]
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS + camera_args)
+            browser = await launch(p, *camera_args)
             page = await browser.new_page()
             frames: list[str] = []
             page.on("request", lambda r: frames.append(r.url) if r.url.endswith("/station/scan/frame") else None)
