@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -17,86 +13,20 @@ from sqlalchemy import select
 
 from schemas import topics
 from schemas.abstracts import Recommendation, ReviewerAssigned, ReviewerUnassigned, ReviewSubmitted
-from schemas.base import CloudEvent, EventData, decode, encode, new_event
+from schemas.base import CloudEvent, EventData, decode, new_event
 from schemas.notify import NotificationFailed, NotificationSent
-from services.common.congress import load_congress
-from services.common.consumer import EventConsumer
-from services.common.db import create_tables, make_engine, make_sessionmaker
-from services.common.outbox import Outbox, outbox_table
+from services.common.outbox import outbox_table
 from services.notify.abstracts import ABSTRACT_EVENTS, AbstractsSettings
-from services.notify.adapters.db import notify_metadata
-from services.notify.compose import Envelope
-from services.notify.domain import Delivery, Outcome, RetryPolicy
-from services.notify.handlers import Notifier
-from services.notify.render import Renderer
 from services.notify.samples import sample_abstract_events
 from services.notify.tasks import RetryWorker
-
-
-class FakeMailer:
-    def __init__(self) -> None:
-        self.accepted: list[Envelope] = []
-        self.refuse = 0
-
-    async def send(self, envelope: Envelope) -> Delivery:
-        if self.refuse > 0:
-            self.refuse -= 1
-            return Delivery(Outcome.TEMPORARY, "451 later", code=451)
-        self.accepted.append(envelope)
-        return Delivery(Outcome.SENT, "250 ok", code=250)
-
-    def messages(self) -> list[EmailMessage]:
-        parse = BytesParser(policy=policy.default).parsebytes
-        return [parse(e.message) for e in self.accepted]
-
-
-class NoDocuments:
-    def read(self, location: str, max_bytes: int) -> bytes | None:
-        return None
-
-
-class Rec:
-    def __init__(self, event: CloudEvent[Any], offset: int) -> None:
-        self.topic, self.partition, self.offset = event.data.topic(), 0, offset
-        self.key = event.subject.encode()
-        self.headers: list[tuple[str, bytes]] = []
-        self.value = encode(event)
+from tests.unit.notify.consumer_world import consumer_world, feed
 
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'notify.sqlite3'}")
-    await create_tables(engine, notify_metadata)
-    sessions = make_sessionmaker(engine)
-    outbox, mailer = Outbox("/congress/notify"), FakeMailer()
-    notifier = Notifier(
-        renderer=Renderer(load_congress()),
-        mailer=mailer,
-        documents=NoDocuments(),
-        outbox=outbox,
-        sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
-        message_id_domain="icsei.example.org",
-        abstracts=AbstractsSettings(registration_url="https://reg.example.org/"),
-        circuit_seconds=0,
-        policy=RetryPolicy(base_seconds=0, jitter=False),
-    )
-    consumer = EventConsumer(
-        name="notify",
-        sessionmaker=sessions,
-        outbox=outbox,
-        handlers=dict.fromkeys(ABSTRACT_EVENTS, notifier.on_event),
-        retries=1,
-        backoff_seconds=0,
-        optimistic=False,
-        before_handlers=notifier.begin_batch,
-    )
-    yield {"mailer": mailer, "sessions": sessions, "consumer": consumer, "notifier": notifier}
-    await notifier.close()
-    await engine.dispose()
-
-
-async def feed(world: dict[str, Any], *events: CloudEvent[Any]) -> None:
-    await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(events)])
+    settings = AbstractsSettings(registration_url="https://reg.example.org/")
+    async with consumer_world(tmp_path, ABSTRACT_EVENTS, abstracts=settings) as world:
+        yield world
 
 
 async def emitted(world: dict[str, Any]) -> list[tuple[str, Any]]:

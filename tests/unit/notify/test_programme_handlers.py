@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -17,54 +16,18 @@ from schemas import topics
 from schemas.base import CloudEvent, decode, new_event
 from schemas.notify import NotificationSent
 from schemas.programme import Presentation, Presenter, ProgrammePublished, SessionCancelled, SessionScheduled
-from services.common.congress import load_congress
-from services.common.consumer import EventConsumer
-from services.common.db import create_tables, make_engine, make_sessionmaker
-from services.common.outbox import Outbox, outbox_table
-from services.notify.adapters.db import notify_metadata
-from services.notify.domain import RetryPolicy
-from services.notify.handlers import Notifier
+from services.common.outbox import outbox_table
 from services.notify.programme import PROGRAMME_EVENTS, ProgrammeSettings
 from services.notify.programme_samples import sample_programme_events, sample_session
-from services.notify.render import Renderer
 from services.notify.tasks import RetryWorker
-from tests.unit.notify.test_abstracts_handlers import FakeMailer, NoDocuments, Rec
+from tests.unit.notify.consumer_world import consumer_world, feed
 
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'notify.sqlite3'}")
-    await create_tables(engine, notify_metadata)
-    sessions = make_sessionmaker(engine)
-    outbox, mailer = Outbox("/congress/notify"), FakeMailer()
-    notifier = Notifier(
-        renderer=Renderer(load_congress()),
-        mailer=mailer,
-        documents=NoDocuments(),
-        outbox=outbox,
-        sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
-        message_id_domain="icsei.example.org",
-        programme=ProgrammeSettings(programme_url="https://abstracts.example.org/programme"),
-        circuit_seconds=0,
-        policy=RetryPolicy(base_seconds=0, jitter=False),
-    )
-    consumer = EventConsumer(
-        name="notify",
-        sessionmaker=sessions,
-        outbox=outbox,
-        handlers=dict.fromkeys(PROGRAMME_EVENTS, notifier.on_event),
-        retries=1,
-        backoff_seconds=0,
-        optimistic=False,
-        before_handlers=notifier.begin_batch,
-    )
-    yield {"mailer": mailer, "sessions": sessions, "consumer": consumer, "notifier": notifier}
-    await notifier.close()
-    await engine.dispose()
-
-
-async def feed(world: dict[str, Any], *events: CloudEvent[Any]) -> None:
-    await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(events)])
+    settings = ProgrammeSettings(programme_url="https://abstracts.example.org/programme")
+    async with consumer_world(tmp_path, PROGRAMME_EVENTS, programme=settings) as world:
+        yield world
 
 
 def got(world: dict[str, Any]) -> Counter[tuple[str, str]]:
