@@ -147,6 +147,11 @@ async def refused_move(page: Page, symposium: str) -> None:
 
 async def valid_move_chair_publish(page: Page, made: dict[str, dict[str, Any]]) -> None:
     await page.get_by_label("Paper or poster").select_option(made["p5"]["abstract_id"])
+    await page.get_by_label("Into session").select_option("PO-1")  # a paper among posters: refused
+    await page.get_by_role("button", name="Move the presentation").click()
+    assert "can only join another paper session" in await page.locator("#to_session-error").inner_text()
+    assert await has_focus(page, "to_session")
+    assert await page.get_by_label("Paper or poster").input_value() == made["p5"]["abstract_id"]
     await page.get_by_label("Into session").select_option("DU-P2")
     await page.get_by_role("button", name="Move the presentation").click()
     assert (await page.get_by_role("status").inner_text()).startswith("Presentation moved.")
