@@ -9,7 +9,6 @@ identity, and scores it; the organiser decides. Every event is read back from ``
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from schemas import topics
@@ -35,7 +33,7 @@ from services.abstracts.app import build
 from services.abstracts.config import AbstractsSettings
 from services.abstracts.domain import count_words
 from services.common.kafka_launcher import free_port
-from tests.e2e.chromium import launch
+from tests.e2e.chromium import launch, served
 from tests.kafka_helpers import read_events
 
 BEFORE_DEADLINE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -70,15 +68,8 @@ async def serving(kafka: str, prefix: str, db_path: Path) -> AsyncIterator[str]:
         CONGRESS_ORGANISER_PASSWORD=PASSWORD,
     )
     _runtime, app = build(settings, clock=lambda: BEFORE_DEADLINE)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 -- uvicorn exposes `started` only as a bool, no event to await
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with served(app, port) as base:
+        yield base
 
 
 @pytest.mark.browser

@@ -9,7 +9,6 @@ read back from ``congress.programme``, each event once.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -20,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
 from icalendar import Calendar
 from playwright.async_api import Browser, Page, async_playwright
 
@@ -29,7 +27,7 @@ from schemas.programme import ProgrammePublished, SessionScheduled
 from services.abstracts.app import build
 from services.abstracts.config import AbstractsSettings
 from services.common.kafka_launcher import free_port
-from tests.e2e.chromium import launch
+from tests.e2e.chromium import launch, served
 from tests.integration.abstracts.conftest import BEFORE_DEADLINE, SECRET, Service
 from tests.integration.abstracts.programme_data import accept_abstracts
 from tests.kafka_helpers import read_events
@@ -55,17 +53,8 @@ async def serving(kafka: str, prefix: str, db_path: Path) -> AsyncIterator[Servi
         CONGRESS_ORGANISER_PASSWORD=PASSWORD,
     )
     runtime, app = build(settings, clock=lambda: BEFORE_DEADLINE)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 -- uvicorn exposes `started` only as a bool, no event to await
-        await asyncio.sleep(0.05)
-    client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}")
-    try:
+    async with served(app, port) as base, httpx.AsyncClient(base_url=base) as client:
         yield Service(runtime, app, app.state.deps, client, [BEFORE_DEADLINE])
-    finally:
-        await client.aclose()
-        server.should_exit = True
-        await task
 
 
 @pytest.mark.browser

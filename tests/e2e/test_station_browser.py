@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from playwright.async_api import async_playwright, expect
 
@@ -30,7 +29,7 @@ from services.badges.app import build
 from services.badges.config import BadgesSettings
 from services.common.auth import organiser_token, sign
 from services.common.kafka_launcher import KafkaLauncher
-from tests.e2e.chromium import launch
+from tests.e2e.chromium import launch, served
 from tests.integration.badges import factories as f
 from tests.kafka_helpers import publish, read_events
 
@@ -56,17 +55,8 @@ async def serving(kafka_bootstrap: str, topic_prefix: str, home: Path) -> AsyncI
     )
     runtime, app = build(settings)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", runtime
-    finally:
-        server.should_exit = True
-        await task
+    async with served(app, port) as base:
+        yield base, runtime
 
 
 @contextlib.asynccontextmanager
