@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from babel import Locale
@@ -26,11 +27,12 @@ NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO",
 """CLDR regions that are not ISO 3166-1 countries (continents, reserved and exceptionally reserved codes)."""
 
 
-def countries(locale: str = "en") -> list[tuple[str, str]]:
-    """ISO 3166-1 alpha-2 codes with their names from CLDR (babel), sorted by name."""
+@functools.cache
+def countries(locale: str = "en") -> tuple[tuple[str, str], ...]:
+    """ISO 3166-1 alpha-2 codes with their names from CLDR (babel), sorted by name (read once per locale)."""
     names = Locale.parse(locale).territories
     pairs = [(code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()]
-    return sorted(((c, n) for c, n in pairs if c not in NOT_COUNTRIES), key=lambda p: p[1])
+    return tuple(sorted(((c, n) for c, n in pairs if c not in NOT_COUNTRIES), key=lambda p: p[1]))
 
 
 class AbstractsSettings(ServiceSettings):

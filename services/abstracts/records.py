@@ -37,6 +37,8 @@ class Deps:
     public_url: str
     is_email: Callable[[str], bool]
     clock: Callable[[], datetime] = field(default=utcnow)
+    pages: Any = field(default=None, repr=False)
+    """The Jinja2 templates every router renders with, made once (``web.templates_for``)."""
 
     @property
     def counter(self) -> str:

@@ -45,7 +45,11 @@ def is_email(value: str) -> bool:
 
 
 def templates_for(deps: Deps) -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    """The service's templates and their globals, made on the first call and shared by every router."""
+    if deps.pages is not None:
+        cached: Jinja2Templates = deps.pages
+        return cached
+    templates = deps.pages = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
     templates.env.globals.update(
         congress=deps.congress,
         config=deps.config,
