@@ -19,7 +19,7 @@ up: bootstrap ## Kafka and every service, no simulator
 
 test: bootstrap ## every test: unit, integration (real Kafka, PostgreSQL, stripe-mock, SMTP) and browser
 	@echo "==> running every test (unit, integration, e2e)"
-	@$(PY) -m pytest -ra --durations=15 $(PYTEST_ARGS) tests
+	@PYTHONUNBUFFERED=1 $(PY) -m pytest -ra --durations=15 $(PYTEST_ARGS) tests
 
 test-unit: bootstrap
 	@$(PY) -m pytest -q tests/unit

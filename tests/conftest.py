@@ -10,15 +10,42 @@ Nothing here is faked, and nothing is skipped: a missing part fails loudly.
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import sys
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from services.common.kafka_launcher import KafkaLauncher, free_port
+
+# A copy of the terminal's stderr, taken before pytest captures it, for the watchdog below.
+_STDERR_FD: int | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _STDERR_FD
+    _STDERR_FD = os.dup(sys.__stderr__.fileno()) if sys.__stderr__ is not None else None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
+    """A last resort behind pytest-timeout: a test still running a minute after its timeout is a hang
+    that the timeout's signal could not break (a thread holding the GIL, a teardown after the timeout).
+    faulthandler's own thread then prints every thread's stack and ends the run, so CI fails in minutes
+    with the place of the hang instead of running until its own limit."""
+    marker = item.get_closest_marker("timeout")
+    limit = float(marker.args[0]) if marker and marker.args else float(item.config.getini("timeout") or 300)
+    if _STDERR_FD is not None:
+        faulthandler.dump_traceback_later(limit + 60, exit=True, file=_STDERR_FD)
+    try:
+        yield
+    finally:
+        if _STDERR_FD is not None:
+            faulthandler.cancel_dump_traceback_later()
 
 
 def docker_answers() -> bool:

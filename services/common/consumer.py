@@ -254,7 +254,11 @@ class EventConsumer:
         )
 
     def subscribe(self, broker: KafkaBroker, *topic_names: str, max_records: int = 500, topic_prefix: str = "") -> Any:
-        """Attach this consumer to a broker as a FastStream batch subscriber (consumer group = name)."""
+        """Attach this consumer to a broker as a FastStream batch subscriber.
+
+        The consumer group is the topic prefix plus the name: a prefix is a deployment, so two
+        deployments (or two test runs) on one broker never share a group's membership.
+        """
 
         async def on_events(message: KafkaMessage = Context("message")) -> None:
             await self.handle_batch(_flatten(message.raw_message))
@@ -262,7 +266,7 @@ class EventConsumer:
         on_events.__name__ = f"on_{self.name.replace('-', '_')}_events"
         return broker.subscriber(
             *(topic_prefix + name for name in topic_names),
-            group_id=self.name,
+            group_id=topic_prefix + self.name,
             batch=True,
             max_records=max_records,
             auto_offset_reset="earliest",

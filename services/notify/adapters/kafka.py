@@ -46,7 +46,7 @@ def subscribe(
         options["group_instance_id"] = group_instance_id
     return broker.subscriber(
         *(topic_prefix + name for name in topic_names),
-        group_id=consumer.name,
+        group_id=topic_prefix + consumer.name,  # a prefix is a deployment: its own group
         batch=True,
         max_records=max_records,
         auto_offset_reset="earliest",

@@ -247,10 +247,10 @@ async def test_abstracts_events_become_each_persons_mail_once(
                 return all(got[k] >= n for k, n in EXPECTED.items()) and got[rv1] >= 1
 
             await eventually(all_arrived, timeout=90)
-            await eventually(lambda: consumed_everything(kafka_bootstrap, topic, CONSUMER), timeout=60)
+            await eventually(lambda: consumed_everything(kafka_bootstrap, topic, topic_prefix + CONSUMER), timeout=60)
             first = sink.handler.snapshot()
             await publish(kafka_bootstrap, topic, events)  # the same CloudEvents again
-            await eventually(lambda: consumed_everything(kafka_bootstrap, topic, CONSUMER), timeout=60)
+            await eventually(lambda: consumed_everything(kafka_bootstrap, topic, topic_prefix + CONSUMER), timeout=60)
             again = sink.handler.snapshot()
             notified = await read_events(
                 kafka_bootstrap, topic_prefix + topics.NOTIFY, until=lambda evs: len(evs) >= len(first), timeout=30

@@ -127,7 +127,8 @@ async def settle(bootstrap: str, topic: str, sink: RecordingSink, expected: Coun
         return all(got[k] >= n for k, n in expected.items())
 
     await eventually(arrived, timeout=90)
-    await eventually(lambda: consumed_everything(bootstrap, topic, CONSUMER), timeout=60)
+    group = topic.removesuffix(topics.PROGRAMME) + CONSUMER  # the prefix's own notify group
+    await eventually(lambda: consumed_everything(bootstrap, topic, group), timeout=60)
 
 
 async def test_presenters_hear_where_and_when_they_present_once(
@@ -158,7 +159,7 @@ async def test_presenters_hear_where_and_when_they_present_once(
             await settle(kafka_bootstrap, topic, sink, EXPECTED)
             received = sink.handler.snapshot()
             await publish(kafka_bootstrap, topic, first + second)  # the same CloudEvents again
-            await eventually(lambda: consumed_everything(kafka_bootstrap, topic, CONSUMER), timeout=60)
+            await eventually(lambda: consumed_everything(kafka_bootstrap, topic, topic_prefix + CONSUMER), timeout=60)
             again = sink.handler.snapshot()
             notified = await read_events(
                 kafka_bootstrap, topic_prefix + topics.NOTIFY, until=lambda evs: len(evs) >= len(received), timeout=30
