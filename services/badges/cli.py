@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,7 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from services.badges import domain
 from services.badges.adapters import db
@@ -40,20 +41,30 @@ async def select_delegates(
     since: datetime | None = None,
     network: str | None = None,
 ) -> list[db.DelegateRow]:
-    """Confirmed delegates, optionally changed since a time or booked into a network's add-ons."""
+    """Confirmed delegates, optionally those whose badge was issued since a time or booked into a network's
+    add-ons. Each row carries its badge's version, so a sheet prints the QR code of the badge on record."""
     engine = make_engine(settings.effective_database_url())
     try:
         await create_tables(engine, db.metadata)
         async with make_sessionmaker(engine)() as session:
-            query = select(db.delegates).where(db.delegates.c.status == "confirmed")
-            if since is not None:
-                query = query.where(db.delegates.c.updated_at >= since)
+            query = (
+                select(db.delegates, db.badges.c.version.label("badge_version"))
+                .outerjoin(db.badges, db.badges.c.delegate_id == db.delegates.c.delegate_id)
+                .where(db.delegates.c.status == "confirmed")
+            )
+            if since is not None:  # badges issued since, and delegates changed since who have none yet
+                query = query.where(
+                    or_(
+                        db.badges.c.issued_at >= since,
+                        and_(db.badges.c.delegate_id.is_(None), db.delegates.c.updated_at >= since),
+                    )
+                )
             rows = (await session.execute(query)).all()
     finally:
         await engine.dispose()
     wanted = domain.fold(network) if network else None
     return [
-        db.DelegateRow.from_row(r)
+        replace(db.DelegateRow.from_row(r), version=r.badge_version or r.version)
         for r in rows
         if wanted is None or any(wanted in domain.fold(" ".join(map(str, a))) for a in r.add_ons)
     ]
@@ -88,7 +99,7 @@ async def print_sheets(
 @app.command("print")
 def print_command(
     all_: Annotated[bool, typer.Option("--all", help="Every confirmed delegate.")] = False,
-    since: Annotated[datetime | None, typer.Option(help="Only delegates changed since (ISO, UTC).")] = None,
+    since: Annotated[datetime | None, typer.Option(help="Only badges issued since (ISO, UTC).")] = None,
     network: Annotated[
         str | None,
         typer.Option(help="Only delegates booked into this network's add-ons."),

@@ -91,7 +91,8 @@ async def print_badge(
             raise CommandRefused("unknown delegate")
         if row.status != "confirmed":
             raise CommandRefused(f"registration is {row.status}: no badge")
-        for data in await issue_badge(session, deps, delegate_id):
+        # The replica already holds this state, so a valid badge on record is its badge: print that one.
+        for data in await issue_badge(session, deps, delegate_id, previous=row):
             outbox.add(session, data)
         badge = await db.badge_of(session, delegate_id)
         count = await db.count_printed(session, delegate_id)

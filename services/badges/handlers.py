@@ -99,14 +99,40 @@ async def render_badge_pdf(deps: BadgeDeps, content: BadgeContent) -> bytes:
     return cached if cached is not None else await deps.renderer.render_badge(content)
 
 
-async def issue_badge(session: AsyncSession, deps: BadgeDeps, delegate_id: str) -> list[EventData]:
-    """Render, store and record the badge for the replica's current version, if newer than the last badge."""
+def face(row: db.DelegateRow) -> tuple[object, ...]:
+    """Everything a badge prints (the QR token aside): two rows with one face print the same badge."""
+    return (
+        row.congress_id,
+        row.given_name,
+        row.family_name,
+        row.badge_name,
+        row.affiliation,
+        row.country,
+        row.language,
+        row.roles,
+        row.add_ons,
+    )
+
+
+async def issue_badge(
+    session: AsyncSession, deps: BadgeDeps, delegate_id: str, *, previous: db.DelegateRow | None = None
+) -> list[EventData]:
+    """Render, store and record the badge for the replica's current version, if its face changed.
+
+    ``previous`` is the replica's row before this event. A newer registration version that prints
+    the same face (a payment, an email or dietary change) keeps the badge: its QR code still carries
+    the version of the face, so it goes on checking in, and nobody is told their badge is ready twice.
+    """
     row = await db.get_delegate(session, delegate_id)
     if row is None or row.status != "confirmed":
         return []
     current = await db.badge_of(session, delegate_id)
-    if current is not None and not current.revoked and not domain.should_render(row.version, current.version):
-        return []
+    if current is not None and not current.revoked:
+        if not domain.should_render(row.version, current.version):
+            return []
+        if previous is not None and previous.version >= current.version and face(previous) == face(row):
+            log.info("badge unchanged", extra={"delegate_id": delegate_id, "version": row.version})
+            return []
     pdf = await render_badge_pdf(deps, badge_content(row, deps.secret))
     stored = deps.store.put(pdf)
     await db.record_badge(
@@ -156,6 +182,7 @@ async def apply_state(
     paid: bool | None,
     delegate: Delegate,
 ) -> list[EventData]:
+    previous = await db.get_delegate(session, delegate.delegate_id)
     applied = await db.upsert_delegate(
         session,
         congress_id=congress_id,
@@ -170,7 +197,7 @@ async def apply_state(
         return []
     if status == "cancelled":
         return await revoke(session, congress_id, delegate.delegate_id, "registration cancelled")
-    events = await issue_badge(session, deps, delegate.delegate_id)
+    events = await issue_badge(session, deps, delegate.delegate_id, previous=previous)
     return events + await issue_pending_receipts(session, deps, delegate.delegate_id)
 
 

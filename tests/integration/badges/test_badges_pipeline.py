@@ -110,6 +110,7 @@ async def test_registration_events_become_badges_documents_and_check_ins(
             + [
                 f.updated(renamed, 2),
                 f.updated(people[0], 1),  # newer reissues; older ignored
+                f.updated(people[2], 2),  # paid: a new version, the same badge
                 f.paid(people[2], "cs_test_paid"),
                 f.cancelled(leaving, 2),
                 f.invoice(people[3], "ICSEI27-INV-0007"),
@@ -142,6 +143,8 @@ async def test_registration_events_become_badges_documents_and_check_ins(
             1,
             2,
         ]
+        # Same partition, in order: the receipt that ends the wait comes after any badge the update made.
+        assert [b.registration_version for b in by_delegate[people[2].delegate_id]] == [1]
         assert unprintable.delegate_id not in by_delegate  # refused loudly, not printed with boxes
 
         # Every script's name is really in its PDF, drawn with that script's Noto font.

@@ -50,18 +50,31 @@ async def test_sheets_sorted_by_surname_and_filtered(congress_home: Path, caplog
         update={"add_ons": (AddOn(code="ws-leadership", label="Leadership network", kind="workshop"),)}
     )
     long_ago = datetime.now(UTC) - timedelta(days=3)
+    # Zimmer paid today (version 2) but wears the badge of version 1; Ångström has not changed since;
+    # Петров has no badge yet; Evans's badge is new.
+    updated = {"Zimmer": datetime.now(UTC), "Ångström": long_ago}
+    issued = {"Zimmer": long_ago, "Ångström": long_ago, "Evans": datetime.now(UTC)}
     async with make_sessionmaker(engine)() as session, session.begin():
-        for i, person in enumerate(people):
+        for person in people:
             await db.upsert_delegate(
                 session,
                 congress_id=f.CONGRESS,
                 registration_id="r",
-                version=1,
+                version=2,
                 status="cancelled" if person.family_name == "Brown" else "confirmed",
                 paid=True,
                 delegate=person,
-                now=long_ago if i < 2 else datetime.now(UTC),
+                now=updated.get(person.family_name, datetime.now(UTC)),
             )
+            if person.family_name in issued:
+                await db.record_badge(
+                    session,
+                    delegate_id=person.delegate_id,
+                    version=1,
+                    sha256="0" * 64,
+                    location="mem://",
+                    now=issued[person.family_name],
+                )
     await engine.dispose()
 
     rows = await select_delegates(settings)
@@ -71,8 +84,10 @@ async def test_sheets_sorted_by_surname_and_filtered(congress_home: Path, caplog
         "Петров",
         "Evans",
     }  # cancelled left out
+    # A sheet prints the QR code of the badge on record (version 1), not the registration's version.
+    assert {r.family_name: r.version for r in rows} == {"Zimmer": 1, "Ångström": 1, "Петров": 2, "Evans": 1}
     recent = await select_delegates(settings, since=datetime.now(UTC) - timedelta(hours=1))
-    assert {r.family_name for r in recent} == {"Петров", "Evans"}
+    assert {r.family_name for r in recent} == {"Петров", "Evans"}  # Zimmer's payment changed no badge
     assert [r.family_name for r in await select_delegates(settings, network="leadership")] == ["Evans"]
 
     renderer = InProcessRenderer(header_for(load_congress()))

@@ -19,6 +19,7 @@ from schemas.badges import (
     DocumentIssued,
 )
 from schemas.base import decode, new_event
+from schemas.values import Role
 from services.badges import commands, domain
 from services.badges.adapters import db
 from services.badges.adapters.pdf import BadgeContent
@@ -178,6 +179,39 @@ async def test_check_in_records_once_and_refuses_the_rest(sm: Any, deps: BadgeDe
         rows = (await session.execute(select(outbox_table.c.value).order_by(outbox_table.c.id))).scalars().all()
     staged = [decode(v).data for v in rows]
     assert [type(e) for e in staged] == [DelegateCheckedIn, BadgePrinted, BadgePrinted]
+
+
+async def test_a_version_that_prints_the_same_badge_keeps_it_and_its_qr_code(sm: Any, deps: BadgeDeps) -> None:
+    """An invoice paid, an email changed: the registration's version moves, the badge does not (one
+    "badge ready" mail, one QR code). A new ribbon is a new face: a new badge, and the old QR is superseded."""
+    d = f.delegate("Amara", "Okafor")
+    presenter = d.model_copy(update={"roles": (Role.DELEGATE, Role.PRESENTER)})
+    new_email = d.model_copy(update={"email": "amara@example.org"})
+    out = await feed(
+        sm,
+        deps,
+        f.confirmed(d),
+        f.updated(d, 2),  # paid
+        f.snapshot(new_email, 3),
+        f.updated(presenter, 4),
+        f.updated(presenter, 5),
+    )
+    assert [(type(e), e.registration_version) for e in out] == [(BadgeIssued, 1), (BadgeIssued, 4)]
+    assert [c.roles for c in deps.renderer.badges] == [("delegate",), ("delegate", "presenter")]  # type: ignore[attr-defined]
+    outbox = Outbox("/congress/badges")
+
+    async def scan(version: int) -> domain.ScanOutcome:
+        token = sign("unit", domain.QR_PURPOSE, domain.qr_payload(d.delegate_id, version, f.CONGRESS))
+        return (await commands.check_in(sm, outbox, deps, token=token, station_id="desk")).outcome
+
+    assert await scan(1) is domain.ScanOutcome.SUPERSEDED
+    assert await scan(4) is domain.ScanOutcome.CHECKED_IN
+    # Printing at the desk prints the badge on record; it renders and announces nothing new.
+    rendered = len(deps.renderer.badges)  # type: ignore[attr-defined]
+    sha, _ = await commands.print_badge(sm, outbox, deps, delegate_id=d.delegate_id, station_id="desk")
+    async with sm() as session:
+        assert sha == (await db.badge_of(session, d.delegate_id)).sha256
+    assert len(deps.renderer.badges) == rendered  # type: ignore[attr-defined]
 
 
 async def test_visa_letter_needs_paid_confirmed_registration_and_is_numbered(sm: Any, deps: BadgeDeps) -> None:
