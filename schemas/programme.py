@@ -48,6 +48,11 @@ class Presentation(BaseModel):
     reference: str = Field(description="Human reference, e.g. ICSEI27-A-0042.")
     title: str = Field(description="Title of the abstract.")
     presenters: tuple[Presenter, ...] = Field(description="Presenting authors in the abstract's order.")
+    moved_from: str | None = Field(
+        default=None,
+        description="The session it was in at the previous publication, when this publication moved it here "
+        "from another session (a PresentationMoved tells its presenters; the session's event does not).",
+    )
 
 
 class Placement(BaseModel):
@@ -113,6 +118,11 @@ class SessionCancelled(SessionEvent):
     title: str = Field(description="Session title.")
     reason: str = Field(description="Why, in a sentence.")
     programme_version: int = Field(description="The published version without it.")
+    moved_out: tuple[str, ...] = Field(
+        default=(),
+        description="Abstract ids of the session that this publication placed in other sessions "
+        "(a PresentationMoved tells their presenters; the cancellation does not).",
+    )
 
 
 class ProgrammePublished(ProgrammeEvent):

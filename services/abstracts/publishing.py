@@ -84,6 +84,20 @@ def _same(old: Row, new: SessionScheduled) -> bool:
     return was == new.model_dump(mode="json", exclude={"programme_version"})
 
 
+def _marked(event: SessionScheduled, came_from: dict[str, str]) -> SessionScheduled:
+    """The session's event as emitted: presentations that arrived from another session say where from."""
+    if not any(p.abstract_id in came_from for p in event.presentations):
+        return event
+    return event.model_copy(
+        update={
+            "presentations": tuple(
+                p.model_copy(update={"moved_from": came_from[p.abstract_id]}) if p.abstract_id in came_from else p
+                for p in event.presentations
+            )
+        }
+    )
+
+
 def changes(old: dict[str, Row], new: list[SessionScheduled], version: int) -> list[EventData]:
     """The events a publication emits, given what was published before (empty ``old``: the first one)."""
     events: list[EventData] = [e for e in new if e.session_id not in old or not _same(old[e.session_id], e)]
@@ -92,10 +106,14 @@ def changes(old: dict[str, Row], new: list[SessionScheduled], version: int) -> l
         for s in (SessionScheduled.model_validate(raw) for raw in old.values())
         for p in s.presentations
     }
+    came_from: dict[str, str] = {}
+    """Abstract id → the session it left, for presentations this publication moves between sessions."""
     for event in new:
         placement = _placement(event)
         for p in event.presentations:
             was = before.get(p.abstract_id)
+            if was is not None and was[0].session_id != event.session_id:
+                came_from[p.abstract_id] = was[0].session_id
             if was is not None and was[0] != placement:
                 events.append(
                     PresentationMoved(
@@ -111,7 +129,9 @@ def changes(old: dict[str, Row], new: list[SessionScheduled], version: int) -> l
                         programme_version=version,
                     )
                 )
+    events = [_marked(e, came_from) if isinstance(e, SessionScheduled) else e for e in events]
     kept = {e.session_id for e in new}
+    placed = {p.abstract_id for e in new for p in e.presentations}
     for session_id, raw in old.items():
         if session_id not in kept:
             events.append(
@@ -121,6 +141,7 @@ def changes(old: dict[str, Row], new: list[SessionScheduled], version: int) -> l
                     title=raw["title"],
                     reason="Its presentations moved to other sessions or it is no longer in the programme.",
                     programme_version=version,
+                    moved_out=tuple(p["abstract_id"] for p in raw["presentations"] if p["abstract_id"] in placed),
                 )
             )
     return events

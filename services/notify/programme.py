@@ -5,9 +5,12 @@ when it is; a later version of a session (a re-publish that changed it) is a new
 and gets the "your session changed" wording for presenters notify told about that session
 before (``Known.told``, from notify's own tables, ``adapters/programme.py``). A
 presenter's presentations in one batch make one message (``group_schedules``), as the
-reviewer invitations do. ``PresentationMoved`` tells the presenters the old and new
-place; ``SessionCancelled`` tells the presenters notify told about the session (it
-carries no presenters itself). ``ProgrammePublished`` sends nothing.
+reviewer invitations do. ``PresentationMoved`` to another session tells the presenters the
+old and new place, and the new session's event leaves that presentation out (it says
+``moved_from``); a move of a whole session (same session, new time or room) is told once, by
+the session's own event with the "changed" wording. ``SessionCancelled`` tells the presenters
+notify told about the session (it carries no presenters itself). ``ProgrammePublished``
+sends nothing.
 
 Presenters have no id: ``recipient_id`` is the authors' one, a digest of the address.
 Times are shown in the event's ``timezone`` (the congress's), in the recipient's locale.
@@ -16,7 +19,7 @@ Times are shown in the event's ``timezone`` (the congress's), in the recipient's
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -218,21 +221,22 @@ def plan_programme_messages(
                 plans.append(plan(template, to, first_presentation(data, to.recipient_id), slots=slots))
         return plans
     if isinstance(data, PresentationMoved):
+        if data.old.session_id == data.new.session_id:
+            return []  # the whole session moved: its SessionScheduled of this publication tells them
         people: dict[str, Presenter] = {}
         for p in data.presenters:
             people.setdefault(author_id(p.email), p)
         return [plan(MOVED, presenter_recipient(p), data.abstract_id) for p in people.values()]
     if isinstance(data, SessionCancelled):
-        return [
-            plan(
-                CANCELLED,
-                Recipient(t.recipient_id, t.email, t.name, t.language),
-                t.presentations[0][0] if t.presentations else None,
-                told=t,
-                session=known.session,
-            )
-            for t in known.presenters
-        ]
+        plans = []
+        for told in known.presenters:
+            mine = tuple(x for x in told.presentations if x[0] not in data.moved_out)
+            if told.presentations and not mine:
+                continue  # all theirs moved to other sessions: a PresentationMoved tells them, not this
+            to = Recipient(told.recipient_id, told.email, told.name, told.language)
+            kept = replace(told, presentations=mine)
+            plans.append(plan(CANCELLED, to, mine[0][0] if mine else None, told=kept, session=known.session))
+        return plans
     return []
 
 
@@ -245,11 +249,12 @@ def first_presentation(data: SessionScheduled, recipient_id: str) -> str | None:
 
 
 def slots_for(recipient_id: str, sessions: Iterable[SessionScheduled], told: frozenset[tuple[str, str]]) -> list[Slot]:
-    """The recipient's presentations in these sessions, in day and time order."""
+    """The recipient's presentations in these sessions, in day and time order (but those moved in from another
+    session: their PresentationMoved tells of them)."""
     slots = [
         Slot(session=s, presentation=x, changed=(s.session_id, recipient_id) in told)
         for s in sessions
         for x in s.presentations
-        if any(author_id(q.email) == recipient_id for q in x.presenters)
+        if x.moved_from is None and any(author_id(q.email) == recipient_id for q in x.presenters)
     ]
     return sorted(slots, key=lambda s: (s.session.starts_at, s.session.session_id))

@@ -70,6 +70,19 @@ def test_a_moved_presentation_and_a_moved_session() -> None:
     assert (moved[0].abstract_id, moved[0].old.session_id, moved[0].new.session_id) == ("a2", "A", "B")
     assert moved[1].old.starts_at.hour == 5 and moved[1].new.starts_at.hour == 7 and moved[1].new.room_code == "R2"
     assert all(m.programme_version == 2 for m in moved)
+    # The session a presentation arrived in says where from (notify tells its presenters once, of the move);
+    # a session that moved whole keeps its presentations unmarked (its own event tells them).
+    scheduled = {e.session_id: e for e in events if isinstance(e, SessionScheduled)}
+    assert [(p.abstract_id, p.moved_from) for p in scheduled["B"].presentations] == [("a3", None), ("a2", "A")]
+    assert [p.moved_from for p in scheduled["C"].presentations] == [None]
+
+
+def test_what_is_kept_as_published_never_says_moved_from() -> None:
+    old = as_published(session("A", 1, 1, 2), session("B", 3, 3))
+    new = [session("A", 1, 1), session("B", 3, 3, 2)]
+    changes(old, new, 2)
+    assert all(p.moved_from is None for s in new for p in s.presentations)  # the draft's events are untouched
+    assert changes(as_published(*new), [session("A", 1, 1), session("B", 3, 3, 2)], 3) == []
 
 
 def test_a_session_that_is_gone_is_cancelled_and_a_chair_change_is_a_change() -> None:
@@ -79,3 +92,6 @@ def test_a_session_that_is_gone_is_cancelled_and_a_chair_change_is_a_change() ->
     assert [type(e).__name__ for e in events] == ["SessionScheduled", "PresentationMoved", "SessionCancelled"]
     cancelled = events[-1]
     assert isinstance(cancelled, SessionCancelled) and cancelled.session_id == "B" and cancelled.programme_version == 3
+    assert cancelled.moved_out == ("a2",)  # its presenter hears of the move, not of a cancellation
+    gone = changes(as_published(session("A", 1, 1), session("B", 3, 2)), [session("A", 1, 1)], 2)[-1]
+    assert isinstance(gone, SessionCancelled) and gone.moved_out == ()  # a2 is no longer in the programme

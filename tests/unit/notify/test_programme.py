@@ -8,6 +8,7 @@ import pytest
 
 from schemas.programme import (
     Presentation,
+    PresentationMoved,
     Presenter,
     ProgrammePublished,
     SessionCancelled,
@@ -174,6 +175,36 @@ def test_a_cancellation_reaches_the_presenters_notify_told_with_the_reason() -> 
     assert "Das Organisationsteam wird sich" in rendered.text
     assert isinstance(event, SessionCancelled)
     assert plan_programme_messages(event, "ev-4", NO_LINK, Known()) == []  # nobody was told: nobody to tell
+
+
+def test_one_move_is_one_message_whatever_else_the_publication_says() -> None:
+    """A re-publish says a move several ways (the new session's event, PresentationMoved, the old session's
+    cancellation); each presenter hears of it once."""
+    events = sample_programme_events()
+    moved, _ = events["presentation_moved"]
+    assert isinstance(moved, PresentationMoved)
+    # Zoë's paper arrived in this session from s-du-0: the session's event leaves it to PresentationMoved.
+    session = sample_session()
+    arrived = session.model_copy(
+        update={
+            "presentations": tuple(
+                p.model_copy(update={"moved_from": "s-du-0"}) if p.abstract_id == moved.abstract_id else p
+                for p in session.presentations
+            )
+        }
+    )
+    assert [p.recipient.email for p in plan_programme_messages(arrived, "e1", NO_LINK)] == [KWAME]  # his other paper
+    assert [p.recipient.email for p in plan_programme_messages(moved, "e2", NO_LINK)] == [ZOE, KWAME]
+    # The session it left is cancelled: not a word to whoever only had the moved paper in it.
+    cancelled, known = events["session_cancelled"]
+    assert isinstance(cancelled, SessionCancelled)
+    assert (
+        plan_programme_messages(cancelled.model_copy(update={"moved_out": (moved.abstract_id,)}), "e3", NO_LINK, known)
+        == []
+    )
+    # A whole session moved (same session, another room): its own event tells, with the changed wording.
+    whole = moved.model_copy(update={"old": moved.new.model_copy(update={"room_name": "Room 9"})})
+    assert plan_programme_messages(whole, "e4", NO_LINK) == []
 
 
 def test_publishing_sends_nothing() -> None:
