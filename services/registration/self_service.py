@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.common.auth import InvalidToken, sign, verify
 from services.registration import addons, domain, manage
-from services.registration.adapters import db
+from services.registration.adapters import db, db_tasks
 from services.registration.config import RegistrationSettings
 from services.registration.handlers import view_token
 from services.registration.pages import PageProblem, templates_for, token_problem
@@ -79,11 +79,10 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
         request: Request, row: dict[str, Any], message: str = "", errors: dict[str, str] | None = None
     ) -> Response:
         refund = domain.refund_due(deps.rules, row["total_minor"] if row["paid"] else 0, deps.clock())
-        return templates.TemplateResponse(
-            request,
-            "me.html",
-            {"r": row, "refund": refund, "message": message, "errors": errors or {}, "lang": row["language"]},
-        )
+        async with deps.sessionmaker() as session:  # refunds owed and not yet accepted by Stripe
+            on_its_way = (await db_tasks.pending_refunds(session, registration_id=row["id"])).get(row["id"], 0)
+        context = {"r": row, "refund": refund, "on_its_way": on_its_way, "message": message, "errors": errors or {}}
+        return templates.TemplateResponse(request, "me.html", context | {"lang": row["language"]})
 
     @pages.get("/me")
     async def me(request: Request) -> Response:

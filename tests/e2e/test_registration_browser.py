@@ -101,3 +101,5 @@ async def sign_in_change_badge_and_cancel(page: Page, port: int, bootstrap: str,
     cancelled = next(e.data for e in events if isinstance(e.data, RegistrationCancelled))
     assert cancelled.cancelled_by == "delegate" and cancelled.refund_due.amount_minor == 33000
     assert next(e.data for e in events if isinstance(e.data, RefundIssued)).amount.amount_minor == 33000
+    await page.goto(f"http://127.0.0.1:{port}/me")  # Stripe accepted the refund: the page says what came back
+    assert "Refunded to your card: €330.00." in await page.locator(".refund").inner_text()

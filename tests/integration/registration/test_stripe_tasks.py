@@ -9,10 +9,11 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from schemas.registration import PaymentSucceeded, RefundIssued, RegistrationUpdated
-from services.common.auth import ORGANISER_COOKIE, organiser_token
+from services.common.auth import ORGANISER_COOKIE, organiser_token, sign
 from services.registration import expiry, manage, stripe_tasks
 from services.registration.adapters import db, db_tasks
 from services.registration.ports import CheckoutRequest, CheckoutSession, PaymentError, Payments
+from services.registration.self_service import DELEGATE_COOKIE
 from tests.integration.registration.conftest import EARLY, Service, delegate, register_and_pay, webhook
 from tests.integration.registration.test_expiry import status
 from tests.integration.registration.test_flows import of, published
@@ -158,6 +159,9 @@ async def test_automatic_refunds_survive_a_failing_stripe_and_are_made_once(offl
     assert manual.status_code == 409  # the queued refund already owes it all back
     erase = await client.post(f"/api/organiser/registrations/{rid}/erase", headers=AUTH)
     assert erase.status_code == 409 and "refund is still pending" in erase.json()["detail"]
+    signed_in = {"cookie": f"{DELEGATE_COOKIE}={sign('test-secret', 'delegate-session', {'rid': rid})}"}
+    me = await client.get("/me", headers=signed_in)
+    assert f"A refund of <strong>€{total // 100:,}.00</strong> is on its way to your card" in me.text
 
     at(offline, 2)
     assert await stripe_tasks.retry_due(offline.deps) == 1
@@ -167,6 +171,8 @@ async def test_automatic_refunds_survive_a_failing_stripe_and_are_made_once(offl
     refunds = [e for e in of(await published(offline), RefundIssued) if e.registration_id == rid]
     assert [e.amount.amount_minor for e in refunds] == [total]
     assert "refund pending" not in (await client.get("/organiser/registrations")).text
+    me = await client.get("/me", headers=signed_in)
+    assert f"Refunded to your card: <strong>€{total // 100:,}.00</strong>." in me.text and "on its way" not in me.text
 
     # A second payment for a paid registration: queued, failed once, made by the sweep.
     stripe.fail["refund"], stripe.lose_answer = 1, False
