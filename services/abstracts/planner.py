@@ -134,8 +134,8 @@ class Updated:
 
     joined: dict[str, str]
     """Abstract id → the existing session it was added to."""
-    placed: tuple[str, ...]
-    """Sessions placed by this update (new ones, and draft sessions that had no place)."""
+    placed: dict[str, scheduling.Place]
+    """Sessions placed by this update (new ones, and draft sessions that had no place) and where."""
     dropped: dict[str, str]
     """Abstract id → the session it left (no longer accepted)."""
     emptied: tuple[str, ...]
@@ -155,7 +155,7 @@ async def update(programme: Programme) -> Updated:
         rows = await pdb.draft(session)
         if not rows:
             fresh = await _generated(programme, session, talks)
-            return Updated({}, tuple(fresh.places), {}, (), fresh.unplaced, generated=True)
+            return Updated({}, fresh.places, {}, (), fresh.unplaced, generated=True)
         sessions, places = state(rows)
         taken = set(await pdb.published_payloads(session))
         plan = updating.plan_update(list(sessions.values()), places, talks, programme.grid, limits_of(programme), taken)
@@ -163,7 +163,7 @@ async def update(programme: Programme) -> Updated:
             scheduling.schedule, plan.sessions, programme.grid, programme.placer, plan.fixed
         )
         await pdb.replace_draft(session, updated_rows(rows, plan, result))
-    placed = tuple(s.id for s in plan.sessions if s.id in result.places and s.id not in plan.fixed)
+    placed = {sid: p for sid, p in result.places.items() if sid not in plan.fixed}
     done = Updated(plan.joined, placed, plan.dropped, plan.emptied, result.unplaced)
     log.info("programme draft updated", extra={"joined": len(done.joined), "placed": len(placed)})
     return done
@@ -235,6 +235,11 @@ async def set_chair(programme: Programme, session_id: str, chair: str) -> None:
             raise NotFound(session_id)
 
 
+async def has_draft(programme: Programme) -> bool:
+    async with programme.deps.sessionmaker() as session:
+        return await pdb.has_draft(session)
+
+
 async def draft_view(programme: Programme) -> dict[str, Any]:
     """The draft as days of rows (one per slot) of cells (one per room), plus what is not placed."""
     async with programme.deps.sessionmaker() as session:
@@ -260,3 +265,17 @@ async def draft_view(programme: Programme) -> dict[str, Any]:
         "version": version,
         "generated": bool(rows),
     }
+
+
+def update_message(done: Updated) -> str:
+    """What an update did, in a sentence or two for the organiser."""
+    if done.generated:
+        text = f"There was no draft, so one was generated: {len(done.placed)} session(s) placed"
+        return f"{text}, {len(done.unplaced)} not placed."
+    text = (
+        f"Draft updated: {len(done.joined)} presentation(s) added to existing sessions, "
+        f"{len(done.placed)} new session(s) placed, {len(done.dropped)} presentation(s) removed"
+        f" ({len(done.emptied)} emptied session(s) removed), {len(done.unplaced)} not placed."
+    )
+    reasons = [f"{u.session_id}: {u.reason}" for u in done.unplaced]
+    return " ".join([text, *reasons]) + " Everything else stayed where it was."
