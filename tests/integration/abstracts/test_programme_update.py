@@ -135,7 +135,7 @@ def check_second_publication(
     by_id = {d.session_id: d for d in second if isinstance(d, SessionScheduled)}
     assert by_id["DU-P2"].chair == "Grace Ọlá"
     assert by_id["DU-P2"].presentations[-1].abstract_id == late["n1"]["abstract_id"]
-    day, slot, room = moved_to.split("|")
+    day, _, room = moved_to.split("|")
     assert (str(by_id["EL-P1"].day), by_id["EL-P1"].room_code) == (day, room)
     assert [p.abstract_id for p in by_id["EL-P1"].presentations] == [made["e1"]["abstract_id"]]
     assert [p.abstract_id for p in by_id[rt].presentations] == [late["n2"]["abstract_id"]]
@@ -154,14 +154,14 @@ async def test_generate_asks_first_when_a_draft_exists_and_update_says_what_it_d
 
     asked = await client.post("/organiser/programme/generate", headers=ORGANISER)
     assert asked.status_code == 200 and "Replace the whole draft?" in asked.text
-    assert 'name="confirm" value="replace"' in asked.text and "chair: <span dir=\"auto\">Ada</span>" in asked.text
+    assert 'name="confirm" value="replace"' in asked.text and 'chair: <span dir="auto">Ada</span>' in asked.text
 
     same = await client.post("/organiser/programme/update", headers=ORGANISER, follow_redirects=True)
     assert (
         "Draft updated: 0 presentation(s) added to existing sessions, 0 new session(s) placed, "
         "0 presentation(s) removed (0 emptied session(s) removed), 0 not placed." in same.text
     )
-    assert "chair: <span dir=\"auto\">Ada</span>" in same.text
+    assert 'chair: <span dir="auto">Ada</span>' in same.text
     replaced = await client.post(
         "/organiser/programme/generate", data={"confirm": "replace"}, headers=ORGANISER, follow_redirects=True
     )

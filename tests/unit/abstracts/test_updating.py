@@ -9,8 +9,6 @@ from services.abstracts.adapters.solver import CpSatPlacer
 from services.abstracts.scheduling import (
     Grid,
     Place,
-    Room,
-    Session,
     Slot,
     greedy_place,
     network_clashes,
@@ -22,7 +20,8 @@ from tests.unit.abstracts.test_scheduling import PAPER_ROOMS, POSTER_HALL, grid,
 
 DAY1 = date(2027, 1, 5)
 LIMITS = Limits(papers_per_session=3, posters_per_session=2, networks={"DU": "Data Use", "EL": "Leadership"})
-ONE_ROOM = Grid(rooms=(PAPER_ROOMS[0],), slots=tuple(Slot(DAY1, i, time(9 + 2 * i), time(10 + 2 * i)) for i in range(3)))
+THREE_SLOTS = tuple(Slot(DAY1, i, time(9 + 2 * i), time(10 + 2 * i)) for i in range(3))
+ONE_ROOM = Grid(rooms=(PAPER_ROOMS[0],), slots=THREE_SLOTS)
 
 
 def test_withdrawn_presentations_leave_and_an_emptied_session_goes() -> None:
