@@ -6,8 +6,11 @@ A synthetic set of accepted abstracts (papers spread unevenly over eight network
 roundtables, workshops, posters; about one presenter in eight presents twice or more) is grouped
 by ``scheduling.group`` and placed into the example congress's days and slots with ``--rooms``
 general rooms (paper, symposium, roundtable), two workshop rooms and a poster hall. For each placer it
-prints sessions placed, left out, same-network clashes and wall time, and writes
-bench/results/programme.json. Never asserts.
+prints sessions placed, left out, same-network clashes and wall time. Then the *update* scenario:
+five sessions accepted after the ICSEI-like draft was made, placed with the draft's sessions held
+fixed (``updating.plan_update`` + ``schedule(..., fixed=...)``) by greedy and by CP-SAT, beside a
+full regeneration: clashes, time, and how many draft sessions and presentations each one moves.
+Writes bench/results/programme.json. Never asserts.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import platform
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,7 @@ from services.abstracts.grouping import group
 from services.abstracts.programme_config import load_programme
 from services.abstracts.scheduling import (
     Grid,
+    Place,
     Placer,
     Presenter,
     Room,
@@ -34,6 +39,7 @@ from services.abstracts.scheduling import (
     network_clashes,
     schedule,
 )
+from services.abstracts.updating import Limits, plan_update
 from services.common.congress import load_congress
 
 RESULTS = Path(__file__).resolve().parent / "results" / "programme.json"
@@ -75,7 +81,7 @@ def run(name: str, placer: Placer, sessions: list[Session], g: Grid, scenario: s
         found, stats = placer.place(sessions, g)
         outcome = {"status": stats.status, "placed_bound": stats.placed_bound, "clash_bound": stats.clash_bound}
         outcome["improved_on_greedy"] = stats.improved
-        result = schedule(sessions, g, lambda _s, _g: found)
+        result = schedule(sessions, g, lambda _s, _g, _f=None: found)
     else:
         result = schedule(sessions, g, placer)
     seconds = time.perf_counter() - started
@@ -99,6 +105,79 @@ SCENARIOS = (  # name, presenters per paper (fewer: more people present twice), 
     ("rooms short", 1.1, -2),
     ("busy, rooms short", 0.3, -1),
 )
+
+
+def late_talks(pool: list[Talk], seed: int) -> list[Talk]:
+    """Five abstracts accepted after the draft: three symposia and two roundtables (five new sessions),
+    presented by people who already present (so the fixed sessions' times constrain them)."""
+    rng = random.Random(seed + 1)
+    made = []
+    for n, kind in enumerate(("symposium", "symposium", "symposium", "roundtable", "roundtable"), len(pool)):
+        presenter = rng.choice(pool).presenters[0]
+        network = rng.choices(NETWORKS, WEIGHTS)[0]
+        made.append(Talk(f"a{n}", f"R-{n:04}", f"Late {n}", network, kind, ("equity",), (presenter,)))
+    return made
+
+
+def moved(
+    before: dict[str, Place], after: dict[str, Place], old: Sequence[Session], new: Sequence[Session]
+) -> tuple[int, int]:
+    """Sessions of the draft now elsewhere (or gone), and presentations whose time or room changed."""
+
+    def where(sessions: Sequence[Session], places: dict[str, Place]) -> dict[str, Place]:
+        return {t.abstract_id: places[s.id] for s in sessions if s.id in places for t in s.talks}
+
+    was, now = where(old, before), where(new, after)
+    return sum(after.get(sid) != p for sid, p in before.items()), sum(now.get(a) != p for a, p in was.items())
+
+
+def update_scenario(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Five new sessions into the ICSEI-like draft: an update (the draft's sessions fixed) by each placer,
+    beside regenerating everything with CP-SAT; how much of the draft each one moves. One general room more
+    than ``--rooms`` (with ``--rooms`` the ICSEI-like draft fills every general room at every time)."""
+    base, g = talks(args.papers, args.seed, 1.1), grid(args.rooms + 1)
+    sessions = group(base, {}, 4, 20)
+    draft = schedule(sessions, g, CpSatPlacer(args.work))
+    everyone = base + late_talks(base, args.seed)
+    plan = plan_update(sessions, draft.places, everyone, g, Limits(4, 20, {}))
+    cp_sat = CpSatPlacer(args.work)
+    runs: list[tuple[str, Sequence[Session], Placer, dict[str, Place]]] = [
+        ("update, greedy", plan.sessions, greedy_place, plan.fixed),
+        (f"update, CP-SAT {args.work:g}", plan.sessions, cp_sat, plan.fixed),
+        (f"regenerate, CP-SAT {args.work:g}", group(everyone, {}, 4, 20), cp_sat, {}),
+    ]
+    rows = []
+    for name, placed, placer, fixed in runs:
+        started = time.perf_counter()
+        result = schedule(placed, g, placer, fixed)
+        seconds = time.perf_counter() - started
+        sessions_moved, presentations_moved = moved(draft.places, result.places, sessions, placed)
+        rows.append(
+            {
+                "scenario": "update: 5 new sessions",
+                "placer": name,
+                "fixed": len(fixed),
+                "sessions": len(placed),
+                "placed": len(result.places),
+                "unplaced": len(result.unplaced),
+                "network_clashes": network_clashes({s.id: s for s in placed}, result.places),
+                "sessions_moved": sessions_moved,
+                "presentations_moved": presentations_moved,
+                "seconds": round(seconds, 2),
+            }
+        )
+    return rows
+
+
+def print_update(rows: list[dict[str, Any]]) -> None:
+    print("\nUpdate: 5 sessions accepted after the ICSEI-like draft, one general room more (moved: now elsewhere)")
+    head = f"{'placer':<22}{'fixed':>6}{'sessions':>9}{'placed':>7}{'left':>5}{'clashes':>8}{'moved':>6}"
+    print(head + f"{'talks moved':>12}{'seconds':>8}")
+    for r in rows:
+        print(
+            f"{r['placer']:<22}{r['fixed']:>6}{r['sessions']:>9}{r['placed']:>7}{r['unplaced']:>5}"
+            f"{r['network_clashes']:>8}{r['sessions_moved']:>6}{r['presentations_moved']:>12}{r['seconds']:>8}"
+        )
 
 
 def main() -> None:
@@ -127,8 +206,10 @@ def main() -> None:
     for r in rows:
         for reason in r["reasons"]:
             print(f"  {r['scenario']} / {r['placer']}: {reason}")
+    update = update_scenario(args)
+    print_update(update)
     RESULTS.parent.mkdir(exist_ok=True)
-    doc = {"args": vars(args), "machine": platform.platform(), "results": rows}
+    doc = {"args": vars(args), "machine": platform.platform(), "results": rows, "update": update}
     RESULTS.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"wrote {RESULTS}")
 

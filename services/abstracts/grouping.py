@@ -7,16 +7,19 @@ fill balanced poster sessions (in network order, so a poster session mostly hold
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 from services.abstracts.scheduling import Session, Talk
 
 PREFIX = {"symposium": "SY", "workshop": "WS", "roundtable": "RT"}
 
 
-def _similarity(a: Iterable[str], b: Iterable[str]) -> float:
+def similarity(a: Iterable[str], b: Iterable[str]) -> float:
+    """Jaccard similarity of two keyword lists, case-insensitive (0 when both are empty)."""
     left, right = {k.casefold() for k in a}, {k.casefold() for k in b}
     return len(left & right) / len(left | right) if left | right else 0.0
 
@@ -38,7 +41,7 @@ def chain(talks: Sequence[Talk], sizes: Sequence[int]) -> list[list[Talk]]:
         group = [left.pop(0)]
         while len(group) < size:
             words = [k for t in group for k in t.keywords]
-            best = max(range(len(left)), key=lambda i: (_similarity(words, left[i].keywords), -i))
+            best = max(range(len(left)), key=lambda i: (similarity(words, left[i].keywords), -i))
             group.append(left.pop(best))
         groups.append(group)
     return groups
@@ -53,10 +56,21 @@ def _theme(talks: Sequence[Talk]) -> str:
     return next(k for t in talks for k in t.keywords if k.casefold() == first)
 
 
+def numbers(prefix: str, taken: AbstractSet[str]) -> Iterator[int]:
+    """Session numbers whose id ``<prefix><n>`` is not taken yet, from 1 up."""
+    return (n for n in itertools.count(1) if f"{prefix}{n}" not in taken)
+
+
 def group(
-    talks: Iterable[Talk], networks: Mapping[str, str], papers_per_session: int, posters_per_session: int
+    talks: Iterable[Talk],
+    networks: Mapping[str, str],
+    papers_per_session: int,
+    posters_per_session: int,
+    taken: AbstractSet[str] = frozenset(),
 ) -> list[Session]:
-    """Sessions from accepted talks: papers by network and keywords, posters together, the rest alone."""
+    """Sessions from accepted talks: papers by network and keywords, posters together, the rest alone.
+
+    New session ids skip those in ``taken`` (the sessions of a draft being updated)."""
     by_kind: dict[str, list[Talk]] = defaultdict(list)
     for talk in talks:
         by_kind[talk.kind].append(talk)
@@ -66,14 +80,14 @@ def group(
         papers[talk.network].append(talk)
     for network in sorted(papers):
         groups = chain(papers[network], balanced_sizes(len(papers[network]), papers_per_session))
-        for i, members in enumerate(groups, 1):
+        for i, members in zip(numbers(f"{network}-P", taken), groups, strict=False):
             name = networks.get(network, network)
             theme = _theme(members)
             title = f"{name}: {theme}" if theme else f"{name}: papers {i}"
             sessions.append(Session(f"{network}-P{i}", "paper", network, title, tuple(members)))
     posters = sorted(by_kind["poster"], key=lambda t: (t.network, t.reference))
     start = 0
-    for i, size in enumerate(balanced_sizes(len(posters), posters_per_session), 1):
+    for i, size in zip(numbers("PO-", taken), balanced_sizes(len(posters), posters_per_session), strict=False):
         members = posters[start : start + size]
         start += size
         nets = {t.network for t in members}

@@ -114,14 +114,17 @@ async def revise(deps: Deps, abstract_id: str, draft: domain.Draft) -> Row:
 
 
 async def withdraw(deps: Deps, abstract_id: str, reason: str = "") -> Row:
-    """Withdraw an undecided abstract (also after the deadline): its reviews stop, AbstractWithdrawn."""
+    """Withdraw an undecided abstract (also after the deadline): its reviews stop, AbstractWithdrawn.
+    An accepted abstract may be withdrawn too (its presenters cannot come): updating the programme's
+    draft then takes it out of its session; a rejected one may not."""
     now = deps.clock()
     async with deps.sessionmaker() as session, session.begin():
         row = await db.get_abstract(session, abstract_id)
         if row is None:
             raise NotFound(abstract_id)
-        _refuse_unless_open(row, "withdrawn")
-        if not await db.change_abstract(session, abstract_id, "submitted", status="withdrawn", updated_at=now):
+        if row["status"] != "accepted":
+            _refuse_unless_open(row, "withdrawn")
+        if not await db.change_abstract(session, abstract_id, row["status"], status="withdrawn", updated_at=now):
             raise NotAllowed(f"{row['reference']} changed meanwhile; reload and try again")
         deps.outbox.add(
             session,

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from services.abstracts import grouping, scheduling
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.abstracts import grouping, scheduling, updating
 from services.abstracts.adapters import db
 from services.abstracts.adapters import programme_db as pdb
 from services.abstracts.adapters.solver import CpSatPlacer
@@ -78,41 +80,111 @@ def state(rows: list[Row]) -> tuple[dict[str, scheduling.Session], dict[str, sch
     return sessions, places
 
 
-async def generate(programme: Programme) -> scheduling.Schedule:
-    """Replace the draft with a fresh schedule of every accepted abstract."""
-    deps = programme.deps
-    async with deps.sessionmaker() as session, session.begin():
-        await db.next_number(session, LOCK)  # one run at a time
-        accepted = await db.list_abstracts(session, status="accepted")
-        talks = [talk_of(r) for r in accepted]
-        config = programme.config
-        sessions = grouping.group(
-            talks, deps.config.network_names, config.papers_per_session, config.posters_per_session
-        )
-        # the search takes seconds of CPU: off the event loop, so the service keeps answering meanwhile
-        result = await asyncio.to_thread(scheduling.schedule, sessions, programme.grid, programme.placer)
-        reasons = {u.session_id: u.reason for u in result.unplaced}
-        rows = []
-        for position, s in enumerate(result.sessions):
-            place = result.places.get(s.id)
-            rows.append(
-                {
-                    "id": s.id,
-                    "position": position,
-                    "kind": s.kind,
-                    "network": s.network,
-                    "title": s.title,
-                    "chair": None,
-                    "day": place.day if place else None,
-                    "slot": place.slot if place else None,
-                    "room": place.room if place else None,
-                    "talks": [talk_json(t) for t in s.talks],
-                    "unplaced_reason": reasons.get(s.id),
-                }
-            )
-        await pdb.replace_draft(session, rows)
+def draft_row(
+    s: scheduling.Session, position: int, place: scheduling.Place | None, chair: str | None, reason: str | None
+) -> Row:
+    """A session as a row of the draft table."""
+    return {
+        "id": s.id,
+        "position": position,
+        "kind": s.kind,
+        "network": s.network,
+        "title": s.title,
+        "chair": chair,
+        "day": place.day if place else None,
+        "slot": place.slot if place else None,
+        "room": place.room if place else None,
+        "talks": [talk_json(t) for t in s.talks],
+        "unplaced_reason": reason,
+    }
+
+
+def limits_of(programme: Programme) -> updating.Limits:
+    config = programme.config
+    return updating.Limits(config.papers_per_session, config.posters_per_session, programme.deps.config.network_names)
+
+
+async def _generated(programme: Programme, session: AsyncSession, talks: list[scheduling.Talk]) -> scheduling.Schedule:
+    """Replace the draft (in the caller's transaction) with a fresh schedule of these talks."""
+    limits = limits_of(programme)
+    sessions = grouping.group(talks, limits.networks, limits.papers_per_session, limits.posters_per_session)
+    # the search takes seconds of CPU: off the event loop, so the service keeps answering meanwhile
+    result = await asyncio.to_thread(scheduling.schedule, sessions, programme.grid, programme.placer)
+    reasons = {u.session_id: u.reason for u in result.unplaced}
+    rows = [
+        draft_row(s, position, result.places.get(s.id), None, reasons.get(s.id))
+        for position, s in enumerate(result.sessions)
+    ]
+    await pdb.replace_draft(session, rows)
     log.info("programme draft generated", extra={"sessions": len(rows), "unplaced": len(reasons)})
     return result
+
+
+async def generate(programme: Programme) -> scheduling.Schedule:
+    """Replace the draft with a fresh schedule of every accepted abstract."""
+    async with programme.deps.sessionmaker() as session, session.begin():
+        await db.next_number(session, LOCK)  # one run at a time
+        talks = [talk_of(r) for r in await db.list_abstracts(session, status="accepted")]
+        return await _generated(programme, session, talks)
+
+
+@dataclass(frozen=True)
+class Updated:
+    """What an update did to the draft."""
+
+    joined: dict[str, str]
+    """Abstract id → the existing session it was added to."""
+    placed: dict[str, scheduling.Place]
+    """Sessions placed by this update (new ones, and draft sessions that had no place) and where."""
+    dropped: dict[str, str]
+    """Abstract id → the session it left (no longer accepted)."""
+    emptied: tuple[str, ...]
+    """Sessions removed because they were left empty."""
+    unplaced: tuple[scheduling.Unplaced, ...]
+    """Sessions that still have no place, with the reason."""
+    generated: bool = False
+    """There was no draft: the update generated one."""
+
+
+async def update(programme: Programme) -> Updated:
+    """Bring the draft up to date with the decisions, keeping every placed session, chair and running order;
+    only new sessions are placed, around the others. With no draft yet, the same as ``generate``."""
+    async with programme.deps.sessionmaker() as session, session.begin():
+        await db.next_number(session, LOCK)  # one run at a time
+        talks = [talk_of(r) for r in await db.list_abstracts(session, status="accepted")]
+        rows = await pdb.draft(session)
+        if not rows:
+            fresh = await _generated(programme, session, talks)
+            return Updated({}, fresh.places, {}, (), fresh.unplaced, generated=True)
+        sessions, places = state(rows)
+        taken = set(await pdb.published_payloads(session))
+        plan = updating.plan_update(list(sessions.values()), places, talks, programme.grid, limits_of(programme), taken)
+        result = await asyncio.to_thread(
+            scheduling.schedule, plan.sessions, programme.grid, programme.placer, plan.fixed
+        )
+        await pdb.replace_draft(session, updated_rows(rows, plan, result))
+    placed = {sid: p for sid, p in result.places.items() if sid not in plan.fixed}
+    done = Updated(plan.joined, placed, plan.dropped, plan.emptied, result.unplaced)
+    log.info("programme draft updated", extra={"joined": len(done.joined), "placed": len(placed)})
+    return done
+
+
+def updated_rows(rows: list[Row], plan: updating.Update, result: scheduling.Schedule) -> list[Row]:
+    """The draft's rows after an update: kept sessions keep position and chair, new ones come after."""
+    old = {r["id"]: r for r in rows}
+    reasons = {u.session_id: u.reason for u in result.unplaced}
+    last = max((r["position"] for r in rows), default=-1)
+    made = {sid: last + 1 + i for i, sid in enumerate(plan.new)}
+    return [
+        draft_row(
+            s,
+            old[s.id]["position"] if s.id in old else made[s.id],
+            result.places.get(s.id),
+            old[s.id]["chair"] if s.id in old else None,
+            reasons.get(s.id),
+        )
+        for s in plan.sessions
+    ]
 
 
 async def move_session(programme: Programme, session_id: str, day: date, slot: int, room: str) -> list[str]:
@@ -163,6 +235,11 @@ async def set_chair(programme: Programme, session_id: str, chair: str) -> None:
             raise NotFound(session_id)
 
 
+async def has_draft(programme: Programme) -> bool:
+    async with programme.deps.sessionmaker() as session:
+        return await pdb.has_draft(session)
+
+
 async def draft_view(programme: Programme) -> dict[str, Any]:
     """The draft as days of rows (one per slot) of cells (one per room), plus what is not placed."""
     async with programme.deps.sessionmaker() as session:
@@ -188,3 +265,17 @@ async def draft_view(programme: Programme) -> dict[str, Any]:
         "version": version,
         "generated": bool(rows),
     }
+
+
+def update_message(done: Updated) -> str:
+    """What an update did, in a sentence or two for the organiser."""
+    if done.generated:
+        text = f"There was no draft, so one was generated: {len(done.placed)} session(s) placed"
+        return f"{text}, {len(done.unplaced)} not placed."
+    text = (
+        f"Draft updated: {len(done.joined)} presentation(s) added to existing sessions, "
+        f"{len(done.placed)} new session(s) placed, {len(done.dropped)} presentation(s) removed"
+        f" ({len(done.emptied)} emptied session(s) removed), {len(done.unplaced)} not placed."
+    )
+    reasons = [f"{u.session_id}: {u.reason}" for u in done.unplaced]
+    return " ".join([text, *reasons]) + " Everything else stayed where it was."

@@ -78,9 +78,16 @@ def organiser_pages(router: APIRouter, programme: Programme, organiser: Any) -> 
         return await render(request, who, message=message)
 
     @router.post("/organiser/programme/generate", include_in_schema=False)
-    async def generate_page(who: str = organiser) -> Response:
+    async def generate_page(request: Request, who: str = organiser) -> Response:
+        form = await request.form()
+        if form.get("confirm") != "replace" and await planner.has_draft(programme):
+            return await render(request, who, confirm_generate=True)  # a step of its own: no script needed
         result = await planner.generate(programme)
         return done(f"Draft generated: {len(result.places)} session(s) placed, {len(result.unplaced)} not placed.")
+
+    @router.post("/organiser/programme/update", include_in_schema=False)
+    async def update_page(who: str = organiser) -> Response:
+        return done(planner.update_message(await planner.update(programme)))
 
     @router.post("/organiser/programme/move-session", include_in_schema=False)
     async def move_session_page(request: Request, who: str = organiser) -> Response:
@@ -129,6 +136,22 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
             "unplaced": [{"session_id": u.session_id, "reason": u.reason} for u in result.unplaced],
         }
 
+    @router.post("/api/organiser/programme/update", tags=["programme"])
+    async def api_update(who: str = organiser) -> dict[str, Any]:
+        """Bring the draft up to date with the decisions, keeping every placed session, its chair and running
+        order: withdrawn or rejected presentations leave, newly accepted ones join a session with room or new
+        sessions placed around the others. With no draft yet, the same as generate."""
+        result = await planner.update(programme)
+        return {
+            "generated": result.generated,
+            "added_to_sessions": result.joined,
+            "placed": {sid: place_value(p.day, p.slot, p.room) for sid, p in result.placed.items()},
+            "removed_presentations": result.dropped,
+            "removed_sessions": list(result.emptied),
+            "unplaced": [{"session_id": u.session_id, "reason": u.reason} for u in result.unplaced],
+            "message": planner.update_message(result),
+        }
+
     @router.get("/api/organiser/programme", tags=["programme"])
     async def api_draft(who: str = organiser) -> dict[str, Any]:
         view = await planner.draft_view(programme)
@@ -142,6 +165,7 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
                     "kind": s.kind,
                     "network": s.network,
                     "title": s.title,
+                    "chair": view["chairs"].get(s.id),
                     "place": place_value(places[s.id].day, places[s.id].slot, places[s.id].room)
                     if s.id in places
                     else None,

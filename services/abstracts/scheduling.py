@@ -124,7 +124,12 @@ class Schedule:
 
 
 class Placer(Protocol):
-    def __call__(self, sessions: Sequence[Session], grid: Grid) -> dict[str, Place]: ...
+    """Places ``sessions``; those named in ``fixed`` are pinned where they are (their rooms taken, their
+    presenters busy, their network counted at those times) and come back unchanged with the others."""
+
+    def __call__(
+        self, sessions: Sequence[Session], grid: Grid, fixed: Mapping[str, Place] | None = None
+    ) -> dict[str, Place]: ...
 
 
 def busy(sessions: Mapping[str, Session], places: Mapping[str, Place], when: tuple[date, int]) -> dict[str, str]:
@@ -240,25 +245,31 @@ def assign_rooms(kinds: Mapping[str, str], rooms: Sequence[Room]) -> dict[str, s
     return {sid: code for code, sid in owner.items()}
 
 
-def greedy_place(sessions: Sequence[Session], grid: Grid) -> dict[str, Place]:
+def greedy_place(sessions: Sequence[Session], grid: Grid, fixed: Mapping[str, Place] | None = None) -> dict[str, Place]:
     """Baseline placer: biggest sessions first, each into the first free place that breaks no rule,
-    preferring times with no session of its network."""
+    preferring times with no session of its network. Sessions in ``fixed`` stay where they are."""
     by_id = {s.id: s for s in sessions}
-    places: dict[str, Place] = {}
-    for session in sorted(sessions, key=lambda s: (-len(s.talks), s.id)):
+    places: dict[str, Place] = {sid: p for sid, p in (fixed or {}).items() if sid in by_id}
+    for session in sorted((s for s in sessions if s.id not in places), key=lambda s: (-len(s.talks), s.id)):
         fits = [p for p in grid.places_for(session.kind) if not place_problems(session, p, by_id, places, grid)]
         if fits:
             places[session.id] = min(fits, key=lambda p: (len(parallel_networks(session, p, by_id, places)), p))
     return places
 
 
-def schedule(sessions: Sequence[Session], grid: Grid, placer: Placer) -> Schedule:
-    """Place the sessions with ``placer``, check its answer against the rules, and explain what is left out."""
+def schedule(
+    sessions: Sequence[Session], grid: Grid, placer: Placer, fixed: Mapping[str, Place] | None = None
+) -> Schedule:
+    """Place the sessions with ``placer``, check its answer against the rules, and explain what is left out.
+
+    Sessions in ``fixed`` keep their places as given (an organiser put them there); only the others are
+    placed, around them, and checked."""
     by_id = {s.id: s for s in sessions}
-    proposed = placer(sessions, grid)
-    places: dict[str, Place] = {}
+    pinned = {sid: p for sid, p in (fixed or {}).items() if sid in by_id}
+    proposed = placer(sessions, grid, pinned)
+    places: dict[str, Place] = dict(pinned)
     for sid in sorted(proposed, key=lambda s: (proposed[s], s)):
-        if not place_problems(by_id[sid], proposed[sid], by_id, places, grid):
+        if sid in by_id and sid not in pinned and not place_problems(by_id[sid], proposed[sid], by_id, places, grid):
             places[sid] = proposed[sid]
     unplaced = tuple(Unplaced(s.id, explain(s, grid, by_id, places)) for s in sessions if s.id not in places)
     return Schedule(tuple(sessions), places, unplaced)

@@ -266,7 +266,7 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
 
     @router.post("/api/abstracts/{abstract_id}/withdraw", tags=["authors"])
     async def api_withdraw(abstract_id: str, t: str, body: WithdrawIn) -> Any:
-        """Withdraw an undecided abstract with its edit token (also after the deadline)."""
+        """Withdraw an undecided or accepted abstract with its edit token (also after the deadline)."""
         check_edit_token(deps, t, abstract_id)
         row = await handlers.withdraw(deps, abstract_id, body.reason)
         return {"abstract_id": abstract_id, "reference": row["reference"], "status": "withdrawn"}

@@ -54,6 +54,10 @@ async def draft(session: AsyncSession) -> list[Row]:
     return [dict(r) for r in (await session.execute(query)).mappings()]
 
 
+async def has_draft(session: AsyncSession) -> bool:
+    return (await session.execute(select(sessions.c.id).limit(1))).first() is not None
+
+
 async def place_session(session: AsyncSession, session_id: str, day: date, slot: int, room: str) -> None:
     values = {"day": day, "slot": slot, "room": room, "unplaced_reason": None}
     await session.execute(update(sessions).where(sessions.c.id == session_id).values(**values))

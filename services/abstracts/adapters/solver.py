@@ -13,20 +13,25 @@ sessions as possible (one more placed session outweighs every clash), then avoid
 keeps the busiest time as light as it can (so sessions spread over the days instead of filling
 the first ones). The
 greedy baseline is the solution hint and the fallback, so the answer is never worse than it.
+
+Sessions held *fixed* (an update of a draft organisers have worked on) are no variables: at their
+times their rooms are taken (the others are matched to the rooms left), their presenters are busy
+(no variable puts a clashing session there), and they count towards the network clashes and the
+busiest time.
 One worker, a fixed seed and a *deterministic* time budget make the answer the same on every run.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import combinations
 
 from ortools.sat.python import cp_model
 
-from services.abstracts.scheduling import Grid, Place, Session, assign_rooms, greedy_place, network_clashes
+from services.abstracts.scheduling import Grid, Place, Room, Session, assign_rooms, greedy_place, network_clashes
 
 Time = tuple[date, int]
 
@@ -50,59 +55,112 @@ def score(sessions: dict[str, Session], places: dict[str, Place]) -> tuple[int, 
 
 
 @dataclass(frozen=True)
+class Pinned:
+    """What the sessions held fixed leave for the others, per time: rooms taken, presenters busy,
+    sessions per network and in all."""
+
+    rooms: dict[Time, set[str]]
+    emails: dict[Time, set[str]]
+    networks: dict[Time, Counter[str]]
+    load: Counter[Time]
+
+    @classmethod
+    def of(cls, sessions: dict[str, Session], fixed: Mapping[str, Place]) -> Pinned:
+        pinned = cls(defaultdict(set), defaultdict(set), defaultdict(Counter), Counter())
+        for sid, place in fixed.items():
+            pinned.rooms[place.time].add(place.room)
+            pinned.emails[place.time].update(sessions[sid].emails)
+            if sessions[sid].network:
+                pinned.networks[place.time][sessions[sid].network] += 1
+            pinned.load[place.time] += 1
+        return pinned
+
+    def free_rooms(self, grid: Grid, t: Time) -> list[Room]:
+        return [r for r in grid.rooms if r.code not in self.rooms.get(t, set())]
+
+
+@dataclass(frozen=True)
 class CpSatPlacer:
     """Deterministic CP-SAT placement; ``work`` is CP-SAT's deterministic time budget (roughly seconds)."""
 
     work: float = 5.0
 
-    def __call__(self, sessions: Sequence[Session], grid: Grid) -> dict[str, Place]:
-        return self.place(sessions, grid)[0]
+    def __call__(
+        self, sessions: Sequence[Session], grid: Grid, fixed: Mapping[str, Place] | None = None
+    ) -> dict[str, Place]:
+        return self.place(sessions, grid, fixed)[0]
 
-    def place(self, sessions: Sequence[Session], grid: Grid) -> tuple[dict[str, Place], Outcome]:
-        """The placement and how the search went (for the benchmark and the logs)."""
+    def place(
+        self, sessions: Sequence[Session], grid: Grid, fixed: Mapping[str, Place] | None = None
+    ) -> tuple[dict[str, Place], Outcome]:
+        """The placement and how the search went (for the benchmark and the logs). Sessions in ``fixed`` are
+        not variables: they stay where they are and constrain the others (the outcome's bounds count only
+        the sessions to place)."""
+        by_id = {s.id: s for s in sessions}
+        pinned_places = {sid: p for sid, p in (fixed or {}).items() if sid in by_id}
+        free = [s for s in sessions if s.id not in pinned_places]
+        pinned = Pinned.of(by_id, pinned_places)
         model = cp_model.CpModel()
-        at: dict[tuple[int, Time], cp_model.IntVar] = {}
-        for i, session in enumerate(sessions):
-            for t in sorted({p.time for p in grid.places_for(session.kind)}):
-                at[i, t] = model.new_bool_var(f"s{i}_{t[0]}_{t[1]}")
-        for i in range(len(sessions)):
+        at = self._variables(model, free, grid, pinned)
+        for i in range(len(free)):
             model.add_at_most_one(v for (j, _), v in at.items() if j == i)
-        self._rooms(model, sessions, grid, at)
-        self._presenters(model, sessions, at)
-        clashes = self._networks(model, sessions, at)
-        busiest = self._load(model, sessions, at)
-        spread, weight = len(grid.rooms) + 1, (len(sessions) + 1) * (len(grid.rooms) + 1)
+        self._rooms(model, free, grid, at, pinned)
+        self._presenters(model, free, at)
+        clashes = self._networks(model, free, at, pinned)
+        busiest = self._load(model, sessions, at, pinned)
+        spread, weight = len(grid.rooms) + 1, (len(free) + 1) * (len(grid.rooms) + 1)
         model.maximize(sum(at.values()) * weight - sum(clashes) * spread - busiest)
-        baseline = greedy_place(sessions, grid)
-        index = {s.id: i for i, s in enumerate(sessions)}
-        hinted = {(index[sid], p.time) for sid, p in baseline.items()}
+        baseline = greedy_place(sessions, grid, pinned_places)
+        index = {s.id: i for i, s in enumerate(free)}
+        hinted = {(index[sid], p.time) for sid, p in baseline.items() if sid in index}
         for key, var in at.items():
             model.add_hint(var, key in hinted)
-        found, outcome = self._solve(model, sessions, grid, at)
-        by_id = {s.id: s for s in sessions}
+        found, outcome = self._solve(model, free, grid, at, pinned)
+        found = {**found, **pinned_places}
         better = score(by_id, found) > score(by_id, baseline)
         return (found, outcome) if better else (baseline, replace(outcome, improved=False))
 
     @staticmethod
+    def _variables(
+        model: cp_model.CpModel, sessions: Sequence[Session], grid: Grid, pinned: Pinned
+    ) -> dict[tuple[int, Time], cp_model.IntVar]:
+        """One boolean per (session, time) where a suitable room is free and its presenters are not busy."""
+        at: dict[tuple[int, Time], cp_model.IntVar] = {}
+        for i, session in enumerate(sessions):
+            for t in sorted({p.time for p in grid.places_for(session.kind)}):
+                roomy = any(session.kind in r.kinds for r in pinned.free_rooms(grid, t))
+                if roomy and not session.emails & pinned.emails.get(t, set()):
+                    at[i, t] = model.new_bool_var(f"s{i}_{t[0]}_{t[1]}")
+        return at
+
+    @staticmethod
     def _load(
-        model: cp_model.CpModel, sessions: Sequence[Session], at: dict[tuple[int, Time], cp_model.IntVar]
+        model: cp_model.CpModel,
+        sessions: Sequence[Session],
+        at: dict[tuple[int, Time], cp_model.IntVar],
+        pinned: Pinned,
     ) -> cp_model.IntVar:
         """The most sessions at any one time: kept low, so the sessions spread over the congress."""
-        busiest = model.new_int_var(0, len(sessions), "busiest")
+        busiest = model.new_int_var(max(pinned.load.values(), default=0), len(sessions), "busiest")
         for t in sorted({t for _, t in at}):
-            model.add(busiest >= sum(v for (_, u), v in at.items() if u == t))
+            model.add(busiest >= sum(v for (_, u), v in at.items() if u == t) + pinned.load[t])
         return busiest
 
     @staticmethod
     def _rooms(
-        model: cp_model.CpModel, sessions: Sequence[Session], grid: Grid, at: dict[tuple[int, Time], cp_model.IntVar]
+        model: cp_model.CpModel,
+        sessions: Sequence[Session],
+        grid: Grid,
+        at: dict[tuple[int, Time], cp_model.IntVar],
+        pinned: Pinned,
     ) -> None:
         kinds = sorted({s.kind for s in sessions})
         for t in sorted({t for _, t in at}):
+            free_rooms = pinned.free_rooms(grid, t)
             for size in range(1, len(kinds) + 1):
                 for group in combinations(kinds, size):
                     running = [v for (i, u), v in at.items() if u == t and sessions[i].kind in group]
-                    rooms = sum(1 for r in grid.rooms if r.kinds.intersection(group))
+                    rooms = sum(1 for r in free_rooms if r.kinds.intersection(group))
                     if len(running) > rooms:
                         model.add(sum(running) <= rooms)
 
@@ -123,8 +181,12 @@ class CpSatPlacer:
 
     @staticmethod
     def _networks(
-        model: cp_model.CpModel, sessions: Sequence[Session], at: dict[tuple[int, Time], cp_model.IntVar]
+        model: cp_model.CpModel,
+        sessions: Sequence[Session],
+        at: dict[tuple[int, Time], cp_model.IntVar],
+        pinned: Pinned,
     ) -> list[cp_model.IntVar]:
+        """Per network and time, the sessions beyond the first (the fixed ones at that time count too)."""
         of_network: dict[str, list[int]] = defaultdict(list)
         for i, session in enumerate(sessions):
             if session.network:
@@ -134,9 +196,10 @@ class CpSatPlacer:
         for network, members in sorted(of_network.items()):
             for t in times:
                 running = [at[i, t] for i in members if (i, t) in at]
-                if len(running) > 1:
-                    extra = model.new_int_var(0, len(running) - 1, f"clash_{network}_{t[0]}_{t[1]}")
-                    model.add(extra >= sum(running) - 1)
+                held = pinned.networks[t][network] if t in pinned.networks else 0
+                if running and len(running) + held > 1:
+                    extra = model.new_int_var(0, len(running) + held - 1, f"clash_{network}_{t[0]}_{t[1]}")
+                    model.add(extra >= sum(running) + held - 1)
                     clashes.append(extra)
         return clashes
 
@@ -146,6 +209,7 @@ class CpSatPlacer:
         sessions: Sequence[Session],
         grid: Grid,
         at: dict[tuple[int, Time], cp_model.IntVar],
+        pinned: Pinned,
     ) -> tuple[dict[str, Place], Outcome]:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
@@ -169,6 +233,6 @@ class CpSatPlacer:
                 by_time[t][sessions[i].id] = sessions[i].kind
         places: dict[str, Place] = {}
         for t, kinds in sorted(by_time.items()):
-            rooms = assign_rooms(kinds, grid.rooms) or {}
+            rooms = assign_rooms(kinds, pinned.free_rooms(grid, t)) or {}
             places.update({sid: Place(t[0], t[1], room) for sid, room in rooms.items()})
         return places, outcome
