@@ -78,20 +78,7 @@ def badge_content(row: db.DelegateRow, secret: str) -> BadgeContent:
         domain.QR_PURPOSE,
         domain.qr_payload(row.delegate_id, row.version, row.congress_id),
     )
-    return BadgeContent(
-        row.delegate_id,
-        row.congress_id,
-        row.version,
-        row.given_name,
-        row.family_name,
-        row.badge_name,
-        row.affiliation,
-        row.country,
-        row.language,
-        row.roles,
-        row.add_ons,
-        token,
-    )
+    return BadgeContent(row.delegate_id, row.congress_id, row.version, *face(row), token)
 
 
 async def render_badge_pdf(deps: BadgeDeps, content: BadgeContent) -> bytes:
@@ -99,10 +86,11 @@ async def render_badge_pdf(deps: BadgeDeps, content: BadgeContent) -> bytes:
     return cached if cached is not None else await deps.renderer.render_badge(content)
 
 
-def face(row: db.DelegateRow) -> tuple[object, ...]:
-    """Everything a badge prints (the QR token aside): two rows with one face print the same badge."""
+def face(
+    row: db.DelegateRow,
+) -> tuple[str, str, str, str, str, str, tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Everything a badge prints (the QR token aside), in BadgeContent's order: one face, one badge."""
     return (
-        row.congress_id,
         row.given_name,
         row.family_name,
         row.badge_name,
