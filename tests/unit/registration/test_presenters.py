@@ -105,3 +105,35 @@ def test_reminders_reached_before_the_acceptance_are_not_sent() -> None:
 def test_an_abstract_accepted_after_the_deadline_is_not_reported_unregistered() -> None:
     after = tokyo(24) + timedelta(hours=1)
     assert due(tokyo(26), accepted=after) is None
+
+
+def test_the_deadline_comes_from_the_congress_file_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.registration.config import RegistrationSettings, load_all
+
+    monkeypatch.delenv("REGISTRATION_PRESENTER_DEADLINE", raising=False)
+    config = load_all(RegistrationSettings())[1]
+    assert config.presenter_registration_deadline == date(2026, 12, 23)
+    assert config.presenter_reminder_days == (10, 3)
+    monkeypatch.setenv("REGISTRATION_PRESENTER_DEADLINE", "2027-01-02")
+    assert load_all(RegistrationSettings())[1].presenter_registration_deadline == date(2027, 1, 2)
+    monkeypatch.setenv("REGISTRATION_PRESENTER_DEADLINE", "")  # compose names it empty: the file's date stands
+    assert load_all(RegistrationSettings())[1].presenter_registration_deadline == date(2026, 12, 23)
+
+
+def test_reminder_days_are_positive_and_kept_furthest_first() -> None:
+    from pydantic import ValidationError
+
+    from services.common.congress import load_congress
+    from services.registration.config import RegistrationConfig
+
+    section = load_congress().section("registration")
+    config = RegistrationConfig.model_validate(section | {"presenter_reminder_days": [7, 21, 7]})
+    assert config.presenter_reminder_days == (21, 7)
+    with pytest.raises(ValidationError, match="1 or more"):
+        RegistrationConfig.model_validate(section | {"presenter_reminder_days": [0]})
+    assert (
+        RegistrationConfig.model_validate(
+            {k: v for k, v in section.items() if k != "presenter_registration_deadline"}
+        ).presenter_registration_deadline
+        is None
+    )
