@@ -92,27 +92,35 @@ async def statuses(session: AsyncSession) -> list[Status]:
     ]
 
 
+async def due_notices(session: AsyncSession, deadline: Deadline, now: datetime) -> list[tuple[Presentation, Notice]]:
+    """Every notice due at ``now`` and not emitted yet, with its abstract."""
+    due = []
+    for status in await statuses(session):
+        notice = presenters.notice_due(status.presentation, deadline, now, covered=status.covered, sent=status.notices)
+        if notice is not None:
+            due.append((status.presentation, notice))
+    return due
+
+
 async def sweep(deps: Deps, now: datetime | None = None) -> list[PresenterEvent]:
     """Emit every presenter notice due at ``now`` (default: the clock) not emitted before; returns them."""
     deadline = deadline_of(deps)
     if deadline is None:
         return []
     now = now or deps.clock()
+    async with deps.sessionmaker() as session:  # read first: most sweeps have nothing to write
+        if not await due_notices(session, deadline, now):
+            return []
     emitted: list[PresenterEvent] = []
     async with deps.sessionmaker.begin() as session:
-        for status in await statuses(session):
-            notice = presenters.notice_due(
-                status.presentation, deadline, now, covered=status.covered, sent=status.notices
-            )
-            if notice is None:
-                continue
-            event = deps.outbox.add(session, notice_event(deps, status.presentation, deadline, notice, now))
-            await store.record_notice(session, status.presentation.abstract_id, notice.cause, event.id, now)
+        for presentation, notice in await due_notices(session, deadline, now):
+            event = deps.outbox.add(session, notice_event(deps, presentation, deadline, notice, now))
+            await store.record_notice(session, presentation.abstract_id, notice.cause, event.id, now)
             emitted.append(event.data)
             log.info(
                 "presenter notice %s",
                 notice.cause,
-                extra={"event_id": event.id, "abstract_id": status.presentation.abstract_id},
+                extra={"event_id": event.id, "abstract_id": presentation.abstract_id},
             )
     return emitted
 
