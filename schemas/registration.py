@@ -1,12 +1,13 @@
 """Events of the registration context, emitted by services/registration through its outbox.
 
-All are keyed by ``delegate_id``; the payer of a group registration is the delegate
-who registered the group.
+All are keyed by ``delegate_id`` (the payer of a group registration is the delegate
+who registered the group), except the presenter events, which are about an abstract
+and keyed by ``abstract_id``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -139,3 +140,47 @@ class RegistrationErased(RegistrationEvent):
     registration_version: int = Field(description="Version after erasure.")
     erased_at: datetime = Field(description="When the data was erased (UTC).")
     erased_by: str = Field(description="The organiser who erased it.")
+
+
+class PresentingAuthor(BaseModel):
+    """A presenting author of an accepted abstract, as the abstract lists them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    given_name: str = Field(description="Given name(s) as typed on the abstract.")
+    family_name: str = Field(description="Family name as typed on the abstract.")
+    email: str = Field(description="Author's email address as typed on the abstract.")
+    language: str = Field(default="en", description="BCP 47 tag for this author's emails.")
+
+
+class PresenterEvent(EventData):
+    """About an accepted abstract none of whose presenting authors has a confirmed registration yet."""
+
+    abstract: ClassVar[bool] = True
+    context: ClassVar[str] = "registration"
+    key_field: ClassVar[str] = "abstract_id"
+
+    congress_id: str = Field(description="Edition, e.g. icsei-2027.")
+    abstract_id: str = Field(description="Abstract id; the Kafka key.")
+    reference: str = Field(description="Human reference of the abstract, e.g. ICSEI27-A-0042.")
+    title: str = Field(description="Title of the abstract.")
+    presenters: tuple[PresentingAuthor, ...] = Field(description="The abstract's presenting authors, in order.")
+    deadline: date = Field(description="Last day to register as a presenter (ends at midnight, congress timezone).")
+    deadline_at: datetime = Field(description="The moment the deadline passes (UTC): the end of `deadline`.")
+    timezone: str = Field(description="IANA timezone of the congress, in which `deadline` is a day.")
+    registration_url: str = Field(description="Where the presenters register.")
+
+
+class PresenterRegistrationReminder(PresenterEvent):
+    """Emitted by registration's sweep once per abstract and reminder day (``presenter_reminder_days``) while
+    no presenting author of an accepted abstract has a confirmed registration."""
+
+    reminder_days: int = Field(description="The configured reminder (days before the deadline) this one is.")
+    days_left: int = Field(description="Whole days from today (congress timezone) to the deadline day.")
+
+
+class PresenterUnregistered(PresenterEvent):
+    """Emitted by registration's sweep once per accepted abstract still without a confirmed presenter when the
+    presenter registration deadline has passed, so that the programme team can act."""
+
+    accepted_at: datetime = Field(description="When the abstract was accepted (UTC).")

@@ -274,6 +274,10 @@ def demo(
         simulator = ["-m", "services.demo.simulator", "--delegates", str(delegates), "--speed", str(speed)]
     # the simulated call for papers must be open whatever today's date: the organisers "extend" it
     os.environ.setdefault("ABSTRACTS_DEADLINE", (datetime.now(UTC).date() + timedelta(days=30)).isoformat())
+    # ...and its accepted presenters must have until after it to register, or all would be "unregistered"
+    os.environ.setdefault(
+        "REGISTRATION_PRESENTER_DEADLINE", (datetime.now(UTC).date() + timedelta(days=60)).isoformat()
+    )
     run_congress(follow=True, after_start=simulator, kafka_port=kafka_port)
 
 

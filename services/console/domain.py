@@ -91,6 +91,8 @@ class Projection:
         self.abstract_networks: dict[str, str] = {}
         self.reviewed: set[tuple[str, str]] = set()  # (abstract id, reviewer id): a changed review counts once
         self.programme: dict[str, Any] = {}  # the last ProgrammePublished
+        self.presenter_reminders: set[tuple[str, int]] = set()  # (abstract id, reminder days): a redelivery counts once
+        self.presenters_unregistered: set[str] = set()  # abstract ids reported after the presenter deadline
 
     # -- applying -------------------------------------------------------------------------------
 
@@ -189,6 +191,12 @@ class Projection:
     def _on_programme_published(self, congress_id: str, data: Mapping[str, Any]) -> None:
         self.programme = {k: data.get(k) for k in ("programme_version", "sessions", "presentations", "unplaced")}
 
+    def _on_presenter_reminder(self, abstract_id: str, data: Mapping[str, Any]) -> None:
+        self.presenter_reminders.add((abstract_id, int(data.get("reminder_days", 0))))
+
+    def _on_presenter_unregistered(self, abstract_id: str, data: Mapping[str, Any]) -> None:
+        self.presenters_unregistered.add(abstract_id)
+
     def _abstract_figures(self) -> dict[str, Any]:
         status = Counter(self.abstracts.values())
         return {
@@ -271,6 +279,10 @@ class Projection:
             "add_ons": self._add_on_figures(),
             "invoices_unpaid": self._unpaid_invoices(),
             "abstracts": self._abstract_figures(),
+            "presenters": {
+                "reminders": len(self.presenter_reminders),
+                "unregistered": len(self.presenters_unregistered),
+            },
             "badges": {
                 "issued": self.badges_issued,
                 "delegates_with_badge": len(self.badged),
@@ -400,4 +412,6 @@ _HANDLERS: dict[str, Callable[[Projection, str, Mapping[str, Any]], None]] = {
     "AbstractDecided": Projection._on_abstract_decided,
     "ReviewSubmitted": Projection._on_review_submitted,
     "ProgrammePublished": Projection._on_programme_published,
+    "PresenterRegistrationReminder": Projection._on_presenter_reminder,
+    "PresenterUnregistered": Projection._on_presenter_unregistered,
 }

@@ -126,6 +126,10 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"{d['reference']} {d['decision']} as {d['format']}"
         + (f" · mean {d['mean_score']:.2f}" if d.get("mean_score") is not None else "")
     ),
+    "PresenterRegistrationReminder": lambda d: (
+        f"{d['reference']}: no presenter registered · reminder {d['reminder_days']} days before {d['deadline']}"
+    ),
+    "PresenterUnregistered": lambda d: f"{d['reference']}: no presenter registered by {d['deadline']}",
     "SessionScheduled": lambda d: (
         f"{_short(d['title'], 40)} · {d['room_name']} · {d['day']} · {len(d['presentations'])} presentation(s)"
         f" · v{d['programme_version']}"

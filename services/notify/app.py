@@ -31,6 +31,7 @@ from services.notify.domain import CONTACT_EVENTS, RULES, RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.mailsink import MailSink
 from services.notify.ports import Mailer
+from services.notify.presenters import PRESENTER_EVENTS
 from services.notify.programme import PROGRAMME_EVENTS, programme_settings
 from services.notify.render import Renderer
 from services.notify.tasks import Reminders, RetryWorker
@@ -92,7 +93,9 @@ def build(
     congress = load_congress(settings.congress_config)
     runtime = ServiceRuntime(settings, metadata=notify_metadata)
     notifier = build_notifier(settings, congress, runtime, mailer)
-    handlers = dict.fromkeys({*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS}, notifier.on_event)
+    handlers = dict.fromkeys(
+        {*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS}, notifier.on_event
+    )
 
     async def erase(delegate_ids: list[str]) -> None:
         async with runtime.sessionmaker() as session, session.begin():

@@ -19,6 +19,8 @@ from services.notify.domain import (
     plan_messages,
     reminder_plan,
 )
+from services.notify.presenter_samples import sample_presenter_events
+from services.notify.presenters import PRESENTER_TEMPLATES, plan_presenter_messages
 from services.notify.programme import PROGRAMME_TEMPLATES, plan_programme_messages, programme_settings
 from services.notify.programme_samples import sample_programme_events
 from services.notify.render import Rendered, Renderer
@@ -29,7 +31,7 @@ from services.notify.samples import (
     sample_events,
 )
 
-MESSAGE_TYPES: tuple[str, ...] = (*TEMPLATES, *ABSTRACT_TEMPLATES, *PROGRAMME_TEMPLATES)
+MESSAGE_TYPES: tuple[str, ...] = (*TEMPLATES, *ABSTRACT_TEMPLATES, *PROGRAMME_TEMPLATES, *PRESENTER_TEMPLATES)
 """Every message notify sends, by template name."""
 
 app = typer.Typer(help="Notifications: preview the emails delegates receive.", no_args_is_help=True)
@@ -44,6 +46,8 @@ def render_example(
         return render_abstract_example(template, given=given, family=family, language=language, config=config)
     if template in PROGRAMME_TEMPLATES:
         return render_programme_example(template, given=given, family=family, language=language, config=config)
+    if template in PRESENTER_TEMPLATES:
+        return render_presenter_example(template, given=given, family=family, language=language, config=config)
     delegate = sample_delegate(given, family, language=language)
     contact = sample_contact(delegate)
     event = sample_events(delegate)[template]
@@ -82,6 +86,21 @@ def render_programme_example(
     settings = programme_settings(programme=congress.section("programme"), abstracts=congress.section("abstracts"))
     plans = plan_programme_messages(event, "preview", settings, known)
     plan = next(p for p in plans if p.template == template and p.recipient.email == "zoe@example.org")
+    context = {**plan.context, "recipient": plan.recipient, "documents": []}
+    return Renderer(congress).render(template, language, context), context
+
+
+def render_presenter_example(
+    template: str, *, given: str, family: str, language: str, config: str | None = None
+) -> tuple[Rendered, dict[str, Any]]:
+    """Render a presenter-registration message for the sample presenter ``given family`` (the team's
+    message, about them, is written in ``language`` too)."""
+    congress = load_congress(config)
+    event = sample_presenter_events(given, family, language=language)[template]
+    plans = plan_presenter_messages(event, "preview", team_email=str(congress.contact.email), team_language=language)
+    plan = next(
+        p for p in plans if p.template == template and p.recipient.email in ("zoe@example.org", congress.contact.email)
+    )
     context = {**plan.context, "recipient": plan.recipient, "documents": []}
     return Renderer(congress).render(template, language, context), context
 

@@ -32,6 +32,7 @@ from schemas.abstracts import AbstractsEvent
 from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
 from schemas.programme import ProgrammeEvent
+from schemas.registration import PresenterEvent
 from services.common.faults import crash_point
 from services.common.outbox import Outbox, flush_at_outermost_commit
 from services.notify import batching
@@ -56,6 +57,7 @@ from services.notify.domain import (
     settles_payment,
 )
 from services.notify.on_abstracts import on_abstracts_event
+from services.notify.on_presenters import on_presenters_event
 from services.notify.on_programme import on_programme_event
 from services.notify.ports import Clock, Documents, Mailer
 from services.notify.programme import ProgrammeSettings
@@ -135,6 +137,8 @@ class Notifier:
             return await on_abstracts_event(self, event, session)
         if isinstance(data, ProgrammeEvent):
             return await on_programme_event(self, event, session)
+        if isinstance(data, PresenterEvent):
+            return await on_presenters_event(self, event, session)
         await self._remember(session, event)
         if type(data) not in RULES:
             return []

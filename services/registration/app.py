@@ -19,7 +19,7 @@ from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.organiser_login import organiser_login_router
 from services.common.runtime import ServiceRuntime
-from services.registration import call_for_papers, expiry, manage, stripe_tasks
+from services.registration import call_for_papers, expiry, manage, presenter_deadline, stripe_tasks
 from services.registration.adapters import db
 from services.registration.adapters.stripe import StripePayments
 from services.registration.api import router
@@ -28,6 +28,7 @@ from services.registration.local_checkout import local_checkout_router
 from services.registration.organiser import organiser_router
 from services.registration.pages import install_page_errors, pages_router
 from services.registration.ports import Payments
+from services.registration.presenters_page import presenters_router
 from services.registration.records import Deps
 from services.registration.self_service import self_service_router
 from services.registration.writer import GroupWriter, sync_sqlite_engine
@@ -114,6 +115,7 @@ def build(
     app.include_router(self_service_router(deps, settings))
     app.include_router(local_checkout_router(deps, settings))
     app.include_router(organiser_router(deps, secret))
+    app.include_router(presenters_router(deps, secret))
     app.include_router(organiser_login_router(deps.congress, secret, settings.organiser_password))
     runtime.mount_health(app)
     return runtime, app
@@ -121,11 +123,13 @@ def build(
 
 async def _sweep(deps: Deps, every_seconds: float) -> None:
     """Expire unpaid card registrations past their hold, pass on waiting-list seats whose offer lapsed,
-    and retry the Stripe requests (refunds, Checkout expiries) that failed before."""
+    retry the Stripe requests (refunds, Checkout expiries) that failed before, and remind (then report)
+    accepted abstracts none of whose presenters is registered (``presenter_deadline``)."""
     sweeps = (
         ("payment holds", expiry.expire_unpaid),
         ("waiting list", manage.expire_offers),
         ("stripe tasks", stripe_tasks.retry_due),
+        ("presenter registration", presenter_deadline.sweep),
     )
     while True:
         await asyncio.sleep(every_seconds)

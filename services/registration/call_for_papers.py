@@ -5,7 +5,9 @@ a reviewer (``roles.py`` says who). The role is recorded by email, so a delegate
 later gets it at registration (``handlers._write_batch``), and every live registration with that
 email that lacks it gets it now: a new version, ``RegistrationUpdated`` (``changed_fields``
 ``roles``) and the delegate snapshot, in the transaction that records the event in the inbox.
-Roles are never taken back here; an organiser does that by hand.
+Roles are never taken back here; an organiser does that by hand. Each accepted abstract's
+presenting authors are also kept (``presenter_deadline``), to check that one of them registers;
+a withdrawal or a later rejection forgets them.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas.abstracts import AbstractDecided, ReviewerAssigned
+from schemas.abstracts import AbstractDecided, AbstractWithdrawn, ReviewerAssigned
 from schemas.base import CloudEvent, EventData
 from services.common.consumer import Handler
-from services.registration import manage, roles
+from services.registration import manage, presenter_deadline, roles
 from services.registration.adapters import earned_roles
 from services.registration.records import Deps
 
@@ -60,6 +62,10 @@ def make_handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
 
     async def on_abstract_decided(event: CloudEvent[AbstractDecided], session: AsyncSession) -> None:
         await grant_roles(deps, session, roles.earned_from_decision(event.data), event.id)
+        await presenter_deadline.on_decided(session, event.data)
+
+    async def on_abstract_withdrawn(event: CloudEvent[AbstractWithdrawn], session: AsyncSession) -> None:
+        await presenter_deadline.on_withdrawn(session, event.data)
 
     async def on_reviewer_assigned(event: CloudEvent[ReviewerAssigned], session: AsyncSession) -> None:
         await grant_roles(deps, session, roles.earned_from_assignment(event.data), event.id)
@@ -67,5 +73,6 @@ def make_handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
     handlers: dict[type[EventData], Any] = {
         AbstractDecided: on_abstract_decided,
         ReviewerAssigned: on_reviewer_assigned,
+        AbstractWithdrawn: on_abstract_withdrawn,
     }
     return handlers

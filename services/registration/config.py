@@ -8,7 +8,7 @@ mistake is reported with its field path, e.g. ``registration.categories.student.
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import SettingsConfigDict
@@ -58,6 +59,16 @@ class RegistrationSettings(ServiceSettings):
     organiser_password: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD")
     )
+    presenter_deadline: date | None = Field(
+        default=None,
+        description="Moves the configuration's presenter registration deadline without editing the file; "
+        "`congress demo` sets it so the simulated presenters have time to register.",
+    )
+
+    @field_validator("presenter_deadline", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @property
     def uses_test_checkout(self) -> bool:
@@ -142,6 +153,21 @@ class RegistrationConfig(_Strict):
     payment_hold_minutes: int = Field(
         default=60, ge=30, le=24 * 60, description="How long an unpaid card registration holds its seats."
     )
+    presenter_registration_deadline: date | None = Field(
+        default=None,
+        description="Last day (congress timezone, to its end) for a presenting author of each accepted abstract "
+        "to hold a confirmed registration; none: presenters are not chased.",
+    )
+    presenter_reminder_days: tuple[int, ...] = Field(
+        default=(21, 7), description="Days before that deadline on which uncovered abstracts' presenters are reminded."
+    )
+
+    @field_validator("presenter_reminder_days")
+    @classmethod
+    def _positive_days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d < 1 for d in value):
+            raise ValueError("reminder days are whole days before the deadline, 1 or more")
+        return tuple(sorted(set(value), reverse=True))
 
     @model_validator(mode="after")
     def _consistent(self) -> RegistrationConfig:
@@ -210,4 +236,7 @@ def load_income_groups(path: Path = INCOME_GROUPS_CSV) -> dict[str, IncomeGroup]
 
 def load_all(settings: RegistrationSettings) -> tuple[Congress, RegistrationConfig]:
     congress = load_congress(settings.congress_config)
-    return congress, load_registration(congress)
+    config = load_registration(congress)
+    if settings.presenter_deadline is not None:
+        config = config.model_copy(update={"presenter_registration_deadline": settings.presenter_deadline})
+    return congress, config

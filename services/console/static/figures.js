@@ -44,7 +44,9 @@
   window.renderFigures = (f) => {
     const r = f.registrations, b = f.badges, a = f.abstracts;
     $("cards").replaceChildren(
-      card(`abstracts · ${a.accepted} accepted · ${a.reviews} reviews`, a.submitted, "fig-abstracts"),
+      card(`abstracts · ${a.accepted} accepted · ${a.reviews} reviews`
+        + (f.presenters && f.presenters.unregistered ? ` · ${f.presenters.unregistered} without a registered presenter` : ""),
+        a.submitted, "fig-abstracts"),
       card(a.programme ? `sessions · programme v${a.programme.programme_version}` : "sessions · not published",
         a.programme ? a.programme.sessions : 0, "fig-sessions"),
       card("registrations", r.active, "fig-registrations"),

@@ -43,7 +43,8 @@ def test_every_template_renders_and_survives_the_mail_headers(template: str, scr
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
     assert str(parsed["Subject"]) == rendered.subject
     assert parsed["To"].addresses[0].display_name == context["recipient"].name
-    assert given in parsed["To"].addresses[0].display_name
+    if context.get("addressed_as") != "team":  # the programme team's message is about the sample person
+        assert given in parsed["To"].addresses[0].display_name
     plain = parsed.get_body(("plain",))
     assert plain is not None
     body = plain.get_content().replace("\r\n", "\n")

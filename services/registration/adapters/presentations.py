@@ -1,0 +1,112 @@
+"""Accepted abstracts and their presenting authors, and the presenter notices emitted about them.
+
+``reg_presentations`` holds one row per accepted abstract (from ``AbstractDecided``; gone on
+withdrawal or a later rejection). ``reg_presenter_notices`` records each notice emitted, one row
+per (abstract, cause): its primary key is what makes a notice go out once, across restarts and
+replicas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, PrimaryKeyConstraint, String, Table, Text, delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.db import as_utc
+from services.registration.adapters.db import metadata, registrations
+from services.registration.presenters import Presentation, Presenter
+
+presentations = Table(
+    "reg_presentations",
+    metadata,
+    Column("abstract_id", String(64), primary_key=True),
+    Column("reference", String(64), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("presenters", JSON, nullable=False),
+    Column("accepted_at", DateTime(timezone=True), nullable=False),
+)
+
+notices = Table(
+    "reg_presenter_notices",
+    metadata,
+    Column("abstract_id", String(64), nullable=False),
+    Column("cause", String(40), nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("emitted_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("abstract_id", "cause"),
+)
+
+CONFIRMED = "confirmed"
+"""The status of a registration that is paid or accepted on invoice and not cancelled."""
+
+
+def _row(p: Presentation) -> dict[str, object]:
+    return {
+        "abstract_id": p.abstract_id,
+        "reference": p.reference,
+        "title": p.title,
+        "presenters": [
+            {"given_name": x.given_name, "family_name": x.family_name, "email": x.email, "language": x.language}
+            for x in p.presenters
+        ],
+        "accepted_at": p.accepted_at.astimezone(UTC),  # SQLite keeps no offset: store UTC
+    }
+
+
+def _presentation(row: dict[str, Any]) -> Presentation:
+    raw = row["presenters"]
+    people = raw if isinstance(raw, list) else []
+    return Presentation(
+        abstract_id=str(row["abstract_id"]),
+        reference=str(row["reference"]),
+        title=str(row["title"]),
+        presenters=tuple(
+            Presenter(str(x["given_name"]), str(x["family_name"]), str(x["email"]), str(x.get("language", "en")))
+            for x in people
+        ),
+        accepted_at=as_utc(row["accepted_at"]),
+    )
+
+
+async def remember(session: AsyncSession, presentation: Presentation) -> None:
+    """Keep (or replace, after a new decision) an accepted abstract and its presenters."""
+    await session.execute(delete(presentations).where(presentations.c.abstract_id == presentation.abstract_id))
+    await session.execute(insert(presentations).values(_row(presentation)))
+
+
+async def forget(session: AsyncSession, abstract_id: str) -> None:
+    """Withdrawn or rejected: no longer a presentation, and its notices start afresh if it is accepted again."""
+    await session.execute(delete(presentations).where(presentations.c.abstract_id == abstract_id))
+    await session.execute(delete(notices).where(notices.c.abstract_id == abstract_id))
+
+
+async def all_presentations(session: AsyncSession) -> list[Presentation]:
+    rows = (await session.execute(select(presentations).order_by(presentations.c.reference))).mappings()
+    return [_presentation(dict(r)) for r in rows]
+
+
+async def sent_notices(session: AsyncSession) -> dict[str, set[str]]:
+    """Abstract id -> the causes already emitted about it."""
+    found: dict[str, set[str]] = {}
+    for abstract_id, cause in (await session.execute(select(notices.c.abstract_id, notices.c.cause))).tuples():
+        found.setdefault(abstract_id, set()).add(cause)
+    return found
+
+
+async def record_notice(session: AsyncSession, abstract_id: str, cause: str, event_id: str, now: datetime) -> None:
+    await session.execute(
+        insert(notices).values(abstract_id=abstract_id, cause=cause, event_id=event_id, emitted_at=now.astimezone(UTC))
+    )
+
+
+async def confirmed_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """Which of these email keys have a confirmed registration (trimmed, case-insensitive match)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return set()
+    key = func.lower(func.trim(registrations.c.email))
+    stmt = select(key).where(key.in_(wanted), registrations.c.status == CONFIRMED).distinct()
+    return {str(k) for k in (await session.execute(stmt)).scalars()}

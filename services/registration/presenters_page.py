@@ -1,0 +1,92 @@
+"""Organiser view of presenter registration: each accepted abstract, its presenters, covered or not.
+
+A page (``/organiser/presenters``), its CSV export and a JSON API beside it, all behind the
+organiser sign-in. ``sort=status`` lists the uncovered abstracts first; the default is by
+reference. The facts are ``presenter_deadline.statuses`` (the same the sweep acts on).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from services.common.auth import require_organiser
+from services.registration import presenter_deadline
+from services.registration.organiser import neutralise
+from services.registration.pages import templates_for
+from services.registration.records import Deps
+
+CSV_COLUMNS = ("reference", "abstract_id", "title", "status", "presenters", "registered", "notices", "accepted_at")
+
+
+def as_rows(statuses: list[presenter_deadline.Status], sort: str = "") -> list[dict[str, Any]]:
+    """One plain row per accepted abstract, for the page, the CSV and the API."""
+    rows = [
+        {
+            "abstract_id": s.presentation.abstract_id,
+            "reference": s.presentation.reference,
+            "title": s.presentation.title,
+            "covered": s.covered,
+            "status": "covered" if s.covered else "uncovered",
+            "presenters": [
+                {"name": p.name, "email": p.email, "language": p.language, "registered": p.key in s.registered}
+                for p in s.presentation.presenters
+            ],
+            "notices": list(s.notices),
+            "accepted_at": s.presentation.accepted_at.isoformat(),
+        }
+        for s in statuses
+    ]
+    if sort == "status":
+        rows.sort(key=lambda r: (r["covered"], r["reference"]))
+    return rows
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        flat = row | {
+            "presenters": "; ".join(f"{p['name']} <{p['email']}>" for p in row["presenters"]),
+            "registered": "; ".join(p["email"] for p in row["presenters"] if p["registered"]),
+            "notices": " ".join(row["notices"]),
+        }
+        writer.writerow([neutralise(flat[c]) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def presenters_router(deps: Deps, secret: str) -> APIRouter:
+    router = APIRouter(tags=["organisers"])
+    organiser = Depends(require_organiser(secret))
+    templates = templates_for(deps)
+
+    async def listing(sort: str) -> list[dict[str, Any]]:
+        async with deps.sessionmaker() as session:
+            return as_rows(await presenter_deadline.statuses(session), sort)
+
+    @router.get("/api/organiser/presenters")
+    async def api_list(sort: str = "", who: str = organiser) -> list[dict[str, Any]]:
+        """Accepted abstracts with their presenting authors and whether one of them is registered (confirmed)."""
+        return await listing(sort)
+
+    @router.get("/organiser/presenters", include_in_schema=False)
+    async def page(request: Request, sort: str = "", who: str = organiser) -> Response:
+        rows = await listing(sort)
+        deadline = presenter_deadline.deadline_of(deps)
+        context = {"rows": rows, "sort": sort, "organiser": who, "deadline": deadline}
+        return templates.TemplateResponse(request, "organiser_presenters.html", context)
+
+    @router.get("/organiser/presenters.csv")
+    async def export(sort: str = "", who: str = organiser) -> Response:
+        return Response(
+            to_csv(await listing(sort)),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-presenters.csv"'},
+        )
+
+    return router
