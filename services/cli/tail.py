@@ -27,6 +27,8 @@ def summarise(data: Any) -> str:
             continue
         if isinstance(value, dict) and "amount_minor" in value:
             value = f"{value['currency']} {value['amount_minor']}"
+        elif isinstance(value, str) and not value.isprintable():
+            value = repr(value)  # one line per event: newlines, escape sequences and bidi controls shown, not obeyed
         parts.append(f"{name}={value}")
         if len(parts) >= 5:
             break
