@@ -20,8 +20,9 @@ from schemas.abstracts import AbstractWithdrawn, Decision, ReviewerUnassigned
 from schemas.delegates import DelegateSnapshot
 from schemas.registration import RegistrationCreated
 from schemas.values import Role
+from services.common.auth import organiser_token
 from services.common.consumer import inbox_table
-from services.registration import manage
+from services.registration import call_for_papers, manage, roles
 from services.registration.adapters import applied_roles, db
 from tests.integration.registration.conftest import (
     Service,
@@ -186,3 +187,33 @@ async def test_roles_go_with_their_cause_but_not_when_set_by_hand_or_still_earne
             assert await applied_roles.applied(session, [a, b, c, r, d, later]) == {b: {Role.PRESENTER}}
     finally:
         await close_service(service, kafka=True)
+
+
+async def test_taking_back_without_kafka_only_the_lost_role_once_and_erasure_forgets(offline: Service) -> None:
+    """The handlers' effect itself: one role of two goes, twice is once, a role set by hand stays, erasure forgets."""
+    auth = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
+    both, by_hand = await register_by_invoice(offline, 0), await register_by_invoice(offline, 1)
+    await set_by_hand(offline, by_hand, PRESENTER)
+    paper = accepted("abs_y1", "aiko0@example.org", "aiko1@example.org")
+    deps = offline.deps
+    async with deps.sessionmaker.begin() as session:
+        earned = [
+            *roles.earned_from_decision(paper.data),
+            *roles.earned_from_assignment(reviewing("abs_y1", "aiko0@example.org").data),
+        ]
+        assert await call_for_papers.grant_roles(deps, session, earned, "e1") == 1
+    lost = roles.lost_by_withdrawal(withdrawn("abs_y1").data)
+    for expected in (1, 0):
+        async with deps.sessionmaker.begin() as session:
+            assert await call_for_papers.take_back_roles(deps, session, lost, "e2") == expected
+    async with deps.sessionmaker() as session:
+        assert (await db.get(session, both) or {})["roles"] == ["delegate", "reviewer"]
+        assert (await db.get(session, by_hand) or {})["roles"] == ["delegate", "presenter"]
+        assert await applied_roles.applied(session, [both, by_hand]) == {both: {Role.REVIEWER}}
+
+    assert (
+        await offline.client.post(f"/api/organiser/registrations/{both}/cancel", json={"reason": "x"}, headers=auth)
+    ).status_code == 200
+    assert (await offline.client.post(f"/api/organiser/registrations/{both}/erase", headers=auth)).status_code == 200
+    async with deps.sessionmaker() as session:
+        assert await applied_roles.applied(session, [both]) == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from schemas.abstracts import (
     ReviewerUnassigned,
 )
 from schemas.values import Role
+from services.registration.adapters.applied_roles import at_registration
 from services.registration.roles import (
     SOURCE_MAX,
     Cause,
@@ -179,3 +181,23 @@ def test_a_role_is_taken_back_only_if_the_call_for_papers_gave_it_and_nothing_el
     assert taken_back(held, {Role.PRESENTER, Role.REVIEWER}, set(), [Role.REVIEWER]) == {Role.REVIEWER}
     assert taken_back(["delegate"], {Role.PRESENTER}, set(), [Role.PRESENTER]) == frozenset()
     assert taken_back(held, {Role.DELEGATE}, set(), [Role.DELEGATE]) == frozenset()
+
+
+def test_a_new_registration_notes_only_the_earned_roles_its_form_did_not_give() -> None:
+    @dataclass(frozen=True)
+    class Form:
+        email: str
+        roles: tuple[Role, ...]
+
+    now = datetime(2026, 10, 1, tzinfo=UTC)
+    earned = {"a@example.org": {Role.PRESENTER, Role.REVIEWER}, "c@example.org": {Role.PRESENTER}}
+    rows = [{"id": "reg_a"}, {"id": "reg_b"}, {"id": "reg_c"}]
+    forms = [
+        Form(" A@Example.org", (Role.DELEGATE,)),
+        Form("b@example.org", (Role.DELEGATE,)),
+        Form("c@example.org", (Role.DELEGATE, Role.PRESENTER)),  # given by its category: not the call's
+    ]
+    assert at_registration(rows, forms, earned, now) == [
+        {"registration_id": "reg_a", "role": "presenter", "applied_at": now},
+        {"registration_id": "reg_a", "role": "reviewer", "applied_at": now},
+    ]
