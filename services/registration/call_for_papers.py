@@ -49,11 +49,11 @@ async def grant_roles(deps: Deps, session: AsyncSession, earned: Sequence[roles.
     held = await earned_roles.roles_earned(session, keys)
     changed = 0
     for row in await earned_roles.registrations_of(session, keys, manage.ENDED):
-        key = roles.email_key(row["email"])
-        if not roles.missing_roles(row["roles"], held.get(key, ())):
+        added = roles.missing_roles(row["roles"], held.get(roles.email_key(row["email"]), ()))
+        if not added:
             continue
-        new_roles = roles.with_roles(row["roles"], held[key])
-        await applied_roles.record(session, row["id"], roles.missing_roles(row["roles"], held[key]), deps.clock())
+        new_roles = roles.with_roles(row["roles"], added)
+        await applied_roles.record(session, row["id"], added, deps.clock())
         await manage.apply_update(deps, session, row, {"roles": [r.value for r in new_roles]}, ("roles",))
         changed += 1
         log.info(
