@@ -5,7 +5,8 @@ an add-on's), a refund Stripe has not yet made, or a paid registration that is n
 (cancel and refund first) -- because the books need to know who owes or is owed. Otherwise, in one transaction: a live
 (unpaid card or waived) registration is cancelled first (its places freed), names,
 badge name, affiliation, email and the override reason are blanked, it leaves every waiting
-list, the roles the call for papers earned its email are forgotten,
+list, the roles the call for papers earned its email (and the note of which roles it gave
+this registration) are forgotten,
 ``RegistrationErased`` goes on ``congress.registration`` and a tombstone for the
 delegate's key on the compacted ``congress.delegates``. Kept: number, category, country,
 amounts and payment references, and the institution's invoice details (bookkeeping law).
@@ -21,7 +22,7 @@ from schemas.delegates import DelegateSnapshot
 from schemas.registration import RegistrationErased
 from schemas.values import PaymentMethod
 from services.registration import manage, stripe_tasks
-from services.registration.adapters import db, db_tasks, earned_roles
+from services.registration.adapters import applied_roles, db, db_tasks, earned_roles
 from services.registration.records import Deps, NotAllowed, Row, ids
 from services.registration.roles import email_key
 
@@ -73,6 +74,7 @@ async def _blank(deps: Deps, session: AsyncSession, row: Row, organiser: str) ->
     )
     await db.withdraw_waiting(session, row["id"])
     await earned_roles.forget(session, email_key(row["email"]))
+    await applied_roles.forget(session, row["id"])
     deps.outbox.add(
         session, RegistrationErased(**ids(deps, row), registration_version=version, erased_at=now, erased_by=organiser)
     )

@@ -26,7 +26,7 @@ from schemas.registration import (
 from schemas.values import PaymentMethod, Role
 from services.common.auth import sign
 from services.registration import domain, roles
-from services.registration.adapters import db, earned_roles
+from services.registration.adapters import applied_roles, db, earned_roles
 from services.registration.records import (
     AnySession,
     Deps,
@@ -185,9 +185,11 @@ def _write_batch(session: Session, items: list[tuple[Deps, _Request]]) -> list[W
     written: list[Written] = []
     all_rows: list[Row] = []
     waiting: list[Row] = []
+    applied: list[Row] = []
     for _, req in items:
-        req = replace(req, forms=[_with(form, earned) for form in req.forms])
+        typed, req = req.forms, replace(req, forms=[_with(form, earned) for form in req.forms])
         rows, waitlisted = _prepare(deps, session, conn, req, number)
+        applied += applied_roles.at_registration(rows, typed, earned, req.now)
         number += len(req.forms)
         all_rows += rows
         waiting += [
@@ -198,6 +200,8 @@ def _write_batch(session: Session, items: list[tuple[Deps, _Request]]) -> list[W
     conn.execute(insert(db.registrations), all_rows)
     if waiting:
         conn.execute(insert(db.waiting_list), waiting)
+    if applied:
+        conn.execute(insert(applied_roles.applied_roles), applied)
     return written
 
 

@@ -1,35 +1,65 @@
-"""Which roles the call for papers earns a delegate, and how roles are kept in order.
+"""Which roles the call for papers earns a delegate, when it takes them back, and how roles are kept in order.
 
 Pure rules, no I/O: an accepted abstract makes each presenting author a presenter, an
 assignment makes the reviewer a reviewer. People are matched by email, trimmed and
 lower-cased (``email_key``), because authors and delegates type their addresses
-independently. Roles are only ever added here; taking one back is an organiser's job.
+independently. Each earned role has a cause (``Cause``): the accepted abstract, or one
+reviewer's assignment to an abstract. When the cause goes (the abstract is withdrawn or
+rejected after all, the reviewer is unassigned) the role is taken off a registration only if
+the call for papers put it there and no other cause still earns it (``taken_back``); a role an
+organiser gave by hand stays, and ``delegate`` is never taken.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemas.abstracts import AbstractDecided, Decision, ReviewerAssigned
+from schemas.abstracts import AbstractDecided, AbstractWithdrawn, Decision, ReviewerAssigned, ReviewerUnassigned
 from schemas.values import Role
 
 ROLE_ORDER = {role: i for i, role in enumerate(Role)}
 """Roles are listed as the ``Role`` enum orders them, so ``Role.DELEGATE`` comes first."""
+SOURCE_MAX = 64
+"""Longest cause (``Cause.source``) stored as it is; a longer one is stored as its hash."""
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What earns a role: an accepted abstract (its id) or one reviewer's assignment (``abstract/reviewer``)."""
+
+    role: Role
+    source: str
 
 
 @dataclass(frozen=True)
 class EarnedRole:
-    """One role a person earned from one abstract."""
+    """One role a person earned from one abstract (a reviewer's: from their assignment to it)."""
 
     email_key: str
     role: Role
     abstract_id: str
+    reviewer_id: str = ""
+
+    @property
+    def cause(self) -> Cause:
+        if self.reviewer_id:
+            return reviewing(self.abstract_id, self.reviewer_id)
+        return Cause(self.role, self.abstract_id)
 
 
 def email_key(email: str) -> str:
     """The form of an email address people are matched on: trimmed, lower-cased."""
     return email.strip().lower()
+
+
+def reviewing(abstract_id: str, reviewer_id: str) -> Cause:
+    """The cause of a reviewer's role: their assignment to the abstract (``ReviewerUnassigned`` names no email)."""
+    source = f"{abstract_id}/{reviewer_id}"
+    if len(source) > SOURCE_MAX:
+        source = "sha256:" + hashlib.sha256(source.encode()).hexdigest()[: SOURCE_MAX - 7]
+    return Cause(Role.REVIEWER, source)
 
 
 def earned_from_decision(decided: AbstractDecided) -> tuple[EarnedRole, ...]:
@@ -43,7 +73,21 @@ def earned_from_decision(decided: AbstractDecided) -> tuple[EarnedRole, ...]:
 def earned_from_assignment(assigned: ReviewerAssigned) -> tuple[EarnedRole, ...]:
     """A reviewer asked to review an abstract is a reviewer."""
     key = email_key(assigned.reviewer_email)
-    return (EarnedRole(key, Role.REVIEWER, assigned.abstract_id),) if key else ()
+    return (EarnedRole(key, Role.REVIEWER, assigned.abstract_id, assigned.reviewer_id),) if key else ()
+
+
+def lost_by_decision(decided: AbstractDecided) -> Cause | None:
+    """A rejection ends the abstract's presenters' cause (if it was accepted before); an acceptance ends none."""
+    return Cause(Role.PRESENTER, decided.abstract_id) if decided.decision is Decision.REJECTED else None
+
+
+def lost_by_withdrawal(withdrawn: AbstractWithdrawn) -> Cause:
+    """A withdrawn abstract no longer makes its authors presenters (its reviewers keep theirs)."""
+    return Cause(Role.PRESENTER, withdrawn.abstract_id)
+
+
+def lost_by_unassignment(unassigned: ReviewerUnassigned) -> Cause:
+    return reviewing(unassigned.abstract_id, unassigned.reviewer_id)
 
 
 def with_roles(current: Iterable[Role | str], added: Iterable[Role | str]) -> tuple[Role, ...]:
@@ -52,6 +96,28 @@ def with_roles(current: Iterable[Role | str], added: Iterable[Role | str]) -> tu
     return tuple(sorted(roles, key=ROLE_ORDER.__getitem__))
 
 
+def without_roles(current: Iterable[Role | str], removed: Iterable[Role | str]) -> tuple[Role, ...]:
+    """``current`` less ``removed``, each once, in the ``Role`` enum's order; ``Role.DELEGATE`` always stays."""
+    gone = {Role(r) for r in removed} - {Role.DELEGATE}
+    roles = {Role(r) for r in current} - gone | {Role.DELEGATE}
+    return tuple(sorted(roles, key=ROLE_ORDER.__getitem__))
+
+
 def missing_roles(current: Iterable[Role | str], earned: Iterable[Role | str]) -> frozenset[Role]:
     """The earned roles a registration does not hold yet (empty: nothing to change)."""
     return frozenset(Role(r) for r in earned) - {Role(r) for r in current}
+
+
+def taken_back(
+    current: Iterable[Role | str],
+    applied: Iterable[Role | str],
+    still_earned: Iterable[Role | str],
+    lost: Iterable[Role | str],
+) -> frozenset[Role]:
+    """The roles to take off a registration after causes of ``lost`` roles went (empty: nothing to change).
+
+    Only a role it holds, that the call for papers put there (``applied``), and that no remaining
+    cause still earns its email (``still_earned``); never ``Role.DELEGATE``.
+    """
+    held = {Role(r) for r in current} & {Role(r) for r in applied}
+    return frozenset({Role(r) for r in lost} & held) - {Role(r) for r in still_earned} - {Role.DELEGATE}

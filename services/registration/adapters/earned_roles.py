@@ -1,8 +1,11 @@
 """Roles earned from the call for papers, kept by registration so a delegate who registers later gets them.
 
-One row per (email key, role, abstract): the abstract is the source, so an organiser can see
-why someone holds a role. The statements are built here and executed by an async session
-(the abstracts consumer) or a sync connection (the group writer that inserts registrations).
+One row per (email key, role, cause): the cause is the accepted abstract's id for a presenter and
+``abstract/reviewer`` for a reviewer (``roles.Cause``: ``ReviewerUnassigned`` names the reviewer's id,
+not their email), so an organiser can see why someone holds a role, and the row goes when its cause
+does (``drop``). The column keeps its old name, ``abstract_id``. The statements are built here and
+executed by an async session (the abstracts consumer) or a sync connection (the group writer that
+inserts registrations).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import Role
 from services.registration.adapters.db import counters, metadata, registrations
-from services.registration.roles import EarnedRole
+from services.registration.roles import Cause, EarnedRole
 
 earned_roles = Table(
     "reg_earned_roles",
@@ -78,17 +81,31 @@ async def record(session: AsyncSession, earned: Iterable[EarnedRole], now: datet
             await session.execute(
                 select(earned_roles.c.email_key, earned_roles.c.role, earned_roles.c.abstract_id).where(
                     tuple_(earned_roles.c.email_key, earned_roles.c.role, earned_roles.c.abstract_id).in_(
-                        [(e.email_key, e.role.value, e.abstract_id) for e in wanted]
+                        [(e.email_key, e.role.value, e.cause.source) for e in wanted]
                     )
                 )
             )
         ).tuples()
     )
-    new = [e for e in wanted if (e.email_key, e.role.value, e.abstract_id) not in have]
+    new = [e for e in wanted if (e.email_key, e.role.value, e.cause.source) not in have]
     if new:
-        rows = [{"email_key": e.email_key, "role": e.role.value, "abstract_id": e.abstract_id} for e in new]
+        rows = [{"email_key": e.email_key, "role": e.role.value, "abstract_id": e.cause.source} for e in new]
         await session.execute(insert(earned_roles), [r | {"earned_at": now} for r in rows])
     return new
+
+
+def _of_cause(cause: Cause) -> Any:
+    return (earned_roles.c.role == cause.role.value) & (earned_roles.c.abstract_id == cause.source)
+
+
+async def holders(session: AsyncSession, cause: Cause) -> set[str]:
+    """The email keys that earn a role from this cause (none: the cause never earned anything, or went before)."""
+    return set((await session.execute(select(earned_roles.c.email_key).where(_of_cause(cause)))).scalars())
+
+
+async def drop(session: AsyncSession, cause: Cause) -> None:
+    """The cause went (abstract withdrawn or rejected, reviewer unassigned): forget what it earned."""
+    await session.execute(delete(earned_roles).where(_of_cause(cause)))
 
 
 async def forget(session: AsyncSession, key: str) -> None:
