@@ -150,6 +150,9 @@ class RegistrationConfig(_Strict):
     invoice_due_days: int = Field(default=30, gt=0)
     waiting_list_hold_hours: int = Field(default=48, gt=0)
     magic_link_minutes: int = Field(default=60 * 24, gt=0)
+    magic_links_per_hour: int = Field(
+        default=5, gt=0, description="Sign-in links one registration may be sent in an hour; more are not sent."
+    )
     payment_hold_minutes: int = Field(
         default=60, ge=30, le=24 * 60, description="How long an unpaid card registration holds its seats."
     )

@@ -21,7 +21,7 @@ from schemas.registration import (
 from schemas.values import Money, PaymentMethod
 from services.common.auth import sign
 from services.registration import domain, stripe_tasks
-from services.registration.adapters import db
+from services.registration.adapters import db, magic_links
 from services.registration.records import (
     Deps,
     NotAllowed,
@@ -244,7 +244,9 @@ async def add_add_on(deps: Deps, session: AsyncSession, row: Row, spec: domain.A
 
 
 async def request_magic_link(deps: Deps, email: str) -> bool:
-    """Emit MagicLinkRequested for the latest registration with this email; silent if there is none."""
+    """Emit MagicLinkRequested for the latest registration with this email; silent if there is none, or if
+    ``magic_links_per_hour`` links went to it in the last hour (the form must not flood an inbox). The
+    answer a person sees is the same in every case, so it does not tell who is registered."""
     now = deps.clock()
     async with deps.sessionmaker.begin() as session:
         rows = [r for r in await db.by_email(session, email.strip()) if r["status"] not in ENDED]
@@ -252,7 +254,15 @@ async def request_magic_link(deps: Deps, email: str) -> bool:
             log.info("magic link asked for an unknown email")
             return False
         row = rows[-1]
-        token = sign(deps.secret, "magic-link", {"rid": row["id"], "jti": uuid.uuid4().hex})
+        if (
+            await magic_links.sent_since(session, row["id"], now - timedelta(hours=1))
+            >= deps.config.magic_links_per_hour
+        ):
+            log.warning("magic link not sent: enough went out this hour", extra={"registration_id": row["id"]})
+            return False
+        jti = uuid.uuid4().hex
+        await magic_links.record(session, jti, row["id"], now)
+        token = sign(deps.secret, "magic-link", {"rid": row["id"], "jti": jti})
         expires = now + timedelta(minutes=deps.config.magic_link_minutes)
         deps.outbox.add(
             session,
