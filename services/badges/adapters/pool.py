@@ -10,7 +10,7 @@ import asyncio
 import logging
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -129,19 +129,31 @@ class PoolRenderer:
 
 
 class InProcessRenderer:
-    """``ports.Renderer`` in this process, on a worker thread (tests, small CLI runs, the benchmark's probes)."""
+    """``ports.Renderer`` in this process, on ONE worker thread (tests, small CLI runs, the benchmark's probes).
+
+    One thread, not the event loop's pool: WeasyPrint (Pango, fontconfig) is not thread-safe. Two sheets
+    rendered at once on two threads corrupted the heap; the process crashed at exit, or later hung inside
+    fontconfig in an unrelated render.
+    """
 
     def __init__(self, header: CongressHeader, extra_chars: str = "") -> None:
         self.renderer = PdfRenderer(header, extra_chars=extra_chars)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weasyprint")
+
+    async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, func, *args)
 
     async def render_badge(self, content: BadgeContent) -> bytes:
-        return await asyncio.to_thread(self.renderer.render_badge, content)
+        return await self._run(self.renderer.render_badge, content)  # type: ignore[no-any-return]
 
     async def render_badges(self, contents: list[BadgeContent]) -> list[bytes | Exception]:
-        return await asyncio.to_thread(self.renderer.render_badges, contents)
+        return await self._run(self.renderer.render_badges, contents)  # type: ignore[no-any-return]
 
     async def render_sheets(self, contents: list[BadgeContent]) -> bytes:
-        return await asyncio.to_thread(self.renderer.render_sheets, contents)
+        return await self._run(self.renderer.render_sheets, contents)  # type: ignore[no-any-return]
 
     async def render_document(self, template: str, context: dict[str, Any]) -> bytes:
-        return await asyncio.to_thread(self.renderer.render_document, template, context)
+        return await self._run(self.renderer.render_document, template, context)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True, cancel_futures=True)
