@@ -34,6 +34,7 @@ def service_metadata(service: str) -> MetaData:
     """The service's tables, as its migrations package gathers them."""
     if service not in SERVICES or not has_migrations(service):
         raise typer.BadParameter(f"no migrations for {service!r}; one of: {', '.join(SERVICES)}")
+    importlib.import_module(f"services.{service}.app")  # every table the running service uses is defined
     metadata: MetaData = importlib.import_module(f"services.{service}.migrations").metadata
     return metadata
 
@@ -92,6 +93,10 @@ def revision(
     """Write a new revision file under services/<service>/migrations/versions/; read it before committing."""
 
     def write(config: Config) -> None:
+        config.set_section_option("post_write_hooks", "hooks", "ruff")
+        config.set_section_option("post_write_hooks", "ruff.type", "module")
+        config.set_section_option("post_write_hooks", "ruff.module", "ruff")
+        config.set_section_option("post_write_hooks", "ruff.options", "format REVISION_SCRIPT_FILENAME")
         command.revision(config, message=message, autogenerate=autogenerate, rev_id=rev_id)
 
     if url is not None:
