@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Connection, MetaData, String, Table, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.common.db import SchemaOutOfDate, kernel_metadata, make_engine, utcnow
+from services.common.db import SchemaOutOfDate, make_engine, utcnow
 from services.common.migrations import (
     alembic_config,
     configure_context,
@@ -69,10 +70,18 @@ async def revision_of(engine: AsyncEngine, service: str) -> list[str]:
 
 
 async def legacy_create_all(engine: AsyncEngine, service: str) -> None:
-    """What start-up did before migrations: metadata.create_all for the kernel's and the service's tables."""
+    """A database as the create_all of earlier versions left it: the initial revision's tables, no version table.
+
+    (Made by the initial revision rather than today's metadata, so later revisions keep this test meaningful.)
+    """
+
+    def create(conn: Connection) -> None:
+        config = alembic_config(service, service_metadata(service), conn)
+        command.upgrade(config, ScriptDirectory.from_config(config).get_base() or "base")
+        conn.execute(text(f"DROP TABLE {version_table(service)}"))
+
     async with engine.begin() as conn:
-        for metadata in (kernel_metadata, service_metadata(service)):
-            await conn.run_sync(metadata.create_all)
+        await conn.run_sync(create)
 
 
 @pytest.mark.parametrize("service", SERVICES)
