@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, create_engine, inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -38,6 +40,8 @@ from services.common.db import (
 )
 
 __all__ = ["consumer", "outbox"]  # imported for the kernel's tables (inbox, outbox) on kernel_metadata
+
+log = logging.getLogger("congress.migrations")
 
 SERVICES_DIR = Path(__file__).resolve().parents[1]
 
@@ -134,13 +138,33 @@ def lock_key(service: str) -> int:
 
 def _upgrade(conn: Connection, service: str, metadata: MetaData | None, where: str) -> None:
     config = alembic_config(service, metadata, conn)
+    script = ScriptDirectory.from_config(config)
     if _is_unversioned_legacy(conn, service):
-        initial = ScriptDirectory.from_config(config).get_base() or "base"
+        initial = script.get_base() or "base"
         lacking = _lacking(conn, initial_schema(service))
         if lacking:
             raise SchemaOutOfDate(out_of_date(where, lacking))
         command.stamp(config, initial)
+        log.warning("%s: tables made before migrations stamped at revision %s", service, initial)
+    before = _revision(conn, service)
+    if before is not None and before not in {rev.revision for rev in script.walk_revisions()}:
+        raise SchemaOutOfDate(
+            f"the database {where} is at revision {before} of {service}, which this version of congress does not "
+            "know: a newer version ran on it. Start that version, or restore a backup taken before it."
+        )
     command.upgrade(config, "head")
+    after = _revision(conn, service)
+    if after != before:
+        log.info("%s: database upgraded from revision %s to %s", service, before, after)
+    _check_code_tables(conn, service, metadata, where)
+
+
+def _revision(conn: Connection, service: str) -> str | None:
+    return MigrationContext.configure(conn, opts={"version_table": version_table(service)}).get_current_revision()
+
+
+def _check_code_tables(conn: Connection, service: str, metadata: MetaData | None, where: str) -> None:
+    """At head, every table and column the code uses must exist: else a model changed without a revision."""
     lacking = {}
     for meta in target_metadata(metadata):
         lacking.update(missing_columns(conn, meta))

@@ -170,6 +170,18 @@ async def waiting_for_advisory_lock(engine: AsyncEngine) -> bool:
         return bool(waiting.scalar_one())
 
 
+async def test_a_database_at_a_revision_this_code_does_not_know_is_refused(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        await upgrade_database(engine, "notify", service_metadata("notify"))
+        async with engine.begin() as conn:
+            await conn.execute(text(f"UPDATE {version_table('notify')} SET version_num = 'f00dfeed'"))  # noqa: S608
+        with pytest.raises(SchemaOutOfDate, match=r"at revision f00dfeed of notify, which this version"):
+            await upgrade_database(engine, "notify", service_metadata("notify"))
+    finally:
+        await engine.dispose()
+
+
 async def test_a_table_changed_in_code_without_a_revision_is_refused(db_url: str) -> None:
     ahead = MetaData()
     for table in service_metadata("badges").sorted_tables:
