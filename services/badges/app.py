@@ -28,8 +28,8 @@ from services.badges.web import LinkMonitor, station_router
 from services.badges.web_organiser import organiser_router
 from services.common.congress import Congress, load_congress
 from services.common.consumer import EventConsumer, Record
-from services.common.db import create_tables
 from services.common.logs import configure_logging
+from services.common.migrations import prepare_database
 from services.common.runtime import ServiceRuntime
 
 log = logging.getLogger("congress.badges")
@@ -116,7 +116,7 @@ def build(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_harfbuzz_subset()
-        await create_tables(runtime.engine, db.metadata)
+        await prepare_database(runtime.engine, settings.service_name, db.metadata)
         if pool is not None:
             async with runtime.sessionmaker() as session:
                 await pool.warm(await db.name_characters(session))

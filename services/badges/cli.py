@@ -30,7 +30,8 @@ from services.badges.adapters.pdf import BadgeContent
 from services.badges.config import BadgesSettings
 from services.badges.handlers import badge_content
 from services.badges.ports import Renderer
-from services.common.db import create_tables, make_engine, make_sessionmaker
+from services.common.db import make_engine, make_sessionmaker
+from services.common.migrations import prepare_database
 
 app = typer.Typer(help="Badges: print sheets for the registration desk.", no_args_is_help=True)
 
@@ -45,7 +46,7 @@ async def select_delegates(
     add-ons. Each row carries its badge's version, so a sheet prints the QR code of the badge on record."""
     engine = make_engine(settings.effective_database_url())
     try:
-        await create_tables(engine, db.metadata)
+        await prepare_database(engine, settings.service_name, db.metadata)
         async with make_sessionmaker(engine)() as session:
             query = (
                 select(db.delegates, db.badges.c.version.label("badge_version"))

@@ -18,13 +18,14 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from services.cli import supervisor, tail
+from services.cli import db, supervisor, tail
 from services.common.kafka_launcher import DEFAULT_PORT, KafkaLauncher, LauncherError, port_in_use
 from services.common.settings import congress_home
 
 app = typer.Typer(help="Run an international congress end to end.", no_args_is_help=True)
 kafka_app = typer.Typer(help="A local Apache Kafka broker (KRaft) for machines without Docker.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
+app.add_typer(db.app, name="db")
 console = Console(stderr=True, soft_wrap=True)  # one line per event, however narrow the terminal
 # aiokafka warns about every topic it has not seen yet while a broker warms up; the CLI's own messages say more.
 logging.getLogger("aiokafka").setLevel(logging.ERROR)

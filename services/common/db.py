@@ -59,30 +59,38 @@ class SchemaOutOfDate(RuntimeError):
 
 
 async def create_tables(engine: AsyncEngine, *metadatas: MetaData) -> None:
-    """Create the kernel's and the service's tables if missing, then check existing ones have every column.
+    """Create the kernel's and these tables if missing, then check existing ones have every column.
 
-    There are no migrations yet (docs/ARCHITECTURE.md, decision 4): a table made by an older version
-    stops the service at start with the missing columns named, instead of failing at its first write.
+    For tables without migrations (tests, scratch tables). A service's own database is brought to its
+    Alembic head instead (services/common/migrations.py, docs/ARCHITECTURE.md decision 4).
     """
     async with engine.begin() as conn:
         for metadata in (kernel_metadata, *metadatas):
             await conn.run_sync(metadata.create_all)
-            missing = await conn.run_sync(_missing_columns, metadata)
+            missing = await conn.run_sync(missing_columns, metadata)
             if missing:
-                where = engine.url.render_as_string(hide_password=True)
-                raise SchemaOutOfDate(
-                    f"the database {where} was created by an older version of congress; missing columns: "
-                    + "; ".join(f"{table}: {', '.join(cols)}" for table, cols in missing.items())
-                    + ". For a local demo start afresh (`congress demo --fresh`, or delete the database file); "
-                    "a database with data to keep needs a migration (ALTER TABLE … ADD COLUMN)."
-                )
+                raise SchemaOutOfDate(out_of_date(engine.url.render_as_string(hide_password=True), missing))
 
 
-def _missing_columns(conn: Connection, metadata: MetaData) -> dict[str, list[str]]:
+def out_of_date(where: str, missing: dict[str, list[str]]) -> str:
+    """The message of ``SchemaOutOfDate`` for a database whose tables lack these columns."""
+    return (
+        f"the database {where} was created by an older version of congress; missing columns: "
+        + "; ".join(f"{table}: {', '.join(cols)}" for table, cols in missing.items())
+        + ". For a local demo start afresh (`congress demo --fresh`, or delete the database file); "
+        "a database with data to keep needs them added by hand (ALTER TABLE … ADD COLUMN) before it can be "
+        'stamped and upgraded (README, "Changing a table").'
+    )
+
+
+def missing_columns(conn: Connection, metadata: MetaData) -> dict[str, list[str]]:
+    """Columns of ``metadata``'s tables the database lacks (every column of a missing table)."""
     inspector = inspect(conn)
     missing = {}
     for table in metadata.sorted_tables:
-        have = {column["name"] for column in inspector.get_columns(table.name, schema=table.schema)}
+        have = set()
+        if inspector.has_table(table.name, schema=table.schema):
+            have = {column["name"] for column in inspector.get_columns(table.name, schema=table.schema)}
         lacking = [column.name for column in table.columns if column.name not in have]
         if lacking:
             missing[table.name] = lacking

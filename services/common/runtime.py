@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from schemas.base import EventData
 from services.common.broker import ensure_topics, make_broker
 from services.common.consumer import EventConsumer, Handler
-from services.common.db import create_tables, make_engine, make_sessionmaker
+from services.common.db import make_engine, make_sessionmaker
+from services.common.migrations import prepare_database
 from services.common.outbox import Outbox, OutboxRelay, make_producer
 from services.common.settings import ServiceSettings
 
@@ -87,7 +88,7 @@ class ServiceRuntime:
         retries with backoff, and the relay keeps the outbox until it can publish;
         ``/readyz`` reports ``kafka: false`` meanwhile.
         """
-        await create_tables(self.engine, *([self.metadata] if self.metadata is not None else []))
+        await prepare_database(self.engine, self.settings.service_name, self.metadata)
         producer = make_producer(self.settings.kafka_bootstrap_servers, f"{self.settings.service_name}-relay")
         self.relay = OutboxRelay(
             self.engine,
