@@ -154,6 +154,7 @@ async def test_automatic_refunds_survive_a_failing_stripe_and_are_made_once(offl
     [task] = [t for t in await tasks(offline, rid) if t["kind"] == "refund"]
     assert (task["status"], task["attempts"], task["amount_minor"]) == ("pending", 1, total)
     page = await client.get("/organiser/registrations")
+    assert '<a href="/organiser/presenters">Presenters</a>' in page.text  # the presenters' deadline, one click away
     assert f"refund pending €{total // 100:,}.00</strong> (Stripe failed: connection reset by peer" in page.text
     manual = await client.post(f"/api/organiser/registrations/{rid}/refund", json={"amount": 100}, headers=AUTH)
     assert manual.status_code == 409  # the queued refund already owes it all back
