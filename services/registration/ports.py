@@ -41,6 +41,14 @@ class Payments(Protocol):
         """Refund part or all of a payment; returns the provider's refund id."""
         ...
 
+    async def find_refund(self, payment_reference: str, *, idempotency_key: str) -> str | None:
+        """The id of a refund of this payment made under this key, if the provider has one.
+
+        A retried refund asks first: Stripe keeps idempotency keys for 24 hours only, so a retry
+        after a day could otherwise refund twice.
+        """
+        ...
+
     async def expire_checkout(self, session_id: str) -> str:
         """Stop a Checkout Session taking money; returns its status (``expired``, or ``complete`` if paid first).
 

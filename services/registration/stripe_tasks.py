@@ -184,7 +184,7 @@ async def _attempt(deps: Deps, task: db_tasks.Task, now: datetime) -> bool:
     extra = {"registration_id": task["registration_id"], "task": task["id"], "kind": task["kind"]}
     try:
         if task["kind"] == "refund":
-            result = await deps.payments.refund(task["target"], task["amount_minor"], idempotency_key=task["key"])
+            result = await _refund_once(deps, task)
         else:
             result = await deps.payments.expire_checkout(task["target"])
     except Exception as exc:  # noqa: BLE001 -- any failure is retried by the sweep; the reason is kept on the task
@@ -198,6 +198,17 @@ async def _attempt(deps: Deps, task: db_tasks.Task, now: datetime) -> bool:
             await _refunded(deps, session, task, result)
     log.info("stripe request done", extra=extra | {"result": result})
     return True
+
+
+async def _refund_once(deps: Deps, task: db_tasks.Task) -> str:
+    """Refund, unless an earlier attempt already did (its answer lost): a retry asks Stripe first, because
+    Stripe forgets idempotency keys after 24 hours and a retry can come later than that."""
+    if task["attempts"] > 0:
+        made = await deps.payments.find_refund(task["target"], idempotency_key=task["key"])
+        if made is not None:
+            log.info("refund found at Stripe, not made again", extra={"task": task["id"], "refund": made})
+            return made
+    return await deps.payments.refund(task["target"], task["amount_minor"], idempotency_key=task["key"])
 
 
 async def _refunded(deps: Deps, session: AsyncSession, task: db_tasks.Task, refund_id: str) -> None:

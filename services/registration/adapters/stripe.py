@@ -19,6 +19,9 @@ import stripe
 
 from services.registration.ports import CheckoutRequest, CheckoutSession, PaymentError
 
+TASK_KEY = "congress_task"
+"""Metadata key of a refund: the idempotency key of the task that made it."""
+
 
 class StripePayments:
     """``Payments`` through stripe-python's ``StripeClient``."""
@@ -58,12 +61,27 @@ class StripePayments:
     async def refund(self, payment_reference: str, amount_minor: int, *, idempotency_key: str) -> str:
         try:
             refund = await self.client.v1.refunds.create_async(
-                {"payment_intent": payment_reference, "amount": amount_minor},
+                {
+                    "payment_intent": payment_reference,
+                    "amount": amount_minor,
+                    "metadata": {TASK_KEY: idempotency_key},  # found again by find_refund after 24 h
+                },
                 {"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as exc:
             raise PaymentError(f"Stripe refused the refund: {exc.user_message or exc}") from exc
         return str(refund.id)
+
+    async def find_refund(self, payment_reference: str, *, idempotency_key: str) -> str | None:
+        try:
+            page = await self.client.v1.refunds.list_async({"payment_intent": payment_reference, "limit": 100})
+        except stripe.StripeError as exc:
+            raise PaymentError(f"Stripe could not list the payment's refunds: {exc.user_message or exc}") from exc
+        for refund in page.data:
+            metadata = refund.metadata.to_dict() if refund.metadata else {}
+            if metadata.get(TASK_KEY) == idempotency_key:
+                return str(refund.id)
+        return None
 
     async def expire_checkout(self, session_id: str) -> str:
         sessions = self.client.v1.checkout.sessions

@@ -35,6 +35,9 @@ class Recorder:
     async def refund(self, payment_reference: str, amount_minor: int, *, idempotency_key: str) -> str:
         return await self.inner.refund(payment_reference, amount_minor, idempotency_key=idempotency_key)
 
+    async def find_refund(self, payment_reference: str, *, idempotency_key: str) -> str | None:
+        return await self.inner.find_refund(payment_reference, idempotency_key=idempotency_key)
+
     async def expire_checkout(self, session_id: str) -> str:
         return await self.inner.expire_checkout(session_id)
 

@@ -24,13 +24,16 @@ class FlakyStripe:
     """The real stripe-mock adapter behind a network that fails the first ``fail`` refunds and expiries.
 
     ``lose_answer``: the failing refund reaches Stripe and only its answer is lost (the retry must
-    then carry the same idempotency key, so Stripe makes it once).
+    then find it, or carry the same idempotency key, so Stripe makes it once). stripe-mock keeps no
+    state, so this stands in for what Stripe remembers: the refunds made, by key (``made``).
     """
 
     def __init__(self, inner: Payments, *, fail: int = 1, lose_answer: bool = False) -> None:
         self.inner, self.fail, self.lose_answer = inner, {"refund": fail, "expire": fail}, lose_answer
         self.checkouts: list[CheckoutRequest] = []
         self.refunds: list[tuple[str, int, str]] = []
+        self.made: dict[tuple[str, str], str] = {}
+        self.lookups: list[tuple[str, str]] = []
         self.expired: list[tuple[str, str]] = []
 
     def _failing(self, kind: str) -> bool:
@@ -45,9 +48,17 @@ class FlakyStripe:
         self.refunds.append((payment_reference, amount_minor, idempotency_key))
         if self._failing("refund"):
             if self.lose_answer:
-                await self.inner.refund(payment_reference, amount_minor, idempotency_key=idempotency_key)
+                made = await self.inner.refund(payment_reference, amount_minor, idempotency_key=idempotency_key)
+                self.made[payment_reference, idempotency_key] = made
             raise PaymentError("connection reset by peer")
-        return await self.inner.refund(payment_reference, amount_minor, idempotency_key=idempotency_key)
+        made = await self.inner.refund(payment_reference, amount_minor, idempotency_key=idempotency_key)
+        self.made[payment_reference, idempotency_key] = made
+        return made
+
+    async def find_refund(self, payment_reference: str, *, idempotency_key: str) -> str | None:
+        self.lookups.append((payment_reference, idempotency_key))
+        await self.inner.find_refund(payment_reference, idempotency_key=idempotency_key)  # the real call, once
+        return self.made.get((payment_reference, idempotency_key))
 
     async def expire_checkout(self, session_id: str) -> str:
         if self._failing("expire"):
@@ -164,10 +175,12 @@ async def test_automatic_refunds_survive_a_failing_stripe_and_are_made_once(offl
     me = await client.get("/me", headers=signed_in)
     assert f"A refund of <strong>€{total // 100:,}.00</strong> is on its way to your card" in me.text
 
-    at(offline, 2)
+    at(offline, 2 * 24 * 60)  # two days later: Stripe has forgotten the idempotency key by now
     assert await stripe_tasks.retry_due(offline.deps) == 1
     assert await stripe_tasks.retry_due(offline.deps) == 0
-    assert [r for r in stripe.refunds if r[0] == "pi_late_paid"] == [("pi_late_paid", total, task["key"])] * 2
+    # The retry asked Stripe first and found the refund the lost answer was about: not made again.
+    assert [r for r in stripe.refunds if r[0] == "pi_late_paid"] == [("pi_late_paid", total, task["key"])]
+    assert stripe.lookups == [("pi_late_paid", task["key"])]
     assert (await status(offline, rid))["refunded_minor"] == total
     refunds = [e for e in of(await published(offline), RefundIssued) if e.registration_id == rid]
     assert [e.amount.amount_minor for e in refunds] == [total]
@@ -183,8 +196,9 @@ async def test_automatic_refunds_survive_a_failing_stripe_and_are_made_once(offl
     )
     assert twice["outcome"] == "paid twice: refunding"
     assert not [e for e in of(await published(offline), RefundIssued) if e.registration_id == paid["payer_id"]]
-    at(offline, 10)
+    at(offline, 2 * 24 * 60 + 10)
     assert await stripe_tasks.retry_due(offline.deps) == 1
+    assert stripe.lookups[-1] == ("pi_twice", stripe.refunds[-1][2])  # asked first, found nothing, refunded
     again = [e for e in of(await published(offline), RefundIssued) if e.registration_id == paid["payer_id"]]
     assert [e.amount.amount_minor for e in again] == [paid["total"]]
     assert (await status(offline, paid["payer_id"]))["refunded_minor"] == 0  # not the registration's own money

@@ -66,3 +66,24 @@ def test_card_payments_of_a_waived_registration_are_its_add_ons_paid_by_card() -
     assert card_payments(waived, charges) == [("pi_dinner", 8500)]
     assert card_payments(card, charges) == [("pi_reg", 52000), ("pi_dinner", 8500)]
     assert card_payments(card | {"paid": False}, charges) == [("pi_dinner", 8500)]
+
+
+async def test_a_refund_is_found_again_by_the_key_in_its_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stripe forgets idempotency keys after a day; the key also travels in the refund's metadata."""
+    from stripe._refund_service import RefundService
+
+    asked: list[dict[str, Any]] = []
+
+    def refund(rid: str, key: str | None) -> Any:
+        metadata = stripe.StripeObject.construct_from({"congress_task": key} if key else {}, "sk_test_x")
+        return SimpleNamespace(id=rid, metadata=metadata)
+
+    async def listing(self: RefundService, params: dict[str, Any], *args: Any) -> Any:
+        asked.append(params)
+        return SimpleNamespace(data=[refund("re_other", None), refund("re_ours", "k-1"), refund("re_x", "k-2")])
+
+    monkeypatch.setattr(RefundService, "list_async", listing)
+    payments = StripePayments("sk_test_x", api_base="http://127.0.0.1:9")
+    assert await payments.find_refund("pi_1", idempotency_key="k-1") == "re_ours"
+    assert await payments.find_refund("pi_1", idempotency_key="k-3") is None
+    assert asked[0] == {"payment_intent": "pi_1", "limit": 100}
