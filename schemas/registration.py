@@ -184,3 +184,17 @@ class PresenterUnregistered(PresenterEvent):
     presenter registration deadline has passed, so that the programme team can act."""
 
     accepted_at: datetime = Field(description="When the abstract was accepted (UTC).")
+
+
+class PresenterRegistered(EventData):
+    """Emitted by registration's sweep once each time an abstract reported ``PresenterUnregistered`` becomes
+    covered again (a presenting author now holds a confirmed registration), so the programme team can clear
+    its mark."""
+
+    context: ClassVar[str] = "registration"
+    key_field: ClassVar[str] = "abstract_id"
+
+    congress_id: str = Field(description="Edition, e.g. icsei-2027.")
+    abstract_id: str = Field(description="Abstract id; the Kafka key.")
+    reference: str = Field(description="Human reference of the abstract, e.g. ICSEI27-A-0042.")
+    registered_at: datetime = Field(description="When the sweep found the abstract covered (UTC).")

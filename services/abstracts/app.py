@@ -2,8 +2,9 @@
 
 ``python -m services.abstracts.app`` serves it on port 8002 (``ABSTRACTS_HTTP_PORT``).
 Nothing connects at import; ``build()`` wires, the FastAPI lifespan starts. It consumes
-no topic in this slice; it emits on ``congress.abstracts`` and, when the organisers publish the
-programme, on ``congress.programme``, through the outbox.
+``congress.registration`` for the presenter events only (``presenter_marks.py``); it emits on
+``congress.abstracts`` and, when the organisers publish the programme, on ``congress.programme``,
+through the outbox.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from schemas import topics
+from services.abstracts import presenter_marks
 from services.abstracts.adapters import (
     db,
     programme_db,  # noqa: F401  -- registers the programme's tables
@@ -58,6 +61,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
         await db.seed(runtime.engine, (deps.counter, ASSIGN_LOCK, LOCK, VERSION))
 
     runtime.on_start.append(seed)
+    runtime.consume(presenter_marks.CONSUMER, (topics.REGISTRATION,), presenter_marks.handlers())
     app = FastAPI(title=f"{deps.congress.short_name} abstracts", lifespan=runtime.lifespan)
     app.state.deps = deps
     app.state.runtime = runtime

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.abstracts import grouping, scheduling, updating
+from services.abstracts import grouping, presenter_marks, scheduling, updating
 from services.abstracts.adapters import db
 from services.abstracts.adapters import programme_db as pdb
 from services.abstracts.adapters.solver import CpSatPlacer
@@ -241,10 +241,12 @@ async def has_draft(programme: Programme) -> bool:
 
 
 async def draft_view(programme: Programme) -> dict[str, Any]:
-    """The draft as days of rows (one per slot) of cells (one per room), plus what is not placed."""
+    """The draft as days of rows (one per slot) of cells (one per room), plus what is not placed and which
+    presentations have no registered presenter."""
     async with programme.deps.sessionmaker() as session:
         rows = await pdb.draft(session)
         version = await pdb.counter_value(session, VERSION)
+        marked = await presenter_marks.unregistered(session)
     sessions, places = state(rows)
     at = {p: sessions[sid] for sid, p in places.items()}
     grid = programme.grid
@@ -264,6 +266,7 @@ async def draft_view(programme: Programme) -> dict[str, Any]:
         "clashes": clashes,
         "version": version,
         "generated": bool(rows),
+        "unregistered": {t.abstract_id for s in sessions.values() for t in s.talks} & marked,
     }
 
 

@@ -170,10 +170,15 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
                     if s.id in places
                     else None,
                     "abstracts": [t.abstract_id for t in s.talks],
+                    "presentations": [
+                        {"abstract_id": t.abstract_id, "presenter_unregistered": t.abstract_id in view["unregistered"]}
+                        for t in s.talks
+                    ],
                 }
                 for s in view["sessions"]
             ],
             "unplaced": [{"session_id": s.id, "reason": reason} for s, reason in view["unplaced"]],
+            "presenter_unregistered_count": len(view["unregistered"]),
         }
 
     @router.post("/api/organiser/programme/sessions/{session_id}/move", tags=["programme"])

@@ -5,7 +5,8 @@ abstracts consumer, in the transaction that records the event). ``sweep`` (run b
 periodic sweeper) emits, through the outbox, a ``PresenterRegistrationReminder`` on each reminder
 day and a ``PresenterUnregistered`` after the deadline for every accepted abstract none of whose
 presenters holds a confirmed registration (``presenters.py`` has the rules), recording each in
-``reg_presenter_notices`` in the same transaction, so each goes out once. ``statuses`` is the
+``reg_presenter_notices`` in the same transaction, so each goes out once; and a ``PresenterRegistered``
+when an abstract reported unregistered is covered again (a presenter registered late). ``statuses`` is the
 organisers' view of the same facts.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schemas.abstracts import AbstractDecided, AbstractWithdrawn, Decision
 from schemas.registration import (
     PresenterEvent,
+    PresenterRegistered,
     PresenterRegistrationReminder,
     PresenterUnregistered,
     PresentingAuthor,
@@ -102,7 +104,7 @@ async def due_notices(session: AsyncSession, deadline: Deadline, now: datetime) 
     return due
 
 
-async def sweep(deps: Deps, now: datetime | None = None) -> list[PresenterEvent]:
+async def sweep(deps: Deps, now: datetime | None = None) -> list[PresenterEvent | PresenterRegistered]:
     """Emit every presenter notice due at ``now`` (default: the clock) not emitted before; returns them."""
     deadline = deadline_of(deps)
     if deadline is None:
@@ -111,7 +113,7 @@ async def sweep(deps: Deps, now: datetime | None = None) -> list[PresenterEvent]
     async with deps.sessionmaker() as session:  # read first: most sweeps have nothing to write
         if not await due_notices(session, deadline, now):
             return []
-    emitted: list[PresenterEvent] = []
+    emitted: list[PresenterEvent | PresenterRegistered] = []
     async with deps.sessionmaker.begin() as session:
         for presentation, notice in await due_notices(session, deadline, now):
             event = deps.outbox.add(session, notice_event(deps, presentation, deadline, notice, now))
@@ -127,7 +129,14 @@ async def sweep(deps: Deps, now: datetime | None = None) -> list[PresenterEvent]
 
 def notice_event(
     deps: Deps, presentation: Presentation, deadline: Deadline, notice: Notice, now: datetime
-) -> PresenterEvent:
+) -> PresenterEvent | PresenterRegistered:
+    if notice.cause == presenters.REGISTERED:
+        return PresenterRegistered(
+            congress_id=deps.congress.id,
+            abstract_id=presentation.abstract_id,
+            reference=presentation.reference,
+            registered_at=now.astimezone(UTC),
+        )
     common = {
         "congress_id": deps.congress.id,
         "abstract_id": presentation.abstract_id,

@@ -9,6 +9,9 @@ congress timezone) reached after the abstract was accepted; a sweep that ran lat
 latest reminder reached, never a backlog. Once the deadline has passed, one ``unregistered``
 notice is due for every abstract accepted before it and still uncovered. Each notice has a
 cause (``reminder-21``, ``unregistered``) that is recorded once emitted, so none is sent twice.
+An abstract reported ``unregistered`` that becomes covered (a presenter registered late) gets one
+``registered`` notice; each of these two replaces the other's record, so every later change of
+coverage is reported once too.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from services.registration.roles import email_key
 
 UNREGISTERED = "unregistered"
 """The cause of the notice that the deadline passed with the abstract uncovered."""
+REGISTERED = "registered"
+"""The cause of the notice that an abstract reported ``unregistered`` is covered again."""
 
 
 @dataclass(frozen=True)
@@ -101,9 +106,9 @@ def notice_due(
     presentation: Presentation, deadline: Deadline, now: datetime, *, covered: bool, sent: Iterable[str] = ()
 ) -> Notice | None:
     """The notice due now about ``presentation``, or None (covered, nothing reached, or already sent)."""
-    if covered:
-        return None
     done = set(sent)
+    if covered:
+        return Notice(REGISTERED) if UNREGISTERED in done else None
     if now >= deadline.ends_at:
         accepted_in_time = presentation.accepted_at < deadline.ends_at
         return Notice(UNREGISTERED) if accepted_in_time and UNREGISTERED not in done else None
@@ -112,6 +117,11 @@ def notice_due(
         return None
     latest = min(reached)  # the reminder nearest the deadline; those before it are not sent late
     return Notice(reminder_cause(latest), latest) if reminder_cause(latest) not in done else None
+
+
+def replaced_by(cause: str) -> tuple[str, ...]:
+    """The recorded causes that emitting ``cause`` replaces: ``unregistered`` and ``registered`` each other."""
+    return {UNREGISTERED: (REGISTERED,), REGISTERED: (UNREGISTERED,)}.get(cause, ())
 
 
 def presenters_of(authors: Sequence[tuple[Presenter, bool]]) -> tuple[Presenter, ...]:

@@ -3,7 +3,8 @@
 ``reg_presentations`` holds one row per accepted abstract (from ``AbstractDecided``; gone on
 withdrawal or a later rejection). ``reg_presenter_notices`` records each notice emitted, one row
 per (abstract, cause): its primary key is what makes a notice go out once, across restarts and
-replicas.
+replicas. Recording ``registered`` removes the abstract's ``unregistered`` row and the other way round
+(``presenters.replaced_by``), so the next change of coverage is reported once more.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import as_utc
 from services.registration.adapters.db import metadata, registrations
-from services.registration.presenters import Presentation, Presenter
+from services.registration.presenters import Presentation, Presenter, replaced_by
 
 presentations = Table(
     "reg_presentations",
@@ -97,6 +98,11 @@ async def sent_notices(session: AsyncSession) -> dict[str, set[str]]:
 
 
 async def record_notice(session: AsyncSession, abstract_id: str, cause: str, event_id: str, now: datetime) -> None:
+    replaced = replaced_by(cause)
+    if replaced:
+        await session.execute(
+            delete(notices).where(notices.c.abstract_id == abstract_id, notices.c.cause.in_(replaced))
+        )
     await session.execute(
         insert(notices).values(abstract_id=abstract_id, cause=cause, event_id=event_id, emitted_at=now.astimezone(UTC))
     )
