@@ -170,8 +170,7 @@ async def apply_state(
     paid: bool | None,
     delegate: Delegate,
 ) -> list[EventData]:
-    previous = await db.get_delegate(session, delegate.delegate_id)
-    applied = await db.upsert_delegate(
+    applied, previous = await db.upsert_delegate(
         session,
         congress_id=congress_id,
         registration_id=registration_id,

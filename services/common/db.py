@@ -8,6 +8,7 @@ SAVEPOINTs work (the consumer gives each event its own savepoint).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,15 +86,19 @@ def out_of_date(where: str, missing: dict[str, list[str]]) -> str:
 
 def missing_columns(conn: Connection, metadata: MetaData) -> dict[str, list[str]]:
     """Columns of ``metadata``'s tables the database lacks (every column of a missing table)."""
+    return lacking(conn, {table.name: [column.name for column in table.columns] for table in metadata.sorted_tables})
+
+
+def lacking(conn: Connection, schema: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Of these tables (name → column names), the columns the database lacks (all of a missing table's)."""
     inspector = inspect(conn)
+    tables = set(inspector.get_table_names())
     missing = {}
-    for table in metadata.sorted_tables:
-        have = set()
-        if inspector.has_table(table.name, schema=table.schema):
-            have = {column["name"] for column in inspector.get_columns(table.name, schema=table.schema)}
-        lacking = [column.name for column in table.columns if column.name not in have]
-        if lacking:
-            missing[table.name] = lacking
+    for table, columns in schema.items():
+        have = {column["name"] for column in inspector.get_columns(table)} if table in tables else set()
+        absent = [column for column in columns if column not in have]
+        if absent:
+            missing[table] = absent
     return missing
 
 

@@ -35,6 +35,7 @@ from services.common.db import (
     SchemaOutOfDate,
     create_tables,
     kernel_metadata,
+    lacking,
     missing_columns,
     out_of_date,
 )
@@ -141,9 +142,9 @@ def _upgrade(conn: Connection, service: str, metadata: MetaData | None, where: s
     script = ScriptDirectory.from_config(config)
     if _is_unversioned_legacy(conn, service):
         initial = script.get_base() or "base"
-        lacking = _lacking(conn, initial_schema(service))
-        if lacking:
-            raise SchemaOutOfDate(out_of_date(where, lacking))
+        absent = lacking(conn, initial_schema(service))
+        if absent:
+            raise SchemaOutOfDate(out_of_date(where, absent))
         command.stamp(config, initial)
         log.warning("%s: tables made before migrations stamped at revision %s", service, initial)
     before = _revision(conn, service)
@@ -165,13 +166,13 @@ def _revision(conn: Connection, service: str) -> str | None:
 
 def _check_code_tables(conn: Connection, service: str, metadata: MetaData | None, where: str) -> None:
     """At head, every table and column the code uses must exist: else a model changed without a revision."""
-    lacking = {}
+    absent = {}
     for meta in target_metadata(metadata):
-        lacking.update(missing_columns(conn, meta))
-    if lacking:
+        absent.update(missing_columns(conn, meta))
+    if absent:
         raise SchemaOutOfDate(
             f"the database {where} is at the newest revision of {service}, yet lacks what the code uses: "
-            + "; ".join(f"{table}: {', '.join(cols)}" for table, cols in lacking.items())
+            + "; ".join(f"{table}: {', '.join(cols)}" for table, cols in absent.items())
             + f". The code changed a table without a revision: `congress db revision --service {service} "
             '--autogenerate -m "…"` (README, "Changing a table").'
         )
@@ -180,8 +181,8 @@ def _check_code_tables(conn: Connection, service: str, metadata: MetaData | None
 def _is_unversioned_legacy(conn: Connection, service: str) -> bool:
     """Tables made by an earlier create_all: some of the initial revision's tables, and no version table."""
     have = set(inspect(conn).get_table_names())
-    if version_table(service) in have:
-        return False
+    if not have or version_table(service) in have:
+        return False  # an empty database (the initial schema is not worked out for it) or a versioned one
     return bool(have & set(initial_schema(service)))
 
 
@@ -205,15 +206,3 @@ def initial_schema(service: str) -> dict[str, list[str]]:
         finally:
             engine.dispose()
     return _initial_schemas[service]
-
-
-def _lacking(conn: Connection, schema: dict[str, list[str]]) -> dict[str, list[str]]:
-    inspector = inspect(conn)
-    tables = set(inspector.get_table_names())
-    lacking = {}
-    for table, columns in schema.items():
-        have = {column["name"] for column in inspector.get_columns(table)} if table in tables else set()
-        missing = [column for column in columns if column not in have]
-        if missing:
-            lacking[table] = missing
-    return lacking

@@ -188,15 +188,15 @@ async def upsert_delegate(
     paid: bool | None,
     delegate: Delegate,
     now: datetime,
-) -> bool:
-    """Apply a delegate state if it is newer than the replica's (or equal, to learn ``paid``); True if applied."""
-    current = (
-        await session.execute(
-            select(delegates.c.version, delegates.c.paid).where(delegates.c.delegate_id == delegate.delegate_id)
-        )
-    ).first()
+) -> tuple[bool, DelegateRow | None]:
+    """Apply a delegate state if it is newer than the replica's (or equal, to learn ``paid``).
+
+    Returns whether it was applied, and the replica's row before (None: the delegate is new here).
+    """
+    found = (await session.execute(select(delegates).where(delegates.c.delegate_id == delegate.delegate_id))).first()
+    current = DelegateRow.from_row(found) if found is not None else None
     if current is not None and version < current.version:
-        return False
+        return False, current
     values = {
         "congress_id": congress_id,
         "registration_id": registration_id,
@@ -226,7 +226,7 @@ async def upsert_delegate(
         await session.execute(insert(delegates).values(delegate_id=delegate.delegate_id, **values))
     else:
         await session.execute(update(delegates).where(delegates.c.delegate_id == delegate.delegate_id).values(**values))
-    return True
+    return True, current
 
 
 async def set_status(session: AsyncSession, delegate_id: str, *, status: str, version: int) -> bool:
