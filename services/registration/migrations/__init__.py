@@ -1,7 +1,14 @@
 """The registration service's schema revisions (Alembic). ``metadata`` holds every table they describe."""
 
-from services.registration.adapters import db, db_tasks, earned_roles, presentations
+from services.registration.adapters import applied_roles, db, db_tasks, earned_roles, magic_links, presentations
 
-__all__ = ["db_tasks", "earned_roles", "metadata", "presentations"]  # imported for the tables they define
+__all__ = [
+    "applied_roles",
+    "db_tasks",
+    "earned_roles",
+    "magic_links",
+    "metadata",
+    "presentations",
+]  # imported for the tables they define
 
 metadata = db.metadata
