@@ -21,6 +21,7 @@ from services.badges.adapters.fonts import check_harfbuzz_subset
 from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import PoolRenderer
 from services.badges.adapters.store import DiskPdfStore
+from services.badges.api import api_router
 from services.badges.config import BadgesSettings
 from services.badges.handlers import BadgeDeps, contents_to_prerender, make_handlers
 from services.badges.ports import Renderer
@@ -136,6 +137,7 @@ def build(
     app.state.monitor = monitor
     app.include_router(station_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
     app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
+    app.include_router(api_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
     _mount_login(app, congress, settings)
     runtime.mount_health(app)
     return runtime, app

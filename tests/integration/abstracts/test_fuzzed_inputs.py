@@ -1,0 +1,21 @@
+"""Inputs the fuzzer found answered with 500 (issue 12, finding 5): now a clear refusal."""
+
+from __future__ import annotations
+
+from tests.integration.abstracts.conftest import Service, abstract
+
+
+async def test_deeply_nested_json_is_a_400_problem(offline: Service) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    for body in (f'{{"format": "paper", "network": "ECE", "keywords": {deep}}}', deep, "{not json"):
+        answer = await offline.client.post("/api/abstracts", content=body, headers={"content-type": "application/json"})
+        assert answer.status_code == 400, answer.status_code
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["errors"] == [{"field": "body", "detail": "Send the abstract as a JSON object."}]
+
+
+async def test_overlong_fields_are_refused_per_field(offline: Service) -> None:
+    answer = await offline.client.post("/api/abstracts", json=abstract(keywords=["k" * 5000], title="t" * 5000))
+    assert answer.status_code == 422
+    fields = {e["field"] for e in answer.json()["errors"]}
+    assert fields == {"keywords.0", "title"}
