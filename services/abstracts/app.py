@@ -30,6 +30,7 @@ from services.abstracts.records import Deps
 from services.abstracts.review import review_router
 from services.abstracts.web import authors_router, install_errors, is_email
 from services.common.logs import configure_logging
+from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_login import organiser_login_router
 from services.common.runtime import ServiceRuntime
 
@@ -74,6 +75,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.include_router(programme_router(app.state.programme))
     app.include_router(organiser_login_router(deps.congress, deps.secret, settings.organiser_password))
     runtime.mount_health(app)
+    answer_405_with_every_method(app)
     return runtime, app
 
 

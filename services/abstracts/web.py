@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import FormData
 
 from services.abstracts import domain, handlers
+from services.abstracts.api_docs import AUTHOR_LINK, SUBMIT, Revised, Submitted, Withdrawn
 from services.abstracts.config import countries
 from services.abstracts.forms import author_draft, draft_from_form, first_error_id, form_values, row_edit, rows_for
 from services.abstracts.records import (
@@ -237,7 +238,14 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
             errors = {".".join(str(p) for p in e["loc"]) or "body": str(e["msg"]) for e in found}
             return problem(422, "The abstract could not be read", errors)
 
-    @router.post("/api/abstracts", status_code=201, tags=["authors"], openapi_extra=_body_schema(deps))
+    @router.post(
+        "/api/abstracts",
+        status_code=201,
+        tags=["authors"],
+        openapi_extra=_body_schema(deps),
+        response_model=Submitted,
+        responses=SUBMIT,
+    )
     async def api_submit(request: Request) -> Any:
         """Submit an abstract; answers its reference and the signed edit link."""
         draft = await parsed(request)
@@ -255,7 +263,13 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
             "token": token,
         }
 
-    @router.put("/api/abstracts/{abstract_id}", tags=["authors"], openapi_extra=_body_schema(deps))
+    @router.put(
+        "/api/abstracts/{abstract_id}",
+        tags=["authors"],
+        openapi_extra=_body_schema(deps),
+        response_model=Revised,
+        responses=AUTHOR_LINK,
+    )
     async def api_revise(request: Request, abstract_id: str, t: str) -> Any:
         """Revise an abstract with its edit token (``?t=``): the full content again, content_version + 1."""
         check_edit_token(deps, t, abstract_id)
@@ -268,7 +282,9 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
             return problem(422, "Your abstract has problems", exc.errors)
         return {"abstract_id": abstract_id, "reference": row["reference"], "content_version": row["content_version"]}
 
-    @router.post("/api/abstracts/{abstract_id}/withdraw", tags=["authors"])
+    @router.post(
+        "/api/abstracts/{abstract_id}/withdraw", tags=["authors"], response_model=Withdrawn, responses=AUTHOR_LINK
+    )
     async def api_withdraw(abstract_id: str, t: str, body: WithdrawIn) -> Any:
         """Withdraw an undecided or accepted abstract with its edit token (also after the deadline)."""
         check_edit_token(deps, t, abstract_id)

@@ -21,7 +21,7 @@ from services.badges.adapters import qrscan
 from services.badges.handlers import BadgeDeps
 from services.badges.web import LinkMonitor
 from services.common.auth import InvalidToken, require_organiser, sign, verify
-from services.common.openapi import ErrorMessage, RowId, refusals
+from services.common.openapi import JSON_BODY, ErrorMessage, RowId, refusals
 from services.common.outbox import Outbox
 
 VISA_PURPOSE = "visa-request"
@@ -105,7 +105,7 @@ def api_router(
         status_code=201,
         tags=["delegates"],
         response_model=VisaRequested,
-        responses=refusals(403, 413, 415, 422) | refusals(409, model=ErrorMessage),
+        responses=refusals(403, *JSON_BODY) | refusals(409, model=ErrorMessage),
     )
     async def request_visa(token: str, body: VisaRequest) -> Response:
         """Ask for a visa invitation letter with the link the organisers sent; they approve it."""

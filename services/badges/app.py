@@ -31,6 +31,7 @@ from services.common.congress import Congress, load_congress
 from services.common.consumer import EventConsumer, Record
 from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
+from services.common.openapi import answer_405_with_every_method
 from services.common.runtime import ServiceRuntime
 
 log = logging.getLogger("congress.badges")
@@ -140,6 +141,7 @@ def build(
     app.include_router(api_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
     _mount_login(app, congress, settings)
     runtime.mount_health(app)
+    answer_405_with_every_method(app)
     return runtime, app
 
 

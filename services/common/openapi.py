@@ -4,14 +4,18 @@ A route lists the refusals it can give with ``refusals(401, 404, ...)``, so a cl
 the schemathesis suite in ``tests/fuzz``) knows every status it may meet and the body that
 comes with it. Integers in paths and queries that are looked up in a table are bounded
 (``RowId``, ``ROW_ID_MAX``): beyond the column's range a request is refused, not overflowed.
+And a 405 names every method its path allows (``answer_405_with_every_method``).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Path
-from pydantic import BaseModel, Field
+from fastapi import FastAPI, Path, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import AfterValidator, BaseModel, Field
+from starlette.routing import Match
 
 ROW_ID_MAX = 2**31 - 1
 """The largest value of an ``Integer`` column on PostgreSQL (and so on every database we support)."""
@@ -46,7 +50,6 @@ _MEANING = {
     502: "The payment provider did not answer as expected.",
 }
 _WITHOUT_SCHEMA = {413, 415, 429}
-"""Answered by shared middleware before the route runs: documented, their body not promised."""
 
 
 def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -74,17 +77,59 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
 def refusals(
     *codes: int, model: type[BaseModel] = Detail, media_type: str = "application/json"
 ) -> dict[int | str, Any]:
-    """``responses=`` for a route: each status it can refuse with, its meaning and its body."""
+    """``responses=`` for a route: each status it can refuse with, its meaning and its body.
+
+    The body is written out (not left to FastAPI's ``model``), so a CSV or calendar route's
+    refusals are still documented as the JSON they are.
+    """
     documented: dict[int | str, Any] = {}
     for code in codes:
-        if code in _WITHOUT_SCHEMA or (code == 422 and model is Detail):
-            # 413/415/429 come from shared middleware; FastAPI documents its own 422 body.
+        if code in _WITHOUT_SCHEMA:
+            # Answered by shared middleware before the route runs: documented, the body not promised.
             documented[code] = {"description": _MEANING[code]}
-        elif media_type == "application/json":
-            documented[code] = {"description": _MEANING[code], "model": model}
-        else:
-            documented[code] = {
-                "description": _MEANING[code],
-                "content": {media_type: {"schema": inline_schema(model)}},
-            }
+            continue
+        content = {media_type: {"schema": inline_schema(model)}}
+        if code == 422:
+            # Request validation (FastAPI's, or the shared error handler's shortened form) is JSON with a detail.
+            content = (content if model is not Detail else {}) | {"application/json": {"schema": _VALIDATION}}
+        documented[code] = {"description": _MEANING[code], "content": content}
     return documented
+
+
+_VALIDATION = {
+    "type": "object",
+    "properties": {"detail": {"description": "Each field path with what is wrong (FastAPI's `loc`, `msg`, `type`)."}},
+    "required": ["detail"],
+}
+
+
+JSON_BODY = (400, 413, 415, 422)
+"""What any route reading a JSON body can answer before it runs: unreadable JSON, too large, not JSON, invalid."""
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+"""A stored time as RFC 3339 with its offset (SQLite hands back UTC times without one)."""
+
+
+def answer_405_with_every_method(app: FastAPI) -> None:
+    """A 405's ``Allow`` lists every method the path has (Starlette names only the first route's)."""
+
+    async def method_not_allowed(request: Request, exc: Exception) -> Response:
+        methods = sorted(m for m in _METHODS if _answers(app, request, m))
+        headers = {"Allow": ", ".join(methods)} if methods else dict(getattr(exc, "headers", None) or {})
+        return JSONResponse({"detail": "Method Not Allowed"}, status_code=405, headers=headers)
+
+    app.add_exception_handler(405, method_not_allowed)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def _answers(app: FastAPI, request: Request, method: str) -> bool:
+    """Whether a route of the app fully matches this request's path with ``method`` (Starlette's own matching)."""
+    scope = {**request.scope, "method": method}
+    return any(route.matches(scope)[0] is Match.FULL for route in app.router.routes)

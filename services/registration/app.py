@@ -17,12 +17,14 @@ from fastapi import FastAPI
 from schemas import topics
 from services.common.db import is_postgres
 from services.common.logs import configure_logging
+from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_login import organiser_login_router
 from services.common.runtime import ServiceRuntime
 from services.registration import call_for_papers, expiry, manage, presenter_deadline, stripe_tasks
 from services.registration.adapters import db
 from services.registration.adapters.stripe import StripePayments
 from services.registration.api import router
+from services.registration.api_models import publish_choices
 from services.registration.config import RegistrationSettings, load_all, load_income_groups
 from services.registration.local_checkout import local_checkout_router
 from services.registration.organiser import organiser_router
@@ -118,6 +120,8 @@ def build(
     app.include_router(presenters_router(deps, secret))
     app.include_router(organiser_login_router(deps.congress, secret, settings.organiser_password))
     runtime.mount_health(app)
+    answer_405_with_every_method(app)
+    publish_choices(app, deps)
     return runtime, app
 
 

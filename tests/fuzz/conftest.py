@@ -97,11 +97,12 @@ def badges_url(fuzz_home: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def console_url(fuzz_home: Path) -> Iterator[str]:
+def console_url(fuzz_home: Path, kafka_bootstrap: str) -> Iterator[str]:
+    """The console has no database and reads the topics from its start, so it needs Kafka (the real one)."""
     from services.console.app import build
     from services.console.config import ConsoleSettings
 
-    settings_ = ConsoleSettings(**settings_env(fuzz_home, "console"))
+    settings_ = ConsoleSettings(**settings_env(fuzz_home, "console") | {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap})
     _runtime, app = build(settings_)
     with serving(app) as url:
         yield url

@@ -21,12 +21,14 @@ MAX_EXAMPLES = 25
 """Examples per operation, per sign-in state: enough to reach each documented outcome, small enough for the suite."""
 SEED = 20270105
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 SERVICES = ("registration", "abstracts", "badges", "console")
 
 
 def fuzz(base_url: str, report: Path, headers: dict[str, str]) -> subprocess.CompletedProcess[str]:
     command = [
         SCHEMATHESIS,
+        f"--config-file={CONFIG}",
         "--no-color",
         "run",
         f"{base_url}/openapi.json",

@@ -19,3 +19,17 @@ async def test_overlong_fields_are_refused_per_field(offline: Service) -> None:
     assert answer.status_code == 422
     fields = {e["field"] for e in answer.json()["errors"]}
     assert fields == {"keywords.0", "title"}
+
+
+async def test_form_numbers_that_are_not_small_whole_numbers(offline: Service) -> None:
+    for rows in ("²", "9" * 5000, "-1"):
+        added = await offline.client.post("/submit", data={"rows": rows, "action": "add-author", "title": "T"})
+        assert added.status_code == 200, (rows, added.status_code)
+    removed = await offline.client.post("/submit", data={"rows": "3", "action": "remove-" + "9" * 5000})
+    assert removed.status_code in (201, 422)  # not a button it knows: the form is simply submitted
+
+
+async def test_method_not_allowed_names_every_method_of_the_path(offline: Service) -> None:
+    answer = await offline.client.request("OPTIONS", "/api/organiser/reviewers")
+    assert answer.status_code == 405
+    assert set(answer.headers["allow"].split(", ")) == {"GET", "POST"}
