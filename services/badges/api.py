@@ -21,7 +21,7 @@ from services.badges.adapters import qrscan
 from services.badges.handlers import BadgeDeps
 from services.badges.web import LinkMonitor
 from services.common.auth import InvalidToken, require_organiser, sign, verify
-from services.common.openapi import JSON_BODY, ErrorMessage, RowId, refusals
+from services.common.openapi import JSON_BODY, Detail, ErrorMessage, RowId, refusals
 from services.common.outbox import Outbox
 
 VISA_PURPOSE = "visa-request"
@@ -65,6 +65,7 @@ class VisaIssued(BaseModel):
 
 class VisaLink(BaseModel):
     url: str = Field(description="Path of the delegate's visa request form (signed, no sign-in needed).")
+    token: str = Field(description="The signed token alone, for ``POST /api/visa/{token}``.")
 
 
 class CertificatesIssued(BaseModel):
@@ -87,6 +88,13 @@ class FrameDecoded(BaseModel):
     token: str = Field(description="The QR code's text, empty if none was found.")
 
 
+TO_VISA_REQUEST = {"RequestVisa": {"operationId": "requestVisa", "parameters": {"token": "$response.body#/token"}}}
+TO_APPROVAL = {
+    "ApproveVisa": {"operationId": "approveVisa", "parameters": {"request_id": "$response.body#/request_id"}}
+}
+"""OpenAPI links: a visa link leads to its request, a request to its approval (stateful clients follow them)."""
+
+
 def api_router(
     deps: BadgeDeps, sm: async_sessionmaker[AsyncSession], outbox: Outbox, monitor: LinkMonitor
 ) -> APIRouter:
@@ -102,10 +110,11 @@ def api_router(
 
     @router.post(
         "/api/visa/{token}",
+        operation_id="requestVisa",
         status_code=201,
         tags=["delegates"],
         response_model=VisaRequested,
-        responses=refusals(403, *JSON_BODY) | refusals(409, model=ErrorMessage),
+        responses=refusals(403, *JSON_BODY) | refusals(409, model=ErrorMessage) | {201: {"links": TO_APPROVAL}},
     )
     async def request_visa(token: str, body: VisaRequest) -> Response:
         """Ask for a visa invitation letter with the link the organisers sent; they approve it."""
@@ -119,6 +128,7 @@ def api_router(
 
     @router.post(
         "/organiser/visa/{request_id}/approve",
+        operation_id="approveVisa",
         tags=["organisers"],
         response_model=VisaIssued,
         responses=refusals(401, 422) | refusals(409, model=ErrorMessage),
@@ -138,10 +148,15 @@ def api_router(
             return JSONResponse({"error": str(exc)}, status_code=409)
         return JSONResponse(VisaIssued(document_number=number).model_dump())
 
-    @router.get("/organiser/visa-link/{delegate_id}", tags=["organisers"], responses=refusals(401, 422))
+    @router.get(
+        "/organiser/visa-link/{delegate_id}",
+        tags=["organisers"],
+        responses=refusals(401, 422) | {200: {"links": TO_VISA_REQUEST}},
+    )
     async def visa_link(delegate_id: str, who: str = Depends(organiser)) -> VisaLink:
         """The signed visa request link to send a delegate."""
-        return VisaLink(url=f"/visa/{visa_request_token(deps.secret, delegate_id)}")
+        token = visa_request_token(deps.secret, delegate_id)
+        return VisaLink(url=f"/visa/{token}", token=token)
 
     @router.post("/organiser/certificates", tags=["organisers"], responses=refusals(401, 409, 422))
     async def certificates(
@@ -163,7 +178,7 @@ def api_router(
     @router.post(
         "/station/scan/frame",
         tags=["station"],
-        responses=refusals(403, 413),
+        responses=refusals(403, 413) | {422: {"description": "No frame in the body.", "model": Detail}},
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -176,6 +191,8 @@ def api_router(
         body = await request.body()
         if len(body) > qrscan.MAX_FRAME_BYTES:
             raise HTTPException(413, "frame too large")
+        if not body:
+            raise HTTPException(422, "send one camera frame (JPEG or PNG) as the body")
         token = await asyncio.to_thread(qrscan.decode_frame, body)
         response.headers.update(NO_STORE)
         return FrameDecoded(found=token is not None, token=token or "")

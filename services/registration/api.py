@@ -17,7 +17,7 @@ from schemas.values import CountryCode, PaymentMethod
 from services.common.openapi import JSON_BODY, refusals
 from services.registration import manage, payments
 from services.registration.adapters.stripe import WebhookRejected, verify_webhook
-from services.registration.api_models import Accepted, QuoteOut, RegistrationDone
+from services.registration.api_models import ORGANISER_ACTIONS, Accepted, QuoteOut, RegistrationDone
 from services.registration.handlers import DelegateForm, InvoiceDetails, register
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
 
@@ -86,7 +86,7 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
         status_code=201,
         tags=["delegates"],
         response_model=RegistrationDone,
-        responses=refusals(409, 429, 502, *JSON_BODY),
+        responses=refusals(409, 429, 502, *JSON_BODY) | {201: {"links": ORGANISER_ACTIONS}},
     )
     async def create_registration(body: RegistrationIn) -> Any:
         """Register one delegate or a group (the first pays); the price is computed here."""

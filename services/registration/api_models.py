@@ -29,6 +29,19 @@ class CsvResponse(Response):
 CSV_BODY: dict[int | str, Any] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
+ACTIONS = ("markInvoicePaid", "refundRegistration", "cancelRegistration", "eraseRegistration", "setIncomeGroup")
+"""operationIds of the organisers' actions on one registration."""
+ORGANISER_ACTIONS = {
+    operation: {
+        "operationId": operation,
+        "parameters": {"rid": "$response.body#/registrations/0/registration_id"},
+        "description": "An organiser acts on the first registration made.",
+    }
+    for operation in ACTIONS
+}
+"""OpenAPI links from a new registration to what an organiser can do with it (stateful clients follow them)."""
+
+
 class RegistrationMade(BaseModel):
     registration_id: str
     number: str = Field(description="Registration number, e.g. ICSEI27-00042.")

@@ -179,27 +179,27 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:
     with_body = refusals(401, 409, *JSON_BODY)
     money = refusals(401, 409, 502, *JSON_BODY)
 
-    @router.post("/api/organiser/registrations/{rid}/mark-paid", responses=refused)
+    @router.post("/api/organiser/registrations/{rid}/mark-paid", responses=refused, operation_id="markInvoicePaid")
     async def api_mark_paid(rid: str, who: str = organiser) -> ActionDone:
         """Mark an invoice registration paid (confirms it)."""
         return ActionDone(result=await do("mark-paid", rid, who, {}))
 
-    @router.post("/api/organiser/registrations/{rid}/refund", responses=money)
+    @router.post("/api/organiser/registrations/{rid}/refund", responses=money, operation_id="refundRegistration")
     async def api_refund(rid: str, body: RefundIn, who: str = organiser) -> ActionDone:
         """Refund part or all of what was paid by card (through Stripe)."""
         return ActionDone(result=await do("refund", rid, who, body.model_dump()))
 
-    @router.post("/api/organiser/registrations/{rid}/cancel", responses=money)
+    @router.post("/api/organiser/registrations/{rid}/cancel", responses=money, operation_id="cancelRegistration")
     async def api_cancel(rid: str, body: CancelIn, who: str = organiser) -> ActionDone:
         """Cancel a registration (its seats go back; a card payment is refunded by the policy)."""
         return ActionDone(result=await do("cancel", rid, who, body.model_dump()))
 
-    @router.post("/api/organiser/registrations/{rid}/erase", responses=refused)
+    @router.post("/api/organiser/registrations/{rid}/erase", responses=refused, operation_id="eraseRegistration")
     async def api_erase(rid: str, who: str = organiser) -> ActionDone:
         """Erase the delegate's personal data (GDPR); refused while money is still to be settled."""
         return ActionDone(result=await do("erase", rid, who, {}))
 
-    @router.post("/api/organiser/registrations/{rid}/income-group", responses=with_body)
+    @router.post("/api/organiser/registrations/{rid}/income-group", responses=with_body, operation_id="setIncomeGroup")
     async def api_income_group(rid: str, body: IncomeGroupIn, who: str = organiser) -> ActionDone:
         """Override the income group (and so the price band) of a registration, with a reason."""
         return ActionDone(result=await do("income-group", rid, who, body.model_dump(mode="json")))
