@@ -45,7 +45,7 @@ class PresentationMoveIn(BaseModel):
 
 
 class CalendarResponse(Response):
-    media_type = "text/calendar; charset=utf-8"
+    media_type = "text/calendar"  # Starlette adds "; charset=utf-8" to text types
 
 
 CALENDAR: dict[int | str, Any] = {200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}}

@@ -23,7 +23,7 @@ PriceLine = tuple[str, int]
 class CsvResponse(Response):
     """A CSV export (UTF-8, cells neutralised against formulas)."""
 
-    media_type = "text/csv; charset=utf-8"
+    media_type = "text/csv"  # Starlette adds "; charset=utf-8" to text types
 
 
 CSV_BODY: dict[int | str, Any] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}

@@ -33,3 +33,14 @@ async def test_method_not_allowed_names_every_method_of_the_path(offline: Servic
     answer = await offline.client.request("OPTIONS", "/api/organiser/reviewers")
     assert answer.status_code == 405
     assert set(answer.headers["allow"].split(", ")) == {"GET", "POST"}
+
+
+async def test_openapi_names_the_formats_and_networks_of_the_congress(offline: Service) -> None:
+    spec = (await offline.client.get("/openapi.json")).json()
+    body = spec["paths"]["/api/abstracts"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["format"]["enum"] == ["paper", "symposium", "poster", "workshop", "roundtable"]
+    assert body["properties"]["network"]["enum"] == sorted(offline.deps.config.network_names)
+    assert "$defs" not in str(body)  # written in place: '#/$defs/…' would point at the document's root
+    refusals = spec["paths"]["/api/abstracts/{abstract_id}"]["put"]["responses"]
+    assert {"400", "403", "404", "409", "410", "413", "415", "422"} <= set(refusals)
+    assert "application/problem+json" in refusals["404"]["content"]
