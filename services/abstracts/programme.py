@@ -26,6 +26,7 @@ from services.abstracts.programme_models import (
     Draft,
     Generated,
     PresentationMovedOut,
+    PublicSession,
     SessionMoved,
     Updated,
 )
@@ -295,7 +296,7 @@ def public_routes(router: APIRouter, programme: Programme) -> None:
         headers = {"content-disposition": f'attachment; filename="{programme.deps.congress.id}-programme.ics"'}
         return CalendarResponse(body, headers=headers)
 
-    @router.get("/api/programme", tags=["programme"])
+    @router.get("/api/programme", tags=["programme"], response_model=list[PublicSession])
     async def api_public() -> list[dict[str, Any]]:
         """The published programme's sessions (presenters' names only)."""
         sessions = await publishing.published(programme)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from pydantic import BaseModel, Field
 
 
@@ -64,3 +66,35 @@ class PresentationMovedOut(BaseModel):
 class ChairNamed(BaseModel):
     session_id: str
     chair: str | None
+
+
+class PublicPresenter(BaseModel):
+    name: str
+    language: str
+
+
+class PublicPresentation(BaseModel):
+    abstract_id: str
+    reference: str
+    title: str
+    presenters: list[PublicPresenter] = Field(description="Presenting authors' names (no addresses).")
+    moved_from: str | None
+
+
+class PublicSession(BaseModel):
+    """A session of the published programme, as anyone may read it."""
+
+    congress_id: str
+    session_id: str
+    title: str
+    kind: str
+    network: str
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    room_code: str
+    room_name: str
+    chair: str | None
+    presentations: list[PublicPresentation]
+    programme_version: int
