@@ -11,7 +11,9 @@ from types import SimpleNamespace
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.auth import organiser_token
 from services.common.congress import load_congress
+from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions
 from services.notify.compose import Attachment, compose
 from services.notify.mailsink import MaildirHandler
 from services.notify.render import Rendered
@@ -43,9 +45,10 @@ def test_mail_page_lists_messages_with_attachments_and_sandboxes_html(tmp_path: 
     )
     assert asyncio.run(handler.handle_DATA(None, None, smtp_envelope)).startswith("250")
 
+    congress = load_congress()
     app = FastAPI()
-    app.include_router(mail_router(load_congress(), maildir))
-    client = TestClient(app)
+    app.include_router(mail_router(congress, maildir, OrganiserSessions("s", ConfiguredOrganisers(congress))))
+    client = TestClient(app, headers={"authorization": f"Bearer {organiser_token('s', 'organiser@icsei.example.org')}"})
     listing = client.get("/mail")
     assert listing.status_code == 200
     assert "ICSEI 2027: your badge is ready" in listing.text and "Анна Иванова" in listing.text
