@@ -2,7 +2,9 @@
 
 Every token is signed with the congress secret and a *purpose* (salt), so a magic
 link can never pass as a station token. Tokens carry only ids, never personal data.
-Organiser passwords are scrypt hashes in the congress configuration.
+Organiser passwords are scrypt hashes in the congress configuration. An organiser token
+names its session (``jti``) so that sign-out can revoke it; whether a session still holds
+is decided per request by ``services.common.organiser_sessions``.
 """
 
 from __future__ import annotations
