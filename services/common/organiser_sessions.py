@@ -39,6 +39,7 @@ class ConfiguredOrganisers:
         self, congress: Congress, path: Path | None = None, *, check_seconds: float = 1.0, clock: Clock = time.monotonic
     ) -> None:
         self._organisers = congress.organisers
+        self._emails = _emails(self._organisers)
         self._path = path
         self._check_seconds = check_seconds
         self._clock = clock
@@ -65,14 +66,21 @@ class ConfiguredOrganisers:
 
     def _reload(self, path: Path) -> None:
         try:
-            self._organisers = load_congress(path).organisers
+            organisers = load_congress(path).organisers
         except ConfigError as exc:
             log.error("congress file changed but does not load; keeping the organisers as they were: %s", exc)
             return
+        self._organisers, self._emails = organisers, _emails(organisers)
         log.info("organisers re-read from the congress file", extra={"organisers": len(self._organisers)})
 
     def emails(self) -> frozenset[str]:
-        return frozenset(str(o.email).lower() for o in self.current())
+        """The current organisers' addresses, lower case."""
+        self.current()
+        return self._emails
+
+
+def _emails(organisers: tuple[Organiser, ...]) -> frozenset[str]:
+    return frozenset(str(o.email).lower() for o in organisers)
 
 
 class OrganiserSessions:
