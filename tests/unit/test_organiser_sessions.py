@@ -21,6 +21,8 @@ from services.common.congress import DEFAULT_CONFIG, load_congress
 from services.common.organiser_login import organiser_login_router
 from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions, require_organiser
 from services.common.session_events import RevocationReader
+from services.console.app import build
+from services.console.config import ConsoleSettings
 from tests.unit.test_organiser_login import EMAIL, FakeClock, FakeSignOuts
 
 SECRET = "s"
@@ -141,3 +143,10 @@ def test_the_reader_skips_what_is_not_a_sign_out() -> None:
     expired = OrganiserSignedOut(session_id="old", expires_at=datetime(2020, 1, 1, tzinfo=UTC))
     reader.apply(encode(new_event(expired, "/congress/test")))
     assert reader.applied == 1 and not sessions.is_revoked("old")  # long expired: nothing to remember
+
+
+def test_the_console_offers_sign_out_as_a_post_form() -> None:
+    _, app = build(ConsoleSettings(CONGRESS_SECRET=SECRET))
+    page = TestClient(app).get("/", headers={"authorization": f"Bearer {organiser_token(SECRET, EMAIL)}"})
+    assert page.status_code == 200
+    assert '<form class="sign-out" method="post" action="/organiser/logout">' in page.text
