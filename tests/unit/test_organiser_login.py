@@ -160,3 +160,15 @@ async def wait_until(condition: Callable[[], bool]) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("condition never held")
+
+
+def test_a_flood_of_made_up_accounts_cannot_grow_the_counters_without_bound() -> None:
+    clock = FakeClock()
+    throttle = LoginThrottle(clock=clock, max_keys=100)
+    for n in range(1000):
+        clock.now += 0.001
+        throttle.attempt(f"made-up-{n}@example.org", f"10.0.{n // 250}.{n % 250}")
+    assert len(throttle.accounts.failures) <= 100 and len(throttle.clients.failures) <= 100
+    clock.now += 16 * 60
+    throttle.attempt("late@example.org", "10.9.9.9")
+    assert throttle.attempt("made-up-999@example.org", "10.9.9.8") is None  # long quiet: forgotten
