@@ -62,6 +62,7 @@ class DirectSignOuts:
 
     async def _send_until_sent(self, data: OrganiserSignedOut) -> None:
         event = new_event(data, self.source)
+        delay = self.retry_seconds
         while datetime.now(UTC) < data.expires_at:
             producer = make_producer(self.bootstrap_servers, "console-sign-outs", request_timeout_ms=10_000)
             try:
@@ -78,7 +79,8 @@ class DirectSignOuts:
             finally:
                 with contextlib.suppress(Exception):
                     await producer.stop()
-            await asyncio.sleep(self.retry_seconds)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
     async def close(self) -> None:
         for task in list(self._tasks):
