@@ -457,4 +457,4 @@ async def holds_of(session: AsyncSession, payer_ids: Iterable[str]) -> dict[str,
     if not wanted:
         return {}
     stmt = select(payment_holds.c.payer_id, payment_holds.c.hold_until).where(payment_holds.c.payer_id.in_(wanted))
-    return dict((await session.execute(stmt)).tuples())
+    return dict((await session.execute(stmt)).tuples().all())
