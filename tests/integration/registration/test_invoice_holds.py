@@ -112,6 +112,8 @@ async def test_invoice_squatting_lapses_reminds_once_releases_once(offline: Serv
 async def test_a_released_invoice_paid_late_takes_its_places_back_if_they_are_free(offline: Service) -> None:
     hold = offline.deps.config.invoice_hold_days
     late = (await register_invoice(offline, 0))["payer_id"]
+    typo = await offline.client.post(f"/organiser/registrations/{late}/extend-hold", data={"days": "0"}, headers=AUTH)
+    assert typo.status_code == 422 and "greater than or equal to 1" in typo.text  # beside the field, nothing changed
     on_day(offline, hold + 1)
     assert await invoice_holds.sweep(offline.deps) == 1
     assert await taken(offline, WORKSHOP) == 0
