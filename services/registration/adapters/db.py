@@ -403,6 +403,14 @@ async def open_invoice_payers(session: AsyncSession) -> set[str]:
     return set((await session.execute(stmt)).scalars())
 
 
+async def offers_to(session: AsyncSession, registration_id: str) -> list[dict[str, Any]]:
+    """Seats offered to this registration from a waiting list and not taken yet (each holds a seat)."""
+    stmt = select(waiting_list).where(
+        waiting_list.c.registration_id == registration_id, waiting_list.c.status == "offered"
+    )
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
+
+
 async def withdraw_waiting(session: AsyncSession, registration_id: str) -> None:
     """A registration that ends leaves every waiting list it was on."""
     await session.execute(

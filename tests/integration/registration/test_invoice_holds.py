@@ -143,3 +143,22 @@ async def test_a_released_invoice_paid_after_its_seat_went_is_refused(offline: S
     async with offline.deps.sessionmaker() as session:
         row = await db.get(session, late)
     assert row is not None and (row["status"], row["paid"]) == ("expired", False)
+
+
+async def test_a_seat_offered_to_a_released_registration_goes_to_the_next_in_line(offline: Service) -> None:
+    """The first waiting delegate's own invoice lapses while a freed seat is offered to them: the seat passes on
+    at once (it used to stay held until the offer lapsed)."""
+    hold = offline.deps.config.invoice_hold_days
+    async with offline.deps.sessionmaker.begin() as session:
+        await session.execute(db.capacity.update().where(db.capacity.c.code == WORKSHOP).values(capacity=1))
+    holder = (await register_invoice(offline, 0))["payer_id"]
+    first = (await register_invoice(offline, 1, waitlist_if_full=True))["payer_id"]
+    on_day(offline, 1)
+    second = (await register_invoice(offline, 2, waitlist_if_full=True))["payer_id"]
+    cancelled = await offline.client.post(f"/api/organiser/registrations/{holder}/cancel", json={}, headers=AUTH)
+    assert cancelled.status_code == 200
+    on_day(offline, hold + 0.5)  # the first waiting delegate's hold ends; the second's (a day younger) not yet
+    assert await invoice_holds.sweep(offline.deps) >= 1
+    offers = [(o.registration_id, o.add_on_code) for o in of(await published(offline), WaitingListOffered)]
+    assert offers == [(first, WORKSHOP), (second, WORKSHOP)]
+    assert await taken(offline, WORKSHOP) == 1  # held for the second, not lost
