@@ -62,6 +62,15 @@ class MagicLinkIn(BaseModel):
     email: EmailStr
 
 
+class TooManyOut(BaseModel):
+    detail: str = Field(description="What happened and how long to wait (also in the Retry-After header).")
+
+
+LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"model": TooManyOut, "description": "Too many requests from this client or for this address."}
+}
+
+
 def rejected(exc: RegistrationRejected | NotAllowed) -> JSONResponse:
     errors = exc.errors if isinstance(exc, RegistrationRejected) else {"": str(exc)}
     detail = [
@@ -78,7 +87,7 @@ def rejected(exc: RegistrationRejected | NotAllowed) -> JSONResponse:
 def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
     api = APIRouter()
 
-    @api.post("/api/registrations", status_code=201, tags=["delegates"])
+    @api.post("/api/registrations", status_code=201, tags=["delegates"], responses=LIMITED)
     async def create_registration(body: RegistrationIn, request: Request) -> Any:
         """Register one delegate or a group (the first pays); the price is computed here.
 
@@ -113,7 +122,7 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             ],
         }
 
-    @api.post("/api/quote", tags=["delegates"])
+    @api.post("/api/quote", tags=["delegates"], responses=LIMITED)
     async def quote(body: RegistrationIn, request: Request) -> Any:
         """The price breakdown the server would charge, without registering."""
         from services.registration.handlers import price_all
@@ -137,7 +146,7 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             ],
         }
 
-    @api.post("/api/magic-link", status_code=202, tags=["delegates"])
+    @api.post("/api/magic-link", status_code=202, tags=["delegates"], responses=LIMITED)
     async def magic_link(body: MagicLinkIn, request: Request) -> dict[str, str]:
         """Email a sign-in link if the address is registered (the answer is the same either way)."""
         await knock(deps.doors, Door.SIGN_IN_LINK, request, [str(body.email)])

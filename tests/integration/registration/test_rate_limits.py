@@ -93,6 +93,9 @@ async def test_the_11th_quote_for_one_address_gets_429_from_any_client(limited: 
         )
         refused(review)  # "See the price" on the form is a quote too
         assert (await client.post("/api/quote", json={"delegates": [delegate(1)]})).status_code == 200
+    paths = (await limited.client.get("/openapi.json")).json()["paths"]
+    for path in ("/api/registrations", "/api/quote", "/api/magic-link"):
+        assert "429" in paths[path]["post"]["responses"]  # documented, so API clients and fuzzers expect it
 
 
 async def test_the_11th_sign_in_link_for_one_address_gets_429(limited: Service) -> None:
