@@ -9,7 +9,7 @@ a key waits, no password is checked at all, a correct one included. The answer n
 time to wait (HTTP 429 with ``Retry-After``).
 
 The counters live in the process's memory: every service has its own ``/organiser/login``
-and its own counters, and a restart forgets them (docs/ARCHITECTURE.md, decision 17).
+and its own counters, and a restart forgets them (docs/ARCHITECTURE.md, decision 18).
 """
 
 from __future__ import annotations
