@@ -20,8 +20,9 @@ from services.badges import commands, domain, stations
 from services.badges.adapters import qrscan
 from services.badges.handlers import BadgeDeps
 from services.badges.web import LinkMonitor
-from services.common.auth import InvalidToken, require_organiser, sign, verify
+from services.common.auth import InvalidToken, sign, verify
 from services.common.openapi import JSON_BODY, Detail, ErrorMessage, RowId, refusals
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.outbox import Outbox
 
 VISA_PURPOSE = "visa-request"
@@ -96,11 +97,15 @@ TO_APPROVAL = {
 
 
 def api_router(
-    deps: BadgeDeps, sm: async_sessionmaker[AsyncSession], outbox: Outbox, monitor: LinkMonitor
+    deps: BadgeDeps,
+    sm: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    monitor: LinkMonitor,
+    sessions: OrganiserSessions,
 ) -> APIRouter:
     router = APIRouter()
-    organiser = require_organiser(deps.secret)
-    station = stations.require_station(deps.secret, sm)
+    organiser = require_organiser(sessions)
+    station = stations.require_station(deps.secret, sm, sessions)
 
     def delegate_of(token: str) -> str:
         try:

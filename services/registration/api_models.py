@@ -29,7 +29,14 @@ class CsvResponse(Response):
 CSV_BODY: dict[int | str, Any] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
-ACTIONS = ("markInvoicePaid", "refundRegistration", "cancelRegistration", "eraseRegistration", "setIncomeGroup")
+ACTIONS = (
+    "markInvoicePaid",
+    "extendInvoiceHold",
+    "refundRegistration",
+    "cancelRegistration",
+    "eraseRegistration",
+    "setIncomeGroup",
+)
 """operationIds of the organisers' actions on one registration."""
 ORGANISER_ACTIONS = {
     operation: {
@@ -125,6 +132,9 @@ class RegistrationRow(BaseModel):
     refunded_minor: int
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    hold_until: UtcDatetime | None = Field(
+        default=None, description="An unpaid invoice payer's row: when its places are released."
+    )
 
 
 class PresenterOut(BaseModel):

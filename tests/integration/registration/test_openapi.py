@@ -25,6 +25,7 @@ async def test_json_routes_document_their_refusals_and_bodies(offline: Service) 
     assert created["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RegistrationDone"}
     assert set(created["201"]["links"]) == {
         "markInvoicePaid",
+        "extendInvoiceHold",
         "refundRegistration",
         "cancelRegistration",
         "eraseRegistration",
