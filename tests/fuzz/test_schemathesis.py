@@ -9,8 +9,10 @@ only with no 5xx and no response that breaks its documented status, type or sche
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -46,11 +48,26 @@ def fuzz(base_url: str, report: Path, headers: dict[str, str]) -> subprocess.Com
     return subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
 
 
+def summary(stdout: str) -> str:
+    """The run's size as schemathesis reports it: operations, test cases, and whether stateful sequences ran."""
+    tested = re.search(r"Tested: (\d+)", stdout)
+    cases = re.search(r"(\d+) generated", stdout)
+    stateful = re.search(r"(\S+)\s+Stateful(.*)", stdout)
+    state = "stateful: " + (stateful.group(1) + stateful.group(2) if stateful else "?").strip()
+    return f"{tested.group(1) if tested else '?'} operations, {cases.group(1) if cases else '?'} test cases, {state}"
+
+
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "organiser"])
 @pytest.mark.parametrize("service", SERVICES)
 def test_no_server_error_and_every_response_as_documented(
-    service: str, signed_in: bool, request: pytest.FixtureRequest, tmp_path: Path
+    service: str,
+    signed_in: bool,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    report_figure: Callable[[str], None],
 ) -> None:
     base_url = request.getfixturevalue(f"{service}_url")
     result = fuzz(base_url, tmp_path / "junit.xml", organiser_headers() if signed_in else {})
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
+    who = "organiser" if signed_in else "anonymous"
+    report_figure(f"schemathesis {service} ({who}): {summary(result.stdout)}")
