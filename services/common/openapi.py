@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, PlainSerializer, WithJsonSchema
 from starlette.routing import Match
 
 ROW_ID_MAX = 2**31 - 1
@@ -111,8 +111,14 @@ def _as_utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
-"""A stored time as RFC 3339 with its offset (SQLite hands back UTC times without one)."""
+UtcDatetime = Annotated[
+    datetime,
+    AfterValidator(_as_utc),
+    PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""A stored time as RFC 3339 with its offset, ``+00:00`` as ``isoformat`` writes it (SQLite hands back UTC
+times without one)."""
 
 
 def answer_405_with_every_method(app: FastAPI) -> None:
