@@ -23,6 +23,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from services.common.topic_admin import plan_for, readiness_warnings
 from services.console.adapters.kafka import TopicReader
 from services.console.adapters.lag import LagMeter
 from services.console.config import ConsoleSettings
@@ -36,7 +37,10 @@ class ConsoleRuntime:
         self.settings = settings
         self.feed = feed
         self.reader = TopicReader(
-            settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix, on_entries=feed.ingest
+            settings.kafka_bootstrap_servers,
+            topic_prefix=settings.kafka_topic_prefix,
+            on_entries=feed.ingest,
+            topic_plan=plan_for(settings),
         )
         self.lag = LagMeter(settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix)
         self._tasks: list[asyncio.Task[Any]] = []
@@ -96,7 +100,7 @@ class ConsoleRuntime:
         return {"started": self.started, "reading": self.reader.running, "caught_up": self.reader.caught_up}
 
     def mount_health(self, app: FastAPI) -> None:
-        """``/healthz`` (alive), ``/readyz`` (reading and caught up) and Prometheus ``/metrics``."""
+        """``/healthz`` (alive), ``/readyz`` (reading, caught up; topics off their policy as warnings), ``/metrics``."""
 
         @app.get("/healthz", include_in_schema=False)
         async def healthz() -> dict[str, str]:
@@ -106,7 +110,11 @@ class ConsoleRuntime:
         async def readyz(response: Response) -> dict[str, Any]:
             checks = self.ready()
             response.status_code = 200 if all(checks.values()) else 503
-            return {"ready": all(checks.values()), "checks": checks}
+            return {
+                "ready": all(checks.values()),
+                "checks": checks,
+                "warnings": {"topics": readiness_warnings(self.reader.topic_report)},
+            }
 
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:
