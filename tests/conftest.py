@@ -20,6 +20,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from services.common.kafka_cluster import KafkaCluster, free_port_block
 from services.common.kafka_launcher import KafkaLauncher, free_port
 
 # A copy of the terminal's stderr, taken before pytest captures it, for the watchdog below.
@@ -75,6 +76,21 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield bootstrap
     finally:
         launcher.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
+    """A real three-node KRaft cluster (three controller voters) from the project's jars, for the session.
+
+    Tests may stop a node to see what happens, but must start it again before they end
+    (``kafka_cluster3.start()`` restarts whichever node is down and waits until all serve).
+    """
+    cluster = KafkaCluster(tmp_path_factory.mktemp("kafka-cluster"), port=free_port_block(6), brokers=3)
+    try:
+        cluster.start(timeout=300)
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture(scope="session")

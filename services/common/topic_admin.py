@@ -11,6 +11,7 @@ operator's back: ``congress topics ensure --fix`` alters what can be altered
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -186,7 +187,7 @@ async def ensure_topics(bootstrap_servers: str, plan: TopicPlan | None = None, *
         missing = [r for r in report.required if r.name not in report.found]
         if create and missing:
             report.created = await _create(admin, missing)
-            report.found |= await _describe(admin, report.created)
+            report.found |= await _describe_created(admin, [r.name for r in missing])
         _compare(report)
     finally:
         await admin.close()
@@ -249,6 +250,18 @@ async def _fix(admin: AIOKafkaAdminClient, required: RequiredTopic, state: Topic
                     raise TopicPolicyError(f"could not alter {name}: {for_code(code).__name__} {message or ''}")
         done.append("configs " + ", ".join(f"{k}={v}" for k, v in wanted.items()))
     return done
+
+
+async def _describe_created(
+    admin: AIOKafkaAdminClient, names: list[str], timeout: float = 15.0
+) -> dict[str, TopicState]:
+    """Describe topics just created: on a cluster, the broker asked may learn of them a moment later."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = await _describe(admin, names)
+        if len(found) == len(names) or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.2)
 
 
 async def _describe(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, TopicState]:
