@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -60,6 +60,12 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     consumer_retries: int = Field(default=3, description="Attempts before an event is dead-lettered.")
     relay_poll_seconds: float = Field(default=1.0, description="Outbox relay's fallback poll interval.")
+
+    @field_validator("kafka_replication_factor", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``KAFKA_REPLICATION_FACTOR=""`` (compose's way of naming a setting left to its default) means unset."""
+        return None if value == "" else value
 
     def effective_database_url(self) -> str:
         url = self.database_url or self.shared_database_url
