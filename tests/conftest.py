@@ -85,12 +85,20 @@ def kafka_cluster3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCl
     Tests may stop a node to see what happens, but must start it again before they end
     (``kafka_cluster3.start()`` restarts whichever node is down and waits until all serve).
     """
-    cluster = KafkaCluster(tmp_path_factory.mktemp("kafka-cluster"), port=free_port_block(6), brokers=3)
+    from typer.testing import CliRunner
+
+    from services.cli.main import app as cli
+
+    run_dir, port = tmp_path_factory.mktemp("kafka-cluster"), free_port_block(6)
+    where = ["--port", str(port), "--data-dir", str(run_dir)]
     try:
-        cluster.start(timeout=300)
+        started = CliRunner().invoke(cli, ["kafka", "start", "--brokers", "3", *where])  # as the README says
+        cluster = KafkaCluster.existing(port, run_dir)
+        assert started.exit_code == 0 and cluster is not None, started.output
+        assert started.stdout.strip().splitlines()[-1] == cluster.bootstrap  # the bootstrap list, once all serve
         yield cluster
     finally:
-        cluster.stop()
+        CliRunner().invoke(cli, ["kafka", "stop", *where])
 
 
 @pytest.fixture(scope="session")

@@ -129,6 +129,7 @@ async def test_figures_follow_the_topics_and_survive_a_restart(kafka_bootstrap: 
         assert (await client.get("/readyz")).json() == {
             "ready": True,
             "checks": {"started": True, "reading": True, "caught_up": True},
+            "warnings": {"topics": {}},  # every topic as its policy says
         }
         metrics = (await client.get("/metrics")).text
         assert "console_dead_letters 1.0" in metrics
