@@ -8,12 +8,22 @@ and keyed by ``abstract_id``.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.base import EventData
 from schemas.values import Delegate, Money, PaymentMethod
+
+
+class LinkKind(StrEnum):
+    """What a link mailed on request opens."""
+
+    SIGN_IN = "sign-in"
+    """The delegate's own pages (``/me``): single use, short-lived."""
+    VIEW = "view"
+    """The payer's registration page (``/registrations/<payer>``), after the old link expired."""
 
 
 class RegistrationEvent(EventData):
@@ -126,11 +136,30 @@ class WaitingListOffered(RegistrationEvent):
 
 
 class MagicLinkRequested(RegistrationEvent):
-    """Emitted when a delegate asks to sign in; notify mails the link. The token is single-use and expires."""
+    """Emitted when a delegate asked to sign in, until v2; notify mails the link. The token is single-use and
+    expires. Superseded by ``MagicLinkRequestedV2``: this version carries the live link in clear."""
 
     email: str = Field(description="Where to send the link.")
     link: str = Field(description="The signed, expiring sign-in link.")
     expires_at: datetime = Field(description="When it stops working (UTC).")
+    language: str = Field(default="en", description="Delegate's language.")
+
+
+class MagicLinkRequestedV2(RegistrationEvent):
+    """Emitted when a delegate asks to sign in, or asks for a new link to a registration whose link expired;
+    notify mails the link. One event per registration the address holds: each link opens the registration
+    it was issued for. The link is sealed for notify (``services.common.sealing``, bound to
+    ``registration_id``), so nobody reading the topic can use it (v1 carried it in clear)."""
+
+    name: ClassVar[str] = "MagicLinkRequested"
+    version: ClassVar[int] = 2
+
+    email: str = Field(description="Where to send the link: the address on record, never one typed in.")
+    sealed_link: str = Field(description="The link, sealed for notify alone (AES-GCM, HKDF key, purpose notify-link).")
+    kind: LinkKind = Field(default=LinkKind.SIGN_IN, description="What the link opens.")
+    expires_at: datetime = Field(description="When it stops working (UTC).")
+    badge_name: str = Field(description="Name on the registration it opens, so several can be told apart.")
+    registration_number: str = Field(description="Human number of the registration it opens.")
     language: str = Field(default="en", description="Delegate's language.")
 
 

@@ -66,6 +66,7 @@ def build_notifier(
         sender=sender,
         message_id_domain=domain,
         links={"badge": settings.badge_link},
+        link_secret=settings.secret.get_secret_value(),
         abstracts=abstracts_settings(congress.section("abstracts"), congress.section("registration")),
         programme=programme_settings(
             notify_url=settings.programme_url,

@@ -19,12 +19,14 @@ from services.notify.domain import (
     plan_messages,
     reminder_plan,
 )
+from services.notify.opened import opened_links
 from services.notify.presenter_samples import sample_presenter_events
 from services.notify.presenters import PRESENTER_TEMPLATES, plan_presenter_messages
 from services.notify.programme import PROGRAMME_TEMPLATES, plan_programme_messages, programme_settings
 from services.notify.programme_samples import sample_programme_events
 from services.notify.render import Rendered, Renderer
 from services.notify.samples import (
+    PREVIEW_SECRET,
     sample_abstract_events,
     sample_contact,
     sample_delegate,
@@ -60,7 +62,8 @@ def render_example(
             if p.template == template
         )
     documents = [{"filename": d.filename, "attached": True, "link": None} for d in plan.documents]
-    context = {**plan.context, "recipient": plan.recipient, "documents": documents}
+    opened = opened_links(PREVIEW_SECRET, plan.context["event"])
+    context = {**plan.context, **opened, "recipient": plan.recipient, "documents": documents}
     return Renderer(congress).render(template, language, context), context
 
 

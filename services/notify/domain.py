@@ -19,7 +19,9 @@ from schemas.badges import BadgeIssued, DocumentIssued, DocumentKind
 from schemas.base import EventData
 from schemas.delegates import DelegateSnapshot
 from schemas.registration import (
+    LinkKind,
     MagicLinkRequested,
+    MagicLinkRequestedV2,
     PaymentSucceeded,
     RefundIssued,
     RegistrationCancelled,
@@ -205,6 +207,10 @@ RULES: Mapping[type[EventData], tuple[Rule, ...]] = {
     RefundIssued: (Rule("refund_issued", stored_contact),),
     WaitingListOffered: (Rule("waiting_list_offer", event_address),),
     MagicLinkRequested: (Rule("magic_link", event_address),),
+    MagicLinkRequestedV2: (
+        Rule("magic_link", event_address, when=lambda d: d.kind == LinkKind.SIGN_IN),
+        Rule("registration_link", event_address, when=lambda d: d.kind == LinkKind.VIEW),
+    ),
 }
 
 REMINDER_TEMPLATE = "payment_reminder"

@@ -35,6 +35,7 @@ from schemas.programme import ProgrammeEvent
 from schemas.registration import PresenterEvent
 from services.common.faults import crash_point
 from services.common.outbox import Outbox, flush_at_outermost_commit
+from services.common.sealing import SealBroken
 from services.notify import batching
 from services.notify.abstracts import AbstractsSettings
 from services.notify.adapters import db, staging
@@ -59,6 +60,7 @@ from services.notify.domain import (
 from services.notify.on_abstracts import on_abstracts_event
 from services.notify.on_presenters import on_presenters_event
 from services.notify.on_programme import on_programme_event
+from services.notify.opened import opened_links
 from services.notify.ports import Clock, Documents, Mailer
 from services.notify.programme import ProgrammeSettings
 from services.notify.render import Renderer
@@ -88,6 +90,8 @@ class Notifier:
     sender: Address
     message_id_domain: str
     links: Mapping[str, str] = field(default_factory=dict)
+    link_secret: str = ""
+    """Opens the links producers sealed for notify (the congress secret; ``opened.py``)."""
     abstracts: AbstractsSettings = field(default_factory=AbstractsSettings)
     programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
@@ -205,7 +209,7 @@ class Notifier:
         else:
             try:
                 envelope, subject = self.build(plan, mid)
-            except (InvalidAddress, MissingDocument) as exc:
+            except (InvalidAddress, MissingDocument, SealBroken) as exc:
                 return await self.give_up(session, plan, cause, str(exc), subject="")
             delivery = await self.attempt(envelope)
         record = db.MessageRecord(
@@ -231,7 +235,8 @@ class Notifier:
 
     def build(self, plan: MessagePlan, mid: str) -> tuple[Envelope, str]:
         attachments, documents = self._documents(plan)
-        context = {**plan.context, "recipient": plan.recipient, "documents": documents}
+        opened = opened_links(self.link_secret, plan.context.get("event"))
+        context = {**plan.context, **opened, "recipient": plan.recipient, "documents": documents}
         rendered = self.renderer.render(plan.template, plan.recipient.language, context)
         envelope = compose(
             rendered=rendered,

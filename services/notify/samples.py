@@ -19,7 +19,8 @@ from schemas.abstracts import (
 from schemas.badges import BadgeIssued, DocumentIssued, DocumentKind
 from schemas.base import EventData
 from schemas.registration import (
-    MagicLinkRequested,
+    LinkKind,
+    MagicLinkRequestedV2,
     PaymentSucceeded,
     RefundIssued,
     RegistrationCancelled,
@@ -28,11 +29,30 @@ from schemas.registration import (
     WaitingListOffered,
 )
 from schemas.values import AddOn, Delegate, Money, PaymentMethod
+from services.common.sealing import NOTIFY_LINK, seal
 from services.notify.abstracts import AbstractSeen, Known, assignment_from
 from services.notify.domain import REMINDER_TEMPLATE, Contact, contact_from
 
 CONGRESS_ID = "icsei-2027"
 NOW = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+PREVIEW_SECRET = "preview-only"  # noqa: S105 -- seals the samples' links, nothing real
+"""The secret the samples' sealed links are sealed with (a preview or a test opens them with it)."""
+
+
+def _link_sample(delegate: Delegate, kind: LinkKind, link: str) -> MagicLinkRequestedV2:
+    registration_id = "r-" + delegate.delegate_id
+    return MagicLinkRequestedV2(
+        congress_id=CONGRESS_ID,
+        registration_id=registration_id,
+        delegate_id=delegate.delegate_id,
+        email=delegate.email,
+        sealed_link=seal(PREVIEW_SECRET, NOTIFY_LINK, link, bound_to=registration_id),
+        kind=kind,
+        expires_at=NOW + (timedelta(minutes=60) if kind is LinkKind.SIGN_IN else timedelta(days=30)),
+        badge_name=delegate.badge_name,
+        registration_number=delegate.registration_number,
+        language=delegate.language,
+    )
 
 
 def sample_delegate(
@@ -128,13 +148,8 @@ def sample_events(delegate: Delegate, pdf_path: str = "/srv/congress/documents/s
             email=delegate.email,
             language=delegate.language,
         ),
-        "magic_link": MagicLinkRequested(
-            **ids,
-            email=delegate.email,
-            link="https://reg.example.org/m/tok",
-            expires_at=NOW + timedelta(minutes=30),
-            language=delegate.language,
-        ),
+        "magic_link": _link_sample(delegate, LinkKind.SIGN_IN, "https://reg.example.org/me/tok"),
+        "registration_link": _link_sample(delegate, LinkKind.VIEW, "https://reg.example.org/registrations/r?t=tok"),
         REMINDER_TEMPLATE: created,
     }
 

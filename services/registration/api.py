@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, EmailStr, Field
 
 from schemas.values import CountryCode, PaymentMethod
-from services.registration import manage, payments
+from services.registration import links, payments
 from services.registration.adapters.stripe import WebhookRejected, verify_webhook
 from services.registration.handlers import DelegateForm, InvoiceDetails, register
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
@@ -132,8 +132,8 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
 
     @api.post("/api/magic-link", status_code=202, tags=["delegates"])
     async def magic_link(body: MagicLinkIn) -> dict[str, str]:
-        """Email a sign-in link if the address is registered (the answer is the same either way)."""
-        await manage.request_magic_link(deps, str(body.email))
+        """Email a sign-in link for each active registration of this address (the answer is the same either way)."""
+        await links.request_sign_in(deps, str(body.email))
         return {"status": "if this address is registered, a sign-in link is on its way"}
 
     @api.post("/stripe/webhook", include_in_schema=False)

@@ -24,9 +24,9 @@ from schemas.registration import (
     RegistrationCreated,
 )
 from schemas.values import PaymentMethod, Role
-from services.common.auth import sign
 from services.registration import domain, roles
 from services.registration.adapters import applied_roles, db, earned_roles
+from services.registration.links import view_token
 from services.registration.records import (
     AnySession,
     Deps,
@@ -94,11 +94,6 @@ class Registered:
     @property
     def total(self) -> int:
         return sum(r["total_minor"] for r in self.rows)
-
-
-def view_token(deps: Deps, payer_id: str) -> str:
-    """A signed, non-expiring token for the payer's status page (the Checkout success URL)."""
-    return sign(deps.secret, "registration-view", {"payer": payer_id})
 
 
 def price_all(deps: Deps, forms: Sequence[DelegateForm], now: datetime) -> list[domain.Quote]:

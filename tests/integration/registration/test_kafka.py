@@ -8,14 +8,15 @@ from schemas import decode, topics
 from schemas.delegates import DelegateSnapshot
 from schemas.registration import (
     InvoiceIssued,
-    MagicLinkRequested,
+    MagicLinkRequestedV2,
     PaymentSucceeded,
     RegistrationConfirmed,
     RegistrationCreated,
     RegistrationErased,
 )
 from services.common.auth import organiser_token
-from services.registration import manage
+from services.common.sealing import NOTIFY_LINK, unseal
+from services.registration import links
 from services.registration.adapters.stripe import checkout_event, sign_webhook
 from tests.integration.registration.conftest import (
     WEBHOOK_SECRET,
@@ -71,7 +72,7 @@ async def test_events_reach_kafka(
                 },
             )
         ).json()
-        assert await manage.request_magic_link(service.deps, "aiko1@example.org")
+        assert await links.request_sign_in(service.deps, "aiko1@example.org") == 1
         auth = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
         erase = f"/api/organiser/registrations/{invoice['payer_id']}/erase"
         assert (await service.client.post(erase, headers=auth)).status_code == 409  # the invoice is unpaid
@@ -90,7 +91,7 @@ async def test_events_reach_kafka(
                 "RegistrationCreated",
                 "RegistrationConfirmed",
                 "InvoiceIssued",
-                "MagicLinkRequested",
+                "MagicLinkRequestedV2",
                 "RegistrationCancelled",
                 "RegistrationErased",
             ]
@@ -101,7 +102,10 @@ async def test_events_reach_kafka(
         assert arabic.total.amount_minor == 26000 and arabic.payment_method.value == "card"
         assert all(r.key == e.delegate_id.encode() for r, e in zip(records, events, strict=True))
         assert next(e for e in events if isinstance(e, InvoiceIssued)).total.amount_minor == 52000 * 75 // 100
-        assert next(e for e in events if isinstance(e, MagicLinkRequested)).link.startswith("http://testserver/me/")
+        sign_in = next(e for e in events if isinstance(e, MagicLinkRequestedV2))
+        link = unseal("test-secret", NOTIFY_LINK, sign_in.sealed_link, bound_to=sign_in.registration_id)
+        assert link.startswith("http://testserver/me/")  # notify opens it; on the topic it is sealed
+        assert not any(b"/me/" in (r.value or b"") for r in records)
         assert len([e for e in events if isinstance(e, RegistrationCreated)]) == 2
         assert len([e for e in events if isinstance(e, PaymentSucceeded)]) == 1
 

@@ -25,7 +25,7 @@ from services.notify.compose import Envelope
 from services.notify.domain import Delivery, Outcome, RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.render import Renderer
-from services.notify.samples import sample_delegate, sample_events
+from services.notify.samples import PREVIEW_SECRET, sample_delegate, sample_events
 from services.notify.tasks import Reminders, RetryWorker
 
 
@@ -72,6 +72,7 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
         message_id_domain="icsei.example.org",
         links={"badge": "https://b/me"},
+        link_secret=PREVIEW_SECRET,
         policy=RetryPolicy(base_seconds=60, max_attempts=3),
         circuit_seconds=0,
         clock=clock,
