@@ -169,6 +169,18 @@ async def test_permanent_failures_emit_notification_failed_and_a_dead_letter(wor
     assert isinstance(failed, NotificationFailed) and failed.permanent and failed.template == "magic_link"
 
 
+async def test_a_sealed_link_opens_into_the_mail_and_a_broken_seal_fails_the_message(world: dict[str, Any]) -> None:
+    await feed(world, ev("magic_link"))
+    (sent,) = world["mailer"].accepted
+    text = BytesParser(policy=policy.default).parsebytes(sent.message).get_body(("plain",))
+    assert text is not None and "https://reg.example.org/me/tok" in str(text.get_content())
+    moved = EVENTS["magic_link"].model_copy(update={"registration_id": "r-other"})  # the seal is bound to r-d-…
+    await feed(world, new_event(moved, "/tests"))
+    failed = [d for _, d in await emitted(world) if isinstance(d, NotificationFailed)]
+    assert len(failed) == 1 and failed[0].permanent and "bound to something else" in failed[0].reason
+    assert len(world["mailer"].accepted) == 1
+
+
 async def test_retries_give_up_after_the_last_attempt(world: dict[str, Any]) -> None:
     world["mailer"].script = [Delivery(Outcome.TEMPORARY, "timeout", connection_failed=True)] * 3
     await feed(world, ev("magic_link"))
