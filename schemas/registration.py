@@ -36,14 +36,36 @@ class RegistrationEvent(EventData):
     delegate_id: str = Field(description="Delegate id; the Kafka key.")
 
 
-class RegistrationCreated(RegistrationEvent):
-    """Emitted when a delegate (or a group's payer for each member) submits the registration form."""
+class RegistrationCreatedFields(RegistrationEvent):
+    """What every version of RegistrationCreated carries; consumers match on this class."""
+
+    abstract: ClassVar[bool] = True
 
     delegate: Delegate = Field(description="The delegate as registered.")
     total: Money = Field(description="Price the server computed, after codes and income group.")
     payment_method: PaymentMethod = Field(description="How the delegate chose to pay.")
-    payment_url: str | None = Field(default=None, description="Where to pay by card, if paying by card.")
     group_id: str | None = Field(default=None, description="Group registration this belongs to, if any.")
+
+
+class RegistrationCreated(RegistrationCreatedFields):
+    """Emitted when a delegate (or a group's payer for each member) submitted the registration form, until v2.
+    Superseded by ``RegistrationCreatedV2``: this version carries the payment link (which holds the payer's
+    view token) in clear."""
+
+    payment_url: str | None = Field(default=None, description="Where to pay by card, if paying by card.")
+
+
+class RegistrationCreatedV2(RegistrationCreatedFields):
+    """Emitted when a delegate (or a group's payer for each member) submits the registration form."""
+
+    name: ClassVar[str] = "RegistrationCreated"
+    version: ClassVar[int] = 2
+
+    sealed_payment_url: str | None = Field(
+        default=None,
+        description="Where to pay by card, if paying by card; sealed for notify alone (it opens the payer's "
+        "registration page), bound to registration_id.",
+    )
 
 
 class PaymentSucceeded(RegistrationEvent):
@@ -124,15 +146,34 @@ class InvoiceIssued(RegistrationEvent):
     language: str = Field(default="en", description="Language of the invoice email.")
 
 
-class WaitingListOffered(RegistrationEvent):
-    """Emitted when a seat frees up on a full add-on and is offered to the next delegate in line."""
+class WaitingListOfferedFields(RegistrationEvent):
+    """What every version of WaitingListOffered carries; consumers match on this class."""
+
+    abstract: ClassVar[bool] = True
 
     add_on_code: str = Field(description="The add-on.")
     add_on_label: str = Field(description="Its label.")
     offer_expires_at: datetime = Field(description="Until when the seat is held (UTC).")
-    accept_url: str = Field(description="Where the delegate accepts the offer.")
     email: str = Field(description="Delegate's email.")
     language: str = Field(default="en", description="Delegate's language.")
+
+
+class WaitingListOffered(WaitingListOfferedFields):
+    """Emitted when a seat freed up on a full add-on and was offered to the next delegate in line, until v2.
+    Superseded by ``WaitingListOfferedV2``: this version carries the accept link in clear."""
+
+    accept_url: str = Field(description="Where the delegate accepts the offer.")
+
+
+class WaitingListOfferedV2(WaitingListOfferedFields):
+    """Emitted when a seat frees up on a full add-on and is offered to the next delegate in line."""
+
+    name: ClassVar[str] = "WaitingListOffered"
+    version: ClassVar[int] = 2
+
+    sealed_accept_url: str = Field(
+        description="Where the delegate accepts the offer; sealed for notify alone, bound to registration_id."
+    )
 
 
 class MagicLinkRequested(RegistrationEvent):

@@ -62,7 +62,7 @@ def render_example(
             if p.template == template
         )
     documents = [{"filename": d.filename, "attached": True, "link": None} for d in plan.documents]
-    opened = opened_links(PREVIEW_SECRET, plan.context["event"])
+    opened = opened_links(PREVIEW_SECRET, plan.context)
     context = {**plan.context, **opened, "recipient": plan.recipient, "documents": documents}
     return Renderer(congress).render(template, language, context), context
 
@@ -76,7 +76,12 @@ def render_abstract_example(
     settings = abstracts_settings(congress.section("abstracts"), congress.section("registration"))
     plans = plan_abstract_messages(event, "preview", settings, known)
     plan = next(p for p in plans if p.template == template and p.recipient.email == "zoe@example.org")
-    context = {**plan.context, "recipient": plan.recipient, "documents": []}
+    context = {
+        **plan.context,
+        **opened_links(PREVIEW_SECRET, plan.context),
+        "recipient": plan.recipient,
+        "documents": [],
+    }
     return Renderer(congress).render(template, language, context), context
 
 

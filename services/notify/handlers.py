@@ -235,7 +235,7 @@ class Notifier:
 
     def build(self, plan: MessagePlan, mid: str) -> tuple[Envelope, str]:
         attachments, documents = self._documents(plan)
-        opened = opened_links(self.link_secret, plan.context.get("event"))
+        opened = opened_links(self.link_secret, plan.context)
         context = {**plan.context, **opened, "recipient": plan.recipient, "documents": documents}
         rendered = self.renderer.render(plan.template, plan.recipient.language, context)
         envelope = compose(

@@ -13,7 +13,7 @@ from schemas.abstracts import (
     AbstractWithdrawn,
     Author,
     Decision,
-    ReviewerAssigned,
+    ReviewerAssignedV2,
     ReviewerUnassigned,
 )
 from schemas.badges import BadgeIssued, DocumentIssued, DocumentKind
@@ -26,7 +26,8 @@ from schemas.registration import (
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationCreated,
-    WaitingListOffered,
+    RegistrationCreatedV2,
+    WaitingListOfferedV2,
 )
 from schemas.values import AddOn, Delegate, Money, PaymentMethod
 from services.common.sealing import NOTIFY_LINK, seal
@@ -39,6 +40,10 @@ PREVIEW_SECRET = "preview-only"  # noqa: S105 -- seals the samples' links, nothi
 """The secret the samples' sealed links are sealed with (a preview or a test opens them with it)."""
 
 
+def _sealed(link: str, bound_to: str) -> str:
+    return seal(PREVIEW_SECRET, NOTIFY_LINK, link, bound_to=bound_to)
+
+
 def _link_sample(delegate: Delegate, kind: LinkKind, link: str) -> MagicLinkRequestedV2:
     registration_id = "r-" + delegate.delegate_id
     return MagicLinkRequestedV2(
@@ -46,7 +51,7 @@ def _link_sample(delegate: Delegate, kind: LinkKind, link: str) -> MagicLinkRequ
         registration_id=registration_id,
         delegate_id=delegate.delegate_id,
         email=delegate.email,
-        sealed_link=seal(PREVIEW_SECRET, NOTIFY_LINK, link, bound_to=registration_id),
+        sealed_link=_sealed(link, registration_id),
         kind=kind,
         expires_at=NOW + (timedelta(minutes=60) if kind is LinkKind.SIGN_IN else timedelta(days=30)),
         badge_name=delegate.badge_name,
@@ -94,12 +99,12 @@ def sample_events(delegate: Delegate, pdf_path: str = "/srv/congress/documents/s
         "email": delegate.email,
         "language": delegate.language,
     }
-    created = RegistrationCreated(
+    created = RegistrationCreatedV2(
         **ids,
         delegate=delegate,
         total=fee,
         payment_method=PaymentMethod.CARD,
-        payment_url="https://pay.example.org/c/cs_test_1",
+        sealed_payment_url=_sealed("https://reg.example.org/pay/r?t=tok", ids["registration_id"]),
     )
     return {
         "registration_received": created,
@@ -139,12 +144,12 @@ def sample_events(delegate: Delegate, pdf_path: str = "/srv/congress/documents/s
         "refund_issued": RefundIssued(
             **ids, amount=Money(amount_minor=31500, currency="EUR"), provider_reference="re_test_1"
         ),
-        "waiting_list_offer": WaitingListOffered(
+        "waiting_list_offer": WaitingListOfferedV2(
             **ids,
             add_on_code="ws-leadership",
             add_on_label="Workshop: Educational Leadership",
             offer_expires_at=NOW + timedelta(hours=48),
-            accept_url="https://reg.example.org/offers/abc",
+            sealed_accept_url=_sealed("https://reg.example.org/offers/abc", ids["registration_id"]),
             email=delegate.email,
             language=delegate.language,
         ),
@@ -205,7 +210,7 @@ def sample_abstract_events(
         "authors": (person, colleague),
         "submitter_email": person.email,
     }
-    assigned = ReviewerAssigned(
+    assigned = ReviewerAssignedV2(
         **ids,
         reviewer_id="rv-7",
         reviewer_name=f"{given} {family}",
@@ -214,7 +219,7 @@ def sample_abstract_events(
         title=content["title"],
         network="data-use",
         due_on=date(2026, 10, 15),
-        portal_link="https://abstracts.example.org/review/tok",
+        sealed_portal_link=_sealed("https://abstracts.example.org/review/tok", "rv-7"),
     )
     decided = {
         **ids,

@@ -21,9 +21,10 @@ from schemas.registration import (
     InvoiceIssued,
     InvoiceLine,
     RegistrationConfirmed,
-    RegistrationCreated,
+    RegistrationCreatedV2,
 )
 from schemas.values import PaymentMethod, Role
+from services.common.sealing import NOTIFY_LINK, seal
 from services.registration import domain, roles
 from services.registration.adapters import applied_roles, db, earned_roles
 from services.registration.links import view_token
@@ -346,17 +347,18 @@ def _settle(
 
 def _emit_created(deps: Deps, session: AnySession, rows: list[Row], group_id: str | None) -> None:
     payer_id = rows[0]["payer_id"]
+    pay_url = f"{deps.public_url}/pay/{payer_id}?t={view_token(deps, payer_id)}"
     for row in rows:
         method = PaymentMethod(row["payment_method"])
-        url = f"{deps.public_url}/pay/{payer_id}" if method is PaymentMethod.CARD else None
+        sealed = seal(deps.secret, NOTIFY_LINK, pay_url, bound_to=row["id"]) if method is PaymentMethod.CARD else None
         deps.outbox.add(
             staging(session),
-            RegistrationCreated(
+            RegistrationCreatedV2(
                 **ids(deps, row),
                 delegate=delegate_of(deps, row),
                 total=deps.money(row["total_minor"]),
                 payment_method=method,
-                payment_url=url,
+                sealed_payment_url=sealed,
                 group_id=group_id,
             ),
         )

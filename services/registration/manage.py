@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schemas.registration import (
     RegistrationCancelled,
     RegistrationUpdated,
-    WaitingListOffered,
+    WaitingListOfferedV2,
 )
 from schemas.values import Money, PaymentMethod
 from services.common.auth import sign
+from services.common.sealing import NOTIFY_LINK, seal
 from services.registration import domain, stripe_tasks
 from services.registration.adapters import db
 from services.registration.records import (
@@ -195,12 +196,14 @@ async def seat_freed(deps: Deps, session: AsyncSession, code: str, now: datetime
     token = sign(deps.secret, "waitlist", {"entry": decision.offer_to.entry_id})
     deps.outbox.add(
         session,
-        WaitingListOffered(
+        WaitingListOfferedV2(
             **ids(deps, row),
             add_on_code=code,
             add_on_label=deps.rules.add_ons[code].label,
             offer_expires_at=expires,
-            accept_url=f"{deps.public_url}/waiting-list/accept?t={token}",
+            sealed_accept_url=seal(
+                deps.secret, NOTIFY_LINK, f"{deps.public_url}/waiting-list/accept?t={token}", bound_to=row["id"]
+            ),
             email=row["email"],
             language=row["language"],
         ),

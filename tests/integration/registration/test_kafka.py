@@ -11,7 +11,7 @@ from schemas.registration import (
     MagicLinkRequestedV2,
     PaymentSucceeded,
     RegistrationConfirmed,
-    RegistrationCreated,
+    RegistrationCreatedV2,
     RegistrationErased,
 )
 from services.common.auth import organiser_token
@@ -85,10 +85,10 @@ async def test_events_reach_kafka(
         kinds = sorted(type(e).__name__ for e in events)
         assert kinds == sorted(
             [
-                "RegistrationCreated",
+                "RegistrationCreatedV2",
                 "PaymentSucceeded",
                 "RegistrationConfirmed",
-                "RegistrationCreated",
+                "RegistrationCreatedV2",
                 "RegistrationConfirmed",
                 "InvoiceIssued",
                 "MagicLinkRequestedV2",
@@ -106,7 +106,7 @@ async def test_events_reach_kafka(
         link = unseal("test-secret", NOTIFY_LINK, sign_in.sealed_link, bound_to=sign_in.registration_id)
         assert link.startswith("http://testserver/me/")  # notify opens it; on the topic it is sealed
         assert not any(b"/me/" in (r.value or b"") for r in records)
-        assert len([e for e in events if isinstance(e, RegistrationCreated)]) == 2
+        assert len([e for e in events if isinstance(e, RegistrationCreatedV2)]) == 2
         assert len([e for e in events if isinstance(e, PaymentSucceeded)]) == 1
 
         # Both delegates' snapshots and the erased one's tombstone (they are on different partitions).
