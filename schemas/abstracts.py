@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.access import LinkSentFields
 from schemas.base import EventData
 from schemas.values import CountryCode
 
@@ -60,6 +61,7 @@ class Author(BaseModel):
 class AbstractsEvent(EventData):
     abstract: ClassVar[bool] = True
     context: ClassVar[str] = "abstracts"
+    name: ClassVar[str] = "LinkSent"
     key_field: ClassVar[str] = "abstract_id"
 
     congress_id: str = Field(description="Edition.")
@@ -169,3 +171,10 @@ class AbstractDecided(AbstractsEvent):
     comments_to_authors: tuple[str, ...] = Field(default=(), description="The reviewers' comments for the authors.")
     decided_at: datetime = Field(description="When (UTC).")
     decided_by: str = Field(description="The organiser who decided.")
+
+
+class AbstractsLinkSent(LinkSentFields):
+    """A new reviewer-portal or abstract edit link, asked for with an expired one; notify mails it."""
+
+    context: ClassVar[str] = "abstracts"
+    name: ClassVar[str] = "LinkSent"

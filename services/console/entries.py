@@ -105,6 +105,7 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"{d.get('invoice_number')} · {format_money(d.get('total'))} · {d.get('institution_name')}"
     ),
     "WaitingListOffered": lambda d: f"seat offered: {d.get('add_on_label')}",
+    "LinkSent": lambda d: f"new {d.get('kind')} link to {d.get('email')}",
     "MagicLinkRequested": lambda d: f"{d.get('kind', 'sign-in')} link to {d.get('email')}",
     "DelegateSnapshot": lambda d: f"{_person(d)} · {d.get('status')} · {'paid' if d.get('paid') else 'unpaid'}",
     "BadgeIssued": lambda d: f"{isolate(d.get('badge_name'))} · v{d.get('registration_version')}",

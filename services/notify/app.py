@@ -30,6 +30,7 @@ from services.notify.config import NotifySettings
 from services.notify.domain import CONTACT_EVENTS, RULES, RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.mailsink import MailSink
+from services.notify.on_links import LINK_EVENTS
 from services.notify.ports import Mailer
 from services.notify.presenters import PRESENTER_EVENTS
 from services.notify.programme import PROGRAMME_EVENTS, programme_settings
@@ -95,7 +96,8 @@ def build(
     runtime = ServiceRuntime(settings, metadata=notify_metadata)
     notifier = build_notifier(settings, congress, runtime, mailer)
     handlers = dict.fromkeys(
-        {*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS}, notifier.on_event
+        {*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS, *LINK_EVENTS},
+        notifier.on_event,
     )
 
     async def erase(delegate_ids: list[str]) -> None:

@@ -19,6 +19,7 @@ from services.notify.domain import (
     plan_messages,
     reminder_plan,
 )
+from services.notify.on_links import ACCESS_TEMPLATE, access_plan
 from services.notify.opened import opened_links
 from services.notify.presenter_samples import sample_presenter_events
 from services.notify.presenters import PRESENTER_TEMPLATES, plan_presenter_messages
@@ -31,9 +32,16 @@ from services.notify.samples import (
     sample_contact,
     sample_delegate,
     sample_events,
+    sample_link_sent,
 )
 
-MESSAGE_TYPES: tuple[str, ...] = (*TEMPLATES, *ABSTRACT_TEMPLATES, *PROGRAMME_TEMPLATES, *PRESENTER_TEMPLATES)
+MESSAGE_TYPES: tuple[str, ...] = (
+    *TEMPLATES,
+    *ABSTRACT_TEMPLATES,
+    *PROGRAMME_TEMPLATES,
+    *PRESENTER_TEMPLATES,
+    ACCESS_TEMPLATE,
+)
 """Every message notify sends, by template name."""
 
 app = typer.Typer(help="Notifications: preview the emails delegates receive.", no_args_is_help=True)
@@ -50,6 +58,10 @@ def render_example(
         return render_programme_example(template, given=given, family=family, language=language, config=config)
     if template in PRESENTER_TEMPLATES:
         return render_presenter_example(template, given=given, family=family, language=language, config=config)
+    if template == ACCESS_TEMPLATE:
+        plan = access_plan(sample_link_sent(given, family, language), "preview")
+        context = {**plan.context, **opened_links(PREVIEW_SECRET, plan.context), "recipient": plan.recipient}
+        return Renderer(congress).render(template, language, context | {"documents": []}), context
     delegate = sample_delegate(given, family, language=language)
     contact = sample_contact(delegate)
     event = sample_events(delegate)[template]

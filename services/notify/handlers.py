@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas import topics
 from schemas.abstracts import AbstractsEvent
+from schemas.access import LinkSentFields
 from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
 from schemas.programme import ProgrammeEvent
@@ -58,6 +59,7 @@ from services.notify.domain import (
     settles_payment,
 )
 from services.notify.on_abstracts import on_abstracts_event
+from services.notify.on_links import on_link_sent
 from services.notify.on_presenters import on_presenters_event
 from services.notify.on_programme import on_programme_event
 from services.notify.opened import opened_links
@@ -137,6 +139,8 @@ class Notifier:
 
     async def _on_event(self, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
         data = event.data
+        if isinstance(data, LinkSentFields):
+            return await on_link_sent(self, event, session)
         if isinstance(data, AbstractsEvent):
             return await on_abstracts_event(self, event, session)
         if isinstance(data, ProgrammeEvent):

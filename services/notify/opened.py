@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from schemas.abstracts import ReviewerAssigned, ReviewerAssignedV2
+from schemas.access import LinkSentFields
 from schemas.registration import (
     MagicLinkRequested,
     MagicLinkRequestedV2,
@@ -44,6 +45,8 @@ def opened_links(secret: str, context: Mapping[str, Any]) -> dict[str, Any]:
         out["accept_url"] = unseal(secret, NOTIFY_LINK, event.sealed_accept_url, bound_to=event.registration_id)
     elif isinstance(event, WaitingListOffered):
         out["accept_url"] = event.accept_url
+    elif isinstance(event, LinkSentFields):
+        out["link"] = unseal(secret, NOTIFY_LINK, event.sealed_link, bound_to=event.subject_id)
     if "assignments" in context:
         out["portal_links"] = {a.abstract_id: _portal(secret, a) for a in context["assignments"]}
     return out

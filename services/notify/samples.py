@@ -9,6 +9,7 @@ from schemas.abstracts import (
     AbstractFormat,
     AbstractRevised,
     AbstractsEvent,
+    AbstractsLinkSent,
     AbstractSubmitted,
     AbstractWithdrawn,
     Author,
@@ -16,6 +17,7 @@ from schemas.abstracts import (
     ReviewerAssignedV2,
     ReviewerUnassigned,
 )
+from schemas.access import AccessKind
 from schemas.badges import BadgeIssued, DocumentIssued, DocumentKind
 from schemas.base import EventData
 from schemas.registration import (
@@ -157,6 +159,20 @@ def sample_events(delegate: Delegate, pdf_path: str = "/srv/congress/documents/s
         "registration_link": _link_sample(delegate, LinkKind.VIEW, "https://reg.example.org/registrations/r?t=tok"),
         REMINDER_TEMPLATE: created,
     }
+
+
+def sample_link_sent(given: str, family: str, language: str = "en") -> AbstractsLinkSent:
+    """A new reviewer-portal link, asked for with an expired one."""
+    return AbstractsLinkSent(
+        congress_id=CONGRESS_ID,
+        subject_id="rv-7",
+        kind=AccessKind.REVIEWER,
+        email="zoe@example.org",
+        recipient_name=f"{given} {family}",
+        language=language,
+        sealed_link=_sealed("https://abstracts.example.org/review/tok", "rv-7"),
+        expires_at=NOW + timedelta(days=60),
+    )
 
 
 def sample_contact(delegate: Delegate) -> Contact:
