@@ -78,4 +78,3 @@ async def test_an_expired_edit_link_offers_a_new_one_to_the_submitter(
     assert fresh.status_code == 200 and "Data use in Japanese schools" in fresh.text
     await client.post("/new-link", data={"kind": "abstract-edit", "t": old[:-3] + "xyz"})  # forged: nothing
     assert len(await links_sent(offline)) == 1
-
