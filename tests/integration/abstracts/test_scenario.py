@@ -7,6 +7,7 @@ to hold nothing that identifies an author.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -69,6 +70,7 @@ async def test_abstract_lifecycle_on_kafka(db_url: str, kafka_bootstrap: str, to
         await close_service(service, kafka=True)
     assert len(events) == total
     assert len({e.id for e in events}) == total  # exactly once
+    assert not any(re.search(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", e.model_dump_json()) for e in events)  # no live link
     by_key: dict[str, list[Any]] = defaultdict(list)
     for event in events:
         assert event.subject == event.data.abstract_id
