@@ -20,6 +20,7 @@ from services.registration.adapters import db, db_tasks
 from services.registration.config import RegistrationSettings
 from services.registration.links import view_token
 from services.registration.pages import PageProblem, templates_for, token_problem
+from services.registration.rate_limits import Door, knock
 from services.registration.records import Deps
 
 DELEGATE_COOKIE = "congress_delegate"
@@ -37,13 +38,16 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
     @pages.post("/sign-in")
     async def sign_in_submit(request: Request) -> Response:
         form = await request.form()
-        await links.request_sign_in(deps, str(form.get("email", ""))[:320])
+        email = str(form.get("email", ""))[:320]
+        await knock(deps.doors, Door.SIGN_IN_LINK, request, [email])
+        await links.request_sign_in(deps, email)
         return templates.TemplateResponse(request, "signin.html", {"sent": True})
 
     @pages.post("/new-link")
     async def new_link(request: Request) -> Response:
         """Mail a fresh link in place of an expired or spent one, to the address on record (same answer always)."""
         form = await request.form()
+        await knock(deps.doors, Door.SIGN_IN_LINK, request)  # per client, like the sign-in form
         kind = LinkKind.VIEW if form.get("kind") == LinkKind.VIEW.value else LinkKind.SIGN_IN
         await links.renew(deps, kind, str(form.get("t", ""))[:2000])
         return templates.TemplateResponse(request, "link_sent.html", {})

@@ -16,6 +16,7 @@ from services.common.auth import sign
 from services.common.outbox import outbox_table
 from services.common.sealing import NOTIFY_LINK, unseal
 from services.registration import links
+from services.registration.adapters import db
 from tests.integration.registration.conftest import Service, delegate
 from tests.integration.registration.test_flows import of, published
 
@@ -49,13 +50,22 @@ async def sign_in_with(service: Service, link: str) -> str:
     return (await service.client.get("/me")).text
 
 
+async def share_address(service: Service, registration_id: str, email: str) -> None:
+    """Give a registration another's address, as an organiser's correction or data from before one address
+    per registration was enforced can leave it: the address then holds two live registrations."""
+    async with service.deps.sessionmaker.begin() as session:
+        await db.save(session, registration_id, service.deps.clock(), email=email)
+
+
 async def test_a_second_registration_with_the_victims_address_does_not_take_over_her_sign_in(offline: Service) -> None:
     client = offline.client
     victim = (await client.post("/api/registrations", json={"delegates": [delegate(0)]})).json()
-    # someone else registers with her address, later (so it is the "latest" for the address)
     intruder = delegate(0, given_name="Mallory", family_name="Intruder", badge_name="Mallory Intruder")
-    taker = (await client.post("/api/registrations", json={"delegates": [intruder]})).json()
-    assert taker["payer_id"] != victim["payer_id"]
+    refused = await client.post("/api/registrations", json={"delegates": [intruder]})
+    assert refused.status_code == 422  # one live registration per address (the registration doors)
+    other = delegate(9, given_name="Mallory", family_name="Intruder", badge_name="Mallory Intruder")
+    taker = (await client.post("/api/registrations", json={"delegates": [other]})).json()
+    await share_address(offline, taker["payer_id"], "aiko0@example.org")  # newer, and with her address
 
     assert await links.request_sign_in(offline.deps, "aiko0@example.org") == 2
     sent = {e.registration_id: e for e in of(await published(offline), MagicLinkRequestedV2)}
@@ -74,8 +84,9 @@ async def test_a_sign_in_link_keeps_opening_the_registration_it_was_issued_for(o
     first = (await client.post("/api/registrations", json={"delegates": [delegate(0)]})).json()
     await links.request_sign_in(offline.deps, "aiko0@example.org")
     (issued,) = of(await published(offline), MagicLinkRequestedV2)
-    later = delegate(0, given_name="Mallory", family_name="Later", badge_name="Mallory Later")
-    assert (await client.post("/api/registrations", json={"delegates": [later]})).status_code == 201
+    later = delegate(9, given_name="Mallory", family_name="Later", badge_name="Mallory Later")
+    second = (await client.post("/api/registrations", json={"delegates": [later]})).json()
+    await share_address(offline, second["payer_id"], "aiko0@example.org")
     page = await sign_in_with(offline, opened(issued))
     assert issued.registration_id == first["payer_id"] and "田中0" in page and "Mallory" not in page
 
