@@ -119,3 +119,10 @@ async def test_an_institution_behind_one_address_registers_thirty_colleagues(def
             assert (await nat.post("/api/quote", json=body)).status_code == 200
             assert (await nat.post("/api/registrations", json=body)).status_code == 201
     assert await registrations(defaults) == 30
+
+
+async def test_asking_for_new_links_is_limited_per_client_too(limited: Service) -> None:
+    async with from_ip(limited, "192.0.2.7") as client:
+        for _ in range(10):
+            assert (await client.post("/new-link", data={"kind": "view", "t": "forged"})).status_code == 200
+        refused(await client.post("/new-link", data={"kind": "view", "t": "forged"}))
