@@ -15,7 +15,7 @@ from services.badges import commands, stations, visa_links
 from services.badges.adapters import db
 from services.badges.handlers import BadgeDeps
 from services.badges.web import PAGES, LinkMonitor
-from services.common.auth import require_organiser
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.outbox import Outbox
 
 
@@ -32,9 +32,10 @@ def organiser_router(
     sm: async_sessionmaker[AsyncSession],
     outbox: Outbox,
     monitor: LinkMonitor,
+    sessions: OrganiserSessions,
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    organiser = require_organiser(deps.secret)
+    organiser = require_organiser(sessions)
 
     async def page(message: str = "", new_link: str = "") -> HTMLResponse:
         async with sm() as session:
