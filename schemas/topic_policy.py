@@ -79,6 +79,13 @@ POLICIES: Final[dict[str, TopicPolicy]] = {
         ),
         TopicPolicy(topics.NOTIFY, DEFAULT_PARTITIONS, Cleanup.DELETE, Retention.EDITION, "messages sent or failed"),
         TopicPolicy(
+            topics.SESSIONS,
+            DEFAULT_PARTITIONS,
+            Cleanup.DELETE,
+            Retention.EDITION,
+            "organiser sign-outs (outlive every token)",
+        ),
+        TopicPolicy(
             topics.DELEGATES,
             DEFAULT_PARTITIONS,
             Cleanup.COMPACT,
