@@ -1,10 +1,13 @@
-"""The Kafka broker factory shared by every service (topics: ``services.common.topic_admin``)."""
+"""The Kafka broker factory shared by every service, and the shorthand that makes the congress topics."""
 
 from __future__ import annotations
 
 import logging
 
 from faststream.kafka import KafkaBroker
+
+from services.common import topic_admin
+from services.common.topic_admin import TopicReport
 
 log = logging.getLogger("congress.broker")
 
@@ -22,3 +25,14 @@ def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
         acks="all",
         logger=logging.getLogger(f"congress.{client_id}.faststream"),
     )
+
+
+async def ensure_topics(bootstrap_servers: str, *, prefix: str = "") -> TopicReport:
+    """Create the missing congress topics with their policy and compare the rest (see ``topic_admin``).
+
+    A shorthand for readers that have no service settings at hand: replication ``min(3, brokers)``,
+    event history kept forever. Services pass their settings' plan to ``topic_admin.ensure_topics``.
+    """
+    report = await topic_admin.ensure_topics(bootstrap_servers, topic_admin.TopicPlan(prefix=prefix))
+    topic_admin.log_report(report)
+    return report
