@@ -16,22 +16,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.badges import commands, domain, stations
+from services.badges import commands, domain, stations, visa_links
 from services.badges.adapters import qrscan
 from services.badges.handlers import BadgeDeps
 from services.badges.web import LinkMonitor
-from services.common.auth import InvalidToken, sign, verify
 from services.common.openapi import JSON_BODY, Detail, ErrorMessage, RowId, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.outbox import Outbox
 
-VISA_PURPOSE = "visa-request"
 NO_STORE = {"cache-control": "no-store"}
-
-
-def visa_request_token(secret: str, delegate_id: str) -> str:
-    """The link a delegate uses to ask for a visa letter (no sign-in needed; carries only the id)."""
-    return sign(secret, VISA_PURPOSE, {"d": delegate_id})
 
 
 def _printable(value: object) -> object:
@@ -108,10 +101,8 @@ def api_router(
     station = stations.require_station(deps.secret, sm, sessions)
 
     def delegate_of(token: str) -> str:
-        try:
-            return str(verify(deps.secret, VISA_PURPOSE, token)["d"])
-        except (InvalidToken, KeyError):
-            raise HTTPException(403, "this link is not valid") from None
+        """The delegate of a valid visa link; 403 for a forged one, 410 (``VisaLinkExpired``) for an old one."""
+        return visa_links.delegate_of(deps, token)
 
     @router.post(
         "/api/visa/{token}",
@@ -119,7 +110,7 @@ def api_router(
         status_code=201,
         tags=["delegates"],
         response_model=VisaRequested,
-        responses=refusals(403, *JSON_BODY) | refusals(409, model=ErrorMessage) | {201: {"links": TO_APPROVAL}},
+        responses=refusals(403, *JSON_BODY) | refusals(409, 410, model=ErrorMessage) | {201: {"links": TO_APPROVAL}},
     )
     async def request_visa(token: str, body: VisaRequest) -> Response:
         """Ask for a visa invitation letter with the link the organisers sent; they approve it."""
@@ -160,7 +151,7 @@ def api_router(
     )
     async def visa_link(delegate_id: str, who: str = Depends(organiser)) -> VisaLink:
         """The signed visa request link to send a delegate."""
-        token = visa_request_token(deps.secret, delegate_id)
+        token = visa_links.visa_request_token(deps.secret, delegate_id)
         return VisaLink(url=f"/visa/{token}", token=token)
 
     @router.post("/organiser/certificates", tags=["organisers"], responses=refusals(401, 409, 422))

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.badges import commands, stations
+from services.badges import commands, stations, visa_links
 from services.badges.adapters import db
-from services.badges.api import VISA_PURPOSE, VisaRequest
+from services.badges.api import VisaRequest
 from services.badges.handlers import BadgeDeps
 from services.badges.web import PAGES, LinkMonitor
-from services.common.auth import InvalidToken, verify
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.outbox import Outbox
 
@@ -63,10 +62,7 @@ def organiser_router(
         return await page(f"Station {station_id} revoked.")
 
     def delegate_of(token: str) -> str:
-        try:
-            return str(verify(deps.secret, VISA_PURPOSE, token)["d"])
-        except (InvalidToken, KeyError):
-            raise HTTPException(403, "this link is not valid") from None
+        return visa_links.delegate_of(deps, token)
 
     async def visa_page(message: str = "", status_code: int = 200, *, done: bool = False) -> HTMLResponse:
         page = PAGES.get_template("visa_form.html").render(
