@@ -19,13 +19,20 @@ import typer
 from rich.console import Console
 
 from services.cli import db, supervisor, tail
+from services.cli.replicas import ReplicasRefused, check_databases, postgres_home, provide_databases, urls_of
+from services.cli.replicas import copies_of as replicas_of
 from services.common.kafka_launcher import DEFAULT_PORT, KafkaLauncher, LauncherError, port_in_use
+from services.common.pg_launcher import PostgresLauncher
 from services.common.settings import congress_home
 
 app = typer.Typer(help="Run an international congress end to end.", no_args_is_help=True)
 kafka_app = typer.Typer(help="A local Apache Kafka broker (KRaft) for machines without Docker.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(db.app, name="db")
+REPLICAS_HELP = (
+    "Copies of registration, abstracts, badges and notify, each on its own port (8001, 8101, …); "
+    "needs PostgreSQL, started locally unless <SERVICE>_DATABASE_URL names one."
+)
 console = Console(stderr=True, soft_wrap=True)  # one line per event, however narrow the terminal
 # aiokafka warns about every topic it has not seen yet while a broker warms up; the CLI's own messages say more.
 logging.getLogger("aiokafka").setLevel(logging.ERROR)
@@ -135,19 +142,38 @@ def _start_stripe_mock(env: dict[str, str]) -> object | None:
     return mock
 
 
-def _start_services(sup: supervisor.Supervisor, names: list[str]) -> None:
+def _start_services(sup: supervisor.Supervisor, names: list[str], replicas: int) -> None:
     for name in names:
-        port = int(sup.env.get(f"{name.upper()}_HTTP_PORT", supervisor.DEFAULT_PORTS[name]))
-        if port_in_use(port):
-            raise _fail(f"port {port} for {name} is in use; stop what uses it or set {name.upper()}_HTTP_PORT")
-        with console.status(f"starting {name} on http://127.0.0.1:{port} …"):
-            child = sup.start(name)
-            ready = sup.wait_ready(child)
-        if not ready:
-            console.print(f"[bold red]{name} did not become ready[/]; last lines of {child.log_path}:\n{child.tail()}")
-            sup.stop_all()
-            raise typer.Exit(1)
-        console.print(f"[green]✓[/] {name:<13} http://127.0.0.1:{port}")
+        for copy in range(1, replicas_of(name, replicas) + 1):
+            port = sup.port_of(name, copy)
+            label = name if copy == 1 else f"{name}#{copy}"
+            if port_in_use(port):
+                raise _fail(f"port {port} for {label} is in use; stop what uses it or set {name.upper()}_HTTP_PORT")
+            with console.status(f"starting {label} on http://127.0.0.1:{port} …"):
+                child = sup.start(name, copy)
+                ready = sup.wait_ready(child)
+            if not ready:
+                console.print(
+                    f"[bold red]{label} did not become ready[/]; last lines of {child.log_path}:\n{child.tail()}"
+                )
+                sup.stop_all()
+                raise typer.Exit(1)
+            console.print(f"[green]✓[/] {label:<15} http://127.0.0.1:{port}")
+
+
+def _databases_for(env: dict[str, str], replicas: int) -> PostgresLauncher | None:
+    """With --replicas N > 1: PostgreSQL for every copied service (refused on SQLite), started here if need be."""
+    if replicas <= 1:
+        return None
+    try:
+        missing = check_databases(env, replicas)
+        with console.status("starting PostgreSQL for the copies…"):
+            launcher = provide_databases(env, missing)
+    except (ReplicasRefused, LauncherError) as exc:
+        raise _fail(str(exc)) from None
+    if launcher is not None:
+        console.print(f"[green]✓[/] PostgreSQL 127.0.0.1:{launcher.port} (data kept in {launcher.base_dir})")
+    return launcher
 
 
 def wipe_local_state(kafka_port: int = DEFAULT_PORT) -> None:
@@ -165,12 +191,22 @@ def wipe_local_state(kafka_port: int = DEFAULT_PORT) -> None:
             shutil.rmtree(entry)
         else:
             entry.unlink()
+    kept = postgres_home()  # the --replicas PostgreSQL, outside $CONGRESS_HOME when run as root
+    if kept.exists() and not kept.is_relative_to(home):
+        console.print(f"removing {kept}")
+        shutil.rmtree(kept)
 
 
 def run_congress(
-    *, follow: bool, after_start: list[str] | None = None, kafka_port: int = DEFAULT_PORT, keep_kafka: bool = False
+    *,
+    follow: bool,
+    after_start: list[str] | None = None,
+    kafka_port: int = DEFAULT_PORT,
+    keep_kafka: bool = False,
+    replicas: int = 1,
 ) -> None:
-    """Kafka, then every service, then (optionally) a command and the event stream; Ctrl-C stops all."""
+    """Kafka, then every service (``replicas`` copies of each copied one), then (optionally) a command and the
+    event stream; a copy that dies is restarted; Ctrl-C stops all."""
     env = {**os.environ, **demo_secrets(), "PYTHONUNBUFFERED": "1"}
     env.setdefault("CONGRESS_HOME", str(congress_home()))
     # links in the mail point at the abstracts service on whatever port it runs (the programme, edit links)
@@ -178,33 +214,30 @@ def run_congress(
         "ABSTRACTS_PUBLIC_URL",
         f"http://127.0.0.1:{env.get('ABSTRACTS_HTTP_PORT', supervisor.DEFAULT_PORTS['abstracts'])}",
     )
+    postgres = _databases_for(env, replicas)
     try:
         launcher = _start_kafka(env, kafka_port)
-    except LauncherError as exc:
-        raise _fail(str(exc)) from None
-    try:
         stripe_mock = _start_stripe_mock(env)
     except LauncherError as exc:
+        if postgres is not None:
+            postgres.stop()
         raise _fail(str(exc)) from None
-    sup = supervisor.Supervisor(env=env)
+    for name in ("registration", "badges", "abstracts"):  # the simulator spreads its clients over the copies
+        env.setdefault(f"DEMO_{name.upper()}_URL", urls_of(env, name, replicas))
+    sup = supervisor.Supervisor(env=env, say=lambda line: console.print(line, markup=False, highlight=False))
     stop = threading.Event()
     follower: threading.Thread | None = None
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        _start_services(sup, supervisor.available_services())
-        _print_links(env)
+        _start_services(sup, supervisor.available_services(), replicas)
+        _print_links(env, replicas)
         if after_start:
             sup.children.append(sup.start_command("simulator", after_start))
         if follow:
             follower = threading.Thread(target=_follow, args=(env, stop), daemon=True)
             follower.start()
         while not stop.is_set():
-            exited = sup.first_exited()
-            if exited is not None and exited.name != "simulator":
-                console.print(
-                    f"[bold red]{exited.name} exited with code {exited.process.returncode}[/]; "
-                    f"last lines of {exited.log_path}:\n{exited.tail()}"
-                )
+            if sup.watch() is not None:  # a copy in a crash loop: the supervisor said why
                 raise typer.Exit(1)
             time.sleep(0.5)
     except KeyboardInterrupt:
@@ -218,6 +251,8 @@ def run_congress(
             stripe_mock.stop()  # type: ignore[attr-defined]
         if launcher is not None and not keep_kafka:
             launcher.stop()
+        if postgres is not None:
+            postgres.stop()
         console.print("all stopped")
 
 
@@ -233,7 +268,7 @@ def _follow(env: dict[str, str], stop: threading.Event) -> None:
         console.print(f"[yellow]event tail stopped: {exc}[/]")
 
 
-def _print_links(env: dict[str, str]) -> None:
+def _print_links(env: dict[str, str], replicas: int = 1) -> None:
     """What to open, one line each (plain lines stay readable in any terminal width)."""
     organiser = f"sign in: organiser@icsei.example.org / {env.get('CONGRESS_ORGANISER_PASSWORD', '')}"
     rows = {
@@ -248,6 +283,9 @@ def _print_links(env: dict[str, str]) -> None:
         label, path, note = rows.get(name, (name, "/", ""))
         port = env.get(f"{name.upper()}_HTTP_PORT", supervisor.DEFAULT_PORTS[name])
         console.print(f"  {label:<28} http://127.0.0.1:{port}{path:<9} {note}", highlight=False)
+        if replicas_of(name, replicas) > 1:
+            others = urls_of(env, name, replicas).split(",")[1:]
+            console.print(f"  {'  other copies':<28} {'  '.join(others)}", highlight=False)
     console.print("  Event stream                 congress tail (also below)\n  Ctrl-C stops everything.\n")
 
 
@@ -255,9 +293,10 @@ def _print_links(env: dict[str, str]) -> None:
 def up(
     follow: bool = typer.Option(False, "--tail", help="Also print the event stream."),
     kafka_port: int = typer.Option(DEFAULT_PORT, help="Port for the local broker."),
+    replicas: int = typer.Option(1, min=1, max=9, help=REPLICAS_HELP),
 ) -> None:
-    """Start Kafka and every service; Ctrl-C stops everything cleanly."""
-    run_congress(follow=follow, kafka_port=kafka_port)
+    """Start Kafka and every service; a copy that dies is restarted; Ctrl-C stops everything cleanly."""
+    run_congress(follow=follow, kafka_port=kafka_port, replicas=replicas)
 
 
 @app.command("demo")
@@ -266,6 +305,7 @@ def demo(
     speed: float = typer.Option(1.0, help="Simulator speed: 2 plays twice as fast."),
     kafka_port: int = typer.Option(DEFAULT_PORT),
     fresh: bool = typer.Option(False, help="Start from nothing: delete the local state under $CONGRESS_HOME first."),
+    replicas: int = typer.Option(1, min=1, max=9, help=REPLICAS_HELP),
 ) -> None:
     """The whole congress on the embedded defaults, with simulated delegates and the live event stream."""
     if fresh:
@@ -279,7 +319,7 @@ def demo(
     os.environ.setdefault(
         "REGISTRATION_PRESENTER_DEADLINE", (datetime.now(UTC).date() + timedelta(days=60)).isoformat()
     )
-    run_congress(follow=True, after_start=simulator, kafka_port=kafka_port)
+    run_congress(follow=True, after_start=simulator, kafka_port=kafka_port, replicas=replicas)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger("congress.jobs")
 
@@ -62,6 +62,18 @@ async def lease(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
                 with contextlib.suppress(Exception):  # a dropped connection has released it already
                     await conn.execute(text("SELECT pg_advisory_unlock(:space, :key)"), params)
                     await conn.commit()
+
+
+async def one_at_a_time(conn: AsyncConnection, name: str) -> None:
+    """Wait until no other copy runs the transaction ``name`` (e.g. seeding at start-up), then hold it till commit.
+
+    For work every copy does once at start and that must not interleave (two copies inserting the same
+    seed rows at once). PostgreSQL: a transaction-level advisory lock; SQLite: one process, nothing to wait for.
+    """
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": LOCK_SPACE, "key": lock_key(name)}
+        )
 
 
 @dataclass(frozen=True)
