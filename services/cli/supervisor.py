@@ -107,11 +107,22 @@ class Supervisor:
         self.children.append(child)
         return child
 
+    def copy_env(self, name: str, copy: int, port: int) -> dict[str, str]:
+        """The environment of one copy: its own port; what must not be shared between copies made distinct."""
+        prefix = name.upper()
+        env = {**self.env, f"{prefix}_HTTP_PORT": str(port), "CONGRESS_COPY": str(copy)}
+        if copy == 1:
+            return env
+        if static_member := env.get(f"{prefix}_GROUP_INSTANCE_ID"):  # one id twice: the copies would fence each other
+            env[f"{prefix}_GROUP_INSTANCE_ID"] = f"{static_member}-{copy}"
+        if name == "notify" and not env.get("NOTIFY_SMTP_HOST"):
+            env.setdefault(
+                "NOTIFY_EMBEDDED_SINK", "false"
+            )  # the demo's SMTP sink runs in copy 1; the others send to it
+        return env
+
     def _spawn(self, name: str, copy: int, port: int, log_path: Path) -> subprocess.Popen[bytes]:
-        env = {**self.env, f"{name.upper()}_HTTP_PORT": str(port), "CONGRESS_COPY": str(copy)}
-        static_member = env.get(f"{name.upper()}_GROUP_INSTANCE_ID")
-        if static_member and copy > 1:  # two static members with one id would fence each other out
-            env[f"{name.upper()}_GROUP_INSTANCE_ID"] = f"{static_member}-{copy}"
+        env = self.copy_env(name, copy, port)
         with log_path.open("ab") as log_file:
             return subprocess.Popen(  # noqa: S603 -- our own module, fixed argv
                 [sys.executable, "-m", f"services.{name}.app"],

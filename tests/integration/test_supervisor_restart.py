@@ -3,6 +3,7 @@ one is SIGKILLed, the supervisor says so, starts it again on the same port, and 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
@@ -51,7 +52,7 @@ async def test_a_killed_copy_is_restarted_and_serves_again(
         deadline = time.monotonic() + 60
         while second.process.pid == killed and time.monotonic() < deadline:
             assert sup.watch() is None
-            time.sleep(0.1)
+            await asyncio.sleep(0.1)
         assert said[0].startswith("registration#2 killed by SIGKILL; restarting in 0.5s (crash 1 of 3")
         assert said[1] == f"restarted registration#2 (pid {second.process.pid}) on http://127.0.0.1:{second.port}"
         assert sup.wait_ready(second, timeout=120), second.tail()

@@ -107,3 +107,14 @@ def test_up_with_replicas_on_sqlite_is_refused_before_anything_starts(
     result = CliRunner().invoke(main.app, ["up", "--replicas", "2"])
     assert result.exit_code == 1
     assert "needs PostgreSQL" in result.output and "a SQLite file belongs to one process" in result.output
+
+
+def test_copies_get_their_own_port_and_share_the_demo_mail_sink() -> None:
+    sup = Supervisor(env={"NOTIFY_GROUP_INSTANCE_ID": "notify-a"})
+    first, second = sup.copy_env("notify", 1, 8004), sup.copy_env("notify", 2, 8104)
+    assert (first["NOTIFY_HTTP_PORT"], second["NOTIFY_HTTP_PORT"]) == ("8004", "8104")
+    assert "NOTIFY_EMBEDDED_SINK" not in first and second["NOTIFY_EMBEDDED_SINK"] == "false"
+    assert (first["NOTIFY_GROUP_INSTANCE_ID"], second["NOTIFY_GROUP_INSTANCE_ID"]) == ("notify-a", "notify-a-2")
+    assert "NOTIFY_EMBEDDED_SINK" not in Supervisor(env={"NOTIFY_SMTP_HOST": "smtp.example.org"}).copy_env(
+        "notify", 2, 8104
+    )
