@@ -23,6 +23,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from services.console.adapters.journal import Journal
 from services.console.adapters.kafka import TopicReader
 from services.console.adapters.lag import LagMeter
 from services.console.config import ConsoleSettings
@@ -36,7 +37,10 @@ class ConsoleRuntime:
         self.settings = settings
         self.feed = feed
         self.reader = TopicReader(
-            settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix, on_entries=feed.ingest
+            settings.kafka_bootstrap_servers,
+            topic_prefix=settings.kafka_topic_prefix,
+            on_entries=feed.ingest,
+            journal=Journal(settings.effective_journal_path()),
         )
         self.lag = LagMeter(settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix)
         self._tasks: list[asyncio.Task[Any]] = []
