@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -33,8 +32,6 @@ from services.registration.presenters_page import presenters_router
 from services.registration.records import Deps
 from services.registration.self_service import self_service_router
 from services.registration.writer import GroupWriter, sync_sqlite_engine
-
-log = logging.getLogger("congress.registration")
 
 
 def build_deps(
