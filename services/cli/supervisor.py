@@ -147,7 +147,8 @@ class Supervisor:
             )
         return Child(name, 0, process, log_path)
 
-    def wait_ready(self, child: Child, timeout: float = 60.0) -> bool:
+    def wait_ready(self, child: Child, timeout: float = 180.0) -> bool:
+        """Until the copy answers /readyz with 200 (False if it exits or the time is up: a loaded machine is slow)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if child.process.poll() is not None:
