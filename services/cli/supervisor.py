@@ -110,7 +110,7 @@ class Supervisor:
     def copy_env(self, name: str, copy: int, port: int) -> dict[str, str]:
         """The environment of one copy: its own port; what must not be shared between copies made distinct."""
         prefix = name.upper()
-        env = {**self.env, f"{prefix}_HTTP_PORT": str(port), "CONGRESS_COPY": str(copy)}
+        env = {**self.env, f"{prefix}_HTTP_PORT": str(port)}
         if copy == 1:
             return env
         if static_member := env.get(f"{prefix}_GROUP_INSTANCE_ID"):  # one id twice: the copies would fence each other
