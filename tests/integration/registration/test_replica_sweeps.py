@@ -1,7 +1,7 @@
 """Two copies of registration on one PostgreSQL database run their sweeps at the same moments.
 
 Every cause must still have exactly one effect: one expiry per unpaid card registration, one
-lapse (and one new offer) per waiting-list offer past its deadline, one refund made at Stripe
+release per unpaid invoice, one lapse (and one new offer) per waiting-list offer past its deadline, one refund made at Stripe
 and one RefundIssued per refund task, one notice per presenter cause -- and the normal race
 (the other copy holds a job's lease) logs no error.
 """
@@ -40,6 +40,7 @@ from tests.integration.registration.conftest import (
     settings_for,
     webhook,
 )
+from tests.integration.registration.test_earned_roles import register_by_invoice
 from tests.integration.registration.test_flows import of, published
 from tests.integration.registration.test_presenter_deadline import author, configured, decided
 from tests.integration.registration.test_stripe_tasks import FlakyStripe
@@ -49,10 +50,11 @@ LATER = datetime(2026, 12, 24, 12, tzinfo=UTC)
 
 
 async def causes(a: Service) -> dict[str, Any]:
-    """Unpaid card registrations, a waiting-list offer, refunds owed (Stripe failing) and presentations."""
+    """Unpaid card registrations and invoices, a waiting-list offer, refunds owed (Stripe failing), presentations."""
     stripe = FlakyStripe(a.deps.payments, fail=3)
     a.deps.payments = stripe
     unpaid = [(await a.client.post("/api/registrations", json={"delegates": [delegate(i)]})).json() for i in range(5)]
+    invoiced = [await register_by_invoice(a, 30 + i) for i in range(3)]
     async with a.deps.sessionmaker.begin() as session:
         await session.execute(db.capacity.update().where(db.capacity.c.code == "dinner").values(capacity=1))
     first = await register_and_pay(a, delegate(10, add_ons=["dinner"]))
@@ -70,7 +72,13 @@ async def causes(a: Service) -> dict[str, Any]:
             await presenter_deadline.on_decided(
                 session, decided(n, author(f"p{n}@example.org", "P", presenting=True)).data
             )
-    return {"stripe": stripe, "unpaid": [u["payer_id"] for u in unpaid], "waiting": waiting, "refunded": refunded}
+    return {
+        "stripe": stripe,
+        "unpaid": [u["payer_id"] for u in unpaid],
+        "invoiced": invoiced,
+        "waiting": waiting,
+        "refunded": refunded,
+    }
 
 
 @pytest.mark.timeout(240)
@@ -99,6 +107,8 @@ async def test_two_copies_sweeping_together_take_effect_once_per_cause(
     assert errors == []
     expired = Counter(e.registration_id for e in of(events, RegistrationCancelled) if e.reason == "payment_expired")
     assert expired == dict.fromkeys(made["unpaid"], 1)
+    released = Counter(e.registration_id for e in of(events, RegistrationCancelled) if e.reason == "invoice_unpaid")
+    assert released == dict.fromkeys(made["invoiced"], 1)
     offers = Counter(e.registration_id for e in of(events, WaitingListOffered))
     assert offers == {w["payer_id"]: 1 for w in made["waiting"]}  # lapsed once, offered on once
     refunds = Counter(e.registration_id for e in of(events, RefundIssued))
