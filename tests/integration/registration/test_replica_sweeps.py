@@ -1,9 +1,9 @@
 """Two copies of registration on one PostgreSQL database run their sweeps at the same moments.
 
 Every cause must still have exactly one effect: one expiry per unpaid card registration, one
-release per unpaid invoice, one lapse (and one new offer) per waiting-list offer past its deadline, one refund made at Stripe
-and one RefundIssued per refund task, one notice per presenter cause -- and the normal race
-(the other copy holds a job's lease) logs no error.
+release per unpaid invoice, one lapse (and one new offer) per waiting-list offer past its
+deadline, one refund made at Stripe and one RefundIssued per refund task, one notice per
+presenter cause -- and the normal race (the other copy holds a job's lease) logs no error.
 """
 
 from __future__ import annotations
