@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from services.common.auth import require_organiser
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.registration import domain, erasure, invoice_holds, manage, payments, stripe_tasks
 from services.registration.adapters import db
 from services.registration.pages import friendly, templates_for
@@ -102,9 +102,9 @@ def local_time(deps: Deps, moment: datetime) -> str:
     return f"{moment.astimezone(deps.congress.tz):%d %b %Y %H:%M} ({deps.congress.timezone})"
 
 
-def organiser_router(deps: Deps, secret: str) -> APIRouter:
+def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(tags=["organisers"])
-    organiser = Depends(require_organiser(secret))
+    organiser = Depends(require_organiser(sessions))
     templates = templates_for(deps)
 
     async def listing(status: str = "", category: str = "", q: str = "") -> list[dict[str, Any]]:
