@@ -28,7 +28,7 @@ from services.notify.adapters.db import notify_metadata, pending
 from services.notify.domain import Delivery, Outcome, RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.render import Renderer
-from services.notify.samples import sample_delegate, sample_events
+from services.notify.samples import PREVIEW_SECRET, sample_delegate, sample_events
 from services.notify.tasks import Reminders, RetryWorker
 from tests.conftest import fresh_pg_database
 from tests.unit.notify.test_handlers import Clock, FakeDocuments, FakeMailer, Rec
@@ -47,6 +47,7 @@ def copy_of_notify(url: str, mailer: FakeMailer, clock: Clock) -> dict[str, Any]
         sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
         message_id_domain="icsei.example.org",
         links={"badge": "https://b/me"},
+        link_secret=PREVIEW_SECRET,
         policy=RetryPolicy(base_seconds=60, max_attempts=5),
         circuit_seconds=0,
         clock=clock,

@@ -23,7 +23,7 @@ from schemas.registration import (
     PresenterUnregistered,
     RefundIssued,
     RegistrationCancelled,
-    WaitingListOffered,
+    WaitingListOfferedFields,
 )
 from services.common import jobs
 from services.registration import manage, presenter_deadline
@@ -109,7 +109,7 @@ async def test_two_copies_sweeping_together_take_effect_once_per_cause(
     assert expired == dict.fromkeys(made["unpaid"], 1)
     released = Counter(e.registration_id for e in of(events, RegistrationCancelled) if e.reason == "invoice_unpaid")
     assert released == dict.fromkeys(made["invoiced"], 1)
-    offers = Counter(e.registration_id for e in of(events, WaitingListOffered))
+    offers = Counter(e.registration_id for e in of(events, WaitingListOfferedFields))
     assert offers == {w["payer_id"]: 1 for w in made["waiting"]}  # lapsed once, offered on once
     refunds = Counter(e.registration_id for e in of(events, RefundIssued))
     assert refunds == dict.fromkeys(made["refunded"], 1)
