@@ -17,7 +17,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from schemas import topics
-from services.common.broker import ensure_topics
+from services.common.topic_admin import TopicPlan, TopicReport, ensure_topics, log_report
 from services.console.adapters.journal import Journal, Positions
 from services.console.adapters.records import to_entry
 from services.console.entries import Entry
@@ -36,6 +36,7 @@ class TopicReader:
         on_entries: Callable[[list[Entry]], None],
         max_records: int = 500,
         journal: Journal | None = None,
+        topic_plan: TopicPlan | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.topic_prefix = topic_prefix
@@ -44,6 +45,9 @@ class TopicReader:
         self.journal = journal
         self.replayed = 0
         """Entries replayed from the journal at start."""
+        self.topic_plan = topic_plan or TopicPlan(prefix=topic_prefix)
+        self.topic_report: TopicReport | None = None
+        """How the topics compared with their policy at start."""
         self.consumer: AIOKafkaConsumer | None = None
         self.records_read = 0
         self.caught_up = False
@@ -51,7 +55,8 @@ class TopicReader:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await ensure_topics(self.bootstrap_servers, prefix=self.topic_prefix)
+        self.topic_report = await ensure_topics(self.bootstrap_servers, self.topic_plan)
+        log_report(self.topic_report)
         self.consumer = AIOKafkaConsumer(
             *(self.topic_prefix + name for name in topics.ALL_TOPICS),
             bootstrap_servers=self.bootstrap_servers,
