@@ -23,6 +23,7 @@ from services.abstracts.planner import Programme
 from services.abstracts.records import Rejected
 from services.abstracts.web import problem, templates_for
 from services.common.auth import require_organiser
+from services.common.text import SingleLine
 
 
 class SessionMoveIn(BaseModel):
@@ -36,7 +37,7 @@ class PresentationMoveIn(BaseModel):
 
 
 class ChairIn(BaseModel):
-    chair: str = Field(default="", max_length=300, description="The chair's name; empty clears it.")
+    chair: SingleLine = Field(default="", max_length=300, description="The chair's name; empty clears it.")
 
 
 def place_value(day: date, slot: int, room: str) -> str:

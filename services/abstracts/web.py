@@ -130,7 +130,7 @@ class AbstractIn(BaseModel):
             format=self.format.strip(),
             network=self.network.strip(),
             title=domain.nfc(self.title),
-            text=domain.nfc(self.text),
+            text=domain.nfc(self.text, multiline=True),
             keywords=tuple(k for k in (domain.nfc(k) for k in self.keywords) if k),
             language=self.language.strip(),
             authors=tuple(author_draft(a.model_dump()) for a in self.authors),

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,6 +17,7 @@ from services.badges.handlers import BadgeDeps
 from services.badges.web import PAGES, LinkMonitor
 from services.common.auth import InvalidToken, require_organiser, sign, verify
 from services.common.outbox import Outbox
+from services.common.text import SingleLine
 
 VISA_PURPOSE = "visa-request"
 
@@ -27,9 +28,9 @@ def visa_request_token(secret: str, delegate_id: str) -> str:
 
 
 class VisaRequest(BaseModel):
-    passport_name: str = Field(min_length=1, max_length=300)
-    nationality: str = Field(min_length=1, max_length=100)
-    passport_number: str = Field(min_length=1, max_length=64)
+    passport_name: SingleLine = Field(min_length=1, max_length=300)
+    nationality: SingleLine = Field(min_length=1, max_length=100)
+    passport_number: SingleLine = Field(min_length=1, max_length=64)
     arrival: date
     departure: date
 
@@ -107,16 +108,18 @@ def organiser_router(
         except (InvalidToken, KeyError):
             raise HTTPException(403, "this link is not valid") from None
 
+    async def visa_page(message: str = "", **extra: Any) -> HTMLResponse:
+        context = {"values": {}, "errors": {}} | extra
+        status = 422 if context["errors"] else 200
+        html = PAGES.get_template("visa_form.html").render(
+            congress=deps.congress.short_name, link=await monitor.status(), message=message, **context
+        )
+        return HTMLResponse(html, status_code=status)
+
     @router.get("/visa/{token}")
     async def visa_form(token: str) -> HTMLResponse:
         delegate_of(token)
-        return HTMLResponse(
-            PAGES.get_template("visa_form.html").render(
-                congress=deps.congress.short_name,
-                link=await monitor.status(),
-                message="",
-            )
-        )
+        return await visa_page()
 
     @router.post("/api/visa/{token}")
     async def visa_api(token: str, body: VisaRequest) -> JSONResponse:
@@ -140,13 +143,12 @@ def organiser_router(
         arrival: Annotated[date, Form()],
         departure: Annotated[date, Form()],
     ) -> HTMLResponse:
-        form = VisaRequest(
-            passport_name=passport_name,
-            nationality=nationality,
-            passport_number=passport_number,
-            arrival=arrival,
-            departure=departure,
-        )
+        typed = {"passport_name": passport_name, "nationality": nationality, "passport_number": passport_number}
+        try:
+            form = VisaRequest.model_validate(typed | {"arrival": arrival, "departure": departure})
+        except ValidationError as exc:
+            errors = {str(e["loc"][0]): str(e["msg"]) for e in exc.errors() if e["loc"]}
+            return await visa_page(values=typed | {"arrival": arrival, "departure": departure}, errors=errors)
         try:
             await commands.request_visa(
                 sm,
@@ -157,12 +159,6 @@ def organiser_router(
             message = "Thank you. The organisers will review your request and email the letter."
         except commands.CommandRefused as exc:
             message = str(exc)
-        return HTMLResponse(
-            PAGES.get_template("visa_form.html").render(
-                congress=deps.congress.short_name,
-                link=await monitor.status(),
-                message=message,
-            )
-        )
+        return await visa_page(message)
 
     return router

@@ -29,7 +29,7 @@ _DIRECTION_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(
 """LRE RLE PDF LRO RLO and LRI RLI FSI PDI: they reorder the text around them (spoofing)."""
 _ANNOTATION = frozenset("\ufff9\ufffa\ufffb")
 _EDGE_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
-"""Zero-width space, ZWNJ, ZWJ, word joiner, BOM, soft hyphen, Mongolian vowel separator: at an edge they join nothing."""
+"""Zero-width space, ZWNJ, ZWJ, word joiner, BOM, soft hyphen, Mongolian vowel separator: at an edge, meaningless."""
 _TAGS = range(0xE0000, 0xE0080)
 _BLACK_FLAG = "\U0001f3f4"
 _FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
@@ -61,7 +61,7 @@ def _tag_allowed(text: str, index: int) -> bool:
 
 
 def problem(text: str, *, multiline: bool = False) -> str | None:
-    """What is wrong with ``text`` (already cleaned by ``_prepare``), in words, or None if nothing."""
+    """What is wrong with ``text`` (already through ``tidy``), in words, or None if nothing."""
     for index, char in enumerate(text):
         code = ord(char)
         if char in "\n\t" or char in "\u2028\u2029":
@@ -92,7 +92,8 @@ def _strip(text: str) -> str:
     return text[start:end]
 
 
-def _prepare(text: str, multiline: bool) -> str:
+def tidy(text: str, *, multiline: bool = False) -> str:
+    """NFC, line breaks as ``\\n`` (multi-line), surrounding whitespace and invisible characters off; never refuses."""
     text = unicodedata.normalize("NFC", text)
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
@@ -101,7 +102,7 @@ def _prepare(text: str, multiline: bool) -> str:
 
 def clean_input(text: str, *, multiline: bool = False) -> str:
     """``text`` as it is stored, or ``ValueError`` saying in words what is wrong with it."""
-    cleaned = _prepare(text, multiline)
+    cleaned = tidy(text, multiline=multiline)
     message = problem(cleaned, multiline=multiline)
     if message:
         raise ValueError(message)
@@ -114,7 +115,7 @@ def clean_for_display(text: str, *, multiline: bool = False) -> str:
     Single-line text gets single spaces (a tab or line break in an old row becomes a space);
     multi-line text keeps its newlines and tabs.
     """
-    prepared = _prepare(text, multiline)
+    prepared = tidy(text, multiline=multiline)
     out = []
     for index, char in enumerate(prepared):
         if multiline and char in "\n\t":

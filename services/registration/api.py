@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, EmailStr, Field
 
 from schemas.values import CountryCode, PaymentMethod
+from services.common.text import MultiLine, SingleLine
 from services.registration import manage, payments
 from services.registration.adapters.stripe import WebhookRejected, verify_webhook
 from services.registration.handlers import DelegateForm, InvoiceDetails, register
@@ -24,16 +25,16 @@ LANGUAGE = r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 
 class DelegateIn(BaseModel):
-    given_name: str = Field(min_length=1, max_length=200, description="Given name(s) as written, any script.")
-    family_name: str = Field(min_length=1, max_length=200)
-    badge_name: str = Field(default="", max_length=200, description="Name as printed; defaults to both names.")
-    affiliation: str = Field(min_length=1, max_length=300, description="Institution.")
+    given_name: SingleLine = Field(min_length=1, max_length=200, description="Given name(s) as written, any script.")
+    family_name: SingleLine = Field(min_length=1, max_length=200)
+    badge_name: SingleLine = Field(default="", max_length=200, description="Name as printed; defaults to both names.")
+    affiliation: SingleLine = Field(min_length=1, max_length=300, description="Institution.")
     country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution, e.g. JP.")
     email: EmailStr
     language: str = Field(default="en", pattern=LANGUAGE, description="BCP 47 tag, e.g. en, ja, ar.")
     category: str = Field(description="member, non-member, student, one-day or accompanying.")
     add_ons: list[str] = Field(default_factory=list, description="Add-on codes.")
-    code: str | None = Field(default=None, max_length=40, description="Discount or waiver code.")
+    code: SingleLine | None = Field(default=None, max_length=40, description="Discount or waiver code.")
     waitlist_if_full: bool = Field(default=False, description="Join the waiting list of a full add-on.")
 
     def form(self) -> DelegateForm:
@@ -41,11 +42,11 @@ class DelegateIn(BaseModel):
 
 
 class InvoiceIn(BaseModel):
-    institution_name: str = Field(min_length=1, max_length=300)
-    institution_address: str = Field(min_length=1, max_length=1000)
+    institution_name: SingleLine = Field(min_length=1, max_length=300)
+    institution_address: MultiLine = Field(min_length=1, max_length=1000)
     email: EmailStr
-    vat_id: str | None = Field(default=None, max_length=40)
-    purchase_order: str | None = Field(default=None, max_length=80)
+    vat_id: SingleLine | None = Field(default=None, max_length=40)
+    purchase_order: SingleLine | None = Field(default=None, max_length=80)
 
     def details(self) -> InvoiceDetails:
         return InvoiceDetails(**{**self.model_dump(), "email": str(self.email)})

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.common.auth import require_organiser
+from services.common.text import csv_cell
 from services.registration import presenter_deadline
-from services.registration.organiser import neutralise
 from services.registration.pages import templates_for
 from services.registration.records import Deps
 
@@ -56,7 +56,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
             "registered": "; ".join(p["email"] for p in row["presenters"] if p["registered"]),
             "notices": " ".join(row["notices"]),
         }
-        writer.writerow([neutralise(flat[c]) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(flat[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import Delegate
 from services.badges import domain
+from services.common.text import clean_for_display
 
 metadata = MetaData()
 
@@ -311,8 +312,11 @@ async def record_document(session: AsyncSession, **values: Any) -> None:
 
 
 async def search(session: AsyncSession, query: str, limit: int = 25) -> list[DelegateRow]:
-    """Name (folded, transliterated), email or registration number; the replica is small enough to scan."""
-    query = query.strip()
+    """Name (folded, transliterated), email or registration number; the replica is small enough to scan.
+
+    The query is cleaned by the one text rule first (a NUL would make PostgreSQL refuse the query).
+    """
+    query = clean_for_display(query)
     if not query:
         return []
     exact = (

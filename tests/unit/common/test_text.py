@@ -80,8 +80,25 @@ def test_display_removes_what_input_refuses_and_keeps_the_rest() -> None:
 
 @pytest.mark.parametrize(
     "hostile",
-    ["=1+1", "+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1", "\x00=1+1", " =1+1", "\u200b=1+1", "\ufeff=1", "\u202e=1+1",
-     "\u2066=1", "\x1b=1", "\n=1", "\u00a0=1", "\u3000=1", "＝1+1"],
+    [
+        "=1+1",
+        "+1",
+        "-1+1",
+        "@SUM(A1)",
+        "\t=1",
+        "\r=1",
+        "\x00=1+1",
+        " =1+1",
+        "\u200b=1+1",
+        "\ufeff=1",
+        "\u202e=1+1",
+        "\u2066=1",
+        "\x1b=1",
+        "\n=1",
+        "\u00a0=1",
+        "\u3000=1",
+        "＝1+1",
+    ],
 )
 def test_csv_cells_never_start_a_formula_whatever_hides_before_it(hostile: str) -> None:
     cell = csv_cell(hostile)
