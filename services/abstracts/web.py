@@ -32,6 +32,7 @@ from services.abstracts.records import (
     draft_of,
 )
 from services.common.languages import LANGUAGES
+from services.common.text import shown
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -50,6 +51,7 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         cached: Jinja2Templates = deps.pages
         return cached
     templates = deps.pages = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    templates.env.finalize = shown  # the one text rule also for rows stored before it
     templates.env.globals.update(
         congress=deps.congress,
         config=deps.config,

@@ -24,8 +24,10 @@ from services.badges.adapters.pdf import TEMPLATES
 from services.badges.handlers import BadgeDeps
 from services.common.auth import organiser_from_request
 from services.common.outbox import Outbox, outbox_table
+from services.common.text import shown
 
-PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), finalize=shown)
+"""Station and visa pages; every printed string through the one text rule (``shown``)."""
 
 SCAN_TEXT = {
     domain.ScanOutcome.CHECKED_IN: "Checked in — welcome!",

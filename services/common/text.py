@@ -19,6 +19,7 @@ Standard library and pydantic only: domain modules may use it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated, Any
 
@@ -126,6 +127,27 @@ def clean_for_display(text: str, *, multiline: bool = False) -> str:
             out.append(char)
     shown = "".join(out)
     return _strip(shown if multiline else " ".join(shown.split()))
+
+
+_HIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb\ud800-\udfff]"
+    "|(?<![\U0001f3f4\U000e0000-\U000e007f])[\U000e0000-\U000e007f]"
+)
+"""What ``problem`` refuses in a multi-line text, as one pattern (the output side's fast path)."""
+
+
+def without_hidden(text: str) -> str:
+    """``text`` with exactly the characters the rule refuses removed (newline and tab kept), nothing else touched."""
+    return _HIDDEN.sub("", text)
+
+
+def shown(value: Any) -> Any:
+    """Jinja ``finalize`` for every page and email: a plain string printed goes through ``without_hidden``.
+
+    Markup the template built itself (a ``str`` subclass) passes as it is; its parts were printed
+    through this already. Layout whitespace is left alone, so templates render as they did.
+    """
+    return without_hidden(value) if type(value) is str else value
 
 
 def csv_cell(value: object) -> str:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from services.common.text import MultiLine, SingleLine, clean_for_display, clean_input, csv_cell
+from services.common.text import (
+    MultiLine,
+    SingleLine,
+    clean_for_display,
+    clean_input,
+    csv_cell,
+    problem,
+    shown,
+    without_hidden,
+)
 
 
 class Person(BaseModel):
@@ -112,3 +121,21 @@ def test_csv_cells_of_plain_values() -> None:
     assert csv_cell(None) == ""
     assert csv_cell(42) == "42"
     assert csv_cell(["a", "b"]) == "a b"
+
+
+def test_templates_print_strings_without_hidden_characters_and_leave_markup_and_layout_alone() -> None:
+    from jinja2 import Environment
+    from markupsafe import Markup
+
+    env = Environment(autoescape=True, finalize=shown)
+    page = env.from_string("<p>{{ name }}</p>{{ mark }}{{ n }}\n{{ address }}")
+    html = page.render(name="Ma\x00ria \u202eO'Brien", mark=Markup("<b>\u2068x\u2069</b>"), n=3, address=" a\n\tb\x1b ")
+    assert html == "<p>Maria O&#39;Brien</p><b>\u2068x\u2069</b>3\n a\n\tb "
+
+
+def test_without_hidden_removes_exactly_what_the_input_rule_refuses() -> None:
+    for code in [*range(0x250), *range(0x2000, 0x2070), *range(0xFEF0, 0x10000), *range(0xE0000, 0xE0080)]:
+        char = chr(code)
+        assert (without_hidden(char) == "") == (problem(char, multiline=True) is not None), hex(code)
+    flag = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    assert without_hidden(flag) == flag and problem(flag) is None
