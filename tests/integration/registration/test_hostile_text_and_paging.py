@@ -143,3 +143,19 @@ async def test_an_export_of_1600_registrations_has_1600_rows_and_the_list_pages_
     last = await client.get("/organiser/registrations?page=4", headers=AUTH)
     assert "Showing 1,501–1,600 of 1,600" in last.text and 'rel="next"' not in last.text
     assert (await client.get("/api/organiser/registrations?size=0", headers=AUTH)).status_code == 422
+
+
+async def test_badge_changes_on_the_delegates_page_are_held_to_the_rule(offline: Service) -> None:
+    from services.common.auth import sign
+
+    client = offline.client
+    created = (await client.post("/api/registrations", json={"delegates": [delegate()]})).json()
+    link = sign("test-secret", "magic-link", {"rid": created["registrations"][0]["registration_id"], "jti": "j-text"})
+    assert (await client.get(f"/me/{link}")).status_code == 303
+    refused = await client.post("/me/badge", data={"badge_name": "Aiko\u202e", "affiliation": "東京大学"})
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in error_beside(refused.text, "badge_name")
+    kept = await client.post("/me/badge", data={"badge_name": "\u200bأيكو", "affiliation": "東京大学"})
+    assert "Badge details saved." in kept.text
+    async with offline.deps.sessionmaker() as session:
+        row = (await session.execute(select(db.registrations))).mappings().one()
+    assert row["badge_name"] == "أيكو"
