@@ -338,3 +338,14 @@ def test_the_published_programme_in_figures_and_summaries() -> None:
     assert by_name["SessionScheduled"] == "Data Use 1 · Room 501 · 2027-01-06 · 1 presentation(s) · v1"
     assert by_name["PresentationMoved"] == "ICSEI27-A-0001 moved Room 501 2027-01-06 → Hall B 2027-01-06"
     assert by_name["ProgrammePublished"] == "v2: 12 sessions, 40 presentations · 1 changed, 1 moved"
+
+
+def test_summaries_show_old_events_without_hidden_characters_but_keep_their_own_isolates() -> None:
+    """Issue 12, finding 8: a name with NUL, ESC or a bidi override from before the text rule shows clean."""
+    from schemas.values import PaymentMethod
+    from tests.unit.console.events import delegate, eur, registered
+
+    who = delegate("d-900", country="JP", category="member", name="Ma\x00ria\x1b \u202eO'Brien\u2066")
+    projection = project(records(registered("d-900", who, eur(1000), PaymentMethod.CARD)))
+    (created,) = projection.entries(subject="d-900", type_="RegistrationCreated")
+    assert summarise(created) == "\u2068Maria O'Brien\u2069 (JP, member) · EUR 10.00 · card"
