@@ -159,3 +159,15 @@ async def test_badge_changes_on_the_delegates_page_are_held_to_the_rule(offline:
     async with offline.deps.sessionmaker() as session:
         row = (await session.execute(select(db.registrations))).mappings().one()
     assert row["badge_name"] == "أيكو"
+
+
+async def test_an_organisers_reason_with_a_hidden_character_is_shown_beside_its_field(offline: Service) -> None:
+    client = offline.client
+    rid = (await client.post("/api/registrations", json={"delegates": [delegate()]})).json()["payer_id"]
+    page = await client.post(f"/organiser/registrations/{rid}/cancel", data={"reason": "visa\x07"}, headers=AUTH)
+    assert page.status_code == 422
+    assert "U+0007 BELL" in error_beside(page.text, f"{rid}-cancel-reason")
+    api = await client.post(f"/api/organiser/registrations/{rid}/cancel", json={"reason": "\u202evisa"}, headers=AUTH)
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["body", "reason"]
+    async with offline.deps.sessionmaker() as session:
+        assert (await session.execute(select(db.registrations.c.status))).scalar_one() != "cancelled"
