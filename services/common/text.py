@@ -110,25 +110,6 @@ def clean_input(text: str, *, multiline: bool = False) -> str:
     return cleaned
 
 
-def clean_for_display(text: str, *, multiline: bool = False) -> str:
-    """``text`` as every page, email, document and CSV shows it: what the input rule refuses, removed.
-
-    Single-line text gets single spaces (a tab or line break in an old row becomes a space);
-    multi-line text keeps its newlines and tabs.
-    """
-    prepared = tidy(text, multiline=multiline)
-    out = []
-    for index, char in enumerate(prepared):
-        if multiline and char in "\n\t":
-            out.append(char)
-        elif char.isspace():
-            out.append(" ")
-        elif problem(char) is None or (ord(char) in _TAGS and _tag_allowed(prepared, index)):
-            out.append(char)
-    shown = "".join(out)
-    return _strip(shown if multiline else " ".join(shown.split()))
-
-
 _HIDDEN = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb\ud800-\udfff]"
     "|(?<![\U0001f3f4\U000e0000-\U000e007f])[\U000e0000-\U000e007f]"
@@ -150,6 +131,16 @@ def shown(value: Any) -> Any:
     return without_hidden(value) if type(value) is str else value
 
 
+def clean_for_display(text: str, *, multiline: bool = False) -> str:
+    """``text`` as every page, email, document and CSV shows it: what the input rule refuses, removed.
+
+    Single-line text gets single spaces (a tab or line break in an old row becomes a space);
+    multi-line text keeps its newlines and tabs.
+    """
+    tidied = tidy(text, multiline=multiline)
+    return _strip(without_hidden(tidied if multiline else " ".join(tidied.split())))
+
+
 def csv_cell(value: object) -> str:
     """A cell a spreadsheet shows as text and never runs (OWASP CSV injection advice).
 
@@ -157,8 +148,8 @@ def csv_cell(value: object) -> str:
     nothing hidden before ``=`` can smuggle a formula past the check.
     """
     text = " ".join(map(str, value)) if isinstance(value, list | tuple) else ("" if value is None else str(value))
-    shown = clean_for_display(text)
-    return "'" + shown if shown[:1] in _FORMULA_START else shown
+    cell = clean_for_display(text)
+    return "'" + cell if cell[:1] in _FORMULA_START else cell
 
 
 def _validator(multiline: bool) -> Any:
