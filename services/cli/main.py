@@ -260,6 +260,10 @@ def up(
     run_congress(follow=follow, kafka_port=kafka_port)
 
 
+DEMO_CLIENT_LIMIT = "100000/hour"
+"""The per-client rate limit `congress demo` gives registration: its simulator is one client."""
+
+
 @app.command("demo")
 def demo(
     delegates: int = typer.Option(1500, help="How many delegates the simulator registers."),
@@ -279,6 +283,9 @@ def demo(
     os.environ.setdefault(
         "REGISTRATION_PRESENTER_DEADLINE", (datetime.now(UTC).date() + timedelta(days=60)).isoformat()
     )
+    # ...and its 1,500 delegates all register from this machine's address: the per-client rate limit is raised
+    # for it (the per-address limit stays as configured)
+    os.environ.setdefault("REGISTRATION_RATE_LIMIT_PER_CLIENT", DEMO_CLIENT_LIMIT)
     run_congress(follow=True, after_start=simulator, kafka_port=kafka_port)
 
 
