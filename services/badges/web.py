@@ -22,7 +22,7 @@ from services.badges import commands, domain, stations
 from services.badges.adapters import db, qrscan
 from services.badges.adapters.pdf import TEMPLATES
 from services.badges.handlers import BadgeDeps
-from services.common.auth import organiser_from_request
+from services.common.organiser_sessions import OrganiserSessions
 from services.common.outbox import Outbox, outbox_table
 from services.common.text import shown
 
@@ -96,9 +96,10 @@ def station_router(
     sm: async_sessionmaker[AsyncSession],
     outbox: Outbox,
     monitor: LinkMonitor,
+    sessions: OrganiserSessions,
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    station = stations.require_station(deps.secret, sm)
+    station = stations.require_station(deps.secret, sm, sessions)
 
     async def search(q: str) -> dict[str, Any]:
         """The first ``STATION_RESULTS`` matches and how many there are (the page says when it shows fewer)."""
@@ -194,7 +195,3 @@ def station_router(
         )
 
     return router
-
-
-def is_organiser(secret: str, request: Request) -> bool:
-    return organiser_from_request(secret, request) is not None

@@ -241,7 +241,7 @@ def _print_links(env: dict[str, str]) -> None:
         "abstracts": ("Call for papers", "/submit", "organisers: /organiser/abstracts; reviewers by their link"),
         "console": ("Organisers' console", "/", organiser),
         "badges": ("Badge station", "/station", "station tokens: /organiser/badges (organiser sign-in)"),
-        "notify": ("Mail the delegates received", "/mail", ""),
+        "notify": ("Mail the delegates received", "/mail", "organiser sign-in"),
     }
     console.print("\n[bold]congress is running — open these:[/]")
     for name in supervisor.available_services():

@@ -15,9 +15,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from schemas import topics
+from services.common.congress import config_path
 from services.common.db import is_postgres
 from services.common.logs import configure_logging
-from services.common.organiser_login import organiser_login_router
+from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
 from services.registration import (
     call_for_papers,
@@ -111,7 +112,8 @@ def build(
     app = FastAPI(title=f"{deps.congress.short_name} registration", lifespan=lifespan)
     app.state.deps = deps
     app.state.runtime = runtime
-    secret = settings.secret.get_secret_value()
+    path = None if "congress" in overrides else config_path(settings.congress_config)
+    sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
     install_page_errors(app, deps)
     app.include_router(
         router(
@@ -123,9 +125,9 @@ def build(
     app.include_router(pages_router(deps, settings))
     app.include_router(self_service_router(deps, settings))
     app.include_router(local_checkout_router(deps, settings))
-    app.include_router(organiser_router(deps, secret))
-    app.include_router(presenters_router(deps, secret))
-    app.include_router(organiser_login_router(deps.congress, secret, settings.organiser_password))
+    app.include_router(organiser_router(deps, sessions))
+    app.include_router(presenters_router(deps, sessions))
+    app.include_router(login)
     runtime.mount_health(app)
     return runtime, app
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from services.common.auth import require_organiser
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.paging import MAX_PAGE_SIZE, Paging
 from services.common.text import SingleLine, csv_cell
 from services.registration import domain, erasure, invoice_holds, manage, payments, stripe_tasks
@@ -116,9 +116,9 @@ def local_time(deps: Deps, moment: datetime) -> str:
     return f"{moment.astimezone(deps.congress.tz):%d %b %Y %H:%M} ({deps.congress.timezone})"
 
 
-def organiser_router(deps: Deps, secret: str) -> APIRouter:
+def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(tags=["organisers"])
-    organiser = Depends(require_organiser(secret))
+    organiser = Depends(require_organiser(sessions))
     templates = templates_for(deps)
 
     async def rows_page(filters: listing.Filters, page: int, size: int, path: str) -> tuple[Paging, list[Row]]:
