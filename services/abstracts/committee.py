@@ -12,7 +12,7 @@ from schemas.abstracts import (
     AbstractFormat,
     Decision,
     Recommendation,
-    ReviewerAssigned,
+    ReviewerAssignedV2,
     ReviewerUnassigned,
     ReviewSubmitted,
 )
@@ -31,6 +31,7 @@ from services.abstracts.records import (
     portal_link,
     reviewer_claims,
 )
+from services.common.sealing import NOTIFY_LINK, seal
 from services.common.text import clean_for_display
 from services.common.text import problem as text_problem
 
@@ -136,8 +137,8 @@ async def assign_all(deps: Deps) -> domain.AssignmentPlan:
     return plan
 
 
-def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssigned:
-    return ReviewerAssigned(
+def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssignedV2:
+    return ReviewerAssignedV2(
         congress_id=deps.congress.id,
         abstract_id=abstract["id"],
         reviewer_id=reviewer["id"],
@@ -148,7 +149,7 @@ def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssigned:
         title=abstract["title"],
         network=abstract["network"],
         due_on=deps.config.review_due_on,
-        portal_link=portal_link(deps, reviewer),
+        sealed_portal_link=seal(deps.secret, NOTIFY_LINK, portal_link(deps, reviewer), bound_to=reviewer["id"]),
     )
 
 

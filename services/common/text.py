@@ -1,4 +1,4 @@
-"""One rule for text a person wrote, at every input and every output (docs/ARCHITECTURE.md, decision 19).
+"""One rule for text a person wrote, at every input and every output (docs/ARCHITECTURE.md, decision 23).
 
 At an input (``SingleLine``/``MultiLine`` fields, or ``clean_input``): Unicode NFC; line breaks
 written ``\\n``; surrounding whitespace and invisible characters (zero-width space, word joiner,
