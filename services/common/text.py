@@ -123,12 +123,18 @@ def without_hidden(text: str) -> str:
 
 
 def shown(value: Any) -> Any:
-    """Jinja ``finalize`` for every page and email: a plain string printed goes through ``without_hidden``.
+    """Jinja ``finalize`` for every page and email: a string printed goes through ``without_hidden``.
 
-    Markup the template built itself (a ``str`` subclass) passes as it is; its parts were printed
-    through this already. Layout whitespace is left alone, so templates render as they did.
+    Markup (a ``str`` subclass, e.g. a translated sentence with a name in it) is cleaned too and stays
+    Markup: removing these characters cannot make or break a tag. Layout whitespace is left alone,
+    so templates render as they did.
     """
-    return without_hidden(value) if type(value) is str else value
+    if not isinstance(value, str):
+        return value
+    cleaned = without_hidden(value)
+    if cleaned == value:
+        return value
+    return cleaned if type(value) is str else type(value)(cleaned)
 
 
 def clean_for_display(text: str, *, multiline: bool = False) -> str:

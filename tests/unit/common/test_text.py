@@ -123,14 +123,15 @@ def test_csv_cells_of_plain_values() -> None:
     assert csv_cell(["a", "b"]) == "a b"
 
 
-def test_templates_print_strings_without_hidden_characters_and_leave_markup_and_layout_alone() -> None:
+def test_templates_print_strings_and_markup_without_hidden_characters_and_leave_layout_alone() -> None:
     from jinja2 import Environment
     from markupsafe import Markup
 
     env = Environment(autoescape=True, finalize=shown)
     page = env.from_string("<p>{{ name }}</p>{{ mark }}{{ n }}\n{{ address }}")
-    html = page.render(name="Ma\x00ria \u202eO'Brien", mark=Markup("<b>\u2068x\u2069</b>"), n=3, address=" a\n\tb\x1b ")
-    assert html == "<p>Maria O&#39;Brien</p><b>\u2068x\u2069</b>3\n a\n\tb "
+    html = page.render(name="Ma\x00ria \u202eO'Brien", mark=Markup("<b>Ma\x07ria</b>"), n=3, address=" a\n\tb\x1b ")
+    assert html == "<p>Maria O&#39;Brien</p><b>Maria</b>3\n a\n\tb "
+    assert isinstance(shown(Markup("<i>x\x1b</i>")), Markup)
 
 
 def test_without_hidden_removes_exactly_what_the_input_rule_refuses() -> None:
