@@ -32,6 +32,8 @@ from services.abstracts.records import (
     reviewer_claims,
 )
 from services.common.sealing import NOTIFY_LINK, seal
+from services.common.text import clean_for_display
+from services.common.text import problem as text_problem
 
 log = logging.getLogger("congress.abstracts")
 ASSIGN_LOCK = "assign-runs"
@@ -54,6 +56,9 @@ async def add_reviewer(deps: Deps, draft: ReviewerDraft) -> Row:
         errors["email"] = "Enter an email address like name@example.org."
     if not draft.affiliation:
         errors["affiliation"] = "Please fill in the reviewer's institution (it is used to avoid conflicts)."
+    for name in ("name", "affiliation"):
+        if name not in errors and (message := text_problem(getattr(draft, name))):
+            errors[name] = message
     if not draft.networks or any(n not in deps.rules.networks for n in draft.networks):
         errors["networks"] = "Choose at least one network they review for."
     if draft.language not in deps.rules.languages:
@@ -150,7 +155,7 @@ def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssignedV2:
 
 async def unassign(deps: Deps, abstract_id: str, reviewer_id: str, reason: str) -> None:
     """Take a reviewer off an undecided abstract; they are never assigned to it again."""
-    reason = domain.nfc(reason)[:500] or "taken off by the organisers"
+    reason = clean_for_display(reason)[:500] or "taken off by the organisers"
     async with deps.sessionmaker() as session, session.begin():
         row = await db.get_abstract(session, abstract_id)
         if row is None:
@@ -206,6 +211,8 @@ async def record_review(deps: Deps, reviewer: Row, abstract_id: str, body: dict[
     for name in ("comments_to_authors", "comments_to_committee"):
         if len(body.get(name, "")) > 5000:
             errors[name] = "At most 5,000 characters please."
+        elif message := text_problem(domain.nfc(body.get(name, ""), multiline=True), multiline=True):
+            errors[name] = message
     if errors:
         raise Rejected(errors)
     now = deps.clock()
@@ -215,8 +222,8 @@ async def record_review(deps: Deps, reviewer: Row, abstract_id: str, body: dict[
         reviewer_id=reviewer["id"],
         scores={k: int(v) for k, v in scores.items() if v is not None},
         recommendation=Recommendation(body["recommendation"]),
-        comments_to_authors=domain.nfc(body.get("comments_to_authors", "")),
-        comments_to_committee=domain.nfc(body.get("comments_to_committee", "")),
+        comments_to_authors=domain.nfc(body.get("comments_to_authors", ""), multiline=True),
+        comments_to_committee=domain.nfc(body.get("comments_to_committee", ""), multiline=True),
         submitted_at=now,
     )
     async with deps.sessionmaker() as session, session.begin():

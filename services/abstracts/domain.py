@@ -19,6 +19,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from services.common.text import problem as text_problem
+from services.common.text import tidy
+
 AOE = timezone(timedelta(hours=-12), "AoE")
 FORMATS = ("paper", "symposium", "poster", "workshop", "roundtable")
 KEYWORD_SPLIT = re.compile(r"[,;、，；]")
@@ -62,9 +65,9 @@ def count_words(text: str) -> int:
     return total
 
 
-def nfc(text: str) -> str:
-    """Stored exactly as typed, in Unicode NFC, without surrounding whitespace."""
-    return unicodedata.normalize("NFC", text).strip()
+def nfc(text: str, *, multiline: bool = False) -> str:
+    """Stored exactly as typed, in Unicode NFC, without surrounding whitespace (the one text rule's ``tidy``)."""
+    return tidy(text, multiline=multiline)
 
 
 def fold(text: str) -> str:
@@ -161,6 +164,21 @@ def validate(draft: Draft, rules: SubmissionRules, is_email: Callable[[str], boo
     if not is_email(draft.submitter_email):
         errors["submitter_email"] = "Enter an email address like name@example.org."
     errors.update(_authors_errors(draft.authors, rules, is_email))
+    errors.update(character_errors(draft))
+    return errors
+
+
+def character_errors(draft: Draft) -> Errors:
+    """Control characters and bidi overrides anywhere in the typed text (``services.common.text``)."""
+    fields: list[tuple[str, str, bool]] = [("title", draft.title, False), ("text", draft.text, True)]
+    fields += [("keywords", k, False) for k in draft.keywords]
+    for i, author in enumerate(draft.authors):
+        fields += [(f"authors.{i}.{name}", getattr(author, name), False) for name, _, _ in NAME_FIELDS]
+    errors: Errors = {}
+    for path, value, multiline in fields:
+        message = text_problem(value, multiline=multiline)
+        if message:
+            errors.setdefault(path, message)
     return errors
 
 

@@ -49,7 +49,7 @@ def draft_from_form(form: FormData, drop_row: int | None = None) -> domain.Draft
         format=str(form.get("format", "")),
         network=str(form.get("network", "")),
         title=domain.nfc(str(form.get("title", ""))),
-        text=domain.nfc(str(form.get("text", ""))),
+        text=domain.nfc(str(form.get("text", "")), multiline=True),
         keywords=domain.parse_keywords(str(form.get("keywords", ""))),
         language=str(form.get("language", "en")),
         authors=tuple(authors),

@@ -32,6 +32,7 @@ from services.abstracts.forms import first_error_id
 from services.abstracts.records import Deps, NotAllowed, Rejected, Row, portal_link
 from services.abstracts.web import problem, templates_for
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.text import SingleLine
 
 STATUSES = ("submitted", "accepted", "rejected", "withdrawn")
 
@@ -60,7 +61,7 @@ class DecisionIn(BaseModel):
 
 class UnassignIn(BaseModel):
     reviewer_id: str = Field(max_length=40)
-    reason: str = Field(default="", max_length=500)
+    reason: SingleLine = Field(default="", max_length=500)
 
 
 async def table(deps: Deps, network: str = "", status: str = "") -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from services.abstracts.programme_models import (
 from services.abstracts.records import Rejected
 from services.abstracts.web import problem, templates_for
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.text import SingleLine
 
 
 class SessionMoveIn(BaseModel):
@@ -53,7 +54,7 @@ CALENDAR: dict[int | str, Any] = {200: {"content": {"text/calendar": {"schema": 
 
 
 class ChairIn(BaseModel):
-    chair: str = Field(default="", max_length=300, description="The chair's name; empty clears it.")
+    chair: SingleLine = Field(default="", max_length=300, description="The chair's name; empty clears it.")
 
 
 def place_value(day: date, slot: int, room: str) -> str:

@@ -34,6 +34,7 @@ from services.abstracts.records import (
 )
 from services.common.languages import LANGUAGES
 from services.common.openapi import inline_schema
+from services.common.text import shown
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -52,6 +53,7 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         cached: Jinja2Templates = deps.pages
         return cached
     templates = deps.pages = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    templates.env.finalize = shown  # the one text rule also for rows stored before it
     templates.env.globals.update(
         congress=deps.congress,
         config=deps.config,
@@ -137,7 +139,7 @@ class AbstractIn(BaseModel):
             format=self.format.strip(),
             network=self.network.strip(),
             title=domain.nfc(self.title),
-            text=domain.nfc(self.text),
+            text=domain.nfc(self.text, multiline=True),
             keywords=tuple(k for k in (domain.nfc(k) for k in self.keywords) if k),
             language=self.language.strip(),
             authors=tuple(author_draft(a.model_dump()) for a in self.authors),

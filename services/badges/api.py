@@ -23,16 +23,11 @@ from services.badges.web import LinkMonitor
 from services.common.openapi import JSON_BODY, Detail, ErrorMessage, RowId, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.outbox import Outbox
+from services.common.text import SingleLine
 
 NO_STORE = {"cache-control": "no-store"}
 
 
-def _printable(value: object) -> object:
-    """Text as the letter will print it (no controls, no bidi overrides, NFC), so its length is checked as stored."""
-    return domain.clean_display_text(value) if isinstance(value, str) else value
-
-
-PrintedText = BeforeValidator(_printable)
 
 
 class VisaRequest(BaseModel):
@@ -41,9 +36,9 @@ class VisaRequest(BaseModel):
     # A passport number is personal data: a validation error never repeats the input (nor does a log line).
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    passport_name: Annotated[str, PrintedText, Field(min_length=1, max_length=300, description="Name as in passport.")]
-    nationality: Annotated[str, PrintedText, Field(min_length=1, max_length=100)]
-    passport_number: Annotated[str, PrintedText, Field(min_length=1, max_length=64)]
+    passport_name: Annotated[SingleLine, Field(min_length=1, max_length=300, description="Name as in passport.")]
+    nationality: Annotated[SingleLine, Field(min_length=1, max_length=100)]
+    passport_number: Annotated[SingleLine, Field(min_length=1, max_length=64)]
     arrival: date
     departure: date
 

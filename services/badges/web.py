@@ -24,8 +24,12 @@ from services.badges.adapters.pdf import TEMPLATES
 from services.badges.handlers import BadgeDeps
 from services.common.organiser_sessions import OrganiserSessions
 from services.common.outbox import Outbox, outbox_table
+from services.common.text import shown
 
-PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+STATION_RESULTS = 25
+"""Delegates one station search shows; when more match, the page says how many and asks for more letters."""
+PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), finalize=shown)
+"""Station and visa pages; every printed string through the one text rule (``shown``)."""
 
 SCAN_TEXT = {
     domain.ScanOutcome.CHECKED_IN: "Checked in — welcome!",
@@ -97,6 +101,12 @@ def station_router(
     router = APIRouter(include_in_schema=False)
     station = stations.require_station(deps.secret, sm, sessions)
 
+    async def search(q: str) -> dict[str, Any]:
+        """The first ``STATION_RESULTS`` matches and how many there are (the page says when it shows fewer)."""
+        async with sm() as session:
+            found = await db.search(session, q, limit=None) if q else []
+        return {"results": found[:STATION_RESULTS], "total": len(found)}
+
     async def page(template: str, **context: Any) -> HTMLResponse:
         link = await monitor.status()
         return HTMLResponse(
@@ -119,9 +129,7 @@ def station_router(
 
     @router.get("/station")
     async def search_page(q: str = "", station_id: str = Depends(station)) -> HTMLResponse:
-        async with sm() as session:
-            results = await db.search(session, q) if q else []
-        return await page("station.html", q=q, results=results, scan=None, message="", printed=None)
+        return await page("station.html", q=q, **await search(q), scan=None, message="", printed=None)
 
     @router.post("/station/scan")
     async def scan(token: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
@@ -138,15 +146,14 @@ def station_router(
 
     @router.post("/station/print/{delegate_id}")
     async def print_badge(delegate_id: str, q: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
-        async with sm() as session:
-            results = await db.search(session, q) if q else []
+        results = await search(q)
         try:
             _, count = await commands.print_badge(sm, outbox, deps, delegate_id=delegate_id, station_id=station_id)
         except commands.CommandRefused as exc:
             return await page(
                 "station.html",
                 q=q,
-                results=results,
+                **results,
                 scan=None,
                 message=str(exc),
                 printed=None,
@@ -155,7 +162,7 @@ def station_router(
         return await page(
             "station.html",
             q=q,
-            results=results,
+            **results,
             scan=None,
             message=text,
             printed=delegate_id,

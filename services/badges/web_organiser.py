@@ -64,9 +64,21 @@ def organiser_router(
     def delegate_of(token: str) -> str:
         return visa_links.delegate_of(deps, token)
 
-    async def visa_page(message: str = "", status_code: int = 200, *, done: bool = False) -> HTMLResponse:
+    async def visa_page(
+        message: str = "",
+        status_code: int = 200,
+        *,
+        done: bool = False,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> HTMLResponse:
         page = PAGES.get_template("visa_form.html").render(
-            congress=deps.congress.short_name, link=await monitor.status(), message=message, done=done
+            congress=deps.congress.short_name,
+            link=await monitor.status(),
+            message=message,
+            done=done,
+            values=values or {},
+            errors=errors or {},
         )
         return HTMLResponse(page, status_code=status_code)
 
@@ -86,11 +98,15 @@ def organiser_router(
     ) -> HTMLResponse:
         delegate_id = delegate_of(token)
         fields = {"passport_name": passport_name, "nationality": nationality, "passport_number": passport_number}
+        typed = fields | {"arrival": arrival, "departure": departure}
         try:
-            form = VisaRequest.model_validate(fields | {"arrival": arrival, "departure": departure})
+            form = VisaRequest.model_validate(typed)
         except ValidationError as exc:
-            # Never the input itself (a passport number): the field's label and what is wrong with it.
-            return await visa_page(_problems(exc), status_code=422)
+            # Never the input itself in a message, and never a passport number back in the form: each field's
+            # label and what is wrong with it, beside the field; what was typed well comes back.
+            errors = _errors(exc)
+            kept = {k: v for k, v in typed.items() if k not in errors and k != "passport_number"}
+            return await visa_page(_problems(exc), status_code=422, values=kept, errors=errors)
         try:
             await commands.request_visa(sm, delegate_id=delegate_id, form=form.model_dump(), now=deps.clock.now())
         except commands.CommandRefused as exc:
@@ -107,6 +123,15 @@ _LABELS = {
     "arrival": "Arrival",
     "departure": "Departure",
 }
+
+
+def _errors(exc: ValidationError) -> dict[str, str]:
+    """What is wrong with each field, without the input (pydantic's message)."""
+    errors: dict[str, str] = {}
+    for error in exc.errors(include_input=False, include_url=False):
+        if error["loc"]:
+            errors.setdefault(str(error["loc"][0]), str(error["msg"]))
+    return errors
 
 
 def _problems(exc: ValidationError) -> str:

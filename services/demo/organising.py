@@ -38,11 +38,16 @@ class Organiser:
         return bool(self.token)
 
     async def registrations(self) -> list[dict[str, Any]]:
-        try:
-            answer = await self.http.call("GET", "/api/organiser/registrations", ok=(200,), what="list")
-        except Failed:
-            return []
-        rows: list[dict[str, Any]] = answer.json()
+        rows: list[dict[str, Any]] = []
+        url: str | None = "/api/organiser/registrations"
+        while url:  # every page: the list is paged with a total and a next link
+            try:
+                answer = await self.http.call("GET", url, ok=(200,), what="list")
+            except Failed:
+                return rows
+            body = answer.json()
+            rows.extend(body["items"])
+            url = body["next"]
         return sorted(rows, key=lambda r: str(r.get("number") or r["id"]))
 
     async def mark_invoices_paid(self, rows: list[dict[str, Any]], rng: random.Random, share: float) -> None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, EmailStr, Field, StrictBool
 
 from schemas.values import CountryCode, PaymentMethod
 from services.common.openapi import JSON_BODY, refusals
+from services.common.text import MultiLine, SingleLine
 from services.registration import links, payments
 from services.registration.adapters.stripe import WebhookRejected, verify_webhook
 from services.registration.api_models import ORGANISER_ACTIONS, Accepted, QuoteOut, RegistrationDone
@@ -27,10 +28,10 @@ LANGUAGE = r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 
 class DelegateIn(BaseModel):
-    given_name: str = Field(min_length=1, max_length=200, description="Given name(s) as written, any script.")
-    family_name: str = Field(min_length=1, max_length=200)
-    badge_name: str = Field(default="", max_length=200, description="Name as printed; defaults to both names.")
-    affiliation: str = Field(min_length=1, max_length=300, description="Institution.")
+    given_name: SingleLine = Field(min_length=1, max_length=200, description="Given name(s) as written, any script.")
+    family_name: SingleLine = Field(min_length=1, max_length=200)
+    badge_name: SingleLine = Field(default="", max_length=200, description="Name as printed; defaults to both names.")
+    affiliation: SingleLine = Field(min_length=1, max_length=300, description="Institution.")
     country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution, e.g. JP.")
     email: EmailStr
     language: str = Field(default="en", pattern=LANGUAGE, description="BCP 47 tag, e.g. en, ja, ar.")
@@ -38,7 +39,7 @@ class DelegateIn(BaseModel):
     add_ons: list[Annotated[str, Field(max_length=60)]] = Field(
         default_factory=list, max_length=50, description="Add-on codes of this edition."
     )
-    code: str | None = Field(default=None, max_length=40, description="Discount or waiver code.")
+    code: SingleLine | None = Field(default=None, max_length=40, description="Discount or waiver code.")
     waitlist_if_full: StrictBool = Field(default=False, description="Join the waiting list of a full add-on.")
 
     def form(self) -> DelegateForm:
@@ -46,11 +47,11 @@ class DelegateIn(BaseModel):
 
 
 class InvoiceIn(BaseModel):
-    institution_name: str = Field(min_length=1, max_length=300)
-    institution_address: str = Field(min_length=1, max_length=1000)
+    institution_name: SingleLine = Field(min_length=1, max_length=300)
+    institution_address: MultiLine = Field(min_length=1, max_length=1000)
     email: EmailStr
-    vat_id: str | None = Field(default=None, max_length=40)
-    purchase_order: str | None = Field(default=None, max_length=80)
+    vat_id: SingleLine | None = Field(default=None, max_length=40)
+    purchase_order: SingleLine | None = Field(default=None, max_length=80)
 
     def details(self) -> InvoiceDetails:
         return InvoiceDetails(**{**self.model_dump(), "email": str(self.email)})

@@ -137,6 +137,17 @@ class RegistrationRow(BaseModel):
     )
 
 
+class RegistrationPage(BaseModel):
+    """One page of the filtered registrations: the total, the rows and the links to the pages beside it."""
+
+    total: int = Field(description="How many registrations match the filters, on every page.")
+    page: int = Field(description="This page's number, from 1.")
+    size: int = Field(description="Rows per page.")
+    items: list[RegistrationRow]
+    next: str | None = Field(description="Path of the next page, or null on the last.")
+    previous: str | None = Field(description="Path of the previous page, or null on the first.")
+
+
 class PresenterOut(BaseModel):
     name: str
     email: str

@@ -24,6 +24,7 @@ from schemas.registration import LinkKind
 from schemas.values import PaymentMethod
 from services.common.auth import InvalidToken
 from services.common.languages import LANGUAGES
+from services.common.text import shown
 from services.registration import domain, payments
 from services.registration.adapters import db
 from services.registration.api import RegistrationIn
@@ -118,6 +119,7 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         return format_currency(domain.to_major(amount_minor, currency), currency, locale=locale)
 
     templates.env.filters["money"] = money
+    templates.env.finalize = shown  # the one text rule also for rows stored before it
     templates.env.globals.update(congress=deps.congress, config=deps.config, languages=LANGUAGES)
     return templates
 

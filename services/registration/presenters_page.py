@@ -16,9 +16,9 @@ from fastapi.responses import Response
 
 from services.common.openapi import refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.text import csv_cell
 from services.registration import presenter_deadline
 from services.registration.api_models import CSV_BODY, CsvResponse, PresentationOut
-from services.registration.organiser import neutralise
 from services.registration.pages import templates_for
 from services.registration.records import Deps
 
@@ -58,7 +58,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
             "registered": "; ".join(p["email"] for p in row["presenters"] if p["registered"]),
             "notices": " ".join(row["notices"]),
         }
-        writer.writerow([neutralise(flat[c]) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(flat[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 
 
