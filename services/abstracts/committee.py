@@ -18,6 +18,7 @@ from schemas.abstracts import (
 )
 from services.abstracts import domain
 from services.abstracts.adapters import db
+from services.abstracts.matching import affinity, committee_plan
 from services.abstracts.records import (
     Deps,
     LinkProblem,
@@ -108,11 +109,13 @@ def _needs(abstracts: list[Row], assignments: list[Row]) -> list[domain.Need]:
 
 
 async def assign_all(deps: Deps) -> domain.AssignmentPlan:
-    """Top every undecided abstract up to the configured number of reviewers; ReviewerAssigned per pair."""
+    """Top every undecided abstract up to the configured number of reviewers, by affinity (the optimal engine,
+    ``matching.committee_plan``); reviewers already on an abstract stay; ReviewerAssigned per pair."""
     now = deps.clock()
     async with deps.sessionmaker() as session, session.begin():
         await db.next_number(session, ASSIGN_LOCK)  # one assignment run at a time
-        abstracts = {row["id"]: row for row in await db.list_abstracts(session, status="submitted")}
+        every = await db.list_abstracts(session)
+        abstracts = {row["id"]: row for row in every if row["status"] == "submitted"}
         reviewers = {row["id"]: row for row in await db.list_reviewers(session)}
         assignments = await db.all_assignments(session)
         load = Counter(a["reviewer_id"] for a in assignments if a["active"])
@@ -120,8 +123,9 @@ async def assign_all(deps: Deps) -> domain.AssignmentPlan:
             domain.Candidate(r["id"], r["email"], r["affiliation"], frozenset(r["networks"]))
             for r in reviewers.values()
         ]
-        plan = domain.assign(
-            _needs(list(abstracts.values()), assignments), candidates, deps.config.reviewers_per_abstract, load
+        texts = _texts(list(abstracts.values()), every, list(reviewers.values()))
+        plan = committee_plan.plan(
+            _needs(list(abstracts.values()), assignments), candidates, deps.config.reviewers_per_abstract, load, texts
         )
         for abstract_id, reviewer_id in plan.pairs:
             await db.add_assignment(session, abstract_id, reviewer_id, now)
@@ -129,6 +133,25 @@ async def assign_all(deps: Deps) -> domain.AssignmentPlan:
     for abstract_id, reviewer_id in plan.pairs:
         log.info("reviewer assigned", extra={"abstract_id": abstract_id, "reviewer_id": reviewer_id})
     return plan
+
+
+def _texts(open_rows: list[Row], every: list[Row], reviewers: list[Row]) -> dict[str, affinity.Text]:
+    """What the affinity compares: each open abstract (title, keywords, text) and each reviewer's profile,
+    for now the abstracts they wrote themselves in this call (matched by email, withdrawn ones included)."""
+    texts = {
+        r["id"]: affinity.Text(r["id"], tuple(r["content"]["keywords"]), f"{r['title']} {r['content']['text']}")
+        for r in open_rows
+    }
+    by_email: dict[str, list[Row]] = {}
+    for row in every:
+        for author in authors_of(row):
+            by_email.setdefault(author.email.casefold(), []).append(row)
+    for reviewer in reviewers:
+        own = by_email.get(reviewer["email"].casefold(), [])
+        keywords = tuple(k for r in own for k in r["content"]["keywords"])
+        body = " ".join(f"{r['title']} {r['content']['text']}" for r in own)
+        texts[reviewer["id"]] = affinity.Text(reviewer["id"], keywords, body)
+    return texts
 
 
 def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssigned:
