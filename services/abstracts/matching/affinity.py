@@ -60,7 +60,7 @@ def affinities(
     docs = [t.document() for t in (*abstracts, *profiles)]
     if not wanted or not any(d.strip() for d in docs):
         return {p: Affinity(BID_BONUS[bids.get(p, "none")], 0.0, bids.get(p, "none"), ()) for p in wanted}
-    vectorizer = TfidfVectorizer(strip_accents="unicode", sublinear_tf=True, token_pattern=r"(?u)\b\w\w+\b")
+    vectorizer = TfidfVectorizer(strip_accents="unicode", sublinear_tf=True)
     matrix = vectorizer.fit_transform(docs).tocsr()
     terms = vectorizer.get_feature_names_out()
     a_ix = {t.id: i for i, t in enumerate(abstracts)}
