@@ -26,7 +26,7 @@ def reasons_short(inst: Instance, papers: list[str], filled: NDArray[np.int64], 
         if allowed[paper] < need[i]:
             lines.append(
                 f"{paper}: only {allowed[paper]} allowed reviewer(s) for the {int(need[i])} still needed "
-                f"(the others conflict, are excluded or review another network); it can have {has} of {inst.k}"
+                f"(the others conflict or are excluded); it can have {has} of {inst.k}"
             )
         else:
             lines.append(

@@ -70,25 +70,44 @@ class _Net:
 
     def max_fill(self, mask: NDArray[np.bool_] | None = None) -> tuple[int, Ints]:
         """The most pairs a plan can make (loads' maxima only) using the masked pair arcs; flow per paper."""
+        flow = self._flow_net(mask)
+        n_r = len(self.reviewers)
+        flow.add_arcs_with_capacity(self.reviewer_node(np.arange(n_r)), np.zeros(n_r, np.int64) + SINK, self.cap)
+        return self._solve(flow, SINK)
+
+    def fills(self, target: int, low: Ints, mask: NDArray[np.bool_] | None = None) -> bool:
+        """Whether a plan of exactly ``target`` pairs meets the minimum loads ``low`` with the masked arcs:
+        a max flow into a super-sink that takes each reviewer's minimum and the rest through the sink."""
+        flow = self._flow_net(mask)
+        n_r = len(self.reviewers)
+        nodes, end = self.reviewer_node(np.arange(n_r)), 2 + len(self.papers) + n_r
+        flow.add_arcs_with_capacity(nodes, np.zeros(n_r, np.int64) + SINK, self.cap - low)
+        flow.add_arcs_with_capacity(nodes, np.zeros(n_r, np.int64) + end, low)
+        flow.add_arc_with_capacity(SINK, end, max(0, target - int(low.sum())))
+        return target >= int(low.sum()) and self._solve(flow, end)[0] == target
+
+    def _flow_net(self, mask: NDArray[np.bool_] | None) -> max_flow.SimpleMaxFlow:
         flow = max_flow.SimpleMaxFlow()
-        n_p, n_r = len(self.papers), len(self.reviewers)
+        n_p = len(self.papers)
         tail, head = (self.tail, self.head) if mask is None else (self.tail[mask], self.head[mask])
         flow.add_arcs_with_capacity(np.zeros(n_p, np.int64) + SOURCE, self.paper_node(np.arange(n_p)), self.need)
         flow.add_arcs_with_capacity(self.paper_node(tail), self.reviewer_node(head), np.ones(len(tail), np.int64))
-        flow.add_arcs_with_capacity(self.reviewer_node(np.arange(n_r)), np.zeros(n_r, np.int64) + SINK, self.cap)
-        if flow.solve(SOURCE, SINK) != flow.OPTIMAL:  # pragma: no cover - only on overflow
-            raise RuntimeError("max flow failed")
-        return int(flow.optimal_flow()), flow.flows(np.arange(n_p))
+        return flow
 
-    def floor(self, target: int) -> int | None:
-        """The highest affinity (scaled) t with a plan of ``target`` pairs using pairs ≥ t only."""
+    def _solve(self, flow: max_flow.SimpleMaxFlow, sink: int) -> tuple[int, Ints]:
+        if flow.solve(SOURCE, sink) != flow.OPTIMAL:  # pragma: no cover - only on overflow
+            raise RuntimeError("max flow failed")
+        return int(flow.optimal_flow()), flow.flows(np.arange(len(self.papers)))
+
+    def floor(self, target: int, low: Ints) -> int | None:
+        """The highest affinity (scaled) t with a plan of ``target`` pairs meeting ``low`` using pairs ≥ t."""
         if target == 0 or len(self.cost) == 0:
             return None
         values = np.unique(self.cost)
         lo, hi = 0, len(values) - 1  # values[lo] always works (every arc)
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if self.max_fill(self.cost >= values[mid])[0] == target:
+            if self.fills(target, low, self.cost >= values[mid]):
                 lo = mid
             else:
                 hi = mid - 1
@@ -151,20 +170,20 @@ def solve(
     fill, per_paper = net.max_fill()
     if fill < wanted and not partial:
         raise Infeasible(reasons_short(inst, net.papers, per_paper, net.need))
-    floor = net.floor(fill)
     cost = round(load_cost * SCALE)
     base = np.array([(base_load or {}).get(r, 0) for r in net.reviewers], np.int64)
     notes: list[str] = []
-    pairs = net.min_cost(fill, floor, net.low, cost, base)
-    if pairs is None:
-        pairs = net.min_cost(fill, None, net.low, cost, base)
-        floor = None if pairs is None else floor
-    if pairs is None:
-        reason = f"the minimum loads ({int(net.low.sum())} papers in all) cannot be met with {fill} pairs to make"
+    low = net.low
+    if not net.fills(fill, low):
+        reason = f"the minimum loads ({int(low.sum())} papers in all) cannot be met with the {fill} pairs to make"
         if not partial:
             raise Infeasible([reason])
         notes.append(reason + "; minimum loads ignored")
-        pairs = net.min_cost(fill, floor, np.zeros_like(net.low), cost, base) or []
+        low = np.zeros_like(low)
+    floor = net.floor(fill, low)
+    pairs = net.min_cost(fill, floor, low, cost, base)
+    if pairs is None:  # pragma: no cover - the max flows above proved this plan exists
+        raise RuntimeError("min-cost flow found no plan the max flow had found")
     chosen = tuple(sorted(pairs))
     total, means = summarise(inst, chosen)
     short = reasons_short(inst, net.papers, per_paper, net.need) if fill < wanted else []
