@@ -21,9 +21,7 @@ def random_instance(seed: int, papers: int = 4, reviewers: int = 4, k: int = 2, 
 
 def brute_force(inst: Instance) -> tuple[float, float] | None:
     """(best floor, best total at that floor) over every feasible assignment, by enumeration."""
-    options = [
-        list(itertools.combinations(sorted(r for (q, r) in inst.scores if q == p), inst.k)) for p in inst.papers
-    ]
+    options = [list(itertools.combinations(sorted(r for (q, r) in inst.scores if q == p), inst.k)) for p in inst.papers]
     best: tuple[float, float] | None = None
     for choice in itertools.product(*options):
         pairs = [(p, r) for p, rs in zip(inst.papers, choice, strict=True) for r in rs]
@@ -84,8 +82,7 @@ def test_a_paper_with_too_few_allowed_reviewers_is_explained() -> None:
     with pytest.raises(Infeasible) as raised:
         solve(inst)
     assert raised.value.reasons == [
-        "b: only 1 allowed reviewer(s) for the 2 still needed (the others conflict or are excluded); "
-        "it can have 1 of 2"
+        "b: only 1 allowed reviewer(s) for the 2 still needed (the others conflict or are excluded); it can have 1 of 2"
     ]
 
 
