@@ -12,7 +12,7 @@ from schemas.abstracts import (
     AbstractFormat,
     Decision,
     Recommendation,
-    ReviewerAssigned,
+    ReviewerAssignedV2,
     ReviewerUnassigned,
     ReviewSubmitted,
 )
@@ -32,6 +32,7 @@ from services.abstracts.records import (
     portal_link,
     reviewer_claims,
 )
+from services.common.sealing import NOTIFY_LINK, seal
 
 log = logging.getLogger("congress.abstracts")
 ASSIGN_LOCK = "assign-runs"
@@ -154,8 +155,8 @@ def _texts(open_rows: list[Row], every: list[Row], reviewers: list[Row]) -> dict
     return texts
 
 
-def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssigned:
-    return ReviewerAssigned(
+def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssignedV2:
+    return ReviewerAssignedV2(
         congress_id=deps.congress.id,
         abstract_id=abstract["id"],
         reviewer_id=reviewer["id"],
@@ -166,7 +167,7 @@ def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssigned:
         title=abstract["title"],
         network=abstract["network"],
         due_on=deps.config.review_due_on,
-        portal_link=portal_link(deps, reviewer),
+        sealed_portal_link=seal(deps.secret, NOTIFY_LINK, portal_link(deps, reviewer), bound_to=reviewer["id"]),
     )
 
 

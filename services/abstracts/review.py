@@ -15,7 +15,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from schemas.abstracts import Recommendation
-from services.abstracts import committee
+from schemas.access import AccessKind
+from services.abstracts import committee, renewal
 from services.abstracts.adapters import db
 from services.abstracts.forms import first_error_id
 from services.abstracts.records import Deps, Rejected, Row
@@ -130,6 +131,16 @@ def review_router(deps: Deps) -> APIRouter:
         except Rejected as exc:
             return problem(422, "Your review has problems", exc.errors)
         return {"abstract_id": abstract_id, "reviewer_id": reviewer["id"], "status": "saved"}
+
+    @router.post("/new-link", include_in_schema=False)
+    async def new_link(request: Request) -> Response:
+        """Mail a fresh reviewer or edit link in place of an expired one, to the address on record."""
+        form = await request.form()
+        edit = form.get("kind") == AccessKind.ABSTRACT_EDIT.value
+        await renewal.renew(
+            deps, AccessKind.ABSTRACT_EDIT if edit else AccessKind.REVIEWER, str(form.get("t", ""))[:2000]
+        )
+        return templates.TemplateResponse(request, "link_sent.html", {})
 
     return router
 

@@ -75,15 +75,17 @@ def install_errors(app: FastAPI, deps: Deps) -> None:
     """Refusals become an HTML page, or problem+json under ``/api/``."""
     templates = templates_for(deps)
 
-    def answer(request: Request, status: int, title: str, message: str) -> Response:
+    def answer(
+        request: Request, status: int, title: str, message: str, renew: tuple[str, str] | None = None
+    ) -> Response:
         if request.url.path.startswith("/api/"):
             return problem(status, title, detail=message)
-        context = {"title": title, "message": message}
+        context = {"title": title, "message": message, "renew": renew}
         return templates.TemplateResponse(request, "problem.html", context, status_code=status)
 
     @app.exception_handler(LinkProblem)
     async def _link(request: Request, exc: LinkProblem) -> Response:
-        return answer(request, exc.status, exc.title, exc.message)
+        return answer(request, exc.status, exc.title, exc.message, exc.renew)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, _exc: NotFound) -> Response:

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from schemas import topics
 from schemas.base import CloudEvent, InvalidEvent, decode
+from services.badges import visa_links
 from services.badges.adapters import db
 from services.badges.adapters.fonts import check_harfbuzz_subset
 from services.badges.adapters.pdf import CongressHeader
@@ -97,6 +98,8 @@ def build(
         store=DiskPdfStore(settings.effective_store_dir()),
         secret=settings.secret.get_secret_value(),
         congress=congress,
+        public_url=settings.public_url,
+        visa_link_days=settings.visa_link_days,
     )
     consumer = PrerenderingConsumer(
         deps=deps,
@@ -141,6 +144,7 @@ def build(
     app.include_router(station_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
     app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
     app.include_router(login)
+    visa_links.install(app, deps, runtime.sessionmaker, runtime.outbox, monitor)
     runtime.mount_health(app)
     return runtime, app
 

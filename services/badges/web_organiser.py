@@ -11,20 +11,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.badges import commands, stations
+from services.badges import commands, stations, visa_links
 from services.badges.adapters import db
 from services.badges.handlers import BadgeDeps
 from services.badges.web import PAGES, LinkMonitor
-from services.common.auth import InvalidToken, sign, verify
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.outbox import Outbox
-
-VISA_PURPOSE = "visa-request"
-
-
-def visa_request_token(secret: str, delegate_id: str) -> str:
-    """The link a delegate uses to ask for a visa letter (no sign-in needed; carries only the id)."""
-    return sign(secret, VISA_PURPOSE, {"d": delegate_id})
 
 
 class VisaRequest(BaseModel):
@@ -91,7 +83,7 @@ def organiser_router(
 
     @router.get("/organiser/visa-link/{delegate_id}")
     async def visa_link(delegate_id: str, who: str = Depends(organiser)) -> dict[str, str]:
-        return {"url": f"/visa/{visa_request_token(deps.secret, delegate_id)}"}
+        return {"url": f"/visa/{visa_links.visa_request_token(deps.secret, delegate_id)}"}
 
     @router.post("/organiser/certificates")
     async def certificates(early: bool = False, who: str = Depends(organiser)) -> dict[str, Any]:
@@ -104,10 +96,7 @@ def organiser_router(
         return {"issued": await commands.issue_certificates(sm, outbox, deps, today=today)}
 
     def delegate_of(token: str) -> str:
-        try:
-            return str(verify(deps.secret, VISA_PURPOSE, token)["d"])
-        except (InvalidToken, KeyError):
-            raise HTTPException(403, "this link is not valid") from None
+        return visa_links.delegate_of(deps, token)
 
     @router.get("/visa/{token}")
     async def visa_form(token: str) -> HTMLResponse:

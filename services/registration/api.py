@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, EmailStr, Field
 
 from schemas.values import CountryCode, PaymentMethod
-from services.registration import manage, payments
+from services.registration import links, payments
 from services.registration.adapters.stripe import WebhookRejected, verify_webhook
 from services.registration.handlers import DelegateForm, InvoiceDetails, register
 from services.registration.rate_limits import Door, knock
@@ -148,9 +148,9 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
 
     @api.post("/api/magic-link", status_code=202, tags=["delegates"], responses=LIMITED)
     async def magic_link(body: MagicLinkIn, request: Request) -> dict[str, str]:
-        """Email a sign-in link if the address is registered (the answer is the same either way)."""
+        """Email a sign-in link for each active registration of this address (the answer is the same either way)."""
         await knock(deps.doors, Door.SIGN_IN_LINK, request, [str(body.email)])
-        await manage.request_magic_link(deps, str(body.email))
+        await links.request_sign_in(deps, str(body.email))
         return {"status": "if this address is registered, a sign-in link is on its way"}
 
     @api.post("/stripe/webhook", include_in_schema=False)
