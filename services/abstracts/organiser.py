@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from schemas.abstracts import AbstractFormat, Decision
-from services.abstracts import committee, domain, handlers
+from services.abstracts import calibration, committee, domain, handlers
 from services.abstracts.adapters import db
 from services.abstracts.forms import first_error_id
 from services.abstracts.records import Deps, NotAllowed, Rejected, Row, portal_link
@@ -53,13 +53,18 @@ class UnassignIn(BaseModel):
 
 
 async def table(deps: Deps, network: str = "", status: str = "") -> list[dict[str, Any]]:
-    """The abstracts with their number of reviews and mean score (live until decided)."""
+    """The abstracts with their number of reviews, mean score (live until decided) and, beside it, the score
+    calibrated for each reviewer's severity over all their reviews (``calibration``), its uncertainty and
+    whether the reviewers disagree widely."""
     async with deps.sessionmaker() as session:
         rows = await db.list_abstracts(session, network=network or None, status=status or None)
         reviews = await db.all_reviews(session)
     by_abstract: dict[str, list[dict[str, int]]] = defaultdict(list)
     for review in reviews:
         by_abstract[review["abstract_id"]].append(review["scores"])
+    fit = calibration.calibrate(
+        [calibration.Review(r["abstract_id"], r["reviewer_id"], domain.review_mean(r["scores"])) for r in reviews]
+    ).abstracts
     return [
         {
             "abstract_id": r["id"],
@@ -71,6 +76,9 @@ async def table(deps: Deps, network: str = "", status: str = "") -> list[dict[st
             "reviews": len(by_abstract[r["id"]]),
             "mean_score": r["mean_score"] if r["decided_at"] else domain.mean_score(by_abstract[r["id"]]),
             "decided_format": r["decided_format"],
+            "calibrated": fit[r["id"]].score if r["id"] in fit else None,
+            "calibrated_sd": fit[r["id"]].sd if r["id"] in fit else None,
+            "reviewers_disagree": fit[r["id"]].disagree if r["id"] in fit else False,
         }
         for r in rows
     ]

@@ -1,0 +1,43 @@
+"""The organiser's table shows the calibrated score beside the raw mean (issue 14)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.abstracts.adapters import db
+from tests.integration.abstracts.conftest import ORGANISER, Service, add_reviewer, submit
+
+SCORES = ("relevance", "originality", "rigour", "clarity")
+
+
+async def review(service: Service, link: str, abstract_id: str, score: int) -> None:
+    token = link.rsplit("/", 1)[1]
+    body = {"scores": dict.fromkeys(SCORES, score), "recommendation": "accept", "comments_to_authors": "Thanks."}
+    answer = await service.client.post(f"/api/review/{token}/{abstract_id}", json=body)
+    assert answer.status_code == 200, answer.text
+
+
+async def test_the_calibrated_score_stands_beside_the_raw_mean(offline: Service) -> None:
+    client = offline.client
+    for i in range(3):
+        await submit(offline, title=f"Study {i}")
+    for name in ("Harsh", "Amani", "Bo"):
+        await add_reviewer(offline, name, f"University {name}", ["DU"])
+    assert (await client.post("/api/organiser/assign", headers=ORGANISER)).status_code == 200
+    reviewers = (await client.get("/api/organiser/reviewers", headers=ORGANISER)).json()
+    links = {r["name"]: r["portal_link"] for r in reviewers}
+    listing = (await client.get("/api/organiser/abstracts", headers=ORGANISER)).json()
+    assert all(r["calibrated"] is None for r in listing)  # nothing reviewed yet
+    async with offline.deps.sessionmaker() as session:
+        pairs = {(a["abstract_id"], a["reviewer_id"]) for a in await db.all_assignments(session)}
+    names = {r["reviewer_id"]: r["name"] for r in reviewers}
+    for abstract_id, reviewer_id in sorted(pairs):
+        await review(offline, links[names[reviewer_id]], abstract_id, 2 if names[reviewer_id] == "Harsh" else 4)
+    rows: list[dict[str, Any]] = (await client.get("/api/organiser/abstracts", headers=ORGANISER)).json()
+    harsh_ones = {a for a, r in pairs if names[r] == "Harsh"}
+    for row in rows:
+        if row["abstract_id"] in harsh_ones:
+            assert row["mean_score"] == 3.0 and row["calibrated"] > 3.0  # the harsh reviewer's 2 counts less
+        assert row["calibrated_sd"] > 0 and row["reviewers_disagree"] is False
+    page = await client.get("/organiser/abstracts", headers={"accept": "text/html"} | ORGANISER)
+    assert "Calibrated" in page.text and " ± " in page.text
