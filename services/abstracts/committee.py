@@ -126,7 +126,13 @@ async def assign_all(deps: Deps) -> domain.AssignmentPlan:
         ]
         texts = _texts(list(abstracts.values()), every, list(reviewers.values()))
         plan = committee_plan.plan(
-            _needs(list(abstracts.values()), assignments), candidates, deps.config.reviewers_per_abstract, load, texts
+            _needs(list(abstracts.values()), assignments),
+            candidates,
+            deps.config.reviewers_per_abstract,
+            load,
+            texts,
+            max_load=deps.config.max_reviews_per_reviewer,
+            fallback=deps.config.network_fallback,
         )
         for abstract_id, reviewer_id in plan.pairs:
             await db.add_assignment(session, abstract_id, reviewer_id, now)

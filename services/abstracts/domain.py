@@ -247,6 +247,8 @@ class AssignmentPlan:
     pairs: list[tuple[str, str]] = field(default_factory=list)
     """(abstract id, reviewer id) to assign, in the order chosen."""
     shortfalls: list[Shortfall] = field(default_factory=list)
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)
+    """Pairs of ``pairs`` whose reviewer is from another network (only when the organisers allow it)."""
 
 
 def conflicted(reviewer: Candidate, need: Need) -> bool:

@@ -129,6 +129,8 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     async def assign_page(request: Request, who: str = organiser) -> Response:
         plan = await committee.assign_all(deps)
         message = f"{len(plan.pairs)} assignment(s) made."
+        if plan.fallbacks:
+            message += f" {len(plan.fallbacks)} of them from another network (its own could not fill the abstract)."
         return await abstracts_page(request, who, {"network": "", "status": ""}, message=message, plan=plan)
 
     @router.get("/organiser/abstracts/{abstract_id}", include_in_schema=False)
@@ -222,7 +224,9 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
         """Give every undecided abstract its reviewers; lists those that could not get enough, with the reason."""
         plan = await committee.assign_all(deps)
         return {
-            "assigned": [{"abstract_id": a, "reviewer_id": r} for a, r in plan.pairs],
+            "assigned": [
+                {"abstract_id": a, "reviewer_id": r, "other_network": (a, r) in plan.fallbacks} for a, r in plan.pairs
+            ],
             "shortfalls": [
                 {"abstract_id": s.abstract_id, "reference": s.reference, "reason": s.reason} for s in plan.shortfalls
             ],

@@ -20,6 +20,7 @@ holds) spreads ties over reviewers instead of piling them on one; it is 0 for th
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -186,6 +187,8 @@ def solve(
         raise RuntimeError("min-cost flow found no plan the max flow had found")
     chosen = tuple(sorted(pairs))
     total, means = summarise(inst, chosen)
-    short = reasons_short(inst, net.papers, per_paper, net.need) if fill < wanted else []
+    got = Counter(p for p, _ in chosen)
+    filled = np.array([got[p] for p in net.papers], np.int64)
+    short = reasons_short(inst, net.papers, filled, net.need) if fill < wanted else []
     shortfalls = dict(line.split(": ", 1) for line in short if ": " in line)
     return Plan(chosen, total, means, None if floor is None else floor / SCALE, shortfalls, tuple(notes))

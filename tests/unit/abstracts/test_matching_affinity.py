@@ -77,3 +77,23 @@ def test_the_service_explains_an_abstract_it_cannot_fill() -> None:
     reasons = {s.abstract_id: s.reason for s in plan.shortfalls}
     assert reasons["a1"].startswith("only 1 reviewer(s) available in network DU")
     assert reasons["a2"].startswith("no reviewer reviews for network EL")
+
+
+def test_other_networks_fill_in_only_when_allowed_and_needed_and_are_flagged() -> None:
+    el = domain.Candidate("r-el", "r-el@example.org", "Uni EL", frozenset({"EL"}))
+    texts = {"a1": DATA, "r-el": Text("r-el", R_DATA.keywords, R_DATA.body), "r1": R_EQUITY}
+    needs = [need("a1", network="DU"), need("a2", network="EL")]
+    strict = committee_plan.plan(needs, [reviewer("r1"), el], 1, {}, texts)
+    assert strict.pairs == [("a1", "r1"), ("a2", "r-el")] and strict.fallbacks == []  # a1 keeps its network
+    alone = committee_plan.plan([need("a1", network="DU")], [el], 1, {}, texts)
+    assert alone.pairs == [] and alone.shortfalls[0].reason.startswith("no reviewer reviews for network DU")
+    allowed = committee_plan.plan([need("a1", network="DU")], [el], 1, {}, texts, fallback=True)
+    assert allowed.pairs == allowed.fallbacks == [("a1", "r-el")] and allowed.shortfalls == []
+
+
+def test_no_reviewer_is_given_more_than_the_maximum_load_counting_what_they_hold() -> None:
+    needs = [need("a1"), need("a2"), need("a3")]
+    plan = committee_plan.plan(needs, [reviewer("r1"), reviewer("r2")], 1, {"r1": 1}, max_load=1)
+    assert [r for _, r in plan.pairs] == ["r2"]  # r1 already holds one (a decided abstract, say)
+    assert len(plan.shortfalls) == 2
+    assert all("maximum loads" in s.reason for s in plan.shortfalls)
