@@ -52,10 +52,11 @@ class UnassignIn(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
-async def table(deps: Deps, network: str = "", status: str = "") -> list[dict[str, Any]]:
+async def table(deps: Deps, network: str = "", status: str = "", order: str = "") -> list[dict[str, Any]]:
     """The abstracts with their number of reviews, mean score (live until decided) and, beside it, the score
     calibrated for each reviewer's severity over all their reviews (``calibration``), its uncertainty and
-    whether the reviewers disagree widely."""
+    whether the reviewers disagree widely. ``order="calibrated"`` ranks by the calibrated score (best first,
+    unreviewed last); otherwise by reference."""
     async with deps.sessionmaker() as session:
         rows = await db.list_abstracts(session, network=network or None, status=status or None)
         reviews = await db.all_reviews(session)
@@ -65,7 +66,7 @@ async def table(deps: Deps, network: str = "", status: str = "") -> list[dict[st
     fit = calibration.calibrate(
         [calibration.Review(r["abstract_id"], r["reviewer_id"], domain.review_mean(r["scores"])) for r in reviews]
     ).abstracts
-    return [
+    listing = [
         {
             "abstract_id": r["id"],
             "reference": r["reference"],
@@ -82,6 +83,9 @@ async def table(deps: Deps, network: str = "", status: str = "") -> list[dict[st
         }
         for r in rows
     ]
+    if order == "calibrated":
+        listing.sort(key=lambda r: (r["calibrated"] is None, -(r["calibrated"] or 0.0), r["reference"]))
+    return listing
 
 
 async def reviewer_rows(deps: Deps) -> list[dict[str, Any]]:
@@ -121,9 +125,15 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
 
     @router.get("/organiser/abstracts", include_in_schema=False)
     async def page(
-        request: Request, network: str = "", status: str = "", message: str = "", who: str = organiser
+        request: Request,
+        network: str = "",
+        status: str = "",
+        order: str = "",
+        message: str = "",
+        who: str = organiser,
     ) -> Any:
-        return await abstracts_page(request, who, {"network": network, "status": status}, message=message)
+        filters = {"network": network, "status": status, "order": "calibrated" if order == "calibrated" else ""}
+        return await abstracts_page(request, who, filters, message=message)
 
     @router.post("/organiser/abstracts/assign", include_in_schema=False)
     async def assign_page(request: Request, who: str = organiser) -> Response:
@@ -199,8 +209,11 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any) -> None:
 
 def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
     @router.get("/api/organiser/abstracts")
-    async def api_list(network: str = "", status: str = "", who: str = organiser) -> list[dict[str, Any]]:
-        return await table(deps, network, status)
+    async def api_list(
+        network: str = "", status: str = "", order: str = "", who: str = organiser
+    ) -> list[dict[str, Any]]:
+        """The abstracts; ``order=calibrated`` ranks them by the calibrated score."""
+        return await table(deps, network, status, order)
 
     @router.get("/api/organiser/reviewers")
     async def api_reviewers(who: str = organiser) -> list[dict[str, Any]]:
