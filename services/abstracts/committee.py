@@ -16,9 +16,9 @@ from schemas.abstracts import (
     ReviewerUnassigned,
     ReviewSubmitted,
 )
-from services.abstracts import domain
+from services.abstracts import domain, expertise
 from services.abstracts.adapters import db
-from services.abstracts.matching import affinity, committee_plan
+from services.abstracts.matching import committee_plan
 from services.abstracts.records import (
     Deps,
     LinkProblem,
@@ -124,7 +124,7 @@ async def assign_all(deps: Deps) -> domain.AssignmentPlan:
             domain.Candidate(r["id"], r["email"], r["affiliation"], frozenset(r["networks"]))
             for r in reviewers.values()
         ]
-        texts = _texts(list(abstracts.values()), every, list(reviewers.values()))
+        texts = expertise.texts(list(abstracts.values()), every, list(reviewers.values()))
         plan = committee_plan.plan(
             _needs(list(abstracts.values()), assignments),
             candidates,
@@ -140,25 +140,6 @@ async def assign_all(deps: Deps) -> domain.AssignmentPlan:
     for abstract_id, reviewer_id in plan.pairs:
         log.info("reviewer assigned", extra={"abstract_id": abstract_id, "reviewer_id": reviewer_id})
     return plan
-
-
-def _texts(open_rows: list[Row], every: list[Row], reviewers: list[Row]) -> dict[str, affinity.Text]:
-    """What the affinity compares: each open abstract (title, keywords, text) and each reviewer's profile,
-    for now the abstracts they wrote themselves in this call (matched by email, withdrawn ones included)."""
-    texts = {
-        r["id"]: affinity.Text(r["id"], tuple(r["content"]["keywords"]), f"{r['title']} {r['content']['text']}")
-        for r in open_rows
-    }
-    by_email: dict[str, list[Row]] = {}
-    for row in every:
-        for author in authors_of(row):
-            by_email.setdefault(author.email.casefold(), []).append(row)
-    for reviewer in reviewers:
-        own = by_email.get(reviewer["email"].casefold(), [])
-        keywords = tuple(k for r in own for k in r["content"]["keywords"])
-        body = " ".join(f"{r['title']} {r['content']['text']}" for r in own)
-        texts[reviewer["id"]] = affinity.Text(reviewer["id"], keywords, body)
-    return texts
 
 
 def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssignedV2:

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from schemas.abstracts import AbstractFormat, Decision
-from services.abstracts import calibration, committee, domain, handlers
+from services.abstracts import calibration, committee, domain, expertise, handlers
 from services.abstracts.adapters import db
 from services.abstracts.forms import first_error_id
 from services.abstracts.records import Deps, NotAllowed, Rejected, Row, portal_link
@@ -149,7 +149,9 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         async with deps.sessionmaker() as session:
             reviewers = await db.assigned_reviewers(session, abstract_id)
         mean = domain.mean_score(r["scores"] for r in reviewers if r["scores"])
+        fit = await expertise.explain(deps, abstract_id, [r["id"] for r in reviewers])
         context = {"row": row, "reviewers": reviewers, "mean": mean, "message": message, "organiser": who}
+        context |= {"fit": fit}
         return templates.TemplateResponse(request, "organiser_abstract.html", context)
 
     @router.post("/organiser/abstracts/{abstract_id}/decide", include_in_schema=False)

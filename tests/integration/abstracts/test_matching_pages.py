@@ -1,11 +1,11 @@
-"""The organiser's table shows the calibrated score beside the raw mean (issue 14)."""
+"""Issue 14 on the organisers' pages: the calibrated score beside the raw mean, and why a reviewer fits."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from services.abstracts.adapters import db
-from tests.integration.abstracts.conftest import ORGANISER, Service, add_reviewer, submit
+from tests.integration.abstracts.conftest import ORGANISER, Service, add_reviewer, author, submit
 
 SCORES = ("relevance", "originality", "rigour", "clarity")
 
@@ -47,3 +47,16 @@ async def test_the_calibrated_score_stands_beside_the_raw_mean(offline: Service)
     assert "Calibrated</a>" in page.text and " ± " in page.text
     order = [page.text.index(r["reference"]) for r in ranked]
     assert order == sorted(order)
+
+
+async def test_the_organiser_sees_why_a_reviewer_fits_an_abstract(offline: Service) -> None:
+    client = offline.client
+    amani = author(0, email="amani@rev.example.org", affiliation="Kenyatta University", country="KE")
+    await submit(offline, title="Data use by Kenyan teachers", authors=[amani], submitter_email=amani["email"])
+    other = await submit(offline, title="Data use in Japanese schools")
+    await add_reviewer(offline, "Amani", "University of Nairobi", ["DU"])  # wrote the first, so knows data use
+    await client.post("/api/organiser/assign", headers=ORGANISER)
+    page = await client.get(f"/organiser/abstracts/{other['abstract_id']}", headers={"accept": "text/html"} | ORGANISER)
+    assert page.status_code == 200
+    why = page.text.split("Amani (University of Nairobi)", 1)[1].split("</td>", 1)[0]
+    assert "affinity 0." in why and "data" in why and "bid: none" in why
