@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -125,7 +126,9 @@ async def assign_all(deps: Deps) -> domain.AssignmentPlan:
             for r in reviewers.values()
         ]
         texts = expertise.texts(list(abstracts.values()), every, list(reviewers.values()))
-        plan = committee_plan.plan(
+        # TF-IDF and the flows take CPU time: off the event loop, so the service keeps answering meanwhile
+        plan = await asyncio.to_thread(
+            committee_plan.plan,
             _needs(list(abstracts.values()), assignments),
             candidates,
             deps.config.reviewers_per_abstract,
