@@ -153,6 +153,16 @@ def form_body(form: FormData, n: int) -> dict[str, Any]:
     return body
 
 
+def delegates_in(form: FormData, most: int) -> int:
+    """How many delegates the form has (``n``, 1 by default), or a clear 422 page if it is not a small whole number."""
+    raw = str(form.get("n") or "1").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3):
+        raise PageProblem(
+            422, "This form could not be read", f"The number of delegates must be a whole number from 1 to {most}."
+        )
+    return max(1, min(int(raw), most))
+
+
 def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
@@ -181,7 +191,7 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     @pages.post("/register")
     async def submit(request: Request) -> Response:
         form = await request.form()
-        n = max(1, min(int(str(form.get("n", "1")) or 1), deps.config.group.max_size))
+        n = delegates_in(form, deps.config.group.max_size)
         action = form.get("action")
         if action != "edit":  # "See the price" is a quote; "Confirm" registers
             door = Door.REGISTER if action == "confirm" else Door.QUOTE
