@@ -58,10 +58,13 @@ def affinities(
     bids = bids or {}
     wanted = [p for p in pairs if bids.get(p, "none") != "conflict"]
     docs = [t.document() for t in (*abstracts, *profiles)]
-    if not wanted or not any(d.strip() for d in docs):
-        return {p: Affinity(BID_BONUS[bids.get(p, "none")], 0.0, bids.get(p, "none"), ()) for p in wanted}
     vectorizer = TfidfVectorizer(strip_accents="unicode", sublinear_tf=True)
-    matrix = vectorizer.fit_transform(docs).tocsr()
+    try:
+        matrix = vectorizer.fit_transform(docs).tocsr() if wanted else None
+    except ValueError:  # no word of two letters or more in any text: nothing to compare
+        matrix = None
+    if matrix is None:
+        return {p: Affinity(BID_BONUS[bids.get(p, "none")], 0.0, bids.get(p, "none"), ()) for p in wanted}
     terms = vectorizer.get_feature_names_out()
     a_ix = {t.id: i for i, t in enumerate(abstracts)}
     r_ix = {t.id: len(abstracts) + i for i, t in enumerate(profiles)}

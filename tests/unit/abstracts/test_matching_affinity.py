@@ -34,6 +34,8 @@ def test_bids_move_the_score_and_a_conflict_bid_removes_the_pair() -> None:
 def test_empty_profiles_give_the_bid_alone() -> None:
     scores = affinities([Text("a")], [Text("r")], [("a", "r")], {("a", "r"): "willing"})
     assert scores[("a", "r")].score == 0.1 and scores[("a", "r")].shared == ()
+    wordless = affinities([Text("a", ("x",), "1 2 ?")], [Text("r", (), "y")], [("a", "r")])  # no 2-letter word
+    assert wordless[("a", "r")].score == 0.0
 
 
 def need(abstract_id: str, **kwargs: object) -> domain.Need:
