@@ -24,6 +24,7 @@ from prometheus_client import (
 )
 
 from services.common.topic_admin import plan_for, readiness_warnings
+from services.console.adapters.journal import Journal
 from services.console.adapters.kafka import TopicReader
 from services.console.adapters.lag import LagMeter
 from services.console.config import ConsoleSettings
@@ -50,6 +51,7 @@ class ConsoleRuntime:
             settings.kafka_bootstrap_servers,
             topic_prefix=settings.kafka_topic_prefix,
             on_entries=feed.ingest,
+            journal=Journal(settings.effective_journal_path()),
             topic_plan=plan_for(settings),
         )
         self.lag = LagMeter(settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix)
