@@ -87,6 +87,11 @@ class AbstractRow(BaseModel):
     reviews: int
     mean_score: float | None
     decided_format: str | None
+    calibrated: float | None = Field(
+        default=None, description="The mean adjusted for each reviewer's severity (issue 14); none before reviews."
+    )
+    calibrated_sd: float | None = Field(default=None, description="Uncertainty (posterior sd) of ``calibrated``.")
+    reviewers_disagree: bool = Field(default=False, description="Severity-adjusted scores 2 points or more apart.")
 
 
 class ReviewerRow(BaseModel):
@@ -114,6 +119,9 @@ class ReviewerRevoked(BaseModel):
 class Pair(BaseModel):
     abstract_id: str
     reviewer_id: str
+    other_network: bool = Field(
+        default=False, description="The reviewer is from another network (only with ``network_fallback``)."
+    )
 
 
 class Shortfall(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -16,8 +17,9 @@ from schemas.abstracts import (
     ReviewerUnassigned,
     ReviewSubmitted,
 )
-from services.abstracts import domain
+from services.abstracts import domain, expertise
 from services.abstracts.adapters import db
+from services.abstracts.matching import committee_plan
 from services.abstracts.records import (
     Deps,
     LinkProblem,
@@ -114,11 +116,13 @@ def _needs(abstracts: list[Row], assignments: list[Row]) -> list[domain.Need]:
 
 
 async def assign_all(deps: Deps) -> domain.AssignmentPlan:
-    """Top every undecided abstract up to the configured number of reviewers; ReviewerAssigned per pair."""
+    """Top every undecided abstract up to the configured number of reviewers, by affinity (the optimal engine,
+    ``matching.committee_plan``); reviewers already on an abstract stay; ReviewerAssigned per pair."""
     now = deps.clock()
     async with deps.sessionmaker() as session, session.begin():
         await db.next_number(session, ASSIGN_LOCK)  # one assignment run at a time
-        abstracts = {row["id"]: row for row in await db.list_abstracts(session, status="submitted")}
+        every = await db.list_abstracts(session)
+        abstracts = {row["id"]: row for row in every if row["status"] == "submitted"}
         reviewers = {row["id"]: row for row in await db.list_reviewers(session)}
         assignments = await db.all_assignments(session)
         load = Counter(a["reviewer_id"] for a in assignments if a["active"])
@@ -126,8 +130,17 @@ async def assign_all(deps: Deps) -> domain.AssignmentPlan:
             domain.Candidate(r["id"], r["email"], r["affiliation"], frozenset(r["networks"]))
             for r in reviewers.values()
         ]
-        plan = domain.assign(
-            _needs(list(abstracts.values()), assignments), candidates, deps.config.reviewers_per_abstract, load
+        texts = expertise.texts(list(abstracts.values()), every, list(reviewers.values()))
+        # TF-IDF and the flows take CPU time: off the event loop, so the service keeps answering meanwhile
+        plan = await asyncio.to_thread(
+            committee_plan.plan,
+            _needs(list(abstracts.values()), assignments),
+            candidates,
+            deps.config.reviewers_per_abstract,
+            load,
+            texts,
+            max_load=deps.config.max_reviews_per_reviewer,
+            fallback=deps.config.network_fallback,
         )
         for abstract_id, reviewer_id in plan.pairs:
             await db.add_assignment(session, abstract_id, reviewer_id, now)

@@ -265,6 +265,8 @@ class AssignmentPlan:
     pairs: list[tuple[str, str]] = field(default_factory=list)
     """(abstract id, reviewer id) to assign, in the order chosen."""
     shortfalls: list[Shortfall] = field(default_factory=list)
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)
+    """Pairs of ``pairs`` whose reviewer is from another network (only when the organisers allow it)."""
 
 
 def conflicted(reviewer: Candidate, need: Need) -> bool:
@@ -286,19 +288,22 @@ def assign(
     """
     current = dict(load)
     plan = AssignmentPlan()
-    eligible = {need: _eligible(need, reviewers) for need in needs if len(need.assigned) < per_abstract}
-    for need in sorted(eligible, key=lambda n: (len(eligible[n]), n.reference)):
+    allowed = {need: eligible(need, reviewers) for need in needs if len(need.assigned) < per_abstract}
+    for need in sorted(allowed, key=lambda n: (len(allowed[n]), n.reference)):
         wanted = per_abstract - len(need.assigned)
-        chosen = sorted(eligible[need], key=lambda r: (current.get(r.reviewer_id, 0), r.reviewer_id))[:wanted]
+        chosen = sorted(allowed[need], key=lambda r: (current.get(r.reviewer_id, 0), r.reviewer_id))[:wanted]
         for reviewer in chosen:
             plan.pairs.append((need.abstract_id, reviewer.reviewer_id))
             current[reviewer.reviewer_id] = current.get(reviewer.reviewer_id, 0) + 1
         if len(chosen) < wanted:
-            plan.shortfalls.append(Shortfall(need.abstract_id, need.reference, _shortfall(need, reviewers, chosen)))
+            plan.shortfalls.append(
+                Shortfall(need.abstract_id, need.reference, shortfall_reason(need, reviewers, chosen))
+            )
     return plan
 
 
-def _eligible(need: Need, reviewers: Sequence[Candidate]) -> list[Candidate]:
+def eligible(need: Need, reviewers: Sequence[Candidate]) -> list[Candidate]:
+    """The reviewers who may review this abstract: its network, no conflict, not on it or taken off it."""
     return [
         r
         for r in reviewers
@@ -309,7 +314,7 @@ def _eligible(need: Need, reviewers: Sequence[Candidate]) -> list[Candidate]:
     ]
 
 
-def _shortfall(need: Need, reviewers: Sequence[Candidate], chosen: Sequence[Candidate]) -> str:
+def shortfall_reason(need: Need, reviewers: Sequence[Candidate], chosen: Sequence[Candidate]) -> str:
     in_network = [r for r in reviewers if need.network in r.networks]
     has = len(need.assigned) + len(chosen)
     if not in_network:

@@ -13,10 +13,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.badges import commands, domain, stations, visa_links
+from services.badges import commands, stations, visa_links
 from services.badges.adapters import qrscan
 from services.badges.handlers import BadgeDeps
 from services.badges.web import LinkMonitor
@@ -26,8 +26,6 @@ from services.common.outbox import Outbox
 from services.common.text import SingleLine
 
 NO_STORE = {"cache-control": "no-store"}
-
-
 
 
 class VisaRequest(BaseModel):

@@ -130,9 +130,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
             paging = Paging.of(page, size, total, path, **query)
             return paging, await listing.page(session, filters, offset=paging.offset, limit=paging.size)
 
-    @router.get(
-        "/api/organiser/registrations", response_model=RegistrationPage, responses=refusals(401, 422)
-    )
+    @router.get("/api/organiser/registrations", response_model=RegistrationPage, responses=refusals(401, 422))
     async def api_list(
         status: str = "",
         category: str = "",
