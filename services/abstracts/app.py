@@ -9,9 +9,11 @@ through the outbox.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
 from services.abstracts import presenter_marks
@@ -32,6 +34,7 @@ from services.abstracts.web import authors_router, install_errors, is_email
 from services.common.logs import configure_logging
 from services.common.organiser_login import organiser_login_router
 from services.common.runtime import ServiceRuntime
+from services.common.web_guard import install_web_guard
 
 
 def build_deps(runtime: ServiceRuntime, settings: AbstractsSettings, **overrides: Any) -> Deps:
@@ -66,6 +69,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.state.deps = deps
     app.state.runtime = runtime
     install_errors(app, deps)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(authors_router(deps))
     app.include_router(review_router(deps))
     app.include_router(organiser_router(deps))
@@ -74,6 +78,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.include_router(programme_router(app.state.programme))
     app.include_router(organiser_login_router(deps.congress, deps.secret, settings.organiser_password))
     runtime.mount_health(app)
+    install_web_guard(app, settings, public_urls=[settings.public_url])
     return runtime, app
 
 

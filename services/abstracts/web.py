@@ -31,9 +31,13 @@ from services.abstracts.records import (
     check_edit_token,
     draft_of,
 )
+from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
+from services.common.web_guard import body_limit
 
 PROBLEM_JSON = "application/problem+json"
+ABSTRACT_BODY_LIMIT = 512 * 1024
+"""An abstract of 20,000 characters in any script, percent-encoded in a form with its authors, fits."""
 
 
 def is_email(value: str) -> bool:
@@ -50,6 +54,7 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         cached: Jinja2Templates = deps.pages
         return cached
     templates = deps.pages = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    add_csrf_helpers(templates.env)
     templates.env.globals.update(
         congress=deps.congress,
         config=deps.config,
@@ -176,6 +181,7 @@ def authors_router(deps: Deps) -> APIRouter:
         return form_page(request, {"rows": max(1, min(rows, most))})
 
     @router.post("/submit", include_in_schema=False)
+    @body_limit(ABSTRACT_BODY_LIMIT)
     async def submit_form(request: Request) -> Response:
         form = await request.form()
         if (edited := edited_rows(request, form)) is not None:
@@ -197,6 +203,7 @@ def authors_router(deps: Deps) -> APIRouter:
         return form_page(request, context | {"message": message, "action": f"/abstracts/{abstract_id}/revise?t={t}"})
 
     @router.post("/abstracts/{abstract_id}/revise", include_in_schema=False)
+    @body_limit(ABSTRACT_BODY_LIMIT)
     async def revise_form(request: Request, abstract_id: str, t: str = "") -> Response:
         check_edit_token(deps, t, abstract_id)
         form = await request.form()
@@ -234,6 +241,7 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
             return problem(422, "The abstract could not be read", errors)
 
     @router.post("/api/abstracts", status_code=201, tags=["authors"], openapi_extra=_body_schema())
+    @body_limit(ABSTRACT_BODY_LIMIT)
     async def api_submit(request: Request) -> Any:
         """Submit an abstract; answers its reference and the signed edit link."""
         draft = await parsed(request)
@@ -252,6 +260,7 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
         }
 
     @router.put("/api/abstracts/{abstract_id}", tags=["authors"], openapi_extra=_body_schema())
+    @body_limit(ABSTRACT_BODY_LIMIT)
     async def api_revise(request: Request, abstract_id: str, t: str) -> Any:
         """Revise an abstract with its edit token (``?t=``): the full content again, content_version + 1."""
         check_edit_token(deps, t, abstract_id)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
 from schemas.base import CloudEvent, InvalidEvent, decode
@@ -31,6 +33,7 @@ from services.common.consumer import EventConsumer, Record
 from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
 from services.common.runtime import ServiceRuntime
+from services.common.web_guard import install_web_guard
 
 log = logging.getLogger("congress.badges")
 
@@ -136,8 +139,10 @@ def build(
     app.state.monitor = monitor
     app.include_router(station_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
     app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     _mount_login(app, congress, settings)
     runtime.mount_health(app)
+    install_web_guard(app, settings)
     return runtime, app
 
 

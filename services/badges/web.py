@@ -23,9 +23,11 @@ from services.badges.adapters import db, qrscan
 from services.badges.adapters.pdf import TEMPLATES
 from services.badges.handlers import BadgeDeps
 from services.common.auth import organiser_from_request
+from services.common.csrf import add_csrf_helpers
 from services.common.outbox import Outbox, outbox_table
+from services.common.web_guard import FRAMEABLE_BY_SELF, body_limit
 
-PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+PAGES = add_csrf_helpers(Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])))
 
 SCAN_TEXT = {
     domain.ScanOutcome.CHECKED_IN: "Checked in — welcome!",
@@ -96,10 +98,12 @@ def station_router(
     router = APIRouter(include_in_schema=False)
     station = stations.require_station(deps.secret, sm)
 
-    async def page(template: str, **context: Any) -> HTMLResponse:
+    async def page(request: Request, template: str, **context: Any) -> HTMLResponse:
         link = await monitor.status()
         return HTMLResponse(
-            PAGES.get_template(template).render(congress=deps.congress.short_name, link=link, **context)
+            PAGES.get_template(template).render(
+                request=request, congress=deps.congress.short_name, link=link, **context
+            )
         )
 
     @router.get("/station/login")
@@ -121,15 +125,16 @@ def station_router(
         return JSONResponse(await monitor.status(), headers={"cache-control": "no-store"})
 
     @router.get("/station")
-    async def search_page(q: str = "", station_id: str = Depends(station)) -> HTMLResponse:
+    async def search_page(request: Request, q: str = "", station_id: str = Depends(station)) -> HTMLResponse:
         async with sm() as session:
             results = await db.search(session, q) if q else []
-        return await page("station.html", q=q, results=results, scan=None, message="", printed=None)
+        return await page(request, "station.html", q=q, results=results, scan=None, message="", printed=None)
 
     @router.post("/station/scan")
-    async def scan(token: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
+    async def scan(request: Request, token: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
         result = await commands.check_in(sm, outbox, deps, token=token, station_id=station_id)
         return await page(
+            request,
             "station.html",
             q="",
             results=[],
@@ -140,6 +145,7 @@ def station_router(
         )
 
     @router.post("/station/scan/frame")
+    @body_limit(qrscan.MAX_FRAME_BYTES)
     async def scan_frame(request: Request, station_id: str = Depends(station)) -> JSONResponse:
         """Decode one camera frame (the page then submits the token like a USB scanner would)."""
         body = await request.body()
@@ -149,13 +155,16 @@ def station_router(
         return JSONResponse({"found": token is not None, "token": token or ""}, headers={"cache-control": "no-store"})
 
     @router.post("/station/print/{delegate_id}")
-    async def print_badge(delegate_id: str, q: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
+    async def print_badge(
+        request: Request, delegate_id: str, q: str = Form(""), station_id: str = Depends(station)
+    ) -> HTMLResponse:
         async with sm() as session:
             results = await db.search(session, q) if q else []
         try:
             _, count = await commands.print_badge(sm, outbox, deps, delegate_id=delegate_id, station_id=station_id)
         except commands.CommandRefused as exc:
             return await page(
+                request,
                 "station.html",
                 q=q,
                 results=results,
@@ -165,6 +174,7 @@ def station_router(
             )
         text = "Printed" if count == 1 else f"Reprinted (print {count})"
         return await page(
+            request,
             "station.html",
             q=q,
             results=results,
@@ -183,7 +193,8 @@ def station_router(
         return Response(
             pdf,
             media_type="application/pdf",
-            headers={"content-disposition": f'inline; filename="badge-{delegate_id}.pdf"'},
+            # The station page prints the badge from a frame of its own (station.js).
+            headers={"content-disposition": f'inline; filename="badge-{delegate_id}.pdf"'} | FRAMEABLE_BY_SELF,
         )
 
     return router

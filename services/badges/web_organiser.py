@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -43,12 +43,13 @@ def organiser_router(
     router = APIRouter(include_in_schema=False)
     organiser = require_organiser(deps.secret)
 
-    async def page(message: str = "", new_link: str = "") -> HTMLResponse:
+    async def page(request: Request, message: str = "", new_link: str = "") -> HTMLResponse:
         async with sm() as session:
             rows = (await session.execute(select(db.stations).order_by(db.stations.c.issued_at))).all()
             visas = (await session.execute(select(db.visa_requests).order_by(db.visa_requests.c.id))).all()
         return HTMLResponse(
             PAGES.get_template("organiser.html").render(
+                request=request,
                 congress=deps.congress.short_name,
                 link=await monitor.status(),
                 stations=rows,
@@ -59,18 +60,18 @@ def organiser_router(
         )
 
     @router.get("/organiser/badges")
-    async def overview(who: str = Depends(organiser)) -> HTMLResponse:
-        return await page()
+    async def overview(request: Request, who: str = Depends(organiser)) -> HTMLResponse:
+        return await page(request)
 
     @router.post("/organiser/stations")
-    async def issue_station(label: str = Form(...), who: str = Depends(organiser)) -> HTMLResponse:
+    async def issue_station(request: Request, label: str = Form(...), who: str = Depends(organiser)) -> HTMLResponse:
         station_id, token = await stations.issue(deps.secret, sm, label=label, organiser=who, now=deps.clock.now())
-        return await page(f"Station {station_id} issued.", f"/station/login?token={token}")
+        return await page(request, f"Station {station_id} issued.", f"/station/login?token={token}")
 
     @router.post("/organiser/stations/{station_id}/revoke")
-    async def revoke_station(station_id: str, who: str = Depends(organiser)) -> HTMLResponse:
+    async def revoke_station(request: Request, station_id: str, who: str = Depends(organiser)) -> HTMLResponse:
         await stations.revoke(sm, station_id, deps.clock.now())
-        return await page(f"Station {station_id} revoked.")
+        return await page(request, f"Station {station_id} revoked.")
 
     @router.post("/organiser/visa/{request_id}/approve")
     async def approve(request_id: int, who: str = Depends(organiser)) -> Response:
@@ -108,10 +109,11 @@ def organiser_router(
             raise HTTPException(403, "this link is not valid") from None
 
     @router.get("/visa/{token}")
-    async def visa_form(token: str) -> HTMLResponse:
+    async def visa_form(request: Request, token: str) -> HTMLResponse:
         delegate_of(token)
         return HTMLResponse(
             PAGES.get_template("visa_form.html").render(
+                request=request,
                 congress=deps.congress.short_name,
                 link=await monitor.status(),
                 message="",
@@ -133,6 +135,7 @@ def organiser_router(
 
     @router.post("/visa/{token}")
     async def visa_submit(
+        request: Request,
         token: str,
         passport_name: Annotated[str, Form()],
         nationality: Annotated[str, Form()],
@@ -159,6 +162,7 @@ def organiser_router(
             message = str(exc)
         return HTMLResponse(
             PAGES.get_template("visa_form.html").render(
+                request=request,
                 congress=deps.congress.short_name,
                 link=await monitor.status(),
                 message=message,

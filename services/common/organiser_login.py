@@ -19,10 +19,11 @@ from pydantic import SecretStr
 
 from services.common.auth import ORGANISER_COOKIE, ORGANISER_MAX_AGE, organiser_token, verify_password
 from services.common.congress import Congress
+from services.common.csrf import add_csrf_helpers
 
 log = logging.getLogger("congress.organiser_login")
 
-_PAGE = Environment(autoescape=True).from_string("""<!doctype html>
+_PAGE = add_csrf_helpers(Environment(autoescape=True)).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Organiser sign-in · {{ congress }}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
@@ -34,7 +35,7 @@ button{font:inherit;font-weight:600;padding:.6rem 1.4rem;background:{{ colour }}
 </style></head>
 <body><main><h1>Organiser sign-in</h1><p>{{ congress }}</p>
 {% if error %}<p role="alert" id="login-error">{{ error }}</p>{% endif %}
-<form method="post" action="/organiser/login">
+<form method="post" action="/organiser/login">{{ csrf_field() }}
 <input type="hidden" name="next" value="{{ next }}">
 <p><label for="email">Email</label><br><input id="email" name="email" type="email" autocomplete="username"
  required value="{{ email }}"{% if not email %} autofocus{% endif %}></p>
@@ -68,9 +69,10 @@ def organiser_login_router(congress: Congress, secret: str, demo_password: Secre
     router = APIRouter(include_in_schema=False)
 
     @router.get("/organiser/login")
-    async def login_page(next: str = "/") -> HTMLResponse:
+    async def login_page(request: Request, next: str = "/") -> HTMLResponse:
         return HTMLResponse(
             _PAGE.render(
+                request=request,
                 congress=congress.short_name,
                 colour=congress.branding.primary_colour,
                 next=_safe_next(next),
@@ -90,6 +92,7 @@ def organiser_login_router(congress: Congress, secret: str, demo_password: Secre
         if who is None:
             log.warning("organiser sign-in refused", extra={"email": email[:100]})
             page = _PAGE.render(
+                request=request,
                 congress=congress.short_name,
                 colour=congress.branding.primary_colour,
                 next=_safe_next(next),

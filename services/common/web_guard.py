@@ -167,7 +167,7 @@ class WebGuard:
         body_field = getattr(route, "body_field", None)
         if body_field is None:
             return False
-        from fastapi import params  # noqa: PLC0415 -- FastAPI's own marker for form bodies
+        from fastapi import params
 
         return not isinstance(body_field.field_info, params.Form)
 

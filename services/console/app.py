@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from services.common.congress import Congress, load_congress
 from services.common.logs import configure_logging
 from services.common.organiser_login import organiser_login_router
+from services.common.web_guard import install_web_guard
 from services.console.adapters.congress import add_on_capacities
 from services.console.config import ConsoleSettings
 from services.console.domain import Projection
@@ -31,6 +32,7 @@ def build(
     app.router.lifespan_context = runtime.lifespan
     app.include_router(organiser_login_router(congress, secret, settings.organiser_password))
     runtime.mount_health(app)
+    install_web_guard(app, settings)
     return runtime, app
 
 

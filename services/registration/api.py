@@ -14,10 +14,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, EmailStr, Field
 
 from schemas.values import CountryCode, PaymentMethod
+from services.common.web_guard import body_limit
 from services.registration import manage, payments
 from services.registration.adapters.stripe import WebhookRejected, verify_webhook
 from services.registration.handlers import DelegateForm, InvoiceDetails, register
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
+
+GROUP_BODY_LIMIT = 256 * 1024
+"""A group registration (JSON or the page's form) may be larger than the guard's default 64 KiB."""
 
 log = logging.getLogger("congress.registration.api")
 LANGUAGE = r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$"
@@ -78,6 +82,7 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
     api = APIRouter()
 
     @api.post("/api/registrations", status_code=201, tags=["delegates"])
+    @body_limit(GROUP_BODY_LIMIT)
     async def create_registration(body: RegistrationIn) -> Any:
         """Register one delegate or a group (the first pays); the price is computed here."""
         try:
@@ -108,6 +113,7 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
         }
 
     @api.post("/api/quote", tags=["delegates"])
+    @body_limit(GROUP_BODY_LIMIT)
     async def quote(body: RegistrationIn) -> Any:
         """The price breakdown the server would charge, without registering."""
         from services.registration.handlers import price_all

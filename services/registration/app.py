@@ -19,6 +19,7 @@ from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.organiser_login import organiser_login_router
 from services.common.runtime import ServiceRuntime
+from services.common.web_guard import install_web_guard
 from services.registration import call_for_papers, expiry, manage, presenter_deadline, stripe_tasks
 from services.registration.adapters import db
 from services.registration.adapters.stripe import StripePayments
@@ -118,6 +119,7 @@ def build(
     app.include_router(presenters_router(deps, secret))
     app.include_router(organiser_login_router(deps.congress, secret, settings.organiser_password))
     runtime.mount_health(app)
+    install_web_guard(app, settings, public_urls=[settings.public_url])
     return runtime, app
 
 

@@ -22,10 +22,12 @@ from starlette.datastructures import FormData
 
 from schemas.values import PaymentMethod
 from services.common.auth import InvalidToken, verify
+from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
+from services.common.web_guard import body_limit
 from services.registration import domain, payments
 from services.registration.adapters import db
-from services.registration.api import RegistrationIn
+from services.registration.api import GROUP_BODY_LIMIT, RegistrationIn
 from services.registration.config import RegistrationSettings
 from services.registration.handlers import price_all, register
 from services.registration.ports import PaymentError
@@ -95,6 +97,7 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         return format_currency(domain.to_major(amount_minor, currency), currency, locale=locale)
 
     templates.env.filters["money"] = money
+    add_csrf_helpers(templates.env)
     templates.env.globals.update(congress=deps.congress, config=deps.config, languages=LANGUAGES)
     return templates
 
@@ -156,6 +159,7 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
         return await form_page(request, max(2, min(n, deps.config.group.max_size)), FormData(), {})
 
     @pages.post("/register")
+    @body_limit(GROUP_BODY_LIMIT)
     async def submit(request: Request) -> Response:
         form = await request.form()
         n = max(1, min(int(str(form.get("n", "1")) or 1), deps.config.group.max_size))

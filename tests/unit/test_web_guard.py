@@ -161,9 +161,7 @@ async def test_own_and_trusted_origins_pass() -> None:
     async with client(app) as http:
         token = await token_of(http)
         own = await http.post("/form", data={"name": "a", "csrf_token": token}, headers={"origin": BASE})
-        trusted = await http.post(
-            "/api/items", json={"name": "b"}, headers={"origin": "https://register.example.org"}
-        )
+        trusted = await http.post("/api/items", json={"name": "b"}, headers={"origin": "https://register.example.org"})
         same = await http.post("/api/items", json={"name": "c"}, headers={"sec-fetch-site": "same-origin"})
     assert (own.status_code, trusted.status_code, same.status_code) == (200, 200, 200)
 
@@ -216,7 +214,8 @@ async def test_a_declared_length_past_the_limit_is_refused_and_routes_may_allow_
 async def test_deeply_nested_json_is_a_400() -> None:
     async with client(make_app()) as http:
         deep = await http.post(
-            "/api/items", content=b'{"name": "x", "tags": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+            "/api/items",
+            content=b'{"name": "x", "tags": ' + b"[" * 5000 + b"]" * 5000 + b"}",
             headers={"content-type": "application/json"},
         )
         brackets_in_text = await http.post("/api/items", json={"name": "[" * 500, "tags": [[1]]})
