@@ -33,7 +33,6 @@ from services.abstracts.records import (
 )
 from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
-from services.common.web_guard import body_limit
 
 PROBLEM_JSON = "application/problem+json"
 ABSTRACT_BODY_LIMIT = 512 * 1024
@@ -180,8 +179,7 @@ def authors_router(deps: Deps) -> APIRouter:
             raise Closed
         return form_page(request, {"rows": max(1, min(rows, most))})
 
-    @router.post("/submit", include_in_schema=False)
-    @body_limit(ABSTRACT_BODY_LIMIT)
+    @router.post("/submit", include_in_schema=False, max_body_size=ABSTRACT_BODY_LIMIT)
     async def submit_form(request: Request) -> Response:
         form = await request.form()
         if (edited := edited_rows(request, form)) is not None:
@@ -202,8 +200,7 @@ def authors_router(deps: Deps) -> APIRouter:
         context = {"values": form_values(draft), "rows": rows_for(draft, most=most), "row": row, "token": t}
         return form_page(request, context | {"message": message, "action": f"/abstracts/{abstract_id}/revise?t={t}"})
 
-    @router.post("/abstracts/{abstract_id}/revise", include_in_schema=False)
-    @body_limit(ABSTRACT_BODY_LIMIT)
+    @router.post("/abstracts/{abstract_id}/revise", include_in_schema=False, max_body_size=ABSTRACT_BODY_LIMIT)
     async def revise_form(request: Request, abstract_id: str, t: str = "") -> Response:
         check_edit_token(deps, t, abstract_id)
         form = await request.form()
@@ -240,8 +237,13 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
             )
             return problem(422, "The abstract could not be read", errors)
 
-    @router.post("/api/abstracts", status_code=201, tags=["authors"], openapi_extra=_body_schema())
-    @body_limit(ABSTRACT_BODY_LIMIT)
+    @router.post(
+        "/api/abstracts",
+        status_code=201,
+        tags=["authors"],
+        openapi_extra=_body_schema(),
+        max_body_size=ABSTRACT_BODY_LIMIT,
+    )
     async def api_submit(request: Request) -> Any:
         """Submit an abstract; answers its reference and the signed edit link."""
         draft = await parsed(request)
@@ -259,8 +261,12 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
             "token": token,
         }
 
-    @router.put("/api/abstracts/{abstract_id}", tags=["authors"], openapi_extra=_body_schema())
-    @body_limit(ABSTRACT_BODY_LIMIT)
+    @router.put(
+        "/api/abstracts/{abstract_id}",
+        tags=["authors"],
+        openapi_extra=_body_schema(),
+        max_body_size=ABSTRACT_BODY_LIMIT,
+    )
     async def api_revise(request: Request, abstract_id: str, t: str) -> Any:
         """Revise an abstract with its edit token (``?t=``): the full content again, content_version + 1."""
         check_edit_token(deps, t, abstract_id)

@@ -25,7 +25,7 @@ from services.badges.handlers import BadgeDeps
 from services.common.auth import organiser_from_request
 from services.common.csrf import add_csrf_helpers
 from services.common.outbox import Outbox, outbox_table
-from services.common.web_guard import FRAMEABLE_BY_SELF, body_limit
+from services.common.web_guard import FRAMEABLE_BY_SELF
 
 PAGES = add_csrf_helpers(Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])))
 
@@ -144,8 +144,7 @@ def station_router(
             printed=None,
         )
 
-    @router.post("/station/scan/frame")
-    @body_limit(qrscan.MAX_FRAME_BYTES)
+    @router.post("/station/scan/frame", max_body_size=qrscan.MAX_FRAME_BYTES)
     async def scan_frame(request: Request, station_id: str = Depends(station)) -> JSONResponse:
         """Decode one camera frame (the page then submits the token like a USB scanner would)."""
         body = await request.body()

@@ -9,16 +9,18 @@ the input. For every request:
   ``CONGRESS_TRUSTED_ORIGINS``/the public URL (another port on the same host and a sibling
   subdomain are other origins), ``Origin: null``, or, without ``Origin``, ``Sec-Fetch-Site``
   ``cross-site``/``same-site``.
-* The body is read while it streams and refused with 413 past the route's limit
-  (``body_limit``; 64 KiB by default) — a declared ``Content-Length`` past it is refused
-  before a byte is read.
+* The body is read while it streams and refused with 413 past the route's limit (FastAPI's
+  own ``max_body_size=`` on the route decorator, which FastAPI enforces too; 64 KiB where a
+  route sets none) — a declared ``Content-Length`` past it is refused before a byte is read.
 * JSON endpoints (under ``/api/`` or with a JSON body model) take only ``application/json``
   (415); JSON nested deeper than ``JSON_MAX_DEPTH`` is refused with 400.
-* Every other unsafe request must carry the CSRF token (``services/common/csrf.py``) in its
-  form's ``csrf_token`` field or an ``X-CSRF-Token`` header, else 403. Exempt are requests a
-  page on another origin cannot send without a CORS preflight, which no service answers:
+* Every other unsafe request that carries cookies must carry the CSRF token
+  (``services/common/csrf.py``) in its form's ``csrf_token`` field or an ``X-CSRF-Token``
+  header, else 403. Exempt are requests with no cookie at all (no session, station or
+  sign-in rides on them; a forged one can do no more than its sender could), and requests
+  a page on another origin cannot send without a CORS preflight, which no service answers:
   ``application/json`` bodies, and requests with an ``Authorization`` (organiser Bearer
-  token) or ``Stripe-Signature`` header.
+  token), ``Stripe-Signature`` or ``X-Station-Token`` header.
 * Every response gets ``Content-Security-Policy`` (no inline script), ``X-Frame-Options:
   DENY``, ``nosniff``, ``Referrer-Policy: no-referrer`` and, outside ``/static/``,
   ``Cache-Control: no-store``, unless the route set its own; over https every cookie it sets
@@ -27,12 +29,13 @@ the input. For every request:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import RouteContext, iter_route_contexts
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.routing import Match
@@ -54,7 +57,7 @@ from services.common.settings import ServiceSettings
 DEFAULT_BODY_LIMIT = 64 * 1024
 JSON_MAX_DEPTH = 32
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-PREFLIGHTED_HEADERS = ("authorization", "stripe-signature")
+PREFLIGHTED_HEADERS = ("authorization", "stripe-signature", "x-station-token")
 """Headers a cross-origin page cannot add without a CORS preflight: such requests are not forgeable."""
 
 CSP = (
@@ -69,18 +72,6 @@ _BASE_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 )
-
-Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
-
-
-def body_limit(max_bytes: int) -> Callable[[Endpoint], Endpoint]:
-    """Decorate an endpoint (below its route decorator) whose requests may be larger than the default."""
-
-    def mark(endpoint: Endpoint) -> Endpoint:
-        endpoint.__congress_body_limit__ = max_bytes  # type: ignore[attr-defined]
-        return endpoint
-
-    return mark
 
 
 def install_web_guard(app: FastAPI, settings: ServiceSettings, *, public_urls: Iterable[str] = ()) -> None:
@@ -100,6 +91,8 @@ class WebGuard:
         self.routes = routes
         self.trusted_origins = trusted_origins
         self.trust_proxy = trust_proxy
+        self._flat: list[RouteContext] | None = None
+        self._flat_from = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,7 +118,7 @@ class WebGuard:
         if message := self._foreign_origin(scope, headers, https):
             return 403, message
         route = self._route(scope)
-        limit = getattr(getattr(route, "endpoint", None), "__congress_body_limit__", DEFAULT_BODY_LIMIT)
+        limit = getattr(route, "max_body_size", None) or DEFAULT_BODY_LIMIT
         try:
             body = await read_body(receive, headers, limit)
         except BodyTooLarge as exc:
@@ -135,7 +128,7 @@ class WebGuard:
             return 415, "This endpoint accepts only JSON: send the body with Content-Type: application/json."
         if is_json(content_type) and json_too_deep(body, JSON_MAX_DEPTH):
             return 400, f"The JSON body is nested more than {JSON_MAX_DEPTH} levels deep."
-        if not (is_json(content_type) or any(h in headers for h in PREFLIGHTED_HEADERS)):
+        if cookies and not (is_json(content_type) or any(h in headers for h in PREFLIGHTED_HEADERS)):
             cookie = cookies.get(csrf.cookie_name(https))
             if not csrf.matches(cookie, await sent_token(scope, headers, body)):
                 return 403, _csrf_message(cookie)
@@ -154,7 +147,11 @@ class WebGuard:
         return f"Refused: this request came from another origin ({origin[:100]}), not from this service's pages."
 
     def _route(self, scope: Scope) -> Any:
-        for route in self.routes.router.routes:
+        """The route (FastAPI's view of it, with the prefixes of included routers) this request will reach."""
+        routes = self.routes.router.routes
+        if self._flat is None or self._flat_from != len(routes):
+            self._flat, self._flat_from = list(iter_route_contexts(routes)), len(routes)
+        for route in self._flat:
             match, _ = route.matches(scope)
             if match is Match.FULL:
                 return route

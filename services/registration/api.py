@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, EmailStr, Field
 
 from schemas.values import CountryCode, PaymentMethod
-from services.common.web_guard import body_limit
 from services.registration import manage, payments
 from services.registration.adapters.stripe import WebhookRejected, verify_webhook
 from services.registration.handlers import DelegateForm, InvoiceDetails, register
@@ -81,8 +80,7 @@ def rejected(exc: RegistrationRejected | NotAllowed) -> JSONResponse:
 def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
     api = APIRouter()
 
-    @api.post("/api/registrations", status_code=201, tags=["delegates"])
-    @body_limit(GROUP_BODY_LIMIT)
+    @api.post("/api/registrations", status_code=201, tags=["delegates"], max_body_size=GROUP_BODY_LIMIT)
     async def create_registration(body: RegistrationIn) -> Any:
         """Register one delegate or a group (the first pays); the price is computed here."""
         try:
@@ -112,8 +110,7 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             ],
         }
 
-    @api.post("/api/quote", tags=["delegates"])
-    @body_limit(GROUP_BODY_LIMIT)
+    @api.post("/api/quote", tags=["delegates"], max_body_size=GROUP_BODY_LIMIT)
     async def quote(body: RegistrationIn) -> Any:
         """The price breakdown the server would charge, without registering."""
         from services.registration.handlers import price_all

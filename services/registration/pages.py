@@ -24,7 +24,6 @@ from schemas.values import PaymentMethod
 from services.common.auth import InvalidToken, verify
 from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
-from services.common.web_guard import body_limit
 from services.registration import domain, payments
 from services.registration.adapters import db
 from services.registration.api import GROUP_BODY_LIMIT, RegistrationIn
@@ -158,8 +157,7 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     async def group(request: Request, n: int = 5) -> Response:
         return await form_page(request, max(2, min(n, deps.config.group.max_size)), FormData(), {})
 
-    @pages.post("/register")
-    @body_limit(GROUP_BODY_LIMIT)
+    @pages.post("/register", max_body_size=GROUP_BODY_LIMIT)
     async def submit(request: Request) -> Response:
         form = await request.form()
         n = max(1, min(int(str(form.get("n", "1")) or 1), deps.config.group.max_size))
