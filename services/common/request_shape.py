@@ -103,9 +103,9 @@ async def sent_token(scope: Scope, headers: Headers, body: bytes) -> str | None:
         return header
     kind = media_type(headers.get("content-type", ""))
     if kind == "application/x-www-form-urlencoded":
-        for name, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
+        for name, text in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
             if name == csrf.FIELD:
-                return value
+                return text
         return None
     if kind == "multipart/form-data":
         request = Request(scope, receive=replay(body, _nothing_more))
@@ -113,9 +113,9 @@ async def sent_token(scope: Scope, headers: Headers, body: bytes) -> str | None:
             form = await request.form()
         except Exception:  # noqa: BLE001 -- a malformed form simply carries no token
             return None
-        value = form.get(csrf.FIELD)
+        field = form.get(csrf.FIELD)
         await form.close()
-        return value if isinstance(value, str) else None
+        return field if isinstance(field, str) else None
     return None
 
 
