@@ -7,8 +7,9 @@ the input. For every request:
 * **Unsafe methods** (POST, PUT, PATCH, DELETE) are refused with 403 when a browser says they
   come from another origin: an ``Origin`` that is neither this service's own nor one of
   ``CONGRESS_TRUSTED_ORIGINS``/the public URL (another port on the same host and a sibling
-  subdomain are other origins), ``Origin: null``, or, without ``Origin``, ``Sec-Fetch-Site``
-  ``cross-site``/``same-site``.
+  subdomain are other origins), or, without ``Origin``, ``Sec-Fetch-Site`` ``cross-site``/
+  ``same-site``. ``Origin: null`` (what a browser sends for a form of a ``no-referrer`` page,
+  ours included, and for a sandboxed frame) passes only with ``Sec-Fetch-Site: same-origin``.
 * The body is read while it streams and refused with 413 past the route's limit (FastAPI's
   own ``max_body_size=`` on the route decorator, which FastAPI enforces too; 64 KiB where a
   route sets none) — a declared ``Content-Length`` past it is refused before a byte is read.
@@ -64,6 +65,12 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+"""FastAPI's API explorer pages (/docs, /redoc) load Swagger UI from its CDN and start it inline; no data of ours."""
 FRAMEABLE_BY_SELF = {"Content-Security-Policy": "frame-ancestors 'self'", "X-Frame-Options": "SAMEORIGIN"}
 """Headers for a response this service's own pages may show in a frame (the station's print frame)."""
 
@@ -77,7 +84,10 @@ _BASE_HEADERS = (
 def install_web_guard(app: FastAPI, settings: ServiceSettings, *, public_urls: Iterable[str] = ()) -> None:
     """Guard every route of ``app`` (call once, in the service's composition root)."""
     trusted = {_origin(url) for url in (*settings.trusted_origin_list(), *public_urls) if _origin(url)}
-    app.add_middleware(WebGuard, routes=app, trusted_origins=frozenset(trusted), trust_proxy=settings.trust_proxy)
+    docs = frozenset(p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p)
+    app.add_middleware(
+        WebGuard, routes=app, trusted_origins=frozenset(trusted), trust_proxy=settings.trust_proxy, docs_paths=docs
+    )
     app.add_exception_handler(RequestValidationError, validation_error_handler)
 
 
@@ -85,12 +95,19 @@ class WebGuard:
     """The middleware; see the module docstring for what it checks and adds."""
 
     def __init__(
-        self, app: ASGIApp, *, routes: FastAPI, trusted_origins: frozenset[str], trust_proxy: bool = False
+        self,
+        app: ASGIApp,
+        *,
+        routes: FastAPI,
+        trusted_origins: frozenset[str],
+        trust_proxy: bool = False,
+        docs_paths: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
         self.routes = routes
         self.trusted_origins = trusted_origins
         self.trust_proxy = trust_proxy
+        self.docs_paths = docs_paths
         self._flat: list[RouteContext] | None = None
         self._flat_from = 0
 
@@ -102,7 +119,7 @@ class WebGuard:
         https = self._https(scope, headers)
         cookies = cookie_parser(headers.get("cookie", ""))
         token = csrf.attach(scope, cookies.get(csrf.cookie_name(https)))
-        send = _decorating(send, scope, token, https)
+        send = _decorating(send, scope, token, https, DOCS_CSP if scope["path"] in self.docs_paths else CSP)
         if scope["method"] in UNSAFE:
             problem = await self._check_unsafe(scope, receive, headers, https, cookies)
             if isinstance(problem, tuple):
@@ -136,8 +153,14 @@ class WebGuard:
 
     def _foreign_origin(self, scope: Scope, headers: Headers, https: bool) -> str | None:
         origin = headers.get("origin")
+        site = headers.get("sec-fetch-site", "")
+        if origin == "null":
+            # Our own pages send ``Referrer-Policy: no-referrer``, so a browser posts their forms with
+            # ``Origin: null``; so does a sandboxed frame anywhere. The browser's Sec-Fetch-Site tells them apart.
+            if site == "same-origin":
+                return None
+            return "Refused: this request came from a page that hides its origin, not from this service's pages."
         if origin is None:
-            site = headers.get("sec-fetch-site", "")
             if site in ("cross-site", "same-site"):
                 return f"Refused: this request came from another site ({site})."
             return None
@@ -184,7 +207,7 @@ def _csrf_message(cookie: str | None) -> str:
     return "Refused: this form is out of date or came from another site. Reload the page and submit it again."
 
 
-def _decorating(send: Send, scope: Scope, token: csrf.CsrfToken, https: bool) -> Send:
+def _decorating(send: Send, scope: Scope, token: csrf.CsrfToken, https: bool, policy: str) -> Send:
     """``send`` that adds the security headers, the fresh CSRF cookie, and ``Secure`` over https."""
     static = str(scope.get("path", "")).startswith("/static/")
 
@@ -196,7 +219,7 @@ def _decorating(send: Send, scope: Scope, token: csrf.CsrfToken, https: bool) ->
                     headers.raw.append((name, value))
             if "content-security-policy" not in headers:
                 pdf = headers.get("content-type", "").startswith("application/pdf")
-                headers["content-security-policy"] = "frame-ancestors 'none'" if pdf else CSP
+                headers["content-security-policy"] = "frame-ancestors 'none'" if pdf else policy
             if not static:
                 headers["cache-control"] = _no_store(headers.get("cache-control"))
             if https:
