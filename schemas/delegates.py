@@ -26,7 +26,9 @@ class DelegateSnapshot(EventData):
     delegate_id: str = Field(description="Delegate id; the Kafka key.")
     registration_id: str = Field(description="Registration id.")
     registration_version: int = Field(description="Version of the registration this snapshot shows.")
-    status: str = Field(description="pending, confirmed or cancelled.")
+    status: str = Field(
+        description="pending, confirmed, cancelled, or expired (released unpaid: a card or invoice hold ran out)."
+    )
     paid: bool = Field(description="Whether the registration is paid.")
     payment_method: PaymentMethod = Field(description="card, invoice or waiver.")
     delegate: Delegate = Field(description="Badge and contact details.")

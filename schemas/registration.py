@@ -74,11 +74,13 @@ class RegistrationUpdated(RegistrationEvent):
 
 
 class RegistrationCancelled(RegistrationEvent):
-    """Emitted when a delegate or an organiser cancels a registration."""
+    """Emitted when a delegate or an organiser cancels a registration, or when registration itself releases an
+    unpaid one (``cancelled_by="system"``): ``reason="payment_expired"`` for a card registration whose payment
+    hold ran out, ``reason="invoice_unpaid"`` for an invoice registration whose hold ran out unpaid."""
 
     registration_version: int = Field(description="Version after cancellation.")
-    reason: str = Field(description="Why, in words.")
-    cancelled_by: str = Field(description="delegate or organiser.")
+    reason: str = Field(description="Why, in words; payment_expired or invoice_unpaid when the system released it.")
+    cancelled_by: str = Field(description="delegate, organiser or system.")
     refund_due: Money | None = Field(default=None, description="Refund owed under the refund policy, if any.")
 
 
@@ -132,6 +134,31 @@ class MagicLinkRequested(RegistrationEvent):
     link: str = Field(description="The signed, expiring sign-in link.")
     expires_at: datetime = Field(description="When it stops working (UTC).")
     language: str = Field(default="en", description="Delegate's language.")
+
+
+class InvoiceHoldEnding(RegistrationEvent):
+    """Emitted by registration's sweep once per unpaid invoice and hold end, ``invoice_reminder_days`` before
+    the places the invoice's registrations hold are released; notify reminds the payer. An organiser who
+    extends the hold gives it a new end, and so a new reminder before that end."""
+
+    invoice_number: str = Field(description="The unpaid invoice, e.g. ICSEI27-INV-0007.")
+    hold_until: datetime = Field(description="When the places are released if the invoice is still unpaid (UTC).")
+    amount_due: Money = Field(description="What the invoice's registrations still cost.")
+    registration_numbers: tuple[str, ...] = Field(description="The registrations the invoice pays for.")
+    email: str = Field(description="The paying delegate's address (the reminder's recipient).")
+    language: str = Field(default="en", description="The paying delegate's language.")
+
+
+class RegistrationAttemptedForExistingAddress(RegistrationEvent):
+    """Emitted when someone tries to register with an address that already has an active registration: nothing
+    new is created, and notify tells the address's owner (at most once an hour per registration). The ids are
+    the existing registration's. It carries no sign-in link: the owner asks for one on the sign-in page."""
+
+    registration_number: str = Field(description="The existing registration's number.")
+    email: str = Field(description="The address someone tried to register with (the notice's recipient).")
+    language: str = Field(default="en", description="The existing registration's language.")
+    attempted_at: datetime = Field(description="When the attempt was made (UTC).")
+    sign_in_url: str = Field(description="The page where the owner asks for a sign-in link (it signs nobody in).")
 
 
 class RegistrationErased(RegistrationEvent):

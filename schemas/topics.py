@@ -16,6 +16,8 @@ BADGES: Final = "congress.badges"
 NOTIFY: Final = "congress.notify"
 DELEGATES: Final = "congress.delegates"
 """Compacted snapshot topic: the latest state of each delegate, keyed by delegate id; a tombstone erases."""
+SESSIONS: Final = "congress.sessions"
+"""Organiser sign-outs, keyed by session id; every service reads it whole from the start (no group)."""
 DEADLETTER: Final = "congress.deadletter"
 """Messages a consumer could not handle, with the reason in the ``dlq.*`` headers."""
 
@@ -26,9 +28,10 @@ _BY_CONTEXT: Final = {
     "badges": BADGES,
     "notify": NOTIFY,
     "delegates": DELEGATES,
+    "sessions": SESSIONS,
 }
 
-EVENT_TOPICS: Final = (REGISTRATION, ABSTRACTS, PROGRAMME, BADGES, NOTIFY)
+EVENT_TOPICS: Final = (REGISTRATION, ABSTRACTS, PROGRAMME, BADGES, NOTIFY, SESSIONS)
 """Topics that carry CloudEvents (the snapshot and dead-letter topics are separate)."""
 ALL_TOPICS: Final = (*EVENT_TOPICS, DELEGATES, DEADLETTER)
 COMPACTED_TOPICS: Final = frozenset({DELEGATES})

@@ -31,8 +31,9 @@ from services.abstracts.programme_config import load_programme
 from services.abstracts.records import Deps
 from services.abstracts.review import review_router
 from services.abstracts.web import authors_router, install_errors, is_email
+from services.common.congress import config_path
 from services.common.logs import configure_logging
-from services.common.organiser_login import organiser_login_router
+from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 
@@ -68,15 +69,17 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app = FastAPI(title=f"{deps.congress.short_name} abstracts", lifespan=runtime.lifespan)
     app.state.deps = deps
     app.state.runtime = runtime
+    path = None if "congress" in overrides else config_path(settings.congress_config)
+    sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
     install_errors(app, deps)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(authors_router(deps))
     app.include_router(review_router(deps))
-    app.include_router(organiser_router(deps))
+    app.include_router(organiser_router(deps, sessions))
     config = load_programme(deps.congress)
     app.state.programme = Programme(deps, config, CpSatPlacer(config.solver_seconds))
-    app.include_router(programme_router(app.state.programme))
-    app.include_router(organiser_login_router(deps.congress, deps.secret, settings.organiser_password))
+    app.include_router(programme_router(app.state.programme, sessions))
+    app.include_router(login)
     runtime.mount_health(app)
     install_web_guard(app, settings, public_urls=[settings.public_url])
     return runtime, app

@@ -20,7 +20,7 @@ from services.abstracts.adapters import db
 from services.abstracts.forms import first_error_id
 from services.abstracts.records import Deps, NotAllowed, Rejected, Row, portal_link
 from services.abstracts.web import problem, templates_for
-from services.common.auth import require_organiser
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
 
 STATUSES = ("submitted", "accepted", "rejected", "withdrawn")
 
@@ -102,9 +102,9 @@ async def reviewer_rows(deps: Deps) -> list[dict[str, Any]]:
     ]
 
 
-def organiser_router(deps: Deps) -> APIRouter:
+def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(tags=["organisers"])
-    organiser = Depends(require_organiser(deps.secret))
+    organiser = Depends(require_organiser(sessions))
     templates = templates_for(deps)
 
     async def abstracts_page(request: Request, who: str, filters: dict[str, str], **extra: Any) -> Response:

@@ -22,7 +22,7 @@ from services.abstracts import planner, publishing
 from services.abstracts.planner import Programme
 from services.abstracts.records import Rejected
 from services.abstracts.web import problem, templates_for
-from services.common.auth import require_organiser
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
 
 
 class SessionMoveIn(BaseModel):
@@ -52,9 +52,9 @@ def parse_place(value: str) -> SessionMoveIn:
         raise Rejected({"place": "Choose a day, time and room."}) from None
 
 
-def programme_router(programme: Programme) -> APIRouter:
+def programme_router(programme: Programme, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter()
-    organiser = Depends(require_organiser(programme.deps.secret))
+    organiser = Depends(require_organiser(sessions))
     organiser_pages(router, programme, organiser)
     organiser_api(router, programme, organiser)
     public_routes(router, programme)

@@ -28,10 +28,11 @@ from services.badges.handlers import BadgeDeps, contents_to_prerender, make_hand
 from services.badges.ports import Renderer
 from services.badges.web import LinkMonitor, station_router
 from services.badges.web_organiser import organiser_router
-from services.common.congress import Congress, load_congress
+from services.common.congress import Congress, config_path, load_congress
 from services.common.consumer import EventConsumer, Record
 from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
+from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 
@@ -90,6 +91,7 @@ def build(
     congress: Congress | None = None,
 ) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or BadgesSettings()
+    given_congress = congress is not None
     congress = congress or load_congress(settings.congress_config)
     runtime = ServiceRuntime(settings, metadata=db.metadata)
     pool = None if renderer is not None else PoolRenderer(header_for(congress), settings.render_workers)
@@ -137,24 +139,15 @@ def build(
     app.state.deps = deps
     app.state.runtime = runtime
     app.state.monitor = monitor
-    app.include_router(station_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
-    app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor))
+    path = None if given_congress else config_path(settings.congress_config)
+    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
+    app.include_router(station_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
+    app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
+    app.include_router(login)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    _mount_login(app, congress, settings)
     runtime.mount_health(app)
     install_web_guard(app, settings)
     return runtime, app
-
-
-def _mount_login(app: FastAPI, congress: Congress, settings: BadgesSettings) -> None:
-    try:
-        from services.common.organiser_login import organiser_login_router
-    except ImportError:  # the shared sign-in page is not in this checkout
-        log.warning("services.common.organiser_login missing: no /organiser/login on this service")
-        return
-    app.include_router(
-        organiser_login_router(congress, settings.secret.get_secret_value(), settings.organiser_password)
-    )
 
 
 def main() -> None:

@@ -57,7 +57,7 @@ async def check_in(
         existing = await db.checkin_of(session, delegate_id) if row else None
         state = None
         if row is not None:
-            status = "cancelled" if row.status == "cancelled" or (badge is not None and badge.revoked) else row.status
+            status = "cancelled" if row.status in domain.ENDED or (badge is not None and badge.revoked) else row.status
             state = domain.DelegateState(status, badge.version if badge else None, existing is not None)
         outcome = domain.scan_outcome(payload, deps.congress.id, state)
         if outcome is not domain.ScanOutcome.CHECKED_IN:

@@ -421,6 +421,10 @@ def qr_payload(delegate_id: str, registration_version: int, congress_id: str) ->
     return {"d": delegate_id, "v": registration_version, "c": congress_id}
 
 
+ENDED = frozenset({"cancelled", "expired"})
+"""Statuses of a registration that has ended: cancelled, or released unpaid (a card or invoice hold ran out)."""
+
+
 class ScanOutcome(StrEnum):
     CHECKED_IN = "checked_in"
     ALREADY = "already_checked_in"
@@ -447,7 +451,7 @@ def scan_outcome(payload: dict[str, object] | None, congress_id: str, state: Del
         return ScanOutcome.OTHER_CONGRESS
     if state is None:
         return ScanOutcome.UNKNOWN
-    if state.status == "cancelled":
+    if state.status in ENDED:
         return ScanOutcome.CANCELLED
     version = payload.get("v")
     if state.badge_version is not None and isinstance(version, int) and version < state.badge_version:

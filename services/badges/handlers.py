@@ -182,8 +182,8 @@ async def apply_state(
     )
     if not applied:
         return []
-    if status == "cancelled":
-        return await revoke(session, congress_id, delegate.delegate_id, "registration cancelled")
+    if status in domain.ENDED:  # an unpaid registration released (expired) ends like a cancelled one
+        return await revoke(session, congress_id, delegate.delegate_id, f"registration {status}")
     events = await issue_badge(session, deps, delegate.delegate_id, previous=previous)
     return events + await issue_pending_receipts(session, deps, delegate.delegate_id)
 

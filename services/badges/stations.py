@@ -11,7 +11,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.badges.adapters import db
-from services.common.auth import InvalidToken, organiser_from_request, sign, verify
+from services.common.auth import InvalidToken, sign, verify
+from services.common.organiser_sessions import OrganiserSessions
 
 STATION_COOKIE = "congress_station"
 STATION_PURPOSE = "station"
@@ -64,14 +65,16 @@ async def station_for_token(secret: str, sm: async_sessionmaker[AsyncSession], t
     return station_id if row is not None and row.revoked_at is None else None
 
 
-def require_station(secret: str, sm: async_sessionmaker[AsyncSession]) -> Callable[[Request], Awaitable[str]]:
+def require_station(
+    secret: str, sm: async_sessionmaker[AsyncSession], sessions: OrganiserSessions
+) -> Callable[[Request], Awaitable[str]]:
     """A FastAPI dependency: the station id from a valid, unrevoked token — or an organiser's own session."""
 
     async def dependency(request: Request) -> str:
         token = request.cookies.get(STATION_COOKIE) or request.headers.get("x-station-token", "")
         if token and (station_id := await station_for_token(secret, sm, token)):
             return station_id
-        organiser = organiser_from_request(secret, request)
+        organiser = sessions.organiser(request)
         if organiser is not None:
             return f"organiser:{organiser}"
         raise HTTPException(status_code=403, detail="this device is not a signed-in station")

@@ -22,8 +22,8 @@ from services.badges import commands, domain, stations
 from services.badges.adapters import db, qrscan
 from services.badges.adapters.pdf import TEMPLATES
 from services.badges.handlers import BadgeDeps
-from services.common.auth import organiser_from_request
 from services.common.csrf import add_csrf_helpers
+from services.common.organiser_sessions import OrganiserSessions
 from services.common.outbox import Outbox, outbox_table
 from services.common.web_guard import FRAMEABLE_BY_SELF
 
@@ -94,9 +94,10 @@ def station_router(
     sm: async_sessionmaker[AsyncSession],
     outbox: Outbox,
     monitor: LinkMonitor,
+    sessions: OrganiserSessions,
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    station = stations.require_station(deps.secret, sm)
+    station = stations.require_station(deps.secret, sm, sessions)
 
     async def page(request: Request, template: str, **context: Any) -> HTMLResponse:
         link = await monitor.status()
@@ -197,7 +198,3 @@ def station_router(
         )
 
     return router
-
-
-def is_organiser(secret: str, request: Request) -> bool:
-    return organiser_from_request(secret, request) is not None

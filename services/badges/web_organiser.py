@@ -15,7 +15,8 @@ from services.badges import commands, stations
 from services.badges.adapters import db
 from services.badges.handlers import BadgeDeps
 from services.badges.web import PAGES, LinkMonitor
-from services.common.auth import InvalidToken, require_organiser, sign, verify
+from services.common.auth import InvalidToken, sign, verify
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.outbox import Outbox
 
 VISA_PURPOSE = "visa-request"
@@ -39,9 +40,10 @@ def organiser_router(
     sm: async_sessionmaker[AsyncSession],
     outbox: Outbox,
     monitor: LinkMonitor,
+    sessions: OrganiserSessions,
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    organiser = require_organiser(deps.secret)
+    organiser = require_organiser(sessions)
 
     async def page(request: Request, message: str = "", new_link: str = "") -> HTMLResponse:
         async with sm() as session:

@@ -241,7 +241,7 @@ def _print_links(env: dict[str, str]) -> None:
         "abstracts": ("Call for papers", "/submit", "organisers: /organiser/abstracts; reviewers by their link"),
         "console": ("Organisers' console", "/", organiser),
         "badges": ("Badge station", "/station", "station tokens: /organiser/badges (organiser sign-in)"),
-        "notify": ("Mail the delegates received", "/mail", ""),
+        "notify": ("Mail the delegates received", "/mail", "organiser sign-in"),
     }
     console.print("\n[bold]congress is running — open these:[/]")
     for name in supervisor.available_services():
@@ -258,6 +258,10 @@ def up(
 ) -> None:
     """Start Kafka and every service; Ctrl-C stops everything cleanly."""
     run_congress(follow=follow, kafka_port=kafka_port)
+
+
+DEMO_CLIENT_LIMIT = "100000/hour"
+"""The per-client rate limit `congress demo` gives registration: its simulator is one client."""
 
 
 @app.command("demo")
@@ -279,6 +283,9 @@ def demo(
     os.environ.setdefault(
         "REGISTRATION_PRESENTER_DEADLINE", (datetime.now(UTC).date() + timedelta(days=60)).isoformat()
     )
+    # ...and its 1,500 delegates all register from this machine's address: the per-client rate limit is raised
+    # for it (the per-address limit stays as configured)
+    os.environ.setdefault("REGISTRATION_RATE_LIMIT_PER_CLIENT", DEMO_CLIENT_LIMIT)
     run_congress(follow=True, after_start=simulator, kafka_port=kafka_port)
 
 

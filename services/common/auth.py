@@ -2,7 +2,9 @@
 
 Every token is signed with the congress secret and a *purpose* (salt), so a magic
 link can never pass as a station token. Tokens carry only ids, never personal data.
-Organiser passwords are scrypt hashes in the congress configuration.
+Organiser passwords are scrypt hashes in the congress configuration. An organiser token
+names its session (``jti``) so that sign-out can revoke it; whether a session still holds
+is decided per request by ``services.common.organiser_sessions``.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import functools
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 ORGANISER_COOKIE = "congress_organiser"
@@ -73,33 +75,42 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest, expected)
 
 
-def organiser_token(secret: str, email: str) -> str:
-    return sign(secret, "organiser", {"email": email})
+def organiser_token(secret: str, email: str, *, session_id: str | None = None) -> str:
+    """A signed organiser session: the email and a fresh session id (``jti``), by which sign-out revokes it."""
+    return sign(secret, "organiser", {"email": email, "jti": session_id or secrets.token_urlsafe(16)})
 
 
-def organiser_from_request(secret: str, request: Request) -> str | None:
-    """The signed-in organiser's email from the cookie or an ``Authorization: Bearer`` header."""
-    token = request.cookies.get(ORGANISER_COOKIE)
+@dataclass(frozen=True)
+class OrganiserToken:
+    """What a valid organiser token says: who, which session, and until when (epoch seconds)."""
+
+    email: str
+    session_id: str
+    expires_at: float
+
+
+def bearer_or_cookie(request: Request) -> str | None:
+    """The organiser token a request carries: ``Authorization: Bearer`` first, else the cookie."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        token = header[7:].strip()
-    if not token:
-        return None
+        return header[7:].strip() or None
+    return request.cookies.get(ORGANISER_COOKIE) or None
+
+
+def read_organiser_token(secret: str, token: str) -> OrganiserToken | None:
+    """The token's claims if it is signed, unexpired and names a session; else None.
+
+    Tokens from before sessions had ids cannot be revoked, so they are refused.
+    """
     try:
-        return str(verify(secret, "organiser", token, max_age_seconds=ORGANISER_MAX_AGE)["email"])
-    except InvalidToken:
+        payload, signed_at = _serializer(secret, "organiser").loads(
+            token, max_age=ORGANISER_MAX_AGE, return_timestamp=True
+        )
+    except (SignatureExpired, BadSignature):
         return None
-
-
-def require_organiser(secret: str) -> Callable[[Request], Awaitable[str]]:
-    """A FastAPI dependency: the organiser's email, or 401 (API) / redirect to the sign-in page (pages)."""
-
-    async def dependency(request: Request) -> str:
-        email = organiser_from_request(secret, request)
-        if email is None:
-            if "text/html" in request.headers.get("accept", ""):
-                raise HTTPException(status_code=303, headers={"Location": f"/organiser/login?next={request.url.path}"})
-            raise HTTPException(status_code=401, detail="organiser sign-in required")
-        return email
-
-    return dependency
+    if not isinstance(payload, dict):
+        return None
+    email, session_id = payload.get("email"), payload.get("jti")
+    if not isinstance(email, str) or not isinstance(session_id, str) or not session_id:
+        return None
+    return OrganiserToken(email, session_id, signed_at.timestamp() + ORGANISER_MAX_AGE)

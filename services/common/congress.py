@@ -129,9 +129,14 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return doc
 
 
+def config_path(path: Path | str | None = None) -> Path:
+    """The congress file a setting names, or the demo's examples/icsei-2027.yaml."""
+    return Path(path) if path else DEFAULT_CONFIG
+
+
 def load_congress(path: Path | str | None = None) -> Congress:
     """Read and validate a congress file (default: the demo's examples/icsei-2027.yaml)."""
-    path = Path(path) if path else DEFAULT_CONFIG
+    path = config_path(path)
     try:
         return Congress.model_validate(read_yaml(path))
     except ValidationError as exc:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 import uvicorn
@@ -47,6 +47,7 @@ class ServiceRuntime:
         self.kafka_linked = False
         """True once the consumers are subscribed and the topics exist."""
         self.on_start: list[Callable[[], Awaitable[None]]] = []
+        self._alongside: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
         self.metrics = CollectorRegistry()
         self._events_handled = Counter(
             "congress_events_handled_total", "Events handled", ["consumer"], registry=self.metrics
@@ -80,6 +81,10 @@ class ServiceRuntime:
         self.consumers.append(consumer)
         return consumer
 
+    def run_alongside(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``run()`` as a task from ``start`` until ``stop`` (it handles Kafka being away itself)."""
+        self._alongside.append((name, run))
+
     async def start(self) -> None:
         """Bring up the local parts, then Kafka; without Kafka the service still starts.
 
@@ -109,6 +114,8 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(self._connect_until_linked(), name="kafka-link"))
         for hook in self.on_start:
             await hook()
+        for name, run in self._alongside:
+            self._tasks.append(asyncio.create_task(run(), name=name))
         self.started = True
         log.info("service started", extra={"bootstrap": self.settings.kafka_bootstrap_servers})
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.common.congress import Congress, load_congress
+from services.common.congress import Congress, config_path, load_congress
 from services.common.logs import configure_logging
 from services.common.organiser_login import organiser_login_router
+from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions
+from services.common.session_events import DirectSignOuts, RevocationReader
 from services.common.web_guard import install_web_guard
 from services.console.adapters.congress import add_on_capacities
 from services.console.config import ConsoleSettings
@@ -23,14 +25,22 @@ def build(
     settings: ConsoleSettings | None = None, *, congress: Congress | None = None
 ) -> tuple[ConsoleRuntime, FastAPI]:
     settings = settings or ConsoleSettings()
-    congress = congress or load_congress(settings.congress_config)
+    path = None if congress is not None else config_path(settings.congress_config)
+    congress = congress or load_congress(path)
     projection = Projection(tz=congress.tz, capacities=add_on_capacities(congress), ring_size=settings.ring_size)
     feed = LiveFeed(projection, congress.tz)
-    runtime = ConsoleRuntime(settings, feed)
-    secret = settings.secret.get_secret_value()
-    app = build_web(feed, congress, secret)
+    sessions = OrganiserSessions(settings.secret.get_secret_value(), ConfiguredOrganisers(congress, path))
+    # No database, so no outbox: sign-outs are sent directly (retried in the background).
+    sign_outs = DirectSignOuts(
+        settings.kafka_bootstrap_servers, source=settings.source, topic_prefix=settings.kafka_topic_prefix
+    )
+    reader = RevocationReader(
+        settings.kafka_bootstrap_servers, sessions, topic_prefix=settings.kafka_topic_prefix, client_id="console"
+    )
+    runtime = ConsoleRuntime(settings, feed, alongside=(reader.run,), on_stop=(sign_outs.close,))
+    app = build_web(feed, congress, sessions)
     app.router.lifespan_context = runtime.lifespan
-    app.include_router(organiser_login_router(congress, secret, settings.organiser_password))
+    app.include_router(organiser_login_router(congress, sessions, sign_outs, settings.organiser_password))
     runtime.mount_health(app)
     install_web_guard(app, settings)
     return runtime, app

@@ -106,6 +106,13 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     ),
     "WaitingListOffered": lambda d: f"seat offered: {d.get('add_on_label')}",
     "MagicLinkRequested": lambda d: f"sign-in link to {d.get('email')}",
+    "InvoiceHoldEnding": lambda d: (
+        f"{d.get('invoice_number')} unpaid · {format_money(d.get('amount_due'))}"
+        f" · places held until {d.get('hold_until')}"
+    ),
+    "RegistrationAttemptedForExistingAddress": lambda d: (
+        f"registering again with the address of {d.get('registration_number')} refused; its owner told"
+    ),
     "DelegateSnapshot": lambda d: f"{_person(d)} · {d.get('status')} · {'paid' if d.get('paid') else 'unpaid'}",
     "BadgeIssued": lambda d: f"{isolate(d.get('badge_name'))} · v{d.get('registration_version')}",
     "BadgeRevoked": lambda d: f"revoked: {d.get('reason')}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,8 +32,18 @@ log = logging.getLogger("congress.console")
 
 
 class ConsoleRuntime:
-    def __init__(self, settings: ConsoleSettings, feed: LiveFeed) -> None:
+    def __init__(
+        self,
+        settings: ConsoleSettings,
+        feed: LiveFeed,
+        *,
+        alongside: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+        on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
+    ) -> None:
         self.settings = settings
+        self.alongside = alongside
+        """Tasks run from start to stop (the organiser sign-out reader)."""
+        self.on_stop = on_stop
         self.feed = feed
         self.reader = TopicReader(
             settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix, on_entries=feed.ingest
@@ -61,6 +71,7 @@ class ConsoleRuntime:
                 self.feed.push_figures_every(self.settings.figures_interval_seconds), name="console-figures"
             ),
             asyncio.create_task(self._measure_lag_every(self.settings.lag_interval_seconds), name="console-lag"),
+            *(asyncio.create_task(run()) for run in self.alongside),
         ]
         self.started = True
         log.info(
@@ -80,6 +91,8 @@ class ConsoleRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        for hook in self.on_stop:
+            await hook()
         await self.reader.stop()
         await self.lag.stop()
 

@@ -16,8 +16,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from services.common.auth import require_organiser
 from services.common.congress import Congress
+from services.common.csrf import add_csrf_helpers
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.console.entries import to_view
 from services.console.live import LiveFeed
 
@@ -44,21 +45,22 @@ class EventView(BaseModel):
     doc: dict[str, Any] | None = Field(description="The whole CloudEvent; for a dead letter its headers and value.")
 
 
-def build_web(feed: LiveFeed, congress: Congress, secret: str) -> FastAPI:
+def build_web(feed: LiveFeed, congress: Congress, sessions: OrganiserSessions) -> FastAPI:
     app = FastAPI(
         title=f"{congress.short_name} console",
         version="1",
         description="The organisers' live view of the congress event stream.",
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.include_router(_pages(feed, congress, secret))
-    app.include_router(_api(feed, secret), prefix="/api")
+    app.include_router(_pages(feed, congress, sessions))
+    app.include_router(_api(feed, sessions), prefix="/api")
     return app
 
 
-def _pages(feed: LiveFeed, congress: Congress, secret: str) -> APIRouter:
+def _pages(feed: LiveFeed, congress: Congress, sessions: OrganiserSessions) -> APIRouter:
     templates = Jinja2Templates(directory=HERE / "templates")
-    router = APIRouter(include_in_schema=False, dependencies=[Depends(require_organiser(secret))])
+    add_csrf_helpers(templates.env)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(require_organiser(sessions))])
 
     @router.get("/", response_class=HTMLResponse)
     async def live_page(request: Request) -> HTMLResponse:
@@ -86,8 +88,8 @@ def _pages(feed: LiveFeed, congress: Congress, secret: str) -> APIRouter:
     return router
 
 
-def _api(feed: LiveFeed, secret: str) -> APIRouter:
-    router = APIRouter(tags=["console"], dependencies=[Depends(require_organiser(secret))])
+def _api(feed: LiveFeed, sessions: OrganiserSessions) -> APIRouter:
+    router = APIRouter(tags=["console"], dependencies=[Depends(require_organiser(sessions))])
 
     @router.get("/figures")
     async def figures() -> dict[str, Any]:

@@ -15,9 +15,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from schemas import topics
-from services.common.congress import Congress, load_congress
+from services.common.congress import Congress, config_path, load_congress
 from services.common.consumer import EventConsumer
 from services.common.logs import configure_logging
+from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 from services.notify.abstracts import ABSTRACT_EVENTS, abstracts_settings
@@ -91,8 +92,10 @@ def build(
     settings: NotifySettings | None = None, *, mailer: Mailer | None = None, **overrides: Any
 ) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or NotifySettings(**overrides)
-    congress = load_congress(settings.congress_config)
+    path = config_path(settings.congress_config)
+    congress = load_congress(path)
     runtime = ServiceRuntime(settings, metadata=notify_metadata)
+    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
     notifier = build_notifier(settings, congress, runtime, mailer)
     handlers = dict.fromkeys(
         {*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS}, notifier.on_event
@@ -160,7 +163,9 @@ def build(
 
     app = FastAPI(title="congress notify", lifespan=lifespan)
     runtime.mount_health(app)
-    app.include_router(mail_router(congress, maildir))
+    app.include_router(login)
+    if sink is not None:  # with a real relay there is no demo mailbox to show
+        app.include_router(mail_router(congress, maildir, sessions))
     app.state.notifier = notifier
     app.state.retry = retry
     app.state.reminders = reminders

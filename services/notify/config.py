@@ -43,6 +43,11 @@ class NotifySettings(ServiceSettings):
         default=None, description="Run the demo SMTP sink in-process; default: when smtp_host is unset."
     )
     mail_dir: str | None = Field(default=None, description="The sink's maildir; default $CONGRESS_HOME/mail.")
+    organiser_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NOTIFY_ORGANISER_PASSWORD", "CONGRESS_ORGANISER_PASSWORD"),
+        description="Demo password for organisers listed without a password hash (the mail page is theirs).",
+    )
 
     sender_address: str | None = Field(default=None, description="From address; default the congress contact.")
     message_id_domain: str | None = Field(

@@ -19,9 +19,11 @@ from schemas.badges import BadgeIssued, DocumentIssued, DocumentKind
 from schemas.base import EventData
 from schemas.delegates import DelegateSnapshot
 from schemas.registration import (
+    InvoiceHoldEnding,
     MagicLinkRequested,
     PaymentSucceeded,
     RefundIssued,
+    RegistrationAttemptedForExistingAddress,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationCreated,
@@ -174,6 +176,9 @@ def kind_is(kind: DocumentKind) -> Callable[[Any], bool]:
 
 PAYMENT_EXPIRED = "payment_expired"
 """RegistrationCancelled.reason when registration released an unpaid card registration (docs/registration.md)."""
+INVOICE_UNPAID = "invoice_unpaid"
+"""RegistrationCancelled.reason when registration released an invoice registration whose hold ran out unpaid."""
+RELEASED = (PAYMENT_EXPIRED, INVOICE_UNPAID)
 
 
 @dataclass(frozen=True)
@@ -198,10 +203,14 @@ RULES: Mapping[type[EventData], tuple[Rule, ...]] = {
     ),
     BadgeIssued: (Rule("badge_ready", event_address, badge_pdf),),
     RegistrationCancelled: (
-        Rule("registration_cancelled", stored_contact, when=lambda d: d.reason != PAYMENT_EXPIRED),
+        Rule("registration_cancelled", stored_contact, when=lambda d: d.reason not in RELEASED),
         # An unpaid card registration whose hold ran out (registration's sweep or Stripe's expiry).
         Rule("registration_expired", stored_contact, when=lambda d: d.reason == PAYMENT_EXPIRED),
+        # An invoice registration whose hold ran out unpaid (registration's sweep).
+        Rule("registration_released", stored_contact, when=lambda d: d.reason == INVOICE_UNPAID),
     ),
+    InvoiceHoldEnding: (Rule("invoice_hold_ending", event_address),),
+    RegistrationAttemptedForExistingAddress: (Rule("registration_attempted", event_address),),
     RefundIssued: (Rule("refund_issued", stored_contact),),
     WaitingListOffered: (Rule("waiting_list_offer", event_address),),
     MagicLinkRequested: (Rule("magic_link", event_address),),

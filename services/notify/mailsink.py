@@ -1,8 +1,8 @@
 """The demo's SMTP server: a real aiosmtpd server on loopback that keeps every message in a maildir.
 
 ``python -m services.notify.mailsink [--port 1025] [--maildir DIR]`` runs it alone;
-notify starts it in-process when no SMTP server is configured. ``read_mailbox``
-and ``read_message`` are what the mail page shows.
+notify starts it in-process when no SMTP server is configured. The mail page lists
+the maildir through ``mailindex.MailIndex`` and shows one message with ``read_message``.
 """
 
 from __future__ import annotations
@@ -12,11 +12,9 @@ import mailbox
 import re
 import threading
 import time
-from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,53 +68,11 @@ class MailSink:
         self.controller.stop()
 
 
-@dataclass(frozen=True)
-class MailSummary:
-    key: str
-    subject: str
-    sender: str
-    to: str
-    date: str
-    sort_time: float
-    attachments: tuple[str, ...]
-
-
 def _parse(raw: bytes) -> EmailMessage:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     if not isinstance(message, EmailMessage):
         raise TypeError("the default policy parses to EmailMessage")
     return message
-
-
-def _sort_time(message: EmailMessage) -> float:
-    try:
-        return parsedate_to_datetime(str(message["Date"])).timestamp()
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def read_mailbox(directory: Path, limit: int = 500) -> list[MailSummary]:
-    """The newest messages first."""
-    if not directory.exists():
-        return []
-    box = mailbox.Maildir(str(directory), create=False)
-    summaries = []
-    for key in box.iterkeys():
-        message = _parse(box.get_bytes(key))
-        attachments = tuple(part.get_filename() or "attachment" for part in message.iter_attachments())
-        summaries.append(
-            MailSummary(
-                key=key,
-                subject=str(message["Subject"] or ""),
-                sender=str(message["From"] or ""),
-                to=str(message["To"] or ""),
-                date=str(message["Date"] or ""),
-                sort_time=_sort_time(message),
-                attachments=attachments,
-            )
-        )
-    summaries.sort(key=lambda s: s.sort_time, reverse=True)
-    return summaries[:limit]
 
 
 def read_message(directory: Path, key: str) -> EmailMessage | None:

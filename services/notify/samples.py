@@ -19,9 +19,11 @@ from schemas.abstracts import (
 from schemas.badges import BadgeIssued, DocumentIssued, DocumentKind
 from schemas.base import EventData
 from schemas.registration import (
+    InvoiceHoldEnding,
     MagicLinkRequested,
     PaymentSucceeded,
     RefundIssued,
+    RegistrationAttemptedForExistingAddress,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationCreated,
@@ -115,6 +117,29 @@ def sample_events(delegate: Delegate, pdf_path: str = "/srv/congress/documents/s
             registration_version=2,
             reason="payment_expired",
             cancelled_by="system",
+        ),
+        "registration_released": RegistrationCancelled(
+            **ids,
+            registration_version=2,
+            reason="invoice_unpaid",
+            cancelled_by="system",
+        ),
+        "invoice_hold_ending": InvoiceHoldEnding(
+            **ids,
+            invoice_number="ICSEI27-INV-0007",
+            hold_until=NOW + timedelta(days=7),
+            amount_due=fee,
+            registration_numbers=(delegate.registration_number, "ICSEI27-0043"),
+            email=delegate.email,
+            language=delegate.language,
+        ),
+        "registration_attempted": RegistrationAttemptedForExistingAddress(
+            **ids,
+            registration_number=delegate.registration_number,
+            email=delegate.email,
+            language=delegate.language,
+            attempted_at=NOW,
+            sign_in_url="https://reg.example.org/sign-in",
         ),
         "refund_issued": RefundIssued(
             **ids, amount=Money(amount_minor=31500, currency="EUR"), provider_reference="re_test_1"

@@ -1,32 +1,45 @@
-"""The demo's mail page: what delegates received, with their attachments (served by notify on /mail)."""
+"""The demo's mail page: what delegates received, with their attachments (served by notify on /mail).
+
+Mounted only while notify runs its embedded SMTP sink (with a real relay there is no mail to
+show), and only for a signed-in organiser: the messages hold every delegate's links,
+invoices and visa letters. The listing is paginated, newest first, and every maildir read
+runs on a worker thread (``MailIndex``), so a big mailbox never stalls the service.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.common.congress import Congress
-from services.notify.mailsink import read_mailbox, read_message
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.notify.mailindex import MailIndex
+from services.notify.mailsink import read_message
 from services.notify.render import TEMPLATE_DIR
 
+PAGE_SIZE = 50
 
-def mail_router(congress: Congress, maildir: Path) -> APIRouter:
-    router = APIRouter()
+
+def mail_router(
+    congress: Congress, maildir: Path, sessions: OrganiserSessions, *, page_size: int = PAGE_SIZE
+) -> APIRouter:
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(require_organiser(sessions))])
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR / "pages")), autoescape=select_autoescape(["html.j2"]))
+    index = MailIndex(maildir)
 
     @router.get("/mail", response_class=HTMLResponse)
-    async def list_mail() -> HTMLResponse:
-        page = env.get_template("mail_list.html.j2").render(
-            congress=congress, maildir=str(maildir), messages=read_mailbox(maildir)
-        )
-        return HTMLResponse(page)
+    async def list_mail(page: int = Query(1, ge=1, le=1_000_000)) -> HTMLResponse:
+        listing = await index.page(page, page_size)
+        html = env.get_template("mail_list.html.j2").render(congress=congress, maildir=str(maildir), page=listing)
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     @router.get("/mail/{key}", response_class=HTMLResponse)
     async def show_mail(key: str) -> HTMLResponse:
-        message = read_message(maildir, key)
+        message = await asyncio.to_thread(read_message, maildir, key)
         if message is None:
             raise HTTPException(404, "no such message")
         html_part = message.get_body(("html",))
@@ -43,22 +56,22 @@ def mail_router(congress: Congress, maildir: Path) -> APIRouter:
             text=text_part.get_content() if text_part is not None else "",
             attachments=[part.get_filename() or "attachment" for part in message.iter_attachments()],
         )
-        return HTMLResponse(page)
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
     @router.get("/mail/{key}/raw")
     async def raw_mail(key: str) -> Response:
-        message = read_message(maildir, key)
+        message = await asyncio.to_thread(read_message, maildir, key)
         if message is None:
             raise HTTPException(404, "no such message")
         return Response(
             message.as_bytes(),
             media_type="message/rfc822",
-            headers={"Content-Disposition": 'attachment; filename="message.eml"'},
+            headers={"Content-Disposition": 'attachment; filename="message.eml"', "Cache-Control": "no-store"},
         )
 
     @router.get("/mail/{key}/attachments/{index}")
     async def attachment(key: str, index: int) -> Response:
-        message = read_message(maildir, key)
+        message = await asyncio.to_thread(read_message, maildir, key)
         parts = list(message.iter_attachments()) if message is not None else []
         if not 0 <= index < len(parts):
             raise HTTPException(404, "no such attachment")
@@ -69,7 +82,11 @@ def mail_router(congress: Congress, maildir: Path) -> APIRouter:
         return Response(
             content,
             media_type=part.get_content_type(),
-            headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"},
+            headers={
+                "Content-Disposition": f'attachment; filename="{safe}"',
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+            },
         )
 
     return router

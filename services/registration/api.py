@@ -17,6 +17,7 @@ from schemas.values import CountryCode, PaymentMethod
 from services.registration import manage, payments
 from services.registration.adapters.stripe import WebhookRejected, verify_webhook
 from services.registration.handlers import DelegateForm, InvoiceDetails, register
+from services.registration.rate_limits import Door, knock
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
 
 GROUP_BODY_LIMIT = 256 * 1024
@@ -64,6 +65,15 @@ class MagicLinkIn(BaseModel):
     email: EmailStr
 
 
+class TooManyOut(BaseModel):
+    detail: str = Field(description="What happened and how long to wait (also in the Retry-After header).")
+
+
+LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"model": TooManyOut, "description": "Too many requests from this client or for this address."}
+}
+
+
 def rejected(exc: RegistrationRejected | NotAllowed) -> JSONResponse:
     errors = exc.errors if isinstance(exc, RegistrationRejected) else {"": str(exc)}
     detail = [
@@ -80,9 +90,16 @@ def rejected(exc: RegistrationRejected | NotAllowed) -> JSONResponse:
 def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
     api = APIRouter()
 
-    @api.post("/api/registrations", status_code=201, tags=["delegates"], max_body_size=GROUP_BODY_LIMIT)
-    async def create_registration(body: RegistrationIn) -> Any:
-        """Register one delegate or a group (the first pays); the price is computed here."""
+    @api.post(
+        "/api/registrations", status_code=201, tags=["delegates"], responses=LIMITED, max_body_size=GROUP_BODY_LIMIT
+    )
+    async def create_registration(body: RegistrationIn, request: Request) -> Any:
+        """Register one delegate or a group (the first pays); the price is computed here.
+
+        An address that already has an active registration is refused (422 on its ``email``) and
+        its owner is told by email; too many requests from one client or for one address get 429.
+        """
+        await knock(deps.doors, Door.REGISTER, request, [str(d.email) for d in body.delegates])
         try:
             done = await register(
                 deps,
@@ -110,11 +127,12 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             ],
         }
 
-    @api.post("/api/quote", tags=["delegates"], max_body_size=GROUP_BODY_LIMIT)
-    async def quote(body: RegistrationIn) -> Any:
+    @api.post("/api/quote", tags=["delegates"], responses=LIMITED, max_body_size=GROUP_BODY_LIMIT)
+    async def quote(body: RegistrationIn, request: Request) -> Any:
         """The price breakdown the server would charge, without registering."""
         from services.registration.handlers import price_all
 
+        await knock(deps.doors, Door.QUOTE, request, [str(d.email) for d in body.delegates])
         try:
             quotes = price_all(deps, [d.form().normalised() for d in body.delegates], deps.clock())
         except RegistrationRejected as exc:
@@ -133,9 +151,10 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             ],
         }
 
-    @api.post("/api/magic-link", status_code=202, tags=["delegates"])
-    async def magic_link(body: MagicLinkIn) -> dict[str, str]:
+    @api.post("/api/magic-link", status_code=202, tags=["delegates"], responses=LIMITED)
+    async def magic_link(body: MagicLinkIn, request: Request) -> dict[str, str]:
         """Email a sign-in link if the address is registered (the answer is the same either way)."""
+        await knock(deps.doors, Door.SIGN_IN_LINK, request, [str(body.email)])
         await manage.request_magic_link(deps, str(body.email))
         return {"status": "if this address is registered, a sign-in link is on its way"}
 

@@ -15,12 +15,20 @@ from typing import Any
 from fastapi import FastAPI
 
 from schemas import topics
+from services.common.congress import config_path
 from services.common.db import is_postgres
 from services.common.logs import configure_logging
-from services.common.organiser_login import organiser_login_router
+from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
-from services.registration import call_for_papers, expiry, manage, presenter_deadline, stripe_tasks
+from services.registration import (
+    call_for_papers,
+    expiry,
+    invoice_holds,
+    manage,
+    presenter_deadline,
+    stripe_tasks,
+)
 from services.registration.adapters import db
 from services.registration.adapters.stripe import StripePayments
 from services.registration.api import router
@@ -30,6 +38,7 @@ from services.registration.organiser import organiser_router
 from services.registration.pages import install_page_errors, pages_router
 from services.registration.ports import Payments
 from services.registration.presenters_page import presenters_router
+from services.registration.rate_limits import RateLimits
 from services.registration.records import Deps
 from services.registration.self_service import self_service_router
 from services.registration.writer import GroupWriter, sync_sqlite_engine
@@ -56,6 +65,7 @@ def build_deps(
         public_url=settings.public_url.rstrip("/"),
         write_gate=None if is_postgres(runtime.engine) else asyncio.Lock(),
         writer=_group_writer(runtime),
+        doors=RateLimits(settings.rate_limit_per_client, settings.rate_limit_per_address, enabled=settings.rate_limits),
     )
     for name, value in overrides.items():
         setattr(deps, name, value)
@@ -103,7 +113,8 @@ def build(
     app = FastAPI(title=f"{deps.congress.short_name} registration", lifespan=lifespan)
     app.state.deps = deps
     app.state.runtime = runtime
-    secret = settings.secret.get_secret_value()
+    path = None if "congress" in overrides else config_path(settings.congress_config)
+    sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
     install_page_errors(app, deps)
     app.include_router(
         router(
@@ -115,20 +126,22 @@ def build(
     app.include_router(pages_router(deps, settings))
     app.include_router(self_service_router(deps, settings))
     app.include_router(local_checkout_router(deps, settings))
-    app.include_router(organiser_router(deps, secret))
-    app.include_router(presenters_router(deps, secret))
-    app.include_router(organiser_login_router(deps.congress, secret, settings.organiser_password))
+    app.include_router(organiser_router(deps, sessions))
+    app.include_router(presenters_router(deps, sessions))
+    app.include_router(login)
     runtime.mount_health(app)
     install_web_guard(app, settings, public_urls=[settings.public_url])
     return runtime, app
 
 
 async def _sweep(deps: Deps, every_seconds: float) -> None:
-    """Expire unpaid card registrations past their hold, pass on waiting-list seats whose offer lapsed,
+    """Expire unpaid card registrations past their hold, remind then release unpaid invoices past theirs
+    (``invoice_holds``), pass on waiting-list seats whose offer lapsed,
     retry the Stripe requests (refunds, Checkout expiries) that failed before, and remind (then report)
     accepted abstracts none of whose presenters is registered (``presenter_deadline``)."""
     sweeps = (
         ("payment holds", expiry.expire_unpaid),
+        ("invoice holds", invoice_holds.sweep),
         ("waiting list", manage.expire_offers),
         ("stripe tasks", stripe_tasks.retry_due),
         ("presenter registration", presenter_deadline.sweep),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from limits import parse_many
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -64,6 +65,28 @@ class RegistrationSettings(ServiceSettings):
         description="Moves the configuration's presenter registration deadline without editing the file; "
         "`congress demo` sets it so the simulated presenters have time to register.",
     )
+
+    rate_limits: bool = Field(
+        default=True,
+        description="Refuse (429) registration, quote and sign-in-link requests over the limits below; "
+        "`bench.registration` turns them off to measure raw throughput.",
+    )
+    rate_limit_per_client: str = Field(
+        default="60/minute;600/hour",
+        description="Requests one client address (IP) may make through each door (register, quote, sign-in "
+        "link), in `limits` notation. Generous: an institution's NAT puts many delegates behind one address. "
+        "`congress demo` raises it, since its simulator registers 1,500 delegates from one address.",
+    )
+    rate_limit_per_address: str = Field(
+        default="10/hour",
+        description="Requests naming one email address each door takes, in `limits` notation.",
+    )
+
+    @field_validator("rate_limit_per_client", "rate_limit_per_address")
+    @classmethod
+    def _limits_parse(cls, value: str) -> str:
+        parse_many(value)  # a ValueError naming the string it could not read
+        return value
 
     @field_validator("presenter_deadline", mode="before")
     @classmethod
@@ -148,6 +171,15 @@ class RegistrationConfig(_Strict):
     group: GroupConfig = GroupConfig()
     refund_policy: RefundPolicy = RefundPolicy()
     invoice_due_days: int = Field(default=30, gt=0)
+    invoice_hold_days: int = Field(
+        default=45,
+        gt=0,
+        description="How long an unpaid invoice registration holds its places (the congress place and add-on "
+        "seats) from when it was made; an organiser can mark it paid or extend it. At least invoice_due_days.",
+    )
+    invoice_reminder_days: int = Field(
+        default=7, ge=0, description="Days before an invoice hold ends that the payer is reminded; 0: no reminder."
+    )
     waiting_list_hold_hours: int = Field(default=48, gt=0)
     magic_link_minutes: int = Field(default=60 * 24, gt=0)
     magic_links_per_hour: int = Field(
@@ -171,6 +203,17 @@ class RegistrationConfig(_Strict):
         if any(d < 1 for d in value):
             raise ValueError("reminder days are whole days before the deadline, 1 or more")
         return tuple(sorted(set(value), reverse=True))
+
+    @model_validator(mode="after")
+    def _invoice_hold_fits(self) -> RegistrationConfig:
+        if self.invoice_hold_days < self.invoice_due_days:
+            raise ValueError(
+                f"invoice_hold_days ({self.invoice_hold_days}) is shorter than the payment term "
+                f"invoice_due_days ({self.invoice_due_days}): places would go before the invoice is due"
+            )
+        if self.invoice_reminder_days >= self.invoice_hold_days:
+            raise ValueError("invoice_reminder_days must be fewer than invoice_hold_days")
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> RegistrationConfig:

@@ -25,7 +25,7 @@ from schemas.registration import (
 )
 from schemas.values import PaymentMethod, Role
 from services.common.auth import sign
-from services.registration import domain, roles
+from services.registration import addresses, domain, roles
 from services.registration.adapters import applied_roles, db, earned_roles
 from services.registration.records import (
     AnySession,
@@ -137,21 +137,30 @@ async def register(
         raise RegistrationRejected({"delegates": "Register at least one delegate."})
     if method is PaymentMethod.INVOICE and invoice is None:
         raise RegistrationRejected({"invoice": "Paying by invoice needs the institution's details."})
+    addresses.refuse_repeats([f.email for f in forms])
     now = deps.clock()
     quotes = price_all(deps, forms, now)
     payer_id = new_id("reg")
     group_id = new_id("grp") if len(forms) > 1 else None
 
     req = _Request(forms, quotes, method, invoice, now, payer_id, group_id)
-    if deps.writer is not None:  # group-committed with the registrations queued at the same moment
-        rows, waitlisted = await deps.writer.run_batched(_write_batch, (deps, req))
-    else:
-        async with deps.writing(), deps.sessionmaker.begin() as session:
-            rows, waitlisted = await session.run_sync(lambda s: _write_batch(s, [(deps, req)])[0])
+    try:
+        rows, waitlisted = await _write(deps, req)
+    except addresses.AddressInUse as exc:  # nothing was saved: tell the address's owner, answer neutrally
+        await addresses.tell_owners(deps, [forms[i].email for i in exc.indexes])
+        raise addresses.notified(exc.indexes) from None
     card = rows[0]["payment_method"] == PaymentMethod.CARD.value
     token = view_token(deps, payer_id)
     url = f"{deps.public_url}/pay/{payer_id}?t={token}" if card else None
     return Registered(payer_id, tuple(rows), url, token, tuple(waitlisted))
+
+
+async def _write(deps: Deps, req: _Request) -> Written:
+    if deps.writer is not None:  # group-committed with the registrations queued at the same moment
+        written: Written = await deps.writer.run_batched(_write_batch, (deps, req))
+        return written
+    async with deps.writing(), deps.sessionmaker.begin() as session:
+        return await session.run_sync(lambda s: _write_batch(s, [(deps, req)])[0])
 
 
 @dataclass(frozen=True)
@@ -182,6 +191,9 @@ def _write_batch(session: Session, items: list[tuple[Deps, _Request]]) -> list[W
         raise RegistrationRejected({"delegates": "Sorry, the congress is fully booked."})
     number = int(conn.execute(*db.counter_update(earned_roles.REGISTRATION_COUNTER, places)).scalar_one()) - places + 1
     earned = _earned(conn, [form for _, req in items for form in req.forms])
+    taken = addresses.live_keys(conn, [form.email for _, req in items for form in req.forms])
+    for _, req in items:  # read after the counter is locked, like ``earned``: concurrent ones queue behind it
+        addresses.claim([form.email for form in req.forms], taken)
     written: list[Written] = []
     all_rows: list[Row] = []
     waiting: list[Row] = []

@@ -144,8 +144,9 @@ async def end_row(
     closed: str | None = None,
 ) -> Row:
     """End a live registration (cancelled, expired): new status and version, RegistrationCancelled and
-    snapshot; its waiting-list entries withdrawn, its places freed (an add-on seat to the next in line),
-    its open Checkout Sessions queued to expire (``closed``: see ``close_checkouts``)."""
+    snapshot; its waiting-list entries withdrawn (a seat offered to it goes to the next in line), its places
+    freed (an add-on seat to the next in line), its open Checkout Sessions queued to expire (``closed``: see
+    ``close_checkouts``)."""
     values = {"status": status, "version": row["version"] + 1}
     await db.save(session, row["id"], now, **values)
     row = row | values
@@ -161,6 +162,9 @@ async def end_row(
     )
     snapshot(deps, session, row)
     await db.withdraw_waiting(session, row["id"])
+    for entry in await db.offers_to(session, row["id"]):  # a seat offered to it and not taken passes on now
+        await db.set_waiting(session, entry["id"], domain.WaitStatus.WITHDRAWN.value)
+        await seat_freed(deps, session, entry["add_on_code"], now)
     await db.release_seat(session, db.TOTAL)
     for code in row["add_ons"]:
         await seat_freed(deps, session, code, now)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,8 +16,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from services.common.auth import require_organiser
-from services.registration import domain, erasure, manage, payments, stripe_tasks
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.registration import domain, erasure, invoice_holds, manage, payments, stripe_tasks
 from services.registration.adapters import db
 from services.registration.pages import friendly, templates_for
 from services.registration.ports import PaymentError
@@ -45,7 +46,14 @@ CSV_COLUMNS = (
     "currency",
     "created_at",
 )
-ACTIONS = {"mark-paid": "button", "refund": "amount", "cancel": "reason", "income-group": "group", "erase": "button"}
+ACTIONS = {
+    "mark-paid": "button",
+    "extend-hold": "days",
+    "refund": "amount",
+    "cancel": "reason",
+    "income-group": "group",
+    "erase": "button",
+}
 """Organiser page actions and the field a business refusal is shown beside."""
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -73,14 +81,30 @@ class CancelIn(BaseModel):
     reason: str = Field(default="cancelled by the organisers", max_length=500)
 
 
+class ExtendHoldIn(BaseModel):
+    days: int = Field(
+        default=14, ge=1, le=invoice_holds.MAX_EXTENSION_DAYS, description="Days added to the invoice's hold."
+    )
+
+
+class HeldUntil(BaseModel):
+    result: str = Field(description="What was done, in words.")
+    hold_until: datetime = Field(description="When the invoice's places are now released if it is still unpaid.")
+
+
 class IncomeGroupIn(BaseModel):
     group: domain.IncomeGroup
     reason: str = Field(min_length=1, max_length=500)
 
 
-def organiser_router(deps: Deps, secret: str) -> APIRouter:
+def local_time(deps: Deps, moment: datetime) -> str:
+    """A moment as organisers read it: in the congress timezone, with the zone named."""
+    return f"{moment.astimezone(deps.congress.tz):%d %b %Y %H:%M} ({deps.congress.timezone})"
+
+
+def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(tags=["organisers"])
-    organiser = Depends(require_organiser(secret))
+    organiser = Depends(require_organiser(sessions))
     templates = templates_for(deps)
 
     async def listing(status: str = "", category: str = "", q: str = "") -> list[dict[str, Any]]:
@@ -89,9 +113,14 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:
 
     @router.get("/api/organiser/registrations")
     async def api_list(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Any:
+        """Registrations; an unpaid invoice's payer row carries ``hold_until``, when its places are released."""
+        rows = await listing(status, category, q)
+        async with deps.sessionmaker() as session:
+            holds = await invoice_holds.hold_ends(session, deps, rows)
         return [
             {k: (str(v) if k in ("created_at", "updated_at") else v) for k, v in r.items()}
-            for r in await listing(status, category, q)
+            | ({"hold_until": holds[r["id"]].isoformat()} if r["id"] in holds else {})
+            for r in rows
         ]
 
     async def render(
@@ -110,12 +139,16 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:
             seats = await db.seat_counts(session)
             open_invoices = await db.open_invoice_payers(session)
             money = await stripe_tasks.card_money(session, rows)
+            holds = {
+                p: local_time(deps, end) for p, end in (await invoice_holds.hold_ends(session, deps, rows)).items()
+            }
         return templates.TemplateResponse(
             request,
             "organiser_list.html",
             {
                 "rows": rows,
                 "card": money,
+                "holds": holds,
                 **chosen,
                 "organiser": who,
                 "seats": seats,
@@ -147,6 +180,9 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:
         if action == "mark-paid":
             await payments.mark_invoice_paid(deps, rid, who)
             return "Invoice marked paid."
+        if action == "extend-hold":
+            end = await invoice_holds.extend(deps, rid, ExtendHoldIn.model_validate(data).days, who)
+            return f"Invoice hold extended: its places are held until {local_time(deps, end)}."
         if action == "refund":
             refund_id = await payments.refund(deps, rid, RefundIn.model_validate(data).amount)
             return f"Refund {refund_id} issued."
@@ -180,6 +216,12 @@ def organiser_router(deps: Deps, secret: str) -> APIRouter:
     @router.post("/api/organiser/registrations/{rid}/mark-paid")
     async def api_mark_paid(rid: str, who: str = organiser) -> dict[str, str]:
         return {"result": await do("mark-paid", rid, who, {})}
+
+    @router.post("/api/organiser/registrations/{rid}/extend-hold")
+    async def api_extend_hold(rid: str, body: ExtendHoldIn, who: str = organiser) -> HeldUntil:
+        """Give an unpaid invoice more days before its places are released (409 if it holds none)."""
+        end = await invoice_holds.extend(deps, rid, body.days, who)
+        return HeldUntil(result=f"Invoice hold extended by {body.days} days.", hold_until=end)
 
     @router.post("/api/organiser/registrations/{rid}/refund")
     async def api_refund(rid: str, body: RefundIn, who: str = organiser) -> dict[str, str]:

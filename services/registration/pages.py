@@ -30,6 +30,7 @@ from services.registration.api import GROUP_BODY_LIMIT, RegistrationIn
 from services.registration.config import RegistrationSettings
 from services.registration.handlers import price_all, register
 from services.registration.ports import PaymentError
+from services.registration.rate_limits import Door, TooManyRequests, knock
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
 
 FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category", "code")
@@ -80,6 +81,15 @@ def install_page_errors(app: FastAPI, deps: Deps) -> None:
         if request.url.path.startswith(("/api/", "/stripe/")):
             return JSONResponse({"detail": str(exc)}, status_code=409)
         return page(request, PageProblem(409, "That cannot be done", f"Sorry: {exc}."))
+
+    @app.exception_handler(TooManyRequests)
+    async def _too_many(request: Request, exc: TooManyRequests) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)}
+        if request.url.path.startswith(("/api/", "/stripe/")):
+            return JSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
+        response = page(request, PageProblem(429, "Please wait a little", str(exc)))
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(PaymentError)
     async def _payment_error(request: Request, exc: PaymentError) -> Response:
@@ -161,12 +171,15 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     async def submit(request: Request) -> Response:
         form = await request.form()
         n = max(1, min(int(str(form.get("n", "1")) or 1), deps.config.group.max_size))
+        action = form.get("action")
+        if action != "edit":  # "See the price" is a quote; "Confirm" registers
+            door = Door.REGISTER if action == "confirm" else Door.QUOTE
+            await knock(deps.doors, door, request, [str(form.get(f"delegates.{i}.email", "")) for i in range(n)])
         try:
             body = RegistrationIn.model_validate(form_body(form, n))
         except ValidationError as exc:
             errors = {".".join(str(p) for p in e["loc"]): friendly(e) for e in exc.errors()}
             return await form_page(request, n, form, errors, 422)
-        action = form.get("action")
         forms = [d.form() for d in body.delegates]
         try:
             if action == "edit":

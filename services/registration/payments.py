@@ -223,7 +223,10 @@ async def _failed(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[st
 
 
 async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) -> Row:
-    """An organiser records the bank transfer for an invoice (every registration on it is paid)."""
+    """An organiser records the bank transfer for an invoice (every registration on it is paid).
+
+    After an unpaid hold released the registrations (``invoice_holds``), they take their places again and
+    are confirmed anew if the places are still free; otherwise nothing changes (``NotAllowed``)."""
     async with deps.sessionmaker.begin() as session:
         payer = await db.get(session, registration_id)
         if payer is None or payer["payment_method"] != PaymentMethod.INVOICE.value:
@@ -233,6 +236,7 @@ async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) ->
             for r in await db.by_payer(session, payer["payer_id"], for_update=True)
             if not r["paid"] and r["status"] != "cancelled"
         ]
+        await _retake_released(session, rows)
         reference = payer["invoice_number"] or registration_id
         extras = await addons.pay_open_invoices(deps, session, payer["payer_id"], reference)
         if not rows and not extras:
@@ -241,7 +245,7 @@ async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) ->
             await confirm_paid(
                 deps,
                 session,
-                r,
+                r | {"status": "pending"} if r["status"] == "expired" else r,  # released: confirmed again
                 PaymentMethod.INVOICE,
                 reference,
                 r["total_minor"] - await addons.invoiced_extra(session, r["id"], r["payer_id"]),
@@ -250,6 +254,19 @@ async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) ->
         ]
     log.info("invoice marked paid", extra={"registration_id": registration_id, "organiser": organiser})
     return done[0] if done else payer
+
+
+async def _retake_released(session: AsyncSession, rows: list[Row]) -> None:
+    """An invoice paid after its hold released its places takes them again, all or none (else ``NotAllowed``)."""
+    released = [r for r in rows if r["status"] == "expired"]
+    try:
+        await expiry.retake_seats(session, released)
+    except expiry.SeatsGone as gone:
+        full = "the congress" if str(gone) == db.TOTAL else str(gone)
+        raise NotAllowed(
+            f"its places were released when the invoice went unpaid, and {full} has none left now: "
+            "free a place first, or refund the transfer"
+        ) from None
 
 
 async def refund(deps: Deps, registration_id: str, amount_minor: int) -> str:

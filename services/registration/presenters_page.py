@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.common.auth import require_organiser
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.registration import presenter_deadline
 from services.registration.organiser import neutralise
 from services.registration.pages import templates_for
@@ -60,9 +60,9 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def presenters_router(deps: Deps, secret: str) -> APIRouter:
+def presenters_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(tags=["organisers"])
-    organiser = Depends(require_organiser(secret))
+    organiser = Depends(require_organiser(sessions))
     templates = templates_for(deps)
 
     async def listing(sort: str) -> list[dict[str, Any]]:

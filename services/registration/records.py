@@ -22,6 +22,7 @@ from services.common.outbox import Outbox
 from services.registration.config import RegistrationConfig
 from services.registration.domain import IncomeGroup, PriceRules
 from services.registration.ports import Payments
+from services.registration.rate_limits import RateLimits
 from services.registration.writer import GroupWriter
 
 Row = dict[str, Any]
@@ -45,6 +46,8 @@ class Deps:
     """On SQLite, registrations queue here instead of in SQLite's sleeping busy handler (one writer anyway)."""
     writer: GroupWriter | None = None
     """On a SQLite file, registrations are group-committed by this writer (see ``writer.py``)."""
+    doors: RateLimits | None = None
+    """Rate limits on registering, quoting and sign-in links (``rate_limits.py``); None: not limited."""
 
     def writing(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self.write_gate if self.write_gate is not None else contextlib.nullcontext()

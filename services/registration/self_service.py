@@ -19,6 +19,7 @@ from services.registration.adapters import db, db_tasks
 from services.registration.config import RegistrationSettings
 from services.registration.handlers import view_token
 from services.registration.pages import PageProblem, templates_for, token_problem
+from services.registration.rate_limits import Door, knock
 from services.registration.records import Deps
 
 DELEGATE_COOKIE = "congress_delegate"
@@ -36,7 +37,9 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
     @pages.post("/sign-in")
     async def sign_in_submit(request: Request) -> Response:
         form = await request.form()
-        await manage.request_magic_link(deps, str(form.get("email", ""))[:320])
+        email = str(form.get("email", ""))[:320]
+        await knock(deps.doors, Door.SIGN_IN_LINK, request, [email])
+        await manage.request_magic_link(deps, email)
         return templates.TemplateResponse(request, "signin.html", {"sent": True})
 
     @pages.get("/me/{token}")

@@ -25,12 +25,14 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    func,
     insert,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import ReturningUpdate, Update
 
 metadata = MetaData()
@@ -75,6 +77,8 @@ registrations = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_reg_status_category", "status", "category"),
 )
+Index("ix_reg_email_lower", func.lower(registrations.c.email))
+"""Addresses are matched case-insensitively (a second registration for a live address is refused)."""
 
 capacity = Table(
     "reg_capacity",
@@ -399,6 +403,14 @@ async def open_invoice_payers(session: AsyncSession) -> set[str]:
     return set((await session.execute(stmt)).scalars())
 
 
+async def offers_to(session: AsyncSession, registration_id: str) -> list[dict[str, Any]]:
+    """Seats offered to this registration from a waiting list and not taken yet (each holds a seat)."""
+    stmt = select(waiting_list).where(
+        waiting_list.c.registration_id == registration_id, waiting_list.c.status == "offered"
+    )
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
+
+
 async def withdraw_waiting(session: AsyncSession, registration_id: str) -> None:
     """A registration that ends leaves every waiting list it was on."""
     await session.execute(
@@ -406,3 +418,51 @@ async def withdraw_waiting(session: AsyncSession, registration_id: str) -> None:
         .where(waiting_list.c.registration_id == registration_id, waiting_list.c.status == "waiting")
         .values(status="withdrawn")
     )
+
+
+LIVE = ("pending", "confirmed")
+"""Statuses of a registration that holds a place (the others: cancelled, expired)."""
+
+
+def live_with_addresses(keys: Iterable[str]) -> Select[tuple[str]]:
+    """Lower-cased addresses among ``keys`` (trimmed, lower-cased) that a live registration uses.
+
+    Matched on ``lower(email)`` (indexed); SQLite folds only ASCII letters, PostgreSQL by its collation.
+    """
+    email = func.lower(registrations.c.email)
+    return select(email).where(email.in_(sorted(set(keys))), registrations.c.status.in_(LIVE))
+
+
+async def live_by_addresses(session: AsyncSession, keys: Iterable[str]) -> list[dict[str, Any]]:
+    """Live registrations whose address is one of ``keys`` (trimmed, lower-cased), oldest first."""
+    stmt = (
+        select(registrations)
+        .where(func.lower(registrations.c.email).in_(sorted(set(keys))), registrations.c.status.in_(LIVE))
+        .order_by(registrations.c.created_at)
+    )
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
+
+
+async def unpaid_invoice_payers(session: AsyncSession, created_before: datetime) -> list[str]:
+    """Payers of unpaid invoices made before ``created_before``, or whose hold was extended (hold candidates)."""
+    unpaid = (
+        registrations.c.status == "confirmed",
+        registrations.c.payment_method == "invoice",
+        registrations.c.paid.is_(False),
+    )
+    extended = select(payment_holds.c.payer_id)
+    stmt = (
+        select(registrations.c.payer_id)
+        .where(*unpaid, (registrations.c.created_at <= created_before) | registrations.c.payer_id.in_(extended))
+        .distinct()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def holds_of(session: AsyncSession, payer_ids: Iterable[str]) -> dict[str, datetime]:
+    """Extended hold ends of these payers (those with none are absent)."""
+    wanted = sorted(set(payer_ids))
+    if not wanted:
+        return {}
+    stmt = select(payment_holds.c.payer_id, payment_holds.c.hold_until).where(payment_holds.c.payer_id.in_(wanted))
+    return dict((await session.execute(stmt)).tuples().all())

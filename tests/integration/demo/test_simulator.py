@@ -32,6 +32,7 @@ from schemas.registration import (
     RegistrationUpdated,
 )
 from schemas.values import Role
+from services.cli.main import DEMO_CLIENT_LIMIT
 from tests.kafka_helpers import read_events
 
 DELEGATES = 12
@@ -94,6 +95,7 @@ def service_env(kafka: str, prefix: str, stripe: str, home: Path, port: int, abs
         "REGISTRATION_STRIPE_API_BASE": stripe,
         "REGISTRATION_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "REGISTRATION_RELAY_POLL_SECONDS": "0.2",
+        "REGISTRATION_RATE_LIMIT_PER_CLIENT": DEMO_CLIENT_LIMIT,  # as `congress demo` sets it
         "ABSTRACTS_HTTP_PORT": str(abstracts_port),
         "ABSTRACTS_PUBLIC_URL": f"http://127.0.0.1:{abstracts_port}",
         "ABSTRACTS_DEADLINE": "2099-12-31",  # the call is open, as `congress demo` makes it

@@ -50,7 +50,10 @@ def settings_for(
     *,
     kafka: str = "127.0.0.1:1",
     prefix: str = "",
+    rate_limits: bool = False,
 ) -> RegistrationSettings:
+    """Settings on real parts; rate limits off unless asked (tests make far more requests a minute from one
+    client than people would; ``test_doors.py`` turns them on)."""
     aliased = {
         "CONGRESS_CONFIG": str(config),
         "CONGRESS_SECRET": "test-secret",
@@ -64,6 +67,7 @@ def settings_for(
         stripe_webhook_secret=WEBHOOK_SECRET,
         public_url="http://testserver",
         relay_poll_seconds=0.2,
+        rate_limits=rate_limits,
         **aliased,
     )
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from schemas import topics
-from schemas.registration import RegistrationCancelled, RegistrationCreated
+from schemas.registration import InvoiceHoldEnding, RegistrationCancelled, RegistrationCreated
 from services.registration.adapters import db, db_tasks
 from services.registration.app import build
 from tests.integration.registration.conftest import EARLY, congress_file, delegate, settings_for
@@ -54,3 +54,34 @@ async def test_the_running_service_expires_an_unpaid_card_registration_by_itself
     cancelled = events[-1].data
     assert (cancelled.registration_id, cancelled.reason, cancelled.cancelled_by) == (rid, "payment_expired", "system")
     assert cancelled.refund_due is None
+
+
+async def test_the_running_service_reminds_then_releases_an_unpaid_invoice_by_itself(
+    db_url: str, stripe_mock_url: str, kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    settings = settings_for(
+        db_url, stripe_mock_url, congress_file(tmp_path), kafka=kafka_bootstrap, prefix=topic_prefix
+    ).model_copy(update={"sweep_seconds": 0.1})
+    now = [EARLY]
+    _runtime, app = build(settings, clock=lambda: now[0])
+    config = app.state.deps.config
+    invoice = {"institution_name": "Uni", "institution_address": "Street 1", "email": "billing@example.org"}
+    body = {"delegates": [delegate(0)], "payment_method": "invoice", "invoice": invoice}
+    topic = topic_prefix + topics.REGISTRATION
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
+    ):
+        rid = (await client.post("/api/registrations", json=body)).json()["payer_id"]
+        now[0] = EARLY + timedelta(days=config.invoice_hold_days - config.invoice_reminder_days, hours=1)
+        await read_events(
+            kafka_bootstrap, topic, until=lambda evs: any(isinstance(e.data, InvoiceHoldEnding) for e in evs)
+        )
+        now[0] = EARLY + timedelta(days=config.invoice_hold_days, hours=1)
+        events = await read_events(
+            kafka_bootstrap, topic, until=lambda evs: any(isinstance(e.data, RegistrationCancelled) for e in evs)
+        )
+    released = [e.data for e in events if isinstance(e.data, RegistrationCancelled)]
+    reminders = [e.data for e in events if isinstance(e.data, InvoiceHoldEnding)]
+    assert [(r.registration_id, r.reason, r.cancelled_by) for r in released] == [(rid, "invoice_unpaid", "system")]
+    assert [r.registration_id for r in reminders] == [rid]  # ten sweeps a second, one reminder

@@ -130,6 +130,8 @@ def test_scan_outcomes() -> None:
     assert domain.scan_outcome(ok, "c1", confirmed) is ScanOutcome.CHECKED_IN
     assert domain.scan_outcome(ok, "c1", domain.DelegateState("confirmed", 2, True)) is ScanOutcome.ALREADY
     assert domain.scan_outcome(ok, "c1", domain.DelegateState("cancelled", 2, False)) is ScanOutcome.CANCELLED
+    # released unpaid (a card or invoice hold ran out): ended like a cancelled one
+    assert domain.scan_outcome(ok, "c1", domain.DelegateState("expired", 2, False)) is ScanOutcome.CANCELLED
     assert domain.scan_outcome(ok, "c1", None) is ScanOutcome.UNKNOWN
     assert domain.scan_outcome(None, "c1", confirmed) is ScanOutcome.TAMPERED
     assert domain.scan_outcome(ok, "c2", confirmed) is ScanOutcome.OTHER_CONGRESS

@@ -125,6 +125,20 @@ async def test_badge_per_version_newer_reissues_older_ignored_cancel_revokes(sm:
     }
 
 
+async def test_a_released_invoice_registration_loses_its_badge_whichever_topic_comes_first(
+    sm: Any, deps: BadgeDeps
+) -> None:
+    """An invoice registration was confirmed (badge issued), then its unpaid hold released it: status
+    ``expired``. The snapshot (congress.delegates) may arrive before RegistrationCancelled; either way
+    the badge is revoked once, and the later event changes nothing."""
+    d = f.delegate("Amara", "Okafor")
+    out = await feed(sm, deps, f.confirmed(d), f.snapshot(d, 2, status="expired", is_paid=False))
+    assert [type(e) for e in out] == [BadgeIssued, BadgeRevoked]  # revoked on the snapshot alone
+    async with sm() as session:
+        assert (await db.badge_of(session, d.delegate_id)).revoked
+    assert await feed(sm, deps, f.cancelled(d, 2)) == []
+
+
 async def test_snapshot_alone_builds_the_replica_and_a_badge(sm: Any, deps: BadgeDeps) -> None:
     d = f.delegate("Иван", "Петров")
     out = await feed(sm, deps, f.snapshot(d, 4))

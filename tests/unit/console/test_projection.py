@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from schemas import new_event
+from schemas.registration import InvoiceHoldEnding, RegistrationAttemptedForExistingAddress, RegistrationCancelled
 from services.common.congress import load_congress
 from services.console.adapters.congress import add_on_capacities
 from services.console.adapters.records import to_entry
@@ -13,7 +15,9 @@ from services.console.domain import AddOnCapacity, Projection
 from services.console.entries import format_money, summarise, to_view
 from tests.unit.console.events import (
     FakeRecord,
+    common,
     dead_letter,
+    eur,
     invoice,
     records,
     scenario,
@@ -338,3 +342,35 @@ def test_the_published_programme_in_figures_and_summaries() -> None:
     assert by_name["SessionScheduled"] == "Data Use 1 · Room 501 · 2027-01-06 · 1 presentation(s) · v1"
     assert by_name["PresentationMoved"] == "ICSEI27-A-0001 moved Room 501 2027-01-06 → Hall B 2027-01-06"
     assert by_name["ProgrammePublished"] == "v2: 12 sessions, 40 presentations · 1 changed, 1 moved"
+
+
+def test_a_released_invoice_is_no_longer_unpaid_and_the_new_registration_events_read_plainly() -> None:
+    """Issue 12: an unpaid invoice's hold ran out (RegistrationCancelled, reason invoice_unpaid): the console
+    stops counting the invoice as money to come; the reminder and the refused second registration summarise."""
+    held = [invoice("d-007", "ICSEI27-INV-0070", eur(42000))]
+    reminder = InvoiceHoldEnding(
+        **common("d-007"),
+        invoice_number="ICSEI27-INV-0070",
+        hold_until=datetime(2026, 10, 16, tzinfo=UTC),
+        amount_due=eur(42000),
+        registration_numbers=("ICSEI27-00007",),
+        email="d7@example.org",
+    )
+    attempt = RegistrationAttemptedForExistingAddress(
+        **common("d-008"),
+        registration_number="ICSEI27-00008",
+        email="d8@example.org",
+        attempted_at=datetime(2026, 9, 2, tzinfo=UTC),
+        sign_in_url="https://reg.example.org/sign-in",
+    )
+    released = RegistrationCancelled(
+        **common("d-007"), registration_version=2, reason="invoice_unpaid", cancelled_by="system"
+    )
+    before = project(records([*held, reminder, attempt]))
+    assert before.figures()["invoices_unpaid"]["count"] == 1
+    after = project(records([*held, reminder, attempt, released]))
+    assert after.figures()["invoices_unpaid"]["count"] == 0
+    summaries = {e.name: summarise(e) for e in after.entries()}
+    assert summaries["InvoiceHoldEnding"].startswith("ICSEI27-INV-0070 unpaid · EUR 420.00 · places held until")
+    assert "ICSEI27-00008 refused" in summaries["RegistrationAttemptedForExistingAddress"]
+    assert summaries["RegistrationCancelled"] == "by system: invoice_unpaid"

@@ -1,0 +1,42 @@
+"""Organiser sign-in for a service built on ``ServiceRuntime``, wired in one call.
+
+One ``OrganiserSessions`` per service checks every organiser request; its login router
+announces sign-outs through the service's outbox, and a ``RevocationReader`` running
+alongside the service applies the sign-outs of every service (this one included).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from pydantic import SecretStr
+
+from services.common.congress import Congress
+from services.common.organiser_login import organiser_login_router
+from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions
+from services.common.runtime import ServiceRuntime
+from services.common.session_events import OutboxSignOuts, RevocationReader
+
+
+def organiser_access(
+    runtime: ServiceRuntime, congress: Congress, *, path: Path | None, demo_password: SecretStr | None
+) -> tuple[OrganiserSessions, APIRouter]:
+    """The service's sessions and its /organiser/login + /organiser/logout routes.
+
+    ``path`` is the congress file ``congress`` was read from (re-read when it changes), or
+    None when the congress was given in code (tests).
+    """
+    settings = runtime.settings
+    sessions = OrganiserSessions(settings.secret.get_secret_value(), ConfiguredOrganisers(congress, path))
+    reader = RevocationReader(
+        settings.kafka_bootstrap_servers,
+        sessions,
+        topic_prefix=settings.kafka_topic_prefix,
+        client_id=settings.service_name,
+    )
+    runtime.run_alongside("sign-out-reader", reader.run)
+    router = organiser_login_router(
+        congress, sessions, OutboxSignOuts(runtime.sessionmaker, runtime.outbox), demo_password
+    )
+    return sessions, router
