@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,7 +97,13 @@ async def consume_count(bootstrap: str, topic: str, n: int) -> None:
 
 async def raw_rate(bootstrap: str, values: list[bytes]) -> float:
     topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
-    await produce(bootstrap, topic, values[:10])  # create the topic and warm up outside the clock
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)  # the brokers create no topic on their own
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    finally:
+        await admin.close()
+    await produce(bootstrap, topic, values[:10])  # warm up outside the clock
     start = time.perf_counter()
     await asyncio.gather(produce(bootstrap, topic, values), consume_count(bootstrap, topic, len(values) + 10))
     return len(values) / (time.perf_counter() - start)

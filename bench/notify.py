@@ -48,6 +48,7 @@ from schemas.registration import RegistrationConfirmed
 from schemas.values import Delegate, Money, PaymentMethod
 from services.common.congress import load_congress
 from services.common.kafka_launcher import KafkaLauncher, accepts_connections, free_port
+from services.common.topic_admin import TopicPlan, ensure_topics
 from services.notify.adapters.smtp import SmtpMailer
 from services.notify.app import build
 from services.notify.compose import compose
@@ -165,6 +166,7 @@ async def end_to_end(
     from aiokafka import AIOKafkaProducer
 
     prefix = f"bench{uuid.uuid4().hex[:8]}."
+    await ensure_topics(bootstrap, TopicPlan(prefix=prefix))  # the brokers create no topic on their own
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5)
     await producer.start()
     try:

@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.access import LinkSentFields
 from schemas.base import EventData
 from schemas.values import CountryCode
 
@@ -60,6 +61,7 @@ class Author(BaseModel):
 class AbstractsEvent(EventData):
     abstract: ClassVar[bool] = True
     context: ClassVar[str] = "abstracts"
+    name: ClassVar[str] = "LinkSent"
     key_field: ClassVar[str] = "abstract_id"
 
     congress_id: str = Field(description="Edition.")
@@ -104,8 +106,10 @@ class AbstractWithdrawn(AbstractsEvent):
     withdrawn_at: datetime = Field(description="When (UTC).")
 
 
-class ReviewerAssigned(AbstractsEvent):
-    """Emitted when a reviewer is asked to review an abstract. Carries no author identity (double-blind)."""
+class ReviewerAssignedFields(AbstractsEvent):
+    """What every version of ReviewerAssigned carries; consumers match on this class."""
+
+    abstract: ClassVar[bool] = True
 
     reviewer_id: str = Field(description="Reviewer id.")
     reviewer_name: str = Field(description="Reviewer's name, for the email's greeting.")
@@ -115,7 +119,24 @@ class ReviewerAssigned(AbstractsEvent):
     title: str = Field(description="Title of the abstract.")
     network: str = Field(description="Network it was submitted to.")
     due_on: date = Field(description="Reviews are due by the end of this day (congress timezone).")
+
+
+class ReviewerAssigned(ReviewerAssignedFields):
+    """Emitted when a reviewer was asked to review an abstract, until v2. Carries no author identity
+    (double-blind). Superseded by ``ReviewerAssignedV2``: this version carries the portal link in clear."""
+
     portal_link: str = Field(description="Signed link to the reviewer's portal.")
+
+
+class ReviewerAssignedV2(ReviewerAssignedFields):
+    """Emitted when a reviewer is asked to review an abstract. Carries no author identity (double-blind)."""
+
+    name: ClassVar[str] = "ReviewerAssigned"
+    version: ClassVar[int] = 2
+
+    sealed_portal_link: str = Field(
+        description="Signed link to the reviewer's portal, sealed for notify alone, bound to reviewer_id."
+    )
 
 
 class ReviewerUnassigned(AbstractsEvent):
@@ -150,3 +171,10 @@ class AbstractDecided(AbstractsEvent):
     comments_to_authors: tuple[str, ...] = Field(default=(), description="The reviewers' comments for the authors.")
     decided_at: datetime = Field(description="When (UTC).")
     decided_by: str = Field(description="The organiser who decided.")
+
+
+class AbstractsLinkSent(LinkSentFields):
+    """A new reviewer-portal or abstract edit link, asked for with an expired one; notify mails it."""
+
+    context: ClassVar[str] = "abstracts"
+    name: ClassVar[str] = "LinkSent"

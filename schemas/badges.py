@@ -8,12 +8,14 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from schemas.access import LinkSentFields
 from schemas.base import EventData
 
 
 class BadgesEvent(EventData):
     abstract: ClassVar[bool] = True
     context: ClassVar[str] = "badges"
+    name: ClassVar[str] = "LinkSent"
     key_field: ClassVar[str] = "delegate_id"
 
     congress_id: str = Field(description="Edition.")
@@ -68,3 +70,10 @@ class DelegateCheckedIn(BadgesEvent):
 
     station_id: str = Field(description="Which station.")
     checked_in_at: datetime = Field(description="When, by the station's clock (UTC).")
+
+
+class BadgesLinkSent(LinkSentFields):
+    """A new visa-request link, asked for with an expired one; notify mails it."""
+
+    context: ClassVar[str] = "badges"
+    name: ClassVar[str] = "LinkSent"

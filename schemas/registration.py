@@ -8,12 +8,22 @@ and keyed by ``abstract_id``.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.base import EventData
 from schemas.values import Delegate, Money, PaymentMethod
+
+
+class LinkKind(StrEnum):
+    """What a link mailed on request opens."""
+
+    SIGN_IN = "sign-in"
+    """The delegate's own pages (``/me``): single use, short-lived."""
+    VIEW = "view"
+    """The payer's registration page (``/registrations/<payer>``), after the old link expired."""
 
 
 class RegistrationEvent(EventData):
@@ -26,14 +36,36 @@ class RegistrationEvent(EventData):
     delegate_id: str = Field(description="Delegate id; the Kafka key.")
 
 
-class RegistrationCreated(RegistrationEvent):
-    """Emitted when a delegate (or a group's payer for each member) submits the registration form."""
+class RegistrationCreatedFields(RegistrationEvent):
+    """What every version of RegistrationCreated carries; consumers match on this class."""
+
+    abstract: ClassVar[bool] = True
 
     delegate: Delegate = Field(description="The delegate as registered.")
     total: Money = Field(description="Price the server computed, after codes and income group.")
     payment_method: PaymentMethod = Field(description="How the delegate chose to pay.")
-    payment_url: str | None = Field(default=None, description="Where to pay by card, if paying by card.")
     group_id: str | None = Field(default=None, description="Group registration this belongs to, if any.")
+
+
+class RegistrationCreated(RegistrationCreatedFields):
+    """Emitted when a delegate (or a group's payer for each member) submitted the registration form, until v2.
+    Superseded by ``RegistrationCreatedV2``: this version carries the payment link (which holds the payer's
+    view token) in clear."""
+
+    payment_url: str | None = Field(default=None, description="Where to pay by card, if paying by card.")
+
+
+class RegistrationCreatedV2(RegistrationCreatedFields):
+    """Emitted when a delegate (or a group's payer for each member) submits the registration form."""
+
+    name: ClassVar[str] = "RegistrationCreated"
+    version: ClassVar[int] = 2
+
+    sealed_payment_url: str | None = Field(
+        default=None,
+        description="Where to pay by card, if paying by card; sealed for notify alone (it opens the payer's "
+        "registration page), bound to registration_id.",
+    )
 
 
 class PaymentSucceeded(RegistrationEvent):
@@ -116,23 +148,61 @@ class InvoiceIssued(RegistrationEvent):
     language: str = Field(default="en", description="Language of the invoice email.")
 
 
-class WaitingListOffered(RegistrationEvent):
-    """Emitted when a seat frees up on a full add-on and is offered to the next delegate in line."""
+class WaitingListOfferedFields(RegistrationEvent):
+    """What every version of WaitingListOffered carries; consumers match on this class."""
+
+    abstract: ClassVar[bool] = True
 
     add_on_code: str = Field(description="The add-on.")
     add_on_label: str = Field(description="Its label.")
     offer_expires_at: datetime = Field(description="Until when the seat is held (UTC).")
-    accept_url: str = Field(description="Where the delegate accepts the offer.")
     email: str = Field(description="Delegate's email.")
     language: str = Field(default="en", description="Delegate's language.")
 
 
+class WaitingListOffered(WaitingListOfferedFields):
+    """Emitted when a seat freed up on a full add-on and was offered to the next delegate in line, until v2.
+    Superseded by ``WaitingListOfferedV2``: this version carries the accept link in clear."""
+
+    accept_url: str = Field(description="Where the delegate accepts the offer.")
+
+
+class WaitingListOfferedV2(WaitingListOfferedFields):
+    """Emitted when a seat frees up on a full add-on and is offered to the next delegate in line."""
+
+    name: ClassVar[str] = "WaitingListOffered"
+    version: ClassVar[int] = 2
+
+    sealed_accept_url: str = Field(
+        description="Where the delegate accepts the offer; sealed for notify alone, bound to registration_id."
+    )
+
+
 class MagicLinkRequested(RegistrationEvent):
-    """Emitted when a delegate asks to sign in; notify mails the link. The token is single-use and expires."""
+    """Emitted when a delegate asked to sign in, until v2; notify mails the link. The token is single-use and
+    expires. Superseded by ``MagicLinkRequestedV2``: this version carries the live link in clear."""
 
     email: str = Field(description="Where to send the link.")
     link: str = Field(description="The signed, expiring sign-in link.")
     expires_at: datetime = Field(description="When it stops working (UTC).")
+    language: str = Field(default="en", description="Delegate's language.")
+
+
+class MagicLinkRequestedV2(RegistrationEvent):
+    """Emitted when a delegate asks to sign in, or asks for a new link to a registration whose link expired;
+    notify mails the link. One event per registration the address holds: each link opens the registration
+    it was issued for. The link is sealed for notify (``services.common.sealing``, bound to
+    ``registration_id``), so nobody reading the topic can use it (v1 carried it in clear)."""
+
+    name: ClassVar[str] = "MagicLinkRequested"
+    version: ClassVar[int] = 2
+
+    email: str = Field(description="Where to send the link: the address on record, never one typed in.")
+    sealed_link: str = Field(description="The link, sealed for notify alone (AES-GCM, HKDF key, purpose notify-link).")
+    kind: LinkKind = Field(default=LinkKind.SIGN_IN, description="What the link opens.")
+    expires_at: datetime = Field(description="When it stops working (UTC).")
+    badge_name: str = Field(description="Name on the registration it opens, so several can be told apart.")
+    registration_number: str = Field(description="Human number of the registration it opens.")
     language: str = Field(default="en", description="Delegate's language.")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from schemas.base import CloudEvent, EventData, registry
 from schemas.compat import breaking_changes
+from schemas.topic_policy import KEEP_FOREVER_MS, TARGET_REPLICATION, policy_for
 
 HERE = Path(__file__).parent
 SNAPSHOT_DIR = HERE / "snapshots"
@@ -50,7 +51,33 @@ def asyncapi_document() -> str:
             schema=CloudEvent[model],  # type: ignore[valid-type]
         )
     spec = AsyncAPI(broker, title="congress events", version="1", schema_version="3.0.0")
-    return dumps(json.loads(spec.to_specification().to_json()))
+    return dumps(with_the_truth(json.loads(spec.to_specification().to_json())))
+
+
+CONTENT_TYPE = "application/cloudevents+json"
+CORRELATION = {
+    "description": "The CloudEvent `id`: unique per event, named in every service's log lines and inbox.",
+    "location": "$message.payload#/id",
+}
+
+
+def with_the_truth(doc: dict[str, Any]) -> dict[str, Any]:
+    """What FastStream cannot know: every message is a structured-mode CloudEvent, correlated by its
+    own ``id`` (no message carries a ``correlation_id`` header), and each channel's topic is kept as
+    ``schemas/topic_policy.py`` says. ``replicas`` is the cluster target; it is ``min(3, brokers)`` below it."""
+    doc["defaultContentType"] = CONTENT_TYPE
+    for message in doc["components"]["messages"].values():
+        message["contentType"] = CONTENT_TYPE
+        message["correlationId"] = dict(CORRELATION)
+    for channel in doc["channels"].values():
+        policy = policy_for(channel["address"])
+        retention = KEEP_FOREVER_MS  # the default; an edition's YAML may set a longer-than-the-edition duration
+        channel["bindings"]["kafka"] |= {
+            "partitions": policy.partitions,
+            "replicas": TARGET_REPLICATION,
+            "topicConfiguration": {"cleanup.policy": [str(policy.cleanup)], "retention.ms": retention},
+        }
+    return doc
 
 
 def main() -> int:

@@ -9,6 +9,7 @@
 #     Maven when `java`/`mvn` are missing
 #   - stripe-mock (go install, pinned)
 #   - the Apache Kafka 4.3.0 jars (Maven, cached outside git)
+#   - the official AsyncAPI parser (npm ci into infra/asyncapi, Node.js from Debian when missing)
 set -euo pipefail
 
 STRIPE_MOCK_MODULE="github.com/stripe/stripe-mock"
@@ -85,6 +86,7 @@ ensure_debian_packages() {
   # when the commands are absent.
   command -v java >/dev/null 2>&1 || wanted+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null 2>&1 || wanted+=(maven)
+  command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
   for package in "${wanted[@]}"; do
     package_installed "$package" || missing+=("$package")
   done
@@ -144,9 +146,20 @@ ensure_kafka_jars() {
   uv run --frozen --no-sync python -m services.common.kafka_launcher --ensure-jars
 }
 
+# The official AsyncAPI parser (pinned by infra/asyncapi/package-lock.json), for the contract test.
+ensure_asyncapi_parser() {
+  if [ -f infra/asyncapi/node_modules/@asyncapi/parser/package.json ]; then
+    step "AsyncAPI parser present (infra/asyncapi)"
+    return
+  fi
+  step "installing the AsyncAPI parser (npm ci, no install scripts)"
+  npm ci --prefix infra/asyncapi --ignore-scripts --no-audit --no-fund --loglevel=error
+}
+
 ensure_uv
 sync_python
 ensure_debian_packages
 ensure_stripe_mock
 ensure_kafka_jars
+ensure_asyncapi_parser
 step "bootstrap complete"

@@ -20,6 +20,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from services.common.kafka_cluster import KafkaCluster, free_port_block
 from services.common.kafka_launcher import KafkaLauncher, free_port
 
 # A copy of the terminal's stderr, taken before pytest captures it, for the watchdog below.
@@ -75,6 +76,29 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield bootstrap
     finally:
         launcher.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
+    """A real three-node KRaft cluster (three controller voters) from the project's jars, for the session.
+
+    Tests may stop a node to see what happens, but must start it again before they end
+    (``kafka_cluster3.start()`` restarts whichever node is down and waits until all serve).
+    """
+    from typer.testing import CliRunner
+
+    from services.cli.main import app as cli
+
+    run_dir, port = tmp_path_factory.mktemp("kafka-cluster"), free_port_block(6)
+    where = ["--port", str(port), "--data-dir", str(run_dir)]
+    try:
+        started = CliRunner().invoke(cli, ["kafka", "start", "--brokers", "3", *where])  # as the README says
+        cluster = KafkaCluster.existing(port, run_dir)
+        assert started.exit_code == 0 and cluster is not None, started.output
+        assert started.stdout.strip().splitlines()[-1] == cluster.bootstrap  # the bootstrap list, once all serve
+        yield cluster
+    finally:
+        CliRunner().invoke(cli, ["kafka", "stop", *where])
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,36 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from schemas import CloudEvent, EventData, decode, encode, new_event
+from schemas import CloudEvent, EventData, decode, encode, new_event, topics
+from services.common.topic_admin import TopicPlan, ensure_topics
+
+
+async def ensure_topic(bootstrap: str, topic: str) -> None:
+    """Create ``topic`` if it is missing, as a service would: the brokers create no topic on their own.
+
+    A congress topic (any prefix) is created with its policy, with the rest of its prefix's topics;
+    any other name gets three partitions.
+    """
+    for name in topics.ALL_TOPICS:
+        if topic.endswith(name):
+            await ensure_topics(bootstrap, TopicPlan(prefix=topic.removesuffix(name)))
+            return
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        if topic not in await admin.list_topics():
+            await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    finally:
+        await admin.close()
 
 
 async def read_records(
     bootstrap: str, topic: str, *, until: Callable[[list[ConsumerRecord[Any, Any]]], bool], timeout: float = 30.0
 ) -> list[ConsumerRecord[Any, Any]]:
     """Every record on ``topic`` from the beginning, once ``until(records)`` holds (or the timeout ends)."""
+    await ensure_topic(bootstrap, topic)
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -55,6 +77,7 @@ async def publish(
     bootstrap: str, topic: str, items: Sequence[EventData | CloudEvent[Any] | bytes], key: bytes | None = None
 ) -> list[CloudEvent[Any]]:
     """Publish events (or raw bytes) as a service would; returns the CloudEvents sent."""
+    await ensure_topic(bootstrap, topic)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
     sent: list[CloudEvent[Any]] = []

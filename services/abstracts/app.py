@@ -33,6 +33,7 @@ from services.abstracts.review import review_router
 from services.abstracts.web import authors_router, install_errors, is_email
 from services.common.congress import config_path
 from services.common.logs import configure_logging
+from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
@@ -81,6 +82,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.include_router(programme_router(app.state.programme, sessions))
     app.include_router(login)
     runtime.mount_health(app)
+    answer_405_with_every_method(app)
     install_web_guard(app, settings, public_urls=[settings.public_url])
     return runtime, app
 

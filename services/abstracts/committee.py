@@ -12,7 +12,7 @@ from schemas.abstracts import (
     AbstractFormat,
     Decision,
     Recommendation,
-    ReviewerAssigned,
+    ReviewerAssignedV2,
     ReviewerUnassigned,
     ReviewSubmitted,
 )
@@ -31,6 +31,7 @@ from services.abstracts.records import (
     portal_link,
     reviewer_claims,
 )
+from services.common.sealing import NOTIFY_LINK, seal
 
 log = logging.getLogger("congress.abstracts")
 ASSIGN_LOCK = "assign-runs"
@@ -131,8 +132,8 @@ async def assign_all(deps: Deps) -> domain.AssignmentPlan:
     return plan
 
 
-def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssigned:
-    return ReviewerAssigned(
+def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssignedV2:
+    return ReviewerAssignedV2(
         congress_id=deps.congress.id,
         abstract_id=abstract["id"],
         reviewer_id=reviewer["id"],
@@ -143,7 +144,7 @@ def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssigned:
         title=abstract["title"],
         network=abstract["network"],
         due_on=deps.config.review_due_on,
-        portal_link=portal_link(deps, reviewer),
+        sealed_portal_link=seal(deps.secret, NOTIFY_LINK, portal_link(deps, reviewer), bound_to=reviewer["id"]),
     )
 
 

@@ -95,6 +95,12 @@ class AbstractsConfig(_Strict):
     networks: tuple[NetworkConfig, ...] = Field(min_length=1)
     word_limits: dict[str, WordLimitConfig]
     rubric: tuple[CriterionConfig, ...] = Field(min_length=1)
+    reviewer_link_days: int = Field(
+        default=60, gt=0, le=366, description="How long a reviewer's portal link works; then a new one is mailed."
+    )
+    edit_link_days: int = Field(
+        default=120, gt=0, le=366, description="How long an abstract's edit link works; then a new one is mailed."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> AbstractsConfig:

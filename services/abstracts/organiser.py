@@ -7,7 +7,7 @@ Decisions are final here: a decided abstract answers 409 (see docs/abstracts.md)
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -17,6 +17,17 @@ from pydantic import BaseModel, Field, ValidationError
 from schemas.abstracts import AbstractFormat, Decision
 from services.abstracts import committee, domain, handlers
 from services.abstracts.adapters import db
+from services.abstracts.api_docs import (
+    ORGANISER,
+    ORGANISER_READ,
+    AbstractRow,
+    Assignment,
+    Decided,
+    ReviewerAdded,
+    ReviewerRevoked,
+    ReviewerRow,
+    Unassigned,
+)
 from services.abstracts.forms import first_error_id
 from services.abstracts.records import Deps, NotAllowed, Rejected, Row, portal_link
 from services.abstracts.web import problem, templates_for
@@ -26,11 +37,11 @@ STATUSES = ("submitted", "accepted", "rejected", "withdrawn")
 
 
 class ReviewerIn(BaseModel):
-    name: str = ""
-    email: str = ""
-    affiliation: str = ""
-    networks: list[str] = Field(default_factory=list)
-    language: str = "en"
+    name: str = Field(default="", max_length=300)
+    email: str = Field(default="", max_length=320)
+    affiliation: str = Field(default="", max_length=300)
+    networks: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=50)
+    language: str = Field(default="en", max_length=35)
 
     def draft(self) -> committee.ReviewerDraft:
         return committee.ReviewerDraft(
@@ -48,7 +59,7 @@ class DecisionIn(BaseModel):
 
 
 class UnassignIn(BaseModel):
-    reviewer_id: str
+    reviewer_id: str = Field(max_length=40)
     reason: str = Field(default="", max_length=500)
 
 
@@ -188,15 +199,15 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any) -> None:
 
 
 def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
-    @router.get("/api/organiser/abstracts")
+    @router.get("/api/organiser/abstracts", response_model=list[AbstractRow], responses=ORGANISER_READ)
     async def api_list(network: str = "", status: str = "", who: str = organiser) -> list[dict[str, Any]]:
         return await table(deps, network, status)
 
-    @router.get("/api/organiser/reviewers")
+    @router.get("/api/organiser/reviewers", response_model=list[ReviewerRow], responses=ORGANISER_READ)
     async def api_reviewers(who: str = organiser) -> list[dict[str, Any]]:
         return await reviewer_rows(deps)
 
-    @router.post("/api/organiser/reviewers", status_code=201)
+    @router.post("/api/organiser/reviewers", status_code=201, response_model=ReviewerAdded, responses=ORGANISER)
     async def api_add_reviewer(body: ReviewerIn, who: str = organiser) -> Any:
         try:
             row: Row = await committee.add_reviewer(deps, body.draft())
@@ -204,12 +215,12 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
             return problem(422, "The reviewer could not be added", exc.errors)
         return {"reviewer_id": row["id"], "portal_link": portal_link(deps, row)}
 
-    @router.post("/api/organiser/reviewers/{reviewer_id}/revoke")
-    async def api_revoke(reviewer_id: str, who: str = organiser) -> dict[str, str]:
+    @router.post("/api/organiser/reviewers/{reviewer_id}/revoke", responses=ORGANISER)
+    async def api_revoke(reviewer_id: str, who: str = organiser) -> ReviewerRevoked:
         await committee.revoke_link(deps, reviewer_id)
-        return {"reviewer_id": reviewer_id, "status": "link revoked"}
+        return ReviewerRevoked(reviewer_id=reviewer_id, status="link revoked")
 
-    @router.post("/api/organiser/assign")
+    @router.post("/api/organiser/assign", response_model=Assignment, responses=ORGANISER)
     async def api_assign(who: str = organiser) -> dict[str, Any]:
         """Give every undecided abstract its reviewers; lists those that could not get enough, with the reason."""
         plan = await committee.assign_all(deps)
@@ -220,12 +231,12 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
             ],
         }
 
-    @router.post("/api/organiser/abstracts/{abstract_id}/unassign")
-    async def api_unassign(abstract_id: str, body: UnassignIn, who: str = organiser) -> dict[str, str]:
+    @router.post("/api/organiser/abstracts/{abstract_id}/unassign", responses=ORGANISER)
+    async def api_unassign(abstract_id: str, body: UnassignIn, who: str = organiser) -> Unassigned:
         await committee.unassign(deps, abstract_id, body.reviewer_id, body.reason)
-        return {"abstract_id": abstract_id, "reviewer_id": body.reviewer_id, "status": "unassigned"}
+        return Unassigned(abstract_id=abstract_id, reviewer_id=body.reviewer_id, status="unassigned")
 
-    @router.post("/api/organiser/abstracts/{abstract_id}/decision")
+    @router.post("/api/organiser/abstracts/{abstract_id}/decision", response_model=Decided, responses=ORGANISER)
     async def api_decide(abstract_id: str, body: DecisionIn, who: str = organiser) -> dict[str, Any]:
         """Decide once; a second decision answers 409."""
         row = await committee.decide(deps, abstract_id, body.decision, body.format, who)

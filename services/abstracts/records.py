@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.abstracts import AbstractFormat, Author
+from schemas.access import AccessKind
 from services.abstracts import domain
 from services.abstracts.config import AbstractsConfig
 from services.common.auth import InvalidToken, sign, verify
@@ -66,11 +67,19 @@ class Closed(Exception):
 
 
 class LinkProblem(Exception):
-    """A signed link that is tampered with, for another abstract, or revoked."""
+    """A signed link that is tampered with, for another abstract, revoked or expired.
 
-    def __init__(self, title: str, message: str, status: int = 400) -> None:
+    ``renew``: (kind, the old token) when a new link can be mailed to the address on record.
+    """
+
+    def __init__(self, title: str, message: str, status: int = 400, *, renew: tuple[str, str] | None = None) -> None:
         super().__init__(message)
-        self.title, self.message, self.status = title, message, status
+        self.title, self.message, self.status, self.renew = title, message, status, renew
+
+
+def expired(what: str, kind: AccessKind, token: str) -> LinkProblem:
+    """410 with the offer of a new link (``/new-link``), for a genuine link that is too old."""
+    return LinkProblem(f"This {what} has expired", f"This {what} is too old to use.", 410, renew=(kind.value, token))
 
 
 def found(row: Row | None) -> Row:
@@ -90,8 +99,10 @@ def edit_link(deps: Deps, abstract_id: str) -> str:
 
 def check_edit_token(deps: Deps, token: str, abstract_id: str) -> None:
     try:
-        claims = verify(deps.secret, EDIT, token)
+        claims = verify(deps.secret, EDIT, token, max_age_seconds=deps.config.edit_link_days * 86400)
     except InvalidToken as exc:
+        if exc.reason == "expired":
+            raise expired("edit link", AccessKind.ABSTRACT_EDIT, token) from exc
         raise LinkProblem("This edit link does not work", f"The link is damaged or incomplete ({exc.reason}).") from exc
     if claims.get("a") != abstract_id or claims.get("c") != deps.congress.id:
         raise LinkProblem("This link is for another abstract", "Use the edit link you received for this abstract.", 403)
@@ -108,8 +119,10 @@ def portal_link(deps: Deps, reviewer: Row) -> str:
 def reviewer_claims(deps: Deps, token: str) -> tuple[str, int]:
     """The reviewer id and link version a portal token carries (``LinkProblem`` if it is not genuine)."""
     try:
-        claims = verify(deps.secret, REVIEWER, token)
+        claims = verify(deps.secret, REVIEWER, token, max_age_seconds=deps.config.reviewer_link_days * 86400)
     except InvalidToken as exc:
+        if exc.reason == "expired":
+            raise expired("reviewer link", AccessKind.REVIEWER, token) from exc
         raise LinkProblem(
             "This reviewer link does not work",
             f"The link is damaged or incomplete ({exc.reason}). Use the link in your latest invitation.",

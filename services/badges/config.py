@@ -29,6 +29,10 @@ class BadgesSettings(ServiceSettings):
         default=None, validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD")
     )
     station_name: str = Field(default="desk-1", description="This station's id in check-in events.")
+    public_url: str = Field(default="http://127.0.0.1:8003", description="Base of the links badges mails.")
+    visa_link_days: int = Field(
+        default=60, gt=0, le=366, description="How long a visa-request link works; then a new one can be mailed."
+    )
 
     def effective_store_dir(self) -> Path:
         return self.store_dir or congress_home() / "badges"

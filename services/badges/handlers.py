@@ -49,6 +49,10 @@ class BadgeDeps:
     congress: Any
     """services.common.congress.Congress: ids, names, legal details."""
     clock: Any = field(default_factory=SystemClock)
+    public_url: str = "http://127.0.0.1:8003"
+    """Base of the links badges mails (the visa-request link)."""
+    visa_link_days: int = 60
+    """How long a visa-request link works; then a new one can be mailed."""
     prerendered: dict[BadgeContent, bytes] = field(default_factory=dict)
 
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.badges import commands, domain, stations
-from services.badges.adapters import db, qrscan
+from services.badges.adapters import db
 from services.badges.adapters.pdf import TEMPLATES
 from services.badges.handlers import BadgeDeps
 from services.common.csrf import add_csrf_helpers
@@ -121,10 +121,6 @@ def station_router(
         )
         return response
 
-    @router.get("/station/status")
-    async def status() -> JSONResponse:
-        return JSONResponse(await monitor.status(), headers={"cache-control": "no-store"})
-
     @router.get("/station")
     async def search_page(request: Request, q: str = "", station_id: str = Depends(station)) -> HTMLResponse:
         async with sm() as session:
@@ -144,15 +140,6 @@ def station_router(
             message="",
             printed=None,
         )
-
-    @router.post("/station/scan/frame", max_body_size=qrscan.MAX_FRAME_BYTES)
-    async def scan_frame(request: Request, station_id: str = Depends(station)) -> JSONResponse:
-        """Decode one camera frame (the page then submits the token like a USB scanner would)."""
-        body = await request.body()
-        if len(body) > qrscan.MAX_FRAME_BYTES:
-            raise HTTPException(413, "frame too large")
-        token = await asyncio.to_thread(qrscan.decode_frame, body)
-        return JSONResponse({"found": token is not None, "token": token or ""}, headers={"cache-control": "no-store"})
 
     @router.post("/station/print/{delegate_id}")
     async def print_badge(

@@ -1,38 +1,25 @@
-"""Organiser pages of the badges service: station tokens, visa letter approvals, certificates."""
+"""Pages of the badges service for organisers (station tokens, visa requests) and the delegate's visa form.
+
+Their JSON counterparts (approve a visa, links, certificates) are in ``api.py``.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.badges import commands, stations
+from services.badges import commands, stations, visa_links
 from services.badges.adapters import db
+from services.badges.api import VisaRequest
 from services.badges.handlers import BadgeDeps
 from services.badges.web import PAGES, LinkMonitor
-from services.common.auth import InvalidToken, sign, verify
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.outbox import Outbox
-
-VISA_PURPOSE = "visa-request"
-
-
-def visa_request_token(secret: str, delegate_id: str) -> str:
-    """The link a delegate uses to ask for a visa letter (no sign-in needed; carries only the id)."""
-    return sign(secret, VISA_PURPOSE, {"d": delegate_id})
-
-
-class VisaRequest(BaseModel):
-    passport_name: str = Field(min_length=1, max_length=300)
-    nationality: str = Field(min_length=1, max_length=100)
-    passport_number: str = Field(min_length=1, max_length=64)
-    arrival: date
-    departure: date
 
 
 def organiser_router(
@@ -75,100 +62,63 @@ def organiser_router(
         await stations.revoke(sm, station_id, deps.clock.now())
         return await page(request, f"Station {station_id} revoked.")
 
-    @router.post("/organiser/visa/{request_id}/approve")
-    async def approve(request_id: int, who: str = Depends(organiser)) -> Response:
-        try:
-            number = await commands.approve_visa(
-                sm,
-                outbox,
-                deps,
-                request_id=request_id,
-                organiser=who,
-                today=deps.clock.now().astimezone(deps.congress.tz).date(),
-            )
-        except commands.CommandRefused as exc:
-            return JSONResponse({"error": str(exc)}, status_code=409)
-        return JSONResponse({"document_number": number})
-
-    @router.get("/organiser/visa-link/{delegate_id}")
-    async def visa_link(delegate_id: str, who: str = Depends(organiser)) -> dict[str, str]:
-        return {"url": f"/visa/{visa_request_token(deps.secret, delegate_id)}"}
-
-    @router.post("/organiser/certificates")
-    async def certificates(early: bool = False, who: str = Depends(organiser)) -> dict[str, Any]:
-        today = deps.clock.now().astimezone(deps.congress.tz).date()
-        if today < deps.congress.ends_on and not early:
-            raise HTTPException(
-                409,
-                "certificates are issued after the congress (pass early=true to override)",
-            )
-        return {"issued": await commands.issue_certificates(sm, outbox, deps, today=today)}
-
     def delegate_of(token: str) -> str:
-        try:
-            return str(verify(deps.secret, VISA_PURPOSE, token)["d"])
-        except (InvalidToken, KeyError):
-            raise HTTPException(403, "this link is not valid") from None
+        return visa_links.delegate_of(deps, token)
+
+    async def visa_page(
+        request: Request, message: str = "", status_code: int = 200, *, done: bool = False
+    ) -> HTMLResponse:
+        page = PAGES.get_template("visa_form.html").render(
+            request=request, congress=deps.congress.short_name, link=await monitor.status(), message=message, done=done
+        )
+        return HTMLResponse(page, status_code=status_code)
 
     @router.get("/visa/{token}")
     async def visa_form(request: Request, token: str) -> HTMLResponse:
         delegate_of(token)
-        return HTMLResponse(
-            PAGES.get_template("visa_form.html").render(
-                request=request,
-                congress=deps.congress.short_name,
-                link=await monitor.status(),
-                message="",
-            )
-        )
-
-    @router.post("/api/visa/{token}")
-    async def visa_api(token: str, body: VisaRequest) -> JSONResponse:
-        try:
-            request_id = await commands.request_visa(
-                sm,
-                delegate_id=delegate_of(token),
-                form=body.model_dump(),
-                now=deps.clock.now(),
-            )
-        except commands.CommandRefused as exc:
-            return JSONResponse({"error": str(exc)}, status_code=409)
-        return JSONResponse({"request_id": request_id, "status": "requested"}, status_code=201)
+        return await visa_page(request)
 
     @router.post("/visa/{token}")
     async def visa_submit(
         request: Request,
         token: str,
-        passport_name: Annotated[str, Form()],
-        nationality: Annotated[str, Form()],
-        passport_number: Annotated[str, Form()],
-        arrival: Annotated[date, Form()],
-        departure: Annotated[date, Form()],
+        passport_name: Annotated[str, Form()] = "",
+        nationality: Annotated[str, Form()] = "",
+        passport_number: Annotated[str, Form()] = "",
+        arrival: Annotated[str, Form()] = "",
+        departure: Annotated[str, Form()] = "",
     ) -> HTMLResponse:
-        form = VisaRequest(
-            passport_name=passport_name,
-            nationality=nationality,
-            passport_number=passport_number,
-            arrival=arrival,
-            departure=departure,
-        )
+        delegate_id = delegate_of(token)
+        fields = {"passport_name": passport_name, "nationality": nationality, "passport_number": passport_number}
         try:
-            await commands.request_visa(
-                sm,
-                delegate_id=delegate_of(token),
-                form=form.model_dump(),
-                now=deps.clock.now(),
-            )
-            message = "Thank you. The organisers will review your request and email the letter."
+            form = VisaRequest.model_validate(fields | {"arrival": arrival, "departure": departure})
+        except ValidationError as exc:
+            # Never the input itself (a passport number): the field's label and what is wrong with it.
+            return await visa_page(request, _problems(exc), status_code=422)
+        try:
+            await commands.request_visa(sm, delegate_id=delegate_id, form=form.model_dump(), now=deps.clock.now())
         except commands.CommandRefused as exc:
-            message = str(exc)
-        return HTMLResponse(
-            PAGES.get_template("visa_form.html").render(
-                request=request,
-                congress=deps.congress.short_name,
-                link=await monitor.status(),
-                message=message,
-            )
+            return await visa_page(request, str(exc), status_code=409)
+        return await visa_page(
+            request, "Thank you. The organisers will review your request and email the letter.", done=True
         )
 
     return router
+
+
+_LABELS = {
+    "passport_name": "Name as in passport",
+    "nationality": "Nationality",
+    "passport_number": "Passport number",
+    "arrival": "Arrival",
+    "departure": "Departure",
+}
+
+
+def _problems(exc: ValidationError) -> str:
+    """One line per field: its label and what is wrong (pydantic's message, without the input)."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        lines.append(f"{_LABELS.get(field, field)}: {error['msg']}.")
+    return " ".join(lines)

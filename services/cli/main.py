@@ -13,19 +13,19 @@ import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from services.cli import db, supervisor, tail
+from services.cli import db, kafka, supervisor, tail, topics
+from services.common.kafka_cluster import KafkaCluster
 from services.common.kafka_launcher import DEFAULT_PORT, KafkaLauncher, LauncherError, port_in_use
 from services.common.settings import congress_home
 
 app = typer.Typer(help="Run an international congress end to end.", no_args_is_help=True)
-kafka_app = typer.Typer(help="A local Apache Kafka broker (KRaft) for machines without Docker.", no_args_is_help=True)
-app.add_typer(kafka_app, name="kafka")
+app.add_typer(kafka.app, name="kafka", no_args_is_help=True)
 app.add_typer(db.app, name="db")
+app.add_typer(topics.app, name="topics", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True)  # one line per event, however narrow the terminal
 # aiokafka warns about every topic it has not seen yet while a broker warms up; the CLI's own messages say more.
 logging.getLogger("aiokafka").setLevel(logging.ERROR)
@@ -38,40 +38,6 @@ for _name in ("badges", "notify"):  # services that bring sub-commands of their 
 def _fail(message: str) -> typer.Exit:
     console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(1)
-
-
-@kafka_app.command("start")
-def kafka_start(
-    port: int = typer.Option(DEFAULT_PORT, help="Broker port on 127.0.0.1."),
-    data_dir: Path | None = typer.Option(None, help="Where the broker keeps its data."),
-) -> None:
-    """Start the broker (or find the one already running) and print its bootstrap address."""
-    launcher = KafkaLauncher(data_dir, port=port)
-    try:
-        with console.status(f"starting Kafka on 127.0.0.1:{port} (first run downloads the jars with Maven)…"):
-            bootstrap = launcher.start(timeout=120)
-    except LauncherError as exc:
-        raise _fail(str(exc)) from None
-    console.print(f"[green]Kafka is accepting clients[/] (data in {launcher.data_dir})")
-    typer.echo(bootstrap)
-
-
-@kafka_app.command("stop")
-def kafka_stop(port: int = typer.Option(DEFAULT_PORT), data_dir: Path | None = typer.Option(None)) -> None:
-    """Stop the broker cleanly."""
-    stopped = KafkaLauncher(data_dir, port=port).stop()
-    console.print("Kafka stopped" if stopped else "no broker of ours was running")
-
-
-@kafka_app.command("status")
-def kafka_status(port: int = typer.Option(DEFAULT_PORT), data_dir: Path | None = typer.Option(None)) -> None:
-    """Say whether the broker runs, with its pid and data directory; exit 1 if not."""
-    status = KafkaLauncher(data_dir, port=port).status()
-    typer.echo(
-        f"{'running' if status.running else 'stopped'}  {status.bootstrap}  pid={status.pid}  data={status.data_dir}"
-    )
-    if not status.running:
-        raise typer.Exit(1)
 
 
 @app.command("tail")
@@ -107,14 +73,15 @@ def demo_secrets() -> dict[str, str]:
     return dict(pairs)
 
 
-def _start_kafka(env: dict[str, str], port: int) -> KafkaLauncher | None:
+def _start_kafka(env: dict[str, str], port: int, brokers: int = 1) -> KafkaLauncher | KafkaCluster | None:
     if env.get("KAFKA_BOOTSTRAP_SERVERS"):
         return None
-    launcher = KafkaLauncher(port=port)
-    with console.status(f"starting Kafka on 127.0.0.1:{port}…"):
-        env["KAFKA_BOOTSTRAP_SERVERS"] = launcher.start(timeout=120)
+    nodes = f"{brokers} Kafka nodes" if brokers > 1 else "Kafka"
+    with console.status(f"starting {nodes} on 127.0.0.1:{port}…"):
+        started = kafka.start_kafka(port, brokers)
+    env["KAFKA_BOOTSTRAP_SERVERS"] = started.bootstrap
     console.print(f"[green]✓[/] Kafka {env['KAFKA_BOOTSTRAP_SERVERS']}")
-    return launcher
+    return started
 
 
 def _start_stripe_mock(env: dict[str, str]) -> object | None:
@@ -168,7 +135,12 @@ def wipe_local_state(kafka_port: int = DEFAULT_PORT) -> None:
 
 
 def run_congress(
-    *, follow: bool, after_start: list[str] | None = None, kafka_port: int = DEFAULT_PORT, keep_kafka: bool = False
+    *,
+    follow: bool,
+    after_start: list[str] | None = None,
+    kafka_port: int = DEFAULT_PORT,
+    keep_kafka: bool = False,
+    brokers: int = 1,
 ) -> None:
     """Kafka, then every service, then (optionally) a command and the event stream; Ctrl-C stops all."""
     env = {**os.environ, **demo_secrets(), "PYTHONUNBUFFERED": "1"}
@@ -179,7 +151,7 @@ def run_congress(
         f"http://127.0.0.1:{env.get('ABSTRACTS_HTTP_PORT', supervisor.DEFAULT_PORTS['abstracts'])}",
     )
     try:
-        launcher = _start_kafka(env, kafka_port)
+        launcher = _start_kafka(env, kafka_port, brokers)
     except LauncherError as exc:
         raise _fail(str(exc)) from None
     try:
@@ -251,13 +223,19 @@ def _print_links(env: dict[str, str]) -> None:
     console.print("  Event stream                 congress tail (also below)\n  Ctrl-C stops everything.\n")
 
 
+BrokersOption = typer.Option(
+    1, "--brokers", min=1, help="Local Kafka nodes: 1, or 3 for a real cluster (topics get RF 3, min.insync 2)."
+)
+
+
 @app.command("up")
 def up(
     follow: bool = typer.Option(False, "--tail", help="Also print the event stream."),
     kafka_port: int = typer.Option(DEFAULT_PORT, help="Port for the local broker."),
+    brokers: int = BrokersOption,
 ) -> None:
     """Start Kafka and every service; Ctrl-C stops everything cleanly."""
-    run_congress(follow=follow, kafka_port=kafka_port)
+    run_congress(follow=follow, kafka_port=kafka_port, brokers=brokers)
 
 
 DEMO_CLIENT_LIMIT = "100000/hour"
@@ -270,6 +248,7 @@ def demo(
     speed: float = typer.Option(1.0, help="Simulator speed: 2 plays twice as fast."),
     kafka_port: int = typer.Option(DEFAULT_PORT),
     fresh: bool = typer.Option(False, help="Start from nothing: delete the local state under $CONGRESS_HOME first."),
+    brokers: int = BrokersOption,
 ) -> None:
     """The whole congress on the embedded defaults, with simulated delegates and the live event stream."""
     if fresh:
@@ -286,7 +265,7 @@ def demo(
     # ...and its 1,500 delegates all register from this machine's address: the per-client rate limit is raised
     # for it (the per-address limit stays as configured)
     os.environ.setdefault("REGISTRATION_RATE_LIMIT_PER_CLIENT", DEMO_CLIENT_LIMIT)
-    run_congress(follow=True, after_start=simulator, kafka_port=kafka_port)
+    run_congress(follow=True, after_start=simulator, kafka_port=kafka_port, brokers=brokers)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""``congress tail``: one readable line per event on every topic, as it happens."""
+"""``congress tail``: one readable line per event on every topic, as it happens.
+
+Links that let a person in are never shown (``schemas.redaction``), also those old event versions
+carry in clear.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 
 from schemas import InvalidEvent, decode, topics
+from schemas.redaction import redact, redact_text
 
 _SKIP = {"congress_id", "delegate_id", "registration_id", "delegate", "recipient_id"}
 
@@ -18,7 +23,7 @@ _SKIP = {"congress_id", "delegate_id", "registration_id", "delegate", "recipient
 def summarise(data: Any) -> str:
     """The few fields that tell what happened, e.g. ``badge_name='Ana Müller' total=EUR 420.00``."""
     parts: list[str] = []
-    doc = data.model_dump(mode="json")
+    doc = redact(data.model_dump(mode="json"))  # no working link on anyone's screen (schemas.redaction)
     delegate = doc.get("delegate")
     if isinstance(delegate, dict):
         parts.append(f"name={delegate.get('badge_name')!r} {delegate.get('country')} {delegate.get('category')}")
@@ -41,14 +46,14 @@ def format_record(
     """(type, subject, line) for one record; dead letters and tombstones get lines of their own."""
     if topic.endswith(topics.DEADLETTER):
         reason = dict(headers).get("dlq.reason", b"?").decode(errors="replace")
-        return "deadletter", (key or b"").decode(errors="replace"), f"DEAD LETTER  {reason}"
+        return "deadletter", (key or b"").decode(errors="replace"), f"DEAD LETTER  {redact_text(reason)}"
     if value is None:
         subject = (key or b"").decode(errors="replace")
         return "tombstone", subject, f"{'tombstone':<44} {subject}  (erased)"
     try:
         event = decode(value)
     except InvalidEvent as exc:
-        return "invalid", "", f"INVALID  {exc}"
+        return "invalid", "", f"INVALID  {redact_text(str(exc))}"
     short = event.type.removeprefix("congress.")
     time = event.time.strftime("%H:%M:%S")
     return event.type, event.subject, f"{time}  {short:<44} {event.subject:<14} {summarise(event.data)}"

@@ -1,15 +1,13 @@
-"""The Kafka broker factory and topic setup shared by every service."""
+"""The Kafka broker factory shared by every service, and the shorthand that makes the congress topics."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 
-from schemas import topics
+from services.common import topic_admin
+from services.common.topic_admin import TopicReport
 
 log = logging.getLogger("congress.broker")
 
@@ -29,25 +27,12 @@ def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
     )
 
 
-async def ensure_topics(bootstrap_servers: str, *, partitions: int = 3, prefix: str = "") -> None:
-    """Create every congress topic that is missing; the delegate snapshot topic is compacted."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="congress-admin")
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [
-            NewTopic(
-                prefix + name,
-                num_partitions=partitions,
-                replication_factor=1,
-                topic_configs={"cleanup.policy": "compact"} if name in topics.COMPACTED_TOPICS else {},
-            )
-            for name in topics.ALL_TOPICS
-            if prefix + name not in existing
-        ]
-        if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):  # another service created them first
-                await admin.create_topics(missing)
-            log.info("created topics %s", [t.name for t in missing])
-    finally:
-        await admin.close()
+async def ensure_topics(bootstrap_servers: str, *, prefix: str = "") -> TopicReport:
+    """Create the missing congress topics with their policy and compare the rest (see ``topic_admin``).
+
+    A shorthand for readers that have no service settings at hand: replication ``min(3, brokers)``,
+    event history kept forever. Services pass their settings' plan to ``topic_admin.ensure_topics``.
+    """
+    report = await topic_admin.ensure_topics(bootstrap_servers, topic_admin.TopicPlan(prefix=prefix))
+    topic_admin.log_report(report)
+    return report

@@ -40,6 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from services.common.kafka_node import HOST as HOST  # re-exported: the other launchers bind here too
+from services.common.kafka_node import Quorum, produce_probe, render_server_properties
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -47,7 +50,6 @@ T = TypeVar("T")
 KAFKA_VERSION = "4.3.0"
 SCALA_BINARY_VERSION = "2.13"
 MIN_JAVA_MAJOR = 17
-HOST = "127.0.0.1"
 DEFAULT_PORT = 9092
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -58,11 +60,11 @@ POM_PATH = REPO_ROOT / "infra" / "kafka" / "pom.xml"
 KAFKA_MAIN_CLASS = "kafka.Kafka"
 STORAGE_TOOL_CLASS = "kafka.tools.StorageTool"
 
-PROBE_TOPIC = "congress-launcher-probe"
 LOG_TAIL_LINES = 30
+JVM_HEAP = ("-Xms256m", "-Xmx1g")
+CLUSTER_NODE_HEAP = ("-Xms128m", "-Xmx512m")
+"""Three JVMs share a small machine: a modest heap each."""
 JVM_OPTIONS = (
-    "-Xms256m",
-    "-Xmx1g",
     "-XX:+UseG1GC",
     "-Djava.awt.headless=true",
     # slf4j-simple is the binding shipped by infra/kafka/pom.xml; timestamps make
@@ -389,14 +391,21 @@ class KafkaLauncher:
         data_dir: Path | None = None,
         port: int = DEFAULT_PORT,
         controller_port: int | None = None,
+        *,
+        node_id: int = 1,
+        quorum: Quorum | None = None,
     ) -> None:
         """Describe a broker; nothing is started until :meth:`start`.
 
         ``data_dir`` defaults to :func:`default_data_dir` for ``port``.
         ``controller_port`` defaults to the one recorded in ``data_dir``, else
-        ``port + 1`` if free, else any free port.
+        ``port + 1`` if free, else any free port. ``quorum`` makes this node
+        ``node_id`` of a multi-node cluster (see :mod:`services.common.kafka_cluster`):
+        its cluster id and controller port come from the quorum.
         """
         self.port = port
+        self.node_id = node_id
+        self.quorum = quorum
         self.data_dir = (data_dir if data_dir is not None else default_data_dir(port)).resolve()
         self._requested_controller_port = controller_port
         self._proc: subprocess.Popen[bytes] | None = None
@@ -434,19 +443,8 @@ class KafkaLauncher:
         found = self._find_running(timeout)
         if found is not None:
             return found
-        java = ensure_java()
-        libs = _ensure_libs(None)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        state = self._load_or_create_state()
-        if port_in_use(state.controller_port):
-            raise LauncherError(
-                f"controller port {state.controller_port} on {HOST} is already in use; "
-                f"free it or use another data dir / controller port"
-            )
-        self._write_config(state)
-        self._format_storage(java, libs, state)
         started = time.monotonic()
-        self._spawn(java, libs)
+        self.spawn()
         try:
             self._wait_ready(started + timeout)
         except BaseException:
@@ -461,6 +459,29 @@ class KafkaLauncher:
             self.data_dir,
         )
         return self.bootstrap
+
+    def spawn(self) -> None:
+        """Prepare the data dir (config, storage formatted once) and start the JVM without waiting for it.
+
+        :meth:`start` waits for this one broker; a cluster spawns every node first,
+        since no node of a quorum can serve before a majority of them runs.
+        """
+        java = ensure_java()
+        libs = _ensure_libs(None)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        state = self._load_or_create_state()
+        if port_in_use(state.controller_port):
+            raise LauncherError(
+                f"controller port {state.controller_port} on {HOST} is already in use; "
+                f"free it or use another data dir / controller port"
+            )
+        self._write_config(state)
+        self._format_storage(java, libs, state)
+        self._spawn(java, libs)
+
+    def running_pid(self) -> int | None:
+        """The pid of the broker started from this data dir, if it still runs."""
+        return self._running_pid()
 
     async def start_async(self, timeout: float = 60.0) -> str:
         """:meth:`start` without blocking the running event loop."""
@@ -525,8 +546,9 @@ class KafkaLauncher:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        if self._proc is not None and self._proc.pid == pid and self._proc.poll() is not None:
-            return None
+        if self._proc is not None and self._proc.pid == pid:
+            # Our own child: its handle knows (the JVM may be mid-exec, with no command line to read yet).
+            return pid if self._proc.poll() is None else None
         cmdline = process_cmdline(pid)
         # Guard against pid reuse: the process must be a Kafka JVM using our config.
         if pid_alive(pid) and KAFKA_MAIN_CLASS in cmdline and str(self.config_file) in cmdline:
@@ -538,6 +560,8 @@ class KafkaLauncher:
     # ---- preparing the data dir
 
     def _load_or_create_state(self) -> _ClusterState:
+        if self.quorum is not None:
+            return _ClusterState(self.quorum.cluster_id, self.quorum.controller_port(self.node_id))
         state_file = self.data_dir / "launcher.json"
         stored: dict[str, Any] = {}
         if state_file.is_file():
@@ -568,14 +592,20 @@ class KafkaLauncher:
         return neighbour if neighbour < 65536 and not port_in_use(neighbour) else free_port()
 
     def _write_config(self, state: _ClusterState) -> None:
-        self.config_file.write_text(render_server_properties(self.port, state.controller_port, self.data_dir / "logs"))
+        self.config_file.write_text(
+            render_server_properties(
+                self.port, state.controller_port, self.data_dir / "logs", node_id=self.node_id, quorum=self.quorum
+            )
+        )
 
     def _format_storage(self, java: str, libs: Path, state: _ClusterState) -> None:
         """Format the KRaft log dir once; later starts reuse it."""
         if (self.data_dir / "logs" / "meta.properties").is_file():
             return
+        # A cluster of one writes its own voter set; a quorum's voters are static in the config.
+        standalone = ["--standalone"] if self.quorum is None else []
         command = [
-            java, "-cp", f"{libs}/*", STORAGE_TOOL_CLASS, "format", "--standalone",
+            java, "-cp", f"{libs}/*", STORAGE_TOOL_CLASS, "format", *standalone,
             "-t", state.cluster_id, "-c", str(self.config_file),
         ]  # fmt: skip
         log.info(
@@ -595,6 +625,7 @@ class KafkaLauncher:
     def _spawn(self, java: str, libs: Path) -> None:
         command = [
             java,
+            *(JVM_HEAP if self.quorum is None else CLUSTER_NODE_HEAP),
             *JVM_OPTIONS,
             "-cp",
             f"{libs}/*",
@@ -659,63 +690,6 @@ class KafkaLauncher:
             terminate(self._proc.pid, 10.0, self._proc)
         self.pid_file.unlink(missing_ok=True)
         self._proc = None
-
-
-def render_server_properties(port: int, controller_port: int, log_dir: Path) -> str:
-    """Return a KRaft ``server.properties`` for a combined broker+controller on 127.0.0.1."""
-    settings = {
-        "process.roles": "broker,controller",
-        "node.id": "1",
-        "listeners": f"PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}",
-        "advertised.listeners": f"PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-        "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        # Kafka 4 replaces the static controller.quorum.voters with a bootstrap list
-        # plus a voter set written by `format --standalone` (KIP-853).
-        "controller.quorum.bootstrap.servers": f"{HOST}:{controller_port}",
-        "log.dirs": str(log_dir),
-        # Single node: internal topics cannot be replicated, and few partitions
-        # make the first consumer-group / transaction much faster to set up.
-        "offsets.topic.replication.factor": "1",
-        "offsets.topic.num.partitions": "1",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "transaction.state.log.num.partitions": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
-        "share.coordinator.state.topic.num.partitions": "1",
-        "group.initial.rebalance.delay.ms": "0",
-        "num.partitions": "3",
-        "auto.create.topics.enable": "true",
-    }
-    lines = ["# Generated by services/common/kafka_launcher.py; rewritten on every start."]
-    lines += [f"{key}={value}" for key, value in settings.items()]
-    return "\n".join(lines) + "\n"
-
-
-async def produce_probe(bootstrap: str, timeout: float = 10.0) -> None:
-    """Connect a producer to ``bootstrap`` and deliver one message, or raise.
-
-    Delivering (not just connecting) proves the controller has elected itself,
-    the broker is registered and topic auto-creation works.
-    """
-    # Imported lazily: only needed when probing.  aiokafka ships no type hints.
-    from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped,unused-ignore]
-
-    timeout_ms = int(timeout * 1000)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        client_id="congress-launcher-probe",
-        request_timeout_ms=timeout_ms,
-        metadata_max_age_ms=1000,
-    )
-    try:
-        await asyncio.wait_for(producer.start(), timeout)
-        await asyncio.wait_for(producer.send_and_wait(PROBE_TOPIC, b"ping"), timeout)
-    finally:
-        with contextlib.suppress(Exception):
-            await producer.stop()
 
 
 # --------------------------------------------------------------------------- command line

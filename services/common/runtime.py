@@ -21,12 +21,13 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.base import EventData
-from services.common.broker import ensure_topics, make_broker
+from services.common.broker import make_broker
 from services.common.consumer import EventConsumer, Handler
 from services.common.db import make_engine, make_sessionmaker
 from services.common.migrations import prepare_database
 from services.common.outbox import Outbox, OutboxRelay, make_producer
 from services.common.settings import ServiceSettings
+from services.common.topic_admin import TopicPlan, TopicReport, ensure_topics, log_report, plan_for, readiness_warnings
 
 log = logging.getLogger("congress.runtime")
 
@@ -56,6 +57,11 @@ class ServiceRuntime:
             "congress_dead_lettered", "Events dead-lettered since start", ["consumer"], registry=self.metrics
         )
         self._relayed = Gauge("congress_outbox_relayed", "Outbox rows published since start", registry=self.metrics)
+        self.topic_report: TopicReport | None = None
+        """How the topics compared with their policy when Kafka was linked (None until then)."""
+        self._topic_differences = Gauge(
+            "congress_topic_policy_differences", "Topics that differ from their policy", registry=self.metrics
+        )
 
     def consume(
         self,
@@ -93,6 +99,7 @@ class ServiceRuntime:
         retries with backoff, and the relay keeps the outbox until it can publish;
         ``/readyz`` reports ``kafka: false`` meanwhile.
         """
+        topic_plan = plan_for(self.settings)  # a bad retention in the edition's YAML stops the start here
         await prepare_database(self.engine, self.settings.service_name, self.metadata)
         producer = make_producer(self.settings.kafka_bootstrap_servers, f"{self.settings.service_name}-relay")
         self.relay = OutboxRelay(
@@ -106,12 +113,12 @@ class ServiceRuntime:
         )
         self._tasks.append(asyncio.create_task(self._keep_relaying(self.relay), name="outbox-relay"))
         try:
-            await self._connect()
+            await self._connect(topic_plan)
         except Exception as exc:  # noqa: BLE001 -- Kafka away at start: serve locally, link in the background
             log.warning("Kafka not reachable at start (%r); connecting in the background", exc)
             with contextlib.suppress(Exception):
                 await self.broker.stop()
-            self._tasks.append(asyncio.create_task(self._connect_until_linked(), name="kafka-link"))
+            self._tasks.append(asyncio.create_task(self._connect_until_linked(topic_plan), name="kafka-link"))
         for hook in self.on_start:
             await hook()
         for name, run in self._alongside:
@@ -119,18 +126,21 @@ class ServiceRuntime:
         self.started = True
         log.info("service started", extra={"bootstrap": self.settings.kafka_bootstrap_servers})
 
-    async def _connect(self) -> None:
-        await ensure_topics(self.settings.kafka_bootstrap_servers, prefix=self.settings.kafka_topic_prefix)
+    async def _connect(self, topic_plan: TopicPlan) -> None:
+        self.topic_report = await ensure_topics(self.settings.kafka_bootstrap_servers, topic_plan)
+        log_report(self.topic_report)
         self._topics_ready.set()
         await self.broker.start()
         self.kafka_linked = True
 
-    async def _connect_until_linked(self, first_delay: float = 1.0, max_delay: float = 10.0) -> None:
+    async def _connect_until_linked(
+        self, topic_plan: TopicPlan, first_delay: float = 1.0, max_delay: float = 10.0
+    ) -> None:
         delay = first_delay
         while True:
             await asyncio.sleep(delay)
             try:
-                await self._connect()
+                await self._connect(topic_plan)
             except Exception as exc:  # noqa: BLE001 -- still away: try again later
                 log.warning("Kafka still not reachable (%r); next try in %.0fs", exc, delay)
                 with contextlib.suppress(Exception):
@@ -184,7 +194,13 @@ class ServiceRuntime:
         return checks
 
     def mount_health(self, app: FastAPI) -> None:
-        """``/healthz`` (alive), ``/readyz`` (database, relay, broker) and Prometheus ``/metrics``."""
+        """``/healthz`` (alive), ``/readyz`` (database, relay, broker) and Prometheus ``/metrics``.
+
+        A topic that differs from its policy leaves the service ready (it works; refusing traffic would
+        take registration down over a durability setting) but is never silent: ``/readyz`` lists it
+        under ``warnings.topics`` with what differs, the log says so at start, and
+        ``congress_topic_policy_differences`` counts it.
+        """
 
         @app.get("/healthz", include_in_schema=False)
         async def healthz() -> dict[str, str]:
@@ -194,10 +210,15 @@ class ServiceRuntime:
         async def readyz(response: Response) -> dict[str, Any]:
             checks = await self.ready()
             response.status_code = 200 if all(checks.values()) else 503
-            return {"ready": all(checks.values()), "checks": checks}
+            return {
+                "ready": all(checks.values()),
+                "checks": checks,
+                "warnings": {"topics": readiness_warnings(self.topic_report)},
+            }
 
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:
+            self._topic_differences.set(len(readiness_warnings(self.topic_report)))
             for consumer in self.consumers:
                 self._events_handled.labels(consumer.name)._value.set(consumer.stats.handled)
                 self._dead.labels(consumer.name).set(consumer.stats.dead_lettered)

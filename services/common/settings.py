@@ -1,8 +1,8 @@
 """12-factor settings: every service reads its own ``<SERVICE>_`` prefix, plus a few shared names.
 
-``KAFKA_BOOTSTRAP_SERVERS``, ``DATABASE_URL`` (a default for every service),
-``CONGRESS_SECRET`` and ``CONGRESS_HOME`` are shared; anything else is per service,
-e.g. ``REGISTRATION_HTTP_PORT``. Secrets are ``SecretStr`` so they never print.
+``KAFKA_BOOTSTRAP_SERVERS``, ``KAFKA_REPLICATION_FACTOR``, ``CONGRESS_CONFIG``,
+``DATABASE_URL`` (a default for every service), ``CONGRESS_SECRET`` and ``CONGRESS_HOME`` are
+shared; anything else is per service, e.g. ``REGISTRATION_HTTP_PORT``. Secrets are ``SecretStr`` so they never print.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,6 +34,17 @@ class ServiceSettings(BaseSettings):
         default="",
         validation_alias=AliasChoices("KAFKA_TOPIC_PREFIX"),
         description="Prepended to every topic name; lets test runs share one broker without meeting.",
+    )
+    kafka_replication_factor: int | None = Field(
+        default=None,
+        ge=1,
+        validation_alias=AliasChoices("KAFKA_REPLICATION_FACTOR"),
+        description="Replication factor of the topics a service creates; default min(3, brokers in the cluster).",
+    )
+    congress_config: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CONGRESS_CONFIG"),
+        description="The edition's YAML; default examples/icsei-2027.yaml.",
     )
     database_url: str | None = Field(
         default=None,
@@ -60,6 +71,12 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     consumer_retries: int = Field(default=3, description="Attempts before an event is dead-lettered.")
     relay_poll_seconds: float = Field(default=1.0, description="Outbox relay's fallback poll interval.")
+
+    @field_validator("kafka_replication_factor", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``KAFKA_REPLICATION_FACTOR=""`` (compose's way of naming a setting left to its default) means unset."""
+        return None if value == "" else value
 
     def effective_database_url(self) -> str:
         url = self.database_url or self.shared_database_url

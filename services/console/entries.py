@@ -105,7 +105,8 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"{d.get('invoice_number')} · {format_money(d.get('total'))} · {d.get('institution_name')}"
     ),
     "WaitingListOffered": lambda d: f"seat offered: {d.get('add_on_label')}",
-    "MagicLinkRequested": lambda d: f"sign-in link to {d.get('email')}",
+    "LinkSent": lambda d: f"new {d.get('kind')} link to {d.get('email')}",
+    "MagicLinkRequested": lambda d: f"{d.get('kind', 'sign-in')} link to {d.get('email')}",
     "InvoiceHoldEnding": lambda d: (
         f"{d.get('invoice_number')} unpaid · {format_money(d.get('amount_due'))}"
         f" · places held until {d.get('hold_until')}"

@@ -23,6 +23,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from services.common.topic_admin import plan_for, readiness_warnings
 from services.console.adapters.kafka import TopicReader
 from services.console.adapters.lag import LagMeter
 from services.console.config import ConsoleSettings
@@ -46,7 +47,10 @@ class ConsoleRuntime:
         self.on_stop = on_stop
         self.feed = feed
         self.reader = TopicReader(
-            settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix, on_entries=feed.ingest
+            settings.kafka_bootstrap_servers,
+            topic_prefix=settings.kafka_topic_prefix,
+            on_entries=feed.ingest,
+            topic_plan=plan_for(settings),
         )
         self.lag = LagMeter(settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix)
         self._tasks: list[asyncio.Task[Any]] = []
@@ -109,7 +113,7 @@ class ConsoleRuntime:
         return {"started": self.started, "reading": self.reader.running, "caught_up": self.reader.caught_up}
 
     def mount_health(self, app: FastAPI) -> None:
-        """``/healthz`` (alive), ``/readyz`` (reading and caught up) and Prometheus ``/metrics``."""
+        """``/healthz`` (alive), ``/readyz`` (reading, caught up; topics off their policy as warnings), ``/metrics``."""
 
         @app.get("/healthz", include_in_schema=False)
         async def healthz() -> dict[str, str]:
@@ -119,7 +123,11 @@ class ConsoleRuntime:
         async def readyz(response: Response) -> dict[str, Any]:
             checks = self.ready()
             response.status_code = 200 if all(checks.values()) else 503
-            return {"ready": all(checks.values()), "checks": checks}
+            return {
+                "ready": all(checks.values()),
+                "checks": checks,
+                "warnings": {"topics": readiness_warnings(self.reader.topic_report)},
+            }
 
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:

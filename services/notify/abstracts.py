@@ -30,6 +30,8 @@ from schemas.abstracts import (
     Author,
     Decision,
     ReviewerAssigned,
+    ReviewerAssignedFields,
+    ReviewerAssignedV2,
     ReviewerUnassigned,
     ReviewSubmitted,
 )
@@ -41,6 +43,7 @@ ABSTRACT_EVENTS: tuple[type[EventData], ...] = (
     AbstractRevised,
     AbstractWithdrawn,
     ReviewerAssigned,
+    ReviewerAssignedV2,
     ReviewerUnassigned,
     ReviewSubmitted,
     AbstractDecided,
@@ -127,7 +130,7 @@ class Assignment:
     title: str
 
 
-def assignment_from(data: ReviewerAssigned) -> Assignment:
+def assignment_from(data: ReviewerAssignedFields) -> Assignment:
     return Assignment(
         abstract_id=data.abstract_id,
         reviewer_id=data.reviewer_id,
@@ -186,7 +189,7 @@ class Known:
 
     assignment: Assignment | None = None
     abstract: AbstractSeen | None = None
-    invitations: tuple[ReviewerAssigned, ...] | None = None
+    invitations: tuple[ReviewerAssignedFields, ...] | None = None
     """This reviewer's assignments in the batch when this event leads them; () when another event does."""
 
 
@@ -228,7 +231,7 @@ def plan_abstract_messages(
         owner = submitter((), data.submitter_email, data.language)
         name = known.abstract.submitter_name if known.abstract is not None else ""
         return [plan("abstract_withdrawn", replace(owner, name=name))]
-    if isinstance(data, ReviewerAssigned):
+    if isinstance(data, ReviewerAssignedFields):
         return _invitation(data, known, plan)
     if isinstance(data, ReviewerUnassigned):
         if known.assignment is None:
@@ -241,7 +244,7 @@ def plan_abstract_messages(
     return []
 
 
-def _invitation(data: ReviewerAssigned, known: Known, plan: Any) -> list[MessagePlan]:
+def _invitation(data: ReviewerAssignedFields, known: Known, plan: Any) -> list[MessagePlan]:
     group = known.invitations if known.invitations is not None else (data,)
     if not group:
         return []  # another assignment of this batch invites this reviewer to all of them in one message
@@ -284,13 +287,13 @@ def _network_name(data: AbstractsEvent, settings: AbstractsSettings) -> str:
     return settings.networks.get(code, code) if isinstance(code, str) else ""
 
 
-def group_invitations(events: Sequence[tuple[str, EventData]]) -> dict[str, tuple[ReviewerAssigned, ...]]:
+def group_invitations(events: Sequence[tuple[str, EventData]]) -> dict[str, tuple[ReviewerAssignedFields, ...]]:
     """One invitation per reviewer per batch: the first assignment leads (all of them), the others are covered (())."""
-    by_reviewer: dict[str, list[tuple[str, ReviewerAssigned]]] = {}
+    by_reviewer: dict[str, list[tuple[str, ReviewerAssignedFields]]] = {}
     for event_id, data in events:
-        if isinstance(data, ReviewerAssigned):
+        if isinstance(data, ReviewerAssignedFields):
             by_reviewer.setdefault(data.reviewer_id, []).append((event_id, data))
-    groups: dict[str, tuple[ReviewerAssigned, ...]] = {}
+    groups: dict[str, tuple[ReviewerAssignedFields, ...]] = {}
     for assigned in by_reviewer.values():
         lead, *rest = assigned
         groups[lead[0]] = tuple(d for _, d in assigned)

@@ -32,6 +32,7 @@ from services.notify.config import NotifySettings
 from services.notify.domain import CONTACT_EVENTS, RULES, RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.mailsink import MailSink
+from services.notify.on_links import LINK_EVENTS
 from services.notify.ports import Mailer
 from services.notify.presenters import PRESENTER_EVENTS
 from services.notify.programme import PROGRAMME_EVENTS, programme_settings
@@ -68,6 +69,7 @@ def build_notifier(
         sender=sender,
         message_id_domain=domain,
         links={"badge": settings.badge_link},
+        link_secret=settings.secret.get_secret_value(),
         abstracts=abstracts_settings(congress.section("abstracts"), congress.section("registration")),
         programme=programme_settings(
             notify_url=settings.programme_url,
@@ -98,7 +100,8 @@ def build(
     sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
     notifier = build_notifier(settings, congress, runtime, mailer)
     handlers = dict.fromkeys(
-        {*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS}, notifier.on_event
+        {*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS, *LINK_EVENTS},
+        notifier.on_event,
     )
 
     async def erase(delegate_ids: list[str]) -> None:

@@ -13,7 +13,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas.abstracts import AbstractDecided, AbstractsEvent, AbstractWithdrawn, ReviewerAssigned, ReviewerUnassigned
+from schemas.abstracts import (
+    AbstractDecided,
+    AbstractsEvent,
+    AbstractWithdrawn,
+    ReviewerAssignedFields,
+    ReviewerUnassigned,
+)
 from schemas.base import CloudEvent
 from services.notify.abstracts import AbstractsSettings, Known, group_invitations, plan_abstract_messages
 from services.notify.adapters import db, staging
@@ -96,5 +102,5 @@ def abstracts_ahead(
         data, (ReviewerUnassigned, AbstractDecided, AbstractWithdrawn)
     ):
         return []
-    known = Known(invitations=writes.invitations.get(event.id)) if isinstance(data, ReviewerAssigned) else Known()
+    known = Known(invitations=writes.invitations.get(event.id)) if isinstance(data, ReviewerAssignedFields) else Known()
     return plan_abstract_messages(data, event.id, settings, known)

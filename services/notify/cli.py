@@ -19,19 +19,29 @@ from services.notify.domain import (
     plan_messages,
     reminder_plan,
 )
+from services.notify.on_links import ACCESS_TEMPLATE, access_plan
+from services.notify.opened import opened_links
 from services.notify.presenter_samples import sample_presenter_events
 from services.notify.presenters import PRESENTER_TEMPLATES, plan_presenter_messages
 from services.notify.programme import PROGRAMME_TEMPLATES, plan_programme_messages, programme_settings
 from services.notify.programme_samples import sample_programme_events
 from services.notify.render import Rendered, Renderer
 from services.notify.samples import (
+    PREVIEW_SECRET,
     sample_abstract_events,
     sample_contact,
     sample_delegate,
     sample_events,
+    sample_link_sent,
 )
 
-MESSAGE_TYPES: tuple[str, ...] = (*TEMPLATES, *ABSTRACT_TEMPLATES, *PROGRAMME_TEMPLATES, *PRESENTER_TEMPLATES)
+MESSAGE_TYPES: tuple[str, ...] = (
+    *TEMPLATES,
+    *ABSTRACT_TEMPLATES,
+    *PROGRAMME_TEMPLATES,
+    *PRESENTER_TEMPLATES,
+    ACCESS_TEMPLATE,
+)
 """Every message notify sends, by template name."""
 
 app = typer.Typer(help="Notifications: preview the emails delegates receive.", no_args_is_help=True)
@@ -48,6 +58,10 @@ def render_example(
         return render_programme_example(template, given=given, family=family, language=language, config=config)
     if template in PRESENTER_TEMPLATES:
         return render_presenter_example(template, given=given, family=family, language=language, config=config)
+    if template == ACCESS_TEMPLATE:
+        plan = access_plan(sample_link_sent(given, family, language), "preview")
+        context = {**plan.context, **opened_links(PREVIEW_SECRET, plan.context), "recipient": plan.recipient}
+        return Renderer(congress).render(template, language, context | {"documents": []}), context
     delegate = sample_delegate(given, family, language=language)
     contact = sample_contact(delegate)
     event = sample_events(delegate)[template]
@@ -60,7 +74,8 @@ def render_example(
             if p.template == template
         )
     documents = [{"filename": d.filename, "attached": True, "link": None} for d in plan.documents]
-    context = {**plan.context, "recipient": plan.recipient, "documents": documents}
+    opened = opened_links(PREVIEW_SECRET, plan.context)
+    context = {**plan.context, **opened, "recipient": plan.recipient, "documents": documents}
     return Renderer(congress).render(template, language, context), context
 
 
@@ -73,7 +88,12 @@ def render_abstract_example(
     settings = abstracts_settings(congress.section("abstracts"), congress.section("registration"))
     plans = plan_abstract_messages(event, "preview", settings, known)
     plan = next(p for p in plans if p.template == template and p.recipient.email == "zoe@example.org")
-    context = {**plan.context, "recipient": plan.recipient, "documents": []}
+    context = {
+        **plan.context,
+        **opened_links(PREVIEW_SECRET, plan.context),
+        "recipient": plan.recipient,
+        "documents": [],
+    }
     return Renderer(congress).render(template, language, context), context
 
 

@@ -20,15 +20,20 @@ from schemas.base import EventData
 from schemas.delegates import DelegateSnapshot
 from schemas.registration import (
     InvoiceHoldEnding,
+    LinkKind,
     MagicLinkRequested,
+    MagicLinkRequestedV2,
     PaymentSucceeded,
     RefundIssued,
     RegistrationAttemptedForExistingAddress,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationCreated,
+    RegistrationCreatedFields,
+    RegistrationCreatedV2,
     RegistrationUpdated,
     WaitingListOffered,
+    WaitingListOfferedV2,
 )
 from schemas.values import Delegate, PaymentMethod
 
@@ -191,6 +196,7 @@ class Rule:
 
 RULES: Mapping[type[EventData], tuple[Rule, ...]] = {
     RegistrationCreated: (Rule("registration_received", the_delegate),),
+    RegistrationCreatedV2: (Rule("registration_received", the_delegate),),
     # Card payers' confirmation says the payment arrived; PaymentSucceeded mails only a later
     # payment (an invoice paid after the registration was accepted on invoice).
     RegistrationConfirmed: (Rule("registration_confirmed", the_delegate),),
@@ -213,17 +219,23 @@ RULES: Mapping[type[EventData], tuple[Rule, ...]] = {
     RegistrationAttemptedForExistingAddress: (Rule("registration_attempted", event_address),),
     RefundIssued: (Rule("refund_issued", stored_contact),),
     WaitingListOffered: (Rule("waiting_list_offer", event_address),),
+    WaitingListOfferedV2: (Rule("waiting_list_offer", event_address),),
     MagicLinkRequested: (Rule("magic_link", event_address),),
+    MagicLinkRequestedV2: (
+        Rule("magic_link", event_address, when=lambda d: d.kind == LinkKind.SIGN_IN),
+        Rule("registration_link", event_address, when=lambda d: d.kind == LinkKind.VIEW),
+    ),
 }
 
 REMINDER_TEMPLATE = "payment_reminder"
 CONTACT_EVENTS: tuple[type[EventData], ...] = (
     RegistrationCreated,
+    RegistrationCreatedV2,
     RegistrationConfirmed,
     RegistrationUpdated,
     DelegateSnapshot,
 )
-TEMPLATES: tuple[str, ...] = (*(r.template for rules in RULES.values() for r in rules), REMINDER_TEMPLATE)
+TEMPLATES: tuple[str, ...] = (*dict.fromkeys(r.template for rules in RULES.values() for r in rules), REMINDER_TEMPLATE)
 """The registration and badges messages (``abstracts.ABSTRACT_TEMPLATES`` has the abstracts context's)."""
 
 
@@ -248,7 +260,7 @@ def plan_messages(
     return plans
 
 
-def reminder_plan(contact: Contact, cause_event_id: str, created: RegistrationCreated) -> MessagePlan:
+def reminder_plan(contact: Contact, cause_event_id: str, created: RegistrationCreatedFields) -> MessagePlan:
     """The reminder to a card payer who has not paid; its cause is the RegistrationCreated event."""
     recipient = Recipient(
         recipient_id=contact.delegate_id, email=contact.email, name=contact.name, language=contact.language
@@ -262,7 +274,7 @@ def reminder_plan(contact: Contact, cause_event_id: str, created: RegistrationCr
 
 
 def awaits_payment(data: EventData) -> bool:
-    return isinstance(data, RegistrationCreated) and data.payment_method == PaymentMethod.CARD
+    return isinstance(data, RegistrationCreatedFields) and data.payment_method == PaymentMethod.CARD
 
 
 def settles_payment(data: EventData) -> bool:

@@ -29,12 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas import topics
 from schemas.abstracts import AbstractsEvent
+from schemas.access import LinkSentFields
 from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
 from schemas.programme import ProgrammeEvent
 from schemas.registration import PresenterEvent
 from services.common.faults import crash_point
 from services.common.outbox import Outbox, flush_at_outermost_commit
+from services.common.sealing import SealBroken
 from services.notify import batching
 from services.notify.abstracts import AbstractsSettings
 from services.notify.adapters import db, staging
@@ -57,8 +59,10 @@ from services.notify.domain import (
     settles_payment,
 )
 from services.notify.on_abstracts import on_abstracts_event
+from services.notify.on_links import on_link_sent
 from services.notify.on_presenters import on_presenters_event
 from services.notify.on_programme import on_programme_event
+from services.notify.opened import opened_links
 from services.notify.ports import Clock, Documents, Mailer
 from services.notify.programme import ProgrammeSettings
 from services.notify.render import Renderer
@@ -88,6 +92,8 @@ class Notifier:
     sender: Address
     message_id_domain: str
     links: Mapping[str, str] = field(default_factory=dict)
+    link_secret: str = ""
+    """Opens the links producers sealed for notify (the congress secret; ``opened.py``)."""
     abstracts: AbstractsSettings = field(default_factory=AbstractsSettings)
     programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
@@ -133,6 +139,8 @@ class Notifier:
 
     async def _on_event(self, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
         data = event.data
+        if isinstance(data, LinkSentFields):
+            return await on_link_sent(self, event, session)
         if isinstance(data, AbstractsEvent):
             return await on_abstracts_event(self, event, session)
         if isinstance(data, ProgrammeEvent):
@@ -205,7 +213,7 @@ class Notifier:
         else:
             try:
                 envelope, subject = self.build(plan, mid)
-            except (InvalidAddress, MissingDocument) as exc:
+            except (InvalidAddress, MissingDocument, SealBroken) as exc:
                 return await self.give_up(session, plan, cause, str(exc), subject="")
             delivery = await self.attempt(envelope)
         record = db.MessageRecord(
@@ -231,7 +239,8 @@ class Notifier:
 
     def build(self, plan: MessagePlan, mid: str) -> tuple[Envelope, str]:
         attachments, documents = self._documents(plan)
-        context = {**plan.context, "recipient": plan.recipient, "documents": documents}
+        opened = opened_links(self.link_secret, plan.context)
+        context = {**plan.context, **opened, "recipient": plan.recipient, "documents": documents}
         rendered = self.renderer.render(plan.template, plan.recipient.language, context)
         envelope = compose(
             rendered=rendered,

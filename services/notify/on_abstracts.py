@@ -16,7 +16,7 @@ from schemas.abstracts import (
     AbstractDecided,
     AbstractsEvent,
     AbstractWithdrawn,
-    ReviewerAssigned,
+    ReviewerAssignedFields,
     ReviewerUnassigned,
 )
 from schemas.base import CloudEvent, EventData
@@ -63,7 +63,7 @@ async def _known(session: AsyncSession, event: CloudEvent[Any]) -> Known:
         return Known(assignment=await store.load_assignment(session, data.abstract_id, data.reviewer_id))
     if isinstance(data, (AbstractDecided, AbstractWithdrawn)):
         return Known(abstract=await store.load_abstract(session, data.abstract_id))
-    if isinstance(data, ReviewerAssigned):
+    if isinstance(data, ReviewerAssignedFields):
         return Known(invitations=staging.staged(session).invitations.get(event.id))
     return Known()
 
@@ -71,7 +71,7 @@ async def _known(session: AsyncSession, event: CloudEvent[Any]) -> Known:
 async def _remember(session: AsyncSession, data: AbstractsEvent) -> None:
     if isinstance(data, AbstractContent):
         await store.save_abstract(session, data.abstract_id, abstract_seen(data), data.content_version)
-    elif isinstance(data, ReviewerAssigned):
+    elif isinstance(data, ReviewerAssignedFields):
         await store.save_assignment(session, assignment_from(data))
     elif isinstance(data, ReviewerUnassigned):
         await store.forget_assignment(session, data.abstract_id, data.reviewer_id)

@@ -9,32 +9,59 @@ from schemas.abstracts import (
     AbstractFormat,
     AbstractRevised,
     AbstractsEvent,
+    AbstractsLinkSent,
     AbstractSubmitted,
     AbstractWithdrawn,
     Author,
     Decision,
-    ReviewerAssigned,
+    ReviewerAssignedV2,
     ReviewerUnassigned,
 )
+from schemas.access import AccessKind
 from schemas.badges import BadgeIssued, DocumentIssued, DocumentKind
 from schemas.base import EventData
 from schemas.registration import (
     InvoiceHoldEnding,
-    MagicLinkRequested,
+    LinkKind,
+    MagicLinkRequestedV2,
     PaymentSucceeded,
     RefundIssued,
     RegistrationAttemptedForExistingAddress,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationCreated,
-    WaitingListOffered,
+    RegistrationCreatedV2,
+    WaitingListOfferedV2,
 )
 from schemas.values import AddOn, Delegate, Money, PaymentMethod
+from services.common.sealing import NOTIFY_LINK, seal
 from services.notify.abstracts import AbstractSeen, Known, assignment_from
 from services.notify.domain import REMINDER_TEMPLATE, Contact, contact_from
 
 CONGRESS_ID = "icsei-2027"
 NOW = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+PREVIEW_SECRET = "preview-only"  # noqa: S105 -- seals the samples' links, nothing real
+"""The secret the samples' sealed links are sealed with (a preview or a test opens them with it)."""
+
+
+def _sealed(link: str, bound_to: str) -> str:
+    return seal(PREVIEW_SECRET, NOTIFY_LINK, link, bound_to=bound_to)
+
+
+def _link_sample(delegate: Delegate, kind: LinkKind, link: str) -> MagicLinkRequestedV2:
+    registration_id = "r-" + delegate.delegate_id
+    return MagicLinkRequestedV2(
+        congress_id=CONGRESS_ID,
+        registration_id=registration_id,
+        delegate_id=delegate.delegate_id,
+        email=delegate.email,
+        sealed_link=_sealed(link, registration_id),
+        kind=kind,
+        expires_at=NOW + (timedelta(minutes=60) if kind is LinkKind.SIGN_IN else timedelta(days=30)),
+        badge_name=delegate.badge_name,
+        registration_number=delegate.registration_number,
+        language=delegate.language,
+    )
 
 
 def sample_delegate(
@@ -76,12 +103,12 @@ def sample_events(delegate: Delegate, pdf_path: str = "/srv/congress/documents/s
         "email": delegate.email,
         "language": delegate.language,
     }
-    created = RegistrationCreated(
+    created = RegistrationCreatedV2(
         **ids,
         delegate=delegate,
         total=fee,
         payment_method=PaymentMethod.CARD,
-        payment_url="https://pay.example.org/c/cs_test_1",
+        sealed_payment_url=_sealed("https://reg.example.org/pay/r?t=tok", ids["registration_id"]),
     )
     return {
         "registration_received": created,
@@ -144,24 +171,33 @@ def sample_events(delegate: Delegate, pdf_path: str = "/srv/congress/documents/s
         "refund_issued": RefundIssued(
             **ids, amount=Money(amount_minor=31500, currency="EUR"), provider_reference="re_test_1"
         ),
-        "waiting_list_offer": WaitingListOffered(
+        "waiting_list_offer": WaitingListOfferedV2(
             **ids,
             add_on_code="ws-leadership",
             add_on_label="Workshop: Educational Leadership",
             offer_expires_at=NOW + timedelta(hours=48),
-            accept_url="https://reg.example.org/offers/abc",
+            sealed_accept_url=_sealed("https://reg.example.org/offers/abc", ids["registration_id"]),
             email=delegate.email,
             language=delegate.language,
         ),
-        "magic_link": MagicLinkRequested(
-            **ids,
-            email=delegate.email,
-            link="https://reg.example.org/m/tok",
-            expires_at=NOW + timedelta(minutes=30),
-            language=delegate.language,
-        ),
+        "magic_link": _link_sample(delegate, LinkKind.SIGN_IN, "https://reg.example.org/me/tok"),
+        "registration_link": _link_sample(delegate, LinkKind.VIEW, "https://reg.example.org/registrations/r?t=tok"),
         REMINDER_TEMPLATE: created,
     }
+
+
+def sample_link_sent(given: str, family: str, language: str = "en") -> AbstractsLinkSent:
+    """A new reviewer-portal link, asked for with an expired one."""
+    return AbstractsLinkSent(
+        congress_id=CONGRESS_ID,
+        subject_id="rv-7",
+        kind=AccessKind.REVIEWER,
+        email="zoe@example.org",
+        recipient_name=f"{given} {family}",
+        language=language,
+        sealed_link=_sealed("https://abstracts.example.org/review/tok", "rv-7"),
+        expires_at=NOW + timedelta(days=60),
+    )
 
 
 def sample_contact(delegate: Delegate) -> Contact:
@@ -215,7 +251,7 @@ def sample_abstract_events(
         "authors": (person, colleague),
         "submitter_email": person.email,
     }
-    assigned = ReviewerAssigned(
+    assigned = ReviewerAssignedV2(
         **ids,
         reviewer_id="rv-7",
         reviewer_name=f"{given} {family}",
@@ -224,7 +260,7 @@ def sample_abstract_events(
         title=content["title"],
         network="data-use",
         due_on=date(2026, 10, 15),
-        portal_link="https://abstracts.example.org/review/tok",
+        sealed_portal_link=_sealed("https://abstracts.example.org/review/tok", "rv-7"),
     )
     decided = {
         **ids,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from schemas.abstracts import AbstractsEvent
 from schemas.base import InvalidEvent, decode
 from schemas.programme import PresentationMoved, SessionScheduled
-from schemas.registration import RegistrationCreated
+from schemas.registration import RegistrationCreatedFields
 from services.notify.adapters import db
 from services.notify.compose import Envelope
 from services.notify.domain import Outcome, reminder_plan
@@ -143,7 +143,7 @@ class Reminders:
                     continue
                 contact = await db.load_contact(session, row.delegate_id)
                 cause = decode(row.event)
-                if contact is None or not isinstance(cause.data, RegistrationCreated):
+                if contact is None or not isinstance(cause.data, RegistrationCreatedFields):
                     continue
                 for data in await n.deliver(session, reminder_plan(contact, cause.id, cause.data), cause):
                     n.outbox.add(session, data)

@@ -26,7 +26,7 @@ from schemas.values import PaymentMethod
 from services.registration import domain, manage, stripe_tasks
 from services.registration.adapters import db
 from services.registration.expiry import STRIPE_MIN_SESSION
-from services.registration.handlers import view_token
+from services.registration.links import view_token
 from services.registration.ports import CheckoutRequest
 from services.registration.records import Deps, NotAllowed, Row, as_utc, ids
 

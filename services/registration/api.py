@@ -7,15 +7,17 @@ add-on, an expired code) are 422s in the same shape, so a client handles one for
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, StrictBool
 
 from schemas.values import CountryCode, PaymentMethod
-from services.registration import manage, payments
+from services.common.openapi import JSON_BODY, refusals
+from services.registration import links, payments
 from services.registration.adapters.stripe import WebhookRejected, verify_webhook
+from services.registration.api_models import ORGANISER_ACTIONS, Accepted, QuoteOut, RegistrationDone
 from services.registration.handlers import DelegateForm, InvoiceDetails, register
 from services.registration.rate_limits import Door, knock
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
@@ -35,10 +37,12 @@ class DelegateIn(BaseModel):
     country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution, e.g. JP.")
     email: EmailStr
     language: str = Field(default="en", pattern=LANGUAGE, description="BCP 47 tag, e.g. en, ja, ar.")
-    category: str = Field(description="member, non-member, student, one-day or accompanying.")
-    add_ons: list[str] = Field(default_factory=list, description="Add-on codes.")
+    category: str = Field(max_length=40, description="A category of this edition, e.g. member or student.")
+    add_ons: list[Annotated[str, Field(max_length=60)]] = Field(
+        default_factory=list, max_length=50, description="Add-on codes of this edition."
+    )
     code: str | None = Field(default=None, max_length=40, description="Discount or waiver code.")
-    waitlist_if_full: bool = Field(default=False, description="Join the waiting list of a full add-on.")
+    waitlist_if_full: StrictBool = Field(default=False, description="Join the waiting list of a full add-on.")
 
     def form(self) -> DelegateForm:
         return DelegateForm(**{**self.model_dump(), "add_ons": tuple(self.add_ons), "email": str(self.email)})
@@ -91,7 +95,12 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
     api = APIRouter()
 
     @api.post(
-        "/api/registrations", status_code=201, tags=["delegates"], responses=LIMITED, max_body_size=GROUP_BODY_LIMIT
+        "/api/registrations",
+        status_code=201,
+        tags=["delegates"],
+        response_model=RegistrationDone,
+        responses=refusals(409, 502, *JSON_BODY) | LIMITED | {201: {"links": ORGANISER_ACTIONS}},
+        max_body_size=GROUP_BODY_LIMIT,
     )
     async def create_registration(body: RegistrationIn, request: Request) -> Any:
         """Register one delegate or a group (the first pays); the price is computed here.
@@ -127,7 +136,13 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             ],
         }
 
-    @api.post("/api/quote", tags=["delegates"], responses=LIMITED, max_body_size=GROUP_BODY_LIMIT)
+    @api.post(
+        "/api/quote",
+        tags=["delegates"],
+        response_model=QuoteOut,
+        responses=refusals(*JSON_BODY) | LIMITED,
+        max_body_size=GROUP_BODY_LIMIT,
+    )
     async def quote(body: RegistrationIn, request: Request) -> Any:
         """The price breakdown the server would charge, without registering."""
         from services.registration.handlers import price_all
@@ -151,12 +166,12 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             ],
         }
 
-    @api.post("/api/magic-link", status_code=202, tags=["delegates"], responses=LIMITED)
-    async def magic_link(body: MagicLinkIn, request: Request) -> dict[str, str]:
-        """Email a sign-in link if the address is registered (the answer is the same either way)."""
+    @api.post("/api/magic-link", status_code=202, tags=["delegates"], responses=refusals(*JSON_BODY) | LIMITED)
+    async def magic_link(body: MagicLinkIn, request: Request) -> Accepted:
+        """Email a sign-in link for each active registration of this address (the answer is the same either way)."""
         await knock(deps.doors, Door.SIGN_IN_LINK, request, [str(body.email)])
-        await manage.request_magic_link(deps, str(body.email))
-        return {"status": "if this address is registered, a sign-in link is on its way"}
+        await links.request_sign_in(deps, str(body.email))
+        return Accepted(status="if this address is registered, a sign-in link is on its way")
 
     @api.post("/stripe/webhook", include_in_schema=False)
     async def stripe_webhook(request: Request) -> Any:

@@ -24,7 +24,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas.abstracts import AbstractDecided, AbstractWithdrawn, ReviewerAssigned, ReviewerUnassigned
+from schemas.abstracts import (
+    AbstractDecided,
+    AbstractWithdrawn,
+    ReviewerAssigned,
+    ReviewerAssignedFields,
+    ReviewerAssignedV2,
+    ReviewerUnassigned,
+)
 from schemas.base import CloudEvent, EventData
 from services.common.consumer import Handler
 from services.registration import manage, presenter_deadline, roles
@@ -109,7 +116,7 @@ def make_handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
         await take_back_roles(deps, session, roles.lost_by_withdrawal(event.data), event.id)
         await presenter_deadline.on_withdrawn(session, event.data)
 
-    async def on_reviewer_assigned(event: CloudEvent[ReviewerAssigned], session: AsyncSession) -> None:
+    async def on_reviewer_assigned(event: CloudEvent[ReviewerAssignedFields], session: AsyncSession) -> None:
         await grant_roles(deps, session, roles.earned_from_assignment(event.data), event.id)
 
     async def on_reviewer_unassigned(event: CloudEvent[ReviewerUnassigned], session: AsyncSession) -> None:
@@ -118,6 +125,7 @@ def make_handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
     handlers: dict[type[EventData], Any] = {
         AbstractDecided: on_abstract_decided,
         ReviewerAssigned: on_reviewer_assigned,
+        ReviewerAssignedV2: on_reviewer_assigned,
         AbstractWithdrawn: on_abstract_withdrawn,
         ReviewerUnassigned: on_reviewer_unassigned,
     }

@@ -181,7 +181,12 @@ class RegistrationConfig(_Strict):
         default=7, ge=0, description="Days before an invoice hold ends that the payer is reminded; 0: no reminder."
     )
     waiting_list_hold_hours: int = Field(default=48, gt=0)
-    magic_link_minutes: int = Field(default=60 * 24, gt=0)
+    magic_link_minutes: int = Field(
+        default=60, ge=5, le=24 * 60, description="How long a sign-in link works (it works once)."
+    )
+    view_link_days: int = Field(
+        default=30, gt=0, le=366, description="How long a payer's registration link works; then a new one is sent."
+    )
     magic_links_per_hour: int = Field(
         default=5, gt=0, description="Sign-in links one registration may be sent in an hour; more are not sent."
     )

@@ -21,12 +21,13 @@ from schemas.registration import (
     InvoiceIssued,
     InvoiceLine,
     RegistrationConfirmed,
-    RegistrationCreated,
+    RegistrationCreatedV2,
 )
 from schemas.values import PaymentMethod, Role
-from services.common.auth import sign
+from services.common.sealing import NOTIFY_LINK, seal
 from services.registration import addresses, domain, roles
 from services.registration.adapters import applied_roles, db, earned_roles
+from services.registration.links import view_token
 from services.registration.records import (
     AnySession,
     Deps,
@@ -94,11 +95,6 @@ class Registered:
     @property
     def total(self) -> int:
         return sum(r["total_minor"] for r in self.rows)
-
-
-def view_token(deps: Deps, payer_id: str) -> str:
-    """A signed, non-expiring token for the payer's status page (the Checkout success URL)."""
-    return sign(deps.secret, "registration-view", {"payer": payer_id})
 
 
 def price_all(deps: Deps, forms: Sequence[DelegateForm], now: datetime) -> list[domain.Quote]:
@@ -363,17 +359,18 @@ def _settle(
 
 def _emit_created(deps: Deps, session: AnySession, rows: list[Row], group_id: str | None) -> None:
     payer_id = rows[0]["payer_id"]
+    pay_url = f"{deps.public_url}/pay/{payer_id}?t={view_token(deps, payer_id)}"
     for row in rows:
         method = PaymentMethod(row["payment_method"])
-        url = f"{deps.public_url}/pay/{payer_id}" if method is PaymentMethod.CARD else None
+        sealed = seal(deps.secret, NOTIFY_LINK, pay_url, bound_to=row["id"]) if method is PaymentMethod.CARD else None
         deps.outbox.add(
             staging(session),
-            RegistrationCreated(
+            RegistrationCreatedV2(
                 **ids(deps, row),
                 delegate=delegate_of(deps, row),
                 total=deps.money(row["total_minor"]),
                 payment_method=method,
-                payment_url=url,
+                sealed_payment_url=sealed,
                 group_id=group_id,
             ),
         )

@@ -1,27 +1,25 @@
 """Changing a registration after it is made: badge details, cancellation, income-group override,
-the waiting list, magic links and erasure. Each change bumps the version and emits its events
+the waiting list and erasure (sign-in links: ``links.py``). Each change bumps the version and emits its events
 plus a fresh delegate snapshot, in the transaction that makes it.
 """
 
 from __future__ import annotations
 
-import logging
 import unicodedata
-import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.registration import (
-    MagicLinkRequested,
     RegistrationCancelled,
     RegistrationUpdated,
-    WaitingListOffered,
+    WaitingListOfferedV2,
 )
 from schemas.values import Money, PaymentMethod
 from services.common.auth import sign
+from services.common.sealing import NOTIFY_LINK, seal
 from services.registration import domain, stripe_tasks
-from services.registration.adapters import db, magic_links
+from services.registration.adapters import db
 from services.registration.records import (
     Deps,
     NotAllowed,
@@ -32,7 +30,6 @@ from services.registration.records import (
     snapshot,
 )
 
-log = logging.getLogger("congress.registration.manage")
 ENDED = ("cancelled", "expired")
 """Statuses of a registration that no longer holds a place."""
 BADGE_FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "language")
@@ -203,12 +200,14 @@ async def seat_freed(deps: Deps, session: AsyncSession, code: str, now: datetime
     token = sign(deps.secret, "waitlist", {"entry": decision.offer_to.entry_id})
     deps.outbox.add(
         session,
-        WaitingListOffered(
+        WaitingListOfferedV2(
             **ids(deps, row),
             add_on_code=code,
             add_on_label=deps.rules.add_ons[code].label,
             offer_expires_at=expires,
-            accept_url=f"{deps.public_url}/waiting-list/accept?t={token}",
+            sealed_accept_url=seal(
+                deps.secret, NOTIFY_LINK, f"{deps.public_url}/waiting-list/accept?t={token}", bound_to=row["id"]
+            ),
             email=row["email"],
             language=row["language"],
         ),
@@ -245,43 +244,3 @@ async def add_add_on(deps: Deps, session: AsyncSession, row: Row, spec: domain.A
         "lines": [*row["lines"], [f"Add-on: {spec.label}", spec.price]],
     }
     return await apply_update(deps, session, row, values, ("add_ons",))
-
-
-async def request_magic_link(deps: Deps, email: str) -> bool:
-    """Emit MagicLinkRequested for the latest registration with this email; silent if there is none, or if
-    ``magic_links_per_hour`` links went to it in the last hour (the form must not flood an inbox). The
-    answer a person sees is the same in every case, so it does not tell who is registered."""
-    now = deps.clock()
-    async with deps.sessionmaker.begin() as session:
-        rows = [r for r in await db.by_email(session, email.strip()) if r["status"] not in ENDED]
-        if not rows:
-            log.info("magic link asked for an unknown email")
-            return False
-        row = rows[-1]
-        if (
-            await magic_links.sent_since(session, row["id"], now - timedelta(hours=1))
-            >= deps.config.magic_links_per_hour
-        ):
-            log.warning("magic link not sent: enough went out this hour", extra={"registration_id": row["id"]})
-            return False
-        jti = uuid.uuid4().hex
-        await magic_links.record(session, jti, row["id"], now)
-        token = sign(deps.secret, "magic-link", {"rid": row["id"], "jti": jti})
-        expires = now + timedelta(minutes=deps.config.magic_link_minutes)
-        deps.outbox.add(
-            session,
-            MagicLinkRequested(
-                **ids(deps, row),
-                email=row["email"],
-                link=f"{deps.public_url}/me/{token}",
-                expires_at=expires,
-                language=row["language"],
-            ),
-        )
-    return True
-
-
-async def use_magic_link(deps: Deps, jti: str) -> bool:
-    """Spend a magic link's single use; False if it was used before."""
-    async with deps.sessionmaker.begin() as session:
-        return await db.record_once(session, db.used_tokens, jti=jti, used_at=deps.clock())

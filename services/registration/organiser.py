@@ -16,9 +16,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
+from services.common.openapi import JSON_BODY, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.registration import domain, erasure, invoice_holds, manage, payments, stripe_tasks
 from services.registration.adapters import db
+from services.registration.api_models import CSV_BODY, ActionDone, CsvResponse, RegistrationRow
 from services.registration.pages import friendly, templates_for
 from services.registration.ports import PaymentError
 from services.registration.records import Deps, NotAllowed
@@ -111,17 +113,13 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         async with deps.sessionmaker() as session:
             return await db.search(session, status=status or None, category=category or None, text=q or None)
 
-    @router.get("/api/organiser/registrations")
+    @router.get("/api/organiser/registrations", response_model=list[RegistrationRow], responses=refusals(401, 422))
     async def api_list(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Any:
         """Registrations; an unpaid invoice's payer row carries ``hold_until``, when its places are released."""
         rows = await listing(status, category, q)
         async with deps.sessionmaker() as session:
             holds = await invoice_holds.hold_ends(session, deps, rows)
-        return [
-            {k: (str(v) if k in ("created_at", "updated_at") else v) for k, v in r.items()}
-            | ({"hold_until": holds[r["id"]].isoformat()} if r["id"] in holds else {})
-            for r in rows
-        ]
+        return [r | ({"hold_until": holds[r["id"]]} if r["id"] in holds else {}) for r in rows]
 
     async def render(
         request: Request,
@@ -168,11 +166,10 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         filters = {"status": status, "category": category, "q": q}
         return await render(request, who, filters=filters, message=message)
 
-    @router.get("/organiser/registrations.csv")
+    @router.get("/organiser/registrations.csv", response_class=CsvResponse, responses=CSV_BODY | refusals(401, 422))
     async def export(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Response:
-        return Response(
+        return CsvResponse(
             to_csv(await listing(status, category, q)),
-            media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-registrations.csv"'},
         )
 
@@ -213,31 +210,41 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         values = {f"{rid}.{action}.{k}": v for k, v in data.items()}
         return await render(request, who, errors=errors, values=values, status_code=422)
 
-    @router.post("/api/organiser/registrations/{rid}/mark-paid")
-    async def api_mark_paid(rid: str, who: str = organiser) -> dict[str, str]:
-        return {"result": await do("mark-paid", rid, who, {})}
+    refused = refusals(401, 409, 422)
+    with_body = refusals(401, 409, *JSON_BODY)
+    money = refusals(401, 409, 502, *JSON_BODY)
 
-    @router.post("/api/organiser/registrations/{rid}/extend-hold")
+    @router.post("/api/organiser/registrations/{rid}/mark-paid", responses=refused, operation_id="markInvoicePaid")
+    async def api_mark_paid(rid: str, who: str = organiser) -> ActionDone:
+        """Mark an invoice registration paid (confirms it)."""
+        return ActionDone(result=await do("mark-paid", rid, who, {}))
+
+    @router.post(
+        "/api/organiser/registrations/{rid}/extend-hold", responses=with_body, operation_id="extendInvoiceHold"
+    )
     async def api_extend_hold(rid: str, body: ExtendHoldIn, who: str = organiser) -> HeldUntil:
         """Give an unpaid invoice more days before its places are released (409 if it holds none)."""
         end = await invoice_holds.extend(deps, rid, body.days, who)
         return HeldUntil(result=f"Invoice hold extended by {body.days} days.", hold_until=end)
 
-    @router.post("/api/organiser/registrations/{rid}/refund")
-    async def api_refund(rid: str, body: RefundIn, who: str = organiser) -> dict[str, str]:
-        return {"result": await do("refund", rid, who, body.model_dump())}
+    @router.post("/api/organiser/registrations/{rid}/refund", responses=money, operation_id="refundRegistration")
+    async def api_refund(rid: str, body: RefundIn, who: str = organiser) -> ActionDone:
+        """Refund part or all of what was paid by card (through Stripe)."""
+        return ActionDone(result=await do("refund", rid, who, body.model_dump()))
 
-    @router.post("/api/organiser/registrations/{rid}/cancel")
-    async def api_cancel(rid: str, body: CancelIn, who: str = organiser) -> dict[str, str]:
-        return {"result": await do("cancel", rid, who, body.model_dump())}
+    @router.post("/api/organiser/registrations/{rid}/cancel", responses=money, operation_id="cancelRegistration")
+    async def api_cancel(rid: str, body: CancelIn, who: str = organiser) -> ActionDone:
+        """Cancel a registration (its seats go back; a card payment is refunded by the policy)."""
+        return ActionDone(result=await do("cancel", rid, who, body.model_dump()))
 
-    @router.post("/api/organiser/registrations/{rid}/erase")
-    async def api_erase(rid: str, who: str = organiser) -> dict[str, str]:
+    @router.post("/api/organiser/registrations/{rid}/erase", responses=refused, operation_id="eraseRegistration")
+    async def api_erase(rid: str, who: str = organiser) -> ActionDone:
         """Erase the delegate's personal data (GDPR); refused while money is still to be settled."""
-        return {"result": await do("erase", rid, who, {})}
+        return ActionDone(result=await do("erase", rid, who, {}))
 
-    @router.post("/api/organiser/registrations/{rid}/income-group")
-    async def api_income_group(rid: str, body: IncomeGroupIn, who: str = organiser) -> dict[str, str]:
-        return {"result": await do("income-group", rid, who, body.model_dump(mode="json"))}
+    @router.post("/api/organiser/registrations/{rid}/income-group", responses=with_body, operation_id="setIncomeGroup")
+    async def api_income_group(rid: str, body: IncomeGroupIn, who: str = organiser) -> ActionDone:
+        """Override the income group (and so the price band) of a registration, with a reason."""
+        return ActionDone(result=await do("income-group", rid, who, body.model_dump(mode="json")))
 
     return router

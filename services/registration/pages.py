@@ -1,7 +1,7 @@
 """Server-rendered pages for delegates: register (self or group), check the price, pay, come back.
 
 Also what every page module shares: HTML problem pages, the templates with their filters,
-the payer's signed view link. A delegate's own pages after registering (sign in, change
+the payer's view link (``links.py`` signs it). A delegate's own pages after registering (sign in, change
 the badge, cancel, take a waiting-list offer) are in ``self_service.py``.
 
 No JavaScript needed. Every field has a label, errors are shown beside their field,
@@ -20,8 +20,9 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from schemas.registration import LinkKind
 from schemas.values import PaymentMethod
-from services.common.auth import InvalidToken, verify
+from services.common.auth import InvalidToken
 from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
 from services.registration import domain, payments
@@ -29,6 +30,7 @@ from services.registration.adapters import db
 from services.registration.api import GROUP_BODY_LIMIT, RegistrationIn
 from services.registration.config import RegistrationSettings
 from services.registration.handlers import price_all, register
+from services.registration.links import check_view_token
 from services.registration.ports import PaymentError
 from services.registration.rate_limits import Door, TooManyRequests, knock
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
@@ -38,29 +40,39 @@ INVOICE_FIELDS = ("institution_name", "institution_address", "email", "vat_id", 
 
 
 class PageProblem(Exception):
-    """Something a person must be told on a page (not as JSON): a bad or spent link, no session."""
+    """Something a person must be told on a page (not as JSON): a bad or spent link, no session.
 
-    def __init__(self, status: int, title: str, message: str, *, new_link: bool = False) -> None:
+    ``new_link``: offer the sign-in form; ``renew``: offer "send me a new link" for this (kind, old token),
+    which mails a fresh link to the address on record.
+    """
+
+    def __init__(
+        self, status: int, title: str, message: str, *, new_link: bool = False, renew: tuple[str, str] | None = None
+    ) -> None:
         super().__init__(message)
-        self.status, self.title, self.message, self.new_link = status, title, message, new_link
+        self.status, self.title, self.message, self.new_link, self.renew = status, title, message, new_link, renew
 
 
-def token_problem(exc: InvalidToken, what: str, *, new_link: bool = False) -> PageProblem:
-    """410 for an expired link (it was good once), 400 for a tampered or foreign one."""
+def token_problem(
+    exc: InvalidToken, what: str, *, new_link: bool = False, renew: tuple[str, str] | None = None
+) -> PageProblem:
+    """410 for an expired link (it was good once: a new one can be sent), 400 for a tampered or foreign one."""
     if exc.reason == "expired":
-        return PageProblem(410, f"This {what} has expired", f"This {what} is too old to use.", new_link=new_link)
+        return PageProblem(
+            410, f"This {what} has expired", f"This {what} is too old to use.", new_link=new_link, renew=renew
+        )
     return PageProblem(
         400, f"This {what} does not work", f"This {what} is damaged or incomplete ({exc.reason}).", new_link=new_link
     )
 
 
 def check_payer(deps: Deps, token: str, payer_id: str) -> None:
-    """The signed view token must be for this payer (a ``PageProblem`` otherwise)."""
+    """The signed view token must be for this payer and not expired (a ``PageProblem`` otherwise)."""
     try:
-        claims = verify(deps.secret, "registration-view", token)
+        payer = check_view_token(deps, token)
     except InvalidToken as exc:
-        raise token_problem(exc, "registration link", new_link=True) from exc
-    if claims.get("payer") != payer_id:
+        raise token_problem(exc, "registration link", new_link=True, renew=(LinkKind.VIEW.value, token)) from exc
+    if payer != payer_id:
         raise PageProblem(403, "This link is for another registration", "Use the link you were sent.")
 
 
@@ -70,6 +82,7 @@ def install_page_errors(app: FastAPI, deps: Deps) -> None:
 
     def page(request: Request, problem: PageProblem) -> Response:
         context = {"title": problem.title, "message": problem.message, "new_link": problem.new_link}
+        context["renew"] = problem.renew
         return templates.TemplateResponse(request, "problem.html", context, status_code=problem.status)
 
     @app.exception_handler(PageProblem)
@@ -142,6 +155,16 @@ def form_body(form: FormData, n: int) -> dict[str, Any]:
     return body
 
 
+def delegates_in(form: FormData, most: int) -> int:
+    """How many delegates the form has (``n``, 1 by default), or a clear 422 page if it is not a small whole number."""
+    raw = str(form.get("n") or "1").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3):
+        raise PageProblem(
+            422, "This form could not be read", f"The number of delegates must be a whole number from 1 to {most}."
+        )
+    return max(1, min(int(raw), most))
+
+
 def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
@@ -170,7 +193,7 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     @pages.post("/register", max_body_size=GROUP_BODY_LIMIT)
     async def submit(request: Request) -> Response:
         form = await request.form()
-        n = max(1, min(int(str(form.get("n", "1")) or 1), deps.config.group.max_size))
+        n = delegates_in(form, deps.config.group.max_size)
         action = form.get("action")
         if action != "edit":  # "See the price" is a quote; "Confirm" registers
             door = Door.REGISTER if action == "confirm" else Door.QUOTE

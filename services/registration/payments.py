@@ -18,7 +18,8 @@ from schemas.registration import PaymentFailed, PaymentSucceeded
 from schemas.values import PaymentMethod
 from services.registration import addons, domain, expiry, stripe_tasks
 from services.registration.adapters import db, db_tasks
-from services.registration.handlers import emit_confirmed, view_token
+from services.registration.handlers import emit_confirmed
+from services.registration.links import view_token
 from services.registration.ports import CheckoutRequest, CheckoutSession
 from services.registration.records import Deps, NotAllowed, Row, ids, snapshot
 

@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemas.abstracts import AbstractDecided, AbstractWithdrawn, Decision, ReviewerAssigned, ReviewerUnassigned
+from schemas.abstracts import AbstractDecided, AbstractWithdrawn, Decision, ReviewerAssignedFields, ReviewerUnassigned
 from schemas.values import Role
 
 ROLE_ORDER = {role: i for i, role in enumerate(Role)}
@@ -70,7 +70,7 @@ def earned_from_decision(decided: AbstractDecided) -> tuple[EarnedRole, ...]:
     return tuple(EarnedRole(key, Role.PRESENTER, decided.abstract_id) for key in keys)
 
 
-def earned_from_assignment(assigned: ReviewerAssigned) -> tuple[EarnedRole, ...]:
+def earned_from_assignment(assigned: ReviewerAssignedFields) -> tuple[EarnedRole, ...]:
     """A reviewer asked to review an abstract is a reviewer."""
     key = email_key(assigned.reviewer_email)
     return (EarnedRole(key, Role.REVIEWER, assigned.abstract_id, assigned.reviewer_id),) if key else ()

@@ -1,7 +1,7 @@
 """A delegate's own pages after registering: sign in by magic link, change the badge, cancel,
 take a waiting-list offer.
 
-The magic link (single use, expiring) sets a signed session cookie for ``SESSION_SECONDS``;
+The magic link (single use, expiring; ``links.py``) sets a signed session cookie for ``SESSION_SECONDS``;
 every ``/me`` page reads the registration from it, so a delegate only ever sees their own.
 Problems (an expired, tampered or spent link, no session) are HTML pages (``pages.PageProblem``).
 """
@@ -13,11 +13,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from schemas.registration import LinkKind
 from services.common.auth import InvalidToken, sign, verify
-from services.registration import addons, domain, manage
+from services.registration import addons, domain, links, manage
 from services.registration.adapters import db, db_tasks
 from services.registration.config import RegistrationSettings
-from services.registration.handlers import view_token
+from services.registration.links import view_token
 from services.registration.pages import PageProblem, templates_for, token_problem
 from services.registration.rate_limits import Door, knock
 from services.registration.records import Deps
@@ -39,17 +40,29 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
         form = await request.form()
         email = str(form.get("email", ""))[:320]
         await knock(deps.doors, Door.SIGN_IN_LINK, request, [email])
-        await manage.request_magic_link(deps, email)
+        await links.request_sign_in(deps, email)
         return templates.TemplateResponse(request, "signin.html", {"sent": True})
+
+    @pages.post("/new-link")
+    async def new_link(request: Request) -> Response:
+        """Mail a fresh link in place of an expired or spent one, to the address on record (same answer always)."""
+        form = await request.form()
+        await knock(deps.doors, Door.SIGN_IN_LINK, request)  # per client, like the sign-in form
+        kind = LinkKind.VIEW if form.get("kind") == LinkKind.VIEW.value else LinkKind.SIGN_IN
+        await links.renew(deps, kind, str(form.get("t", ""))[:2000])
+        return templates.TemplateResponse(request, "link_sent.html", {})
 
     @pages.get("/me/{token}")
     async def magic(token: str) -> Response:
+        renew = (LinkKind.SIGN_IN.value, token)
         try:
-            claims = verify(deps.secret, "magic-link", token, max_age_seconds=deps.config.magic_link_minutes * 60)
+            claims = links.check_sign_in_token(deps, token)
         except InvalidToken as exc:
-            raise token_problem(exc, "sign-in link", new_link=True) from exc
-        if not await manage.use_magic_link(deps, str(claims["jti"])):
-            raise PageProblem(410, "This sign-in link was already used", "A sign-in link works once.", new_link=True)
+            raise token_problem(exc, "sign-in link", new_link=True, renew=renew) from exc
+        if not await links.use_sign_in(deps, claims["jti"]):
+            raise PageProblem(
+                410, "This sign-in link was already used", "A sign-in link works once.", new_link=True, renew=renew
+            )
         response = RedirectResponse("/me", status_code=303)
         response.set_cookie(
             DELEGATE_COOKIE,

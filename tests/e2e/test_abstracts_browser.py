@@ -26,7 +26,7 @@ from schemas.abstracts import (
     AbstractRevised,
     AbstractSubmitted,
     Decision,
-    ReviewerAssigned,
+    ReviewerAssignedV2,
     ReviewSubmitted,
 )
 from services.abstracts.app import build
@@ -251,7 +251,7 @@ async def check_events(bootstrap: str, topic: str) -> None:
         return any(isinstance(e.data, AbstractDecided) for e in events)
 
     events = await read_events(bootstrap, topic, until=decided)
-    kinds = Counter(type(e.data).__name__ for e in events)
+    kinds = Counter(type(e.data).name for e in events)
     once = ("AbstractSubmitted", "AbstractRevised", "ReviewSubmitted", "AbstractDecided")
     assert kinds == Counter({**dict.fromkeys(once, 1), "ReviewerAssigned": 2})
     assert len({e.id for e in events}) == len(events)  # each exactly once
@@ -259,7 +259,7 @@ async def check_events(bootstrap: str, topic: str) -> None:
     assert [a.family_name for a in submitted.authors] == ["田中", "Otieno"] and submitted.authors[0].presenting
     revised = next(e.data for e in events if isinstance(e.data, AbstractRevised))
     assert revised.title == "データ活用と学校改善" and revised.content_version == 2
-    assigned = [e.data for e in events if isinstance(e.data, ReviewerAssigned)]
+    assigned = [e.data for e in events if isinstance(e.data, ReviewerAssignedV2)]
     assert {a.reviewer_name for a in assigned} == {"Mwangi Njeri", "Bo Larsen"}
     review = next(e.data for e in events if isinstance(e.data, ReviewSubmitted))
     assert review.scores == {"relevance": 4, "originality": 3, "rigour": 5, "clarity": 4}

@@ -20,8 +20,8 @@ from schemas import EventData, new_event
 from schemas.notify import NotificationFailed
 from schemas.registration import RegistrationCreated
 from schemas.values import PaymentMethod
-from services.common.broker import ensure_topics
 from services.common.kafka_launcher import free_port
+from services.common.topic_admin import TopicPlan, ensure_topics
 from tests.e2e.chromium import launch
 from tests.kafka_helpers import publish
 from tests.unit.console.events import burst, common, delegate, eur, scenario
@@ -82,7 +82,7 @@ def figure(page: Page, card: str) -> Locator:
 
 
 async def test_live_console_in_chromium(console_url: str, page: Page, kafka_bootstrap: str, topic_prefix: str) -> None:
-    await ensure_topics(kafka_bootstrap, prefix=topic_prefix)
+    await ensure_topics(kafka_bootstrap, TopicPlan(prefix=topic_prefix))
     before = scenario()
     for data in before:
         await publish(kafka_bootstrap, topic_prefix + data.topic(), [data])

@@ -1,6 +1,6 @@
 """A delegate registers through the pages in Chromium, pays on the local test checkout and sees the confirmation;
-then signs in by magic link (read from the MagicLinkRequested event on Kafka), changes the badge to a name in
-Japanese script and cancels under the refund policy, seeing the refund amount."""
+then signs in by magic link (opened from the sealed MagicLinkRequested event on Kafka, as notify does), changes
+the badge to a name in Japanese script and cancels under the refund policy, seeing the refund amount."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ import pytest
 from playwright.async_api import Page, async_playwright
 
 from schemas import topics
-from schemas.registration import MagicLinkRequested, RefundIssued, RegistrationCancelled, RegistrationUpdated
+from schemas.registration import MagicLinkRequestedV2, RefundIssued, RegistrationCancelled, RegistrationUpdated
 from services.common.kafka_launcher import free_port
+from services.common.sealing import NOTIFY_LINK, unseal
 from services.registration.app import build
 from services.registration.config import RegistrationSettings
 from tests.e2e.chromium import launch, served
 from tests.kafka_helpers import read_events
+
+SECRET = "e2e-secret"
 
 
 @pytest.mark.browser
@@ -30,6 +33,7 @@ async def test_register_and_pay_in_the_browser(
         stripe_api_base=stripe_mock_url,
         public_url=f"http://127.0.0.1:{port}",
         http_port=port,
+        CONGRESS_SECRET=SECRET,
         KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
         KAFKA_TOPIC_PREFIX=topic_prefix,
     )
@@ -69,9 +73,10 @@ async def sign_in_change_badge_and_cancel(page: Page, port: int, bootstrap: str,
     await page.get_by_role("button", name="Email me a link").click()
     assert "sign-in link is on its way" in await page.get_by_role("status").inner_text()
     events = await read_events(
-        bootstrap, topic, until=lambda evs: any(isinstance(e.data, MagicLinkRequested) for e in evs)
+        bootstrap, topic, until=lambda evs: any(isinstance(e.data, MagicLinkRequestedV2) for e in evs)
     )
-    link = next(e.data.link for e in events if isinstance(e.data, MagicLinkRequested))
+    sealed = next(e.data for e in events if isinstance(e.data, MagicLinkRequestedV2))
+    link = unseal(SECRET, NOTIFY_LINK, sealed.sealed_link, bound_to=sealed.registration_id)  # as notify opens it
     assert link.startswith(f"http://127.0.0.1:{port}/me/")
 
     await page.goto(link)

@@ -11,9 +11,11 @@ import sys
 
 from services.common.db import make_engine
 from services.common.outbox import OutboxRelay, make_producer
+from services.common.topic_admin import TopicPlan, ensure_topics
 
 
 async def drain(url: str, bootstrap: str, prefix: str) -> None:
+    await ensure_topics(bootstrap, TopicPlan(prefix=prefix))  # as a service does before its relay runs
     engine = make_engine(url)
     producer = make_producer(bootstrap, "relay-process")
     await producer.start()

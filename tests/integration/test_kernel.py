@@ -167,6 +167,7 @@ async def test_relay_survives_kafka_being_away_and_publishes_once_it_is_back(
     from services.common.db import create_tables, make_engine, make_sessionmaker
     from services.common.kafka_launcher import free_port
     from services.common.outbox import Outbox, OutboxRelay, make_producer
+    from services.common.topic_admin import TopicPlan, ensure_topics
 
     engine = make_engine(db_url)
     await create_tables(engine)
@@ -192,7 +193,8 @@ async def test_relay_survives_kafka_being_away_and_publishes_once_it_is_back(
     await producer.stop()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    # The link returns: the same rows go out, once.
+    # The link returns (and, as a service would, the relay's owner has made the topics): the rows go out, once.
+    await ensure_topics(kafka_bootstrap, TopicPlan(prefix=topic_prefix))
     live = make_producer(kafka_bootstrap, "relay-back")
     await live.start()
     relay_back = OutboxRelay(engine, live, outbox=outbox, topic_prefix=topic_prefix)

@@ -21,6 +21,8 @@ from aiokafka import (  # type: ignore[import-untyped,unused-ignore]
     AIOKafkaConsumer,
     AIOKafkaProducer,
 )
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaTimeoutError, UnknownTopicOrPartitionError
 
 from services.common.kafka_launcher import (
     KafkaLauncher,
@@ -32,6 +34,7 @@ from services.common.kafka_launcher import (
 )
 from services.common.pg_launcher import PostgresLauncher
 from services.common.stripe_mock import TEST_API_KEY, StripeMock
+from tests.kafka_helpers import ensure_topic
 
 # Generous: a cold JVM on a busy 2-core CI machine is much slower than a laptop.
 KAFKA_START_TIMEOUT = 180.0
@@ -48,6 +51,7 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaLauncher]:
 
 async def test_kafka_produce_and_consume(kafka: KafkaLauncher) -> None:
     topic = f"launcher-test-{uuid.uuid4().hex[:8]}"
+    await ensure_topic(kafka.bootstrap, topic)
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
     await producer.start()
     try:
@@ -68,6 +72,27 @@ async def test_kafka_produce_and_consume(kafka: KafkaLauncher) -> None:
         await consumer.stop()
     assert message.value == b"hello congress"
     assert message.key == b"k"
+
+
+async def test_the_probe_leaves_no_topic_and_the_broker_creates_none(kafka: KafkaLauncher) -> None:
+    """Readiness was proven by a probe that cleaned up after itself; a producer cannot conjure a topic."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        names = await admin.list_topics()
+        assert not [n for n in names if "probe" in n], names
+        missing = f"congress.nobody-created-{uuid.uuid4().hex[:8]}"
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, request_timeout_ms=3000)
+        await producer.start()
+        try:
+            with pytest.raises((KafkaTimeoutError, UnknownTopicOrPartitionError)):
+                await producer.send_and_wait(missing, b"lost")
+        finally:
+            await producer.stop()
+        assert missing not in await admin.list_topics()
+    finally:
+        await admin.close()
+    assert "auto.create.topics.enable=false" in kafka.config_file.read_text().splitlines()
 
 
 def test_kafka_status_reports_running_broker(kafka: KafkaLauncher) -> None:

@@ -67,4 +67,45 @@ def test_every_service_runs_with_every_setting_named(service: str) -> None:
         if not names & environment
     ]
     assert not missing, f"compose.yaml's {service} does not name: {', '.join(missing)}"
-    assert spec["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert spec["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "${KAFKA_BOOTSTRAP_SERVERS:-kafka:9092}"
+
+
+def _kafka_nodes() -> dict[str, dict[str, Any]]:
+    return {
+        name: spec for name, spec in COMPOSE["services"].items() if spec.get("image", "").startswith("apache/kafka")
+    }
+
+
+def test_no_broker_creates_topics_on_its_own() -> None:
+    for name, spec in _kafka_nodes().items():
+        assert spec["environment"]["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false", name
+
+
+def test_the_cluster_profile_is_a_three_voter_kraft_quorum() -> None:
+    nodes = _kafka_nodes()
+    assert [n for n, spec in nodes.items() if "cluster" in spec.get("profiles", [])] == ["kafka-2", "kafka-3"]
+    assert "profiles" not in nodes["kafka"]  # one node by default
+    cluster_env = dict(
+        line.split("=", 1)
+        for line in (ROOT / "infra" / "kafka" / "cluster.env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    voters = cluster_env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")
+    ids = {spec["environment"]["KAFKA_NODE_ID"]: name for name, spec in nodes.items()}
+    assert voters == [f"{node_id}@{ids[node_id]}:9093" for node_id in (1, 2, 3)]
+    for name, spec in nodes.items():
+        assert spec["environment"]["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{name}:9092"
+        assert (
+            spec["environment"]["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "${KAFKA_CONTROLLER_QUORUM_VOTERS:-1@kafka:9093}"
+        )
+    assert cluster_env["KAFKA_BOOTSTRAP_SERVERS"] == ",".join(f"{n}:9092" for n in nodes)
+    assert (cluster_env["KAFKA_REPLICATION_FACTOR"], cluster_env["KAFKA_INTERNAL_MIN_ISR"]) == ("3", "2")
+
+
+def test_an_empty_replication_setting_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.common.settings import ServiceSettings
+
+    monkeypatch.setenv("KAFKA_REPLICATION_FACTOR", "")
+    assert ServiceSettings().kafka_replication_factor is None
+    monkeypatch.setenv("KAFKA_REPLICATION_FACTOR", "3")
+    assert ServiceSettings().kafka_replication_factor == 3

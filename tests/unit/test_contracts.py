@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from pydantic import BaseModel, Field
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field
 from schemas import registry
 from schemas.compat import breaking_changes
 from schemas.snapshots import ASYNCAPI_PATH, asyncapi_document, current_schema, dumps, snapshot_path
+from schemas.topic_policy import policy_for
 
 
 @pytest.mark.parametrize("event_type", sorted(registry()))
@@ -32,6 +34,23 @@ def test_every_event_and_field_is_documented() -> None:
 
 def test_asyncapi_document_is_current() -> None:
     assert ASYNCAPI_PATH.read_text() == asyncapi_document(), "run `uv run python -m schemas.snapshots`"
+
+
+def test_asyncapi_tells_the_truth_about_content_correlation_and_topics() -> None:
+    doc = json.loads(ASYNCAPI_PATH.read_text())
+    assert doc["defaultContentType"] == "application/cloudevents+json"
+    schemas = doc["components"]["schemas"]
+    for name, message in doc["components"]["messages"].items():
+        assert message["contentType"] == "application/cloudevents+json", name
+        location = message["correlationId"]["location"]
+        assert location.startswith("$message.payload#/"), name  # no message carries a correlation header
+        payload = schemas[unquote(message["payload"]["$ref"].rsplit("/", 1)[1])]
+        assert location.removeprefix("$message.payload#/") in payload["properties"], name
+    for name, channel in doc["channels"].items():
+        policy = policy_for(channel["address"])
+        kafka = channel["bindings"]["kafka"]
+        assert (kafka["partitions"], kafka["replicas"]) == (policy.partitions, 3), name
+        assert kafka["topicConfiguration"] == {"cleanup.policy": [str(policy.cleanup)], "retention.ms": -1}, name
 
 
 class _V1(BaseModel):

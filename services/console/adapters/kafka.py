@@ -14,7 +14,7 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaConsumer
 
 from schemas import topics
-from services.common.broker import ensure_topics
+from services.common.topic_admin import TopicPlan, TopicReport, ensure_topics, log_report
 from services.console.adapters.records import to_entry
 from services.console.entries import Entry
 
@@ -31,11 +31,15 @@ class TopicReader:
         topic_prefix: str,
         on_entries: Callable[[list[Entry]], None],
         max_records: int = 500,
+        topic_plan: TopicPlan | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.topic_prefix = topic_prefix
         self.on_entries = on_entries
         self.max_records = max_records
+        self.topic_plan = topic_plan or TopicPlan(prefix=topic_prefix)
+        self.topic_report: TopicReport | None = None
+        """How the topics compared with their policy at start."""
         self.consumer: AIOKafkaConsumer | None = None
         self.records_read = 0
         self.caught_up = False
@@ -43,7 +47,8 @@ class TopicReader:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await ensure_topics(self.bootstrap_servers, prefix=self.topic_prefix)
+        self.topic_report = await ensure_topics(self.bootstrap_servers, self.topic_plan)
+        log_report(self.topic_report)
         self.consumer = AIOKafkaConsumer(
             *(self.topic_prefix + name for name in topics.ALL_TOPICS),
             bootstrap_servers=self.bootstrap_servers,

@@ -3,18 +3,21 @@
 A known type is validated through its schema model; a CloudEvent of a type this
 build does not know (another service may have added it) is still shown, by type
 and subject; anything else on an event topic is ``malformed``. Dead letters are
-raw by nature: they are shown with their ``dlq.reason`` header.
+raw by nature: they are shown with their ``dlq.reason`` header. Links that let a person in are
+redacted before the console keeps anything, in old event versions and dead letters too.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from schemas import topics
 from schemas.base import SPECVERSION, InvalidEvent, decode
+from schemas.redaction import redact, redact_text
 from services.console.entries import Entry
 
 
@@ -31,6 +34,17 @@ class Record(Protocol):
 
 
 def to_entry(record: Record, *, topic_prefix: str = "") -> Entry:
+    """The entry for a record, with every link that lets a person in redacted (``schemas.redaction``)."""
+    entry = _entry(record, topic_prefix)
+    return replace(
+        entry,
+        doc=redact(entry.doc),
+        reason=redact_text(entry.reason) if entry.reason else entry.reason,
+        headers=redact(dict(entry.headers)),
+    )
+
+
+def _entry(record: Record, topic_prefix: str) -> Entry:
     topic = record.topic.removeprefix(topic_prefix)
     key = record.key.decode("utf-8", "replace") if record.key is not None else None
     headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}

@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from schemas import decode
 from services.common.auth import organiser_token
-from services.common.broker import ensure_topics
+from services.common.topic_admin import TopicPlan, ensure_topics
 from services.console.app import build
 from services.console.config import ConsoleSettings
 from services.console.runtime import ConsoleRuntime
@@ -72,7 +72,7 @@ async def commit_nothing_handled(kafka_bootstrap: str, topic: str, group: str) -
 
 
 async def test_figures_follow_the_topics_and_survive_a_restart(kafka_bootstrap: str, topic_prefix: str) -> None:
-    await ensure_topics(kafka_bootstrap, prefix=topic_prefix)
+    await ensure_topics(kafka_bootstrap, TopicPlan(prefix=topic_prefix))
     events = scenario()
     sent = []
     for record in records(events, prefix=topic_prefix):
@@ -129,6 +129,7 @@ async def test_figures_follow_the_topics_and_survive_a_restart(kafka_bootstrap: 
         assert (await client.get("/readyz")).json() == {
             "ready": True,
             "checks": {"started": True, "reading": True, "caught_up": True},
+            "warnings": {"topics": {}},  # every topic as its policy says
         }
         metrics = (await client.get("/metrics")).text
         assert "console_dead_letters 1.0" in metrics

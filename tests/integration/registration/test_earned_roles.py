@@ -16,7 +16,7 @@ from sqlalchemy import select
 from schemas import CloudEvent, new_event, topics
 from schemas.abstracts import AbstractDecided, AbstractFormat, Author, Decision, ReviewerAssigned
 from schemas.delegates import DelegateSnapshot
-from schemas.registration import RegistrationConfirmed, RegistrationCreated, RegistrationUpdated
+from schemas.registration import RegistrationConfirmed, RegistrationCreatedFields, RegistrationUpdated
 from schemas.values import Role
 from services.common.auth import organiser_token
 from services.registration import call_for_papers, roles
@@ -146,7 +146,7 @@ async def test_presenters_and_reviewers_get_their_roles_once(
             ),
         )
         created = next(
-            e.data for e in events if isinstance(e.data, RegistrationCreated) and e.data.registration_id == later
+            e.data for e in events if isinstance(e.data, RegistrationCreatedFields) and e.data.registration_id == later
         )
         assert created.delegate.roles == PRESENTER
         confirmed = next(

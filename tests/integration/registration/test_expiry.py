@@ -11,7 +11,7 @@ from schemas.registration import (
     RefundIssued,
     RegistrationCancelled,
     RegistrationConfirmed,
-    WaitingListOffered,
+    WaitingListOfferedV2,
 )
 from services.registration import expiry, manage
 from services.registration.adapters import db
@@ -88,7 +88,7 @@ async def test_unpaid_card_registration_expires_frees_seats_and_a_late_payment_i
     events = await published(offline)
     cancelled = of(events, RegistrationCancelled)[0]
     assert (cancelled.reason, cancelled.cancelled_by, cancelled.refund_due) == ("payment_expired", "system", None)
-    assert of(events, WaitingListOffered)[0].registration_id == waiting.json()["payer_id"]
+    assert of(events, WaitingListOfferedV2)[0].registration_id == waiting.json()["payer_id"]
     assert of(events, DelegateSnapshot)[-1].status == "expired"
     page = await client.get(pay.headers["location"].replace("/test-checkout/", "/registrations/"))
     assert "Expired" in page.text

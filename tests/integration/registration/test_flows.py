@@ -20,7 +20,7 @@ from schemas.registration import (
     RefundIssued,
     RegistrationCancelled,
     RegistrationConfirmed,
-    RegistrationCreated,
+    RegistrationCreatedV2,
     RegistrationUpdated,
 )
 from services.common.auth import organiser_token
@@ -79,7 +79,7 @@ async def test_card_payment_through_test_checkout_and_replayed_webhook(offline: 
 
     events = await published(offline)
     assert [type(e) for e in events] == [
-        RegistrationCreated,
+        RegistrationCreatedV2,
         DelegateSnapshot,
         PaymentSucceeded,
         RegistrationConfirmed,

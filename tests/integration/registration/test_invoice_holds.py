@@ -15,7 +15,7 @@ from schemas.registration import (
     InvoiceHoldEnding,
     RegistrationCancelled,
     RegistrationConfirmed,
-    WaitingListOffered,
+    WaitingListOfferedV2,
 )
 from services.common.auth import organiser_token
 from services.registration import invoice_holds
@@ -93,7 +93,7 @@ async def test_invoice_squatting_lapses_reminds_once_releases_once(offline: Serv
     assert len(released) == 28 and {e.cancelled_by for e in released} == {"system"}
     assert {e.registration_id for e in released}.isdisjoint({paid, extended})
     # the seats came back: one offered to the waiting delegate, the other 27 free again
-    offers = of(events, WaitingListOffered)
+    offers = of(events, WaitingListOfferedV2)
     assert [(o.registration_id, o.add_on_code) for o in offers] == [(waiting["payer_id"], WORKSHOP)]
     assert await taken(offline, WORKSHOP) == 3  # the paid, the extended, the one offered
     assert len([s for s in of(events, DelegateSnapshot) if s.status == "expired"]) == 28
@@ -159,6 +159,6 @@ async def test_a_seat_offered_to_a_released_registration_goes_to_the_next_in_lin
     assert cancelled.status_code == 200
     on_day(offline, hold + 0.5)  # the first waiting delegate's hold ends; the second's (a day younger) not yet
     assert await invoice_holds.sweep(offline.deps) >= 1
-    offers = [(o.registration_id, o.add_on_code) for o in of(await published(offline), WaitingListOffered)]
+    offers = [(o.registration_id, o.add_on_code) for o in of(await published(offline), WaitingListOfferedV2)]
     assert offers == [(first, WORKSHOP), (second, WORKSHOP)]
     assert await taken(offline, WORKSHOP) == 1  # held for the second, not lost

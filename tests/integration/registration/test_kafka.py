@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from schemas import decode, topics
 from schemas.delegates import DelegateSnapshot
 from schemas.registration import (
     InvoiceIssued,
-    MagicLinkRequested,
+    MagicLinkRequestedV2,
     PaymentSucceeded,
     RegistrationConfirmed,
-    RegistrationCreated,
+    RegistrationCreatedV2,
     RegistrationErased,
 )
 from services.common.auth import organiser_token
-from services.registration import manage
+from services.common.sealing import NOTIFY_LINK, unseal
+from services.registration import links
 from services.registration.adapters.stripe import checkout_event, sign_webhook
 from tests.integration.registration.conftest import (
     WEBHOOK_SECRET,
@@ -26,6 +28,9 @@ from tests.integration.registration.conftest import (
     settings_for,
 )
 from tests.kafka_helpers import read_records
+
+SIGNED_TOKEN = re.compile(rb"eyJ[\w-]+\.[\w-]+\.[\w-]+")
+"""A signed token (itsdangerous, a JSON payload) as a link carries it."""
 
 INVOICE = {
     "institution_name": "Universidade de São Paulo",
@@ -71,7 +76,7 @@ async def test_events_reach_kafka(
                 },
             )
         ).json()
-        assert await manage.request_magic_link(service.deps, "aiko1@example.org")
+        assert await links.request_sign_in(service.deps, "aiko1@example.org") == 1
         auth = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
         erase = f"/api/organiser/registrations/{invoice['payer_id']}/erase"
         assert (await service.client.post(erase, headers=auth)).status_code == 409  # the invoice is unpaid
@@ -84,13 +89,13 @@ async def test_events_reach_kafka(
         kinds = sorted(type(e).__name__ for e in events)
         assert kinds == sorted(
             [
-                "RegistrationCreated",
+                "RegistrationCreatedV2",
                 "PaymentSucceeded",
                 "RegistrationConfirmed",
-                "RegistrationCreated",
+                "RegistrationCreatedV2",
                 "RegistrationConfirmed",
                 "InvoiceIssued",
-                "MagicLinkRequested",
+                "MagicLinkRequestedV2",
                 "RegistrationCancelled",
                 "RegistrationErased",
             ]
@@ -101,8 +106,11 @@ async def test_events_reach_kafka(
         assert arabic.total.amount_minor == 26000 and arabic.payment_method.value == "card"
         assert all(r.key == e.delegate_id.encode() for r, e in zip(records, events, strict=True))
         assert next(e for e in events if isinstance(e, InvoiceIssued)).total.amount_minor == 52000 * 75 // 100
-        assert next(e for e in events if isinstance(e, MagicLinkRequested)).link.startswith("http://testserver/me/")
-        assert len([e for e in events if isinstance(e, RegistrationCreated)]) == 2
+        sign_in = next(e for e in events if isinstance(e, MagicLinkRequestedV2))
+        link = unseal("test-secret", NOTIFY_LINK, sign_in.sealed_link, bound_to=sign_in.registration_id)
+        assert link.startswith("http://testserver/me/")  # notify opens it; on the topic it is sealed
+        assert not any(SIGNED_TOKEN.search(r.value or b"") for r in records)  # no pay, view or sign-in token
+        assert len([e for e in events if isinstance(e, RegistrationCreatedV2)]) == 2
         assert len([e for e in events if isinstance(e, PaymentSucceeded)]) == 1
 
         # Both delegates' snapshots and the erased one's tombstone (they are on different partitions).

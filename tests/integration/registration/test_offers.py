@@ -10,9 +10,10 @@ from schemas.registration import (
     PaymentSucceeded,
     RefundIssued,
     RegistrationUpdated,
-    WaitingListOffered,
+    WaitingListOfferedV2,
 )
 from services.common.auth import organiser_token
+from services.common.sealing import NOTIFY_LINK, unseal
 from services.registration import manage
 from services.registration.adapters import db
 from tests.forms import token_in
@@ -26,10 +27,11 @@ AUTH = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@ics
 async def offer_link(service: Service, registration_id: str, code: str = "dinner") -> str:
     offers = [
         e
-        for e in of(await published(service), WaitingListOffered)
+        for e in of(await published(service), WaitingListOfferedV2)
         if e.registration_id == registration_id and e.add_on_code == code
     ]
-    parts = urlsplit(offers[-1].accept_url)
+    offer = offers[-1]
+    parts = urlsplit(unseal("test-secret", NOTIFY_LINK, offer.sealed_accept_url, bound_to=offer.registration_id))
     return f"{parts.path}?{parts.query}"
 
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from schemas.base import encode, new_event
-from schemas.registration import RegistrationAttemptedForExistingAddress, RegistrationCreated
+from schemas.registration import RegistrationAttemptedForExistingAddress, RegistrationCreatedV2
 from services.common.auth import organiser_token
 from services.registration.adapters import db
 from services.registration.addresses import NOTIFIED
@@ -78,5 +78,5 @@ async def test_two_registrations_at_the_same_moment_with_one_address_make_one_re
     answers = await asyncio.gather(*(offline.client.post("/api/registrations", json=b) for b in bodies))
     assert sorted(a.status_code for a in answers) == [201, 422, 422, 422, 422, 422]
     assert await records_for(offline, "same@example.org") == 1
-    created = [e for e in of(await published(offline), RegistrationCreated) if e.delegate.email == "same@example.org"]
+    created = [e for e in of(await published(offline), RegistrationCreatedV2) if e.delegate.email == "same@example.org"]
     assert len(created) == 1

@@ -9,7 +9,7 @@ import pytest
 
 from schemas.registration import RegistrationErased
 from services.common.auth import ORGANISER_COOKIE, organiser_token, sign
-from services.registration import manage
+from services.registration import links
 from services.registration.adapters import db
 from tests.forms import page_token, submit
 from tests.integration.registration.conftest import Service, delegate, register_and_pay
@@ -50,7 +50,8 @@ async def test_bad_links_show_a_page_offering_a_new_link_and_the_api_keeps_json(
         assert answer.headers["content-type"].startswith("text/html"), path
         assert words in answer.text and "<h1>" in answer.text, path
     expired = await client.get(f"/me/{old}")
-    assert 'action="/sign-in"' in expired.text and "Send me a new link" in expired.text
+    assert 'action="/new-link"' in expired.text and "Send me a new link" in expired.text
+    assert 'action="/sign-in"' in (await client.get("/me")).text  # no session: the sign-in form
     assert (await client.get(f"/me/{good}")).status_code == 303
     used = await client.get(f"/me/{good}")
     assert used.status_code == 410 and "already used" in used.text
@@ -107,7 +108,7 @@ async def test_erasure_route_refuses_while_money_is_open_then_blanks_the_delegat
     row = await status(offline, rid)
     assert row["given_name"] == row["family_name"] == row["affiliation"] == "(erased)"
     assert row["email"].endswith("@invalid") and row["number"] and row["total_minor"] == invoice["total"]
-    assert await manage.request_magic_link(offline.deps, "aiko0@example.org") is False
+    assert await links.request_sign_in(offline.deps, "aiko0@example.org") == 0
     erased = of(await published(offline), RegistrationErased)
     assert len(erased) == 1 and erased[0].erased_by == "organiser@icsei.example.org"
     again = await client.post(f"/api/organiser/registrations/{rid}/erase", headers=AUTH)

@@ -21,7 +21,7 @@ from schemas.registration import (
     PresenterEvent,
     PresenterRegistrationReminder,
     PresenterUnregistered,
-    RegistrationCreated,
+    RegistrationCreatedFields,
 )
 from services.common.auth import organiser_token
 from services.common.consumer import inbox_table
@@ -104,7 +104,9 @@ async def settle(service: Service, sentinel: int) -> list[CloudEvent[Any]]:
     return await read_events(
         service.settings.kafka_bootstrap_servers,
         service.settings.kafka_topic_prefix + topics.REGISTRATION,
-        until=lambda evs: any(isinstance(e.data, RegistrationCreated) and e.data.registration_id == rid for e in evs),
+        until=lambda evs: any(
+            isinstance(e.data, RegistrationCreatedFields) and e.data.registration_id == rid for e in evs
+        ),
     )
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from schemas.registration import MagicLinkRequested
+from schemas.registration import MagicLinkRequestedV2
 from services.registration.adapters import db
 from tests.integration.registration.conftest import (
     Service,
@@ -103,13 +103,13 @@ async def test_the_11th_sign_in_link_for_one_address_gets_429(limited: Service) 
     for i in range(10):
         async with from_ip(limited, f"192.0.2.{i}") as client:
             assert (await client.post("/api/magic-link", json={"email": "aiko0@example.org"})).status_code == 202
-    sent = len(of(await published(limited), MagicLinkRequested))
+    sent = len(of(await published(limited), MagicLinkRequestedV2))
     async with from_ip(limited, "192.0.2.99") as client:
         refused(await client.post("/api/magic-link", json={"email": "AIKO0@example.org"}))
         page = await client.post("/sign-in", data={"email": "aiko0@example.org"})
         refused(page)
         assert "Please wait a little" in page.text
-    assert len(of(await published(limited), MagicLinkRequested)) == sent  # nothing more went out
+    assert len(of(await published(limited), MagicLinkRequestedV2)) == sent  # nothing more went out
 
 
 async def test_an_institution_behind_one_address_registers_thirty_colleagues(defaults: Service) -> None:
@@ -119,3 +119,10 @@ async def test_an_institution_behind_one_address_registers_thirty_colleagues(def
             assert (await nat.post("/api/quote", json=body)).status_code == 200
             assert (await nat.post("/api/registrations", json=body)).status_code == 201
     assert await registrations(defaults) == 30
+
+
+async def test_asking_for_new_links_is_limited_per_client_too(limited: Service) -> None:
+    async with from_ip(limited, "192.0.2.7") as client:
+        for _ in range(10):
+            assert (await client.post("/new-link", data={"kind": "view", "t": "forged"})).status_code == 200
+        refused(await client.post("/new-link", data={"kind": "view", "t": "forged"}))

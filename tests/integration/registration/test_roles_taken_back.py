@@ -18,7 +18,7 @@ from sqlalchemy import select
 from schemas import CloudEvent, new_event, topics
 from schemas.abstracts import AbstractWithdrawn, Decision, ReviewerUnassigned
 from schemas.delegates import DelegateSnapshot
-from schemas.registration import RegistrationCreated
+from schemas.registration import RegistrationCreatedFields
 from schemas.values import Role
 from services.common.auth import organiser_token
 from services.common.consumer import inbox_table
@@ -145,7 +145,7 @@ async def test_roles_go_with_their_cause_but_not_when_set_by_hand_or_still_earne
             kafka_bootstrap,
             registration_topic,
             until=lambda evs: any(
-                isinstance(e.data, RegistrationCreated) and e.data.registration_id == marker for e in evs
+                isinstance(e.data, RegistrationCreatedFields) and e.data.registration_id == marker for e in evs
             ),
             timeout=60,
         )
@@ -156,7 +156,7 @@ async def test_roles_go_with_their_cause_but_not_when_set_by_hand_or_still_earne
         assert roles_by_version(events, r) == [(2, REVIEWER), (3, DELEGATE)]
         assert roles_by_version(events, d) == [(2, PRESENTER), (3, DELEGATE)]
         created = next(
-            e.data for e in events if isinstance(e.data, RegistrationCreated) and e.data.registration_id == later
+            e.data for e in events if isinstance(e.data, RegistrationCreatedFields) and e.data.registration_id == later
         )
         assert created.delegate.roles == PRESENTER
         assert roles_by_version(events, later) == [(2, DELEGATE)]

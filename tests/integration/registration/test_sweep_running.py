@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from schemas import topics
-from schemas.registration import InvoiceHoldEnding, RegistrationCancelled, RegistrationCreated
+from schemas.registration import InvoiceHoldEnding, RegistrationCancelled, RegistrationCreatedV2
 from services.registration.adapters import db, db_tasks
 from services.registration.app import build
 from tests.integration.registration.conftest import EARLY, congress_file, delegate, settings_for
@@ -50,7 +50,7 @@ async def test_the_running_service_expires_an_unpaid_card_registration_by_itself
             until=lambda evs: any(isinstance(e.data, RegistrationCancelled) for e in evs),
         )
     kinds = [type(e.data) for e in events]
-    assert kinds == [RegistrationCreated, RegistrationCancelled]
+    assert kinds == [RegistrationCreatedV2, RegistrationCancelled]
     cancelled = events[-1].data
     assert (cancelled.registration_id, cancelled.reason, cancelled.cancelled_by) == (rid, "payment_expired", "system")
     assert cancelled.refund_due is None

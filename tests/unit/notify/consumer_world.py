@@ -21,6 +21,7 @@ from services.notify.compose import Envelope
 from services.notify.domain import Delivery, Outcome, RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.render import Renderer
+from services.notify.samples import PREVIEW_SECRET
 
 
 class FakeMailer:
@@ -71,6 +72,7 @@ async def consumer_world(
         message_id_domain="icsei.example.org",
         circuit_seconds=0,
         policy=RetryPolicy(base_seconds=0, jitter=False),
+        link_secret=PREVIEW_SECRET,
         **settings,
     )
     consumer = EventConsumer(

@@ -28,8 +28,9 @@ from services.notify.abstracts import (
 )
 from services.notify.cli import app
 from services.notify.domain import MessagePlan, UnknownRecipient
+from services.notify.opened import opened_links
 from services.notify.render import Rendered, Renderer
-from services.notify.samples import sample_abstract_events, sample_author
+from services.notify.samples import PREVIEW_SECRET, sample_abstract_events, sample_author
 
 CLOSING = {
     "en": "With best wishes,",
@@ -42,7 +43,11 @@ RENDERER = Renderer(load_congress())
 
 
 def render(plan: MessagePlan) -> Rendered:
-    return RENDERER.render(plan.template, plan.recipient.language, {**plan.context, "recipient": plan.recipient})
+    """As notify renders: the links sealed for it opened (the samples are sealed with ``PREVIEW_SECRET``)."""
+    opened = opened_links(PREVIEW_SECRET, plan.context)
+    return RENDERER.render(
+        plan.template, plan.recipient.language, {**plan.context, **opened, "recipient": plan.recipient}
+    )
 
 
 AUTHORS = (

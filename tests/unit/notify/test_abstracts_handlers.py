@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from schemas import topics
-from schemas.abstracts import Recommendation, ReviewerAssigned, ReviewerUnassigned, ReviewSubmitted
+from schemas.abstracts import Recommendation, ReviewerAssignedV2, ReviewerUnassigned, ReviewSubmitted
 from schemas.base import CloudEvent, EventData, decode, new_event
 from schemas.notify import NotificationFailed, NotificationSent
 from services.common.outbox import outbox_table
@@ -38,8 +38,8 @@ async def emitted(world: dict[str, Any]) -> list[tuple[str, Any]]:
 SAMPLES = {name: new_event(event, "/tests") for name, (event, _) in sample_abstract_events(language="fr").items()}
 
 
-def second_assignment(first: EventData) -> ReviewerAssigned:
-    assert isinstance(first, ReviewerAssigned)
+def second_assignment(first: EventData) -> ReviewerAssignedV2:
+    assert isinstance(first, ReviewerAssignedV2)
     return first.model_copy(update={"abstract_id": "a-0043", "reference": "ICSEI27-A-0043", "title": "Another one"})
 
 

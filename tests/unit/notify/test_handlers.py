@@ -25,7 +25,7 @@ from services.notify.compose import Envelope
 from services.notify.domain import Delivery, Outcome, RetryPolicy
 from services.notify.handlers import Notifier
 from services.notify.render import Renderer
-from services.notify.samples import sample_delegate, sample_events
+from services.notify.samples import PREVIEW_SECRET, sample_delegate, sample_events
 from services.notify.tasks import Reminders, RetryWorker
 
 
@@ -72,6 +72,7 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
         message_id_domain="icsei.example.org",
         links={"badge": "https://b/me"},
+        link_secret=PREVIEW_SECRET,
         policy=RetryPolicy(base_seconds=60, max_attempts=3),
         circuit_seconds=0,
         clock=clock,
@@ -166,6 +167,18 @@ async def test_permanent_failures_emit_notification_failed_and_a_dead_letter(wor
     assert out[0][1]["dlq.reason"] == "notification failed: 550 no such user"
     failed = out[1][1]
     assert isinstance(failed, NotificationFailed) and failed.permanent and failed.template == "magic_link"
+
+
+async def test_a_sealed_link_opens_into_the_mail_and_a_broken_seal_fails_the_message(world: dict[str, Any]) -> None:
+    await feed(world, ev("magic_link"))
+    (sent,) = world["mailer"].accepted
+    text = BytesParser(policy=policy.default).parsebytes(sent.message).get_body(("plain",))
+    assert text is not None and "https://reg.example.org/me/tok" in str(text.get_content())
+    moved = EVENTS["magic_link"].model_copy(update={"registration_id": "r-other"})  # the seal is bound to r-d-…
+    await feed(world, new_event(moved, "/tests"))
+    failed = [d for _, d in await emitted(world) if isinstance(d, NotificationFailed)]
+    assert len(failed) == 1 and failed[0].permanent and "bound to something else" in failed[0].reason
+    assert len(world["mailer"].accepted) == 1
 
 
 async def test_retries_give_up_after_the_last_attempt(world: dict[str, Any]) -> None:

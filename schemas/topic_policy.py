@@ -1,0 +1,116 @@
+"""Topic policy as code: for every topic in :mod:`schemas.topics`, how Kafka must keep it.
+
+An edition runs for months (call for papers in spring, registration from summer,
+the congress in January) and consumers rebuild their state from the topics, so
+event topics keep their whole history: ``retention.ms=-1`` unless the edition's
+YAML states a longer-than-the-edition duration (see
+``services.common.topic_admin``). The delegate snapshot topic is compacted (the
+latest state per delegate, a tombstone erases); the dead-letter topic keeps every
+message until someone has looked at it.
+
+Replication is not a per-topic number here: every topic is durable, and the
+replication factor and ``min.insync.replicas`` follow the cluster (settings
+``KAFKA_REPLICATION_FACTOR``, default ``min(3, brokers)``; ``min.insync.replicas``
+is RF - 1 from RF 3 on, else 1). :func:`min_insync_for` states that rule once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from schemas import topics
+
+KEEP_FOREVER_MS: Final = -1
+"""``retention.ms`` that disables time-based deletion."""
+DEFAULT_PARTITIONS: Final = 3
+TARGET_REPLICATION: Final = 3
+"""The replication factor of a production cluster (and the default cap on a larger one)."""
+
+
+class Cleanup(StrEnum):
+    """Kafka's ``cleanup.policy``."""
+
+    DELETE = "delete"
+    """Segments are deleted only by retention (which, for our topics, is the edition's life or never)."""
+    COMPACT = "compact"
+    """Kafka keeps the latest record per key (and drops a key after its tombstone)."""
+
+
+class Retention(StrEnum):
+    """How long a topic's records are kept."""
+
+    EDITION = "edition"
+    """The edition's history: forever by default, or the edition YAML's duration (validated long enough)."""
+    FOREVER = "forever"
+    """Never deleted by time (``retention.ms=-1``)."""
+
+
+@dataclass(frozen=True)
+class TopicPolicy:
+    """How one topic is kept. ``partitions`` is a minimum: more is fine, keys still keep order."""
+
+    topic: str
+    partitions: int
+    cleanup: Cleanup
+    retention: Retention
+    why: str
+
+
+POLICIES: Final[dict[str, TopicPolicy]] = {
+    policy.topic: policy
+    for policy in (
+        TopicPolicy(
+            topics.REGISTRATION,
+            DEFAULT_PARTITIONS,
+            Cleanup.DELETE,
+            Retention.EDITION,
+            "registrations, payments, refunds",
+        ),
+        TopicPolicy(
+            topics.ABSTRACTS, DEFAULT_PARTITIONS, Cleanup.DELETE, Retention.EDITION, "submissions, reviews, decisions"
+        ),
+        TopicPolicy(
+            topics.PROGRAMME, DEFAULT_PARTITIONS, Cleanup.DELETE, Retention.EDITION, "sessions and the programme"
+        ),
+        TopicPolicy(
+            topics.BADGES, DEFAULT_PARTITIONS, Cleanup.DELETE, Retention.EDITION, "badges, documents, check-in"
+        ),
+        TopicPolicy(topics.NOTIFY, DEFAULT_PARTITIONS, Cleanup.DELETE, Retention.EDITION, "messages sent or failed"),
+        TopicPolicy(
+            topics.SESSIONS,
+            DEFAULT_PARTITIONS,
+            Cleanup.DELETE,
+            Retention.EDITION,
+            "organiser sign-outs (outlive every token)",
+        ),
+        TopicPolicy(
+            topics.DELEGATES,
+            DEFAULT_PARTITIONS,
+            Cleanup.COMPACT,
+            Retention.FOREVER,
+            "latest state per delegate",
+        ),
+        TopicPolicy(
+            topics.DEADLETTER,
+            DEFAULT_PARTITIONS,
+            Cleanup.DELETE,
+            Retention.FOREVER,
+            "what no consumer could handle",
+        ),
+    )
+}
+
+
+def policy_for(topic: str) -> TopicPolicy:
+    """The policy of ``topic`` (an unprefixed name from :mod:`schemas.topics`)."""
+    try:
+        return POLICIES[topic]
+    except KeyError:
+        raise ValueError(f"no policy for topic {topic!r}; add it to schemas/topic_policy.py") from None
+
+
+def min_insync_for(replication_factor: int) -> int:
+    """``min.insync.replicas`` for a replication factor: one broker may be down and writes go on, from RF 3."""
+    return replication_factor - 1 if replication_factor >= TARGET_REPLICATION else 1
