@@ -32,11 +32,14 @@ from services.abstracts.records import (
     check_edit_token,
     draft_of,
 )
+from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
 from services.common.openapi import inline_schema
 from services.common.text import shown
 
 PROBLEM_JSON = "application/problem+json"
+ABSTRACT_BODY_LIMIT = 512 * 1024
+"""An abstract of 20,000 characters in any script, percent-encoded in a form with its authors, fits."""
 
 
 def is_email(value: str) -> bool:
@@ -54,6 +57,7 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         return cached
     templates = deps.pages = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
     templates.env.finalize = shown  # the one text rule also for rows stored before it
+    add_csrf_helpers(templates.env)
     templates.env.globals.update(
         congress=deps.congress,
         config=deps.config,
@@ -184,7 +188,7 @@ def authors_router(deps: Deps) -> APIRouter:
             raise Closed
         return form_page(request, {"rows": max(1, min(rows, most))})
 
-    @router.post("/submit", include_in_schema=False)
+    @router.post("/submit", include_in_schema=False, max_body_size=ABSTRACT_BODY_LIMIT)
     async def submit_form(request: Request) -> Response:
         form = await request.form()
         if (edited := edited_rows(request, form)) is not None:
@@ -205,7 +209,7 @@ def authors_router(deps: Deps) -> APIRouter:
         context = {"values": form_values(draft), "rows": rows_for(draft, most=most), "row": row, "token": t}
         return form_page(request, context | {"message": message, "action": f"/abstracts/{abstract_id}/revise?t={t}"})
 
-    @router.post("/abstracts/{abstract_id}/revise", include_in_schema=False)
+    @router.post("/abstracts/{abstract_id}/revise", include_in_schema=False, max_body_size=ABSTRACT_BODY_LIMIT)
     async def revise_form(request: Request, abstract_id: str, t: str = "") -> Response:
         check_edit_token(deps, t, abstract_id)
         form = await request.form()
@@ -249,6 +253,7 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
         openapi_extra=_body_schema(deps),
         response_model=Submitted,
         responses=SUBMIT,
+        max_body_size=ABSTRACT_BODY_LIMIT,
     )
     async def api_submit(request: Request) -> Any:
         """Submit an abstract; answers its reference and the signed edit link."""
@@ -273,6 +278,7 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
         openapi_extra=_body_schema(deps),
         response_model=Revised,
         responses=AUTHOR_LINK,
+        max_body_size=ABSTRACT_BODY_LIMIT,
     )
     async def api_revise(request: Request, abstract_id: str, t: str) -> Any:
         """Revise an abstract with its edit token (``?t=``): the full content again, content_version + 1."""

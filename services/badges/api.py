@@ -167,6 +167,7 @@ def api_router(
     @router.post(
         "/station/scan/frame",
         tags=["station"],
+        max_body_size=qrscan.MAX_FRAME_BYTES,
         responses=refusals(403, 413) | {422: {"description": "No frame in the body.", "model": Detail}},
         openapi_extra={
             "requestBody": {

@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
 from schemas.base import CloudEvent, InvalidEvent, decode
@@ -35,6 +37,7 @@ from services.common.migrations import prepare_database
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
+from services.common.web_guard import install_web_guard
 
 log = logging.getLogger("congress.badges")
 
@@ -147,9 +150,11 @@ def build(
     app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
     app.include_router(api_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
     app.include_router(login)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     visa_links.install(app, deps, runtime.sessionmaker, runtime.outbox, monitor)
     runtime.mount_health(app)
     answer_405_with_every_method(app)
+    install_web_guard(app, settings)
     return runtime, app
 
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
@@ -22,14 +22,18 @@ from services.badges import commands, domain, stations
 from services.badges.adapters import db
 from services.badges.adapters.pdf import TEMPLATES
 from services.badges.handlers import BadgeDeps
+from services.common.csrf import add_csrf_helpers
 from services.common.organiser_sessions import OrganiserSessions
 from services.common.outbox import Outbox, outbox_table
 from services.common.text import shown
+from services.common.web_guard import FRAMEABLE_BY_SELF
 
 STATION_RESULTS = 25
 """Delegates one station search shows; when more match, the page says how many and asks for more letters."""
-PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), finalize=shown)
-"""Station and visa pages; every printed string through the one text rule (``shown``)."""
+PAGES = add_csrf_helpers(
+    Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), finalize=shown)
+)
+"""Station and visa pages; every printed string through the one text rule (``shown``), forms with their token."""
 
 SCAN_TEXT = {
     domain.ScanOutcome.CHECKED_IN: "Checked in — welcome!",
@@ -107,10 +111,12 @@ def station_router(
             found = await db.search(session, q, limit=None) if q else []
         return {"results": found[:STATION_RESULTS], "total": len(found)}
 
-    async def page(template: str, **context: Any) -> HTMLResponse:
+    async def page(request: Request, template: str, **context: Any) -> HTMLResponse:
         link = await monitor.status()
         return HTMLResponse(
-            PAGES.get_template(template).render(congress=deps.congress.short_name, link=link, **context)
+            PAGES.get_template(template).render(
+                request=request, congress=deps.congress.short_name, link=link, **context
+            )
         )
 
     @router.get("/station/login")
@@ -128,13 +134,14 @@ def station_router(
         return response
 
     @router.get("/station")
-    async def search_page(q: str = "", station_id: str = Depends(station)) -> HTMLResponse:
-        return await page("station.html", q=q, **await search(q), scan=None, message="", printed=None)
+    async def search_page(request: Request, q: str = "", station_id: str = Depends(station)) -> HTMLResponse:
+        return await page(request, "station.html", q=q, **await search(q), scan=None, message="", printed=None)
 
     @router.post("/station/scan")
-    async def scan(token: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
+    async def scan(request: Request, token: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
         result = await commands.check_in(sm, outbox, deps, token=token, station_id=station_id)
         return await page(
+            request,
             "station.html",
             q="",
             results=[],
@@ -145,12 +152,15 @@ def station_router(
         )
 
     @router.post("/station/print/{delegate_id}")
-    async def print_badge(delegate_id: str, q: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
+    async def print_badge(
+        request: Request, delegate_id: str, q: str = Form(""), station_id: str = Depends(station)
+    ) -> HTMLResponse:
         results = await search(q)
         try:
             _, count = await commands.print_badge(sm, outbox, deps, delegate_id=delegate_id, station_id=station_id)
         except commands.CommandRefused as exc:
             return await page(
+                request,
                 "station.html",
                 q=q,
                 **results,
@@ -160,6 +170,7 @@ def station_router(
             )
         text = "Printed" if count == 1 else f"Reprinted (print {count})"
         return await page(
+            request,
             "station.html",
             q=q,
             **results,
@@ -178,7 +189,8 @@ def station_router(
         return Response(
             pdf,
             media_type="application/pdf",
-            headers={"content-disposition": f'inline; filename="badge-{delegate_id}.pdf"'},
+            # The station page prints the badge from a frame of its own (station.js).
+            headers={"content-disposition": f'inline; filename="badge-{delegate_id}.pdf"'} | FRAMEABLE_BY_SELF,
         )
 
     return router

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -32,12 +32,13 @@ def organiser_router(
     router = APIRouter(include_in_schema=False)
     organiser = require_organiser(sessions)
 
-    async def page(message: str = "", new_link: str = "") -> HTMLResponse:
+    async def page(request: Request, message: str = "", new_link: str = "") -> HTMLResponse:
         async with sm() as session:
             rows = (await session.execute(select(db.stations).order_by(db.stations.c.issued_at))).all()
             visas = (await session.execute(select(db.visa_requests).order_by(db.visa_requests.c.id))).all()
         return HTMLResponse(
             PAGES.get_template("organiser.html").render(
+                request=request,
                 congress=deps.congress.short_name,
                 link=await monitor.status(),
                 stations=rows,
@@ -48,23 +49,24 @@ def organiser_router(
         )
 
     @router.get("/organiser/badges")
-    async def overview(who: str = Depends(organiser)) -> HTMLResponse:
-        return await page()
+    async def overview(request: Request, who: str = Depends(organiser)) -> HTMLResponse:
+        return await page(request)
 
     @router.post("/organiser/stations")
-    async def issue_station(label: str = Form(...), who: str = Depends(organiser)) -> HTMLResponse:
+    async def issue_station(request: Request, label: str = Form(...), who: str = Depends(organiser)) -> HTMLResponse:
         station_id, token = await stations.issue(deps.secret, sm, label=label, organiser=who, now=deps.clock.now())
-        return await page(f"Station {station_id} issued.", f"/station/login?token={token}")
+        return await page(request, f"Station {station_id} issued.", f"/station/login?token={token}")
 
     @router.post("/organiser/stations/{station_id}/revoke")
-    async def revoke_station(station_id: str, who: str = Depends(organiser)) -> HTMLResponse:
+    async def revoke_station(request: Request, station_id: str, who: str = Depends(organiser)) -> HTMLResponse:
         await stations.revoke(sm, station_id, deps.clock.now())
-        return await page(f"Station {station_id} revoked.")
+        return await page(request, f"Station {station_id} revoked.")
 
     def delegate_of(token: str) -> str:
         return visa_links.delegate_of(deps, token)
 
     async def visa_page(
+        request: Request,
         message: str = "",
         status_code: int = 200,
         *,
@@ -73,6 +75,7 @@ def organiser_router(
         errors: dict[str, str] | None = None,
     ) -> HTMLResponse:
         page = PAGES.get_template("visa_form.html").render(
+            request=request,
             congress=deps.congress.short_name,
             link=await monitor.status(),
             message=message,
@@ -83,12 +86,13 @@ def organiser_router(
         return HTMLResponse(page, status_code=status_code)
 
     @router.get("/visa/{token}")
-    async def visa_form(token: str) -> HTMLResponse:
+    async def visa_form(request: Request, token: str) -> HTMLResponse:
         delegate_of(token)
-        return await visa_page()
+        return await visa_page(request)
 
     @router.post("/visa/{token}")
     async def visa_submit(
+        request: Request,
         token: str,
         passport_name: Annotated[str, Form()] = "",
         nationality: Annotated[str, Form()] = "",
@@ -106,12 +110,14 @@ def organiser_router(
             # label and what is wrong with it, beside the field; what was typed well comes back.
             errors = _errors(exc)
             kept = {k: v for k, v in typed.items() if k not in errors and k != "passport_number"}
-            return await visa_page(_problems(exc), status_code=422, values=kept, errors=errors)
+            return await visa_page(request, _problems(exc), status_code=422, values=kept, errors=errors)
         try:
             await commands.request_visa(sm, delegate_id=delegate_id, form=form.model_dump(), now=deps.clock.now())
         except commands.CommandRefused as exc:
-            return await visa_page(str(exc), status_code=409)
-        return await visa_page("Thank you. The organisers will review your request and email the letter.", done=True)
+            return await visa_page(request, str(exc), status_code=409)
+        return await visa_page(
+            request, "Thank you. The organisers will review your request and email the letter.", done=True
+        )
 
     return router
 

@@ -13,6 +13,7 @@ from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_login import organiser_login_router
 from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions
 from services.common.session_events import DirectSignOuts, RevocationReader
+from services.common.web_guard import install_web_guard
 from services.console.adapters.congress import add_on_capacities
 from services.console.config import ConsoleSettings
 from services.console.domain import Projection
@@ -43,6 +44,7 @@ def build(
     app.include_router(organiser_login_router(congress, sessions, sign_outs, settings.organiser_password))
     runtime.mount_health(app)
     answer_405_with_every_method(app)
+    install_web_guard(app, settings)
     return runtime, app
 
 

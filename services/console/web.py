@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from services.common.congress import Congress
+from services.common.csrf import add_csrf_helpers
 from services.common.openapi import refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.console.entries import to_view
@@ -60,6 +61,7 @@ def build_web(feed: LiveFeed, congress: Congress, sessions: OrganiserSessions) -
 
 def _pages(feed: LiveFeed, congress: Congress, sessions: OrganiserSessions) -> APIRouter:
     templates = Jinja2Templates(directory=HERE / "templates")
+    add_csrf_helpers(templates.env)
     router = APIRouter(include_in_schema=False, dependencies=[Depends(require_organiser(sessions))])
 
     @router.get("/", response_class=HTMLResponse)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import random
+from html import unescape
 from typing import Any
 
 from services.common.auth import ORGANISER_COOKIE
-from services.demo.client import Failed, Http
+from services.demo.client import HIDDEN, Failed, Http
 
 log = logging.getLogger("congress.demo")
 
@@ -23,12 +24,15 @@ class Organiser:
 
     async def sign_in(self, email: str, password: str) -> bool:
         try:
+            # As a browser does: load the form, post it back with its hidden fields (the CSRF token).
+            page = await self.http.call("GET", "/organiser/login", ok=(200,), what="organiser sign-in page")
+            hidden = {name: unescape(value) for name, value in HIDDEN.findall(page.text)}
             answer = await self.http.call(
                 "POST",
                 "/organiser/login",
                 ok=(303,),
                 what="organiser sign-in",
-                data={"email": email, "password": password, "next": "/organiser/registrations"},
+                data=hidden | {"email": email, "password": password, "next": "/organiser/registrations"},
             )
         except Failed:
             return False

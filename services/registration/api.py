@@ -23,6 +23,9 @@ from services.registration.handlers import DelegateForm, InvoiceDetails, registe
 from services.registration.rate_limits import Door, knock
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
 
+GROUP_BODY_LIMIT = 256 * 1024
+"""A group registration (JSON or the page's form) may be larger than the guard's default 64 KiB."""
+
 log = logging.getLogger("congress.registration.api")
 LANGUAGE = r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
@@ -98,6 +101,7 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
         tags=["delegates"],
         response_model=RegistrationDone,
         responses=refusals(409, 502, *JSON_BODY) | LIMITED | {201: {"links": ORGANISER_ACTIONS}},
+        max_body_size=GROUP_BODY_LIMIT,
     )
     async def create_registration(body: RegistrationIn, request: Request) -> Any:
         """Register one delegate or a group (the first pays); the price is computed here.
@@ -133,7 +137,13 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             ],
         }
 
-    @api.post("/api/quote", tags=["delegates"], response_model=QuoteOut, responses=refusals(*JSON_BODY) | LIMITED)
+    @api.post(
+        "/api/quote",
+        tags=["delegates"],
+        response_model=QuoteOut,
+        responses=refusals(*JSON_BODY) | LIMITED,
+        max_body_size=GROUP_BODY_LIMIT,
+    )
     async def quote(body: RegistrationIn, request: Request) -> Any:
         """The price breakdown the server would charge, without registering."""
         from services.registration.handlers import price_all

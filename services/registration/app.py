@@ -21,6 +21,7 @@ from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
+from services.common.web_guard import install_web_guard
 from services.registration import (
     call_for_papers,
     expiry,
@@ -133,6 +134,7 @@ def build(
     runtime.mount_health(app)
     answer_405_with_every_method(app)
     publish_choices(app, deps)
+    install_web_guard(app, settings, public_urls=[settings.public_url])
     return runtime, app
 
 

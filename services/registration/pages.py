@@ -23,11 +23,12 @@ from starlette.datastructures import FormData
 from schemas.registration import LinkKind
 from schemas.values import PaymentMethod
 from services.common.auth import InvalidToken
+from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
 from services.common.text import shown
 from services.registration import domain, payments
 from services.registration.adapters import db
-from services.registration.api import RegistrationIn
+from services.registration.api import GROUP_BODY_LIMIT, RegistrationIn
 from services.registration.config import RegistrationSettings
 from services.registration.handlers import price_all, register
 from services.registration.links import check_view_token
@@ -120,6 +121,7 @@ def templates_for(deps: Deps) -> Jinja2Templates:
 
     templates.env.filters["money"] = money
     templates.env.finalize = shown  # the one text rule also for rows stored before it
+    add_csrf_helpers(templates.env)
     templates.env.globals.update(congress=deps.congress, config=deps.config, languages=LANGUAGES)
     return templates
 
@@ -190,7 +192,7 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     async def group(request: Request, n: int = 5) -> Response:
         return await form_page(request, max(2, min(n, deps.config.group.max_size)), FormData(), {})
 
-    @pages.post("/register")
+    @pages.post("/register", max_body_size=GROUP_BODY_LIMIT)
     async def submit(request: Request) -> Response:
         form = await request.form()
         n = delegates_in(form, deps.config.group.max_size)

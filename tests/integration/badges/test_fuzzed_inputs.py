@@ -23,6 +23,7 @@ from services.badges.config import BadgesSettings
 from services.badges.visa_links import visa_request_token
 from services.common.auth import organiser_token
 from services.common.congress import load_congress
+from tests.forms import page_token
 from tests.integration.badges import factories as f
 
 SECRET = "doors-secret"
@@ -80,17 +81,18 @@ async def test_visa_form_with_overlong_fields_is_a_422_page_that_logs_no_passpor
     http, delegate_id = badges
     url = f"/visa/{visa_request_token(SECRET, delegate_id)}"
     caplog.set_level(logging.DEBUG)
+    token = {"csrf_token": await page_token(http, url)}  # the form's page first, as a browser loads it
     for field in ("passport_name", "nationality", "passport_number"):
         long = PASSPORT * 200
-        answer = await http.post(url, data=visa_form(**{field: long}))
+        answer = await http.post(url, data=visa_form(**{field: long}) | token)
         assert answer.status_code == 422, (field, answer.status_code)
         assert "at most" in answer.text and "<form" in answer.text  # the form again, with what is wrong
         assert PASSPORT not in answer.text
-    answer = await http.post(url, data=visa_form(arrival="soon"))
+    answer = await http.post(url, data=visa_form(arrival="soon") | token)
     assert answer.status_code == 422 and "Arrival" in answer.text
     assert PASSPORT not in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR and "passport" in r.getMessage().lower()]
-    done = await http.post(url, data=visa_form())
+    done = await http.post(url, data=visa_form() | token)
     assert done.status_code == 200 and "Thank you" in done.text and "<form" not in done.text
 
 
