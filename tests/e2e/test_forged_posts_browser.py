@@ -61,7 +61,7 @@ async function markPaid() {{
 async def registration_of(base: str, rid: str) -> dict[str, Any]:
     bearer = {"authorization": f"Bearer {organiser_token(SECRET, 'organiser@icsei.example.org')}"}
     async with httpx.AsyncClient(base_url=base) as http:
-        rows = (await http.get("/api/organiser/registrations", headers=bearer)).json()
+        rows = (await http.get("/api/organiser/registrations", headers=bearer)).json()["items"]  # one page of them
     return next(r for r in rows if r["id"] == rid)
 
 

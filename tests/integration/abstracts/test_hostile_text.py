@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.abstracts.adapters import db
+from tests.forms import token_in
 from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, abstract, author
 from tests.integration.abstracts.test_pages import FORM
 
@@ -33,7 +34,8 @@ async def test_the_page_shows_the_problem_beside_the_field_and_text_keeps_its_li
     assert page.status_code == 422
     assert 'id="authors-0-affiliation-error">This contains a hidden character that changes the direction' in page.text
     text = "学校" * 30 + "\r\n\r\n" + "学校" * 30
-    created = await offline.client.post("/submit", data=FORM | {"text": text, "title": "\u200bCafé\u200b"})
+    again = {"text": text, "title": "\u200bCafé\u200b", "csrf_token": token_in(page.text)}  # the page's form, resent
+    created = await offline.client.post("/submit", data=FORM | again)
     assert created.status_code == 201, created.text
     async with offline.deps.sessionmaker() as session:
         [row] = await db.list_abstracts(session)
