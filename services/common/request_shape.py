@@ -149,11 +149,20 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     return JSONResponse(status_code=422, content={"detail": short_errors(errors)})
 
 
+NEVER_ECHOED = frozenset({"passport_number", "password", "token", "csrf_token", "date_of_birth"})
+"""Fields whose value a refusal never repeats, not even a prefix: a secret, or personal data a
+bystander (a shared screen, a proxy's log of responses) must not see."""
+
+
 def short_errors(errors: Any) -> list[dict[str, Any]]:
-    """Validation errors safe to send back: no value longer than ``ECHO_CHARS``, no more than ``MAX_ERRORS``."""
+    """Validation errors safe to send back: no value longer than ``ECHO_CHARS``, no more than ``MAX_ERRORS``,
+    and no value at all of a field in ``NEVER_ECHOED``."""
     shortened = []
     for error in list(errors)[:MAX_ERRORS]:
-        entry = {key: _short(value) for key, value in dict(error).items() if key != "ctx"}
+        secret = any(part in NEVER_ECHOED for part in error.get("loc", ()))
+        entry = {
+            key: _short(value) for key, value in dict(error).items() if key != "ctx" and not (secret and key == "input")
+        }
         if isinstance(error.get("ctx"), dict):
             entry["ctx"] = {key: _short(value) for key, value in error["ctx"].items()}
         entry["loc"] = [_short(part) for part in error.get("loc", ())]

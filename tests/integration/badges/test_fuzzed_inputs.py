@@ -96,6 +96,19 @@ async def test_visa_form_with_overlong_fields_is_a_422_page_that_logs_no_passpor
     assert done.status_code == 200 and "Thank you" in done.text and "<form" not in done.text
 
 
+async def test_the_visa_api_refuses_a_bad_passport_number_without_repeating_it(
+    badges: tuple[httpx.AsyncClient, str],
+) -> None:
+    http, delegate_id = badges
+    url = f"/api/visa/{visa_request_token(SECRET, delegate_id)}"
+    body = visa_form(passport_number=PASSPORT * 20, nationality="x" * 500)
+    answer = await http.post(url, json=body)
+    assert answer.status_code == 422
+    problems = {tuple(e["loc"]): e for e in answer.json()["detail"]}
+    assert "input" not in problems[("body", "passport_number")] and PASSPORT not in answer.text
+    assert problems[("body", "nationality")]["input"].startswith("x")  # other fields still say what was sent
+
+
 async def test_visa_approval_with_an_id_beyond_any_row(badges: tuple[httpx.AsyncClient, str]) -> None:
     http, _ = badges
     for request_id in (2**64, 2**31, 0, -5):
