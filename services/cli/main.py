@@ -18,14 +18,21 @@ import typer
 from rich.console import Console
 
 from services.cli import db, kafka, supervisor, tail, topics
+from services.cli.replicas import ReplicasRefused, check_databases, postgres_home, provide_databases, urls_of
+from services.cli.replicas import copies_of as replicas_of
 from services.common.kafka_cluster import KafkaCluster
 from services.common.kafka_launcher import DEFAULT_PORT, KafkaLauncher, LauncherError, port_in_use
+from services.common.pg_launcher import PostgresLauncher
 from services.common.settings import congress_home
 
 app = typer.Typer(help="Run an international congress end to end.", no_args_is_help=True)
 app.add_typer(kafka.app, name="kafka", no_args_is_help=True)
 app.add_typer(db.app, name="db")
 app.add_typer(topics.app, name="topics", no_args_is_help=True)
+REPLICAS_HELP = (
+    "Copies of registration, abstracts, badges and notify, each on its own port (8001, 8101, …); "
+    "needs PostgreSQL, started locally unless <SERVICE>_DATABASE_URL names one."
+)
 console = Console(stderr=True, soft_wrap=True)  # one line per event, however narrow the terminal
 # aiokafka warns about every topic it has not seen yet while a broker warms up; the CLI's own messages say more.
 logging.getLogger("aiokafka").setLevel(logging.ERROR)
@@ -102,19 +109,38 @@ def _start_stripe_mock(env: dict[str, str]) -> object | None:
     return mock
 
 
-def _start_services(sup: supervisor.Supervisor, names: list[str]) -> None:
+def _start_services(sup: supervisor.Supervisor, names: list[str], replicas: int) -> None:
     for name in names:
-        port = int(sup.env.get(f"{name.upper()}_HTTP_PORT", supervisor.DEFAULT_PORTS[name]))
-        if port_in_use(port):
-            raise _fail(f"port {port} for {name} is in use; stop what uses it or set {name.upper()}_HTTP_PORT")
-        with console.status(f"starting {name} on http://127.0.0.1:{port} …"):
-            child = sup.start(name)
-            ready = sup.wait_ready(child)
-        if not ready:
-            console.print(f"[bold red]{name} did not become ready[/]; last lines of {child.log_path}:\n{child.tail()}")
-            sup.stop_all()
-            raise typer.Exit(1)
-        console.print(f"[green]✓[/] {name:<13} http://127.0.0.1:{port}")
+        for copy in range(1, replicas_of(name, replicas) + 1):
+            port = sup.port_of(name, copy)
+            label = name if copy == 1 else f"{name}#{copy}"
+            if port_in_use(port):
+                raise _fail(f"port {port} for {label} is in use; stop what uses it or set {name.upper()}_HTTP_PORT")
+            with console.status(f"starting {label} on http://127.0.0.1:{port} …"):
+                child = sup.start(name, copy)
+                ready = sup.wait_ready(child)
+            if not ready:
+                console.print(
+                    f"[bold red]{label} did not become ready[/]; last lines of {child.log_path}:\n{child.tail()}"
+                )
+                sup.stop_all()
+                raise typer.Exit(1)
+            console.print(f"[green]✓[/] {label:<15} http://127.0.0.1:{port}")
+
+
+def _databases_for(env: dict[str, str], replicas: int) -> PostgresLauncher | None:
+    """With --replicas N > 1: PostgreSQL for every copied service (refused on SQLite), started here if need be."""
+    if replicas <= 1:
+        return None
+    try:
+        missing = check_databases(env, replicas)
+        with console.status("starting PostgreSQL for the copies…"):
+            launcher = provide_databases(env, missing)
+    except (ReplicasRefused, LauncherError) as exc:
+        raise _fail(str(exc)) from None
+    if launcher is not None:
+        console.print(f"[green]✓[/] PostgreSQL 127.0.0.1:{launcher.port} (data kept in {launcher.base_dir})")
+    return launcher
 
 
 def wipe_local_state(kafka_port: int = DEFAULT_PORT) -> None:
@@ -132,6 +158,10 @@ def wipe_local_state(kafka_port: int = DEFAULT_PORT) -> None:
             shutil.rmtree(entry)
         else:
             entry.unlink()
+    kept = postgres_home()  # the --replicas PostgreSQL, outside $CONGRESS_HOME when run as root
+    if kept.exists() and not kept.is_relative_to(home):
+        console.print(f"removing {kept}")
+        shutil.rmtree(kept)
 
 
 def run_congress(
@@ -141,8 +171,10 @@ def run_congress(
     kafka_port: int = DEFAULT_PORT,
     keep_kafka: bool = False,
     brokers: int = 1,
+    replicas: int = 1,
 ) -> None:
-    """Kafka, then every service, then (optionally) a command and the event stream; Ctrl-C stops all."""
+    """Kafka, then every service (``replicas`` copies of each copied one), then (optionally) a command and the
+    event stream; a copy that dies is restarted; Ctrl-C stops all."""
     env = {**os.environ, **demo_secrets(), "PYTHONUNBUFFERED": "1"}
     env.setdefault("CONGRESS_HOME", str(congress_home()))
     # links in the mail point at the abstracts service on whatever port it runs (the programme, edit links)
@@ -150,33 +182,30 @@ def run_congress(
         "ABSTRACTS_PUBLIC_URL",
         f"http://127.0.0.1:{env.get('ABSTRACTS_HTTP_PORT', supervisor.DEFAULT_PORTS['abstracts'])}",
     )
+    postgres = _databases_for(env, replicas)
     try:
         launcher = _start_kafka(env, kafka_port, brokers)
-    except LauncherError as exc:
-        raise _fail(str(exc)) from None
-    try:
         stripe_mock = _start_stripe_mock(env)
     except LauncherError as exc:
+        if postgres is not None:
+            postgres.stop()
         raise _fail(str(exc)) from None
-    sup = supervisor.Supervisor(env=env)
+    for name in ("registration", "badges", "abstracts"):  # the simulator spreads its clients over the copies
+        env.setdefault(f"DEMO_{name.upper()}_URL", urls_of(env, name, replicas))
+    sup = supervisor.Supervisor(env=env, say=lambda line: console.print(line, markup=False, highlight=False))
     stop = threading.Event()
     follower: threading.Thread | None = None
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        _start_services(sup, supervisor.available_services())
-        _print_links(env)
+        _start_services(sup, supervisor.available_services(), replicas)
+        _print_links(env, replicas)
         if after_start:
             sup.children.append(sup.start_command("simulator", after_start))
         if follow:
             follower = threading.Thread(target=_follow, args=(env, stop), daemon=True)
             follower.start()
         while not stop.is_set():
-            exited = sup.first_exited()
-            if exited is not None and exited.name != "simulator":
-                console.print(
-                    f"[bold red]{exited.name} exited with code {exited.process.returncode}[/]; "
-                    f"last lines of {exited.log_path}:\n{exited.tail()}"
-                )
+            if sup.watch() is not None:  # a copy in a crash loop: the supervisor said why
                 raise typer.Exit(1)
             time.sleep(0.5)
     except KeyboardInterrupt:
@@ -190,6 +219,8 @@ def run_congress(
             stripe_mock.stop()  # type: ignore[attr-defined]
         if launcher is not None and not keep_kafka:
             launcher.stop()
+        if postgres is not None:
+            postgres.stop()
         console.print("all stopped")
 
 
@@ -205,7 +236,7 @@ def _follow(env: dict[str, str], stop: threading.Event) -> None:
         console.print(f"[yellow]event tail stopped: {exc}[/]")
 
 
-def _print_links(env: dict[str, str]) -> None:
+def _print_links(env: dict[str, str], replicas: int = 1) -> None:
     """What to open, one line each (plain lines stay readable in any terminal width)."""
     organiser = f"sign in: organiser@icsei.example.org / {env.get('CONGRESS_ORGANISER_PASSWORD', '')}"
     rows = {
@@ -220,6 +251,9 @@ def _print_links(env: dict[str, str]) -> None:
         label, path, note = rows.get(name, (name, "/", ""))
         port = env.get(f"{name.upper()}_HTTP_PORT", supervisor.DEFAULT_PORTS[name])
         console.print(f"  {label:<28} http://127.0.0.1:{port}{path:<9} {note}", highlight=False)
+        if replicas_of(name, replicas) > 1:
+            others = urls_of(env, name, replicas).split(",")[1:]
+            console.print(f"  {'  other copies':<28} {'  '.join(others)}", highlight=False)
     console.print("  Event stream                 congress tail (also below)\n  Ctrl-C stops everything.\n")
 
 
@@ -233,9 +267,10 @@ def up(
     follow: bool = typer.Option(False, "--tail", help="Also print the event stream."),
     kafka_port: int = typer.Option(DEFAULT_PORT, help="Port for the local broker."),
     brokers: int = BrokersOption,
+    replicas: int = typer.Option(1, min=1, max=9, help=REPLICAS_HELP),
 ) -> None:
-    """Start Kafka and every service; Ctrl-C stops everything cleanly."""
-    run_congress(follow=follow, kafka_port=kafka_port, brokers=brokers)
+    """Start Kafka and every service; a copy that dies is restarted; Ctrl-C stops everything cleanly."""
+    run_congress(follow=follow, kafka_port=kafka_port, brokers=brokers, replicas=replicas)
 
 
 DEMO_CLIENT_LIMIT = "100000/hour"
@@ -249,6 +284,7 @@ def demo(
     kafka_port: int = typer.Option(DEFAULT_PORT),
     fresh: bool = typer.Option(False, help="Start from nothing: delete the local state under $CONGRESS_HOME first."),
     brokers: int = BrokersOption,
+    replicas: int = typer.Option(1, min=1, max=9, help=REPLICAS_HELP),
 ) -> None:
     """The whole congress on the embedded defaults, with simulated delegates and the live event stream."""
     if fresh:
@@ -265,7 +301,7 @@ def demo(
     # ...and its 1,500 delegates all register from this machine's address: the per-client rate limit is raised
     # for it (the per-address limit stays as configured)
     os.environ.setdefault("REGISTRATION_RATE_LIMIT_PER_CLIENT", DEMO_CLIENT_LIMIT)
-    run_congress(follow=True, after_start=simulator, kafka_port=kafka_port, brokers=brokers)
+    run_congress(follow=True, after_start=simulator, kafka_port=kafka_port, brokers=brokers, replicas=replicas)
 
 
 if __name__ == "__main__":

@@ -193,12 +193,16 @@ class OutboxRelay:
         self._producer_ready = producer_started
         self.published = 0
         self.running = False
+        self.standby = False
+        """True while another copy's relay holds the database's lock and this one waits to take over."""
+        self._lease: _Leadership | None = None
         self.last_error: str | None = None
         """Why the last attempt to publish failed; None while publishing works."""
 
     async def run(self) -> None:
         """Relay until cancelled."""
-        async with self._leadership():
+        async with self._leadership() as lease:
+            self._lease = lease
             self.running = True
             failures = 0
             try:
@@ -211,6 +215,8 @@ class OutboxRelay:
                             await self.producer.start()
                             self._producer_ready = True
                         published = await self.publish_pending()
+                    except LeadershipLost:
+                        raise
                     except Exception as exc:  # noqa: BLE001 -- Kafka or the database is away: wait, then retry
                         failures += 1
                         self.last_error = repr(exc)
@@ -234,6 +240,7 @@ class OutboxRelay:
                         await asyncio.sleep(self.linger_seconds)
             finally:
                 self.running = False
+                self._lease = None
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows in id order and mark them sent; returns how many."""
@@ -256,6 +263,8 @@ class OutboxRelay:
             await conn.rollback()
         if not rows:
             return 0
+        if self._lease is not None:
+            await self._lease.confirm()
         await self._send_all(rows)
         crash_point("relay-after-publish")
         async with self.engine.begin() as conn:
@@ -280,26 +289,61 @@ class OutboxRelay:
         ]
         await asyncio.gather(*futures)
 
-    def _leadership(self) -> Any:
-        """On PostgreSQL, an advisory lock makes sure only one relay publishes (order per key holds)."""
-        engine = self.engine
+    def _leadership(self) -> _Leadership:
+        return _Leadership(self)
 
-        class _Lease:
-            conn: Any = None
 
-            async def __aenter__(self) -> None:
-                if not is_postgres(engine):
-                    return  # a SQLite file belongs to one service process
-                self.conn = await engine.connect()
-                # Another process holds the lock; there is nothing to await but time.
-                while not (await self.conn.execute(text("select pg_try_advisory_lock(7355608)"))).scalar():  # noqa: ASYNC110
-                    await asyncio.sleep(1.0)
+class LeadershipLost(RuntimeError):
+    """The relay's advisory lock went with its connection: another copy may publish now, so this one stops."""
 
-            async def __aexit__(self, *exc: object) -> None:
-                if self.conn is not None:
-                    await self.conn.close()
 
-        return _Lease()
+class _Leadership:
+    """On PostgreSQL, an advisory lock held on its own connection makes sure only one relay per database
+    publishes (so per-key order holds with several copies). Until it gets the lock the relay is on standby;
+    before each publish it checks that the connection holding the lock is still there (``confirm``)."""
+
+    KEY = 7355608
+
+    def __init__(self, relay: OutboxRelay) -> None:
+        self.relay = relay
+        self.conn: Any = None
+
+    async def __aenter__(self) -> _Leadership:
+        engine = self.relay.engine
+        if not is_postgres(engine):
+            return self  # a SQLite file belongs to one service process
+        self.relay.standby = True
+        try:
+            self.conn = await engine.connect()
+            # Another copy publishes; there is nothing to await but time.
+            while not await self._try_lock():  # noqa: ASYNC110
+                await asyncio.sleep(1.0)
+        except BaseException:
+            await self.__aexit__()
+            raise
+        finally:
+            self.relay.standby = False
+        return self
+
+    async def _try_lock(self) -> bool:
+        granted = bool((await self.conn.execute(text("select pg_try_advisory_lock(:k)"), {"k": self.KEY})).scalar())
+        await self.conn.commit()  # the lock is the session's: no transaction stays open beside it
+        return granted
+
+    async def confirm(self) -> None:
+        """Raise ``LeadershipLost`` if the lock's connection is gone (PostgreSQL released the lock with it)."""
+        if self.conn is None:
+            return
+        try:
+            await self.conn.execute(text("select 1"))
+            await self.conn.commit()
+        except Exception as exc:
+            raise LeadershipLost(f"the relay's lock connection is gone: {exc!r}") from exc
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                await self.conn.close()
 
 
 def skip_wake(session: AsyncSession | Session) -> None:

@@ -68,10 +68,15 @@ def _version_key(name: str) -> tuple[int, ...]:
 class PostgresLauncher:
     """One disposable PostgreSQL server; usable as a context manager."""
 
-    def __init__(self, port: int | None = None, bin_dir: Path | None = None) -> None:
-        """Describe the server; ``port`` defaults to a free one, chosen at :meth:`start`."""
+    def __init__(self, port: int | None = None, bin_dir: Path | None = None, *, keep_in: Path | None = None) -> None:
+        """Describe the server; ``port`` defaults to a free one, chosen at :meth:`start`.
+
+        ``keep_in``: a directory whose data outlives the server (``congress up --replicas``): a later
+        :meth:`start` finds the databases again, and :meth:`stop` leaves them.
+        """
         self._requested_port = port
         self._bin_dir = bin_dir
+        self._keep_in = keep_in
         self.port: int | None = None
         self.base_dir: Path | None = None
 
@@ -103,13 +108,18 @@ class PostgresLauncher:
             return self.url
         bin_dir = self._bin_dir or find_bin_dir()
         port = self._choose_port()
-        self.base_dir = Path(tempfile.mkdtemp(prefix="congress-pg-"))
+        if self._keep_in is not None:
+            self._keep_in.mkdir(parents=True, exist_ok=True)
+        self.base_dir = self._keep_in or Path(tempfile.mkdtemp(prefix="congress-pg-"))
         self.port = port
+        fresh = not (self._data_dir / "PG_VERSION").is_file()
         try:
             self._prepare_dir()
-            self._initdb(bin_dir)
+            if fresh:
+                self._initdb(bin_dir)
             self._pg_ctl_start(bin_dir, timeout)
-            self._create_database(bin_dir)
+            if fresh:
+                self._create_database(bin_dir)
         except BaseException:
             self.stop()
             raise
@@ -124,9 +134,30 @@ class PostgresLauncher:
         bin_dir = self._bin_dir or find_bin_dir()
         if (self._data_dir / "postmaster.pid").is_file():
             self._stop_server(bin_dir, timeout)
-        shutil.rmtree(base_dir, ignore_errors=True)
+        if self._keep_in is None:
+            shutil.rmtree(base_dir, ignore_errors=True)
         self.base_dir = None
         self.port = None
+
+    def ensure_database(self, name: str) -> str:
+        """Create the database ``name`` unless it exists; return its SQLAlchemy asyncpg URL."""
+        command = self._command(
+            self._bin_dir or find_bin_dir(),
+            "createdb",
+            "-h",
+            HOST,
+            "-p",
+            str(self._require_port()),
+            "-U",
+            SUPERUSER,
+            name,
+        )
+        try:
+            self._run(command, f"createdb {name}", timeout=60)
+        except LauncherError as exc:
+            if "already exists" not in str(exc):
+                raise
+        return f"postgresql+asyncpg://{SUPERUSER}@{HOST}:{self._require_port()}/{name}"
 
     def __enter__(self) -> Self:
         """Start the server for a ``with`` block."""
@@ -174,7 +205,7 @@ class PostgresLauncher:
         return self._requested_port
 
     def _prepare_dir(self) -> None:
-        self._socket_dir.mkdir()
+        self._socket_dir.mkdir(exist_ok=True)
         if os.geteuid() != 0:
             return
         try:

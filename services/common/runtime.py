@@ -183,7 +183,8 @@ class ServiceRuntime:
         checks = {
             "started": self.started,
             "kafka": self.kafka_linked,
-            "relay": bool(self.relay and self.relay.running and self.relay.last_error is None),
+            # a copy whose relay waits while another copy's publishes (one per database) is ready too
+            "relay": bool(self.relay and (self.relay.running or self.relay.standby) and self.relay.last_error is None),
         }
         try:
             async with self.engine.connect() as conn:

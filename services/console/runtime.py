@@ -24,6 +24,7 @@ from prometheus_client import (
 )
 
 from services.common.topic_admin import plan_for, readiness_warnings
+from services.console.adapters.journal import Journal
 from services.console.adapters.kafka import TopicReader
 from services.console.adapters.lag import LagMeter
 from services.console.config import ConsoleSettings
@@ -51,6 +52,7 @@ class ConsoleRuntime:
             topic_prefix=settings.kafka_topic_prefix,
             on_entries=feed.ingest,
             topic_plan=plan_for(settings),
+            journal=Journal(settings.effective_journal_path()),
         )
         self.lag = LagMeter(settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix)
         self._tasks: list[asyncio.Task[Any]] = []

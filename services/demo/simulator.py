@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -55,25 +56,48 @@ SUMMARY = (
 class Options:
     delegates: int
     speed: float
-    registration_url: str
-    badges_url: str
+    registration_urls: tuple[str, ...]
+    """Every copy of registration (``congress up --replicas``): parties are spread over them in turn."""
+    badges_urls: tuple[str, ...]
+    """Every copy of badges: one desk station on each."""
     abstracts_url: str
     abstracts: int
     seed: int
     concurrency: int
     progress_every: int
 
+    @property
+    def registration_url(self) -> str:
+        return self.registration_urls[0]
+
+    @property
+    def badges_url(self) -> str:
+        return self.badges_urls[0]
+
     def pause(self, rng: random.Random, base: float = 1.0) -> float:
         """A think time between steps, shrunk by --speed."""
         return base * (0.5 + rng.random()) / self.speed
+
+
+def url_list(value: str) -> tuple[str, ...]:
+    """``http://a:8001,http://a:8101`` -> each base URL without a trailing slash."""
+    return tuple(u.strip().rstrip("/") for u in value.split(",") if u.strip()) or ("http://127.0.0.1",)
 
 
 def parse(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m services.demo.simulator", description=__doc__.splitlines()[0])
     parser.add_argument("--delegates", type=int, default=150, help="people to register (groups included)")
     parser.add_argument("--speed", type=float, default=5.0, help="higher is faster; 1 is about a second a step")
-    parser.add_argument("--registration-url", default=os.environ.get("DEMO_REGISTRATION_URL", "http://127.0.0.1:8001"))
-    parser.add_argument("--badges-url", default=os.environ.get("DEMO_BADGES_URL", "http://127.0.0.1:8003"))
+    parser.add_argument(
+        "--registration-url",
+        default=os.environ.get("DEMO_REGISTRATION_URL", "http://127.0.0.1:8001"),
+        help="base URL; several copies comma-separated (clients are spread over them)",
+    )
+    parser.add_argument(
+        "--badges-url",
+        default=os.environ.get("DEMO_BADGES_URL", "http://127.0.0.1:8003"),
+        help="base URL; several copies comma-separated (a desk on each)",
+    )
     parser.add_argument("--abstracts-url", default=os.environ.get("DEMO_ABSTRACTS_URL", "http://127.0.0.1:8002"))
     parser.add_argument(
         "--abstracts", type=int, default=-1, help="abstracts to submit (default: a tenth of --delegates)"
@@ -86,9 +110,9 @@ def parse(argv: list[str] | None = None) -> Options:
     return Options(
         max(1, a.delegates),
         max(0.01, a.speed),
-        a.registration_url.rstrip("/"),
-        a.badges_url.rstrip("/"),
-        a.abstracts_url.rstrip("/"),
+        url_list(a.registration_url),
+        url_list(a.badges_url),
+        url_list(a.abstracts_url)[0],
         a.abstracts if a.abstracts >= 0 else min(300, max(6, a.delegates // 10)),
         a.seed,
         max(1, a.concurrency),
@@ -111,11 +135,14 @@ class Simulator:
         )
 
     async def registrations(self, parties: list[Party]) -> None:
-        async with self.client(self.o.registration_url) as client:
-            http = Http(client, self.tally, "registration")
+        async with contextlib.AsyncExitStack() as stack:
+            copies = [
+                Http(await stack.enter_async_context(self.client(url)), self.tally, "registration")
+                for url in self.o.registration_urls
+            ]
             delays = [self.o.pause(self.rng, 0.5) for _ in parties]
 
-            async def one(party: Party, delay: float) -> None:
+            async def one(party: Party, delay: float, http: Http) -> None:
                 await asyncio.sleep(delay)
                 async with self.gate:
                     booking = await register(http, party)
@@ -128,7 +155,9 @@ class Simulator:
                 self._progress(len(party.people))
 
             offsets = [sum(delays[: i + 1]) / self.o.concurrency for i in range(len(delays))]
-            await asyncio.gather(*(one(p, d) for p, d in zip(parties, offsets, strict=True)))
+            await asyncio.gather(
+                *(one(p, d, copies[i % len(copies)]) for i, (p, d) in enumerate(zip(parties, offsets, strict=True)))
+            )
 
     def _progress(self, people: int) -> None:
         before = self.tally["progress"]
@@ -180,15 +209,19 @@ class Simulator:
             )
             return
         rows = [r for r in await organiser.registrations() if r["status"] == "confirmed"]
-        async with self.client(self.o.badges_url) as org_client, self.client(self.o.badges_url) as desk:
+        async with contextlib.AsyncExitStack() as stack:
+            org_client = await stack.enter_async_context(self.client(self.o.badges_url))
             org_client.headers["authorization"] = f"Bearer {organiser.token}"
-            station = Station(Http(desk, self.tally, "badges"))
-            if not await station.open(Http(org_client, self.tally, "badges"), "Registration desk 1 (demo)"):
-                print("could not open a badge station: skipping badges and check-in", flush=True)
-                return
+            stations = []
+            for n, url in enumerate(self.o.badges_urls, 1):  # a desk on each copy of badges
+                station = Station(Http(await stack.enter_async_context(self.client(url)), self.tally, "badges"))
+                if not await station.open(Http(org_client, self.tally, "badges"), f"Registration desk {n} (demo)"):
+                    print("could not open a badge station: skipping badges and check-in", flush=True)
+                    return
+                stations.append(station)
             desks = asyncio.Semaphore(min(4, self.o.concurrency))
 
-            async def arrive(row: dict[str, object], delay: float) -> None:
+            async def arrive(row: dict[str, object], delay: float, station: Station) -> None:
                 await asyncio.sleep(delay)
                 async with desks:
                     number = str(row["number"])
@@ -199,7 +232,12 @@ class Simulator:
             comers = [r for r in rows if self.rng.random() < 0.9]
             print(f"first morning: {len(comers)} of {len(rows)} confirmed delegates come to the badge desk", flush=True)
             delays = [i * self.o.pause(self.rng, 0.2) / 4 for i in range(len(comers))]
-            await asyncio.gather(*(arrive(r, d) for r, d in zip(comers, delays, strict=True)))
+            await asyncio.gather(
+                *(
+                    arrive(r, d, stations[i % len(stations)])
+                    for i, (r, d) in enumerate(zip(comers, delays, strict=True))
+                )
+            )
 
     async def run(self) -> int:
         if not await is_up(self.o.registration_url):

@@ -11,12 +11,13 @@ import logging
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from schemas.abstracts import AbstractsEvent
 from schemas.base import InvalidEvent, decode
 from schemas.programme import PresentationMoved, SessionScheduled
 from schemas.registration import RegistrationCreatedFields
+from services.common import jobs
 from services.notify.adapters import db
 from services.notify.compose import Envelope
 from services.notify.domain import Outcome, reminder_plan
@@ -24,6 +25,13 @@ from services.notify.handlers import Notifier
 from services.notify.programme import first_presentation
 
 log = logging.getLogger("congress.notify.tasks")
+
+
+def engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The engine the sessions are bound to (where the jobs' leases are taken)."""
+    bind = sessionmaker.kw["bind"]
+    assert isinstance(bind, AsyncEngine)  # noqa: S101 -- made by services.common.db.make_sessionmaker
+    return bind
 
 
 def abstract_of(cause_event: bytes, recipient_id: str = "") -> str | None:
@@ -50,13 +58,12 @@ class RetryWorker:
     ) -> None:
         self.notifier, self.sessionmaker = notifier, sessionmaker
         self.poll_seconds, self.batch = poll_seconds, batch
+        self.job = jobs.Job("notify.retries", self.work_due)
 
     async def run(self) -> None:
+        """A pass every ``poll_seconds``, under the job's lease: with several copies, one of them works the queue."""
         while True:
-            try:
-                await self.work_due()
-            except Exception:
-                log.exception("retry pass failed")
+            await jobs.run_all(engine_of(self.sessionmaker), [self.job])
             await asyncio.sleep(self.poll_seconds)
 
     async def work_due(self) -> int:
@@ -76,7 +83,7 @@ class RetryWorker:
     async def _retry_one(self, mid: str) -> str | None:
         n = self.notifier
         async with self.sessionmaker() as session, session.begin():
-            row = await db.take_pending(session, mid)
+            row = await db.take_pending(session, mid, due_by=n.clock())
             if row is None:
                 return None
             record = replace(db.record_of(row), about=abstract_of(row.cause_event, row.recipient_id))
@@ -123,13 +130,12 @@ class Reminders:
     ) -> None:
         self.notifier, self.sessionmaker = notifier, sessionmaker
         self.delay, self.poll_seconds, self.batch = delay, poll_seconds, batch
+        self.job = jobs.Job("notify.reminders", self.remind_due)
 
     async def run(self) -> None:
+        """A pass every ``poll_seconds``, under the job's lease (one copy reminds at a time)."""
         while True:
-            try:
-                await self.remind_due()
-            except Exception:
-                log.exception("reminder pass failed")
+            await jobs.run_all(engine_of(self.sessionmaker), [self.job])
             await asyncio.sleep(self.poll_seconds)
 
     async def remind_due(self) -> int:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
 
 from schemas import topics
+from services.common import jobs
 from services.common.congress import config_path
 from services.common.db import is_postgres
 from services.common.logs import configure_logging
@@ -41,8 +41,6 @@ from services.registration.rate_limits import RateLimits
 from services.registration.records import Deps
 from services.registration.self_service import self_service_router
 from services.registration.writer import GroupWriter, sync_sqlite_engine
-
-log = logging.getLogger("congress.registration")
 
 
 def build_deps(
@@ -99,7 +97,9 @@ def build(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with runtime.lifespan(app):
-            sweeper = asyncio.create_task(_sweep(deps, settings.sweep_seconds), name="registration-sweeper")
+            sweeper = asyncio.create_task(
+                jobs.run_every(settings.sweep_seconds, runtime.engine, sweeps(deps)), name="registration-sweeper"
+            )
             try:
                 yield
             finally:
@@ -132,25 +132,19 @@ def build(
     return runtime, app
 
 
-async def _sweep(deps: Deps, every_seconds: float) -> None:
-    """Expire unpaid card registrations past their hold, remind then release unpaid invoices past theirs
-    (``invoice_holds``), pass on waiting-list seats whose offer lapsed,
-    retry the Stripe requests (refunds, Checkout expiries) that failed before, and remind (then report)
-    accepted abstracts none of whose presenters is registered (``presenter_deadline``)."""
-    sweeps = (
-        ("payment holds", expiry.expire_unpaid),
-        ("invoice holds", invoice_holds.sweep),
-        ("waiting list", manage.expire_offers),
-        ("stripe tasks", stripe_tasks.retry_due),
-        ("presenter registration", presenter_deadline.sweep),
-    )
-    while True:
-        await asyncio.sleep(every_seconds)
-        for name, sweep in sweeps:
-            try:
-                await sweep(deps)
-            except Exception:
-                log.exception("%s sweep failed", name)
+def sweeps(deps: Deps) -> list[jobs.Job]:
+    """The periodic jobs: expire unpaid card registrations past their hold, remind then release unpaid invoices
+    past theirs (``invoice_holds``), pass on waiting-list seats whose offer lapsed, retry the Stripe requests
+    (refunds, Checkout expiries) that failed before, and remind (then report) accepted abstracts none of whose
+    presenters is registered (``presenter_deadline``). Each runs under its lease (``services.common.jobs``), so
+    with several copies on one database each pass happens once."""
+    return [
+        jobs.Job("registration.payment-holds", lambda: expiry.expire_unpaid(deps)),
+        jobs.Job("registration.invoice-holds", lambda: invoice_holds.sweep(deps)),
+        jobs.Job("registration.waiting-list", lambda: manage.expire_offers(deps)),
+        jobs.Job("registration.stripe-tasks", lambda: stripe_tasks.retry_due(deps)),
+        jobs.Job("registration.presenter-registration", lambda: presenter_deadline.sweep(deps)),
+    ]
 
 
 def main() -> None:

@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from services.common import jobs
+
 metadata = MetaData()
 Row = dict[str, Any]
 
@@ -96,7 +98,9 @@ counters = Table(
 
 
 async def seed(engine: AsyncEngine, counter_names: tuple[str, ...]) -> None:
+    """Create missing counters; copies of the service starting together seed one after the other."""
     async with engine.begin() as conn:
+        await jobs.one_at_a_time(conn, "abstracts.seed")
         named = set((await conn.execute(select(counters.c.name))).scalars())
         for name in counter_names:
             if name not in named:

@@ -1,7 +1,9 @@
-"""The console's own Kafka reader: every congress topic, from the beginning, on every start.
+"""The console's own Kafka reader: every congress topic, from where its journal left off.
 
-It uses no consumer group (so it commits nothing and every start replays the
-topics: the figures are rebuilt, never lost) and honours ``KAFKA_TOPIC_PREFIX``.
+It uses no consumer group (it commits nothing to Kafka) and honours ``KAFKA_TOPIC_PREFIX``.
+With a journal (``adapters/journal.py``) it first replays what it read before, then resumes each
+partition at the journal's offset, and records every batch it applies: the figures survive a
+restart even when Kafka has deleted the records meanwhile. Without one it reads from the beginning.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from schemas import topics
 from services.common.topic_admin import TopicPlan, TopicReport, ensure_topics, log_report
+from services.console.adapters.journal import Journal, Positions
 from services.console.adapters.records import to_entry
 from services.console.entries import Entry
 
@@ -32,6 +36,7 @@ class TopicReader:
         on_entries: Callable[[list[Entry]], None],
         max_records: int = 500,
         topic_plan: TopicPlan | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.topic_prefix = topic_prefix
@@ -40,6 +45,9 @@ class TopicReader:
         self.topic_plan = topic_plan or TopicPlan(prefix=topic_prefix)
         self.topic_report: TopicReport | None = None
         """How the topics compared with their policy at start."""
+        self.journal = journal
+        self.replayed = 0
+        """Entries replayed from the journal at start."""
         self.consumer: AIOKafkaConsumer | None = None
         self.records_read = 0
         self.caught_up = False
@@ -58,7 +66,48 @@ class TopicReader:
             enable_auto_commit=False,
         )
         await self.consumer.start()
+        if self.journal is not None:
+            await self._resume(self.journal)
         self._task = asyncio.create_task(self._run(), name="console-reader")
+
+    async def _resume(self, journal: Journal) -> None:
+        """Replay the journal into the projection and seek each partition to where it left off."""
+        await asyncio.to_thread(journal.open)
+        entries, positions = await asyncio.to_thread(journal.load)
+        if positions:
+            assigned = await self._assignment()
+            ends = await self._consumer().end_offsets(list(assigned))
+            beyond = {tp: end for tp, end in ends.items() if positions.get((tp.topic, tp.partition), 0) > end}
+            if beyond:
+                log.warning(
+                    "the journal is ahead of the topics (another cluster, or topics recreated): rebuilding from them",
+                    extra={"journal": str(journal.path), "partitions": len(beyond)},
+                )
+                await asyncio.to_thread(journal.reset)
+                entries, positions = [], {}
+            for tp in assigned:
+                if (tp.topic, tp.partition) in positions:
+                    self._consumer().seek(tp, positions[tp.topic, tp.partition])
+        if entries:
+            self.on_entries(entries)
+        self.replayed = len(entries)
+        log.info("journal replayed", extra={"entries": len(entries), "journal": str(journal.path)})
+
+    async def _assignment(self, timeout: float = 30.0) -> set[TopicPartition]:
+        """Every partition of our topics, once the group-less consumer has them all assigned."""
+        wanted = {self.topic_prefix + name for name in topics.ALL_TOPICS}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            assigned = set(self._consumer().assignment())
+            if {tp.topic for tp in assigned} >= wanted or loop.time() > deadline:
+                return assigned
+            await asyncio.sleep(0.05)
+
+    def _consumer(self) -> AIOKafkaConsumer:
+        if self.consumer is None:
+            raise RuntimeError("the consumer is not started")
+        return self.consumer
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -67,6 +116,8 @@ class TopicReader:
                 await self._task
         if self.consumer is not None:
             await self.consumer.stop()
+        if self.journal is not None:
+            self.journal.close()
 
     @property
     def running(self) -> bool:
@@ -87,3 +138,13 @@ class TopicReader:
                 self.on_entries(entries)
             except Exception:  # a bug in the projection must not stop the stream; it is logged loudly
                 log.exception("could not apply %d entries", len(entries))
+            if self.journal is not None:
+                await self._record(self.journal, entries, records)
+
+    @staticmethod
+    async def _record(journal: Journal, entries: list[Entry], records: list[ConsumerRecord[Any, Any]]) -> None:
+        positions: Positions = {(r.topic, r.partition): r.offset + 1 for r in records}  # in order per partition
+        try:
+            await asyncio.to_thread(journal.append, entries, positions)
+        except Exception:  # the live figures go on; a restart would lack this batch, so say so loudly
+            log.exception("could not record %d entries in the journal %s", len(entries), journal.path)

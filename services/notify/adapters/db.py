@@ -255,8 +255,12 @@ async def due_pending(session: AsyncSession, now: datetime, limit: int) -> list[
     return list(rows.scalars())
 
 
-async def take_pending(session: AsyncSession, message_id: str) -> Any | None:
+async def take_pending(session: AsyncSession, message_id: str, due_by: datetime | None = None) -> Any | None:
+    """Claim a queued message for one attempt (locked till the transaction ends); None if another worker holds it,
+    or (``due_by``) if it is no longer due -- another copy tried it meanwhile and set its next attempt."""
     query = select(pending).where(pending.c.message_id == message_id)
+    if due_by is not None:
+        query = query.where(pending.c.next_attempt_at <= due_by)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return (await session.execute(query)).first()

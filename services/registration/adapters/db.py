@@ -35,6 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import ReturningUpdate, Update
 
+from services.common import jobs
+
 metadata = MetaData()
 
 TOTAL = "_total"
@@ -130,8 +132,11 @@ used_tokens = Table(
 
 
 async def seed(engine: AsyncEngine, seats: dict[str, int], codes: Iterable[str], counter_names: Iterable[str]) -> None:
-    """Create missing capacity, code and counter rows; a changed capacity in the config is applied."""
+    """Create missing capacity, code and counter rows; a changed capacity in the config is applied.
+
+    Copies of the service starting together seed one after the other (the second finds the rows)."""
     async with engine.begin() as conn:
+        await jobs.one_at_a_time(conn, "registration.seed")
         have = {r.code: r.capacity for r in (await conn.execute(select(capacity.c.code, capacity.c.capacity)))}
         for code, seats_total in seats.items():
             if code not in have:

@@ -3,6 +3,7 @@ dead letters are counted, consumer lag is measured, and a restart rebuilds ident
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,17 +21,18 @@ from tests.unit.console.events import FakeRecord, dead_letter, records, scenario
 SECRET = "console-integration-secret"
 
 
-def settings(kafka_bootstrap: str, topic_prefix: str) -> ConsoleSettings:
+def settings(kafka_bootstrap: str, topic_prefix: str, journal: Path) -> ConsoleSettings:
     return ConsoleSettings(
         KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
         KAFKA_TOPIC_PREFIX=topic_prefix,
         CONGRESS_SECRET=SECRET,
         lag_interval_seconds=0.5,
+        journal_path=str(journal),
     )
 
 
-async def started(kafka_bootstrap: str, topic_prefix: str) -> tuple[ConsoleRuntime, httpx.AsyncClient]:
-    runtime, app = build(settings(kafka_bootstrap, topic_prefix))
+async def started(kafka_bootstrap: str, topic_prefix: str, journal: Path) -> tuple[ConsoleRuntime, httpx.AsyncClient]:
+    runtime, app = build(settings(kafka_bootstrap, topic_prefix, journal))
     await runtime.start()
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
@@ -71,7 +73,9 @@ async def commit_nothing_handled(kafka_bootstrap: str, topic: str, group: str) -
         await consumer.stop()
 
 
-async def test_figures_follow_the_topics_and_survive_a_restart(kafka_bootstrap: str, topic_prefix: str) -> None:
+async def test_figures_follow_the_topics_and_survive_a_restart(
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+) -> None:
     await ensure_topics(kafka_bootstrap, TopicPlan(prefix=topic_prefix))
     events = scenario()
     sent = []
@@ -79,7 +83,7 @@ async def test_figures_follow_the_topics_and_survive_a_restart(kafka_bootstrap: 
         sent += await publish(kafka_bootstrap, record.topic, [decode(record.value)])
     failed = sent[-1]
     await publish_dead_letter(kafka_bootstrap, dead_letter(failed, "handler failed 3 times: boom", prefix=topic_prefix))
-    runtime, client = await started(kafka_bootstrap, topic_prefix)
+    runtime, client = await started(kafka_bootstrap, topic_prefix, tmp_path / "journal.sqlite3")
     try:
         assert (await client.get("/api/figures", headers={"Authorization": ""})).status_code == 401
         figures = await figures_when(client, lambda f: f["events_total"] == len(events) + 1)
@@ -121,7 +125,7 @@ async def test_figures_follow_the_topics_and_survive_a_restart(kafka_bootstrap: 
         await client.aclose()
         await runtime.stop()
 
-    runtime, client = await started(kafka_bootstrap, topic_prefix)
+    runtime, client = await started(kafka_bootstrap, topic_prefix, tmp_path / "journal.sqlite3")
     try:
         rebuilt = await figures_when(client, lambda f: f["events_total"] == len(events) + 2)
         assert {k: v for k, v in rebuilt.items() if k != "consumer_lag"} == before
