@@ -12,14 +12,21 @@ from services.common.topic_admin import TopicReport
 log = logging.getLogger("congress.broker")
 
 
+def bootstrap_list(bootstrap_servers: str) -> list[str]:
+    """``"a:9092, b:9094"`` -> ``["a:9092", "b:9094"]``."""
+    return [server.strip() for server in bootstrap_servers.split(",") if server.strip()]
+
+
 def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
     """A FastStream broker whose producer is idempotent and waits for acks=all.
 
     Subscribers are created by ``EventConsumer.subscribe``, which states its ack policy.
-    Nothing connects until ``broker.start()``.
+    Nothing connects until ``broker.start()``. ``bootstrap_servers`` may list several nodes,
+    comma-separated, as ``congress kafka start --brokers 3`` prints them: FastStream would take the
+    whole string for one host, so it gets the list.
     """
     return KafkaBroker(
-        bootstrap_servers,
+        bootstrap_list(bootstrap_servers),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",

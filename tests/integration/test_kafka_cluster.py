@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -96,3 +97,21 @@ def test_cluster_view_counts_what_the_metadata_says(kafka_cluster3: KafkaCluster
     view = run_blocking(lambda: cluster_view(kafka_cluster3.bootstrap))
     assert view.brokers == [1, 2, 3]
     assert not view.offline
+
+
+async def test_a_service_broker_connects_with_the_clusters_bootstrap_list(
+    kafka_cluster3: KafkaCluster, topic_prefix: str
+) -> None:
+    """What `congress kafka start --brokers 3` prints (``a:p1,a:p2,a:p3``) is what every service is given;
+    FastStream took the whole list for one host name and no service on a cluster ever connected."""
+    from services.common.broker import make_broker
+    from services.common.topic_admin import TopicPlan, ensure_topics
+
+    assert "," in kafka_cluster3.bootstrap
+    await ensure_topics(kafka_cluster3.bootstrap, TopicPlan(prefix=topic_prefix))
+    broker = make_broker(kafka_cluster3.bootstrap, client_id="cluster-list-test")
+    await asyncio.wait_for(broker.start(), timeout=60)
+    try:
+        await broker.publish(b"{}", topic=topic_prefix + topics.DEADLETTER)
+    finally:
+        await broker.stop()
