@@ -51,8 +51,8 @@ class ConsoleRuntime:
             settings.kafka_bootstrap_servers,
             topic_prefix=settings.kafka_topic_prefix,
             on_entries=feed.ingest,
-            topic_plan=plan_for(settings),
             journal=Journal(settings.effective_journal_path()),
+            topic_plan=plan_for(settings),
         )
         self.lag = LagMeter(settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix)
         self._tasks: list[asyncio.Task[Any]] = []

@@ -35,19 +35,19 @@ class TopicReader:
         topic_prefix: str,
         on_entries: Callable[[list[Entry]], None],
         max_records: int = 500,
-        topic_plan: TopicPlan | None = None,
         journal: Journal | None = None,
+        topic_plan: TopicPlan | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.topic_prefix = topic_prefix
         self.on_entries = on_entries
         self.max_records = max_records
-        self.topic_plan = topic_plan or TopicPlan(prefix=topic_prefix)
-        self.topic_report: TopicReport | None = None
-        """How the topics compared with their policy at start."""
         self.journal = journal
         self.replayed = 0
         """Entries replayed from the journal at start."""
+        self.topic_plan = topic_plan or TopicPlan(prefix=topic_prefix)
+        self.topic_report: TopicReport | None = None
+        """How the topics compared with their policy at start."""
         self.consumer: AIOKafkaConsumer | None = None
         self.records_read = 0
         self.caught_up = False
