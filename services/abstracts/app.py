@@ -9,9 +9,11 @@ through the outbox.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
 from services.abstracts import presenter_marks
@@ -31,8 +33,10 @@ from services.abstracts.review import review_router
 from services.abstracts.web import authors_router, install_errors, is_email
 from services.common.congress import config_path
 from services.common.logs import configure_logging
+from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
+from services.common.web_guard import install_web_guard
 
 
 def build_deps(runtime: ServiceRuntime, settings: AbstractsSettings, **overrides: Any) -> Deps:
@@ -69,6 +73,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     path = None if "congress" in overrides else config_path(settings.congress_config)
     sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
     install_errors(app, deps)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(authors_router(deps))
     app.include_router(review_router(deps))
     app.include_router(organiser_router(deps, sessions))
@@ -77,6 +82,8 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.include_router(programme_router(app.state.programme, sessions))
     app.include_router(login)
     runtime.mount_health(app)
+    answer_405_with_every_method(app)
+    install_web_guard(app, settings, public_urls=[settings.public_url])
     return runtime, app
 
 

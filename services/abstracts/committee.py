@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -16,8 +17,9 @@ from schemas.abstracts import (
     ReviewerUnassigned,
     ReviewSubmitted,
 )
-from services.abstracts import domain
+from services.abstracts import domain, expertise
 from services.abstracts.adapters import db
+from services.abstracts.matching import committee_plan
 from services.abstracts.records import (
     Deps,
     LinkProblem,
@@ -32,6 +34,8 @@ from services.abstracts.records import (
     reviewer_claims,
 )
 from services.common.sealing import NOTIFY_LINK, seal
+from services.common.text import clean_for_display
+from services.common.text import problem as text_problem
 
 log = logging.getLogger("congress.abstracts")
 ASSIGN_LOCK = "assign-runs"
@@ -54,6 +58,9 @@ async def add_reviewer(deps: Deps, draft: ReviewerDraft) -> Row:
         errors["email"] = "Enter an email address like name@example.org."
     if not draft.affiliation:
         errors["affiliation"] = "Please fill in the reviewer's institution (it is used to avoid conflicts)."
+    for name in ("name", "affiliation"):
+        if name not in errors and (message := text_problem(getattr(draft, name))):
+            errors[name] = message
     if not draft.networks or any(n not in deps.rules.networks for n in draft.networks):
         errors["networks"] = "Choose at least one network they review for."
     if draft.language not in deps.rules.languages:
@@ -109,11 +116,13 @@ def _needs(abstracts: list[Row], assignments: list[Row]) -> list[domain.Need]:
 
 
 async def assign_all(deps: Deps) -> domain.AssignmentPlan:
-    """Top every undecided abstract up to the configured number of reviewers; ReviewerAssigned per pair."""
+    """Top every undecided abstract up to the configured number of reviewers, by affinity (the optimal engine,
+    ``matching.committee_plan``); reviewers already on an abstract stay; ReviewerAssigned per pair."""
     now = deps.clock()
     async with deps.sessionmaker() as session, session.begin():
         await db.next_number(session, ASSIGN_LOCK)  # one assignment run at a time
-        abstracts = {row["id"]: row for row in await db.list_abstracts(session, status="submitted")}
+        every = await db.list_abstracts(session)
+        abstracts = {row["id"]: row for row in every if row["status"] == "submitted"}
         reviewers = {row["id"]: row for row in await db.list_reviewers(session)}
         assignments = await db.all_assignments(session)
         load = Counter(a["reviewer_id"] for a in assignments if a["active"])
@@ -121,8 +130,17 @@ async def assign_all(deps: Deps) -> domain.AssignmentPlan:
             domain.Candidate(r["id"], r["email"], r["affiliation"], frozenset(r["networks"]))
             for r in reviewers.values()
         ]
-        plan = domain.assign(
-            _needs(list(abstracts.values()), assignments), candidates, deps.config.reviewers_per_abstract, load
+        texts = expertise.texts(list(abstracts.values()), every, list(reviewers.values()))
+        # TF-IDF and the flows take CPU time: off the event loop, so the service keeps answering meanwhile
+        plan = await asyncio.to_thread(
+            committee_plan.plan,
+            _needs(list(abstracts.values()), assignments),
+            candidates,
+            deps.config.reviewers_per_abstract,
+            load,
+            texts,
+            max_load=deps.config.max_reviews_per_reviewer,
+            fallback=deps.config.network_fallback,
         )
         for abstract_id, reviewer_id in plan.pairs:
             await db.add_assignment(session, abstract_id, reviewer_id, now)
@@ -150,7 +168,7 @@ def _assigned(deps: Deps, abstract: Row, reviewer: Row) -> ReviewerAssignedV2:
 
 async def unassign(deps: Deps, abstract_id: str, reviewer_id: str, reason: str) -> None:
     """Take a reviewer off an undecided abstract; they are never assigned to it again."""
-    reason = domain.nfc(reason)[:500] or "taken off by the organisers"
+    reason = clean_for_display(reason)[:500] or "taken off by the organisers"
     async with deps.sessionmaker() as session, session.begin():
         row = await db.get_abstract(session, abstract_id)
         if row is None:
@@ -206,6 +224,8 @@ async def record_review(deps: Deps, reviewer: Row, abstract_id: str, body: dict[
     for name in ("comments_to_authors", "comments_to_committee"):
         if len(body.get(name, "")) > 5000:
             errors[name] = "At most 5,000 characters please."
+        elif message := text_problem(domain.nfc(body.get(name, ""), multiline=True), multiline=True):
+            errors[name] = message
     if errors:
         raise Rejected(errors)
     now = deps.clock()
@@ -215,8 +235,8 @@ async def record_review(deps: Deps, reviewer: Row, abstract_id: str, body: dict[
         reviewer_id=reviewer["id"],
         scores={k: int(v) for k, v in scores.items() if v is not None},
         recommendation=Recommendation(body["recommendation"]),
-        comments_to_authors=domain.nfc(body.get("comments_to_authors", "")),
-        comments_to_committee=domain.nfc(body.get("comments_to_committee", "")),
+        comments_to_authors=domain.nfc(body.get("comments_to_authors", ""), multiline=True),
+        comments_to_committee=domain.nfc(body.get("comments_to_committee", ""), multiline=True),
         submitted_at=now,
     )
     async with deps.sessionmaker() as session, session.begin():

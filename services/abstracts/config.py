@@ -89,6 +89,14 @@ class AbstractsConfig(_Strict):
     deadline: date = Field(description="Last day to submit or revise, Anywhere on Earth (UTC-12).")
     review_due_on: date = Field(description="Reviews due by the end of this day (congress timezone).")
     reviewers_per_abstract: int = Field(default=2, ge=1, le=10)
+    max_reviews_per_reviewer: int | None = Field(
+        default=None, ge=1, description="Most abstracts one reviewer is given (none: no limit)."
+    )
+    network_fallback: bool = Field(
+        default=False,
+        description="Where an abstract's own network cannot give it enough reviewers, take reviewers of other "
+        "networks (never conflicted; flagged to the organisers).",
+    )
     title_max_chars: int = Field(default=200, gt=0)
     max_keywords: int = Field(default=5, ge=0)
     max_authors: int = Field(default=10, ge=1)

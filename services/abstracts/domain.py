@@ -19,6 +19,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from services.common.text import problem as text_problem
+from services.common.text import tidy
+
 AOE = timezone(timedelta(hours=-12), "AoE")
 FORMATS = ("paper", "symposium", "poster", "workshop", "roundtable")
 KEYWORD_SPLIT = re.compile(r"[,;、，；]")
@@ -62,9 +65,9 @@ def count_words(text: str) -> int:
     return total
 
 
-def nfc(text: str) -> str:
-    """Stored exactly as typed, in Unicode NFC, without surrounding whitespace."""
-    return unicodedata.normalize("NFC", text).strip()
+def nfc(text: str, *, multiline: bool = False) -> str:
+    """Stored exactly as typed, in Unicode NFC, without surrounding whitespace (the one text rule's ``tidy``)."""
+    return tidy(text, multiline=multiline)
 
 
 def fold(text: str) -> str:
@@ -161,6 +164,21 @@ def validate(draft: Draft, rules: SubmissionRules, is_email: Callable[[str], boo
     if not is_email(draft.submitter_email):
         errors["submitter_email"] = "Enter an email address like name@example.org."
     errors.update(_authors_errors(draft.authors, rules, is_email))
+    errors.update(character_errors(draft))
+    return errors
+
+
+def character_errors(draft: Draft) -> Errors:
+    """Control characters and bidi overrides anywhere in the typed text (``services.common.text``)."""
+    fields: list[tuple[str, str, bool]] = [("title", draft.title, False), ("text", draft.text, True)]
+    fields += [("keywords", k, False) for k in draft.keywords]
+    for i, author in enumerate(draft.authors):
+        fields += [(f"authors.{i}.{name}", getattr(author, name), False) for name, _, _ in NAME_FIELDS]
+    errors: Errors = {}
+    for path, value, multiline in fields:
+        message = text_problem(value, multiline=multiline)
+        if message:
+            errors.setdefault(path, message)
     return errors
 
 
@@ -247,6 +265,8 @@ class AssignmentPlan:
     pairs: list[tuple[str, str]] = field(default_factory=list)
     """(abstract id, reviewer id) to assign, in the order chosen."""
     shortfalls: list[Shortfall] = field(default_factory=list)
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)
+    """Pairs of ``pairs`` whose reviewer is from another network (only when the organisers allow it)."""
 
 
 def conflicted(reviewer: Candidate, need: Need) -> bool:
@@ -268,19 +288,22 @@ def assign(
     """
     current = dict(load)
     plan = AssignmentPlan()
-    eligible = {need: _eligible(need, reviewers) for need in needs if len(need.assigned) < per_abstract}
-    for need in sorted(eligible, key=lambda n: (len(eligible[n]), n.reference)):
+    allowed = {need: eligible(need, reviewers) for need in needs if len(need.assigned) < per_abstract}
+    for need in sorted(allowed, key=lambda n: (len(allowed[n]), n.reference)):
         wanted = per_abstract - len(need.assigned)
-        chosen = sorted(eligible[need], key=lambda r: (current.get(r.reviewer_id, 0), r.reviewer_id))[:wanted]
+        chosen = sorted(allowed[need], key=lambda r: (current.get(r.reviewer_id, 0), r.reviewer_id))[:wanted]
         for reviewer in chosen:
             plan.pairs.append((need.abstract_id, reviewer.reviewer_id))
             current[reviewer.reviewer_id] = current.get(reviewer.reviewer_id, 0) + 1
         if len(chosen) < wanted:
-            plan.shortfalls.append(Shortfall(need.abstract_id, need.reference, _shortfall(need, reviewers, chosen)))
+            plan.shortfalls.append(
+                Shortfall(need.abstract_id, need.reference, shortfall_reason(need, reviewers, chosen))
+            )
     return plan
 
 
-def _eligible(need: Need, reviewers: Sequence[Candidate]) -> list[Candidate]:
+def eligible(need: Need, reviewers: Sequence[Candidate]) -> list[Candidate]:
+    """The reviewers who may review this abstract: its network, no conflict, not on it or taken off it."""
     return [
         r
         for r in reviewers
@@ -291,7 +314,7 @@ def _eligible(need: Need, reviewers: Sequence[Candidate]) -> list[Candidate]:
     ]
 
 
-def _shortfall(need: Need, reviewers: Sequence[Candidate], chosen: Sequence[Candidate]) -> str:
+def shortfall_reason(need: Need, reviewers: Sequence[Candidate], chosen: Sequence[Candidate]) -> str:
     in_network = [r for r in reviewers if need.network in r.networks]
     has = len(need.assigned) + len(chosen)
     if not in_network:

@@ -27,9 +27,15 @@ def author_draft(raw: Mapping[str, Any]) -> domain.AuthorDraft:
     return domain.AuthorDraft(**texts | {"country": texts["country"].upper()}, presenting=bool(raw.get("presenting")))
 
 
+def small_number(raw: str) -> int | None:
+    """A form's small whole number (ASCII digits, at most 6), else None: never int() of '²' or of 5,000 digits."""
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else None
+
+
 def asked_rows(form: FormData) -> int:
-    raw = str(form.get("rows", "3"))
-    return min(int(raw), MAX_FORM_ROWS) if raw.isdigit() else 10
+    rows = small_number(str(form.get("rows", "3")))
+    return min(rows, MAX_FORM_ROWS) if rows is not None else 10
 
 
 def draft_from_form(form: FormData, drop_row: int | None = None) -> domain.Draft:
@@ -43,7 +49,7 @@ def draft_from_form(form: FormData, drop_row: int | None = None) -> domain.Draft
         format=str(form.get("format", "")),
         network=str(form.get("network", "")),
         title=domain.nfc(str(form.get("title", ""))),
-        text=domain.nfc(str(form.get("text", ""))),
+        text=domain.nfc(str(form.get("text", "")), multiline=True),
         keywords=domain.parse_keywords(str(form.get("keywords", ""))),
         language=str(form.get("language", "en")),
         authors=tuple(authors),
@@ -80,8 +86,8 @@ def row_edit(form: FormData, most: int) -> tuple[domain.Draft, int, str] | None:
         draft = draft_from_form(form)
         rows = max(1, min(max(asked_rows(form), len(draft.authors)) + 1, most))
         return draft, rows, f"authors-{min(len(draft.authors), rows - 1)}-given_name"
-    if action.startswith(REMOVE_AUTHOR) and action.removeprefix(REMOVE_AUTHOR).isdigit():
-        draft = draft_from_form(form, drop_row=int(action.removeprefix(REMOVE_AUTHOR)))
+    if action.startswith(REMOVE_AUTHOR) and (row := small_number(action.removeprefix(REMOVE_AUTHOR))) is not None:
+        draft = draft_from_form(form, drop_row=row)
         rows = max(1, min(asked_rows(form) - 1, most), len(draft.authors))
         return draft, rows, "add-author"
     return None

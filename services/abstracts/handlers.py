@@ -21,6 +21,7 @@ from services.abstracts.records import (
     new_id,
     stored_content,
 )
+from services.common.text import clean_for_display
 
 log = logging.getLogger("congress.abstracts")
 
@@ -135,7 +136,7 @@ async def withdraw(deps: Deps, abstract_id: str, reason: str = "") -> Row:
                 title=row["title"],
                 submitter_email=row["submitter_email"],
                 language=row["language"],
-                reason=domain.nfc(reason)[:1000],
+                reason=clean_for_display(reason)[:1000],
                 withdrawn_at=now,
             ),
         )

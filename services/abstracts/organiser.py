@@ -7,7 +7,7 @@ Decisions are final here: a decided abstract answers 409 (see docs/abstracts.md)
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -15,22 +15,34 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from schemas.abstracts import AbstractFormat, Decision
-from services.abstracts import committee, domain, handlers
+from services.abstracts import calibration, committee, domain, expertise, handlers
 from services.abstracts.adapters import db
+from services.abstracts.api_docs import (
+    ORGANISER,
+    ORGANISER_READ,
+    AbstractRow,
+    Assignment,
+    Decided,
+    ReviewerAdded,
+    ReviewerRevoked,
+    ReviewerRow,
+    Unassigned,
+)
 from services.abstracts.forms import first_error_id
 from services.abstracts.records import Deps, NotAllowed, Rejected, Row, portal_link
 from services.abstracts.web import problem, templates_for
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.text import SingleLine
 
 STATUSES = ("submitted", "accepted", "rejected", "withdrawn")
 
 
 class ReviewerIn(BaseModel):
-    name: str = ""
-    email: str = ""
-    affiliation: str = ""
-    networks: list[str] = Field(default_factory=list)
-    language: str = "en"
+    name: str = Field(default="", max_length=300)
+    email: str = Field(default="", max_length=320)
+    affiliation: str = Field(default="", max_length=300)
+    networks: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=50)
+    language: str = Field(default="en", max_length=35)
 
     def draft(self) -> committee.ReviewerDraft:
         return committee.ReviewerDraft(
@@ -48,19 +60,25 @@ class DecisionIn(BaseModel):
 
 
 class UnassignIn(BaseModel):
-    reviewer_id: str
-    reason: str = Field(default="", max_length=500)
+    reviewer_id: str = Field(max_length=40)
+    reason: SingleLine = Field(default="", max_length=500)
 
 
-async def table(deps: Deps, network: str = "", status: str = "") -> list[dict[str, Any]]:
-    """The abstracts with their number of reviews and mean score (live until decided)."""
+async def table(deps: Deps, network: str = "", status: str = "", order: str = "") -> list[dict[str, Any]]:
+    """The abstracts with their number of reviews, mean score (live until decided) and, beside it, the score
+    calibrated for each reviewer's severity over all their reviews (``calibration``), its uncertainty and
+    whether the reviewers disagree widely. ``order="calibrated"`` ranks by the calibrated score (best first,
+    unreviewed last); otherwise by reference."""
     async with deps.sessionmaker() as session:
         rows = await db.list_abstracts(session, network=network or None, status=status or None)
         reviews = await db.all_reviews(session)
     by_abstract: dict[str, list[dict[str, int]]] = defaultdict(list)
     for review in reviews:
         by_abstract[review["abstract_id"]].append(review["scores"])
-    return [
+    fit = calibration.calibrate(
+        [calibration.Review(r["abstract_id"], r["reviewer_id"], domain.review_mean(r["scores"])) for r in reviews]
+    ).abstracts
+    listing = [
         {
             "abstract_id": r["id"],
             "reference": r["reference"],
@@ -71,9 +89,15 @@ async def table(deps: Deps, network: str = "", status: str = "") -> list[dict[st
             "reviews": len(by_abstract[r["id"]]),
             "mean_score": r["mean_score"] if r["decided_at"] else domain.mean_score(by_abstract[r["id"]]),
             "decided_format": r["decided_format"],
+            "calibrated": fit[r["id"]].score if r["id"] in fit else None,
+            "calibrated_sd": fit[r["id"]].sd if r["id"] in fit else None,
+            "reviewers_disagree": fit[r["id"]].disagree if r["id"] in fit else False,
         }
         for r in rows
     ]
+    if order == "calibrated":
+        listing.sort(key=lambda r: (r["calibrated"] is None, -(r["calibrated"] or 0.0), r["reference"]))
+    return listing
 
 
 async def reviewer_rows(deps: Deps) -> list[dict[str, Any]]:
@@ -113,14 +137,22 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
 
     @router.get("/organiser/abstracts", include_in_schema=False)
     async def page(
-        request: Request, network: str = "", status: str = "", message: str = "", who: str = organiser
+        request: Request,
+        network: str = "",
+        status: str = "",
+        order: str = "",
+        message: str = "",
+        who: str = organiser,
     ) -> Any:
-        return await abstracts_page(request, who, {"network": network, "status": status}, message=message)
+        filters = {"network": network, "status": status, "order": "calibrated" if order == "calibrated" else ""}
+        return await abstracts_page(request, who, filters, message=message)
 
     @router.post("/organiser/abstracts/assign", include_in_schema=False)
     async def assign_page(request: Request, who: str = organiser) -> Response:
         plan = await committee.assign_all(deps)
         message = f"{len(plan.pairs)} assignment(s) made."
+        if plan.fallbacks:
+            message += f" {len(plan.fallbacks)} of them from another network (its own could not fill the abstract)."
         return await abstracts_page(request, who, {"network": "", "status": ""}, message=message, plan=plan)
 
     @router.get("/organiser/abstracts/{abstract_id}", include_in_schema=False)
@@ -129,7 +161,9 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         async with deps.sessionmaker() as session:
             reviewers = await db.assigned_reviewers(session, abstract_id)
         mean = domain.mean_score(r["scores"] for r in reviewers if r["scores"])
+        fit = await expertise.explain(deps, abstract_id, [r["id"] for r in reviewers])
         context = {"row": row, "reviewers": reviewers, "mean": mean, "message": message, "organiser": who}
+        context |= {"fit": fit}
         return templates.TemplateResponse(request, "organiser_abstract.html", context)
 
     @router.post("/organiser/abstracts/{abstract_id}/decide", include_in_schema=False)
@@ -188,15 +222,18 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any) -> None:
 
 
 def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
-    @router.get("/api/organiser/abstracts")
-    async def api_list(network: str = "", status: str = "", who: str = organiser) -> list[dict[str, Any]]:
-        return await table(deps, network, status)
+    @router.get("/api/organiser/abstracts", response_model=list[AbstractRow], responses=ORGANISER_READ)
+    async def api_list(
+        network: str = "", status: str = "", order: str = "", who: str = organiser
+    ) -> list[dict[str, Any]]:
+        """The abstracts; ``order=calibrated`` ranks them by the calibrated score."""
+        return await table(deps, network, status, order)
 
-    @router.get("/api/organiser/reviewers")
+    @router.get("/api/organiser/reviewers", response_model=list[ReviewerRow], responses=ORGANISER_READ)
     async def api_reviewers(who: str = organiser) -> list[dict[str, Any]]:
         return await reviewer_rows(deps)
 
-    @router.post("/api/organiser/reviewers", status_code=201)
+    @router.post("/api/organiser/reviewers", status_code=201, response_model=ReviewerAdded, responses=ORGANISER)
     async def api_add_reviewer(body: ReviewerIn, who: str = organiser) -> Any:
         try:
             row: Row = await committee.add_reviewer(deps, body.draft())
@@ -204,28 +241,30 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
             return problem(422, "The reviewer could not be added", exc.errors)
         return {"reviewer_id": row["id"], "portal_link": portal_link(deps, row)}
 
-    @router.post("/api/organiser/reviewers/{reviewer_id}/revoke")
-    async def api_revoke(reviewer_id: str, who: str = organiser) -> dict[str, str]:
+    @router.post("/api/organiser/reviewers/{reviewer_id}/revoke", responses=ORGANISER)
+    async def api_revoke(reviewer_id: str, who: str = organiser) -> ReviewerRevoked:
         await committee.revoke_link(deps, reviewer_id)
-        return {"reviewer_id": reviewer_id, "status": "link revoked"}
+        return ReviewerRevoked(reviewer_id=reviewer_id, status="link revoked")
 
-    @router.post("/api/organiser/assign")
+    @router.post("/api/organiser/assign", response_model=Assignment, responses=ORGANISER)
     async def api_assign(who: str = organiser) -> dict[str, Any]:
         """Give every undecided abstract its reviewers; lists those that could not get enough, with the reason."""
         plan = await committee.assign_all(deps)
         return {
-            "assigned": [{"abstract_id": a, "reviewer_id": r} for a, r in plan.pairs],
+            "assigned": [
+                {"abstract_id": a, "reviewer_id": r, "other_network": (a, r) in plan.fallbacks} for a, r in plan.pairs
+            ],
             "shortfalls": [
                 {"abstract_id": s.abstract_id, "reference": s.reference, "reason": s.reason} for s in plan.shortfalls
             ],
         }
 
-    @router.post("/api/organiser/abstracts/{abstract_id}/unassign")
-    async def api_unassign(abstract_id: str, body: UnassignIn, who: str = organiser) -> dict[str, str]:
+    @router.post("/api/organiser/abstracts/{abstract_id}/unassign", responses=ORGANISER)
+    async def api_unassign(abstract_id: str, body: UnassignIn, who: str = organiser) -> Unassigned:
         await committee.unassign(deps, abstract_id, body.reviewer_id, body.reason)
-        return {"abstract_id": abstract_id, "reviewer_id": body.reviewer_id, "status": "unassigned"}
+        return Unassigned(abstract_id=abstract_id, reviewer_id=body.reviewer_id, status="unassigned")
 
-    @router.post("/api/organiser/abstracts/{abstract_id}/decision")
+    @router.post("/api/organiser/abstracts/{abstract_id}/decision", response_model=Decided, responses=ORGANISER)
     async def api_decide(abstract_id: str, body: DecisionIn, who: str = organiser) -> dict[str, Any]:
         """Decide once; a second decision answers 409."""
         row = await committee.decide(deps, abstract_id, body.decision, body.format, who)

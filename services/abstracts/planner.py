@@ -15,9 +15,9 @@ from services.abstracts import grouping, presenter_marks, scheduling, updating
 from services.abstracts.adapters import db
 from services.abstracts.adapters import programme_db as pdb
 from services.abstracts.adapters.solver import CpSatPlacer
-from services.abstracts.domain import nfc
 from services.abstracts.programme_config import ProgrammeConfig
 from services.abstracts.records import Deps, NotFound, Rejected, Row, authors_of
+from services.common.text import clean_for_display
 
 log = logging.getLogger("congress.abstracts.programme")
 VERSION = "programme-version"
@@ -229,7 +229,7 @@ async def move_presentation(programme: Programme, abstract_id: str, to_session: 
 
 async def set_chair(programme: Programme, session_id: str, chair: str) -> None:
     """Name (or, with an empty name, clear) a session's chair."""
-    name = nfc(chair)[:300] or None
+    name = clean_for_display(chair)[:300] or None
     async with programme.deps.sessionmaker() as session, session.begin():
         if not await pdb.set_chair(session, session_id, name):
             raise NotFound(session_id)

@@ -17,26 +17,44 @@ from fastapi.responses import RedirectResponse, Response
 from icalendar import Calendar, Event
 from pydantic import BaseModel, Field
 
-from schemas.programme import SessionScheduled
+from schemas.programme import ProgrammePublished, SessionScheduled
 from services.abstracts import planner, publishing
+from services.abstracts.api_docs import ORGANISER, ORGANISER_READ
 from services.abstracts.planner import Programme
+from services.abstracts.programme_models import (
+    ChairNamed,
+    Draft,
+    Generated,
+    PresentationMovedOut,
+    PublicSession,
+    SessionMoved,
+    Updated,
+)
 from services.abstracts.records import Rejected
 from services.abstracts.web import problem, templates_for
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.text import SingleLine
 
 
 class SessionMoveIn(BaseModel):
     day: date
-    slot: int
-    room: str
+    slot: int = Field(ge=0, le=1000, description="Slot of the day, from 0.")
+    room: str = Field(max_length=100)
 
 
 class PresentationMoveIn(BaseModel):
-    to_session: str
+    to_session: str = Field(max_length=60)
+
+
+class CalendarResponse(Response):
+    media_type = "text/calendar"  # Starlette adds "; charset=utf-8" to text types
+
+
+CALENDAR: dict[int | str, Any] = {200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}}
 
 
 class ChairIn(BaseModel):
-    chair: str = Field(default="", max_length=300, description="The chair's name; empty clears it.")
+    chair: SingleLine = Field(default="", max_length=300, description="The chair's name; empty clears it.")
 
 
 def place_value(day: date, slot: int, room: str) -> str:
@@ -126,7 +144,7 @@ def organiser_pages(router: APIRouter, programme: Programme, organiser: Any) -> 
 
 
 def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
-    @router.post("/api/organiser/programme/generate", tags=["programme"])
+    @router.post("/api/organiser/programme/generate", tags=["programme"], response_model=Generated, responses=ORGANISER)
     async def api_generate(who: str = organiser) -> dict[str, Any]:
         """Replace the draft with a new schedule of the accepted abstracts; lists what could not be placed."""
         result = await planner.generate(programme)
@@ -136,7 +154,7 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
             "unplaced": [{"session_id": u.session_id, "reason": u.reason} for u in result.unplaced],
         }
 
-    @router.post("/api/organiser/programme/update", tags=["programme"])
+    @router.post("/api/organiser/programme/update", tags=["programme"], response_model=Updated, responses=ORGANISER)
     async def api_update(who: str = organiser) -> dict[str, Any]:
         """Bring the draft up to date with the decisions, keeping every placed session, its chair and running
         order: withdrawn or rejected presentations leave, newly accepted ones join a session with room or new
@@ -152,7 +170,7 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
             "message": planner.update_message(result),
         }
 
-    @router.get("/api/organiser/programme", tags=["programme"])
+    @router.get("/api/organiser/programme", tags=["programme"], response_model=Draft, responses=ORGANISER_READ)
     async def api_draft(who: str = organiser) -> dict[str, Any]:
         view = await planner.draft_view(programme)
         places = view["places"]
@@ -181,7 +199,12 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
             "presenter_unregistered_count": len(view["unregistered"]),
         }
 
-    @router.post("/api/organiser/programme/sessions/{session_id}/move", tags=["programme"])
+    @router.post(
+        "/api/organiser/programme/sessions/{session_id}/move",
+        tags=["programme"],
+        response_model=SessionMoved,
+        responses=ORGANISER,
+    )
     async def api_move_session(session_id: str, body: SessionMoveIn, who: str = organiser) -> Any:
         """Move a session to another day, slot and room; 422 naming the rule it would break."""
         try:
@@ -190,7 +213,12 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
             return problem(422, "The session cannot go there", exc.errors)
         return {"session_id": session_id, "warnings": warnings}
 
-    @router.post("/api/organiser/programme/presentations/{abstract_id}/move", tags=["programme"])
+    @router.post(
+        "/api/organiser/programme/presentations/{abstract_id}/move",
+        tags=["programme"],
+        response_model=PresentationMovedOut,
+        responses=ORGANISER,
+    )
     async def api_move_presentation(abstract_id: str, body: PresentationMoveIn, who: str = organiser) -> Any:
         """Move an accepted paper or poster into another session of its kind; 422 naming the rule it would break."""
         try:
@@ -199,13 +227,20 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
             return problem(422, "The presentation cannot go there", exc.errors)
         return {"abstract_id": abstract_id, "session_id": body.to_session, "warnings": warnings}
 
-    @router.post("/api/organiser/programme/sessions/{session_id}/chair", tags=["programme"])
+    @router.post(
+        "/api/organiser/programme/sessions/{session_id}/chair",
+        tags=["programme"],
+        response_model=ChairNamed,
+        responses=ORGANISER,
+    )
     async def api_chair(session_id: str, body: ChairIn, who: str = organiser) -> dict[str, Any]:
         """Name the session's chair (published with the session); an empty name clears it."""
         await planner.set_chair(programme, session_id, body.chair)
         return {"session_id": session_id, "chair": body.chair.strip() or None}
 
-    @router.post("/api/organiser/programme/publish", tags=["programme"])
+    @router.post(
+        "/api/organiser/programme/publish", tags=["programme"], response_model=ProgrammePublished, responses=ORGANISER
+    )
     async def api_publish(who: str = organiser) -> dict[str, Any]:
         """Publish the draft: the changes since the last publication go out as events; 409 if nothing changed."""
         return (await publishing.publish(programme, who)).model_dump(mode="json")
@@ -254,15 +289,15 @@ def public_routes(router: APIRouter, programme: Programme) -> None:
         context = {"days": by_day(sessions, programme), "published": bool(sessions)}
         return templates.TemplateResponse(request, "programme.html", context)
 
-    @router.get("/programme.ics", tags=["programme"])
+    @router.get("/programme.ics", tags=["programme"], response_class=CalendarResponse, responses=CALENDAR)
     async def ics() -> Response:
         """The published programme as an iCalendar file, one event per session."""
         sessions = await publishing.published(programme)
         body = calendar(sessions, programme, programme.deps.clock())
         headers = {"content-disposition": f'attachment; filename="{programme.deps.congress.id}-programme.ics"'}
-        return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
+        return CalendarResponse(body, headers=headers)
 
-    @router.get("/api/programme", tags=["programme"])
+    @router.get("/api/programme", tags=["programme"], response_model=list[PublicSession])
     async def api_public() -> list[dict[str, Any]]:
         """The published programme's sessions (presenters' names only)."""
         sessions = await publishing.published(programme)

@@ -7,7 +7,7 @@ affiliation or country, nor the submitter's email.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -18,7 +18,8 @@ from schemas.abstracts import Recommendation
 from schemas.access import AccessKind
 from services.abstracts import committee, renewal
 from services.abstracts.adapters import db
-from services.abstracts.forms import first_error_id
+from services.abstracts.api_docs import REVIEWER_LINK, BlindAbstract, ReviewerPortal, ReviewSaved
+from services.abstracts.forms import first_error_id, small_number
 from services.abstracts.records import Deps, Rejected, Row
 from services.abstracts.web import problem, templates_for
 
@@ -54,10 +55,12 @@ def blind(deps: Deps, row: Row) -> dict[str, Any]:
 
 
 class ReviewIn(BaseModel):
-    scores: dict[str, int | None] = Field(description="Score per rubric criterion code, 1 (weak) to 5 (excellent).")
-    recommendation: str = Field(description="accept, accept_as_poster or reject.")
-    comments_to_authors: str = ""
-    comments_to_committee: str = ""
+    scores: dict[Annotated[str, Field(max_length=40)], int | None] = Field(
+        max_length=50, description="Score per rubric criterion code, 1 (weak) to 5 (excellent)."
+    )
+    recommendation: str = Field(max_length=40, description="accept, accept_as_poster or reject.")
+    comments_to_authors: str = Field(default="", max_length=20_000)
+    comments_to_committee: str = Field(default="", max_length=20_000)
 
 
 def review_router(deps: Deps) -> APIRouter:
@@ -110,19 +113,23 @@ def review_router(deps: Deps) -> APIRouter:
         message = quote("Thank you — your review is saved. You can change it until the abstract is decided.")
         return RedirectResponse(f"/review/{token}/{abstract_id}?message={message}", status_code=303)
 
-    @router.get("/api/review/{token}", tags=["reviewers"])
+    @router.get("/api/review/{token}", tags=["reviewers"], response_model=ReviewerPortal, responses=REVIEWER_LINK)
     async def api_portal(token: str) -> Any:
         """The abstracts assigned to the reviewer this link belongs to (no author identities)."""
         reviewer = await committee.reviewer_for(deps, token)
         return {"reviewer_id": reviewer["id"], "abstracts": await listing(reviewer)}
 
-    @router.get("/api/review/{token}/{abstract_id}", tags=["reviewers"])
+    @router.get(
+        "/api/review/{token}/{abstract_id}", tags=["reviewers"], response_model=BlindAbstract, responses=REVIEWER_LINK
+    )
     async def api_abstract(token: str, abstract_id: str) -> Any:
         """One assigned abstract, blind, with the reviewer's own review if any."""
         reviewer = await committee.reviewer_for(deps, token)
         return blind(deps, await committee.assigned_abstract(deps, reviewer, abstract_id))
 
-    @router.post("/api/review/{token}/{abstract_id}", tags=["reviewers"])
+    @router.post(
+        "/api/review/{token}/{abstract_id}", tags=["reviewers"], response_model=ReviewSaved, responses=REVIEWER_LINK
+    )
     async def api_review(token: str, abstract_id: str, body: ReviewIn) -> Any:
         """Submit or change a review while the abstract is undecided."""
         reviewer = await committee.reviewer_for(deps, token)
@@ -146,4 +153,4 @@ def review_router(deps: Deps) -> APIRouter:
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    return small_number(value)

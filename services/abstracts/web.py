@@ -9,7 +9,7 @@ problem pages) the organiser and reviewer modules use.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, FastAPI, Request
@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import FormData
 
 from services.abstracts import domain, handlers
+from services.abstracts.api_docs import AUTHOR_LINK, SUBMIT, Revised, Submitted, Withdrawn
 from services.abstracts.config import countries
 from services.abstracts.forms import author_draft, draft_from_form, first_error_id, form_values, row_edit, rows_for
 from services.abstracts.records import (
@@ -31,9 +32,14 @@ from services.abstracts.records import (
     check_edit_token,
     draft_of,
 )
+from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
+from services.common.openapi import inline_schema
+from services.common.text import shown
 
 PROBLEM_JSON = "application/problem+json"
+ABSTRACT_BODY_LIMIT = 512 * 1024
+"""An abstract of 20,000 characters in any script, percent-encoded in a form with its authors, fits."""
 
 
 def is_email(value: str) -> bool:
@@ -50,6 +56,8 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         cached: Jinja2Templates = deps.pages
         return cached
     templates = deps.pages = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    templates.env.finalize = shown  # the one text rule also for rows stored before it
+    add_csrf_helpers(templates.env)
     templates.env.globals.update(
         congress=deps.congress,
         config=deps.config,
@@ -107,32 +115,35 @@ def install_errors(app: FastAPI, deps: Deps) -> None:
 
 
 class AuthorIn(BaseModel):
-    given_name: str = ""
-    family_name: str = ""
-    email: str = ""
-    affiliation: str = ""
-    country: str = ""
+    given_name: str = Field(default="", max_length=200)
+    family_name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    affiliation: str = Field(default="", max_length=300)
+    country: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2 code, e.g. KE.")
     presenting: bool = False
 
 
 class AbstractIn(BaseModel):
-    """An abstract as sent to the JSON API; every rule is checked by the domain with a message per field."""
+    """An abstract as sent to the JSON API; every rule is checked by the domain with a message per field.
 
-    format: str = Field(description="paper, symposium, poster, workshop or roundtable.")
-    network: str = Field(description="Network code from the congress configuration.")
-    title: str = ""
-    text: str = ""
-    keywords: list[str] = Field(default_factory=list, max_length=50)
-    language: str = "en"
+    Every field is bounded (strings, lists), so no body can make the service work without end.
+    """
+
+    format: str = Field(max_length=40, description="paper, symposium, poster, workshop or roundtable.")
+    network: str = Field(max_length=40, description="Network code from the congress configuration.")
+    title: str = Field(default="", max_length=1000)
+    text: str = Field(default="", max_length=4 * domain.MAX_TEXT_CHARS)
+    keywords: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=50)
+    language: str = Field(default="en", max_length=35)
     authors: list[AuthorIn] = Field(default_factory=list, max_length=50)
-    submitter_email: str = ""
+    submitter_email: str = Field(default="", max_length=320)
 
     def draft(self) -> domain.Draft:
         return domain.Draft(
             format=self.format.strip(),
             network=self.network.strip(),
             title=domain.nfc(self.title),
-            text=domain.nfc(self.text),
+            text=domain.nfc(self.text, multiline=True),
             keywords=tuple(k for k in (domain.nfc(k) for k in self.keywords) if k),
             language=self.language.strip(),
             authors=tuple(author_draft(a.model_dump()) for a in self.authors),
@@ -177,7 +188,7 @@ def authors_router(deps: Deps) -> APIRouter:
             raise Closed
         return form_page(request, {"rows": max(1, min(rows, most))})
 
-    @router.post("/submit", include_in_schema=False)
+    @router.post("/submit", include_in_schema=False, max_body_size=ABSTRACT_BODY_LIMIT)
     async def submit_form(request: Request) -> Response:
         form = await request.form()
         if (edited := edited_rows(request, form)) is not None:
@@ -198,7 +209,7 @@ def authors_router(deps: Deps) -> APIRouter:
         context = {"values": form_values(draft), "rows": rows_for(draft, most=most), "row": row, "token": t}
         return form_page(request, context | {"message": message, "action": f"/abstracts/{abstract_id}/revise?t={t}"})
 
-    @router.post("/abstracts/{abstract_id}/revise", include_in_schema=False)
+    @router.post("/abstracts/{abstract_id}/revise", include_in_schema=False, max_body_size=ABSTRACT_BODY_LIMIT)
     async def revise_form(request: Request, abstract_id: str, t: str = "") -> Response:
         check_edit_token(deps, t, abstract_id)
         form = await request.form()
@@ -226,16 +237,24 @@ def authors_router(deps: Deps) -> APIRouter:
 def api_routes(router: APIRouter, deps: Deps) -> None:
     async def parsed(request: Request) -> domain.Draft | JSONResponse:
         try:
-            return AbstractIn.model_validate(await request.json()).draft()
-        except ValueError as exc:
-            errors = (
-                {".".join(str(p) for p in e["loc"]) or "body": str(e["msg"]) for e in exc.errors()}
-                if isinstance(exc, ValidationError)
-                else {"body": "Send the abstract as a JSON object."}
-            )
+            return AbstractIn.model_validate_json(await request.body()).draft()
+        except ValidationError as exc:
+            found = exc.errors(include_input=False, include_url=False)
+            if any(e["type"] == "json_invalid" for e in found):
+                # Not JSON, or nested deeper than the parser's limit: nothing of it could be read.
+                return problem(400, "The abstract could not be read", {"body": "Send the abstract as a JSON object."})
+            errors = {".".join(str(p) for p in e["loc"]) or "body": str(e["msg"]) for e in found}
             return problem(422, "The abstract could not be read", errors)
 
-    @router.post("/api/abstracts", status_code=201, tags=["authors"], openapi_extra=_body_schema())
+    @router.post(
+        "/api/abstracts",
+        status_code=201,
+        tags=["authors"],
+        openapi_extra=_body_schema(deps),
+        response_model=Submitted,
+        responses=SUBMIT,
+        max_body_size=ABSTRACT_BODY_LIMIT,
+    )
     async def api_submit(request: Request) -> Any:
         """Submit an abstract; answers its reference and the signed edit link."""
         draft = await parsed(request)
@@ -253,7 +272,14 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
             "token": token,
         }
 
-    @router.put("/api/abstracts/{abstract_id}", tags=["authors"], openapi_extra=_body_schema())
+    @router.put(
+        "/api/abstracts/{abstract_id}",
+        tags=["authors"],
+        openapi_extra=_body_schema(deps),
+        response_model=Revised,
+        responses=AUTHOR_LINK,
+        max_body_size=ABSTRACT_BODY_LIMIT,
+    )
     async def api_revise(request: Request, abstract_id: str, t: str) -> Any:
         """Revise an abstract with its edit token (``?t=``): the full content again, content_version + 1."""
         check_edit_token(deps, t, abstract_id)
@@ -266,7 +292,9 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
             return problem(422, "Your abstract has problems", exc.errors)
         return {"abstract_id": abstract_id, "reference": row["reference"], "content_version": row["content_version"]}
 
-    @router.post("/api/abstracts/{abstract_id}/withdraw", tags=["authors"])
+    @router.post(
+        "/api/abstracts/{abstract_id}/withdraw", tags=["authors"], response_model=Withdrawn, responses=AUTHOR_LINK
+    )
     async def api_withdraw(abstract_id: str, t: str, body: WithdrawIn) -> Any:
         """Withdraw an undecided or accepted abstract with its edit token (also after the deadline)."""
         check_edit_token(deps, t, abstract_id)
@@ -274,6 +302,13 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
         return {"abstract_id": abstract_id, "reference": row["reference"], "status": "withdrawn"}
 
 
-def _body_schema() -> dict[str, Any]:
-    schema = AbstractIn.model_json_schema()
+def _body_schema(deps: Deps) -> dict[str, Any]:
+    """The abstract's schema, with the formats and this congress's networks as the choices they are.
+
+    Validation stays the domain's (a message per field); the enums tell clients (and the
+    fuzzer) which values are accepted.
+    """
+    schema = inline_schema(AbstractIn)
+    schema["properties"]["format"]["enum"] = list(domain.FORMATS)
+    schema["properties"]["network"]["enum"] = sorted(deps.config.network_names)
     return {"requestBody": {"content": {"application/json": {"schema": schema}}, "required": True}}

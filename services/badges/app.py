@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
 from schemas.base import CloudEvent, InvalidEvent, decode
@@ -22,6 +24,7 @@ from services.badges.adapters.fonts import check_harfbuzz_subset
 from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import PoolRenderer
 from services.badges.adapters.store import DiskPdfStore
+from services.badges.api import api_router
 from services.badges.config import BadgesSettings
 from services.badges.handlers import BadgeDeps, contents_to_prerender, make_handlers
 from services.badges.ports import Renderer
@@ -31,8 +34,10 @@ from services.common.congress import Congress, config_path, load_congress
 from services.common.consumer import EventConsumer, Record
 from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
+from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
+from services.common.web_guard import install_web_guard
 
 log = logging.getLogger("congress.badges")
 
@@ -143,9 +148,13 @@ def build(
     sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
     app.include_router(station_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
     app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
+    app.include_router(api_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
     app.include_router(login)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     visa_links.install(app, deps, runtime.sessionmaker, runtime.outbox, monitor)
     runtime.mount_health(app)
+    answer_405_with_every_method(app)
+    install_web_guard(app, settings)
     return runtime, app
 
 

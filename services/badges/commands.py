@@ -20,6 +20,7 @@ from services.badges.documents import certificate_context, visa_context
 from services.badges.handlers import BadgeDeps, issue_badge, record_document
 from services.common.auth import InvalidToken, verify
 from services.common.outbox import Outbox
+from services.common.text import clean_for_display
 
 
 class CommandRefused(Exception):
@@ -125,9 +126,9 @@ async def request_visa(
         result = await session.execute(
             insert(db.visa_requests).values(
                 delegate_id=delegate_id,
-                passport_name=domain.clean_display_text(form["passport_name"]),
-                nationality=domain.clean_display_text(form["nationality"]),
-                passport_number=domain.clean_display_text(form["passport_number"]),
+                passport_name=clean_for_display(form["passport_name"]),
+                nationality=clean_for_display(form["nationality"]),
+                passport_number=clean_for_display(form["passport_number"]),
                 arrival=arrival,
                 departure=departure,
                 status="requested",

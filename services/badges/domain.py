@@ -13,34 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-# --- text cleaning -------------------------------------------------------------------------
-
-_BIDI_CONTROLS = frozenset(
-    [chr(c) for c in range(0x202A, 0x202F)]  # LRE RLE PDF LRO RLO
-    + [chr(c) for c in range(0x2066, 0x206A)]  # LRI RLI FSI PDI
-    + ["\u200e", "\u200f", "\u061c"]  # LRM RLM ALM: invisible direction marks
-)
-
-
-def clean_display_text(text: str) -> str:
-    """Text as it may be printed: NFC, no C0/C1 controls, no bidi overrides, single spaces.
-
-    Tabs and newlines become spaces (a name is one paragraph). ZWJ/ZWNJ stay: Indic
-    and Arabic names need them to join correctly.
-    """
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        if char in _BIDI_CONTROLS:
-            continue
-        category = unicodedata.category(char)
-        if category == "Cc":
-            out.append(" " if char in "\t\n\r\x0b\x0c" else "")
-            continue
-        if category in ("Zl", "Zp"):
-            out.append(" ")
-            continue
-        out.append(char)
-    return " ".join("".join(out).split())
+# --- text ---------------------------------------------------------------------------------
+# What a badge may print is the one text rule's ``clean_for_display`` (services/common/text.py).
 
 
 def base_direction(text: str) -> str:

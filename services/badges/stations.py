@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.badges.adapters import db
 from services.common.auth import InvalidToken, sign, verify
 from services.common.organiser_sessions import OrganiserSessions
+from services.common.text import clean_for_display
 
 STATION_COOKIE = "congress_station"
 STATION_PURPOSE = "station"
@@ -33,7 +34,7 @@ async def issue(
         await session.execute(
             insert(db.stations).values(
                 station_id=station_id,
-                label=label[:200],
+                label=clean_for_display(label)[:200],
                 issued_by=organiser,
                 issued_at=now,
             )

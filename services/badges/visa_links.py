@@ -86,21 +86,25 @@ def install(
 ) -> None:
     """The expired-link page (JSON under ``/api/``) and the route that mails a new link."""
 
-    async def page(message: str, token: str | None, status: int) -> HTMLResponse:
+    async def page(request: Request, message: str, token: str | None, status: int) -> HTMLResponse:
         html = PAGES.get_template("visa_expired.html").render(
-            congress=deps.congress.short_name, link=await monitor.status(), message=message, token=token
+            request=request,
+            congress=deps.congress.short_name,
+            link=await monitor.status(),
+            message=message,
+            token=token,
         )
         return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
 
     async def expired(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": "this link has expired; ask for a new one at its page"}, status_code=410)
-        return await page("This link has expired.", getattr(exc, "token", None), 410)
+        return await page(request, "This link has expired.", getattr(exc, "token", None), 410)
 
     app.add_exception_handler(VisaLinkExpired, expired)
 
     @app.post("/visa-link/new", include_in_schema=False)
-    async def new_link(t: str = Form("", max_length=2000)) -> HTMLResponse:
+    async def new_link(request: Request, t: str = Form("", max_length=2000)) -> HTMLResponse:
         await renew(deps, sm, outbox, t)
         message = "If this link is still on record, a new one is on its way to the email address you registered with."
-        return await page(message, None, 200)
+        return await page(request, message, None, 200)

@@ -13,19 +13,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.badges import commands, domain, stations
-from services.badges.adapters import db, qrscan
+from services.badges.adapters import db
 from services.badges.adapters.pdf import TEMPLATES
 from services.badges.handlers import BadgeDeps
+from services.common.csrf import add_csrf_helpers
 from services.common.organiser_sessions import OrganiserSessions
 from services.common.outbox import Outbox, outbox_table
+from services.common.text import shown
+from services.common.web_guard import FRAMEABLE_BY_SELF
 
-PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+STATION_RESULTS = 25
+"""Delegates one station search shows; when more match, the page says how many and asks for more letters."""
+PAGES = add_csrf_helpers(
+    Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), finalize=shown)
+)
+"""Station and visa pages; every printed string through the one text rule (``shown``), forms with their token."""
 
 SCAN_TEXT = {
     domain.ScanOutcome.CHECKED_IN: "Checked in — welcome!",
@@ -97,10 +105,18 @@ def station_router(
     router = APIRouter(include_in_schema=False)
     station = stations.require_station(deps.secret, sm, sessions)
 
-    async def page(template: str, **context: Any) -> HTMLResponse:
+    async def search(q: str) -> dict[str, Any]:
+        """The first ``STATION_RESULTS`` matches and how many there are (the page says when it shows fewer)."""
+        async with sm() as session:
+            found = await db.search(session, q, limit=None) if q else []
+        return {"results": found[:STATION_RESULTS], "total": len(found)}
+
+    async def page(request: Request, template: str, **context: Any) -> HTMLResponse:
         link = await monitor.status()
         return HTMLResponse(
-            PAGES.get_template(template).render(congress=deps.congress.short_name, link=link, **context)
+            PAGES.get_template(template).render(
+                request=request, congress=deps.congress.short_name, link=link, **context
+            )
         )
 
     @router.get("/station/login")
@@ -117,20 +133,15 @@ def station_router(
         )
         return response
 
-    @router.get("/station/status")
-    async def status() -> JSONResponse:
-        return JSONResponse(await monitor.status(), headers={"cache-control": "no-store"})
-
     @router.get("/station")
-    async def search_page(q: str = "", station_id: str = Depends(station)) -> HTMLResponse:
-        async with sm() as session:
-            results = await db.search(session, q) if q else []
-        return await page("station.html", q=q, results=results, scan=None, message="", printed=None)
+    async def search_page(request: Request, q: str = "", station_id: str = Depends(station)) -> HTMLResponse:
+        return await page(request, "station.html", q=q, **await search(q), scan=None, message="", printed=None)
 
     @router.post("/station/scan")
-    async def scan(token: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
+    async def scan(request: Request, token: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
         result = await commands.check_in(sm, outbox, deps, token=token, station_id=station_id)
         return await page(
+            request,
             "station.html",
             q="",
             results=[],
@@ -140,35 +151,29 @@ def station_router(
             printed=None,
         )
 
-    @router.post("/station/scan/frame")
-    async def scan_frame(request: Request, station_id: str = Depends(station)) -> JSONResponse:
-        """Decode one camera frame (the page then submits the token like a USB scanner would)."""
-        body = await request.body()
-        if len(body) > qrscan.MAX_FRAME_BYTES:
-            raise HTTPException(413, "frame too large")
-        token = await asyncio.to_thread(qrscan.decode_frame, body)
-        return JSONResponse({"found": token is not None, "token": token or ""}, headers={"cache-control": "no-store"})
-
     @router.post("/station/print/{delegate_id}")
-    async def print_badge(delegate_id: str, q: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
-        async with sm() as session:
-            results = await db.search(session, q) if q else []
+    async def print_badge(
+        request: Request, delegate_id: str, q: str = Form(""), station_id: str = Depends(station)
+    ) -> HTMLResponse:
+        results = await search(q)
         try:
             _, count = await commands.print_badge(sm, outbox, deps, delegate_id=delegate_id, station_id=station_id)
         except commands.CommandRefused as exc:
             return await page(
+                request,
                 "station.html",
                 q=q,
-                results=results,
+                **results,
                 scan=None,
                 message=str(exc),
                 printed=None,
             )
         text = "Printed" if count == 1 else f"Reprinted (print {count})"
         return await page(
+            request,
             "station.html",
             q=q,
-            results=results,
+            **results,
             scan=None,
             message=text,
             printed=delegate_id,
@@ -184,7 +189,8 @@ def station_router(
         return Response(
             pdf,
             media_type="application/pdf",
-            headers={"content-disposition": f'inline; filename="badge-{delegate_id}.pdf"'},
+            # The station page prints the badge from a frame of its own (station.js).
+            headers={"content-disposition": f'inline; filename="badge-{delegate_id}.pdf"'} | FRAMEABLE_BY_SELF,
         )
 
     return router

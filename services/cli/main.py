@@ -37,7 +37,7 @@ console = Console(stderr=True, soft_wrap=True)  # one line per event, however na
 # aiokafka warns about every topic it has not seen yet while a broker warms up; the CLI's own messages say more.
 logging.getLogger("aiokafka").setLevel(logging.ERROR)
 
-for _name in ("badges", "notify"):  # services that bring sub-commands of their own
+for _name in ("abstracts", "badges", "notify"):  # services that bring sub-commands of their own
     with contextlib.suppress(ModuleNotFoundError):
         app.add_typer(importlib.import_module(f"services.{_name}.cli").app, name=_name)
 

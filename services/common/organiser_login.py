@@ -38,13 +38,14 @@ from services.common.auth import (
     verify_password,
 )
 from services.common.congress import Congress, Organiser
+from services.common.csrf import add_csrf_helpers
 from services.common.login_throttle import LoginThrottle, Wait
 from services.common.organiser_sessions import OrganiserSessions
 from services.common.session_events import SignOuts
 
 log = logging.getLogger("congress.organiser_login")
 
-_PAGE = Environment(autoescape=True).from_string("""<!doctype html>
+_PAGE = add_csrf_helpers(Environment(autoescape=True)).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Organiser sign-in · {{ congress }}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
@@ -57,7 +58,7 @@ button{font:inherit;font-weight:600;padding:.6rem 1.4rem;background:{{ colour }}
 <body><main><h1>Organiser sign-in</h1><p>{{ congress }}</p>
 {% if notice %}<p role="status">{{ notice }}</p>{% endif %}
 {% if error %}<p role="alert" id="login-error">{{ error }}</p>{% endif %}
-<form method="post" action="/organiser/login">
+<form method="post" action="/organiser/login">{{ csrf_field() }}
 <input type="hidden" name="next" value="{{ next }}">
 <p><label for="email">Email</label><br><input id="email" name="email" type="email" autocomplete="username"
  required value="{{ email }}"{% if not email %} autofocus{% endif %}></p>
@@ -66,7 +67,7 @@ button{font:inherit;font-weight:600;padding:.6rem 1.4rem;background:{{ colour }}
 {%- if error %} aria-describedby="login-error"{% endif %}></p>
 <p><button type="submit">Sign in</button></p></form></main></body></html>""")
 
-_SIGN_OUT_PAGE = Environment(autoescape=True).from_string("""<!doctype html>
+_SIGN_OUT_PAGE = add_csrf_helpers(Environment(autoescape=True)).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign out · {{ congress }}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
@@ -78,7 +79,7 @@ button{font:inherit;font-weight:600;padding:.6rem 1.4rem;background:{{ colour }}
 <body><main><h1>Sign out</h1><p>{{ congress }}</p>
 {% if error %}<p role="alert">{{ error }}</p>{% endif %}
 {% if organiser %}<p>Signed in as {{ organiser }}. Signing out ends this session in every service.</p>
-<form method="post" action="/organiser/logout"><p><button type="submit">Sign out</button></p></form>
+<form method="post" action="/organiser/logout">{{ csrf_field() }}<p><button type="submit">Sign out</button></p></form>
 {% else %}<p>You are not signed in. <a href="/organiser/login">Sign in</a></p>{% endif %}
 </main></body></html>""")
 
@@ -142,8 +143,11 @@ def organiser_login_router(
     router = APIRouter(include_in_schema=False)
     throttle = throttle or LoginThrottle()
 
-    def login_page(*, next: str, email: str = "", error: str = "", notice: str = "", status: int = 200) -> Response:
+    def login_page(
+        request: Request, *, next: str, email: str = "", error: str = "", notice: str = "", status: int = 200
+    ) -> Response:
         page = _PAGE.render(
+            request=request,
             congress=congress.short_name,
             colour=congress.branding.primary_colour,
             next=_safe_next(next),
@@ -158,13 +162,13 @@ def organiser_login_router(
         if _wants_json(request):
             body = {"detail": wait.message(), "retry_after_seconds": wait.seconds, "locked": wait.locked}
             return JSONResponse(body, status_code=429, headers=headers)
-        response = login_page(next=next, email=email, error=wait.message(), status=429)
+        response = login_page(request, next=next, email=email, error=wait.message(), status=429)
         response.headers.update(headers)
         return response
 
     @router.get("/organiser/login")
-    async def show_login(next: str = "/", signed_out: bool = False) -> Response:
-        return login_page(next=next, notice="You are signed out." if signed_out else "")
+    async def show_login(request: Request, next: str = "/", signed_out: bool = False) -> Response:
+        return login_page(request, next=next, notice="You are signed out." if signed_out else "")
 
     @router.post("/organiser/login")
     async def login(
@@ -185,7 +189,7 @@ def organiser_login_router(
             if _wants_json(request):
                 return JSONResponse({"detail": "That email and password do not match an organiser account."}, 401)
             error = "That email and password do not match an organiser account."
-            return login_page(next=next, email=email, error=error, status=401)
+            return login_page(request, next=next, email=email, error=error, status=401)
         throttle.succeeded(account, client)
         response = RedirectResponse(_safe_next(next), status_code=303)
         response.set_cookie(
@@ -204,6 +208,7 @@ def organiser_login_router(
         """Harmless on purpose: a link or a forged GET cannot sign anyone out, it only shows the button."""
         return HTMLResponse(
             _SIGN_OUT_PAGE.render(
+                request=request,
                 congress=congress.short_name,
                 colour=congress.branding.primary_colour,
                 organiser=sessions.organiser(request),
@@ -223,6 +228,7 @@ def organiser_login_router(
             except Exception:
                 log.exception("could not announce a sign-out; the session is revoked here only")
                 page = _SIGN_OUT_PAGE.render(
+                    request=request,
                     congress=congress.short_name,
                     colour=congress.branding.primary_colour,
                     organiser=claims.email,

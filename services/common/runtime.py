@@ -245,4 +245,11 @@ class ServiceRuntime:
         gc.collect()
         gc.freeze()
         gc.set_threshold(100_000, 50, 100)
-        uvicorn.run(app, host=self.settings.http_host, port=self.settings.http_port, log_config=None, access_log=False)
+        uvicorn.run(
+            app,
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=self.settings.trust_proxy,
+        )

@@ -56,6 +56,17 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("CONGRESS_SECRET"),
         description="Signs magic links, organiser sessions and QR tokens. The demo generates one.",
     )
+    trusted_origins: str = Field(
+        default="",
+        validation_alias=AliasChoices("CONGRESS_TRUSTED_ORIGINS"),
+        description="Comma-separated origins (https://host[:port]) whose pages may post to this service's; "
+        "its own origin is always trusted.",
+    )
+    trust_proxy: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("CONGRESS_TRUST_PROXY"),
+        description="Behind a TLS-terminating proxy: believe its X-Forwarded-Proto (Secure cookies over https).",
+    )
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     consumer_retries: int = Field(default=3, description="Attempts before an event is dead-lettered.")
@@ -74,6 +85,9 @@ class ServiceSettings(BaseSettings):
         path = congress_home() / "db" / f"{self.service_name}.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{path}"
+
+    def trusted_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.trusted_origins.split(",") if origin.strip()]
 
     @property
     def source(self) -> str:

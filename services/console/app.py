@@ -9,9 +9,11 @@ from fastapi import FastAPI
 
 from services.common.congress import Congress, config_path, load_congress
 from services.common.logs import configure_logging
+from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_login import organiser_login_router
 from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions
 from services.common.session_events import DirectSignOuts, RevocationReader
+from services.common.web_guard import install_web_guard
 from services.console.adapters.congress import add_on_capacities
 from services.console.config import ConsoleSettings
 from services.console.domain import Projection
@@ -41,6 +43,8 @@ def build(
     app.router.lifespan_context = runtime.lifespan
     app.include_router(organiser_login_router(congress, sessions, sign_outs, settings.organiser_password))
     runtime.mount_health(app)
+    answer_405_with_every_method(app)
+    install_web_guard(app, settings)
     return runtime, app
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Literal
 
+from services.common.text import without_hidden
+
 Kind = Literal["event", "deadletter", "tombstone", "malformed"]
 
 ZERO_DECIMAL = frozenset(
@@ -158,6 +160,17 @@ def _short(text: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _shown(value: Any) -> Any:
+    """Event data with every string through the one text rule's ``without_hidden`` (old events included)."""
+    if isinstance(value, str):
+        return without_hidden(value)
+    if isinstance(value, Mapping):
+        return {k: _shown(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_shown(v) for v in value]
+    return value
+
+
 def summarise(entry: Entry) -> str:
     """The key fields of an entry in words; empty for event types the console does not know."""
     if entry.kind != "event":
@@ -166,7 +179,7 @@ def summarise(entry: Entry) -> str:
     if render is None:
         return ""
     try:
-        return render(entry.data)
+        return render(_shown(entry.data))
     except (TypeError, ValueError, KeyError):
         return ""  # a payload shaped differently than expected still shows its type and subject
 

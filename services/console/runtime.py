@@ -158,6 +158,7 @@ class ConsoleRuntime:
             host=self.settings.http_host,
             port=self.settings.http_port,
             log_config=None,
+            proxy_headers=self.settings.trust_proxy,
             access_log=False,
             timeout_graceful_shutdown=2,
         )

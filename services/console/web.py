@@ -17,8 +17,11 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from services.common.congress import Congress
+from services.common.csrf import add_csrf_helpers
+from services.common.openapi import refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.console.entries import to_view
+from services.console.figures import Figures
 from services.console.live import LiveFeed
 
 HERE = Path(__file__).parent
@@ -58,6 +61,7 @@ def build_web(feed: LiveFeed, congress: Congress, sessions: OrganiserSessions) -
 
 def _pages(feed: LiveFeed, congress: Congress, sessions: OrganiserSessions) -> APIRouter:
     templates = Jinja2Templates(directory=HERE / "templates")
+    add_csrf_helpers(templates.env)
     router = APIRouter(include_in_schema=False, dependencies=[Depends(require_organiser(sessions))])
 
     @router.get("/", response_class=HTMLResponse)
@@ -87,9 +91,10 @@ def _pages(feed: LiveFeed, congress: Congress, sessions: OrganiserSessions) -> A
 
 
 def _api(feed: LiveFeed, sessions: OrganiserSessions) -> APIRouter:
-    router = APIRouter(tags=["console"], dependencies=[Depends(require_organiser(sessions))])
+    signed_in = refusals(401)
+    router = APIRouter(tags=["console"], dependencies=[Depends(require_organiser(sessions))], responses=signed_in)
 
-    @router.get("/figures")
+    @router.get("/figures", response_model=Figures)
     async def figures() -> dict[str, Any]:
         """Live figures: registrations, revenue, add-on fill, invoices, badges, check-ins, emails, dead letters, lag."""
         return feed.projection.figures()
@@ -106,7 +111,7 @@ def _api(feed: LiveFeed, sessions: OrganiserSessions) -> APIRouter:
         found = feed.projection.entries(context=context, type_=type, subject=subject, after=after, limit=limit)
         return [to_view(e, feed.tz) for e in found]
 
-    @router.get("/events/{seq}", response_model=EventView)
+    @router.get("/events/{seq}", response_model=EventView, responses=refusals(404, 422))
     async def event(seq: int) -> dict[str, Any]:
         for entry in feed.projection.entries(after=seq - 1, limit=feed.projection.recent.maxlen or 2000):
             if entry.seq == seq:

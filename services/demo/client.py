@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 import httpx
 
 log = logging.getLogger("congress.demo")
+HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)"')
+"""A page's hidden form fields (the CSRF token among them), posted back as a browser would."""
 
 
 @dataclass

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import random
+from html import unescape
 from typing import Any
 
 from services.common.auth import ORGANISER_COOKIE
-from services.demo.client import Failed, Http
+from services.demo.client import HIDDEN, Failed, Http
 
 log = logging.getLogger("congress.demo")
 
@@ -23,12 +24,15 @@ class Organiser:
 
     async def sign_in(self, email: str, password: str) -> bool:
         try:
+            # As a browser does: load the form, post it back with its hidden fields (the CSRF token).
+            page = await self.http.call("GET", "/organiser/login", ok=(200,), what="organiser sign-in page")
+            hidden = {name: unescape(value) for name, value in HIDDEN.findall(page.text)}
             answer = await self.http.call(
                 "POST",
                 "/organiser/login",
                 ok=(303,),
                 what="organiser sign-in",
-                data={"email": email, "password": password, "next": "/organiser/registrations"},
+                data=hidden | {"email": email, "password": password, "next": "/organiser/registrations"},
             )
         except Failed:
             return False
@@ -38,11 +42,16 @@ class Organiser:
         return bool(self.token)
 
     async def registrations(self) -> list[dict[str, Any]]:
-        try:
-            answer = await self.http.call("GET", "/api/organiser/registrations", ok=(200,), what="list")
-        except Failed:
-            return []
-        rows: list[dict[str, Any]] = answer.json()
+        rows: list[dict[str, Any]] = []
+        url: str | None = "/api/organiser/registrations"
+        while url:  # every page: the list is paged with a total and a next link
+            try:
+                answer = await self.http.call("GET", url, ok=(200,), what="list")
+            except Failed:
+                return rows
+            body = answer.json()
+            rows.extend(body["items"])
+            url = body["next"]
         return sorted(rows, key=lambda r: str(r.get("number") or r["id"]))
 
     async def mark_invoices_paid(self, rows: list[dict[str, Any]], rng: random.Random, share: float) -> None:

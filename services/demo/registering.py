@@ -7,16 +7,14 @@ payment link, read the test-checkout form and submit it (Pay or Decline).
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
 
-from services.demo.client import Failed, Http, local_path
+from services.demo.client import HIDDEN, Failed, Http, local_path
 from services.demo.people import Person
 
 log = logging.getLogger("congress.demo")
-HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)"')
 
 
 @dataclass

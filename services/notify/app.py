@@ -20,6 +20,7 @@ from services.common.consumer import EventConsumer
 from services.common.logs import configure_logging
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
+from services.common.web_guard import install_web_guard
 from services.notify.abstracts import ABSTRACT_EVENTS, abstracts_settings
 from services.notify.adapters import db
 from services.notify.adapters.db import notify_metadata
@@ -171,6 +172,7 @@ def build(
     app.state.notifier = notifier
     app.state.retry = retry
     app.state.reminders = reminders
+    install_web_guard(app, settings)
     return runtime, app
 
 

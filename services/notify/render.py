@@ -44,6 +44,7 @@ from jinja2.runtime import Context
 
 from schemas.values import Money
 from services.common.congress import Congress
+from services.common.text import shown
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -107,6 +108,7 @@ class Renderer:
             auto_reload=False,  # templates ship with the code: no stat() per message
         )
         for env in (self.text_env, self.html_env):
+            env.finalize = shown  # the one text rule: no control or bidi character from any event reaches a mail
             _install_filters(env)
             _install_gettext(env)
 

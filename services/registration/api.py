@@ -7,46 +7,54 @@ add-on, an expired code) are 422s in the same shape, so a client handles one for
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, StrictBool
 
 from schemas.values import CountryCode, PaymentMethod
+from services.common.openapi import JSON_BODY, refusals
+from services.common.text import MultiLine, SingleLine
 from services.registration import links, payments
 from services.registration.adapters.stripe import WebhookRejected, verify_webhook
+from services.registration.api_models import ORGANISER_ACTIONS, Accepted, QuoteOut, RegistrationDone
 from services.registration.handlers import DelegateForm, InvoiceDetails, register
 from services.registration.rate_limits import Door, knock
 from services.registration.records import Deps, NotAllowed, RegistrationRejected
+
+GROUP_BODY_LIMIT = 256 * 1024
+"""A group registration (JSON or the page's form) may be larger than the guard's default 64 KiB."""
 
 log = logging.getLogger("congress.registration.api")
 LANGUAGE = r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 
 class DelegateIn(BaseModel):
-    given_name: str = Field(min_length=1, max_length=200, description="Given name(s) as written, any script.")
-    family_name: str = Field(min_length=1, max_length=200)
-    badge_name: str = Field(default="", max_length=200, description="Name as printed; defaults to both names.")
-    affiliation: str = Field(min_length=1, max_length=300, description="Institution.")
+    given_name: SingleLine = Field(min_length=1, max_length=200, description="Given name(s) as written, any script.")
+    family_name: SingleLine = Field(min_length=1, max_length=200)
+    badge_name: SingleLine = Field(default="", max_length=200, description="Name as printed; defaults to both names.")
+    affiliation: SingleLine = Field(min_length=1, max_length=300, description="Institution.")
     country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution, e.g. JP.")
     email: EmailStr
     language: str = Field(default="en", pattern=LANGUAGE, description="BCP 47 tag, e.g. en, ja, ar.")
-    category: str = Field(description="member, non-member, student, one-day or accompanying.")
-    add_ons: list[str] = Field(default_factory=list, description="Add-on codes.")
-    code: str | None = Field(default=None, max_length=40, description="Discount or waiver code.")
-    waitlist_if_full: bool = Field(default=False, description="Join the waiting list of a full add-on.")
+    category: str = Field(max_length=40, description="A category of this edition, e.g. member or student.")
+    add_ons: list[Annotated[str, Field(max_length=60)]] = Field(
+        default_factory=list, max_length=50, description="Add-on codes of this edition."
+    )
+    code: SingleLine | None = Field(default=None, max_length=40, description="Discount or waiver code.")
+    waitlist_if_full: StrictBool = Field(default=False, description="Join the waiting list of a full add-on.")
 
     def form(self) -> DelegateForm:
         return DelegateForm(**{**self.model_dump(), "add_ons": tuple(self.add_ons), "email": str(self.email)})
 
 
 class InvoiceIn(BaseModel):
-    institution_name: str = Field(min_length=1, max_length=300)
-    institution_address: str = Field(min_length=1, max_length=1000)
+    institution_name: SingleLine = Field(min_length=1, max_length=300)
+    institution_address: MultiLine = Field(min_length=1, max_length=1000)
     email: EmailStr
-    vat_id: str | None = Field(default=None, max_length=40)
-    purchase_order: str | None = Field(default=None, max_length=80)
+    vat_id: SingleLine | None = Field(default=None, max_length=40)
+    purchase_order: SingleLine | None = Field(default=None, max_length=80)
 
     def details(self) -> InvoiceDetails:
         return InvoiceDetails(**{**self.model_dump(), "email": str(self.email)})
@@ -87,7 +95,14 @@ def rejected(exc: RegistrationRejected | NotAllowed) -> JSONResponse:
 def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
     api = APIRouter()
 
-    @api.post("/api/registrations", status_code=201, tags=["delegates"], responses=LIMITED)
+    @api.post(
+        "/api/registrations",
+        status_code=201,
+        tags=["delegates"],
+        response_model=RegistrationDone,
+        responses=refusals(409, 502, *JSON_BODY) | LIMITED | {201: {"links": ORGANISER_ACTIONS}},
+        max_body_size=GROUP_BODY_LIMIT,
+    )
     async def create_registration(body: RegistrationIn, request: Request) -> Any:
         """Register one delegate or a group (the first pays); the price is computed here.
 
@@ -122,7 +137,13 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             ],
         }
 
-    @api.post("/api/quote", tags=["delegates"], responses=LIMITED)
+    @api.post(
+        "/api/quote",
+        tags=["delegates"],
+        response_model=QuoteOut,
+        responses=refusals(*JSON_BODY) | LIMITED,
+        max_body_size=GROUP_BODY_LIMIT,
+    )
     async def quote(body: RegistrationIn, request: Request) -> Any:
         """The price breakdown the server would charge, without registering."""
         from services.registration.handlers import price_all
@@ -146,12 +167,12 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             ],
         }
 
-    @api.post("/api/magic-link", status_code=202, tags=["delegates"], responses=LIMITED)
-    async def magic_link(body: MagicLinkIn, request: Request) -> dict[str, str]:
+    @api.post("/api/magic-link", status_code=202, tags=["delegates"], responses=refusals(*JSON_BODY) | LIMITED)
+    async def magic_link(body: MagicLinkIn, request: Request) -> Accepted:
         """Email a sign-in link for each active registration of this address (the answer is the same either way)."""
         await knock(deps.doors, Door.SIGN_IN_LINK, request, [str(body.email)])
         await links.request_sign_in(deps, str(body.email))
-        return {"status": "if this address is registered, a sign-in link is on its way"}
+        return Accepted(status="if this address is registered, a sign-in link is on its way")
 
     @api.post("/stripe/webhook", include_in_schema=False)
     async def stripe_webhook(request: Request) -> Any:

@@ -18,8 +18,10 @@ from services.common import jobs
 from services.common.congress import config_path
 from services.common.db import is_postgres
 from services.common.logs import configure_logging
+from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
+from services.common.web_guard import install_web_guard
 from services.registration import (
     call_for_papers,
     expiry,
@@ -31,6 +33,7 @@ from services.registration import (
 from services.registration.adapters import db
 from services.registration.adapters.stripe import StripePayments
 from services.registration.api import router
+from services.registration.api_models import publish_choices
 from services.registration.config import RegistrationSettings, load_all, load_income_groups
 from services.registration.local_checkout import local_checkout_router
 from services.registration.organiser import organiser_router
@@ -129,6 +132,9 @@ def build(
     app.include_router(presenters_router(deps, sessions))
     app.include_router(login)
     runtime.mount_health(app)
+    answer_405_with_every_method(app)
+    publish_choices(app, deps)
+    install_web_guard(app, settings, public_urls=[settings.public_url])
     return runtime, app
 
 

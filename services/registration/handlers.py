@@ -8,7 +8,6 @@ registration and nothing is half-saved.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from schemas.registration import (
 )
 from schemas.values import PaymentMethod, Role
 from services.common.sealing import NOTIFY_LINK, seal
+from services.common.text import tidy
 from services.registration import addresses, domain, roles
 from services.registration.adapters import applied_roles, db, earned_roles
 from services.registration.links import view_token
@@ -43,7 +43,7 @@ from services.registration.records import (
 
 @dataclass(frozen=True)
 class DelegateForm:
-    """One delegate as typed on the form or in the API (text is NFC-normalised here)."""
+    """One delegate as typed on the form or in the API (text already under the one text rule; tidied again here)."""
 
     given_name: str
     family_name: str
@@ -59,16 +59,13 @@ class DelegateForm:
     roles: tuple[Role, ...] = (Role.DELEGATE,)
 
     def normalised(self) -> DelegateForm:
-        def nfc(text: str) -> str:
-            return unicodedata.normalize("NFC", text.strip())
-
-        given, family = nfc(self.given_name), nfc(self.family_name)
+        given, family = tidy(self.given_name), tidy(self.family_name)
         return replace(
             self,
             given_name=given,
             family_name=family,
-            affiliation=nfc(self.affiliation),
-            badge_name=nfc(self.badge_name) or f"{given} {family}".strip(),
+            affiliation=tidy(self.affiliation),
+            badge_name=tidy(self.badge_name) or f"{given} {family}".strip(),
             country=self.country.strip().upper(),
             email=self.email.strip(),
             code=(self.code or "").strip().upper() or None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from services.common.openapi import ROW_ID_MAX
 from services.registration.adapters import db, db_tasks
 from services.registration.adapters.stripe import checkout_event, sign_webhook
 from services.registration.api import process_webhook
@@ -30,6 +31,14 @@ async def _what(deps: Deps, payer_id: str, charge: int) -> tuple[list[Row], int]
             return [r for r in rows if r["id"] == found["registration_id"]], int(found["amount_minor"])
     pending = [r for r in rows if r["status"] == "pending"]
     return pending, sum(r["total_minor"] for r in pending)
+
+
+def charge_number(raw: str) -> int:
+    """The add-on charge a link names: a row number, or a 404 page (never a database overflow) for anything else."""
+    raw = raw.strip() or "0"
+    if raw.isascii() and raw.isdigit() and int(raw) <= ROW_ID_MAX:
+        return int(raw)
+    raise PageProblem(404, "No such payment", "This payment link names a charge that does not exist.")
 
 
 async def _refuse_if_closed(deps: Deps, session_id: str) -> None:
@@ -52,20 +61,20 @@ def local_checkout_router(deps: Deps, settings: RegistrationSettings) -> APIRout
 
     @pages.get("/test-checkout/{payer_id}")
     async def test_checkout(
-        request: Request, payer_id: str, t: str = "", session_id: str = "", charge: int = 0
+        request: Request, payer_id: str, t: str = "", session_id: str = "", charge: str = "0"
     ) -> Response:
         if not settings.uses_test_checkout:
             return Response(status_code=404)
         check_payer(deps, t, payer_id)
         await _refuse_if_closed(deps, session_id)
-        rows, amount = await _what(deps, payer_id, charge)
+        rows, amount = await _what(deps, payer_id, charge_number(charge))
         context = {
             "rows": rows,
             "amount": amount,
             "payer_id": payer_id,
             "token": t,
             "session_id": session_id,
-            "charge": charge,
+            "charge": charge_number(charge),
         }
         return templates.TemplateResponse(request, "test_checkout.html", context)
 
@@ -77,8 +86,7 @@ def local_checkout_router(deps: Deps, settings: RegistrationSettings) -> APIRout
         token = str(form.get("t", ""))
         check_payer(deps, token, payer_id)
         await _refuse_if_closed(deps, str(form.get("session_id") or ""))
-        raw = str(form.get("charge") or "0")
-        charge = int(raw) if raw.isdigit() else 0
+        charge = charge_number(str(form.get("charge") or "0"))
         _rows, amount = await _what(deps, payer_id, charge)
         paid = form.get("outcome") == "paid"
         body = checkout_event(

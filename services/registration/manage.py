@@ -5,7 +5,6 @@ plus a fresh delegate snapshot, in the transaction that makes it.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +17,7 @@ from schemas.registration import (
 from schemas.values import Money, PaymentMethod
 from services.common.auth import sign
 from services.common.sealing import NOTIFY_LINK, seal
+from services.common.text import clean_input
 from services.registration import domain, stripe_tasks
 from services.registration.adapters import db
 from services.registration.records import (
@@ -37,7 +37,10 @@ BADGE_FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "langu
 
 async def update_badge(deps: Deps, registration_id: str, changes: dict[str, str]) -> Row:
     """Change badge details as typed (NFC); emits RegistrationUpdated with the changed fields."""
-    clean = {k: unicodedata.normalize("NFC", v.strip()) for k, v in changes.items() if k in BADGE_FIELDS}
+    try:
+        clean = {k: clean_input(v) for k, v in changes.items() if k in BADGE_FIELDS}
+    except ValueError as exc:
+        raise NotAllowed(str(exc)) from exc
     if any(not v for v in clean.values()):
         raise NotAllowed("badge details cannot be empty")
     async with deps.sessionmaker.begin() as session:

@@ -1,27 +1,33 @@
 """Organiser pages and API: list and filter, CSV export, mark invoice paid, refund, cancel, override group.
 
-Every route needs the organiser sign-in (cookie or Bearer token). The CSV neutralises
-cells a spreadsheet would run as a formula (leading = + - @ tab CR get a quote).
+Every route needs the organiser sign-in (cookie or Bearer token). The list pages with a total
+(page and JSON); the CSV streams every filtered row, each cell through ``csv_cell`` (the one
+text rule, then a quote before anything a spreadsheet would run as a formula).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from services.common.openapi import JSON_BODY, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.paging import MAX_PAGE_SIZE, Paging
+from services.common.text import SingleLine, csv_cell
 from services.registration import domain, erasure, invoice_holds, manage, payments, stripe_tasks
-from services.registration.adapters import db
+from services.registration.adapters import db, listing
+from services.registration.api_models import CSV_BODY, ActionDone, CsvResponse, RegistrationPage
 from services.registration.pages import friendly, templates_for
 from services.registration.ports import PaymentError
-from services.registration.records import Deps, NotAllowed
+from services.registration.records import Deps, NotAllowed, Row
 
 CSV_COLUMNS = (
     "number",
@@ -55,22 +61,32 @@ ACTIONS = {
     "erase": "button",
 }
 """Organiser page actions and the field a business refusal is shown beside."""
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PAGE_SIZE = 500
+"""Rows on one page of the list (page and JSON) unless ``size`` asks otherwise."""
+MAX_PAGE = 1_000_000
 
 
-def neutralise(value: Any) -> str:
-    """A cell a spreadsheet shows as text, never runs (OWASP CSV injection advice)."""
-    text = " ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def to_csv(rows: list[dict[str, Any]]) -> str:
+def csv_lines(rows: Iterable[dict[str, Any]], *, header: bool = False) -> str:
+    """Rows as CSV text, every cell through ``csv_cell``."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([neutralise(row[c]) for c in CSV_COLUMNS])
+    if header:
+        writer.writerow(CSV_COLUMNS)
+    writer.writerows([csv_cell(row[c]) for c in CSV_COLUMNS] for row in rows)
     return out.getvalue()
+
+
+async def csv_stream(rows: AsyncIterator[dict[str, Any]], batch: int = listing.EXPORT_BATCH) -> AsyncIterator[str]:
+    """The header, then the rows a batch at a time, as they are read."""
+    yield csv_lines([], header=True)
+    chunk: list[dict[str, Any]] = []
+    async for row in rows:
+        chunk.append(row)
+        if len(chunk) == batch:
+            yield csv_lines(chunk)
+            chunk = []
+    if chunk:
+        yield csv_lines(chunk)
 
 
 class RefundIn(BaseModel):
@@ -78,7 +94,7 @@ class RefundIn(BaseModel):
 
 
 class CancelIn(BaseModel):
-    reason: str = Field(default="cancelled by the organisers", max_length=500)
+    reason: SingleLine = Field(default="cancelled by the organisers", max_length=500)
 
 
 class ExtendHoldIn(BaseModel):
@@ -94,7 +110,7 @@ class HeldUntil(BaseModel):
 
 class IncomeGroupIn(BaseModel):
     group: domain.IncomeGroup
-    reason: str = Field(min_length=1, max_length=500)
+    reason: SingleLine = Field(min_length=1, max_length=500)
 
 
 def local_time(deps: Deps, moment: datetime) -> str:
@@ -107,21 +123,39 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     organiser = Depends(require_organiser(sessions))
     templates = templates_for(deps)
 
-    async def listing(status: str = "", category: str = "", q: str = "") -> list[dict[str, Any]]:
+    async def rows_page(filters: listing.Filters, page: int, size: int, path: str) -> tuple[Paging, list[Row]]:
         async with deps.sessionmaker() as session:
-            return await db.search(session, status=status or None, category=category or None, text=q or None)
+            total = await listing.count(session, filters)
+            query = {"status": filters.status, "category": filters.category, "q": filters.text}
+            paging = Paging.of(page, size, total, path, **query)
+            return paging, await listing.page(session, filters, offset=paging.offset, limit=paging.size)
 
-    @router.get("/api/organiser/registrations")
-    async def api_list(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Any:
-        """Registrations; an unpaid invoice's payer row carries ``hold_until``, when its places are released."""
-        rows = await listing(status, category, q)
+    @router.get("/api/organiser/registrations", response_model=RegistrationPage, responses=refusals(401, 422))
+    async def api_list(
+        status: str = "",
+        category: str = "",
+        q: str = "",
+        page: int = Query(1, ge=1, le=MAX_PAGE, description="1-based page number."),
+        size: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Rows per page."),
+        who: str = organiser,
+    ) -> Any:
+        """One page of the filtered registrations, with the total and the links to the next and previous pages.
+
+        An unpaid invoice's payer row carries ``hold_until``, when its places are released.
+        """
+        filters = listing.Filters(status, category, q)
+        paging, rows = await rows_page(filters, page, size, "/api/organiser/registrations")
         async with deps.sessionmaker() as session:
             holds = await invoice_holds.hold_ends(session, deps, rows)
-        return [
-            {k: (str(v) if k in ("created_at", "updated_at") else v) for k, v in r.items()}
-            | ({"hold_until": holds[r["id"]].isoformat()} if r["id"] in holds else {})
-            for r in rows
-        ]
+        items = [r | ({"hold_until": holds[r["id"]]} if r["id"] in holds else {}) for r in rows]
+        return {
+            "total": paging.total,
+            "page": paging.page,
+            "size": paging.size,
+            "items": items,
+            "next": paging.next,
+            "previous": paging.previous,
+        }
 
     async def render(
         request: Request,
@@ -132,9 +166,12 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         errors: dict[str, str] | None = None,
         values: dict[str, str] | None = None,
         status_code: int = 200,
+        page: int = 1,
+        size: int = PAGE_SIZE,
     ) -> Response:
         chosen = {"status": "", "category": "", "q": ""} | (filters or {})
-        rows = await listing(chosen["status"], chosen["category"], chosen["q"])
+        wanted = listing.Filters(chosen["status"], chosen["category"], chosen["q"])
+        paging, rows = await rows_page(wanted, page, size, "/organiser/registrations")
         async with deps.sessionmaker() as session:
             seats = await db.seat_counts(session)
             open_invoices = await db.open_invoice_payers(session)
@@ -147,6 +184,8 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
             "organiser_list.html",
             {
                 "rows": rows,
+                "paging": paging,
+                "shown": paging.summary(len(rows)),
                 "card": money,
                 "holds": holds,
                 **chosen,
@@ -162,16 +201,25 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         )
 
     @router.get("/organiser/registrations", include_in_schema=False)
-    async def page(
-        request: Request, status: str = "", category: str = "", q: str = "", message: str = "", who: str = organiser
+    async def list_page(
+        request: Request,
+        status: str = "",
+        category: str = "",
+        q: str = "",
+        message: str = "",
+        page: int = Query(1, ge=1, le=MAX_PAGE),
+        size: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
+        who: str = organiser,
     ) -> Response:
         filters = {"status": status, "category": category, "q": q}
-        return await render(request, who, filters=filters, message=message)
+        return await render(request, who, filters=filters, message=message, page=page, size=size)
 
-    @router.get("/organiser/registrations.csv")
+    @router.get("/organiser/registrations.csv", response_class=CsvResponse, responses=CSV_BODY | refusals(401, 422))
     async def export(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Response:
-        return Response(
-            to_csv(await listing(status, category, q)),
+        """Every filtered registration (streamed in batches, never cut off), one row each."""
+        rows = listing.every_row(deps.sessionmaker, listing.Filters(status, category, q))
+        return StreamingResponse(
+            csv_stream(rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-registrations.csv"'},
         )
@@ -213,31 +261,41 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         values = {f"{rid}.{action}.{k}": v for k, v in data.items()}
         return await render(request, who, errors=errors, values=values, status_code=422)
 
-    @router.post("/api/organiser/registrations/{rid}/mark-paid")
-    async def api_mark_paid(rid: str, who: str = organiser) -> dict[str, str]:
-        return {"result": await do("mark-paid", rid, who, {})}
+    refused = refusals(401, 409, 422)
+    with_body = refusals(401, 409, *JSON_BODY)
+    money = refusals(401, 409, 502, *JSON_BODY)
 
-    @router.post("/api/organiser/registrations/{rid}/extend-hold")
+    @router.post("/api/organiser/registrations/{rid}/mark-paid", responses=refused, operation_id="markInvoicePaid")
+    async def api_mark_paid(rid: str, who: str = organiser) -> ActionDone:
+        """Mark an invoice registration paid (confirms it)."""
+        return ActionDone(result=await do("mark-paid", rid, who, {}))
+
+    @router.post(
+        "/api/organiser/registrations/{rid}/extend-hold", responses=with_body, operation_id="extendInvoiceHold"
+    )
     async def api_extend_hold(rid: str, body: ExtendHoldIn, who: str = organiser) -> HeldUntil:
         """Give an unpaid invoice more days before its places are released (409 if it holds none)."""
         end = await invoice_holds.extend(deps, rid, body.days, who)
         return HeldUntil(result=f"Invoice hold extended by {body.days} days.", hold_until=end)
 
-    @router.post("/api/organiser/registrations/{rid}/refund")
-    async def api_refund(rid: str, body: RefundIn, who: str = organiser) -> dict[str, str]:
-        return {"result": await do("refund", rid, who, body.model_dump())}
+    @router.post("/api/organiser/registrations/{rid}/refund", responses=money, operation_id="refundRegistration")
+    async def api_refund(rid: str, body: RefundIn, who: str = organiser) -> ActionDone:
+        """Refund part or all of what was paid by card (through Stripe)."""
+        return ActionDone(result=await do("refund", rid, who, body.model_dump()))
 
-    @router.post("/api/organiser/registrations/{rid}/cancel")
-    async def api_cancel(rid: str, body: CancelIn, who: str = organiser) -> dict[str, str]:
-        return {"result": await do("cancel", rid, who, body.model_dump())}
+    @router.post("/api/organiser/registrations/{rid}/cancel", responses=money, operation_id="cancelRegistration")
+    async def api_cancel(rid: str, body: CancelIn, who: str = organiser) -> ActionDone:
+        """Cancel a registration (its seats go back; a card payment is refunded by the policy)."""
+        return ActionDone(result=await do("cancel", rid, who, body.model_dump()))
 
-    @router.post("/api/organiser/registrations/{rid}/erase")
-    async def api_erase(rid: str, who: str = organiser) -> dict[str, str]:
+    @router.post("/api/organiser/registrations/{rid}/erase", responses=refused, operation_id="eraseRegistration")
+    async def api_erase(rid: str, who: str = organiser) -> ActionDone:
         """Erase the delegate's personal data (GDPR); refused while money is still to be settled."""
-        return {"result": await do("erase", rid, who, {})}
+        return ActionDone(result=await do("erase", rid, who, {}))
 
-    @router.post("/api/organiser/registrations/{rid}/income-group")
-    async def api_income_group(rid: str, body: IncomeGroupIn, who: str = organiser) -> dict[str, str]:
-        return {"result": await do("income-group", rid, who, body.model_dump(mode="json"))}
+    @router.post("/api/organiser/registrations/{rid}/income-group", responses=with_body, operation_id="setIncomeGroup")
+    async def api_income_group(rid: str, body: IncomeGroupIn, who: str = organiser) -> ActionDone:
+        """Override the income group (and so the price band) of a registration, with a reason."""
+        return ActionDone(result=await do("income-group", rid, who, body.model_dump(mode="json")))
 
     return router

@@ -23,10 +23,12 @@ from starlette.datastructures import FormData
 from schemas.registration import LinkKind
 from schemas.values import PaymentMethod
 from services.common.auth import InvalidToken
+from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
+from services.common.text import shown
 from services.registration import domain, payments
 from services.registration.adapters import db
-from services.registration.api import RegistrationIn
+from services.registration.api import GROUP_BODY_LIMIT, RegistrationIn
 from services.registration.config import RegistrationSettings
 from services.registration.handlers import price_all, register
 from services.registration.links import check_view_token
@@ -118,6 +120,8 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         return format_currency(domain.to_major(amount_minor, currency), currency, locale=locale)
 
     templates.env.filters["money"] = money
+    templates.env.finalize = shown  # the one text rule also for rows stored before it
+    add_csrf_helpers(templates.env)
     templates.env.globals.update(congress=deps.congress, config=deps.config, languages=LANGUAGES)
     return templates
 
@@ -153,6 +157,16 @@ def form_body(form: FormData, n: int) -> dict[str, Any]:
     return body
 
 
+def delegates_in(form: FormData, most: int) -> int:
+    """How many delegates the form has (``n``, 1 by default), or a clear 422 page if it is not a small whole number."""
+    raw = str(form.get("n") or "1").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3):
+        raise PageProblem(
+            422, "This form could not be read", f"The number of delegates must be a whole number from 1 to {most}."
+        )
+    return max(1, min(int(raw), most))
+
+
 def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
@@ -178,10 +192,10 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     async def group(request: Request, n: int = 5) -> Response:
         return await form_page(request, max(2, min(n, deps.config.group.max_size)), FormData(), {})
 
-    @pages.post("/register")
+    @pages.post("/register", max_body_size=GROUP_BODY_LIMIT)
     async def submit(request: Request) -> Response:
         form = await request.form()
-        n = max(1, min(int(str(form.get("n", "1")) or 1), deps.config.group.max_size))
+        n = delegates_in(form, deps.config.group.max_size)
         action = form.get("action")
         if action != "edit":  # "See the price" is a quote; "Confirm" registers
             door = Door.REGISTER if action == "confirm" else Door.QUOTE

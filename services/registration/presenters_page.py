@@ -14,9 +14,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.common.openapi import refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.text import csv_cell
 from services.registration import presenter_deadline
-from services.registration.organiser import neutralise
+from services.registration.api_models import CSV_BODY, CsvResponse, PresentationOut
 from services.registration.pages import templates_for
 from services.registration.records import Deps
 
@@ -56,7 +58,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
             "registered": "; ".join(p["email"] for p in row["presenters"] if p["registered"]),
             "notices": " ".join(row["notices"]),
         }
-        writer.writerow([neutralise(flat[c]) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(flat[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 
 
@@ -69,7 +71,7 @@ def presenters_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         async with deps.sessionmaker() as session:
             return as_rows(await presenter_deadline.statuses(session), sort)
 
-    @router.get("/api/organiser/presenters")
+    @router.get("/api/organiser/presenters", response_model=list[PresentationOut], responses=refusals(401, 422))
     async def api_list(sort: str = "", who: str = organiser) -> list[dict[str, Any]]:
         """Accepted abstracts with their presenting authors and whether one of them is registered (confirmed)."""
         return await listing(sort)
@@ -81,11 +83,10 @@ def presenters_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         context = {"rows": rows, "sort": sort, "organiser": who, "deadline": deadline}
         return templates.TemplateResponse(request, "organiser_presenters.html", context)
 
-    @router.get("/organiser/presenters.csv")
+    @router.get("/organiser/presenters.csv", response_class=CsvResponse, responses=CSV_BODY | refusals(401, 422))
     async def export(sort: str = "", who: str = organiser) -> Response:
-        return Response(
+        return CsvResponse(
             to_csv(await listing(sort)),
-            media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-presenters.csv"'},
         )
 

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from schemas.registration import LinkKind
 from services.common.auth import InvalidToken, sign, verify
+from services.common.text import clean_for_display, clean_input
 from services.registration import addons, domain, links, manage
 from services.registration.adapters import db, db_tasks
 from services.registration.config import RegistrationSettings
@@ -108,10 +109,10 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
     async def me_badge(request: Request) -> Response:
         row = await me_row(request)
         form = await request.form()
-        changes = {k: str(form.get(k, "")) for k in manage.BADGE_FIELDS if k in form}
-        empty = {k: "Please fill this in." for k, v in changes.items() if not v.strip()}
-        if empty:
-            return await me_page(request, row | changes, errors=empty)
+        typed = {k: str(form.get(k, "")) for k in manage.BADGE_FIELDS if k in form}
+        changes, errors = checked_text(typed)
+        if errors:
+            return await me_page(request, row | typed, errors=errors)
         row = await manage.update_badge(deps, row["id"], changes)
         return await me_page(request, row, "Badge details saved.")
 
@@ -120,7 +121,9 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
         row = await me_row(request)
         form = await request.form()
         # the refund the policy gives on the card payments is queued with the cancellation (``stripe_tasks``)
-        row = await manage.cancel(deps, row["id"], by="delegate", reason=str(form.get("reason", ""))[:500])
+        row = await manage.cancel(
+            deps, row["id"], by="delegate", reason=clean_for_display(str(form.get("reason", "")))[:500]
+        )
         return await me_page(request, row, "Your registration is cancelled.")
 
     @pages.get("/waiting-list/accept")
@@ -140,3 +143,18 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
         return RedirectResponse(done.pay_url, 303)
 
     return pages
+
+
+def checked_text(typed: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each field as stored (the one text rule), and a message beside each field that breaks it or is empty."""
+    changes: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for field, value in typed.items():
+        try:
+            changes[field] = clean_input(value)
+        except ValueError as exc:
+            errors[field] = str(exc)
+        else:
+            if not changes[field]:
+                errors[field] = "Please fill this in."
+    return changes, errors

@@ -15,6 +15,7 @@ from services.abstracts.config import AbstractsSettings
 from services.common.auth import ORGANISER_COOKIE
 from services.console.app import build as build_console
 from services.console.config import ConsoleSettings
+from tests.forms import submit
 from tests.kafka_helpers import eventually
 
 SECRET = "sign-out-secret"
@@ -53,7 +54,7 @@ async def test_a_sign_out_in_one_service_is_refused_by_the_others(
     try:
         token = await sign_in(abstracts)
         assert (await console.get("/api/figures", headers=bearer(token))).status_code == 200
-        assert (await abstracts.post("/organiser/logout")).status_code == 303
+        assert (await submit(abstracts, "/organiser/logout", "/organiser/logout")).status_code == 303
         assert (await abstracts.get("/api/organiser/abstracts", headers=bearer(token))).status_code == 401
 
         async def console_refuses() -> bool:
@@ -63,7 +64,7 @@ async def test_a_sign_out_in_one_service_is_refused_by_the_others(
 
         other = await sign_in(console)
         assert (await abstracts.get("/api/organiser/abstracts", headers=bearer(other))).status_code == 200
-        assert (await console.post("/organiser/logout")).status_code == 303
+        assert (await submit(console, "/organiser/logout", "/organiser/logout")).status_code == 303
 
         async def abstracts_refuses() -> bool:
             return (await abstracts.get("/api/organiser/abstracts", headers=bearer(other))).status_code == 401

@@ -21,6 +21,9 @@ from services.common.congress import Congress, load_congress
 from services.common.login_throttle import LoginThrottle
 from services.common.organiser_login import organiser_login_router
 from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions
+from services.common.settings import ServiceSettings
+from services.common.web_guard import install_web_guard
+from tests.forms import token_in
 
 EMAIL = "organiser@icsei.example.org"
 PASSWORD = "right-password"
@@ -55,11 +58,16 @@ def login_app(
         async def healthz() -> dict[str, str]:
             return {"status": "ok"}
 
+    install_web_guard(app, ServiceSettings())
     return app
 
 
 def sign_in(client: TestClient, password: str, email: str = EMAIL) -> httpx.Response:
-    return client.post("/organiser/login", data={"email": email, "password": password, "next": "/"})
+    """As a browser does: load the sign-in form, post it back with its CSRF token."""
+    token = token_in(client.get("/organiser/login").text)
+    return client.post(
+        "/organiser/login", data={"email": email, "password": password, "next": "/", "csrf_token": token}
+    )
 
 
 def test_the_31st_wrong_password_waits_and_a_right_one_is_refused_too() -> None:
@@ -105,7 +113,9 @@ def test_a_right_password_clears_the_account_and_the_api_answer_is_json() -> Non
     for _ in range(5):
         assert sign_in(client, "wrong").status_code == 401  # five fresh failures before any delay
     refused = client.post(
-        "/organiser/login", data={"email": EMAIL, "password": "x"}, headers={"accept": "application/json"}
+        "/organiser/login",
+        data={"email": EMAIL, "password": "x", "csrf_token": token_in(client.get("/organiser/login").text)},
+        headers={"accept": "application/json"},
     )
     assert refused.status_code == 429
     body = refused.json()

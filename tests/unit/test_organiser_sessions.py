@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 from fastapi import Depends, FastAPI
@@ -21,8 +22,11 @@ from services.common.congress import DEFAULT_CONFIG, load_congress
 from services.common.organiser_login import organiser_login_router
 from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions, require_organiser
 from services.common.session_events import RevocationReader
+from services.common.settings import ServiceSettings
+from services.common.web_guard import install_web_guard
 from services.console.app import build
 from services.console.config import ConsoleSettings
+from tests.forms import token_in
 from tests.unit.test_organiser_login import EMAIL, FakeClock, FakeSignOuts
 
 SECRET = "s"
@@ -43,6 +47,7 @@ def service(sessions: OrganiserSessions, sign_outs: object | None = None) -> Fas
         return {"organiser": who}
 
     app.include_router(organiser_login_router(congress, sessions, sign_outs or FakeSignOuts(), SecretStr("pw")))
+    install_web_guard(app, ServiceSettings())
     return app
 
 
@@ -59,6 +64,11 @@ def signed_in(app: FastAPI) -> TestClient:
     return client
 
 
+def sign_out(client: TestClient) -> Any:
+    """As a browser does: the sign-out page's form, posted back with its CSRF token."""
+    return client.post("/organiser/logout", data={"csrf_token": token_in(client.get("/organiser/logout").text)})
+
+
 def test_sign_out_revokes_here_and_the_event_revokes_it_in_another_service() -> None:
     here_sign_outs = FakeSignOuts()
     here = service(sessions_of(), here_sign_outs)
@@ -69,7 +79,7 @@ def test_sign_out_revokes_here_and_the_event_revokes_it_in_another_service() -> 
     bearer = {"authorization": f"Bearer {token}"}
     assert elsewhere.get("/organiser/only", headers=bearer).json() == {"organiser": EMAIL}
 
-    signed_out = client.post("/organiser/logout")
+    signed_out = sign_out(client)
     assert signed_out.status_code == 303 and signed_out.headers["location"] == "/organiser/login?signed_out=1"
     assert TestClient(here).get("/organiser/only", headers=bearer).status_code == 401  # revoked here at once
     (event,) = here_sign_outs.published
@@ -90,7 +100,7 @@ def test_a_get_on_the_sign_out_address_only_shows_the_button() -> None:
 
 def test_a_sign_out_that_cannot_be_announced_keeps_the_cookie_to_try_again() -> None:
     client = signed_in(service(sessions_of(), FailingSignOuts()))
-    failed = client.post("/organiser/logout")
+    failed = sign_out(client)
     assert failed.status_code == 503 and "try again" in failed.text
     assert client.cookies.get(ORGANISER_COOKIE)  # kept, so the retry can name the session
     assert client.get("/organiser/only", headers={"accept": "application/json"}).status_code == 401

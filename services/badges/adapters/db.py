@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import Delegate
 from services.badges import domain
+from services.common.text import clean_for_display
 
 metadata = MetaData()
 
@@ -310,9 +311,13 @@ async def record_document(session: AsyncSession, **values: Any) -> None:
     await session.execute(insert(documents).values(**values))
 
 
-async def search(session: AsyncSession, query: str, limit: int = 25) -> list[DelegateRow]:
-    """Name (folded, transliterated), email or registration number; the replica is small enough to scan."""
-    query = query.strip()
+async def search(session: AsyncSession, query: str, limit: int | None = 25) -> list[DelegateRow]:
+    """Name (folded, transliterated), email or registration number; the replica is small enough to scan.
+
+    The query is cleaned by the one text rule first (a NUL would make PostgreSQL refuse the query).
+    ``limit=None`` returns every match.
+    """
+    query = clean_for_display(query)
     if not query:
         return []
     exact = (
@@ -328,7 +333,7 @@ async def search(session: AsyncSession, query: str, limit: int = 25) -> list[Del
     rows = (await session.execute(select(delegates))).all()
     found = [DelegateRow.from_row(r) for r in rows if domain.matches(query, r.search_keys)]
     found.sort(key=lambda d: domain.sort_key(_sortable(d)))
-    return found[:limit]
+    return found if limit is None else found[:limit]
 
 
 def _sortable(d: DelegateRow) -> domain.SortablePerson:

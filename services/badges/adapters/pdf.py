@@ -24,6 +24,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from services.badges import domain
 from services.badges.adapters import cjk, fonts, patterns, stamp
 from services.badges.adapters.weasy import BADGE_UA, WARM_UP_NAMES, BadgeHTML, default_font_cache
+from services.common.text import clean_for_display
 
 log = logging.getLogger("congress.badges.pdf")
 
@@ -179,9 +180,9 @@ class PdfRenderer:
 
     def badge_view(self, content: BadgeContent, *, qr: bool = True) -> dict[str, Any]:
         """Clean, check and lay out one badge's texts (raises ``UnrenderableText``)."""
-        given = domain.clean_display_text(content.given_name) or domain.clean_display_text(content.badge_name)
-        family = domain.clean_display_text(content.family_name)
-        affiliation = domain.clean_display_text(content.affiliation)
+        given = clean_for_display(content.given_name) or clean_for_display(content.badge_name)
+        family = clean_for_display(content.family_name)
+        affiliation = clean_for_display(content.affiliation)
         for name, text in (
             ("given name", given),
             ("family name", family),
@@ -207,7 +208,7 @@ class PdfRenderer:
             "meta_lines": [
                 content.country,
                 *([" · ".join(others)] if others else []),
-                *(f"• {domain.clean_display_text(label)[:40]}" for label, _ in content.add_ons[:MAX_ADD_ONS]),
+                *(f"• {clean_for_display(label)[:40]}" for label, _ in content.add_ons[:MAX_ADD_ONS]),
             ],
             "qr_uri": qr_data_uri(content.qr_token or "-") if qr else "",
         }
@@ -288,13 +289,32 @@ class PdfRenderer:
     # --- documents -------------------------------------------------------------------------
 
     def render_document(self, template: str, context: dict[str, Any]) -> bytes:
-        """Receipt, invoice, visa letter or certificate from ``templates/<template>.html``."""
+        """Receipt, invoice, visa letter or certificate from ``templates/<template>.html``.
+
+        Every text is shown through the one text rule, so a row stored before it (a NUL, an
+        escape, a bidi override in a name or an address) prints as it would be accepted today.
+        """
+        context = displayed(context)
         for key in ("name", "institution_name"):
             if isinstance(context.get(key), str):
-                context[key] = domain.clean_display_text(context[key])
                 self.coverage.check(key, context[key])
         html = self.env.get_template(f"{template}.html").render(**context, congress_header=self.header)
         return self._pdf(html, "documents")
+
+
+MULTI_LINE_KEYS = frozenset({"institution_address", "address", "bank_details"})
+"""Document context texts that keep their line breaks; every other text is one line."""
+
+
+def displayed(value: Any, key: str = "") -> Any:
+    """A template context with every string as ``clean_for_display`` shows it (nested dicts and lists too)."""
+    if isinstance(value, str):
+        return clean_for_display(value, multiline=key in MULTI_LINE_KEYS)
+    if isinstance(value, dict):
+        return {k: displayed(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [displayed(v, key) for v in value]
+    return value
 
 
 def isolate(text: object) -> str:

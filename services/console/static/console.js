@@ -4,6 +4,8 @@
   const MAX_KEPT = 2000, MAX_SHOWN = 500;
   const $ = (id) => document.getElementById(id);
   const list = $("events"), status = $("status"), pauseBtn = $("pause");
+  // The filters apply as they change; the form is never submitted (no inline handler: the CSP forbids it).
+  $("filters").addEventListener("submit", (e) => e.preventDefault());
   const state = { entries: [], incoming: [], held: [], paused: false, contexts: new Set(), types: new Set(),
                   flushQueued: false };
 

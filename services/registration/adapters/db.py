@@ -264,30 +264,6 @@ async def save(session: AsyncSession, registration_id: str, now: datetime, **val
     )
 
 
-async def search(
-    session: AsyncSession,
-    *,
-    status: str | None = None,
-    category: str | None = None,
-    text: str | None = None,
-    limit: int = 500,
-) -> list[dict[str, Any]]:
-    stmt = select(registrations).order_by(registrations.c.number).limit(limit)
-    if status:
-        stmt = stmt.where(registrations.c.status == status)
-    if category:
-        stmt = stmt.where(registrations.c.category == category)
-    if text:
-        like = f"%{text}%"
-        stmt = stmt.where(
-            registrations.c.family_name.ilike(like)
-            | registrations.c.email.ilike(like)
-            | registrations.c.affiliation.ilike(like)
-            | registrations.c.number.ilike(like)
-        )
-    return [dict(r) for r in (await session.execute(stmt)).mappings()]
-
-
 async def waiting_entries(session: AsyncSession, add_on_code: str, *, for_update: bool = False) -> list[dict[str, Any]]:
     stmt = (
         select(waiting_list)

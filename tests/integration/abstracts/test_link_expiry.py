@@ -16,6 +16,7 @@ from schemas.access import AccessKind
 from services.abstracts.records import edit_token, reviewer_token
 from services.common.outbox import outbox_table
 from services.common.sealing import NOTIFY_LINK, unseal
+from tests.forms import token_in
 from tests.integration.abstracts.conftest import ORGANISER, SECRET, Service, add_reviewer, submit
 
 
@@ -49,7 +50,9 @@ async def test_an_expired_reviewer_link_offers_a_new_one_to_the_reviewer_on_reco
     assert 'action="/new-link"' in page.text and "Send me a new link" in page.text
     assert (await client.get(f"/api/review/{old}")).status_code == 410  # the JSON API says so too
 
-    answer = await client.post("/new-link", data={"kind": "reviewer", "t": old, "email": "x@evil.example"})
+    answer = await client.post(
+        "/new-link", data={"kind": "reviewer", "t": old, "email": "x@evil.example", "csrf_token": token_in(page.text)}
+    )
     assert answer.status_code == 200 and "on its way" in answer.text
     (sent,) = await links_sent(offline)
     assert (sent.kind, sent.subject_id, sent.email) == (AccessKind.REVIEWER, reviewer, "mwangi@rev.example.org")
@@ -57,7 +60,9 @@ async def test_an_expired_reviewer_link_offers_a_new_one_to_the_reviewer_on_reco
 
     revoked = await client.post(f"/api/organiser/reviewers/{reviewer}/revoke", headers=ORGANISER)
     assert revoked.status_code == 200
-    forged = await client.post("/new-link", data={"kind": "reviewer", "t": old})  # revoked since: nothing sent
+    forged = await client.post(
+        "/new-link", data={"kind": "reviewer", "t": old, "csrf_token": token_in(page.text)}
+    )  # revoked since: nothing sent
     assert forged.text == answer.text and len(await links_sent(offline)) == 1
 
 
@@ -71,10 +76,12 @@ async def test_an_expired_edit_link_offers_a_new_one_to_the_submitter(
         old = edit_token(offline.deps, abstract_id)
     page = await client.get(f"/abstracts/{abstract_id}", params={"t": old})
     assert page.status_code == 410 and 'action="/new-link"' in page.text
-    await client.post("/new-link", data={"kind": "abstract-edit", "t": old})
+    await client.post("/new-link", data={"kind": "abstract-edit", "t": old, "csrf_token": token_in(page.text)})
     (sent,) = await links_sent(offline)
     assert (sent.kind, sent.email, sent.about) == (AccessKind.ABSTRACT_EDIT, "aiko0@example.org", done["reference"])
     fresh = await client.get(opened(sent))
     assert fresh.status_code == 200 and "Data use in Japanese schools" in fresh.text
-    await client.post("/new-link", data={"kind": "abstract-edit", "t": old[:-3] + "xyz"})  # forged: nothing
+    await client.post(
+        "/new-link", data={"kind": "abstract-edit", "t": old[:-3] + "xyz", "csrf_token": token_in(page.text)}
+    )  # forged: nothing
     assert len(await links_sent(offline)) == 1

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from services.abstracts.adapters import db
+from tests.forms import token_in
 from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, add_reviewer, submit
 
 FORM = {
@@ -40,7 +41,8 @@ async def test_rows_are_added_and_removed_without_losing_anything(offline: Servi
     assert added.status_code == 200 and "Kept as typed" in added.text
     assert added.text.count('class="author"') == 3 and 'value="Kofi"' in added.text
     assert focused(added.text) == ["authors-2-given_name"]
-    removed = await offline.client.post("/submit", data=FORM | {"action": "remove-0"})
+    token = {"csrf_token": token_in(added.text)}  # the page came back with a form, as a browser sees it
+    removed = await offline.client.post("/submit", data=FORM | {"action": "remove-0"} | token)
     assert removed.status_code == 200 and removed.text.count('class="author"') == 1
     assert 'id="authors-0-given_name" name="authors.0.given_name" type="text" value="Kofi"' in removed.text
     assert "Inês" not in removed.text and 'name="authors.0.presenting" checked' in removed.text
@@ -54,7 +56,8 @@ async def test_revising_keeps_rows_editable(offline: Service) -> None:
     page = f"/abstracts/{one['abstract_id']}/revise"
     added = await offline.client.post(page, params={"t": one["token"]}, data=FORM | {"action": "add-author"})
     assert added.status_code == 200 and f'action="{page}?t=' in added.text and "version 1" in added.text
-    saved = await offline.client.post(page, params={"t": one["token"]}, data=FORM | {"action": "submit"})
+    token = {"csrf_token": token_in(added.text)}
+    saved = await offline.client.post(page, params={"t": one["token"]}, data=FORM | {"action": "submit"} | token)
     assert saved.status_code == 303
     async with offline.deps.sessionmaker() as session:
         [row] = await db.list_abstracts(session)
@@ -66,7 +69,8 @@ async def test_the_first_mistake_has_the_focus(offline: Service) -> None:
     assert no_title.status_code == 422 and focused(no_title.text) == ["title"]
     assert 'aria-describedby="title-hint title-error"' in no_title.text
     assert "Author 2, email: Enter an email address" in no_title.text  # the summary names the field
-    nobody_presents = await offline.client.post("/submit", data=FORM | {"authors.1.presenting": ""})
+    token = {"csrf_token": token_in(no_title.text)}
+    nobody_presents = await offline.client.post("/submit", data=FORM | {"authors.1.presenting": ""} | token)
     assert focused(nobody_presents.text) == ["authors-0-presenting"]
     reviewer: dict[str, Any] = {"name": "Lena", "email": "lena@rev.example.org", "affiliation": "Uni Wien"}
     no_network = await offline.client.post("/organiser/reviewers", data=reviewer, headers=ORGANISER)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from services.abstracts.adapters import db
 from services.common.outbox import outbox_table
+from tests.forms import token_in
 from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, abstract, add_reviewer, submit
 
 FORM = {
@@ -132,7 +133,7 @@ async def test_reviewer_form_and_revoked_link(offline: Service) -> None:
     form: dict[str, Any] = {"scores.relevance": "4", "recommendation": "accept", "comments_to_authors": "Good."}
     bad = await offline.client.post(path, data=form)
     assert bad.status_code == 422 and 'id="scores-rigour-error">Give a score from 1' in bad.text
-    form |= {"scores.originality": "3", "scores.rigour": "5", "scores.clarity": "2"}
+    form |= {"scores.originality": "3", "scores.rigour": "5", "scores.clarity": "2", "csrf_token": token_in(bad.text)}
     assert (await offline.client.post(path, data=form)).status_code == 303
     page = await offline.client.get(path)
     assert 'value="5" checked' in page.text and "Good." in page.text
@@ -148,6 +149,7 @@ async def test_authors_revise_and_withdraw_with_the_form(offline: Service) -> No
     shown = await offline.client.get(page, params={"t": one["token"]})
     assert 'value="Data use in Japanese schools"' in shown.text and 'value="田中1"' in shown.text
     changed = FORM | {"network": "DU", "format": "paper", "text": TEXT, "title": "新しい題名"}
+    changed |= {"csrf_token": token_in(shown.text)}
     bad = await offline.client.post(f"{page}/revise", params={"t": one["token"]}, data=changed | {"title": ""})
     assert bad.status_code == 422 and 'id="title-error"' in bad.text
     saved = await offline.client.post(f"{page}/revise", params={"t": one["token"]}, data=changed)
@@ -155,9 +157,10 @@ async def test_authors_revise_and_withdraw_with_the_form(offline: Service) -> No
     after = await offline.client.get(saved.headers["location"])
     assert "Your changes are saved." in after.text and "version 2" in after.text and 'value="新しい題名"' in after.text
     other = await submit(offline)
-    foreign = await offline.client.post(f"{page}/withdraw", params={"t": other["token"]}, data={})
+    token = {"csrf_token": token_in(after.text)}
+    foreign = await offline.client.post(f"{page}/withdraw", params={"t": other["token"]}, data=token)
     assert foreign.status_code == 403 and "another abstract" in foreign.text
-    gone = await offline.client.post(f"{page}/withdraw", params={"t": one["token"]}, data={"reason": "ill"})
+    gone = await offline.client.post(f"{page}/withdraw", params={"t": one["token"]}, data={"reason": "ill"} | token)
     final = await offline.client.get(gone.headers["location"])
     assert 'id="status">withdrawn' in final.text and "Withdraw abstract" not in final.text
     nonsense = await offline.client.post(

@@ -23,6 +23,7 @@ from services.badges.visa_links import visa_request_token
 from services.common.congress import load_congress
 from services.common.outbox import outbox_table
 from services.common.sealing import NOTIFY_LINK, unseal
+from tests.forms import token_in
 from tests.integration.badges import factories as f
 
 SECRET = "visa-secret"
@@ -70,9 +71,9 @@ async def test_an_expired_visa_link_offers_a_new_one_sent_to_the_address_on_reco
             form = {"passport_name": "J M", "nationality": "DE", "passport_number": "C1", "arrival": "2027-01-04"}
             api = await http.post(f"/api/visa/{old}", json=form | {"departure": "2027-01-09"})
             assert api.status_code == 410 and "expired" in api.json()["error"]
-            answer = await http.post("/visa-link/new", data={"t": old})
+            answer = await http.post("/visa-link/new", data={"t": old, "csrf_token": token_in(page.text)})
             assert answer.status_code == 200 and "on its way" in answer.text
-            forged = await http.post("/visa-link/new", data={"t": old[:-3] + "xyz"})
+            forged = await http.post("/visa-link/new", data={"t": old[:-3] + "xyz", "csrf_token": token_in(page.text)})
             assert forged.text == answer.text
             async with runtime.engine.connect() as conn:
                 values = (await conn.execute(select(outbox_table.c.value))).scalars().all()

@@ -58,7 +58,7 @@ async def test_invoice_squatting_lapses_reminds_once_releases_once(offline: Serv
 
     # the organiser list shows when each unpaid invoice lets go of its places
     listing = (await offline.client.get("/api/organiser/registrations", headers=AUTH)).json()
-    ends = {r["id"]: r.get("hold_until") for r in listing}
+    ends = {r["id"]: r.get("hold_until") for r in listing["items"]}
     assert ends[paid] == (EARLY + timedelta(days=hold)).isoformat()
 
     on_day(offline, hold - remind - 1)  # before the reminder: nothing

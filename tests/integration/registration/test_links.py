@@ -17,6 +17,7 @@ from services.common.outbox import outbox_table
 from services.common.sealing import NOTIFY_LINK, unseal
 from services.registration import links
 from services.registration.adapters import db
+from tests.forms import token_in
 from tests.integration.registration.conftest import Service, delegate
 from tests.integration.registration.test_flows import of, published
 
@@ -118,14 +119,19 @@ async def test_an_expired_view_link_offers_a_new_one_sent_to_the_address_on_reco
     assert 'action="/new-link"' in expired.text and "Send me a new link" in expired.text
     assert 'type="email"' not in expired.text.split('action="/new-link"')[1].split("</form>")[0]  # no address typed
 
-    answer = await client.post("/new-link", data={"kind": "view", "t": old, "email": "mallory@example.org"})
+    answer = await client.post(
+        "/new-link",
+        data={"kind": "view", "t": old, "email": "mallory@example.org", "csrf_token": token_in(expired.text)},
+    )
     assert answer.status_code == 200 and "on its way" in answer.text
     (renewed,) = of(await published(offline), MagicLinkRequestedV2)
     assert renewed.kind is LinkKind.VIEW and renewed.email == "aiko0@example.org"  # on record, not typed in
     fresh = await client.get(path_of(opened(renewed)))
     assert fresh.status_code == 200 and "田中0" in fresh.text
 
-    forged = await client.post("/new-link", data={"kind": "view", "t": old[:-4] + "AAAA"})
+    forged = await client.post(
+        "/new-link", data={"kind": "view", "t": old[:-4] + "AAAA", "csrf_token": token_in(expired.text)}
+    )
     assert forged.text == answer.text  # the same neutral answer, and nothing sent
     assert len(of(await published(offline), MagicLinkRequestedV2)) == 1
 
@@ -139,7 +145,7 @@ async def test_an_expired_or_spent_sign_in_link_offers_a_new_one_that_works(
         old = sign("test-secret", links.SIGN_IN, {"rid": rid, "jti": "old"})
     expired = await client.get(f"/me/{old}")
     assert expired.status_code == 410 and 'action="/new-link"' in expired.text
-    await client.post("/new-link", data={"kind": "sign-in", "t": old})
+    await client.post("/new-link", data={"kind": "sign-in", "t": old, "csrf_token": token_in(expired.text)})
     (renewed,) = of(await published(offline), MagicLinkRequestedV2)
     assert renewed.kind is LinkKind.SIGN_IN and renewed.registration_id == rid
     assert "田中0" in await sign_in_with(offline, opened(renewed))

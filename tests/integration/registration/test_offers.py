@@ -16,6 +16,7 @@ from services.common.auth import organiser_token
 from services.common.sealing import NOTIFY_LINK, unseal
 from services.registration import manage
 from services.registration.adapters import db
+from tests.forms import token_in
 from tests.integration.registration.conftest import EARLY, Service, delegate, register_and_pay, webhook
 from tests.integration.registration.test_expiry import INVOICE, status
 from tests.integration.registration.test_flows import of, published
@@ -64,7 +65,13 @@ async def test_priced_offer_is_paid_by_card_or_invoiced_and_free_ones_stay_one_c
     query = dict(p.split("=", 1) for p in urlsplit(accept.headers["location"]).query.split("&"))
     paid = await client.post(
         f"/test-checkout/{card['payer_id']}",
-        data={"t": query["t"], "session_id": query["session_id"], "charge": query["charge"], "outcome": "paid"},
+        data={
+            "t": query["t"],
+            "session_id": query["session_id"],
+            "charge": query["charge"],
+            "outcome": "paid",
+            "csrf_token": token_in(page.text),
+        },
     )
     assert paid.status_code == 303
     after = await status(offline, card["payer_id"])

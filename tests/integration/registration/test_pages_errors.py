@@ -11,6 +11,7 @@ from schemas.registration import RegistrationErased
 from services.common.auth import ORGANISER_COOKIE, organiser_token, sign
 from services.registration import links
 from services.registration.adapters import db
+from tests.forms import page_token, submit
 from tests.integration.registration.conftest import Service, delegate, register_and_pay
 from tests.integration.registration.test_expiry import INVOICE, status
 from tests.integration.registration.test_flows import of, published
@@ -73,17 +74,18 @@ async def test_organiser_page_actions_reshow_the_page_with_the_error_beside_the_
         ("income-group", {"group": "low"}, f"{rid}-income-group-reason"),
         ("mark-paid", {}, f"{rid}-mark-paid-button"),
     ]
+    token = {"csrf_token": await page_token(client, "/organiser/registrations")}
     for action, form, field_id in cases:
-        answer = await client.post(f"/organiser/registrations/{rid}/{action}", data=form)
+        answer = await client.post(f"/organiser/registrations/{rid}/{action}", data=form | token)
         assert answer.status_code == 422, (action, form, answer.text[-500:])
         assert error_beside(answer.text, field_id), (action, form)
         assert "Nothing was changed" in answer.text
-    bad = await client.post(f"/organiser/registrations/{rid}/refund", data={"amount": "abc"})
+    bad = await client.post(f"/organiser/registrations/{rid}/refund", data={"amount": "abc"} | token)
     assert 'value="abc"' in bad.text  # the value typed is shown again
-    assert (await client.post(f"/organiser/registrations/{rid}/explode", data={})).status_code == 404
+    assert (await client.post(f"/organiser/registrations/{rid}/explode", data=token)).status_code == 404
     row = await status(offline, rid)
     assert (row["status"], row["refunded_minor"], row["income_group"]) == ("confirmed", 0, "high")
-    good = await client.post(f"/organiser/registrations/{rid}/refund", data={"amount": "1000"})
+    good = await client.post(f"/organiser/registrations/{rid}/refund", data={"amount": "1000"} | token)
     assert good.status_code == 303 and "Refund" in (await client.get(good.headers["location"])).text
 
 
@@ -114,7 +116,7 @@ async def test_erasure_route_refuses_while_money_is_open_then_blanks_the_delegat
     # An unpaid card registration is cancelled and erased at once: its places come back.
     unpaid = (await client.post("/api/registrations", json={"delegates": [delegate(1, add_ons=["dinner"])]})).json()
     client.cookies.set(ORGANISER_COOKIE, organiser_token("test-secret", "organiser@icsei.example.org"))
-    page = await client.post(f"/organiser/registrations/{unpaid['payer_id']}/erase")
+    page = await submit(client, "/organiser/registrations", f"/organiser/registrations/{unpaid['payer_id']}/erase")
     assert page.status_code == 303
     async with offline.deps.sessionmaker() as session:
         assert (await db.seat_counts(session))["dinner"][1] == 0

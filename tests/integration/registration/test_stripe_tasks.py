@@ -14,6 +14,7 @@ from services.registration import expiry, manage, stripe_tasks
 from services.registration.adapters import db, db_tasks
 from services.registration.ports import CheckoutRequest, CheckoutSession, PaymentError, Payments
 from services.registration.self_service import DELEGATE_COOKIE
+from tests.forms import token_in
 from tests.integration.registration.conftest import EARLY, Service, delegate, register_and_pay, webhook
 from tests.integration.registration.test_expiry import status
 from tests.integration.registration.test_flows import of, published
@@ -236,7 +237,9 @@ async def test_a_waived_registrations_add_on_paid_by_card_can_be_refunded_by_org
     client.cookies.set(ORGANISER_COOKIE, organiser_token("test-secret", "organiser@icsei.example.org"))
     page = await client.get("/organiser/registrations")
     assert f'action="/organiser/registrations/{rid}/refund"' in page.text
-    done = await client.post(f"/organiser/registrations/{rid}/refund", data={"amount": "3000"})
+    done = await client.post(
+        f"/organiser/registrations/{rid}/refund", data={"amount": "3000", "csrf_token": token_in(page.text)}
+    )
     assert done.status_code == 303, done.text[-400:]
     too_much = await client.post(f"/api/organiser/registrations/{rid}/refund", json={"amount": 5501}, headers=AUTH)
     assert too_much.status_code == 409 and "between 1 and 5500" in too_much.text

@@ -374,3 +374,14 @@ def test_a_released_invoice_is_no_longer_unpaid_and_the_new_registration_events_
     assert summaries["InvoiceHoldEnding"].startswith("ICSEI27-INV-0070 unpaid · EUR 420.00 · places held until")
     assert "ICSEI27-00008 refused" in summaries["RegistrationAttemptedForExistingAddress"]
     assert summaries["RegistrationCancelled"] == "by system: invoice_unpaid"
+
+
+def test_summaries_show_old_events_without_hidden_characters_but_keep_their_own_isolates() -> None:
+    """Issue 12, finding 8: a name with NUL, ESC or a bidi override from before the text rule shows clean."""
+    from schemas.values import PaymentMethod
+    from tests.unit.console.events import delegate, eur, registered
+
+    who = delegate("d-900", country="JP", category="member", name="Ma\x00ria\x1b \u202eO'Brien\u2066")
+    projection = project(records(registered("d-900", who, eur(1000), PaymentMethod.CARD)))
+    (created,) = projection.entries(subject="d-900", type_="RegistrationCreated")
+    assert summarise(created) == "\u2068Maria O'Brien\u2069 (JP, member) · EUR 10.00 · card"

@@ -83,3 +83,12 @@ def test_money_and_dates_follow_the_delegates_locale_in_the_congress_timezone() 
     rendered, _ = render_example("payment_confirmed", given="A", family="B", language="en")
     assert "November 3, 2026, 6:30:00\u202fPM +0900" in rendered.text
     assert load_congress().timezone == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize("template", MESSAGE_TYPES)
+def test_hidden_characters_stored_before_the_text_rule_never_reach_a_mail(template: str) -> None:
+    """Issue 12, finding 8: a NUL, BEL, ESC or bidi override in an old event's name shows as the clean name."""
+    rendered, _ = render_example(template, given="Ma\x00ri\x07a\x1b[0m", family="\u202eO'Brien\u2066", language="en")
+    for part in (rendered.subject, rendered.text, rendered.html):
+        assert not [c for c in part if c in "\x00\x07\x1b\u202e\u2066"], template
+    assert "Mari a[0m".replace(" ", "") in rendered.text and "O'Brien" in rendered.text

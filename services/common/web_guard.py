@@ -1,0 +1,252 @@
+"""One defence layer at every service's HTTP door: forgery, size, shape and response headers.
+
+``install_web_guard(app, settings)`` puts ``WebGuard`` (a pure ASGI middleware) in front of
+a FastAPI app and a validation-error handler that never echoes more than a short prefix of
+the input. For every request:
+
+* **Unsafe methods** (POST, PUT, PATCH, DELETE) are refused with 403 when a browser says they
+  come from another origin: an ``Origin`` that is neither this service's own nor one of
+  ``CONGRESS_TRUSTED_ORIGINS``/the public URL (another port on the same host and a sibling
+  subdomain are other origins), or, without ``Origin``, ``Sec-Fetch-Site`` ``cross-site``/
+  ``same-site``. ``Origin: null`` (what a browser sends for a form of a ``no-referrer`` page,
+  ours included, and for a sandboxed frame) passes only with ``Sec-Fetch-Site: same-origin``.
+* The body is read while it streams and refused with 413 past the route's limit (FastAPI's
+  own ``max_body_size=`` on the route decorator, which FastAPI enforces too; 64 KiB where a
+  route sets none) — a declared ``Content-Length`` past it is refused before a byte is read.
+* JSON endpoints (under ``/api/`` or with a JSON body model) take only ``application/json``
+  (415); JSON nested deeper than ``JSON_MAX_DEPTH`` is refused with 400.
+* Every other unsafe request that carries cookies must carry the CSRF token
+  (``services/common/csrf.py``) in its form's ``csrf_token`` field or an ``X-CSRF-Token``
+  header, else 403. Exempt are requests with no cookie at all (no session, station or
+  sign-in rides on them; a forged one can do no more than its sender could), and requests
+  a page on another origin cannot send without a CORS preflight, which no service answers:
+  ``application/json`` bodies, and requests with an ``Authorization`` (organiser Bearer
+  token), ``Stripe-Signature`` or ``X-Station-Token`` header.
+* Every response gets ``Content-Security-Policy`` (no inline script), ``X-Frame-Options:
+  DENY``, ``nosniff``, ``Referrer-Policy: no-referrer`` and, outside ``/static/``,
+  ``Cache-Control: no-store``, unless the route set its own; over https every cookie it sets
+  is marked ``Secure`` (``X-Forwarded-Proto`` counts only with ``CONGRESS_TRUST_PROXY``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import RouteContext, iter_route_contexts
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import cookie_parser
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common import csrf
+from services.common.request_shape import (
+    BodyTooLarge,
+    is_json,
+    json_too_deep,
+    read_body,
+    refusal,
+    replay,
+    sent_token,
+    validation_error_handler,
+)
+from services.common.settings import ServiceSettings
+
+DEFAULT_BODY_LIMIT = 64 * 1024
+JSON_MAX_DEPTH = 32
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PREFLIGHTED_HEADERS = ("authorization", "stripe-signature", "x-station-token")
+"""Headers a cross-origin page cannot add without a CORS preflight: such requests are not forgeable."""
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+"""FastAPI's API explorer pages (/docs, /redoc) load Swagger UI from its CDN and start it inline; no data of ours."""
+FRAMEABLE_BY_SELF = {"Content-Security-Policy": "frame-ancestors 'self'", "X-Frame-Options": "SAMEORIGIN"}
+"""Headers for a response this service's own pages may show in a frame (the station's print frame)."""
+
+_BASE_HEADERS = (
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+def install_web_guard(app: FastAPI, settings: ServiceSettings, *, public_urls: Iterable[str] = ()) -> None:
+    """Guard every route of ``app`` (call once, in the service's composition root)."""
+    trusted = {_origin(url) for url in (*settings.trusted_origin_list(), *public_urls) if _origin(url)}
+    docs = frozenset(p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p)
+    app.add_middleware(
+        WebGuard, routes=app, trusted_origins=frozenset(trusted), trust_proxy=settings.trust_proxy, docs_paths=docs
+    )
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+
+
+class WebGuard:
+    """The middleware; see the module docstring for what it checks and adds."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        routes: FastAPI,
+        trusted_origins: frozenset[str],
+        trust_proxy: bool = False,
+        docs_paths: frozenset[str] = frozenset(),
+    ) -> None:
+        self.app = app
+        self.routes = routes
+        self.trusted_origins = trusted_origins
+        self.trust_proxy = trust_proxy
+        self.docs_paths = docs_paths
+        self._flat: list[RouteContext] | None = None
+        self._flat_from = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        https = self._https(scope, headers)
+        cookies = cookie_parser(headers.get("cookie", ""))
+        token = csrf.attach(scope, cookies.get(csrf.cookie_name(https)))
+        send = _decorating(send, scope, token, https, DOCS_CSP if scope["path"] in self.docs_paths else CSP)
+        if scope["method"] in UNSAFE:
+            problem = await self._check_unsafe(scope, receive, headers, https, cookies)
+            if isinstance(problem, tuple):
+                await refusal(*problem, headers, send)
+                return
+            receive = problem
+        await self.app(scope, receive, send)
+
+    async def _check_unsafe(
+        self, scope: Scope, receive: Receive, headers: Headers, https: bool, cookies: dict[str, str]
+    ) -> tuple[int, str] | Receive:
+        """A refusal (status, message), or the ``receive`` that replays the body read for the checks."""
+        if message := self._foreign_origin(scope, headers, https):
+            return 403, message
+        route = self._route(scope)
+        limit = getattr(route, "max_body_size", None) or DEFAULT_BODY_LIMIT
+        try:
+            body = await read_body(receive, headers, limit)
+        except BodyTooLarge as exc:
+            return 413, str(exc)
+        content_type = headers.get("content-type", "")
+        if self._json_endpoint(scope, route) and (content_type or body) and not is_json(content_type):
+            return 415, "This endpoint accepts only JSON: send the body with Content-Type: application/json."
+        if is_json(content_type) and json_too_deep(body, JSON_MAX_DEPTH):
+            return 400, f"The JSON body is nested more than {JSON_MAX_DEPTH} levels deep."
+        if cookies and not (is_json(content_type) or any(h in headers for h in PREFLIGHTED_HEADERS)):
+            cookie = cookies.get(csrf.cookie_name(https))
+            if not csrf.matches(cookie, await sent_token(scope, headers, body)):
+                return 403, _csrf_message(cookie)
+        return replay(body, receive)
+
+    def _foreign_origin(self, scope: Scope, headers: Headers, https: bool) -> str | None:
+        origin = headers.get("origin")
+        site = headers.get("sec-fetch-site", "")
+        if origin == "null":
+            # Our own pages send ``Referrer-Policy: no-referrer``, so a browser posts their forms with
+            # ``Origin: null``; so does a sandboxed frame anywhere. The browser's Sec-Fetch-Site tells them apart.
+            if site == "same-origin":
+                return None
+            return "Refused: this request came from a page that hides its origin, not from this service's pages."
+        if origin is None:
+            if site in ("cross-site", "same-site"):
+                return f"Refused: this request came from another site ({site})."
+            return None
+        own = f"{'https' if https else 'http'}://{headers.get('host', '')}".lower()
+        if origin.lower() == own or origin.lower() in self.trusted_origins:
+            return None
+        return f"Refused: this request came from another origin ({origin[:100]}), not from this service's pages."
+
+    def _route(self, scope: Scope) -> Any:
+        """The route (FastAPI's view of it, with the prefixes of included routers) this request will reach."""
+        routes = self.routes.router.routes
+        if self._flat is None or self._flat_from != len(routes):
+            self._flat, self._flat_from = list(iter_route_contexts(routes)), len(routes)
+        for route in self._flat:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return route
+        return None
+
+    @staticmethod
+    def _json_endpoint(scope: Scope, route: Any) -> bool:
+        if str(scope["path"]).startswith("/api/"):
+            return True
+        body_field = getattr(route, "body_field", None)
+        if body_field is None:
+            return False
+        from fastapi import params
+
+        return not isinstance(body_field.field_info, params.Form)
+
+    def _https(self, scope: Scope, headers: Headers) -> bool:
+        if scope.get("scheme") == "https":
+            return True
+        forwarded = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        return self.trust_proxy and forwarded == "https"
+
+
+def _csrf_message(cookie: str | None) -> str:
+    if cookie is None:
+        return (
+            "Refused: the form's security cookie is missing. Reload the page and submit the form again "
+            "(this site needs cookies for its forms)."
+        )
+    return "Refused: this form is out of date or came from another site. Reload the page and submit it again."
+
+
+def _decorating(send: Send, scope: Scope, token: csrf.CsrfToken, https: bool, policy: str) -> Send:
+    """``send`` that adds the security headers, the fresh CSRF cookie, and ``Secure`` over https."""
+    static = str(scope.get("path", "")).startswith("/static/")
+
+    async def decorated(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            for name, value in _BASE_HEADERS:
+                if name.decode() not in headers:
+                    headers.raw.append((name, value))
+            if "content-security-policy" not in headers:
+                pdf = headers.get("content-type", "").startswith("application/pdf")
+                headers["content-security-policy"] = "frame-ancestors 'none'" if pdf else policy
+            if not static:
+                headers["cache-control"] = _no_store(headers.get("cache-control"))
+            if https:
+                _secure_cookies(headers)
+            if token.fresh and token.used:
+                headers.raw.append((b"set-cookie", token.set_cookie_header(https)))
+                headers.add_vary_header("Cookie")
+        await send(message)
+
+    return decorated
+
+
+def _no_store(current: str | None) -> str:
+    """``no-store`` on every dynamic response; a route's own directives stay beside it."""
+    if not current:
+        return "no-store"
+    return current if "no-store" in current.lower() else f"no-store, {current}"
+
+
+def _secure_cookies(headers: MutableHeaders) -> None:
+    raw = headers.raw
+    for index, (name, value) in enumerate(raw):
+        attributes = [part.strip().lower() for part in value.split(b";")[1:]]
+        if name == b"set-cookie" and b"secure" not in attributes:
+            raw[index] = (name, value + b"; Secure")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
