@@ -43,6 +43,20 @@ def still_owed(row: dict[str, Any]) -> bool:
     )
 
 
+async def every_row(organiser: Organiser) -> list[dict[str, Any]] | None:
+    """The organiser's registrations list, every page; None if a page could not be read."""
+    rows: list[dict[str, Any]] = []
+    url: str | None = "/api/organiser/registrations"
+    while url:
+        try:
+            body = (await organiser.http.call("GET", url, ok=(200,), what="list")).json()
+        except Failed:
+            return None
+        rows.extend(body["items"])
+        url = body["next"]
+    return rows
+
+
 class FaultedSimulator(Simulator):
     """The demo's simulator without the call for papers and the badge desk; says when refunds begin."""
 
@@ -57,12 +71,11 @@ class FaultedSimulator(Simulator):
         await super().organiser_phase(organiser)
         deadline = time.monotonic() + REFUND_PATIENCE
         while time.monotonic() < deadline:
-            try:  # a copy may be down: the listing failing is not "nothing owed"
-                listed = await organiser.http.call("GET", "/api/organiser/registrations", ok=(200,), what="list")
-            except Failed:
+            listed = await every_row(organiser)
+            if listed is None:  # a copy may be down: a failed listing is not "nothing owed"
                 await asyncio.sleep(2)
                 continue
-            owed = [r for r in listed.json() if still_owed(r)]
+            owed = [r for r in listed if still_owed(r)]
             if not owed:
                 return
             await asyncio.sleep(5)
