@@ -105,9 +105,10 @@ def table(faults: list[Fault], checks: list[Check], seconds: float) -> str:
 
 def mail_duplicates_by_fault(times: list[float], faults: list[Fault]) -> str:
     """Each duplicate message (its second arrival) put against the last fault injected before it."""
-    counts = Counter(max((f for f in faults if f.at <= t), key=lambda f: f.at, default=None) for t in times)
+    before = [max((f for f in faults if f.at <= t), key=lambda f: f.at, default=None) for t in times]
+    counts = Counter(f.what if f else "(before any fault)" for f in before)
     lines = [f"duplicate messages: {len(times)} (the send/commit window allows {mail_duplicates_bound(faults)})"]
-    lines += [f"  {n} after: {f.what if f else '(before any fault)'}" for f, n in counts.items()]
+    lines += [f"  {n} after: {what}" for what, n in counts.items()]
     return "\n".join(lines)
 
 
