@@ -75,6 +75,8 @@ class FaultedSimulator(Simulator):
     async def organiser_phase(self, organiser: Organiser) -> None:
         """As the demo's organiser, who then clicks "refund" again on each cancelled card payment whose
         refund Stripe refused while it was down (registration answers 502 and records nothing)."""
+        while await every_row(organiser) is None:  # noqa: ASYNC110 -- its copy may be the one just killed
+            await asyncio.sleep(2)
         self.refunds_begin.set()
         await super().organiser_phase(organiser)
         deadline = time.monotonic() + REFUND_PATIENCE
