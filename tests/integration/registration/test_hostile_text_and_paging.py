@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select, update
 
 from services.registration.adapters import db
 from services.registration.organiser import PAGE_SIZE
+from tests.forms import submit
 from tests.integration.registration.conftest import Service, delegate
 from tests.integration.registration.test_pages_errors import AUTH, error_beside
 
@@ -152,9 +153,9 @@ async def test_badge_changes_on_the_delegates_page_are_held_to_the_rule(offline:
     created = (await client.post("/api/registrations", json={"delegates": [delegate()]})).json()
     link = sign("test-secret", "magic-link", {"rid": created["registrations"][0]["registration_id"], "jti": "j-text"})
     assert (await client.get(f"/me/{link}")).status_code == 303
-    refused = await client.post("/me/badge", data={"badge_name": "Aiko\u202e", "affiliation": "東京大学"})
+    refused = await submit(client, "/me", "/me/badge", {"badge_name": "Aiko\u202e", "affiliation": "東京大学"})
     assert "U+202E RIGHT-TO-LEFT OVERRIDE" in error_beside(refused.text, "badge_name")
-    kept = await client.post("/me/badge", data={"badge_name": "\u200bأيكو", "affiliation": "東京大学"})
+    kept = await submit(client, "/me", "/me/badge", {"badge_name": "\u200bأيكو", "affiliation": "東京大学"})
     assert "Badge details saved." in kept.text
     async with offline.deps.sessionmaker() as session:
         row = (await session.execute(select(db.registrations))).mappings().one()
