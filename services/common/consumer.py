@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -68,6 +69,24 @@ class ConsumerStats:
     by_type: dict[str, int] = field(default_factory=dict)
 
 
+CONFLICT_RETRIES = 8
+"""How often a batch that met a concurrent transaction is rolled back and run again before the subscriber
+nacks it (and Kafka delivers it again): a conflict is never the event's fault, so it is never dead-lettered."""
+
+CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock_detected and serialization_failure: two copies of a service (or a copy and a web
+request) took the same rows in opposite orders; the loser's whole transaction must be run again."""
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database refusing this transaction because of another one (see above)."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in CONFLICT_SQLSTATES
+
+
+class _Conflict(Exception):
+    """A handler met a concurrent transaction: the batch's whole transaction is rolled back and rerun."""
+
+
 class _HandlerFailed(Exception):
     """A handler failed during an optimistic batch: roll the batch back and isolate each event."""
 
@@ -112,6 +131,22 @@ class EventConsumer:
                 decoded.append((record, decode(record.value)))
             except InvalidEvent as exc:
                 decoded.append((record, exc))
+        for attempt in range(1, CONFLICT_RETRIES + 1):
+            try:
+                await self._handle_decoded(decoded)
+                return
+            except _Conflict as exc:
+                if attempt == CONFLICT_RETRIES:
+                    raise  # the subscriber nacks: Kafka gives the batch again, nothing is dead-lettered
+                log.info(
+                    "batch met a concurrent transaction (%r); rolled back whole, running it again",
+                    exc.__cause__,
+                    extra={"consumer": self.name, "attempt": attempt},
+                )
+                # Random, so two copies that deadlocked on the same rows do not meet again in step.
+                await asyncio.sleep(random.uniform(0.05, 0.25) * attempt)
+
+    async def _handle_decoded(self, decoded: list[tuple[Record, CloudEvent[EventData] | InvalidEvent]]) -> None:
         if self.optimistic:
             try:
                 self._commit_stats(await self._run_batch(decoded, isolated=False))
@@ -210,8 +245,12 @@ class EventConsumer:
                 stats.handled += 1
                 stats.by_type[event.type] = stats.by_type.get(event.type, 0) + 1
                 return
-            except Exception as exc:  # noqa: BLE001 -- any handler failure is retried, then dead-lettered
+            except Exception as exc:
                 del pending_rows(session)[staged:]
+                if is_conflict(exc):
+                    # Locks taken for earlier events of this batch stay held across a savepoint's rollback, so
+                    # retrying here would deadlock again: the whole transaction must go (handle_batch reruns it).
+                    raise _Conflict from exc
                 last_error = exc
                 log.warning("handler failed (attempt %d of %d): %r", attempt, self.retries, exc, extra=context)
                 if attempt < self.retries:

@@ -137,3 +137,49 @@ class _Rec:
 
 def _record(value: bytes, offset: int) -> _Rec:
     return _Rec(value, offset)
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # what PostgreSQL's driver says for deadlock_detected
+
+
+async def test_a_deadlock_reruns_the_whole_batch_and_dead_letters_nothing(tmp_path: Path) -> None:
+    """Two copies applying the same rows in opposite orders deadlock; the loser must start its whole batch
+    again (its earlier events' locks survive a savepoint's rollback), never dead-letter the event."""
+    from sqlalchemy.exc import DBAPIError
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'd.sqlite3'}")
+    await create_tables(engine, effects_meta)
+    sessions = make_sessionmaker(engine)
+    held_by: list[int] = []  # the transactions that applied d-1 (and so hold its row lock)
+    deadlocks = []
+    counter = iter(range(1_000_000))
+
+    async def on_refund(event: CloudEvent[Any], session: AsyncSession) -> list[NotificationSent]:
+        tx = session.info.setdefault("tx", next(counter))
+        await session.execute(insert(effects).values(event_id=event.id))
+        if event.subject == "d-1":
+            held_by.append(tx)
+        # The other copy waits for d-1's lock while holding d-2's: as long as only this transaction ever
+        # held d-1, the other copy is still stuck and d-2 deadlocks, however often a savepoint retries it.
+        elif set(held_by) == {tx}:
+            deadlocks.append(tx)
+            raise DBAPIError("UPDATE badges …", {}, _Deadlock("deadlock detected"))
+        return []
+
+    consumer = EventConsumer(
+        name="deadlock",
+        sessionmaker=sessions,
+        outbox=Outbox("/test"),
+        handlers={RefundIssued: on_refund},
+        retries=3,
+        optimistic=False,
+    )
+    first, second = refund("d-1"), refund("d-2")
+    await consumer.handle_batch([_record(encode(first), 0), _record(encode(second), 1)])
+    async with sessions() as session:
+        done = set((await session.execute(select(effects.c.event_id))).scalars())
+        dead = (await session.execute(select(func.count()).select_from(outbox_table))).scalar_one()
+    await engine.dispose()
+    assert done == {first.id, second.id} and dead == 0
+    assert consumer.stats.handled == 2 and consumer.stats.dead_lettered == 0 and len(deadlocks) == 1
