@@ -176,7 +176,8 @@ async def test_a_deadlock_reruns_the_whole_batch_and_dead_letters_nothing(tmp_pa
         optimistic=False,
     )
     first, second = refund("d-1"), refund("d-2")
-    await consumer.handle_batch([_record(encode(first), 0), _record(encode(second), 1)])
+    records: list[Any] = [_record(encode(first), 0), _record(encode(second), 1)]
+    await consumer.handle_batch(records)
     async with sessions() as session:
         done = set((await session.execute(select(effects.c.event_id))).scalars())
         dead = (await session.execute(select(func.count()).select_from(outbox_table))).scalar_one()
