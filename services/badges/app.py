@@ -18,18 +18,18 @@ from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
 from schemas.base import CloudEvent, InvalidEvent, decode
-from services.badges import visa_links
 from services.badges.adapters import db
 from services.badges.adapters.fonts import check_harfbuzz_subset
 from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import PoolRenderer
 from services.badges.adapters.store import DiskPdfStore
-from services.badges.api import api_router
+from services.badges.commands.registration import BadgeDeps, contents_to_prerender, make_handlers
 from services.badges.config import BadgesSettings
-from services.badges.handlers import BadgeDeps, contents_to_prerender, make_handlers
 from services.badges.ports import Renderer
-from services.badges.web import LinkMonitor, station_router
-from services.badges.web_organiser import organiser_router
+from services.badges.web import visa_links
+from services.badges.web.api import api_router
+from services.badges.web.organiser import organiser_router
+from services.badges.web.station import LinkMonitor, station_router
 from services.common.congress import Congress, config_path, load_congress
 from services.common.consumer import EventConsumer, Record
 from services.common.logs import configure_logging

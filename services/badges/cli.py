@@ -27,8 +27,8 @@ from sqlalchemy import and_, or_, select
 from services.badges import domain
 from services.badges.adapters import db
 from services.badges.adapters.pdf import BadgeContent
+from services.badges.commands.registration import badge_content
 from services.badges.config import BadgesSettings
-from services.badges.handlers import badge_content
 from services.badges.ports import Renderer
 from services.common.db import make_engine, make_sessionmaker
 from services.common.migrations import prepare_database

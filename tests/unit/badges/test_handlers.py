@@ -20,10 +20,11 @@ from schemas.badges import (
 )
 from schemas.base import decode, new_event
 from schemas.values import Role
-from services.badges import commands, domain
+from services.badges import domain
 from services.badges.adapters import db
 from services.badges.adapters.pdf import BadgeContent
-from services.badges.handlers import BadgeDeps, make_handlers
+from services.badges.commands import desk as commands
+from services.badges.commands.registration import BadgeDeps, make_handlers
 from services.badges.ports import StoredPdf
 from services.common.auth import sign
 from services.common.congress import load_congress

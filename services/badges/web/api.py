@@ -16,10 +16,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.badges import commands, stations, visa_links
 from services.badges.adapters import qrscan
-from services.badges.handlers import BadgeDeps
-from services.badges.web import LinkMonitor
+from services.badges.commands import desk, stations
+from services.badges.commands.registration import BadgeDeps
+from services.badges.web import visa_links
+from services.badges.web.station import LinkMonitor
 from services.common.openapi import JSON_BODY, Detail, ErrorMessage, RowId, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.outbox import Outbox
@@ -108,10 +109,10 @@ def api_router(
     async def request_visa(token: str, body: VisaRequest) -> Response:
         """Ask for a visa invitation letter with the link the organisers sent; they approve it."""
         try:
-            request_id = await commands.request_visa(
+            request_id = await desk.request_visa(
                 sm, delegate_id=delegate_of(token), form=body.model_dump(), now=deps.clock.now()
             )
-        except commands.CommandRefused as exc:
+        except desk.CommandRefused as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         return JSONResponse(VisaRequested(request_id=request_id, status="requested").model_dump(), status_code=201)
 
@@ -125,7 +126,7 @@ def api_router(
     async def approve_visa(request_id: RowId, who: str = Depends(organiser)) -> Response:
         """Issue the numbered visa letter of a request (only for a confirmed, paid registration)."""
         try:
-            number = await commands.approve_visa(
+            number = await desk.approve_visa(
                 sm,
                 outbox,
                 deps,
@@ -133,7 +134,7 @@ def api_router(
                 organiser=who,
                 today=deps.clock.now().astimezone(deps.congress.tz).date(),
             )
-        except commands.CommandRefused as exc:
+        except desk.CommandRefused as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         return JSONResponse(VisaIssued(document_number=number).model_dump())
 
@@ -156,7 +157,7 @@ def api_router(
         today = deps.clock.now().astimezone(deps.congress.tz).date()
         if today < deps.congress.ends_on and not early:
             raise HTTPException(409, "certificates are issued after the congress (pass early=true to override)")
-        return CertificatesIssued(issued=await commands.issue_certificates(sm, outbox, deps, today=today))
+        return CertificatesIssued(issued=await desk.issue_certificates(sm, outbox, deps, today=today))
 
     @router.get("/station/status", tags=["station"])
     async def station_status(response: Response) -> StationLink:

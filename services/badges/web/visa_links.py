@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from schemas.access import AccessKind
 from schemas.badges import BadgesLinkSent
 from services.badges.adapters import db
-from services.badges.handlers import BadgeDeps
-from services.badges.web import PAGES, LinkMonitor
+from services.badges.commands.registration import BadgeDeps
+from services.badges.web.station import PAGES, LinkMonitor
 from services.common.auth import InvalidToken, sign, verify
 from services.common.outbox import Outbox
 from services.common.sealing import NOTIFY_LINK, seal

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from schemas.badges import BadgePrinted, DelegateCheckedIn, DocumentKind
 from services.badges import domain
 from services.badges.adapters import db
-from services.badges.documents import certificate_context, visa_context
-from services.badges.handlers import BadgeDeps, issue_badge, record_document
+from services.badges.commands.registration import BadgeDeps, issue_badge, record_document
+from services.badges.domain.documents import certificate_context, visa_context
 from services.common.auth import InvalidToken, verify
 from services.common.outbox import Outbox
 from services.common.text import clean_for_display

@@ -18,10 +18,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.badges import commands, domain, stations
+from services.badges import domain
 from services.badges.adapters import db
 from services.badges.adapters.pdf import TEMPLATES
-from services.badges.handlers import BadgeDeps
+from services.badges.commands import desk, stations
+from services.badges.commands.registration import BadgeDeps
 from services.common.csrf import add_csrf_helpers
 from services.common.organiser_sessions import OrganiserSessions
 from services.common.outbox import Outbox, outbox_table
@@ -139,7 +140,7 @@ def station_router(
 
     @router.post("/station/scan")
     async def scan(request: Request, token: str = Form(""), station_id: str = Depends(station)) -> HTMLResponse:
-        result = await commands.check_in(sm, outbox, deps, token=token, station_id=station_id)
+        result = await desk.check_in(sm, outbox, deps, token=token, station_id=station_id)
         return await page(
             request,
             "station.html",
@@ -157,8 +158,8 @@ def station_router(
     ) -> HTMLResponse:
         results = await search(q)
         try:
-            _, count = await commands.print_badge(sm, outbox, deps, delegate_id=delegate_id, station_id=station_id)
-        except commands.CommandRefused as exc:
+            _, count = await desk.print_badge(sm, outbox, deps, delegate_id=delegate_id, station_id=station_id)
+        except desk.CommandRefused as exc:
             return await page(
                 request,
                 "station.html",

@@ -29,7 +29,7 @@ from schemas.values import Delegate
 from services.badges import domain
 from services.badges.adapters import db
 from services.badges.adapters.pdf import BadgeContent
-from services.badges.documents import money, receipt_context
+from services.badges.domain.documents import money, receipt_context
 from services.badges.ports import PdfStore, Renderer
 from services.common.auth import sign
 
@@ -337,7 +337,7 @@ def make_handlers(deps: BadgeDeps) -> dict[type[EventData], Any]:
         return await issue_pending_receipts(session, deps, d.delegate_id)
 
     async def on_invoice(event: CloudEvent[InvoiceIssued], session: AsyncSession) -> list[EventData]:
-        from services.badges.documents import invoice_context
+        from services.badges.domain.documents import invoice_context
 
         d = event.data
         if await db.document_for(session, DocumentKind.INVOICE, f"invoice:{d.invoice_number}") is not None:

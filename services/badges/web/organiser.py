@@ -13,11 +13,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.badges import commands, stations, visa_links
 from services.badges.adapters import db
-from services.badges.api import VisaRequest
-from services.badges.handlers import BadgeDeps
-from services.badges.web import PAGES, LinkMonitor
+from services.badges.commands import desk, stations
+from services.badges.commands.registration import BadgeDeps
+from services.badges.web import visa_links
+from services.badges.web.api import VisaRequest
+from services.badges.web.station import PAGES, LinkMonitor
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.outbox import Outbox
 
@@ -112,8 +113,8 @@ def organiser_router(
             kept = {k: v for k, v in typed.items() if k not in errors and k != "passport_number"}
             return await visa_page(request, _problems(exc), status_code=422, values=kept, errors=errors)
         try:
-            await commands.request_visa(sm, delegate_id=delegate_id, form=form.model_dump(), now=deps.clock.now())
-        except commands.CommandRefused as exc:
+            await desk.request_visa(sm, delegate_id=delegate_id, form=form.model_dump(), now=deps.clock.now())
+        except desk.CommandRefused as exc:
             return await visa_page(request, str(exc), status_code=409)
         return await visa_page(
             request, "Thank you. The organisers will review your request and email the letter.", done=True
