@@ -9,29 +9,30 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
-from schemas.base import CloudEvent, InvalidEvent, decode
-from services.badges.adapters import db
+from services.badges.adapters import db, qrscan
+from services.badges.adapters.clock import SystemClock
 from services.badges.adapters.fonts import check_harfbuzz_subset
+from services.badges.adapters.link import LinkMonitor
 from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import PoolRenderer
+from services.badges.adapters.sql import SqlUnits
 from services.badges.adapters.store import DiskPdfStore
-from services.badges.commands.registration import BadgeDeps, contents_to_prerender, make_handlers
 from services.badges.config import BadgesSettings
-from services.badges.ports import Renderer
+from services.badges.ports import BadgeDeps, Renderer
+from services.badges.subscriptions import BadgesConsumer
 from services.badges.web import visa_links
 from services.badges.web.api import api_router
 from services.badges.web.organiser import organiser_router
-from services.badges.web.station import LinkMonitor, station_router
+from services.badges.web.station import station_router
+from services.badges.web.visa_form import visa_form_router
 from services.common.congress import Congress, config_path, load_congress
-from services.common.consumer import EventConsumer, Record
 from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
 from services.common.openapi import answer_405_with_every_method
@@ -40,46 +41,6 @@ from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 
 log = logging.getLogger("congress.badges")
-
-
-class PrerenderingConsumer(EventConsumer):
-    """Renders a batch's badges in parallel on the pool *before* its transaction, so the lock is short.
-
-    A tombstone on the compacted delegates topic is an erasure: the delegate leaves the
-    station's replica (and its badge record and check-in) instead of being dead-lettered.
-    """
-
-    def __init__(self, *, deps: BadgeDeps, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.deps = deps
-
-    async def _erase(self, records: Sequence[Record]) -> None:
-        ids = [r.key.decode() for r in records if r.key]
-        async with self.sessionmaker() as session, session.begin():
-            for table in (db.delegates, db.badges, db.checkins):
-                await session.execute(table.delete().where(table.c.delegate_id.in_(ids)))
-        log.info("erased %d delegate(s) from the replica", len(ids))
-
-    async def handle_batch(self, records: Sequence[Record]) -> None:
-        erased = [r for r in records if r.value is None and r.topic.endswith(topics.DELEGATES) and r.key]
-        if erased:
-            await self._erase(erased)
-            records = [r for r in records if r not in erased]
-        events: list[CloudEvent[Any]] = []
-        for record in records:
-            with contextlib.suppress(InvalidEvent):
-                events.append(decode(record.value))
-        contents = contents_to_prerender(events, self.deps.secret)
-        results = await self.deps.renderer.render_badges(contents) if contents else []
-        for content, result in zip(contents, results, strict=True):
-            if isinstance(result, bytes):
-                self.deps.prerendered[content] = result
-        try:
-            if records:
-                await super().handle_batch(records)
-        finally:
-            for content in contents:
-                self.deps.prerendered.pop(content, None)
 
 
 def header_for(congress: Congress) -> CongressHeader:
@@ -99,6 +60,8 @@ def build(
     runtime = ServiceRuntime(settings, metadata=db.metadata)
     pool = None if renderer is not None else PoolRenderer(header_for(congress), settings.render_workers)
     deps = BadgeDeps(
+        units=SqlUnits(runtime.sessionmaker, runtime.outbox),
+        clock=SystemClock(),
         renderer=renderer or pool,  # type: ignore[arg-type]
         store=DiskPdfStore(settings.effective_store_dir()),
         secret=settings.secret.get_secret_value(),
@@ -106,12 +69,11 @@ def build(
         public_url=settings.public_url,
         visa_link_days=settings.visa_link_days,
     )
-    consumer = PrerenderingConsumer(
+    consumer = BadgesConsumer(
         deps=deps,
         name="badges",
         sessionmaker=runtime.sessionmaker,
         outbox=runtime.outbox,
-        handlers=make_handlers(deps),
         retries=settings.consumer_retries,
     )
     consumer.subscribe(
@@ -146,12 +108,13 @@ def build(
     app.state.monitor = monitor
     path = None if given_congress else config_path(settings.congress_config)
     sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
-    app.include_router(station_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
-    app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
-    app.include_router(api_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
+    app.include_router(station_router(deps, monitor, sessions))
+    app.include_router(organiser_router(deps, monitor, sessions))
+    app.include_router(visa_form_router(deps, monitor))
+    app.include_router(api_router(deps, monitor, sessions, qrscan.decode_frame))
     app.include_router(login)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    visa_links.install(app, deps, runtime.sessionmaker, runtime.outbox, monitor)
+    visa_links.install(app, deps, monitor)
     runtime.mount_health(app)
     answer_405_with_every_method(app)
     install_web_guard(app, settings)

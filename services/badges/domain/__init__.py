@@ -1,41 +1,61 @@
-"""The badges domain: what a badge shows and how it is laid out, search folding, check-in rules.
+"""The badges domain: what a badge shows and how it is laid out, the replica's rules, search, check-in.
 
-Standard library only (and babel for the documents' formats). The names the rest of the service uses are
-re-exported here, so ``from services.badges import domain`` reads ``domain.fit_text``, ``domain.scan_outcome``.
+Pure: standard library, the event schemas, and babel for the documents' formats. No I/O. The names the rest
+of the service uses are re-exported here, so ``from services.badges import domain`` reads ``domain.fit_text``.
 """
 
+from services.badges.domain.badge import BadgeContent, BadgeOnRecord, Face, should_render
+from services.badges.domain.checkin import (
+    QR_PURPOSE,
+    DelegateState,
+    ScanOutcome,
+    desk_state,
+    qr_payload,
+    scan_outcome,
+)
 from services.badges.domain.layout import (
     AFFILIATION_BOX,
-    ENDED,
     FAMILY_BOX,
     NAME_BOX,
-    QR_PURPOSE,
     RIBBONS,
     ROLE_PRECEDENCE,
-    SORT_FIELDS,
     Box,
-    DelegateState,
     FittedText,
     Measure,
     Pattern,
     Ribbon,
-    ScanOutcome,
-    SortablePerson,
     base_direction,
     estimate_em,
     fit_text,
+    grey_of,
+    ribbon_for,
+    sheets,
+    wrap,
+)
+from services.badges.domain.records import (
+    CheckIn,
+    Payment,
+    StationRecord,
+    VisaRequest,
+    VisaRequestRecord,
+    VisaStatus,
+)
+from services.badges.domain.replica import (
+    ENDED,
+    DelegateRecord,
+    RegistrationState,
+    Status,
+    needs_badge,
+    replicate,
+)
+from services.badges.domain.search import (
+    SORT_FIELDS,
+    SortablePerson,
     fold,
     fold_latin,
-    grey_of,
     matches,
-    qr_payload,
-    ribbon_for,
-    scan_outcome,
     search_keys,
-    sheets,
-    should_render,
     sort_key,
-    wrap,
 )
 
 __all__ = [
@@ -47,22 +67,37 @@ __all__ = [
     "RIBBONS",
     "ROLE_PRECEDENCE",
     "SORT_FIELDS",
+    "BadgeContent",
+    "BadgeOnRecord",
     "Box",
+    "CheckIn",
+    "DelegateRecord",
     "DelegateState",
+    "Face",
     "FittedText",
     "Measure",
     "Pattern",
+    "Payment",
+    "RegistrationState",
     "Ribbon",
     "ScanOutcome",
     "SortablePerson",
+    "StationRecord",
+    "Status",
+    "VisaRequest",
+    "VisaRequestRecord",
+    "VisaStatus",
     "base_direction",
+    "desk_state",
     "estimate_em",
     "fit_text",
     "fold",
     "fold_latin",
     "grey_of",
     "matches",
+    "needs_badge",
     "qr_payload",
+    "replicate",
     "ribbon_for",
     "scan_outcome",
     "search_keys",
