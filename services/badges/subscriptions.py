@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from schemas import topics
@@ -100,7 +101,7 @@ async def prerender(deps: BadgeDeps, events: Iterable[EventData]) -> Prerendered
     (which raises, so the event is retried and dead-lettered alone)."""
     contents = badges_to_prerender(events, deps.secret)
     results = await deps.renderer.render_badges(contents) if contents else []
-    return {c: pdf for c, pdf in zip(contents, results, strict=True) if isinstance(pdf, bytes)}
+    return {replace(c, qr_token=""): pdf for c, pdf in zip(contents, results, strict=True) if isinstance(pdf, bytes)}
 
 
 class BadgesConsumer(EventConsumer):

@@ -20,7 +20,9 @@ from services.common.auth import sign
 log = logging.getLogger("congress.badges.commands")
 
 Prerendered = Mapping[BadgeContent, bytes]
-"""Badges rendered before the transaction, by what they show; a badge not in it is rendered when needed."""
+"""Badges rendered before the transaction, by what they show without their QR token (``unsigned``): a token
+carries the second it was signed, so the command's own would rarely equal the one rendered a moment before,
+and any genuine token of the same version checks in. A badge not in it is rendered when needed."""
 
 NOTHING_PRERENDERED: Prerendered = {}
 
@@ -29,6 +31,11 @@ def badge_content(record: DelegateRecord, secret: str) -> BadgeContent:
     """What the record's badge shows, with its QR token (ids only, signed)."""
     payload = domain.qr_payload(record.delegate_id, record.version, record.congress_id)
     return record.badge(sign(secret, domain.QR_PURPOSE, payload))
+
+
+def unsigned(record: DelegateRecord) -> BadgeContent:
+    """What the record's badge shows, its QR token aside: the key of ``Prerendered``."""
+    return record.badge("")
 
 
 async def issue_badge(
@@ -45,9 +52,10 @@ async def issue_badge(
         if badge is not None and not badge.revoked and record.version > badge.version:
             log.info("badge unchanged", extra={"delegate_id": record.delegate_id, "version": record.version})
         return []
-    content = badge_content(record, deps.secret)
-    pdf = prerendered.get(content)
-    stored = deps.store.put(pdf if pdf is not None else await deps.renderer.render_badge(content))
+    pdf = prerendered.get(unsigned(record))
+    if pdf is None:
+        pdf = await deps.renderer.render_badge(badge_content(record, deps.secret))
+    stored = deps.store.put(pdf)
     await unit.store.record_badge(
         record.delegate_id, version=record.version, pdf=stored, now=deps.clock.now(), replaces=badge is not None
     )

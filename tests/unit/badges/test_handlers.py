@@ -38,13 +38,25 @@ class FakeRenderer:
     def __init__(self) -> None:
         self.badges: list[BadgeContent] = []
         self.documents: list[tuple[str, dict[str, Any]]] = []
+        self.batches: list[list[str]] = []
+        """Delegates of each ``render_badges`` call (the consumer's, before its transaction)."""
+        self.singles: list[str] = []
+        """Given names of the badges rendered one by one (by a command)."""
+        self.fail_batches = False
 
-    async def render_badge(self, content: BadgeContent) -> bytes:
+    def _render(self, content: BadgeContent) -> bytes:
         self.badges.append(content)
         return f"%PDF badge {content.delegate_id} v{content.registration_version} {content.given_name}".encode()
 
+    async def render_badge(self, content: BadgeContent) -> bytes:
+        self.singles.append(content.given_name)
+        return self._render(content)
+
     async def render_badges(self, contents: list[BadgeContent]) -> list[bytes | Exception]:
-        return [await self.render_badge(c) for c in contents]
+        self.batches.append([c.delegate_id for c in contents])
+        if self.fail_batches:
+            return [RuntimeError("the pool could not draw it") for _ in contents]
+        return [self._render(c) for c in contents]
 
     async def render_document(self, template: str, context: dict[str, Any]) -> bytes:
         self.documents.append((template, context))
