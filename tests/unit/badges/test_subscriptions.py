@@ -68,6 +68,15 @@ class CountingUnits:
 
 
 class Rec:
+    """A Kafka record as the consumer reads it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
     def __init__(self, value: bytes | None, offset: int, topic: str = topics.REGISTRATION, key: bytes = b"d") -> None:
         self.topic, self.partition, self.offset = topic, 0, offset
         self.key, self.value, self.headers = key, value, []
@@ -110,7 +119,7 @@ async def test_each_record_is_decoded_once_and_the_batch_badges_are_rendered_bef
     sm: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     decoded: list[bytes | None] = []
-    real = kernel_consumer.decode
+    real = decode
 
     def counting(value: bytes | None) -> Any:
         decoded.append(value)
@@ -127,7 +136,8 @@ async def test_each_record_is_decoded_once_and_the_batch_badges_are_rendered_bef
     assert renderer.batches == [[ana.delegate_id, bo.delegate_id]]
     assert renderer.singles == []
     out = await published(sm)
-    assert [type(e) for e in out] == [BadgeIssued, BadgeIssued, DocumentIssued]
+    expected: list[type[Any]] = [BadgeIssued, BadgeIssued, DocumentIssued]
+    assert [type(e) for e in out] == expected
 
 
 async def test_a_badge_not_prerendered_is_rendered_by_its_command(sm: async_sessionmaker[AsyncSession]) -> None:
