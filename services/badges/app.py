@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -55,7 +56,7 @@ def build(
     congress: Congress | None = None,
 ) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or BadgesSettings()
-    given_congress = congress is not None
+    path = None if congress is not None else config_path(settings.congress_config)
     congress = congress or load_congress(settings.congress_config)
     runtime = ServiceRuntime(settings, metadata=db.metadata)
     pool = None if renderer is not None else PoolRenderer(header_for(congress), settings.render_workers)
@@ -76,14 +77,29 @@ def build(
         outbox=runtime.outbox,
         retries=settings.consumer_retries,
     )
-    consumer.subscribe(
-        runtime.broker,
-        topics.REGISTRATION,
-        topics.DELEGATES,
-        topic_prefix=settings.kafka_topic_prefix,
-    )
+    consumer.subscribe(runtime.broker, topics.REGISTRATION, topics.DELEGATES, topic_prefix=settings.kafka_topic_prefix)
     runtime.consumers.append(consumer)
+    app = FastAPI(title=f"{congress.short_name} badges and station", lifespan=_lifespan(settings, runtime, pool))
     monitor = LinkMonitor(runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime)
+    app.state.deps, app.state.runtime, app.state.monitor = deps, runtime, monitor
+    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
+    app.include_router(station_router(deps, monitor, sessions))
+    app.include_router(organiser_router(deps, monitor, sessions))
+    app.include_router(visa_form_router(deps, monitor))
+    app.include_router(api_router(deps, monitor, sessions, qrscan.decode_frame))
+    app.include_router(login)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    visa_links.install(app, deps, monitor)
+    runtime.mount_health(app)
+    answer_405_with_every_method(app)
+    install_web_guard(app, settings)
+    return runtime, app
+
+
+def _lifespan(
+    settings: BadgesSettings, runtime: ServiceRuntime, pool: PoolRenderer | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up and shut-down: the schema, the warm pool (fonts cut to the replica's names), the runtime."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,23 +118,7 @@ def build(
             if pool is not None:
                 pool.close()
 
-    app = FastAPI(title=f"{congress.short_name} badges and station", lifespan=lifespan)
-    app.state.deps = deps
-    app.state.runtime = runtime
-    app.state.monitor = monitor
-    path = None if given_congress else config_path(settings.congress_config)
-    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
-    app.include_router(station_router(deps, monitor, sessions))
-    app.include_router(organiser_router(deps, monitor, sessions))
-    app.include_router(visa_form_router(deps, monitor))
-    app.include_router(api_router(deps, monitor, sessions, qrscan.decode_frame))
-    app.include_router(login)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    visa_links.install(app, deps, monitor)
-    runtime.mount_health(app)
-    answer_405_with_every_method(app)
-    install_web_guard(app, settings)
-    return runtime, app
+    return lifespan
 
 
 def main() -> None:
