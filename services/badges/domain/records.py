@@ -39,8 +39,10 @@ class VisaStatus(StrEnum):
 
 
 class VisaRequest(BaseModel):
-    """What a visa invitation letter needs, as written in the passport: the one shape from the form (or the
-    JSON body) to the store."""
+    """What a visa invitation letter needs, as written in the passport."""
+
+    # One shape from the edge to the store: the form and the JSON body validate into it, the command and the
+    # store take it as it is.
 
     # A passport number is personal data: a validation error never repeats the input (nor does a log line).
     model_config = ConfigDict(hide_input_in_errors=True, frozen=True)
