@@ -87,7 +87,10 @@ def badges_to_prerender(events: Iterable[EventData], secret: str) -> list[BadgeC
     transaction. A badge its command does not need (an older version, an unchanged face) is simply unused."""
     out: list[BadgeContent] = []
     for data in events:
-        state = state_of(data)
+        try:
+            state = state_of(data)
+        except ValueError:
+            continue  # a status badges does not know: its handler fails alone and dead-letters the event
         if state is None or state.status not in (Status.CONFIRMED, None):
             continue
         record = domain.replicate(None, state)

@@ -184,3 +184,16 @@ async def test_a_prerendered_badge_is_used_though_its_token_was_signed_in_anothe
     await consumer.handle_batch(records(f.confirmed(f.delegate("Ana", "Silva"))))
     renderer: FakeRenderer = deps.renderer  # type: ignore[assignment]
     assert len(renderer.batches) == 1 and renderer.singles == []
+
+
+async def test_a_snapshot_with_an_unknown_status_is_dead_lettered_alone(sm: async_sessionmaker[AsyncSession]) -> None:
+    consumer, _, _ = consumer_for(sm)
+    ana, bo = f.delegate("Ana", "Silva", number=1), f.delegate("Bo", "Berg", number=2)
+    odd = f.snapshot(ana, 1).model_copy(update={"status": "waitlisted"})
+    await consumer.handle_batch(records(odd, f.confirmed(bo)))
+    assert consumer.stats.dead_lettered == 1 and consumer.stats.handled == 1
+    async with sm() as session:
+        query = select(outbox_table.c.topic, outbox_table.c.value).order_by(outbox_table.c.id)
+        rows = (await session.execute(query)).all()
+    assert [r.topic for r in rows] == [topics.DEADLETTER, topics.BADGES]  # the snapshot as it came, then Bo's badge
+    assert isinstance(decode(rows[1].value).data, BadgeIssued)
