@@ -49,12 +49,12 @@ from schemas.values import Delegate, Money, PaymentMethod
 from services.common.congress import load_congress
 from services.common.kafka_launcher import KafkaLauncher, accepts_connections, free_port
 from services.common.topic_admin import TopicPlan, ensure_topics
+from services.notify.adapters.compose import compose
+from services.notify.adapters.render import Renderer
 from services.notify.adapters.smtp import SmtpMailer
 from services.notify.app import build
-from services.notify.compose import compose
 from services.notify.config import NotifySettings
-from services.notify.domain import message_id, plan_messages
-from services.notify.render import Renderer
+from services.notify.domain.rules import message_id, plan_messages
 
 RESULTS = Path(__file__).resolve().parent / "results" / "notify.json"
 REPO = Path(__file__).resolve().parent.parent
@@ -97,7 +97,7 @@ def confirmation(n: int) -> RegistrationConfirmed:
 def start_sink(maildir: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "services.notify.mailsink", "--port", str(port), "--maildir", str(maildir)],
+        [sys.executable, "-m", "services.notify.adapters.mailsink", "--port", str(port), "--maildir", str(maildir)],
         stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30

@@ -21,24 +21,24 @@ from services.common.logs import configure_logging
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
-from services.notify.abstracts import ABSTRACT_EVENTS, abstracts_settings
 from services.notify.adapters import db
+from services.notify.adapters.compose import address
 from services.notify.adapters.db import notify_metadata
 from services.notify.adapters.files import FileDocuments
 from services.notify.adapters.kafka import subscribe
+from services.notify.adapters.mailsink import MailSink
+from services.notify.adapters.render import Renderer
 from services.notify.adapters.smtp import PooledMailer, SmtpMailer
-from services.notify.compose import address
+from services.notify.commands.dispatch import Notifier
+from services.notify.commands.links import LINK_EVENTS
+from services.notify.commands.retry import Reminders, RetryWorker
 from services.notify.config import NotifySettings
-from services.notify.domain import CONTACT_EVENTS, RULES, RetryPolicy
-from services.notify.handlers import Notifier
-from services.notify.mailsink import MailSink
-from services.notify.on_links import LINK_EVENTS
+from services.notify.domain.abstracts import ABSTRACT_EVENTS, abstracts_settings
+from services.notify.domain.presenters import PRESENTER_EVENTS
+from services.notify.domain.programme import PROGRAMME_EVENTS, programme_settings
+from services.notify.domain.rules import CONTACT_EVENTS, RULES, RetryPolicy
 from services.notify.ports import Mailer
-from services.notify.presenters import PRESENTER_EVENTS
-from services.notify.programme import PROGRAMME_EVENTS, programme_settings
-from services.notify.render import Renderer
-from services.notify.tasks import Reminders, RetryWorker
-from services.notify.web import mail_router
+from services.notify.web.mail import mail_router
 
 CONSUMER = "notify"
 

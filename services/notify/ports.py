@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from services.notify.compose import Envelope
-from services.notify.domain import Delivery
+from services.notify.adapters.compose import Envelope
+from services.notify.domain.rules import Delivery
 
 
 class Mailer(Protocol):

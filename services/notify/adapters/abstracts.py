@@ -12,8 +12,8 @@ from sqlalchemy import Column, Integer, String, Table, Text, delete, insert, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.abstracts import AbstractFormat
-from services.notify.abstracts import AbstractSeen, Assignment
 from services.notify.adapters.db import notify_metadata
+from services.notify.domain.abstracts import AbstractSeen, Assignment
 
 assignments = Table(
     "notify_assignments",

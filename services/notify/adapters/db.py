@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.domain import Contact
+from services.notify.domain.rules import Contact
 
 notify_metadata = MetaData()
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.programme import SessionScheduled
 from services.notify.adapters.db import notify_metadata
-from services.notify.programme import SessionSeen, Told, session_seen, told_of
+from services.notify.domain.programme import SessionSeen, Told, session_seen, told_of
 
 sessions = Table(
     "notify_sessions",

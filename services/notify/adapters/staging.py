@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.db import MessageRecord, contacts, ledger_row, messages, unpaid
-from services.notify.domain import Contact
+from services.notify.domain.rules import Contact
 
 
 @dataclass

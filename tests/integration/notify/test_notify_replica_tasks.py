@@ -25,11 +25,11 @@ from services.common.consumer import EventConsumer
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.outbox import Outbox, outbox_table
 from services.notify.adapters.db import notify_metadata, pending
-from services.notify.domain import Delivery, Outcome, RetryPolicy
-from services.notify.handlers import Notifier
-from services.notify.render import Renderer
-from services.notify.samples import PREVIEW_SECRET, sample_delegate, sample_events
-from services.notify.tasks import Reminders, RetryWorker
+from services.notify.adapters.render import Renderer
+from services.notify.commands.dispatch import Notifier
+from services.notify.commands.retry import Reminders, RetryWorker
+from services.notify.domain.rules import Delivery, Outcome, RetryPolicy
+from services.notify.domain.samples import PREVIEW_SECRET, sample_delegate, sample_events
 from tests.conftest import fresh_pg_database
 from tests.unit.notify.test_handlers import Clock, FakeDocuments, FakeMailer, Rec
 

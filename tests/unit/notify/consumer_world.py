@@ -16,12 +16,12 @@ from services.common.congress import load_congress
 from services.common.consumer import EventConsumer
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.outbox import Outbox
+from services.notify.adapters.compose import Envelope
 from services.notify.adapters.db import notify_metadata
-from services.notify.compose import Envelope
-from services.notify.domain import Delivery, Outcome, RetryPolicy
-from services.notify.handlers import Notifier
-from services.notify.render import Renderer
-from services.notify.samples import PREVIEW_SECRET
+from services.notify.adapters.render import Renderer
+from services.notify.commands.dispatch import Notifier
+from services.notify.domain.rules import Delivery, Outcome, RetryPolicy
+from services.notify.domain.samples import PREVIEW_SECRET
 
 
 class FakeMailer:

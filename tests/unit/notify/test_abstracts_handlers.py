@@ -16,9 +16,9 @@ from schemas.abstracts import Recommendation, ReviewerAssignedV2, ReviewerUnassi
 from schemas.base import CloudEvent, EventData, decode, new_event
 from schemas.notify import NotificationFailed, NotificationSent
 from services.common.outbox import outbox_table
-from services.notify.abstracts import ABSTRACT_EVENTS, AbstractsSettings
-from services.notify.samples import sample_abstract_events
-from services.notify.tasks import RetryWorker
+from services.notify.commands.retry import RetryWorker
+from services.notify.domain.abstracts import ABSTRACT_EVENTS, AbstractsSettings
+from services.notify.domain.samples import sample_abstract_events
 from tests.unit.notify.consumer_world import consumer_world, feed
 
 

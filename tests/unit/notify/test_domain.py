@@ -9,7 +9,7 @@ import pytest
 from schemas.registration import PaymentSucceeded, RegistrationUpdated
 from schemas.values import PaymentMethod
 from services.notify.adapters.smtp import RateLimiter
-from services.notify.domain import (
+from services.notify.domain.rules import (
     REMINDER_TEMPLATE,
     TEMPLATES,
     Outcome,
@@ -25,7 +25,7 @@ from services.notify.domain import (
     reminder_due,
     settles_payment,
 )
-from services.notify.samples import NOW, sample_contact, sample_delegate, sample_events
+from services.notify.domain.samples import NOW, sample_contact, sample_delegate, sample_events
 
 DELEGATE = sample_delegate()
 CONTACT = sample_contact(DELEGATE)

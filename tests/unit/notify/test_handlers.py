@@ -20,13 +20,13 @@ from services.common.congress import load_congress
 from services.common.consumer import EventConsumer
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.outbox import Outbox, outbox_table
+from services.notify.adapters.compose import Envelope
 from services.notify.adapters.db import contacts, messages, notify_metadata, pending
-from services.notify.compose import Envelope
-from services.notify.domain import Delivery, Outcome, RetryPolicy
-from services.notify.handlers import Notifier
-from services.notify.render import Renderer
-from services.notify.samples import PREVIEW_SECRET, sample_delegate, sample_events
-from services.notify.tasks import Reminders, RetryWorker
+from services.notify.adapters.render import Renderer
+from services.notify.commands.dispatch import Notifier
+from services.notify.commands.retry import Reminders, RetryWorker
+from services.notify.domain.rules import Delivery, Outcome, RetryPolicy
+from services.notify.domain.samples import PREVIEW_SECRET, sample_delegate, sample_events
 
 
 class FakeMailer:

@@ -21,13 +21,13 @@ from fastapi.testclient import TestClient
 from services.common.auth import organiser_token
 from services.common.congress import load_congress
 from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions
-from services.notify import mailindex
+from services.notify.adapters import mailindex
+from services.notify.adapters.compose import Attachment, compose
+from services.notify.adapters.mailsink import MaildirHandler
+from services.notify.adapters.render import Rendered
 from services.notify.app import build
-from services.notify.compose import Attachment, compose
 from services.notify.config import NotifySettings
-from services.notify.mailsink import MaildirHandler
-from services.notify.render import Rendered
-from services.notify.web import PAGE_SIZE, mail_router
+from services.notify.web.mail import PAGE_SIZE, mail_router
 from tests.unit.test_organiser_login import wait_until
 
 

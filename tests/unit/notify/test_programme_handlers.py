@@ -17,9 +17,9 @@ from schemas.base import CloudEvent, decode, new_event
 from schemas.notify import NotificationSent
 from schemas.programme import Presentation, Presenter, ProgrammePublished, SessionCancelled, SessionScheduled
 from services.common.outbox import outbox_table
-from services.notify.programme import PROGRAMME_EVENTS, ProgrammeSettings
-from services.notify.programme_samples import sample_programme_events, sample_session
-from services.notify.tasks import RetryWorker
+from services.notify.commands.retry import RetryWorker
+from services.notify.domain.programme import PROGRAMME_EVENTS, ProgrammeSettings
+from services.notify.domain.programme_samples import sample_programme_events, sample_session
 from tests.unit.notify.consumer_world import consumer_world, feed
 
 

@@ -19,10 +19,10 @@ from schemas.programme import PresentationMoved, SessionScheduled
 from schemas.registration import RegistrationCreatedFields
 from services.common import jobs
 from services.notify.adapters import db
-from services.notify.compose import Envelope
-from services.notify.domain import Outcome, reminder_plan
-from services.notify.handlers import Notifier
-from services.notify.programme import first_presentation
+from services.notify.adapters.compose import Envelope
+from services.notify.commands.dispatch import Notifier
+from services.notify.domain.programme import first_presentation
+from services.notify.domain.rules import Outcome, reminder_plan
 
 log = logging.getLogger("congress.notify.tasks")
 

@@ -20,18 +20,18 @@ from schemas.abstracts import (
     ReviewerUnassigned,
 )
 from schemas.base import CloudEvent, EventData
-from services.notify.abstracts import (
+from services.notify.adapters import abstracts as store
+from services.notify.adapters import staging
+from services.notify.domain.abstracts import (
     Known,
     abstract_seen,
     assignment_from,
     plan_abstract_messages,
 )
-from services.notify.adapters import abstracts as store
-from services.notify.adapters import staging
-from services.notify.domain import MessagePlan, Recipient, UnknownRecipient
+from services.notify.domain.rules import MessagePlan, Recipient, UnknownRecipient
 
 if TYPE_CHECKING:
-    from services.notify.handlers import Notifier
+    from services.notify.commands.dispatch import Notifier
 
 
 async def on_abstracts_event(notifier: Notifier, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:

@@ -35,8 +35,8 @@ from schemas.registration import (
 )
 from schemas.values import AddOn, Delegate, Money, PaymentMethod
 from services.common.sealing import NOTIFY_LINK, seal
-from services.notify.abstracts import AbstractSeen, Known, assignment_from
-from services.notify.domain import REMINDER_TEMPLATE, Contact, contact_from
+from services.notify.domain.abstracts import AbstractSeen, Known, assignment_from
+from services.notify.domain.rules import REMINDER_TEMPLATE, Contact, contact_from
 
 CONGRESS_ID = "icsei-2027"
 NOW = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)

@@ -9,12 +9,12 @@ from schemas.abstracts import AbstractsLinkSent
 from schemas.access import LinkSentFields
 from schemas.badges import BadgesLinkSent
 from schemas.base import CloudEvent, EventData
-from services.notify.domain import MessagePlan, Recipient
+from services.notify.domain.rules import MessagePlan, Recipient
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from services.notify.handlers import Notifier
+    from services.notify.commands.dispatch import Notifier
 
 ACCESS_TEMPLATE = "access_link"
 LINK_EVENTS: tuple[type[EventData], ...] = (AbstractsLinkSent, BadgesLinkSent)

@@ -17,10 +17,10 @@ from schemas.base import CloudEvent, EventData
 from schemas.programme import ProgrammeEvent, SessionCancelled, SessionScheduled
 from services.notify.adapters import programme as store
 from services.notify.adapters import staging
-from services.notify.programme import Known, plan_programme_messages
+from services.notify.domain.programme import Known, plan_programme_messages
 
 if TYPE_CHECKING:
-    from services.notify.handlers import Notifier
+    from services.notify.commands.dispatch import Notifier
 
 
 async def on_programme_event(notifier: Notifier, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:

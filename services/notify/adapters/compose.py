@@ -24,8 +24,8 @@ from email.utils import format_datetime
 
 from email_validator import EmailNotValidError, validate_email
 
-from services.notify.headers import clean_display_name, folded_from, header_line
-from services.notify.render import Rendered
+from services.notify.adapters.headers import clean_display_name, folded_from, header_line
+from services.notify.adapters.render import Rendered
 
 MAX_LINE = 78
 

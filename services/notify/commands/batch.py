@@ -21,9 +21,10 @@ from schemas.abstracts import (
     ReviewerUnassigned,
 )
 from schemas.base import CloudEvent
-from services.notify.abstracts import AbstractsSettings, Known, group_invitations, plan_abstract_messages
 from services.notify.adapters import db, staging
-from services.notify.domain import (
+from services.notify.domain.abstracts import AbstractsSettings, Known, group_invitations, plan_abstract_messages
+from services.notify.domain.programme import group_schedules
+from services.notify.domain.rules import (
     RULES,
     MessagePlan,
     UnknownRecipient,
@@ -32,7 +33,6 @@ from services.notify.domain import (
     newer_contact,
     plan_messages,
 )
-from services.notify.programme import group_schedules
 
 
 async def read_batch(

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.base import CloudEvent, EventData
-from services.notify.presenters import plan_presenter_messages
+from services.notify.domain.presenters import plan_presenter_messages
 
 if TYPE_CHECKING:
-    from services.notify.handlers import Notifier
+    from services.notify.commands.dispatch import Notifier
 
 
 async def on_presenters_event(notifier: Notifier, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:

@@ -17,9 +17,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.common.congress import Congress
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
-from services.notify.mailindex import MailIndex
-from services.notify.mailsink import read_message
-from services.notify.render import TEMPLATE_DIR
+from services.notify.adapters.mailindex import MailIndex
+from services.notify.adapters.mailsink import read_message
+from services.notify.adapters.render import TEMPLATE_DIR
 
 PAGE_SIZE = 50
 

@@ -37,13 +37,20 @@ from schemas.registration import PresenterEvent
 from services.common.faults import crash_point
 from services.common.outbox import Outbox, flush_at_outermost_commit
 from services.common.sealing import SealBroken
-from services.notify import batching
-from services.notify.abstracts import AbstractsSettings
 from services.notify.adapters import db, staging
+from services.notify.adapters.compose import Attachment, Envelope, InvalidAddress, compose
 from services.notify.adapters.files import MissingDocument
-from services.notify.ahead import SendAhead
-from services.notify.compose import Attachment, Envelope, InvalidAddress, compose
-from services.notify.domain import (
+from services.notify.adapters.opened import opened_links
+from services.notify.adapters.render import Renderer
+from services.notify.commands import batch as batching
+from services.notify.commands.abstracts import on_abstracts_event
+from services.notify.commands.ahead import SendAhead
+from services.notify.commands.links import on_link_sent
+from services.notify.commands.presenters import on_presenters_event
+from services.notify.commands.programme import on_programme_event
+from services.notify.domain.abstracts import AbstractsSettings
+from services.notify.domain.programme import ProgrammeSettings
+from services.notify.domain.rules import (
     RULES,
     Contact,
     Delivery,
@@ -58,14 +65,7 @@ from services.notify.domain import (
     plan_messages,
     settles_payment,
 )
-from services.notify.on_abstracts import on_abstracts_event
-from services.notify.on_links import on_link_sent
-from services.notify.on_presenters import on_presenters_event
-from services.notify.on_programme import on_programme_event
-from services.notify.opened import opened_links
 from services.notify.ports import Clock, Documents, Mailer
-from services.notify.programme import ProgrammeSettings
-from services.notify.render import Renderer
 
 log = logging.getLogger("congress.notify")
 
