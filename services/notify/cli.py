@@ -13,8 +13,8 @@ from services.common.congress import load_congress
 from services.notify.adapters.compose import compose
 from services.notify.adapters.opened import opened_links
 from services.notify.adapters.render import Rendered, Renderer
-from services.notify.commands.links import ACCESS_TEMPLATE, access_plan
 from services.notify.domain.abstracts import ABSTRACT_TEMPLATES, abstracts_settings, plan_abstract_messages
+from services.notify.domain.links import ACCESS_TEMPLATE, access_plan
 from services.notify.domain.presenter_samples import sample_presenter_events
 from services.notify.domain.presenters import PRESENTER_TEMPLATES, plan_presenter_messages
 from services.notify.domain.programme import PROGRAMME_TEMPLATES, plan_programme_messages, programme_settings

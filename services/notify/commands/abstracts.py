@@ -1,15 +1,16 @@
-"""What notify does with an abstracts event: remember what later events need, then send its messages once each.
+"""The abstracts context's commands: remember what later events need, and send what stored data decides.
 
-Called by ``Notifier.on_event`` inside the consumer's transaction, like every other
-event: the messages go through ``Notifier.deliver`` (ledger, Message-ID from the cause,
-send-ahead, retry queue, NotificationSent/Failed), so a redelivered event sends nothing.
+Submissions, revisions and reviewer invitations are planned with the batch (``domain/batch.py``);
+their command only remembers what later events of the same abstract will need
+(``remember_abstract``). A decision, a withdrawal or an unassignment needs what notify stored
+first (the format asked for, the submitter's name, the assignment): those are read, the event's
+own state remembered, then its messages planned and delivered here
+(``on_stored_abstracts_event``), through ``Notifier.deliver`` like every other message.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.abstracts import (
     AbstractContent,
@@ -20,26 +21,20 @@ from schemas.abstracts import (
     ReviewerUnassigned,
 )
 from schemas.base import CloudEvent, EventData
-from services.notify.adapters import abstracts as store
-from services.notify.adapters import staging
-from services.notify.domain.abstracts import (
-    Known,
-    abstract_seen,
-    assignment_from,
-    plan_abstract_messages,
-)
+from services.notify.domain.abstracts import Known, abstract_seen, assignment_from, plan_abstract_messages
 from services.notify.domain.rules import MessagePlan, Recipient, UnknownRecipient
+from services.notify.ports import NotifyUnit
 
 if TYPE_CHECKING:
     from services.notify.commands.dispatch import Notifier
 
 
-async def on_abstracts_event(notifier: Notifier, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
+async def on_stored_abstracts_event(notifier: Notifier, event: CloudEvent[Any], unit: NotifyUnit) -> list[EventData]:
     data: AbstractsEvent = event.data
-    known = await _known(session, event)
-    await _remember(session, data)
+    known = await _known(unit, data)
+    await remember_abstract(unit, data)
     try:
-        plans = plan_abstract_messages(data, event.id, notifier.abstracts, known)
+        plans = plan_abstract_messages(data, event.id, notifier.plans.abstracts, known)
     except UnknownRecipient as exc:
         recipient = Recipient(recipient_id=getattr(data, "reviewer_id", data.abstract_id), email="")
         plan = MessagePlan(
@@ -50,28 +45,26 @@ async def on_abstracts_event(notifier: Notifier, event: CloudEvent[Any], session
             key=recipient.recipient_id,
             about=data.abstract_id,
         )
-        return await notifier.give_up(session, plan, event, str(exc), subject="")
+        return await notifier.give_up(unit, plan, event, str(exc), subject="")
     emitted: list[EventData] = []
     for plan in plans:
-        emitted += await notifier.deliver(session, plan, event)
+        emitted += await notifier.deliver(unit, plan, event)
     return emitted
 
 
-async def _known(session: AsyncSession, event: CloudEvent[Any]) -> Known:
-    data = event.data
+async def _known(unit: NotifyUnit, data: AbstractsEvent) -> Known:
     if isinstance(data, ReviewerUnassigned):
-        return Known(assignment=await store.load_assignment(session, data.abstract_id, data.reviewer_id))
+        return Known(assignment=await unit.abstracts.load_assignment(data.abstract_id, data.reviewer_id))
     if isinstance(data, (AbstractDecided, AbstractWithdrawn)):
-        return Known(abstract=await store.load_abstract(session, data.abstract_id))
-    if isinstance(data, ReviewerAssignedFields):
-        return Known(invitations=staging.staged(session).invitations.get(event.id))
+        return Known(abstract=await unit.abstracts.load_abstract(data.abstract_id))
     return Known()
 
 
-async def _remember(session: AsyncSession, data: AbstractsEvent) -> None:
+async def remember_abstract(unit: NotifyUnit, data: AbstractsEvent) -> None:
+    """Keep what later events of this abstract carry no more (its format and submitter, the assignments)."""
     if isinstance(data, AbstractContent):
-        await store.save_abstract(session, data.abstract_id, abstract_seen(data), data.content_version)
+        await unit.abstracts.save_abstract(data.abstract_id, abstract_seen(data), data.content_version)
     elif isinstance(data, ReviewerAssignedFields):
-        await store.save_assignment(session, assignment_from(data))
+        await unit.abstracts.save_assignment(assignment_from(data))
     elif isinstance(data, ReviewerUnassigned):
-        await store.forget_assignment(session, data.abstract_id, data.reviewer_id)
+        await unit.abstracts.forget_assignment(data.abstract_id, data.reviewer_id)

@@ -1,71 +1,47 @@
-"""What notify does with an event: remember contacts, plan messages, send each once per cause.
+"""Dispatching a batch's messages: plan once, send (ahead), record each once per cause.
 
-``Notifier.on_event`` is the consumer's handler: it runs inside the transaction
-that records the event in the inbox, and the SMTP send happens before that commit.
-So a redelivered event sends nothing, and the only way to send twice is a crash
-between the server's "250 accepted" and the commit; the resend then carries the
-same Message-ID. A temporary failure does not hold the partition: the finished
-message goes to the ``notify_pending`` queue (committed with the inbox entry) and
-the retry task works it with backoff. A permanent failure emits
-``NotificationFailed`` and puts the causing event on the dead-letter topic.
-
-A batch is worked as a batch: ``begin_batch`` (the consumer's ``before_handlers`` hook)
-reads what its events need in two statements and starts building and sending its mail in
-the background (``ahead.py``); each handler awaits the answer for its own Message-ID, and
-what the handlers write is staged and written once per batch at the commit (``staging.py``).
+``begin_batch`` runs before a consumer batch's handlers, in their transaction: it reads the
+batch's contacts and ledger entries in two statements, plans every message once
+(``domain/batch.py``) and starts building and sending them in the background
+(``ahead.py``). ``handle`` is each event's command: it stages what the event teaches
+(contact, unpaid marker) and delivers the planned messages, awaiting the answers of those
+sent ahead. Mail is handed to the SMTP server *before* the transaction that records the
+inbox entry, the ledger row and ``NotificationSent`` commits, so a redelivered event sends
+nothing and the only way to send twice is a crash between "250 accepted" and the commit
+(the resend carries the same Message-ID). A temporary failure goes to the retry queue in
+the same transaction; a permanent one emits ``NotificationFailed`` and dead-letters the cause.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.headerregistry import Address
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from schemas import topics
 from schemas.abstracts import AbstractsEvent
-from schemas.access import LinkSentFields
 from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
 from schemas.programme import ProgrammeEvent
-from schemas.registration import PresenterEvent
 from services.common.faults import crash_point
-from services.common.outbox import Outbox, flush_at_outermost_commit
-from services.common.sealing import SealBroken
-from services.notify.adapters import db, staging
-from services.notify.adapters.compose import Attachment, Envelope, InvalidAddress, compose
-from services.notify.adapters.files import MissingDocument
-from services.notify.adapters.opened import opened_links
-from services.notify.adapters.render import Renderer
-from services.notify.commands import batch as batching
-from services.notify.commands.abstracts import on_abstracts_event
+from services.notify.commands.abstracts import on_stored_abstracts_event, remember_abstract
 from services.notify.commands.ahead import SendAhead
-from services.notify.commands.links import on_link_sent
-from services.notify.commands.presenters import on_presenters_event
 from services.notify.commands.programme import on_programme_event
-from services.notify.domain.abstracts import AbstractsSettings
-from services.notify.domain.programme import ProgrammeSettings
-from services.notify.domain.rules import (
-    RULES,
-    Contact,
+from services.notify.domain.batch import Planned, PlanSettings, plan_batch, plan_event
+from services.notify.domain.delivery import (
     Delivery,
-    MessagePlan,
+    Envelope,
+    MessageRecord,
     Outcome,
-    Recipient,
+    Queued,
     RetryPolicy,
-    UnknownRecipient,
-    awaits_payment,
-    contact_from,
-    newer_contact,
-    plan_messages,
-    settles_payment,
+    Undeliverable,
 )
-from services.notify.ports import Clock, Documents, Mailer
+from services.notify.domain.programme import ProgrammeSettings
+from services.notify.domain.rules import MessagePlan, Unpaid, awaits_payment, settles_payment
+from services.notify.ports import Clock, Mailer, MessageBuilder, NotifyUnit
 
 log = logging.getLogger("congress.notify")
 
@@ -85,19 +61,14 @@ class NotifyStats:
 
 @dataclass
 class Notifier:
-    renderer: Renderer
+    """The dispatch use case and what every other notify command shares: deliver, give up, count."""
+
+    builder: MessageBuilder
     mailer: Mailer
-    documents: Documents
-    outbox: Outbox
-    sender: Address
     message_id_domain: str
-    links: Mapping[str, str] = field(default_factory=dict)
-    link_secret: str = ""
-    """Opens the links producers sealed for notify (the congress secret; ``opened.py``)."""
-    abstracts: AbstractsSettings = field(default_factory=AbstractsSettings)
+    plans: PlanSettings = field(default_factory=PlanSettings)
     programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    attachment_max_bytes: int = 5_000_000
     circuit_seconds: float = 5.0
     consumer_name: str = "notify"
     clock: Clock = utc_now
@@ -111,100 +82,94 @@ class Notifier:
 
     def __post_init__(self) -> None:
         if self.send_ahead:
-            self._ahead = SendAhead(self.build, self.attempt, senders=self.smtp_senders)
+            self._ahead = SendAhead(self.builder.build, self.attempt, senders=self.smtp_senders)
 
-    # ---- the consumer's hooks ----------------------------------------------------------------------------
+    # ---- a batch ---------------------------------------------------------------------------------------------
 
-    async def begin_batch(self, events: Sequence[CloudEvent[Any]], session: AsyncSession) -> None:
-        """Before a batch's handlers: read its contacts and ledger entries in two statements, start sending ahead."""
-        flush_at_outermost_commit(session)  # NotificationSent rows: one statement for the batch
-        writes = await batching.read_batch(session, events, self.message_id_domain, self.abstracts)
+    async def begin_batch(self, events: Sequence[CloudEvent[Any]], unit: NotifyUnit) -> None:
+        """Read the batch's contacts and ledger entries (two statements), plan its messages once, send ahead."""
+        batch = unit.batch
+        pairs = [(e.id, e.data) for e in events]
+        batch.group(pairs)
+        ids = {d for _, data in pairs if isinstance(d := getattr(data, "delegate_id", None), str)}
+        unread = ids - batch.contacts.keys()
+        found = await unit.load_contacts(unread)
+        batch.contacts.update({delegate_id: found.get(delegate_id) for delegate_id in unread})
+        batch.planned.update(plan_batch(pairs, batch, self.plans))
+        mids = {p.message_id(self.message_id_domain) for planned in batch.planned.values() for p in planned.plans}
+        unchecked = mids - batch.checked
+        batch.known |= await unit.known_messages(unchecked)
+        batch.checked |= unchecked
         if self._ahead is not None and not self.circuit_open():
-            plans = batching.plans_ahead(events, writes, self.links, self.message_id_domain, self.abstracts)
-            await self._ahead.start(plans)
+            ahead: dict[str, MessagePlan] = {}
+            for planned in batch.planned.values():
+                for plan in planned.plans:
+                    mid = plan.message_id(self.message_id_domain)
+                    if mid not in batch.known:
+                        ahead.setdefault(mid, plan)
+            await self._ahead.start(list(ahead.items()))
 
     async def close(self) -> None:
         if self._ahead is not None:
             await self._ahead.close()
 
-    async def on_event(self, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
-        """The consumer's handler; what it stages for the database is undone when it fails (like its savepoint)."""
-        writes = staging.staged(session)
-        before = writes.snapshot()
+    async def handle(self, event: CloudEvent[Any], unit: NotifyUnit) -> list[EventData]:
+        """One event's command; what it stages is undone when it fails (like its savepoint)."""
+        undo = unit.checkpoint()
         try:
-            return await self._on_event(event, session)
+            return await self._handle(event, unit)
         except BaseException:
-            staging.staged(session).restore(before)
+            undo()
             raise
 
-    async def _on_event(self, event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
+    async def _handle(self, event: CloudEvent[Any], unit: NotifyUnit) -> list[EventData]:
         data = event.data
-        if isinstance(data, LinkSentFields):
-            return await on_link_sent(self, event, session)
-        if isinstance(data, AbstractsEvent):
-            return await on_abstracts_event(self, event, session)
         if isinstance(data, ProgrammeEvent):
-            return await on_programme_event(self, event, session)
-        if isinstance(data, PresenterEvent):
-            return await on_presenters_event(self, event, session)
-        await self._remember(session, event)
-        if type(data) not in RULES:
-            return []
-        contact = await self._contact(session, data.delegate_id)
-        try:
-            plans = plan_messages(data, event.id, contact, self.links)
-        except UnknownRecipient as exc:
-            template = RULES[type(data)][0].template
-            recipient = Recipient(recipient_id=data.delegate_id, email="")
-            plan = MessagePlan(template=template, cause_event_id=event.id, recipient=recipient, context={})
-            return await self.give_up(session, plan, event, str(exc), subject="")
+            return await on_programme_event(self, event, unit)
+        planned = unit.batch.planned.get(event.id) or await self._plan_now(event, unit)
+        if planned is None:  # needs what notify stored first
+            return await on_stored_abstracts_event(self, event, unit)
+        if isinstance(data, AbstractsEvent):
+            await remember_abstract(unit, data)
+        self._remember(event, planned, unit)
+        if planned.unknown is not None:
+            return await self.give_up(unit, planned.unknown, event, planned.reason, subject="")
         emitted: list[EventData] = []
-        for plan in plans:
-            emitted += await self.deliver(session, plan, event)
+        for plan in planned.plans:
+            emitted += await self.deliver(unit, plan, event)
         return emitted
 
-    async def _remember(self, session: AsyncSession, event: CloudEvent[Any]) -> None:
-        """Keep the delegate's contact details and whether a card payment is outstanding (staged for the commit)."""
+    async def _plan_now(self, event: CloudEvent[Any], unit: NotifyUnit) -> Planned | None:
+        """An event that came without ``begin_batch``: planned the same way, on its own."""
+        delegate_id = getattr(event.data, "delegate_id", None)
+        if isinstance(delegate_id, str) and delegate_id not in unit.batch.contacts:
+            unit.batch.contacts[delegate_id] = (await unit.load_contacts([delegate_id])).get(delegate_id)
+        return plan_event(event.id, event.data, dict(unit.batch.contacts), unit.batch, self.plans)
+
+    def _remember(self, event: CloudEvent[Any], planned: Planned, unit: NotifyUnit) -> None:
+        """Stage the newer contact the event reveals and whether a card payment is outstanding."""
+        if planned.contact is not None:
+            unit.batch.contacts[planned.contact.delegate_id] = planned.contact
+            unit.stage_contact(planned.contact)
         data = event.data
-        incoming = contact_from(data)
-        if incoming is not None and newer_contact(await self._contact(session, incoming.delegate_id), incoming):
-            staging.stage_contact(session, incoming)
         if awaits_payment(data):
-            row = {
-                "delegate_id": data.delegate_id,
-                "cause_event_id": event.id,
-                "event": encode(event),
-                "created_at": event.time,
-                "reminded_at": None,
-            }
-            staging.stage_unpaid(session, data.delegate_id, row)
+            unit.stage_unpaid(data.delegate_id, Unpaid(data.delegate_id, event.id, encode(event), event.time))
         elif settles_payment(data):
-            staging.stage_unpaid(session, data.delegate_id, None)
+            unit.stage_unpaid(data.delegate_id, None)
 
-    async def _contact(self, session: AsyncSession, delegate_id: str) -> Contact | None:
-        """The contact as stored or as this batch left it; read once per batch (begin_batch reads them all)."""
-        writes = staging.staged(session)
-        if delegate_id not in writes.contacts:
-            contact = await db.load_contact(session, delegate_id)
-            writes.contacts[delegate_id] = contact
-            if contact is not None:
-                writes.stored.add(delegate_id)
-        return writes.contacts[delegate_id]
-
-    async def _known(self, session: AsyncSession, mid: str) -> bool:
-        writes = staging.staged(session)
-        if mid not in writes.checked:
-            if await db.known_message(session, mid):
-                writes.known.add(mid)
-            writes.checked.add(mid)
-        return mid in writes.known
+    async def _known(self, unit: NotifyUnit, mid: str) -> bool:
+        batch = unit.batch
+        if mid not in batch.checked:
+            batch.known |= await unit.known_messages([mid])
+            batch.checked.add(mid)
+        return mid in batch.known
 
     # ---- one message ---------------------------------------------------------------------------------------
 
-    async def deliver(self, session: AsyncSession, plan: MessagePlan, cause: CloudEvent[Any]) -> list[EventData]:
+    async def deliver(self, unit: NotifyUnit, plan: MessagePlan, cause: CloudEvent[Any]) -> list[EventData]:
         """Send ``plan`` unless this cause already produced it; events to emit come back."""
         mid = plan.message_id(self.message_id_domain)
-        if await self._known(session, mid):
+        if await self._known(unit, mid):
             return []
         extra = {"event_id": cause.id, "delegate_id": plan.recipient.recipient_id, "template": plan.template}
         ahead = await self._ahead.answer(mid, plan.recipient) if self._ahead is not None else None
@@ -212,11 +177,11 @@ class Notifier:
             envelope, subject, delivery = ahead.envelope, ahead.subject, ahead.delivery
         else:
             try:
-                envelope, subject = self.build(plan, mid)
-            except (InvalidAddress, MissingDocument, SealBroken) as exc:
-                return await self.give_up(session, plan, cause, str(exc), subject="")
+                envelope, subject = self.builder.build(plan, mid)
+            except Undeliverable as exc:
+                return await self.give_up(unit, plan, cause, str(exc), subject="")
             delivery = await self.attempt(envelope)
-        record = db.MessageRecord(
+        record = MessageRecord(
             message_id=mid,
             cause_event_id=plan.cause_event_id,
             template=plan.template,
@@ -227,47 +192,20 @@ class Notifier:
         )
         if delivery.outcome is Outcome.SENT:
             crash_point("notify-after-smtp")
-            staging.stage_message(session, record, status="sent", detail=delivery.detail, attempts=1, when=self.clock())
+            self._record(unit, record, status="sent", detail=delivery.detail)
             self._count("sent", plan.template)
             log.info("sent %s", plan.template, extra={**extra, "message_id": mid})
             return [self.sent_event(record)]
         if delivery.outcome is Outcome.TEMPORARY:
-            await self._defer(session, record, envelope, cause, delivery)
+            await self._defer(unit, record, envelope, cause, delivery)
             log.warning("deferred %s: %s", plan.template, delivery.detail, extra=extra)
             return []
-        return await self.give_up(session, plan, cause, delivery.detail, subject=subject, record=record)
+        return await self.give_up(unit, plan, cause, delivery.detail, subject=subject, record=record)
 
-    def build(self, plan: MessagePlan, mid: str) -> tuple[Envelope, str]:
-        attachments, documents = self._documents(plan)
-        opened = opened_links(self.link_secret, plan.context)
-        context = {**plan.context, **opened, "recipient": plan.recipient, "documents": documents}
-        rendered = self.renderer.render(plan.template, plan.recipient.language, context)
-        envelope = compose(
-            rendered=rendered,
-            sender=self.sender,
-            to_name=plan.recipient.name,
-            to_address=plan.recipient.email,
-            message_id=mid,
-            date=self.clock(),
-            attachments=attachments,
-            extra_headers=(("X-Congress-Template", plan.template), ("X-Congress-Cause", plan.cause_event_id)),
-        )
-        return envelope, rendered.subject
-
-    def _documents(self, plan: MessagePlan) -> tuple[tuple[Attachment, ...], list[dict[str, Any]]]:
-        attachments: list[Attachment] = []
-        shown: list[dict[str, Any]] = []
-        for doc in plan.documents:
-            if doc.location.startswith(("http://", "https://")):
-                shown.append({"filename": doc.filename, "attached": False, "link": doc.location})
-                continue
-            content = self.documents.read(doc.location, self.attachment_max_bytes)
-            if content is None:
-                shown.append({"filename": doc.filename, "attached": False, "link": doc.fallback_link})
-            else:
-                attachments.append(Attachment(filename=doc.filename, content=content))
-                shown.append({"filename": doc.filename, "attached": True, "link": None})
-        return tuple(attachments), shown
+    def _record(self, unit: NotifyUnit, record: MessageRecord, *, status: str, detail: str) -> None:
+        unit.stage_message(record, status=status, detail=detail, attempts=1, when=self.clock())
+        unit.batch.known.add(record.message_id)
+        unit.batch.checked.add(record.message_id)
 
     def circuit_open(self) -> bool:
         return self._circuit_until is not None and self.clock() < self._circuit_until
@@ -283,44 +221,26 @@ class Notifier:
         return delivery
 
     async def _defer(
-        self,
-        session: AsyncSession,
-        record: db.MessageRecord,
-        envelope: Envelope,
-        cause: CloudEvent[Any],
-        delivery: Delivery,
+        self, unit: NotifyUnit, record: MessageRecord, envelope: Envelope, cause: CloudEvent[Any], delivery: Delivery
     ) -> None:
         next_at = self.clock() + timedelta(seconds=self.policy.delay(1, self.rng()))
-        await db.add_pending(
-            session,
-            record,
-            {
-                "sender": envelope.sender,
-                "message": envelope.message,
-                "smtputf8": envelope.smtputf8,
-                "cause_event": encode(cause),
-                "cause_topic": type(cause.data).topic(),
-                "attempts": 1,
-                "next_attempt_at": next_at,
-                "last_error": delivery.detail,
-            },
-        )
-        staging.staged(session).known.add(record.message_id)
+        queued = Queued(record, envelope, encode(cause), type(cause.data).topic(), 1, next_at, delivery.detail)
+        await unit.queue(queued)
+        unit.batch.known.add(record.message_id)
         self._count("deferred", record.template)
 
     async def give_up(
         self,
-        session: AsyncSession,
+        unit: NotifyUnit,
         plan: MessagePlan,
         cause: CloudEvent[Any],
         reason: str,
         *,
         subject: str,
-        record: db.MessageRecord | None = None,
+        record: MessageRecord | None = None,
     ) -> list[EventData]:
-        mid = plan.message_id(self.message_id_domain)
-        record = record or db.MessageRecord(
-            message_id=mid,
+        record = record or MessageRecord(
+            message_id=plan.message_id(self.message_id_domain),
             cause_event_id=plan.cause_event_id,
             template=plan.template,
             recipient_id=plan.recipient.recipient_id,
@@ -328,20 +248,16 @@ class Notifier:
             subject=subject,
             about=plan.about,
         )
-        staging.stage_message(session, record, status="failed", detail=reason, attempts=1, when=self.clock())
-        self.dead_letter(session, encode(cause), cause.subject, type(cause.data).topic(), cause.id, reason)
+        self._record(unit, record, status="failed", detail=reason)
+        self.dead_letter(unit, encode(cause), cause.subject, type(cause.data).topic(), cause.id, reason)
         return [self.failed_event(record, reason, permanent=True)]
 
-    # ---- shared with the retry and reminder tasks ----------------------------------------------------------
+    # ---- shared with the retry and reminder commands ------------------------------------------------------
 
-    def dead_letter(
-        self, session: AsyncSession, value: bytes, key: str, topic: str, event_id: str, reason: str
-    ) -> None:
-        self.outbox.add_raw(
-            session,
-            topic=topics.DEADLETTER,
-            key=key.encode(),
+    def dead_letter(self, unit: NotifyUnit, value: bytes, key: str, topic: str, event_id: str, reason: str) -> None:
+        unit.stage_dead_letter(
             value=value,
+            key=key,
             event_id=event_id,
             headers=[
                 ("content-type", "application/cloudevents+json; charset=utf-8"),
@@ -352,7 +268,7 @@ class Notifier:
             ],
         )
 
-    def failed_event(self, record: db.MessageRecord, reason: str, *, permanent: bool) -> NotificationFailed:
+    def failed_event(self, record: MessageRecord, reason: str, *, permanent: bool) -> NotificationFailed:
         self._count("failed", record.template)
         log.error(
             "failed %s: %s",
@@ -371,7 +287,7 @@ class Notifier:
             abstract_id=record.about,
         )
 
-    def sent_event(self, record: db.MessageRecord) -> NotificationSent:
+    def sent_event(self, record: MessageRecord) -> NotificationSent:
         return NotificationSent(
             recipient_id=record.recipient_id,
             template=record.template,

@@ -117,7 +117,7 @@ async def test_a_deferred_abstracts_message_is_retried_and_still_names_its_abstr
     world["mailer"].refuse = 1
     await feed(world, SAMPLES["abstract_withdrawn"])
     assert world["mailer"].accepted == []
-    assert await RetryWorker(world["notifier"], world["sessions"]).work_due() == 1
+    assert await RetryWorker(world["notifier"], world["units"]).work_due() == 1
     (sent,) = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]
     assert sent.template == "abstract_withdrawn" and sent.abstract_id == "a-0042"
     assert len(world["mailer"].accepted) == 1

@@ -9,14 +9,12 @@ import pytest
 from schemas.registration import PaymentSucceeded, RegistrationUpdated
 from schemas.values import PaymentMethod
 from services.notify.adapters.smtp import RateLimiter
+from services.notify.domain.delivery import Outcome, RetryPolicy, classify_reply
 from services.notify.domain.rules import (
     REMINDER_TEMPLATE,
     TEMPLATES,
-    Outcome,
-    RetryPolicy,
     UnknownRecipient,
     awaits_payment,
-    classify_reply,
     contact_from,
     display_name,
     message_id,

@@ -136,7 +136,7 @@ async def test_a_deferred_programme_message_is_retried_and_still_names_its_abstr
     world["mailer"].refuse = 2  # both presenters' messages wait in the retry queue
     await feed(world, new_event(sample_session(), "/tests"))
     assert world["mailer"].accepted == []
-    assert await RetryWorker(world["notifier"], world["sessions"]).work_due() == 2
+    assert await RetryWorker(world["notifier"], world["units"]).work_due() == 2
     async with world["sessions"]() as session:
         rows = (await session.execute(select(outbox_table).where(outbox_table.c.topic == topics.NOTIFY))).all()
     sent = {d.to: d.abstract_id for d in (decode(r.value).data for r in rows) if isinstance(d, NotificationSent)}
