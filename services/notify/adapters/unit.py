@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from schemas import topics
 from schemas.base import EventData
 from services.common.outbox import Outbox, flush_at_outermost_commit
+from services.common.unit_of_work import UnitOfWork, transaction
 from services.notify.adapters import db
 from services.notify.adapters.abstracts import SqlAbstracts
 from services.notify.adapters.programme import SqlProgramme
@@ -31,10 +32,14 @@ _UNIT = "notify_unit"
 
 
 class SqlNotifyUnit:
-    """notify's tables and the outbox in one transaction (``AsyncSession``); writes staged until ``write_staged``."""
+    """notify's tables and the outbox in one transaction: the kernel's ``UnitOfWork`` with notify's stores.
 
-    def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
-        self.session, self.outbox = session, outbox
+    Writes to notify's tables are staged until ``write_staged``; events are staged on the kernel's unit.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.session = session = uow.session
         self.batch = Batch()
         self.abstracts = SqlAbstracts(session)
         self.programme = SqlProgramme(session)
@@ -65,12 +70,10 @@ class SqlNotifyUnit:
         await db.add_pending(self.session, queued)
 
     def stage(self, data: EventData) -> None:
-        self.outbox.add(self.session, data)
+        self.uow.stage(data)
 
     def stage_dead_letter(self, *, value: bytes, key: str, event_id: str, headers: list[tuple[str, str]]) -> None:
-        self.outbox.add_raw(
-            self.session, topic=topics.DEADLETTER, key=key.encode(), value=value, event_id=event_id, headers=headers
-        )
+        self.uow.stage_raw(topic=topics.DEADLETTER, key=key.encode(), value=value, event_id=event_id, headers=headers)
 
     def checkpoint(self) -> Callable[[], None]:
         batch, writes = self.batch.snapshot(), self._writes.snapshot()
@@ -120,8 +123,10 @@ class SqlUnitFor:
             raise TypeError(f"notify's consumer handlers take an AsyncSession, not {type(session).__name__}")
         unit = session.info.get(_UNIT)
         if not isinstance(unit, SqlNotifyUnit):
-            unit = session.info[_UNIT] = SqlNotifyUnit(session, self.outbox)
-            flush_at_outermost_commit(session)  # the batch's outbox rows: one statement at its commit
+            unit = session.info[_UNIT] = SqlNotifyUnit(UnitOfWork(session, self.outbox))
+            # While the kernel's transition listener exists it would write the outbox rows at every released
+            # savepoint (one statement per event); the consumer writes them once, before its commit.
+            flush_at_outermost_commit(session)
         return unit
 
 
@@ -133,7 +138,7 @@ class SqlUnits:
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[SqlNotifyUnit]:
-        async with self.sessions() as session, session.begin():
-            unit = SqlNotifyUnit(session, self.outbox)
+        async with transaction(self.sessions, self.outbox) as uow:
+            unit = SqlNotifyUnit(uow)
             yield unit
-            await unit.write_staged()
+            await unit.write_staged()  # then the kernel writes the staged events and commits
