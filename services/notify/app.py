@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from email.headerregistry import Address
 from typing import Any
@@ -133,17 +134,10 @@ async def periodically(seconds: float, runtime: ServiceRuntime, job: jobs.Job) -
         await asyncio.sleep(seconds)
 
 
-def build(
-    settings: NotifySettings | None = None, *, mailer: Mailer | None = None, **overrides: Any
-) -> tuple[ServiceRuntime, FastAPI]:
-    settings = settings or NotifySettings(**overrides)
-    path = config_path(settings.congress_config)
-    congress = load_congress(path)
-    runtime = ServiceRuntime(settings, metadata=notify_metadata)
-    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
-    notifier = build_notifier(settings, congress, mailer)
-    units = SqlUnits(runtime.sessionmaker, runtime.outbox)
-    subscriptions = Subscriptions(notifier, SqlUnitFor(runtime.outbox))
+def consume(
+    settings: NotifySettings, runtime: ServiceRuntime, subscriptions: Subscriptions, units: SqlUnits
+) -> EventConsumer:
+    """The kernel's inbox consumer of notify's topics, with notify's batch hooks, subscribed to the broker."""
 
     async def erase(delegate_ids: list[str]) -> None:
         await forget_delegates(units, delegate_ids)
@@ -170,11 +164,13 @@ def build(
         group_instance_id=settings.group_instance_id,
         on_erasure=erase,
     )
-    runtime.consumers.append(consumer)
-    retry = RetryWorker(notifier, units)
-    reminders = Reminders(notifier, units, delay=timedelta(hours=settings.reminder_after_hours))
-    maildir = settings.effective_mail_dir()
-    sink = MailSink(maildir, port=settings.smtp_port) if settings.runs_embedded_sink() else None
+    return consumer
+
+
+def service_lifespan(
+    runtime: ServiceRuntime, notifier: Notifier, periodic: list[tuple[float, jobs.Job]], sink: MailSink | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the sink and the runtime, then the periodic jobs (each under its lease: one copy works a pass)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -184,13 +180,7 @@ def build(
         try:
             async with runtime.lifespan(app):
                 tasks = [
-                    # Under a lease per job: with several copies, one of them works each pass.
-                    asyncio.create_task(
-                        periodically(settings.retry_poll_seconds, runtime, retry.job), name="notify-retry"
-                    ),
-                    asyncio.create_task(
-                        periodically(settings.reminder_poll_seconds, runtime, reminders.job), name="notify-reminders"
-                    ),
+                    asyncio.create_task(periodically(seconds, runtime, job), name=job.name) for seconds, job in periodic
                 ]
                 yield
                 for task in tasks:
@@ -205,6 +195,30 @@ def build(
         finally:
             if sink is not None:
                 sink.stop()
+
+    return lifespan
+
+
+def build(
+    settings: NotifySettings | None = None, *, mailer: Mailer | None = None, **overrides: Any
+) -> tuple[ServiceRuntime, FastAPI]:
+    settings = settings or NotifySettings(**overrides)
+    path = config_path(settings.congress_config)
+    congress = load_congress(path)
+    runtime = ServiceRuntime(settings, metadata=notify_metadata)
+    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
+    notifier = build_notifier(settings, congress, mailer)
+    units = SqlUnits(runtime.sessionmaker, runtime.outbox)
+    subscriptions = Subscriptions(notifier, SqlUnitFor(runtime.outbox))
+
+    runtime.consumers.append(consume(settings, runtime, subscriptions, units))
+    retry = RetryWorker(notifier, units)
+    reminders = Reminders(notifier, units, delay=timedelta(hours=settings.reminder_after_hours))
+    maildir = settings.effective_mail_dir()
+    sink = MailSink(maildir, port=settings.smtp_port) if settings.runs_embedded_sink() else None
+
+    periodic = [(settings.retry_poll_seconds, retry.job), (settings.reminder_poll_seconds, reminders.job)]
+    lifespan = service_lifespan(runtime, notifier, periodic, sink)
 
     app = FastAPI(title="congress notify", lifespan=lifespan)
     runtime.mount_health(app)
