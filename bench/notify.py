@@ -49,12 +49,8 @@ from schemas.values import Delegate, Money, PaymentMethod
 from services.common.congress import load_congress
 from services.common.kafka_launcher import KafkaLauncher, accepts_connections, free_port
 from services.common.topic_admin import TopicPlan, ensure_topics
-from services.notify.adapters.compose import compose
-from services.notify.adapters.render import Renderer
-from services.notify.adapters.smtp import SmtpMailer
 from services.notify.app import build
 from services.notify.config import NotifySettings
-from services.notify.domain.rules import message_id, plan_messages
 
 RESULTS = Path(__file__).resolve().parent / "results" / "notify.json"
 REPO = Path(__file__).resolve().parent.parent
@@ -126,6 +122,12 @@ def delivered(maildir: Path) -> int:
 
 
 async def smtp_throughput(port: int, count: int) -> dict[str, float]:
+    # Imported here: a baseline tree (``--baseline``) runs only ``end_to_end``, and its modules may live elsewhere.
+    from services.notify.adapters.compose import compose
+    from services.notify.adapters.render import Renderer
+    from services.notify.adapters.smtp import SmtpMailer
+    from services.notify.domain.rules import message_id, plan_messages
+
     congress = load_congress()
     renderer = Renderer(congress)
     sender = Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org")
