@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from services.abstracts import domain
-from services.abstracts.matching import flow
-from services.abstracts.matching.affinity import BID_BONUS
-from services.abstracts.matching.model import Instance, Pair, summarise
+from services.abstracts.domain import submission as domain
+from services.abstracts.domain.matching import flow
+from services.abstracts.domain.matching.affinity import BID_BONUS
+from services.abstracts.domain.matching.model import Instance, Pair, summarise
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -16,21 +16,21 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
-from services.abstracts import presenter_marks
+from services.abstracts import subscriptions as presenter_marks
 from services.abstracts.adapters import (
     db,
     programme_db,  # noqa: F401  -- registers the programme's tables
 )
 from services.abstracts.adapters.solver import CpSatPlacer
-from services.abstracts.committee import ASSIGN_LOCK
+from services.abstracts.commands.committee import ASSIGN_LOCK
+from services.abstracts.commands.context import Deps
+from services.abstracts.commands.planning import LOCK, VERSION, Programme
 from services.abstracts.config import AbstractsSettings, load_all
-from services.abstracts.organiser import organiser_router
-from services.abstracts.planner import LOCK, VERSION, Programme
-from services.abstracts.programme import programme_router
 from services.abstracts.programme_config import load_programme
-from services.abstracts.records import Deps
-from services.abstracts.review import review_router
-from services.abstracts.web import authors_router, install_errors, is_email
+from services.abstracts.web.authors import authors_router, install_errors, is_email
+from services.abstracts.web.organiser import organiser_router
+from services.abstracts.web.programme import programme_router
+from services.abstracts.web.review import review_router
 from services.common.congress import config_path
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method

@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic_settings import SettingsConfigDict
 
-from services.abstracts import domain
+from services.abstracts.domain import submission as domain
 from services.common.congress import ConfigError, Congress, describe_errors, load_congress
 from services.common.languages import LANGUAGES
 from services.common.settings import ServiceSettings

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.abstracts import domain
-from services.abstracts.domain import AuthorDraft, Candidate, Draft, Need
+from services.abstracts.domain import submission as domain
+from services.abstracts.domain.submission import AuthorDraft, Candidate, Draft, Need
 
 RULES = domain.SubmissionRules(
     networks=frozenset({"DU", "EL"}),

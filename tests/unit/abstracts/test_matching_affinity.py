@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.abstracts import domain
-from services.abstracts.matching import committee_plan
-from services.abstracts.matching.affinity import Text, affinities
+from services.abstracts.domain import submission as domain
+from services.abstracts.domain.matching import committee_plan
+from services.abstracts.domain.matching.affinity import Text, affinities
 
 DATA = Text("a1", ("data use",), "Teachers use assessment data to improve schools.")
 EQUITY = Text("a2", ("equity",), "Educational equity for rural learners in Chile.")

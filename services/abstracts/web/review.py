@@ -16,12 +16,12 @@ from pydantic import BaseModel, Field
 
 from schemas.abstracts import Recommendation
 from schemas.access import AccessKind
-from services.abstracts import committee, renewal
 from services.abstracts.adapters import db
-from services.abstracts.api_docs import REVIEWER_LINK, BlindAbstract, ReviewerPortal, ReviewSaved
-from services.abstracts.forms import first_error_id, small_number
-from services.abstracts.records import Deps, Rejected, Row
-from services.abstracts.web import problem, templates_for
+from services.abstracts.commands import committee, renewal
+from services.abstracts.commands.context import Deps, Rejected, Row
+from services.abstracts.web.api_docs import REVIEWER_LINK, BlindAbstract, ReviewerPortal, ReviewSaved
+from services.abstracts.web.authors import problem, templates_for
+from services.abstracts.web.forms import first_error_id, small_number
 
 RECOMMENDATIONS = (
     (Recommendation.ACCEPT.value, "Accept"),

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.abstracts.matching.model import Instance, Pair
+from services.abstracts.domain.matching.model import Instance, Pair
 
 
 class BadFile(ValueError):

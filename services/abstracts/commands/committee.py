@@ -17,10 +17,9 @@ from schemas.abstracts import (
     ReviewerUnassigned,
     ReviewSubmitted,
 )
-from services.abstracts import domain, expertise
 from services.abstracts.adapters import db
-from services.abstracts.matching import committee_plan
-from services.abstracts.records import (
+from services.abstracts.commands import expertise
+from services.abstracts.commands.context import (
     Deps,
     LinkProblem,
     NotAllowed,
@@ -33,6 +32,8 @@ from services.abstracts.records import (
     portal_link,
     reviewer_claims,
 )
+from services.abstracts.domain import submission as domain
+from services.abstracts.domain.matching import committee_plan
 from services.common.sealing import NOTIFY_LINK, seal
 from services.common.text import clean_for_display
 from services.common.text import problem as text_problem

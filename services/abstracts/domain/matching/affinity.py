@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from services.abstracts.matching.model import Pair
+from services.abstracts.domain.matching.model import Pair
 
 BID_BONUS: dict[str, float] = {"eager": 0.3, "willing": 0.1, "none": 0.0, "not_willing": -0.5}
 BIDS = (*BID_BONUS, "conflict")

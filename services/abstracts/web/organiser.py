@@ -15,9 +15,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from schemas.abstracts import AbstractFormat, Decision
-from services.abstracts import calibration, committee, domain, expertise, handlers
 from services.abstracts.adapters import db
-from services.abstracts.api_docs import (
+from services.abstracts.commands import authors as handlers
+from services.abstracts.commands import committee, expertise
+from services.abstracts.commands.context import Deps, NotAllowed, Rejected, Row, portal_link
+from services.abstracts.domain import calibration
+from services.abstracts.domain import submission as domain
+from services.abstracts.web.api_docs import (
     ORGANISER,
     ORGANISER_READ,
     AbstractRow,
@@ -28,9 +32,8 @@ from services.abstracts.api_docs import (
     ReviewerRow,
     Unassigned,
 )
-from services.abstracts.forms import first_error_id
-from services.abstracts.records import Deps, NotAllowed, Rejected, Row, portal_link
-from services.abstracts.web import problem, templates_for
+from services.abstracts.web.authors import problem, templates_for
+from services.abstracts.web.forms import first_error_id
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.text import SingleLine
 

@@ -4,8 +4,8 @@ profiles; and, for the organisers, why each reviewer of an abstract fits it (aff
 from __future__ import annotations
 
 from services.abstracts.adapters import db
-from services.abstracts.matching import affinity
-from services.abstracts.records import Deps, Row, authors_of
+from services.abstracts.commands.context import Deps, Row, authors_of
+from services.abstracts.domain.matching import affinity
 
 
 def texts(open_rows: list[Row], every: list[Row], reviewers: list[Row]) -> dict[str, affinity.Text]:

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
-from services.abstracts import grouping
-from services.abstracts.scheduling import GROUPED, Grid, Place, Session, Talk, place_problems
+from services.abstracts.domain import grouping
+from services.abstracts.domain.scheduling import GROUPED, Grid, Place, Session, Talk, place_problems
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.abstracts import grouping, presenter_marks, scheduling, updating
+from services.abstracts import subscriptions as presenter_marks
 from services.abstracts.adapters import db
 from services.abstracts.adapters import programme_db as pdb
 from services.abstracts.adapters.solver import CpSatPlacer
+from services.abstracts.commands.context import Deps, NotFound, Rejected, Row, authors_of
+from services.abstracts.domain import grouping, scheduling, updating
 from services.abstracts.programme_config import ProgrammeConfig
-from services.abstracts.records import Deps, NotFound, Rejected, Row, authors_of
 from services.common.text import clean_for_display
 
 log = logging.getLogger("congress.abstracts.programme")

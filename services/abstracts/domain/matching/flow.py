@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
 
-from services.abstracts.matching.model import SCALE, Infeasible, Instance, Pair, Plan, summarise
+from services.abstracts.domain.matching.model import SCALE, Infeasible, Instance, Pair, Plan, summarise
 
 SOURCE, SINK = 0, 1
 Ints = NDArray[np.int64]
@@ -164,7 +164,7 @@ def solve(
     instance cannot be filled. With ``partial``, papers that cannot be filled take whom they can and are
     listed with the reason, and minimum loads that cannot be met are dropped with a note. ``base_load``: papers
     each reviewer holds outside this instance (for the load cost only)."""
-    from services.abstracts.matching.diagnose import reasons_short  # the explanations, only when needed
+    from services.abstracts.domain.matching.diagnose import reasons_short  # the explanations, only when needed
 
     net = _Net.of(inst)
     wanted = int(net.need.sum())

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
-from services.abstracts.scheduling import Session, Talk
+from services.abstracts.domain.scheduling import Session, Talk
 
 PREFIX = {"symposium": "SY", "workshop": "WS", "roundtable": "RT"}
 

@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 from numpy.typing import NDArray
 
-from services.abstracts.matching.model import Instance
+from services.abstracts.domain.matching.model import Instance
 
 
 def reasons_short(inst: Instance, papers: list[str], filled: NDArray[np.int64], need: NDArray[np.int64]) -> list[str]:

@@ -22,11 +22,11 @@ from schemas.programme import (
     SessionKind,
     SessionScheduled,
 )
-from services.abstracts import scheduling
 from services.abstracts.adapters import db
 from services.abstracts.adapters import programme_db as pdb
-from services.abstracts.planner import LOCK, VERSION, Programme, state
-from services.abstracts.records import NotAllowed
+from services.abstracts.commands.context import NotAllowed
+from services.abstracts.commands.planning import LOCK, VERSION, Programme, state
+from services.abstracts.domain import scheduling
 
 log = logging.getLogger("congress.abstracts.programme")
 Row = dict[str, Any]

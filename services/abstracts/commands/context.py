@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.abstracts import AbstractFormat, Author
 from schemas.access import AccessKind
-from services.abstracts import domain
 from services.abstracts.config import AbstractsConfig
+from services.abstracts.domain import submission as domain
 from services.common.auth import InvalidToken, sign, verify
 from services.common.congress import Congress
 from services.common.db import as_utc as as_utc  # re-exported

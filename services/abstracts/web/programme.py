@@ -18,10 +18,13 @@ from icalendar import Calendar, Event
 from pydantic import BaseModel, Field
 
 from schemas.programme import ProgrammePublished, SessionScheduled
-from services.abstracts import planner, publishing
-from services.abstracts.api_docs import ORGANISER, ORGANISER_READ
-from services.abstracts.planner import Programme
-from services.abstracts.programme_models import (
+from services.abstracts.commands import planning as planner
+from services.abstracts.commands import publishing
+from services.abstracts.commands.context import Rejected
+from services.abstracts.commands.planning import Programme
+from services.abstracts.web.api_docs import ORGANISER, ORGANISER_READ
+from services.abstracts.web.authors import problem, templates_for
+from services.abstracts.web.programme_models import (
     ChairNamed,
     Draft,
     Generated,
@@ -30,8 +33,6 @@ from services.abstracts.programme_models import (
     SessionMoved,
     Updated,
 )
-from services.abstracts.records import Rejected
-from services.abstracts.web import problem, templates_for
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.text import SingleLine
 

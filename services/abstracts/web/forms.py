@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from services.abstracts import domain
+from services.abstracts.domain import submission as domain
 
 AUTHOR_FIELDS = ("given_name", "family_name", "email", "affiliation", "country")
 MAX_FORM_ROWS = 50

@@ -18,11 +18,8 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import FormData
 
-from services.abstracts import domain, handlers
-from services.abstracts.api_docs import AUTHOR_LINK, SUBMIT, Revised, Submitted, Withdrawn
-from services.abstracts.config import countries
-from services.abstracts.forms import author_draft, draft_from_form, first_error_id, form_values, row_edit, rows_for
-from services.abstracts.records import (
+from services.abstracts.commands import authors as handlers
+from services.abstracts.commands.context import (
     Closed,
     Deps,
     LinkProblem,
@@ -32,6 +29,10 @@ from services.abstracts.records import (
     check_edit_token,
     draft_of,
 )
+from services.abstracts.config import countries
+from services.abstracts.domain import submission as domain
+from services.abstracts.web.api_docs import AUTHOR_LINK, SUBMIT, Revised, Submitted, Withdrawn
+from services.abstracts.web.forms import author_draft, draft_from_form, first_error_id, form_values, row_edit, rows_for
 from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
 from services.common.openapi import inline_schema
@@ -55,7 +56,7 @@ def templates_for(deps: Deps) -> Jinja2Templates:
     if deps.pages is not None:
         cached: Jinja2Templates = deps.pages
         return cached
-    templates = deps.pages = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    templates = deps.pages = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
     templates.env.finalize = shown  # the one text rule also for rows stored before it
     add_csrf_helpers(templates.env)
     templates.env.globals.update(

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from services.abstracts import domain
-from services.abstracts.matching import affinity, flow
-from services.abstracts.matching.model import Instance, Pair
+from services.abstracts.domain import submission as domain
+from services.abstracts.domain.matching import affinity, flow
+from services.abstracts.domain.matching.model import Instance, Pair
 
 LOAD_COST = 0.0001
 """Affinity given up per paper a reviewer already holds: a tie-break towards even loads."""

@@ -6,9 +6,8 @@ import logging
 from dataclasses import dataclass
 
 from schemas.abstracts import AbstractRevised, AbstractSubmitted, AbstractWithdrawn
-from services.abstracts import domain
 from services.abstracts.adapters import db
-from services.abstracts.records import (
+from services.abstracts.commands.context import (
     Closed,
     Deps,
     NotAllowed,
@@ -21,6 +20,7 @@ from services.abstracts.records import (
     new_id,
     stored_content,
 )
+from services.abstracts.domain import submission as domain
 from services.common.text import clean_for_display
 
 log = logging.getLogger("congress.abstracts")

@@ -14,7 +14,7 @@ from datetime import timedelta
 from schemas.abstracts import AbstractsLinkSent
 from schemas.access import AccessKind
 from services.abstracts.adapters import db
-from services.abstracts.records import EDIT, REVIEWER, Deps, Row, edit_link, portal_link
+from services.abstracts.commands.context import EDIT, REVIEWER, Deps, Row, edit_link, portal_link
 from services.common.auth import InvalidToken, verify
 from services.common.sealing import NOTIFY_LINK, seal
 
