@@ -95,3 +95,43 @@ async def drop_published(session: AsyncSession, session_id: str) -> None:
 async def counter_value(session: AsyncSession, name: str) -> int:
     value = (await session.execute(select(counters.c.value).where(counters.c.name == name))).scalar_one_or_none()
     return int(value or 0)
+
+
+class SqlProgrammeStore:
+    """The ``ProgrammeStore`` port on one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def draft(self) -> list[Row]:
+        return await draft(self.session)
+
+    async def has_draft(self) -> bool:
+        return await has_draft(self.session)
+
+    async def replace_draft(self, rows: list[Row]) -> None:
+        await replace_draft(self.session, rows)
+
+    async def place_session(self, session_id: str, day: date, slot: int, room: str) -> None:
+        await place_session(self.session, session_id, day, slot, room)
+
+    async def set_talks(self, session_id: str, talks: list[Row]) -> None:
+        await set_talks(self.session, session_id, talks)
+
+    async def set_chair(self, session_id: str, chair: str | None) -> bool:
+        return await set_chair(self.session, session_id, chair)
+
+    async def drop_session(self, session_id: str) -> None:
+        await drop_session(self.session, session_id)
+
+    async def published(self) -> dict[str, Row]:
+        return await published_payloads(self.session)
+
+    async def save_published(self, session_id: str, version: int, payload: Row) -> None:
+        await save_published(self.session, session_id, version, payload)
+
+    async def drop_published(self, session_id: str) -> None:
+        await drop_published(self.session, session_id)
+
+    async def counter_value(self, name: str) -> int:
+        return await counter_value(self.session, name)

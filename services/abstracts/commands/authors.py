@@ -1,27 +1,17 @@
-"""Authors' commands: submit, revise, withdraw. Each changes the database and stages its event in one transaction."""
+"""Authors' commands: submit, revise, withdraw. Each loads the abstract, lets it decide, saves it and stages
+its event in one unit of work."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
-from schemas.abstracts import AbstractRevised, AbstractSubmitted, AbstractWithdrawn
-from services.abstracts.adapters import db
-from services.abstracts.commands.context import (
-    Closed,
-    Deps,
-    NotAllowed,
-    NotFound,
-    Rejected,
-    Row,
-    content_fields,
-    edit_link,
-    found,
-    new_id,
-    stored_content,
-)
-from services.abstracts.domain import submission as domain
-from services.common.text import clean_for_display
+from services.abstracts.commands.context import Deps
+from services.abstracts.commands.links import edit_link
+from services.abstracts.domain import submission
+from services.abstracts.domain.abstract import Abstract
+from services.abstracts.domain.errors import Closed, NotAllowed, NotFound, Rejected
+from services.common.db import new_id
 
 log = logging.getLogger("congress.abstracts")
 
@@ -33,112 +23,61 @@ class Submitted:
     edit_link: str
 
 
-def _checked(deps: Deps, draft: domain.Draft) -> None:
-    if not domain.is_open(deps.clock(), deps.config.deadline):
+def _checked(deps: Deps, draft: submission.Draft) -> None:
+    if not submission.is_open(deps.clock(), deps.config.deadline):
         raise Closed
-    errors = domain.validate(draft, deps.rules, deps.is_email)
+    errors = submission.validate(draft, deps.rules, deps.is_email)
     if errors:
         raise Rejected(errors)
 
 
-async def submit(deps: Deps, draft: domain.Draft) -> Submitted:
+async def submit(deps: Deps, draft: submission.Draft) -> Submitted:
     """Store a new abstract with the next gap-free reference and stage AbstractSubmitted."""
     _checked(deps, draft)
     now = deps.clock()
     abstract_id = new_id("abs")
-    async with deps.sessionmaker() as session, session.begin():
-        reference = domain.reference(deps.congress.number_prefix, await db.next_number(session, deps.counter))
-        await db.add_abstract(
-            session,
-            id=abstract_id,
-            reference=reference,
-            status="submitted",
-            network=draft.network,
-            format=draft.format,
-            title=draft.title,
-            content_version=1,
-            content=stored_content(draft),
-            submitter_email=draft.submitter_email,
-            language=draft.language,
-            submitted_at=now,
-            updated_at=now,
-        )
-        row = found(await db.get_abstract(session, abstract_id))
-        deps.outbox.add(session, AbstractSubmitted(**content_fields(deps, row), submitted_at=now))
+    async with deps.units() as unit:
+        number = await unit.abstracts.next_number(deps.counter)
+        reference = submission.reference(deps.congress.number_prefix, number)
+        abstract, event = Abstract.submit(abstract_id, reference, draft, now, deps.congress.id)
+        await unit.abstracts.add(abstract)
+        unit.stage(event)
     log.info("abstract submitted", extra={"abstract_id": abstract_id, "reference": reference})
     return Submitted(abstract_id, reference, edit_link(deps, abstract_id))
 
 
-async def load(deps: Deps, abstract_id: str) -> Row:
-    async with deps.sessionmaker() as session:
-        row = await db.get_abstract(session, abstract_id)
-    if row is None:
+async def load(deps: Deps, abstract_id: str) -> Abstract:
+    async with deps.units.reading() as unit:
+        abstract = await unit.abstracts.get(abstract_id)
+    if abstract is None:
         raise NotFound(abstract_id)
-    return row
+    return abstract
 
 
-def _refuse_unless_open(row: Row, doing: str) -> None:
-    if row["status"] == "withdrawn":
-        raise NotAllowed(f"{row['reference']} was withdrawn, so it cannot be {doing}")
-    if row["status"] != "submitted":
-        raise NotAllowed(f"{row['reference']} has already been decided ({row['status']}), so it cannot be {doing}")
-
-
-async def revise(deps: Deps, abstract_id: str, draft: domain.Draft) -> Row:
+async def revise(deps: Deps, abstract_id: str, draft: submission.Draft) -> Abstract:
     """Replace the content (before the deadline, while undecided): content_version + 1, AbstractRevised."""
     _checked(deps, draft)
-    now = deps.clock()
-    async with deps.sessionmaker() as session, session.begin():
-        row = await db.get_abstract(session, abstract_id)
-        if row is None:
+    async with deps.units() as unit:
+        abstract = await unit.abstracts.get(abstract_id)
+        if abstract is None:
             raise NotFound(abstract_id)
-        _refuse_unless_open(row, "revised")
-        changed = await db.change_abstract(
-            session,
-            abstract_id,
-            "submitted",
-            network=draft.network,
-            format=draft.format,
-            title=draft.title,
-            content_version=row["content_version"] + 1,
-            content=stored_content(draft),
-            submitter_email=draft.submitter_email,
-            language=draft.language,
-            updated_at=now,
-        )
-        if not changed:
-            raise NotAllowed(f"{row['reference']} changed meanwhile; reload and try again")
-        row = found(await db.get_abstract(session, abstract_id))
-        deps.outbox.add(session, AbstractRevised(**content_fields(deps, row), revised_at=now))
-    log.info("abstract revised", extra={"abstract_id": abstract_id, "content_version": row["content_version"]})
-    return row
+        revised, event = abstract.revise(draft, deps.clock(), deps.congress.id)
+        if not await unit.abstracts.save(revised, was=abstract.status):
+            raise NotAllowed(f"{abstract.reference} changed meanwhile; reload and try again")
+        unit.stage(event)
+    log.info("abstract revised", extra={"abstract_id": abstract_id, "content_version": revised.content_version})
+    return revised
 
 
-async def withdraw(deps: Deps, abstract_id: str, reason: str = "") -> Row:
-    """Withdraw an undecided abstract (also after the deadline): its reviews stop, AbstractWithdrawn.
-    An accepted abstract may be withdrawn too (its presenters cannot come): updating the programme's
-    draft then takes it out of its session; a rejected one may not."""
-    now = deps.clock()
-    async with deps.sessionmaker() as session, session.begin():
-        row = await db.get_abstract(session, abstract_id)
-        if row is None:
+async def withdraw(deps: Deps, abstract_id: str, reason: str = "") -> Abstract:
+    """Withdraw an undecided or accepted abstract (also after the deadline): AbstractWithdrawn."""
+    async with deps.units() as unit:
+        abstract = await unit.abstracts.get(abstract_id)
+        if abstract is None:
             raise NotFound(abstract_id)
-        if row["status"] != "accepted":
-            _refuse_unless_open(row, "withdrawn")
-        if not await db.change_abstract(session, abstract_id, row["status"], status="withdrawn", updated_at=now):
-            raise NotAllowed(f"{row['reference']} changed meanwhile; reload and try again")
-        deps.outbox.add(
-            session,
-            AbstractWithdrawn(
-                congress_id=deps.congress.id,
-                abstract_id=abstract_id,
-                reference=row["reference"],
-                title=row["title"],
-                submitter_email=row["submitter_email"],
-                language=row["language"],
-                reason=clean_for_display(reason)[:1000],
-                withdrawn_at=now,
-            ),
-        )
+        withdrawn, event = abstract.withdraw(reason, deps.clock(), deps.congress.id)
+        if not await unit.abstracts.save(withdrawn, was=abstract.status):
+            raise NotAllowed(f"{abstract.reference} changed meanwhile; reload and try again")
+        unit.stage(event)
     log.info("abstract withdrawn", extra={"abstract_id": abstract_id})
-    return row | {"status": "withdrawn"}
+    return withdrawn

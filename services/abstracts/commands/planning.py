@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.abstracts import subscriptions as presenter_marks
-from services.abstracts.adapters import db
-from services.abstracts.adapters import programme_db as pdb
-from services.abstracts.adapters.solver import CpSatPlacer
-from services.abstracts.commands.context import Deps, NotFound, Rejected, Row, authors_of
+from services.abstracts.commands.context import Deps, Row
 from services.abstracts.domain import grouping, scheduling, updating
+from services.abstracts.domain.abstract import Abstract, Status
+from services.abstracts.domain.errors import NotFound, Rejected
+from services.abstracts.ports import ProgrammeStore
 from services.abstracts.programme_config import ProgrammeConfig
 from services.common.text import clean_for_display
 
@@ -31,26 +28,24 @@ class Programme:
 
     deps: Deps
     config: ProgrammeConfig
-    placer: scheduling.Placer = field(default_factory=lambda: CpSatPlacer())
+    placer: scheduling.Placer
 
     @property
     def grid(self) -> scheduling.Grid:
         return self.config.grid()
 
 
-def talk_of(row: Row) -> scheduling.Talk:
+def talk_of(abstract: Abstract) -> scheduling.Talk:
     """An accepted abstract as a talk in its decided format; its presenters (the first author if none is marked)."""
-    authors = authors_of(row)
-    presenting = [a for a in authors if a.presenting] or list(authors[:1])
     return scheduling.Talk(
-        abstract_id=row["id"],
-        reference=row["reference"],
-        title=row["title"],
-        network=row["network"],
-        kind=row["decided_format"] or row["format"],
-        keywords=tuple(row["content"]["keywords"]),
+        abstract_id=abstract.id,
+        reference=abstract.reference,
+        title=abstract.title,
+        network=abstract.network,
+        kind=(abstract.decided_format or abstract.format).value,
+        keywords=abstract.keywords,
         presenters=tuple(
-            scheduling.Presenter(f"{a.given_name} {a.family_name}", a.email, a.language) for a in presenting
+            scheduling.Presenter(f"{a.given_name} {a.family_name}", a.email, a.language) for a in abstract.presenters
         ),
     )
 
@@ -105,8 +100,8 @@ def limits_of(programme: Programme) -> updating.Limits:
     return updating.Limits(config.papers_per_session, config.posters_per_session, programme.deps.config.network_names)
 
 
-async def _generated(programme: Programme, session: AsyncSession, talks: list[scheduling.Talk]) -> scheduling.Schedule:
-    """Replace the draft (in the caller's transaction) with a fresh schedule of these talks."""
+async def _generated(programme: Programme, store: ProgrammeStore, talks: list[scheduling.Talk]) -> scheduling.Schedule:
+    """Replace the draft (in the caller's unit of work) with a fresh schedule of these talks."""
     limits = limits_of(programme)
     sessions = grouping.group(talks, limits.networks, limits.papers_per_session, limits.posters_per_session)
     # the search takes seconds of CPU: off the event loop, so the service keeps answering meanwhile
@@ -116,17 +111,17 @@ async def _generated(programme: Programme, session: AsyncSession, talks: list[sc
         draft_row(s, position, result.places.get(s.id), None, reasons.get(s.id))
         for position, s in enumerate(result.sessions)
     ]
-    await pdb.replace_draft(session, rows)
+    await store.replace_draft(rows)
     log.info("programme draft generated", extra={"sessions": len(rows), "unplaced": len(reasons)})
     return result
 
 
 async def generate(programme: Programme) -> scheduling.Schedule:
     """Replace the draft with a fresh schedule of every accepted abstract."""
-    async with programme.deps.sessionmaker() as session, session.begin():
-        await db.next_number(session, LOCK)  # one run at a time
-        talks = [talk_of(r) for r in await db.list_abstracts(session, status="accepted")]
-        return await _generated(programme, session, talks)
+    async with programme.deps.units() as unit:
+        await unit.abstracts.next_number(LOCK)  # one run at a time
+        talks = [talk_of(a) for a in await unit.abstracts.listing(status=Status.ACCEPTED)]
+        return await _generated(programme, unit.programme, talks)
 
 
 @dataclass(frozen=True)
@@ -150,20 +145,20 @@ class Updated:
 async def update(programme: Programme) -> Updated:
     """Bring the draft up to date with the decisions, keeping every placed session, chair and running order;
     only new sessions are placed, around the others. With no draft yet, the same as ``generate``."""
-    async with programme.deps.sessionmaker() as session, session.begin():
-        await db.next_number(session, LOCK)  # one run at a time
-        talks = [talk_of(r) for r in await db.list_abstracts(session, status="accepted")]
-        rows = await pdb.draft(session)
+    async with programme.deps.units() as unit:
+        await unit.abstracts.next_number(LOCK)  # one run at a time
+        talks = [talk_of(a) for a in await unit.abstracts.listing(status=Status.ACCEPTED)]
+        rows = await unit.programme.draft()
         if not rows:
-            fresh = await _generated(programme, session, talks)
+            fresh = await _generated(programme, unit.programme, talks)
             return Updated({}, fresh.places, {}, (), fresh.unplaced, generated=True)
         sessions, places = state(rows)
-        taken = set(await pdb.published_payloads(session))
+        taken = set(await unit.programme.published())
         plan = updating.plan_update(list(sessions.values()), places, talks, programme.grid, limits_of(programme), taken)
         result = await asyncio.to_thread(
             scheduling.schedule, plan.sessions, programme.grid, programme.placer, plan.fixed
         )
-        await pdb.replace_draft(session, updated_rows(rows, plan, result))
+        await unit.programme.replace_draft(updated_rows(rows, plan, result))
     placed = {sid: p for sid, p in result.places.items() if sid not in plan.fixed}
     done = Updated(plan.joined, placed, plan.dropped, plan.emptied, result.unplaced)
     log.info("programme draft updated", extra={"joined": len(done.joined), "placed": len(placed)})
@@ -190,23 +185,23 @@ def updated_rows(rows: list[Row], plan: updating.Update, result: scheduling.Sche
 
 async def move_session(programme: Programme, session_id: str, day: date, slot: int, room: str) -> list[str]:
     """Put a session at another (day, slot, room); ``Rejected`` if that breaks a rule. Returns warnings."""
-    async with programme.deps.sessionmaker() as session, session.begin():
-        sessions, places = state(await pdb.draft(session))
+    async with programme.deps.units() as unit:
+        sessions, places = state(await unit.programme.draft())
         if session_id not in sessions:
             raise NotFound(session_id)
         target = scheduling.Place(day, slot, room)
         problems = scheduling.place_problems(sessions[session_id], target, sessions, places, programme.grid)
         if problems:
             raise Rejected({"place": " ".join(problems)})
-        await pdb.place_session(session, session_id, day, slot, room)
+        await unit.programme.place_session(session_id, day, slot, room)
     parallel = scheduling.parallel_networks(sessions[session_id], target, sessions, places)
     return [f"It now runs in parallel with {', '.join(parallel)} of the same network."] if parallel else []
 
 
 async def move_presentation(programme: Programme, abstract_id: str, to_session: str) -> list[str]:
     """Move one abstract into another session of its kind; ``Rejected`` if that breaks a rule."""
-    async with programme.deps.sessionmaker() as session, session.begin():
-        rows = await pdb.draft(session)
+    async with programme.deps.units() as unit:
+        rows = await unit.programme.draft()
         sessions, places = state(rows)
         source = next((s for s in sessions.values() if any(t.abstract_id == abstract_id for t in s.talks)), None)
         if source is None:
@@ -221,33 +216,33 @@ async def move_presentation(programme: Programme, abstract_id: str, to_session: 
         talk = next(t for t in source.talks if t.abstract_id == abstract_id)
         left = [talk_json(t) for t in source.talks if t.abstract_id != abstract_id]
         if left:
-            await pdb.set_talks(session, source.id, left)
+            await unit.programme.set_talks(source.id, left)
         else:
-            await pdb.drop_session(session, source.id)
-        await pdb.set_talks(session, target.id, [talk_json(t) for t in target.talks] + [talk_json(talk)])
+            await unit.programme.drop_session(source.id)
+        await unit.programme.set_talks(target.id, [talk_json(t) for t in target.talks] + [talk_json(talk)])
     return [] if left else [f"{source.id} had no other presentation and is removed."]
 
 
 async def set_chair(programme: Programme, session_id: str, chair: str) -> None:
     """Name (or, with an empty name, clear) a session's chair."""
     name = clean_for_display(chair)[:300] or None
-    async with programme.deps.sessionmaker() as session, session.begin():
-        if not await pdb.set_chair(session, session_id, name):
+    async with programme.deps.units() as unit:
+        if not await unit.programme.set_chair(session_id, name):
             raise NotFound(session_id)
 
 
 async def has_draft(programme: Programme) -> bool:
-    async with programme.deps.sessionmaker() as session:
-        return await pdb.has_draft(session)
+    async with programme.deps.units.reading() as unit:
+        return await unit.programme.has_draft()
 
 
 async def draft_view(programme: Programme) -> dict[str, Any]:
     """The draft as days of rows (one per slot) of cells (one per room), plus what is not placed and which
     presentations have no registered presenter."""
-    async with programme.deps.sessionmaker() as session:
-        rows = await pdb.draft(session)
-        version = await pdb.counter_value(session, VERSION)
-        marked = await presenter_marks.unregistered(session)
+    async with programme.deps.units.reading() as unit:
+        rows = await unit.programme.draft()
+        version = await unit.programme.counter_value(VERSION)
+        marked = await unit.marks.marked()
     sessions, places = state(rows)
     at = {p: sessions[sid] for sid, p in places.items()}
     grid = programme.grid

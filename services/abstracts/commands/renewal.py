@@ -13,8 +13,9 @@ from datetime import timedelta
 
 from schemas.abstracts import AbstractsLinkSent
 from schemas.access import AccessKind
-from services.abstracts.adapters import db
-from services.abstracts.commands.context import EDIT, REVIEWER, Deps, Row, edit_link, portal_link
+from services.abstracts.commands.context import Deps, Row
+from services.abstracts.commands.links import EDIT, REVIEWER, edit_link, portal_link
+from services.abstracts.domain.abstract import Abstract
 from services.common.auth import InvalidToken, verify
 from services.common.sealing import NOTIFY_LINK, seal
 
@@ -31,18 +32,18 @@ async def renew(deps: Deps, kind: AccessKind, old_token: str) -> bool:
         return False
     if claims.get("c") != deps.congress.id:
         return False
-    async with deps.sessionmaker.begin() as session:
+    async with deps.units() as unit:
         if kind is AccessKind.REVIEWER:
-            reviewer = await db.get_reviewer(session, str(claims.get("r")))
+            reviewer = await unit.abstracts.reviewer(str(claims.get("r")))
             if reviewer is None or reviewer["link_version"] != claims.get("v"):
                 return False
             event = _reviewer_link(deps, reviewer)
         else:
-            abstract = await db.get_abstract(session, str(claims.get("a")))
+            abstract = await unit.abstracts.get(str(claims.get("a")))
             if abstract is None:
                 return False
             event = _edit_link(deps, abstract)
-        deps.outbox.add(session, event)
+        unit.stage(event)
     return True
 
 
@@ -59,14 +60,14 @@ def _reviewer_link(deps: Deps, reviewer: Row) -> AbstractsLinkSent:
     )
 
 
-def _edit_link(deps: Deps, abstract: Row) -> AbstractsLinkSent:
+def _edit_link(deps: Deps, abstract: Abstract) -> AbstractsLinkSent:
     return AbstractsLinkSent(
         congress_id=deps.congress.id,
-        subject_id=abstract["id"],
+        subject_id=abstract.id,
         kind=AccessKind.ABSTRACT_EDIT,
-        email=abstract["submitter_email"],
-        language=abstract["language"],
-        about=abstract["reference"],
-        sealed_link=seal(deps.secret, NOTIFY_LINK, edit_link(deps, abstract["id"]), bound_to=abstract["id"]),
+        email=abstract.submitter_email,
+        language=abstract.language,
+        about=abstract.reference,
+        sealed_link=seal(deps.secret, NOTIFY_LINK, edit_link(deps, abstract.id), bound_to=abstract.id),
         expires_at=deps.clock() + timedelta(days=deps.config.edit_link_days),
     )

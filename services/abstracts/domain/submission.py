@@ -1,4 +1,4 @@
-"""The abstracts context's rules, standard library only: words, deadlines, validation, assignment, scores.
+"""What an author submits, and its rules (standard library only): words, deadlines, validation, references.
 
 Word count: Chinese and Japanese are written without spaces, so every Han ideograph and
 every kana counts as one word; everything else (Latin, Cyrillic, Arabic, and Korean, which
@@ -13,10 +13,9 @@ day in UTC-12, i.e. 12:00 UTC the next day.
 from __future__ import annotations
 
 import re
-import statistics
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from services.common.text import problem as text_problem
@@ -224,132 +223,3 @@ def _authors_errors(authors: Sequence[AuthorDraft], rules: SubmissionRules, is_e
     if not any(a.presenting for a in authors):
         errors["authors"] = "Tick 'presenting' for at least one author."
     return errors
-
-
-# --- Reviewer assignment -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A reviewer as the assignment sees them."""
-
-    reviewer_id: str
-    email: str
-    affiliation: str
-    networks: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Need:
-    """An abstract that may need reviewers: who wrote it, who already reviews it, who must not."""
-
-    abstract_id: str
-    reference: str
-    network: str
-    author_emails: frozenset[str]
-    author_affiliations: frozenset[str]
-    assigned: frozenset[str] = frozenset()
-    excluded: frozenset[str] = frozenset()
-    """Reviewers taken off this abstract before (a declared conflict): never assigned again."""
-
-
-@dataclass(frozen=True)
-class Shortfall:
-    abstract_id: str
-    reference: str
-    reason: str
-
-
-@dataclass
-class AssignmentPlan:
-    pairs: list[tuple[str, str]] = field(default_factory=list)
-    """(abstract id, reviewer id) to assign, in the order chosen."""
-    shortfalls: list[Shortfall] = field(default_factory=list)
-    fallbacks: list[tuple[str, str]] = field(default_factory=list)
-    """Pairs of ``pairs`` whose reviewer is from another network (only when the organisers allow it)."""
-
-
-def conflicted(reviewer: Candidate, need: Need) -> bool:
-    """An author of the abstract, or from the same institution as any author (case/accent-insensitive)."""
-    if reviewer.email.casefold() in {e.casefold() for e in need.author_emails}:
-        return True
-    mine = fold(reviewer.affiliation)
-    return bool(mine) and mine in {fold(a) for a in need.author_affiliations}
-
-
-def assign(
-    needs: Iterable[Need], reviewers: Sequence[Candidate], per_abstract: int, load: Mapping[str, int]
-) -> AssignmentPlan:
-    """Give every abstract ``per_abstract`` reviewers of its network, never conflicted, balancing load.
-
-    Deterministic: the abstracts with the fewest eligible reviewers are served first (then by
-    reference), and each takes the least-loaded eligible reviewers (ties by reviewer id). An
-    abstract that cannot be filled takes whom it can and is reported with the reason.
-    """
-    current = dict(load)
-    plan = AssignmentPlan()
-    allowed = {need: eligible(need, reviewers) for need in needs if len(need.assigned) < per_abstract}
-    for need in sorted(allowed, key=lambda n: (len(allowed[n]), n.reference)):
-        wanted = per_abstract - len(need.assigned)
-        chosen = sorted(allowed[need], key=lambda r: (current.get(r.reviewer_id, 0), r.reviewer_id))[:wanted]
-        for reviewer in chosen:
-            plan.pairs.append((need.abstract_id, reviewer.reviewer_id))
-            current[reviewer.reviewer_id] = current.get(reviewer.reviewer_id, 0) + 1
-        if len(chosen) < wanted:
-            plan.shortfalls.append(
-                Shortfall(need.abstract_id, need.reference, shortfall_reason(need, reviewers, chosen))
-            )
-    return plan
-
-
-def eligible(need: Need, reviewers: Sequence[Candidate]) -> list[Candidate]:
-    """The reviewers who may review this abstract: its network, no conflict, not on it or taken off it."""
-    return [
-        r
-        for r in reviewers
-        if need.network in r.networks
-        and r.reviewer_id not in need.assigned
-        and r.reviewer_id not in need.excluded
-        and not conflicted(r, need)
-    ]
-
-
-def shortfall_reason(need: Need, reviewers: Sequence[Candidate], chosen: Sequence[Candidate]) -> str:
-    in_network = [r for r in reviewers if need.network in r.networks]
-    has = len(need.assigned) + len(chosen)
-    if not in_network:
-        return f"no reviewer reviews for network {need.network}; has {has}"
-    conflicts = sum(1 for r in in_network if conflicted(r, need))
-    excluded = sum(1 for r in in_network if r.reviewer_id in need.excluded and not conflicted(r, need))
-    parts = [f"only {has} reviewer(s) available in network {need.network}"]
-    if conflicts:
-        parts.append(f"{conflicts} excluded as an author or from an author's institution")
-    if excluded:
-        parts.append(f"{excluded} taken off it before")
-    return "; ".join(parts)
-
-
-# --- Reviews and decisions ------------------------------------------------------------------------------
-
-
-def score_errors(scores: Mapping[str, int | None], criteria: Sequence[str]) -> Errors:
-    """Each rubric criterion scored 1-5; no unknown criteria."""
-    errors: Errors = {}
-    for code in criteria:
-        value = scores.get(code)
-        if value is None or not 1 <= value <= 5:
-            errors[f"scores.{code}"] = "Give a score from 1 (weak) to 5 (excellent)."
-    for code in scores:
-        if code not in criteria:
-            errors[f"scores.{code}"] = "This is not a criterion of the rubric."
-    return errors
-
-
-def review_mean(scores: Mapping[str, int]) -> float:
-    return statistics.fmean(scores.values())
-
-
-def mean_score(reviews: Iterable[Mapping[str, int]]) -> float | None:
-    """Mean of the reviews' own means (each review counts once), two decimals; None without reviews."""
-    means = [review_mean(s) for s in reviews if s]
-    return round(statistics.fmean(means), 2) if means else None

@@ -2,117 +2,31 @@
 
 No JavaScript needed: every field has a label, its error is shown beside it, and a page
 with mistakes comes back with 422 and what was typed. The JSON API answers mistakes with
-``application/problem+json`` listing each field. Also the shared page plumbing (templates,
-problem pages) the organiser and reviewer modules use.
+``application/problem+json`` listing each field.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
-from email_validator import EmailNotValidError, validate_email
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import FormData
 
-from services.abstracts.commands import authors as handlers
-from services.abstracts.commands.context import (
-    Closed,
-    Deps,
-    LinkProblem,
-    NotAllowed,
-    NotFound,
-    Rejected,
-    check_edit_token,
-    draft_of,
-)
-from services.abstracts.config import countries
-from services.abstracts.domain import submission as domain
+from services.abstracts.commands import authors as author_commands
+from services.abstracts.commands.context import Deps
+from services.abstracts.commands.links import check_edit_token
+from services.abstracts.domain import submission
+from services.abstracts.domain.errors import Closed, Rejected
 from services.abstracts.web.api_docs import AUTHOR_LINK, SUBMIT, Revised, Submitted, Withdrawn
 from services.abstracts.web.forms import author_draft, draft_from_form, first_error_id, form_values, row_edit, rows_for
-from services.common.csrf import add_csrf_helpers
-from services.common.languages import LANGUAGES
+from services.abstracts.web.pages import problem
 from services.common.openapi import inline_schema
-from services.common.text import shown
 
-PROBLEM_JSON = "application/problem+json"
 ABSTRACT_BODY_LIMIT = 512 * 1024
 """An abstract of 20,000 characters in any script, percent-encoded in a form with its authors, fits."""
-
-
-def is_email(value: str) -> bool:
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
-
-
-def templates_for(deps: Deps) -> Jinja2Templates:
-    """The service's templates and their globals, made on the first call and shared by every router."""
-    if deps.pages is not None:
-        cached: Jinja2Templates = deps.pages
-        return cached
-    templates = deps.pages = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
-    templates.env.finalize = shown  # the one text rule also for rows stored before it
-    add_csrf_helpers(templates.env)
-    templates.env.globals.update(
-        congress=deps.congress,
-        config=deps.config,
-        languages=LANGUAGES,
-        countries=countries(),
-        format_options=[(f, f.capitalize()) for f in domain.FORMATS],
-        networks=deps.config.network_names,
-        count_words=domain.count_words,
-        word_limits={f: [w.min_words, w.max_words] for f, w in deps.config.word_limits.items()},
-    )
-    return templates
-
-
-def problem(status: int, title: str, errors: dict[str, str] | None = None, detail: str = "") -> JSONResponse:
-    """RFC 9457 problem details; ``errors`` lists each field path with its message."""
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail or title}
-    if errors is not None:
-        body["errors"] = [{"field": path, "detail": message} for path, message in errors.items()]
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
-
-
-def install_errors(app: FastAPI, deps: Deps) -> None:
-    """Refusals become an HTML page, or problem+json under ``/api/``."""
-    templates = templates_for(deps)
-
-    def answer(
-        request: Request, status: int, title: str, message: str, renew: tuple[str, str] | None = None
-    ) -> Response:
-        if request.url.path.startswith("/api/"):
-            return problem(status, title, detail=message)
-        context = {"title": title, "message": message, "renew": renew}
-        return templates.TemplateResponse(request, "problem.html", context, status_code=status)
-
-    @app.exception_handler(LinkProblem)
-    async def _link(request: Request, exc: LinkProblem) -> Response:
-        return answer(request, exc.status, exc.title, exc.message, exc.renew)
-
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, _exc: NotFound) -> Response:
-        return answer(request, 404, "Not found", "There is no such abstract here for you.")
-
-    @app.exception_handler(NotAllowed)
-    async def _not_allowed(request: Request, exc: NotAllowed) -> Response:
-        return answer(request, 409, "That cannot be done", f"Sorry: {exc}.")
-
-    @app.exception_handler(Closed)
-    async def _closed(request: Request, _exc: Closed) -> Response:
-        end = domain.deadline_end(deps.config.deadline)
-        message = (
-            f"Submissions closed at the end of {deps.config.deadline:%d %B %Y} Anywhere on Earth "
-            f"({end:%d %B %Y %H:%M} UTC). Abstracts can no longer be submitted or changed; "
-            "you can still withdraw one with its edit link until it is decided."
-        )
-        return answer(request, 403, "Abstract submission is closed", message)
 
 
 class AuthorIn(BaseModel):
@@ -133,19 +47,19 @@ class AbstractIn(BaseModel):
     format: str = Field(max_length=40, description="paper, symposium, poster, workshop or roundtable.")
     network: str = Field(max_length=40, description="Network code from the congress configuration.")
     title: str = Field(default="", max_length=1000)
-    text: str = Field(default="", max_length=4 * domain.MAX_TEXT_CHARS)
+    text: str = Field(default="", max_length=4 * submission.MAX_TEXT_CHARS)
     keywords: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=50)
     language: str = Field(default="en", max_length=35)
     authors: list[AuthorIn] = Field(default_factory=list, max_length=50)
     submitter_email: str = Field(default="", max_length=320)
 
-    def draft(self) -> domain.Draft:
-        return domain.Draft(
+    def draft(self) -> submission.Draft:
+        return submission.Draft(
             format=self.format.strip(),
             network=self.network.strip(),
-            title=domain.nfc(self.title),
-            text=domain.nfc(self.text, multiline=True),
-            keywords=tuple(k for k in (domain.nfc(k) for k in self.keywords) if k),
+            title=submission.nfc(self.title),
+            text=submission.nfc(self.text, multiline=True),
+            keywords=tuple(k for k in (submission.nfc(k) for k in self.keywords) if k),
             language=self.language.strip(),
             authors=tuple(author_draft(a.model_dump()) for a in self.authors),
             submitter_email=self.submitter_email.strip(),
@@ -156,18 +70,17 @@ class WithdrawIn(BaseModel):
     reason: str = Field(default="", max_length=1000)
 
 
-def authors_router(deps: Deps) -> APIRouter:
+def authors_router(deps: Deps, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter()
-    templates = templates_for(deps)
 
     most = deps.config.max_authors
 
     def form_page(request: Request, context: dict[str, Any], status: int = 200) -> Response:
         base = {"values": {}, "errors": {}, "rows": 3, "action": "/submit", "row": None, "token": "", "message": ""}
-        base |= {"is_open": domain.is_open(deps.clock(), deps.config.deadline), "focus": ""}
+        base |= {"is_open": submission.is_open(deps.clock(), deps.config.deadline), "focus": ""}
         return templates.TemplateResponse(request, "submit.html", base | context, status_code=status)
 
-    def with_mistakes(request: Request, draft: domain.Draft, errors: dict[str, str], **extra: Any) -> Response:
+    def with_mistakes(request: Request, draft: submission.Draft, errors: dict[str, str], **extra: Any) -> Response:
         context = {"values": form_values(draft), "errors": errors, "rows": rows_for(draft, most=most)}
         return form_page(request, context | {"focus": first_error_id(errors, draft)} | extra, 422)
 
@@ -185,7 +98,7 @@ def authors_router(deps: Deps) -> APIRouter:
 
     @router.get("/submit", include_in_schema=False)
     async def submit_page(request: Request, rows: int = 3) -> Response:
-        if not domain.is_open(deps.clock(), deps.config.deadline):
+        if not submission.is_open(deps.clock(), deps.config.deadline):
             raise Closed
         return form_page(request, {"rows": max(1, min(rows, most))})
 
@@ -196,7 +109,7 @@ def authors_router(deps: Deps) -> APIRouter:
             return edited
         draft = draft_from_form(form)
         try:
-            done = await handlers.submit(deps, draft)
+            done = await author_commands.submit(deps, draft)
         except Rejected as exc:
             return with_mistakes(request, draft, exc.errors)
         context = {"reference": done.reference, "edit_link": done.edit_link, "title": draft.title}
@@ -205,8 +118,8 @@ def authors_router(deps: Deps) -> APIRouter:
     @router.get("/abstracts/{abstract_id}", include_in_schema=False)
     async def edit_page(request: Request, abstract_id: str, t: str = "", message: str = "") -> Response:
         check_edit_token(deps, t, abstract_id)
-        row = await handlers.load(deps, abstract_id)
-        draft = draft_of(row)
+        row = await author_commands.load(deps, abstract_id)
+        draft = row.draft()
         context = {"values": form_values(draft), "rows": rows_for(draft, most=most), "row": row, "token": t}
         return form_page(request, context | {"message": message, "action": f"/abstracts/{abstract_id}/revise?t={t}"})
 
@@ -215,20 +128,24 @@ def authors_router(deps: Deps) -> APIRouter:
         check_edit_token(deps, t, abstract_id)
         form = await request.form()
         editing = {"token": t, "action": f"/abstracts/{abstract_id}/revise?t={t}"}
-        if (edited := edited_rows(request, form, row=await handlers.load(deps, abstract_id), **editing)) is not None:
+        if (
+            edited := edited_rows(request, form, row=await author_commands.load(deps, abstract_id), **editing)
+        ) is not None:
             return edited
         draft = draft_from_form(form)
         try:
-            await handlers.revise(deps, abstract_id, draft)
+            await author_commands.revise(deps, abstract_id, draft)
         except Rejected as exc:
-            return with_mistakes(request, draft, exc.errors, row=await handlers.load(deps, abstract_id), **editing)
+            return with_mistakes(
+                request, draft, exc.errors, row=await author_commands.load(deps, abstract_id), **editing
+            )
         return RedirectResponse(f"/abstracts/{abstract_id}?t={t}&message=Your+changes+are+saved.", status_code=303)
 
     @router.post("/abstracts/{abstract_id}/withdraw", include_in_schema=False)
     async def withdraw_form(request: Request, abstract_id: str, t: str = "") -> Response:
         check_edit_token(deps, t, abstract_id)
         reason = str((await request.form()).get("reason", ""))
-        await handlers.withdraw(deps, abstract_id, reason)
+        await author_commands.withdraw(deps, abstract_id, reason)
         return RedirectResponse(f"/abstracts/{abstract_id}?t={t}&message=Your+abstract+is+withdrawn.", 303)
 
     api_routes(router, deps)
@@ -236,7 +153,7 @@ def authors_router(deps: Deps) -> APIRouter:
 
 
 def api_routes(router: APIRouter, deps: Deps) -> None:
-    async def parsed(request: Request) -> domain.Draft | JSONResponse:
+    async def parsed(request: Request) -> submission.Draft | JSONResponse:
         try:
             return AbstractIn.model_validate_json(await request.body()).draft()
         except ValidationError as exc:
@@ -262,7 +179,7 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
         if isinstance(draft, JSONResponse):
             return draft
         try:
-            done = await handlers.submit(deps, draft)
+            done = await author_commands.submit(deps, draft)
         except Rejected as exc:
             return problem(422, "Your abstract has problems", exc.errors)
         token = done.edit_link.rsplit("?t=", 1)[1]
@@ -288,10 +205,10 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
         if isinstance(draft, JSONResponse):
             return draft
         try:
-            row = await handlers.revise(deps, abstract_id, draft)
+            row = await author_commands.revise(deps, abstract_id, draft)
         except Rejected as exc:
             return problem(422, "Your abstract has problems", exc.errors)
-        return {"abstract_id": abstract_id, "reference": row["reference"], "content_version": row["content_version"]}
+        return {"abstract_id": abstract_id, "reference": row.reference, "content_version": row.content_version}
 
     @router.post(
         "/api/abstracts/{abstract_id}/withdraw", tags=["authors"], response_model=Withdrawn, responses=AUTHOR_LINK
@@ -299,8 +216,8 @@ def api_routes(router: APIRouter, deps: Deps) -> None:
     async def api_withdraw(abstract_id: str, t: str, body: WithdrawIn) -> Any:
         """Withdraw an undecided or accepted abstract with its edit token (also after the deadline)."""
         check_edit_token(deps, t, abstract_id)
-        row = await handlers.withdraw(deps, abstract_id, body.reason)
-        return {"abstract_id": abstract_id, "reference": row["reference"], "status": "withdrawn"}
+        row = await author_commands.withdraw(deps, abstract_id, body.reason)
+        return {"abstract_id": abstract_id, "reference": row.reference, "status": row.status.value}
 
 
 def _body_schema(deps: Deps) -> dict[str, Any]:
@@ -310,6 +227,6 @@ def _body_schema(deps: Deps) -> dict[str, Any]:
     fuzzer) which values are accepted.
     """
     schema = inline_schema(AbstractIn)
-    schema["properties"]["format"]["enum"] = list(domain.FORMATS)
+    schema["properties"]["format"]["enum"] = list(submission.FORMATS)
     schema["properties"]["network"]["enum"] = sorted(deps.config.network_names)
     return {"requestBody": {"content": {"application/json": {"schema": schema}}, "required": True}}

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from services.abstracts.domain import submission as domain
+from services.abstracts.domain import submission
 
 AUTHOR_FIELDS = ("given_name", "family_name", "email", "affiliation", "country")
 MAX_FORM_ROWS = 50
@@ -22,9 +22,11 @@ ADD_AUTHOR = "add-author"
 REMOVE_AUTHOR = "remove-"
 
 
-def author_draft(raw: Mapping[str, Any]) -> domain.AuthorDraft:
-    texts = {k: domain.nfc(str(raw.get(k, ""))) for k in AUTHOR_FIELDS}
-    return domain.AuthorDraft(**texts | {"country": texts["country"].upper()}, presenting=bool(raw.get("presenting")))
+def author_draft(raw: Mapping[str, Any]) -> submission.AuthorDraft:
+    texts = {k: submission.nfc(str(raw.get(k, ""))) for k in AUTHOR_FIELDS}
+    return submission.AuthorDraft(
+        **texts | {"country": texts["country"].upper()}, presenting=bool(raw.get("presenting"))
+    )
 
 
 def small_number(raw: str) -> int | None:
@@ -38,26 +40,26 @@ def asked_rows(form: FormData) -> int:
     return min(rows, MAX_FORM_ROWS) if rows is not None else 10
 
 
-def draft_from_form(form: FormData, drop_row: int | None = None) -> domain.Draft:
+def draft_from_form(form: FormData, drop_row: int | None = None) -> submission.Draft:
     """The form's fields as a draft; author rows left wholly blank (and ``drop_row``) are dropped."""
     authors = []
     for i in range(asked_rows(form)):
         raw = {k: str(form.get(f"authors.{i}.{k}", "")) for k in AUTHOR_FIELDS}
         if i != drop_row and any(v.strip() for k, v in raw.items() if k != "country"):
             authors.append(author_draft(raw | {"presenting": bool(form.get(f"authors.{i}.presenting"))}))
-    return domain.Draft(
+    return submission.Draft(
         format=str(form.get("format", "")),
         network=str(form.get("network", "")),
-        title=domain.nfc(str(form.get("title", ""))),
-        text=domain.nfc(str(form.get("text", "")), multiline=True),
-        keywords=domain.parse_keywords(str(form.get("keywords", ""))),
+        title=submission.nfc(str(form.get("title", ""))),
+        text=submission.nfc(str(form.get("text", "")), multiline=True),
+        keywords=submission.parse_keywords(str(form.get("keywords", ""))),
         language=str(form.get("language", "en")),
         authors=tuple(authors),
         submitter_email=str(form.get("submitter_email", "")).strip(),
     )
 
 
-def form_values(draft: domain.Draft) -> dict[str, str]:
+def form_values(draft: submission.Draft) -> dict[str, str]:
     """A draft as the form's flat field values (so errors' indices match the rows shown)."""
     values = {
         "format": draft.format,
@@ -74,12 +76,12 @@ def form_values(draft: domain.Draft) -> dict[str, str]:
     return values
 
 
-def rows_for(draft: domain.Draft | None, asked: int = 3, most: int = 10) -> int:
+def rows_for(draft: submission.Draft | None, asked: int = 3, most: int = 10) -> int:
     filled = len(draft.authors) if draft else 0
     return max(1, min(max(asked, filled + 1), most))
 
 
-def row_edit(form: FormData, most: int) -> tuple[domain.Draft, int, str] | None:
+def row_edit(form: FormData, most: int) -> tuple[submission.Draft, int, str] | None:
     """For an add/remove-row button: the draft kept so far, the rows to show and the field to focus; else None."""
     action = str(form.get("action", ""))
     if action == ADD_AUTHOR:
@@ -94,7 +96,7 @@ def row_edit(form: FormData, most: int) -> tuple[domain.Draft, int, str] | None:
 
 
 def first_error_id(
-    errors: Mapping[str, str], draft: domain.Draft | None = None, aliases: Mapping[str, str] | None = None
+    errors: Mapping[str, str], draft: submission.Draft | None = None, aliases: Mapping[str, str] | None = None
 ) -> str:
     """The id of the element to focus for the first error (errors come in the order the fields are shown).
 

@@ -1,38 +1,35 @@
-"""Programme pages and API: the organisers' draft grid (generate, move, publish) and the public programme.
+"""Programme pages and API for the organisers: the draft grid (generate, update, move, chair, publish).
 
-``/organiser/programme`` needs the organiser sign-in; ``/programme``, ``/programme.ics`` and
-``/api/programme`` are public and show only what was published (titles and presenters' names,
-never emails). Times are shown in the congress timezone; the events and the .ics carry UTC.
+Every route needs the organiser sign-in; the public programme is ``public_programme.py``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from icalendar import Calendar, Event
+from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from schemas.programme import ProgrammePublished, SessionScheduled
+from schemas.programme import ProgrammePublished
 from services.abstracts.commands import planning as planner
 from services.abstracts.commands import publishing
-from services.abstracts.commands.context import Rejected
 from services.abstracts.commands.planning import Programme
+from services.abstracts.domain.errors import Rejected
 from services.abstracts.web.api_docs import ORGANISER, ORGANISER_READ
-from services.abstracts.web.authors import problem, templates_for
+from services.abstracts.web.pages import problem
 from services.abstracts.web.programme_models import (
     ChairNamed,
     Draft,
     Generated,
     PresentationMovedOut,
-    PublicSession,
     SessionMoved,
     Updated,
 )
+from services.abstracts.web.public_programme import public_routes
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.text import SingleLine
 
@@ -45,13 +42,6 @@ class SessionMoveIn(BaseModel):
 
 class PresentationMoveIn(BaseModel):
     to_session: str = Field(max_length=60)
-
-
-class CalendarResponse(Response):
-    media_type = "text/calendar"  # Starlette adds "; charset=utf-8" to text types
-
-
-CALENDAR: dict[int | str, Any] = {200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}}
 
 
 class ChairIn(BaseModel):
@@ -71,17 +61,16 @@ def parse_place(value: str) -> SessionMoveIn:
         raise Rejected({"place": "Choose a day, time and room."}) from None
 
 
-def programme_router(programme: Programme, sessions: OrganiserSessions) -> APIRouter:
+def programme_router(programme: Programme, sessions: OrganiserSessions, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter()
     organiser = Depends(require_organiser(sessions))
-    organiser_pages(router, programme, organiser)
+    organiser_pages(router, programme, organiser, templates)
     organiser_api(router, programme, organiser)
-    public_routes(router, programme)
+    public_routes(router, programme, templates)
     return router
 
 
-def organiser_pages(router: APIRouter, programme: Programme, organiser: Any) -> None:
-    templates = templates_for(programme.deps)
+def organiser_pages(router: APIRouter, programme: Programme, organiser: Any, templates: Jinja2Templates) -> None:
     templates.env.globals["place_value"] = place_value
 
     async def render(request: Request, who: str, **extra: Any) -> Response:
@@ -173,33 +162,41 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
 
     @router.get("/api/organiser/programme", tags=["programme"], response_model=Draft, responses=ORGANISER_READ)
     async def api_draft(who: str = organiser) -> dict[str, Any]:
-        view = await planner.draft_view(programme)
-        places = view["places"]
-        return {
-            "version": view["version"],
-            "network_clashes": view["clashes"],
-            "sessions": [
-                {
-                    "session_id": s.id,
-                    "kind": s.kind,
-                    "network": s.network,
-                    "title": s.title,
-                    "chair": view["chairs"].get(s.id),
-                    "place": place_value(places[s.id].day, places[s.id].slot, places[s.id].room)
-                    if s.id in places
-                    else None,
-                    "abstracts": [t.abstract_id for t in s.talks],
-                    "presentations": [
-                        {"abstract_id": t.abstract_id, "presenter_unregistered": t.abstract_id in view["unregistered"]}
-                        for t in s.talks
-                    ],
-                }
-                for s in view["sessions"]
-            ],
-            "unplaced": [{"session_id": s.id, "reason": reason} for s, reason in view["unplaced"]],
-            "presenter_unregistered_count": len(view["unregistered"]),
-        }
+        return draft_json(await planner.draft_view(programme))
 
+    move_api(router, programme, organiser)
+
+
+def draft_json(view: dict[str, Any]) -> dict[str, Any]:
+    """The draft as the JSON API gives it (``Draft``)."""
+    places = view["places"]
+    return {
+        "version": view["version"],
+        "network_clashes": view["clashes"],
+        "sessions": [
+            {
+                "session_id": s.id,
+                "kind": s.kind,
+                "network": s.network,
+                "title": s.title,
+                "chair": view["chairs"].get(s.id),
+                "place": place_value(places[s.id].day, places[s.id].slot, places[s.id].room)
+                if s.id in places
+                else None,
+                "abstracts": [t.abstract_id for t in s.talks],
+                "presentations": [
+                    {"abstract_id": t.abstract_id, "presenter_unregistered": t.abstract_id in view["unregistered"]}
+                    for t in s.talks
+                ],
+            }
+            for s in view["sessions"]
+        ],
+        "unplaced": [{"session_id": s.id, "reason": reason} for s, reason in view["unplaced"]],
+        "presenter_unregistered_count": len(view["unregistered"]),
+    }
+
+
+def move_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
     @router.post(
         "/api/organiser/programme/sessions/{session_id}/move",
         tags=["programme"],
@@ -245,64 +242,3 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
     async def api_publish(who: str = organiser) -> dict[str, Any]:
         """Publish the draft: the changes since the last publication go out as events; 409 if nothing changed."""
         return (await publishing.publish(programme, who)).model_dump(mode="json")
-
-
-def by_day(sessions: list[SessionScheduled], programme: Programme) -> dict[date, dict[str, list[SessionScheduled]]]:
-    """Sessions by local day, then by local start–end time."""
-    tz = programme.deps.congress.tz
-    days: dict[date, dict[str, list[SessionScheduled]]] = defaultdict(lambda: defaultdict(list))
-    for s in sessions:
-        start, end = s.starts_at.astimezone(tz), s.ends_at.astimezone(tz)
-        days[start.date()][f"{start:%H:%M}–{end:%H:%M}"].append(s)
-    return {d: dict(sorted(times.items())) for d, times in sorted(days.items())}
-
-
-def calendar(sessions: list[SessionScheduled], programme: Programme, stamp: datetime) -> bytes:
-    """The published sessions as an iCalendar file (times in UTC)."""
-    congress = programme.deps.congress
-    cal = Calendar()
-    cal.add("prodid", f"-//{congress.short_name}//programme//EN")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{congress.short_name} programme")
-    cal.add("x-wr-timezone", congress.timezone)
-    for s in sessions:
-        event = Event()
-        event.add("uid", f"{s.session_id}@{congress.id}")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", s.starts_at)
-        event.add("dtend", s.ends_at)
-        event.add("summary", s.title)
-        event.add("location", f"{s.room_name}, {congress.venue.name}")
-        lines = [f"{p.title} — {', '.join(x.name for x in p.presenters)}" for p in s.presentations]
-        event.add("description", "\n".join(lines))
-        event.add("categories", [s.kind.value])
-        cal.add_component(event)
-    body: bytes = cal.to_ical()
-    return body
-
-
-def public_routes(router: APIRouter, programme: Programme) -> None:
-    templates = templates_for(programme.deps)
-
-    @router.get("/programme", include_in_schema=False)
-    async def public_page(request: Request) -> Response:
-        sessions = await publishing.published(programme)
-        context = {"days": by_day(sessions, programme), "published": bool(sessions)}
-        return templates.TemplateResponse(request, "programme.html", context)
-
-    @router.get("/programme.ics", tags=["programme"], response_class=CalendarResponse, responses=CALENDAR)
-    async def ics() -> Response:
-        """The published programme as an iCalendar file, one event per session."""
-        sessions = await publishing.published(programme)
-        body = calendar(sessions, programme, programme.deps.clock())
-        headers = {"content-disposition": f'attachment; filename="{programme.deps.congress.id}-programme.ics"'}
-        return CalendarResponse(body, headers=headers)
-
-    @router.get("/api/programme", tags=["programme"], response_model=list[PublicSession])
-    async def api_public() -> list[dict[str, Any]]:
-        """The published programme's sessions (presenters' names only)."""
-        sessions = await publishing.published(programme)
-        return [
-            s.model_dump(mode="json", exclude={"presentations": {"__all__": {"presenters": {"__all__": {"email"}}}}})
-            for s in sessions
-        ]

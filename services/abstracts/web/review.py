@@ -12,16 +12,17 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from schemas.abstracts import Recommendation
 from schemas.access import AccessKind
-from services.abstracts.adapters import db
-from services.abstracts.commands import committee, renewal
-from services.abstracts.commands.context import Deps, Rejected, Row
+from services.abstracts.commands import renewal, reviewing
+from services.abstracts.commands.context import Deps, Row
+from services.abstracts.domain.errors import Rejected
 from services.abstracts.web.api_docs import REVIEWER_LINK, BlindAbstract, ReviewerPortal, ReviewSaved
-from services.abstracts.web.authors import problem, templates_for
 from services.abstracts.web.forms import first_error_id, small_number
+from services.abstracts.web.pages import problem
 
 RECOMMENDATIONS = (
     (Recommendation.ACCEPT.value, "Accept"),
@@ -30,22 +31,22 @@ RECOMMENDATIONS = (
 )
 
 
-def blind(deps: Deps, row: Row) -> dict[str, Any]:
+def blind(deps: Deps, item: reviewing.Assigned) -> dict[str, Any]:
     """What a reviewer may see of an abstract (and of their own review of it)."""
-    mine = row.get("my_review")
+    abstract, mine = item.abstract, item.my_review
     return {
-        "abstract_id": row["id"],
-        "reference": row["reference"],
-        "status": row["status"],
-        "format": row["format"],
-        "network": row["network"],
-        "network_name": deps.config.network_names.get(row["network"], row["network"]),
-        "title": row["title"],
-        "keywords": list(row["content"]["keywords"]),
-        "language": row["language"],
-        "text": row["content"]["text"],
-        "content_version": row["content_version"],
-        "reviewed": bool(mine) or bool(row.get("reviewed_at")),
+        "abstract_id": abstract.id,
+        "reference": abstract.reference,
+        "status": abstract.status.value,
+        "format": abstract.format.value,
+        "network": abstract.network,
+        "network_name": deps.config.network_names.get(abstract.network, abstract.network),
+        "title": abstract.title,
+        "keywords": list(abstract.keywords),
+        "language": abstract.language,
+        "text": abstract.text,
+        "content_version": abstract.content_version,
+        "reviewed": bool(mine) or bool(item.reviewed_at),
         "my_review": (
             {k: mine[k] for k in ("scores", "recommendation", "comments_to_authors", "comments_to_committee")}
             if mine
@@ -63,26 +64,24 @@ class ReviewIn(BaseModel):
     comments_to_committee: str = Field(default="", max_length=20_000)
 
 
-def review_router(deps: Deps) -> APIRouter:
+def review_router(deps: Deps, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter()
-    templates = templates_for(deps)
 
     async def listing(reviewer: Row) -> list[dict[str, Any]]:
-        async with deps.sessionmaker() as session:
-            rows = await db.active_assignments_of(session, reviewer["id"])
-        return [{k: v for k, v in blind(deps, r).items() if k not in ("text", "my_review")} for r in rows]
+        items = await reviewing.assigned(deps, reviewer)
+        return [{k: v for k, v in blind(deps, item).items() if k not in ("text", "my_review")} for item in items]
 
     @router.get("/review/{token}", include_in_schema=False)
     async def portal(request: Request, token: str) -> Response:
-        reviewer = await committee.reviewer_for(deps, token)
+        reviewer = await reviewing.reviewer_for(deps, token)
         context = {"reviewer": reviewer, "items": await listing(reviewer), "token": token, "lang": reviewer["language"]}
         return templates.TemplateResponse(request, "review_list.html", context)
 
     async def page(
         request: Request, token: str, abstract_id: str, *, values: Any = None, errors: Any = None, status: int = 200
     ) -> Response:
-        reviewer = await committee.reviewer_for(deps, token)
-        item = blind(deps, await committee.assigned_abstract(deps, reviewer, abstract_id))
+        reviewer = await reviewing.reviewer_for(deps, token)
+        item = blind(deps, await reviewing.assigned_abstract(deps, reviewer, abstract_id))
         context = {
             "item": item,
             "token": token,
@@ -100,14 +99,14 @@ def review_router(deps: Deps) -> APIRouter:
 
     @router.post("/review/{token}/{abstract_id}", include_in_schema=False)
     async def review_form(request: Request, token: str, abstract_id: str) -> Response:
-        reviewer = await committee.reviewer_for(deps, token)
+        reviewer = await reviewing.reviewer_for(deps, token)
         form = await request.form()
         body = {
             "scores": {c: _int(str(form.get(f"scores.{c}", ""))) for c in deps.config.criteria},
             **{k: str(form.get(k, "")) for k in ("recommendation", "comments_to_authors", "comments_to_committee")},
         }
         try:
-            await committee.record_review(deps, reviewer, abstract_id, body)
+            await reviewing.record_review(deps, reviewer, abstract_id, body)
         except Rejected as exc:
             return await page(request, token, abstract_id, values=body, errors=exc.errors, status=422)
         message = quote("Thank you — your review is saved. You can change it until the abstract is decided.")
@@ -116,7 +115,7 @@ def review_router(deps: Deps) -> APIRouter:
     @router.get("/api/review/{token}", tags=["reviewers"], response_model=ReviewerPortal, responses=REVIEWER_LINK)
     async def api_portal(token: str) -> Any:
         """The abstracts assigned to the reviewer this link belongs to (no author identities)."""
-        reviewer = await committee.reviewer_for(deps, token)
+        reviewer = await reviewing.reviewer_for(deps, token)
         return {"reviewer_id": reviewer["id"], "abstracts": await listing(reviewer)}
 
     @router.get(
@@ -124,17 +123,17 @@ def review_router(deps: Deps) -> APIRouter:
     )
     async def api_abstract(token: str, abstract_id: str) -> Any:
         """One assigned abstract, blind, with the reviewer's own review if any."""
-        reviewer = await committee.reviewer_for(deps, token)
-        return blind(deps, await committee.assigned_abstract(deps, reviewer, abstract_id))
+        reviewer = await reviewing.reviewer_for(deps, token)
+        return blind(deps, await reviewing.assigned_abstract(deps, reviewer, abstract_id))
 
     @router.post(
         "/api/review/{token}/{abstract_id}", tags=["reviewers"], response_model=ReviewSaved, responses=REVIEWER_LINK
     )
     async def api_review(token: str, abstract_id: str, body: ReviewIn) -> Any:
         """Submit or change a review while the abstract is undecided."""
-        reviewer = await committee.reviewer_for(deps, token)
+        reviewer = await reviewing.reviewer_for(deps, token)
         try:
-            await committee.record_review(deps, reviewer, abstract_id, body.model_dump())
+            await reviewing.record_review(deps, reviewer, abstract_id, body.model_dump())
         except Rejected as exc:
             return problem(422, "Your review has problems", exc.errors)
         return {"abstract_id": abstract_id, "reviewer_id": reviewer["id"], "status": "saved"}

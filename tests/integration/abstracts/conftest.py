@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 
 from services.abstracts.adapters import db
+from services.abstracts.app import Built as Deps
 from services.abstracts.app import build
-from services.abstracts.commands.context import Deps
 from services.abstracts.config import AbstractsSettings
 from services.common.auth import organiser_token
 from services.common.db import create_tables

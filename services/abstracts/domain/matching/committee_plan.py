@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from services.abstracts.domain import submission as domain
+from services.abstracts.domain import assignment
 from services.abstracts.domain.matching import affinity, flow
 from services.abstracts.domain.matching.model import Instance, Pair
 
@@ -22,19 +22,19 @@ FALLBACK_PENALTY = 100.0
 they come in only where an abstract's own network cannot fill it."""
 
 
-def _fallback(need: domain.Need, reviewers: Sequence[domain.Candidate]) -> list[domain.Candidate]:
+def _fallback(need: assignment.Need, reviewers: Sequence[assignment.Candidate]) -> list[assignment.Candidate]:
     """Reviewers of other networks who may otherwise review this abstract."""
     other = [
-        domain.Candidate(r.reviewer_id, r.email, r.affiliation, r.networks | {need.network})
+        assignment.Candidate(r.reviewer_id, r.email, r.affiliation, r.networks | {need.network})
         for r in reviewers
         if need.network not in r.networks
     ]
-    return domain.eligible(need, other)
+    return assignment.eligible(need, other)
 
 
 def plan(
-    needs: Sequence[domain.Need],
-    reviewers: Sequence[domain.Candidate],
+    needs: Sequence[assignment.Need],
+    reviewers: Sequence[assignment.Candidate],
     per_abstract: int,
     load: Mapping[str, int],
     texts: Mapping[str, affinity.Text] | None = None,
@@ -42,12 +42,12 @@ def plan(
     *,
     max_load: int | None = None,
     fallback: bool = False,
-) -> domain.AssignmentPlan:
+) -> assignment.AssignmentPlan:
     """Top every abstract up to ``per_abstract`` reviewers, maximising affinity (see ``flow``), none above
     ``max_load`` abstracts in all; with ``fallback``, reviewers of other networks where needed (flagged)."""
     texts = texts or {}
     open_needs = [n for n in needs if len(n.assigned) < per_abstract]
-    eligible = {n.abstract_id: domain.eligible(n, reviewers) for n in open_needs}
+    eligible = {n.abstract_id: assignment.eligible(n, reviewers) for n in open_needs}
     outside = {n.abstract_id: _fallback(n, reviewers) if fallback else [] for n in open_needs}
     pairs = [(a, r.reviewer_id) for a, rs in eligible.items() for r in rs]
     far = {(a, r.reviewer_id) for a, rs in outside.items() for r in rs}
@@ -70,17 +70,17 @@ def plan(
         fixed=fixed,
     )
     best = flow.solve(instance, partial=True, load_cost=LOAD_COST, base_load=load)
-    result = domain.AssignmentPlan(pairs=list(best.pairs), fallbacks=[p for p in best.pairs if p in far])
+    result = assignment.AssignmentPlan(pairs=list(best.pairs), fallbacks=[p for p in best.pairs if p in far])
     got = {n.abstract_id: len(n.assigned) for n in open_needs}
     for a, _ in best.pairs:
         got[a] += 1
     for need in sorted(open_needs, key=lambda n: n.reference):
         if got[need.abstract_id] < per_abstract:
             chosen = [r for r in reviewers if (need.abstract_id, r.reviewer_id) in set(best.pairs)]
-            reason = domain.shortfall_reason(need, reviewers, chosen)
+            reason = assignment.shortfall_reason(need, reviewers, chosen)
             if len(eligible[need.abstract_id]) + len(outside[need.abstract_id]) >= per_abstract - len(need.assigned):
                 reason = best.shortfalls.get(need.abstract_id, reason)
-            result.shortfalls.append(domain.Shortfall(need.abstract_id, need.reference, reason))
+            result.shortfalls.append(assignment.Shortfall(need.abstract_id, need.reference, reason))
     return result
 
 
