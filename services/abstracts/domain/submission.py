@@ -18,11 +18,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from schemas.abstracts import AbstractFormat
 from services.common.text import problem as text_problem
 from services.common.text import tidy
 
 AOE = timezone(timedelta(hours=-12), "AoE")
-FORMATS = ("paper", "symposium", "poster", "workshop", "roundtable")
+FORMATS = tuple(f.value for f in AbstractFormat)
+"""The formats an author may choose, as typed in a form or JSON (the values of ``AbstractFormat``)."""
 KEYWORD_SPLIT = re.compile(r"[,;、，；]")
 NAME_FIELDS = (
     ("given_name", "given name", 200),

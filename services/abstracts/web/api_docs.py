@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from schemas.abstracts import AbstractFormat
+from services.abstracts.domain.abstract import Status
 from services.common.openapi import JSON_BODY, refusals
 
 PROBLEM_JSON = "application/problem+json"
@@ -72,7 +74,7 @@ class Revised(BaseModel):
 class Withdrawn(BaseModel):
     abstract_id: str
     reference: str
-    status: str
+    status: Status
 
 
 class AbstractRow(BaseModel):
@@ -81,12 +83,12 @@ class AbstractRow(BaseModel):
     abstract_id: str
     reference: str
     network: str
-    format: str
+    format: AbstractFormat
     title: str
-    status: str
+    status: Status
     reviews: int
     mean_score: float | None
-    decided_format: str | None
+    decided_format: AbstractFormat | None
     calibrated: float | None = Field(
         default=None, description="The mean adjusted for each reviewer's severity (issue 14); none before reviews."
     )
@@ -144,8 +146,8 @@ class Unassigned(BaseModel):
 class Decided(BaseModel):
     abstract_id: str
     reference: str
-    status: str
-    decided_format: str | None
+    status: Status
+    decided_format: AbstractFormat | None
     mean_score: float | None
 
 
@@ -161,8 +163,8 @@ class AssignedAbstract(BaseModel):
 
     abstract_id: str
     reference: str
-    status: str
-    format: str
+    status: Status
+    format: AbstractFormat
     network: str
     network_name: str
     title: str

@@ -64,17 +64,36 @@ class ReviewIn(BaseModel):
     comments_to_committee: str = Field(default="", max_length=20_000)
 
 
+async def listing(deps: Deps, reviewer: Row) -> list[dict[str, Any]]:
+    """The reviewer's assigned abstracts, blind, without their texts."""
+    items = await reviewing.assigned(deps, reviewer)
+    return [{k: v for k, v in blind(deps, item).items() if k not in ("text", "my_review")} for item in items]
+
+
 def review_router(deps: Deps, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter()
+    portal_pages(router, deps, templates)
+    portal_api(router, deps)
 
-    async def listing(reviewer: Row) -> list[dict[str, Any]]:
-        items = await reviewing.assigned(deps, reviewer)
-        return [{k: v for k, v in blind(deps, item).items() if k not in ("text", "my_review")} for item in items]
+    @router.post("/new-link", include_in_schema=False)
+    async def new_link(request: Request) -> Response:
+        """Mail a fresh reviewer or edit link in place of an expired one, to the address on record."""
+        form = await request.form()
+        edit = form.get("kind") == AccessKind.ABSTRACT_EDIT.value
+        await renewal.renew(
+            deps, AccessKind.ABSTRACT_EDIT if edit else AccessKind.REVIEWER, str(form.get("t", ""))[:2000]
+        )
+        return templates.TemplateResponse(request, "link_sent.html", {})
 
+    return router
+
+
+def portal_pages(router: APIRouter, deps: Deps, templates: Jinja2Templates) -> None:
     @router.get("/review/{token}", include_in_schema=False)
     async def portal(request: Request, token: str) -> Response:
         reviewer = await reviewing.reviewer_for(deps, token)
-        context = {"reviewer": reviewer, "items": await listing(reviewer), "token": token, "lang": reviewer["language"]}
+        items = await listing(deps, reviewer)
+        context = {"reviewer": reviewer, "items": items, "token": token, "lang": reviewer["language"]}
         return templates.TemplateResponse(request, "review_list.html", context)
 
     async def page(
@@ -112,11 +131,13 @@ def review_router(deps: Deps, templates: Jinja2Templates) -> APIRouter:
         message = quote("Thank you — your review is saved. You can change it until the abstract is decided.")
         return RedirectResponse(f"/review/{token}/{abstract_id}?message={message}", status_code=303)
 
+
+def portal_api(router: APIRouter, deps: Deps) -> None:
     @router.get("/api/review/{token}", tags=["reviewers"], response_model=ReviewerPortal, responses=REVIEWER_LINK)
     async def api_portal(token: str) -> Any:
         """The abstracts assigned to the reviewer this link belongs to (no author identities)."""
         reviewer = await reviewing.reviewer_for(deps, token)
-        return {"reviewer_id": reviewer["id"], "abstracts": await listing(reviewer)}
+        return {"reviewer_id": reviewer["id"], "abstracts": await listing(deps, reviewer)}
 
     @router.get(
         "/api/review/{token}/{abstract_id}", tags=["reviewers"], response_model=BlindAbstract, responses=REVIEWER_LINK
@@ -137,18 +158,6 @@ def review_router(deps: Deps, templates: Jinja2Templates) -> APIRouter:
         except Rejected as exc:
             return problem(422, "Your review has problems", exc.errors)
         return {"abstract_id": abstract_id, "reviewer_id": reviewer["id"], "status": "saved"}
-
-    @router.post("/new-link", include_in_schema=False)
-    async def new_link(request: Request) -> Response:
-        """Mail a fresh reviewer or edit link in place of an expired one, to the address on record."""
-        form = await request.form()
-        edit = form.get("kind") == AccessKind.ABSTRACT_EDIT.value
-        await renewal.renew(
-            deps, AccessKind.ABSTRACT_EDIT if edit else AccessKind.REVIEWER, str(form.get("t", ""))[:2000]
-        )
-        return templates.TemplateResponse(request, "link_sent.html", {})
-
-    return router
 
 
 def _int(value: str) -> int | None:
