@@ -7,13 +7,16 @@ these. Reviewers, assignments and reviews travel as plain rows (``Row``); an abs
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from schemas.base import EventData
 from services.abstracts.domain.abstract import Abstract, Status
+from services.abstracts.domain.draft import Entry
 from services.abstracts.domain.scheduling import Placer as Placer
+from services.abstracts.domain.scheduling import Talk
 
 Row = dict[str, Any]
 
@@ -71,17 +74,19 @@ class AbstractStore(Protocol):
 
 
 class ProgrammeStore(Protocol):
-    """The programme's draft sessions (rows), the last published ``SessionScheduled`` per session, its version."""
+    """The programme's draft, the last published ``SessionScheduled`` (as JSON) per session, its version."""
 
-    async def draft(self) -> list[Row]: ...
+    async def draft(self) -> list[Entry]:
+        """The draft's sessions in running order."""
+        ...
 
     async def has_draft(self) -> bool: ...
 
-    async def replace_draft(self, rows: list[Row]) -> None: ...
+    async def replace_draft(self, entries: Sequence[Entry]) -> None: ...
 
     async def place_session(self, session_id: str, day: date, slot: int, room: str) -> None: ...
 
-    async def set_talks(self, session_id: str, talks: list[Row]) -> None: ...
+    async def set_talks(self, session_id: str, talks: Sequence[Talk]) -> None: ...
 
     async def set_chair(self, session_id: str, chair: str | None) -> bool: ...
 

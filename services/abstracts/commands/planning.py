@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.abstracts.commands.context import Deps, Row
-from services.abstracts.domain import grouping, scheduling, updating
+from services.abstracts.commands.context import Deps
+from services.abstracts.domain import draft, grouping, scheduling, updating
 from services.abstracts.domain.abstract import Abstract, Status
 from services.abstracts.domain.errors import NotFound, Rejected
 from services.abstracts.ports import ProgrammeStore
@@ -50,51 +50,6 @@ def talk_of(abstract: Abstract) -> scheduling.Talk:
     )
 
 
-def talk_json(talk: scheduling.Talk) -> Row:
-    fields = {k: getattr(talk, k) for k in ("abstract_id", "reference", "title", "network", "kind")}
-    presenters = [{"name": p.name, "email": p.email, "language": p.language} for p in talk.presenters]
-    return fields | {"keywords": list(talk.keywords), "presenters": presenters}
-
-
-def talk_from_json(raw: Row) -> scheduling.Talk:
-    presenters = tuple(scheduling.Presenter(**p) for p in raw["presenters"])
-    return scheduling.Talk(**{**raw, "keywords": tuple(raw["keywords"]), "presenters": presenters})
-
-
-def session_of(row: Row) -> scheduling.Session:
-    talks = tuple(talk_from_json(t) for t in row["talks"])
-    return scheduling.Session(row["id"], row["kind"], row["network"], row["title"], talks)
-
-
-def place_of(row: Row) -> scheduling.Place | None:
-    return scheduling.Place(row["day"], row["slot"], row["room"]) if row["day"] is not None else None
-
-
-def state(rows: list[Row]) -> tuple[dict[str, scheduling.Session], dict[str, scheduling.Place]]:
-    sessions = {r["id"]: session_of(r) for r in rows}
-    places = {r["id"]: p for r in rows if (p := place_of(r)) is not None}
-    return sessions, places
-
-
-def draft_row(
-    s: scheduling.Session, position: int, place: scheduling.Place | None, chair: str | None, reason: str | None
-) -> Row:
-    """A session as a row of the draft table."""
-    return {
-        "id": s.id,
-        "position": position,
-        "kind": s.kind,
-        "network": s.network,
-        "title": s.title,
-        "chair": chair,
-        "day": place.day if place else None,
-        "slot": place.slot if place else None,
-        "room": place.room if place else None,
-        "talks": [talk_json(t) for t in s.talks],
-        "unplaced_reason": reason,
-    }
-
-
 def limits_of(programme: Programme) -> updating.Limits:
     config = programme.config
     return updating.Limits(config.papers_per_session, config.posters_per_session, programme.deps.config.network_names)
@@ -106,13 +61,9 @@ async def _generated(programme: Programme, store: ProgrammeStore, talks: list[sc
     sessions = grouping.group(talks, limits.networks, limits.papers_per_session, limits.posters_per_session)
     # the search takes seconds of CPU: off the event loop, so the service keeps answering meanwhile
     result = await asyncio.to_thread(scheduling.schedule, sessions, programme.grid, programme.placer)
-    reasons = {u.session_id: u.reason for u in result.unplaced}
-    rows = [
-        draft_row(s, position, result.places.get(s.id), None, reasons.get(s.id))
-        for position, s in enumerate(result.sessions)
-    ]
-    await store.replace_draft(rows)
-    log.info("programme draft generated", extra={"sessions": len(rows), "unplaced": len(reasons)})
+    entries = draft.generated(result)
+    await store.replace_draft(entries)
+    log.info("programme draft generated", extra={"sessions": len(entries), "unplaced": len(result.unplaced)})
     return result
 
 
@@ -148,45 +99,27 @@ async def update(programme: Programme) -> Updated:
     async with programme.deps.units() as unit:
         await unit.abstracts.next_number(LOCK)  # one run at a time
         talks = [talk_of(a) for a in await unit.abstracts.listing(status=Status.ACCEPTED)]
-        rows = await unit.programme.draft()
-        if not rows:
+        entries = await unit.programme.draft()
+        if not entries:
             fresh = await _generated(programme, unit.programme, talks)
             return Updated({}, fresh.places, {}, (), fresh.unplaced, generated=True)
-        sessions, places = state(rows)
+        sessions, places = draft.state(entries)
         taken = set(await unit.programme.published())
         plan = updating.plan_update(list(sessions.values()), places, talks, programme.grid, limits_of(programme), taken)
         result = await asyncio.to_thread(
             scheduling.schedule, plan.sessions, programme.grid, programme.placer, plan.fixed
         )
-        await unit.programme.replace_draft(updated_rows(rows, plan, result))
+        await unit.programme.replace_draft(draft.updated(entries, plan, result))
     placed = {sid: p for sid, p in result.places.items() if sid not in plan.fixed}
     done = Updated(plan.joined, placed, plan.dropped, plan.emptied, result.unplaced)
     log.info("programme draft updated", extra={"joined": len(done.joined), "placed": len(placed)})
     return done
 
 
-def updated_rows(rows: list[Row], plan: updating.Update, result: scheduling.Schedule) -> list[Row]:
-    """The draft's rows after an update: kept sessions keep position and chair, new ones come after."""
-    old = {r["id"]: r for r in rows}
-    reasons = {u.session_id: u.reason for u in result.unplaced}
-    last = max((r["position"] for r in rows), default=-1)
-    made = {sid: last + 1 + i for i, sid in enumerate(plan.new)}
-    return [
-        draft_row(
-            s,
-            old[s.id]["position"] if s.id in old else made[s.id],
-            result.places.get(s.id),
-            old[s.id]["chair"] if s.id in old else None,
-            reasons.get(s.id),
-        )
-        for s in plan.sessions
-    ]
-
-
 async def move_session(programme: Programme, session_id: str, day: date, slot: int, room: str) -> list[str]:
     """Put a session at another (day, slot, room); ``Rejected`` if that breaks a rule. Returns warnings."""
     async with programme.deps.units() as unit:
-        sessions, places = state(await unit.programme.draft())
+        sessions, places = draft.state(await unit.programme.draft())
         if session_id not in sessions:
             raise NotFound(session_id)
         target = scheduling.Place(day, slot, room)
@@ -201,8 +134,7 @@ async def move_session(programme: Programme, session_id: str, day: date, slot: i
 async def move_presentation(programme: Programme, abstract_id: str, to_session: str) -> list[str]:
     """Move one abstract into another session of its kind; ``Rejected`` if that breaks a rule."""
     async with programme.deps.units() as unit:
-        rows = await unit.programme.draft()
-        sessions, places = state(rows)
+        sessions, places = draft.state(await unit.programme.draft())
         source = next((s for s in sessions.values() if any(t.abstract_id == abstract_id for t in s.talks)), None)
         if source is None:
             raise NotFound(abstract_id)
@@ -214,12 +146,12 @@ async def move_presentation(programme: Programme, abstract_id: str, to_session: 
         if errors:
             raise Rejected({"to_session": " ".join(errors)})
         talk = next(t for t in source.talks if t.abstract_id == abstract_id)
-        left = [talk_json(t) for t in source.talks if t.abstract_id != abstract_id]
+        left = tuple(t for t in source.talks if t.abstract_id != abstract_id)
         if left:
             await unit.programme.set_talks(source.id, left)
         else:
             await unit.programme.drop_session(source.id)
-        await unit.programme.set_talks(target.id, [talk_json(t) for t in target.talks] + [talk_json(talk)])
+        await unit.programme.set_talks(target.id, (*target.talks, talk))
     return [] if left else [f"{source.id} had no other presentation and is removed."]
 
 
@@ -240,28 +172,28 @@ async def draft_view(programme: Programme) -> dict[str, Any]:
     """The draft as days of rows (one per slot) of cells (one per room), plus what is not placed and which
     presentations have no registered presenter."""
     async with programme.deps.units.reading() as unit:
-        rows = await unit.programme.draft()
+        entries = await unit.programme.draft()
         version = await unit.programme.counter_value(VERSION)
         marked = await unit.marks.marked()
-    sessions, places = state(rows)
+    sessions, places = draft.state(entries)
     at = {p: sessions[sid] for sid, p in places.items()}
     grid = programme.grid
     days: dict[date, list[dict[str, Any]]] = {}
     for slot in grid.slots:
         cells = [at.get(scheduling.Place(slot.day, slot.index, r.code)) for r in grid.rooms]
         days.setdefault(slot.day, []).append({"slot": slot, "cells": cells})
-    unplaced = [(sessions[r["id"]], r["unplaced_reason"] or "") for r in rows if r["day"] is None]
+    unplaced = [(e.session, e.unplaced_reason or "") for e in entries if e.place is None]
     clashes = scheduling.network_clashes(sessions, places)
     return {
         "days": days,
         "rooms": grid.rooms,
         "sessions": list(sessions.values()),
-        "chairs": {r["id"]: r["chair"] for r in rows if r["chair"]},
+        "chairs": {e.session.id: e.chair for e in entries if e.chair},
         "places": places,
         "unplaced": unplaced,
         "clashes": clashes,
         "version": version,
-        "generated": bool(rows),
+        "generated": bool(entries),
         "unregistered": {t.abstract_id for s in sessions.values() for t in s.talks} & marked,
     }
 

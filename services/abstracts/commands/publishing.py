@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 
 from schemas.programme import PresentationMoved, ProgrammePublished, SessionCancelled, SessionScheduled
-from services.abstracts.commands.planning import LOCK, VERSION, Programme, state
+from services.abstracts.commands.planning import LOCK, VERSION, Programme
+from services.abstracts.domain.draft import state
 from services.abstracts.domain.errors import NotAllowed
 from services.abstracts.domain.publication import changes, scheduled
 
@@ -22,13 +23,13 @@ async def publish(programme: Programme, who: str) -> ProgrammePublished:
     now = deps.clock()
     async with deps.units() as unit:
         await unit.abstracts.next_number(LOCK)
-        rows = await unit.programme.draft()
-        if not rows:
+        entries = await unit.programme.draft()
+        if not entries:
             raise NotAllowed("There is no draft programme yet: generate it first")
-        sessions, places = state(rows)
+        sessions, places = state(entries)
         old = await unit.programme.published()
         version = await unit.programme.counter_value(VERSION) + 1
-        chairs = {r["id"]: r["chair"] for r in rows}
+        chairs = {e.session.id: e.chair for e in entries}
         new = [
             scheduled(programme.grid, deps.congress, sessions[sid], p, version, chairs[sid])
             for sid, p in sorted(places.items())
@@ -49,7 +50,7 @@ async def publish(programme: Programme, who: str) -> ProgrammePublished:
             sessions_changed=sum(isinstance(e, SessionScheduled) for e in events),
             presentations_moved=sum(isinstance(e, PresentationMoved) for e in events),
             sessions_cancelled=sum(isinstance(e, SessionCancelled) for e in events),
-            unplaced=len(rows) - len(places),
+            unplaced=len(entries) - len(places),
             published_at=now,
             published_by=who,
         )
