@@ -1,8 +1,8 @@
 """What the abstracts commands need from the world, as Protocols: the store, the unit of work, the placer.
 
 ``adapters/`` implements them on SQL (``SqlUnits``) and OR-Tools (``CpSatPlacer``); commands see only
-these. Reviewers, assignments and reviews travel as plain rows (``Row``); an abstract as the
-``Abstract`` aggregate.
+these. An abstract travels as the ``Abstract`` aggregate, the draft programme as ``draft.Entry``;
+reviewers, assignments and reviews as plain rows (``Row``).
 """
 
 from __future__ import annotations
