@@ -264,10 +264,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     os.environ["NOTIFY_BENCH_SINK_PID"] = str(sink.pid)
     launcher = None
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if not bootstrap:
-        launcher = KafkaLauncher(home / "kafka", port=free_port())
-        bootstrap = launcher.start(timeout=120)
     try:
+        if not bootstrap:
+            launcher = KafkaLauncher(home / "kafka", port=free_port())
+            bootstrap = launcher.start(timeout=120)  # a broker that does not start must not leave the sink behind
         smtp = await smtp_throughput(port, args.messages)
         load_before = os.getloadavg()
         base = None
