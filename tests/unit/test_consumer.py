@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,15 @@ async def test_failing_handler_is_retried_then_dead_lettered_without_its_effects
 
 
 class _Rec:
+    """A Kafka record as the consumer reads it (``services.common.consumer.Record``)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
     def __init__(self, value: bytes, offset: int) -> None:
         self.topic, self.partition, self.offset = topics.REGISTRATION, 0, offset
         self.key, self.value, self.headers = b"d", value, [("trace", b"t-1")]
@@ -206,3 +215,39 @@ async def test_a_batch_decoded_once_runs_with_the_handlers_bound_to_it(kernel: d
     assert [r.topic for r in await outbox_rows(kernel)] == [topics.DEADLETTER]
     await kernel["consumer"].handle_batch([_record(encode(good), offset=1)])
     assert kernel["calls"] == []  # in the inbox: a redelivery changes nothing
+
+
+async def test_after_handlers_writes_in_the_batch_transaction_after_every_handler(tmp_path: Path) -> None:
+    """A consumer that staged its own writes for a batch writes them once, after the handlers and before the
+    commit: they commit with the inbox entries, and a redelivered batch calls nothing."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}")
+    await create_tables(engine, effects_meta)
+    sessions = make_sessionmaker(engine)
+    order: list[str] = []
+
+    async def on_refund(event: CloudEvent[Any], session: AsyncSession) -> None:
+        order.append(f"handle {event.subject}")
+        session.info.setdefault("staged", []).append({"event_id": event.id})
+
+    async def write_staged(events: Any, session: AsyncSession) -> None:
+        order.append(f"after {len(events)}")
+        if rows := session.info.pop("staged", []):
+            await session.execute(insert(effects), rows)
+
+    consumer = EventConsumer(
+        name="test",
+        sessionmaker=sessions,
+        outbox=Outbox("/test"),
+        handlers={RefundIssued: on_refund},
+        optimistic=False,
+        after_handlers=write_staged,
+    )
+    first, second = refund("d-1"), refund("d-2")
+    try:
+        await consumer.handle_batch([_record(encode(first), 0), _record(encode(second), 1)])
+        assert order == ["handle d-1", "handle d-2", "after 2"]
+        assert await count({"sessions": sessions}, effects) == 2
+        await consumer.handle_batch([_record(encode(first), 0)])  # redelivered: in the inbox already
+        assert order[3:] == ["after 0"] and await count({"sessions": sessions}, effects) == 2
+    finally:
+        await engine.dispose()
