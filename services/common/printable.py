@@ -41,7 +41,7 @@ CJK_BY_LANG: Mapping[str, str] = {
     "zh-mo": "Noto Sans CJK HK",
     "ko": "Noto Sans CJK KR",
 }
-"""Han characters look different in Japan, Korea, and in Simplified and Traditional Chinese: the language picks the face."""
+"""Han characters differ in Japan, Korea, Simplified and Traditional Chinese: the language picks the face."""
 
 _NEEDS_NO_GLYPH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u034f\u180e")
 
@@ -122,7 +122,7 @@ class FontIndex:
     def __init__(self, listing: str) -> None:
         faces: dict[str, tuple[bool, str]] = {}
         for line in listing.splitlines():
-            family, style, charset = (line.split("\t") + ["", ""])[:3]
+            family, style, charset = [*line.split("\t"), "", ""][:3]
             if not family or not charset:
                 continue
             regular = style in ("Regular", "Book", "Normal")
@@ -238,3 +238,9 @@ def code_points(missing: str, limit: int = 10) -> list[str]:
 def describe(missing: str, limit: int = 10) -> str:
     """``U+11F04 KAWI LETTER A, …`` for a message."""
     return ", ".join(code_points(missing, limit))
+
+
+def print_warning(text: str) -> str:
+    """For a form: the characters of ``text`` no installed font has, described, or "" when it all prints."""
+    missing = font_index().missing(text)
+    return describe(missing, limit=5) if missing else ""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from services.badges.domain import Box, FittedText
 
@@ -41,7 +42,7 @@ class _Piece:
 def _pieces(text: str, breaks: Sequence[int], width: Width) -> list[_Piece]:
     edges = [0, *breaks, len(text)]
     out = []
-    for a, b in zip(edges, edges[1:], strict=False):
+    for a, b in pairwise(edges):
         if b > a:
             piece = text[a:b]
             stripped = piece.rstrip()
@@ -87,7 +88,7 @@ def _widest_line(pieces: Sequence[_Piece], lines: int) -> tuple[float, list[int]
 
 def _lines(pieces: Sequence[_Piece], starts: Sequence[int]) -> tuple[str, ...]:
     edges = [0, *starts, len(pieces)]
-    return tuple("".join(p.text for p in pieces[a:b]).rstrip() for a, b in zip(edges, edges[1:], strict=False))
+    return tuple("".join(p.text for p in pieces[a:b]).rstrip() for a, b in pairwise(edges))
 
 
 def _best(pieces: Sequence[_Piece], box: Box, lines: int) -> tuple[float, tuple[str, ...]]:

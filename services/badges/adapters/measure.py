@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 from weasyprint.text.ffi import ffi, gobject, pango, unicode_to_char_p
@@ -85,4 +86,4 @@ def cluster_breaks(text: str, lang: str) -> list[int]:
 def pieces(text: str, breaks: Sequence[int]) -> list[str]:
     """``text`` cut at ``breaks`` (each piece keeps the spaces that end it)."""
     edges = [0, *breaks, len(text)]
-    return [text[a:b] for a, b in zip(edges, edges[1:], strict=False) if b > a]
+    return [text[a:b] for a, b in pairwise(edges) if b > a]

@@ -36,14 +36,20 @@ class BadgeFace(Protocol):
 def badge_texts(face: BadgeFace) -> dict[str, Printed]:
     """The badge's names and affiliation as printed: cleaned by the text rule, then made printable.
 
-    The given name falls back to the badge name; a given name with nothing printable left falls back
-    to the badge name the delegate gave (itself made printable).
+    The given name falls back to the badge name. When a name cannot print as typed and the delegate
+    gave a badge name that can (the registration form asks for one then), the badge name is printed
+    instead of the given and family names; otherwise each name prints its printable part plus a
+    transliteration.
     """
     badge_name = clean_for_display(face.badge_name)
-    given = clean_for_display(face.given_name) or badge_name
+    given = printable(clean_for_display(face.given_name) or badge_name, fallback=badge_name)
+    family = printable(clean_for_display(face.family_name))
+    if (given.replaced or family.replaced) and badge_name and not printable(badge_name).replaced:
+        given = Printed(given.original, badge_name, given.missing or family.missing)
+        family = Printed(family.original, "", family.missing)
     return {
-        "given name": printable(given, fallback=badge_name),
-        "family name": printable(clean_for_display(face.family_name)),
+        "given name": given,
+        "family name": family,
         "affiliation": printable(clean_for_display(face.affiliation)),
     }
 
@@ -51,9 +57,7 @@ def badge_texts(face: BadgeFace) -> dict[str, Printed]:
 def replacements(face: BadgeFace) -> tuple[TextReplacement, ...]:
     """Each text of the badge that is not printed as typed."""
     return tuple(
-        TextReplacement(
-            field=field, typed=text.original, printed=text.text, missing=tuple(code_points(text.missing))
-        )
+        TextReplacement(field=field, typed=text.original, printed=text.text, missing=tuple(code_points(text.missing)))
         for field, text in badge_texts(face).items()
         if text.replaced
     )
