@@ -65,7 +65,7 @@ def cjk_family(lang: str, text: str = "") -> str:
         return CJK_BY_LANG["ko"]
     if any(0x3040 <= ord(c) <= 0x30FF for c in text):
         return CJK_BY_LANG["ja"]
-    return CJK_BY_LANG["zh"] if text else CJK_BY_LANG["ja"]
+    return CJK_BY_LANG["ja"]  # as before issue 17: ideographs alone, with no CJK language, print in Japanese forms
 
 
 def _tier(family: str) -> int:
