@@ -24,6 +24,8 @@ DEBIAN_PACKAGES=(
   fonts-noto-cjk
   fonts-noto-extra
   fonts-noto-ui-core
+  fonts-noto-color-emoji
+  fontconfig
   poppler-utils
   wrk
   chromium

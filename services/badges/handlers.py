@@ -29,6 +29,7 @@ from schemas.values import Delegate
 from services.badges import domain
 from services.badges.adapters import db
 from services.badges.adapters.pdf import BadgeContent
+from services.badges.adapters.unprintable import replaced_text_alert
 from services.badges.documents import money, receipt_context
 from services.badges.ports import PdfStore, Renderer
 from services.common.auth import sign
@@ -153,7 +154,8 @@ async def issue_badge(
             email=row.email,
             badge_name=row.badge_name,
             language=row.language,
-        )
+        ),
+        *replaced_text_alert(row, congress_id=row.congress_id, delegate_id=delegate_id, version=row.version),
     ]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.badges import commands, stations, visa_links
-from services.badges.adapters import db
+from services.badges.adapters import db, unprintable
 from services.badges.api import VisaRequest
 from services.badges.handlers import BadgeDeps
 from services.badges.web import PAGES, LinkMonitor
@@ -36,6 +36,7 @@ def organiser_router(
         async with sm() as session:
             rows = (await session.execute(select(db.stations).order_by(db.stations.c.issued_at))).all()
             visas = (await session.execute(select(db.visa_requests).order_by(db.visa_requests.c.id))).all()
+            replaced = await unprintable.replaced_badges(session)
         return HTMLResponse(
             PAGES.get_template("organiser.html").render(
                 request=request,
@@ -43,6 +44,7 @@ def organiser_router(
                 link=await monitor.status(),
                 stations=rows,
                 visas=visas,
+                replaced=replaced,
                 message=message,
                 new_link=new_link,
             )
