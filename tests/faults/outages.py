@@ -41,16 +41,18 @@ class MailLog:
         with self.lock:
             return Counter(self.accepted)
 
-    def duplicate_times(self, started: float) -> list[float]:
-        """When each message arrived that the sink had already received (seconds after ``started``)."""
+    def duplicates(self, started: float) -> list[tuple[float, float, tuple[str, str, str]]]:
+        """Each message the sink had already received: (when it came again, when it first came, what), in seconds
+        after ``started``."""
         with self.lock:
-            seen: set[tuple[str, str, str]] = set()
-            times = []
+            first: dict[tuple[str, str, str], float] = {}
+            again = []
             for key, at in zip(self.accepted, self.arrived, strict=True):
-                if key in seen:
-                    times.append(at - started)
-                seen.add(key)
-            return times
+                if key in first:
+                    again.append((at - started, first[key], key))
+                else:
+                    first[key] = at - started
+            return again
 
 
 class SmtpSink:

@@ -105,12 +105,17 @@ def table(faults: list[Fault], checks: list[Check], seconds: float) -> str:
     return "\n".join(lines)
 
 
-def mail_duplicates_by_fault(times: list[float], faults: list[Fault]) -> str:
-    """Each duplicate message (its second arrival) put against the last fault injected before it."""
-    before = [max((f for f in faults if f.at <= t), key=lambda f: f.at, default=None) for t in times]
+def mail_duplicates_by_fault(duplicates: list[tuple[float, float, tuple[str, str, str]]], faults: list[Fault]) -> str:
+    """Each duplicate message (its second arrival) put against the last fault injected before it, then each one
+    with when it came the first and the second time (to be found in notify's logs by its cause)."""
+    before = [max((f for f in faults if f.at <= t), key=lambda f: f.at, default=None) for t, _, _ in duplicates]
     counts = Counter(f.what if f else "(before any fault)" for f in before)
-    lines = [f"duplicate messages: {len(times)} (the send/commit window allows {mail_duplicates_bound(faults)})"]
+    lines = [f"duplicate messages: {len(duplicates)} (the send/commit window allows {mail_duplicates_bound(faults)})"]
     lines += [f"  {n} after: {what}" for what, n in counts.items()]
+    lines += [
+        f"    {again:7.1f} s (first {first:.1f} s) {template} {cause}"
+        for again, first, (template, cause, _) in duplicates
+    ]
     return "\n".join(lines)
 
 
@@ -167,7 +172,7 @@ async def test_no_effect_is_lost_or_doubled_under_faults(
         1, Check("simulator's card payments recorded as paid", len(paid), len(paid - confirmed_or_cancelled), 0)
     )
     report = table(injector.faults, checks, time.monotonic() - begun)
-    report += "\n" + mail_duplicates_by_fault(congress.sink.log.duplicate_times(injector.started), injector.faults)
+    report += "\n" + mail_duplicates_by_fault(congress.sink.log.duplicates(injector.started), injector.faults)
     print("\n" + report, flush=True)
     report_figure(report)  # type: ignore[operator]
     assert len(injector.faults) == ROUNDS
