@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from services.cli.supervisor import DEFAULT_PORTS, REPLICATED, copy_port
-from services.common.pg_launcher import PostgresLauncher
+from services.devtools.pg_launcher import PostgresLauncher
 from services.common.settings import congress_home
 
 

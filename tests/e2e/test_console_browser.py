@@ -20,7 +20,7 @@ from schemas import EventData, new_event
 from schemas.notify import NotificationFailed
 from schemas.registration import RegistrationCreated
 from schemas.values import PaymentMethod
-from services.common.kafka_launcher import free_port
+from services.devtools.kafka_launcher import free_port
 from services.common.topic_admin import TopicPlan, ensure_topics
 from tests.e2e.chromium import launch
 from tests.kafka_helpers import publish

@@ -13,7 +13,7 @@ from playwright.async_api import Page, async_playwright
 
 from schemas import topics
 from schemas.registration import MagicLinkRequestedV2, RefundIssued, RegistrationCancelled, RegistrationUpdated
-from services.common.kafka_launcher import free_port
+from services.devtools.kafka_launcher import free_port
 from services.common.sealing import NOTIFY_LINK, unseal
 from services.registration.app import build
 from services.registration.config import RegistrationSettings

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from services.cli.supervisor import Child
-from services.common.kafka_cluster import cluster_view
-from services.common.stripe_mock import StripeMock
+from services.devtools.kafka_cluster import cluster_view
+from services.devtools.stripe_mock import StripeMock
 from tests.faults.congress import COPIES, SERVICES, Congress
 
 

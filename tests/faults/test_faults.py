@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from services.common.kafka_cluster import KafkaCluster
+from services.devtools.kafka_cluster import KafkaCluster
 from services.demo.client import Failed, Tally
 from services.demo.organising import Organiser
 from services.demo.simulator import Options, Simulator

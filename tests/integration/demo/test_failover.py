@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.common.kafka_launcher import free_port
+from services.devtools.kafka_launcher import free_port
 from services.demo.client import Failover
 
 

@@ -8,10 +8,10 @@ detached from the caller (so a CLI can exit and leave the broker running), and
 only reports success once an aiokafka producer has actually delivered a message.
 
 The module also holds the small helpers shared by the other local launchers
-(:mod:`services.common.pg_launcher`, :mod:`services.common.stripe_mock`):
+(:mod:`services.devtools.pg_launcher`, :mod:`services.devtools.stripe_mock`):
 :class:`LauncherError`, :func:`free_port`, :func:`port_in_use`, :func:`tail`.
 
-``python -m services.common.kafka_launcher --ensure-jars`` fills the jar cache
+``python -m services.devtools.kafka_launcher --ensure-jars`` fills the jar cache
 (used by ``scripts/bootstrap.sh``) and prints the libs directory.
 """
 
@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from services.common.kafka_node import HOST as HOST  # re-exported: the other launchers bind here too
-from services.common.kafka_node import Quorum, produce_probe, render_server_properties
+from services.devtools.kafka_node import HOST as HOST  # re-exported: the other launchers bind here too
+from services.devtools.kafka_node import Quorum, produce_probe, render_server_properties
 
 log = logging.getLogger(__name__)
 
@@ -400,7 +400,7 @@ class KafkaLauncher:
         ``data_dir`` defaults to :func:`default_data_dir` for ``port``.
         ``controller_port`` defaults to the one recorded in ``data_dir``, else
         ``port + 1`` if free, else any free port. ``quorum`` makes this node
-        ``node_id`` of a multi-node cluster (see :mod:`services.common.kafka_cluster`):
+        ``node_id`` of a multi-node cluster (see :mod:`services.devtools.kafka_cluster`):
         its cluster id and controller port come from the quorum.
         """
         self.port = port
@@ -696,9 +696,9 @@ class KafkaLauncher:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m services.common.kafka_launcher``."""
+    """Entry point of ``python -m services.devtools.kafka_launcher``."""
     parser = argparse.ArgumentParser(
-        prog="python -m services.common.kafka_launcher",
+        prog="python -m services.devtools.kafka_launcher",
         description="Prepare the local Kafka broker used for development.",
     )
     parser.add_argument(

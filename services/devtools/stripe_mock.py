@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from services.common.kafka_launcher import (
+from services.devtools.kafka_launcher import (
     HOST,
     LauncherError,
     port_in_use,

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.topic_policy import TARGET_REPLICATION
-from services.common.kafka_launcher import (
+from services.devtools.kafka_launcher import (
     DEFAULT_PORT,
     KafkaLauncher,
     LauncherError,
@@ -42,7 +42,7 @@ from services.common.kafka_launcher import (
     speaks_kafka,
     tail,
 )
-from services.common.kafka_node import HOST, Quorum, produce_probe
+from services.devtools.kafka_node import HOST, Quorum, produce_probe
 
 log = logging.getLogger(__name__)
 
