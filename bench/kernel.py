@@ -171,7 +171,8 @@ def start_kafka() -> tuple[str, Any]:
 
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         return os.environ["KAFKA_BOOTSTRAP_SERVERS"], None
-    from services.devtools.kafka_launcher import KafkaLauncher, free_port
+    from services.devtools.kafka_launcher import KafkaLauncher
+    from services.devtools.processes import free_port
 
     launcher = KafkaLauncher(Path(tempfile.mkdtemp(prefix="bench-kafka-")), port=free_port())
     print("starting a local Kafka for the benchmark…", flush=True)

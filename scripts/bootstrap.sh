@@ -143,7 +143,7 @@ ensure_kafka_jars() {
     return
   fi
   step "fetching the Kafka 4.3.0 jars with Maven"
-  uv run --frozen --no-sync python -m services.devtools.kafka_launcher --ensure-jars
+  uv run --frozen --no-sync python -m services.devtools.kafka_jars --ensure-jars
 }
 
 # The official AsyncAPI parser (pinned by infra/asyncapi/package-lock.json), for the contract test.

@@ -21,7 +21,8 @@ import asyncpg
 import pytest
 
 from services.devtools.kafka_cluster import KafkaCluster, free_port_block
-from services.devtools.kafka_launcher import KafkaLauncher, free_port
+from services.devtools.kafka_launcher import KafkaLauncher
+from services.devtools.processes import free_port
 
 # A copy of the terminal's stderr, taken before pytest captures it, for the watchdog below.
 _STDERR_FD: int | None = None

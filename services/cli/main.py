@@ -20,10 +20,11 @@ from rich.console import Console
 from services.cli import db, kafka, supervisor, tail, topics
 from services.cli.replicas import ReplicasRefused, check_databases, postgres_home, provide_databases, urls_of
 from services.cli.replicas import copies_of as replicas_of
-from services.devtools.kafka_cluster import KafkaCluster
-from services.devtools.kafka_launcher import DEFAULT_PORT, KafkaLauncher, LauncherError, port_in_use
-from services.devtools.pg_launcher import PostgresLauncher
 from services.common.settings import congress_home
+from services.devtools.kafka_cluster import KafkaCluster
+from services.devtools.kafka_launcher import DEFAULT_PORT, KafkaLauncher
+from services.devtools.pg_launcher import PostgresLauncher
+from services.devtools.processes import LauncherError, port_in_use
 
 app = typer.Typer(help="Run an international congress end to end.", no_args_is_help=True)
 app.add_typer(kafka.app, name="kafka", no_args_is_help=True)

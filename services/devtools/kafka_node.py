@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import struct
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.topic_policy import TARGET_REPLICATION, min_insync_for
+from services.devtools.processes import HOST
 
-HOST = "127.0.0.1"
 PROBE_TOPIC_PREFIX = "launcher-probe-"
 """Outside every congress prefix: the probe's topic is created, written once and deleted."""
 
@@ -127,3 +129,37 @@ async def produce_probe(bootstrap: str, timeout: float = 10.0, *, replication_fa
             await asyncio.wait_for(admin.delete_topics([topic]), timeout)
         with contextlib.suppress(Exception):
             await admin.close()
+
+
+def speaks_kafka(port: int, host: str = HOST, timeout: float = 2.0) -> bool:
+    """Return True if ``host:port`` answers a Kafka ApiVersions request.
+
+    A raw v0 request is used (rather than a client library) because it is cheap,
+    synchronous and cannot hang on metadata retries; every Kafka broker answers
+    ApiVersions, even with UNSUPPORTED_VERSION, using the caller's correlation id.
+    """
+    correlation_id = 0x5C0_4E55
+    client_id = b"congress-launcher"
+    # Request header v1: api_key=18 (ApiVersions), api_version=0, correlation id, client id.
+    payload = struct.pack(">hhih", 18, 0, correlation_id, len(client_id)) + client_id
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            sock.sendall(struct.pack(">i", len(payload)) + payload)
+            header = _recv_exactly(sock, 8)
+    except OSError:
+        return False
+    if header is None:
+        return False
+    size, answered_id = struct.unpack(">ii", header)
+    return bool(size >= 6 and answered_id == correlation_id)
+
+
+def _recv_exactly(sock: socket.socket, count: int) -> bytes | None:
+    data = b""
+    while len(data) < count:
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from services.cli.supervisor import Child, RestartPolicy, Supervisor
 from services.devtools.kafka_cluster import KafkaCluster
-from services.devtools.kafka_launcher import free_port
+from services.devtools.processes import free_port
 from services.devtools.stripe_mock import StripeMock
 from tests.faults.outages import SmtpSink, StripeRecorder
 from tests.integration.test_supervisor_restart import two_free_ports

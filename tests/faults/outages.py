@@ -17,7 +17,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from services.devtools.kafka_launcher import free_port
+from services.devtools.processes import free_port
 
 
 class MailLog:

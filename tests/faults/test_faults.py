@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from services.devtools.kafka_cluster import KafkaCluster
 from services.demo.client import Failed, Tally
 from services.demo.organising import Organiser
 from services.demo.simulator import Options, Simulator
+from services.devtools.kafka_cluster import KafkaCluster
 from tests.conftest import fresh_pg_database
 from tests.faults.checks import Check, Evidence, all_checks, gather
 from tests.faults.congress import ORGANISER_PASSWORD, SERVICES, Congress, running

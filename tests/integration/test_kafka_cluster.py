@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from schemas import topics
 from services.cli.main import app as cli
 from services.devtools.kafka_cluster import KafkaCluster, cluster_view
-from services.devtools.kafka_launcher import run_blocking
+from services.devtools.processes import run_blocking
 from tests.integration.test_topic_policy import rows
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from services.devtools.kafka_launcher import free_port
 from services.demo.client import Failover
+from services.devtools.processes import free_port
 
 
 class Copy:
