@@ -105,13 +105,23 @@ def table(faults: list[Fault], checks: list[Check], seconds: float) -> str:
     return "\n".join(lines)
 
 
+CUT_WINDOW = 30.0
+"""Seconds after a message's first sending in which a fault can have kept its batch from committing (a killed
+notify at once; a broker after a session timeout and a rebalance)."""
+
+
+def cut_by(first: float, faults: list[Fault]) -> str:
+    """The fault that kept a message's first sending from being recorded: the first one injected after it."""
+    after = [f for f in faults if first <= f.at <= first + CUT_WINDOW]
+    return min(after, key=lambda f: f.at).what if after else f"(no fault within {CUT_WINDOW:g} s after the first)"
+
+
 def mail_duplicates_by_fault(duplicates: list[tuple[float, float, tuple[str, str, str]]], faults: list[Fault]) -> str:
-    """Each duplicate message (its second arrival) put against the last fault injected before it, then each one
-    with when it came the first and the second time (to be found in notify's logs by its cause)."""
-    before = [max((f for f in faults if f.at <= t), key=lambda f: f.at, default=None) for t, _, _ in duplicates]
-    counts = Counter(f.what if f else "(before any fault)" for f in before)
+    """Each duplicate message put against the fault that cut its first sending short, then each one with when
+    it came the first and the second time (to be found in notify's logs by its cause)."""
+    counts = Counter(cut_by(first, faults) for _, first, _ in duplicates)
     lines = [f"duplicate messages: {len(duplicates)} (the send/commit window allows {mail_duplicates_bound(faults)})"]
-    lines += [f"  {n} after: {what}" for what, n in counts.items()]
+    lines += [f"  {n} sent first just before: {what}" for what, n in counts.items()]
     lines += [
         f"    {again:7.1f} s (first {first:.1f} s) {template} {cause}"
         for again, first, (template, cause, _) in duplicates
