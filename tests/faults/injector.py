@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from services.cli.supervisor import Child
 from services.devtools.kafka_cluster import cluster_view
 from services.devtools.stripe_mock import StripeMock
-from tests.faults.congress import COPIES, SERVICES, Congress
+from tests.faults.congress import COPIES, READY_PATIENCE, SERVICES, Congress
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Injector:
     async def _restarted(self, fault: Fault, child: Child, pid: int) -> None:
         while child.process.pid == pid:  # noqa: ASYNC110 -- the supervisor's watcher thread spawns the new process
             await asyncio.sleep(0.2)
-        ready = await asyncio.to_thread(self.congress.supervisor.wait_ready, child, 240.0)
+        ready = await asyncio.to_thread(self.congress.supervisor.wait_ready, child, READY_PATIENCE)
         assert ready, f"{child.label} did not come back:\n{child.tail(40)}"
         fault.back_after = self.now() - fault.at
 
