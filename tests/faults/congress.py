@@ -89,7 +89,9 @@ class Congress:
             for k in range(1, COPIES + 1):
                 self.supervisor.start(name, k)
         for child in self.supervisor.children:
-            assert self.supervisor.wait_ready(child, timeout=READY_PATIENCE), f"{child.label} not ready:\n{child.tail(40)}"
+            assert self.supervisor.wait_ready(child, timeout=READY_PATIENCE), (
+                f"{child.label} not ready:\n{child.tail(40)}"
+            )
         self._watcher.start()
 
     def _watch(self) -> None:
