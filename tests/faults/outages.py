@@ -104,11 +104,14 @@ class StripeRecorder:
                     recorder.requests.append(
                         (self.command, self.path.split("?")[0], self.headers.get("Idempotency-Key", ""), status)
                     )
-                self.send_response(status)
-                self.send_header("content-type", kind)
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", kind)
+                    self.send_header("content-length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:  # the asking copy was SIGKILLed meanwhile: nobody to answer
+                    self.close_connection = True
 
             do_GET = do_POST = do_DELETE = _forward  # noqa: N815 -- http.server's method names
 
