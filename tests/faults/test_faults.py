@@ -139,7 +139,7 @@ async def settled(congress: Congress, bootstrap: str, prefix: str, deadline: flo
         await asyncio.sleep(5)
 
 
-@pytest.mark.timeout(int(os.environ.get("FAULTS_TIMEOUT", "900")))
+@pytest.mark.timeout(int(os.environ.get("FAULTS_TIMEOUT", "1200")))
 async def test_no_effect_is_lost_or_doubled_under_faults(
     kafka_cluster3: KafkaCluster,
     pg_url: str,
