@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from services.common.congress import load_congress
 from services.demo.client import Failed, Tally
 from services.demo.organising import Organiser
 from services.demo.simulator import Options, Simulator
@@ -40,6 +41,11 @@ def mail_duplicates_bound(faults: list[Fault]) -> int:
 
 
 REFUND_PATIENCE = 150.0
+
+
+def places() -> int:
+    """The edition's places (1,800 in examples/icsei-2027.yaml): the soak's 2,500 delegates sell it out."""
+    return int(load_congress(os.environ.get("CONGRESS_CONFIG") or None).section("registration")["total_capacity"])
 
 
 def still_owed(row: dict[str, Any]) -> bool:
@@ -111,9 +117,12 @@ notify at once; a broker after a session timeout and a rebalance)."""
 
 
 def cut_by(first: float, faults: list[Fault]) -> str:
-    """The fault that kept a message's first sending from being recorded: the first one injected after it."""
-    after = [f for f in faults if first <= f.at <= first + CUT_WINDOW]
-    return min(after, key=lambda f: f.at).what if after else f"(no fault within {CUT_WINDOW:g} s after the first)"
+    """What kept a message's first sending from being recorded: the first fault injected after it, or a killed part
+    coming back (its return rebalances the group: a copy that loses a partition mid-batch has sent that batch)."""
+    moments = [(f.at, f.what) for f in faults]
+    moments += [(f.at + f.back_after, f"back: {f.what}") for f in faults if f.back_after]
+    after = [m for m in moments if first <= m[0] <= first + CUT_WINDOW]
+    return min(after)[1] if after else f"(no fault within {CUT_WINDOW:g} s after the first)"
 
 
 def mail_duplicates_by_fault(duplicates: list[tuple[float, float, tuple[str, str, str]]], faults: list[Fault]) -> str:
@@ -186,7 +195,8 @@ async def test_no_effect_is_lost_or_doubled_under_faults(
     print("\n" + report, flush=True)
     report_figure(report)  # type: ignore[operator]
     assert len(injector.faults) == ROUNDS
-    assert tally["registered"] >= DELEGATES * 0.8, tally.errors  # the crowd got through despite the faults
+    # the crowd got through despite the faults, as far as there were places (beyond them: 422, sold out)
+    assert tally["registered"] >= min(DELEGATES, places()) * 0.8, tally.errors
     assert tally["refunded"] > 0 and tally["cancelled"] > 0
     assert {c.what: c.lost for c in checks} == {c.what: 0 for c in checks}, report
     mail = next(c for c in checks if c.what.startswith("one message"))
