@@ -21,8 +21,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from services.notify.compose import Envelope
-from services.notify.domain import Delivery, MessagePlan, Recipient
+from services.notify.domain.delivery import Delivery, Envelope
+from services.notify.domain.rules import MessagePlan, Recipient
 
 log = logging.getLogger("congress.notify.ahead")
 

@@ -24,13 +24,14 @@ from email.utils import format_datetime
 
 from email_validator import EmailNotValidError, validate_email
 
-from services.notify.headers import clean_display_name, folded_from, header_line
-from services.notify.render import Rendered
+from services.notify.adapters.headers import clean_display_name, folded_from, header_line
+from services.notify.adapters.render import Rendered
+from services.notify.domain.delivery import Envelope, Undeliverable
 
 MAX_LINE = 78
 
 
-class InvalidAddress(ValueError):
+class InvalidAddress(Undeliverable):
     """The recipient's address is not a valid email address (a permanent failure)."""
 
 
@@ -40,16 +41,6 @@ class Attachment:
     content: bytes
     maintype: str = "application"
     subtype: str = "pdf"
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """What the SMTP server is told, plus the serialised message."""
-
-    sender: str
-    recipient: str
-    message: bytes
-    smtputf8: bool = False
 
 
 def checked_address(address: str) -> tuple[str, bool]:

@@ -33,8 +33,8 @@ from schemas.programme import (
     SessionCancelled,
     SessionScheduled,
 )
-from services.notify.abstracts import author_id
-from services.notify.domain import MessagePlan, Recipient
+from services.notify.domain.abstracts import author_id
+from services.notify.domain.rules import MessagePlan, Recipient
 
 PROGRAMME_EVENTS: tuple[type[EventData], ...] = (
     SessionScheduled,

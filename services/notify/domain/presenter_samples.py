@@ -10,8 +10,8 @@ from schemas.registration import (
     PresenterUnregistered,
     PresentingAuthor,
 )
-from services.notify.presenters import REMINDER, UNREGISTERED, UNREGISTERED_TEAM
-from services.notify.samples import ABSTRACT_ID, CONGRESS_ID
+from services.notify.domain.presenters import REMINDER, UNREGISTERED, UNREGISTERED_TEAM
+from services.notify.domain.samples import ABSTRACT_ID, CONGRESS_ID
 
 
 def sample_presenter_events(

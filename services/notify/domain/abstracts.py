@@ -36,7 +36,7 @@ from schemas.abstracts import (
     ReviewSubmitted,
 )
 from schemas.base import EventData
-from services.notify.domain import MessagePlan, Recipient, UnknownRecipient, name_in_order
+from services.notify.domain.rules import MessagePlan, Recipient, UnknownRecipient, name_in_order
 
 ABSTRACT_EVENTS: tuple[type[EventData], ...] = (
     AbstractSubmitted,

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from schemas.badges import BadgeIssued, DocumentIssued, DocumentKind
@@ -273,6 +272,17 @@ def reminder_plan(contact: Contact, cause_event_id: str, created: RegistrationCr
     )
 
 
+@dataclass(frozen=True)
+class Unpaid:
+    """A card payer's registration notify has not seen paid yet (for the payment reminder)."""
+
+    delegate_id: str
+    cause_event_id: str
+    event: bytes
+    """The RegistrationCreated event, encoded."""
+    created_at: datetime
+
+
 def awaits_payment(data: EventData) -> bool:
     return isinstance(data, RegistrationCreatedFields) and data.payment_method == PaymentMethod.CARD
 
@@ -285,56 +295,10 @@ def reminder_due(created_at: datetime, now: datetime, delay: timedelta) -> bool:
     return now - created_at >= delay
 
 
-# ---- identity and failures -----------------------------------------------------------------------------
+# ---- identity ------------------------------------------------------------------------------------------
 
 
 def message_id(cause_event_id: str, template: str, domain: str, key: str = "") -> str:
     """The same cause, template (and key) always give the same Message-ID, so a resend is recognisable."""
     digest = hashlib.sha256(f"{cause_event_id}{template}{key}".encode()).hexdigest()[:32]
     return f"<{digest}@{domain}>"
-
-
-class Outcome(StrEnum):
-    SENT = "sent"
-    TEMPORARY = "temporary"
-    PERMANENT = "permanent"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """What happened when a message was handed to the SMTP server."""
-
-    outcome: Outcome
-    detail: str = ""
-    code: int | None = None
-    connection_failed: bool = False
-
-
-def classify_reply(code: int) -> Outcome:
-    """RFC 5321: 2xx accepted, 4xx try again later, 5xx give up."""
-    if 200 <= code < 300:
-        return Outcome.SENT
-    if 400 <= code < 500:
-        return Outcome.TEMPORARY
-    return Outcome.PERMANENT
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with "equal jitter": half the delay fixed, half random."""
-
-    base_seconds: float = 30.0
-    factor: float = 2.0
-    max_seconds: float = 3600.0
-    max_attempts: int = 12
-    jitter: bool = field(default=True)
-
-    def delay(self, attempt: int, random_fraction: float) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based); fraction in [0, 1)."""
-        ceiling = min(self.max_seconds, self.base_seconds * self.factor ** max(0, attempt - 1))
-        if not self.jitter:
-            return ceiling
-        return ceiling / 2 + ceiling / 2 * random_fraction
-
-    def gives_up_after(self, attempt: int) -> bool:
-        return attempt >= self.max_attempts

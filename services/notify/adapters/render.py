@@ -46,8 +46,8 @@ from schemas.values import Money
 from services.common.congress import Congress
 from services.common.text import shown
 
-TEMPLATE_DIR = Path(__file__).parent / "templates"
-LOCALE_DIR = Path(__file__).parent / "locale"
+TEMPLATE_DIR = Path(__file__).parent.parent / "templates"
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DOMAIN = "messages"
 _SPACES = re.compile(r"[^\S\u00a0\u202f]+")
 """Runs of whitespace other than the no-break spaces French puts before ``:`` (a typed line break included)."""

@@ -3,12 +3,12 @@
 Mounted only while notify runs its embedded SMTP sink (with a real relay there is no mail to
 show), and only for a signed-in organiser: the messages hold every delegate's links,
 invoices and visa letters. The listing is paginated, newest first, and every maildir read
-runs on a worker thread (``MailIndex``), so a big mailbox never stalls the service.
+runs on a worker thread (the ``Mailbox`` port; ``adapters/mailindex.py``), so a big mailbox never stalls
+the service.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -17,29 +17,27 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.common.congress import Congress
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
-from services.notify.mailindex import MailIndex
-from services.notify.mailsink import read_message
-from services.notify.render import TEMPLATE_DIR
+from services.notify.ports import Mailbox
 
 PAGE_SIZE = 50
+PAGES_DIR = Path(__file__).resolve().parent.parent / "templates" / "pages"
 
 
 def mail_router(
-    congress: Congress, maildir: Path, sessions: OrganiserSessions, *, page_size: int = PAGE_SIZE
+    congress: Congress, mailbox: Mailbox, sessions: OrganiserSessions, *, page_size: int = PAGE_SIZE
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(require_organiser(sessions))])
-    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR / "pages")), autoescape=select_autoescape(["html.j2"]))
-    index = MailIndex(maildir)
+    env = Environment(loader=FileSystemLoader(str(PAGES_DIR)), autoescape=select_autoescape(["html.j2"]))
 
     @router.get("/mail", response_class=HTMLResponse)
     async def list_mail(page: int = Query(1, ge=1, le=1_000_000)) -> HTMLResponse:
-        listing = await index.page(page, page_size)
-        html = env.get_template("mail_list.html.j2").render(congress=congress, maildir=str(maildir), page=listing)
+        listing = await mailbox.page(page, page_size)
+        html = env.get_template("mail_list.html.j2").render(congress=congress, maildir=mailbox.location, page=listing)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     @router.get("/mail/{key}", response_class=HTMLResponse)
     async def show_mail(key: str) -> HTMLResponse:
-        message = await asyncio.to_thread(read_message, maildir, key)
+        message = await mailbox.read(key)
         if message is None:
             raise HTTPException(404, "no such message")
         html_part = message.get_body(("html",))
@@ -60,7 +58,7 @@ def mail_router(
 
     @router.get("/mail/{key}/raw")
     async def raw_mail(key: str) -> Response:
-        message = await asyncio.to_thread(read_message, maildir, key)
+        message = await mailbox.read(key)
         if message is None:
             raise HTTPException(404, "no such message")
         return Response(
@@ -71,7 +69,7 @@ def mail_router(
 
     @router.get("/mail/{key}/attachments/{index}")
     async def attachment(key: str, index: int) -> Response:
-        message = await asyncio.to_thread(read_message, maildir, key)
+        message = await mailbox.read(key)
         parts = list(message.iter_attachments()) if message is not None else []
         if not 0 <= index < len(parts):
             raise HTTPException(404, "no such attachment")

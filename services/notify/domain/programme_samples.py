@@ -14,9 +14,9 @@ from schemas.programme import (
     SessionKind,
     SessionScheduled,
 )
-from services.notify.programme import Known as ProgrammeKnown
-from services.notify.programme import session_seen, told_of
-from services.notify.samples import ABSTRACT_ID, CONGRESS_ID
+from services.notify.domain.programme import Known as ProgrammeKnown
+from services.notify.domain.programme import session_seen, told_of
+from services.notify.domain.samples import ABSTRACT_ID, CONGRESS_ID
 
 SESSION_ID = "s-du-1"
 

@@ -35,8 +35,8 @@ from schemas.registration import (
 )
 from schemas.values import AddOn, Delegate, Money, PaymentMethod
 from services.common.sealing import NOTIFY_LINK, seal
-from services.notify.abstracts import AbstractSeen, Known, assignment_from
-from services.notify.domain import REMINDER_TEMPLATE, Contact, contact_from
+from services.notify.domain.abstracts import AbstractSeen, Known, assignment_from
+from services.notify.domain.rules import REMINDER_TEMPLATE, Contact, contact_from
 
 CONGRESS_ID = "icsei-2027"
 NOW = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
@@ -95,14 +95,6 @@ def sample_events(delegate: Delegate, pdf_path: str = "/srv/congress/documents/s
         "delegate_id": delegate.delegate_id,
     }
     fee = Money(amount_minor=42000, currency="EUR")
-    doc = {
-        "congress_id": CONGRESS_ID,
-        "delegate_id": delegate.delegate_id,
-        "pdf_sha256": "0" * 64,
-        "location": pdf_path,
-        "email": delegate.email,
-        "language": delegate.language,
-    }
     created = RegistrationCreatedV2(
         **ids,
         delegate=delegate,
@@ -118,20 +110,7 @@ def sample_events(delegate: Delegate, pdf_path: str = "/srv/congress/documents/s
         "payment_confirmed": PaymentSucceeded(
             **ids, amount=fee, method=PaymentMethod.INVOICE, provider_reference="ICSEI27-INV-0007", paid_at=NOW
         ),
-        "receipt_issued": DocumentIssued(**doc, kind=DocumentKind.RECEIPT, document_number="ICSEI27-R-0042"),
-        "invoice_issued": DocumentIssued(**doc, kind=DocumentKind.INVOICE, document_number="ICSEI27-INV-0007"),
-        "visa_letter_issued": DocumentIssued(**doc, kind=DocumentKind.VISA_LETTER, document_number="ICSEI27-V-0003"),
-        "certificate_issued": DocumentIssued(**doc, kind=DocumentKind.CERTIFICATE, document_number="ICSEI27-C-0042"),
-        "badge_ready": BadgeIssued(
-            congress_id=CONGRESS_ID,
-            delegate_id=delegate.delegate_id,
-            registration_version=2,
-            pdf_sha256="0" * 64,
-            location=pdf_path,
-            email=delegate.email,
-            badge_name=delegate.badge_name,
-            language=delegate.language,
-        ),
+        **_document_events(delegate, pdf_path),
         "registration_cancelled": RegistrationCancelled(
             **ids,
             registration_version=3,
@@ -183,6 +162,34 @@ def sample_events(delegate: Delegate, pdf_path: str = "/srv/congress/documents/s
         "magic_link": _link_sample(delegate, LinkKind.SIGN_IN, "https://reg.example.org/me/tok"),
         "registration_link": _link_sample(delegate, LinkKind.VIEW, "https://reg.example.org/registrations/r?t=tok"),
         REMINDER_TEMPLATE: created,
+    }
+
+
+def _document_events(delegate: Delegate, pdf_path: str) -> dict[str, EventData]:
+    """The documents and the badge badges issues for the delegate (their PDF at ``pdf_path``)."""
+    doc = {
+        "congress_id": CONGRESS_ID,
+        "delegate_id": delegate.delegate_id,
+        "pdf_sha256": "0" * 64,
+        "location": pdf_path,
+        "email": delegate.email,
+        "language": delegate.language,
+    }
+    return {
+        "receipt_issued": DocumentIssued(**doc, kind=DocumentKind.RECEIPT, document_number="ICSEI27-R-0042"),
+        "invoice_issued": DocumentIssued(**doc, kind=DocumentKind.INVOICE, document_number="ICSEI27-INV-0007"),
+        "visa_letter_issued": DocumentIssued(**doc, kind=DocumentKind.VISA_LETTER, document_number="ICSEI27-V-0003"),
+        "certificate_issued": DocumentIssued(**doc, kind=DocumentKind.CERTIFICATE, document_number="ICSEI27-C-0042"),
+        "badge_ready": BadgeIssued(
+            congress_id=CONGRESS_ID,
+            delegate_id=delegate.delegate_id,
+            registration_version=2,
+            pdf_sha256="0" * 64,
+            location=pdf_path,
+            email=delegate.email,
+            badge_name=delegate.badge_name,
+            language=delegate.language,
+        ),
     }
 
 

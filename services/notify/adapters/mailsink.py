@@ -1,6 +1,6 @@
 """The demo's SMTP server: a real aiosmtpd server on loopback that keeps every message in a maildir.
 
-``python -m services.notify.mailsink [--port 1025] [--maildir DIR]`` runs it alone;
+``python -m services.notify.adapters.mailsink [--port 1025] [--maildir DIR]`` runs it alone;
 notify starts it in-process when no SMTP server is configured. The mail page lists
 the maildir through ``mailindex.MailIndex`` and shows one message with ``read_message``.
 """

@@ -12,32 +12,14 @@ import asyncio
 import mailbox
 import math
 import threading
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class MailSummary:
-    key: str
-    subject: str
-    sender: str
-    to: str
-    date: str
-    sort_time: float
-    attachments: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MailPage:
-    messages: tuple[MailSummary, ...]
-    total: int
-    number: int
-    """1-based; a number past the end gives the last page."""
-    pages: int
+from services.notify.adapters.mailsink import read_message
+from services.notify.ports import MailPage, MailSummary
 
 
 def summarise(key: str, raw: bytes) -> MailSummary:
@@ -97,3 +79,18 @@ class MailIndex:
         number = min(max(1, number), pages)
         start = (number - 1) * size
         return MailPage(tuple(ordered[start : start + size]), len(ordered), number, pages)
+
+
+class MaildirMailbox:
+    """The ``Mailbox`` of the mail page: the demo sink's maildir, indexed and read on worker threads."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.location = str(directory)
+        self.index = MailIndex(directory)
+
+    async def page(self, number: int, size: int) -> MailPage:
+        return await self.index.page(number, size)
+
+    async def read(self, key: str) -> EmailMessage | None:
+        return await asyncio.to_thread(read_message, self.directory, key)

@@ -16,8 +16,8 @@ from typing import Any
 
 from schemas.base import EventData
 from schemas.registration import PresenterEvent, PresenterRegistrationReminder, PresenterUnregistered, PresentingAuthor
-from services.notify.abstracts import author_id
-from services.notify.domain import MessagePlan, Recipient, name_in_order
+from services.notify.domain.abstracts import author_id
+from services.notify.domain.rules import MessagePlan, Recipient, name_in_order
 
 PRESENTER_EVENTS: tuple[type[EventData], ...] = (PresenterRegistrationReminder, PresenterUnregistered)
 REMINDER = "presenter_registration_reminder"
