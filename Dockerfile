@@ -4,7 +4,7 @@ ENV PYTHONUNBUFFERED=1 UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 UV_LINK_M
 # WeasyPrint's Pango and HarfBuzz (with the subsetter), and fonts for every script a name may use.
 RUN apt-get update && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-        fonts-noto-core fonts-noto-cjk fonts-noto-extra fonts-noto-ui-core \
+        fonts-noto-core fonts-noto-cjk fonts-noto-extra fonts-noto-ui-core fonts-noto-color-emoji fontconfig \
     && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir uv
 WORKDIR /app

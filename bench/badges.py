@@ -164,7 +164,7 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
     from services.badges.adapters import stamp
 
     acc: dict[str, list[float]] = {
-        "fit+coverage": [],
+        "fit+fonts": [],
         "jinja": [],
         "layout": [],
         "draw+subset+write+frame+qr": [],

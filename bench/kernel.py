@@ -171,7 +171,8 @@ def start_kafka() -> tuple[str, Any]:
 
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         return os.environ["KAFKA_BOOTSTRAP_SERVERS"], None
-    from services.common.kafka_launcher import KafkaLauncher, free_port
+    from services.devtools.kafka_launcher import KafkaLauncher
+    from services.devtools.processes import free_port
 
     launcher = KafkaLauncher(Path(tempfile.mkdtemp(prefix="bench-kafka-")), port=free_port())
     print("starting a local Kafka for the benchmark…", flush=True)
@@ -199,7 +200,7 @@ def main() -> None:
         rows[name] = asyncio.run(kernel_rate(bootstrap, values, f"sqlite+aiosqlite:///{sqlite_path}", handler_row=True))
         print(f"  {name}: {rows[name]:,.0f}/s", flush=True)
         if args.postgres:
-            from services.common.pg_launcher import PostgresLauncher
+            from services.devtools.pg_launcher import PostgresLauncher
 
             pg = PostgresLauncher()
             rows["kernel (PostgreSQL)"] = asyncio.run(kernel_rate(bootstrap, values, pg.start()))

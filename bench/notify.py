@@ -47,8 +47,9 @@ from schemas.base import encode, new_event
 from schemas.registration import RegistrationConfirmed
 from schemas.values import Delegate, Money, PaymentMethod
 from services.common.congress import load_congress
-from services.common.kafka_launcher import KafkaLauncher, accepts_connections, free_port
 from services.common.topic_admin import TopicPlan, ensure_topics
+from services.devtools.kafka_launcher import KafkaLauncher
+from services.devtools.processes import accepts_connections, free_port
 from services.notify.app import build
 from services.notify.config import NotifySettings
 

@@ -34,8 +34,9 @@ import httpx
 import yaml
 
 from services.common.congress import DEFAULT_CONFIG
-from services.common.kafka_launcher import KafkaLauncher, free_port
-from services.common.pg_launcher import PostgresLauncher
+from services.devtools.kafka_launcher import KafkaLauncher
+from services.devtools.pg_launcher import PostgresLauncher
+from services.devtools.processes import free_port
 
 RESULTS = Path(__file__).parent / "results"
 GOAL = {"registrations_per_second": 500, "p99_ms": 100}

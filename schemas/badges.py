@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.access import LinkSentFields
 from schemas.base import EventData
@@ -31,6 +31,28 @@ class BadgeIssued(BadgesEvent):
     email: str = Field(description="Delegate's email, for the 'badge ready' message.")
     badge_name: str = Field(description="Name as printed.")
     language: str = Field(default="en", description="Delegate's language.")
+
+
+class TextReplacement(BaseModel):
+    """One text of a badge that no installed font could print as typed, and what was printed instead."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str = Field(description="Which text: 'given name', 'family name' or 'affiliation'.")
+    typed: str = Field(description="The text as the delegate gave it (after the text rule's cleaning).")
+    printed: str = Field(description="What the badge prints: the printable part plus a transliteration.")
+    missing: tuple[str, ...] = Field(
+        description="The characters no installed font has, e.g. 'U+11F04 KAWI LETTER A' (at most 10)."
+    )
+
+
+class BadgeTextReplaced(BadgesEvent):
+    """Emitted with a BadgeIssued whose badge could not print a name as typed: a character no installed
+    font has was replaced by its transliteration (or left out). An alert for the organisers (console,
+    badges organiser page): they may ask the delegate for a printable form; the badge was issued anyway."""
+
+    registration_version: int = Field(description="Registration version the badge shows.")
+    replacements: tuple[TextReplacement, ...] = Field(description="Each text that was replaced.")
 
 
 class BadgeRevoked(BadgesEvent):

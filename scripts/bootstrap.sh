@@ -10,6 +10,7 @@
 #   - stripe-mock (go install, pinned)
 #   - the Apache Kafka 4.3.0 jars (Maven, cached outside git)
 #   - the official AsyncAPI parser (npm ci into infra/asyncapi, Node.js from Debian when missing)
+#   - the compose.yaml checker (infra/compose-check: compose-go, which Docker Compose loads files with)
 set -euo pipefail
 
 STRIPE_MOCK_MODULE="github.com/stripe/stripe-mock"
@@ -24,6 +25,8 @@ DEBIAN_PACKAGES=(
   fonts-noto-cjk
   fonts-noto-extra
   fonts-noto-ui-core
+  fonts-noto-color-emoji
+  fontconfig
   poppler-utils
   wrk
   chromium
@@ -143,7 +146,7 @@ ensure_kafka_jars() {
     return
   fi
   step "fetching the Kafka 4.3.0 jars with Maven"
-  uv run --frozen --no-sync python -m services.common.kafka_launcher --ensure-jars
+  uv run --frozen --no-sync python -m services.devtools.kafka_jars --ensure-jars
 }
 
 # The official AsyncAPI parser (pinned by infra/asyncapi/package-lock.json), for the contract test.
@@ -156,10 +159,17 @@ ensure_asyncapi_parser() {
   npm ci --prefix infra/asyncapi --ignore-scripts --no-audit --no-fund --loglevel=error
 }
 
+# Fetches compose-go (pinned by infra/compose-check/go.sum) and builds the checker once, so the test is quick.
+ensure_compose_check() {
+  step "building the compose.yaml checker (infra/compose-check, go build)"
+  (cd infra/compose-check && go build -o /dev/null .)
+}
+
 ensure_uv
 sync_python
 ensure_debian_packages
 ensure_stripe_mock
 ensure_kafka_jars
 ensure_asyncapi_parser
+ensure_compose_check
 step "bootstrap complete"

@@ -20,8 +20,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.common.kafka_cluster import KafkaCluster, free_port_block
-from services.common.kafka_launcher import KafkaLauncher, free_port
+from services.devtools.kafka_cluster import KafkaCluster, free_port_block
+from services.devtools.kafka_launcher import KafkaLauncher
+from services.devtools.processes import free_port
 
 # A copy of the terminal's stderr, taken before pytest captures it, for the watchdog below.
 _STDERR_FD: int | None = None
@@ -113,7 +114,7 @@ def pg_url() -> Iterator[str]:
         with PostgresContainer("postgres:16", driver="asyncpg") as container:
             yield container.get_connection_url()
         return
-    from services.common.pg_launcher import PostgresLauncher
+    from services.devtools.pg_launcher import PostgresLauncher
 
     launcher = PostgresLauncher()
     url = launcher.start()
@@ -146,7 +147,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 @pytest.fixture(scope="session")
 def stripe_mock_url() -> Iterator[str]:
-    from services.common.stripe_mock import StripeMock
+    from services.devtools.stripe_mock import StripeMock
 
     mock = StripeMock()
     url = mock.start()

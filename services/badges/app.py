@@ -17,7 +17,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
-from services.badges.adapters import db, qrscan
+from schemas.base import EventData
+from services.badges.adapters import db, qrscan, unprintable
 from services.badges.adapters.clock import SystemClock
 from services.badges.adapters.fonts import check_harfbuzz_subset
 from services.badges.adapters.link import LinkMonitor
@@ -26,6 +27,7 @@ from services.badges.adapters.pool import PoolRenderer
 from services.badges.adapters.sql import SqlUnits
 from services.badges.adapters.store import DiskPdfStore
 from services.badges.config import BadgesSettings
+from services.badges.domain import DelegateRecord
 from services.badges.ports import BadgeDeps, Renderer
 from services.badges.subscriptions import BadgesConsumer
 from services.badges.web import visa_links
@@ -49,6 +51,15 @@ def header_for(congress: Congress) -> CongressHeader:
     return CongressHeader(congress.short_name, where, congress.branding.primary_colour)
 
 
+def text_alert(record: DelegateRecord) -> list[EventData]:
+    """``BadgeTextReplaced`` for a badge whose texts do not all print as typed (fonts by coverage)."""
+    return list(
+        unprintable.replaced_text_alert(
+            record, congress_id=record.congress_id, delegate_id=record.delegate_id, version=record.version
+        )
+    )
+
+
 def build(
     settings: BadgesSettings | None = None,
     *,
@@ -69,6 +80,7 @@ def build(
         congress=congress,
         public_url=settings.public_url,
         visa_link_days=settings.visa_link_days,
+        text_alert=text_alert,
     )
     consumer = BadgesConsumer(
         deps=deps,

@@ -59,6 +59,14 @@ class Clock(Protocol):
 MAX_FRAME_BYTES = 2_000_000
 """The largest camera frame the station accepts."""
 
+TextAlert = Callable[[DelegateRecord], "list[EventData]"]
+"""``BadgeTextReplaced`` for a badge just issued, if a text of it could not print as typed (else nothing)."""
+
+
+def no_text_alert(record: DelegateRecord) -> list[EventData]:
+    return []
+
+
 ReadQr = Callable[[bytes], "str | None"]
 """Decodes one camera frame (JPEG, PNG, WebP): the text of the first QR code in it, or None."""
 
@@ -146,6 +154,10 @@ class BadgeStore(Protocol):
 
     async def stations(self) -> list[StationRecord]: ...
 
+    async def replaced_badges(self) -> list[Any]:
+        """Confirmed delegates whose badge cannot print a text as typed (the organiser page lists them)."""
+        ...
+
 
 class BadgeUnit(Protocol):
     """One transaction: the store as it is in it, and the events that commit (or roll back) with it."""
@@ -187,3 +199,5 @@ class BadgeDeps:
     """Base of the links badges mails (the visa-request link)."""
     visa_link_days: int = 60
     """How long a visa-request link works; then a new one can be mailed."""
+    text_alert: TextAlert = no_text_alert
+    """Whether a badge's texts print as typed (fonts by coverage, ``adapters/unprintable.py``)."""

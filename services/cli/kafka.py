@@ -12,8 +12,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from services.common.kafka_cluster import ClusterView, KafkaCluster, cluster_view
-from services.common.kafka_launcher import DEFAULT_PORT, KafkaLauncher, LauncherError, run_blocking
+from services.devtools.kafka_cluster import ClusterView, KafkaCluster, cluster_view
+from services.devtools.kafka_launcher import DEFAULT_PORT, KafkaLauncher
+from services.devtools.processes import LauncherError, run_blocking
 
 app = typer.Typer(help="A local Apache Kafka (KRaft), one node or a cluster, for machines without Docker.")
 console = Console(stderr=True, soft_wrap=True)

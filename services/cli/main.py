@@ -20,10 +20,11 @@ from rich.console import Console
 from services.cli import db, kafka, supervisor, tail, topics
 from services.cli.replicas import ReplicasRefused, check_databases, postgres_home, provide_databases, urls_of
 from services.cli.replicas import copies_of as replicas_of
-from services.common.kafka_cluster import KafkaCluster
-from services.common.kafka_launcher import DEFAULT_PORT, KafkaLauncher, LauncherError, port_in_use
-from services.common.pg_launcher import PostgresLauncher
 from services.common.settings import congress_home
+from services.devtools.kafka_cluster import KafkaCluster
+from services.devtools.kafka_launcher import DEFAULT_PORT, KafkaLauncher
+from services.devtools.pg_launcher import PostgresLauncher
+from services.devtools.processes import LauncherError, port_in_use
 
 app = typer.Typer(help="Run an international congress end to end.", no_args_is_help=True)
 app.add_typer(kafka.app, name="kafka", no_args_is_help=True)
@@ -95,7 +96,7 @@ def _start_stripe_mock(env: dict[str, str]) -> object | None:
     """Stripe's own stripe-mock on 12111 for the demo, unless a real Stripe (or another mock) is configured."""
     if env.get("REGISTRATION_STRIPE_API_BASE") or env.get("REGISTRATION_STRIPE_API_KEY", "").startswith("sk_live"):
         return None
-    from services.common.stripe_mock import StripeMock
+    from services.devtools.stripe_mock import StripeMock
 
     port = int(env.get("STRIPE_MOCK_PORT", "12111"))
     env["REGISTRATION_STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"

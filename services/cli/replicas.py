@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 
 from services.cli.supervisor import DEFAULT_PORTS, REPLICATED, copy_port
-from services.common.pg_launcher import PostgresLauncher
 from services.common.settings import congress_home
+from services.devtools.pg_launcher import PostgresLauncher
 
 
 class ReplicasRefused(Exception):

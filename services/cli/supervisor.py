@@ -147,8 +147,9 @@ class Supervisor:
             )
         return Child(name, 0, process, log_path)
 
-    def wait_ready(self, child: Child, timeout: float = 180.0) -> bool:
-        """Until the copy answers /readyz with 200 (False if it exits or the time is up: a loaded machine is slow)."""
+    def wait_ready(self, child: Child, timeout: float = 420.0) -> bool:
+        """Until the copy answers /readyz with 200 (False if it exits or the time is up). Generous: badges warms its
+        render pool before it answers, which took over three minutes on a loaded 2-core machine."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if child.process.poll() is not None:

@@ -175,15 +175,23 @@ def _keeps_at_least(have: str, want_ms: int) -> bool:
     return want_ms != KEEP_FOREVER_MS and have_ms >= want_ms
 
 
+def cluster_size(live: int, found: Mapping[str, TopicState]) -> int:
+    """The brokers the cluster has: those answering, or as many as an existing topic has replicas. A broker that
+    is down (killed, restarting) stays in its partitions' replica lists, and must not lower the policy meanwhile:
+    a copy started then would report the topics' RF 3 and ``min.insync.replicas`` 2 as differences."""
+    return max([live, *(state.replication_factor for state in found.values())])
+
+
 async def ensure_topics(bootstrap_servers: str, plan: TopicPlan | None = None, *, create: bool = True) -> TopicReport:
     """Create the missing congress topics with their policy and report how the others differ from it."""
     plan = plan or TopicPlan()
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="congress-admin")
     await admin.start()
     try:
-        brokers = len((await admin.describe_cluster())["brokers"])
-        report = TopicReport(brokers=brokers, required=required_topics(plan, brokers))
-        report.found = await _describe(admin, [r.name for r in report.required])
+        live = len((await admin.describe_cluster())["brokers"])
+        found = await _describe(admin, [plan.prefix + name for name in topics.ALL_TOPICS])
+        brokers = cluster_size(live, found)
+        report = TopicReport(brokers=brokers, required=required_topics(plan, brokers), found=found)
         missing = [r for r in report.required if r.name not in report.found]
         if create and missing:
             report.created = await _create(admin, missing)

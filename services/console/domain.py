@@ -74,6 +74,8 @@ class Projection:
         self.badges_issued = 0
         self.badged: set[str] = set()
         self.badges_revoked = 0
+        self.text_replaced: set[str] = set()
+        """Delegates whose badge could not print a name as typed (BadgeTextReplaced): organisers follow up."""
         self.badges_printed = 0
         self.reprints = 0
         self.documents: Counter[str] = Counter()
@@ -214,6 +216,9 @@ class Projection:
         self.badges_issued += 1
         self.badged.add(delegate_id)
 
+    def _on_badge_text_replaced(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+        self.text_replaced.add(delegate_id)
+
     def _on_badge_revoked(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.badges_revoked += 1
         self.badged.discard(delegate_id)
@@ -287,6 +292,7 @@ class Projection:
                 "issued": self.badges_issued,
                 "delegates_with_badge": len(self.badged),
                 "revoked": self.badges_revoked,
+                "text_replaced": len(self.text_replaced),
                 "printed": self.badges_printed,
                 "reprints": self.reprints,
                 "documents": dict(sorted(self.documents.items())),
@@ -402,6 +408,7 @@ _HANDLERS: dict[str, Callable[[Projection, str, Mapping[str, Any]], None]] = {
     "WaitingListOffered": Projection._on_waiting_list_offered,
     "BadgeIssued": Projection._on_badge_issued,
     "BadgeRevoked": Projection._on_badge_revoked,
+    "BadgeTextReplaced": Projection._on_badge_text_replaced,
     "BadgePrinted": Projection._on_badge_printed,
     "DocumentIssued": Projection._on_document_issued,
     "DelegateCheckedIn": Projection._on_delegate_checked_in,

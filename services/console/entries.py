@@ -119,6 +119,13 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "DelegateSnapshot": lambda d: f"{_person(d)} · {d.get('status')} · {'paid' if d.get('paid') else 'unpaid'}",
     "BadgeIssued": lambda d: f"{isolate(d.get('badge_name'))} · v{d.get('registration_version')}",
     "BadgeRevoked": lambda d: f"revoked: {d.get('reason')}",
+    "BadgeTextReplaced": lambda d: (
+        "printed as "
+        + "; ".join(f"{r.get('field')}: {isolate(r.get('printed'))}" for r in d.get("replacements") or ())
+        + " (no font for "
+        + ", ".join(m for r in d.get("replacements") or () for m in r.get("missing") or ())
+        + ")"
+    ),
     "DocumentIssued": lambda d: f"{d.get('kind')} {d.get('document_number')}",
     "BadgePrinted": lambda d: f"print #{d.get('print_count')} at {d.get('station_id')}",
     "DelegateCheckedIn": lambda d: f"checked in at {d.get('station_id')}",

@@ -61,6 +61,9 @@ class BadgeFigures(BaseModel):
     issued: int
     delegates_with_badge: int
     revoked: int
+    text_replaced: int = Field(
+        default=0, description="Delegates whose badge prints a name transliterated: no installed font has a character."
+    )
     printed: int
     reprints: int
     documents: dict[str, int] = Field(description="Document kind → issued.")

@@ -72,6 +72,43 @@ def local_path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+class Failover(httpx.AsyncBaseTransport):
+    """Sends each request to the copy of a service it names or, when that copy cannot be reached at all, to the
+    next copy that can: what a load balancer in front of ``congress up --replicas N`` does with a dead copy.
+
+    Only a connection that was never made moves on (nothing was sent, so any method may); a request cut
+    off after it was sent is not repeated, as a balancer answers 502 then. Cookies are per host, not per
+    port, so a delegate's cookies hold on every copy.
+    """
+
+    def __init__(self, bases: tuple[str, ...], inner: httpx.AsyncBaseTransport) -> None:
+        self.copies = [httpx.URL(base) for base in bases]
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        named = [k for k, u in enumerate(self.copies) if (u.host, u.port) == (request.url.host, request.url.port)]
+        if not named:
+            return await self.inner.handle_async_request(request)
+        order = [self.copies[(named[0] + k) % len(self.copies)] for k in range(len(self.copies))]
+        for copy in order[:-1]:
+            try:
+                return await self.inner.handle_async_request(to_copy(request, copy))
+            except httpx.ConnectError:
+                log.info("%s does not answer: trying another copy", copy)
+        return await self.inner.handle_async_request(to_copy(request, order[-1]))
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def to_copy(request: httpx.Request, copy: httpx.URL) -> httpx.Request:
+    """``request`` addressed to ``copy`` (same path, query, headers and body)."""
+    url = request.url.copy_with(scheme=copy.scheme, host=copy.host, port=copy.port)
+    headers = httpx.Headers(request.headers)
+    headers["host"] = url.netloc.decode("ascii")
+    return httpx.Request(request.method, url, headers=headers, stream=request.stream, extensions=request.extensions)
+
+
 async def is_up(base_url: str, timeout: float = 3.0) -> bool:
     """Whether a service answers ``/healthz``."""
     try:

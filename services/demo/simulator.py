@@ -26,7 +26,7 @@ import httpx
 
 from services.common.congress import load_congress
 from services.demo.abstracting import CallForPapers
-from services.demo.client import Http, Tally, is_up
+from services.demo.client import Failover, Http, Tally, is_up
 from services.demo.organising import Organiser
 from services.demo.people import Person
 from services.demo.plan import make_plan
@@ -129,15 +129,21 @@ class Simulator:
         self.bookings: list[Booking] = []
         self.started = time.monotonic()
 
-    def client(self, base: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            base_url=base, timeout=60.0, limits=httpx.Limits(max_connections=self.o.concurrency + 2)
-        )
+    def client(self, base: str, copies: tuple[str, ...] = ()) -> httpx.AsyncClient:
+        """A client of ``base`` that moves on to another of ``copies`` (the service's other copies) when ``base``
+        cannot be reached."""
+        limits = httpx.Limits(max_connections=self.o.concurrency + 2)
+        transport = Failover(copies or (base,), httpx.AsyncHTTPTransport(limits=limits))
+        return httpx.AsyncClient(base_url=base, timeout=60.0, transport=transport)
 
     async def registrations(self, parties: list[Party]) -> None:
         async with contextlib.AsyncExitStack() as stack:
             copies = [
-                Http(await stack.enter_async_context(self.client(url)), self.tally, "registration")
+                Http(
+                    await stack.enter_async_context(self.client(url, self.o.registration_urls)),
+                    self.tally,
+                    "registration",
+                )
                 for url in self.o.registration_urls
             ]
             delays = [self.o.pause(self.rng, 0.5) for _ in parties]
@@ -210,11 +216,12 @@ class Simulator:
             return
         rows = [r for r in await organiser.registrations() if r["status"] == "confirmed"]
         async with contextlib.AsyncExitStack() as stack:
-            org_client = await stack.enter_async_context(self.client(self.o.badges_url))
+            org_client = await stack.enter_async_context(self.client(self.o.badges_url, self.o.badges_urls))
             org_client.headers["authorization"] = f"Bearer {organiser.token}"
             stations = []
             for n, url in enumerate(self.o.badges_urls, 1):  # a desk on each copy of badges
-                station = Station(Http(await stack.enter_async_context(self.client(url)), self.tally, "badges"))
+                desk = await stack.enter_async_context(self.client(url, self.o.badges_urls))
+                station = Station(Http(desk, self.tally, "badges"))
                 if not await station.open(Http(org_client, self.tally, "badges"), f"Registration desk {n} (demo)"):
                     print("could not open a badge station: skipping badges and check-in", flush=True)
                     return
@@ -251,7 +258,7 @@ class Simulator:
         parties = make_plan(self.o.delegates, self.o.seed)
         password = os.environ.get("CONGRESS_ORGANISER_PASSWORD", "")
         email = str(load_congress(os.environ.get("CONGRESS_CONFIG") or None).organisers[0].email)
-        async with self.client(self.o.registration_url) as client:
+        async with self.client(self.o.registration_url, self.o.registration_urls) as client:
             organiser = Organiser(Http(client, self.tally, "registration"))
             signed_in = bool(password) and await organiser.sign_in(email, password)
             if signed_in:

@@ -25,6 +25,7 @@ from schemas.values import PaymentMethod
 from services.common.auth import InvalidToken
 from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
+from services.common.printable import print_warning
 from services.common.text import shown
 from services.registration import domain, payments
 from services.registration.adapters import db
@@ -120,6 +121,7 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         return format_currency(domain.to_major(amount_minor, currency), currency, locale=locale)
 
     templates.env.filters["money"] = money
+    templates.env.filters["unprintable"] = print_warning  # issue 17: the review page warns of a name no font prints
     templates.env.finalize = shown  # the one text rule also for rows stored before it
     add_csrf_helpers(templates.env)
     templates.env.globals.update(congress=deps.congress, config=deps.config, languages=LANGUAGES)

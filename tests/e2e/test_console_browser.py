@@ -20,8 +20,8 @@ from schemas import EventData, new_event
 from schemas.notify import NotificationFailed
 from schemas.registration import RegistrationCreated
 from schemas.values import PaymentMethod
-from services.common.kafka_launcher import free_port
 from services.common.topic_admin import TopicPlan, ensure_topics
+from services.devtools.processes import free_port
 from tests.e2e.chromium import launch
 from tests.kafka_helpers import publish
 from tests.unit.console.events import burst, common, delegate, eur, scenario

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from playwright.async_api import async_playwright
 
 from services.common.auth import ORGANISER_COOKIE, organiser_token
-from services.common.kafka_launcher import free_port
+from services.devtools.processes import free_port
 from services.registration.app import build
 from services.registration.config import RegistrationSettings
 from tests.e2e.chromium import launch, served

@@ -26,7 +26,7 @@ from schemas import topics
 from schemas.programme import ProgrammePublished, SessionScheduled
 from services.abstracts.app import build
 from services.abstracts.config import AbstractsSettings
-from services.common.kafka_launcher import free_port
+from services.devtools.processes import free_port
 from tests.e2e.chromium import launch, served
 from tests.integration.abstracts.conftest import BEFORE_DEADLINE, SECRET, Service
 from tests.integration.abstracts.programme_data import accept_abstracts

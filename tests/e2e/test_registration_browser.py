@@ -13,8 +13,8 @@ from playwright.async_api import Page, async_playwright
 
 from schemas import topics
 from schemas.registration import MagicLinkRequestedV2, RefundIssued, RegistrationCancelled, RegistrationUpdated
-from services.common.kafka_launcher import free_port
 from services.common.sealing import NOTIFY_LINK, unseal
+from services.devtools.processes import free_port
 from services.registration.app import build
 from services.registration.config import RegistrationSettings
 from tests.e2e.chromium import launch, served

@@ -1,7 +1,7 @@
 """The badge station in Debian's Chromium: search, print, reprint, scan — and keep going with Kafka cut off.
 
 The badges service runs in this event loop (uvicorn on a free port) against a Kafka
-broker of its own (``services.common.kafka_launcher``, not the session broker other
+broker of its own (``services.devtools.kafka_launcher``, not the session broker other
 tests share), because this test stops it: the real link goes. Check-ins go on being
 recorded locally, the page shows the station offline with the events kept, and once
 the broker is back every check-in reaches the topic exactly once and in order (the
@@ -28,7 +28,7 @@ from services.badges import domain
 from services.badges.app import build
 from services.badges.config import BadgesSettings
 from services.common.auth import organiser_token, sign
-from services.common.kafka_launcher import KafkaLauncher
+from services.devtools.kafka_launcher import KafkaLauncher
 from tests.e2e.chromium import launch, served
 from tests.integration.badges import factories as f
 from tests.kafka_helpers import publish, read_events

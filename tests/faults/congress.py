@@ -14,15 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.cli.supervisor import Child, RestartPolicy, Supervisor
-from services.common.kafka_cluster import KafkaCluster
-from services.common.kafka_launcher import free_port
-from services.common.stripe_mock import StripeMock
+from services.devtools.kafka_cluster import KafkaCluster
+from services.devtools.processes import free_port
+from services.devtools.stripe_mock import StripeMock
 from tests.faults.outages import SmtpSink, StripeRecorder
 from tests.integration.test_supervisor_restart import two_free_ports
 
 SERVICES = ("registration", "badges", "notify")
 COPIES = 2
 ORGANISER_PASSWORD = "faults-organiser-password"
+READY_PATIENCE = 600.0
+"""Seconds a (re)started copy may take to answer /readyz: badges warms its render pool first, over four minutes
+under a load average of 28 (the soak on a shared 2-core machine)."""
 
 
 @dataclass
@@ -86,7 +89,9 @@ class Congress:
             for k in range(1, COPIES + 1):
                 self.supervisor.start(name, k)
         for child in self.supervisor.children:
-            assert self.supervisor.wait_ready(child, timeout=240), f"{child.label} not ready:\n{child.tail(40)}"
+            assert self.supervisor.wait_ready(child, timeout=READY_PATIENCE), (
+                f"{child.label} not ready:\n{child.tail(40)}"
+            )
         self._watcher.start()
 
     def _watch(self) -> None:

@@ -11,13 +11,14 @@ import asyncio
 import os
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from services.cli.supervisor import Child
-from services.common.kafka_cluster import cluster_view
-from services.common.stripe_mock import StripeMock
-from tests.faults.congress import COPIES, SERVICES, Congress
+from services.devtools.kafka_cluster import cluster_view
+from services.devtools.stripe_mock import StripeMock
+from tests.faults.congress import COPIES, READY_PATIENCE, SERVICES, Congress
 
 
 @dataclass
@@ -39,6 +40,9 @@ class Injector:
     background: list[asyncio.Task[None]] = field(default_factory=list)
     """Waits for a killed part to serve again, while the next fault goes on."""
     broker_back: asyncio.Task[None] | None = None
+    copy_back: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    """Per service, the wait for its last killed copy to serve again."""
+    kills: Counter[str] = field(default_factory=Counter)
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -59,18 +63,25 @@ class Injector:
         self.broker_back = asyncio.create_task(self._back(fault, self.congress.cluster.start, 240.0))
         self.background.append(self.broker_back)
 
-    async def kill_copy(self, name: str, copy: int) -> None:
+    async def kill_copy(self, name: str) -> None:
+        """SIGKILL one copy of ``name``, the copies in turn; never one whose service has a copy not yet back (with
+        many rounds, a copy killed again while it warms up would never serve, and the other one is the service)."""
+        if name in self.copy_back:
+            await self.copy_back[name]
+        copy = 1 + (SERVICES.index(name) + self.kills[name]) % COPIES
+        self.kills[name] += 1
         child = self.congress.copy(name, copy)
         pid = child.process.pid
         fault = Fault(f"SIGKILL {child.label} (pid {pid}); the supervisor restarts it", self.now())
         os.killpg(pid, signal.SIGKILL)
         self.faults.append(fault)
-        self.background.append(asyncio.create_task(self._restarted(fault, child, pid)))
+        self.copy_back[name] = asyncio.create_task(self._restarted(fault, child, pid))
+        self.background.append(self.copy_back[name])
 
     async def _restarted(self, fault: Fault, child: Child, pid: int) -> None:
         while child.process.pid == pid:  # noqa: ASYNC110 -- the supervisor's watcher thread spawns the new process
             await asyncio.sleep(0.2)
-        ready = await asyncio.to_thread(self.congress.supervisor.wait_ready, child, 240.0)
+        ready = await asyncio.to_thread(self.congress.supervisor.wait_ready, child, READY_PATIENCE)
         assert ready, f"{child.label} did not come back:\n{child.tail(40)}"
         fault.back_after = self.now() - fault.at
 
@@ -97,17 +108,16 @@ class Injector:
 
     async def run(self, rounds: int, refunds_begin: asyncio.Event) -> None:
         """``rounds`` faults: broker, each service's copy, SMTP, in turn; the Stripe outage when refunds begin."""
-        kinds = [self.kill_leading_broker] + [
-            (lambda n=name, k=i: self.kill_copy(n, 1 + (k % COPIES))) for i, name in enumerate(SERVICES)
-        ]
+        kinds = [self.kill_leading_broker] + [(lambda n=name: self.kill_copy(n)) for name in SERVICES]
         stripe = asyncio.create_task(self._stripe_when(refunds_begin))
         smtp: asyncio.Task[None] | None = None
         for n in range(max(0, rounds - 1)):
             await asyncio.sleep(self.spacing)
             position = n % (len(kinds) + 1)
             if position == len(kinds):
-                if smtp is None or smtp.done():
-                    smtp = asyncio.create_task(self.smtp_outage())
+                if smtp is not None:  # one SMTP outage at a time, and every round a fault
+                    await smtp
+                smtp = asyncio.create_task(self.smtp_outage())
                 continue
             await kinds[position]()
         if smtp is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from services.common.kafka_launcher import free_port
+from services.devtools.processes import free_port
 
 
 class MailLog:
@@ -41,16 +41,18 @@ class MailLog:
         with self.lock:
             return Counter(self.accepted)
 
-    def duplicate_times(self, started: float) -> list[float]:
-        """When each message arrived that the sink had already received (seconds after ``started``)."""
+    def duplicates(self, started: float) -> list[tuple[float, float, tuple[str, str, str]]]:
+        """Each message the sink had already received: (when it came again, when it first came, what), in seconds
+        after ``started``."""
         with self.lock:
-            seen: set[tuple[str, str, str]] = set()
-            times = []
+            first: dict[tuple[str, str, str], float] = {}
+            again = []
             for key, at in zip(self.accepted, self.arrived, strict=True):
-                if key in seen:
-                    times.append(at - started)
-                seen.add(key)
-            return times
+                if key in first:
+                    again.append((at - started, first[key], key))
+                else:
+                    first[key] = at - started
+            return again
 
 
 class SmtpSink:
@@ -102,11 +104,14 @@ class StripeRecorder:
                     recorder.requests.append(
                         (self.command, self.path.split("?")[0], self.headers.get("Idempotency-Key", ""), status)
                     )
-                self.send_response(status)
-                self.send_header("content-type", kind)
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", kind)
+                    self.send_header("content-length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:  # the asking copy was SIGKILLed meanwhile: nobody to answer
+                    self.close_connection = True
 
             do_GET = do_POST = do_DELETE = _forward  # noqa: N815 -- http.server's method names
 

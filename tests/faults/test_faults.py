@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
-from services.common.kafka_cluster import KafkaCluster
+from services.common.congress import load_congress
 from services.demo.client import Failed, Tally
 from services.demo.organising import Organiser
 from services.demo.simulator import Options, Simulator
+from services.devtools.kafka_cluster import KafkaCluster
 from tests.conftest import fresh_pg_database
 from tests.faults.checks import Check, Evidence, all_checks, gather
 from tests.faults.congress import ORGANISER_PASSWORD, SERVICES, Congress, running
@@ -40,6 +41,11 @@ def mail_duplicates_bound(faults: list[Fault]) -> int:
 
 
 REFUND_PATIENCE = 150.0
+
+
+def places() -> int:
+    """The edition's places (1,800 in examples/icsei-2027.yaml): the soak's 2,500 delegates sell it out."""
+    return int(load_congress(os.environ.get("CONGRESS_CONFIG") or None).section("registration")["total_capacity"])
 
 
 def still_owed(row: dict[str, Any]) -> bool:
@@ -105,12 +111,30 @@ def table(faults: list[Fault], checks: list[Check], seconds: float) -> str:
     return "\n".join(lines)
 
 
-def mail_duplicates_by_fault(times: list[float], faults: list[Fault]) -> str:
-    """Each duplicate message (its second arrival) put against the last fault injected before it."""
-    before = [max((f for f in faults if f.at <= t), key=lambda f: f.at, default=None) for t in times]
-    counts = Counter(f.what if f else "(before any fault)" for f in before)
-    lines = [f"duplicate messages: {len(times)} (the send/commit window allows {mail_duplicates_bound(faults)})"]
-    lines += [f"  {n} after: {what}" for what, n in counts.items()]
+CUT_WINDOW = 30.0
+"""Seconds after a message's first sending in which a fault can have kept its batch from committing (a killed
+notify at once; a broker after a session timeout and a rebalance)."""
+
+
+def cut_by(first: float, faults: list[Fault]) -> str:
+    """What kept a message's first sending from being recorded: the first fault injected after it, or a killed part
+    coming back (its return rebalances the group: a copy that loses a partition mid-batch has sent that batch)."""
+    moments = [(f.at, f.what) for f in faults]
+    moments += [(f.at + f.back_after, f"back: {f.what}") for f in faults if f.back_after]
+    after = [m for m in moments if first <= m[0] <= first + CUT_WINDOW]
+    return min(after)[1] if after else f"(no fault within {CUT_WINDOW:g} s after the first)"
+
+
+def mail_duplicates_by_fault(duplicates: list[tuple[float, float, tuple[str, str, str]]], faults: list[Fault]) -> str:
+    """Each duplicate message put against the fault that cut its first sending short, then each one with when
+    it came the first and the second time (to be found in notify's logs by its cause)."""
+    counts = Counter(cut_by(first, faults) for _, first, _ in duplicates)
+    lines = [f"duplicate messages: {len(duplicates)} (the send/commit window allows {mail_duplicates_bound(faults)})"]
+    lines += [f"  {n} sent first just before: {what}" for what, n in counts.items()]
+    lines += [
+        f"    {again:7.1f} s (first {first:.1f} s) {template} {cause}"
+        for again, first, (template, cause, _) in duplicates
+    ]
     return "\n".join(lines)
 
 
@@ -124,7 +148,7 @@ async def settled(congress: Congress, bootstrap: str, prefix: str, deadline: flo
         await asyncio.sleep(5)
 
 
-@pytest.mark.timeout(int(os.environ.get("FAULTS_TIMEOUT", "900")))
+@pytest.mark.timeout(int(os.environ.get("FAULTS_TIMEOUT", "1200")))
 async def test_no_effect_is_lost_or_doubled_under_faults(
     kafka_cluster3: KafkaCluster,
     pg_url: str,
@@ -167,11 +191,12 @@ async def test_no_effect_is_lost_or_doubled_under_faults(
         1, Check("simulator's card payments recorded as paid", len(paid), len(paid - confirmed_or_cancelled), 0)
     )
     report = table(injector.faults, checks, time.monotonic() - begun)
-    report += "\n" + mail_duplicates_by_fault(congress.sink.log.duplicate_times(injector.started), injector.faults)
+    report += "\n" + mail_duplicates_by_fault(congress.sink.log.duplicates(injector.started), injector.faults)
     print("\n" + report, flush=True)
     report_figure(report)  # type: ignore[operator]
     assert len(injector.faults) == ROUNDS
-    assert tally["registered"] >= DELEGATES * 0.8, tally.errors  # the crowd got through despite the faults
+    # the crowd got through despite the faults, as far as there were places (beyond them: 422, sold out)
+    assert tally["registered"] >= min(DELEGATES, places()) * 0.8, tally.errors
     assert tally["refunded"] > 0 and tally["cancelled"] > 0
     assert {c.what: c.lost for c in checks} == {c.what: 0 for c in checks}, report
     mail = next(c for c in checks if c.what.startswith("one message"))

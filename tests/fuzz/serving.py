@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import uvicorn
 from fastapi import FastAPI
 
-from services.common.kafka_launcher import free_port
+from services.devtools.processes import free_port
 
 UNREACHABLE_KAFKA = "127.0.0.1:1"
 """Nothing listens there: the services start without Kafka and keep their events in the outbox."""

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from schemas import topics
 from services.cli.main import app as cli
-from services.common.kafka_cluster import KafkaCluster, cluster_view
-from services.common.kafka_launcher import run_blocking
+from services.devtools.kafka_cluster import KafkaCluster, cluster_view
+from services.devtools.processes import run_blocking
 from tests.integration.test_topic_policy import rows
 
 
@@ -74,6 +74,10 @@ def test_a_stopped_node_shows_as_under_replicated_partitions(kafka_cluster3: Kaf
         assert "brokers registered: [1, 2]" in output
         under = int(output.split("under-replicated partitions: ")[1].split()[0])
         assert under >= 3 * len(topics.ALL_TOPICS), output  # every congress topic's partitions lost a replica
+        # a copy (re)started meanwhile holds the topics to the policy of three brokers, not of the two answering
+        code, described = congress(["topics", "describe"], kafka_cluster3, topic_prefix)
+        assert code == 0 and "on 3 broker(s)" in described, described
+        assert {(r[1], r[2]) for r in rows(described, topic_prefix).values()} == {("3", "2")}, described
     finally:
         kafka_cluster3.start(timeout=240)
     wait_for(kafka_cluster3, lambda out: "under-replicated partitions: 0" in out)

@@ -165,9 +165,9 @@ async def test_relay_survives_kafka_being_away_and_publishes_once_it_is_back(
     db_url: str, kafka_bootstrap: str, topic_prefix: str
 ) -> None:
     from services.common.db import create_tables, make_engine, make_sessionmaker
-    from services.common.kafka_launcher import free_port
     from services.common.outbox import Outbox, OutboxRelay, make_producer
     from services.common.topic_admin import TopicPlan, ensure_topics
+    from services.devtools.processes import free_port
 
     engine = make_engine(db_url)
     await create_tables(engine)

@@ -24,16 +24,12 @@ from aiokafka import (  # type: ignore[import-untyped,unused-ignore]
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaTimeoutError, UnknownTopicOrPartitionError
 
-from services.common.kafka_launcher import (
-    KafkaLauncher,
-    LauncherError,
-    ensure_jars,
-    free_port,
-    port_in_use,
-    speaks_kafka,
-)
-from services.common.pg_launcher import PostgresLauncher
-from services.common.stripe_mock import TEST_API_KEY, StripeMock
+from services.devtools.kafka_jars import ensure_jars
+from services.devtools.kafka_launcher import KafkaLauncher
+from services.devtools.kafka_node import speaks_kafka
+from services.devtools.pg_launcher import PostgresLauncher
+from services.devtools.processes import LauncherError, free_port, port_in_use
+from services.devtools.stripe_mock import TEST_API_KEY, StripeMock
 from tests.kafka_helpers import ensure_topic
 
 # Generous: a cold JVM on a busy 2-core CI machine is much slower than a laptop.

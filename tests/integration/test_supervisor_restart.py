@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from services.cli.supervisor import COPY_PORT_STEP, RestartPolicy, Supervisor
-from services.common.kafka_launcher import free_port, port_in_use
+from services.devtools.processes import free_port, port_in_use
 from tests.conftest import fresh_pg_database
 from tests.integration.registration.conftest import delegate
 

@@ -8,7 +8,7 @@ import pytest
 import typer
 
 from services.cli import main
-from services.common.kafka_launcher import free_port
+from services.devtools.processes import free_port
 
 
 def test_fresh_removes_state_but_keeps_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ from services.common.topic_admin import (
     TopicPlan,
     TopicPolicyError,
     TopicState,
+    cluster_size,
     differences,
     edition_retention_ms,
     replication_factor_for,
@@ -128,3 +129,10 @@ async def test_the_relay_producer_is_idempotent_and_waits_for_all_replicas() -> 
         assert producer._sender._acks == -1  # acks=all
     finally:
         await producer.stop()
+
+
+def test_a_broker_that_is_down_still_counts_while_its_topics_list_it() -> None:
+    replicated = {"congress.registration": TopicState("congress.registration", 3, 3, {})}
+    assert cluster_size(2, replicated) == 3  # one of three restarting: the policy stays RF 3, min.insync 2
+    assert cluster_size(3, {}) == 3
+    assert cluster_size(1, {"congress.notify": TopicState("congress.notify", 3, 1, {})}) == 1

@@ -1,143 +1,46 @@
-"""The font fallback chain and a check that every character of a name has a glyph in it.
+"""The font fallback chain of badges and documents, chosen from what the installed fonts cover.
 
-The chain is Debian's Noto families. ``FontCoverage`` reads each family's cmap once
-(fontTools, files found with fontconfig's ``fc-match``) and answers "which of these
-characters can no font draw?" — so a name that would print as tofu boxes is refused
-loudly before rendering.
+No list of scripts: ``services.common.printable.FontIndex`` knows every installed family's
+coverage (fontconfig's charsets, read once per process) and picks, for the characters of a badge
+or a document, Noto Sans and then the preferred family for each character it lacks (Noto Sans
+Khmer, Noto Sans Sinhala, Noto Color Emoji, …); the language picks the CJK face (ja, ko,
+zh-Hans, zh-Hant). The CJK cuts (``adapters/cjk.py``) go before their full collections.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import subprocess
-import unicodedata
-from pathlib import Path
 
-from fontTools.ttLib import TTCollection, TTFont
+from services.common.printable import FontIndex, font_index
 
 log = logging.getLogger("congress.badges.fonts")
 
-LATIN = "Noto Sans"
-SCRIPT_FAMILIES = (
-    "Noto Sans Arabic",
-    "Noto Sans Hebrew",
-    "Noto Sans Devanagari",
-    "Noto Sans Bengali",
-    "Noto Sans Tamil",
-    "Noto Sans Thai",
-    "Noto Sans Georgian",
-    "Noto Sans Armenian",
-    "Noto Sans Ethiopic",
-)
-CJK_BY_LANG = {
-    "ja": "Noto Sans CJK JP",
-    "zh": "Noto Sans CJK SC",
-    "zh-hant": "Noto Sans CJK TC",
-    "zh-tw": "Noto Sans CJK TC",
-    "zh-hk": "Noto Sans CJK HK",
-    "ko": "Noto Sans CJK KR",
-}
-CJK_DEFAULT = "Noto Sans CJK JP"
-SYMBOLS = ("Noto Sans Symbols", "Noto Sans Symbols2", "DejaVu Sans")
-CHAIN = (LATIN, *SCRIPT_FAMILIES, CJK_DEFAULT, *SYMBOLS)
+
+class FontChain:
+    """The ``font-family`` list for a text: what covers it, CJK by language, cut CJK fonts first."""
+
+    def __init__(self, index: FontIndex | None = None) -> None:
+        self.index = index or font_index()
+        if not self.index.families:
+            log.error("fontconfig lists no fonts: every text will print as transliteration")
+        self.families = functools.lru_cache(maxsize=4096)(self._families)
+
+    def _families(self, text: str, lang: str = "en", cut: tuple[tuple[str, str], ...] = ()) -> tuple[str, ...]:
+        """``cut`` pairs a CJK family with its cut (``adapters/cjk.py``), placed before it."""
+        cuts = dict(cut)
+        out: list[str] = []
+        for family in self.index.families_for(text, lang):
+            if family in cuts:
+                out.append(cuts[family])
+            out.append(family)
+        return tuple(out)
 
 
-class UnrenderableText(ValueError):
-    """Some characters of a name have no glyph in any font of the chain: refuse rather than print boxes."""
-
-    def __init__(self, field: str, missing: str) -> None:
-        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in missing[:10])
-        super().__init__(f"{field} cannot be rendered: no installed font has {names}")
-        self.field = field
-        self.missing = missing
-
-    def __reduce__(self) -> tuple[type[UnrenderableText], tuple[str, str]]:
-        return (
-            UnrenderableText,
-            (self.field, self.missing),
-        )  # crosses the process pool intact
-
-
-def cjk_family(lang: str) -> str:
-    """The CJK family whose glyph forms suit the delegate's language (ja, zh, zh-Hant, ko)."""
-    tag = lang.lower()
-    return CJK_BY_LANG.get(tag) or CJK_BY_LANG.get(tag.split("-")[0]) or CJK_DEFAULT
-
-
-def css_chain(lang: str = "en", cut: dict[str, str] | None = None) -> str:
-    """The CSS ``font-family`` value: Latin first, the other scripts, then the language's CJK forms.
-
-    ``cut`` maps a CJK family to its small cut (``adapters/cjk.py``), tried before the full collection.
-    """
-    cjk = cjk_family(lang)
-    families = (
-        LATIN,
-        *SCRIPT_FAMILIES,
-        *([cut[cjk]] if cut and cjk in cut else []),
-        cjk,
-        *(f for f in CJK_BY_LANG.values() if f != cjk),
-        *SYMBOLS,
-    )
-    return ", ".join(f'"{f}"' for f in dict.fromkeys(families)) + ", sans-serif"
-
-
-def font_file(family: str) -> Path | None:
-    """The file fontconfig gives for ``family`` Regular, or None if it substitutes another family."""
-    command = ["fc-match", "-f", "%{file}\n%{family}", f"{family}:style=Regular"]
-    # fontconfig's own tool from PATH, as Debian installs it; the arguments are our constants
-    out = subprocess.run(command, capture_output=True, text=True, check=False).stdout.split("\n")  # noqa: S603
-    if len(out) < 2 or family not in out[1].split(","):
-        return None
-    return Path(out[0])
-
-
-def _cmap(path: Path) -> frozenset[int]:
-    if path.suffix.lower() in (".ttc", ".otc"):
-        fonts = TTCollection(str(path), lazy=True).fonts[:1]
-    else:
-        fonts = [TTFont(str(path), lazy=True, fontNumber=0)]
-    codes: set[int] = set()
-    for font in fonts:
-        codes.update(font.getBestCmap() or {})
-    return frozenset(codes)
-
-
-class FontCoverage:
-    """Which characters the chain can draw; built once per process (a few hundred ms)."""
-
-    def __init__(self, families: tuple[str, ...] = CHAIN) -> None:
-        self.missing_families: list[str] = []
-        codes: set[int] = set()
-        for family in families:
-            path = font_file(family)
-            if path is None:
-                self.missing_families.append(family)
-                continue
-            codes |= _cmap(path)
-        self.codes = frozenset(codes)
-        if self.missing_families:
-            log.warning("fonts missing from the chain: %s", ", ".join(self.missing_families))
-
-    def missing(self, text: str) -> str:
-        """Characters of ``text`` no font draws (spaces and invisible format characters need none)."""
-        gone = []
-        for char in dict.fromkeys(text):
-            if char.isspace() or unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F:
-                continue
-            if ord(char) not in self.codes:
-                gone.append(char)
-        return "".join(gone)
-
-    def check(self, field: str, text: str) -> None:
-        gone = self.missing(text)
-        if gone:
-            raise UnrenderableText(field, gone)
-
-
-@functools.cache
-def coverage() -> FontCoverage:
-    return FontCoverage()
+def css(families: tuple[str, ...] | list[str]) -> str:
+    """A CSS ``font-family`` value for ``families`` (quoted), ending in the generic ``sans-serif``."""
+    safe = (f for f in families if f.isprintable() and not set(f) & set('"\\;{}<>'))
+    return ", ".join(f'"{f}"' for f in safe) + ", sans-serif"
 
 
 def harfbuzz_subset_available() -> bool:

@@ -2,7 +2,7 @@
 
 One ``PdfRenderer`` per process holds everything that is expensive to build: the
 Jinja2 environment (autoescaped), the parsed stylesheets, WeasyPrint's
-``FontConfiguration`` and the font coverage table. A URL fetcher refuses the
+``FontConfiguration``, the font chain (``fonts.FontChain``) and the Pango measure. A URL fetcher refuses the
 network and every file outside the templates directory.
 """
 
@@ -23,8 +23,12 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from services.badges import domain
 from services.badges.adapters import cjk, fonts, patterns, stamp
+from services.badges.adapters.fit import fit_measured
+from services.badges.adapters.measure import PangoMeasure, cluster_breaks, line_breaks
+from services.badges.adapters.unprintable import badge_texts
 from services.badges.adapters.weasy import BADGE_UA, WARM_UP_NAMES, BadgeHTML, default_font_cache
 from services.badges.domain.badge import BadgeContent as BadgeContent  # the domain owns it; re-exported
+from services.common.printable import printable
 from services.common.text import clean_for_display
 
 log = logging.getLogger("congress.badges.pdf")
@@ -96,9 +100,10 @@ class PdfRenderer:
             (ord(c) for c in self.extra_chars if cjk.is_cjk(c)), self.font_cache, interval=self.recut_interval
         )
         self.cut_fonts = cjk.cut_all(self.late.extra, self.font_cache) if self.fast else []
+        self.chain = fonts.FontChain()
         self._font_config = FontConfiguration()
         self._css = self._stylesheets(self._font_config)
-        self.coverage = fonts.coverage()
+        self._measure: PangoMeasure | None = None
 
     def _take_new_cut(self) -> None:
         """Swap in the fonts a background cut made for late names (between two renders; ~20 ms)."""
@@ -107,21 +112,19 @@ class PdfRenderer:
             self.cut_fonts = cut
             self._font_config = FontConfiguration()
             self._css = self._stylesheets(self._font_config)
+            self._measure = None
             log.info("CJK fonts cut again: %d characters beyond the base sets", len(self.late.extra))
 
     def _theme_css(self) -> str:
-        cut = {f.source_family: f.family for f in self.cut_fonts}
         rules = [
             f'@font-face {{ font-family: "{f.family}"; font-weight: {f.weight}; src: url("{f.path.as_uri()}"); }}'
             for f in self.cut_fonts
         ]
         rules += [
-            f"html {{ font-family: {fonts.css_chain('en', cut)}; }}",
+            f"html {{ font-family: {fonts.css(self.chain.families(self.header.name + self.header.where, 'en'))}; }}",
             f".hd {{ background: {self.header.primary_colour}; }}",
             patterns.pattern_css(),
         ]
-        for lang in ("ja", "zh", "zh-Hant", "ko"):
-            rules.append(f":lang({lang}) {{ font-family: {fonts.css_chain(lang, cut)}; }}")
         return "\n".join(rules)
 
     def _stylesheets(self, font_config: FontConfiguration) -> dict[str, list[CSS]]:
@@ -161,39 +164,57 @@ class PdfRenderer:
     # --- badges ----------------------------------------------------------------------------
 
     def badge_view(self, content: BadgeContent, *, qr: bool = True) -> dict[str, Any]:
-        """Clean, check and lay out one badge's texts (raises ``UnrenderableText``)."""
-        given = clean_for_display(content.given_name) or clean_for_display(content.badge_name)
-        family = clean_for_display(content.family_name)
-        affiliation = clean_for_display(content.affiliation)
-        for name, text in (
-            ("given name", given),
-            ("family name", family),
-            ("affiliation", affiliation),
-        ):
-            self.coverage.check(name, text)
-        if self.fast and not self._warming:  # the warm-up names are no delegate's: they must not start a cut
-            self.late.note(given + family + affiliation)
+        """Clean one badge's texts, replace what no font can draw, choose their fonts and fit them.
+
+        Every text goes through the one text rule (``clean_for_display``), then ``printable``: a
+        character no installed font has is replaced by its transliteration (the handler tells the
+        organisers, ``adapters/alerts.py``). The font chain is chosen from what the installed fonts
+        cover (``fonts.FontChain``); sizes and line breaks are measured with Pango (``adapters/fit.py``).
+        """
+        lang = _safe_lang(content.language)
+        texts = {field: text.text for field, text in badge_texts(content).items()}
+        first, family, affiliation = texts["given name"], texts["family name"], texts["affiliation"]
         ribbon, others = domain.ribbon_for(content.roles)
+        meta_lines = [
+            printable(clean_for_display(content.country)).text,
+            *([" · ".join(others)] if others else []),
+            *(f"• {printable(clean_for_display(label)[:40]).text}" for label, _ in content.add_ons[:MAX_ADD_ONS]),
+        ]
+        if self.fast and not self._warming:  # the warm-up names are no delegate's: they must not start a cut
+            self.late.note(first + family + affiliation)
+        families = self.chain.families(first + family + affiliation + "".join(meta_lines), lang, self._cut())
         return {
-            "lang": _safe_lang(content.language),
+            "lang": lang,
+            "font_family": fonts.css(families),
             "congress_name": self.header.name,
             "congress_where": self.header.where,
-            "given": domain.fit_text(given, domain.NAME_BOX),
-            "family": domain.fit_text(family, domain.FAMILY_BOX),
-            "affiliation": domain.fit_text(affiliation, domain.AFFILIATION_BOX),
-            "given_dir": domain.base_direction(given),
+            "given": self._fit(first, domain.NAME_BOX, families, lang, bold=True),
+            "family": self._fit(family, domain.FAMILY_BOX, families, lang),
+            "affiliation": self._fit(affiliation, domain.AFFILIATION_BOX, families, lang),
+            "given_dir": domain.base_direction(first),
             "family_dir": domain.base_direction(family),
             "affiliation_dir": domain.base_direction(affiliation),
             "country": content.country,
             "ribbon": ribbon,
             "other_roles": others,
-            "meta_lines": [
-                content.country,
-                *([" · ".join(others)] if others else []),
-                *(f"• {clean_for_display(label)[:40]}" for label, _ in content.add_ons[:MAX_ADD_ONS]),
-            ],
+            "meta_lines": meta_lines,
             "qr_uri": qr_data_uri(content.qr_token or "-") if qr else "",
         }
+
+    def _cut(self) -> tuple[tuple[str, str], ...]:
+        return tuple((f.source_family, f.family) for f in self.cut_fonts)
+
+    def _fit(self, text: str, box: domain.Box, families: tuple[str, ...], lang: str, *, bold: bool = False) -> Any:
+        if self._measure is None:
+            self._measure = PangoMeasure(self._font_config.font_map)
+        width = self._measure.width_em
+        return fit_measured(
+            text,
+            box,
+            lambda t: width(t, families, bold, lang),
+            lambda t: line_breaks(t, lang),
+            lambda t: cluster_breaks(t, lang),
+        )
 
     def badge_html(self, views: Sequence[dict[str, Any]], *, sheet: bool = False) -> str:
         badges: Sequence[Any] = domain.sheets(views) if sheet else views
@@ -216,7 +237,8 @@ class PdfRenderer:
         Laying out N badges' texts in one WeasyPrint document costs ~2 ms a badge less than N
         documents (the page, the root boxes and the cascade are set up once). Each page is then
         written on its own (``Document.copy``), so a PDF holds only its own glyphs. A delegate whose
-        name cannot be drawn gets its ``UnrenderableText`` in their place; the others still render.
+        name cannot be laid out gets its exception in their place; the others still render (a character no
+        font has is not such a case: it is printed transliterated, ``adapters/unprintable.py``).
         """
         self._take_new_cut()
         out: list[bytes | Exception | None] = [None] * len(contents)
@@ -276,11 +298,12 @@ class PdfRenderer:
         Every text is shown through the one text rule, so a row stored before it (a NUL, an
         escape, a bidi override in a name or an address) prints as it would be accepted today.
         """
-        context = displayed(context)
-        for key in ("name", "institution_name"):
-            if isinstance(context.get(key), str):
-                self.coverage.check(key, context[key])
-        html = self.env.get_template(f"{template}.html").render(**context, congress_header=self.header)
+        context = printed(displayed(context))
+        lang = _safe_lang(str(context.get("lang") or "en"))
+        families = self.chain.families(" ".join(_strings(context)), lang)
+        html = self.env.get_template(f"{template}.html").render(
+            **context, congress_header=self.header, font_family=fonts.css(families)
+        )
         return self._pdf(html, "documents")
 
 
@@ -297,6 +320,27 @@ def displayed(value: Any, key: str = "") -> Any:
     if isinstance(value, list | tuple):
         return [displayed(v, key) for v in value]
     return value
+
+
+def printed(value: Any) -> Any:
+    """A template context with every string as the installed fonts can print it (``printable``)."""
+    if isinstance(value, str):
+        return printable(value).text
+    if isinstance(value, dict):
+        return {k: printed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printed(v) for v in value]
+    return value
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def isolate(text: object) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.base import EventData
-from services.badges.adapters import db
+from services.badges.adapters import db, unprintable
 from services.badges.domain import (
     BadgeOnRecord,
     CheckIn,
@@ -186,6 +186,9 @@ class SqlBadgeStore:
         t = db.stations
         row = (await self.session.execute(select(t).where(t.c.station_id == station_id))).first()
         return StationRecord(**row._asdict()) if row else None
+
+    async def replaced_badges(self) -> list[Any]:
+        return list(await unprintable.replaced_badges(self.session))
 
     async def stations(self) -> list[StationRecord]:
         t = db.stations

@@ -72,7 +72,8 @@ async def issue_badge(
             email=record.email,
             badge_name=record.badge_name,
             language=record.language,
-        )
+        ),
+        *deps.text_alert(record),
     ]
 
 

@@ -5,6 +5,8 @@ Their JSON counterparts (approve a visa, links, certificates) are in ``api.py``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
@@ -20,10 +22,15 @@ def organiser_router(deps: BadgeDeps, link: LinkState, sessions: OrganiserSessio
 
     async def page(request: Request, message: str = "", new_link: str = "") -> HTMLResponse:
         async with deps.units.read() as store:
-            rows, visas = await store.stations(), await store.visa_requests()
-        return await render(
-            request, deps, link, "organiser.html", stations=rows, visas=visas, message=message, new_link=new_link
-        )
+            rows, visas, replaced = await store.stations(), await store.visa_requests(), await store.replaced_badges()
+        context: dict[str, Any] = {
+            "stations": rows,
+            "visas": visas,
+            "replaced": replaced,
+            "message": message,
+            "new_link": new_link,
+        }
+        return await render(request, deps, link, "organiser.html", **context)
 
     @router.get("/organiser/badges")
     async def overview(request: Request, who: str = Depends(organiser)) -> HTMLResponse:

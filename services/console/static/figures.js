@@ -54,7 +54,8 @@
       card("cancelled", r.cancelled),
       card("revenue", moneyList(f.revenue.by_currency), "fig-revenue"),
       card(`invoices unpaid · ${moneyList(f.invoices_unpaid.by_currency)}`, f.invoices_unpaid.count, "fig-unpaid"),
-      card(`badges issued · ${b.printed} printed`, b.issued, "fig-badges"),
+      card(`badges issued · ${b.printed} printed`
+        + (b.text_replaced ? ` · ${b.text_replaced} with a name not printable as typed` : ""), b.issued, "fig-badges"),
       card("checked in", f.checkins.total, "fig-checkins"),
       card(`emails sent · ${f.emails.failed} failed`, f.emails.sent, "fig-emails"),
       card("payments failed", f.payments_failed),

@@ -11,7 +11,7 @@ from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 
-from services.common.kafka_launcher import free_port
+from services.devtools.processes import free_port
 
 
 class RecordingHandler:

@@ -24,7 +24,7 @@ import pytest
 from schemas import topics
 from schemas.registration import RegistrationConfirmed
 from schemas.values import Delegate, Money, PaymentMethod
-from services.common.kafka_launcher import free_port
+from services.devtools.processes import free_port
 from tests.integration.notify.sink import RecordingSink
 from tests.kafka_helpers import eventually, publish
 

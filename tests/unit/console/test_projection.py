@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from schemas import new_event
+from schemas.badges import BadgeTextReplaced, TextReplacement
 from schemas.registration import InvoiceHoldEnding, RegistrationAttemptedForExistingAddress, RegistrationCancelled
 from services.common.congress import load_congress
 from services.console.adapters.congress import add_on_capacities
@@ -54,6 +55,7 @@ def test_figures_from_a_small_congress() -> None:
         "issued": 2,
         "delegates_with_badge": 2,
         "revoked": 0,
+        "text_replaced": 0,
         "printed": 2,
         "reprints": 1,
         "documents": {},
@@ -385,3 +387,17 @@ def test_summaries_show_old_events_without_hidden_characters_but_keep_their_own_
     projection = project(records(registered("d-900", who, eur(1000), PaymentMethod.CARD)))
     (created,) = projection.entries(subject="d-900", type_="RegistrationCreated")
     assert summarise(created) == "\u2068Maria O'Brien\u2069 (JP, member) · EUR 10.00 · card"
+
+
+def test_a_badge_with_a_name_no_font_prints_is_counted_once_per_delegate_and_summarised() -> None:
+    """BadgeTextReplaced is an organiser alert: the console counts the delegates and says what was printed."""
+    replacement = TextReplacement(
+        field="family name", typed="Budi \U00011f04", printed="Budi a", missing=("U+11F04 KAWI LETTER A",)
+    )
+    alert = BadgeTextReplaced(
+        congress_id="icsei-2027", delegate_id="d-9", registration_version=1, replacements=(replacement,)
+    )
+    projection = project(records([alert, alert.model_copy(update={"registration_version": 2})]))
+    assert projection.figures()["badges"]["text_replaced"] == 1
+    line = summarise(projection.recent[-1])
+    assert "Budi a" in line and "U+11F04 KAWI LETTER A" in line

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from services.common.kafka_launcher import (
+from services.devtools.processes import (
     HOST,
     LOG_TAIL_LINES,
     LauncherError,

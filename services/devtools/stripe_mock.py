@@ -25,13 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from services.common.kafka_launcher import (
-    HOST,
-    LauncherError,
-    port_in_use,
-    tail,
-    terminate,
-)
+from services.devtools.processes import HOST, LauncherError, port_in_use, tail, terminate
 
 log = logging.getLogger(__name__)
 

@@ -30,19 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from schemas.topic_policy import TARGET_REPLICATION
-from services.common.kafka_launcher import (
-    DEFAULT_PORT,
-    KafkaLauncher,
-    LauncherError,
-    congress_home,
-    ensure_jars,
-    new_cluster_id,
-    port_in_use,
-    run_blocking,
-    speaks_kafka,
-    tail,
-)
-from services.common.kafka_node import HOST, Quorum, produce_probe
+from services.common.settings import congress_home
+from services.devtools.kafka_jars import ensure_jars
+from services.devtools.kafka_launcher import DEFAULT_PORT, KafkaLauncher
+from services.devtools.kafka_node import Quorum, produce_probe, speaks_kafka
+from services.devtools.kafka_storage import new_cluster_id
+from services.devtools.processes import HOST, LauncherError, port_in_use, run_blocking, tail
 
 log = logging.getLogger(__name__)
 
