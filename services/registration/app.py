@@ -22,28 +22,22 @@ from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
-from services.registration import (
-    call_for_papers,
-    expiry,
-    invoice_holds,
-    manage,
-    presenter_deadline,
-    stripe_tasks,
-)
 from services.registration.adapters import db
 from services.registration.adapters.stripe import StripePayments
-from services.registration.api import router
-from services.registration.api_models import publish_choices
+from services.registration.adapters.writer import GroupWriter, sync_sqlite_engine
+from services.registration.commands import expiry, invoice_holds, manage, presenter_deadline, stripe_tasks
+from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings, load_all, load_income_groups
-from services.registration.local_checkout import local_checkout_router
-from services.registration.organiser import organiser_router
-from services.registration.pages import install_page_errors, pages_router
 from services.registration.ports import Payments
-from services.registration.presenters_page import presenters_router
-from services.registration.rate_limits import RateLimits
-from services.registration.records import Deps
-from services.registration.self_service import self_service_router
-from services.registration.writer import GroupWriter, sync_sqlite_engine
+from services.registration.subscriptions import call_for_papers
+from services.registration.web.api import router
+from services.registration.web.api_models import publish_choices
+from services.registration.web.local_checkout import local_checkout_router
+from services.registration.web.organiser import organiser_router
+from services.registration.web.pages import install_page_errors, pages_router
+from services.registration.web.presenters_page import presenters_router
+from services.registration.web.rate_limits import RateLimits
+from services.registration.web.self_service import self_service_router
 
 
 def build_deps(

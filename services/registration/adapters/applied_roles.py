@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import Role
 from services.registration.adapters.db import metadata
-from services.registration.roles import email_key, missing_roles
+from services.registration.domain.roles import email_key, missing_roles
 
 applied_roles = Table(
     "reg_applied_roles",

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import Role
 from services.registration.adapters.db import counters, metadata, registrations
-from services.registration.roles import Cause, EarnedRole
+from services.registration.domain.roles import Cause, EarnedRole
 
 earned_roles = Table(
     "reg_earned_roles",

@@ -19,8 +19,9 @@ from schemas.delegates import DelegateSnapshot
 from schemas.registration import RegistrationConfirmed, RegistrationCreatedFields, RegistrationUpdated
 from schemas.values import Role
 from services.common.auth import organiser_token
-from services.registration import call_for_papers, roles
 from services.registration.adapters import db, earned_roles
+from services.registration.domain import roles
+from services.registration.subscriptions import call_for_papers
 from tests.integration.registration.conftest import (
     Service,
     close_service,

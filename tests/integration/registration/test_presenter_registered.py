@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from schemas.registration import PresenterRegistered, PresenterUnregistered
-from services.registration import presenter_deadline
 from services.registration.adapters import presentations
+from services.registration.commands import presenter_deadline
 from tests.integration.registration.conftest import Service, close_service, congress_file, open_service, settings_for
 from tests.integration.registration.test_earned_roles import register_by_invoice
 from tests.integration.registration.test_presenter_deadline import AUTH, author, configured, decided, tokyo

@@ -26,9 +26,9 @@ from schemas.registration import (
     WaitingListOfferedFields,
 )
 from services.common import jobs
-from services.registration import manage, presenter_deadline
 from services.registration.adapters import db, presentations
 from services.registration.app import sweeps
+from services.registration.commands import manage, presenter_deadline
 from tests.conftest import fresh_pg_database
 from tests.integration.registration.conftest import (
     Service,

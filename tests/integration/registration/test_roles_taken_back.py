@@ -22,8 +22,10 @@ from schemas.registration import RegistrationCreatedFields
 from schemas.values import Role
 from services.common.auth import organiser_token
 from services.common.consumer import inbox_table
-from services.registration import call_for_papers, manage, roles
 from services.registration.adapters import applied_roles, db
+from services.registration.commands import manage
+from services.registration.domain import roles
+from services.registration.subscriptions import call_for_papers
 from tests.integration.registration.conftest import (
     Service,
     close_service,

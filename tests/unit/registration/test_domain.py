@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.common.congress import ConfigError, load_congress
-from services.registration import domain
 from services.registration.config import load_income_groups, load_registration
-from services.registration.domain import IncomeGroup, PricingError, WaitingEntry, WaitStatus
+from services.registration.domain import pricing as domain
+from services.registration.domain.pricing import IncomeGroup, PricingError, WaitingEntry, WaitStatus
 
 CONGRESS = load_congress()
 CONFIG = load_registration(CONGRESS)

@@ -17,7 +17,7 @@ from schemas.abstracts import (
 )
 from schemas.values import Role
 from services.registration.adapters.applied_roles import at_registration
-from services.registration.roles import (
+from services.registration.domain.roles import (
     SOURCE_MAX,
     Cause,
     EarnedRole,

@@ -12,8 +12,8 @@ import stripe
 from stripe.checkout._session_service import SessionService
 
 from services.registration.adapters.stripe import StripePayments
+from services.registration.commands.stripe_tasks import card_payments, retry_delay
 from services.registration.ports import PaymentError
-from services.registration.stripe_tasks import card_payments, retry_delay
 
 NOT_OPEN = (
     'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of `{}`.'

@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.registration import RefundIssued
 from schemas.values import PaymentMethod
-from services.registration import domain
 from services.registration.adapters import db, db_tasks
-from services.registration.records import Deps, Row, ids, snapshot
+from services.registration.commands.records import Deps, Row, ids, snapshot
+from services.registration.domain import pricing as domain
 
 log = logging.getLogger("congress.registration.stripe_tasks")
 QUEUED = "congress_registration_stripe_tasks"

@@ -18,9 +18,9 @@ from schemas.values import Money, PaymentMethod
 from services.common.auth import sign
 from services.common.sealing import NOTIFY_LINK, seal
 from services.common.text import clean_input
-from services.registration import domain, stripe_tasks
 from services.registration.adapters import db
-from services.registration.records import (
+from services.registration.commands import stripe_tasks
+from services.registration.commands.records import (
     Deps,
     NotAllowed,
     Row,
@@ -29,6 +29,7 @@ from services.registration.records import (
     ids,
     snapshot,
 )
+from services.registration.domain import pricing as domain
 
 ENDED = ("cancelled", "expired")
 """Statuses of a registration that no longer holds a place."""

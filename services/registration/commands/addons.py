@@ -23,12 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.registration import InvoiceIssued, InvoiceLine, PaymentSucceeded
 from schemas.values import PaymentMethod
-from services.registration import domain, manage, stripe_tasks
 from services.registration.adapters import db
-from services.registration.expiry import STRIPE_MIN_SESSION
-from services.registration.links import view_token
+from services.registration.commands import manage, stripe_tasks
+from services.registration.commands.expiry import STRIPE_MIN_SESSION
+from services.registration.commands.links import view_token
+from services.registration.commands.records import Deps, NotAllowed, Row, as_utc, ids
+from services.registration.domain import pricing as domain
 from services.registration.ports import CheckoutRequest
-from services.registration.records import Deps, NotAllowed, Row, as_utc, ids
 
 log = logging.getLogger("congress.registration.addons")
 

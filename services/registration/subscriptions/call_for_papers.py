@@ -34,9 +34,10 @@ from schemas.abstracts import (
 )
 from schemas.base import CloudEvent, EventData
 from services.common.consumer import Handler
-from services.registration import manage, presenter_deadline, roles
 from services.registration.adapters import applied_roles, earned_roles
-from services.registration.records import Deps
+from services.registration.commands import manage, presenter_deadline
+from services.registration.commands.records import Deps
+from services.registration.domain import roles
 
 log = logging.getLogger("congress.registration.call_for_papers")
 

@@ -22,12 +22,13 @@ from services.common.openapi import JSON_BODY, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.paging import MAX_PAGE_SIZE, Paging
 from services.common.text import SingleLine, csv_cell
-from services.registration import domain, erasure, invoice_holds, manage, payments, stripe_tasks
 from services.registration.adapters import db, listing
-from services.registration.api_models import CSV_BODY, ActionDone, CsvResponse, RegistrationPage
-from services.registration.pages import friendly, templates_for
+from services.registration.commands import erasure, invoice_holds, manage, payments, stripe_tasks
+from services.registration.commands.records import Deps, NotAllowed, Row
+from services.registration.domain import pricing as domain
 from services.registration.ports import PaymentError
-from services.registration.records import Deps, NotAllowed, Row
+from services.registration.web.api_models import CSV_BODY, ActionDone, CsvResponse, RegistrationPage
+from services.registration.web.pages import friendly, templates_for
 
 CSV_COLUMNS = (
     "number",

@@ -16,13 +16,14 @@ from fastapi.responses import RedirectResponse, Response
 from schemas.registration import LinkKind
 from services.common.auth import InvalidToken, sign, verify
 from services.common.text import clean_for_display, clean_input
-from services.registration import addons, domain, links, manage
 from services.registration.adapters import db, db_tasks
+from services.registration.commands import addons, links, manage
+from services.registration.commands.links import view_token
+from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings
-from services.registration.links import view_token
-from services.registration.pages import PageProblem, templates_for, token_problem
-from services.registration.rate_limits import Door, knock
-from services.registration.records import Deps
+from services.registration.domain import pricing as domain
+from services.registration.web.pages import PageProblem, templates_for, token_problem
+from services.registration.web.rate_limits import Door, knock
 
 DELEGATE_COOKIE = "congress_delegate"
 SESSION_SECONDS = 2 * 3600

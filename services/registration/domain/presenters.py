@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.registration.roles import email_key
+from services.registration.domain.roles import email_key
 
 UNREGISTERED = "unregistered"
 """The cause of the notice that the deadline passed with the abstract uncovered."""

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.common.openapi import UtcDatetime
-from services.registration.records import Deps
+from services.registration.commands.records import Deps
 
 PriceLine = tuple[str, int]
 """A line of a price: its description and its amount in minor units (negative for a discount)."""

@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.registration import PaymentFailed, PaymentSucceeded
 from schemas.values import PaymentMethod
-from services.registration import addons, domain, expiry, stripe_tasks
 from services.registration.adapters import db, db_tasks
-from services.registration.handlers import emit_confirmed
-from services.registration.links import view_token
+from services.registration.commands import addons, expiry, stripe_tasks
+from services.registration.commands.links import view_token
+from services.registration.commands.records import Deps, NotAllowed, Row, ids, snapshot
+from services.registration.commands.register import emit_confirmed
+from services.registration.domain import pricing as domain
 from services.registration.ports import CheckoutRequest, CheckoutSession
-from services.registration.records import Deps, NotAllowed, Row, ids, snapshot
 
 log = logging.getLogger("congress.registration.payments")
 

@@ -23,7 +23,7 @@ from schemas.registration import LinkKind, MagicLinkRequestedV2
 from services.common.auth import InvalidToken, sign, verify
 from services.common.sealing import NOTIFY_LINK, seal
 from services.registration.adapters import db, magic_links
-from services.registration.records import Deps, Row, ids
+from services.registration.commands.records import Deps, Row, ids
 
 log = logging.getLogger("congress.registration.links")
 ENDED = ("cancelled", "expired")

@@ -26,10 +26,10 @@ from schemas.registration import (
     PresenterUnregistered,
     PresentingAuthor,
 )
-from services.registration import presenters
 from services.registration.adapters import presentations as store
-from services.registration.presenters import Deadline, Notice, Presentation
-from services.registration.records import Deps
+from services.registration.commands.records import Deps
+from services.registration.domain import presenters
+from services.registration.domain.presenters import Deadline, Notice, Presentation
 
 log = logging.getLogger("congress.registration.presenters")
 

@@ -20,9 +20,9 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Connection
 
 from schemas.registration import RegistrationAttemptedForExistingAddress
-from services.registration import roles
 from services.registration.adapters import db
-from services.registration.records import Deps, RegistrationRejected, ids
+from services.registration.commands.records import Deps, RegistrationRejected, ids
+from services.registration.domain import roles
 
 log = logging.getLogger("congress.registration.addresses")
 NOTIFIED = "We have sent a message to this address: it says how to go on."

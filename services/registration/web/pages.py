@@ -26,15 +26,16 @@ from services.common.auth import InvalidToken
 from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
 from services.common.text import shown
-from services.registration import domain, payments
 from services.registration.adapters import db
-from services.registration.api import GROUP_BODY_LIMIT, RegistrationIn
+from services.registration.commands import payments
+from services.registration.commands.links import check_view_token
+from services.registration.commands.records import Deps, NotAllowed, RegistrationRejected
+from services.registration.commands.register import price_all, register
 from services.registration.config import RegistrationSettings
-from services.registration.handlers import price_all, register
-from services.registration.links import check_view_token
+from services.registration.domain import pricing as domain
 from services.registration.ports import PaymentError
-from services.registration.rate_limits import Door, TooManyRequests, knock
-from services.registration.records import Deps, NotAllowed, RegistrationRejected
+from services.registration.web.api import GROUP_BODY_LIMIT, RegistrationIn
+from services.registration.web.rate_limits import Door, TooManyRequests, knock
 
 FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category", "code")
 INVOICE_FIELDS = ("institution_name", "institution_address", "email", "vat_id", "purchase_order")

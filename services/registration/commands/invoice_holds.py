@@ -28,9 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.registration import InvoiceHoldEnding
 from schemas.values import PaymentMethod
-from services.registration import manage, stripe_tasks
 from services.registration.adapters import db
-from services.registration.records import Deps, NotAllowed, Row, as_utc, ids
+from services.registration.commands import manage, stripe_tasks
+from services.registration.commands.records import Deps, NotAllowed, Row, as_utc, ids
 
 log = logging.getLogger("congress.registration.invoice_holds")
 RELEASED_REASON = "invoice_unpaid"

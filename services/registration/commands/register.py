@@ -25,10 +25,10 @@ from schemas.registration import (
 from schemas.values import PaymentMethod, Role
 from services.common.sealing import NOTIFY_LINK, seal
 from services.common.text import tidy
-from services.registration import addresses, domain, roles
 from services.registration.adapters import applied_roles, db, earned_roles
-from services.registration.links import view_token
-from services.registration.records import (
+from services.registration.commands import addresses
+from services.registration.commands.links import view_token
+from services.registration.commands.records import (
     AnySession,
     Deps,
     RegistrationRejected,
@@ -39,6 +39,8 @@ from services.registration.records import (
     snapshot,
     staging,
 )
+from services.registration.domain import pricing as domain
+from services.registration.domain import roles
 
 
 @dataclass(frozen=True)

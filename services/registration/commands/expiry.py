@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registration import manage, stripe_tasks
 from services.registration.adapters import db
-from services.registration.records import Deps, NotAllowed, Row, as_utc
+from services.registration.commands import manage, stripe_tasks
+from services.registration.commands.records import Deps, NotAllowed, Row, as_utc
 
 log = logging.getLogger("congress.registration.expiry")
 EXPIRED_REASON = "payment_expired"

@@ -16,12 +16,12 @@ from pydantic import BaseModel, EmailStr, Field, StrictBool
 from schemas.values import CountryCode, PaymentMethod
 from services.common.openapi import JSON_BODY, refusals
 from services.common.text import MultiLine, SingleLine
-from services.registration import links, payments
 from services.registration.adapters.stripe import WebhookRejected, verify_webhook
-from services.registration.api_models import ORGANISER_ACTIONS, Accepted, QuoteOut, RegistrationDone
-from services.registration.handlers import DelegateForm, InvoiceDetails, register
-from services.registration.rate_limits import Door, knock
-from services.registration.records import Deps, NotAllowed, RegistrationRejected
+from services.registration.commands import links, payments
+from services.registration.commands.records import Deps, NotAllowed, RegistrationRejected
+from services.registration.commands.register import DelegateForm, InvoiceDetails, register
+from services.registration.web.api_models import ORGANISER_ACTIONS, Accepted, QuoteOut, RegistrationDone
+from services.registration.web.rate_limits import Door, knock
 
 GROUP_BODY_LIMIT = 256 * 1024
 """A group registration (JSON or the page's form) may be larger than the guard's default 64 KiB."""
@@ -146,7 +146,7 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
     )
     async def quote(body: RegistrationIn, request: Request) -> Any:
         """The price breakdown the server would charge, without registering."""
-        from services.registration.handlers import price_all
+        from services.registration.commands.register import price_all
 
         await knock(deps.doors, Door.QUOTE, request, [str(d.email) for d in body.delegates])
         try:

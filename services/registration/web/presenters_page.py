@@ -17,10 +17,10 @@ from fastapi.responses import Response
 from services.common.openapi import refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.text import csv_cell
-from services.registration import presenter_deadline
-from services.registration.api_models import CSV_BODY, CsvResponse, PresentationOut
-from services.registration.pages import templates_for
-from services.registration.records import Deps
+from services.registration.commands import presenter_deadline
+from services.registration.commands.records import Deps
+from services.registration.web.api_models import CSV_BODY, CsvResponse, PresentationOut
+from services.registration.web.pages import templates_for
 
 CSV_COLUMNS = ("reference", "abstract_id", "title", "status", "presenters", "registered", "notices", "accepted_at")
 

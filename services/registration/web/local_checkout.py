@@ -14,10 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 from services.common.openapi import ROW_ID_MAX
 from services.registration.adapters import db, db_tasks
 from services.registration.adapters.stripe import checkout_event, sign_webhook
-from services.registration.api import process_webhook
+from services.registration.commands.records import Deps, Row
 from services.registration.config import RegistrationSettings
-from services.registration.pages import PageProblem, check_payer, templates_for
-from services.registration.records import Deps, Row
+from services.registration.web.api import process_webhook
+from services.registration.web.pages import PageProblem, check_payer, templates_for
 
 
 async def _what(deps: Deps, payer_id: str, charge: int) -> tuple[list[Row], int]:

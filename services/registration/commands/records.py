@@ -19,11 +19,11 @@ from services.common.db import as_utc as as_utc  # re-exported
 from services.common.db import new_id as new_id
 from services.common.db import utcnow as utcnow
 from services.common.outbox import Outbox
+from services.registration.adapters.writer import GroupWriter
 from services.registration.config import RegistrationConfig
-from services.registration.domain import IncomeGroup, PriceRules
+from services.registration.domain.pricing import IncomeGroup, PriceRules
 from services.registration.ports import Payments
-from services.registration.rate_limits import RateLimits
-from services.registration.writer import GroupWriter
+from services.registration.web.rate_limits import RateLimits
 
 Row = dict[str, Any]
 

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schemas.delegates import DelegateSnapshot
 from schemas.registration import RegistrationErased
 from schemas.values import PaymentMethod
-from services.registration import manage, stripe_tasks
 from services.registration.adapters import applied_roles, db, db_tasks, earned_roles
-from services.registration.records import Deps, NotAllowed, Row, ids
-from services.registration.roles import email_key
+from services.registration.commands import manage, stripe_tasks
+from services.registration.commands.records import Deps, NotAllowed, Row, ids
+from services.registration.domain.roles import email_key
 
 log = logging.getLogger("congress.registration.erasure")
 ERASED = "(erased)"
