@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from schemas import topics
 from schemas.base import CloudEvent, EventData, InvalidEvent, decode
 from services.common.db import kernel_metadata
-from services.common.outbox import Outbox, pending_rows
+from services.common.outbox import Outbox, pending_rows, write_staged
 
 log = logging.getLogger("congress.consumer")
 
@@ -184,6 +184,9 @@ class EventConsumer:
                 handled_now.append({"consumer": self.name, "event_id": item.id, "handled_at": datetime.now(UTC)})
             if handled_now:
                 await session.execute(insert(inbox_table), handled_now)
+            written = await write_staged(session)  # the batch's events, in one statement, before the commit
+        if written:
+            self.outbox.wakeup.set()
         return stats
 
     def _to_handle(

@@ -346,6 +346,25 @@ class _Leadership:
                 await self.conn.close()
 
 
+def write_staged_sync(session: Session) -> int:
+    """Insert the rows staged on this session in one statement; returns how many (the unit of work calls it).
+
+    Idempotent: the rows are taken off the session, so a second call (or the transition listener) writes nothing.
+    """
+    rows = session.info.pop("congress_outbox_rows", None)
+    if rows:
+        session.execute(outbox_table.insert(), rows)
+    return len(rows or ())
+
+
+async def write_staged(session: AsyncSession) -> int:
+    """``write_staged_sync`` for an async session: call it last inside the transaction, before it commits."""
+    rows = session.info.pop("congress_outbox_rows", None)
+    if rows:
+        await session.execute(outbox_table.insert(), rows)
+    return len(rows or ())
+
+
 def skip_wake(session: AsyncSession | Session) -> None:
     """Don't wake the relay when this session commits: the caller wakes it (e.g. a commit on another thread)."""
     session.info.pop("congress_outbox", None)

@@ -25,6 +25,7 @@ from schemas.sessions import OrganiserSignedOut
 from services.common.broker import ensure_topics
 from services.common.organiser_sessions import OrganiserSessions
 from services.common.outbox import Outbox, make_producer
+from services.common.unit_of_work import transaction
 
 log = logging.getLogger("congress.session_events")
 
@@ -41,8 +42,8 @@ class OutboxSignOuts:
         self.outbox = outbox
 
     async def publish(self, event: OrganiserSignedOut) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            self.outbox.add(session, event)
+        async with transaction(self.sessionmaker, self.outbox) as uow:
+            uow.stage(event)
 
 
 class DirectSignOuts:
