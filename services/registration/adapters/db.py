@@ -36,11 +36,11 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import ReturningUpdate, Update
 
 from services.common import jobs
+from services.registration import ports
 
 metadata = MetaData()
 
-TOTAL = "_total"
-"""Capacity row of the congress as a whole."""
+TOTAL = ports.TOTAL
 
 registrations = Table(
     "reg_registrations",

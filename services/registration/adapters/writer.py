@@ -21,19 +21,19 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from services.common.outbox import pending_rows, skip_wake
+from services.common.outbox import pending_rows, skip_wake, write_staged, write_staged_sync
 
 T = TypeVar("T")
 Work = Callable[[Session], Any]
-BatchHandler = Callable[[Session, list[Any]], list[Any]]
+Handler = Callable[[Session, list[Any]], list[Any]]
 """Does the work of several queued items at once (fewer statements); returns one result per item, in order."""
-Entry = tuple[BatchHandler, Any, "asyncio.Future[Any]"]
+Entry = tuple[Handler, Any, "asyncio.Future[Any]"]
 
 
 def _one_work(session: Session, works: list[Work]) -> list[Any]:
@@ -83,9 +83,10 @@ class GroupWriter:
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run ``work(session)`` in the next batch's transaction; its exception rolls back only its own part."""
-        return cast(T, await self.run_batched(_one_work, work))
+        result: T = await self.run_batched(_one_work, work)
+        return result
 
-    async def run_batched(self, handler: BatchHandler, item: Any) -> Any:
+    async def run_batched(self, handler: Handler, item: Any) -> Any:
         """Queue ``item``; queued items with the same ``handler`` are done by one ``handler(session, items)`` call.
 
         If that call raises, the batch is replayed item by item (``handler(session, [item])``, each under
@@ -125,21 +126,25 @@ class GroupWriter:
                 self.wake()
 
     async def _commit_batch(
-        self, loop: asyncio.AbstractEventLoop, batch: list[tuple[BatchHandler, Any]]
+        self, loop: asyncio.AbstractEventLoop, batch: list[tuple[Handler, Any]]
     ) -> list[tuple[bool, Any]]:
         if self.engine is not None:
             return await loop.run_in_executor(self._thread, self._commit, batch)
         if self.sessionmaker is None:
             raise RuntimeError("GroupWriter needs an engine or a sessionmaker")
         async with self.sessionmaker.begin() as session:
-            return await session.run_sync(self._apply, batch)
+            outcomes = await session.run_sync(self._apply, batch)
+            await write_staged(session)  # the batch's events, explicitly, before the commit
+            return outcomes
 
-    def _commit(self, batch: list[tuple[BatchHandler, Any]]) -> list[tuple[bool, Any]]:
+    def _commit(self, batch: list[tuple[Handler, Any]]) -> list[tuple[bool, Any]]:
         with Session(self.engine) as session, session.begin():
-            return self._apply(session, batch)
+            outcomes = self._apply(session, batch)
+            write_staged_sync(session)  # the batch's events, explicitly, before the commit
+            return outcomes
 
     @staticmethod
-    def _apply(session: Session, batch: list[tuple[BatchHandler, Any]]) -> list[tuple[bool, Any]]:
+    def _apply(session: Session, batch: list[tuple[Handler, Any]]) -> list[tuple[bool, Any]]:
         """Run the batch under one SAVEPOINT; only if that fails, again item by item with a SAVEPOINT each.
 
         A rejected registration (a full add-on, a used-up code) is rare, and a SAVEPOINT per
@@ -179,9 +184,9 @@ class GroupWriter:
             self.engine.dispose()
 
 
-def _runs(batch: list[tuple[BatchHandler, Any]]) -> list[tuple[BatchHandler, list[Any]]]:
+def _runs(batch: list[tuple[Handler, Any]]) -> list[tuple[Handler, list[Any]]]:
     """Consecutive items of the same handler, grouped (queue order is kept)."""
-    runs: list[tuple[BatchHandler, list[Any]]] = []
+    runs: list[tuple[Handler, list[Any]]] = []
     for handler, item in batch:
         if runs and runs[-1][0] is handler:
             runs[-1][1].append(item)

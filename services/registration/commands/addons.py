@@ -15,28 +15,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from schemas.registration import InvoiceIssued, InvoiceLine, PaymentSucceeded
 from schemas.values import PaymentMethod
-from services.registration.adapters import db
 from services.registration.commands import manage, stripe_tasks
 from services.registration.commands.expiry import STRIPE_MIN_SESSION
 from services.registration.commands.links import view_token
 from services.registration.commands.records import Deps, NotAllowed, Row, as_utc, ids
 from services.registration.domain import pricing as domain
-from services.registration.ports import CheckoutRequest
+from services.registration.domain.registration import Registration
+from services.registration.ports import CheckoutRequest, Tx
 
 log = logging.getLogger("congress.registration.addons")
 
 
 @dataclass(frozen=True)
 class Accepted:
-    row: Row
+    row: Registration
     pay_url: str | None = None
     """Where to pay for the add-on (card), if it must be paid first."""
     checkout_session_id: str | None = None
@@ -45,32 +44,31 @@ class Accepted:
 
 async def accept_offer(deps: Deps, entry_id: int) -> Accepted:
     now = deps.clock()
-    async with deps.sessionmaker.begin() as session:
-        entry = await db.waiting_entry(session, entry_id)
+    async with deps.units.begin() as tx:
+        entry = await tx.registrations.waiting_entry(entry_id)
         if entry is None or not domain.can_accept_offer(manage.entry_of(entry), now):
             raise NotAllowed("this offer has expired or was already used")
-        row = await manage.live(session, entry["registration_id"])
+        row = await manage.live(tx, entry["registration_id"])
         spec = deps.rules.add_ons[entry["add_on_code"]]
-        unpaid_card = row["payment_method"] == PaymentMethod.CARD.value and not row["paid"]
+        unpaid_card = row.payment_method is PaymentMethod.CARD and not row.paid
         if spec.price == 0 or unpaid_card:
-            await db.set_waiting(session, entry_id, domain.WaitStatus.ACCEPTED.value)
-            return Accepted(await manage.add_add_on(deps, session, row, spec))
-        if row["payment_method"] == PaymentMethod.INVOICE.value:
-            await db.set_waiting(session, entry_id, domain.WaitStatus.ACCEPTED.value)
-            return Accepted(await _invoice_add_on(deps, session, row, spec, now))
-        charge_id = await _open_charge(session, row, spec, entry_id, now)
+            await tx.registrations.set_waiting(entry_id, domain.WaitStatus.ACCEPTED.value)
+            return Accepted(await manage.add_add_on(deps, tx, row, spec))
+        if row.payment_method is PaymentMethod.INVOICE:
+            await tx.registrations.set_waiting(entry_id, domain.WaitStatus.ACCEPTED.value)
+            return Accepted(await _invoice_add_on(deps, tx, row, spec, now))
+        charge_id = await _open_charge(tx, row, spec, entry_id, now)
         deadline = as_utc(entry["offer_expires_at"])
     return await _checkout(deps, row, spec, charge_id, deadline, now)
 
 
-async def _open_charge(session: AsyncSession, row: Row, spec: domain.AddOnSpec, entry_id: int, now: datetime) -> int:
-    for charge in await db.charges_of(session, row["payer_id"], status="open"):
+async def _open_charge(tx: Tx, row: Registration, spec: domain.AddOnSpec, entry_id: int, now: datetime) -> int:
+    for charge in await tx.registrations.charges_of(row.payer_id, status="open"):
         if charge["waiting_entry"] == entry_id:
             return int(charge["id"])
-    return await db.add_charge(
-        session,
-        registration_id=row["id"],
-        payer_id=row["payer_id"],
+    return await tx.registrations.add_charge(
+        registration_id=row.id,
+        payer_id=row.payer_id,
         add_on_code=spec.code,
         waiting_entry=entry_id,
         amount_minor=spec.price,
@@ -81,18 +79,18 @@ async def _open_charge(session: AsyncSession, row: Row, spec: domain.AddOnSpec, 
 
 
 async def _checkout(
-    deps: Deps, row: Row, spec: domain.AddOnSpec, charge_id: int, deadline: datetime, now: datetime
+    deps: Deps, row: Registration, spec: domain.AddOnSpec, charge_id: int, deadline: datetime, now: datetime
 ) -> Accepted:
     expires = min(max(deadline, now + STRIPE_MIN_SESSION), now + timedelta(hours=23))
-    token = view_token(deps, row["payer_id"])
-    back = f"{deps.public_url}/registrations/{row['payer_id']}?t={token}"
+    token = view_token(deps, row.payer_id)
+    back = f"{deps.public_url}/registrations/{row.payer_id}?t={token}"
     checkout = await deps.payments.create_checkout(
         CheckoutRequest(
-            payer_id=row["payer_id"],
+            payer_id=row.payer_id,
             amount_minor=spec.price,
             currency=deps.congress.currency,
-            description=f"{deps.congress.short_name}: {spec.label} for {row['badge_name']}"[:250],
-            email=row["email"],
+            description=f"{deps.congress.short_name}: {spec.label} for {row.badge_name}"[:250],
+            email=row.email,
             success_url=back,
             cancel_url=f"{back}&cancelled=1",
             idempotency_key=f"{deps.congress.id}:add-on:{charge_id}:{int(expires.timestamp())}",
@@ -100,20 +98,19 @@ async def _checkout(
             metadata={"charge": str(charge_id)},
         )
     )
-    async with deps.sessionmaker.begin() as session:
-        await db.set_charge(session, charge_id, checkout_session_id=checkout.session_id)
+    async with deps.units.begin() as tx:
+        await tx.registrations.set_charge(charge_id, checkout_session_id=checkout.session_id)
     return Accepted(row, checkout.url, checkout.session_id, charge_id)
 
 
-async def _invoice_add_on(deps: Deps, session: AsyncSession, row: Row, spec: domain.AddOnSpec, now: datetime) -> Row:
-    payer = await db.get(session, row["payer_id"]) or row
-    details: dict[str, Any] = payer["invoice"] or {}
-    n = await db.next_number(session, "invoice")
+async def _invoice_add_on(deps: Deps, tx: Tx, row: Registration, spec: domain.AddOnSpec, now: datetime) -> Registration:
+    payer = await tx.registrations.get(row.payer_id) or row
+    details: Mapping[str, Any] = payer.invoice or {}
+    n = await tx.registrations.next_number("invoice")
     number = f"{deps.congress.number_prefix}-INV-{n:04d}"
-    await db.add_charge(
-        session,
-        registration_id=row["id"],
-        payer_id=row["payer_id"],
+    await tx.registrations.add_charge(
+        registration_id=row.id,
+        payer_id=row.payer_id,
         add_on_code=spec.code,
         amount_minor=spec.price,
         method=PaymentMethod.INVOICE.value,
@@ -121,39 +118,38 @@ async def _invoice_add_on(deps: Deps, session: AsyncSession, row: Row, spec: dom
         invoice_number=number,
         created_at=now,
     )
-    deps.outbox.add(
-        session,
+    tx.stage(
         InvoiceIssued(
             **ids(deps, row),
             invoice_number=number,
             issued_at=now,
             due_at=now + timedelta(days=deps.config.invoice_due_days),
-            institution_name=details.get("institution_name") or row["affiliation"],
-            institution_address=details.get("institution_address") or row["country"],
+            institution_name=details.get("institution_name") or row.affiliation,
+            institution_address=details.get("institution_address") or row.country,
             vat_id=details.get("vat_id") or None,
             purchase_order=details.get("purchase_order") or None,
             lines=(
                 InvoiceLine(
-                    description=f"{row['badge_name']} ({row['number']}): Add-on: {spec.label}",
+                    description=f"{row.badge_name} ({row.number}): {domain.add_on_description(spec)}",
                     amount=deps.money(spec.price),
                 ),
             ),
             total=deps.money(spec.price),
-            email=details.get("email") or payer["email"],
-            language=payer["language"],
+            email=details.get("email") or payer.email,
+            language=payer.language,
         ),
     )
-    return await manage.add_add_on(deps, session, row, spec)
+    return await manage.add_add_on(deps, tx, row, spec)
 
 
-async def on_charge_event(deps: Deps, session: AsyncSession, kind: str, charge_id: int, obj: dict[str, Any]) -> str:
+async def on_charge_event(deps: Deps, tx: Tx, kind: str, charge_id: int, obj: dict[str, Any]) -> str:
     """A Stripe event for an add-on's Checkout Session."""
-    charge = await db.get_charge(session, charge_id)
+    charge = await tx.registrations.get_charge(charge_id)
     if charge is None:
         return "ignored"
     if kind == "checkout.session.expired":
         if charge["status"] == "open" and charge["checkout_session_id"] in (None, obj.get("id")):
-            await db.set_charge(session, charge_id, status="lapsed")
+            await tx.registrations.set_charge(charge_id, status="lapsed")
             return "add-on checkout expired"
         return "already settled"
     paid = kind == "checkout.session.async_payment_succeeded" or (
@@ -168,22 +164,21 @@ async def on_charge_event(deps: Deps, session: AsyncSession, kind: str, charge_i
         log.warning("add-on paid amount does not match", extra={"registration_id": charge["registration_id"]})
         return "amount does not match"
     reference = str(obj.get("payment_intent") or obj.get("id"))
-    return await _charge_paid(deps, session, charge, reference)
+    return await _charge_paid(deps, tx, charge, reference)
 
 
-async def _charge_paid(deps: Deps, session: AsyncSession, charge: Row, reference: str) -> str:
+async def _charge_paid(deps: Deps, tx: Tx, charge: Row, reference: str) -> str:
     now = deps.clock()
-    row = await db.get(session, charge["registration_id"], for_update=True)
-    entry = await db.waiting_entry(session, charge["waiting_entry"]) if charge["waiting_entry"] else None
+    row = await tx.registrations.get(charge["registration_id"], for_update=True)
+    entry = await tx.registrations.waiting_entry(charge["waiting_entry"]) if charge["waiting_entry"] else None
     held = entry is not None and entry["status"] == domain.WaitStatus.OFFERED.value
-    live = row is not None and row["status"] in ("pending", "confirmed")
-    seat = live and (held or await db.take_seat(session, charge["add_on_code"]))
+    live = row is not None and row.live
+    seat = live and (held or await tx.registrations.take_seat(charge["add_on_code"]))
     # a charge being refunded is not money the registration keeps (``stripe_tasks.card_payments``)
-    await db.set_charge(session, charge["id"], status="paid" if seat else "refunding", reference=reference)
+    await tx.registrations.set_charge(charge["id"], status="paid" if seat else "refunding", reference=reference)
     if row is None:
         return "ignored"
-    deps.outbox.add(
-        session,
+    tx.stage(
         PaymentSucceeded(
             **ids(deps, row),
             amount=deps.money(charge["amount_minor"]),
@@ -193,15 +188,17 @@ async def _charge_paid(deps: Deps, session: AsyncSession, charge: Row, reference
         ),
     )
     if entry is not None and held:
-        await db.set_waiting(session, entry["id"], domain.WaitStatus.ACCEPTED.value if seat else "expired")
+        await tx.registrations.set_waiting(
+            entry["id"], (domain.WaitStatus.ACCEPTED if seat else domain.WaitStatus.EXPIRED).value
+        )
         if not seat:  # the registration ended meanwhile: pass the held seat on
-            await manage.seat_freed(deps, session, charge["add_on_code"], now)
+            await manage.seat_freed(deps, tx, charge["add_on_code"], now)
     if not seat:
         key = f"{deps.congress.id}:refund-charge:{charge['id']}"
         reason = "add-on paid after its offer lapsed"
         await stripe_tasks.queue_refund(
             deps,
-            session,
+            tx,
             row,
             reference=reference,
             amount=charge["amount_minor"],
@@ -211,22 +208,21 @@ async def _charge_paid(deps: Deps, session: AsyncSession, charge: Row, reference
             charge_id=charge["id"],
         )
         return "add-on paid too late: refunding"
-    await manage.add_add_on(deps, session, row, deps.rules.add_ons[charge["add_on_code"]])
+    await manage.add_add_on(deps, tx, row, deps.rules.add_ons[charge["add_on_code"]])
     return "add-on confirmed"
 
 
-async def pay_open_invoices(deps: Deps, session: AsyncSession, payer_id: str, reference: str) -> int:
+async def pay_open_invoices(deps: Deps, tx: Tx, payer_id: str, reference: str) -> int:
     """The organiser marked the payer's invoices paid: settle the add-on invoices too; returns how many."""
     now = deps.clock()
     settled = 0
-    for charge in await db.charges_of(session, payer_id, status="open"):
+    for charge in await tx.registrations.charges_of(payer_id, status="open"):
         if charge["method"] != PaymentMethod.INVOICE.value:
             continue
-        row = await db.get(session, charge["registration_id"])
-        await db.set_charge(session, charge["id"], status="paid", reference=charge["invoice_number"] or reference)
+        row = await tx.registrations.get(charge["registration_id"])
+        await tx.registrations.set_charge(charge["id"], status="paid", reference=charge["invoice_number"] or reference)
         if row is not None:
-            deps.outbox.add(
-                session,
+            tx.stage(
                 PaymentSucceeded(
                     **ids(deps, row),
                     amount=deps.money(charge["amount_minor"]),
@@ -239,10 +235,10 @@ async def pay_open_invoices(deps: Deps, session: AsyncSession, payer_id: str, re
     return settled
 
 
-async def invoiced_extra(session: AsyncSession, registration_id: str, payer_id: str) -> int:
+async def invoiced_extra(tx: Tx, registration_id: str, payer_id: str) -> int:
     """What of a registration's total is on add-on invoices of its own (not on the first invoice)."""
     return sum(
         c["amount_minor"]
-        for c in await db.charges_of(session, payer_id)
+        for c in await tx.registrations.charges_of(payer_id)
         if c["registration_id"] == registration_id and c["method"] == PaymentMethod.INVOICE.value
     )

@@ -17,10 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection
-
 from schemas.registration import RegistrationAttemptedForExistingAddress
-from services.registration.adapters import db
 from services.registration.commands.records import Deps, RegistrationRejected, ids
 from services.registration.domain import roles
 
@@ -50,12 +47,6 @@ def refuse_repeats(emails: Sequence[str]) -> None:
         raise RegistrationRejected(errors)
 
 
-def live_keys(conn: Connection, emails: Iterable[str]) -> set[str]:
-    """The addresses among ``emails`` (as keys) that a live registration already uses."""
-    keys = {roles.email_key(e) for e in emails}
-    return set(conn.execute(db.live_with_addresses(keys)).scalars()) if keys else set()
-
-
 def claim(emails: Sequence[str], taken: set[str]) -> None:
     """Claim these addresses for one registration in the batch, or ``AddressInUse`` if any is ``taken``."""
     keys = [roles.email_key(e) for e in emails]
@@ -75,20 +66,19 @@ async def tell_owners(deps: Deps, emails: Iterable[str]) -> int:
     now = deps.clock()
     hour = int(now.timestamp() // 3600)
     told = 0
-    async with deps.sessionmaker.begin() as session:
+    async with deps.units.begin() as tx:
         latest = {
-            roles.email_key(r["email"]): r for r in await db.live_by_addresses(session, map(roles.email_key, emails))
+            roles.email_key(r.email): r for r in await tx.registrations.live_by_addresses(map(roles.email_key, emails))
         }
         for row in latest.values():
-            if not await db.record_once(session, db.used_tokens, jti=f"attempt:{row['id']}:{hour}", used_at=now):
+            if not await tx.registrations.mark_once(f"attempt:{row.id}:{hour}", now):
                 continue  # told within this hour already
-            deps.outbox.add(
-                session,
+            tx.stage(
                 RegistrationAttemptedForExistingAddress(
                     **ids(deps, row),
-                    registration_number=row["number"],
-                    email=row["email"],
-                    language=row["language"],
+                    registration_number=row.number,
+                    email=row.email,
+                    language=row.language,
                     attempted_at=now,
                     sign_in_url=f"{deps.public_url}/sign-in",
                 ),

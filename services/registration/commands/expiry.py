@@ -20,11 +20,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.registration.adapters import db
 from services.registration.commands import manage, stripe_tasks
-from services.registration.commands.records import Deps, NotAllowed, Row, as_utc
+from services.registration.commands.records import Deps, NotAllowed, as_utc
+from services.registration.domain.registration import Registration, Status
+from services.registration.ports import TOTAL, Tx
 
 log = logging.getLogger("congress.registration.expiry")
 EXPIRED_REASON = "payment_expired"
@@ -36,21 +35,21 @@ class SeatsGone(Exception):
     """A late payment for an expired registration whose places were taken meanwhile."""
 
 
-async def hold_end(deps: Deps, session: AsyncSession, rows: list[Row]) -> datetime:
+async def hold_end(deps: Deps, tx: Tx, rows: list[Registration]) -> datetime:
     """When the payer's unpaid card registrations stop holding their places."""
-    base = as_utc(rows[0]["created_at"]) + timedelta(minutes=deps.config.payment_hold_minutes)
-    extended = await db.hold_until(session, rows[0]["payer_id"])
+    base = as_utc(rows[0].created_at) + timedelta(minutes=deps.config.payment_hold_minutes)
+    extended = await tx.registrations.hold_until(rows[0].payer_id)
     return max(base, as_utc(extended)) if extended is not None else base
 
 
-async def checkout_expiry(deps: Deps, session: AsyncSession, rows: list[Row], now: datetime) -> datetime:
+async def checkout_expiry(deps: Deps, tx: Tx, rows: list[Registration], now: datetime) -> datetime:
     """The Checkout Session's ``expires_at``: the hold's end, extended (and recorded) to Stripe's minimum."""
-    end = await hold_end(deps, session, rows)
+    end = await hold_end(deps, tx, rows)
     if end <= now:
         raise NotAllowed("the time to pay for this registration has run out; please register again")
     if end < now + STRIPE_MIN_SESSION:
         end = now + STRIPE_MIN_SESSION
-        await db.extend_hold(session, rows[0]["payer_id"], end)
+        await tx.registrations.extend_hold(rows[0].payer_id, end)
     return end
 
 
@@ -59,44 +58,42 @@ async def expire_unpaid(deps: Deps) -> int:
     now = deps.clock()
     cutoff = now - timedelta(minutes=deps.config.payment_hold_minutes)
     expired = 0
-    async with deps.sessionmaker.begin() as session:
-        for payer_id in await db.unpaid_card_payers(session, cutoff):
-            rows = _unpaid(await db.by_payer(session, payer_id, for_update=True))
-            if rows and await hold_end(deps, session, rows) <= now:
-                expired += await expire_rows(deps, session, rows, now)
-    await stripe_tasks.run(deps, stripe_tasks.queued(session))
+    async with deps.units.begin() as tx:
+        for payer_id in await tx.registrations.unpaid_card_payers(cutoff):
+            rows = _unpaid(await tx.registrations.by_payer(payer_id, for_update=True))
+            if rows and await hold_end(deps, tx, rows) <= now:
+                expired += await expire_rows(deps, tx, rows, now)
+    await stripe_tasks.run(deps, tx.queued_tasks)
     if expired:
         log.info("unpaid registrations expired", extra={"count": expired})
     return expired
 
 
-async def expire_session(deps: Deps, session: AsyncSession, payer_id: str, session_id: str) -> str:
+async def expire_session(deps: Deps, tx: Tx, payer_id: str, session_id: str) -> str:
     """``checkout.session.expired``: expire the payer's unpaid registrations if it was their current session."""
-    rows = _unpaid(await db.by_payer(session, payer_id, for_update=True))
-    current = [r for r in rows if r["checkout_session_id"] in (None, session_id)]
+    rows = _unpaid(await tx.registrations.by_payer(payer_id, for_update=True))
+    current = [r for r in rows if r.checkout_session_id in (None, session_id)]
     if not rows or len(current) != len(rows):
         return "not the current session" if rows else "already settled"
-    await expire_rows(deps, session, rows, deps.clock(), closed=session_id)
+    await expire_rows(deps, tx, rows, deps.clock(), closed=session_id)
     return "expired"
 
 
-def _unpaid(rows: list[Row]) -> list[Row]:
-    return [r for r in rows if r["status"] == "pending" and not r["paid"] and r["payment_method"] == "card"]
+def _unpaid(rows: list[Registration]) -> list[Registration]:
+    return [r for r in rows if r.unpaid_card]
 
 
-async def expire_rows(
-    deps: Deps, session: AsyncSession, rows: list[Row], now: datetime, *, closed: str | None = None
-) -> int:
+async def expire_rows(deps: Deps, tx: Tx, rows: list[Registration], now: datetime, *, closed: str | None = None) -> int:
     """Expire unpaid card registrations; their Checkout Session (unless Stripe ``closed`` it) is queued to expire."""
     for row in rows:
-        await manage.end_row(deps, session, row, "expired", EXPIRED_REASON, by="system", now=now, closed=closed)
+        await manage.end_row(deps, tx, row, Status.EXPIRED, EXPIRED_REASON, by="system", now=now, closed=closed)
     return len(rows)
 
 
-async def retake_seats(session: AsyncSession, rows: list[Row]) -> None:
+async def retake_seats(tx: Tx, rows: list[Registration]) -> None:
     """Take again every place the expired rows held, all or none (``SeatsGone``)."""
-    async with session.begin_nested():  # a SeatsGone rolls back the seats taken so far
+    async with tx.all_or_nothing():  # a SeatsGone rolls back the seats taken so far
         for row in rows:
-            for code in (db.TOTAL, *row["add_ons"]):
-                if not await db.take_seat(session, code):
+            for code in (TOTAL, *row.add_ons):
+                if not await tx.registrations.take_seat(code):
                     raise SeatsGone(code)

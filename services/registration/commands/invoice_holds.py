@@ -24,26 +24,21 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from schemas.registration import InvoiceHoldEnding
 from schemas.values import PaymentMethod
-from services.registration.adapters import db
 from services.registration.commands import manage, stripe_tasks
-from services.registration.commands.records import Deps, NotAllowed, Row, as_utc, ids
+from services.registration.commands.records import Deps, NotAllowed, as_utc, ids
+from services.registration.domain.registration import Registration, Status
+from services.registration.ports import Tx
 
 log = logging.getLogger("congress.registration.invoice_holds")
 RELEASED_REASON = "invoice_unpaid"
 MAX_EXTENSION_DAYS = 365
 
 
-def unpaid(rows: list[Row]) -> list[Row]:
+def unpaid(rows: list[Registration]) -> list[Registration]:
     """The registrations of a payer still holding places on an unpaid invoice."""
-    return [
-        r
-        for r in rows
-        if r["status"] == "confirmed" and not r["paid"] and r["payment_method"] == PaymentMethod.INVOICE.value
-    ]
+    return [r for r in rows if r.unpaid_invoice]
 
 
 def end_of(deps: Deps, created_at: datetime, extended: datetime | None) -> datetime:
@@ -52,8 +47,8 @@ def end_of(deps: Deps, created_at: datetime, extended: datetime | None) -> datet
     return max(base, as_utc(extended)) if extended is not None else base
 
 
-async def hold_end(deps: Deps, session: AsyncSession, rows: list[Row]) -> datetime:
-    return end_of(deps, rows[0]["created_at"], await db.hold_until(session, rows[0]["payer_id"]))
+async def hold_end(deps: Deps, tx: Tx, rows: list[Registration]) -> datetime:
+    return end_of(deps, rows[0].created_at, await tx.registrations.hold_until(rows[0].payer_id))
 
 
 async def sweep(deps: Deps) -> int:
@@ -62,42 +57,41 @@ async def sweep(deps: Deps) -> int:
     config = deps.config
     due_from = now - timedelta(days=config.invoice_hold_days - config.invoice_reminder_days)
     acted = 0
-    async with deps.sessionmaker.begin() as session:
-        for payer_id in await db.unpaid_invoice_payers(session, due_from):
-            rows = await db.by_payer(session, payer_id, for_update=True)
+    async with deps.units.begin() as tx:
+        for payer_id in await tx.registrations.unpaid_invoice_payers(due_from):
+            rows = await tx.registrations.by_payer(payer_id, for_update=True)
             if unpaid(rows):
-                acted += await _settle(deps, session, rows, now)
-    await stripe_tasks.run(deps, stripe_tasks.queued(session))
+                acted += await _settle(deps, tx, rows, now)
+    await stripe_tasks.run(deps, tx.queued_tasks)
     return acted
 
 
-async def _settle(deps: Deps, session: AsyncSession, rows: list[Row], now: datetime) -> int:
+async def _settle(deps: Deps, tx: Tx, rows: list[Registration], now: datetime) -> int:
     """Release the payer's unpaid registrations if their hold has ended, else remind once if it ends soon."""
     holding = unpaid(rows)
-    end = await hold_end(deps, session, holding)
+    end = await hold_end(deps, tx, holding)
     if end <= now:
         for row in holding:
-            await manage.end_row(deps, session, row, "expired", RELEASED_REASON, by="system", now=now)
-        log.info("unpaid invoice released its places", extra={"registration_id": rows[0]["payer_id"]})
+            await manage.end_row(deps, tx, row, Status.EXPIRED, RELEASED_REASON, by="system", now=now)
+        log.info("unpaid invoice released its places", extra={"registration_id": rows[0].payer_id})
         return 1
     reminder = deps.config.invoice_reminder_days
     if not reminder or now < end - timedelta(days=reminder):
         return 0
-    payer_id = rows[0]["payer_id"]
+    payer_id = rows[0].payer_id
     marker = f"hold-reminder:{payer_id}:{int(end.timestamp())}"
-    if not await db.record_once(session, db.used_tokens, jti=marker, used_at=now):
+    if not await tx.registrations.mark_once(marker, now):
         return 0  # reminded of this end already
-    payer = next((r for r in rows if r["id"] == payer_id), rows[0])
-    deps.outbox.add(
-        session,
+    payer = next((r for r in rows if r.id == payer_id), rows[0])
+    tx.stage(
         InvoiceHoldEnding(
             **ids(deps, payer),
-            invoice_number=payer["invoice_number"] or payer["number"],
+            invoice_number=payer.invoice_number or payer.number,
             hold_until=end,
-            amount_due=deps.money(sum(r["total_minor"] for r in holding)),
-            registration_numbers=tuple(r["number"] for r in holding),
-            email=payer["email"],
-            language=payer["language"],
+            amount_due=deps.money(sum(r.total_minor for r in holding)),
+            registration_numbers=tuple(r.number for r in holding),
+            email=payer.email,
+            language=payer.language,
         ),
     )
     return 1
@@ -108,24 +102,24 @@ async def extend(deps: Deps, registration_id: str, days: int, organiser: str) ->
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise NotAllowed(f"extend by 1 to {MAX_EXTENSION_DAYS} days")
     now = deps.clock()
-    async with deps.sessionmaker.begin() as session:
-        row = await db.get(session, registration_id)
-        if row is None or row["payment_method"] != PaymentMethod.INVOICE.value:
+    async with deps.units.begin() as tx:
+        row = await tx.registrations.get(registration_id)
+        if row is None or row.payment_method is not PaymentMethod.INVOICE:
             raise NotAllowed("not a registration paid by invoice")
-        holding = unpaid(await db.by_payer(session, row["payer_id"], for_update=True))
+        holding = unpaid(await tx.registrations.by_payer(row.payer_id, for_update=True))
         if not holding:
             raise NotAllowed("this invoice holds no places: it is paid, or its registrations have ended")
-        end = max(await hold_end(deps, session, holding), now) + timedelta(days=days)
-        await db.extend_hold(session, row["payer_id"], end)
+        end = max(await hold_end(deps, tx, holding), now) + timedelta(days=days)
+        await tx.registrations.extend_hold(row.payer_id, end)
     log.info(
         "invoice hold extended",
-        extra={"registration_id": row["payer_id"], "organiser": organiser, "until": end.isoformat()},
+        extra={"registration_id": row.payer_id, "organiser": organiser, "until": end.isoformat()},
     )
     return end
 
 
-async def hold_ends(session: AsyncSession, deps: Deps, rows: list[Row]) -> dict[str, datetime]:
+async def hold_ends(tx: Tx, deps: Deps, rows: list[Registration]) -> dict[str, datetime]:
     """Hold end by payer id, for the listed payers of unpaid invoices (for the organisers' list)."""
-    payers = {r["payer_id"]: r["created_at"] for r in unpaid(rows) if r["id"] == r["payer_id"]}
-    extended = await db.holds_of(session, payers)
+    payers = {r.payer_id: r.created_at for r in unpaid(rows) if r.id == r.payer_id}
+    extended = await tx.registrations.holds_of(payers)
     return {payer: end_of(deps, created, extended.get(payer)) for payer, created in payers.items()}

@@ -17,16 +17,14 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from schemas.registration import LinkKind, MagicLinkRequestedV2
 from services.common.auth import InvalidToken, sign, verify
 from services.common.sealing import NOTIFY_LINK, seal
-from services.registration.adapters import db, magic_links
-from services.registration.commands.records import Deps, Row, ids
+from services.registration.commands.records import Deps, ids
+from services.registration.domain.registration import Registration
+from services.registration.ports import Tx
 
 log = logging.getLogger("congress.registration.links")
-ENDED = ("cancelled", "expired")
 SIGN_IN = "magic-link"
 VIEW = "registration-view"
 """Signing purposes of the sign-in token and the payer's view token."""
@@ -51,11 +49,11 @@ def check_sign_in_token(deps: Deps, token: str) -> dict[str, str]:
 
 async def request_sign_in(deps: Deps, email: str) -> int:
     """One sign-in link for each active registration held by this address; how many went out (0 if none)."""
-    async with deps.sessionmaker.begin() as session:
-        rows = [r for r in await db.by_email(session, email.strip()) if r["status"] not in ENDED]
+    async with deps.units.begin() as tx:
+        rows = [r for r in await tx.registrations.by_email(email.strip()) if r.live]
         if not rows:
             log.info("sign-in link asked for an unknown email")
-        return sum([await _send(deps, session, row, LinkKind.SIGN_IN) for row in rows])
+        return sum([await _send(deps, tx, row, LinkKind.SIGN_IN) for row in rows])
 
 
 async def renew(deps: Deps, kind: LinkKind, expired_token: str) -> bool:
@@ -68,48 +66,47 @@ async def renew(deps: Deps, kind: LinkKind, expired_token: str) -> bool:
         log.info("a new link was asked for with a token that is not genuine")
         return False
     registration_id = str(claims.get("rid") if kind is LinkKind.SIGN_IN else claims.get("payer"))
-    async with deps.sessionmaker.begin() as session:
-        row = await db.get(session, registration_id)
-        if row is None or row["status"] in ENDED:
+    async with deps.units.begin() as tx:
+        row = await tx.registrations.get(registration_id)
+        if row is None or not row.live:
             return False
-        return await _send(deps, session, row, kind)
+        return await _send(deps, tx, row, kind)
 
 
-async def _send(deps: Deps, session: AsyncSession, row: Row, kind: LinkKind) -> bool:
+async def _send(deps: Deps, tx: Tx, row: Registration, kind: LinkKind) -> bool:
     """Stage one link of ``kind`` for ``row``, unless the hourly limit for it is reached."""
     now = deps.clock()
-    if await magic_links.sent_since(session, row["id"], now - timedelta(hours=1)) >= deps.config.magic_links_per_hour:
-        log.warning("link not sent: enough went out this hour", extra={"registration_id": row["id"]})
+    if await tx.magic_links.sent_since(row.id, now - timedelta(hours=1)) >= deps.config.magic_links_per_hour:
+        log.warning("link not sent: enough went out this hour", extra={"registration_id": row.id})
         return False
     jti = uuid.uuid4().hex
-    await magic_links.record(session, jti, row["id"], now)
+    await tx.magic_links.record(jti, row.id, now)
     link, expires = _link(deps, row, kind, jti, now)
-    deps.outbox.add(
-        session,
+    tx.stage(
         MagicLinkRequestedV2(
             **ids(deps, row),
-            email=row["email"],
-            sealed_link=seal(deps.secret, NOTIFY_LINK, link, bound_to=row["id"]),
+            email=row.email,
+            sealed_link=seal(deps.secret, NOTIFY_LINK, link, bound_to=row.id),
             kind=kind,
             expires_at=expires,
-            badge_name=row["badge_name"],
-            registration_number=row["number"],
-            language=row["language"],
+            badge_name=row.badge_name,
+            registration_number=row.number,
+            language=row.language,
         ),
     )
     return True
 
 
-def _link(deps: Deps, row: Row, kind: LinkKind, jti: str, now: datetime) -> tuple[str, datetime]:
+def _link(deps: Deps, row: Registration, kind: LinkKind, jti: str, now: datetime) -> tuple[str, datetime]:
     if kind is LinkKind.SIGN_IN:
-        token = sign(deps.secret, SIGN_IN, {"rid": row["id"], "jti": jti})
+        token = sign(deps.secret, SIGN_IN, {"rid": row.id, "jti": jti})
         return f"{deps.public_url}/me/{token}", now + timedelta(minutes=deps.config.magic_link_minutes)
-    payer = row["payer_id"]
+    payer = row.payer_id
     link = f"{deps.public_url}/registrations/{payer}?t={view_token(deps, payer)}"
     return link, now + timedelta(days=deps.config.view_link_days)
 
 
 async def use_sign_in(deps: Deps, jti: str) -> bool:
     """Spend a sign-in link's single use; False if it was used before."""
-    async with deps.sessionmaker.begin() as session:
-        return await db.record_once(session, db.used_tokens, jti=jti, used_at=deps.clock())
+    async with deps.units.begin() as tx:
+        return await tx.registrations.mark_once(jti, deps.clock())

@@ -12,17 +12,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from schemas.registration import PaymentFailed, PaymentSucceeded
 from schemas.values import PaymentMethod
-from services.registration.adapters import db, db_tasks
-from services.registration.commands import addons, expiry, stripe_tasks
+from services.registration.commands import addons, expiry, manage, stripe_tasks
 from services.registration.commands.links import view_token
-from services.registration.commands.records import Deps, NotAllowed, Row, ids, snapshot
-from services.registration.commands.register import emit_confirmed
+from services.registration.commands.records import Deps, NotAllowed, ids
 from services.registration.domain import pricing as domain
-from services.registration.ports import CheckoutRequest, CheckoutSession
+from services.registration.domain import registration as lifecycle
+from services.registration.domain.registration import ENDED, Registration, Status
+from services.registration.ports import TOTAL, CheckoutRequest, CheckoutSession, Tx
 
 log = logging.getLogger("congress.registration.payments")
 
@@ -35,16 +33,16 @@ async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
     previous one through Stripe's API.
     """
     now = deps.clock()
-    async with deps.sessionmaker.begin() as session:
-        rows = [r for r in await db.by_payer(session, payer_id) if r["status"] == "pending"]
-        if not rows or rows[0]["payment_method"] != PaymentMethod.CARD.value:
+    async with deps.units.begin() as tx:
+        rows = [r for r in await tx.registrations.by_payer(payer_id) if r.status is Status.PENDING]
+        if not rows or rows[0].payment_method is not PaymentMethod.CARD:
             raise NotAllowed("nothing to pay by card for this registration")
-        expires = await expiry.checkout_expiry(deps, session, rows, now)
-        previous = rows[0]["checkout_session_id"]
+        expires = await expiry.checkout_expiry(deps, tx, rows, now)
+        previous = rows[0].checkout_session_id
         # a session we expired (one of a group cancelled) must not come back as an idempotent replay
-        fresh = f":after:{previous}" if previous and await db_tasks.queued_key(session, f"expire:{previous}") else ""
-    amount = sum(r["total_minor"] for r in rows)
-    names = ", ".join(r["badge_name"] for r in rows)
+        fresh = f":after:{previous}" if previous and await tx.tasks.queued_key(f"expire:{previous}") else ""
+    amount = sum(r.total_minor for r in rows)
+    names = ", ".join(r.badge_name for r in rows)
     token = view_token(deps, payer_id)
     expires_at = int(expires.timestamp())
     checkout = await deps.payments.create_checkout(
@@ -53,20 +51,20 @@ async def start_checkout(deps: Deps, payer_id: str) -> CheckoutSession:
             amount_minor=amount,
             currency=deps.congress.currency,
             description=f"{deps.congress.short_name} registration: {names}"[:250],
-            email=rows[0]["email"],
+            email=rows[0].email,
             success_url=f"{deps.public_url}/registrations/{payer_id}?t={token}",
             cancel_url=f"{deps.public_url}/registrations/{payer_id}?t={token}&cancelled=1",
             idempotency_key=f"{deps.congress.id}:checkout:{payer_id}:{amount}:{expires_at}{fresh}",
             expires_at=expires_at,
         )
     )
-    async with deps.sessionmaker.begin() as session:
+    async with deps.units.begin() as tx:
         for row in rows:
-            await db.save(session, row["id"], deps.clock(), checkout_session_id=checkout.session_id)
-            old = row["checkout_session_id"]
+            await tx.registrations.save(row.id, deps.clock(), checkout_session_id=checkout.session_id)
+            old = row.checkout_session_id
             if old and old != checkout.session_id:  # the price changed: the old session must not take money
-                await stripe_tasks.queue_expire(deps, session, row["id"], old)
-    await stripe_tasks.run(deps, stripe_tasks.queued(session))
+                await stripe_tasks.queue_expire(deps, tx, row.id, old)
+    await stripe_tasks.run(deps, tx.queued_tasks)
     return checkout
 
 
@@ -76,46 +74,44 @@ async def handle_stripe_event(deps: Deps, event: dict[str, Any]) -> str:
     A refund decided here (a late payment whose places are gone, a second payment) is queued
     in the same transaction and tried after the commit; the sweep retries it if Stripe fails.
     """
-    async with deps.sessionmaker.begin() as session:
-        outcome = await _apply(deps, session, event)
-    await stripe_tasks.run(deps, stripe_tasks.queued(session))
+    async with deps.units.begin() as tx:
+        outcome = await _apply(deps, tx, event)
+    await stripe_tasks.run(deps, tx.queued_tasks)
     return outcome
 
 
-async def _apply(deps: Deps, session: AsyncSession, event: dict[str, Any]) -> str:
+async def _apply(deps: Deps, tx: Tx, event: dict[str, Any]) -> str:
     obj = event.get("data", {}).get("object", {})
     kind = str(event.get("type", ""))
-    if not await db.record_once(
-        session, db.stripe_events, event_id=str(event.get("id")), type=kind, received_at=deps.clock()
-    ):
+    if not await tx.registrations.record_stripe_event(str(event.get("id")), kind, deps.clock()):
         return "duplicate"
     metadata = obj.get("metadata") or {}
     payer_id = obj.get("client_reference_id") or metadata.get("payer_id")
     if not payer_id or obj.get("object") != "checkout.session":
         return "ignored"
     if metadata.get("charge"):
-        return await addons.on_charge_event(deps, session, kind, int(metadata["charge"]), obj)
+        return await addons.on_charge_event(deps, tx, kind, int(metadata["charge"]), obj)
     if kind == "checkout.session.completed":
         if obj.get("payment_status") != "paid":
             return "awaiting delayed payment"
-        return await _paid(deps, session, payer_id, obj)
+        return await _paid(deps, tx, payer_id, obj)
     if kind == "checkout.session.async_payment_succeeded":
-        return await _paid(deps, session, payer_id, obj)
+        return await _paid(deps, tx, payer_id, obj)
     if kind == "checkout.session.async_payment_failed":
-        return await _failed(deps, session, payer_id, obj, "delayed payment declined")
+        return await _failed(deps, tx, payer_id, obj, "delayed payment declined")
     if kind == "checkout.session.expired":
-        return await expiry.expire_session(deps, session, payer_id, str(obj.get("id")))
+        return await expiry.expire_session(deps, tx, payer_id, str(obj.get("id")))
     return "ignored"
 
 
-async def _paid(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str, Any]) -> str:
-    rows = await db.by_payer(session, payer_id, for_update=True)
-    unpaid = [r for r in rows if not r["paid"] and r["status"] != "cancelled"]
+async def _paid(deps: Deps, tx: Tx, payer_id: str, obj: dict[str, Any]) -> str:
+    rows = await tx.registrations.by_payer(payer_id, for_update=True)
+    unpaid = [r for r in rows if not r.paid and r.status is not Status.CANCELLED]
     if not unpaid:  # cancelled before it was paid: the money goes back (``_late``)
-        unpaid = [r for r in rows if not r["paid"] and r["payment_method"] == PaymentMethod.CARD.value]
+        unpaid = [r for r in rows if not r.paid and r.payment_method is PaymentMethod.CARD]
     if not unpaid:
-        return await _paid_twice(deps, session, rows, obj)
-    due = sum(r["total_minor"] for r in unpaid)
+        return await _paid_twice(deps, tx, rows, obj)
+    due = sum(r.total_minor for r in unpaid)
     currency = str(obj.get("currency", "")).upper()
     if obj.get("amount_total") != due or currency != deps.congress.currency:
         log.warning(
@@ -124,50 +120,49 @@ async def _paid(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str,
         )
         return await _failed(
             deps,
-            session,
+            tx,
             payer_id,
             obj,
             f"amount {obj.get('amount_total')} {currency} does not match the price {due} {deps.congress.currency}",
         )
     reference = str(obj.get("payment_intent") or obj.get("id"))
-    if any(r["status"] in ("expired", "cancelled") for r in unpaid):
-        return await _late(deps, session, unpaid, reference)
+    if any(r.status in ENDED for r in unpaid):
+        return await _late(deps, tx, unpaid, reference)
     for row in unpaid:
-        await confirm_paid(deps, session, row, PaymentMethod.CARD, reference)
+        await confirm_paid(deps, tx, row, PaymentMethod.CARD, reference)
     return "confirmed"
 
 
-async def _late(deps: Deps, session: AsyncSession, rows: list[Row], reference: str) -> str:
+async def _late(deps: Deps, tx: Tx, rows: list[Registration], reference: str) -> str:
     """Paid after the hold ran out: confirm if every place can be taken again, else take it and refund it all.
 
     A congress would rather not oversell the venue or the dinner, and must not keep money
     for a place it cannot give; the delegate can register again (or join a waiting list).
     """
     try:
-        if any(r["status"] == "cancelled" for r in rows):
+        if any(r.status is Status.CANCELLED for r in rows):
             raise expiry.SeatsGone("cancelled")
-        await expiry.retake_seats(session, rows)
+        await expiry.retake_seats(tx, rows)
     except expiry.SeatsGone as gone:
         log.warning("late payment for an expired registration, places gone: refunding", extra={"seat": str(gone)})
         for row in rows:
-            paid = await confirm_paid(deps, session, row, PaymentMethod.CARD, reference)
-            await stripe_tasks.queue_policy_refund(deps, session, paid, paid["total_minor"], "late")
+            paid = await confirm_paid(deps, tx, row, PaymentMethod.CARD, reference)
+            await stripe_tasks.queue_policy_refund(deps, tx, paid, paid.total_minor, "late")
         return "late payment refunded"
     for row in rows:
-        await confirm_paid(deps, session, row | {"status": "pending"}, PaymentMethod.CARD, reference)
+        await confirm_paid(deps, tx, lifecycle.retaken(row), PaymentMethod.CARD, reference)
     return "confirmed late"
 
 
-async def _paid_twice(deps: Deps, session: AsyncSession, rows: list[Row], obj: dict[str, Any]) -> str:
+async def _paid_twice(deps: Deps, tx: Tx, rows: list[Registration], obj: dict[str, Any]) -> str:
     """A payment for registrations already paid by another payment (two Checkouts): recorded, then refunded."""
     reference = str(obj.get("payment_intent") or obj.get("id"))
     amount = obj.get("amount_total")
-    if not rows or reference in {r["payment_reference"] for r in rows} or not isinstance(amount, int):
+    if not rows or reference in {r.payment_reference for r in rows} or not isinstance(amount, int):
         return "already paid"
     payer = rows[0]
-    log.warning("a second payment for a paid registration: refunding", extra={"registration_id": payer["id"]})
-    deps.outbox.add(
-        session,
+    log.warning("a second payment for a paid registration: refunding", extra={"registration_id": payer.id})
+    tx.stage(
         PaymentSucceeded(
             **ids(deps, payer),
             amount=deps.money(amount),
@@ -178,45 +173,26 @@ async def _paid_twice(deps: Deps, session: AsyncSession, rows: list[Row], obj: d
     )
     key = f"{deps.congress.id}:refund-payment:{reference}"
     await stripe_tasks.queue_refund(
-        deps, session, payer, reference=reference, amount=amount, key=key, reason="paid twice", purpose="payment"
+        deps, tx, payer, reference=reference, amount=amount, key=key, reason="paid twice", purpose="payment"
     )
     return "paid twice: refunding"
 
 
 async def confirm_paid(
-    deps: Deps, session: AsyncSession, row: Row, method: PaymentMethod, reference: str, amount: int | None = None
-) -> Row:
+    deps: Deps, tx: Tx, row: Registration, method: PaymentMethod, reference: str, amount: int | None = None
+) -> Registration:
     """Mark one registration paid (and confirmed if it was pending); emits PaymentSucceeded and the rest."""
     now = deps.clock()
-    was_pending = row["status"] == "pending"
-    status = row["status"] if row["status"] in ("expired", "cancelled") else "confirmed"
-    changes = {"paid": True, "status": status, "payment_reference": reference, "version": row["version"] + 1}
-    await db.save(session, row["id"], now, **changes)
-    row = row | changes
-    deps.outbox.add(
-        session,
-        PaymentSucceeded(
-            **ids(deps, row),
-            amount=deps.money(row["total_minor"] if amount is None else amount),
-            method=method,
-            provider_reference=reference,
-            paid_at=now,
-        ),
-    )
-    if was_pending:
-        emit_confirmed(deps, session, row)
-    snapshot(deps, session, row)
-    return row
+    return await manage.save(tx, lifecycle.pay(row, deps.edition, now, method, reference, amount), now)
 
 
-async def _failed(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[str, Any], reason: str) -> str:
-    rows = [r for r in await db.by_payer(session, payer_id) if r["status"] == "pending" and not r["paid"]]
+async def _failed(deps: Deps, tx: Tx, payer_id: str, obj: dict[str, Any], reason: str) -> str:
+    rows = [r for r in await tx.registrations.by_payer(payer_id) if r.status is Status.PENDING and not r.paid]
     for row in rows:
-        deps.outbox.add(
-            session,
+        tx.stage(
             PaymentFailed(
                 **ids(deps, row),
-                amount=deps.money(row["total_minor"]),
+                amount=deps.money(row.total_minor),
                 reason=reason,
                 provider_reference=str(obj.get("id")),
             ),
@@ -224,33 +200,33 @@ async def _failed(deps: Deps, session: AsyncSession, payer_id: str, obj: dict[st
     return "payment failed" if rows else "already settled"
 
 
-async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) -> Row:
+async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) -> Registration:
     """An organiser records the bank transfer for an invoice (every registration on it is paid).
 
     After an unpaid hold released the registrations (``invoice_holds``), they take their places again and
     are confirmed anew if the places are still free; otherwise nothing changes (``NotAllowed``)."""
-    async with deps.sessionmaker.begin() as session:
-        payer = await db.get(session, registration_id)
-        if payer is None or payer["payment_method"] != PaymentMethod.INVOICE.value:
+    async with deps.units.begin() as tx:
+        payer = await tx.registrations.get(registration_id)
+        if payer is None or payer.payment_method is not PaymentMethod.INVOICE:
             raise NotAllowed("not a registration paid by invoice")
         rows = [
             r
-            for r in await db.by_payer(session, payer["payer_id"], for_update=True)
-            if not r["paid"] and r["status"] != "cancelled"
+            for r in await tx.registrations.by_payer(payer.payer_id, for_update=True)
+            if not r.paid and r.status is not Status.CANCELLED
         ]
-        await _retake_released(session, rows)
-        reference = payer["invoice_number"] or registration_id
-        extras = await addons.pay_open_invoices(deps, session, payer["payer_id"], reference)
+        await _retake_released(tx, rows)
+        reference = payer.invoice_number or registration_id
+        extras = await addons.pay_open_invoices(deps, tx, payer.payer_id, reference)
         if not rows and not extras:
             raise NotAllowed("this invoice is already paid")
         done = [
             await confirm_paid(
                 deps,
-                session,
-                r | {"status": "pending"} if r["status"] == "expired" else r,  # released: confirmed again
+                tx,
+                lifecycle.retaken(r) if r.status is Status.EXPIRED else r,  # released: confirmed again
                 PaymentMethod.INVOICE,
                 reference,
-                r["total_minor"] - await addons.invoiced_extra(session, r["id"], r["payer_id"]),
+                r.total_minor - await addons.invoiced_extra(tx, r.id, r.payer_id),
             )
             for r in rows
         ]
@@ -258,13 +234,13 @@ async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) ->
     return done[0] if done else payer
 
 
-async def _retake_released(session: AsyncSession, rows: list[Row]) -> None:
+async def _retake_released(tx: Tx, rows: list[Registration]) -> None:
     """An invoice paid after its hold released its places takes them again, all or none (else ``NotAllowed``)."""
-    released = [r for r in rows if r["status"] == "expired"]
+    released = [r for r in rows if r.status is Status.EXPIRED]
     try:
-        await expiry.retake_seats(session, released)
+        await expiry.retake_seats(tx, released)
     except expiry.SeatsGone as gone:
-        full = "the congress" if str(gone) == db.TOTAL else str(gone)
+        full = "the congress" if str(gone) == TOTAL else str(gone)
         raise NotAllowed(
             f"its places were released when the invoice went unpaid, and {full} has none left now: "
             "free a place first, or refund the transfer"
@@ -279,9 +255,9 @@ async def refund(deps: Deps, registration_id: str, amount_minor: int) -> str:
     registration's, then any add-on paid later), each refunded against its own PaymentIntent;
     refunds the system has queued and Stripe not yet made count as refunded.
     """
-    async with deps.sessionmaker() as session:
-        row = await db.get(session, registration_id)
-        paid, gone = await stripe_tasks.refundable(session, row) if row else ([], 0)
+    async with deps.units.read() as tx:
+        row = await tx.registrations.get(registration_id)
+        paid, gone = await stripe_tasks.refundable(tx, row) if row else ([], 0)
     left = sum(amount for _, amount in paid) - gone
     if row is None or left <= 0:
         raise NotAllowed("this registration has no card payment left to refund through Stripe")
@@ -292,9 +268,9 @@ async def refund(deps: Deps, registration_id: str, amount_minor: int) -> str:
     for i, (reference, amount) in enumerate(parts):
         key = f"{deps.congress.id}:refund:{registration_id}:{gone}:{amount_minor}:{i}"
         done.append((await deps.payments.refund(reference, amount, idempotency_key=key), amount))
-    async with deps.sessionmaker.begin() as session:
-        row = await db.get(session, registration_id, for_update=True) or row
+    async with deps.units.begin() as tx:
+        row = await tx.registrations.get(registration_id, for_update=True) or row
         for refund_id, amount in done:
-            if await db.record_once(session, db.used_tokens, jti=f"refund:{refund_id}", used_at=deps.clock()):
-                row = await stripe_tasks.record_refund(deps, session, row, refund_id, amount)
+            if await tx.registrations.mark_once(f"refund:{refund_id}", deps.clock()):
+                row = await stripe_tasks.record_refund(deps, tx, row, refund_id, amount)
     return ", ".join(refund_id for refund_id, _ in done)

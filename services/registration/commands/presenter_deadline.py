@@ -16,8 +16,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from schemas.abstracts import AbstractDecided, AbstractWithdrawn, Decision
 from schemas.registration import (
     PresenterEvent,
@@ -26,10 +24,10 @@ from schemas.registration import (
     PresenterUnregistered,
     PresentingAuthor,
 )
-from services.registration.adapters import presentations as store
 from services.registration.commands.records import Deps
 from services.registration.domain import presenters
 from services.registration.domain.presenters import Deadline, Notice, Presentation
+from services.registration.ports import Tx
 
 log = logging.getLogger("congress.registration.presenters")
 
@@ -56,15 +54,15 @@ def presentation_from(decided: AbstractDecided) -> Presentation:
     )
 
 
-async def on_decided(session: AsyncSession, decided: AbstractDecided) -> None:
+async def on_decided(tx: Tx, decided: AbstractDecided) -> None:
     if decided.decision is Decision.ACCEPTED:
-        await store.remember(session, presentation_from(decided))
+        await tx.presentations.remember(presentation_from(decided))
     else:
-        await store.forget(session, decided.abstract_id)
+        await tx.presentations.forget(decided.abstract_id)
 
 
-async def on_withdrawn(session: AsyncSession, withdrawn: AbstractWithdrawn) -> None:
-    await store.forget(session, withdrawn.abstract_id)
+async def on_withdrawn(tx: Tx, withdrawn: AbstractWithdrawn) -> None:
+    await tx.presentations.forget(withdrawn.abstract_id)
 
 
 @dataclass(frozen=True)
@@ -79,10 +77,10 @@ class Status:
     """Causes of the notices emitted about it so far."""
 
 
-async def statuses(session: AsyncSession) -> list[Status]:
-    every = await store.all_presentations(session)
-    confirmed = await store.confirmed_keys(session, {p.key for x in every for p in x.presenters})
-    sent = await store.sent_notices(session)
+async def statuses(tx: Tx) -> list[Status]:
+    every = await tx.presentations.all_presentations()
+    confirmed = await tx.presentations.confirmed_keys({p.key for x in every for p in x.presenters})
+    sent = await tx.presentations.sent_notices()
     return [
         Status(
             presentation=x,
@@ -94,10 +92,10 @@ async def statuses(session: AsyncSession) -> list[Status]:
     ]
 
 
-async def due_notices(session: AsyncSession, deadline: Deadline, now: datetime) -> list[tuple[Presentation, Notice]]:
+async def due_notices(tx: Tx, deadline: Deadline, now: datetime) -> list[tuple[Presentation, Notice]]:
     """Every notice due at ``now`` and not emitted yet, with its abstract."""
     due = []
-    for status in await statuses(session):
+    for status in await statuses(tx):
         notice = presenters.notice_due(status.presentation, deadline, now, covered=status.covered, sent=status.notices)
         if notice is not None:
             due.append((status.presentation, notice))
@@ -110,14 +108,14 @@ async def sweep(deps: Deps, now: datetime | None = None) -> list[PresenterEvent 
     if deadline is None:
         return []
     now = now or deps.clock()
-    async with deps.sessionmaker() as session:  # read first: most sweeps have nothing to write
-        if not await due_notices(session, deadline, now):
+    async with deps.units.read() as tx:  # read first: most sweeps have nothing to write
+        if not await due_notices(tx, deadline, now):
             return []
     emitted: list[PresenterEvent | PresenterRegistered] = []
-    async with deps.sessionmaker.begin() as session:
-        for presentation, notice in await due_notices(session, deadline, now):
-            event = deps.outbox.add(session, notice_event(deps, presentation, deadline, notice, now))
-            await store.record_notice(session, presentation.abstract_id, notice.cause, event.id, now)
+    async with deps.units.begin() as tx:
+        for presentation, notice in await due_notices(tx, deadline, now):
+            event = tx.stage(notice_event(deps, presentation, deadline, notice, now))
+            await tx.presentations.record_notice(presentation.abstract_id, notice.cause, event.id, now)
             emitted.append(event.data)
             log.info(
                 "presenter notice %s",

@@ -1,39 +1,32 @@
-"""From a registration row to the contract's value types and events (one place, so they always agree)."""
+"""What every command shares: its dependencies (``Deps``), refusals, and staging a transition's events."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
-
-from schemas.delegates import DelegateSnapshot
-from schemas.values import AddOn, Delegate, Money, PaymentMethod, Role
+from schemas.values import Delegate, Money
 from services.common.congress import Congress
 from services.common.db import as_utc as as_utc  # re-exported
 from services.common.db import new_id as new_id
 from services.common.db import utcnow as utcnow
-from services.common.outbox import Outbox
-from services.registration.adapters.writer import GroupWriter
 from services.registration.config import RegistrationConfig
 from services.registration.domain.pricing import IncomeGroup, PriceRules
-from services.registration.ports import Payments
-from services.registration.web.rate_limits import RateLimits
-
-Row = dict[str, Any]
+from services.registration.domain.registration import Change, Edition, Registration
+from services.registration.domain.registration import NotAllowed as NotAllowed  # re-exported
+from services.registration.ports import Payments, Stages, Units, Writer
+from services.registration.ports import Row as Row  # re-exported
 
 
 @dataclass
 class Deps:
-    """Everything a registration handler needs, built once by the composition root."""
+    """Everything a registration command needs, built once by the composition root (``app.py``)."""
 
-    sessionmaker: async_sessionmaker[AsyncSession]
-    outbox: Outbox
+    units: Units
+    """Units of work on the service's store (``adapters.units.SqlUnits``)."""
+    writer: Writer
+    """Registers: group-committed where the store allows (``adapters.units``)."""
     congress: Congress
     config: RegistrationConfig
     rules: PriceRules
@@ -42,18 +35,14 @@ class Deps:
     secret: str
     public_url: str
     clock: Callable[[], datetime] = field(default=utcnow)
-    write_gate: asyncio.Lock | None = None
-    """On SQLite, registrations queue here instead of in SQLite's sleeping busy handler (one writer anyway)."""
-    writer: GroupWriter | None = None
-    """On a SQLite file, registrations are group-committed by this writer (see ``writer.py``)."""
-    doors: RateLimits | None = None
-    """Rate limits on registering, quoting and sign-in links (``rate_limits.py``); None: not limited."""
-
-    def writing(self) -> contextlib.AbstractAsyncContextManager[object]:
-        return self.write_gate if self.write_gate is not None else contextlib.nullcontext()
 
     def money(self, amount_minor: int) -> Money:
         return Money(amount_minor=amount_minor, currency=self.congress.currency)
+
+    @property
+    def edition(self) -> Edition:
+        """What the domain's events need from the edition."""
+        return Edition(self.congress.id, self.congress.currency, self.rules.add_ons)
 
 
 class RegistrationRejected(ValueError):
@@ -64,53 +53,21 @@ class RegistrationRejected(ValueError):
         self.errors = errors
 
 
-class NotAllowed(ValueError):
-    """A command that the registration's state does not permit (e.g. refunding an unpaid one)."""
+def delegate_of(deps: Deps, row: Registration) -> Delegate:
+    return row.delegate(deps.edition)
 
 
-def delegate_of(deps: Deps, row: Row) -> Delegate:
-    specs = deps.rules.add_ons
-    return Delegate(
-        delegate_id=row["delegate_id"],
-        registration_number=row["number"],
-        given_name=row["given_name"],
-        family_name=row["family_name"],
-        badge_name=row["badge_name"],
-        affiliation=row["affiliation"],
-        country=row["country"],
-        email=row["email"],
-        language=row["language"],
-        category=row["category"],
-        roles=tuple(Role(r) for r in row["roles"]),
-        add_ons=tuple(AddOn(code=c, label=specs[c].label, kind=specs[c].kind) for c in row["add_ons"] if c in specs),
-    )
+def ids(deps: Deps, row: Registration) -> dict[str, str]:
+    return row.ids(deps.edition)
 
 
-def ids(deps: Deps, row: Row) -> dict[str, str]:
-    return {"congress_id": deps.congress.id, "registration_id": row["id"], "delegate_id": row["delegate_id"]}
-
-
-AnySession = AsyncSession | Session
-
-
-def staging(session: AnySession) -> AsyncSession:
-    """``Outbox.add`` only buffers rows in ``session.info`` (flushed by a sync ``Session`` event).
-
-    So a sync ``Session`` (the group writer's, or ``run_sync``'s) stages events too.
-    """
-    return cast(AsyncSession, session)
-
-
-def snapshot(deps: Deps, session: AnySession, row: Row) -> None:
+def snapshot(deps: Deps, tx: Stages, row: Registration) -> None:
     """Stage the delegate's whole current state on the compacted snapshot topic."""
-    deps.outbox.add(
-        staging(session),
-        DelegateSnapshot(
-            **ids(deps, row),
-            registration_version=row["version"],
-            status=row["status"],
-            paid=row["paid"],
-            payment_method=PaymentMethod(row["payment_method"]),
-            delegate=delegate_of(deps, row),
-        ),
-    )
+    tx.stage(row.snapshot(deps.edition))
+
+
+def stage(tx: Stages, change: Change) -> Registration:
+    """Stage a transition's events; the registration as it now is."""
+    for event in change.events:
+        tx.stage(event)
+    return change.registration

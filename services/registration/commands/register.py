@@ -9,12 +9,8 @@ registration and nothing is half-saved.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Connection, insert
-from sqlalchemy.orm import Session
 
 from schemas.registration import (
     InvoiceIssued,
@@ -24,12 +20,9 @@ from schemas.registration import (
 )
 from schemas.values import PaymentMethod, Role
 from services.common.sealing import NOTIFY_LINK, seal
-from services.common.text import tidy
-from services.registration.adapters import applied_roles, db, earned_roles
 from services.registration.commands import addresses
 from services.registration.commands.links import view_token
 from services.registration.commands.records import (
-    AnySession,
     Deps,
     RegistrationRejected,
     Row,
@@ -37,66 +30,40 @@ from services.registration.commands.records import (
     ids,
     new_id,
     snapshot,
-    staging,
 )
+from services.registration.commands.requests import DelegateIn, InvoiceIn, RegistrationIn
 from services.registration.domain import pricing as domain
+from services.registration.domain import registration as lifecycle
 from services.registration.domain import roles
+from services.registration.domain.registration import Registration, Status
+from services.registration.ports import REGISTRATION_COUNTER, TOTAL, Batch, Stages
+
+TYPED_ROLES = (Role.DELEGATE,)
+"""The roles a delegate registers with; the call for papers may have earned them more (``at_registration``)."""
 
 
 @dataclass(frozen=True)
-class DelegateForm:
-    """One delegate as typed on the form or in the API (text already under the one text rule; tidied again here)."""
+class Typed:
+    """A delegate's address and the roles they registered with (before any earned ones)."""
 
-    given_name: str
-    family_name: str
-    affiliation: str
-    country: str
     email: str
-    category: str
-    badge_name: str = ""
-    language: str = "en"
-    add_ons: tuple[str, ...] = ()
-    code: str | None = None
-    waitlist_if_full: bool = False
-    roles: tuple[Role, ...] = (Role.DELEGATE,)
-
-    def normalised(self) -> DelegateForm:
-        given, family = tidy(self.given_name), tidy(self.family_name)
-        return replace(
-            self,
-            given_name=given,
-            family_name=family,
-            affiliation=tidy(self.affiliation),
-            badge_name=tidy(self.badge_name) or f"{given} {family}".strip(),
-            country=self.country.strip().upper(),
-            email=self.email.strip(),
-            code=(self.code or "").strip().upper() or None,
-        )
-
-
-@dataclass(frozen=True)
-class InvoiceDetails:
-    institution_name: str
-    institution_address: str
-    email: str
-    vat_id: str | None = None
-    purchase_order: str | None = None
+    roles: tuple[Role, ...] = TYPED_ROLES
 
 
 @dataclass(frozen=True)
 class Registered:
     payer_id: str
-    rows: tuple[Row, ...]
+    rows: tuple[Registration, ...]
     payment_url: str | None
     view_token: str
     waitlisted: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
-        return sum(r["total_minor"] for r in self.rows)
+        return sum(r.total_minor for r in self.rows)
 
 
-def price_all(deps: Deps, forms: Sequence[DelegateForm], now: datetime) -> list[domain.Quote]:
+def price_all(deps: Deps, forms: Sequence[DelegateIn], now: datetime) -> list[domain.Quote]:
     """Quote every delegate, or ``RegistrationRejected`` naming each field at fault."""
     errors: dict[str, str] = {}
     quotes = []
@@ -108,7 +75,7 @@ def price_all(deps: Deps, forms: Sequence[DelegateForm], now: datetime) -> list[
                     deps.rules,
                     category=form.category,
                     income_group=group,
-                    add_ons=form.add_ons,
+                    add_ons=tuple(form.add_ons),
                     code=form.code,
                     group_size=len(forms),
                     now=now,
@@ -123,11 +90,10 @@ def price_all(deps: Deps, forms: Sequence[DelegateForm], now: datetime) -> list[
     return quotes
 
 
-async def register(
-    deps: Deps, forms: Sequence[DelegateForm], method: PaymentMethod, invoice: InvoiceDetails | None = None
-) -> Registered:
+async def register(deps: Deps, request: RegistrationIn) -> Registered:
     """Register one delegate or a group paid by the first; all or nothing."""
-    forms = [f.normalised() for f in forms]
+    forms = [f.normalised() for f in request.delegates]
+    method, invoice = request.method, request.invoice
     if not forms:
         raise RegistrationRejected({"delegates": "Register at least one delegate."})
     if method is PaymentMethod.INVOICE and invoice is None:
@@ -144,35 +110,32 @@ async def register(
     except addresses.AddressInUse as exc:  # nothing was saved: tell the address's owner, answer neutrally
         await addresses.tell_owners(deps, [forms[i].email for i in exc.indexes])
         raise addresses.notified(exc.indexes) from None
-    card = rows[0]["payment_method"] == PaymentMethod.CARD.value
+    card = rows[0].payment_method is PaymentMethod.CARD
     token = view_token(deps, payer_id)
     url = f"{deps.public_url}/pay/{payer_id}?t={token}" if card else None
     return Registered(payer_id, tuple(rows), url, token, tuple(waitlisted))
 
 
 async def _write(deps: Deps, req: _Request) -> Written:
-    if deps.writer is not None:  # group-committed with the registrations queued at the same moment
-        written: Written = await deps.writer.run_batched(_write_batch, (deps, req))
-        return written
-    async with deps.writing(), deps.sessionmaker.begin() as session:
-        return await session.run_sync(lambda s: _write_batch(s, [(deps, req)])[0])
+    """Group-committed with the registrations queued at the same moment (where the store allows)."""
+    return await deps.writer.run_batched(_write_batch, (deps, req))
 
 
 @dataclass(frozen=True)
 class _Request:
-    forms: Sequence[DelegateForm]
+    forms: Sequence[DelegateIn]
     quotes: Sequence[domain.Quote]
     method: PaymentMethod
-    invoice: InvoiceDetails | None
+    invoice: InvoiceIn | None
     now: datetime
     payer_id: str
     group_id: str | None
 
 
-Written = tuple[list[Row], list[str]]
+Written = tuple[list[Registration], list[str]]
 
 
-def _write_batch(session: Session, items: list[tuple[Deps, _Request]]) -> list[Written]:
+def _write_batch(batch: Batch, items: list[tuple[Deps, _Request]]) -> list[Written]:
     """Take places, number, insert and stage the events of several registrations at once.
 
     One statement takes the congress places of the whole batch and one advances the numbers;
@@ -180,23 +143,23 @@ def _write_batch(session: Session, items: list[tuple[Deps, _Request]]) -> list[W
     group writer then replays the registrations one by one, so only the rejected one fails.
     """
     deps = items[0][0]
-    conn = session.connection()
     places = sum(len(req.forms) for _, req in items)
-    if _rowcount(conn.execute(*db.seat_update(db.TOTAL, places))) != 1:
+    if not batch.take_seats(TOTAL, places):
         raise RegistrationRejected({"delegates": "Sorry, the congress is fully booked."})
-    number = int(conn.execute(*db.counter_update(earned_roles.REGISTRATION_COUNTER, places)).scalar_one()) - places + 1
-    earned = _earned(conn, [form for _, req in items for form in req.forms])
-    taken = addresses.live_keys(conn, [form.email for _, req in items for form in req.forms])
+    number = batch.advance(REGISTRATION_COUNTER, places) - places + 1
+    forms = [form for _, req in items for form in req.forms]
+    # read after the counter is locked: registrations and earned roles recorded meanwhile queue behind it
+    earned = batch.earned_roles({roles.email_key(form.email) for form in forms})
+    taken = batch.live_addresses({roles.email_key(form.email) for form in forms})
     for _, req in items:  # read after the counter is locked, like ``earned``: concurrent ones queue behind it
         addresses.claim([form.email for form in req.forms], taken)
     written: list[Written] = []
-    all_rows: list[Row] = []
+    all_rows: list[Registration] = []
     waiting: list[Row] = []
     applied: list[Row] = []
     for _, req in items:
-        typed, req = req.forms, replace(req, forms=[_with(form, earned) for form in req.forms])
-        rows, waitlisted = _prepare(deps, session, conn, req, number)
-        applied += applied_roles.at_registration(rows, typed, earned, req.now)
+        rows, waitlisted = _prepare(deps, batch, req, number, earned)
+        applied += at_registration(rows, [Typed(form.email) for form in req.forms], earned, req.now)
         number += len(req.forms)
         all_rows += rows
         waiting += [
@@ -204,53 +167,54 @@ def _write_batch(session: Session, items: list[tuple[Deps, _Request]]) -> list[W
             for rid, code in waitlisted
         ]
         written.append((rows, [f"{rid}:{code}" for rid, code in waitlisted]))
-    conn.execute(insert(db.registrations), all_rows)
-    if waiting:
-        conn.execute(insert(db.waiting_list), waiting)
-    if applied:
-        conn.execute(insert(applied_roles.applied_roles), applied)
+    batch.insert(all_rows, waiting, applied)
     return written
 
 
-def _earned(conn: Connection, forms: Sequence[DelegateForm]) -> Mapping[str, set[Role]]:
-    """Roles the call for papers earned these delegates' emails (read after the counter is locked: see
-    ``earned_roles.serialise_with_registering``)."""
-    keys = {roles.email_key(form.email) for form in forms}
-    return earned_roles.by_key(conn.execute(earned_roles.roles_of_keys(keys)).tuples())
+def at_registration(
+    rows: Sequence[Registration], typed: Sequence[Typed], earned: Mapping[str, set[Role]], now: datetime
+) -> list[Row]:
+    """Notes of the roles new registrations got from ``earned`` (those their form did not give them already)."""
+    return [
+        {"registration_id": row.id, "role": role.value, "applied_at": now}
+        for row, form in zip(rows, typed, strict=True)
+        for role in sorted(roles.missing_roles(form.roles, earned.get(roles.email_key(form.email), ())))
+    ]
 
 
-def _with(form: DelegateForm, earned: Mapping[str, set[Role]]) -> DelegateForm:
-    extra = earned.get(roles.email_key(form.email))
-    return replace(form, roles=roles.with_roles(form.roles, extra)) if extra else form
+def _roles(email: str, earned: Mapping[str, set[Role]]) -> tuple[Role, ...]:
+    """The roles a new registration holds: a delegate's, and what the call for papers earned its address."""
+    extra = earned.get(roles.email_key(email))
+    return roles.with_roles(TYPED_ROLES, extra) if extra else TYPED_ROLES
 
 
 def _prepare(
-    deps: Deps, session: Session, conn: Connection, req: _Request, first: int
-) -> tuple[list[Row], list[tuple[str, str]]]:
+    deps: Deps, batch: Batch, req: _Request, first: int, earned: Mapping[str, set[Role]]
+) -> tuple[list[Registration], list[tuple[str, str]]]:
     """One registration's add-on seats, code use, rows (numbered from ``first``) and events."""
     quotes, full = [], []
     for i, (form, quote) in enumerate(zip(req.forms, req.quotes, strict=True)):
-        kept, waiting = _take_places(deps, conn, i, form, quote)
+        kept, waiting = _take_places(deps, batch, i, form, quote)
         quotes.append(kept)
         full.append(waiting)
     method = PaymentMethod.WAIVER if sum(q.total for q in quotes) == 0 else req.method
     ids_ = [req.payer_id, *(new_id("reg") for _ in req.forms[1:])]
     rows = [
-        _row(deps, rid, req, form, quote, first + i)
+        _row(deps, rid, req, form, quote, first + i, _roles(form.email, earned))
         for i, (rid, form, quote) in enumerate(zip(ids_, req.forms, quotes, strict=True))
     ]
-    rows = _settle(deps, session, rows, method, req.invoice, req.now)
-    _emit_created(deps, session, rows, req.group_id)
+    rows = _settle(deps, batch, rows, method, req.invoice, req.now)
+    _emit_created(deps, batch, rows, req.group_id)
     return rows, [(rid, code) for rid, codes in zip(ids_, full, strict=True) for code in codes]
 
 
 def _take_places(
-    deps: Deps, conn: Connection, i: int, form: DelegateForm, quote: domain.Quote
+    deps: Deps, batch: Batch, i: int, form: DelegateIn, quote: domain.Quote
 ) -> tuple[domain.Quote, list[str]]:
     """Take the add-on seats and the code use; returns the quote without waitlisted add-ons."""
     full = []
     for code in form.add_ons:
-        if _rowcount(conn.execute(*db.seat_update(code))) != 1:
+        if not batch.take_seats(code):
             if not form.waitlist_if_full:
                 label = deps.rules.add_ons[code].label
                 raise RegistrationRejected(
@@ -259,149 +223,112 @@ def _take_places(
             full.append(code)
     if quote.code:
         spec = deps.rules.codes[quote.code]
-        if _rowcount(conn.execute(*db.code_use_update(quote.code, spec.max_uses))) != 1:
+        if not batch.use_code(quote.code, spec.max_uses):
             raise RegistrationRejected({f"delegates.{i}.code": f"The code {quote.code} has been used up."})
-    if full:
-        kept = tuple(c for c in form.add_ons if c not in full)
-        quote = _requote(deps, form, quote, kept)
-    return quote, full
+    return (quote.without_add_ons(full) if full else quote), full
 
 
-def _rowcount(result: Any) -> int:
-    return int(result.rowcount)
-
-
-def _requote(deps: Deps, form: DelegateForm, quote: domain.Quote, add_ons: tuple[str, ...]) -> domain.Quote:
-    """The quote without the add-ons that were full (the delegate waits for those instead)."""
-    lines = tuple(
-        line
-        for line in quote.lines
-        if not any(
-            line.description == f"Add-on: {deps.rules.add_ons[c].label}" for c in form.add_ons if c not in add_ons
-        )
+def _row(
+    deps: Deps, rid: str, req: _Request, form: DelegateIn, quote: domain.Quote, number: int, held: tuple[Role, ...]
+) -> Registration:
+    return Registration(
+        id=rid,
+        delegate_id=new_id("del"),
+        payer_id=req.payer_id,
+        group_id=req.group_id,
+        number=f"{deps.congress.number_prefix}-{number:05d}",
+        status=Status.PENDING,
+        paid=False,
+        payment_method=PaymentMethod.CARD,
+        version=1,
+        category=form.category,
+        income_group=quote.income_group,
+        income_group_reason=None,
+        given_name=form.given_name,
+        family_name=form.family_name,
+        badge_name=form.badge_name,
+        affiliation=form.affiliation,
+        country=form.country,
+        email=str(form.email),
+        language=form.language,
+        roles=held,
+        add_ons=quote.add_ons,
+        code=quote.code,
+        total_minor=quote.total,
+        currency=quote.currency,
+        lines=tuple((line.description, line.amount_minor) for line in quote.lines),
+        invoice=None,
+        invoice_number=None,
+        checkout_session_id=None,
+        payment_reference=None,
+        refunded_minor=0,
+        created_at=req.now,
+        updated_at=req.now,
     )
-    if quote.waived:
-        lines = (*lines[:-1], domain.Line(lines[-1].description, -sum(x.amount_minor for x in lines[:-1])))
-    return replace(quote, lines=lines, total=sum(x.amount_minor for x in lines))
-
-
-def _row(deps: Deps, rid: str, req: _Request, form: DelegateForm, quote: domain.Quote, number: int) -> Row:
-    kept = [
-        c
-        for c in form.add_ons
-        if any(line.description == f"Add-on: {deps.rules.add_ons[c].label}" for line in quote.lines)
-    ]
-    return {
-        "id": rid,
-        "delegate_id": new_id("del"),
-        "payer_id": req.payer_id,
-        "group_id": req.group_id,
-        "number": f"{deps.congress.number_prefix}-{number:05d}",
-        "status": "pending",
-        "paid": False,
-        "payment_method": PaymentMethod.CARD.value,
-        "version": 1,
-        "category": form.category,
-        "income_group": quote.income_group.value,
-        "income_group_reason": None,
-        "given_name": form.given_name,
-        "family_name": form.family_name,
-        "badge_name": form.badge_name,
-        "affiliation": form.affiliation,
-        "country": form.country,
-        "email": form.email,
-        "language": form.language,
-        "roles": [r.value for r in form.roles],
-        "add_ons": kept,
-        "code": quote.code,
-        "total_minor": quote.total,
-        "currency": quote.currency,
-        "lines": [[line.description, line.amount_minor] for line in quote.lines],
-        "invoice": None,
-        "invoice_number": None,
-        "checkout_session_id": None,
-        "payment_reference": None,
-        "refunded_minor": 0,
-        "created_at": req.now,
-        "updated_at": req.now,
-    }
 
 
 def _settle(
     deps: Deps,
-    session: Session,
-    rows: list[Row],
+    batch: Batch,
+    rows: list[Registration],
     method: PaymentMethod,
-    invoice: InvoiceDetails | None,
+    invoice: InvoiceIn | None,
     now: datetime,
-) -> list[Row]:
+) -> list[Registration]:
     """Card stays pending; invoice and waiver are confirmed now (an invoice is issued to the payer)."""
-    status = "pending" if method is PaymentMethod.CARD else "confirmed"
     invoice_number = None
     if method is PaymentMethod.INVOICE and invoice is not None:
-        n = int(session.connection().execute(*db.counter_update("invoice")).scalar_one())
-        invoice_number = f"{deps.congress.number_prefix}-INV-{n:04d}"
-    settled = []
-    for row in rows:
-        extra: dict[str, Any] = {
-            "status": status,
-            "payment_method": method.value,
-            "paid": method is PaymentMethod.WAIVER,
-        }
-        if row["id"] == row["payer_id"] and invoice_number and invoice:
-            extra |= {"invoice_number": invoice_number, "invoice": invoice.__dict__}
-        settled.append(row | extra)
+        invoice_number = f"{deps.congress.number_prefix}-INV-{batch.advance('invoice'):04d}"
+    billed = invoice.model_dump() if invoice_number and invoice else None
+    settled = [lifecycle.settle(row, method, invoice=billed, invoice_number=invoice_number) for row in rows]
     if invoice_number and invoice:
-        _emit_invoice(deps, session, settled, invoice, invoice_number, now)
+        _emit_invoice(deps, batch, settled, invoice, invoice_number, now)
     return settled
 
 
-def _emit_created(deps: Deps, session: AnySession, rows: list[Row], group_id: str | None) -> None:
-    payer_id = rows[0]["payer_id"]
+def _emit_created(deps: Deps, batch: Batch, rows: list[Registration], group_id: str | None) -> None:
+    payer_id = rows[0].payer_id
     pay_url = f"{deps.public_url}/pay/{payer_id}?t={view_token(deps, payer_id)}"
     for row in rows:
-        method = PaymentMethod(row["payment_method"])
-        sealed = seal(deps.secret, NOTIFY_LINK, pay_url, bound_to=row["id"]) if method is PaymentMethod.CARD else None
-        deps.outbox.add(
-            staging(session),
+        method = row.payment_method
+        sealed = seal(deps.secret, NOTIFY_LINK, pay_url, bound_to=row.id) if method is PaymentMethod.CARD else None
+        batch.stage(
             RegistrationCreatedV2(
                 **ids(deps, row),
                 delegate=delegate_of(deps, row),
-                total=deps.money(row["total_minor"]),
+                total=deps.money(row.total_minor),
                 payment_method=method,
                 sealed_payment_url=sealed,
                 group_id=group_id,
             ),
         )
-        if row["status"] == "confirmed":
-            emit_confirmed(deps, session, row)
-        snapshot(deps, session, row)
+        if row.status is Status.CONFIRMED:
+            emit_confirmed(deps, batch, row)
+        snapshot(deps, batch, row)
 
 
-def emit_confirmed(deps: Deps, session: AnySession, row: Row) -> None:
-    deps.outbox.add(
-        staging(session),
+def emit_confirmed(deps: Deps, tx: Stages, row: Registration) -> None:
+    tx.stage(
         RegistrationConfirmed(
             **ids(deps, row),
-            registration_version=row["version"],
+            registration_version=row.version,
             delegate=delegate_of(deps, row),
-            total=deps.money(row["total_minor"]),
-            payment_method=PaymentMethod(row["payment_method"]),
+            total=deps.money(row.total_minor),
+            payment_method=PaymentMethod(row.payment_method),
         ),
     )
 
 
 def _emit_invoice(
-    deps: Deps, session: AnySession, rows: list[Row], invoice: InvoiceDetails, number: str, now: datetime
+    deps: Deps, batch: Batch, rows: list[Registration], invoice: InvoiceIn, number: str, now: datetime
 ) -> None:
     payer = rows[0]
     lines = tuple(
-        InvoiceLine(description=f"{row['badge_name']} ({row['number']}): {desc}", amount=deps.money(amount))
+        InvoiceLine(description=f"{row.badge_name} ({row.number}): {desc}", amount=deps.money(amount))
         for row in rows
-        for desc, amount in row["lines"]
+        for desc, amount in row.lines
     )
-    deps.outbox.add(
-        staging(session),
+    batch.stage(
         InvoiceIssued(
             **ids(deps, payer),
             invoice_number=number,
@@ -412,8 +339,8 @@ def _emit_invoice(
             vat_id=invoice.vat_id or None,
             purchase_order=invoice.purchase_order or None,
             lines=lines,
-            total=deps.money(sum(r["total_minor"] for r in rows)),
+            total=deps.money(sum(r.total_minor for r in rows)),
             email=invoice.email,
-            language=payer["language"],
+            language=payer.language,
         ),
     )

@@ -17,17 +17,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from schemas.registration import RefundIssued
 from schemas.values import PaymentMethod
-from services.registration.adapters import db, db_tasks
-from services.registration.commands.records import Deps, Row, ids, snapshot
+from services.registration.commands.records import Deps, Row, ids, stage
 from services.registration.domain import pricing as domain
+from services.registration.domain import registration as lifecycle
+from services.registration.domain.registration import Registration
+from services.registration.ports import Task, Tx
 
 log = logging.getLogger("congress.registration.stripe_tasks")
-QUEUED = "congress_registration_stripe_tasks"
-"""``session.info`` key: ids of the tasks queued in this transaction (``queued``)."""
 LEASE = timedelta(minutes=2)
 """How long a claimed task is left to one worker before another may try it again."""
 FIRST_RETRY = timedelta(seconds=60)
@@ -40,23 +38,18 @@ def retry_delay(attempts: int) -> timedelta:
     return min(delay, LAST_RETRY)
 
 
-async def _queue(deps: Deps, session: AsyncSession, **values: object) -> int | None:
+async def _queue(deps: Deps, tx: Tx, **values: object) -> int | None:
     now = deps.clock()
-    task_id = await db_tasks.add(session, status="pending", attempts=0, next_attempt_at=now, created_at=now, **values)
+    task_id = await tx.tasks.add(status="pending", attempts=0, next_attempt_at=now, created_at=now, **values)
     if task_id is not None:
-        session.info.setdefault(QUEUED, []).append(task_id)
+        tx.queued_tasks.append(task_id)
     return task_id
-
-
-def queued(session: AsyncSession) -> list[int]:
-    """The tasks queued in this session's transaction, to try once it has committed."""
-    return list(session.info.pop(QUEUED, []))
 
 
 async def queue_refund(
     deps: Deps,
-    session: AsyncSession,
-    row: Row,
+    tx: Tx,
+    row: Registration,
     *,
     reference: str,
     amount: int,
@@ -68,10 +61,10 @@ async def queue_refund(
     """Owe a refund of ``amount`` against the PaymentIntent ``reference`` (``key``: its idempotency key)."""
     return await _queue(
         deps,
-        session,
+        tx,
         kind="refund",
         key=key,
-        registration_id=row["id"],
+        registration_id=row.id,
         purpose=purpose,
         charge_id=charge_id,
         target=reference,
@@ -80,11 +73,11 @@ async def queue_refund(
     )
 
 
-async def queue_expire(deps: Deps, session: AsyncSession, registration_id: str, checkout_session_id: str) -> None:
-    """Owe Stripe a request to expire an open Checkout Session (once per session)."""
+async def queue_expire(deps: Deps, tx: Tx, registration_id: str, checkout_session_id: str) -> None:
+    """Owe Stripe a request to expire an open Checkout Session (once per tx)."""
     await _queue(
         deps,
-        session,
+        tx,
         kind="expire",
         key=f"expire:{checkout_session_id}",
         registration_id=registration_id,
@@ -95,7 +88,7 @@ async def queue_expire(deps: Deps, session: AsyncSession, registration_id: str, 
     )
 
 
-def card_payments(row: Row, paid_charges: list[Row]) -> list[tuple[str, int]]:
+def card_payments(row: Registration, paid_charges: list[Row]) -> list[tuple[str, int]]:
     """The card payments a registration's money came from: its own (a card registration), then add-ons paid later.
 
     A waived (or invoiced) registration that took a priced add-on from the waiting list has
@@ -104,19 +97,19 @@ def card_payments(row: Row, paid_charges: list[Row]) -> list[tuple[str, int]]:
     later = [
         (str(c["reference"]), int(c["amount_minor"]))
         for c in paid_charges
-        if c["registration_id"] == row["id"] and c["method"] == PaymentMethod.CARD.value and c["status"] == "paid"
+        if c["registration_id"] == row.id and c["method"] == PaymentMethod.CARD.value and c["status"] == "paid"
     ]
-    own = row["total_minor"] - sum(amount for _, amount in later)
-    first = row["paid"] and row["payment_method"] == PaymentMethod.CARD.value and own > 0
-    return [(str(row["payment_reference"]), own), *later] if first else later
+    own = row.total_minor - sum(amount for _, amount in later)
+    first = row.paid and row.payment_method is PaymentMethod.CARD and own > 0
+    return [(str(row.payment_reference), own), *later] if first else later
 
 
-async def refundable(session: AsyncSession, row: Row) -> tuple[list[tuple[str, int]], int]:
+async def refundable(tx: Tx, row: Registration) -> tuple[list[tuple[str, int]], int]:
     """A registration's card payments and how much of them is already refunded or queued to be."""
-    paid = card_payments(row, await db.charges_of(session, row["payer_id"], status="paid"))
-    pending = await db_tasks.pending_refunds(session, counting_only=True, registration_id=row["id"])
-    queued_refunds = pending.get(row["id"], 0)
-    return paid, row["refunded_minor"] + queued_refunds
+    paid = card_payments(row, await tx.registrations.charges_of(row.payer_id, status="paid"))
+    pending = await tx.tasks.pending_refunds(counting_only=True, registration_id=row.id)
+    queued_refunds = pending.get(row.id, 0)
+    return paid, row.refunded_minor + queued_refunds
 
 
 @dataclass(frozen=True)
@@ -131,31 +124,31 @@ class CardMoney:
     """Why the last attempt of a pending refund failed, if it did."""
 
 
-async def card_money(session: AsyncSession, rows: list[Row]) -> dict[str, CardMoney]:
+async def card_money(tx: Tx, rows: list[Registration]) -> dict[str, CardMoney]:
     """For the organiser list: registration id -> its card money."""
-    charges = await db_tasks.paid_card_charges(session)
-    tasks = await db_tasks.pending_refund_tasks(session)
+    charges = await tx.tasks.paid_card_charges()
+    tasks = await tx.tasks.pending_refund_tasks()
     money = {}
     for row in rows:
-        mine = [t for t in tasks if t["registration_id"] == row["id"]]
+        mine = [t for t in tasks if t["registration_id"] == row.id]
         paid = sum(amount for _, amount in card_payments(row, charges))
         counted = sum(t["amount_minor"] for t in mine if t["purpose"] == "registration")
         errors = [t["last_error"] for t in mine if t["last_error"]]
-        money[row["id"]] = CardMoney(
-            paid - row["refunded_minor"] - counted, sum(t["amount_minor"] for t in mine), errors[-1] if errors else None
+        money[row.id] = CardMoney(
+            paid - row.refunded_minor - counted, sum(t["amount_minor"] for t in mine), errors[-1] if errors else None
         )
     return money
 
 
-async def queue_policy_refund(deps: Deps, session: AsyncSession, row: Row, amount: int, cause: str) -> int:
+async def queue_policy_refund(deps: Deps, tx: Tx, row: Registration, amount: int, cause: str) -> int:
     """Owe back up to ``amount`` of a registration's card payments, spread over them; returns what was queued."""
-    paid, gone = await refundable(session, row)
+    paid, gone = await refundable(tx, row)
     amount = min(amount, sum(a for _, a in paid) - gone)
     if amount <= 0:
         return 0
     for i, (reference, part) in enumerate(domain.split_refund(paid, gone, amount)):
-        key = f"{deps.congress.id}:refund-{cause}:{row['id']}:{gone}:{i}"
-        await queue_refund(deps, session, row, reference=reference, amount=part, key=key, reason=cause)
+        key = f"{deps.congress.id}:refund-{cause}:{row.id}:{gone}:{i}"
+        await queue_refund(deps, tx, row, reference=reference, amount=part, key=key, reason=cause)
     return amount
 
 
@@ -172,14 +165,14 @@ async def retry_due(deps: Deps) -> int:
 
 async def _attempt_due(deps: Deps, task_ids: list[int] | None) -> int:
     now = deps.clock()
-    async with deps.sessionmaker() as session:
-        tasks = await db_tasks.due(session, now, task_ids)
+    async with deps.units.read() as tx:
+        tasks = await tx.tasks.due(now, task_ids)
     return sum([await _attempt(deps, task, now) for task in tasks])
 
 
-async def _attempt(deps: Deps, task: db_tasks.Task, now: datetime) -> bool:
-    async with deps.sessionmaker.begin() as session:
-        if not await db_tasks.claim(session, task, now, now + LEASE):
+async def _attempt(deps: Deps, task: Task, now: datetime) -> bool:
+    async with deps.units.begin() as tx:
+        if not await tx.tasks.claim(task, now, now + LEASE):
             return False
     extra = {"registration_id": task["registration_id"], "task": task["id"], "kind": task["kind"]}
     try:
@@ -190,17 +183,17 @@ async def _attempt(deps: Deps, task: db_tasks.Task, now: datetime) -> bool:
     except Exception as exc:  # noqa: BLE001 -- any failure is retried by the sweep; the reason is kept on the task
         retry = now + retry_delay(task["attempts"] + 1)
         log.warning("stripe request failed, will retry", extra=extra | {"error": str(exc), "retry_at": str(retry)})
-        async with deps.sessionmaker.begin() as session:
-            await db_tasks.failed(session, task["id"], retry, str(exc) or type(exc).__name__)
+        async with deps.units.begin() as tx:
+            await tx.tasks.failed(task["id"], retry, str(exc) or type(exc).__name__)
         return False
-    async with deps.sessionmaker.begin() as session:
-        if await db_tasks.finish(session, task["id"], deps.clock(), result) and task["kind"] == "refund":
-            await _refunded(deps, session, task, result)
+    async with deps.units.begin() as tx:
+        if await tx.tasks.finish(task["id"], deps.clock(), result) and task["kind"] == "refund":
+            await _refunded(deps, tx, task, result)
     log.info("stripe request done", extra=extra | {"result": result})
     return True
 
 
-async def _refund_once(deps: Deps, task: db_tasks.Task) -> str:
+async def _refund_once(deps: Deps, task: Task) -> str:
     """Refund, unless an earlier attempt already did (its answer lost): a retry asks Stripe first, because
     Stripe forgets idempotency keys after 24 hours and a retry can come later than that."""
     if task["attempts"] > 0:
@@ -211,25 +204,21 @@ async def _refund_once(deps: Deps, task: db_tasks.Task) -> str:
     return await deps.payments.refund(task["target"], task["amount_minor"], idempotency_key=task["key"])
 
 
-async def _refunded(deps: Deps, session: AsyncSession, task: db_tasks.Task, refund_id: str) -> None:
-    row = await db.get(session, task["registration_id"], for_update=True)
+async def _refunded(deps: Deps, tx: Tx, task: Task, refund_id: str) -> None:
+    row = await tx.registrations.get(task["registration_id"], for_update=True)
     if task["charge_id"] is not None:
-        await db.set_charge(session, task["charge_id"], status="refunded")
+        await tx.registrations.set_charge(task["charge_id"], status="refunded")
     if row is None:
         return
     if task["purpose"] == "registration":
-        await record_refund(deps, session, row, refund_id, task["amount_minor"])
+        await record_refund(deps, tx, row, refund_id, task["amount_minor"])
         return
-    deps.outbox.add(
-        session, RefundIssued(**ids(deps, row), amount=deps.money(task["amount_minor"]), provider_reference=refund_id)
-    )
+    tx.stage(RefundIssued(**ids(deps, row), amount=deps.money(task["amount_minor"]), provider_reference=refund_id))
 
 
-async def record_refund(deps: Deps, session: AsyncSession, row: Row, refund_id: str, amount: int) -> Row:
+async def record_refund(deps: Deps, tx: Tx, row: Registration, refund_id: str, amount: int) -> Registration:
     """A refund of the registration's own money went through: count it, emit RefundIssued and a snapshot."""
-    changes = {"refunded_minor": row["refunded_minor"] + amount, "version": row["version"] + 1}
-    await db.save(session, row["id"], deps.clock(), **changes)
-    deps.outbox.add(session, RefundIssued(**ids(deps, row), amount=deps.money(amount), provider_reference=refund_id))
-    row = row | changes
-    snapshot(deps, session, row)
-    return row
+    now = deps.clock()
+    change = lifecycle.refunded(row, deps.edition, now, amount, refund_id)
+    await tx.registrations.save(row.id, now, **change.values)
+    return stage(tx, change)

@@ -7,8 +7,8 @@ validated ``registration:`` section of the congress file into a ``PriceRules``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -124,6 +124,8 @@ class PricingError(ValueError):
 class Line:
     description: str
     amount_minor: int
+    add_on: str | None = None
+    """The add-on's code on an add-on's line (lines are matched by it, never by their text)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,19 @@ class Quote:
 
     @property
     def add_ons_total(self) -> int:
-        return sum(line.amount_minor for line in self.lines if line.description.startswith("Add-on: "))
+        return sum(line.amount_minor for line in self.lines if line.add_on is not None)
+
+    @property
+    def add_ons(self) -> tuple[str, ...]:
+        """The codes of the add-ons this quote charges for, in their order."""
+        return tuple(line.add_on for line in self.lines if line.add_on is not None)
+
+    def without_add_ons(self, dropped: Collection[str]) -> Quote:
+        """The quote without the ``dropped`` add-ons (full: the delegate waits for them); a waiver still waives all."""
+        lines = tuple(line for line in self.lines if line.add_on not in dropped)
+        if self.waived:
+            lines = (*lines[:-1], replace(lines[-1], amount_minor=-sum(x.amount_minor for x in lines[:-1])))
+        return replace(self, lines=lines, total=sum(x.amount_minor for x in lines))
 
 
 def is_early_bird(rules: PriceRules, now: datetime) -> bool:
@@ -219,8 +233,13 @@ def _add_on_lines(rules: PriceRules, add_ons: Sequence[str]) -> list[Line]:
         spec = rules.add_ons.get(code)
         if spec is None:
             raise PricingError("add_ons", f"Unknown add-on {code!r}.")
-        lines.append(Line(f"Add-on: {spec.label}", spec.price))
+        lines.append(Line(add_on_description(spec), spec.price, add_on=code))
     return lines
+
+
+def add_on_description(spec: AddOnSpec) -> str:
+    """How an add-on's line reads on a price breakdown and an invoice."""
+    return f"Add-on: {spec.label}"
 
 
 def income_group_for(table: Mapping[str, IncomeGroup], country: str) -> IncomeGroup:

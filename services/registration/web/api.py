@@ -7,63 +7,27 @@ add-on, an expired code) are 422s in the same shape, so a client handles one for
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, EmailStr, Field, StrictBool
+from pydantic import BaseModel, EmailStr, Field
 
-from schemas.values import CountryCode, PaymentMethod
 from services.common.openapi import JSON_BODY, refusals
-from services.common.text import MultiLine, SingleLine
-from services.registration.adapters.stripe import WebhookRejected, verify_webhook
 from services.registration.commands import links, payments
 from services.registration.commands.records import Deps, NotAllowed, RegistrationRejected
-from services.registration.commands.register import DelegateForm, InvoiceDetails, register
+from services.registration.commands.register import price_all, register
+from services.registration.commands.requests import DelegateIn as DelegateIn  # the body's parts, re-exported
+from services.registration.commands.requests import InvoiceIn as InvoiceIn
+from services.registration.commands.requests import RegistrationIn
+from services.registration.ports import WebhookRejected, Webhooks
 from services.registration.web.api_models import ORGANISER_ACTIONS, Accepted, QuoteOut, RegistrationDone
-from services.registration.web.rate_limits import Door, knock
+from services.registration.web.rate_limits import Door, RateLimits, knock
 
 GROUP_BODY_LIMIT = 256 * 1024
 """A group registration (JSON or the page's form) may be larger than the guard's default 64 KiB."""
 
 log = logging.getLogger("congress.registration.api")
-LANGUAGE = r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$"
-
-
-class DelegateIn(BaseModel):
-    given_name: SingleLine = Field(min_length=1, max_length=200, description="Given name(s) as written, any script.")
-    family_name: SingleLine = Field(min_length=1, max_length=200)
-    badge_name: SingleLine = Field(default="", max_length=200, description="Name as printed; defaults to both names.")
-    affiliation: SingleLine = Field(min_length=1, max_length=300, description="Institution.")
-    country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution, e.g. JP.")
-    email: EmailStr
-    language: str = Field(default="en", pattern=LANGUAGE, description="BCP 47 tag, e.g. en, ja, ar.")
-    category: str = Field(max_length=40, description="A category of this edition, e.g. member or student.")
-    add_ons: list[Annotated[str, Field(max_length=60)]] = Field(
-        default_factory=list, max_length=50, description="Add-on codes of this edition."
-    )
-    code: SingleLine | None = Field(default=None, max_length=40, description="Discount or waiver code.")
-    waitlist_if_full: StrictBool = Field(default=False, description="Join the waiting list of a full add-on.")
-
-    def form(self) -> DelegateForm:
-        return DelegateForm(**{**self.model_dump(), "add_ons": tuple(self.add_ons), "email": str(self.email)})
-
-
-class InvoiceIn(BaseModel):
-    institution_name: SingleLine = Field(min_length=1, max_length=300)
-    institution_address: MultiLine = Field(min_length=1, max_length=1000)
-    email: EmailStr
-    vat_id: SingleLine | None = Field(default=None, max_length=40)
-    purchase_order: SingleLine | None = Field(default=None, max_length=80)
-
-    def details(self) -> InvoiceDetails:
-        return InvoiceDetails(**{**self.model_dump(), "email": str(self.email)})
-
-
-class RegistrationIn(BaseModel):
-    delegates: list[DelegateIn] = Field(min_length=1, description="One delegate, or a group paid by the first.")
-    payment_method: Literal["card", "invoice"] = "card"
-    invoice: InvoiceIn | None = None
 
 
 class MagicLinkIn(BaseModel):
@@ -92,7 +56,7 @@ def rejected(exc: RegistrationRejected | NotAllowed) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
+def router(deps: Deps, *, webhooks: Webhooks, doors: RateLimits | None) -> APIRouter:
     api = APIRouter()
 
     @api.post(
@@ -109,14 +73,9 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
         An address that already has an active registration is refused (422 on its ``email``) and
         its owner is told by email; too many requests from one client or for one address get 429.
         """
-        await knock(deps.doors, Door.REGISTER, request, [str(d.email) for d in body.delegates])
+        await knock(doors, Door.REGISTER, request, [str(d.email) for d in body.delegates])
         try:
-            done = await register(
-                deps,
-                [d.form() for d in body.delegates],
-                PaymentMethod(body.payment_method),
-                body.invoice.details() if body.invoice else None,
-            )
+            done = await register(deps, body)
         except RegistrationRejected as exc:
             return rejected(exc)
         return {
@@ -127,11 +86,11 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
             "waitlisted": list(done.waitlisted),
             "registrations": [
                 {
-                    "registration_id": r["id"],
-                    "number": r["number"],
-                    "status": r["status"],
-                    "total": r["total_minor"],
-                    "lines": r["lines"],
+                    "registration_id": r.id,
+                    "number": r.number,
+                    "status": r.status.value,
+                    "total": r.total_minor,
+                    "lines": [list(line) for line in r.lines],
                 }
                 for r in done.rows
             ],
@@ -146,11 +105,9 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
     )
     async def quote(body: RegistrationIn, request: Request) -> Any:
         """The price breakdown the server would charge, without registering."""
-        from services.registration.commands.register import price_all
-
-        await knock(deps.doors, Door.QUOTE, request, [str(d.email) for d in body.delegates])
+        await knock(doors, Door.QUOTE, request, [str(d.email) for d in body.delegates])
         try:
-            quotes = price_all(deps, [d.form().normalised() for d in body.delegates], deps.clock())
+            quotes = price_all(deps, [d.normalised() for d in body.delegates], deps.clock())
         except RegistrationRejected as exc:
             return rejected(exc)
         return {
@@ -170,26 +127,22 @@ def router(deps: Deps, *, webhook_secret: str, tolerance: int) -> APIRouter:
     @api.post("/api/magic-link", status_code=202, tags=["delegates"], responses=refusals(*JSON_BODY) | LIMITED)
     async def magic_link(body: MagicLinkIn, request: Request) -> Accepted:
         """Email a sign-in link for each active registration of this address (the answer is the same either way)."""
-        await knock(deps.doors, Door.SIGN_IN_LINK, request, [str(body.email)])
+        await knock(doors, Door.SIGN_IN_LINK, request, [str(body.email)])
         await links.request_sign_in(deps, str(body.email))
         return Accepted(status="if this address is registered, a sign-in link is on its way")
 
     @api.post("/stripe/webhook", include_in_schema=False)
     async def stripe_webhook(request: Request) -> Any:
         payload = await request.body()
-        return await process_webhook(
-            deps, payload, request.headers.get("stripe-signature"), secret=webhook_secret, tolerance=tolerance
-        )
+        return await process_webhook(deps, webhooks, payload, request.headers.get("stripe-signature"))
 
     return api
 
 
-async def process_webhook(
-    deps: Deps, payload: bytes, signature: str | None, *, secret: str, tolerance: int
-) -> JSONResponse:
+async def process_webhook(deps: Deps, webhooks: Webhooks, payload: bytes, signature: str | None) -> JSONResponse:
     """Verify the raw body's signature, then apply the event once."""
     try:
-        event = verify_webhook(payload, signature, secret, tolerance=tolerance)
+        event = webhooks.verify(payload, signature)
     except WebhookRejected as exc:
         log.warning("stripe webhook rejected: %s", exc)
         return JSONResponse({"error": str(exc)}, status_code=400)

@@ -12,25 +12,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.common.openapi import ROW_ID_MAX
-from services.registration.adapters import db, db_tasks
-from services.registration.adapters.stripe import checkout_event, sign_webhook
-from services.registration.commands.records import Deps, Row
+from services.registration.commands import queries
+from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings
+from services.registration.domain.registration import Registration, Status
+from services.registration.ports import Webhooks
 from services.registration.web.api import process_webhook
 from services.registration.web.pages import PageProblem, check_payer, templates_for
 
 
-async def _what(deps: Deps, payer_id: str, charge: int) -> tuple[list[Row], int]:
+async def _what(deps: Deps, payer_id: str, charge: int) -> tuple[list[Registration], int]:
     """The rows shown and the amount due: the payer's pending registrations, or one add-on charge."""
-    async with deps.sessionmaker() as session:
-        rows = await db.by_payer(session, payer_id)
-        if charge:
-            found = await db.get_charge(session, charge)
-            if found is None or found["payer_id"] != payer_id:
-                return [], 0
-            return [r for r in rows if r["id"] == found["registration_id"]], int(found["amount_minor"])
-    pending = [r for r in rows if r["status"] == "pending"]
-    return pending, sum(r["total_minor"] for r in pending)
+    rows = await queries.payer_registrations(deps, payer_id)
+    if charge:
+        found = await queries.charge(deps, charge)
+        if found is None or found["payer_id"] != payer_id:
+            return [], 0
+        return [r for r in rows if r.id == found["registration_id"]], int(found["amount_minor"])
+    pending = [r for r in rows if r.status is Status.PENDING]
+    return pending, sum(r.total_minor for r in pending)
 
 
 def charge_number(raw: str) -> int:
@@ -44,9 +44,7 @@ def charge_number(raw: str) -> int:
 async def _refuse_if_closed(deps: Deps, session_id: str) -> None:
     if not session_id:
         return
-    async with deps.sessionmaker() as session:
-        closed = await db_tasks.queued_key(session, f"expire:{session_id}")
-    if closed:
+    if await queries.checkout_closed(deps, session_id):
         raise PageProblem(
             410,
             "This checkout has expired",
@@ -54,10 +52,9 @@ async def _refuse_if_closed(deps: Deps, session_id: str) -> None:
         )
 
 
-def local_checkout_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
+def local_checkout_router(deps: Deps, settings: RegistrationSettings, webhooks: Webhooks) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
-    webhook_secret = settings.stripe_webhook_secret.get_secret_value()
 
     @pages.get("/test-checkout/{payer_id}")
     async def test_checkout(
@@ -89,7 +86,7 @@ def local_checkout_router(deps: Deps, settings: RegistrationSettings) -> APIRout
         charge = charge_number(str(form.get("charge") or "0"))
         _rows, amount = await _what(deps, payer_id, charge)
         paid = form.get("outcome") == "paid"
-        body = checkout_event(
+        body, signature = webhooks.simulate_checkout(
             "checkout.session.completed" if paid else "checkout.session.async_payment_failed",
             session_id=str(form.get("session_id") or "cs_test_local"),
             payer_id=payer_id,
@@ -99,13 +96,7 @@ def local_checkout_router(deps: Deps, settings: RegistrationSettings) -> APIRout
             payment_intent=f"pi_test_{payer_id}" + (f"_{charge}" if charge else ""),
             metadata={"charge": str(charge)} if charge else None,
         )
-        await process_webhook(
-            deps,
-            body,
-            sign_webhook(body, webhook_secret),
-            secret=webhook_secret,
-            tolerance=settings.stripe_webhook_tolerance,
-        )
+        await process_webhook(deps, webhooks, body, signature)
         return RedirectResponse(f"/registrations/{payer_id}?t={token}{'' if paid else '&cancelled=1'}", 303)
 
     return pages

@@ -22,11 +22,11 @@ from services.common.openapi import JSON_BODY, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.paging import MAX_PAGE_SIZE, Paging
 from services.common.text import SingleLine, csv_cell
-from services.registration.adapters import db, listing
-from services.registration.commands import erasure, invoice_holds, manage, payments, stripe_tasks
-from services.registration.commands.records import Deps, NotAllowed, Row
+from services.registration.commands import erasure, invoice_holds, manage, payments, queries
+from services.registration.commands.records import Deps, NotAllowed
 from services.registration.domain import pricing as domain
-from services.registration.ports import PaymentError
+from services.registration.domain.registration import Registration, plain
+from services.registration.ports import Filters, PaymentError
 from services.registration.web.api_models import CSV_BODY, ActionDone, CsvResponse, RegistrationPage
 from services.registration.web.pages import friendly, templates_for
 
@@ -77,12 +77,12 @@ def csv_lines(rows: Iterable[dict[str, Any]], *, header: bool = False) -> str:
     return out.getvalue()
 
 
-async def csv_stream(rows: AsyncIterator[dict[str, Any]], batch: int = listing.EXPORT_BATCH) -> AsyncIterator[str]:
+async def csv_stream(rows: AsyncIterator[Registration], batch: int = queries.EXPORT_BATCH) -> AsyncIterator[str]:
     """The header, then the rows a batch at a time, as they are read."""
     yield csv_lines([], header=True)
     chunk: list[dict[str, Any]] = []
     async for row in rows:
-        chunk.append(row)
+        chunk.append(plain(row))
         if len(chunk) == batch:
             yield csv_lines(chunk)
             chunk = []
@@ -124,12 +124,8 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     organiser = Depends(require_organiser(sessions))
     templates = templates_for(deps)
 
-    async def rows_page(filters: listing.Filters, page: int, size: int, path: str) -> tuple[Paging, list[Row]]:
-        async with deps.sessionmaker() as session:
-            total = await listing.count(session, filters)
-            query = {"status": filters.status, "category": filters.category, "q": filters.text}
-            paging = Paging.of(page, size, total, path, **query)
-            return paging, await listing.page(session, filters, offset=paging.offset, limit=paging.size)
+    async def rows_page(filters: Filters, page: int, size: int, path: str) -> tuple[Paging, list[Registration]]:
+        return await queries.listed(deps, filters, page, size, path)
 
     @router.get("/api/organiser/registrations", response_model=RegistrationPage, responses=refusals(401, 422))
     async def api_list(
@@ -144,11 +140,10 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
 
         An unpaid invoice's payer row carries ``hold_until``, when its places are released.
         """
-        filters = listing.Filters(status, category, q)
+        filters = Filters(status, category, q)
         paging, rows = await rows_page(filters, page, size, "/api/organiser/registrations")
-        async with deps.sessionmaker() as session:
-            holds = await invoice_holds.hold_ends(session, deps, rows)
-        items = [r | ({"hold_until": holds[r["id"]]} if r["id"] in holds else {}) for r in rows]
+        holds = await queries.hold_ends(deps, rows)
+        items = [plain(r) | ({"hold_until": holds[r.id]} if r.id in holds else {}) for r in rows]
         return {
             "total": paging.total,
             "page": paging.page,
@@ -171,15 +166,11 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         size: int = PAGE_SIZE,
     ) -> Response:
         chosen = {"status": "", "category": "", "q": ""} | (filters or {})
-        wanted = listing.Filters(chosen["status"], chosen["category"], chosen["q"])
+        wanted = Filters(chosen["status"], chosen["category"], chosen["q"])
         paging, rows = await rows_page(wanted, page, size, "/organiser/registrations")
-        async with deps.sessionmaker() as session:
-            seats = await db.seat_counts(session)
-            open_invoices = await db.open_invoice_payers(session)
-            money = await stripe_tasks.card_money(session, rows)
-            holds = {
-                p: local_time(deps, end) for p, end in (await invoice_holds.hold_ends(session, deps, rows)).items()
-            }
+        shown = await queries.beside(deps, rows)
+        seats, open_invoices, money = shown.seats, shown.open_invoices, shown.money
+        holds = {p: local_time(deps, end) for p, end in shown.holds.items()}
         return templates.TemplateResponse(
             request,
             "organiser_list.html",
@@ -218,7 +209,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     @router.get("/organiser/registrations.csv", response_class=CsvResponse, responses=CSV_BODY | refusals(401, 422))
     async def export(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Response:
         """Every filtered registration (streamed in batches, never cut off), one row each."""
-        rows = listing.every_row(deps.sessionmaker, listing.Filters(status, category, q))
+        rows = queries.every_row(deps, Filters(status, category, q))
         return StreamingResponse(
             csv_stream(rows),
             media_type="text/csv; charset=utf-8",

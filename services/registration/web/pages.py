@@ -26,16 +26,17 @@ from services.common.auth import InvalidToken
 from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
 from services.common.text import shown
-from services.registration.adapters import db
-from services.registration.commands import payments
+from services.registration.commands import payments, queries
 from services.registration.commands.links import check_view_token
 from services.registration.commands.records import Deps, NotAllowed, RegistrationRejected
 from services.registration.commands.register import price_all, register
+from services.registration.commands.requests import RegistrationIn
 from services.registration.config import RegistrationSettings
 from services.registration.domain import pricing as domain
+from services.registration.domain.registration import Status
 from services.registration.ports import PaymentError
-from services.registration.web.api import GROUP_BODY_LIMIT, RegistrationIn
-from services.registration.web.rate_limits import Door, TooManyRequests, knock
+from services.registration.web.api import GROUP_BODY_LIMIT
+from services.registration.web.rate_limits import Door, RateLimits, TooManyRequests, knock
 
 FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category", "code")
 INVOICE_FIELDS = ("institution_name", "institution_address", "email", "vat_id", "purchase_order")
@@ -168,13 +169,12 @@ def delegates_in(form: FormData, most: int) -> int:
     return max(1, min(int(raw), most))
 
 
-def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
+def pages_router(deps: Deps, settings: RegistrationSettings, doors: RateLimits | None) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
 
     async def seats() -> dict[str, int]:
-        async with deps.sessionmaker() as session:
-            return {k: domain.seats_left(c, t) for k, (c, t) in (await db.seat_counts(session)).items()}
+        return await queries.seats_left(deps)
 
     async def form_page(request: Request, n: int, values: Any, errors: dict[str, str], status: int = 200) -> Response:
         until = deps.rules.early_bird_until.strftime("%d %B %Y %H:%M")
@@ -200,32 +200,30 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
         action = form.get("action")
         if action != "edit":  # "See the price" is a quote; "Confirm" registers
             door = Door.REGISTER if action == "confirm" else Door.QUOTE
-            await knock(deps.doors, door, request, [str(form.get(f"delegates.{i}.email", "")) for i in range(n)])
+            await knock(doors, door, request, [str(form.get(f"delegates.{i}.email", "")) for i in range(n)])
         try:
             body = RegistrationIn.model_validate(form_body(form, n))
         except ValidationError as exc:
             errors = {".".join(str(p) for p in e["loc"]): friendly(e) for e in exc.errors()}
             return await form_page(request, n, form, errors, 422)
-        forms = [d.form() for d in body.delegates]
+        forms = [d.normalised() for d in body.delegates]
         try:
             if action == "edit":
                 return await form_page(request, n, form, {})
             if action != "confirm":
-                quotes = price_all(deps, [f.normalised() for f in forms], deps.clock())
+                quotes = price_all(deps, forms, deps.clock())
                 hidden = [(k, str(v)) for k, v in form.multi_items() if k != "action"]
                 return templates.TemplateResponse(
                     request,
                     "review.html",
                     {
-                        "delegates": list(zip([f.normalised() for f in forms], quotes, strict=True)),
+                        "delegates": list(zip(forms, quotes, strict=True)),
                         "total": sum(q.total for q in quotes),
                         "method": body.payment_method,
                         "hidden": hidden,
                     },
                 )
-            done = await register(
-                deps, forms, PaymentMethod(body.payment_method), body.invoice.details() if body.invoice else None
-            )
+            done = await register(deps, body)
         except RegistrationRejected as exc:
             return await form_page(request, n, form, exc.errors, 422)
         target = done.payment_url or f"/registrations/{done.payer_id}?t={done.view_token}"
@@ -237,10 +235,9 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
     @pages.get("/registrations/{payer_id}")
     async def status(request: Request, payer_id: str, t: str = "", cancelled: int = 0) -> Response:
         payer_from(t, payer_id)
-        async with deps.sessionmaker() as session:
-            rows = await db.by_payer(session, payer_id)
-        due = sum(r["total_minor"] for r in rows if r["status"] == "pending")
-        pay_url = f"/pay/{payer_id}?t={t}" if due and rows[0]["payment_method"] == "card" else None
+        rows = await queries.payer_registrations(deps, payer_id)
+        due = sum(r.total_minor for r in rows if r.status is Status.PENDING)
+        pay_url = f"/pay/{payer_id}?t={t}" if due and rows[0].payment_method is PaymentMethod.CARD else None
         return templates.TemplateResponse(
             request,
             "status.html",
@@ -249,7 +246,7 @@ def pages_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
                 "due": due,
                 "pay_url": pay_url,
                 "cancelled": bool(cancelled),
-                "lang": rows[0]["language"] if rows else "en",
+                "lang": rows[0].language if rows else "en",
             },
         )
 

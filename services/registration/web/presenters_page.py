@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from services.common.openapi import refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.text import csv_cell
-from services.registration.commands import presenter_deadline
+from services.registration.commands import presenter_deadline, queries
 from services.registration.commands.records import Deps
 from services.registration.web.api_models import CSV_BODY, CsvResponse, PresentationOut
 from services.registration.web.pages import templates_for
@@ -68,8 +68,7 @@ def presenters_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     templates = templates_for(deps)
 
     async def listing(sort: str) -> list[dict[str, Any]]:
-        async with deps.sessionmaker() as session:
-            return as_rows(await presenter_deadline.statuses(session), sort)
+        return as_rows(await queries.presenter_statuses(deps), sort)
 
     @router.get("/api/organiser/presenters", response_model=list[PresentationOut], responses=refusals(401, 422))
     async def api_list(sort: str = "", who: str = organiser) -> list[dict[str, Any]]:

@@ -8,28 +8,26 @@ Problems (an expired, tampered or spent link, no session) are HTML pages (``page
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from schemas.registration import LinkKind
 from services.common.auth import InvalidToken, sign, verify
 from services.common.text import clean_for_display, clean_input
-from services.registration.adapters import db, db_tasks
-from services.registration.commands import addons, links, manage
+from services.registration.commands import addons, links, manage, queries
 from services.registration.commands.links import view_token
 from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings
 from services.registration.domain import pricing as domain
+from services.registration.domain.registration import Registration, with_badge
 from services.registration.web.pages import PageProblem, templates_for, token_problem
-from services.registration.web.rate_limits import Door, knock
+from services.registration.web.rate_limits import Door, RateLimits, knock
 
 DELEGATE_COOKIE = "congress_delegate"
 SESSION_SECONDS = 2 * 3600
 
 
-def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
+def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateLimits | None) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
 
@@ -41,7 +39,7 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
     async def sign_in_submit(request: Request) -> Response:
         form = await request.form()
         email = str(form.get("email", ""))[:320]
-        await knock(deps.doors, Door.SIGN_IN_LINK, request, [email])
+        await knock(doors, Door.SIGN_IN_LINK, request, [email])
         await links.request_sign_in(deps, email)
         return templates.TemplateResponse(request, "signin.html", {"sent": True})
 
@@ -49,7 +47,7 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
     async def new_link(request: Request) -> Response:
         """Mail a fresh link in place of an expired or spent one, to the address on record (same answer always)."""
         form = await request.form()
-        await knock(deps.doors, Door.SIGN_IN_LINK, request)  # per client, like the sign-in form
+        await knock(doors, Door.SIGN_IN_LINK, request)  # per client, like the sign-in form
         kind = LinkKind.VIEW if form.get("kind") == LinkKind.VIEW.value else LinkKind.SIGN_IN
         await links.renew(deps, kind, str(form.get("t", ""))[:2000])
         return templates.TemplateResponse(request, "link_sent.html", {})
@@ -75,7 +73,7 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
         )
         return response
 
-    async def me_row(request: Request) -> dict[str, Any]:
+    async def me_row(request: Request) -> Registration:
         try:
             claims = verify(
                 deps.secret,
@@ -87,20 +85,18 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
             raise PageProblem(
                 401, "Please sign in again", "Your session has ended; sign in with a link by email.", new_link=True
             ) from exc
-        async with deps.sessionmaker() as session:
-            row = await db.get(session, str(claims["rid"]))
+        row = await queries.registration(deps, str(claims["rid"]))
         if row is None:
             raise PageProblem(404, "No such registration", "This registration no longer exists.")
         return row
 
     async def me_page(
-        request: Request, row: dict[str, Any], message: str = "", errors: dict[str, str] | None = None
+        request: Request, row: Registration, message: str = "", errors: dict[str, str] | None = None
     ) -> Response:
-        refund = domain.refund_due(deps.rules, row["total_minor"] if row["paid"] else 0, deps.clock())
-        async with deps.sessionmaker() as session:  # refunds owed and not yet accepted by Stripe
-            on_its_way = (await db_tasks.pending_refunds(session, registration_id=row["id"])).get(row["id"], 0)
+        refund = domain.refund_due(deps.rules, row.total_minor if row.paid else 0, deps.clock())
+        on_its_way = await queries.refunds_on_their_way(deps, row.id)
         context = {"r": row, "refund": refund, "on_its_way": on_its_way, "message": message, "errors": errors or {}}
-        return templates.TemplateResponse(request, "me.html", context | {"lang": row["language"]})
+        return templates.TemplateResponse(request, "me.html", context | {"lang": row.language})
 
     @pages.get("/me")
     async def me(request: Request) -> Response:
@@ -113,8 +109,8 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
         typed = {k: str(form.get(k, "")) for k in manage.BADGE_FIELDS if k in form}
         changes, errors = checked_text(typed)
         if errors:
-            return await me_page(request, row | typed, errors=errors)
-        row = await manage.update_badge(deps, row["id"], changes)
+            return await me_page(request, with_badge(row, typed), errors=errors)
+        row = await manage.update_badge(deps, row.id, changes)
         return await me_page(request, row, "Badge details saved.")
 
     @pages.post("/me/cancel")
@@ -123,7 +119,7 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
         form = await request.form()
         # the refund the policy gives on the card payments is queued with the cancellation (``stripe_tasks``)
         row = await manage.cancel(
-            deps, row["id"], by="delegate", reason=clean_for_display(str(form.get("reason", "")))[:500]
+            deps, row.id, by="delegate", reason=clean_for_display(str(form.get("reason", "")))[:500]
         )
         return await me_page(request, row, "Your registration is cancelled.")
 
@@ -134,7 +130,7 @@ def self_service_router(deps: Deps, settings: RegistrationSettings) -> APIRouter
         except InvalidToken as exc:
             raise token_problem(exc, "waiting-list link") from exc
         done = await addons.accept_offer(deps, entry)
-        payer = done.row["payer_id"]
+        payer = done.row.payer_id
         token = view_token(deps, payer)
         if done.pay_url is None:
             return RedirectResponse(f"/registrations/{payer}?t={token}", 303)

@@ -20,8 +20,8 @@ from schemas.registration import RegistrationConfirmed, RegistrationCreatedField
 from schemas.values import Role
 from services.common.auth import organiser_token
 from services.registration.adapters import db, earned_roles
+from services.registration.commands import call_for_papers
 from services.registration.domain import roles
-from services.registration.subscriptions import call_for_papers
 from tests.integration.registration.conftest import (
     Service,
     close_service,
@@ -170,7 +170,7 @@ async def test_presenters_and_reviewers_get_their_roles_once(
 
 
 async def grant(service: Service, event: CloudEvent[AbstractDecided]) -> int:
-    async with service.deps.sessionmaker.begin() as session:
+    async with service.deps.units.begin() as session:
         earned = roles.earned_from_decision(event.data)
         return await call_for_papers.grant_roles(service.deps, session, earned, event.id)
 

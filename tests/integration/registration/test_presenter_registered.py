@@ -33,7 +33,7 @@ async def test_a_late_registration_is_reported_once_and_a_cancellation_again(
     settings = settings_for(db_url, stripe_mock_url, congress_file(tmp_path, configured))
     service = await open_service(settings, kafka=False)
     try:
-        async with service.deps.sessionmaker.begin() as session:
+        async with service.deps.units.begin() as session:
             await presenter_deadline.on_decided(
                 session, decided(1, author("ana@example.org", "Ana", presenting=True)).data
             )

@@ -67,7 +67,7 @@ async def causes(a: Service) -> dict[str, Any]:
         paid = await webhook(a, "checkout.session.completed", gone["payer_id"], gone["total"], payment_intent=f"pi_{i}")
         assert paid["outcome"] == "late payment refunded"  # queued; its first attempt failed
         refunded.append(gone["payer_id"])
-    async with a.deps.sessionmaker.begin() as session:
+    async with a.deps.units.begin() as session:
         for n in (1, 2, 3):
             await presenter_deadline.on_decided(
                 session, decided(n, author(f"p{n}@example.org", "P", presenting=True)).data

@@ -1,9 +1,9 @@
-"""The outside things handlers need, as small Protocols; adapters implement them, tests fake them."""
+"""What commands need from the payment provider: Checkout Sessions, refunds, signed webhooks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,22 @@ class CheckoutRequest:
 class CheckoutSession:
     session_id: str
     url: str
+
+
+class WebhookRejected(ValueError):
+    """A webhook whose signature, timestamp or body is not acceptable."""
+
+
+class Webhooks(Protocol):
+    """The payment provider's signed webhooks."""
+
+    def verify(self, payload: bytes, signature: str | None) -> dict[str, Any]:
+        """The event if the signature matches the raw body in time (``WebhookRejected`` otherwise)."""
+        ...
+
+    def simulate_checkout(self, event_type: str, **fields: Any) -> tuple[bytes, str]:
+        """A Checkout Session event and its signature as the provider would post them (the local test checkout)."""
+        ...
 
 
 class PaymentError(Exception):
