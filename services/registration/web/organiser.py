@@ -119,6 +119,28 @@ def local_time(deps: Deps, moment: datetime) -> str:
     return f"{moment.astimezone(deps.congress.tz):%d %b %Y %H:%M} ({deps.congress.timezone})"
 
 
+async def act(deps: Deps, action: str, rid: str, who: str, data: dict[str, Any]) -> str:
+    """Do one organiser action (page or JSON); returns what was done, in words."""
+    if action == "mark-paid":
+        await payments.mark_invoice_paid(deps, rid, who)
+        return "Invoice marked paid."
+    if action == "extend-hold":
+        end = await invoice_holds.extend(deps, rid, ExtendHoldIn.model_validate(data).days, who)
+        return f"Invoice hold extended: its places are held until {local_time(deps, end)}."
+    if action == "refund":
+        refund_id = await payments.refund(deps, rid, RefundIn.model_validate(data).amount)
+        return f"Refund {refund_id} issued."
+    if action == "cancel":
+        await manage.cancel(deps, rid, by="organiser", reason=CancelIn.model_validate(data).reason)
+        return "Registration cancelled."
+    if action == "erase":
+        await erasure.erase(deps, rid, who)
+        return "Personal data erased."
+    body = IncomeGroupIn.model_validate(data)
+    await manage.override_income_group(deps, rid, body.group, body.reason, who)
+    return "Income group overridden."
+
+
 def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(sessions))
@@ -216,26 +238,6 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
             headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-registrations.csv"'},
         )
 
-    async def do(action: str, rid: str, who: str, data: dict[str, Any]) -> str:
-        if action == "mark-paid":
-            await payments.mark_invoice_paid(deps, rid, who)
-            return "Invoice marked paid."
-        if action == "extend-hold":
-            end = await invoice_holds.extend(deps, rid, ExtendHoldIn.model_validate(data).days, who)
-            return f"Invoice hold extended: its places are held until {local_time(deps, end)}."
-        if action == "refund":
-            refund_id = await payments.refund(deps, rid, RefundIn.model_validate(data).amount)
-            return f"Refund {refund_id} issued."
-        if action == "cancel":
-            await manage.cancel(deps, rid, by="organiser", reason=CancelIn.model_validate(data).reason)
-            return "Registration cancelled."
-        if action == "erase":
-            await erasure.erase(deps, rid, who)
-            return "Personal data erased."
-        body = IncomeGroupIn.model_validate(data)
-        await manage.override_income_group(deps, rid, body.group, body.reason, who)
-        return "Income group overridden."
-
     @router.post("/organiser/registrations/{rid}/{action}", include_in_schema=False)
     async def page_action(request: Request, rid: str, action: str, who: str = organiser) -> Response:
         if action not in ACTIONS:
@@ -243,7 +245,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         form = await request.form()
         data = {k: str(v) for k, v in form.items() if str(v)}
         try:
-            message = await do(action, rid, who, data)
+            message = await act(deps, action, rid, who, data)
         except ValidationError as exc:
             errors = {f"{rid}.{action}.{e['loc'][-1] if e['loc'] else action}": friendly(e) for e in exc.errors()}
         except (NotAllowed, PaymentError) as exc:
@@ -253,6 +255,12 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         values = {f"{rid}.{action}.{k}": v for k, v in data.items()}
         return await render(request, who, errors=errors, values=values, status_code=422)
 
+    _api_actions(router, deps, organiser)
+    return router
+
+
+def _api_actions(router: APIRouter, deps: Deps, organiser: Any) -> None:
+    """The organisers' actions on one registration as JSON endpoints (each names its refusals)."""
     refused = refusals(401, 409, 422)
     with_body = refusals(401, 409, *JSON_BODY)
     money = refusals(401, 409, 502, *JSON_BODY)
@@ -260,7 +268,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     @router.post("/api/organiser/registrations/{rid}/mark-paid", responses=refused, operation_id="markInvoicePaid")
     async def api_mark_paid(rid: str, who: str = organiser) -> ActionDone:
         """Mark an invoice registration paid (confirms it)."""
-        return ActionDone(result=await do("mark-paid", rid, who, {}))
+        return ActionDone(result=await act(deps, "mark-paid", rid, who, {}))
 
     @router.post(
         "/api/organiser/registrations/{rid}/extend-hold", responses=with_body, operation_id="extendInvoiceHold"
@@ -273,21 +281,19 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     @router.post("/api/organiser/registrations/{rid}/refund", responses=money, operation_id="refundRegistration")
     async def api_refund(rid: str, body: RefundIn, who: str = organiser) -> ActionDone:
         """Refund part or all of what was paid by card (through Stripe)."""
-        return ActionDone(result=await do("refund", rid, who, body.model_dump()))
+        return ActionDone(result=await act(deps, "refund", rid, who, body.model_dump()))
 
     @router.post("/api/organiser/registrations/{rid}/cancel", responses=money, operation_id="cancelRegistration")
     async def api_cancel(rid: str, body: CancelIn, who: str = organiser) -> ActionDone:
         """Cancel a registration (its seats go back; a card payment is refunded by the policy)."""
-        return ActionDone(result=await do("cancel", rid, who, body.model_dump()))
+        return ActionDone(result=await act(deps, "cancel", rid, who, body.model_dump()))
 
     @router.post("/api/organiser/registrations/{rid}/erase", responses=refused, operation_id="eraseRegistration")
     async def api_erase(rid: str, who: str = organiser) -> ActionDone:
         """Erase the delegate's personal data (GDPR); refused while money is still to be settled."""
-        return ActionDone(result=await do("erase", rid, who, {}))
+        return ActionDone(result=await act(deps, "erase", rid, who, {}))
 
     @router.post("/api/organiser/registrations/{rid}/income-group", responses=with_body, operation_id="setIncomeGroup")
     async def api_income_group(rid: str, body: IncomeGroupIn, who: str = organiser) -> ActionDone:
         """Override the income group (and so the price band) of a registration, with a reason."""
-        return ActionDone(result=await do("income-group", rid, who, body.model_dump(mode="json")))
-
-    return router
+        return ActionDone(result=await act(deps, "income-group", rid, who, body.model_dump(mode="json")))
