@@ -6,7 +6,7 @@ networks, topic vectors giving each allowed pair a similarity in [0, 1], bids on
 institutions, and per-reviewer minimum and maximum loads. Three answers per instance:
 
 - ``optimal``: ``matching.flow.solve`` (floor first, then total; exact);
-- ``greedy``: ``abstracts.domain.assign`` as main used it (least-loaded first; it knows no affinity and no
+- ``greedy``: ``abstracts.assignment.assign`` as main used it (least-loaded first; it knows no affinity and no
   maximum load, so its load range is reported beside);
 - ``lp_bound``: the LP relaxation of "maximise the total affinity under the same k and loads" solved by
   OR-Tools GLOP (dual simplex) — no plan does better than it. Its constraint
@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from services.abstracts import domain
-from services.abstracts.matching import flow
-from services.abstracts.matching.affinity import BID_BONUS
-from services.abstracts.matching.model import Instance, Pair, summarise
+from services.abstracts.domain import assignment
+from services.abstracts.domain.matching import flow
+from services.abstracts.domain.matching.affinity import BID_BONUS
+from services.abstracts.domain.matching.model import Instance, Pair, summarise
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -59,8 +59,8 @@ CASES = (
 @dataclass(frozen=True)
 class Generated:
     instance: Instance
-    needs: list[domain.Need]
-    candidates: list[domain.Candidate]
+    needs: list[assignment.Need]
+    candidates: list[assignment.Candidate]
 
 
 def generate(case: Case, seed: int = 14) -> Generated:
@@ -101,13 +101,13 @@ def generate(case: Case, seed: int = 14) -> Generated:
         dict.fromkeys(reviewers, case.min_load),
     )
     needs = [
-        domain.Need(
+        assignment.Need(
             p, p, f"N{p_net[i]}", frozenset(), frozenset({f"I{p_inst[i]}"}), excluded=frozenset(excluded.get(p, ()))
         )
         for i, p in enumerate(papers)
     ]
     candidates = [
-        domain.Candidate(r, f"{r}@example.org", f"I{r_inst[j]}", frozenset({f"N{r_net1[j]}", f"N{r_net2[j]}"}))
+        assignment.Candidate(r, f"{r}@example.org", f"I{r_inst[j]}", frozenset({f"N{r_net1[j]}", f"N{r_net2[j]}"}))
         for j, r in enumerate(reviewers)
     ]
     return Generated(instance, needs, candidates)
@@ -148,7 +148,7 @@ def run(case: Case) -> dict[str, Any]:
     plan = flow.solve(inst)
     optimal_s = time.perf_counter() - started
     started = time.perf_counter()
-    greedy = domain.assign(g.needs, g.candidates, inst.k, {})
+    greedy = assignment.assign(g.needs, g.candidates, inst.k, {})
     greedy_s = time.perf_counter() - started
     g_total, g_means = summarise(inst, tuple(greedy.pairs))
     g_loads = np.bincount([int(r[1:]) for _, r in greedy.pairs], minlength=case.reviewers)

@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from services.abstracts.adapters.solver import CpSatPlacer, score
-from services.abstracts.grouping import group
-from services.abstracts.programme_config import load_programme
-from services.abstracts.scheduling import (
+from services.abstracts.domain.grouping import group
+from services.abstracts.domain.scheduling import (
     Grid,
     Place,
     Placer,
@@ -39,7 +38,8 @@ from services.abstracts.scheduling import (
     network_clashes,
     schedule,
 )
-from services.abstracts.updating import Limits, plan_update
+from services.abstracts.domain.updating import Limits, plan_update
+from services.abstracts.programme_config import load_programme
 from services.common.congress import load_congress
 
 RESULTS = Path(__file__).resolve().parent / "results" / "programme.json"

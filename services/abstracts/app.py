@@ -1,10 +1,10 @@
-"""Composition root of the abstracts service: settings -> config -> database -> routes.
+"""Composition root of the abstracts service: settings -> config -> adapters -> commands -> routes and subscriptions.
 
 ``python -m services.abstracts.app`` serves it on port 8002 (``ABSTRACTS_HTTP_PORT``).
 Nothing connects at import; ``build()`` wires, the FastAPI lifespan starts. It consumes
-``congress.registration`` for the presenter events only (``presenter_marks.py``); it emits on
+``congress.registration`` for the presenter events only (``subscriptions.py``); it emits on
 ``congress.abstracts`` and, when the organisers publish the programme, on ``congress.programme``,
-through the outbox.
+through the outbox. The only module that knows both the adapters and the rooms that use them.
 """
 
 from __future__ import annotations
@@ -16,21 +16,23 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
-from services.abstracts import presenter_marks
+from services.abstracts import subscriptions
 from services.abstracts.adapters import (
     db,
     programme_db,  # noqa: F401  -- registers the programme's tables
 )
 from services.abstracts.adapters.solver import CpSatPlacer
-from services.abstracts.committee import ASSIGN_LOCK
+from services.abstracts.adapters.unit import SqlUnits
+from services.abstracts.commands.assignment import ASSIGN_LOCK
+from services.abstracts.commands.context import Deps
+from services.abstracts.commands.planning import LOCK, VERSION, Programme
 from services.abstracts.config import AbstractsSettings, load_all
-from services.abstracts.organiser import organiser_router
-from services.abstracts.planner import LOCK, VERSION, Programme
-from services.abstracts.programme import programme_router
 from services.abstracts.programme_config import load_programme
-from services.abstracts.records import Deps
-from services.abstracts.review import review_router
-from services.abstracts.web import authors_router, install_errors, is_email
+from services.abstracts.web.authors import authors_router
+from services.abstracts.web.organiser import organiser_router
+from services.abstracts.web.pages import install_errors, is_email, make_templates
+from services.abstracts.web.programme import programme_router
+from services.abstracts.web.review import review_router
 from services.common.congress import config_path
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
@@ -39,11 +41,21 @@ from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 
 
-def build_deps(runtime: ServiceRuntime, settings: AbstractsSettings, **overrides: Any) -> Deps:
+class Built:
+    """What ``build`` wired, kept on ``app.state.deps``: the commands' dependencies, and (for tests and tools)
+    the database they work on."""
+
+    def __init__(self, deps: Deps, units: SqlUnits) -> None:
+        self.deps = deps
+        self.sessionmaker = units.sessionmaker
+        self.congress, self.config = deps.congress, deps.config
+        self.secret, self.public_url = deps.secret, deps.public_url
+
+
+def build_deps(units: SqlUnits, settings: AbstractsSettings, **overrides: Any) -> Deps:
     congress, config = load_all(settings)
     deps = Deps(
-        sessionmaker=runtime.sessionmaker,
-        outbox=runtime.outbox,
+        units=units,
         congress=congress,
         config=config,
         rules=config.rules(),
@@ -60,26 +72,28 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     """The runtime and the HTTP app; ``overrides`` replace ``Deps`` fields (e.g. ``clock`` in tests)."""
     settings = settings or AbstractsSettings()
     runtime = ServiceRuntime(settings, metadata=db.metadata)
-    deps = build_deps(runtime, settings, **overrides)
+    units = SqlUnits(runtime.sessionmaker, runtime.outbox)
+    deps = build_deps(units, settings, **overrides)
 
     async def seed() -> None:
         await db.seed(runtime.engine, (deps.counter, ASSIGN_LOCK, LOCK, VERSION))
 
     runtime.on_start.append(seed)
-    runtime.consume(presenter_marks.CONSUMER, (topics.REGISTRATION,), presenter_marks.handlers())
+    runtime.consume(subscriptions.CONSUMER, (topics.REGISTRATION,), subscriptions.handlers(units.on))
     app = FastAPI(title=f"{deps.congress.short_name} abstracts", lifespan=runtime.lifespan)
-    app.state.deps = deps
+    app.state.deps = Built(deps, units)
     app.state.runtime = runtime
     path = None if "congress" in overrides else config_path(settings.congress_config)
     sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
-    install_errors(app, deps)
+    templates = make_templates(deps)
+    install_errors(app, deps, templates)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    app.include_router(authors_router(deps))
-    app.include_router(review_router(deps))
-    app.include_router(organiser_router(deps, sessions))
+    app.include_router(authors_router(deps, templates))
+    app.include_router(review_router(deps, templates))
+    app.include_router(organiser_router(deps, sessions, templates))
     config = load_programme(deps.congress)
     app.state.programme = Programme(deps, config, CpSatPlacer(config.solver_seconds))
-    app.include_router(programme_router(app.state.programme, sessions))
+    app.include_router(programme_router(app.state.programme, sessions, templates))
     app.include_router(login)
     runtime.mount_health(app)
     answer_405_with_every_method(app)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import typer
 
-from services.abstracts.matching import flow, openreview
-from services.abstracts.matching.model import Infeasible
+from services.abstracts.adapters import openreview
+from services.abstracts.domain.matching import flow
+from services.abstracts.domain.matching.model import Infeasible
 
 app = typer.Typer(help="Abstracts: the reviewer matcher on OpenReview-format files.", no_args_is_help=True)
 

@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic_settings import SettingsConfigDict
 
-from services.abstracts import domain
+from services.abstracts.domain import submission
 from services.common.congress import ConfigError, Congress, describe_errors, load_congress
 from services.common.languages import LANGUAGES
 from services.common.settings import ServiceSettings
@@ -112,10 +112,10 @@ class AbstractsConfig(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> AbstractsConfig:
-        unknown = [f for f in self.word_limits if f not in domain.FORMATS]
+        unknown = [f for f in self.word_limits if f not in submission.FORMATS]
         if unknown:
             raise ValueError(
-                f"word_limits names unknown formats {', '.join(unknown)} (use {', '.join(domain.FORMATS)})"
+                f"word_limits names unknown formats {', '.join(unknown)} (use {', '.join(submission.FORMATS)})"
             )
         for kind, seen in (("network", [n.code for n in self.networks]), ("criterion", [c.code for c in self.rubric])):
             if len(set(seen)) != len(seen):
@@ -130,10 +130,10 @@ class AbstractsConfig(_Strict):
     def criteria(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.rubric)
 
-    def rules(self) -> domain.SubmissionRules:
-        return domain.SubmissionRules(
+    def rules(self) -> submission.SubmissionRules:
+        return submission.SubmissionRules(
             networks=frozenset(self.network_names),
-            word_limits={f: domain.WordLimit(w.min_words, w.max_words) for f, w in self.word_limits.items()},
+            word_limits={f: submission.WordLimit(w.min_words, w.max_words) for f, w in self.word_limits.items()},
             countries=frozenset(code for code, _ in countries()),
             languages=frozenset(code for code, _ in LANGUAGES),
             title_max_chars=self.title_max_chars,

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from services.abstracts import scheduling
+from services.abstracts.domain import scheduling
 from services.common.congress import ConfigError, Congress, describe_errors
 
 PRE_CONGRESS_DAYS = 3

@@ -105,6 +105,7 @@ class EventConsumer:
         backoff_seconds: float = 0.05,
         optimistic: bool = True,
         before_handlers: BatchHook | None = None,
+        after_handlers: BatchHook | None = None,
     ) -> None:
         self.name = name
         self.sessionmaker = sessionmaker
@@ -114,6 +115,9 @@ class EventConsumer:
         self.backoff_seconds = backoff_seconds
         self.optimistic = optimistic
         self.before_handlers = before_handlers
+        self.after_handlers = after_handlers
+        """Called once per batch transaction after the handlers, before the inbox rows and the commit: a consumer
+        that staged writes of its own for the whole batch writes them here, explicitly (notify)."""
         self.stats = ConsumerStats()
 
     async def handle_batch(self, records: Sequence[Record]) -> None:
@@ -162,8 +166,9 @@ class EventConsumer:
         async with self.sessionmaker() as session, session.begin():
             ids = [e.id for _, e in decoded if isinstance(e, CloudEvent)]
             seen = await self._already_handled(session, ids)
+            to_handle = self._to_handle(decoded, seen)
             if self.before_handlers is not None:
-                await self.before_handlers(self._to_handle(decoded, seen), session)
+                await self.before_handlers(to_handle, session)
             handled_now: list[dict[str, Any]] = []
             for record, item in decoded:
                 if isinstance(item, InvalidEvent):
@@ -182,6 +187,8 @@ class EventConsumer:
                 else:
                     await self._handle_optimistic(session, item, handler, stats)
                 handled_now.append({"consumer": self.name, "event_id": item.id, "handled_at": datetime.now(UTC)})
+            if self.after_handlers is not None:
+                await self.after_handlers(to_handle, session)
             if handled_now:
                 await session.execute(insert(inbox_table), handled_now)
             written = await write_staged(session)  # the batch's events, in one statement, before the commit

@@ -8,37 +8,44 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from email.headerregistry import Address
 from typing import Any
 
 from fastapi import FastAPI
 
 from schemas import topics
+from services.common import jobs
 from services.common.congress import Congress, config_path, load_congress
 from services.common.consumer import EventConsumer
 from services.common.logs import configure_logging
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
-from services.notify.abstracts import ABSTRACT_EVENTS, abstracts_settings
-from services.notify.adapters import db
+from services.notify.adapters.compose import address
 from services.notify.adapters.db import notify_metadata
 from services.notify.adapters.files import FileDocuments
 from services.notify.adapters.kafka import subscribe
+from services.notify.adapters.mail import MailBuilder
+from services.notify.adapters.mailindex import MaildirMailbox
+from services.notify.adapters.mailsink import MailSink
+from services.notify.adapters.render import Renderer
 from services.notify.adapters.smtp import PooledMailer, SmtpMailer
-from services.notify.compose import address
+from services.notify.adapters.unit import SqlUnitFor, SqlUnits
+from services.notify.commands.dispatch import Notifier, utc_now
+from services.notify.commands.erase import forget_delegates
+from services.notify.commands.remind import Reminders
+from services.notify.commands.retry import RetryWorker
 from services.notify.config import NotifySettings
-from services.notify.domain import CONTACT_EVENTS, RULES, RetryPolicy
-from services.notify.handlers import Notifier
-from services.notify.mailsink import MailSink
-from services.notify.on_links import LINK_EVENTS
-from services.notify.ports import Mailer
-from services.notify.presenters import PRESENTER_EVENTS
-from services.notify.programme import PROGRAMME_EVENTS, programme_settings
-from services.notify.render import Renderer
-from services.notify.tasks import Reminders, RetryWorker
-from services.notify.web import mail_router
+from services.notify.domain.abstracts import AbstractsSettings, abstracts_settings
+from services.notify.domain.batch import PlanSettings
+from services.notify.domain.delivery import RetryPolicy
+from services.notify.domain.programme import programme_settings
+from services.notify.ports import Clock, Documents, Mailer
+from services.notify.subscriptions import Subscriptions
+from services.notify.web.mail import mail_router
 
 CONSUMER = "notify"
 
@@ -55,22 +62,53 @@ def smtp_mailer(settings: NotifySettings) -> SmtpMailer:
     )
 
 
-def build_notifier(
-    settings: NotifySettings, congress: Congress, runtime: ServiceRuntime, mailer: Mailer | None = None
+def assemble_notifier(
+    *,
+    congress: Congress,
+    mailer: Mailer,
+    documents: Documents,
+    sender: Address,
+    message_id_domain: str,
+    link_secret: str = "",
+    links: Mapping[str, str] | None = None,
+    abstracts: AbstractsSettings | None = None,
+    attachment_max_bytes: int = 5_000_000,
+    clock: Clock = utc_now,
+    **options: Any,
 ) -> Notifier:
-    domain = settings.message_id_domain or str(congress.contact.email).rpartition("@")[2]
-    sender = address(congress.short_name, settings.sender_address or str(congress.contact.email))
-    mailer = mailer or PooledMailer([smtp_mailer(settings) for _ in range(settings.smtp_connections)])
-    return Notifier(
+    """The notifier with its message builder (templates, documents, sealed links) and plan settings wired in.
+
+    ``options`` are the ``Notifier``'s own (programme, policy, circuit_seconds, rng, send_ahead, ...).
+    """
+    builder = MailBuilder(
         renderer=Renderer(congress),
-        mailer=mailer,
-        documents=FileDocuments(),
-        outbox=runtime.outbox,
+        documents=documents,
         sender=sender,
-        message_id_domain=domain,
-        links={"badge": settings.badge_link},
+        clock=clock,
+        link_secret=link_secret,
+        attachment_max_bytes=attachment_max_bytes,
+    )
+    plans = PlanSettings(
+        links=dict(links or {}),
+        abstracts=abstracts or abstracts_settings(congress.section("abstracts"), congress.section("registration")),
+        team_email=str(congress.contact.email),
+        team_language=congress.default_language,
+    )
+    return Notifier(
+        builder=builder, mailer=mailer, message_id_domain=message_id_domain, plans=plans, clock=clock, **options
+    )
+
+
+def build_notifier(settings: NotifySettings, congress: Congress, mailer: Mailer | None = None) -> Notifier:
+    return assemble_notifier(
+        congress=congress,
+        mailer=mailer or PooledMailer([smtp_mailer(settings) for _ in range(settings.smtp_connections)]),
+        documents=FileDocuments(),
+        sender=address(congress.short_name, settings.sender_address or str(congress.contact.email)),
+        message_id_domain=settings.message_id_domain or str(congress.contact.email).rpartition("@")[2],
         link_secret=settings.secret.get_secret_value(),
-        abstracts=abstracts_settings(congress.section("abstracts"), congress.section("registration")),
+        links={"badge": settings.badge_link},
+        attachment_max_bytes=settings.attachment_max_bytes,
         programme=programme_settings(
             notify_url=settings.programme_url,
             programme=congress.section("programme"),
@@ -82,7 +120,6 @@ def build_notifier(
             max_seconds=settings.retry_max_seconds,
             max_attempts=settings.retry_max_attempts,
         ),
-        attachment_max_bytes=settings.attachment_max_bytes,
         circuit_seconds=settings.circuit_seconds,
         consumer_name=CONSUMER,
         send_ahead=settings.send_ahead,
@@ -90,34 +127,33 @@ def build_notifier(
     )
 
 
-def build(
-    settings: NotifySettings | None = None, *, mailer: Mailer | None = None, **overrides: Any
-) -> tuple[ServiceRuntime, FastAPI]:
-    settings = settings or NotifySettings(**overrides)
-    path = config_path(settings.congress_config)
-    congress = load_congress(path)
-    runtime = ServiceRuntime(settings, metadata=notify_metadata)
-    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
-    notifier = build_notifier(settings, congress, runtime, mailer)
-    handlers = dict.fromkeys(
-        {*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS, *LINK_EVENTS},
-        notifier.on_event,
-    )
+async def periodically(seconds: float, runtime: ServiceRuntime, job: jobs.Job) -> None:
+    """A pass at once and then every ``seconds``, under the job's lease (one copy works each pass)."""
+    while True:
+        await jobs.run_all(runtime.engine, [job])
+        await asyncio.sleep(seconds)
+
+
+def consume(
+    settings: NotifySettings, runtime: ServiceRuntime, subscriptions: Subscriptions, units: SqlUnits
+) -> EventConsumer:
+    """The kernel's inbox consumer of notify's topics, with notify's batch hooks, subscribed to the broker."""
 
     async def erase(delegate_ids: list[str]) -> None:
-        async with runtime.sessionmaker() as session, session.begin():
-            await db.forget_delegates(session, delegate_ids)
+        await forget_delegates(units, delegate_ids)
 
     consumer = EventConsumer(
         name=CONSUMER,
         sessionmaker=runtime.sessionmaker,
         outbox=runtime.outbox,
-        handlers=handlers,
+        handlers=subscriptions.handlers(),
         retries=settings.consumer_retries,
         # Mail leaves the process: never re-run a whole batch after one handler fails.
         optimistic=False,
-        # One read of the batch's contacts and ledger; its mail built and sent while the handlers run.
-        before_handlers=notifier.begin_batch,
+        # One read and one plan of the batch; its mail built and sent while the handlers run.
+        before_handlers=subscriptions.begin_batch,
+        # What the handlers staged on notify's tables, written once for the batch before its commit.
+        after_handlers=subscriptions.end_batch,
     )
     subscribe(
         runtime.broker,
@@ -128,16 +164,13 @@ def build(
         group_instance_id=settings.group_instance_id,
         on_erasure=erase,
     )
-    runtime.consumers.append(consumer)
-    retry = RetryWorker(notifier, runtime.sessionmaker, poll_seconds=settings.retry_poll_seconds)
-    reminders = Reminders(
-        notifier,
-        runtime.sessionmaker,
-        delay=timedelta(hours=settings.reminder_after_hours),
-        poll_seconds=settings.reminder_poll_seconds,
-    )
-    maildir = settings.effective_mail_dir()
-    sink = MailSink(maildir, port=settings.smtp_port) if settings.runs_embedded_sink() else None
+    return consumer
+
+
+def service_lifespan(
+    runtime: ServiceRuntime, notifier: Notifier, periodic: list[tuple[float, jobs.Job]], sink: MailSink | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the sink and the runtime, then the periodic jobs (each under its lease: one copy works a pass)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -147,8 +180,7 @@ def build(
         try:
             async with runtime.lifespan(app):
                 tasks = [
-                    asyncio.create_task(retry.run(), name="notify-retry"),
-                    asyncio.create_task(reminders.run(), name="notify-reminders"),
+                    asyncio.create_task(periodically(seconds, runtime, job), name=job.name) for seconds, job in periodic
                 ]
                 yield
                 for task in tasks:
@@ -164,11 +196,35 @@ def build(
             if sink is not None:
                 sink.stop()
 
+    return lifespan
+
+
+def build(
+    settings: NotifySettings | None = None, *, mailer: Mailer | None = None, **overrides: Any
+) -> tuple[ServiceRuntime, FastAPI]:
+    settings = settings or NotifySettings(**overrides)
+    path = config_path(settings.congress_config)
+    congress = load_congress(path)
+    runtime = ServiceRuntime(settings, metadata=notify_metadata)
+    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
+    notifier = build_notifier(settings, congress, mailer)
+    units = SqlUnits(runtime.sessionmaker, runtime.outbox)
+    subscriptions = Subscriptions(notifier, SqlUnitFor(runtime.outbox))
+
+    runtime.consumers.append(consume(settings, runtime, subscriptions, units))
+    retry = RetryWorker(notifier, units)
+    reminders = Reminders(notifier, units, delay=timedelta(hours=settings.reminder_after_hours))
+    maildir = settings.effective_mail_dir()
+    sink = MailSink(maildir, port=settings.smtp_port) if settings.runs_embedded_sink() else None
+
+    periodic = [(settings.retry_poll_seconds, retry.job), (settings.reminder_poll_seconds, reminders.job)]
+    lifespan = service_lifespan(runtime, notifier, periodic, sink)
+
     app = FastAPI(title="congress notify", lifespan=lifespan)
     runtime.mount_health(app)
     app.include_router(login)
     if sink is not None:  # with a real relay there is no demo mailbox to show
-        app.include_router(mail_router(congress, maildir, sessions))
+        app.include_router(mail_router(congress, MaildirMailbox(maildir), sessions))
     app.state.notifier = notifier
     app.state.retry = retry
     app.state.reminders = reminders

@@ -10,23 +10,23 @@ from typing import Annotated, Any
 import typer
 
 from services.common.congress import load_congress
-from services.notify.abstracts import ABSTRACT_TEMPLATES, abstracts_settings, plan_abstract_messages
-from services.notify.compose import compose
-from services.notify.domain import (
+from services.notify.adapters.compose import compose
+from services.notify.adapters.opened import opened_links
+from services.notify.adapters.render import Rendered, Renderer
+from services.notify.domain.abstracts import ABSTRACT_TEMPLATES, abstracts_settings, plan_abstract_messages
+from services.notify.domain.links import ACCESS_TEMPLATE, access_plan
+from services.notify.domain.presenter_samples import sample_presenter_events
+from services.notify.domain.presenters import PRESENTER_TEMPLATES, plan_presenter_messages
+from services.notify.domain.programme import PROGRAMME_TEMPLATES, plan_programme_messages, programme_settings
+from services.notify.domain.programme_samples import sample_programme_events
+from services.notify.domain.rules import (
     REMINDER_TEMPLATE,
     TEMPLATES,
     message_id,
     plan_messages,
     reminder_plan,
 )
-from services.notify.on_links import ACCESS_TEMPLATE, access_plan
-from services.notify.opened import opened_links
-from services.notify.presenter_samples import sample_presenter_events
-from services.notify.presenters import PRESENTER_TEMPLATES, plan_presenter_messages
-from services.notify.programme import PROGRAMME_TEMPLATES, plan_programme_messages, programme_settings
-from services.notify.programme_samples import sample_programme_events
-from services.notify.render import Rendered, Renderer
-from services.notify.samples import (
+from services.notify.domain.samples import (
     PREVIEW_SECRET,
     sample_abstract_events,
     sample_contact,

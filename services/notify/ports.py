@@ -1,12 +1,26 @@
-"""The small interfaces the notify handlers need; adapters implement them, tests fake them."""
+"""The small interfaces notify's commands use; adapters implement them, tests may fake them.
+
+Commands never see a database session, a template engine or an SMTP client: they build a
+message through ``MessageBuilder``, hand it to a ``Mailer``, and read and stage what a
+transaction changes through a ``NotifyUnit`` (one unit of work: notify's tables, the outbox).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Protocol
 
-from services.notify.compose import Envelope
-from services.notify.domain import Delivery
+from schemas.base import EventData
+from schemas.programme import SessionScheduled
+from services.notify.domain.abstracts import AbstractSeen, Assignment
+from services.notify.domain.batch import Batch
+from services.notify.domain.delivery import Delivery, Envelope, MessageRecord, Queued
+from services.notify.domain.programme import SessionSeen, Told
+from services.notify.domain.rules import Contact, MessagePlan, Unpaid
 
 
 class Mailer(Protocol):
@@ -23,3 +37,124 @@ class Documents(Protocol):
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class MailSummary:
+    key: str
+    subject: str
+    sender: str
+    to: str
+    date: str
+    sort_time: float
+    attachments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MailPage:
+    messages: tuple[MailSummary, ...]
+    total: int
+    number: int
+    """1-based; a number past the end gives the last page."""
+    pages: int
+
+
+class Mailbox(Protocol):
+    """The demo sink's stored mail, as the mail page shows it (newest first)."""
+
+    location: str
+
+    async def page(self, number: int, size: int) -> MailPage: ...
+    async def read(self, key: str) -> EmailMessage | None: ...
+
+
+class MessageBuilder(Protocol):
+    """Renders, composes and attaches one planned message. Raises ``Undeliverable`` for one that can never go."""
+
+    def build(self, plan: MessagePlan, message_id: str) -> tuple[Envelope, str]:
+        """The finished message and its subject."""
+        ...
+
+
+class AbstractsStore(Protocol):
+    """What notify keeps of abstracts: reviewer assignments and each abstract's latest submission."""
+
+    async def save_assignment(self, a: Assignment) -> None: ...
+    async def load_assignment(self, abstract_id: str, reviewer_id: str) -> Assignment | None: ...
+    async def forget_assignment(self, abstract_id: str, reviewer_id: str) -> None: ...
+    async def save_abstract(self, abstract_id: str, seen: AbstractSeen, version: int) -> None: ...
+    async def load_abstract(self, abstract_id: str) -> AbstractSeen | None: ...
+
+
+class ProgrammeStore(Protocol):
+    """What notify keeps of the programme: each session's latest version and the presenters it told."""
+
+    async def told_about(self, session_ids: Iterable[str]) -> frozenset[tuple[str, str]]: ...
+    async def remember_session(self, data: SessionScheduled) -> None: ...
+    async def load_session(self, session_id: str) -> tuple[SessionSeen | None, tuple[Told, ...]]: ...
+    async def forget_session(self, session_id: str) -> None: ...
+
+
+class NotifyUnit(Protocol):
+    """One transaction of notify: its tables and the outbox. Writes are staged and go in with its commit."""
+
+    batch: Batch
+    """What this transaction's batch read, planned and staged so far (``domain/batch.py``)."""
+
+    @property
+    def abstracts(self) -> AbstractsStore: ...
+    @property
+    def programme(self) -> ProgrammeStore: ...
+
+    async def load_contacts(self, delegate_ids: Iterable[str]) -> dict[str, Contact]: ...
+    async def known_messages(self, message_ids: Iterable[str]) -> set[str]:
+        """Which of these messages were sent, failed or wait for a retry."""
+        ...
+
+    def stage_contact(self, contact: Contact) -> None: ...
+    def stage_unpaid(self, delegate_id: str, unpaid: Unpaid | None) -> None:
+        """Track a card payer's unpaid registration (or forget it: None)."""
+        ...
+
+    def stage_message(self, record: MessageRecord, *, status: str, detail: str, attempts: int, when: datetime) -> None:
+        """A ledger row: this message was sent or failed for good."""
+        ...
+
+    async def queue(self, queued: Queued) -> None:
+        """Put a finished message on the retry queue."""
+        ...
+
+    def stage(self, data: EventData) -> None:
+        """An event to publish if this transaction commits."""
+        ...
+
+    def stage_dead_letter(self, *, value: bytes, key: str, event_id: str, headers: list[tuple[str, str]]) -> None:
+        """The causing event, for the dead-letter topic."""
+        ...
+
+    def checkpoint(self) -> Callable[[], None]:
+        """An undo of everything staged after this call (a failed handler's twin of its savepoint)."""
+        ...
+
+    async def write_staged(self) -> None:
+        """Write what was staged on notify's tables; the last thing before the transaction commits."""
+        ...
+
+    # the retry queue and the reminders, each worked in short transactions of their own
+    async def due(self, now: datetime, limit: int) -> list[str]: ...
+    async def take(self, message_id: str, due_by: datetime) -> Queued | None:
+        """Claim a queued message for one attempt; None if another copy holds it or it is no longer due."""
+        ...
+
+    async def reschedule(self, message_id: str, attempts: int, next_at: datetime, error: str) -> None: ...
+    async def drop(self, message_id: str) -> None: ...
+    async def unpaid_due(self, created_before: datetime, limit: int) -> list[Unpaid]: ...
+    async def mark_reminded(self, delegate_id: str, when: datetime) -> bool: ...
+    async def forget_delegates(self, delegate_ids: list[str]) -> None: ...
+
+
+UnitFor = Callable[[object], NotifyUnit]
+"""The unit of work of a transaction a kernel consumer opened (the same one for the whole batch)."""
+
+Units = Callable[[], AbstractAsyncContextManager[NotifyUnit]]
+"""Opens a unit of work of its own: committed (staged writes and events written first) on a normal exit."""

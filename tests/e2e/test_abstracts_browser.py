@@ -31,7 +31,7 @@ from schemas.abstracts import (
 )
 from services.abstracts.app import build
 from services.abstracts.config import AbstractsSettings
-from services.abstracts.domain import count_words
+from services.abstracts.domain.submission import count_words
 from services.common.kafka_launcher import free_port
 from tests.e2e.chromium import launch, served
 from tests.kafka_helpers import read_events

@@ -184,3 +184,39 @@ async def test_a_deadlock_reruns_the_whole_batch_and_dead_letters_nothing(tmp_pa
     await engine.dispose()
     assert done == {first.id, second.id} and dead == 0
     assert consumer.stats.handled == 2 and consumer.stats.dead_lettered == 0 and len(deadlocks) == 1
+
+
+async def test_after_handlers_writes_in_the_batch_transaction_after_every_handler(tmp_path: Path) -> None:
+    """A consumer that staged its own writes for a batch writes them once, after the handlers and before the
+    commit: they commit with the inbox entries, and a redelivered batch calls nothing."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}")
+    await create_tables(engine, effects_meta)
+    sessions = make_sessionmaker(engine)
+    order: list[str] = []
+
+    async def on_refund(event: CloudEvent[Any], session: AsyncSession) -> None:
+        order.append(f"handle {event.subject}")
+        session.info.setdefault("staged", []).append({"event_id": event.id})
+
+    async def write_staged(events: Any, session: AsyncSession) -> None:
+        order.append(f"after {len(events)}")
+        if rows := session.info.pop("staged", []):
+            await session.execute(insert(effects), rows)
+
+    consumer = EventConsumer(
+        name="test",
+        sessionmaker=sessions,
+        outbox=Outbox("/test"),
+        handlers={RefundIssued: on_refund},
+        optimistic=False,
+        after_handlers=write_staged,
+    )
+    first, second = refund("d-1"), refund("d-2")
+    try:
+        await consumer.handle_batch([_record(encode(first), 0), _record(encode(second), 1)])
+        assert order == ["handle d-1", "handle d-2", "after 2"]
+        assert await count({"sessions": sessions}, effects) == 2
+        await consumer.handle_batch([_record(encode(first), 0)])  # redelivered: in the inbox already
+        assert order[3:] == ["after 0"] and await count({"sessions": sessions}, effects) == 2
+    finally:
+        await engine.dispose()

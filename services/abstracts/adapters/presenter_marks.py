@@ -37,3 +37,19 @@ async def unmark(session: AsyncSession, abstract_id: str) -> None:
 async def marked(session: AsyncSession) -> set[str]:
     """Ids of the abstracts without a registered presenter."""
     return set((await session.execute(select(marks.c.abstract_id))).scalars())
+
+
+class SqlPresenterMarks:
+    """The ``PresenterMarks`` port on one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def mark(self, abstract_id: str, reference: str, event_id: str, at: datetime) -> None:
+        await mark(self.session, abstract_id, reference, event_id, at)
+
+    async def unmark(self, abstract_id: str) -> None:
+        await unmark(self.session, abstract_id)
+
+    async def marked(self) -> set[str]:
+        return await marked(self.session)

@@ -7,6 +7,7 @@ re-publish can emit only what changed and the public pages show what was publish
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,8 @@ from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text, delete,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.abstracts.adapters.db import counters, metadata
+from services.abstracts.domain.draft import Entry
+from services.abstracts.domain.scheduling import Place, Presenter, Session, Talk
 
 Row = dict[str, Any]
 
@@ -95,3 +98,79 @@ async def drop_published(session: AsyncSession, session_id: str) -> None:
 async def counter_value(session: AsyncSession, name: str) -> int:
     value = (await session.execute(select(counters.c.value).where(counters.c.name == name))).scalar_one_or_none()
     return int(value or 0)
+
+
+def talk_json(talk: Talk) -> Row:
+    fields = {k: getattr(talk, k) for k in ("abstract_id", "reference", "title", "network", "kind")}
+    presenters = [{"name": p.name, "email": p.email, "language": p.language} for p in talk.presenters]
+    return fields | {"keywords": list(talk.keywords), "presenters": presenters}
+
+
+def talk_of(raw: Row) -> Talk:
+    presenters = tuple(Presenter(**p) for p in raw["presenters"])
+    return Talk(**{**raw, "keywords": tuple(raw["keywords"]), "presenters": presenters})
+
+
+def entry_of(row: Row) -> Entry:
+    """A row of ``prog_sessions`` as a draft entry."""
+    session = Session(row["id"], row["kind"], row["network"], row["title"], tuple(talk_of(t) for t in row["talks"]))
+    place = Place(row["day"], row["slot"], row["room"]) if row["day"] is not None else None
+    return Entry(session, row["position"], place, row["chair"], row["unplaced_reason"])
+
+
+def row_of(entry: Entry) -> Row:
+    """A draft entry as a row of ``prog_sessions``."""
+    s, place = entry.session, entry.place
+    return {
+        "id": s.id,
+        "position": entry.position,
+        "kind": s.kind,
+        "network": s.network,
+        "title": s.title,
+        "chair": entry.chair,
+        "day": place.day if place else None,
+        "slot": place.slot if place else None,
+        "room": place.room if place else None,
+        "talks": [talk_json(t) for t in s.talks],
+        "unplaced_reason": entry.unplaced_reason,
+    }
+
+
+class SqlProgrammeStore:
+    """The ``ProgrammeStore`` port on one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def draft(self) -> list[Entry]:
+        return [entry_of(r) for r in await draft(self.session)]
+
+    async def has_draft(self) -> bool:
+        return await has_draft(self.session)
+
+    async def replace_draft(self, entries: Sequence[Entry]) -> None:
+        await replace_draft(self.session, [row_of(e) for e in entries])
+
+    async def place_session(self, session_id: str, day: date, slot: int, room: str) -> None:
+        await place_session(self.session, session_id, day, slot, room)
+
+    async def set_talks(self, session_id: str, talks: Sequence[Talk]) -> None:
+        await set_talks(self.session, session_id, [talk_json(t) for t in talks])
+
+    async def set_chair(self, session_id: str, chair: str | None) -> bool:
+        return await set_chair(self.session, session_id, chair)
+
+    async def drop_session(self, session_id: str) -> None:
+        await drop_session(self.session, session_id)
+
+    async def published(self) -> dict[str, Row]:
+        return await published_payloads(self.session)
+
+    async def save_published(self, session_id: str, version: int, payload: Row) -> None:
+        await save_published(self.session, session_id, version, payload)
+
+    async def drop_published(self, session_id: str) -> None:
+        await drop_published(self.session, session_id)
+
+    async def counter_value(self, name: str) -> int:
+        return await counter_value(self.session, name)

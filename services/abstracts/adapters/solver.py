@@ -31,7 +31,7 @@ from itertools import combinations
 
 from ortools.sat.python import cp_model
 
-from services.abstracts.scheduling import Grid, Place, Room, Session, assign_rooms, greedy_place, network_clashes
+from services.abstracts.domain.scheduling import Grid, Place, Room, Session, assign_rooms, greedy_place, network_clashes
 
 Time = tuple[date, int]
 

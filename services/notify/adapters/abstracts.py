@@ -12,8 +12,8 @@ from sqlalchemy import Column, Integer, String, Table, Text, delete, insert, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.abstracts import AbstractFormat
-from services.notify.abstracts import AbstractSeen, Assignment
 from services.notify.adapters.db import notify_metadata
+from services.notify.domain.abstracts import AbstractSeen, Assignment
 
 assignments = Table(
     "notify_assignments",
@@ -98,3 +98,25 @@ async def load_abstract(session: AsyncSession, abstract_id: str) -> AbstractSeen
     if found is None:
         return None
     return AbstractSeen(asked_format=AbstractFormat(found.format), submitter_name=found.submitter_name)
+
+
+class SqlAbstracts:
+    """The ``AbstractsStore`` on a transaction's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def save_assignment(self, a: Assignment) -> None:
+        await save_assignment(self.session, a)
+
+    async def load_assignment(self, abstract_id: str, reviewer_id: str) -> Assignment | None:
+        return await load_assignment(self.session, abstract_id, reviewer_id)
+
+    async def forget_assignment(self, abstract_id: str, reviewer_id: str) -> None:
+        await forget_assignment(self.session, abstract_id, reviewer_id)
+
+    async def save_abstract(self, abstract_id: str, seen: AbstractSeen, version: int) -> None:
+        await save_abstract(self.session, abstract_id, seen, version)
+
+    async def load_abstract(self, abstract_id: str) -> AbstractSeen | None:
+        return await load_abstract(self.session, abstract_id)

@@ -7,7 +7,6 @@ entry of the event that caused it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.domain import Contact
+from services.notify.domain.delivery import Envelope, MessageRecord, Queued
+from services.notify.domain.rules import Contact, Unpaid
 
 notify_metadata = MetaData()
 
@@ -92,18 +92,6 @@ pending = Table(
 )
 
 
-@dataclass(frozen=True)
-class MessageRecord:
-    message_id: str
-    cause_event_id: str
-    template: str
-    recipient_id: str
-    to: str
-    subject: str
-    about: str | None = None
-    """The abstract a message is about (not stored: only for NotificationSent/Failed)."""
-
-
 async def load_contact(session: AsyncSession, delegate_id: str) -> Contact | None:
     row = (await session.execute(select(contacts).where(contacts.c.delegate_id == delegate_id))).first()
     return None if row is None else _contact(row)
@@ -129,20 +117,6 @@ def _contact(row: Any) -> Contact:
     )
 
 
-async def save_contact(session: AsyncSession, contact: Contact, *, exists: bool) -> None:
-    values = {
-        "email": contact.email,
-        "name": contact.name,
-        "language": contact.language,
-        "registration_number": contact.registration_number,
-        "version": contact.version,
-    }
-    if exists:
-        await session.execute(update(contacts).where(contacts.c.delegate_id == contact.delegate_id).values(**values))
-    else:
-        await session.execute(insert(contacts).values(delegate_id=contact.delegate_id, **values))
-
-
 async def forget_delegates(session: AsyncSession, delegate_ids: list[str]) -> None:
     """Erasure: drop what notify keeps about these delegates (the message ledger keeps ids and subjects only)."""
     await session.execute(delete(contacts).where(contacts.c.delegate_id.in_(delegate_ids)))
@@ -150,32 +124,14 @@ async def forget_delegates(session: AsyncSession, delegate_ids: list[str]) -> No
     await session.execute(update(messages).where(messages.c.recipient_id.in_(delegate_ids)).values(to=""))
 
 
-async def track_unpaid(
-    session: AsyncSession, delegate_id: str, cause_event_id: str, event: bytes, created_at: datetime
-) -> None:
-    await session.execute(delete(unpaid).where(unpaid.c.delegate_id == delegate_id))
-    await session.execute(
-        insert(unpaid).values(
-            delegate_id=delegate_id, cause_event_id=cause_event_id, event=event, created_at=created_at
-        )
+async def unpaid_due(session: AsyncSession, created_before: datetime, limit: int) -> list[Unpaid]:
+    rows = await session.execute(
+        select(unpaid)
+        .where(unpaid.c.reminded_at.is_(None), unpaid.c.created_at <= created_before)
+        .order_by(unpaid.c.created_at)
+        .limit(limit)
     )
-
-
-async def forget_unpaid(session: AsyncSession, delegate_id: str) -> None:
-    await session.execute(delete(unpaid).where(unpaid.c.delegate_id == delegate_id))
-
-
-async def unpaid_due(session: AsyncSession, created_before: datetime, limit: int) -> list[Any]:
-    return list(
-        (
-            await session.execute(
-                select(unpaid)
-                .where(unpaid.c.reminded_at.is_(None), unpaid.c.created_at <= created_before)
-                .order_by(unpaid.c.created_at)
-                .limit(limit)
-            )
-        ).all()
-    )
+    return [Unpaid(r.delegate_id, r.cause_event_id, r.event, r.created_at) for r in rows]
 
 
 async def mark_reminded(session: AsyncSession, delegate_id: str, when: datetime) -> bool:
@@ -185,15 +141,6 @@ async def mark_reminded(session: AsyncSession, delegate_id: str, when: datetime)
         .values(reminded_at=when)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def known_message(session: AsyncSession, message_id: str) -> bool:
-    """Sent, failed or waiting for a retry: in any case do not start it again."""
-    for table in (messages, pending):
-        found = await session.execute(select(table.c.message_id).where(table.c.message_id == message_id))
-        if found.first() is not None:
-            return True
-    return False
 
 
 async def known_messages(session: AsyncSession, message_ids: Iterable[str]) -> set[str]:
@@ -206,14 +153,6 @@ async def known_messages(session: AsyncSession, message_ids: Iterable[str]) -> s
         select(pending.c.message_id).where(pending.c.message_id.in_(mids)),
     )
     return set((await session.execute(query)).scalars())
-
-
-async def record_message(
-    session: AsyncSession, record: MessageRecord, *, status: str, detail: str, attempts: int, when: datetime
-) -> None:
-    await session.execute(
-        insert(messages).values(ledger_row(record, status=status, detail=detail, attempts=attempts, when=when))
-    )
 
 
 def ledger_row(record: MessageRecord, *, status: str, detail: str, attempts: int, when: datetime) -> dict[str, Any]:
@@ -231,7 +170,8 @@ def ledger_row(record: MessageRecord, *, status: str, detail: str, attempts: int
     }
 
 
-async def add_pending(session: AsyncSession, record: MessageRecord, values: dict[str, Any]) -> None:
+async def add_pending(session: AsyncSession, queued: Queued) -> None:
+    record, envelope = queued.record, queued.envelope
     await session.execute(
         insert(pending).values(
             message_id=record.message_id,
@@ -240,7 +180,14 @@ async def add_pending(session: AsyncSession, record: MessageRecord, values: dict
             recipient_id=record.recipient_id,
             to=record.to,
             subject=record.subject,
-            **values,
+            sender=envelope.sender,
+            message=envelope.message,
+            smtputf8=envelope.smtputf8,
+            cause_event=queued.cause_event,
+            cause_topic=queued.cause_topic,
+            attempts=queued.attempts,
+            next_attempt_at=queued.next_attempt_at,
+            last_error=queued.last_error,
         )
     )
 
@@ -255,7 +202,7 @@ async def due_pending(session: AsyncSession, now: datetime, limit: int) -> list[
     return list(rows.scalars())
 
 
-async def take_pending(session: AsyncSession, message_id: str, due_by: datetime | None = None) -> Any | None:
+async def take_pending(session: AsyncSession, message_id: str, due_by: datetime | None = None) -> Queued | None:
     """Claim a queued message for one attempt (locked till the transaction ends); None if another worker holds it,
     or (``due_by``) if it is no longer due -- another copy tried it meanwhile and set its next attempt."""
     query = select(pending).where(pending.c.message_id == message_id)
@@ -263,7 +210,18 @@ async def take_pending(session: AsyncSession, message_id: str, due_by: datetime 
         query = query.where(pending.c.next_attempt_at <= due_by)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    return Queued(
+        record=record_of(row),
+        envelope=Envelope(sender=row.sender, recipient=row.to, message=row.message, smtputf8=row.smtputf8),
+        cause_event=row.cause_event,
+        cause_topic=row.cause_topic,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+    )
 
 
 async def reschedule(session: AsyncSession, message_id: str, attempts: int, next_at: datetime, error: str) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.notify.domain.delivery import Undeliverable
 
-class MissingDocument(FileNotFoundError):
+
+class MissingDocument(Undeliverable, FileNotFoundError):
     """The event names a document that is not there (a permanent failure for that message)."""
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.programme import SessionScheduled
 from services.notify.adapters.db import notify_metadata
-from services.notify.programme import SessionSeen, Told, session_seen, told_of
+from services.notify.domain.programme import SessionSeen, Told, session_seen, told_of
 
 sessions = Table(
     "notify_sessions",
@@ -126,3 +126,22 @@ async def forget_session(session: AsyncSession, session_id: str) -> None:
 def _utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; they were stored as UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class SqlProgramme:
+    """The ``ProgrammeStore`` on a transaction's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def told_about(self, session_ids: Iterable[str]) -> frozenset[tuple[str, str]]:
+        return await told_about(self.session, session_ids)
+
+    async def remember_session(self, data: SessionScheduled) -> None:
+        await remember_session(self.session, data)
+
+    async def load_session(self, session_id: str) -> tuple[SessionSeen | None, tuple[Told, ...]]:
+        return await load_session(self.session, session_id)
+
+    async def forget_session(self, session_id: str) -> None:
+        await forget_session(self.session, session_id)

@@ -14,8 +14,7 @@ from typing import Literal
 
 import aiosmtplib
 
-from services.notify.compose import Envelope
-from services.notify.domain import Delivery, Outcome, classify_reply
+from services.notify.domain.delivery import Delivery, Envelope, Outcome, classify_reply
 
 log = logging.getLogger("congress.notify.smtp")
 

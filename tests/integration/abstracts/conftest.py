@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI
 
 from services.abstracts.adapters import db
+from services.abstracts.app import Built as Deps
 from services.abstracts.app import build
 from services.abstracts.config import AbstractsSettings
-from services.abstracts.records import Deps
 from services.common.auth import organiser_token
 from services.common.db import create_tables
 from services.common.runtime import ServiceRuntime

@@ -50,3 +50,11 @@ async def test_openapi_names_the_formats_and_networks_of_the_congress(offline: S
     refusals = spec["paths"]["/api/abstracts/{abstract_id}"]["put"]["responses"]
     assert {"400", "403", "404", "409", "410", "413", "415", "422"} <= set(refusals)
     assert "application/problem+json" in refusals["404"]["content"]
+
+
+async def test_openapi_names_an_abstracts_status_and_format_as_the_values_they_are(offline: Service) -> None:
+    schemas = (await offline.client.get("/openapi.json")).json()["components"]["schemas"]
+    assert schemas["Status"]["enum"] == ["submitted", "accepted", "rejected", "withdrawn"]
+    assert schemas["AbstractFormat"]["enum"] == ["paper", "symposium", "poster", "workshop", "roundtable"]
+    for model in ("AbstractRow", "Decided", "Withdrawn", "AssignedAbstract"):
+        assert schemas[model]["properties"]["status"] == {"$ref": "#/components/schemas/Status"}, model

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from schemas import decode
 from schemas.abstracts import AbstractsLinkSent
 from schemas.access import AccessKind
-from services.abstracts.records import edit_token, reviewer_token
+from services.abstracts.commands.links import edit_token, reviewer_token
 from services.common.outbox import outbox_table
 from services.common.sealing import NOTIFY_LINK, unseal
 from tests.forms import token_in

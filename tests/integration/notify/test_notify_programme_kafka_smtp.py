@@ -30,7 +30,7 @@ from schemas.programme import (
 )
 from services.notify.app import CONSUMER, build
 from services.notify.config import NotifySettings
-from services.notify.programme_samples import sample_session
+from services.notify.domain.programme_samples import sample_session
 from tests.integration.notify.sink import RecordingSink
 from tests.integration.notify.test_notify_abstracts_kafka_smtp import consumed_everything
 from tests.kafka_helpers import eventually, publish, read_events

@@ -25,11 +25,13 @@ from services.common.consumer import EventConsumer
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.outbox import Outbox, outbox_table
 from services.notify.adapters.db import notify_metadata, pending
-from services.notify.domain import Delivery, Outcome, RetryPolicy
-from services.notify.handlers import Notifier
-from services.notify.render import Renderer
-from services.notify.samples import PREVIEW_SECRET, sample_delegate, sample_events
-from services.notify.tasks import Reminders, RetryWorker
+from services.notify.adapters.unit import SqlUnitFor, SqlUnits
+from services.notify.app import assemble_notifier
+from services.notify.commands.remind import Reminders
+from services.notify.commands.retry import RetryWorker
+from services.notify.domain.delivery import Delivery, Outcome, RetryPolicy
+from services.notify.domain.samples import PREVIEW_SECRET, sample_delegate, sample_events
+from services.notify.subscriptions import Subscriptions
 from tests.conftest import fresh_pg_database
 from tests.unit.notify.test_handlers import Clock, FakeDocuments, FakeMailer, Rec
 
@@ -39,11 +41,10 @@ def copy_of_notify(url: str, mailer: FakeMailer, clock: Clock) -> dict[str, Any]
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     outbox = Outbox("/congress/notify")
-    notifier = Notifier(
-        renderer=Renderer(load_congress()),
+    notifier = assemble_notifier(
+        congress=load_congress(),
         mailer=mailer,
         documents=FakeDocuments(),
-        outbox=outbox,
         sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
         message_id_domain="icsei.example.org",
         links={"badge": "https://b/me"},
@@ -53,13 +54,15 @@ def copy_of_notify(url: str, mailer: FakeMailer, clock: Clock) -> dict[str, Any]
         clock=clock,
         rng=lambda: 0.5,
     )
+    units = SqlUnits(sessions, outbox)
     return {
         "engine": engine,
         "sessions": sessions,
-        "notifier": notifier,
+        "outbox": outbox,
+        "subscriptions": Subscriptions(notifier, SqlUnitFor(outbox)),
         "jobs": [
-            RetryWorker(notifier, sessions).job,
-            Reminders(notifier, sessions, delay=timedelta(hours=72)).job,
+            RetryWorker(notifier, units).job,
+            Reminders(notifier, units, delay=timedelta(hours=72)).job,
         ],
     }
 
@@ -79,10 +82,11 @@ async def test_two_copies_retry_and_remind_once_per_cause(pg_url: str, caplog: p
         consumer = EventConsumer(
             name="notify",
             sessionmaker=a["sessions"],
-            outbox=a["notifier"].outbox,
-            handlers=dict.fromkeys({type(e.data) for e in received(0)}, a["notifier"].on_event),
+            outbox=a["outbox"],
+            handlers=a["subscriptions"].handlers(list({type(e.data) for e in received(0)})),
             optimistic=False,
-            before_handlers=a["notifier"].begin_batch,
+            before_handlers=a["subscriptions"].begin_batch,
+            after_handlers=a["subscriptions"].end_batch,
         )
         events = [e for n in range(6) for e in received(n)]
         mailer.script = [Delivery(Outcome.TEMPORARY, "451 later", code=451)] * len(events)  # all deferred

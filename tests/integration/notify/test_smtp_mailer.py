@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.notify.adapters.compose import checked_address
 from services.notify.adapters.smtp import SmtpMailer
-from services.notify.compose import Envelope, checked_address
-from services.notify.domain import Outcome
+from services.notify.domain.delivery import Envelope, Outcome
 from tests.integration.notify.sink import RecordingHandler, RecordingSink
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.abstracts.calibration import Review, calibrate
+from services.abstracts.domain.calibration import Review, calibrate
 
 
 def harsh_panel() -> list[Review]:

@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.abstracts import domain
-from services.abstracts.domain import AuthorDraft, Candidate, Draft, Need
+from services.abstracts.domain import assignment, reviews, submission
+from services.abstracts.domain.assignment import Candidate, Need
+from services.abstracts.domain.submission import AuthorDraft, Draft
 
-RULES = domain.SubmissionRules(
+RULES = submission.SubmissionRules(
     networks=frozenset({"DU", "EL"}),
-    word_limits={"paper": domain.WordLimit(5, 10), "poster": domain.WordLimit(1, 3)},
+    word_limits={"paper": submission.WordLimit(5, 10), "poster": submission.WordLimit(1, 3)},
     countries=frozenset({"JP", "DE", "BR"}),
     languages=frozenset({"en", "ja"}),
     title_max_chars=20,
@@ -52,18 +53,18 @@ DRAFT = Draft(
     ],
 )
 def test_count_words(text: str, words: int) -> None:
-    assert domain.count_words(text) == words
+    assert submission.count_words(text) == words
 
 
 def test_deadline_is_anywhere_on_earth() -> None:
     deadline = date(2026, 12, 1)
-    assert domain.deadline_end(deadline) == datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-    assert domain.is_open(datetime(2026, 12, 2, 11, 59, 59, tzinfo=UTC), deadline)
-    assert not domain.is_open(datetime(2026, 12, 2, 12, 0, tzinfo=UTC), deadline)
+    assert submission.deadline_end(deadline) == datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    assert submission.is_open(datetime(2026, 12, 2, 11, 59, 59, tzinfo=UTC), deadline)
+    assert not submission.is_open(datetime(2026, 12, 2, 12, 0, tzinfo=UTC), deadline)
 
 
 def test_a_valid_draft_has_no_errors() -> None:
-    assert domain.validate(DRAFT, RULES, is_email) == {}
+    assert submission.validate(DRAFT, RULES, is_email) == {}
 
 
 def test_every_field_is_checked_with_a_message() -> None:
@@ -80,7 +81,7 @@ def test_every_field_is_checked_with_a_message() -> None:
             AuthorDraft("Ana", "", "M@example.org", "", "ZZ"),
         ),
     )
-    errors = domain.validate(bad, RULES, is_email)
+    errors = submission.validate(bad, RULES, is_email)
     assert set(errors) == {
         "format",
         "network",
@@ -101,22 +102,22 @@ def test_every_field_is_checked_with_a_message() -> None:
 
 
 def test_word_limits_per_format() -> None:
-    assert "at least 5" in domain.validate(replace(DRAFT, text="one two"), RULES, is_email)["text"]
-    assert "at most 3" in domain.validate(replace(DRAFT, format="poster"), RULES, is_email)["text"]
-    assert domain.validate(replace(DRAFT, text="学校改善の研究"), RULES, is_email) == {}
+    assert "at least 5" in submission.validate(replace(DRAFT, text="one two"), RULES, is_email)["text"]
+    assert "at most 3" in submission.validate(replace(DRAFT, format="poster"), RULES, is_email)["text"]
+    assert submission.validate(replace(DRAFT, text="学校改善の研究"), RULES, is_email) == {}
 
 
 def test_authors_count_and_keywords_parsing() -> None:
     many = replace(DRAFT, authors=(AUTHOR,) * 4)
-    assert "At most 3" in domain.validate(many, RULES, is_email)["authors"]
-    assert "at least one" in domain.validate(replace(DRAFT, authors=()), RULES, is_email)["authors"]
-    assert domain.parse_keywords("data use; leadership、 教育 ,, ") == ("data use", "leadership", "教育")
+    assert "At most 3" in submission.validate(many, RULES, is_email)["authors"]
+    assert "at least one" in submission.validate(replace(DRAFT, authors=()), RULES, is_email)["authors"]
+    assert submission.parse_keywords("data use; leadership、 教育 ,, ") == ("data use", "leadership", "教育")
 
 
 def test_nfc_and_fold() -> None:
-    assert domain.nfc("Mu\u0308ller ") == "Müller"
-    assert domain.fold("Universität  Wien") == domain.fold("UNIVERSITAT wien") == "universitat wien"
-    assert domain.reference("ICSEI27", 7) == "ICSEI27-A-0007"
+    assert submission.nfc("Mu\u0308ller ") == "Müller"
+    assert submission.fold("Universität  Wien") == submission.fold("UNIVERSITAT wien") == "universitat wien"
+    assert submission.reference("ICSEI27", 7) == "ICSEI27-A-0007"
 
 
 def need(aid: str, network: str = "DU", **over: object) -> Need:
@@ -133,21 +134,21 @@ def reviewer(
 def test_assignment_balances_load_and_is_deterministic() -> None:
     reviewers = [reviewer(f"r{i}") for i in range(4)]
     needs = [need(f"a{i}") for i in range(6)]
-    plan = domain.assign(needs, reviewers, 2, {})
+    plan = assignment.assign(needs, reviewers, 2, {})
     assert plan.shortfalls == []
     load: dict[str, int] = {}
     for _, rid in plan.pairs:
         load[rid] = load.get(rid, 0) + 1
     assert sorted(load.values()) == [3, 3, 3, 3]
     assert all(len({r for a, r in plan.pairs if a == n.abstract_id}) == 2 for n in needs)
-    assert domain.assign(list(reversed(needs)), list(reversed(reviewers)), 2, {}).pairs == plan.pairs
+    assert assignment.assign(list(reversed(needs)), list(reversed(reviewers)), 2, {}).pairs == plan.pairs
 
 
 def test_assignment_respects_existing_load_and_assignments() -> None:
     reviewers = [reviewer("r0"), reviewer("r1"), reviewer("r2")]
-    plan = domain.assign([need("a", assigned=frozenset({"r2"}))], reviewers, 2, {"r0": 5, "r1": 1, "r2": 0})
+    plan = assignment.assign([need("a", assigned=frozenset({"r2"}))], reviewers, 2, {"r0": 5, "r1": 1, "r2": 0})
     assert plan.pairs == [("a", "r1")]
-    assert domain.assign([need("b", assigned=frozenset({"r0", "r1"}))], reviewers, 2, {}).pairs == []
+    assert assignment.assign([need("b", assigned=frozenset({"r0", "r1"}))], reviewers, 2, {}).pairs == []
 
 
 def test_assignment_never_picks_authors_colleagues_or_other_networks() -> None:
@@ -158,7 +159,7 @@ def test_assignment_never_picks_authors_colleagues_or_other_networks() -> None:
         reviewer("excluded"),
         reviewer("ok"),
     ]
-    plan = domain.assign([need("a", excluded=frozenset({"excluded"}))], reviewers, 2, {})
+    plan = assignment.assign([need("a", excluded=frozenset({"excluded"}))], reviewers, 2, {})
     assert plan.pairs == [("a", "ok")]
     [short] = plan.shortfalls
     assert short.reference == "R-a"
@@ -168,7 +169,7 @@ def test_assignment_never_picks_authors_colleagues_or_other_networks() -> None:
 
 
 def test_assignment_reports_a_network_without_reviewers() -> None:
-    plan = domain.assign([need("a", network="EL")], [reviewer("r")], 2, {})
+    plan = assignment.assign([need("a", network="EL")], [reviewer("r")], 2, {})
     assert plan.pairs == []
     assert "no reviewer reviews for network EL" in plan.shortfalls[0].reason
 
@@ -176,23 +177,23 @@ def test_assignment_reports_a_network_without_reviewers() -> None:
 def test_scarce_abstracts_are_served_first() -> None:
     # r-shared can review both; b's only other choice is r-shared, so b must get it even though a sorts first.
     reviewers = [reviewer("r-shared", networks=("DU", "EL")), reviewer("r-du"), reviewer("r-du2")]
-    plan = domain.assign([need("a"), need("b", network="EL")], reviewers, 1, {})
+    plan = assignment.assign([need("a"), need("b", network="EL")], reviewers, 1, {})
     assert ("b", "r-shared") in plan.pairs
     assert plan.shortfalls == []
 
 
 def test_scores_and_means() -> None:
     criteria = ("relevance", "rigour")
-    assert domain.score_errors({"relevance": 5, "rigour": 1}, criteria) == {}
-    errors = domain.score_errors({"relevance": 0, "extra": 3}, criteria)
+    assert reviews.score_errors({"relevance": 5, "rigour": 1}, criteria) == {}
+    errors = reviews.score_errors({"relevance": 0, "extra": 3}, criteria)
     assert set(errors) == {"scores.relevance", "scores.rigour", "scores.extra"}
-    assert domain.mean_score([]) is None
-    assert domain.mean_score([{"a": 4, "b": 5}, {"a": 3, "b": 3}]) == 3.75
-    assert domain.mean_score([{"a": 1, "b": 2, "c": 2}]) == 1.67
+    assert reviews.mean_score([]) is None
+    assert reviews.mean_score([{"a": 4, "b": 5}, {"a": 3, "b": 3}]) == 3.75
+    assert reviews.mean_score([{"a": 1, "b": 2, "c": 2}]) == 1.67
 
 
 def test_overlong_names_and_texts_are_refused() -> None:
     long_name = replace(DRAFT, authors=(replace(AUTHOR, family_name="x" * 201),))
-    assert "at most 200" in domain.validate(long_name, RULES, is_email)["authors.0.family_name"]
+    assert "at most 200" in submission.validate(long_name, RULES, is_email)["authors.0.family_name"]
     huge = replace(DRAFT, text="x" * 20_001)
-    assert "20,000 characters" in domain.validate(huge, RULES, is_email)["text"]
+    assert "20,000 characters" in submission.validate(huge, RULES, is_email)["text"]

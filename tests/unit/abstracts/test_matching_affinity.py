@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.abstracts import domain
-from services.abstracts.matching import committee_plan
-from services.abstracts.matching.affinity import Text, affinities
+from services.abstracts.domain import assignment
+from services.abstracts.domain.matching import committee_plan
+from services.abstracts.domain.matching.affinity import Text, affinities
 
 DATA = Text("a1", ("data use",), "Teachers use assessment data to improve schools.")
 EQUITY = Text("a2", ("equity",), "Educational equity for rural learners in Chile.")
@@ -38,18 +38,18 @@ def test_empty_profiles_give_the_bid_alone() -> None:
     assert wordless[("a", "r")].score == 0.0
 
 
-def need(abstract_id: str, **kwargs: object) -> domain.Need:
+def need(abstract_id: str, **kwargs: object) -> assignment.Need:
     fields: dict[str, object] = {
         "reference": abstract_id.upper(),
         "network": "DU",
         "author_emails": frozenset({f"{abstract_id}@example.org"}),
         "author_affiliations": frozenset({"Elsewhere"}),
     } | kwargs
-    return domain.Need(abstract_id, **fields)  # type: ignore[arg-type]
+    return assignment.Need(abstract_id, **fields)  # type: ignore[arg-type]
 
 
-def reviewer(reviewer_id: str) -> domain.Candidate:
-    return domain.Candidate(reviewer_id, f"{reviewer_id}@example.org", f"Uni {reviewer_id}", frozenset({"DU"}))
+def reviewer(reviewer_id: str) -> assignment.Candidate:
+    return assignment.Candidate(reviewer_id, f"{reviewer_id}@example.org", f"Uni {reviewer_id}", frozenset({"DU"}))
 
 
 def test_the_service_assigns_by_expertise_where_the_greedy_plan_did_not() -> None:
@@ -60,7 +60,7 @@ def test_the_service_assigns_by_expertise_where_the_greedy_plan_did_not() -> Non
         "r2": Text("r2", R_DATA.keywords, R_DATA.body),
     }
     needs, reviewers = [need("a1"), need("a2")], [reviewer("r1"), reviewer("r2")]
-    assert domain.assign(needs, reviewers, 1, {}).pairs == [("a1", "r1"), ("a2", "r2")]  # blind to expertise
+    assert assignment.assign(needs, reviewers, 1, {}).pairs == [("a1", "r1"), ("a2", "r2")]  # blind to expertise
     plan = committee_plan.plan(needs, reviewers, 1, {}, texts)
     assert sorted(plan.pairs) == [("a1", "r2"), ("a2", "r1")]
 
@@ -82,7 +82,7 @@ def test_the_service_explains_an_abstract_it_cannot_fill() -> None:
 
 
 def test_other_networks_fill_in_only_when_allowed_and_needed_and_are_flagged() -> None:
-    el = domain.Candidate("r-el", "r-el@example.org", "Uni EL", frozenset({"EL"}))
+    el = assignment.Candidate("r-el", "r-el@example.org", "Uni EL", frozenset({"EL"}))
     texts = {"a1": DATA, "r-el": Text("r-el", R_DATA.keywords, R_DATA.body), "r1": R_EQUITY}
     needs = [need("a1", network="DU"), need("a2", network="EL")]
     strict = committee_plan.plan(needs, [reviewer("r1"), el], 1, {}, texts)

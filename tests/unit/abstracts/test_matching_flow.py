@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from services.abstracts.matching.flow import solve
-from services.abstracts.matching.model import Infeasible, Instance, Pair
+from services.abstracts.domain.matching.flow import solve
+from services.abstracts.domain.matching.model import Infeasible, Instance, Pair
 
 
 def random_instance(seed: int, papers: int = 4, reviewers: int = 4, k: int = 2, conflict: float = 0.2) -> Instance:

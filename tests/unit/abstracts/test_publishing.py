@@ -13,7 +13,7 @@ from schemas.programme import (
     SessionKind,
     SessionScheduled,
 )
-from services.abstracts.publishing import changes
+from services.abstracts.domain.publication import changes
 
 
 def talk(n: int) -> Presentation:

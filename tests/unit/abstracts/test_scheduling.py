@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.abstracts.adapters.solver import CpSatPlacer
-from services.abstracts.grouping import balanced_sizes, group
-from services.abstracts.programme_config import load_programme, parse_programme
-from services.abstracts.scheduling import (
+from services.abstracts.domain.grouping import balanced_sizes, group
+from services.abstracts.domain.scheduling import (
     Grid,
     Place,
     Presenter,
@@ -24,6 +23,7 @@ from services.abstracts.scheduling import (
     place_problems,
     schedule,
 )
+from services.abstracts.programme_config import load_programme, parse_programme
 from services.common.congress import ConfigError, Congress, load_congress
 
 DAY1, DAY2 = date(2027, 1, 5), date(2027, 1, 6)

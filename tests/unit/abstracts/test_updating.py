@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from services.abstracts.adapters.solver import CpSatPlacer
-from services.abstracts.scheduling import (
+from services.abstracts.domain.scheduling import (
     Grid,
     Place,
     Slot,
@@ -15,7 +15,7 @@ from services.abstracts.scheduling import (
     place_problems,
     schedule,
 )
-from services.abstracts.updating import Limits, plan_update
+from services.abstracts.domain.updating import Limits, plan_update
 from tests.unit.abstracts.test_scheduling import PAPER_ROOMS, POSTER_HALL, grid, session, talk
 
 DAY1 = date(2027, 1, 5)

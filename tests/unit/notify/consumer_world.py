@@ -17,11 +17,11 @@ from services.common.consumer import EventConsumer
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.outbox import Outbox
 from services.notify.adapters.db import notify_metadata
-from services.notify.compose import Envelope
-from services.notify.domain import Delivery, Outcome, RetryPolicy
-from services.notify.handlers import Notifier
-from services.notify.render import Renderer
-from services.notify.samples import PREVIEW_SECRET
+from services.notify.adapters.unit import SqlUnitFor, SqlUnits
+from services.notify.app import assemble_notifier
+from services.notify.domain.delivery import Delivery, Envelope, Outcome, RetryPolicy
+from services.notify.domain.samples import PREVIEW_SECRET
+from services.notify.subscriptions import Subscriptions
 
 
 class FakeMailer:
@@ -63,11 +63,10 @@ async def consumer_world(
     await create_tables(engine, notify_metadata)
     sessions = make_sessionmaker(engine)
     outbox, mailer = Outbox("/congress/notify"), FakeMailer()
-    notifier = Notifier(
-        renderer=Renderer(load_congress()),
+    notifier = assemble_notifier(
+        congress=load_congress(),
         mailer=mailer,
         documents=NoDocuments(),
-        outbox=outbox,
         sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
         message_id_domain="icsei.example.org",
         circuit_seconds=0,
@@ -75,18 +74,21 @@ async def consumer_world(
         link_secret=PREVIEW_SECRET,
         **settings,
     )
+    subscriptions = Subscriptions(notifier, SqlUnitFor(outbox))
     consumer = EventConsumer(
         name="notify",
         sessionmaker=sessions,
         outbox=outbox,
-        handlers=dict.fromkeys(events, notifier.on_event),
+        handlers=subscriptions.handlers(list(events)),
         retries=1,
         backoff_seconds=0,
         optimistic=False,
-        before_handlers=notifier.begin_batch,
+        before_handlers=subscriptions.begin_batch,
+        after_handlers=subscriptions.end_batch,
     )
     try:
-        yield {"mailer": mailer, "sessions": sessions, "consumer": consumer, "notifier": notifier}
+        units = SqlUnits(sessions, outbox)
+        yield {"mailer": mailer, "sessions": sessions, "units": units, "consumer": consumer, "notifier": notifier}
     finally:
         await notifier.close()
         await engine.dispose()

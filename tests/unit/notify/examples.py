@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from typing import Any
 
-from services.notify.compose import Envelope, compose
-from services.notify.render import Rendered
+from services.notify.adapters.compose import compose
+from services.notify.adapters.render import Rendered
+from services.notify.domain.delivery import Envelope
 
 
 def compose_example(rendered: Rendered, context: dict[str, Any], to_address: str) -> Envelope:

@@ -17,7 +17,10 @@ from schemas.abstracts import (
     ReviewerUnassigned,
 )
 from services.common.congress import load_congress
-from services.notify.abstracts import (
+from services.notify.adapters.opened import opened_links
+from services.notify.adapters.render import Rendered, Renderer
+from services.notify.cli import app
+from services.notify.domain.abstracts import (
     AbstractSeen,
     AbstractsSettings,
     Known,
@@ -26,11 +29,8 @@ from services.notify.abstracts import (
     group_invitations,
     plan_abstract_messages,
 )
-from services.notify.cli import app
-from services.notify.domain import MessagePlan, UnknownRecipient
-from services.notify.opened import opened_links
-from services.notify.render import Rendered, Renderer
-from services.notify.samples import PREVIEW_SECRET, sample_abstract_events, sample_author
+from services.notify.domain.rules import MessagePlan, UnknownRecipient
+from services.notify.domain.samples import PREVIEW_SECRET, sample_abstract_events, sample_author
 
 CLOSING = {
     "en": "With best wishes,",

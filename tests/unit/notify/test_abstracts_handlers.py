@@ -16,9 +16,9 @@ from schemas.abstracts import Recommendation, ReviewerAssignedV2, ReviewerUnassi
 from schemas.base import CloudEvent, EventData, decode, new_event
 from schemas.notify import NotificationFailed, NotificationSent
 from services.common.outbox import outbox_table
-from services.notify.abstracts import ABSTRACT_EVENTS, AbstractsSettings
-from services.notify.samples import sample_abstract_events
-from services.notify.tasks import RetryWorker
+from services.notify.commands.retry import RetryWorker
+from services.notify.domain.abstracts import ABSTRACT_EVENTS, AbstractsSettings
+from services.notify.domain.samples import sample_abstract_events
 from tests.unit.notify.consumer_world import consumer_world, feed
 
 
@@ -117,7 +117,7 @@ async def test_a_deferred_abstracts_message_is_retried_and_still_names_its_abstr
     world["mailer"].refuse = 1
     await feed(world, SAMPLES["abstract_withdrawn"])
     assert world["mailer"].accepted == []
-    assert await RetryWorker(world["notifier"], world["sessions"]).work_due() == 1
+    assert await RetryWorker(world["notifier"], world["units"]).work_due() == 1
     (sent,) = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]
     assert sent.template == "abstract_withdrawn" and sent.abstract_id == "a-0042"
     assert len(world["mailer"].accepted) == 1

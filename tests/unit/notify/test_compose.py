@@ -10,8 +10,8 @@ from email.parser import BytesParser
 
 import pytest
 
-from services.notify.compose import Attachment, compose
-from services.notify.render import Rendered
+from services.notify.adapters.compose import Attachment, compose
+from services.notify.adapters.render import Rendered
 
 SENDER = Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org")
 
@@ -78,7 +78,7 @@ def test_attachments_make_a_mixed_message() -> None:
 def test_headers_written_directly_are_what_the_policy_would_write() -> None:
     from email.utils import format_datetime
 
-    from services.notify.headers import plain_header as _plain_header
+    from services.notify.adapters.headers import plain_header as _plain_header
 
     values = [
         ("Date", format_datetime(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))),
@@ -121,7 +121,7 @@ def test_headers_written_directly_are_what_the_policy_would_write() -> None:
     ],
 )
 def test_the_to_line_decodes_back_to_the_cleaned_name(name: str) -> None:
-    from services.notify.headers import clean_display_name
+    from services.notify.adapters.headers import clean_display_name
 
     raw = compose(
         rendered=Rendered(subject="s", text="t", html="<p>h</p>"),
@@ -142,7 +142,7 @@ def test_the_to_line_decodes_back_to_the_cleaned_name(name: str) -> None:
 
 
 def test_a_name_too_long_for_one_encoded_word_is_left_to_the_policy() -> None:
-    from services.notify.headers import to_line
+    from services.notify.adapters.headers import to_line
 
     assert to_line("To", "Μαρία Παπαδοπούλου-Κωνσταντινοπούλου Αλεξανδροπούλου", "d@example.org") is None
     assert to_line("To", "Zoë Müller", "d@example.org") == b"To: =?utf-8?b?Wm/DqyBNw7xsbGVy?= <d@example.org>\r\n"

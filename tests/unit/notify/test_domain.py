@@ -9,14 +9,12 @@ import pytest
 from schemas.registration import PaymentSucceeded, RegistrationUpdated
 from schemas.values import PaymentMethod
 from services.notify.adapters.smtp import RateLimiter
-from services.notify.domain import (
+from services.notify.domain.delivery import Outcome, RetryPolicy, classify_reply
+from services.notify.domain.rules import (
     REMINDER_TEMPLATE,
     TEMPLATES,
-    Outcome,
-    RetryPolicy,
     UnknownRecipient,
     awaits_payment,
-    classify_reply,
     contact_from,
     display_name,
     message_id,
@@ -25,7 +23,7 @@ from services.notify.domain import (
     reminder_due,
     settles_payment,
 )
-from services.notify.samples import NOW, sample_contact, sample_delegate, sample_events
+from services.notify.domain.samples import NOW, sample_contact, sample_delegate, sample_events
 
 DELEGATE = sample_delegate()
 CONTACT = sample_contact(DELEGATE)

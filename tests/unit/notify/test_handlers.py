@@ -21,12 +21,13 @@ from services.common.consumer import EventConsumer
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.outbox import Outbox, outbox_table
 from services.notify.adapters.db import contacts, messages, notify_metadata, pending
-from services.notify.compose import Envelope
-from services.notify.domain import Delivery, Outcome, RetryPolicy
-from services.notify.handlers import Notifier
-from services.notify.render import Renderer
-from services.notify.samples import PREVIEW_SECRET, sample_delegate, sample_events
-from services.notify.tasks import Reminders, RetryWorker
+from services.notify.adapters.unit import SqlUnitFor, SqlUnits
+from services.notify.app import assemble_notifier
+from services.notify.commands.remind import Reminders
+from services.notify.commands.retry import RetryWorker
+from services.notify.domain.delivery import Delivery, Envelope, Outcome, RetryPolicy
+from services.notify.domain.samples import PREVIEW_SECRET, sample_delegate, sample_events
+from services.notify.subscriptions import Subscriptions
 
 
 class FakeMailer:
@@ -64,11 +65,10 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     await create_tables(engine, notify_metadata)
     sessions = make_sessionmaker(engine)
     outbox, mailer, clock = Outbox("/congress/notify"), FakeMailer(), Clock()
-    notifier = Notifier(
-        renderer=Renderer(load_congress()),
+    notifier = assemble_notifier(
+        congress=load_congress(),
         mailer=mailer,
         documents=FakeDocuments(),
-        outbox=outbox,
         sender=Address("ICSEI 2027", addr_spec="secretariat@icsei.example.org"),
         message_id_domain="icsei.example.org",
         links={"badge": "https://b/me"},
@@ -78,17 +78,27 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         clock=clock,
         rng=lambda: 0.5,
     )
+    subscriptions = Subscriptions(notifier, SqlUnitFor(outbox))
     consumer = EventConsumer(
         name="notify",
         sessionmaker=sessions,
         outbox=outbox,
-        handlers=dict.fromkeys({type(e) for e in EVENTS.values()}, notifier.on_event),
+        handlers=subscriptions.handlers(list({type(e) for e in EVENTS.values()})),
         retries=1,
         backoff_seconds=0,
         optimistic=False,
-        before_handlers=notifier.begin_batch,
+        before_handlers=subscriptions.begin_batch,
+        after_handlers=subscriptions.end_batch,
     )
-    yield {"notifier": notifier, "mailer": mailer, "clock": clock, "sessions": sessions, "consumer": consumer}
+    units = SqlUnits(sessions, outbox)
+    yield {
+        "notifier": notifier,
+        "mailer": mailer,
+        "clock": clock,
+        "sessions": sessions,
+        "units": units,
+        "consumer": consumer,
+    }
     await engine.dispose()
 
 
@@ -141,7 +151,7 @@ async def test_a_temporary_failure_is_queued_and_retried_with_backoff(world: dic
     await feed(world, ev("registration_received"), ev("badge_ready"))
     assert len(mailer.accepted) == 1  # the second message was not held up by the first
     mailer.script = [Delivery(Outcome.TEMPORARY, "451 later", code=451)]
-    retry = RetryWorker(world["notifier"], world["sessions"])
+    retry = RetryWorker(world["notifier"], world["units"])
     assert await retry.work_due() == 0  # not yet due: 60 s * (1/2 + 1/2 * 0.5) = 45 s
     clock.now += timedelta(seconds=45)
     assert await retry.work_due() == 1 and len(mailer.accepted) == 1  # second 451: 120 s * 0.75 later
@@ -184,7 +194,7 @@ async def test_a_sealed_link_opens_into_the_mail_and_a_broken_seal_fails_the_mes
 async def test_retries_give_up_after_the_last_attempt(world: dict[str, Any]) -> None:
     world["mailer"].script = [Delivery(Outcome.TEMPORARY, "timeout", connection_failed=True)] * 3
     await feed(world, ev("magic_link"))
-    retry = RetryWorker(world["notifier"], world["sessions"])
+    retry = RetryWorker(world["notifier"], world["units"])
     for _ in range(2):
         world["clock"].now += timedelta(hours=1)
         await retry.work_due()
@@ -194,7 +204,7 @@ async def test_retries_give_up_after_the_last_attempt(world: dict[str, Any]) -> 
 
 async def test_unpaid_card_registrations_get_one_reminder(world: dict[str, Any]) -> None:
     await feed(world, ev("registration_received"))
-    reminders = Reminders(world["notifier"], world["sessions"], delay=timedelta(hours=72))
+    reminders = Reminders(world["notifier"], world["units"], delay=timedelta(hours=72))
     world["clock"].now = datetime.now(UTC) + timedelta(hours=71)
     assert await reminders.remind_due() == 0
     world["clock"].now = datetime.now(UTC) + timedelta(hours=73)
@@ -207,7 +217,7 @@ async def test_unpaid_card_registrations_get_one_reminder(world: dict[str, Any])
 async def test_paying_cancels_the_reminder(world: dict[str, Any]) -> None:
     await feed(world, ev("registration_received"), ev("registration_confirmed"))
     world["clock"].now = datetime.now(UTC) + timedelta(days=10)
-    assert await Reminders(world["notifier"], world["sessions"], delay=timedelta(hours=72)).remind_due() == 0
+    assert await Reminders(world["notifier"], world["units"], delay=timedelta(hours=72)).remind_due() == 0
 
 
 async def test_a_failing_handler_does_not_resend_the_batchs_other_mail(world: dict[str, Any]) -> None:
@@ -308,7 +318,7 @@ async def test_a_handler_retried_after_its_mail_went_ahead_does_not_send_it_agai
     from services.notify.adapters import staging
 
     world["consumer"].retries = 2
-    original = staging.stage_message
+    original = staging.StagedWrites.stage_message
     failures = [RuntimeError("database hiccup")]
 
     def flaky(*args: Any, **kwargs: Any) -> None:
@@ -316,7 +326,7 @@ async def test_a_handler_retried_after_its_mail_went_ahead_does_not_send_it_agai
             raise failures.pop()
         original(*args, **kwargs)
 
-    monkeypatch.setattr(staging, "stage_message", flaky)
+    monkeypatch.setattr(staging.StagedWrites, "stage_message", flaky)
     await feed(world, ev("registration_received"), ev("magic_link"))
     assert world["mailer"].attempts == 2  # each message once, although one handler ran twice
     sent = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]

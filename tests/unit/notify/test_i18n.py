@@ -13,8 +13,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
+from services.notify.adapters.render import LOCALE_DIR, TEMPLATE_DIR
 from services.notify.cli import MESSAGE_TYPES, app, render_example
-from services.notify.render import LOCALE_DIR, TEMPLATE_DIR
 from tests.unit.notify.examples import compose_example
 
 SHIPPED = {"fr": "Bien cordialement,", "es": "Saludos cordiales,", "de": "Mit freundlichen Grüßen"}

@@ -11,8 +11,8 @@ from schemas.access import AccessKind
 from schemas.badges import BadgesLinkSent
 from schemas.base import new_event
 from services.common.sealing import NOTIFY_LINK, seal
-from services.notify.on_links import LINK_EVENTS
-from services.notify.samples import NOW, PREVIEW_SECRET, sample_link_sent
+from services.notify.domain.links import LINK_EVENTS
+from services.notify.domain.samples import NOW, PREVIEW_SECRET, sample_link_sent
 from tests.unit.notify.consumer_world import consumer_world, feed
 
 

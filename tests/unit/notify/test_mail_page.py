@@ -21,13 +21,14 @@ from fastapi.testclient import TestClient
 from services.common.auth import organiser_token
 from services.common.congress import load_congress
 from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions
-from services.notify import mailindex
+from services.notify.adapters import mailindex
+from services.notify.adapters.compose import Attachment, compose
+from services.notify.adapters.mailindex import MaildirMailbox
+from services.notify.adapters.mailsink import MaildirHandler
+from services.notify.adapters.render import Rendered
 from services.notify.app import build
-from services.notify.compose import Attachment, compose
 from services.notify.config import NotifySettings
-from services.notify.mailsink import MaildirHandler
-from services.notify.render import Rendered
-from services.notify.web import PAGE_SIZE, mail_router
+from services.notify.web.mail import PAGE_SIZE, mail_router
 from tests.unit.test_organiser_login import wait_until
 
 
@@ -58,7 +59,9 @@ def test_mail_page_lists_messages_with_attachments_and_sandboxes_html(tmp_path: 
 
     congress = load_congress()
     app = FastAPI()
-    app.include_router(mail_router(congress, maildir, OrganiserSessions("s", ConfiguredOrganisers(congress))))
+    app.include_router(
+        mail_router(congress, MaildirMailbox(maildir), OrganiserSessions("s", ConfiguredOrganisers(congress)))
+    )
     client = TestClient(app, headers={"authorization": f"Bearer {organiser_token('s', 'organiser@icsei.example.org')}"})
     listing = client.get("/mail")
     assert listing.status_code == 200
@@ -87,7 +90,9 @@ def fill_maildir(maildir: Path, count: int) -> None:
 def mail_app(maildir: Path) -> FastAPI:
     congress = load_congress()
     app = FastAPI()
-    app.include_router(mail_router(congress, maildir, OrganiserSessions(SECRET, ConfiguredOrganisers(congress))))
+    app.include_router(
+        mail_router(congress, MaildirMailbox(maildir), OrganiserSessions(SECRET, ConfiguredOrganisers(congress)))
+    )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -16,7 +16,7 @@ from schemas.base import CloudEvent, decode, new_event
 from schemas.notify import NotificationSent
 from schemas.registration import PresenterRegistrationReminder, PresenterUnregistered, PresentingAuthor
 from services.common.outbox import outbox_table
-from services.notify.presenters import PRESENTER_EVENTS, plan_presenter_messages
+from services.notify.domain.presenters import PRESENTER_EVENTS, plan_presenter_messages
 from tests.unit.notify.consumer_world import consumer_world, feed
 
 PRESENTERS = (

@@ -16,9 +16,9 @@ from schemas.programme import (
     SessionScheduled,
 )
 from services.common.congress import load_congress
-from services.notify.abstracts import author_id
-from services.notify.domain import MessagePlan
-from services.notify.programme import (
+from services.notify.adapters.render import Rendered, Renderer
+from services.notify.domain.abstracts import author_id
+from services.notify.domain.programme import (
     CANCELLED,
     CHANGED,
     MOVED,
@@ -30,8 +30,8 @@ from services.notify.programme import (
     programme_settings,
     told_of,
 )
-from services.notify.programme_samples import sample_programme_events, sample_session
-from services.notify.render import Rendered, Renderer
+from services.notify.domain.programme_samples import sample_programme_events, sample_session
+from services.notify.domain.rules import MessagePlan
 
 RENDERER = Renderer(load_congress())
 NO_LINK = ProgrammeSettings()

@@ -17,9 +17,9 @@ from schemas.base import CloudEvent, decode, new_event
 from schemas.notify import NotificationSent
 from schemas.programme import Presentation, Presenter, ProgrammePublished, SessionCancelled, SessionScheduled
 from services.common.outbox import outbox_table
-from services.notify.programme import PROGRAMME_EVENTS, ProgrammeSettings
-from services.notify.programme_samples import sample_programme_events, sample_session
-from services.notify.tasks import RetryWorker
+from services.notify.commands.retry import RetryWorker
+from services.notify.domain.programme import PROGRAMME_EVENTS, ProgrammeSettings
+from services.notify.domain.programme_samples import sample_programme_events, sample_session
 from tests.unit.notify.consumer_world import consumer_world, feed
 
 
@@ -136,7 +136,7 @@ async def test_a_deferred_programme_message_is_retried_and_still_names_its_abstr
     world["mailer"].refuse = 2  # both presenters' messages wait in the retry queue
     await feed(world, new_event(sample_session(), "/tests"))
     assert world["mailer"].accepted == []
-    assert await RetryWorker(world["notifier"], world["sessions"]).work_due() == 2
+    assert await RetryWorker(world["notifier"], world["units"]).work_due() == 2
     async with world["sessions"]() as session:
         rows = (await session.execute(select(outbox_table).where(outbox_table.c.topic == topics.NOTIFY))).all()
     sent = {d.to: d.abstract_id for d in (decode(r.value).data for r in rows) if isinstance(d, NotificationSent)}

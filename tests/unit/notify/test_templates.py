@@ -11,9 +11,9 @@ import pytest
 
 from schemas.values import Money
 from services.common.congress import load_congress
+from services.notify.adapters.compose import compose
+from services.notify.adapters.render import Rendered, format_money, locale_for
 from services.notify.cli import MESSAGE_TYPES, render_example
-from services.notify.compose import compose
-from services.notify.render import Rendered, format_money, locale_for
 from tests.unit.notify.examples import compose_example
 
 SHIPPED = ("de", "es", "fr")

@@ -1,0 +1,108 @@
+"""The committee's assignment commands: give every undecided abstract its reviewers, take one off."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+
+from schemas.abstracts import ReviewerAssignedV2, ReviewerUnassigned
+from services.abstracts.commands.context import Deps, Row
+from services.abstracts.commands.links import portal_link
+from services.abstracts.domain.abstract import Abstract, Status
+from services.abstracts.domain.assignment import AssignmentPlan, Candidate, Need
+from services.abstracts.domain.errors import NotFound
+from services.abstracts.domain.matching import committee_plan, profiles
+from services.common.sealing import NOTIFY_LINK, seal
+from services.common.text import clean_for_display
+
+log = logging.getLogger("congress.abstracts")
+ASSIGN_LOCK = "assign-runs"
+"""The counter row whose lock lets one assignment run at a time."""
+
+
+def _needs(abstracts: list[Abstract], assignments: list[Row]) -> list[Need]:
+    active: dict[str, set[str]] = {}
+    ended: dict[str, set[str]] = {}
+    for a in assignments:
+        (active if a["active"] else ended).setdefault(a["abstract_id"], set()).add(a["reviewer_id"])
+    return [
+        Need(
+            abstract_id=abstract.id,
+            reference=abstract.reference,
+            network=abstract.network,
+            author_emails=frozenset(a.email for a in abstract.authors),
+            author_affiliations=frozenset(a.affiliation for a in abstract.authors),
+            assigned=frozenset(active.get(abstract.id, set())),
+            excluded=frozenset(ended.get(abstract.id, set())),
+        )
+        for abstract in abstracts
+    ]
+
+
+async def assign_all(deps: Deps) -> AssignmentPlan:
+    """Top every undecided abstract up to the configured number of reviewers, by affinity (the optimal engine,
+    ``matching.committee_plan``); reviewers already on an abstract stay; ReviewerAssigned per pair."""
+    now = deps.clock()
+    async with deps.units() as unit:
+        await unit.abstracts.next_number(ASSIGN_LOCK)  # one assignment run at a time
+        every = await unit.abstracts.listing()
+        abstracts = {a.id: a for a in every if a.status is Status.SUBMITTED}
+        reviewers = {row["id"]: row for row in await unit.abstracts.reviewers()}
+        assignments = await unit.abstracts.assignments()
+        load = Counter(a["reviewer_id"] for a in assignments if a["active"])
+        candidates = [
+            Candidate(r["id"], r["email"], r["affiliation"], frozenset(r["networks"])) for r in reviewers.values()
+        ]
+        texts = profiles.texts(list(abstracts.values()), every, {r["id"]: r["email"] for r in reviewers.values()})
+        # TF-IDF and the flows take CPU time: off the event loop, so the service keeps answering meanwhile
+        plan = await asyncio.to_thread(
+            committee_plan.plan,
+            _needs(list(abstracts.values()), assignments),
+            candidates,
+            deps.config.reviewers_per_abstract,
+            load,
+            texts,
+            max_load=deps.config.max_reviews_per_reviewer,
+            fallback=deps.config.network_fallback,
+        )
+        for abstract_id, reviewer_id in plan.pairs:
+            await unit.abstracts.assign(abstract_id, reviewer_id, now)
+            unit.stage(_assigned(deps, abstracts[abstract_id], reviewers[reviewer_id]))
+    for abstract_id, reviewer_id in plan.pairs:
+        log.info("reviewer assigned", extra={"abstract_id": abstract_id, "reviewer_id": reviewer_id})
+    return plan
+
+
+def _assigned(deps: Deps, abstract: Abstract, reviewer: Row) -> ReviewerAssignedV2:
+    return ReviewerAssignedV2(
+        congress_id=deps.congress.id,
+        abstract_id=abstract.id,
+        reviewer_id=reviewer["id"],
+        reviewer_name=reviewer["name"],
+        reviewer_email=reviewer["email"],
+        reviewer_language=reviewer["language"],
+        reference=abstract.reference,
+        title=abstract.title,
+        network=abstract.network,
+        due_on=deps.config.review_due_on,
+        sealed_portal_link=seal(deps.secret, NOTIFY_LINK, portal_link(deps, reviewer), bound_to=reviewer["id"]),
+    )
+
+
+async def unassign(deps: Deps, abstract_id: str, reviewer_id: str, reason: str) -> None:
+    """Take a reviewer off an undecided abstract; they are never assigned to it again."""
+    reason = clean_for_display(reason)[:500] or "taken off by the organisers"
+    async with deps.units() as unit:
+        abstract = await unit.abstracts.get(abstract_id)
+        if abstract is None:
+            raise NotFound(abstract_id)
+        abstract.refuse_unless_reviewers_may_change()
+        if not await unit.abstracts.end_assignment(abstract_id, reviewer_id, reason):
+            raise NotFound(reviewer_id)
+        unit.stage(
+            ReviewerUnassigned(
+                congress_id=deps.congress.id, abstract_id=abstract_id, reviewer_id=reviewer_id, reason=reason
+            )
+        )
+    log.info("reviewer unassigned", extra={"abstract_id": abstract_id, "reviewer_id": reviewer_id})

@@ -1,0 +1,75 @@
+"""What the organisers read: the abstracts table (with calibrated scores) and one abstract with its reviewers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from services.abstracts.commands import expertise
+from services.abstracts.commands.context import Deps, Row
+from services.abstracts.domain import calibration, reviews
+from services.abstracts.domain.abstract import Abstract, Status
+from services.abstracts.domain.errors import NotFound
+from services.abstracts.domain.matching.affinity import Affinity
+
+
+async def table(deps: Deps, network: str = "", status: str = "", order: str = "") -> list[dict[str, Any]]:
+    """The abstracts with their number of reviews, mean score (live until decided) and, beside it, the score
+    calibrated for each reviewer's severity over all their reviews (``calibration``), its uncertainty and
+    whether the reviewers disagree widely. ``order="calibrated"`` ranks by the calibrated score (best first,
+    unreviewed last); otherwise by reference. An unknown ``status`` lists nothing."""
+    chosen = Status(status) if status in set(Status) else None
+    async with deps.units.reading() as unit:
+        if status and chosen is None:
+            abstracts: list[Abstract] = []
+        else:
+            abstracts = await unit.abstracts.listing(network=network or None, status=chosen)
+        every_review = await unit.abstracts.all_reviews()
+    by_abstract: dict[str, list[dict[str, int]]] = defaultdict(list)
+    for review in every_review:
+        by_abstract[review["abstract_id"]].append(review["scores"])
+    fit = calibration.calibrate(
+        [calibration.Review(r["abstract_id"], r["reviewer_id"], reviews.review_mean(r["scores"])) for r in every_review]
+    ).abstracts
+    listing: list[dict[str, Any]] = [
+        {
+            "abstract_id": a.id,
+            "reference": a.reference,
+            "network": a.network,
+            "format": a.format,
+            "title": a.title,
+            "status": a.status,
+            "reviews": len(by_abstract[a.id]),
+            "mean_score": a.mean_score if a.decided_at else reviews.mean_score(by_abstract[a.id]),
+            "decided_format": a.decided_format,
+            "calibrated": fit[a.id].score if a.id in fit else None,
+            "calibrated_sd": fit[a.id].sd if a.id in fit else None,
+            "reviewers_disagree": fit[a.id].disagree if a.id in fit else False,
+        }
+        for a in abstracts
+    ]
+    if order == "calibrated":
+        listing.sort(key=lambda r: (r["calibrated"] is None, -(r["calibrated"] or 0.0), r["reference"]))
+    return listing
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One abstract as the organisers see it: its reviewers (with their reviews), the mean, each one's fit."""
+
+    abstract: Abstract
+    reviewers: list[Row]
+    mean: float | None
+    fit: dict[str, Affinity]
+
+
+async def detail(deps: Deps, abstract_id: str) -> Detail:
+    async with deps.units.reading() as unit:
+        abstract = await unit.abstracts.get(abstract_id)
+        reviewers = await unit.abstracts.assigned_reviewers(abstract_id)
+    if abstract is None:
+        raise NotFound(abstract_id)
+    mean = reviews.mean_score(r["scores"] for r in reviewers if r["scores"])
+    fit = await expertise.explain(deps, abstract_id, [r["id"] for r in reviewers])
+    return Detail(abstract, reviewers, mean, fit)

@@ -1,0 +1,212 @@
+"""The organisers' programme commands: generate the draft from the accepted abstracts, move sessions and
+presentations under the scheduling rules, and read the draft as a day × room grid."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from services.abstracts.commands.context import Deps
+from services.abstracts.domain import draft, grouping, scheduling, updating
+from services.abstracts.domain.abstract import Abstract, Status
+from services.abstracts.domain.errors import NotFound, Rejected
+from services.abstracts.ports import ProgrammeStore
+from services.abstracts.programme_config import ProgrammeConfig
+from services.common.text import clean_for_display
+
+log = logging.getLogger("congress.abstracts.programme")
+VERSION = "programme-version"
+LOCK = "programme-runs"
+
+
+@dataclass
+class Programme:
+    """What the programme commands need: the abstracts service's deps, the rooms and times, the placer."""
+
+    deps: Deps
+    config: ProgrammeConfig
+    placer: scheduling.Placer
+
+    @property
+    def grid(self) -> scheduling.Grid:
+        return self.config.grid()
+
+
+def talk_of(abstract: Abstract) -> scheduling.Talk:
+    """An accepted abstract as a talk in its decided format; its presenters (the first author if none is marked)."""
+    return scheduling.Talk(
+        abstract_id=abstract.id,
+        reference=abstract.reference,
+        title=abstract.title,
+        network=abstract.network,
+        kind=(abstract.decided_format or abstract.format).value,
+        keywords=abstract.keywords,
+        presenters=tuple(
+            scheduling.Presenter(f"{a.given_name} {a.family_name}", a.email, a.language) for a in abstract.presenters
+        ),
+    )
+
+
+def limits_of(programme: Programme) -> updating.Limits:
+    config = programme.config
+    return updating.Limits(config.papers_per_session, config.posters_per_session, programme.deps.config.network_names)
+
+
+async def _generated(programme: Programme, store: ProgrammeStore, talks: list[scheduling.Talk]) -> scheduling.Schedule:
+    """Replace the draft (in the caller's unit of work) with a fresh schedule of these talks."""
+    limits = limits_of(programme)
+    sessions = grouping.group(talks, limits.networks, limits.papers_per_session, limits.posters_per_session)
+    # the search takes seconds of CPU: off the event loop, so the service keeps answering meanwhile
+    result = await asyncio.to_thread(scheduling.schedule, sessions, programme.grid, programme.placer)
+    entries = draft.generated(result)
+    await store.replace_draft(entries)
+    log.info("programme draft generated", extra={"sessions": len(entries), "unplaced": len(result.unplaced)})
+    return result
+
+
+async def generate(programme: Programme) -> scheduling.Schedule:
+    """Replace the draft with a fresh schedule of every accepted abstract."""
+    async with programme.deps.units() as unit:
+        await unit.abstracts.next_number(LOCK)  # one run at a time
+        talks = [talk_of(a) for a in await unit.abstracts.listing(status=Status.ACCEPTED)]
+        return await _generated(programme, unit.programme, talks)
+
+
+@dataclass(frozen=True)
+class Updated:
+    """What an update did to the draft."""
+
+    joined: dict[str, str]
+    """Abstract id → the existing session it was added to."""
+    placed: dict[str, scheduling.Place]
+    """Sessions placed by this update (new ones, and draft sessions that had no place) and where."""
+    dropped: dict[str, str]
+    """Abstract id → the session it left (no longer accepted)."""
+    emptied: tuple[str, ...]
+    """Sessions removed because they were left empty."""
+    unplaced: tuple[scheduling.Unplaced, ...]
+    """Sessions that still have no place, with the reason."""
+    generated: bool = False
+    """There was no draft: the update generated one."""
+
+
+async def update(programme: Programme) -> Updated:
+    """Bring the draft up to date with the decisions, keeping every placed session, chair and running order;
+    only new sessions are placed, around the others. With no draft yet, the same as ``generate``."""
+    async with programme.deps.units() as unit:
+        await unit.abstracts.next_number(LOCK)  # one run at a time
+        talks = [talk_of(a) for a in await unit.abstracts.listing(status=Status.ACCEPTED)]
+        entries = await unit.programme.draft()
+        if not entries:
+            fresh = await _generated(programme, unit.programme, talks)
+            return Updated({}, fresh.places, {}, (), fresh.unplaced, generated=True)
+        sessions, places = draft.state(entries)
+        taken = set(await unit.programme.published())
+        plan = updating.plan_update(list(sessions.values()), places, talks, programme.grid, limits_of(programme), taken)
+        result = await asyncio.to_thread(
+            scheduling.schedule, plan.sessions, programme.grid, programme.placer, plan.fixed
+        )
+        await unit.programme.replace_draft(draft.updated(entries, plan, result))
+    placed = {sid: p for sid, p in result.places.items() if sid not in plan.fixed}
+    done = Updated(plan.joined, placed, plan.dropped, plan.emptied, result.unplaced)
+    log.info("programme draft updated", extra={"joined": len(done.joined), "placed": len(placed)})
+    return done
+
+
+async def move_session(programme: Programme, session_id: str, day: date, slot: int, room: str) -> list[str]:
+    """Put a session at another (day, slot, room); ``Rejected`` if that breaks a rule. Returns warnings."""
+    async with programme.deps.units() as unit:
+        sessions, places = draft.state(await unit.programme.draft())
+        if session_id not in sessions:
+            raise NotFound(session_id)
+        target = scheduling.Place(day, slot, room)
+        problems = scheduling.place_problems(sessions[session_id], target, sessions, places, programme.grid)
+        if problems:
+            raise Rejected({"place": " ".join(problems)})
+        await unit.programme.place_session(session_id, day, slot, room)
+    parallel = scheduling.parallel_networks(sessions[session_id], target, sessions, places)
+    return [f"It now runs in parallel with {', '.join(parallel)} of the same network."] if parallel else []
+
+
+async def move_presentation(programme: Programme, abstract_id: str, to_session: str) -> list[str]:
+    """Move one abstract into another session of its kind; ``Rejected`` if that breaks a rule."""
+    async with programme.deps.units() as unit:
+        sessions, places = draft.state(await unit.programme.draft())
+        source = next((s for s in sessions.values() if any(t.abstract_id == abstract_id for t in s.talks)), None)
+        if source is None:
+            raise NotFound(abstract_id)
+        target = sessions.get(to_session)
+        if target is None:
+            raise Rejected({"to_session": "Choose a session of the programme."})
+        limit = {"paper": programme.config.papers_per_session, "poster": programme.config.posters_per_session}
+        errors = scheduling.transfer_problems(abstract_id, source, target, sessions, places, programme.grid, limit)
+        if errors:
+            raise Rejected({"to_session": " ".join(errors)})
+        talk = next(t for t in source.talks if t.abstract_id == abstract_id)
+        left = tuple(t for t in source.talks if t.abstract_id != abstract_id)
+        if left:
+            await unit.programme.set_talks(source.id, left)
+        else:
+            await unit.programme.drop_session(source.id)
+        await unit.programme.set_talks(target.id, (*target.talks, talk))
+    return [] if left else [f"{source.id} had no other presentation and is removed."]
+
+
+async def set_chair(programme: Programme, session_id: str, chair: str) -> None:
+    """Name (or, with an empty name, clear) a session's chair."""
+    name = clean_for_display(chair)[:300] or None
+    async with programme.deps.units() as unit:
+        if not await unit.programme.set_chair(session_id, name):
+            raise NotFound(session_id)
+
+
+async def has_draft(programme: Programme) -> bool:
+    async with programme.deps.units.reading() as unit:
+        return await unit.programme.has_draft()
+
+
+async def draft_view(programme: Programme) -> dict[str, Any]:
+    """The draft as days of rows (one per slot) of cells (one per room), plus what is not placed and which
+    presentations have no registered presenter."""
+    async with programme.deps.units.reading() as unit:
+        entries = await unit.programme.draft()
+        version = await unit.programme.counter_value(VERSION)
+        marked = await unit.marks.marked()
+    sessions, places = draft.state(entries)
+    at = {p: sessions[sid] for sid, p in places.items()}
+    grid = programme.grid
+    days: dict[date, list[dict[str, Any]]] = {}
+    for slot in grid.slots:
+        cells = [at.get(scheduling.Place(slot.day, slot.index, r.code)) for r in grid.rooms]
+        days.setdefault(slot.day, []).append({"slot": slot, "cells": cells})
+    unplaced = [(e.session, e.unplaced_reason or "") for e in entries if e.place is None]
+    clashes = scheduling.network_clashes(sessions, places)
+    return {
+        "days": days,
+        "rooms": grid.rooms,
+        "sessions": list(sessions.values()),
+        "chairs": {e.session.id: e.chair for e in entries if e.chair},
+        "places": places,
+        "unplaced": unplaced,
+        "clashes": clashes,
+        "version": version,
+        "generated": bool(entries),
+        "unregistered": {t.abstract_id for s in sessions.values() for t in s.talks} & marked,
+    }
+
+
+def update_message(done: Updated) -> str:
+    """What an update did, in a sentence or two for the organiser."""
+    if done.generated:
+        text = f"There was no draft, so one was generated: {len(done.placed)} session(s) placed"
+        return f"{text}, {len(done.unplaced)} not placed."
+    text = (
+        f"Draft updated: {len(done.joined)} presentation(s) added to existing sessions, "
+        f"{len(done.placed)} new session(s) placed, {len(done.dropped)} presentation(s) removed"
+        f" ({len(done.emptied)} emptied session(s) removed), {len(done.unplaced)} not placed."
+    )
+    reasons = [f"{u.session_id}: {u.reason}" for u in done.unplaced]
+    return " ".join([text, *reasons]) + " Everything else stayed where it was."

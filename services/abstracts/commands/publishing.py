@@ -1,0 +1,67 @@
+"""Publishing the programme: the draft becomes events through the outbox; and the published programme.
+
+What a publication emits is decided by ``domain.publication``; here it is staged in one unit of work
+with the published state, so a publication is emitted whole or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from schemas.programme import PresentationMoved, ProgrammePublished, SessionCancelled, SessionScheduled
+from services.abstracts.commands.planning import LOCK, VERSION, Programme
+from services.abstracts.domain.draft import state
+from services.abstracts.domain.errors import NotAllowed
+from services.abstracts.domain.publication import changes, scheduled
+
+log = logging.getLogger("congress.abstracts.programme")
+
+
+async def publish(programme: Programme, who: str) -> ProgrammePublished:
+    """Publish the draft: the changes since the last publication, then ProgrammePublished, via the outbox."""
+    deps = programme.deps
+    now = deps.clock()
+    async with deps.units() as unit:
+        await unit.abstracts.next_number(LOCK)
+        entries = await unit.programme.draft()
+        if not entries:
+            raise NotAllowed("There is no draft programme yet: generate it first")
+        sessions, places = state(entries)
+        old = await unit.programme.published()
+        version = await unit.programme.counter_value(VERSION) + 1
+        chairs = {e.session.id: e.chair for e in entries}
+        new = [
+            scheduled(programme.grid, deps.congress, sessions[sid], p, version, chairs[sid])
+            for sid, p in sorted(places.items())
+        ]
+        events = changes(old, new, version)
+        if old and not events:
+            raise NotAllowed(f"Nothing changed since version {version - 1} was published")
+        await unit.abstracts.next_number(VERSION)
+        for event in new:
+            await unit.programme.save_published(event.session_id, version, event.model_dump(mode="json"))
+        for session_id in old.keys() - {e.session_id for e in new}:
+            await unit.programme.drop_published(session_id)
+        done = ProgrammePublished(
+            congress_id=deps.congress.id,
+            programme_version=version,
+            sessions=len(new),
+            presentations=sum(len(e.presentations) for e in new),
+            sessions_changed=sum(isinstance(e, SessionScheduled) for e in events),
+            presentations_moved=sum(isinstance(e, PresentationMoved) for e in events),
+            sessions_cancelled=sum(isinstance(e, SessionCancelled) for e in events),
+            unplaced=len(entries) - len(places),
+            published_at=now,
+            published_by=who,
+        )
+        for emitted in [*events, done]:
+            unit.stage(emitted)
+    log.info("programme published", extra={"version": version, "events": len(events)})
+    return done
+
+
+async def published(programme: Programme) -> list[SessionScheduled]:
+    """The published programme's sessions, by start then session id."""
+    async with programme.deps.units.reading() as unit:
+        payloads = await unit.programme.published()
+    return [SessionScheduled.model_validate(p) for p in payloads.values()]

@@ -1,0 +1,233 @@
+"""An abstract and its lifecycle: submitted → revised … → accepted | rejected, or withdrawn.
+
+``Abstract`` is the aggregate the commands load, ask and save: each transition checks its rule, raises
+``NotAllowed`` with a sentence saying why, or returns the abstract as it now is together with the event
+to publish. Its status, format and decided format are typed (``Status``, ``AbstractFormat``), never
+marker strings; the store writes their values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from schemas.abstracts import (
+    AbstractDecided,
+    AbstractFormat,
+    AbstractRevised,
+    AbstractSubmitted,
+    AbstractWithdrawn,
+    Author,
+    Decision,
+)
+from services.abstracts.domain.errors import NotAllowed
+from services.abstracts.domain.submission import AuthorDraft, Draft
+from services.common.text import clean_for_display
+
+
+class Status(StrEnum):
+    """Where an abstract is in its lifecycle (stored as its value)."""
+
+    SUBMITTED = "submitted"
+    """Open: the authors may revise it (until the deadline), reviewers review it, the organisers decide it."""
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    @classmethod
+    def of(cls, decision: Decision) -> Status:
+        return cls.ACCEPTED if decision is Decision.ACCEPTED else cls.REJECTED
+
+
+@dataclass(frozen=True)
+class Abstract:
+    """A stored abstract: what the authors wrote (``content_version`` counts revisions) and what was decided."""
+
+    id: str
+    reference: str
+    status: Status
+    network: str
+    format: AbstractFormat
+    title: str
+    content_version: int
+    text: str
+    keywords: tuple[str, ...]
+    authors: tuple[Author, ...]
+    submitter_email: str
+    language: str
+    submitted_at: datetime
+    updated_at: datetime
+    decided_format: AbstractFormat | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    mean_score: float | None = None
+
+    @classmethod
+    def submit(
+        cls, abstract_id: str, reference: str, draft: Draft, now: datetime, congress_id: str
+    ) -> tuple[Abstract, AbstractSubmitted]:
+        """A new abstract from a validated draft, and its AbstractSubmitted."""
+        abstract = cls(
+            id=abstract_id,
+            reference=reference,
+            status=Status.SUBMITTED,
+            submitted_at=now,
+            updated_at=now,
+            content_version=1,
+            **_content(draft),
+        )
+        return abstract, AbstractSubmitted(**abstract.content_fields(congress_id), submitted_at=now)
+
+    @property
+    def is_open(self) -> bool:
+        """Still undecided and not withdrawn: it may be revised, reviewed, assigned and decided."""
+        return self.status is Status.SUBMITTED
+
+    @property
+    def presenters(self) -> tuple[Author, ...]:
+        """The authors marked presenting; the first author if none is."""
+        return tuple(a for a in self.authors if a.presenting) or self.authors[:1]
+
+    def refuse_unless_open(self, doing: str) -> None:
+        if self.status is Status.WITHDRAWN:
+            raise NotAllowed(f"{self.reference} was withdrawn, so it cannot be {doing}")
+        if not self.is_open:
+            raise NotAllowed(f"{self.reference} has already been decided ({self.status}), so it cannot be {doing}")
+
+    def revise(self, draft: Draft, now: datetime, congress_id: str) -> tuple[Abstract, AbstractRevised]:
+        """The content replaced (while undecided), ``content_version`` + 1."""
+        self.refuse_unless_open("revised")
+        revised = replace(self, content_version=self.content_version + 1, updated_at=now, **_content(draft))
+        return revised, AbstractRevised(**revised.content_fields(congress_id), revised_at=now)
+
+    def withdraw(self, reason: str, now: datetime, congress_id: str) -> tuple[Abstract, AbstractWithdrawn]:
+        """Withdrawn by its authors: while undecided (also after the deadline), or once accepted (its presenters
+        cannot come; updating the programme's draft then takes it out); a rejected one may not."""
+        if self.status is not Status.ACCEPTED:
+            self.refuse_unless_open("withdrawn")
+        event = AbstractWithdrawn(
+            congress_id=congress_id,
+            abstract_id=self.id,
+            reference=self.reference,
+            title=self.title,
+            submitter_email=self.submitter_email,
+            language=self.language,
+            reason=clean_for_display(reason)[:1000],
+            withdrawn_at=now,
+        )
+        return replace(self, status=Status.WITHDRAWN, updated_at=now), event
+
+    def refuse_unless_reviewable(self) -> None:
+        if not self.is_open:
+            raise NotAllowed(f"{self.reference} has been decided; reviews can no longer change")
+
+    def refuse_unless_reviewers_may_change(self) -> None:
+        if not self.is_open:
+            raise NotAllowed(f"{self.reference} is {self.status}; its reviewers can no longer change")
+
+    def decide(
+        self,
+        decision: Decision,
+        fmt: AbstractFormat | None,
+        who: str,
+        now: datetime,
+        mean: float | None,
+        comments: Sequence[str],
+        congress_id: str,
+    ) -> tuple[Abstract, AbstractDecided]:
+        """Accepted (in the asked or another format) or rejected, once, with the mean score of the reviews
+        that count and their comments to the authors (empty ones left out)."""
+        if self.status is Status.WITHDRAWN:
+            raise NotAllowed(f"{self.reference} was withdrawn by its authors; there is nothing to decide")
+        if not self.is_open:
+            raise NotAllowed(
+                f"{self.reference} was already decided ({self.status} by {self.decided_by}); "
+                "a decision cannot be changed here"
+            )
+        chosen = fmt or self.format
+        decided = replace(
+            self,
+            status=Status.of(decision),
+            decided_format=chosen,
+            decided_by=who,
+            decided_at=now,
+            mean_score=mean,
+        )
+        event = AbstractDecided(
+            congress_id=congress_id,
+            abstract_id=self.id,
+            reference=self.reference,
+            title=self.title,
+            decision=decision,
+            format=chosen,
+            network=self.network,
+            authors=self.authors,
+            submitter_email=self.submitter_email,
+            mean_score=mean,
+            comments_to_authors=tuple(c for c in comments if c),
+            decided_at=now,
+            decided_by=who,
+        )
+        return decided, event
+
+    def content_fields(self, congress_id: str) -> dict[str, Any]:
+        """The fields an AbstractSubmitted/AbstractRevised carries."""
+        return {
+            "congress_id": congress_id,
+            "abstract_id": self.id,
+            "reference": self.reference,
+            "content_version": self.content_version,
+            "format": self.format,
+            "network": self.network,
+            "title": self.title,
+            "text": self.text,
+            "keywords": self.keywords,
+            "language": self.language,
+            "authors": self.authors,
+            "submitter_email": self.submitter_email,
+        }
+
+    def draft(self) -> Draft:
+        """The abstract as a draft (to fill the edit form)."""
+        return Draft(
+            format=self.format.value,
+            network=self.network,
+            title=self.title,
+            text=self.text,
+            keywords=self.keywords,
+            language=self.language,
+            authors=tuple(
+                AuthorDraft(a.given_name, a.family_name, a.email, a.affiliation, a.country, a.presenting)
+                for a in self.authors
+            ),
+            submitter_email=self.submitter_email,
+        )
+
+
+def _content(draft: Draft) -> dict[str, Any]:
+    """What a validated draft sets on an abstract; the authors carry the abstract's language (for emails)."""
+    authors = tuple(
+        Author(
+            given_name=a.given_name,
+            family_name=a.family_name,
+            email=a.email,
+            affiliation=a.affiliation,
+            country=a.country,
+            presenting=a.presenting,
+            language=draft.language,
+        )
+        for a in draft.authors
+    )
+    return {
+        "network": draft.network,
+        "format": AbstractFormat(draft.format),
+        "title": draft.title,
+        "text": draft.text,
+        "keywords": draft.keywords,
+        "language": draft.language,
+        "authors": authors,
+        "submitter_email": draft.submitter_email,
+    }

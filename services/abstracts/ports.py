@@ -1,0 +1,138 @@
+"""What the abstracts commands need from the world, as Protocols: the store, the unit of work, the placer.
+
+``adapters/`` implements them on SQL (``SqlUnits``) and OR-Tools (``CpSatPlacer``); commands see only
+these. An abstract travels as the ``Abstract`` aggregate, the draft programme as ``draft.Entry``;
+reviewers, assignments and reviews as plain rows (``Row``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from schemas.base import EventData
+from services.abstracts.domain.abstract import Abstract, Status
+from services.abstracts.domain.draft import Entry
+from services.abstracts.domain.scheduling import Placer as Placer
+from services.abstracts.domain.scheduling import Talk
+
+Row = dict[str, Any]
+
+
+class AbstractStore(Protocol):
+    """The service's abstracts, reviewers, assignments, reviews and counters."""
+
+    async def next_number(self, counter: str) -> int:
+        """Advance a gap-free counter; also serialises whoever else advances it until the commit."""
+        ...
+
+    async def add(self, abstract: Abstract) -> None: ...
+
+    async def get(self, abstract_id: str) -> Abstract | None: ...
+
+    async def save(self, abstract: Abstract, *, was: Status) -> bool:
+        """Write the abstract only if it is still ``was``; False if someone got there first."""
+        ...
+
+    async def listing(self, *, network: str | None = None, status: Status | None = None) -> list[Abstract]: ...
+
+    async def add_reviewer(self, **values: Any) -> None: ...
+
+    async def reviewer(self, reviewer_id: str) -> Row | None: ...
+
+    async def reviewer_by_email(self, email: str) -> Row | None: ...
+
+    async def reviewers(self) -> list[Row]: ...
+
+    async def bump_link_version(self, reviewer_id: str) -> None: ...
+
+    async def assignments(self) -> list[Row]: ...
+
+    async def assigned_to(self, reviewer_id: str) -> list[tuple[Abstract, datetime | None]]:
+        """The abstracts (not withdrawn) actively assigned to a reviewer, with when they reviewed it."""
+        ...
+
+    async def is_assigned(self, abstract_id: str, reviewer_id: str) -> bool: ...
+
+    async def assign(self, abstract_id: str, reviewer_id: str, now: datetime) -> None: ...
+
+    async def end_assignment(self, abstract_id: str, reviewer_id: str, reason: str) -> bool: ...
+
+    async def assigned_reviewers(self, abstract_id: str) -> list[Row]:
+        """Reviewers on an abstract, with their review's columns if they gave one."""
+        ...
+
+    async def save_review(self, **values: Any) -> None: ...
+
+    async def reviews_of(self, abstract_id: str) -> list[Row]:
+        """Reviews by reviewers still assigned to the abstract."""
+        ...
+
+    async def all_reviews(self) -> list[Row]: ...
+
+
+class ProgrammeStore(Protocol):
+    """The programme's draft, the last published ``SessionScheduled`` (as JSON) per session, its version."""
+
+    async def draft(self) -> list[Entry]:
+        """The draft's sessions in running order."""
+        ...
+
+    async def has_draft(self) -> bool: ...
+
+    async def replace_draft(self, entries: Sequence[Entry]) -> None: ...
+
+    async def place_session(self, session_id: str, day: date, slot: int, room: str) -> None: ...
+
+    async def set_talks(self, session_id: str, talks: Sequence[Talk]) -> None: ...
+
+    async def set_chair(self, session_id: str, chair: str | None) -> bool: ...
+
+    async def drop_session(self, session_id: str) -> None: ...
+
+    async def published(self) -> dict[str, Row]: ...
+
+    async def save_published(self, session_id: str, version: int, payload: Row) -> None: ...
+
+    async def drop_published(self, session_id: str) -> None: ...
+
+    async def counter_value(self, name: str) -> int: ...
+
+
+class PresenterMarks(Protocol):
+    """Abstracts registration reported as having no registered presenter."""
+
+    async def mark(self, abstract_id: str, reference: str, event_id: str, at: datetime) -> None: ...
+
+    async def unmark(self, abstract_id: str) -> None: ...
+
+    async def marked(self) -> set[str]: ...
+
+
+class Unit(Protocol):
+    """One unit of work: the stores on its transaction, and the events it stages to publish with it."""
+
+    @property
+    def abstracts(self) -> AbstractStore: ...
+
+    @property
+    def programme(self) -> ProgrammeStore: ...
+
+    @property
+    def marks(self) -> PresenterMarks: ...
+
+    def stage(self, event: EventData) -> None:
+        """Publish ``event`` if (and only if) this unit of work commits."""
+        ...
+
+
+class Units(Protocol):
+    """Opens units of work: ``async with units() as unit`` commits on a normal exit, rolls back on an error."""
+
+    def __call__(self) -> AbstractAsyncContextManager[Unit]: ...
+
+    def reading(self) -> AbstractAsyncContextManager[Unit]:
+        """A unit that only reads: nothing is committed, nothing may be staged."""
+        ...

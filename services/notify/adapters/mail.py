@@ -1,0 +1,66 @@
+"""Building one planned message: links opened, documents read, templates rendered, MIME composed.
+
+The ``MessageBuilder`` of the commands. A message that can never go (an invalid address,
+a document that is not there, a link seal that does not open) raises ``Undeliverable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.headerregistry import Address
+from typing import Any
+
+from services.common.sealing import SealBroken
+from services.notify.adapters.compose import Attachment, compose
+from services.notify.adapters.opened import opened_links
+from services.notify.adapters.render import Renderer
+from services.notify.domain.delivery import Envelope, Undeliverable
+from services.notify.domain.rules import MessagePlan
+from services.notify.ports import Clock, Documents
+
+
+@dataclass
+class MailBuilder:
+    renderer: Renderer
+    documents: Documents
+    sender: Address
+    clock: Clock
+    link_secret: str = ""
+    """Opens the links producers sealed for notify (the congress secret; ``opened.py``)."""
+    attachment_max_bytes: int = 5_000_000
+
+    def build(self, plan: MessagePlan, message_id: str) -> tuple[Envelope, str]:
+        attachments, documents = self._documents(plan)
+        try:
+            opened = opened_links(self.link_secret, plan.context)
+        except SealBroken as exc:
+            raise Undeliverable(str(exc)) from exc
+        context = {**plan.context, **opened, "recipient": plan.recipient, "documents": documents}
+        rendered = self.renderer.render(plan.template, plan.recipient.language, context)
+        envelope = compose(
+            rendered=rendered,
+            sender=self.sender,
+            to_name=plan.recipient.name,
+            to_address=plan.recipient.email,
+            message_id=message_id,
+            date=self.clock(),
+            attachments=attachments,
+            extra_headers=(("X-Congress-Template", plan.template), ("X-Congress-Cause", plan.cause_event_id)),
+        )
+        return envelope, rendered.subject
+
+    def _documents(self, plan: MessagePlan) -> tuple[tuple[Attachment, ...], list[Mapping[str, Any]]]:
+        attachments: list[Attachment] = []
+        shown: list[Mapping[str, Any]] = []
+        for doc in plan.documents:
+            if doc.location.startswith(("http://", "https://")):
+                shown.append({"filename": doc.filename, "attached": False, "link": doc.location})
+                continue
+            content = self.documents.read(doc.location, self.attachment_max_bytes)
+            if content is None:
+                shown.append({"filename": doc.filename, "attached": False, "link": doc.fallback_link})
+            else:
+                attachments.append(Attachment(filename=doc.filename, content=content))
+                shown.append({"filename": doc.filename, "attached": True, "link": None})
+        return tuple(attachments), shown

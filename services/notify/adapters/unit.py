@@ -1,0 +1,144 @@
+"""notify's unit of work on SQL: one transaction's reads, staged writes and events (the ``NotifyUnit`` port).
+
+``SqlUnitFor`` gives the unit of a transaction a kernel consumer opened (the same unit for
+the whole batch: ``begin_batch`` and every handler share its reads and plans);
+``write_staged`` is called by the consumer's ``after_handlers`` hook, before the inbox rows
+and the commit. ``SqlUnits`` opens a transaction of its own for the retry, reminder and
+erasure passes and writes the staged rows itself before committing. Events are staged on the
+kernel's outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from schemas import topics
+from schemas.base import EventData
+from services.common.outbox import Outbox, flush_at_outermost_commit
+from services.common.unit_of_work import UnitOfWork, transaction
+from services.notify.adapters import db
+from services.notify.adapters.abstracts import SqlAbstracts
+from services.notify.adapters.programme import SqlProgramme
+from services.notify.adapters.staging import StagedWrites
+from services.notify.domain.batch import Batch
+from services.notify.domain.delivery import MessageRecord, Queued
+from services.notify.domain.rules import Contact, Unpaid
+
+_UNIT = "notify_unit"
+
+
+class SqlNotifyUnit:
+    """notify's tables and the outbox in one transaction: the kernel's ``UnitOfWork`` with notify's stores.
+
+    Writes to notify's tables are staged until ``write_staged``; events are staged on the kernel's unit.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.session = session = uow.session
+        self.batch = Batch()
+        self.abstracts = SqlAbstracts(session)
+        self.programme = SqlProgramme(session)
+        self._writes = StagedWrites()
+
+    # ---- reads ------------------------------------------------------------------------------------------------
+
+    async def load_contacts(self, delegate_ids: Iterable[str]) -> dict[str, Contact]:
+        found = await db.load_contacts(self.session, delegate_ids)
+        self._writes.stored |= found.keys()
+        return found
+
+    async def known_messages(self, message_ids: Iterable[str]) -> set[str]:
+        return await db.known_messages(self.session, message_ids)
+
+    # ---- staged writes --------------------------------------------------------------------------------------
+
+    def stage_contact(self, contact: Contact) -> None:
+        self._writes.contact_writes[contact.delegate_id] = contact
+
+    def stage_unpaid(self, delegate_id: str, unpaid: Unpaid | None) -> None:
+        self._writes.unpaid[delegate_id] = unpaid
+
+    def stage_message(self, record: MessageRecord, *, status: str, detail: str, attempts: int, when: datetime) -> None:
+        self._writes.stage_message(record, status=status, detail=detail, attempts=attempts, when=when)
+
+    async def queue(self, queued: Queued) -> None:
+        await db.add_pending(self.session, queued)
+
+    def stage(self, data: EventData) -> None:
+        self.uow.stage(data)
+
+    def stage_dead_letter(self, *, value: bytes, key: str, event_id: str, headers: list[tuple[str, str]]) -> None:
+        self.uow.stage_raw(topic=topics.DEADLETTER, key=key.encode(), value=value, event_id=event_id, headers=headers)
+
+    def checkpoint(self) -> Callable[[], None]:
+        batch, writes = self.batch.snapshot(), self._writes.snapshot()
+
+        def undo() -> None:  # the outbox rows: the kernel consumer drops a failed handler's itself
+            self.batch.restore(batch)
+            self._writes.restore(writes)
+
+        return undo
+
+    async def write_staged(self) -> None:
+        """Write what was staged on notify's tables (one statement per table); call it just before the commit."""
+        await self._writes.write(self.session)
+
+    # ---- the retry queue, reminders, erasure ------------------------------------------------------------------
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        return await db.due_pending(self.session, now, limit)
+
+    async def take(self, message_id: str, due_by: datetime) -> Queued | None:
+        return await db.take_pending(self.session, message_id, due_by)
+
+    async def reschedule(self, message_id: str, attempts: int, next_at: datetime, error: str) -> None:
+        await db.reschedule(self.session, message_id, attempts, next_at, error)
+
+    async def drop(self, message_id: str) -> None:
+        await db.drop_pending(self.session, message_id)
+
+    async def unpaid_due(self, created_before: datetime, limit: int) -> list[Unpaid]:
+        return await db.unpaid_due(self.session, created_before, limit)
+
+    async def mark_reminded(self, delegate_id: str, when: datetime) -> bool:
+        return await db.mark_reminded(self.session, delegate_id, when)
+
+    async def forget_delegates(self, delegate_ids: list[str]) -> None:
+        await db.forget_delegates(self.session, delegate_ids)
+
+
+class SqlUnitFor:
+    """The unit of a consumer's transaction: made on first use, kept on the session for the batch."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+
+    def __call__(self, session: object) -> SqlNotifyUnit:
+        if not isinstance(session, AsyncSession):
+            raise TypeError(f"notify's consumer handlers take an AsyncSession, not {type(session).__name__}")
+        unit = session.info.get(_UNIT)
+        if not isinstance(unit, SqlNotifyUnit):
+            unit = session.info[_UNIT] = SqlNotifyUnit(UnitOfWork(session, self.outbox))
+            # While the kernel's transition listener exists it would write the outbox rows at every released
+            # savepoint (one statement per event); the consumer writes them once, before its commit.
+            flush_at_outermost_commit(session)
+        return unit
+
+
+class SqlUnits:
+    """Opens a transaction of its own; on a normal exit its staged writes are written, then it commits."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> None:
+        self.sessions, self.outbox = sessions, outbox
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[SqlNotifyUnit]:
+        async with transaction(self.sessions, self.outbox) as uow:
+            unit = SqlNotifyUnit(uow)
+            yield unit
+            await unit.write_staged()  # then the kernel writes the staged events and commits

@@ -1,0 +1,1 @@
+"""notify's use cases: dispatch a batch's messages, deliver one, retry, remind, erase."""

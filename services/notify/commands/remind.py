@@ -1,0 +1,43 @@
+"""Reminding card payers who have not paid after a delay, once each.
+
+Each reminder is its own short transaction: the ``reminded_at`` mark is taken conditionally
+first (so two copies cannot both remind; the pass also runs under the ``notify.reminders``
+lease), then the message goes through ``Notifier.deliver`` like every other.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from schemas.base import decode
+from schemas.registration import RegistrationCreatedFields
+from services.common import jobs
+from services.notify.commands.dispatch import Notifier
+from services.notify.domain.rules import reminder_plan
+from services.notify.ports import Units
+
+
+class Reminders:
+    """Reminds delegates who chose to pay by card and have not paid after ``delay``."""
+
+    def __init__(self, notifier: Notifier, units: Units, *, delay: timedelta, batch: int = 100) -> None:
+        self.notifier, self.units, self.delay, self.batch = notifier, units, delay, batch
+        self.job = jobs.Job("notify.reminders", self.remind_due)
+
+    async def remind_due(self) -> int:
+        n = self.notifier
+        async with self.units() as unit:
+            due = await unit.unpaid_due(n.clock() - self.delay, self.batch)
+        reminded = 0
+        for unpaid in due:
+            async with self.units() as unit:
+                if not await unit.mark_reminded(unpaid.delegate_id, n.clock()):
+                    continue
+                contact = (await unit.load_contacts([unpaid.delegate_id])).get(unpaid.delegate_id)
+                cause = decode(unpaid.event)
+                if contact is None or not isinstance(cause.data, RegistrationCreatedFields):
+                    continue
+                for data in await n.deliver(unit, reminder_plan(contact, cause.id, cause.data), cause):
+                    unit.stage(data)
+                reminded += 1
+        return reminded

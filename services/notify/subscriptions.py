@@ -1,0 +1,48 @@
+"""notify's consumer handlers: each event, decoded once by the kernel's consumer, goes to one command.
+
+The kernel's ``EventConsumer`` runs a batch in one transaction and calls, in order,
+``begin_batch`` (read and plan the batch once, start sending ahead), ``on_event`` for each
+event not yet in the inbox, then ``end_batch`` (write what the handlers staged, explicitly,
+before the inbox rows and the commit). Each gets the unit of work of that transaction from
+``unit_for`` (wired by ``app.py``); nothing here touches the database itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.base import CloudEvent, EventData
+from services.notify.commands.dispatch import Notifier
+from services.notify.domain.abstracts import ABSTRACT_EVENTS
+from services.notify.domain.links import LINK_EVENTS
+from services.notify.domain.presenters import PRESENTER_EVENTS
+from services.notify.domain.programme import PROGRAMME_EVENTS
+from services.notify.domain.rules import CONTACT_EVENTS, RULES
+from services.notify.ports import UnitFor
+
+EVENTS: tuple[type[EventData], ...] = tuple(
+    dict.fromkeys((*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS, *LINK_EVENTS))
+)
+"""Every event notify handles (the others on its topics are ignored by the consumer)."""
+
+
+@dataclass(frozen=True)
+class Subscriptions:
+    """The consumer's hooks and handler, each a thin call of a command on the transaction's unit of work."""
+
+    notifier: Notifier
+    unit_for: UnitFor
+
+    def handlers(self, events: Sequence[type[EventData]] = EVENTS) -> dict[type[EventData], Any]:
+        return dict.fromkeys(events, self.on_event)
+
+    async def begin_batch(self, events: Sequence[CloudEvent[Any]], transaction: object) -> None:
+        await self.notifier.begin_batch(events, self.unit_for(transaction))
+
+    async def on_event(self, event: CloudEvent[Any], transaction: object) -> list[EventData]:
+        return await self.notifier.handle(event, self.unit_for(transaction))
+
+    async def end_batch(self, _events: Sequence[CloudEvent[Any]], transaction: object) -> None:
+        await self.unit_for(transaction).write_staged()

@@ -1,0 +1,1 @@
+"""notify's web pages: the demo mail page."""
