@@ -13,7 +13,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from schemas.base import EventData
-from schemas.values import Delegate, PaymentMethod
+from schemas.values import Delegate, PaymentMethod, RegistrationStatus
 
 
 class DelegateSnapshot(EventData):
@@ -27,7 +27,10 @@ class DelegateSnapshot(EventData):
     registration_id: str = Field(description="Registration id.")
     registration_version: int = Field(description="Version of the registration this snapshot shows.")
     status: str = Field(
-        description="pending, confirmed, cancelled, or expired (released unpaid: a card or invoice hold ran out)."
+        description="One of the RegistrationStatus values: pending (awaiting a card payment), confirmed, cancelled, "
+        "or expired (released unpaid: a card or invoice hold ran out; consumers treat it like cancelled). "
+        "Typed as a string on the wire so that events already on the topic stay readable.",
+        examples=[s.value for s in RegistrationStatus],
     )
     paid: bool = Field(description="Whether the registration is paid.")
     payment_method: PaymentMethod = Field(description="card, invoice or waiver.")

@@ -32,6 +32,19 @@ class Role(StrEnum):
     PRESS = "press"
 
 
+class RegistrationStatus(StrEnum):
+    """Where a registration is in its life; the values of ``DelegateSnapshot.status``."""
+
+    PENDING = "pending"
+    """Made, waiting for a card payment; it holds its places until its payment hold ends."""
+    CONFIRMED = "confirmed"
+    """Paid by card, waived, or invoiced (an invoice is confirmed at once; ``paid`` says whether it is settled)."""
+    CANCELLED = "cancelled"
+    """Cancelled by the delegate, an organiser or an erasure; its places are free again."""
+    EXPIRED = "expired"
+    """Released unpaid by the system: a card payment hold or an unpaid invoice's hold ran out (places freed)."""
+
+
 class PaymentMethod(StrEnum):
     CARD = "card"
     INVOICE = "invoice"

@@ -67,7 +67,12 @@ class Outbox:
         self.wakeup = asyncio.Event()
 
     def add(
-        self, session: AsyncSession, data: EventData, *, event_id: str | None = None, time: datetime | None = None
+        self,
+        session: AsyncSession | Session,
+        data: EventData,
+        *,
+        event_id: str | None = None,
+        time: datetime | None = None,
     ) -> CloudEvent[Any]:
         """Stage one event; returns the CloudEvent as it will be published."""
         cloud_event = new_event(data, self.source, event_id=event_id, time=time)
@@ -81,12 +86,12 @@ class Outbox:
         )
         return cloud_event
 
-    def add_many(self, session: AsyncSession, events: Sequence[EventData]) -> list[CloudEvent[Any]]:
+    def add_many(self, session: AsyncSession | Session, events: Sequence[EventData]) -> list[CloudEvent[Any]]:
         return [self.add(session, data) for data in events]
 
     def add_raw(
         self,
-        session: AsyncSession,
+        session: AsyncSession | Session,
         *,
         topic: str,
         key: bytes | None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,40 +23,47 @@ from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
-from services.registration import (
-    call_for_papers,
-    expiry,
-    invoice_holds,
-    manage,
-    presenter_deadline,
-    stripe_tasks,
-)
 from services.registration.adapters import db
-from services.registration.adapters.stripe import StripePayments
-from services.registration.api import router
-from services.registration.api_models import publish_choices
+from services.registration.adapters.stripe import StripePayments, StripeWebhooks
+from services.registration.adapters.units import BatchWriter, DirectWriter, Sessions, SqlUnits
+from services.registration.adapters.writer import GroupWriter, sync_sqlite_engine
+from services.registration.commands import expiry, invoice_holds, manage, presenter_deadline, stripe_tasks
+from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings, load_all, load_income_groups
-from services.registration.local_checkout import local_checkout_router
-from services.registration.organiser import organiser_router
-from services.registration.pages import install_page_errors, pages_router
-from services.registration.ports import Payments
-from services.registration.presenters_page import presenters_router
-from services.registration.rate_limits import RateLimits
-from services.registration.records import Deps
-from services.registration.self_service import self_service_router
-from services.registration.writer import GroupWriter, sync_sqlite_engine
+from services.registration.ports import Payments, Writer
+from services.registration.subscriptions import call_for_papers
+from services.registration.web.api import router
+from services.registration.web.api_models import publish_choices
+from services.registration.web.local_checkout import local_checkout_router
+from services.registration.web.organiser import organiser_router
+from services.registration.web.pages import install_page_errors, pages_router
+from services.registration.web.presenters_page import presenters_router
+from services.registration.web.rate_limits import RateLimits
+from services.registration.web.self_service import self_service_router
+
+
+@dataclass
+class Wired(Deps):
+    """The commands' dependencies as built here, plus the session factory the tests read tables with.
+
+    Commands see only ``Deps`` (units of work through ports); ``sessionmaker`` is for checks from outside.
+    """
+
+    sessionmaker: Sessions = field(kw_only=True)
 
 
 def build_deps(
     runtime: ServiceRuntime, settings: RegistrationSettings, payments: Payments | None = None, **overrides: Any
-) -> Deps:
+) -> Wired:
     congress, config = load_all(settings)
     payments = payments or StripePayments(
         settings.stripe_api_key.get_secret_value(), api_base=settings.stripe_api_base or None
     )
-    deps = Deps(
+    units = SqlUnits(runtime.sessionmaker, runtime.outbox)
+    deps = Wired(
+        units=units,
+        writer=_writer(runtime, units),
         sessionmaker=runtime.sessionmaker,
-        outbox=runtime.outbox,
         congress=congress,
         config=config,
         rules=config.rules(congress.tz, congress.currency),
@@ -63,24 +71,23 @@ def build_deps(
         payments=payments,
         secret=settings.secret.get_secret_value(),
         public_url=settings.public_url.rstrip("/"),
-        write_gate=None if is_postgres(runtime.engine) else asyncio.Lock(),
-        writer=_group_writer(runtime),
-        doors=RateLimits(settings.rate_limit_per_client, settings.rate_limit_per_address, enabled=settings.rate_limits),
     )
     for name, value in overrides.items():
         setattr(deps, name, value)
     return deps
 
 
-def _group_writer(runtime: ServiceRuntime) -> GroupWriter | None:
-    """Registrations are group-committed: on a SQLite file by one writer thread, on PostgreSQL by one writer task."""
+def _writer(runtime: ServiceRuntime, units: SqlUnits) -> Writer:
+    """Registrations are group-committed: on a SQLite file by one writer thread, on PostgreSQL by one writer task;
+    elsewhere (an in-memory SQLite) one transaction each, queued on a lock rather than in SQLite's busy handler."""
     url = runtime.engine.url
     wake = runtime.outbox.wakeup.set
     if is_postgres(runtime.engine):
-        return GroupWriter(None, wake, sessionmaker=runtime.sessionmaker)
+        return BatchWriter(GroupWriter(None, wake, sessionmaker=runtime.sessionmaker), runtime.outbox)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    return GroupWriter(sync_sqlite_engine(url.render_as_string(hide_password=False)), wake)
+        return DirectWriter(units, asyncio.Lock())
+    engine = sync_sqlite_engine(url.render_as_string(hide_password=False))
+    return BatchWriter(GroupWriter(engine, wake), runtime.outbox)
 
 
 def build(
@@ -109,8 +116,7 @@ def build(
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
-                if deps.writer is not None:
-                    await deps.writer.close()
+                await deps.writer.close()
 
     app = FastAPI(title=f"{deps.congress.short_name} registration", lifespan=lifespan)
     app.state.deps = deps
@@ -118,16 +124,14 @@ def build(
     path = None if "congress" in overrides else config_path(settings.congress_config)
     sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
     install_page_errors(app, deps)
-    app.include_router(
-        router(
-            deps,
-            webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
-            tolerance=settings.stripe_webhook_tolerance,
-        )
+    webhooks = StripeWebhooks(
+        settings.stripe_webhook_secret.get_secret_value(), tolerance=settings.stripe_webhook_tolerance
     )
-    app.include_router(pages_router(deps, settings))
-    app.include_router(self_service_router(deps, settings))
-    app.include_router(local_checkout_router(deps, settings))
+    doors = RateLimits(settings.rate_limit_per_client, settings.rate_limit_per_address, enabled=settings.rate_limits)
+    app.include_router(router(deps, webhooks=webhooks, doors=doors))
+    app.include_router(pages_router(deps, settings, doors))
+    app.include_router(self_service_router(deps, settings, doors))
+    app.include_router(local_checkout_router(deps, settings, webhooks))
     app.include_router(organiser_router(deps, sessions))
     app.include_router(presenters_router(deps, sessions))
     app.include_router(login)

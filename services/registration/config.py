@@ -33,8 +33,8 @@ from services.common.congress import (
     load_congress,
 )
 from services.common.settings import ServiceSettings
-from services.registration import domain
-from services.registration.domain import IncomeGroup
+from services.registration.domain import pricing as domain
+from services.registration.domain.pricing import IncomeGroup
 
 INCOME_GROUPS_CSV = Path(__file__).parent / "data" / "income_groups.csv"
 CATEGORY_CODES = ("member", "non-member", "student", "one-day", "accompanying")

@@ -9,16 +9,14 @@ so it is never taken back. A row goes when its role is taken back, and with an e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Protocol
 
 from sqlalchemy import Column, DateTime, PrimaryKeyConstraint, String, Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import Role
 from services.registration.adapters.db import metadata
-from services.registration.roles import email_key, missing_roles
 
 applied_roles = Table(
     "reg_applied_roles",
@@ -28,27 +26,6 @@ applied_roles = Table(
     Column("applied_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("registration_id", "role"),
 )
-
-
-class Typed(Protocol):
-    """A delegate as typed (``handlers.DelegateForm``): the roles they had before any were earned."""
-
-    @property
-    def email(self) -> str: ...
-
-    @property
-    def roles(self) -> tuple[Role, ...]: ...
-
-
-def at_registration(
-    rows: Sequence[Mapping[str, Any]], typed: Sequence[Typed], earned: Mapping[str, set[Role]], now: datetime
-) -> list[dict[str, Any]]:
-    """Rows for the roles new registrations got from ``earned`` (those their form did not give them already)."""
-    return [
-        {"registration_id": row["id"], "role": role.value, "applied_at": now}
-        for row, form in zip(rows, typed, strict=True)
-        for role in sorted(missing_roles(form.roles, earned.get(email_key(form.email), ())))
-    ]
 
 
 async def record(session: AsyncSession, registration_id: str, roles: Iterable[Role], now: datetime) -> None:

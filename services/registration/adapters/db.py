@@ -35,12 +35,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import ReturningUpdate, Update
 
+from schemas.values import PaymentMethod
 from services.common import jobs
+from services.registration import ports
+from services.registration.domain import registration as lifecycle
+from services.registration.domain.registration import Status
 
 metadata = MetaData()
 
-TOTAL = "_total"
-"""Capacity row of the congress as a whole."""
+TOTAL = ports.TOTAL
 
 registrations = Table(
     "reg_registrations",
@@ -347,8 +350,8 @@ async def unpaid_card_payers(session: AsyncSession, created_before: datetime) ->
     stmt = (
         select(registrations.c.payer_id)
         .where(
-            registrations.c.status == "pending",
-            registrations.c.payment_method == "card",
+            registrations.c.status == Status.PENDING.value,
+            registrations.c.payment_method == PaymentMethod.CARD.value,
             registrations.c.paid.is_(False),
             registrations.c.created_at <= created_before,
         )
@@ -401,7 +404,7 @@ async def withdraw_waiting(session: AsyncSession, registration_id: str) -> None:
     )
 
 
-LIVE = ("pending", "confirmed")
+LIVE = sorted(status.value for status in lifecycle.LIVE)
 """Statuses of a registration that holds a place (the others: cancelled, expired)."""
 
 
@@ -427,8 +430,8 @@ async def live_by_addresses(session: AsyncSession, keys: Iterable[str]) -> list[
 async def unpaid_invoice_payers(session: AsyncSession, created_before: datetime) -> list[str]:
     """Payers of unpaid invoices made before ``created_before``, or whose hold was extended (hold candidates)."""
     unpaid = (
-        registrations.c.status == "confirmed",
-        registrations.c.payment_method == "invoice",
+        registrations.c.status == Status.CONFIRMED.value,
+        registrations.c.payment_method == PaymentMethod.INVOICE.value,
         registrations.c.paid.is_(False),
     )
     extended = select(payment_holds.c.payer_id)

@@ -30,8 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import Role
+from services.registration import ports
 from services.registration.adapters.db import counters, metadata, registrations
-from services.registration.roles import Cause, EarnedRole
+from services.registration.domain.roles import Cause, EarnedRole
 
 earned_roles = Table(
     "reg_earned_roles",
@@ -43,8 +44,7 @@ earned_roles = Table(
     PrimaryKeyConstraint("email_key", "role", "abstract_id"),
 )
 
-REGISTRATION_COUNTER = "registration"
-"""The counter row that numbers registrations (``db.counter_update``); every registering writer locks it."""
+REGISTRATION_COUNTER = ports.REGISTRATION_COUNTER
 
 
 def roles_of_keys(keys: Iterable[str]) -> Select[tuple[str, str]]:

@@ -8,7 +8,6 @@ transaction per batch) so an export of any size streams without holding it all i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -16,44 +15,38 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.text import clean_for_display
 from services.registration.adapters.db import registrations
+from services.registration.ports import Filters
 
 EXPORT_BATCH = 500
 """Rows read per transaction while an export streams."""
 
 
-@dataclass(frozen=True)
-class Filters:
-    """What the organiser filtered by; empty means any. The search text is cleaned by the one text rule."""
-
-    status: str = ""
-    category: str = ""
-    text: str = ""
-
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
-        if self.status:
-            stmt = stmt.where(registrations.c.status == self.status)
-        if self.category:
-            stmt = stmt.where(registrations.c.category == self.category)
-        text = clean_for_display(self.text)  # a NUL would make PostgreSQL refuse the query
-        if text:
-            like = f"%{text}%"
-            stmt = stmt.where(
-                registrations.c.family_name.ilike(like)
-                | registrations.c.email.ilike(like)
-                | registrations.c.affiliation.ilike(like)
-                | registrations.c.number.ilike(like)
-            )
-        return stmt
+def _filtered(filters: Filters, stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` narrowed to what the organiser filtered by (the search text cleaned by the one text rule)."""
+    if filters.status:
+        stmt = stmt.where(registrations.c.status == filters.status)
+    if filters.category:
+        stmt = stmt.where(registrations.c.category == filters.category)
+    text = clean_for_display(filters.text)  # a NUL would make PostgreSQL refuse the query
+    if text:
+        like = f"%{text}%"
+        stmt = stmt.where(
+            registrations.c.family_name.ilike(like)
+            | registrations.c.email.ilike(like)
+            | registrations.c.affiliation.ilike(like)
+            | registrations.c.number.ilike(like)
+        )
+    return stmt
 
 
 async def count(session: AsyncSession, filters: Filters) -> int:
-    stmt = filters.apply(select(func.count()).select_from(registrations))
+    stmt = _filtered(filters, select(func.count()).select_from(registrations))
     return int((await session.execute(stmt)).scalar_one())
 
 
 async def page(session: AsyncSession, filters: Filters, *, offset: int, limit: int) -> list[dict[str, Any]]:
     """One page of the filtered list in registration-number order."""
-    stmt = filters.apply(select(registrations)).order_by(registrations.c.number).offset(offset).limit(limit)
+    stmt = _filtered(filters, select(registrations)).order_by(registrations.c.number).offset(offset).limit(limit)
     return [dict(r) for r in (await session.execute(stmt)).mappings()]
 
 
@@ -63,7 +56,7 @@ async def every_row(
     """Every filtered row in number order, read ``batch`` at a time after the last number seen."""
     after: str | None = None
     while True:
-        stmt = filters.apply(select(registrations)).order_by(registrations.c.number).limit(batch)
+        stmt = _filtered(filters, select(registrations)).order_by(registrations.c.number).limit(batch)
         if after is not None:
             stmt = stmt.where(registrations.c.number > after)
         async with sessionmaker() as session:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import as_utc
 from services.registration.adapters.db import metadata, registrations
-from services.registration.presenters import Presentation, Presenter, replaced_by
+from services.registration.domain.presenters import Presentation, Presenter, replaced_by
 
 presentations = Table(
     "reg_presentations",

@@ -17,7 +17,7 @@ from typing import Any
 
 import stripe
 
-from services.registration.ports import CheckoutRequest, CheckoutSession, PaymentError
+from services.registration.ports import CheckoutRequest, CheckoutSession, PaymentError, WebhookRejected
 
 TASK_KEY = "congress_task"
 """Metadata key of a refund: the idempotency key of the task that made it."""
@@ -100,10 +100,6 @@ class StripePayments:
         return "expired"
 
 
-class WebhookRejected(ValueError):
-    """A webhook whose signature, timestamp or body is not acceptable."""
-
-
 def verify_webhook(payload: bytes, signature: str | None, secret: str, *, tolerance: int) -> dict[str, Any]:
     """The event as a dict if the ``Stripe-Signature`` header matches the raw body within ``tolerance`` s."""
     try:
@@ -162,3 +158,18 @@ def checkout_event(
         },
     }
     return json.dumps(body).encode()
+
+
+class StripeWebhooks:
+    """``ports.Webhooks``: Stripe's signed webhooks, verified (and, for the local test checkout, made)."""
+
+    def __init__(self, secret: str, *, tolerance: int) -> None:
+        self.secret = secret
+        self.tolerance = tolerance
+
+    def verify(self, payload: bytes, signature: str | None) -> dict[str, Any]:
+        return verify_webhook(payload, signature, self.secret, tolerance=self.tolerance)
+
+    def simulate_checkout(self, event_type: str, **fields: Any) -> tuple[bytes, str]:
+        body = checkout_event(event_type, **fields)
+        return body, sign_webhook(body, self.secret)

@@ -11,7 +11,7 @@ from schemas import decode, topics
 from schemas.registration import MagicLinkRequestedV2
 from services.notify.app import build as build_notify
 from services.notify.config import NotifySettings
-from services.registration import links
+from services.registration.commands import links
 from tests.integration.notify.sink import RecordingSink
 from tests.integration.registration.conftest import close_service, congress_file, delegate, open_service, settings_for
 from tests.kafka_helpers import eventually, read_records

@@ -18,8 +18,8 @@ from services.common.db import create_tables
 from services.common.runtime import ServiceRuntime
 from services.registration.adapters import db
 from services.registration.app import build
+from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings
-from services.registration.records import Deps
 
 EARLY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 WEBHOOK_SECRET = "whsec_test_registration"

@@ -61,8 +61,8 @@ async def test_full_add_on_rejects_or_waitlists_and_a_freed_seat_is_offered(offl
         "/api/registrations", json={"delegates": [delegate(2, add_ons=["ws-ece", "dinner"], waitlist_if_full=True)]}
     )
     assert waiting.status_code == 201 and waiting.json()["total"] == 52000 + 8500
-    from services.registration import addons, manage
     from services.registration.adapters.db import waiting_entries
+    from services.registration.commands import addons, manage
 
     await manage.cancel(offline.deps, first.json()["payer_id"], by="organiser", reason="test")
     async with offline.deps.sessionmaker() as session:
@@ -70,4 +70,4 @@ async def test_full_add_on_rejects_or_waitlists_and_a_freed_seat_is_offered(offl
         assert (await db.seat_counts(session))["ws-ece"] == (1, 1)  # held for the offer
     assert entries[0]["status"] == "offered"
     accepted = (await addons.accept_offer(offline.deps, entries[0]["id"])).row
-    assert "ws-ece" in accepted["add_ons"] and accepted["total_minor"] == 52000 + 8500 + 9000
+    assert "ws-ece" in accepted.add_ons and accepted.total_minor == 52000 + 8500 + 9000  # the aggregate now

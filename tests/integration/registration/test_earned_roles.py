@@ -19,8 +19,9 @@ from schemas.delegates import DelegateSnapshot
 from schemas.registration import RegistrationConfirmed, RegistrationCreatedFields, RegistrationUpdated
 from schemas.values import Role
 from services.common.auth import organiser_token
-from services.registration import call_for_papers, roles
 from services.registration.adapters import db, earned_roles
+from services.registration.commands import call_for_papers
+from services.registration.domain import roles
 from tests.integration.registration.conftest import (
     Service,
     close_service,
@@ -169,7 +170,7 @@ async def test_presenters_and_reviewers_get_their_roles_once(
 
 
 async def grant(service: Service, event: CloudEvent[AbstractDecided]) -> int:
-    async with service.deps.sessionmaker.begin() as session:
+    async with service.deps.units.begin() as session:
         earned = roles.earned_from_decision(event.data)
         return await call_for_papers.grant_roles(service.deps, session, earned, event.id)
 

@@ -13,8 +13,8 @@ from schemas.registration import (
     RegistrationConfirmed,
     WaitingListOfferedV2,
 )
-from services.registration import expiry, manage
 from services.registration.adapters import db
+from services.registration.commands import expiry, manage
 from services.registration.ports import CheckoutRequest, CheckoutSession, Payments
 from tests.integration.registration.conftest import EARLY, Service, delegate, webhook
 from tests.integration.registration.test_flows import of, published

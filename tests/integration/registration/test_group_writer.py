@@ -15,7 +15,7 @@ from schemas.registration import RefundIssued
 from schemas.values import Money
 from services.common.db import create_tables, is_postgres, make_engine, make_sessionmaker
 from services.common.outbox import Outbox, outbox_table
-from services.registration.writer import GroupWriter, sync_sqlite_engine
+from services.registration.adapters.writer import GroupWriter, sync_sqlite_engine
 
 meta = MetaData()
 seats = Table("seats", meta, Column("code", String(20), primary_key=True), Column("free", Integer, nullable=False))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from services.registration.adapters import db
-from services.registration.organiser import PAGE_SIZE
+from services.registration.web.organiser import PAGE_SIZE
 from tests.forms import submit
 from tests.integration.registration.conftest import Service, delegate
 from tests.integration.registration.test_pages_errors import AUTH, error_beside

@@ -18,8 +18,8 @@ from schemas.registration import (
     WaitingListOfferedV2,
 )
 from services.common.auth import organiser_token
-from services.registration import invoice_holds
 from services.registration.adapters import db
+from services.registration.commands import invoice_holds
 from tests.integration.registration.conftest import EARLY, Service, delegate
 from tests.integration.registration.test_flows import of, published
 

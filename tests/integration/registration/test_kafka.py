@@ -17,8 +17,8 @@ from schemas.registration import (
 )
 from services.common.auth import organiser_token
 from services.common.sealing import NOTIFY_LINK, unseal
-from services.registration import links
 from services.registration.adapters.stripe import checkout_event, sign_webhook
+from services.registration.commands import links
 from tests.integration.registration.conftest import (
     WEBHOOK_SECRET,
     close_service,

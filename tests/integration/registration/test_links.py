@@ -15,8 +15,8 @@ from schemas.registration import LinkKind, MagicLinkRequestedV2
 from services.common.auth import sign
 from services.common.outbox import outbox_table
 from services.common.sealing import NOTIFY_LINK, unseal
-from services.registration import links
 from services.registration.adapters import db
+from services.registration.commands import links
 from tests.forms import token_in
 from tests.integration.registration.conftest import Service, delegate
 from tests.integration.registration.test_flows import of, published

@@ -14,8 +14,8 @@ from schemas.registration import (
 )
 from services.common.auth import organiser_token
 from services.common.sealing import NOTIFY_LINK, unseal
-from services.registration import manage
 from services.registration.adapters import db
+from services.registration.commands import manage
 from tests.forms import token_in
 from tests.integration.registration.conftest import EARLY, Service, delegate, register_and_pay, webhook
 from tests.integration.registration.test_expiry import INVOICE, status

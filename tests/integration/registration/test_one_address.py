@@ -17,7 +17,7 @@ from schemas.base import encode, new_event
 from schemas.registration import RegistrationAttemptedForExistingAddress, RegistrationCreatedV2
 from services.common.auth import organiser_token
 from services.registration.adapters import db
-from services.registration.addresses import NOTIFIED
+from services.registration.commands.addresses import NOTIFIED
 from tests.integration.registration.conftest import EARLY, Service, delegate
 from tests.integration.registration.test_flows import of, published
 

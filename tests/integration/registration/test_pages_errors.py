@@ -9,8 +9,8 @@ import pytest
 
 from schemas.registration import RegistrationErased
 from services.common.auth import ORGANISER_COOKIE, organiser_token, sign
-from services.registration import links
 from services.registration.adapters import db
+from services.registration.commands import links
 from tests.forms import page_token, submit
 from tests.integration.registration.conftest import Service, delegate, register_and_pay
 from tests.integration.registration.test_expiry import INVOICE, status

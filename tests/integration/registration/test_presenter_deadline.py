@@ -25,8 +25,8 @@ from schemas.registration import (
 )
 from services.common.auth import organiser_token
 from services.common.consumer import inbox_table
-from services.registration import presenter_deadline
 from services.registration.adapters import presentations
+from services.registration.commands import presenter_deadline
 from tests.integration.registration.conftest import (
     Service,
     close_service,

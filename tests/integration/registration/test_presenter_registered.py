@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from schemas.registration import PresenterRegistered, PresenterUnregistered
-from services.registration import presenter_deadline
 from services.registration.adapters import presentations
+from services.registration.commands import presenter_deadline
 from tests.integration.registration.conftest import Service, close_service, congress_file, open_service, settings_for
 from tests.integration.registration.test_earned_roles import register_by_invoice
 from tests.integration.registration.test_presenter_deadline import AUTH, author, configured, decided, tokyo
@@ -33,7 +33,7 @@ async def test_a_late_registration_is_reported_once_and_a_cancellation_again(
     settings = settings_for(db_url, stripe_mock_url, congress_file(tmp_path, configured))
     service = await open_service(settings, kafka=False)
     try:
-        async with service.deps.sessionmaker.begin() as session:
+        async with service.deps.units.begin() as session:
             await presenter_deadline.on_decided(
                 session, decided(1, author("ana@example.org", "Ana", presenting=True)).data
             )

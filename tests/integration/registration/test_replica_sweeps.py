@@ -26,9 +26,9 @@ from schemas.registration import (
     WaitingListOfferedFields,
 )
 from services.common import jobs
-from services.registration import manage, presenter_deadline
 from services.registration.adapters import db, presentations
 from services.registration.app import sweeps
+from services.registration.commands import manage, presenter_deadline
 from tests.conftest import fresh_pg_database
 from tests.integration.registration.conftest import (
     Service,
@@ -67,7 +67,7 @@ async def causes(a: Service) -> dict[str, Any]:
         paid = await webhook(a, "checkout.session.completed", gone["payer_id"], gone["total"], payment_intent=f"pi_{i}")
         assert paid["outcome"] == "late payment refunded"  # queued; its first attempt failed
         refunded.append(gone["payer_id"])
-    async with a.deps.sessionmaker.begin() as session:
+    async with a.deps.units.begin() as session:
         for n in (1, 2, 3):
             await presenter_deadline.on_decided(
                 session, decided(n, author(f"p{n}@example.org", "P", presenting=True)).data

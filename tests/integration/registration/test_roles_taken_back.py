@@ -22,8 +22,9 @@ from schemas.registration import RegistrationCreatedFields
 from schemas.values import Role
 from services.common.auth import organiser_token
 from services.common.consumer import inbox_table
-from services.registration import call_for_papers, manage, roles
 from services.registration.adapters import applied_roles, db
+from services.registration.commands import call_for_papers, manage
+from services.registration.domain import roles
 from tests.integration.registration.conftest import (
     Service,
     close_service,
@@ -90,7 +91,7 @@ async def handled(service: Service, sent: Sequence[CloudEvent[Any]]) -> None:
 
 async def set_by_hand(service: Service, registration_id: str, roles: Sequence[Role]) -> None:
     """What an organiser does by hand today: a new version with the roles, not from the call for papers."""
-    async with service.deps.sessionmaker.begin() as session:
+    async with service.deps.units.begin() as session:
         row = await manage.live(session, registration_id)
         await manage.apply_update(service.deps, session, row, {"roles": [r.value for r in roles]}, ("roles",))
 
@@ -196,7 +197,7 @@ async def test_taking_back_without_kafka_only_the_lost_role_once_and_erasure_for
     await set_by_hand(offline, by_hand, PRESENTER)
     paper = accepted("abs_y1", "aiko0@example.org", "aiko1@example.org")
     deps = offline.deps
-    async with deps.sessionmaker.begin() as session:
+    async with deps.units.begin() as session:
         earned = [
             *roles.earned_from_decision(paper.data),
             *roles.earned_from_assignment(reviewing("abs_y1", "aiko0@example.org").data),
@@ -204,7 +205,7 @@ async def test_taking_back_without_kafka_only_the_lost_role_once_and_erasure_for
         assert await call_for_papers.grant_roles(deps, session, earned, "e1") == 1
     lost = roles.lost_by_withdrawal(withdrawn("abs_y1").data)
     for expected in (1, 0):
-        async with deps.sessionmaker.begin() as session:
+        async with deps.units.begin() as session:
             assert await call_for_papers.take_back_roles(deps, session, lost, "e2") == expected
     async with deps.sessionmaker() as session:
         assert (await db.get(session, both) or {})["roles"] == ["delegate", "reviewer"]

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 
 from schemas.registration import PaymentSucceeded, RefundIssued, RegistrationUpdated
 from services.common.auth import ORGANISER_COOKIE, organiser_token, sign
-from services.registration import expiry, manage, stripe_tasks
 from services.registration.adapters import db, db_tasks
+from services.registration.commands import expiry, manage, stripe_tasks
 from services.registration.ports import CheckoutRequest, CheckoutSession, PaymentError, Payments
-from services.registration.self_service import DELEGATE_COOKIE
+from services.registration.web.self_service import DELEGATE_COOKIE
 from tests.forms import token_in
 from tests.integration.registration.conftest import EARLY, Service, delegate, register_and_pay, webhook
 from tests.integration.registration.test_expiry import status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -9,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.common.congress import ConfigError, load_congress
-from services.registration import domain
 from services.registration.config import load_income_groups, load_registration
-from services.registration.domain import IncomeGroup, PricingError, WaitingEntry, WaitStatus
+from services.registration.domain import pricing as domain
+from services.registration.domain.pricing import IncomeGroup, PricingError, WaitingEntry, WaitStatus
 
 CONGRESS = load_congress()
 CONFIG = load_registration(CONGRESS)
@@ -148,3 +149,22 @@ def test_a_refund_is_spread_over_the_payments_it_came_from() -> None:
     assert domain.split_refund(payments, 52000, 8500) == [("pi_dinner", 8500)]
     with pytest.raises(ValueError, match="more than was paid"):
         domain.split_refund(payments, 60000, 600)
+
+
+def test_add_on_lines_carry_their_code_and_a_full_one_is_dropped_by_code() -> None:
+    """Two add-ons with the same label (a dinner on each night) are told apart by their code, not their text."""
+    twin = domain.AddOnSpec("dinner-2", RULES.add_ons["dinner"].label, "social", 9000, 10)
+    rules = replace(RULES, add_ons={**RULES.add_ons, "dinner-2": twin})
+    quote = domain.quote(
+        rules, category="member", income_group=IncomeGroup.HIGH, add_ons=("dinner", "dinner-2"), now=EARLY
+    )
+    assert quote.add_ons == ("dinner", "dinner-2") and quote.add_ons_total == 8500 + 9000
+    kept = quote.without_add_ons({"dinner"})
+    assert kept.add_ons == ("dinner-2",) and kept.total == quote.total - 8500
+    assert [line.description for line in kept.lines].count(domain.add_on_description(twin)) == 1
+
+
+def test_a_waiver_still_waives_what_is_left_when_a_full_add_on_is_dropped() -> None:
+    quote = price(code="KEYNOTE27", add_ons=("dinner", "ws-ece"))
+    kept = quote.without_add_ons({"dinner"})
+    assert kept.total == 0 and kept.add_ons == ("ws-ece",) and kept.lines[-1].amount_minor == -(52000 + 9000)

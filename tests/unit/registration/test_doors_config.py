@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from services.common.congress import ConfigError, Congress, load_congress
 from services.registration.config import RegistrationSettings, load_registration
-from services.registration.rate_limits import Door, RateLimits, TooManyRequests
+from services.registration.web.rate_limits import Door, RateLimits, TooManyRequests
 
 CONGRESS = load_congress()
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from schemas import decode, encode, new_event
 from schemas.registration import PresenterRegistered
-from services.registration.presenters import (
+from services.registration.domain.presenters import (
     REGISTERED,
     UNREGISTERED,
     Deadline,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.registration.presenters import (
+from services.registration.domain.presenters import (
     UNREGISTERED,
     Deadline,
     Notice,

@@ -16,8 +16,8 @@ from schemas.abstracts import (
     ReviewerUnassigned,
 )
 from schemas.values import Role
-from services.registration.adapters.applied_roles import at_registration
-from services.registration.roles import (
+from services.registration.commands.register import at_registration
+from services.registration.domain.roles import (
     SOURCE_MAX,
     Cause,
     EarnedRole,
@@ -191,7 +191,12 @@ def test_a_new_registration_notes_only_the_earned_roles_its_form_did_not_give() 
 
     now = datetime(2026, 10, 1, tzinfo=UTC)
     earned = {"a@example.org": {Role.PRESENTER, Role.REVIEWER}, "c@example.org": {Role.PRESENTER}}
-    rows = [{"id": "reg_a"}, {"id": "reg_b"}, {"id": "reg_c"}]
+
+    @dataclass(frozen=True)
+    class Made:  # a new registration (only its id matters here)
+        id: str
+
+    rows = [Made("reg_a"), Made("reg_b"), Made("reg_c")]
     forms = [
         Form(" A@Example.org", (Role.DELEGATE,)),
         Form("b@example.org", (Role.DELEGATE,)),

@@ -3,6 +3,7 @@ stripe-python session service is replaced by one answering as Stripe does), and 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -11,9 +12,11 @@ import pytest
 import stripe
 from stripe.checkout._session_service import SessionService
 
+from schemas.values import PaymentMethod
 from services.registration.adapters.stripe import StripePayments
+from services.registration.commands.stripe_tasks import card_payments, retry_delay
 from services.registration.ports import PaymentError
-from services.registration.stripe_tasks import card_payments, retry_delay
+from tests.unit.registration.made import registration
 
 NOT_OPEN = (
     'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of `{}`.'
@@ -56,8 +59,8 @@ def test_retries_back_off_exponentially_up_to_an_hour() -> None:
 
 
 def test_card_payments_of_a_waived_registration_are_its_add_ons_paid_by_card() -> None:
-    waived = {"id": "r1", "total_minor": 8500, "paid": True, "payment_method": "waiver", "payment_reference": None}
-    card = waived | {"total_minor": 60500, "payment_method": "card", "payment_reference": "pi_reg"}
+    waived = registration(id="r1", total_minor=8500, paid=True, payment_method=PaymentMethod.WAIVER)
+    card = replace(waived, total_minor=60500, payment_method=PaymentMethod.CARD, payment_reference="pi_reg")
     charges = [
         {"registration_id": "r1", "method": "card", "status": "paid", "reference": "pi_dinner", "amount_minor": 8500},
         {"registration_id": "r1", "method": "card", "status": "refunding", "reference": "pi_x", "amount_minor": 8500},
@@ -65,7 +68,7 @@ def test_card_payments_of_a_waived_registration_are_its_add_ons_paid_by_card() -
     ]
     assert card_payments(waived, charges) == [("pi_dinner", 8500)]
     assert card_payments(card, charges) == [("pi_reg", 52000), ("pi_dinner", 8500)]
-    assert card_payments(card | {"paid": False}, charges) == [("pi_dinner", 8500)]
+    assert card_payments(replace(card, paid=False), charges) == [("pi_dinner", 8500)]
 
 
 async def test_a_refund_is_found_again_by_the_key_in_its_metadata(monkeypatch: pytest.MonkeyPatch) -> None:

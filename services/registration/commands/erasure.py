@@ -1,0 +1,55 @@
+"""Erasing a delegate's personal data (GDPR right to erasure), on an organiser's request.
+
+Refused while money is still to be settled -- an unpaid invoice (the registration's own or
+an add-on's), a refund Stripe has not yet made, or a paid registration that is not cancelled
+(cancel and refund first) -- because the books need to know who owes or is owed. Otherwise, in one transaction: a live
+(unpaid card or waived) registration is cancelled first (its places freed), names,
+badge name, affiliation, email and the override reason are blanked, it leaves every waiting
+list, the roles the call for papers earned its email (and the note of which roles it gave
+this registration) are forgotten,
+``RegistrationErased`` goes on ``congress.registration`` and a tombstone for the
+delegate's key on the compacted ``congress.delegates``. Kept: number, category, country,
+amounts and payment references, and the institution's invoice details (bookkeeping law).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from schemas.delegates import DelegateSnapshot
+from services.registration.commands import manage, stripe_tasks
+from services.registration.commands.records import Deps, NotAllowed
+from services.registration.domain import registration as lifecycle
+from services.registration.domain.registration import ERASED as ERASED  # re-exported
+from services.registration.domain.registration import Registration
+from services.registration.domain.roles import email_key
+from services.registration.ports import Tx
+
+log = logging.getLogger("congress.registration.erasure")
+
+
+async def erase(deps: Deps, registration_id: str, organiser: str) -> None:
+    async with deps.units.begin() as tx:
+        row = await tx.registrations.get(registration_id, for_update=True)
+        if row is None:
+            raise NotAllowed("no such registration")
+        open_charges = await tx.registrations.charges_of(row.payer_id, status="open")
+        lifecycle.check_erasable(
+            row,
+            open_charge=any(c["registration_id"] == row.id for c in open_charges),
+            refund_pending=bool(await tx.tasks.pending_refunds(registration_id=row.id)),
+        )
+        if row.live:
+            row = await manage.cancel_row(deps, tx, row, by="organiser", reason="personal data erased")
+        await _blank(deps, tx, row, organiser)
+    await stripe_tasks.run(deps, tx.queued_tasks)
+    log.info("personal data erased", extra={"registration_id": registration_id, "organiser": organiser})
+
+
+async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str) -> None:
+    now = deps.clock()
+    erased = await manage.save(tx, lifecycle.erase(row, deps.edition, now, organiser), now)
+    await tx.registrations.withdraw_waiting(row.id)
+    await tx.earned.forget(email_key(row.email))
+    await tx.applied.forget(row.id)
+    tx.stage_tombstone(DelegateSnapshot.topic(), erased.delegate_id)

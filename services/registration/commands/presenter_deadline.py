@@ -1,0 +1,154 @@
+"""Presenters must register by the deadline: what registration keeps, checks and emits about it.
+
+``on_decided``/``on_withdrawn`` keep each accepted abstract's presenting authors (from the
+abstracts consumer, in the transaction that records the event). ``sweep`` (run by the service's
+periodic sweeper) emits, through the outbox, a ``PresenterRegistrationReminder`` on each reminder
+day and a ``PresenterUnregistered`` after the deadline for every accepted abstract none of whose
+presenters holds a confirmed registration (``presenters.py`` has the rules), recording each in
+``reg_presenter_notices`` in the same transaction, so each goes out once; and a ``PresenterRegistered``
+when an abstract reported unregistered is covered again (a presenter registered late). ``statuses`` is the
+organisers' view of the same facts.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from schemas.abstracts import AbstractDecided, AbstractWithdrawn, Decision
+from schemas.registration import (
+    PresenterEvent,
+    PresenterRegistered,
+    PresenterRegistrationReminder,
+    PresenterUnregistered,
+    PresentingAuthor,
+)
+from services.registration.commands.records import Deps
+from services.registration.domain import presenters
+from services.registration.domain.presenters import Deadline, Notice, Presentation
+from services.registration.ports import Tx
+
+log = logging.getLogger("congress.registration.presenters")
+
+
+def deadline_of(deps: Deps) -> Deadline | None:
+    """The configured deadline (None: presenters are not chased)."""
+    day = deps.config.presenter_registration_deadline
+    if day is None:
+        return None
+    return Deadline(day=day, tz=deps.congress.tz, reminder_days=deps.config.presenter_reminder_days)
+
+
+def presentation_from(decided: AbstractDecided) -> Presentation:
+    authors = [
+        (presenters.Presenter(a.given_name, a.family_name, a.email.strip(), a.language), a.presenting)
+        for a in decided.authors
+    ]
+    return Presentation(
+        abstract_id=decided.abstract_id,
+        reference=decided.reference,
+        title=decided.title,
+        presenters=presenters.presenters_of(authors),
+        accepted_at=decided.decided_at,
+    )
+
+
+async def on_decided(tx: Tx, decided: AbstractDecided) -> None:
+    if decided.decision is Decision.ACCEPTED:
+        await tx.presentations.remember(presentation_from(decided))
+    else:
+        await tx.presentations.forget(decided.abstract_id)
+
+
+async def on_withdrawn(tx: Tx, withdrawn: AbstractWithdrawn) -> None:
+    await tx.presentations.forget(withdrawn.abstract_id)
+
+
+@dataclass(frozen=True)
+class Status:
+    """An accepted abstract and whether a presenter of it is registered (for the organisers)."""
+
+    presentation: Presentation
+    covered: bool
+    registered: tuple[str, ...]
+    """Email keys of its presenters holding a confirmed registration."""
+    notices: tuple[str, ...]
+    """Causes of the notices emitted about it so far."""
+
+
+async def statuses(tx: Tx) -> list[Status]:
+    every = await tx.presentations.all_presentations()
+    confirmed = await tx.presentations.confirmed_keys({p.key for x in every for p in x.presenters})
+    sent = await tx.presentations.sent_notices()
+    return [
+        Status(
+            presentation=x,
+            covered=presenters.is_covered(x, confirmed),
+            registered=tuple(p.key for p in x.presenters if p.key in confirmed),
+            notices=tuple(sorted(sent.get(x.abstract_id, ()))),
+        )
+        for x in every
+    ]
+
+
+async def due_notices(tx: Tx, deadline: Deadline, now: datetime) -> list[tuple[Presentation, Notice]]:
+    """Every notice due at ``now`` and not emitted yet, with its abstract."""
+    due = []
+    for status in await statuses(tx):
+        notice = presenters.notice_due(status.presentation, deadline, now, covered=status.covered, sent=status.notices)
+        if notice is not None:
+            due.append((status.presentation, notice))
+    return due
+
+
+async def sweep(deps: Deps, now: datetime | None = None) -> list[PresenterEvent | PresenterRegistered]:
+    """Emit every presenter notice due at ``now`` (default: the clock) not emitted before; returns them."""
+    deadline = deadline_of(deps)
+    if deadline is None:
+        return []
+    now = now or deps.clock()
+    async with deps.units.read() as tx:  # read first: most sweeps have nothing to write
+        if not await due_notices(tx, deadline, now):
+            return []
+    emitted: list[PresenterEvent | PresenterRegistered] = []
+    async with deps.units.begin() as tx:
+        for presentation, notice in await due_notices(tx, deadline, now):
+            event = tx.stage(notice_event(deps, presentation, deadline, notice, now))
+            await tx.presentations.record_notice(presentation.abstract_id, notice.cause, event.id, now)
+            emitted.append(event.data)
+            log.info(
+                "presenter notice %s",
+                notice.cause,
+                extra={"event_id": event.id, "abstract_id": presentation.abstract_id},
+            )
+    return emitted
+
+
+def notice_event(
+    deps: Deps, presentation: Presentation, deadline: Deadline, notice: Notice, now: datetime
+) -> PresenterEvent | PresenterRegistered:
+    if notice.cause == presenters.REGISTERED:
+        return PresenterRegistered(
+            congress_id=deps.congress.id,
+            abstract_id=presentation.abstract_id,
+            reference=presentation.reference,
+            registered_at=now.astimezone(UTC),
+        )
+    common = {
+        "congress_id": deps.congress.id,
+        "abstract_id": presentation.abstract_id,
+        "reference": presentation.reference,
+        "title": presentation.title,
+        "presenters": tuple(
+            PresentingAuthor(given_name=p.given_name, family_name=p.family_name, email=p.email, language=p.language)
+            for p in presentation.presenters
+        ),
+        "deadline": deadline.day,
+        "deadline_at": deadline.ends_at.astimezone(UTC),
+        "timezone": str(deadline.tz.key),
+        "registration_url": f"{deps.public_url}/",
+    }
+    if notice.days is None:
+        return PresenterUnregistered(**common, accepted_at=presentation.accepted_at)
+    return PresenterRegistrationReminder(**common, reminder_days=notice.days, days_left=deadline.days_left(now))

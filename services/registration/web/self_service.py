@@ -1,0 +1,157 @@
+"""A delegate's own pages after registering: sign in by magic link, change the badge, cancel,
+take a waiting-list offer.
+
+The magic link (single use, expiring; ``links.py``) sets a signed session cookie for ``SESSION_SECONDS``;
+every ``/me`` page reads the registration from it, so a delegate only ever sees their own.
+Problems (an expired, tampered or spent link, no session) are HTML pages (``pages.PageProblem``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from schemas.registration import LinkKind
+from services.common.auth import InvalidToken, sign, verify
+from services.common.text import clean_for_display, clean_input
+from services.registration.commands import addons, links, manage, queries
+from services.registration.commands.links import view_token
+from services.registration.commands.records import Deps
+from services.registration.config import RegistrationSettings
+from services.registration.domain import pricing as domain
+from services.registration.domain.registration import Registration, with_badge
+from services.registration.web.pages import PageProblem, templates_for, token_problem
+from services.registration.web.rate_limits import Door, RateLimits, knock
+
+DELEGATE_COOKIE = "congress_delegate"
+SESSION_SECONDS = 2 * 3600
+
+
+def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateLimits | None) -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+    templates = templates_for(deps)
+
+    @pages.get("/sign-in")
+    async def sign_in(request: Request) -> Response:
+        return templates.TemplateResponse(request, "signin.html", {"sent": False})
+
+    @pages.post("/sign-in")
+    async def sign_in_submit(request: Request) -> Response:
+        form = await request.form()
+        email = str(form.get("email", ""))[:320]
+        await knock(doors, Door.SIGN_IN_LINK, request, [email])
+        await links.request_sign_in(deps, email)
+        return templates.TemplateResponse(request, "signin.html", {"sent": True})
+
+    @pages.post("/new-link")
+    async def new_link(request: Request) -> Response:
+        """Mail a fresh link in place of an expired or spent one, to the address on record (same answer always)."""
+        form = await request.form()
+        await knock(doors, Door.SIGN_IN_LINK, request)  # per client, like the sign-in form
+        kind = LinkKind.VIEW if form.get("kind") == LinkKind.VIEW.value else LinkKind.SIGN_IN
+        await links.renew(deps, kind, str(form.get("t", ""))[:2000])
+        return templates.TemplateResponse(request, "link_sent.html", {})
+
+    @pages.get("/me/{token}")
+    async def magic(token: str) -> Response:
+        renew = (LinkKind.SIGN_IN.value, token)
+        try:
+            claims = links.check_sign_in_token(deps, token)
+        except InvalidToken as exc:
+            raise token_problem(exc, "sign-in link", new_link=True, renew=renew) from exc
+        if not await links.use_sign_in(deps, claims["jti"]):
+            raise PageProblem(
+                410, "This sign-in link was already used", "A sign-in link works once.", new_link=True, renew=renew
+            )
+        response = RedirectResponse("/me", status_code=303)
+        response.set_cookie(
+            DELEGATE_COOKIE,
+            sign(deps.secret, "delegate-session", {"rid": claims["rid"]}),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    async def me_row(request: Request) -> Registration:
+        try:
+            claims = verify(
+                deps.secret,
+                "delegate-session",
+                request.cookies.get(DELEGATE_COOKIE, ""),
+                max_age_seconds=SESSION_SECONDS,
+            )
+        except InvalidToken as exc:
+            raise PageProblem(
+                401, "Please sign in again", "Your session has ended; sign in with a link by email.", new_link=True
+            ) from exc
+        row = await queries.registration(deps, str(claims["rid"]))
+        if row is None:
+            raise PageProblem(404, "No such registration", "This registration no longer exists.")
+        return row
+
+    async def me_page(
+        request: Request, row: Registration, message: str = "", errors: dict[str, str] | None = None
+    ) -> Response:
+        refund = domain.refund_due(deps.rules, row.total_minor if row.paid else 0, deps.clock())
+        on_its_way = await queries.refunds_on_their_way(deps, row.id)
+        context = {"r": row, "refund": refund, "on_its_way": on_its_way, "message": message, "errors": errors or {}}
+        return templates.TemplateResponse(request, "me.html", context | {"lang": row.language})
+
+    @pages.get("/me")
+    async def me(request: Request) -> Response:
+        return await me_page(request, await me_row(request))
+
+    @pages.post("/me/badge")
+    async def me_badge(request: Request) -> Response:
+        row = await me_row(request)
+        form = await request.form()
+        typed = {k: str(form.get(k, "")) for k in manage.BADGE_FIELDS if k in form}
+        changes, errors = checked_text(typed)
+        if errors:
+            return await me_page(request, with_badge(row, typed), errors=errors)
+        row = await manage.update_badge(deps, row.id, changes)
+        return await me_page(request, row, "Badge details saved.")
+
+    @pages.post("/me/cancel")
+    async def me_cancel(request: Request) -> Response:
+        row = await me_row(request)
+        form = await request.form()
+        # the refund the policy gives on the card payments is queued with the cancellation (``stripe_tasks``)
+        row = await manage.cancel(
+            deps, row.id, by="delegate", reason=clean_for_display(str(form.get("reason", "")))[:500]
+        )
+        return await me_page(request, row, "Your registration is cancelled.")
+
+    @pages.get("/waiting-list/accept")
+    async def accept(t: str = "") -> Response:
+        try:
+            entry = int(verify(deps.secret, "waitlist", t)["entry"])
+        except InvalidToken as exc:
+            raise token_problem(exc, "waiting-list link") from exc
+        done = await addons.accept_offer(deps, entry)
+        payer = done.row.payer_id
+        token = view_token(deps, payer)
+        if done.pay_url is None:
+            return RedirectResponse(f"/registrations/{payer}?t={token}", 303)
+        if settings.uses_test_checkout:
+            query = f"t={token}&session_id={done.checkout_session_id}&charge={done.charge_id}"
+            return RedirectResponse(f"/test-checkout/{payer}?{query}", 303)
+        return RedirectResponse(done.pay_url, 303)
+
+    return pages
+
+
+def checked_text(typed: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each field as stored (the one text rule), and a message beside each field that breaks it or is empty."""
+    changes: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for field, value in typed.items():
+        try:
+            changes[field] = clean_input(value)
+        except ValueError as exc:
+            errors[field] = str(exc)
+        else:
+            if not changes[field]:
+                errors[field] = "Please fill this in."
+    return changes, errors
