@@ -9,29 +9,33 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
-from schemas.base import CloudEvent, InvalidEvent, decode
-from services.badges import visa_links
-from services.badges.adapters import db
+from schemas.base import EventData
+from services.badges.adapters import db, qrscan, unprintable
+from services.badges.adapters.clock import SystemClock
 from services.badges.adapters.fonts import check_harfbuzz_subset
+from services.badges.adapters.link import LinkMonitor
 from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import PoolRenderer
+from services.badges.adapters.sql import SqlUnits
 from services.badges.adapters.store import DiskPdfStore
-from services.badges.api import api_router
 from services.badges.config import BadgesSettings
-from services.badges.handlers import BadgeDeps, contents_to_prerender, make_handlers
-from services.badges.ports import Renderer
-from services.badges.web import LinkMonitor, station_router
-from services.badges.web_organiser import organiser_router
+from services.badges.domain import DelegateRecord
+from services.badges.ports import BadgeDeps, Renderer
+from services.badges.subscriptions import BadgesConsumer
+from services.badges.web import visa_links
+from services.badges.web.api import api_router
+from services.badges.web.organiser import organiser_router
+from services.badges.web.station import station_router
+from services.badges.web.visa_form import visa_form_router
 from services.common.congress import Congress, config_path, load_congress
-from services.common.consumer import EventConsumer, Record
 from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
 from services.common.openapi import answer_405_with_every_method
@@ -42,49 +46,18 @@ from services.common.web_guard import install_web_guard
 log = logging.getLogger("congress.badges")
 
 
-class PrerenderingConsumer(EventConsumer):
-    """Renders a batch's badges in parallel on the pool *before* its transaction, so the lock is short.
-
-    A tombstone on the compacted delegates topic is an erasure: the delegate leaves the
-    station's replica (and its badge record and check-in) instead of being dead-lettered.
-    """
-
-    def __init__(self, *, deps: BadgeDeps, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.deps = deps
-
-    async def _erase(self, records: Sequence[Record]) -> None:
-        ids = [r.key.decode() for r in records if r.key]
-        async with self.sessionmaker() as session, session.begin():
-            for table in (db.delegates, db.badges, db.checkins):
-                await session.execute(table.delete().where(table.c.delegate_id.in_(ids)))
-        log.info("erased %d delegate(s) from the replica", len(ids))
-
-    async def handle_batch(self, records: Sequence[Record]) -> None:
-        erased = [r for r in records if r.value is None and r.topic.endswith(topics.DELEGATES) and r.key]
-        if erased:
-            await self._erase(erased)
-            records = [r for r in records if r not in erased]
-        events: list[CloudEvent[Any]] = []
-        for record in records:
-            with contextlib.suppress(InvalidEvent):
-                events.append(decode(record.value))
-        contents = contents_to_prerender(events, self.deps.secret)
-        results = await self.deps.renderer.render_badges(contents) if contents else []
-        for content, result in zip(contents, results, strict=True):
-            if isinstance(result, bytes):
-                self.deps.prerendered[content] = result
-        try:
-            if records:
-                await super().handle_batch(records)
-        finally:
-            for content in contents:
-                self.deps.prerendered.pop(content, None)
-
-
 def header_for(congress: Congress) -> CongressHeader:
     where = f"{congress.venue.city} · {congress.starts_on:%d %b} – {congress.ends_on:%d %b %Y}"
     return CongressHeader(congress.short_name, where, congress.branding.primary_colour)
+
+
+def text_alert(record: DelegateRecord) -> list[EventData]:
+    """``BadgeTextReplaced`` for a badge whose texts do not all print as typed (fonts by coverage)."""
+    return list(
+        unprintable.replaced_text_alert(
+            record, congress_id=record.congress_id, delegate_id=record.delegate_id, version=record.version
+        )
+    )
 
 
 def build(
@@ -94,34 +67,51 @@ def build(
     congress: Congress | None = None,
 ) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or BadgesSettings()
-    given_congress = congress is not None
+    path = None if congress is not None else config_path(settings.congress_config)
     congress = congress or load_congress(settings.congress_config)
     runtime = ServiceRuntime(settings, metadata=db.metadata)
     pool = None if renderer is not None else PoolRenderer(header_for(congress), settings.render_workers)
     deps = BadgeDeps(
+        units=SqlUnits(runtime.sessionmaker, runtime.outbox),
+        clock=SystemClock(),
         renderer=renderer or pool,  # type: ignore[arg-type]
         store=DiskPdfStore(settings.effective_store_dir()),
         secret=settings.secret.get_secret_value(),
         congress=congress,
         public_url=settings.public_url,
         visa_link_days=settings.visa_link_days,
+        text_alert=text_alert,
     )
-    consumer = PrerenderingConsumer(
+    consumer = BadgesConsumer(
         deps=deps,
         name="badges",
         sessionmaker=runtime.sessionmaker,
         outbox=runtime.outbox,
-        handlers=make_handlers(deps),
         retries=settings.consumer_retries,
     )
-    consumer.subscribe(
-        runtime.broker,
-        topics.REGISTRATION,
-        topics.DELEGATES,
-        topic_prefix=settings.kafka_topic_prefix,
-    )
+    consumer.subscribe(runtime.broker, topics.REGISTRATION, topics.DELEGATES, topic_prefix=settings.kafka_topic_prefix)
     runtime.consumers.append(consumer)
+    app = FastAPI(title=f"{congress.short_name} badges and station", lifespan=_lifespan(settings, runtime, pool))
     monitor = LinkMonitor(runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime)
+    app.state.deps, app.state.runtime, app.state.monitor = deps, runtime, monitor
+    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
+    app.include_router(station_router(deps, monitor, sessions))
+    app.include_router(organiser_router(deps, monitor, sessions))
+    app.include_router(visa_form_router(deps, monitor))
+    app.include_router(api_router(deps, monitor, sessions, qrscan.decode_frame))
+    app.include_router(login)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    visa_links.install(app, deps, monitor)
+    runtime.mount_health(app)
+    answer_405_with_every_method(app)
+    install_web_guard(app, settings)
+    return runtime, app
+
+
+def _lifespan(
+    settings: BadgesSettings, runtime: ServiceRuntime, pool: PoolRenderer | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up and shut-down: the schema, the warm pool (fonts cut to the replica's names), the runtime."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -140,22 +130,7 @@ def build(
             if pool is not None:
                 pool.close()
 
-    app = FastAPI(title=f"{congress.short_name} badges and station", lifespan=lifespan)
-    app.state.deps = deps
-    app.state.runtime = runtime
-    app.state.monitor = monitor
-    path = None if given_congress else config_path(settings.congress_config)
-    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
-    app.include_router(station_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
-    app.include_router(organiser_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
-    app.include_router(api_router(deps, runtime.sessionmaker, runtime.outbox, monitor, sessions))
-    app.include_router(login)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    visa_links.install(app, deps, runtime.sessionmaker, runtime.outbox, monitor)
-    runtime.mount_health(app)
-    answer_405_with_every_method(app)
-    install_web_guard(app, settings)
-    return runtime, app
+    return lifespan
 
 
 def main() -> None:

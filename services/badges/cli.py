@@ -8,8 +8,6 @@ in one document) and shows a rich progress bar.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -22,14 +20,12 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from sqlalchemy import and_, or_, select
 
 from services.badges import domain
 from services.badges.adapters import db
-from services.badges.adapters.pdf import BadgeContent
+from services.badges.commands.sheets import in_network, print_sheets
 from services.badges.config import BadgesSettings
-from services.badges.handlers import badge_content
-from services.badges.ports import Renderer
+from services.badges.domain import DelegateRecord
 from services.common.db import make_engine, make_sessionmaker
 from services.common.migrations import prepare_database
 
@@ -41,60 +37,17 @@ async def select_delegates(
     *,
     since: datetime | None = None,
     network: str | None = None,
-) -> list[db.DelegateRow]:
+) -> list[DelegateRecord]:
     """Confirmed delegates, optionally those whose badge was issued since a time or booked into a network's
     add-ons. Each row carries its badge's version, so a sheet prints the QR code of the badge on record."""
     engine = make_engine(settings.effective_database_url())
     try:
         await prepare_database(engine, settings.service_name, db.metadata)
         async with make_sessionmaker(engine)() as session:
-            query = (
-                select(db.delegates, db.badges.c.version.label("badge_version"))
-                .outerjoin(db.badges, db.badges.c.delegate_id == db.delegates.c.delegate_id)
-                .where(db.delegates.c.status == "confirmed")
-            )
-            if since is not None:  # badges issued since, and delegates changed since who have none yet
-                query = query.where(
-                    or_(
-                        db.badges.c.issued_at >= since,
-                        and_(db.badges.c.delegate_id.is_(None), db.delegates.c.updated_at >= since),
-                    )
-                )
-            rows = (await session.execute(query)).all()
+            rows = await db.sheet_rows(session, since)
     finally:
         await engine.dispose()
-    wanted = domain.fold(network) if network else None
-    return [
-        replace(db.DelegateRow.from_row(r), version=r.badge_version or r.version)
-        for r in rows
-        if wanted is None or any(wanted in domain.fold(" ".join(map(str, a))) for a in r.add_ons)
-    ]
-
-
-async def print_sheets(
-    renderer: Renderer,
-    rows: list[db.DelegateRow],
-    out_dir: Path,
-    *,
-    secret: str,
-    sort_by: str = "surname",
-    per_file: int = 100,
-    advance: Callable[[int], None] = lambda n: None,
-) -> list[Path]:
-    """Write ``sheets-NNN.pdf`` files of A4 sheets (four A6 badges each, crop marks), sorted by ``sort_by``."""
-    ordered = sorted(rows, key=lambda r: domain.sort_key(db.sortable(r), sort_by))
-    contents = [badge_content(r, secret) for r in ordered]
-    chunks = [contents[i : i + per_file] for i in range(0, len(contents), per_file)]
-    await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
-
-    async def one(index: int, chunk: list[BadgeContent]) -> Path:
-        pdf = await renderer.render_sheets(chunk)
-        path = out_dir / f"sheets-{index:03d}.pdf"
-        path.write_bytes(pdf)
-        advance(len(chunk))
-        return path
-
-    return list(await asyncio.gather(*(one(i, c) for i, c in enumerate(chunks, 1))))
+    return [r for r in rows if in_network(r, network)]
 
 
 @app.command("print")

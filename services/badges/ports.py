@@ -1,12 +1,29 @@
-"""What the handlers need from the outside world; adapters implement these, tests use fakes."""
+"""What the commands need from the outside world; adapters implement these, unit tests use fakes.
+
+``BadgeStore`` is the service's one store (the replica, badges, check-ins, documents, payments, visa
+requests, stations); a ``BadgeUnit`` is one transaction: the store in it and the events staged in it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from services.badges.adapters.pdf import BadgeContent
+from schemas.base import EventData
+from services.badges.domain import (
+    BadgeContent,
+    BadgeOnRecord,
+    CheckIn,
+    DelegateRecord,
+    Payment,
+    StationRecord,
+    Status,
+    VisaRequest,
+    VisaRequestRecord,
+)
 
 
 @dataclass(frozen=True)
@@ -37,3 +54,150 @@ class PdfStore(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+MAX_FRAME_BYTES = 2_000_000
+"""The largest camera frame the station accepts."""
+
+TextAlert = Callable[[DelegateRecord], "list[EventData]"]
+"""``BadgeTextReplaced`` for a badge just issued, if a text of it could not print as typed (else nothing)."""
+
+
+def no_text_alert(record: DelegateRecord) -> list[EventData]:
+    return []
+
+
+ReadQr = Callable[[bytes], "str | None"]
+"""Decodes one camera frame (JPEG, PNG, WebP): the text of the first QR code in it, or None."""
+
+
+class LinkState(Protocol):
+    """Whether events leave this station: shown on every station page."""
+
+    async def status(self) -> dict[str, Any]: ...
+
+
+class BadgeStore(Protocol):
+    """The badges service's tables, read and written inside one unit of work."""
+
+    async def delegate(self, delegate_id: str) -> DelegateRecord | None: ...
+
+    async def save_delegate(self, record: DelegateRecord, *, registration_id: str, known: bool, now: datetime) -> None:
+        """Insert (``known=False``) or replace the replica's record of a delegate."""
+        ...
+
+    async def set_status(self, delegate_id: str, *, status: Status, version: int) -> bool:
+        """Set the status of a delegate known at ``version`` or older; False if none is."""
+        ...
+
+    async def mark_paid(self, delegate_id: str) -> None: ...
+
+    async def search(self, query: str) -> list[DelegateRecord]:
+        """Every delegate the query finds (name, email or registration number), in sheet order."""
+        ...
+
+    async def erase(self, delegate_ids: Sequence[str]) -> None:
+        """An erased delegate leaves the replica, with their badge and check-in."""
+        ...
+
+    async def badge(self, delegate_id: str) -> BadgeOnRecord | None: ...
+
+    async def record_badge(
+        self, delegate_id: str, *, version: int, pdf: StoredPdf, now: datetime, replaces: bool
+    ) -> None: ...
+
+    async def revoke_badge(self, delegate_id: str) -> bool:
+        """Revoke a valid badge; False if there is none."""
+        ...
+
+    async def count_print(self, delegate_id: str) -> int:
+        """Count one more print of the badge; returns how many there have been."""
+        ...
+
+    async def checkin(self, delegate_id: str) -> CheckIn | None: ...
+
+    async def checkins(self) -> list[CheckIn]: ...
+
+    async def record_checkin(self, checkin: CheckIn) -> None: ...
+
+    async def payment_known(self, reference: str) -> bool: ...
+
+    async def add_payment(self, payment: Payment) -> None: ...
+
+    async def payments_without_receipt(self, delegate_id: str) -> list[Payment]: ...
+
+    async def mark_receipt_issued(self, reference: str) -> None: ...
+
+    async def next_number(self, kind: str, prefix: str) -> str:
+        """The next document number of a kind, without gaps (taken inside the issuing transaction)."""
+        ...
+
+    async def has_document(self, kind: str, cause: str) -> bool: ...
+
+    async def record_document(
+        self, *, kind: str, number: str, delegate_id: str, cause: str, pdf: StoredPdf, issued_at: datetime
+    ) -> None: ...
+
+    async def add_visa_request(self, delegate_id: str, form: VisaRequest, *, now: datetime) -> int: ...
+
+    async def visa_request(self, request_id: int) -> VisaRequestRecord | None: ...
+
+    async def visa_requests(self) -> list[VisaRequestRecord]: ...
+
+    async def mark_visa_issued(self, request_id: int, *, organiser: str, number: str) -> None: ...
+
+    async def add_station(self, station: StationRecord) -> None: ...
+
+    async def revoke_station(self, station_id: str, now: datetime) -> None: ...
+
+    async def station(self, station_id: str) -> StationRecord | None: ...
+
+    async def stations(self) -> list[StationRecord]: ...
+
+    async def replaced_badges(self) -> list[Any]:
+        """Confirmed delegates whose badge cannot print a text as typed (the organiser page lists them)."""
+        ...
+
+
+class BadgeUnit(Protocol):
+    """One transaction: the store as it is in it, and the events that commit (or roll back) with it."""
+
+    @property
+    def store(self) -> BadgeStore: ...
+
+    def stage(self, data: EventData) -> None: ...
+
+
+class Units(Protocol):
+    """Where units of work come from."""
+
+    def begin(self) -> AbstractAsyncContextManager[BadgeUnit]:
+        """A new transaction: committed with its staged events on a normal exit, rolled back on an error."""
+        ...
+
+    def read(self) -> AbstractAsyncContextManager[BadgeStore]:
+        """The store for reading only (a page): nothing is written, nothing staged."""
+        ...
+
+    def within(self, transaction: object) -> BadgeUnit:
+        """A unit inside a transaction someone else commits (the kernel consumer's batch)."""
+        ...
+
+
+@dataclass
+class BadgeDeps:
+    """Everything the commands are given: ports, and the settings they decide with."""
+
+    units: Units
+    renderer: Renderer
+    store: PdfStore
+    secret: str
+    congress: Any
+    """services.common.congress.Congress: ids, names, legal details."""
+    clock: Clock
+    public_url: str = "http://127.0.0.1:8003"
+    """Base of the links badges mails (the visa-request link)."""
+    visa_link_days: int = 60
+    """How long a visa-request link works; then a new one can be mailed."""
+    text_alert: TextAlert = no_text_alert
+    """Whether a badge's texts print as typed (fonts by coverage, ``adapters/unprintable.py``)."""

@@ -60,6 +60,10 @@ class Record(Protocol):
     headers: Sequence[tuple[str, bytes]]
 
 
+Decoded = tuple[Record, CloudEvent[EventData] | InvalidEvent]
+"""A record and what ``schemas.decode`` made of it: the event, or why it is not one (it will be dead-lettered)."""
+
+
 @dataclass
 class ConsumerStats:
     handled: int = 0
@@ -110,7 +114,7 @@ class EventConsumer:
         self.name = name
         self.sessionmaker = sessionmaker
         self.outbox = outbox
-        self.handlers = {model.event_type(): handler for model, handler in handlers.items()}
+        self.handlers = _by_type(handlers)
         self.retries = retries
         self.backoff_seconds = backoff_seconds
         self.optimistic = optimistic
@@ -129,15 +133,18 @@ class EventConsumer:
         failure is retried and dead-lettered alone. Handlers with effects outside
         the database (mail) set ``optimistic=False`` to run isolated from the start.
         """
-        decoded: list[tuple[Record, CloudEvent[EventData] | InvalidEvent]] = []
-        for record in records:
-            try:
-                decoded.append((record, decode(record.value)))
-            except InvalidEvent as exc:
-                decoded.append((record, exc))
+        await self.handle_decoded(decode_records(records))
+
+    async def handle_decoded(
+        self, decoded: Sequence[Decoded], handlers: Mapping[type[EventData], Handler] | None = None
+    ) -> None:
+        """``handle_batch`` for records already decoded (by ``decode_records``), so a consumer that looks at a
+        batch before its transaction decodes each record once. ``handlers`` replaces the consumer's table for
+        this batch: handlers bound to what was prepared for it (e.g. PDFs rendered before the transaction)."""
+        table = self.handlers if handlers is None else _by_type(handlers)
         for attempt in range(1, CONFLICT_RETRIES + 1):
             try:
-                await self._handle_decoded(decoded)
+                await self._handle_decoded(decoded, table)
                 return
             except _Conflict as exc:
                 if attempt == CONFLICT_RETRIES:
@@ -150,23 +157,23 @@ class EventConsumer:
                 # Random, so two copies that deadlocked on the same rows do not meet again in step.
                 await asyncio.sleep(random.uniform(0.05, 0.25) * attempt)
 
-    async def _handle_decoded(self, decoded: list[tuple[Record, CloudEvent[EventData] | InvalidEvent]]) -> None:
+    async def _handle_decoded(self, decoded: Sequence[Decoded], table: Mapping[str, Handler]) -> None:
         if self.optimistic:
             try:
-                self._commit_stats(await self._run_batch(decoded, isolated=False))
+                self._commit_stats(await self._run_batch(decoded, table, isolated=False))
                 return
             except _HandlerFailed:
                 pass  # rolled back whole; run again one savepoint per event
-        self._commit_stats(await self._run_batch(decoded, isolated=True))
+        self._commit_stats(await self._run_batch(decoded, table, isolated=True))
 
     async def _run_batch(
-        self, decoded: list[tuple[Record, CloudEvent[EventData] | InvalidEvent]], *, isolated: bool
+        self, decoded: Sequence[Decoded], table: Mapping[str, Handler], *, isolated: bool
     ) -> ConsumerStats:
         stats = ConsumerStats()
         async with self.sessionmaker() as session, session.begin():
             ids = [e.id for _, e in decoded if isinstance(e, CloudEvent)]
             seen = await self._already_handled(session, ids)
-            to_handle = self._to_handle(decoded, seen)
+            to_handle = self._to_handle(decoded, seen, table)
             if self.before_handlers is not None:
                 await self.before_handlers(to_handle, session)
             handled_now: list[dict[str, Any]] = []
@@ -177,7 +184,7 @@ class EventConsumer:
                 if item.id in seen:
                     stats.duplicates += 1
                     continue
-                handler = self.handlers.get(item.type)
+                handler = table.get(item.type)
                 if handler is None:
                     stats.ignored += 1
                     continue
@@ -197,11 +204,11 @@ class EventConsumer:
         return stats
 
     def _to_handle(
-        self, decoded: list[tuple[Record, CloudEvent[EventData] | InvalidEvent]], seen: set[str]
+        self, decoded: Sequence[Decoded], seen: set[str], table: Mapping[str, Handler]
     ) -> list[CloudEvent[Any]]:
         out: dict[str, CloudEvent[Any]] = {}
         for _, item in decoded:
-            if isinstance(item, CloudEvent) and item.id not in seen and item.type in self.handlers:
+            if isinstance(item, CloudEvent) and item.id not in seen and item.type in table:
                 out.setdefault(item.id, item)
         return list(out.values())
 
@@ -325,6 +332,21 @@ class EventConsumer:
             decoder=_raw_body,
             title=f"{self.name}:{'+'.join(topic_names)}",
         )(on_events)
+
+
+def decode_records(records: Sequence[Record]) -> list[Decoded]:
+    """Each record decoded once (``schemas.decode``): its event, or the ``InvalidEvent`` saying why not."""
+    decoded: list[Decoded] = []
+    for record in records:
+        try:
+            decoded.append((record, decode(record.value)))
+        except InvalidEvent as exc:
+            decoded.append((record, exc))
+    return decoded
+
+
+def _by_type(handlers: Mapping[type[EventData], Handler]) -> dict[str, Handler]:
+    return {model.event_type(): handler for model, handler in handlers.items()}
 
 
 def _flatten(raw: Any) -> list[Record]:

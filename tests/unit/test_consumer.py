@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,15 @@ async def test_failing_handler_is_retried_then_dead_lettered_without_its_effects
 
 
 class _Rec:
+    """A Kafka record as the consumer reads it (``services.common.consumer.Record``)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
     def __init__(self, value: bytes, offset: int) -> None:
         self.topic, self.partition, self.offset = topics.REGISTRATION, 0, offset
         self.key, self.value, self.headers = b"d", value, [("trace", b"t-1")]
@@ -184,6 +193,28 @@ async def test_a_deadlock_reruns_the_whole_batch_and_dead_letters_nothing(tmp_pa
     await engine.dispose()
     assert done == {first.id, second.id} and dead == 0
     assert consumer.stats.handled == 2 and consumer.stats.dead_lettered == 0 and len(deadlocks) == 1
+
+
+async def test_a_batch_decoded_once_runs_with_the_handlers_bound_to_it(kernel: dict[str, Any]) -> None:
+    """A consumer that prepares a batch before its transaction decodes the records once and hands the kernel
+    the decoded batch with handlers bound to what it prepared; the inbox and the outbox work as for any batch."""
+    from services.common.consumer import decode_records
+
+    prepared: list[str] = []
+
+    async def on_refund_with(event: CloudEvent[Any], session: AsyncSession) -> None:
+        prepared.append(f"{event.id}:prepared")
+
+    good = refund("d-3")
+    records: list[Any] = [_record(b"{not json", offset=0), _record(encode(good), offset=1)]
+    decoded = decode_records(records)
+    assert isinstance(decoded[0][1], Exception)
+    assert isinstance(decoded[1][1], CloudEvent) and decoded[1][1].id == good.id
+    await kernel["consumer"].handle_decoded(decoded, {RefundIssued: on_refund_with})
+    assert prepared == [f"{good.id}:prepared"] and kernel["calls"] == []  # the batch's table, not the consumer's
+    assert [r.topic for r in await outbox_rows(kernel)] == [topics.DEADLETTER]
+    await kernel["consumer"].handle_batch([_record(encode(good), offset=1)])
+    assert kernel["calls"] == []  # in the inbox: a redelivery changes nothing
 
 
 async def test_after_handlers_writes_in_the_batch_transaction_after_every_handler(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
-"""The badges service's own tables: the station's delegate replica, badges, check-ins, documents, stations."""
+"""The badges service's own tables (the station's delegate replica, badges, check-ins, documents, payments,
+stations, visa requests) and the statements on them that ``SqlBadgeStore`` and the print CLI use."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -18,8 +19,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -27,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.values import Delegate
 from services.badges import domain
+from services.badges.domain import BadgeOnRecord, DelegateRecord, RegistrationState, Status
 from services.common.text import clean_for_display
 
 metadata = MetaData()
@@ -129,43 +133,26 @@ visa_requests = Table(
 )
 
 
-@dataclass(frozen=True)
-class DelegateRow:
-    delegate_id: str
-    congress_id: str
-    registration_number: str
-    version: int
-    status: str
-    paid: bool
-    given_name: str
-    family_name: str
-    badge_name: str
-    affiliation: str
-    country: str
-    email: str
-    language: str
-    roles: tuple[str, ...]
-    add_ons: tuple[tuple[str, str], ...]
-
-    @classmethod
-    def from_row(cls, row: Any) -> DelegateRow:
-        return cls(
-            row.delegate_id,
-            row.congress_id,
-            row.registration_number,
-            row.version,
-            row.status,
-            row.paid,
-            row.given_name,
-            row.family_name,
-            row.badge_name,
-            row.affiliation,
-            row.country,
-            row.email,
-            row.language,
-            tuple(row.roles),
-            tuple((a[0], a[1]) for a in row.add_ons),
-        )
+def record_of(row: Any) -> DelegateRecord:
+    """A replica row as the domain's record."""
+    return DelegateRecord(
+        row.delegate_id,
+        row.congress_id,
+        row.registration_number,
+        row.version,
+        Status(row.status),
+        row.paid,
+        row.given_name,
+        row.family_name,
+        row.badge_name,
+        row.affiliation,
+        row.country,
+        row.email,
+        row.language,
+        tuple(row.roles),
+        tuple((a[0], a[1]) for a in row.add_ons),
+        tuple(a[2] if len(a) > 2 else "" for a in row.add_ons),
+    )
 
 
 async def name_characters(session: AsyncSession) -> str:
@@ -174,9 +161,41 @@ async def name_characters(session: AsyncSession) -> str:
     return "".join(sorted({c for row in rows for text in row for c in text}))
 
 
-async def get_delegate(session: AsyncSession, delegate_id: str) -> DelegateRow | None:
+async def get_delegate(session: AsyncSession, delegate_id: str) -> DelegateRecord | None:
     row = (await session.execute(select(delegates).where(delegates.c.delegate_id == delegate_id))).first()
-    return DelegateRow.from_row(row) if row else None
+    return record_of(row) if row else None
+
+
+async def save_delegate(
+    session: AsyncSession, record: DelegateRecord, *, registration_id: str, known: bool, now: datetime
+) -> None:
+    """Insert or replace a replica row."""
+    codes = record.add_on_codes or ("",) * len(record.add_ons)
+    values = {
+        "congress_id": record.congress_id,
+        "registration_id": registration_id,
+        "registration_number": record.registration_number,
+        "version": record.version,
+        "status": str(record.status),
+        "paid": record.paid,
+        "given_name": record.given_name,
+        "family_name": record.family_name,
+        "badge_name": record.badge_name,
+        "affiliation": record.affiliation,
+        "country": record.country,
+        "email": record.email,
+        "language": record.language,
+        "roles": list(record.roles),
+        "add_ons": [[label, kind, code] for (label, kind), code in zip(record.add_ons, codes, strict=True)],
+        "search_keys": domain.search_keys(
+            record.given_name, record.family_name, record.badge_name, record.email, record.registration_number
+        ),
+        "updated_at": now,
+    }
+    if known:
+        await session.execute(update(delegates).where(delegates.c.delegate_id == record.delegate_id).values(**values))
+    else:
+        await session.execute(insert(delegates).values(delegate_id=record.delegate_id, **values))
 
 
 async def upsert_delegate(
@@ -189,44 +208,23 @@ async def upsert_delegate(
     paid: bool | None,
     delegate: Delegate,
     now: datetime,
-) -> tuple[bool, DelegateRow | None]:
+) -> tuple[bool, DelegateRecord | None]:
     """Apply a delegate state if it is newer than the replica's (or equal, to learn ``paid``).
 
     Returns whether it was applied, and the replica's row before (None: the delegate is new here).
     """
-    found = (await session.execute(select(delegates).where(delegates.c.delegate_id == delegate.delegate_id))).first()
-    current = DelegateRow.from_row(found) if found is not None else None
-    if current is not None and version < current.version:
+    current = await get_delegate(session, delegate.delegate_id)
+    state = RegistrationState(congress_id, registration_id, version, Status(status), paid, delegate)
+    record = domain.replicate(current, state)
+    if record is None:
         return False, current
-    values = {
-        "congress_id": congress_id,
-        "registration_id": registration_id,
-        "registration_number": delegate.registration_number,
-        "version": version,
-        "status": status,
-        "paid": bool(paid) if paid is not None else bool(current and current.paid),
-        "given_name": delegate.given_name,
-        "family_name": delegate.family_name,
-        "badge_name": delegate.badge_name,
-        "affiliation": delegate.affiliation,
-        "country": delegate.country,
-        "email": delegate.email,
-        "language": delegate.language,
-        "roles": [str(r) for r in delegate.roles],
-        "add_ons": [[a.label, a.kind, a.code] for a in delegate.add_ons],
-        "search_keys": domain.search_keys(
-            delegate.given_name,
-            delegate.family_name,
-            delegate.badge_name,
-            delegate.email,
-            delegate.registration_number,
-        ),
-        "updated_at": now,
-    }
-    if current is None:
-        await session.execute(insert(delegates).values(delegate_id=delegate.delegate_id, **values))
-    else:
-        await session.execute(update(delegates).where(delegates.c.delegate_id == delegate.delegate_id).values(**values))
+    await save_delegate(
+        session,
+        record,
+        registration_id=registration_id,
+        known=current is not None,
+        now=now,
+    )
     return True, current
 
 
@@ -243,8 +241,11 @@ async def mark_paid(session: AsyncSession, delegate_id: str) -> None:
     await session.execute(update(delegates).where(delegates.c.delegate_id == delegate_id).values(paid=True))
 
 
-async def badge_of(session: AsyncSession, delegate_id: str) -> Any:
-    return (await session.execute(select(badges).where(badges.c.delegate_id == delegate_id))).first()
+async def badge_of(session: AsyncSession, delegate_id: str) -> BadgeOnRecord | None:
+    row = (await session.execute(select(badges).where(badges.c.delegate_id == delegate_id))).first()
+    if row is None:
+        return None
+    return BadgeOnRecord(row.delegate_id, row.version, row.sha256, row.location, row.revoked, row.print_count)
 
 
 async def record_badge(
@@ -255,7 +256,9 @@ async def record_badge(
     sha256: str,
     location: str,
     now: datetime,
+    replaces: bool | None = None,
 ) -> None:
+    """Record the badge issued for a delegate; ``replaces`` says whether one is on record (None: look)."""
     values = {
         "version": version,
         "sha256": sha256,
@@ -263,10 +266,12 @@ async def record_badge(
         "issued_at": now,
         "revoked": False,
     }
-    if await badge_of(session, delegate_id) is None:
-        await session.execute(insert(badges).values(delegate_id=delegate_id, print_count=0, **values))
-    else:
+    if replaces is None:
+        replaces = await badge_of(session, delegate_id) is not None
+    if replaces:
         await session.execute(update(badges).where(badges.c.delegate_id == delegate_id).values(**values))
+    else:
+        await session.execute(insert(badges).values(delegate_id=delegate_id, print_count=0, **values))
 
 
 async def revoke_badge(session: AsyncSession, delegate_id: str) -> bool:
@@ -285,14 +290,6 @@ async def count_printed(session: AsyncSession, delegate_id: str) -> int:
     )
 
 
-async def checkin_of(session: AsyncSession, delegate_id: str) -> Any:
-    return (await session.execute(select(checkins).where(checkins.c.delegate_id == delegate_id))).first()
-
-
-async def record_checkin(session: AsyncSession, delegate_id: str, station_id: str, at: datetime) -> None:
-    await session.execute(insert(checkins).values(delegate_id=delegate_id, station_id=station_id, checked_in_at=at))
-
-
 async def next_number(session: AsyncSession, kind: str, prefix: str) -> str:
     """Sequential per kind, no gaps (taken inside the issuing transaction)."""
     count = (
@@ -301,17 +298,7 @@ async def next_number(session: AsyncSession, kind: str, prefix: str) -> str:
     return f"{prefix}-{count + 1:05d}"
 
 
-async def document_for(session: AsyncSession, kind: str, cause: str) -> Any:
-    return (
-        await session.execute(select(documents).where(documents.c.kind == kind, documents.c.cause == cause))
-    ).first()
-
-
-async def record_document(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(documents).values(**values))
-
-
-async def search(session: AsyncSession, query: str, limit: int | None = 25) -> list[DelegateRow]:
+async def search(session: AsyncSession, query: str, limit: int | None = 25) -> list[DelegateRecord]:
     """Name (folded, transliterated), email or registration number; the replica is small enough to scan.
 
     The query is cleaned by the one text rule first (a NUL would make PostgreSQL refuse the query).
@@ -329,14 +316,14 @@ async def search(session: AsyncSession, query: str, limit: int | None = 25) -> l
         )
     ).all()
     if exact:
-        return [DelegateRow.from_row(r) for r in exact]
+        return [record_of(r) for r in exact]
     rows = (await session.execute(select(delegates))).all()
-    found = [DelegateRow.from_row(r) for r in rows if domain.matches(query, r.search_keys)]
-    found.sort(key=lambda d: domain.sort_key(_sortable(d)))
+    found = [record_of(r) for r in rows if domain.matches(query, r.search_keys)]
+    found.sort(key=lambda d: domain.sort_key(sortable(d)))
     return found if limit is None else found[:limit]
 
 
-def _sortable(d: DelegateRow) -> domain.SortablePerson:
+def sortable(d: DelegateRecord) -> domain.SortablePerson:
     return domain.SortablePerson(
         d.delegate_id,
         d.given_name,
@@ -347,4 +334,17 @@ def _sortable(d: DelegateRow) -> domain.SortablePerson:
     )
 
 
-sortable = _sortable
+async def sheet_rows(session: AsyncSession, since: datetime | None) -> list[DelegateRecord]:
+    """Confirmed delegates, each at its badge's version (a sheet prints the QR code of the badge on record);
+    ``since``: badges issued since, and delegates changed since who have none yet."""
+    query = (
+        select(delegates, badges.c.version.label("badge_version"))
+        .outerjoin(badges, badges.c.delegate_id == delegates.c.delegate_id)
+        .where(delegates.c.status == "confirmed")
+    )
+    if since is not None:
+        query = query.where(
+            or_(badges.c.issued_at >= since, and_(badges.c.delegate_id.is_(None), delegates.c.updated_at >= since))
+        )
+    rows = (await session.execute(query)).all()
+    return [replace(record_of(r), version=r.badge_version or r.version) for r in rows]

@@ -27,6 +27,7 @@ from services.badges.adapters.fit import fit_measured
 from services.badges.adapters.measure import PangoMeasure, cluster_breaks, line_breaks
 from services.badges.adapters.unprintable import badge_texts
 from services.badges.adapters.weasy import BADGE_UA, WARM_UP_NAMES, BadgeHTML, default_font_cache
+from services.badges.domain.badge import BadgeContent as BadgeContent  # the domain owns it; re-exported
 from services.common.printable import printable
 from services.common.text import clean_for_display
 
@@ -56,25 +57,6 @@ class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no
         self.refused.append(url)
         log.warning("refused to fetch %s", url[:200])
         raise ValueError(f"refused: {url[:80]}")
-
-
-@dataclass(frozen=True)
-class BadgeContent:
-    """What one badge shows; built from the delegate replica, independent of any event model."""
-
-    delegate_id: str
-    congress_id: str
-    registration_version: int
-    given_name: str
-    family_name: str
-    badge_name: str
-    affiliation: str
-    country: str
-    language: str
-    roles: tuple[str, ...]
-    add_ons: tuple[tuple[str, str], ...] = ()
-    """(label, kind) pairs."""
-    qr_token: str = ""
 
 
 @dataclass(frozen=True)

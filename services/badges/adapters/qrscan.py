@@ -12,7 +12,9 @@ import io
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
-MAX_FRAME_BYTES = 2_000_000
+from services.badges.ports import MAX_FRAME_BYTES
+
+__all__ = ["MAX_FRAME_BYTES", "decode_frame"]
 MAX_FRAME_PIXELS = 4_000_000
 
 

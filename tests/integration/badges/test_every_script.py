@@ -21,7 +21,7 @@ import pytest
 from schemas.registration import InvoiceIssued, InvoiceLine
 from schemas.values import Money
 from services.badges.adapters.pdf import BadgeContent, CongressHeader, PdfRenderer
-from services.badges.documents import invoice_context
+from services.badges.domain.documents import invoice_context
 from services.common.congress import load_congress
 from services.common.printable import font_index
 from tests.integration.badges.test_badge_layers import misdrawn

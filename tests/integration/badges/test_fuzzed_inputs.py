@@ -19,8 +19,8 @@ import pytest
 from services.badges.adapters import db
 from services.badges.adapters.pool import InProcessRenderer
 from services.badges.app import build, header_for
+from services.badges.commands.visa import visa_request_token
 from services.badges.config import BadgesSettings
-from services.badges.visa_links import visa_request_token
 from services.common.auth import organiser_token
 from services.common.congress import load_congress
 from tests.forms import page_token

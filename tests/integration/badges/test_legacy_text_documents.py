@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from schemas.registration import InvoiceIssued, InvoiceLine
 from schemas.values import Money
 from services.badges.adapters.pdf import CongressHeader, PdfRenderer
-from services.badges.documents import invoice_context, receipt_context
+from services.badges.domain.documents import invoice_context, receipt_context
 from services.common.congress import load_congress
 from tests.integration.badges.test_badges_pipeline import pdf_text
 

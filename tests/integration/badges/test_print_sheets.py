@@ -14,7 +14,8 @@ from schemas.values import AddOn
 from services.badges.adapters import db
 from services.badges.adapters.pool import InProcessRenderer
 from services.badges.app import header_for
-from services.badges.cli import app, print_sheets, select_delegates
+from services.badges.cli import app, select_delegates
+from services.badges.commands.sheets import print_sheets
 from services.badges.config import BadgesSettings
 from services.common.congress import load_congress
 from services.common.db import create_tables, make_engine, make_sessionmaker

@@ -18,9 +18,9 @@ from schemas.values import Delegate
 from services.badges.adapters import db
 from services.badges.adapters.pool import InProcessRenderer
 from services.badges.app import build, header_for
+from services.badges.commands.visa import visa_request_token
 from services.badges.config import BadgesSettings
-from services.badges.visa_links import visa_request_token
-from services.badges.web import STATION_RESULTS
+from services.badges.web.station import STATION_RESULTS
 from services.common.auth import organiser_token
 from services.common.congress import load_congress
 from services.common.runtime import ServiceRuntime

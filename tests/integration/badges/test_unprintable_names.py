@@ -18,8 +18,8 @@ from schemas.registration import InvoiceIssued, InvoiceLine
 from schemas.values import Money
 from services.badges import domain
 from services.badges.adapters.pdf import BadgeContent, CongressHeader, PdfRenderer
-from services.badges.documents import certificate_context, invoice_context
-from services.badges.handlers import BadgeDeps
+from services.badges.domain.documents import certificate_context, invoice_context
+from services.badges.ports import BadgeDeps
 from services.common.congress import load_congress
 from tests.integration.badges import factories as f
 from tests.integration.badges.test_badge_layers import misdrawn
@@ -84,9 +84,13 @@ def test_a_name_no_font_has_gets_a_badge_with_a_transliteration(renderer: PdfRen
 
 
 async def test_the_badge_is_issued_with_an_alert_never_a_dead_letter(sm: Any) -> None:  # noqa: F811
+    from services.badges.adapters.sql import SqlUnits
+    from services.badges.app import text_alert
+    from services.common.outbox import Outbox
     from tests.unit.badges.test_handlers import FakeRenderer
 
-    deps = BadgeDeps(FakeRenderer(), FakeStore(), "unit", load_congress(), clock=FixedClock())
+    units = SqlUnits(sm, Outbox("/congress/badges"))
+    deps = BadgeDeps(units, FakeRenderer(), FakeStore(), "unit", load_congress(), FixedClock(), text_alert=text_alert)
     fine, odd = f.delegate("សុខ", "ចាន់", number=1), f.delegate("Nyan", f"{TANGSA} Wang", number=2)
     out = await feed(sm, deps, f.confirmed(fine), f.confirmed(odd))
     assert [type(e) for e in out] == [BadgeIssued, BadgeIssued, BadgeTextReplaced]

@@ -18,8 +18,8 @@ from schemas.badges import BadgesLinkSent
 from services.badges.adapters import db
 from services.badges.adapters.pool import InProcessRenderer
 from services.badges.app import build, header_for
+from services.badges.commands.visa import visa_request_token
 from services.badges.config import BadgesSettings
-from services.badges.visa_links import visa_request_token
 from services.common.congress import load_congress
 from services.common.outbox import outbox_table
 from services.common.sealing import NOTIFY_LINK, unseal

@@ -1,4 +1,4 @@
-"""Handlers and station commands against fakes (renderer, store) and an in-memory SQLite session."""
+"""Subscriptions and station commands against fakes (renderer, PDF store) and the SQL store on in-memory SQLite."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.badges import (
@@ -20,11 +20,13 @@ from schemas.badges import (
 )
 from schemas.base import decode, new_event
 from schemas.values import Role
-from services.badges import commands, domain
+from services.badges import domain
 from services.badges.adapters import db
-from services.badges.adapters.pdf import BadgeContent
-from services.badges.handlers import BadgeDeps, make_handlers
-from services.badges.ports import StoredPdf
+from services.badges.adapters.sql import SqlUnits
+from services.badges.commands import CommandRefused, desk, visa
+from services.badges.domain import BadgeContent, VisaRequest
+from services.badges.ports import BadgeDeps, StoredPdf
+from services.badges.subscriptions import handlers
 from services.common.auth import sign
 from services.common.congress import load_congress
 from services.common.db import create_tables, make_engine, make_sessionmaker
@@ -36,13 +38,25 @@ class FakeRenderer:
     def __init__(self) -> None:
         self.badges: list[BadgeContent] = []
         self.documents: list[tuple[str, dict[str, Any]]] = []
+        self.batches: list[list[str]] = []
+        """Delegates of each ``render_badges`` call (the consumer's, before its transaction)."""
+        self.singles: list[str] = []
+        """Given names of the badges rendered one by one (by a command)."""
+        self.fail_batches = False
 
-    async def render_badge(self, content: BadgeContent) -> bytes:
+    def _render(self, content: BadgeContent) -> bytes:
         self.badges.append(content)
         return f"%PDF badge {content.delegate_id} v{content.registration_version} {content.given_name}".encode()
 
+    async def render_badge(self, content: BadgeContent) -> bytes:
+        self.singles.append(content.given_name)
+        return self._render(content)
+
     async def render_badges(self, contents: list[BadgeContent]) -> list[bytes | Exception]:
-        return [await self.render_badge(c) for c in contents]
+        self.batches.append([c.delegate_id for c in contents])
+        if self.fail_batches:
+            return [RuntimeError("the pool could not draw it") for _ in contents]
+        return [self._render(c) for c in contents]
 
     async def render_document(self, template: str, context: dict[str, Any]) -> bytes:
         self.documents.append((template, context))
@@ -79,8 +93,9 @@ async def sm() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
 
 
 @pytest.fixture
-def deps() -> BadgeDeps:
+def deps(sm: async_sessionmaker[AsyncSession]) -> BadgeDeps:
     return BadgeDeps(
+        units=SqlUnits(sm, Outbox("/congress/badges")),
         renderer=FakeRenderer(),
         store=FakeStore(),
         secret="unit",
@@ -89,13 +104,22 @@ def deps() -> BadgeDeps:
     )
 
 
+async def staged(sm: async_sessionmaker[AsyncSession], after: int = 0) -> list[Any]:
+    """The events in the outbox after row ``after``, in order."""
+    async with sm() as session:
+        query = select(outbox_table.c.value).where(outbox_table.c.id > after).order_by(outbox_table.c.id)
+        return [decode(v).data for v in (await session.execute(query)).scalars()]
+
+
 async def feed(sm: async_sessionmaker[AsyncSession], deps: BadgeDeps, *payloads: Any) -> list[Any]:
-    handlers = make_handlers(deps)
-    emitted: list[Any] = []
+    """Each payload handled in a transaction of its own, as the consumer's batch would; the events it staged."""
+    table = handlers(deps)
+    async with sm() as session:
+        before = (await session.execute(select(func.max(outbox_table.c.id)))).scalar() or 0
     for payload in payloads:
-        async with sm() as session, session.begin():
-            emitted.extend(await handlers[type(payload)](new_event(payload, "/tests"), session) or [])
-    return emitted
+        async with deps.units.begin() as unit:  # a transaction the handler joins, as it joins the consumer's
+            await table[type(payload)](new_event(payload, "/tests"), unit.uow.session)  # type: ignore[attr-defined]
+    return await staged(sm, before)
 
 
 async def test_badge_per_version_newer_reissues_older_ignored_cancel_revokes(sm: Any, deps: BadgeDeps) -> None:
@@ -135,7 +159,8 @@ async def test_a_released_invoice_registration_loses_its_badge_whichever_topic_c
     out = await feed(sm, deps, f.confirmed(d), f.snapshot(d, 2, status="expired", is_paid=False))
     assert [type(e) for e in out] == [BadgeIssued, BadgeRevoked]  # revoked on the snapshot alone
     async with sm() as session:
-        assert (await db.badge_of(session, d.delegate_id)).revoked
+        badge = await db.badge_of(session, d.delegate_id)
+    assert badge is not None and badge.revoked
     assert await feed(sm, deps, f.cancelled(d, 2)) == []
 
 
@@ -161,10 +186,10 @@ async def test_payment_before_details_gets_its_receipt_once_the_delegate_is_know
 async def test_check_in_records_once_and_refuses_the_rest(sm: Any, deps: BadgeDeps) -> None:
     d, gone = f.delegate("Ana", "Silva", number=1), f.delegate("Bo", "Berg", number=2)
     await feed(sm, deps, f.confirmed(d), f.confirmed(gone), f.cancelled(gone, 2))
-    outbox = Outbox("/congress/badges")
+    before = len(await staged(sm))
 
     async def scan(token: str) -> domain.ScanOutcome:
-        return (await commands.check_in(sm, outbox, deps, token=token, station_id="desk")).outcome
+        return (await desk.check_in(deps, token=token, station_id="desk")).outcome
 
     good = sign("unit", domain.QR_PURPOSE, domain.qr_payload(d.delegate_id, 1, f.CONGRESS))
     assert await scan(good) is domain.ScanOutcome.CHECKED_IN
@@ -184,15 +209,12 @@ async def test_check_in_records_once_and_refuses_the_rest(sm: Any, deps: BadgeDe
         await scan(sign("unit", domain.QR_PURPOSE, domain.qr_payload("nobody", 1, f.CONGRESS)))
         is domain.ScanOutcome.UNKNOWN
     )
-    sha, count = await commands.print_badge(sm, outbox, deps, delegate_id=d.delegate_id, station_id="desk")
-    _, again = await commands.print_badge(sm, outbox, deps, delegate_id=d.delegate_id, station_id="desk")
+    sha, count = await desk.print_badge(deps, delegate_id=d.delegate_id, station_id="desk")
+    _, again = await desk.print_badge(deps, delegate_id=d.delegate_id, station_id="desk")
     assert (count, again) == (1, 2) and deps.store.get(sha).startswith(b"%PDF")
-    with pytest.raises(commands.CommandRefused):
-        await commands.print_badge(sm, outbox, deps, delegate_id=gone.delegate_id, station_id="desk")
-    async with sm() as session:
-        rows = (await session.execute(select(outbox_table.c.value).order_by(outbox_table.c.id))).scalars().all()
-    staged = [decode(v).data for v in rows]
-    assert [type(e) for e in staged] == [DelegateCheckedIn, BadgePrinted, BadgePrinted]
+    with pytest.raises(CommandRefused):
+        await desk.print_badge(deps, delegate_id=gone.delegate_id, station_id="desk")
+    assert [type(e) for e in (await staged(sm))[before:]] == [DelegateCheckedIn, BadgePrinted, BadgePrinted]
 
 
 async def test_a_version_that_prints_the_same_badge_keeps_it_and_its_qr_code(sm: Any, deps: BadgeDeps) -> None:
@@ -212,54 +234,42 @@ async def test_a_version_that_prints_the_same_badge_keeps_it_and_its_qr_code(sm:
     )
     assert [(type(e), e.registration_version) for e in out] == [(BadgeIssued, 1), (BadgeIssued, 4)]
     assert [c.roles for c in deps.renderer.badges] == [("delegate",), ("delegate", "presenter")]  # type: ignore[attr-defined]
-    outbox = Outbox("/congress/badges")
 
     async def scan(version: int) -> domain.ScanOutcome:
         token = sign("unit", domain.QR_PURPOSE, domain.qr_payload(d.delegate_id, version, f.CONGRESS))
-        return (await commands.check_in(sm, outbox, deps, token=token, station_id="desk")).outcome
+        return (await desk.check_in(deps, token=token, station_id="desk")).outcome
 
     assert await scan(1) is domain.ScanOutcome.SUPERSEDED
     assert await scan(4) is domain.ScanOutcome.CHECKED_IN
     # Printing at the desk prints the badge on record; it renders and announces nothing new.
     rendered = len(deps.renderer.badges)  # type: ignore[attr-defined]
-    sha, _ = await commands.print_badge(sm, outbox, deps, delegate_id=d.delegate_id, station_id="desk")
+    sha, _ = await desk.print_badge(deps, delegate_id=d.delegate_id, station_id="desk")
     async with sm() as session:
-        assert sha == (await db.badge_of(session, d.delegate_id)).sha256
+        badge = await db.badge_of(session, d.delegate_id)
+    assert badge is not None and sha == badge.sha256
     assert len(deps.renderer.badges) == rendered  # type: ignore[attr-defined]
 
 
 async def test_visa_letter_needs_paid_confirmed_registration_and_is_numbered(sm: Any, deps: BadgeDeps) -> None:
     d, unpaid = f.delegate("Ana", "Silva", number=1), f.delegate("Bo", "Berg", number=2)
     await feed(sm, deps, f.confirmed(d), f.paid(d), f.confirmed(unpaid))
-    form = {
-        "passport_name": "ANA SILVA",
-        "nationality": "Brazilian",
-        "passport_number": "X1",
-        "arrival": date(2027, 1, 3),
-        "departure": date(2027, 1, 9),
-    }
-    now = FixedClock().now()
-    outbox = Outbox("/congress/badges")
-    ok = await commands.request_visa(sm, delegate_id=d.delegate_id, form=form, now=now)
-    refused = await commands.request_visa(sm, delegate_id=unpaid.delegate_id, form=form, now=now)
-    with pytest.raises(commands.CommandRefused, match="paid"):
-        await commands.approve_visa(
-            sm,
-            outbox,
-            deps,
-            request_id=refused,
-            organiser="o@x",
-            today=date(2026, 11, 1),
-        )
-    number = await commands.approve_visa(sm, outbox, deps, request_id=ok, organiser="o@x", today=date(2026, 11, 1))
+    form = VisaRequest(
+        passport_name="ANA SILVA",
+        nationality="Brazilian",
+        passport_number="X1",
+        arrival=date(2027, 1, 3),
+        departure=date(2027, 1, 9),
+    )
+    ok = await visa.request_visa(deps, delegate_id=d.delegate_id, form=form)
+    refused = await visa.request_visa(deps, delegate_id=unpaid.delegate_id, form=form)
+    with pytest.raises(CommandRefused, match="paid"):
+        await visa.approve_visa(deps, request_id=refused, organiser="o@x", today=date(2026, 11, 1))
+    number = await visa.approve_visa(deps, request_id=ok, organiser="o@x", today=date(2026, 11, 1))
     assert number == "ICSEI27-VISA-00001"
     assert (
-        await commands.approve_visa(sm, outbox, deps, request_id=ok, organiser="o@x", today=date(2026, 11, 1)) == number
+        await visa.approve_visa(deps, request_id=ok, organiser="o@x", today=date(2026, 11, 1)) == number
     )  # approving twice issues once
-    with pytest.raises(commands.CommandRefused, match="before arrival"):
-        await commands.request_visa(
-            sm,
-            delegate_id=d.delegate_id,
-            form={**form, "departure": date(2027, 1, 1)},
-            now=now,
+    with pytest.raises(CommandRefused, match="before arrival"):
+        await visa.request_visa(
+            deps, delegate_id=d.delegate_id, form=form.model_copy(update={"departure": date(2027, 1, 1)})
         )

@@ -8,37 +8,24 @@ frames. The pages (station, organiser overview, visa form) stay out of the docum
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from pydantic import BaseModel, Field
 
-from services.badges import commands, stations, visa_links
-from services.badges.adapters import qrscan
-from services.badges.handlers import BadgeDeps
-from services.badges.web import LinkMonitor
+from services.badges.commands import CommandRefused, visa
+from services.badges.commands.certificates import issue_certificates
+from services.badges.domain import VisaRequest
+from services.badges.ports import MAX_FRAME_BYTES, BadgeDeps, LinkState, ReadQr
+from services.badges.web.access import require_station
+from services.badges.web.visa_links import delegate_of
 from services.common.openapi import JSON_BODY, Detail, ErrorMessage, RowId, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
-from services.common.outbox import Outbox
-from services.common.text import SingleLine
 
 NO_STORE = {"cache-control": "no-store"}
-
-
-class VisaRequest(BaseModel):
-    """What a visa invitation letter needs, as written in the passport."""
-
-    # A passport number is personal data: a validation error never repeats the input (nor does a log line).
-    model_config = ConfigDict(hide_input_in_errors=True)
-
-    passport_name: Annotated[SingleLine, Field(min_length=1, max_length=300, description="Name as in passport.")]
-    nationality: Annotated[SingleLine, Field(min_length=1, max_length=100)]
-    passport_number: Annotated[SingleLine, Field(min_length=1, max_length=64)]
-    arrival: date
-    departure: date
 
 
 class VisaRequested(BaseModel):
@@ -82,21 +69,16 @@ TO_APPROVAL = {
 """OpenAPI links: a visa link leads to its request, a request to its approval (stateful clients follow them)."""
 
 
-def api_router(
-    deps: BadgeDeps,
-    sm: async_sessionmaker[AsyncSession],
-    outbox: Outbox,
-    monitor: LinkMonitor,
-    sessions: OrganiserSessions,
-) -> APIRouter:
+def api_router(deps: BadgeDeps, link: LinkState, sessions: OrganiserSessions, read_qr: ReadQr) -> APIRouter:
+    """The JSON API: the delegates', the organisers' and the station's routes."""
     router = APIRouter()
-    organiser = require_organiser(sessions)
-    station = stations.require_station(deps.secret, sm, sessions)
+    _delegate_routes(router, deps)
+    _organiser_routes(router, deps, require_organiser(sessions))
+    _station_routes(router, link, require_station(deps, sessions), read_qr)
+    return router
 
-    def delegate_of(token: str) -> str:
-        """The delegate of a valid visa link; 403 for a forged one, 410 (``VisaLinkExpired``) for an old one."""
-        return visa_links.delegate_of(deps, token)
 
+def _delegate_routes(router: APIRouter, deps: BadgeDeps) -> None:
     @router.post(
         "/api/visa/{token}",
         operation_id="requestVisa",
@@ -108,12 +90,15 @@ def api_router(
     async def request_visa(token: str, body: VisaRequest) -> Response:
         """Ask for a visa invitation letter with the link the organisers sent; they approve it."""
         try:
-            request_id = await commands.request_visa(
-                sm, delegate_id=delegate_of(token), form=body.model_dump(), now=deps.clock.now()
-            )
-        except commands.CommandRefused as exc:
+            request_id = await visa.request_visa(deps, delegate_id=delegate_of(deps, token), form=body)
+        except CommandRefused as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         return JSONResponse(VisaRequested(request_id=request_id, status="requested").model_dump(), status_code=201)
+
+
+def _organiser_routes(router: APIRouter, deps: BadgeDeps, organiser: Callable[[Request], Awaitable[str]]) -> None:
+    def today() -> date:
+        return deps.clock.now().astimezone(deps.congress.tz).date()
 
     @router.post(
         "/organiser/visa/{request_id}/approve",
@@ -125,15 +110,8 @@ def api_router(
     async def approve_visa(request_id: RowId, who: str = Depends(organiser)) -> Response:
         """Issue the numbered visa letter of a request (only for a confirmed, paid registration)."""
         try:
-            number = await commands.approve_visa(
-                sm,
-                outbox,
-                deps,
-                request_id=request_id,
-                organiser=who,
-                today=deps.clock.now().astimezone(deps.congress.tz).date(),
-            )
-        except commands.CommandRefused as exc:
+            number = await visa.approve_visa(deps, request_id=request_id, organiser=who, today=today())
+        except CommandRefused as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         return JSONResponse(VisaIssued(document_number=number).model_dump())
 
@@ -144,7 +122,7 @@ def api_router(
     )
     async def visa_link(delegate_id: str, who: str = Depends(organiser)) -> VisaLink:
         """The signed visa request link to send a delegate."""
-        token = visa_links.visa_request_token(deps.secret, delegate_id)
+        token = visa.visa_request_token(deps.secret, delegate_id)
         return VisaLink(url=f"/visa/{token}", token=token)
 
     @router.post("/organiser/certificates", tags=["organisers"], responses=refusals(401, 409, 422))
@@ -153,21 +131,24 @@ def api_router(
         who: str = Depends(organiser),
     ) -> CertificatesIssued:
         """Issue a certificate of attendance to every checked-in delegate who has none yet."""
-        today = deps.clock.now().astimezone(deps.congress.tz).date()
-        if today < deps.congress.ends_on and not early:
+        if today() < deps.congress.ends_on and not early:
             raise HTTPException(409, "certificates are issued after the congress (pass early=true to override)")
-        return CertificatesIssued(issued=await commands.issue_certificates(sm, outbox, deps, today=today))
+        return CertificatesIssued(issued=await issue_certificates(deps, today=today()))
 
+
+def _station_routes(
+    router: APIRouter, link: LinkState, station: Callable[[Request], Awaitable[str]], read_qr: ReadQr
+) -> None:
     @router.get("/station/status", tags=["station"])
     async def station_status(response: Response) -> StationLink:
         """The station's link: online, catching up (events queued) or offline."""
         response.headers.update(NO_STORE)
-        return StationLink.model_validate(await monitor.status())
+        return StationLink.model_validate(await link.status())
 
     @router.post(
         "/station/scan/frame",
         tags=["station"],
-        max_body_size=qrscan.MAX_FRAME_BYTES,
+        max_body_size=MAX_FRAME_BYTES,
         responses=refusals(403, 413) | {422: {"description": "No frame in the body.", "model": Detail}},
         openapi_extra={
             "requestBody": {
@@ -179,12 +160,10 @@ def api_router(
     async def scan_frame(request: Request, response: Response, station_id: str = Depends(station)) -> FrameDecoded:
         """Decode one camera frame (JPEG or PNG); the page then submits the token like a USB scanner would."""
         body = await request.body()
-        if len(body) > qrscan.MAX_FRAME_BYTES:
+        if len(body) > MAX_FRAME_BYTES:
             raise HTTPException(413, "frame too large")
         if not body:
             raise HTTPException(422, "send one camera frame (JPEG or PNG) as the body")
-        token = await asyncio.to_thread(qrscan.decode_frame, body)
+        token = await asyncio.to_thread(read_qr, body)
         response.headers.update(NO_STORE)
         return FrameDecoded(found=token is not None, token=token or "")
-
-    return router

@@ -1,0 +1,108 @@
+"""The badges domain: what a badge shows and how it is laid out, the replica's rules, search, check-in.
+
+Pure: standard library, the event schemas, and babel for the documents' formats. No I/O. The names the rest
+of the service uses are re-exported here, so ``from services.badges import domain`` reads ``domain.fit_text``.
+"""
+
+from services.badges.domain.badge import BadgeContent, BadgeOnRecord, Face, should_render
+from services.badges.domain.checkin import (
+    QR_PURPOSE,
+    DelegateState,
+    ScanOutcome,
+    desk_state,
+    qr_payload,
+    scan_outcome,
+)
+from services.badges.domain.layout import (
+    AFFILIATION_BOX,
+    FAMILY_BOX,
+    NAME_BOX,
+    RIBBONS,
+    ROLE_PRECEDENCE,
+    Box,
+    FittedText,
+    Measure,
+    Pattern,
+    Ribbon,
+    base_direction,
+    estimate_em,
+    fit_text,
+    grey_of,
+    ribbon_for,
+    sheets,
+    wrap,
+)
+from services.badges.domain.records import (
+    CheckIn,
+    Payment,
+    StationRecord,
+    VisaRequest,
+    VisaRequestRecord,
+    VisaStatus,
+)
+from services.badges.domain.replica import (
+    ENDED,
+    DelegateRecord,
+    RegistrationState,
+    Status,
+    needs_badge,
+    replicate,
+)
+from services.badges.domain.search import (
+    SORT_FIELDS,
+    SortablePerson,
+    fold,
+    fold_latin,
+    matches,
+    search_keys,
+    sort_key,
+)
+
+__all__ = [
+    "AFFILIATION_BOX",
+    "ENDED",
+    "FAMILY_BOX",
+    "NAME_BOX",
+    "QR_PURPOSE",
+    "RIBBONS",
+    "ROLE_PRECEDENCE",
+    "SORT_FIELDS",
+    "BadgeContent",
+    "BadgeOnRecord",
+    "Box",
+    "CheckIn",
+    "DelegateRecord",
+    "DelegateState",
+    "Face",
+    "FittedText",
+    "Measure",
+    "Pattern",
+    "Payment",
+    "RegistrationState",
+    "Ribbon",
+    "ScanOutcome",
+    "SortablePerson",
+    "StationRecord",
+    "Status",
+    "VisaRequest",
+    "VisaRequestRecord",
+    "VisaStatus",
+    "base_direction",
+    "desk_state",
+    "estimate_em",
+    "fit_text",
+    "fold",
+    "fold_latin",
+    "grey_of",
+    "matches",
+    "needs_badge",
+    "qr_payload",
+    "replicate",
+    "ribbon_for",
+    "scan_outcome",
+    "search_keys",
+    "sheets",
+    "should_render",
+    "sort_key",
+    "wrap",
+]

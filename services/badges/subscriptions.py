@@ -1,0 +1,131 @@
+"""Registration's events into badges' commands: each record decoded once, a batch's badges rendered before
+its transaction and handed to the commands as a value.
+
+``BadgesConsumer`` is the kernel consumer (inbox, outbox, dead letters) with one step before each batch's
+transaction: tombstones on the delegates topic erase delegates; the rest is decoded once
+(``decode_records``); the badges the batch will probably need are rendered in parallel on the pool
+(the lock is short); then the kernel runs the batch with handlers bound to those PDFs (``handlers``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from schemas import topics
+from schemas.base import CloudEvent, EventData
+from schemas.delegates import DelegateSnapshot
+from schemas.registration import (
+    InvoiceIssued,
+    PaymentSucceeded,
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    RegistrationUpdated,
+)
+from services.badges import domain
+from services.badges.commands import registration
+from services.badges.commands.badges import NOTHING_PRERENDERED, Prerendered, badge_content
+from services.badges.domain import BadgeContent, RegistrationState, Status
+from services.badges.ports import BadgeDeps
+from services.common.consumer import EventConsumer, Handler, Record, decode_records
+
+log = logging.getLogger("congress.badges")
+
+
+def state_of(event: EventData) -> RegistrationState | None:
+    """What a registration event says about the delegate's state (None: it is not such an event)."""
+    if isinstance(event, RegistrationConfirmed):
+        status: Status | None = Status.CONFIRMED
+        paid = None
+    elif isinstance(event, RegistrationUpdated):
+        status, paid = None, None  # the replica's status stays
+    elif isinstance(event, DelegateSnapshot):
+        status, paid = Status(event.status), event.paid
+    else:
+        return None
+    return RegistrationState(
+        event.congress_id, event.registration_id, event.registration_version, status, paid, event.delegate
+    )
+
+
+def handlers(deps: BadgeDeps, prerendered: Prerendered = NOTHING_PRERENDERED) -> dict[type[EventData], Handler]:
+    """The consumer's handler table for one batch: one plain function per event type, each calling a command
+    in a unit of work joined to the batch's transaction. Events are staged on the unit (nothing returned)."""
+
+    async def on_state(event: CloudEvent[Any], transaction: Any) -> None:
+        state = state_of(event.data)
+        if state is not None:
+            await registration.apply_state(deps.units.within(transaction), deps, state, prerendered=prerendered)
+
+    async def on_cancelled(event: CloudEvent[RegistrationCancelled], transaction: Any) -> None:
+        d = event.data
+        unit = deps.units.within(transaction)
+        await registration.cancel(
+            unit, congress_id=d.congress_id, delegate_id=d.delegate_id, version=d.registration_version, reason=d.reason
+        )
+
+    async def on_payment(event: CloudEvent[PaymentSucceeded], transaction: Any) -> None:
+        await registration.record_payment(deps.units.within(transaction), deps, event.data)
+
+    async def on_invoice(event: CloudEvent[InvoiceIssued], transaction: Any) -> None:
+        await registration.invoice(deps.units.within(transaction), deps, event.data)
+
+    return {
+        RegistrationConfirmed: on_state,
+        RegistrationUpdated: on_state,
+        DelegateSnapshot: on_state,
+        RegistrationCancelled: on_cancelled,
+        PaymentSucceeded: on_payment,
+        InvoiceIssued: on_invoice,
+    }
+
+
+def badges_to_prerender(events: Iterable[EventData], secret: str) -> list[BadgeContent]:
+    """Badges a batch will probably need (as the events show them), so the pool renders them before the
+    transaction. A badge its command does not need (an older version, an unchanged face) is simply unused."""
+    out: list[BadgeContent] = []
+    for data in events:
+        try:
+            state = state_of(data)
+        except ValueError:
+            continue  # a status badges does not know: its handler fails alone and dead-letters the event
+        if state is None or state.status not in (Status.CONFIRMED, None):
+            continue
+        record = domain.replicate(None, state)
+        if record is not None:
+            out.append(badge_content(record, secret))
+    return list(dict.fromkeys(out))
+
+
+async def prerender(deps: BadgeDeps, events: Iterable[EventData]) -> Prerendered:
+    """Render the batch's badges in parallel on the pool; a badge that cannot be drawn is left to its command
+    (which raises, so the event is retried and dead-lettered alone)."""
+    contents = badges_to_prerender(events, deps.secret)
+    results = await deps.renderer.render_badges(contents) if contents else []
+    return {replace(c, qr_token=""): pdf for c, pdf in zip(contents, results, strict=True) if isinstance(pdf, bytes)}
+
+
+class BadgesConsumer(EventConsumer):
+    """The kernel consumer of registration's topics, rendering a batch's badges before its transaction.
+
+    A tombstone on the compacted delegates topic is an erasure: the delegate leaves the station's
+    replica (and its badge record and check-in) instead of being dead-lettered.
+    """
+
+    def __init__(self, *, deps: BadgeDeps, **kwargs: Any) -> None:
+        super().__init__(handlers=handlers(deps), **kwargs)
+        self.deps = deps
+
+    async def handle_batch(self, records: Sequence[Record]) -> None:
+        erased = [r for r in records if r.value is None and r.topic.endswith(topics.DELEGATES) and r.key]
+        if erased:
+            await registration.erase(self.deps, [r.key.decode() for r in erased if r.key])
+            log.info("erased %d delegate(s) from the replica", len(erased))
+            records = [r for r in records if r not in erased]
+        if not records:
+            return
+        decoded = decode_records(records)
+        events = [item.data for _, item in decoded if isinstance(item, CloudEvent)]
+        await self.handle_decoded(decoded, handlers(self.deps, await prerender(self.deps, events)))
