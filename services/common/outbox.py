@@ -1,7 +1,9 @@
 """Transactional outbox: events are rows written in the same transaction as the state change.
 
-``Outbox.add`` stages an event in the caller's session; nothing is published unless
-that transaction commits. ``OutboxRelay`` publishes committed rows in id order with
+``Outbox.add`` stages an event on the caller's session; the unit of work
+(``services/common/unit_of_work.py``) or the consumer writes the staged rows with
+``write_staged`` just before its commit, so nothing is published unless that transaction
+commits, and nothing is written by a hidden SQLAlchemy hook. ``OutboxRelay`` publishes committed rows in id order with
 an idempotent producer (acks=all), then marks them sent. A crash between the two
 publishes the rows again on restart: at-least-once, which the consumers' inboxes
 turn into exactly-once effects. The relay wakes as soon as a transaction that
@@ -28,7 +30,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
-    event,
     select,
     text,
     update,
@@ -101,7 +102,8 @@ class Outbox:
     ) -> None:
         """Stage any message: a dead letter, or a tombstone (``value=None``) on a compacted topic.
 
-        Rows are buffered on the session and inserted in one statement just before it commits.
+        Rows are buffered on the session; the unit of work (or the consumer) inserts them in one statement
+        with ``write_staged`` as the last thing before its commit. Nothing is written behind the caller's back.
         """
         pending: list[dict[str, Any]] = session.info.setdefault("congress_outbox_rows", [])
         pending.append(
@@ -114,43 +116,6 @@ class Outbox:
                 "created_at": datetime.now(UTC),
             }
         )
-        session.info["congress_outbox"] = self
-
-
-def flush_at_outermost_commit(session: AsyncSession) -> None:
-    """Opt-in for this transaction: write the staged rows once, when it commits, not at each SAVEPOINT release.
-
-    (``before_commit`` fires for released savepoints too; a consumer with a savepoint per event
-    otherwise writes one outbox statement per event.)
-    """
-    session.info["congress_outbox_outermost"] = True
-
-
-@event.listens_for(Session, "before_commit")
-def _flush_outbox_rows(session: Session) -> None:
-    if session.info.get("congress_outbox_outermost") and session.in_nested_transaction():
-        return
-    rows = session.info.pop("congress_outbox_rows", None)
-    if rows:
-        session.execute(outbox_table.insert(), rows)
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_relay(session: Session) -> None:
-    if session.info.get("congress_outbox_outermost") and session.in_nested_transaction():
-        return
-    session.info.pop("congress_outbox_outermost", None)
-    outbox = session.info.pop("congress_outbox", None)
-    if outbox is not None:
-        outbox.wakeup.set()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rows(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # the outermost transaction rolled back
-        session.info.pop("congress_outbox_outermost", None)
-        session.info.pop("congress_outbox_rows", None)
-        session.info.pop("congress_outbox", None)
 
 
 def make_producer(bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 30000) -> AIOKafkaProducer:
@@ -354,7 +319,7 @@ class _Leadership:
 def write_staged_sync(session: Session) -> int:
     """Insert the rows staged on this session in one statement; returns how many (the unit of work calls it).
 
-    Idempotent: the rows are taken off the session, so a second call (or the transition listener) writes nothing.
+    Idempotent: the rows are taken off the session, so a second call writes nothing.
     """
     rows = session.info.pop("congress_outbox_rows", None)
     if rows:
@@ -368,11 +333,6 @@ async def write_staged(session: AsyncSession) -> int:
     if rows:
         await session.execute(outbox_table.insert(), rows)
     return len(rows or ())
-
-
-def skip_wake(session: AsyncSession | Session) -> None:
-    """Don't wake the relay when this session commits: the caller wakes it (e.g. a commit on another thread)."""
-    session.info.pop("congress_outbox", None)
 
 
 def pending_rows(session: AsyncSession | Session) -> list[dict[str, Any]]:

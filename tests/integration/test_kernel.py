@@ -21,6 +21,7 @@ from schemas.values import Money
 from services.common.outbox import outbox_table
 from services.common.runtime import ServiceRuntime
 from services.common.settings import ServiceSettings
+from services.common.unit_of_work import transaction
 from tests.kafka_helpers import eventually, publish, read_events, read_records
 
 effects_meta = MetaData()
@@ -78,8 +79,8 @@ async def effect_count(rt: ServiceRuntime) -> int:
 async def test_outbox_to_kafka_to_inbox_round_trip(
     runtime: ServiceRuntime, kafka_bootstrap: str, topic_prefix: str
 ) -> None:
-    async with runtime.sessionmaker() as session, session.begin():
-        staged = runtime.outbox.add_many(session, [refund(n) for n in range(20)])
+    async with transaction(runtime.sessionmaker, runtime.outbox) as uow:
+        staged = uow.stage_many([refund(n) for n in range(20)])
     causes = {e.id for e in staged}
     sent = await read_events(kafka_bootstrap, topic_prefix + topics.NOTIFY, until=lambda evs: len(evs) >= 20)
     assert {e.data.cause_event_id for e in sent} == causes
@@ -122,8 +123,8 @@ async def test_relay_killed_between_publish_and_mark_sent_has_effect_exactly_onc
     from services.common.db import create_tables
 
     await create_tables(writer.engine, effects_meta)
-    async with writer.sessionmaker() as session, session.begin():
-        writer.outbox.add_many(session, [refund(n) for n in range(30)])
+    async with transaction(writer.sessionmaker, writer.outbox) as uow:
+        uow.stage_many([refund(n) for n in range(30)])
     relay = [sys.executable, str(ROOT / "tests/integration/relay_process.py"), db_url, kafka_bootstrap, topic_prefix]
     killed = await asyncio.to_thread(
         subprocess.run, relay, cwd=ROOT, env={**_env(), "CONGRESS_CRASH_AT": "relay-after-publish"}
@@ -185,8 +186,8 @@ async def test_relay_survives_kafka_being_away_and_publishes_once_it_is_back(
     )
     task = asyncio.create_task(relay.run())
     sessions = make_sessionmaker(engine)
-    async with sessions() as session, session.begin():
-        outbox.add_many(session, [refund(n) for n in range(3)])
+    async with transaction(sessions, outbox) as uow:
+        uow.stage_many([refund(n) for n in range(3)])
     await eventually(lambda: relay.last_error is not None)
     assert relay.running and not task.done()  # it waits and retries instead of dying
     task.cancel()

@@ -22,6 +22,7 @@ from schemas.notify import NotificationSent
 from schemas.registration import RefundIssued
 from services.common.runtime import ServiceRuntime
 from services.common.settings import ServiceSettings
+from services.common.unit_of_work import transaction
 from tests.conftest import fresh_pg_database
 from tests.integration.test_kernel import refund
 from tests.kafka_helpers import eventually, publish, read_events
@@ -85,9 +86,9 @@ def staged(n: int) -> NotificationSent:
 
 
 async def stage(rt: ServiceRuntime, numbers: range) -> None:
-    async with rt.sessionmaker.begin() as session:
+    async with transaction(rt.sessionmaker, rt.outbox) as uow:
         for n in numbers:
-            rt.outbox.add(session, staged(n))
+            uow.stage(staged(n))
 
 
 async def on_topic(rt: ServiceRuntime, count: int) -> list[CloudEvent[Any]]:

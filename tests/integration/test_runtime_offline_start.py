@@ -20,6 +20,7 @@ from schemas.registration import RefundIssued
 from schemas.values import Money
 from services.common.runtime import ServiceRuntime
 from services.common.settings import ServiceSettings
+from services.common.unit_of_work import transaction
 from tests.kafka_helpers import eventually, publish, read_events
 
 
@@ -85,8 +86,8 @@ async def test_starts_without_kafka_and_links_when_it_answers(
         assert checks["database"] is True
         assert checks["kafka"] is False
 
-        async with rt.sessionmaker.begin() as session:  # local work goes on: into the outbox
-            rt.outbox.add(session, refund(1))
+        async with transaction(rt.sessionmaker, rt.outbox) as uow:  # local work goes on: into the outbox
+            uow.stage(refund(1))
 
         async with forwarder(port, kafka_bootstrap):
             await eventually(lambda: rt.kafka_linked, timeout=60)

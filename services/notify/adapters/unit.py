@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas import topics
 from schemas.base import EventData
-from services.common.outbox import Outbox, flush_at_outermost_commit
+from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
 from services.notify.adapters import db
 from services.notify.adapters.abstracts import SqlAbstracts
@@ -124,9 +124,6 @@ class SqlUnitFor:
         unit = session.info.get(_UNIT)
         if not isinstance(unit, SqlNotifyUnit):
             unit = session.info[_UNIT] = SqlNotifyUnit(UnitOfWork(session, self.outbox))
-            # While the kernel's transition listener exists it would write the outbox rows at every released
-            # savepoint (one statement per event); the consumer writes them once, before its commit.
-            flush_at_outermost_commit(session)
         return unit
 
 

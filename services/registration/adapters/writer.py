@@ -27,7 +27,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from services.common.outbox import pending_rows, skip_wake, write_staged, write_staged_sync
+from services.common.outbox import pending_rows, write_staged, write_staged_sync
 
 T = TypeVar("T")
 Work = Callable[[Session], Any]
@@ -161,7 +161,6 @@ class GroupWriter:
             except Exception:  # noqa: BLE001 -- replayed one by one below, where the culprit is found
                 del pending_rows(session)[staged:]
             else:
-                skip_wake(session)  # this may be the writer thread: ``wake`` runs on the loop after the commit
                 return [(True, result) for result in results]
         outcomes: list[tuple[bool, Any]] = []
         for handler, item in batch:
@@ -172,7 +171,6 @@ class GroupWriter:
             except Exception as exc:  # noqa: BLE001 -- handed to that request's caller
                 del pending_rows(session)[staged:]  # its events go with its savepoint
                 outcomes.append((False, exc))
-        skip_wake(session)
         return outcomes
 
     async def close(self) -> None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, event, func, insert, select
+from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.orm import Session
 
 from schemas.registration import RefundIssued
 from schemas.values import Money
-from services.common import outbox as outbox_module
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.outbox import Outbox, outbox_table
 from services.common.unit_of_work import transaction
@@ -32,16 +31,6 @@ def refund(delegate: str) -> RefundIssued:
 
 
 @pytest.fixture
-def without_listener() -> Iterator[None]:
-    """Prove the explicit path alone: take the transition listener away for the test."""
-    event.remove(Session, "before_commit", outbox_module._flush_outbox_rows)
-    try:
-        yield
-    finally:
-        event.listen(Session, "before_commit", outbox_module._flush_outbox_rows)
-
-
-@pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'u.sqlite3'}")
     await create_tables(engine, state_meta)
@@ -56,7 +45,6 @@ async def counts(engine: AsyncEngine) -> tuple[int, int]:
     return rows, staged
 
 
-@pytest.mark.usefixtures("without_listener")
 async def test_staged_events_are_written_with_the_state_change_and_wake_the_relay(engine: AsyncEngine) -> None:
     outbox = Outbox("/test")
     async with transaction(make_sessionmaker(engine), outbox) as uow:
@@ -70,7 +58,6 @@ async def test_staged_events_are_written_with_the_state_change_and_wake_the_rela
     assert ids == [e.id for e in published]
 
 
-@pytest.mark.usefixtures("without_listener")
 async def test_a_failed_unit_of_work_stages_nothing_and_leaves_the_relay_asleep(engine: AsyncEngine) -> None:
     outbox = Outbox("/test")
 
@@ -86,10 +73,17 @@ async def test_a_failed_unit_of_work_stages_nothing_and_leaves_the_relay_asleep(
     assert not outbox.wakeup.is_set()
 
 
-@pytest.mark.usefixtures("without_listener")
 async def test_a_unit_of_work_without_events_does_not_wake_the_relay(engine: AsyncEngine) -> None:
     outbox = Outbox("/test")
     async with transaction(make_sessionmaker(engine), outbox) as uow:
         await uow.session.execute(insert(state).values(id="a"))
     assert await counts(engine) == (1, 0)
     assert not outbox.wakeup.is_set()
+
+
+def test_no_module_writes_behind_the_callers_back() -> None:
+    """The outbox is written by the unit of work, never by a session-wide SQLAlchemy hook."""
+    root = Path(__file__).resolve().parents[3] / "services"
+    hooks = re.compile(r"listens_for\(\s*(Async)?Session\b|event\.listen\(\s*(Async)?Session\b")
+    hooked = [str(p.relative_to(root)) for p in root.rglob("*.py") if hooks.search(p.read_text(encoding="utf-8"))]
+    assert hooked == []
