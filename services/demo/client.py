@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -51,19 +51,26 @@ class Http:
     async def call(
         self, method: str, url: str, *, ok: tuple[int, ...] = (200, 201, 202, 303), what: str = "", **kwargs: Any
     ) -> httpx.Response:
+        shown = without_query(url)  # a link's query holds its token: never in a log or a tally
         try:
             response = await self.client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
-            self.tally.errors[f"{self.name}: {what or url} unreachable"] += 1
-            log.warning("%s %s %s failed: %r", self.name, method, url, exc)
+            self.tally.errors[f"{self.name}: {what or shown} unreachable"] += 1
+            log.warning("%s %s %s failed: %r", self.name, method, shown, exc)
             raise Failed(str(exc)) from exc
         if response.status_code not in ok:
-            self.tally.errors[f"{self.name}: {what or url} {response.status_code}"] += 1
-            log.warning("%s %s %s answered %s: %s", self.name, method, url, response.status_code, response.text[:600])
+            self.tally.errors[f"{self.name}: {what or shown} {response.status_code}"] += 1
+            log.warning("%s %s %s answered %s: %s", self.name, method, shown, response.status_code, response.text[:600])
             raise Failed(f"{response.status_code}")
         if self.pace:
             await asyncio.sleep(self.pace)
         return response
+
+
+def without_query(url: str) -> str:
+    """The URL without its query and fragment (where sign-in and payment links carry their token)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def local_path(url: str) -> str:
