@@ -21,13 +21,12 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from services.devtools.processes import (
     HOST,
     LOG_TAIL_LINES,
     LauncherError,
+    StartsAndStops,
     free_port,
     pid_alive,
     port_in_use,
@@ -65,7 +64,7 @@ def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", name)) or (0,)
 
 
-class PostgresLauncher:
+class PostgresLauncher(StartsAndStops):
     """One disposable PostgreSQL server; usable as a context manager."""
 
     def __init__(self, port: int | None = None, bin_dir: Path | None = None, *, keep_in: Path | None = None) -> None:
@@ -158,20 +157,6 @@ class PostgresLauncher:
             if "already exists" not in str(exc):
                 raise
         return f"postgresql+asyncpg://{SUPERUSER}@{HOST}:{self._require_port()}/{name}"
-
-    def __enter__(self) -> Self:
-        """Start the server for a ``with`` block."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the server and remove its files."""
-        self.stop()
 
     # ---- layout
 

@@ -22,10 +22,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
-from services.devtools.processes import HOST, LauncherError, port_in_use, tail, terminate
+from services.devtools.processes import HOST, LauncherError, StartsAndStops, port_in_use, tail, terminate
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +75,7 @@ def _go_env_gopath() -> str:
     return result.stdout.strip()
 
 
-class StripeMock:
+class StripeMock(StartsAndStops):
     """One ``stripe-mock`` process; usable as a context manager."""
 
     def __init__(self, port: int | None = None, executable: str | None = None) -> None:
@@ -148,20 +146,6 @@ class StripeMock:
             shutil.rmtree(self._log_dir, ignore_errors=True)
             self._log_dir = None
         self.port = None
-
-    def __enter__(self) -> Self:
-        """Start the server for a ``with`` block."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the server."""
-        self.stop()
 
     # ---- internals
 
