@@ -17,7 +17,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 
 from schemas import topics
-from services.common.consumer import EventConsumer
+from services.common.consumer import EventConsumer, parse_batch
 
 
 def subscribe(
@@ -53,6 +53,7 @@ def subscribe(
         ack_policy=AckPolicy.NACK_ON_ERROR,  # offsets only after the batch's transaction committed
         title=f"{consumer.name}:{'+'.join(topic_names)}",
         # The records are decoded (and validated) once, by the consumer; skip FastStream's body decoding.
+        parser=parse_batch,  # the kernel's: reads one record's headers, not every record's
         decoder=_raw_body,
         **options,
     )(on_notify_events)
