@@ -69,6 +69,13 @@ class SqlNotifyUnit:
     async def queue(self, queued: Queued) -> None:
         await db.add_pending(self.session, queued)
 
+    def owe(self, queued: Queued) -> None:
+        self._writes.stage_owed(queued)
+
+    @property
+    def owed(self) -> list[str]:
+        return list(self._writes.written_owed)
+
     def stage(self, data: EventData) -> None:
         self.uow.stage(data)
 
