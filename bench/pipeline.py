@@ -150,8 +150,7 @@ async def burst_and_steady(
                 mails_done = now
         cpu_after = cpu_seconds(every)
         cpu_ms = {
-            name: round(sum(cpu_after[p] - cpu_before[p] for p in group) / n * 1000, 2)
-            for name, group in pids.items()
+            name: round(sum(cpu_after[p] - cpu_before[p] for p in group) / n * 1000, 2) for name, group in pids.items()
         }
         burst = {
             "cpu_ms_per_delegate": cpu_ms,

@@ -358,3 +358,23 @@ async def test_a_handler_retried_after_a_failure_owes_and_sends_its_mail_once(
     assert world["mailer"].attempts == 2  # each message once, although one handler ran twice
     sent = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]
     assert sorted(d.template for d in sent) == ["magic_link", "registration_received"]
+
+
+async def test_mail_is_owed_in_the_batch_and_sent_only_after_its_commit(world: dict[str, Any]) -> None:
+    """Nothing leaves before the batch commits; then each owed message is sent and recorded on its own."""
+    events = [ev("registration_received"), ev("magic_link")]
+    await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(events)])  # committed, not yet released
+    assert world["mailer"].attempts == 0
+    async with world["sessions"]() as session:
+        owed = (await session.execute(select(pending))).all()
+        assert sorted(r.template for r in owed) == ["magic_link", "registration_received"]
+        assert {r.attempts for r in owed} == {0}
+        assert (await session.execute(select(messages))).all() == []
+    world["subscriptions"].committed()
+    await world["subscriptions"].owed.drain()
+    assert world["mailer"].attempts == 2
+    async with world["sessions"]() as session:
+        assert (await session.execute(select(pending))).all() == []
+        assert sorted(r.status for r in (await session.execute(select(messages))).all()) == ["sent", "sent"]
+    sent = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]
+    assert sorted(d.template for d in sent) == ["magic_link", "registration_received"]
