@@ -26,7 +26,8 @@ for the set-up), the copies sharing each consumer group's partitions.
 
 Prints figures beside the goals (burst ≤ 30 s, p99 < 2 s) and today's component baselines,
 and the CPU the badges and notify processes spent per delegate of the burst (user + system,
-from /proc: on a shared machine this moves less with the load than the seconds do);
+with their child processes, from /proc: on a shared machine this moves less with the load than
+the seconds do);
 writes bench/results/pipeline.json. Never asserts.
 """
 
@@ -114,16 +115,28 @@ async def publish(producer: AIOKafkaProducer, topic: str, numbers: range) -> dic
 
 
 def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU of each process so far, from /proc (0 for one that is gone)."""
-    out: dict[int, float] = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            out[pid] = 0.0
+    """User + system CPU so far of each process and every process below it (a render pool's workers), from /proc.
+
+    A process that is gone counts 0; its reaped children's CPU is in its own ``cutime``/``cstime``.
+    """
+    stats: dict[int, tuple[int, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
             continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return out
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+
+    def tree(pid: int) -> float:
+        return stats.get(pid, (0, 0.0))[1] + sum(tree(child) for child in children.get(pid, ()))
+
+    return {pid: tree(pid) for pid in pids}
 
 
 async def burst_and_steady(

@@ -66,8 +66,11 @@ class OwedSender:
                 await task
 
     def _start(self) -> None:
-        if not self._tasks:
-            self._tasks = [asyncio.create_task(self._send_all(), name=f"notify-owed-{n}") for n in range(self.senders)]
+        """Start the senders, or those that ended (a sender only ends if cancelled; the queue stays)."""
+        alive = [task for task in self._tasks if not task.done()]
+        self._tasks = alive + [
+            asyncio.create_task(self._send_all(), name=f"notify-owed-{n}") for n in range(self.senders - len(alive))
+        ]
 
     async def _send_all(self) -> None:
         while True:

@@ -13,6 +13,7 @@ only while still due (another copy may have tried it meanwhile).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import timedelta
 
@@ -25,6 +26,8 @@ from services.notify.commands.dispatch import Notifier
 from services.notify.domain.delivery import Outcome
 from services.notify.domain.programme import first_presentation
 from services.notify.ports import Units
+
+log = logging.getLogger("congress.notify")
 
 
 def abstract_of(cause_event: bytes, recipient_id: str = "") -> str | None:
@@ -75,6 +78,7 @@ class RetryWorker:
             attempts = queued.attempts + 1
             if delivery.outcome is Outcome.SENT:
                 crash_point("notify-after-smtp")
+                log.info("sent %s", record.template, extra={"message_id": mid, "attempts": attempts})
                 await unit.drop(mid)
                 unit.stage_message(record, status="sent", detail=delivery.detail, attempts=attempts, when=n.clock())
                 unit.stage(n.sent_event(record))
