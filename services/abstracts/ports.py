@@ -17,6 +17,7 @@ from services.abstracts.domain.abstract import Abstract, Status
 from services.abstracts.domain.draft import Entry
 from services.abstracts.domain.scheduling import Placer as Placer
 from services.abstracts.domain.scheduling import Talk
+from services.abstracts.domain.staging import Staged
 
 Row = dict[str, Any]
 
@@ -111,6 +112,24 @@ class PresenterMarks(Protocol):
     async def marked(self) -> set[str]: ...
 
 
+class StagedDecisions(Protocol):
+    """Decisions staged by the organisers and not yet released (one per abstract)."""
+
+    async def stage(self, staged: Staged) -> None:
+        """Stage, replacing what was staged for the abstract before."""
+        ...
+
+    async def unstage(self, abstract_id: str) -> bool: ...
+
+    async def staged(self) -> list[Staged]:
+        """Everything staged, oldest first."""
+        ...
+
+    async def drop(self, abstract_ids: Sequence[str]) -> None:
+        """Forget these (released, or no longer possible)."""
+        ...
+
+
 class Unit(Protocol):
     """One unit of work: the stores on its transaction, and the events it stages to publish with it."""
 
@@ -122,6 +141,9 @@ class Unit(Protocol):
 
     @property
     def marks(self) -> PresenterMarks: ...
+
+    @property
+    def staged(self) -> StagedDecisions: ...
 
     def stage(self, event: EventData) -> None:
         """Publish ``event`` if (and only if) this unit of work commits."""
