@@ -261,7 +261,7 @@ async def test_a_mailer_bug_keeps_its_message_queued_and_the_batchs_other_mail_g
     assert [topic for topic, _ in await emitted(world)].count(topics.DEADLETTER) == 0
 
 
-async def test_a_batch_goes_ahead_once_and_the_handlers_record_it(world: dict[str, Any]) -> None:
+async def test_a_batch_is_planned_once_and_each_message_sent_and_recorded_once(world: dict[str, Any]) -> None:
     received, confirmed, cancelled = (
         ev("registration_received"),
         ev("registration_confirmed"),
@@ -280,7 +280,7 @@ async def test_a_batch_goes_ahead_once_and_the_handlers_record_it(world: dict[st
     assert {parser.parsebytes(e.message)["Message-ID"] for e in world["mailer"].accepted} == {
         s.message_id for s in sent
     }
-    # redelivered: already in the inbox, so nothing goes ahead and nothing is sent
+    # redelivered: already in the inbox, so nothing is owed and nothing is sent
     await feed(world, received, confirmed, cancelled)
     assert world["mailer"].attempts == 3
     async with world["sessions"]() as session:
@@ -289,7 +289,7 @@ async def test_a_batch_goes_ahead_once_and_the_handlers_record_it(world: dict[st
         assert len((await session.execute(select(messages))).all()) == 3
 
 
-async def test_ahead_answers_4xx_and_5xx_like_the_handler(world: dict[str, Any]) -> None:
+async def test_owed_mail_meets_4xx_and_5xx_as_the_retry_queue_does(world: dict[str, Any]) -> None:
     world["mailer"].script = [
         Delivery(Outcome.TEMPORARY, "451 try later", code=451),
         Delivery(Outcome.PERMANENT, "550 no such user", code=550),
