@@ -7,12 +7,14 @@ import logging
 from collections import Counter
 
 from schemas.abstracts import ReviewerAssignedV2, ReviewerUnassigned
+from services.abstracts.commands import audited
 from services.abstracts.commands.context import Deps, Row
 from services.abstracts.commands.links import portal_link
 from services.abstracts.domain.abstract import Abstract, Status
 from services.abstracts.domain.assignment import AssignmentPlan, Candidate, Need
 from services.abstracts.domain.errors import NotFound
 from services.abstracts.domain.matching import committee_plan, profiles
+from services.common.audit import Actor
 from services.common.sealing import NOTIFY_LINK, seal
 from services.common.text import clean_for_display
 
@@ -40,7 +42,7 @@ def _needs(abstracts: list[Abstract], assignments: list[Row]) -> list[Need]:
     ]
 
 
-async def assign_all(deps: Deps) -> AssignmentPlan:
+async def assign_all(deps: Deps, actor: Actor) -> AssignmentPlan:
     """Top every undecided abstract up to the configured number of reviewers, by affinity (the optimal engine,
     ``matching.committee_plan``); reviewers already on an abstract stay; ReviewerAssigned per pair."""
     now = deps.clock()
@@ -69,6 +71,10 @@ async def assign_all(deps: Deps) -> AssignmentPlan:
         for abstract_id, reviewer_id in plan.pairs:
             await unit.abstracts.assign(abstract_id, reviewer_id, now)
             unit.stage(_assigned(deps, abstracts[abstract_id], reviewers[reviewer_id]))
+            other = (abstract_id, reviewer_id) in plan.fallbacks
+            audited.note(
+                deps, unit, "abstracts.assign", actor, abstract_id, reviewer_id=reviewer_id, other_network=other
+            )
     for abstract_id, reviewer_id in plan.pairs:
         log.info("reviewer assigned", extra={"abstract_id": abstract_id, "reviewer_id": reviewer_id})
     return plan
@@ -90,7 +96,7 @@ def _assigned(deps: Deps, abstract: Abstract, reviewer: Row) -> ReviewerAssigned
     )
 
 
-async def unassign(deps: Deps, abstract_id: str, reviewer_id: str, reason: str) -> None:
+async def unassign(deps: Deps, abstract_id: str, reviewer_id: str, reason: str, actor: Actor) -> None:
     """Take a reviewer off an undecided abstract; they are never assigned to it again."""
     reason = clean_for_display(reason)[:500] or "taken off by the organisers"
     async with deps.units() as unit:
@@ -105,4 +111,5 @@ async def unassign(deps: Deps, abstract_id: str, reviewer_id: str, reason: str) 
                 congress_id=deps.congress.id, abstract_id=abstract_id, reviewer_id=reviewer_id, reason=reason
             )
         )
+        audited.note(deps, unit, "abstracts.unassign", actor, abstract_id, reason=reason, reviewer_id=reviewer_id)
     log.info("reviewer unassigned", extra={"abstract_id": abstract_id, "reviewer_id": reviewer_id})
