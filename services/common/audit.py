@@ -21,7 +21,7 @@ from typing import Protocol
 
 from schemas.audit import ActorKind, DetailValue, OrganiserActed, SubjectKind
 
-__all__ = ["Action", "Actor", "Catalogue", "Stages", "organiser", "record", "system"]
+__all__ = ["Action", "Actor", "Catalogue", "Stages", "organiser", "record", "station", "system"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,11 @@ def organiser(email: str) -> Actor:
     return Actor(ActorKind.ORGANISER, email.strip().lower())
 
 
+def station(station_id: str) -> Actor:
+    """An on-site badge station (the desk acts under the token an organiser issued it)."""
+    return Actor(ActorKind.STATION, station_id)
+
+
 def system(job: str) -> Actor:
     """A periodic job or a consumer, named ``<service>.<job>`` as in ``services.common.jobs``."""
     return Actor(ActorKind.SYSTEM, job)
@@ -53,8 +58,8 @@ class Action:
     name: str
     subject: SubjectKind
     meaning: str
-    automatic: bool = False
-    """True for an action a job or a consumer takes by itself (no organiser)."""
+    by: str = "an organiser"
+    """Who takes it, in words, for docs/audit.md: ``"the system"`` for a job or a consumer acting by itself."""
 
 
 class Catalogue:

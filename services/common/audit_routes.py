@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 
 from services.common.audit import Catalogue
 
@@ -28,17 +28,18 @@ def _calls(dependant: Dependant) -> Iterator[object]:
         yield from _calls(sub)
 
 
-def organiser_only(route: APIRoute) -> bool:
-    """Whether the route needs the organiser sign-in (``require_organiser``'s dependency, however deep)."""
-    return any(getattr(call, "__qualname__", "").startswith("require_organiser.") for call in _calls(route.dependant))
+def organiser_only(dependant: Dependant | None) -> bool:
+    """Whether a route needs the organiser sign-in (``require_organiser``'s dependency, however deep)."""
+    calls = _calls(dependant) if dependant is not None else iter(())
+    return any(getattr(call, "__qualname__", "").startswith("require_organiser.") for call in calls)
 
 
 def organiser_changes(app: FastAPI) -> list[Route]:
-    """Every unsafe route of the app behind the organiser sign-in."""
+    """Every unsafe route of the app behind the organiser sign-in (routers' dependencies included)."""
     found = {
-        (method, route.path)
-        for route in app.routes
-        if isinstance(route, APIRoute) and organiser_only(route)
+        (method, str(route.path))
+        for route in iter_route_contexts(app.routes)
+        if organiser_only(getattr(route, "dependant", None))
         for method in (route.methods or set()) & UNSAFE
     }
     return sorted(found)

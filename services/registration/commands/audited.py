@@ -12,6 +12,7 @@ from services.registration.domain.registration import Registration
 from services.registration.ports import Stages
 
 REG = SubjectKind.REGISTRATION
+SYSTEM = "the system"
 CATALOGUE = audit.Catalogue(
     "registration",
     Action("registration.mark-paid", REG, "An organiser recorded an invoice's bank transfer (the invoice is paid)."),
@@ -20,7 +21,8 @@ CATALOGUE = audit.Catalogue(
     Action(
         "registration.cancel",
         REG,
-        "A registration was cancelled by an organiser, or by the delegate through their link (the reason as given).",
+        "A registration was cancelled (the reason as given).",
+        by="an organiser, or the delegate through their link",
     ),
     Action("registration.income-group", REG, "An organiser overrode the income group (old and new, the reason)."),
     Action("registration.erase", REG, "An organiser erased the delegate's personal data."),
@@ -29,28 +31,26 @@ CATALOGUE = audit.Catalogue(
         "registration.card-hold.release",
         REG,
         "An unpaid card registration's hold ended (or its Checkout expired): places given back.",
-        automatic=True,
+        by=SYSTEM,
     ),
     Action(
         "registration.invoice-hold.release",
         REG,
         "An unpaid invoice's hold ended: its registrations were released, places given back.",
-        automatic=True,
+        by=SYSTEM,
     ),
     Action(
         "registration.refund.automatic",
         REG,
         "Stripe made a refund the system owed (a delegate's cancellation policy, a late or second payment).",
-        automatic=True,
+        by=SYSTEM,
     ),
-    Action(
-        "registration.waiting-list.offer", REG, "A freed add-on seat was offered to the next in line.", automatic=True
-    ),
+    Action("registration.waiting-list.offer", REG, "A freed add-on seat was offered to the next in line.", by=SYSTEM),
     Action(
         "registration.waiting-list.lapse",
         REG,
         "A waiting-list offer lapsed unanswered (the seat passed on).",
-        automatic=True,
+        by=SYSTEM,
     ),
 )
 

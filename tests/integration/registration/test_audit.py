@@ -102,7 +102,9 @@ async def test_a_refused_action_records_nothing(offline: Service) -> None:
 async def test_the_page_form_records_as_the_signed_in_organiser(offline: Service) -> None:
     rid = await card(offline)
     answer = await offline.client.post(
-        f"/organiser/registrations/{rid}/cancel", data={"reason": "duplicate"}, headers=AUTH | {"origin": "http://testserver"}
+        f"/organiser/registrations/{rid}/cancel",
+        data={"reason": "duplicate"},
+        headers=AUTH | {"origin": "http://testserver"},
     )
     assert answer.status_code == 303, answer.text
     (record,) = await records(offline)
@@ -114,7 +116,11 @@ async def test_the_csv_export_records_its_filters_not_the_search_text(offline: S
     answer = await offline.client.get("/organiser/registrations.csv?status=pending&q=Aiko", headers=AUTH)
     assert answer.status_code == 200
     (record,) = await records(offline)
-    assert (record.action, record.subject_kind, record.subject_id) == ("registration.export", SubjectKind.EDITION, offline.deps.congress.id)
+    assert (record.action, record.subject_kind, record.subject_id) == (
+        "registration.export",
+        SubjectKind.EDITION,
+        offline.deps.congress.id,
+    )
     assert record.details == {"status": "pending", "category": None, "searched": True}
     assert "Aiko" not in record.model_dump_json()
 

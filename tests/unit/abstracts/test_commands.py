@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from schemas.abstracts import AbstractDecided, AbstractFormat, AbstractSubmitted, AbstractWithdrawn, Decision
+from schemas.audit import OrganiserActed
 from schemas.base import EventData
 from services.abstracts.commands import authors, deciding
 from services.abstracts.commands.context import Deps
@@ -163,9 +164,13 @@ async def test_decide_once_with_the_mean_of_the_reviews(deps: Deps, units: FakeU
     )
     with pytest.raises(NotAllowed, match="a decision cannot be changed here"):
         await deciding.decide(deps, done.abstract_id, Decision.REJECTED, None, audit.organiser("org@example.org"))
-    event = units.published[-1]
+    event, record = units.published[-2:]
     assert isinstance(event, AbstractDecided) and event.comments_to_authors == ("Clear.",)
-    assert [type(e) for e in units.published] == [AbstractSubmitted, AbstractDecided]
+    assert [type(e) for e in units.published] == [AbstractSubmitted, AbstractDecided, OrganiserActed]
+    assert isinstance(record, OrganiserActed) and (record.action, record.actor) == (
+        "abstracts.decide",
+        "org@example.org",
+    )
 
 
 async def test_an_accepted_abstract_may_still_be_withdrawn(deps: Deps, units: FakeUnits) -> None:
