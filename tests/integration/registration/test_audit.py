@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
+from services.common import audit
 from services.common.auth import organiser_token
+from services.registration.adapters import db
 from services.registration.commands import audited, expiry, invoice_holds, manage
-from tests.integration.registration.conftest import EARLY, Service, delegate, register_and_pay
+from tests.integration.registration.conftest import EARLY, Service, delegate, register_and_pay, webhook
 from tests.integration.registration.test_flows import of, published
 
 ORGANISER = "organiser@icsei.example.org"
@@ -157,3 +159,33 @@ async def test_a_policy_refund_made_by_stripe_is_recorded_as_automatic(offline: 
 def test_every_recorded_name_is_in_the_catalogue() -> None:
     names = {a[0] for a in ACTIONS} | {"registration.export", "registration.card-hold.release"}
     assert names <= {a.name for a in audited.CATALOGUE}
+
+
+async def test_waiting_list_offers_and_their_lapse_are_recorded_as_the_waiting_list(offline: Service) -> None:
+    async with offline.deps.sessionmaker.begin() as session:
+        await session.execute(db.capacity.update().where(db.capacity.c.code == "dinner").values(capacity=1))
+    first = await register_and_pay(offline, delegate(0, add_ons=["dinner"]))
+    waiting = await register_and_pay(offline, delegate(1, add_ons=["dinner"], waitlist_if_full=True))
+    await manage.cancel(offline.deps, first["payer_id"], by="organiser", reason="ill", actor=audit.organiser(ORGANISER))
+    later = EARLY + timedelta(hours=offline.deps.config.waiting_list_hold_hours + 1)
+    offline.deps.clock = lambda: later
+    assert await manage.expire_offers(offline.deps) == 1
+    found = [(r.action, r.actor, r.subject_id, r.details.get("add_on")) for r in await records(offline)]
+    assert found == [
+        ("registration.waiting-list.offer", "registration.waiting-list", waiting["payer_id"], "dinner"),
+        ("registration.cancel", ORGANISER, first["payer_id"], None),  # in the same transaction as the offer
+        ("registration.waiting-list.lapse", "registration.waiting-list", waiting["payer_id"], "dinner"),
+    ]
+
+
+async def test_a_checkout_stripe_expired_releases_as_the_webhook(offline: Service) -> None:
+    rid = await card(offline)
+    outcome = await webhook(offline, "checkout.session.expired", rid, 52000, payment_status="unpaid")
+    assert outcome["outcome"] == "expired"
+    (record,) = await records(offline)
+    assert (record.action, record.actor, record.subject_id) == (
+        "registration.card-hold.release",
+        "registration.stripe-webhook",
+        rid,
+    )
+    assert record.details == {"status": "expired", "checkout_closed": True}
