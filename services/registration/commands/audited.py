@@ -27,6 +27,7 @@ CATALOGUE = audit.Catalogue(
     Action("registration.income-group", REG, "An organiser overrode the income group (old and new, the reason)."),
     Action("registration.erase", REG, "An organiser erased the delegate's personal data."),
     Action("registration.export", SubjectKind.EDITION, "An organiser downloaded the registrations CSV (filters)."),
+    Action("registration.export.presenters", SubjectKind.EDITION, "An organiser downloaded the presenters CSV."),
     Action(
         "registration.card-hold.release",
         REG,
@@ -90,8 +91,7 @@ def note_edition(deps: Deps, tx: Stages, name: str, actor: Actor, details: Mappi
     audit.record(tx, CATALOGUE, name, actor, deps.congress.id, at=deps.clock(), details=details)
 
 
-async def exported(deps: Deps, actor: Actor, *, status: str, category: str, searched: bool) -> None:
-    """Record an organiser's CSV export (its filters; whether a search was typed, not what was typed)."""
+async def exported(deps: Deps, actor: Actor, name: str, **details: DetailValue) -> None:
+    """Record an organiser's CSV export with its filters (whether a search was typed, never what was typed)."""
     async with deps.units.begin() as tx:
-        details = {"status": status or None, "category": category or None, "searched": searched}
-        note_edition(deps, tx, "registration.export", actor, details)
+        note_edition(deps, tx, name, actor, details)

@@ -21,4 +21,5 @@ ROUTES: RouteActions = {
     ("POST", f"{API}/erase"): ("registration.erase",),
     ("POST", f"{API}/income-group"): ("registration.income-group",),
     ("GET", "/organiser/registrations.csv"): ("registration.export",),
+    ("GET", "/organiser/presenters.csv"): ("registration.export.presenters",),
 }

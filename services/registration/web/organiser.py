@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from schemas.audit import DetailValue
 from services.common import audit
 from services.common.openapi import JSON_BODY, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
@@ -233,7 +234,8 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     @router.get("/organiser/registrations.csv", response_class=CsvResponse, responses=CSV_BODY | refusals(401, 422))
     async def export(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Response:
         """Every filtered registration (streamed in batches, never cut off), one row each."""
-        await audited.exported(deps, audit.organiser(who), status=status, category=category, searched=bool(q.strip()))
+        filters: dict[str, DetailValue] = {"status": status or None, "category": category or None}
+        await audited.exported(deps, audit.organiser(who), "registration.export", **filters, searched=bool(q.strip()))
         rows = queries.every_row(deps, Filters(status, category, q))
         return StreamingResponse(
             csv_stream(rows),

@@ -189,3 +189,14 @@ async def test_a_checkout_stripe_expired_releases_as_the_webhook(offline: Servic
         rid,
     )
     assert record.details == {"status": "expired", "checkout_closed": True}
+
+
+async def test_the_presenters_csv_export_is_recorded(offline: Service) -> None:
+    answer = await offline.client.get("/organiser/presenters.csv", headers=AUTH)
+    assert answer.status_code == 200
+    (record,) = await records(offline)
+    assert (record.action, record.actor, record.subject_kind) == (
+        "registration.export.presenters",
+        ORGANISER,
+        SubjectKind.EDITION,
+    )
