@@ -62,7 +62,7 @@ class AuditRecord:
             **{k: str(data[k]) for k in required},
             delegate_id=str(data.get("delegate_id") or ""),
             reason=str(data.get("reason") or ""),
-            details=" ".join(f"{k}={'' if v is None else v}" for k, v in sorted(details.items())),
+            details=" ".join(f"{k}={_text(v)}" for k, v in sorted(details.items())),
         )
 
     def row(self) -> dict[str, str]:
@@ -125,3 +125,10 @@ class AuditLog:
 def _order(record: AuditRecord) -> tuple[datetime, str]:
     """Oldest first by the moment (not the text: ``09:00:00.5Z`` sorts before ``09:00:00Z`` as text)."""
     return datetime.fromisoformat(record.at), record.audit_id
+
+
+def _text(value: object) -> str:
+    """A detail's value as JSON writes it (``true``, ``false``, empty for null)."""
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -108,6 +108,8 @@ class Projection:
         self.recent.append(entry)
         self.by_type[entry.type] += 1
         who = entry.subject if entry.kind == "event" else entry.key
+        if entry.kind == "event" and entry.context == "audit":  # on the page of the delegate it concerns, if any
+            who = str(entry.data.get("delegate_id") or "")
         if who:
             self.by_delegate[who].append(entry)
         if entry.kind == "deadletter":

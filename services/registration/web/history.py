@@ -30,10 +30,17 @@ def history_rows(records: list[OrganiserActed], tz: tzinfo) -> list[dict[str, An
             "service": r.service,
             "subject": f"{r.subject_kind.value} {r.subject_id}",
             "reason": r.reason or "",
-            "details": " ".join(f"{k}={'' if v is None else v}" for k, v in sorted(r.details.items())),
+            "details": " ".join(f"{k}={_text(v)}" for k, v in sorted(r.details.items())),
         }
         for r in records
     ]
+
+
+def _text(value: object) -> str:
+    """A detail's value as JSON writes it (``true``, ``false``, empty for null)."""
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def history_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:

@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
+from services.console.adapters.records import to_entry
 from services.console.audit_log import AuditFilter, AuditLog
 from services.console.audit_web import csv_chunks
+from services.console.domain import Projection
+from tests.unit.console.events import records
 
 T0 = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -64,6 +67,10 @@ def test_newest_first_by_the_moment_and_each_record_once() -> None:
     assert not log.add(again) and len(log) == 4  # redelivered: kept once
     assert not log.add({"audit_id": "x"}) and not log.add(acted(9, "a.b", SubjectKind.EDITION, "e") | {"at": "never"})
     assert log.select(AuditFilter())[0].details == "amount_minor=1000 currency=EUR"
+    log.add(
+        acted(5, "registration.erase", SubjectKind.REGISTRATION, "reg_3", details={"cancelled_first": True, "x": None})
+    )
+    assert log.select(AuditFilter())[0].details == "cancelled_first=true x="
 
 
 def test_filters_by_person_action_delegate_and_abstract() -> None:
@@ -89,3 +96,21 @@ def test_the_csv_carries_every_record_and_runs_no_formula() -> None:
     rows = list(csv.reader(io.StringIO("".join(csv_chunks(log.select(AuditFilter()))))))
     assert rows[0][:5] == ["at", "service", "actor_kind", "actor", "action"] and len(rows) == 1 + 1202
     assert rows[-1][rows[0].index("reason")] == '\'=HYPERLINK("http://x")'
+
+
+def test_the_projection_keeps_every_record_and_files_it_under_its_delegate() -> None:
+    projection = Projection(tz=UTC, ring_size=2)
+    for n, (action, subject, delegate) in enumerate(
+        [
+            ("registration.refund", "reg_1", "del_1"),
+            ("abstracts.decide", "abs_1", None),
+            ("badges.reprint", "del_1", "del_1"),
+        ]
+    ):
+        kind = SubjectKind.ABSTRACT if subject.startswith("abs") else SubjectKind.REGISTRATION
+        data = OrganiserActed.model_validate(acted(n, action, kind, subject, delegate_id=delegate))
+        for record in records([data]):
+            projection.apply(to_entry(record, topic_prefix=""))
+    assert len(projection.audit) == 3 and len(projection.recent) == 2  # the ring forgets, the audit log does not
+    assert [e.data["action"] for e in projection.delegate("del_1")] == ["registration.refund", "badges.reprint"]
+    assert projection.delegate("reg_1") == [] and projection.delegate("abs_1") == []
