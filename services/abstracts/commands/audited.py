@@ -15,7 +15,15 @@ CATALOGUE = audit.Catalogue(
     "abstracts",
     Action("abstracts.assign", ABSTRACT, "An organiser's assignment run gave an abstract a reviewer (one per pair)."),
     Action("abstracts.unassign", ABSTRACT, "An organiser took a reviewer off an abstract (the reason as given)."),
+    Action(
+        "abstracts.ask-another", ABSTRACT, "An organiser asked one reviewer more for an abstract (the engine's pick)."
+    ),
     Action("abstracts.decide", ABSTRACT, "An organiser accepted (in a format) or rejected an abstract."),
+    Action(
+        "abstracts.decision.stage", ABSTRACT, "An organiser staged a decision (accept, reject, move); nobody is told."
+    ),
+    Action("abstracts.decision.unstage", ABSTRACT, "An organiser withdrew a staged decision."),
+    Action("abstracts.decision.release", ABSTRACT, "An organiser released a staged decision (outcome, release id)."),
     Action("abstracts.reviewer.add", REVIEWER, "An organiser added a reviewer (their networks)."),
     Action("abstracts.reviewer.revoke-link", REVIEWER, "An organiser made a reviewer's portal link stop working."),
     Action("abstracts.programme.generate", PROGRAMME, "An organiser replaced the draft programme with a new one."),

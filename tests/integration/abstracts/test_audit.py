@@ -104,3 +104,44 @@ async def test_programme_actions_are_recorded(offline: Service) -> None:
         congress,
     )
     assert published.details["version"] == 1 and published.details["sessions"] == 6
+
+
+async def test_staged_decisions_their_release_and_a_further_reviewer_are_recorded(offline: Service) -> None:
+    first, second = (
+        (await submit(offline, title="First"))["abstract_id"],
+        (await submit(offline, title="Second"))["abstract_id"],
+    )
+    staged = await acted(
+        offline,
+        "POST",
+        "/api/organiser/decisions/stage",
+        {"choice": "accept", "format": "poster", "abstract_ids": [first, second]},
+    )
+    assert [(r.action, r.subject_id) for r in staged] == [
+        ("abstracts.decision.stage", first),
+        ("abstracts.decision.stage", second),
+    ]
+    assert staged[0].details == {"choice": "accept", "format": "poster", "to_network": None}
+    one(
+        await acted(offline, "DELETE", f"/api/organiser/decisions/{second}"),
+        "abstracts.decision.unstage",
+        SubjectKind.ABSTRACT,
+        second,
+    )
+    released = one(
+        await acted(offline, "POST", "/api/organiser/decisions/release", {"network": ""}),
+        "abstracts.decision.release",
+        SubjectKind.ABSTRACT,
+        first,
+    )
+    assert released.details["outcome"] == "accepted" and str(released.details["release"]).startswith("rel")
+
+    for name in ("Amani", "Bo", "Chen"):
+        await add_reviewer(offline, name, f"University {name}", ["DU"])
+    before = len(await records(offline))
+    assert (await offline.client.post("/api/organiser/assign", headers=ORGANISER)).is_success
+    assigned = (await records(offline))[before:]
+    assert {r.action for r in assigned} == {"abstracts.assign"} and {r.subject_id for r in assigned} == {second}
+    asked = await acted(offline, "POST", f"/api/organiser/abstracts/{second}/ask-another")
+    record = one(asked, "abstracts.ask-another", SubjectKind.ABSTRACT, second)
+    assert record.details["reviewer_id"] not in {r.details["reviewer_id"] for r in assigned}
