@@ -82,3 +82,12 @@ async def test_the_audit_page_lists_filters_pages_and_downloads(
     finally:
         await client.aclose()
         await runtime.stop()
+
+    # restarted: the journal gives the whole trail back, each record once
+    runtime, client = await started(kafka_bootstrap, topic_prefix, tmp_path / "journal.sqlite3")
+    try:
+        again = await eventually(all_read, timeout=60)
+        assert [r["audit_id"] for r in again["items"]] == [r["audit_id"] for r in everything["items"]]
+    finally:
+        await client.aclose()
+        await runtime.stop()
