@@ -130,7 +130,11 @@ async def test_sigkilled_three_times_while_a_broadcast_flows(
             await publish_broadcast(kafka_bootstrap, topic, "b-venue", range(DELEGATES))
             for k in range(1, kills + 1):
                 reached = k * DELEGATES // (kills + 1)
-                await eventually(lambda r=reached: len(broadcast_mail(sink, "b-venue")) >= r, timeout=120)
+
+                def sent_so_far(r: int = reached) -> bool:
+                    return len(broadcast_mail(sink, "b-venue")) >= r
+
+                await eventually(sent_so_far, timeout=120)
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
                 proc = spawn(env, log)
