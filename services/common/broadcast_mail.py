@@ -31,7 +31,7 @@ LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "de")
 
 WORDING: Mapping[str, Mapping[str, str]] = {
     "en": {"dear": "Dear %(name)s,", "regards": "With best wishes,", "questions": "Questions? %(email)s"},
-    "fr": {"dear": "Bonjour %(name)s,", "regards": "Bien cordialement,", "questions": "Des questions ? %(email)s"},
+    "fr": {"dear": "Bonjour %(name)s,", "regards": "Bien cordialement,", "questions": "Des questions\u00a0? %(email)s"},
     "es": {"dear": "Estimado/a %(name)s:", "regards": "Saludos cordiales,", "questions": "¿Preguntas? %(email)s"},
     "de": {"dear": "Guten Tag %(name)s,", "regards": "Mit freundlichen Grüßen", "questions": "Fragen? %(email)s"},
 }
