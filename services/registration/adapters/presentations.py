@@ -28,7 +28,7 @@ presentations = Table(
     Column("title", Text, nullable=False),
     Column("presenters", JSON, nullable=False),
     Column("accepted_at", DateTime(timezone=True), nullable=False),
-    Column("network", String(100), nullable=False, server_default=""),
+    Column("network", String(100), nullable=True, doc="The network it was accepted in (NULL: before 0004)."),
 )
 
 notices = Table(
