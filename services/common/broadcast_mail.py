@@ -72,8 +72,10 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("js-default").enable(["table", "strikethrough"])
 
 
+@functools.lru_cache(maxsize=64)
 def markdown_html(source: str) -> str:
-    """The body as HTML that is safe in an email: Markdown rendered, then sanitised."""
+    """The body as HTML that is safe in an email: Markdown rendered, then sanitised (once per body: a broadcast
+    renders the same few bodies for thousands of recipients)."""
     html = _parser().render(clean_for_display(source, multiline=True))
     return nh3.clean(
         html,
@@ -84,6 +86,7 @@ def markdown_html(source: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=64)
 def markdown_text(source: str) -> str:
     """The plain-text part: the Markdown as written, less any HTML tag (a script's content too)."""
     return unescape(nh3.clean(clean_for_display(source, multiline=True), tags=set())).strip()
