@@ -112,6 +112,10 @@ class SqlBroadcasts:
         row = (await self.session.execute(select(broadcasts).where(broadcasts.c.broadcast_id == broadcast_id))).first()
         return None if row is None else (_broadcast(row), row.cause_event, row.cause_topic)
 
+    async def forget(self, delegate_ids: Iterable[str]) -> None:
+        """Erasure: these delegates are owed nothing any more."""
+        await self.session.execute(delete(owed).where(owed.c.delegate_id.in_(sorted(set(delegate_ids)))))
+
     async def settle(self, item: Owed) -> bool:
         """No longer owed; False if it was not (another copy settled it first)."""
         result = await self.session.execute(

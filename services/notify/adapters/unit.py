@@ -112,6 +112,7 @@ class SqlNotifyUnit:
 
     async def forget_delegates(self, delegate_ids: list[str]) -> None:
         await db.forget_delegates(self.session, delegate_ids)
+        await self.broadcasts.forget(delegate_ids)
 
 
 class SqlUnitFor:

@@ -16,6 +16,7 @@ from services.common.outbox import outbox_table
 from services.notify.adapters.broadcasts import owed
 from services.notify.adapters.db import messages, pending
 from services.notify.commands.broadcast import BroadcastSender
+from services.notify.commands.erase import forget_delegates
 from services.notify.commands.retry import RetryWorker
 from tests.integration.notify.broadcasts import broadcast, confirmation
 from tests.unit.notify.consumer_world import consumer_world, feed
@@ -80,3 +81,12 @@ async def test_a_temporary_refusal_goes_to_the_retry_queue_and_is_sent_once_late
     assert len(broadcast_mail(world)) == 1 and await rows(world, pending) == 0
     await feed(world, *(new_event(p, "/tests") for p in broadcast("b-3", range(1), part_size=5)))
     assert await world["sender"].send_owed() == 0 and len(broadcast_mail(world)) == 1
+
+
+async def test_an_erased_delegate_is_owed_nothing(world: dict[str, Any]) -> None:
+    await feed(world, *(new_event(confirmation(n), "/tests") for n in range(2)))
+    await feed(world, *(new_event(p, "/tests") for p in broadcast("b-4", range(2), part_size=5)))
+    await forget_delegates(world["units"], ["d-0001"])
+    assert await world["sender"].send_owed() == 1
+    assert [m["To"].addresses[0].addr_spec for m in broadcast_mail(world)] == ["delegate0000@example.org"]
+    assert not [e for e in await published(world) if isinstance(e, NotificationFailed)]
