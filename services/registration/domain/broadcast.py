@@ -15,7 +15,7 @@ from datetime import datetime
 
 from schemas.registration import BroadcastRequested, BroadcastVersion
 from services.common.broadcast_mail import LANGUAGES, MAX_BODY, MAX_SUBJECT, Version
-from services.common.text import problem
+from services.common.text import problem, tidy
 from services.registration.domain.presenters import Presentation
 from services.registration.domain.registration import Registration, Status
 from services.registration.domain.roles import email_key
@@ -138,10 +138,11 @@ def requested(
 
 def draft_from_form(form: Mapping[str, str]) -> Draft:
     """A draft from the compose form's fields (a language's version is there when its subject or body is)."""
+    # The one text rule's tidying: NFC, a browser's CRLF as \n, no invisible characters at the edges.
+    subjects = {lang: tidy(form.get(f"subject_{lang}", "")) for lang in LANGUAGES}
+    bodies = {lang: tidy(form.get(f"body_{lang}", ""), multiline=True) for lang in LANGUAGES}
     versions = tuple(
-        Version(lang, form.get(f"subject_{lang}", "").strip(), form.get(f"body_{lang}", "").strip())
-        for lang in LANGUAGES
-        if form.get(f"subject_{lang}", "").strip() or form.get(f"body_{lang}", "").strip()
+        Version(lang, subjects[lang], bodies[lang]) for lang in LANGUAGES if subjects[lang] or bodies[lang]
     )
     segment = Segment(
         unpaid_invoices=form.get("unpaid_invoices", "") in ("1", "on", "true"),

@@ -158,6 +158,15 @@ async def test_send_once_per_broadcast_id_as_parts_with_delegate_ids(offline: Se
     assert "@" not in event.model_dump_json().replace("organiser@icsei.example.org", "")
 
 
+async def test_a_browsers_line_breaks_are_taken_and_a_hidden_control_is_refused(offline: Service) -> None:
+    await world(offline)
+    crlf = await preview(offline, body_en="Line one\r\nline two\r\n\r\n* item")
+    assert crlf.status_code == 200 and reach(crlf.text) == 3
+    assert "<li>item</li>" in crlf.text.replace("&lt;", "<").replace("&gt;", ">")
+    hidden = await preview(offline, subject_en="Venue\x1bchange")
+    assert hidden.status_code == 422 and "U+001B ESCAPE" in hidden.text
+
+
 async def test_a_draft_without_the_default_language_is_refused(offline: Service) -> None:
     await world(offline)
     answer = await preview(offline, default_language="de")
