@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common import broadcast_mail
+from services.common import audit, broadcast_mail
+from services.common.audit import Actor
+from services.registration.commands.audited import CATALOGUE
 from services.registration.commands.records import Deps, new_id
 from services.registration.domain import broadcast as domain
 from services.registration.domain.broadcast import Draft, Segment
@@ -68,11 +70,18 @@ def _checked(draft: Draft) -> None:
         raise BroadcastRefused(errors)
 
 
-async def preview(deps: Deps, draft: Draft, *, as_language: str = "") -> Preview:
+def _audit(deps: Deps, tx: Tx, name: str, actor: Actor, broadcast_id: str, **details: str | int) -> None:
+    audit.record(tx, CATALOGUE, name, actor, broadcast_id, at=deps.clock(), details=details)
+
+
+async def preview(deps: Deps, draft: Draft, actor: Actor, *, as_language: str = "") -> Preview:
     """How many the draft reaches and the message as one of them receives it. Raises ``BroadcastRefused``."""
     _checked(draft)
-    async with deps.units.read() as tx:
+    broadcast_id = new_id("b")
+    async with deps.units.begin() as tx:
         members = await resolve(tx, draft.segment)
+        segment = draft.segment.describe()
+        _audit(deps, tx, "registration.broadcast.preview", actor, broadcast_id, segment=segment, reach=len(members))
     wanted = broadcast_mail.base_language(as_language) if as_language else ""
     chosen = next((r for r in members if broadcast_mail.base_language(r.language) == wanted), None)
     recipient = chosen or (members[0] if members else None)
@@ -82,10 +91,10 @@ async def preview(deps: Deps, draft: Draft, *, as_language: str = "") -> Preview
         rendered = broadcast_mail.render(
             deps.congress, draft.versions, draft.default_language, name=name, language=recipient.language
         )
-    return Preview(len(members), recipient, rendered, new_id("b"))
+    return Preview(len(members), recipient, rendered, broadcast_id)
 
 
-async def send(deps: Deps, draft: Draft, *, broadcast_id: str, by: str) -> Sent:
+async def send(deps: Deps, draft: Draft, *, broadcast_id: str, actor: Actor) -> Sent:
     """Stage the broadcast's events for the segment as it is now, once per broadcast id."""
     _checked(draft)
     now = deps.clock()
@@ -98,9 +107,23 @@ async def send(deps: Deps, draft: Draft, *, broadcast_id: str, by: str) -> Sent:
             broadcast_id=broadcast_id,
             draft=draft,
             recipients=[r.delegate_id for r in members],
-            by=by,
+            by=actor.name,
             at=now,
         )
         for event in events:
             tx.stage(event)
+        languages = " ".join(v.language for v in draft.versions)
+        segment, recipients, parts = draft.segment.describe(), len(members), len(events)
+        name = "registration.broadcast.send"
+        _audit(
+            deps,
+            tx,
+            name,
+            actor,
+            broadcast_id,
+            segment=segment,
+            recipients=recipients,
+            languages=languages,
+            parts=parts,
+        )
     return Sent(broadcast_id, len(members), len(events), already=False)

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.common import audit
 from services.common.broadcast_mail import LANGUAGES
 from services.common.languages import LANGUAGES as LANGUAGE_NAMES
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
@@ -69,7 +70,7 @@ def broadcast_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         form = await form_of(request)
         draft = draft_from_form(form)
         try:
-            shown = await broadcast.preview(deps, draft, as_language=form.get("as_language", ""))
+            shown = await broadcast.preview(deps, draft, audit.organiser(who), as_language=form.get("as_language", ""))
         except broadcast.BroadcastRefused as exc:
             return await page(request, who, 422, form=form, errors=exc.errors)
         return await page(request, who, form=form, preview=shown, segment=draft.segment.describe())
@@ -83,7 +84,9 @@ def broadcast_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
             errors = {"confirm": "Preview the message and tick the confirmation before sending."}
             return await page(request, who, 422, form=form, errors=errors)
         try:
-            sent = await broadcast.send(deps, draft_from_form(form), broadcast_id=broadcast_id, by=who)
+            sent = await broadcast.send(
+                deps, draft_from_form(form), broadcast_id=broadcast_id, actor=audit.organiser(who)
+            )
         except broadcast.BroadcastRefused as exc:
             return await page(request, who, 422, form=form, errors=exc.errors)
         return await page(request, who, sent=sent)

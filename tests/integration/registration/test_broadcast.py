@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from schemas.abstracts import AbstractDecided, AbstractFormat, Author, Decision
+from schemas.audit import OrganiserActed
 from schemas.base import decode
 from schemas.registration import BroadcastRequested
 from services.common.auth import ORGANISER_COOKIE, organiser_token
@@ -156,6 +157,17 @@ async def test_send_once_per_broadcast_id_as_parts_with_delegate_ids(offline: Se
     assert event.recipients == (ids["b"],) and event.total == 1 and event.parts == 1
     assert {v.language for v in event.versions} == {"en", "fr"}
     assert "@" not in event.model_dump_json().replace("organiser@icsei.example.org", "")
+    acted = [e.data for e in map(decode, values) if isinstance(e.data, OrganiserActed)]
+    assert [(a.action, a.subject_id, a.actor) for a in acted] == [
+        ("registration.broadcast.preview", broadcast_id.group(1), "organiser@icsei.example.org"),
+        ("registration.broadcast.send", broadcast_id.group(1), "organiser@icsei.example.org"),
+    ]  # the repeated confirmation did nothing, and records nothing
+    assert acted[1].details == {
+        "segment": "confirmed delegates; add-on: dinner",
+        "recipients": 1,
+        "languages": "en fr",
+        "parts": 1,
+    }
 
 
 async def test_a_browsers_line_breaks_are_taken_and_a_hidden_control_is_refused(offline: Service) -> None:

@@ -1,7 +1,7 @@
 """Accepted abstracts keep their network (reg_presentations.network), for broadcasts to a network's presenters
 
-Revision ID: 0004_broadcast_network
-Revises: 0003_doors_abuse
+Revision ID: 0005_broadcast_network
+Revises: 0004_audit_history
 Created: 2026-12-07 01:21:36.897669
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_broadcast_network"
-down_revision: str | None = "0003_doors_abuse"
+revision: str = "0005_broadcast_network"
+down_revision: str | None = "0004_audit_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
