@@ -241,7 +241,11 @@ def _print_links(env: dict[str, str], replicas: int = 1) -> None:
     """What to open, one line each (plain lines stay readable in any terminal width)."""
     organiser = f"sign in: organiser@icsei.example.org / {env.get('CONGRESS_ORGANISER_PASSWORD', '')}"
     rows = {
-        "registration": ("Registration pages", "/", "delegates register here; magic links come by mail"),
+        "registration": (
+            "Registration pages",
+            "/",
+            "delegates register here; organisers: /organiser/registrations, messages: /organiser/broadcasts",
+        ),
         "abstracts": ("Call for papers", "/submit", "organisers: /organiser/abstracts; reviewers by their link"),
         "console": ("Organisers' console", "/", organiser),
         "badges": ("Badge station", "/station", "station tokens: /organiser/badges (organiser sign-in)"),

@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from services.console.audit_log import AuditLog
+from services.console.broadcasts import BroadcastTally
 from services.console.entries import Entry
 
 
@@ -83,6 +84,7 @@ class Projection:
         self.checked_in: set[str] = set()
         self.checkins_by_hour: Counter[str] = Counter()
         self.emails: Counter[str] = Counter()  # sent, failed, failed_permanent
+        self.broadcasts = BroadcastTally()
         self.waiting_list_offers = 0
         self.dead_letters = 0
         self.dead_by_consumer: Counter[str] = Counter()
@@ -248,11 +250,16 @@ class Projection:
 
     def _on_notification_sent(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.emails["sent"] += 1
+        self.broadcasts.notified(data, sent=True)
 
     def _on_notification_failed(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.emails["failed"] += 1
         if data.get("permanent"):
             self.emails["failed_permanent"] += 1
+        self.broadcasts.notified(data, sent=False)
+
+    def _on_broadcast_requested(self, broadcast_id: str, data: Mapping[str, Any]) -> None:
+        self.broadcasts.requested(data)
 
     def set_lag(self, lag: Mapping[str, Mapping[str, int]], at: datetime) -> None:
         """Consumer lag per group and topic, as last measured."""
@@ -311,6 +318,7 @@ class Projection:
                 "failed": self.emails["failed"],
                 "failed_permanent": self.emails["failed_permanent"],
             },
+            "broadcasts": self.broadcasts.figures(),
             "payments_failed": self.payments_failed,
             "waiting_list_offers": self.waiting_list_offers,
             "dead_letters": {
@@ -422,6 +430,7 @@ _HANDLERS: dict[str, Callable[[Projection, str, Mapping[str, Any]], None]] = {
     "DelegateCheckedIn": Projection._on_delegate_checked_in,
     "NotificationSent": Projection._on_notification_sent,
     "NotificationFailed": Projection._on_notification_failed,
+    "BroadcastRequested": Projection._on_broadcast_requested,
     "AbstractSubmitted": Projection._on_abstract_submitted,
     "AbstractWithdrawn": Projection._on_abstract_withdrawn,
     "AbstractDecided": Projection._on_abstract_decided,

@@ -80,6 +80,19 @@ class EmailFigures(BaseModel):
     failed_permanent: int
 
 
+class BroadcastFigures(BaseModel):
+    """One organisers' broadcast: whom it was for and what notify reports (recipients counted once)."""
+
+    broadcast_id: str
+    subject: str = Field(description="The default language's subject.")
+    segment: str
+    total: int = Field(description="Recipients the segment had when it was sent.")
+    sent: int = Field(description="Recipients notify reports a message sent to.")
+    failed: int = Field(description="Recipients whose message failed (and was not sent later).")
+    requested_by: str
+    requested_at: str
+
+
 class DeadLetter(BaseModel):
     partition: int
     offset: int
@@ -120,6 +133,7 @@ class Figures(BaseModel):
     badges: BadgeFigures
     checkins: CheckinFigures
     emails: EmailFigures
+    broadcasts: list[BroadcastFigures] = Field(description="The organisers' broadcasts, newest first.")
     payments_failed: int
     waiting_list_offers: int
     dead_letters: DeadLetterFigures

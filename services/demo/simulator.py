@@ -187,6 +187,8 @@ class Simulator:
         count = max(1, round(len(rows) * 0.05))
         print(f"{count} delegate(s) write in to cancel: the organiser cancels and refunds", flush=True)
         await organiser.cancellations(rows, self.rng, count)
+        print("venue news: the organiser writes to every confirmed delegate (English and French)", flush=True)
+        await organiser.message_delegates()
 
     async def abstracts_phase(self, organiser: Organiser) -> list[Person]:
         """The call for papers comes first: submissions, reviews and decisions, if the abstracts service is up."""

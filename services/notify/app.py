@@ -34,6 +34,7 @@ from services.notify.adapters.mailsink import MailSink
 from services.notify.adapters.render import Renderer
 from services.notify.adapters.smtp import PooledMailer, SmtpMailer
 from services.notify.adapters.unit import SqlUnitFor, SqlUnits
+from services.notify.commands.broadcast import BroadcastSender
 from services.notify.commands.dispatch import Notifier, utc_now
 from services.notify.commands.erase import forget_delegates
 from services.notify.commands.owed import OwedSender
@@ -223,7 +224,12 @@ def build(
     maildir = settings.effective_mail_dir()
     sink = MailSink(maildir, port=settings.smtp_port) if settings.runs_embedded_sink() else None
 
-    periodic = [(settings.retry_poll_seconds, retry.job), (settings.reminder_poll_seconds, reminders.job)]
+    broadcasts = BroadcastSender(notifier, units)
+    periodic = [
+        (settings.retry_poll_seconds, retry.job),
+        (settings.reminder_poll_seconds, reminders.job),
+        (settings.broadcast_poll_seconds, broadcasts.job),
+    ]
     lifespan = service_lifespan(runtime, notifier, periodic, sink, owed)
 
     app = FastAPI(title="congress notify", lifespan=lifespan)
@@ -234,6 +240,7 @@ def build(
     app.state.notifier = notifier
     app.state.retry = retry
     app.state.reminders = reminders
+    app.state.broadcasts = broadcasts
     install_web_guard(app, settings)
     return runtime, app
 

@@ -81,6 +81,9 @@ class NotifySettings(ServiceSettings):
     )
     reminder_after_hours: float = Field(default=72.0, description="Remind card payers who have not paid.")
     reminder_poll_seconds: float = 300.0
+    broadcast_poll_seconds: float = Field(
+        default=1.0, description="How often the sender looks for recipients a broadcast still owes a message."
+    )
 
     @property
     def smtp_server(self) -> str:

@@ -18,6 +18,7 @@ from schemas.base import EventData
 from schemas.programme import SessionScheduled
 from services.notify.domain.abstracts import AbstractSeen, Assignment
 from services.notify.domain.batch import Batch
+from services.notify.domain.broadcast import Broadcast, Owed
 from services.notify.domain.delivery import Delivery, Envelope, MessageRecord, Queued
 from services.notify.domain.programme import SessionSeen, Told
 from services.notify.domain.rules import Contact, MessagePlan, Unpaid
@@ -95,6 +96,25 @@ class ProgrammeStore(Protocol):
     async def forget_session(self, session_id: str) -> None: ...
 
 
+class BroadcastStore(Protocol):
+    """What notify keeps of broadcasts: each message, and the recipients still owed it."""
+
+    async def remember(self, broadcast: Broadcast, cause_event: bytes, cause_topic: str, when: datetime) -> None: ...
+    async def owe(self, broadcast_id: str, delegate_ids: Iterable[str], when: datetime) -> int: ...
+    async def owed(self, limit: int) -> list[Owed]: ...
+    async def forget(self, delegate_ids: Iterable[str]) -> None:
+        """Erasure: owe these delegates nothing."""
+        ...
+
+    async def load(self, broadcast_id: str) -> tuple[Broadcast, bytes, str] | None:
+        """The broadcast, its first part's event and that event's topic."""
+        ...
+
+    async def settle(self, item: Owed) -> bool:
+        """No longer owed; False when it was not owed (any more)."""
+        ...
+
+
 class NotifyUnit(Protocol):
     """One transaction of notify: its tables and the outbox. Writes are staged and go in with its commit."""
 
@@ -105,6 +125,8 @@ class NotifyUnit(Protocol):
     def abstracts(self) -> AbstractsStore: ...
     @property
     def programme(self) -> ProgrammeStore: ...
+    @property
+    def broadcasts(self) -> BroadcastStore: ...
 
     async def load_contacts(self, delegate_ids: Iterable[str]) -> dict[str, Contact]: ...
     async def known_messages(self, message_ids: Iterable[str]) -> set[str]:

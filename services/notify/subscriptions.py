@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.base import CloudEvent, EventData
+from schemas.registration import BroadcastRequested
 from services.notify.commands.dispatch import Notifier
 from services.notify.commands.owed import OwedSender
 from services.notify.domain.abstracts import ABSTRACT_EVENTS
@@ -25,9 +26,8 @@ from services.notify.domain.programme import PROGRAMME_EVENTS
 from services.notify.domain.rules import CONTACT_EVENTS, RULES
 from services.notify.ports import UnitFor
 
-EVENTS: tuple[type[EventData], ...] = tuple(
-    dict.fromkeys((*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS, *LINK_EVENTS))
-)
+_KINDS = (*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS, *LINK_EVENTS)
+EVENTS: tuple[type[EventData], ...] = tuple(dict.fromkeys((*_KINDS, BroadcastRequested)))
 """Every event notify handles (the others on its topics are ignored by the consumer)."""
 
 

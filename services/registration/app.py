@@ -34,6 +34,7 @@ from services.registration.ports import Payments, Writer
 from services.registration.subscriptions import audit, call_for_papers
 from services.registration.web.api import router
 from services.registration.web.api_models import publish_choices
+from services.registration.web.broadcast_page import broadcast_router
 from services.registration.web.history import history_router
 from services.registration.web.local_checkout import local_checkout_router
 from services.registration.web.organiser import organiser_router
@@ -136,6 +137,7 @@ def build(
     app.include_router(local_checkout_router(deps, settings, webhooks))
     app.include_router(organiser_router(deps, sessions))
     app.include_router(presenters_router(deps, sessions))
+    app.include_router(broadcast_router(deps, sessions))
     app.include_router(history_router(deps, sessions))
     app.include_router(login)
     runtime.mount_health(app)

@@ -23,6 +23,7 @@ from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
 from services.notify.adapters import db
 from services.notify.adapters.abstracts import SqlAbstracts
+from services.notify.adapters.broadcasts import SqlBroadcasts
 from services.notify.adapters.programme import SqlProgramme
 from services.notify.adapters.staging import StagedWrites
 from services.notify.domain.batch import Batch
@@ -44,6 +45,7 @@ class SqlNotifyUnit:
         self.batch = Batch()
         self.abstracts = SqlAbstracts(session)
         self.programme = SqlProgramme(session)
+        self.broadcasts = SqlBroadcasts(session)
         self._writes = StagedWrites()
 
     # ---- reads ------------------------------------------------------------------------------------------------
@@ -118,6 +120,7 @@ class SqlNotifyUnit:
 
     async def forget_delegates(self, delegate_ids: list[str]) -> None:
         await db.forget_delegates(self.session, delegate_ids)
+        await self.broadcasts.forget(delegate_ids)
 
 
 class SqlUnitFor:

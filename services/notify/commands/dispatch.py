@@ -27,7 +27,9 @@ from schemas.abstracts import AbstractsEvent
 from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
 from schemas.programme import ProgrammeEvent
+from schemas.registration import BroadcastRequested
 from services.notify.commands.abstracts import on_stored_abstracts_event, remember_abstract
+from services.notify.commands.broadcast import record_broadcast
 from services.notify.commands.programme import on_programme_event
 from services.notify.domain.batch import Planned, PlanSettings, plan_batch, plan_event
 from services.notify.domain.delivery import (
@@ -104,6 +106,8 @@ class Notifier:
 
     async def _handle(self, event: CloudEvent[Any], unit: NotifyUnit) -> list[EventData]:
         data = event.data
+        if isinstance(data, BroadcastRequested):
+            return await record_broadcast(self, event, unit)
         if isinstance(data, ProgrammeEvent):
             return await on_programme_event(self, event, unit)
         planned = unit.batch.planned.get(event.id) or await self._plan_now(event, unit)

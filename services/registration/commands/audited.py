@@ -29,6 +29,16 @@ CATALOGUE = audit.Catalogue(
     Action("registration.export", SubjectKind.EDITION, "An organiser downloaded the registrations CSV (filters)."),
     Action("registration.export.presenters", SubjectKind.EDITION, "An organiser downloaded the presenters CSV."),
     Action(
+        "registration.broadcast.preview",
+        SubjectKind.BROADCAST,
+        "An organiser previewed a message to delegates (the segment, how many it reaches).",
+    ),
+    Action(
+        "registration.broadcast.send",
+        SubjectKind.BROADCAST,
+        "An organiser sent a message to delegates (the segment, recipients, languages, parts).",
+    ),
+    Action(
         "registration.card-hold.release",
         REG,
         "An unpaid card registration's hold ended (or its Checkout expired): places given back.",

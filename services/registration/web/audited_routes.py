@@ -22,4 +22,6 @@ ROUTES: RouteActions = {
     ("POST", f"{API}/income-group"): ("registration.income-group",),
     ("GET", "/organiser/registrations.csv"): ("registration.export",),
     ("GET", "/organiser/presenters.csv"): ("registration.export.presenters",),
+    ("POST", "/organiser/broadcasts/preview"): ("registration.broadcast.preview",),
+    ("POST", "/organiser/broadcasts/send"): ("registration.broadcast.send",),
 }
