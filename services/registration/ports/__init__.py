@@ -13,6 +13,7 @@ from services.registration.ports.payments import (
     WebhookRejected,
     Webhooks,
 )
+from services.registration.ports.privacy import NeedsOf, Participant, PrivacyRecords
 from services.registration.ports.stores import (
     REGISTRATION_COUNTER,
     TOTAL,
@@ -39,9 +40,12 @@ __all__ = [
     "EarnedRoles",
     "Filters",
     "MagicLinks",
+    "NeedsOf",
+    "Participant",
     "PaymentError",
     "Payments",
     "Presentations",
+    "PrivacyRecords",
     "Registrations",
     "Row",
     "Stages",
