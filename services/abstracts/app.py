@@ -39,6 +39,7 @@ from services.common.congress import config_path
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 
@@ -64,6 +65,7 @@ def build_deps(units: SqlUnits, settings: AbstractsSettings, **overrides: Any) -
         secret=settings.secret.get_secret_value(),
         public_url=settings.public_url.rstrip("/"),
         is_email=is_email,
+        privacy=load_privacy(congress),
     )
     for name, value in overrides.items():
         setattr(deps, name, value)

@@ -22,6 +22,7 @@ from services.common.congress import Congress, config_path, load_congress
 from services.common.consumer import EventConsumer
 from services.common.logs import configure_logging
 from services.common.organiser_access import organiser_access
+from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 from services.notify.adapters.compose import address
@@ -37,6 +38,7 @@ from services.notify.adapters.unit import SqlUnitFor, SqlUnits
 from services.notify.commands.dispatch import Notifier, utc_now
 from services.notify.commands.erase import forget_delegates
 from services.notify.commands.remind import Reminders
+from services.notify.commands.retention import EmailRetention
 from services.notify.commands.retry import RetryWorker
 from services.notify.config import NotifySettings
 from services.notify.domain.abstracts import AbstractsSettings, abstracts_settings
@@ -217,7 +219,9 @@ def build(
     maildir = settings.effective_mail_dir()
     sink = MailSink(maildir, port=settings.smtp_port) if settings.runs_embedded_sink() else None
 
+    retention = EmailRetention(units, congress, load_privacy(congress), notifier.clock)
     periodic = [(settings.retry_poll_seconds, retry.job), (settings.reminder_poll_seconds, reminders.job)]
+    periodic.append((settings.retention_poll_seconds, retention.job))
     lifespan = service_lifespan(runtime, notifier, periodic, sink)
 
     app = FastAPI(title="congress notify", lifespan=lifespan)
@@ -228,6 +232,7 @@ def build(
     app.state.notifier = notifier
     app.state.retry = retry
     app.state.reminders = reminders
+    app.state.retention = retention
     install_web_guard(app, settings)
     return runtime, app
 

@@ -85,6 +85,7 @@ class NotifySettings(ServiceSettings):
     )
     reminder_after_hours: float = Field(default=72.0, description="Remind card payers who have not paid.")
     reminder_poll_seconds: float = 300.0
+    retention_poll_seconds: float = 3600.0
 
     @property
     def smtp_server(self) -> str:

@@ -111,6 +111,9 @@ class SqlNotifyUnit:
     async def forget_delegates(self, delegate_ids: list[str]) -> None:
         await db.forget_delegates(self.session, delegate_ids)
 
+    async def expire_messages(self) -> int:
+        return await db.expire_messages(self.session)
+
 
 class SqlUnitFor:
     """The unit of a consumer's transaction: made on first use, kept on the session for the batch."""
