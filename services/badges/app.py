@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -27,7 +28,7 @@ from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import PoolRenderer
 from services.badges.adapters.sql import SqlUnits
 from services.badges.adapters.store import DiskPdfStore
-from services.badges.commands import retention
+from services.badges.commands import personal_export, retention
 from services.badges.config import BadgesSettings
 from services.badges.domain import DelegateRecord
 from services.badges.ports import BadgeDeps, Renderer
@@ -43,6 +44,7 @@ from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.personal_export import export_router
 from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
@@ -106,6 +108,7 @@ def build(
     app.include_router(station_router(deps, monitor, sessions))
     app.include_router(organiser_router(deps, monitor, sessions))
     app.include_router(visa_form_router(deps, monitor))
+    app.include_router(export_router("badges", deps.secret, partial(personal_export.answer, deps)))
     app.include_router(api_router(deps, monitor, sessions, qrscan.decode_frame))
     app.include_router(login)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -169,6 +169,12 @@ class SqlBadgeStore:
         t = db.visa_requests
         return [_visa(row) for row in (await self.session.execute(select(t).order_by(t.c.id))).all()]
 
+    async def documents_of(self, delegate_id: str) -> list[dict[str, str]]:
+        d = db.documents
+        stmt = select(d.c.kind, d.c.number, d.c.issued_at).where(d.c.delegate_id == delegate_id).order_by(d.c.id)
+        rows = (await self.session.execute(stmt)).all()
+        return [{"kind": r.kind, "number": r.number, "issued_at": r.issued_at.isoformat()} for r in rows]
+
     async def expire_passports(self) -> tuple[int, list[str]]:
         t, d = db.visa_requests, db.documents
         blanked = await self.session.execute(

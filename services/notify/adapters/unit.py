@@ -111,6 +111,9 @@ class SqlNotifyUnit:
     async def forget_delegates(self, delegate_ids: list[str]) -> None:
         await db.forget_delegates(self.session, delegate_ids)
 
+    async def messages_to(self, recipient_id: str) -> list[dict[str, str]]:
+        return await db.messages_to(self.session, recipient_id)
+
     async def expire_messages(self) -> int:
         return await db.expire_messages(self.session)
 

@@ -16,7 +16,7 @@ from services.registration.config import RegistrationConfig
 from services.registration.domain.pricing import IncomeGroup, PriceRules
 from services.registration.domain.registration import Change, Edition, Registration
 from services.registration.domain.registration import NotAllowed as NotAllowed  # re-exported
-from services.registration.ports import Payments, Stages, Units, Writer
+from services.registration.ports import ExportSources, Payments, Stages, Units, Writer
 from services.registration.ports import Row as Row  # re-exported
 
 
@@ -36,6 +36,8 @@ class Deps:
     secret: str
     public_url: str
     clock: Callable[[], datetime] = field(default=utcnow)
+    exports: ExportSources | None = None
+    """The other services' answers for a delegate's export (``adapters.export_sources``); None: this service's only."""
     privacy: Privacy = field(default=DEFAULT_PRIVACY)
     """The edition's privacy notice, special-needs permission and retention (``services.common.privacy``)."""
 

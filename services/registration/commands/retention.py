@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from schemas.privacy import DataClass, RetentionApplied
+from services.common import audit
 from services.registration.commands import erasure
 from services.registration.commands.records import Deps, NotAllowed
 
 log = logging.getLogger("congress.registration.retention")
 
-ACTOR = "retention"
-"""Who erased a registration whose period ran out (``RegistrationErased.erased_by``)."""
+ACTOR = audit.system("registration.retention")
+"""Who erased a registration whose period ran out (``RegistrationErased.erased_by``, the audit record)."""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ in it, and the Stripe tasks it queued. Commands never see a database session; re
 through a ``Writer`` (group commit) whose ``Batch`` is the synchronous counterpart of ``Tx``.
 """
 
+from services.registration.ports.history import AuditHistory
 from services.registration.ports.payments import (
     CheckoutRequest,
     CheckoutSession,
@@ -13,7 +14,7 @@ from services.registration.ports.payments import (
     WebhookRejected,
     Webhooks,
 )
-from services.registration.ports.privacy import NeedsOf, Participant, PrivacyRecords
+from services.registration.ports.privacy import ExportSources, NeedsOf, Participant, PrivacyRecords
 from services.registration.ports.stores import (
     REGISTRATION_COUNTER,
     TOTAL,
@@ -33,11 +34,13 @@ __all__ = [
     "REGISTRATION_COUNTER",
     "TOTAL",
     "AppliedRoles",
+    "AuditHistory",
     "Batch",
     "BatchHandler",
     "CheckoutRequest",
     "CheckoutSession",
     "EarnedRoles",
+    "ExportSources",
     "Filters",
     "MagicLinks",
     "NeedsOf",

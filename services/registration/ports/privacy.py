@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from services.common.personal_export import Person
 from services.registration.domain.privacy import Consents, SpecialNeeds
 
 
@@ -29,6 +30,14 @@ class NeedsOf:
     name: str
     add_ons: tuple[str, ...]
     needs: SpecialNeeds
+
+
+class ExportSources(Protocol):
+    """The other services' answers about one person (``services.common.personal_export``)."""
+
+    async def gather(self, person: Person) -> dict[str, Any]:
+        """Service name -> what it holds about ``person`` (or ``{"unavailable": reason}``)."""
+        ...
 
 
 class PrivacyRecords(Protocol):

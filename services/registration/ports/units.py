@@ -11,6 +11,7 @@ from schemas.base import CloudEvent, EventData
 from schemas.values import Role
 from services.registration.domain.privacy import Consents, SpecialNeeds
 from services.registration.domain.registration import Registration
+from services.registration.ports.history import AuditHistory
 from services.registration.ports.privacy import PrivacyRecords
 from services.registration.ports.stores import (
     AppliedRoles,
@@ -57,6 +58,11 @@ class Tx(Protocol):
 
     @property
     def privacy(self) -> PrivacyRecords: ...
+
+    @property
+    def history(self) -> AuditHistory:
+        """The audit records that name a delegate (``congress.audit``, any service)."""
+        ...
 
     @property
     def queued_tasks(self) -> list[int]: ...

@@ -11,8 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from schemas.audit import ActorKind
+from services.common import audit
+from services.common.audit import Actor
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
-from services.registration.commands import consent
+from services.registration.commands import consent, personal_export
 from services.registration.commands.records import Deps
 from services.registration.commands.requests import NeedsIn
 from services.registration.web.pages import PageProblem, templates_for
@@ -53,6 +56,21 @@ def privacy_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         row = await signed_in_row(deps, request)
         await consent.change_needs(deps, row.id, _needs_from(await request.form()))
         return RedirectResponse("/me", status_code=303)
+
+    def zip_response(done: personal_export.Archive) -> Response:
+        disposition = f'attachment; filename="{done.filename}"'
+        headers = {"content-disposition": disposition, "cache-control": "no-store"}
+        return Response(done.content, media_type="application/zip", headers=headers)
+
+    @pages.post("/me/export")
+    async def me_export(request: Request) -> Response:
+        row = await signed_in_row(deps, request)
+        actor = Actor(ActorKind.DELEGATE, row.delegate_id)
+        return zip_response(await personal_export.archive(deps, row.id, actor))
+
+    @pages.post("/organiser/registrations/{rid}/personal-export")
+    async def organiser_export(rid: str, who: str = organiser) -> Response:
+        return zip_response(await personal_export.archive(deps, rid, audit.organiser(who)))
 
     @pages.get("/me/participants")
     async def me_participants(request: Request) -> Response:

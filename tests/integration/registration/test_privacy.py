@@ -12,6 +12,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from services.common import audit
 from services.common.auth import organiser_token, sign
 from services.common.congress import DEFAULT_CONFIG
 from services.common.outbox import outbox_table
@@ -185,6 +186,6 @@ async def test_a_delegate_withdraws_their_needs_and_erasure_removes_them(service
     assert bad.status_code == 422
     assert [r.registration_id for r in await rows_of(service, special_needs)] == [two["payer_id"]]
 
-    await erasure.erase(service.deps, two["payer_id"], VIEWER)
+    await erasure.erase(service.deps, two["payer_id"], audit.organiser(VIEWER))
     assert not await rows_of(service, special_needs)
     assert two["payer_id"] not in {r.registration_id for r in await rows_of(service, consents)}

@@ -2,7 +2,7 @@
 each in its own table apart from the registrations (issue 16; docs/privacy.md).
 
 Revision ID: 0004_consent
-Revises: 0003_doors_abuse
+Revises: 0004_audit_history
 Created: 2026-12-07 01:55:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_consent"
-down_revision: str | None = "0003_doors_abuse"
+down_revision: str | None = "0004_audit_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
