@@ -22,4 +22,8 @@ ROUTES: RouteActions = {
     ("POST", f"{API}/income-group"): ("registration.income-group",),
     ("GET", "/organiser/registrations.csv"): ("registration.export",),
     ("GET", "/organiser/presenters.csv"): ("registration.export.presenters",),
+    ("POST", "/organiser/personal-export/{rid}"): (
+        "registration.personal-export.request",
+        "registration.personal-export.deliver",
+    ),
 }

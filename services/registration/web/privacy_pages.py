@@ -68,7 +68,7 @@ def privacy_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         actor = Actor(ActorKind.DELEGATE, row.delegate_id)
         return zip_response(await personal_export.archive(deps, row.id, actor))
 
-    @pages.post("/organiser/registrations/{rid}/personal-export")
+    @pages.post("/organiser/personal-export/{rid}")
     async def organiser_export(rid: str, who: str = organiser) -> Response:
         return zip_response(await personal_export.archive(deps, rid, audit.organiser(who)))
 

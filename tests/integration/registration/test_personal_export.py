@@ -153,7 +153,7 @@ async def test_the_archive_holds_everything_from_every_service(offline: Service,
     assert "Wanjiru Kamau" in summary and "ICSEI27-R-0042" in summary and "Data use in Nairobi" in summary
 
     organiser = {"authorization": f"Bearer {organiser_token(SECRET, 'organiser@icsei.example.org')}"}
-    again = await offline.client.post(f"/organiser/registrations/{reg.id}/personal-export", headers=organiser)
+    again = await offline.client.post(f"/organiser/personal-export/{reg.id}", headers=organiser)
     assert again.status_code == 200 and zipfile.ZipFile(io.BytesIO(again.content)).read("data.json")
 
     async with offline.runtime.engine.connect() as conn:
