@@ -7,10 +7,12 @@ and starts the runtime.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -26,6 +28,7 @@ from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import PoolRenderer
 from services.badges.adapters.sql import SqlUnits
 from services.badges.adapters.store import DiskPdfStore
+from services.badges.commands import personal_export, retention
 from services.badges.config import BadgesSettings
 from services.badges.domain import DelegateRecord
 from services.badges.ports import BadgeDeps, Renderer
@@ -35,11 +38,14 @@ from services.badges.web.api import api_router
 from services.badges.web.organiser import organiser_router
 from services.badges.web.station import station_router
 from services.badges.web.visa_form import visa_form_router
+from services.common import jobs
 from services.common.congress import Congress, config_path, load_congress
 from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.personal_export import export_router
+from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 
@@ -91,13 +97,18 @@ def build(
     )
     consumer.subscribe(runtime.broker, topics.REGISTRATION, topics.DELEGATES, topic_prefix=settings.kafka_topic_prefix)
     runtime.consumers.append(consumer)
-    app = FastAPI(title=f"{congress.short_name} badges and station", lifespan=_lifespan(settings, runtime, pool))
+    privacy = load_privacy(congress)
+    periodic = [jobs.Job("badges.retention", lambda: retention.sweep(deps, privacy))]
+    app = FastAPI(
+        title=f"{congress.short_name} badges and station", lifespan=_lifespan(settings, runtime, pool, periodic)
+    )
     monitor = LinkMonitor(runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime)
     app.state.deps, app.state.runtime, app.state.monitor = deps, runtime, monitor
     sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
     app.include_router(station_router(deps, monitor, sessions))
     app.include_router(organiser_router(deps, monitor, sessions))
     app.include_router(visa_form_router(deps, monitor))
+    app.include_router(export_router("badges", deps.secret, partial(personal_export.answer, deps)))
     app.include_router(api_router(deps, monitor, sessions, qrscan.decode_frame))
     app.include_router(login)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -109,9 +120,10 @@ def build(
 
 
 def _lifespan(
-    settings: BadgesSettings, runtime: ServiceRuntime, pool: PoolRenderer | None
+    settings: BadgesSettings, runtime: ServiceRuntime, pool: PoolRenderer | None, periodic: list[jobs.Job]
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Start-up and shut-down: the schema, the warm pool (fonts cut to the replica's names), the runtime."""
+    """Start-up and shut-down: the schema, the warm pool (fonts cut to the replica's names), the runtime, and
+    the periodic jobs (retention: ``badges.retention``), each under its lease."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -123,9 +135,15 @@ def _lifespan(
         # Without a link the runtime still starts (docs/ARCHITECTURE.md, decision 9): the station serves
         # from its replica and keeps check-ins in the outbox; Kafka is joined in the background.
         await runtime.start()
+        sweeper = asyncio.create_task(
+            jobs.run_every(settings.retention_sweep_seconds, runtime.engine, periodic), name="badges-sweeper"
+        )
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             await runtime.stop()
             if pool is not None:
                 pool.close()

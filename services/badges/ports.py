@@ -51,6 +51,10 @@ class PdfStore(Protocol):
 
     def get(self, sha256: str) -> bytes: ...
 
+    def remove(self, sha256: str) -> bool:
+        """Delete a stored PDF (retention); False when it was not there."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -145,6 +149,15 @@ class BadgeStore(Protocol):
     async def visa_requests(self) -> list[VisaRequestRecord]: ...
 
     async def mark_visa_issued(self, request_id: int, *, organiser: str, number: str) -> None: ...
+
+    async def documents_of(self, delegate_id: str) -> list[dict[str, str]]:
+        """The documents issued to a delegate: kind, number and when (ISO), oldest first."""
+        ...
+
+    async def expire_passports(self) -> tuple[int, list[str]]:
+        """Retention: blank the passport data of every visa request still holding it; how many, and the
+        sha256 of every visa letter PDF (they print the passport number) for the caller to delete."""
+        ...
 
     async def add_station(self, station: StationRecord) -> None: ...
 

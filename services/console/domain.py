@@ -98,6 +98,8 @@ class Projection:
         self.programme: dict[str, Any] = {}  # the last ProgrammePublished
         self.presenter_reminders: set[tuple[str, int]] = set()  # (abstract id, reminder days): a redelivery counts once
         self.presenters_unregistered: set[str] = set()  # abstract ids reported after the presenter deadline
+        self.retention_removed: Counter[str] = Counter()
+        """Records of personal data removed by retention sweeps, by class (``RetentionApplied``)."""
         self.audit = AuditLog()
         """Every audit record (``congress.audit``), kept whole: the audit page reads it."""
 
@@ -121,6 +123,8 @@ class Projection:
         elif entry.kind == "event" and entry.context == "audit":
             if entry.name == "OrganiserActed":
                 self.audit.add(entry.data)
+            elif entry.name == "RetentionApplied":  # issue 16: what retention removed, by class of data
+                self.retention_removed[str(entry.data.get("data_class", "?"))] += _count(entry.data.get("removed"))
         elif entry.kind == "event":
             handler = _HANDLERS.get(entry.name)
             if handler is not None and entry.context != "delegates":
@@ -294,6 +298,7 @@ class Projection:
         return {
             "events_total": self.seq,
             "events_by_type": dict(sorted(self.by_type.items())),
+            "retention_removed": dict(sorted(self.retention_removed.items())),
             "registrations": self._registration_figures(),
             "revenue": self._revenue_figures(),
             "add_ons": self._add_on_figures(),
@@ -439,3 +444,8 @@ _HANDLERS: dict[str, Callable[[Projection, str, Mapping[str, Any]], None]] = {
     "PresenterRegistrationReminder": Projection._on_presenter_reminder,
     "PresenterUnregistered": Projection._on_presenter_unregistered,
 }
+
+
+def _count(value: Any) -> int:
+    """A count from an event's data (0 when absent or not a whole number)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -124,6 +124,9 @@ class Figures(BaseModel):
 
     events_total: int
     events_by_type: dict[str, int]
+    retention_removed: dict[str, int] = Field(
+        default_factory=dict, description="Personal-data records removed by retention sweeps, by class of data."
+    )
     registrations: RegistrationFigures
     revenue: RevenueFigures
     add_ons: dict[str, AddOnFigures]

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from email.headerregistry import Address
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,6 +23,8 @@ from services.common.congress import Congress, config_path, load_congress
 from services.common.consumer import EventConsumer
 from services.common.logs import configure_logging
 from services.common.organiser_access import organiser_access
+from services.common.personal_export import export_router
+from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 from services.notify.adapters.compose import address
@@ -34,11 +37,13 @@ from services.notify.adapters.mailsink import MailSink
 from services.notify.adapters.render import Renderer
 from services.notify.adapters.smtp import PooledMailer, SmtpMailer
 from services.notify.adapters.unit import SqlUnitFor, SqlUnits
+from services.notify.commands import personal_export
 from services.notify.commands.broadcast import BroadcastSender
 from services.notify.commands.dispatch import Notifier, utc_now
 from services.notify.commands.erase import forget_delegates
 from services.notify.commands.owed import OwedSender
 from services.notify.commands.remind import Reminders
+from services.notify.commands.retention import EmailRetention
 from services.notify.commands.retry import RetryWorker
 from services.notify.config import NotifySettings
 from services.notify.domain.abstracts import AbstractsSettings, abstracts_settings
@@ -225,22 +230,27 @@ def build(
     sink = MailSink(maildir, port=settings.smtp_port) if settings.runs_embedded_sink() else None
 
     broadcasts = BroadcastSender(notifier, units)
+    retention = EmailRetention(units, congress, load_privacy(congress), notifier.clock)
     periodic = [
         (settings.retry_poll_seconds, retry.job),
         (settings.reminder_poll_seconds, reminders.job),
         (settings.broadcast_poll_seconds, broadcasts.job),
+        (settings.retention_poll_seconds, retention.job),
     ]
     lifespan = service_lifespan(runtime, notifier, periodic, sink, owed)
 
     app = FastAPI(title="congress notify", lifespan=lifespan)
     runtime.mount_health(app)
     app.include_router(login)
+    secret = settings.secret.get_secret_value()
+    app.include_router(export_router("notify", secret, partial(personal_export.answer, units)))
     if sink is not None:  # with a real relay there is no demo mailbox to show
         app.include_router(mail_router(congress, MaildirMailbox(maildir), sessions))
     app.state.notifier = notifier
     app.state.retry = retry
     app.state.reminders = reminders
     app.state.broadcasts = broadcasts
+    app.state.retention = retention
     install_web_guard(app, settings)
     return runtime, app
 

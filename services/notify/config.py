@@ -84,6 +84,7 @@ class NotifySettings(ServiceSettings):
     broadcast_poll_seconds: float = Field(
         default=1.0, description="How often the sender looks for recipients a broadcast still owes a message."
     )
+    retention_poll_seconds: float = 3600.0
 
     @property
     def smtp_server(self) -> str:

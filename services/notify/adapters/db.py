@@ -126,6 +126,26 @@ async def forget_delegates(session: AsyncSession, delegate_ids: list[str]) -> No
     await session.execute(update(messages).where(messages.c.recipient_id.in_(delegate_ids)).values(to=""))
 
 
+EXPIRED = "(expired)"
+"""What a ledger row's subject reads once retention has removed the email's details."""
+
+
+async def messages_to(session: AsyncSession, recipient_id: str) -> list[dict[str, str]]:
+    m = messages.c
+    stmt = select(m.template, m.subject, m.to, m.status, m.recorded_at).where(m.recipient_id == recipient_id)
+    rows = (await session.execute(stmt.order_by(m.recorded_at))).all()
+    return [
+        {"template": r.template, "subject": r.subject, "to": r.to, "status": r.status, "at": r.recorded_at.isoformat()}
+        for r in rows
+    ]
+
+
+async def expire_messages(session: AsyncSession) -> int:
+    """Retention: every ledger row keeps its message id (exactly-once) and status; address and subject go."""
+    result = await session.execute(update(messages).where(messages.c.subject != EXPIRED).values(to="", subject=EXPIRED))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def unpaid_due(session: AsyncSession, created_before: datetime, limit: int) -> list[Unpaid]:
     rows = await session.execute(
         select(unpaid)

@@ -122,6 +122,12 @@ class SqlNotifyUnit:
         await db.forget_delegates(self.session, delegate_ids)
         await self.broadcasts.forget(delegate_ids)
 
+    async def messages_to(self, recipient_id: str) -> list[dict[str, str]]:
+        return await db.messages_to(self.session, recipient_id)
+
+    async def expire_messages(self) -> int:
+        return await db.expire_messages(self.session)
+
 
 class SqlUnitFor:
     """The unit of a consumer's transaction: made on first use, kept on the session for the batch."""

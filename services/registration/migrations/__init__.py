@@ -8,6 +8,7 @@ from services.registration.adapters import (
     earned_roles,
     magic_links,
     presentations,
+    privacy_store,
 )
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "magic_links",
     "metadata",
     "presentations",
+    "privacy_store",
 ]  # imported for the tables they define
 
 metadata = db.metadata

@@ -14,6 +14,7 @@ from services.registration.ports.payments import (
     WebhookRejected,
     Webhooks,
 )
+from services.registration.ports.privacy import ExportSources, NeedsOf, Participant, PrivacyRecords
 from services.registration.ports.stores import (
     REGISTRATION_COUNTER,
     TOTAL,
@@ -39,11 +40,15 @@ __all__ = [
     "CheckoutRequest",
     "CheckoutSession",
     "EarnedRoles",
+    "ExportSources",
     "Filters",
     "MagicLinks",
+    "NeedsOf",
+    "Participant",
     "PaymentError",
     "Payments",
     "Presentations",
+    "PrivacyRecords",
     "Registrations",
     "Row",
     "Stages",

@@ -24,4 +24,8 @@ ROUTES: RouteActions = {
     ("GET", "/organiser/presenters.csv"): ("registration.export.presenters",),
     ("POST", "/organiser/broadcasts/preview"): ("registration.broadcast.preview",),
     ("POST", "/organiser/broadcasts/send"): ("registration.broadcast.send",),
+    ("POST", "/organiser/personal-export/{rid}"): (
+        "registration.personal-export.request",
+        "registration.personal-export.deliver",
+    ),
 }
