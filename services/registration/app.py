@@ -36,9 +36,11 @@ from services.registration.web.api import router
 from services.registration.web.api_models import publish_choices
 from services.registration.web.local_checkout import local_checkout_router
 from services.registration.web.organiser import organiser_router
+from services.registration.web.organiser_list import list_router
 from services.registration.web.pages import install_page_errors, pages_router
 from services.registration.web.presenters_page import presenters_router
 from services.registration.web.rate_limits import RateLimits
+from services.registration.web.registration_page import registration_page_router
 from services.registration.web.self_service import self_service_router
 
 
@@ -132,7 +134,9 @@ def build(
     app.include_router(pages_router(deps, settings, doors))
     app.include_router(self_service_router(deps, settings, doors))
     app.include_router(local_checkout_router(deps, settings, webhooks))
+    app.include_router(list_router(deps, sessions))
     app.include_router(organiser_router(deps, sessions))
+    app.include_router(registration_page_router(deps, sessions))
     app.include_router(presenters_router(deps, sessions))
     app.include_router(login)
     runtime.mount_health(app)

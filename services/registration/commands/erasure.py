@@ -28,17 +28,28 @@ from services.registration.ports import Tx
 log = logging.getLogger("congress.registration.erasure")
 
 
+async def check(deps: Deps, registration_id: str) -> None:
+    """Whether the erasure would go ahead now (for the confirmation step); ``NotAllowed`` says why not."""
+    async with deps.units.read() as tx:
+        await _erasable(tx, registration_id)
+
+
+async def _erasable(tx: Tx, registration_id: str, *, for_update: bool = False) -> Registration:
+    row = await tx.registrations.get(registration_id, for_update=for_update)
+    if row is None:
+        raise NotAllowed("no such registration")
+    open_charges = await tx.registrations.charges_of(row.payer_id, status="open")
+    lifecycle.check_erasable(
+        row,
+        open_charge=any(c["registration_id"] == row.id for c in open_charges),
+        refund_pending=bool(await tx.tasks.pending_refunds(registration_id=row.id)),
+    )
+    return row
+
+
 async def erase(deps: Deps, registration_id: str, organiser: str) -> None:
     async with deps.units.begin() as tx:
-        row = await tx.registrations.get(registration_id, for_update=True)
-        if row is None:
-            raise NotAllowed("no such registration")
-        open_charges = await tx.registrations.charges_of(row.payer_id, status="open")
-        lifecycle.check_erasable(
-            row,
-            open_charge=any(c["registration_id"] == row.id for c in open_charges),
-            refund_pending=bool(await tx.tasks.pending_refunds(registration_id=row.id)),
-        )
+        row = await _erasable(tx, registration_id, for_update=True)
         if row.live:
             row = await manage.cancel_row(deps, tx, row, by="organiser", reason="personal data erased")
         await _blank(deps, tx, row, organiser)

@@ -15,6 +15,7 @@ from services.registration.ports.payments import (
 )
 from services.registration.ports.stores import (
     REGISTRATION_COUNTER,
+    SORTS,
     TOTAL,
     AppliedRoles,
     EarnedRoles,
@@ -30,6 +31,7 @@ from services.registration.ports.units import Batch, BatchHandler, Stages, Tx, U
 
 __all__ = [
     "REGISTRATION_COUNTER",
+    "SORTS",
     "TOTAL",
     "AppliedRoles",
     "Batch",
