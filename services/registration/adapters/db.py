@@ -87,7 +87,7 @@ registrations = Table(
     Index("ix_reg_created_at", "created_at"),
     Index("ix_reg_family_name", "family_name"),
 )
-"""``search_text`` is ``domain.search.search_key`` of the searchable fields (``rows.SEARCHED``), kept by the
+"""``search_text`` is ``services.common.folding.search_key`` of the searchable fields (``rows.SEARCHED``), kept by the
 store on every insert and every save that changes one of them; the indexes serve the organisers' list
 (filters by status, category and country; sorted by number, date or name)."""
 Index("ix_reg_email_lower", func.lower(registrations.c.email))

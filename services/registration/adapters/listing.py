@@ -4,7 +4,7 @@ Nothing is cut off: a page says which rows of how many it shows, and ``every_row
 whole filtered list in batches (keyset on the unique registration number, one short
 transaction per batch) so an export of any size streams without holding it all in memory.
 The search matches the folded words of the query against the folded ``search_text`` column
-(``domain.search``), so it finds "Núñez" by "nunez" and "Дмитрий" by "дмитрий" on SQLite as on
+(``services.common.folding``), so it finds "Núñez" by "nunez" and "Дмитрий" by "дмитрий" on SQLite as on
 PostgreSQL; filters are equalities on indexed columns, and a page is one SELECT.
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.common.folding import words
 from services.common.text import clean_for_display
 from services.registration.adapters.db import registrations
-from services.registration.domain.search import words
 from services.registration.ports import Filters
 
 EXPORT_BATCH = 500

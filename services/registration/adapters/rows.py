@@ -7,10 +7,10 @@ from enum import Enum
 from typing import Any
 
 from schemas.values import PaymentMethod, Role
+from services.common.folding import search_key
 from services.registration.adapters.db import registrations
 from services.registration.domain.pricing import IncomeGroup
 from services.registration.domain.registration import Registration, Status
-from services.registration.domain.search import search_key
 
 SEARCH_COLUMN = "search_text"
 REGISTRATION_FIELDS = tuple(c.name for c in registrations.columns if c.name != SEARCH_COLUMN)

@@ -30,7 +30,7 @@ SORTS = ("number", "name", "email", "institution", "country", "category", "statu
 class Filters:
     """What the organiser filtered and sorted the registrations by; empty means any (the text is folded by the store).
 
-    ``text`` must match every one of its words (``domain.search``) somewhere in the number, names, email,
+    ``text`` must match every one of its words (``services.common.folding``) somewhere in the number, names, email,
     institution, country or invoice number; ``sort`` is one of ``SORTS`` (ties in number order).
     """
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from services.common.folding import fold, search_key, words
 from services.registration.domain.amounts import AmountInvalid, amount_text, parse_amount
-from services.registration.domain.search import fold, search_key, words
 
 
 @pytest.mark.parametrize(

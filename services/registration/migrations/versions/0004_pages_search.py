@@ -1,6 +1,6 @@
 """The organisers' list at 2,500 rows: a folded search key per registration and indexes for its filters and sorts.
 
-``search_text`` holds ``domain.search.search_key`` of the searchable fields (SQLite's ``lower()`` folds ASCII
+``search_text`` holds ``services.common.folding.search_key`` of the searchable fields (SQLite's ``lower()`` folds ASCII
 only, so the folding is done in Python); existing rows get theirs here.
 
 Revision ID: 0004_pages_search
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from services.registration.domain.search import search_key
+from services.common.folding import search_key
 
 SEARCHED = ("number", "given_name", "family_name", "badge_name", "email", "affiliation", "country", "invoice_number")
 """The fields folded into the key at this revision (``adapters.rows.SEARCHED`` then)."""

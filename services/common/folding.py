@@ -1,8 +1,9 @@
-"""The organisers' search key: what a registration is found by, folded so case and accents do not matter.
+"""Search keys for the organisers' lists: text folded so that case and accents do not matter.
 
 SQLite's ``lower()`` folds ASCII letters only and PostgreSQL's depends on its collation, so the
-folding happens here, once, in Python: the store keeps each registration's key in a column of its
-own and folds the organiser's words the same way before it matches them (``LIKE``). Folding:
+folding happens here, once, in Python: registration keeps each registration's key in a column of its
+own and folds the organiser's words the same way before it matches them (``LIKE``); abstracts folds
+its (smaller) table in memory. Folding:
 compatibility forms (full-width Latin, ligatures) become plain letters, accents and other combining
 marks on alphabetic scripts (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic points) go,
 everything is case-folded (``ß`` → ``ss``). Marks that change a letter of a syllabic or ideographic
@@ -35,10 +36,10 @@ def fold(text: str) -> str:
 
 
 def search_key(fields: Iterable[str | None]) -> str:
-    """One registration's key: its searchable fields folded and joined."""
+    """One record's key: its searchable fields folded and joined."""
     return SEPARATOR.join(fold(f) for f in fields if f)
 
 
 def words(query: str) -> list[str]:
-    """The organiser's query as folded words; a registration must contain every one of them."""
+    """The organiser's query as folded words; a record must contain every one of them."""
     return [w for w in fold(query).split() if w and w != SEPARATOR.strip()]
