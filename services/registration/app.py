@@ -31,7 +31,7 @@ from services.registration.commands import expiry, invoice_holds, manage, presen
 from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings, load_all, load_income_groups
 from services.registration.ports import Payments, Writer
-from services.registration.subscriptions import call_for_papers
+from services.registration.subscriptions import call_for_papers, delegate_traces
 from services.registration.web.api import router
 from services.registration.web.api_models import publish_choices
 from services.registration.web.local_checkout import local_checkout_router
@@ -105,6 +105,7 @@ def build(
 
     runtime.on_start.append(seed)
     runtime.consume(call_for_papers.CONSUMER, (topics.ABSTRACTS,), call_for_papers.make_handlers(deps))
+    runtime.consume(delegate_traces.CONSUMER, (topics.BADGES, topics.NOTIFY), delegate_traces.make_handlers(deps))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

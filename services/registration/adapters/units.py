@@ -30,6 +30,7 @@ from services.registration.adapters.stores import (
     SqlRegistrations,
     SqlStripeTasks,
 )
+from services.registration.adapters.traces import SqlTraces
 from services.registration.adapters.writer import GroupWriter
 from services.registration.domain.registration import Registration
 from services.registration.ports import BatchHandler, Filters, Row
@@ -51,6 +52,7 @@ class SqlUnit(UnitOfWork):
         self.applied = SqlAppliedRoles(session)
         self.presentations = SqlPresentations(session)
         self.magic_links = SqlMagicLinks(session)
+        self.traces = SqlTraces(session)
         self.queued_tasks: list[int] = []
 
     def stage(self, data: EventData, *, event_id: str | None = None, time: Any = None) -> CloudEvent[Any]:

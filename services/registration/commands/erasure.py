@@ -63,4 +63,5 @@ async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str) -> None:
     await tx.registrations.withdraw_waiting(row.id)
     await tx.earned.forget(email_key(row.email))
     await tx.applied.forget(row.id)
+    await tx.traces.forget(row.delegate_id)
     tx.stage_tombstone(DelegateSnapshot.topic(), erased.delegate_id)

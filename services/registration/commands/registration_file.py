@@ -3,8 +3,8 @@
 The registration itself, its group (payer and the others it pays for), the card money still refundable,
 the add-on charges, the Stripe requests queued for it (refunds), its waiting-list entries, the events
 published about it (its versions and changes), when an unpaid invoice releases its places, and the
-audit trail when one is connected (``Deps.audit``). Badge, check-in and emails sent are not known to
-registration: those pages live in the badges and notify services.
+audit trail when one is connected (``Deps.audit``), and what badges and notify did for the delegate (badge
+issued and printed, check-in, emails sent) as registration heard it (``subscriptions.delegate_traces``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class RegistrationFile:
     waiting: list[Row]
     history: list[Row]
     """Events published about the delegate: ``type``, ``time``, ``data`` (no personal data), oldest first."""
+    traces: list[Row]
+    """What badges and notify did for the delegate, as registration heard it: ``kind``, ``at``, ``detail``."""
     hold_until: datetime | None
     open_invoice: bool
     """An add-on invoice of this payer is still to be paid."""
@@ -55,6 +57,7 @@ async def read(deps: Deps, registration_id: str) -> RegistrationFile | None:
         stripe = await tx.tasks.of_registration(row.id)
         waiting = await tx.registrations.waiting_of(row.id)
         history = await tx.registrations.history(row.delegate_id)
+        traces = await tx.traces.of(row.delegate_id)
     audit = await deps.audit.of_delegate(row.delegate_id, row.id) if deps.audit else None
     return RegistrationFile(
         registration=row,
@@ -64,6 +67,7 @@ async def read(deps: Deps, registration_id: str) -> RegistrationFile | None:
         stripe=stripe,
         waiting=waiting,
         history=history,
+        traces=traces,
         hold_until=holds.get(row.id),
         open_invoice=row.payer_id in open_invoices and row.id == row.payer_id,
         audit=audit,

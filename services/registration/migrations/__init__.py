@@ -1,6 +1,14 @@
 """The registration service's schema revisions (Alembic). ``metadata`` holds every table they describe."""
 
-from services.registration.adapters import applied_roles, db, db_tasks, earned_roles, magic_links, presentations
+from services.registration.adapters import (
+    applied_roles,
+    db,
+    db_tasks,
+    earned_roles,
+    magic_links,
+    presentations,
+    traces,
+)
 
 __all__ = [
     "applied_roles",
@@ -9,6 +17,7 @@ __all__ = [
     "magic_links",
     "metadata",
     "presentations",
+    "traces",
 ]  # imported for the tables they define
 
 metadata = db.metadata

@@ -26,6 +26,7 @@ from services.registration.ports.stores import (
     Row,
     StripeTaskStore,
     Task,
+    Traces,
 )
 from services.registration.ports.units import Batch, BatchHandler, Stages, Tx, Units, Writer
 
@@ -49,6 +50,7 @@ __all__ = [
     "Stages",
     "StripeTaskStore",
     "Task",
+    "Traces",
     "Tx",
     "Units",
     "WebhookRejected",

@@ -263,3 +263,19 @@ class MagicLinks(Protocol):
     async def record(self, jti: str, registration_id: str, now: datetime) -> None:
         """Note a link emailed now (and forget those older than a day)."""
         ...
+
+
+class Traces(Protocol):
+    """What other services did for a delegate, as registration heard it (badge, prints, check-in, emails)."""
+
+    async def note(self, event_id: str, delegate_id: str, kind: str, at: datetime, detail: str) -> bool:
+        """Keep one (``badge``, ``printed``, ``checked_in`` or ``email``); False if this event was kept before."""
+        ...
+
+    async def of(self, delegate_id: str) -> list[Row]:
+        """A delegate's traces, oldest first: ``kind``, ``at``, ``detail``."""
+        ...
+
+    async def forget(self, delegate_id: str) -> None:
+        """Erasure: the subjects of the emails sent to them are blanked (that an email went out stays)."""
+        ...

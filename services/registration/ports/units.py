@@ -18,6 +18,7 @@ from services.registration.ports.stores import (
     Registrations,
     Row,
     StripeTaskStore,
+    Traces,
 )
 
 
@@ -51,6 +52,9 @@ class Tx(Protocol):
 
     @property
     def magic_links(self) -> MagicLinks: ...
+
+    @property
+    def traces(self) -> Traces: ...
 
     @property
     def queued_tasks(self) -> list[int]: ...
