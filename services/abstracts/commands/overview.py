@@ -10,6 +10,7 @@ from services.abstracts.commands import expertise
 from services.abstracts.commands.context import Deps, Row
 from services.abstracts.domain import calibration, reviews
 from services.abstracts.domain.abstract import Abstract, Status
+from services.abstracts.domain.draft import Entry
 from services.abstracts.domain.errors import NotFound
 from services.abstracts.domain.matching.affinity import Affinity
 from services.common.folding import search_key, words
@@ -91,20 +92,29 @@ async def table(
 
 @dataclass(frozen=True)
 class Detail:
-    """One abstract as the organisers see it: its reviewers (with their reviews), the mean, each one's fit."""
+    """One abstract as the organisers see it: its reviewers (with their reviews), the mean, each one's fit,
+    its calibrated score (None until reviewed) and the draft programme's session it is in (None: not placed)."""
 
     abstract: Abstract
     reviewers: list[Row]
     mean: float | None
     fit: dict[str, Affinity]
+    calibrated: calibration.Calibrated | None = None
+    session: Entry | None = None
 
 
 async def detail(deps: Deps, abstract_id: str) -> Detail:
     async with deps.units.reading() as unit:
         abstract = await unit.abstracts.get(abstract_id)
         reviewers = await unit.abstracts.assigned_reviewers(abstract_id)
+        every_review = await unit.abstracts.all_reviews()
+        draft = await unit.programme.draft()
     if abstract is None:
         raise NotFound(abstract_id)
     mean = reviews.mean_score(r["scores"] for r in reviewers if r["scores"])
     fit = await expertise.explain(deps, abstract_id, [r["id"] for r in reviewers])
-    return Detail(abstract, reviewers, mean, fit)
+    calibrated = calibration.calibrate(
+        [calibration.Review(r["abstract_id"], r["reviewer_id"], reviews.review_mean(r["scores"])) for r in every_review]
+    ).abstracts.get(abstract_id)
+    session = next((e for e in draft if any(t.abstract_id == abstract_id for t in e.session.talks)), None)
+    return Detail(abstract, reviewers, mean, fit, calibrated, session)

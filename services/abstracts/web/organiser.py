@@ -131,6 +131,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
     async def detail(request: Request, abstract_id: str, message: str = "", who: str = organiser) -> Response:
         seen = await overview.detail(deps, abstract_id)
         context = {"row": seen.abstract, "reviewers": seen.reviewers, "mean": seen.mean, "fit": seen.fit}
+        context |= {"calibrated": seen.calibrated, "session": seen.session}
         context |= {"message": message, "organiser": who}
         return templates.TemplateResponse(request, "organiser_abstract.html", context)
 

@@ -7,6 +7,8 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from tests.integration.abstracts.conftest import ORGANISER, Service, add_reviewer, author, submit
+from tests.integration.abstracts.programme_data import accept_abstracts
+from tests.integration.abstracts.test_matching_pages import review
 
 
 def references(html: str) -> list[str]:
@@ -78,3 +80,26 @@ async def test_a_reviewer_has_a_page_with_their_networks_load_and_assignments(of
     assert (await client.get("/organiser/reviewers/nobody", headers=ORGANISER)).status_code == 404
     revoked = await client.post(f"/organiser/reviewers/{reviewer}/revoke", data={"page": "reviewer"}, headers=ORGANISER)
     assert revoked.status_code == 303 and revoked.headers["location"].startswith(f"/organiser/reviewers/{reviewer}?")
+
+
+async def test_an_abstracts_page_shows_its_calibrated_score_and_its_session(offline: Service) -> None:
+    client = offline.client
+    accepted = await accept_abstracts(offline)
+    some = next(iter(accepted.values()))
+    page = await client.get(f"/organiser/abstracts/{some['abstract_id']}", headers=ORGANISER)
+    assert 'id="session">not in the programme draft<' in page.text and 'id="calibrated">—<' in page.text
+    assert (await client.post("/api/organiser/programme/generate", headers=ORGANISER)).status_code == 200
+    page = await client.get(f"/organiser/abstracts/{some['abstract_id']}", headers=ORGANISER)
+    assert re.search(r'id="session">[^<]+ · \d{4}-\d\d-\d\d slot \d+ · ', page.text), page.text[-2000:]
+
+    one = await submit(offline, title="Reviewed once")
+    reviewer = await add_reviewer(offline, "Amani", "University of Nairobi", ["DU"])
+    await client.post("/api/organiser/assign", headers=ORGANISER)
+    [row] = [
+        r
+        for r in (await client.get("/api/organiser/reviewers", headers=ORGANISER)).json()
+        if r["reviewer_id"] == reviewer
+    ]
+    await review(offline, row["portal_link"], one["abstract_id"], 4)
+    page = await client.get(f"/organiser/abstracts/{one['abstract_id']}", headers=ORGANISER)
+    assert re.search(r'id="calibrated">\d\.\d\d ± \d\.\d\d', page.text)
