@@ -22,7 +22,7 @@ from services.common.organiser_sessions import OrganiserSessions, require_organi
 from services.common.paging import MAX_PAGE_SIZE
 from services.common.text import SingleLine, csv_cell
 from services.registration.commands import erasure, invoice_holds, manage, payments, queries
-from services.registration.commands.records import Deps
+from services.registration.commands.records import Deps, NotAllowed
 from services.registration.domain import pricing as domain
 from services.registration.domain.registration import Registration, plain
 from services.registration.ports import SORTS
@@ -61,6 +61,8 @@ ACTIONS = {
     "erase": "button",
 }
 """Organiser page actions and the field a business refusal is shown beside."""
+ID_LENGTH = 40
+"""Registration ids are at most this long (``reg_registrations.id``)."""
 PAGE_SIZE = 500
 """Rows on one page of the list (page and JSON) unless ``size`` asks otherwise."""
 MAX_PAGE = 1_000_000
@@ -118,8 +120,16 @@ def local_time(deps: Deps, moment: datetime) -> str:
     return f"{moment.astimezone(deps.congress.tz):%d %b %Y %H:%M} ({deps.congress.timezone})"
 
 
+def id_shaped(rid: str) -> bool:
+    """Whether ``rid`` could be a registration id (at most 40 printable characters): others are never looked up,
+    since PostgreSQL refuses a NUL in a query parameter."""
+    return 0 < len(rid) <= ID_LENGTH and rid.isprintable()
+
+
 async def act(deps: Deps, action: str, rid: str, who: str, data: dict[str, Any]) -> str:
     """Do one organiser action (page or JSON); returns what was done, in words."""
+    if not id_shaped(rid):
+        raise NotAllowed("no such registration")
     if action == "mark-paid":
         await payments.mark_invoice_paid(deps, rid, who)
         return "Invoice marked paid."
@@ -212,6 +222,8 @@ def _api_actions(router: APIRouter, deps: Deps, organiser: Any) -> None:
     )
     async def api_extend_hold(rid: str, body: ExtendHoldIn, who: str = organiser) -> HeldUntil:
         """Give an unpaid invoice more days before its places are released (409 if it holds none)."""
+        if not id_shaped(rid):
+            raise NotAllowed("no such registration")
         end = await invoice_holds.extend(deps, rid, body.days, who)
         return HeldUntil(result=f"Invoice hold extended by {body.days} days.", hold_until=end)
 

@@ -24,7 +24,7 @@ from services.registration.commands.registration_file import RegistrationFile
 from services.registration.domain import pricing
 from services.registration.domain.amounts import AmountInvalid, amount_text, parse_amount
 from services.registration.ports import PaymentError
-from services.registration.web.organiser import ACTIONS, CancelIn, act, local_time
+from services.registration.web.organiser import ACTIONS, CancelIn, act, id_shaped, local_time
 from services.registration.web.pages import PageProblem, friendly, templates_for
 
 CONFIRMED = frozenset({"refund", "cancel", "erase"})
@@ -77,7 +77,7 @@ def registration_page_router(deps: Deps, sessions: OrganiserSessions) -> APIRout
     currency = deps.congress.currency
 
     async def loaded(rid: str) -> RegistrationFile:
-        file = await registration_file.read(deps, rid)
+        file = await registration_file.read(deps, rid) if id_shaped(rid) else None
         if file is None:
             raise PageProblem(404, "No such registration", "There is no registration with this id.")
         return file

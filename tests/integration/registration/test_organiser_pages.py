@@ -177,3 +177,24 @@ async def test_cancelling_and_erasing_ask_for_confirmation_first(offline: Servic
     refused = await client.post(f"/organiser/registrations/{rid}/erase", data=token)
     assert refused.status_code == 422 and "already erased" in error_beside(refused.text, f"{rid}-erase-button")
     assert "Nothing to show" in (await client.get("/organiser/registrations", params={"q": "田中"})).text  # its key too
+
+
+async def test_odd_registration_ids_and_forms_get_a_page_not_a_500(offline: Service) -> None:
+    created = (await offline.client.post("/api/registrations", json={"delegates": [delegate()]})).json()
+    signed_in(offline)
+    client = offline.client
+    token = {"csrf_token": token_in((await client.get(f"/organiser/registrations/{created['payer_id']}")).text)}
+    for rid in ("%00", "x" * 300, "%E2%80%AE", "..%2F..%2Fetc"):
+        assert (await client.get(f"/organiser/registrations/{rid}")).status_code == 404, rid
+        assert (await client.post(f"/organiser/registrations/{rid}/refund", data=token)).status_code == 404, rid
+        for api in ("mark-paid", "erase", "extend-hold"):
+            answer = await client.post(f"/api/organiser/registrations/{rid}/{api}", json={}, headers=AUTH)
+            assert answer.status_code in (404, 409), (rid, api)  # no route for a path, no registration for an id
+    rid = created["payer_id"]
+    for action, form in {
+        "refund": {"amount": "\x00"},
+        "cancel": {"reason": "\x00"},
+        "extend-hold": {"days": "1e9"},
+    }.items():
+        answer = await client.post(f"/organiser/registrations/{rid}/{action}", data=form | token)
+        assert answer.status_code == 422, (action, answer.text[-300:])
