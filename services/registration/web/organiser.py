@@ -22,7 +22,7 @@ from services.common.organiser_sessions import OrganiserSessions, require_organi
 from services.common.paging import MAX_PAGE_SIZE
 from services.common.text import SingleLine, csv_cell
 from services.registration.commands import erasure, invoice_holds, manage, payments, queries
-from services.registration.commands.records import Deps, NotAllowed
+from services.registration.commands.records import Deps, NotAllowed, as_utc
 from services.registration.domain import pricing as domain
 from services.registration.domain.registration import Registration, plain
 from services.registration.ports import SORTS
@@ -117,7 +117,7 @@ class IncomeGroupIn(BaseModel):
 
 def local_time(deps: Deps, moment: datetime) -> str:
     """A moment as organisers read it: in the congress timezone, with the zone named."""
-    return f"{moment.astimezone(deps.congress.tz):%d %b %Y %H:%M} ({deps.congress.timezone})"
+    return f"{as_utc(moment).astimezone(deps.congress.tz):%d %b %Y %H:%M} ({deps.congress.timezone})"
 
 
 def id_shaped(rid: str) -> bool:

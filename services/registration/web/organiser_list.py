@@ -20,7 +20,7 @@ from services.common.organiser_sessions import OrganiserSessions, require_organi
 from services.common.paging import MAX_PAGE_SIZE
 from services.common.text import clean_for_display
 from services.registration.commands import queries
-from services.registration.commands.records import Deps
+from services.registration.commands.records import Deps, as_utc
 from services.registration.domain.registration import Status
 from services.registration.ports import SORTS, Filters
 from services.registration.web.pages import templates_for
@@ -108,7 +108,7 @@ def list_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
             "seats": await queries.seats(deps),
             "organiser": who,
             "message": _tidy(message, 300),
-            "tz": deps.congress.tz,
+            "day": lambda moment: f"{as_utc(moment).astimezone(deps.congress.tz):%Y-%m-%d}",
         }
         return templates.TemplateResponse(request, "organiser_list.html", context)
 
