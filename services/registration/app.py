@@ -31,9 +31,10 @@ from services.registration.commands import expiry, invoice_holds, manage, presen
 from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings, load_all, load_income_groups
 from services.registration.ports import Payments, Writer
-from services.registration.subscriptions import call_for_papers, delegate_traces
+from services.registration.subscriptions import audit, call_for_papers, delegate_traces
 from services.registration.web.api import router
 from services.registration.web.api_models import publish_choices
+from services.registration.web.history import history_router
 from services.registration.web.local_checkout import local_checkout_router
 from services.registration.web.organiser import organiser_router
 from services.registration.web.organiser_list import list_router
@@ -105,6 +106,7 @@ def build(
 
     runtime.on_start.append(seed)
     runtime.consume(call_for_papers.CONSUMER, (topics.ABSTRACTS,), call_for_papers.make_handlers(deps))
+    runtime.consume(audit.CONSUMER, (topics.AUDIT,), audit.make_handlers(deps))
     runtime.consume(delegate_traces.CONSUMER, (topics.BADGES, topics.NOTIFY), delegate_traces.make_handlers(deps))
 
     @contextlib.asynccontextmanager
@@ -139,6 +141,7 @@ def build(
     app.include_router(organiser_router(deps, sessions))
     app.include_router(registration_page_router(deps, sessions))
     app.include_router(presenters_router(deps, sessions))
+    app.include_router(history_router(deps, sessions))
     app.include_router(login)
     runtime.mount_health(app)
     answer_405_with_every_method(app)

@@ -20,6 +20,7 @@ from services.abstracts.commands.context import Deps
 from services.abstracts.domain.errors import Rejected
 from services.abstracts.domain.submission import nfc
 from services.abstracts.web.forms import first_error_id
+from services.common import audit
 from services.common.folding import search_key, words
 from services.common.text import clean_for_display
 
@@ -79,7 +80,7 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, templates: Jin
             networks=[str(v) for v in form.getlist("networks")],
         )
         try:
-            row = await reviewers.add_reviewer(deps, body.draft())
+            row = await reviewers.add_reviewer(deps, body.draft(), audit.organiser(who))
         except Rejected as exc:
             first_network = f"net-{next(iter(deps.config.network_names), '')}"
             focus = first_error_id(exc.errors, aliases={"networks": first_network})
@@ -88,7 +89,7 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, templates: Jin
 
     @router.post("/organiser/reviewers/{reviewer_id}/revoke", include_in_schema=False)
     async def revoke_page(request: Request, reviewer_id: str, who: str = organiser) -> Response:
-        await reviewers.revoke_link(deps, reviewer_id)
+        await reviewers.revoke_link(deps, reviewer_id, audit.organiser(who))
         back = (
             f"/organiser/reviewers/{quote(reviewer_id)}" if "page" in (await request.form()) else "/organiser/reviewers"
         )

@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 
 from schemas.delegates import DelegateSnapshot
-from services.registration.commands import manage, stripe_tasks
+from services.common.audit import Actor
+from services.registration.commands import audited, manage, stripe_tasks
 from services.registration.commands.records import Deps, NotAllowed
 from services.registration.domain import registration as lifecycle
 from services.registration.domain.registration import ERASED as ERASED  # re-exported
@@ -47,14 +48,16 @@ async def _erasable(tx: Tx, registration_id: str, *, for_update: bool = False) -
     return row
 
 
-async def erase(deps: Deps, registration_id: str, organiser: str) -> None:
+async def erase(deps: Deps, registration_id: str, actor: Actor) -> None:
     async with deps.units.begin() as tx:
         row = await _erasable(tx, registration_id, for_update=True)
-        if row.live:
+        was_live = row.live
+        if was_live:
             row = await manage.cancel_row(deps, tx, row, by="organiser", reason="personal data erased")
-        await _blank(deps, tx, row, organiser)
+        await _blank(deps, tx, row, actor.name)
+        audited.note(deps, tx, "registration.erase", actor, row, cancelled_first=was_live)
     await stripe_tasks.run(deps, tx.queued_tasks)
-    log.info("personal data erased", extra={"registration_id": registration_id, "organiser": organiser})
+    log.info("personal data erased", extra={"registration_id": registration_id, "organiser": actor.name})
 
 
 async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str) -> None:

@@ -17,7 +17,6 @@ from services.registration.domain.registration import Change, Edition, Registrat
 from services.registration.domain.registration import NotAllowed as NotAllowed  # re-exported
 from services.registration.ports import Payments, Stages, Units, Writer
 from services.registration.ports import Row as Row  # re-exported
-from services.registration.ports.audit import AuditHistory
 
 
 @dataclass
@@ -36,8 +35,6 @@ class Deps:
     secret: str
     public_url: str
     clock: Callable[[], datetime] = field(default=utcnow)
-    audit: AuditHistory | None = None
-    """A delegate's audit trail for the registration page (none: the page says it is not connected)."""
 
     def money(self, amount_minor: int) -> Money:
         return Money(amount_minor=amount_minor, currency=self.congress.currency)

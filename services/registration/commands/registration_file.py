@@ -2,19 +2,19 @@
 
 The registration itself, its group (payer and the others it pays for), the card money still refundable,
 the add-on charges, the Stripe requests queued for it (refunds), its waiting-list entries, the events
-published about it (its versions and changes), when an unpaid invoice releases its places, and the
-audit trail when one is connected (``Deps.audit``), and what badges and notify did for the delegate (badge
-issued and printed, check-in, emails sent) as registration heard it (``subscriptions.delegate_traces``).
+published about it (its versions and changes), when an unpaid invoice releases its places, its audit
+trail (``commands.history``: the audit records naming the delegate, newest first), and what badges and
+notify did for the delegate (badge issued and printed, check-in, emails sent) as registration heard it
+(``subscriptions.delegate_traces``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from services.registration.commands import invoice_holds, stripe_tasks
+from schemas.audit import OrganiserActed
+from services.registration.commands import history, invoice_holds, stripe_tasks
 from services.registration.commands.records import Deps, Row
 from services.registration.domain.registration import Registration
 
@@ -39,8 +39,8 @@ class RegistrationFile:
     hold_until: datetime | None
     open_invoice: bool
     """An add-on invoice of this payer is still to be paid."""
-    audit: Sequence[Mapping[str, Any]] | None
-    """The delegate's audit trail, or None when no trail is connected."""
+    audit: list[OrganiserActed]
+    """The delegate's audit trail (what organisers and jobs did, in every service), newest first."""
 
 
 async def read(deps: Deps, registration_id: str) -> RegistrationFile | None:
@@ -56,9 +56,9 @@ async def read(deps: Deps, registration_id: str) -> RegistrationFile | None:
         open_invoices = await tx.registrations.open_invoice_payers()
         stripe = await tx.tasks.of_registration(row.id)
         waiting = await tx.registrations.waiting_of(row.id)
-        history = await tx.registrations.history(row.delegate_id)
+        published = await tx.registrations.history(row.delegate_id)
         traces = await tx.traces.of(row.delegate_id)
-    audit = await deps.audit.of_delegate(row.delegate_id, row.id) if deps.audit else None
+        audit = await tx.history.of_delegate(row.delegate_id, limit=history.HISTORY_LIMIT)
     return RegistrationFile(
         registration=row,
         group=group,
@@ -66,7 +66,7 @@ async def read(deps: Deps, registration_id: str) -> RegistrationFile | None:
         charges=[c for c in charges if c["registration_id"] == row.id],
         stripe=stripe,
         waiting=waiting,
-        history=history,
+        history=published,
         traces=traces,
         hold_until=holds.get(row.id),
         open_invoice=row.payer_id in open_invoices and row.id == row.payer_id,

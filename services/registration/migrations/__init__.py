@@ -2,6 +2,7 @@
 
 from services.registration.adapters import (
     applied_roles,
+    audit_history,
     db,
     db_tasks,
     earned_roles,
@@ -12,6 +13,7 @@ from services.registration.adapters import (
 
 __all__ = [
     "applied_roles",
+    "audit_history",
     "db_tasks",
     "earned_roles",
     "magic_links",

@@ -24,6 +24,7 @@ from services.registration.commands.registration_file import RegistrationFile
 from services.registration.domain import pricing
 from services.registration.domain.amounts import AmountInvalid, amount_text, parse_amount
 from services.registration.ports import PaymentError
+from services.registration.web.history import history_rows
 from services.registration.web.organiser import ACTIONS, CancelIn, act, id_shaped, local_time
 from services.registration.web.pages import PageProblem, friendly, templates_for
 
@@ -93,7 +94,7 @@ def registration_page_router(deps: Deps, sessions: OrganiserSessions) -> APIRout
             "hold_until": local_time(deps, file.hold_until) if file.hold_until else "",
             "when": lambda moment: local_time(deps, moment),
             "groups": [g.value for g in pricing.IncomeGroup],
-            "audit": file.audit,
+            "history": history_rows(file.audit, deps.congress.tz),
             "message": "",
             "errors": {},
             "values": {},

@@ -57,5 +57,11 @@ async def test_the_registration_page_shows_badge_check_in_and_emails_heard_from_
         assert erased.status_code == 200, erased.text
         page = await service.client.get(f"/organiser/registrations/{rid}", headers=AUTH)
         assert "田中" not in page.text and "(subject erased)" in page.text
+        for _ in range(300):  # the erasure's audit record comes back through congress.audit
+            if "<code>registration.erase</code>" in page.text:
+                break
+            await asyncio.sleep(0.1)
+            page = await service.client.get(f"/organiser/registrations/{rid}", headers=AUTH)
+        assert "<code>registration.erase</code>" in page.text and "organiser@icsei.example.org" in page.text
     finally:
         await close_service(service, kafka=True)

@@ -4,7 +4,7 @@
 only, so the folding is done in Python); existing rows get theirs here.
 
 Revision ID: 0004_pages_search
-Revises: 0003_doors_abuse
+Revises: 0004_audit_history
 Created: 2026-12-07 01:20:00
 """
 
@@ -21,7 +21,7 @@ SEARCHED = ("number", "given_name", "family_name", "badge_name", "email", "affil
 """The fields folded into the key at this revision (``adapters.rows.SEARCHED`` then)."""
 
 revision: str = "0004_pages_search"
-down_revision: str | None = "0003_doors_abuse"
+down_revision: str | None = "0004_audit_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
