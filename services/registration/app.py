@@ -40,17 +40,19 @@ from services.registration.commands import (
 from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings, load_all, load_income_groups
 from services.registration.ports import Payments, Writer
-from services.registration.subscriptions import audit, call_for_papers
+from services.registration.subscriptions import audit, call_for_papers, delegate_traces
 from services.registration.web.api import router
 from services.registration.web.api_models import publish_choices
 from services.registration.web.broadcast_page import broadcast_router
 from services.registration.web.history import history_router
 from services.registration.web.local_checkout import local_checkout_router
 from services.registration.web.organiser import organiser_router
+from services.registration.web.organiser_list import list_router
 from services.registration.web.pages import install_page_errors, pages_router
 from services.registration.web.presenters_page import presenters_router
 from services.registration.web.privacy_pages import privacy_router
 from services.registration.web.rate_limits import RateLimits
+from services.registration.web.registration_page import registration_page_router
 from services.registration.web.self_service import self_service_router
 
 
@@ -118,6 +120,7 @@ def build(
     runtime.on_start.append(seed)
     runtime.consume(call_for_papers.CONSUMER, (topics.ABSTRACTS,), call_for_papers.make_handlers(deps))
     runtime.consume(audit.CONSUMER, (topics.AUDIT,), audit.make_handlers(deps))
+    runtime.consume(delegate_traces.CONSUMER, (topics.BADGES, topics.NOTIFY), delegate_traces.make_handlers(deps))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -148,7 +151,9 @@ def build(
     app.include_router(privacy_router(deps, sessions))  # before /me/{token}: /me/participants is a page
     app.include_router(self_service_router(deps, settings, doors))
     app.include_router(local_checkout_router(deps, settings, webhooks))
+    app.include_router(list_router(deps, sessions))
     app.include_router(organiser_router(deps, sessions))
+    app.include_router(registration_page_router(deps, sessions))
     app.include_router(presenters_router(deps, sessions))
     app.include_router(broadcast_router(deps, sessions))
     app.include_router(history_router(deps, sessions))

@@ -32,6 +32,7 @@ from services.registration.adapters.stores import (
     SqlRegistrations,
     SqlStripeTasks,
 )
+from services.registration.adapters.traces import SqlTraces
 from services.registration.adapters.writer import GroupWriter
 from services.registration.domain.privacy import Consents, SpecialNeeds
 from services.registration.domain.registration import Registration
@@ -55,6 +56,7 @@ class SqlUnit(UnitOfWork):
         self.presentations = SqlPresentations(session)
         self.magic_links = SqlMagicLinks(session)
         self.privacy = privacy_store.SqlPrivacy(session)
+        self.traces = SqlTraces(session)
         self.history = SqlAuditHistory(session)
         self.queued_tasks: list[int] = []
 

@@ -29,20 +29,33 @@ from services.registration.ports import Tx
 log = logging.getLogger("congress.registration.erasure")
 
 
+async def check(deps: Deps, registration_id: str) -> None:
+    """Whether the erasure would go ahead now (for the confirmation step); ``NotAllowed`` says why not."""
+    async with deps.units.read() as tx:
+        await _erasable(tx, registration_id)
+
+
+async def _erasable(
+    tx: Tx, registration_id: str, *, for_update: bool = False, congress_over: bool = False
+) -> Registration:
+    row = await tx.registrations.get(registration_id, for_update=for_update)
+    if row is None:
+        raise NotAllowed("no such registration")
+    open_charges = await tx.registrations.charges_of(row.payer_id, status="open")
+    lifecycle.check_erasable(
+        row,
+        open_charge=any(c["registration_id"] == row.id for c in open_charges),
+        refund_pending=bool(await tx.tasks.pending_refunds(registration_id=row.id)),
+        congress_over=congress_over,
+    )
+    return row
+
+
 async def erase(deps: Deps, registration_id: str, actor: Actor, *, congress_over: bool = False) -> None:
     """Erase one registration's personal data; ``congress_over`` (retention, ``commands.retention``): a paid
     registration that was used is blanked as it is, without cancelling it first."""
     async with deps.units.begin() as tx:
-        row = await tx.registrations.get(registration_id, for_update=True)
-        if row is None:
-            raise NotAllowed("no such registration")
-        open_charges = await tx.registrations.charges_of(row.payer_id, status="open")
-        lifecycle.check_erasable(
-            row,
-            open_charge=any(c["registration_id"] == row.id for c in open_charges),
-            refund_pending=bool(await tx.tasks.pending_refunds(registration_id=row.id)),
-            congress_over=congress_over,
-        )
+        row = await _erasable(tx, registration_id, for_update=True, congress_over=congress_over)
         was_live = row.live and not congress_over
         if was_live:
             row = await manage.cancel_row(deps, tx, row, by="organiser", reason="personal data erased")
@@ -60,4 +73,5 @@ async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str, *, congr
     await tx.earned.forget(email_key(row.email))
     await tx.applied.forget(row.id)
     await tx.privacy.forget(row.id)  # consents and special needs (issue 16)
+    await tx.traces.forget(row.delegate_id)
     tx.stage_tombstone(DelegateSnapshot.topic(), erased.delegate_id)

@@ -9,6 +9,7 @@ from services.registration.adapters import (
     magic_links,
     presentations,
     privacy_store,
+    traces,
 )
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "metadata",
     "presentations",
     "privacy_store",
+    "traces",
 ]  # imported for the tables they define
 
 metadata = db.metadata

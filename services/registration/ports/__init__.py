@@ -17,6 +17,7 @@ from services.registration.ports.payments import (
 from services.registration.ports.privacy import ExportSources, NeedsOf, Participant, PrivacyRecords
 from services.registration.ports.stores import (
     REGISTRATION_COUNTER,
+    SORTS,
     TOTAL,
     AppliedRoles,
     EarnedRoles,
@@ -27,11 +28,13 @@ from services.registration.ports.stores import (
     Row,
     StripeTaskStore,
     Task,
+    Traces,
 )
 from services.registration.ports.units import Batch, BatchHandler, Stages, Tx, Units, Writer
 
 __all__ = [
     "REGISTRATION_COUNTER",
+    "SORTS",
     "TOTAL",
     "AppliedRoles",
     "AuditHistory",
@@ -54,6 +57,7 @@ __all__ = [
     "Stages",
     "StripeTaskStore",
     "Task",
+    "Traces",
     "Tx",
     "Units",
     "WebhookRejected",

@@ -22,6 +22,7 @@ from services.registration.ports.stores import (
     Registrations,
     Row,
     StripeTaskStore,
+    Traces,
 )
 
 
@@ -58,6 +59,9 @@ class Tx(Protocol):
 
     @property
     def privacy(self) -> PrivacyRecords: ...
+
+    @property
+    def traces(self) -> Traces: ...
 
     @property
     def history(self) -> AuditHistory:

@@ -34,6 +34,7 @@ from services.registration.commands.register import price_all, register
 from services.registration.commands.requests import RegistrationIn
 from services.registration.config import RegistrationSettings
 from services.registration.domain import pricing as domain
+from services.registration.domain.amounts import amount_text
 from services.registration.domain.privacy import ACCESS_LABELS, DIET_LABELS
 from services.registration.domain.registration import Status
 from services.registration.ports import PaymentError
@@ -124,6 +125,7 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         return format_currency(domain.to_major(amount_minor, currency), currency, locale=locale)
 
     templates.env.filters["money"] = money
+    templates.env.filters["major"] = lambda amount_minor: amount_text(amount_minor, currency)
     templates.env.filters["unprintable"] = print_warning  # issue 17: the review page warns of a name no font prints
     templates.env.finalize = shown  # the one text rule also for rows stored before it
     add_csrf_helpers(templates.env)
