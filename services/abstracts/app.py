@@ -37,6 +37,7 @@ from services.common.congress import config_path
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.abstracts.web.route_access import ROUTES
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 
@@ -84,7 +85,9 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.state.deps = Built(deps, units)
     app.state.runtime = runtime
     path = None if "congress" in overrides else config_path(settings.congress_config)
-    sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
+    sessions, login = organiser_access(
+        runtime, deps.congress, path=path, demo_password=settings.organiser_password, access=ROUTES
+    )
     templates = make_templates(deps)
     install_errors(app, deps, templates)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -40,6 +40,7 @@ from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.badges.web.route_access import ROUTES
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 
@@ -94,7 +95,9 @@ def build(
     app = FastAPI(title=f"{congress.short_name} badges and station", lifespan=_lifespan(settings, runtime, pool))
     monitor = LinkMonitor(runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime)
     app.state.deps, app.state.runtime, app.state.monitor = deps, runtime, monitor
-    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
+    sessions, login = organiser_access(
+        runtime, congress, path=path, demo_password=settings.organiser_password, access=ROUTES
+    )
     app.include_router(station_router(deps, monitor, sessions))
     app.include_router(organiser_router(deps, monitor, sessions))
     app.include_router(visa_form_router(deps, monitor))

@@ -48,6 +48,14 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+@app.command("roles-doc")
+def roles_doc_command() -> None:
+    """Print docs/roles.md: the organiser roles and every service's route-access table."""
+    from services.cli.roles_doc import render  # imports every service's web tables: only when asked
+
+    print(render())
+
+
 @app.command("tail")
 def tail_command(
     type_: str | None = typer.Option(None, "--type", help="Only events whose type contains this, e.g. Confirmed."),

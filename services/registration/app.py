@@ -21,6 +21,7 @@ from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.registration.web.route_access import ROUTES
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 from services.registration.adapters import db
@@ -122,7 +123,9 @@ def build(
     app.state.deps = deps
     app.state.runtime = runtime
     path = None if "congress" in overrides else config_path(settings.congress_config)
-    sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
+    sessions, login = organiser_access(
+        runtime, deps.congress, path=path, demo_password=settings.organiser_password, access=ROUTES
+    )
     install_page_errors(app, deps)
     webhooks = StripeWebhooks(
         settings.stripe_webhook_secret.get_secret_value(), tolerance=settings.stripe_webhook_tolerance
