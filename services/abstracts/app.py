@@ -33,11 +33,11 @@ from services.abstracts.web.organiser import organiser_router
 from services.abstracts.web.pages import install_errors, is_email, make_templates
 from services.abstracts.web.programme import programme_router
 from services.abstracts.web.review import review_router
+from services.abstracts.web.route_access import ROUTES
 from services.common.congress import config_path
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
-from services.abstracts.web.route_access import ROUTES
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 

@@ -33,6 +33,7 @@ from services.badges.subscriptions import BadgesConsumer
 from services.badges.web import visa_links
 from services.badges.web.api import api_router
 from services.badges.web.organiser import organiser_router
+from services.badges.web.route_access import ROUTES
 from services.badges.web.station import station_router
 from services.badges.web.visa_form import visa_form_router
 from services.common.congress import Congress, config_path, load_congress
@@ -40,7 +41,6 @@ from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
-from services.badges.web.route_access import ROUTES
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 

@@ -41,8 +41,7 @@ def render() -> str:
     lines += [f"| {LABELS[role]} | `{role.value}` | {DESCRIPTIONS[role]} |" for role in Role]
     lines += [
         "",
-        "Admins may hold several roles. An account may hold any set of roles; "
-        "what it may do is the union.",
+        "Admins may hold several roles. An account may hold any set of roles; what it may do is the union.",
         "",
     ]
     head = "| method | route | " + " | ".join(LABELS[r] for r in Role) + " |"

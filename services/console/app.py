@@ -14,11 +14,11 @@ from services.common.organiser_login import organiser_login_router
 from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions
 from services.common.session_events import DirectSignOuts, RevocationReader
 from services.common.web_guard import install_web_guard
-from services.console.route_access import ROUTES
 from services.console.adapters.congress import add_on_capacities
 from services.console.config import ConsoleSettings
 from services.console.domain import Projection
 from services.console.live import LiveFeed
+from services.console.route_access import ROUTES
 from services.console.runtime import ConsoleRuntime
 from services.console.web import build_web
 

@@ -177,7 +177,8 @@ class OrganiserAccounts(Protocol):
 class AccountsUnit(Protocol):
     """One transaction over the accounts, with events staged on the outbox."""
 
-    accounts: OrganiserAccounts
+    @property
+    def accounts(self) -> OrganiserAccounts: ...
 
     def stage(self, data: EventData) -> None: ...
 

@@ -21,7 +21,6 @@ from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
-from services.registration.web.route_access import ROUTES
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 from services.registration.adapters import db
@@ -40,6 +39,7 @@ from services.registration.web.organiser import organiser_router
 from services.registration.web.pages import install_page_errors, pages_router
 from services.registration.web.presenters_page import presenters_router
 from services.registration.web.rate_limits import RateLimits
+from services.registration.web.route_access import ROUTES
 from services.registration.web.self_service import self_service_router
 
 

@@ -73,3 +73,21 @@ async def detail(deps: Deps, abstract_id: str) -> Detail:
     mean = reviews.mean_score(r["scores"] for r in reviewers if r["scores"])
     fit = await expertise.explain(deps, abstract_id, [r["id"] for r in reviewers])
     return Detail(abstract, reviewers, mean, fit)
+
+
+async def network_of(deps: Deps, abstract_id: str) -> str:
+    """The network an abstract was submitted to (``NotFound`` if there is no such abstract)."""
+    async with deps.units.reading() as unit:
+        abstract = await unit.abstracts.get(abstract_id)
+    if abstract is None:
+        raise NotFound(abstract_id)
+    return abstract.network
+
+
+async def reviewer_networks(deps: Deps, reviewer_id: str) -> frozenset[str]:
+    """The networks a reviewer reviews for (``NotFound`` if there is no such reviewer)."""
+    async with deps.units.reading() as unit:
+        reviewer = await unit.abstracts.reviewer(reviewer_id)
+    if reviewer is None:
+        raise NotFound(reviewer_id)
+    return frozenset(reviewer["networks"])

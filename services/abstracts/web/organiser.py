@@ -34,7 +34,15 @@ from services.abstracts.web.api_docs import (
 )
 from services.abstracts.web.forms import first_error_id
 from services.abstracts.web.pages import problem
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.abstracts.web.scope import (
+    check_abstract,
+    check_new_reviewer,
+    check_reviewer,
+    visible_abstracts,
+    visible_reviewers,
+)
+from services.common.organiser_sessions import OrganiserSessions, organiser_grant, require_organiser
+from services.common.roles import Grant
 from services.common.text import SingleLine
 
 STATUSES = tuple(s.value for s in Status)
@@ -70,9 +78,14 @@ class UnassignIn(BaseModel):
 def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(sessions))
+    scoped = Depends(organiser_grant(sessions))
 
-    async def abstracts_page(request: Request, who: str, filters: dict[str, str], **extra: Any) -> Response:
-        context = {"rows": await overview.table(deps, **filters), "statuses": STATUSES, "organiser": who, **filters}
+    async def abstracts_page(
+        request: Request, who: str, filters: dict[str, str], grant: Grant | None = None, **extra: Any
+    ) -> Response:
+        rows = await overview.table(deps, **filters)
+        rows = visible_abstracts(grant, rows) if grant is not None else rows
+        context = {"rows": rows, "statuses": STATUSES, "organiser": who, **filters}
         return templates.TemplateResponse(request, "organiser_abstracts.html", context | {"message": ""} | extra)
 
     @router.get("/organiser/abstracts", include_in_schema=False)
@@ -83,9 +96,10 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         order: str = "",
         message: str = "",
         who: str = organiser,
+        grant: Grant = scoped,
     ) -> Any:
         filters = {"network": network, "status": status, "order": "calibrated" if order == "calibrated" else ""}
-        return await abstracts_page(request, who, filters, message=message)
+        return await abstracts_page(request, who, filters, grant, message=message)
 
     @router.post("/organiser/abstracts/assign", include_in_schema=False)
     async def assign_page(request: Request, who: str = organiser) -> Response:
@@ -96,14 +110,18 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return await abstracts_page(request, who, {"network": "", "status": ""}, message=message, plan=plan)
 
     @router.get("/organiser/abstracts/{abstract_id}", include_in_schema=False)
-    async def detail(request: Request, abstract_id: str, message: str = "", who: str = organiser) -> Response:
+    async def detail(
+        request: Request, abstract_id: str, message: str = "", who: str = organiser, grant: Grant = scoped
+    ) -> Response:
+        await check_abstract(deps, grant, abstract_id)
         seen = await overview.detail(deps, abstract_id)
         context = {"row": seen.abstract, "reviewers": seen.reviewers, "mean": seen.mean, "fit": seen.fit}
         context |= {"message": message, "organiser": who}
         return templates.TemplateResponse(request, "organiser_abstract.html", context)
 
     @router.post("/organiser/abstracts/{abstract_id}/decide", include_in_schema=False)
-    async def decide_page(request: Request, abstract_id: str, who: str = organiser) -> Response:
+    async def decide_page(request: Request, abstract_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+        await check_abstract(deps, grant, abstract_id)
         form = await request.form()
         try:
             body = DecisionIn.model_validate({"decision": form.get("decision"), "format": form.get("format") or None})
@@ -114,21 +132,24 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message={message}", status_code=303)
 
     @router.post("/organiser/abstracts/{abstract_id}/unassign", include_in_schema=False)
-    async def unassign_page(request: Request, abstract_id: str, who: str = organiser) -> Response:
+    async def unassign_page(
+        request: Request, abstract_id: str, who: str = organiser, grant: Grant = scoped
+    ) -> Response:
+        await check_abstract(deps, grant, abstract_id)
         form = await request.form()
         await assignment.unassign(deps, abstract_id, str(form.get("reviewer_id", "")), str(form.get("reason", "")))
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message=Reviewer+taken+off.", status_code=303)
 
-    reviewer_pages(router, deps, organiser, templates)
-    organiser_api(router, deps, organiser)
+    reviewer_pages(router, deps, organiser, scoped, templates)
+    organiser_api(router, deps, organiser, scoped)
     return router
 
 
-def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, templates: Jinja2Templates) -> None:
+def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, scoped: Any, templates: Jinja2Templates) -> None:
 
-    async def render(request: Request, who: str, **extra: Any) -> Response:
+    async def render(request: Request, who: str, grant: Grant, **extra: Any) -> Response:
         context = {
-            "reviewers": await reviewers.reviewer_rows(deps),
+            "reviewers": visible_reviewers(grant, await reviewers.reviewer_rows(deps)),
             "values": {},
             "errors": {},
             "message": "",
@@ -138,44 +159,49 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, templates: Jin
         return templates.TemplateResponse(request, "organiser_reviewers.html", context | extra, status_code=status)
 
     @router.get("/organiser/reviewers", include_in_schema=False)
-    async def reviewers_page(request: Request, message: str = "", who: str = organiser) -> Response:
-        return await render(request, who, message=message)
+    async def reviewers_page(
+        request: Request, message: str = "", who: str = organiser, grant: Grant = scoped
+    ) -> Response:
+        return await render(request, who, grant, message=message)
 
     @router.post("/organiser/reviewers", include_in_schema=False)
-    async def add_page(request: Request, who: str = organiser) -> Response:
+    async def add_page(request: Request, who: str = organiser, grant: Grant = scoped) -> Response:
         form = await request.form()
         body = ReviewerIn(
             **{k: str(form.get(k, "")) for k in ("name", "email", "affiliation", "language")},
             networks=[str(v) for v in form.getlist("networks")],
         )
+        check_new_reviewer(grant, body.networks)
         try:
             row = await reviewers.add_reviewer(deps, body.draft())
         except Rejected as exc:
             first_network = f"net-{next(iter(deps.config.network_names), '')}"
             focus = first_error_id(exc.errors, aliases={"networks": first_network})
-            return await render(request, who, values=body.model_dump(), errors=exc.errors, focus=focus)
+            return await render(request, who, grant, values=body.model_dump(), errors=exc.errors, focus=focus)
         return RedirectResponse(f"/organiser/reviewers?message={quote(row['name'] + ' added.')}", status_code=303)
 
     @router.post("/organiser/reviewers/{reviewer_id}/revoke", include_in_schema=False)
-    async def revoke_page(reviewer_id: str, who: str = organiser) -> Response:
+    async def revoke_page(reviewer_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+        await check_reviewer(deps, grant, reviewer_id)
         await reviewers.revoke_link(deps, reviewer_id)
         return RedirectResponse("/organiser/reviewers?message=The+old+link+no+longer+works.", status_code=303)
 
 
-def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
+def organiser_api(router: APIRouter, deps: Deps, organiser: Any, scoped: Any) -> None:
     @router.get("/api/organiser/abstracts", response_model=list[AbstractRow], responses=ORGANISER_READ)
     async def api_list(
-        network: str = "", status: str = "", order: str = "", who: str = organiser
+        network: str = "", status: str = "", order: str = "", who: str = organiser, grant: Grant = scoped
     ) -> list[dict[str, Any]]:
-        """The abstracts; ``order=calibrated`` ranks them by the calibrated score."""
-        return await overview.table(deps, network, status, order)
+        """The abstracts; ``order=calibrated`` ranks them by the calibrated score. A convener sees their networks'."""
+        return visible_abstracts(grant, await overview.table(deps, network, status, order))
 
     @router.get("/api/organiser/reviewers", response_model=list[ReviewerRow], responses=ORGANISER_READ)
-    async def api_reviewers(who: str = organiser) -> list[dict[str, Any]]:
-        return await reviewers.reviewer_rows(deps)
+    async def api_reviewers(who: str = organiser, grant: Grant = scoped) -> list[dict[str, Any]]:
+        return visible_reviewers(grant, await reviewers.reviewer_rows(deps))
 
     @router.post("/api/organiser/reviewers", status_code=201, response_model=ReviewerAdded, responses=ORGANISER)
-    async def api_add_reviewer(body: ReviewerIn, who: str = organiser) -> Any:
+    async def api_add_reviewer(body: ReviewerIn, who: str = organiser, grant: Grant = scoped) -> Any:
+        check_new_reviewer(grant, body.networks)
         try:
             row: Row = await reviewers.add_reviewer(deps, body.draft())
         except Rejected as exc:
@@ -183,7 +209,8 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
         return {"reviewer_id": row["id"], "portal_link": portal_link(deps, row)}
 
     @router.post("/api/organiser/reviewers/{reviewer_id}/revoke", responses=ORGANISER)
-    async def api_revoke(reviewer_id: str, who: str = organiser) -> ReviewerRevoked:
+    async def api_revoke(reviewer_id: str, who: str = organiser, grant: Grant = scoped) -> ReviewerRevoked:
+        await check_reviewer(deps, grant, reviewer_id)
         await reviewers.revoke_link(deps, reviewer_id)
         return ReviewerRevoked(reviewer_id=reviewer_id, status="link revoked")
 
@@ -201,13 +228,19 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
         }
 
     @router.post("/api/organiser/abstracts/{abstract_id}/unassign", responses=ORGANISER)
-    async def api_unassign(abstract_id: str, body: UnassignIn, who: str = organiser) -> Unassigned:
+    async def api_unassign(
+        abstract_id: str, body: UnassignIn, who: str = organiser, grant: Grant = scoped
+    ) -> Unassigned:
+        await check_abstract(deps, grant, abstract_id)
         await assignment.unassign(deps, abstract_id, body.reviewer_id, body.reason)
         return Unassigned(abstract_id=abstract_id, reviewer_id=body.reviewer_id, status="unassigned")
 
     @router.post("/api/organiser/abstracts/{abstract_id}/decision", response_model=Decided, responses=ORGANISER)
-    async def api_decide(abstract_id: str, body: DecisionIn, who: str = organiser) -> dict[str, Any]:
+    async def api_decide(
+        abstract_id: str, body: DecisionIn, who: str = organiser, grant: Grant = scoped
+    ) -> dict[str, Any]:
         """Decide once; a second decision answers 409."""
+        await check_abstract(deps, grant, abstract_id)
         decided = await deciding.decide(deps, abstract_id, body.decision, body.format, who)
         return {
             "abstract_id": abstract_id,

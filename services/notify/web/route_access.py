@@ -18,6 +18,15 @@ ADMIN, CHAIR, CONVENER, FINANCE, DESK, VIEWER = (
 )
 
 ROUTES: RouteAccess = {
+    # notify keeps the organiser accounts (docs/ARCHITECTURE.md, decision 34): admins only.
+    ("GET", "/organiser/accounts"): allow(ADMIN),
+    ("POST", "/organiser/accounts"): allow(ADMIN),
+    ("POST", "/organiser/accounts/{account_id}"): allow(ADMIN),
+    ("POST", "/organiser/accounts/{account_id}/deactivate"): allow(ADMIN),
+    ("POST", "/organiser/accounts/{account_id}/reactivate"): allow(ADMIN),
+    ("POST", "/organiser/accounts/{account_id}/invite"): allow(ADMIN),
+    # Where an organiser lands after signing in here: who they are and what they hold.
+    ("GET", "/organiser/me"): allow(ADMIN, CHAIR, CONVENER, FINANCE, DESK, VIEWER, scoped=True),
     # The demo's mailbox holds every delegate's links, invoices and visa letters.
     ("GET", "/mail"): allow(ADMIN, FINANCE),
     ("GET", "/mail/{key}"): allow(ADMIN, FINANCE),
