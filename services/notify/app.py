@@ -259,6 +259,7 @@ def build(
     if sink is not None:  # with a real relay there is no demo mailbox to show
         app.include_router(mail_router(congress, MaildirMailbox(maildir), sessions))
     app.state.notifier = notifier
+    app.state.accounts = accounts
     app.state.retry = retry
     app.state.reminders = reminders
     install_web_guard(app, settings)
