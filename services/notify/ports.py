@@ -173,6 +173,9 @@ class OrganiserAccounts(Protocol):
     async def save(self, record: OrganiserRecord) -> None:
         """Insert the account, or replace the stored version with this one."""
 
+    async def add_if_absent(self, record: OrganiserRecord) -> bool:
+        """Insert the account unless its email has one already; True if it was inserted."""
+
 
 class AccountsUnit(Protocol):
     """One transaction over the accounts, with events staged on the outbox."""

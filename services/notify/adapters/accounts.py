@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.base import EventData
@@ -87,12 +88,20 @@ class SqlOrganiserAccounts:
         found = await self.session.execute(select(organiser_accounts).order_by(organiser_accounts.c.email))
         return [_record(row) for row in found]
 
+    async def add_if_absent(self, record: OrganiserRecord) -> bool:
+        """Insert the account unless its email is taken (two notify copies seeding at once); True if inserted."""
+        dialect = self.session.bind.dialect.name
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert_(organiser_accounts).values(_values(record)).on_conflict_do_nothing()
+        result = await self.session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
+
     async def save(self, record: OrganiserRecord) -> None:
         values = _values(record)
         changed = await self.session.execute(
             update(organiser_accounts).where(organiser_accounts.c.account_id == record.account_id).values(values)
         )
-        if not changed.rowcount:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        if not getattr(changed, "rowcount", 0):
             await self.session.execute(insert(organiser_accounts).values(values))
 
 

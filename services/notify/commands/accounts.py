@@ -62,27 +62,23 @@ class Accounts:
             return await unit.accounts.listing()
 
     async def seed(self, organisers: Iterable[Organiser]) -> int:
-        """Take the edition file's organisers in as accounts once (their roles, or every role); returns how many."""
+        """Take the edition file's organisers in as accounts once (their roles, or every role); returns how many.
+
+        An address that has an account already keeps it as the admins left it; two copies of notify
+        seeding at once insert each organiser once.
+        """
         made: list[OrganiserAccountChanged] = []
         async with self.units() as unit:
             for organiser in organisers:
-                if await unit.accounts.by_email(str(organiser.email)) is not None:
-                    continue
                 roles = parse_roles(organiser.roles) if organiser.roles is not None else EVERY_ROLE
+                email, networks = str(organiser.email).lower(), frozenset(organiser.networks)
                 record = OrganiserRecord(
-                    self.new_id(),
-                    str(organiser.email).lower(),
-                    organiser.name,
-                    roles,
-                    frozenset(organiser.networks),
-                    True,
-                    None,
-                    None,
-                    None,
-                    1,
-                    seeded=True,
+                    self.new_id(), email, organiser.name, roles, networks, True, None, None, None, 1, seeded=True
                 )
-                made.append(await self._save(unit, record))
+                if await unit.accounts.add_if_absent(record):
+                    event = snapshot(record)
+                    unit.stage(event)
+                    made.append(event)
         self._announce(made)
         return len(made)
 
@@ -165,9 +161,12 @@ class Accounts:
     async def _invitation(self, unit: AccountsUnit, token: str) -> OrganiserRecord:
         expired = AccountRefused("This invitation link has expired or was used already; ask an admin for a new one.")
         try:
-            claims = verify(self.secret, INVITATION, token, max_age_seconds=int(self.invitation_hours * 3600))
+            claims = verify(self.secret, INVITATION, token)
         except InvalidToken as exc:
             raise expired from exc
+        until = claims.get("until")
+        if not isinstance(until, (int, float)) or self.clock().timestamp() >= until:
+            raise expired
         record = await unit.accounts.by_id(str(claims.get("account", "")))
         if record is None or not record.active or record.invitation_id != claims.get("invitation"):
             raise expired
@@ -176,9 +175,9 @@ class Accounts:
     async def _invite(self, unit: AccountsUnit, record: OrganiserRecord) -> OrganiserAccountChanged:
         invitation_id = self.new_id()
         saved = await self._save(unit, changed(record, invitation_id=invitation_id))
-        token = sign(self.secret, INVITATION, {"account": record.account_id, "invitation": invitation_id})
-        link = f"{self.link_base}/organiser/invitation?token={quote(token)}"
         expires_at = self.clock() + timedelta(hours=self.invitation_hours)
+        claims = {"account": record.account_id, "invitation": invitation_id, "until": expires_at.timestamp()}
+        link = f"{self.link_base}/organiser/invitation?token={quote(sign(self.secret, INVITATION, claims))}"
         unit.stage(
             OrganiserInvited(
                 congress_id=self.congress_id,
