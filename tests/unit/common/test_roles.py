@@ -12,8 +12,12 @@ from fastapi.testclient import TestClient
 from schemas.organisers import OrganiserAccountChanged
 from services.common.auth import organiser_token
 from services.common.congress import load_congress
-from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions, organiser_grant
-from services.common.organiser_sessions import require_organiser
+from services.common.organiser_sessions import (
+    ConfiguredOrganisers,
+    OrganiserSessions,
+    organiser_grant,
+    require_organiser,
+)
 from services.common.roles import Grant, Role, allow, decide
 
 SECRET = "s"
@@ -41,13 +45,14 @@ def snapshot(
 def service() -> tuple[OrganiserSessions, TestClient]:
     sessions = OrganiserSessions(SECRET, ConfiguredOrganisers(load_congress()), access=TABLE)
     app = FastAPI()
+    scoped = Depends(organiser_grant(sessions))
 
     @app.get("/organiser/money")
     async def money(who: str = Depends(require_organiser(sessions))) -> dict[str, str]:
         return {"who": who}
 
     @app.get("/organiser/abstracts")
-    async def abstracts(grant: Grant = Depends(organiser_grant(sessions))) -> dict[str, object]:
+    async def abstracts(grant: Grant = scoped) -> dict[str, object]:
         return {"networks": sorted(grant.networks) if grant.networks is not None else None}
 
     @app.get("/organiser/forgotten")  # behind require_organiser but not in the table
