@@ -20,6 +20,8 @@ SESSIONS: Final = "congress.sessions"
 """Organiser sign-outs, keyed by session id; every service reads it whole from the start (no group)."""
 ORGANISERS: Final = "congress.organisers"
 """Compacted: the latest snapshot of each organiser account (no password hash), and the invitations."""
+AUDIT: Final = "congress.audit"
+"""Who did what, keyed by the subject acted on; kept forever."""
 DEADLETTER: Final = "congress.deadletter"
 """Messages a consumer could not handle, with the reason in the ``dlq.*`` headers."""
 
@@ -32,9 +34,10 @@ _BY_CONTEXT: Final = {
     "delegates": DELEGATES,
     "sessions": SESSIONS,
     "organisers": ORGANISERS,
+    "audit": AUDIT,
 }
 
-EVENT_TOPICS: Final = (REGISTRATION, ABSTRACTS, PROGRAMME, BADGES, NOTIFY, SESSIONS)
+EVENT_TOPICS: Final = (REGISTRATION, ABSTRACTS, PROGRAMME, BADGES, NOTIFY, SESSIONS, AUDIT)
 """Topics that carry CloudEvents (the snapshot and dead-letter topics are separate)."""
 ALL_TOPICS: Final = (*EVENT_TOPICS, DELEGATES, ORGANISERS, DEADLETTER)
 COMPACTED_TOPICS: Final = frozenset({DELEGATES, ORGANISERS})
