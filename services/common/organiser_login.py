@@ -67,7 +67,9 @@ button{font:inherit;font-weight:600;padding:.6rem 1.4rem;background:{{ colour }}
 <p><label for="password">Password</label><br><input id="password" name="password" type="password"
  autocomplete="current-password" required{% if email %} autofocus{% endif %}
 {%- if error %} aria-describedby="login-error"{% endif %}></p>
-<p><button type="submit">Sign in</button></p></form></main></body></html>""")
+<p><button type="submit">Sign in</button></p></form>
+{% if not door %}<p><small>Invited by email? Sign in on the organiser accounts' page (notify's
+<code>/organiser/login</code>); that sign-in holds here too.</small></p>{% endif %}</main></body></html>""")
 
 _SIGN_OUT_PAGE = add_csrf_helpers(Environment(autoescape=True)).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign out · {{ congress }}</title>
@@ -171,6 +173,7 @@ def organiser_login_router(
             email=email,
             error=error,
             notice=notice,
+            door=accounts_door is not None,
         )
         return HTMLResponse(page, status_code=status)
 

@@ -80,6 +80,7 @@ async def test_invite_set_password_sign_in_change_roles_deactivate(
             await eventually(lambda: invitation() is not None, timeout=60)
             mail = invitation()
             assert mail is not None and "you are invited to organise" in plain(mail)
+            assert str(mail["Subject"]) == "ICSEI 2027: you are invited to organise"
             found = LINK.search(plain(mail))
             assert found, plain(mail)
             link = found.group(1)
