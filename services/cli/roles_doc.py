@@ -32,6 +32,12 @@ see docs/ARCHITECTURE.md, decision 34.
 
 ✓ = allowed; **net** = a convener may use it for their own network(s) only (other networks' items
 answer 404, lists show only theirs); blank = refused (403).
+
+**Adding an organiser route:** keep `require_organiser` on it, add one line to its service's table —
+`("POST", "/organiser/things/{thing_id}/do"): allow(FINANCE)`, the method and the path exactly as the
+route declares it (prefix of an included router included); `allow(CHAIR, CONVENER, scoped=True)` for a
+route that filters by `organiser_grant(sessions)`'s `Grant.networks` — then run
+`congress roles-doc > docs/roles.md`.
 """
 
 
