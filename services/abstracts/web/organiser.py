@@ -133,7 +133,8 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message={message}", status_code=303)
 
     @router.post("/organiser/abstracts/{abstract_id}/ask-another", include_in_schema=False)
-    async def ask_another_page(abstract_id: str, who: str = organiser) -> Response:
+    async def ask_another_page(abstract_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+        await check_abstract(deps, grant, abstract_id)
         plan = await assignment.ask_another(deps, abstract_id)
         message = "One more reviewer asked; the invitation is on its way." if plan.pairs else ""
         message = message or f"Nobody more could be asked: {plan.shortfalls[0].reason}."
@@ -236,9 +237,10 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any, scoped: Any) ->
         return Unassigned(abstract_id=abstract_id, reviewer_id=body.reviewer_id, status="unassigned")
 
     @router.post("/api/organiser/abstracts/{abstract_id}/ask-another", response_model=Assignment, responses=ORGANISER)
-    async def api_ask_another(abstract_id: str, who: str = organiser) -> dict[str, Any]:
+    async def api_ask_another(abstract_id: str, who: str = organiser, grant: Grant = scoped) -> dict[str, Any]:
         """One reviewer more for this abstract (e.g. its reviewers disagree), by the same engine; the reviewers
         on it stay. ``assigned`` is empty and ``shortfalls`` says why when nobody can be added."""
+        await check_abstract(deps, grant, abstract_id)
         return _plan_out(await assignment.ask_another(deps, abstract_id))
 
     @router.post("/api/organiser/abstracts/{abstract_id}/decision", response_model=Decided, responses=ORGANISER)
