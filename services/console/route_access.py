@@ -28,4 +28,9 @@ ROUTES: RouteAccess = {
     ("GET", "/api/events/{seq}"): allow(*EVERYONE_BUT_CONVENERS),
     ("GET", "/api/delegates/{delegate_id}/events"): allow(*EVERYONE_BUT_CONVENERS),
     ("GET", "/api/stream"): allow(*EVERYONE_BUT_CONVENERS),
+    # The audit trail (issue 13, the audit helper's pages): read like the rest of the console; its CSV
+    # export, every record at once, is for admins and finance.
+    ("GET", "/audit"): allow(*EVERYONE_BUT_CONVENERS),
+    ("GET", "/api/audit"): allow(*EVERYONE_BUT_CONVENERS),
+    ("GET", "/audit.csv"): allow(ADMIN, FINANCE),
 }

@@ -21,6 +21,7 @@ ROUTES: RouteAccess = {
     ("GET", "/organiser/registrations"): allow(FINANCE, VIEWER),
     ("GET", "/api/organiser/registrations"): allow(FINANCE, VIEWER),
     ("GET", "/organiser/registrations.csv"): allow(FINANCE),
+    ("GET", "/api/organiser/registrations/{rid}/audit"): allow(FINANCE, VIEWER),
     ("POST", "/organiser/registrations/{rid}/{action}"): allow(FINANCE),
     ("POST", "/api/organiser/registrations/{rid}/mark-paid"): allow(FINANCE),
     ("POST", "/api/organiser/registrations/{rid}/extend-hold"): allow(FINANCE),
