@@ -18,12 +18,15 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from schemas.access import AccessKind
+from schemas.audit import DetailValue
 from schemas.organisers import OrganiserAccountChanged, OrganiserInvited
+from services.common import audit
 from services.common.auth import InvalidToken, hash_password, sign, verify, verify_password
 from services.common.congress import Organiser
 from services.common.organiser_login import hashing
 from services.common.roles import EVERY_ROLE, Role, parse_roles
 from services.common.sealing import NOTIFY_LINK, seal
+from services.notify.commands.audited import CATALOGUE
 from services.notify.domain.accounts import (
     AccountRefused,
     OrganiserRecord,
@@ -98,6 +101,7 @@ class Accounts:
                 raise AccountRefused(f"{address} already has an account; change it or invite them again below.")
             record = OrganiserRecord(self.new_id(), address, name.strip(), roles, kept, True, None, None, None, 0)
             saved = await self._invite(unit, record)
+            self._note(unit, "notify.account.invite", by, saved)
         self._announce([saved])
         return record.account_id
 
@@ -108,19 +112,20 @@ class Accounts:
             if not record.active:
                 raise AccountRefused("Reactivate the account before inviting them again.")
             saved = await self._invite(unit, record)
+            self._note(unit, "notify.account.invite", by, saved)
         self._announce([saved])
 
     async def regrant(self, by: str, account_id: str, roles: frozenset[Role], networks: frozenset[str]) -> None:
         kept = checked_roles(roles, networks, self.networks)
-        await self._change(account_id, lambda r: regranted(r, by, roles, kept))
+        await self._change(account_id, lambda r: regranted(r, by, roles, kept), "notify.account.roles", by)
 
     async def deactivate(self, by: str, account_id: str) -> None:
         """Off at once: every service refuses the account's sessions as soon as it reads the snapshot."""
         now = self.clock()
-        await self._change(account_id, lambda r: deactivated(r, by, now))
+        await self._change(account_id, lambda r: deactivated(r, by, now), "notify.account.deactivate", by)
 
     async def reactivate(self, by: str, account_id: str) -> None:
-        await self._change(account_id, lambda r: changed(r, active=True))
+        await self._change(account_id, lambda r: changed(r, active=True), "notify.account.reactivate", by)
 
     async def invited(self, token: str) -> OrganiserRecord:
         """The account an invitation link opens, if it is still good."""
@@ -134,6 +139,7 @@ class Accounts:
         async with self.units() as unit:
             record = await self._invitation(unit, token)
             saved = await self._save(unit, changed(record, password_hash=hashed, invitation_id=None))
+            self._note(unit, "notify.account.password", record.email, saved)
         self._announce([saved])
         return record.email
 
@@ -147,10 +153,22 @@ class Accounts:
         ok = await hashing(functools.partial(verify_password, password, stored))
         return record.email if ok else None
 
-    async def _change(self, account_id: str, change: Callable[[OrganiserRecord], OrganiserRecord]) -> None:
+    async def _change(
+        self, account_id: str, change: Callable[[OrganiserRecord], OrganiserRecord], action: str, by: str
+    ) -> None:
         async with self.units() as unit:
             saved = await self._save(unit, change(await self._get(unit, account_id)))
+            self._note(unit, action, by, saved)
         self._announce([saved])
+
+    def _note(self, unit: AccountsUnit, action: str, by: str, account: OrganiserAccountChanged) -> None:
+        """The audit record of ``action``, in the same transaction (ids, roles and networks; no names)."""
+        details: dict[str, DetailValue] = {
+            "roles": ",".join(account.roles),
+            "networks": ",".join(account.networks),
+            "active": account.active,
+        }
+        audit.record(unit, CATALOGUE, action, audit.organiser(by), account.account_id, at=self.clock(), details=details)
 
     async def _get(self, unit: AccountsUnit, account_id: str) -> OrganiserRecord:
         record = await unit.accounts.by_id(account_id)

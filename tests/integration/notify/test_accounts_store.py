@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from schemas.audit import OrganiserActed
 from schemas.organisers import OrganiserAccountChanged, OrganiserInvited
 from services.common.congress import load_congress
 from services.common.db import create_tables, make_engine, make_sessionmaker
@@ -91,5 +92,14 @@ async def test_accounts_on_each_database(db_url: str) -> None:
         await one.deactivate("organiser@icsei.example.org", account_id)
         assert await one.check_password("desk@x.org", "a long desk password") is None
         assert published[-1].active is False and published[-1].sessions_valid_after == now[0]
+        recorded = [(e.action, e.actor) for e in outbox.events if isinstance(e, OrganiserActed)]
+        admin = "organiser@icsei.example.org"
+        assert recorded == [
+            ("notify.account.invite", admin),
+            ("notify.account.invite", admin),
+            ("notify.account.invite", admin),
+            ("notify.account.password", "desk@x.org"),
+            ("notify.account.deactivate", admin),
+        ]
     finally:
         await engine.dispose()
