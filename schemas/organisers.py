@@ -1,6 +1,6 @@
 """Events of the organisers context: the organiser accounts, as their owner (notify) keeps them.
 
-Organiser accounts live in notify's database (docs/ARCHITECTURE.md, decision 35). Every other
+Organiser accounts live in notify's database (docs/ARCHITECTURE.md, decision 37). Every other
 service learns them from the compacted ``congress.organisers`` topic: an
 ``OrganiserAccountChanged`` snapshot after every change, keyed by the account id, which a
 service reads from the start into memory and checks on every organiser request. A snapshot

@@ -28,7 +28,7 @@ Generated from the route-access tables by `congress roles-doc > docs/roles.md`; 
 this page and the code differ. Deny by default: every organiser route of every service is in its
 service's table, a route missing from it is refused to everyone (403), and a test walks every
 route with every role. Organiser accounts are kept by notify (`/organiser/accounts`, admins only);
-see docs/ARCHITECTURE.md, decision 35.
+see docs/ARCHITECTURE.md, decision 37.
 
 ✓ = allowed; **net** = a convener may use it for their own network(s) only (other networks' items
 answer 404, lists show only theirs); blank = refused (403).

@@ -1,6 +1,6 @@
 """Organiser accounts as every service sees them: the edition file's organisers, then the owner's snapshots.
 
-notify owns the accounts (docs/ARCHITECTURE.md, decision 35) and publishes an
+notify owns the accounts (docs/ARCHITECTURE.md, decision 37) and publishes an
 ``OrganiserAccountChanged`` snapshot (no password hash) on the compacted ``congress.organisers``
 after every change; each service reads the topic from the start into an ``AccountDirectory``
 (``session_events.RevocationReader``). Until the owner has published an account for an address,

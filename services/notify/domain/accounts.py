@@ -1,6 +1,6 @@
 """Organiser accounts as notify keeps them: who, which roles and networks, active or not (pure rules).
 
-notify owns the accounts (docs/ARCHITECTURE.md, decision 35). An admin invites a person by
+notify owns the accounts (docs/ARCHITECTURE.md, decision 37). An admin invites a person by
 email; the person sets a password through a single-use, expiring link; an admin changes their
 roles and networks or deactivates them. Every change is a new version, published as an
 ``OrganiserAccountChanged`` snapshot without the password hash.

@@ -3,7 +3,7 @@
 The accounts routes are organiser routes like any other (``require_organiser``; the route-access
 table lets admins only). The invitation page is public: the signed, single-use link is the key.
 After a password is set the person signs in at ``/organiser/login`` here (notify is the door
-for accounts, docs/ARCHITECTURE.md decision 35).
+for accounts, docs/ARCHITECTURE.md decision 37).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ ADMIN, CHAIR, CONVENER, FINANCE, DESK, VIEWER = (
 )
 
 ROUTES: RouteAccess = {
-    # notify keeps the organiser accounts (docs/ARCHITECTURE.md, decision 35): admins only.
+    # notify keeps the organiser accounts (docs/ARCHITECTURE.md, decision 37): admins only.
     ("GET", "/organiser/accounts"): allow(ADMIN),
     ("POST", "/organiser/accounts"): allow(ADMIN),
     ("POST", "/organiser/accounts/{account_id}"): allow(ADMIN),
