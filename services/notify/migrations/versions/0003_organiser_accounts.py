@@ -1,7 +1,7 @@
 """Organiser accounts (issue 13): notify owns them; snapshots without the hash go on congress.organisers.
 
-Revision ID: 0002_organiser_accounts
-Revises: 0001
+Revision ID: 0003_organiser_accounts
+Revises: 0002_owed_about
 Created: 2026-12-07 01:08:09.024532
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_organiser_accounts"
-down_revision: str | None = "0001"
+revision: str = "0003_organiser_accounts"
+down_revision: str | None = "0002_owed_about"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
