@@ -1,5 +1,16 @@
 """Imports every context's events so that all of them are registered."""
 
-from schemas import abstracts, audit, badges, delegates, notify, privacy, programme, registration, sessions
+from schemas import abstracts, audit, badges, delegates, notify, organisers, privacy, programme, registration, sessions
 
-__all__ = ["abstracts", "audit", "badges", "delegates", "notify", "privacy", "programme", "registration", "sessions"]
+__all__ = [
+    "abstracts",
+    "audit",
+    "badges",
+    "delegates",
+    "notify",
+    "organisers",
+    "privacy",
+    "programme",
+    "registration",
+    "sessions",
+]

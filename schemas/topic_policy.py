@@ -100,6 +100,13 @@ POLICIES: Final[dict[str, TopicPolicy]] = {
             "latest state per delegate",
         ),
         TopicPolicy(
+            topics.ORGANISERS,
+            DEFAULT_PARTITIONS,
+            Cleanup.COMPACT,
+            Retention.FOREVER,
+            "latest state per organiser account; invitations",
+        ),
+        TopicPolicy(
             topics.DEADLETTER,
             DEFAULT_PARTITIONS,
             Cleanup.DELETE,

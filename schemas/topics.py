@@ -18,6 +18,8 @@ DELEGATES: Final = "congress.delegates"
 """Compacted snapshot topic: the latest state of each delegate, keyed by delegate id; a tombstone erases."""
 SESSIONS: Final = "congress.sessions"
 """Organiser sign-outs, keyed by session id; every service reads it whole from the start (no group)."""
+ORGANISERS: Final = "congress.organisers"
+"""Compacted: the latest snapshot of each organiser account (no password hash), and the invitations."""
 AUDIT: Final = "congress.audit"
 """Who did what, keyed by the subject acted on; kept forever."""
 DEADLETTER: Final = "congress.deadletter"
@@ -31,13 +33,14 @@ _BY_CONTEXT: Final = {
     "notify": NOTIFY,
     "delegates": DELEGATES,
     "sessions": SESSIONS,
+    "organisers": ORGANISERS,
     "audit": AUDIT,
 }
 
 EVENT_TOPICS: Final = (REGISTRATION, ABSTRACTS, PROGRAMME, BADGES, NOTIFY, SESSIONS, AUDIT)
 """Topics that carry CloudEvents (the snapshot and dead-letter topics are separate)."""
-ALL_TOPICS: Final = (*EVENT_TOPICS, DELEGATES, DEADLETTER)
-COMPACTED_TOPICS: Final = frozenset({DELEGATES})
+ALL_TOPICS: Final = (*EVENT_TOPICS, DELEGATES, ORGANISERS, DEADLETTER)
+COMPACTED_TOPICS: Final = frozenset({DELEGATES, ORGANISERS})
 
 
 def topic_for_context(context: str) -> str:

@@ -37,6 +37,7 @@ from services.abstracts.web.pages import install_errors, is_email, make_template
 from services.abstracts.web.profile import profile_router
 from services.abstracts.web.programme import programme_router
 from services.abstracts.web.review import review_router
+from services.abstracts.web.route_access import ROUTES
 from services.common.congress import config_path
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
@@ -91,7 +92,9 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.state.deps = Built(deps, units)
     app.state.runtime = runtime
     path = None if "congress" in overrides else config_path(settings.congress_config)
-    sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
+    sessions, login = organiser_access(
+        runtime, deps.congress, path=path, demo_password=settings.organiser_password, access=ROUTES
+    )
     templates = make_templates(deps)
     install_errors(app, deps, templates)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -36,6 +36,7 @@ from services.badges.subscriptions import BadgesConsumer
 from services.badges.web import visa_links
 from services.badges.web.api import api_router
 from services.badges.web.organiser import organiser_router
+from services.badges.web.route_access import ROUTES
 from services.badges.web.station import station_router
 from services.badges.web.visa_form import visa_form_router
 from services.common import jobs
@@ -104,7 +105,9 @@ def build(
     )
     monitor = LinkMonitor(runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime)
     app.state.deps, app.state.runtime, app.state.monitor = deps, runtime, monitor
-    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
+    sessions, login = organiser_access(
+        runtime, congress, path=path, demo_password=settings.organiser_password, access=ROUTES
+    )
     app.include_router(station_router(deps, monitor, sessions))
     app.include_router(organiser_router(deps, monitor, sessions))
     app.include_router(visa_form_router(deps, monitor))

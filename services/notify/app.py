@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from functools import partial
 from typing import Any
@@ -27,6 +27,7 @@ from services.common.personal_export import export_router
 from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
+from services.notify.adapters.accounts import SqlAccountUnits
 from services.notify.adapters.compose import address
 from services.notify.adapters.db import notify_metadata
 from services.notify.adapters.files import FileDocuments
@@ -38,6 +39,7 @@ from services.notify.adapters.render import Renderer
 from services.notify.adapters.smtp import PooledMailer, SmtpMailer
 from services.notify.adapters.unit import SqlUnitFor, SqlUnits
 from services.notify.commands import personal_export
+from services.notify.commands.accounts import Accounts
 from services.notify.commands.broadcast import BroadcastSender
 from services.notify.commands.dispatch import Notifier, utc_now
 from services.notify.commands.erase import forget_delegates
@@ -52,7 +54,9 @@ from services.notify.domain.delivery import RetryPolicy
 from services.notify.domain.programme import programme_settings
 from services.notify.ports import Clock, Documents, Mailer
 from services.notify.subscriptions import Subscriptions
+from services.notify.web.accounts import accounts_router, network_names
 from services.notify.web.mail import mail_router
+from services.notify.web.route_access import ROUTES
 
 CONSUMER = "notify"
 
@@ -163,7 +167,7 @@ def consume(
     subscribe(
         runtime.broker,
         consumer,
-        (topics.REGISTRATION, topics.BADGES, topics.DELEGATES, topics.ABSTRACTS, topics.PROGRAMME),
+        (topics.REGISTRATION, topics.BADGES, topics.DELEGATES, topics.ABSTRACTS, topics.PROGRAMME, topics.ORGANISERS),
         topic_prefix=settings.kafka_topic_prefix,
         max_records=settings.batch_size,
         group_instance_id=settings.group_instance_id,
@@ -217,7 +221,35 @@ def build(
     path = config_path(settings.congress_config)
     congress = load_congress(path)
     runtime = ServiceRuntime(settings, metadata=notify_metadata)
-    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
+    accounts_units = SqlAccountUnits(runtime.sessionmaker, runtime.outbox)
+
+    async def accounts_door(email: str, password: str) -> str | None:
+        return await accounts.check_password(email, password)
+
+    sessions, login = organiser_access(
+        runtime,
+        congress,
+        path=path,
+        demo_password=settings.organiser_password,
+        access=ROUTES,
+        accounts_door=accounts_door,
+    )
+    accounts = Accounts(
+        accounts_units,
+        settings.secret.get_secret_value(),
+        congress.id,
+        frozenset(network_names(congress)),
+        (settings.public_url or f"http://127.0.0.1:{settings.http_port}").rstrip("/"),
+        lambda: datetime.now(UTC),
+        sessions.accounts.apply,
+        invitation_hours=settings.invitation_hours,
+    )
+
+    async def take_accounts_in() -> None:
+        await accounts.seed(sessions.organisers.current())
+        await accounts.load()
+
+    runtime.on_start.append(take_accounts_in)
     notifier = build_notifier(settings, congress, mailer)
     units = SqlUnits(runtime.sessionmaker, runtime.outbox)
     retry = RetryWorker(notifier, units)
@@ -244,9 +276,11 @@ def build(
     app.include_router(login)
     secret = settings.secret.get_secret_value()
     app.include_router(export_router("notify", secret, partial(personal_export.answer, units)))
+    app.include_router(accounts_router(congress, accounts, sessions))
     if sink is not None:  # with a real relay there is no demo mailbox to show
         app.include_router(mail_router(congress, MaildirMailbox(maildir), sessions))
     app.state.notifier = notifier
+    app.state.accounts = accounts
     app.state.retry = retry
     app.state.reminders = reminders
     app.state.broadcasts = broadcasts

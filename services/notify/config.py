@@ -45,6 +45,13 @@ class NotifySettings(ServiceSettings):
         description="Demo password for organisers listed without a password hash (the mail page is theirs).",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="Where organisers reach notify (its accounts and invitation pages), for invitation links; "
+        "default http://127.0.0.1:<http_port>.",
+    )
+    invitation_hours: float = Field(default=72.0, gt=0, description="How long an organiser's invitation link works.")
+
     sender_address: str | None = Field(default=None, description="From address; default the congress contact.")
     message_id_domain: str | None = Field(
         default=None, description="Right side of Message-IDs; default the congress contact's domain."

@@ -17,6 +17,7 @@ from typing import Protocol
 from schemas.base import EventData
 from schemas.programme import SessionScheduled
 from services.notify.domain.abstracts import AbstractSeen, Assignment
+from services.notify.domain.accounts import OrganiserRecord
 from services.notify.domain.batch import Batch
 from services.notify.domain.broadcast import Broadcast, Owed
 from services.notify.domain.delivery import Delivery, Envelope, MessageRecord, Queued
@@ -196,3 +197,32 @@ UnitFor = Callable[[object], NotifyUnit]
 
 Units = Callable[[], AbstractAsyncContextManager[NotifyUnit]]
 """Opens a unit of work of its own: committed (staged writes and events written first) on a normal exit."""
+
+
+class OrganiserAccounts(Protocol):
+    """The organiser accounts notify keeps (one transaction: ``AccountsUnit``)."""
+
+    async def by_id(self, account_id: str) -> OrganiserRecord | None: ...
+
+    async def by_email(self, email: str) -> OrganiserRecord | None: ...
+
+    async def listing(self) -> list[OrganiserRecord]: ...
+
+    async def save(self, record: OrganiserRecord) -> None:
+        """Insert the account, or replace the stored version with this one."""
+
+    async def add_if_absent(self, record: OrganiserRecord) -> bool:
+        """Insert the account unless its email has one already; True if it was inserted."""
+
+
+class AccountsUnit(Protocol):
+    """One transaction over the accounts, with events staged on the outbox."""
+
+    @property
+    def accounts(self) -> OrganiserAccounts: ...
+
+    def stage(self, data: EventData) -> None: ...
+
+
+AccountUnits = Callable[[], AbstractAsyncContextManager[AccountsUnit]]
+"""Opens one ``AccountsUnit``; it commits on a normal exit."""

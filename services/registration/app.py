@@ -53,6 +53,7 @@ from services.registration.web.presenters_page import presenters_router
 from services.registration.web.privacy_pages import privacy_router
 from services.registration.web.rate_limits import RateLimits
 from services.registration.web.registration_page import registration_page_router
+from services.registration.web.route_access import ROUTES
 from services.registration.web.self_service import self_service_router
 
 
@@ -140,7 +141,9 @@ def build(
     app.state.deps = deps
     app.state.runtime = runtime
     path = None if "congress" in overrides else config_path(settings.congress_config)
-    sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
+    sessions, login = organiser_access(
+        runtime, deps.congress, path=path, demo_password=settings.organiser_password, access=ROUTES
+    )
     install_page_errors(app, deps)
     webhooks = StripeWebhooks(
         settings.stripe_webhook_secret.get_secret_value(), tolerance=settings.stripe_webhook_tolerance

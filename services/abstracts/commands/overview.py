@@ -118,3 +118,21 @@ async def detail(deps: Deps, abstract_id: str) -> Detail:
     ).abstracts.get(abstract_id)
     session = next((e for e in draft if any(t.abstract_id == abstract_id for t in e.session.talks)), None)
     return Detail(abstract, reviewers, mean, fit, calibrated, session)
+
+
+async def network_of(deps: Deps, abstract_id: str) -> str:
+    """The network an abstract was submitted to (``NotFound`` if there is no such abstract)."""
+    async with deps.units.reading() as unit:
+        abstract = await unit.abstracts.get(abstract_id)
+    if abstract is None:
+        raise NotFound(abstract_id)
+    return abstract.network
+
+
+async def reviewer_networks(deps: Deps, reviewer_id: str) -> frozenset[str]:
+    """The networks a reviewer reviews for (``NotFound`` if there is no such reviewer)."""
+    async with deps.units.reading() as unit:
+        reviewer = await unit.abstracts.reviewer(reviewer_id)
+    if reviewer is None:
+        raise NotFound(reviewer_id)
+    return frozenset(reviewer["networks"])

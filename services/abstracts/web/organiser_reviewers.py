@@ -20,8 +20,10 @@ from services.abstracts.commands.context import Deps
 from services.abstracts.domain.errors import Rejected
 from services.abstracts.domain.submission import nfc
 from services.abstracts.web.forms import first_error_id
+from services.abstracts.web.scope import check_new_reviewer, check_reviewer, visible_reviewers
 from services.common import audit
 from services.common.folding import search_key, words
+from services.common.roles import Grant
 from services.common.text import clean_for_display
 
 
@@ -42,11 +44,11 @@ class ReviewerIn(BaseModel):
         )
 
 
-def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, templates: Jinja2Templates) -> None:
+def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, scoped: Any, templates: Jinja2Templates) -> None:
 
-    async def render(request: Request, who: str, q: str = "", **extra: Any) -> Response:
+    async def render(request: Request, who: str, grant: Grant, q: str = "", **extra: Any) -> Response:
         wanted = words(q)
-        rows = await reviewers.reviewer_rows(deps)
+        rows = visible_reviewers(grant, await reviewers.reviewer_rows(deps))
         if wanted:
             keyed = [(r, search_key([r["name"], r["email"], r["affiliation"], *r["networks"]])) for r in rows]
             rows = [r for r, key in keyed if all(w in key for w in wanted)]
@@ -62,33 +64,40 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, templates: Jin
         return templates.TemplateResponse(request, "organiser_reviewers.html", context | extra, status_code=status)
 
     @router.get("/organiser/reviewers", include_in_schema=False)
-    async def reviewers_page(request: Request, q: str = "", message: str = "", who: str = organiser) -> Response:
-        return await render(request, who, q=clean_for_display(q)[:200], message=clean_for_display(message)[:300])
+    async def reviewers_page(
+        request: Request, q: str = "", message: str = "", who: str = organiser, grant: Grant = scoped
+    ) -> Response:
+        return await render(request, who, grant, q=clean_for_display(q)[:200], message=clean_for_display(message)[:300])
 
     @router.get("/organiser/reviewers/{reviewer_id}", include_in_schema=False)
-    async def reviewer_page(request: Request, reviewer_id: str, message: str = "", who: str = organiser) -> Response:
+    async def reviewer_page(
+        request: Request, reviewer_id: str, message: str = "", who: str = organiser, grant: Grant = scoped
+    ) -> Response:
+        await check_reviewer(deps, grant, reviewer_id)
         seen = await reviewers.reviewer_file(deps, reviewer_id)
         context = {"r": seen.reviewer, "assignments": seen.assignments, "organiser": who}
         context["message"] = clean_for_display(message)[:300]
         return templates.TemplateResponse(request, "organiser_reviewer.html", context)
 
     @router.post("/organiser/reviewers", include_in_schema=False)
-    async def add_page(request: Request, who: str = organiser) -> Response:
+    async def add_page(request: Request, who: str = organiser, grant: Grant = scoped) -> Response:
         form = await request.form()
         body = ReviewerIn(
             **{k: str(form.get(k, "")) for k in ("name", "email", "affiliation", "language")},
             networks=[str(v) for v in form.getlist("networks")],
         )
+        check_new_reviewer(grant, body.networks)
         try:
             row = await reviewers.add_reviewer(deps, body.draft(), audit.organiser(who))
         except Rejected as exc:
             first_network = f"net-{next(iter(deps.config.network_names), '')}"
             focus = first_error_id(exc.errors, aliases={"networks": first_network})
-            return await render(request, who, values=body.model_dump(), errors=exc.errors, focus=focus)
+            return await render(request, who, grant, values=body.model_dump(), errors=exc.errors, focus=focus)
         return RedirectResponse(f"/organiser/reviewers?message={quote(row['name'] + ' added.')}", status_code=303)
 
     @router.post("/organiser/reviewers/{reviewer_id}/revoke", include_in_schema=False)
-    async def revoke_page(request: Request, reviewer_id: str, who: str = organiser) -> Response:
+    async def revoke_page(request: Request, reviewer_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+        await check_reviewer(deps, grant, reviewer_id)
         await reviewers.revoke_link(deps, reviewer_id, audit.organiser(who))
         back = (
             f"/organiser/reviewers/{quote(reviewer_id)}" if "page" in (await request.form()) else "/organiser/reviewers"

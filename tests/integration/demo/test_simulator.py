@@ -83,6 +83,8 @@ async def run_simulator(url: str, abstracts_url: str, env: dict[str, str]) -> tu
         f"http://127.0.0.1:{free_port()}",
         "--abstracts-url",
         abstracts_url,
+        "--notify-url",
+        f"http://127.0.0.1:{free_port()}",  # no notify here: the team is not invited, the demo plays on
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
