@@ -16,7 +16,7 @@ weight of an upright, normal-width face of a pickable family stays.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -42,11 +42,15 @@ def _lib() -> Any:
     return _FFI.dlopen("libfontconfig.so.1")  # the library WeasyPrint loaded: one process, one copy
 
 
-def selection_xml(families: Iterable[str]) -> bytes:
-    """fontconfig rules rejecting every face but the upright, normal-width faces of ``families``."""
-    upright = '<patelt name="slant"><const>roman</const></patelt><patelt name="width"><const>normal</const></patelt>'
+def selection_xml(families: Iterable[str], upright: Collection[str] | None = None) -> bytes:
+    """fontconfig rules rejecting every face but the upright, normal-width faces of ``families``.
+
+    A family not in ``upright`` (it has no upright face of normal width; None: all have one) keeps every face.
+    """
+    roman = '<patelt name="slant"><const>roman</const></patelt><patelt name="width"><const>normal</const></patelt>'
     accepted = "".join(
-        f'<pattern><patelt name="family"><string>{escape(family)}</string></patelt>{upright}</pattern>'
+        f'<pattern><patelt name="family"><string>{escape(family)}</string></patelt>'
+        f"{roman if upright is None or family in upright else ''}</pattern>"
         for family in sorted(set(families))
     )
     return (
@@ -56,7 +60,7 @@ def selection_xml(families: Iterable[str]) -> bytes:
     ).encode()
 
 
-def _restricted_config(families: Iterable[str]) -> Any:
+def _restricted_config(families: Iterable[str], upright: Collection[str] | None) -> Any:
     """The system's configuration (its rules, directories and caches) with fonts built through the selection.
 
     Returned as WeasyPrint's ``FcConfig *``, with one reference the caller owns.
@@ -65,7 +69,9 @@ def _restricted_config(families: Iterable[str]) -> Any:
     config = lib.FcInitLoadConfig()
     if config == _FFI.NULL:
         raise RuntimeError("fontconfig could not load its configuration")
-    if not lib.FcConfigParseAndLoadFromMemory(config, selection_xml(families), 1) or not lib.FcConfigBuildFonts(config):
+    if not lib.FcConfigParseAndLoadFromMemory(
+        config, selection_xml(families, upright), 1
+    ) or not lib.FcConfigBuildFonts(config):
         lib.FcConfigDestroy(config)
         raise RuntimeError("fontconfig refused the font selection")
     return weasy_ffi.cast("FcConfig *", int(_FFI.cast("uintptr_t", config)))
@@ -77,9 +83,9 @@ class ChainFontConfiguration(FontConfiguration):  # type: ignore[misc]  # WeasyP
     ``@font-face`` fonts (the cut CJK fonts) are added as usual; their families must be in ``families``.
     """
 
-    def __init__(self, families: Iterable[str]) -> None:
+    def __init__(self, families: Iterable[str], upright: Collection[str] | None = None) -> None:
         super().__init__()
-        config = _restricted_config(families)
+        config = _restricted_config(families, upright)
         # the font map takes its own reference and drops the full configuration WeasyPrint built
         pangoft2.pango_fc_font_map_set_config(weasy_ffi.cast("PangoFcFontMap *", self.font_map), config)
         fontconfig.FcConfigDestroy(config)

@@ -122,7 +122,8 @@ class PdfRenderer:
     def _new_font_config(self) -> FontConfiguration:
         if not self.only_chain_fonts:
             return FontConfiguration()
-        return ChainFontConfiguration(self.chain.pickable | {f.family for f in self.cut_fonts})
+        cut = {f.family for f in self.cut_fonts}  # @font-face fonts: upright, normal width
+        return ChainFontConfiguration(self.chain.pickable | cut, self.chain.index.upright | cut)
 
     def _theme_css(self) -> str:
         rules = [

@@ -29,6 +29,8 @@ def test_the_configuration_holds_only_upright_faces_of_pickable_families() -> No
     assert 0 < _faces(chosen) < _faces(everything) / 2
     assert b"Noto Sans Khmer" in selection_xml(index.pickable())
     assert b"Noto Sans Khmer UI" not in selection_xml(index.pickable())
+    # a family with no upright face of normal width keeps all its faces rather than none
+    assert selection_xml(["A Slanted Family"], upright=set()).count(b"<patelt") == 1
 
 
 def test_a_badge_per_script_is_byte_identical_with_all_faces_and_with_the_selection(
