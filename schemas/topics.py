@@ -18,6 +18,8 @@ DELEGATES: Final = "congress.delegates"
 """Compacted snapshot topic: the latest state of each delegate, keyed by delegate id; a tombstone erases."""
 SESSIONS: Final = "congress.sessions"
 """Organiser sign-outs, keyed by session id; every service reads it whole from the start (no group)."""
+AUDIT: Final = "congress.audit"
+"""Who did what, keyed by the subject acted on; kept forever."""
 DEADLETTER: Final = "congress.deadletter"
 """Messages a consumer could not handle, with the reason in the ``dlq.*`` headers."""
 
@@ -29,9 +31,10 @@ _BY_CONTEXT: Final = {
     "notify": NOTIFY,
     "delegates": DELEGATES,
     "sessions": SESSIONS,
+    "audit": AUDIT,
 }
 
-EVENT_TOPICS: Final = (REGISTRATION, ABSTRACTS, PROGRAMME, BADGES, NOTIFY, SESSIONS)
+EVENT_TOPICS: Final = (REGISTRATION, ABSTRACTS, PROGRAMME, BADGES, NOTIFY, SESSIONS, AUDIT)
 """Topics that carry CloudEvents (the snapshot and dead-letter topics are separate)."""
 ALL_TOPICS: Final = (*EVENT_TOPICS, DELEGATES, DEADLETTER)
 COMPACTED_TOPICS: Final = frozenset({DELEGATES})

@@ -19,6 +19,7 @@ from services.abstracts.commands import assignment, deciding, overview, reviewer
 from services.abstracts.commands.context import Deps, Row
 from services.abstracts.commands.links import portal_link
 from services.abstracts.domain.abstract import Status
+from services.abstracts.domain.assignment import AssignmentPlan
 from services.abstracts.domain.errors import NotAllowed, Rejected
 from services.abstracts.domain.submission import nfc
 from services.abstracts.web.api_docs import (
@@ -113,6 +114,13 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         message = quote(f"{decided.reference} {decided.status}.")
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message={message}", status_code=303)
 
+    @router.post("/organiser/abstracts/{abstract_id}/ask-another", include_in_schema=False)
+    async def ask_another_page(abstract_id: str, who: str = organiser) -> Response:
+        plan = await assignment.ask_another(deps, abstract_id)
+        message = "One more reviewer asked; the invitation is on its way." if plan.pairs else ""
+        message = message or f"Nobody more could be asked: {plan.shortfalls[0].reason}."
+        return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message={quote(message)}", status_code=303)
+
     @router.post("/organiser/abstracts/{abstract_id}/unassign", include_in_schema=False)
     async def unassign_page(request: Request, abstract_id: str, who: str = organiser) -> Response:
         form = await request.form()
@@ -190,20 +198,18 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
     @router.post("/api/organiser/assign", response_model=Assignment, responses=ORGANISER)
     async def api_assign(who: str = organiser) -> dict[str, Any]:
         """Give every undecided abstract its reviewers; lists those that could not get enough, with the reason."""
-        plan = await assignment.assign_all(deps)
-        return {
-            "assigned": [
-                {"abstract_id": a, "reviewer_id": r, "other_network": (a, r) in plan.fallbacks} for a, r in plan.pairs
-            ],
-            "shortfalls": [
-                {"abstract_id": s.abstract_id, "reference": s.reference, "reason": s.reason} for s in plan.shortfalls
-            ],
-        }
+        return _plan_out(await assignment.assign_all(deps))
 
     @router.post("/api/organiser/abstracts/{abstract_id}/unassign", responses=ORGANISER)
     async def api_unassign(abstract_id: str, body: UnassignIn, who: str = organiser) -> Unassigned:
         await assignment.unassign(deps, abstract_id, body.reviewer_id, body.reason)
         return Unassigned(abstract_id=abstract_id, reviewer_id=body.reviewer_id, status="unassigned")
+
+    @router.post("/api/organiser/abstracts/{abstract_id}/ask-another", response_model=Assignment, responses=ORGANISER)
+    async def api_ask_another(abstract_id: str, who: str = organiser) -> dict[str, Any]:
+        """One reviewer more for this abstract (e.g. its reviewers disagree), by the same engine; the reviewers
+        on it stay. ``assigned`` is empty and ``shortfalls`` says why when nobody can be added."""
+        return _plan_out(await assignment.ask_another(deps, abstract_id))
 
     @router.post("/api/organiser/abstracts/{abstract_id}/decision", response_model=Decided, responses=ORGANISER)
     async def api_decide(abstract_id: str, body: DecisionIn, who: str = organiser) -> dict[str, Any]:
@@ -216,3 +222,14 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
             "decided_format": decided.decided_format.value if decided.decided_format else None,
             "mean_score": decided.mean_score,
         }
+
+
+def _plan_out(plan: AssignmentPlan) -> dict[str, Any]:
+    return {
+        "assigned": [
+            {"abstract_id": a, "reviewer_id": r, "other_network": (a, r) in plan.fallbacks} for a, r in plan.pairs
+        ],
+        "shortfalls": [
+            {"abstract_id": s.abstract_id, "reference": s.reference, "reason": s.reason} for s in plan.shortfalls
+        ],
+    }
