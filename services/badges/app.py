@@ -1,8 +1,8 @@
 """Composition root of the badges service and station: settings → renderer pool, store, consumers, routes.
 
 ``python -m services.badges.app`` serves it on port 8003 (``BADGES_HTTP_PORT``).
-Nothing connects or spawns at import; the FastAPI lifespan warms the render pool
-and starts the runtime.
+Nothing connects or spawns at import; the FastAPI lifespan starts the runtime, then
+warms the render pool in the background.
 """
 
 from __future__ import annotations
