@@ -30,10 +30,14 @@ class ActorKind(StrEnum):
     """A periodic job or a consumer; ``actor`` names the job, e.g. ``registration.expiry-sweep``."""
     DELEGATE = "delegate"
     """The person concerned, through their own link; ``actor`` is their delegate id."""
+    STATION = "station"
+    """An on-site badge station, under the token an organiser issued it; ``actor`` is the station id."""
 
 
 class SubjectKind(StrEnum):
     REGISTRATION = "registration"
+    DELEGATE = "delegate"
+    """A delegate as the badge desk knows them (their badge, documents and check-in); the id is the delegate id."""
     ABSTRACT = "abstract"
     REVIEWER = "reviewer"
     ACCOUNT = "account"

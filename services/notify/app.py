@@ -36,6 +36,7 @@ from services.notify.adapters.smtp import PooledMailer, SmtpMailer
 from services.notify.adapters.unit import SqlUnitFor, SqlUnits
 from services.notify.commands.dispatch import Notifier, utc_now
 from services.notify.commands.erase import forget_delegates
+from services.notify.commands.owed import OwedSender
 from services.notify.commands.remind import Reminders
 from services.notify.commands.retry import RetryWorker
 from services.notify.config import NotifySettings
@@ -78,7 +79,7 @@ def assemble_notifier(
 ) -> Notifier:
     """The notifier with its message builder (templates, documents, sealed links) and plan settings wired in.
 
-    ``options`` are the ``Notifier``'s own (programme, policy, circuit_seconds, rng, send_ahead, ...).
+    ``options`` are the ``Notifier``'s own (programme, policy, circuit_seconds, rng, ...).
     """
     builder = MailBuilder(
         renderer=Renderer(congress),
@@ -122,8 +123,6 @@ def build_notifier(settings: NotifySettings, congress: Congress, mailer: Mailer 
         ),
         circuit_seconds=settings.circuit_seconds,
         consumer_name=CONSUMER,
-        send_ahead=settings.send_ahead,
-        smtp_senders=settings.smtp_connections,
     )
 
 
@@ -163,12 +162,18 @@ def consume(
         max_records=settings.batch_size,
         group_instance_id=settings.group_instance_id,
         on_erasure=erase,
+        committed=subscriptions.committed,
+        failed=subscriptions.failed,
     )
     return consumer
 
 
 def service_lifespan(
-    runtime: ServiceRuntime, notifier: Notifier, periodic: list[tuple[float, jobs.Job]], sink: MailSink | None
+    runtime: ServiceRuntime,
+    notifier: Notifier,
+    periodic: list[tuple[float, jobs.Job]],
+    sink: MailSink | None,
+    owed: OwedSender,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Start the sink and the runtime, then the periodic jobs (each under its lease: one copy works a pass)."""
 
@@ -188,7 +193,7 @@ def service_lifespan(
                 for task in tasks:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
-                await notifier.close()
+                await owed.close()
                 close = getattr(notifier.mailer, "close", None)
                 if close is not None:
                     await close()
@@ -209,16 +214,17 @@ def build(
     sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
     notifier = build_notifier(settings, congress, mailer)
     units = SqlUnits(runtime.sessionmaker, runtime.outbox)
-    subscriptions = Subscriptions(notifier, SqlUnitFor(runtime.outbox))
+    retry = RetryWorker(notifier, units)
+    owed = OwedSender(retry, senders=settings.smtp_connections)
+    subscriptions = Subscriptions(notifier, SqlUnitFor(runtime.outbox), owed)
 
     runtime.consumers.append(consume(settings, runtime, subscriptions, units))
-    retry = RetryWorker(notifier, units)
-    reminders = Reminders(notifier, units, delay=timedelta(hours=settings.reminder_after_hours))
+    reminders = Reminders(notifier, units, delay=timedelta(hours=settings.reminder_after_hours), sender=retry)
     maildir = settings.effective_mail_dir()
     sink = MailSink(maildir, port=settings.smtp_port) if settings.runs_embedded_sink() else None
 
     periodic = [(settings.retry_poll_seconds, retry.job), (settings.reminder_poll_seconds, reminders.job)]
-    lifespan = service_lifespan(runtime, notifier, periodic, sink)
+    lifespan = service_lifespan(runtime, notifier, periodic, sink, owed)
 
     app = FastAPI(title="congress notify", lifespan=lifespan)
     runtime.mount_health(app)

@@ -32,12 +32,8 @@ class NotifySettings(ServiceSettings):
     smtp_connections: int = Field(
         default=1,
         ge=1,
-        description="SMTP connections a batch's mail is sent over concurrently ahead of its handlers (ahead.py).",
-    )
-    send_ahead: bool = Field(
-        default=True,
-        description="Build and send a batch's mail in the background while its handlers run (ahead.py);"
-        " false = each handler builds and sends its own message in turn.",
+        description="SMTP connections owed mail is sent over concurrently after each batch's commit (owed.py);"
+        " a crash can resend at most one message per connection.",
     )
     embedded_sink: bool | None = Field(
         default=None, description="Run the demo SMTP sink in-process; default: when smtp_host is unset."

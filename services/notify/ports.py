@@ -124,6 +124,15 @@ class NotifyUnit(Protocol):
         """Put a finished message on the retry queue."""
         ...
 
+    def owe(self, queued: Queued) -> None:
+        """Stage a finished message as owed: a retry-queue row, due now, sent once this transaction commits."""
+        ...
+
+    @property
+    def owed(self) -> list[str]:
+        """Message-IDs of the owed messages ``write_staged`` wrote (the sender's work after the commit)."""
+        ...
+
     def stage(self, data: EventData) -> None:
         """An event to publish if this transaction commits."""
         ...

@@ -8,6 +8,7 @@ from collections import Counter
 from functools import partial
 
 from schemas.abstracts import ReviewerAssignedV2, ReviewerUnassigned
+from services.abstracts.commands import audited
 from services.abstracts.commands.context import Deps, Row
 from services.abstracts.commands.links import portal_link
 from services.abstracts.domain.abstract import Abstract, Status
@@ -16,6 +17,7 @@ from services.abstracts.domain.errors import NotAllowed, NotFound
 from services.abstracts.domain.matching import committee_plan, profiles
 from services.abstracts.domain.reviewer_profile import Profile, load_cap
 from services.abstracts.domain.submission import fold
+from services.common.audit import Actor
 from services.common.sealing import NOTIFY_LINK, seal
 from services.common.text import clean_for_display
 
@@ -82,13 +84,13 @@ def caps(deps: Deps, reviewers: list[Row], stated: dict[str, Profile]) -> dict[s
     return out
 
 
-async def assign_all(deps: Deps) -> AssignmentPlan:
+async def assign_all(deps: Deps, actor: Actor) -> AssignmentPlan:
     """Top every undecided abstract up to the configured number of reviewers, by affinity (the optimal engine,
     ``matching.committee_plan``); reviewers already on an abstract stay; ReviewerAssigned per pair."""
-    return await _run(deps, None)
+    return await _run(deps, None, actor)
 
 
-async def ask_another(deps: Deps, abstract_id: str) -> AssignmentPlan:
+async def ask_another(deps: Deps, abstract_id: str, actor: Actor) -> AssignmentPlan:
     """One reviewer more for one undecided abstract (its reviewers disagree), chosen by the same engine with
     the same conflicts, bids and loads; the reviewers on it and their reviews stay; ReviewerAssigned (the
     invitation mail) for the new one. The plan's shortfall says why when nobody can be added."""
@@ -97,10 +99,13 @@ async def ask_another(deps: Deps, abstract_id: str) -> AssignmentPlan:
     if abstract is None:
         raise NotFound(abstract_id)
     abstract.refuse_unless_reviewers_may_change()
-    return await _run(deps, abstract_id)
+    return await _run(deps, abstract_id, actor)
 
 
-async def _run(deps: Deps, only: str | None) -> AssignmentPlan:
+async def _run(deps: Deps, only: str | None, actor: Actor) -> AssignmentPlan:
+    """Assign by the engine (every undecided abstract, or ``only`` one more for that one); each pair is recorded
+    on the audit trail as ``abstracts.assign`` (a run) or ``abstracts.ask-another`` (one more)."""
+    action = "abstracts.assign" if only is None else "abstracts.ask-another"
     now = deps.clock()
     async with deps.units() as unit:
         await unit.abstracts.next_number(ASSIGN_LOCK)  # one assignment run at a time
@@ -135,6 +140,8 @@ async def _run(deps: Deps, only: str | None) -> AssignmentPlan:
         for abstract_id, reviewer_id in plan.pairs:
             await unit.abstracts.assign(abstract_id, reviewer_id, now)
             unit.stage(_assigned(deps, abstracts[abstract_id], reviewers[reviewer_id]))
+            other = (abstract_id, reviewer_id) in plan.fallbacks
+            audited.note(deps, unit, action, actor, abstract_id, reviewer_id=reviewer_id, other_network=other)
     for abstract_id, reviewer_id in plan.pairs:
         log.info("reviewer assigned", extra={"abstract_id": abstract_id, "reviewer_id": reviewer_id})
     return plan
@@ -156,7 +163,7 @@ def _assigned(deps: Deps, abstract: Abstract, reviewer: Row) -> ReviewerAssigned
     )
 
 
-async def unassign(deps: Deps, abstract_id: str, reviewer_id: str, reason: str) -> None:
+async def unassign(deps: Deps, abstract_id: str, reviewer_id: str, reason: str, actor: Actor) -> None:
     """Take a reviewer off an undecided abstract; they are never assigned to it again."""
     reason = clean_for_display(reason)[:500] or "taken off by the organisers"
     async with deps.units() as unit:
@@ -171,4 +178,5 @@ async def unassign(deps: Deps, abstract_id: str, reviewer_id: str, reason: str) 
                 congress_id=deps.congress.id, abstract_id=abstract_id, reviewer_id=reviewer_id, reason=reason
             )
         )
+        audited.note(deps, unit, "abstracts.unassign", actor, abstract_id, reason=reason, reviewer_id=reviewer_id)
     log.info("reviewer unassigned", extra={"abstract_id": abstract_id, "reviewer_id": reviewer_id})

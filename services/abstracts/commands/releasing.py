@@ -9,9 +9,11 @@ import logging
 from dataclasses import dataclass, field
 
 from schemas.abstracts import Outcome
+from services.abstracts.commands import audited
 from services.abstracts.commands.context import Deps
 from services.abstracts.domain import release, reviews
 from services.abstracts.domain.errors import NotAllowed
+from services.common.audit import Actor
 from services.common.db import new_id
 
 log = logging.getLogger("congress.abstracts")
@@ -30,9 +32,9 @@ class Release:
     """Staged decisions that could not apply, each "reference: why"."""
 
 
-async def release_staged(deps: Deps, network: str, who: str) -> Release:
+async def release_staged(deps: Deps, network: str, actor: Actor) -> Release:
     """Release what is staged for abstracts of ``network`` (every network if empty); 409 when nothing is."""
-    ctx = release.Context(deps.congress.id, new_id("rel"), who, deps.clock())
+    ctx = release.Context(deps.congress.id, new_id("rel"), actor.name, deps.clock())
     done: list[release.Released] = []
     dropped: list[str] = []
     handled: list[str] = []
@@ -57,6 +59,16 @@ async def release_staged(deps: Deps, network: str, who: str) -> Release:
                 raise NotAllowed(f"{abstract.reference} changed meanwhile; nothing was released, try again")
             unit.stage(event)
             done.append(released)
+            audited.note(
+                deps,
+                unit,
+                "abstracts.decision.release",
+                actor,
+                abstract.id,
+                outcome=released.outcome.value,
+                release=ctx.release_id,
+                correction=not released.before.is_open,
+            )
         if not handled:
             raise NotAllowed(f"nothing is staged{' in ' + network if network else ''}")
         letters = release.letters(done, ctx)

@@ -20,6 +20,7 @@ from services.abstracts.commands.context import Deps
 from services.abstracts.domain.errors import NotAllowed
 from services.abstracts.domain.staging import Choice, Staged
 from services.abstracts.web.api_docs import ORGANISER, ORGANISER_READ
+from services.common import audit
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 
 
@@ -58,11 +59,12 @@ class ReleaseOut(BaseModel):
 
 
 async def run_stage(deps: Deps, body: StageIn, who: str) -> list[Staged]:
+    actor = audit.organiser(who)
     if body.top is not None:
-        return await staging.stage_top(deps, body.network, body.top, body.intent(), who)
+        return await staging.stage_top(deps, body.network, body.top, body.intent(), actor)
     if body.above is not None:
-        return await staging.stage_above(deps, body.network, body.above, body.intent(), who)
-    return await staging.stage(deps, body.abstract_ids, body.intent(), who)
+        return await staging.stage_above(deps, body.network, body.above, body.intent(), actor)
+    return await staging.stage(deps, body.abstract_ids, body.intent(), actor)
 
 
 def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2Templates) -> APIRouter:
@@ -109,14 +111,14 @@ def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
     @router.post("/organiser/decisions/{abstract_id}/unstage", include_in_schema=False)
     async def unstage_page(request: Request, abstract_id: str, who: str = organiser) -> Response:
         form = await request.form()
-        await staging.unstage(deps, abstract_id)
+        await staging.unstage(deps, abstract_id, audit.organiser(who))
         return back(str(form.get("network", "")), "The staged decision was withdrawn.")
 
     @router.post("/organiser/decisions/release", include_in_schema=False)
     async def release_page(request: Request, who: str = organiser) -> Response:
         network = str((await request.form()).get("network", ""))
         try:
-            done = await releasing.release_staged(deps, network, who)
+            done = await releasing.release_staged(deps, network, audit.organiser(who))
         except NotAllowed as exc:
             return back(network, f"Not released: {exc}.")
         message = f"Released: {done.decided} decided, {done.moved} moved; {done.letters} people told once each."
@@ -137,13 +139,13 @@ def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
 
     @router.delete("/api/organiser/decisions/{abstract_id}", status_code=204, responses=ORGANISER)
     async def api_unstage(abstract_id: str, who: str = organiser) -> Response:
-        await staging.unstage(deps, abstract_id)
+        await staging.unstage(deps, abstract_id, audit.organiser(who))
         return Response(status_code=204)
 
     @router.post("/api/organiser/decisions/release", response_model=ReleaseOut, responses=ORGANISER)
     async def api_release(body: ReleaseIn, who: str = organiser) -> ReleaseOut:
         """Release a network's (or every) staged decision together: each person is told once."""
-        done = await releasing.release_staged(deps, body.network, who)
+        done = await releasing.release_staged(deps, body.network, audit.organiser(who))
         return ReleaseOut(**vars(done))
 
     return router

@@ -7,6 +7,7 @@ entry of the event that caused it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -88,6 +89,7 @@ pending = Table(
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("last_error", Text, nullable=False),
+    Column("about", String(64), nullable=True, doc="The abstract the message is about, if any."),
     Index("ix_notify_pending_due", "next_attempt_at"),
 )
 
@@ -171,25 +173,29 @@ def ledger_row(record: MessageRecord, *, status: str, detail: str, attempts: int
 
 
 async def add_pending(session: AsyncSession, queued: Queued) -> None:
+    await session.execute(insert(pending).values(pending_row(queued)))
+
+
+def pending_row(queued: Queued) -> dict[str, Any]:
+    """The retry queue's row of a finished message (owed: attempts 0, due now; deferred: after an attempt)."""
     record, envelope = queued.record, queued.envelope
-    await session.execute(
-        insert(pending).values(
-            message_id=record.message_id,
-            cause_event_id=record.cause_event_id,
-            template=record.template,
-            recipient_id=record.recipient_id,
-            to=record.to,
-            subject=record.subject,
-            sender=envelope.sender,
-            message=envelope.message,
-            smtputf8=envelope.smtputf8,
-            cause_event=queued.cause_event,
-            cause_topic=queued.cause_topic,
-            attempts=queued.attempts,
-            next_attempt_at=queued.next_attempt_at,
-            last_error=queued.last_error,
-        )
-    )
+    return {
+        "message_id": record.message_id,
+        "cause_event_id": record.cause_event_id,
+        "template": record.template,
+        "recipient_id": record.recipient_id,
+        "to": record.to,
+        "subject": record.subject,
+        "sender": envelope.sender,
+        "message": envelope.message,
+        "smtputf8": envelope.smtputf8,
+        "cause_event": queued.cause_event,
+        "cause_topic": queued.cause_topic,
+        "attempts": queued.attempts,
+        "next_attempt_at": queued.next_attempt_at,
+        "last_error": queued.last_error,
+        "about": record.about,
+    }
 
 
 async def due_pending(session: AsyncSession, now: datetime, limit: int) -> list[str]:
@@ -214,7 +220,7 @@ async def take_pending(session: AsyncSession, message_id: str, due_by: datetime 
     if row is None:
         return None
     return Queued(
-        record=record_of(row),
+        record=replace(record_of(row), about=row.about),
         envelope=Envelope(sender=row.sender, recipient=row.to, message=row.message, smtputf8=row.smtputf8),
         cause_event=row.cause_event,
         cause_topic=row.cause_topic,

@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from schemas import topics
 from schemas.base import EventData
+from services.common.db import write_turn
 from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
 from services.notify.adapters import db
@@ -68,6 +69,13 @@ class SqlNotifyUnit:
 
     async def queue(self, queued: Queued) -> None:
         await db.add_pending(self.session, queued)
+
+    def owe(self, queued: Queued) -> None:
+        self._writes.stage_owed(queued)
+
+    @property
+    def owed(self) -> list[str]:
+        return list(self._writes.written_owed)
 
     def stage(self, data: EventData) -> None:
         self.uow.stage(data)
@@ -128,14 +136,21 @@ class SqlUnitFor:
 
 
 class SqlUnits:
-    """Opens a transaction of its own; on a normal exit its staged writes are written, then it commits."""
+    """Opens a transaction of its own; on a normal exit its staged writes are written, then it commits.
+
+    On SQLite it takes its turn with the process's other writers first (``db.write_turn``: the consumer's
+    batches, the relay): the owed sender and the retry pass open a short transaction per message, and
+    meeting the consumer in SQLite's busy handler (which sleeps up to 100 ms a try) stalled both.
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> None:
         self.sessions, self.outbox = sessions, outbox
+        bind = sessions.kw.get("bind")
+        self._engine: AsyncEngine | None = bind if isinstance(bind, AsyncEngine) else None
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[SqlNotifyUnit]:
-        async with transaction(self.sessions, self.outbox) as uow:
+        async with write_turn(self._engine), transaction(self.sessions, self.outbox) as uow:
             unit = SqlNotifyUnit(uow)
             yield unit
             await unit.write_staged()  # then the kernel writes the staged events and commits
