@@ -6,7 +6,7 @@ requests, stations); a ``BadgeUnit`` is one transaction: the store in it and the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,6 +68,21 @@ TextAlert = Callable[[DelegateRecord], "list[EventData]"]
 
 
 def no_text_alert(record: DelegateRecord) -> list[EventData]:
+    return []
+
+
+class DocumentTextAlert(Protocol):
+    """``DocumentTextReplaced`` for a document just issued, if a text it prints (``texts``: field → text as
+    typed) could not print as typed (else nothing)."""
+
+    def __call__(
+        self, *, congress_id: str, delegate_id: str, kind: str, number: str, texts: Mapping[str, str]
+    ) -> list[EventData]: ...
+
+
+def no_document_text_alert(
+    *, congress_id: str, delegate_id: str, kind: str, number: str, texts: Mapping[str, str]
+) -> list[EventData]:
     return []
 
 
@@ -214,3 +229,5 @@ class BadgeDeps:
     """How long a visa-request link works; then a new one can be mailed."""
     text_alert: TextAlert = no_text_alert
     """Whether a badge's texts print as typed (fonts by coverage, ``adapters/unprintable.py``)."""
+    document_text_alert: DocumentTextAlert = no_document_text_alert
+    """The same for a document's texts (an invoice's institution and address)."""

@@ -78,6 +78,8 @@ class Projection:
         self.badges_revoked = 0
         self.text_replaced: set[str] = set()
         """Delegates whose badge could not print a name as typed (BadgeTextReplaced): organisers follow up."""
+        self.documents_text_replaced: set[str] = set()
+        """Documents (by number) that could not print a text as typed (DocumentTextReplaced)."""
         self.badges_printed = 0
         self.reprints = 0
         self.documents: Counter[str] = Counter()
@@ -233,6 +235,9 @@ class Projection:
     def _on_badge_text_replaced(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.text_replaced.add(delegate_id)
 
+    def _on_document_text_replaced(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+        self.documents_text_replaced.add(str(data.get("document_number")))
+
     def _on_badge_revoked(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.badges_revoked += 1
         self.badged.discard(delegate_id)
@@ -313,6 +318,7 @@ class Projection:
                 "delegates_with_badge": len(self.badged),
                 "revoked": self.badges_revoked,
                 "text_replaced": len(self.text_replaced),
+                "documents_text_replaced": len(self.documents_text_replaced),
                 "printed": self.badges_printed,
                 "reprints": self.reprints,
                 "documents": dict(sorted(self.documents.items())),
@@ -430,6 +436,7 @@ _HANDLERS: dict[str, Callable[[Projection, str, Mapping[str, Any]], None]] = {
     "BadgeIssued": Projection._on_badge_issued,
     "BadgeRevoked": Projection._on_badge_revoked,
     "BadgeTextReplaced": Projection._on_badge_text_replaced,
+    "DocumentTextReplaced": Projection._on_document_text_replaced,
     "BadgePrinted": Projection._on_badge_printed,
     "DocumentIssued": Projection._on_document_issued,
     "DelegateCheckedIn": Projection._on_delegate_checked_in,

@@ -64,6 +64,10 @@ class BadgeFigures(BaseModel):
     text_replaced: int = Field(
         default=0, description="Delegates whose badge prints a name transliterated: no installed font has a character."
     )
+    documents_text_replaced: int = Field(
+        default=0,
+        description="Documents (invoices) that print a text transliterated: no installed font has a character.",
+    )
     printed: int
     reprints: int
     documents: dict[str, int] = Field(description="Document kind → issued.")
