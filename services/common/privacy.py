@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.common.congress import ConfigError, Congress, describe_errors
 
@@ -52,11 +52,6 @@ class Privacy(_Strict):
     """The edition's privacy settings."""
 
     notices: tuple[Notice, ...] = Field(min_length=1, description="Every version ever shown; the last is current.")
-    special_needs_viewers: tuple[EmailStr, ...] = Field(
-        default=(),
-        description="Organisers (by sign-in email) who see dietary and accessibility needs: the permission "
-        "`sees_special_needs`, to be mapped to the roles 'registration & finance' and admin.",
-    )
     retention: Retention = Retention()
 
     @field_validator("notices")
@@ -82,11 +77,6 @@ class Privacy(_Strict):
 
     def known(self, version: str) -> bool:
         return any(n.version == version for n in self.notices)
-
-    def sees_special_needs(self, organiser_email: str) -> bool:
-        """Whether this organiser holds the permission ``sees_special_needs``."""
-        wanted = organiser_email.strip().lower()
-        return any(str(e).lower() == wanted for e in self.special_needs_viewers)
 
     def expires(self, congress_ends: date, days: int) -> date:
         """The first day on which data kept ``days`` after ``congress_ends`` is gone."""

@@ -30,14 +30,13 @@ ROUTES: RouteAccess = {
     ("POST", "/api/organiser/abstracts/{abstract_id}/unassign"): allow(CHAIR, CONVENER, scoped=SCOPED),
     ("POST", "/organiser/abstracts/{abstract_id}/ask-another"): allow(CHAIR, CONVENER, scoped=SCOPED),
     ("POST", "/api/organiser/abstracts/{abstract_id}/ask-another"): allow(CHAIR, CONVENER, scoped=SCOPED),
-    # Staged decisions are released together for a network or the whole call (issue 14): the chair's for now;
-    # a convener decides their own network's abstracts one by one above.
-    ("GET", "/organiser/decisions"): allow(CHAIR),
-    ("GET", "/api/organiser/decisions"): allow(CHAIR),
-    ("POST", "/organiser/decisions/stage"): allow(CHAIR),
-    ("POST", "/api/organiser/decisions/stage"): allow(CHAIR),
-    ("POST", "/organiser/decisions/{abstract_id}/unstage"): allow(CHAIR),
-    ("DELETE", "/api/organiser/decisions/{abstract_id}"): allow(CHAIR),
+    # Decisions (issue 14): conveners stage their own network's; the programme chair releases them together.
+    ("GET", "/organiser/decisions"): allow(CHAIR, CONVENER, scoped=SCOPED),
+    ("GET", "/api/organiser/decisions"): allow(CHAIR, CONVENER, scoped=SCOPED),
+    ("POST", "/organiser/decisions/stage"): allow(CHAIR, CONVENER, scoped=SCOPED),
+    ("POST", "/api/organiser/decisions/stage"): allow(CHAIR, CONVENER, scoped=SCOPED),
+    ("POST", "/organiser/decisions/{abstract_id}/unstage"): allow(CHAIR, CONVENER, scoped=SCOPED),
+    ("DELETE", "/api/organiser/decisions/{abstract_id}"): allow(CHAIR, CONVENER, scoped=SCOPED),
     ("POST", "/organiser/decisions/release"): allow(CHAIR),
     ("POST", "/api/organiser/decisions/release"): allow(CHAIR),
     # One matching run plans every network at once (and may borrow across networks): the chair's.

@@ -2,8 +2,8 @@
 
 A registration records the privacy notice version (and language) its form showed and the three optional
 consents, each off unless ticked. Dietary and accessibility needs are kept only with their own explicit
-consent, never go into an event, and are read only by organisers holding ``sees_special_needs``
-(``privacy.special_needs_viewers``; the roles helper will map it to 'registration & finance' and admin).
+consent, never go into an event, and are read only by organisers in the role 'registration & finance'
+(the route-access table, web/route_access.py).
 """
 
 from __future__ import annotations
@@ -11,18 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.registration.commands.records import Deps, NotAllowed, RegistrationRejected
+from services.registration.commands.records import Deps, RegistrationRejected
 from services.registration.commands.requests import DelegateIn, NeedsIn
 from services.registration.domain import privacy as domain
 from services.registration.domain.privacy import Consents, NeedsCount, SpecialNeeds
 from services.registration.ports import NeedsOf, Participant
-
-SEES_SPECIAL_NEEDS = "sees_special_needs"
-"""The permission an organiser needs to see dietary and accessibility needs (named for the roles table)."""
-
-
-class NotPermitted(NotAllowed):
-    """An organiser without ``sees_special_needs`` asked for special-category data."""
 
 
 def check_notices(deps: Deps, forms: Sequence[DelegateIn]) -> None:
@@ -104,10 +97,9 @@ class NeedsOverview:
 DINNER_KIND = "social"
 
 
-async def needs_overview(deps: Deps, organiser: str) -> NeedsOverview:
-    """Only for an organiser with ``sees_special_needs``; ``NotPermitted`` otherwise."""
-    if not deps.privacy.sees_special_needs(organiser):
-        raise NotPermitted(f"this page needs the permission {SEES_SPECIAL_NEEDS}")
+async def needs_overview(deps: Deps) -> NeedsOverview:
+    """The counts and the per-person list; the route-access table gives them to 'registration & finance' only
+    (web/route_access.py), the role whose job is catering and the venue."""
     async with deps.units.read() as tx:
         people = await tx.privacy.live_needs()
     social = {code for code, spec in deps.rules.add_ons.items() if spec.kind == DINNER_KIND}

@@ -1,5 +1,5 @@
 """Privacy pages: a delegate changes their consents and special needs; the participants' list (only those who
-consented to be listed); the organisers' catering and venue counts (only with ``sees_special_needs``).
+consented to be listed); the organisers' catering and venue counts (only for the role 'registration & finance').
 
 Organiser routes keep ``require_organiser``; the roles helper maps them (docs/privacy.md lists them).
 """
@@ -85,14 +85,7 @@ def privacy_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
 
     @pages.get("/organiser/needs")
     async def organiser_needs(request: Request, who: str = organiser) -> Response:
-        try:
-            overview = await consent.needs_overview(deps, who)
-        except consent.NotPermitted as exc:
-            raise PageProblem(
-                403,
-                "Not for this sign-in",
-                f"Dietary and accessibility needs are shown only to organisers with {consent.SEES_SPECIAL_NEEDS}.",
-            ) from exc
+        overview = await consent.needs_overview(deps)
         return templates.TemplateResponse(request, "organiser_needs.html", {"o": overview})
 
     return pages

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -82,3 +83,32 @@ async def test_a_convener_sees_and_acts_on_their_network_only(service: Service) 
     decided = await client.post(f"/api/organiser/abstracts/{du}/decision", json=decision, headers=mine)
     assert decided.status_code == 200 and decided.json()["status"] == "accepted"
     assert (await client.get("/api/organiser/programme", headers=mine)).status_code == 403
+
+
+async def test_a_convener_stages_their_networks_decisions_and_only_the_chair_releases(service: Service) -> None:
+    du = (await submit(service, network="DU"))["abstract_id"]
+    el = (await submit(service, network="EL", title="Leadership for learning"))["abstract_id"]
+    client, mine = service.client, as_convener()
+
+    async def stage(body: dict[str, object], headers: dict[str, str]) -> httpx.Response:
+        return await client.post("/api/organiser/decisions/stage", json=body, headers=headers)
+
+    assert (await stage({"choice": "accept", "abstract_ids": [el]}, mine)).status_code == 404
+    assert (await stage({"choice": "accept", "top": 5}, mine)).status_code == 403
+    assert (await stage({"choice": "accept", "top": 5, "network": "EL"}, mine)).status_code == 403
+    staged = await stage({"choice": "accept", "abstract_ids": [du]}, mine)
+    assert staged.status_code == 200 and staged.json()["staged"] == [du]
+    assert (await stage({"choice": "reject", "abstract_ids": [el]}, ORGANISER)).status_code == 200
+
+    seen = await client.get("/api/organiser/decisions", headers=mine)
+    assert seen.status_code == 200 and [s["abstract_id"] for s in seen.json()] == [du]
+    assert (await client.delete(f"/api/organiser/decisions/{el}", headers=mine)).status_code == 404
+    page = await client.get("/organiser/decisions", headers=mine | {"accept": "text/html"})
+    assert page.status_code == 200 and "Leadership for learning" not in page.text
+
+    release = {"network": "DU"}
+    assert (await client.post("/api/organiser/decisions/release", json=release, headers=mine)).status_code == 403
+    released = await client.post("/api/organiser/decisions/release", json=release, headers=ORGANISER)
+    assert released.status_code == 200 and released.json()["decided"] == 1
+    chair_view = await client.get("/api/organiser/decisions", headers=ORGANISER)
+    assert [s["abstract_id"] for s in chair_view.json()] == [el]

@@ -19,8 +19,6 @@ def test_the_demo_notice_is_shown_in_the_delegates_language_else_the_default() -
     assert privacy.notice_for("ja").language == "ja" and "事務局" in privacy.notice_for("ja").text
     assert privacy.notice_for("ja-JP").language == "ja"  # the base language's text
     assert privacy.notice_for("sw").language == "en"  # no Swahili text: the edition's default language
-    assert privacy.sees_special_needs("Organiser@ICSEI.example.org")
-    assert not privacy.sees_special_needs("someone@icsei.example.org")
 
 
 def _with_privacy(section: dict[str, Any]) -> Any:
@@ -40,7 +38,6 @@ def test_a_wrong_privacy_section_is_refused_with_its_field_path() -> None:
 
 def test_a_file_without_the_section_gets_the_default() -> None:
     assert load_privacy(_with_privacy({})) is DEFAULT_PRIVACY
-    assert DEFAULT_PRIVACY.special_needs_viewers == ()  # nobody sees special needs unless the file says so
     assert DEFAULT_PRIVACY.expires(date(2027, 1, 8), 7) == date(2027, 1, 16)
 
 

@@ -1,7 +1,7 @@
 """Organiser accounts (issue 13): notify owns them; snapshots without the hash go on congress.organisers.
 
-Revision ID: 0003_organiser_accounts
-Revises: 0002_owed_about
+Revision ID: 0004_organiser_accounts
+Revises: 0003_broadcasts
 Created: 2026-12-07 01:08:09.024532
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_organiser_accounts"
-down_revision: str | None = "0002_owed_about"
+revision: str = "0004_organiser_accounts"
+down_revision: str | None = "0003_broadcasts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
