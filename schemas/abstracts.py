@@ -58,6 +58,43 @@ class Author(BaseModel):
     language: str = Field(default="en", description="BCP 47 tag for this author's emails.")
 
 
+class SymposiumRole(BaseModel):
+    """The chair or the discussant of a symposium: a person with a role in its session, not an author."""
+
+    model_config = ConfigDict(frozen=True)
+
+    given_name: str = Field(description="Given name(s) as typed.")
+    family_name: str = Field(description="Family name as typed.")
+    email: str = Field(description="Their email address (registration matches them by it).")
+    affiliation: str = Field(description="Institution as typed.")
+    country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution.")
+    language: str = Field(default="en", description="BCP 47 tag for their emails.")
+
+
+class SymposiumPaper(BaseModel):
+    """One paper of a symposium, in running order: its own title, abstract and authors."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str = Field(description="The paper's title as typed.")
+    text: str = Field(description="The paper's abstract (plain text, paragraphs separated by blank lines).")
+    authors: tuple[Author, ...] = Field(description="The paper's authors in order; at least one presents.")
+
+
+class Symposium(BaseModel):
+    """What makes a symposium more than one abstract: its chair, discussant and 3-4 papers in running order.
+
+    The abstract's own ``title`` and ``text`` are the symposium's title and overall abstract; its ``authors``
+    are every paper's authors merged (each email once, presenting if they present any paper), so a consumer
+    of ``authors`` sees every presenting author of every paper."""
+
+    model_config = ConfigDict(frozen=True)
+
+    chair: SymposiumRole = Field(description="Who chairs the symposium's session.")
+    discussant: SymposiumRole | None = Field(default=None, description="Who discusses the papers, if anyone.")
+    papers: tuple[SymposiumPaper, ...] = Field(description="The 3-4 papers in running order.")
+
+
 class AbstractsEvent(EventData):
     abstract: ClassVar[bool] = True
     context: ClassVar[str] = "abstracts"
@@ -81,6 +118,9 @@ class AbstractContent(AbstractsEvent):
     language: str = Field(default="en", description="BCP 47 tag of the abstract's text.")
     authors: tuple[Author, ...] = Field(description="Authors in order; at least one presents.")
     submitter_email: str = Field(description="Who submitted it and receives the receipt and the decision first.")
+    symposium: Symposium | None = Field(
+        default=None, description="A symposium's chair, discussant and papers (None for every other format)."
+    )
 
 
 class AbstractSubmitted(AbstractContent):
@@ -177,6 +217,9 @@ class AbstractDecided(AbstractsEvent):
         "per author per release), not by this event. None: decided and told at once.",
     )
     correction: bool = Field(default=False, description="True when it replaces a decision already released.")
+    symposium: Symposium | None = Field(
+        default=None, description="A symposium's chair, discussant and papers (None for every other format)."
+    )
 
 
 class AbstractsLinkSent(LinkSentFields):

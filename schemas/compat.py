@@ -35,7 +35,7 @@ def _type_signature(node: Schema, root: Schema) -> Any:
     kind = node.get("type")
     if kind == "array":
         items = node.get("items", {})
-        return ("array", repr(_type_signature(items, root)) if items else None)
+        return ("array", _type_signature(items, root) if items else None)
     if kind == "object" and "properties" in node:
         return ("object", node.get("title"))
     return (kind, node.get("format"))
@@ -78,5 +78,7 @@ def breaking_changes(
 
 
 def _widened(old_sig: Any, new_sig: Any) -> bool:
-    """An enum that gained members still accepts every old value."""
+    """An enum that gained members still accepts every old value; so does an array of such an enum."""
+    if old_sig[0] == new_sig[0] == "array" and old_sig[1] is not None and new_sig[1] is not None:
+        return _widened(old_sig[1], new_sig[1])
     return bool(old_sig[0] == new_sig[0] == "enum" and old_sig[1] <= new_sig[1])

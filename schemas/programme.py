@@ -40,7 +40,8 @@ class Presenter(BaseModel):
 
 
 class Presentation(BaseModel):
-    """One accepted abstract in a session, in running order."""
+    """One accepted abstract in a session, in running order; in a symposium's session, one of its papers
+    (each paper a presentation with the symposium's abstract id and reference, and its ``paper`` number)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -48,6 +49,9 @@ class Presentation(BaseModel):
     reference: str = Field(description="Human reference, e.g. ICSEI27-A-0042.")
     title: str = Field(description="Title of the abstract.")
     presenters: tuple[Presenter, ...] = Field(description="Presenting authors in the abstract's order.")
+    paper: int | None = Field(
+        default=None, description="The paper's number (1-4) in its symposium; None for an abstract of its own."
+    )
     moved_from: str | None = Field(
         default=None,
         description="The session it was in at the previous publication, when this publication moved it here "
@@ -95,6 +99,7 @@ class SessionScheduled(SessionEvent):
     room_code: str = Field(description="Room code.")
     room_name: str = Field(description="Room name.")
     chair: str | None = Field(default=None, description="Session chair, if named.")
+    discussant: str | None = Field(default=None, description="A symposium's discussant, if it has one.")
     presentations: tuple[Presentation, ...] = Field(description="Presentations in running order.")
     programme_version: int = Field(description="The published version this state belongs to.")
 

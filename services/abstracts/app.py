@@ -38,6 +38,7 @@ from services.abstracts.web.profile import profile_router
 from services.abstracts.web.programme import programme_router
 from services.abstracts.web.review import review_router
 from services.abstracts.web.route_access import ROUTES
+from services.abstracts.web.symposia import symposia_router
 from services.common.congress import config_path
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
@@ -104,6 +105,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.include_router(review_router(deps, templates))
     app.include_router(organiser_router(deps, sessions, templates))
     app.include_router(decisions_router(deps, sessions, templates))
+    app.include_router(symposia_router(deps, sessions))
     config = load_programme(deps.congress)
     app.state.programme = Programme(deps, config, CpSatPlacer(config.solver_seconds))
     app.include_router(programme_router(app.state.programme, sessions, templates))

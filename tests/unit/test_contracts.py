@@ -97,3 +97,10 @@ def test_nested_field_retyped_is_caught() -> None:
     new = json.loads(json.dumps(old))
     new["$defs"]["Delegate"]["properties"]["country"] = {"type": "integer"}
     assert any("delegate.country" in p for p in breaking_changes(old, new))
+
+
+def test_an_array_of_an_enum_may_gain_members_but_not_lose_them() -> None:
+    old = {"type": "object", "properties": {"roles": {"type": "array", "items": {"enum": ["a", "b"]}}}}
+    wider = {"type": "object", "properties": {"roles": {"type": "array", "items": {"enum": ["a", "b", "c"]}}}}
+    assert breaking_changes(old, wider) == []
+    assert any("roles: type changed" in p for p in breaking_changes(wider, old))

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.abstracts.adapters.db import counters, metadata
 from services.abstracts.domain.draft import Entry
-from services.abstracts.domain.scheduling import Place, Presenter, Session, Talk
+from services.abstracts.domain.scheduling import Paper, Place, Presenter, Session, Talk
 
 Row = dict[str, Any]
 
@@ -100,15 +100,34 @@ async def counter_value(session: AsyncSession, name: str) -> int:
     return int(value or 0)
 
 
+def _person(p: Presenter) -> Row:
+    return {"name": p.name, "email": p.email, "language": p.language}
+
+
 def talk_json(talk: Talk) -> Row:
     fields = {k: getattr(talk, k) for k in ("abstract_id", "reference", "title", "network", "kind")}
-    presenters = [{"name": p.name, "email": p.email, "language": p.language} for p in talk.presenters]
-    return fields | {"keywords": list(talk.keywords), "presenters": presenters}
+    presenters = [_person(p) for p in talk.presenters]
+    row = fields | {"keywords": list(talk.keywords), "presenters": presenters}
+    if talk.papers:  # a symposium's; other talks' rows stay as they were
+        row["papers"] = [{"title": p.title, "presenters": [_person(x) for x in p.presenters]} for p in talk.papers]
+        row["chair"] = _person(talk.chair) if talk.chair else None
+        row["discussant"] = _person(talk.discussant) if talk.discussant else None
+    return row
 
 
 def talk_of(raw: Row) -> Talk:
+    """A stored talk (rows written before symposia had papers have none)."""
     presenters = tuple(Presenter(**p) for p in raw["presenters"])
-    return Talk(**{**raw, "keywords": tuple(raw["keywords"]), "presenters": presenters})
+    papers = tuple(Paper(p["title"], tuple(Presenter(**x) for x in p["presenters"])) for p in raw.get("papers") or ())
+    chair, discussant = raw.get("chair"), raw.get("discussant")
+    return Talk(
+        **{k: raw[k] for k in ("abstract_id", "reference", "title", "network", "kind")},
+        keywords=tuple(raw["keywords"]),
+        presenters=presenters,
+        papers=papers,
+        chair=Presenter(**chair) if chair else None,
+        discussant=Presenter(**discussant) if discussant else None,
+    )
 
 
 def entry_of(row: Row) -> Entry:

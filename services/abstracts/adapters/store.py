@@ -1,7 +1,8 @@
 """``SqlAbstractStore``: the ``AbstractStore`` port on the service's tables (``db.py``), in one session.
 
 Abstracts go in and out as the ``Abstract`` aggregate (status and formats typed; the JSON ``content``
-column holds text, keywords and authors); reviewers, assignments and reviews as rows.
+column holds text, keywords, authors and a symposium's chair, discussant and papers); reviewers,
+assignments and reviews as rows.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas.abstracts import AbstractFormat, Author
+from schemas.abstracts import AbstractFormat, Author, Symposium
 from services.abstracts.adapters import db
 from services.abstracts.domain.abstract import Abstract, Status
 
@@ -40,6 +41,7 @@ def abstract_of(row: Row) -> Abstract:
         decided_by=row["decided_by"],
         decided_at=row["decided_at"],
         mean_score=row["mean_score"],
+        symposium=Symposium.model_validate(content["symposium"]) if content.get("symposium") else None,
     )
 
 
@@ -55,6 +57,7 @@ def values_of(abstract: Abstract) -> Row:
             "text": abstract.text,
             "keywords": list(abstract.keywords),
             "authors": [a.model_dump(mode="json") for a in abstract.authors],
+            "symposium": abstract.symposium.model_dump(mode="json") if abstract.symposium else None,
         },
         "submitter_email": abstract.submitter_email,
         "language": abstract.language,

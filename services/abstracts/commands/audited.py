@@ -24,6 +24,11 @@ CATALOGUE = audit.Catalogue(
     ),
     Action("abstracts.decision.unstage", ABSTRACT, "An organiser withdrew a staged decision."),
     Action("abstracts.decision.release", ABSTRACT, "An organiser released a staged decision (outcome, release id)."),
+    Action(
+        "abstracts.symposium.amend",
+        ABSTRACT,
+        "An organiser changed a symposium's chair, discussant or papers (their count, not their names).",
+    ),
     Action("abstracts.reviewer.add", REVIEWER, "An organiser added a reviewer (their networks)."),
     Action("abstracts.reviewer.revoke-link", REVIEWER, "An organiser made a reviewer's portal link stop working."),
     Action("abstracts.programme.generate", PROGRAMME, "An organiser replaced the draft programme with a new one."),

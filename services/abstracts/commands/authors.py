@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from services.abstracts.commands.context import Deps
 from services.abstracts.commands.links import edit_link
-from services.abstracts.domain import submission
+from services.abstracts.domain import submission, symposium
 from services.abstracts.domain.abstract import Abstract
 from services.abstracts.domain.errors import Closed, NotAllowed, NotFound, Rejected
 from services.common.db import new_id
@@ -26,7 +26,7 @@ class Submitted:
 def _checked(deps: Deps, draft: submission.Draft) -> None:
     if not submission.is_open(deps.clock(), deps.config.deadline):
         raise Closed
-    errors = submission.validate(draft, deps.rules, deps.is_email)
+    errors = symposium.validate(draft, deps.rules, deps.is_email)
     if draft.notice_version is not None and not deps.privacy.known(draft.notice_version):
         errors["notice_version"] = "This privacy notice is not one of this congress's; reload the form."
     if errors:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from schemas.abstracts import AbstractFormat, Author, SymposiumRole
 from schemas.audit import DetailValue
 from services.abstracts.commands import audited
 from services.abstracts.commands.context import Deps
@@ -38,18 +39,30 @@ class Programme:
         return self.config.grid()
 
 
+def _presenter(person: Author | SymposiumRole) -> scheduling.Presenter:
+    return scheduling.Presenter(f"{person.given_name} {person.family_name}", person.email, person.language)
+
+
 def talk_of(abstract: Abstract) -> scheduling.Talk:
-    """An accepted abstract as a talk in its decided format; its presenters (the first author if none is marked)."""
+    """An accepted abstract as a talk in its decided format; its presenters (the first author if none is marked).
+    A symposium accepted as one brings its papers in order (each with its presenting authors), chair and
+    discussant; accepted in another format, it is an abstract of its own."""
+    kind = (abstract.decided_format or abstract.format).value
+    symposium = abstract.symposium if kind == AbstractFormat.SYMPOSIUM else None
     return scheduling.Talk(
         abstract_id=abstract.id,
         reference=abstract.reference,
         title=abstract.title,
         network=abstract.network,
-        kind=(abstract.decided_format or abstract.format).value,
+        kind=kind,
         keywords=abstract.keywords,
-        presenters=tuple(
-            scheduling.Presenter(f"{a.given_name} {a.family_name}", a.email, a.language) for a in abstract.presenters
+        presenters=tuple(_presenter(a) for a in abstract.presenters),
+        papers=tuple(
+            scheduling.Paper(p.title, tuple(_presenter(a) for a in p.authors if a.presenting))
+            for p in (symposium.papers if symposium else ())
         ),
+        chair=_presenter(symposium.chair) if symposium else None,
+        discussant=_presenter(symposium.discussant) if symposium and symposium.discussant else None,
     )
 
 

@@ -23,9 +23,11 @@ from schemas.abstracts import (
     AbstractWithdrawn,
     Author,
     Decision,
+    Symposium,
 )
 from services.abstracts.domain.errors import NotAllowed
 from services.abstracts.domain.submission import AuthorDraft, Draft
+from services.abstracts.domain.symposium import authors_of, draft_of, merged, of_draft
 from services.common.text import clean_for_display
 
 
@@ -78,6 +80,8 @@ class Abstract:
     decided_by: str | None = None
     decided_at: datetime | None = None
     mean_score: float | None = None
+    symposium: Symposium | None = None
+    """A symposium's chair, discussant and papers (its ``authors`` are the papers' merged)."""
 
     @classmethod
     def submit(
@@ -115,6 +119,25 @@ class Abstract:
         """The content replaced (while undecided), ``content_version`` + 1."""
         self.refuse_unless_open("revised")
         revised = replace(self, content_version=self.content_version + 1, updated_at=now, **_content(draft))
+        return revised, AbstractRevised(**revised.content_fields(congress_id), revised_at=now)
+
+    def amend_symposium(
+        self, symposium: Symposium, now: datetime, congress_id: str
+    ) -> tuple[Abstract, AbstractRevised]:
+        """An organiser's change to a symposium's chair, discussant or papers (validated), also once accepted:
+        its authors follow the papers, ``content_version`` + 1. The command refuses it once the programme
+        is published."""
+        if self.symposium is None:
+            raise NotAllowed(f"{self.reference} is not a symposium; it has no papers to change")
+        if self.status not in (Status.SUBMITTED, Status.ACCEPTED):
+            raise NotAllowed(f"{self.reference} is {self.status}, so its papers cannot change")
+        revised = replace(
+            self,
+            symposium=symposium,
+            authors=merged(symposium),
+            content_version=self.content_version + 1,
+            updated_at=now,
+        )
         return revised, AbstractRevised(**revised.content_fields(congress_id), revised_at=now)
 
     def withdraw(self, reason: str, now: datetime, congress_id: str) -> tuple[Abstract, AbstractWithdrawn]:
@@ -218,6 +241,7 @@ class Abstract:
             decided_by=verdict.who,
             release_id=release_id,
             correction=not self.is_open,
+            symposium=self.symposium,
         )
         return decided, event
 
@@ -236,6 +260,7 @@ class Abstract:
             "language": self.language,
             "authors": self.authors,
             "submitter_email": self.submitter_email,
+            "symposium": self.symposium,
         }
 
     def draft(self) -> Draft:
@@ -252,23 +277,16 @@ class Abstract:
                 for a in self.authors
             ),
             submitter_email=self.submitter_email,
+            symposium=draft_of(self.symposium) if self.symposium else None,
         )
 
 
 def _content(draft: Draft) -> dict[str, Any]:
-    """What a validated draft sets on an abstract; the authors carry the abstract's language (for emails)."""
-    authors = tuple(
-        Author(
-            given_name=a.given_name,
-            family_name=a.family_name,
-            email=a.email,
-            affiliation=a.affiliation,
-            country=a.country,
-            presenting=a.presenting,
-            language=draft.language,
-        )
-        for a in draft.authors
-    )
+    """What a validated draft sets on an abstract; the authors carry the abstract's language (for emails).
+    A symposium's authors are its papers' merged (``symposium.merged_authors``)."""
+    typed = draft.symposium if draft.is_symposium else None
+    symposium = of_draft(typed, draft.language) if typed else None
+    authors = merged(symposium) if symposium else authors_of(draft.authors, draft.language)
     return {
         "network": draft.network,
         "format": AbstractFormat(draft.format),
@@ -278,4 +296,5 @@ def _content(draft: Draft) -> dict[str, Any]:
         "language": draft.language,
         "authors": authors,
         "submitter_email": draft.submitter_email,
+        "symposium": symposium,
     }

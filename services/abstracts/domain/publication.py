@@ -42,6 +42,7 @@ def scheduled(
     if slot is None or room is None:  # the configuration lost the room or time since the draft was made
         raise NotAllowed(f"{s.id} is at a room or time the programme no longer has; generate or move it first")
     starts_at, ends_at = slot.bounds(congress.tz)
+    hosts = next((t for t in s.talks if t.papers), None)  # a symposium's talk: its chair and discussant
     return SessionScheduled(
         congress_id=congress.id,
         session_id=s.id,
@@ -54,18 +55,38 @@ def scheduled(
         timezone=congress.timezone,
         room_code=room.code,
         room_name=room.name,
-        chair=chair,
-        presentations=tuple(
-            Presentation(
-                abstract_id=t.abstract_id,
-                reference=t.reference,
-                title=t.title,
-                presenters=tuple(Presenter(name=p.name, email=p.email, language=p.language) for p in t.presenters),
-            )
-            for t in s.talks
-        ),
+        chair=chair or (hosts.chair.name if hosts and hosts.chair else None),
+        discussant=hosts.discussant.name if hosts and hosts.discussant else None,
+        presentations=tuple(p for t in s.talks for p in presentations(t)),
         programme_version=version,
     )
+
+
+def presentations(talk: scheduling.Talk) -> tuple[Presentation, ...]:
+    """A talk's presentations: itself, or a symposium's papers in running order (numbered from 1)."""
+    if not talk.papers:
+        return (
+            Presentation(
+                abstract_id=talk.abstract_id,
+                reference=talk.reference,
+                title=talk.title,
+                presenters=_presenters(talk.presenters),
+            ),
+        )
+    return tuple(
+        Presentation(
+            abstract_id=talk.abstract_id,
+            reference=talk.reference,
+            title=paper.title,
+            presenters=_presenters(paper.presenters),
+            paper=number,
+        )
+        for number, paper in enumerate(talk.papers, start=1)
+    )
+
+
+def _presenters(people: tuple[scheduling.Presenter, ...]) -> tuple[Presenter, ...]:
+    return tuple(Presenter(name=p.name, email=p.email, language=p.language) for p in people)
 
 
 def _placement(event: SessionScheduled) -> Placement:

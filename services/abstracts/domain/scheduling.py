@@ -30,8 +30,17 @@ class Presenter:
 
 
 @dataclass(frozen=True)
+class Paper:
+    """One paper of a symposium, in running order: its title and presenting authors."""
+
+    title: str
+    presenters: tuple[Presenter, ...] = ()
+
+
+@dataclass(frozen=True)
 class Talk:
-    """An accepted abstract to be presented, in its decided format."""
+    """An accepted abstract to be presented, in its decided format. A symposium's talk also carries its papers
+    in running order (each a presentation of its session), its chair and its discussant."""
 
     abstract_id: str
     reference: str
@@ -40,10 +49,15 @@ class Talk:
     kind: str
     keywords: tuple[str, ...] = ()
     presenters: tuple[Presenter, ...] = ()
+    papers: tuple[Paper, ...] = ()
+    chair: Presenter | None = None
+    discussant: Presenter | None = None
 
     @property
     def emails(self) -> frozenset[str]:
-        return frozenset(p.email.casefold() for p in self.presenters)
+        """Everyone who must be in the room: presenters, and a symposium's chair and discussant."""
+        hosts = tuple(p for p in (self.chair, self.discussant) if p is not None)
+        return frozenset(p.email.casefold() for p in (*self.presenters, *hosts))
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ NAME_FIELDS = (
     ("affiliation", "institution", 300),
 )
 MAX_TEXT_CHARS = 20_000
+SYMPOSIUM = "symposium"
 
 _CJK_RANGES = (
     (0x3040, 0x30FF),  # hiragana, katakana
@@ -123,6 +124,35 @@ class AuthorDraft:
 
 
 @dataclass(frozen=True)
+class PersonDraft:
+    """A symposium's chair or discussant as typed."""
+
+    given_name: str
+    family_name: str
+    email: str
+    affiliation: str
+    country: str
+
+
+@dataclass(frozen=True)
+class PaperDraft:
+    """One paper of a symposium as typed: its own title, abstract and authors."""
+
+    title: str
+    text: str
+    authors: tuple[AuthorDraft, ...]
+
+
+@dataclass(frozen=True)
+class SymposiumDraft:
+    """What a symposium adds to its abstract (rules: ``domain/symposium.py``)."""
+
+    chair: PersonDraft
+    discussant: PersonDraft | None
+    papers: tuple[PaperDraft, ...]
+
+
+@dataclass(frozen=True)
 class Draft:
     """An abstract as typed, before validation (every text already NFC)."""
 
@@ -136,6 +166,12 @@ class Draft:
     submitter_email: str
     notice_version: str | None = None
     """The privacy notice version the form showed (None from a client that did not say: the current one)."""
+    symposium: SymposiumDraft | None = None
+    """A symposium's chair, discussant and papers; its ``authors`` are then the papers' (``symposium.py``)."""
+
+    @property
+    def is_symposium(self) -> bool:
+        return self.format == SYMPOSIUM
 
 
 Errors = dict[str, str]
@@ -147,7 +183,9 @@ def parse_keywords(raw: str) -> tuple[str, ...]:
 
 
 def validate(draft: Draft, rules: SubmissionRules, is_email: Callable[[str], bool]) -> Errors:
-    """Every problem with the draft, keyed by field path (``authors.1.email``), in words a person understands."""
+    """Every problem with the draft, keyed by field path (``authors.1.email``), in words a person understands.
+
+    A symposium's authors are its papers': ``symposium.validate`` checks those, and its chair and papers."""
     errors: Errors = {}
     if draft.format not in rules.word_limits:
         errors["format"] = "Choose a format: paper, symposium, poster, workshop or roundtable."
@@ -166,7 +204,8 @@ def validate(draft: Draft, rules: SubmissionRules, is_email: Callable[[str], boo
         errors["language"] = "Choose the language the abstract is written in."
     if not is_email(draft.submitter_email):
         errors["submitter_email"] = "Enter an email address like name@example.org."
-    errors.update(_authors_errors(draft.authors, rules, is_email))
+    if not draft.is_symposium:
+        errors.update(authors_errors(draft.authors, rules, is_email))
     errors.update(character_errors(draft))
     return errors
 
@@ -186,22 +225,28 @@ def character_errors(draft: Draft) -> Errors:
 
 
 def _text_errors(draft: Draft, rules: SubmissionRules) -> Errors:
-    if not draft.text:
-        return {"text": "Please paste or type the abstract."}
-    if len(draft.text) > MAX_TEXT_CHARS:
-        return {"text": f"The abstract can be at most {MAX_TEXT_CHARS:,} characters long."}
-    limit = rules.word_limits.get(draft.format)
+    message = text_error(draft.text, draft.format, rules)
+    return {"text": message} if message else {}
+
+
+def text_error(text: str, fmt: str, rules: SubmissionRules) -> str | None:
+    """What is wrong with an abstract's text for its format (missing, too long, outside the word limit)."""
+    if not text:
+        return "Please paste or type the abstract."
+    if len(text) > MAX_TEXT_CHARS:
+        return f"The abstract can be at most {MAX_TEXT_CHARS:,} characters long."
+    limit = rules.word_limits.get(fmt)
     if limit is None:
-        return {}
-    words = count_words(draft.text)
+        return None
+    words = count_words(text)
     if words < limit.min_words:
-        return {"text": f"A {draft.format} abstract needs at least {limit.min_words} words; this one has {words}."}
+        return f"A {fmt} abstract needs at least {limit.min_words} words; this one has {words}."
     if words > limit.max_words:
-        return {"text": f"A {draft.format} abstract can have at most {limit.max_words} words; this one has {words}."}
-    return {}
+        return f"A {fmt} abstract can have at most {limit.max_words} words; this one has {words}."
+    return None
 
 
-def _authors_errors(authors: Sequence[AuthorDraft], rules: SubmissionRules, is_email: Callable[[str], bool]) -> Errors:
+def authors_errors(authors: Sequence[AuthorDraft], rules: SubmissionRules, is_email: Callable[[str], bool]) -> Errors:
     if not authors:
         return {"authors": "List at least one author."}
     if len(authors) > rules.max_authors:

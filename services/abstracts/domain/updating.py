@@ -64,6 +64,20 @@ def prune(draft: Sequence[Session], accepted: AbstractSet[str]) -> tuple[list[Se
     return kept, dropped, emptied
 
 
+def refreshed(sessions: Sequence[Session], accepted: Sequence[Talk]) -> list[Session]:
+    """Symposium sessions with their talk as accepted now: an organiser may have changed its papers, chair or
+    discussant (or its title) since the draft was made; the session keeps its id, place and chair."""
+    fresh = {t.abstract_id: t for t in accepted}
+    out = []
+    for session in sessions:
+        if session.kind == "symposium" and session.talks and session.talks[0].abstract_id in fresh:
+            talk = fresh[session.talks[0].abstract_id]
+            if talk.kind == session.kind and talk != session.talks[0]:
+                session = replace(session, title=talk.title, talks=(talk,))
+        out.append(session)
+    return out
+
+
 def best_session(
     talk: Talk, sessions: Mapping[str, Session], places: Mapping[str, Place], grid: Grid, limits: Limits
 ) -> Session | None:
@@ -108,7 +122,7 @@ def plan_update(
     ``taken`` names session ids a new session must not reuse (those published before), so a new
     session is never mistaken for an old one."""
     kept, dropped, emptied = prune(draft, {t.abstract_id for t in accepted})
-    sessions = {s.id: s for s in kept}
+    sessions = {s.id: s for s in refreshed(kept, accepted)}
     present = {t.abstract_id for s in draft for t in s.talks}
     arriving = sorted((t for t in accepted if t.abstract_id not in present), key=lambda t: t.reference)
     joined: dict[str, str] = {}

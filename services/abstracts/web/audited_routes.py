@@ -14,6 +14,7 @@ ROUTES: RouteActions = {
     ("POST", "/api/organiser/abstracts/{abstract_id}/unassign"): ("abstracts.unassign",),
     ("POST", "/organiser/abstracts/{abstract_id}/ask-another"): ("abstracts.ask-another",),
     ("POST", "/api/organiser/abstracts/{abstract_id}/ask-another"): ("abstracts.ask-another",),
+    ("PUT", "/api/organiser/abstracts/{abstract_id}/symposium"): ("abstracts.symposium.amend",),
     ("POST", "/organiser/decisions/stage"): ("abstracts.decision.stage",),
     ("POST", "/api/organiser/decisions/stage"): ("abstracts.decision.stage",),
     ("POST", "/organiser/decisions/{abstract_id}/unstage"): ("abstracts.decision.unstage",),

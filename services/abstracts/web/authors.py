@@ -18,10 +18,18 @@ from starlette.datastructures import FormData
 from services.abstracts.commands import authors as author_commands
 from services.abstracts.commands.context import Deps
 from services.abstracts.commands.links import check_edit_token
-from services.abstracts.domain import submission
+from services.abstracts.domain import submission, symposium
 from services.abstracts.domain.errors import Closed, Rejected
 from services.abstracts.web.api_docs import AUTHOR_LINK, SUBMIT, Revised, Submitted, Withdrawn
-from services.abstracts.web.forms import author_draft, draft_from_form, first_error_id, form_values, row_edit, rows_for
+from services.abstracts.web.forms import (
+    author_draft,
+    draft_from_form,
+    first_error_id,
+    form_values,
+    person_draft,
+    row_edit,
+    rows_for,
+)
 from services.abstracts.web.pages import problem
 from services.common.openapi import inline_schema
 
@@ -36,6 +44,51 @@ class AuthorIn(BaseModel):
     affiliation: str = Field(default="", max_length=300)
     country: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2 code, e.g. KE.")
     presenting: bool = False
+
+
+class PersonIn(BaseModel):
+    """A symposium's chair or discussant."""
+
+    given_name: str = Field(default="", max_length=200)
+    family_name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    affiliation: str = Field(default="", max_length=300)
+    country: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2 code, e.g. KE.")
+
+    def draft(self) -> submission.PersonDraft:
+        return person_draft(self.model_dump())
+
+
+class PaperIn(BaseModel):
+    """One paper of a symposium, in running order."""
+
+    title: str = Field(default="", max_length=1000)
+    text: str = Field(default="", max_length=4 * submission.MAX_TEXT_CHARS)
+    authors: list[AuthorIn] = Field(default_factory=list, max_length=50)
+
+    def draft(self) -> submission.PaperDraft:
+        return submission.PaperDraft(
+            title=submission.nfc(self.title),
+            text=submission.nfc(self.text, multiline=True),
+            authors=tuple(author_draft(a.model_dump()) for a in self.authors),
+        )
+
+
+class SymposiumIn(BaseModel):
+    """A symposium's chair, optional discussant and 3-4 papers (only with format ``symposium``; its papers'
+    authors are then the abstract's authors, so ``authors`` is left empty)."""
+
+    chair: PersonIn = Field(default_factory=PersonIn)
+    discussant: PersonIn | None = None
+    papers: list[PaperIn] = Field(default_factory=list, max_length=10)
+
+    def draft(self) -> submission.SymposiumDraft:
+        discussant = self.discussant.draft() if self.discussant else None
+        return submission.SymposiumDraft(
+            chair=self.chair.draft(),
+            discussant=None if discussant is None or symposium.is_blank(discussant) else discussant,
+            papers=tuple(p.draft() for p in self.papers),
+        )
 
 
 class AbstractIn(BaseModel):
@@ -55,6 +108,7 @@ class AbstractIn(BaseModel):
     notice_version: str | None = Field(
         default=None, max_length=40, description="The privacy notice version shown (GET /privacy); else the current."
     )
+    symposium: SymposiumIn | None = Field(default=None, description="A symposium's chair, discussant and papers.")
 
     def draft(self) -> submission.Draft:
         return submission.Draft(
@@ -67,6 +121,7 @@ class AbstractIn(BaseModel):
             authors=tuple(author_draft(a.model_dump()) for a in self.authors),
             submitter_email=self.submitter_email.strip(),
             notice_version=self.notice_version,
+            symposium=self.symposium.draft() if self.symposium else None,
         )
 
 

@@ -14,9 +14,14 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from services.abstracts.domain import submission
+from services.abstracts.domain import submission, symposium
 
 AUTHOR_FIELDS = ("given_name", "family_name", "email", "affiliation", "country")
+PERSON_FIELDS = AUTHOR_FIELDS
+PAPER_SLOTS = 4
+"""Paper blocks the form shows for a symposium (it needs 3 or 4; a block left blank is no paper)."""
+PAPER_AUTHOR_ROWS = 4
+"""Author rows per paper on the form (the JSON API takes more)."""
 MAX_FORM_ROWS = 50
 ADD_AUTHOR = "add-author"
 REMOVE_AUTHOR = "remove-"
@@ -27,6 +32,52 @@ def author_draft(raw: Mapping[str, Any]) -> submission.AuthorDraft:
     return submission.AuthorDraft(
         **texts | {"country": texts["country"].upper()}, presenting=bool(raw.get("presenting"))
     )
+
+
+def person_draft(raw: Mapping[str, Any]) -> submission.PersonDraft:
+    texts = {k: submission.nfc(str(raw.get(k, "") or "")) for k in PERSON_FIELDS}
+    return submission.PersonDraft(**texts | {"country": texts["country"].upper()})
+
+
+def symposium_from_form(form: FormData) -> submission.SymposiumDraft:
+    """A symposium's fields (``symposium.chair.email``, ``symposium.papers.1.authors.0.email``) as a draft:
+    paper blocks and author rows left wholly blank are dropped, and a blank discussant is none."""
+
+    def person(prefix: str) -> submission.PersonDraft:
+        return person_draft({k: str(form.get(f"{prefix}.{k}", "")) for k in PERSON_FIELDS})
+
+    papers = []
+    for i in range(PAPER_SLOTS):
+        path = f"symposium.papers.{i}"
+        authors = []
+        for j in range(PAPER_AUTHOR_ROWS):
+            raw = {k: str(form.get(f"{path}.authors.{j}.{k}", "")) for k in AUTHOR_FIELDS}
+            if any(v.strip() for k, v in raw.items() if k != "country"):
+                authors.append(author_draft(raw | {"presenting": bool(form.get(f"{path}.authors.{j}.presenting"))}))
+        title = submission.nfc(str(form.get(f"{path}.title", "")))
+        text = submission.nfc(str(form.get(f"{path}.text", "")), multiline=True)
+        if title or text or authors:
+            papers.append(submission.PaperDraft(title, text, tuple(authors)))
+    discussant = person("symposium.discussant")
+    return submission.SymposiumDraft(
+        chair=person("symposium.chair"),
+        discussant=None if symposium.is_blank(discussant) else discussant,
+        papers=tuple(papers),
+    )
+
+
+def symposium_values(draft: submission.SymposiumDraft) -> dict[str, str]:
+    """A symposium draft as the form's flat field values."""
+    values: dict[str, str] = {f"symposium.chair.{k}": getattr(draft.chair, k) for k in PERSON_FIELDS}
+    if draft.discussant is not None:
+        values |= {f"symposium.discussant.{k}": getattr(draft.discussant, k) for k in PERSON_FIELDS}
+    for i, paper in enumerate(draft.papers):
+        path = f"symposium.papers.{i}"
+        values |= {f"{path}.title": paper.title, f"{path}.text": paper.text}
+        for j, author in enumerate(paper.authors):
+            values |= {f"{path}.authors.{j}.{k}": getattr(author, k) for k in AUTHOR_FIELDS}
+            values[f"{path}.authors.{j}.presenting"] = "on" if author.presenting else ""
+    return values
 
 
 def small_number(raw: str) -> int | None:
@@ -47,8 +98,9 @@ def draft_from_form(form: FormData, drop_row: int | None = None) -> submission.D
         raw = {k: str(form.get(f"authors.{i}.{k}", "")) for k in AUTHOR_FIELDS}
         if i != drop_row and any(v.strip() for k, v in raw.items() if k != "country"):
             authors.append(author_draft(raw | {"presenting": bool(form.get(f"authors.{i}.presenting"))}))
+    fmt = str(form.get("format", ""))
     return submission.Draft(
-        format=str(form.get("format", "")),
+        format=fmt,
         network=str(form.get("network", "")),
         title=submission.nfc(str(form.get("title", ""))),
         text=submission.nfc(str(form.get("text", "")), multiline=True),
@@ -57,6 +109,7 @@ def draft_from_form(form: FormData, drop_row: int | None = None) -> submission.D
         authors=tuple(authors),
         submitter_email=str(form.get("submitter_email", "")).strip(),
         notice_version=str(form.get("notice_version", "")).strip() or None,
+        symposium=symposium_from_form(form) if fmt == submission.SYMPOSIUM else None,
     )
 
 
@@ -75,6 +128,8 @@ def form_values(draft: submission.Draft) -> dict[str, str]:
     for i, author in enumerate(draft.authors):
         values |= {f"authors.{i}.{k}": getattr(author, k) for k in AUTHOR_FIELDS}
         values[f"authors.{i}.presenting"] = "on" if author.presenting else ""
+    if draft.symposium is not None:
+        values |= symposium_values(draft.symposium)
     return values
 
 
@@ -111,6 +166,12 @@ def first_error_id(
         return aliases[name]
     if name == "authors":  # no field of its own: the fix is in the first row
         return "authors-0-presenting" if draft and draft.authors else "authors-0-given_name"
+    if name == "symposium":
+        return "symposium-chair-given_name"
+    if name == "symposium.papers":
+        return "symposium-papers-0-title"
+    if name.startswith("symposium.") and name.endswith(".authors"):  # a paper's authors: its first row
+        return name.replace(".", "-") + "-0-given_name"
     if name.startswith("scores."):
         return f"{name.removeprefix('scores.')}-1"  # the first radio button of the criterion
     return name.replace(".", "-")

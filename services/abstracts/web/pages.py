@@ -15,6 +15,7 @@ from services.abstracts.commands.links import LinkProblem
 from services.abstracts.config import countries
 from services.abstracts.domain import submission
 from services.abstracts.domain.errors import Closed, NotAllowed, NotFound
+from services.abstracts.web.forms import PAPER_AUTHOR_ROWS, PAPER_SLOTS
 from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
 from services.common.text import shown
@@ -45,6 +46,8 @@ def make_templates(deps: Deps) -> Jinja2Templates:
         count_words=submission.count_words,
         word_limits={f: [w.min_words, w.max_words] for f, w in deps.config.word_limits.items()},
         privacy=deps.privacy,
+        paper_slots=PAPER_SLOTS,
+        paper_author_rows=PAPER_AUTHOR_ROWS,
     )
     return templates
 

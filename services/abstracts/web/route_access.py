@@ -30,6 +30,7 @@ ROUTES: RouteAccess = {
     ("POST", "/api/organiser/abstracts/{abstract_id}/unassign"): allow(CHAIR, CONVENER, scoped=SCOPED),
     ("POST", "/organiser/abstracts/{abstract_id}/ask-another"): allow(CHAIR, CONVENER, scoped=SCOPED),
     ("POST", "/api/organiser/abstracts/{abstract_id}/ask-another"): allow(CHAIR, CONVENER, scoped=SCOPED),
+    ("PUT", "/api/organiser/abstracts/{abstract_id}/symposium"): allow(CHAIR, CONVENER, scoped=SCOPED),
     # Decisions (issue 14): conveners stage their own network's; the programme chair releases them together.
     ("GET", "/organiser/decisions"): allow(CHAIR, CONVENER, scoped=SCOPED),
     ("GET", "/api/organiser/decisions"): allow(CHAIR, CONVENER, scoped=SCOPED),

@@ -58,6 +58,21 @@ def _zigzag() -> tuple[Image.Image, float]:
     return Image.alpha_composite(a, b), 3.5
 
 
+def _bars() -> tuple[Image.Image, float]:
+    tile = Image.new("RGBA", (1, 4 * PX_PER_MM), CLEAR)
+    ImageDraw.Draw(tile).rectangle((0, 0, 0, 2 * PX_PER_MM - 1), fill=LIGHT)
+    return tile, 1 / PX_PER_MM
+
+
+def _grid() -> tuple[Image.Image, float]:
+    size = 3 * PX_PER_MM
+    tile = Image.new("RGBA", (size, size), CLEAR)
+    draw = ImageDraw.Draw(tile)
+    draw.rectangle((0, 0, size - 1, 3), fill=DARK)
+    draw.rectangle((0, 4, 3, size - 1), fill=DARK)
+    return tile, 3
+
+
 @functools.cache
 def pattern_css() -> str:
     """``.pattern-<name>`` rules with their tiles as data URIs (see ``domain.Pattern``)."""
@@ -68,6 +83,8 @@ def pattern_css() -> str:
         ("checks", _checks),
         ("dots", _dots),
         ("zigzag", _zigzag),
+        ("bars", _bars),
+        ("grid", _grid),
     ):
         tile, mm = make()
         buffer = io.BytesIO()

@@ -164,6 +164,8 @@ class Pattern(StrEnum):
     DIAGONAL = "diagonal"
     HOLLOW = "hollow"
     ZIGZAG = "zigzag"
+    BARS = "bars"
+    GRID = "grid"
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,8 @@ RIBBONS: dict[str, Ribbon] = {
             Pattern.STRIPES,
             0,
         ),
+        Ribbon("chair", "CHAIR", "#2e7d32", "#ffffff", Pattern.BARS, 0),
+        Ribbon("discussant", "DISCUSSANT", "#f9a825", "#000000", Pattern.GRID, 0),
         Ribbon("reviewer", "REVIEWER", "#e65100", "#000000", Pattern.DOTS, 0),
         Ribbon("presenter", "PRESENTER", "#1565c0", "#ffffff", Pattern.ZIGZAG, 0),
         Ribbon("delegate", "DELEGATE", "#ffffff", "#000000", Pattern.HOLLOW, 0),
@@ -201,6 +205,8 @@ ROLE_PRECEDENCE = (
     "staff",
     "press",
     "network_convener",
+    "chair",
+    "discussant",
     "reviewer",
     "presenter",
     "delegate",

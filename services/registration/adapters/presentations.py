@@ -52,6 +52,7 @@ def _row(p: Presentation) -> dict[str, object]:
         "title": p.title,
         "presenters": [
             {"given_name": x.given_name, "family_name": x.family_name, "email": x.email, "language": x.language}
+            | ({"papers": list(x.papers)} if x.papers else {})
             for x in p.presenters
         ],
         "accepted_at": p.accepted_at.astimezone(UTC),  # SQLite keeps no offset: store UTC
@@ -67,7 +68,13 @@ def _presentation(row: dict[str, Any]) -> Presentation:
         reference=str(row["reference"]),
         title=str(row["title"]),
         presenters=tuple(
-            Presenter(str(x["given_name"]), str(x["family_name"]), str(x["email"]), str(x.get("language", "en")))
+            Presenter(
+                str(x["given_name"]),
+                str(x["family_name"]),
+                str(x["email"]),
+                str(x.get("language", "en")),
+                tuple(int(n) for n in x.get("papers") or ()),
+            )
             for x in people
         ),
         accepted_at=as_utc(row["accepted_at"]),

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from schemas.abstracts import AbstractDecided, AbstractWithdrawn, Decision
+from schemas.abstracts import AbstractDecided, AbstractFormat, AbstractWithdrawn, Decision
 from schemas.registration import (
     PresenterEvent,
     PresenterRegistered,
@@ -27,6 +27,7 @@ from schemas.registration import (
 from services.registration.commands.records import Deps
 from services.registration.domain import presenters
 from services.registration.domain.presenters import Deadline, Notice, Presentation
+from services.registration.domain.roles import email_key
 from services.registration.ports import Tx
 
 log = logging.getLogger("congress.registration.presenters")
@@ -40,9 +41,29 @@ def deadline_of(deps: Deps) -> Deadline | None:
     return Deadline(day=day, tz=deps.congress.tz, reminder_days=deps.config.presenter_reminder_days)
 
 
+def paper_numbers(decided: AbstractDecided) -> dict[str, tuple[int, ...]]:
+    """Email key → the symposium papers (from 1) they present; empty unless accepted as a symposium."""
+    numbers: dict[str, tuple[int, ...]] = {}
+    if decided.symposium is None or decided.format is not AbstractFormat.SYMPOSIUM:
+        return numbers
+    for number, paper in enumerate(decided.symposium.papers, start=1):
+        for author in paper.authors:
+            key = email_key(author.email)
+            if author.presenting and key and number not in numbers.get(key, ()):
+                numbers[key] = (*numbers.get(key, ()), number)
+    return numbers
+
+
 def presentation_from(decided: AbstractDecided) -> Presentation:
+    """An accepted abstract's presenters; a symposium's each with the papers they present."""
+    papers = paper_numbers(decided)
     authors = [
-        (presenters.Presenter(a.given_name, a.family_name, a.email.strip(), a.language), a.presenting)
+        (
+            presenters.Presenter(
+                a.given_name, a.family_name, a.email.strip(), a.language, papers.get(email_key(a.email), ())
+            ),
+            a.presenting,
+        )
         for a in decided.authors
     ]
     return Presentation(

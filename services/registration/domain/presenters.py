@@ -1,7 +1,8 @@
 """Presenters must register: when an accepted abstract is covered, and which notice about it is due.
 
 Pure rules, no I/O. Every accepted presentation needs at least one presenting author with a
-confirmed registration (status ``confirmed``: paid by card, or accepted on invoice; so not
+confirmed registration (a symposium: for each of its papers, one of that paper's presenting
+authors), status ``confirmed`` (paid by card, or accepted on invoice; so not
 cancelled), by the end of the presenter registration deadline day in the congress timezone.
 People are matched by ``roles.email_key``. While an abstract is uncovered, one reminder is due
 on each configured reminder day (that many days before the deadline day, from its start in the
@@ -37,6 +38,8 @@ class Presenter:
     family_name: str
     email: str
     language: str = "en"
+    papers: tuple[int, ...] = ()
+    """The symposium papers (numbered from 1) they present; empty for any other abstract."""
 
     @property
     def name(self) -> str:
@@ -99,8 +102,12 @@ def reminder_cause(days: int) -> str:
 
 
 def is_covered(presentation: Presentation, confirmed_keys: Iterable[str]) -> bool:
-    """At least one presenting author holds a confirmed registration that is not cancelled."""
+    """At least one presenting author holds a confirmed registration that is not cancelled; for a symposium,
+    at least one presenting author of each of its papers."""
     keys = set(confirmed_keys)
+    needed = {n for p in presentation.presenters for n in p.papers}
+    if needed:
+        return needed <= {n for p in presentation.presenters if p.key in keys for n in p.papers}
     return any(p.key in keys for p in presentation.presenters)
 
 

@@ -1,8 +1,9 @@
 """Which roles the call for papers earns a delegate, when it takes them back, and how roles are kept in order.
 
-Pure rules, no I/O: an accepted abstract makes each presenting author a presenter, an
-assignment makes the reviewer a reviewer. People are matched by email, trimmed and
-lower-cased (``email_key``), because authors and delegates type their addresses
+Pure rules, no I/O: an accepted abstract makes each presenting author a presenter (a symposium's
+authors are every paper's, so every paper's presenting authors), an accepted symposium makes its
+chair a chair and its discussant a discussant, an assignment makes the reviewer a reviewer.
+People are matched by email, trimmed and lower-cased (``email_key``), because authors and delegates type their addresses
 independently. Each earned role has a cause (``Cause``): the accepted abstract, or one
 reviewer's assignment to an abstract. When the cause goes (the abstract is withdrawn or
 rejected after all, the reviewer is unassigned) the role is taken off a registration only if
@@ -16,7 +17,14 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemas.abstracts import AbstractDecided, AbstractWithdrawn, Decision, ReviewerAssignedFields, ReviewerUnassigned
+from schemas.abstracts import (
+    AbstractDecided,
+    AbstractFormat,
+    AbstractWithdrawn,
+    Decision,
+    ReviewerAssignedFields,
+    ReviewerUnassigned,
+)
 from schemas.values import Role
 
 ROLE_ORDER = {role: i for i, role in enumerate(Role)}
@@ -62,12 +70,30 @@ def reviewing(abstract_id: str, reviewer_id: str) -> Cause:
     return Cause(Role.REVIEWER, source)
 
 
+HOSTING = (Role.CHAIR, Role.DISCUSSANT)
+"""The roles an accepted symposium earns besides its presenters'."""
+
+
 def earned_from_decision(decided: AbstractDecided) -> tuple[EarnedRole, ...]:
-    """An accepted abstract makes every presenting author a presenter; a rejected one gives nothing."""
+    """An accepted abstract makes every presenting author a presenter; one accepted as a symposium also makes
+    its chair a chair and its discussant a discussant; a rejected one gives nothing."""
     if decided.decision is not Decision.ACCEPTED:
         return ()
     keys = dict.fromkeys(email_key(a.email) for a in decided.authors if a.presenting and a.email.strip())
-    return tuple(EarnedRole(key, Role.PRESENTER, decided.abstract_id) for key in keys)
+    earned = [EarnedRole(key, Role.PRESENTER, decided.abstract_id) for key in keys]
+    symposium = decided.symposium if decided.format is AbstractFormat.SYMPOSIUM else None
+    if symposium is not None:
+        for role, person in ((Role.CHAIR, symposium.chair), (Role.DISCUSSANT, symposium.discussant)):
+            if person is not None and email_key(person.email):
+                earned.append(EarnedRole(email_key(person.email), role, decided.abstract_id))
+    return tuple(earned)
+
+
+def hosting_lost(decided: AbstractDecided | AbstractWithdrawn) -> tuple[Cause, ...]:
+    """The chair's and discussant's causes that end: on a withdrawal or rejection both, on an acceptance those
+    it no longer earns (accepted in another format, or without a discussant now)."""
+    kept = {e.role for e in earned_from_decision(decided)} if isinstance(decided, AbstractDecided) else set()
+    return tuple(Cause(role, decided.abstract_id) for role in HOSTING if role not in kept)
 
 
 def earned_from_assignment(assigned: ReviewerAssignedFields) -> tuple[EarnedRole, ...]:

@@ -36,11 +36,15 @@ def make_handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
         tx = deps.units.joined(session)
         await grant_roles(deps, tx, roles.earned_from_decision(event.data), event.id)
         await take_back_roles(deps, tx, roles.lost_by_decision(event.data), event.id)
+        for cause in roles.hosting_lost(event.data):
+            await take_back_roles(deps, tx, cause, event.id)
         await presenter_deadline.on_decided(tx, event.data)
 
     async def on_abstract_withdrawn(event: CloudEvent[AbstractWithdrawn], session: object) -> None:
         tx = deps.units.joined(session)
         await take_back_roles(deps, tx, roles.lost_by_withdrawal(event.data), event.id)
+        for cause in roles.hosting_lost(event.data):
+            await take_back_roles(deps, tx, cause, event.id)
         await presenter_deadline.on_withdrawn(tx, event.data)
 
     async def on_reviewer_assigned(event: CloudEvent[ReviewerAssignedFields], session: object) -> None:
