@@ -84,6 +84,9 @@ class CriterionConfig(_Strict):
     code: str = Field(pattern=r"^[a-z0-9_]+$")
     label: str
     description: str = ""
+    formats: tuple[str, ...] = Field(
+        default=(), description="The formats scored on it (e.g. [symposium] for a symposium's coherence); none: all."
+    )
 
 
 class AbstractsConfig(_Strict):
@@ -123,6 +126,9 @@ class AbstractsConfig(_Strict):
             raise ValueError(
                 f"word_limits names unknown formats {', '.join(unknown)} (use {', '.join(submission.FORMATS)})"
             )
+        strange = [f for c in self.rubric for f in c.formats if f not in submission.FORMATS]
+        if strange:
+            raise ValueError(f"a rubric criterion names unknown formats {', '.join(strange)}")
         for kind, seen in (("network", [n.code for n in self.networks]), ("criterion", [c.code for c in self.rubric])):
             if len(set(seen)) != len(seen):
                 raise ValueError(f"a {kind} code is used twice")
@@ -139,6 +145,13 @@ class AbstractsConfig(_Strict):
     @property
     def criteria(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.rubric)
+
+    def rubric_for(self, fmt: str) -> tuple[CriterionConfig, ...]:
+        """The criteria an abstract of this format is scored on (those for every format, and its own)."""
+        return tuple(c for c in self.rubric if not c.formats or fmt in c.formats)
+
+    def criteria_for(self, fmt: str) -> tuple[str, ...]:
+        return tuple(c.code for c in self.rubric_for(fmt))
 
     def rules(self) -> submission.SubmissionRules:
         return submission.SubmissionRules(

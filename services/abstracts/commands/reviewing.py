@@ -62,8 +62,8 @@ async def assigned_abstract(deps: Deps, reviewer: Row, abstract_id: str) -> Assi
     return Assigned(abstract, mine[0] if mine else None)
 
 
-def _review_errors(deps: Deps, scores: dict[str, int | None], body: dict[str, Any]) -> dict[str, str]:
-    errors = reviews.score_errors(scores, deps.config.criteria)
+def _review_errors(deps: Deps, fmt: str, scores: dict[str, int | None], body: dict[str, Any]) -> dict[str, str]:
+    errors = reviews.score_errors(scores, deps.config.criteria_for(fmt))
     if body.get("recommendation") not in {r.value for r in Recommendation}:
         errors["recommendation"] = "Choose a recommendation."
     for name in ("comments_to_authors", "comments_to_committee"):
@@ -76,9 +76,10 @@ def _review_errors(deps: Deps, scores: dict[str, int | None], body: dict[str, An
 
 async def record_review(deps: Deps, reviewer: Row, abstract_id: str, body: dict[str, Any]) -> None:
     """Save (or replace) the reviewer's review while the abstract is undecided; ReviewSubmitted."""
-    (await assigned_abstract(deps, reviewer, abstract_id)).abstract.refuse_unless_reviewable()
+    assigned = (await assigned_abstract(deps, reviewer, abstract_id)).abstract
+    assigned.refuse_unless_reviewable()
     scores: dict[str, int | None] = body.get("scores", {})
-    errors = _review_errors(deps, scores, body)
+    errors = _review_errors(deps, assigned.format.value, scores, body)
     if errors:
         raise Rejected(errors)
     event = ReviewSubmitted(

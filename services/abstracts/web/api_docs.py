@@ -174,10 +174,19 @@ class AssignedAbstract(BaseModel):
     reviewed: bool
 
 
+class BlindPaper(BaseModel):
+    """A symposium's paper as a reviewer sees it: no author, chair or discussant."""
+
+    title: str
+    text: str
+
+
 class BlindAbstract(AssignedAbstract):
     """What a reviewer may see of an abstract (no author identities), with their own review if any."""
 
     text: str
+    papers: list[BlindPaper] = Field(default_factory=list, description="A symposium's papers in running order.")
+    rubric: list[str] = Field(default_factory=list, description="The criteria codes this abstract is scored on.")
     my_review: MyReview | None
 
 

@@ -45,6 +45,8 @@ def blind(deps: Deps, item: reviewing.Assigned) -> dict[str, Any]:
         "keywords": list(abstract.keywords),
         "language": abstract.language,
         "text": abstract.text,
+        "papers": [{"title": p.title, "text": p.text} for p in abstract.symposium.papers] if abstract.symposium else [],
+        "rubric": [c.code for c in deps.config.rubric_for(abstract.format.value)],
         "content_version": abstract.content_version,
         "reviewed": bool(mine) or bool(item.reviewed_at),
         "my_review": (
@@ -120,8 +122,9 @@ def portal_pages(router: APIRouter, deps: Deps, templates: Jinja2Templates) -> N
     async def review_form(request: Request, token: str, abstract_id: str) -> Response:
         reviewer = await reviewing.reviewer_for(deps, token)
         form = await request.form()
+        fmt = (await reviewing.assigned_abstract(deps, reviewer, abstract_id)).abstract.format.value
         body = {
-            "scores": {c: _int(str(form.get(f"scores.{c}", ""))) for c in deps.config.criteria},
+            "scores": {c: _int(str(form.get(f"scores.{c}", ""))) for c in deps.config.criteria_for(fmt)},
             **{k: str(form.get(k, "")) for k in ("recommendation", "comments_to_authors", "comments_to_committee")},
         }
         try:

@@ -95,6 +95,30 @@ def abstract(**over: Any) -> dict[str, Any]:
     return base | over
 
 
+def symposium_fields(first: dict[str, Any], *, tag: str, papers: int = 3, discussant: bool = True) -> dict[str, Any]:
+    """A symposium's ``symposium`` object: a chair, a discussant (if asked) and ``papers`` papers, the first
+    presented by ``first``, each other by its own presenter ``<tag>-p<n>@uni.example``."""
+
+    def person(role: str) -> dict[str, Any]:
+        return {
+            "given_name": role.title(),
+            "family_name": tag,
+            "email": f"{tag}-{role}@uni.example",
+            "affiliation": "Universiteit Utrecht",
+            "country": "NL",
+        }
+
+    def paper(n: int) -> dict[str, Any]:
+        presenter = first if n == 1 else author(n, email=f"{tag}-p{n}@uni.example", given_name=f"P{n}")
+        return {"title": f"{tag} paper {n}", "text": TEXT, "authors": [presenter | {"presenting": True}, author(9)]}
+
+    return {
+        "chair": person("chair"),
+        "discussant": person("discussant") if discussant else None,
+        "papers": [paper(n) for n in range(1, papers + 1)],
+    }
+
+
 async def submit(service: Service, **over: Any) -> dict[str, Any]:
     answer = await service.client.post("/api/abstracts", json=abstract(**over))
     assert answer.status_code == 201, answer.text

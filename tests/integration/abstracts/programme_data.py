@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, author, submit
+from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, author, submit, symposium_fields
 
 ANA = {"given_name": "Ana", "family_name": "Sousa", "affiliation": "Universidade do Porto", "country": "PT"}
 # (name, network, asked format, keywords, presenting email, decision, accepted format)
@@ -31,6 +31,7 @@ async def accept_abstracts(service: Service) -> dict[str, dict[str, Any]]:
         presenter = author(0, **ANA) | {"email": email, "given_name": f"Ana {name}" if "ana" in email.lower() else name}
         title = f"Paper {name}: {' and '.join(keywords)}"
         text = " ".join([TEXT] * WORDS.get(fmt, 1))
+        papers = {"symposium": symposium_fields(presenter, tag=name)} if fmt == "symposium" else {}
         done = await submit(
             service,
             network=network,
@@ -40,6 +41,7 @@ async def accept_abstracts(service: Service) -> dict[str, dict[str, Any]]:
             keywords=list(keywords),
             authors=[presenter, author(1)],
             submitter_email=email,
+            **papers,
         )
         body = {"decision": decision, "format": accepted}
         answer = await service.client.post(

@@ -142,3 +142,15 @@ def test_base_direction_from_first_strong_character() -> None:
     assert domain.base_direction("محمد Smith") == "rtl"
     assert domain.base_direction("123 כהן") == "rtl"
     assert domain.base_direction("Smith محمد") == "ltr"
+
+
+def test_a_symposiums_chair_and_discussant_wear_their_own_ribbons() -> None:
+    from services.badges.adapters.patterns import pattern_css
+
+    chair, others = domain.ribbon_for(["delegate", "presenter", "chair"])
+    assert (chair.label, others) == ("CHAIR", ("Presenter",))
+    discussant, others = domain.ribbon_for(["discussant", "presenter", "delegate"])
+    assert (discussant.label, others) == ("DISCUSSANT", ("Presenter",))
+    assert domain.ribbon_for(["chair", "discussant"])[1] == ("Discussant",)
+    css = pattern_css()
+    assert ".pattern-bars {" in css and ".pattern-grid {" in css  # each ribbon's pattern is drawn
