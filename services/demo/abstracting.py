@@ -10,11 +10,13 @@ from their abstracts), the reviewers score on the rubric through their portal li
 the organiser stages decisions from the mean scores — accepted as asked, accepted as a
 poster, or rejected — and releases them together (each author hears once), then generates
 the programme (sessions in rooms and days) and publishes it. The presenting authors of accepted abstracts then register
-among the delegates, so their badges carry the presenter ribbon.
+among the delegates, so their badges carry the presenter ribbon; an accepted symposium's chair and discussant too
+(``symposia.py``: the first abstracts are symposia, each with a chair, a discussant and 3-4 papers).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 from dataclasses import dataclass
@@ -22,11 +24,14 @@ from typing import Any
 
 from services.demo.client import Failed, Http, Tally, local_path
 from services.demo.people import PeopleFactory, Person
+from services.demo.symposia import symposium_fields
 
 log = logging.getLogger("congress.demo")
 
 FORMATS = ("paper", "poster", "symposium", "workshop", "roundtable")
 FORMAT_WEIGHTS = (60, 22, 7, 6, 5)
+FIRST_SYMPOSIA = 3
+"""The call opens with this many symposia, so every demo has some."""
 THEMES = (
     "data use by teacher teams",
     "school leadership for equity",
@@ -92,19 +97,20 @@ class CallForPapers:
         self.people = PeopleFactory(seed * 7 + 1, tag=f"cfp{seed}")
         self.networks = [str(n["code"]) for n in section.get("networks", [])]
         self.limits = {k: int(v.get("min_words", 0)) for k, v in section.get("word_limits", {}).items()}
-        self.rubric = [str(c["code"]) for c in section.get("rubric", [])]
-        self.presenters: dict[str, Person] = {}
-        """The presenting (first) author of each submitted abstract, by abstract id."""
+        self.rubric = {str(c["code"]): tuple(c.get("formats") or ()) for c in section.get("rubric", [])}
+        """Criterion code → the formats scored on it (none: every format)."""
+        self.presenters: dict[str, list[Person]] = {}
+        """Who presents each submitted abstract (a symposium: its papers' presenters, chair and discussant)."""
         self.accepted: list[str] = []
 
-    def _abstract(self) -> tuple[dict[str, Any], Person]:
-        fmt = self.rng.choices(FORMATS, FORMAT_WEIGHTS)[0]
+    def _abstract(self, number: int) -> tuple[dict[str, Any], list[Person]]:
+        fmt = "symposium" if number < FIRST_SYMPOSIA else self.rng.choices(FORMATS, FORMAT_WEIGHTS)[0]
         first = self.people.person()
         authors = [first] + [
             self.people.person(first.country if self.rng.random() < 0.6 else None)
             for _ in range(self.rng.choice((0, 1, 1, 2, 3)))
         ]
-        return {
+        body = {
             "format": fmt,
             "network": self.rng.choice(self.networks),
             "title": f"{self.rng.choice(KINDS)} {self.rng.choice(THEMES)}",
@@ -123,12 +129,17 @@ class CallForPapers:
                 for i, p in enumerate(authors)
             ],
             "submitter_email": first.email,
-        }, first
+        }
+        if fmt != "symposium":
+            return body, [first]
+        paper_text = functools.partial(abstract_text, self.rng, self.limits.get("paper", 100))
+        papers, taking_part = symposium_fields(self.rng, self.people, paper_text, first)
+        return body | {"authors": [], "symposium": papers}, taking_part
 
     async def submit(self, count: int) -> list[Submitted]:
         done: list[Submitted] = []
-        for _ in range(count):
-            body, presenter = self._abstract()
+        for number in range(count):
+            body, presenter = self._abstract(number)
             try:
                 answer = (await self.http.call("POST", "/api/abstracts", json=body, what="submit abstract")).json()
             except Failed:
@@ -207,7 +218,8 @@ class CallForPapers:
             return
         for item in portal["abstracts"]:
             base = self.rng.choice((2, 3, 4, 4, 4, 5, 5))
-            scores = {code: max(1, min(5, base + self.rng.choice((-1, 0, 0, 1)))) for code in self.rubric}
+            codes = [code for code, formats in self.rubric.items() if not formats or item["format"] in formats]
+            scores = {code: max(1, min(5, base + self.rng.choice((-1, 0, 0, 1)))) for code in codes}
             mean = sum(scores.values()) / max(1, len(scores))
             advice = "accept" if mean >= 3.5 else "accept_as_poster" if mean >= 2.75 else "reject"
             body = {"scores": scores, "recommendation": advice, "comments_to_authors": self.rng.choice(COMMENTS)}
@@ -260,8 +272,10 @@ class CallForPapers:
             log.warning("programme: %d session(s) could not be placed", len(draft["unplaced"]))
 
     def accepted_presenters(self) -> list[Person]:
-        """Who presents an accepted abstract: they register like everyone else (and earn the presenter role)."""
-        return [self.presenters[a] for a in self.accepted if a in self.presenters]
+        """Who presents (or chairs or discusses) an accepted abstract: they register like everyone else and earn
+        their roles; each person once."""
+        people = {p.email: p for a in self.accepted for p in self.presenters.get(a, [])}
+        return list(people.values())
 
     async def _quietly(self, method: str, url: str, **kwargs: Any) -> bool:
         try:

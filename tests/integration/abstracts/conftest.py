@@ -101,7 +101,7 @@ def symposium_fields(first: dict[str, Any], *, tag: str, papers: int = 3, discus
 
     def person(role: str) -> dict[str, Any]:
         return {
-            "given_name": role.title(),
+            "given_name": {"chair": "Chidi", "discussant": "Dana"}[role],
             "family_name": tag,
             "email": f"{tag}-{role}@uni.example",
             "affiliation": "Universiteit Utrecht",

@@ -13,7 +13,9 @@ from services.common.congress import ConfigError, Congress, load_congress
 def test_example_section_is_valid() -> None:
     config = load_abstracts(load_congress())
     assert {"DU", "EL", "PLN"} <= set(config.network_names)
-    assert config.criteria == ("relevance", "originality", "rigour", "clarity")
+    assert config.criteria == ("relevance", "originality", "rigour", "clarity", "coherence")
+    assert config.criteria_for("paper") == ("relevance", "originality", "rigour", "clarity")
+    assert config.criteria_for("symposium") == config.criteria  # a symposium is also scored on its coherence
     assert config.reviewers_per_abstract == 2
     rules = config.rules()
     assert "JP" in rules.countries and "EU" not in rules.countries
