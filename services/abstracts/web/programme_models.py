@@ -78,6 +78,7 @@ class PublicPresentation(BaseModel):
     reference: str
     title: str
     presenters: list[PublicPresenter] = Field(description="Presenting authors' names (no addresses).")
+    paper: int | None = Field(default=None, description="The paper's number in its symposium.")
     moved_from: str | None
 
 
@@ -96,5 +97,6 @@ class PublicSession(BaseModel):
     room_code: str
     room_name: str
     chair: str | None
+    discussant: str | None = None
     presentations: list[PublicPresentation]
     programme_version: int

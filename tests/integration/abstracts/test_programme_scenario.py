@@ -146,7 +146,8 @@ def check_events(events: list[Any], made: dict[str, dict[str, Any]], ids: list[s
     el_moved = next(e.data for e in second if e.subject == "EL-P1" and isinstance(e.data, PresentationMoved))
     assert el_moved.new.starts_at == el_start and el_moved.new.room_code == "R312"
     done = next(e.data for e in second if isinstance(e.data, ProgrammePublished))
-    assert isinstance(done, ProgrammePublished) and done.programme_version == 2 and done.presentations == 10
+    assert isinstance(done, ProgrammePublished) and done.programme_version == 2 and done.presentations == 12
+    # 12: nine abstracts of their own and the symposium's three papers
     assert done.published_by == "organiser@icsei.example.org" and done.sessions == 6
 
 

@@ -143,6 +143,9 @@ async def test_a_symposium_from_submission_to_the_chair_and_discussant_ribbons(
             ["sy-p3@uni.example"],
         ]
         assert (session.chair, session.discussant) == ("Chidi sy", "Dana sy")
+        public = await abstracts.get("/programme")
+        assert "chair: Chidi sy · discussant: Dana sy" in public.text and "sy paper 3" in public.text
+        assert "sy-p1@" not in public.text  # names only, never addresses
 
         decided_events = await read_events(
             kafka_bootstrap,
