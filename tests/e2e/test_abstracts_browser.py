@@ -104,17 +104,17 @@ async def rows_without_javascript(browser: Browser, base: str) -> None:
     context = await browser.new_context(java_script_enabled=False)
     page = await context.new_page()
     await page.goto(f"{base}/submit")
-    await page.get_by_label("Title").fill("Kept while rows change")
+    await page.get_by_label("Title", exact=True).fill("Kept while rows change")
     await page.locator("#authors-0-given_name").fill("Ana")
     await page.get_by_role("button", name="Add an author").click()
     await expect(page.locator("fieldset.author")).to_have_count(4)
-    assert await page.get_by_label("Title").input_value() == "Kept while rows change"
+    assert await page.get_by_label("Title", exact=True).input_value() == "Kept while rows change"
     assert await page.locator("#authors-0-given_name").input_value() == "Ana"
     assert await has_focus(page, "authors-1-given_name")  # the first empty row
     await page.get_by_role("button", name="Remove author 1").click()
     await expect(page.locator("fieldset.author")).to_have_count(3)
     assert await page.locator("#authors-0-given_name").input_value() == ""
-    assert await page.get_by_label("Title").input_value() == "Kept while rows change"
+    assert await page.get_by_label("Title", exact=True).input_value() == "Kept while rows change"
     await context.close()
 
 
@@ -155,7 +155,7 @@ async def submit_with_mistakes_then_correct(page: Page, base: str) -> str:
     # Back with messages beside the fields, the first one focused, and everything as typed.
     assert await page.locator("#error-summary").get_attribute("role") == "alert"
     assert await page.locator("#title-error").inner_text() == "Please give your abstract a title."
-    assert await page.get_by_label("Title").get_attribute("aria-describedby") == "title-hint title-error"
+    assert await page.get_by_label("Title", exact=True).get_attribute("aria-describedby") == "title-hint title-error"
     assert await has_focus(page, "title")
     assert "needs at least 100 words; this one has 10" in await page.locator("#text-error").inner_text()
     assert "Enter an email address" in await page.locator("#authors-0-email-error").inner_text()
@@ -166,7 +166,7 @@ async def submit_with_mistakes_then_correct(page: Page, base: str) -> str:
     assert await page.locator("#authors-1-affiliation").input_value() == "Kenyatta University"
     assert "10 words" in await page.locator("#text-count").inner_text()
 
-    await page.get_by_label("Title").fill("Data use in Japanese schools")
+    await page.get_by_label("Title", exact=True).fill("Data use in Japanese schools")
     await page.get_by_label("Abstract", exact=True).fill(TEXT)
     assert (await page.locator("#text-count").inner_text()).startswith("120 words")
     await page.locator("#authors-0-email").fill("aiko@example.org")
@@ -181,11 +181,11 @@ async def revise(page: Page, edit_link: str) -> None:
     await page.goto(edit_link)
     assert await page.locator("#status").inner_text() == "submitted"
     assert await page.locator("#authors-1-given_name").input_value() == "Amani"
-    await page.get_by_label("Title").fill("データ活用と学校改善")
+    await page.get_by_label("Title", exact=True).fill("データ活用と学校改善")
     await page.get_by_role("button", name="Save changes").click()
     assert await page.get_by_role("status").inner_text() == "Your changes are saved."
     assert "version 2" in await page.locator("main").inner_text()
-    assert await page.get_by_label("Title").input_value() == "データ活用と学校改善"
+    assert await page.get_by_label("Title", exact=True).input_value() == "データ活用と学校改善"
 
 
 async def add_reviewers_and_assign(page: Page, base: str) -> str:
