@@ -131,6 +131,11 @@ class Abstract:
             raise NotAllowed(f"{self.reference} is not a symposium; it has no papers to change")
         if self.status not in (Status.SUBMITTED, Status.ACCEPTED):
             raise NotAllowed(f"{self.reference} is {self.status}, so its papers cannot change")
+        if self.status is Status.ACCEPTED and people_of(symposium) != people_of(self.symposium):
+            raise NotAllowed(
+                f"{self.reference} is accepted and registration already knows its presenters, chair and discussant; "
+                "titles, abstracts and co-authors may change here, the people who present, chair or discuss may not"
+            )
         revised = replace(
             self,
             symposium=symposium,
@@ -279,6 +284,15 @@ class Abstract:
             submitter_email=self.submitter_email,
             symposium=draft_of(self.symposium) if self.symposium else None,
         )
+
+
+def people_of(symposium: Symposium) -> tuple[object, ...]:
+    """Who has a part in a symposium's session, by folded email: each paper's presenters, the chair, the discussant."""
+    presenters = tuple(
+        frozenset(a.email.strip().casefold() for a in p.authors if a.presenting) for p in symposium.papers
+    )
+    discussant = symposium.discussant.email.strip().casefold() if symposium.discussant else None
+    return (presenters, symposium.chair.email.strip().casefold(), discussant)
 
 
 def _content(draft: Draft) -> dict[str, Any]:

@@ -128,12 +128,26 @@ def test_the_decision_carries_the_symposium_so_registration_sees_every_paper() -
 
 
 def test_an_organiser_may_change_an_accepted_symposiums_papers() -> None:
-    accepted, _ = submitted_symposium().decide(Decision.ACCEPTED, None, "org", NOW, None, (), "c")
-    assert accepted.symposium is not None
-    four = accepted.symposium.model_copy(update={"papers": (*accepted.symposium.papers, accepted.symposium.papers[0])})
-    changed, event = accepted.amend_symposium(four, NOW, "c")
+    submitted = submitted_symposium()
+    assert submitted.symposium is not None
+    first = submitted.symposium.papers[0]
+    four = submitted.symposium.model_copy(update={"papers": (*submitted.symposium.papers, first)})
+    changed, event = submitted.amend_symposium(four, NOW, "c")  # before the decision: anything
+    assert changed.content_version == 2 and event.symposium is not None and len(event.symposium.papers) == 4
+    assert [a.email for a in changed.authors] == [a.email for a in submitted.authors]
+
+    accepted, _ = submitted.decide(Decision.ACCEPTED, None, "org", NOW, None, (), "c")
+    retitled = accepted.symposium.model_copy(  # type: ignore[union-attr]
+        update={"papers": (first.model_copy(update={"title": "Renamed"}), *submitted.symposium.papers[1:])}
+    )
+    changed, event = accepted.amend_symposium(retitled, NOW, "c")
     assert changed.status is Status.ACCEPTED and changed.content_version == 2
-    assert event.symposium is not None and len(event.symposium.papers) == 4
+    assert event.symposium is not None and event.symposium.papers[0].title == "Renamed"
+    with pytest.raises(NotAllowed, match="registration already knows its presenters"):
+        accepted.amend_symposium(four, NOW, "c")  # a fourth presenter once accepted
+    other_chair = retitled.model_copy(update={"chair": retitled.chair.model_copy(update={"email": "x@example.org"})})
+    with pytest.raises(NotAllowed, match="chair and discussant"):
+        accepted.amend_symposium(other_chair, NOW, "c")
     withdrawn, _ = accepted.withdraw("", NOW, "c")
     with pytest.raises(NotAllowed):
         withdrawn.amend_symposium(four, NOW, "c")
