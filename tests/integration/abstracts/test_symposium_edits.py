@@ -73,14 +73,16 @@ async def test_authors_edit_until_decided_the_organiser_until_published(offline:
         f"{path}/symposium", json=fields | {"papers": fields["papers"][:2]}, headers=ORGANISER
     )
     assert two.status_code == 422 and two.json()["errors"][0]["field"] == "symposium.papers"
-    renamed = fields | {"papers": [fields["papers"][0] | {"title": "Renamed paper"}, *fields["papers"][1:]]}
+    renamed = four | {"papers": [four["papers"][0] | {"title": "Renamed paper"}, *four["papers"][1:]]}
     amended = await offline.client.put(f"{path}/symposium", json=renamed, headers=ORGANISER)
     assert amended.status_code == 200 and amended.json()["content_version"] == 3
+    swapped = await offline.client.put(f"{path}/symposium", json=fields, headers=ORGANISER)  # a presenter less
+    assert swapped.status_code == 409 and "registration already knows its presenters" in swapped.text
     assert (await offline.client.put(f"{path}/symposium", json=renamed)).status_code in (401, 403)  # organisers only
 
     assert (await offline.client.post("/api/organiser/programme/generate", headers=ORGANISER)).status_code == 200
     draft = (await offline.client.get("/api/organiser/programme", headers=ORGANISER)).json()
     assert any(s["title"] == "Data use in Japanese schools" for s in draft["sessions"])
     assert (await offline.client.post("/api/organiser/programme/publish", headers=ORGANISER)).status_code == 200
-    late = await offline.client.put(f"{path}/symposium", json=fields, headers=ORGANISER)
+    late = await offline.client.put(f"{path}/symposium", json=renamed, headers=ORGANISER)
     assert late.status_code == 409 and "programme is published" in late.text
