@@ -18,9 +18,8 @@ from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import InProcessRenderer
 from services.badges.app import build
 from services.badges.config import BadgesSettings
-from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, author, close_service, open_service
+from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, author, close_service, open_service, submit
 from tests.integration.abstracts.conftest import settings_for as abstracts_settings
-from tests.integration.abstracts.conftest import submit
 from tests.integration.abstracts.programme_data import accept_abstracts
 from tests.integration.badges import book_checks as pdf
 from tests.kafka_helpers import eventually
