@@ -115,13 +115,13 @@ async def test_two_copies_make_a_publications_books_once_and_only_when_it_is_com
         assert sorted(made, key=str) == [1, None]
         again = [
             await jobs.run_once(e, jobs.Job("badges.book", lambda c=c: book.make_books(c)))
-            for e, c in zip(engines, copies)
-        ]  # type: ignore[misc]
+            for e, c in zip(engines, copies, strict=True)
+        ]
         assert again == [True, True]  # the lease was free; there was nothing left to make
         async with first.units.read() as store:
             files = await store.latest_files()
         assert [(f.programme_version, f.network) for f in files] == [(1, WHOLE), (1, "DU"), (1, "EL")]
-        winner = next(c for c, m in zip(copies, made) if m == 1)
+        winner = next(c for c, m in zip(copies, made, strict=True) if m == 1)
         stored = {f.network: first.store.get(f.sha256) for f in files}
         assert stored["EL"] == f"%PDF {winner.renderer.copy} ['Title a2']".encode()  # type: ignore[attr-defined]
         assert stored[WHOLE].endswith(b"['Title a1', 'Title a2']")
