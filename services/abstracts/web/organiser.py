@@ -34,6 +34,7 @@ from services.abstracts.web.api_docs import (
 )
 from services.abstracts.web.organiser_reviewers import ReviewerIn, reviewer_pages
 from services.abstracts.web.pages import problem
+from services.abstracts.web.route_access import ROUTES
 from services.abstracts.web.scope import (
     check_abstract,
     check_new_reviewer,
@@ -155,6 +156,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         context = {"row": seen.abstract, "reviewers": seen.reviewers, "mean": seen.mean, "fit": seen.fit}
         context |= {"calibrated": seen.calibrated, "session": seen.session}
         context |= {"message": message, "organiser": who}
+        context["may_decide"] = may(grant, "POST", "/organiser/abstracts/{abstract_id}/decide")
         return templates.TemplateResponse(request, "organiser_abstract.html", context)
 
     @router.post("/organiser/abstracts/{abstract_id}/decide", include_in_schema=False)
@@ -264,3 +266,9 @@ def _plan_out(plan: AssignmentPlan) -> dict[str, Any]:
             {"abstract_id": s.abstract_id, "reference": s.reference, "reason": s.reason} for s in plan.shortfalls
         ],
     }
+
+
+def may(grant: Grant, method: str, path: str) -> bool:
+    """Whether the organiser's roles open ``method path`` (a page offers only the actions they may take)."""
+    rule = ROUTES.get((method, path))
+    return rule is not None and bool(grant.roles & rule.roles)
