@@ -45,7 +45,7 @@ from services.abstracts.web.scope import (
 from services.common import audit
 from services.common.organiser_sessions import OrganiserSessions, organiser_grant, require_organiser
 from services.common.paging import MAX_PAGE_SIZE, Paging
-from services.common.roles import Grant
+from services.common.roles import Grant, opens
 from services.common.text import SingleLine, clean_for_display
 
 STATUSES = tuple(s.value for s in Status)
@@ -156,7 +156,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         context = {"row": seen.abstract, "reviewers": seen.reviewers, "mean": seen.mean, "fit": seen.fit}
         context |= {"calibrated": seen.calibrated, "session": seen.session}
         context |= {"message": message, "organiser": who}
-        context["may_decide"] = may(grant, "POST", "/organiser/abstracts/{abstract_id}/decide")
+        context["may_decide"] = opens(ROUTES, grant.roles, "POST", "/organiser/abstracts/{abstract_id}/decide")
         return templates.TemplateResponse(request, "organiser_abstract.html", context)
 
     @router.post("/organiser/abstracts/{abstract_id}/decide", include_in_schema=False)
@@ -266,9 +266,3 @@ def _plan_out(plan: AssignmentPlan) -> dict[str, Any]:
             {"abstract_id": s.abstract_id, "reference": s.reference, "reason": s.reason} for s in plan.shortfalls
         ],
     }
-
-
-def may(grant: Grant, method: str, path: str) -> bool:
-    """Whether the organiser's roles open ``method path`` (a page offers only the actions they may take)."""
-    rule = ROUTES.get((method, path))
-    return rule is not None and bool(grant.roles & rule.roles)
