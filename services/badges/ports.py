@@ -265,7 +265,13 @@ class BookStore(Protocol):
 
     async def live_sessions(self) -> list[Json]: ...
 
-    async def abstracts(self) -> dict[str, Json]: ...
+    async def abstracts(self) -> dict[str, Json]:
+        """The content of every abstract not withdrawn, by id."""
+        ...
+
+    async def known_abstracts(self) -> set[str]:
+        """Every abstract badges has heard of (withdrawn ones too)."""
+        ...
 
     async def settle(self, version: int, files: Sequence[BookFile]) -> bool:
         """Record the books of ``version`` and settle every publication up to it, once: False (nothing

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Table, func, insert, select, update
@@ -58,6 +58,11 @@ book_files = Table(
     Column("size", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite gives back a naive datetime for a timezone-aware column: it was stored in UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class SqlBookStore:
@@ -113,7 +118,9 @@ class SqlBookStore:
         ).first()
         if row is None:
             return None
-        return Publication(row.programme_version, row.sessions, row.sessions_changed, row.sessions_cancelled)
+        return Publication(
+            row.programme_version, row.sessions, row.sessions_changed, row.sessions_cancelled, _utc(row.published_at)
+        )
 
     async def counts(self, version: int) -> ReplicaCounts:
         t = book_sessions
@@ -130,6 +137,10 @@ class SqlBookStore:
         t = book_sessions
         rows = await self.session.execute(select(t.c.payload).where(t.c.payload.is_not(None)))
         return [row.payload for row in rows]
+
+    async def known_abstracts(self) -> set[str]:
+        t = book_abstracts
+        return set((await self.session.execute(select(t.c.abstract_id))).scalars())
 
     async def abstracts(self) -> dict[str, Json]:
         t = book_abstracts

@@ -3,7 +3,8 @@
 The consumer's handlers (``record_content``, ``withdraw``, ``record_session``, ``cancel_session``,
 ``record_publication``) only write the replica, in the batch's transaction. The books are made off the
 consumer path by the periodic job ``badges.book`` (``make_books``, under its lease): when the newest
-publication is ready (``domain.book.ready``) it renders the whole book and one per network on the render
+publication is ready (``domain.book.ready``) and the content of each of its abstracts is in (or ten minutes have
+passed since it was published: ``content_complete``) it renders the whole book and one per network on the render
 pool, stores the files, and settles the publication in one transaction whose conditional update lets
 only one copy record them (docs/ARCHITECTURE.md, decision 41).
 """
@@ -16,7 +17,16 @@ from typing import Any
 
 from schemas.abstracts import AbstractContent, AbstractWithdrawn
 from schemas.programme import ProgrammePublished, SessionCancelled, SessionScheduled
-from services.badges.domain.book import WHOLE, Book, BookFile, Publication, book_view, ready
+from services.badges.domain.book import (
+    WHOLE,
+    Book,
+    BookFile,
+    Publication,
+    book_view,
+    content_complete,
+    missing_content,
+    ready,
+)
 from services.badges.ports import BookDeps, BookStore
 
 log = logging.getLogger("congress.badges.book")
@@ -50,7 +60,9 @@ async def cancel_session(store: BookStore, data: SessionCancelled) -> None:
 
 
 async def record_publication(store: BookStore, data: ProgrammePublished) -> None:
-    publication = Publication(data.programme_version, data.sessions, data.sessions_changed, data.sessions_cancelled)
+    publication = Publication(
+        data.programme_version, data.sessions, data.sessions_changed, data.sessions_cancelled, data.published_at
+    )
     await store.add_publication(publication, data.published_at)
 
 
@@ -82,7 +94,11 @@ async def make_books(deps: BookDeps) -> int | None:
         if publication is None or not await _ready(store, publication):
             return None
         sessions, abstracts = await store.live_sessions(), await store.abstracts()
+        missing = missing_content(sessions, await store.known_abstracts())
     now = deps.clock.now()
+    if not content_complete(publication, missing, now):
+        log.info("book of abstracts waits for abstracts' content", extra={"missing": len(missing)})
+        return None
     files = []
     for network, book in books(deps, sessions, abstracts):
         pdf = await deps.renderer.render_book(book)

@@ -14,9 +14,9 @@ papers, when the events carry them), and the author index. Pure: no I/O.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,7 @@ class Publication:
     sessions: int
     sessions_changed: int
     sessions_cancelled: int
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,24 @@ class ReplicaCounts:
     """Live sessions in all."""
     newest: int
     """The highest programme version any session event carried (0: none)."""
+
+
+CONTENT_GRACE = timedelta(minutes=10)
+"""How long a book waits for the content of an abstract in its programme (another topic, maybe behind) before it
+is made with the session event's title and presenters for that abstract."""
+
+
+def missing_content(sessions: Iterable[Json], known: Collection[str]) -> set[str]:
+    """The abstracts in ``sessions`` whose content (or withdrawal) badges has not received."""
+    ids = {str(p.get("abstract_id")) for s in sessions for p in s.get("presentations") or ()}
+    return ids - set(known)
+
+
+def content_complete(publication: Publication, missing: Collection[str], now: datetime) -> bool:
+    """Whether to make the book now: every abstract's content is in, or the grace after publishing is over."""
+    if not missing or publication.published_at is None:
+        return not missing
+    return now - publication.published_at >= CONTENT_GRACE
 
 
 def ready(publication: Publication, counts: ReplicaCounts) -> bool:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.badges.domain.book import Publication, ReplicaCounts, book_view, ready
+from services.badges.domain.book import (
+    Publication,
+    ReplicaCounts,
+    book_view,
+    content_complete,
+    missing_content,
+    ready,
+)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -130,3 +138,13 @@ def test_without_the_abstract_content_the_session_event_still_prints_title_and_p
     s["presentations"][0]["presenters"] = [{"name": "Kim Lee", "email": "k@example.org"}]
     item = book_view("Book", [s], {}, TOKYO).items[0]
     assert item.title == "T unknown" and [a.name for a in item.authors] == ["Kim Lee"] and item.authors[0].presenting
+
+
+def test_a_book_waits_for_its_abstracts_content_for_a_while() -> None:
+    published = datetime(2027, 1, 1, 9, 0, tzinfo=UTC)
+    pub = Publication(1, 1, 1, 0, published)
+    missing = missing_content([session("s", "2027-01-05T23:00:00+00:00", "R", "DU", "a", "b")], {"a", "x"})
+    assert missing == {"b"}
+    assert not content_complete(pub, missing, published + timedelta(minutes=9))
+    assert content_complete(pub, missing, published + timedelta(minutes=10))  # then printed from the session event
+    assert content_complete(pub, set(), published)
