@@ -1,6 +1,7 @@
 """The books of a publication are made once, whichever copy of badges gets there, and only once the publication's
 session events have all arrived (``ProgrammePublished`` is keyed by congress, the sessions by session: another
-partition, any order), and the content of its abstracts. Real SQL on each database; the renderer is a stand-in (the PDFs are the other test's)."""
+partition, any order), and the content of its abstracts. Real SQL on each database; the renderer is a
+stand-in (the PDFs are the other test's)."""
 
 from __future__ import annotations
 
