@@ -31,6 +31,9 @@ from services.badges.ports import BookDeps, BookStore
 
 log = logging.getLogger("congress.badges.book")
 
+NO_EMAILS: Any = {"submitter_email": True, "authors": {"__all__": {"email"}}}
+"""The book prints no address: the replica keeps none (names and affiliations only)."""
+NO_PRESENTER_EMAILS: Any = {"presentations": {"__all__": {"presenters": {"__all__": {"email"}}}}}
 WITHDRAWN_VERSION = 1_000_000
 """A withdrawn abstract's version: no later content brings it back (withdrawal is final)."""
 
@@ -39,7 +42,9 @@ async def record_content(store: BookStore, data: AbstractContent) -> None:
     """An abstract's newest content (submitted or revised); an older or repeated version changes nothing."""
     known = await store.abstract_version(data.abstract_id)
     if known is None or data.content_version > known:
-        await store.save_abstract(data.abstract_id, data.content_version, data.model_dump(mode="json"))
+        await store.save_abstract(
+            data.abstract_id, data.content_version, data.model_dump(mode="json", exclude=NO_EMAILS)
+        )
 
 
 async def withdraw(store: BookStore, data: AbstractWithdrawn) -> None:
@@ -50,7 +55,9 @@ async def record_session(store: BookStore, data: SessionScheduled) -> None:
     """A published session's state; an event of an older publication than the one held changes nothing."""
     known = await store.session_version(data.session_id)
     if known is None or data.programme_version > known:
-        await store.save_session(data.session_id, data.programme_version, data.model_dump(mode="json"))
+        await store.save_session(
+            data.session_id, data.programme_version, data.model_dump(mode="json", exclude=NO_PRESENTER_EMAILS)
+        )
 
 
 async def cancel_session(store: BookStore, data: SessionCancelled) -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from schemas.abstracts import AbstractSubmitted, Author
-from schemas.programme import Presentation, ProgrammePublished, SessionKind, SessionScheduled
+from schemas.programme import Presentation, Presenter, ProgrammePublished, SessionKind, SessionScheduled
 from services.badges.adapters import db
 from services.badges.adapters.book_db import SqlBookUnits
 from services.badges.adapters.clock import SystemClock
@@ -69,7 +69,12 @@ def scheduled(session_id: str, abstract_id: str, network: str) -> SessionSchedul
         room_code="R1",
         room_name="Room 1",
         presentations=(
-            Presentation(abstract_id=abstract_id, reference="R", title=f"Title {abstract_id}", presenters=()),
+            Presentation(
+                abstract_id=abstract_id,
+                reference="R",
+                title=f"Title {abstract_id}",
+                presenters=(Presenter(name="Ana", email="p@x.example"),),
+            ),
         ),
         programme_version=1,
     )
@@ -123,6 +128,8 @@ async def test_two_copies_make_a_publications_books_once_and_only_when_it_is_com
         assert again == [True, True]  # the lease was free; there was nothing left to make
         async with first.units.read() as store:
             files = await store.latest_files()
+            kept = f"{await store.abstracts()} {await store.live_sessions()}"
+        assert "x.example" not in kept and "Ana" in kept  # names kept, no address
         assert [(f.programme_version, f.network) for f in files] == [(1, WHOLE), (1, "DU"), (1, "EL")]
         winner = next(c for c, m in zip(copies, made, strict=True) if m == 1)
         stored = {f.network: first.store.get(f.sha256) for f in files}
