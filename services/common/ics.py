@@ -41,8 +41,8 @@ class CalendarEntry:
     starts_at: datetime
     ends_at: datetime
     location: str
-    modified: datetime
-    """When this version of the slot was published (``LAST-MODIFIED``)."""
+    modified: datetime | None = None
+    """When this version of the slot was published (``LAST-MODIFIED``; left out when unknown)."""
     description: str = ""
     cancelled: bool = False
     url: str | None = None
@@ -75,7 +75,8 @@ def _event(entry: CalendarEntry, stamp: datetime) -> Event:
     event.add("uid", entry.uid)
     event.add("sequence", entry.sequence)
     event.add("dtstamp", _utc(stamp))
-    event.add("last-modified", _utc(entry.modified))
+    if entry.modified is not None:
+        event.add("last-modified", _utc(entry.modified))
     event.add("dtstart", _utc(entry.starts_at))
     event.add("dtend", _utc(entry.ends_at))
     event.add("summary", entry.summary)
