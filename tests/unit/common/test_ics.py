@@ -49,9 +49,7 @@ def test_an_entry_reads_back_with_its_uid_sequence_times_in_utc_and_escaped_text
 
 
 def test_a_cancelled_entry_says_so_and_a_cancel_document_has_that_method() -> None:
-    body = calendar_document(
-        [entry(cancelled=True)], name="x", timezone="UTC", stamp=STAMP, method=Method.CANCEL
-    )
+    body = calendar_document([entry(cancelled=True)], name="x", timezone="UTC", stamp=STAMP, method=Method.CANCEL)
     cal = parsed(body)
     assert str(cal["METHOD"]) == "CANCEL"
     [event] = cal.walk("VEVENT")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 from email.headerregistry import Address
+from email.message import EmailMessage
 
 from icalendar import Calendar
 
@@ -14,8 +14,16 @@ from schemas.programme import Placement, PresentationMoved
 from services.common.congress import load_congress
 from services.notify.adapters.mail import CALENDAR_FILENAME, MailBuilder
 from services.notify.adapters.render import Renderer
-from services.notify.domain.programme import CANCELLED, MOVED, SCHEDULED, Known, ProgrammeSettings
-from services.notify.domain.programme import plan_programme_messages, session_seen, told_of
+from services.notify.domain.programme import (
+    CANCELLED,
+    MOVED,
+    SCHEDULED,
+    Known,
+    ProgrammeSettings,
+    plan_programme_messages,
+    session_seen,
+    told_of,
+)
 from services.notify.domain.programme_samples import sample_session
 from services.notify.domain.rules import MessagePlan
 

@@ -83,7 +83,12 @@ def test_a_mark_emits_agenda_changed_once_and_an_unmark_only_of_a_marked_session
     reg = registration(status=Status.CONFIRMED)
     event = agenda.mark("icsei-2027", reg, session("a", T0), already=False, now=NOW)
     assert event is not None
-    assert (event.session_id, event.attending, event.delegate_id, event.registration_id) == ("a", True, "del_1", "reg_1")
+    assert (event.session_id, event.attending, event.delegate_id, event.registration_id) == (
+        "a",
+        True,
+        "del_1",
+        "reg_1",
+    )
     assert agenda.mark("icsei-2027", reg, session("a", T0), already=True, now=NOW) is None
     gone = agenda.unmark("icsei-2027", reg, "a", already=True, now=NOW)
     assert gone is not None and gone.attending is False
