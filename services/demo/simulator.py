@@ -36,8 +36,9 @@ from services.demo.station import Station
 from services.demo.team import invite_team
 
 log = logging.getLogger("congress.demo")
-AGENDA_DELEGATES = 12
-"""Delegates who sign in by their email's link and mark sessions (each is a few page loads and an email)."""
+AGENDA_DELEGATES = (3, 25)
+"""How many delegates at least and at most sign in by their email's link and mark sessions (one in a hundred
+of the confirmed between those): each is an email and a few page loads."""
 SUMMARY = (
     ("abstracts submitted", "abstracts submitted"),
     ("reviews", "reviews"),
@@ -231,7 +232,8 @@ class Simulator:
             print(f"notify not answering at {self.o.notify_url}/healthz: delegates cannot sign in to mark sessions")
             return
         rows = [r for r in await organiser.registrations() if r["status"] == "confirmed"]
-        chosen = self.rng.sample(rows, min(len(rows), AGENDA_DELEGATES))
+        least, most = AGENDA_DELEGATES
+        chosen = self.rng.sample(rows, min(len(rows), max(least, min(most, len(rows) // 100))))
         print(f"{len(chosen)} delegate(s) sign in and mark the sessions they will attend", flush=True)
         marks = await attending.mark_sessions(
             self.o.registration_url,

@@ -90,7 +90,7 @@ async def run_simulator(url: str, abstracts_url: str, env: dict[str, str], notif
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=300)
     return process.returncode or 0, out.decode()
 
 
@@ -156,7 +156,7 @@ async def test_simulator_plays_a_small_congress(
     try:
         await wait_healthy(url, service)
         await wait_healthy(abstracts_url, abstracts)
-        await wait_healthy(notify_url, notify)
+        await wait_healthy(notify_url, notify, timeout=180)  # three services start at once on a busy machine
         code, output = await run_simulator(url, abstracts_url, env, notify_url)
         print(output)
         assert code == 0, output
