@@ -154,9 +154,10 @@ async def test_simulator_plays_a_small_congress(
     )
     notify_url = f"http://127.0.0.1:{env['NOTIFY_HTTP_PORT']}"
     try:
-        await wait_healthy(url, service)
-        await wait_healthy(abstracts_url, abstracts)
-        await wait_healthy(notify_url, notify, timeout=180)  # three services start at once on a busy machine
+        # Three services start at once: on a busy machine each may take a while.
+        await wait_healthy(url, service, timeout=180)
+        await wait_healthy(abstracts_url, abstracts, timeout=180)
+        await wait_healthy(notify_url, notify, timeout=180)
         code, output = await run_simulator(url, abstracts_url, env, notify_url)
         print(output)
         assert code == 0, output
