@@ -21,6 +21,7 @@ from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.page_language import language_router
 from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
@@ -150,6 +151,7 @@ def build(
     )
     doors = RateLimits(settings.rate_limit_per_client, settings.rate_limit_per_address, enabled=settings.rate_limits)
     app.include_router(router(deps, webhooks=webhooks, doors=doors))
+    app.include_router(language_router())  # the delegate pages' language switch
     app.include_router(pages_router(deps, settings, doors))
     app.include_router(privacy_router(deps, sessions))  # before /me/{token}: /me/participants is a page
     app.include_router(self_service_router(deps, settings, doors))
