@@ -13,12 +13,14 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from schemas.values import RegistrationStatus
+from services.abstracts.domain.abstract import Status as AbstractStatus
+from services.abstracts.web import wording as abstracts_wording
 from services.common.page_language import OFFERED, load_catalogs, translator
 from services.registration.domain.privacy import ACCESS_LABELS, DIET_LABELS
 from services.registration.web import wording
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
-PAGE_SERVICES = ("registration",)
+PAGE_SERVICES = ("registration", "abstracts")
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -59,3 +61,9 @@ def test_statuses_and_needs_labels_are_marked_and_translated() -> None:
     french = translator(catalogs, "fr")
     assert french("Vegetarian") == "Végétarien" and french("confirmed") == "confirmée"
     assert translator(catalogs, "en")("Vegetarian") == "Vegetarian"
+
+
+def test_abstract_statuses_are_marked_and_translated() -> None:
+    assert set(abstracts_wording.STATUSES) == {s.value for s in AbstractStatus}
+    german = translator(load_catalogs(SERVICES / "abstracts" / "locale"), "de")
+    assert german("withdrawn") == "zurückgezogen"
