@@ -1,8 +1,9 @@
 """Words the delegate pages show that are defined outside the templates: marked here for ``pybabel extract``.
 
-The statuses of ``RegistrationStatus`` and the labels of ``domain.privacy`` (the domain stays free of
-gettext) are shown through the ``wording`` filter; tests/unit/registration/test_page_wording.py checks
-that every one of them is here and translated.
+The statuses of ``RegistrationStatus``, the labels of ``domain.privacy`` and the fixed refusals of the
+commands (domain and commands stay free of gettext) are shown through the ``wording`` filter, which
+translates a sentence it knows and shows any other (one naming a code or a number) as it is, in English.
+tests/unit/test_page_catalogs.py checks the statuses and labels are all here and translated.
 """
 
 from __future__ import annotations
@@ -25,4 +26,13 @@ LABELS: Final = (
     N_("Hearing loop"),
     N_("I come with a companion (carer)"),
     N_("Other (say below)"),
+)
+MESSAGES: Final = (
+    N_("Register at least one delegate."),
+    N_("Paying by invoice needs the institution's details."),
+    N_("Sorry, the congress is fully booked."),
+    N_("We have sent a message to this address: it says how to go on."),
+    N_("Each delegate needs their own email address."),
+    N_("This privacy notice is not one of this congress's; reload the form."),
+    N_("An add-on was chosen twice."),
 )

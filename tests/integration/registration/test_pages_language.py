@@ -77,3 +77,21 @@ async def test_a_french_registration_keeps_french_for_the_emails(offline: Servic
     async with offline.runtime.sessionmaker() as session:
         rows = (await session.execute(db.registrations.select())).mappings().all()
     assert [(r["country"], r["language"]) for r in rows] == [("CH", "fr")]
+
+
+async def test_a_refusal_of_the_commands_is_french_beside_its_field(offline: Service) -> None:
+    client = offline.client
+    token = token_in((await client.get("/group?n=2", headers=FRENCH)).text)
+    second = {
+        "delegates.1.given_name": "Jules",
+        "delegates.1.family_name": "Martin",
+        "delegates.1.affiliation": "Université de Genève",
+        "delegates.1.country": "CH",
+        "delegates.1.email": "AMELIE@example.org",  # the same address as the first, in other letters
+        "delegates.1.category": "member",
+    }
+    fields = form_fields(n="2", csrf_token=token, action="confirm") | second
+    page = await client.post("/register", data=fields, headers=FRENCH)
+    assert page.status_code == 422
+    said = re.search(r'id="delegates-1-email-error">([^<]+)<', page.text)
+    assert said and said.group(1) == "Chaque participant a besoin de sa propre adresse e-mail."
