@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
 from services.common import jobs
@@ -152,6 +154,7 @@ def build(
     doors = RateLimits(settings.rate_limit_per_client, settings.rate_limit_per_address, enabled=settings.rate_limits)
     app.include_router(router(deps, webhooks=webhooks, doors=doors))
     app.include_router(language_router())  # the delegate pages' language switch
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(pages_router(deps, settings, doors))
     app.include_router(privacy_router(deps, sessions))  # before /me/{token}: /me/participants is a page
     app.include_router(self_service_router(deps, settings, doors))

@@ -93,6 +93,11 @@ async def register_in_french(page: Page, port: int) -> None:
     await page.get_by_label("Établissement", exact=True).fill("Université de Genève")
     country = page.get_by_label("Pays de l’établissement")
     assert "Allemagne" in await country.locator("option").all_inner_texts()
+    await page.get_by_role("searchbox", name="Tapez pour filtrer les pays").fill("etats")  # the script's filter box
+    shown = await country.locator("option:not([hidden])").all_inner_texts()
+    assert "États-Unis" in shown and "Allemagne" not in shown and len(shown) < 10
+    await page.get_by_role("searchbox", name="Tapez pour filtrer les pays").fill("suis")
+    assert await country.input_value() == "CH"  # the one match is chosen
     await country.select_option(label="Suisse")
     await page.get_by_label("E-mail", exact=True).fill("amelie@example.org")
     assert await page.get_by_label("Langue des e-mails").input_value() == "fr"  # the page's language by default
