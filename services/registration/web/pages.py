@@ -236,7 +236,8 @@ def pages_router(deps: Deps, settings: RegistrationSettings, doors: RateLimits |
 
     @pages.get("/privacy")
     async def privacy_notice(request: Request, lang: str = "") -> Response:
-        shown = deps.privacy.notice_for(lang[:20] or deps.congress.default_language, deps.congress.default_language)
+        wanted = lang[:20] or page_language(request)  # the page's language when the notice is written in it
+        shown = deps.privacy.notice_for(wanted, deps.congress.default_language)
         return templates.TemplateResponse(request, "privacy.html", {"shown": shown, "lang": shown.language})
 
     @pages.get("/group")

@@ -4,11 +4,15 @@ errors translated beside their field, countries named in French, and the languag
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import yaml
+
+from services.common.congress import DEFAULT_CONFIG
 from services.common.page_language import LANGUAGE_COOKIE
 from services.registration.adapters import db
 from tests.forms import token_in
-from tests.integration.registration.conftest import Service
+from tests.integration.registration.conftest import Service, close_service, open_service, settings_for
 
 FRENCH = {"accept-language": "fr-CH, fr;q=0.9, en;q=0.5"}
 
@@ -95,3 +99,22 @@ async def test_a_refusal_of_the_commands_is_french_beside_its_field(offline: Ser
     assert page.status_code == 422
     said = re.search(r'id="delegates-1-email-error">([^<]+)<', page.text)
     assert said and said.group(1) == "Chaque participant a besoin de sa propre adresse e-mail."
+
+
+async def test_the_privacy_notice_is_shown_in_the_page_language_when_it_is_written_in_it(
+    db_url: str, stripe_mock_url: str, tmp_path: Path
+) -> None:
+    doc = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    doc["privacy"]["notices"][-1]["text"]["fr"] = "Le secrétariat utilise vos données pour le congrès."
+    config = tmp_path / "congress.yaml"
+    config.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    service = await open_service(settings_for(db_url, stripe_mock_url, config), kafka=False)
+    try:
+        form = await service.client.get("/", headers=FRENCH)
+        assert '<div lang="fr" style="white-space:pre-line">Le secrétariat utilise' in form.text
+        notice = await service.client.get("/privacy", headers=FRENCH)
+        assert "Le secrétariat utilise vos données" in notice.text
+        german = await service.client.get("/privacy", headers={"accept-language": "de"})  # none in German
+        assert "The ICSEI Congress Secretariat uses" in german.text
+    finally:
+        await close_service(service, kafka=False)
