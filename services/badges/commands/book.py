@@ -31,7 +31,15 @@ from services.badges.ports import BookDeps, BookStore
 
 log = logging.getLogger("congress.badges.book")
 
-NO_EMAILS: Any = {"submitter_email": True, "authors": {"__all__": {"email"}}}
+NO_EMAILS: Any = {
+    "submitter_email": True,
+    "authors": {"__all__": {"email"}},
+    "symposium": {
+        "chair": {"email"},
+        "discussant": {"email"},
+        "papers": {"__all__": {"authors": {"__all__": {"email"}}}},
+    },
+}
 """The book prints no address: the replica keeps none (names and affiliations only)."""
 NO_PRESENTER_EMAILS: Any = {"presentations": {"__all__": {"presenters": {"__all__": {"email"}}}}}
 WITHDRAWN_VERSION = 1_000_000

@@ -199,8 +199,15 @@ def _item(anchor: str, reference: str, title: str, body: Json, fallback_authors:
 
 
 def _presentation(p: Json, abstracts: Mapping[str, Json]) -> BookItem:
-    """A presentation as printed: the abstract's content if badges has it, else what the session event says."""
+    """A presentation as printed: the abstract's content if badges has it, else what the session event says.
+    A symposium's paper (``paper``: its number) prints that paper of the content's ``symposium``."""
     content = abstracts.get(str(p.get("abstract_id")), {})
+    paper, symposium = p.get("paper"), content.get("symposium")
+    papers = symposium.get("papers") if isinstance(symposium, Mapping) else None
+    if isinstance(paper, int) and isinstance(papers, Sequence) and 1 <= paper <= len(papers):
+        body = {"language": content.get("language"), **papers[paper - 1]}
+        anchor = f"a-{p.get('abstract_id')}-{paper}"
+        return _item(anchor, str(p.get("reference") or ""), str(p.get("title") or ""), body, ())
     merged = {**content, **{k: v for k, v in p.items() if k == "papers" and v}}
     presenters = [{"name": x.get("name", ""), "presenting": True} for x in p.get("presenters") or ()]
     return _item(

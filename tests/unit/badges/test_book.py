@@ -148,3 +148,63 @@ def test_a_book_waits_for_its_abstracts_content_for_a_while() -> None:
     assert not content_complete(pub, missing, published + timedelta(minutes=9))
     assert content_complete(pub, missing, published + timedelta(minutes=10))  # then printed from the session event
     assert content_complete(pub, set(), published)
+
+
+def test_a_symposiums_papers_as_the_events_carry_them_print_each_with_its_own_text_and_authors() -> None:
+    """``SessionScheduled``: one presentation per paper (``paper`` numbered); the content: ``symposium.papers``."""
+    sym_content = content(
+        "s",
+        "Symposium",
+        "DU",
+        author("Uma", "Rao", presenting=True),
+        author("Lars", "Berg", presenting=True),
+        symposium={
+            "chair": {"given_name": "Chidi", "family_name": "Okafor"},
+            "papers": [
+                {"title": "Paper one", "text": "P1 text", "authors": [author("Uma", "Rao", "Delhi", presenting=True)]},
+                {"title": "Paper two", "text": "P2 text", "authors": [author("Lars", "Berg", "Oslo", presenting=True)]},
+            ],
+        },
+    )
+    sym = session("sy", "2027-01-05T23:00:00+00:00", "R", "DU", discussant="Dee Cuss")
+    sym["presentations"] = [
+        {"abstract_id": "s", "reference": "R-s", "title": f"Paper {n}", "presenters": [], "paper": i}
+        for i, n in ((1, "one"), (2, "two"))
+    ]
+    book = book_view("Book", [sym], {"s": sym_content}, TOKYO)
+    assert [(i.title, i.paragraphs, [a.name for a in i.authors]) for i in book.items] == [
+        ("Paper one", ("P1 text",), ["Uma Rao"]),
+        ("Paper two", ("P2 text",), ["Lars Berg"]),
+    ]
+    assert book.items[1].affiliations == ("Oslo, JP",) and book.days[0].sessions[0].discussant == "Dee Cuss"
+
+
+def test_the_book_keeps_no_address_of_a_symposiums_people() -> None:
+    from datetime import UTC, datetime
+
+    from schemas.abstracts import AbstractSubmitted, Symposium, SymposiumPaper, SymposiumRole
+    from schemas.abstracts import Author as EventAuthor
+    from services.badges.commands.book import NO_EMAILS
+
+    person = {"given_name": "A", "family_name": "B", "affiliation": "U", "country": "JP"}
+    who = EventAuthor(**person, email="paper@example.org", presenting=True)
+    data = AbstractSubmitted(
+        congress_id="c",
+        abstract_id="s",
+        reference="R",
+        content_version=1,
+        format="symposium",
+        network="DU",
+        title="T",
+        text="X",
+        authors=(who,),
+        submitter_email="sub@example.org",
+        submitted_at=datetime.now(UTC),
+        symposium=Symposium(
+            chair=SymposiumRole(**person, email="chair@example.org"),
+            discussant=SymposiumRole(**person, email="disc@example.org"),
+            papers=(SymposiumPaper(title="P", text="Y", authors=(who,)),),
+        ),
+    )
+    kept = str(data.model_dump(mode="json", exclude=NO_EMAILS))
+    assert "@example.org" not in kept and "'papers'" in kept
