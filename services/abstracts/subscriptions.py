@@ -64,7 +64,9 @@ def interest_handlers(unit_on: UnitOn) -> Mapping[type[EventData], Handler]:
 
     async def on_registration_confirmed(event: CloudEvent[RegistrationConfirmed], session: Any) -> None:
         data = event.data
-        await audience.record_registration(unit_on(session), data.delegate_id, True, data.registration_version, event.id)
+        await audience.record_registration(
+            unit_on(session), data.delegate_id, True, data.registration_version, event.id
+        )
 
     async def on_registration_cancelled(event: CloudEvent[RegistrationCancelled], session: Any) -> None:
         data = event.data

@@ -254,7 +254,7 @@ def greedy_place(
     sessions: Sequence[Session],
     grid: Grid,
     fixed: Mapping[str, Place] | None = None,
-    audience: Mapping[str, int] | None = None,  # noqa: ARG001 -- the baseline does not size rooms
+    audience: Mapping[str, int] | None = None,  # the baseline does not size rooms (same signature as Placer)
 ) -> dict[str, Place]:
     """Baseline placer: biggest sessions first, each into the first free place that breaks no rule,
     preferring times with no session of its network. Sessions in ``fixed`` stay where they are."""
