@@ -18,27 +18,29 @@ Sessions held *fixed* (an update of a draft organisers have worked on) are no va
 times their rooms are taken (the others are matched to the rooms left), their presenters are busy
 (no variable puts a clashing session there), and they count towards the network clashes and the
 busiest time.
+With expected audiences (session id -> seats), rooms are sized too: a second stage on the same model holds
+this goal at the value reached and minimises the seats overflowing (``room_sizing.py``), then a seeded
+neighbourhood search places the sessions of three times at a time again and keeps what scores better —
+lexicographically below every goal above, never traded against them.
 One worker, a fixed seed and a *deterministic* time budget make the answer the same on every run.
 """
 
 from __future__ import annotations
 
-import random
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import combinations
 
 from ortools.sat.python import cp_model
 
+from services.abstracts.adapters.room_search import Search
 from services.abstracts.adapters.room_sizing import Sizing, Stage, size_rooms
 from services.abstracts.domain.audience import overflow
 from services.abstracts.domain.scheduling import Grid, Place, Room, Session, assign_rooms, greedy_place, network_clashes
 
 Time = tuple[date, int]
-NEIGHBOURHOOD = 3
-"""Times whose sessions one round of the room-sizing search places again."""
 ROUNDS_PER_WORK = 8
 """Rounds of that search per unit of ``work``."""
 ROUND_WORK = 0.5
@@ -152,43 +154,22 @@ class CpSatPlacer:
             stage = Stage(model, goal, round(solver.objective_value), free, at, found, values)
             found, sizing = size_rooms(stage, lambda t: pinned.free_rooms(grid, t), audience, self.work)
             if self.search:
-                found, sizing = self._improve(by_id, grid, {**found, **pinned_places}, pinned_places, audience, sizing)
+                search = Search(self._part(audience), lambda sessions, places, g: score(sessions, places, g, audience))
+                rounds = round(self.work * ROUNDS_PER_WORK)
+                found, sizing = search.improve(
+                    by_id, grid, {**found, **pinned_places}, pinned_places, audience, sizing, rounds
+                )
             outcome = replace(outcome, sizing=sizing)
         found = {**found, **pinned_places}
         better = score(by_id, found, grid, audience) > score(by_id, baseline, grid, audience)
         return (found, outcome) if better else (baseline, replace(outcome, improved=False))
 
-    def _improve(
-        self,
-        by_id: Mapping[str, Session],
-        grid: Grid,
-        places: dict[str, Place],
-        pinned: Mapping[str, Place],
-        audience: Mapping[str, int],
-        sizing: Sizing,
-    ) -> tuple[dict[str, Place], Sizing]:
-        """Large-neighbourhood search: free the sessions at ``NEIGHBOURHOOD`` times (a seeded draw), place them
-        again among those times by this placer (without a search of its own; sessions held fixed stay), and
-        keep the answer when it scores better there — never fewer placed, more clashes (they add up over the
-        times) or a busier time, and then fewer seats overflowing. ``places`` holds the fixed sessions too;
-        the answer does not."""
-        rng, best, found = random.Random(7), dict(places), sizing.overflow
-        times = sorted({p.time for p in places.values()})
-        for _ in range(round(self.work * ROUNDS_PER_WORK)):
-            if found <= sizing.bound or len(times) < 2:
-                break
-            chosen = set(rng.sample(times, min(NEIGHBOURHOOD, len(times))))
-            part = Grid(grid.rooms, tuple(s for s in grid.slots if (s.day, s.index) in chosen))
-            inside = {sid: p for sid, p in best.items() if p.time in chosen}
-            held = {sid: p for sid, p in inside.items() if sid in pinned}
-            sessions = [by_id[sid] for sid in sorted(inside)]
-            moved = CpSatPlacer(ROUND_WORK, search=False).place(sessions, part, held, audience)[0]
-            subset = {s.id: s for s in sessions}
-            if score(subset, moved, part, audience) > score(subset, inside, part, audience):
-                best = {sid: p for sid, p in best.items() if sid not in inside} | moved
-                found = overflow(audience, {sid: p for sid, p in best.items() if sid not in pinned}, grid)
-        status = "OPTIMAL" if found <= sizing.bound else "FEASIBLE"
-        return {sid: p for sid, p in best.items() if sid not in pinned}, replace(sizing, status=status, overflow=found)
+    @staticmethod
+    def _part(audience: Mapping[str, int]) -> Callable[[Sequence[Session], Grid, dict[str, Place]], dict[str, Place]]:
+        """Places the sessions of one neighbourhood (its held ones fixed) with both stages, without a search."""
+        return lambda sessions, part, held: CpSatPlacer(ROUND_WORK, search=False).place(sessions, part, held, audience)[
+            0
+        ]
 
     @staticmethod
     def _variables(

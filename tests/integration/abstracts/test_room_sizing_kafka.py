@@ -85,7 +85,7 @@ async def test_agenda_marks_on_kafka_change_the_expected_audience_on_the_organis
         assert (await service.client.post(f"{API}/generate", headers=ORGANISER)).status_code == 200
 
         async def registrations_counted() -> bool:
-            return (await audience(service))["DU-P1"]["expected_audience"] == 90  # 300 × 6/10 DU abstracts × 0.5
+            return bool((await audience(service))["DU-P1"]["expected_audience"] == 90)  # 300 × 6/10 DU × 0.5
 
         await eventually(registrations_counted)
         before = await audience(service)
@@ -95,11 +95,11 @@ async def test_agenda_marks_on_kafka_change_the_expected_audience_on_the_organis
 
         marked = new_event(mark(1, "DU-P1", True, 0), "/registration")
         late_old = mark(2, "EL-P1", True, 1)  # older than the unmark below, arrives after it
-        events = [marked, mark(2, "DU-P1", True, 0), mark(2, "EL-P1", False, 5), late_old, marked]
+        events: list[Any] = [marked, mark(2, "DU-P1", True, 0), mark(2, "EL-P1", False, 5), late_old, marked]
         await publish(kafka_bootstrap, topic, events)
 
         async def marks_counted() -> bool:
-            return (await audience(service))["DU-P1"]["audience_basis"] == "marks"
+            return bool((await audience(service))["DU-P1"]["audience_basis"] == "marks")
 
         await eventually(marks_counted)
         consumer = next(c for c in service.runtime.consumers if c.name == "abstracts-presenters")
@@ -126,7 +126,7 @@ async def test_agenda_marks_on_kafka_change_the_expected_audience_on_the_organis
         await publish(kafka_bootstrap, topic, [cancelled])
 
         async def back_to_registrations() -> bool:
-            return (await audience(service))["DU-P1"]["audience_basis"] == "registrations"
+            return bool((await audience(service))["DU-P1"]["audience_basis"] == "registrations")
 
         await eventually(back_to_registrations)
         assert (await audience(service))["DU-P1"]["expected_audience"] == 90  # 299 × 0.6 × 0.5 = 89.7
