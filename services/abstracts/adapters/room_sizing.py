@@ -172,7 +172,7 @@ def size_rooms(
     stage: Stage, free_rooms: Callable[[Time], list[Room]], audience: Mapping[str, int], work: float
 ) -> tuple[dict[str, Place], Sizing]:
     """Re-solve ``stage.model`` with its goal held and seats overflowing minimised, from the first stage's
-    answer (which it returns, rooms matched by class, when CP-SAT finds nothing better within ``work``).
+    answer (which it returns, rooms matched by class, when CP-SAT finds nothing better within a fifth of ``work``).
     The bound is the better of CP-SAT's and ``relaxed_bound``'s."""
     sized = build(stage, free_rooms, audience)
     model, variables = stage.model, sized.variables()
@@ -182,7 +182,7 @@ def size_rooms(
         model.add_hint(var, best[var])
     found = sum(max(0, audience.get(sid, 0) - capacity(free_rooms, p)) for sid, p in stage.chosen.items())
     bound = relaxed_bound(sized, audience, len(stage.chosen))
-    solver = solver_for(work)
+    solver = solver_for(work / 5)  # the rest is the neighbourhood search's (room_search.py)
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and round(solver.objective_value) <= found:
         best, found = {var: solver.value(var) for var in variables}, round(solver.objective_value)

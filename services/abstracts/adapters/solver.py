@@ -221,7 +221,7 @@ class CpSatPlacer:
     ) -> None:
         of_email: dict[str, list[int]] = defaultdict(list)
         for i, session in enumerate(sessions):
-            for email in session.emails:
+            for email in sorted(session.emails):  # a set: its order changes with the process's hash seed
                 of_email[email].append(i)
         times = sorted({t for _, t in at})
         for members in of_email.values():
