@@ -16,6 +16,8 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from schemas.personal import Open, Seal, open_doc, personal_paths, seal_doc
+
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
@@ -122,12 +124,22 @@ def new_event(data: D, source: str, *, event_id: str | None = None, time: dateti
     )
 
 
-def encode(event: CloudEvent[Any]) -> bytes:
-    return event.model_dump_json().encode()
+def encode(event: CloudEvent[Any], seal: Seal | None = None) -> bytes:
+    """The event as a message value; with ``seal``, its personal fields encrypted per person
+    (``schemas.personal``: the kernel's keyring seals for the event's subject)."""
+    model = type(event.data)
+    if seal is None or not personal_paths(model):
+        return event.model_dump_json().encode()
+    doc = event.model_dump(mode="json")
+    doc["data"] = seal_doc(model, doc["data"], event.subject, seal)
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def decode(raw: bytes | None) -> CloudEvent[EventData]:
-    """Parse and validate one message value, or raise ``InvalidEvent`` saying why."""
+def decode(raw: bytes | None, open_: Open | None = None) -> CloudEvent[EventData]:
+    """Parse and validate one message value, or raise ``InvalidEvent`` saying why.
+
+    With ``open_``, personal fields are opened (``erased`` where their key is gone); without, their tokens
+    stay as they are (what a reader without keys sees). ``open_`` may raise for a key not yet known."""
     if raw is None:
         raise InvalidEvent("empty message value (tombstone) on an event topic")
     try:
@@ -142,6 +154,9 @@ def decode(raw: bytes | None) -> CloudEvent[EventData]:
     model = registry().get(event_type) if isinstance(event_type, str) else None
     if model is None:
         raise InvalidEvent(f"unknown event type {event_type!r}")
+    data = doc.get("data")
+    if open_ is not None and isinstance(data, dict) and personal_paths(model):
+        doc["data"] = open_doc(model, data, open_)
     try:
         return envelope(model).model_validate(doc)
     except ValidationError as exc:

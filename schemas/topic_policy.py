@@ -93,6 +93,13 @@ POLICIES: Final[dict[str, TopicPolicy]] = {
             "latest state per delegate",
         ),
         TopicPolicy(
+            topics.KEYS,
+            DEFAULT_PARTITIONS,
+            Cleanup.COMPACT,
+            Retention.FOREVER,
+            "each person's data key, wrapped; a tombstone shreds their personal fields",
+        ),
+        TopicPolicy(
             topics.DEADLETTER,
             DEFAULT_PARTITIONS,
             Cleanup.DELETE,

@@ -88,6 +88,8 @@ def build(
         sessionmaker=runtime.sessionmaker,
         outbox=runtime.outbox,
         retries=settings.consumer_retries,
+        keyring=runtime.keyring,
+        key_follower=runtime.key_follower,
     )
     consumer.subscribe(runtime.broker, topics.REGISTRATION, topics.DELEGATES, topic_prefix=settings.kafka_topic_prefix)
     runtime.consumers.append(consumer)

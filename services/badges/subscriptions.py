@@ -29,7 +29,7 @@ from services.badges.commands import registration
 from services.badges.commands.badges import NOTHING_PRERENDERED, Prerendered, badge_content
 from services.badges.domain import BadgeContent, RegistrationState, Status
 from services.badges.ports import BadgeDeps
-from services.common.consumer import EventConsumer, Handler, Record, decode_records
+from services.common.consumer import EventConsumer, Handler, Record
 
 log = logging.getLogger("congress.badges")
 
@@ -126,6 +126,6 @@ class BadgesConsumer(EventConsumer):
             records = [r for r in records if r not in erased]
         if not records:
             return
-        decoded = decode_records(records)
+        decoded = await self.decode(records)
         events = [item.data for _, item in decoded if isinstance(item, CloudEvent)]
         await self.handle_decoded(decoded, handlers(self.deps, await prerender(self.deps, events)))

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from schemas.base import CONTENT_TYPE, CloudEvent, EventData, encode, new_event
 from services.common.db import READ_ONLY, is_postgres, kernel_metadata
 from services.common.faults import crash_point
+from services.common.keyring import Keyring, insert_keys, staged_keys
 
 log = logging.getLogger("congress.outbox")
 
@@ -63,9 +64,12 @@ Headers = list[tuple[str, str]]
 class Outbox:
     """Stages outgoing messages in a session; wakes the relay when that session commits."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, keyring: Keyring | None = None) -> None:
         self.source = source
         self.wakeup = asyncio.Event()
+        self.keyring = keyring
+        """Encrypts personal fields per person (``services.common.keyring``); without one they go in clear
+        (unit tests of pieces that never publish, and tools)."""
 
     def add(
         self,
@@ -81,7 +85,7 @@ class Outbox:
             session,
             topic=data.topic(),
             key=data.key().encode(),
-            value=encode(cloud_event),
+            value=encode(cloud_event, self.keyring.sealer(session) if self.keyring is not None else None),
             headers=[("content-type", CONTENT_TYPE)],
             event_id=cloud_event.id,
         )
@@ -321,18 +325,26 @@ def write_staged_sync(session: Session) -> int:
 
     Idempotent: the rows are taken off the session, so a second call writes nothing.
     """
+    keys = staged_keys(session)
+    if keys:  # before the events that use them, so the relay publishes each key first
+        session.execute(insert_keys(keys))
+        session.execute(outbox_table.insert(), [message for _, message in keys])
     rows = session.info.pop("congress_outbox_rows", None)
     if rows:
         session.execute(outbox_table.insert(), rows)
-    return len(rows or ())
+    return len(rows or ()) + len(keys)
 
 
 async def write_staged(session: AsyncSession) -> int:
     """``write_staged_sync`` for an async session: call it last inside the transaction, before it commits."""
+    keys = staged_keys(session)
+    if keys:  # before the events that use them, so the relay publishes each key first
+        await session.execute(insert_keys(keys))
+        await session.execute(outbox_table.insert(), [message for _, message in keys])
     rows = session.info.pop("congress_outbox_rows", None)
     if rows:
         await session.execute(outbox_table.insert(), rows)
-    return len(rows or ())
+    return len(rows or ()) + len(keys)
 
 
 def pending_rows(session: AsyncSession | Session) -> list[dict[str, Any]]:

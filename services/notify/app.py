@@ -154,6 +154,8 @@ def consume(
         before_handlers=subscriptions.begin_batch,
         # What the handlers staged on notify's tables, written once for the batch before its commit.
         after_handlers=subscriptions.end_batch,
+        keyring=runtime.keyring,
+        key_follower=runtime.key_follower,
     )
     subscribe(
         runtime.broker,

@@ -21,7 +21,7 @@ from services.badges.adapters.sql import SqlBadgeStore, SqlUnits
 from services.badges.domain import DelegateRecord
 from services.badges.ports import BadgeDeps, BadgeStore, BadgeUnit
 from services.badges.subscriptions import BadgesConsumer
-from services.common import consumer as kernel_consumer
+from services.common import key_follower
 from services.common.congress import load_congress
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.outbox import Outbox, outbox_table
@@ -121,11 +121,11 @@ async def test_each_record_is_decoded_once_and_the_batch_badges_are_rendered_bef
     decoded: list[bytes | None] = []
     real = decode
 
-    def counting(value: bytes | None) -> Any:
+    def counting(value: bytes | None, open_: Any = None) -> Any:
         decoded.append(value)
-        return real(value)
+        return real(value, open_)
 
-    monkeypatch.setattr(kernel_consumer, "decode", counting)
+    monkeypatch.setattr(key_follower, "decode", counting)
     consumer, deps, _ = consumer_for(sm)
     ana, bo = f.delegate("Ana", "Silva", number=1), f.delegate("Bo", "Berg", number=2)
     batch = records(f.confirmed(ana), f.snapshot(bo, 2), f.paid(ana, "cs_1"))
