@@ -49,6 +49,10 @@ class Renderer(Protocol):
 class PdfStore(Protocol):
     def put(self, pdf: bytes) -> StoredPdf: ...
 
+    def delete(self, sha256: str) -> None:
+        """Remove a stored PDF (erasure); a PDF already gone is fine."""
+        ...
+
     def get(self, sha256: str) -> bytes: ...
 
 
@@ -96,8 +100,9 @@ class BadgeStore(Protocol):
         """Every delegate the query finds (name, email or registration number), in sheet order."""
         ...
 
-    async def erase(self, delegate_ids: Sequence[str]) -> None:
-        """An erased delegate leaves the replica, with their badge and check-in."""
+    async def erase(self, delegate_ids: Sequence[str]) -> list[str]:
+        """An erased delegate leaves: replica, badge, check-in, visa requests, payments and every document but
+        the issued invoices (kept for the tax authorities). Returns the PDFs (sha256) nothing refers to now."""
         ...
 
     async def badge(self, delegate_id: str) -> BadgeOnRecord | None: ...
@@ -166,6 +171,11 @@ class BadgeUnit(Protocol):
     def store(self) -> BadgeStore: ...
 
     def stage(self, data: EventData) -> None: ...
+
+    async def shred(self, subjects: Sequence[str]) -> list[str]:
+        """Delete the data keys badges minted for these people (their personal fields in badges' events read
+        ``erased``); returns the key ids."""
+        ...
 
 
 class Units(Protocol):

@@ -56,9 +56,8 @@ class SqlBadgeStore:
     async def search(self, query: str) -> list[DelegateRecord]:
         return await db.search(self.session, query, limit=None)
 
-    async def erase(self, delegate_ids: Sequence[str]) -> None:
-        for table in (db.delegates, db.badges, db.checkins):
-            await self.session.execute(table.delete().where(table.c.delegate_id.in_(delegate_ids)))
+    async def erase(self, delegate_ids: Sequence[str]) -> list[str]:
+        return await db.erase(self.session, delegate_ids)
 
     async def badge(self, delegate_id: str) -> BadgeOnRecord | None:
         return await db.badge_of(self.session, delegate_id)
@@ -210,6 +209,9 @@ class SqlUnit:
 
     def stage(self, data: EventData) -> None:
         self.uow.stage(data)
+
+    async def shred(self, subjects: Sequence[str]) -> list[str]:
+        return await self.uow.shred(subjects)
 
 
 @dataclass

@@ -77,6 +77,11 @@ async def invoice(unit: BadgeUnit, deps: BadgeDeps, issued: InvoiceIssued) -> No
 
 
 async def erase(deps: BadgeDeps, delegate_ids: list[str]) -> None:
-    """Erased delegates (tombstones on the delegates topic) leave the replica, with their badge and check-in."""
+    """Erased delegates (tombstones on the delegates topic) leave badges: replica, badge, check-in, visa requests
+    (passport data), payments, documents and their PDF files, and badges' data keys for them (so the names and
+    addresses in badges' events read ``erased``). Issued invoices stay, row and PDF (docs/privacy.md)."""
     async with deps.units.begin() as unit:
-        await unit.store.erase(delegate_ids)
+        unreferenced = await unit.store.erase(delegate_ids)
+        await unit.shred(delegate_ids)
+    for sha256 in unreferenced:  # after the commit: a rolled-back erasure must not lose a PDF still on record
+        deps.store.delete(sha256)

@@ -63,6 +63,11 @@ class Tx(Protocol):
         """Stage a tombstone (no value) for ``key`` on a compacted topic."""
         ...
 
+    async def shred(self, subjects: Sequence[str]) -> list[str]:
+        """Delete these people's data keys (crypto-shredding: their personal fields in every event read
+        ``erased``); returns the key ids, whose tombstones are staged."""
+        ...
+
     def all_or_nothing(self) -> AbstractAsyncContextManager[object]:
         """A part of the unit that an exception undoes alone (a savepoint)."""
         ...

@@ -197,3 +197,36 @@ async def test_a_snapshot_with_an_unknown_status_is_dead_lettered_alone(sm: asyn
         rows = (await session.execute(query)).all()
     assert [r.topic for r in rows] == [topics.DEADLETTER, topics.BADGES]  # the snapshot as it came, then Bo's badge
     assert isinstance(decode(rows[1].value).data, BadgeIssued)
+
+
+async def test_an_erased_delegate_leaves_no_visa_request_document_pdf_or_key_but_the_invoice(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    from datetime import date
+
+    from services.badges.domain.records import VisaRequest
+    from services.common.keyring import Keyring, person_keys_table
+
+    consumer, deps, _ = consumer_for(sm)
+    keyring = Keyring("unit", "badges")
+    deps.units.units.outbox.keyring = keyring  # type: ignore[attr-defined]
+    d = f.delegate("Ana", "Silva")
+    await consumer.handle_batch(records(f.confirmed(d), f.paid(d, "cs_1"), f.invoice(d, "ICSEI27-INV-0001")))
+    async with deps.units.begin() as unit:
+        passport = VisaRequest(
+            passport_name="ANA SILVA", nationality="Portugal", passport_number="P9988776",
+            arrival=date(2027, 1, 3), departure=date(2027, 1, 9),
+        )
+        await unit.store.add_visa_request(d.delegate_id, passport, now=deps.clock.now())
+    store: FakeStore = deps.store  # type: ignore[assignment]
+    async with sm() as session:
+        kinds = dict((await session.execute(select(db.documents.c.kind, db.documents.c.sha256))).all())
+        assert (await session.execute(select(person_keys_table))).all()  # badges' events about Ana were sealed
+    assert {"receipt", "invoice"} <= set(kinds) and len(store.blobs) == 3  # badge, receipt, invoice
+    await consumer.handle_batch([Rec(None, 9, topic=topics.DELEGATES, key=d.delegate_id.encode())])
+    async with sm() as session:
+        for table in (db.delegates, db.badges, db.visa_requests, db.payments, person_keys_table):
+            assert (await session.execute(select(table))).all() == [], table.name
+        left = (await session.execute(select(db.documents.c.kind, db.documents.c.sha256))).all()
+    assert [(kind, sha) for kind, sha in left] == [("invoice", kinds["invoice"])]  # kept: the tax record
+    assert list(store.blobs) == [kinds["invoice"]]

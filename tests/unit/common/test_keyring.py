@@ -1,0 +1,145 @@
+"""Crypto-shredding in the kernel's codec: personal fields sealed per person, opened at the edge, ``erased``
+once the person's keys are deleted (schemas/personal.py, services/common/keyring.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from schemas import topics
+from schemas.base import decode, encode, new_event
+from schemas.keys import PersonKeyIssued
+from schemas.personal import ERASED, personal_paths
+from schemas.registration import RegistrationConfirmed
+from schemas.values import Delegate, Money, PaymentMethod
+from services.common.db import create_tables, make_engine, make_sessionmaker
+from services.common.key_follower import KeyFollower
+from services.common.keyring import KeyPending, Keyring, person_keys_table
+from services.common.outbox import Outbox, outbox_table
+from services.common.unit_of_work import transaction
+
+
+def confirmed(delegate_id: str = "d-1", name: str = "Ana") -> RegistrationConfirmed:
+    person = Delegate(
+        delegate_id=delegate_id,
+        registration_number="ICSEI27-00001",
+        given_name=name,
+        family_name="Müller",
+        badge_name=f"{name} Müller",
+        affiliation="Universidade do Porto",
+        country="PT",
+        email=f"{name.lower()}@example.org",
+        category="member",
+    )
+    return RegistrationConfirmed(
+        congress_id="icsei27",
+        registration_id=f"r-{delegate_id}",
+        delegate_id=delegate_id,
+        registration_version=1,
+        delegate=person,
+        total=Money(amount_minor=42000, currency="EUR"),
+        payment_method=PaymentMethod.CARD,
+    )
+
+
+@pytest.fixture
+async def sm() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = make_engine("sqlite+aiosqlite:///:memory:")
+    await create_tables(engine)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+def test_the_personal_paths_of_an_event_follow_nested_models() -> None:
+    paths = personal_paths(RegistrationConfirmed)
+    assert ("delegate", "email") in paths and ("delegate", "given_name") in paths
+    assert ("delegate", "country") not in paths and ("registration_id",) not in paths
+
+
+async def test_staged_events_carry_no_personal_value_in_clear_and_open_with_the_key(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    keyring = Keyring("secret", "registration")
+    outbox = Outbox("/congress/registration", keyring)
+    async with transaction(sm, outbox) as uow:
+        uow.stage(confirmed())
+    async with sm() as session:
+        rows = (await session.execute(select(outbox_table).order_by(outbox_table.c.id))).all()
+        keys = (await session.execute(select(person_keys_table))).all()
+    assert [r.topic for r in rows] == [topics.KEYS, topics.REGISTRATION]  # the key before the event using it
+    assert [k.subject for k in keys] == ["d-1"]
+    event_value = rows[1].value
+    for clear in (b"Ana", "Müller".encode(), b"ana@example.org", b"Porto"):
+        assert clear not in event_value
+    assert decode(event_value, keyring.opener(final=False)).data.delegate.email == "ana@example.org"  # type: ignore[attr-defined]
+    # another process learns the key from the topic's record and opens the same value
+    reader = Keyring("secret", "badges")
+    KeyFollower("unused:9092", reader).apply(rows[0].key, rows[0].value)
+    assert decode(event_value, reader.opener(final=False)).data.delegate.badge_name == "Ana Müller"  # type: ignore[attr-defined]
+
+
+async def test_after_erasure_the_event_still_decodes_with_its_personal_fields_erased(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    keyring = Keyring("secret", "registration")
+    outbox = Outbox("/congress/registration", keyring)
+    async with transaction(sm, outbox) as uow:
+        uow.stage(confirmed("d-1", "Ana"))
+        uow.stage(confirmed("d-2", "Bo"))
+    reader = Keyring("secret", "console")
+    follower = KeyFollower("unused:9092", reader)
+    async with sm() as session:
+        rows = (await session.execute(select(outbox_table).order_by(outbox_table.c.id))).all()
+    for row in rows:
+        if row.topic == topics.KEYS:
+            follower.apply(row.key, row.value)
+    async with transaction(sm, outbox) as uow:
+        erased_keys = await uow.shred(["d-1"])
+    async with sm() as session:
+        left = (await session.execute(select(person_keys_table.c.subject))).scalars().all()
+        tombstones = (
+            await session.execute(select(outbox_table).where(outbox_table.c.topic == topics.KEYS, outbox_table.c.value.is_(None)))
+        ).all()
+    assert left == ["d-2"] and [t.key.decode() for t in tombstones] == erased_keys
+    for tombstone in tombstones:
+        follower.apply(tombstone.key, None)
+    ana, bo = (decode(r.value, reader.opener(final=False)).data for r in rows if r.topic == topics.REGISTRATION)
+    assert ana.delegate.given_name == ERASED and ana.delegate.email == ERASED  # type: ignore[attr-defined]
+    assert ana.delegate.country == "PT" and ana.registration_id == "r-d-1"  # type: ignore[attr-defined]
+    assert bo.delegate.given_name == "Bo"  # type: ignore[attr-defined]
+
+
+def test_a_key_not_yet_seen_is_pending_until_the_reader_has_read_everything() -> None:
+    writer = Keyring("secret", "registration")
+
+    class Scratch:
+        info: dict[str, object] = {}
+
+    value = encode(new_event(confirmed(), "/t"), writer.sealer(Scratch()))  # type: ignore[arg-type]
+    reader = Keyring("secret", "badges")
+    with pytest.raises(KeyPending):
+        decode(value, reader.opener(final=False))
+    assert decode(value, reader.opener(final=True)).data.delegate.email == ERASED  # type: ignore[attr-defined]
+    assert decode(value).data.delegate.email.startswith("k1.registration-")  # type: ignore[attr-defined]
+
+
+def test_values_written_before_encryption_read_as_they_are() -> None:
+    plain = encode(new_event(confirmed(), "/t"))
+    assert decode(plain, Keyring("secret", "badges").opener(final=True)).data.delegate.email == "ana@example.org"  # type: ignore[attr-defined]
+
+
+def test_a_key_record_wrapped_with_another_secret_is_not_learnt() -> None:
+    issued = Keyring("other", "registration")
+    wrapped = issued.wrap("registration-" + "0" * 32, "d-1", b"k" * 32)
+    import base64
+
+    record = PersonKeyIssued(
+        key_id="registration-" + "0" * 32,
+        subject="d-1",
+        owner="registration",
+        wrapped_key=base64.urlsafe_b64encode(wrapped).decode(),
+    )
+    assert Keyring("secret", "badges").learn(record) is False
