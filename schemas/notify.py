@@ -28,12 +28,12 @@ class NotificationSent(NotifyEvent):
     """Emitted when the SMTP server accepted a message."""
 
     to: PersonalStr = Field(description="Recipient address.")
-    subject: str = Field(description="Subject line as sent.")
+    subject: PersonalStr = Field(description="Subject line as sent (it may name the person).")
 
 
 class NotificationFailed(NotifyEvent):
     """Emitted when a message cannot be delivered (permanent SMTP failure, invalid address)."""
 
     to: PersonalStr = Field(description="Recipient address.")
-    reason: str = Field(description="Why, as the SMTP server or validator said.")
+    reason: PersonalStr = Field(description="Why, as the SMTP server or validator said (it may quote the address).")
     permanent: bool = Field(description="True for 5xx and invalid addresses.")

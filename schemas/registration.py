@@ -112,7 +112,10 @@ class RegistrationCancelled(RegistrationEvent):
     hold ran out, ``reason="invoice_unpaid"`` for an invoice registration whose hold ran out unpaid."""
 
     registration_version: int = Field(description="Version after cancellation.")
-    reason: str = Field(description="Why, in words; payment_expired or invoice_unpaid when the system released it.")
+    reason: PersonalStr = Field(
+        description="Why, in words (typed by a person: personal); payment_expired or invoice_unpaid when the system "
+        "released it."
+    )
     cancelled_by: str = Field(description="delegate, organiser or system.")
     refund_due: Money | None = Field(default=None, description="Refund owed under the refund policy, if any.")
 

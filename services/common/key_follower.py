@@ -58,27 +58,22 @@ class KeyFollower:
     async def _follow(self) -> None:
         await ensure_topics(self.bootstrap_servers, prefix=self.topic_prefix)
         consumer = AIOKafkaConsumer(
+            self.topic,
             bootstrap_servers=self.bootstrap_servers,
             client_id=f"{self.client_id}-keys",
-            group_id=None,
+            group_id=None,  # every process reads every key: no group, all partitions, from the beginning
+            auto_offset_reset="earliest",
             enable_auto_commit=False,
         )
         await consumer.start()
+        self._consumer, self._read = consumer, {}
         try:
-            partitions = [TopicPartition(self.topic, p) for p in (consumer.partitions_for_topic(self.topic) or ())]
-            if not partitions:
-                await consumer.stop()
-                raise RuntimeError(f"{self.topic} has no partitions yet")
-            consumer.assign(partitions)
-            await consumer.seek_to_beginning(*partitions)
-            self._consumer = consumer
-            self._read = {}
             while True:
                 batch = await consumer.getmany(timeout_ms=500, max_records=1000)
                 for records in batch.values():
                     for record in records:
                         self.apply(record.key, record.value)
-                for tp in partitions:
+                for tp in consumer.assignment():
                     self._read[tp] = await consumer.position(tp)
                 async with self._progress:
                     self._progress.notify_all()
@@ -105,10 +100,17 @@ class KeyFollower:
         consumer = self._consumer
         if consumer is None:
             return False
-        ends = await consumer.end_offsets(list(consumer.assignment()))
+        ends: dict[TopicPartition, int] = {}
 
         def done() -> bool:
-            return all(self._read.get(tp, 0) >= end for tp, end in ends.items())
+            return bool(ends) and all(self._read.get(tp, -1) >= end for tp, end in ends.items())
+
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not consumer.assignment():  # just started: its partitions are being assigned
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        ends = await consumer.end_offsets(list(consumer.assignment()))
 
         async with self._progress:
             try:

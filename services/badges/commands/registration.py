@@ -7,6 +7,7 @@ delegate once, lets the domain decide, saves, and stages the events on the unit.
 from __future__ import annotations
 
 from schemas.badges import DocumentKind
+from schemas.personal import ERASED
 from schemas.registration import InvoiceIssued, PaymentSucceeded
 from services.badges import domain
 from services.badges.commands.badges import NOTHING_PRERENDERED, Prerendered, issue_badge, revoke
@@ -18,7 +19,12 @@ from services.badges.ports import BadgeDeps, BadgeUnit
 async def apply_state(
     unit: BadgeUnit, deps: BadgeDeps, state: RegistrationState, *, prerendered: Prerendered = NOTHING_PRERENDERED
 ) -> None:
-    """A confirmation, an update or a snapshot: replicate it if newer; issue, keep or revoke the badge."""
+    """A confirmation, an update or a snapshot: replicate it if newer; issue, keep or revoke the badge.
+
+    An event whose person was erased (their keys are gone, so their names read ``erased``) brings nothing back: the
+    erasure's tombstone may reach badges before older events of the same delegate on the registration topic."""
+    if state.delegate.email == ERASED:
+        return
     previous = await unit.store.delegate(state.delegate.delegate_id)
     record = domain.replicate(previous, state)
     if record is None:

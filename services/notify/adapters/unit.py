@@ -110,6 +110,7 @@ class SqlNotifyUnit:
 
     async def forget_delegates(self, delegate_ids: list[str]) -> None:
         await db.forget_delegates(self.session, delegate_ids)
+        await self.uow.shred(delegate_ids)  # notify's data keys: the addresses in its events read "erased"
 
 
 class SqlUnitFor:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from schemas.personal import ERASED
 from schemas.abstracts import AbstractsEvent
 from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
@@ -148,7 +149,7 @@ class Notifier:
 
     def _remember(self, event: CloudEvent[Any], planned: Planned, unit: NotifyUnit) -> None:
         """Stage the newer contact the event reveals and whether a card payment is outstanding."""
-        if planned.contact is not None:
+        if planned.contact is not None and planned.contact.email != ERASED:  # an erased person is not remembered again
             unit.batch.contacts[planned.contact.delegate_id] = planned.contact
             unit.stage_contact(planned.contact)
         data = event.data
