@@ -132,7 +132,7 @@ class InvoiceLine(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    description: str = Field(description="What is charged.")
+    description: PersonalStr = Field(description="What is charged (names the delegate it is for).")
     amount: Money = Field(description="Line amount.")
 
 

@@ -189,6 +189,10 @@ class Units(Protocol):
         """The store for reading only (a page): nothing is written, nothing staged."""
         ...
 
+    async def scrub(self) -> None:
+        """After an erasure: what the database may keep on disk of rows as they were goes too."""
+        ...
+
     def within(self, transaction: object) -> BadgeUnit:
         """A unit inside a transaction someone else commits (the kernel consumer's batch)."""
         ...

@@ -7,6 +7,8 @@ SAVEPOINTs work (the consumer gives each event its own savepoint).
 
 from __future__ import annotations
 
+import logging
+
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -120,3 +122,19 @@ def as_utc(value: datetime) -> datetime:
 def new_id(prefix: str) -> str:
     """A row id that says what it is: ``del_…``, ``abs_…`` (20 hex digits of a random UUID)."""
     return f"{prefix}_{uuid.uuid4().hex[:20]}"
+
+
+async def scrub_after_erasure(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """After an erasure committed: on SQLite, copy the write-ahead log into the database and truncate it, so the
+    pages as they were before the erasure (still in the log) are gone from disk too (``secure_delete`` zeroed the
+    rows in the database itself). A reader still open makes it partial; the next erasure or restart finishes it.
+    On PostgreSQL the old row versions go with (auto)vacuum, see docs/privacy.md."""
+    async with sessions() as session:
+        if session.bind.dialect.name != "sqlite":
+            return
+        conn = await session.connection()
+        raw = await conn.get_raw_connection()
+        try:  # outside any transaction (a checkpoint cannot run in one): on the driver's connection itself
+            await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001 -- the erasure is committed; a busy log is truncated next time
+            logging.getLogger("congress.db").warning("write-ahead log not truncated after an erasure: %r", exc)

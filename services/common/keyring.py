@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from schemas import topics
 from schemas.base import CONTENT_TYPE, encode, new_event
 from schemas.keys import PersonKeyIssued
-from schemas.personal import Open, Seal
+from schemas.personal import ERASED, Open, Seal
 from services.common.db import kernel_metadata
 
 person_keys_table = Table(
@@ -83,6 +83,10 @@ class Keyring:
         """subject -> key id of a committed key this service minted (the table, or the topic's echo)."""
         self._subjects: dict[str, str] = {}
         self.erased: set[str] = set()
+        """Key ids whose tombstone this process has seen (or that this service erased)."""
+        self.erased_subjects: set[str] = set()
+        """People erased: their tokens read ``erased`` here whoever's key sealed them, and no key is minted for
+        them again (what this service writes about them afterwards carries ``erased``)."""
 
     # -- wrapping -------------------------------------------------------------------------------------
     def wrap(self, key_id: str, subject: str, key: bytes) -> bytes:
@@ -111,12 +115,15 @@ class Keyring:
             self._own.setdefault(subject, key_id)
 
     def forget(self, key_id: str) -> None:
-        """A tombstone (or this service's erasure): the key is gone for good in this process."""
+        """A tombstone (or this service's erasure): the key is gone for good in this process, and its person is
+        erased (keys are tombstoned only by an erasure)."""
         self.erased.add(key_id)
         self._ciphers.pop(key_id, None)
         subject = self._subjects.pop(key_id, None)
-        if subject is not None and self._own.get(subject) == key_id:
-            del self._own[subject]
+        if subject is not None:
+            self.erased_subjects.add(subject)
+            if self._own.get(subject) == key_id:
+                del self._own[subject]
 
     def knows(self, key_id: str) -> bool:
         return key_id in self._ciphers or key_id in self.erased
@@ -125,6 +132,9 @@ class Keyring:
         """The keys this service minted, from its table (at start, before any event is written)."""
         rows = (await session.execute(select(person_keys_table))).all()
         for row in rows:
+            if not row.wrapped_key:  # the mark an erasure leaves
+                self.erased_subjects.add(row.subject)
+                continue
             self._keep(row.key_id, row.subject, self.unwrap(row.key_id, row.subject, row.wrapped_key), own=True)
         return len(rows)
 
@@ -134,6 +144,8 @@ class Keyring:
 
         def open_(key_id: str, _token: str, sealed: bytes) -> str | None:
             cipher = self._ciphers.get(key_id)
+            if self._subjects.get(key_id) in self.erased_subjects:
+                return None
             if cipher is None:
                 if key_id in self.erased or final:
                     return None
@@ -148,6 +160,8 @@ class Keyring:
         """Encrypts for ``session``'s transaction, minting (and staging) a key for a person who has none."""
 
         def seal(subject: str, plaintext: str) -> str:
+            if subject in self.erased_subjects:
+                return ERASED  # written about someone already erased: nothing of them goes out
             key_id = self._key_for(session, subject)
             nonce = os.urandom(_NONCE)
             sealed = self._ciphers[key_id].encrypt(nonce, plaintext.encode(), key_id.encode())
@@ -199,6 +213,11 @@ class Keyring:
         ).scalars()
         key_ids = set(rows) | {k for k, s in self._subjects.items() if s in wanted and k.startswith(f"{self.owner}-")}
         await session.execute(delete(person_keys_table).where(person_keys_table.c.subject.in_(wanted)))
+        marks = [
+            {"key_id": f"{self.owner}-{uuid.uuid4().hex}", "subject": s, "wrapped_key": b"", "created_at": datetime.now(UTC)}
+            for s in sorted(wanted)
+        ]
+        await session.execute(insert(person_keys_table), marks)  # an empty key: this person is erased here
         minted = session.info.get(STAGED_KEYS, [])
         session.info[STAGED_KEYS] = [(row, msg) for row, msg in minted if row["subject"] not in wanted]
         key_ids |= {row["key_id"] for row, _ in minted if row["subject"] in wanted}
@@ -216,6 +235,7 @@ class Keyring:
                 }
             )
             self.forget(key_id)
+        self.erased_subjects |= wanted
         return sorted(key_ids)
 
 

@@ -20,6 +20,7 @@ from schemas import topics
 from services.common import jobs
 from services.common.congress import Congress, config_path, load_congress
 from services.common.consumer import EventConsumer
+from services.common.db import scrub_after_erasure
 from services.common.logs import configure_logging
 from services.common.organiser_access import organiser_access
 from services.common.runtime import ServiceRuntime
@@ -141,6 +142,7 @@ def consume(
 
     async def erase(delegate_ids: list[str]) -> None:
         await forget_delegates(units, delegate_ids)
+        await scrub_after_erasure(runtime.sessionmaker)
 
     consumer = EventConsumer(
         name=CONSUMER,

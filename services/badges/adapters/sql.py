@@ -30,6 +30,7 @@ from services.badges.domain import (
     VisaStatus,
 )
 from services.badges.ports import StoredPdf
+from services.common.db import scrub_after_erasure
 from services.common.outbox import Outbox
 from services.common.text import clean_for_display
 from services.common.unit_of_work import UnitOfWork, transaction
@@ -225,6 +226,9 @@ class SqlUnits:
     async def begin(self) -> AsyncIterator[SqlUnit]:
         async with transaction(self.sessions, self.outbox) as uow:
             yield SqlUnit(uow)
+
+    async def scrub(self) -> None:
+        await scrub_after_erasure(self.sessions)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlBadgeStore]:

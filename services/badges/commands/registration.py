@@ -89,5 +89,6 @@ async def erase(deps: BadgeDeps, delegate_ids: list[str]) -> None:
     async with deps.units.begin() as unit:
         unreferenced = await unit.store.erase(delegate_ids)
         await unit.shred(delegate_ids)
+    await deps.units.scrub()
     for sha256 in unreferenced:  # after the commit: a rolled-back erasure must not lose a PDF still on record
         deps.store.delete(sha256)

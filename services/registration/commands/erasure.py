@@ -45,6 +45,7 @@ async def erase(deps: Deps, registration_id: str, organiser: str) -> None:
             row = await manage.cancel_row(deps, tx, row, by="organiser", reason="personal data erased")
         await _blank(deps, tx, row, organiser)
     await stripe_tasks.run(deps, tx.queued_tasks)
+    await deps.units.scrub()
     log.info("personal data erased", extra={"registration_id": registration_id, "organiser": organiser})
 
 

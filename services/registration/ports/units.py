@@ -84,6 +84,10 @@ class Units(Protocol):
         """Stores for reading only: nothing is committed (stage nothing here)."""
         ...
 
+    async def scrub(self) -> None:
+        """After an erasure: what the database may keep on disk of rows as they were goes too."""
+        ...
+
     def joined(self, session: object) -> Tx:
         """The unit of work of a kernel consumer's transaction (the consumer writes the events and commits)."""
         ...

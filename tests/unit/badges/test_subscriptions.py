@@ -66,6 +66,9 @@ class CountingUnits:
     def within(self, transaction: object) -> BadgeUnit:
         return CountingUnit(self.units.within(transaction), self.loads)
 
+    async def scrub(self) -> None:
+        await self.units.scrub()
+
 
 class Rec:
     """A Kafka record as the consumer reads it."""
@@ -225,8 +228,10 @@ async def test_an_erased_delegate_leaves_no_visa_request_document_pdf_or_key_but
     assert {"receipt", "invoice"} <= set(kinds) and len(store.blobs) == 3  # badge, receipt, invoice
     await consumer.handle_batch([Rec(None, 9, topic=topics.DELEGATES, key=d.delegate_id.encode())])
     async with sm() as session:
-        for table in (db.delegates, db.badges, db.visa_requests, db.payments, person_keys_table):
+        for table in (db.delegates, db.badges, db.visa_requests, db.payments):
             assert (await session.execute(select(table))).all() == [], table.name
+        keys = (await session.execute(select(person_keys_table.c.wrapped_key))).scalars().all()
+        assert keys == [b""]  # no key left: only the mark that Ana is erased
         left = (await session.execute(select(db.documents.c.kind, db.documents.c.sha256))).all()
     assert [(kind, sha) for kind, sha in left] == [("invoice", kinds["invoice"])]  # kept: the tax record
     assert list(store.blobs) == [kinds["invoice"]]

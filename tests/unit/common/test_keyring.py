@@ -99,17 +99,27 @@ async def test_after_erasure_the_event_still_decodes_with_its_personal_fields_er
     async with transaction(sm, outbox) as uow:
         erased_keys = await uow.shred(["d-1"])
     async with sm() as session:
-        left = (await session.execute(select(person_keys_table.c.subject))).scalars().all()
+        left = (await session.execute(select(person_keys_table.c.subject, person_keys_table.c.wrapped_key))).all()
         tombstones = (
             await session.execute(select(outbox_table).where(outbox_table.c.topic == topics.KEYS, outbox_table.c.value.is_(None)))
         ).all()
-    assert left == ["d-2"] and [t.key.decode() for t in tombstones] == erased_keys
+    assert sorted((subject, bool(key)) for subject, key in left) == [("d-1", False), ("d-2", True)]  # d-1: a mark
+    assert [t.key.decode() for t in tombstones] == erased_keys
     for tombstone in tombstones:
         follower.apply(tombstone.key, None)
     ana, bo = (decode(r.value, reader.opener(final=False)).data for r in rows if r.topic == topics.REGISTRATION)
     assert ana.delegate.given_name == ERASED and ana.delegate.email == ERASED  # type: ignore[attr-defined]
     assert ana.delegate.country == "PT" and ana.registration_id == "r-d-1"  # type: ignore[attr-defined]
     assert bo.delegate.given_name == "Bo"  # type: ignore[attr-defined]
+    # what is written about her afterwards carries nothing of her (no new key is minted), also after a restart
+    restarted = Keyring("secret", "registration")
+    async with sm() as session:
+        await restarted.load(session)
+    async with transaction(sm, Outbox("/congress/registration", restarted)) as uow:
+        late = uow.stage(confirmed("d-1", "Ana"))
+    async with sm() as session:
+        value = (await session.execute(select(outbox_table.c.value).where(outbox_table.c.event_id == late.id))).scalar()
+    assert b"Ana" not in value and decode(value).data.delegate.email == ERASED  # type: ignore[attr-defined]
 
 
 def test_a_key_not_yet_seen_is_pending_until_the_reader_has_read_everything() -> None:
