@@ -4,7 +4,6 @@ inside PDFs too, by poppler's ``pdftotext``) and every byte of every topic, read
 from __future__ import annotations
 
 import subprocess
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -58,18 +57,22 @@ async def topics_naming(bootstrap: str, prefix: str, needles: Iterable[str]) -> 
     """(records read, ``topic@offset: needle`` for every record whose key, value or headers contain a needle)."""
     needles = list(needles)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=f"search-{uuid.uuid4().hex}", enable_auto_commit=False
+        *(prefix + t for t in topics.ALL_TOPICS),
+        bootstrap_servers=bootstrap,
+        group_id=None,  # every partition of every topic, from the beginning
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     found: list[str] = []
     read = 0
     try:
-        names = [prefix + t for t in topics.ALL_TOPICS if prefix + t in await consumer.topics()]
-        partitions = [TopicPartition(n, p) for n in names for p in consumer.partitions_for_topic(n) or ()]
-        consumer.assign(partitions)
+        while not consumer.assignment():
+            await consumer.getmany(timeout_ms=100)  # assigns; nothing is read before the positions below
+        partitions = list(consumer.assignment())
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
-        while any(await consumer.position(tp) < end for tp, end in ends.items()):
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
             for tp, records in (await consumer.getmany(timeout_ms=500)).items():
                 for r in records:
                     read += 1

@@ -113,7 +113,7 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(  # noqa: PLR091
                     "payment_method": "invoice",
                     "invoice": {
                         "institution_name": "Instituto de Estudios Andinos",
-                        "institution_address": f"Attn. {GIVEN} {FAMILY}\nAv. Universitaria 1801\nLima",
+                        "institution_address": "Av. Universitaria 1801\nLima",
                         "email": EMAIL,
                         "vat_id": "PE20155945860",
                     },

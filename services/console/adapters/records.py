@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from schemas import topics
 from schemas.base import SPECVERSION, InvalidEvent, decode
+from schemas.personal import Open
 from schemas.redaction import redact, redact_text
 from services.console.entries import Entry
 
@@ -33,9 +34,10 @@ class Record(Protocol):
     headers: Sequence[tuple[str, bytes]]
 
 
-def to_entry(record: Record, *, topic_prefix: str = "") -> Entry:
-    """The entry for a record, with every link that lets a person in redacted (``schemas.redaction``)."""
-    entry = _entry(record, topic_prefix)
+def to_entry(record: Record, *, topic_prefix: str = "", open_: Open | None = None) -> Entry:
+    """The entry for a record, with every link that lets a person in redacted (``schemas.redaction``) and, with
+    ``open_``, personal fields opened (``erased`` where the person's keys are gone)."""
+    entry = _entry(record, topic_prefix, open_)
     return replace(
         entry,
         doc=redact(entry.doc),
@@ -44,7 +46,7 @@ def to_entry(record: Record, *, topic_prefix: str = "") -> Entry:
     )
 
 
-def _entry(record: Record, topic_prefix: str) -> Entry:
+def _entry(record: Record, topic_prefix: str, open_: Open | None = None) -> Entry:
     topic = record.topic.removeprefix(topic_prefix)
     key = record.key.decode("utf-8", "replace") if record.key is not None else None
     headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
@@ -68,7 +70,7 @@ def _entry(record: Record, topic_prefix: str) -> Entry:
             reason="tombstone: the delegate's snapshot was erased",
         )
     try:
-        event = decode(record.value)
+        event = decode(record.value, open_)
     except InvalidEvent as exc:
         return _unknown_or_malformed(record.value, base, at, str(exc))
     return Entry(
