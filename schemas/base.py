@@ -127,7 +127,7 @@ def new_event(data: D, source: str, *, event_id: str | None = None, time: dateti
 def encode(event: CloudEvent[Any], seal: Seal | None = None) -> bytes:
     """The event as a message value; with ``seal``, its personal fields encrypted per person
     (``schemas.personal``: the kernel's keyring seals for the event's subject)."""
-    model = type(event.data)
+    model: type[EventData] = type(event.data)
     if seal is None or not personal_paths(model):
         return event.model_dump_json().encode()
     doc = event.model_dump(mode="json")

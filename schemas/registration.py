@@ -14,8 +14,8 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.base import EventData
-from schemas.values import Delegate, Money, PaymentMethod
 from schemas.personal import PersonalStr
+from schemas.values import Delegate, Money, PaymentMethod
 
 
 class LinkKind(StrEnum):

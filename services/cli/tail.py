@@ -97,7 +97,9 @@ async def follow(
         while not (stop is not None and stop.is_set()):
             batches = await consumer.getmany(timeout_ms=300)
             # a batch's keys first: a key is published before the events it opens
-            ordered = sorted((r for rs in batches.values() for r in rs), key=lambda r: not r.topic.endswith(topics.KEYS))
+            ordered = sorted(
+                (r for rs in batches.values() for r in rs), key=lambda r: not r.topic.endswith(topics.KEYS)
+            )
             for record in ordered:
                 event_type, subject, line = format_record(
                     record.topic, record.key, record.value, list(record.headers), keyring

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime

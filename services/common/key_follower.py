@@ -30,7 +30,9 @@ Decoded = tuple[Any, CloudEvent[EventData] | InvalidEvent]
 class KeyFollower:
     """Keeps a keyring up to date from ``congress.keys``; ``catch_up`` waits until it has read to the end."""
 
-    def __init__(self, bootstrap_servers: str, keyring: Keyring, *, topic_prefix: str = "", client_id: str = "congress"):
+    def __init__(
+        self, bootstrap_servers: str, keyring: Keyring, *, topic_prefix: str = "", client_id: str = "congress"
+    ):
         self.bootstrap_servers = bootstrap_servers
         self.keyring = keyring
         self.topic = topic_prefix + topics.KEYS

@@ -154,6 +154,7 @@ class Keyring:
                 return cipher.decrypt(sealed[:_NONCE], sealed[_NONCE:], key_id.encode()).decode()
             except (InvalidTag, ValueError):
                 return None  # damaged: as unreadable as an erased value
+
         return open_
 
     def sealer(self, session: AsyncSession | Session) -> Seal:
@@ -214,7 +215,12 @@ class Keyring:
         key_ids = set(rows) | {k for k, s in self._subjects.items() if s in wanted and k.startswith(f"{self.owner}-")}
         await session.execute(delete(person_keys_table).where(person_keys_table.c.subject.in_(wanted)))
         marks = [
-            {"key_id": f"{self.owner}-{uuid.uuid4().hex}", "subject": s, "wrapped_key": b"", "created_at": datetime.now(UTC)}
+            {
+                "key_id": f"{self.owner}-{uuid.uuid4().hex}",
+                "subject": s,
+                "wrapped_key": b"",
+                "created_at": datetime.now(UTC),
+            }
             for s in sorted(wanted)
         ]
         await session.execute(insert(person_keys_table), marks)  # an empty key: this person is erased here

@@ -23,9 +23,9 @@ from prometheus_client import (
     generate_latest,
 )
 
-from services.common.topic_admin import plan_for, readiness_warnings
 from services.common.key_follower import KeyFollower
 from services.common.keyring import Keyring
+from services.common.topic_admin import plan_for, readiness_warnings
 from services.console.adapters.journal import Journal
 from services.console.adapters.kafka import TopicReader
 from services.console.adapters.lag import LagMeter
@@ -51,7 +51,10 @@ class ConsoleRuntime:
         self.feed = feed
         self.keyring = Keyring(settings.secret.get_secret_value(), "console")
         self.key_follower = KeyFollower(
-            settings.kafka_bootstrap_servers, self.keyring, topic_prefix=settings.kafka_topic_prefix, client_id="console"
+            settings.kafka_bootstrap_servers,
+            self.keyring,
+            topic_prefix=settings.kafka_topic_prefix,
+            client_id="console",
         )
         self.reader = TopicReader(
             settings.kafka_bootstrap_servers,

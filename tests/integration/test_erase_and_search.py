@@ -56,9 +56,9 @@ async def databases(request: pytest.FixtureRequest, congress_home: Path) -> dict
 @contextlib.asynccontextmanager
 async def served(build: Any, settings: Any) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
     runtime, app = build(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-            yield runtime, client
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        yield runtime, client
 
 
 async def scalar(runtime: Any, query: Any) -> Any:
@@ -73,7 +73,7 @@ async def all_sent(*runtimes: Any) -> bool:
     return True
 
 
-async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(  # noqa: PLR0915 -- one story, told in order
+async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(
     databases: dict[str, str],
     congress_home: Path,
     kafka_bootstrap: str,
@@ -84,30 +84,48 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(  # noqa: PLR091
     kafka = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "KAFKA_TOPIC_PREFIX": topic_prefix, "CONGRESS_SECRET": SECRET}
     registration = await open_service(
         settings_for(
-            databases["registration"], stripe_mock_url, congress_file(tmp_path), kafka=kafka_bootstrap, prefix=topic_prefix
+            databases["registration"],
+            stripe_mock_url,
+            congress_file(tmp_path),
+            kafka=kafka_bootstrap,
+            prefix=topic_prefix,
         ),
         kafka=True,
     )
     badges_settings = BadgesSettings(
-        **kafka, database_url=databases["badges"], store_dir=congress_home / "badges", render_workers=1,
+        **kafka,
+        database_url=databases["badges"],
+        store_dir=congress_home / "badges",
+        render_workers=1,
         relay_poll_seconds=0.2,
     )
     with RecordingSink() as mailbox:
         notify_settings = NotifySettings(
-            **kafka, database_url=databases["notify"], smtp_host="127.0.0.1", smtp_port=mailbox.port,
-            embedded_sink=False, mail_dir=str(tmp_path / "mailbox"), relay_poll_seconds=0.2,
+            **kafka,
+            database_url=databases["notify"],
+            smtp_host="127.0.0.1",
+            smtp_port=mailbox.port,
+            embedded_sink=False,
+            mail_dir=str(tmp_path / "mailbox"),
+            relay_poll_seconds=0.2,
         )
-        async with served(build_badges, badges_settings) as (badges, station), served(
-            build_notify, notify_settings
-        ) as (notify, _):
+        async with (
+            served(build_badges, badges_settings) as (badges, station),
+            served(build_notify, notify_settings) as (notify, _),
+        ):
             reg = registration.client
             made = await reg.post(
                 "/api/registrations",
                 json={
                     "delegates": [
                         {
-                            "given_name": GIVEN, "family_name": FAMILY, "affiliation": "Instituto de Estudios Andinos",
-                            "country": "PE", "email": EMAIL, "language": "es", "category": "member",
+                            "given_name": GIVEN,
+                            "family_name": FAMILY,
+                            "affiliation": "Instituto de Estudios Andinos",
+                            "country": "PE",
+                            "email": EMAIL,
+                            "language": "es",
+                            "category": "member",
                         }
                     ],
                     "payment_method": "invoice",
@@ -131,9 +149,12 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(  # noqa: PLR091
             # badges: the badge, the invoice and the receipt; then a visa letter and a check-in
             documents = badges_db.documents
             await eventually(
-                lambda: scalar(badges, select(badges_db.badges.c.version).where(badges_db.badges.c.delegate_id == delegate_id)),
+                lambda: scalar(
+                    badges, select(badges_db.badges.c.version).where(badges_db.badges.c.delegate_id == delegate_id)
+                ),
                 timeout=120,
             )
+
             async def documents_issued() -> set[str]:
                 async with badges.sessionmaker() as session:
                     query = select(documents.c.kind).where(documents.c.delegate_id == delegate_id)
@@ -144,24 +165,33 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(  # noqa: PLR091
             asked = await station.post(
                 f"/api/visa/{token}",
                 json={
-                    "passport_name": f"{GIVEN.upper()} {FAMILY.upper()}", "nationality": "Peru",
-                    "passport_number": PASSPORT, "arrival": "2027-01-03", "departure": "2027-01-09",
+                    "passport_name": f"{GIVEN.upper()} {FAMILY.upper()}",
+                    "nationality": "Peru",
+                    "passport_number": PASSPORT,
+                    "arrival": "2027-01-03",
+                    "departure": "2027-01-09",
                 },
             )
             assert asked.status_code == 201, asked.text
             approved = await station.post(f"/organiser/visa/{asked.json()['request_id']}/approve", headers=ORGANISER)
             assert approved.status_code == 200, approved.text
-            version = await scalar(badges, select(badges_db.badges.c.version).where(badges_db.badges.c.delegate_id == delegate_id))
+            version = await scalar(
+                badges, select(badges_db.badges.c.version).where(badges_db.badges.c.delegate_id == delegate_id)
+            )
             qr = sign(SECRET, badges_domain.QR_PURPOSE, badges_domain.qr_payload(delegate_id, version, "icsei-2027"))
             scanned = await desk.check_in(station_deps(station), token=qr, station_id="desk-1")
             assert scanned.outcome is badges_domain.ScanOutcome.CHECKED_IN
 
             await eventually(lambda: _has(documents_issued(), {"visa_letter"}), timeout=120)
-            await eventually(lambda: any(m["To"] and EMAIL in str(m["To"]) for m in mailbox.handler.snapshot()), timeout=60)
+            await eventually(
+                lambda: any(m["To"] and EMAIL in str(m["To"]) for m in mailbox.handler.snapshot()), timeout=60
+            )
             assert await rows_naming(databases["badges"], [PASSPORT])  # the passport number was there
 
             # the delegate asked to be forgotten: the organisers cancel and erase
-            cancelled = await reg.post(f"/api/organiser/registrations/{rid}/cancel", json={"reason": "leaving"}, headers=ORGANISER)
+            cancelled = await reg.post(
+                f"/api/organiser/registrations/{rid}/cancel", json={"reason": "leaving"}, headers=ORGANISER
+            )
             assert cancelled.status_code == 200, cancelled.text
             erased = await reg.post(f"/api/organiser/registrations/{rid}/erase", headers=ORGANISER)
             assert erased.status_code == 200, erased.text
@@ -183,7 +213,9 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(  # noqa: PLR091
     in_databases = {s: await rows_naming(url, NEEDLES) for s, url in databases.items()}
     kept = {f"reg_registrations.invoice: {n}" for n in NEEDLES}  # the issued invoice's details, kept by law
     assert {s: [h for h in hits if h not in kept] for s, hits in in_databases.items()} == {
-        "registration": [], "badges": [], "notify": []
+        "registration": [],
+        "badges": [],
+        "notify": [],
     }
     in_files = files_naming(congress_home, NEEDLES)
     assert set(in_files) <= {Path(invoice_pdf)}, in_files  # the issued invoice, kept by law, and nothing else
@@ -197,6 +229,5 @@ async def _has(found: Any, wanted: set[str]) -> bool:
 
 
 def station_deps(client: httpx.AsyncClient) -> Any:
-    transport = client._transport  # noqa: SLF001 -- the ASGI app behind the test client
+    transport = client._transport
     return transport.app.state.deps  # type: ignore[attr-defined]
-

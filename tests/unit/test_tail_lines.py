@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from schemas.base import encode, new_event
 from schemas.registration import InvoiceIssued, InvoiceLine
 from schemas.values import Money
@@ -37,20 +39,30 @@ def test_a_person_whose_keys_were_erased_shows_as_erased() -> None:
     from schemas.values import Delegate, PaymentMethod
     from services.common.keyring import STAGED_KEYS, Keyring
 
-    class Scratch:
-        info: dict[str, object] = {}
-
     writer = Keyring("secret", "registration")
     person = Delegate(
-        delegate_id="d-1", registration_number="N-1", given_name="Ana", family_name="Silva", badge_name="Ana Silva",
-        affiliation="Porto", country="PT", email="ana@example.org", category="member",
+        delegate_id="d-1",
+        registration_number="N-1",
+        given_name="Ana",
+        family_name="Silva",
+        badge_name="Ana Silva",
+        affiliation="Porto",
+        country="PT",
+        email="ana@example.org",
+        category="member",
     )
     snapshot = DelegateSnapshot(
-        congress_id="c", delegate_id="d-1", registration_id="r-1", registration_version=1, status="confirmed",
-        paid=True, payment_method=PaymentMethod.CARD, delegate=person,
+        congress_id="c",
+        delegate_id="d-1",
+        registration_id="r-1",
+        registration_version=1,
+        status="confirmed",
+        paid=True,
+        payment_method=PaymentMethod.CARD,
+        delegate=person,
     )
-    scratch = Scratch()
-    value = encode(new_event(snapshot, "/tests"), writer.sealer(scratch))  # type: ignore[arg-type]
+    scratch = Session()
+    value = encode(new_event(snapshot, "/tests"), writer.sealer(scratch))
     [(_, key_record)] = scratch.info[STAGED_KEYS]  # type: ignore[misc]
     viewer = Keyring("secret", "tail")
     format_record("congress.keys", key_record["key"], key_record["value"], [], viewer)

@@ -147,8 +147,10 @@ async def erase(session: AsyncSession, delegate_ids: Sequence[str]) -> list[str]
     await session.execute(documents.delete().where(documents.c.delegate_id.in_(ids), documents.c.kind != kept_kind))
     if not candidates:
         return []
-    still = select(badges.c.sha256).where(badges.c.sha256.in_(candidates)).union(
-        select(documents.c.sha256).where(documents.c.sha256.in_(candidates))
+    still = (
+        select(badges.c.sha256)
+        .where(badges.c.sha256.in_(candidates))
+        .union(select(documents.c.sha256).where(documents.c.sha256.in_(candidates)))
     )
     return sorted(candidates - set((await session.execute(still)).scalars()))
 

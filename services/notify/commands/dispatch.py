@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.personal import ERASED
 from schemas.abstracts import AbstractsEvent
 from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
+from schemas.personal import ERASED
 from schemas.programme import ProgrammeEvent
 from services.common.faults import crash_point
 from services.notify.commands.abstracts import on_stored_abstracts_event, remember_abstract

@@ -217,8 +217,11 @@ async def test_an_erased_delegate_leaves_no_visa_request_document_pdf_or_key_but
     await consumer.handle_batch(records(f.confirmed(d), f.paid(d, "cs_1"), f.invoice(d, "ICSEI27-INV-0001")))
     async with deps.units.begin() as unit:
         passport = VisaRequest(
-            passport_name="ANA SILVA", nationality="Portugal", passport_number="P9988776",
-            arrival=date(2027, 1, 3), departure=date(2027, 1, 9),
+            passport_name="ANA SILVA",
+            nationality="Portugal",
+            passport_number="P9988776",
+            arrival=date(2027, 1, 3),
+            departure=date(2027, 1, 9),
         )
         await unit.store.add_visa_request(d.delegate_id, passport, now=deps.clock.now())
     store: FakeStore = deps.store  # type: ignore[assignment]

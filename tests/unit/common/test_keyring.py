@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from schemas import topics
 from schemas.base import decode, encode, new_event
@@ -101,7 +102,9 @@ async def test_after_erasure_the_event_still_decodes_with_its_personal_fields_er
     async with sm() as session:
         left = (await session.execute(select(person_keys_table.c.subject, person_keys_table.c.wrapped_key))).all()
         tombstones = (
-            await session.execute(select(outbox_table).where(outbox_table.c.topic == topics.KEYS, outbox_table.c.value.is_(None)))
+            await session.execute(
+                select(outbox_table).where(outbox_table.c.topic == topics.KEYS, outbox_table.c.value.is_(None))
+            )
         ).all()
     assert sorted((subject, bool(key)) for subject, key in left) == [("d-1", False), ("d-2", True)]  # d-1: a mark
     assert [t.key.decode() for t in tombstones] == erased_keys
@@ -125,10 +128,7 @@ async def test_after_erasure_the_event_still_decodes_with_its_personal_fields_er
 def test_a_key_not_yet_seen_is_pending_until_the_reader_has_read_everything() -> None:
     writer = Keyring("secret", "registration")
 
-    class Scratch:
-        info: dict[str, object] = {}
-
-    value = encode(new_event(confirmed(), "/t"), writer.sealer(Scratch()))  # type: ignore[arg-type]
+    value = encode(new_event(confirmed(), "/t"), writer.sealer(Session()))
     reader = Keyring("secret", "badges")
     with pytest.raises(KeyPending):
         decode(value, reader.opener(final=False))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session
+
 from schemas.base import encode, new_event
 from schemas.delegates import DelegateSnapshot
 from schemas.values import Delegate, PaymentMethod
@@ -22,23 +24,34 @@ class Rec:
     headers: list[tuple[str, bytes]] = field(default_factory=list)
 
 
-class Scratch:
-    info: dict[str, object] = {}
-
-
 async def test_names_show_until_the_person_is_erased_then_erased() -> None:
     person = Delegate(
-        delegate_id="d-1", registration_number="N-1", given_name="Ana", family_name="Silva", badge_name="Ana Silva",
-        affiliation="Porto", country="PT", email="ana@example.org", category="member",
+        delegate_id="d-1",
+        registration_number="N-1",
+        given_name="Ana",
+        family_name="Silva",
+        badge_name="Ana Silva",
+        affiliation="Porto",
+        country="PT",
+        email="ana@example.org",
+        category="member",
     )
     snapshot = DelegateSnapshot(
-        congress_id="c", delegate_id="d-1", registration_id="r-1", registration_version=1, status="confirmed",
-        paid=True, payment_method=PaymentMethod.CARD, delegate=person,
+        congress_id="c",
+        delegate_id="d-1",
+        registration_id="r-1",
+        registration_version=1,
+        status="confirmed",
+        paid=True,
+        payment_method=PaymentMethod.CARD,
+        delegate=person,
     )
-    scratch = Scratch()
-    value = encode(new_event(snapshot, "/tests"), Keyring("secret", "registration").sealer(scratch))  # type: ignore[arg-type]
+    scratch = Session()
+    value = encode(new_event(snapshot, "/tests"), Keyring("secret", "registration").sealer(scratch))
     [(_, key)] = scratch.info[STAGED_KEYS]  # type: ignore[misc]
-    reader = TopicReader("unused:9092", topic_prefix="", on_entries=lambda _: None, keyring=Keyring("secret", "console"))
+    reader = TopicReader(
+        "unused:9092", topic_prefix="", on_entries=lambda _: None, keyring=Keyring("secret", "console")
+    )
     event = Rec("congress.delegates", b"d-1", value)
     [_, shown] = await reader._entries([Rec("congress.keys", key["key"], key["value"]), event])  # type: ignore[list-item]
     assert shown.doc["data"]["delegate"]["badge_name"] == "Ana Silva"
