@@ -171,6 +171,12 @@ class AbstractDecided(AbstractsEvent):
     comments_to_authors: tuple[str, ...] = Field(default=(), description="The reviewers' comments for the authors.")
     decided_at: datetime = Field(description="When (UTC).")
     decided_by: str = Field(description="The organiser who decided.")
+    release_id: str | None = Field(
+        default=None,
+        description="The release this decision went out in: its authors are told by DecisionsReleased (one message "
+        "per author per release), not by this event. None: decided and told at once.",
+    )
+    correction: bool = Field(default=False, description="True when it replaces a decision already released.")
 
 
 class AbstractsLinkSent(LinkSentFields):
@@ -178,3 +184,60 @@ class AbstractsLinkSent(LinkSentFields):
 
     context: ClassVar[str] = "abstracts"
     name: ClassVar[str] = "LinkSent"
+
+
+class Outcome(StrEnum):
+    """What a release tells the authors about one abstract."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    MOVED = "moved"
+    """Moved to another network, where it stays open for review and is decided later."""
+
+
+class AbstractMoved(AbstractsEvent):
+    """Emitted when a release moves an abstract to another thematic network; it stays open there."""
+
+    reference: str = Field(description="Human reference.")
+    from_network: str = Field(description="Network it was in.")
+    to_network: str = Field(description="Network it is in now.")
+    release_id: str = Field(description="The release that moved it; DecisionsReleased tells its authors.")
+    moved_at: datetime = Field(description="When (UTC).")
+    moved_by: str = Field(description="The organiser who released it.")
+
+
+class ReleasedAbstract(BaseModel):
+    """One abstract in a DecisionsReleased message: what was decided about it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    abstract_id: str = Field(description="Abstract id.")
+    reference: str = Field(description="Human reference.")
+    title: str = Field(description="Title.")
+    outcome: Outcome = Field(description="Accepted, rejected or moved to another network.")
+    format: AbstractFormat = Field(description="Format it is accepted in (else the one asked for).")
+    asked_format: AbstractFormat = Field(description="Format the authors asked for.")
+    network: str = Field(description="Network it was decided in.")
+    moved_to: str | None = Field(default=None, description="Network it moved to, when moved.")
+    presenting: bool = Field(default=False, description="The recipient presents it.")
+    comments_to_authors: tuple[str, ...] = Field(default=(), description="The reviewers' comments for the authors.")
+    correction: bool = Field(default=False, description="Replaces what an earlier release said about it.")
+
+
+class DecisionsReleased(EventData):
+    """Emitted once per author (and per submitter who is not an author) when organisers release staged decisions:
+    every abstract of theirs in that release, so each person is told once per release."""
+
+    context: ClassVar[str] = "abstracts"
+    key_field: ClassVar[str] = "release_id"
+
+    congress_id: str = Field(description="Edition.")
+    release_id: str = Field(description="The release; the Kafka key.")
+    email: str = Field(description="Who is told.")
+    given_name: str = Field(default="", description="Their given name(s), when they are an author.")
+    family_name: str = Field(default="", description="Their family name, when they are an author.")
+    language: str = Field(default="en", description="Language of their email.")
+    abstracts: tuple[ReleasedAbstract, ...] = Field(description="Their abstracts decided in this release.")
+    correction: bool = Field(default=False, description="Some of it corrects what an earlier release said.")
+    released_at: datetime = Field(description="When (UTC).")
+    released_by: str = Field(description="The organiser who released.")

@@ -1,5 +1,15 @@
 """Imports every context's events so that all of them are registered."""
 
-from schemas import abstracts, badges, delegates, keys, notify, programme, registration, sessions
+from schemas import abstracts, audit, badges, delegates, keys, notify, programme, registration, sessions
 
-__all__ = ["abstracts", "badges", "delegates", "keys", "notify", "programme", "registration", "sessions"]
+__all__ = [
+    "abstracts",
+    "audit",
+    "badges",
+    "delegates",
+    "keys",
+    "notify",
+    "programme",
+    "registration",
+    "sessions",
+]

@@ -86,6 +86,13 @@ POLICIES: Final[dict[str, TopicPolicy]] = {
             "organiser sign-outs (outlive every token)",
         ),
         TopicPolicy(
+            topics.AUDIT,
+            DEFAULT_PARTITIONS,
+            Cleanup.DELETE,
+            Retention.FOREVER,
+            "who did what, to what, when and why (the audit trail)",
+        ),
+        TopicPolicy(
             topics.DELEGATES,
             DEFAULT_PARTITIONS,
             Cleanup.COMPACT,

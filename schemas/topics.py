@@ -20,6 +20,8 @@ KEYS: Final = "congress.keys"
 """Compacted: each person's data key, wrapped, keyed by key id; a tombstone erases it (crypto-shredding)."""
 SESSIONS: Final = "congress.sessions"
 """Organiser sign-outs, keyed by session id; every service reads it whole from the start (no group)."""
+AUDIT: Final = "congress.audit"
+"""Who did what, keyed by the subject acted on; kept forever."""
 DEADLETTER: Final = "congress.deadletter"
 """Messages a consumer could not handle, with the reason in the ``dlq.*`` headers."""
 
@@ -32,9 +34,10 @@ _BY_CONTEXT: Final = {
     "delegates": DELEGATES,
     "sessions": SESSIONS,
     "keys": KEYS,
+    "audit": AUDIT,
 }
 
-EVENT_TOPICS: Final = (REGISTRATION, ABSTRACTS, PROGRAMME, BADGES, NOTIFY, SESSIONS)
+EVENT_TOPICS: Final = (REGISTRATION, ABSTRACTS, PROGRAMME, BADGES, NOTIFY, SESSIONS, AUDIT)
 """Topics that carry CloudEvents (the snapshot and dead-letter topics are separate)."""
 ALL_TOPICS: Final = (*EVENT_TOPICS, DELEGATES, KEYS, DEADLETTER)
 COMPACTED_TOPICS: Final = frozenset({DELEGATES, KEYS})

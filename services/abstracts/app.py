@@ -29,8 +29,10 @@ from services.abstracts.commands.planning import LOCK, VERSION, Programme
 from services.abstracts.config import AbstractsSettings, load_all
 from services.abstracts.programme_config import load_programme
 from services.abstracts.web.authors import authors_router
+from services.abstracts.web.decisions import decisions_router
 from services.abstracts.web.organiser import organiser_router
 from services.abstracts.web.pages import install_errors, is_email, make_templates
+from services.abstracts.web.profile import profile_router
 from services.abstracts.web.programme import programme_router
 from services.abstracts.web.review import review_router
 from services.common.congress import config_path
@@ -89,8 +91,10 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     install_errors(app, deps, templates)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(authors_router(deps, templates))
+    app.include_router(profile_router(deps, templates))  # before the review pages: /review/<token>/profile
     app.include_router(review_router(deps, templates))
     app.include_router(organiser_router(deps, sessions, templates))
+    app.include_router(decisions_router(deps, sessions, templates))
     config = load_programme(deps.congress)
     app.state.programme = Programme(deps, config, CpSatPlacer(config.solver_seconds))
     app.include_router(programme_router(app.state.programme, sessions, templates))

@@ -64,6 +64,9 @@ class _Strict(BaseModel):
 class NetworkConfig(_Strict):
     code: str = Field(pattern=r"^[A-Z0-9-]+$", description="Short code, e.g. DU.")
     name: str
+    default_load: int | None = Field(
+        default=None, ge=1, le=1000, description="Most abstracts a reviewer of this network may take (none: no limit)."
+    )
 
 
 class WordLimitConfig(_Strict):
@@ -97,6 +100,9 @@ class AbstractsConfig(_Strict):
         description="Where an abstract's own network cannot give it enough reviewers, take reviewers of other "
         "networks (never conflicted; flagged to the organisers).",
     )
+    conflict_same_country: bool = Field(
+        default=False, description="A reviewer never reviews an abstract with an author from their own country."
+    )
     title_max_chars: int = Field(default=200, gt=0)
     max_keywords: int = Field(default=5, ge=0)
     max_authors: int = Field(default=10, ge=1)
@@ -125,6 +131,10 @@ class AbstractsConfig(_Strict):
     @property
     def network_names(self) -> dict[str, str]:
         return {n.code: n.name for n in self.networks}
+
+    @property
+    def default_loads(self) -> dict[str, int | None]:
+        return {n.code: n.default_load for n in self.networks}
 
     @property
     def criteria(self) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ reviewers, assignments and reviews as plain rows (``Row``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -15,8 +15,10 @@ from typing import Any, Protocol
 from schemas.base import EventData
 from services.abstracts.domain.abstract import Abstract, Status
 from services.abstracts.domain.draft import Entry
+from services.abstracts.domain.reviewer_profile import Profile
 from services.abstracts.domain.scheduling import Placer as Placer
 from services.abstracts.domain.scheduling import Talk
+from services.abstracts.domain.staging import Staged
 
 Row = dict[str, Any]
 
@@ -111,6 +113,46 @@ class PresenterMarks(Protocol):
     async def marked(self) -> set[str]: ...
 
 
+class StagedDecisions(Protocol):
+    """Decisions staged by the organisers and not yet released (one per abstract)."""
+
+    async def stage(self, staged: Staged) -> None:
+        """Stage, replacing what was staged for the abstract before."""
+        ...
+
+    async def unstage(self, abstract_id: str) -> bool: ...
+
+    async def staged(self) -> list[Staged]:
+        """Everything staged, oldest first."""
+        ...
+
+    async def drop(self, abstract_ids: Sequence[str]) -> None:
+        """Forget these (released, or no longer possible)."""
+        ...
+
+
+class ReviewerProfiles(Protocol):
+    """What reviewers said about themselves (profiles) and about the abstracts of their networks (bids)."""
+
+    async def profile(self, reviewer_id: str) -> Profile | None: ...
+
+    async def profiles(self) -> dict[str, Profile]: ...
+
+    async def save_profile(self, profile: Profile, now: datetime) -> None: ...
+
+    async def bids_of(self, reviewer_id: str) -> dict[str, str]:
+        """Abstract id → bid."""
+        ...
+
+    async def all_bids(self) -> dict[tuple[str, str], str]:
+        """(abstract id, reviewer id) → bid."""
+        ...
+
+    async def save_bids(self, reviewer_id: str, chosen: Mapping[str, str], now: datetime) -> None:
+        """Replace these abstracts' bids (``none`` removes one)."""
+        ...
+
+
 class Unit(Protocol):
     """One unit of work: the stores on its transaction, and the events it stages to publish with it."""
 
@@ -122,6 +164,12 @@ class Unit(Protocol):
 
     @property
     def marks(self) -> PresenterMarks: ...
+
+    @property
+    def staged(self) -> StagedDecisions: ...
+
+    @property
+    def profiles(self) -> ReviewerProfiles: ...
 
     def stage(self, event: EventData) -> None:
         """Publish ``event`` if (and only if) this unit of work commits."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
+from services.console.audit_log import AuditLog
 from services.console.entries import Entry
 
 
@@ -95,6 +96,8 @@ class Projection:
         self.programme: dict[str, Any] = {}  # the last ProgrammePublished
         self.presenter_reminders: set[tuple[str, int]] = set()  # (abstract id, reminder days): a redelivery counts once
         self.presenters_unregistered: set[str] = set()  # abstract ids reported after the presenter deadline
+        self.audit = AuditLog()
+        """Every audit record (``congress.audit``), kept whole: the audit page reads it."""
 
     # -- applying -------------------------------------------------------------------------------
 
@@ -105,12 +108,17 @@ class Projection:
         self.recent.append(entry)
         self.by_type[entry.type] += 1
         who = entry.subject if entry.kind == "event" else entry.key
+        if entry.kind == "event" and entry.context == "audit":  # on the page of the delegate it concerns, if any
+            who = str(entry.data.get("delegate_id") or "")
         if who:
             self.by_delegate[who].append(entry)
         if entry.kind == "deadletter":
             self._dead_letter(entry)
         elif entry.kind == "malformed":
             self.malformed += 1
+        elif entry.kind == "event" and entry.context == "audit":
+            if entry.name == "OrganiserActed":
+                self.audit.add(entry.data)
         elif entry.kind == "event":
             handler = _HANDLERS.get(entry.name)
             if handler is not None and entry.context != "delegates":

@@ -20,6 +20,7 @@ from services.common.congress import Congress
 from services.common.csrf import add_csrf_helpers
 from services.common.openapi import refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.console.audit_web import audit_api, audit_pages
 from services.console.entries import to_view
 from services.console.figures import Figures
 from services.console.live import LiveFeed
@@ -87,6 +88,7 @@ def _pages(feed: LiveFeed, congress: Congress, sessions: OrganiserSessions) -> A
             status_code=200 if entries else 404,
         )
 
+    router.include_router(audit_pages(feed, congress, templates))
     return router
 
 
@@ -135,4 +137,5 @@ def _api(feed: LiveFeed, sessions: OrganiserSessions) -> APIRouter:
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
+    router.include_router(audit_api(feed))
     return router

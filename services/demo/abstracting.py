@@ -2,11 +2,14 @@
 
 Authors from the demo's countries submit papers, posters, symposia, workshops and
 roundtables to the congress's networks; a few revise through their edit link and one
-withdraws. The organiser adds three reviewers per network, assigns (the service keeps
-authors' own institutions away from their abstracts), the reviewers score on the rubric
-through their portal links, and the organiser decides from the mean scores: accepted as
-asked, accepted as a poster, or rejected, then generates the programme (sessions in rooms
-and days) and publishes it. The presenting authors of accepted abstracts then register
+withdraws. The organiser adds three reviewers per network; each fills a profile (keywords
+they know, an abstract of their own) and bids on their network's abstracts (eager where a
+keyword is theirs, not willing where none is) through their link; the organiser assigns
+(by affinity: profile, bids and conflicts; the service keeps authors' own institutions away
+from their abstracts), the reviewers score on the rubric through their portal links, and
+the organiser stages decisions from the mean scores — accepted as asked, accepted as a
+poster, or rejected — and releases them together (each author hears once), then generates
+the programme (sessions in rooms and days) and publishes it. The presenting authors of accepted abstracts then register
 among the delegates, so their badges carry the presenter ribbon.
 """
 
@@ -165,6 +168,8 @@ class CallForPapers:
                 except Failed:
                     continue
                 tokens.append(local_path(answer.json()["portal_link"]).rstrip("/").rsplit("/", 1)[1])
+        for token in tokens:
+            await self._profile_and_bids(token)
         try:
             plan = (await self.http.call("POST", "/api/organiser/assign", what="assign reviewers")).json()
         except Failed:
@@ -172,6 +177,28 @@ class CallForPapers:
         self.tally.add("reviewer assignments", len(plan["assigned"]))
         for token in tokens:
             await self._review_all(token)
+
+    async def _profile_and_bids(self, token: str) -> None:
+        """The reviewer says what they know and bids: eager where the abstract shares a keyword of theirs (at most
+        four), not willing where it shares none (one), nothing elsewhere."""
+        known = self.rng.sample(KEYWORDS, 2)
+        own = f"{self.rng.choice(KINDS)} {self.rng.choice(THEMES)}: {' '.join(self.rng.sample(SENTENCES, 2))}"
+        body = {"keywords": known, "own_abstracts": [own]}
+        if await self._quietly("PUT", f"/api/review/{token}/profile", json=body):
+            self.tally.add("reviewer profiles")
+        try:
+            listed = (await self.http.call("GET", f"/api/review/{token}/bids", what="abstracts to bid on")).json()
+        except Failed:
+            return
+        bids: dict[str, str] = {}
+        for item in listed["abstracts"]:
+            shared = set(item["keywords"]) & set(known)
+            if shared and sum(b == "eager" for b in bids.values()) < 4:
+                bids[item["abstract_id"]] = "eager"
+            elif not shared and "not_willing" not in bids.values():
+                bids[item["abstract_id"]] = "not_willing"
+        if bids and await self._quietly("PUT", f"/api/review/{token}/bids", json={"bids": bids}):
+            self.tally.add("bids", len(bids))
 
     async def _review_all(self, token: str) -> None:
         try:
@@ -188,24 +215,36 @@ class CallForPapers:
                 self.tally.add("reviews")
 
     async def decide(self) -> None:
+        """Stage a decision per reviewed abstract from its mean score, then release them all at once."""
         try:
             rows = (await self.http.call("GET", "/api/organiser/abstracts", what="abstracts table")).json()
         except Failed:
             return
+        groups: dict[tuple[str, str | None], list[str]] = {}
         for row in rows:
             if row["status"] != "submitted" or row["mean_score"] is None:
                 continue
             mean = float(row["mean_score"])
-            if mean >= 3.4:
-                body: dict[str, Any] = {"decision": "accepted"}
-            elif mean >= 2.6:  # sound but not a paper: a poster (accepted as asked if it was one)
-                body = {"decision": "accepted", "format": "poster"}
-            else:
-                body = {"decision": "rejected"}
-            if await self._quietly("POST", f"/api/organiser/abstracts/{row['abstract_id']}/decision", json=body):
-                self.tally.add("abstracts accepted" if body["decision"] == "accepted" else "abstracts rejected")
-                if body["decision"] == "accepted":
-                    self.accepted.append(row["abstract_id"])
+            # sound but not a paper: a poster (accepted as asked if it was one)
+            intent = ("accept", None) if mean >= 3.4 else ("accept", "poster") if mean >= 2.6 else ("reject", None)
+            groups.setdefault(intent, []).append(row["abstract_id"])
+        staged: dict[str, list[str]] = {}
+        for (choice, fmt), ids in groups.items():
+            body = {"choice": choice, "format": fmt, "abstract_ids": ids}
+            if await self._quietly("POST", "/api/organiser/decisions/stage", json=body):
+                staged.setdefault(choice, []).extend(ids)
+        if not staged:
+            return
+        try:
+            released = (
+                await self.http.call("POST", "/api/organiser/decisions/release", json={}, what="release")
+            ).json()
+        except Failed:
+            return
+        self.tally.add("decision letters", int(released["letters"]))
+        self.tally.add("abstracts accepted", len(staged.get("accept", [])))
+        self.tally.add("abstracts rejected", len(staged.get("reject", [])))
+        self.accepted.extend(staged.get("accept", []))
 
     async def publish_programme(self) -> None:
         """The organiser generates the programme from the accepted abstracts and publishes it."""

@@ -19,6 +19,8 @@ from services.notify.domain.presenter_samples import sample_presenter_events
 from services.notify.domain.presenters import PRESENTER_TEMPLATES, plan_presenter_messages
 from services.notify.domain.programme import PROGRAMME_TEMPLATES, plan_programme_messages, programme_settings
 from services.notify.domain.programme_samples import sample_programme_events
+from services.notify.domain.releases import TEMPLATE as RELEASE_TEMPLATE
+from services.notify.domain.releases import plan_release_letter
 from services.notify.domain.rules import (
     REMINDER_TEMPLATE,
     TEMPLATES,
@@ -33,6 +35,7 @@ from services.notify.domain.samples import (
     sample_delegate,
     sample_events,
     sample_link_sent,
+    sample_release,
 )
 
 MESSAGE_TYPES: tuple[str, ...] = (
@@ -84,10 +87,13 @@ def render_abstract_example(
 ) -> tuple[Rendered, dict[str, Any]]:
     """Render an abstracts message whose recipient is the sample author or reviewer ``given family``."""
     congress = load_congress(config)
-    event, known = sample_abstract_events(given, family, language=language)[template]
     settings = abstracts_settings(congress.section("abstracts"), congress.section("registration"))
-    plans = plan_abstract_messages(event, "preview", settings, known)
-    plan = next(p for p in plans if p.template == template and p.recipient.email == "zoe@example.org")
+    if template == RELEASE_TEMPLATE:
+        plan = plan_release_letter(sample_release(given, family, language=language), "preview", settings)
+    else:
+        event, known = sample_abstract_events(given, family, language=language)[template]
+        plans = plan_abstract_messages(event, "preview", settings, known)
+        plan = next(p for p in plans if p.template == template and p.recipient.email == "zoe@example.org")
     context = {
         **plan.context,
         **opened_links(PREVIEW_SECRET, plan.context),

@@ -31,9 +31,10 @@ from services.registration.commands import expiry, invoice_holds, manage, presen
 from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings, load_all, load_income_groups
 from services.registration.ports import Payments, Writer
-from services.registration.subscriptions import call_for_papers
+from services.registration.subscriptions import audit, call_for_papers
 from services.registration.web.api import router
 from services.registration.web.api_models import publish_choices
+from services.registration.web.history import history_router
 from services.registration.web.local_checkout import local_checkout_router
 from services.registration.web.organiser import organiser_router
 from services.registration.web.pages import install_page_errors, pages_router
@@ -103,6 +104,7 @@ def build(
 
     runtime.on_start.append(seed)
     runtime.consume(call_for_papers.CONSUMER, (topics.ABSTRACTS,), call_for_papers.make_handlers(deps))
+    runtime.consume(audit.CONSUMER, (topics.AUDIT,), audit.make_handlers(deps))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -134,6 +136,7 @@ def build(
     app.include_router(local_checkout_router(deps, settings, webhooks))
     app.include_router(organiser_router(deps, sessions))
     app.include_router(presenters_router(deps, sessions))
+    app.include_router(history_router(deps, sessions))
     app.include_router(login)
     runtime.mount_health(app)
     answer_405_with_every_method(app)

@@ -33,7 +33,8 @@ def test_every_topic_has_exactly_one_policy() -> None:
 
 def test_history_is_kept_snapshot_compacted_dead_letters_kept() -> None:
     for name in topics.EVENT_TOPICS:
-        assert (policy_for(name).cleanup, policy_for(name).retention) == (Cleanup.DELETE, Retention.EDITION)
+        expected = Retention.FOREVER if name == topics.AUDIT else Retention.EDITION
+        assert (policy_for(name).cleanup, policy_for(name).retention) == (Cleanup.DELETE, expected)
     assert policy_for(topics.DELEGATES).cleanup is Cleanup.COMPACT
     assert (policy_for(topics.DEADLETTER).cleanup, policy_for(topics.DEADLETTER).retention) == (
         Cleanup.DELETE,

@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.base import EventData
 from services.abstracts.adapters.presenter_marks import SqlPresenterMarks
+from services.abstracts.adapters.profiles import SqlReviewerProfiles
 from services.abstracts.adapters.programme_db import SqlProgrammeStore
+from services.abstracts.adapters.staged import SqlStagedDecisions
 from services.abstracts.adapters.store import SqlAbstractStore
 from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
@@ -24,6 +26,8 @@ class SqlUnit:
         self.abstracts = SqlAbstractStore(uow.session)
         self.programme = SqlProgrammeStore(uow.session)
         self.marks = SqlPresenterMarks(uow.session)
+        self.staged = SqlStagedDecisions(uow.session)
+        self.profiles = SqlReviewerProfiles(uow.session)
 
     def stage(self, event: EventData) -> None:
         if self.read_only:  # nothing would write or commit it: refuse instead of losing it

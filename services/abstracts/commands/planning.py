@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from schemas.audit import DetailValue
+from services.abstracts.commands import audited
 from services.abstracts.commands.context import Deps
 from services.abstracts.domain import draft, grouping, scheduling, updating
 from services.abstracts.domain.abstract import Abstract, Status
 from services.abstracts.domain.errors import NotFound, Rejected
-from services.abstracts.ports import ProgrammeStore
+from services.abstracts.ports import ProgrammeStore, Unit
 from services.abstracts.programme_config import ProgrammeConfig
+from services.common.audit import Actor
 from services.common.text import clean_for_display
 
 log = logging.getLogger("congress.abstracts.programme")
@@ -67,12 +70,18 @@ async def _generated(programme: Programme, store: ProgrammeStore, talks: list[sc
     return result
 
 
-async def generate(programme: Programme) -> scheduling.Schedule:
+async def generate(programme: Programme, actor: Actor) -> scheduling.Schedule:
     """Replace the draft with a fresh schedule of every accepted abstract."""
-    async with programme.deps.units() as unit:
+    deps = programme.deps
+    async with deps.units() as unit:
         await unit.abstracts.next_number(LOCK)  # one run at a time
         talks = [talk_of(a) for a in await unit.abstracts.listing(status=Status.ACCEPTED)]
-        return await _generated(programme, unit.programme, talks)
+        result = await _generated(programme, unit.programme, talks)
+        placed, unplaced = len(result.places), len(result.unplaced)
+        audited.note(
+            deps, unit, "abstracts.programme.generate", actor, deps.congress.id, placed=placed, unplaced=unplaced
+        )
+        return result
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,7 @@ class Updated:
     """There was no draft: the update generated one."""
 
 
-async def update(programme: Programme) -> Updated:
+async def update(programme: Programme, actor: Actor) -> Updated:
     """Bring the draft up to date with the decisions, keeping every placed session, chair and running order;
     only new sessions are placed, around the others. With no draft yet, the same as ``generate``."""
     async with programme.deps.units() as unit:
@@ -102,6 +111,7 @@ async def update(programme: Programme) -> Updated:
         entries = await unit.programme.draft()
         if not entries:
             fresh = await _generated(programme, unit.programme, talks)
+            _noted_update(programme, unit, actor, len(fresh.places), len(fresh.unplaced), generated=True)
             return Updated({}, fresh.places, {}, (), fresh.unplaced, generated=True)
         sessions, places = draft.state(entries)
         taken = set(await unit.programme.published())
@@ -110,13 +120,24 @@ async def update(programme: Programme) -> Updated:
             scheduling.schedule, plan.sessions, programme.grid, programme.placer, plan.fixed
         )
         await unit.programme.replace_draft(draft.updated(entries, plan, result))
-    placed = {sid: p for sid, p in result.places.items() if sid not in plan.fixed}
+        placed = {sid: p for sid, p in result.places.items() if sid not in plan.fixed}
+        _noted_update(programme, unit, actor, len(placed), len(result.unplaced), joined=len(plan.joined))
     done = Updated(plan.joined, placed, plan.dropped, plan.emptied, result.unplaced)
     log.info("programme draft updated", extra={"joined": len(done.joined), "placed": len(placed)})
     return done
 
 
-async def move_session(programme: Programme, session_id: str, day: date, slot: int, room: str) -> list[str]:
+def _noted_update(
+    programme: Programme, unit: Unit, actor: Actor, placed: int, unplaced: int, **more: DetailValue
+) -> None:
+    deps = programme.deps
+    counts: dict[str, DetailValue] = {"placed": placed, "unplaced": unplaced, **more}
+    audited.note(deps, unit, "abstracts.programme.update", actor, deps.congress.id, details=counts)
+
+
+async def move_session(
+    programme: Programme, session_id: str, day: date, slot: int, room: str, actor: Actor
+) -> list[str]:
     """Put a session at another (day, slot, room); ``Rejected`` if that breaks a rule. Returns warnings."""
     async with programme.deps.units() as unit:
         sessions, places = draft.state(await unit.programme.draft())
@@ -127,11 +148,13 @@ async def move_session(programme: Programme, session_id: str, day: date, slot: i
         if problems:
             raise Rejected({"place": " ".join(problems)})
         await unit.programme.place_session(session_id, day, slot, room)
+        where: dict[str, DetailValue] = {"day": day.isoformat(), "slot": slot, "room": room}
+        audited.note(programme.deps, unit, "abstracts.programme.move-session", actor, session_id, details=where)
     parallel = scheduling.parallel_networks(sessions[session_id], target, sessions, places)
     return [f"It now runs in parallel with {', '.join(parallel)} of the same network."] if parallel else []
 
 
-async def move_presentation(programme: Programme, abstract_id: str, to_session: str) -> list[str]:
+async def move_presentation(programme: Programme, abstract_id: str, to_session: str, actor: Actor) -> list[str]:
     """Move one abstract into another session of its kind; ``Rejected`` if that breaks a rule."""
     async with programme.deps.units() as unit:
         sessions, places = draft.state(await unit.programme.draft())
@@ -152,15 +175,18 @@ async def move_presentation(programme: Programme, abstract_id: str, to_session: 
         else:
             await unit.programme.drop_session(source.id)
         await unit.programme.set_talks(target.id, (*target.talks, talk))
+        moved: dict[str, DetailValue] = {"from_session": source.id, "to_session": target.id}
+        audited.note(programme.deps, unit, "abstracts.programme.move-presentation", actor, abstract_id, details=moved)
     return [] if left else [f"{source.id} had no other presentation and is removed."]
 
 
-async def set_chair(programme: Programme, session_id: str, chair: str) -> None:
-    """Name (or, with an empty name, clear) a session's chair."""
+async def set_chair(programme: Programme, session_id: str, chair: str, actor: Actor) -> None:
+    """Name (or, with an empty name, clear) a session's chair; the record says which, not the name."""
     name = clean_for_display(chair)[:300] or None
     async with programme.deps.units() as unit:
         if not await unit.programme.set_chair(session_id, name):
             raise NotFound(session_id)
+        audited.note(programme.deps, unit, "abstracts.programme.chair", actor, session_id, named=name is not None)
 
 
 async def has_draft(programme: Programme) -> bool:

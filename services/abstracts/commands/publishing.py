@@ -9,15 +9,17 @@ from __future__ import annotations
 import logging
 
 from schemas.programme import PresentationMoved, ProgrammePublished, SessionCancelled, SessionScheduled
+from services.abstracts.commands import audited
 from services.abstracts.commands.planning import LOCK, VERSION, Programme
 from services.abstracts.domain.draft import state
 from services.abstracts.domain.errors import NotAllowed
 from services.abstracts.domain.publication import changes, scheduled
+from services.common.audit import Actor
 
 log = logging.getLogger("congress.abstracts.programme")
 
 
-async def publish(programme: Programme, who: str) -> ProgrammePublished:
+async def publish(programme: Programme, actor: Actor) -> ProgrammePublished:
     """Publish the draft: the changes since the last publication, then ProgrammePublished, via the outbox."""
     deps = programme.deps
     now = deps.clock()
@@ -52,10 +54,22 @@ async def publish(programme: Programme, who: str) -> ProgrammePublished:
             sessions_cancelled=sum(isinstance(e, SessionCancelled) for e in events),
             unplaced=len(entries) - len(places),
             published_at=now,
-            published_by=who,
+            published_by=actor.name,
         )
         for emitted in [*events, done]:
             unit.stage(emitted)
+        audited.note(
+            deps,
+            unit,
+            "abstracts.programme.publish",
+            actor,
+            deps.congress.id,
+            version=version,
+            sessions=len(new),
+            sessions_changed=done.sessions_changed,
+            presentations_moved=done.presentations_moved,
+            sessions_cancelled=done.sessions_cancelled,
+        )
     log.info("programme published", extra={"version": version, "events": len(events)})
     return done
 

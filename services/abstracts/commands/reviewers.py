@@ -7,10 +7,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from services.abstracts.commands import audited
 from services.abstracts.commands.context import Deps, Row
 from services.abstracts.commands.links import portal_link
 from services.abstracts.domain.abstract import Status
 from services.abstracts.domain.errors import NotFound, Rejected
+from services.common.audit import Actor
 from services.common.db import new_id
 from services.common.text import problem as text_problem
 
@@ -44,7 +46,7 @@ def _errors(deps: Deps, draft: ReviewerDraft) -> dict[str, str]:
     return errors
 
 
-async def add_reviewer(deps: Deps, draft: ReviewerDraft) -> Row:
+async def add_reviewer(deps: Deps, draft: ReviewerDraft, actor: Actor) -> Row:
     errors = _errors(deps, draft)
     async with deps.units() as unit:
         if "email" not in errors and await unit.abstracts.reviewer_by_email(draft.email):
@@ -63,18 +65,23 @@ async def add_reviewer(deps: Deps, draft: ReviewerDraft) -> Row:
             created_at=deps.clock(),
         )
         row = await unit.abstracts.reviewer(reviewer_id)
+        networks = ",".join(draft.networks)
+        audited.note(
+            deps, unit, "abstracts.reviewer.add", actor, reviewer_id, networks=networks, language=draft.language
+        )
     if row is None:
         raise NotFound(reviewer_id)
     log.info("reviewer added", extra={"reviewer_id": reviewer_id})
     return row
 
 
-async def revoke_link(deps: Deps, reviewer_id: str) -> None:
+async def revoke_link(deps: Deps, reviewer_id: str, actor: Actor) -> None:
     """Make the reviewer's current portal link stop working; their next link is a new one."""
     async with deps.units() as unit:
         if await unit.abstracts.reviewer(reviewer_id) is None:
             raise NotFound(reviewer_id)
         await unit.abstracts.bump_link_version(reviewer_id)
+        audited.note(deps, unit, "abstracts.reviewer.revoke-link", actor, reviewer_id)
     log.info("reviewer link revoked", extra={"reviewer_id": reviewer_id})
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from schemas.abstracts import (
     AbstractDecided,
     AbstractFormat,
+    AbstractMoved,
     AbstractRevised,
     AbstractSubmitted,
     AbstractWithdrawn,
@@ -40,6 +41,19 @@ class Status(StrEnum):
     @classmethod
     def of(cls, decision: Decision) -> Status:
         return cls.ACCEPTED if decision is Decision.ACCEPTED else cls.REJECTED
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A decision as it is applied: accepted (in a format; the asked one if None) or rejected, by whom, when,
+    with the mean of the reviews that count and their comments to the authors."""
+
+    decision: Decision
+    format: AbstractFormat | None
+    who: str
+    now: datetime
+    mean: float | None
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,29 +161,63 @@ class Abstract:
                 f"{self.reference} was already decided ({self.status} by {self.decided_by}); "
                 "a decision cannot be changed here"
             )
-        chosen = fmt or self.format
+        return self._decided(Verdict(decision, fmt, who, now, mean, tuple(comments)), congress_id, None)
+
+    def release(self, verdict: Verdict, congress_id: str, release_id: str) -> tuple[Abstract, AbstractDecided]:
+        """A staged decision released: as ``decide``, and also on an abstract an earlier release decided
+        otherwise (then the event is a correction). Unchanged or withdrawn: ``NotAllowed``."""
+        if self.status is Status.WITHDRAWN:
+            raise NotAllowed(f"{self.reference} was withdrawn by its authors; there is nothing to decide")
+        chosen = verdict.format or self.format
+        if self.status is Status.of(verdict.decision) and self.decided_format is chosen:
+            raise NotAllowed(f"{self.reference} is already {self.status} as {chosen}; nothing would change")
+        return self._decided(verdict, congress_id, release_id)
+
+    def move(
+        self, to_network: str, who: str, now: datetime, congress_id: str, release_id: str
+    ) -> tuple[Abstract, AbstractMoved]:
+        """Moved to another network while undecided; it stays open there (reviews kept)."""
+        self.refuse_unless_open("moved to another network")
+        if to_network == self.network:
+            raise NotAllowed(f"{self.reference} is already in {to_network}")
+        event = AbstractMoved(
+            congress_id=congress_id,
+            abstract_id=self.id,
+            reference=self.reference,
+            from_network=self.network,
+            to_network=to_network,
+            release_id=release_id,
+            moved_at=now,
+            moved_by=who,
+        )
+        return replace(self, network=to_network, updated_at=now), event
+
+    def _decided(self, verdict: Verdict, congress_id: str, release_id: str | None) -> tuple[Abstract, AbstractDecided]:
+        chosen = verdict.format or self.format
         decided = replace(
             self,
-            status=Status.of(decision),
+            status=Status.of(verdict.decision),
             decided_format=chosen,
-            decided_by=who,
-            decided_at=now,
-            mean_score=mean,
+            decided_by=verdict.who,
+            decided_at=verdict.now,
+            mean_score=verdict.mean,
         )
         event = AbstractDecided(
             congress_id=congress_id,
             abstract_id=self.id,
             reference=self.reference,
             title=self.title,
-            decision=decision,
+            decision=verdict.decision,
             format=chosen,
             network=self.network,
             authors=self.authors,
             submitter_email=self.submitter_email,
-            mean_score=mean,
-            comments_to_authors=tuple(c for c in comments if c),
-            decided_at=now,
-            decided_by=who,
+            mean_score=verdict.mean,
+            comments_to_authors=tuple(c for c in verdict.comments if c),
+            decided_at=verdict.now,
+            decided_by=verdict.who,
+            release_id=release_id,
+            correction=not self.is_open,
         )
         return decided, event
 

@@ -20,6 +20,11 @@ class Candidate:
     email: str
     affiliation: str
     networks: frozenset[str]
+    declared: frozenset[str] = frozenset()
+    """Names and institutions they declared a conflict with, folded (``fold``)."""
+    coauthors: frozenset[str] = frozenset()
+    """Addresses (casefolded) of the people they wrote an abstract with in this call."""
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,10 @@ class Need:
     assigned: frozenset[str] = frozenset()
     excluded: frozenset[str] = frozenset()
     """Reviewers taken off this abstract before (a declared conflict): never assigned again."""
+    author_names: frozenset[str] = frozenset()
+    """The authors' names, folded, for conflicts reviewers declared."""
+    author_countries: frozenset[str] = frozenset()
+    """Set only where the edition forbids reviewing an abstract from one's own country."""
 
 
 @dataclass(frozen=True)
@@ -53,11 +62,17 @@ class AssignmentPlan:
 
 
 def conflicted(reviewer: Candidate, need: Need) -> bool:
-    """An author of the abstract, or from the same institution as any author (case/accent-insensitive)."""
-    if reviewer.email.casefold() in {e.casefold() for e in need.author_emails}:
+    """An author of the abstract, a co-author of one of its authors in this call, from the same institution as
+    any author (case/accent-insensitive), a person or institution the reviewer declared, or (when the edition
+    says so) from the same country as an author."""
+    emails = {e.casefold() for e in need.author_emails}
+    if reviewer.email.casefold() in emails or reviewer.coauthors & emails:
         return True
+    institutions = {fold(a) for a in need.author_affiliations}
     mine = fold(reviewer.affiliation)
-    return bool(mine) and mine in {fold(a) for a in need.author_affiliations}
+    if (mine and mine in institutions) or reviewer.declared & (institutions | need.author_names):
+        return True
+    return reviewer.country is not None and reviewer.country in need.author_countries
 
 
 def assign(
@@ -106,7 +121,7 @@ def shortfall_reason(need: Need, reviewers: Sequence[Candidate], chosen: Sequenc
     excluded = sum(1 for r in in_network if r.reviewer_id in need.excluded and not conflicted(r, need))
     parts = [f"only {has} reviewer(s) available in network {need.network}"]
     if conflicts:
-        parts.append(f"{conflicts} excluded as an author or from an author's institution")
+        parts.append(f"{conflicts} excluded as an author or from an author's institution (or another conflict)")
     if excluded:
         parts.append(f"{excluded} taken off it before")
     return "; ".join(parts)

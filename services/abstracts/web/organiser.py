@@ -19,6 +19,7 @@ from services.abstracts.commands import assignment, deciding, overview, reviewer
 from services.abstracts.commands.context import Deps, Row
 from services.abstracts.commands.links import portal_link
 from services.abstracts.domain.abstract import Status
+from services.abstracts.domain.assignment import AssignmentPlan
 from services.abstracts.domain.errors import NotAllowed, Rejected
 from services.abstracts.domain.submission import nfc
 from services.abstracts.web.api_docs import (
@@ -34,6 +35,7 @@ from services.abstracts.web.api_docs import (
 )
 from services.abstracts.web.forms import first_error_id
 from services.abstracts.web.pages import problem
+from services.common import audit
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.text import SingleLine
 
@@ -89,7 +91,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
 
     @router.post("/organiser/abstracts/assign", include_in_schema=False)
     async def assign_page(request: Request, who: str = organiser) -> Response:
-        plan = await assignment.assign_all(deps)
+        plan = await assignment.assign_all(deps, audit.organiser(who))
         message = f"{len(plan.pairs)} assignment(s) made."
         if plan.fallbacks:
             message += f" {len(plan.fallbacks)} of them from another network (its own could not fill the abstract)."
@@ -109,14 +111,22 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
             body = DecisionIn.model_validate({"decision": form.get("decision"), "format": form.get("format") or None})
         except ValidationError as exc:
             raise NotAllowed("choose Accept or Reject, and a format") from exc
-        decided = await deciding.decide(deps, abstract_id, body.decision, body.format, who)
+        decided = await deciding.decide(deps, abstract_id, body.decision, body.format, audit.organiser(who))
         message = quote(f"{decided.reference} {decided.status}.")
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message={message}", status_code=303)
+
+    @router.post("/organiser/abstracts/{abstract_id}/ask-another", include_in_schema=False)
+    async def ask_another_page(abstract_id: str, who: str = organiser) -> Response:
+        plan = await assignment.ask_another(deps, abstract_id, audit.organiser(who))
+        message = "One more reviewer asked; the invitation is on its way." if plan.pairs else ""
+        message = message or f"Nobody more could be asked: {plan.shortfalls[0].reason}."
+        return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message={quote(message)}", status_code=303)
 
     @router.post("/organiser/abstracts/{abstract_id}/unassign", include_in_schema=False)
     async def unassign_page(request: Request, abstract_id: str, who: str = organiser) -> Response:
         form = await request.form()
-        await assignment.unassign(deps, abstract_id, str(form.get("reviewer_id", "")), str(form.get("reason", "")))
+        reviewer_id, reason = str(form.get("reviewer_id", "")), str(form.get("reason", ""))
+        await assignment.unassign(deps, abstract_id, reviewer_id, reason, audit.organiser(who))
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message=Reviewer+taken+off.", status_code=303)
 
     reviewer_pages(router, deps, organiser, templates)
@@ -149,7 +159,7 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, templates: Jin
             networks=[str(v) for v in form.getlist("networks")],
         )
         try:
-            row = await reviewers.add_reviewer(deps, body.draft())
+            row = await reviewers.add_reviewer(deps, body.draft(), audit.organiser(who))
         except Rejected as exc:
             first_network = f"net-{next(iter(deps.config.network_names), '')}"
             focus = first_error_id(exc.errors, aliases={"networks": first_network})
@@ -158,7 +168,7 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, templates: Jin
 
     @router.post("/organiser/reviewers/{reviewer_id}/revoke", include_in_schema=False)
     async def revoke_page(reviewer_id: str, who: str = organiser) -> Response:
-        await reviewers.revoke_link(deps, reviewer_id)
+        await reviewers.revoke_link(deps, reviewer_id, audit.organiser(who))
         return RedirectResponse("/organiser/reviewers?message=The+old+link+no+longer+works.", status_code=303)
 
 
@@ -177,38 +187,36 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
     @router.post("/api/organiser/reviewers", status_code=201, response_model=ReviewerAdded, responses=ORGANISER)
     async def api_add_reviewer(body: ReviewerIn, who: str = organiser) -> Any:
         try:
-            row: Row = await reviewers.add_reviewer(deps, body.draft())
+            row: Row = await reviewers.add_reviewer(deps, body.draft(), audit.organiser(who))
         except Rejected as exc:
             return problem(422, "The reviewer could not be added", exc.errors)
         return {"reviewer_id": row["id"], "portal_link": portal_link(deps, row)}
 
     @router.post("/api/organiser/reviewers/{reviewer_id}/revoke", responses=ORGANISER)
     async def api_revoke(reviewer_id: str, who: str = organiser) -> ReviewerRevoked:
-        await reviewers.revoke_link(deps, reviewer_id)
+        await reviewers.revoke_link(deps, reviewer_id, audit.organiser(who))
         return ReviewerRevoked(reviewer_id=reviewer_id, status="link revoked")
 
     @router.post("/api/organiser/assign", response_model=Assignment, responses=ORGANISER)
     async def api_assign(who: str = organiser) -> dict[str, Any]:
         """Give every undecided abstract its reviewers; lists those that could not get enough, with the reason."""
-        plan = await assignment.assign_all(deps)
-        return {
-            "assigned": [
-                {"abstract_id": a, "reviewer_id": r, "other_network": (a, r) in plan.fallbacks} for a, r in plan.pairs
-            ],
-            "shortfalls": [
-                {"abstract_id": s.abstract_id, "reference": s.reference, "reason": s.reason} for s in plan.shortfalls
-            ],
-        }
+        return _plan_out(await assignment.assign_all(deps, audit.organiser(who)))
 
     @router.post("/api/organiser/abstracts/{abstract_id}/unassign", responses=ORGANISER)
     async def api_unassign(abstract_id: str, body: UnassignIn, who: str = organiser) -> Unassigned:
-        await assignment.unassign(deps, abstract_id, body.reviewer_id, body.reason)
+        await assignment.unassign(deps, abstract_id, body.reviewer_id, body.reason, audit.organiser(who))
         return Unassigned(abstract_id=abstract_id, reviewer_id=body.reviewer_id, status="unassigned")
+
+    @router.post("/api/organiser/abstracts/{abstract_id}/ask-another", response_model=Assignment, responses=ORGANISER)
+    async def api_ask_another(abstract_id: str, who: str = organiser) -> dict[str, Any]:
+        """One reviewer more for this abstract (e.g. its reviewers disagree), by the same engine; the reviewers
+        on it stay. ``assigned`` is empty and ``shortfalls`` says why when nobody can be added."""
+        return _plan_out(await assignment.ask_another(deps, abstract_id, audit.organiser(who)))
 
     @router.post("/api/organiser/abstracts/{abstract_id}/decision", response_model=Decided, responses=ORGANISER)
     async def api_decide(abstract_id: str, body: DecisionIn, who: str = organiser) -> dict[str, Any]:
         """Decide once; a second decision answers 409."""
-        decided = await deciding.decide(deps, abstract_id, body.decision, body.format, who)
+        decided = await deciding.decide(deps, abstract_id, body.decision, body.format, audit.organiser(who))
         return {
             "abstract_id": abstract_id,
             "reference": decided.reference,
@@ -216,3 +224,14 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
             "decided_format": decided.decided_format.value if decided.decided_format else None,
             "mean_score": decided.mean_score,
         }
+
+
+def _plan_out(plan: AssignmentPlan) -> dict[str, Any]:
+    return {
+        "assigned": [
+            {"abstract_id": a, "reviewer_id": r, "other_network": (a, r) in plan.fallbacks} for a, r in plan.pairs
+        ],
+        "shortfalls": [
+            {"abstract_id": s.abstract_id, "reference": s.reference, "reason": s.reason} for s in plan.shortfalls
+        ],
+    }

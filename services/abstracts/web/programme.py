@@ -30,6 +30,7 @@ from services.abstracts.web.programme_models import (
     Updated,
 )
 from services.abstracts.web.public_programme import public_routes
+from services.common import audit
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.text import SingleLine
 
@@ -90,19 +91,22 @@ def organiser_pages(router: APIRouter, programme: Programme, organiser: Any, tem
         form = await request.form()
         if form.get("confirm") != "replace" and await planner.has_draft(programme):
             return await render(request, who, confirm_generate=True)  # a step of its own: no script needed
-        result = await planner.generate(programme)
+        result = await planner.generate(programme, audit.organiser(who))
         return done(f"Draft generated: {len(result.places)} session(s) placed, {len(result.unplaced)} not placed.")
 
     @router.post("/organiser/programme/update", include_in_schema=False)
     async def update_page(who: str = organiser) -> Response:
-        return done(planner.update_message(await planner.update(programme)))
+        return done(planner.update_message(await planner.update(programme, audit.organiser(who))))
 
     @router.post("/organiser/programme/move-session", include_in_schema=False)
     async def move_session_page(request: Request, who: str = organiser) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
         try:
             target = parse_place(form.get("place", ""))
-            warnings = await planner.move_session(programme, form.get("session_id", ""), **target.model_dump())
+            session_id = form.get("session_id", "")
+            warnings = await planner.move_session(
+                programme, session_id, **target.model_dump(), actor=audit.organiser(who)
+            )
         except Rejected as exc:
             return await render(request, who, errors=exc.errors, values=form, focus="place")
         return done(" ".join([f"{form['session_id']} moved.", *warnings]))
@@ -112,7 +116,7 @@ def organiser_pages(router: APIRouter, programme: Programme, organiser: Any, tem
         form = {k: str(v) for k, v in (await request.form()).items()}
         try:
             warnings = await planner.move_presentation(
-                programme, form.get("abstract_id", ""), form.get("to_session", "")
+                programme, form.get("abstract_id", ""), form.get("to_session", ""), audit.organiser(who)
             )
         except Rejected as exc:
             return await render(request, who, errors=exc.errors, values=form, focus="to_session")
@@ -121,12 +125,12 @@ def organiser_pages(router: APIRouter, programme: Programme, organiser: Any, tem
     @router.post("/organiser/programme/chair", include_in_schema=False)
     async def chair_page(request: Request, who: str = organiser) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
-        await planner.set_chair(programme, form.get("session_id", ""), form.get("chair", ""))
+        await planner.set_chair(programme, form.get("session_id", ""), form.get("chair", ""), audit.organiser(who))
         return done(f"Chair of {form.get('session_id', '')} saved.")
 
     @router.post("/organiser/programme/publish", include_in_schema=False)
     async def publish_page(who: str = organiser) -> Response:
-        result = await publishing.publish(programme, who)
+        result = await publishing.publish(programme, audit.organiser(who))
         return done(
             f"Version {result.programme_version} published: {result.sessions_changed} session(s) changed, "
             f"{result.presentations_moved} presentation(s) moved."
@@ -137,7 +141,7 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
     @router.post("/api/organiser/programme/generate", tags=["programme"], response_model=Generated, responses=ORGANISER)
     async def api_generate(who: str = organiser) -> dict[str, Any]:
         """Replace the draft with a new schedule of the accepted abstracts; lists what could not be placed."""
-        result = await planner.generate(programme)
+        result = await planner.generate(programme, audit.organiser(who))
         return {
             "sessions": [s.id for s in result.sessions],
             "placed": {sid: place_value(p.day, p.slot, p.room) for sid, p in result.places.items()},
@@ -149,7 +153,7 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
         """Bring the draft up to date with the decisions, keeping every placed session, its chair and running
         order: withdrawn or rejected presentations leave, newly accepted ones join a session with room or new
         sessions placed around the others. With no draft yet, the same as generate."""
-        result = await planner.update(programme)
+        result = await planner.update(programme, audit.organiser(who))
         return {
             "generated": result.generated,
             "added_to_sessions": result.joined,
@@ -206,7 +210,9 @@ def move_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
     async def api_move_session(session_id: str, body: SessionMoveIn, who: str = organiser) -> Any:
         """Move a session to another day, slot and room; 422 naming the rule it would break."""
         try:
-            warnings = await planner.move_session(programme, session_id, body.day, body.slot, body.room)
+            warnings = await planner.move_session(
+                programme, session_id, body.day, body.slot, body.room, audit.organiser(who)
+            )
         except Rejected as exc:
             return problem(422, "The session cannot go there", exc.errors)
         return {"session_id": session_id, "warnings": warnings}
@@ -220,7 +226,7 @@ def move_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
     async def api_move_presentation(abstract_id: str, body: PresentationMoveIn, who: str = organiser) -> Any:
         """Move an accepted paper or poster into another session of its kind; 422 naming the rule it would break."""
         try:
-            warnings = await planner.move_presentation(programme, abstract_id, body.to_session)
+            warnings = await planner.move_presentation(programme, abstract_id, body.to_session, audit.organiser(who))
         except Rejected as exc:
             return problem(422, "The presentation cannot go there", exc.errors)
         return {"abstract_id": abstract_id, "session_id": body.to_session, "warnings": warnings}
@@ -233,7 +239,7 @@ def move_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
     )
     async def api_chair(session_id: str, body: ChairIn, who: str = organiser) -> dict[str, Any]:
         """Name the session's chair (published with the session); an empty name clears it."""
-        await planner.set_chair(programme, session_id, body.chair)
+        await planner.set_chair(programme, session_id, body.chair, audit.organiser(who))
         return {"session_id": session_id, "chair": body.chair.strip() or None}
 
     @router.post(
@@ -241,4 +247,4 @@ def move_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
     )
     async def api_publish(who: str = organiser) -> dict[str, Any]:
         """Publish the draft: the changes since the last publication go out as events; 409 if nothing changed."""
-        return (await publishing.publish(programme, who)).model_dump(mode="json")
+        return (await publishing.publish(programme, audit.organiser(who))).model_dump(mode="json")

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from schemas.badges import DocumentKind
+from services.badges.commands import audited
 from services.badges.commands.documents import record_document
 from services.badges.domain.documents import certificate_context
 from services.badges.ports import BadgeDeps
+from services.common.audit import Actor
 
 
-async def issue_certificates(deps: BadgeDeps, *, today: date) -> list[str]:
+async def issue_certificates(deps: BadgeDeps, *, today: date, actor: Actor) -> list[str]:
     """One certificate of attendance per checked-in delegate who has none yet; their numbers."""
     issued: list[str] = []
     async with deps.units.begin() as unit:
@@ -24,4 +26,8 @@ async def issue_certificates(deps: BadgeDeps, *, today: date) -> list[str]:
             pdf = await deps.renderer.render_document("certificate", context)
             unit.stage(await record_document(unit, deps, record, DocumentKind.CERTIFICATE, number, cause, pdf))
             issued.append(number)
+            delegate_id = checkin.delegate_id
+            audited.note(
+                deps, unit, "badges.certificate.issue", actor, delegate_id, delegate_id=delegate_id, document=number
+            )
     return issued

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from schemas.badges import BadgePrinted, DelegateCheckedIn
 from services.badges import domain
-from services.badges.commands import CommandRefused
+from services.badges.commands import CommandRefused, audited
 from services.badges.commands.badges import issue_badge
 from services.badges.domain import CheckIn, DelegateRecord, Status
 from services.badges.ports import BadgeDeps
@@ -72,6 +72,16 @@ async def print_badge(deps: BadgeDeps, *, delegate_id: str, station_id: str) -> 
         if badge is None:  # issue_badge has just recorded one
             raise CommandRefused("no badge could be issued")
         count = await unit.store.count_print(delegate_id)
+        if count > 1:
+            audited.note(
+                deps,
+                unit,
+                "badges.reprint",
+                audited.at_the_desk(station_id),
+                delegate_id,
+                delegate_id=delegate_id,
+                print_count=count,
+            )
         unit.stage(
             BadgePrinted(
                 congress_id=record.congress_id,

@@ -11,11 +11,12 @@ from datetime import date, timedelta
 
 from schemas.access import AccessKind
 from schemas.badges import BadgesLinkSent, DocumentKind
-from services.badges.commands import CommandRefused
+from services.badges.commands import CommandRefused, audited
 from services.badges.commands.documents import record_document
 from services.badges.domain import Status, VisaRequest, VisaStatus
 from services.badges.domain.documents import visa_context
 from services.badges.ports import BadgeDeps
+from services.common.audit import Actor
 from services.common.auth import InvalidToken, sign, verify
 from services.common.sealing import NOTIFY_LINK, seal
 
@@ -89,7 +90,7 @@ async def request_visa(deps: BadgeDeps, *, delegate_id: str, form: VisaRequest) 
         return await unit.store.add_visa_request(delegate_id, form, now=deps.clock.now())
 
 
-async def approve_visa(deps: BadgeDeps, *, request_id: int, organiser: str, today: date) -> str:
+async def approve_visa(deps: BadgeDeps, *, request_id: int, actor: Actor, today: date) -> str:
     """Issue the numbered, dated letter — only for a confirmed, paid registration; twice issues once."""
     async with deps.units.begin() as unit:
         request = await unit.store.visa_request(request_id)
@@ -106,5 +107,16 @@ async def approve_visa(deps: BadgeDeps, *, request_id: int, organiser: str, toda
         )
         cause = f"visa:{request_id}"
         unit.stage(await record_document(unit, deps, record, DocumentKind.VISA_LETTER, number, cause, pdf))
-        await unit.store.mark_visa_issued(request_id, organiser=organiser, number=number)
+        await unit.store.mark_visa_issued(request_id, organiser=actor.name, number=number)
+        delegate_id = request.delegate_id
+        audited.note(
+            deps,
+            unit,
+            "badges.visa.approve",
+            actor,
+            delegate_id,
+            delegate_id=delegate_id,
+            request=request_id,
+            document=number,
+        )
         return number

@@ -22,6 +22,7 @@ from services.badges.domain import VisaRequest
 from services.badges.ports import MAX_FRAME_BYTES, BadgeDeps, LinkState, ReadQr
 from services.badges.web.access import require_station
 from services.badges.web.visa_links import delegate_of
+from services.common import audit
 from services.common.openapi import JSON_BODY, Detail, ErrorMessage, RowId, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 
@@ -110,7 +111,7 @@ def _organiser_routes(router: APIRouter, deps: BadgeDeps, organiser: Callable[[R
     async def approve_visa(request_id: RowId, who: str = Depends(organiser)) -> Response:
         """Issue the numbered visa letter of a request (only for a confirmed, paid registration)."""
         try:
-            number = await visa.approve_visa(deps, request_id=request_id, organiser=who, today=today())
+            number = await visa.approve_visa(deps, request_id=request_id, actor=audit.organiser(who), today=today())
         except CommandRefused as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         return JSONResponse(VisaIssued(document_number=number).model_dump())
@@ -133,7 +134,7 @@ def _organiser_routes(router: APIRouter, deps: BadgeDeps, organiser: Callable[[R
         """Issue a certificate of attendance to every checked-in delegate who has none yet."""
         if today() < deps.congress.ends_on and not early:
             raise HTTPException(409, "certificates are issued after the congress (pass early=true to override)")
-        return CertificatesIssued(issued=await issue_certificates(deps, today=today()))
+        return CertificatesIssued(issued=await issue_certificates(deps, today=today(), actor=audit.organiser(who)))
 
 
 def _station_routes(

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from services.badges.commands import stations
 from services.badges.ports import BadgeDeps, LinkState
 from services.badges.web.pages import render
+from services.common import audit
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 
 
@@ -38,12 +39,12 @@ def organiser_router(deps: BadgeDeps, link: LinkState, sessions: OrganiserSessio
 
     @router.post("/organiser/stations")
     async def issue_station(request: Request, label: str = Form(...), who: str = Depends(organiser)) -> HTMLResponse:
-        station_id, token = await stations.issue(deps, label=label, organiser=who)
+        station_id, token = await stations.issue(deps, label=label, actor=audit.organiser(who))
         return await page(request, f"Station {station_id} issued.", f"/station/login?token={token}")
 
     @router.post("/organiser/stations/{station_id}/revoke")
     async def revoke_station(request: Request, station_id: str, who: str = Depends(organiser)) -> HTMLResponse:
-        await stations.revoke(deps, station_id)
+        await stations.revoke(deps, station_id, audit.organiser(who))
         return await page(request, f"Station {station_id} revoked.")
 
     return router

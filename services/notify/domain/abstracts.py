@@ -29,6 +29,7 @@ from schemas.abstracts import (
     AbstractWithdrawn,
     Author,
     Decision,
+    DecisionsReleased,
     ReviewerAssigned,
     ReviewerAssignedFields,
     ReviewerAssignedV2,
@@ -47,6 +48,7 @@ ABSTRACT_EVENTS: tuple[type[EventData], ...] = (
     ReviewerUnassigned,
     ReviewSubmitted,
     AbstractDecided,
+    DecisionsReleased,
 )
 ABSTRACT_TEMPLATES: tuple[str, ...] = (
     "abstract_received",
@@ -57,6 +59,7 @@ ABSTRACT_TEMPLATES: tuple[str, ...] = (
     "review_unassigned",
     "abstract_accepted",
     "abstract_rejected",
+    "decisions_released",
 )
 INVITATION = "review_invitation"
 REVIEWER_TEMPLATES = frozenset({INVITATION, "review_unassigned"})
@@ -258,6 +261,8 @@ def _invitation(data: ReviewerAssignedFields, known: Known, plan: Any) -> list[M
 
 
 def _decision(data: AbstractDecided, known: Known, plan: Any) -> list[MessagePlan]:
+    if data.release_id is not None:
+        return []  # released with others: each person hears once, by the release's DecisionsReleased
     template = "abstract_accepted" if data.decision == Decision.ACCEPTED else "abstract_rejected"
     asked = known.abstract.asked_format if known.abstract is not None else None
     changed = asked if asked not in (None, data.format) else None

@@ -19,6 +19,7 @@ from schemas.abstracts import (
     AbstractDecided,
     AbstractsEvent,
     AbstractWithdrawn,
+    DecisionsReleased,
     ReviewerAssignedFields,
     ReviewerUnassigned,
 )
@@ -30,6 +31,7 @@ from services.notify.domain.abstracts import AbstractsSettings, Known, group_inv
 from services.notify.domain.links import access_plan
 from services.notify.domain.presenters import plan_presenter_messages
 from services.notify.domain.programme import group_schedules
+from services.notify.domain.releases import plan_release_letter
 from services.notify.domain.rules import (
     RULES,
     Contact,
@@ -126,6 +128,8 @@ def plan_event(
             data, event_id, team_email=settings.team_email, team_language=settings.team_language
         )
         return Planned(plans=tuple(plans))
+    if isinstance(data, DecisionsReleased):
+        return Planned(plans=(plan_release_letter(data, event_id, settings.abstracts),))
     if isinstance(data, AbstractsEvent):
         known = (
             Known(invitations=batch.invitations.get(event_id)) if isinstance(data, ReviewerAssignedFields) else Known()

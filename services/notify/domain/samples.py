@@ -14,6 +14,9 @@ from schemas.abstracts import (
     AbstractWithdrawn,
     Author,
     Decision,
+    DecisionsReleased,
+    Outcome,
+    ReleasedAbstract,
     ReviewerAssignedV2,
     ReviewerUnassigned,
 )
@@ -316,3 +319,43 @@ def sample_abstract_events(
         ),
         "abstract_rejected": (AbstractDecided(**decided, decision=Decision.REJECTED), Known()),
     }
+
+
+def sample_release(
+    given: str = "Zoë", family: str = "Ørsted-Müller", *, language: str = "en", email: str = "zoe@example.org"
+) -> DecisionsReleased:
+    """A release telling the sample author about two abstracts: one accepted as a poster, one moved (a correction)."""
+    accepted = ReleasedAbstract(
+        abstract_id=ABSTRACT_ID,
+        reference="ICSEI27-A-0042",
+        title="Data use <in> schools & what teachers make of it",
+        outcome=Outcome.ACCEPTED,
+        format=AbstractFormat.POSTER,
+        asked_format=AbstractFormat.PAPER,
+        network="data-use",
+        presenting=True,
+        comments_to_authors=("A clear study.\n\nThe sample is small.",),
+    )
+    moved = ReleasedAbstract(
+        abstract_id="abs-sample-2",
+        reference="ICSEI27-A-0043",
+        title="Leading school networks",
+        outcome=Outcome.MOVED,
+        format=AbstractFormat.PAPER,
+        asked_format=AbstractFormat.PAPER,
+        network="data-use",
+        moved_to="leadership",
+        correction=True,
+    )
+    return DecisionsReleased(
+        congress_id=CONGRESS_ID,
+        release_id="rel-sample",
+        email=email,
+        given_name=given,
+        family_name=family,
+        language=language,
+        abstracts=(accepted, moved),
+        correction=True,
+        released_at=NOW,
+        released_by="organiser@icsei.example.org",
+    )

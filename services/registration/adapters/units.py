@@ -23,6 +23,7 @@ from services.common.db import scrub_after_erasure
 from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
 from services.registration.adapters import applied_roles, db, earned_roles, listing, rows
+from services.registration.adapters.audit_history import SqlAuditHistory
 from services.registration.adapters.stores import (
     SqlAppliedRoles,
     SqlEarnedRoles,
@@ -52,6 +53,7 @@ class SqlUnit(UnitOfWork):
         self.applied = SqlAppliedRoles(session)
         self.presentations = SqlPresentations(session)
         self.magic_links = SqlMagicLinks(session)
+        self.history = SqlAuditHistory(session)
         self.queued_tasks: list[int] = []
 
     def stage(self, data: EventData, *, event_id: str | None = None, time: Any = None) -> CloudEvent[Any]:

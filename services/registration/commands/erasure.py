@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 
 from schemas.delegates import DelegateSnapshot
-from services.registration.commands import manage, stripe_tasks
+from services.common.audit import Actor
+from services.registration.commands import audited, manage, stripe_tasks
 from services.registration.commands.records import Deps, NotAllowed
 from services.registration.domain import registration as lifecycle
 from services.registration.domain.registration import ERASED as ERASED  # re-exported
@@ -30,7 +31,7 @@ from services.registration.ports import Tx
 log = logging.getLogger("congress.registration.erasure")
 
 
-async def erase(deps: Deps, registration_id: str, organiser: str) -> None:
+async def erase(deps: Deps, registration_id: str, actor: Actor) -> None:
     async with deps.units.begin() as tx:
         row = await tx.registrations.get(registration_id, for_update=True)
         if row is None:
@@ -41,12 +42,14 @@ async def erase(deps: Deps, registration_id: str, organiser: str) -> None:
             open_charge=any(c["registration_id"] == row.id for c in open_charges),
             refund_pending=bool(await tx.tasks.pending_refunds(registration_id=row.id)),
         )
-        if row.live:
+        was_live = row.live
+        if was_live:
             row = await manage.cancel_row(deps, tx, row, by="organiser", reason="personal data erased")
-        await _blank(deps, tx, row, organiser)
+        await _blank(deps, tx, row, actor.name)
+        audited.note(deps, tx, "registration.erase", actor, row, cancelled_first=was_live)
     await stripe_tasks.run(deps, tx.queued_tasks)
     await deps.units.scrub()
-    log.info("personal data erased", extra={"registration_id": registration_id, "organiser": organiser})
+    log.info("personal data erased", extra={"registration_id": registration_id, "organiser": actor.name})
 
 
 async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str) -> None:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from services.registration.commands import manage, stripe_tasks
+from services.common.audit import Actor
+from services.registration.commands import audited, manage, stripe_tasks
 from services.registration.commands.records import Deps, NotAllowed, as_utc
 from services.registration.domain.registration import Registration, Status
 from services.registration.ports import TOTAL, Tx
@@ -62,7 +63,7 @@ async def expire_unpaid(deps: Deps) -> int:
         for payer_id in await tx.registrations.unpaid_card_payers(cutoff):
             rows = _unpaid(await tx.registrations.by_payer(payer_id, for_update=True))
             if rows and await hold_end(deps, tx, rows) <= now:
-                expired += await expire_rows(deps, tx, rows, now)
+                expired += await expire_rows(deps, tx, rows, now, actor=audited.CARD_HOLDS)
     await stripe_tasks.run(deps, tx.queued_tasks)
     if expired:
         log.info("unpaid registrations expired", extra={"count": expired})
@@ -75,7 +76,7 @@ async def expire_session(deps: Deps, tx: Tx, payer_id: str, session_id: str) -> 
     current = [r for r in rows if r.checkout_session_id in (None, session_id)]
     if not rows or len(current) != len(rows):
         return "not the current session" if rows else "already settled"
-    await expire_rows(deps, tx, rows, deps.clock(), closed=session_id)
+    await expire_rows(deps, tx, rows, deps.clock(), actor=audited.STRIPE_WEBHOOK, closed=session_id)
     return "expired"
 
 
@@ -83,10 +84,15 @@ def _unpaid(rows: list[Registration]) -> list[Registration]:
     return [r for r in rows if r.unpaid_card]
 
 
-async def expire_rows(deps: Deps, tx: Tx, rows: list[Registration], now: datetime, *, closed: str | None = None) -> int:
+async def expire_rows(
+    deps: Deps, tx: Tx, rows: list[Registration], now: datetime, *, actor: Actor, closed: str | None = None
+) -> int:
     """Expire unpaid card registrations; their Checkout Session (unless Stripe ``closed`` it) is queued to expire."""
     for row in rows:
         await manage.end_row(deps, tx, row, Status.EXPIRED, EXPIRED_REASON, by="system", now=now, closed=closed)
+        audited.note(
+            deps, tx, "registration.card-hold.release", actor, row, status="expired", checkout_closed=bool(closed)
+        )
     return len(rows)
 
 

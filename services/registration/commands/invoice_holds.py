@@ -26,7 +26,8 @@ from datetime import datetime, timedelta
 
 from schemas.registration import InvoiceHoldEnding
 from schemas.values import PaymentMethod
-from services.registration.commands import manage, stripe_tasks
+from services.common.audit import Actor
+from services.registration.commands import audited, manage, stripe_tasks
 from services.registration.commands.records import Deps, NotAllowed, as_utc, ids
 from services.registration.domain.registration import Registration, Status
 from services.registration.ports import Tx
@@ -73,6 +74,7 @@ async def _settle(deps: Deps, tx: Tx, rows: list[Registration], now: datetime) -
     if end <= now:
         for row in holding:
             await manage.end_row(deps, tx, row, Status.EXPIRED, RELEASED_REASON, by="system", now=now)
+            audited.note(deps, tx, "registration.invoice-hold.release", audited.INVOICE_HOLDS, row, status="expired")
         log.info("unpaid invoice released its places", extra={"registration_id": rows[0].payer_id})
         return 1
     reminder = deps.config.invoice_reminder_days
@@ -97,7 +99,7 @@ async def _settle(deps: Deps, tx: Tx, rows: list[Registration], now: datetime) -
     return 1
 
 
-async def extend(deps: Deps, registration_id: str, days: int, organiser: str) -> datetime:
+async def extend(deps: Deps, registration_id: str, days: int, actor: Actor) -> datetime:
     """An organiser gives an unpaid invoice ``days`` more (from its current end, or from now if that is past)."""
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise NotAllowed(f"extend by 1 to {MAX_EXTENSION_DAYS} days")
@@ -111,9 +113,10 @@ async def extend(deps: Deps, registration_id: str, days: int, organiser: str) ->
             raise NotAllowed("this invoice holds no places: it is paid, or its registrations have ended")
         end = max(await hold_end(deps, tx, holding), now) + timedelta(days=days)
         await tx.registrations.extend_hold(row.payer_id, end)
+        audited.note(deps, tx, "registration.extend-hold", actor, row, days=days, hold_until=end.isoformat())
     log.info(
         "invoice hold extended",
-        extra={"registration_id": row.payer_id, "organiser": organiser, "until": end.isoformat()},
+        extra={"registration_id": row.payer_id, "organiser": actor.name, "until": end.isoformat()},
     )
     return end
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from schemas.audit import ActorKind
 from schemas.registration import WaitingListOfferedV2
 from schemas.values import Money, PaymentMethod
+from services.common.audit import Actor
 from services.common.auth import sign
 from services.common.sealing import NOTIFY_LINK, seal
 from services.common.text import clean_input
-from services.registration.commands import stripe_tasks
+from services.registration.commands import audited, stripe_tasks
 from services.registration.commands.records import Deps, NotAllowed, Row, as_utc, ids, stage
 from services.registration.domain import pricing as domain
 from services.registration.domain import registration as lifecycle
@@ -39,14 +41,28 @@ async def update_badge(deps: Deps, registration_id: str, changes: dict[str, str]
 
 
 async def override_income_group(
-    deps: Deps, registration_id: str, group: domain.IncomeGroup, reason: str, organiser: str
+    deps: Deps, registration_id: str, group: domain.IncomeGroup, reason: str, actor: Actor
 ) -> Registration:
     """An organiser sets the delegate's income group with a recorded reason; unpaid ones are repriced."""
     if not reason.strip():
         raise NotAllowed("say why the income group is overridden")
     async with deps.units.begin() as tx:
         row = await live(tx, registration_id)
-        values: dict[str, object] = {"income_group": group, "income_group_reason": f"{reason.strip()} (by {organiser})"}
+        values: dict[str, object] = {
+            "income_group": group,
+            "income_group_reason": f"{reason.strip()} (by {actor.name})",
+        }
+        audited.note(
+            deps,
+            tx,
+            "registration.income-group",
+            actor,
+            row,
+            reason=reason,
+            old=row.income_group.value,
+            new=group.value,
+            repriced=not row.paid,
+        )
         if not row.paid:
             quote = domain.quote(
                 deps.rules,
@@ -82,13 +98,17 @@ async def apply_update(
     return await save(tx, lifecycle.update(row, deps.edition, now, changed, **values), now)
 
 
-async def cancel(deps: Deps, registration_id: str, *, by: str, reason: str) -> Registration:
+async def cancel(deps: Deps, registration_id: str, *, by: str, reason: str, actor: Actor | None = None) -> Registration:
     """Cancel; frees the seats (offering add-on seats to the waiting list) and states the refund due.
 
-    What Stripe is owed (closing open Checkouts, a delegate's refund) is tried after the commit.
+    What Stripe is owed (closing open Checkouts, a delegate's refund) is tried after the commit. The
+    cancellation is audited: by ``actor`` (the organiser), or by the delegate themselves (``by="delegate"``).
     """
     async with deps.units.begin() as tx:
         row = await cancel_row(deps, tx, await live(tx, registration_id), by=by, reason=reason)
+        who = actor or (Actor(ActorKind.DELEGATE, row.delegate_id) if by == "delegate" else None)
+        if who is not None:
+            audited.note(deps, tx, "registration.cancel", who, row, reason=reason, paid=row.paid)
     await stripe_tasks.run(deps, tx.queued_tasks)
     return row
 
@@ -159,6 +179,9 @@ async def seat_freed(deps: Deps, tx: Tx, code: str, now: datetime) -> None:
     decision = domain.on_seat_freed(entries, now)
     for lapsed in decision.expire:
         await tx.registrations.set_waiting(lapsed.entry_id, domain.WaitStatus.EXPIRED.value)
+        lapsed_row = await tx.registrations.get(lapsed.registration_id)
+        if lapsed_row is not None:
+            audited.note(deps, tx, "registration.waiting-list.lapse", audited.WAITING_LIST, lapsed_row, add_on=code)
     if decision.offer_to is None:
         await tx.registrations.release_seat(code)
         return
@@ -167,6 +190,15 @@ async def seat_freed(deps: Deps, tx: Tx, code: str, now: datetime) -> None:
     row = await tx.registrations.get(decision.offer_to.registration_id)
     if row is None:
         return
+    audited.note(
+        deps,
+        tx,
+        "registration.waiting-list.offer",
+        audited.WAITING_LIST,
+        row,
+        add_on=code,
+        offer_expires_at=expires.isoformat(),
+    )
     token = sign(deps.secret, "waitlist", {"entry": decision.offer_to.entry_id})
     tx.stage(
         WaitingListOfferedV2(

@@ -14,7 +14,8 @@ from typing import Any
 
 from schemas.registration import PaymentFailed, PaymentSucceeded
 from schemas.values import PaymentMethod
-from services.registration.commands import addons, expiry, manage, stripe_tasks
+from services.common.audit import Actor
+from services.registration.commands import addons, audited, expiry, manage, stripe_tasks
 from services.registration.commands.links import view_token
 from services.registration.commands.records import Deps, NotAllowed, ids
 from services.registration.domain import pricing as domain
@@ -200,7 +201,7 @@ async def _failed(deps: Deps, tx: Tx, payer_id: str, obj: dict[str, Any], reason
     return "payment failed" if rows else "already settled"
 
 
-async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) -> Registration:
+async def mark_invoice_paid(deps: Deps, registration_id: str, actor: Actor) -> Registration:
     """An organiser records the bank transfer for an invoice (every registration on it is paid).
 
     After an unpaid hold released the registrations (``invoice_holds``), they take their places again and
@@ -230,7 +231,17 @@ async def mark_invoice_paid(deps: Deps, registration_id: str, organiser: str) ->
             )
             for r in rows
         ]
-    log.info("invoice marked paid", extra={"registration_id": registration_id, "organiser": organiser})
+        audited.note(
+            deps,
+            tx,
+            "registration.mark-paid",
+            actor,
+            payer,
+            registrations=len(done),
+            add_on_invoices=extras,
+            invoice=reference,
+        )
+    log.info("invoice marked paid", extra={"registration_id": registration_id, "organiser": actor.name})
     return done[0] if done else payer
 
 
@@ -247,7 +258,7 @@ async def _retake_released(tx: Tx, rows: list[Registration]) -> None:
         ) from None
 
 
-async def refund(deps: Deps, registration_id: str, amount_minor: int) -> str:
+async def refund(deps: Deps, registration_id: str, amount_minor: int, actor: Actor) -> str:
     """Refund part of the card payments of a registration through Stripe; records it and emits RefundIssued.
 
     Whatever the registration's own method: a waived registration that paid a priced add-on
@@ -273,4 +284,15 @@ async def refund(deps: Deps, registration_id: str, amount_minor: int) -> str:
         for refund_id, amount in done:
             if await tx.registrations.mark_once(f"refund:{refund_id}", deps.clock()):
                 row = await stripe_tasks.record_refund(deps, tx, row, refund_id, amount)
+        refunds = ",".join(refund_id for refund_id, _ in done)
+        audited.note(
+            deps,
+            tx,
+            "registration.refund",
+            actor,
+            row,
+            amount_minor=amount_minor,
+            currency=deps.congress.currency,
+            refunds=refunds,
+        )
     return ", ".join(refund_id for refund_id, _ in done)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from schemas.registration import RefundIssued
 from schemas.values import PaymentMethod
+from services.registration.commands import audited
 from services.registration.commands.records import Deps, Row, ids, stage
 from services.registration.domain import pricing as domain
 from services.registration.domain import registration as lifecycle
@@ -210,6 +211,18 @@ async def _refunded(deps: Deps, tx: Tx, task: Task, refund_id: str) -> None:
         await tx.registrations.set_charge(task["charge_id"], status="refunded")
     if row is None:
         return
+    audited.note(
+        deps,
+        tx,
+        "registration.refund.automatic",
+        audited.STRIPE_TASKS,
+        row,
+        amount_minor=task["amount_minor"],
+        currency=deps.congress.currency,
+        cause=task["reason"],
+        purpose=task["purpose"],
+        refund=refund_id,
+    )
     if task["purpose"] == "registration":
         await record_refund(deps, tx, row, refund_id, task["amount_minor"])
         return

@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 from schemas.base import CloudEvent, EventData
 from schemas.values import Role
 from services.registration.domain.registration import Registration
+from services.registration.ports.history import AuditHistory
 from services.registration.ports.stores import (
     AppliedRoles,
     EarnedRoles,
@@ -51,6 +52,11 @@ class Tx(Protocol):
 
     @property
     def magic_links(self) -> MagicLinks: ...
+
+    @property
+    def history(self) -> AuditHistory:
+        """The audit records that name a delegate (``congress.audit``, any service)."""
+        ...
 
     @property
     def queued_tasks(self) -> list[int]: ...

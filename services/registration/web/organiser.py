@@ -18,11 +18,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from schemas.audit import DetailValue
+from services.common import audit
 from services.common.openapi import JSON_BODY, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.paging import MAX_PAGE_SIZE, Paging
 from services.common.text import SingleLine, csv_cell
-from services.registration.commands import erasure, invoice_holds, manage, payments, queries
+from services.registration.commands import audited, erasure, invoice_holds, manage, payments, queries
 from services.registration.commands.records import Deps, NotAllowed
 from services.registration.domain import pricing as domain
 from services.registration.domain.registration import Registration, plain
@@ -120,24 +122,25 @@ def local_time(deps: Deps, moment: datetime) -> str:
 
 
 async def act(deps: Deps, action: str, rid: str, who: str, data: dict[str, Any]) -> str:
-    """Do one organiser action (page or JSON); returns what was done, in words."""
+    """Do one organiser action (page or JSON), recorded on the audit trail as ``who``; returns what was done."""
+    actor = audit.organiser(who)
     if action == "mark-paid":
-        await payments.mark_invoice_paid(deps, rid, who)
+        await payments.mark_invoice_paid(deps, rid, actor)
         return "Invoice marked paid."
     if action == "extend-hold":
-        end = await invoice_holds.extend(deps, rid, ExtendHoldIn.model_validate(data).days, who)
+        end = await invoice_holds.extend(deps, rid, ExtendHoldIn.model_validate(data).days, actor)
         return f"Invoice hold extended: its places are held until {local_time(deps, end)}."
     if action == "refund":
-        refund_id = await payments.refund(deps, rid, RefundIn.model_validate(data).amount)
+        refund_id = await payments.refund(deps, rid, RefundIn.model_validate(data).amount, actor)
         return f"Refund {refund_id} issued."
     if action == "cancel":
-        await manage.cancel(deps, rid, by="organiser", reason=CancelIn.model_validate(data).reason)
+        await manage.cancel(deps, rid, by="organiser", reason=CancelIn.model_validate(data).reason, actor=actor)
         return "Registration cancelled."
     if action == "erase":
-        await erasure.erase(deps, rid, who)
+        await erasure.erase(deps, rid, actor)
         return "Personal data erased."
     body = IncomeGroupIn.model_validate(data)
-    await manage.override_income_group(deps, rid, body.group, body.reason, who)
+    await manage.override_income_group(deps, rid, body.group, body.reason, actor)
     return "Income group overridden."
 
 
@@ -231,6 +234,8 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     @router.get("/organiser/registrations.csv", response_class=CsvResponse, responses=CSV_BODY | refusals(401, 422))
     async def export(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Response:
         """Every filtered registration (streamed in batches, never cut off), one row each."""
+        filters: dict[str, DetailValue] = {"status": status or None, "category": category or None}
+        await audited.exported(deps, audit.organiser(who), "registration.export", **filters, searched=bool(q.strip()))
         rows = queries.every_row(deps, Filters(status, category, q))
         return StreamingResponse(
             csv_stream(rows),
@@ -275,7 +280,7 @@ def _api_actions(router: APIRouter, deps: Deps, organiser: Any) -> None:
     )
     async def api_extend_hold(rid: str, body: ExtendHoldIn, who: str = organiser) -> HeldUntil:
         """Give an unpaid invoice more days before its places are released (409 if it holds none)."""
-        end = await invoice_holds.extend(deps, rid, body.days, who)
+        end = await invoice_holds.extend(deps, rid, body.days, audit.organiser(who))
         return HeldUntil(result=f"Invoice hold extended by {body.days} days.", hold_until=end)
 
     @router.post("/api/organiser/registrations/{rid}/refund", responses=money, operation_id="refundRegistration")

@@ -14,10 +14,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.common import audit
 from services.common.openapi import refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.text import csv_cell
-from services.registration.commands import presenter_deadline, queries
+from services.registration.commands import audited, presenter_deadline, queries
 from services.registration.commands.records import Deps
 from services.registration.web.api_models import CSV_BODY, CsvResponse, PresentationOut
 from services.registration.web.pages import templates_for
@@ -84,6 +85,8 @@ def presenters_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
 
     @router.get("/organiser/presenters.csv", response_class=CsvResponse, responses=CSV_BODY | refusals(401, 422))
     async def export(sort: str = "", who: str = organiser) -> Response:
+        """Every accepted abstract's presenters and whether one is registered (recorded on the audit trail)."""
+        await audited.exported(deps, audit.organiser(who), "registration.export.presenters", sort=sort or None)
         return CsvResponse(
             to_csv(await listing(sort)),
             headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-presenters.csv"'},

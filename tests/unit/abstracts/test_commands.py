@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from schemas.abstracts import AbstractDecided, AbstractFormat, AbstractSubmitted, AbstractWithdrawn, Decision
+from schemas.audit import OrganiserActed
 from schemas.base import EventData
 from services.abstracts.commands import authors, deciding
 from services.abstracts.commands.context import Deps
@@ -22,6 +23,7 @@ from services.abstracts.config import load_abstracts
 from services.abstracts.domain.abstract import Abstract, Status
 from services.abstracts.domain.errors import NotAllowed, Rejected
 from services.abstracts.domain.submission import AuthorDraft, Draft
+from services.common import audit
 from services.common.congress import load_congress
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -152,22 +154,28 @@ async def test_decide_once_with_the_mean_of_the_reviews(deps: Deps, units: FakeU
         {"abstract_id": done.abstract_id, "scores": {"a": 4, "b": 5}, "comments_to_authors": "Clear."},
         {"abstract_id": done.abstract_id, "scores": {"a": 3, "b": 3}, "comments_to_authors": ""},
     ]
-    decided = await deciding.decide(deps, done.abstract_id, Decision.ACCEPTED, AbstractFormat.POSTER, "org")
+    decided = await deciding.decide(
+        deps, done.abstract_id, Decision.ACCEPTED, AbstractFormat.POSTER, audit.organiser("org@example.org")
+    )
     assert (decided.status, decided.decided_format, decided.mean_score) == (
         Status.ACCEPTED,
         AbstractFormat.POSTER,
         3.75,
     )
     with pytest.raises(NotAllowed, match="a decision cannot be changed here"):
-        await deciding.decide(deps, done.abstract_id, Decision.REJECTED, None, "org")
-    event = units.published[-1]
+        await deciding.decide(deps, done.abstract_id, Decision.REJECTED, None, audit.organiser("org@example.org"))
+    event, record = units.published[-2:]
     assert isinstance(event, AbstractDecided) and event.comments_to_authors == ("Clear.",)
-    assert [type(e) for e in units.published] == [AbstractSubmitted, AbstractDecided]
+    assert [type(e) for e in units.published] == [AbstractSubmitted, AbstractDecided, OrganiserActed]
+    assert isinstance(record, OrganiserActed) and (record.action, record.actor) == (
+        "abstracts.decide",
+        "org@example.org",
+    )
 
 
 async def test_an_accepted_abstract_may_still_be_withdrawn(deps: Deps, units: FakeUnits) -> None:
     done = await authors.submit(deps, draft())
-    await deciding.decide(deps, done.abstract_id, Decision.ACCEPTED, None, "org")
+    await deciding.decide(deps, done.abstract_id, Decision.ACCEPTED, None, audit.organiser("org@example.org"))
     withdrawn = await authors.withdraw(deps, done.abstract_id, "visa refused")
     assert withdrawn.status is Status.WITHDRAWN
     assert isinstance(units.published[-1], AbstractWithdrawn)

@@ -164,7 +164,7 @@ def test_assignment_never_picks_authors_colleagues_or_other_networks() -> None:
     [short] = plan.shortfalls
     assert short.reference == "R-a"
     assert "only 1 reviewer(s)" in short.reason
-    assert "2 excluded as an author or from an author's institution" in short.reason
+    assert "2 excluded as an author or from an author's institution (or another conflict)" in short.reason
     assert "1 taken off it before" in short.reason
 
 

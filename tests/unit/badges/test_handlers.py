@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from schemas.audit import OrganiserActed
 from schemas.badges import (
     BadgeIssued,
     BadgePrinted,
@@ -24,9 +25,11 @@ from services.badges import domain
 from services.badges.adapters import db
 from services.badges.adapters.sql import SqlUnits
 from services.badges.commands import CommandRefused, desk, visa
+from services.badges.commands.certificates import issue_certificates
 from services.badges.domain import BadgeContent, VisaRequest
 from services.badges.ports import BadgeDeps, StoredPdf
 from services.badges.subscriptions import handlers
+from services.common import audit
 from services.common.auth import sign
 from services.common.congress import load_congress
 from services.common.db import create_tables, make_engine, make_sessionmaker
@@ -217,7 +220,12 @@ async def test_check_in_records_once_and_refuses_the_rest(sm: Any, deps: BadgeDe
     assert (count, again) == (1, 2) and deps.store.get(sha).startswith(b"%PDF")
     with pytest.raises(CommandRefused):
         await desk.print_badge(deps, delegate_id=gone.delegate_id, station_id="desk")
-    assert [type(e) for e in (await staged(sm))[before:]] == [DelegateCheckedIn, BadgePrinted, BadgePrinted]
+    kinds = [DelegateCheckedIn, BadgePrinted, OrganiserActed, BadgePrinted]  # the second print is a reprint
+    assert [type(e) for e in (await staged(sm))[before:]] == kinds
+    reprint = (await staged(sm))[-2]
+    assert isinstance(reprint, OrganiserActed) and reprint.action == "badges.reprint"
+    assert (reprint.actor_kind, reprint.actor, reprint.delegate_id) == ("station", "desk", d.delegate_id)
+    assert reprint.details == {"print_count": 2}
 
 
 async def test_a_version_that_prints_the_same_badge_keeps_it_and_its_qr_code(sm: Any, deps: BadgeDeps) -> None:
@@ -266,13 +274,28 @@ async def test_visa_letter_needs_paid_confirmed_registration_and_is_numbered(sm:
     ok = await visa.request_visa(deps, delegate_id=d.delegate_id, form=form)
     refused = await visa.request_visa(deps, delegate_id=unpaid.delegate_id, form=form)
     with pytest.raises(CommandRefused, match="paid"):
-        await visa.approve_visa(deps, request_id=refused, organiser="o@x", today=date(2026, 11, 1))
-    number = await visa.approve_visa(deps, request_id=ok, organiser="o@x", today=date(2026, 11, 1))
+        await visa.approve_visa(deps, request_id=refused, actor=audit.organiser("o@x"), today=date(2026, 11, 1))
+    number = await visa.approve_visa(deps, request_id=ok, actor=audit.organiser("o@x"), today=date(2026, 11, 1))
     assert number == "ICSEI27-VISA-00001"
     assert (
-        await visa.approve_visa(deps, request_id=ok, organiser="o@x", today=date(2026, 11, 1)) == number
+        await visa.approve_visa(deps, request_id=ok, actor=audit.organiser("o@x"), today=date(2026, 11, 1)) == number
     )  # approving twice issues once
     with pytest.raises(CommandRefused, match="before arrival"):
         await visa.request_visa(
             deps, delegate_id=d.delegate_id, form=form.model_copy(update={"departure": date(2027, 1, 1)})
         )
+
+
+async def test_certificates_issued_by_an_organiser_are_recorded_one_per_delegate(sm: Any, deps: BadgeDeps) -> None:
+    d = f.delegate("Ana", "Silva", number=1)
+    await feed(sm, deps, f.confirmed(d))
+    token = sign("unit", domain.QR_PURPOSE, domain.qr_payload(d.delegate_id, 1, f.CONGRESS))
+    assert (await desk.check_in(deps, token=token, station_id="desk")).outcome is domain.ScanOutcome.CHECKED_IN
+    before = len(await staged(sm))
+    (number,) = await issue_certificates(deps, today=date(2027, 1, 9), actor=audit.organiser("o@x"))
+    assert await issue_certificates(deps, today=date(2027, 1, 9), actor=audit.organiser("o@x")) == []
+    records = [e for e in (await staged(sm))[before:] if isinstance(e, OrganiserActed)]
+    assert [(r.action, r.actor, r.subject_id, r.delegate_id) for r in records] == [
+        ("badges.certificate.issue", "o@x", d.delegate_id, d.delegate_id)
+    ]
+    assert records[0].details == {"document": number}

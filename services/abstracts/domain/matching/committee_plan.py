@@ -42,10 +42,13 @@ def plan(
     *,
     max_load: int | None = None,
     fallback: bool = False,
+    caps: Mapping[str, int | None] | None = None,
 ) -> assignment.AssignmentPlan:
     """Top every abstract up to ``per_abstract`` reviewers, maximising affinity (see ``flow``), none above
-    ``max_load`` abstracts in all; with ``fallback``, reviewers of other networks where needed (flagged)."""
+    ``max_load`` abstracts in all nor above their own cap (``caps``: the load a reviewer set); with
+    ``fallback``, reviewers of other networks where needed (flagged)."""
     texts = texts or {}
+    caps = caps or {}
     open_needs = [n for n in needs if len(n.assigned) < per_abstract]
     eligible = {n.abstract_id: assignment.eligible(n, reviewers) for n in open_needs}
     outside = {n.abstract_id: _fallback(n, reviewers) if fallback else [] for n in open_needs}
@@ -66,7 +69,9 @@ def plan(
         reviewers=tuple(ids),
         scores={p: a.score - (FALLBACK_PENALTY if p in far else 0.0) for p, a in scores.items()},
         k=per_abstract,
-        max_load={r: _room(held[r] + pair_count[r], load.get(r, 0) - held[r], max_load) for r in ids},
+        max_load={
+            r: _room(held[r] + pair_count[r], load.get(r, 0) - held[r], _lowest(max_load, caps.get(r))) for r in ids
+        },
         fixed=fixed,
     )
     best = flow.solve(instance, partial=True, load_cost=LOAD_COST, base_load=load)
@@ -88,6 +93,10 @@ def _room(could: int, elsewhere: int, max_load: int | None) -> int:
     """A reviewer's maximum in this instance: what they could take here, within ``max_load`` in all
     (counting the abstracts they hold outside it, e.g. decided ones)."""
     return could if max_load is None else max(0, min(could, max_load - elsewhere))
+
+
+def _lowest(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _text(texts: Mapping[str, affinity.Text], key: str) -> affinity.Text:

@@ -1,0 +1,116 @@
+"""The console's audit log: newest first by time, each record once, the four filters, and a CSV no
+spreadsheet runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from schemas.audit import ActorKind, OrganiserActed, SubjectKind
+from services.console.adapters.records import to_entry
+from services.console.audit_log import AuditFilter, AuditLog
+from services.console.audit_web import csv_chunks
+from services.console.domain import Projection
+from tests.unit.console.events import records
+
+T0 = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def acted(n: int, action: str, subject: SubjectKind, subject_id: str, **over: Any) -> dict[str, Any]:
+    base = {
+        "audit_id": f"a-{n:03d}",
+        "at": T0 + timedelta(seconds=n, microseconds=500_000 if n % 2 else 0),
+        "service": action.split(".")[0],
+        "actor_kind": ActorKind.ORGANISER,
+        "actor": "Chair@icsei.example.org",
+        "action": action,
+        "subject_kind": subject,
+        "subject_id": subject_id,
+    }
+    return OrganiserActed.model_validate(base | over).model_dump(mode="json")
+
+
+def trail() -> AuditLog:
+    log = AuditLog()
+    records = [
+        acted(1, "registration.mark-paid", SubjectKind.REGISTRATION, "reg_1", delegate_id="del_1"),
+        acted(2, "abstracts.decide", SubjectKind.ABSTRACT, "abs_1", actor="prog@icsei.example.org"),
+        acted(
+            3,
+            "registration.card-hold.release",
+            SubjectKind.REGISTRATION,
+            "reg_2",
+            delegate_id="del_2",
+            actor_kind=ActorKind.SYSTEM,
+            actor="registration.payment-holds",
+        ),
+        acted(
+            4,
+            "registration.refund",
+            SubjectKind.REGISTRATION,
+            "reg_1",
+            delegate_id="del_1",
+            details={"amount_minor": 1000, "currency": "EUR"},
+        ),
+    ]
+    for record in reversed(records):  # arrival order is not time order (partitions)
+        assert log.add(record)
+    return log
+
+
+def test_newest_first_by_the_moment_and_each_record_once() -> None:
+    log = trail()
+    assert [r.audit_id for r in log.select(AuditFilter())] == ["a-004", "a-003", "a-002", "a-001"]
+    again = acted(4, "registration.refund", SubjectKind.REGISTRATION, "reg_1")
+    assert not log.add(again) and len(log) == 4  # redelivered: kept once
+    assert not log.add({"audit_id": "x"}) and not log.add(acted(9, "a.b", SubjectKind.EDITION, "e") | {"at": "never"})
+    assert log.select(AuditFilter())[0].details == "amount_minor=1000 currency=EUR"
+    log.add(
+        acted(5, "registration.erase", SubjectKind.REGISTRATION, "reg_3", details={"cancelled_first": True, "x": None})
+    )
+    assert log.select(AuditFilter())[0].details == "cancelled_first=true x="
+
+
+def test_filters_by_person_action_delegate_and_abstract() -> None:
+    log = trail()
+
+    def ids(**wanted: str) -> list[str]:
+        return [r.audit_id for r in log.select(AuditFilter(**wanted))]
+
+    assert ids(actor="CHAIR@") == ["a-004", "a-001"]
+    assert ids(actor="payment-holds") == ["a-003"]
+    assert ids(action="registration") == ids(action="registration.") == ["a-004", "a-003", "a-001"]
+    assert ids(action="registration.refund") == ["a-004"] and ids(action="registration.ref") == []
+    assert ids(delegate="del_1") == ids(delegate="reg_1") == ["a-004", "a-001"]
+    assert ids(abstract="abs_1") == ["a-002"] and ids(abstract="reg_1") == []
+    assert ids(actor="chair", delegate="del_1", action="registration.mark-paid") == ["a-001"]
+
+
+def test_the_csv_carries_every_record_and_runs_no_formula() -> None:
+    log = AuditLog()
+    log.add(acted(1, "registration.cancel", SubjectKind.REGISTRATION, "reg_1", reason='=HYPERLINK("http://x")'))
+    for n in range(2, 1203):
+        log.add(acted(n, "registration.export", SubjectKind.EDITION, "icsei-2027"))
+    rows = list(csv.reader(io.StringIO("".join(csv_chunks(log.select(AuditFilter()))))))
+    assert rows[0][:5] == ["at", "service", "actor_kind", "actor", "action"] and len(rows) == 1 + 1202
+    assert rows[-1][rows[0].index("reason")] == '\'=HYPERLINK("http://x")'
+
+
+def test_the_projection_keeps_every_record_and_files_it_under_its_delegate() -> None:
+    projection = Projection(tz=UTC, ring_size=2)
+    for n, (action, subject, delegate) in enumerate(
+        [
+            ("registration.refund", "reg_1", "del_1"),
+            ("abstracts.decide", "abs_1", None),
+            ("badges.reprint", "del_1", "del_1"),
+        ]
+    ):
+        kind = SubjectKind.ABSTRACT if subject.startswith("abs") else SubjectKind.REGISTRATION
+        data = OrganiserActed.model_validate(acted(n, action, kind, subject, delegate_id=delegate))
+        for record in records([data]):
+            projection.apply(to_entry(record, topic_prefix=""))
+    assert len(projection.audit) == 3 and len(projection.recent) == 2  # the ring forgets, the audit log does not
+    assert [e.data["action"] for e in projection.delegate("del_1")] == ["registration.refund", "badges.reprint"]
+    assert projection.delegate("reg_1") == [] and projection.delegate("abs_1") == []
