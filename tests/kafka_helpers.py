@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from schemas import CloudEvent, EventData, decode, encode, new_event, topics
+from schemas.personal import Open
 from services.common.topic_admin import TopicPlan, ensure_topics
 
 
@@ -60,13 +61,19 @@ async def read_records(
 
 
 async def read_events(
-    bootstrap: str, topic: str, *, until: Callable[[list[CloudEvent[Any]]], bool], timeout: float = 30.0
+    bootstrap: str,
+    topic: str,
+    *,
+    until: Callable[[list[CloudEvent[Any]]], bool],
+    timeout: float = 30.0,
+    open_: Open | None = None,
 ) -> list[CloudEvent[Any]]:
-    """Every event on ``topic``, decoded and validated, once ``until(events)`` holds."""
+    """Every event on ``topic``, decoded and validated, once ``until(events)`` holds; with ``open_`` (a service's
+    ``runtime.keyring.opener(final=True)``) their personal fields opened."""
     events: list[CloudEvent[Any]] = []
 
     def done(records: list[ConsumerRecord[Any, Any]]) -> bool:
-        events[:] = [decode(r.value) for r in records]
+        events[:] = [decode(r.value, open_) for r in records]
         return until(events)
 
     await read_records(bootstrap, topic, until=done, timeout=timeout)
