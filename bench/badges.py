@@ -38,6 +38,7 @@ from services.badges.adapters.pdf import (
     BadgeContent,
     CongressHeader,
     PdfRenderer,
+    warm_up_contents,
 )
 from services.badges.domain import QR_PURPOSE, qr_payload
 from services.common.auth import sign
@@ -248,7 +249,7 @@ class NaiveRenderer(PdfRenderer):
 
 def naive_badge(content: BadgeContent) -> bytes:
     """Baseline (a): everything set up cold for every badge, as a first implementation would."""
-    return NaiveRenderer(HEADER, reuse=False, fast=False).render_badge(content)
+    return NaiveRenderer(HEADER, reuse=False, fast=False, only_chain_fonts=False).render_badge(content)
 
 
 CPU_MS: dict[str, list[float]] = {}
@@ -265,6 +266,44 @@ def interleaved(renderers: dict[str, Any], items: list[BadgeContent]) -> dict[st
             ms[name].append((time.perf_counter() - start) * 1000)
             CPU_MS.setdefault(name, []).append((time.process_time() - cpu) * 1000)
     return ms
+
+
+def font_set_keys(renderer: PdfRenderer, content: BadgeContent) -> set[tuple[str, str, bool, float]]:
+    """The (chain, language, weight, size) of each name text: a new one makes Pango build a font set."""
+    view = renderer.badge_view(content, qr=False)
+    texts = ((True, view["given"]), (False, view["family"]), (False, view["affiliation"]))
+    return {(view["font_family"], view["lang"], bold, text.size_pt) for bold, text in texts}
+
+
+def first_uses(
+    renderer: PdfRenderer, kiosk: list[BadgeContent], ms: dict[str, list[float]], cpu: list[float], cpu_all: list[float]
+) -> dict[str, Any]:
+    """Kiosk badges that were the first of a (chain, language, weight, size) after the warm-up, and what they cost.
+
+    Computed after the timed run (a view is deterministic), so the probe warms nothing the run measured.
+    """
+    seen = set().union(*(font_set_keys(renderer, c) for c in warm_up_contents()))
+    first = []
+    for content in kiosk:
+        keys = font_set_keys(renderer, content)
+        first.append(bool(keys - seen))
+        seen |= keys
+    picked = [i for i, is_first in enumerate(first) if is_first]
+    rest = [i for i, is_first in enumerate(first) if not is_first]
+
+    def med(values: list[float], which: list[int]) -> float:
+        return round(statistics.median(values[i] for i in which), 1) if which else 0.0
+
+    return {
+        "count": len(picked),
+        "of": len(kiosk),
+        "wall_ms_median_now": med(ms["now"], picked),
+        "wall_ms_max_now": round(max((ms["now"][i] for i in picked), default=0.0), 1),
+        "cpu_ms_median_now": med(cpu, picked),
+        "cpu_ms_median_all_faces": med(cpu_all, picked),
+        "cpu_ms_median_others_now": med(cpu, rest),
+        "cpu_ms_median_others_all_faces": med(cpu_all, rest),
+    }
 
 
 def cpu_figures() -> dict[str, dict[str, float]]:
@@ -425,16 +464,29 @@ def in_process(items: list[BadgeContent], args: argparse.Namespace) -> dict[str,
     kiosk, sample = items[: args.kiosk], items[: args.baseline]
     renderer = PdfRenderer(HEADER, extra_chars=names_of(items))
     renderer.warm()
-    before = PdfRenderer(HEADER, fast=False)
+    all_faces = PdfRenderer(HEADER, extra_chars=names_of(items), only_chain_fonts=False)
+    all_faces.warm()
+    before = PdfRenderer(HEADER, fast=False, only_chain_fonts=False)
     for content in sample[:5]:
         before.render_badge(content)
-    ms = interleaved({"now": renderer.render_badge, "before": before.render_badge}, kiosk)
+    ms = interleaved(
+        {"now": renderer.render_badge, "all_faces": all_faces.render_badge, "before": before.render_badge}, kiosk
+    )
     labels = scripts_for(len(items))[: args.kiosk]
     reportlab_badge(sample[0])
     base = interleaved({"naive": naive_badge, "reportlab": reportlab_badge, "now": renderer.render_badge}, sample)
     return {
         "kiosk_in_process_warm": summary(ms["now"]),
         "kiosk_in_process_before": summary(ms["before"]),
+        "kiosk_in_process_all_faces": summary(ms["all_faces"]),
+        "kiosk_in_process_cpu_ms": {
+            name: {
+                "p50": round(pct(CPU_MS[name][: len(kiosk)], 0.5), 2),
+                "p99": round(pct(CPU_MS[name][: len(kiosk)], 0.99), 2),
+            }
+            for name in ("now", "all_faces", "before")
+        },
+        "kiosk_first_uses": first_uses(renderer, kiosk, ms, CPU_MS["now"][: len(kiosk)], CPU_MS["all_faces"]),
         "kiosk_in_process_p50_by_script_ms": by_script(ms["now"], labels),
         "kiosk_in_process_before_p50_by_script_ms": by_script(ms["before"], labels),
         "phases_ms": phases(renderer, sample),
@@ -502,6 +554,7 @@ def _print_table(r: dict[str, Any]) -> None:
     rows = [
         ("kiosk, warm in-process", r["kiosk_in_process_warm"]),
         ("kiosk, warm pool (IPC incl.)", r["kiosk_pool"]),
+        ("  every installed face offered, interleaved", r["kiosk_in_process_all_faces"]),
         ("  previous renderer, interleaved", r["kiosk_in_process_before"]),
         ("station print of stored PDF", r["kiosk_stored_pdf"]),
         ("baseline (a) naive WeasyPrint", r["baseline_naive_weasyprint"]),
@@ -532,6 +585,8 @@ def _print_table(r: dict[str, Any]) -> None:
         f"{late['without_new_cut']['p99_ms']} ms from the full collection, "
         f"{late['after_background_cut']['p50_ms']}/{late['after_background_cut']['p99_ms']} ms after the background cut"
     )
+    print(f"kiosk CPU ms per badge, p50/p99 (whatever the load; interleaved): {r['kiosk_in_process_cpu_ms']}")
+    print(f"kiosk badges first of their (chain, language, weight, size) after the warm-up: {r['kiosk_first_uses']}")
     print(f"p50 by script now (ms): {r['kiosk_in_process_p50_by_script_ms']}")
     print(f"p50 by script before (ms): {r['kiosk_in_process_before_p50_by_script_ms']}")
     print(f"CPU ms per badge by badges laid out per document (pool.CHUNK): {r['cpu_ms_per_badge_by_chunk']}")

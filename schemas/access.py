@@ -27,6 +27,8 @@ class AccessKind(StrEnum):
     """Revising or withdrawing one abstract (abstracts)."""
     VISA = "visa"
     """The form to ask for a visa invitation letter (badges)."""
+    ORGANISER = "organiser"
+    """Setting the password of an organiser account one was invited to (notify's accounts)."""
 
 
 class LinkSentFields(EventData):

@@ -39,7 +39,10 @@ class TextReplacement(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    field: str = Field(description="Which text: 'given name', 'family name' or 'affiliation'.")
+    field: str = Field(
+        description="Which text: on a badge 'given name', 'family name' or 'affiliation'; on an invoice "
+        "'institution', 'institution address', 'VAT id' or 'purchase order'."
+    )
     typed: PersonalStr = Field(description="The text as the delegate gave it (after the text rule's cleaning).")
     printed: PersonalStr = Field(description="What the badge prints: the printable part plus a transliteration.")
     missing: tuple[str, ...] = Field(
@@ -78,6 +81,17 @@ class DocumentIssued(BadgesEvent):
     location: str = Field(description="Where the PDF is stored.")
     email: PersonalStr = Field(description="Where to send it.")
     language: str = Field(default="en", description="Delegate's language.")
+
+
+class DocumentTextReplaced(BadgesEvent):
+    """Emitted with a DocumentIssued whose document could not print a text as typed: an invoice's institution,
+    address, VAT id or purchase order had a character no installed font has, printed as its transliteration
+    (or left out). The organisers' alert, as BadgeTextReplaced is for badges: they may ask the institution for
+    a printable form; the document was issued anyway."""
+
+    kind: DocumentKind = Field(description="Which document.")
+    document_number: str = Field(description="Number printed on the document.")
+    replacements: tuple[TextReplacement, ...] = Field(description="Each text that was replaced.")
 
 
 class BadgePrinted(BadgesEvent):

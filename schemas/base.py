@@ -10,11 +10,13 @@ registry is simply "every event class that exists"; its CloudEvents ``type`` is
 from __future__ import annotations
 
 import json
-import uuid
+import os
+import re
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import to_json
 
 from schemas.personal import Open, Seal, open_doc, personal_paths, seal_doc
 
@@ -107,15 +109,20 @@ def register(cls: type[EventData]) -> None:
 
 def registry() -> dict[str, type[EventData]]:
     """Every known event type, by CloudEvents type string."""
+    return dict(_known())
+
+
+def _known() -> dict[str, type[EventData]]:
+    """The registry itself (not a copy): every event class, once ``schemas.events`` has defined them."""
     import schemas.events  # noqa: F401  -- importing defines (and so registers) every event
 
-    return dict(_REGISTRY)
+    return _REGISTRY
 
 
 def new_event(data: D, source: str, *, event_id: str | None = None, time: datetime | None = None) -> CloudEvent[D]:
     """Wrap a payload in a fresh CloudEvent."""
     return envelope(type(data))(
-        id=event_id or str(uuid.uuid4()),
+        id=event_id or new_event_id(),
         source=source,
         type=data.event_type(),
         time=time or datetime.now(UTC),
@@ -135,11 +142,82 @@ def encode(event: CloudEvent[Any], seal: Seal | None = None) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def encode_new(
+    data: EventData, source: str, *, event_id: str | None = None, time: datetime | None = None
+) -> tuple[str, bytes]:
+    """``encode(new_event(...))`` without building the envelope model: the new event's id and its value.
+
+    The same JSON as pydantic writes for the envelope (a test compares them), at a third of the
+    cost: nothing is validated that was not validated when the payload was made, and the parts
+    every event of a type from a source shares are serialized once.
+    """
+    event_id = event_id or new_event_id()
+    model = type(data)
+    middle = _MIDDLES.get((model, source))
+    if middle is None:
+        middle = _MIDDLES[(model, source)] = b"".join(
+            (b',"source":', to_json(source), b',"type":', to_json(model.event_type()), b',"time":')
+        )
+    return event_id, b"".join(
+        (
+            b'{"specversion":"1.0","id":',
+            to_json(event_id),
+            middle,
+            to_json(time or datetime.now(UTC)),
+            b',"subject":',
+            to_json(data.key()),
+            b',"datacontenttype":"application/json","data":',
+            data.__pydantic_serializer__.to_json(data),
+            b"}",
+        )
+    )
+
+
+_MIDDLES: dict[tuple[type[EventData], str], bytes] = {}
+"""By payload class and source: the envelope's JSON between the id and the time."""
+
+
+def new_event_id() -> str:
+    """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` writes it, in half the time."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = "89ab"
+"""RFC 4122's variant: the two top bits of the clock sequence are 10."""
+
+
+_TYPE = re.compile(rb'"type"\s*:\s*"([A-Za-z0-9_.]{1,200})"')
+"""Where an event's type most likely is: the first ``"type": "…"`` in the value (checked after validation)."""
+
+
 def decode(raw: bytes | None, open_: Open | None = None) -> CloudEvent[EventData]:
     """Parse and validate one message value, or raise ``InvalidEvent`` saying why.
 
     With ``open_``, personal fields are opened (``erased`` where their key is gone); without, their tokens
-    stay as they are (what a reader without keys sees). ``open_`` may raise for a key not yet known."""
+    stay as they are (what a reader without keys sees). ``open_`` may raise for a key not yet known.
+
+    The fast path guesses the type from the bytes and lets pydantic parse and validate the
+    value in one pass (``model_validate_json``, about half the cost of ``json.loads`` then
+    ``model_validate``). It is taken only when the event it yields states that very type (and
+    so was validated against its own model); anything else, valid or not, goes the slow path,
+    which also says why a value is invalid. An event with personal fields to open goes the slow
+    path too (its tokens are opened in the parsed document before validation).
+    """
+    match = _TYPE.search(raw) if raw is not None else None
+    model = _known().get(match.group(1).decode()) if match is not None and raw is not None else None
+    if model is not None and raw is not None and (open_ is None or not personal_paths(model)):
+        try:
+            event: CloudEvent[EventData] = envelope(model).model_validate_json(raw)
+        except ValidationError:
+            pass
+        else:
+            if event.type == model.event_type():
+                return event
+    return _decode_slowly(raw, open_)
+
+
+def _decode_slowly(raw: bytes | None, open_: Open | None) -> CloudEvent[EventData]:
     if raw is None:
         raise InvalidEvent("empty message value (tombstone) on an event topic")
     try:
@@ -151,7 +229,7 @@ def decode(raw: bytes | None, open_: Open | None = None) -> CloudEvent[EventData
     if doc.get("specversion") != SPECVERSION:
         raise InvalidEvent(f"not a CloudEvents {SPECVERSION} event (specversion={doc.get('specversion')!r})")
     event_type = doc.get("type")
-    model = registry().get(event_type) if isinstance(event_type, str) else None
+    model = _known().get(event_type) if isinstance(event_type, str) else None
     if model is None:
         raise InvalidEvent(f"unknown event type {event_type!r}")
     data = doc.get("data")

@@ -1,6 +1,18 @@
 """Imports every context's events so that all of them are registered."""
 
-from schemas import abstracts, audit, badges, delegates, keys, notify, programme, registration, sessions
+from schemas import (
+    abstracts,
+    audit,
+    badges,
+    delegates,
+    keys,
+    notify,
+    organisers,
+    privacy,
+    programme,
+    registration,
+    sessions,
+)
 
 __all__ = [
     "abstracts",
@@ -9,6 +21,8 @@ __all__ = [
     "delegates",
     "keys",
     "notify",
+    "organisers",
+    "privacy",
     "programme",
     "registration",
     "sessions",

@@ -299,3 +299,39 @@ class PresenterRegistered(EventData):
     abstract_id: str = Field(description="Abstract id; the Kafka key.")
     reference: str = Field(description="Human reference of the abstract, e.g. ICSEI27-A-0042.")
     registered_at: datetime = Field(description="When the sweep found the abstract covered (UTC).")
+
+
+class BroadcastVersion(BaseModel):
+    """One language's version of an organisers' message: subject and body as the organiser wrote them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    language: str = Field(description="BCP 47 tag of the version (one notify has wording for, e.g. en, fr).")
+    subject: str = Field(description="Subject line, plain text.")
+    body_markdown: str = Field(
+        description="Body in Markdown as written; notify renders it and removes any raw HTML, script or unsafe link."
+    )
+
+
+class BroadcastRequested(EventData):
+    """Emitted when an organiser sends a message to a segment of delegates, in parts of at most 500 recipients.
+
+    Every part carries the whole message (so each part can be handled alone) and its share of the
+    recipients by delegate id: no address travels here; notify has each delegate's address and language.
+    Keyed by ``broadcast_id``, so the parts stay in order on one partition.
+    """
+
+    context: ClassVar[str] = "registration"
+    key_field: ClassVar[str] = "broadcast_id"
+
+    congress_id: str = Field(description="Edition.")
+    broadcast_id: str = Field(description="The broadcast; with a delegate id it is notify's idempotency key.")
+    versions: tuple[BroadcastVersion, ...] = Field(description="The message, one version per language (at least one).")
+    default_language: str = Field(description="The version for a recipient whose language has none.")
+    segment: str = Field(description="Who it is for, in words (e.g. 'confirmed delegates; country: BR').")
+    recipients: tuple[str, ...] = Field(description="Delegate ids this part addresses.")
+    part: int = Field(ge=1, description="This part's number, from 1.")
+    parts: int = Field(ge=1, description="How many parts the broadcast has.")
+    total: int = Field(ge=0, description="Recipients in all parts together.")
+    requested_by: str = Field(description="The organiser who sent it.")
+    requested_at: datetime = Field(description="When (UTC).")

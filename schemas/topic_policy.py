@@ -107,6 +107,13 @@ POLICIES: Final[dict[str, TopicPolicy]] = {
             "each person's data key, wrapped; a tombstone shreds their personal fields",
         ),
         TopicPolicy(
+            topics.ORGANISERS,
+            DEFAULT_PARTITIONS,
+            Cleanup.COMPACT,
+            Retention.FOREVER,
+            "latest state per organiser account; invitations",
+        ),
+        TopicPolicy(
             topics.DEADLETTER,
             DEFAULT_PARTITIONS,
             Cleanup.DELETE,

@@ -20,6 +20,8 @@ KEYS: Final = "congress.keys"
 """Compacted: each person's data key, wrapped, keyed by key id; a tombstone erases it (crypto-shredding)."""
 SESSIONS: Final = "congress.sessions"
 """Organiser sign-outs, keyed by session id; every service reads it whole from the start (no group)."""
+ORGANISERS: Final = "congress.organisers"
+"""Compacted: the latest snapshot of each organiser account (no password hash), and the invitations."""
 AUDIT: Final = "congress.audit"
 """Who did what, keyed by the subject acted on; kept forever."""
 DEADLETTER: Final = "congress.deadletter"
@@ -34,13 +36,14 @@ _BY_CONTEXT: Final = {
     "delegates": DELEGATES,
     "sessions": SESSIONS,
     "keys": KEYS,
+    "organisers": ORGANISERS,
     "audit": AUDIT,
 }
 
 EVENT_TOPICS: Final = (REGISTRATION, ABSTRACTS, PROGRAMME, BADGES, NOTIFY, SESSIONS, AUDIT)
 """Topics that carry CloudEvents (the snapshot and dead-letter topics are separate)."""
-ALL_TOPICS: Final = (*EVENT_TOPICS, DELEGATES, KEYS, DEADLETTER)
-COMPACTED_TOPICS: Final = frozenset({DELEGATES, KEYS})
+ALL_TOPICS: Final = (*EVENT_TOPICS, DELEGATES, KEYS, ORGANISERS, DEADLETTER)
+COMPACTED_TOPICS: Final = frozenset({DELEGATES, KEYS, ORGANISERS})
 
 
 def topic_for_context(context: str) -> str:

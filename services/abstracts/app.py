@@ -9,6 +9,7 @@ through the outbox. The only module that knows both the adapters and the rooms t
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from services.abstracts.adapters import (
 )
 from services.abstracts.adapters.solver import CpSatPlacer
 from services.abstracts.adapters.unit import SqlUnits
+from services.abstracts.commands import personal_export
 from services.abstracts.commands.assignment import ASSIGN_LOCK
 from services.abstracts.commands.context import Deps
 from services.abstracts.commands.planning import LOCK, VERSION, Programme
@@ -35,10 +37,13 @@ from services.abstracts.web.pages import install_errors, is_email, make_template
 from services.abstracts.web.profile import profile_router
 from services.abstracts.web.programme import programme_router
 from services.abstracts.web.review import review_router
+from services.abstracts.web.route_access import ROUTES
 from services.common.congress import config_path
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.personal_export import export_router
+from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 
@@ -64,6 +69,7 @@ def build_deps(units: SqlUnits, settings: AbstractsSettings, **overrides: Any) -
         secret=settings.secret.get_secret_value(),
         public_url=settings.public_url.rstrip("/"),
         is_email=is_email,
+        privacy=load_privacy(congress),
     )
     for name, value in overrides.items():
         setattr(deps, name, value)
@@ -86,11 +92,14 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.state.deps = Built(deps, units)
     app.state.runtime = runtime
     path = None if "congress" in overrides else config_path(settings.congress_config)
-    sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
+    sessions, login = organiser_access(
+        runtime, deps.congress, path=path, demo_password=settings.organiser_password, access=ROUTES
+    )
     templates = make_templates(deps)
     install_errors(app, deps, templates)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(authors_router(deps, templates))
+    app.include_router(export_router("abstracts", deps.secret, partial(personal_export.answer, deps)))
     app.include_router(profile_router(deps, templates))  # before the review pages: /review/<token>/profile
     app.include_router(review_router(deps, templates))
     app.include_router(organiser_router(deps, sessions, templates))

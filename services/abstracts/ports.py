@@ -153,6 +153,16 @@ class ReviewerProfiles(Protocol):
         ...
 
 
+class NoticesShown(Protocol):
+    """Which privacy notice each abstract's submission form showed (issue 16)."""
+
+    async def record(self, abstract_id: str, version: str, language: str, now: datetime) -> None: ...
+
+    async def shown(self, abstract_id: str) -> tuple[str, str] | None:
+        """The (version, language) recorded for this abstract."""
+        ...
+
+
 class Unit(Protocol):
     """One unit of work: the stores on its transaction, and the events it stages to publish with it."""
 
@@ -170,6 +180,9 @@ class Unit(Protocol):
 
     @property
     def profiles(self) -> ReviewerProfiles: ...
+
+    @property
+    def notices(self) -> NoticesShown: ...
 
     def stage(self, event: EventData) -> None:
         """Publish ``event`` if (and only if) this unit of work commits."""

@@ -1,17 +1,21 @@
 """Composition root of the badges service and station: settings → renderer pool, store, consumers, routes.
 
 ``python -m services.badges.app`` serves it on port 8003 (``BADGES_HTTP_PORT``).
-Nothing connects or spawns at import; the FastAPI lifespan warms the render pool
-and starts the runtime.
+Nothing connects or spawns at import; the FastAPI lifespan starts the runtime, then
+warms the render pool in the background.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
+from functools import partial
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -26,6 +30,7 @@ from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import PoolRenderer
 from services.badges.adapters.sql import SqlUnits
 from services.badges.adapters.store import DiskPdfStore
+from services.badges.commands import personal_export, retention
 from services.badges.config import BadgesSettings
 from services.badges.domain import DelegateRecord
 from services.badges.ports import BadgeDeps, Renderer
@@ -33,13 +38,17 @@ from services.badges.subscriptions import BadgesConsumer
 from services.badges.web import visa_links
 from services.badges.web.api import api_router
 from services.badges.web.organiser import organiser_router
+from services.badges.web.route_access import ROUTES
 from services.badges.web.station import station_router
 from services.badges.web.visa_form import visa_form_router
+from services.common import jobs
 from services.common.congress import Congress, config_path, load_congress
 from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.personal_export import export_router
+from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 
@@ -56,6 +65,26 @@ def text_alert(record: DelegateRecord) -> list[EventData]:
     return list(
         unprintable.replaced_text_alert(
             record, congress_id=record.congress_id, delegate_id=record.delegate_id, version=record.version
+        )
+    )
+
+
+@runtime_checkable
+class WarmsUp(Protocol):
+    """A renderer that starts its workers ahead of the first render (``PoolRenderer``)."""
+
+    def know_names(self, characters: str) -> None: ...
+
+    async def warm(self, extra_chars: str = "") -> None: ...
+
+
+def document_text_alert(
+    *, congress_id: str, delegate_id: str, kind: str, number: str, texts: Mapping[str, str]
+) -> list[EventData]:
+    """``DocumentTextReplaced`` for a document whose texts do not all print as typed (fonts by coverage)."""
+    return list(
+        unprintable.document_text_alert(
+            congress_id=congress_id, delegate_id=delegate_id, kind=kind, number=number, texts=texts
         )
     )
 
@@ -81,6 +110,7 @@ def build(
         public_url=settings.public_url,
         visa_link_days=settings.visa_link_days,
         text_alert=text_alert,
+        document_text_alert=document_text_alert,
     )
     consumer = BadgesConsumer(
         deps=deps,
@@ -93,13 +123,22 @@ def build(
     )
     consumer.subscribe(runtime.broker, topics.REGISTRATION, topics.DELEGATES, topic_prefix=settings.kafka_topic_prefix)
     runtime.consumers.append(consumer)
-    app = FastAPI(title=f"{congress.short_name} badges and station", lifespan=_lifespan(settings, runtime, pool))
+    privacy = load_privacy(congress)
+    periodic = [jobs.Job("badges.retention", lambda: retention.sweep(deps, privacy))]
+    warms = deps.renderer if isinstance(deps.renderer, WarmsUp) else None
+    app = FastAPI(
+        title=f"{congress.short_name} badges and station",
+        lifespan=_lifespan(settings, runtime, pool, periodic, warms),
+    )
     monitor = LinkMonitor(runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime)
     app.state.deps, app.state.runtime, app.state.monitor = deps, runtime, monitor
-    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
+    sessions, login = organiser_access(
+        runtime, congress, path=path, demo_password=settings.organiser_password, access=ROUTES
+    )
     app.include_router(station_router(deps, monitor, sessions))
     app.include_router(organiser_router(deps, monitor, sessions))
     app.include_router(visa_form_router(deps, monitor))
+    app.include_router(export_router("badges", deps.secret, partial(personal_export.answer, deps)))
     app.include_router(api_router(deps, monitor, sessions, qrscan.decode_frame))
     app.include_router(login)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -111,28 +150,59 @@ def build(
 
 
 def _lifespan(
-    settings: BadgesSettings, runtime: ServiceRuntime, pool: PoolRenderer | None
+    settings: BadgesSettings,
+    runtime: ServiceRuntime,
+    pool: PoolRenderer | None,
+    periodic: list[jobs.Job],
+    warms: WarmsUp | None,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Start-up and shut-down: the schema, the warm pool (fonts cut to the replica's names), the runtime."""
+    """Start-up and shut-down: the schema, the runtime, the periodic jobs (retention: ``badges.retention``,
+    each under its lease), then the render pool warmed in the background.
+
+    The station is usable from the first second (docs/ARCHITECTURE.md, decision 9): search, check-in and
+    printing a stored badge need no render worker, and ``/readyz`` answers as soon as the runtime runs.
+    The workers start meanwhile (fonts cut to the replica's names, a warm-up badge per script): a render
+    asked for before they are warm waits for them, as it would have waited for the start before.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_harfbuzz_subset()
         await prepare_database(runtime.engine, settings.service_name, db.metadata)
-        if pool is not None:
+        if warms is not None:
             async with runtime.sessionmaker() as session:
-                await pool.warm(await db.name_characters(session))
-        # Without a link the runtime still starts (docs/ARCHITECTURE.md, decision 9): the station serves
-        # from its replica and keeps check-ins in the outbox; Kafka is joined in the background.
+                warms.know_names(await db.name_characters(session))  # before any render starts a worker
+        # Without a link the runtime still starts (decision 9): the station serves from its replica and keeps
+        # check-ins in the outbox; Kafka is joined in the background.
         await runtime.start()
+        sweeper = asyncio.create_task(
+            jobs.run_every(settings.retention_sweep_seconds, runtime.engine, periodic), name="badges-sweeper"
+        )
+        warming = asyncio.create_task(_warm(warms), name="render-warm-up") if warms is not None else None
+        app.state.warming = warming
         try:
             yield
         finally:
+            tasks = [sweeper] + ([warming] if warming is not None else [])
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await runtime.stop()
             if pool is not None:
                 pool.close()
 
     return lifespan
+
+
+async def _warm(renderer: WarmsUp) -> None:
+    start = time.perf_counter()
+    try:
+        await renderer.warm()
+    except Exception:  # a worker that failed to start is started again by the first render (PoolRenderer._run)
+        log.exception("render pool warm-up failed")
+        return
+    log.info("render pool warm", extra={"seconds": round(time.perf_counter() - start, 1)})
 
 
 def main() -> None:

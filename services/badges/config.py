@@ -30,6 +30,9 @@ class BadgesSettings(ServiceSettings):
     )
     station_name: str = Field(default="desk-1", description="This station's id in check-in events.")
     public_url: str = Field(default="http://127.0.0.1:8003", description="Base of the links badges mails.")
+    retention_sweep_seconds: float = Field(
+        default=3600.0, gt=0, description="How often passport data past its retention period is looked for."
+    )
     visa_link_days: int = Field(
         default=60, gt=0, le=366, description="How long a visa-request link works; then a new one can be mailed."
     )

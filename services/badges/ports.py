@@ -6,7 +6,7 @@ requests, stations); a ``BadgeUnit`` is one transaction: the store in it and the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +55,10 @@ class PdfStore(Protocol):
 
     def get(self, sha256: str) -> bytes: ...
 
+    def remove(self, sha256: str) -> bool:
+        """Delete a stored PDF (retention); False when it was not there."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -68,6 +72,21 @@ TextAlert = Callable[[DelegateRecord], "list[EventData]"]
 
 
 def no_text_alert(record: DelegateRecord) -> list[EventData]:
+    return []
+
+
+class DocumentTextAlert(Protocol):
+    """``DocumentTextReplaced`` for a document just issued, if a text it prints (``texts``: field → text as
+    typed) could not print as typed (else nothing)."""
+
+    def __call__(
+        self, *, congress_id: str, delegate_id: str, kind: str, number: str, texts: Mapping[str, str]
+    ) -> list[EventData]: ...
+
+
+def no_document_text_alert(
+    *, congress_id: str, delegate_id: str, kind: str, number: str, texts: Mapping[str, str]
+) -> list[EventData]:
     return []
 
 
@@ -151,6 +170,15 @@ class BadgeStore(Protocol):
 
     async def mark_visa_issued(self, request_id: int, *, organiser: str, number: str) -> None: ...
 
+    async def documents_of(self, delegate_id: str) -> list[dict[str, str]]:
+        """The documents issued to a delegate: kind, number and when (ISO), oldest first."""
+        ...
+
+    async def expire_passports(self) -> tuple[int, list[str]]:
+        """Retention: blank the passport data of every visa request still holding it; how many, and the
+        sha256 of every visa letter PDF (they print the passport number) for the caller to delete."""
+        ...
+
     async def add_station(self, station: StationRecord) -> None: ...
 
     async def revoke_station(self, station_id: str, now: datetime) -> None: ...
@@ -215,3 +243,5 @@ class BadgeDeps:
     """How long a visa-request link works; then a new one can be mailed."""
     text_alert: TextAlert = no_text_alert
     """Whether a badge's texts print as typed (fonts by coverage, ``adapters/unprintable.py``)."""
+    document_text_alert: DocumentTextAlert = no_document_text_alert
+    """The same for a document's texts (an invoice's institution and address)."""

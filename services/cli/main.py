@@ -21,6 +21,7 @@ from services.cli import db, kafka, supervisor, tail, topics
 from services.cli.replicas import ReplicasRefused, check_databases, postgres_home, provide_databases, urls_of
 from services.cli.replicas import copies_of as replicas_of
 from services.common.settings import ServiceSettings, congress_home
+from services.demo.team import TEAM
 from services.devtools.kafka_cluster import KafkaCluster
 from services.devtools.kafka_launcher import DEFAULT_PORT, KafkaLauncher
 from services.devtools.pg_launcher import PostgresLauncher
@@ -46,6 +47,14 @@ for _name in ("abstracts", "badges", "notify"):  # services that bring sub-comma
 def _fail(message: str) -> typer.Exit:
     console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(1)
+
+
+@app.command("roles-doc")
+def roles_doc_command() -> None:
+    """Print docs/roles.md: the organiser roles and every service's route-access table."""
+    from services.cli.roles_doc import render  # imports every service's web tables: only when asked
+
+    print(render())
 
 
 @app.command("tail")
@@ -241,14 +250,20 @@ def _follow(env: dict[str, str], stop: threading.Event) -> None:
 
 def _print_links(env: dict[str, str], replicas: int = 1) -> None:
     """What to open, one line each (plain lines stay readable in any terminal width)."""
-    organiser = f"sign in: organiser@icsei.example.org / {env.get('CONGRESS_ORGANISER_PASSWORD', '')}"
+    password = env.get("CONGRESS_ORGANISER_PASSWORD", "")
+    organiser = f"sign in: organiser@icsei.example.org / {password}"
     rows = {
-        "registration": ("Registration pages", "/", "delegates register here; magic links come by mail"),
+        "registration": (
+            "Registration pages",
+            "/",
+            "delegates register here; organisers: /organiser/registrations, messages: /organiser/broadcasts",
+        ),
         "abstracts": ("Call for papers", "/submit", "organisers: /organiser/abstracts; reviewers by their link"),
         "console": ("Organisers' console", "/", organiser),
         "badges": ("Badge station", "/station", "station tokens: /organiser/badges (organiser sign-in)"),
         "notify": ("Mail the delegates received", "/mail", "organiser sign-in"),
     }
+    team = ", ".join(f"{email} ({'/'.join(roles)})" for email, _name, roles, _networks in TEAM)
     console.print("\n[bold]congress is running — open these:[/]")
     for name in supervisor.available_services():
         label, path, note = rows.get(name, (name, "/", ""))
@@ -257,6 +272,22 @@ def _print_links(env: dict[str, str], replicas: int = 1) -> None:
         if replicas_of(name, replicas) > 1:
             others = urls_of(env, name, replicas).split(",")[1:]
             console.print(f"  {'  other copies':<28} {'  '.join(others)}", highlight=False)
+    notify_port = env.get("NOTIFY_HTTP_PORT", supervisor.DEFAULT_PORTS.get("notify", 8004))
+    console.print(
+        f"  {'Organiser accounts':<28} http://127.0.0.1:{notify_port}/organiser/accounts  admins invite the team here;"
+        f" sign in at http://127.0.0.1:{notify_port}/organiser/login",
+        highlight=False,
+    )
+    console.print(
+        f"  {'Demo team (same password)':<28} {team} / {password}  (invited by the simulator)", highlight=False
+    )
+    notify_port = env.get("NOTIFY_HTTP_PORT", supervisor.DEFAULT_PORTS.get("notify", 8004))
+    console.print(
+        f"  {'Organiser accounts':<28} http://127.0.0.1:{notify_port}/organiser/accounts  admins invite the team here;"
+        f" invited organisers sign in at http://127.0.0.1:{notify_port}/organiser/login",
+        highlight=False,
+    )
+    console.print(f"  {'Demo team (same password)':<28} {team} / {password}", highlight=False)
     console.print("  Event stream                 congress tail (also below)\n  Ctrl-C stops everything.\n")
 
 

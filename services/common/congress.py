@@ -61,6 +61,12 @@ class Organiser(Strict):
     email: EmailStr
     name: str
     password_hash: str | None = Field(default=None, description="From `congress organiser hash-password`.")
+    roles: tuple[str, ...] | None = Field(
+        default=None,
+        description="Roles of this seeded organiser (services/common/roles.py); default every role. "
+        "Once notify has published the account, its accounts page decides.",
+    )
+    networks: tuple[str, ...] = Field(default=(), description="Network codes, for a convener.")
 
 
 class Congress(BaseModel):

@@ -4,9 +4,13 @@ A batch of records is handled in one database transaction. Each event gets its o
 SAVEPOINT, so one that fails (after ``retries`` attempts) rolls back alone and is
 dead-lettered — staged through the outbox in the same transaction, so it can be
 neither lost nor doubled — while the rest of the batch, and the partition, flow
-on. The ids of handled events are recorded in the inbox in that same transaction:
-a redelivered event changes nothing. Offsets are committed only after the
-transaction commits (FastStream's ``NACK_ON_ERROR`` rewinds the batch otherwise).
+on. The ids of handled events are recorded in the inbox (``inbox.py``) first thing in
+that same transaction: a redelivered event changes nothing. Handlers' own rows may be
+staged (``staging.py``) and the emitted events are staged in the outbox; both are written
+explicitly, one statement per table, before the commit. On SQLite the kernel's writers take
+turns (``db.write_turn``). A batch's offsets are committed only after its transaction
+committed, in the background behind the next batch (``offsets.py``); a failure rewinds
+the batch.
 """
 
 from __future__ import annotations
@@ -22,33 +26,28 @@ from typing import Any, Protocol
 from faststream import AckPolicy, Context
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
-from sqlalchemy import Column, DateTime, PrimaryKeyConstraint, String, Table, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from schemas import topics
 from schemas.base import CloudEvent, EventData, InvalidEvent, decode
-from services.common.db import kernel_metadata
+from services.common.db import write_turn
+from services.common.inbox import inbox_table, record_in_inbox
 from services.common.key_follower import KeyFollower, decode_batch
 from services.common.keyring import Keyring
+from services.common.offsets import CommitBehind
 from services.common.outbox import Outbox, pending_rows, write_staged
+from services.common.staging import forget_staged, staged, write_staged_rows
 
 log = logging.getLogger("congress.consumer")
 
-inbox_table = Table(
-    "inbox",
-    kernel_metadata,
-    Column("consumer", String(100), nullable=False),
-    Column("event_id", String(64), nullable=False),
-    Column("handled_at", DateTime(timezone=True), nullable=False),
-    PrimaryKeyConstraint("consumer", "event_id"),
-)
+__all__ = ["Decoded", "EventConsumer", "Handler", "Record", "decode_records", "inbox_table", "parse_batch"]
 
 Handler = Callable[[CloudEvent[Any], AsyncSession], Awaitable[Iterable[EventData] | None]]
 """Does the effect of one event inside the given session; returns events to emit (staged in the outbox)."""
 
 BatchHook = Callable[[Sequence[CloudEvent[Any]], AsyncSession], Awaitable[None]]
-"""Called once per batch transaction, before the handlers, with the events they are about to handle (not yet
-in the inbox, in order): lets a consumer read what the whole batch needs in one statement, or start slow work."""
+"""Called once per batch transaction, before the handlers, with the events they are about to handle (new to this
+consumer, in order): lets a consumer read what the whole batch needs in one statement, or start slow work."""
 
 
 class Record(Protocol):
@@ -130,6 +129,9 @@ class EventConsumer:
         """Called once per batch transaction after the handlers, before the inbox rows and the commit: a consumer
         that staged writes of its own for the whole batch writes them here, explicitly (notify)."""
         self.stats = ConsumerStats()
+        self.offsets = CommitBehind(name)
+        bind = sessionmaker.kw.get("bind")
+        self._engine: AsyncEngine | None = bind if isinstance(bind, AsyncEngine) else None
 
     async def handle_batch(self, records: Sequence[Record]) -> None:
         """Handle records in one transaction; raises only if the database itself fails.
@@ -157,12 +159,14 @@ class EventConsumer:
             try:
                 await self._handle_decoded(decoded, table)
                 return
-            except _Conflict as exc:
-                if attempt == CONFLICT_RETRIES:
+            except Exception as exc:
+                # A conflict in a handler (``_Conflict``), or in the kernel's own statements: the inbox's
+                # INSERT, the staged rows and the outbox written at the commit.
+                if not (isinstance(exc, _Conflict) or is_conflict(exc)) or attempt == CONFLICT_RETRIES:
                     raise  # the subscriber nacks: Kafka gives the batch again, nothing is dead-lettered
                 log.info(
                     "batch met a concurrent transaction (%r); rolled back whole, running it again",
-                    exc.__cause__,
+                    exc.__cause__ if isinstance(exc, _Conflict) else exc,
                     extra={"consumer": self.name, "attempt": attempt},
                 )
                 # Random, so two copies that deadlocked on the same rows do not meet again in step.
@@ -181,47 +185,51 @@ class EventConsumer:
         self, decoded: Sequence[Decoded], table: Mapping[str, Handler], *, isolated: bool
     ) -> ConsumerStats:
         stats = ConsumerStats()
-        async with self.sessionmaker() as session, session.begin():
-            ids = [e.id for _, e in decoded if isinstance(e, CloudEvent)]
-            seen = await self._already_handled(session, ids)
-            to_handle = self._to_handle(decoded, seen, table)
-            if self.before_handlers is not None:
-                await self.before_handlers(to_handle, session)
-            handled_now: list[dict[str, Any]] = []
-            for record, item in decoded:
-                if isinstance(item, InvalidEvent):
-                    self._dead_letter(session, record, str(item), event_id="", stats=stats)
-                    continue
-                if item.id in seen:
-                    stats.duplicates += 1
-                    continue
-                handler = table.get(item.type)
-                if handler is None:
-                    stats.ignored += 1
-                    continue
-                seen.add(item.id)
-                if isolated:
-                    await self._handle_isolated(session, record, item, handler, stats)
-                else:
-                    await self._handle_optimistic(session, item, handler, stats)
-                handled_now.append({"consumer": self.name, "event_id": item.id, "handled_at": datetime.now(UTC)})
-            if self.after_handlers is not None:
-                await self.after_handlers(to_handle, session)
-            if handled_now:
-                await session.execute(insert(inbox_table), handled_now)
-            written = await write_staged(session)  # the batch's events, in one statement, before the commit
+        async with write_turn(self._engine), self.sessionmaker() as session:
+            try:
+                async with session.begin():
+                    written = await self._in_transaction(session, decoded, table, stats, isolated=isolated)
+            finally:
+                forget_staged(session)
         if written:
             self.outbox.wakeup.set()
         return stats
 
-    def _to_handle(
-        self, decoded: Sequence[Decoded], seen: set[str], table: Mapping[str, Handler]
-    ) -> list[CloudEvent[Any]]:
-        out: dict[str, CloudEvent[Any]] = {}
-        for _, item in decoded:
-            if isinstance(item, CloudEvent) and item.id not in seen and item.type in table:
-                out.setdefault(item.id, item)
-        return list(out.values())
+    async def _in_transaction(
+        self,
+        session: AsyncSession,
+        decoded: Sequence[Decoded],
+        table: Mapping[str, Handler],
+        stats: ConsumerStats,
+        *,
+        isolated: bool,
+    ) -> int:
+        wanted = _wanted(decoded, table)
+        new = await record_in_inbox(session, self.name, list(wanted))
+        to_handle = [event for event_id, event in wanted.items() if event_id in new]
+        if self.before_handlers is not None:
+            await self.before_handlers(to_handle, session)
+        for record, item in decoded:
+            if isinstance(item, InvalidEvent):
+                self._dead_letter(session, record, str(item), event_id="", stats=stats)
+                continue
+            handler = table.get(item.type)
+            if handler is None:
+                stats.ignored += 1
+                continue
+            if item.id not in new:
+                stats.duplicates += 1
+                continue
+            new.discard(item.id)  # the same event twice in one batch is handled once
+            if isolated:
+                await self._handle_isolated(session, record, item, handler, stats)
+            else:
+                await self._handle_optimistic(session, item, handler, stats)
+        if not isolated:
+            await self._write_staged_rows(session)
+        if self.after_handlers is not None:
+            await self.after_handlers(to_handle, session)
+        return await write_staged(session)  # the batch's events, in one statement, before the commit
 
     def _commit_stats(self, stats: ConsumerStats) -> None:
         """Count only what a committed transaction did."""
@@ -238,6 +246,8 @@ class EventConsumer:
         try:
             emitted = await handler(event, session)
         except Exception as exc:
+            if is_conflict(exc):
+                raise _Conflict from exc  # not the event's fault: the whole batch runs again as it was
             log.info(
                 "handler failed in an optimistic batch; isolating: %r",
                 exc,
@@ -245,17 +255,19 @@ class EventConsumer:
             )
             raise _HandlerFailed from exc
         for data in emitted or ():
-            self.outbox.add(session, data)
+            self.outbox.stage(session, data)
         stats.handled += 1
         stats.by_type[event.type] = stats.by_type.get(event.type, 0) + 1
 
-    async def _already_handled(self, session: AsyncSession, ids: list[str]) -> set[str]:
-        if not ids:
-            return set()
-        result = await session.execute(
-            select(inbox_table.c.event_id).where(inbox_table.c.consumer == self.name, inbox_table.c.event_id.in_(ids))
-        )
-        return set(result.scalars())
+    async def _write_staged_rows(self, session: AsyncSession) -> None:
+        """Write the rows the handlers staged (``stage_insert``); a failure isolates each event, as a handler's does."""
+        try:
+            await write_staged_rows(session)
+        except Exception as exc:
+            if is_conflict(exc):
+                raise _Conflict from exc
+            log.info("staged rows failed in an optimistic batch; isolating: %r", exc, extra={"consumer": self.name})
+            raise _HandlerFailed from exc
 
     async def _handle_isolated(
         self, session: AsyncSession, record: Record, event: CloudEvent[Any], handler: Handler, stats: ConsumerStats
@@ -264,17 +276,19 @@ class EventConsumer:
         context = {"event_id": event.id, "event_type": event.type, "subject": event.subject, "consumer": self.name}
         last_error: BaseException | None = None
         for attempt in range(1, self.retries + 1):
-            staged = len(pending_rows(session))
+            outgoing, rows = len(pending_rows(session)), len(staged(session))
             try:
                 async with session.begin_nested():
                     emitted = await handler(event, session)
+                    await write_staged_rows(session)
                     for data in emitted or ():
-                        self.outbox.add(session, data)
+                        self.outbox.stage(session, data)
                 stats.handled += 1
                 stats.by_type[event.type] = stats.by_type.get(event.type, 0) + 1
                 return
             except Exception as exc:
-                del pending_rows(session)[staged:]
+                del pending_rows(session)[outgoing:]
+                del staged(session)[rows:]
                 if is_conflict(exc):
                     # Locks taken for earlier events of this batch stay held across a savepoint's rollback, so
                     # retrying here would deadlock again: the whole transaction must go (handle_batch reruns it).
@@ -328,7 +342,13 @@ class EventConsumer:
         """
 
         async def on_events(message: KafkaMessage = Context("message")) -> None:
-            await self.handle_batch(_flatten(message.raw_message))
+            records = _flatten(message.raw_message)
+            try:
+                await self.handle_batch(records)
+            except BaseException:
+                await message.nack()  # rewind every partition of the batch to its first record
+                raise
+            self.offsets.commit(message.consumer, records)  # behind the next batch (offsets.py)
 
         on_events.__name__ = f"on_{self.name.replace('-', '_')}_events"
         return broker.subscriber(
@@ -337,9 +357,11 @@ class EventConsumer:
             batch=True,
             max_records=max_records,
             auto_offset_reset="earliest",
-            # Commit offsets only after the batch's transaction committed; rewind on failure.
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            # The records are decoded (and validated) once, by schemas.decode; skip FastStream's body decoding.
+            # Offsets are committed (behind the next batch) only after the batch's transaction committed, and
+            # a failure rewinds the batch: both done by on_events, so FastStream acks nothing itself.
+            ack_policy=AckPolicy.MANUAL,
+            # The records are decoded (and validated) once, by schemas.decode; skip FastStream's parsing.
+            parser=parse_batch,
             decoder=_raw_body,
             title=f"{self.name}:{'+'.join(topic_names)}",
         )(on_events)
@@ -356,6 +378,15 @@ def decode_records(records: Sequence[Record]) -> list[Decoded]:
     return decoded
 
 
+def _wanted(decoded: Sequence[Decoded], table: Mapping[str, Handler]) -> dict[str, CloudEvent[Any]]:
+    """The batch's events the table has a handler for, by id, in order (first of repeats)."""
+    out: dict[str, CloudEvent[Any]] = {}
+    for _, item in decoded:
+        if isinstance(item, CloudEvent) and item.type in table:
+            out.setdefault(item.id, item)
+    return out
+
+
 def _by_type(handlers: Mapping[type[EventData], Handler]) -> dict[str, Handler]:
     return {model.event_type(): handler for model, handler in handlers.items()}
 
@@ -365,6 +396,20 @@ def _flatten(raw: Any) -> list[Record]:
     if not isinstance(raw, (tuple, list)):
         return [raw]
     return [record for item in raw for record in _flatten(item)]
+
+
+async def parse_batch(records: Any, parse: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream parser of a batch that reads only its first record's headers (``handle_batch`` reads the rest).
+
+    FastStream's own parser decodes every record's headers into a dict and collects every
+    body, which the kernel never looks at. The message keeps every record (``raw_message``):
+    its ``nack`` rewinds each partition to the batch's earliest record.
+    """
+    if not isinstance(records, tuple) or len(records) < 2:
+        return await parse(records)
+    message = await parse(records[:1])
+    message.raw_message = records
+    return message
 
 
 async def _raw_body(message: Any) -> Any:

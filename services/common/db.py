@@ -2,14 +2,18 @@
 
 SQLite is opened in WAL mode and every transaction starts with ``BEGIN IMMEDIATE``
 so writers queue on the busy timeout instead of failing on a lock upgrade, and
-SAVEPOINTs work (the consumer gives each event its own savepoint).
+SAVEPOINTs work (the consumer gives each event its own savepoint). The kernel's
+busy writers (consumer batches, the relay) also take turns inside the process
+(``write_turn``), so they never sleep in SQLite's busy handler.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -53,6 +57,30 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Writers take the lock up front; a read-only transaction says so and does not queue behind them.
         deferred = conn.get_execution_options().get(READ_ONLY, False)
         conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, weakref.WeakKeyDictionary[Any, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def write_turn(engine: AsyncEngine | None) -> contextlib.AbstractAsyncContextManager[Any]:
+    """Hold this around a writing transaction on ``engine``: on SQLite, writers of this process take turns.
+
+    SQLite has one writer per file; a second ``BEGIN IMMEDIATE`` waits in SQLite's busy handler,
+    which sleeps 1, 2, 5, 10 … 100 ms between tries. A consumer's batch and the relay's marking of
+    sent rows kept meeting there: both slept while the lock was free, and each batch waited
+    ~45 ms to begin (``bench/kernel.py``). Taking turns on an ``asyncio.Lock`` hands the file over
+    the moment the other commits. Writers in other processes (the CLI) still meet on the busy
+    timeout. On PostgreSQL (row locks) this is a no-op.
+    """
+    if engine is None or engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    turns = _TURNS.setdefault(asyncio.get_running_loop(), weakref.WeakKeyDictionary())
+    lock = turns.get(engine.sync_engine)
+    if lock is None:
+        lock = turns[engine.sync_engine] = asyncio.Lock()
+    return lock
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

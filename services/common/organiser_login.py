@@ -19,9 +19,10 @@ import asyncio
 import functools
 import hmac
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -44,6 +45,7 @@ from services.common.organiser_sessions import OrganiserSessions
 from services.common.session_events import SignOuts
 
 log = logging.getLogger("congress.organiser_login")
+T = TypeVar("T")
 
 _PAGE = add_csrf_helpers(Environment(autoescape=True)).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Organiser sign-in · {{ congress }}</title>
@@ -65,7 +67,9 @@ button{font:inherit;font-weight:600;padding:.6rem 1.4rem;background:{{ colour }}
 <p><label for="password">Password</label><br><input id="password" name="password" type="password"
  autocomplete="current-password" required{% if email %} autofocus{% endif %}
 {%- if error %} aria-describedby="login-error"{% endif %}></p>
-<p><button type="submit">Sign in</button></p></form></main></body></html>""")
+<p><button type="submit">Sign in</button></p></form>
+{% if not door %}<p><small>Invited by email? Sign in on the organiser accounts' page (notify's
+<code>/organiser/login</code>); that sign-in holds here too.</small></p>{% endif %}</main></body></html>""")
 
 _SIGN_OUT_PAGE = add_csrf_helpers(Environment(autoescape=True)).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign out · {{ congress }}</title>
@@ -85,6 +89,11 @@ button{font:inherit;font-weight:600;padding:.6rem 1.4rem;background:{{ colour }}
 
 _HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="congress-scrypt")
 """scrypt takes ~35 ms of CPU: on these threads, never on the event loop (threads start on first use)."""
+
+
+async def hashing(call: Callable[[], T]) -> T:
+    """Run a password hash or check (scrypt) on the hashing threads, off the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, call)
 
 
 @functools.cache
@@ -132,14 +141,24 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+PasswordCheck = Callable[[str, str], Awaitable[str | None]]
+"""(email, password) -> the account's email if the password is right: the accounts owner's door."""
+
+
 def organiser_login_router(
     congress: Congress,
     sessions: OrganiserSessions,
     sign_outs: SignOuts,
     demo_password: SecretStr | None = None,
     throttle: LoginThrottle | None = None,
+    accounts_door: PasswordCheck | None = None,
 ) -> APIRouter:
-    """The sign-in and sign-out routes; ``throttle`` defaults to this router's own counters."""
+    """The sign-in and sign-out routes; ``throttle`` defaults to this router's own counters.
+
+    Every service signs in the edition file's organisers (the seeded admins). The accounts'
+    owner (notify) passes ``accounts_door``, which checks the passwords of the accounts it
+    keeps; either way the account must be active (``sessions.accounts``) to sign in.
+    """
     router = APIRouter(include_in_schema=False)
     throttle = throttle or LoginThrottle()
 
@@ -154,6 +173,7 @@ def organiser_login_router(
             email=email,
             error=error,
             notice=notice,
+            door=accounts_door is not None,
         )
         return HTMLResponse(page, status_code=status)
 
@@ -184,6 +204,11 @@ def organiser_login_router(
             log.warning("organiser sign-in throttled", extra={"email": account[:100], "wait": wait.seconds})
             return refused(request, wait, email, next)
         who = await check_organiser_off_loop(sessions.organisers.current(), email, password, demo_password)
+        if who is None and accounts_door is not None:
+            who = await accounts_door(email, password)
+        known = sessions.accounts.get(who) if who is not None else None
+        if known is None or not known.active:
+            who = None  # a deactivated account: the same answer as a wrong password
         if who is None:
             log.warning("organiser sign-in refused", extra={"email": account[:100]})
             if _wants_json(request):

@@ -4,9 +4,12 @@ A session is the signed token of ``services.common.auth`` (email + session id). 
 holds one ``OrganiserSessions``: on every request it verifies the token, refuses a session
 that was signed out (``revoke``: at once where the organiser signed out, in the other
 services when they read ``OrganiserSignedOut`` from ``congress.sessions``), and re-checks
-the email against the organisers configured *now* (``ConfiguredOrganisers`` re-reads the
-congress file when it changes), so an organiser removed from the configuration is out at
-once, whatever cookie they hold.
+the email against the organiser accounts as they are *now* (``AccountDirectory``: the owner's
+snapshots from ``congress.organisers``, else the congress file, which ``ConfiguredOrganisers``
+re-reads when it changes), so a deactivated organiser is out at once, whatever cookie they hold.
+
+``require_organiser`` then checks the service's route-access table (``services.common.roles``):
+a route the table does not name, or a role it does not allow, is refused (403).
 """
 
 from __future__ import annotations
@@ -14,13 +17,24 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import iter_route_contexts
+from starlette.routing import BaseRoute
 
-from services.common.auth import OrganiserToken, bearer_or_cookie, organiser_token, read_organiser_token
+from services.common.accounts import Account, AccountDirectory
+from services.common.auth import (
+    ORGANISER_MAX_AGE,
+    OrganiserToken,
+    bearer_or_cookie,
+    organiser_token,
+    read_organiser_token,
+)
 from services.common.congress import ConfigError, Congress, Organiser, load_congress
+from services.common.roles import Grant, RouteAccess, decide, route_key
 
 log = logging.getLogger("congress.organiser_sessions")
 
@@ -84,15 +98,29 @@ def _emails(organisers: tuple[Organiser, ...]) -> frozenset[str]:
 
 
 class OrganiserSessions:
-    """Issues organiser sessions and decides, per request, whether one still holds."""
+    """Issues organiser sessions and decides, per request, whether one still holds and what it may do.
 
-    def __init__(self, secret: str, organisers: ConfiguredOrganisers, *, clock: Clock = time.time) -> None:
+    ``access`` is the service's route-access table; without one every organiser route is refused.
+    """
+
+    def __init__(
+        self,
+        secret: str,
+        organisers: ConfiguredOrganisers,
+        *,
+        access: RouteAccess | None = None,
+        clock: Clock = time.time,
+    ) -> None:
         self.secret = secret
         self.organisers = organisers
+        self.accounts = AccountDirectory(organisers)
+        self.access: RouteAccess = access or {}
         self._clock = clock
         self._revoked: dict[str, float] = {}
         """Session id -> when the session would have expired (then the entry is dropped)."""
         self._swept_at = clock()
+        self.dependencies: dict[str, Callable[[Request], Awaitable[str]]] = {}
+        """The service's ``require_organiser`` dependency, made once."""
 
     def issue(self, email: str) -> str:
         return organiser_token(self.secret, email)
@@ -110,31 +138,118 @@ class OrganiserSessions:
         return session_id in self._revoked
 
     def session(self, request: Request) -> OrganiserToken | None:
-        """The request's organiser session if it is valid, not signed out, and its organiser still configured."""
+        """The request's organiser session if it is valid, not signed out, and its account active."""
         token = bearer_or_cookie(request)
         claims = read_organiser_token(self.secret, token) if token else None
         if claims is None or self.is_revoked(claims.session_id):
             return None
-        if claims.email.lower() not in self.organisers.emails():
-            log.warning("session of an organiser no longer configured refused", extra={"organiser": claims.email})
+        if self.account_of(claims) is None:
+            log.warning("session of an organiser without an active account refused", extra={"organiser": claims.email})
             return None
         return claims
+
+    def account_of(self, claims: OrganiserToken) -> Account | None:
+        """The session's account if it is active and the session began after the account's last deactivation."""
+        account = self.accounts.get(claims.email)
+        if account is None or not account.active:
+            return None
+        signed_at = claims.expires_at - ORGANISER_MAX_AGE
+        if account.sessions_valid_after is not None and signed_at < account.sessions_valid_after:
+            return None
+        return account
 
     def organiser(self, request: Request) -> str | None:
         """The signed-in organiser's email, or None."""
         claims = self.session(request)
         return claims.email if claims else None
 
+    def grant(self, request: Request, claims: OrganiserToken) -> Grant | None:
+        """What the session may do on the route the request matched; None when the table refuses it."""
+        account = self.account_of(claims)
+        path = route_path(request)
+        if account is None or path is None:
+            return None
+        rule = self.access.get(route_key(request.method, path))
+        return decide(rule, claims.email, account.roles, account.networks)
+
 
 def require_organiser(sessions: OrganiserSessions) -> Callable[[Request], Awaitable[str]]:
-    """A FastAPI dependency: the organiser's email, or 401 (API) / redirect to the sign-in page (pages)."""
+    """A FastAPI dependency: the organiser's email, if their roles may use this route.
+
+    Not signed in: 401 (API) or a redirect to the sign-in page (pages). Signed in but the
+    service's route-access table does not let their roles use the route (or does not name the
+    route at all): 403. The grant is left on ``request.state.organiser_grant`` for routes that
+    filter by network (``organiser_grant``).
+    """
+
+    existing = sessions.dependencies.get("require")
+    if existing is not None:  # one callable per service, so FastAPI runs it once per request
+        return existing
 
     async def dependency(request: Request) -> str:
-        email = sessions.organiser(request)
-        if email is None:
+        claims = sessions.session(request)
+        if claims is None:
             if "text/html" in request.headers.get("accept", ""):
                 raise HTTPException(status_code=303, headers={"Location": f"/organiser/login?next={request.url.path}"})
             raise HTTPException(status_code=401, detail="organiser sign-in required")
-        return email
+        grant = sessions.grant(request, claims)
+        if grant is None:
+            log.warning(
+                "organiser route refused to the organiser's roles",
+                extra={"organiser": claims.email, "method": request.method, "path": request.url.path},
+            )
+            raise HTTPException(status_code=403, detail="Your organiser roles do not allow this.")
+        request.state.organiser_grant = grant
+        return claims.email
+
+    dependency.congress_organiser_route = True  # type: ignore[attr-defined]  # found by the route-access test
+    sessions.dependencies["require"] = dependency
+    return dependency
+
+
+def organiser_grant(sessions: OrganiserSessions) -> Callable[..., Awaitable[Grant]]:
+    """A FastAPI dependency: ``require_organiser``'s check, then what the organiser may see on the route.
+
+    Network-scoped routes use it to filter (``Grant.networks``); FastAPI runs the check once per request.
+    """
+    require = require_organiser(sessions)
+
+    async def dependency(request: Request, _who: str = Depends(require)) -> Grant:
+        grant = getattr(request.state, "organiser_grant", None)
+        if not isinstance(grant, Grant):
+            raise HTTPException(status_code=403, detail="Your organiser roles do not allow this.")
+        return grant
 
     return dependency
+
+
+def organiser_routes(routes: Sequence[BaseRoute]) -> list[tuple[str, str]]:
+    """(method, path) of every route behind ``require_organiser``, as the route-access tables name them."""
+    found: list[tuple[str, str]] = []
+    for context in iter_route_contexts(routes):
+        dependant = getattr(context, "dependant", None)
+        if isinstance(dependant, Dependant) and _behind_organiser(dependant) and context.path:
+            found.extend((method, context.path) for method in sorted((context.methods or set()) - {"HEAD"}))
+    return found
+
+
+def _behind_organiser(dependant: Dependant) -> bool:
+    if getattr(dependant.call, "congress_organiser_route", False):
+        return True
+    return any(_behind_organiser(sub) for sub in dependant.dependencies)
+
+
+def route_path(request: Request) -> str | None:
+    """The declared path of the route a request matched, prefixes of included routers and all.
+
+    FastAPI puts the route as it was declared on ``scope["route"]`` (without the prefix it was
+    included under), so the app's full paths are indexed once per app by that route object.
+    """
+    route = request.scope.get("route")
+    if route is None:
+        return None
+    paths: dict[int, str] | None = getattr(request.app.state, "congress_route_paths", None)
+    if paths is None:
+        paths = {id(c.original_route): c.path for c in iter_route_contexts(request.app.routes) if c.path}
+        request.app.state.congress_route_paths = paths
+    return paths.get(id(route))

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import (
+    ARRAY,
     JSON,
     BigInteger,
     Column,
@@ -30,6 +33,10 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
     select,
     text,
     update,
@@ -37,8 +44,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
-from schemas.base import CONTENT_TYPE, CloudEvent, EventData, encode, new_event
-from services.common.db import READ_ONLY, is_postgres, kernel_metadata
+from schemas.base import CONTENT_TYPE, CloudEvent, EventData, encode, encode_new, new_event
+from schemas.personal import personal_paths
+from services.common.db import READ_ONLY, is_postgres, kernel_metadata, write_turn
 from services.common.faults import crash_point
 from services.common.keyring import Keyring, insert_keys, staged_keys
 
@@ -59,6 +67,10 @@ outbox_table = Table(
 )
 
 Headers = list[tuple[str, str]]
+_HEADERS: Headers = [("content-type", CONTENT_TYPE)]
+"""An event's headers (a structured CloudEvent needs no more)."""
+_PARTITIONER = DefaultPartitioner()
+"""What ``AIOKafkaProducer.send`` uses (Kafka's murmur2 of the key): the relay's batches go where sends went."""
 
 
 class Outbox:
@@ -86,10 +98,21 @@ class Outbox:
             topic=data.topic(),
             key=data.key().encode(),
             value=encode(cloud_event, self.keyring.sealer(session) if self.keyring is not None else None),
-            headers=[("content-type", CONTENT_TYPE)],
+            headers=_HEADERS,
             event_id=cloud_event.id,
         )
         return cloud_event
+
+    def stage(self, session: AsyncSession | Session, data: EventData) -> None:
+        """``add`` for a caller that does not need the CloudEvent back (the consumer): the same row, cheaper
+        (an event with personal fields to seal takes ``add``'s way)."""
+        if self.keyring is not None and personal_paths(type(data)):
+            self.add(session, data)
+            return
+        event_id, value = encode_new(data, self.source)
+        self.add_raw(
+            session, topic=data.topic(), key=data.key().encode(), value=value, headers=_HEADERS, event_id=event_id
+        )
 
     def add_many(self, session: AsyncSession | Session, events: Sequence[EventData]) -> list[CloudEvent[Any]]:
         return [self.add(session, data) for data in events]
@@ -165,6 +188,7 @@ class OutboxRelay:
         self.topics_ready = topics_ready
         """If given, publishing waits for it: the runtime sets it once the topics exist with their settings."""
         self._producer_ready = producer_started
+        self._header_cache: dict[str, list[tuple[str, bytes]]] = {}
         self.published = 0
         self.running = False
         self.standby = False
@@ -227,7 +251,7 @@ class OutboxRelay:
                         outbox_table.c.topic,
                         outbox_table.c.key,
                         outbox_table.c.value,
-                        outbox_table.c.headers,
+                        cast(outbox_table.c.headers, Text).label("headers"),  # parsed once per distinct text
                     )
                     .where(outbox_table.c.sent_at.is_(None))
                     .order_by(outbox_table.c.id)
@@ -241,27 +265,56 @@ class OutboxRelay:
             await self._lease.confirm()
         await self._send_all(rows)
         crash_point("relay-after-publish")
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(outbox_table)
-                .where(outbox_table.c.id.in_([row.id for row in rows]))
-                .values(sent_at=datetime.now(UTC))
-            )
+        async with write_turn(self.engine), self.engine.begin() as conn:
+            await conn.execute(self._mark_sent([row.id for row in rows]), {"now": datetime.now(UTC)})
         self.published += len(rows)
         log.debug("relayed %d outbox rows", len(rows), extra={"count": len(rows)})
         return len(rows)
 
     async def _send_all(self, rows: Sequence[Any]) -> None:
-        futures = [
-            await self.producer.send(
-                self.topic_prefix + row.topic,
-                value=row.value,
-                key=row.key,
-                headers=[(name, value.encode()) for name, value in row.headers],
-            )
-            for row in rows
-        ]
+        """Publish rows as one record batch per partition (in id order within each), and wait for every ack.
+
+        ``send`` per row cost a future, a metadata check and a partitioner call each; a batch
+        per partition is appended to directly. Keys go to the partitions ``send`` would choose.
+        """
+        partitions: dict[str, list[int]] = {}
+        open_batches: dict[tuple[str, int], Any] = {}
+        futures = []
+        for row in rows:
+            topic = self.topic_prefix + row.topic
+            if topic not in partitions:
+                partitions[topic] = sorted(await self.producer.partitions_for(topic))
+            partition = _PARTITIONER(row.key, partitions[topic], partitions[topic])
+            headers = self._headers(row.headers)
+            batch = open_batches.get((topic, partition))
+            if batch is None:
+                batch = open_batches[(topic, partition)] = self.producer.create_batch()
+            if batch.append(timestamp=None, key=row.key, value=row.value, headers=headers) is None:  # full
+                futures.append(await self.producer.send_batch(batch, topic, partition=partition))
+                batch = open_batches[(topic, partition)] = self.producer.create_batch()
+                batch.append(timestamp=None, key=row.key, value=row.value, headers=headers)  # the first always fits
+        for (topic, partition), batch in open_batches.items():
+            futures.append(await self.producer.send_batch(batch, topic, partition=partition))
         await asyncio.gather(*futures)
+
+    def _mark_sent(self, ids: list[int]) -> Any:
+        """``UPDATE outbox SET sent_at`` for these ids: one array parameter on PostgreSQL, a list of integers on SQLite.
+
+        (An expanding ``IN`` renders and binds a parameter per id: a third of the relay's time.)
+        """
+        sent = update(outbox_table).values(sent_at=bindparam("now"))
+        if is_postgres(self.engine):
+            return sent.where(outbox_table.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger))))
+        return sent.where(text(f"outbox.id IN ({','.join(str(int(i)) for i in ids)})"))
+
+    def _headers(self, stored: str) -> list[tuple[str, bytes]]:
+        """A row's headers as Kafka wants them; rows mostly share the same few, so parse each text once."""
+        headers = self._header_cache.get(stored)
+        if headers is None:
+            if len(self._header_cache) > 256:  # dead letters' headers are each their own
+                self._header_cache.clear()
+            headers = self._header_cache[stored] = [(name, value.encode()) for name, value in json.loads(stored)]
+        return headers
 
     def _leadership(self) -> _Leadership:
         return _Leadership(self)
@@ -331,7 +384,8 @@ def write_staged_sync(session: Session) -> int:
         session.execute(outbox_table.insert(), [message for _, message in keys])
     rows = session.info.pop("congress_outbox_rows", None)
     if rows:
-        session.execute(outbox_table.insert(), rows)
+        connection = session.connection()
+        connection.exec_driver_sql(*_insert_rows(connection.dialect.name, rows))
     return len(rows or ()) + len(keys)
 
 
@@ -343,8 +397,39 @@ async def write_staged(session: AsyncSession) -> int:
         await session.execute(outbox_table.insert(), [message for _, message in keys])
     rows = session.info.pop("congress_outbox_rows", None)
     if rows:
-        await session.execute(outbox_table.insert(), rows)
+        connection = await session.connection()
+        await connection.exec_driver_sql(*_insert_rows(connection.dialect.name, rows))
     return len(rows or ()) + len(keys)
+
+
+_INSERT = "INSERT INTO outbox (event_id, topic, key, value, headers, created_at) VALUES "
+_HEADERS_JSON = json.dumps(_HEADERS)
+
+
+def _insert_rows(dialect: str, rows: list[dict[str, Any]]) -> tuple[str, list[tuple[Any, ...]]]:
+    """The driver's own ``executemany`` of staged rows: no per-row work of SQLAlchemy's.
+
+    Binding each row through the table's types (JSON headers dumped, a datetime rendered per row) was a
+    sixth of the kernel's CPU. Rows mostly carry the one shared header list (dumped once here), and every
+    row of a statement is stamped with the moment it is written.
+    """
+    now: Any = datetime.now(UTC)
+    if dialect == "sqlite":  # as SQLAlchemy's DateTime stores it there: UTC, no offset
+        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        sql = _INSERT + "(?, ?, ?, ?, ?, ?)"
+    else:
+        sql = _INSERT + "($1, $2, $3, $4, $5, $6)"
+    return sql, [
+        (
+            row["event_id"],
+            row["topic"],
+            row["key"],
+            row["value"],
+            _HEADERS_JSON if row["headers"] is _HEADERS else json.dumps(row["headers"]),
+            now,
+        )
+        for row in rows
+    ]
 
 
 def pending_rows(session: AsyncSession | Session) -> list[dict[str, Any]]:

@@ -99,6 +99,9 @@ class Ranges:
         pairs.sort()
         return cls(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
 
+    def pairs(self) -> Iterable[tuple[int, int]]:
+        return zip(self.starts, self.ends, strict=True)
+
     def __contains__(self, code: object) -> bool:
         if not isinstance(code, int):
             return False
@@ -111,7 +114,7 @@ def _fc_list() -> str:
     if tool is None:
         log.error("fontconfig's fc-list is not installed: no font coverage is known, every text counts as unprintable")
         return ""
-    form = "%{family[0]}\t%{style[0]}\t%{charset}\n"
+    form = "%{family[0]}\t%{style[0]}\t%{charset}\t%{slant}\t%{width}\n"
     # fontconfig's own tool, found on PATH; the arguments are constants
     return subprocess.run([tool, "--format", form], capture_output=True, text=True, check=False).stdout  # noqa: S603
 
@@ -121,16 +124,21 @@ class FontIndex:
 
     def __init__(self, listing: str) -> None:
         faces: dict[str, tuple[bool, str]] = {}
+        upright: set[str] = set()
         for line in listing.splitlines():
-            family, style, charset = [*line.split("\t"), "", ""][:3]
+            family, style, charset, slant, width = [*line.split("\t"), "", "", "", ""][:5]
             if not family or not charset:
                 continue
+            if slant in ("", "0") and width in ("", "100"):
+                upright.add(family)
             regular = style in ("Regular", "Book", "Normal")
             if family not in faces or (regular and not faces[family][0]):
                 faces[family] = (regular, charset)
         ordered = sorted(faces, key=lambda f: (_tier(f), len(f), f))
         self.families: tuple[str, ...] = tuple(ordered)
         self._ranges = {family: Ranges.parse(faces[family][1]) for family in ordered}
+        self.upright = frozenset(upright & set(ordered))
+        """Families with a roman face of normal width (the only faces badges and documents ask for)."""
 
     @classmethod
     def installed(cls) -> FontIndex:
@@ -152,6 +160,21 @@ class FontIndex:
         """The characters of ``text`` that no installed font has (each once, in order)."""
         return "".join(c for c in dict.fromkeys(text) if not self.printable(c))
 
+    def pickable(self) -> frozenset[str]:
+        """Every family ``families_for`` can put in a chain, whatever the text and language.
+
+        The base family, the CJK faces, and each family that covers a character no family of a
+        preferred tier covers (``families_for`` takes a character's font from its best tier only).
+        Computed on ranges, not code points (~ms for ~1,500 families).
+        """
+        out = {f for f in (BASE_FAMILY, *CJK_BY_LANG.values()) if f in self._ranges}
+        better: list[tuple[int, int]] = []  # merged ranges covered by the tiers already seen
+        for tier in sorted({_tier(f) for f in self.families}):
+            members = [f for f in self.families if _tier(f) == tier]
+            out.update(f for f in members if _outside(self._ranges[f], better))
+            better = _merge([*better, *(r for f in members for r in self._ranges[f].pairs())])
+        return frozenset(out)
+
     def families_for(self, text: str, lang: str = "en") -> list[str]:
         """The fallback chain for ``text``: the base family, then for each character it lacks the preferred
         family that has it (Noto Sans <script> before UI, serif and other faces; among equals the one that
@@ -171,6 +194,27 @@ class FontIndex:
             best = min(options, key=lambda f: (_tier(f), -sum(self.covers(f, c) for c in todo), len(f)))
             chain.append(best)
         return chain
+
+
+def _merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint, inclusive ranges covering exactly ``ranges``."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def _outside(ranges: Ranges, covered: list[tuple[int, int]]) -> bool:
+    """Whether ``ranges`` hold a code point outside ``covered`` (merged: disjoint, with gaps between)."""
+    starts = [c[0] for c in covered]
+    for first, last in zip(ranges.starts, ranges.ends, strict=True):
+        i = bisect.bisect_right(starts, first) - 1
+        if i < 0 or covered[i][1] < last:  # no one covered range holds [first, last]: a gap is inside
+            return True
+    return False
 
 
 @functools.cache

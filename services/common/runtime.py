@@ -34,6 +34,20 @@ from services.common.topic_admin import TopicPlan, TopicReport, ensure_topics, l
 log = logging.getLogger("congress.runtime")
 
 
+def tune_gc() -> None:
+    """How a service process collects garbage; ``serve`` calls it, and benchmarks that run a runtime.
+
+    Start-up objects (modules, compiled templates, pydantic schemas) are frozen out of the
+    garbage collector, and young collections run less often: a request allocates thousands of
+    short-lived objects, and collecting every 700 allocations cost registration throughput and
+    its p99 (bench/registration.py); a consumer's batch of 500 events does the same (a quarter
+    of the kernel's CPU time in bench/kernel.py).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+
+
 class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, *, metadata: MetaData | None = None) -> None:
         self.settings = settings
@@ -249,16 +263,8 @@ class ServiceRuntime:
             await self.stop()
 
     def serve(self, app: FastAPI) -> None:
-        """Run the HTTP app (whose lifespan starts and stops this runtime) until SIGINT/SIGTERM.
-
-        Start-up objects (modules, compiled templates, pydantic schemas) are frozen out of the
-        garbage collector, and young collections run less often: a request allocates thousands of
-        short-lived objects, and collecting every 700 allocations cost registration throughput and
-        its p99 (bench/registration.py).
-        """
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(100_000, 50, 100)
+        """Run the HTTP app (whose lifespan starts and stops this runtime) until SIGINT/SIGTERM (see ``tune_gc``)."""
+        tune_gc()
         uvicorn.run(
             app,
             host=self.settings.http_host,

@@ -5,7 +5,9 @@ database: published when Kafka is there, never lost); ``DirectSignOuts`` is for 
 which has no database: it sends from a background task, retrying until sent or until the
 session would have expired anyway. ``RevocationReader`` reads the whole topic from the
 beginning on every start with no consumer group (the revocations are kept in memory, so a
-restarted service must read them all again) and keeps following it.
+restarted service must read them all again) and keeps following it, together with the
+compacted ``congress.organisers``, whose account snapshots it applies to the service's
+``AccountDirectory`` (a deactivated account is refused as soon as its snapshot is read).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas import topics
 from schemas.base import CONTENT_TYPE, InvalidEvent, decode, encode, new_event
+from schemas.organisers import OrganiserAccountChanged
 from schemas.sessions import OrganiserSignedOut
 from services.common.broker import ensure_topics
 from services.common.organiser_sessions import OrganiserSessions
@@ -91,7 +94,8 @@ class DirectSignOuts:
 
 
 class RevocationReader:
-    """Follows ``congress.sessions`` from its beginning and revokes every session signed out there."""
+    """Follows ``congress.sessions`` and ``congress.organisers`` from their beginning: revokes every
+    session signed out there and keeps the organiser accounts current."""
 
     def __init__(
         self,
@@ -126,6 +130,7 @@ class RevocationReader:
         await ensure_topics(self.bootstrap_servers, prefix=self.topic_prefix)
         consumer = AIOKafkaConsumer(
             self.topic_prefix + topics.SESSIONS,
+            self.topic_prefix + topics.ORGANISERS,
             bootstrap_servers=self.bootstrap_servers,
             client_id=f"{self.client_id}-sign-outs",
             group_id=None,
@@ -143,7 +148,9 @@ class RevocationReader:
             await consumer.stop()
 
     def apply(self, value: bytes | None) -> None:
-        """Revoke the session one message signs out; anything else on the topic is logged and skipped."""
+        """Revoke the session one message signs out, or take an account's snapshot; skip anything else."""
+        if value is None:
+            return  # a tombstone: nothing on these topics is erased that way
         try:
             event: Any = decode(value)
         except InvalidEvent as exc:
@@ -151,4 +158,7 @@ class RevocationReader:
             return
         if isinstance(event.data, OrganiserSignedOut):
             self.sessions.revoke(event.data.session_id, event.data.expires_at.timestamp())
+            self.applied += 1
+        elif isinstance(event.data, OrganiserAccountChanged):
+            self.sessions.accounts.apply(event.data)
             self.applied += 1

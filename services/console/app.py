@@ -18,6 +18,7 @@ from services.console.adapters.congress import add_on_capacities
 from services.console.config import ConsoleSettings
 from services.console.domain import Projection
 from services.console.live import LiveFeed
+from services.console.route_access import ROUTES
 from services.console.runtime import ConsoleRuntime
 from services.console.web import build_web
 
@@ -30,7 +31,9 @@ def build(
     congress = congress or load_congress(path)
     projection = Projection(tz=congress.tz, capacities=add_on_capacities(congress), ring_size=settings.ring_size)
     feed = LiveFeed(projection, congress.tz)
-    sessions = OrganiserSessions(settings.secret.get_secret_value(), ConfiguredOrganisers(congress, path))
+    sessions = OrganiserSessions(
+        settings.secret.get_secret_value(), ConfiguredOrganisers(congress, path), access=ROUTES
+    )
     # No database, so no outbox: sign-outs are sent directly (retried in the background).
     sign_outs = DirectSignOuts(
         settings.kafka_bootstrap_servers, source=settings.source, topic_prefix=settings.kafka_topic_prefix

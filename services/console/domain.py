@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from services.console.audit_log import AuditLog
+from services.console.broadcasts import BroadcastTally
 from services.console.entries import Entry
 
 
@@ -77,12 +78,15 @@ class Projection:
         self.badges_revoked = 0
         self.text_replaced: set[str] = set()
         """Delegates whose badge could not print a name as typed (BadgeTextReplaced): organisers follow up."""
+        self.documents_text_replaced: set[str] = set()
+        """Documents (by number) that could not print a text as typed (DocumentTextReplaced)."""
         self.badges_printed = 0
         self.reprints = 0
         self.documents: Counter[str] = Counter()
         self.checked_in: set[str] = set()
         self.checkins_by_hour: Counter[str] = Counter()
         self.emails: Counter[str] = Counter()  # sent, failed, failed_permanent
+        self.broadcasts = BroadcastTally()
         self.waiting_list_offers = 0
         self.dead_letters = 0
         self.dead_by_consumer: Counter[str] = Counter()
@@ -96,6 +100,8 @@ class Projection:
         self.programme: dict[str, Any] = {}  # the last ProgrammePublished
         self.presenter_reminders: set[tuple[str, int]] = set()  # (abstract id, reminder days): a redelivery counts once
         self.presenters_unregistered: set[str] = set()  # abstract ids reported after the presenter deadline
+        self.retention_removed: Counter[str] = Counter()
+        """Records of personal data removed by retention sweeps, by class (``RetentionApplied``)."""
         self.audit = AuditLog()
         """Every audit record (``congress.audit``), kept whole: the audit page reads it."""
 
@@ -119,6 +125,8 @@ class Projection:
         elif entry.kind == "event" and entry.context == "audit":
             if entry.name == "OrganiserActed":
                 self.audit.add(entry.data)
+            elif entry.name == "RetentionApplied":  # issue 16: what retention removed, by class of data
+                self.retention_removed[str(entry.data.get("data_class", "?"))] += _count(entry.data.get("removed"))
         elif entry.kind == "event":
             handler = _HANDLERS.get(entry.name)
             if handler is not None and entry.context != "delegates":
@@ -227,6 +235,9 @@ class Projection:
     def _on_badge_text_replaced(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.text_replaced.add(delegate_id)
 
+    def _on_document_text_replaced(self, delegate_id: str, data: Mapping[str, Any]) -> None:
+        self.documents_text_replaced.add(str(data.get("document_number")))
+
     def _on_badge_revoked(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.badges_revoked += 1
         self.badged.discard(delegate_id)
@@ -248,11 +259,16 @@ class Projection:
 
     def _on_notification_sent(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.emails["sent"] += 1
+        self.broadcasts.notified(data, sent=True)
 
     def _on_notification_failed(self, delegate_id: str, data: Mapping[str, Any]) -> None:
         self.emails["failed"] += 1
         if data.get("permanent"):
             self.emails["failed_permanent"] += 1
+        self.broadcasts.notified(data, sent=False)
+
+    def _on_broadcast_requested(self, broadcast_id: str, data: Mapping[str, Any]) -> None:
+        self.broadcasts.requested(data)
 
     def set_lag(self, lag: Mapping[str, Mapping[str, int]], at: datetime) -> None:
         """Consumer lag per group and topic, as last measured."""
@@ -287,6 +303,7 @@ class Projection:
         return {
             "events_total": self.seq,
             "events_by_type": dict(sorted(self.by_type.items())),
+            "retention_removed": dict(sorted(self.retention_removed.items())),
             "registrations": self._registration_figures(),
             "revenue": self._revenue_figures(),
             "add_ons": self._add_on_figures(),
@@ -301,6 +318,7 @@ class Projection:
                 "delegates_with_badge": len(self.badged),
                 "revoked": self.badges_revoked,
                 "text_replaced": len(self.text_replaced),
+                "documents_text_replaced": len(self.documents_text_replaced),
                 "printed": self.badges_printed,
                 "reprints": self.reprints,
                 "documents": dict(sorted(self.documents.items())),
@@ -311,6 +329,7 @@ class Projection:
                 "failed": self.emails["failed"],
                 "failed_permanent": self.emails["failed_permanent"],
             },
+            "broadcasts": self.broadcasts.figures(),
             "payments_failed": self.payments_failed,
             "waiting_list_offers": self.waiting_list_offers,
             "dead_letters": {
@@ -417,11 +436,13 @@ _HANDLERS: dict[str, Callable[[Projection, str, Mapping[str, Any]], None]] = {
     "BadgeIssued": Projection._on_badge_issued,
     "BadgeRevoked": Projection._on_badge_revoked,
     "BadgeTextReplaced": Projection._on_badge_text_replaced,
+    "DocumentTextReplaced": Projection._on_document_text_replaced,
     "BadgePrinted": Projection._on_badge_printed,
     "DocumentIssued": Projection._on_document_issued,
     "DelegateCheckedIn": Projection._on_delegate_checked_in,
     "NotificationSent": Projection._on_notification_sent,
     "NotificationFailed": Projection._on_notification_failed,
+    "BroadcastRequested": Projection._on_broadcast_requested,
     "AbstractSubmitted": Projection._on_abstract_submitted,
     "AbstractWithdrawn": Projection._on_abstract_withdrawn,
     "AbstractDecided": Projection._on_abstract_decided,
@@ -430,3 +451,8 @@ _HANDLERS: dict[str, Callable[[Projection, str, Mapping[str, Any]], None]] = {
     "PresenterRegistrationReminder": Projection._on_presenter_reminder,
     "PresenterUnregistered": Projection._on_presenter_unregistered,
 }
+
+
+def _count(value: Any) -> int:
+    """A count from an event's data (0 when absent or not a whole number)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -80,6 +80,14 @@ def isolate(text: object) -> str:
     return f"\u2068{text}\u2069"
 
 
+def _replaced(d: Mapping[str, Any]) -> str:
+    """A BadgeTextReplaced or DocumentTextReplaced as a line: what was printed, and the characters no font has."""
+    replacements = d.get("replacements") or ()
+    printed = "; ".join(f"{r.get('field')}: {isolate(r.get('printed'))}" for r in replacements)
+    missing = ", ".join(m for r in replacements for m in r.get("missing") or ())
+    return f"printed as {printed} (no font for {missing})"
+
+
 def _person(d: Mapping[str, Any]) -> str:
     who = d.get("delegate")
     if not isinstance(who, Mapping):
@@ -119,13 +127,8 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "DelegateSnapshot": lambda d: f"{_person(d)} · {d.get('status')} · {'paid' if d.get('paid') else 'unpaid'}",
     "BadgeIssued": lambda d: f"{isolate(d.get('badge_name'))} · v{d.get('registration_version')}",
     "BadgeRevoked": lambda d: f"revoked: {d.get('reason')}",
-    "BadgeTextReplaced": lambda d: (
-        "printed as "
-        + "; ".join(f"{r.get('field')}: {isolate(r.get('printed'))}" for r in d.get("replacements") or ())
-        + " (no font for "
-        + ", ".join(m for r in d.get("replacements") or () for m in r.get("missing") or ())
-        + ")"
-    ),
+    "BadgeTextReplaced": lambda d: _replaced(d),
+    "DocumentTextReplaced": lambda d: f"{d.get('kind')} {d.get('document_number')} {_replaced(d)}",
     "DocumentIssued": lambda d: f"{d.get('kind')} {d.get('document_number')}",
     "BadgePrinted": lambda d: f"print #{d.get('print_count')} at {d.get('station_id')}",
     "DelegateCheckedIn": lambda d: f"checked in at {d.get('station_id')}",

@@ -64,6 +64,10 @@ class BadgeFigures(BaseModel):
     text_replaced: int = Field(
         default=0, description="Delegates whose badge prints a name transliterated: no installed font has a character."
     )
+    documents_text_replaced: int = Field(
+        default=0,
+        description="Documents (invoices) that print a text transliterated: no installed font has a character.",
+    )
     printed: int
     reprints: int
     documents: dict[str, int] = Field(description="Document kind → issued.")
@@ -78,6 +82,19 @@ class EmailFigures(BaseModel):
     sent: int
     failed: int
     failed_permanent: int
+
+
+class BroadcastFigures(BaseModel):
+    """One organisers' broadcast: whom it was for and what notify reports (recipients counted once)."""
+
+    broadcast_id: str
+    subject: str = Field(description="The default language's subject.")
+    segment: str
+    total: int = Field(description="Recipients the segment had when it was sent.")
+    sent: int = Field(description="Recipients notify reports a message sent to.")
+    failed: int = Field(description="Recipients whose message failed (and was not sent later).")
+    requested_by: str
+    requested_at: str
 
 
 class DeadLetter(BaseModel):
@@ -111,6 +128,9 @@ class Figures(BaseModel):
 
     events_total: int
     events_by_type: dict[str, int]
+    retention_removed: dict[str, int] = Field(
+        default_factory=dict, description="Personal-data records removed by retention sweeps, by class of data."
+    )
     registrations: RegistrationFigures
     revenue: RevenueFigures
     add_ons: dict[str, AddOnFigures]
@@ -120,6 +140,7 @@ class Figures(BaseModel):
     badges: BadgeFigures
     checkins: CheckinFigures
     emails: EmailFigures
+    broadcasts: list[BroadcastFigures] = Field(description="The organisers' broadcasts, newest first.")
     payments_failed: int
     waiting_list_offers: int
     dead_letters: DeadLetterFigures

@@ -105,6 +105,31 @@ class Organiser:
             return
         self.http.tally.add("refunded")
 
+    async def message_delegates(self) -> bool:
+        """Venue news for every confirmed delegate, in English and French: preview, then confirm and send."""
+        draft = {
+            "subject_en": "Practical information: the venue",
+            "body_en": "The opening keynote is in the **main hall**.\n\n- Badges at the desk from 8:00\n"
+            "- Bring your passport for the visa check",
+            "subject_fr": "Informations pratiques : le lieu",
+            "body_fr": "La conférence d'ouverture a lieu dans le **grand amphithéâtre**.",
+            "default_language": "en",
+        }
+        try:
+            page = await self.http.call(
+                "POST", "/organiser/broadcasts/preview", ok=(200,), data=draft, what="message preview"
+            )
+            confirm = {name: unescape(value) for name, value in HIDDEN.findall(page.text)}
+            if "broadcast_id" not in confirm:  # nobody confirmed yet: nothing to send
+                return False
+            await self.http.call(
+                "POST", "/organiser/broadcasts/send", ok=(200,), data=confirm | {"confirm": "yes"}, what="message send"
+            )
+        except Failed:
+            return False
+        self.http.tally.add("messages to delegates")
+        return True
+
     async def cancellations(self, rows: list[dict[str, Any]], rng: random.Random, count: int) -> None:
         """Delegates write in to cancel: paid card ones are refunded in full, unpaid invoices just cancelled."""
         live = [r for r in rows if r["status"] != "cancelled"]

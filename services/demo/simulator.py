@@ -32,6 +32,7 @@ from services.demo.people import Person
 from services.demo.plan import make_plan
 from services.demo.registering import Booking, Party, pay_by_card, register
 from services.demo.station import Station
+from services.demo.team import invite_team
 
 log = logging.getLogger("congress.demo")
 SUMMARY = (
@@ -65,6 +66,7 @@ class Options:
     seed: int
     concurrency: int
     progress_every: int
+    notify_url: str = ""
 
     @property
     def registration_url(self) -> str:
@@ -100,6 +102,11 @@ def parse(argv: list[str] | None = None) -> Options:
     )
     parser.add_argument("--abstracts-url", default=os.environ.get("DEMO_ABSTRACTS_URL", "http://127.0.0.1:8002"))
     parser.add_argument(
+        "--notify-url",
+        default=os.environ.get("DEMO_NOTIFY_URL", "http://127.0.0.1:8004"),
+        help="where the admin invites the demo's organising team (empty: no team)",
+    )
+    parser.add_argument(
         "--abstracts", type=int, default=-1, help="abstracts to submit (default: a tenth of --delegates)"
     )
     parser.add_argument("--seed", type=int, default=7)
@@ -117,6 +124,7 @@ def parse(argv: list[str] | None = None) -> Options:
         a.seed,
         max(1, a.concurrency),
         every,
+        a.notify_url.rstrip("/"),
     )
 
 
@@ -187,6 +195,8 @@ class Simulator:
         count = max(1, round(len(rows) * 0.05))
         print(f"{count} delegate(s) write in to cancel: the organiser cancels and refunds", flush=True)
         await organiser.cancellations(rows, self.rng, count)
+        print("venue news: the organiser writes to every confirmed delegate (English and French)", flush=True)
+        await organiser.message_delegates()
 
     async def abstracts_phase(self, organiser: Organiser) -> list[Person]:
         """The call for papers comes first: submissions, reviews and decisions, if the abstracts service is up."""
@@ -261,6 +271,13 @@ class Simulator:
         async with self.client(self.o.registration_url, self.o.registration_urls) as client:
             organiser = Organiser(Http(client, self.tally, "registration"))
             signed_in = bool(password) and await organiser.sign_in(email, password)
+            if signed_in and self.o.notify_url:
+                try:
+                    team = await invite_team(self.o.notify_url, email, password)
+                except httpx.HTTPError as exc:  # notify away: the demo plays on without its team
+                    log.warning("demo team not invited: notify at %s: %r", self.o.notify_url, exc)
+                    team = []
+                print(f"organising team invited and signed up: {', '.join(team) or 'none'}", flush=True)
             if signed_in:
                 parties = with_presenters(parties, await self.abstracts_phase(organiser))
             print(

@@ -10,8 +10,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -23,8 +24,11 @@ from services.common.consumer import EventConsumer
 from services.common.db import scrub_after_erasure
 from services.common.logs import configure_logging
 from services.common.organiser_access import organiser_access
+from services.common.personal_export import export_router
+from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
+from services.notify.adapters.accounts import SqlAccountUnits
 from services.notify.adapters.compose import address
 from services.notify.adapters.db import notify_metadata
 from services.notify.adapters.files import FileDocuments
@@ -35,9 +39,14 @@ from services.notify.adapters.mailsink import MailSink
 from services.notify.adapters.render import Renderer
 from services.notify.adapters.smtp import PooledMailer, SmtpMailer
 from services.notify.adapters.unit import SqlUnitFor, SqlUnits
+from services.notify.commands import personal_export
+from services.notify.commands.accounts import Accounts
+from services.notify.commands.broadcast import BroadcastSender
 from services.notify.commands.dispatch import Notifier, utc_now
 from services.notify.commands.erase import forget_delegates
+from services.notify.commands.owed import OwedSender
 from services.notify.commands.remind import Reminders
+from services.notify.commands.retention import EmailRetention
 from services.notify.commands.retry import RetryWorker
 from services.notify.config import NotifySettings
 from services.notify.domain.abstracts import AbstractsSettings, abstracts_settings
@@ -46,7 +55,9 @@ from services.notify.domain.delivery import RetryPolicy
 from services.notify.domain.programme import programme_settings
 from services.notify.ports import Clock, Documents, Mailer
 from services.notify.subscriptions import Subscriptions
+from services.notify.web.accounts import accounts_router, network_names
 from services.notify.web.mail import mail_router
+from services.notify.web.route_access import ROUTES
 
 CONSUMER = "notify"
 
@@ -79,7 +90,7 @@ def assemble_notifier(
 ) -> Notifier:
     """The notifier with its message builder (templates, documents, sealed links) and plan settings wired in.
 
-    ``options`` are the ``Notifier``'s own (programme, policy, circuit_seconds, rng, send_ahead, ...).
+    ``options`` are the ``Notifier``'s own (programme, policy, circuit_seconds, rng, ...).
     """
     builder = MailBuilder(
         renderer=Renderer(congress),
@@ -123,8 +134,6 @@ def build_notifier(settings: NotifySettings, congress: Congress, mailer: Mailer 
         ),
         circuit_seconds=settings.circuit_seconds,
         consumer_name=CONSUMER,
-        send_ahead=settings.send_ahead,
-        smtp_senders=settings.smtp_connections,
     )
 
 
@@ -162,17 +171,23 @@ def consume(
     subscribe(
         runtime.broker,
         consumer,
-        (topics.REGISTRATION, topics.BADGES, topics.DELEGATES, topics.ABSTRACTS, topics.PROGRAMME),
+        (topics.REGISTRATION, topics.BADGES, topics.DELEGATES, topics.ABSTRACTS, topics.PROGRAMME, topics.ORGANISERS),
         topic_prefix=settings.kafka_topic_prefix,
         max_records=settings.batch_size,
         group_instance_id=settings.group_instance_id,
         on_erasure=erase,
+        committed=subscriptions.committed,
+        failed=subscriptions.failed,
     )
     return consumer
 
 
 def service_lifespan(
-    runtime: ServiceRuntime, notifier: Notifier, periodic: list[tuple[float, jobs.Job]], sink: MailSink | None
+    runtime: ServiceRuntime,
+    notifier: Notifier,
+    periodic: list[tuple[float, jobs.Job]],
+    sink: MailSink | None,
+    owed: OwedSender,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Start the sink and the runtime, then the periodic jobs (each under its lease: one copy works a pass)."""
 
@@ -192,7 +207,7 @@ def service_lifespan(
                 for task in tasks:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
-                await notifier.close()
+                await owed.close()
                 close = getattr(notifier.mailer, "close", None)
                 if close is not None:
                     await close()
@@ -210,28 +225,70 @@ def build(
     path = config_path(settings.congress_config)
     congress = load_congress(path)
     runtime = ServiceRuntime(settings, metadata=notify_metadata)
-    sessions, login = organiser_access(runtime, congress, path=path, demo_password=settings.organiser_password)
+    accounts_units = SqlAccountUnits(runtime.sessionmaker, runtime.outbox)
+
+    async def accounts_door(email: str, password: str) -> str | None:
+        return await accounts.check_password(email, password)
+
+    sessions, login = organiser_access(
+        runtime,
+        congress,
+        path=path,
+        demo_password=settings.organiser_password,
+        access=ROUTES,
+        accounts_door=accounts_door,
+    )
+    accounts = Accounts(
+        accounts_units,
+        settings.secret.get_secret_value(),
+        congress.id,
+        frozenset(network_names(congress)),
+        (settings.public_url or f"http://127.0.0.1:{settings.http_port}").rstrip("/"),
+        lambda: datetime.now(UTC),
+        sessions.accounts.apply,
+        invitation_hours=settings.invitation_hours,
+    )
+
+    async def take_accounts_in() -> None:
+        await accounts.seed(sessions.organisers.current())
+        await accounts.load()
+
+    runtime.on_start.append(take_accounts_in)
     notifier = build_notifier(settings, congress, mailer)
     units = SqlUnits(runtime.sessionmaker, runtime.outbox)
-    subscriptions = Subscriptions(notifier, SqlUnitFor(runtime.outbox))
+    retry = RetryWorker(notifier, units)
+    owed = OwedSender(retry, senders=settings.smtp_connections)
+    subscriptions = Subscriptions(notifier, SqlUnitFor(runtime.outbox), owed)
 
     runtime.consumers.append(consume(settings, runtime, subscriptions, units))
-    retry = RetryWorker(notifier, units)
-    reminders = Reminders(notifier, units, delay=timedelta(hours=settings.reminder_after_hours))
+    reminders = Reminders(notifier, units, delay=timedelta(hours=settings.reminder_after_hours), sender=retry)
     maildir = settings.effective_mail_dir()
     sink = MailSink(maildir, port=settings.smtp_port) if settings.runs_embedded_sink() else None
 
-    periodic = [(settings.retry_poll_seconds, retry.job), (settings.reminder_poll_seconds, reminders.job)]
-    lifespan = service_lifespan(runtime, notifier, periodic, sink)
+    broadcasts = BroadcastSender(notifier, units)
+    retention = EmailRetention(units, congress, load_privacy(congress), notifier.clock)
+    periodic = [
+        (settings.retry_poll_seconds, retry.job),
+        (settings.reminder_poll_seconds, reminders.job),
+        (settings.broadcast_poll_seconds, broadcasts.job),
+        (settings.retention_poll_seconds, retention.job),
+    ]
+    lifespan = service_lifespan(runtime, notifier, periodic, sink, owed)
 
     app = FastAPI(title="congress notify", lifespan=lifespan)
     runtime.mount_health(app)
     app.include_router(login)
+    secret = settings.secret.get_secret_value()
+    app.include_router(export_router("notify", secret, partial(personal_export.answer, units)))
+    app.include_router(accounts_router(congress, accounts, sessions))
     if sink is not None:  # with a real relay there is no demo mailbox to show
         app.include_router(mail_router(congress, MaildirMailbox(maildir), sessions))
     app.state.notifier = notifier
+    app.state.accounts = accounts
     app.state.retry = retry
     app.state.reminders = reminders
+    app.state.broadcasts = broadcasts
+    app.state.retention = retention
     install_web_guard(app, settings)
     return runtime, app
 

@@ -32,12 +32,8 @@ class NotifySettings(ServiceSettings):
     smtp_connections: int = Field(
         default=1,
         ge=1,
-        description="SMTP connections a batch's mail is sent over concurrently ahead of its handlers (ahead.py).",
-    )
-    send_ahead: bool = Field(
-        default=True,
-        description="Build and send a batch's mail in the background while its handlers run (ahead.py);"
-        " false = each handler builds and sends its own message in turn.",
+        description="SMTP connections owed mail is sent over concurrently after each batch's commit (owed.py);"
+        " a crash can resend at most one message per connection.",
     )
     embedded_sink: bool | None = Field(
         default=None, description="Run the demo SMTP sink in-process; default: when smtp_host is unset."
@@ -48,6 +44,13 @@ class NotifySettings(ServiceSettings):
         validation_alias=AliasChoices("NOTIFY_ORGANISER_PASSWORD", "CONGRESS_ORGANISER_PASSWORD"),
         description="Demo password for organisers listed without a password hash (the mail page is theirs).",
     )
+
+    public_url: str | None = Field(
+        default=None,
+        description="Where organisers reach notify (its accounts and invitation pages), for invitation links; "
+        "default http://127.0.0.1:<http_port>.",
+    )
+    invitation_hours: float = Field(default=72.0, gt=0, description="How long an organiser's invitation link works.")
 
     sender_address: str | None = Field(default=None, description="From address; default the congress contact.")
     message_id_domain: str | None = Field(
@@ -85,6 +88,10 @@ class NotifySettings(ServiceSettings):
     )
     reminder_after_hours: float = Field(default=72.0, description="Remind card payers who have not paid.")
     reminder_poll_seconds: float = 300.0
+    broadcast_poll_seconds: float = Field(
+        default=1.0, description="How often the sender looks for recipients a broadcast still owes a message."
+    )
+    retention_poll_seconds: float = 3600.0
 
     @property
     def smtp_server(self) -> str:

@@ -17,7 +17,9 @@ from typing import Protocol
 from schemas.base import EventData
 from schemas.programme import SessionScheduled
 from services.notify.domain.abstracts import AbstractSeen, Assignment
+from services.notify.domain.accounts import OrganiserRecord
 from services.notify.domain.batch import Batch
+from services.notify.domain.broadcast import Broadcast, Owed
 from services.notify.domain.delivery import Delivery, Envelope, MessageRecord, Queued
 from services.notify.domain.programme import SessionSeen, Told
 from services.notify.domain.rules import Contact, MessagePlan, Unpaid
@@ -95,6 +97,25 @@ class ProgrammeStore(Protocol):
     async def forget_session(self, session_id: str) -> None: ...
 
 
+class BroadcastStore(Protocol):
+    """What notify keeps of broadcasts: each message, and the recipients still owed it."""
+
+    async def remember(self, broadcast: Broadcast, cause_event: bytes, cause_topic: str, when: datetime) -> None: ...
+    async def owe(self, broadcast_id: str, delegate_ids: Iterable[str], when: datetime) -> int: ...
+    async def owed(self, limit: int) -> list[Owed]: ...
+    async def forget(self, delegate_ids: Iterable[str]) -> None:
+        """Erasure: owe these delegates nothing."""
+        ...
+
+    async def load(self, broadcast_id: str) -> tuple[Broadcast, bytes, str] | None:
+        """The broadcast, its first part's event and that event's topic."""
+        ...
+
+    async def settle(self, item: Owed) -> bool:
+        """No longer owed; False when it was not owed (any more)."""
+        ...
+
+
 class NotifyUnit(Protocol):
     """One transaction of notify: its tables and the outbox. Writes are staged and go in with its commit."""
 
@@ -105,6 +126,8 @@ class NotifyUnit(Protocol):
     def abstracts(self) -> AbstractsStore: ...
     @property
     def programme(self) -> ProgrammeStore: ...
+    @property
+    def broadcasts(self) -> BroadcastStore: ...
 
     async def load_contacts(self, delegate_ids: Iterable[str]) -> dict[str, Contact]: ...
     async def known_messages(self, message_ids: Iterable[str]) -> set[str]:
@@ -122,6 +145,15 @@ class NotifyUnit(Protocol):
 
     async def queue(self, queued: Queued) -> None:
         """Put a finished message on the retry queue."""
+        ...
+
+    def owe(self, queued: Queued) -> None:
+        """Stage a finished message as owed: a retry-queue row, due now, sent once this transaction commits."""
+        ...
+
+    @property
+    def owed(self) -> list[str]:
+        """Message-IDs of the owed messages ``write_staged`` wrote (the sender's work after the commit)."""
         ...
 
     def stage(self, data: EventData) -> None:
@@ -151,6 +183,13 @@ class NotifyUnit(Protocol):
     async def unpaid_due(self, created_before: datetime, limit: int) -> list[Unpaid]: ...
     async def mark_reminded(self, delegate_id: str, when: datetime) -> bool: ...
     async def forget_delegates(self, delegate_ids: list[str]) -> None: ...
+    async def messages_to(self, recipient_id: str) -> list[dict[str, str]]:
+        """The ledger's emails to one recipient: template, subject, address, status and when (ISO)."""
+        ...
+
+    async def expire_messages(self) -> int:
+        """Retention: blank the address and subject of every ledger row still holding them; how many."""
+        ...
 
 
 UnitFor = Callable[[object], NotifyUnit]
@@ -158,3 +197,32 @@ UnitFor = Callable[[object], NotifyUnit]
 
 Units = Callable[[], AbstractAsyncContextManager[NotifyUnit]]
 """Opens a unit of work of its own: committed (staged writes and events written first) on a normal exit."""
+
+
+class OrganiserAccounts(Protocol):
+    """The organiser accounts notify keeps (one transaction: ``AccountsUnit``)."""
+
+    async def by_id(self, account_id: str) -> OrganiserRecord | None: ...
+
+    async def by_email(self, email: str) -> OrganiserRecord | None: ...
+
+    async def listing(self) -> list[OrganiserRecord]: ...
+
+    async def save(self, record: OrganiserRecord) -> None:
+        """Insert the account, or replace the stored version with this one."""
+
+    async def add_if_absent(self, record: OrganiserRecord) -> bool:
+        """Insert the account unless its email has one already; True if it was inserted."""
+
+
+class AccountsUnit(Protocol):
+    """One transaction over the accounts, with events staged on the outbox."""
+
+    @property
+    def accounts(self) -> OrganiserAccounts: ...
+
+    def stage(self, data: EventData) -> None: ...
+
+
+AccountUnits = Callable[[], AbstractAsyncContextManager[AccountsUnit]]
+"""Opens one ``AccountsUnit``; it commits on a normal exit."""

@@ -1,10 +1,12 @@
 """notify's consumer handlers: each event, decoded once by the kernel's consumer, goes to one command.
 
 The kernel's ``EventConsumer`` runs a batch in one transaction and calls, in order,
-``begin_batch`` (read and plan the batch once, start sending ahead), ``on_event`` for each
-event not yet in the inbox, then ``end_batch`` (write what the handlers staged, explicitly,
-before the inbox rows and the commit). Each gets the unit of work of that transaction from
-``unit_for`` (wired by ``app.py``); nothing here touches the database itself.
+``begin_batch`` (read and plan the batch once), ``on_event`` for each event not yet in the
+inbox, then ``end_batch`` (write what the handlers staged, explicitly, before the commit,
+and tell the owed sender which messages the batch owes). Once the transaction has committed
+the Kafka subscription calls ``committed`` (the owed messages are sent, each recorded in a
+transaction of its own) or, if it failed, ``failed``. Each gets the unit of work of that
+transaction from ``unit_for`` (wired by ``app.py``); nothing here touches the database itself.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.base import CloudEvent, EventData
+from schemas.registration import BroadcastRequested
 from services.notify.commands.dispatch import Notifier
+from services.notify.commands.owed import OwedSender
 from services.notify.domain.abstracts import ABSTRACT_EVENTS
 from services.notify.domain.links import LINK_EVENTS
 from services.notify.domain.presenters import PRESENTER_EVENTS
@@ -22,9 +26,8 @@ from services.notify.domain.programme import PROGRAMME_EVENTS
 from services.notify.domain.rules import CONTACT_EVENTS, RULES
 from services.notify.ports import UnitFor
 
-EVENTS: tuple[type[EventData], ...] = tuple(
-    dict.fromkeys((*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS, *LINK_EVENTS))
-)
+_KINDS = (*RULES, *CONTACT_EVENTS, *ABSTRACT_EVENTS, *PROGRAMME_EVENTS, *PRESENTER_EVENTS, *LINK_EVENTS)
+EVENTS: tuple[type[EventData], ...] = tuple(dict.fromkeys((*_KINDS, BroadcastRequested)))
 """Every event notify handles (the others on its topics are ignored by the consumer)."""
 
 
@@ -34,6 +37,7 @@ class Subscriptions:
 
     notifier: Notifier
     unit_for: UnitFor
+    owed: OwedSender
 
     def handlers(self, events: Sequence[type[EventData]] = EVENTS) -> dict[type[EventData], Any]:
         return dict.fromkeys(events, self.on_event)
@@ -45,4 +49,14 @@ class Subscriptions:
         return await self.notifier.handle(event, self.unit_for(transaction))
 
     async def end_batch(self, _events: Sequence[CloudEvent[Any]], transaction: object) -> None:
-        await self.unit_for(transaction).write_staged()
+        unit = self.unit_for(transaction)
+        await unit.write_staged()
+        self.owed.hold(unit.owed)
+
+    def committed(self) -> None:
+        """The batch's transaction committed: send what it owes."""
+        self.owed.release()
+
+    def failed(self) -> None:
+        """The batch's transaction did not commit: it owes nothing."""
+        self.owed.discard()

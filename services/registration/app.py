@@ -21,25 +21,39 @@ from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 from services.registration.adapters import db
+from services.registration.adapters.export_sources import HttpExportSources
 from services.registration.adapters.stripe import StripePayments, StripeWebhooks
 from services.registration.adapters.units import BatchWriter, DirectWriter, Sessions, SqlUnits
 from services.registration.adapters.writer import GroupWriter, sync_sqlite_engine
-from services.registration.commands import expiry, invoice_holds, manage, presenter_deadline, stripe_tasks
+from services.registration.commands import (
+    expiry,
+    invoice_holds,
+    manage,
+    presenter_deadline,
+    retention,
+    stripe_tasks,
+)
 from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings, load_all, load_income_groups
 from services.registration.ports import Payments, Writer
-from services.registration.subscriptions import audit, call_for_papers
+from services.registration.subscriptions import audit, call_for_papers, delegate_traces
 from services.registration.web.api import router
 from services.registration.web.api_models import publish_choices
+from services.registration.web.broadcast_page import broadcast_router
 from services.registration.web.history import history_router
 from services.registration.web.local_checkout import local_checkout_router
 from services.registration.web.organiser import organiser_router
+from services.registration.web.organiser_list import list_router
 from services.registration.web.pages import install_page_errors, pages_router
 from services.registration.web.presenters_page import presenters_router
+from services.registration.web.privacy_pages import privacy_router
 from services.registration.web.rate_limits import RateLimits
+from services.registration.web.registration_page import registration_page_router
+from services.registration.web.route_access import ROUTES
 from services.registration.web.self_service import self_service_router
 
 
@@ -72,6 +86,8 @@ def build_deps(
         payments=payments,
         secret=settings.secret.get_secret_value(),
         public_url=settings.public_url.rstrip("/"),
+        privacy=load_privacy(congress),
+        exports=HttpExportSources(settings.secret.get_secret_value(), settings.export_sources),
     )
     for name, value in overrides.items():
         setattr(deps, name, value)
@@ -105,6 +121,7 @@ def build(
     runtime.on_start.append(seed)
     runtime.consume(call_for_papers.CONSUMER, (topics.ABSTRACTS,), call_for_papers.make_handlers(deps))
     runtime.consume(audit.CONSUMER, (topics.AUDIT,), audit.make_handlers(deps))
+    runtime.consume(delegate_traces.CONSUMER, (topics.BADGES, topics.NOTIFY), delegate_traces.make_handlers(deps))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -124,7 +141,9 @@ def build(
     app.state.deps = deps
     app.state.runtime = runtime
     path = None if "congress" in overrides else config_path(settings.congress_config)
-    sessions, login = organiser_access(runtime, deps.congress, path=path, demo_password=settings.organiser_password)
+    sessions, login = organiser_access(
+        runtime, deps.congress, path=path, demo_password=settings.organiser_password, access=ROUTES
+    )
     install_page_errors(app, deps)
     webhooks = StripeWebhooks(
         settings.stripe_webhook_secret.get_secret_value(), tolerance=settings.stripe_webhook_tolerance
@@ -132,10 +151,14 @@ def build(
     doors = RateLimits(settings.rate_limit_per_client, settings.rate_limit_per_address, enabled=settings.rate_limits)
     app.include_router(router(deps, webhooks=webhooks, doors=doors))
     app.include_router(pages_router(deps, settings, doors))
+    app.include_router(privacy_router(deps, sessions))  # before /me/{token}: /me/participants is a page
     app.include_router(self_service_router(deps, settings, doors))
     app.include_router(local_checkout_router(deps, settings, webhooks))
+    app.include_router(list_router(deps, sessions))
     app.include_router(organiser_router(deps, sessions))
+    app.include_router(registration_page_router(deps, sessions))
     app.include_router(presenters_router(deps, sessions))
+    app.include_router(broadcast_router(deps, sessions))
     app.include_router(history_router(deps, sessions))
     app.include_router(login)
     runtime.mount_health(app)
@@ -149,7 +172,8 @@ def sweeps(deps: Deps) -> list[jobs.Job]:
     """The periodic jobs: expire unpaid card registrations past their hold, remind then release unpaid invoices
     past theirs (``invoice_holds``), pass on waiting-list seats whose offer lapsed, retry the Stripe requests
     (refunds, Checkout expiries) that failed before, and remind (then report) accepted abstracts none of whose
-    presenters is registered (``presenter_deadline``). Each runs under its lease (``services.common.jobs``), so
+    presenters is registered (``presenter_deadline``), and remove personal data whose retention period ended
+    (``retention``). Each runs under its lease (``services.common.jobs``), so
     with several copies on one database each pass happens once."""
     return [
         jobs.Job("registration.payment-holds", lambda: expiry.expire_unpaid(deps)),
@@ -157,6 +181,7 @@ def sweeps(deps: Deps) -> list[jobs.Job]:
         jobs.Job("registration.waiting-list", lambda: manage.expire_offers(deps)),
         jobs.Job("registration.stripe-tasks", lambda: stripe_tasks.retry_due(deps)),
         jobs.Job("registration.presenter-registration", lambda: presenter_deadline.sweep(deps)),
+        jobs.Job("registration.retention", lambda: retention.sweep(deps)),
     ]
 
 

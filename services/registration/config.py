@@ -66,6 +66,14 @@ class RegistrationSettings(ServiceSettings):
         "`congress demo` sets it so the simulated presenters have time to register.",
     )
 
+    export_sources: dict[str, str] = Field(
+        default={
+            "abstracts": "http://127.0.0.1:8002",
+            "badges": "http://127.0.0.1:8003",
+            "notify": "http://127.0.0.1:8004",
+        },
+        description="Services asked for their part of a delegate's export (name -> base URL; docs/privacy.md).",
+    )
     rate_limits: bool = Field(
         default=True,
         description="Refuse (429) registration, quote and sign-in-link requests over the limits below; "

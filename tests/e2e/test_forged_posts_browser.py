@@ -102,11 +102,12 @@ async def test_a_page_on_another_port_cannot_cancel_or_mark_paid_with_the_organi
             row = await registration_of(base, rid)
             assert (row["status"], row["paid"]) == ("confirmed", False)
 
-            # The organiser's own page posts its form with its token: that cancels.
-            await page.reload()
+            # The organiser's own page posts its form with its token: that cancels, once confirmed.
+            await page.goto(f"{base}/organiser/registrations/{rid}")
             row_form = page.locator(f"form[action='/organiser/registrations/{rid}/cancel']")
             await row_form.locator("input[name=reason]").fill("asked by email")
-            await row_form.get_by_role("button", name="Cancel").click()
+            await row_form.get_by_role("button", name="Cancel registration…").click()
+            await page.get_by_role("button", name="Yes, cancel the registration").click()
             await page.wait_for_url(lambda url: "message=" in url)
             await browser.close()
         assert (await registration_of(base, rid))["status"] == "cancelled"

@@ -56,6 +56,7 @@ async def serving(kafka_bootstrap: str, topic_prefix: str, home: Path) -> AsyncI
     runtime, app = build(settings)
     port = free_port()
     async with served(app, port) as base:
+        await app.state.warming  # the pool warms in the background (decision 9); the page's print expects it warm
         yield base, runtime
 
 

@@ -24,8 +24,9 @@ SERVICES = ("registration", "badges", "notify")
 COPIES = 2
 ORGANISER_PASSWORD = "faults-organiser-password"
 READY_PATIENCE = 600.0
-"""Seconds a (re)started copy may take to answer /readyz: badges warms its render pool first, over four minutes
-under a load average of 28 (the soak on a shared 2-core machine)."""
+"""Seconds a (re)started copy may take to answer /readyz under a load average of 28 (the soak on a shared 2-core
+machine). Badges once warmed its render pool before it answered (over four minutes there); it now warms it in the
+background after the start (docs/badges.md), so this is a bound, not what a copy takes."""
 
 
 @dataclass

@@ -19,6 +19,8 @@ from services.badges.commands.audited import CATALOGUE as BADGES
 from services.badges.web.audited_routes import ROUTES as BADGES_ROUTES
 from services.common.audit import Catalogue
 from services.common.audit_routes import RouteActions, organiser_changes, unaudited
+from services.notify.commands.audited import CATALOGUE as NOTIFY
+from services.notify.web.audited_routes import ROUTES as NOTIFY_ROUTES
 from services.registration.commands.audited import CATALOGUE as REGISTRATION
 from services.registration.web.audited_routes import ROUTES as REGISTRATION_ROUTES
 from tests.integration import test_web_doors as doors
@@ -29,10 +31,10 @@ SERVICES: dict[str, tuple[Callable[[Path], FastAPI], Catalogue, RouteActions]] =
     "registration": (doors.registration, REGISTRATION, REGISTRATION_ROUTES),
     "abstracts": (doors.abstracts, ABSTRACTS, ABSTRACTS_ROUTES),
     "badges": (doors.badges, BADGES, BADGES_ROUTES),
-    "notify": (doors.notify, EMPTY, {}),
+    "notify": (doors.notify, NOTIFY, NOTIFY_ROUTES),
     "console": (doors.console, EMPTY, {}),
 }
-CATALOGUES = (REGISTRATION, ABSTRACTS, BADGES)
+CATALOGUES = (REGISTRATION, ABSTRACTS, BADGES, NOTIFY)
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -108,6 +109,26 @@ async def test_poison_message_is_dead_lettered_and_the_partition_keeps_flowing(
     assert any("cannot be handled" in reason for reason in reasons)
     assert {dict(r.headers)["dlq.topic"].decode() for r in dead} == {topic}
     assert await eventually(lambda: effect_count(runtime)) == 1  # the good event after the poison
+
+
+async def test_handled_batches_have_their_offsets_committed(
+    runtime: ServiceRuntime, kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    """The consumer commits a batch's offsets behind the next batch (offsets.py): they do reach the broker."""
+    await publish(kafka_bootstrap, topic_prefix + topics.REGISTRATION, [refund(n) for n in range(30)])
+    assert await eventually(lambda: effect_count(runtime)) >= 1
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+
+        async def committed() -> bool:
+            offsets = await admin.list_consumer_group_offsets(topic_prefix + "kernel-test")
+            return sum(meta.offset for meta in offsets.values()) == 30
+
+        assert await eventually(committed)
+    finally:
+        await admin.close()
+    assert await effect_count(runtime) == 30
 
 
 async def test_relay_killed_between_publish_and_mark_sent_has_effect_exactly_once(

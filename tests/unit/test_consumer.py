@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,13 +15,15 @@ from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas import CloudEvent, decode, encode, new_event, topics
+from schemas.base import encode_new
 from schemas.notify import NotificationSent
 from schemas.registration import RefundIssued
 from schemas.values import Money
 from services.common.broker import make_broker
-from services.common.consumer import EventConsumer
+from services.common.consumer import EventConsumer, parse_batch
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.outbox import Outbox, outbox_table
+from services.common.staging import stage_insert
 
 effects_meta = MetaData()
 effects = Table("effects", effects_meta, Column("event_id", String, primary_key=True))
@@ -146,6 +151,71 @@ class _Rec:
 
 def _record(value: bytes, offset: int) -> _Rec:
     return _Rec(value, offset)
+
+
+async def test_a_staged_row_that_fails_is_dead_lettered_alone(tmp_path: Path) -> None:
+    """Handlers stage their rows (one statement per batch); a row that breaks a constraint isolates its event."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 's.sqlite3'}")
+    await create_tables(engine, effects_meta)
+    sessions = make_sessionmaker(engine)
+
+    async def on_refund(event: CloudEvent[Any], session: AsyncSession) -> None:
+        # Both refunds write the same key: the second breaks the primary key when the batch's rows are written.
+        stage_insert(session, effects, {"event_id": event.data.delegate_id})
+
+    consumer = EventConsumer(
+        name="staging", sessionmaker=sessions, outbox=Outbox("/test"), handlers={RefundIssued: on_refund}, retries=1
+    )
+    first, second = refund("d-1"), refund("d-1")
+    await consumer.handle_batch([_record(encode(first), 0), _record(encode(second), 1)])
+    rows = await outbox_rows({"sessions": sessions})
+    assert [r.topic for r in rows] == [topics.DEADLETTER]
+    assert dict(rows[0].headers)["dlq.offset"] == "1"
+    assert "UNIQUE" in dict(rows[0].headers)["dlq.reason"]
+    assert consumer.stats.handled == 1
+    assert await count({"sessions": sessions}, effects) == 1
+    await engine.dispose()
+
+
+async def test_the_same_event_twice_in_one_batch_is_handled_once(kernel: dict[str, Any]) -> None:
+    event = encode(refund())
+    await kernel["consumer"].handle_batch([_record(event, 0), _record(event, 1)])
+    assert await count(kernel, effects) == 1
+    assert kernel["consumer"].stats.duplicates == 1
+
+
+def test_decode_does_not_trust_a_type_named_inside_the_payload() -> None:
+    """The fast path guesses the type from the first ``"type"`` in the bytes; a payload naming another type first."""
+    event = refund()
+    doc = json.loads(encode(event))
+    data = {"type": "congress.registration.RegistrationConfirmed.v1", **doc.pop("data")}
+    raw = json.dumps({"data": data, **doc}).encode()  # the payload, and its "type", come first
+    decoded = decode(raw)
+    assert isinstance(decoded.data, RefundIssued)
+    assert decoded.id == event.id
+
+
+def test_encode_new_writes_what_encode_of_new_event_writes() -> None:
+    data = refund().data
+    at = datetime(2027, 1, 14, 9, 30, 0, 123456, tzinfo=UTC)
+    for source, when in (("/test", at), ('/t"é\\', at.replace(microsecond=0))):
+        assert encode_new(data, source, event_id="e-1", time=when) == (
+            "e-1",
+            encode(new_event(data, source, event_id="e-1", time=when)),
+        )
+
+
+async def test_the_batch_parser_parses_one_record_and_keeps_them_all() -> None:
+    records = tuple(_record(b"{}", offset) for offset in range(3))
+    parsed: list[Any] = []
+
+    async def original(raw: Any) -> Any:
+        parsed.append(raw)
+        return SimpleNamespace(raw_message=raw)
+
+    message = await parse_batch(records, original)
+    assert parsed == [records[:1]]
+    assert message.raw_message == records  # nack rewinds every partition of the batch
 
 
 class _Deadlock(Exception):

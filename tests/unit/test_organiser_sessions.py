@@ -21,6 +21,7 @@ from services.common.auth import ORGANISER_COOKIE, organiser_token, sign
 from services.common.congress import DEFAULT_CONFIG, load_congress
 from services.common.organiser_login import organiser_login_router
 from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions, require_organiser
+from services.common.roles import Role, allow
 from services.common.session_events import RevocationReader
 from services.common.settings import ServiceSettings
 from services.common.web_guard import install_web_guard
@@ -30,6 +31,7 @@ from tests.forms import token_in
 from tests.unit.test_organiser_login import EMAIL, FakeClock, FakeSignOuts
 
 SECRET = "s"
+ONLY = {("GET", "/organiser/only"): allow(Role.VIEWER)}
 
 
 class FailingSignOuts:
@@ -54,7 +56,7 @@ def service(sessions: OrganiserSessions, sign_outs: object | None = None) -> Fas
 def sessions_of(congress_path: Path | None = None, clock: FakeClock | None = None) -> OrganiserSessions:
     congress = load_congress(congress_path)
     organisers = ConfiguredOrganisers(congress, congress_path, clock=clock or FakeClock())
-    return OrganiserSessions(SECRET, organisers)
+    return OrganiserSessions(SECRET, organisers, access=ONLY)
 
 
 def signed_in(app: FastAPI) -> TestClient:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.base import EventData
+from services.abstracts.adapters.notices import SqlNoticesShown
 from services.abstracts.adapters.presenter_marks import SqlPresenterMarks
 from services.abstracts.adapters.profiles import SqlReviewerProfiles
 from services.abstracts.adapters.programme_db import SqlProgrammeStore
@@ -28,6 +29,7 @@ class SqlUnit:
         self.marks = SqlPresenterMarks(uow.session)
         self.staged = SqlStagedDecisions(uow.session)
         self.profiles = SqlReviewerProfiles(uow.session)
+        self.notices = SqlNoticesShown(uow.session)
 
     def stage(self, event: EventData) -> None:
         if self.read_only:  # nothing would write or commit it: refuse instead of losing it

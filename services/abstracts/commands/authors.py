@@ -27,6 +27,8 @@ def _checked(deps: Deps, draft: submission.Draft) -> None:
     if not submission.is_open(deps.clock(), deps.config.deadline):
         raise Closed
     errors = submission.validate(draft, deps.rules, deps.is_email)
+    if draft.notice_version is not None and not deps.privacy.known(draft.notice_version):
+        errors["notice_version"] = "This privacy notice is not one of this congress's; reload the form."
     if errors:
         raise Rejected(errors)
 
@@ -41,6 +43,8 @@ async def submit(deps: Deps, draft: submission.Draft) -> Submitted:
         reference = submission.reference(deps.congress.number_prefix, number)
         abstract, event = Abstract.submit(abstract_id, reference, draft, now, deps.congress.id)
         await unit.abstracts.add(abstract)
+        shown = deps.privacy.notice_for(draft.language, deps.congress.default_language)
+        await unit.notices.record(abstract_id, draft.notice_version or shown.version, shown.language, now)
         unit.stage(event)
     log.info("abstract submitted", extra={"abstract_id": abstract_id, "reference": reference})
     return Submitted(abstract_id, reference, edit_link(deps, abstract_id))

@@ -12,6 +12,7 @@ from services.abstracts.domain.submission import SubmissionRules
 from services.abstracts.ports import Units
 from services.common.congress import Congress
 from services.common.db import utcnow
+from services.common.privacy import DEFAULT_PRIVACY, Privacy
 
 Row = dict[str, Any]
 
@@ -28,6 +29,8 @@ class Deps:
     public_url: str
     is_email: Callable[[str], bool]
     clock: Callable[[], datetime] = field(default=utcnow)
+    privacy: Privacy = field(default=DEFAULT_PRIVACY)
+    """The edition's privacy notice (shown on the submission form; its version recorded per abstract)."""
 
     @property
     def counter(self) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from services.abstracts.commands import audited
 from services.abstracts.commands.context import Deps, Row
 from services.abstracts.commands.links import portal_link
-from services.abstracts.domain.abstract import Status
+from services.abstracts.domain.abstract import Abstract, Status
 from services.abstracts.domain.errors import NotFound, Rejected
 from services.common.audit import Actor
 from services.common.db import new_id
@@ -109,3 +110,22 @@ async def reviewer_rows(deps: Deps) -> list[dict[str, Any]]:
         }
         for r in reviewers
     ]
+
+
+@dataclass(frozen=True)
+class ReviewerFile:
+    """One reviewer as the organisers' page shows them: their row (networks, load) and what they are assigned."""
+
+    reviewer: dict[str, Any]
+    assignments: list[tuple[Abstract, datetime | None]]
+    """Their active assignments, each with when they reviewed it (None: not yet)."""
+
+
+async def reviewer_file(deps: Deps, reviewer_id: str) -> ReviewerFile:
+    """A reviewer's page content; ``NotFound`` for an unknown id."""
+    row = next((r for r in await reviewer_rows(deps) if r["reviewer_id"] == reviewer_id), None)
+    if row is None:
+        raise NotFound(reviewer_id)
+    async with deps.units.reading() as unit:
+        assigned = await unit.abstracts.assigned_to(reviewer_id)
+    return ReviewerFile(row, sorted(assigned, key=lambda pair: pair[0].reference))

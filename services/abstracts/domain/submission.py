@@ -134,6 +134,8 @@ class Draft:
     language: str
     authors: tuple[AuthorDraft, ...]
     submitter_email: str
+    notice_version: str | None = None
+    """The privacy notice version the form showed (None from a client that did not say: the current one)."""
 
 
 Errors = dict[str, str]

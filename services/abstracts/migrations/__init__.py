@@ -1,7 +1,14 @@
 """The abstracts service's schema revisions (Alembic). ``metadata`` holds every table they describe."""
 
-from services.abstracts.adapters import db, presenter_marks, profiles, programme_db, staged
+from services.abstracts.adapters import db, notices, presenter_marks, profiles, programme_db, staged
 
-__all__ = ["metadata", "presenter_marks", "profiles", "programme_db", "staged"]  # imported for the tables they define
+__all__ = [
+    "metadata",
+    "notices",
+    "presenter_marks",
+    "profiles",
+    "programme_db",
+    "staged",
+]  # imported for the tables they define
 
 metadata = db.metadata

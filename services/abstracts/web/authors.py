@@ -52,6 +52,9 @@ class AbstractIn(BaseModel):
     language: str = Field(default="en", max_length=35)
     authors: list[AuthorIn] = Field(default_factory=list, max_length=50)
     submitter_email: str = Field(default="", max_length=320)
+    notice_version: str | None = Field(
+        default=None, max_length=40, description="The privacy notice version shown (GET /privacy); else the current."
+    )
 
     def draft(self) -> submission.Draft:
         return submission.Draft(
@@ -63,6 +66,7 @@ class AbstractIn(BaseModel):
             language=self.language.strip(),
             authors=tuple(author_draft(a.model_dump()) for a in self.authors),
             submitter_email=self.submitter_email.strip(),
+            notice_version=self.notice_version,
         )
 
 
@@ -95,6 +99,12 @@ def authors_router(deps: Deps, templates: Jinja2Templates) -> APIRouter:
     @router.get("/", include_in_schema=False)
     async def home() -> Response:
         return RedirectResponse("/submit", status_code=303)
+
+    @router.get("/privacy", include_in_schema=False)
+    async def privacy_notice(request: Request, lang: str = "") -> Response:
+        default = deps.congress.default_language
+        notice = deps.privacy.notice_for(lang[:20] or default, default)
+        return templates.TemplateResponse(request, "privacy.html", {"notice": notice, "lang": notice.language})
 
     @router.get("/submit", include_in_schema=False)
     async def submit_page(request: Request, rows: int = 3) -> Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
@@ -20,8 +20,10 @@ from services.abstracts.commands.context import Deps
 from services.abstracts.domain.errors import NotAllowed
 from services.abstracts.domain.staging import Choice, Staged
 from services.abstracts.web.api_docs import ORGANISER, ORGANISER_READ
+from services.abstracts.web.scope import check_abstract, visible_abstracts
 from services.common import audit
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.organiser_sessions import OrganiserSessions, organiser_grant, require_organiser
+from services.common.roles import Grant
 
 
 class StageIn(BaseModel):
@@ -58,7 +60,21 @@ class ReleaseOut(BaseModel):
     dropped: list[str] = Field(description="Staged decisions that could not apply, with the reason.")
 
 
-async def run_stage(deps: Deps, body: StageIn, who: str) -> list[Staged]:
+async def check_stage(deps: Deps, grant: Grant, body: StageIn) -> None:
+    """A convener stages for their own network(s) only: a named network of theirs for top/above, and only
+    their networks' abstracts when listed (another network's answers 404, as everywhere in abstracts)."""
+    if grant.networks is None:
+        return
+    if body.top is not None or body.above is not None:
+        if body.network not in grant.networks:
+            raise HTTPException(403, "A convener stages for their own network: choose it.")
+        return
+    for abstract_id in body.abstract_ids:
+        await check_abstract(deps, grant, abstract_id)
+
+
+async def run_stage(deps: Deps, body: StageIn, who: str, grant: Grant) -> list[Staged]:
+    await check_stage(deps, grant, body)
     actor = audit.organiser(who)
     if body.top is not None:
         return await staging.stage_top(deps, body.network, body.top, body.intent(), actor)
@@ -70,12 +86,18 @@ async def run_stage(deps: Deps, body: StageIn, who: str) -> list[Staged]:
 def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(sessions))
+    scoped = Depends(organiser_grant(sessions))
+
+    async def staged_of(network: str, grant: Grant) -> list[dict[str, Any]]:
+        return visible_abstracts(grant, await staging.staged_rows(deps, network))
 
     @router.get("/organiser/decisions", include_in_schema=False)
-    async def page(request: Request, network: str = "", message: str = "", who: str = organiser) -> Response:
+    async def page(
+        request: Request, network: str = "", message: str = "", who: str = organiser, grant: Grant = scoped
+    ) -> Response:
         context = {
-            "rows": await overview.table(deps, network=network, order="calibrated"),
-            "staged": {s["abstract_id"]: s for s in await staging.staged_rows(deps, network)},
+            "rows": visible_abstracts(grant, await overview.table(deps, network=network, order="calibrated")),
+            "staged": {s["abstract_id"]: s for s in await staged_of(network, grant)},
             "network": network,
             "message": message,
             "organiser": who,
@@ -87,7 +109,7 @@ def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return RedirectResponse(f"/organiser/decisions?network={quote(network)}&message={quote(message)}", 303)
 
     @router.post("/organiser/decisions/stage", include_in_schema=False)
-    async def stage_page(request: Request, who: str = organiser) -> Response:
+    async def stage_page(request: Request, who: str = organiser, grant: Grant = scoped) -> Response:
         form = await request.form()
         mode = str(form.get("mode", "selected"))
         raw: dict[str, Any] = {
@@ -101,7 +123,7 @@ def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         }
         try:
             body = StageIn.model_validate(raw)
-            done = await run_stage(deps, body, who)
+            done = await run_stage(deps, body, who, grant)
         except ValidationError:
             return back(raw["network"], "Not staged: choose what to stage, and a number where one is asked.")
         except NotAllowed as exc:
@@ -109,8 +131,9 @@ def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return back(body.network, f"{len(done)} decision(s) staged; nobody is told until they are released.")
 
     @router.post("/organiser/decisions/{abstract_id}/unstage", include_in_schema=False)
-    async def unstage_page(request: Request, abstract_id: str, who: str = organiser) -> Response:
+    async def unstage_page(request: Request, abstract_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
         form = await request.form()
+        await check_abstract(deps, grant, abstract_id)
         await staging.unstage(deps, abstract_id, audit.organiser(who))
         return back(str(form.get("network", "")), "The staged decision was withdrawn.")
 
@@ -127,18 +150,19 @@ def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return back(network, message)
 
     @router.get("/api/organiser/decisions", responses=ORGANISER_READ)
-    async def api_staged(network: str = "", who: str = organiser) -> list[dict[str, Any]]:
-        """What is staged and not yet released (of a network, or all)."""
-        return await staging.staged_rows(deps, network)
+    async def api_staged(network: str = "", who: str = organiser, grant: Grant = scoped) -> list[dict[str, Any]]:
+        """What is staged and not yet released (of a network, or all; a convener's networks only)."""
+        return await staged_of(network, grant)
 
     @router.post("/api/organiser/decisions/stage", response_model=StagedOut, responses=ORGANISER)
-    async def api_stage(body: StageIn, who: str = organiser) -> StagedOut:
+    async def api_stage(body: StageIn, who: str = organiser, grant: Grant = scoped) -> StagedOut:
         """Stage a decision on listed abstracts, the top N of a network or all above a score; replaces what was
         staged for them. Nothing is sent."""
-        return StagedOut(staged=[s.abstract_id for s in await run_stage(deps, body, who)])
+        return StagedOut(staged=[s.abstract_id for s in await run_stage(deps, body, who, grant)])
 
     @router.delete("/api/organiser/decisions/{abstract_id}", status_code=204, responses=ORGANISER)
-    async def api_unstage(abstract_id: str, who: str = organiser) -> Response:
+    async def api_unstage(abstract_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+        await check_abstract(deps, grant, abstract_id)
         await staging.unstage(deps, abstract_id, audit.organiser(who))
         return Response(status_code=204)
 

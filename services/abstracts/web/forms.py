@@ -56,6 +56,7 @@ def draft_from_form(form: FormData, drop_row: int | None = None) -> submission.D
         language=str(form.get("language", "en")),
         authors=tuple(authors),
         submitter_email=str(form.get("submitter_email", "")).strip(),
+        notice_version=str(form.get("notice_version", "")).strip() or None,
     )
 
 
@@ -69,6 +70,7 @@ def form_values(draft: submission.Draft) -> dict[str, str]:
         "keywords": ", ".join(draft.keywords),
         "language": draft.language,
         "submitter_email": draft.submitter_email,
+        "notice_version": draft.notice_version or "",
     }
     for i, author in enumerate(draft.authors):
         values |= {f"authors.{i}.{k}": getattr(author, k) for k in AUTHOR_FIELDS}

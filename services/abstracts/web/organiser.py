@@ -6,10 +6,10 @@ Decisions are final here: a decided abstract answers 409 (see docs/abstracts.md)
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
@@ -21,7 +21,6 @@ from services.abstracts.commands.links import portal_link
 from services.abstracts.domain.abstract import Status
 from services.abstracts.domain.assignment import AssignmentPlan
 from services.abstracts.domain.errors import NotAllowed, Rejected
-from services.abstracts.domain.submission import nfc
 from services.abstracts.web.api_docs import (
     ORGANISER,
     ORGANISER_READ,
@@ -33,30 +32,44 @@ from services.abstracts.web.api_docs import (
     ReviewerRow,
     Unassigned,
 )
-from services.abstracts.web.forms import first_error_id
+from services.abstracts.web.organiser_reviewers import ReviewerIn, reviewer_pages
 from services.abstracts.web.pages import problem
+from services.abstracts.web.scope import (
+    check_abstract,
+    check_new_reviewer,
+    check_reviewer,
+    visible_abstracts,
+    visible_reviewers,
+)
 from services.common import audit
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
-from services.common.text import SingleLine
+from services.common.organiser_sessions import OrganiserSessions, organiser_grant, require_organiser
+from services.common.paging import MAX_PAGE_SIZE, Paging
+from services.common.roles import Grant
+from services.common.text import SingleLine, clean_for_display
 
 STATUSES = tuple(s.value for s in Status)
+PAGE_SIZE = 50
+"""Abstracts on one page of the organisers' table unless ``size`` asks otherwise."""
+COLUMNS = (
+    ("reference", "Reference"),
+    ("network", "Network"),
+    ("format", "Format"),
+    ("title", "Title"),
+    ("status", "Status"),
+    ("reviews", "Reviews"),
+    ("mean", "Mean score"),
+    ("calibrated", "Calibrated"),
+)
 
 
-class ReviewerIn(BaseModel):
-    name: str = Field(default="", max_length=300)
-    email: str = Field(default="", max_length=320)
-    affiliation: str = Field(default="", max_length=300)
-    networks: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=50)
-    language: str = Field(default="en", max_length=35)
-
-    def draft(self) -> reviewers.ReviewerDraft:
-        return reviewers.ReviewerDraft(
-            name=nfc(self.name),
-            email=self.email.strip(),
-            affiliation=nfc(self.affiliation),
-            networks=tuple(self.networks),
-            language=self.language,
-        )
+def sort_links(chosen: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Each column's key, heading and the URL that sorts by it (the other way round if sorted by it already)."""
+    links = []
+    for key, label in COLUMNS:
+        again = chosen["sort"] == key and chosen["dir"] != "desc"
+        query = chosen | {"sort": key, "dir": "desc" if again else "", "order": ""}
+        links.append((key, label, "/organiser/abstracts?" + urlencode({k: v for k, v in query.items() if v})))
+    return links
 
 
 class DecisionIn(BaseModel):
@@ -72,9 +85,32 @@ class UnassignIn(BaseModel):
 def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(sessions))
+    scoped = Depends(organiser_grant(sessions))
 
-    async def abstracts_page(request: Request, who: str, filters: dict[str, str], **extra: Any) -> Response:
-        context = {"rows": await overview.table(deps, **filters), "statuses": STATUSES, "organiser": who, **filters}
+    async def abstracts_page(
+        request: Request,
+        who: str,
+        filters: dict[str, str],
+        grant: Grant | None = None,
+        page: int = 1,
+        size: int = PAGE_SIZE,
+        **extra: Any,
+    ) -> Response:
+        chosen = {"network": "", "status": "", "order": "", "q": "", "sort": "", "dir": ""} | filters
+        rows = await overview.table(
+            deps,
+            chosen["network"],
+            chosen["status"],
+            chosen["order"],
+            q=chosen["q"],
+            sort=chosen["sort"],
+            descending=chosen["dir"] == "desc",
+        )
+        rows = visible_abstracts(grant, rows) if grant is not None else rows
+        paging = Paging.of(page, size, len(rows), "/organiser/abstracts", **chosen)
+        shown = rows[paging.offset : paging.offset + paging.size]
+        context = {"rows": shown, "paging": paging, "shown": paging.summary(len(shown)), "statuses": STATUSES}
+        context |= {"organiser": who, "columns": sort_links(chosen), **chosen}
         return templates.TemplateResponse(request, "organiser_abstracts.html", context | {"message": ""} | extra)
 
     @router.get("/organiser/abstracts", include_in_schema=False)
@@ -83,11 +119,24 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         network: str = "",
         status: str = "",
         order: str = "",
+        q: str = "",
+        sort: str = "",
+        dir: str = "",
         message: str = "",
+        page: int = Query(1, ge=1, le=1_000_000),
+        size: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
         who: str = organiser,
+        grant: Grant = scoped,
     ) -> Any:
-        filters = {"network": network, "status": status, "order": "calibrated" if order == "calibrated" else ""}
-        return await abstracts_page(request, who, filters, message=message)
+        filters = {
+            "network": clean_for_display(network)[:40],
+            "status": clean_for_display(status)[:20],
+            "order": "calibrated" if order == "calibrated" else "",
+            "q": clean_for_display(q)[:200],
+            "sort": sort if sort in overview.SORTS else "",
+            "dir": "desc" if dir == "desc" else "",
+        }
+        return await abstracts_page(request, who, filters, grant, page, size, message=clean_for_display(message)[:300])
 
     @router.post("/organiser/abstracts/assign", include_in_schema=False)
     async def assign_page(request: Request, who: str = organiser) -> Response:
@@ -98,14 +147,19 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return await abstracts_page(request, who, {"network": "", "status": ""}, message=message, plan=plan)
 
     @router.get("/organiser/abstracts/{abstract_id}", include_in_schema=False)
-    async def detail(request: Request, abstract_id: str, message: str = "", who: str = organiser) -> Response:
+    async def detail(
+        request: Request, abstract_id: str, message: str = "", who: str = organiser, grant: Grant = scoped
+    ) -> Response:
+        await check_abstract(deps, grant, abstract_id)
         seen = await overview.detail(deps, abstract_id)
         context = {"row": seen.abstract, "reviewers": seen.reviewers, "mean": seen.mean, "fit": seen.fit}
+        context |= {"calibrated": seen.calibrated, "session": seen.session}
         context |= {"message": message, "organiser": who}
         return templates.TemplateResponse(request, "organiser_abstract.html", context)
 
     @router.post("/organiser/abstracts/{abstract_id}/decide", include_in_schema=False)
-    async def decide_page(request: Request, abstract_id: str, who: str = organiser) -> Response:
+    async def decide_page(request: Request, abstract_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+        await check_abstract(deps, grant, abstract_id)
         form = await request.form()
         try:
             body = DecisionIn.model_validate({"decision": form.get("decision"), "format": form.get("format") or None})
@@ -116,76 +170,43 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message={message}", status_code=303)
 
     @router.post("/organiser/abstracts/{abstract_id}/ask-another", include_in_schema=False)
-    async def ask_another_page(abstract_id: str, who: str = organiser) -> Response:
+    async def ask_another_page(abstract_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+        await check_abstract(deps, grant, abstract_id)
         plan = await assignment.ask_another(deps, abstract_id, audit.organiser(who))
         message = "One more reviewer asked; the invitation is on its way." if plan.pairs else ""
         message = message or f"Nobody more could be asked: {plan.shortfalls[0].reason}."
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message={quote(message)}", status_code=303)
 
     @router.post("/organiser/abstracts/{abstract_id}/unassign", include_in_schema=False)
-    async def unassign_page(request: Request, abstract_id: str, who: str = organiser) -> Response:
+    async def unassign_page(
+        request: Request, abstract_id: str, who: str = organiser, grant: Grant = scoped
+    ) -> Response:
+        await check_abstract(deps, grant, abstract_id)
         form = await request.form()
         reviewer_id, reason = str(form.get("reviewer_id", "")), str(form.get("reason", ""))
         await assignment.unassign(deps, abstract_id, reviewer_id, reason, audit.organiser(who))
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message=Reviewer+taken+off.", status_code=303)
 
-    reviewer_pages(router, deps, organiser, templates)
-    organiser_api(router, deps, organiser)
+    reviewer_pages(router, deps, organiser, scoped, templates)
+    organiser_api(router, deps, organiser, scoped)
     return router
 
 
-def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, templates: Jinja2Templates) -> None:
-
-    async def render(request: Request, who: str, **extra: Any) -> Response:
-        context = {
-            "reviewers": await reviewers.reviewer_rows(deps),
-            "values": {},
-            "errors": {},
-            "message": "",
-            "organiser": who,
-        }
-        status = 422 if extra.get("errors") else 200
-        return templates.TemplateResponse(request, "organiser_reviewers.html", context | extra, status_code=status)
-
-    @router.get("/organiser/reviewers", include_in_schema=False)
-    async def reviewers_page(request: Request, message: str = "", who: str = organiser) -> Response:
-        return await render(request, who, message=message)
-
-    @router.post("/organiser/reviewers", include_in_schema=False)
-    async def add_page(request: Request, who: str = organiser) -> Response:
-        form = await request.form()
-        body = ReviewerIn(
-            **{k: str(form.get(k, "")) for k in ("name", "email", "affiliation", "language")},
-            networks=[str(v) for v in form.getlist("networks")],
-        )
-        try:
-            row = await reviewers.add_reviewer(deps, body.draft(), audit.organiser(who))
-        except Rejected as exc:
-            first_network = f"net-{next(iter(deps.config.network_names), '')}"
-            focus = first_error_id(exc.errors, aliases={"networks": first_network})
-            return await render(request, who, values=body.model_dump(), errors=exc.errors, focus=focus)
-        return RedirectResponse(f"/organiser/reviewers?message={quote(row['name'] + ' added.')}", status_code=303)
-
-    @router.post("/organiser/reviewers/{reviewer_id}/revoke", include_in_schema=False)
-    async def revoke_page(reviewer_id: str, who: str = organiser) -> Response:
-        await reviewers.revoke_link(deps, reviewer_id, audit.organiser(who))
-        return RedirectResponse("/organiser/reviewers?message=The+old+link+no+longer+works.", status_code=303)
-
-
-def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
+def organiser_api(router: APIRouter, deps: Deps, organiser: Any, scoped: Any) -> None:
     @router.get("/api/organiser/abstracts", response_model=list[AbstractRow], responses=ORGANISER_READ)
     async def api_list(
-        network: str = "", status: str = "", order: str = "", who: str = organiser
+        network: str = "", status: str = "", order: str = "", who: str = organiser, grant: Grant = scoped
     ) -> list[dict[str, Any]]:
-        """The abstracts; ``order=calibrated`` ranks them by the calibrated score."""
-        return await overview.table(deps, network, status, order)
+        """The abstracts; ``order=calibrated`` ranks them by the calibrated score. A convener sees their networks'."""
+        return visible_abstracts(grant, await overview.table(deps, network, status, order))
 
     @router.get("/api/organiser/reviewers", response_model=list[ReviewerRow], responses=ORGANISER_READ)
-    async def api_reviewers(who: str = organiser) -> list[dict[str, Any]]:
-        return await reviewers.reviewer_rows(deps)
+    async def api_reviewers(who: str = organiser, grant: Grant = scoped) -> list[dict[str, Any]]:
+        return visible_reviewers(grant, await reviewers.reviewer_rows(deps))
 
     @router.post("/api/organiser/reviewers", status_code=201, response_model=ReviewerAdded, responses=ORGANISER)
-    async def api_add_reviewer(body: ReviewerIn, who: str = organiser) -> Any:
+    async def api_add_reviewer(body: ReviewerIn, who: str = organiser, grant: Grant = scoped) -> Any:
+        check_new_reviewer(grant, body.networks)
         try:
             row: Row = await reviewers.add_reviewer(deps, body.draft(), audit.organiser(who))
         except Rejected as exc:
@@ -193,7 +214,8 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
         return {"reviewer_id": row["id"], "portal_link": portal_link(deps, row)}
 
     @router.post("/api/organiser/reviewers/{reviewer_id}/revoke", responses=ORGANISER)
-    async def api_revoke(reviewer_id: str, who: str = organiser) -> ReviewerRevoked:
+    async def api_revoke(reviewer_id: str, who: str = organiser, grant: Grant = scoped) -> ReviewerRevoked:
+        await check_reviewer(deps, grant, reviewer_id)
         await reviewers.revoke_link(deps, reviewer_id, audit.organiser(who))
         return ReviewerRevoked(reviewer_id=reviewer_id, status="link revoked")
 
@@ -203,19 +225,26 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any) -> None:
         return _plan_out(await assignment.assign_all(deps, audit.organiser(who)))
 
     @router.post("/api/organiser/abstracts/{abstract_id}/unassign", responses=ORGANISER)
-    async def api_unassign(abstract_id: str, body: UnassignIn, who: str = organiser) -> Unassigned:
+    async def api_unassign(
+        abstract_id: str, body: UnassignIn, who: str = organiser, grant: Grant = scoped
+    ) -> Unassigned:
+        await check_abstract(deps, grant, abstract_id)
         await assignment.unassign(deps, abstract_id, body.reviewer_id, body.reason, audit.organiser(who))
         return Unassigned(abstract_id=abstract_id, reviewer_id=body.reviewer_id, status="unassigned")
 
     @router.post("/api/organiser/abstracts/{abstract_id}/ask-another", response_model=Assignment, responses=ORGANISER)
-    async def api_ask_another(abstract_id: str, who: str = organiser) -> dict[str, Any]:
+    async def api_ask_another(abstract_id: str, who: str = organiser, grant: Grant = scoped) -> dict[str, Any]:
         """One reviewer more for this abstract (e.g. its reviewers disagree), by the same engine; the reviewers
         on it stay. ``assigned`` is empty and ``shortfalls`` says why when nobody can be added."""
+        await check_abstract(deps, grant, abstract_id)
         return _plan_out(await assignment.ask_another(deps, abstract_id, audit.organiser(who)))
 
     @router.post("/api/organiser/abstracts/{abstract_id}/decision", response_model=Decided, responses=ORGANISER)
-    async def api_decide(abstract_id: str, body: DecisionIn, who: str = organiser) -> dict[str, Any]:
+    async def api_decide(
+        abstract_id: str, body: DecisionIn, who: str = organiser, grant: Grant = scoped
+    ) -> dict[str, Any]:
         """Decide once; a second decision answers 409."""
+        await check_abstract(deps, grant, abstract_id)
         decided = await deciding.decide(deps, abstract_id, body.decision, body.format, audit.organiser(who))
         return {
             "abstract_id": abstract_id,

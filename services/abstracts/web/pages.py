@@ -44,6 +44,7 @@ def make_templates(deps: Deps) -> Jinja2Templates:
         networks=deps.config.network_names,
         count_words=submission.count_words,
         word_limits={f: [w.min_words, w.max_words] for f, w in deps.config.word_limits.items()},
+        privacy=deps.privacy,
     )
     return templates
 

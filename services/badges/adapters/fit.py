@@ -24,6 +24,9 @@ from services.badges.domain import Box, FittedText
 ABSOLUTE_FLOOR_PT = 6.0
 """Below the box's floor a name still shrinks rather than split a word, but not below this."""
 
+LADDER_FINE_BELOW_PT = 12.0
+"""Sizes from here up are whole points; below, half points (a point is a larger step in a small size)."""
+
 Width = Callable[[str], float]
 """Width of a one-line text in em."""
 Breaks = Callable[[str], Sequence[int]]
@@ -127,5 +130,15 @@ def _settle(lines: tuple[str, ...], size: float, box: Box, width: Width, *, anyw
     widest = max((width(line) for line in lines), default=0.0)
     if widest > 0:
         size = min(size, box.width_pt / widest)
-    size = int(size * 4) / 4  # quarter points, rounded down: never wider than measured
-    return FittedText(lines, size, anywhere)
+    return FittedText(lines, rung(size), anywhere)
+
+
+def rung(size: float) -> float:
+    """``size`` snapped down to the size ladder: whole points from 12 pt, half points below (never wider).
+
+    Each size a chain is first laid out at costs Pango a font set (~6 ms, ``adapters/fontset.py``); quarter
+    points made four times as many sizes as whole points, so long names met a new one far more often.
+    """
+    step = 1.0 if size >= LADDER_FINE_BELOW_PT else 0.5
+    snapped = int(size / step) * step
+    return snapped if snapped > 0 else size

@@ -26,6 +26,11 @@ class FontChain:
             log.error("fontconfig lists no fonts: every text will print as transliteration")
         self.families = functools.lru_cache(maxsize=4096)(self._families)
 
+    @functools.cached_property
+    def pickable(self) -> frozenset[str]:
+        """Every family a chain can name (``FontIndex.pickable``): the faces Pango needs to know."""
+        return self.index.pickable()
+
     def _families(self, text: str, lang: str = "en", cut: tuple[tuple[str, str], ...] = ()) -> tuple[str, ...]:
         """``cut`` pairs a CJK family with its cut (``adapters/cjk.py``), placed before it."""
         cuts = dict(cut)

@@ -24,6 +24,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from services.badges import domain
 from services.badges.adapters import cjk, fonts, patterns, stamp
 from services.badges.adapters.fit import fit_measured
+from services.badges.adapters.fontset import ChainFontConfiguration
 from services.badges.adapters.measure import PangoMeasure, cluster_breaks, line_breaks
 from services.badges.adapters.unprintable import badge_texts
 from services.badges.adapters.weasy import BADGE_UA, WARM_UP_NAMES, BadgeHTML, default_font_cache
@@ -80,6 +81,9 @@ class PdfRenderer:
     """Characters to add to the cut CJK fonts (e.g. every name the congress knows of)."""
     recut_interval: float = 60.0
     """Seconds at least between two background cuts for names that bring new CJK characters (``cjk.LateNames``)."""
+    only_chain_fonts: bool = True
+    """Offer Pango only the faces a font chain can name (``fontset.ChainFontConfiguration``); False = every
+    installed face, as before (a new chain, language or size then costs a sort of ~1,900 faces)."""
     env: Environment = field(init=False)
     fetcher: LocalOnlyFetcher = field(init=False)
     _css: dict[str, list[CSS]] = field(init=False)
@@ -101,7 +105,7 @@ class PdfRenderer:
         )
         self.cut_fonts = cjk.cut_all(self.late.extra, self.font_cache) if self.fast else []
         self.chain = fonts.FontChain()
-        self._font_config = FontConfiguration()
+        self._font_config = self._new_font_config()
         self._css = self._stylesheets(self._font_config)
         self._measure: PangoMeasure | None = None
 
@@ -110,10 +114,16 @@ class PdfRenderer:
         cut = self.late.take() if self.fast else None
         if cut:
             self.cut_fonts = cut
-            self._font_config = FontConfiguration()
+            self._font_config = self._new_font_config()
             self._css = self._stylesheets(self._font_config)
             self._measure = None
             log.info("CJK fonts cut again: %d characters beyond the base sets", len(self.late.extra))
+
+    def _new_font_config(self) -> FontConfiguration:
+        if not self.only_chain_fonts:
+            return FontConfiguration()
+        cut = {f.family for f in self.cut_fonts}  # @font-face fonts: upright, normal width
+        return ChainFontConfiguration(self.chain.pickable | cut, self.chain.index.upright | cut)
 
     def _theme_css(self) -> str:
         rules = [
@@ -147,7 +157,7 @@ class PdfRenderer:
     def _setup(self, kind: str) -> tuple[list[CSS], FontConfiguration]:
         if self.reuse:
             return self._css[kind], self._font_config
-        font_config = FontConfiguration()
+        font_config = self._new_font_config()
         return self._stylesheets(font_config)[kind], font_config
 
     def _document(self, html: str, kind: str) -> HTML:
@@ -279,12 +289,8 @@ class PdfRenderer:
             self._warming = False
 
     def _warm_all(self, roles: tuple[str, ...]) -> None:
-        for i, (given, family, lang) in enumerate(WARM_UP_NAMES):
-            for first, second in ((given, family), (family, given)):  # each script in bold and in regular
-                role = roles[i % len(roles)]
-                self.render_badge(
-                    BadgeContent("warm-up", "-", 0, first, second, "", second, "XX", lang, (role,), (), "warm-up")
-                )
+        for content in warm_up_contents(roles):
+            self.render_badge(content)
 
     def render_sheets(self, contents: Sequence[BadgeContent]) -> bytes:
         """A4 sheets, four badges each in the given order, with crop marks."""
@@ -305,6 +311,16 @@ class PdfRenderer:
             **context, congress_header=self.header, font_family=fonts.css(families)
         )
         return self._pdf(html, "documents")
+
+
+def warm_up_contents(roles: Sequence[str] = tuple(domain.RIBBONS)) -> list[BadgeContent]:
+    """The warm-up badges: each script of ``WARM_UP_NAMES`` in bold and in regular, the roles in turn."""
+    out = []
+    for i, (given, family, lang) in enumerate(WARM_UP_NAMES):
+        for first, second in ((given, family), (family, given)):
+            role = roles[i % len(roles)]
+            out.append(BadgeContent("warm-up", "-", 0, first, second, "", second, "XX", lang, (role,), (), "warm-up"))
+    return out
 
 
 MULTI_LINE_KEYS = frozenset({"institution_address", "address", "bank_details"})

@@ -100,10 +100,17 @@ class PoolRenderer:
             broken.shutdown(wait=False, cancel_futures=True)
             return await loop.run_in_executor(self.executor, func, *args)
 
+    def know_names(self, characters: str) -> None:
+        """The characters of the names already known (the replica): the workers cut their CJK fonts to them.
+
+        Only before the workers start (their fonts are cut once, in their initializer).
+        """
+        if characters and self._executor is None:
+            self.extra_chars = "".join(sorted({c for c in characters if ord(c) > 0x2FFF}))
+
     async def warm(self, extra_chars: str = "") -> None:
         """Start every worker now (each renders a warm-up badge per script) instead of on the first real render."""
-        if extra_chars and self._executor is None:
-            self.extra_chars = "".join(sorted({c for c in extra_chars if ord(c) > 0x2FFF}))
+        self.know_names(extra_chars)
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self.executor, _ping) for _ in range(self.workers * 2)))
 

@@ -35,6 +35,9 @@ from services.common.outbox import Outbox
 from services.common.text import clean_for_display
 from services.common.unit_of_work import UnitOfWork, transaction
 
+EXPIRED = "(expired)"
+"""What a visa request's passport fields read once retention has removed them."""
+
 
 class SqlBadgeStore:
     """``BadgeStore`` on one session (the unit of work's)."""
@@ -165,6 +168,22 @@ class SqlBadgeStore:
     async def visa_requests(self) -> list[VisaRequestRecord]:
         t = db.visa_requests
         return [_visa(row) for row in (await self.session.execute(select(t).order_by(t.c.id))).all()]
+
+    async def documents_of(self, delegate_id: str) -> list[dict[str, str]]:
+        d = db.documents
+        stmt = select(d.c.kind, d.c.number, d.c.issued_at).where(d.c.delegate_id == delegate_id).order_by(d.c.id)
+        rows = (await self.session.execute(stmt)).all()
+        return [{"kind": r.kind, "number": r.number, "issued_at": r.issued_at.isoformat()} for r in rows]
+
+    async def expire_passports(self) -> tuple[int, list[str]]:
+        t, d = db.visa_requests, db.documents
+        blanked = await self.session.execute(
+            update(t)
+            .where(t.c.passport_number != EXPIRED)
+            .values(passport_name=EXPIRED, passport_number=EXPIRED, nationality=EXPIRED)
+        )
+        letters = select(d.c.sha256).where(d.c.kind == "visa_letter")
+        return int(getattr(blanked, "rowcount", 0) or 0), list((await self.session.execute(letters)).scalars())
 
     async def mark_visa_issued(self, request_id: int, *, organiser: str, number: str) -> None:
         await self.session.execute(

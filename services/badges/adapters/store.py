@@ -37,3 +37,9 @@ class DiskPdfStore:
 
     def get(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
+
+    def remove(self, sha256: str) -> bool:
+        path = self.path_for(sha256)
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+        return existed

@@ -8,13 +8,14 @@ the badge is issued all the same and ``BadgeTextReplaced`` tells the organisers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas.badges import BadgeTextReplaced, TextReplacement
+from schemas.badges import BadgeTextReplaced, DocumentKind, DocumentTextReplaced, TextReplacement
 from services.badges.adapters import db
 from services.common.printable import Printed, code_points, printable
 from services.common.text import clean_for_display
@@ -73,6 +74,32 @@ def replaced_text_alert(
     return [
         BadgeTextReplaced(
             congress_id=congress_id, delegate_id=delegate_id, registration_version=version, replacements=found
+        )
+    ]
+
+
+def document_text_alert(
+    *, congress_id: str, delegate_id: str, kind: str, number: str, texts: Mapping[str, str]
+) -> list[DocumentTextReplaced]:
+    """``DocumentTextReplaced`` for a document just issued, if one of ``texts`` (field → as typed) does not print
+    as typed: the document prints each text as the text rule shows it, made printable (``pdf.printed``)."""
+    found = []
+    for field, typed in texts.items():
+        shown = clean_for_display(typed, multiline="\n" in typed)
+        text = printable(shown)
+        if text.replaced:
+            found.append(
+                TextReplacement(field=field, typed=shown, printed=text.text, missing=tuple(code_points(text.missing)))
+            )
+    if not found:
+        return []
+    return [
+        DocumentTextReplaced(
+            congress_id=congress_id,
+            delegate_id=delegate_id,
+            kind=DocumentKind(kind),
+            document_number=number,
+            replacements=tuple(found),
         )
     ]
 

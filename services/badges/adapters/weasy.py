@@ -39,14 +39,24 @@ def default_font_cache() -> Path:
 
 WARM_UP_NAMES = (
     ("Jürgen Ørjan", "Łukasz Şahin", "de"),
-    ("Иван Ελένη", "Петров", "ru"),
+    ("Anna", "Smith", "en"),
+    ("Иван", "Петров", "ru"),
+    ("Ελένη", "Γεωργίου", "el"),
     ("محمد", "حسن", "ar"),
     ("אברהם", "כהן", "he"),
-    ("राहुल সৌরভ", "முத்து", "hi"),
-    ("สมชาย ნინო", "Արամ አበበ", "th"),
+    ("राहुल", "वर्मा", "hi"),
+    ("সৌরভ", "বসু", "bn"),
+    ("முத்து", "ராமன்", "ta"),
+    ("สมชาย", "ใจดี", "th"),
+    ("ნინო", "ბერიძე", "ka"),
+    ("Արամ", "Սարգսյան", "hy"),
+    ("አበበ", "ቢቂላ", "am"),
     ("さくら", "山田", "ja"),
     ("伟", "王", "zh"),
     ("민준", "김", "ko"),
     ("偉", "陳", "zh-Hant"),
 )
-"""One badge per script of the font chain (bold and regular) and per CJK language, for ``warm``."""
+"""One name per script of the congress's usual delegates, in that script's main language, and per CJK language,
+for ``warm``. Pango keeps a font set per (chain, language, weight, size): a name alone in its script, in its
+language, is what the desk meets most; each is rendered in bold and in regular. (Was: several scripts in one
+name under one language, a chain and language no delegate has, so the first real name of each script paid.)"""

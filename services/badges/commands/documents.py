@@ -66,14 +66,29 @@ async def issue_pending_receipts(unit: BadgeUnit, deps: BadgeDeps, record: Deleg
 
 async def issue_invoice(
     unit: BadgeUnit, deps: BadgeDeps, issued: InvoiceIssued, record: DelegateRecord | None
-) -> DocumentIssued:
-    """The invoice's PDF, for the delegate on record or (not yet known here) the institution it names."""
+) -> list[EventData]:
+    """The invoice's PDF, for the delegate on record or (not yet known here) the institution it names:
+    its DocumentIssued, and DocumentTextReplaced when a text the institution gave does not print as typed."""
     pdf = await deps.renderer.render_document("invoice", invoice_context(deps.congress, issued))
     number = issued.invoice_number
     holder = record or _institution(issued)
-    return await record_document(
+    document = await record_document(
         unit, deps, holder, DocumentKind.INVOICE, number, f"invoice:{number}", pdf, email=issued.email
     )
+    texts = {
+        "institution": issued.institution_name,
+        "institution address": issued.institution_address,
+        "VAT id": issued.vat_id or "",
+        "purchase order": issued.purchase_order or "",
+    }
+    alerts = deps.document_text_alert(
+        congress_id=issued.congress_id,
+        delegate_id=issued.delegate_id,
+        kind=DocumentKind.INVOICE,
+        number=number,
+        texts=texts,
+    )
+    return [document, *alerts]
 
 
 def _institution(d: InvoiceIssued) -> DelegateRecord:

@@ -79,7 +79,8 @@ async def invoice(unit: BadgeUnit, deps: BadgeDeps, issued: InvoiceIssued) -> No
     if await unit.store.has_document(DocumentKind.INVOICE, f"invoice:{issued.invoice_number}"):
         return
     record = await unit.store.delegate(issued.delegate_id)
-    unit.stage(await issue_invoice(unit, deps, issued, record))
+    for data in await issue_invoice(unit, deps, issued, record):
+        unit.stage(data)
 
 
 async def erase(deps: BadgeDeps, delegate_ids: list[str]) -> None:

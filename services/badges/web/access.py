@@ -14,15 +14,19 @@ STATION_COOKIE = "congress_station"
 
 
 def require_station(deps: BadgeDeps, sessions: OrganiserSessions) -> Callable[[Request], Awaitable[str]]:
-    """A FastAPI dependency: the station id from a valid, unrevoked token — or an organiser's own session."""
+    """A FastAPI dependency: the station id from a valid, unrevoked token — or an organiser's own session,
+    if the route-access table lets their roles use the station route (403 otherwise)."""
 
     async def dependency(request: Request) -> str:
         token = request.cookies.get(STATION_COOKIE) or request.headers.get("x-station-token", "")
         if token and (station_id := await stations.station_for_token(deps, token)):
             return station_id
-        organiser = sessions.organiser(request)
-        if organiser is not None:
-            return f"organiser:{organiser}"
+        claims = sessions.session(request)
+        if claims is not None:
+            if sessions.grant(request, claims) is None:
+                raise HTTPException(status_code=403, detail="Your organiser roles do not allow the station.")
+            return f"organiser:{claims.email}"
         raise HTTPException(status_code=403, detail="this device is not a signed-in station")
 
+    dependency.congress_organiser_route = True  # type: ignore[attr-defined]  # organisers use it too: in the table
     return dependency

@@ -60,6 +60,8 @@ class TopicReader:
         self.caught_up = False
         """True once a poll came back empty: everything on the topics at that moment has been read."""
         self._task: asyncio.Task[None] | None = None
+        self._appending: asyncio.Future[None] | None = None
+        """The journal write on its thread, if one runs: stop waits for it before closing the journal."""
 
     async def start(self) -> None:
         self.topic_report = await ensure_topics(self.bootstrap_servers, self.topic_plan)
@@ -123,6 +125,8 @@ class TopicReader:
                 await self._task
         if self.consumer is not None:
             await self.consumer.stop()
+        if self._appending is not None:  # cancelling the reader does not stop a thread mid-write
+            await asyncio.wait([self._appending])
         if self.journal is not None:
             self.journal.close()
 
@@ -165,10 +169,10 @@ class TopicReader:
             opener = self.keyring.opener(final=True)
             return [to_entry(r, topic_prefix=self.topic_prefix, open_=opener) for r in records]
 
-    @staticmethod
-    async def _record(journal: Journal, entries: list[Entry], records: list[ConsumerRecord[Any, Any]]) -> None:
+    async def _record(self, journal: Journal, entries: list[Entry], records: list[ConsumerRecord[Any, Any]]) -> None:
         positions: Positions = {(r.topic, r.partition): r.offset + 1 for r in records}  # in order per partition
         try:
-            await asyncio.to_thread(journal.append, entries, positions)
+            self._appending = asyncio.get_running_loop().run_in_executor(None, journal.append, entries, positions)
+            await asyncio.shield(self._appending)
         except Exception:  # the live figures go on; a restart would lack this batch, so say so loudly
             log.exception("could not record %d entries in the journal %s", len(entries), journal.path)

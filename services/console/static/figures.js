@@ -70,6 +70,8 @@
       [a.label, String(a.booked), a.capacity == null ? "—" : String(a.capacity), fill(a.booked, a.capacity)]));
     columnChart($("chart-checkins"), Object.entries(f.checkins.by_hour), { label: "check-ins per hour" });
     table($("lag"), ["consumer group", "lag"], Object.entries(f.consumer_lag.groups).map(([g, l]) => [g, String(l.total)]));
+    table($("broadcasts"), ["subject", "segment", "recipients", "sent", "failed", "by"], (f.broadcasts || []).map((m) =>
+      [m.subject, m.segment, String(m.total), String(m.sent), String(m.failed), m.requested_by]));
     const dead = $("dead");
     dead.replaceChildren(...f.dead_letters.recent.map((d) => {
       const li = document.createElement("li");

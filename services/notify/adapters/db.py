@@ -7,6 +7,7 @@ entry of the event that caused it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -88,6 +89,7 @@ pending = Table(
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("last_error", Text, nullable=False),
+    Column("about", String(64), nullable=True, doc="The abstract the message is about, if any."),
     Index("ix_notify_pending_due", "next_attempt_at"),
 )
 
@@ -125,6 +127,26 @@ async def forget_delegates(session: AsyncSession, delegate_ids: list[str]) -> No
     await session.execute(delete(pending).where(pending.c.recipient_id.in_(delegate_ids)))
     erased = {"to": "", "subject": "", "detail": ""}
     await session.execute(update(messages).where(messages.c.recipient_id.in_(delegate_ids)).values(**erased))
+
+
+EXPIRED = "(expired)"
+"""What a ledger row's subject reads once retention has removed the email's details."""
+
+
+async def messages_to(session: AsyncSession, recipient_id: str) -> list[dict[str, str]]:
+    m = messages.c
+    stmt = select(m.template, m.subject, m.to, m.status, m.recorded_at).where(m.recipient_id == recipient_id)
+    rows = (await session.execute(stmt.order_by(m.recorded_at))).all()
+    return [
+        {"template": r.template, "subject": r.subject, "to": r.to, "status": r.status, "at": r.recorded_at.isoformat()}
+        for r in rows
+    ]
+
+
+async def expire_messages(session: AsyncSession) -> int:
+    """Retention: every ledger row keeps its message id (exactly-once) and status; address and subject go."""
+    result = await session.execute(update(messages).where(messages.c.subject != EXPIRED).values(to="", subject=EXPIRED))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def unpaid_due(session: AsyncSession, created_before: datetime, limit: int) -> list[Unpaid]:
@@ -174,25 +196,29 @@ def ledger_row(record: MessageRecord, *, status: str, detail: str, attempts: int
 
 
 async def add_pending(session: AsyncSession, queued: Queued) -> None:
+    await session.execute(insert(pending).values(pending_row(queued)))
+
+
+def pending_row(queued: Queued) -> dict[str, Any]:
+    """The retry queue's row of a finished message (owed: attempts 0, due now; deferred: after an attempt)."""
     record, envelope = queued.record, queued.envelope
-    await session.execute(
-        insert(pending).values(
-            message_id=record.message_id,
-            cause_event_id=record.cause_event_id,
-            template=record.template,
-            recipient_id=record.recipient_id,
-            to=record.to,
-            subject=record.subject,
-            sender=envelope.sender,
-            message=envelope.message,
-            smtputf8=envelope.smtputf8,
-            cause_event=queued.cause_event,
-            cause_topic=queued.cause_topic,
-            attempts=queued.attempts,
-            next_attempt_at=queued.next_attempt_at,
-            last_error=queued.last_error,
-        )
-    )
+    return {
+        "message_id": record.message_id,
+        "cause_event_id": record.cause_event_id,
+        "template": record.template,
+        "recipient_id": record.recipient_id,
+        "to": record.to,
+        "subject": record.subject,
+        "sender": envelope.sender,
+        "message": envelope.message,
+        "smtputf8": envelope.smtputf8,
+        "cause_event": queued.cause_event,
+        "cause_topic": queued.cause_topic,
+        "attempts": queued.attempts,
+        "next_attempt_at": queued.next_attempt_at,
+        "last_error": queued.last_error,
+        "about": record.about,
+    }
 
 
 async def due_pending(session: AsyncSession, now: datetime, limit: int) -> list[str]:
@@ -217,7 +243,7 @@ async def take_pending(session: AsyncSession, message_id: str, due_by: datetime 
     if row is None:
         return None
     return Queued(
-        record=record_of(row),
+        record=replace(record_of(row), about=row.about),
         envelope=Envelope(sender=row.sender, recipient=row.to, message=row.message, smtputf8=row.smtputf8),
         cause_event=row.cause_event,
         cause_topic=row.cause_topic,

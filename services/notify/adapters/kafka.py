@@ -1,8 +1,8 @@
 """notify's Kafka subscription: the kernel's inbox consumer with small batches and static membership.
 
 The kernel's ``EventConsumer.subscribe`` takes no consumer options, so notify attaches
-the same consumer itself: a batch is one transaction and, since mail is sent before
-it commits, the batch size bounds how many messages one crash can resend. A
+the same consumer itself: a batch is one transaction; once it has committed,
+``committed`` starts sending the mail it owes (``failed`` if it did not). A
 ``group_instance_id`` lets a restarted process take its partitions back at once
 instead of waiting for the session timeout.
 """
@@ -17,7 +17,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 
 from schemas import topics
-from services.common.consumer import EventConsumer
+from services.common.consumer import EventConsumer, parse_batch
 
 
 def subscribe(
@@ -29,6 +29,8 @@ def subscribe(
     max_records: int,
     group_instance_id: str | None = None,
     on_erasure: Callable[[list[str]], Awaitable[None]] | None = None,
+    committed: Callable[[], None] | None = None,
+    failed: Callable[[], None] | None = None,
 ) -> Any:
     async def on_notify_events(message: KafkaMessage = Context("message")) -> None:
         raw = message.raw_message
@@ -39,7 +41,14 @@ def subscribe(
         if erased and on_erasure is not None:
             await on_erasure([r.key.decode() for r in erased])
         rest = [r for r in records if not any(r is e for e in erased)]
-        await consumer.handle_batch(rest)
+        try:
+            await consumer.handle_batch(rest)
+        except BaseException:
+            if failed is not None:
+                failed()
+            raise
+        if committed is not None:
+            committed()
 
     options: dict[str, Any] = {"session_timeout_ms": 10000, "heartbeat_interval_ms": 1000}
     if group_instance_id:
@@ -53,6 +62,7 @@ def subscribe(
         ack_policy=AckPolicy.NACK_ON_ERROR,  # offsets only after the batch's transaction committed
         title=f"{consumer.name}:{'+'.join(topic_names)}",
         # The records are decoded (and validated) once, by the consumer; skip FastStream's body decoding.
+        parser=parse_batch,  # the kernel's: reads one record's headers, not every record's
         decoder=_raw_body,
         **options,
     )(on_notify_events)

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from typing import Any
 
+from services.common import broadcast_mail
 from services.common.sealing import SealBroken
 from services.notify.adapters.compose import Attachment, compose
 from services.notify.adapters.opened import opened_links
-from services.notify.adapters.render import Renderer
+from services.notify.adapters.render import Rendered, Renderer
+from services.notify.domain.broadcast import TEMPLATE as BROADCAST
+from services.notify.domain.broadcast import Broadcast
 from services.notify.domain.delivery import Envelope, Undeliverable
 from services.notify.domain.rules import MessagePlan
 from services.notify.ports import Clock, Documents
@@ -37,7 +40,10 @@ class MailBuilder:
         except SealBroken as exc:
             raise Undeliverable(str(exc)) from exc
         context = {**plan.context, **opened, "recipient": plan.recipient, "documents": documents}
-        rendered = self.renderer.render(plan.template, plan.recipient.language, context)
+        if plan.template == BROADCAST:
+            rendered = self._broadcast(plan)
+        else:
+            rendered = self.renderer.render(plan.template, plan.recipient.language, context)
         envelope = compose(
             rendered=rendered,
             sender=self.sender,
@@ -49,6 +55,18 @@ class MailBuilder:
             extra_headers=(("X-Congress-Template", plan.template), ("X-Congress-Cause", plan.cause_event_id)),
         )
         return envelope, rendered.subject
+
+    def _broadcast(self, plan: MessagePlan) -> Rendered:
+        """An organisers' message, rendered by the same code as registration's preview of it."""
+        broadcast: Broadcast = plan.context["broadcast"]
+        out = broadcast_mail.render(
+            self.renderer.congress,
+            broadcast.versions,
+            broadcast.default_language,
+            name=plan.recipient.name,
+            language=plan.recipient.language,
+        )
+        return Rendered(subject=out.subject, text=out.text, html=out.html)
 
     def _documents(self, plan: MessagePlan) -> tuple[tuple[Attachment, ...], list[Mapping[str, Any]]]:
         attachments: list[Attachment] = []

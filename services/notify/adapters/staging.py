@@ -1,7 +1,8 @@
 """A transaction's writes to notify's tables, staged and then written in a few statements before it commits.
 
 The consumer handles a batch in one transaction. Instead of a statement per event and
-table, the handlers stage contacts, unpaid markers and ledger rows here, and ``write``
+table, the handlers stage contacts, unpaid markers, ledger rows and owed messages (the
+retry queue's rows a batch hands to the sender after its commit) here, and ``write``
 puts them in with one statement per table (executemany). Nothing hooks into SQLAlchemy:
 the unit of work calls ``write`` explicitly as the last thing before the commit (the
 consumer's ``after_handlers``, or ``SqlUnits`` on leaving its transaction), so they commit
@@ -17,8 +18,8 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.adapters.db import contacts, ledger_row, messages, unpaid
-from services.notify.domain.delivery import MessageRecord
+from services.notify.adapters.db import contacts, ledger_row, messages, pending, pending_row, unpaid
+from services.notify.domain.delivery import MessageRecord, Queued
 from services.notify.domain.rules import Contact, Unpaid
 
 
@@ -32,14 +33,22 @@ class StagedWrites:
     unpaid: dict[str, Unpaid | None] = field(default_factory=dict)
     """By delegate id: the row to (re)insert, or None to forget it."""
     ledger: list[dict[str, Any]] = field(default_factory=list)
+    owed: list[dict[str, Any]] = field(default_factory=list)
+    """Finished messages to send once the transaction has committed (rows of the retry queue, due now)."""
+    written_owed: list[str] = field(default_factory=list)
+    """Message-IDs of the owed rows ``write`` put in, in order: what the sender takes after the commit."""
 
     def snapshot(self) -> tuple[Any, ...]:
         """What ``restore`` needs to undo one handler's staging when it fails (the savepoint's twin)."""
-        return set(self.stored), dict(self.contact_writes), dict(self.unpaid), len(self.ledger)
+        return set(self.stored), dict(self.contact_writes), dict(self.unpaid), len(self.ledger), len(self.owed)
 
     def restore(self, snap: tuple[Any, ...]) -> None:
-        self.stored, self.contact_writes, self.unpaid, n = snap
+        self.stored, self.contact_writes, self.unpaid, n, owed = snap
         del self.ledger[n:]
+        del self.owed[owed:]
+
+    def stage_owed(self, queued: Queued) -> None:
+        self.owed.append(pending_row(queued))
 
     def stage_message(self, record: MessageRecord, *, status: str, detail: str, attempts: int, when: datetime) -> None:
         self.ledger.append(ledger_row(record, status=status, detail=detail, attempts=attempts, when=when))
@@ -61,7 +70,10 @@ class StagedWrites:
                 await session.execute(insert(unpaid), rows)
         if self.ledger:
             await session.execute(insert(messages), self.ledger)
-        self.contact_writes, self.unpaid, self.ledger = {}, {}, []
+        if self.owed:
+            await session.execute(insert(pending), self.owed)
+            self.written_owed += [row["message_id"] for row in self.owed]
+        self.contact_writes, self.unpaid, self.ledger, self.owed = {}, {}, [], []
 
 
 _update_contact = (

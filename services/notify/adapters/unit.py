@@ -14,14 +14,16 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from schemas import topics
 from schemas.base import EventData
+from services.common.db import write_turn
 from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
 from services.notify.adapters import db
 from services.notify.adapters.abstracts import SqlAbstracts
+from services.notify.adapters.broadcasts import SqlBroadcasts
 from services.notify.adapters.programme import SqlProgramme
 from services.notify.adapters.staging import StagedWrites
 from services.notify.domain.batch import Batch
@@ -43,6 +45,7 @@ class SqlNotifyUnit:
         self.batch = Batch()
         self.abstracts = SqlAbstracts(session)
         self.programme = SqlProgramme(session)
+        self.broadcasts = SqlBroadcasts(session)
         self._writes = StagedWrites()
 
     # ---- reads ------------------------------------------------------------------------------------------------
@@ -68,6 +71,13 @@ class SqlNotifyUnit:
 
     async def queue(self, queued: Queued) -> None:
         await db.add_pending(self.session, queued)
+
+    def owe(self, queued: Queued) -> None:
+        self._writes.stage_owed(queued)
+
+    @property
+    def owed(self) -> list[str]:
+        return list(self._writes.written_owed)
 
     def stage(self, data: EventData) -> None:
         self.uow.stage(data)
@@ -110,7 +120,14 @@ class SqlNotifyUnit:
 
     async def forget_delegates(self, delegate_ids: list[str]) -> None:
         await db.forget_delegates(self.session, delegate_ids)
+        await self.broadcasts.forget(delegate_ids)
         await self.uow.shred(delegate_ids)  # notify's data keys: the addresses in its events read "erased"
+
+    async def messages_to(self, recipient_id: str) -> list[dict[str, str]]:
+        return await db.messages_to(self.session, recipient_id)
+
+    async def expire_messages(self) -> int:
+        return await db.expire_messages(self.session)
 
 
 class SqlUnitFor:
@@ -129,14 +146,21 @@ class SqlUnitFor:
 
 
 class SqlUnits:
-    """Opens a transaction of its own; on a normal exit its staged writes are written, then it commits."""
+    """Opens a transaction of its own; on a normal exit its staged writes are written, then it commits.
+
+    On SQLite it takes its turn with the process's other writers first (``db.write_turn``: the consumer's
+    batches, the relay): the owed sender and the retry pass open a short transaction per message, and
+    meeting the consumer in SQLite's busy handler (which sleeps up to 100 ms a try) stalled both.
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> None:
         self.sessions, self.outbox = sessions, outbox
+        bind = sessions.kw.get("bind")
+        self._engine: AsyncEngine | None = bind if isinstance(bind, AsyncEngine) else None
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[SqlNotifyUnit]:
-        async with transaction(self.sessions, self.outbox) as uow:
+        async with write_turn(self._engine), transaction(self.sessions, self.outbox) as uow:
             unit = SqlNotifyUnit(uow)
             yield unit
             await unit.write_staged()  # then the kernel writes the staged events and commits

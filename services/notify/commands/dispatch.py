@@ -1,15 +1,17 @@
-"""Dispatching a batch's messages: plan once, send (ahead), record each once per cause.
+"""Dispatching a batch's messages: plan once, build each, record it as owed; the sender sends after the commit.
 
 ``begin_batch`` runs before a consumer batch's handlers, in their transaction: it reads the
-batch's contacts and ledger entries in two statements, plans every message once
-(``domain/batch.py``) and starts building and sending them in the background
-(``ahead.py``). ``handle`` is each event's command: it stages what the event teaches
-(contact, unpaid marker) and delivers the planned messages, awaiting the answers of those
-sent ahead. Mail is handed to the SMTP server *before* the transaction that records the
-inbox entry, the ledger row and ``NotificationSent`` commits, so a redelivered event sends
-nothing and the only way to send twice is a crash between "250 accepted" and the commit
-(the resend carries the same Message-ID). A temporary failure goes to the retry queue in
-the same transaction; a permanent one emits ``NotificationFailed`` and dead-letters the cause.
+batch's contacts and ledger entries in two statements and plans every message once
+(``domain/batch.py``). ``handle`` is each event's command: it stages what the event teaches
+(contact, unpaid marker) and, for each planned message not already in the ledger or the
+queue, builds it and stages it as *owed* (a row of the retry queue, due now). Nothing
+leaves the process before the batch's transaction — inbox entries, owed rows — commits.
+Then the sender (``owed.py``) sends each owed message and records it (ledger row,
+``NotificationSent``) in a short transaction of its own. A crash between the server's
+"250 accepted" and that commit resends only the message being sent (same Message-ID), on
+the next pass over the queue. A message that cannot be built fails for good at once
+(``NotificationFailed``, the cause dead-lettered); the sender handles 4xx and 5xx answers
+as the retry queue always did.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
 from schemas.personal import ERASED
 from schemas.programme import ProgrammeEvent
-from services.common.faults import crash_point
+from schemas.registration import BroadcastRequested
 from services.notify.commands.abstracts import on_stored_abstracts_event, remember_abstract
-from services.notify.commands.ahead import SendAhead
+from services.notify.commands.broadcast import record_broadcast
 from services.notify.commands.programme import on_programme_event
 from services.notify.domain.batch import Planned, PlanSettings, plan_batch, plan_event
 from services.notify.domain.delivery import (
@@ -76,19 +78,11 @@ class Notifier:
     rng: Callable[[], float] = random.random
     stats: NotifyStats = field(default_factory=NotifyStats)
     _circuit_until: datetime | None = None
-    send_ahead: bool = True
-    """Build and send a batch's mail in the background while its handlers run (ahead.py)."""
-    smtp_senders: int = 1
-    _ahead: SendAhead | None = None
-
-    def __post_init__(self) -> None:
-        if self.send_ahead:
-            self._ahead = SendAhead(self.builder.build, self.attempt, senders=self.smtp_senders)
 
     # ---- a batch ---------------------------------------------------------------------------------------------
 
     async def begin_batch(self, events: Sequence[CloudEvent[Any]], unit: NotifyUnit) -> None:
-        """Read the batch's contacts and ledger entries (two statements), plan its messages once, send ahead."""
+        """Read the batch's contacts and ledger entries (two statements), plan its messages once."""
         batch = unit.batch
         pairs = [(e.id, e.data) for e in events]
         batch.group(pairs)
@@ -101,18 +95,6 @@ class Notifier:
         unchecked = mids - batch.checked
         batch.known |= await unit.known_messages(unchecked)
         batch.checked |= unchecked
-        if self._ahead is not None and not self.circuit_open():
-            ahead: dict[str, MessagePlan] = {}
-            for planned in batch.planned.values():
-                for plan in planned.plans:
-                    mid = plan.message_id(self.message_id_domain)
-                    if mid not in batch.known:
-                        ahead.setdefault(mid, plan)
-            await self._ahead.start(list(ahead.items()))
-
-    async def close(self) -> None:
-        if self._ahead is not None:
-            await self._ahead.close()
 
     async def handle(self, event: CloudEvent[Any], unit: NotifyUnit) -> list[EventData]:
         """One event's command; what it stages is undone when it fails (like its savepoint)."""
@@ -125,6 +107,8 @@ class Notifier:
 
     async def _handle(self, event: CloudEvent[Any], unit: NotifyUnit) -> list[EventData]:
         data = event.data
+        if isinstance(data, BroadcastRequested):
+            return await record_broadcast(self, event, unit)
         if isinstance(data, ProgrammeEvent):
             return await on_programme_event(self, event, unit)
         planned = unit.batch.planned.get(event.id) or await self._plan_now(event, unit)
@@ -168,20 +152,14 @@ class Notifier:
     # ---- one message ---------------------------------------------------------------------------------------
 
     async def deliver(self, unit: NotifyUnit, plan: MessagePlan, cause: CloudEvent[Any]) -> list[EventData]:
-        """Send ``plan`` unless this cause already produced it; events to emit come back."""
+        """Owe ``plan`` (sent after the commit) unless this cause already produced it; events to emit come back."""
         mid = plan.message_id(self.message_id_domain)
         if await self._known(unit, mid):
             return []
-        extra = {"event_id": cause.id, "delegate_id": plan.recipient.recipient_id, "template": plan.template}
-        ahead = await self._ahead.answer(mid, plan.recipient) if self._ahead is not None else None
-        if ahead is not None:
-            envelope, subject, delivery = ahead.envelope, ahead.subject, ahead.delivery
-        else:
-            try:
-                envelope, subject = self.builder.build(plan, mid)
-            except Undeliverable as exc:
-                return await self.give_up(unit, plan, cause, str(exc), subject="")
-            delivery = await self.attempt(envelope)
+        try:
+            envelope, subject = self.builder.build(plan, mid)
+        except Undeliverable as exc:
+            return await self.give_up(unit, plan, cause, str(exc), subject="")
         record = MessageRecord(
             message_id=mid,
             cause_event_id=plan.cause_event_id,
@@ -191,17 +169,11 @@ class Notifier:
             subject=subject,
             about=plan.about,
         )
-        if delivery.outcome is Outcome.SENT:
-            crash_point("notify-after-smtp")
-            self._record(unit, record, status="sent", detail=delivery.detail)
-            self._count("sent", plan.template)
-            log.info("sent %s", plan.template, extra={**extra, "message_id": mid})
-            return [self.sent_event(record)]
-        if delivery.outcome is Outcome.TEMPORARY:
-            await self._defer(unit, record, envelope, cause, delivery)
-            log.warning("deferred %s: %s", plan.template, delivery.detail, extra=extra)
-            return []
-        return await self.give_up(unit, plan, cause, delivery.detail, subject=subject, record=record)
+        cause_topic = type(cause.data).topic()
+        unit.owe(Queued(record, envelope, encode(cause), cause_topic, 0, self.clock(), "owed: sent after the commit"))
+        unit.batch.known.add(mid)
+        unit.batch.checked.add(mid)
+        return []
 
     def _record(self, unit: NotifyUnit, record: MessageRecord, *, status: str, detail: str) -> None:
         unit.stage_message(record, status=status, detail=detail, attempts=1, when=self.clock())
@@ -220,15 +192,6 @@ class Notifier:
         if delivery.connection_failed:
             self._circuit_until = now + timedelta(seconds=self.circuit_seconds)
         return delivery
-
-    async def _defer(
-        self, unit: NotifyUnit, record: MessageRecord, envelope: Envelope, cause: CloudEvent[Any], delivery: Delivery
-    ) -> None:
-        next_at = self.clock() + timedelta(seconds=self.policy.delay(1, self.rng()))
-        queued = Queued(record, envelope, encode(cause), type(cause.data).topic(), 1, next_at, delivery.detail)
-        await unit.queue(queued)
-        unit.batch.known.add(record.message_id)
-        self._count("deferred", record.template)
 
     async def give_up(
         self,

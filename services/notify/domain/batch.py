@@ -2,11 +2,11 @@
 
 Before a batch's handlers run, notify reads what the batch needs (its contacts and ledger
 entries) and plans every message here, once, in the events' order: the contact an event
-leaves behind is the one the next event sees. That one plan is what is sent ahead of the
-handlers (``commands/ahead.py``) and what each handler records; nothing plans a message a
-second time. Events whose messages depend on what notify stored about an abstract or a
-session (a decision, a withdrawal, an unassignment, the programme events) are planned by
-their own handler after its reads (``planned_by_handler``) and are not sent ahead.
+leaves behind is the one the next event sees. That one plan is what each handler builds and
+owes (sent after the batch commits, ``commands/owed.py``); nothing plans a message a second
+time. Events whose messages depend on what notify stored about an abstract or a session (a
+decision, a withdrawal, an unassignment, the programme events) are planned by their own
+handler after its reads (``planned_by_handler``).
 """
 
 from __future__ import annotations

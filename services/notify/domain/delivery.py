@@ -32,7 +32,7 @@ class MessageRecord:
     to: str
     subject: str
     about: str | None = None
-    """The abstract a message is about (not stored: only for NotificationSent/Failed)."""
+    """The abstract a message is about (for NotificationSent/Failed; kept with an owed or deferred message)."""
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ from schemas.abstracts import AbstractsLinkSent
 from schemas.access import LinkSentFields
 from schemas.badges import BadgesLinkSent
 from schemas.base import EventData
+from schemas.organisers import OrganiserInvited
 from services.notify.domain.rules import MessagePlan, Recipient
 
 ACCESS_TEMPLATE = "access_link"
-LINK_EVENTS: tuple[type[EventData], ...] = (AbstractsLinkSent, BadgesLinkSent)
+LINK_EVENTS: tuple[type[EventData], ...] = (AbstractsLinkSent, BadgesLinkSent, OrganiserInvited)
 
 
 def access_plan(data: LinkSentFields, cause_event_id: str) -> MessagePlan:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -80,8 +81,15 @@ registrations = Table(
     Column("refunded_minor", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("search_text", Text, nullable=False, default="", server_default=text("''")),
     Index("ix_reg_status_category", "status", "category"),
+    Index("ix_reg_country", "country"),
+    Index("ix_reg_created_at", "created_at"),
+    Index("ix_reg_family_name", "family_name"),
 )
+"""``search_text`` is ``services.common.folding.search_key`` of the searchable fields (``rows.SEARCHED``), kept by the
+store on every insert and every save that changes one of them; the indexes serve the organisers' list
+(filters by status, category and country; sorted by number, date or name)."""
 Index("ix_reg_email_lower", func.lower(registrations.c.email))
 """Addresses are matched case-insensitively (a second registration for a live address is refused)."""
 

@@ -28,6 +28,7 @@ presentations = Table(
     Column("title", Text, nullable=False),
     Column("presenters", JSON, nullable=False),
     Column("accepted_at", DateTime(timezone=True), nullable=False),
+    Column("network", String(100), nullable=True, doc="The network it was accepted in (NULL: before 0004)."),
 )
 
 notices = Table(
@@ -54,6 +55,7 @@ def _row(p: Presentation) -> dict[str, object]:
             for x in p.presenters
         ],
         "accepted_at": p.accepted_at.astimezone(UTC),  # SQLite keeps no offset: store UTC
+        "network": p.network,
     }
 
 
@@ -69,6 +71,7 @@ def _presentation(row: dict[str, Any]) -> Presentation:
             for x in people
         ),
         accepted_at=as_utc(row["accepted_at"]),
+        network=str(row.get("network") or ""),
     )
 
 

@@ -7,11 +7,20 @@ from enum import Enum
 from typing import Any
 
 from schemas.values import PaymentMethod, Role
+from services.common.folding import search_key
 from services.registration.adapters.db import registrations
 from services.registration.domain.pricing import IncomeGroup
 from services.registration.domain.registration import Registration, Status
 
-REGISTRATION_FIELDS = tuple(c.name for c in registrations.columns)
+SEARCH_COLUMN = "search_text"
+REGISTRATION_FIELDS = tuple(c.name for c in registrations.columns if c.name != SEARCH_COLUMN)
+SEARCHED = ("number", "given_name", "family_name", "badge_name", "email", "affiliation", "country", "invoice_number")
+"""What the organisers' search finds a registration by (folded into ``search_text``)."""
+
+
+def search_text(values: Mapping[str, Any]) -> str:
+    """The stored search key of a registration's values (a row or the aggregate's fields)."""
+    return search_key(str(values[name]) if values.get(name) else None for name in SEARCHED)
 
 
 def registration_of(row: Mapping[str, Any]) -> Registration:
@@ -32,6 +41,7 @@ def registration_of(row: Mapping[str, Any]) -> Registration:
 def row_of(reg: Registration) -> dict[str, Any]:
     """The aggregate as a row to insert (plain values: JSON lists, strings)."""
     row = {name: getattr(reg, name) for name in REGISTRATION_FIELDS}
+    row[SEARCH_COLUMN] = search_text(row)
     return row | columns(
         status=reg.status,
         payment_method=reg.payment_method,

@@ -19,11 +19,12 @@ from services.registration.adapters import (
     db,
     db_tasks,
     earned_roles,
+    history,
     listing,
     magic_links,
     presentations,
 )
-from services.registration.adapters.rows import columns, registration_of
+from services.registration.adapters.rows import SEARCH_COLUMN, SEARCHED, columns, registration_of, search_text
 from services.registration.domain.presenters import Presentation
 from services.registration.domain.registration import Registration
 from services.registration.domain.roles import Cause, EarnedRole
@@ -57,7 +58,11 @@ class SqlRegistrations:
         return [registration_of(row) for row in await db.by_email(self.session, email)]
 
     async def save(self, registration_id: str, now: datetime, **values: Any) -> None:
-        return await db.save(self.session, registration_id, now, **columns(**values))
+        changed = columns(**values)
+        if any(name in changed for name in SEARCHED):
+            stored = await db.get(self.session, registration_id) or {}
+            changed[SEARCH_COLUMN] = search_text(stored | changed)
+        return await db.save(self.session, registration_id, now, **changed)
 
     async def waiting_entries(self, add_on_code: str, *, for_update: bool = False) -> list[Row]:
         return await db.waiting_entries(self.session, add_on_code, for_update=for_update)
@@ -122,6 +127,15 @@ class SqlRegistrations:
     async def page_listed(self, filters: Filters, *, offset: int, limit: int) -> list[Registration]:
         return [registration_of(row) for row in await listing.page(self.session, filters, offset=offset, limit=limit)]
 
+    async def countries(self) -> list[str]:
+        return await listing.countries(self.session)
+
+    async def waiting_of(self, registration_id: str) -> list[Row]:
+        return await history.waiting_of(self.session, registration_id)
+
+    async def history(self, delegate_id: str) -> list[Row]:
+        return await history.history(self.session, delegate_id)
+
 
 class SqlStripeTasks:
     def __init__(self, session: AsyncSession) -> None:
@@ -157,6 +171,9 @@ class SqlStripeTasks:
 
     async def paid_card_charges(self) -> list[Row]:
         return await db_tasks.paid_card_charges(self.session)
+
+    async def of_registration(self, registration_id: str) -> list[Task]:
+        return await db_tasks.of_registration(self.session, registration_id)
 
 
 class SqlEarnedRoles:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import insert
@@ -22,7 +23,7 @@ from schemas.values import Role
 from services.common.db import scrub_after_erasure
 from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
-from services.registration.adapters import applied_roles, db, earned_roles, listing, rows
+from services.registration.adapters import applied_roles, db, earned_roles, listing, privacy_store, rows
 from services.registration.adapters.audit_history import SqlAuditHistory
 from services.registration.adapters.stores import (
     SqlAppliedRoles,
@@ -32,7 +33,9 @@ from services.registration.adapters.stores import (
     SqlRegistrations,
     SqlStripeTasks,
 )
+from services.registration.adapters.traces import SqlTraces
 from services.registration.adapters.writer import GroupWriter
+from services.registration.domain.privacy import Consents, SpecialNeeds
 from services.registration.domain.registration import Registration
 from services.registration.ports import BatchHandler, Filters, Row
 
@@ -53,6 +56,8 @@ class SqlUnit(UnitOfWork):
         self.applied = SqlAppliedRoles(session)
         self.presentations = SqlPresentations(session)
         self.magic_links = SqlMagicLinks(session)
+        self.privacy = privacy_store.SqlPrivacy(session)
+        self.traces = SqlTraces(session)
         self.history = SqlAuditHistory(session)
         self.queued_tasks: list[int] = []
 
@@ -133,6 +138,15 @@ class SqlBatch:
             conn.execute(insert(db.waiting_list), list(waiting))
         if applied:
             conn.execute(insert(applied_roles.applied_roles), list(applied))
+
+    def insert_privacy(
+        self, consents: Sequence[tuple[str, Consents]], needs: Sequence[tuple[str, SpecialNeeds]], now: datetime
+    ) -> None:
+        privacy_store.insert_rows(
+            self.session.connection(),
+            [privacy_store.consent_row(rid, given, now) for rid, given in consents],
+            [privacy_store.needs_row(rid, kept, now) for rid, kept in needs],
+        )
 
     def stage(self, data: EventData) -> None:
         self.outbox.add(self.session, data)

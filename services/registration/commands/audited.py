@@ -25,9 +25,36 @@ CATALOGUE = audit.Catalogue(
         by="an organiser, or the delegate through their link",
     ),
     Action("registration.income-group", REG, "An organiser overrode the income group (old and new, the reason)."),
-    Action("registration.erase", REG, "An organiser erased the delegate's personal data."),
+    Action(
+        "registration.erase",
+        REG,
+        "The delegate's personal data was erased (by an organiser, or by retention when its period ended).",
+        by="an organiser, or the system (retention)",
+    ),
+    Action(
+        "registration.personal-export.request",
+        REG,
+        "A copy of everything held about the delegate was asked for.",
+        by="the delegate through their link, or an organiser on their behalf",
+    ),
+    Action(
+        "registration.personal-export.deliver",
+        REG,
+        "The delegate's archive was handed over (its parts, and which services did not answer).",
+        by="the delegate through their link, or an organiser on their behalf",
+    ),
     Action("registration.export", SubjectKind.EDITION, "An organiser downloaded the registrations CSV (filters)."),
     Action("registration.export.presenters", SubjectKind.EDITION, "An organiser downloaded the presenters CSV."),
+    Action(
+        "registration.broadcast.preview",
+        SubjectKind.BROADCAST,
+        "An organiser previewed a message to delegates (the segment, how many it reaches).",
+    ),
+    Action(
+        "registration.broadcast.send",
+        SubjectKind.BROADCAST,
+        "An organiser sent a message to delegates (the segment, recipients, languages, parts).",
+    ),
     Action(
         "registration.card-hold.release",
         REG,

@@ -31,32 +31,51 @@ from services.registration.ports import Tx
 log = logging.getLogger("congress.registration.erasure")
 
 
-async def erase(deps: Deps, registration_id: str, actor: Actor) -> None:
+async def check(deps: Deps, registration_id: str) -> None:
+    """Whether the erasure would go ahead now (for the confirmation step); ``NotAllowed`` says why not."""
+    async with deps.units.read() as tx:
+        await _erasable(tx, registration_id)
+
+
+async def _erasable(
+    tx: Tx, registration_id: str, *, for_update: bool = False, congress_over: bool = False
+) -> Registration:
+    row = await tx.registrations.get(registration_id, for_update=for_update)
+    if row is None:
+        raise NotAllowed("no such registration")
+    open_charges = await tx.registrations.charges_of(row.payer_id, status="open")
+    lifecycle.check_erasable(
+        row,
+        open_charge=any(c["registration_id"] == row.id for c in open_charges),
+        refund_pending=bool(await tx.tasks.pending_refunds(registration_id=row.id)),
+        congress_over=congress_over,
+    )
+    return row
+
+
+async def erase(deps: Deps, registration_id: str, actor: Actor, *, congress_over: bool = False) -> None:
+    """Erase one registration's personal data; ``congress_over`` (retention, ``commands.retention``): a paid
+    registration that was used is blanked as it is, without cancelling it first."""
     async with deps.units.begin() as tx:
-        row = await tx.registrations.get(registration_id, for_update=True)
-        if row is None:
-            raise NotAllowed("no such registration")
-        open_charges = await tx.registrations.charges_of(row.payer_id, status="open")
-        lifecycle.check_erasable(
-            row,
-            open_charge=any(c["registration_id"] == row.id for c in open_charges),
-            refund_pending=bool(await tx.tasks.pending_refunds(registration_id=row.id)),
-        )
-        was_live = row.live
+        row = await _erasable(tx, registration_id, for_update=True, congress_over=congress_over)
+        was_live = row.live and not congress_over
         if was_live:
             row = await manage.cancel_row(deps, tx, row, by="organiser", reason="personal data erased")
-        await _blank(deps, tx, row, actor.name)
+        await _blank(deps, tx, row, actor.name, congress_over=congress_over)
         audited.note(deps, tx, "registration.erase", actor, row, cancelled_first=was_live)
     await stripe_tasks.run(deps, tx.queued_tasks)
     await deps.units.scrub()
     log.info("personal data erased", extra={"registration_id": registration_id, "organiser": actor.name})
 
 
-async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str) -> None:
+async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str, *, congress_over: bool = False) -> None:
     now = deps.clock()
-    erased = await manage.save(tx, lifecycle.erase(row, deps.edition, now, organiser), now)
+    change = lifecycle.erase(row, deps.edition, now, organiser, congress_over=congress_over)
+    erased = await manage.save(tx, change, now)
     await tx.registrations.withdraw_waiting(row.id)
     await tx.earned.forget(email_key(row.email))
     await tx.applied.forget(row.id)
+    await tx.privacy.forget(row.id)  # consents and special needs (issue 16)
+    await tx.traces.forget(row.delegate_id)
     tx.stage_tombstone(DelegateSnapshot.topic(), erased.delegate_id)
     await tx.shred([erased.delegate_id])  # every personal field registration ever published about them

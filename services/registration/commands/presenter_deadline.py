@@ -51,6 +51,7 @@ def presentation_from(decided: AbstractDecided) -> Presentation:
         title=decided.title,
         presenters=presenters.presenters_of(authors),
         accepted_at=decided.decided_at,
+        network=decided.network,
     )
 
 

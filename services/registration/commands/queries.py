@@ -27,6 +27,12 @@ async def seats_left(deps: Deps) -> dict[str, int]:
     return {code: pricing.seats_left(capacity, taken) for code, (capacity, taken) in counts.items()}
 
 
+async def seats(deps: Deps) -> dict[str, tuple[int, int]]:
+    """Capacity and seats taken of the congress (``TOTAL``) and of each add-on."""
+    async with deps.units.read() as tx:
+        return await tx.registrations.seat_counts()
+
+
 async def payer_registrations(deps: Deps, payer_id: str) -> list[Registration]:
     """A payer's registrations (the payer's own first), for the status and test-checkout pages."""
     async with deps.units.read() as tx:
@@ -58,9 +64,8 @@ async def refunds_on_their_way(deps: Deps, registration_id: str) -> int:
 
 async def listed(deps: Deps, filters: Filters, page: int, size: int, path: str) -> tuple[Paging, list[Registration]]:
     """One page of the filtered registrations, with the total and the links beside it (one read)."""
-    query = {"status": filters.status, "category": filters.category, "q": filters.text}
     async with deps.units.read() as tx:
-        paging = Paging.of(page, size, await tx.registrations.count_listed(filters), path, **query)
+        paging = Paging.of(page, size, await tx.registrations.count_listed(filters), path, **filters.query())
         return paging, await tx.registrations.page_listed(filters, offset=paging.offset, limit=paging.size)
 
 
@@ -88,6 +93,12 @@ async def beside(deps: Deps, rows: list[Registration]) -> Beside:
             money=await stripe_tasks.card_money(tx, rows),
             holds=await invoice_holds.hold_ends(tx, deps, rows),
         )
+
+
+async def countries(deps: Deps) -> list[str]:
+    """The countries registrations come from (the list's country filter offers these)."""
+    async with deps.units.read() as tx:
+        return await tx.registrations.countries()
 
 
 def every_row(deps: Deps, filters: Filters) -> AsyncIterator[Registration]:

@@ -11,11 +11,12 @@ from services.common.congress import Congress
 from services.common.db import as_utc as as_utc  # re-exported
 from services.common.db import new_id as new_id
 from services.common.db import utcnow as utcnow
+from services.common.privacy import DEFAULT_PRIVACY, Privacy
 from services.registration.config import RegistrationConfig
 from services.registration.domain.pricing import IncomeGroup, PriceRules
 from services.registration.domain.registration import Change, Edition, Registration
 from services.registration.domain.registration import NotAllowed as NotAllowed  # re-exported
-from services.registration.ports import Payments, Stages, Units, Writer
+from services.registration.ports import ExportSources, Payments, Stages, Units, Writer
 from services.registration.ports import Row as Row  # re-exported
 
 
@@ -35,6 +36,10 @@ class Deps:
     secret: str
     public_url: str
     clock: Callable[[], datetime] = field(default=utcnow)
+    exports: ExportSources | None = None
+    """The other services' answers for a delegate's export (``adapters.export_sources``); None: this service's only."""
+    privacy: Privacy = field(default=DEFAULT_PRIVACY)
+    """The edition's privacy notice, special-needs permission and retention (``services.common.privacy``)."""
 
     def money(self, amount_minor: int) -> Money:
         return Money(amount_minor=amount_minor, currency=self.congress.currency)

@@ -20,7 +20,7 @@ from schemas.registration import (
 )
 from schemas.values import PaymentMethod, Role
 from services.common.sealing import NOTIFY_LINK, seal
-from services.registration.commands import addresses
+from services.registration.commands import addresses, consent
 from services.registration.commands.links import view_token
 from services.registration.commands.records import (
     Deps,
@@ -99,6 +99,7 @@ async def register(deps: Deps, request: RegistrationIn) -> Registered:
     if method is PaymentMethod.INVOICE and invoice is None:
         raise RegistrationRejected({"invoice": "Paying by invoice needs the institution's details."})
     addresses.refuse_repeats([f.email for f in forms])
+    consent.check_notices(deps, forms)
     now = deps.clock()
     quotes = price_all(deps, forms, now)
     payer_id = new_id("reg")
@@ -159,6 +160,7 @@ def _write_batch(batch: Batch, items: list[tuple[Deps, _Request]]) -> list[Writt
     applied: list[Row] = []
     for _, req in items:
         rows, waitlisted = _prepare(deps, batch, req, number, earned)
+        _record_privacy(deps, batch, rows, req)
         applied += at_registration(rows, [Typed(form.email) for form in req.forms], earned, req.now)
         number += len(req.forms)
         all_rows += rows
@@ -169,6 +171,13 @@ def _write_batch(batch: Batch, items: list[tuple[Deps, _Request]]) -> list[Writt
         written.append((rows, [f"{rid}:{code}" for rid, code in waitlisted]))
     batch.insert(all_rows, waiting, applied)
     return written
+
+
+def _record_privacy(deps: Deps, batch: Batch, rows: Sequence[Registration], req: _Request) -> None:
+    """Each new registration's notice version and consents, and its special needs where consented (no event)."""
+    pairs = list(zip(rows, req.forms, strict=True))
+    needs = [(row.id, kept) for row, form in pairs if (kept := consent.needs_of(form)) is not None]
+    batch.insert_privacy([(row.id, consent.consents_of(deps, form)) for row, form in pairs], needs, req.now)
 
 
 def at_registration(

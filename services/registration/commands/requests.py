@@ -10,11 +10,29 @@ from pydantic import BaseModel, EmailStr, Field, StrictBool
 
 from schemas.values import CountryCode, PaymentMethod
 from services.common.text import MultiLine, SingleLine, tidy
+from services.registration.domain.privacy import Access, Diet, SpecialNeeds
 
 LANGUAGE = r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 
-class DelegateIn(BaseModel):
+class NeedsIn(BaseModel):
+    """Dietary and accessibility needs as a delegate gives them (at registration or later on their own page)."""
+
+    special_needs_consent: StrictBool = Field(
+        default=False,
+        description="Explicit consent to keep the dietary and accessibility needs; without it they are not stored.",
+    )
+    diets: list[Diet] = Field(default_factory=list, max_length=len(Diet), description="Standard dietary requirements.")
+    diet_other: SingleLine = Field(default="", max_length=500, description="Other dietary requirements, free text.")
+    access: list[Access] = Field(default_factory=list, max_length=len(Access), description="Accessibility needs.")
+    access_other: SingleLine = Field(default="", max_length=500, description="Other accessibility needs, free text.")
+
+    def special_needs(self) -> SpecialNeeds:
+        """The needs as given, tidied (what is stored, if consented: ``domain.privacy.to_keep``)."""
+        return SpecialNeeds(tuple(self.diets), tidy(self.diet_other), tuple(self.access), tidy(self.access_other))
+
+
+class DelegateIn(NeedsIn):
     given_name: SingleLine = Field(min_length=1, max_length=200, description="Given name(s) as written, any script.")
     family_name: SingleLine = Field(min_length=1, max_length=200)
     badge_name: SingleLine = Field(default="", max_length=200, description="Name as printed; defaults to both names.")
@@ -28,6 +46,14 @@ class DelegateIn(BaseModel):
     )
     code: SingleLine | None = Field(default=None, max_length=40, description="Discount or waiver code.")
     waitlist_if_full: StrictBool = Field(default=False, description="Join the waiting list of a full add-on.")
+    notice_version: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The privacy notice version the form showed (GET /privacy); the current one when absent.",
+    )
+    consent_listed: StrictBool = Field(default=False, description="Optional: listed in the participants' list.")
+    consent_photos: StrictBool = Field(default=False, description="Optional: may appear in congress photographs.")
+    consent_sponsors: StrictBool = Field(default=False, description="Optional: contact details shared with sponsors.")
 
     def normalised(self) -> DelegateIn:
         """Tidied as stored: names without stray spaces, the badge name defaulted, codes upper-case."""

@@ -56,6 +56,8 @@ class Presentation:
     title: str
     presenters: tuple[Presenter, ...]
     accepted_at: datetime
+    network: str = ""
+    """The network it was accepted in ('' for abstracts accepted before registration kept it)."""
 
 
 @dataclass(frozen=True)

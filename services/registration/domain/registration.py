@@ -259,13 +259,16 @@ def refunded(reg: Registration, edition: Edition, now: datetime, amount: int, re
     return Change(new, (issued, new.snapshot(edition)), saved)
 
 
-def check_erasable(reg: Registration, *, open_charge: bool, refund_pending: bool) -> None:
-    """Erasure waits while money is still to be settled (``NotAllowed`` says what to settle first)."""
+def check_erasable(reg: Registration, *, open_charge: bool, refund_pending: bool, congress_over: bool = False) -> None:
+    """Erasure waits while money is still to be settled (``NotAllowed`` says what to settle first).
+
+    ``congress_over``: retention after the congress; a paid registration was used, nothing is left to refund.
+    """
     if reg.erased:
         raise NotAllowed("this delegate's personal data is already erased")
     if reg.live and reg.payment_method is PaymentMethod.INVOICE and not reg.paid:
         raise NotAllowed("the invoice is unpaid: mark it paid or cancel the registration before erasing")
-    if reg.live and reg.paid and reg.total_minor > 0:
+    if reg.live and reg.paid and reg.total_minor > 0 and not congress_over:
         raise NotAllowed("the registration is paid: cancel (and refund) it before erasing")
     if open_charge:
         raise NotAllowed("an add-on payment is still open: settle it before erasing")
@@ -273,12 +276,13 @@ def check_erasable(reg: Registration, *, open_charge: bool, refund_pending: bool
         raise NotAllowed("a refund is still pending with Stripe: erase once it is made")
 
 
-def erase(reg: Registration, edition: Edition, now: datetime, organiser: str) -> Change:
+def erase(reg: Registration, edition: Edition, now: datetime, organiser: str, *, congress_over: bool = False) -> Change:
     """Blank the personal data of an ended registration; what the books need (number, amounts) stays.
 
+    ``congress_over`` (retention): a registration that was used keeps its status and is blanked as it is.
     The caller also stages a tombstone for the delegate on the compacted snapshot topic.
     """
-    if reg.live:
+    if reg.live and not congress_over:
         raise NotAllowed("cancel the registration before erasing it")
     new, saved = _next(
         reg,

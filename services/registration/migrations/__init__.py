@@ -8,6 +8,8 @@ from services.registration.adapters import (
     earned_roles,
     magic_links,
     presentations,
+    privacy_store,
+    traces,
 )
 
 __all__ = [
@@ -18,6 +20,8 @@ __all__ = [
     "magic_links",
     "metadata",
     "presentations",
+    "privacy_store",
+    "traces",
 ]  # imported for the tables they define
 
 metadata = db.metadata

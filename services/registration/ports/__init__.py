@@ -14,8 +14,10 @@ from services.registration.ports.payments import (
     WebhookRejected,
     Webhooks,
 )
+from services.registration.ports.privacy import ExportSources, NeedsOf, Participant, PrivacyRecords
 from services.registration.ports.stores import (
     REGISTRATION_COUNTER,
+    SORTS,
     TOTAL,
     AppliedRoles,
     EarnedRoles,
@@ -26,11 +28,13 @@ from services.registration.ports.stores import (
     Row,
     StripeTaskStore,
     Task,
+    Traces,
 )
 from services.registration.ports.units import Batch, BatchHandler, Stages, Tx, Units, Writer
 
 __all__ = [
     "REGISTRATION_COUNTER",
+    "SORTS",
     "TOTAL",
     "AppliedRoles",
     "AuditHistory",
@@ -39,16 +43,21 @@ __all__ = [
     "CheckoutRequest",
     "CheckoutSession",
     "EarnedRoles",
+    "ExportSources",
     "Filters",
     "MagicLinks",
+    "NeedsOf",
+    "Participant",
     "PaymentError",
     "Payments",
     "Presentations",
+    "PrivacyRecords",
     "Registrations",
     "Row",
     "Stages",
     "StripeTaskStore",
     "Task",
+    "Traces",
     "Tx",
     "Units",
     "WebhookRejected",

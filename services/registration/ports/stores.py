@@ -22,13 +22,37 @@ REGISTRATION_COUNTER = "registration"
 """The counter that numbers registrations; registering locks it (``EarnedRoles.serialise_with_registering``)."""
 
 
+SORTS = ("number", "name", "email", "institution", "country", "category", "status", "amount", "date")
+"""The columns the organisers' list sorts by (``Filters.sort``)."""
+
+
 @dataclass(frozen=True)
 class Filters:
-    """What the organiser filtered the registrations by; empty means any (the text is cleaned by the store)."""
+    """What the organiser filtered and sorted the registrations by; empty means any (the text is folded by the store).
+
+    ``text`` must match every one of its words (``services.common.folding``) somewhere in the number, names, email,
+    institution, country or invoice number; ``sort`` is one of ``SORTS`` (ties in number order).
+    """
 
     status: str = ""
     category: str = ""
     text: str = ""
+    country: str = ""
+    payment_method: str = ""
+    sort: str = "number"
+    descending: bool = False
+
+    def query(self) -> dict[str, str]:
+        """The filters as the list's query string says them (empty values left out by ``Paging``)."""
+        return {
+            "status": self.status,
+            "category": self.category,
+            "country": self.country,
+            "method": self.payment_method,
+            "q": self.text,
+            "sort": "" if self.sort == "number" else self.sort,
+            "dir": "desc" if self.descending else "",
+        }
 
 
 class Registrations(Protocol):
@@ -113,7 +137,19 @@ class Registrations(Protocol):
         ...
 
     async def page_listed(self, filters: Filters, *, offset: int, limit: int) -> list[Registration]:
-        """One page of the filtered list in registration-number order."""
+        """One page of the filtered list in the order ``filters.sort`` asks for."""
+        ...
+
+    async def countries(self) -> list[str]:
+        """The countries registrations come from (for the list's filter), in code order."""
+        ...
+
+    async def waiting_of(self, registration_id: str) -> list[Row]:
+        """Every waiting-list entry of a registration (waiting, offered, taken, withdrawn, lapsed), oldest first."""
+        ...
+
+    async def history(self, delegate_id: str) -> list[Row]:
+        """The events the service published about this delegate, oldest first: ``type``, ``time``, ``data``."""
         ...
 
 
@@ -148,6 +184,10 @@ class StripeTaskStore(Protocol):
 
     async def paid_card_charges(self) -> list[Row]:
         """Every add-on paid by card after registering (each a PaymentIntent of its own)."""
+        ...
+
+    async def of_registration(self, registration_id: str) -> list[Task]:
+        """Every Stripe request queued for a registration (refunds, expiries), oldest first."""
         ...
 
 
@@ -222,4 +262,20 @@ class MagicLinks(Protocol):
 
     async def record(self, jti: str, registration_id: str, now: datetime) -> None:
         """Note a link emailed now (and forget those older than a day)."""
+        ...
+
+
+class Traces(Protocol):
+    """What other services did for a delegate, as registration heard it (badge, prints, check-in, emails)."""
+
+    async def note(self, event_id: str, delegate_id: str, kind: str, at: datetime, detail: str) -> bool:
+        """Keep one (``badge``, ``printed``, ``checked_in`` or ``email``); False if this event was kept before."""
+        ...
+
+    async def of(self, delegate_id: str) -> list[Row]:
+        """A delegate's traces, oldest first: ``kind``, ``at``, ``detail``."""
+        ...
+
+    async def forget(self, delegate_id: str) -> None:
+        """Erasure: the subjects of the emails sent to them are blanked (that an email went out stays)."""
         ...

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from schemas.base import CloudEvent, EventData
 from schemas.values import Role
+from services.registration.domain.privacy import Consents, SpecialNeeds
 from services.registration.domain.registration import Registration
 from services.registration.ports.history import AuditHistory
+from services.registration.ports.privacy import PrivacyRecords
 from services.registration.ports.stores import (
     AppliedRoles,
     EarnedRoles,
@@ -19,6 +22,7 @@ from services.registration.ports.stores import (
     Registrations,
     Row,
     StripeTaskStore,
+    Traces,
 )
 
 
@@ -52,6 +56,12 @@ class Tx(Protocol):
 
     @property
     def magic_links(self) -> MagicLinks: ...
+
+    @property
+    def privacy(self) -> PrivacyRecords: ...
+
+    @property
+    def traces(self) -> Traces: ...
 
     @property
     def history(self) -> AuditHistory:
@@ -128,6 +138,12 @@ class Batch(Protocol):
 
     def insert(self, registrations: Sequence[Registration], waiting: Sequence[Row], applied: Sequence[Row]) -> None:
         """Insert new registrations, waiting-list entries and applied-role notes, each in one statement."""
+        ...
+
+    def insert_privacy(
+        self, consents: Sequence[tuple[str, Consents]], needs: Sequence[tuple[str, SpecialNeeds]], now: datetime
+    ) -> None:
+        """Insert new registrations' consents and (consented) special needs, by registration id."""
         ...
 
     def stage(self, data: EventData) -> None:

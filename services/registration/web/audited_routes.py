@@ -22,4 +22,10 @@ ROUTES: RouteActions = {
     ("POST", f"{API}/income-group"): ("registration.income-group",),
     ("GET", "/organiser/registrations.csv"): ("registration.export",),
     ("GET", "/organiser/presenters.csv"): ("registration.export.presenters",),
+    ("POST", "/organiser/broadcasts/preview"): ("registration.broadcast.preview",),
+    ("POST", "/organiser/broadcasts/send"): ("registration.broadcast.send",),
+    ("POST", "/organiser/personal-export/{rid}"): (
+        "registration.personal-export.request",
+        "registration.personal-export.deliver",
+    ),
 }

@@ -12,25 +12,24 @@ import io
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field, ValidationError
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field
 
 from schemas.audit import DetailValue
 from services.common import audit
 from services.common.openapi import JSON_BODY, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
-from services.common.paging import MAX_PAGE_SIZE, Paging
+from services.common.paging import MAX_PAGE_SIZE
 from services.common.text import SingleLine, csv_cell
 from services.registration.commands import audited, erasure, invoice_holds, manage, payments, queries
-from services.registration.commands.records import Deps, NotAllowed
+from services.registration.commands.records import Deps, NotAllowed, as_utc
 from services.registration.domain import pricing as domain
 from services.registration.domain.registration import Registration, plain
-from services.registration.ports import Filters, PaymentError
+from services.registration.ports import SORTS
 from services.registration.web.api_models import CSV_BODY, ActionDone, CsvResponse, RegistrationPage
-from services.registration.web.pages import friendly, templates_for
+from services.registration.web.organiser_list import filters_of
 
 CSV_COLUMNS = (
     "number",
@@ -64,6 +63,8 @@ ACTIONS = {
     "erase": "button",
 }
 """Organiser page actions and the field a business refusal is shown beside."""
+ID_LENGTH = 40
+"""Registration ids are at most this long (``reg_registrations.id``)."""
 PAGE_SIZE = 500
 """Rows on one page of the list (page and JSON) unless ``size`` asks otherwise."""
 MAX_PAGE = 1_000_000
@@ -118,11 +119,19 @@ class IncomeGroupIn(BaseModel):
 
 def local_time(deps: Deps, moment: datetime) -> str:
     """A moment as organisers read it: in the congress timezone, with the zone named."""
-    return f"{moment.astimezone(deps.congress.tz):%d %b %Y %H:%M} ({deps.congress.timezone})"
+    return f"{as_utc(moment).astimezone(deps.congress.tz):%d %b %Y %H:%M} ({deps.congress.timezone})"
+
+
+def id_shaped(rid: str) -> bool:
+    """Whether ``rid`` could be a registration id (at most 40 printable characters): others are never looked up,
+    since PostgreSQL refuses a NUL in a query parameter."""
+    return 0 < len(rid) <= ID_LENGTH and rid.isprintable()
 
 
 async def act(deps: Deps, action: str, rid: str, who: str, data: dict[str, Any]) -> str:
     """Do one organiser action (page or JSON), recorded on the audit trail as ``who``; returns what was done."""
+    if not id_shaped(rid):
+        raise NotAllowed("no such registration")
     actor = audit.organiser(who)
     if action == "mark-paid":
         await payments.mark_invoice_paid(deps, rid, actor)
@@ -147,26 +156,27 @@ async def act(deps: Deps, action: str, rid: str, who: str, data: dict[str, Any])
 def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(sessions))
-    templates = templates_for(deps)
-
-    async def rows_page(filters: Filters, page: int, size: int, path: str) -> tuple[Paging, list[Registration]]:
-        return await queries.listed(deps, filters, page, size, path)
 
     @router.get("/api/organiser/registrations", response_model=RegistrationPage, responses=refusals(401, 422))
     async def api_list(
         status: str = "",
         category: str = "",
-        q: str = "",
+        country: str = "",
+        method: str = Query("", description="Payment method: card, invoice or waived."),
+        q: str = Query("", description="Words to find in the number, names, email, institution or country."),
+        sort: str = Query("number", description=f"One of {', '.join(SORTS)}."),
+        dir: str = Query("", description="``desc`` for descending."),
         page: int = Query(1, ge=1, le=MAX_PAGE, description="1-based page number."),
         size: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Rows per page."),
         who: str = organiser,
     ) -> Any:
         """One page of the filtered registrations, with the total and the links to the next and previous pages.
 
-        An unpaid invoice's payer row carries ``hold_until``, when its places are released.
+        The same filters, search and sort as the list page. An unpaid invoice's payer row carries
+        ``hold_until``, when its places are released.
         """
-        filters = Filters(status, category, q)
-        paging, rows = await rows_page(filters, page, size, "/api/organiser/registrations")
+        filters = filters_of(status, category, country, method, q, sort, dir)
+        paging, rows = await queries.listed(deps, filters, page, size, "/api/organiser/registrations")
         holds = await queries.hold_ends(deps, rows)
         items = [plain(r) | ({"hold_until": holds[r.id]} if r.id in holds else {}) for r in rows]
         return {
@@ -178,87 +188,29 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
             "previous": paging.previous,
         }
 
-    async def render(
-        request: Request,
-        who: str,
-        *,
-        filters: dict[str, str] | None = None,
-        message: str = "",
-        errors: dict[str, str] | None = None,
-        values: dict[str, str] | None = None,
-        status_code: int = 200,
-        page: int = 1,
-        size: int = PAGE_SIZE,
-    ) -> Response:
-        chosen = {"status": "", "category": "", "q": ""} | (filters or {})
-        wanted = Filters(chosen["status"], chosen["category"], chosen["q"])
-        paging, rows = await rows_page(wanted, page, size, "/organiser/registrations")
-        shown = await queries.beside(deps, rows)
-        seats, open_invoices, money = shown.seats, shown.open_invoices, shown.money
-        holds = {p: local_time(deps, end) for p, end in shown.holds.items()}
-        return templates.TemplateResponse(
-            request,
-            "organiser_list.html",
-            {
-                "rows": rows,
-                "paging": paging,
-                "shown": paging.summary(len(rows)),
-                "card": money,
-                "holds": holds,
-                **chosen,
-                "organiser": who,
-                "seats": seats,
-                "open_invoices": open_invoices,
-                "message": message,
-                "errors": errors or {},
-                "values": values or {},
-                "groups": [g.value for g in domain.IncomeGroup],
-            },
-            status_code=status_code,
-        )
-
-    @router.get("/organiser/registrations", include_in_schema=False)
-    async def list_page(
-        request: Request,
+    @router.get("/organiser/registrations.csv", response_class=CsvResponse, responses=CSV_BODY | refusals(401, 422))
+    async def export(
         status: str = "",
         category: str = "",
+        country: str = "",
+        method: str = "",
         q: str = "",
-        message: str = "",
-        page: int = Query(1, ge=1, le=MAX_PAGE),
-        size: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
         who: str = organiser,
     ) -> Response:
-        filters = {"status": status, "category": category, "q": q}
-        return await render(request, who, filters=filters, message=message, page=page, size=size)
-
-    @router.get("/organiser/registrations.csv", response_class=CsvResponse, responses=CSV_BODY | refusals(401, 422))
-    async def export(status: str = "", category: str = "", q: str = "", who: str = organiser) -> Response:
-        """Every filtered registration (streamed in batches, never cut off), one row each."""
-        filters: dict[str, DetailValue] = {"status": status or None, "category": category or None}
+        """Every filtered registration (streamed in batches, never cut off), one row each, in number order."""
+        filters: dict[str, DetailValue] = {
+            "status": status or None,
+            "category": category or None,
+            "country": country or None,
+            "method": method or None,
+        }
         await audited.exported(deps, audit.organiser(who), "registration.export", **filters, searched=bool(q.strip()))
-        rows = queries.every_row(deps, Filters(status, category, q))
+        rows = queries.every_row(deps, filters_of(status, category, country, method, q))
         return StreamingResponse(
             csv_stream(rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-registrations.csv"'},
         )
-
-    @router.post("/organiser/registrations/{rid}/{action}", include_in_schema=False)
-    async def page_action(request: Request, rid: str, action: str, who: str = organiser) -> Response:
-        if action not in ACTIONS:
-            return Response("No such action.", status_code=404)
-        form = await request.form()
-        data = {k: str(v) for k, v in form.items() if str(v)}
-        try:
-            message = await act(deps, action, rid, who, data)
-        except ValidationError as exc:
-            errors = {f"{rid}.{action}.{e['loc'][-1] if e['loc'] else action}": friendly(e) for e in exc.errors()}
-        except (NotAllowed, PaymentError) as exc:
-            errors = {f"{rid}.{action}.{ACTIONS[action]}": f"{str(exc)[:1].upper()}{str(exc)[1:]}."}
-        else:
-            return RedirectResponse(f"/organiser/registrations?{urlencode({'message': message})}", status_code=303)
-        values = {f"{rid}.{action}.{k}": v for k, v in data.items()}
-        return await render(request, who, errors=errors, values=values, status_code=422)
 
     _api_actions(router, deps, organiser)
     return router
@@ -280,6 +232,8 @@ def _api_actions(router: APIRouter, deps: Deps, organiser: Any) -> None:
     )
     async def api_extend_hold(rid: str, body: ExtendHoldIn, who: str = organiser) -> HeldUntil:
         """Give an unpaid invoice more days before its places are released (409 if it holds none)."""
+        if not id_shaped(rid):
+            raise NotAllowed("no such registration")
         end = await invoice_holds.extend(deps, rid, body.days, audit.organiser(who))
         return HeldUntil(result=f"Invoice hold extended by {body.days} days.", hold_until=end)
 

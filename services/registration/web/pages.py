@@ -34,6 +34,8 @@ from services.registration.commands.register import price_all, register
 from services.registration.commands.requests import RegistrationIn
 from services.registration.config import RegistrationSettings
 from services.registration.domain import pricing as domain
+from services.registration.domain.amounts import amount_text
+from services.registration.domain.privacy import ACCESS_LABELS, DIET_LABELS
 from services.registration.domain.registration import Status
 from services.registration.ports import PaymentError
 from services.registration.web.api import GROUP_BODY_LIMIT
@@ -123,10 +125,12 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         return format_currency(domain.to_major(amount_minor, currency), currency, locale=locale)
 
     templates.env.filters["money"] = money
+    templates.env.filters["major"] = lambda amount_minor: amount_text(amount_minor, currency)
     templates.env.filters["unprintable"] = print_warning  # issue 17: the review page warns of a name no font prints
     templates.env.finalize = shown  # the one text rule also for rows stored before it
     add_csrf_helpers(templates.env)
     templates.env.globals.update(congress=deps.congress, config=deps.config, languages=LANGUAGES)
+    templates.env.globals.update(privacy=deps.privacy, diet_labels=DIET_LABELS, access_labels=ACCESS_LABELS)
     return templates
 
 
@@ -154,11 +158,28 @@ def form_body(form: FormData, n: int) -> dict[str, Any]:
             add_ons=[str(v) for v in form.getlist(p + "add_ons")],
             waitlist_if_full=bool(form.get(p + "waitlist_if_full")),
         )
+        item.update(privacy_fields(form, p))
         delegates.append(item)
     body: dict[str, Any] = {"delegates": delegates, "payment_method": str(form.get("payment_method", "card"))}
     if body["payment_method"] == "invoice":
         body["invoice"] = {k: str(form.get("invoice." + k, "")).strip() for k in INVOICE_FIELDS}
     return body
+
+
+def privacy_fields(form: FormData, p: str) -> dict[str, Any]:
+    """The notice version the form showed, the optional consents (unticked: False) and the special needs."""
+    version = str(form.get("notice_version", "")).strip()
+    return {
+        "notice_version": version or None,
+        "consent_listed": bool(form.get(p + "consent_listed")),
+        "consent_photos": bool(form.get(p + "consent_photos")),
+        "consent_sponsors": bool(form.get(p + "consent_sponsors")),
+        "special_needs_consent": bool(form.get(p + "special_needs_consent")),
+        "diets": [str(v) for v in form.getlist(p + "diets")],
+        "diet_other": str(form.get(p + "diet_other", "")),
+        "access": [str(v) for v in form.getlist(p + "access")],
+        "access_other": str(form.get(p + "access_other", "")),
+    }
 
 
 def delegates_in(form: FormData, most: int) -> int:
@@ -190,6 +211,11 @@ def pages_router(deps: Deps, settings: RegistrationSettings, doors: RateLimits |
     @pages.get("/")
     async def home(request: Request) -> Response:
         return await form_page(request, 1, FormData(), {})
+
+    @pages.get("/privacy")
+    async def privacy_notice(request: Request, lang: str = "") -> Response:
+        shown = deps.privacy.notice_for(lang[:20] or deps.congress.default_language, deps.congress.default_language)
+        return templates.TemplateResponse(request, "privacy.html", {"shown": shown, "lang": shown.language})
 
     @pages.get("/group")
     async def group(request: Request, n: int = 5) -> Response:

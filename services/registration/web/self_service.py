@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from schemas.registration import LinkKind
 from services.common.auth import InvalidToken, sign, verify
 from services.common.text import clean_for_display, clean_input
-from services.registration.commands import addons, links, manage, queries
+from services.registration.commands import addons, consent, links, manage, queries
 from services.registration.commands.links import view_token
 from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings
@@ -74,21 +74,7 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
         return response
 
     async def me_row(request: Request) -> Registration:
-        try:
-            claims = verify(
-                deps.secret,
-                "delegate-session",
-                request.cookies.get(DELEGATE_COOKIE, ""),
-                max_age_seconds=SESSION_SECONDS,
-            )
-        except InvalidToken as exc:
-            raise PageProblem(
-                401, "Please sign in again", "Your session has ended; sign in with a link by email.", new_link=True
-            ) from exc
-        row = await queries.registration(deps, str(claims["rid"]))
-        if row is None:
-            raise PageProblem(404, "No such registration", "This registration no longer exists.")
-        return row
+        return await signed_in_row(deps, request)
 
     async def me_page(
         request: Request, row: Registration, message: str = "", errors: dict[str, str] | None = None
@@ -96,6 +82,7 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
         refund = domain.refund_due(deps.rules, row.total_minor if row.paid else 0, deps.clock())
         on_its_way = await queries.refunds_on_their_way(deps, row.id)
         context = {"r": row, "refund": refund, "on_its_way": on_its_way, "message": message, "errors": errors or {}}
+        context["mine"] = await consent.mine(deps, row.id)
         return templates.TemplateResponse(request, "me.html", context | {"lang": row.language})
 
     @pages.get("/me")
@@ -140,6 +127,25 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
         return RedirectResponse(done.pay_url, 303)
 
     return pages
+
+
+async def signed_in_row(deps: Deps, request: Request) -> Registration:
+    """The registration of the delegate signed in on this request, or a ``PageProblem`` (401, 404)."""
+    try:
+        claims = verify(
+            deps.secret,
+            "delegate-session",
+            request.cookies.get(DELEGATE_COOKIE, ""),
+            max_age_seconds=SESSION_SECONDS,
+        )
+    except InvalidToken as exc:
+        raise PageProblem(
+            401, "Please sign in again", "Your session has ended; sign in with a link by email.", new_link=True
+        ) from exc
+    row = await queries.registration(deps, str(claims["rid"]))
+    if row is None:
+        raise PageProblem(404, "No such registration", "This registration no longer exists.")
+    return row
 
 
 def checked_text(typed: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:

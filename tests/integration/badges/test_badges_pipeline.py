@@ -75,6 +75,7 @@ async def running_service(kafka_bootstrap: str, topic_prefix: str, home: Path) -
     )
     _runtime, app = build(settings)
     async with app.router.lifespan_context(app):
+        await app.state.warming  # the pool warms in the background (decision 9); this test times the pipeline
         yield app
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from schemas.badges import BadgeIssued, BadgeTextReplaced
+from schemas.badges import BadgeIssued, BadgeTextReplaced, DocumentIssued, DocumentKind, DocumentTextReplaced
 from schemas.registration import InvoiceIssued, InvoiceLine
 from schemas.values import Money
 from services.badges import domain
@@ -100,6 +100,38 @@ async def test_the_badge_is_issued_with_an_alert_never_a_dead_letter(sm: Any) ->
     assert replacement.field == "family name" and replacement.typed == f"{TANGSA} Wang"
     assert replacement.printed.endswith("Wang") and TANGSA not in replacement.printed
     assert replacement.missing[0] == "U+16A70 TANGSA LETTER OZ"
+
+
+async def test_an_invoice_whose_institution_no_font_prints_is_issued_with_an_alert(sm: Any) -> None:  # noqa: F811
+    from services.badges.adapters.sql import SqlUnits
+    from services.badges.app import document_text_alert
+    from services.common.outbox import Outbox
+    from tests.unit.badges.test_handlers import FakeRenderer
+
+    units = SqlUnits(sm, Outbox("/congress/badges"))
+    deps = BadgeDeps(
+        units,
+        FakeRenderer(),
+        FakeStore(),
+        "unit",
+        load_congress(),
+        FixedClock(),
+        document_text_alert=document_text_alert,
+    )
+    person = f.delegate("Nyan", "Wang")
+    fine = f.invoice(person, "ICSEI27-INV-0001")
+    odd = f.invoice(person, "ICSEI27-INV-0002").model_copy(
+        update={"institution_name": f"Sekolah {TANGSA}", "institution_address": f"Jalan 1\n{TANGSA} 12"}
+    )
+    out = await feed(sm, deps, fine, odd)
+    assert [type(e) for e in out] == [DocumentIssued, DocumentIssued, DocumentTextReplaced]
+    alert = out[2]
+    assert isinstance(alert, DocumentTextReplaced) and alert.document_number == "ICSEI27-INV-0002"
+    assert alert.kind == DocumentKind.INVOICE and alert.delegate_id == person.delegate_id
+    assert [r.field for r in alert.replacements] == ["institution", "institution address"]
+    institution = alert.replacements[0]
+    assert institution.typed == f"Sekolah {TANGSA}" and institution.printed.startswith("Sekolah")
+    assert TANGSA not in institution.printed and institution.missing[0] == "U+16A70 TANGSA LETTER OZ"
 
 
 async def test_the_organiser_page_lists_names_printed_otherwise(badges: Badges) -> None:  # noqa: F811

@@ -28,6 +28,7 @@ from schemas.abstracts import (
 from schemas.base import CloudEvent
 from schemas.programme import ProgrammePublished, SessionScheduled
 from schemas.registration import (
+    BroadcastRequested,
     InvoiceIssued,
     PaymentFailed,
     PaymentSucceeded,
@@ -82,6 +83,8 @@ async def run_simulator(url: str, abstracts_url: str, env: dict[str, str]) -> tu
         f"http://127.0.0.1:{free_port()}",
         "--abstracts-url",
         abstracts_url,
+        "--notify-url",
+        f"http://127.0.0.1:{free_port()}",  # no notify here: the team is not invited, the demo plays on
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -169,6 +172,7 @@ async def test_simulator_plays_a_small_congress(
         def settled(events: list) -> bool:  # type: ignore[type-arg]
             return (
                 any(isinstance(e.data, RefundIssued) for e in events)
+                and any(isinstance(e.data, BroadcastRequested) for e in events)
                 and sum(isinstance(e.data, RegistrationCreatedFields) for e in events) >= DELEGATES
                 and not presenters_without_role(events, presenting)
             )

@@ -2,8 +2,10 @@
 
 The one window notify cannot close — killed after the SMTP server accepted a message
 and before the transaction recording it committed — resends the message with the
-same Message-ID. The test counts those duplicates and prints the number; it asserts
-completeness, not zero duplicates.
+same Message-ID. Mail is sent only after the batch that owes it committed, each message
+recorded in a short transaction of its own (commands/owed.py), so a kill resends at most
+the message being sent on each SMTP connection (one by default), never a batch. The test
+prints the duplicates and asserts that bound.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from tests.kafka_helpers import eventually, publish
 
 DELEGATES = 500
 KILLS = 20
+SENDERS = 1
+"""notify's SMTP connections (its default): each can have one message between "250" and its commit."""
 REPO = Path(__file__).resolve().parents[3]
 
 
@@ -77,7 +81,7 @@ async def wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
         await eventually(up, timeout=60, interval=0.1)
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(900)  # 21 starts of notify: 555-706 s under a load average of 11-27 on 2 cores
 async def test_sigkill_twenty_times_every_delegate_gets_mail(
     kafka_bootstrap: str, topic_prefix: str, tmp_path: Path, report_figure: Callable[[str], None]
 ) -> None:
@@ -97,6 +101,7 @@ async def test_sigkill_twenty_times_every_delegate_gets_mail(
             "NOTIFY_GROUP_INSTANCE_ID": f"notify-{topic_prefix}",
             "NOTIFY_RETRY_BASE_SECONDS": "0.5",
             "NOTIFY_RETRY_POLL_SECONDS": "0.2",
+            "NOTIFY_SMTP_CONNECTIONS": str(SENDERS),
         }
         events = [confirmation(n) for n in range(DELEGATES)]
         chunk = DELEGATES // KILLS
@@ -126,6 +131,7 @@ async def test_sigkill_twenty_times_every_delegate_gets_mail(
         f"received, {len(counts)} distinct Message-IDs, {duplicates} duplicates (same Message-ID twice)"
     )
     assert len(counts) == DELEGATES
+    assert duplicates <= KILLS * SENDERS, f"{duplicates} duplicates: more than the message in flight per kill"
     per_delegate = Counter(m["To"].addresses[0].addr_spec for m in sink.handler.snapshot())
     assert set(per_delegate) == everyone
     # A resend is always the same message: same Message-ID for the same delegate and cause.

@@ -105,7 +105,7 @@ async def test_the_page_form_records_as_the_signed_in_organiser(offline: Service
     rid = await card(offline)
     answer = await offline.client.post(
         f"/organiser/registrations/{rid}/cancel",
-        data={"reason": "duplicate"},
+        data={"reason": "duplicate", "confirm": "yes"},  # the confirmation step's form
         headers=AUTH | {"origin": "http://testserver"},
     )
     assert answer.status_code == 303, answer.text
@@ -123,7 +123,7 @@ async def test_the_csv_export_records_its_filters_not_the_search_text(offline: S
         SubjectKind.EDITION,
         offline.deps.congress.id,
     )
-    assert record.details == {"status": "pending", "category": None, "searched": True}
+    assert record.details == {"status": "pending", "category": None, "country": None, "method": None, "searched": True}
     assert "Aiko" not in record.model_dump_json()
 
 

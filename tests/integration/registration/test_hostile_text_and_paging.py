@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from services.registration.adapters import db
+from services.registration.adapters.rows import search_text
 from services.registration.web.organiser import PAGE_SIZE
 from tests.forms import submit
 from tests.integration.registration.conftest import Service, delegate
@@ -90,6 +91,8 @@ async def clone_rows(service: Service, count: int, **values: Any) -> None:
             | values
             for i in range(count)
         ]
+        for copy in copies:
+            copy["search_text"] = search_text(copy)  # as the store keeps it
         await session.execute(insert(db.registrations), copies)
 
 
@@ -132,16 +135,16 @@ async def test_an_export_of_1600_registrations_has_1600_rows_and_the_list_pages_
         url, pages = body["next"], pages + 1
     assert pages == -(-1600 // PAGE_SIZE) and len(seen) == len(set(seen)) == 1600
     # Filters are kept across pages and count.
-    filtered = (await client.get("/api/organiser/registrations?q=Clone 1&size=100", headers=AUTH)).json()
+    filtered = (await client.get("/api/organiser/registrations?q=Clone d1&size=100", headers=AUTH)).json()
     assert filtered["total"] == sum(str(i).startswith("1") for i in range(1599)) and len(filtered["items"]) == 100
-    assert "q=Clone+1" in filtered["next"] and "size=100" in filtered["next"]
+    assert "q=Clone+d1" in filtered["next"] and "size=100" in filtered["next"]
     # The page says what it shows and links on.
     second = await client.get(f"/organiser/registrations?page=2&size={PAGE_SIZE}", headers=AUTH)
     assert f"Showing {PAGE_SIZE + 1:,}–{2 * PAGE_SIZE:,} of 1,600" in second.text
     assert 'rel="next" href="/organiser/registrations?page=3&amp;size=500"' in second.text
     assert 'rel="prev" href="/organiser/registrations?page=1&amp;size=500"' in second.text
-    assert second.text.count("<tr><td>ICSEI27-") == PAGE_SIZE
-    last = await client.get("/organiser/registrations?page=4", headers=AUTH)
+    assert second.text.count('<tr><td><a href="/organiser/registrations/') == PAGE_SIZE
+    last = await client.get(f"/organiser/registrations?page=4&size={PAGE_SIZE}", headers=AUTH)
     assert "Showing 1,501–1,600 of 1,600" in last.text and 'rel="next"' not in last.text
     assert (await client.get("/api/organiser/registrations?size=0", headers=AUTH)).status_code == 422
 

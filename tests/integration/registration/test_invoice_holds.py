@@ -82,8 +82,8 @@ async def test_invoice_squatting_lapses_reminds_once_releases_once(offline: Serv
     assert answer.status_code == 200, answer.text
     new_end = EARLY + timedelta(days=hold + 14)
     assert answer.json()["hold_until"] == new_end.isoformat().replace("+00:00", "Z")
-    page = await offline.client.get("/organiser/registrations", headers=AUTH)
-    assert "places held until" in page.text and "Extend hold" in page.text
+    page = await offline.client.get(f"/organiser/registrations/{extended}", headers=AUTH)
+    assert "Places held until" in page.text and "Extend hold" in page.text
 
     on_day(offline, hold + 0.01)
     assert await invoice_holds.sweep(offline.deps) == 28  # the 30 less the paid and the extended

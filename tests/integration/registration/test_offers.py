@@ -101,11 +101,11 @@ async def test_priced_offer_is_paid_by_card_or_invoiced_and_free_ones_stay_one_c
     assert issued[-1].total.amount_minor == 8500 and issued[-1].institution_name == "Uni"
     row = await status(offline, invoice_id)
     assert "dinner" in row["add_ons"] and row["total_minor"] == invoice.json()["total"] + 8500
-    organiser_page = await client.get("/organiser/registrations", headers=AUTH)
+    organiser_page = await client.get(f"/organiser/registrations/{invoice_id}", headers=AUTH)
     assert organiser_page.text.count("Mark invoice paid") == 1  # the second invoice is still open
     paid = await client.post(f"/api/organiser/registrations/{invoice_id}/mark-paid", headers=AUTH)
     assert paid.status_code == 200
-    assert "Mark invoice paid" not in (await client.get("/organiser/registrations", headers=AUTH)).text
+    assert "Mark invoice paid" not in (await client.get(f"/organiser/registrations/{invoice_id}", headers=AUTH)).text
     amounts = sorted(e.amount.amount_minor for e in of(await published(offline), PaymentSucceeded)[-2:])
     assert amounts == sorted([8500, invoice.json()["total"]])
 

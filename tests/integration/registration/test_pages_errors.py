@@ -85,8 +85,13 @@ async def test_organiser_page_actions_reshow_the_page_with_the_error_beside_the_
     assert (await client.post(f"/organiser/registrations/{rid}/explode", data=token)).status_code == 404
     row = await status(offline, rid)
     assert (row["status"], row["refunded_minor"], row["income_group"]) == ("confirmed", 0, "high")
-    good = await client.post(f"/organiser/registrations/{rid}/refund", data={"amount": "1000"} | token)
+    asked = await client.post(f"/organiser/registrations/{rid}/refund", data={"amount": "10.00"} | token)
+    assert asked.status_code == 200 and "Refund 10.00 EUR?" in asked.text  # the confirmation step first
+    assert (await status(offline, rid))["refunded_minor"] == 0
+    confirmed = {"amount": "10.00", "confirm": "yes"} | token
+    good = await client.post(f"/organiser/registrations/{rid}/refund", data=confirmed)
     assert good.status_code == 303 and "Refund" in (await client.get(good.headers["location"])).text
+    assert (await status(offline, rid))["refunded_minor"] == 1000
 
 
 async def test_erasure_route_refuses_while_money_is_open_then_blanks_the_delegate(offline: Service) -> None:
@@ -116,7 +121,8 @@ async def test_erasure_route_refuses_while_money_is_open_then_blanks_the_delegat
     # An unpaid card registration is cancelled and erased at once: its places come back.
     unpaid = (await client.post("/api/registrations", json={"delegates": [delegate(1, add_ons=["dinner"])]})).json()
     client.cookies.set(ORGANISER_COOKIE, organiser_token("test-secret", "organiser@icsei.example.org"))
-    page = await submit(client, "/organiser/registrations", f"/organiser/registrations/{unpaid['payer_id']}/erase")
+    erase = f"/organiser/registrations/{unpaid['payer_id']}/erase"
+    page = await submit(client, "/organiser/registrations", erase, {"confirm": "yes"})
     assert page.status_code == 303
     async with offline.deps.sessionmaker() as session:
         assert (await db.seat_counts(session))["dinner"][1] == 0

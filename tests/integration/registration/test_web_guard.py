@@ -36,7 +36,9 @@ async def test_a_cross_origin_form_post_with_the_organiser_cookie_cannot_cancel(
     assert (await status(offline, rid))["status"] == "confirmed"
     # The organiser's own page, posting its form with the token, still works.
     own = await client.post(
-        action, data={"reason": "asked by email", "csrf_token": token}, headers={"origin": "http://testserver"}
+        action,
+        data={"reason": "asked by email", "confirm": "yes", "csrf_token": token},
+        headers={"origin": "http://testserver"},
     )
     assert own.status_code == 303, own.text[-500:]
     assert (await status(offline, rid))["status"] == "cancelled"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -60,9 +60,23 @@ class FakeAbstracts:
 
 
 @dataclass
+class FakeNotices:
+    """``NoticesShown`` in memory: abstract id -> (version, language)."""
+
+    shown_for: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    async def record(self, abstract_id: str, version: str, language: str, now: datetime) -> None:
+        self.shown_for[abstract_id] = (version, language)
+
+    async def shown(self, abstract_id: str) -> tuple[str, str] | None:
+        return self.shown_for.get(abstract_id)
+
+
+@dataclass
 class FakeUnit:
     abstracts: FakeAbstracts
     staged: list[EventData] = field(default_factory=list)
+    notices: FakeNotices = field(default_factory=FakeNotices)
 
     def stage(self, event: EventData) -> None:
         self.staged.append(event)
@@ -74,16 +88,17 @@ class FakeUnits:
 
     store: FakeAbstracts = field(default_factory=FakeAbstracts)
     published: list[EventData] = field(default_factory=list)
+    notices: FakeNotices = field(default_factory=FakeNotices)
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[FakeUnit]:
-        unit = FakeUnit(self.store)
+        unit = FakeUnit(self.store, notices=self.notices)
         yield unit
         self.published.extend(unit.staged)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[FakeUnit]:
-        yield FakeUnit(self.store)
+        yield FakeUnit(self.store, notices=self.notices)
 
 
 @pytest.fixture
@@ -131,6 +146,13 @@ async def test_submit_saves_and_stages_one_event_with_the_next_reference(deps: D
     )
     assert [type(e) for e in units.published] == [AbstractSubmitted, AbstractSubmitted]
     assert units.store.rows[first.abstract_id].status is Status.SUBMITTED
+    assert units.notices.shown_for[first.abstract_id] == (deps.privacy.current.version, "en")  # the notice shown
+
+
+async def test_a_notice_version_never_published_is_refused(deps: Deps, units: FakeUnits) -> None:
+    with pytest.raises(Rejected) as refused:
+        await authors.submit(deps, replace(draft(), notice_version="0-never"))
+    assert "notice_version" in refused.value.errors and units.notices.shown_for == {}
 
 
 async def test_a_rejected_draft_saves_and_stages_nothing(deps: Deps, units: FakeUnits) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from services.badges.adapters.fit import ABSOLUTE_FLOOR_PT, fit_measured
+from services.badges.adapters.fit import ABSOLUTE_FLOOR_PT, fit_measured, rung
 from services.badges.domain import Box
 
 BOX = Box(width_pt=262, height_pt=56, max_size_pt=24, min_size_pt=11, max_lines=2)
@@ -36,6 +36,13 @@ def test_a_name_shrinks_to_the_floor_before_it_takes_a_second_line() -> None:
     name = "Leutheusser Schnarrenberger"  # 27 characters: 13.25 em, one line at 19.75 pt
     fitted = fit_measured(name, BOX, width, breaks, every)
     assert fitted.lines == (name,) and BOX.min_size_pt <= fitted.size_pt <= 262 / width(name)
+    assert fitted.size_pt == 19  # 19.77 fits; snapped down to the ladder's whole point
+
+
+def test_sizes_snap_down_to_a_short_ladder_so_names_share_pangos_font_sets() -> None:
+    assert [rung(s) for s in (34, 33.9, 19.77, 12.0, 11.99, 6.74, 6.2, 0.3)] == [34, 33, 19, 12, 11.5, 6.5, 6, 0.3]
+    word = "Donaudampfschifffahrtsgesellschaftskapitänswitwe"  # below the floor: half points
+    assert fit_measured(word, BOX, width, breaks, every).size_pt * 2 % 1 == 0
 
 
 def test_a_second_line_starts_only_at_a_legal_break() -> None:

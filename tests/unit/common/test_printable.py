@@ -67,3 +67,32 @@ def test_a_replaced_character_takes_its_marks_and_joiners_with_it() -> None:
     assert list(clusters("👩🏽\u200d🔬!")) == ["👩🏽\u200d🔬", "!"]
     fonts = index()
     assert printable("x\ue000\u0301y", fonts).text == "xy"  # the accent goes with the box it sat on
+
+
+def test_pickable_families_are_every_family_a_chain_can_name_and_no_other() -> None:
+    fonts = index()
+    pickable = fonts.pickable()
+    assert pickable == {
+        "Noto Sans",
+        "Noto Sans Khmer",
+        "Noto Sans Sinhala",
+        "Noto Sans CJK JP",
+        "Noto Sans CJK KR",
+        "Noto Sans CJK SC",
+        "Noto Sans CJK TC",
+        "Noto Color Emoji",
+        "DejaVu Sans",  # the only one with U+2600-26FF
+    }  # not Noto Serif Khmer nor Noto Sans Khmer UI: Noto Sans Khmer always comes first
+    named = {
+        family
+        for start, end in ((0x20, 0x4FF), (0x1780, 0x19FF), (0xD80, 0xDFF), (0x2600, 0x26FF), (0x1F300, 0x1F5FF))
+        for code in range(start, end + 1)
+        for lang in ("en", "ja", "ko", "zh-Hans", "zh-Hant")
+        for family in fonts.families_for(chr(code) + "王", lang)
+    }
+    assert named <= pickable
+
+
+def test_upright_families_come_from_the_listing_slant_and_width() -> None:
+    listing = "Noto Sans\tRegular\t20-7e\t0\t100\nNoto Sans Khmer\tItalic\t20 1780-17ff\t100\t100\n"
+    assert FontIndex(listing).upright == {"Noto Sans"}

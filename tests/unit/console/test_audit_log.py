@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
+from schemas.privacy import DataClass, RetentionApplied
 from services.console.adapters.records import to_entry
 from services.console.audit_log import AuditFilter, AuditLog
 from services.console.audit_web import csv_chunks
@@ -114,3 +115,28 @@ def test_the_projection_keeps_every_record_and_files_it_under_its_delegate() -> 
     assert len(projection.audit) == 3 and len(projection.recent) == 2  # the ring forgets, the audit log does not
     assert [e.data["action"] for e in projection.delegate("del_1")] == ["registration.refund", "badges.reprint"]
     assert projection.delegate("reg_1") == [] and projection.delegate("abs_1") == []
+
+
+def test_retention_records_are_counted_by_class_of_data_and_not_listed_as_actions() -> None:
+    projection = Projection(tz=UTC)
+    swept = [
+        RetentionApplied(
+            edition_id="icsei-2027",
+            service=service,
+            data_class=data,
+            removed=removed,
+            expired_from=T0.date(),
+            swept_at=T0,
+        )
+        for service, data, removed in (
+            ("registration", DataClass.SPECIAL_NEEDS, 3),
+            ("badges", DataClass.PASSPORT, 2),
+            ("registration", DataClass.SPECIAL_NEEDS, 1),
+        )
+    ]
+    for record in records(list(swept)):
+        projection.apply(to_entry(record, topic_prefix=""))
+    figures = projection.figures()
+    assert figures["retention_removed"] == {"passport": 2, "special_needs": 4}
+    assert figures["events_by_type"]["congress.audit.RetentionApplied.v1"] == 3
+    assert len(projection.audit) == 0  # not an organiser's action

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from schemas import new_event
-from schemas.badges import BadgeTextReplaced, TextReplacement
+from schemas.badges import BadgeTextReplaced, DocumentKind, DocumentTextReplaced, TextReplacement
 from schemas.registration import InvoiceHoldEnding, RegistrationAttemptedForExistingAddress, RegistrationCancelled
 from services.common.congress import load_congress
 from services.console.adapters.congress import add_on_capacities
@@ -56,6 +56,7 @@ def test_figures_from_a_small_congress() -> None:
         "delegates_with_badge": 2,
         "revoked": 0,
         "text_replaced": 0,
+        "documents_text_replaced": 0,
         "printed": 2,
         "reprints": 1,
         "documents": {},
@@ -401,3 +402,21 @@ def test_a_badge_with_a_name_no_font_prints_is_counted_once_per_delegate_and_sum
     assert projection.figures()["badges"]["text_replaced"] == 1
     line = summarise(projection.recent[-1])
     assert "Budi a" in line and "U+11F04 KAWI LETTER A" in line
+
+
+def test_an_invoice_with_a_text_no_font_prints_is_counted_and_summarised() -> None:
+    """DocumentTextReplaced is the same alert for documents: counted once per document, summarised in the stream."""
+    replacement = TextReplacement(
+        field="institution", typed="Sekolah \U00011f04", printed="Sekolah a", missing=("U+11F04 KAWI LETTER A",)
+    )
+    alert = DocumentTextReplaced(
+        congress_id="icsei-2027",
+        delegate_id="d-9",
+        kind=DocumentKind.INVOICE,
+        document_number="ICSEI27-INV-0007",
+        replacements=(replacement,),
+    )
+    projection = project(records([alert, alert]))
+    assert projection.figures()["badges"]["documents_text_replaced"] == 1
+    line = summarise(projection.recent[-1])
+    assert "ICSEI27-INV-0007" in line and "Sekolah a" in line and "U+11F04 KAWI LETTER A" in line

@@ -19,6 +19,8 @@ from services.common.outbox import Outbox
 from services.notify.adapters.db import notify_metadata
 from services.notify.adapters.unit import SqlUnitFor, SqlUnits
 from services.notify.app import assemble_notifier
+from services.notify.commands.owed import OwedSender
+from services.notify.commands.retry import RetryWorker
 from services.notify.domain.delivery import Delivery, Envelope, Outcome, RetryPolicy
 from services.notify.domain.samples import PREVIEW_SECRET
 from services.notify.subscriptions import Subscriptions
@@ -74,7 +76,9 @@ async def consumer_world(
         link_secret=PREVIEW_SECRET,
         **settings,
     )
-    subscriptions = Subscriptions(notifier, SqlUnitFor(outbox))
+    units = SqlUnits(sessions, outbox)
+    owed = OwedSender(RetryWorker(notifier, units))
+    subscriptions = Subscriptions(notifier, SqlUnitFor(outbox), owed)
     consumer = EventConsumer(
         name="notify",
         sessionmaker=sessions,
@@ -87,12 +91,25 @@ async def consumer_world(
         after_handlers=subscriptions.end_batch,
     )
     try:
-        units = SqlUnits(sessions, outbox)
-        yield {"mailer": mailer, "sessions": sessions, "units": units, "consumer": consumer, "notifier": notifier}
+        yield {
+            "mailer": mailer,
+            "sessions": sessions,
+            "units": units,
+            "consumer": consumer,
+            "notifier": notifier,
+            "subscriptions": subscriptions,
+        }
     finally:
-        await notifier.close()
+        await owed.close()
         await engine.dispose()
 
 
 async def feed(world: dict[str, Any], *events: CloudEvent[Any]) -> None:
-    await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(events)])
+    """One batch through the consumer, as the Kafka subscription runs it: then its owed mail is sent."""
+    try:
+        await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(events)])
+    except BaseException:
+        world["subscriptions"].failed()
+        raise
+    world["subscriptions"].committed()
+    await world["subscriptions"].owed.drain()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schemas.base import CloudEvent, EventData, new_event
-from schemas.notify import NotificationFailed, NotificationSent
+from schemas.notify import NotificationFailed
 from services.notify.commands.dispatch import Notifier
 from services.notify.domain.batch import Batch
 from services.notify.domain.delivery import Delivery, Envelope, MessageRecord, Outcome, Queued, Undeliverable
@@ -50,6 +50,7 @@ class FakeUnit:
     messages: list[tuple[str, str]] = field(default_factory=list)
     events: list[EventData] = field(default_factory=list)
     dead_letters: list[str] = field(default_factory=list)
+    owed_queue: list[Queued] = field(default_factory=list)
     reads: int = 0
 
     abstracts: Any = None
@@ -75,6 +76,13 @@ class FakeUnit:
     async def queue(self, queued: Queued) -> None:
         raise AssertionError("nothing is deferred here")
 
+    def owe(self, queued: Queued) -> None:
+        self.owed_queue.append(queued)
+
+    @property
+    def owed(self) -> list[str]:
+        return [q.record.message_id for q in self.owed_queue]
+
     def stage(self, data: EventData) -> None:
         self.events.append(data)
 
@@ -99,30 +107,32 @@ async def dispatch(n: Notifier, unit: FakeUnit, events: list[CloudEvent[Any]]) -
     emitted: list[EventData] = []
     for event in events:
         emitted += await n.handle(event, unit)
-    await n.close()
     return emitted
 
 
-async def test_a_batch_is_read_and_planned_once_and_each_message_built_and_sent_once() -> None:
+async def test_a_batch_is_read_and_planned_once_and_each_message_built_once_and_owed_not_sent() -> None:
     n, builder, mailer = notifier()
     unit = FakeUnit()
     names = ("registration_received", "registration_confirmed", "registration_cancelled")
     events = [new_event(EVENTS[name], "/tests") for name in names]
     emitted = await dispatch(n, unit, events)
     assert unit.reads == 2  # the batch's contacts, its ledger entries
-    assert len(builder.built) == len(set(builder.built)) == 3 and len(mailer.sent) == 3
-    assert [t for t, status in unit.messages if status == "sent"] == list(names)
-    assert [type(e) for e in emitted] == [NotificationSent] * 3
+    assert len(builder.built) == len(set(builder.built)) == 3
+    # Nothing leaves before the batch commits: each message is owed (sent and recorded after the commit).
+    assert mailer.sent == [] and unit.messages == [] and emitted == []
+    assert [q.record.template for q in unit.owed_queue] == list(names)
+    assert {q.attempts for q in unit.owed_queue} == {0} and unit.owed == builder.built
     assert unit.contacts[0].delegate_id == EVENTS["registration_received"].delegate_id  # type: ignore[attr-defined]
 
 
-async def test_messages_already_in_the_ledger_are_neither_sent_nor_recorded_again() -> None:
+async def test_messages_already_in_the_ledger_or_owed_are_neither_built_nor_owed_again() -> None:
     first, _, _ = notifier()
     events = [new_event(EVENTS["magic_link"], "/tests")]
-    sent = await dispatch(first, FakeUnit(), events)
-    again, builder, mailer = notifier()
-    unit = FakeUnit(ledger={e.message_id for e in sent if isinstance(e, NotificationSent)})
-    assert await dispatch(again, unit, events) == [] and mailer.sent == [] and builder.built == []
+    owed = FakeUnit()
+    await dispatch(first, owed, events)
+    again, builder, _mailer = notifier()
+    unit = FakeUnit(ledger=set(owed.owed))
+    assert await dispatch(again, unit, events) == [] and unit.owed == [] and builder.built == []
 
 
 async def test_an_event_whose_contact_is_unknown_fails_for_good_and_is_dead_lettered() -> None:

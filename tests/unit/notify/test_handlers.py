@@ -23,6 +23,7 @@ from services.common.outbox import Outbox, outbox_table
 from services.notify.adapters.db import contacts, messages, notify_metadata, pending
 from services.notify.adapters.unit import SqlUnitFor, SqlUnits
 from services.notify.app import assemble_notifier
+from services.notify.commands.owed import OwedSender
 from services.notify.commands.remind import Reminders
 from services.notify.commands.retry import RetryWorker
 from services.notify.domain.delivery import Delivery, Envelope, Outcome, RetryPolicy
@@ -78,7 +79,9 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         clock=clock,
         rng=lambda: 0.5,
     )
-    subscriptions = Subscriptions(notifier, SqlUnitFor(outbox))
+    units = SqlUnits(sessions, outbox)
+    owed = OwedSender(RetryWorker(notifier, units))
+    subscriptions = Subscriptions(notifier, SqlUnitFor(outbox), owed)
     consumer = EventConsumer(
         name="notify",
         sessionmaker=sessions,
@@ -90,8 +93,9 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         before_handlers=subscriptions.begin_batch,
         after_handlers=subscriptions.end_batch,
     )
-    units = SqlUnits(sessions, outbox)
     yield {
+        "retry": owed.worker,
+        "subscriptions": subscriptions,
         "notifier": notifier,
         "mailer": mailer,
         "clock": clock,
@@ -99,6 +103,7 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         "units": units,
         "consumer": consumer,
     }
+    await owed.close()
     await engine.dispose()
 
 
@@ -116,7 +121,14 @@ class Rec:
 
 
 async def feed(world: dict[str, Any], *events: CloudEvent[Any]) -> None:
-    await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(events)])
+    """One batch through the consumer, as the Kafka subscription runs it: then its owed mail is sent."""
+    try:
+        await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(events)])
+    except BaseException:
+        world["subscriptions"].failed()
+        raise
+    world["subscriptions"].committed()
+    await world["subscriptions"].owed.drain()
 
 
 async def emitted(world: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -204,7 +216,7 @@ async def test_retries_give_up_after_the_last_attempt(world: dict[str, Any]) -> 
 
 async def test_unpaid_card_registrations_get_one_reminder(world: dict[str, Any]) -> None:
     await feed(world, ev("registration_received"))
-    reminders = Reminders(world["notifier"], world["units"], delay=timedelta(hours=72))
+    reminders = Reminders(world["notifier"], world["units"], delay=timedelta(hours=72), sender=world["retry"])
     world["clock"].now = datetime.now(UTC) + timedelta(hours=71)
     assert await reminders.remind_due() == 0
     world["clock"].now = datetime.now(UTC) + timedelta(hours=73)
@@ -217,10 +229,13 @@ async def test_unpaid_card_registrations_get_one_reminder(world: dict[str, Any])
 async def test_paying_cancels_the_reminder(world: dict[str, Any]) -> None:
     await feed(world, ev("registration_received"), ev("registration_confirmed"))
     world["clock"].now = datetime.now(UTC) + timedelta(days=10)
-    assert await Reminders(world["notifier"], world["units"], delay=timedelta(hours=72)).remind_due() == 0
+    reminders = Reminders(world["notifier"], world["units"], delay=timedelta(hours=72), sender=world["retry"])
+    assert await reminders.remind_due() == 0
 
 
-async def test_a_failing_handler_does_not_resend_the_batchs_other_mail(world: dict[str, Any]) -> None:
+async def test_a_mailer_bug_keeps_its_message_queued_and_the_batchs_other_mail_goes_once(
+    world: dict[str, Any],
+) -> None:
     mailer: FakeMailer = world["mailer"]
     original = mailer.send
 
@@ -231,13 +246,22 @@ async def test_a_failing_handler_does_not_resend_the_batchs_other_mail(world: di
 
     mailer.send = explode_for_badges  # type: ignore[method-assign]
     await feed(world, ev("registration_received"), ev("badge_ready"), ev("magic_link"))
-    assert sorted(
-        BytesParser(policy=policy.default).parsebytes(e.message)["X-Congress-Template"] for e in mailer.accepted
-    ) == ["magic_link", "registration_received"]
-    assert [topic for topic, _ in await emitted(world)].count(topics.DEADLETTER) == 1
+
+    def templates() -> list[str]:
+        return sorted(
+            BytesParser(policy=policy.default).parsebytes(e.message)["X-Congress-Template"] for e in mailer.accepted
+        )
+
+    assert templates() == ["magic_link", "registration_received"]
+    async with world["sessions"]() as session:  # not lost: still owed, for the next retry pass
+        assert [r.template for r in (await session.execute(select(pending))).all()] == ["badge_ready"]
+    mailer.send = original  # type: ignore[method-assign]
+    assert await RetryWorker(world["notifier"], world["units"]).work_due() == 1
+    assert templates() == ["badge_ready", "magic_link", "registration_received"]
+    assert [topic for topic, _ in await emitted(world)].count(topics.DEADLETTER) == 0
 
 
-async def test_a_batch_goes_ahead_once_and_the_handlers_record_it(world: dict[str, Any]) -> None:
+async def test_a_batch_is_planned_once_and_each_message_sent_and_recorded_once(world: dict[str, Any]) -> None:
     received, confirmed, cancelled = (
         ev("registration_received"),
         ev("registration_confirmed"),
@@ -256,7 +280,7 @@ async def test_a_batch_goes_ahead_once_and_the_handlers_record_it(world: dict[st
     assert {parser.parsebytes(e.message)["Message-ID"] for e in world["mailer"].accepted} == {
         s.message_id for s in sent
     }
-    # redelivered: already in the inbox, so nothing goes ahead and nothing is sent
+    # redelivered: already in the inbox, so nothing is owed and nothing is sent
     await feed(world, received, confirmed, cancelled)
     assert world["mailer"].attempts == 3
     async with world["sessions"]() as session:
@@ -265,7 +289,7 @@ async def test_a_batch_goes_ahead_once_and_the_handlers_record_it(world: dict[st
         assert len((await session.execute(select(messages))).all()) == 3
 
 
-async def test_ahead_answers_4xx_and_5xx_like_the_handler(world: dict[str, Any]) -> None:
+async def test_owed_mail_meets_4xx_and_5xx_as_the_retry_queue_does(world: dict[str, Any]) -> None:
     world["mailer"].script = [
         Delivery(Outcome.TEMPORARY, "451 try later", code=451),
         Delivery(Outcome.PERMANENT, "550 no such user", code=550),
@@ -291,7 +315,8 @@ def delegate_events(first: int, n: int) -> list[CloudEvent[Any]]:
 
 
 async def test_statements_per_batch_do_not_grow_with_its_events(world: dict[str, Any]) -> None:
-    """Reads and writes are one statement per table and batch; only the per-event savepoints grow."""
+    """The batch's reads and writes are one statement per table; only the per-event savepoints grow (the owed
+    mail is then sent and recorded one short transaction per message, outside the batch)."""
     engine = world["sessions"].kw["bind"].sync_engine
     statements: list[str] = []
 
@@ -304,21 +329,23 @@ async def test_statements_per_batch_do_not_grow_with_its_events(world: dict[str,
         per_batch = []
         for first, n in ((0, 1), (1, 10)):
             statements.clear()
-            await feed(world, *delegate_events(first, n))
+            await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(delegate_events(first, n))])
             per_batch.append(len(statements))
+            world["subscriptions"].committed()
+            await world["subscriptions"].owed.drain()
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(world["mailer"].accepted) == 2 + 20
     assert per_batch[0] == per_batch[1]
 
 
-async def test_a_handler_retried_after_its_mail_went_ahead_does_not_send_it_again(
+async def test_a_handler_retried_after_a_failure_owes_and_sends_its_mail_once(
     world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from services.notify.adapters import staging
 
     world["consumer"].retries = 2
-    original = staging.StagedWrites.stage_message
+    original = staging.StagedWrites.stage_owed
     failures = [RuntimeError("database hiccup")]
 
     def flaky(*args: Any, **kwargs: Any) -> None:
@@ -326,8 +353,28 @@ async def test_a_handler_retried_after_its_mail_went_ahead_does_not_send_it_agai
             raise failures.pop()
         original(*args, **kwargs)
 
-    monkeypatch.setattr(staging.StagedWrites, "stage_message", flaky)
+    monkeypatch.setattr(staging.StagedWrites, "stage_owed", flaky)
     await feed(world, ev("registration_received"), ev("magic_link"))
     assert world["mailer"].attempts == 2  # each message once, although one handler ran twice
+    sent = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]
+    assert sorted(d.template for d in sent) == ["magic_link", "registration_received"]
+
+
+async def test_mail_is_owed_in_the_batch_and_sent_only_after_its_commit(world: dict[str, Any]) -> None:
+    """Nothing leaves before the batch commits; then each owed message is sent and recorded on its own."""
+    events = [ev("registration_received"), ev("magic_link")]
+    await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(events)])  # committed, not yet released
+    assert world["mailer"].attempts == 0
+    async with world["sessions"]() as session:
+        owed = (await session.execute(select(pending))).all()
+        assert sorted(r.template for r in owed) == ["magic_link", "registration_received"]
+        assert {r.attempts for r in owed} == {0}
+        assert (await session.execute(select(messages))).all() == []
+    world["subscriptions"].committed()
+    await world["subscriptions"].owed.drain()
+    assert world["mailer"].attempts == 2
+    async with world["sessions"]() as session:
+        assert (await session.execute(select(pending))).all() == []
+        assert sorted(r.status for r in (await session.execute(select(messages))).all()) == ["sent", "sent"]
     sent = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]
     assert sorted(d.template for d in sent) == ["magic_link", "registration_received"]

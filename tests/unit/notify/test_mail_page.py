@@ -29,6 +29,7 @@ from services.notify.adapters.render import Rendered
 from services.notify.app import build
 from services.notify.config import NotifySettings
 from services.notify.web.mail import PAGE_SIZE, mail_router
+from services.notify.web.route_access import ROUTES
 from tests.unit.test_organiser_login import wait_until
 
 
@@ -60,7 +61,9 @@ def test_mail_page_lists_messages_with_attachments_and_sandboxes_html(tmp_path: 
     congress = load_congress()
     app = FastAPI()
     app.include_router(
-        mail_router(congress, MaildirMailbox(maildir), OrganiserSessions("s", ConfiguredOrganisers(congress)))
+        mail_router(
+            congress, MaildirMailbox(maildir), OrganiserSessions("s", ConfiguredOrganisers(congress), access=ROUTES)
+        )
     )
     client = TestClient(app, headers={"authorization": f"Bearer {organiser_token('s', 'organiser@icsei.example.org')}"})
     listing = client.get("/mail")
@@ -91,7 +94,9 @@ def mail_app(maildir: Path) -> FastAPI:
     congress = load_congress()
     app = FastAPI()
     app.include_router(
-        mail_router(congress, MaildirMailbox(maildir), OrganiserSessions(SECRET, ConfiguredOrganisers(congress)))
+        mail_router(
+            congress, MaildirMailbox(maildir), OrganiserSessions(SECRET, ConfiguredOrganisers(congress), access=ROUTES)
+        )
     )
 
     @app.get("/healthz")

@@ -1,0 +1,342 @@
+"""The pipeline after payment: confirmations in a burst → every badge issued and every email sent.
+
+    uv run python -m bench.pipeline [--delegates 500] [--rate 25] [--seconds 15]
+    uv run python -m bench.pipeline --delegates 2500 --seconds 60      # the full figure of issue 11
+
+* burst: ``--delegates`` ``RegistrationConfirmed`` events (what registration publishes when a
+  payment confirms a registration) are published at once; the clock runs until every
+  delegate's ``BadgeIssued`` is on the badges topic and every delegate's confirmation email
+  was accepted by the SMTP sink (notify's ``NotificationSent`` with ``registration_confirmed``,
+  published in the transaction that records the send; the sink's maildir is counted too);
+* steady: then ``--rate`` confirmations a second (one every 1/rate s) for ``--seconds``, and for
+  each the time from its publication to its email's ``NotificationSent`` (p50, p99).
+
+The badges and notify services run as they do under ``congress up``: each its own process
+started by the project's ``Supervisor`` (one copy on SQLite files; the demo congress), against real
+Kafka and the demo SMTP sink (``services.notify.mailsink``) as its own process. Kafka:
+``KAFKA_BOOTSTRAP_SERVERS`` if set, else the project's launcher. Registration itself is not
+in the loop: the burst starts at its output.
+
+Set-ups: one broker and one copy of each service; with ``--brokers 3`` also, in the same
+run, a cluster of three KRaft nodes (``services.devtools.kafka_cluster``, as ``congress kafka
+start --brokers 3``; topics made by the services with the topic policy) and ``--replicas``
+copies of each service, supervised as ``congress up --replicas`` runs them: sharing one
+PostgreSQL database per service (``--postgres-url``/``TEST_POSTGRES_URL``, else a server started
+for the set-up), the copies sharing each consumer group's partitions.
+
+Prints figures beside the goals (burst ≤ 30 s, p99 < 2 s) and today's component baselines,
+and the CPU the badges and notify processes spent per delegate of the burst (user + system,
+with their child processes, from /proc: on a shared machine this moves less with the load than
+the seconds do);
+writes bench/results/pipeline.json. Never asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from bench.kernel import fresh_pg_database
+from bench.notify import confirmation, delivered, start_sink
+from schemas import decode, encode, new_event, topics
+from schemas.badges import BadgeIssued
+from schemas.notify import NotificationSent
+from services.cli.supervisor import Supervisor
+from services.devtools.kafka_cluster import KafkaCluster
+from services.devtools.kafka_launcher import KafkaLauncher
+from services.devtools.pg_launcher import PostgresLauncher
+from services.devtools.processes import free_port
+
+RESULTS = Path(__file__).resolve().parent / "results" / "pipeline.json"
+GOAL_BURST_SECONDS = 30.0
+GOAL_P99_SECONDS = 2.0
+BASELINES = {"notify alone, 2,500 confirmations from Kafka (s)": 8.9, "badges alone, 2,500 renders (s)": 10.8}
+"""Component figures on a quiet machine named in issue 11."""
+CONFIRMATION = "registration_confirmed"
+
+
+@dataclass
+class Watch:
+    """What the badges and notify topics have said so far, by delegate and by cause."""
+
+    badges: set[str] = field(default_factory=set)
+    confirmed: set[str] = field(default_factory=set)
+    sent_at: dict[str, float] = field(default_factory=dict)
+    """Cause event id → when its confirmation email's NotificationSent reached the topic (epoch s)."""
+
+
+async def watch(bootstrap: str, prefix: str, seen: Watch, stop: asyncio.Event) -> None:
+    consumer = AIOKafkaConsumer(
+        prefix + topics.BADGES,
+        prefix + topics.NOTIFY,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=200, max_records=2000)
+            for records in batches.values():
+                for record in records:
+                    event = decode(record.value)
+                    if isinstance(event.data, BadgeIssued):
+                        seen.badges.add(event.data.delegate_id)
+                    elif isinstance(event.data, NotificationSent) and event.data.template == CONFIRMATION:
+                        seen.confirmed.add(event.data.recipient_id)
+                        seen.sent_at.setdefault(event.data.cause_event_id, record.timestamp / 1000)
+    finally:
+        await consumer.stop()
+
+
+async def publish(producer: AIOKafkaProducer, topic: str, numbers: range) -> dict[str, float]:
+    """Publish confirmations for these delegate numbers; returns cause id → when it was sent (epoch s)."""
+    sent: dict[str, float] = {}
+    futures = []
+    for n in numbers:
+        event = new_event(confirmation(n), "/bench/pipeline")
+        sent[event.id] = time.time()
+        futures.append(await producer.send(topic, encode(event), key=event.subject.encode()))
+    await asyncio.gather(*futures)
+    return sent
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU so far of each process and every process below it (a render pool's workers), from /proc.
+
+    A process that is gone counts 0; its reaped children's CPU is in its own ``cutime``/``cstime``.
+    """
+    stats: dict[int, tuple[int, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+
+    def tree(pid: int) -> float:
+        return stats.get(pid, (0, 0.0))[1] + sum(tree(child) for child in children.get(pid, ()))
+
+    return {pid: tree(pid) for pid in pids}
+
+
+async def burst_and_steady(
+    bootstrap: str, prefix: str, args: argparse.Namespace, pids: dict[str, list[int]]
+) -> dict[str, Any]:
+    seen, stop = Watch(), asyncio.Event()
+    watcher = asyncio.create_task(watch(bootstrap, prefix, seen, stop))
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        n = args.delegates
+        every = [pid for group in pids.values() for pid in group]
+        cpu_before = cpu_seconds(every)
+        started = time.perf_counter()
+        await publish(producer, prefix + topics.REGISTRATION, range(n))
+        badges_done = mails_done = None
+        deadline = started + args.timeout
+        while (badges_done is None or mails_done is None) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.1)
+            now = time.perf_counter() - started
+            if badges_done is None and len(seen.badges) >= n:
+                badges_done = now
+            if mails_done is None and len(seen.confirmed) >= n:
+                mails_done = now
+        cpu_after = cpu_seconds(every)
+        cpu_ms = {
+            name: round(sum(cpu_after[p] - cpu_before[p] for p in group) / n * 1000, 2) for name, group in pids.items()
+        }
+        burst = {
+            "cpu_ms_per_delegate": cpu_ms,
+            "delegates": n,
+            "seconds_until_every_badge": badges_done,
+            "seconds_until_every_confirmation_email": mails_done,
+            "seconds_until_both": max(badges_done, mails_done) if badges_done and mails_done else None,
+            "badges_seen": len(seen.badges),
+            "confirmation_emails_seen": len(seen.confirmed),
+        }
+        print(f"  burst of {n}: {burst}", flush=True)
+        causes: dict[str, float] = {}
+        steady_started = time.perf_counter()
+        for k in range(args.seconds * args.rate):  # one payment every 1/rate seconds
+            causes.update(await publish(producer, prefix + topics.REGISTRATION, range(n + k, n + k + 1)))
+            await asyncio.sleep(max(0.0, steady_started + (k + 1) / args.rate - time.perf_counter()))
+        deadline = time.perf_counter() + 60
+        while any(c not in seen.sent_at for c in causes) and time.perf_counter() < deadline:  # noqa: ASYNC110 -- the watcher fills a dict
+            await asyncio.sleep(0.1)
+        latencies = sorted(seen.sent_at[c] - at for c, at in causes.items() if c in seen.sent_at)
+        steady = {
+            "payments_per_second": args.rate,
+            "seconds": args.seconds,
+            "emails": len(latencies),
+            "of": len(causes),
+            "p50_seconds": _pct(latencies, 0.50),
+            "p99_seconds": _pct(latencies, 0.99),
+            "max_seconds": latencies[-1] if latencies else None,
+        }
+        print(f"  steady {args.rate}/s: {steady}", flush=True)
+        return {"burst": burst, "steady": steady}
+    finally:
+        stop.set()
+        await producer.stop()
+        await watcher
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    return round(values[min(len(values) - 1, int(q * len(values)))], 3) if values else None
+
+
+def run_setup(bootstrap: str, copies: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One set-up: badges and notify (``copies`` of each) as processes, the sink, the burst and the steady rate.
+
+    Several copies share one PostgreSQL database per service, as under ``congress up --replicas``
+    (``--postgres-url``, else a server started for the set-up); one copy uses SQLite files.
+    """
+    home = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    maildir = home / "mail"
+    sink, smtp_port = start_sink(maildir)
+    prefix = f"pipe{uuid.uuid4().hex[:8]}."
+    env = {
+        **os.environ,
+        "CONGRESS_HOME": str(home),
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "KAFKA_TOPIC_PREFIX": prefix,
+        "BADGES_HTTP_PORT": str(free_port()),
+        "NOTIFY_HTTP_PORT": str(free_port()),
+        "NOTIFY_SMTP_HOST": "127.0.0.1",
+        "NOTIFY_SMTP_PORT": str(smtp_port),
+        "NOTIFY_EMBEDDED_SINK": "false",
+    }
+    postgres = None
+    if copies > 1:
+        server = args.postgres_url
+        if server is None:
+            postgres = PostgresLauncher()
+            server = postgres.start()
+        for name in ("badges", "notify"):
+            env[f"{name.upper()}_DATABASE_URL"] = asyncio.run(fresh_pg_database(server))
+    supervisor = Supervisor(env=env)
+    try:
+        pids: dict[str, list[int]] = {"badges": [], "notify": []}
+        for name in ("badges", "notify"):
+            for copy in range(1, copies + 1):
+                child = supervisor.start(name, copy)
+                if not supervisor.wait_ready(child, timeout=180):
+                    raise SystemExit(f"{child.label} did not become ready:\n{child.tail()}")
+                pids[name].append(child.process.pid)
+        result = asyncio.run(burst_and_steady(bootstrap, prefix, args, pids))
+        result["delivered_to_sink"] = delivered(maildir)
+        result["setup"] = {
+            "brokers": bootstrap.count(",") + 1,
+            "copies_of_each_service": copies,
+            "database": "PostgreSQL" if copies > 1 else "SQLite",
+        }
+        return result
+    finally:
+        supervisor.stop_all()
+        sink.terminate()
+        sink.wait()
+        if postgres is not None:
+            postgres.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--delegates", type=int, default=500, help="confirmations in the burst (issue 11: 2500)")
+    parser.add_argument("--rate", type=int, default=25, help="payments a second in the steady part")
+    parser.add_argument("--seconds", type=int, default=15, help="how long the steady part lasts")
+    parser.add_argument("--timeout", type=float, default=300.0, help="give up on the burst after this many seconds")
+    parser.add_argument(
+        "--brokers", type=int, default=1, help="also run on a cluster of this many nodes, in the same run (e.g. 3)"
+    )
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="copies of each service on the cluster (PostgreSQL, as `congress up`)"
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("TEST_POSTGRES_URL"),
+        help="a PostgreSQL server for the copies' databases (default: start one)",
+    )
+    args = parser.parse_args()
+    launcher = None
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not bootstrap:
+        launcher = KafkaLauncher(Path(tempfile.mkdtemp(prefix="bench-kafka-")), port=free_port())
+        print("starting a local Kafka for the benchmark…", flush=True)
+        bootstrap = launcher.start(timeout=120)
+    try:
+        setups = {"1 broker, 1 copy of each service": run_setup(bootstrap, 1, args)}
+    finally:
+        if launcher is not None:
+            launcher.stop()
+    if args.brokers > 1:
+        cluster = KafkaCluster(Path(tempfile.mkdtemp(prefix="bench-cluster-")), port=free_port(), brokers=args.brokers)
+        print(f"starting a cluster of {args.brokers} Kafka nodes…", flush=True)
+        try:
+            name = f"{args.brokers} brokers, {args.replicas} cop{'y' if args.replicas == 1 else 'ies'} of each service"
+            setups[name] = run_setup(cluster.start(timeout=300), args.replicas, args)
+        finally:
+            cluster.stop()
+    _print(setups, args)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "setups": setups,
+                "goals": {"burst_seconds_at_most": GOAL_BURST_SECONDS, "p99_seconds_below": GOAL_P99_SECONDS},
+                "baselines": BASELINES,
+                "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()},
+                "command": " ".join([sys.executable, "-m", "bench.pipeline", *sys.argv[1:]]),
+            },
+            indent=2,
+        )
+    )
+
+
+def _print(setups: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    print(
+        f"\n{'set-up':<36}{'burst s':>9}{'badges s':>10}{'emails s':>10}{'p50 s':>8}{'p99 s':>8}"
+        f"{'badges ms':>11}{'notify ms':>11}"
+    )
+    for name, r in setups.items():
+        burst, steady = r["burst"], r["steady"]
+        cpu = burst["cpu_ms_per_delegate"]
+        print(
+            f"{name:<36}{_cell(burst['seconds_until_both']):>9}{_cell(burst['seconds_until_every_badge']):>10}"
+            f"{_cell(burst['seconds_until_every_confirmation_email']):>10}"
+            f"{_cell(steady['p50_seconds']):>8}{_cell(steady['p99_seconds']):>8}"
+            f"{cpu['badges']:>11.2f}{cpu['notify']:>11.2f}"
+        )
+    print("badges ms / notify ms: CPU (user + system) of all copies of the service per delegate of the burst")
+    print(f"goals: the burst of 2,500 in ≤ {GOAL_BURST_SECONDS:.0f} s; p99 < {GOAL_P99_SECONDS:.0f} s at 25 payments/s")
+    print(f"this run: a burst of {args.delegates}, {args.rate} payments/s for {args.seconds} s")
+    for name, seconds in BASELINES.items():
+        print(f"baseline: {name}: {seconds}")
+
+
+def _cell(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Privacy pages: a delegate changes their consents and special needs; the participants' list (only those who
+consented to be listed); the organisers' catering and venue counts (only for the role 'registration & finance').
+
+Organiser routes keep ``require_organiser``; the roles helper maps them (docs/privacy.md lists them).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from schemas.audit import ActorKind
+from services.common import audit
+from services.common.audit import Actor
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.registration.commands import consent, personal_export
+from services.registration.commands.records import Deps
+from services.registration.commands.requests import NeedsIn
+from services.registration.web.pages import PageProblem, templates_for
+from services.registration.web.self_service import signed_in_row
+
+
+def _needs_from(form: FormData) -> NeedsIn:
+    """The form's needs, checked by the same rules as at registration (a clear 422 page otherwise)."""
+    fields = {
+        "special_needs_consent": bool(form.get("special_needs_consent")),
+        "diets": [str(v) for v in form.getlist("diets")],
+        "diet_other": str(form.get("diet_other", "")),
+        "access": [str(v) for v in form.getlist("access")],
+        "access_other": str(form.get("access_other", "")),
+    }
+    try:
+        return NeedsIn.model_validate(fields)
+    except ValidationError as exc:
+        wrong = ", ".join(str(e["loc"][0]) for e in exc.errors())
+        raise PageProblem(422, "These needs could not be read", f"Please check: {wrong}.") from exc
+
+
+def privacy_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+    templates = templates_for(deps)
+    organiser = Depends(require_organiser(sessions))
+
+    @pages.post("/me/consents")
+    async def me_consents(request: Request) -> Response:
+        row = await signed_in_row(deps, request)
+        form = await request.form()
+        ticked = {k: bool(form.get(k)) for k in ("listed", "photos", "sponsors")}
+        await consent.change_consents(deps, row.id, language=row.language, **ticked)
+        return RedirectResponse("/me", status_code=303)
+
+    @pages.post("/me/needs")
+    async def me_needs(request: Request) -> Response:
+        row = await signed_in_row(deps, request)
+        await consent.change_needs(deps, row.id, _needs_from(await request.form()))
+        return RedirectResponse("/me", status_code=303)
+
+    def zip_response(done: personal_export.Archive) -> Response:
+        disposition = f'attachment; filename="{done.filename}"'
+        headers = {"content-disposition": disposition, "cache-control": "no-store"}
+        return Response(done.content, media_type="application/zip", headers=headers)
+
+    @pages.post("/me/export")
+    async def me_export(request: Request) -> Response:
+        row = await signed_in_row(deps, request)
+        actor = Actor(ActorKind.DELEGATE, row.delegate_id)
+        return zip_response(await personal_export.archive(deps, row.id, actor))
+
+    @pages.post("/organiser/personal-export/{rid}")
+    async def organiser_export(rid: str, who: str = organiser) -> Response:
+        return zip_response(await personal_export.archive(deps, rid, audit.organiser(who)))
+
+    @pages.get("/me/participants")
+    async def me_participants(request: Request) -> Response:
+        row = await signed_in_row(deps, request)
+        people = await consent.participants(deps)
+        return templates.TemplateResponse(request, "participants.html", {"people": people, "lang": row.language})
+
+    @pages.get("/organiser/participants")
+    async def organiser_participants(request: Request, who: str = organiser) -> Response:
+        people = await consent.participants(deps)
+        return templates.TemplateResponse(request, "participants.html", {"people": people})
+
+    @pages.get("/organiser/needs")
+    async def organiser_needs(request: Request, who: str = organiser) -> Response:
+        overview = await consent.needs_overview(deps)
+        return templates.TemplateResponse(request, "organiser_needs.html", {"o": overview})
+
+    return pages
