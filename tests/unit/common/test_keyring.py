@@ -19,7 +19,7 @@ from schemas.values import Delegate, Money, PaymentMethod
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.key_follower import KeyFollower
 from services.common.keyring import KeyPending, Keyring, person_keys_table
-from services.common.outbox import Outbox, outbox_table
+from services.common.outbox import Outbox, outbox_table, write_staged
 from services.common.unit_of_work import transaction
 
 
@@ -153,3 +153,20 @@ def test_a_key_record_wrapped_with_another_secret_is_not_learnt() -> None:
         wrapped_key=base64.urlsafe_b64encode(wrapped).decode(),
     )
     assert Keyring("secret", "badges").learn(record) is False
+
+
+async def test_the_consumers_fast_staging_seals_personal_fields_too(sm: async_sessionmaker[AsyncSession]) -> None:
+    """``Outbox.stage`` (what the consumer's handlers emit through) seals as ``add`` does; ``decode`` with an
+    opener opens what its one-pass fast path would have left as tokens."""
+    keyring = Keyring("secret", "registration")
+    outbox = Outbox("/congress/registration", keyring)
+    async with sm() as session, session.begin():
+        outbox.stage(session, confirmed())
+        await write_staged(session)
+    async with sm() as session:
+        rows = (await session.execute(select(outbox_table).order_by(outbox_table.c.id))).all()
+    assert [r.topic for r in rows] == [topics.KEYS, topics.REGISTRATION]
+    assert b"ana@example.org" not in rows[1].value and b"Porto" not in rows[1].value
+    assert decode(rows[1].value).data.delegate.email.startswith("k1.registration-")  # type: ignore[attr-defined]
+    opened = decode(rows[1].value, keyring.opener(final=False)).data
+    assert opened.delegate.email == "ana@example.org"  # type: ignore[attr-defined]
