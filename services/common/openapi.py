@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from pydantic import AfterValidator, BaseModel, Field, PlainSerializer, WithJsonSchema
-from starlette.routing import Match
 
 ROW_ID_MAX = 2**31 - 1
 """The largest value of an ``Integer`` column on PostgreSQL (and so on every database we support)."""
@@ -125,7 +125,7 @@ def answer_405_with_every_method(app: FastAPI) -> None:
     """A 405's ``Allow`` lists every method the path has (Starlette names only the first route's)."""
 
     async def method_not_allowed(request: Request, exc: Exception) -> Response:
-        methods = sorted(m for m in _METHODS if _answers(app, request, m))
+        methods = _allowed(app, request)
         headers = {"Allow": ", ".join(methods)} if methods else dict(getattr(exc, "headers", None) or {})
         return JSONResponse({"detail": "Method Not Allowed"}, status_code=405, headers=headers)
 
@@ -135,7 +135,22 @@ def answer_405_with_every_method(app: FastAPI) -> None:
 _METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 
-def _answers(app: FastAPI, request: Request, method: str) -> bool:
-    """Whether a route of the app fully matches this request's path with ``method`` (Starlette's own matching)."""
-    scope = {**request.scope, "method": method}
-    return any(route.matches(scope)[0] is Match.FULL for route in app.router.routes)
+def _allowed(app: FastAPI, request: Request) -> list[str]:
+    """The methods of the resource at this path: of the routes whose path matches it, those with the fewest
+    path parameters. ``/decisions/release`` is the release, not the abstract called "release" that
+    ``/decisions/{abstract_id}`` would also match, so its ``Allow`` is what its documentation says (POST),
+    not POST and that route's DELETE."""
+    path = request.url.path
+    found: dict[str, int] = {}
+    for context in iter_route_contexts(app.routes):
+        regex = getattr(context, "path_regex", None)
+        if regex is None or not regex.match(path):
+            continue
+        params = len(getattr(context, "param_convertors", None) or {})
+        for method in context.methods or ():
+            if method in _METHODS:
+                found[method] = min(params, found.get(method, params))
+    if not found:
+        return []
+    fewest = min(found.values())
+    return sorted(m for m, params in found.items() if params == fewest)

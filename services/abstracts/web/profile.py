@@ -35,6 +35,11 @@ BID_LABELS: tuple[tuple[str, str], ...] = (
 Short = Annotated[str, Field(max_length=300)]
 
 
+PROFILE_BODY_LIMIT = 1024 * 1024
+"""A profile at its largest (60 keywords, 5 own abstracts of 5,000 characters, 50 conflicts) is about 46,000
+characters, up to ~550 KB as JSON escapes: above the 64 KiB default, so a too-long item gets its 422 naming it."""
+
+
 class ProfileIn(BaseModel):
     keywords: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=60)
     own_abstracts: list[Annotated[str, Field(max_length=5000)]] = Field(default_factory=list, max_length=5)
@@ -84,7 +89,7 @@ def profile_router(deps: Deps, templates: Jinja2Templates) -> APIRouter:
     async def show_profile(request: Request, token: str) -> Response:
         return await profile_page(request, token)
 
-    @router.post("/review/{token}/profile", include_in_schema=False)
+    @router.post("/review/{token}/profile", include_in_schema=False, max_body_size=PROFILE_BODY_LIMIT)
     async def post_profile(request: Request, token: str) -> Response:
         reviewer = await reviewing.reviewer_for(deps, token)
         form = await request.form()
@@ -144,7 +149,9 @@ def api(router: APIRouter, deps: Deps) -> None:
             "keyword_choices": list(seen.keyword_choices),
         }
 
-    @router.put("/api/review/{token}/profile", tags=["reviewers"], responses=REVIEWER_LINK)
+    @router.put(
+        "/api/review/{token}/profile", tags=["reviewers"], responses=REVIEWER_LINK, max_body_size=PROFILE_BODY_LIMIT
+    )
     async def put_profile(token: str, body: ProfileIn) -> Any:
         reviewer = await reviewing.reviewer_for(deps, token)
         try:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.adapters.db import contacts, ledger_row, messages, pending, pending_row, unpaid
@@ -59,7 +60,7 @@ class StagedWrites:
             new = [_contact_row(c) for c in self.contact_writes.values() if c.delegate_id not in self.stored]
             old = [_contact_row(c) for c in self.contact_writes.values() if c.delegate_id in self.stored]
             if new:
-                await session.execute(insert(contacts), new)
+                await session.execute(_insert_contacts(session), new)
             if old:
                 await session.execute(_update_contact, [{"b_id": r.pop("delegate_id"), **r} for r in old])
             self.stored |= self.contact_writes.keys()
@@ -74,6 +75,19 @@ class StagedWrites:
             await session.execute(insert(pending), self.owed)
             self.written_owed += [row["message_id"] for row in self.owed]
         self.contact_writes, self.unpaid, self.ledger, self.owed = {}, {}, [], []
+
+
+def _insert_contacts(session: AsyncSession) -> Any:
+    """New contacts; one another consumer of this service (the snapshot topic's, or another copy's) wrote since
+    this batch read is updated instead, unless it holds a newer version (PostgreSQL and SQLite both upsert)."""
+    insert_ = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    statement = insert_(contacts)
+    fields = ("email", "name", "language", "registration_number", "version")
+    return statement.on_conflict_do_update(
+        index_elements=[contacts.c.delegate_id],
+        set_={name: statement.excluded[name] for name in fields},
+        where=contacts.c.version <= statement.excluded.version,
+    )
 
 
 _update_contact = (
