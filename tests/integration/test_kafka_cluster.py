@@ -41,7 +41,7 @@ def test_topics_on_the_cluster_are_replicated_three_times_with_history_kept(
     assert set(table) == set(topics.ALL_TOPICS)
     for name, (_partitions, replicas, min_insync, cleanup, retention, *_rest) in table.items():
         assert (replicas, min_insync, retention) == ("3", "2", "forever"), (name, described)
-        assert cleanup == ("compact" if name == topics.DELEGATES else "delete")
+        assert cleanup == ("compact" if name in topics.COMPACTED_TOPICS else "delete")
 
 
 def test_status_shows_three_nodes_a_controller_and_the_leaders(kafka_cluster3: KafkaCluster) -> None:
