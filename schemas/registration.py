@@ -335,3 +335,16 @@ class BroadcastRequested(EventData):
     total: int = Field(ge=0, description="Recipients in all parts together.")
     requested_by: str = Field(description="The organiser who sent it.")
     requested_at: datetime = Field(description="When (UTC).")
+
+
+class AgendaChanged(RegistrationEvent):
+    """Emitted when a delegate marks a session for their personal agenda, or unmarks it.
+
+    Carries no personal field: the abstracts service counts marks per session (expected
+    audience for room sizing) from these, keyed by delegate id so that one delegate's marks
+    stay in order. ``registration_id`` is the delegate's own registration.
+    """
+
+    session_id: str = Field(description="Session id of the published programme (congress.programme's key).")
+    attending: bool = Field(description="True when the delegate marked the session, false when they unmarked it.")
+    changed_at: datetime = Field(description="When (UTC).")
