@@ -9,7 +9,7 @@ import pytest
 from schemas import registry, topics
 from schemas.topic_policy import KEEP_FOREVER_MS, POLICIES, Cleanup, Retention, min_insync_for, policy_for
 from services.common.congress import ConfigError, Congress, load_congress
-from services.common.outbox import make_producer
+from services.common.relay import make_producer
 from services.common.topic_admin import (
     RequiredTopic,
     TopicPlan,
