@@ -126,6 +126,19 @@ def key_ids(model: type[BaseModel], doc: dict[str, Any]) -> set[str]:
     return found
 
 
+def clear_values(model: type[BaseModel], doc: dict[str, Any]) -> bool:
+    """Whether ``doc`` holds a personal value in clear (not a token, not ``ERASED``, not empty)."""
+    found = False
+
+    def note(value: str) -> str:
+        nonlocal found
+        found = found or (value != ERASED and not TOKEN.match(value))
+        return value
+
+    _map(doc, personal_paths(model), note)
+    return found
+
+
 def _map(doc: dict[str, Any], paths: tuple[Path, ...], change: Callable[[str], str]) -> dict[str, Any]:
     out: Any = doc
     for path in paths:

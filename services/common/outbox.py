@@ -20,8 +20,8 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, Large
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from schemas.base import CONTENT_TYPE, CloudEvent, EventData, encode, encode_new, new_event
-from schemas.personal import Seal
+from schemas.base import CONTENT_TYPE, CloudEvent, EventData, InvalidEvent, decode, encode, encode_new, new_event
+from schemas.personal import Seal, clear_values, personal_paths
 from services.common.db import kernel_metadata
 from services.common.keyring import Keyring, insert_keys, staged_keys
 
@@ -64,7 +64,7 @@ class Outbox:
     ) -> CloudEvent[Any]:
         """Stage one event; returns the CloudEvent as it will be published."""
         cloud_event = new_event(data, self.source, event_id=event_id, time=time)
-        self.add_raw(
+        _stage_row(
             session,
             topic=data.topic(),
             key=data.key().encode(),
@@ -78,7 +78,7 @@ class Outbox:
         """``add`` for a caller that does not need the CloudEvent back (the consumer): the same row, cheaper.
         The codec seals personal fields on this way as on ``add``'s (``schemas.base._envelope_json``)."""
         event_id, value = encode_new(data, self.source, seal=self._seal(session))
-        self.add_raw(
+        _stage_row(
             session, topic=data.topic(), key=data.key().encode(), value=value, headers=_HEADERS, event_id=event_id
         )
 
@@ -102,18 +102,44 @@ class Outbox:
 
         Rows are buffered on the session; the unit of work (or the consumer) inserts them in one statement
         with ``write_staged`` as the last thing before its commit. Nothing is written behind the caller's back.
+        A value that is an event with personal fields in clear (a dead letter re-encoded from an opened event)
+        is sealed first; any other value goes as it is.
         """
-        pending: list[dict[str, Any]] = session.info.setdefault("congress_outbox_rows", [])
-        pending.append(
-            {
-                "event_id": event_id,
-                "topic": topic,
-                "key": key,
-                "value": value,
-                "headers": headers,
-                "created_at": datetime.now(UTC),
-            }
-        )
+        if value is not None and self.keyring is not None:
+            value = self._sealed(session, value)
+        _stage_row(session, topic=topic, key=key, value=value, headers=headers, event_id=event_id)
+
+    def _sealed(self, session: AsyncSession | Session, value: bytes) -> bytes:
+        try:
+            event = decode(value)
+        except InvalidEvent:
+            return value  # not an event: dead-lettered byte for byte as it came
+        model = type(event.data)
+        if not personal_paths(model) or not clear_values(model, event.data.model_dump(mode="json")):
+            return value  # sealed already (or nothing personal): the original bytes are kept
+        return encode(event, self._seal(session))
+
+
+def _stage_row(
+    session: AsyncSession | Session,
+    *,
+    topic: str,
+    key: bytes | None,
+    value: bytes | None,
+    headers: Headers,
+    event_id: str,
+) -> None:
+    pending: list[dict[str, Any]] = session.info.setdefault("congress_outbox_rows", [])
+    pending.append(
+        {
+            "event_id": event_id,
+            "topic": topic,
+            "key": key,
+            "value": value,
+            "headers": headers,
+            "created_at": datetime.now(UTC),
+        }
+    )
 
 
 def write_staged_sync(session: Session) -> int:

@@ -195,3 +195,33 @@ def test_the_fast_encoder_seals_and_the_fast_decoder_opens(monkeypatch: pytest.M
             "Ana",
             "Universidade do Porto",
         )
+
+
+async def test_a_dead_letter_of_an_opened_event_is_sealed_and_other_raw_values_go_as_they_came(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    """``add_raw`` (dead letters: notify gives up on a cause it opened and encodes it again) seals personal
+    fields left in clear; a value already sealed, or not an event at all, is kept byte for byte."""
+    keyring = Keyring("secret", "notify")
+    outbox = Outbox("/congress/notify", keyring)
+    clear = encode(new_event(confirmed(), "/congress/registration"))
+    async with sm() as session, session.begin():
+        _, sealed = encode_new(confirmed("d-2", "Bia"), "/congress/registration", seal=keyring.sealer(session))
+        for value in (clear, sealed, b"not json"):
+            outbox.add_raw(session, topic=topics.DEADLETTER, key=b"d-1", value=value, headers=[])
+        await write_staged(session)
+    async with sm() as session:
+        values = (
+            (
+                await session.execute(
+                    select(outbox_table.c.value)
+                    .where(outbox_table.c.topic == topics.DEADLETTER)
+                    .order_by(outbox_table.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert b"ana@example.org" not in values[0] and b"Porto" not in values[0]
+    assert decode(values[0], keyring.opener(final=False)).data.delegate.email == "ana@example.org"  # type: ignore[attr-defined]
+    assert values[1:] == [sealed, b"not json"]
