@@ -126,6 +126,12 @@ def key_ids(model: type[BaseModel], doc: dict[str, Any]) -> set[str]:
     return found
 
 
+def erase_doc(model: type[BaseModel], doc: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``doc`` with every personal string, token or clear, reading ``ERASED`` (a reader that kept
+    opened values, such as the console's journal, forgets a person with it)."""
+    return _map(doc, personal_paths(model), lambda _value: ERASED)
+
+
 def clear_values(model: type[BaseModel], doc: dict[str, Any]) -> bool:
     """Whether ``doc`` holds a personal value in clear (not a token, not ``ERASED``, not empty)."""
     found = False
