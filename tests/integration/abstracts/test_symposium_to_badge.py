@@ -58,7 +58,7 @@ async def three_services(
         "badges": build_badges(settings["badges"], renderer=InProcessRenderer(header_for(load_congress())))[1],
     }
     async with contextlib.AsyncExitStack() as stack:
-        clients = {}
+        clients: dict[str, Any] = {"badges-opener": apps["badges"].state.runtime.keyring.opener(final=True)}
         for name, app in apps.items():
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
@@ -163,8 +163,13 @@ async def test_a_symposium_from_submission_to_the_chair_and_discussant_ribbons(
             return None
 
         badges_topic = topic_prefix + topics.BADGES
+        opened = services["badges-opener"]  # a badge's address is sealed; badges' keys open it
         badges = await read_events(
-            kafka_bootstrap, badges_topic, until=lambda evs: bool(badge_of(evs, chair["email"], "CHAIR")), timeout=120
+            kafka_bootstrap,
+            badges_topic,
+            until=lambda evs: bool(badge_of(evs, chair["email"], "CHAIR")),
+            timeout=120,
+            open_=opened,
         )
         chair_badge = badge_of(badges, chair["email"], "CHAIR")
         assert chair_badge is not None and chair_badge.registration_version == 2  # reissued with the role
@@ -175,6 +180,7 @@ async def test_a_symposium_from_submission_to_the_chair_and_discussant_ribbons(
             badges_topic,
             until=lambda evs: bool(badge_of(evs, discussant["email"], "DISCUSSANT")),
             timeout=120,
+            open_=opened,
         )
         discussant_badge = badge_of(badges, discussant["email"], "DISCUSSANT")
         assert discussant_badge is not None and discussant_badge.registration_version == 1
