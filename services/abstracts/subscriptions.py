@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from schemas.base import CloudEvent, EventData
-from schemas.registration import PresenterRegistered, PresenterUnregistered
-from services.abstracts.commands import presenters
+from schemas.registration import PresenterRegistered, PresenterUnregistered, RegistrationErased
+from services.abstracts.commands import erasure, presenters
+from services.abstracts.commands.context import Deps
 from services.abstracts.ports import Unit
 from services.common.consumer import Handler
 
@@ -25,7 +26,7 @@ UnitOn = Callable[[Any], Unit]
 """The unit of work on the session the kernel consumer gives a handler (built by ``app.py``)."""
 
 
-def handlers(unit_on: UnitOn) -> Mapping[type[EventData], Handler]:
+def handlers(unit_on: UnitOn, deps: Deps) -> Mapping[type[EventData], Handler]:
     """The registration events the abstracts service acts on."""
 
     async def on_presenter_unregistered(event: CloudEvent[PresenterUnregistered], session: Any) -> None:
@@ -35,4 +36,13 @@ def handlers(unit_on: UnitOn) -> Mapping[type[EventData], Handler]:
     async def on_presenter_registered(event: CloudEvent[PresenterRegistered], session: Any) -> None:
         await presenters.clear_mark(unit_on(session), event.data.abstract_id, event.id)
 
-    return {PresenterUnregistered: on_presenter_unregistered, PresenterRegistered: on_presenter_registered}
+    async def on_registration_erased(event: CloudEvent[RegistrationErased], session: Any) -> None:
+        # The delegate's erasure reaches their author entries, submissions and reviewer record (by pseudonym).
+        if event.data.person_ref:
+            await erasure.erase_in(deps, unit_on(session), event.data.person_ref, event.data.erased_by)
+
+    return {
+        PresenterUnregistered: on_presenter_unregistered,
+        PresenterRegistered: on_presenter_registered,
+        RegistrationErased: on_registration_erased,
+    }

@@ -20,6 +20,7 @@ import logging
 
 from schemas.delegates import DelegateSnapshot
 from services.common.audit import Actor
+from services.common.keyring import person_ref
 from services.registration.commands import audited, manage, stripe_tasks
 from services.registration.commands.records import Deps, NotAllowed
 from services.registration.domain import registration as lifecycle
@@ -70,7 +71,8 @@ async def erase(deps: Deps, registration_id: str, actor: Actor, *, congress_over
 
 async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str, *, congress_over: bool = False) -> None:
     now = deps.clock()
-    change = lifecycle.erase(row, deps.edition, now, organiser, congress_over=congress_over)
+    ref = person_ref(deps.secret, row.email)  # how the services that know the person by email find them
+    change = lifecycle.erase(row, deps.edition, now, organiser, congress_over=congress_over, person_ref=ref)
     erased = await manage.save(tx, change, now)
     await tx.registrations.withdraw_waiting(row.id)
     await tx.earned.forget(email_key(row.email))
@@ -78,4 +80,5 @@ async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str, *, congr
     await tx.privacy.forget(row.id)  # consents and special needs (issue 16)
     await tx.traces.forget(row.delegate_id)
     tx.stage_tombstone(DelegateSnapshot.topic(), erased.delegate_id)
-    await tx.shred([erased.delegate_id])  # every personal field registration ever published about them
+    # every personal field registration ever published about them (as a delegate, and as a presenting author)
+    await tx.shred([erased.delegate_id, ref])
