@@ -1,4 +1,4 @@
-"""Erasing a delegate's personal data (GDPR right to erasure), on an organiser's request.
+"""Erasing a delegate's personal data (GDPR right to erasure), on an organiser's or the delegate's own request.
 
 Refused while money is still to be settled -- an unpaid invoice (the registration's own or
 an add-on's), a refund Stripe has not yet made, or a paid registration that is not cancelled
@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 
 from schemas.delegates import DelegateSnapshot
+from schemas.audit import ActorKind
 from services.common.audit import Actor
 from services.common.keyring import person_ref
 from services.registration.commands import audited, manage, stripe_tasks
@@ -61,8 +62,10 @@ async def erase(deps: Deps, registration_id: str, actor: Actor, *, congress_over
         row = await _erasable(tx, registration_id, for_update=True, congress_over=congress_over)
         was_live = row.live and not congress_over
         if was_live:
-            row = await manage.cancel_row(deps, tx, row, by="organiser", reason="personal data erased")
-        await _blank(deps, tx, row, actor.name, congress_over=congress_over)
+            canceller = "delegate" if actor.kind is ActorKind.DELEGATE else "organiser"
+            row = await manage.cancel_row(deps, tx, row, by=canceller, reason="personal data erased")
+        by = "delegate" if actor.kind is ActorKind.DELEGATE else actor.name
+        await _blank(deps, tx, row, by, congress_over=congress_over)
         audited.note(deps, tx, "registration.erase", actor, row, cancelled_first=was_live)
     await stripe_tasks.run(deps, tx.queued_tasks)
     await deps.units.scrub()

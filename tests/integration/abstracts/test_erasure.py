@@ -57,7 +57,14 @@ async def her_abstracts(service: Service) -> dict[str, str]:
     """Ximena presents a published paper (a co-author beside her) and wrote a rejected one; she also reviews."""
     me = author(0, **XIMENA) | {"email": EMAIL, "presenting": True}
     shown = (await submit(service, authors=[me, author(1)], submitter_email=EMAIL))["abstract_id"]
-    refused = (await submit(service, title="Another", authors=[author(2) | {"presenting": True}, me | {"presenting": False}], submitter_email="aiko2@example.org"))["abstract_id"]
+    refused = (
+        await submit(
+            service,
+            title="Another",
+            authors=[author(2) | {"presenting": True}, me | {"presenting": False}],
+            submitter_email="aiko2@example.org",
+        )
+    )["abstract_id"]
     await decide(service, shown, "accepted")
     await decide(service, refused, "rejected")
     body = {"name": "Ximena Quispe-Huamán", "email": EMAIL, "affiliation": "Instituto Andino", "networks": ["DU"]}
@@ -131,7 +138,9 @@ async def test_a_bad_address_is_refused_and_nothing_is_erased(service: Service) 
         "/organiser/erase-person", data={"email": "not an address", "reason": "x", "confirm": "yes"}, headers=ORGANISER
     )
     assert refused.status_code == 422 and 'role="alert"' in refused.text
-    api = await service.client.post("/api/organiser/people/erase", json={"email": "nope", "reason": "x"}, headers=ORGANISER)
+    api = await service.client.post(
+        "/api/organiser/people/erase", json={"email": "nope", "reason": "x"}, headers=ORGANISER
+    )
     assert api.status_code == 422
     assert (await content_of(service, ids["shown"]))["submitter_email"] == EMAIL
 

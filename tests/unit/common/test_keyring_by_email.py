@@ -64,9 +64,11 @@ async def test_each_author_is_sealed_with_their_own_key_and_erased_alone(sm: asy
         uow.stage(submitted())
     async with sm() as session:
         subjects = set((await session.execute(select(person_keys_table.c.subject))).scalars())
-        value = (await session.execute(select(outbox_table.c.value).where(outbox_table.c.topic != "congress.keys"))).scalar_one()
+        value = (
+            await session.execute(select(outbox_table.c.value).where(outbox_table.c.topic != "congress.keys"))
+        ).scalar_one()
     assert subjects == {person_ref("secret", ANA), person_ref("secret", BO)}  # pseudonyms, no address, no abstract id
-    for clear in (b"Ana", b"Bo\"", b"Quispe", b"PUCP", b"example.org"):
+    for clear in (b"Ana", b'Bo"', b"Quispe", b"PUCP", b"example.org"):
         assert clear not in value
     opened = decode(value, keyring.opener(final=True)).data
     assert isinstance(opened, AbstractSubmitted)
