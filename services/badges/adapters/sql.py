@@ -185,6 +185,14 @@ class SqlBadgeStore:
         letters = select(d.c.sha256).where(d.c.kind == "visa_letter")
         return int(getattr(blanked, "rowcount", 0) or 0), list((await self.session.execute(letters)).scalars())
 
+    async def expire_invoices(self) -> tuple[int, list[str]]:
+        d = db.documents
+        kept = (d.c.kind == "invoice") & (d.c.sha256 != "")
+        files = list((await self.session.execute(select(d.c.sha256).where(kept))).scalars())
+        removed = await self.session.execute(update(d).where(kept).values(sha256="", location=""))
+        still = set((await self.session.execute(select(d.c.sha256).where(d.c.sha256.in_(files)))).scalars())
+        return int(getattr(removed, "rowcount", 0) or 0), sorted(set(files) - still)
+
     async def mark_visa_issued(self, request_id: int, *, organiser: str, number: str) -> None:
         await self.session.execute(
             update(db.visa_requests)

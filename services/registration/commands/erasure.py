@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import logging
 
-from schemas.delegates import DelegateSnapshot
 from schemas.audit import ActorKind
+from schemas.delegates import DelegateSnapshot
 from services.common.audit import Actor
 from services.common.keyring import person_ref
 from services.registration.commands import audited, manage, stripe_tasks

@@ -17,8 +17,8 @@ from services.common.audit import Actor
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.registration.commands import consent, erasure, personal_export
 from services.registration.commands.records import Deps, NotAllowed
-from services.registration.domain.registration import Registration
 from services.registration.commands.requests import NeedsIn
+from services.registration.domain.registration import Registration
 from services.registration.web.pages import PageProblem, templates_for
 from services.registration.web.self_service import DELEGATE_COOKIE, signed_in_row
 
