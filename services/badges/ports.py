@@ -210,6 +210,10 @@ class BadgeUnit(Protocol):
         ``erased``); returns the key ids."""
         ...
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this transaction has committed (never if it rolls back)."""
+        ...
+
 
 class Units(Protocol):
     """Where units of work come from."""

@@ -7,13 +7,13 @@ consumer's batch transaction (the consumer writes the staged events before it co
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.base import EventData
@@ -240,6 +240,9 @@ class SqlUnit:
 
     async def shred(self, subjects: Sequence[str]) -> list[str]:
         return await self.uow.shred(subjects)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        event.listen(self.uow.session.sync_session, "after_commit", lambda _session: action(), once=True)
 
 
 @dataclass
