@@ -21,6 +21,7 @@ from schemas.abstracts import (
 )
 from schemas.base import CloudEvent, EventData
 from services.common.consumer import Handler
+from services.common.db import scrub_after_commit
 from services.common.keyring import person_ref
 from services.registration.commands import presenter_deadline
 from services.registration.commands.call_for_papers import grant_roles, take_back_roles
@@ -56,7 +57,9 @@ def make_handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
     async def on_author_erased(event: CloudEvent[AuthorErased], session: object) -> None:
         # an author erased (the delegate's erasure, or an organiser's by email): the presenters kept forget them
         ref = event.data.person_ref
-        await deps.units.joined(session).presentations.forget_person(lambda email: person_ref(deps.secret, email) == ref)
+        presentations = deps.units.joined(session).presentations
+        if await presentations.forget_person(lambda email: person_ref(deps.secret, email) == ref):
+            scrub_after_commit(session)  # type: ignore[arg-type]  # the consumer hands its AsyncSession
 
     handlers: dict[type[EventData], Any] = {
         AuthorErased: on_author_erased,
