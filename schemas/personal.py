@@ -189,6 +189,25 @@ def key_ids(model: type[BaseModel], doc: dict[str, Any]) -> set[str]:
     return found
 
 
+def erase_doc(model: type[BaseModel], doc: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``doc`` with every personal string, token or clear, reading ``ERASED`` (a reader that kept
+    opened values, such as the console's journal, forgets a person with it)."""
+    return _map(doc, personal_paths(model), lambda _value: ERASED)
+
+
+def clear_values(model: type[BaseModel], doc: dict[str, Any]) -> bool:
+    """Whether ``doc`` holds a personal value in clear (not a token, not ``ERASED``, not empty)."""
+    found = False
+
+    def note(value: str) -> str:
+        nonlocal found
+        found = found or (value != ERASED and not TOKEN.match(value))
+        return value
+
+    _map(doc, personal_paths(model), note)
+    return found
+
+
 def _map(doc: dict[str, Any], paths: tuple[Path, ...], change: Callable[[str], str]) -> dict[str, Any]:
     out: Any = doc
     for path in paths:

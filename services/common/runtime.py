@@ -27,7 +27,8 @@ from services.common.db import make_engine, make_sessionmaker
 from services.common.key_follower import KeyFollower
 from services.common.keyring import Keyring
 from services.common.migrations import prepare_database
-from services.common.outbox import Outbox, OutboxRelay, make_producer
+from services.common.outbox import Outbox
+from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ServiceSettings
 from services.common.topic_admin import TopicPlan, TopicReport, ensure_topics, log_report, plan_for, readiness_warnings
 

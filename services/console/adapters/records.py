@@ -10,14 +10,14 @@ redacted before the console keeps anything, in old event versions and dead lette
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from schemas import topics
-from schemas.base import SPECVERSION, InvalidEvent, decode
-from schemas.personal import Open
+from schemas.base import SPECVERSION, InvalidEvent, decode, registry
+from schemas.personal import Open, erase_doc
 from schemas.redaction import redact, redact_text
 from services.console.entries import Entry
 
@@ -132,3 +132,27 @@ def _unknown_or_malformed(value: bytes, base: dict[str, Any], at: datetime, reas
         doc={"value": doc if doc is not None else raw},
         reason=reason,
     )
+
+
+def erased(entry: Entry) -> Entry:
+    """``entry`` with every personal field of its event (or of the event a dead letter holds) reading
+    ``erased``: what the console kept of a person opened is forgotten at their erasure. A type this build
+    does not know has no known personal fields and stays as it is."""
+    doc = entry.doc
+    if doc is None:
+        return entry
+    if entry.kind == "event":
+        changed = _erased_event(doc)
+    elif entry.kind == "deadletter" and isinstance(doc.get("value"), dict):
+        changed = {**doc, "value": _erased_event(doc["value"])}
+    else:
+        return entry
+    return entry if changed == doc else replace(entry, doc=changed)
+
+
+def _erased_event(doc: Mapping[str, Any]) -> dict[str, Any]:
+    model = registry().get(str(doc.get("type")))
+    data = doc.get("data")
+    if model is None or not isinstance(data, dict):
+        return dict(doc)
+    return {**doc, "data": erase_doc(model, data)}

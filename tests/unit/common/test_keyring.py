@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from schemas import topics
-from schemas.base import decode, encode, new_event
+from schemas import base, topics
+from schemas.base import decode, encode, encode_new, new_event
 from schemas.keys import PersonKeyIssued
 from schemas.personal import ERASED, personal_paths
 from schemas.registration import RegistrationConfirmed
@@ -170,3 +170,58 @@ async def test_the_consumers_fast_staging_seals_personal_fields_too(sm: async_se
     assert decode(rows[1].value).data.delegate.email.startswith("k1.registration-")  # type: ignore[attr-defined]
     opened = decode(rows[1].value, keyring.opener(final=False)).data
     assert opened.delegate.email == "ana@example.org"  # type: ignore[attr-defined]
+
+
+def test_the_fast_encoder_seals_and_the_fast_decoder_opens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both shortcuts of the codec carry personal fields sealed: ``encode_new`` (what ``Outbox.stage`` uses)
+    seals as ``encode`` does, and ``decode``'s one-pass fast path (the slow path made to fail here) opens them."""
+    keyring = Keyring("secret", "registration")
+    with Session() as session:
+        seal = keyring.sealer(session)
+        _, fast = encode_new(confirmed(), "/congress/registration", seal=seal)
+        slow = encode(new_event(confirmed(), "/congress/registration"), seal)
+    for value in (fast, slow):
+        assert b"ana@example.org" not in value and b"Porto" not in value and b"Ana" not in value
+
+    def no_slow_path(raw: bytes | None) -> None:
+        raise AssertionError("decode left its fast path")
+
+    monkeypatch.setattr(base, "_decode_slowly", no_slow_path)
+    for value in (fast, slow):
+        assert decode(value).data.delegate.email.startswith("k1.registration-")  # type: ignore[attr-defined]
+        opened = decode(value, keyring.opener(final=False)).data.delegate  # type: ignore[attr-defined]
+        assert (opened.email, opened.given_name, opened.affiliation) == (
+            "ana@example.org",
+            "Ana",
+            "Universidade do Porto",
+        )
+
+
+async def test_a_dead_letter_of_an_opened_event_is_sealed_and_other_raw_values_go_as_they_came(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    """``add_raw`` (dead letters: notify gives up on a cause it opened and encodes it again) seals personal
+    fields left in clear; a value already sealed, or not an event at all, is kept byte for byte."""
+    keyring = Keyring("secret", "notify")
+    outbox = Outbox("/congress/notify", keyring)
+    clear = encode(new_event(confirmed(), "/congress/registration"))
+    async with sm() as session, session.begin():
+        _, sealed = encode_new(confirmed("d-2", "Bia"), "/congress/registration", seal=keyring.sealer(session))
+        for value in (clear, sealed, b"not json"):
+            outbox.add_raw(session, topic=topics.DEADLETTER, key=b"d-1", value=value, headers=[])
+        await write_staged(session)
+    async with sm() as session:
+        values = (
+            (
+                await session.execute(
+                    select(outbox_table.c.value)
+                    .where(outbox_table.c.topic == topics.DEADLETTER)
+                    .order_by(outbox_table.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert b"ana@example.org" not in values[0] and b"Porto" not in values[0]
+    assert decode(values[0], keyring.opener(final=False)).data.delegate.email == "ana@example.org"  # type: ignore[attr-defined]
+    assert values[1:] == [sealed, b"not json"]
