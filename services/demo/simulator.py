@@ -25,7 +25,9 @@ from dataclasses import dataclass, replace
 import httpx
 
 from services.common.congress import load_congress
+from services.demo import attending
 from services.demo.abstracting import CallForPapers
+from services.demo.book import BOOK_PATH, book_of_abstracts
 from services.demo.client import Failover, Http, Tally, is_up
 from services.demo.organising import Organiser
 from services.demo.people import Person
@@ -35,12 +37,16 @@ from services.demo.station import Station
 from services.demo.team import invite_team
 
 log = logging.getLogger("congress.demo")
+AGENDA_DELEGATES = (3, 25)
+"""How many delegates at least and at most sign in by their email's link and mark sessions (one in a hundred
+of the confirmed between those): each is an email and a few page loads."""
 SUMMARY = (
     ("abstracts submitted", "abstracts submitted"),
     ("reviews", "reviews"),
     ("abstracts accepted", "abstracts accepted"),
     ("abstracts rejected", "abstracts rejected"),
     ("sessions published", "sessions published"),
+    ("book of abstracts", "book of abstracts published"),
     ("registered", "registered"),
     ("paid by card", "paid by card"),
     ("paid by invoice", "paid by invoice"),
@@ -48,6 +54,7 @@ SUMMARY = (
     ("cancelled", "cancelled"),
     ("refunded", "refunded"),
     ("waitlisted", "waitlisted add-ons"),
+    ("agenda marks", "sessions marked in agendas"),
     ("badges printed", "badges printed"),
     ("checked in", "checked in"),
 )
@@ -218,12 +225,35 @@ class Simulator:
             print(f"programme published: {self.tally['sessions published']} sessions", flush=True)
         return call.accepted_presenters()
 
+    async def agenda_phase(self, organiser: Organiser) -> None:
+        """Some confirmed delegates sign in by the link in their email and mark sessions of the programme (when
+        there is one, and the demo's mailbox on notify to read the link from)."""
+        if not self.o.notify_url or not self.tally["sessions published"]:
+            return
+        if not await is_up(self.o.notify_url):
+            print(f"notify not answering at {self.o.notify_url}/healthz: delegates cannot sign in to mark sessions")
+            return
+        rows = [r for r in await organiser.registrations() if r["status"] == "confirmed"]
+        least, most = AGENDA_DELEGATES
+        chosen = self.rng.sample(rows, min(len(rows), max(least, min(most, len(rows) // 100))))
+        print(f"{len(chosen)} delegate(s) sign in and mark the sessions they will attend", flush=True)
+        marks = await attending.mark_sessions(
+            self.o.registration_url,
+            self.o.notify_url,
+            organiser.token,
+            [str(r["email"]) for r in chosen],
+            self.rng,
+            self.tally,
+        )
+        print(f"{marks} session(s) marked in personal agendas", flush=True)
+
     async def badges_phase(self, organiser: Organiser) -> None:
         if not await is_up(self.o.badges_url):
             print(
                 f"badges service not answering at {self.o.badges_url}/healthz: skipping badges and check-in", flush=True
             )
             return
+        await self.book_phase()
         rows = [r for r in await organiser.registrations() if r["status"] == "confirmed"]
         async with contextlib.AsyncExitStack() as stack:
             org_client = await stack.enter_async_context(self.client(self.o.badges_url, self.o.badges_urls))
@@ -255,6 +285,18 @@ class Simulator:
                     for i, (r, d) in enumerate(zip(comers, delays, strict=True))
                 )
             )
+
+    async def book_phase(self) -> None:
+        """Badges makes the book of abstracts from the published programme: wait for it, say where it is."""
+        if not self.tally["sessions published"]:
+            return
+        async with self.client(self.o.badges_url, self.o.badges_urls) as client:
+            size = await book_of_abstracts(client, wait_seconds=180.0)
+        if size is None:
+            print("the book of abstracts is not made yet (badges renders it in the background)", flush=True)
+            return
+        self.tally.add("book of abstracts")
+        print(f"book of abstracts published: {self.o.badges_url}{BOOK_PATH} ({size // 1024} KB)", flush=True)
 
     async def run(self) -> int:
         if not await is_up(self.o.registration_url):
@@ -293,6 +335,7 @@ class Simulator:
                 print(f"organiser sign-in as {email} refused: skipping the organiser's part", flush=True)
                 return 0
             await self.organiser_phase(organiser)
+            await self.agenda_phase(organiser)
             await self.badges_phase(organiser)
         return 0
 

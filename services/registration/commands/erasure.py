@@ -81,6 +81,7 @@ async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str, *, congr
     await tx.earned.forget(email_key(row.email))
     await tx.applied.forget(row.id)
     await tx.privacy.forget(row.id)  # consents and special needs (issue 16)
+    await tx.agenda.forget(row.id)  # agenda marks and the calendar feed
     await tx.traces.forget(row.delegate_id)
     tx.stage_tombstone(DelegateSnapshot.topic(), erased.delegate_id)
     # every personal field registration ever published about them (as a delegate, and as a presenting author)
