@@ -26,6 +26,7 @@ from services.abstracts.app import build as build_abstracts_app
 from services.abstracts.config import AbstractsSettings
 from services.badges import domain as badges_domain
 from services.badges.adapters import db as badges_db
+from services.badges.adapters.book_db import book_files
 from services.badges.app import build as build_badges
 from services.badges.commands import desk, visa
 from services.badges.config import BadgesSettings
@@ -47,6 +48,8 @@ BEFORE_DEADLINE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 NAMES = ("Ximena", "Quispe-Huamán", "Quispe")
 PUBLISHED = {"abs_abstracts.content", "prog_sessions.talks", "prog_published.payload"}
 """Where the published programme keeps a presenter's name (docs/privacy.md, *What a published programme keeps*)."""
+BOOK = {"book_abstracts.payload", "book_sessions.payload"}
+"""Where badges' book of abstracts (a publication of the programme) keeps an author's name."""
 
 SECRET = "test-secret"  # registration's test settings use it; every service must share the congress secret
 GIVEN, FAMILY, EMAIL, PASSPORT = "Ximena", "Quispe-Huamán", "ximena.quispe@example.org", "PQ7731904"
@@ -241,11 +244,13 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(
             await eventually(notify_forgot_the_presenter, timeout=60)
             await eventually(lambda: all_sent(registration.runtime, badges, notify, abstracts), timeout=60)
             invoice_pdf = await scalar(badges, select(documents.c.location).where(documents.c.kind == "invoice"))
+            async with badges.sessionmaker() as session:
+                books = set((await session.execute(select(book_files.c.sha256))).scalars())
     await close_service(registration, kafka=True)
 
     in_databases = {s: await rows_naming(url, NEEDLES) for s, url in databases.items()}
     kept = {f"reg_registrations.invoice: {n}" for n in NEEDLES}  # the issued invoice's details, kept by law
-    kept |= {f"{where}: {n}" for where in PUBLISHED for n in NAMES}  # the published programme: her name, no address
+    kept |= {f"{where}: {n}" for where in PUBLISHED | BOOK for n in NAMES}  # the published programme: her name
     assert {s: [h for h in hits if h not in kept] for s, hits in in_databases.items()} == {
         "registration": [],
         "abstracts": [],
@@ -254,7 +259,8 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(
     }
     assert {h.split(":")[0] for h in in_databases["abstracts"]} == PUBLISHED  # the name as published is still there
     in_files = files_naming(congress_home, NEEDLES)
-    programme_files = {p for p in in_files if p.name.startswith("abstracts.sqlite3")}  # the published rows above
+    published_files = {"abstracts.sqlite3", "badges.sqlite3", *(f"{sha}.pdf" for sha in books)}  # rows above, books
+    programme_files = {p for p in in_files if p.name.split("-")[0] in published_files}
     assert all(set(in_files[p]) <= set(NAMES) for p in programme_files), in_files
     assert set(in_files) - programme_files <= {Path(invoice_pdf)}, in_files  # the issued invoice, kept by law
     read, in_topics = await topics_naming(kafka_bootstrap, topic_prefix, NEEDLES)

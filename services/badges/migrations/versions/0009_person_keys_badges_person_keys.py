@@ -1,7 +1,7 @@
 """person_keys: each person's data key, wrapped (crypto-shredding; services/common/keyring.py)
 
 Revision ID: 0009_person_keys_badges
-Revises: 0001
+Revises: 0002_book
 Created: 2026-12-07 01:04:44.967432
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_person_keys_badges"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_book"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """person_keys: each person's data key, wrapped (crypto-shredding; services/common/keyring.py)
 
 Revision ID: 0009_person_keys_registration
-Revises: 0008_pages_traces
+Revises: 0009_agenda
 Created: 2026-12-07 01:04:39.341842
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_person_keys_registration"
-down_revision: str | None = "0008_pages_traces"
+down_revision: str | None = "0009_agenda"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
