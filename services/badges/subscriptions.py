@@ -3,7 +3,7 @@ its transaction and handed to the commands as a value.
 
 ``BadgesConsumer`` is the kernel consumer (inbox, outbox, dead letters) with one step before each batch's
 transaction: tombstones on the delegates topic erase delegates; the rest is decoded once
-(``decode_records``); the badges the batch will probably need are rendered in parallel on the pool
+(``self.decode``, personal fields opened); the badges the batch will probably need are rendered in parallel on the pool
 (the lock is short); then the kernel runs the batch with handlers bound to those PDFs (``handlers``).
 """
 

@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
 from services.common import jobs
@@ -21,6 +23,7 @@ from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.page_language import language_router
 from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
@@ -152,6 +155,8 @@ def build(
     )
     doors = RateLimits(settings.rate_limit_per_client, settings.rate_limit_per_address, enabled=settings.rate_limits)
     app.include_router(router(deps, webhooks=webhooks, doors=doors))
+    app.include_router(language_router())  # the delegate pages' language switch
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(pages_router(deps, settings, doors))
     app.include_router(privacy_router(deps, sessions))  # before /me/{token}: /me/participants is a page
     app.include_router(agenda_router(deps))  # before /me/{token} too: /me/programme, /me/agenda

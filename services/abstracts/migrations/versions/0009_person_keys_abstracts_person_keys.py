@@ -1,7 +1,7 @@
 """person_keys: each person's data key, wrapped (crypto-shredding; services/common/keyring.py)
 
 Revision ID: 0009_person_keys_abstracts
-Revises: 0005_notices_shown
+Revises: 0006_room_sizing
 Created: 2026-12-07 01:05:07.271211
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_person_keys_abstracts"
-down_revision: str | None = "0005_notices_shown"
+down_revision: str | None = "0006_room_sizing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
