@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.access import LinkSentFields
 from schemas.base import EventData
+from schemas.personal import ByEmail, Personal
 from schemas.values import CountryCode
 
 
@@ -49,13 +50,19 @@ class Author(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    given_name: str = Field(description="Given name(s) as typed.")
-    family_name: str = Field(description="Family name as typed.")
-    email: str = Field(description="Author's email address.")
-    affiliation: str = Field(description="Institution as typed.")
+    given_name: ByEmail = Field(description="Given name(s) as typed.")
+    family_name: ByEmail = Field(description="Family name as typed.")
+    email: ByEmail = Field(description="Author's email address.")
+    affiliation: ByEmail = Field(description="Institution as typed.")
     country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution.")
     presenting: bool = Field(default=False, description="Presents at the congress (at least one author does).")
     language: str = Field(default="en", description="BCP 47 tag for this author's emails.")
+
+
+BySubmitter = Annotated[str, Personal(person="submitter_email")]
+"""Personal data of the submitter, sealed with the key of the person whose email is ``submitter_email``."""
+ByReviewer = Annotated[str, Personal(person="reviewer_email")]
+"""Personal data of the reviewer, sealed with the key of the person whose email is ``reviewer_email``."""
 
 
 class SymposiumRole(BaseModel):
@@ -63,10 +70,10 @@ class SymposiumRole(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    given_name: str = Field(description="Given name(s) as typed.")
-    family_name: str = Field(description="Family name as typed.")
-    email: str = Field(description="Their email address (registration matches them by it).")
-    affiliation: str = Field(description="Institution as typed.")
+    given_name: ByEmail = Field(description="Given name(s) as typed.")
+    family_name: ByEmail = Field(description="Family name as typed.")
+    email: ByEmail = Field(description="Their email address (registration matches them by it).")
+    affiliation: ByEmail = Field(description="Institution as typed.")
     country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution.")
     language: str = Field(default="en", description="BCP 47 tag for their emails.")
 
@@ -117,7 +124,9 @@ class AbstractContent(AbstractsEvent):
     keywords: tuple[str, ...] = Field(default=(), description="Up to five keywords.")
     language: str = Field(default="en", description="BCP 47 tag of the abstract's text.")
     authors: tuple[Author, ...] = Field(description="Authors in order; at least one presents.")
-    submitter_email: str = Field(description="Who submitted it and receives the receipt and the decision first.")
+    submitter_email: BySubmitter = Field(
+        description="Who submitted it and receives the receipt and the decision first."
+    )
     symposium: Symposium | None = Field(
         default=None, description="A symposium's chair, discussant and papers (None for every other format)."
     )
@@ -140,9 +149,9 @@ class AbstractWithdrawn(AbstractsEvent):
 
     reference: str = Field(description="Human reference.")
     title: str = Field(description="Title, for the confirmation email.")
-    submitter_email: str = Field(description="Who is told.")
+    submitter_email: BySubmitter = Field(description="Who is told.")
     language: str = Field(default="en", description="Language of the email to the submitter.")
-    reason: str = Field(default="", description="Why, if the authors said.")
+    reason: BySubmitter = Field(default="", description="Why, if the authors said.")
     withdrawn_at: datetime = Field(description="When (UTC).")
 
 
@@ -152,8 +161,8 @@ class ReviewerAssignedFields(AbstractsEvent):
     abstract: ClassVar[bool] = True
 
     reviewer_id: str = Field(description="Reviewer id.")
-    reviewer_name: str = Field(description="Reviewer's name, for the email's greeting.")
-    reviewer_email: str = Field(description="Where the invitation goes.")
+    reviewer_name: ByReviewer = Field(description="Reviewer's name, for the email's greeting.")
+    reviewer_email: ByReviewer = Field(description="Where the invitation goes.")
     reviewer_language: str = Field(default="en", description="Language of the reviewer's emails.")
     reference: str = Field(description="Human reference of the abstract.")
     title: str = Field(description="Title of the abstract.")
@@ -206,7 +215,7 @@ class AbstractDecided(AbstractsEvent):
     format: AbstractFormat = Field(description="Format it is accepted in (may differ from the one asked for).")
     network: str = Field(description="Network.")
     authors: tuple[Author, ...] = Field(description="Authors in order, with their emails and languages.")
-    submitter_email: str = Field(description="Who submitted it.")
+    submitter_email: BySubmitter = Field(description="Who submitted it.")
     mean_score: float | None = Field(default=None, description="Mean of the reviews' scores, if any.")
     comments_to_authors: tuple[str, ...] = Field(default=(), description="The reviewers' comments for the authors.")
     decided_at: datetime = Field(description="When (UTC).")
@@ -227,6 +236,9 @@ class AbstractsLinkSent(LinkSentFields):
 
     context: ClassVar[str] = "abstracts"
     name: ClassVar[str] = "LinkSent"
+
+    email: ByEmail = Field(description="Where it goes: the address on record, never one typed in.")
+    recipient_name: ByEmail = Field(default="", description="Name for the greeting, if known.")
 
 
 class Outcome(StrEnum):
@@ -276,11 +288,30 @@ class DecisionsReleased(EventData):
 
     congress_id: str = Field(description="Edition.")
     release_id: str = Field(description="The release; the Kafka key.")
-    email: str = Field(description="Who is told.")
-    given_name: str = Field(default="", description="Their given name(s), when they are an author.")
-    family_name: str = Field(default="", description="Their family name, when they are an author.")
+    email: ByEmail = Field(description="Who is told.")
+    given_name: ByEmail = Field(default="", description="Their given name(s), when they are an author.")
+    family_name: ByEmail = Field(default="", description="Their family name, when they are an author.")
     language: str = Field(default="en", description="Language of their email.")
     abstracts: tuple[ReleasedAbstract, ...] = Field(description="Their abstracts decided in this release.")
     correction: bool = Field(default=False, description="Some of it corrects what an earlier release said.")
     released_at: datetime = Field(description="When (UTC).")
     released_by: str = Field(description="The organiser who released.")
+
+
+class AuthorErased(EventData):
+    """Emitted by abstracts when it has erased a person it knows by email (an author, submitter or reviewer): on
+    the delegate's erasure (``RegistrationErased.person_ref``) or an organiser's erasure of an author who never
+    registered. notify drops the mail it keeps for that address. Names no one: the person is a pseudonym."""
+
+    context: ClassVar[str] = "abstracts"
+    key_field: ClassVar[str] = "person_ref"
+
+    congress_id: str = Field(description="Edition.")
+    person_ref: str = Field(description="Pseudonym of the email address (keyring.person_ref); the Kafka key.")
+    abstracts: int = Field(description="Abstracts whose author or submitter data was erased or reduced.")
+    reviewer: bool = Field(description="Whether a reviewer record was erased.")
+    submitted: tuple[str, ...] = Field(
+        default=(), description="Ids of the abstracts the person submitted (notify keeps a submitter's name by them)."
+    )
+    erased_at: datetime = Field(description="When (UTC).")
+    erased_by: str = Field(description="'delegate' when the person's own erasure, else the organiser.")

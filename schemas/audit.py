@@ -46,6 +46,8 @@ class SubjectKind(StrEnum):
     BROADCAST = "broadcast"
     PROGRAMME = "programme"
     EDITION = "edition"
+    PERSON = "person"
+    """A person known by email (an author or reviewer); the id is their pseudonym, never the address."""
 
 
 DetailValue = str | int | float | bool | None

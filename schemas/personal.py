@@ -40,7 +40,16 @@ Open = Callable[[str, str, bytes], str | None]
 
 
 class Personal:
-    """Marks a string field as personal data: encrypted per person on the wire, ``ERASED`` after erasure."""
+    """Marks a string field as personal data: encrypted per person on the wire, ``ERASED`` after erasure.
+
+    ``person`` names the field beside it (in the same model; the field itself for an email) whose value, an email
+    address, says whose data it is: the value is then sealed with that person's key (subject ``by_email(...)``)
+    rather than the event subject's. Authors, presenters and reviewers are known by email, and one event may name
+    several of them; erasing one of them must not make the others unreadable.
+    """
+
+    def __init__(self, person: str | None = None) -> None:
+        self.person = person
 
     def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         out = handler(schema)
@@ -53,6 +62,23 @@ class Personal:
 
 PersonalStr = Annotated[str, Personal()]
 """A string about a person (name, email, institution, free text about them)."""
+
+ByEmail = Annotated[str, Personal(person="email")]
+"""A string about the person whose email address is the field ``email`` beside it (that field itself too)."""
+
+EMAIL_SUBJECT = "email:"
+"""Prefix of a seal subject that is a person known by their email; the keyring turns it into a pseudonym."""
+
+
+def by_email(email: str) -> str:
+    """The seal subject of the person with this email address (case and surrounding blanks ignored)."""
+    return EMAIL_SUBJECT + email.strip().casefold()
+
+
+def personal_of(person: str) -> Personal:
+    """The marker of a field sealed with the key of the person whose email is in the field ``person``."""
+    return Personal(person=person)
+
 
 Path = tuple[str, ...]
 """Where a personal value sits in an event's data, ``*`` standing for every item of a list."""
@@ -72,6 +98,24 @@ def personal_paths(model: type[BaseModel]) -> tuple[Path, ...]:
             prefix = (alias, "*") if many else (alias,)
             paths.extend((*prefix, *rest) for rest in personal_paths(inner))
     return tuple(paths)
+
+
+@functools.cache
+def person_fields(model: type[BaseModel]) -> dict[Path, str]:
+    """For each personal path sealed per person (``Personal(person=...)``): the sibling field with the email."""
+    found: dict[Path, str] = {}
+    for name, info in model.model_fields.items():
+        alias = info.alias or name
+        marker = next((m for m in info.metadata if isinstance(m, Personal)), None)
+        if marker is not None:
+            if marker.person is not None:
+                found[(alias,)] = marker.person
+            continue
+        inner, many = _nested_model(info.annotation)
+        if inner is not None:
+            prefix = (alias, "*") if many else (alias,)
+            found.update({(*prefix, *rest): field for rest, field in person_fields(inner).items()})
+    return found
 
 
 def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
@@ -95,8 +139,27 @@ def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
 
 
 def seal_doc(model: type[BaseModel], doc: dict[str, Any], subject: str, seal: Seal) -> dict[str, Any]:
-    """A copy of ``doc`` (``model`` dumped as JSON) with every personal string replaced by its token."""
-    return _map(doc, personal_paths(model), lambda value: seal(subject, value) if not TOKEN.match(value) else value)
+    """A copy of ``doc`` (``model`` dumped as JSON) with every personal string replaced by its token.
+
+    A value marked ``Personal(person=...)`` is sealed for the person whose email its sibling field holds; the
+    email fields themselves go last, so their siblings still read them in clear.
+    """
+    people = person_fields(model)
+    out = doc
+    plain = [p for p in personal_paths(model) if p not in people]
+    out = _map(out, tuple(plain), lambda value: seal(subject, value) if not TOKEN.match(value) else value)
+    ordered = sorted(people, key=lambda path: path[-1] == people[path])  # the email fields after their siblings
+    for path in ordered:
+        out = _changed_beside(out, path, people[path], lambda value, owner: _seal_for(seal, subject, owner, value))
+    return dict(out)
+
+
+def _seal_for(seal: Seal, subject: str, owner: Any, value: str) -> str:
+    if TOKEN.match(value):
+        return value
+    if isinstance(owner, str) and owner and not TOKEN.match(owner):
+        return seal(by_email(owner), value)
+    return seal(subject, value)  # nobody named beside it: the event's subject
 
 
 def open_doc(model: type[BaseModel], doc: dict[str, Any], open_: Open) -> dict[str, Any]:
@@ -162,6 +225,20 @@ def _changed(node: Any, path: Path, change: Callable[[str], str]) -> Any:
     if not isinstance(node, dict) or head not in node:
         return node
     return {**node, head: _changed(node[head], rest, change)}
+
+
+def _changed_beside(node: Any, path: Path, sibling: str, change: Callable[[str, Any], str]) -> Any:
+    """``node`` with the string(s) at ``path`` changed by ``change(value, the sibling field's value)``."""
+    head, rest = path[0], path[1:]
+    if not rest:
+        if not isinstance(node, dict) or not isinstance(node.get(head), str) or not node[head]:
+            return node
+        return {**node, head: change(node[head], node.get(sibling))}
+    if head == "*":
+        return [_changed_beside(item, rest, sibling, change) for item in node] if isinstance(node, list) else node
+    if not isinstance(node, dict) or head not in node:
+        return node
+    return {**node, head: _changed_beside(node[head], rest, sibling, change)}
 
 
 def _unb64(text: str) -> bytes:

@@ -19,6 +19,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.base import EventData
+from schemas.personal import ByEmail
 
 
 class SessionKind(StrEnum):
@@ -34,8 +35,8 @@ class Presenter(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(description="Given and family name as typed.")
-    email: str = Field(description="Presenter's email address.")
+    name: ByEmail = Field(description="Given and family name as typed.")
+    email: ByEmail = Field(description="Presenter's email address.")
     language: str = Field(default="en", description="BCP 47 tag for this presenter's emails.")
 
 

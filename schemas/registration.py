@@ -14,7 +14,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.base import EventData
-from schemas.personal import PersonalStr
+from schemas.personal import ByEmail, PersonalStr
 from schemas.values import Delegate, Money, PaymentMethod
 
 
@@ -240,7 +240,14 @@ class RegistrationErased(RegistrationEvent):
 
     registration_version: int = Field(description="Version after erasure.")
     erased_at: datetime = Field(description="When the data was erased (UTC).")
-    erased_by: str = Field(description="The organiser who erased it.")
+    erased_by: str = Field(
+        description="The organiser who erased it ('delegate' when the delegate asked on their page)."
+    )
+    person_ref: str = Field(
+        default="",
+        description="Pseudonym of the delegate's email address (HMAC under a key from the congress secret): services "
+        "that know the person by email (abstracts' authors and reviewers, notify's mail) erase them by it.",
+    )
 
 
 class PresentingAuthor(BaseModel):
@@ -248,9 +255,9 @@ class PresentingAuthor(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    given_name: PersonalStr = Field(description="Given name(s) as typed on the abstract.")
-    family_name: PersonalStr = Field(description="Family name as typed on the abstract.")
-    email: PersonalStr = Field(description="Author's email address as typed on the abstract.")
+    given_name: ByEmail = Field(description="Given name(s) as typed on the abstract.")
+    family_name: ByEmail = Field(description="Family name as typed on the abstract.")
+    email: ByEmail = Field(description="Author's email address as typed on the abstract.")
     language: str = Field(default="en", description="BCP 47 tag for this author's emails.")
 
 

@@ -32,6 +32,7 @@ from services.abstracts.config import AbstractsSettings, load_all
 from services.abstracts.programme_config import load_programme
 from services.abstracts.web.authors import authors_router
 from services.abstracts.web.decisions import decisions_router
+from services.abstracts.web.erasure import erasure_router
 from services.abstracts.web.organiser import organiser_router
 from services.abstracts.web.pages import install_errors, is_email, make_templates
 from services.abstracts.web.profile import profile_router
@@ -89,7 +90,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
         await db.seed(runtime.engine, (deps.counter, ASSIGN_LOCK, LOCK, VERSION))
 
     runtime.on_start.append(seed)
-    runtime.consume(subscriptions.CONSUMER, (topics.REGISTRATION,), subscriptions.handlers(units.on))
+    runtime.consume(subscriptions.CONSUMER, (topics.REGISTRATION,), subscriptions.handlers(units.on, deps))
     app = FastAPI(title=f"{deps.congress.short_name} abstracts", lifespan=runtime.lifespan)
     app.state.deps = Built(deps, units)
     app.state.runtime = runtime
@@ -109,6 +110,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.include_router(organiser_router(deps, sessions, templates))
     app.include_router(decisions_router(deps, sessions, templates))
     app.include_router(symposia_router(deps, sessions))
+    app.include_router(erasure_router(deps, sessions, templates))
     config = load_programme(deps.congress)
     app.state.programme = Programme(deps, config, CpSatPlacer(config.solver_seconds))
     app.include_router(programme_router(app.state.programme, sessions, templates))

@@ -16,6 +16,7 @@ from schemas.base import EventData
 from services.abstracts.domain.abstract import Abstract, Status
 from services.abstracts.domain.audience import Interest
 from services.abstracts.domain.draft import Entry
+from services.abstracts.domain.erasure import Erased, IsPerson
 from services.abstracts.domain.reviewer_profile import Profile
 from services.abstracts.domain.scheduling import Placer as Placer
 from services.abstracts.domain.scheduling import Talk
@@ -180,6 +181,16 @@ class NoticesShown(Protocol):
         ...
 
 
+class PersonEraser(Protocol):
+    """Erases a person known by email from abstracts' tables (``domain.erasure`` says what stays)."""
+
+    async def erase(self, is_person: IsPerson) -> Erased: ...
+
+    async def count(self, is_person: IsPerson) -> Erased:
+        """What ``erase`` would change, without changing it."""
+        ...
+
+
 class Unit(Protocol):
     """One unit of work: the stores on its transaction, and the events it stages to publish with it."""
 
@@ -204,6 +215,17 @@ class Unit(Protocol):
     @property
     def notices(self) -> NoticesShown: ...
 
+    @property
+    def people(self) -> PersonEraser: ...
+
+    async def shred(self, subjects: Sequence[str]) -> list[str]:
+        """Delete the data keys this service minted for these people (crypto-shredding) and tombstone them."""
+        ...
+
+    def scrub_after_commit(self) -> None:
+        """Once this unit commits, leave no copy of erased rows in the database's log files."""
+        ...
+
     def stage(self, event: EventData) -> None:
         """Publish ``event`` if (and only if) this unit of work commits."""
         ...
@@ -216,4 +238,8 @@ class Units(Protocol):
 
     def reading(self) -> AbstractAsyncContextManager[Unit]:
         """A unit that only reads: nothing is committed, nothing may be staged."""
+        ...
+
+    async def scrub(self) -> None:
+        """After an erasure committed: leave no copy of the erased rows in the database's log files."""
         ...

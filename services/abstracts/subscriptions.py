@@ -24,7 +24,8 @@ from schemas.registration import (
     RegistrationConfirmed,
     RegistrationErased,
 )
-from services.abstracts.commands import audience, presenters
+from services.abstracts.commands import audience, erasure, presenters
+from services.abstracts.commands.context import Deps
 from services.abstracts.ports import Unit
 from services.common.consumer import Handler
 
@@ -35,7 +36,7 @@ UnitOn = Callable[[Any], Unit]
 """The unit of work on the session the kernel consumer gives a handler (built by ``app.py``)."""
 
 
-def handlers(unit_on: UnitOn) -> Mapping[type[EventData], Handler]:
+def handlers(unit_on: UnitOn, deps: Deps) -> Mapping[type[EventData], Handler]:
     """The registration events the abstracts service acts on."""
 
     async def on_presenter_unregistered(event: CloudEvent[PresenterUnregistered], session: Any) -> None:
@@ -45,10 +46,18 @@ def handlers(unit_on: UnitOn) -> Mapping[type[EventData], Handler]:
     async def on_presenter_registered(event: CloudEvent[PresenterRegistered], session: Any) -> None:
         await presenters.clear_mark(unit_on(session), event.data.abstract_id, event.id)
 
+    async def on_registration_erased(event: CloudEvent[RegistrationErased], session: Any) -> None:
+        # The audience forgets the delegate; their author entries, submissions and reviewer record go (by pseudonym).
+        unit = unit_on(session)
+        await audience.forget_delegate(unit, event.data.delegate_id, event.id)
+        if event.data.person_ref:
+            await erasure.erase_in(deps, unit, event.data.person_ref, event.data.erased_by)
+
     return {
         PresenterUnregistered: on_presenter_unregistered,
         PresenterRegistered: on_presenter_registered,
         **interest_handlers(unit_on),
+        RegistrationErased: on_registration_erased,
     }
 
 

@@ -184,6 +184,11 @@ class BadgeStore(Protocol):
         sha256 of every visa letter PDF (they print the passport number) for the caller to delete."""
         ...
 
+    async def expire_invoices(self) -> tuple[int, list[str]]:
+        """Retention: issued invoices' PDFs go (the rows keep kind, number, date, with no file); returns how many
+        and the files no row refers to any more."""
+        ...
+
     async def add_station(self, station: StationRecord) -> None: ...
 
     async def revoke_station(self, station_id: str, now: datetime) -> None: ...
@@ -208,6 +213,10 @@ class BadgeUnit(Protocol):
     async def shred(self, subjects: Sequence[str]) -> list[str]:
         """Delete the data keys badges minted for these people (their personal fields in badges' events read
         ``erased``); returns the key ids."""
+        ...
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this transaction has committed (never if it rolls back)."""
         ...
 
 

@@ -176,3 +176,23 @@ async def scrub_after_erasure(sessions: async_sessionmaker[AsyncSession]) -> Non
                 return
             await asyncio.sleep(0.1)
         logging.getLogger("congress.db").warning("write-ahead log not truncated after an erasure: %r", busy)
+
+
+_SCRUBS: set[asyncio.Task[None]] = set()
+"""Scrubs started after a commit, referenced until they finish."""
+
+
+def scrub_after_commit(session: AsyncSession) -> None:
+    """``scrub_after_erasure`` once ``session``'s transaction has committed: for an erasure done in a consumer's
+    transaction, whose commit the handler does not see. Nothing happens if it rolls back."""
+    bind = session.bind
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        return
+    sessions = async_sessionmaker(bind)
+
+    def committed(_session: object) -> None:
+        task = asyncio.get_running_loop().create_task(scrub_after_erasure(sessions))
+        _SCRUBS.add(task)
+        task.add_done_callback(_SCRUBS.discard)
+
+    event.listen(session.sync_session, "after_commit", committed, once=True)

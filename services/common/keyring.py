@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Column, DateTime, LargeBinary, String, Table, delete, insert, select
@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from schemas import topics
 from schemas.base import CONTENT_TYPE, encode, new_event
 from schemas.keys import PersonKeyIssued
-from schemas.personal import ERASED, Open, Seal
+from schemas.personal import EMAIL_SUBJECT, ERASED, Open, Seal, by_email
 from services.common.db import kernel_metadata
 
 person_keys_table = Table(
@@ -62,6 +62,20 @@ class KeyPending(Exception):
 def _kek(secret: str) -> AESGCM:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"congress.person-keys").derive(secret.encode())
     return AESGCM(key)
+
+
+@functools.lru_cache(maxsize=8)
+def _pseudonym_key(secret: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"congress.person-ref").derive(secret.encode())
+
+
+def person_ref(secret: str, email: str) -> str:
+    """The pseudonymous subject of the person with this email address: ``person-`` and 32 hex digits of an
+    HMAC-SHA256 under a key derived from the congress secret. The same in every service (so each can erase the
+    person's keys without anyone publishing the address), and useless without the secret and the address."""
+    mac = hmac.HMAC(_pseudonym_key(secret), hashes.SHA256())
+    mac.update(by_email(email).encode())
+    return "person-" + mac.finalize().hex()[:32]
 
 
 def _b64(raw: bytes) -> str:
@@ -161,6 +175,7 @@ class Keyring:
         """Encrypts for ``session``'s transaction, minting (and staging) a key for a person who has none."""
 
         def seal(subject: str, plaintext: str) -> str:
+            subject = self.subject_of(subject)
             if subject in self.erased_subjects:
                 return ERASED  # written about someone already erased: nothing of them goes out
             key_id = self._key_for(session, subject)
@@ -169,6 +184,12 @@ class Keyring:
             return f"k1.{key_id}.{_b64(nonce + sealed)}"
 
         return seal
+
+    def subject_of(self, subject: str) -> str:
+        """A seal subject as keys are filed: a person known by email (``by_email``) under their pseudonym."""
+        if subject.startswith(EMAIL_SUBJECT):
+            return person_ref(self.secret, subject[len(EMAIL_SUBJECT) :])
+        return subject
 
     def _key_for(self, session: AsyncSession | Session, subject: str) -> str:
         known = self._own.get(subject)

@@ -258,7 +258,7 @@ def build(
     units = SqlUnits(runtime.sessionmaker, runtime.outbox)
     retry = RetryWorker(notifier, units)
     owed = OwedSender(retry, senders=settings.smtp_connections)
-    subscriptions = Subscriptions(notifier, SqlUnitFor(runtime.outbox), owed)
+    subscriptions = Subscriptions(notifier, SqlUnitFor(runtime.outbox), owed, settings.secret.get_secret_value())
 
     runtime.consumers.append(consume(settings, runtime, subscriptions, units))
     reminders = Reminders(notifier, units, delay=timedelta(hours=settings.reminder_after_hours), sender=retry)

@@ -7,7 +7,7 @@ transaction changes through a ``NotifyUnit`` (one unit of work: notify's tables,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -183,6 +183,10 @@ class NotifyUnit(Protocol):
     async def unpaid_due(self, created_before: datetime, limit: int) -> list[Unpaid]: ...
     async def mark_reminded(self, delegate_id: str, when: datetime) -> bool: ...
     async def forget_delegates(self, delegate_ids: list[str]) -> None: ...
+    async def forget_person(self, is_person: Callable[[str], bool], submitted: Sequence[str]) -> int:
+        """Erase a person known by address (``AuthorErased``): ledger addresses, queued mail, kept names."""
+        ...
+
     async def messages_to(self, recipient_id: str) -> list[dict[str, str]]:
         """The ledger's emails to one recipient: template, subject, address, status and when (ISO)."""
         ...

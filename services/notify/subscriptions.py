@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.abstracts import AuthorErased
 from schemas.base import CloudEvent, EventData
 from schemas.registration import BroadcastRequested
+from services.notify.commands import erase
 from services.notify.commands.dispatch import Notifier
 from services.notify.commands.owed import OwedSender
 from services.notify.domain.abstracts import ABSTRACT_EVENTS
@@ -38,9 +40,18 @@ class Subscriptions:
     notifier: Notifier
     unit_for: UnitFor
     owed: OwedSender
+    secret: str = ""
+    """The congress secret: a person erased by address is found by the pseudonym of each address kept."""
 
     def handlers(self, events: Sequence[type[EventData]] = EVENTS) -> dict[type[EventData], Any]:
-        return dict.fromkeys(events, self.on_event)
+        chosen: dict[type[EventData], Any] = dict.fromkeys(events, self.on_event)
+        if self.secret:
+            chosen[AuthorErased] = self.on_author_erased
+        return chosen
+
+    async def on_author_erased(self, event: CloudEvent[AuthorErased], transaction: object) -> list[EventData]:
+        await erase.forget_person(self.unit_for(transaction), self.secret, event.data)
+        return []
 
     async def begin_batch(self, events: Sequence[CloudEvent[Any]], transaction: object) -> None:
         await self.notifier.begin_batch(events, self.unit_for(transaction))

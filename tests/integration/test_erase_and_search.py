@@ -1,16 +1,18 @@
-"""Erasure reaches everything: a delegate who registered, paid, got a visa letter and checked in is erased, then
-every database (SQLite files, or PostgreSQL), every file under the data directory (PDF text included) and every
-byte of every topic is searched for their name, email and passport number. Only the issued invoice, kept for
-the tax authorities (docs/privacy.md), may still name them.
+"""Erasure reaches everything: a delegate who registered, paid, got a visa letter, presented an abstract (submitted,
+accepted, in the published programme) and checked in is erased, then every database (SQLite files, or PostgreSQL),
+every file under the data directory (PDF text included) and every byte of every topic is searched for their name,
+email and passport number. Only the issued invoice, kept for the tax authorities, and the published programme's
+record of who presented (name as published; docs/privacy.md) may still name them; their address is nowhere.
 
-Registration, badges and notify run on real Kafka and real databases; mail goes to an SMTP server outside the
-data directory (it stands for the delegate's own mailbox).
+Registration, abstracts, badges and notify run on real Kafka and real databases; mail goes to an SMTP server outside
+the data directory (it stands for the delegate's own mailbox).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +21,19 @@ import pytest
 from sqlalchemy import select
 
 from schemas.personal import ERASED
+from services.abstracts.adapters import db as abstracts_db
+from services.abstracts.app import build as build_abstracts_app
+from services.abstracts.config import AbstractsSettings
 from services.badges import domain as badges_domain
 from services.badges.adapters import db as badges_db
+from services.badges.adapters.book_db import book_files
 from services.badges.app import build as build_badges
 from services.badges.commands import desk, visa
 from services.badges.config import BadgesSettings
 from services.common.auth import organiser_token, sign
 from services.common.outbox import outbox_table
 from services.notify.adapters import db as notify_db
+from services.notify.adapters.programme import presenters as notify_presenters
 from services.notify.app import build as build_notify
 from services.notify.config import NotifySettings
 from services.registration.adapters import db as registration_db
@@ -35,6 +42,14 @@ from tests.integration.notify.sink import RecordingSink
 from tests.integration.privacy_search import files_naming, rows_naming, topics_naming
 from tests.integration.registration.conftest import close_service, congress_file, open_service, settings_for
 from tests.kafka_helpers import eventually
+
+BEFORE_DEADLINE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+"""Abstracts are submitted before the call's deadline (the abstracts service's clock)."""
+NAMES = ("Ximena", "Quispe-Huamán", "Quispe")
+PUBLISHED = {"abs_abstracts.content", "prog_sessions.talks", "prog_published.payload"}
+"""Where the published programme keeps a presenter's name (docs/privacy.md, *What a published programme keeps*)."""
+BOOK = {"book_abstracts.payload", "book_sessions.payload"}
+"""Where badges' book of abstracts (a publication of the programme) keeps an author's name."""
 
 SECRET = "test-secret"  # registration's test settings use it; every service must share the congress secret
 GIVEN, FAMILY, EMAIL, PASSPORT = "Ximena", "Quispe-Huamán", "ximena.quispe@example.org", "PQ7731904"
@@ -45,7 +60,7 @@ ORGANISER = {"authorization": f"Bearer {organiser_token(SECRET, 'organiser@icsei
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def databases(request: pytest.FixtureRequest, congress_home: Path) -> dict[str, str]:
     """A database per service: SQLite files under the data directory, or fresh PostgreSQL databases."""
-    services = ("registration", "badges", "notify")
+    services = ("registration", "abstracts", "badges", "notify")
     if request.param == "sqlite":
         (congress_home / "db").mkdir()
         return {s: f"sqlite+aiosqlite:///{congress_home / 'db' / f'{s}.sqlite3'}" for s in services}
@@ -99,6 +114,9 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(
         render_workers=1,
         relay_poll_seconds=0.2,
     )
+    abstracts_settings = AbstractsSettings(
+        **kafka, database_url=databases["abstracts"], public_url="http://abstracts", relay_poll_seconds=0.2
+    )
     with RecordingSink() as mailbox:
         notify_settings = NotifySettings(
             **kafka,
@@ -112,6 +130,7 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(
         async with (
             served(build_badges, badges_settings) as (badges, station),
             served(build_notify, notify_settings) as (notify, _),
+            served(build_abstracts, abstracts_settings) as (abstracts, call),
         ):
             reg = registration.client
             made = await reg.post(
@@ -187,6 +206,14 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(
                 lambda: any(m["To"] and EMAIL in str(m["To"]) for m in mailbox.handler.snapshot()), timeout=60
             )
             assert await rows_naming(databases["badges"], [PASSPORT])  # the passport number was there
+            await present_an_abstract(call)
+
+            async def notify_told_the_presenter() -> bool:
+                return bool(
+                    await scalar(notify, select(notify_presenters.c.email).where(notify_presenters.c.email == EMAIL))
+                )
+
+            await eventually(notify_told_the_presenter, timeout=120)  # the programme reached notify
 
             # the delegate asked to be forgotten: the organisers cancel and erase
             cancelled = await reg.post(
@@ -204,24 +231,78 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(
             async def notify_forgot() -> bool:
                 return not await scalar(notify, select(notify_db.contacts.c.delegate_id).limit(1))
 
+            async def abstracts_forgot() -> bool:
+                column = abstracts_db.abstracts.c.submitter_email
+                return not await scalar(abstracts, select(column).where(column == EMAIL))
+
+            async def notify_forgot_the_presenter() -> bool:
+                return not await notify_told_the_presenter()
+
             await eventually(badges_forgot, timeout=60)
             await eventually(notify_forgot, timeout=60)
-            await eventually(lambda: all_sent(registration.runtime, badges, notify), timeout=60)
+            await eventually(abstracts_forgot, timeout=60)
+            await eventually(notify_forgot_the_presenter, timeout=60)
+            await eventually(lambda: all_sent(registration.runtime, badges, notify, abstracts), timeout=60)
             invoice_pdf = await scalar(badges, select(documents.c.location).where(documents.c.kind == "invoice"))
+            async with badges.sessionmaker() as session:
+                books = set((await session.execute(select(book_files.c.sha256))).scalars())
     await close_service(registration, kafka=True)
 
     in_databases = {s: await rows_naming(url, NEEDLES) for s, url in databases.items()}
     kept = {f"reg_registrations.invoice: {n}" for n in NEEDLES}  # the issued invoice's details, kept by law
+    kept |= {f"{where}: {n}" for where in PUBLISHED | BOOK for n in NAMES}  # the published programme: her name
     assert {s: [h for h in hits if h not in kept] for s, hits in in_databases.items()} == {
         "registration": [],
+        "abstracts": [],
         "badges": [],
         "notify": [],
     }
+    assert {h.split(":")[0] for h in in_databases["abstracts"]} == PUBLISHED  # the name as published is still there
     in_files = files_naming(congress_home, NEEDLES)
-    assert set(in_files) <= {Path(invoice_pdf)}, in_files  # the issued invoice, kept by law, and nothing else
+    published_files = {"abstracts.sqlite3", "badges.sqlite3", *(f"{sha}.pdf" for sha in books)}  # rows above, books
+    programme_files = {p for p in in_files if p.name.split("-")[0] in published_files}
+    assert all(set(in_files[p]) <= set(NAMES) for p in programme_files), in_files
+    assert set(in_files) - programme_files <= {Path(invoice_pdf)}, in_files  # the issued invoice, kept by law
     read, in_topics = await topics_naming(kafka_bootstrap, topic_prefix, NEEDLES)
     assert read > 20 and in_topics == []
     assert ERASED == "erased"
+
+
+def build_abstracts(settings: AbstractsSettings) -> Any:
+    return build_abstracts_app(settings, clock=lambda: BEFORE_DEADLINE)
+
+
+async def present_an_abstract(call: httpx.AsyncClient) -> None:
+    """She submits a paper as its presenting author (a colleague co-authors it); it is accepted and published."""
+    text = " ".join(["Schools that use data well improve their teaching and learning."] * 12)
+    her = {"given_name": GIVEN, "family_name": FAMILY, "email": EMAIL, "affiliation": "Instituto de Estudios Andinos"}
+    colleague = {
+        "given_name": "Rosa",
+        "family_name": "Mamani",
+        "email": "rosa.mamani@example.org",
+        "affiliation": "PUCP",
+    }
+    body = {
+        "format": "paper",
+        "network": "DU",
+        "title": "Data use in Andean rural schools",
+        "text": text,
+        "keywords": ["data use"],
+        "language": "es",
+        "authors": [her | {"country": "PE", "presenting": True}, colleague | {"country": "PE"}],
+        "submitter_email": EMAIL,
+    }
+    submitted = await call.post("/api/abstracts", json=body)
+    assert submitted.status_code == 201, submitted.text
+    abstract_id = submitted.json()["abstract_id"]
+    decided = await call.post(
+        f"/api/organiser/abstracts/{abstract_id}/decision", json={"decision": "accepted"}, headers=ORGANISER
+    )
+    assert decided.status_code == 200, decided.text
+    for step in ("generate", "publish"):
+        done = await call.post(f"/organiser/programme/{step}", headers=ORGANISER)
+        assert done.status_code in (200, 303), done.text
+    assert "Quispe-Huamán" in (await call.get("/programme")).text  # the public programme names her
 
 
 async def _has(found: Any, wanted: set[str]) -> bool:

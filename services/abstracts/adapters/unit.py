@@ -3,19 +3,21 @@ service's stores on its session. Commands see it only as ``ports.Unit``/``ports.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.base import EventData
 from services.abstracts.adapters.audience_db import SqlAudience
+from services.abstracts.adapters.erasure import SqlPersonEraser
 from services.abstracts.adapters.notices import SqlNoticesShown
 from services.abstracts.adapters.presenter_marks import SqlPresenterMarks
 from services.abstracts.adapters.profiles import SqlReviewerProfiles
 from services.abstracts.adapters.programme_db import SqlProgrammeStore
 from services.abstracts.adapters.staged import SqlStagedDecisions
 from services.abstracts.adapters.store import SqlAbstractStore
+from services.common.db import scrub_after_commit, scrub_after_erasure
 from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
 
@@ -32,11 +34,21 @@ class SqlUnit:
         self.staged = SqlStagedDecisions(uow.session)
         self.profiles = SqlReviewerProfiles(uow.session)
         self.notices = SqlNoticesShown(uow.session)
+        self.people = SqlPersonEraser(uow.session)
 
     def stage(self, event: EventData) -> None:
         if self.read_only:  # nothing would write or commit it: refuse instead of losing it
             raise RuntimeError(f"{type(event).__name__} staged in a unit that only reads")
         self.uow.stage(event)
+
+    async def shred(self, subjects: Sequence[str]) -> list[str]:
+        if self.read_only:
+            raise RuntimeError("keys shredded in a unit that only reads")
+        return await self.uow.shred(subjects)
+
+    def scrub_after_commit(self) -> None:
+        """Once this unit's transaction has committed, leave no copy of the erased rows in SQLite's log."""
+        scrub_after_commit(self.uow.session)
 
 
 class SqlUnits:
@@ -55,6 +67,10 @@ class SqlUnits:
     async def reading(self) -> AsyncIterator[SqlUnit]:
         async with self.sessionmaker() as session:
             yield SqlUnit(UnitOfWork(session, self.outbox), read_only=True)
+
+    async def scrub(self) -> None:
+        """After an erasure committed: no page of the rows as they were is left in SQLite's write-ahead log."""
+        await scrub_after_erasure(self.sessionmaker)
 
     def on(self, session: AsyncSession) -> SqlUnit:
         """A unit on a session a kernel consumer gives its handler (the consumer writes staged events and commits)."""

@@ -37,6 +37,11 @@ CATALOGUE = audit.Catalogue(
     Action("abstracts.programme.move-presentation", ABSTRACT, "An organiser moved a presentation to another session."),
     Action("abstracts.programme.chair", PROGRAMME, "An organiser named or cleared a session's chair (not the name)."),
     Action("abstracts.programme.publish", PROGRAMME, "An organiser published the programme (its version, counts)."),
+    Action(
+        "abstracts.person.erase",
+        SubjectKind.PERSON,
+        "An organiser erased an author or reviewer by email (the reason, abstracts touched; a pseudonym, no address).",
+    ),
 )
 
 

@@ -37,4 +37,6 @@ ROUTES: RouteActions = {
     ("POST", f"{PROGRAMME}/sessions/{{session_id}}/chair"): ("abstracts.programme.chair",),
     ("POST", "/organiser/programme/publish"): ("abstracts.programme.publish",),
     ("POST", f"{PROGRAMME}/publish"): ("abstracts.programme.publish",),
+    ("POST", "/organiser/erase-person"): ("abstracts.person.erase",),
+    ("POST", "/api/organiser/people/erase"): ("abstracts.person.erase",),
 }

@@ -40,6 +40,10 @@ ROUTES: RouteAccess = {
     ("POST", "/organiser/decisions/{abstract_id}/unstage"): allow(CHAIR, CONVENER, scoped=SCOPED),
     ("DELETE", "/api/organiser/decisions/{abstract_id}"): allow(CHAIR, CONVENER, scoped=SCOPED),
     ("POST", "/organiser/decisions/release"): allow(CHAIR),
+    # Erasure of an author or reviewer by email (issue 16): the chair, who owns the call's records.
+    ("GET", "/organiser/erase-person"): allow(CHAIR),
+    ("POST", "/organiser/erase-person"): allow(CHAIR),
+    ("POST", "/api/organiser/people/erase"): allow(CHAIR),
     ("POST", "/api/organiser/decisions/release"): allow(CHAIR),
     # One matching run plans every network at once (and may borrow across networks): the chair's.
     ("POST", "/organiser/abstracts/assign"): allow(CHAIR),

@@ -7,13 +7,13 @@ consumer's batch transaction (the consumer writes the staged events before it co
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.base import EventData
@@ -185,6 +185,14 @@ class SqlBadgeStore:
         letters = select(d.c.sha256).where(d.c.kind == "visa_letter")
         return int(getattr(blanked, "rowcount", 0) or 0), list((await self.session.execute(letters)).scalars())
 
+    async def expire_invoices(self) -> tuple[int, list[str]]:
+        d = db.documents
+        kept = (d.c.kind == "invoice") & (d.c.sha256 != "")
+        files = list((await self.session.execute(select(d.c.sha256).where(kept))).scalars())
+        removed = await self.session.execute(update(d).where(kept).values(sha256="", location=""))
+        still = set((await self.session.execute(select(d.c.sha256).where(d.c.sha256.in_(files)))).scalars())
+        return int(getattr(removed, "rowcount", 0) or 0), sorted(set(files) - still)
+
     async def mark_visa_issued(self, request_id: int, *, organiser: str, number: str) -> None:
         await self.session.execute(
             update(db.visa_requests)
@@ -232,6 +240,9 @@ class SqlUnit:
 
     async def shred(self, subjects: Sequence[str]) -> list[str]:
         return await self.uow.shred(subjects)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        event.listen(self.uow.session.sync_session, "after_commit", lambda _session: action(), once=True)
 
 
 @dataclass

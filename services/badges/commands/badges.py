@@ -59,6 +59,9 @@ async def issue_badge(
     await unit.store.record_badge(
         record.delegate_id, version=record.version, pdf=stored, now=deps.clock.now(), replaces=badge is not None
     )
+    if badge is not None and badge.sha256 != stored.sha256:
+        old = badge.sha256  # the replaced face is no one's badge any more: its file goes (it names the delegate)
+        unit.after_commit(lambda: deps.store.delete(old))
     log.info(
         "badge issued", extra={"delegate_id": record.delegate_id, "version": record.version, "sha256": stored.sha256}
     )

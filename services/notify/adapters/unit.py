@@ -10,7 +10,7 @@ kernel's outbox in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from schemas import topics
 from schemas.base import EventData
-from services.common.db import write_turn
+from services.common.db import scrub_after_commit, write_turn
 from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
-from services.notify.adapters import db
+from services.notify.adapters import db, person_erasure
 from services.notify.adapters.abstracts import SqlAbstracts
 from services.notify.adapters.broadcasts import SqlBroadcasts
 from services.notify.adapters.programme import SqlProgramme
@@ -122,6 +122,11 @@ class SqlNotifyUnit:
         await db.forget_delegates(self.session, delegate_ids)
         await self.broadcasts.forget(delegate_ids)
         await self.uow.shred(delegate_ids)  # notify's data keys: the addresses in its events read "erased"
+
+    async def forget_person(self, is_person: Callable[[str], bool], submitted: Sequence[str]) -> int:
+        forgotten = await person_erasure.forget_person(self.session, is_person, submitted)
+        scrub_after_commit(self.session)
+        return forgotten
 
     async def messages_to(self, recipient_id: str) -> list[dict[str, str]]:
         return await db.messages_to(self.session, recipient_id)

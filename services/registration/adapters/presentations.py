@@ -9,13 +9,27 @@ replicas. Recording ``registered`` removes the abstract's ``unregistered`` row a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, PrimaryKeyConstraint, String, Table, Text, delete, func, insert, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from schemas.personal import ERASED
 from services.common.db import as_utc
 from services.registration.adapters.db import metadata, registrations
 from services.registration.domain.presenters import Presentation, Presenter, replaced_by
@@ -92,6 +106,21 @@ async def forget(session: AsyncSession, abstract_id: str) -> None:
     """Withdrawn or rejected: no longer a presentation, and its notices start afresh if it is accepted again."""
     await session.execute(delete(presentations).where(presentations.c.abstract_id == abstract_id))
     await session.execute(delete(notices).where(notices.c.abstract_id == abstract_id))
+
+
+async def forget_person(session: AsyncSession, is_person: Callable[[str], bool]) -> int:
+    """Erasure of a person known by email: their presenter entries lose name and address; how many abstracts."""
+    changed = 0
+    for row in (await session.execute(select(presentations.c.abstract_id, presentations.c.presenters))).all():
+        people = row.presenters if isinstance(row.presenters, list) else []
+        if not any(is_person(str(x.get("email", ""))) for x in people):
+            continue
+        gone = {"given_name": ERASED, "family_name": ERASED, "email": ERASED}
+        kept = [x | gone if is_person(str(x.get("email", ""))) else x for x in people]
+        where = presentations.c.abstract_id == row.abstract_id
+        await session.execute(update(presentations).where(where).values(presenters=kept))
+        changed += 1
+    return changed
 
 
 async def all_presentations(session: AsyncSession) -> list[Presentation]:

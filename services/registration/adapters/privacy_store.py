@@ -136,6 +136,14 @@ class SqlPrivacy:
         result = await self.session.execute(delete(special_needs))
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def remove_invoice_details(self) -> int:
+        reg = registrations.c
+        rows = (await self.session.execute(select(reg.id, reg.invoice))).all()
+        held = [r.id for r in rows if r.invoice]  # JSON null and SQL NULL alike are no details
+        if held:
+            await self.session.execute(update(registrations).where(reg.id.in_(held)).values(invoice=None))
+        return len(held)
+
     async def unerased_ids(self) -> Sequence[str]:
         reg = registrations.c
         stmt = select(reg.id).where(reg.given_name != ERASED).order_by(reg.number)

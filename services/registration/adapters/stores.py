@@ -7,7 +7,7 @@ commands never hold one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -228,6 +228,9 @@ class SqlPresentations:
 
     async def all_presentations(self) -> list[Presentation]:
         return await presentations.all_presentations(self.session)
+
+    async def forget_person(self, is_person: Callable[[str], bool]) -> int:
+        return await presentations.forget_person(self.session, is_person)
 
     async def sent_notices(self) -> dict[str, set[str]]:
         return await presentations.sent_notices(self.session)

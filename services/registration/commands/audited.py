@@ -28,8 +28,9 @@ CATALOGUE = audit.Catalogue(
     Action(
         "registration.erase",
         REG,
-        "The delegate's personal data was erased (by an organiser, or by retention when its period ended).",
-        by="an organiser, or the system (retention)",
+        "The delegate's personal data was erased (by an organiser, by the delegate, or by retention when its period "
+        "ended).",
+        by="an organiser, the delegate on their page, or the system (retention)",
     ),
     Action(
         "registration.personal-export.request",

@@ -1,4 +1,4 @@
-"""Erasing a delegate's personal data (GDPR right to erasure), on an organiser's request.
+"""Erasing a delegate's personal data (GDPR right to erasure), on an organiser's or the delegate's own request.
 
 Refused while money is still to be settled -- an unpaid invoice (the registration's own or
 an add-on's), a refund Stripe has not yet made, or a paid registration that is not cancelled
@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import logging
 
+from schemas.audit import ActorKind
 from schemas.delegates import DelegateSnapshot
 from services.common.audit import Actor
+from services.common.keyring import person_ref
 from services.registration.commands import audited, manage, stripe_tasks
 from services.registration.commands.records import Deps, NotAllowed
 from services.registration.domain import registration as lifecycle
@@ -60,8 +62,10 @@ async def erase(deps: Deps, registration_id: str, actor: Actor, *, congress_over
         row = await _erasable(tx, registration_id, for_update=True, congress_over=congress_over)
         was_live = row.live and not congress_over
         if was_live:
-            row = await manage.cancel_row(deps, tx, row, by="organiser", reason="personal data erased")
-        await _blank(deps, tx, row, actor.name, congress_over=congress_over)
+            canceller = "delegate" if actor.kind is ActorKind.DELEGATE else "organiser"
+            row = await manage.cancel_row(deps, tx, row, by=canceller, reason="personal data erased")
+        by = "delegate" if actor.kind is ActorKind.DELEGATE else actor.name
+        await _blank(deps, tx, row, by, congress_over=congress_over)
         audited.note(deps, tx, "registration.erase", actor, row, cancelled_first=was_live)
     await stripe_tasks.run(deps, tx.queued_tasks)
     await deps.units.scrub()
@@ -70,7 +74,8 @@ async def erase(deps: Deps, registration_id: str, actor: Actor, *, congress_over
 
 async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str, *, congress_over: bool = False) -> None:
     now = deps.clock()
-    change = lifecycle.erase(row, deps.edition, now, organiser, congress_over=congress_over)
+    ref = person_ref(deps.secret, row.email)  # how the services that know the person by email find them
+    change = lifecycle.erase(row, deps.edition, now, organiser, congress_over=congress_over, person_ref=ref)
     erased = await manage.save(tx, change, now)
     await tx.registrations.withdraw_waiting(row.id)
     await tx.earned.forget(email_key(row.email))
@@ -79,4 +84,5 @@ async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str, *, congr
     await tx.agenda.forget(row.id)  # agenda marks and the calendar feed
     await tx.traces.forget(row.delegate_id)
     tx.stage_tombstone(DelegateSnapshot.topic(), erased.delegate_id)
-    await tx.shred([erased.delegate_id])  # every personal field registration ever published about them
+    # every personal field registration ever published about them (as a delegate, and as a presenting author)
+    await tx.shred([erased.delegate_id, ref])

@@ -6,6 +6,9 @@ edition's period for it (``privacy.retention``) has run out, and records what it
   (``erasure.erase``: names and addresses blanked, ``RegistrationErased`` for the other services, the
   delegate's snapshot tombstoned). One that erasure refuses (money still owed or to refund) is kept and
   counted as ``kept``; the next pass tries it again.
+- issued invoices (``invoices_days``, the host country's bookkeeping period): the institution's name, address,
+  VAT id and purchase order kept on the registration for the tax authorities go; the invoice number, amounts
+  and payment references stay (the books' totals, nobody named).
 
 Each pass that removed something stages one ``RetentionApplied`` (on ``congress.audit``) with the counts.
 The job runs under its lease (``services.common.jobs``); a second pass finds nothing left to remove and
@@ -36,6 +39,7 @@ class Swept:
     special_needs: int = 0
     erased: int = 0
     kept: int = 0
+    invoices: int = 0
 
 
 def gone_from(deps: Deps, days: int) -> datetime:
@@ -48,7 +52,21 @@ async def sweep(deps: Deps) -> Swept:
     """One retention pass (a periodic job)."""
     needs = await _special_needs(deps)
     erased, kept = await _registrations(deps)
-    return Swept(needs, erased, kept)
+    return Swept(needs, erased, kept, await _invoices(deps))
+
+
+async def _invoices(deps: Deps) -> int:
+    until = gone_from(deps, deps.privacy.retention.invoices_days)
+    now = deps.clock()
+    if now < until:
+        return 0
+    async with deps.units.begin() as tx:
+        removed = await tx.privacy.remove_invoice_details()
+        if removed:
+            tx.stage(_applied(deps, DataClass.INVOICES, until, now, removed=removed))
+    if removed:
+        await deps.units.scrub()
+    return removed
 
 
 async def _special_needs(deps: Deps) -> int:

@@ -276,7 +276,15 @@ def check_erasable(reg: Registration, *, open_charge: bool, refund_pending: bool
         raise NotAllowed("a refund is still pending with Stripe: erase once it is made")
 
 
-def erase(reg: Registration, edition: Edition, now: datetime, organiser: str, *, congress_over: bool = False) -> Change:
+def erase(
+    reg: Registration,
+    edition: Edition,
+    now: datetime,
+    organiser: str,
+    *,
+    congress_over: bool = False,
+    person_ref: str = "",
+) -> Change:
     """Blank the personal data of an ended registration; what the books need (number, amounts) stays.
 
     ``congress_over`` (retention): a registration that was used keeps its status and is blanked as it is.
@@ -297,7 +305,11 @@ def erase(reg: Registration, edition: Edition, now: datetime, organiser: str, *,
         invoice={k: v for k, v in reg.invoice.items() if k != "email"} if reg.invoice else reg.invoice,
     )
     erased = RegistrationErased(
-        **new.ids(edition), registration_version=new.version, erased_at=now, erased_by=organiser
+        **new.ids(edition),
+        registration_version=new.version,
+        erased_at=now,
+        erased_by=organiser,
+        person_ref=person_ref,
     )
     return Change(new, (erased,), saved)
 

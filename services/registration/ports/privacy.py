@@ -67,6 +67,11 @@ class PrivacyRecords(Protocol):
         """Confirmed registrations whose delegate consented to be listed, by family name."""
         ...
 
+    async def remove_invoice_details(self) -> int:
+        """Retention: remove the issued invoices' institution details (name, address, VAT id, purchase order)
+        from every registration holding them; how many."""
+        ...
+
     async def remove_all_needs(self) -> int:
         """Delete every stored special need (retention); how many people's were removed."""
         ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -243,6 +243,10 @@ class Presentations(Protocol):
         ...
 
     async def all_presentations(self) -> list[Presentation]: ...
+
+    async def forget_person(self, is_person: Callable[[str], bool]) -> int:
+        """Erasure of a person known by email (``AuthorErased``): their presenter entries lose name and address."""
+        ...
 
     async def sent_notices(self) -> dict[str, set[str]]:
         """Abstract id -> the causes already emitted about it."""

@@ -13,6 +13,7 @@ from typing import Any
 from schemas.abstracts import (
     AbstractDecided,
     AbstractWithdrawn,
+    AuthorErased,
     ReviewerAssigned,
     ReviewerAssignedFields,
     ReviewerAssignedV2,
@@ -20,6 +21,8 @@ from schemas.abstracts import (
 )
 from schemas.base import CloudEvent, EventData
 from services.common.consumer import Handler
+from services.common.db import scrub_after_commit
+from services.common.keyring import person_ref
 from services.registration.commands import presenter_deadline
 from services.registration.commands.call_for_papers import grant_roles, take_back_roles
 from services.registration.commands.records import Deps
@@ -55,7 +58,15 @@ def make_handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
         tx = deps.units.joined(session)
         await take_back_roles(deps, tx, roles.lost_by_unassignment(event.data), event.id)
 
+    async def on_author_erased(event: CloudEvent[AuthorErased], session: object) -> None:
+        # an author erased (the delegate's erasure, or an organiser's by email): the presenters kept forget them
+        ref = event.data.person_ref
+        presentations = deps.units.joined(session).presentations
+        if await presentations.forget_person(lambda email: person_ref(deps.secret, email) == ref):
+            scrub_after_commit(session)  # type: ignore[arg-type]  # the consumer hands its AsyncSession
+
     handlers: dict[type[EventData], Any] = {
+        AuthorErased: on_author_erased,
         AbstractDecided: on_abstract_decided,
         ReviewerAssigned: on_reviewer_assigned,
         ReviewerAssignedV2: on_reviewer_assigned,

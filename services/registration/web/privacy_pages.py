@@ -15,11 +15,12 @@ from schemas.audit import ActorKind
 from services.common import audit
 from services.common.audit import Actor
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
-from services.registration.commands import consent, personal_export
-from services.registration.commands.records import Deps
+from services.registration.commands import consent, erasure, personal_export
+from services.registration.commands.records import Deps, NotAllowed
 from services.registration.commands.requests import NeedsIn
+from services.registration.domain.registration import Registration
 from services.registration.web.pages import PageProblem, templates_for
-from services.registration.web.self_service import signed_in_row
+from services.registration.web.self_service import DELEGATE_COOKIE, signed_in_row
 
 
 def _needs_from(form: FormData) -> NeedsIn:
@@ -67,6 +68,36 @@ def privacy_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         row = await signed_in_row(deps, request)
         actor = Actor(ActorKind.DELEGATE, row.delegate_id)
         return zip_response(await personal_export.archive(deps, row.id, actor))
+
+    async def erase_page(request: Request, row: Registration, status: int = 200, error: str = "") -> Response:
+        try:
+            await erasure.check(deps, row.id)
+            refused = ""
+        except NotAllowed as exc:
+            refused = str(exc)
+        context = {"refused": refused, "error": error, "lang": row.language}
+        return templates.TemplateResponse(request, "me_erase.html", context, status_code=status)
+
+    @pages.get("/me/erase")
+    async def me_erase_form(request: Request) -> Response:
+        row = await signed_in_row(deps, request)
+        return await erase_page(request, row)
+
+    @pages.post("/me/erase")
+    async def me_erase(request: Request) -> Response:
+        """The delegate's own erasure: they type their address to confirm; one erasure reaches every service."""
+        row = await signed_in_row(deps, request)
+        typed = str((await request.form()).get("confirm_email", "")).strip().casefold()
+        if typed != row.email.strip().casefold():
+            error = "Type the email address of this registration to confirm."
+            return await erase_page(request, row, 422, error)
+        try:
+            await erasure.erase(deps, row.id, Actor(ActorKind.DELEGATE, row.delegate_id))
+        except NotAllowed as exc:
+            return await erase_page(request, row, 409, str(exc).capitalize() + ".")
+        response = templates.TemplateResponse(request, "me_erased.html", {}, status_code=200)
+        response.delete_cookie(DELEGATE_COOKIE)
+        return response
 
     @pages.post("/organiser/personal-export/{rid}")
     async def organiser_export(rid: str, who: str = organiser) -> Response:

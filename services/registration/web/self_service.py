@@ -60,6 +60,11 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
             claims = links.check_sign_in_token(deps, token)
         except InvalidToken as exc:
             raise token_problem(exc, "sign-in link", new_link=True, renew=renew) from exc
+        signed = await queries.registration(deps, str(claims["rid"]))
+        if signed is not None and signed.erased:
+            raise PageProblem(
+                410, N_("This registration was erased"), N_("The personal data of this registration was erased.")
+            )
         if not await links.use_sign_in(deps, claims["jti"]):
             raise PageProblem(
                 410,
@@ -150,6 +155,10 @@ async def signed_in_row(deps: Deps, request: Request) -> Registration:
     row = await queries.registration(deps, str(claims["rid"]))
     if row is None:
         raise PageProblem(404, N_("No such registration"), N_("This registration no longer exists."))
+    if row.erased:  # after an erasure no link or session opens it (the person's data is gone)
+        raise PageProblem(
+            410, N_("This registration was erased"), N_("The personal data of this registration was erased.")
+        )
     return row
 
 

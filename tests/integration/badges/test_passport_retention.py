@@ -40,6 +40,10 @@ class At:
         return self.moment
 
 
+def on_disk(location: str) -> bool:
+    return Path(location).exists()
+
+
 def dead_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -97,3 +101,39 @@ async def test_passport_data_and_visa_letters_go_after_their_period(congress_hom
         assert PASSPORT not in (row.passport_number, row.passport_name) and "OKAFOR" not in row.passport_name
         applied = [e for e in (decode(v).data for v in values if v) if isinstance(e, RetentionApplied)]
         assert [(a.service, a.data_class, a.removed) for a in applied] == [("badges", DataClass.PASSPORT, 1)]
+
+
+async def test_issued_invoices_are_kept_through_the_tax_period_then_their_pdfs_go(congress_home: Path) -> None:
+    settings = BadgesSettings(
+        KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{dead_port()}",
+        CONGRESS_SECRET=SECRET,
+        database_url=f"sqlite+aiosqlite:///{congress_home / 'badges.db'}",
+        store_dir=congress_home / "pdfs",
+        public_url="http://station",
+    )
+    runtime, app = build(settings, renderer=InProcessRenderer(header_for(load_congress())))
+    deps, privacy = app.state.deps, load_privacy(load_congress())
+    async with app.router.lifespan_context(app):
+        stored = deps.store.put(b"%PDF-1.7 invoice ICSEI27-INV-0001 Kyoto University")
+        async with runtime.sessionmaker() as session, session.begin():
+            row = {"kind": "invoice", "number": "ICSEI27-INV-0001", "delegate_id": "d1", "cause": "e1"}
+            when = datetime(2026, 12, 1, tzinfo=UTC)
+            await session.execute(
+                db.documents.insert().values(**row, sha256=stored.sha256, location=stored.location, issued_at=when)
+            )
+        pdf = stored.location
+        gone = retention.gone_from(deps, privacy, privacy.retention.invoices_days)
+        assert gone > GONE  # years after the passport data
+
+        deps.clock = At(gone.replace(microsecond=0) - (gone - GONE) / 2)  # passports gone, invoices kept
+        assert await retention.sweep(deps, privacy) == 0 and on_disk(pdf)
+        deps.clock = At(gone)
+        assert await retention.sweep(deps, privacy) == 1
+        assert await retention.sweep(deps, privacy) == 0
+        assert not on_disk(pdf)
+        async with runtime.engine.connect() as conn:
+            [kept] = (await conn.execute(select(db.documents))).all()
+            values = (await conn.execute(select(outbox_table.c.value))).scalars().all()
+        assert (kept.kind, kept.number, kept.sha256, kept.location) == ("invoice", "ICSEI27-INV-0001", "", "")
+        applied = [e for e in (decode(v).data for v in values if v) if isinstance(e, RetentionApplied)]
+        assert [(a.service, a.data_class, a.removed) for a in applied] == [("badges", DataClass.INVOICES, 1)]

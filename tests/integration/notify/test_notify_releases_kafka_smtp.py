@@ -11,7 +11,15 @@ from typing import Any
 from schemas import topics
 from services.notify.app import CONSUMER, build
 from services.notify.config import NotifySettings
-from tests.integration.abstracts.conftest import ORGANISER, Service, author, close_service, open_service, settings_for
+from tests.integration.abstracts.conftest import (
+    ORGANISER,
+    SECRET,
+    Service,
+    author,
+    close_service,
+    open_service,
+    settings_for,
+)
 from tests.integration.abstracts.conftest import submit as submit_abstract
 from tests.integration.notify.sink import RecordingSink
 from tests.integration.notify.test_notify_abstracts_kafka_smtp import consumed_everything
@@ -57,6 +65,8 @@ async def test_a_release_mails_each_author_once_and_a_change_once_more(
                 smtp_port=sink.port,
                 embedded_sink=False,
                 mail_dir=str(tmp_path / "mail"),
+                # the authors' fields travel sealed with abstracts' keys: every service shares the congress secret
+                CONGRESS_SECRET=SECRET,
             )
             _, notify = build(settings)
             async with notify.router.lifespan_context(notify):

@@ -145,6 +145,8 @@ async def test_badge_per_version_newer_reissues_older_ignored_cancel_revokes(sm:
     assert [type(e) for e in out] == [BadgeIssued, BadgeIssued, BadgeRevoked]
     assert [e.registration_version for e in out[:2]] == [1, 2]
     assert [c.given_name for c in deps.renderer.badges] == ["Jürgen", "Jürgen-Klaus"]  # type: ignore[attr-defined]
+    # the replaced face's file is gone once the new one is committed: only the current badge is on disk (issue 16)
+    assert set(deps.store.blobs) == {out[1].pdf_sha256}  # type: ignore[attr-defined]
     token = deps.renderer.badges[-1].qr_token  # type: ignore[attr-defined]
     from services.common.auth import verify
 

@@ -4,7 +4,7 @@ before its transaction and handed to the commands as a value (no render inside i
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -48,6 +48,9 @@ class CountingUnit:
 
     def stage(self, data: EventData) -> None:
         self.unit.stage(data)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        self.unit.after_commit(action)
 
 
 class CountingUnits:
