@@ -1,6 +1,7 @@
 """Each service served on a free port for the accessibility audit, with enough made to fill its pages.
 
-Each talks to the tests' real Kafka under the test's own topic prefix. Each context manager yields the base URL and the values for the ``{placeholders}`` in ``tests/e2e/pages.py``.
+Each talks to the tests' real Kafka under the test's own topic prefix. Each context manager yields the
+base URL and the values for the ``{placeholders}`` in ``tests/e2e/pages.py``.
 """
 
 from __future__ import annotations
@@ -12,25 +13,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
-
-from services.common.auth import sign
-from services.registration.commands import links
 
 from services.abstracts.app import build as build_abstracts
 from services.abstracts.config import AbstractsSettings
 from services.badges.app import build as build_badges
 from services.badges.config import BadgesSettings
+from services.common.auth import sign
 from services.console.app import build as build_console
 from services.console.config import ConsoleSettings
 from services.devtools.processes import free_port
 from services.notify.app import build as build_notify
 from services.notify.config import NotifySettings
 from services.registration.app import build as build_registration
+from services.registration.commands import links
 from services.registration.config import RegistrationSettings
 from tests.e2e.chromium import served
-from tests.integration.abstracts.conftest import BEFORE_DEADLINE, ORGANISER, SECRET, Service, add_reviewer, submit
+from tests.integration.abstracts.conftest import BEFORE_DEADLINE, ORGANISER, SECRET, Service, submit
 from tests.integration.abstracts.programme_data import accept_abstracts
 
 Values = dict[str, str]
@@ -86,8 +87,15 @@ async def abstracts(place: Place) -> AsyncIterator[tuple[str, Values]]:
             answer = await service.client.post(f"/api/organiser/programme/{step}", headers=ORGANISER)
             assert answer.status_code == 200, answer.text
         pending = await submit(service, title="Pending: trust in data teams")
-        reviewer = await add_reviewer(service, "Grace", "University of Ghana", ["DU"])
-        yield str(service.client.base_url), {"abstract_id": pending["abstract_id"], "reviewer_id": reviewer}
+        body = {"name": "Grace", "email": "grace@rev.example.org", "affiliation": "University of Ghana"}
+        answer = await service.client.post(
+            "/api/organiser/reviewers", json=body | {"networks": ["DU"]}, headers=ORGANISER
+        )
+        assert answer.status_code == 201, answer.text
+        reviewer = answer.json()
+        portal = urlsplit(reviewer["portal_link"]).path
+        values = {"abstract_id": pending["abstract_id"], "reviewer_id": reviewer["reviewer_id"], "portal": portal}
+        yield str(service.client.base_url), values
 
 
 @asynccontextmanager

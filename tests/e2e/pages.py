@@ -3,7 +3,8 @@
 A new page is one line here. ``{name}`` in a path is filled from what the audit's set-up made for that
 service (a registration's id, an abstract's id, …; see ``tests/e2e/audited_services.py``). ``who`` says
 how the audit opens it: ``anyone`` (public, no sign-in), ``organiser`` (signed in as the demo organiser,
-who holds every role) or ``delegate`` (signed in by the magic link the set-up made). Search and filter states that change a page's structure get their own line.
+who holds every role) or ``delegate`` (signed in by the magic link the set-up made). A search or filter
+that changes a page's structure gets its own line.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
     ),
     "abstracts": (
         *public("/", "/privacy", "/submit", "/programme", "/organiser/login"),
+        *public("{portal}", "{portal}/profile", "{portal}/bids"),  # a reviewer's portal: its link is the key
         *organiser(
             "/organiser/abstracts",
             "/organiser/abstracts/{abstract_id}",
