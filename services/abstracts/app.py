@@ -96,6 +96,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
         runtime, deps.congress, path=path, demo_password=settings.organiser_password, access=ROUTES
     )
     templates = make_templates(deps)
+    templates.env.globals["book_url"] = settings.book_url.rstrip("/")  # the programme page links to the book
     install_errors(app, deps, templates)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(authors_router(deps, templates))

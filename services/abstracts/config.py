@@ -45,6 +45,11 @@ class AbstractsSettings(ServiceSettings):
     organiser_password: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("CONGRESS_ORGANISER_PASSWORD")
     )
+    book_url: str = Field(
+        default="http://127.0.0.1:8003/book",
+        description="Where the book of abstracts is downloaded (badges makes it on each publication); the public "
+        "programme page links there. Empty: no link.",
+    )
     deadline: date | None = Field(
         default=None,
         description="Extends (or moves) the configuration's submission deadline without editing the file, as "

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from schemas import topics
 from schemas.base import EventData
 from services.badges.adapters import db, qrscan, unprintable
+from services.badges.adapters.book_db import SqlBookUnits
 from services.badges.adapters.clock import SystemClock
 from services.badges.adapters.fonts import check_harfbuzz_subset
 from services.badges.adapters.link import LinkMonitor
@@ -30,19 +31,21 @@ from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import PoolRenderer
 from services.badges.adapters.sql import SqlUnits
 from services.badges.adapters.store import DiskPdfStore
-from services.badges.commands import personal_export, retention
+from services.badges.commands import book, personal_export, retention
 from services.badges.config import BadgesSettings
 from services.badges.domain import DelegateRecord
-from services.badges.ports import BadgeDeps, Renderer
-from services.badges.subscriptions import BadgesConsumer
+from services.badges.ports import BadgeDeps, BookDeps, Renderer
+from services.badges.subscriptions import BadgesConsumer, book_handlers
 from services.badges.web import visa_links
 from services.badges.web.api import api_router
+from services.badges.web.book import book_router
 from services.badges.web.organiser import organiser_router
 from services.badges.web.route_access import ROUTES
 from services.badges.web.station import station_router
 from services.badges.web.visa_form import visa_form_router
 from services.common import jobs
 from services.common.congress import Congress, config_path, load_congress
+from services.common.consumer import EventConsumer
 from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
 from services.common.openapi import answer_405_with_every_method
@@ -121,12 +124,33 @@ def build(
     )
     consumer.subscribe(runtime.broker, topics.REGISTRATION, topics.DELEGATES, topic_prefix=settings.kafka_topic_prefix)
     runtime.consumers.append(consumer)
+    book_deps = BookDeps(
+        SqlBookUnits(runtime.sessionmaker, runtime.outbox), deps.renderer, deps.store, congress, deps.clock
+    )
+    book_consumer = EventConsumer(
+        name="badges-book",
+        handlers=book_handlers(book_deps),
+        sessionmaker=runtime.sessionmaker,
+        outbox=runtime.outbox,
+        retries=settings.consumer_retries,
+    )
+    book_consumer.subscribe(
+        runtime.broker, topics.ABSTRACTS, topics.PROGRAMME, topic_prefix=settings.kafka_topic_prefix
+    )
+    runtime.consumers.append(book_consumer)
     privacy = load_privacy(congress)
     periodic = [jobs.Job("badges.retention", lambda: retention.sweep(deps, privacy))]
+    books = [jobs.Job("badges.book", lambda: book.make_books(book_deps))]
     warms = deps.renderer if isinstance(deps.renderer, WarmsUp) else None
     app = FastAPI(
         title=f"{congress.short_name} badges and station",
-        lifespan=_lifespan(settings, runtime, pool, periodic, warms),
+        lifespan=_lifespan(
+            settings,
+            runtime,
+            pool,
+            [(settings.retention_sweep_seconds, periodic), (settings.book_poll_seconds, books)],
+            warms,
+        ),
     )
     monitor = LinkMonitor(runtime.sessionmaker, settings.kafka_bootstrap_servers, runtime)
     app.state.deps, app.state.runtime, app.state.monitor = deps, runtime, monitor
@@ -138,6 +162,7 @@ def build(
     app.include_router(visa_form_router(deps, monitor))
     app.include_router(export_router("badges", deps.secret, partial(personal_export.answer, deps)))
     app.include_router(api_router(deps, monitor, sessions, qrscan.decode_frame))
+    app.include_router(book_router(book_deps))
     app.include_router(login)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     visa_links.install(app, deps, monitor)
@@ -151,11 +176,12 @@ def _lifespan(
     settings: BadgesSettings,
     runtime: ServiceRuntime,
     pool: PoolRenderer | None,
-    periodic: list[jobs.Job],
+    periodic: list[tuple[float, list[jobs.Job]]],
     warms: WarmsUp | None,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Start-up and shut-down: the schema, the runtime, the periodic jobs (retention: ``badges.retention``,
-    each under its lease), then the render pool warmed in the background.
+    """Start-up and shut-down: the schema, the runtime, the periodic jobs by interval (retention:
+    ``badges.retention``; the book of abstracts: ``badges.book``), each under its lease, then the render pool
+    warmed in the background.
 
     The station is usable from the first second (docs/ARCHITECTURE.md, decision 9): search, check-in and
     printing a stored badge need no render worker, and ``/readyz`` answers as soon as the runtime runs.
@@ -173,15 +199,16 @@ def _lifespan(
         # Without a link the runtime still starts (decision 9): the station serves from its replica and keeps
         # check-ins in the outbox; Kafka is joined in the background.
         await runtime.start()
-        sweeper = asyncio.create_task(
-            jobs.run_every(settings.retention_sweep_seconds, runtime.engine, periodic), name="badges-sweeper"
-        )
+        sweepers = [
+            asyncio.create_task(jobs.run_every(seconds, runtime.engine, each), name=f"badges-jobs-{seconds}")
+            for seconds, each in periodic
+        ]
         warming = asyncio.create_task(_warm(warms), name="render-warm-up") if warms is not None else None
         app.state.warming = warming
         try:
             yield
         finally:
-            tasks = [sweeper] + ([warming] if warming is not None else [])
+            tasks = sweepers + ([warming] if warming is not None else [])
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

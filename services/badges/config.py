@@ -33,6 +33,9 @@ class BadgesSettings(ServiceSettings):
     retention_sweep_seconds: float = Field(
         default=3600.0, gt=0, description="How often passport data past its retention period is looked for."
     )
+    book_poll_seconds: float = Field(
+        default=5.0, gt=0, description="How often the job badges.book looks for a publication whose book to make."
+    )
     visa_link_days: int = Field(
         default=60, gt=0, le=366, description="How long a visa-request link works; then a new one can be mailed."
     )

@@ -24,6 +24,7 @@ from services.badges.domain import (
     VisaRequest,
     VisaRequestRecord,
 )
+from services.badges.domain.book import Book, BookFile, Json, Publication, ReplicaCounts
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class Renderer(Protocol):
     async def render_document(self, template: str, context: dict[str, Any]) -> bytes: ...
 
     async def render_sheets(self, contents: list[BadgeContent]) -> bytes: ...
+
+    async def render_book(self, book: Book) -> bytes:
+        """The book of abstracts (``domain.book``), off the event loop."""
+        ...
 
 
 class PdfStore(Protocol):
@@ -231,3 +236,72 @@ class BadgeDeps:
     """Whether a badge's texts print as typed (fonts by coverage, ``adapters/unprintable.py``)."""
     document_text_alert: DocumentTextAlert = no_document_text_alert
     """The same for a document's texts (an invoice's institution and address)."""
+
+
+class BookStore(Protocol):
+    """The book of abstracts' replica (abstracts' content, published sessions, publications) and its files."""
+
+    async def abstract_version(self, abstract_id: str) -> int | None: ...
+
+    async def save_abstract(self, abstract_id: str, version: int, payload: Json | None) -> None:
+        """The abstract's newest content (None: withdrawn, it leaves the book)."""
+        ...
+
+    async def session_version(self, session_id: str) -> int | None: ...
+
+    async def save_session(self, session_id: str, version: int, payload: Json | None) -> None:
+        """The session as its newest event says (None: cancelled by that publication)."""
+        ...
+
+    async def add_publication(self, publication: Publication, published_at: datetime) -> None:
+        """Record a publication once (a second copy of its event changes nothing)."""
+        ...
+
+    async def pending_publication(self) -> Publication | None:
+        """The newest publication whose book is not made yet (older ones are replaced by it)."""
+        ...
+
+    async def counts(self, version: int) -> ReplicaCounts: ...
+
+    async def live_sessions(self) -> list[Json]: ...
+
+    async def abstracts(self) -> dict[str, Json]:
+        """The content of every abstract not withdrawn, by id."""
+        ...
+
+    async def known_abstracts(self) -> set[str]:
+        """Every abstract badges has heard of (withdrawn ones too)."""
+        ...
+
+    async def settle(self, version: int, files: Sequence[BookFile]) -> bool:
+        """Record the books of ``version`` and settle every publication up to it, once: False (nothing
+        written) when another copy settled it first."""
+        ...
+
+    async def latest_files(self) -> list[BookFile]:
+        """The books of the newest settled publication, the whole book first."""
+        ...
+
+
+class BookUnits(Protocol):
+    """Transactions on the book's store."""
+
+    def begin(self) -> AbstractAsyncContextManager[BookStore]: ...
+
+    def read(self) -> AbstractAsyncContextManager[BookStore]: ...
+
+    def within(self, transaction: object) -> BookStore:
+        """The store in the kernel consumer's batch transaction."""
+        ...
+
+
+@dataclass
+class BookDeps:
+    """What the book's commands are given."""
+
+    units: BookUnits
+    renderer: Renderer
+    store: PdfStore
+    congress: Any
+    """services.common.congress.Congress: name, timezone, the abstracts section's networks."""
+    clock: Clock

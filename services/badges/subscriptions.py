@@ -15,8 +15,10 @@ from dataclasses import replace
 from typing import Any
 
 from schemas import topics
+from schemas.abstracts import AbstractRevised, AbstractSubmitted, AbstractWithdrawn
 from schemas.base import CloudEvent, EventData
 from schemas.delegates import DelegateSnapshot
+from schemas.programme import ProgrammePublished, SessionCancelled, SessionScheduled
 from schemas.registration import (
     InvoiceIssued,
     PaymentSucceeded,
@@ -25,10 +27,10 @@ from schemas.registration import (
     RegistrationUpdated,
 )
 from services.badges import domain
-from services.badges.commands import registration
+from services.badges.commands import book, registration
 from services.badges.commands.badges import NOTHING_PRERENDERED, Prerendered, badge_content
 from services.badges.domain import BadgeContent, RegistrationState, Status
-from services.badges.ports import BadgeDeps
+from services.badges.ports import BadgeDeps, BookDeps
 from services.common.consumer import EventConsumer, Handler, Record, decode_records
 
 log = logging.getLogger("congress.badges")
@@ -129,3 +131,32 @@ class BadgesConsumer(EventConsumer):
         decoded = decode_records(records)
         events = [item.data for _, item in decoded if isinstance(item, CloudEvent)]
         await self.handle_decoded(decoded, handlers(self.deps, await prerender(self.deps, events)))
+
+
+def book_handlers(deps: BookDeps) -> dict[type[EventData], Handler]:
+    """The book of abstracts' consumer (``badges-book``): abstracts' content and the published programme into
+    the book's replica, in the batch's transaction. The books themselves are made by the job ``badges.book``."""
+
+    async def on_content(event: CloudEvent[AbstractSubmitted | AbstractRevised], transaction: Any) -> None:
+        await book.record_content(deps.units.within(transaction), event.data)
+
+    async def on_withdrawn(event: CloudEvent[AbstractWithdrawn], transaction: Any) -> None:
+        await book.withdraw(deps.units.within(transaction), event.data)
+
+    async def on_session(event: CloudEvent[SessionScheduled], transaction: Any) -> None:
+        await book.record_session(deps.units.within(transaction), event.data)
+
+    async def on_cancelled(event: CloudEvent[SessionCancelled], transaction: Any) -> None:
+        await book.cancel_session(deps.units.within(transaction), event.data)
+
+    async def on_published(event: CloudEvent[ProgrammePublished], transaction: Any) -> None:
+        await book.record_publication(deps.units.within(transaction), event.data)
+
+    return {
+        AbstractSubmitted: on_content,
+        AbstractRevised: on_content,
+        AbstractWithdrawn: on_withdrawn,
+        SessionScheduled: on_session,
+        SessionCancelled: on_cancelled,
+        ProgrammePublished: on_published,
+    }

@@ -268,7 +268,8 @@ def printable(text: str, index: FontIndex | None = None, *, fallback: str = "") 
             out.append(latin if latin and not index.missing(latin) else "")
         else:
             out.append(cluster)
-    shown = " ".join("".join(out).split())
+    lines = (" ".join(line.split()) for line in "".join(out).split("\n"))
+    shown = "\n".join(lines).strip("\n")  # spaces closed up, line breaks (an address's) kept
     if not shown.strip(" -·.,") and fallback:
         shown = printable(fallback, index).text
     return Printed(text, shown, missing)

@@ -108,6 +108,12 @@ def decide(rule: Rule | None, email: str, roles: frozenset[Role], networks: froz
     return Grant(email, roles, networks)
 
 
+def opens(routes: RouteAccess, roles: frozenset[Role], method: str, path: str) -> bool:
+    """Whether ``roles`` open the route ``method path`` of ``routes`` (a page offers only the actions they may take)."""
+    rule = routes.get((method, path))
+    return rule is not None and bool(roles & rule.roles)
+
+
 def route_key(method: str, path: str) -> RouteKey:
     """The table key of a request: HEAD is answered by the GET route."""
     method = method.upper()

@@ -26,6 +26,7 @@ import httpx
 
 from services.common.congress import load_congress
 from services.demo.abstracting import CallForPapers
+from services.demo.book import BOOK_PATH, book_of_abstracts
 from services.demo.client import Failover, Http, Tally, is_up
 from services.demo.organising import Organiser
 from services.demo.people import Person
@@ -41,6 +42,7 @@ SUMMARY = (
     ("abstracts accepted", "abstracts accepted"),
     ("abstracts rejected", "abstracts rejected"),
     ("sessions published", "sessions published"),
+    ("book of abstracts", "book of abstracts published"),
     ("registered", "registered"),
     ("paid by card", "paid by card"),
     ("paid by invoice", "paid by invoice"),
@@ -224,6 +226,7 @@ class Simulator:
                 f"badges service not answering at {self.o.badges_url}/healthz: skipping badges and check-in", flush=True
             )
             return
+        await self.book_phase()
         rows = [r for r in await organiser.registrations() if r["status"] == "confirmed"]
         async with contextlib.AsyncExitStack() as stack:
             org_client = await stack.enter_async_context(self.client(self.o.badges_url, self.o.badges_urls))
@@ -255,6 +258,18 @@ class Simulator:
                     for i, (r, d) in enumerate(zip(comers, delays, strict=True))
                 )
             )
+
+    async def book_phase(self) -> None:
+        """Badges makes the book of abstracts from the published programme: wait for it, say where it is."""
+        if not self.tally["sessions published"]:
+            return
+        async with self.client(self.o.badges_url, self.o.badges_urls) as client:
+            size = await book_of_abstracts(client, wait_seconds=180.0)
+        if size is None:
+            print("the book of abstracts is not made yet (badges renders it in the background)", flush=True)
+            return
+        self.tally.add("book of abstracts")
+        print(f"book of abstracts published: {self.o.badges_url}{BOOK_PATH} ({size // 1024} KB)", flush=True)
 
     async def run(self) -> int:
         if not await is_up(self.o.registration_url):

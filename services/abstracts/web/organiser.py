@@ -34,6 +34,7 @@ from services.abstracts.web.api_docs import (
 )
 from services.abstracts.web.organiser_reviewers import ReviewerIn, reviewer_pages
 from services.abstracts.web.pages import problem
+from services.abstracts.web.route_access import ROUTES
 from services.abstracts.web.scope import (
     check_abstract,
     check_new_reviewer,
@@ -44,7 +45,7 @@ from services.abstracts.web.scope import (
 from services.common import audit
 from services.common.organiser_sessions import OrganiserSessions, organiser_grant, require_organiser
 from services.common.paging import MAX_PAGE_SIZE, Paging
-from services.common.roles import Grant
+from services.common.roles import Grant, opens
 from services.common.text import SingleLine, clean_for_display
 
 STATUSES = tuple(s.value for s in Status)
@@ -155,6 +156,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         context = {"row": seen.abstract, "reviewers": seen.reviewers, "mean": seen.mean, "fit": seen.fit}
         context |= {"calibrated": seen.calibrated, "session": seen.session}
         context |= {"message": message, "organiser": who}
+        context["may_decide"] = opens(ROUTES, grant.roles, "POST", "/organiser/abstracts/{abstract_id}/decide")
         return templates.TemplateResponse(request, "organiser_abstract.html", context)
 
     @router.post("/organiser/abstracts/{abstract_id}/decide", include_in_schema=False)

@@ -24,8 +24,9 @@ ROUTES: RouteAccess = {
     ("GET", "/organiser/abstracts"): allow(CHAIR, CONVENER, VIEWER, scoped=SCOPED),
     ("GET", "/api/organiser/abstracts"): allow(CHAIR, CONVENER, VIEWER, scoped=SCOPED),
     ("GET", "/organiser/abstracts/{abstract_id}"): allow(CHAIR, CONVENER, scoped=SCOPED),
-    ("POST", "/organiser/abstracts/{abstract_id}/decide"): allow(CHAIR, CONVENER, scoped=SCOPED),
-    ("POST", "/api/organiser/abstracts/{abstract_id}/decision"): allow(CHAIR, CONVENER, scoped=SCOPED),
+    # Deciding one abstract at once mails its authors straight away: the chair's. Conveners stage (below).
+    ("POST", "/organiser/abstracts/{abstract_id}/decide"): allow(CHAIR),
+    ("POST", "/api/organiser/abstracts/{abstract_id}/decision"): allow(CHAIR),
     ("POST", "/organiser/abstracts/{abstract_id}/unassign"): allow(CHAIR, CONVENER, scoped=SCOPED),
     ("POST", "/api/organiser/abstracts/{abstract_id}/unassign"): allow(CHAIR, CONVENER, scoped=SCOPED),
     ("POST", "/organiser/abstracts/{abstract_id}/ask-another"): allow(CHAIR, CONVENER, scoped=SCOPED),

@@ -23,12 +23,14 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from services.badges import domain
 from services.badges.adapters import cjk, fonts, patterns, stamp
+from services.badges.adapters.book_pdf import book_context
 from services.badges.adapters.fit import fit_measured
 from services.badges.adapters.fontset import ChainFontConfiguration
 from services.badges.adapters.measure import PangoMeasure, cluster_breaks, line_breaks
 from services.badges.adapters.unprintable import badge_texts
 from services.badges.adapters.weasy import BADGE_UA, WARM_UP_NAMES, BadgeHTML, default_font_cache
 from services.badges.domain.badge import BadgeContent as BadgeContent  # the domain owns it; re-exported
+from services.badges.domain.book import Book
 from services.common.printable import printable
 from services.common.text import clean_for_display
 
@@ -149,7 +151,7 @@ class PdfRenderer:
                 ),
                 theme,
             ]
-            for kind in ("badge", "documents")
+            for kind in ("badge", "documents", "book")
         }
         sheets["badge-ua"] = [CSS(string=BADGE_UA, font_config=font_config)]
         return sheets
@@ -311,6 +313,12 @@ class PdfRenderer:
             **context, congress_header=self.header, font_family=fonts.css(families)
         )
         return self._pdf(html, "documents")
+
+    def render_book(self, book: Book) -> bytes:
+        """The book of abstracts (``adapters/book_pdf.py``, ``templates/book.html``): bookmarks from its
+        headings, page numbers in the contents and the author index from ``target-counter``."""
+        html = self.env.get_template("book.html").render(**book_context(book, self.chain))
+        return self._pdf(html, "book")
 
 
 def warm_up_contents(roles: Sequence[str] = tuple(domain.RIBBONS)) -> list[BadgeContent]:

@@ -15,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from services.badges.adapters.pdf import BadgeContent, CongressHeader, PdfRenderer
+from services.badges.domain.book import Book
 
 log = logging.getLogger("congress.badges.pool")
 _renderer: PdfRenderer | None = None
@@ -49,6 +50,10 @@ def _sheets(contents: list[BadgeContent]) -> bytes:
 
 def _document(template: str, context: dict[str, Any]) -> bytes:
     return _worker().render_document(template, context)
+
+
+def _book(book: Book) -> bytes:
+    return _worker().render_book(book)
 
 
 def _ping() -> bool:
@@ -130,6 +135,9 @@ class PoolRenderer:
     async def render_document(self, template: str, context: dict[str, Any]) -> bytes:
         return await self._run(_document, template, context)  # type: ignore[no-any-return]
 
+    async def render_book(self, book: Book) -> bytes:
+        return await self._run(_book, book)  # type: ignore[no-any-return]
+
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
@@ -161,6 +169,9 @@ class InProcessRenderer:
 
     async def render_document(self, template: str, context: dict[str, Any]) -> bytes:
         return await self._run(self.renderer.render_document, template, context)  # type: ignore[no-any-return]
+
+    async def render_book(self, book: Book) -> bytes:
+        return await self._run(self.renderer.render_book, book)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self._thread.shutdown(wait=True, cancel_futures=True)

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.roles import Grant, opens
 from services.registration.commands import erasure, registration_file
 from services.registration.commands.records import Deps, NotAllowed
 from services.registration.commands.registration_file import RegistrationFile
@@ -27,6 +28,7 @@ from services.registration.ports import PaymentError
 from services.registration.web.history import history_rows
 from services.registration.web.organiser import ACTIONS, CancelIn, act, id_shaped, local_time
 from services.registration.web.pages import PageProblem, friendly, templates_for
+from services.registration.web.route_access import ROUTES
 
 CONFIRMED = frozenset({"refund", "cancel", "erase"})
 """Actions that ask "are you sure?" with a summary before they are done."""
@@ -85,7 +87,10 @@ def registration_page_router(deps: Deps, sessions: OrganiserSessions) -> APIRout
 
     def render(request: Request, file: RegistrationFile, who: str, status_code: int = 200, **context: Any) -> Response:
         row = file.registration
+        grant = getattr(request.state, "organiser_grant", None)
+        roles = grant.roles if isinstance(grant, Grant) else frozenset()
         context = {
+            "may_act": opens(ROUTES, roles, "POST", "/organiser/registrations/{rid}/{action}"),
             "f": file,
             "r": row,
             "organiser": who,

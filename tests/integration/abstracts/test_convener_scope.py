@@ -70,7 +70,7 @@ async def test_a_convener_sees_and_acts_on_their_network_only(service: Service) 
     decision = {"decision": "accepted"}
     assert (
         await client.post(f"/api/organiser/abstracts/{el}/decision", json=decision, headers=mine)
-    ).status_code == 404
+    ).status_code == 403  # deciding at once is the chair's, whatever the network
     unassign = {"reviewer_id": el_reviewer}
     assert (
         await client.post(f"/api/organiser/abstracts/{el}/unassign", json=unassign, headers=mine)
@@ -80,7 +80,14 @@ async def test_a_convener_sees_and_acts_on_their_network_only(service: Service) 
     other = {"name": "Eve", "email": "eve@rev.example.org", "affiliation": "Uni C", "networks": ["EL"]}
     assert (await client.post("/api/organiser/reviewers", json=other, headers=mine)).status_code == 403
     assert (await client.post("/api/organiser/assign", headers=mine)).status_code == 403  # the chair's
-    decided = await client.post(f"/api/organiser/abstracts/{du}/decision", json=decision, headers=mine)
+    # Deciding one abstract at once mails its authors: the chair's; a convener stages instead.
+    at_once = await client.post(f"/api/organiser/abstracts/{du}/decision", json=decision, headers=mine)
+    assert at_once.status_code == 403
+    detail = await client.get(f"/organiser/abstracts/{du}", headers=mine | {"accept": "text/html"})
+    assert "/decide" not in detail.text and "Stage a decision" in detail.text
+    chair_detail = await client.get(f"/organiser/abstracts/{du}", headers=ORGANISER | {"accept": "text/html"})
+    assert f"/organiser/abstracts/{du}/decide" in chair_detail.text
+    decided = await client.post(f"/api/organiser/abstracts/{du}/decision", json=decision, headers=ORGANISER)
     assert decided.status_code == 200 and decided.json()["status"] == "accepted"
     assert (await client.get("/api/organiser/programme", headers=mine)).status_code == 403
 

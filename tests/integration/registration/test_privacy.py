@@ -189,3 +189,15 @@ async def test_a_delegate_withdraws_their_needs_and_erasure_removes_them(service
     await erasure.erase(service.deps, two["payer_id"], audit.organiser(VIEWER))
     assert not await rows_of(service, special_needs)
     assert two["payer_id"] not in {r.registration_id for r in await rows_of(service, consents)}
+
+
+async def test_a_viewer_sees_a_registration_without_the_actions_only_finance_may_take(service: Service) -> None:
+    paid = await register_and_pay(service, delegate(7))
+    page = f"/organiser/registrations/{paid['payer_id']}"
+    seen = await service.client.get(page, headers=bearer(OTHER))
+    assert seen.status_code == 200
+    assert 'id="actions"' not in seen.text and "/cancel" not in seen.text and "Erase personal data" not in seen.text
+    refused = await service.client.post(f"{page}/cancel", data={"reason": "x"}, headers=bearer(OTHER))
+    assert refused.status_code == 403
+    finance = await service.client.get(page, headers=bearer(VIEWER))
+    assert 'id="actions"' in finance.text and f"{page}/cancel" in finance.text and "Erase personal data" in finance.text

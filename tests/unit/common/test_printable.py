@@ -61,6 +61,11 @@ def test_a_character_no_font_has_is_replaced_by_its_transliteration_and_reported
     assert not printable("សុខ", fonts).replaced
 
 
+def test_a_text_of_several_lines_keeps_its_line_breaks_when_a_character_is_replaced() -> None:
+    address = "Dept. of Education\nRoom \ue000 12\n1000 Brussels"
+    assert printable(address, index()).text == "Dept. of Education\nRoom 12\n1000 Brussels"
+
+
 def test_a_replaced_character_takes_its_marks_and_joiners_with_it() -> None:
     assert list(clusters("ශ්‍රී")) == ["ශ්‍රී"]
     assert list(clusters("a\u0301b")) == ["a\u0301", "b"]

@@ -1,0 +1,124 @@
+"""The book of abstracts: keep the replica from the events, and make the books of each publication once.
+
+The consumer's handlers (``record_content``, ``withdraw``, ``record_session``, ``cancel_session``,
+``record_publication``) only write the replica, in the batch's transaction. The books are made off the
+consumer path by the periodic job ``badges.book`` (``make_books``, under its lease): when the newest
+publication is ready (``domain.book.ready``) and the content of each of its abstracts is in (or ten minutes have
+passed since it was published: ``content_complete``) it renders the whole book and one per network on the render
+pool, stores the files, and settles the publication in one transaction whose conditional update lets
+only one copy record them (docs/ARCHITECTURE.md, decision 41).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from schemas.abstracts import AbstractContent, AbstractWithdrawn
+from schemas.programme import ProgrammePublished, SessionCancelled, SessionScheduled
+from services.badges.domain.book import (
+    WHOLE,
+    Book,
+    BookFile,
+    Publication,
+    book_view,
+    content_complete,
+    missing_content,
+    ready,
+)
+from services.badges.ports import BookDeps, BookStore
+
+log = logging.getLogger("congress.badges.book")
+
+NO_EMAILS: Any = {"submitter_email": True, "authors": {"__all__": {"email"}}}
+"""The book prints no address: the replica keeps none (names and affiliations only)."""
+NO_PRESENTER_EMAILS: Any = {"presentations": {"__all__": {"presenters": {"__all__": {"email"}}}}}
+WITHDRAWN_VERSION = 1_000_000
+"""A withdrawn abstract's version: no later content brings it back (withdrawal is final)."""
+
+
+async def record_content(store: BookStore, data: AbstractContent) -> None:
+    """An abstract's newest content (submitted or revised); an older or repeated version changes nothing."""
+    known = await store.abstract_version(data.abstract_id)
+    if known is None or data.content_version > known:
+        await store.save_abstract(
+            data.abstract_id, data.content_version, data.model_dump(mode="json", exclude=NO_EMAILS)
+        )
+
+
+async def withdraw(store: BookStore, data: AbstractWithdrawn) -> None:
+    await store.save_abstract(data.abstract_id, WITHDRAWN_VERSION, None)
+
+
+async def record_session(store: BookStore, data: SessionScheduled) -> None:
+    """A published session's state; an event of an older publication than the one held changes nothing."""
+    known = await store.session_version(data.session_id)
+    if known is None or data.programme_version > known:
+        await store.save_session(
+            data.session_id, data.programme_version, data.model_dump(mode="json", exclude=NO_PRESENTER_EMAILS)
+        )
+
+
+async def cancel_session(store: BookStore, data: SessionCancelled) -> None:
+    known = await store.session_version(data.session_id)
+    if known is None or data.programme_version > known:
+        await store.save_session(data.session_id, data.programme_version, None)
+
+
+async def record_publication(store: BookStore, data: ProgrammePublished) -> None:
+    publication = Publication(
+        data.programme_version, data.sessions, data.sessions_changed, data.sessions_cancelled, data.published_at
+    )
+    await store.add_publication(publication, data.published_at)
+
+
+def networks(congress: Any) -> dict[str, str]:
+    """Network code → name from the congress file's ``abstracts.networks``."""
+    listed = congress.section("abstracts").get("networks") or ()
+    return {str(n["code"]): str(n.get("name") or n["code"]) for n in listed if isinstance(n, Mapping) and "code" in n}
+
+
+def books(
+    deps: BookDeps, sessions: list[Mapping[str, Any]], abstracts: dict[str, Mapping[str, Any]]
+) -> list[tuple[str, Book]]:
+    """The whole book, then one per network that has something in the programme."""
+    congress = deps.congress
+    title = f"{congress.short_name} — Book of abstracts"
+    names = networks(congress)
+    out = [(WHOLE, book_view(title, sessions, abstracts, congress.tz, subtitle=congress.name, names=names))]
+    for code, name in names.items():
+        book = book_view(title, sessions, abstracts, congress.tz, network=code, subtitle=name, names=names)
+        if book.days:
+            out.append((code, book))
+    return out
+
+
+async def make_books(deps: BookDeps) -> int | None:
+    """One pass of the job: the books of the newest publication if it is ready; its version, else None."""
+    async with deps.units.read() as store:
+        publication = await store.pending_publication()
+        if publication is None or not await _ready(store, publication):
+            return None
+        sessions, abstracts = await store.live_sessions(), await store.abstracts()
+        missing = missing_content(sessions, await store.known_abstracts())
+    now = deps.clock.now()
+    if not content_complete(publication, missing, now):
+        log.info("book of abstracts waits for abstracts' content", extra={"missing": len(missing)})
+        return None
+    files = []
+    for network, book in books(deps, sessions, abstracts):
+        pdf = await deps.renderer.render_book(book)
+        stored = deps.store.put(pdf)  # content-addressed: a second copy writes the same file
+        files.append(BookFile(publication.version, network, stored.sha256, len(pdf), now))
+    async with deps.units.begin() as store:
+        settled = await store.settle(publication.version, files)
+    log.info(
+        "book of abstracts made" if settled else "book of abstracts already made by another copy",
+        extra={"programme_version": publication.version, "books": len(files)},
+    )
+    return publication.version if settled else None
+
+
+async def _ready(store: BookStore, publication: Publication) -> bool:
+    return ready(publication, await store.counts(publication.version))
