@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from playwright.async_api import Page
 
+FOCUSED = (
+    "s => { const e = document.activeElement; return e ? [e.matches(s), e.tagName, e.id || e.textContent] : null }"
+)
 TAB_LIMIT = 120
 """More Tab presses than any of our forms has stops: a control not reached by then is not reachable."""
 
@@ -13,10 +16,7 @@ async def tab_to(page: Page, selector: str) -> str:
     seen: list[str] = []
     for _ in range(TAB_LIMIT):
         await page.keyboard.press("Tab")
-        focused = await page.evaluate(
-            "s => { const e = document.activeElement; return e ? [e.matches(s), e.tagName, e.id || e.textContent] : null }",
-            selector,
-        )
+        focused = await page.evaluate(FOCUSED, selector)
         if focused and focused[0]:
             return str(focused[1])
         seen.append(f"{focused[1]}#{focused[2]}"[:60] if focused else "nothing")
