@@ -6,22 +6,28 @@ base URL and the values for the ``{placeholders}`` in ``tests/e2e/pages.py``.
 
 from __future__ import annotations
 
+import asyncio
+import re
+import smtplib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from schemas import topics
+from schemas.values import PaymentMethod
 from services.abstracts.app import build as build_abstracts
 from services.abstracts.config import AbstractsSettings
 from services.badges.app import build as build_badges
 from services.badges.config import BadgesSettings
-from services.common.auth import sign
+from services.common.auth import ORGANISER_COOKIE, organiser_token, sign
 from services.console.app import build as build_console
 from services.console.config import ConsoleSettings
 from services.devtools.processes import free_port
@@ -33,7 +39,10 @@ from services.registration.config import RegistrationSettings
 from tests.e2e.chromium import served
 from tests.integration.abstracts.conftest import BEFORE_DEADLINE, ORGANISER, SECRET, Service, submit
 from tests.integration.abstracts.programme_data import accept_abstracts
+from tests.kafka_helpers import eventually, publish
+from tests.unit.console.events import delegate, eur, registered
 
+ORGANISER_EMAIL = "organiser@icsei.example.org"
 Values = dict[str, str]
 DELEGATE_SIGN_IN = "delegate_sign_in"
 """The value naming the link that signs a delegate in, for the pages ``who="delegate"`` opens."""
@@ -87,6 +96,7 @@ async def abstracts(place: Place) -> AsyncIterator[tuple[str, Values]]:
             answer = await service.client.post(f"/api/organiser/programme/{step}", headers=ORGANISER)
             assert answer.status_code == 200, answer.text
         pending = await submit(service, title="Pending: trust in data teams")
+        edit = urlsplit(pending["edit_link"])
         body = {"name": "Grace", "email": "grace@rev.example.org", "affiliation": "University of Ghana"}
         answer = await service.client.post(
             "/api/organiser/reviewers", json=body | {"networks": ["DU"]}, headers=ORGANISER
@@ -94,7 +104,12 @@ async def abstracts(place: Place) -> AsyncIterator[tuple[str, Values]]:
         assert answer.status_code == 201, answer.text
         reviewer = answer.json()
         portal = urlsplit(reviewer["portal_link"]).path
-        values = {"abstract_id": pending["abstract_id"], "reviewer_id": reviewer["reviewer_id"], "portal": portal}
+        values = {
+            "abstract_id": pending["abstract_id"],
+            "edit": f"{edit.path}?{edit.query}",
+            "reviewer_id": reviewer["reviewer_id"],
+            "portal": portal,
+        }
         yield str(service.client.base_url), values
 
 
@@ -126,12 +141,32 @@ async def badges(place: Place) -> AsyncIterator[tuple[str, Values]]:
 @asynccontextmanager
 async def notify(place: Place) -> AsyncIterator[tuple[str, Values]]:
     port = free_port()
-    settings = NotifySettings(
-        embedded_sink=True, smtp_port=free_port(), mail_dir=str(place.tmp / "mail"), **common(place, "notify", port)
-    )
+    smtp = free_port()
+    mail_dir = str(place.tmp / "mail")
+    settings = NotifySettings(embedded_sink=True, smtp_port=smtp, mail_dir=mail_dir, **common(place, "notify", port))
     _runtime, app = build_notify(settings)
     async with served(app, port) as base:
-        yield base, {}
+        yield base, {"mail": await one_mail(base, smtp)}
+
+
+async def one_mail(base: str, smtp_port: int) -> str:
+    """Send one message to notify's demo sink; the path of its page on ``/mail``."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "icsei@example.org", "amani@example.org", "Your badge"
+    message.set_content("Your badge is ready.")
+    message.add_alternative("<p>Your badge is <strong>ready</strong>.</p>", subtype="html")
+    await asyncio.to_thread(send_mail, smtp_port, message)
+    cookie = {ORGANISER_COOKIE: organiser_token(SECRET, ORGANISER_EMAIL)}
+    async with httpx.AsyncClient(base_url=base, cookies=cookie) as http:
+        listing = (await http.get("/mail")).text
+    found = re.search(r'href="(?:/)?(mail/[^"/]+)"', listing)
+    assert found, listing
+    return "/" + found.group(1)
+
+
+def send_mail(port: int, message: EmailMessage) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.send_message(message)
 
 
 @asynccontextmanager
@@ -140,8 +175,18 @@ async def console(place: Place) -> AsyncIterator[tuple[str, Values]]:
     fields = common(place, "console", port)
     del fields["database_url"]
     _runtime, app = build_console(ConsoleSettings(journal_path=str(place.tmp / "journal.sqlite3"), **fields))
-    async with served(app, port) as base:
-        yield base, {}
+    who = delegate("d-0001", country="KE", category="member", name="Amani Njeri")
+    events = registered("d-0001", who, eur(42000), PaymentMethod.INVOICE)
+    async with served(app, port) as base, httpx.AsyncClient(base_url=base) as http:
+        await publish(place.kafka, place.prefix + topics.REGISTRATION, events)
+        cookie = {ORGANISER_COOKIE: organiser_token(SECRET, ORGANISER_EMAIL)}
+        await eventually(lambda: delegate_seen(http, cookie), timeout=60)
+        yield base, {"delegate_id": "d-0001"}
+
+
+async def delegate_seen(http: httpx.AsyncClient, cookie: dict[str, str]) -> bool:
+    http.cookies.update(cookie)
+    return (await http.get("/delegates/d-0001")).status_code == 200
 
 
 SERVICES: dict[str, Serving] = {

@@ -49,6 +49,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
     ),
     "abstracts": (
         *public("/", "/privacy", "/submit", "/programme", "/organiser/login"),
+        *public("{edit}"),  # an author's page to revise or withdraw: the edit link is the key
         *public("{portal}", "{portal}/profile", "{portal}/bids"),  # a reviewer's portal: its link is the key
         *organiser(
             "/organiser/abstracts",
@@ -65,10 +66,10 @@ PAGES: dict[str, tuple[Page, ...]] = {
     ),
     "notify": (
         *public("/organiser/login"),
-        *organiser("/mail", "/organiser/me", "/organiser/accounts"),
+        *organiser("/mail", "{mail}", "/organiser/me", "/organiser/accounts"),
     ),
     "console": (
         *public("/organiser/login"),
-        *organiser("/", "/audit"),
+        *organiser("/", "/delegates/{delegate_id}", "/audit"),
     ),
 }

@@ -9,12 +9,11 @@ import pytest
 from playwright.async_api import async_playwright
 
 from services.common.auth import ORGANISER_COOKIE, organiser_token
-from tests.e2e.audited_services import DELEGATE_SIGN_IN, SECRET, SERVICES, Place
+from tests.e2e.audited_services import DELEGATE_SIGN_IN, ORGANISER_EMAIL, SERVICES, Place
 from tests.e2e.axe import axe_source, blocking_violations
 from tests.e2e.chromium import launch
 from tests.e2e.pages import PAGES
-
-ORGANISER_EMAIL = "organiser@icsei.example.org"
+from tests.integration.abstracts.conftest import SECRET
 
 
 def test_every_service_with_pages_is_audited() -> None:
