@@ -1,6 +1,7 @@
 """The main delegate form and the abstract submission form completed with the keyboard alone in Chromium:
 every control is reached with Tab, text is typed, boxes ticked with Space, buttons pressed with Enter (a
-select takes typed letters, as a keyboard user chooses in it). No click, no fill."""
+select takes typed letters, as a keyboard user chooses in it). No click, no fill. The pages a form leads to
+(which no address opens, so ``tests/e2e/pages.py`` cannot list them) are audited with axe-core on the way."""
 
 from __future__ import annotations
 
@@ -15,12 +16,18 @@ from services.devtools.processes import free_port
 from services.registration.app import build
 from services.registration.config import RegistrationSettings
 from tests.e2e.audited_services import Place, abstracts_service
+from tests.e2e.axe import axe_source, blocking_violations
 from tests.e2e.chromium import launch, served
 from tests.e2e.keyboard import press_on, tab_to, type_into
 from tests.integration.abstracts.conftest import ORGANISER
 
 pytestmark = pytest.mark.browser
 ABSTRACT = " ".join(["Schools that use data well improve their teaching and learning."] * 12)  # 120 words
+
+
+async def audited(page: Page) -> None:
+    """No serious or critical axe-core violation on the page now shown."""
+    assert await blocking_violations(page, axe_source()) == [], page.url
 
 
 async def choose(page: Page, selector: str, label: str) -> None:
@@ -63,12 +70,15 @@ async def test_register_and_pay_with_the_keyboard_alone(
         await press_on(page, "button[value=review]", "Enter")
         await page.wait_for_url(re.compile(r"/register$"))
         assert await page.locator("#total").inner_text() == "€355.00"  # student early bird 270.00 + dinner 85.00
+        await audited(page)
 
         await press_on(page, "button[value=confirm]", "Enter")
         await page.wait_for_url(re.compile(r"/test-checkout/"))
+        await audited(page)
         await press_on(page, "button[value=paid]", "Enter")
         await page.wait_for_url(re.compile(r"/registrations/"))
         assert "Confirmed and paid" in await page.locator(".status").inner_text()
+        await audited(page)
         await browser.close()
 
 
@@ -95,6 +105,7 @@ async def test_submit_an_abstract_with_the_keyboard_alone(
             await press_on(page, "button[value=submit]:not([tabindex='-1'])", "Enter")
         assert await page.locator(".error").all_inner_texts() == []
         assert await page.locator("#reference").inner_text() == "ICSEI27-A-0001"
+        await audited(page)
         listed = await service.client.get("/api/organiser/abstracts", headers=ORGANISER)
         assert [a["title"] for a in listed.json()] == ["Data use in Kenyan schools"]
         await browser.close()
