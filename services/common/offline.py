@@ -14,7 +14,9 @@
   ``data-keep``; the page is then answered network first and from the saved copy when the network is gone.
   The page should say itself when its content last changed, since an offline copy may be old.
 
-A service that wants an offline page calls ``offline_routes`` on its router and adds the script tag.
+A service that wants an offline page calls ``offline_routes`` on its router and adds the script tag. The
+copy lives in the browser's Cache Storage under ``offline:<scope>``; a private page (a delegate's agenda)
+should delete it when its owner signs out (``caches.delete('offline:' + new URL(page, location).href)``).
 """
 
 from __future__ import annotations
