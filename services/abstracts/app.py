@@ -42,6 +42,7 @@ from services.common.congress import config_path
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.page_language import language_router
 from services.common.personal_export import export_router
 from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
@@ -99,6 +100,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     templates.env.globals["book_url"] = settings.book_url.rstrip("/")  # the programme page links to the book
     install_errors(app, deps, templates)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.include_router(language_router())  # the authors' and public pages' language switch
     app.include_router(authors_router(deps, templates))
     app.include_router(export_router("abstracts", deps.secret, partial(personal_export.answer, deps)))
     app.include_router(profile_router(deps, templates))  # before the review pages: /review/<token>/profile

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 import httpx
 
 from services.common.congress import load_congress
+from services.demo import attending
 from services.demo.abstracting import CallForPapers
 from services.demo.book import BOOK_PATH, book_of_abstracts
 from services.demo.client import Failover, Http, Tally, is_up
@@ -36,6 +37,9 @@ from services.demo.station import Station
 from services.demo.team import invite_team
 
 log = logging.getLogger("congress.demo")
+AGENDA_DELEGATES = (3, 25)
+"""How many delegates at least and at most sign in by their email's link and mark sessions (one in a hundred
+of the confirmed between those): each is an email and a few page loads."""
 SUMMARY = (
     ("abstracts submitted", "abstracts submitted"),
     ("reviews", "reviews"),
@@ -50,6 +54,7 @@ SUMMARY = (
     ("cancelled", "cancelled"),
     ("refunded", "refunded"),
     ("waitlisted", "waitlisted add-ons"),
+    ("agenda marks", "sessions marked in agendas"),
     ("badges printed", "badges printed"),
     ("checked in", "checked in"),
 )
@@ -220,6 +225,28 @@ class Simulator:
             print(f"programme published: {self.tally['sessions published']} sessions", flush=True)
         return call.accepted_presenters()
 
+    async def agenda_phase(self, organiser: Organiser) -> None:
+        """Some confirmed delegates sign in by the link in their email and mark sessions of the programme (when
+        there is one, and the demo's mailbox on notify to read the link from)."""
+        if not self.o.notify_url or not self.tally["sessions published"]:
+            return
+        if not await is_up(self.o.notify_url):
+            print(f"notify not answering at {self.o.notify_url}/healthz: delegates cannot sign in to mark sessions")
+            return
+        rows = [r for r in await organiser.registrations() if r["status"] == "confirmed"]
+        least, most = AGENDA_DELEGATES
+        chosen = self.rng.sample(rows, min(len(rows), max(least, min(most, len(rows) // 100))))
+        print(f"{len(chosen)} delegate(s) sign in and mark the sessions they will attend", flush=True)
+        marks = await attending.mark_sessions(
+            self.o.registration_url,
+            self.o.notify_url,
+            organiser.token,
+            [str(r["email"]) for r in chosen],
+            self.rng,
+            self.tally,
+        )
+        print(f"{marks} session(s) marked in personal agendas", flush=True)
+
     async def badges_phase(self, organiser: Organiser) -> None:
         if not await is_up(self.o.badges_url):
             print(
@@ -308,6 +335,7 @@ class Simulator:
                 print(f"organiser sign-in as {email} refused: skipping the organiser's part", flush=True)
                 return 0
             await self.organiser_phase(organiser)
+            await self.agenda_phase(organiser)
             await self.badges_phase(organiser)
         return 0
 

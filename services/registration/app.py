@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from schemas import topics
 from services.common import jobs
@@ -21,6 +23,7 @@ from services.common.db import is_postgres
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.page_language import language_router
 from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
@@ -40,7 +43,8 @@ from services.registration.commands import (
 from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings, load_all, load_income_groups
 from services.registration.ports import Payments, Writer
-from services.registration.subscriptions import audit, call_for_papers, delegate_traces
+from services.registration.subscriptions import audit, call_for_papers, delegate_traces, programme
+from services.registration.web.agenda_pages import agenda_router
 from services.registration.web.api import router
 from services.registration.web.api_models import publish_choices
 from services.registration.web.broadcast_page import broadcast_router
@@ -122,6 +126,7 @@ def build(
     runtime.consume(call_for_papers.CONSUMER, (topics.ABSTRACTS,), call_for_papers.make_handlers(deps))
     runtime.consume(audit.CONSUMER, (topics.AUDIT,), audit.make_handlers(deps))
     runtime.consume(delegate_traces.CONSUMER, (topics.BADGES, topics.NOTIFY), delegate_traces.make_handlers(deps))
+    runtime.consume(programme.CONSUMER, (topics.PROGRAMME,), programme.make_handlers(deps))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -150,8 +155,11 @@ def build(
     )
     doors = RateLimits(settings.rate_limit_per_client, settings.rate_limit_per_address, enabled=settings.rate_limits)
     app.include_router(router(deps, webhooks=webhooks, doors=doors))
+    app.include_router(language_router())  # the delegate pages' language switch
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(pages_router(deps, settings, doors))
     app.include_router(privacy_router(deps, sessions))  # before /me/{token}: /me/participants is a page
+    app.include_router(agenda_router(deps))  # before /me/{token} too: /me/programme, /me/agenda
     app.include_router(self_service_router(deps, settings, doors))
     app.include_router(local_checkout_router(deps, settings, webhooks))
     app.include_router(list_router(deps, sessions))

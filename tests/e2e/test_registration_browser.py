@@ -48,7 +48,7 @@ async def test_register_and_pay_in_the_browser(
         await page.get_by_label("Given name(s)", exact=True).fill("José")
         await page.get_by_label("Family name", exact=True).fill("<b>Núñez</b>")
         await page.get_by_label("Institution", exact=True).fill("Universidad de Chile")
-        await page.get_by_label("Country of the institution").fill("CL")
+        await page.get_by_label("Country of the institution").select_option("CL")
         await page.get_by_label("Email", exact=True).fill("jose@example.org")
         await page.get_by_label("Category", exact=True).select_option("student")
         await page.get_by_label(re.compile("Congress dinner")).check()

@@ -4,6 +4,11 @@
   "use strict";
   var form = document.getElementById("abstract-form");
   if (!form) { return; }
+  /* The page's own words (data-wording: its language's sentences with %(name)s placeholders); English without. */
+  var WORDING = JSON.parse(form.dataset.wording || "{}");
+  function say(key, english, values) {
+    return (WORDING[key] || english).replace(/%\((\w+)\)s/g, function (_whole, name) { return String(values[name]); });
+  }
 
   /* The rule of domain.count_words (services/abstracts/domain.py); keep the two in step. */
   var CJK = [[0x3040, 0x30FF], [0x31F0, 0x31FF], [0x3400, 0x4DBF], [0x4E00, 0x9FFF], [0xF900, 0xFAFF],
@@ -37,8 +42,11 @@
   function updateCount() {
     var n = countWords(text.value);
     var limit = limits[format.value];
-    var words = n + (n === 1 ? " word" : " words");
-    if (limit) { words += " \u2014 a " + format.value + " needs " + limit[0] + "\u2013" + limit[1]; }
+    var words = n === 1 ? say("word", "%(num)s word", {num: n}) : say("words", "%(num)s words", {num: n});
+    if (limit) {
+      words += " \u2014 " + say("needs", "a %(format)s needs %(least)s\u2013%(most)s",
+        {format: format.value, least: limit[0], most: limit[1]});
+    }
     shown.textContent = words;
     shown.classList.toggle("out", Boolean(limit) && (n < limit[0] || n > limit[1]));
     clearTimeout(quiet);  /* screen readers hear the count once the author pauses, not on every key */
@@ -56,7 +64,7 @@
   function renumber() {
     var all = authorRows();
     all.forEach(function (row, i) {
-      row.querySelector("legend").textContent = "Author " + (i + 1);
+      row.querySelector("legend").textContent = say("author", "Author %(number)s", {number: i + 1});
       row.querySelectorAll("[name], [id], [for], [aria-describedby]").forEach(function (el) {
         ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
           var value = el.getAttribute(attr);
@@ -65,7 +73,7 @@
       });
       var remove = row.querySelector("button[data-remove]");
       remove.value = "remove-" + i;
-      remove.textContent = "Remove author " + (i + 1);
+      remove.textContent = say("remove", "Remove author %(number)s", {number: i + 1});
       remove.hidden = all.length === 1;
     });
     rowCount.value = String(all.length);
@@ -102,7 +110,7 @@
       rows.appendChild(copy);
       renumber();
       copy.querySelector("input").focus();
-      said.textContent = "Author " + authorRows().length + " added.";
+      said.textContent = say("added", "Author %(number)s added.", {number: authorRows().length});
     } else if (/^remove-\d+$/.test(button.value)) {
       event.preventDefault();
       var row = button.closest("fieldset.author");
@@ -110,7 +118,7 @@
       row.remove();
       renumber();
       (next ? next.querySelector("input") : add.hidden ? text : add).focus();
-      said.textContent = "Author removed; " + authorRows().length + " left.";
+      said.textContent = say("removed", "Author removed; %(left)s left.", {left: authorRows().length});
     }
   });
 }());

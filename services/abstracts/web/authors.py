@@ -24,6 +24,7 @@ from services.abstracts.web.api_docs import AUTHOR_LINK, SUBMIT, Revised, Submit
 from services.abstracts.web.forms import author_draft, draft_from_form, first_error_id, form_values, row_edit, rows_for
 from services.abstracts.web.pages import problem
 from services.common.openapi import inline_schema
+from services.common.page_language import page_language
 
 ABSTRACT_BODY_LIMIT = 512 * 1024
 """An abstract of 20,000 characters in any script, percent-encoded in a form with its authors, fits."""
@@ -103,7 +104,7 @@ def authors_router(deps: Deps, templates: Jinja2Templates) -> APIRouter:
     @router.get("/privacy", include_in_schema=False)
     async def privacy_notice(request: Request, lang: str = "") -> Response:
         default = deps.congress.default_language
-        notice = deps.privacy.notice_for(lang[:20] or default, default)
+        notice = deps.privacy.notice_for(lang[:20] or page_language(request), default)  # the page's, if written
         return templates.TemplateResponse(request, "privacy.html", {"notice": notice, "lang": notice.language})
 
     @router.get("/submit", include_in_schema=False)

@@ -1,25 +1,37 @@
-"""The page plumbing every abstracts router shares: the templates, problem details, refusals as answers."""
+"""The page plumbing every abstracts router shares: the templates, problem details, refusals as answers.
+
+The authors' and the public pages (call for papers, submission, the programme) speak the delegate's
+language (``services.common.page_language``: English, French, Spanish, German from ``../locale``);
+the organisers' and reviewers' pages stay English.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from email_validator import EmailNotValidError, validate_email
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from services.abstracts.commands.context import Deps
 from services.abstracts.commands.links import LinkProblem
 from services.abstracts.config import countries
 from services.abstracts.domain import submission
 from services.abstracts.domain.errors import Closed, NotAllowed, NotFound
+from services.common.countries import country_names
 from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
+from services.common.page_language import install_page_i18n
 from services.common.text import shown
 
 PROBLEM_JSON = "application/problem+json"
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
 
 
 def is_email(value: str) -> bool:
@@ -33,13 +45,16 @@ def is_email(value: str) -> bool:
 def make_templates(deps: Deps) -> Jinja2Templates:
     """The service's templates and their globals, made once by the composition root and shared by every router."""
     templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+    templates.context_processors.append(install_page_i18n(templates.env, LOCALE_DIR))
     templates.env.finalize = shown  # the one text rule also for rows stored before it
+    templates.env.filters["long_day"] = long_day
     add_csrf_helpers(templates.env)
     templates.env.globals.update(
         congress=deps.congress,
         config=deps.config,
         languages=LANGUAGES,
         countries=countries(),
+        country_names=country_names,
         format_options=[(f, f.capitalize()) for f in submission.FORMATS],
         networks=deps.config.network_names,
         count_words=submission.count_words,
@@ -47,6 +62,12 @@ def make_templates(deps: Deps) -> Jinja2Templates:
         privacy=deps.privacy,
     )
     return templates
+
+
+@pass_context
+def long_day(ctx: Context, day: date) -> str:
+    """A programme day in the page's language (``Tuesday 5 January 2027``, ``mardi 5 janvier 2027``)."""
+    return str(format_date(day, "EEEE d MMMM y", locale=str(ctx.get("page_lang", "en"))))
 
 
 def problem(status: int, title: str, errors: dict[str, str] | None = None, detail: str = "") -> JSONResponse:

@@ -1,4 +1,4 @@
-"""Building the MIME message: validated addresses, encoded headers, text + HTML + PDF attachments.
+"""Building the MIME message: validated addresses, encoded headers, text + HTML + PDF and calendar attachments.
 
 Headers go through ``email.message.EmailMessage`` and ``email.headerregistry.Address``
 only — never string concatenation — so a name in any script is RFC 2047-encoded and a
@@ -41,6 +41,8 @@ class Attachment:
     content: bytes
     maintype: str = "application"
     subtype: str = "pdf"
+    params: tuple[tuple[str, str], ...] = ()
+    """Content-Type parameters, e.g. an iCalendar file's ``method``."""
 
 
 def checked_address(address: str) -> tuple[str, bool]:
@@ -79,7 +81,9 @@ def _text_part(text: str, subtype: str) -> bytes:
 
 def _attachment_part(item: Attachment) -> bytes:
     part = MIMEPart(policy=policy.SMTP)
-    part.set_content(item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename)
+    part.set_content(
+        item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename, params=dict(item.params)
+    )
     return part.as_bytes()
 
 

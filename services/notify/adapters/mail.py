@@ -12,6 +12,7 @@ from email.headerregistry import Address
 from typing import Any
 
 from services.common import broadcast_mail
+from services.common.ics import Method, calendar_document
 from services.common.sealing import SealBroken
 from services.notify.adapters.compose import Attachment, compose
 from services.notify.adapters.opened import opened_links
@@ -21,6 +22,8 @@ from services.notify.domain.broadcast import Broadcast
 from services.notify.domain.delivery import Envelope, Undeliverable
 from services.notify.domain.rules import MessagePlan
 from services.notify.ports import Clock, Documents
+
+CALENDAR_FILENAME = "programme.ics"
 
 
 @dataclass
@@ -35,6 +38,9 @@ class MailBuilder:
 
     def build(self, plan: MessagePlan, message_id: str) -> tuple[Envelope, str]:
         attachments, documents = self._documents(plan)
+        if plan.calendar:
+            attachments += (self._calendar(plan),)
+            documents.append({"filename": CALENDAR_FILENAME, "attached": True, "link": None})
         try:
             opened = opened_links(self.link_secret, plan.context)
         except SealBroken as exc:
@@ -67,6 +73,18 @@ class MailBuilder:
             language=plan.recipient.language,
         )
         return Rendered(subject=out.subject, text=out.text, html=out.html)
+
+    def _calendar(self, plan: MessagePlan) -> Attachment:
+        """The plan's slots as one ``text/calendar`` file (METHOD:PUBLISH): a calendar program adds them, and a
+        later file with the same UIDs and a higher SEQUENCE updates them."""
+        body = calendar_document(
+            plan.calendar,
+            name=self.renderer.congress.short_name,
+            timezone=self.renderer.congress.timezone,
+            stamp=self.clock(),
+        )
+        params = (("charset", "utf-8"), ("method", Method.PUBLISH.value))
+        return Attachment(CALENDAR_FILENAME, body, maintype="text", subtype="calendar", params=params)
 
     def _documents(self, plan: MessagePlan) -> tuple[tuple[Attachment, ...], list[Mapping[str, Any]]]:
         attachments: list[Attachment] = []

@@ -27,7 +27,7 @@ async def on_programme_event(notifier: Notifier, event: CloudEvent[Any], unit: N
     elif isinstance(data, SessionCancelled):
         await unit.programme.forget_session(data.session_id)
     emitted: list[EventData] = []
-    for plan in plan_programme_messages(data, event.id, notifier.programme, known):
+    for plan in plan_programme_messages(data, event.id, notifier.programme, known, at=event.time):
         emitted += await notifier.deliver(unit, plan, event)
     return emitted
 

@@ -33,7 +33,9 @@ from schemas.programme import (
     SessionCancelled,
     SessionScheduled,
 )
+from services.common.ics import CalendarEntry
 from services.notify.domain.abstracts import author_id
+from services.notify.domain.programme_calendar import SlotCalendar
 from services.notify.domain.rules import MessagePlan, Recipient
 
 PROGRAMME_EVENTS: tuple[type[EventData], ...] = (
@@ -195,17 +197,27 @@ def group_schedules(events: Sequence[tuple[str, EventData]]) -> dict[str, dict[s
 
 
 def plan_programme_messages(
-    data: ProgrammeEvent, cause_event_id: str, settings: ProgrammeSettings, known: Known = Known()
+    data: ProgrammeEvent,
+    cause_event_id: str,
+    settings: ProgrammeSettings,
+    known: Known = Known(),
+    *,
+    at: datetime | None = None,
 ) -> list[MessagePlan]:
-    """The messages one programme event causes."""
+    """The messages one programme event causes, each with its slots as calendar entries (``calendar``);
+    ``at``: when the event happened (the entries' LAST-MODIFIED)."""
     base: dict[str, Any] = {"event": data, "settings": settings, "addressed_as": "author"}
+    slots_ics = SlotCalendar(data.congress_id, settings.programme_url, at)
 
-    def plan(template: str, to: Recipient, about: str | None, **context: Any) -> MessagePlan:
+    def plan(
+        template: str, to: Recipient, about: str | None, calendar: tuple[CalendarEntry, ...] = (), **context: Any
+    ) -> MessagePlan:
         return MessagePlan(
             template=template,
             cause_event_id=cause_event_id,
             recipient=to,
             context={**base, **context},
+            calendar=calendar,
             key=to.recipient_id,
             about=about,
         )
@@ -218,7 +230,8 @@ def plan_programme_messages(
             slots = slots_for(to.recipient_id, sessions, known.told)
             if slots:
                 template = CHANGED if any(s.changed for s in slots) else SCHEDULED
-                plans.append(plan(template, to, first_presentation(data, to.recipient_id), slots=slots))
+                calendar = tuple(slots_ics.of_slot(s) for s in slots)
+                plans.append(plan(template, to, first_presentation(data, to.recipient_id), calendar, slots=slots))
         return plans
     if isinstance(data, PresentationMoved):
         if data.old.session_id == data.new.session_id:
@@ -226,7 +239,8 @@ def plan_programme_messages(
         people: dict[str, Presenter] = {}
         for p in data.presenters:
             people.setdefault(author_id(p.email), p)
-        return [plan(MOVED, presenter_recipient(p), data.abstract_id) for p in people.values()]
+        moved = (slots_ics.of_move(data),)
+        return [plan(MOVED, presenter_recipient(p), data.abstract_id, moved) for p in people.values()]
     if isinstance(data, SessionCancelled):
         plans = []
         for told in known.presenters:
@@ -235,7 +249,8 @@ def plan_programme_messages(
                 continue  # all theirs moved to other sessions: a PresentationMoved tells them, not this
             to = Recipient(told.recipient_id, told.email, told.name, told.language)
             kept = replace(told, presentations=mine)
-            plans.append(plan(CANCELLED, to, mine[0][0] if mine else None, told=kept, session=known.session))
+            calendar = slots_ics.of_cancelled(data, mine, known.session)
+            plans.append(plan(CANCELLED, to, mine[0][0] if mine else None, calendar, told=kept, session=known.session))
         return plans
     return []
 

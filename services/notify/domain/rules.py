@@ -35,6 +35,7 @@ from schemas.registration import (
     WaitingListOfferedV2,
 )
 from schemas.values import Delegate, PaymentMethod
+from services.common.ics import CalendarEntry
 
 FAMILY_NAME_FIRST = frozenset({"zh", "ja", "ko", "hu", "vi"})
 """Languages whose speakers write the family name first."""
@@ -78,6 +79,8 @@ class MessagePlan:
     recipient: Recipient
     context: Mapping[str, Any]
     documents: tuple[DocumentRef, ...] = ()
+    calendar: tuple[CalendarEntry, ...] = ()
+    """Slots to attach as one iCalendar file (``services.common.ics``); none: no calendar attachment."""
     key: str = ""
     """Tells apart several messages of one template for one cause (one per author of a decision)."""
     about: str | None = None

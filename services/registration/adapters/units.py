@@ -22,7 +22,7 @@ from schemas.base import CloudEvent, EventData
 from schemas.values import Role
 from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
-from services.registration.adapters import applied_roles, db, earned_roles, listing, privacy_store, rows
+from services.registration.adapters import agenda_store, applied_roles, db, earned_roles, listing, privacy_store, rows
 from services.registration.adapters.audit_history import SqlAuditHistory
 from services.registration.adapters.stores import (
     SqlAppliedRoles,
@@ -57,6 +57,7 @@ class SqlUnit(UnitOfWork):
         self.magic_links = SqlMagicLinks(session)
         self.privacy = privacy_store.SqlPrivacy(session)
         self.traces = SqlTraces(session)
+        self.agenda = agenda_store.SqlAgenda(session)
         self.history = SqlAuditHistory(session)
         self.queued_tasks: list[int] = []
 

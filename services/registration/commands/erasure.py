@@ -73,5 +73,6 @@ async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str, *, congr
     await tx.earned.forget(email_key(row.email))
     await tx.applied.forget(row.id)
     await tx.privacy.forget(row.id)  # consents and special needs (issue 16)
+    await tx.agenda.forget(row.id)  # agenda marks and the calendar feed
     await tx.traces.forget(row.delegate_id)
     tx.stage_tombstone(DelegateSnapshot.topic(), erased.delegate_id)

@@ -6,13 +6,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, StrictBool
 
 from schemas.values import CountryCode, PaymentMethod
+from services.common.countries import is_country
 from services.common.text import MultiLine, SingleLine, tidy
 from services.registration.domain.privacy import Access, Diet, SpecialNeeds
 
 LANGUAGE = r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+def known_country(code: str) -> str:
+    """Only a country's ISO 3166-1 code (the pattern alone lets ``QQ`` or ``EU`` through)."""
+    if not is_country(code):
+        raise ValueError("not the ISO 3166-1 code of a country")
+    return code
 
 
 class NeedsIn(BaseModel):
@@ -37,7 +45,9 @@ class DelegateIn(NeedsIn):
     family_name: SingleLine = Field(min_length=1, max_length=200)
     badge_name: SingleLine = Field(default="", max_length=200, description="Name as printed; defaults to both names.")
     affiliation: SingleLine = Field(min_length=1, max_length=300, description="Institution.")
-    country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution, e.g. JP.")
+    country: Annotated[CountryCode, AfterValidator(known_country)] = Field(
+        description="ISO 3166-1 alpha-2 country of the institution, e.g. JP."
+    )
     email: EmailStr
     language: str = Field(default="en", pattern=LANGUAGE, description="BCP 47 tag, e.g. en, ja, ar.")
     category: str = Field(max_length=40, description="A category of this edition, e.g. member or student.")

@@ -1,6 +1,7 @@
 """The registration service's schema revisions (Alembic). ``metadata`` holds every table they describe."""
 
 from services.registration.adapters import (
+    agenda_store,
     applied_roles,
     audit_history,
     db,
@@ -13,6 +14,7 @@ from services.registration.adapters import (
 )
 
 __all__ = [
+    "agenda_store",
     "applied_roles",
     "audit_history",
     "db_tasks",

@@ -5,6 +5,7 @@ in it, and the Stripe tasks it queued. Commands never see a database session; re
 through a ``Writer`` (group commit) whose ``Batch`` is the synchronous counterpart of ``Tx``.
 """
 
+from services.registration.ports.agenda import AgendaRecords
 from services.registration.ports.history import AuditHistory
 from services.registration.ports.payments import (
     CheckoutRequest,
@@ -36,6 +37,7 @@ __all__ = [
     "REGISTRATION_COUNTER",
     "SORTS",
     "TOTAL",
+    "AgendaRecords",
     "AppliedRoles",
     "AuditHistory",
     "Batch",

@@ -11,6 +11,7 @@ from schemas.base import CloudEvent, EventData
 from schemas.values import Role
 from services.registration.domain.privacy import Consents, SpecialNeeds
 from services.registration.domain.registration import Registration
+from services.registration.ports.agenda import AgendaRecords
 from services.registration.ports.history import AuditHistory
 from services.registration.ports.privacy import PrivacyRecords
 from services.registration.ports.stores import (
@@ -62,6 +63,11 @@ class Tx(Protocol):
 
     @property
     def traces(self) -> Traces: ...
+
+    @property
+    def agenda(self) -> AgendaRecords:
+        """The programme replica, delegates' marks and calendar-feed tokens."""
+        ...
 
     @property
     def history(self) -> AuditHistory:

@@ -5,7 +5,9 @@ the payer's view link (``links.py`` signs it). A delegate's own pages after regi
 the badge, cancel, take a waiting-list offer) are in ``self_service.py``.
 
 No JavaScript needed. Every field has a label, errors are shown beside their field,
-text is autoescaped (names are never HTML) and carries its ``lang``.
+text is autoescaped (names are never HTML) and carries its ``lang``. Delegate pages speak
+the delegate's language (``services.common.page_language``: English, French, Spanish,
+German from ``../locale``); the organisers' pages stay English.
 """
 
 from __future__ import annotations
@@ -13,18 +15,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_datetime
 from babel.numbers import format_currency
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from schemas.registration import LinkKind
 from schemas.values import PaymentMethod
 from services.common.auth import InvalidToken
+from services.common.countries import country_names
 from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
+from services.common.page_language import N_, install_page_i18n, page_language
 from services.common.printable import print_warning
 from services.common.text import shown
 from services.registration.commands import payments, queries
@@ -43,6 +50,7 @@ from services.registration.web.rate_limits import Door, RateLimits, TooManyReque
 
 FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category", "code")
 INVOICE_FIELDS = ("institution_name", "institution_address", "email", "vat_id", "purchase_order")
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
 
 
 class PageProblem(Exception):
@@ -59,17 +67,22 @@ class PageProblem(Exception):
         self.status, self.title, self.message, self.new_link, self.renew = status, title, message, new_link, renew
 
 
+TOKEN_TITLES: dict[str, tuple[str, str]] = {
+    "registration link": (N_("This registration link has expired"), N_("This registration link does not work")),
+    "sign-in link": (N_("This sign-in link has expired"), N_("This sign-in link does not work")),
+    "waiting-list link": (N_("This waiting-list link has expired"), N_("This waiting-list link does not work")),
+}
+"""Each kind of link's two titles, whole sentences so that each language can word them its own way."""
+
+
 def token_problem(
     exc: InvalidToken, what: str, *, new_link: bool = False, renew: tuple[str, str] | None = None
 ) -> PageProblem:
     """410 for an expired link (it was good once: a new one can be sent), 400 for a tampered or foreign one."""
+    expired, broken = TOKEN_TITLES[what]
     if exc.reason == "expired":
-        return PageProblem(
-            410, f"This {what} has expired", f"This {what} is too old to use.", new_link=new_link, renew=renew
-        )
-    return PageProblem(
-        400, f"This {what} does not work", f"This {what} is damaged or incomplete ({exc.reason}).", new_link=new_link
-    )
+        return PageProblem(410, expired, N_("This link is too old to use."), new_link=new_link, renew=renew)
+    return PageProblem(400, broken, N_("This link is damaged or incomplete."), new_link=new_link)
 
 
 def check_payer(deps: Deps, token: str, payer_id: str) -> None:
@@ -79,7 +92,7 @@ def check_payer(deps: Deps, token: str, payer_id: str) -> None:
     except InvalidToken as exc:
         raise token_problem(exc, "registration link", new_link=True, renew=(LinkKind.VIEW.value, token)) from exc
     if payer != payer_id:
-        raise PageProblem(403, "This link is for another registration", "Use the link you were sent.")
+        raise PageProblem(403, N_("This link is for another registration"), N_("Use the link you were sent."))
 
 
 def install_page_errors(app: FastAPI, deps: Deps) -> None:
@@ -99,14 +112,14 @@ def install_page_errors(app: FastAPI, deps: Deps) -> None:
     async def _not_allowed(request: Request, exc: NotAllowed) -> Response:
         if request.url.path.startswith(("/api/", "/stripe/")):
             return JSONResponse({"detail": str(exc)}, status_code=409)
-        return page(request, PageProblem(409, "That cannot be done", f"Sorry: {exc}."))
+        return page(request, PageProblem(409, N_("That cannot be done"), f"Sorry: {exc}."))
 
     @app.exception_handler(TooManyRequests)
     async def _too_many(request: Request, exc: TooManyRequests) -> Response:
         headers = {"Retry-After": str(exc.retry_after)}
         if request.url.path.startswith(("/api/", "/stripe/")):
             return JSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
-        response = page(request, PageProblem(429, "Please wait a little", str(exc)))
+        response = page(request, PageProblem(429, N_("Please wait a little"), str(exc)))
         response.headers.update(headers)
         return response
 
@@ -114,15 +127,19 @@ def install_page_errors(app: FastAPI, deps: Deps) -> None:
     async def _payment_error(request: Request, exc: PaymentError) -> Response:
         if request.url.path.startswith(("/api/", "/stripe/")):
             return JSONResponse({"detail": str(exc)}, status_code=502)
-        return page(request, PageProblem(502, "The payment provider did not answer as expected", str(exc)))
+        return page(request, PageProblem(502, N_("The payment provider did not answer as expected"), str(exc)))
 
 
 def templates_for(deps: Deps) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    templates.context_processors.append(install_page_i18n(templates.env, LOCALE_DIR))
     currency = deps.congress.currency
 
-    def money(amount_minor: int, locale: str = "en") -> str:
-        return format_currency(domain.to_major(amount_minor, currency), currency, locale=locale)
+    @pass_context
+    def money(ctx: Context, amount_minor: int, locale: str = "") -> str:
+        """In the page's locale (``€355.00``, ``355,00 €``) unless a locale is named."""
+        where = locale or str(ctx.get("page_lang", "en"))
+        return str(format_currency(domain.to_major(amount_minor, currency), currency, locale=where))
 
     templates.env.filters["money"] = money
     templates.env.filters["major"] = lambda amount_minor: amount_text(amount_minor, currency)
@@ -130,19 +147,24 @@ def templates_for(deps: Deps) -> Jinja2Templates:
     templates.env.finalize = shown  # the one text rule also for rows stored before it
     add_csrf_helpers(templates.env)
     templates.env.globals.update(congress=deps.congress, config=deps.config, languages=LANGUAGES)
+    templates.env.globals["countries"] = country_names
     templates.env.globals.update(privacy=deps.privacy, diet_labels=DIET_LABELS, access_labels=ACCESS_LABELS)
     return templates
 
 
 def friendly(err: Any) -> str:
-    """A message a person understands for one pydantic error."""
+    """A message a person understands for one pydantic error (pages translate it: the ``wording`` filter)."""
     kind, loc = err["type"], err["loc"]
     if kind in ("missing", "string_too_short"):
-        return "Please fill this in."
+        return N_("Please fill this in.")
     if loc and loc[-1] == "country":
-        return "Use the two-letter country code, e.g. JP, KE or BR."
+        return N_("Choose the country from the list.")
     if loc and loc[-1] == "email":
-        return "Enter an email address like name@example.org."
+        return N_("Enter an email address like name@example.org.")
+    if loc and loc[-1] == "language":
+        return N_("Choose a language from the list.")
+    if kind == "string_too_long":
+        return N_("This is too long.")
     return str(err["msg"])
 
 
@@ -200,7 +222,7 @@ def pages_router(deps: Deps, settings: RegistrationSettings, doors: RateLimits |
         return await queries.seats_left(deps)
 
     async def form_page(request: Request, n: int, values: Any, errors: dict[str, str], status: int = 200) -> Response:
-        until = deps.rules.early_bird_until.strftime("%d %B %Y %H:%M")
+        until = format_datetime(deps.rules.early_bird_until, "d MMMM y HH:mm", locale=page_language(request))
         return templates.TemplateResponse(
             request,
             "register.html",
@@ -214,7 +236,8 @@ def pages_router(deps: Deps, settings: RegistrationSettings, doors: RateLimits |
 
     @pages.get("/privacy")
     async def privacy_notice(request: Request, lang: str = "") -> Response:
-        shown = deps.privacy.notice_for(lang[:20] or deps.congress.default_language, deps.congress.default_language)
+        wanted = lang[:20] or page_language(request)  # the page's language when the notice is written in it
+        shown = deps.privacy.notice_for(wanted, deps.congress.default_language)
         return templates.TemplateResponse(request, "privacy.html", {"shown": shown, "lang": shown.language})
 
     @pages.get("/group")

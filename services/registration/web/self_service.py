@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from schemas.registration import LinkKind
 from services.common.auth import InvalidToken, sign, verify
+from services.common.page_language import N_
 from services.common.text import clean_for_display, clean_input
 from services.registration.commands import addons, consent, links, manage, queries
 from services.registration.commands.links import view_token
@@ -61,7 +62,11 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
             raise token_problem(exc, "sign-in link", new_link=True, renew=renew) from exc
         if not await links.use_sign_in(deps, claims["jti"]):
             raise PageProblem(
-                410, "This sign-in link was already used", "A sign-in link works once.", new_link=True, renew=renew
+                410,
+                N_("This sign-in link was already used"),
+                N_("A sign-in link works once."),
+                new_link=True,
+                renew=renew,
             )
         response = RedirectResponse("/me", status_code=303)
         response.set_cookie(
@@ -98,7 +103,7 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
         if errors:
             return await me_page(request, with_badge(row, typed), errors=errors)
         row = await manage.update_badge(deps, row.id, changes)
-        return await me_page(request, row, "Badge details saved.")
+        return await me_page(request, row, N_("Badge details saved."))
 
     @pages.post("/me/cancel")
     async def me_cancel(request: Request) -> Response:
@@ -108,7 +113,7 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
         row = await manage.cancel(
             deps, row.id, by="delegate", reason=clean_for_display(str(form.get("reason", "")))[:500]
         )
-        return await me_page(request, row, "Your registration is cancelled.")
+        return await me_page(request, row, N_("Your registration is cancelled."))
 
     @pages.get("/waiting-list/accept")
     async def accept(t: str = "") -> Response:
@@ -140,11 +145,11 @@ async def signed_in_row(deps: Deps, request: Request) -> Registration:
         )
     except InvalidToken as exc:
         raise PageProblem(
-            401, "Please sign in again", "Your session has ended; sign in with a link by email.", new_link=True
+            401, N_("Please sign in again"), N_("Your session has ended; sign in with a link by email."), new_link=True
         ) from exc
     row = await queries.registration(deps, str(claims["rid"]))
     if row is None:
-        raise PageProblem(404, "No such registration", "This registration no longer exists.")
+        raise PageProblem(404, N_("No such registration"), N_("This registration no longer exists."))
     return row
 
 
@@ -159,5 +164,5 @@ def checked_text(typed: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]
             errors[field] = str(exc)
         else:
             if not changes[field]:
-                errors[field] = "Please fill this in."
+                errors[field] = N_("Please fill this in.")
     return changes, errors

@@ -28,6 +28,7 @@ from schemas.abstracts import (
 from schemas.base import CloudEvent
 from schemas.programme import ProgrammePublished, SessionScheduled
 from schemas.registration import (
+    AgendaChanged,
     BroadcastRequested,
     InvoiceIssued,
     PaymentFailed,
@@ -65,7 +66,7 @@ async def wait_healthy(url: str, process: asyncio.subprocess.Process, timeout: f
     raise AssertionError(f"no answer at {url}/healthz")
 
 
-async def run_simulator(url: str, abstracts_url: str, env: dict[str, str]) -> tuple[int, str]:
+async def run_simulator(url: str, abstracts_url: str, env: dict[str, str], notify_url: str = "") -> tuple[int, str]:
     """``python -m services.demo.simulator`` as ``congress demo`` starts it; its exit code and output."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -84,12 +85,12 @@ async def run_simulator(url: str, abstracts_url: str, env: dict[str, str]) -> tu
         "--abstracts-url",
         abstracts_url,
         "--notify-url",
-        f"http://127.0.0.1:{free_port()}",  # no notify here: the team is not invited, the demo plays on
+        notify_url or f"http://127.0.0.1:{free_port()}",  # no notify: no team, no agendas; the demo plays on
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=300)
     return process.returncode or 0, out.decode()
 
 
@@ -108,6 +109,8 @@ def service_env(kafka: str, prefix: str, stripe: str, home: Path, port: int, abs
         "ABSTRACTS_HTTP_PORT": str(abstracts_port),
         "ABSTRACTS_PUBLIC_URL": f"http://127.0.0.1:{abstracts_port}",
         "ABSTRACTS_DEADLINE": "2099-12-31",  # the call is open, as `congress demo` makes it
+        "NOTIFY_HTTP_PORT": str(free_port()),
+        "NOTIFY_SMTP_PORT": str(free_port()),  # its embedded sink: the demo's mailbox, where sign-in links arrive
     }
 
 
@@ -146,10 +149,16 @@ async def test_simulator_plays_a_small_congress(
     abstracts = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.abstracts.app", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log
     )
+    notify = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.notify.app", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log
+    )
+    notify_url = f"http://127.0.0.1:{env['NOTIFY_HTTP_PORT']}"
     try:
-        await wait_healthy(url, service)
-        await wait_healthy(abstracts_url, abstracts)
-        code, output = await run_simulator(url, abstracts_url, env)
+        # Three services start at once: on a busy machine each may take a while.
+        await wait_healthy(url, service, timeout=180)
+        await wait_healthy(abstracts_url, abstracts, timeout=180)
+        await wait_healthy(notify_url, notify, timeout=180)
+        code, output = await run_simulator(url, abstracts_url, env, notify_url)
         print(output)
         assert code == 0, output
         assert "badges service not answering" in output
@@ -175,11 +184,12 @@ async def test_simulator_plays_a_small_congress(
                 and any(isinstance(e.data, BroadcastRequested) for e in events)
                 and sum(isinstance(e.data, RegistrationCreatedFields) for e in events) >= DELEGATES
                 and not presenters_without_role(events, presenting)
+                and any(isinstance(e.data, AgendaChanged) for e in events)
             )
 
         events = await read_events(kafka_bootstrap, topic_prefix + topics.REGISTRATION, until=settled, timeout=45)
     finally:
-        for process in (service, abstracts):
+        for process in (service, abstracts, notify):
             process.terminate()
             await asyncio.wait_for(process.wait(), timeout=20)
         log.close()
@@ -215,3 +225,8 @@ async def test_simulator_plays_a_small_congress(
     # or by a RegistrationUpdated when they registered before registration had read the decision.
     assert [d for d in created if d.delegate.email in presenters]
     assert presenters_without_role(events, presenters) == set()
+    # Delegates signed in by the link in their email and marked sessions of the published programme.
+    marks = [d for d in data if isinstance(d, AgendaChanged)]
+    assert marks and all(m.attending for m in marks)
+    assert {m.session_id for m in marks} <= {s.session_id for s in scheduled}
+    assert "sessions marked in agendas" in output

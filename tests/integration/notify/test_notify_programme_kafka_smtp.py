@@ -16,6 +16,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from icalendar import Calendar
+
 from schemas import topics
 from schemas.base import CloudEvent, EventData, new_event
 from schemas.notify import NotificationSent
@@ -201,6 +203,7 @@ async def test_presenters_hear_where_and_when_they_present_once(
             )
     assert len(again) == len(received), "a redelivered event sent mail again"
     assert_who_got_what(received)
+    assert_calendars_follow_the_slots(received)
     sent = [e.data for e in notified if isinstance(e.data, NotificationSent)]
     assert sorted(s.message_id for s in sent) == sorted(str(m["Message-ID"]) for m in received)
     assert {s.abstract_id for s in sent} <= {"a-0041", "a-0042", "a-51", "a-52"} and None not in {
@@ -240,3 +243,27 @@ def assert_who_got_what(received: list[EmailMessage]) -> None:
     for message in received:
         assert message["Subject"].startswith("ICSEI 2027") and message.get_body(("html",)) is not None
     assert by["zoe@example.org", "session_changed"]["To"].addresses[0].display_name == "Zoë Ørsted-Müller"
+
+
+def calendar(message: EmailMessage) -> list[Any]:
+    """The VEVENTs of the message's ``.ics`` attachment, parsed with the icalendar library."""
+    [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "PUBLISH"
+    return list(Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT"))
+
+
+def assert_calendars_follow_the_slots(received: list[EmailMessage]) -> None:
+    """Each programme mail carries its slots as an ``.ics``; the update after a move has the same UID, a higher
+    SEQUENCE and the new room; the cancellation marks the slot cancelled."""
+    by = {key(m): m for m in received}
+    kwame = calendar(by["kwame@example.org", "presentation_scheduled"])
+    assert sorted(str(e["UID"]) for e in kwame) == ["abstract-a-0041@icsei-2027", "abstract-a-0042@icsei-2027"]
+    [scheduled] = calendar(by["ana@example.org", "presentation_scheduled"])
+    [moved] = calendar(by["ana@example.org", "presentation_moved"])
+    assert str(scheduled["UID"]) == str(moved["UID"]) == "abstract-a-51@icsei-2027"
+    assert (int(scheduled["SEQUENCE"]), int(moved["SEQUENCE"])) == (1, 2)
+    assert scheduled.decoded("DTSTART") == datetime(2027, 1, 7, 5, 0, tzinfo=UTC)
+    assert moved.decoded("DTSTART") == datetime(2027, 1, 6, 1, 30, tzinfo=UTC)
+    assert (str(scheduled["LOCATION"]), str(moved["LOCATION"])) == ("Room 502", "Main Hall")
+    [gone] = calendar(by["zoe@example.org", "session_cancelled"])
+    assert (str(gone["UID"]), str(gone["STATUS"])) == ("abstract-a-52@icsei-2027", "CANCELLED")

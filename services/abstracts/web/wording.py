@@ -1,0 +1,36 @@
+"""Words the authors' pages show that are made outside the templates: marked here for ``pybabel extract``.
+
+An abstract's status, the messages the domain gives for a draft (``domain.submission``, which stays free
+of gettext) and the pages' flash messages are shown through the ``wording`` filter, which translates a
+message it knows and shows any other (one with a number or a name in it) as it is, in English.
+tests/unit/test_page_catalogs.py checks the statuses are all here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from services.common.page_language import N_
+
+STATUSES: Final = (N_("submitted"), N_("accepted"), N_("rejected"), N_("withdrawn"))
+MESSAGES: Final = (
+    N_("Choose a format: paper, symposium, poster, workshop or roundtable."),
+    N_("Choose the network your abstract is for."),
+    N_("Please give your abstract a title."),
+    N_("Each keyword can be at most 60 characters."),
+    N_("Choose the language the abstract is written in."),
+    N_("Enter an email address like name@example.org."),
+    N_("Please paste or type the abstract."),
+    N_("List at least one author."),
+    N_("Choose the country of the author's institution."),
+    N_("Tick 'presenting' for at least one author."),
+    N_("Your changes are saved."),
+    N_("Your abstract is withdrawn."),
+    N_("This edit link does not work"),
+    N_("This link is for another abstract"),
+    N_("Use the edit link you received for this abstract."),
+    N_("Not found"),
+    N_("There is no such abstract here for you."),
+    N_("That cannot be done"),
+    N_("Abstract submission is closed"),
+)

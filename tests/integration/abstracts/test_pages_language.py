@@ -1,0 +1,50 @@
+"""The call for papers and the public programme speak the author's language: French from Accept-Language
+(or the switch's cookie), country names in French, the domain's messages translated beside their field,
+the programme's days and headings in French; the organisers' pages stay English."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from tests.forms import token_in
+from tests.integration.abstracts.conftest import ORGANISER, Service
+from tests.integration.abstracts.programme_data import accept_abstracts
+
+FRENCH = {"accept-language": "fr-FR,fr;q=0.9"}
+
+
+async def test_the_submission_form_speaks_french(offline: Service) -> None:
+    page = await offline.client.get("/submit", headers=FRENCH)
+    assert '<html lang="fr">' in page.text and "<h1>Déposer un résumé</h1>" in page.text
+    assert '<option value="DE">Allemagne</option>' in page.text and "Pays de l’établissement" in page.text
+    wording = re.search(r'data-wording="([^"]+)"', page.text)
+    assert (
+        wording and json.loads(html.unescape(wording.group(1)))["added"] == "Auteur %(number)s ajouté."
+    )  # the script's
+    fields = {"rows": "1", "format": "", "network": "", "title": "", "text": "", "csrf_token": token_in(page.text)}
+    refused = await offline.client.post("/submit", data=fields | {"action": "submit"}, headers=FRENCH)
+    assert refused.status_code == 422
+    assert "Veuillez donner un titre à votre résumé." in refused.text
+    assert "Veuillez corriger les champs signalés ci-dessous." in refused.text
+    german = await offline.client.get("/submit", headers={"accept-language": "de"})
+    assert "Ein Abstract einreichen" in german.text and '<option value="FR">Frankreich</option>' in german.text
+
+
+async def test_the_switch_and_the_programme_in_french(offline: Service) -> None:
+    client = offline.client
+    went = await client.get("/language", params={"lang": "fr", "next": "/programme"})
+    assert went.status_code == 303 and went.headers["location"] == "/programme"
+    before = await client.get("/programme")
+    assert "Le programme n’est pas encore publié." in before.text
+    await accept_abstracts(offline)
+    await client.post("/organiser/programme/generate", headers=ORGANISER)
+    organiser = await client.get("/organiser/programme", headers=ORGANISER)
+    assert '<html lang="en">' in organiser.text and 'class="languages"' not in organiser.text  # stays English
+    await client.post("/organiser/programme/publish", headers=ORGANISER)
+    after = await client.get("/programme")
+    assert "Heures locales de" in after.text
+    assert re.search(
+        r'<h2 id="day-[\d-]+">(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d+ janvier 2027</h2>', after.text
+    )

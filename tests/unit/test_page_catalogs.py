@@ -1,0 +1,69 @@
+"""The delegate pages' catalogs (registration, abstracts): complete in every shipped language, current with
+the templates and Python (``pybabel extract``), placeholders intact; and the words defined outside them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from schemas.values import RegistrationStatus
+from services.abstracts.domain.abstract import Status as AbstractStatus
+from services.abstracts.web import wording as abstracts_wording
+from services.common.page_language import OFFERED, load_catalogs, translator
+from services.registration.domain.privacy import ACCESS_LABELS, DIET_LABELS
+from services.registration.web import wording
+
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+PAGE_SERVICES = ("registration", "abstracts")
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def extracted(service: str) -> set[Any]:
+    """What ``pybabel extract -F babel.cfg .`` finds in the service now."""
+    root = SERVICES / service
+    with (root / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)  # type: ignore[no-untyped-call]  # babel is untyped
+    return {message for _, _, message, _, _ in extract_from_dir(str(root), method_map, options_map)}
+
+
+def texts(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, (tuple, list)) else [str(value)]
+
+
+@pytest.mark.parametrize("service", PAGE_SERVICES)
+def test_every_page_catalog_is_complete_and_current(service: str) -> None:
+    locale_dir = SERVICES / service / "locale"
+    msgids = {m if isinstance(m, str) else tuple(m) for m in extracted(service)}
+    assert len(msgids) > 30
+    with (locale_dir / "messages.pot").open("rb") as f:
+        assert {m.id for m in read_po(f) if m.id} == msgids, "messages.pot is stale: run pybabel extract"
+    for language in OFFERED[1:]:
+        with (locale_dir / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            entries = {m.id: m for m in read_po(f) if m.id}
+        assert set(entries) == msgids, f"{language}: missing {msgids - set(entries)}, obsolete {set(entries) - msgids}"
+        for msgid, entry in entries.items():
+            assert all(s.strip() for s in texts(entry.string)), f"{language}: untranslated {msgid!r}"
+            assert not entry.fuzzy, f"{language}: fuzzy {msgid!r}"
+            wanted = sorted(PLACEHOLDER.findall(texts(msgid)[-1]))
+            assert all(sorted(PLACEHOLDER.findall(s)) == wanted for s in texts(entry.string)), (language, msgid)
+
+
+def test_statuses_and_needs_labels_are_marked_and_translated() -> None:
+    assert set(wording.STATUSES) == {s.value for s in RegistrationStatus}
+    assert set(wording.LABELS) == set(DIET_LABELS.values()) | set(ACCESS_LABELS.values())
+    catalogs = load_catalogs(SERVICES / "registration" / "locale")
+    french = translator(catalogs, "fr")
+    assert french("Vegetarian") == "Végétarien" and french("confirmed") == "confirmée"
+    assert translator(catalogs, "en")("Vegetarian") == "Vegetarian"
+
+
+def test_abstract_statuses_are_marked_and_translated() -> None:
+    assert set(abstracts_wording.STATUSES) == {s.value for s in AbstractStatus}
+    german = translator(load_catalogs(SERVICES / "abstracts" / "locale"), "de")
+    assert german("withdrawn") == "zurückgezogen"
