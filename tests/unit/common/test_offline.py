@@ -31,4 +31,3 @@ async def test_the_worker_and_its_register_script_are_served_at_the_root() -> No
             assert "no-cache" in answer.headers["cache-control"]
             policy = answer.headers["content-security-policy"]
             assert "script-src 'self'" in policy and "worker-src" not in policy  # same-origin scripts and workers
-
