@@ -36,7 +36,7 @@ def public(*paths: str) -> tuple[Page, ...]:
 PAGES: dict[str, tuple[Page, ...]] = {
     "registration": (
         *public("/", "/privacy", "/group", "/sign-in", "/registrations/{payer_id}?t={view}", "/organiser/login"),
-        *delegate("/me", "/me/participants"),
+        *delegate("/me", "/me/participants", "/me/programme", "/me/agenda"),
         *organiser(
             "/organiser/registrations",
             "/organiser/registrations?q=Njeri",

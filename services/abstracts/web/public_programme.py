@@ -65,11 +65,11 @@ def calendar(sessions: list[SessionScheduled], programme: Programme, stamp: date
     return body
 
 
-def last_updated(done: publishing.Publication | None, tz: tzinfo) -> str | None:
+def last_updated(done: publishing.Publication | None, tz: tzinfo) -> datetime | None:
     """When the published programme last changed, in the congress timezone (``None`` if unknown)."""
     if done is None or done.published_at is None:
         return None
-    return f"{done.published_at.astimezone(tz):%A %-d %B %Y, %H:%M}"
+    return done.published_at.astimezone(tz)
 
 
 def public_routes(router: APIRouter, programme: Programme, templates: Jinja2Templates) -> None:
