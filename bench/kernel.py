@@ -43,7 +43,8 @@ from schemas.notify import NotificationSent
 from schemas.registration import RegistrationConfirmed
 from schemas.values import Delegate, Money, PaymentMethod
 from services.common.consumer import inbox_table
-from services.common.outbox import make_producer, outbox_table
+from services.common.outbox import outbox_table
+from services.common.relay import make_producer
 from services.common.runtime import ServiceRuntime, tune_gc
 from services.common.settings import ServiceSettings
 from services.common.staging import stage_insert

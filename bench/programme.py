@@ -10,13 +10,17 @@ prints sessions placed, left out, same-network clashes and wall time. Then the *
 five sessions accepted after the ICSEI-like draft was made, placed with the draft's sessions held
 fixed (``updating.plan_update`` + ``schedule(..., fixed=...)``) by greedy and by CP-SAT, beside a
 full regeneration: clashes, time, and how many draft sessions and presentations each one moves.
-Writes bench/results/programme.json. Never asserts.
+Then *rooms sized by interest* (``bench/_room_sizing.py``): 160 sessions with seeded expected audiences in
+13 rooms of different sizes, placed by today's placer and by the one that sizes rooms, in the same run:
+seats overflowing, time, and the room-sizing stage's CP-SAT status and gap to its bound.
+Writes bench/results/programme.json (with the load average). Never asserts.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import time
@@ -24,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench._room_sizing import print_rooms, rooms_scenario
 from services.abstracts.adapters.solver import CpSatPlacer, score
 from services.abstracts.domain.grouping import group
 from services.abstracts.domain.scheduling import (
@@ -81,7 +86,7 @@ def run(name: str, placer: Placer, sessions: list[Session], g: Grid, scenario: s
         found, stats = placer.place(sessions, g)
         outcome = {"status": stats.status, "placed_bound": stats.placed_bound, "clash_bound": stats.clash_bound}
         outcome["improved_on_greedy"] = stats.improved
-        result = schedule(sessions, g, lambda _s, _g, _f=None: found)
+        result = schedule(sessions, g, lambda _s, _g, _f=None, _a=None: found)
     else:
         result = schedule(sessions, g, placer)
     seconds = time.perf_counter() - started
@@ -208,8 +213,11 @@ def main() -> None:
             print(f"  {r['scenario']} / {r['placer']}: {reason}")
     update = update_scenario(args)
     print_update(update)
+    rooms = rooms_scenario(args.work, args.seed)
+    print_rooms(rooms)
     RESULTS.parent.mkdir(exist_ok=True)
-    doc = {"args": vars(args), "machine": platform.platform(), "results": rows, "update": update}
+    doc = {"args": vars(args), "machine": platform.platform(), "load_average": os.getloadavg()}
+    doc |= {"results": rows, "update": update, "rooms": rooms}
     RESULTS.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"wrote {RESULTS}")
 

@@ -15,6 +15,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from schemas.base import EventData
+from schemas.personal import PersonalStr
 
 
 class AccessKind(StrEnum):
@@ -40,8 +41,8 @@ class LinkSentFields(EventData):
     congress_id: str = Field(description="Edition, e.g. icsei-2027.")
     subject_id: str = Field(description="What the link opens (reviewer, abstract or delegate id); the Kafka key.")
     kind: AccessKind = Field(description="What kind of link it is.")
-    email: str = Field(description="Where it goes: the address on record, never one typed in.")
-    recipient_name: str = Field(default="", description="Name for the greeting, if known.")
+    email: PersonalStr = Field(description="Where it goes: the address on record, never one typed in.")
+    recipient_name: PersonalStr = Field(default="", description="Name for the greeting, if known.")
     language: str = Field(default="en", description="Language of the email.")
     about: str = Field(default="", description="What it is about in words, e.g. an abstract's reference.")
     sealed_link: str = Field(description="The link, sealed for notify alone (AES-GCM, HKDF key), bound to subject_id.")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.access import LinkSentFields
 from schemas.base import EventData
+from schemas.personal import PersonalStr
 
 
 class BadgesEvent(EventData):
@@ -28,8 +29,8 @@ class BadgeIssued(BadgesEvent):
     registration_version: int = Field(description="Registration version the badge shows.")
     pdf_sha256: str = Field(description="Content hash of the PDF.")
     location: str = Field(description="Where the PDF is stored (content-addressed path or URL).")
-    email: str = Field(description="Delegate's email, for the 'badge ready' message.")
-    badge_name: str = Field(description="Name as printed.")
+    email: PersonalStr = Field(description="Delegate's email, for the 'badge ready' message.")
+    badge_name: PersonalStr = Field(description="Name as printed.")
     language: str = Field(default="en", description="Delegate's language.")
 
 
@@ -42,8 +43,8 @@ class TextReplacement(BaseModel):
         description="Which text: on a badge 'given name', 'family name' or 'affiliation'; on an invoice "
         "'institution', 'institution address', 'VAT id' or 'purchase order'."
     )
-    typed: str = Field(description="The text as the delegate gave it (after the text rule's cleaning).")
-    printed: str = Field(description="What the badge prints: the printable part plus a transliteration.")
+    typed: PersonalStr = Field(description="The text as the delegate gave it (after the text rule's cleaning).")
+    printed: PersonalStr = Field(description="What the badge prints: the printable part plus a transliteration.")
     missing: tuple[str, ...] = Field(
         description="The characters no installed font has, e.g. 'U+11F04 KAWI LETTER A' (at most 10)."
     )
@@ -78,7 +79,7 @@ class DocumentIssued(BadgesEvent):
     document_number: str = Field(description="Number printed on the document.")
     pdf_sha256: str = Field(description="Content hash of the PDF.")
     location: str = Field(description="Where the PDF is stored.")
-    email: str = Field(description="Where to send it.")
+    email: PersonalStr = Field(description="Where to send it.")
     language: str = Field(default="en", description="Delegate's language.")
 
 

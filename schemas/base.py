@@ -18,6 +18,8 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import to_json
 
+from schemas.personal import Open, Seal, key_ids, open_doc, personal_paths, seal_doc
+
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
@@ -129,43 +131,67 @@ def new_event(data: D, source: str, *, event_id: str | None = None, time: dateti
     )
 
 
-def encode(event: CloudEvent[Any]) -> bytes:
-    return event.model_dump_json().encode()
+def encode(event: CloudEvent[Any], seal: Seal | None = None) -> bytes:
+    """The event as a message value; with ``seal``, its personal fields encrypted per person
+    (``schemas.personal``: the kernel's keyring seals for the event's subject)."""
+    return _envelope_json(event.id, event.source, event.type, event.time, event.subject, event.data, seal)
 
 
 def encode_new(
-    data: EventData, source: str, *, event_id: str | None = None, time: datetime | None = None
+    data: EventData,
+    source: str,
+    *,
+    event_id: str | None = None,
+    time: datetime | None = None,
+    seal: Seal | None = None,
 ) -> tuple[str, bytes]:
-    """``encode(new_event(...))`` without building the envelope model: the new event's id and its value.
+    """``encode(new_event(...), seal)`` without building the envelope model: the new event's id and its value.
 
-    The same JSON as pydantic writes for the envelope (a test compares them), at a third of the
-    cost: nothing is validated that was not validated when the payload was made, and the parts
-    every event of a type from a source shares are serialized once.
+    The same JSON as ``encode`` writes (a test compares them), at a third of the cost: nothing is
+    validated that was not validated when the payload was made. Both go through ``_envelope_json``,
+    the one place where personal fields are sealed, so the fast way seals exactly as the other does.
     """
     event_id = event_id or new_event_id()
-    model = type(data)
-    middle = _MIDDLES.get((model, source))
+    return event_id, _envelope_json(
+        event_id, source, type(data).event_type(), time or datetime.now(UTC), data.key(), data, seal
+    )
+
+
+def _envelope_json(
+    event_id: str, source: str, event_type: str, time: datetime, subject: str, data: EventData, seal: Seal | None
+) -> bytes:
+    """A structured CloudEvent's JSON, field for field as pydantic writes the envelope model; the parts every
+    event of a type from a source shares are serialized once (``_MIDDLES``)."""
+    middle = _MIDDLES.get((event_type, source))
     if middle is None:
-        middle = _MIDDLES[(model, source)] = b"".join(
-            (b',"source":', to_json(source), b',"type":', to_json(model.event_type()), b',"time":')
+        middle = _MIDDLES[(event_type, source)] = b"".join(
+            (b',"source":', to_json(source), b',"type":', to_json(event_type), b',"time":')
         )
-    return event_id, b"".join(
+    return b"".join(
         (
             b'{"specversion":"1.0","id":',
             to_json(event_id),
             middle,
-            to_json(time or datetime.now(UTC)),
+            to_json(time),
             b',"subject":',
-            to_json(data.key()),
+            to_json(subject),
             b',"datacontenttype":"application/json","data":',
-            data.__pydantic_serializer__.to_json(data),
+            _data_json(data, subject, seal),
             b"}",
         )
     )
 
 
-_MIDDLES: dict[tuple[type[EventData], str], bytes] = {}
-"""By payload class and source: the envelope's JSON between the id and the time."""
+def _data_json(data: EventData, subject: str, seal: Seal | None) -> bytes:
+    """The payload's JSON; with ``seal``, every personal field (``schemas.personal``) a token for ``subject``."""
+    model = type(data)
+    if seal is None or not personal_paths(model):
+        return data.__pydantic_serializer__.to_json(data)
+    return to_json(seal_doc(model, data.model_dump(mode="json"), subject, seal))
+
+
+_MIDDLES: dict[tuple[str, str], bytes] = {}
+"""By event type and source: the envelope's JSON between the id and the time."""
 
 
 def new_event_id() -> str:
@@ -182,14 +208,18 @@ _TYPE = re.compile(rb'"type"\s*:\s*"([A-Za-z0-9_.]{1,200})"')
 """Where an event's type most likely is: the first ``"type": "…"`` in the value (checked after validation)."""
 
 
-def decode(raw: bytes | None) -> CloudEvent[EventData]:
+def decode(raw: bytes | None, open_: Open | None = None) -> CloudEvent[EventData]:
     """Parse and validate one message value, or raise ``InvalidEvent`` saying why.
+
+    With ``open_``, personal fields are opened (``erased`` where their key is gone); without, their tokens
+    stay as they are (what a reader without keys sees). ``open_`` may raise for a key not yet known.
 
     The fast path guesses the type from the bytes and lets pydantic parse and validate the
     value in one pass (``model_validate_json``, about half the cost of ``json.loads`` then
     ``model_validate``). It is taken only when the event it yields states that very type (and
     so was validated against its own model); anything else, valid or not, goes the slow path,
-    which also says why a value is invalid.
+    which also says why a value is invalid. Both paths end in ``_opened``, the one place where
+    personal fields are opened (a token is a valid string, so it is validated as one first).
     """
     match = _TYPE.search(raw) if raw is not None else None
     model = _known().get(match.group(1).decode()) if match is not None and raw is not None else None
@@ -200,8 +230,19 @@ def decode(raw: bytes | None) -> CloudEvent[EventData]:
             pass
         else:
             if event.type == model.event_type():
-                return event
-    return _decode_slowly(raw)
+                return _opened(event, open_)
+    return _opened(_decode_slowly(raw), open_)
+
+
+def _opened(event: CloudEvent[EventData], open_: Open | None) -> CloudEvent[EventData]:
+    """``event`` with its personal fields' tokens opened by ``open_`` (the event itself when there is none)."""
+    model = type(event.data)
+    if open_ is None or not personal_paths(model):
+        return event
+    doc = event.data.model_dump(mode="json")
+    if not key_ids(model, doc):
+        return event  # written before personal fields were encrypted, or all empty
+    return event.model_copy(update={"data": model.model_validate(open_doc(model, doc, open_))})
 
 
 def _decode_slowly(raw: bytes | None) -> CloudEvent[EventData]:

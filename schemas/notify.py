@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from schemas.base import EventData
+from schemas.personal import PersonalStr
 
 
 class NotifyEvent(EventData):
@@ -26,13 +27,13 @@ class NotifyEvent(EventData):
 class NotificationSent(NotifyEvent):
     """Emitted when the SMTP server accepted a message."""
 
-    to: str = Field(description="Recipient address.")
-    subject: str = Field(description="Subject line as sent.")
+    to: PersonalStr = Field(description="Recipient address.")
+    subject: PersonalStr = Field(description="Subject line as sent (it may name the person).")
 
 
 class NotificationFailed(NotifyEvent):
     """Emitted when a message cannot be delivered (permanent SMTP failure, invalid address)."""
 
-    to: str = Field(description="Recipient address.")
-    reason: str = Field(description="Why, as the SMTP server or validator said.")
+    to: PersonalStr = Field(description="Recipient address.")
+    reason: PersonalStr = Field(description="Why, as the SMTP server or validator said (it may quote the address).")
     permanent: bool = Field(description="True for 5xx and invalid addresses.")

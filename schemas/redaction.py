@@ -14,9 +14,19 @@ from typing import Any
 
 REDACTED = "[redacted]"
 SECRET_FIELDS = frozenset(
-    {"link", "sealed_link", "payment_url", "accept_url", "portal_link", "edit_link", "view_link", "visa_link"}
+    {
+        "link",
+        "sealed_link",
+        "payment_url",
+        "accept_url",
+        "portal_link",
+        "edit_link",
+        "view_link",
+        "visa_link",
+        "wrapped_key",
+    }
 )
-"""Event fields whose value is (or seals) a link that lets a person in."""
+"""Event fields whose value is (or seals) a link that lets a person in, or a person's wrapped data key."""
 _TOKEN = re.compile(r"(?<![\w.-])(?:\.?[\w-]{8,}\.[\w-]{4,8}\.[\w-]{27,}|s1\.[\w-]{24,})")
 """A signed token (itsdangerous: payload, timestamp, signature; compressed ones start with a dot) or a
 sealed value (``services.common.sealing``), wherever it appears in text (a URL, a dead letter's value).

@@ -14,6 +14,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.base import EventData
+from schemas.personal import PersonalStr
 from schemas.values import Delegate, Money, PaymentMethod
 
 
@@ -111,7 +112,10 @@ class RegistrationCancelled(RegistrationEvent):
     hold ran out, ``reason="invoice_unpaid"`` for an invoice registration whose hold ran out unpaid."""
 
     registration_version: int = Field(description="Version after cancellation.")
-    reason: str = Field(description="Why, in words; payment_expired or invoice_unpaid when the system released it.")
+    reason: PersonalStr = Field(
+        description="Why, in words (typed by a person: personal); payment_expired or invoice_unpaid when the system "
+        "released it."
+    )
     cancelled_by: str = Field(description="delegate, organiser or system.")
     refund_due: Money | None = Field(default=None, description="Refund owed under the refund policy, if any.")
 
@@ -128,7 +132,7 @@ class InvoiceLine(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    description: str = Field(description="What is charged.")
+    description: PersonalStr = Field(description="What is charged (names the delegate it is for).")
     amount: Money = Field(description="Line amount.")
 
 
@@ -139,12 +143,12 @@ class InvoiceIssued(RegistrationEvent):
     issued_at: datetime = Field(description="Issue date (UTC).")
     due_at: datetime = Field(description="Payment due date (UTC).")
     institution_name: str = Field(description="Billed institution.")
-    institution_address: str = Field(description="Postal address, multi-line.")
+    institution_address: PersonalStr = Field(description="Postal address, multi-line.")
     vat_id: str | None = Field(default=None, description="Institution's VAT id.")
     purchase_order: str | None = Field(default=None, description="Institution's PO number.")
     lines: tuple[InvoiceLine, ...] = Field(description="Charged lines.")
     total: Money = Field(description="Invoice total.")
-    email: str = Field(description="Where to send the invoice.")
+    email: PersonalStr = Field(description="Where to send the invoice.")
     language: str = Field(default="en", description="Language of the invoice email.")
 
 
@@ -156,7 +160,7 @@ class WaitingListOfferedFields(RegistrationEvent):
     add_on_code: str = Field(description="The add-on.")
     add_on_label: str = Field(description="Its label.")
     offer_expires_at: datetime = Field(description="Until when the seat is held (UTC).")
-    email: str = Field(description="Delegate's email.")
+    email: PersonalStr = Field(description="Delegate's email.")
     language: str = Field(default="en", description="Delegate's language.")
 
 
@@ -182,7 +186,7 @@ class MagicLinkRequested(RegistrationEvent):
     """Emitted when a delegate asked to sign in, until v2; notify mails the link. The token is single-use and
     expires. Superseded by ``MagicLinkRequestedV2``: this version carries the live link in clear."""
 
-    email: str = Field(description="Where to send the link.")
+    email: PersonalStr = Field(description="Where to send the link.")
     link: str = Field(description="The signed, expiring sign-in link.")
     expires_at: datetime = Field(description="When it stops working (UTC).")
     language: str = Field(default="en", description="Delegate's language.")
@@ -197,11 +201,11 @@ class MagicLinkRequestedV2(RegistrationEvent):
     name: ClassVar[str] = "MagicLinkRequested"
     version: ClassVar[int] = 2
 
-    email: str = Field(description="Where to send the link: the address on record, never one typed in.")
+    email: PersonalStr = Field(description="Where to send the link: the address on record, never one typed in.")
     sealed_link: str = Field(description="The link, sealed for notify alone (AES-GCM, HKDF key, purpose notify-link).")
     kind: LinkKind = Field(default=LinkKind.SIGN_IN, description="What the link opens.")
     expires_at: datetime = Field(description="When it stops working (UTC).")
-    badge_name: str = Field(description="Name on the registration it opens, so several can be told apart.")
+    badge_name: PersonalStr = Field(description="Name on the registration it opens, so several can be told apart.")
     registration_number: str = Field(description="Human number of the registration it opens.")
     language: str = Field(default="en", description="Delegate's language.")
 
@@ -215,7 +219,7 @@ class InvoiceHoldEnding(RegistrationEvent):
     hold_until: datetime = Field(description="When the places are released if the invoice is still unpaid (UTC).")
     amount_due: Money = Field(description="What the invoice's registrations still cost.")
     registration_numbers: tuple[str, ...] = Field(description="The registrations the invoice pays for.")
-    email: str = Field(description="The paying delegate's address (the reminder's recipient).")
+    email: PersonalStr = Field(description="The paying delegate's address (the reminder's recipient).")
     language: str = Field(default="en", description="The paying delegate's language.")
 
 
@@ -225,7 +229,7 @@ class RegistrationAttemptedForExistingAddress(RegistrationEvent):
     the existing registration's. It carries no sign-in link: the owner asks for one on the sign-in page."""
 
     registration_number: str = Field(description="The existing registration's number.")
-    email: str = Field(description="The address someone tried to register with (the notice's recipient).")
+    email: PersonalStr = Field(description="The address someone tried to register with (the notice's recipient).")
     language: str = Field(default="en", description="The existing registration's language.")
     attempted_at: datetime = Field(description="When the attempt was made (UTC).")
     sign_in_url: str = Field(description="The page where the owner asks for a sign-in link (it signs nobody in).")
@@ -244,9 +248,9 @@ class PresentingAuthor(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    given_name: str = Field(description="Given name(s) as typed on the abstract.")
-    family_name: str = Field(description="Family name as typed on the abstract.")
-    email: str = Field(description="Author's email address as typed on the abstract.")
+    given_name: PersonalStr = Field(description="Given name(s) as typed on the abstract.")
+    family_name: PersonalStr = Field(description="Family name as typed on the abstract.")
+    email: PersonalStr = Field(description="Author's email address as typed on the abstract.")
     language: str = Field(default="en", description="BCP 47 tag for this author's emails.")
 
 

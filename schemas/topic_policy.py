@@ -22,6 +22,17 @@ from typing import Final
 
 from schemas import topics
 
+KEY_COMPACTION_LAG_MS: Final = 24 * 60 * 60 * 1000
+"""``max.compaction.lag.ms`` of ``congress.keys``: a day. An erasure tombstones a person's data keys, but the
+key's own record (wrapped under the congress secret) stays in the log until the cleaner compacts its
+segment, and Kafka never compacts the active segment. By default that segment rolls only after
+``segment.ms`` (7 days) or 1 GB (never, for a topic this small), and the cleaner skips a log whose
+share of superseded records is under ``min.cleanable.dirty.ratio`` (a key topic, each key written once,
+rarely gets there): a shredded key could stay readable, with the secret, for the whole edition. A
+maximum compaction lag makes Kafka roll the active segment (at the next record appended after the
+lag) and clean every record older than the lag, so a shredded key leaves the log within about a day
+while the topic is written to. Its tombstone then stays ``delete.retention.ms`` (a day by default) for
+processes to see; one that was away longer finds the key gone and counts the person as erased."""
 KEEP_FOREVER_MS: Final = -1
 """``retention.ms`` that disables time-based deletion."""
 DEFAULT_PARTITIONS: Final = 3
@@ -56,6 +67,9 @@ class TopicPolicy:
     cleanup: Cleanup
     retention: Retention
     why: str
+    max_compaction_lag_ms: int | None = None
+    """For a compacted topic: how long a superseded record (a shredded key) may stay before it is cleaned
+    (``max.compaction.lag.ms``); None leaves Kafka's default (no bound)."""
 
 
 POLICIES: Final[dict[str, TopicPolicy]] = {
@@ -98,6 +112,14 @@ POLICIES: Final[dict[str, TopicPolicy]] = {
             Cleanup.COMPACT,
             Retention.FOREVER,
             "latest state per delegate",
+        ),
+        TopicPolicy(
+            topics.KEYS,
+            DEFAULT_PARTITIONS,
+            Cleanup.COMPACT,
+            Retention.FOREVER,
+            "each person's data key, wrapped; a tombstone shreds their personal fields",
+            max_compaction_lag_ms=KEY_COMPACTION_LAG_MS,  # the shredded key itself leaves the log within a day
         ),
         TopicPolicy(
             topics.ORGANISERS,

@@ -16,6 +16,8 @@ BADGES: Final = "congress.badges"
 NOTIFY: Final = "congress.notify"
 DELEGATES: Final = "congress.delegates"
 """Compacted snapshot topic: the latest state of each delegate, keyed by delegate id; a tombstone erases."""
+KEYS: Final = "congress.keys"
+"""Compacted: each person's data key, wrapped, keyed by key id; a tombstone erases it (crypto-shredding)."""
 SESSIONS: Final = "congress.sessions"
 """Organiser sign-outs, keyed by session id; every service reads it whole from the start (no group)."""
 ORGANISERS: Final = "congress.organisers"
@@ -33,14 +35,15 @@ _BY_CONTEXT: Final = {
     "notify": NOTIFY,
     "delegates": DELEGATES,
     "sessions": SESSIONS,
+    "keys": KEYS,
     "organisers": ORGANISERS,
     "audit": AUDIT,
 }
 
 EVENT_TOPICS: Final = (REGISTRATION, ABSTRACTS, PROGRAMME, BADGES, NOTIFY, SESSIONS, AUDIT)
 """Topics that carry CloudEvents (the snapshot and dead-letter topics are separate)."""
-ALL_TOPICS: Final = (*EVENT_TOPICS, DELEGATES, ORGANISERS, DEADLETTER)
-COMPACTED_TOPICS: Final = frozenset({DELEGATES, ORGANISERS})
+ALL_TOPICS: Final = (*EVENT_TOPICS, DELEGATES, KEYS, ORGANISERS, DEADLETTER)
+COMPACTED_TOPICS: Final = frozenset({DELEGATES, KEYS, ORGANISERS})
 
 
 def topic_for_context(context: str) -> str:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from schemas.personal import PersonalStr
+
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
@@ -68,12 +70,12 @@ class Delegate(BaseModel):
 
     delegate_id: str = Field(description="Stable delegate id (the Kafka key of everything about them).")
     registration_number: str = Field(description="Human registration number, e.g. ICSEI27-00042.")
-    given_name: str = Field(description="Given name(s) as typed.")
-    family_name: str = Field(description="Family name as typed.")
-    badge_name: str = Field(description="The name as the delegate wants it printed on the badge.")
-    affiliation: str = Field(description="Institution as typed.")
+    given_name: PersonalStr = Field(description="Given name(s) as typed.")
+    family_name: PersonalStr = Field(description="Family name as typed.")
+    badge_name: PersonalStr = Field(description="The name as the delegate wants it printed on the badge.")
+    affiliation: PersonalStr = Field(description="Institution as typed.")
     country: CountryCode = Field(description="ISO 3166-1 alpha-2 country of the institution.")
-    email: str = Field(description="Delegate's email address.")
+    email: PersonalStr = Field(description="Delegate's email address.")
     language: str = Field(default="en", description="BCP 47 tag for emails and name rendering, e.g. en, ja, ar.")
     category: str = Field(description="Registration category code, e.g. member, student.")
     roles: tuple[Role, ...] = Field(default=(Role.DELEGATE,), description="Roles for the badge ribbon.")

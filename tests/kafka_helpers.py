@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from schemas import CloudEvent, EventData, decode, encode, new_event, topics
+from schemas.personal import Open
+from services.common.key_follower import KeyFollower
+from services.common.keyring import KeyPending, Keyring
 from services.common.topic_admin import TopicPlan, ensure_topics
 
 
@@ -60,17 +64,42 @@ async def read_records(
 
 
 async def read_events(
-    bootstrap: str, topic: str, *, until: Callable[[list[CloudEvent[Any]]], bool], timeout: float = 30.0
+    bootstrap: str,
+    topic: str,
+    *,
+    until: Callable[[list[CloudEvent[Any]]], bool],
+    timeout: float = 30.0,
+    open_: Open | None = None,
 ) -> list[CloudEvent[Any]]:
-    """Every event on ``topic``, decoded and validated, once ``until(events)`` holds."""
+    """Every event on ``topic``, decoded and validated, once ``until(events)`` holds; with ``open_`` (a service's
+    ``runtime.keyring.opener(final=True)``, or ``following_keys``'s) their personal fields opened. A key the
+    opener does not know yet (``KeyPending``) makes it read on until it does."""
     events: list[CloudEvent[Any]] = []
 
     def done(records: list[ConsumerRecord[Any, Any]]) -> bool:
-        events[:] = [decode(r.value) for r in records]
+        try:
+            opened = [decode(r.value, open_) for r in records]
+        except KeyPending:
+            return False
+        events[:] = opened
         return until(events)
 
     await read_records(bootstrap, topic, until=done, timeout=timeout)
     return events
+
+
+@contextlib.asynccontextmanager
+async def following_keys(bootstrap: str, topic_prefix: str, secret: str) -> AsyncIterator[Open]:
+    """An opener for services running in other processes with ``secret``: follows ``congress.keys`` as a
+    service does, and raises ``KeyPending`` for a key not read yet (``read_events`` then reads on)."""
+    keyring = Keyring(secret, "tests")
+    task = asyncio.create_task(KeyFollower(bootstrap, keyring, topic_prefix=topic_prefix, client_id="tests").run())
+    try:
+        yield keyring.opener(final=False)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def publish(

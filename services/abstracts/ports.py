@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from schemas.base import EventData
 from services.abstracts.domain.abstract import Abstract, Status
+from services.abstracts.domain.audience import Interest
 from services.abstracts.domain.draft import Entry
 from services.abstracts.domain.reviewer_profile import Profile
 from services.abstracts.domain.scheduling import Placer as Placer
@@ -116,6 +117,22 @@ class PresenterMarks(Protocol):
     async def marked(self) -> set[str]: ...
 
 
+class Audience(Protocol):
+    """Delegates' interest for sizing rooms: agenda marks and confirmed registrations, by id only."""
+
+    async def record_mark(self, delegate_id: str, session_id: str, attending: bool, changed_at: datetime) -> bool:
+        """Keep the newer state of this (delegate, session); False when the stored one is newer."""
+        ...
+
+    async def record_registration(self, delegate_id: str, confirmed: bool, version: int) -> bool:
+        """Keep the newer registration state; False when the stored one is newer."""
+        ...
+
+    async def forget(self, delegate_id: str) -> None: ...
+
+    async def interest(self) -> Interest: ...
+
+
 class StagedDecisions(Protocol):
     """Decisions staged by the organisers and not yet released (one per abstract)."""
 
@@ -177,6 +194,9 @@ class Unit(Protocol):
 
     @property
     def marks(self) -> PresenterMarks: ...
+
+    @property
+    def audience(self) -> Audience: ...
 
     @property
     def staged(self) -> StagedDecisions: ...

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from services.abstracts.domain import scheduling
+from services.abstracts.domain import audience, scheduling
 from services.common.congress import ConfigError, Congress, describe_errors
 
 PRE_CONGRESS_DAYS = 3
@@ -52,12 +52,27 @@ class DayConfig(_Strict):
         return self
 
 
+class AudienceConfig(_Strict):
+    """How expected audiences are estimated for sizing rooms (``domain/audience.py``)."""
+
+    marks_threshold: int = Field(
+        default=100, ge=1, description="Delegates with a marked session before agenda marks replace the estimate."
+    )
+    attendance_ratio: float = Field(
+        default=0.3, gt=0, le=1, description="Past editions: the share of a network's delegates in one of its sessions."
+    )
+
+    def rule(self) -> audience.AudienceRule:
+        return audience.AudienceRule(self.marks_threshold, self.attendance_ratio)
+
+
 class ProgrammeConfig(_Strict):
     """The ``programme:`` section of the congress file."""
 
     papers_per_session: int = Field(default=4, ge=1, le=8)
     posters_per_session: int = Field(default=20, ge=1)
     solver_seconds: float = Field(default=10.0, gt=0, description="Time limit of one scheduling run.")
+    audience: AudienceConfig = AudienceConfig()
     rooms: tuple[RoomConfig, ...] = Field(min_length=1)
     days: tuple[DayConfig, ...] = Field(min_length=1)
 

@@ -121,6 +121,8 @@ def build(
         sessionmaker=runtime.sessionmaker,
         outbox=runtime.outbox,
         retries=settings.consumer_retries,
+        keyring=runtime.keyring,
+        key_follower=runtime.key_follower,
     )
     consumer.subscribe(runtime.broker, topics.REGISTRATION, topics.DELEGATES, topic_prefix=settings.kafka_topic_prefix)
     runtime.consumers.append(consumer)
@@ -133,6 +135,8 @@ def build(
         sessionmaker=runtime.sessionmaker,
         outbox=runtime.outbox,
         retries=settings.consumer_retries,
+        keyring=runtime.keyring,  # authors' names are personal fields: the book prints them opened
+        key_follower=runtime.key_follower,
     )
     book_consumer.subscribe(
         runtime.broker, topics.ABSTRACTS, topics.PROGRAMME, topic_prefix=settings.kafka_topic_prefix

@@ -54,6 +54,10 @@ class Renderer(Protocol):
 class PdfStore(Protocol):
     def put(self, pdf: bytes) -> StoredPdf: ...
 
+    def delete(self, sha256: str) -> None:
+        """Remove a stored PDF (erasure); a PDF already gone is fine."""
+        ...
+
     def get(self, sha256: str) -> bytes: ...
 
     def remove(self, sha256: str) -> bool:
@@ -120,8 +124,9 @@ class BadgeStore(Protocol):
         """Every delegate the query finds (name, email or registration number), in sheet order."""
         ...
 
-    async def erase(self, delegate_ids: Sequence[str]) -> None:
-        """An erased delegate leaves the replica, with their badge and check-in."""
+    async def erase(self, delegate_ids: Sequence[str]) -> list[str]:
+        """An erased delegate leaves: replica, badge, check-in, visa requests, payments and every document but
+        the issued invoices (kept for the tax authorities). Returns the PDFs (sha256) nothing refers to now."""
         ...
 
     async def badge(self, delegate_id: str) -> BadgeOnRecord | None: ...
@@ -200,6 +205,11 @@ class BadgeUnit(Protocol):
 
     def stage(self, data: EventData) -> None: ...
 
+    async def shred(self, subjects: Sequence[str]) -> list[str]:
+        """Delete the data keys badges minted for these people (their personal fields in badges' events read
+        ``erased``); returns the key ids."""
+        ...
+
 
 class Units(Protocol):
     """Where units of work come from."""
@@ -210,6 +220,10 @@ class Units(Protocol):
 
     def read(self) -> AbstractAsyncContextManager[BadgeStore]:
         """The store for reading only (a page): nothing is written, nothing staged."""
+        ...
+
+    async def scrub(self) -> None:
+        """After an erasure: what the database may keep on disk of rows as they were goes too."""
         ...
 
     def within(self, transaction: object) -> BadgeUnit:

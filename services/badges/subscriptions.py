@@ -3,7 +3,7 @@ its transaction and handed to the commands as a value.
 
 ``BadgesConsumer`` is the kernel consumer (inbox, outbox, dead letters) with one step before each batch's
 transaction: tombstones on the delegates topic erase delegates; the rest is decoded once
-(``decode_records``); the badges the batch will probably need are rendered in parallel on the pool
+(``self.decode``, personal fields opened); the badges the batch will probably need are rendered in parallel on the pool
 (the lock is short); then the kernel runs the batch with handlers bound to those PDFs (``handlers``).
 """
 
@@ -31,7 +31,7 @@ from services.badges.commands import book, registration
 from services.badges.commands.badges import NOTHING_PRERENDERED, Prerendered, badge_content
 from services.badges.domain import BadgeContent, RegistrationState, Status
 from services.badges.ports import BadgeDeps, BookDeps
-from services.common.consumer import EventConsumer, Handler, Record, decode_records
+from services.common.consumer import EventConsumer, Handler, Record
 
 log = logging.getLogger("congress.badges")
 
@@ -128,7 +128,7 @@ class BadgesConsumer(EventConsumer):
             records = [r for r in records if r not in erased]
         if not records:
             return
-        decoded = decode_records(records)
+        decoded = await self.decode(records)
         events = [item.data for _, item in decoded if isinstance(item, CloudEvent)]
         await self.handle_decoded(decoded, handlers(self.deps, await prerender(self.deps, events)))
 

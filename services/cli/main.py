@@ -20,7 +20,7 @@ from rich.console import Console
 from services.cli import db, kafka, supervisor, tail, topics
 from services.cli.replicas import ReplicasRefused, check_databases, postgres_home, provide_databases, urls_of
 from services.cli.replicas import copies_of as replicas_of
-from services.common.settings import congress_home
+from services.common.settings import ServiceSettings, congress_home
 from services.demo.team import TEAM
 from services.devtools.kafka_cluster import KafkaCluster
 from services.devtools.kafka_launcher import DEFAULT_PORT, KafkaLauncher
@@ -74,6 +74,7 @@ def tail_command(
             subject_filter=subject,
             from_beginning=not new_only,
             limit=limit,
+            secret=os.environ.get("CONGRESS_SECRET") or ServiceSettings().secret.get_secret_value(),
         )
 
 
@@ -241,6 +242,7 @@ def _follow(env: dict[str, str], stop: threading.Event) -> None:
             prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
             emit=lambda line: console.print(line, markup=False, highlight=False),
             stop=stop,
+            secret=env.get("CONGRESS_SECRET"),
         )
     except Exception as exc:  # noqa: BLE001 -- the tail is a view; its failure must not stop the congress
         console.print(f"[yellow]event tail stopped: {exc}[/]")

@@ -1,7 +1,8 @@
 """``congress tail``: one readable line per event on every topic, as it happens.
 
 Links that let a person in are never shown (``schemas.redaction``), also those old event versions
-carry in clear.
+carry in clear. Personal fields are opened with the keys on ``congress.keys`` (the tail reads that topic
+too, and needs the congress secret to unwrap them); a person whose keys were erased shows ``erased``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from aiokafka import AIOKafkaConsumer
 
 from schemas import InvalidEvent, decode, topics
 from schemas.redaction import redact, redact_text
+from services.common.key_follower import KeyFollower
+from services.common.keyring import Keyring
 
 _SKIP = {"congress_id", "delegate_id", "registration_id", "delegate", "recipient_id"}
 
@@ -41,9 +44,18 @@ def summarise(data: Any) -> str:
 
 
 def format_record(
-    topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
+    topic: str,
+    key: bytes | None,
+    value: bytes | None,
+    headers: list[tuple[str, bytes]],
+    keyring: Keyring | None = None,
 ) -> tuple[str, str, str]:
-    """(type, subject, line) for one record; dead letters and tombstones get lines of their own."""
+    """(type, subject, line) for one record; dead letters and tombstones get lines of their own.
+
+    A record of the key topic is also applied to ``keyring``, which opens the personal fields of the events
+    after it (without one they show as their tokens)."""
+    if keyring is not None and topic.endswith(topics.KEYS):
+        KeyFollower("", keyring).apply(key, value)
     if topic.endswith(topics.DEADLETTER):
         reason = dict(headers).get("dlq.reason", b"?").decode(errors="replace")
         return "deadletter", (key or b"").decode(errors="replace"), f"DEAD LETTER  {redact_text(reason)}"
@@ -51,7 +63,7 @@ def format_record(
         subject = (key or b"").decode(errors="replace")
         return "tombstone", subject, f"{'tombstone':<44} {subject}  (erased)"
     try:
-        event = decode(value)
+        event = decode(value, keyring.opener(final=True) if keyring is not None else None)
     except InvalidEvent as exc:
         return "invalid", "", f"INVALID  {redact_text(str(exc))}"
     short = event.type.removeprefix("congress.")
@@ -69,7 +81,9 @@ async def follow(
     emit: Callable[[str], None] = print,
     limit: int | None = None,
     stop: threading.Event | None = None,
+    secret: str | None = None,
 ) -> int:
+    keyring = Keyring(secret, "tail") if secret else None
     consumer = AIOKafkaConsumer(
         *(prefix + t for t in topics.ALL_TOPICS),
         bootstrap_servers=bootstrap,
@@ -82,8 +96,14 @@ async def follow(
     try:
         while not (stop is not None and stop.is_set()):
             batches = await consumer.getmany(timeout_ms=300)
-            for record in (r for records in batches.values() for r in records):
-                event_type, subject, line = format_record(record.topic, record.key, record.value, list(record.headers))
+            # a batch's keys first: a key is published before the events it opens
+            ordered = sorted(
+                (r for rs in batches.values() for r in rs), key=lambda r: not r.topic.endswith(topics.KEYS)
+            )
+            for record in ordered:
+                event_type, subject, line = format_record(
+                    record.topic, record.key, record.value, list(record.headers), keyring
+                )
                 if type_filter and type_filter.lower() not in event_type.lower():
                     continue
                 if subject_filter and subject_filter != subject:

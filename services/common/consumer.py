@@ -32,6 +32,8 @@ from schemas import topics
 from schemas.base import CloudEvent, EventData, InvalidEvent, decode
 from services.common.db import write_turn
 from services.common.inbox import inbox_table, record_in_inbox
+from services.common.key_follower import KeyFollower, decode_batch
+from services.common.keyring import Keyring
 from services.common.offsets import CommitBehind
 from services.common.outbox import Outbox, pending_rows, write_staged
 from services.common.staging import forget_staged, staged, write_staged_rows
@@ -109,8 +111,13 @@ class EventConsumer:
         optimistic: bool = True,
         before_handlers: BatchHook | None = None,
         after_handlers: BatchHook | None = None,
+        keyring: Keyring | None = None,
+        key_follower: KeyFollower | None = None,
     ) -> None:
         self.name = name
+        self.keyring = keyring
+        """Opens personal fields at this edge (``services.common.keyring``); None leaves their tokens as they are."""
+        self.key_follower = key_follower
         self.sessionmaker = sessionmaker
         self.outbox = outbox
         self.handlers = _by_type(handlers)
@@ -135,7 +142,11 @@ class EventConsumer:
         failure is retried and dead-lettered alone. Handlers with effects outside
         the database (mail) set ``optimistic=False`` to run isolated from the start.
         """
-        await self.handle_decoded(decode_records(records))
+        await self.handle_decoded(await self.decode(records))
+
+    async def decode(self, records: Sequence[Record]) -> list[Decoded]:
+        """Each record decoded once, personal fields opened with the keyring (``erased`` where a key is gone)."""
+        return await decode_batch(records, self.keyring, self.key_follower)
 
     async def handle_decoded(
         self, decoded: Sequence[Decoded], handlers: Mapping[type[EventData], Handler] | None = None

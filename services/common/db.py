@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 import weakref
 from collections.abc import Mapping, Sequence
@@ -47,6 +48,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Erasure means gone from the file too: deleted rows are overwritten with zeros, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -147,3 +150,29 @@ def as_utc(value: datetime) -> datetime:
 def new_id(prefix: str) -> str:
     """A row id that says what it is: ``del_…``, ``abs_…`` (20 hex digits of a random UUID)."""
     return f"{prefix}_{uuid.uuid4().hex[:20]}"
+
+
+_CHECKPOINT_TRIES = 50
+
+
+async def scrub_after_erasure(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """After an erasure committed: on SQLite, copy the write-ahead log into the database and truncate it, so the
+    pages as they were before the erasure (still in the log) are gone from disk too (``secure_delete`` zeroed the
+    rows in the database itself). A reader still open makes it partial; the next erasure or restart finishes it.
+    On PostgreSQL the old row versions go with (auto)vacuum, see docs/privacy.md."""
+    engine: AsyncEngine = sessions.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as conn:  # no statement through SQLAlchemy, so no BEGIN: a checkpoint needs none
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        for _ in range(_CHECKPOINT_TRIES):  # a reader (the relay's scan) may be in the log: try again shortly
+            try:  # outside any transaction (a checkpoint cannot run in one): on the driver's connection itself
+                cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = (await cursor.fetchone())[0]
+            except Exception as exc:  # noqa: BLE001 -- the erasure is committed; a busy log is truncated next time
+                busy = exc
+            if busy == 0:
+                return
+            await asyncio.sleep(0.1)
+        logging.getLogger("congress.db").warning("write-ahead log not truncated after an erasure: %r", busy)

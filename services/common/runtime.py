@@ -24,8 +24,11 @@ from schemas.base import EventData
 from services.common.broker import make_broker
 from services.common.consumer import EventConsumer, Handler
 from services.common.db import make_engine, make_sessionmaker
+from services.common.key_follower import KeyFollower
+from services.common.keyring import Keyring
 from services.common.migrations import prepare_database
-from services.common.outbox import Outbox, OutboxRelay, make_producer
+from services.common.outbox import Outbox
+from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ServiceSettings
 from services.common.topic_admin import TopicPlan, TopicReport, ensure_topics, log_report, plan_for, readiness_warnings
 
@@ -51,7 +54,14 @@ class ServiceRuntime:
         self.settings = settings
         self.engine = make_engine(settings.effective_database_url())
         self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
-        self.outbox = Outbox(settings.source)
+        self.keyring = Keyring(settings.secret.get_secret_value(), settings.service_name)
+        self.outbox = Outbox(settings.source, self.keyring)
+        self.key_follower = KeyFollower(
+            settings.kafka_bootstrap_servers,
+            self.keyring,
+            topic_prefix=settings.kafka_topic_prefix,
+            client_id=settings.service_name,
+        )
         self.metadata = metadata
         self.broker = make_broker(settings.kafka_bootstrap_servers, client_id=settings.service_name)
         self.consumers: list[EventConsumer] = []
@@ -96,6 +106,8 @@ class ServiceRuntime:
             handlers=handlers,
             retries=self.settings.consumer_retries,
             optimistic=optimistic,
+            keyring=self.keyring,
+            key_follower=self.key_follower,
         )
         consumer.subscribe(self.broker, *topic_names, topic_prefix=self.settings.kafka_topic_prefix)
         self.consumers.append(consumer)
@@ -115,6 +127,9 @@ class ServiceRuntime:
         """
         topic_plan = plan_for(self.settings)  # a bad retention in the edition's YAML stops the start here
         await prepare_database(self.engine, self.settings.service_name, self.metadata)
+        async with self.sessionmaker() as session:
+            await self.keyring.load(session)  # this service's own keys, before it writes or reads an event
+        self._tasks.append(asyncio.create_task(self.key_follower.run(), name="key-follower"))
         producer = make_producer(self.settings.kafka_bootstrap_servers, f"{self.settings.service_name}-relay")
         self.relay = OutboxRelay(
             self.engine,

@@ -27,7 +27,8 @@ from schemas.organisers import OrganiserAccountChanged
 from schemas.sessions import OrganiserSignedOut
 from services.common.broker import ensure_topics
 from services.common.organiser_sessions import OrganiserSessions
-from services.common.outbox import Outbox, make_producer
+from services.common.outbox import Outbox
+from services.common.relay import make_producer
 from services.common.unit_of_work import transaction
 
 log = logging.getLogger("congress.session_events")

@@ -29,7 +29,7 @@ from services.common.settings import ServiceSettings
 
 log = logging.getLogger("congress.topics")
 
-POLICY_CONFIGS = ("cleanup.policy", "retention.ms", "min.insync.replicas")
+POLICY_CONFIGS = ("cleanup.policy", "retention.ms", "min.insync.replicas", "max.compaction.lag.ms")
 _TOPIC_ALREADY_EXISTS = 36
 _DAY_MS = 86_400_000
 
@@ -143,6 +143,8 @@ def required_topics(plan: TopicPlan, brokers: int) -> list[RequiredTopic]:
             "retention.ms": str(retention),
             "min.insync.replicas": str(topic_policy.min_insync_for(rf)),
         }
+        if policy.max_compaction_lag_ms is not None:
+            configs["max.compaction.lag.ms"] = str(policy.max_compaction_lag_ms)
         required.append(RequiredTopic(plan.prefix + name, policy.partitions, rf, configs))
     return required
 
@@ -154,8 +156,8 @@ def differences(required: RequiredTopic, state: TopicState) -> list[str]:
         found.append(f"partitions {state.partitions}, policy {required.partitions}")
     if state.replication_factor < required.replication_factor:
         found.append(f"replication factor {state.replication_factor}, policy {required.replication_factor}")
-    for key in POLICY_CONFIGS:
-        want, have = required.configs[key], state.configs.get(key, "?")
+    for key, want in required.configs.items():
+        have = state.configs.get(key, "?")
         if key == "retention.ms" and _keeps_at_least(have, int(want)):
             continue
         if key == "retention.ms" and Cleanup.DELETE not in required.configs["cleanup.policy"]:
@@ -248,7 +250,7 @@ async def _fix(admin: AIOKafkaAdminClient, required: RequiredTopic, state: Topic
     if state.partitions < required.partitions:
         await admin.create_partitions({required.name: NewPartitions(required.partitions)})
         done.append(f"partitions {state.partitions} -> {required.partitions}")
-    wanted = {key: required.configs[key] for key in POLICY_CONFIGS}
+    wanted = dict(required.configs)
     if any(state.configs.get(key) != value for key, value in wanted.items()):
         # AlterConfigs replaces the topic's whole set of overrides: the policy's are the ones we keep.
         responses = await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, required.name, wanted)])

@@ -42,6 +42,13 @@ class UnitOfWork:
         """Stage any message: a dead letter, or a tombstone (``value=None``) on a compacted topic."""
         self.outbox.add_raw(self.session, topic=topic, key=key, value=value, headers=headers, event_id=event_id)
 
+    async def shred(self, subjects: Sequence[str]) -> list[str]:
+        """Crypto-shredding: delete these people's data keys that this service minted and stage a tombstone
+        for each on ``congress.keys`` (``services.common.keyring``); returns the key ids."""
+        if self.outbox.keyring is None:
+            return []
+        return await self.outbox.keyring.erase(self.session, subjects)
+
     @property
     def staged(self) -> int:
         """How many messages are staged and not yet written."""

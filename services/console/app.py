@@ -15,6 +15,7 @@ from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSe
 from services.common.session_events import DirectSignOuts, RevocationReader
 from services.common.web_guard import install_web_guard
 from services.console.adapters.congress import add_on_capacities
+from services.console.adapters.records import erased
 from services.console.config import ConsoleSettings
 from services.console.domain import Projection
 from services.console.live import LiveFeed
@@ -29,7 +30,9 @@ def build(
     settings = settings or ConsoleSettings()
     path = None if congress is not None else config_path(settings.congress_config)
     congress = congress or load_congress(path)
-    projection = Projection(tz=congress.tz, capacities=add_on_capacities(congress), ring_size=settings.ring_size)
+    projection = Projection(
+        tz=congress.tz, capacities=add_on_capacities(congress), ring_size=settings.ring_size, erase=erased
+    )
     feed = LiveFeed(projection, congress.tz)
     sessions = OrganiserSessions(
         settings.secret.get_secret_value(), ConfiguredOrganisers(congress, path), access=ROUTES

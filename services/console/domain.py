@@ -61,8 +61,12 @@ class Projection:
         capacities: Mapping[str, AddOnCapacity] | None = None,
         ring_size: int = 2000,
         recent_dead_letters: int = 20,
+        erase: Callable[[Entry], Entry] | None = None,
     ) -> None:
         self.tz = tz
+        self.erase = erase
+        """Makes an entry's personal fields read ``erased`` (``adapters.records.erased``): applied to what the
+        console holds about a delegate when their snapshot is tombstoned (an erasure, issue 16)."""
         self.capacities = dict(capacities or {})
         self.recent: deque[Entry] = deque(maxlen=ring_size)
         self.by_delegate: dict[str, list[Entry]] = defaultdict(list)
@@ -118,7 +122,9 @@ class Projection:
             who = str(entry.data.get("delegate_id") or "")
         if who:
             self.by_delegate[who].append(entry)
-        if entry.kind == "deadletter":
+        if entry.kind == "tombstone" and entry.topic == "congress.delegates" and entry.key:
+            self.erase_person(entry.key)
+        elif entry.kind == "deadletter":
             self._dead_letter(entry)
         elif entry.kind == "malformed":
             self.malformed += 1
@@ -132,6 +138,20 @@ class Projection:
             if handler is not None and entry.context != "delegates":
                 handler(self, entry.subject, entry.data)
         return entry
+
+    def erase_person(self, delegate_id: str) -> None:
+        """The delegate was erased: the entries held about them (their page, the recent ring, recent dead
+        letters) and their registration's name read ``erased`` from now on; the counts stay."""
+        registration = self.registrations.get(delegate_id)
+        if registration is not None:
+            registration.name = "erased"  # schemas.personal.ERASED
+        if self.erase is None:
+            return
+        about = self.by_delegate.get(delegate_id, [])
+        changed = {entry.seq: self.erase(entry) for entry in about}
+        self.by_delegate[delegate_id] = [changed[entry.seq] for entry in about]
+        self.recent = deque((changed.get(e.seq, e) for e in self.recent), maxlen=self.recent.maxlen)
+        self.recent_dead = deque((changed.get(e.seq, e) for e in self.recent_dead), maxlen=self.recent_dead.maxlen)
 
     def _dead_letter(self, entry: Entry) -> None:
         self.dead_letters += 1

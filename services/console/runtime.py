@@ -23,6 +23,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from services.common.key_follower import KeyFollower
+from services.common.keyring import Keyring
 from services.common.topic_admin import plan_for, readiness_warnings
 from services.console.adapters.journal import Journal
 from services.console.adapters.kafka import TopicReader
@@ -47,12 +49,21 @@ class ConsoleRuntime:
         """Tasks run from start to stop (the organiser sign-out reader)."""
         self.on_stop = on_stop
         self.feed = feed
+        self.keyring = Keyring(settings.secret.get_secret_value(), "console")
+        self.key_follower = KeyFollower(
+            settings.kafka_bootstrap_servers,
+            self.keyring,
+            topic_prefix=settings.kafka_topic_prefix,
+            client_id="console",
+        )
         self.reader = TopicReader(
             settings.kafka_bootstrap_servers,
             topic_prefix=settings.kafka_topic_prefix,
             on_entries=feed.ingest,
             journal=Journal(settings.effective_journal_path()),
             topic_plan=plan_for(settings),
+            keyring=self.keyring,
+            key_follower=self.key_follower,
         )
         self.lag = LagMeter(settings.kafka_bootstrap_servers, topic_prefix=settings.kafka_topic_prefix)
         self._tasks: list[asyncio.Task[Any]] = []
@@ -77,6 +88,7 @@ class ConsoleRuntime:
                 self.feed.push_figures_every(self.settings.figures_interval_seconds), name="console-figures"
             ),
             asyncio.create_task(self._measure_lag_every(self.settings.lag_interval_seconds), name="console-lag"),
+            asyncio.create_task(self.key_follower.run(), name="console-keys"),
             *(asyncio.create_task(run()) for run in self.alongside),
         ]
         self.started = True

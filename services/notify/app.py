@@ -21,6 +21,7 @@ from schemas import topics
 from services.common import jobs
 from services.common.congress import Congress, config_path, load_congress
 from services.common.consumer import EventConsumer
+from services.common.db import scrub_after_erasure
 from services.common.logs import configure_logging
 from services.common.organiser_access import organiser_access
 from services.common.personal_export import export_router
@@ -150,6 +151,7 @@ def consume(
 
     async def erase(delegate_ids: list[str]) -> None:
         await forget_delegates(units, delegate_ids)
+        await scrub_after_erasure(runtime.sessionmaker)
 
     consumer = EventConsumer(
         name=CONSUMER,
@@ -163,6 +165,8 @@ def consume(
         before_handlers=subscriptions.begin_batch,
         # What the handlers staged on notify's tables, written once for the batch before its commit.
         after_handlers=subscriptions.end_batch,
+        keyring=runtime.keyring,
+        key_follower=runtime.key_follower,
     )
     subscribe(
         runtime.broker,

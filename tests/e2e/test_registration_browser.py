@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Page, async_playwright
 
 from schemas import topics
+from schemas.personal import Open
 from schemas.registration import MagicLinkRequestedV2, RefundIssued, RegistrationCancelled, RegistrationUpdated
 from services.common.sealing import NOTIFY_LINK, unseal
 from services.devtools.processes import free_port
@@ -37,7 +38,7 @@ async def test_register_and_pay_in_the_browser(
         KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
         KAFKA_TOPIC_PREFIX=topic_prefix,
     )
-    _runtime, app = build(settings, clock=lambda: datetime(2026, 6, 1, tzinfo=UTC))  # early-bird prices
+    runtime, app = build(settings, clock=lambda: datetime(2026, 6, 1, tzinfo=UTC))  # early-bird prices
     async with served(app, port), async_playwright() as p:
         browser = await launch(p)
         page = await browser.new_page()
@@ -63,11 +64,12 @@ async def test_register_and_pay_in_the_browser(
         await page.get_by_role("button", name=re.compile(r"^Pay ")).click()
         await page.wait_for_url(re.compile(r"/registrations/"))
         assert "Confirmed and paid" in await page.locator(".status").inner_text()
-        await sign_in_change_badge_and_cancel(page, port, kafka_bootstrap, topic_prefix + topics.REGISTRATION)
+        opener = runtime.keyring.opener(final=True)  # registration's own keys open its personal fields
+        await sign_in_change_badge_and_cancel(page, port, kafka_bootstrap, topic_prefix + topics.REGISTRATION, opener)
         await browser.close()
 
 
-async def sign_in_change_badge_and_cancel(page: Page, port: int, bootstrap: str, topic: str) -> None:
+async def sign_in_change_badge_and_cancel(page: Page, port: int, bootstrap: str, topic: str, opener: Open) -> None:
     await page.goto(f"http://127.0.0.1:{port}/sign-in")
     await page.get_by_label("Email you registered with").fill("jose@example.org")
     await page.get_by_role("button", name="Email me a link").click()
@@ -99,7 +101,9 @@ async def sign_in_change_badge_and_cancel(page: Page, port: int, bootstrap: str,
     assert await page.get_by_role("status").inner_text() == "Your registration is cancelled."
     assert "cancelled" in await page.locator("main").inner_text()
 
-    events = await read_events(bootstrap, topic, until=lambda evs: any(isinstance(e.data, RefundIssued) for e in evs))
+    events = await read_events(
+        bootstrap, topic, until=lambda evs: any(isinstance(e.data, RefundIssued) for e in evs), open_=opener
+    )
     updated = [e.data for e in events if isinstance(e.data, RegistrationUpdated)]
     assert updated[-1].delegate.badge_name == "ホセ・ヌニェス" and updated[-1].delegate.given_name == "ホセ"
     assert set(updated[-1].changed_fields) == {"badge_name", "given_name"}

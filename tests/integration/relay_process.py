@@ -10,7 +10,7 @@ import asyncio
 import sys
 
 from services.common.db import make_engine
-from services.common.outbox import OutboxRelay, make_producer
+from services.common.relay import OutboxRelay, make_producer
 from services.common.topic_admin import TopicPlan, ensure_topics
 
 

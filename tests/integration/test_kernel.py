@@ -187,7 +187,8 @@ async def test_relay_survives_kafka_being_away_and_publishes_once_it_is_back(
     db_url: str, kafka_bootstrap: str, topic_prefix: str
 ) -> None:
     from services.common.db import create_tables, make_engine, make_sessionmaker
-    from services.common.outbox import Outbox, OutboxRelay, make_producer
+    from services.common.outbox import Outbox
+    from services.common.relay import OutboxRelay, make_producer
     from services.common.topic_admin import TopicPlan, ensure_topics
     from services.devtools.processes import free_port
 

@@ -53,6 +53,7 @@ def test_ensure_creates_every_topic_with_its_policy_and_describe_shows_it(
     for name in topics.EVENT_TOPICS:
         assert table[name] == ["3", "1", "1", "delete", "forever", "ok"], (name, described)
     assert table[topics.DELEGATES][3] == "compact"
+    assert table[topics.KEYS][3] == "compact" and table[topics.KEYS][-1] == "ok"  # max.compaction.lag.ms as asked
     assert table[topics.DEADLETTER][3:5] == ["delete", "forever"]
 
 

@@ -195,14 +195,13 @@ def test_decode_does_not_trust_a_type_named_inside_the_payload() -> None:
     assert decoded.id == event.id
 
 
-def test_encode_new_writes_what_encode_of_new_event_writes() -> None:
+def test_encode_new_and_encode_write_what_pydantic_writes_for_the_envelope() -> None:
     data = refund().data
     at = datetime(2027, 1, 14, 9, 30, 0, 123456, tzinfo=UTC)
     for source, when in (("/test", at), ('/t"é\\', at.replace(microsecond=0))):
-        assert encode_new(data, source, event_id="e-1", time=when) == (
-            "e-1",
-            encode(new_event(data, source, event_id="e-1", time=when)),
-        )
+        event = new_event(data, source, event_id="e-1", time=when)
+        assert encode_new(data, source, event_id="e-1", time=when) == ("e-1", event.model_dump_json().encode())
+        assert encode(event) == event.model_dump_json().encode()
 
 
 async def test_the_batch_parser_parses_one_record_and_keeps_them_all() -> None:

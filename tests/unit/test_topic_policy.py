@@ -9,7 +9,7 @@ import pytest
 from schemas import registry, topics
 from schemas.topic_policy import KEEP_FOREVER_MS, POLICIES, Cleanup, Retention, min_insync_for, policy_for
 from services.common.congress import ConfigError, Congress, load_congress
-from services.common.outbox import make_producer
+from services.common.relay import make_producer
 from services.common.topic_admin import (
     RequiredTopic,
     TopicPlan,
@@ -137,3 +137,14 @@ def test_a_broker_that_is_down_still_counts_while_its_topics_list_it() -> None:
     assert cluster_size(2, replicated) == 3  # one of three restarting: the policy stays RF 3, min.insync 2
     assert cluster_size(3, {}) == 3
     assert cluster_size(1, {"congress.notify": TopicState("congress.notify", 3, 1, {})}) == 1
+
+
+def test_the_key_topic_bounds_how_long_a_shredded_key_stays_in_its_log() -> None:
+    """``congress.keys`` asks for ``max.compaction.lag.ms`` (a day): without it Kafka keeps a tombstoned key's
+    record until the active segment rolls (7 days) and the dirty ratio is reached (maybe never)."""
+    required = {r.name: r for r in required_topics(TopicPlan(), 3)}
+    assert required[topics.KEYS].configs["max.compaction.lag.ms"] == str(DAY_MS)
+    assert [n for n, r in required.items() if "max.compaction.lag.ms" in r.configs] == [topics.KEYS]
+    at_kafkas_default = {**required[topics.KEYS].configs, "max.compaction.lag.ms": "9223372036854775807"}
+    state = TopicState(topics.KEYS, 3, 3, at_kafkas_default)
+    assert differences(required[topics.KEYS], state) == ["max.compaction.lag.ms 9223372036854775807, policy 86400000"]

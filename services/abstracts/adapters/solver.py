@@ -18,22 +18,33 @@ Sessions held *fixed* (an update of a draft organisers have worked on) are no va
 times their rooms are taken (the others are matched to the rooms left), their presenters are busy
 (no variable puts a clashing session there), and they count towards the network clashes and the
 busiest time.
+With expected audiences (session id -> seats), rooms are sized too: a second stage on the same model holds
+this goal at the value reached and minimises the seats overflowing (``room_sizing.py``), then a seeded
+neighbourhood search places the sessions of three times at a time again and keeps what scores better —
+lexicographically below every goal above, never traded against them.
 One worker, a fixed seed and a *deterministic* time budget make the answer the same on every run.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import combinations
 
 from ortools.sat.python import cp_model
 
+from services.abstracts.adapters.room_search import Search
+from services.abstracts.adapters.room_sizing import Sizing, Stage, size_rooms
+from services.abstracts.domain.audience import overflow
 from services.abstracts.domain.scheduling import Grid, Place, Room, Session, assign_rooms, greedy_place, network_clashes
 
 Time = tuple[date, int]
+ROUNDS_PER_WORK = 8
+"""Rounds of that search per unit of ``work``."""
+ROUND_WORK = 0.5
+"""CP-SAT's deterministic budget for each stage of one round."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +57,21 @@ class Outcome:
     """With ``placed_bound`` sessions placed, none has fewer network clashes than this."""
     improved: bool
     """False when the greedy baseline was as good and is returned."""
+    sizing: Sizing | None = None
+    """How the room-sizing stage went (None without an expected audience)."""
 
 
-def score(sessions: dict[str, Session], places: dict[str, Place]) -> tuple[int, int, int]:
-    """What the search maximises, in order: sessions placed, fewer network clashes, fewer at the busiest time."""
+def score(
+    sessions: dict[str, Session],
+    places: dict[str, Place],
+    grid: Grid | None = None,
+    audience: Mapping[str, int] | None = None,
+) -> tuple[int, int, int, int]:
+    """What the search maximises, in order: sessions placed, fewer network clashes, fewer at the busiest time,
+    fewer seats overflowing (0 without ``grid`` and ``audience``)."""
     load = Counter(p.time for p in places.values())
-    return (len(places), -network_clashes(sessions, places), -max(load.values(), default=0))
+    spilled = overflow(audience, places, grid) if grid and audience else 0
+    return (len(places), -network_clashes(sessions, places), -max(load.values(), default=0), -spilled)
 
 
 @dataclass(frozen=True)
@@ -84,18 +104,29 @@ class CpSatPlacer:
     """Deterministic CP-SAT placement; ``work`` is CP-SAT's deterministic time budget (roughly seconds)."""
 
     work: float = 5.0
+    search: bool = True
+    """After the room-sizing stage, search neighbourhoods for fewer seats overflowing (``_improve``)."""
 
     def __call__(
-        self, sessions: Sequence[Session], grid: Grid, fixed: Mapping[str, Place] | None = None
+        self,
+        sessions: Sequence[Session],
+        grid: Grid,
+        fixed: Mapping[str, Place] | None = None,
+        audience: Mapping[str, int] | None = None,
     ) -> dict[str, Place]:
-        return self.place(sessions, grid, fixed)[0]
+        return self.place(sessions, grid, fixed, audience)[0]
 
     def place(
-        self, sessions: Sequence[Session], grid: Grid, fixed: Mapping[str, Place] | None = None
+        self,
+        sessions: Sequence[Session],
+        grid: Grid,
+        fixed: Mapping[str, Place] | None = None,
+        audience: Mapping[str, int] | None = None,
     ) -> tuple[dict[str, Place], Outcome]:
         """The placement and how the search went (for the benchmark and the logs). Sessions in ``fixed`` are
         not variables: they stay where they are and constrain the others (the outcome's bounds count only
-        the sessions to place)."""
+        the sessions to place). With an ``audience`` (expected seats per session), a second stage then
+        minimises the seats overflowing without giving up anything the first stage reached."""
         by_id = {s.id: s for s in sessions}
         pinned_places = {sid: p for sid, p in (fixed or {}).items() if sid in by_id}
         free = [s for s in sessions if s.id not in pinned_places]
@@ -109,16 +140,36 @@ class CpSatPlacer:
         clashes = self._networks(model, free, at, pinned)
         busiest = self._load(model, sessions, at, pinned)
         spread, weight = len(grid.rooms) + 1, (len(free) + 1) * (len(grid.rooms) + 1)
-        model.maximize(sum(at.values()) * weight - sum(clashes) * spread - busiest)
+        goal = sum(at.values()) * weight - sum(clashes) * spread - busiest
+        model.maximize(goal)
         baseline = greedy_place(sessions, grid, pinned_places)
         index = {s.id: i for i, s in enumerate(free)}
         hinted = {(index[sid], p.time) for sid, p in baseline.items() if sid in index}
         for key, var in at.items():
             model.add_hint(var, key in hinted)
-        found, outcome = self._solve(model, free, grid, at, pinned)
+        solver = self._solver()
+        found, outcome = self._solve(solver, model, free, grid, at, pinned)
+        if audience and found:
+            values = {v: solver.value(v) for v in (*clashes, busiest)}
+            stage = Stage(model, goal, round(solver.objective_value), free, at, found, values)
+            found, sizing = size_rooms(stage, lambda t: pinned.free_rooms(grid, t), audience, self.work)
+            if self.search:
+                search = Search(self._part(audience), lambda sessions, places, g: score(sessions, places, g, audience))
+                rounds = round(self.work * ROUNDS_PER_WORK)
+                found, sizing = search.improve(
+                    by_id, grid, {**found, **pinned_places}, pinned_places, audience, sizing, rounds
+                )
+            outcome = replace(outcome, sizing=sizing)
         found = {**found, **pinned_places}
-        better = score(by_id, found) > score(by_id, baseline)
+        better = score(by_id, found, grid, audience) > score(by_id, baseline, grid, audience)
         return (found, outcome) if better else (baseline, replace(outcome, improved=False))
+
+    @staticmethod
+    def _part(audience: Mapping[str, int]) -> Callable[[Sequence[Session], Grid, dict[str, Place]], dict[str, Place]]:
+        """Places the sessions of one neighbourhood (its held ones fixed) with both stages, without a search."""
+        return lambda sessions, part, held: CpSatPlacer(ROUND_WORK, search=False).place(sessions, part, held, audience)[
+            0
+        ]
 
     @staticmethod
     def _variables(
@@ -170,7 +221,7 @@ class CpSatPlacer:
     ) -> None:
         of_email: dict[str, list[int]] = defaultdict(list)
         for i, session in enumerate(sessions):
-            for email in session.emails:
+            for email in sorted(session.emails):  # a set: its order changes with the process's hash seed
                 of_email[email].append(i)
         times = sorted({t for _, t in at})
         for members in of_email.values():
@@ -203,18 +254,22 @@ class CpSatPlacer:
                     clashes.append(extra)
         return clashes
 
+    def _solver(self) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = 7
+        solver.parameters.max_deterministic_time = self.work
+        return solver
+
+    @staticmethod
     def _solve(
-        self,
+        solver: cp_model.CpSolver,
         model: cp_model.CpModel,
         sessions: Sequence[Session],
         grid: Grid,
         at: dict[tuple[int, Time], cp_model.IntVar],
         pinned: Pinned,
     ) -> tuple[dict[str, Place], Outcome]:
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.random_seed = 7
-        solver.parameters.max_deterministic_time = self.work
         status = solver.solve(model)
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         weight = len(sessions) + 1

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.base import EventData
+from services.abstracts.adapters.audience_db import SqlAudience
 from services.abstracts.adapters.notices import SqlNoticesShown
 from services.abstracts.adapters.presenter_marks import SqlPresenterMarks
 from services.abstracts.adapters.profiles import SqlReviewerProfiles
@@ -27,6 +28,7 @@ class SqlUnit:
         self.abstracts = SqlAbstractStore(uow.session)
         self.programme = SqlProgrammeStore(uow.session)
         self.marks = SqlPresenterMarks(uow.session)
+        self.audience = SqlAudience(uow.session)
         self.staged = SqlStagedDecisions(uow.session)
         self.profiles = SqlReviewerProfiles(uow.session)
         self.notices = SqlNoticesShown(uow.session)

@@ -10,12 +10,12 @@ from datetime import date
 from typing import Any
 
 from schemas.audit import DetailValue
-from services.abstracts.commands import audited
+from services.abstracts.commands import audience, audited
 from services.abstracts.commands.context import Deps
 from services.abstracts.domain import draft, grouping, scheduling, updating
 from services.abstracts.domain.abstract import Abstract, Status
 from services.abstracts.domain.errors import NotFound, Rejected
-from services.abstracts.ports import ProgrammeStore, Unit
+from services.abstracts.ports import Unit
 from services.abstracts.programme_config import ProgrammeConfig
 from services.common.audit import Actor
 from services.common.text import clean_for_display
@@ -58,14 +58,16 @@ def limits_of(programme: Programme) -> updating.Limits:
     return updating.Limits(config.papers_per_session, config.posters_per_session, programme.deps.config.network_names)
 
 
-async def _generated(programme: Programme, store: ProgrammeStore, talks: list[scheduling.Talk]) -> scheduling.Schedule:
-    """Replace the draft (in the caller's unit of work) with a fresh schedule of these talks."""
+async def _generated(programme: Programme, unit: Unit, talks: list[scheduling.Talk]) -> scheduling.Schedule:
+    """Replace the draft (in the caller's unit of work) with a fresh schedule of these talks, rooms sized by
+    each session's expected audience."""
     limits = limits_of(programme)
     sessions = grouping.group(talks, limits.networks, limits.papers_per_session, limits.posters_per_session)
+    seats = audience.seats(await audience.expected(unit, sessions, programme.config.audience.rule()))
     # the search takes seconds of CPU: off the event loop, so the service keeps answering meanwhile
-    result = await asyncio.to_thread(scheduling.schedule, sessions, programme.grid, programme.placer)
+    result = await asyncio.to_thread(scheduling.schedule, sessions, programme.grid, programme.placer, None, seats)
     entries = draft.generated(result)
-    await store.replace_draft(entries)
+    await unit.programme.replace_draft(entries)
     log.info("programme draft generated", extra={"sessions": len(entries), "unplaced": len(result.unplaced)})
     return result
 
@@ -76,7 +78,7 @@ async def generate(programme: Programme, actor: Actor) -> scheduling.Schedule:
     async with deps.units() as unit:
         await unit.abstracts.next_number(LOCK)  # one run at a time
         talks = [talk_of(a) for a in await unit.abstracts.listing(status=Status.ACCEPTED)]
-        result = await _generated(programme, unit.programme, talks)
+        result = await _generated(programme, unit, talks)
         placed, unplaced = len(result.places), len(result.unplaced)
         audited.note(
             deps, unit, "abstracts.programme.generate", actor, deps.congress.id, placed=placed, unplaced=unplaced
@@ -110,14 +112,15 @@ async def update(programme: Programme, actor: Actor) -> Updated:
         talks = [talk_of(a) for a in await unit.abstracts.listing(status=Status.ACCEPTED)]
         entries = await unit.programme.draft()
         if not entries:
-            fresh = await _generated(programme, unit.programme, talks)
+            fresh = await _generated(programme, unit, talks)
             _noted_update(programme, unit, actor, len(fresh.places), len(fresh.unplaced), generated=True)
             return Updated({}, fresh.places, {}, (), fresh.unplaced, generated=True)
         sessions, places = draft.state(entries)
         taken = set(await unit.programme.published())
         plan = updating.plan_update(list(sessions.values()), places, talks, programme.grid, limits_of(programme), taken)
+        expected = await audience.expected(unit, plan.sessions, programme.config.audience.rule())
         result = await asyncio.to_thread(
-            scheduling.schedule, plan.sessions, programme.grid, programme.placer, plan.fixed
+            scheduling.schedule, plan.sessions, programme.grid, programme.placer, plan.fixed, audience.seats(expected)
         )
         await unit.programme.replace_draft(draft.updated(entries, plan, result))
         placed = {sid: p for sid, p in result.places.items() if sid not in plan.fixed}
@@ -201,7 +204,8 @@ async def draft_view(programme: Programme) -> dict[str, Any]:
         entries = await unit.programme.draft()
         version = await unit.programme.counter_value(VERSION)
         marked = await unit.marks.marked()
-    sessions, places = draft.state(entries)
+        sessions, places = draft.state(entries)
+        expected = await audience.expected(unit, list(sessions.values()), programme.config.audience.rule())
     at = {p: sessions[sid] for sid, p in places.items()}
     grid = programme.grid
     days: dict[date, list[dict[str, Any]]] = {}
@@ -210,6 +214,7 @@ async def draft_view(programme: Programme) -> dict[str, Any]:
         days.setdefault(slot.day, []).append({"slot": slot, "cells": cells})
     unplaced = [(e.session, e.unplaced_reason or "") for e in entries if e.place is None]
     clashes = scheduling.network_clashes(sessions, places)
+    capacity = {sid: room.capacity for sid, p in places.items() if (room := grid.room(p.room))}
     return {
         "days": days,
         "rooms": grid.rooms,
@@ -221,6 +226,9 @@ async def draft_view(programme: Programme) -> dict[str, Any]:
         "version": version,
         "generated": bool(entries),
         "unregistered": {t.abstract_id for s in sessions.values() for t in s.talks} & marked,
+        "audience": expected,
+        "capacity": capacity,
+        "overflowing": {sid: expected[sid].seats - c for sid, c in capacity.items() if expected[sid].seats > c},
     }
 
 

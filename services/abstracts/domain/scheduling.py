@@ -125,10 +125,15 @@ class Schedule:
 
 class Placer(Protocol):
     """Places ``sessions``; those named in ``fixed`` are pinned where they are (their rooms taken, their
-    presenters busy, their network counted at those times) and come back unchanged with the others."""
+    presenters busy, their network counted at those times) and come back unchanged with the others.
+    ``audience`` (session id -> expected seats) lets a placer keep sessions out of rooms too small for them."""
 
     def __call__(
-        self, sessions: Sequence[Session], grid: Grid, fixed: Mapping[str, Place] | None = None
+        self,
+        sessions: Sequence[Session],
+        grid: Grid,
+        fixed: Mapping[str, Place] | None = None,
+        audience: Mapping[str, int] | None = None,
     ) -> dict[str, Place]: ...
 
 
@@ -245,7 +250,12 @@ def assign_rooms(kinds: Mapping[str, str], rooms: Sequence[Room]) -> dict[str, s
     return {sid: code for code, sid in owner.items()}
 
 
-def greedy_place(sessions: Sequence[Session], grid: Grid, fixed: Mapping[str, Place] | None = None) -> dict[str, Place]:
+def greedy_place(
+    sessions: Sequence[Session],
+    grid: Grid,
+    fixed: Mapping[str, Place] | None = None,
+    audience: Mapping[str, int] | None = None,  # the baseline does not size rooms (same signature as Placer)
+) -> dict[str, Place]:
     """Baseline placer: biggest sessions first, each into the first free place that breaks no rule,
     preferring times with no session of its network. Sessions in ``fixed`` stay where they are."""
     by_id = {s.id: s for s in sessions}
@@ -258,15 +268,19 @@ def greedy_place(sessions: Sequence[Session], grid: Grid, fixed: Mapping[str, Pl
 
 
 def schedule(
-    sessions: Sequence[Session], grid: Grid, placer: Placer, fixed: Mapping[str, Place] | None = None
+    sessions: Sequence[Session],
+    grid: Grid,
+    placer: Placer,
+    fixed: Mapping[str, Place] | None = None,
+    audience: Mapping[str, int] | None = None,
 ) -> Schedule:
     """Place the sessions with ``placer``, check its answer against the rules, and explain what is left out.
 
     Sessions in ``fixed`` keep their places as given (an organiser put them there); only the others are
-    placed, around them, and checked."""
+    placed, around them, and checked. ``audience`` (expected seats per session) goes to the placer."""
     by_id = {s.id: s for s in sessions}
     pinned = {sid: p for sid, p in (fixed or {}).items() if sid in by_id}
-    proposed = placer(sessions, grid, pinned)
+    proposed = placer(sessions, grid, pinned, audience) if audience else placer(sessions, grid, pinned)
     places: dict[str, Place] = dict(pinned)
     for sid in sorted(proposed, key=lambda s: (proposed[s], s)):
         if sid in by_id and sid not in pinned and not place_problems(by_id[sid], proposed[sid], by_id, places, grid):

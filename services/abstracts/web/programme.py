@@ -171,6 +171,17 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
     move_api(router, programme, organiser)
 
 
+def audience_json(view: dict[str, Any], session_id: str) -> dict[str, Any]:
+    """A session's expected audience beside its room's capacity (``DraftSession``'s audience fields)."""
+    expected, capacity = view["audience"][session_id], view["capacity"].get(session_id)
+    return {
+        "expected_audience": expected.seats,
+        "audience_basis": expected.basis.value,
+        "room_capacity": capacity,
+        "overflow": max(0, expected.seats - capacity) if capacity is not None else 0,
+    }
+
+
 def draft_json(view: dict[str, Any]) -> dict[str, Any]:
     """The draft as the JSON API gives it (``Draft``)."""
     places = view["places"]
@@ -192,6 +203,7 @@ def draft_json(view: dict[str, Any]) -> dict[str, Any]:
                     {"abstract_id": t.abstract_id, "presenter_unregistered": t.abstract_id in view["unregistered"]}
                     for t in s.talks
                 ],
+                **audience_json(view, s.id),
             }
             for s in view["sessions"]
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -42,6 +43,12 @@ class DraftSession(BaseModel):
     place: str | None
     abstracts: list[str]
     presentations: list[DraftPresentation]
+    expected_audience: int = Field(description="Seats this session is expected to fill (docs/abstracts.md).")
+    audience_basis: Literal["marks", "registrations"] = Field(
+        description="marks: delegates' agenda marks, scaled; registrations: confirmed registrations of its networks."
+    )
+    room_capacity: int | None = Field(description="Its room's seats (null when not placed).")
+    overflow: int = Field(description="Expected audience beyond the room's seats (0 when it fits or is not placed).")
 
 
 class Draft(BaseModel):

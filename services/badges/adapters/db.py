@@ -3,6 +3,7 @@ stations, visa requests) and the statements on them that ``SqlBadgeStore`` and t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -131,6 +132,27 @@ visa_requests = Table(
     Column("decided_by", String(320), nullable=True),
     Column("document_number", String(64), nullable=True),
 )
+
+
+async def erase(session: AsyncSession, delegate_ids: Sequence[str]) -> list[str]:
+    """Every row about these delegates goes, except their issued invoices (a document an accountant must keep);
+    returns the sha256 of the PDFs no remaining row refers to, for the caller to delete after the commit."""
+    ids = list(delegate_ids)
+    kept_kind = "invoice"
+    badge_pdfs = select(badges.c.sha256).where(badges.c.delegate_id.in_(ids))
+    doc_pdfs = select(documents.c.sha256).where(documents.c.delegate_id.in_(ids), documents.c.kind != kept_kind)
+    candidates = set((await session.execute(badge_pdfs)).scalars()) | set((await session.execute(doc_pdfs)).scalars())
+    for table in (delegates, badges, checkins, visa_requests, payments):
+        await session.execute(table.delete().where(table.c.delegate_id.in_(ids)))
+    await session.execute(documents.delete().where(documents.c.delegate_id.in_(ids), documents.c.kind != kept_kind))
+    if not candidates:
+        return []
+    still = (
+        select(badges.c.sha256)
+        .where(badges.c.sha256.in_(candidates))
+        .union(select(documents.c.sha256).where(documents.c.sha256.in_(candidates)))
+    )
+    return sorted(candidates - set((await session.execute(still)).scalars()))
 
 
 def record_of(row: Any) -> DelegateRecord:

@@ -30,6 +30,7 @@ from services.badges.domain import (
     VisaStatus,
 )
 from services.badges.ports import StoredPdf
+from services.common.db import scrub_after_erasure
 from services.common.outbox import Outbox
 from services.common.text import clean_for_display
 from services.common.unit_of_work import UnitOfWork, transaction
@@ -59,9 +60,8 @@ class SqlBadgeStore:
     async def search(self, query: str) -> list[DelegateRecord]:
         return await db.search(self.session, query, limit=None)
 
-    async def erase(self, delegate_ids: Sequence[str]) -> None:
-        for table in (db.delegates, db.badges, db.checkins):
-            await self.session.execute(table.delete().where(table.c.delegate_id.in_(delegate_ids)))
+    async def erase(self, delegate_ids: Sequence[str]) -> list[str]:
+        return await db.erase(self.session, delegate_ids)
 
     async def badge(self, delegate_id: str) -> BadgeOnRecord | None:
         return await db.badge_of(self.session, delegate_id)
@@ -230,6 +230,9 @@ class SqlUnit:
     def stage(self, data: EventData) -> None:
         self.uow.stage(data)
 
+    async def shred(self, subjects: Sequence[str]) -> list[str]:
+        return await self.uow.shred(subjects)
+
 
 @dataclass
 class SqlUnits:
@@ -242,6 +245,9 @@ class SqlUnits:
     async def begin(self) -> AsyncIterator[SqlUnit]:
         async with transaction(self.sessions, self.outbox) as uow:
             yield SqlUnit(uow)
+
+    async def scrub(self) -> None:
+        await scrub_after_erasure(self.sessions)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlBadgeStore]:

@@ -31,6 +31,10 @@ class DiskPdfStore:
             os.replace(tmp, path)
         return StoredPdf(sha256=sha, location=str(path))
 
+    def delete(self, sha256: str) -> None:
+        """Remove a PDF for good (erasure). Content-addressed, so the caller checks nothing else refers to it."""
+        self.path_for(sha256).unlink(missing_ok=True)
+
     def get(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
 

@@ -7,6 +7,7 @@ delegate once, lets the domain decide, saves, and stages the events on the unit.
 from __future__ import annotations
 
 from schemas.badges import DocumentKind
+from schemas.personal import ERASED
 from schemas.registration import InvoiceIssued, PaymentSucceeded
 from services.badges import domain
 from services.badges.commands.badges import NOTHING_PRERENDERED, Prerendered, issue_badge, revoke
@@ -18,7 +19,12 @@ from services.badges.ports import BadgeDeps, BadgeUnit
 async def apply_state(
     unit: BadgeUnit, deps: BadgeDeps, state: RegistrationState, *, prerendered: Prerendered = NOTHING_PRERENDERED
 ) -> None:
-    """A confirmation, an update or a snapshot: replicate it if newer; issue, keep or revoke the badge."""
+    """A confirmation, an update or a snapshot: replicate it if newer; issue, keep or revoke the badge.
+
+    An event whose person was erased (their keys are gone, so their names read ``erased``) brings nothing back: the
+    erasure's tombstone may reach badges before older events of the same delegate on the registration topic."""
+    if state.delegate.email == ERASED:
+        return
     previous = await unit.store.delegate(state.delegate.delegate_id)
     record = domain.replicate(previous, state)
     if record is None:
@@ -78,6 +84,12 @@ async def invoice(unit: BadgeUnit, deps: BadgeDeps, issued: InvoiceIssued) -> No
 
 
 async def erase(deps: BadgeDeps, delegate_ids: list[str]) -> None:
-    """Erased delegates (tombstones on the delegates topic) leave the replica, with their badge and check-in."""
+    """Erased delegates (tombstones on the delegates topic) leave badges: replica, badge, check-in, visa requests
+    (passport data), payments, documents and their PDF files, and badges' data keys for them (so the names and
+    addresses in badges' events read ``erased``). Issued invoices stay, row and PDF (docs/privacy.md)."""
     async with deps.units.begin() as unit:
-        await unit.store.erase(delegate_ids)
+        unreferenced = await unit.store.erase(delegate_ids)
+        await unit.shred(delegate_ids)
+    await deps.units.scrub()
+    for sha256 in unreferenced:  # after the commit: a rolled-back erasure must not lose a PDF still on record
+        deps.store.delete(sha256)

@@ -8,6 +8,10 @@ back the same), then reads Kafka from the journal's offsets on. Records that Kaf
 deleted (retention, ``delete_records``) were read before and are in the journal: nothing is lost.
 A journal whose offsets lie beyond the end of the topics belongs to another cluster (or to topics
 that were recreated): it is set aside and the figures are rebuilt from the topics.
+
+An erasure (a delegate's snapshot tombstoned on ``congress.delegates``) rewrites the entries held about
+that delegate with their personal fields reading ``erased``, in the batch's transaction; the file runs
+with ``secure_delete`` and its write-ahead log is truncated afterwards, so no old page keeps a name.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from schemas import topics
+from services.console.adapters.records import erased
 from services.console.entries import Entry
 
 log = logging.getLogger("congress.console.journal")
@@ -71,6 +77,7 @@ class Journal:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA secure_delete=ON")
         for statement in SCHEMA:
             self._db.execute(statement)
 
@@ -87,11 +94,15 @@ class Journal:
         return entries, positions
 
     def append(self, entries: Iterable[Entry], positions: Mapping[tuple[str, int], int]) -> None:
-        """Record a batch and the positions after it, all or nothing."""
+        """Record a batch and the positions after it, all or nothing; a delegate erased in it is forgotten."""
+        entries = list(entries)
+        gone = sorted({e.key for e in entries if e.kind == "tombstone" and e.topic == topics.DELEGATES and e.key})
         db = self.db
         db.execute("BEGIN")
         try:
             db.executemany("INSERT INTO entries (entry) VALUES (?)", [(entry_to_json(e),) for e in entries])
+            for delegate_id in gone:
+                self._erase(delegate_id)
             db.executemany(
                 "INSERT INTO positions (topic, partition, next_offset) VALUES (?, ?, ?) "
                 "ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
@@ -101,6 +112,21 @@ class Journal:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+        if gone:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the log's copies of the old pages go too
+
+    def _erase(self, delegate_id: str) -> None:
+        """Rewrite the entries about ``delegate_id`` (by subject or key, as the console's delegate page
+        finds them, and audit records naming them) with their personal fields reading ``erased``."""
+        rows = self.db.execute(
+            "SELECT seq, entry FROM entries WHERE json_extract(entry, '$.subject') = ?1 "
+            "OR json_extract(entry, '$.key') = ?1 OR json_extract(entry, '$.doc.data.delegate_id') = ?1",
+            (delegate_id,),
+        ).fetchall()
+        for seq, text in rows:
+            scrubbed = entry_to_json(erased(entry_from_json(text)))
+            if scrubbed != text:
+                self.db.execute("UPDATE entries SET entry = ? WHERE seq = ?", (scrubbed, seq))
 
     def reset(self) -> None:
         """Forget everything (a journal of another cluster's topics)."""

@@ -17,6 +17,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from schemas import topics
+from services.common.key_follower import KeyFollower
+from services.common.keyring import KeyPending, Keyring
 from services.common.topic_admin import TopicPlan, TopicReport, ensure_topics, log_report
 from services.console.adapters.journal import Journal, Positions
 from services.console.adapters.records import to_entry
@@ -37,7 +39,12 @@ class TopicReader:
         max_records: int = 500,
         journal: Journal | None = None,
         topic_plan: TopicPlan | None = None,
+        keyring: Keyring | None = None,
+        key_follower: KeyFollower | None = None,
     ) -> None:
+        self.keyring = keyring
+        """Opens personal fields for the organisers' view (``erased`` once a person's keys are gone)."""
+        self.key_follower = key_follower
         self.bootstrap_servers = bootstrap_servers
         self.topic_prefix = topic_prefix
         self.on_entries = on_entries
@@ -137,13 +144,30 @@ class TopicReader:
                 self.caught_up = bool(self.consumer.assignment())
                 continue
             self.records_read += len(records)
-            entries = [to_entry(record, topic_prefix=self.topic_prefix) for record in records]
+            entries = await self._entries(records)
             try:
                 self.on_entries(entries)
             except Exception:  # a bug in the projection must not stop the stream; it is logged loudly
                 log.exception("could not apply %d entries", len(entries))
             if self.journal is not None:
                 await self._record(self.journal, entries, records)
+
+    async def _entries(self, records: list[ConsumerRecord[Any, Any]]) -> list[Entry]:
+        """The batch's entries, personal fields opened; a key not seen yet is waited for (``key_follower``)."""
+        if self.keyring is None:
+            return [to_entry(r, topic_prefix=self.topic_prefix) for r in records]
+        follower = self.key_follower or KeyFollower("", self.keyring)
+        for r in records:  # a key is published before the events it opens: take the batch's keys first
+            if r.topic.endswith(topics.KEYS):
+                follower.apply(r.key, r.value)
+        try:
+            opener = self.keyring.opener(final=False)
+            return [to_entry(r, topic_prefix=self.topic_prefix, open_=opener) for r in records]
+        except KeyPending:
+            if self.key_follower is not None:
+                await self.key_follower.catch_up()
+            opener = self.keyring.opener(final=True)
+            return [to_entry(r, topic_prefix=self.topic_prefix, open_=opener) for r in records]
 
     async def _record(self, journal: Journal, entries: list[Entry], records: list[ConsumerRecord[Any, Any]]) -> None:
         positions: Positions = {(r.topic, r.partition): r.offset + 1 for r in records}  # in order per partition

@@ -10,13 +10,14 @@ redacted before the console keeps anything, in old event versions and dead lette
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from schemas import topics
-from schemas.base import SPECVERSION, InvalidEvent, decode
+from schemas.base import SPECVERSION, InvalidEvent, decode, registry
+from schemas.personal import Open, erase_doc
 from schemas.redaction import redact, redact_text
 from services.console.entries import Entry
 
@@ -33,9 +34,10 @@ class Record(Protocol):
     headers: Sequence[tuple[str, bytes]]
 
 
-def to_entry(record: Record, *, topic_prefix: str = "") -> Entry:
-    """The entry for a record, with every link that lets a person in redacted (``schemas.redaction``)."""
-    entry = _entry(record, topic_prefix)
+def to_entry(record: Record, *, topic_prefix: str = "", open_: Open | None = None) -> Entry:
+    """The entry for a record, with every link that lets a person in redacted (``schemas.redaction``) and, with
+    ``open_``, personal fields opened (``erased`` where the person's keys are gone)."""
+    entry = _entry(record, topic_prefix, open_)
     return replace(
         entry,
         doc=redact(entry.doc),
@@ -44,7 +46,7 @@ def to_entry(record: Record, *, topic_prefix: str = "") -> Entry:
     )
 
 
-def _entry(record: Record, topic_prefix: str) -> Entry:
+def _entry(record: Record, topic_prefix: str, open_: Open | None = None) -> Entry:
     topic = record.topic.removeprefix(topic_prefix)
     key = record.key.decode("utf-8", "replace") if record.key is not None else None
     headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
@@ -68,7 +70,7 @@ def _entry(record: Record, topic_prefix: str) -> Entry:
             reason="tombstone: the delegate's snapshot was erased",
         )
     try:
-        event = decode(record.value)
+        event = decode(record.value, open_)
     except InvalidEvent as exc:
         return _unknown_or_malformed(record.value, base, at, str(exc))
     return Entry(
@@ -130,3 +132,27 @@ def _unknown_or_malformed(value: bytes, base: dict[str, Any], at: datetime, reas
         doc={"value": doc if doc is not None else raw},
         reason=reason,
     )
+
+
+def erased(entry: Entry) -> Entry:
+    """``entry`` with every personal field of its event (or of the event a dead letter holds) reading
+    ``erased``: what the console kept of a person opened is forgotten at their erasure. A type this build
+    does not know has no known personal fields and stays as it is."""
+    doc = entry.doc
+    if doc is None:
+        return entry
+    if entry.kind == "event":
+        changed = _erased_event(doc)
+    elif entry.kind == "deadletter" and isinstance(doc.get("value"), dict):
+        changed = {**doc, "value": _erased_event(doc["value"])}
+    else:
+        return entry
+    return entry if changed == doc else replace(entry, doc=changed)
+
+
+def _erased_event(doc: Mapping[str, Any]) -> dict[str, Any]:
+    model = registry().get(str(doc.get("type")))
+    data = doc.get("data")
+    if model is None or not isinstance(data, dict):
+        return dict(doc)
+    return {**doc, "data": erase_doc(model, data)}

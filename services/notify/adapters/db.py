@@ -120,10 +120,13 @@ def _contact(row: Any) -> Contact:
 
 
 async def forget_delegates(session: AsyncSession, delegate_ids: list[str]) -> None:
-    """Erasure: drop what notify keeps about these delegates (the message ledger keeps ids and subjects only)."""
+    """Erasure: drop what notify keeps about these delegates. The message ledger keeps its ids (so a cause is still
+    mailed once), not the address or the subject line (which may name the person); queued messages go."""
     await session.execute(delete(contacts).where(contacts.c.delegate_id.in_(delegate_ids)))
     await session.execute(delete(unpaid).where(unpaid.c.delegate_id.in_(delegate_ids)))
-    await session.execute(update(messages).where(messages.c.recipient_id.in_(delegate_ids)).values(to=""))
+    await session.execute(delete(pending).where(pending.c.recipient_id.in_(delegate_ids)))
+    erased = {"to": "", "subject": "", "detail": ""}
+    await session.execute(update(messages).where(messages.c.recipient_id.in_(delegate_ids)).values(**erased))
 
 
 EXPIRED = "(expired)"

@@ -121,6 +121,7 @@ class SqlNotifyUnit:
     async def forget_delegates(self, delegate_ids: list[str]) -> None:
         await db.forget_delegates(self.session, delegate_ids)
         await self.broadcasts.forget(delegate_ids)
+        await self.uow.shred(delegate_ids)  # notify's data keys: the addresses in its events read "erased"
 
     async def messages_to(self, recipient_id: str) -> list[dict[str, str]]:
         return await db.messages_to(self.session, recipient_id)

@@ -26,6 +26,7 @@ from typing import Any
 from schemas.abstracts import AbstractsEvent
 from schemas.base import CloudEvent, EventData, encode
 from schemas.notify import NotificationFailed, NotificationSent
+from schemas.personal import ERASED
 from schemas.programme import ProgrammeEvent
 from schemas.registration import BroadcastRequested
 from services.notify.commands.abstracts import on_stored_abstracts_event, remember_abstract
@@ -132,7 +133,7 @@ class Notifier:
 
     def _remember(self, event: CloudEvent[Any], planned: Planned, unit: NotifyUnit) -> None:
         """Stage the newer contact the event reveals and whether a card payment is outstanding."""
-        if planned.contact is not None:
+        if planned.contact is not None and planned.contact.email != ERASED:  # an erased person is not remembered again
             unit.batch.contacts[planned.contact.delegate_id] = planned.contact
             unit.stage_contact(planned.contact)
         data = event.data

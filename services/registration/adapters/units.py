@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from schemas.base import CloudEvent, EventData
 from schemas.values import Role
+from services.common.db import scrub_after_erasure
 from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
 from services.registration.adapters import agenda_store, applied_roles, db, earned_roles, listing, privacy_store, rows
@@ -90,6 +91,9 @@ class SqlUnits:
     async def read(self) -> AsyncIterator[SqlUnit]:
         async with self.sessions() as session:
             yield SqlUnit(session, self.outbox, read_only=True)
+
+    async def scrub(self) -> None:
+        await scrub_after_erasure(self.sessions)
 
     def joined(self, session: object) -> SqlUnit:
         if not isinstance(session, AsyncSession):

@@ -8,8 +8,10 @@ badge name, affiliation, email and the override reason are blanked, it leaves ev
 list, the roles the call for papers earned its email (and the note of which roles it gave
 this registration) are forgotten,
 ``RegistrationErased`` goes on ``congress.registration`` and a tombstone for the
-delegate's key on the compacted ``congress.delegates``. Kept: number, category, country,
-amounts and payment references, and the institution's invoice details (bookkeeping law).
+delegate's key on the compacted ``congress.delegates``, and registration's data keys for the delegate are
+deleted (crypto-shredding, ``services.common.keyring``: their personal fields in every event registration
+published read ``erased``). Kept: number, category, country, amounts and payment references, and the
+issued invoice's details without its email (bookkeeping law; docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ async def erase(deps: Deps, registration_id: str, actor: Actor, *, congress_over
         await _blank(deps, tx, row, actor.name, congress_over=congress_over)
         audited.note(deps, tx, "registration.erase", actor, row, cancelled_first=was_live)
     await stripe_tasks.run(deps, tx.queued_tasks)
+    await deps.units.scrub()
     log.info("personal data erased", extra={"registration_id": registration_id, "organiser": actor.name})
 
 
@@ -76,3 +79,4 @@ async def _blank(deps: Deps, tx: Tx, row: Registration, organiser: str, *, congr
     await tx.agenda.forget(row.id)  # agenda marks and the calendar feed
     await tx.traces.forget(row.delegate_id)
     tx.stage_tombstone(DelegateSnapshot.topic(), erased.delegate_id)
+    await tx.shred([erased.delegate_id])  # every personal field registration ever published about them

@@ -293,6 +293,8 @@ def erase(reg: Registration, edition: Edition, now: datetime, organiser: str, *,
         affiliation=ERASED,
         email=f"erased+{reg.id}@invalid",
         income_group_reason=None,
+        # An issued invoice is kept for the tax authorities (docs/privacy.md); its contact email is not needed.
+        invoice={k: v for k, v in reg.invoice.items() if k != "email"} if reg.invoice else reg.invoice,
     )
     erased = RegistrationErased(
         **new.ids(edition), registration_version=new.version, erased_at=now, erased_by=organiser

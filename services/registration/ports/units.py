@@ -85,6 +85,11 @@ class Tx(Protocol):
         """Stage a tombstone (no value) for ``key`` on a compacted topic."""
         ...
 
+    async def shred(self, subjects: Sequence[str]) -> list[str]:
+        """Delete these people's data keys (crypto-shredding: their personal fields in every event read
+        ``erased``); returns the key ids, whose tombstones are staged."""
+        ...
+
     def all_or_nothing(self) -> AbstractAsyncContextManager[object]:
         """A part of the unit that an exception undoes alone (a savepoint)."""
         ...
@@ -99,6 +104,10 @@ class Units(Protocol):
 
     def read(self) -> AbstractAsyncContextManager[Tx]:
         """Stores for reading only: nothing is committed (stage nothing here)."""
+        ...
+
+    async def scrub(self) -> None:
+        """After an erasure: what the database may keep on disk of rows as they were goes too."""
         ...
 
     def joined(self, session: object) -> Tx:

@@ -31,7 +31,8 @@ def signed_ago(monkeypatch: pytest.MonkeyPatch, days: int) -> Iterator[None]:
 async def links_sent(service: Service) -> list[AbstractsLinkSent]:
     async with service.runtime.engine.connect() as conn:
         values = (await conn.execute(select(outbox_table.c.value).order_by(outbox_table.c.id))).scalars().all()
-    return [e for e in (decode(v).data for v in values if v is not None) if isinstance(e, AbstractsLinkSent)]
+    opened = service.runtime.keyring.opener(final=True)  # personal fields (the address) opened with abstracts' keys
+    return [e for e in (decode(v, opened).data for v in values if v is not None) if isinstance(e, AbstractsLinkSent)]
 
 
 def opened(sent: AbstractsLinkSent) -> str:

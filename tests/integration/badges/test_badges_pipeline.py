@@ -135,7 +135,8 @@ async def test_registration_events_become_badges_documents_and_check_ins(
                 and kinds.count(DocumentIssued) >= 2
             )
 
-        events = await read_events(kafka_bootstrap, badges_topic, until=enough, timeout=90)
+        opened = app.state.runtime.keyring.opener(final=True)  # personal fields opened with badges' own keys
+        events = await read_events(kafka_bootstrap, badges_topic, until=enough, timeout=90, open_=opened)
         issued = [e.data for e in events if isinstance(e.data, BadgeIssued)]
         assert len(issued) == expected_badges
         by_delegate: dict[str, list[BadgeIssued]] = {}
@@ -283,7 +284,8 @@ async def _station_scenario(
             and sum(isinstance(e.data, DelegateCheckedIn) for e in evs) >= 2
         )
 
-    events = await read_events(bootstrap, prefix + topics.BADGES, until=settled, timeout=30)
+    opened = app.state.runtime.keyring.opener(final=True)
+    events = await read_events(bootstrap, prefix + topics.BADGES, until=settled, timeout=30, open_=opened)
     checkins = [e.data for e in events if isinstance(e.data, DelegateCheckedIn)]
     assert sorted(c.delegate_id for c in checkins) == sorted([people[2].delegate_id, people[3].delegate_id])
     prints = [e.data.print_count for e in events if isinstance(e.data, BadgePrinted)]

@@ -18,7 +18,8 @@ from services.badges.cli import app, select_delegates
 from services.badges.commands.sheets import print_sheets
 from services.badges.config import BadgesSettings
 from services.common.congress import load_congress
-from services.common.db import create_tables, make_engine, make_sessionmaker
+from services.common.db import make_engine, make_sessionmaker
+from services.common.migrations import prepare_database
 from tests.integration.badges import factories as f
 
 
@@ -33,7 +34,7 @@ async def test_sheets_sorted_by_surname_and_filtered(congress_home: Path, caplog
         CONGRESS_SECRET="s",
     )
     engine = make_engine(settings.effective_database_url())
-    await create_tables(engine, db.metadata)
+    await prepare_database(engine, "badges", db.metadata)  # as the command itself prepares it
     people = [
         f.delegate(g, fam, number=i)
         for i, (g, fam) in enumerate(

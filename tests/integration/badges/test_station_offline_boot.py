@@ -68,8 +68,9 @@ async def test_station_works_offline_from_boot(congress_home: Path) -> None:
             )
             assert "Checked in" in (await http.post("/station/scan", data={"token": token})).text
             status = (await http.get("/station/status")).json()
-            # BadgeIssued + BadgePrinted + DelegateCheckedIn wait in the outbox for the link
-            assert status["backlog"] == 3 and "3 event(s) kept locally" in status["label"]
+            # BadgeIssued, the data key its personal fields are sealed with (congress.keys), BadgePrinted and
+            # DelegateCheckedIn wait in the outbox for the link
+            assert status["backlog"] == 4 and "4 event(s) kept locally" in status["label"]
 
 
 class SlowToWarm(InProcessRenderer):

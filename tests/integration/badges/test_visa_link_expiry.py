@@ -77,7 +77,11 @@ async def test_an_expired_visa_link_offers_a_new_one_sent_to_the_address_on_reco
             assert forged.text == answer.text
             async with runtime.engine.connect() as conn:
                 values = (await conn.execute(select(outbox_table.c.value))).scalars().all()
-            sent = [e for e in (decode(v).data for v in values if v) if isinstance(e, BadgesLinkSent)]
+            sent = [
+                e
+                for e in (decode(v, runtime.keyring.opener(final=True)).data for v in values if v)
+                if isinstance(e, BadgesLinkSent)
+            ]
             assert len(sent) == 1 and sent[0].kind is AccessKind.VISA and sent[0].email == person.email
             link = unseal(SECRET, NOTIFY_LINK, sent[0].sealed_link, bound_to=person.delegate_id)
             fresh = await http.get(link.removeprefix("http://station"))

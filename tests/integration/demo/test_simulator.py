@@ -41,7 +41,7 @@ from schemas.registration import (
 )
 from schemas.values import Role
 from services.cli.main import DEMO_CLIENT_LIMIT
-from tests.kafka_helpers import read_events
+from tests.kafka_helpers import following_keys, read_events
 
 DELEGATES = 12
 
@@ -187,7 +187,10 @@ async def test_simulator_plays_a_small_congress(
                 and any(isinstance(e.data, AgendaChanged) for e in events)
             )
 
-        events = await read_events(kafka_bootstrap, topic_prefix + topics.REGISTRATION, until=settled, timeout=45)
+        async with following_keys(kafka_bootstrap, topic_prefix, env["CONGRESS_SECRET"]) as open_:
+            events = await read_events(
+                kafka_bootstrap, topic_prefix + topics.REGISTRATION, until=settled, timeout=45, open_=open_
+            )
     finally:
         for process in (service, abstracts, notify):
             process.terminate()

@@ -237,7 +237,10 @@ async def test_notify_sends_each_message_once_and_reports_failures(
 
             await eventually(contact_gone, timeout=30)
             notify_events = await read_events(
-                kafka_bootstrap, topic_prefix + topics.NOTIFY, until=lambda evs: len(evs) >= sum(EXPECTED.values()) + 2
+                kafka_bootstrap,
+                topic_prefix + topics.NOTIFY,
+                until=lambda evs: len(evs) >= sum(EXPECTED.values()) + 2,
+                open_=runtime.keyring.opener(final=True),  # the addresses and reasons, opened with notify's keys
             )
             dead = await read_records(
                 kafka_bootstrap, topic_prefix + topics.DEADLETTER, until=lambda recs: len(recs) >= 2, timeout=10

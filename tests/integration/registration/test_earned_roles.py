@@ -127,7 +127,12 @@ async def test_presenters_and_reviewers_get_their_roles_once(
         # same partition: once its update is out, everything before it has been handled.
         await publish(kafka_bootstrap, abstracts_topic, [accepted, assignment, assigned("aiko1@example.org")])
         await publish(kafka_bootstrap, abstracts_topic, [assigned("aiko2@example.org")])
-        events = await read_events(kafka_bootstrap, registration_topic, until=lambda evs: bool(updates(evs, sentinel)))
+        events = await read_events(
+            kafka_bootstrap,
+            registration_topic,
+            until=lambda evs: bool(updates(evs, sentinel)),
+            open_=service.runtime.keyring.opener(final=True),  # personal fields opened with registration's keys
+        )
 
         (presenting,) = updates(events, presenter)
         assert presenting.delegate.roles == PRESENTER and presenting.delegate.email == "aiko0@example.org"
@@ -145,6 +150,7 @@ async def test_presenters_and_reviewers_get_their_roles_once(
             until=lambda evs: any(
                 isinstance(e.data, RegistrationConfirmed) and e.data.registration_id == later for e in evs
             ),
+            open_=service.runtime.keyring.opener(final=True),
         )
         created = next(
             e.data for e in events if isinstance(e.data, RegistrationCreatedFields) and e.data.registration_id == later
@@ -160,6 +166,7 @@ async def test_presenters_and_reviewers_get_their_roles_once(
             kafka_bootstrap,
             topic_prefix + topics.DELEGATES,
             until=lambda evs: any(e.data.registration_id == later for e in evs),
+            open_=service.runtime.keyring.opener(final=True),
         )
         latest = {e.data.registration_id: e.data for e in snapshots if isinstance(e.data, DelegateSnapshot)}
         assert latest[presenter].delegate.roles == PRESENTER and latest[presenter].registration_version == 2

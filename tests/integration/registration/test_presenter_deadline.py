@@ -107,6 +107,7 @@ async def settle(service: Service, sentinel: int) -> list[CloudEvent[Any]]:
         until=lambda evs: any(
             isinstance(e.data, RegistrationCreatedFields) and e.data.registration_id == rid for e in evs
         ),
+        open_=service.runtime.keyring.opener(final=True),  # names and addresses opened with registration's keys
     )
 
 

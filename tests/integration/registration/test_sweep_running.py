@@ -25,7 +25,7 @@ async def test_the_running_service_expires_an_unpaid_card_registration_by_itself
         db_url, stripe_mock_url, congress_file(tmp_path), kafka=kafka_bootstrap, prefix=topic_prefix
     ).model_copy(update={"sweep_seconds": 0.1})
     now = [EARLY]
-    _runtime, app = build(settings, clock=lambda: now[0])
+    runtime, app = build(settings, clock=lambda: now[0])
     deps = app.state.deps
     async with (
         app.router.lifespan_context(app),
@@ -48,6 +48,7 @@ async def test_the_running_service_expires_an_unpaid_card_registration_by_itself
             kafka_bootstrap,
             topic_prefix + topics.REGISTRATION,
             until=lambda evs: any(isinstance(e.data, RegistrationCancelled) for e in evs),
+            open_=runtime.keyring.opener(final=True),  # the reason is personal (a delegate's own words)
         )
     kinds = [type(e.data) for e in events]
     assert kinds == [RegistrationCreatedV2, RegistrationCancelled]
@@ -63,7 +64,7 @@ async def test_the_running_service_reminds_then_releases_an_unpaid_invoice_by_it
         db_url, stripe_mock_url, congress_file(tmp_path), kafka=kafka_bootstrap, prefix=topic_prefix
     ).model_copy(update={"sweep_seconds": 0.1})
     now = [EARLY]
-    _runtime, app = build(settings, clock=lambda: now[0])
+    runtime, app = build(settings, clock=lambda: now[0])
     config = app.state.deps.config
     invoice = {"institution_name": "Uni", "institution_address": "Street 1", "email": "billing@example.org"}
     body = {"delegates": [delegate(0)], "payment_method": "invoice", "invoice": invoice}
@@ -79,7 +80,10 @@ async def test_the_running_service_reminds_then_releases_an_unpaid_invoice_by_it
         )
         now[0] = EARLY + timedelta(days=config.invoice_hold_days, hours=1)
         events = await read_events(
-            kafka_bootstrap, topic, until=lambda evs: any(isinstance(e.data, RegistrationCancelled) for e in evs)
+            kafka_bootstrap,
+            topic,
+            until=lambda evs: any(isinstance(e.data, RegistrationCancelled) for e in evs),
+            open_=runtime.keyring.opener(final=True),
         )
     released = [e.data for e in events if isinstance(e.data, RegistrationCancelled)]
     reminders = [e.data for e in events if isinstance(e.data, InvoiceHoldEnding)]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from schemas.base import decode
 from schemas.delegates import DelegateSnapshot
+from schemas.keys import PersonKeyIssued
 from schemas.registration import (
     InvoiceIssued,
     PaymentSucceeded,
@@ -44,7 +45,10 @@ def without_the_listener() -> Iterator[None]:
 async def published(service: Service) -> list[Any]:
     async with service.runtime.engine.connect() as conn:
         rows = (await conn.execute(select(outbox_table.c.value).order_by(outbox_table.c.id))).scalars().all()
-    return [decode(v).data for v in rows if v is not None]
+    opener = service.runtime.keyring.opener(final=True)  # personal fields open with the service's own keys
+    return [
+        e.data for e in (decode(v, opener) for v in rows if v is not None) if not isinstance(e.data, PersonKeyIssued)
+    ]
 
 
 def count(events: list[Any], kind: type) -> int:

@@ -81,6 +81,9 @@ class FakeStore:
     def get(self, sha256: str) -> bytes:
         return self.blobs[sha256]
 
+    def delete(self, sha256: str) -> None:
+        self.blobs.pop(sha256, None)
+
 
 class FixedClock:
     def now(self) -> datetime:

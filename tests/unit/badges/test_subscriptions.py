@@ -21,7 +21,7 @@ from services.badges.adapters.sql import SqlBadgeStore, SqlUnits
 from services.badges.domain import DelegateRecord
 from services.badges.ports import BadgeDeps, BadgeStore, BadgeUnit
 from services.badges.subscriptions import BadgesConsumer
-from services.common import consumer as kernel_consumer
+from services.common import key_follower
 from services.common.congress import load_congress
 from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.outbox import Outbox, outbox_table
@@ -65,6 +65,9 @@ class CountingUnits:
 
     def within(self, transaction: object) -> BadgeUnit:
         return CountingUnit(self.units.within(transaction), self.loads)
+
+    async def scrub(self) -> None:
+        await self.units.scrub()
 
 
 class Rec:
@@ -121,11 +124,11 @@ async def test_each_record_is_decoded_once_and_the_batch_badges_are_rendered_bef
     decoded: list[bytes | None] = []
     real = decode
 
-    def counting(value: bytes | None) -> Any:
+    def counting(value: bytes | None, open_: Any = None) -> Any:
         decoded.append(value)
-        return real(value)
+        return real(value, open_)
 
-    monkeypatch.setattr(kernel_consumer, "decode", counting)
+    monkeypatch.setattr(key_follower, "decode", counting)
     consumer, deps, _ = consumer_for(sm)
     ana, bo = f.delegate("Ana", "Silva", number=1), f.delegate("Bo", "Berg", number=2)
     batch = records(f.confirmed(ana), f.snapshot(bo, 2), f.paid(ana, "cs_1"))
@@ -197,3 +200,41 @@ async def test_a_snapshot_with_an_unknown_status_is_dead_lettered_alone(sm: asyn
         rows = (await session.execute(query)).all()
     assert [r.topic for r in rows] == [topics.DEADLETTER, topics.BADGES]  # the snapshot as it came, then Bo's badge
     assert isinstance(decode(rows[1].value).data, BadgeIssued)
+
+
+async def test_an_erased_delegate_leaves_no_visa_request_document_pdf_or_key_but_the_invoice(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    from datetime import date
+
+    from services.badges.domain.records import VisaRequest
+    from services.common.keyring import Keyring, person_keys_table
+
+    consumer, deps, _ = consumer_for(sm)
+    keyring = Keyring("unit", "badges")
+    deps.units.units.outbox.keyring = keyring  # type: ignore[attr-defined]
+    d = f.delegate("Ana", "Silva")
+    await consumer.handle_batch(records(f.confirmed(d), f.paid(d, "cs_1"), f.invoice(d, "ICSEI27-INV-0001")))
+    async with deps.units.begin() as unit:
+        passport = VisaRequest(
+            passport_name="ANA SILVA",
+            nationality="Portugal",
+            passport_number="P9988776",
+            arrival=date(2027, 1, 3),
+            departure=date(2027, 1, 9),
+        )
+        await unit.store.add_visa_request(d.delegate_id, passport, now=deps.clock.now())
+    store: FakeStore = deps.store  # type: ignore[assignment]
+    async with sm() as session:
+        kinds = dict((await session.execute(select(db.documents.c.kind, db.documents.c.sha256))).all())
+        assert (await session.execute(select(person_keys_table))).all()  # badges' events about Ana were sealed
+    assert {"receipt", "invoice"} <= set(kinds) and len(store.blobs) == 3  # badge, receipt, invoice
+    await consumer.handle_batch([Rec(None, 9, topic=topics.DELEGATES, key=d.delegate_id.encode())])
+    async with sm() as session:
+        for table in (db.delegates, db.badges, db.visa_requests, db.payments):
+            assert (await session.execute(select(table))).all() == [], table.name
+        keys = (await session.execute(select(person_keys_table.c.wrapped_key))).scalars().all()
+        assert keys == [b""]  # no key left: only the mark that Ana is erased
+        left = (await session.execute(select(db.documents.c.kind, db.documents.c.sha256))).all()
+    assert [(kind, sha) for kind, sha in left] == [("invoice", kinds["invoice"])]  # kept: the tax record
+    assert list(store.blobs) == [kinds["invoice"]]

@@ -1,0 +1,257 @@
+"""The key store: a data key per person, so that erasing a person makes their personal fields unreadable.
+
+Personal fields of events (``schemas.personal``) are encrypted with AES-256-GCM under the data key of the
+person the event is about. A service mints a key the first time it writes about a person in a transaction
+and finds none it owns: the key goes into the service's own ``person_keys`` table (wrapped: AES-GCM under
+a key-encryption key derived by HKDF-SHA256 from the congress secret, so a copy of the table alone opens
+nothing) and onto the compacted ``congress.keys`` topic (``PersonKeyIssued``, wrapped the same way), both
+in the transaction that writes the event, the key's outbox row before the event's. Every process keeps
+the keys it has seen in memory (``KeyFollower`` reads the topic from its beginning).
+
+Erasure (``Keyring.erase``) deletes the person's rows in the service's table and stages a tombstone per key
+id; every process forgets the key when the tombstone reaches it, and compaction drops the wrapped key
+from the log. An event whose key is gone still decodes; its personal fields read ``erased``.
+Backup story: docs/privacy.md, *The key store*.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import os
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Column, DateTime, LargeBinary, String, Table, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from schemas import topics
+from schemas.base import CONTENT_TYPE, encode, new_event
+from schemas.keys import PersonKeyIssued
+from schemas.personal import ERASED, Open, Seal
+from services.common.db import kernel_metadata
+
+person_keys_table = Table(
+    "person_keys",
+    kernel_metadata,
+    Column("key_id", String(80), primary_key=True),
+    Column("subject", String(200), nullable=False, index=True),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""The keys this service minted (wrapped under the congress key-encryption key)."""
+
+STAGED_KEYS = "congress_person_keys"
+"""``session.info`` entry: keys minted in this transaction, written by ``outbox.write_staged`` before the events."""
+_MINTED = "congress_minted_keys"
+_NONCE = 12
+
+
+class KeyPending(Exception):
+    """A token names a key this process has not seen yet (its record may still be on its way)."""
+
+
+@functools.lru_cache(maxsize=8)
+def _kek(secret: str) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"congress.person-keys").derive(secret.encode())
+    return AESGCM(key)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Keyring:
+    """One process's keys: those it may encrypt with (its own), and every key it may decrypt with."""
+
+    def __init__(self, secret: str, owner: str) -> None:
+        self.secret = secret
+        self.owner = owner
+        self._ciphers: dict[str, AESGCM] = {}
+        self._own: dict[str, str] = {}
+        """subject -> key id of a committed key this service minted (the table, or the topic's echo)."""
+        self._subjects: dict[str, str] = {}
+        self.erased: set[str] = set()
+        """Key ids whose tombstone this process has seen (or that this service erased)."""
+        self.erased_subjects: set[str] = set()
+        """People erased: their tokens read ``erased`` here whoever's key sealed them, and no key is minted for
+        them again (what this service writes about them afterwards carries ``erased``)."""
+
+    # -- wrapping -------------------------------------------------------------------------------------
+    def wrap(self, key_id: str, subject: str, key: bytes) -> bytes:
+        nonce = os.urandom(_NONCE)
+        return nonce + _kek(self.secret).encrypt(nonce, key, f"{key_id}|{subject}".encode())
+
+    def unwrap(self, key_id: str, subject: str, wrapped: bytes) -> bytes:
+        return _kek(self.secret).decrypt(wrapped[:_NONCE], wrapped[_NONCE:], f"{key_id}|{subject}".encode())
+
+    # -- learning and forgetting ----------------------------------------------------------------------
+    def learn(self, issued: PersonKeyIssued) -> bool:
+        """Keep a key from the topic; False if it does not unwrap (another congress secret)."""
+        try:
+            key = self.unwrap(issued.key_id, issued.subject, _unb64(issued.wrapped_key))
+        except (InvalidTag, ValueError):
+            return False
+        self._keep(issued.key_id, issued.subject, key, own=issued.owner == self.owner)
+        return True
+
+    def _keep(self, key_id: str, subject: str, key: bytes, *, own: bool) -> None:
+        if key_id in self.erased:
+            return
+        self._ciphers[key_id] = AESGCM(key)
+        self._subjects[key_id] = subject
+        if own:
+            self._own.setdefault(subject, key_id)
+
+    def forget(self, key_id: str) -> None:
+        """A tombstone (or this service's erasure): the key is gone for good in this process, and its person is
+        erased (keys are tombstoned only by an erasure)."""
+        self.erased.add(key_id)
+        self._ciphers.pop(key_id, None)
+        subject = self._subjects.pop(key_id, None)
+        if subject is not None:
+            self.erased_subjects.add(subject)
+            if self._own.get(subject) == key_id:
+                del self._own[subject]
+
+    def knows(self, key_id: str) -> bool:
+        return key_id in self._ciphers or key_id in self.erased
+
+    async def load(self, session: AsyncSession) -> int:
+        """The keys this service minted, from its table (at start, before any event is written)."""
+        rows = (await session.execute(select(person_keys_table))).all()
+        for row in rows:
+            if not row.wrapped_key:  # the mark an erasure leaves
+                self.erased_subjects.add(row.subject)
+                continue
+            self._keep(row.key_id, row.subject, self.unwrap(row.key_id, row.subject, row.wrapped_key), own=True)
+        return len(rows)
+
+    # -- the codec's two callables --------------------------------------------------------------------
+    def opener(self, *, final: bool) -> Open:
+        """Opens tokens; an unknown key raises ``KeyPending`` unless ``final`` (then it counts as erased)."""
+
+        def open_(key_id: str, _token: str, sealed: bytes) -> str | None:
+            cipher = self._ciphers.get(key_id)
+            if self._subjects.get(key_id) in self.erased_subjects:
+                return None
+            if cipher is None:
+                if key_id in self.erased or final:
+                    return None
+                raise KeyPending(key_id)
+            try:
+                return cipher.decrypt(sealed[:_NONCE], sealed[_NONCE:], key_id.encode()).decode()
+            except (InvalidTag, ValueError):
+                return None  # damaged: as unreadable as an erased value
+
+        return open_
+
+    def sealer(self, session: AsyncSession | Session) -> Seal:
+        """Encrypts for ``session``'s transaction, minting (and staging) a key for a person who has none."""
+
+        def seal(subject: str, plaintext: str) -> str:
+            if subject in self.erased_subjects:
+                return ERASED  # written about someone already erased: nothing of them goes out
+            key_id = self._key_for(session, subject)
+            nonce = os.urandom(_NONCE)
+            sealed = self._ciphers[key_id].encrypt(nonce, plaintext.encode(), key_id.encode())
+            return f"k1.{key_id}.{_b64(nonce + sealed)}"
+
+        return seal
+
+    def _key_for(self, session: AsyncSession | Session, subject: str) -> str:
+        known = self._own.get(subject)
+        if known is not None:
+            return known
+        minted: dict[str, str] = session.info.setdefault(_MINTED, {})
+        if subject in minted:
+            return minted[subject]
+        key_id = f"{self.owner}-{uuid.uuid4().hex}"
+        key = AESGCM.generate_key(bit_length=256)
+        wrapped = self.wrap(key_id, subject, key)
+        self._ciphers[key_id] = AESGCM(key)  # decryptable at once; used for writing once committed (echo, load)
+        self._subjects[key_id] = subject
+        minted[subject] = key_id
+        session.info.setdefault(STAGED_KEYS, []).append(self._staged(key_id, subject, wrapped))
+        return key_id
+
+    def _staged(self, key_id: str, subject: str, wrapped: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+        now = datetime.now(UTC)
+        issued = PersonKeyIssued(key_id=key_id, subject=subject, owner=self.owner, wrapped_key=_b64(wrapped))
+        event = new_event(issued, f"/congress/{self.owner}")
+        row = {"key_id": key_id, "subject": subject, "wrapped_key": wrapped, "created_at": now}
+        message = {
+            "event_id": event.id,
+            "topic": topics.KEYS,
+            "key": key_id.encode(),
+            "value": encode(event),
+            "headers": [("content-type", CONTENT_TYPE)],
+            "created_at": now,
+        }
+        return row, message
+
+    # -- erasure --------------------------------------------------------------------------------------
+    async def erase(self, session: AsyncSession, subjects: Sequence[str]) -> list[str]:
+        """Delete these people's keys from this service's table and stage a tombstone for each on the key topic.
+
+        Keys minted by this process but not yet committed elsewhere go too (forgotten here at once).
+        Returns the key ids erased. The caller's transaction commits it with the rest of the erasure.
+        """
+        wanted = set(subjects)
+        rows = (
+            await session.execute(select(person_keys_table.c.key_id).where(person_keys_table.c.subject.in_(wanted)))
+        ).scalars()
+        key_ids = set(rows) | {k for k, s in self._subjects.items() if s in wanted and k.startswith(f"{self.owner}-")}
+        await session.execute(delete(person_keys_table).where(person_keys_table.c.subject.in_(wanted)))
+        marks = [
+            {
+                "key_id": f"{self.owner}-{uuid.uuid4().hex}",
+                "subject": s,
+                "wrapped_key": b"",
+                "created_at": datetime.now(UTC),
+            }
+            for s in sorted(wanted)
+        ]
+        await session.execute(insert(person_keys_table), marks)  # an empty key: this person is erased here
+        minted = session.info.get(STAGED_KEYS, [])
+        session.info[STAGED_KEYS] = [(row, msg) for row, msg in minted if row["subject"] not in wanted]
+        key_ids |= {row["key_id"] for row, _ in minted if row["subject"] in wanted}
+        session.info[_MINTED] = {s: k for s, k in session.info.get(_MINTED, {}).items() if s not in wanted}
+        staged: list[dict[str, Any]] = session.info.setdefault("congress_outbox_rows", [])
+        for key_id in sorted(key_ids):
+            staged.append(
+                {
+                    "event_id": "",
+                    "topic": topics.KEYS,
+                    "key": key_id.encode(),
+                    "value": None,
+                    "headers": [],
+                    "created_at": datetime.now(UTC),
+                }
+            )
+            self.forget(key_id)
+        self.erased_subjects |= wanted
+        return sorted(key_ids)
+
+
+def staged_keys(session: AsyncSession | Session) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Take the keys minted in this session's transaction off it (``write_staged`` writes them)."""
+    session.info.pop(_MINTED, None)
+    taken: list[tuple[dict[str, Any], dict[str, Any]]] = session.info.pop(STAGED_KEYS, None) or []
+    return taken
+
+
+def insert_keys(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> Any:
+    """The INSERT of minted keys into ``person_keys`` (the outbox rows go with the other staged messages)."""
+    return insert(person_keys_table).values([row for row, _ in rows])
