@@ -1,7 +1,7 @@
 """When each published programme row was published, so the public page can say when it last updated (issue 15).
 
-Revision ID: 0006_programme_published_at
-Revises: 0005_notices_shown
+Revision ID: 0010_programme_published_at
+Revises: 0009_person_keys_abstracts
 Created: 2026-12-07 04:30:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_programme_published_at"
-down_revision: str | None = "0005_notices_shown"
+revision: str = "0010_programme_published_at"
+down_revision: str | None = "0009_person_keys_abstracts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
