@@ -10,6 +10,7 @@
 #   - stripe-mock (go install, pinned)
 #   - the Apache Kafka 4.3.0 jars (Maven, cached outside git)
 #   - the official AsyncAPI parser (npm ci into infra/asyncapi, Node.js from Debian when missing)
+#   - axe-core for the browser tests' accessibility audit (npm ci into infra/axe)
 #   - the compose.yaml checker (infra/compose-check: compose-go, which Docker Compose loads files with)
 set -euo pipefail
 
@@ -159,6 +160,16 @@ ensure_asyncapi_parser() {
   npm ci --prefix infra/asyncapi --ignore-scripts --no-audit --no-fund --loglevel=error
 }
 
+# axe-core (pinned by infra/axe/package-lock.json), injected into every page by the accessibility audit.
+ensure_axe() {
+  if [ -f infra/axe/node_modules/axe-core/axe.min.js ]; then
+    step "axe-core present (infra/axe)"
+    return
+  fi
+  step "installing axe-core (npm ci, no install scripts)"
+  npm ci --prefix infra/axe --ignore-scripts --no-audit --no-fund --loglevel=error
+}
+
 # Fetches compose-go (pinned by infra/compose-check/go.sum) and builds the checker once, so the test is quick.
 ensure_compose_check() {
   step "building the compose.yaml checker (infra/compose-check, go build)"
@@ -171,5 +182,6 @@ ensure_debian_packages
 ensure_stripe_mock
 ensure_kafka_jars
 ensure_asyncapi_parser
+ensure_axe
 ensure_compose_check
 step "bootstrap complete"

@@ -8,10 +8,10 @@ re-publish can emit only what changed and the public pages show what was publish
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text, delete, insert, select, update
+from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.abstracts.adapters.db import counters, metadata
@@ -43,6 +43,7 @@ published = Table(
     Column("version", Integer, nullable=False),
     Column("starts_at", String(40), nullable=False),
     Column("payload", JSON, nullable=False),
+    Column("published_at", String(40), nullable=True),  # ISO 8601 UTC; null on rows published before it was kept
 )
 
 
@@ -84,11 +85,27 @@ async def published_payloads(session: AsyncSession) -> dict[str, Row]:
     return {r.session_id: dict(r.payload) for r in (await session.execute(query))}
 
 
-async def save_published(session: AsyncSession, session_id: str, version: int, payload: Row) -> None:
-    values = {"version": version, "starts_at": payload["starts_at"], "payload": payload}
+async def save_published(
+    session: AsyncSession, session_id: str, version: int, payload: Row, published_at: datetime
+) -> None:
+    values = {
+        "version": version,
+        "starts_at": payload["starts_at"],
+        "payload": payload,
+        "published_at": published_at.astimezone(UTC).isoformat(),
+    }
     result = await session.execute(update(published).where(published.c.session_id == session_id).values(**values))
     if not getattr(result, "rowcount", 0):
         await session.execute(insert(published).values(session_id=session_id, **values))
+
+
+async def last_publication(session: AsyncSession) -> tuple[int, datetime | None] | None:
+    """The newest published version and when it was published (``None`` when nothing is published)."""
+    query = select(func.max(published.c.version), func.max(published.c.published_at))
+    version, at = (await session.execute(query)).one()
+    if version is None:
+        return None
+    return int(version), datetime.fromisoformat(at) if at else None
 
 
 async def drop_published(session: AsyncSession, session_id: str) -> None:
@@ -185,8 +202,11 @@ class SqlProgrammeStore:
     async def published(self) -> dict[str, Row]:
         return await published_payloads(self.session)
 
-    async def save_published(self, session_id: str, version: int, payload: Row) -> None:
-        await save_published(self.session, session_id, version, payload)
+    async def save_published(self, session_id: str, version: int, payload: Row, published_at: datetime) -> None:
+        await save_published(self.session, session_id, version, payload, published_at)
+
+    async def last_publication(self) -> tuple[int, datetime | None] | None:
+        return await last_publication(self.session)
 
     async def drop_published(self, session_id: str) -> None:
         await drop_published(self.session, session_id)

@@ -7,6 +7,8 @@ with the published state, so a publication is emitted whole or not at all.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
 from schemas.programme import PresentationMoved, ProgrammePublished, SessionCancelled, SessionScheduled
 from services.abstracts.commands import audited
@@ -41,7 +43,7 @@ async def publish(programme: Programme, actor: Actor) -> ProgrammePublished:
             raise NotAllowed(f"Nothing changed since version {version - 1} was published")
         await unit.abstracts.next_number(VERSION)
         for event in new:
-            await unit.programme.save_published(event.session_id, version, event.model_dump(mode="json"))
+            await unit.programme.save_published(event.session_id, version, event.model_dump(mode="json"), now)
         for session_id in old.keys() - {e.session_id for e in new}:
             await unit.programme.drop_published(session_id)
         done = ProgrammePublished(
@@ -72,6 +74,27 @@ async def publish(programme: Programme, actor: Actor) -> ProgrammePublished:
         )
     log.info("programme published", extra={"version": version, "events": len(events)})
     return done
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The programme as published: its sessions, version and when (``published_at`` is ``None`` for rows
+    published before the time was kept)."""
+
+    sessions: list[SessionScheduled]
+    version: int
+    published_at: datetime | None
+
+
+async def publication(programme: Programme) -> Publication | None:
+    """The published programme with its version and time, read in one transaction; ``None`` before the first."""
+    async with programme.deps.units.reading() as unit:
+        last = await unit.programme.last_publication()
+        payloads = await unit.programme.published()
+    if last is None:
+        return None
+    sessions = [SessionScheduled.model_validate(p) for p in payloads.values()]
+    return Publication(sessions, *last)
 
 
 async def published(programme: Programme) -> list[SessionScheduled]:

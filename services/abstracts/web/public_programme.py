@@ -1,13 +1,15 @@
 """The public programme (no sign-in): ``/programme``, ``/programme.ics`` and ``/api/programme``.
 
 They show only what was published: titles and presenters' names, never emails. Times are shown in the
-congress timezone; the .ics carries UTC.
+congress timezone; the .ics carries UTC. ``/programme`` is kept for offline use by the shared offline
+worker (``services/common/offline.py``) and says which version it shows and when that was published;
+its script (``static/programme.js``) shows the session on now and next in each room.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,6 +21,7 @@ from schemas.programme import SessionScheduled
 from services.abstracts.commands import publishing
 from services.abstracts.commands.planning import Programme
 from services.abstracts.web.programme_models import PublicSession
+from services.common.offline import offline_routes
 
 
 class CalendarResponse(Response):
@@ -62,12 +65,27 @@ def calendar(sessions: list[SessionScheduled], programme: Programme, stamp: date
     return body
 
 
+def last_updated(done: publishing.Publication | None, tz: tzinfo) -> datetime | None:
+    """When the published programme last changed, in the congress timezone (``None`` if unknown)."""
+    if done is None or done.published_at is None:
+        return None
+    return done.published_at.astimezone(tz)
+
+
 def public_routes(router: APIRouter, programme: Programme, templates: Jinja2Templates) -> None:
+
+    offline_routes(router)
 
     @router.get("/programme", include_in_schema=False)
     async def public_page(request: Request) -> Response:
-        sessions = await publishing.published(programme)
-        context = {"days": by_day(sessions, programme), "published": bool(sessions)}
+        done = await publishing.publication(programme)
+        sessions = done.sessions if done else []
+        context = {
+            "days": by_day(sessions, programme),
+            "published": bool(sessions),
+            "version": done.version if done else None,
+            "updated": last_updated(done, programme.deps.congress.tz),
+        }
         return templates.TemplateResponse(request, "programme.html", context)
 
     @router.get("/programme.ics", tags=["programme"], response_class=CalendarResponse, responses=CALENDAR)
