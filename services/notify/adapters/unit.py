@@ -123,8 +123,9 @@ class SqlNotifyUnit:
         await self.broadcasts.forget(delegate_ids)
         await self.uow.shred(delegate_ids)  # notify's data keys: the addresses in its events read "erased"
 
-    async def forget_person(self, is_person: Callable[[str], bool], submitted: Sequence[str]) -> int:
+    async def forget_person(self, is_person: Callable[[str], bool], submitted: Sequence[str], ref: str) -> int:
         forgotten = await person_erasure.forget_person(self.session, is_person, submitted)
+        await self.uow.shred([ref])  # NotificationSent/Failed are sealed per recipient: the mail to them is shredded
         scrub_after_commit(self.session)
         return forgotten
 
