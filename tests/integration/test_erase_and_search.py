@@ -214,6 +214,11 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(
 
             await eventually(lambda: _contains(in_the_book_replica(), FAMILY), timeout=60)  # badges has it, named
 
+            async def book_made() -> bool:  # before the erasure, so that every book file is known below
+                return bool(await scalar(badges, select(book_files.c.sha256).limit(1)))
+
+            await eventually(book_made, timeout=120)
+
             async def notify_told_the_presenter() -> bool:
                 return bool(
                     await scalar(notify, select(notify_presenters.c.email).where(notify_presenters.c.email == EMAIL))
