@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
 from schemas.base import EventData
-from schemas.personal import PersonalStr
+from schemas.personal import Personal
+
+ByRecipient = Annotated[str, Personal(person="to")]
+"""Personal data of the message's recipient, sealed with the key of the person whose address is ``to`` (not the
+event subject's): erasing an author, reviewer or delegate by their address shreds the mail sent to them."""
 
 
 class NotifyEvent(EventData):
@@ -27,13 +31,13 @@ class NotifyEvent(EventData):
 class NotificationSent(NotifyEvent):
     """Emitted when the SMTP server accepted a message."""
 
-    to: PersonalStr = Field(description="Recipient address.")
-    subject: PersonalStr = Field(description="Subject line as sent (it may name the person).")
+    to: ByRecipient = Field(description="Recipient address.")
+    subject: ByRecipient = Field(description="Subject line as sent (it may name the person).")
 
 
 class NotificationFailed(NotifyEvent):
     """Emitted when a message cannot be delivered (permanent SMTP failure, invalid address)."""
 
-    to: PersonalStr = Field(description="Recipient address.")
-    reason: PersonalStr = Field(description="Why, as the SMTP server or validator said (it may quote the address).")
+    to: ByRecipient = Field(description="Recipient address.")
+    reason: ByRecipient = Field(description="Why, as the SMTP server or validator said (it may quote the address).")
     permanent: bool = Field(description="True for 5xx and invalid addresses.")

@@ -115,8 +115,12 @@ def build(
         text_alert=text_alert,
         document_text_alert=document_text_alert,
     )
+    book_deps = BookDeps(
+        SqlBookUnits(runtime.sessionmaker, runtime.outbox), deps.renderer, deps.store, congress, deps.clock, deps.secret
+    )
     consumer = BadgesConsumer(
         deps=deps,
+        book_units=book_deps.units,  # a delegate's erasure reaches the book's replica by their pseudonym
         name="badges",
         sessionmaker=runtime.sessionmaker,
         outbox=runtime.outbox,
@@ -126,9 +130,6 @@ def build(
     )
     consumer.subscribe(runtime.broker, topics.REGISTRATION, topics.DELEGATES, topic_prefix=settings.kafka_topic_prefix)
     runtime.consumers.append(consumer)
-    book_deps = BookDeps(
-        SqlBookUnits(runtime.sessionmaker, runtime.outbox), deps.renderer, deps.store, congress, deps.clock
-    )
     book_consumer = EventConsumer(
         name="badges-book",
         handlers=book_handlers(book_deps),

@@ -328,3 +328,5 @@ class BookDeps:
     congress: Any
     """services.common.congress.Congress: name, timezone, the abstracts section's networks."""
     clock: Clock
+    secret: str
+    """The congress secret: the replica files each author under their pseudonym (``keyring.person_ref``)."""

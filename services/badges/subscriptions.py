@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from schemas import topics
-from schemas.abstracts import AbstractRevised, AbstractSubmitted, AbstractWithdrawn
+from schemas.abstracts import AbstractRevised, AbstractSubmitted, AbstractWithdrawn, AuthorErased
 from schemas.base import CloudEvent, EventData
 from schemas.delegates import DelegateSnapshot
 from schemas.programme import ProgrammePublished, SessionCancelled, SessionScheduled
@@ -24,14 +24,16 @@ from schemas.registration import (
     PaymentSucceeded,
     RegistrationCancelled,
     RegistrationConfirmed,
+    RegistrationErased,
     RegistrationUpdated,
 )
 from services.badges import domain
 from services.badges.commands import book, registration
 from services.badges.commands.badges import NOTHING_PRERENDERED, Prerendered, badge_content
 from services.badges.domain import BadgeContent, RegistrationState, Status
-from services.badges.ports import BadgeDeps, BookDeps
+from services.badges.ports import BadgeDeps, BookDeps, BookUnits
 from services.common.consumer import EventConsumer, Handler, Record
+from services.common.keyring import person_ref
 
 log = logging.getLogger("congress.badges")
 
@@ -52,9 +54,12 @@ def state_of(event: EventData) -> RegistrationState | None:
     )
 
 
-def handlers(deps: BadgeDeps, prerendered: Prerendered = NOTHING_PRERENDERED) -> dict[type[EventData], Handler]:
+def handlers(
+    deps: BadgeDeps, prerendered: Prerendered = NOTHING_PRERENDERED, book_units: BookUnits | None = None
+) -> dict[type[EventData], Handler]:
     """The consumer's handler table for one batch: one plain function per event type, each calling a command
-    in a unit of work joined to the batch's transaction. Events are staged on the unit (nothing returned)."""
+    in a unit of work joined to the batch's transaction. Events are staged on the unit (nothing returned).
+    With ``book_units``, a delegate's erasure (``RegistrationErased.person_ref``) reaches the book's replica too."""
 
     async def on_state(event: CloudEvent[Any], transaction: Any) -> None:
         state = state_of(event.data)
@@ -74,6 +79,10 @@ def handlers(deps: BadgeDeps, prerendered: Prerendered = NOTHING_PRERENDERED) ->
     async def on_invoice(event: CloudEvent[InvoiceIssued], transaction: Any) -> None:
         await registration.invoice(deps.units.within(transaction), deps, event.data)
 
+    async def on_erased(event: CloudEvent[RegistrationErased], transaction: Any) -> None:
+        if book_units is not None and event.data.person_ref:
+            await book.erase_person(book_units.within(transaction), event.data.person_ref)
+
     return {
         RegistrationConfirmed: on_state,
         RegistrationUpdated: on_state,
@@ -81,6 +90,7 @@ def handlers(deps: BadgeDeps, prerendered: Prerendered = NOTHING_PRERENDERED) ->
         RegistrationCancelled: on_cancelled,
         PaymentSucceeded: on_payment,
         InvoiceIssued: on_invoice,
+        RegistrationErased: on_erased,
     }
 
 
@@ -116,9 +126,10 @@ class BadgesConsumer(EventConsumer):
     replica (and its badge record and check-in) instead of being dead-lettered.
     """
 
-    def __init__(self, *, deps: BadgeDeps, **kwargs: Any) -> None:
-        super().__init__(handlers=handlers(deps), **kwargs)
+    def __init__(self, *, deps: BadgeDeps, book_units: BookUnits | None = None, **kwargs: Any) -> None:
+        super().__init__(handlers=handlers(deps, book_units=book_units), **kwargs)
         self.deps = deps
+        self.book_units = book_units
 
     async def handle_batch(self, records: Sequence[Record]) -> None:
         erased = [r for r in records if r.value is None and r.topic.endswith(topics.DELEGATES) and r.key]
@@ -130,15 +141,22 @@ class BadgesConsumer(EventConsumer):
             return
         decoded = await self.decode(records)
         events = [item.data for _, item in decoded if isinstance(item, CloudEvent)]
-        await self.handle_decoded(decoded, handlers(self.deps, await prerender(self.deps, events)))
+        await self.handle_decoded(decoded, handlers(self.deps, await prerender(self.deps, events), self.book_units))
 
 
 def book_handlers(deps: BookDeps) -> dict[type[EventData], Handler]:
     """The book of abstracts' consumer (``badges-book``): abstracts' content and the published programme into
-    the book's replica, in the batch's transaction. The books themselves are made by the job ``badges.book``."""
+    the book's replica, in the batch's transaction. The books themselves are made by the job ``badges.book``.
+    ``AuthorErased`` erases the person from the replica's abstracts outside the published programme."""
+
+    def pseudonym(email: str) -> str:
+        return person_ref(deps.secret, email)
 
     async def on_content(event: CloudEvent[AbstractSubmitted | AbstractRevised], transaction: Any) -> None:
-        await book.record_content(deps.units.within(transaction), event.data)
+        await book.record_content(deps.units.within(transaction), event.data, pseudonym)
+
+    async def on_author_erased(event: CloudEvent[AuthorErased], transaction: Any) -> None:
+        await book.erase_person(deps.units.within(transaction), event.data.person_ref)
 
     async def on_withdrawn(event: CloudEvent[AbstractWithdrawn], transaction: Any) -> None:
         await book.withdraw(deps.units.within(transaction), event.data)
@@ -159,4 +177,5 @@ def book_handlers(deps: BookDeps) -> dict[type[EventData], Handler]:
         SessionScheduled: on_session,
         SessionCancelled: on_cancelled,
         ProgrammePublished: on_published,
+        AuthorErased: on_author_erased,
     }

@@ -109,6 +109,18 @@ class Outbox:
             value = self._sealed(session, value)
         _stage_row(session, topic=topic, key=key, value=value, headers=headers, event_id=event_id)
 
+    def seal_value(self, session: AsyncSession | Session, value: bytes) -> bytes:
+        """An encoded event with its personal fields sealed as ``stage`` seals them (for a service's own table
+        that keeps an event, e.g. notify's retry queue); as it is without a keyring or when already sealed."""
+        return self._sealed(session, value) if self.keyring is not None else value
+
+    def open_value(self, value: bytes) -> bytes:
+        """An event sealed by ``seal_value``, encoded again with its personal fields opened (``erased`` once its
+        person's keys are gone), for code that decodes it without keys; as it is without a keyring."""
+        if self.keyring is None:
+            return value
+        return encode(decode(value, self.keyring.opener(final=True)))
+
     def _sealed(self, session: AsyncSession | Session, value: bytes) -> bytes:
         try:
             event = decode(value)

@@ -17,7 +17,7 @@ from typing import Any
 
 from schemas.abstracts import AuthorErased
 from schemas.base import CloudEvent, EventData
-from schemas.registration import BroadcastRequested
+from schemas.registration import BroadcastRequested, RegistrationErased
 from services.notify.commands import erase
 from services.notify.commands.dispatch import Notifier
 from services.notify.commands.owed import OwedSender
@@ -47,10 +47,20 @@ class Subscriptions:
         chosen: dict[type[EventData], Any] = dict.fromkeys(events, self.on_event)
         if self.secret:
             chosen[AuthorErased] = self.on_author_erased
+            chosen[RegistrationErased] = self.on_registration_erased
         return chosen
 
     async def on_author_erased(self, event: CloudEvent[AuthorErased], transaction: object) -> list[EventData]:
-        await erase.forget_person(self.unit_for(transaction), self.secret, event.data)
+        await erase.forget_person(self.unit_for(transaction), self.secret, event.data.person_ref, event.data.submitted)
+        return []
+
+    async def on_registration_erased(
+        self, event: CloudEvent[RegistrationErased], transaction: object
+    ) -> list[EventData]:
+        """The delegate's erasure: the mail sent to their address is shredded too (sealed by their pseudonym),
+        without waiting for abstracts' ``AuthorErased`` (the tombstone on the delegates topic does the rest)."""
+        if event.data.person_ref:
+            await erase.forget_person(self.unit_for(transaction), self.secret, event.data.person_ref, ())
         return []
 
     async def begin_batch(self, events: Sequence[CloudEvent[Any]], transaction: object) -> None:

@@ -26,7 +26,7 @@ from services.abstracts.app import build as build_abstracts_app
 from services.abstracts.config import AbstractsSettings
 from services.badges import domain as badges_domain
 from services.badges.adapters import db as badges_db
-from services.badges.adapters.book_db import book_files
+from services.badges.adapters.book_db import book_abstracts, book_files
 from services.badges.app import build as build_badges
 from services.badges.commands import desk, visa
 from services.badges.config import BadgesSettings
@@ -206,7 +206,18 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(
                 lambda: any(m["To"] and EMAIL in str(m["To"]) for m in mailbox.handler.snapshot()), timeout=60
             )
             assert await rows_naming(databases["badges"], [PASSPORT])  # the passport number was there
-            await present_an_abstract(call)
+            rejected_id = await present_an_abstract(call)
+
+            async def in_the_book_replica() -> str:
+                t = book_abstracts.c
+                return str(await scalar(badges, select(t.payload).where(t.abstract_id == rejected_id)))
+
+            await eventually(lambda: _contains(in_the_book_replica(), FAMILY), timeout=60)  # badges has it, named
+
+            async def book_made() -> bool:  # before the erasure, so that every book file is known below
+                return bool(await scalar(badges, select(book_files.c.sha256).limit(1)))
+
+            await eventually(book_made, timeout=120)
 
             async def notify_told_the_presenter() -> bool:
                 return bool(
@@ -242,6 +253,13 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(
             await eventually(notify_forgot, timeout=60)
             await eventually(abstracts_forgot, timeout=60)
             await eventually(notify_forgot_the_presenter, timeout=60)
+
+            async def book_forgot_the_rejected() -> bool:  # her rejected abstract: not in the programme, not kept
+                return not await _contains(in_the_book_replica(), FAMILY)
+
+            await eventually(book_forgot_the_rejected, timeout=60)
+            kept_in_book = await in_the_book_replica()
+            assert GIVEN not in kept_in_book and "Estudios Andinos" not in kept_in_book and "Mamani" in kept_in_book
             await eventually(lambda: all_sent(registration.runtime, badges, notify, abstracts), timeout=60)
             invoice_pdf = await scalar(badges, select(documents.c.location).where(documents.c.kind == "invoice"))
             async with badges.sessionmaker() as session:
@@ -272,8 +290,9 @@ def build_abstracts(settings: AbstractsSettings) -> Any:
     return build_abstracts_app(settings, clock=lambda: BEFORE_DEADLINE)
 
 
-async def present_an_abstract(call: httpx.AsyncClient) -> None:
-    """She submits a paper as its presenting author (a colleague co-authors it); it is accepted and published."""
+async def present_an_abstract(call: httpx.AsyncClient) -> str:
+    """She submits a paper as its presenting author (a colleague co-authors it); it is accepted and published. She
+    submits a second one too, which is rejected (not in the programme: erasure reaches it everywhere); its id."""
     text = " ".join(["Schools that use data well improve their teaching and learning."] * 12)
     her = {"given_name": GIVEN, "family_name": FAMILY, "email": EMAIL, "affiliation": "Instituto de Estudios Andinos"}
     colleague = {
@@ -299,10 +318,22 @@ async def present_an_abstract(call: httpx.AsyncClient) -> None:
         f"/api/organiser/abstracts/{abstract_id}/decision", json={"decision": "accepted"}, headers=ORGANISER
     )
     assert decided.status_code == 200, decided.text
+    second = await call.post("/api/abstracts", json=body | {"title": "Rural school leadership in the Andes"})
+    assert second.status_code == 201, second.text
+    rejected_id = str(second.json()["abstract_id"])
+    rejected = await call.post(
+        f"/api/organiser/abstracts/{rejected_id}/decision", json={"decision": "rejected"}, headers=ORGANISER
+    )
+    assert rejected.status_code == 200, rejected.text
     for step in ("generate", "publish"):
         done = await call.post(f"/organiser/programme/{step}", headers=ORGANISER)
         assert done.status_code in (200, 303), done.text
     assert "Quispe-Huamán" in (await call.get("/programme")).text  # the public programme names her
+    return rejected_id
+
+
+async def _contains(found: Any, wanted: str) -> bool:
+    return wanted in await found
 
 
 async def _has(found: Any, wanted: set[str]) -> bool:

@@ -1,12 +1,12 @@
 """The book of abstracts: keep the replica from the events, and make the books of each publication once.
 
 The consumer's handlers (``record_content``, ``withdraw``, ``record_session``, ``cancel_session``,
-``record_publication``) only write the replica, in the batch's transaction. The books are made off the
-consumer path by the periodic job ``badges.book`` (``make_books``, under its lease): when the newest
-publication is ready (``domain.book.ready``) and the content of each of its abstracts is in (or ten minutes have
-passed since it was published: ``content_complete``) it renders the whole book and one per network on the render
-pool, stores the files, and settles the publication in one transaction whose conditional update lets
-only one copy record them (docs/ARCHITECTURE.md, decision 41).
+``record_publication``, and ``erase_person`` on an author's or delegate's erasure) only write the replica, in the
+batch's transaction. The books are made off the consumer path by the periodic job ``badges.book`` (``make_books``,
+under its lease): when the newest publication is ready (``domain.book.ready``) and the content of each of its
+abstracts is in (or ten minutes have passed since it was published: ``content_complete``) it renders the whole
+book and one per network on the render pool, stores the files, and settles the publication in one transaction
+whose conditional update lets only one copy record them (docs/ARCHITECTURE.md, decision 41).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from schemas.abstracts import AbstractContent, AbstractWithdrawn
 from schemas.programme import ProgrammePublished, SessionCancelled, SessionScheduled
+from services.badges.domain import book_people
 from services.badges.domain.book import (
     WHOLE,
     Book,
@@ -27,32 +28,42 @@ from services.badges.domain.book import (
     missing_content,
     ready,
 )
+from services.badges.domain.book_people import Pseudonym
 from services.badges.ports import BookDeps, BookStore
 
 log = logging.getLogger("congress.badges.book")
 
-NO_EMAILS: Any = {
-    "submitter_email": True,
-    "authors": {"__all__": {"email"}},
-    "symposium": {
-        "chair": {"email"},
-        "discussant": {"email"},
-        "papers": {"__all__": {"authors": {"__all__": {"email"}}}},
-    },
-}
-"""The book prints no address: the replica keeps none (names and affiliations only)."""
 NO_PRESENTER_EMAILS: Any = {"presentations": {"__all__": {"presenters": {"__all__": {"email"}}}}}
 WITHDRAWN_VERSION = 1_000_000
 """A withdrawn abstract's version: no later content brings it back (withdrawal is final)."""
 
 
-async def record_content(store: BookStore, data: AbstractContent) -> None:
-    """An abstract's newest content (submitted or revised); an older or repeated version changes nothing."""
+async def record_content(store: BookStore, data: AbstractContent, pseudonym: Pseudonym) -> None:
+    """An abstract's newest content (submitted or revised); an older or repeated version changes nothing.
+    The book prints no address, so the replica keeps none: each person's pseudonym stands in its place
+    (``domain.book_people``), so that their erasure can find them."""
     known = await store.abstract_version(data.abstract_id)
     if known is None or data.content_version > known:
-        await store.save_abstract(
-            data.abstract_id, data.content_version, data.model_dump(mode="json", exclude=NO_EMAILS)
-        )
+        kept = book_people.pseudonymised(data.model_dump(mode="json"), pseudonym)
+        await store.save_abstract(data.abstract_id, data.content_version, kept)
+
+
+async def erase_person(store: BookStore, ref: str) -> int:
+    """Erase the person with pseudonym ``ref`` from the replica's abstracts outside the published programme
+    (their name and institution read ``erased``); the published programme's keep them as printed. Returns how
+    many abstracts changed; a repeated erasure changes nothing."""
+    published = book_people.in_programme(await store.live_sessions())
+    changed = 0
+    for abstract_id, content in (await store.abstracts()).items():
+        if abstract_id in published or not book_people.names_person(content, ref):
+            continue
+        after = book_people.erased(content, ref)
+        if after != content:
+            await store.save_abstract(abstract_id, int(await store.abstract_version(abstract_id) or 0), after)
+            changed += 1
+    if changed:
+        log.info("person erased from the book's replica", extra={"person_ref": ref, "abstracts": changed})
+    return changed
 
 
 async def withdraw(store: BookStore, data: AbstractWithdrawn) -> None:

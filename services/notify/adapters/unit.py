@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -64,16 +65,22 @@ class SqlNotifyUnit:
         self._writes.contact_writes[contact.delegate_id] = contact
 
     def stage_unpaid(self, delegate_id: str, unpaid: Unpaid | None) -> None:
+        if unpaid is not None:  # kept sealed, as the outbox seals events: no personal field in clear in the table
+            unpaid = replace(unpaid, event=self.uow.outbox.seal_value(self.session, unpaid.event))
         self._writes.unpaid[delegate_id] = unpaid
 
     def stage_message(self, record: MessageRecord, *, status: str, detail: str, attempts: int, when: datetime) -> None:
         self._writes.stage_message(record, status=status, detail=detail, attempts=attempts, when=when)
 
     async def queue(self, queued: Queued) -> None:
-        await db.add_pending(self.session, queued)
+        await db.add_pending(self.session, self._sealed(queued))
 
     def owe(self, queued: Queued) -> None:
-        self._writes.stage_owed(queued)
+        self._writes.stage_owed(self._sealed(queued))
+
+    def _sealed(self, queued: Queued) -> Queued:
+        """The queued message with its cause event sealed for the table (opened again by ``take``)."""
+        return replace(queued, cause_event=self.uow.outbox.seal_value(self.session, queued.cause_event))
 
     @property
     def owed(self) -> list[str]:
@@ -104,7 +111,10 @@ class SqlNotifyUnit:
         return await db.due_pending(self.session, now, limit)
 
     async def take(self, message_id: str, due_by: datetime) -> Queued | None:
-        return await db.take_pending(self.session, message_id, due_by)
+        queued = await db.take_pending(self.session, message_id, due_by)
+        if queued is None:
+            return None
+        return replace(queued, cause_event=self.uow.outbox.open_value(queued.cause_event))
 
     async def reschedule(self, message_id: str, attempts: int, next_at: datetime, error: str) -> None:
         await db.reschedule(self.session, message_id, attempts, next_at, error)
@@ -113,7 +123,8 @@ class SqlNotifyUnit:
         await db.drop_pending(self.session, message_id)
 
     async def unpaid_due(self, created_before: datetime, limit: int) -> list[Unpaid]:
-        return await db.unpaid_due(self.session, created_before, limit)
+        due = await db.unpaid_due(self.session, created_before, limit)
+        return [replace(u, event=self.uow.outbox.open_value(u.event)) for u in due]
 
     async def mark_reminded(self, delegate_id: str, when: datetime) -> bool:
         return await db.mark_reminded(self.session, delegate_id, when)
@@ -123,8 +134,9 @@ class SqlNotifyUnit:
         await self.broadcasts.forget(delegate_ids)
         await self.uow.shred(delegate_ids)  # notify's data keys: the addresses in its events read "erased"
 
-    async def forget_person(self, is_person: Callable[[str], bool], submitted: Sequence[str]) -> int:
+    async def forget_person(self, is_person: Callable[[str], bool], submitted: Sequence[str], ref: str) -> int:
         forgotten = await person_erasure.forget_person(self.session, is_person, submitted)
+        await self.uow.shred([ref])  # NotificationSent/Failed are sealed per recipient: the mail to them is shredded
         scrub_after_commit(self.session)
         return forgotten
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from schemas.abstracts import AuthorErased
+from collections.abc import Sequence
+
 from services.common.keyring import person_ref
 from services.notify.ports import NotifyUnit, Units
 
@@ -13,6 +14,8 @@ async def forget_delegates(units: Units, delegate_ids: list[str]) -> None:
         await unit.forget_delegates(delegate_ids)
 
 
-async def forget_person(unit: NotifyUnit, secret: str, erased: AuthorErased) -> int:
-    """An author, submitter or reviewer erased (abstracts' ``AuthorErased``): notify forgets their address."""
-    return await unit.forget_person(lambda email: person_ref(secret, email) == erased.person_ref, erased.submitted)
+async def forget_person(unit: NotifyUnit, secret: str, ref: str, submitted: Sequence[str] = ()) -> int:
+    """A person known by address erased (abstracts' ``AuthorErased``, or the delegate's ``RegistrationErased``),
+    by pseudonym ``ref``: notify forgets their address and shreds its keys for them; ``submitted``: the abstracts
+    they submitted, whose submitter name notify forgets."""
+    return await unit.forget_person(lambda email: person_ref(secret, email) == ref, submitted, ref)

@@ -55,6 +55,11 @@ def submitted(abstract_id: str, network: str) -> AbstractSubmitted:
     )
 
 
+def pseudonym(email: str) -> str:
+    """Stands in for ``keyring.person_ref``: the replica keeps this instead of the address."""
+    return "person-1"
+
+
 def scheduled(session_id: str, abstract_id: str, network: str) -> SessionScheduled:
     return SessionScheduled(
         congress_id="icsei-2027",
@@ -92,13 +97,14 @@ async def test_two_copies_make_a_publications_books_once_and_only_when_it_is_com
             DiskPdfStore(tmp_path / "pdfs"),
             load_congress(None),
             SystemClock(),
+            "secret",
         )
         for n, e in enumerate(engines)
     ]
     first = copies[0]
     try:
         async with first.units.begin() as store:
-            await book.record_content(store, submitted("a1", "DU"))
+            await book.record_content(store, submitted("a1", "DU"), pseudonym)
             published = ProgrammePublished(
                 congress_id="icsei-2027",
                 programme_version=1,
@@ -117,7 +123,7 @@ async def test_two_copies_make_a_publications_books_once_and_only_when_it_is_com
             await book.record_publication(store, published)  # a second copy of the event changes nothing
         assert await book.make_books(first) is None  # a2's content is behind on the abstracts topic
         async with first.units.begin() as store:
-            await book.record_content(store, submitted("a2", "EL"))
+            await book.record_content(store, submitted("a2", "EL"), pseudonym)
 
         made = await asyncio.gather(*(book.make_books(c) for c in copies))  # no lease: the settle decides
         assert sorted(made, key=str) == [1, None]
