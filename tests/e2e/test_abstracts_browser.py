@@ -29,12 +29,13 @@ from schemas.abstracts import (
     ReviewerAssignedV2,
     ReviewSubmitted,
 )
+from schemas.personal import Open
 from services.abstracts.app import build
 from services.abstracts.config import AbstractsSettings
 from services.abstracts.domain.submission import count_words
 from services.devtools.processes import free_port
 from tests.e2e.chromium import launch, served
-from tests.kafka_helpers import read_events
+from tests.kafka_helpers import following_keys, read_events
 
 BEFORE_DEADLINE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 PASSWORD = "browser-test-password"
@@ -90,7 +91,8 @@ async def test_abstract_from_submission_to_decision_in_the_browser(
             await review_blind(reviewer, portal)
             await decide(organiser, base, abstract_id)
             await browser.close()
-        await check_events(kafka_bootstrap, topic_prefix + topics.ABSTRACTS)
+        async with following_keys(kafka_bootstrap, topic_prefix, "browser-test-secret") as open_:
+            await check_events(kafka_bootstrap, topic_prefix + topics.ABSTRACTS, open_)  # authors' fields are sealed
 
 
 async def has_focus(page: Page, element_id: str) -> bool:
@@ -246,11 +248,11 @@ async def decide(page: Page, base: str, abstract_id: str) -> None:
     assert await page.locator("#status").inner_text() == "accepted"
 
 
-async def check_events(bootstrap: str, topic: str) -> None:
+async def check_events(bootstrap: str, topic: str, open_: Open) -> None:
     def decided(events: list[Any]) -> bool:
         return any(isinstance(e.data, AbstractDecided) for e in events)
 
-    events = await read_events(bootstrap, topic, until=decided)
+    events = await read_events(bootstrap, topic, until=decided, open_=open_)
     kinds = Counter(type(e.data).name for e in events)
     once = ("AbstractSubmitted", "AbstractRevised", "ReviewSubmitted", "AbstractDecided")
     assert kinds == Counter({**dict.fromkeys(once, 1), "ReviewerAssigned": 2})

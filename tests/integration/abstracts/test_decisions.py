@@ -22,7 +22,8 @@ async def staged_events(service: Service) -> list[EventData]:
     async with service.runtime.engine.connect() as conn:
         values = (await conn.execute(select(outbox_table.c.value).order_by(outbox_table.c.id))).scalars().all()
     kinds = (AbstractDecided, AbstractMoved, DecisionsReleased)
-    return [e for e in (decode(v).data for v in values if v is not None) if isinstance(e, kinds)]
+    opened = service.runtime.keyring.opener(final=True)  # authors' fields are sealed per person
+    return [e for e in (decode(v, opened).data for v in values if v is not None) if isinstance(e, kinds)]
 
 
 async def stage(service: Service, **body: Any) -> Any:

@@ -58,7 +58,10 @@ async def three_services(
         "badges": build_badges(settings["badges"], renderer=InProcessRenderer(header_for(load_congress())))[1],
     }
     async with contextlib.AsyncExitStack() as stack:
-        clients: dict[str, Any] = {"badges-opener": apps["badges"].state.runtime.keyring.opener(final=True)}
+        clients: dict[str, Any] = {
+            "badges-opener": apps["badges"].state.runtime.keyring.opener(final=True),
+            "abstracts-opener": apps["abstracts"].state.runtime.keyring.opener(final=True),
+        }
         for name, app in apps.items():
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
@@ -128,7 +131,11 @@ async def test_a_symposium_from_submission_to_the_chair_and_discussant_ribbons(
             return [e.data for e in events if isinstance(e.data, SessionScheduled)]
 
         programme = await read_events(
-            kafka_bootstrap, topic_prefix + topics.PROGRAMME, until=lambda evs: bool(scheduled(evs)), timeout=60
+            kafka_bootstrap,
+            topic_prefix + topics.PROGRAMME,
+            until=lambda evs: bool(scheduled(evs)),
+            timeout=60,
+            open_=services["abstracts-opener"],  # presenters' fields are sealed per person
         )
         (session,) = scheduled(programme)
         assert session.kind is SessionKind.SYMPOSIUM and session.title == "Data use as one system"
@@ -151,6 +158,7 @@ async def test_a_symposium_from_submission_to_the_chair_and_discussant_ribbons(
             kafka_bootstrap,
             topic_prefix + topics.ABSTRACTS,
             until=lambda evs: any(isinstance(e.data, AbstractDecided) for e in evs),
+            open_=services["abstracts-opener"],
         )
         (accepted,) = [e.data for e in decided_events if isinstance(e.data, AbstractDecided)]
         assert accepted.symposium is not None and accepted.symposium.chair.email == chair["email"]

@@ -164,18 +164,22 @@ async def test_simulator_plays_a_small_congress(
         assert "badges service not answering" in output
         assert "registered" in output and "errors" in output
 
-        sessions = await read_events(
-            kafka_bootstrap,
-            topic_prefix + topics.PROGRAMME,
-            until=lambda evs: any(isinstance(e.data, ProgrammePublished) for e in evs),
-            timeout=45,
-        )
-        papers = await read_events(
-            kafka_bootstrap,
-            topic_prefix + topics.ABSTRACTS,
-            until=lambda evs: any(isinstance(e.data, AbstractDecided) for e in evs),
-            timeout=45,
-        )
+        async with following_keys(kafka_bootstrap, topic_prefix, env["CONGRESS_SECRET"]) as open_:
+            # authors' and presenters' fields are sealed per person: opened with the keys the services publish
+            sessions = await read_events(
+                kafka_bootstrap,
+                topic_prefix + topics.PROGRAMME,
+                until=lambda evs: any(isinstance(e.data, ProgrammePublished) for e in evs),
+                timeout=45,
+                open_=open_,
+            )
+            papers = await read_events(
+                kafka_bootstrap,
+                topic_prefix + topics.ABSTRACTS,
+                until=lambda evs: any(isinstance(e.data, AbstractDecided) for e in evs),
+                timeout=45,
+                open_=open_,
+            )
         presenting = presenting_emails(papers)
 
         def settled(events: list) -> bool:  # type: ignore[type-arg]
