@@ -4,6 +4,7 @@ the templates and Python (``pybabel extract``), placeholders intact; and the wor
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,15 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from schemas.values import RegistrationStatus
+from services.abstracts.domain import symposium
 from services.abstracts.domain.abstract import Status as AbstractStatus
+from services.abstracts.domain.submission import AuthorDraft, PaperDraft, PersonDraft
 from services.abstracts.web import wording as abstracts_wording
 from services.common.page_language import OFFERED, load_catalogs, translator
 from services.registration.domain.privacy import ACCESS_LABELS, DIET_LABELS
 from services.registration.web import wording
+from tests.unit.abstracts.test_domain import is_email
+from tests.unit.abstracts.test_symposium import CHAIR, RULES_WITH_SYMPOSIUM, errors_of, sym_draft
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 PAGE_SERVICES = ("registration", "abstracts")
@@ -67,3 +72,23 @@ def test_abstract_statuses_are_marked_and_translated() -> None:
     assert set(abstracts_wording.STATUSES) == {s.value for s in AbstractStatus}
     german = translator(load_catalogs(SERVICES / "abstracts" / "locale"), "de")
     assert german("withdrawn") == "zurückgezogen"
+
+
+def test_a_symposiums_fixed_messages_are_marked_and_translated() -> None:
+    """Every message ``domain.symposium`` gives for a blank chair, discussant and paper, and for a symposium
+    without papers or papers without a symposium, is one the authors' pages translate."""
+    blank = PersonDraft("", "", "", "", "")
+    paper = PaperDraft("", "one two three four five", (AuthorDraft("", "", "a@example.org", "", "JP", True),))
+    draft = sym_draft(chair=blank, discussant=replace(blank, email=CHAIR.email), papers=(paper,) * 3)
+    messages = set(errors_of(draft).values()) | {
+        errors_of(replace(sym_draft(), symposium=None))["symposium"],
+        errors_of(replace(sym_draft(), format="paper", authors=(paper.authors[0],)))["symposium"],
+        *symposium.person_errors("p.", CHAIR, "discussant", RULES_WITH_SYMPOSIUM, is_email).values(),
+        *symposium.person_errors("p.", blank, "discussant", RULES_WITH_SYMPOSIUM, is_email).values(),
+    }
+    messages.discard("Enter an email address like name@example.org.")  # marked with the abstract's own
+    assert messages <= set(abstracts_wording.SYMPOSIUM_MESSAGES), messages - set(abstracts_wording.SYMPOSIUM_MESSAGES)
+    catalogs = load_catalogs(SERVICES / "abstracts" / "locale")
+    for language in OFFERED[1:]:
+        say = translator(catalogs, language)
+        assert all(say(m) != m for m in abstracts_wording.SYMPOSIUM_MESSAGES), language

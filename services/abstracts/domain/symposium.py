@@ -68,7 +68,7 @@ def symposium_errors(symposium: SymposiumDraft | None, rules: SubmissionRules, i
     for i, paper in enumerate(symposium.papers[:MAX_PAPERS]):
         path = f"symposium.papers.{i}."
         if not paper.title:
-            found[path + "title"] = f"Please give paper {i + 1} a title."
+            found[path + "title"] = "Please give this paper a title."  # beside "Title of paper n"
         elif len(paper.title) > rules.title_max_chars:
             found[path + "title"] = (
                 f"The title is {len(paper.title)} characters long; at most {rules.title_max_chars} please."

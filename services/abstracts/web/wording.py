@@ -34,3 +34,20 @@ MESSAGES: Final = (
     N_("That cannot be done"),
     N_("Abstract submission is closed"),
 )
+SYMPOSIUM_MESSAGES: Final = (  # ``domain.symposium``'s fixed messages (one with a count stays English)
+    N_("Only a symposium has a chair and papers: choose the symposium format or leave them out."),
+    N_("A symposium needs a chair and 3 or 4 papers."),
+    N_("Please fill in the chair's given name."),
+    N_("Please fill in the chair's family name."),
+    N_("Please fill in the chair's institution."),
+    N_("Please fill in the discussant's given name."),
+    N_("Please fill in the discussant's family name."),
+    N_("Please fill in the discussant's institution."),
+    N_("Choose the country of the chair's institution."),
+    N_("Choose the country of the discussant's institution."),
+    N_("The discussant cannot also be the chair."),
+    N_("Please give this paper a title."),
+    N_("Please fill in the author's given name."),
+    N_("Please fill in the author's family name."),
+    N_("Please fill in the author's institution."),
+)

@@ -1,4 +1,5 @@
-"""What notify keeps about abstracts: each reviewer assignment and the format each abstract asked for.
+"""What notify keeps about abstracts: each reviewer assignment, the format each abstract asked for, and each
+accepted symposium's chair and discussant (``AbstractDecided.symposium``: programme emails reach them).
 
 ``ReviewerUnassigned`` names only the reviewer and abstract ids, and ``AbstractDecided``
 only the accepted format, so notify remembers what the earlier events of the same
@@ -8,12 +9,15 @@ commit with the inbox entry of the event that taught them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from sqlalchemy import Column, Integer, String, Table, Text, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.abstracts import AbstractFormat
 from services.notify.adapters.db import notify_metadata
 from services.notify.domain.abstracts import AbstractSeen, Assignment
+from services.notify.domain.symposium_roles import RoleHolder
 
 assignments = Table(
     "notify_assignments",
@@ -35,6 +39,37 @@ abstracts = Table(
     Column("content_version", Integer, nullable=False),
     Column("submitter_name", Text, nullable=False, doc="For the withdrawal's greeting (the event has no name)."),
 )
+
+symposium_roles = Table(
+    "notify_symposium_roles",
+    notify_metadata,
+    Column("abstract_id", String(64), primary_key=True),
+    Column("role", String(16), primary_key=True, doc="chair or discussant"),
+    Column("email", String(320), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("language", String(35), nullable=False),
+)
+
+
+async def save_roles(session: AsyncSession, abstract_id: str, holders: Sequence[RoleHolder]) -> None:
+    """The abstract's chair and discussant as its latest decision names them (none: it is not an accepted
+    symposium)."""
+    await session.execute(delete(symposium_roles).where(symposium_roles.c.abstract_id == abstract_id))
+    rows = [
+        {"abstract_id": abstract_id, "role": h.role, "email": h.email, "name": h.name, "language": h.language}
+        for h in holders
+    ]
+    if rows:
+        await session.execute(insert(symposium_roles), rows)
+
+
+async def roles_of(session: AsyncSession, abstract_ids: Iterable[str]) -> tuple[RoleHolder, ...]:
+    r = symposium_roles.c
+    query = select(symposium_roles).where(r.abstract_id.in_(sorted(set(abstract_ids)))).order_by(r.abstract_id, r.role)
+    return tuple(
+        RoleHolder(row.abstract_id, row.role, row.email, row.name, row.language)
+        for row in (await session.execute(query)).all()
+    )
 
 
 async def save_assignment(session: AsyncSession, a: Assignment) -> None:
@@ -120,3 +155,9 @@ class SqlAbstracts:
 
     async def load_abstract(self, abstract_id: str) -> AbstractSeen | None:
         return await load_abstract(self.session, abstract_id)
+
+    async def save_roles(self, abstract_id: str, holders: Sequence[RoleHolder]) -> None:
+        await save_roles(self.session, abstract_id, holders)
+
+    async def roles_of(self, abstract_ids: Iterable[str]) -> tuple[RoleHolder, ...]:
+        return await roles_of(self.session, abstract_ids)

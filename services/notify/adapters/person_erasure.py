@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.personal import ERASED
-from services.notify.adapters.abstracts import abstracts, assignments
+from services.notify.adapters.abstracts import abstracts, assignments, symposium_roles
 from services.notify.adapters.db import messages, pending
 from services.notify.adapters.programme import presenters
 
@@ -41,6 +41,10 @@ async def forget_person(session: AsyncSession, is_person: IsPerson, submitted: S
             await session.execute(
                 delete(assignments).where(a.abstract_id == row.abstract_id, a.reviewer_id == row.reviewer_id)
             )
+    r = symposium_roles.c
+    for row in (await session.execute(select(r.abstract_id, r.role, r.email))).all():
+        if is_person(row.email):
+            await session.execute(delete(symposium_roles).where(r.abstract_id == row.abstract_id, r.role == row.role))
     s = presenters.c
     for row in (await session.execute(select(s.session_id, s.recipient_id, s.email))).all():
         if is_person(row.email):

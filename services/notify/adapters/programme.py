@@ -9,7 +9,7 @@ Written in the handler's session: they commit with the inbox entry of the event 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, Date, DateTime, Integer, String, Table, Text, delete, insert, select
@@ -53,8 +53,9 @@ async def told_about(session: AsyncSession, session_ids: Iterable[str]) -> froze
     return frozenset((row.session_id, row.recipient_id) for row in await session.execute(query))
 
 
-async def remember_session(session: AsyncSession, data: SessionScheduled) -> None:
-    """The session now holds these presenters (a newer stored version is not overwritten)."""
+async def remember_session(session: AsyncSession, data: SessionScheduled, also: Sequence[Told] = ()) -> None:
+    """The session now holds these presenters, and ``also`` those told with them (a symposium's chair and
+    discussant); a newer stored version is not overwritten."""
     stored = await session.execute(select(sessions.c.version).where(sessions.c.session_id == data.session_id))
     current = stored.scalar_one_or_none()
     if current is not None and current > data.programme_version:
@@ -82,7 +83,7 @@ async def remember_session(session: AsyncSession, data: SessionScheduled) -> Non
             "language": t.language,
             "presentations": json.dumps([list(p) for p in t.presentations], ensure_ascii=False),
         }
-        for t in told_of(data)
+        for t in (*told_of(data), *also)
     ]
     if rows:
         await session.execute(insert(presenters), rows)
@@ -137,8 +138,8 @@ class SqlProgramme:
     async def told_about(self, session_ids: Iterable[str]) -> frozenset[tuple[str, str]]:
         return await told_about(self.session, session_ids)
 
-    async def remember_session(self, data: SessionScheduled) -> None:
-        await remember_session(self.session, data)
+    async def remember_session(self, data: SessionScheduled, also: Sequence[Told] = ()) -> None:
+        await remember_session(self.session, data, also)
 
     async def load_session(self, session_id: str) -> tuple[SessionSeen | None, tuple[Told, ...]]:
         return await load_session(self.session, session_id)

@@ -23,6 +23,7 @@ from schemas.abstracts import (
 from schemas.base import CloudEvent, EventData
 from services.notify.domain.abstracts import Known, abstract_seen, assignment_from, plan_abstract_messages
 from services.notify.domain.rules import MessagePlan, Recipient, UnknownRecipient
+from services.notify.domain.symposium_roles import role_holders
 from services.notify.ports import NotifyUnit
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ async def remember_abstract(unit: NotifyUnit, data: AbstractsEvent) -> None:
     """Keep what later events of this abstract carry no more (its format and submitter, the assignments)."""
     if isinstance(data, AbstractContent):
         await unit.abstracts.save_abstract(data.abstract_id, abstract_seen(data), data.content_version)
+    elif isinstance(data, AbstractDecided):
+        await unit.abstracts.save_roles(data.abstract_id, role_holders(data))
     elif isinstance(data, ReviewerAssignedFields):
         await unit.abstracts.save_assignment(assignment_from(data))
     elif isinstance(data, ReviewerUnassigned):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from schemas.base import CloudEvent, EventData
 from schemas.programme import ProgrammeEvent, SessionCancelled, SessionScheduled
-from services.notify.domain.programme import Known, plan_programme_messages
+from services.notify.domain.programme import Known, plan_programme_messages, role_told
 from services.notify.ports import NotifyUnit
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ async def on_programme_event(notifier: Notifier, event: CloudEvent[Any], unit: N
     data: ProgrammeEvent = event.data
     known = await _known(unit, event)
     if isinstance(data, SessionScheduled):
-        await unit.programme.remember_session(data)
+        await unit.programme.remember_session(data, role_told(data, known.roles))
     elif isinstance(data, SessionCancelled):
         await unit.programme.forget_session(data.session_id)
     emitted: list[EventData] = []
@@ -37,7 +37,8 @@ async def _known(unit: NotifyUnit, event: CloudEvent[Any]) -> Known:
     if isinstance(data, SessionScheduled):
         group = unit.batch.schedules.get(event.id)
         sessions = {data.session_id} | {s.session_id for g in (group or {}).values() for s in g}
-        return Known(told=await unit.programme.told_about(sessions), group=group)
+        roles = await unit.abstracts.roles_of(p.abstract_id for p in data.presentations)
+        return Known(told=await unit.programme.told_about(sessions), group=group, roles=roles)
     if isinstance(data, SessionCancelled):
         seen, told = await unit.programme.load_session(data.session_id)
         return Known(presenters=told, session=seen)

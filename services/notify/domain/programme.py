@@ -37,6 +37,7 @@ from services.common.ics import CalendarEntry
 from services.notify.domain.abstracts import author_id
 from services.notify.domain.programme_calendar import SlotCalendar
 from services.notify.domain.rules import MessagePlan, Recipient
+from services.notify.domain.symposium_roles import RoleHolder, to_tell
 
 PROGRAMME_EVENTS: tuple[type[EventData], ...] = (
     SessionScheduled,
@@ -132,6 +133,8 @@ class Known:
     event of the batch. None: no grouping, each presenter hears about this event's session."""
     presenters: tuple[Told, ...] = ()
     session: SessionSeen | None = None
+    roles: tuple[RoleHolder, ...] = ()
+    """The chairs and discussants of the session's symposia (``symposium_roles``)."""
 
 
 def presenter_recipient(p: Presenter) -> Recipient:
@@ -232,6 +235,14 @@ def plan_programme_messages(
                 template = CHANGED if any(s.changed for s in slots) else SCHEDULED
                 calendar = tuple(slots_ics.of_slot(s) for s in slots)
                 plans.append(plan(template, to, first_presentation(data, to.recipient_id), calendar, slots=slots))
+        presenting = {author_id(p.email) for p in presenters_of(data)}
+        for holder in to_tell(known.roles, presenting):
+            if (slot := role_slot(data, holder, known.told)) is not None:
+                template = CHANGED if slot.changed else SCHEDULED
+                calendar = (slots_ics.of_slot(slot),)
+                plans.append(
+                    plan(template, holder.recipient, holder.abstract_id, calendar, slots=[slot], role=holder.role)
+                )
         return plans
     if isinstance(data, PresentationMoved):
         if data.old.session_id == data.new.session_id:
@@ -253,6 +264,33 @@ def plan_programme_messages(
             plans.append(plan(CANCELLED, to, mine[0][0] if mine else None, calendar, told=kept, session=known.session))
         return plans
     return []
+
+
+def role_slot(data: SessionScheduled, holder: RoleHolder, told: frozenset[tuple[str, str]]) -> Slot | None:
+    """The symposium's first paper in this session, as the slot its chair or discussant is told of."""
+    rid = holder.recipient.recipient_id
+    first = next((x for x in data.presentations if x.abstract_id == holder.abstract_id), None)
+    return None if first is None else Slot(session=data, presentation=first, changed=(data.session_id, rid) in told)
+
+
+def role_told(data: SessionScheduled, holders: Iterable[RoleHolder]) -> list[Told]:
+    """The chairs and discussants a scheduled session tells, kept like its presenters (for a cancellation)."""
+    out = []
+    for h in to_tell(holders, {author_id(p.email) for p in presenters_of(data)}):
+        if (slot := role_slot(data, h, frozenset())) is not None:
+            x = slot.presentation
+            to = h.recipient
+            out.append(
+                Told(
+                    data.session_id,
+                    to.recipient_id,
+                    to.email,
+                    to.name,
+                    to.language,
+                    ((x.abstract_id, x.reference, x.title),),
+                )
+            )
+    return out
 
 
 def first_presentation(data: SessionScheduled, recipient_id: str) -> str | None:

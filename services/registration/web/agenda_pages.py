@@ -5,6 +5,8 @@ marked sessions by day in the congress timezone, clashes flagged and cancelled s
 Every change is a plain POST form (CSRF token checked by the web guard), so the pages work without JavaScript.
 The feed URL ``/agenda/{token}.ics`` is shown once, when the delegate creates or regenerates it (only the
 token's hash is stored); revoking it makes it answer 404 like any unknown token.
+Both pages open without a network after a first visit (the shared offline worker, ``services/common/offline.py``)
+and say when their copy was made; signing out (``/me/sign-out``) deletes the copy from the device.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from services.common.offline import offline_routes
 from services.registration.commands import agenda
 from services.registration.commands.records import Deps
 from services.registration.web.pages import PageProblem, templates_for
@@ -25,18 +28,23 @@ BACK = {"programme": "/me/programme", "agenda": "/me/agenda"}
 def agenda_router(deps: Deps) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
+    offline_routes(pages)  # /offline-worker.js and /offline-register.js, for the two pages below
+
+    def made_at() -> dict[str, object]:
+        """When this copy of the page was made, in the congress timezone (an offline copy may be old)."""
+        return {"updated": deps.clock().astimezone(deps.congress.tz)}
 
     @pages.get("/me/programme")
     async def my_programme(request: Request) -> Response:
         row = await signed_in_row(deps, request)
         view = await agenda.programme(deps, row.id)
-        context = {"view": view, "lang": row.language, "live": row.live}
+        context = {"view": view, "lang": row.language, "live": row.live} | made_at()
         return templates.TemplateResponse(request, "me_programme.html", context)
 
     async def agenda_page(request: Request, feed_url: str = "") -> Response:
         row = await signed_in_row(deps, request)
         mine = await agenda.my_agenda(deps, row.id)
-        context = {"mine": mine, "feed_url": feed_url, "lang": row.language}
+        context = {"mine": mine, "feed_url": feed_url, "lang": row.language} | made_at()
         return templates.TemplateResponse(request, "me_agenda.html", context)
 
     @pages.get("/me/agenda")

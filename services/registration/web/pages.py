@@ -12,10 +12,11 @@ German from ``../locale``); the organisers' pages stay English.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -142,6 +143,7 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         return str(format_currency(domain.to_major(amount_minor, currency), currency, locale=where))
 
     templates.env.filters["money"] = money
+    templates.env.filters["long_day"] = long_day
     templates.env.filters["major"] = lambda amount_minor: amount_text(amount_minor, currency)
     templates.env.filters["unprintable"] = print_warning  # issue 17: the review page warns of a name no font prints
     templates.env.finalize = shown  # the one text rule also for rows stored before it
@@ -150,6 +152,12 @@ def templates_for(deps: Deps) -> Jinja2Templates:
     templates.env.globals["countries"] = country_names
     templates.env.globals.update(privacy=deps.privacy, diet_labels=DIET_LABELS, access_labels=ACCESS_LABELS)
     return templates
+
+
+@pass_context
+def long_day(ctx: Context, day: date) -> str:
+    """A programme day in the page's language (``Tuesday 5 January 2027``, ``mardi 5 janvier 2027``)."""
+    return str(format_date(day, "EEEE d MMMM y", locale=str(ctx.get("page_lang", "en"))))
 
 
 def friendly(err: Any) -> str:

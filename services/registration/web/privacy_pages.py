@@ -15,6 +15,7 @@ from schemas.audit import ActorKind
 from services.common import audit
 from services.common.audit import Actor
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.page_language import N_
 from services.registration.commands import consent, erasure, personal_export
 from services.registration.commands.records import Deps, NotAllowed
 from services.registration.commands.requests import NeedsIn
@@ -89,7 +90,7 @@ def privacy_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         row = await signed_in_row(deps, request)
         typed = str((await request.form()).get("confirm_email", "")).strip().casefold()
         if typed != row.email.strip().casefold():
-            error = "Type the email address of this registration to confirm."
+            error = N_("Type the email address of this registration to confirm.")
             return await erase_page(request, row, 422, error)
         try:
             await erasure.erase(deps, row.id, Actor(ActorKind.DELEGATE, row.delegate_id))

@@ -1,4 +1,4 @@
-"""A delegate's own pages after registering: sign in by magic link, change the badge, cancel,
+"""A delegate's own pages after registering: sign in by magic link (and out), change the badge, cancel,
 take a waiting-list offer.
 
 The magic link (single use, expiring; ``links.py``) sets a signed session cookie for ``SESSION_SECONDS``;
@@ -81,6 +81,13 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
             httponly=True,
             samesite="lax",
         )
+        return response
+
+    @pages.post("/me/sign-out")
+    async def sign_out(request: Request) -> Response:
+        """End the session; the page deletes this device's offline copies of the agenda (``forget-offline.js``)."""
+        response = templates.TemplateResponse(request, "signed_out.html", {})
+        response.delete_cookie(DELEGATE_COOKIE)
         return response
 
     async def me_row(request: Request) -> Registration:

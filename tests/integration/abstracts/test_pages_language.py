@@ -48,3 +48,23 @@ async def test_the_switch_and_the_programme_in_french(offline: Service) -> None:
     assert re.search(
         r'<h2 id="day-[\d-]+">(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d+ janvier 2027</h2>', after.text
     )
+
+
+async def test_the_symposium_section_speaks_french(offline: Service) -> None:
+    page = await offline.client.get("/submit", headers=FRENCH)
+    assert "<legend>Symposium : président de séance, discutant et communications</legend>" in page.text
+    assert "Président de séance : prénom" in page.text and "Titre de la communication 2" in page.text
+    assert "<legend>Communication 4 (facultative)</legend>" in page.text and "Présente la communication 1" in page.text
+    fields = {
+        "rows": "1",
+        "format": "symposium",
+        "network": "",
+        "title": "",
+        "text": "",
+        "csrf_token": token_in(page.text),
+    }
+    chair = {"symposium.chair.email": "chair@example.org", "symposium.papers.0.text": "un deux trois"}
+    refused = await offline.client.post("/submit", data=fields | chair | {"action": "submit"}, headers=FRENCH)
+    assert refused.status_code == 422
+    assert "Président de séance, prénom: Veuillez indiquer le prénom du président de séance." in refused.text
+    assert '<a href="#symposium-papers-0-text">Communication 1, ' in refused.text  # the summary names it in French

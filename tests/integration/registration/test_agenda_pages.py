@@ -72,3 +72,21 @@ async def test_bad_requests_get_a_page_that_says_why(offline: Service) -> None:
     assert await agenda_events(offline) == []
     programme = await offline.client.get("/me/programme")
     assert DATA.title in programme.text and LEAD.title not in programme.text
+
+
+async def test_the_agenda_pages_speak_the_delegates_language(offline: Service) -> None:
+    await published(offline)
+    created = await register_and_pay(offline, delegate(2))
+    sign_in(offline, created["payer_id"])
+    french = {"accept-language": "fr-FR,fr;q=0.9"}
+    token = await page_token(offline.client, "/me/programme")
+    marked = await offline.client.post("/me/agenda/mark", data={"session": DATA.session_id, "csrf_token": token})
+    assert marked.status_code == 303
+    programme = await offline.client.get("/me/programme", headers=french)
+    assert "Retirer de mon agenda" in programme.text and "1 marquée" in programme.text
+    mine = await offline.client.get("/me/agenda", headers=french)
+    assert "<h1>Mon agenda</h1>" in mine.text
+    assert "<h2>mercredi 6 janvier 2027</h2>" in mine.text  # the day in the page's language, congress timezone
+    assert "Les heures sont dans le fuseau horaire du congrès" in mine.text
+    erase = await offline.client.get("/me/erase", headers={"accept-language": "de"})
+    assert "Noch nicht möglich: " in erase.text and "Zurück zu meiner Anmeldung" in erase.text

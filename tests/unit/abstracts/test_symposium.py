@@ -77,7 +77,7 @@ def test_each_field_of_a_symposium_is_named_in_its_error() -> None:
     assert errors["symposium.chair.country"] == "Choose the country of the chair's institution."
     assert errors["symposium.discussant.email"] == "The discussant cannot also be the chair."
     assert errors["symposium.papers.1.authors"] == "Tick 'presenting' for at least one author."
-    assert errors["symposium.papers.2.title"] == "Please give paper 3 a title."
+    assert errors["symposium.papers.2.title"] == "Please give this paper a title."
     assert errors["symposium.papers.2.text"] == "A paper abstract needs at least 5 words; this one has 1."
     assert errors["symposium.papers.2.authors.0.email"] == "Enter an email address like name@example.org."
     assert errors["symposium.papers.2.authors.0.affiliation"] == "Please fill in the author's institution."
