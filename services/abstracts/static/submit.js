@@ -55,6 +55,15 @@
   text.addEventListener("input", updateCount);
   format.addEventListener("change", updateCount);
 
+  /* A symposium's chair, discussant and papers: shown only when the symposium format is chosen, so that no one
+     else tabs through them (without JavaScript the section stays visible and is ignored for other formats). */
+  var symposium = document.getElementById("symposium");
+  function showSymposium() {
+    if (symposium) { symposium.hidden = format.value !== "symposium"; }
+  }
+  format.addEventListener("change", showSymposium);
+  showSymposium();
+
   var rows = document.getElementById("author-rows");
   var rowCount = form.querySelector("input[name=rows]");
   var add = document.getElementById("add-author");

@@ -18,7 +18,16 @@ from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import InProcessRenderer
 from services.badges.app import build
 from services.badges.config import BadgesSettings
-from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, author, close_service, open_service, submit
+from tests.integration.abstracts.conftest import (
+    ORGANISER,
+    SECRET,
+    TEXT,
+    Service,
+    author,
+    close_service,
+    open_service,
+    submit,
+)
 from tests.integration.abstracts.conftest import settings_for as abstracts_settings
 from tests.integration.abstracts.programme_data import accept_abstracts
 from tests.integration.badges import book_checks as pdf
@@ -41,7 +50,7 @@ async def running_badges(kafka: str, prefix: str, home: Path) -> AsyncIterator[A
     settings = BadgesSettings(
         KAFKA_BOOTSTRAP_SERVERS=kafka,
         KAFKA_TOPIC_PREFIX=prefix,
-        CONGRESS_SECRET="integration-secret",
+        CONGRESS_SECRET=SECRET,  # abstracts' (authors' fields are sealed with keys only that secret unwraps)
         database_url=f"sqlite+aiosqlite:///{home / 'badges.db'}",
         store_dir=home / "pdfs",
         relay_poll_seconds=0.2,

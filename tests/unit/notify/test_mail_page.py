@@ -71,7 +71,7 @@ def test_mail_page_lists_messages_with_attachments_and_sandboxes_html(tmp_path: 
     assert "ICSEI 2027: your badge is ready" in listing.text and "Анна Иванова" in listing.text
     key = next(iter(handler.maildir.keys()))
     page = client.get(f"/mail/{key}")
-    assert '<iframe sandbox=""' in page.text
+    assert re.search(r'<iframe title="[^"]+" sandbox=""', page.text)  # named for screen readers, fully sandboxed
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;" in page.text
     pdf = client.get(f"/mail/{key}/attachments/0")
     assert pdf.content == b"%PDF-1.7 test" and pdf.headers["content-type"] == "application/pdf"
