@@ -34,7 +34,7 @@ from services.abstracts.web.pages import problem
 from services.common.openapi import inline_schema
 from services.common.page_language import page_language
 
-ABSTRACT_BODY_LIMIT = 512 * 1024
+ABSTRACT_BODY_LIMIT = 1024 * 1024
 """An abstract of 20,000 characters in any script, percent-encoded in a form with its authors, fits."""
 
 
@@ -64,8 +64,8 @@ class PaperIn(BaseModel):
     """One paper of a symposium, in running order."""
 
     title: str = Field(default="", max_length=1000)
-    text: str = Field(default="", max_length=4 * submission.MAX_TEXT_CHARS)
-    authors: list[AuthorIn] = Field(default_factory=list, max_length=50)
+    text: str = Field(default="", max_length=submission.MAX_TEXT_CHARS)
+    authors: list[AuthorIn] = Field(default_factory=list, max_length=20)
 
     def draft(self) -> submission.PaperDraft:
         return submission.PaperDraft(
@@ -81,7 +81,9 @@ class SymposiumIn(BaseModel):
 
     chair: PersonIn = Field(default_factory=PersonIn)
     discussant: PersonIn | None = None
-    papers: list[PaperIn] = Field(default_factory=list, max_length=10)
+    papers: list[PaperIn] = Field(
+        default_factory=list, max_length=6, description="3 or 4 (up to 6 are read, to say which are too many)."
+    )
 
     def draft(self) -> submission.SymposiumDraft:
         discussant = self.discussant.draft() if self.discussant else None

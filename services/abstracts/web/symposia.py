@@ -11,7 +11,7 @@ from services.abstracts.commands import symposia
 from services.abstracts.commands.context import Deps
 from services.abstracts.domain.errors import Rejected
 from services.abstracts.web.api_docs import ORGANISER
-from services.abstracts.web.authors import SymposiumIn
+from services.abstracts.web.authors import ABSTRACT_BODY_LIMIT, SymposiumIn
 from services.abstracts.web.pages import problem
 from services.abstracts.web.scope import check_abstract
 from services.common import audit
@@ -34,6 +34,7 @@ def symposia_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         "/api/organiser/abstracts/{abstract_id}/symposium",
         response_model=SymposiumAmended,
         responses=ORGANISER,
+        max_body_size=ABSTRACT_BODY_LIMIT,  # a symposium at its documented maximum fits
     )
     async def api_amend(abstract_id: str, body: SymposiumIn, who: str = organiser, grant: Grant = scoped) -> Any:
         """Change a symposium's chair, discussant and papers (all of them again), also once it is accepted,
