@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -26,16 +26,20 @@ from schemas.values import PaymentMethod
 from services.abstracts.app import build as build_abstracts
 from services.abstracts.config import AbstractsSettings
 from services.badges.app import build as build_badges
+from services.badges.commands import visa
 from services.badges.config import BadgesSettings
 from services.common.auth import ORGANISER_COOKIE, organiser_token, sign
+from services.common.roles import Role
 from services.console.app import build as build_console
 from services.console.config import ConsoleSettings
 from services.devtools.processes import free_port
 from services.notify.app import build as build_notify
+from services.notify.commands.accounts import INVITATION, Accounts
 from services.notify.config import NotifySettings
 from services.registration.app import build as build_registration
 from services.registration.commands import links
 from services.registration.config import RegistrationSettings
+from tests.e2e.audited_registration import payment_values
 from tests.e2e.chromium import served
 from tests.integration.abstracts.conftest import BEFORE_DEADLINE, ORGANISER, SECRET, Service, submit
 from tests.integration.abstracts.programme_data import accept_abstracts
@@ -65,6 +69,7 @@ class Place:
     tmp: Path
     kafka: str
     prefix: str
+    stripe: str = ""
 
 
 def common(place: Place, name: str, port: int) -> dict[str, Any]:
@@ -104,6 +109,8 @@ async def abstracts(place: Place) -> AsyncIterator[tuple[str, Values]]:
         assert answer.status_code == 201, answer.text
         reviewer = answer.json()
         portal = urlsplit(reviewer["portal_link"]).path
+        assigned = await service.client.post("/api/organiser/assign", headers=ORGANISER)
+        assert assigned.status_code == 200, assigned.text
         values = {
             "abstract_id": pending["abstract_id"],
             "edit": f"{edit.path}?{edit.query}",
@@ -116,7 +123,9 @@ async def abstracts(place: Place) -> AsyncIterator[tuple[str, Values]]:
 @asynccontextmanager
 async def registration(place: Place) -> AsyncIterator[tuple[str, Values]]:
     port = free_port()
-    settings = RegistrationSettings(public_url=f"http://127.0.0.1:{port}", **common(place, "registration", port))
+    url = f"http://127.0.0.1:{port}"
+    fields = common(place, "registration", port)
+    settings = RegistrationSettings(public_url=url, stripe_api_base=place.stripe or None, **fields)
     _runtime, app = build_registration(settings, clock=lambda: datetime(2026, 6, 1, tzinfo=UTC))
     async with served(app, port) as base, httpx.AsyncClient(base_url=base) as http:
         body = {"delegates": [DELEGATE], "payment_method": "invoice", "invoice": INVOICE}
@@ -126,6 +135,7 @@ async def registration(place: Place) -> AsyncIterator[tuple[str, Values]]:
         rid, payer = made["registrations"][0]["registration_id"], made["payer_id"]
         sign_in = sign(SECRET, links.SIGN_IN, {"rid": rid, "jti": uuid.uuid4().hex})  # as the emailed link holds
         values = {"rid": rid, "payer_id": payer, "view": sign(SECRET, links.VIEW, {"payer": payer})}
+        values |= await payment_values(http, app.state.deps, SECRET)
         yield base, values | {DELEGATE_SIGN_IN: f"/me/{sign_in}"}
 
 
@@ -135,7 +145,7 @@ async def badges(place: Place) -> AsyncIterator[tuple[str, Values]]:
     settings = BadgesSettings(store_dir=place.tmp / "pdfs", render_workers=1, **common(place, "badges", port))
     _runtime, app = build_badges(settings)
     async with served(app, port) as base:
-        yield base, {}
+        yield base, {"visa": visa.visa_request_token(SECRET, "d-0001")}
 
 
 @asynccontextmanager
@@ -146,7 +156,17 @@ async def notify(place: Place) -> AsyncIterator[tuple[str, Values]]:
     settings = NotifySettings(embedded_sink=True, smtp_port=smtp, mail_dir=mail_dir, **common(place, "notify", port))
     _runtime, app = build_notify(settings)
     async with served(app, port) as base:
-        yield base, {"mail": await one_mail(base, smtp)}
+        yield base, {"mail": await one_mail(base, smtp), "invitation": await invitation(app.state.accounts)}
+
+
+async def invitation(accounts: Accounts) -> str:
+    """The token of the link an invited organiser opens to set their password."""
+    account_id = await accounts.invite(
+        ORGANISER_EMAIL, "ines@icsei.example.org", "Ines", frozenset({Role.DESK}), frozenset()
+    )
+    record = next(r for r in await accounts.listing() if r.account_id == account_id)
+    claims = {"account": account_id, "invitation": record.invitation_id, "until": datetime(2100, 1, 1).timestamp()}
+    return quote(sign(SECRET, INVITATION, claims))
 
 
 async def one_mail(base: str, smtp_port: int) -> str:

@@ -19,6 +19,8 @@ Who = Literal["anyone", "organiser", "delegate"]
 class Page:
     path: str
     who: Who = "anyone"
+    lands: str = ""
+    mistake: str = ""
 
 
 def organiser(*paths: str) -> tuple[Page, ...]:
@@ -36,6 +38,9 @@ def public(*paths: str) -> tuple[Page, ...]:
 PAGES: dict[str, tuple[Page, ...]] = {
     "registration": (
         *public("/", "/privacy", "/group", "/sign-in", "/registrations/{payer_id}?t={view}", "/organiser/login"),
+        Page("/", mistake='form[action="/register"]'),
+        Page("/pay/{card_payer}?t={card_view}", lands="/test-checkout/"),  # the card payment page
+        Page("/waiting-list/accept?t={offer}", lands="/test-checkout/"),  # a waiting-list offer, paid by card
         *delegate("/me", "/me/participants", "/me/programme", "/me/agenda"),
         *organiser(
             "/organiser/registrations",
@@ -49,8 +54,10 @@ PAGES: dict[str, tuple[Page, ...]] = {
     ),
     "abstracts": (
         *public("/", "/privacy", "/submit", "/programme", "/organiser/login"),
+        Page("/submit", mistake="#abstract-form"),
         *public("{edit}"),  # an author's page to revise or withdraw: the edit link is the key
         *public("{portal}", "{portal}/profile", "{portal}/bids"),  # a reviewer's portal: its link is the key
+        *public("{portal}/{abstract_id}"),  # one assigned abstract to review
         *organiser(
             "/organiser/abstracts",
             "/organiser/abstracts/{abstract_id}",
@@ -61,11 +68,11 @@ PAGES: dict[str, tuple[Page, ...]] = {
         ),
     ),
     "badges": (
-        *public("/organiser/login"),
+        *public("/organiser/login", "/visa/{visa}"),  # the visa request form: its signed link is the key
         *organiser("/organiser/badges", "/station", "/station?q=Njeri"),
     ),
     "notify": (
-        *public("/organiser/login"),
+        *public("/organiser/login", "/organiser/invitation?token={invitation}"),  # set a password when invited
         *organiser("/mail", "{mail}", "/organiser/me", "/organiser/accounts"),
     ),
     "console": (

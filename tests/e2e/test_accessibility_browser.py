@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Page, async_playwright
 
 from services.common.auth import ORGANISER_COOKIE, organiser_token
 from tests.e2e.audited_services import DELEGATE_SIGN_IN, ORGANISER_EMAIL, SERVICES, Place
@@ -23,12 +23,12 @@ def test_every_service_with_pages_is_audited() -> None:
 @pytest.mark.browser
 @pytest.mark.parametrize("service", sorted(PAGES))
 async def test_no_serious_accessibility_violation(
-    service: str, tmp_path: Path, congress_home: Path, kafka_bootstrap: str, topic_prefix: str
+    service: str, tmp_path: Path, congress_home: Path, kafka_bootstrap: str, topic_prefix: str, stripe_mock_url: str
 ) -> None:
     source = axe_source()
     failures: dict[str, list[str]] = {}
     async with (
-        SERVICES[service](Place(tmp_path, kafka_bootstrap, topic_prefix)) as (base, values),
+        SERVICES[service](Place(tmp_path, kafka_bootstrap, topic_prefix, stripe_mock_url)) as (base, values),
         async_playwright() as p,
     ):
         browser = await launch(p)
@@ -46,9 +46,21 @@ async def test_no_serious_accessibility_violation(
             page = await contexts[page_spec.who].new_page()
             answer = await page.goto(url)
             assert answer is not None and answer.status == 200, f"{url}: {answer and answer.status}"
-            assert page.url.startswith(url.split("?")[0]), f"{url}: sent to {page.url} (not signed in?)"
+            landing = base + page_spec.lands if page_spec.lands else url.split("?")[0]
+            assert page.url.startswith(landing), f"{url}: sent to {page.url} (not signed in?)"
+            if page_spec.mistake:
+                await send_unfilled(page, page_spec.mistake)
             if found := await blocking_violations(page, source):
                 failures[page_spec.path] = found
             await page.close()
         await browser.close()
     assert failures == {}, "\n".join(f"{path}:\n  " + "\n  ".join(v) for path, v in failures.items())
+
+
+async def send_unfilled(page: Page, form: str) -> None:
+    """Send the form as it stands (its required fields empty): the page comes back with its errors shown."""
+    async with page.expect_navigation() as navigation:
+        await page.locator(f"{form} [type=submit]").last.click()
+    answer = await navigation.value
+    assert answer is not None and answer.status == 422, f"{form}: {answer and answer.status}"
+    assert await page.locator('[role="alert"], .error-summary, [aria-invalid="true"]').count() > 0, page.url
