@@ -80,7 +80,7 @@ def staged(n: int) -> NotificationSent:
         template="refund_issued",
         cause_event_id=f"cause-{n}",
         message_id=f"<{n}@congress.test>",
-        to="d@example.org",
+        to=f"d{n}@example.org",  # a person each: sealed with their own data key
         subject="Refund",
     )
 

@@ -180,7 +180,7 @@ async def test_a_delegate_marks_sessions_and_the_feed_follows_the_programme(
         ) == 1
 
         page = (await service.client.get("/me/agenda")).text
-        assert "Wednesday 06 January 2027" in page and "10:30–12:00" in page and "11:00–12:30" in page
+        assert "Wednesday 6 January 2027" in page and "10:30–12:00" in page and "11:00–12:30" in page
         assert "Clashes with: Leadership for learning" in page and "Clashes with: Data use in practice" in page
         assert EARLY.title not in page
 
