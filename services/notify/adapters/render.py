@@ -18,21 +18,18 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from gettext import NullTranslations
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, get_currency_precision
-from babel.support import Translations
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -43,6 +40,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from schemas.values import Money
+from services.common import page_language
 from services.common.congress import Congress
 from services.common.text import shown
 
@@ -61,17 +59,9 @@ class Rendered:
 
 
 @functools.cache
-def load_catalogs(locale_dir: Path = LOCALE_DIR) -> dict[str, Translations]:
-    """Every shipped language's translations, compiled in memory from its ``.po`` file (once per process)."""
-    catalogs: dict[str, Translations] = {}
-    for po in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        with po.open("rb") as f:
-            catalog = read_po(f, locale=po.parent.parent.name, domain=DOMAIN)
-        mo = BytesIO()
-        write_mo(mo, catalog, use_fuzzy=False)
-        mo.seek(0)
-        catalogs[po.parent.parent.name] = Translations(mo, domain=DOMAIN)
-    return catalogs
+def load_catalogs(locale_dir: Path = LOCALE_DIR) -> Mapping[str, NullTranslations]:
+    """notify's shipped translations (the kernel compiles each ``.po`` in memory, as the pages' are)."""
+    return page_language.load_catalogs(locale_dir)
 
 
 def locale_for(language: str) -> Locale:
