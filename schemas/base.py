@@ -204,6 +204,10 @@ _VARIANT = "89ab"
 """RFC 4122's variant: the two top bits of the clock sequence are 10."""
 
 
+_SEALED = b'"k1.'
+"""How every token (``schemas.personal.TOKEN``) starts in a JSON value: a string written without escapes, as the
+codec writes it; a value without it has nothing to open (one written with an escaped ``k`` stays unopened)."""
+
 _TYPE = re.compile(rb'"type"\s*:\s*"([A-Za-z0-9_.]{1,200})"')
 """Where an event's type most likely is: the first ``"type": "…"`` in the value (checked after validation)."""
 
@@ -221,6 +225,8 @@ def decode(raw: bytes | None, open_: Open | None = None) -> CloudEvent[EventData
     which also says why a value is invalid. Both paths end in ``_opened``, the one place where
     personal fields are opened (a token is a valid string, so it is validated as one first).
     """
+    if open_ is not None and raw is not None and _SEALED not in raw:
+        open_ = None  # no token in the value: nothing to open (and no payload dumped to look for one)
     match = _TYPE.search(raw) if raw is not None else None
     model = _known().get(match.group(1).decode()) if match is not None and raw is not None else None
     if model is not None and raw is not None:
