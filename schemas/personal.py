@@ -139,19 +139,42 @@ def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
 
 
 def seal_doc(model: type[BaseModel], doc: dict[str, Any], subject: str, seal: Seal) -> dict[str, Any]:
-    """A copy of ``doc`` (``model`` dumped as JSON) with every personal string replaced by its token.
+    """``doc`` (``model`` dumped as JSON: a fresh copy, changed in place) with every personal string replaced by
+    its token.
 
     A value marked ``Personal(person=...)`` is sealed for the person whose email its sibling field holds; the
     email fields themselves go last, so their siblings still read them in clear.
     """
+    for path, sibling in _seal_plan(model):
+        field = path[-1]
+        for node in _parents(doc, path[:-1]):
+            value = node.get(field)
+            if isinstance(value, str) and value and not TOKEN.match(value):
+                node[field] = (
+                    seal(subject, value) if sibling is None else _seal_for(seal, subject, node.get(sibling), value)
+                )
+    return doc
+
+
+@functools.cache
+def _seal_plan(model: type[BaseModel]) -> tuple[tuple[Path, str | None], ...]:
+    """The personal paths of ``model`` in sealing order, each with the sibling naming its person (or None): the
+    event subject's first, then the per-person ones, the email fields after their siblings."""
     people = person_fields(model)
-    out = doc
-    plain = [p for p in personal_paths(model) if p not in people]
-    out = _map(out, tuple(plain), lambda value: seal(subject, value) if not TOKEN.match(value) else value)
-    ordered = sorted(people, key=lambda path: path[-1] == people[path])  # the email fields after their siblings
-    for path in ordered:
-        out = _changed_beside(out, path, people[path], lambda value, owner: _seal_for(seal, subject, owner, value))
-    return dict(out)
+    plain: list[tuple[Path, str | None]] = [(p, None) for p in personal_paths(model) if p not in people]
+    ordered = sorted(people, key=lambda path: path[-1] == people[path])
+    return (*plain, *((p, people[p]) for p in ordered))
+
+
+def _parents(doc: dict[str, Any], prefix: Path) -> list[dict[str, Any]]:
+    """The objects reached from ``doc`` along ``prefix`` (``*``: every item of a list)."""
+    nodes: list[Any] = [doc]
+    for head in prefix:
+        if head == "*":
+            nodes = [item for node in nodes if isinstance(node, list) for item in node]
+        else:
+            nodes = [node[head] for node in nodes if isinstance(node, dict) and head in node]
+    return [node for node in nodes if isinstance(node, dict)]
 
 
 def _seal_for(seal: Seal, subject: str, owner: Any, value: str) -> str:
@@ -225,20 +248,6 @@ def _changed(node: Any, path: Path, change: Callable[[str], str]) -> Any:
     if not isinstance(node, dict) or head not in node:
         return node
     return {**node, head: _changed(node[head], rest, change)}
-
-
-def _changed_beside(node: Any, path: Path, sibling: str, change: Callable[[str, Any], str]) -> Any:
-    """``node`` with the string(s) at ``path`` changed by ``change(value, the sibling field's value)``."""
-    head, rest = path[0], path[1:]
-    if not rest:
-        if not isinstance(node, dict) or not isinstance(node.get(head), str) or not node[head]:
-            return node
-        return {**node, head: change(node[head], node.get(sibling))}
-    if head == "*":
-        return [_changed_beside(item, rest, sibling, change) for item in node] if isinstance(node, list) else node
-    if not isinstance(node, dict) or head not in node:
-        return node
-    return {**node, head: _changed_beside(node[head], rest, sibling, change)}
 
 
 def _unb64(text: str) -> bytes:
