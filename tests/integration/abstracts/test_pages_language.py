@@ -68,3 +68,27 @@ async def test_the_symposium_section_speaks_french(offline: Service) -> None:
     assert refused.status_code == 422
     assert "Président de séance, prénom: Veuillez indiquer le prénom du président de séance." in refused.text
     assert '<a href="#symposium-papers-0-text">Communication 1, ' in refused.text  # the summary names it in French
+
+
+async def test_a_symposiums_counted_messages_follow_the_languages_plural(offline: Service) -> None:
+    """The messages with a number in them are said in the page's language, plural by its rule, numbers its way."""
+    page = await offline.client.get("/submit", headers=FRENCH)
+    fields = {"rows": "1", "format": "symposium", "network": "", "title": "", "text": "", "action": "submit"}
+    one_paper = {"symposium.chair.email": "chair@example.org", "symposium.papers.0.text": "un deux trois"}
+    fields |= one_paper | {"csrf_token": token_in(page.text)}
+    french = await offline.client.post("/submit", data=fields, headers=FRENCH)
+    assert "Un symposium compte 3 ou 4 communications ; vous en avez donné 1." in french.text
+    assert re.search(
+        r"Un résumé au format « communication » demande au moins \d+ mots ; celui-ci en a 3\.", french.text
+    )
+    assert "you gave" not in french.text and "this one has" not in french.text
+    german = {"accept-language": "de"}
+    refused = await offline.client.post("/submit", data=fields, headers=german)
+    assert "Ein Symposium hat 3 oder 4 Beiträge; Sie haben 1 Beitrag angegeben." in refused.text
+    two = fields | {"symposium.papers.1.title": "Zweiter Beitrag"}
+    refused = await offline.client.post("/submit", data=two, headers=german)
+    assert "Sie haben 2 Beiträge angegeben." in refused.text
+    options = re.findall(
+        r'<option value="(\w+)"[^>]*>([^<]+)</option>', (await offline.client.get("/submit", headers=german)).text
+    )
+    assert ("roundtable", "Rundtischgespräch") in options and ("paper", "Beitrag") in options  # the formats' names
