@@ -13,11 +13,12 @@ German from ``../locale``); the organisers' pages stay English.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_percent
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -48,6 +49,7 @@ from services.registration.domain.registration import Status
 from services.registration.ports import PaymentError
 from services.registration.web.api import GROUP_BODY_LIMIT
 from services.registration.web.rate_limits import Door, RateLimits, TooManyRequests, knock
+from services.registration.web.wording import INCOME_LINES
 
 FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category", "code")
 INVOICE_FIELDS = ("institution_name", "institution_address", "email", "vat_id", "purchase_order")
@@ -142,7 +144,14 @@ def templates_for(deps: Deps) -> Jinja2Templates:
         where = locale or str(ctx.get("page_lang", "en"))
         return str(format_currency(domain.to_major(amount_minor, currency), currency, locale=where))
 
+    @pass_context
+    def percent(ctx: Context, whole: int) -> str:
+        """A whole percentage in the page's locale (``25%``, ``25 %``)."""
+        return str(format_percent(Decimal(whole) / 100, locale=str(ctx.get("page_lang", "en"))))
+
     templates.env.filters["money"] = money
+    templates.env.filters["percent"] = percent
+    templates.env.globals["income_lines"] = INCOME_LINES
     templates.env.filters["long_day"] = long_day
     templates.env.filters["major"] = lambda amount_minor: amount_text(amount_minor, currency)
     templates.env.filters["unprintable"] = print_warning  # issue 17: the review page warns of a name no font prints

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from services.common.page_language import N_
+from services.registration.domain.pricing import IncomeGroup
 
 STATUSES: Final = (N_("pending"), N_("confirmed"), N_("cancelled"), N_("expired"))
 LABELS: Final = (
@@ -36,3 +37,10 @@ MESSAGES: Final = (
     N_("This privacy notice is not one of this congress's; reload the form."),
     N_("An add-on was chosen twice."),
 )
+INCOME_LINES: Final = {
+    IncomeGroup.LOW: N_("Low-income country (%(percent)s of the fee)"),
+    IncomeGroup.LOWER_MIDDLE: N_("Lower-middle-income country (%(percent)s of the fee)"),
+    IncomeGroup.UPPER_MIDDLE: N_("Upper-middle-income country (%(percent)s of the fee)"),
+    IncomeGroup.HIGH: N_("High-income country (%(percent)s of the fee)"),
+}
+"""The income group's line of a price breakdown (``_price_lines.html``), a sentence per World Bank group."""
