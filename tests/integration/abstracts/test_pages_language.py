@@ -45,6 +45,13 @@ async def test_the_switch_and_the_programme_in_french(offline: Service) -> None:
     await client.post("/organiser/programme/publish", headers=ORGANISER)
     after = await client.get("/programme")
     assert "Heures locales de" in after.text
+    words = re.search(r'id="now-next"[^>]* data-wording="([^"]+)"', after.text)  # the now-and-next script's words
+    assert words and json.loads(html.unescape(words.group(1))) == {
+        "now": "En cours : %(session)s (%(time)s)",
+        "next": "Ensuite : %(session)s (%(time)s)",
+    }
+    kinds = set(re.findall(r"</strong> · ([^·<]+?)(?: · |<br>)", after.text))
+    assert kinds and kinds <= {"Communication", "Symposium", "Poster", "Atelier", "Table ronde"}, kinds
     assert re.search(
         r'<h2 id="day-[\d-]+">(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d+ janvier 2027</h2>', after.text
     )
