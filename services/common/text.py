@@ -176,7 +176,8 @@ def _validator(multiline: bool) -> Any:
         try:
             return clean_input(value, multiline=multiline)
         except ValueError as exc:
-            raise PydanticCustomError("text_character", str(exc)) from None
+            said = exc.args[0] if exc.args else str(exc)  # the Sentence, for a page to say in its language
+            raise PydanticCustomError("text_character", str(exc), {"said": said}) from None
 
     return BeforeValidator(validate)
 

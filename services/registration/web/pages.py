@@ -35,6 +35,7 @@ from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
 from services.common.page_language import N_, install_page_i18n, page_language
 from services.common.printable import print_warning
+from services.common.sentence import Sentence
 from services.common.text import shown
 from services.registration.commands import payments, queries
 from services.registration.commands.links import check_view_token
@@ -182,6 +183,8 @@ def friendly(err: Any) -> str:
         return N_("Choose a language from the list.")
     if kind == "string_too_long":
         return N_("This is too long.")
+    if kind == "text_character" and isinstance(said := err.get("ctx", {}).get("said"), Sentence):
+        return said  # a hidden character, named: the page says it in its language
     return str(err["msg"])
 
 

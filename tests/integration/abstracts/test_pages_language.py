@@ -9,7 +9,7 @@ import json
 import re
 
 from tests.forms import token_in
-from tests.integration.abstracts.conftest import ORGANISER, Service
+from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, abstract, author, submit, symposium_fields
 from tests.integration.abstracts.programme_data import accept_abstracts
 
 FRENCH = {"accept-language": "fr-FR,fr;q=0.9"}
@@ -99,3 +99,16 @@ async def test_a_symposiums_counted_messages_follow_the_languages_plural(offline
         r'<option value="(\w+)"[^>]*>([^<]+)</option>', (await offline.client.get("/submit", headers=german)).text
     )
     assert ("roundtable", "Rundtischgespräch") in options and ("paper", "Beitrag") in options  # the formats' names
+
+
+async def test_a_decided_symposium_names_its_chair_and_discussant_in_french(offline: Service) -> None:
+    fields = symposium_fields({**author(1), "presenting": True}, tag="fr")
+    done = await submit(
+        offline, **abstract(format="symposium", text=" ".join([TEXT] * 3), authors=[], symposium=fields)
+    )
+    decided = await offline.client.post(
+        f"/api/organiser/abstracts/{done['abstract_id']}/decision", json={"decision": "accepted"}, headers=ORGANISER
+    )
+    assert decided.status_code == 200
+    page = await offline.client.get(f"/abstracts/{done['abstract_id']}", params={"t": done["token"]}, headers=FRENCH)
+    assert "Présidence : Chidi fr · Discutant·e : Dana fr" in page.text and "Chair:" not in page.text

@@ -137,3 +137,15 @@ async def test_the_price_lines_speak_spanish_with_spanish_amounts(offline: Servi
     assert all(re.fullmatch(r"-?[\d.]+,\d\d\u00a0€", amount) for _w, amount in said.values()), said
     assert said["add-on"][1] == "85,00\u00a0€" and said["income-group"][1].startswith("-")
     assert "registration (" not in review.text and "Income group" not in review.text
+
+
+async def test_a_hidden_character_is_refused_in_french_naming_it(offline: Service) -> None:
+    client = offline.client
+    token = token_in((await client.get("/", headers=FRENCH)).text)
+    fields = form_fields(**{"delegates.0.family_name": "Du\x07bois", "csrf_token": token, "action": "review"})
+    page = await client.post("/register", data=fields, headers=FRENCH)
+    assert page.status_code == 422
+    said = re.search(r'id="delegates-0-family_name-error">([^<]+)<', page.text)
+    assert said and said.group(1) == (
+        "Ceci contient un caractère de contrôle invisible (U+0007 BELL). Veuillez le ressaisir sans lui."
+    )
