@@ -141,6 +141,8 @@ class Line:
     amount_minor: int
     label: str = ""
     """The category's label (``FEE``) or the add-on's (``ADD_ON``), as the congress file gives it."""
+    category: str | None = None
+    """``FEE``: the category's code (a page names it in its language from the congress file's ``labels``)."""
     early_bird: bool = False
     """``FEE``: the early-bird price (else the regular one)."""
     percent: int = 0
@@ -219,7 +221,7 @@ def quote(
         raise PricingError("category", f"Unknown category {category!r}.")
     early = is_early_bird(rules, now)
     fee = cat.early_bird if early else cat.regular
-    lines = [Line(LineKind.FEE, fee, label=cat.label, early_bird=early)]
+    lines = [Line(LineKind.FEE, fee, label=cat.label, category=category, early_bird=early)]
     if cat.income_adjusted:
         percent = rules.income_percent.get(income_group, 100)
         if percent != 100:

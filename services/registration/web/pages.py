@@ -12,18 +12,13 @@ German from ``../locale``); the organisers' pages stay English.
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_percent
+from babel.dates import format_datetime
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
-from jinja2.runtime import Context
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
@@ -43,14 +38,12 @@ from services.registration.commands.records import Deps, NotAllowed, Registratio
 from services.registration.commands.register import price_all, register
 from services.registration.commands.requests import RegistrationIn
 from services.registration.config import RegistrationSettings
-from services.registration.domain import pricing as domain
-from services.registration.domain.amounts import amount_text
 from services.registration.domain.privacy import ACCESS_LABELS, DIET_LABELS
 from services.registration.domain.registration import Status
 from services.registration.ports import PaymentError
 from services.registration.web.api import GROUP_BODY_LIMIT
+from services.registration.web.page_filters import install_filters
 from services.registration.web.rate_limits import Door, RateLimits, TooManyRequests, knock
-from services.registration.web.wording import INCOME_LINES
 
 FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category", "code")
 INVOICE_FIELDS = ("institution_name", "institution_address", "email", "vat_id", "purchase_order")
@@ -137,24 +130,7 @@ def install_page_errors(app: FastAPI, deps: Deps) -> None:
 def templates_for(deps: Deps) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
     templates.context_processors.append(install_page_i18n(templates.env, LOCALE_DIR))
-    currency = deps.congress.currency
-
-    @pass_context
-    def money(ctx: Context, amount_minor: int, locale: str = "") -> str:
-        """In the page's locale (``€355.00``, ``355,00 €``) unless a locale is named."""
-        where = locale or str(ctx.get("page_lang", "en"))
-        return str(format_currency(domain.to_major(amount_minor, currency), currency, locale=where))
-
-    @pass_context
-    def percent(ctx: Context, whole: int) -> str:
-        """A whole percentage in the page's locale (``25%``, ``25 %``)."""
-        return str(format_percent(Decimal(whole) / 100, locale=str(ctx.get("page_lang", "en"))))
-
-    templates.env.filters["money"] = money
-    templates.env.filters["percent"] = percent
-    templates.env.globals["income_lines"] = INCOME_LINES
-    templates.env.filters["long_day"] = long_day
-    templates.env.filters["major"] = lambda amount_minor: amount_text(amount_minor, currency)
+    install_filters(templates.env, deps)
     templates.env.filters["unprintable"] = print_warning  # issue 17: the review page warns of a name no font prints
     templates.env.finalize = shown  # the one text rule also for rows stored before it
     add_csrf_helpers(templates.env)
@@ -162,12 +138,6 @@ def templates_for(deps: Deps) -> Jinja2Templates:
     templates.env.globals["countries"] = country_names
     templates.env.globals.update(privacy=deps.privacy, diet_labels=DIET_LABELS, access_labels=ACCESS_LABELS)
     return templates
-
-
-@pass_context
-def long_day(ctx: Context, day: date) -> str:
-    """A programme day in the page's language (``Tuesday 5 January 2027``, ``mardi 5 janvier 2027``)."""
-    return str(format_date(day, "EEEE d MMMM y", locale=str(ctx.get("page_lang", "en"))))
 
 
 def friendly(err: Any) -> str:

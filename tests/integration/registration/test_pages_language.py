@@ -131,12 +131,16 @@ async def test_the_price_lines_speak_spanish_with_spanish_amounts(offline: Servi
     assert review.status_code == 200, review.text[-1500:]
     rows = re.findall(r'<tr data-kind="([\w-]+)"><td>([^<]+)</td><td class="amount">([^<]+)</td></tr>', review.text)
     said = {kind: (words, amount) for kind, words, amount in rows}
-    assert said["fee"][0].startswith("Inscripción ICSEI member (tarifa ")
+    assert said["fee"][0].startswith("Inscripción: Miembro de ICSEI (tarifa ")  # the congress file's `labels`
     assert said["income-group"][0] == "País de ingreso mediano bajo (50\u00a0% de la cuota)"
-    assert said["code"][0] == "Código NETWORK10" and said["add-on"][0] == "Complemento: Congress dinner"
+    assert said["code"][0] == "Código NETWORK10" and said["add-on"][0] == "Complemento: Cena del congreso"
     assert all(re.fullmatch(r"-?[\d.]+,\d\d\u00a0€", amount) for _w, amount in said.values()), said
     assert said["add-on"][1] == "85,00\u00a0€" and said["income-group"][1].startswith("-")
     assert "registration (" not in review.text and "Income group" not in review.text
+    form = await client.get("/", headers=spanish)
+    assert ">Miembro de ICSEI — " in form.text and "Cena del congreso — 85,00\u00a0€" in form.text
+    english = await client.get("/", headers={"accept-language": "en"})
+    assert ">ICSEI member — " in english.text and "Congress dinner — €85.00" in english.text
 
 
 async def test_a_hidden_character_is_refused_in_french_naming_it(offline: Service) -> None:
