@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import to_json
 
-from schemas.personal import Open, Seal, key_ids, open_doc, personal_paths, seal_doc
+from schemas.personal import Open, Seal, open_doc, personal_paths, seal_doc
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
@@ -246,9 +246,9 @@ def _opened(event: CloudEvent[EventData], open_: Open | None) -> CloudEvent[Even
     if open_ is None or not personal_paths(model):
         return event
     doc = event.data.model_dump(mode="json")
-    if not key_ids(model, doc):
+    if not open_doc(model, doc, open_):
         return event  # written before personal fields were encrypted, or all empty
-    return event.model_copy(update={"data": model.model_validate(open_doc(model, doc, open_))})
+    return event.model_copy(update={"data": model.model_validate(doc)})
 
 
 def _decode_slowly(raw: bytes | None) -> CloudEvent[EventData]:
