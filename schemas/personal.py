@@ -195,7 +195,7 @@ def open_doc(model: type[BaseModel], doc: dict[str, Any], open_: Open) -> bool:
                 value = node.get(field)
                 match = TOKEN.match(value) if isinstance(value, str) and value.startswith("k1.") else None
                 if match is not None:  # else written before personal fields were encrypted: read as it is
-                    plain = open_(match.group(1), value, _unb64(match.group(2)))
+                    plain = open_(match.group(1), match.group(0), _unb64(match.group(2)))
                     node[field] = ERASED if plain is None else plain
                     found = True
     return found
