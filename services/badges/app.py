@@ -115,6 +115,7 @@ def build(
         text_alert=text_alert,
         document_text_alert=document_text_alert,
     )
+    book.book_language(congress)  # a book language the pages do not speak is refused at start, not at publication
     book_deps = BookDeps(
         SqlBookUnits(runtime.sessionmaker, runtime.outbox), deps.renderer, deps.store, congress, deps.clock, deps.secret
     )

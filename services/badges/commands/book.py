@@ -30,6 +30,8 @@ from services.badges.domain.book import (
 )
 from services.badges.domain.book_people import Pseudonym
 from services.badges.ports import BookDeps, BookStore
+from services.common.congress import ConfigError
+from services.common.page_language import DEFAULT, OFFERED
 
 log = logging.getLogger("congress.badges.book")
 
@@ -98,16 +100,27 @@ def networks(congress: Any) -> dict[str, str]:
     return {str(n["code"]): str(n.get("name") or n["code"]) for n in listed if isinstance(n, Mapping) and "code" in n}
 
 
+def book_language(congress: Any) -> str:
+    """The language the edition's book speaks: ``badges.book_language`` in the congress file (default English),
+    one of the pages' languages; anything else is refused with a ``ConfigError`` naming the setting."""
+    wanted = congress.section("badges").get("book_language", DEFAULT)
+    if wanted not in OFFERED:
+        raise ConfigError(f"badges.book_language: {wanted!r} is not one of {', '.join(OFFERED)}")
+    return str(wanted)
+
+
 def books(
     deps: BookDeps, sessions: list[Mapping[str, Any]], abstracts: dict[str, Mapping[str, Any]]
 ) -> list[tuple[str, Book]]:
-    """The whole book, then one per network that has something in the programme."""
+    """The whole book, then one per network that has something in the programme, in the edition's language."""
     congress = deps.congress
-    title = f"{congress.short_name} — Book of abstracts"
-    names = networks(congress)
-    out = [(WHOLE, book_view(title, sessions, abstracts, congress.tz, subtitle=congress.name, names=names))]
+    title, names, language = congress.short_name, networks(congress), book_language(congress)
+    whole = book_view(title, sessions, abstracts, congress.tz, subtitle=congress.name, names=names, language=language)
+    out = [(WHOLE, whole)]
     for code, name in names.items():
-        book = book_view(title, sessions, abstracts, congress.tz, network=code, subtitle=name, names=names)
+        book = book_view(
+            title, sessions, abstracts, congress.tz, network=code, subtitle=name, names=names, language=language
+        )
         if book.days:
             out.append((code, book))
     return out
