@@ -34,6 +34,7 @@ from services.badges.adapters.store import DiskPdfStore
 from services.badges.commands import book, personal_export, retention
 from services.badges.config import BadgesSettings
 from services.badges.domain import DelegateRecord
+from services.badges.domain.backoff import Backoff
 from services.badges.ports import BadgeDeps, BookDeps, Renderer
 from services.badges.subscriptions import BadgesConsumer, book_handlers
 from services.badges.web import visa_links
@@ -117,7 +118,13 @@ def build(
     )
     book.book_language(congress)  # a book language the pages do not speak is refused at start, not at publication
     book_deps = BookDeps(
-        SqlBookUnits(runtime.sessionmaker, runtime.outbox), deps.renderer, deps.store, congress, deps.clock, deps.secret
+        SqlBookUnits(runtime.sessionmaker, runtime.outbox),
+        deps.renderer,
+        deps.store,
+        congress,
+        deps.clock,
+        deps.secret,
+        Backoff(settings.book_retry_base_seconds, settings.book_retry_cap_seconds),
     )
     consumer = BadgesConsumer(
         deps=deps,
@@ -168,7 +175,7 @@ def build(
     app.include_router(visa_form_router(deps, monitor))
     app.include_router(export_router("badges", deps.secret, partial(personal_export.answer, deps)))
     app.include_router(api_router(deps, monitor, sessions, qrscan.decode_frame))
-    app.include_router(book_router(book_deps))
+    app.include_router(book_router(book_deps, sessions))
     app.include_router(login)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     visa_links.install(app, deps, monitor)

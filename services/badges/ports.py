@@ -6,9 +6,10 @@ requests, stations); a ``BadgeUnit`` is one transaction: the store in it and the
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,6 +25,7 @@ from services.badges.domain import (
     VisaRequest,
     VisaRequestRecord,
 )
+from services.badges.domain.backoff import Backoff
 from services.badges.domain.book import Book, BookFile, Json, Publication, ReplicaCounts
 
 
@@ -284,6 +286,15 @@ class BookStore(Protocol):
         """The newest publication whose book is not made yet (older ones are replaced by it)."""
         ...
 
+    async def record_failure(self, version: int, seen_attempts: int, failure: str, retry_at: datetime) -> bool:
+        """Count a failed render of ``version``'s books once: only if its row still shows ``seen_attempts``
+        failures and no book (False: another copy counted this failure, or made the book)."""
+        ...
+
+    async def newest_publication(self) -> tuple[Publication, bool] | None:
+        """The newest publication and whether its books are made (the organiser's book status)."""
+        ...
+
     async def counts(self, version: int) -> ReplicaCounts: ...
 
     async def live_sessions(self) -> list[Json]: ...
@@ -330,3 +341,7 @@ class BookDeps:
     clock: Clock
     secret: str
     """The congress secret: the replica files each author under their pseudonym (``keyring.person_ref``)."""
+    backoff: Backoff = field(default_factory=Backoff)
+    """How long a failed render waits before the next try (``domain.backoff``)."""
+    draw: Callable[[], float] = random.random
+    """The backoff's jitter, a number in [0, 1) (tests pass a fixed one)."""

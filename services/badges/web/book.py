@@ -1,5 +1,7 @@
 """The book of abstracts, public (no sign-in): ``/book`` lists the books of the newest publication,
-``/book/abstracts.pdf`` is the whole programme's and ``/book/<network>.pdf`` one network's.
+``/book/abstracts.pdf`` is the whole programme's and ``/book/<network>.pdf`` one network's. For the programme
+team, ``/organiser/book`` says where the newest publication's book is: made, awaited, or failing (how many
+times, why, and when it is tried again: ``commands.book.make_books``).
 
 The URLs are stable: each publication's books replace the previous ones behind the same addresses
 (the abstracts service's programme page links here, ``ABSTRACTS_BOOK_URL``).
@@ -7,20 +9,22 @@ The URLs are stable: each publication's books replace the previous ones behind t
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.badges.commands.book import networks
 from services.badges.domain.book import WHOLE, BookFile
 from services.badges.ports import BookDeps
 from services.badges.web.pages import PAGES
+from services.common.organiser_sessions import OrganiserSessions, require_organiser
 
 WHOLE_NAME = "abstracts"
 """``/book/abstracts.pdf``: the whole book (no network is called that: codes are upper case)."""
 
 
-def book_router(deps: BookDeps) -> APIRouter:
+def book_router(deps: BookDeps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    organiser = require_organiser(sessions)
 
     async def files() -> list[BookFile]:
         async with deps.units.read() as store:
@@ -30,8 +34,30 @@ def book_router(deps: BookDeps) -> APIRouter:
     async def book_page(request: Request) -> HTMLResponse:
         names = networks(deps.congress)
         listed = [(f, names.get(f.network, f.network)) for f in await files()]
+        async with deps.units.read() as store:
+            newest = await store.newest_publication()
         html = PAGES.get_template("book_page.html").render(
-            request=request, congress=deps.congress.short_name, files=listed, whole=WHOLE, tz=deps.congress.tz
+            request=request,
+            congress=deps.congress.short_name,
+            files=listed,
+            whole=WHOLE,
+            tz=deps.congress.tz,
+            newer_coming=bool(newest and not newest[1] and listed),
+        )
+        return HTMLResponse(html)
+
+    @router.get("/organiser/book")
+    async def book_status(request: Request, who: str = Depends(organiser)) -> HTMLResponse:
+        async with deps.units.read() as store:
+            newest, made = await store.newest_publication(), await store.latest_files()
+        html = PAGES.get_template("book_status.html").render(
+            request=request,
+            congress=deps.congress.short_name,
+            publication=newest[0] if newest else None,
+            settled=bool(newest and newest[1]),
+            files=made,
+            whole=WHOLE,
+            tz=deps.congress.tz,
         )
         return HTMLResponse(html)
 
