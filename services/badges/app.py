@@ -51,6 +51,7 @@ from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.page_language import language_router
 from services.common.personal_export import export_router
 from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
@@ -176,6 +177,7 @@ def build(
     app.include_router(export_router("badges", deps.secret, partial(personal_export.answer, deps)))
     app.include_router(api_router(deps, monitor, sessions, qrscan.decode_frame))
     app.include_router(book_router(book_deps, sessions))
+    app.include_router(language_router())  # the public book page's language switch
     app.include_router(login)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     visa_links.install(app, deps, monitor)

@@ -9,15 +9,18 @@ The URLs are stable: each publication's books replace the previous ones behind t
 
 from __future__ import annotations
 
+from babel.dates import format_datetime
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.badges.commands.book import networks
 from services.badges.domain.book import WHOLE, BookFile
 from services.badges.ports import BookDeps
-from services.badges.web.pages import PAGES
+from services.badges.web.pages import PAGE_LANGUAGE, PAGES
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 
+DAY_AND_TIME = "d MMMM y, HH:mm"
+"""When a book was made, in the congress timezone and the page's language."""
 WHOLE_NAME = "abstracts"
 """``/book/abstracts.pdf``: the whole book (no network is called that: codes are upper case)."""
 
@@ -36,13 +39,17 @@ def book_router(deps: BookDeps, sessions: OrganiserSessions) -> APIRouter:
         listed = [(f, names.get(f.network, f.network)) for f in await files()]
         async with deps.units.read() as store:
             newest = await store.newest_publication()
+        language = PAGE_LANGUAGE(request)
+        tz, lang = deps.congress.tz, language["page_lang"]
+        made_on = format_datetime(listed[0][0].created_at, DAY_AND_TIME, tzinfo=tz, locale=lang) if listed else ""
         html = PAGES.get_template("book_page.html").render(
             request=request,
             congress=deps.congress.short_name,
             files=listed,
             whole=WHOLE,
-            tz=deps.congress.tz,
+            made_on=made_on,
             newer_coming=bool(newest and not newest[1] and listed),
+            **language,
         )
         return HTMLResponse(html)
 
