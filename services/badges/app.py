@@ -31,7 +31,7 @@ from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import PoolRenderer
 from services.badges.adapters.sql import SqlUnits
 from services.badges.adapters.store import DiskPdfStore
-from services.badges.commands import book, personal_export, retention
+from services.badges.commands import book, book_languages, personal_export, retention
 from services.badges.config import BadgesSettings
 from services.badges.domain import DelegateRecord
 from services.badges.domain.backoff import Backoff
@@ -154,7 +154,7 @@ def build(
     runtime.consumers.append(book_consumer)
     privacy = load_privacy(congress)
     periodic = [jobs.Job("badges.retention", lambda: retention.sweep(deps, privacy))]
-    books = [jobs.Job("badges.book", lambda: book.make_books(book_deps))]
+    books = [jobs.Job("badges.book", lambda: book_languages.book_pass(book_deps))]
     warms = deps.renderer if isinstance(deps.renderer, WarmsUp) else None
     app = FastAPI(
         title=f"{congress.short_name} badges and station",

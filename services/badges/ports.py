@@ -27,6 +27,7 @@ from services.badges.domain import (
 )
 from services.badges.domain.backoff import Backoff
 from services.badges.domain.book import Book, BookFile, Json, Publication, ReplicaCounts
+from services.badges.domain.book_languages import Translation
 
 
 @dataclass(frozen=True)
@@ -296,6 +297,32 @@ class BookStore(Protocol):
         ...
 
     async def counts(self, version: int) -> ReplicaCounts: ...
+
+    async def translation(self, version: int, language: str) -> Translation | None:
+        """The wish for ``version``'s books in ``language`` (None: nobody asked)."""
+        ...
+
+    async def request_translation(self, version: int, language: str, now: datetime) -> None:
+        """Record the wish once (asking again changes nothing)."""
+        ...
+
+    async def pending_translations(self, version: int) -> list[Translation]:
+        """The wishes for ``version`` not made yet, oldest first."""
+        ...
+
+    async def record_translation_failure(
+        self, version: int, language: str, seen_attempts: int, failure: str, retry_at: datetime
+    ) -> bool:
+        """As ``record_failure``, for a book in another language."""
+        ...
+
+    async def settle_translation(self, version: int, language: str, files: Sequence[BookFile]) -> bool:
+        """As ``settle``, for a book in another language: False when another copy made it first."""
+        ...
+
+    async def translation_files(self, version: int, language: str) -> list[BookFile]:
+        """``version``'s books in ``language``, the whole book first (none until made)."""
+        ...
 
     async def live_sessions(self) -> list[Json]: ...
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.badges.adapters.book_languages_db import TranslationQueries
 from services.badges.adapters.db import metadata
 from services.badges.domain.book import WHOLE, BookFile, Json, Publication, ReplicaCounts
 from services.common.outbox import Outbox
@@ -81,7 +82,7 @@ def _publication(row: Any) -> Publication:
     )
 
 
-class SqlBookStore:
+class SqlBookStore(TranslationQueries):
     """``BookStore`` on one session (a unit of work's or the consumer batch's)."""
 
     def __init__(self, session: AsyncSession) -> None:

@@ -113,11 +113,15 @@ def book_language(congress: Any) -> str:
 
 
 def books(
-    deps: BookDeps, sessions: list[Mapping[str, Any]], abstracts: dict[str, Mapping[str, Any]]
+    deps: BookDeps,
+    sessions: list[Mapping[str, Any]],
+    abstracts: dict[str, Mapping[str, Any]],
+    language: str | None = None,
 ) -> list[tuple[str, Book]]:
-    """The whole book, then one per network that has something in the programme, in the edition's language."""
+    """The whole book, then one per network that has something in the programme, in ``language`` (default: the
+    edition's)."""
     congress = deps.congress
-    title, names, language = congress.short_name, networks(congress), book_language(congress)
+    title, names, language = congress.short_name, networks(congress), language or book_language(congress)
     whole = book_view(title, sessions, abstracts, congress.tz, subtitle=congress.name, names=names, language=language)
     out = [(WHOLE, whole)]
     for code, name in names.items():
@@ -139,7 +143,7 @@ async def make_books(deps: BookDeps) -> int | None:
         publication = await store.pending_publication()
         if publication is None or (publication.retry_at is not None and now < publication.retry_at):
             return None
-        if not await _ready(store, publication):
+        if not await replica_holds(store, publication):
             return None
         sessions, abstracts = await store.live_sessions(), await store.abstracts()
         missing = missing_content(sessions, await store.known_abstracts())
@@ -147,7 +151,7 @@ async def make_books(deps: BookDeps) -> int | None:
         log.info("book of abstracts waits for abstracts' content", extra={"missing": len(missing)})
         return None
     try:
-        files = await _render(deps, publication, sessions, abstracts)
+        files = await render_books(deps, publication.version, sessions, abstracts)
     except Exception as exc:  # noqa: BLE001 -- any failure of the render pool or WeasyPrint is retried later
         await _failed(deps, publication, exc)
         return None
@@ -160,14 +164,15 @@ async def make_books(deps: BookDeps) -> int | None:
     return publication.version if settled else None
 
 
-async def _render(
-    deps: BookDeps, publication: Publication, sessions: list[Json], abstracts: dict[str, Json]
+async def render_books(
+    deps: BookDeps, version: int, sessions: list[Json], abstracts: dict[str, Json], language: str | None = None
 ) -> list[BookFile]:
+    """Render and store ``version``'s books (in ``language``, default the edition's); nothing is recorded."""
     now, files = deps.clock.now(), []
-    for network, book in books(deps, sessions, abstracts):
+    for network, book in books(deps, sessions, abstracts, language):
         pdf = await deps.renderer.render_book(book)
         stored = deps.store.put(pdf)  # content-addressed: a second copy writes the same file
-        files.append(BookFile(publication.version, network, stored.sha256, len(pdf), now))
+        files.append(BookFile(version, network, stored.sha256, len(pdf), now))
     return files
 
 
@@ -198,5 +203,6 @@ async def _failed(deps: BookDeps, publication: Publication, exc: Exception) -> N
     )
 
 
-async def _ready(store: BookStore, publication: Publication) -> bool:
+async def replica_holds(store: BookStore, publication: Publication) -> bool:
+    """Whether the replica holds exactly ``publication`` (its session events in, none of a later one)."""
     return ready(publication, await store.counts(publication.version))

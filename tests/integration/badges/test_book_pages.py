@@ -8,7 +8,7 @@ from pathlib import Path
 from schemas.programme import ProgrammePublished
 from services.badges.adapters.book_db import SqlBookUnits
 from services.badges.adapters.store import DiskPdfStore
-from services.badges.commands import book
+from services.badges.commands import book, book_languages
 from services.common.outbox import Outbox
 from tests.integration.badges.test_book_once import NOW
 from tests.integration.badges.test_book_retry import FlakyRenderer, MovableClock, book_deps, publish
@@ -58,3 +58,59 @@ def second_publication() -> ProgrammePublished:
         published_at=NOW,
         published_by="chair@x.example",
     )
+
+
+async def test_a_book_in_another_language_is_made_on_demand_once_and_kept(
+    badges: Badges,  # noqa: F811
+    congress_home: Path,
+) -> None:
+    client, renderer = badges.client, FlakyRenderer(failures=0)
+    deps = book_deps(
+        SqlBookUnits(badges.runtime.sessionmaker, Outbox("/badges")),
+        renderer,
+        MovableClock(NOW),
+        DiskPdfStore(congress_home / "pdfs"),  # where the app reads them,
+    )
+    assert (await client.get("/book", params={"lang": "fr"})).status_code == 200  # nothing made: nothing to ask for
+    await publish(deps)
+    await book_languages.book_pass(deps)
+    assert renderer.languages == ["en", "en"]  # the edition's language (badges.book_language): whole book, DU
+
+    for _ in range(2):  # asked twice (or by two visitors): one wish
+        asked = (await client.get("/book", params={"lang": "fr"})).text
+        assert 'id="being-made"' in asked and "Français" in asked
+    assert (await client.get("/book/abstracts.pdf", params={"lang": "fr"})).status_code == 404  # not made yet
+    await book_languages.book_pass(deps)
+    await book_languages.book_pass(deps)  # made: nothing rendered again
+    assert renderer.languages == ["en", "en", "fr", "fr"]
+
+    made = (await client.get("/book", params={"lang": "fr"})).text
+    assert 'id="being-made"' not in made and 'href="/book/abstracts.pdf?lang=fr"' in made
+    french = await client.get("/book/abstracts.pdf", params={"lang": "fr"})
+    assert french.status_code == 200 and french.content.startswith(b"%PDF fr ")
+    assert "book-of-abstracts-fr.pdf" in french.headers["content-disposition"]
+    assert (await client.get("/book/abstracts.pdf")).content.startswith(b"%PDF en ")  # the edition's stays
+    assert (await client.get("/book/DU.pdf", params={"lang": "fr"})).content.startswith(b"%PDF fr ")
+    assert 'href="/book?lang=de"' in made and 'href="/book?lang=fr"' not in made  # the other languages offered
+
+    refused = await client.get("/book", params={"lang": "pt"})
+    assert refused.status_code == 422 and "en, fr, es, de" in refused.text
+    assert (await client.get("/book", params={"lang": "en"})).text.count('id="being-made"') == 0  # the edition's
+
+
+async def test_a_wish_for_another_language_waits_out_a_failures_backoff(badges: Badges, tmp_path: Path) -> None:  # noqa: F811
+    renderer, clock = FlakyRenderer(failures=0), MovableClock(NOW)
+    deps = book_deps(
+        SqlBookUnits(badges.runtime.sessionmaker, Outbox("/badges")), renderer, clock, DiskPdfStore(tmp_path)
+    )
+    await publish(deps)
+    await book_languages.book_pass(deps)
+    await badges.client.get("/book", params={"lang": "es"})
+    renderer.failures = renderer.calls + 1  # the next render fails
+    assert await book_languages.make_translation(deps) is None
+    async with deps.units.read() as store:
+        wish = await store.translation(1, "es")
+    assert wish is not None and wish.attempts == 1 and wish.retry_at is not None and not wish.made
+    assert await book_languages.make_translation(deps) is None and renderer.calls == 3  # waits: no render
+    clock.at = wish.retry_at
+    assert await book_languages.make_translation(deps) == (1, "es")

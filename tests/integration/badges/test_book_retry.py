@@ -44,14 +44,16 @@ class FlakyRenderer:
 
     def __init__(self, failures: int) -> None:
         self.failures, self.calls, self.books = failures, 0, 0
+        self.languages: list[str] = []
 
     async def render_book(self, made: Book) -> bytes:
         self.calls += 1
+        self.languages.append(made.language)
         await asyncio.sleep(0.02)  # copies rendering at once overlap
         if self.calls <= self.failures:
             raise RuntimeError(f"render worker died (call {self.calls})\nTraceback line")
         self.books += 1
-        return f"%PDF {[i.title for i in made.items]}".encode()
+        return f"%PDF {made.language} {[i.title for i in made.items]}".encode()
 
 
 async def publish(deps: BookDeps) -> None:
