@@ -46,6 +46,9 @@ async def accept_offer(deps: Deps, entry_id: int) -> Accepted:
     now = deps.clock()
     async with deps.units.begin() as tx:
         entry = await tx.registrations.waiting_entry(entry_id)
+        if entry is not None:  # locked with its list, as a decline or the lapse sweep locks it: one of them wins
+            locked = await tx.registrations.waiting_entries(entry["add_on_code"], for_update=True)
+            entry = next((e for e in locked if e["id"] == entry_id), None)
         if entry is None or not domain.can_accept_offer(manage.entry_of(entry), now):
             raise NotAllowed("this offer has expired or was already used")
         row = await manage.live(tx, entry["registration_id"])

@@ -85,7 +85,9 @@ async def decline(deps: Deps, entry_id: int) -> OfferState:
             return OfferState.LAPSED
         code = raw["add_on_code"]
         locked = {e["id"]: e for e in await tx.registrations.waiting_entries(code, for_update=True)}
-        state = state_of(manage.entry_of(locked.get(entry_id, raw)), now)
+        # not among the list's open entries once locked: taken or ended meanwhile, so read it as it is now
+        current = locked.get(entry_id) or await tx.registrations.waiting_entry(entry_id) or raw
+        state = state_of(manage.entry_of(current), now)
         if state is not OfferState.OPEN:
             return state
         await tx.registrations.set_waiting(entry_id, domain.WaitStatus.WITHDRAWN.value)

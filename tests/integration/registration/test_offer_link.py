@@ -7,6 +7,7 @@ broken offer is a clear page.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 from schemas.audit import OrganiserActed
 from schemas.registration import WaitingListOfferedV2
 from services.common.auth import sign
-from services.registration.adapters import db
+from services.registration.adapters import db, db_tasks
 from services.registration.commands import manage
 from tests.forms import token_in
 from tests.integration.registration.conftest import EARLY, Service, delegate, register_and_pay
@@ -159,4 +160,45 @@ async def test_declining_passes_the_seat_to_the_next_in_line_at_once(offline: Se
         "/waiting-list/accept", data={"t": token_of(link), "csrf_token": await form_token(offline.client)}
     )
     assert again.status_code == 410 and "no longer open" in again.text
+    assert "dinner" not in (await status(offline, first))["add_ons"]
+
+
+async def test_accepting_and_declining_at_once_one_of_them_wins(offline: Service) -> None:
+    first, second = await full_with_waiters(offline, "bm-leadership", waiters=2)
+    link = await offer_link(offline, first, "bm-leadership")
+    page = await offline.client.get(link)
+    form = {"t": token_of(link), "csrf_token": token_in(page.text)}
+    answers = await asyncio.gather(
+        *(offline.client.post(f"/waiting-list/{action}", data=form) for action in ("accept", "decline") * 4)
+    )
+    accepted = [a for a in answers if a.status_code == 303]
+    declined = [a for a in answers if a.status_code == 200 and "You declined the place" in a.text]
+    assert len(accepted) + len(declined) == 1, [a.status_code for a in answers]
+    assert all(a.status_code in (303, 200, 409, 410) for a in answers)
+    async with offline.deps.sessionmaker() as session:
+        entries = {e["registration_id"]: e["status"] for e in await db.waiting_entries(session, "bm-leadership")}
+        seats = (await db.seat_counts(session))["bm-leadership"]
+    taken = (await status(offline, first))["add_ons"].count("bm-leadership")
+    assert seats == (1, 1)  # one seat, held by exactly one of them
+    if accepted:
+        assert taken == 1 and entries == {second: "waiting"}
+    else:
+        assert taken == 0 and entries == {second: "offered"}
+
+
+async def test_declining_after_starting_to_pay_closes_that_payment(offline: Service) -> None:
+    first, second = await full_with_waiters(offline, "dinner", waiters=2)
+    link = await offer_link(offline, first)
+    started = await answer(offline.client, link, "accept")  # a priced add-on: off to pay for it
+    assert started.status_code == 303 and "charge=" in started.headers["location"]
+    declined = await answer(offline.client, link, "decline")  # then thought better of it
+    assert declined.status_code == 200 and "You declined the place" in declined.text
+    async with offline.deps.sessionmaker() as session:
+        charges = await db.charges_of(session, first)
+        entries = {e["registration_id"]: e["status"] for e in await db.waiting_entries(session, "dinner")}
+    assert [c["status"] for c in charges] == ["lapsed"] and entries == {second: "offered"}
+    async with offline.deps.sessionmaker() as session:
+        owed = await db_tasks.of_registration(session, first)
+    session_id = parse_qs(urlsplit(started.headers["location"]).query)["session_id"][0]
+    assert [(t["kind"], t["target"]) for t in owed] == [("expire", session_id)]  # Stripe is asked to close it
     assert "dinner" not in (await status(offline, first))["add_ons"]
