@@ -102,7 +102,12 @@ async def _checkout(
         )
     )
     async with deps.units.begin() as tx:
+        before = await tx.registrations.get_charge(charge_id)
         await tx.registrations.set_charge(charge_id, checkout_session_id=checkout.session_id)
+        earlier = before["checkout_session_id"] if before else None
+        if earlier and earlier != checkout.session_id:  # accepted again: one Checkout takes the money, not two
+            await stripe_tasks.queue_expire(deps, tx, row.id, earlier)
+    await stripe_tasks.run(deps, tx.queued_tasks)
     return Accepted(row, checkout.url, checkout.session_id, charge_id)
 
 

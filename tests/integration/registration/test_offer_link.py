@@ -202,3 +202,17 @@ async def test_declining_after_starting_to_pay_closes_that_payment(offline: Serv
     session_id = parse_qs(urlsplit(started.headers["location"]).query)["session_id"][0]
     assert [(t["kind"], t["target"]) for t in owed] == [("expire", session_id)]  # Stripe is asked to close it
     assert "dinner" not in (await status(offline, first))["add_ons"]
+
+
+async def test_accepting_a_priced_offer_again_closes_the_first_checkout(offline: Service) -> None:
+    [waiter] = await full_with_waiters(offline, "dinner")
+    link = await offer_link(offline, waiter)
+    first = await answer(offline.client, link, "accept")
+    offline.deps.clock = lambda: EARLY + timedelta(minutes=5)  # pressed again a little later: a new Checkout
+    again = await answer(offline.client, link, "accept")
+    sessions = [parse_qs(urlsplit(a.headers["location"]).query)["session_id"][0] for a in (first, again)]
+    async with offline.deps.sessionmaker() as session:
+        charges = await db.charges_of(session, waiter)
+        owed = await db_tasks.of_registration(session, waiter)
+    assert len(charges) == 1 and charges[0]["checkout_session_id"] == sessions[1]  # still one charge, one seat
+    assert [(t["kind"], t["target"]) for t in owed] == [("expire", sessions[0])]
