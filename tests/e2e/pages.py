@@ -40,8 +40,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         *public("/", "/privacy", "/group", "/sign-in", "/registrations/{payer_id}?t={view}", "/organiser/login"),
         Page("/", mistake='form[action="/register"]'),
         Page("/pay/{card_payer}?t={card_view}", lands="/test-checkout/"),  # the card payment page
-        # a waiting-list offer taken: the waiter has not paid yet, so the seat joins the total on their status page
-        Page("/waiting-list/accept?t={offer}", lands="/registrations/"),
+        # a waiting-list offer's page: opening the link shows the offer (accept, decline) and takes nothing
+        Page("/waiting-list/accept?t={offer}"),
         *delegate("/me", "/me/participants", "/me/programme", "/me/agenda"),
         *organiser(
             "/organiser/registrations",
