@@ -73,6 +73,7 @@ class PresentationMovedOut(BaseModel):
 class ChairNamed(BaseModel):
     session_id: str
     chair: str | None
+    email: str | None = Field(default=None, description="The chair's address when they are a person.")
 
 
 class PublicPresenter(BaseModel):

@@ -18,6 +18,8 @@ rejection forgets them.
 When an organiser changes an accepted symposium's presenting authors, chair or discussant
 (``AbstractRevised`` with ``accepted_format``, ``follow_people``), the roles follow per email: each person
 it no longer names loses that abstract's cause, and the role as above; each person it names now earns it.
+A session chair the organisers named with an address (``SessionScheduled.chair_email``, from the programme
+consumer) is handled the same way, the session being the cause (``follow_session_chair``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
 from schemas.abstracts import AbstractRevised
+from schemas.programme import SessionScheduled
 from services.registration.commands import manage
 from services.registration.commands.records import Deps
 from services.registration.domain import roles
@@ -72,6 +75,15 @@ async def follow_people(deps: Deps, tx: Tx, revised: AbstractRevised, event_id: 
     changed = 0
     for cause, gone in roles.people_gone(revised.abstract_id, holders, earned).items():
         changed += await take_back_roles(deps, tx, cause, event_id, only=gone)
+    return changed + await grant_roles(deps, tx, earned, event_id)
+
+
+async def follow_session_chair(deps: Deps, tx: Tx, scheduled: SessionScheduled, event_id: str) -> int:
+    """A published session's chair (a person): they earn the chair's role; a chair it no longer names loses the
+    session's cause (and the role, unless another session or symposium still earns it)."""
+    cause, earned = roles.chairing(scheduled.session_id), roles.earned_from_session(scheduled)
+    gone = roles.chair_gone(await tx.earned.holders(cause), earned)
+    changed = await take_back_roles(deps, tx, cause, event_id, only=gone) if gone else 0
     return changed + await grant_roles(deps, tx, earned, event_id)
 
 

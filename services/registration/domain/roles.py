@@ -11,7 +11,9 @@ the call for papers put it there and no other cause still earns it (``taken_back
 organiser gave by hand stays, and ``delegate`` is never taken. When an organiser changes the people of
 an accepted abstract (``AbstractRevised`` with ``accepted_format``), each person it no longer names loses
 the cause (``people_gone``), per email: a presenter of another paper of it, or a chair of another session,
-keeps the role.
+keeps the role. A published session whose chair the organisers named with an address (``SessionScheduled``
+``chair_email``) earns that person **chair** (cause ``session/<id>``); another chair in a later version, none,
+or the session cancelled ends that cause for the old chair alone (``chairing``, ``chair_gone``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from schemas.abstracts import (
     ReviewerUnassigned,
     Symposium,
 )
+from schemas.programme import SessionScheduled
 from schemas.values import Role
 
 ROLE_ORDER = {role: i for i, role in enumerate(Role)}
@@ -70,10 +73,30 @@ def email_key(email: str) -> str:
 
 def reviewing(abstract_id: str, reviewer_id: str) -> Cause:
     """The cause of a reviewer's role: their assignment to the abstract (``ReviewerUnassigned`` names no email)."""
-    source = f"{abstract_id}/{reviewer_id}"
+    return Cause(Role.REVIEWER, _bounded(f"{abstract_id}/{reviewer_id}"))
+
+
+def chairing(session_id: str) -> Cause:
+    """The cause of a session chair's role: the published session naming them with an address."""
+    return Cause(Role.CHAIR, _bounded(f"session/{session_id}"))
+
+
+def _bounded(source: str) -> str:
     if len(source) > SOURCE_MAX:
         source = "sha256:" + hashlib.sha256(source.encode()).hexdigest()[: SOURCE_MAX - 7]
-    return Cause(Role.REVIEWER, source)
+    return source
+
+
+def earned_from_session(scheduled: SessionScheduled) -> tuple[EarnedRole, ...]:
+    """A published session whose chair the organisers named with an address makes them a chair (cause: the
+    session); a chair named by name only earns nothing (no address to match a registration by)."""
+    key = email_key(scheduled.chair_email or "")
+    return (EarnedRole(key, Role.CHAIR, chairing(scheduled.session_id).source),) if key else ()
+
+
+def chair_gone(holders: Iterable[str], earned: Iterable[EarnedRole]) -> frozenset[str]:
+    """The emails a session's chair cause held that the session no longer names (another chair, or none)."""
+    return frozenset(holders) - {e.email_key for e in earned}
 
 
 HOSTING = (Role.CHAIR, Role.DISCUSSANT)
