@@ -1,8 +1,8 @@
 """A paper session's chair as a person, through abstracts, registration and notify on real Kafka and a real SMTP
 server: the organiser names the chair with an email (a missing name or a malformed address is refused field by
 field), the publication makes them a chair in registration, and notify mails them the slot with an ``.ics``
-(parsed with the icalendar library); moving the session sends an update with the same UID and a higher SEQUENCE.
-The chair's name and address travel sealed with their own key."""
+(parsed with the icalendar library); moving the session sends an update with the same UID and a higher SEQUENCE;
+another chair takes the role from them. The chair's name and address travel sealed with their own key."""
 
 from __future__ import annotations
 
@@ -130,3 +130,18 @@ async def test_a_session_chair_named_with_an_email_gets_the_role_and_the_slot_wi
             [again] = calendar(update)
             assert str(again["UID"]) == uid and int(again["SEQUENCE"]) == 2
             assert str(again["LOCATION"]) == f"Room {other[1:]}"
+
+            # Another chair: Noor loses the role (nothing else earns it), Sam hears of the slot.
+            sam = {"chair": "Sam Lee", "email": "sam.chair@uni.example", "language": "en"}
+            assert (await abstracts.post(chair_path, json=sam, headers=ORGANISER)).status_code == 200
+            assert (await abstracts.post(f"{API}/publish", headers=ORGANISER)).status_code == 200
+            events = await read_events(
+                kafka_bootstrap,
+                topic_prefix + topics.REGISTRATION,
+                until=lambda evs: Role.CHAIR not in roles_now(evs).get(NOOR["email"], {Role.CHAIR}),
+                timeout=60,
+                open_=opened,
+            )
+            assert roles_now(events)[NOOR["email"]] == {Role.DELEGATE}
+            told = ("sam.chair@uni.example", "session_chaired")
+            await eventually(lambda: told in {key(m) for m in sink.handler.snapshot()}, timeout=90)
