@@ -242,6 +242,7 @@ async def draft_view(programme: Programme) -> dict[str, Any]:
         "rooms": grid.rooms,
         "sessions": list(sessions.values()),
         "chairs": {e.session.id: e.chair for e in entries if e.chair},
+        "chair_emails": {e.session.id: e.chair_email for e in entries if e.chair and e.chair_email},
         "places": places,
         "unplaced": unplaced,
         "clashes": clashes,

@@ -212,6 +212,7 @@ def draft_json(view: dict[str, Any]) -> dict[str, Any]:
                 "network": s.network,
                 "title": s.title,
                 "chair": view["chairs"].get(s.id),
+                "chair_email": view["chair_emails"].get(s.id),
                 "place": place_value(places[s.id].day, places[s.id].slot, places[s.id].room)
                 if s.id in places
                 else None,

@@ -82,6 +82,8 @@ async def test_a_session_chair_named_with_an_email_gets_the_role_and_the_slot_wi
             named = {"chair": "Noor Haddad", "email": NOOR["email"], "language": "fr"}
             saved = await abstracts.post(chair_path, json=named, headers=ORGANISER)
             assert saved.status_code == 200 and saved.json()["email"] == NOOR["email"], saved.text
+            (drafted,) = (await abstracts.get(API, headers=ORGANISER)).json()["sessions"]
+            assert (drafted["chair"], drafted["chair_email"]) == ("Noor Haddad", NOOR["email"])
             assert (await abstracts.post(f"{API}/publish", headers=ORGANISER)).status_code == 200
 
             # Registration: the chair's role by the session.
