@@ -83,10 +83,16 @@ def pdf_text(path: str) -> str:
 
 
 def badge_of(events: list[CloudEvent[Any]], email: str, label: str) -> BadgeIssued | None:
-    """The latest badge issued to ``email`` whose PDF reads ``label`` (a ribbon), if any."""
+    """The latest badge issued to ``email`` whose PDF reads ``label`` (a ribbon), if any (a badge whose file a
+    newer version replaced meanwhile reads nothing)."""
     for e in reversed(events):
-        if isinstance(e.data, BadgeIssued) and e.data.email == email and label in pdf_text(e.data.location):
-            return e.data
+        if isinstance(e.data, BadgeIssued) and e.data.email == email:
+            try:
+                text = pdf_text(e.data.location)
+            except subprocess.CalledProcessError:
+                continue
+            if label in text:
+                return e.data
     return None
 
 
