@@ -32,8 +32,14 @@ class NotifySettings(ServiceSettings):
     smtp_connections: int = Field(
         default=1,
         ge=1,
-        description="SMTP connections owed mail is sent over concurrently after each batch's commit (owed.py);"
-        " a crash can resend at most one message per connection.",
+        description="SMTP connections queued mail is sent over concurrently (owed mail after each batch's commit,"
+        " retries); a crash can resend at most one message per connection.",
+    )
+    smtp_claim_seconds: float = Field(
+        default=30.0,
+        ge=3,
+        description="How long a sender holds the queued messages it claimed: a copy that dies leaves them to the"
+        " others' retry pass after this; a send is cut off a third of it before the end.",
     )
     embedded_sink: bool | None = Field(
         default=None, description="Run the demo SMTP sink in-process; default: when smtp_host is unset."
