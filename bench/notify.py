@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from pathlib import Path
@@ -201,11 +202,13 @@ async def end_to_end(
     )
     runtime, app = build(settings)
     statements = {"all": 0, "savepoints": 0}
+    kinds: Counter[str] = Counter()
 
     def count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements["all"] += 1
         if statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
             statements["savepoints"] += 1
+        kinds[" ".join(statement.split()[:3])[:48]] += 1
 
     event.listen(runtime.engine.sync_engine, "before_cursor_execute", count_statement)
     cpu_before, sink_before = process_cpu_seconds(), sink_cpu_seconds()
@@ -230,6 +233,7 @@ async def end_to_end(
         "delivered_to_sink": delivered(maildir) - before,
         "sql_statements_per_event": round(statements["all"] / count, 2),
         "of_which_savepoints_per_event": round(statements["savepoints"] / count, 2),
+        "sql_statements_per_event_by_kind": {kind: round(n / count, 3) for kind, n in kinds.most_common()},
         "registration_goal_seconds": count / REGISTRATION_GOAL_PER_SECOND,
     }
 

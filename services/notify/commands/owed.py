@@ -3,8 +3,8 @@
 A batch's handlers build its messages and stage them as owed rows of the retry queue
 (``dispatch.py``); the batch's ``after_handlers`` hook tells this sender which rows it wrote
 (``hold``), and once the batch's transaction has committed the subscription hands them over
-(``release``). A pump claims them a few at a time (``RetryWorker.claim``: one short transaction,
-a lease on each row) and starts a send for each as soon as one of the worker's connections is
+(``release``). A pump claims them up to four per connection at a time (``RetryWorker.claim``:
+one short transaction, a lease on each row) and starts a send for each as soon as one of the worker's connections is
 free; each send is recorded (``Recorder``) before its connection takes the next message, so a
 crash can resend only the messages between a server's "250" and their record — at most one
 per connection — never a batch.
@@ -71,11 +71,11 @@ class OwedSender:
                 await task
 
     async def _claim_and_send(self) -> None:
-        """Claim up to two messages per connection at a time; start each send when a connection is free."""
+        """Claim up to four messages per connection at a time; start each send when a connection is free."""
         worker = self.worker
         while True:
             mids = [await self._queue.get()]
-            while len(mids) < 2 * worker.connections and not self._queue.empty():
+            while len(mids) < 4 * worker.connections and not self._queue.empty():
                 mids.append(self._queue.get_nowait())
             try:
                 claimed = await worker.claim(mids)

@@ -1,7 +1,8 @@
 """Recording what the SMTP server said about claimed messages: several senders' results in one transaction.
 
 Each sender hands its result to ``Recorder.record`` and waits: results that arrive while a
-transaction is being written go together in the next one (a group commit). In it, sent and
+transaction is being written, or while the sends under way finish, go together in the next one
+(a group commit). In it, sent and
 failed messages leave the queue in one ``DELETE … RETURNING`` — only those still there get their
 ledger row and ``NotificationSent``/``NotificationFailed`` (another sender that found its claim
 expired and sent again records nothing twice) — and deferred or untried ones go back on the
@@ -11,7 +12,9 @@ queue in one executemany, each only while its claim is still the one it was give
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,12 +34,29 @@ class _Result:
 
 
 class Recorder:
-    """Writes the results of sends, batched per transaction; each sender waits for its own."""
+    """Writes the results of sends, batched per transaction; each sender waits for its own.
 
-    def __init__(self, notifier: Notifier, units: Units) -> None:
-        self.notifier, self.units = notifier, units
+    Before it writes, it lets the sends under way finish (at most ``gather_seconds``): a sender keeps its
+    connection until its message is recorded, so they all end up waiting for the same transaction.
+    """
+
+    def __init__(self, notifier: Notifier, units: Units, *, gather_seconds: float = 0.05) -> None:
+        self.notifier, self.units, self.gather_seconds = notifier, units, gather_seconds
         self._waiting: list[_Result] = []
         self._writer: asyncio.Task[None] | None = None
+        self._in_flight = 0
+        self._quiet = asyncio.Event()
+
+    @contextlib.contextmanager
+    def sending(self) -> Iterator[None]:
+        """Around a send whose result will be recorded: the next transaction waits a moment for it."""
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._quiet.set()
 
     async def record(self, queued: Queued, delivery: Delivery | None) -> str | None:
         """Record one result; returns the outcome (sent, deferred, unreachable, failed; None if untried)."""
@@ -48,6 +68,10 @@ class Recorder:
 
     async def _write_all(self) -> None:
         while self._waiting:
+            if self._in_flight:
+                self._quiet.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._quiet.wait(), self.gather_seconds)
             group, self._waiting = self._waiting, []
             try:
                 outcomes = await self._write(group)

@@ -113,8 +113,9 @@ class RetryWorker:
             return await self.recorder.record(queued, None)
         queued = replace(queued, record=replace(queued.record, about=self._about(queued)))
         try:
-            async with asyncio.timeout(left):
-                delivery = await n.attempt(queued.envelope)
+            with self.recorder.sending():
+                async with asyncio.timeout(left):
+                    delivery = await n.attempt(queued.envelope)
         except TimeoutError:
             delivery = Delivery(Outcome.TEMPORARY, "no answer before the claim ran out", connection_failed=True)
         except Exception:  # a bug of the mailer's: the message goes back on the queue untried, the bug is logged
