@@ -30,10 +30,10 @@ class NotifySettings(ServiceSettings):
     smtp_timeout_seconds: float = Field(default=10.0, description="Connect and command timeout.")
     smtp_rate_per_minute: int = Field(default=0, description="Messages per minute to the server; 0 = no limit.")
     smtp_connections: int = Field(
-        default=1,
+        default=4,
         ge=1,
         description="SMTP connections queued mail is sent over concurrently (owed mail after each batch's commit,"
-        " retries); a crash can resend at most one message per connection.",
+        " retries), whose results are recorded together; a crash can resend at most one message per connection.",
     )
     smtp_claim_seconds: float = Field(
         default=30.0,
