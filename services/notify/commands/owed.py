@@ -60,13 +60,20 @@ class OwedSender:
         """Wait until every released message was tried."""
         await self._queue.join()
 
-    async def close(self) -> None:
-        """Stop sending (what is still queued in the database is sent by the next retry pass)."""
-        tasks = [*self._sending, *([self._pump] if self._pump is not None else [])]
-        self._pump, self._sending = None, set()
-        for task in tasks:
+    async def close(self, grace_seconds: float = 5.0) -> None:
+        """Stop claiming, let the sends under way finish and be recorded (for at most ``grace_seconds``),
+        then stop: what is still queued or claimed in the database is sent by a later retry pass."""
+        pump, self._pump = self._pump, None
+        if pump is not None:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+        sending, self._sending = set(self._sending), set()
+        if sending:
+            await asyncio.wait(sending, timeout=grace_seconds)
+        for task in sending:
             task.cancel()
-        for task in tasks:
+        for task in sending:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
