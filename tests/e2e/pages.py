@@ -69,8 +69,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         ),
     ),
     "badges": (
-        *public("/organiser/login", "/visa/{visa}"),  # the visa request form: its signed link is the key
-        *organiser("/organiser/badges", "/station", "/station?q=Njeri"),
+        *public("/organiser/login", "/visa/{visa}", "/book"),  # the visa request form: its signed link is the key
+        *organiser("/organiser/badges", "/organiser/book", "/station", "/station?q=Njeri"),
     ),
     "notify": (
         *public("/organiser/login", "/organiser/invitation?token={invitation}"),  # set a password when invited
