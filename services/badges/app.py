@@ -35,7 +35,7 @@ from services.badges.commands import book, personal_export, retention
 from services.badges.config import BadgesSettings
 from services.badges.domain import DelegateRecord
 from services.badges.ports import BadgeDeps, BookDeps, Renderer
-from services.badges.subscriptions import BadgesConsumer, book_handlers
+from services.badges.subscriptions import CHUNK_PER_WORKER, BadgesConsumer, book_handlers
 from services.badges.web import visa_links
 from services.badges.web.api import api_router
 from services.badges.web.book import book_router
@@ -121,6 +121,7 @@ def build(
     consumer = BadgesConsumer(
         deps=deps,
         book_units=book_deps.units,  # a delegate's erasure reaches the book's replica by their pseudonym
+        chunk=settings.consumer_chunk or settings.render_workers * CHUNK_PER_WORKER,
         name="badges",
         sessionmaker=runtime.sessionmaker,
         outbox=runtime.outbox,
