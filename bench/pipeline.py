@@ -8,8 +8,16 @@
   delegate's ``BadgeIssued`` is on the badges topic and every delegate's confirmation email
   was accepted by the SMTP sink (notify's ``NotificationSent`` with ``registration_confirmed``,
   published in the transaction that records the send; the sink's maildir is counted too);
-* steady: then ``--rate`` confirmations a second (one every 1/rate s) for ``--seconds``, and for
-  each the time from its publication to its email's ``NotificationSent`` (p50, p99).
+* steady: once notify has also mailed every badge of the burst (``badge_ready``: so the steady part measures
+  the steady state, not the burst's backlog), ``--rate`` confirmations a second (one every 1/rate s) for
+  ``--seconds``, and for each the time from its publication to its email's ``NotificationSent`` (p50, p99).
+
+Where the time goes (``bench._stages``), printed for the burst and for the steady part: per stage — the
+confirmation to badges' handler (consume, render), badges' commit to the relay's BadgeIssued, BadgeIssued to
+notify's badge email, the confirmation to notify's recorded send, notify's commit to its relay — p50/p99/max per
+delegate and when the last delegate passed it; and every second each consumer group's lag (records not
+committed) and each service's CPU (cores busy). Stage times come from the topics: an event's CloudEvent
+``time`` is when its service staged it, its record timestamp when the relay published it.
 
 The badges and notify services run as they do under ``congress up``: each its own process
 started by the project's ``Supervisor`` (one copy on SQLite files; the demo congress), against real
@@ -27,7 +35,7 @@ for the set-up), the copies sharing each consumer group's partitions.
 Prints figures beside the goals (burst ≤ 30 s, p99 < 2 s) and today's component baselines,
 and the CPU the badges and notify processes spent per delegate of the burst (user + system,
 with their child processes, from /proc: on a shared machine this moves less with the load than
-the seconds do);
+the seconds do; badges' render workers also apart);
 writes bench/results/pipeline.json. Never asserts.
 """
 
@@ -43,19 +51,16 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
-from bench._stages import Sampler, Traces, cpu_seconds, percentile, print_breakdown, print_timeline
+from bench._stages import Sampler, cpu_seconds, percentile, print_breakdown, print_timeline
+from bench._watch import Watch, badge_mails_sent, publish, watch
 from bench.kernel import fresh_pg_database
-from bench.notify import confirmation, delivered, start_sink
-from schemas import decode, encode, new_event, topics
-from schemas.badges import BadgeIssued
-from schemas.base import CloudEvent
-from schemas.notify import NotificationSent
+from bench.notify import delivered, start_sink
+from schemas import topics
 from services.cli.supervisor import Supervisor
 from services.devtools.kafka_cluster import KafkaCluster
 from services.devtools.kafka_launcher import KafkaLauncher
@@ -67,70 +72,8 @@ GOAL_BURST_SECONDS = 30.0
 GOAL_P99_SECONDS = 2.0
 BASELINES = {"notify alone, 2,500 confirmations from Kafka (s)": 8.9, "badges alone, 2,500 renders (s)": 10.8}
 """Component figures on a quiet machine named in issue 11."""
-CONFIRMATION = "registration_confirmed"
-BADGE_READY = "badge_ready"
 RENDER_WORKERS = "badges' render workers"
 """The CPU figure of the badges processes' children (the render pool), beside the figure of all badges processes."""
-
-
-@dataclass
-class Watch:
-    """What the badges and notify topics have said so far, by delegate and by cause."""
-
-    badges: set[str] = field(default_factory=set)
-    confirmed: set[str] = field(default_factory=set)
-    sent_at: dict[str, float] = field(default_factory=dict)
-    """Cause event id → when its confirmation email's NotificationSent reached the topic (epoch s)."""
-    traces: Traces = field(default_factory=Traces)
-    """When each delegate passed each stage (``bench._stages``)."""
-
-
-async def watch(bootstrap: str, prefix: str, seen: Watch, stop: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(
-        prefix + topics.BADGES,
-        prefix + topics.NOTIFY,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    try:
-        while not stop.is_set():
-            batches = await consumer.getmany(timeout_ms=200, max_records=2000)
-            for records in batches.values():
-                for record in records:
-                    _seen(seen, decode(record.value), record.timestamp / 1000)
-    finally:
-        await consumer.stop()
-
-
-def _seen(seen: Watch, event: CloudEvent[Any], relayed: float) -> None:
-    """One event of the badges or notify topic: what it completes, and its stage timestamps."""
-    staged, data = event.time.timestamp(), event.data
-    if isinstance(data, BadgeIssued):
-        seen.badges.add(data.delegate_id)
-        seen.traces.mark(data.delegate_id, "badge_staged", staged)
-        seen.traces.mark(data.delegate_id, "badge_relayed", relayed)
-    elif isinstance(data, NotificationSent) and data.template == CONFIRMATION:
-        seen.confirmed.add(data.recipient_id)
-        seen.sent_at.setdefault(data.cause_event_id, relayed)
-        seen.traces.mark(data.recipient_id, "mail_staged", staged)
-        seen.traces.mark(data.recipient_id, "mail_relayed", relayed)
-    elif isinstance(data, NotificationSent) and data.template == BADGE_READY:
-        seen.traces.mark(data.recipient_id, "badge_mail_relayed", relayed)
-
-
-async def publish(producer: AIOKafkaProducer, topic: str, numbers: range, seen: Watch) -> dict[str, float]:
-    """Publish confirmations for these delegate numbers; returns cause id → when it was sent (epoch s)."""
-    sent: dict[str, float] = {}
-    futures = []
-    for n in numbers:
-        event = new_event(confirmation(n), "/bench/pipeline")
-        sent[event.id] = time.time()
-        seen.traces.mark(event.data.delegate_id, "published", sent[event.id])
-        futures.append(await producer.send(topic, encode(event), key=event.subject.encode()))
-    await asyncio.gather(*futures)
-    return sent
 
 
 async def burst_and_steady(
@@ -185,7 +128,7 @@ async def burst_and_steady(
         print_timeline(burst["timeline"])
         # The burst's badge emails (notify mails each badge) are still going out: the steady part starts after them,
         # so its latencies are the steady state's, not the burst's backlog.
-        drained = await _drained(seen, [f"d-{k:05d}" for k in range(n)], args.timeout)
+        drained = await badge_mails_sent(seen, [f"d-{k:05d}" for k in range(n)], args.timeout)
         burst["seconds_until_every_badge_email"] = round(time.perf_counter() - started, 3) if drained else None
         print(f"  the burst's badge emails all sent after {_cell(burst['seconds_until_every_badge_email'])} s")
         causes: dict[str, float] = {}
@@ -220,17 +163,6 @@ async def burst_and_steady(
         await producer.stop()
         await watcher
         await sampling
-
-
-async def _drained(seen: Watch, delegates: list[str], timeout: float) -> bool:
-    """Wait until each of these delegates' badge email is sent (False: not within ``timeout`` seconds)."""
-    deadline = time.perf_counter() + timeout
-    traces = seen.traces.by_delegate
-    while time.perf_counter() < deadline:
-        if all(d in traces and traces[d].badge_mail_relayed is not None for d in delegates):
-            return True
-        await asyncio.sleep(0.2)
-    return False
 
 
 def run_setup(bootstrap: str, copies: int, args: argparse.Namespace) -> dict[str, Any]:
