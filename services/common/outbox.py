@@ -77,9 +77,11 @@ class Outbox:
     def stage(self, session: AsyncSession | Session, data: EventData) -> None:
         """``add`` for a caller that does not need the CloudEvent back (the consumer): the same row, cheaper.
         The codec seals personal fields on this way as on ``add``'s (``schemas.base._envelope_json``)."""
-        event_id, value = encode_new(data, self.source, seal=self._seal(session))
+        model = type(data)
+        seal = self._seal(session) if personal_paths(model) else None  # nothing to seal: no sealer to make
+        event_id, value = encode_new(data, self.source, seal=seal)
         _stage_row(
-            session, topic=data.topic(), key=data.key().encode(), value=value, headers=_HEADERS, event_id=event_id
+            session, topic=model.topic(), key=data.key().encode(), value=value, headers=_HEADERS, event_id=event_id
         )
 
     def _seal(self, session: AsyncSession | Session) -> Seal | None:
@@ -141,17 +143,8 @@ def _stage_row(
     headers: Headers,
     event_id: str,
 ) -> None:
-    pending: list[dict[str, Any]] = session.info.setdefault("congress_outbox_rows", [])
-    pending.append(
-        {
-            "event_id": event_id,
-            "topic": topic,
-            "key": key,
-            "value": value,
-            "headers": headers,
-            "created_at": datetime.now(UTC),
-        }
-    )
+    # No time here: every row of a statement is stamped with the moment it is written (``_insert_rows``).
+    pending_rows(session).append({"event_id": event_id, "topic": topic, "key": key, "value": value, "headers": headers})
 
 
 def write_staged_sync(session: Session) -> int:

@@ -13,24 +13,21 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import ARRAY, BigInteger, Text, any_, bindparam, cast, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.db import READ_ONLY, is_postgres, write_turn
 from services.common.faults import crash_point
 from services.common.outbox import Outbox, outbox_table
+from services.common.partitioning import partition_for
 
 log = logging.getLogger("congress.outbox")
-
-_PARTITIONER = DefaultPartitioner()
-"""What ``AIOKafkaProducer.send`` uses (Kafka's murmur2 of the key): the relay's batches go where sends went."""
-
 
 def make_producer(bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 30000) -> AIOKafkaProducer:
     """An idempotent producer that waits for every in-sync replica (acks=all)."""
@@ -171,7 +168,7 @@ class OutboxRelay:
             topic = self.topic_prefix + row.topic
             if topic not in partitions:
                 partitions[topic] = sorted(await self.producer.partitions_for(topic))
-            partition = _PARTITIONER(row.key, partitions[topic], partitions[topic])
+            partition = _partition(row.key, partitions[topic])
             headers = self._headers(row.headers)
             batch = open_batches.get((topic, partition))
             if batch is None:
@@ -205,6 +202,13 @@ class OutboxRelay:
 
     def _leadership(self) -> _Leadership:
         return _Leadership(self)
+
+
+def _partition(key: bytes | None, partitions: list[int]) -> int:
+    """Where ``AIOKafkaProducer.send`` would put a record with this key (a keyless one: any partition)."""
+    if key is None:
+        return random.choice(partitions)  # noqa: S311 -- spreading keyless records, not a secret
+    return partitions[partition_for(key, len(partitions))]
 
 
 class LeadershipLost(RuntimeError):
