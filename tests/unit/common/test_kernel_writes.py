@@ -4,6 +4,7 @@ fresh event ids, and a conflict in the kernel's own statements rerunning the bat
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -120,6 +121,22 @@ def test_new_event_ids_are_random_version_4_uuids() -> None:
     for event_id in list(ids)[:200]:
         parsed = uuid.UUID(event_id)
         assert str(parsed) == event_id and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+def test_a_forked_child_never_hands_out_the_ids_its_parent_will() -> None:
+    """Ids come from randomness read ahead; a child made by fork (a server's worker) must not share it."""
+    new_event_id()  # the parent has read ahead
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, then out (no test machinery runs in it)
+        os.write(write, new_event_id().encode())
+        os._exit(0)
+    os.close(write)
+    child_id = os.read(read, 100).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert uuid.UUID(child_id).version == 4
+    assert child_id not in {new_event_id() for _ in range(600)}
 
 
 class _Deadlock(Exception):
