@@ -19,7 +19,8 @@ _WORDS = struct.Struct("<I")
 _REMEMBERED = 65536
 """Keys whose partition is kept (per number of partitions); the memory is dropped whole when full."""
 
-_known: dict[tuple[bytes, int], int] = {}
+_known: dict[int, dict[bytes, int]] = {}
+"""By number of partitions, by key: its partition (bytes and ints are not tracked by the garbage collector)."""
 
 
 def murmur2(data: bytes) -> int:
@@ -45,9 +46,12 @@ def murmur2(data: bytes) -> int:
 
 def partition_for(key: bytes, partitions: int) -> int:
     """The partition (0 … ``partitions`` − 1) Kafka's default partitioner gives a record with this key."""
-    known = _known.get((key, partitions))
+    keys = _known.get(partitions)
+    if keys is None:
+        keys = _known[partitions] = {}
+    known = keys.get(key)
     if known is None:
-        if len(_known) >= _REMEMBERED:
-            _known.clear()
-        known = _known[(key, partitions)] = (murmur2(key) & 0x7FFFFFFF) % partitions
+        if len(keys) >= _REMEMBERED:
+            keys.clear()
+        known = keys[key] = (murmur2(key) & 0x7FFFFFFF) % partitions
     return known
