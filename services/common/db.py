@@ -59,6 +59,23 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+"""How SQLAlchemy's ``DateTime`` stores a time in SQLite (UTC, no offset), for statements sent to the driver."""
+
+
+async def sqlite_driver(session: AsyncSession) -> Any | None:
+    """The aiosqlite connection under ``session``'s transaction (begun if it was not), or None on PostgreSQL.
+
+    The kernel's few statements per batch go to it directly on SQLite: one trip to aiosqlite's thread each,
+    where SQLAlchemy's cursor takes three or four (cursor, execute, fetch, close), and every trip waits its
+    turn on the event loop that the consumers and the relay keep busy.
+    """
+    if session.bind is None or session.bind.dialect.name != "sqlite":
+        return None
+    connection = await session.connection()
+    return (await connection.get_raw_connection()).driver_connection
+
+
 _TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, weakref.WeakKeyDictionary[Any, asyncio.Lock]] = (
     weakref.WeakKeyDictionary()
 )

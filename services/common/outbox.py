@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from schemas.base import CONTENT_TYPE, CloudEvent, EventData, InvalidEvent, decode, encode, encode_new, new_event
 from schemas.personal import Seal, clear_values, personal_paths
-from services.common.db import kernel_metadata
+from services.common.db import SQLITE_TIME, kernel_metadata, sqlite_driver
 from services.common.keyring import Keyring, insert_keys, staged_keys
 
 outbox_table = Table(
@@ -171,8 +171,12 @@ async def write_staged(session: AsyncSession) -> int:
         await session.execute(outbox_table.insert(), [message for _, message in keys])
     rows = session.info.pop("congress_outbox_rows", None)
     if rows:
-        connection = await session.connection()
-        await connection.exec_driver_sql(*_insert_rows(connection.dialect.name, rows))
+        driver = await sqlite_driver(session)
+        if driver is not None:  # one trip to aiosqlite's thread (db.sqlite_driver)
+            await driver.executemany(*_insert_rows("sqlite", rows))
+        else:
+            connection = await session.connection()
+            await connection.exec_driver_sql(*_insert_rows(connection.dialect.name, rows))
     return len(rows or ()) + len(keys)
 
 
@@ -189,7 +193,7 @@ def _insert_rows(dialect: str, rows: list[dict[str, Any]]) -> tuple[str, list[tu
     """
     now: Any = datetime.now(UTC)
     if dialect == "sqlite":  # as SQLAlchemy's DateTime stores it there: UTC, no offset
-        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        now = now.strftime(SQLITE_TIME)
         sql = _INSERT + "(?, ?, ?, ?, ?, ?)"
     else:
         sql = _INSERT + "($1, $2, $3, $4, $5, $6)"

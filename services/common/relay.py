@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import ARRAY, BigInteger, Text, any_, bindparam, cast, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.common.db import READ_ONLY, is_postgres, write_turn
+from services.common.db import READ_ONLY, SQLITE_TIME, is_postgres, write_turn
 from services.common.faults import crash_point
 from services.common.outbox import Outbox, outbox_table
 from services.common.partitioning import partition_for
@@ -179,14 +179,14 @@ class OutboxRelay:
         relay holds SQLite's write turn meanwhile, and a transaction of five trips held it for ~25 ms while the
         consumer's batch waited. The ids are integers read from the table; the time is the relay's own, written
         as SQLAlchemy's DateTime writes it there (UTC, no offset)."""
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        stamp = datetime.now(UTC).strftime(SQLITE_TIME)
         script = (
             f"BEGIN IMMEDIATE; UPDATE outbox SET sent_at = '{stamp}'"  # noqa: S608 -- a formatted time and integers
             f" WHERE id IN ({','.join(str(int(i)) for i in ids)}); COMMIT;"
         )
         async with self.engine.connect() as conn:  # if the script fails half-way, the pool's reset rolls back
             driver: Any = (await conn.get_raw_connection()).driver_connection
-            await (await driver.executescript(script)).close()
+            await driver.executescript(script)
 
     async def _send_all(self, rows: Sequence[Any]) -> None:
         """Publish rows as one record batch per partition (in id order within each), and wait for every ack.

@@ -24,8 +24,10 @@ from schemas.values import Money
 from services.common import consumer as consumer_module
 from services.common.consumer import EventConsumer
 from services.common.db import as_utc, create_tables, make_engine, make_sessionmaker, write_turn
+from services.common.inbox import inbox_table, record_in_inbox
 from services.common.offsets import next_offsets
-from services.common.outbox import Outbox, outbox_table
+from services.common.outbox import Outbox, outbox_table, write_staged
+from services.common.relay import OutboxRelay
 from services.common.unit_of_work import transaction
 
 
@@ -80,6 +82,32 @@ async def test_staged_rows_are_stored_as_the_tables_types_store_them(engine: Asy
     # Stored text in the same shapes as the typed insert's (the relay and any reader see no difference).
     assert raw[0].headers.startswith('[["') and raw[2].headers == '[["a", "b"]]'
     assert len(raw[0].created_at) == len(raw[2].created_at) and raw[0].created_at[10] == raw[2].created_at[10] == " "
+
+
+async def test_the_inbox_and_the_relays_marks_on_sqlite_are_stored_as_the_tables_types_store_them(
+    engine: AsyncEngine,
+) -> None:
+    """On SQLite the inbox statement and the relay's marking go to the driver: what they store reads back through
+    the tables' types, and an id recorded once is new once."""
+    sessions = make_sessionmaker(engine)
+    before = datetime.now(UTC)
+    async with sessions() as session, session.begin():
+        assert await record_in_inbox(session, "c", ["e-1", "e-2"]) == {"e-1", "e-2"}
+        Outbox("/test").stage(session, refund())
+        await write_staged(session)
+    async with sessions() as session, session.begin():
+        assert await record_in_inbox(session, "c", ["e-2", "e-3"]) == {"e-3"}
+    relay = OutboxRelay(engine, producer=None, producer_started=True)  # type: ignore[arg-type]
+    (row,) = await relay._unsent()
+    assert row.topic == topics.REGISTRATION and row.key == b"d-1" and row.headers.startswith('[["content-type"')
+    await relay._mark_sent_on_sqlite([row.id])
+    after = datetime.now(UTC)
+    async with engine.connect() as conn:
+        handled = (await conn.execute(select(inbox_table.c.handled_at))).scalars().all()
+        (sent_at,) = (await conn.execute(select(outbox_table.c.sent_at))).scalars().all()
+    assert len(handled) == 3 and all(before <= as_utc(t) <= after for t in handled)
+    assert before <= as_utc(sent_at) <= after
+    assert await relay._unsent() == []
 
 
 async def test_writers_of_one_process_take_turns_on_a_sqlite_file(engine: AsyncEngine) -> None:
