@@ -97,7 +97,7 @@ async def test_the_inbox_and_the_relays_marks_on_sqlite_are_stored_as_the_tables
         await write_staged(session)
     async with sessions() as session, session.begin():
         assert await record_in_inbox(session, "c", ["e-2", "e-3"]) == {"e-3"}
-    relay = OutboxRelay(engine, producer=None, producer_started=True)  # type: ignore[arg-type]
+    relay = OutboxRelay(engine, producer=None, producer_started=True)
     (row,) = await relay._unsent()
     assert row.topic == topics.REGISTRATION and row.key == b"d-1" and row.headers.startswith('[["content-type"')
     await relay._mark_sent_on_sqlite([row.id])
