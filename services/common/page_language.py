@@ -13,7 +13,9 @@ build step is needed on a fresh clone). Templates mark text with ``_()`` (Jinja2
 extension, new-style: ``%(name)s`` placeholders, values escaped). A message made in Python
 (a validation error, a flash message) is marked with ``N_()`` for extraction and shown
 through the ``wording`` filter, which translates it as plain text (never as markup, and
-without ``%`` formatting, so a message quoting what someone typed stays inert).
+without ``%`` formatting, so a message quoting what someone typed stays inert). A message with a number or
+a word in it is a ``services.common.sentence.Sentence`` (its plural marked with ``N_plural()``): the filter
+translates its msgid, plural by the language's rule, and fills in its own values (numbers the page's way).
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ from urllib.parse import urlencode
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
+
+from services.common.sentence import Sentence
 
 PAGE_LANGUAGES: Final = (("en", "English"), ("fr", "Français"), ("es", "Español"), ("de", "Deutsch"))
 """The languages delegate pages speak, each in its own name (the switch shows these)."""
@@ -50,6 +55,34 @@ ORGANISER_PATHS: Final = ("/organiser", "/review")
 def N_(message: str) -> str:  # noqa: N802 -- gettext's conventional name for "mark for extraction, translate later"
     """Mark ``message`` for ``pybabel extract``; it is translated where it is shown (the ``wording`` filter)."""
     return message
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 -- as N_, for a plural
+    """Mark a plural msgid for ``pybabel extract`` (``keywords = N_plural:1,2`` in ``babel.cfg``)."""
+    return singular, plural
+
+
+def say(translations: NullTranslations, message: object, language: str) -> str:
+    """``message`` in ``translations``' language: a ``Sentence`` translated and filled in, a ``str`` translated."""
+    if not isinstance(message, Sentence):
+        return str(translations.gettext(str(message))) if message else ""
+    if message.plural is None or message.n is None:
+        template = str(translations.gettext(message.msgid))
+    else:
+        template = str(translations.ngettext(message.msgid, message.plural, message.n))
+    values = {name: _value(translations, value, language) for name, value in message.values.items()}
+    try:
+        return template % values
+    except (KeyError, ValueError, TypeError):  # a translation with a broken placeholder: English rather than a 500
+        return str(message)
+
+
+def _value(translations: NullTranslations, value: object, language: str) -> str:
+    if isinstance(value, Sentence):
+        return say(translations, value, language)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(format_decimal(value, locale=language))
+    return str(value)
 
 
 def accepted(header: str) -> list[str]:
@@ -105,7 +138,7 @@ def load_catalogs(locale_dir: Path) -> Mapping[str, NullTranslations]:
 def translator(catalogs: Mapping[str, NullTranslations], language: str) -> Callable[[str], str]:
     """``gettext`` for ``language`` (English, the msgids themselves, when it has no catalog)."""
     translations = catalogs.get(language, NullTranslations())
-    return lambda message: str(translations.gettext(message))
+    return lambda message: say(translations, message, language)
 
 
 def switch_href(request: Request, language: str) -> str:
@@ -136,7 +169,7 @@ def install_page_i18n(env: Environment, locale_dir: Path) -> Callable[[Request],
 
     @pass_context
     def wording(ctx: Context, message: object) -> str:
-        return str(translations(ctx).gettext(str(message))) if message else ""
+        return say(translations(ctx), message, str(ctx.get("page_lang", DEFAULT)))
 
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]

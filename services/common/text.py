@@ -14,6 +14,8 @@ At an output (``clean_for_display``): the same characters removed instead of ref
 stored before the rule (or arriving in old events) shows as it would have been accepted.
 ``csv_cell`` writes a spreadsheet cell that can never run as a formula.
 
+Its messages are ``Sentence``s (``services.common.sentence``): a delegate page says them in its language.
+
 Standard library and pydantic only: domain modules may use it.
 """
 
@@ -25,6 +27,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
+
+from services.common.sentence import Sentence
 
 _DIRECTION_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 """LRE RLE PDF LRO RLO and LRI RLI FSI PDI: they reorder the text around them (spoofing)."""
@@ -71,14 +75,21 @@ def problem(text: str, *, multiline: bool = False) -> str | None:
             return "Please keep this on one line (no line breaks or tabs)."
         category = unicodedata.category(char)
         if category == "Cc":
-            return f"This contains a hidden control character ({_name(char)}). Please retype it without it."
+            return Sentence(
+                "This contains a hidden control character (%(character)s). Please retype it without it.",
+                character=_name(char),
+            )
         if char in _DIRECTION_CONTROLS:
-            return (
-                f"This contains a hidden character that changes the direction of the text ({_name(char)}). "
-                "Please remove it; right-to-left text needs no such character."
+            return Sentence(
+                "This contains a hidden character that changes the direction of the text (%(character)s). "
+                "Please remove it; right-to-left text needs no such character.",
+                character=_name(char),
             )
         if category == "Cs" or char in _ANNOTATION or (code in _TAGS and not _tag_allowed(text, index)):
-            return f"This contains a hidden formatting character (U+{code:04X}). Please retype it without it."
+            return Sentence(
+                "This contains a hidden formatting character (%(character)s). Please retype it without it.",
+                character=f"U+{code:04X}",
+            )
     return None
 
 
@@ -165,7 +176,8 @@ def _validator(multiline: bool) -> Any:
         try:
             return clean_input(value, multiline=multiline)
         except ValueError as exc:
-            raise PydanticCustomError("text_character", str(exc)) from None
+            said = exc.args[0] if exc.args else str(exc)  # the Sentence, for a page to say in its language
+            raise PydanticCustomError("text_character", str(exc), {"said": said}) from None
 
     return BeforeValidator(validate)
 

@@ -110,8 +110,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+PageLanguage = Literal["en", "fr", "es", "de"]
+"""A language the delegate pages speak (``services.common.page_language.PAGE_LANGUAGES``)."""
+LABELS_HELP = "The label in the delegate pages' other languages, e.g. {fr: …, es: …}; a page in another shows `label`."
+
+
 class CategoryConfig(_Strict):
     label: str
+    labels: dict[PageLanguage, str] = Field(default_factory=dict, description=LABELS_HELP)
     regular: int = Field(ge=0, description="Regular price in minor units.")
     early_bird: int = Field(ge=0, description="Early-bird price in minor units.")
     income_adjusted: bool = True
@@ -126,6 +132,7 @@ class CategoryConfig(_Strict):
 class AddOnConfig(_Strict):
     code: str = Field(pattern=r"^[a-z0-9-]+$")
     label: str
+    labels: dict[PageLanguage, str] = Field(default_factory=dict, description=LABELS_HELP)
     kind: Literal["workshop", "meeting", "social"]
     price: int = Field(default=0, ge=0)
     capacity: int = Field(gt=0)

@@ -5,7 +5,7 @@ A programme is published through the abstracts API. A visitor opens ``/programme
 the display clock set (``?at=``) to ten minutes into a session: nothing scrolls sideways, the page says which
 version it shows and when it was published, and "Now and next" names that session and the room's next one.
 The network is then cut and the page reloaded: the offline worker serves the saved copy, which still says
-when it last updated, and the page says it is an offline copy.
+when it last updated, and the page says it is an offline copy. A French browser's "now and next" speak French.
 """
 
 from __future__ import annotations
@@ -107,4 +107,16 @@ async def test_the_programme_on_a_phone_offline_with_now_and_next(tmp_path: Path
             assert await page.locator(f"article#{following.session_id}").count() == 1
             assert await room.locator(".now a").inner_text() == now.title  # its script came from the copy too
             assert await scroll_width(page) <= PHONE["width"]
+
+            french = await browser.new_context(viewport=PHONE, is_mobile=True, locale="fr-FR")  # Accept-Language: fr
+            page = await french.new_page()
+            await page.goto(f"{base}/programme?at={at.replace('+', '%2B')}")
+            room = page.locator(f"#now-next li[data-room='{now.room_name}']")
+            assert (await room.locator(".now").inner_text()).startswith(f"En cours : {now.title} (")
+            said = await room.locator(".next").inner_text()
+            assert (
+                said.startswith(f"Ensuite : {following.title} (")
+                and f"{following.starts_at.astimezone(local):%H:%M}" in said
+            )
+            assert "Now" not in await page.locator("#now-next").inner_text()
             await browser.close()

@@ -14,11 +14,13 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from schemas.values import RegistrationStatus
-from services.abstracts.domain import symposium
+from services.abstracts.domain import submission, symposium
 from services.abstracts.domain.abstract import Status as AbstractStatus
 from services.abstracts.domain.submission import AuthorDraft, PaperDraft, PersonDraft
 from services.abstracts.web import wording as abstracts_wording
+from services.common import text
 from services.common.page_language import OFFERED, load_catalogs, translator
+from services.common.sentence import Sentence
 from services.registration.domain.privacy import ACCESS_LABELS, DIET_LABELS
 from services.registration.web import wording
 from tests.unit.abstracts.test_domain import is_email
@@ -92,3 +94,59 @@ def test_a_symposiums_fixed_messages_are_marked_and_translated() -> None:
     for language in OFFERED[1:]:
         say = translator(catalogs, language)
         assert all(say(m) != m for m in abstracts_wording.SYMPOSIUM_MESSAGES), language
+
+
+def counted_messages() -> list[Sentence]:
+    """One of each message with a number or a word in it that the authors' pages can show."""
+    long_name = replace(CHAIR, given_name="x" * 201, family_name="y" * 201, affiliation="z" * 301)
+    author = AuthorDraft("A", "B", "a@example.org", "Inst", "JP", True)
+    crowded = replace(
+        sym_draft(),
+        format="paper",
+        title="t" * 201,
+        keywords=tuple("abcdef"),
+        text="one",
+        authors=(author,) * 11,
+        symposium=None,
+    )
+    draft = sym_draft().symposium
+    assert draft is not None
+    found = [
+        *errors_of(replace(crowded, authors=(author, author))).values(),
+        *errors_of(crowded).values(),
+        *errors_of(sym_draft(2, chair=long_name)).values(),
+        *symposium.symposium_errors(
+            replace(draft, papers=(PaperDraft("p" * 201, "one two three four five", (author,)),)),
+            RULES_WITH_SYMPOSIUM,
+            is_email,
+        ).values(),
+        submission.text_error("word " * 20, "paper", RULES_WITH_SYMPOSIUM),
+        submission.text_error("x" * 20_001, "paper", RULES_WITH_SYMPOSIUM),
+        text.problem("a\x07b"),
+        text.problem("a\u202eb"),
+        text.problem("a\ufffab"),
+        text.problem("a\nb"),
+    ]
+    return [m for m in found if isinstance(m, Sentence)]
+
+
+def test_the_messages_with_numbers_are_marked_and_said_with_each_languages_plural() -> None:
+    said = counted_messages()
+    marked = set(abstracts_wording.COUNTED) | set(abstracts_wording.SENTENCES)
+    assert len({m.key for m in said}) >= 14 and {m.key for m in said} <= marked, {m.key for m in said} - marked
+    catalogs = load_catalogs(SERVICES / "abstracts" / "locale")
+    for language in OFFERED[1:]:
+        say = translator(catalogs, language)
+        assert all(say(m) != str(m) and "%(" not in say(m) for m in said), language
+    one, two = (errors_of(sym_draft(n)) for n in (1, 2))
+    german, french = translator(catalogs, "de"), translator(catalogs, "fr")
+    assert german(one["symposium.papers"]).endswith("Sie haben 1 Beitrag angegeben.")
+    assert german(two["symposium.papers"]).endswith("Sie haben 2 Beiträge angegeben.")
+    few = replace(RULES_WITH_SYMPOSIUM, max_keywords=1)
+    drafted = replace(sym_draft(), keywords=("a", "b"))
+    assert french(symposium.validate(drafted, few, is_email)["keywords"]).startswith("Au plus 1 mot-clé,")
+    assert french(errors_of(replace(drafted, keywords=tuple("abcdef")))["keywords"]).startswith("Au plus 2 mots-clés,")
+    too_long = submission.text_error("x" * 20_001, "paper", RULES_WITH_SYMPOSIUM)
+    assert too_long == "The abstract can be at most 20,000 characters long."
+    assert french(str(too_long)) == "The abstract can be at most 20,000 characters long."  # a plain str stays as is
+    assert french(too_long) == "Le résumé peut compter au plus 20\u202f000 caractères."  # the number the page's way

@@ -6,6 +6,9 @@ separates its words with spaces) counts one word per whitespace-separated run th
 a letter or a digit. A token mixing both, e.g. ``東京でresearch``, counts its ideographs
 and kana one each plus one for each non-CJK run between them.
 
+Messages are English; one with a number or a word in it is a ``Sentence`` (``services.common.sentence``)
+so that the authors' pages say it in their language with the right plural (``web/wording.py`` marks them).
+
 Deadlines are Anywhere on Earth (UTC-12): a deadline *day* is open until 23:59:59 of that
 day in UTC-12, i.e. 12:00 UTC the next day.
 """
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from schemas.abstracts import AbstractFormat
+from services.common.sentence import Sentence
 from services.common.text import problem as text_problem
 from services.common.text import tidy
 
@@ -33,6 +37,21 @@ NAME_FIELDS = (
 )
 MAX_TEXT_CHARS = 20_000
 SYMPOSIUM = "symposium"
+TOO_LONG = {
+    "given_name": (
+        "The given name can be at most %(most)s character.",
+        "The given name can be at most %(most)s characters.",
+    ),
+    "family_name": (
+        "The family name can be at most %(most)s character.",
+        "The family name can be at most %(most)s characters.",
+    ),
+    "affiliation": (
+        "The institution can be at most %(most)s character.",
+        "The institution can be at most %(most)s characters.",
+    ),
+}
+"""A name field's "too long" message, by field (a sentence each: the field's name is part of the wording)."""
 
 _CJK_RANGES = (
     (0x3040, 0x30FF),  # hiragana, katakana
@@ -194,10 +213,16 @@ def validate(draft: Draft, rules: SubmissionRules, is_email: Callable[[str], boo
     if not draft.title:
         errors["title"] = "Please give your abstract a title."
     elif len(draft.title) > rules.title_max_chars:
-        errors["title"] = f"The title is {len(draft.title)} characters long; at most {rules.title_max_chars} please."
+        errors["title"] = title_too_long(draft.title, rules)
     errors.update(_text_errors(draft, rules))
     if len(draft.keywords) > rules.max_keywords:
-        errors["keywords"] = f"At most {rules.max_keywords} keywords please (you gave {len(draft.keywords)})."
+        errors["keywords"] = Sentence(
+            "At most %(most)s keyword please (you gave %(num)s).",
+            "At most %(most)s keywords please (you gave %(num)s).",
+            rules.max_keywords,
+            most=rules.max_keywords,
+            num=len(draft.keywords),
+        )
     elif any(len(k) > 60 for k in draft.keywords):
         errors["keywords"] = "Each keyword can be at most 60 characters."
     if draft.language not in rules.languages:
@@ -208,6 +233,23 @@ def validate(draft: Draft, rules: SubmissionRules, is_email: Callable[[str], boo
         errors.update(authors_errors(draft.authors, rules, is_email))
     errors.update(character_errors(draft))
     return errors
+
+
+def title_too_long(title: str, rules: SubmissionRules) -> Sentence:
+    """The message for an abstract's or a paper's title over the limit."""
+    return Sentence(
+        "The title is %(num)s character long; at most %(most)s please.",
+        "The title is %(num)s characters long; at most %(most)s please.",
+        len(title),
+        num=len(title),
+        most=rules.title_max_chars,
+    )
+
+
+def too_long(name: str, longest: int) -> Sentence:
+    """The message for a name field (``TOO_LONG``'s) over ``longest`` characters."""
+    singular, plural = TOO_LONG[name]
+    return Sentence(singular, plural, longest, most=longest)
 
 
 def character_errors(draft: Draft) -> Errors:
@@ -234,15 +276,35 @@ def text_error(text: str, fmt: str, rules: SubmissionRules) -> str | None:
     if not text:
         return "Please paste or type the abstract."
     if len(text) > MAX_TEXT_CHARS:
-        return f"The abstract can be at most {MAX_TEXT_CHARS:,} characters long."
+        return Sentence(
+            "The abstract can be at most %(most)s character long.",
+            "The abstract can be at most %(most)s characters long.",
+            MAX_TEXT_CHARS,
+            most=MAX_TEXT_CHARS,
+        )
     limit = rules.word_limits.get(fmt)
     if limit is None:
         return None
     words = count_words(text)
+    named = Sentence(fmt)  # the format's name: "paper", which a page says in its language
     if words < limit.min_words:
-        return f"A {fmt} abstract needs at least {limit.min_words} words; this one has {words}."
+        return Sentence(
+            "A %(format)s abstract needs at least %(least)s word; this one has %(num)s.",
+            "A %(format)s abstract needs at least %(least)s words; this one has %(num)s.",
+            limit.min_words,
+            format=named,
+            least=limit.min_words,
+            num=words,
+        )
     if words > limit.max_words:
-        return f"A {fmt} abstract can have at most {limit.max_words} words; this one has {words}."
+        return Sentence(
+            "A %(format)s abstract can have at most %(most)s word; this one has %(num)s.",
+            "A %(format)s abstract can have at most %(most)s words; this one has %(num)s.",
+            limit.max_words,
+            format=named,
+            most=limit.max_words,
+            num=words,
+        )
     return None
 
 
@@ -250,7 +312,16 @@ def authors_errors(authors: Sequence[AuthorDraft], rules: SubmissionRules, is_em
     if not authors:
         return {"authors": "List at least one author."}
     if len(authors) > rules.max_authors:
-        return {"authors": f"At most {rules.max_authors} authors please (you listed {len(authors)})."}
+        most = rules.max_authors
+        return {
+            "authors": Sentence(
+                "At most %(most)s author please (you listed %(num)s).",
+                "At most %(most)s authors please (you listed %(num)s).",
+                most,
+                most=most,
+                num=len(authors),
+            )
+        }
     errors: Errors = {}
     seen: dict[str, int] = {}
     for i, author in enumerate(authors):
@@ -260,13 +331,14 @@ def authors_errors(authors: Sequence[AuthorDraft], rules: SubmissionRules, is_em
             if not value:
                 errors[path + name] = f"Please fill in the author's {label}."
             elif len(value) > longest:
-                errors[path + name] = f"The {label} can be at most {longest} characters."
+                errors[path + name] = too_long(name, longest)
         if author.country not in rules.countries:
             errors[path + "country"] = "Choose the country of the author's institution."
         if not is_email(author.email):
             errors[path + "email"] = "Enter an email address like name@example.org."
         elif author.email.casefold() in seen:
-            errors[path + "email"] = f"This email is already given for author {seen[author.email.casefold()] + 1}."
+            number = seen[author.email.casefold()] + 1
+            errors[path + "email"] = Sentence("This email is already given for author %(number)s.", number=number)
         else:
             seen[author.email.casefold()] = i
     if not any(a.presenting for a in authors):

@@ -23,8 +23,11 @@ from services.abstracts.domain.submission import (
     SymposiumDraft,
     authors_errors,
     text_error,
+    title_too_long,
+    too_long,
 )
 from services.abstracts.domain.submission import validate as validate_abstract
+from services.common.sentence import Sentence
 from services.common.text import problem as text_problem
 
 MIN_PAPERS = 3
@@ -62,17 +65,20 @@ def symposium_errors(symposium: SymposiumDraft | None, rules: SubmissionRules, i
         if discussant.email and discussant.email.casefold() == symposium.chair.email.casefold():
             found.setdefault("symposium.discussant.email", "The discussant cannot also be the chair.")
     if not MIN_PAPERS <= len(symposium.papers) <= MAX_PAPERS:
-        found["symposium.papers"] = (
-            f"A symposium needs {MIN_PAPERS} or {MAX_PAPERS} papers (you gave {len(symposium.papers)})."
+        found["symposium.papers"] = Sentence(
+            "A symposium needs %(least)s or %(most)s papers; you gave %(num)s paper.",
+            "A symposium needs %(least)s or %(most)s papers; you gave %(num)s papers.",
+            len(symposium.papers),
+            least=MIN_PAPERS,
+            most=MAX_PAPERS,
+            num=len(symposium.papers),
         )
     for i, paper in enumerate(symposium.papers[:MAX_PAPERS]):
         path = f"symposium.papers.{i}."
         if not paper.title:
             found[path + "title"] = "Please give this paper a title."  # beside "Title of paper n"
         elif len(paper.title) > rules.title_max_chars:
-            found[path + "title"] = (
-                f"The title is {len(paper.title)} characters long; at most {rules.title_max_chars} please."
-            )
+            found[path + "title"] = title_too_long(paper.title, rules)
         if (message := text_error(paper.text, PAPER_FORMAT, rules)) is not None:
             found[path + "text"] = message
         found |= {path + key: message for key, message in authors_errors(paper.authors, rules, is_email).items()}
@@ -94,7 +100,7 @@ def person_errors(path: str, person: PersonDraft, role: str, rules: SubmissionRu
         if not value:
             found[path + name] = f"Please fill in the {role}'s {label}."
         elif len(value) > longest:
-            found[path + name] = f"The {label} can be at most {longest} characters."
+            found[path + name] = too_long(name, longest)
         elif (problem := text_problem(value)) is not None:
             found[path + name] = problem
     if not is_email(person.email):

@@ -1,8 +1,9 @@
 // "Now and next" by room on the public programme, computed in the browser from the sessions' times.
 //
 // Each session is an <article data-room data-starts data-ends> (ISO 8601, UTC); times are shown in the
-// congress timezone (data-timezone). ?at=<ISO 8601 time> sets the clock for this display only (tests,
-// rehearsals); nothing else on the page depends on it. Refreshed every minute.
+// congress timezone (data-timezone), the page's way (<html lang>). The words are the page's: data-wording holds
+// its language's "Now: %(session)s (%(time)s)" and "Next: …" (English without). ?at=<ISO 8601 time> sets the
+// clock for this display only (tests, rehearsals); nothing else on the page depends on it. Refreshed every minute.
 'use strict';
 
 (function () {
@@ -11,7 +12,10 @@
   if (!box || !list) return;
   const clock = Date.parse(new URLSearchParams(location.search).get('at') || '');
   const offset = Number.isNaN(clock) ? 0 : clock - Date.now();
-  const time = new Intl.DateTimeFormat('en-GB', {
+  const WORDING = JSON.parse(box.dataset.wording || '{}');
+  const ENGLISH = { now: 'Now: %(session)s (%(time)s)', next: 'Next: %(session)s (%(time)s)' };
+  const lang = document.documentElement.lang;
+  const time = new Intl.DateTimeFormat(!lang || lang === 'en' ? 'en-GB' : lang, {
     timeZone: box.dataset.timezone, weekday: 'short', hour: '2-digit', minute: '2-digit',
   });
   const sessions = Array.from(document.querySelectorAll('article.session[data-room]')).map((a) => ({
@@ -23,15 +27,23 @@
   })).sort((a, b) => a.starts - b.starts);
   const rooms = Array.from(new Set(sessions.map((s) => s.room))).sort();
 
-  function line(label, session) {
+  // "Now: <a>title</a> (Wed 10:30)" in the page's words: the sentence split at its placeholders, the title a link.
+  function line(key, session) {
     const part = document.createElement('span');
-    part.className = label.toLowerCase();
-    part.append(label + ': ');
-    const link = document.createElement('a');
-    link.href = '#' + session.id;
-    link.textContent = session.title;
-    link.dir = 'auto';
-    part.append(link, ' (' + time.format(session.starts) + ')');
+    part.className = key;
+    for (const piece of (WORDING[key] || ENGLISH[key]).split(/(%\((?:session|time)\)s)/)) {
+      if (piece === '%(session)s') {
+        const link = document.createElement('a');
+        link.href = '#' + session.id;
+        link.textContent = session.title;
+        link.dir = 'auto';
+        part.append(link);
+      } else if (piece === '%(time)s') {
+        part.append(time.format(session.starts));
+      } else if (piece) {
+        part.append(piece);
+      }
+    }
     return part;
   }
 
@@ -48,8 +60,8 @@
       const name = document.createElement('strong');
       name.textContent = room;
       item.append(name);
-      for (const [label, session] of [['Now', current], ['Next', next]]) {
-        if (session) item.append(document.createElement('br'), line(label, session));
+      for (const [key, session] of [['now', current], ['next', next]]) {
+        if (session) item.append(document.createElement('br'), line(key, session));
       }
       items.push(item);
     }

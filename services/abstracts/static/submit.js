@@ -6,6 +6,7 @@
   if (!form) { return; }
   /* The page's own words (data-wording: its language's sentences with %(name)s placeholders); English without. */
   var WORDING = JSON.parse(form.dataset.wording || "{}");
+  var PLURAL = new Intl.PluralRules(document.documentElement.lang || "en");
   function say(key, english, values) {
     return (WORDING[key] || english).replace(/%\((\w+)\)s/g, function (_whole, name) { return String(values[name]); });
   }
@@ -42,10 +43,11 @@
   function updateCount() {
     var n = countWords(text.value);
     var limit = limits[format.value];
-    var words = n === 1 ? say("word", "%(num)s word", {num: n}) : say("words", "%(num)s words", {num: n});
+    var one = PLURAL.select(n) === "one";  /* the page language's rule: French says "0 mot", English "0 words" */
+    var words = one ? say("word", "%(num)s word", {num: n}) : say("words", "%(num)s words", {num: n});
     if (limit) {
       words += " \u2014 " + say("needs", "a %(format)s needs %(least)s\u2013%(most)s",
-        {format: format.value, least: limit[0], most: limit[1]});
+        {format: (WORDING.formats || {})[format.value] || format.value, least: limit[0], most: limit[1]});
     }
     shown.textContent = words;
     shown.classList.toggle("out", Boolean(limit) && (n < limit[0] || n > limit[1]));

@@ -25,6 +25,7 @@ from services.abstracts.config import countries
 from services.abstracts.domain import submission
 from services.abstracts.domain.errors import Closed, NotAllowed, NotFound
 from services.abstracts.web.forms import PAPER_AUTHOR_ROWS, PAPER_SLOTS
+from services.abstracts.web.wording import FORMAT_NAMES
 from services.common.countries import country_names
 from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
@@ -56,7 +57,8 @@ def make_templates(deps: Deps) -> Jinja2Templates:
         languages=LANGUAGES,
         countries=countries(),
         country_names=country_names,
-        format_options=[(f, f.capitalize()) for f in submission.FORMATS],
+        format_options=[(f, FORMAT_NAMES[f]) for f in submission.FORMATS],
+        format_names=FORMAT_NAMES,
         networks=deps.config.network_names,
         count_words=submission.count_words,
         word_limits={f: [w.min_words, w.max_words] for f, w in deps.config.word_limits.items()},

@@ -25,6 +25,7 @@ from schemas.values import PaymentMethod
 from services.registration.commands import manage, stripe_tasks
 from services.registration.commands.expiry import STRIPE_MIN_SESSION
 from services.registration.commands.links import view_token
+from services.registration.commands.price_words import add_on_text
 from services.registration.commands.records import Deps, NotAllowed, Row, as_utc, ids
 from services.registration.domain import pricing as domain
 from services.registration.domain.registration import Registration
@@ -130,7 +131,7 @@ async def _invoice_add_on(deps: Deps, tx: Tx, row: Registration, spec: domain.Ad
             purchase_order=details.get("purchase_order") or None,
             lines=(
                 InvoiceLine(
-                    description=f"{row.badge_name} ({row.number}): {domain.add_on_description(spec)}",
+                    description=f"{row.badge_name} ({row.number}): {add_on_text(spec.label)}",
                     amount=deps.money(spec.price),
                 ),
             ),

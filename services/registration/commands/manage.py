@@ -15,6 +15,7 @@ from services.common.auth import sign
 from services.common.sealing import NOTIFY_LINK, seal
 from services.common.text import clean_input
 from services.registration.commands import audited, stripe_tasks
+from services.registration.commands.price_words import add_on_record, record_lines
 from services.registration.commands.records import Deps, NotAllowed, Row, as_utc, ids, stage
 from services.registration.domain import pricing as domain
 from services.registration.domain import registration as lifecycle
@@ -74,7 +75,7 @@ async def override_income_group(
             )
             values |= {
                 "total_minor": quote.total,
-                "lines": tuple((ln.description, ln.amount_minor) for ln in quote.lines),
+                "lines": record_lines(quote.lines),
             }
         return await apply_update(deps, tx, row, values, ("income_group",))
 
@@ -242,6 +243,6 @@ async def add_add_on(deps: Deps, tx: Tx, row: Registration, spec: domain.AddOnSp
     values = {
         "add_ons": (*row.add_ons, spec.code),
         "total_minor": row.total_minor + spec.price,
-        "lines": (*row.lines, (domain.add_on_description(spec), spec.price)),
+        "lines": (*row.lines, add_on_record(spec)),
     }
     return await apply_update(deps, tx, row, values, ("add_ons",))

@@ -22,6 +22,7 @@ from schemas.values import PaymentMethod, Role
 from services.common.sealing import NOTIFY_LINK, seal
 from services.registration.commands import addresses, consent
 from services.registration.commands.links import view_token
+from services.registration.commands.price_words import record_lines
 from services.registration.commands.records import (
     Deps,
     RegistrationRejected,
@@ -265,7 +266,7 @@ def _row(
         code=quote.code,
         total_minor=quote.total,
         currency=quote.currency,
-        lines=tuple((line.description, line.amount_minor) for line in quote.lines),
+        lines=record_lines(quote.lines),
         invoice=None,
         invoice_number=None,
         checkout_session_id=None,

@@ -1,8 +1,10 @@
 """Registration rules: money, prices, codes, refunds, capacity and the waiting list.
 
 Pure functions over frozen dataclasses; standard library only. Amounts are integer
-minor units of the congress currency (cents; yen for JPY). ``config.py`` turns the
-validated ``registration:`` section of the congress file into a ``PriceRules``.
+minor units of the congress currency (cents; yen for JPY). A quote's lines are values (a ``LineKind`` with
+its amount, percent, code or label), not words: the delegate pages say them in the page's language
+(``web/templates/_price_lines.html``), the records and invoices in English (``commands/price_words.py``).
+``config.py`` turns the validated ``registration:`` section of the congress file into a ``PriceRules``.
 """
 
 from __future__ import annotations
@@ -120,10 +122,35 @@ class PricingError(ValueError):
         self.message = message
 
 
+class LineKind(StrEnum):
+    """What a price line is: the fee, a reduction of it, a code, or an add-on."""
+
+    FEE = "fee"
+    INCOME_GROUP = "income-group"
+    GROUP = "group"
+    CODE = "code"
+    WAIVER = "waiver"
+    ADD_ON = "add-on"
+
+
 @dataclass(frozen=True)
 class Line:
-    description: str
+    """One line of a price breakdown, as values (no words)."""
+
+    kind: LineKind
     amount_minor: int
+    label: str = ""
+    """The category's label (``FEE``) or the add-on's (``ADD_ON``), as the congress file gives it."""
+    category: str | None = None
+    """``FEE``: the category's code (a page names it in its language from the congress file's ``labels``)."""
+    early_bird: bool = False
+    """``FEE``: the early-bird price (else the regular one)."""
+    percent: int = 0
+    """``INCOME_GROUP``: the share of the fee paid; ``GROUP``: the discount."""
+    group_size: int = 0
+    code: str | None = None
+    """``CODE`` and ``WAIVER``: the discount code."""
+    income_group: IncomeGroup | None = None
     add_on: str | None = None
     """The add-on's code on an add-on's line (lines are matched by it, never by their text)."""
 
@@ -194,25 +221,25 @@ def quote(
         raise PricingError("category", f"Unknown category {category!r}.")
     early = is_early_bird(rules, now)
     fee = cat.early_bird if early else cat.regular
-    lines = [Line(f"{cat.label} registration ({'early bird' if early else 'regular'})", fee)]
+    lines = [Line(LineKind.FEE, fee, label=cat.label, category=category, early_bird=early)]
     if cat.income_adjusted:
         percent = rules.income_percent.get(income_group, 100)
         if percent != 100:
             cut = fee - percent_of(fee, percent)
-            lines.append(Line(f"Income group {income_group.value} ({percent}% of the fee)", -cut))
+            lines.append(Line(LineKind.INCOME_GROUP, -cut, percent=percent, income_group=income_group))
             fee -= cut
     if rules.group_min_size and group_size >= rules.group_min_size and rules.group_percent:
         cut = percent_of(fee, rules.group_percent)
-        lines.append(Line(f"Group of {group_size} ({rules.group_percent}% off)", -cut))
+        lines.append(Line(LineKind.GROUP, -cut, percent=rules.group_percent, group_size=group_size))
         fee -= cut
     found = check_code(rules, code, category, now) if code else None
     if found is not None and found.kind is not CodeKind.WAIVER:
         cut = percent_of(fee, found.value) if found.kind is CodeKind.PERCENT else min(found.value, fee)
-        lines.append(Line(f"Code {found.code}", -cut))
+        lines.append(Line(LineKind.CODE, -cut, code=found.code))
     lines.extend(_add_on_lines(rules, add_ons))
     if found is not None and found.kind is CodeKind.WAIVER:
         waived = sum(line.amount_minor for line in lines)
-        lines.append(Line(f"Code {found.code} (full waiver)", -waived))
+        lines.append(Line(LineKind.WAIVER, -waived, code=found.code))
     total = sum(line.amount_minor for line in lines)
     return Quote(
         rules.currency,
@@ -233,13 +260,13 @@ def _add_on_lines(rules: PriceRules, add_ons: Sequence[str]) -> list[Line]:
         spec = rules.add_ons.get(code)
         if spec is None:
             raise PricingError("add_ons", f"Unknown add-on {code!r}.")
-        lines.append(Line(add_on_description(spec), spec.price, add_on=code))
+        lines.append(add_on_line(spec))
     return lines
 
 
-def add_on_description(spec: AddOnSpec) -> str:
-    """How an add-on's line reads on a price breakdown and an invoice."""
-    return f"Add-on: {spec.label}"
+def add_on_line(spec: AddOnSpec) -> Line:
+    """An add-on's line on a price breakdown."""
+    return Line(LineKind.ADD_ON, spec.price, label=spec.label, add_on=spec.code)
 
 
 def income_group_for(table: Mapping[str, IncomeGroup], country: str) -> IncomeGroup:

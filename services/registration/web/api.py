@@ -15,6 +15,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from services.common.openapi import JSON_BODY, refusals
 from services.registration.commands import links, payments
+from services.registration.commands.price_words import record_text
 from services.registration.commands.records import Deps, NotAllowed, RegistrationRejected
 from services.registration.commands.register import price_all, register
 from services.registration.commands.requests import DelegateIn as DelegateIn  # the body's parts, re-exported
@@ -115,7 +116,7 @@ def router(deps: Deps, *, webhooks: Webhooks, doors: RateLimits | None) -> APIRo
             "total": sum(q.total for q in quotes),
             "delegates": [
                 {
-                    "lines": [[ln.description, ln.amount_minor] for ln in q.lines],
+                    "lines": [[record_text(ln), ln.amount_minor] for ln in q.lines],
                     "total": q.total,
                     "early_bird": q.early_bird,
                     "income_group": q.income_group.value,

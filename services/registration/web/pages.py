@@ -12,17 +12,13 @@ German from ``../locale``); the organisers' pages stay English.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from babel.dates import format_datetime
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
-from jinja2.runtime import Context
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
@@ -34,6 +30,7 @@ from services.common.csrf import add_csrf_helpers
 from services.common.languages import LANGUAGES
 from services.common.page_language import N_, install_page_i18n, page_language
 from services.common.printable import print_warning
+from services.common.sentence import Sentence
 from services.common.text import shown
 from services.registration.commands import payments, queries
 from services.registration.commands.links import check_view_token
@@ -41,12 +38,11 @@ from services.registration.commands.records import Deps, NotAllowed, Registratio
 from services.registration.commands.register import price_all, register
 from services.registration.commands.requests import RegistrationIn
 from services.registration.config import RegistrationSettings
-from services.registration.domain import pricing as domain
-from services.registration.domain.amounts import amount_text
 from services.registration.domain.privacy import ACCESS_LABELS, DIET_LABELS
 from services.registration.domain.registration import Status
 from services.registration.ports import PaymentError
 from services.registration.web.api import GROUP_BODY_LIMIT
+from services.registration.web.page_filters import install_filters
 from services.registration.web.rate_limits import Door, RateLimits, TooManyRequests, knock
 
 FIELDS = ("given_name", "family_name", "badge_name", "affiliation", "country", "email", "language", "category", "code")
@@ -134,17 +130,7 @@ def install_page_errors(app: FastAPI, deps: Deps) -> None:
 def templates_for(deps: Deps) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
     templates.context_processors.append(install_page_i18n(templates.env, LOCALE_DIR))
-    currency = deps.congress.currency
-
-    @pass_context
-    def money(ctx: Context, amount_minor: int, locale: str = "") -> str:
-        """In the page's locale (``€355.00``, ``355,00 €``) unless a locale is named."""
-        where = locale or str(ctx.get("page_lang", "en"))
-        return str(format_currency(domain.to_major(amount_minor, currency), currency, locale=where))
-
-    templates.env.filters["money"] = money
-    templates.env.filters["long_day"] = long_day
-    templates.env.filters["major"] = lambda amount_minor: amount_text(amount_minor, currency)
+    install_filters(templates.env, deps)
     templates.env.filters["unprintable"] = print_warning  # issue 17: the review page warns of a name no font prints
     templates.env.finalize = shown  # the one text rule also for rows stored before it
     add_csrf_helpers(templates.env)
@@ -152,12 +138,6 @@ def templates_for(deps: Deps) -> Jinja2Templates:
     templates.env.globals["countries"] = country_names
     templates.env.globals.update(privacy=deps.privacy, diet_labels=DIET_LABELS, access_labels=ACCESS_LABELS)
     return templates
-
-
-@pass_context
-def long_day(ctx: Context, day: date) -> str:
-    """A programme day in the page's language (``Tuesday 5 January 2027``, ``mardi 5 janvier 2027``)."""
-    return str(format_date(day, "EEEE d MMMM y", locale=str(ctx.get("page_lang", "en"))))
 
 
 def friendly(err: Any) -> str:
@@ -173,6 +153,8 @@ def friendly(err: Any) -> str:
         return N_("Choose a language from the list.")
     if kind == "string_too_long":
         return N_("This is too long.")
+    if kind == "text_character" and isinstance(said := err.get("ctx", {}).get("said"), Sentence):
+        return said  # a hidden character, named: the page says it in its language
     return str(err["msg"])
 
 

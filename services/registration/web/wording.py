@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from services.common.page_language import N_
+from services.registration.domain.pricing import IncomeGroup
 
 STATUSES: Final = (N_("pending"), N_("confirmed"), N_("cancelled"), N_("expired"))
 LABELS: Final = (
@@ -36,3 +37,19 @@ MESSAGES: Final = (
     N_("This privacy notice is not one of this congress's; reload the form."),
     N_("An add-on was chosen twice."),
 )
+SENTENCES: Final = (  # ``services.common.text``'s refusals of a hidden character (``Sentence``s, shown by ``friendly``)
+    N_("Please keep this on one line (no line breaks or tabs)."),
+    N_("This contains a hidden control character (%(character)s). Please retype it without it."),
+    N_(
+        "This contains a hidden character that changes the direction of the text (%(character)s). "
+        "Please remove it; right-to-left text needs no such character."
+    ),
+    N_("This contains a hidden formatting character (%(character)s). Please retype it without it."),
+)
+INCOME_LINES: Final = {
+    IncomeGroup.LOW: N_("Low-income country (%(percent)s of the fee)"),
+    IncomeGroup.LOWER_MIDDLE: N_("Lower-middle-income country (%(percent)s of the fee)"),
+    IncomeGroup.UPPER_MIDDLE: N_("Upper-middle-income country (%(percent)s of the fee)"),
+    IncomeGroup.HIGH: N_("High-income country (%(percent)s of the fee)"),
+}
+"""The income group's line of a price breakdown (``_price_lines.html``), a sentence per World Bank group."""

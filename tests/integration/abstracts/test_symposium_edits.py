@@ -46,7 +46,7 @@ async def test_the_form_takes_a_symposium_and_names_each_mistake(offline: Servic
         del broken[key]  # the third block left blank: two papers
     answer = await post_form(offline.client, "/submit", "/submit", broken)
     assert answer.status_code == 422
-    assert "A symposium needs 3 or 4 papers (you gave 2)." in answer.text
+    assert "A symposium needs 3 or 4 papers; you gave 2 papers." in answer.text
     assert "Chair, country: Choose the country of the chair&#39;s institution." in answer.text
     assert "Paper 2, Authors: Tick &#39;presenting&#39; for at least one author." in answer.text
     assert re.search(r'id="symposium-chair-country"[^>]*aria-invalid="true"', answer.text)

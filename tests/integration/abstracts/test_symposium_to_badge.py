@@ -94,7 +94,7 @@ async def test_a_symposium_from_submission_to_the_chair_and_discussant_ribbons(
             "/api/abstracts", json=body | {"symposium": fields | {"papers": fields["papers"][:2]}}
         )
         assert two.status_code == 422
-        assert {"field": "symposium.papers", "detail": "A symposium needs 3 or 4 papers (you gave 2)."} in (
+        assert {"field": "symposium.papers", "detail": "A symposium needs 3 or 4 papers; you gave 2 papers."} in (
             two.json()["errors"]
         )
         done = await abstracts.post("/api/abstracts", json=body | {"symposium": fields})

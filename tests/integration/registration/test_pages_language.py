@@ -118,3 +118,38 @@ async def test_the_privacy_notice_is_shown_in_the_page_language_when_it_is_writt
         assert "The ICSEI Congress Secretariat uses" in german.text
     finally:
         await close_service(service, kafka=False)
+
+
+async def test_the_price_lines_speak_spanish_with_spanish_amounts(offline: Service) -> None:
+    """The price check's lines are the domain's values said in Spanish, amounts and percentages the Spanish way."""
+    spanish = {"accept-language": "es-ES,es;q=0.9"}
+    client = offline.client
+    token = token_in((await client.get("/", headers=spanish)).text)
+    fields = form_fields(**{"delegates.0.country": "IN", "csrf_token": token, "action": "review"})
+    fields |= {"delegates.0.add_ons": "dinner", "delegates.0.code": "NETWORK10"}
+    review = await client.post("/register", data=fields, headers=spanish)
+    assert review.status_code == 200, review.text[-1500:]
+    rows = re.findall(r'<tr data-kind="([\w-]+)"><td>([^<]+)</td><td class="amount">([^<]+)</td></tr>', review.text)
+    said = {kind: (words, amount) for kind, words, amount in rows}
+    assert said["fee"][0].startswith("Inscripción: Miembro de ICSEI (tarifa ")  # the congress file's `labels`
+    assert said["income-group"][0] == "País de ingreso mediano bajo (50\u00a0% de la cuota)"
+    assert said["code"][0] == "Código NETWORK10" and said["add-on"][0] == "Complemento: Cena del congreso"
+    assert all(re.fullmatch(r"-?[\d.]+,\d\d\u00a0€", amount) for _w, amount in said.values()), said
+    assert said["add-on"][1] == "85,00\u00a0€" and said["income-group"][1].startswith("-")
+    assert "registration (" not in review.text and "Income group" not in review.text
+    form = await client.get("/", headers=spanish)
+    assert ">Miembro de ICSEI — " in form.text and "Cena del congreso — 85,00\u00a0€" in form.text
+    english = await client.get("/", headers={"accept-language": "en"})
+    assert ">ICSEI member — " in english.text and "Congress dinner — €85.00" in english.text
+
+
+async def test_a_hidden_character_is_refused_in_french_naming_it(offline: Service) -> None:
+    client = offline.client
+    token = token_in((await client.get("/", headers=FRENCH)).text)
+    fields = form_fields(**{"delegates.0.family_name": "Du\x07bois", "csrf_token": token, "action": "review"})
+    page = await client.post("/register", data=fields, headers=FRENCH)
+    assert page.status_code == 422
+    said = re.search(r'id="delegates-0-family_name-error">([^<]+)<', page.text)
+    assert said and said.group(1) == (
+        "Ceci contient un caractère de contrôle invisible (U+0007 BELL). Veuillez le ressaisir sans lui."
+    )

@@ -62,7 +62,7 @@ def test_a_symposium_with_a_chair_a_discussant_and_three_papers_is_valid() -> No
 @pytest.mark.parametrize("papers", [0, 2, 5])
 def test_a_symposium_needs_three_or_four_papers(papers: int) -> None:
     errors = errors_of(sym_draft(papers))
-    assert errors["symposium.papers"] == f"A symposium needs 3 or 4 papers (you gave {papers})."
+    assert errors["symposium.papers"] == f"A symposium needs 3 or 4 papers; you gave {papers} papers."
 
 
 def test_each_field_of_a_symposium_is_named_in_its_error() -> None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.common.congress import ConfigError, load_congress
+from services.registration.commands.price_words import record_lines, record_text
 from services.registration.config import load_income_groups, load_registration
 from services.registration.domain import pricing as domain
 from services.registration.domain.pricing import IncomeGroup, PricingError, WaitingEntry, WaitStatus
@@ -161,10 +162,36 @@ def test_add_on_lines_carry_their_code_and_a_full_one_is_dropped_by_code() -> No
     assert quote.add_ons == ("dinner", "dinner-2") and quote.add_ons_total == 8500 + 9000
     kept = quote.without_add_ons({"dinner"})
     assert kept.add_ons == ("dinner-2",) and kept.total == quote.total - 8500
-    assert [line.description for line in kept.lines].count(domain.add_on_description(twin)) == 1
+    assert [line.label for line in kept.lines if line.kind is domain.LineKind.ADD_ON] == [twin.label]
 
 
 def test_a_waiver_still_waives_what_is_left_when_a_full_add_on_is_dropped() -> None:
     quote = price(code="KEYNOTE27", add_ons=("dinner", "ws-ece"))
     kept = quote.without_add_ons({"dinner"})
     assert kept.total == 0 and kept.add_ons == ("ws-ece",) and kept.lines[-1].amount_minor == -(52000 + 9000)
+
+
+def test_a_quotes_lines_are_values_and_the_records_keep_their_english() -> None:
+    """The domain says what each line is (no words); the records word them as they always have."""
+    quote = price(income_group=IncomeGroup.LOWER_MIDDLE, group_size=5, code="NETWORK10", add_ons=("dinner",))
+    kinds = [(line.kind, line.percent, line.code, line.label) for line in quote.lines]
+    assert kinds == [
+        (domain.LineKind.FEE, 0, None, "ICSEI member"),
+        (domain.LineKind.INCOME_GROUP, 50, None, ""),
+        (domain.LineKind.GROUP, 10, None, ""),
+        (domain.LineKind.CODE, 0, "NETWORK10", ""),
+        (domain.LineKind.ADD_ON, 0, None, "Congress dinner"),
+    ]
+    assert quote.lines[0].early_bird and quote.lines[1].income_group is IncomeGroup.LOWER_MIDDLE
+    assert record_lines(quote.lines) == (
+        ("ICSEI member registration (early bird)", 52000),
+        ("Income group lower-middle (50% of the fee)", -26000),
+        ("Group of 5 (10% off)", -2600),
+        ("Code NETWORK10", -2340),
+        ("Add-on: Congress dinner", 8500),
+    )
+    waived = price(code="KEYNOTE27", now=LATE)
+    assert [record_text(line) for line in waived.lines] == [
+        "ICSEI member registration (regular)",
+        "Code KEYNOTE27 (full waiver)",
+    ]
