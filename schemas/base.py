@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import to_json
 
-from schemas.personal import Open, Seal, key_ids, open_doc, personal_paths, seal_doc
+from schemas.personal import Open, Seal, open_doc, personal_paths, seal_doc
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
@@ -239,6 +239,10 @@ _VARIANT = "89ab"
 """RFC 4122's variant: the two top bits of the clock sequence are 10."""
 
 
+_SEALED = b'"k1.'
+"""How every token (``schemas.personal.TOKEN``) starts in a JSON value: a string written without escapes, as the
+codec writes it; a value without it has nothing to open (one written with an escaped ``k`` stays unopened)."""
+
 _TYPE = re.compile(rb'"type"\s*:\s*"([A-Za-z0-9_.]{1,200})"')
 """Where an event's type most likely is: the first ``"type": "…"`` in the value (checked after validation)."""
 
@@ -256,6 +260,8 @@ def decode(raw: bytes | None, open_: Open | None = None) -> CloudEvent[EventData
     which also says why a value is invalid. Both paths end in ``_opened``, the one place where
     personal fields are opened (a token is a valid string, so it is validated as one first).
     """
+    if open_ is not None and raw is not None and _SEALED not in raw:
+        open_ = None  # no token in the value: nothing to open (and no payload dumped to look for one)
     match = _TYPE.search(raw) if raw is not None else None
     model = _known().get(match.group(1).decode()) if match is not None and raw is not None else None
     if model is not None and raw is not None:
@@ -275,9 +281,9 @@ def _opened(event: CloudEvent[EventData], open_: Open | None) -> CloudEvent[Even
     if open_ is None or not personal_paths(model):
         return event
     doc = event.data.model_dump(mode="json")
-    if not key_ids(model, doc):
+    if not open_doc(model, doc, open_):
         return event  # written before personal fields were encrypted, or all empty
-    return event.model_copy(update={"data": model.model_validate(open_doc(model, doc, open_))})
+    return event.model_copy(update={"data": model.model_validate(doc)})
 
 
 def _decode_slowly(raw: bytes | None) -> CloudEvent[EventData]:

@@ -16,7 +16,7 @@ cryptography lives in the kernel, reached through the two callables ``Seal`` and
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 import re
 import types
@@ -139,19 +139,42 @@ def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
 
 
 def seal_doc(model: type[BaseModel], doc: dict[str, Any], subject: str, seal: Seal) -> dict[str, Any]:
-    """A copy of ``doc`` (``model`` dumped as JSON) with every personal string replaced by its token.
+    """``doc`` (``model`` dumped as JSON: a fresh copy, changed in place) with every personal string replaced by
+    its token.
 
     A value marked ``Personal(person=...)`` is sealed for the person whose email its sibling field holds; the
     email fields themselves go last, so their siblings still read them in clear.
     """
+    for path, sibling in _seal_plan(model):
+        field = path[-1]
+        for node in _parents(doc, path[:-1]):
+            value = node.get(field)
+            if isinstance(value, str) and value and not TOKEN.match(value):
+                node[field] = (
+                    seal(subject, value) if sibling is None else _seal_for(seal, subject, node.get(sibling), value)
+                )
+    return doc
+
+
+@functools.cache
+def _seal_plan(model: type[BaseModel]) -> tuple[tuple[Path, str | None], ...]:
+    """The personal paths of ``model`` in sealing order, each with the sibling naming its person (or None): the
+    event subject's first, then the per-person ones, the email fields after their siblings."""
     people = person_fields(model)
-    out = doc
-    plain = [p for p in personal_paths(model) if p not in people]
-    out = _map(out, tuple(plain), lambda value: seal(subject, value) if not TOKEN.match(value) else value)
-    ordered = sorted(people, key=lambda path: path[-1] == people[path])  # the email fields after their siblings
-    for path in ordered:
-        out = _changed_beside(out, path, people[path], lambda value, owner: _seal_for(seal, subject, owner, value))
-    return dict(out)
+    plain: list[tuple[Path, str | None]] = [(p, None) for p in personal_paths(model) if p not in people]
+    ordered = sorted(people, key=lambda path: path[-1] == people[path])
+    return (*plain, *((p, people[p]) for p in ordered))
+
+
+def _parents(doc: dict[str, Any], prefix: Path) -> list[dict[str, Any]]:
+    """The objects reached from ``doc`` along ``prefix`` (``*``: every item of a list)."""
+    nodes: list[Any] = [doc]
+    for head in prefix:
+        if head == "*":
+            nodes = [item for node in nodes if isinstance(node, list) for item in node]
+        else:
+            nodes = [node[head] for node in nodes if isinstance(node, dict) and head in node]
+    return [node for node in nodes if isinstance(node, dict)]
 
 
 def _seal_for(seal: Seal, subject: str, owner: Any, value: str) -> str:
@@ -162,17 +185,29 @@ def _seal_for(seal: Seal, subject: str, owner: Any, value: str) -> str:
     return seal(subject, value)  # nobody named beside it: the event's subject
 
 
-def open_doc(model: type[BaseModel], doc: dict[str, Any], open_: Open) -> dict[str, Any]:
-    """A copy of ``doc`` with every token opened: the plain value, or ``ERASED`` when its key is gone."""
+def open_doc(model: type[BaseModel], doc: dict[str, Any], open_: Open) -> bool:
+    """Opens every token in ``doc`` (``model`` dumped as JSON: a fresh copy, changed in place) to its plain value,
+    or ``ERASED`` when its key is gone; False when there was no token to open (nothing changed)."""
+    found = False
+    for prefix, fields in _by_parent(model):
+        for node in _parents(doc, prefix):
+            for field in fields:
+                value = node.get(field)
+                match = TOKEN.match(value) if isinstance(value, str) and value.startswith("k1.") else None
+                if match is not None:  # else written before personal fields were encrypted: read as it is
+                    plain = open_(match.group(1), match.group(0), _unb64(match.group(2)))
+                    node[field] = ERASED if plain is None else plain
+                    found = True
+    return found
 
-    def opened(value: str) -> str:
-        match = TOKEN.match(value)
-        if match is None:
-            return value  # written before personal fields were encrypted
-        plain = open_(match.group(1), value, _unb64(match.group(2)))
-        return ERASED if plain is None else plain
 
-    return _map(doc, personal_paths(model), opened)
+@functools.cache
+def _by_parent(model: type[BaseModel]) -> tuple[tuple[Path, tuple[str, ...]], ...]:
+    """The personal fields of ``model`` grouped by the path of the object that holds them."""
+    groups: dict[Path, list[str]] = {}
+    for path in personal_paths(model):
+        groups.setdefault(path[:-1], []).append(path[-1])
+    return tuple((prefix, tuple(fields)) for prefix, fields in groups.items())
 
 
 def key_ids(model: type[BaseModel], doc: dict[str, Any]) -> set[str]:
@@ -227,19 +262,10 @@ def _changed(node: Any, path: Path, change: Callable[[str], str]) -> Any:
     return {**node, head: _changed(node[head], rest, change)}
 
 
-def _changed_beside(node: Any, path: Path, sibling: str, change: Callable[[str, Any], str]) -> Any:
-    """``node`` with the string(s) at ``path`` changed by ``change(value, the sibling field's value)``."""
-    head, rest = path[0], path[1:]
-    if not rest:
-        if not isinstance(node, dict) or not isinstance(node.get(head), str) or not node[head]:
-            return node
-        return {**node, head: change(node[head], node.get(sibling))}
-    if head == "*":
-        return [_changed_beside(item, rest, sibling, change) for item in node] if isinstance(node, list) else node
-    if not isinstance(node, dict) or head not in node:
-        return node
-    return {**node, head: _changed_beside(node[head], rest, sibling, change)}
+_FROM_URLSAFE = str.maketrans("-_", "+/")
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """base64url without padding (``TOKEN`` has checked its alphabet) to bytes, without the standard library's
+    per-call checks and copies."""
+    return binascii.a2b_base64(text.translate(_FROM_URLSAFE) + "=" * (-len(text) % 4))

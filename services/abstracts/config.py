@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 
-from babel import Locale
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -20,19 +18,9 @@ from pydantic_settings import SettingsConfigDict
 
 from services.abstracts.domain import submission
 from services.common.congress import ConfigError, Congress, describe_errors, load_congress
+from services.common.countries import COUNTRY_CODES
 from services.common.languages import LANGUAGES
 from services.common.settings import ServiceSettings
-
-NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"})
-"""CLDR regions that are not ISO 3166-1 countries (continents, reserved and exceptionally reserved codes)."""
-
-
-@functools.cache
-def countries(locale: str = "en") -> tuple[tuple[str, str], ...]:
-    """ISO 3166-1 alpha-2 codes with their names from CLDR (babel), sorted by name (read once per locale)."""
-    names = Locale.parse(locale).territories
-    pairs = [(code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()]
-    return tuple(sorted(((c, n) for c, n in pairs if c not in NOT_COUNTRIES), key=lambda p: p[1]))
 
 
 class AbstractsSettings(ServiceSettings):
@@ -162,7 +150,7 @@ class AbstractsConfig(_Strict):
         return submission.SubmissionRules(
             networks=frozenset(self.network_names),
             word_limits={f: submission.WordLimit(w.min_words, w.max_words) for f, w in self.word_limits.items()},
-            countries=frozenset(code for code, _ in countries()),
+            countries=COUNTRY_CODES,
             languages=frozenset(code for code, _ in LANGUAGES),
             title_max_chars=self.title_max_chars,
             max_keywords=self.max_keywords,

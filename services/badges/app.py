@@ -31,9 +31,10 @@ from services.badges.adapters.pdf import CongressHeader
 from services.badges.adapters.pool import PoolRenderer
 from services.badges.adapters.sql import SqlUnits
 from services.badges.adapters.store import DiskPdfStore
-from services.badges.commands import book, personal_export, retention
+from services.badges.commands import book, book_languages, personal_export, retention
 from services.badges.config import BadgesSettings
 from services.badges.domain import DelegateRecord
+from services.badges.domain.backoff import Backoff
 from services.badges.ports import BadgeDeps, BookDeps, Renderer
 from services.badges.subscriptions import BadgesConsumer, book_handlers
 from services.badges.web import visa_links
@@ -50,6 +51,7 @@ from services.common.logs import configure_logging
 from services.common.migrations import prepare_database
 from services.common.openapi import answer_405_with_every_method
 from services.common.organiser_access import organiser_access
+from services.common.page_language import language_router
 from services.common.personal_export import export_router
 from services.common.privacy import load_privacy
 from services.common.runtime import ServiceRuntime
@@ -115,8 +117,15 @@ def build(
         text_alert=text_alert,
         document_text_alert=document_text_alert,
     )
+    book.book_language(congress)  # a book language the pages do not speak is refused at start, not at publication
     book_deps = BookDeps(
-        SqlBookUnits(runtime.sessionmaker, runtime.outbox), deps.renderer, deps.store, congress, deps.clock, deps.secret
+        SqlBookUnits(runtime.sessionmaker, runtime.outbox),
+        deps.renderer,
+        deps.store,
+        congress,
+        deps.clock,
+        deps.secret,
+        Backoff(settings.book_retry_base_seconds, settings.book_retry_cap_seconds),
     )
     consumer = BadgesConsumer(
         deps=deps,
@@ -145,7 +154,7 @@ def build(
     runtime.consumers.append(book_consumer)
     privacy = load_privacy(congress)
     periodic = [jobs.Job("badges.retention", lambda: retention.sweep(deps, privacy))]
-    books = [jobs.Job("badges.book", lambda: book.make_books(book_deps))]
+    books = [jobs.Job("badges.book", lambda: book_languages.book_pass(book_deps))]
     warms = deps.renderer if isinstance(deps.renderer, WarmsUp) else None
     app = FastAPI(
         title=f"{congress.short_name} badges and station",
@@ -167,7 +176,8 @@ def build(
     app.include_router(visa_form_router(deps, monitor))
     app.include_router(export_router("badges", deps.secret, partial(personal_export.answer, deps)))
     app.include_router(api_router(deps, monitor, sessions, qrscan.decode_frame))
-    app.include_router(book_router(book_deps))
+    app.include_router(book_router(book_deps, sessions))
+    app.include_router(language_router())  # the public book page's language switch
     app.include_router(login)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     visa_links.install(app, deps, monitor)

@@ -36,6 +36,12 @@ class BadgesSettings(ServiceSettings):
     book_poll_seconds: float = Field(
         default=5.0, gt=0, description="How often the job badges.book looks for a publication whose book to make."
     )
+    book_retry_base_seconds: float = Field(
+        default=30.0, gt=0, description="The first wait after a failed book render; it doubles per failure in a row."
+    )
+    book_retry_cap_seconds: float = Field(
+        default=3600.0, gt=0, description="The longest wait between two tries of a failing book render."
+    )
     visa_link_days: int = Field(
         default=60, gt=0, le=366, description="How long a visa-request link works; then a new one can be mailed."
     )

@@ -6,9 +6,10 @@ requests, stations); a ``BadgeUnit`` is one transaction: the store in it and the
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,7 +25,9 @@ from services.badges.domain import (
     VisaRequest,
     VisaRequestRecord,
 )
+from services.badges.domain.backoff import Backoff
 from services.badges.domain.book import Book, BookFile, Json, Publication, ReplicaCounts
+from services.badges.domain.book_languages import Translation
 
 
 @dataclass(frozen=True)
@@ -284,7 +287,42 @@ class BookStore(Protocol):
         """The newest publication whose book is not made yet (older ones are replaced by it)."""
         ...
 
+    async def record_failure(self, version: int, seen_attempts: int, failure: str, retry_at: datetime) -> bool:
+        """Count a failed render of ``version``'s books once: only if its row still shows ``seen_attempts``
+        failures and no book (False: another copy counted this failure, or made the book)."""
+        ...
+
+    async def newest_publication(self) -> tuple[Publication, bool] | None:
+        """The newest publication and whether its books are made (the organiser's book status)."""
+        ...
+
     async def counts(self, version: int) -> ReplicaCounts: ...
+
+    async def translation(self, version: int, language: str) -> Translation | None:
+        """The wish for ``version``'s books in ``language`` (None: nobody asked)."""
+        ...
+
+    async def request_translation(self, version: int, language: str, now: datetime) -> None:
+        """Record the wish once (asking again changes nothing)."""
+        ...
+
+    async def pending_translations(self, version: int) -> list[Translation]:
+        """The wishes for ``version`` not made yet, oldest first."""
+        ...
+
+    async def record_translation_failure(
+        self, version: int, language: str, seen_attempts: int, failure: str, retry_at: datetime
+    ) -> bool:
+        """As ``record_failure``, for a book in another language."""
+        ...
+
+    async def settle_translation(self, version: int, language: str, files: Sequence[BookFile]) -> bool:
+        """As ``settle``, for a book in another language: False when another copy made it first."""
+        ...
+
+    async def translation_files(self, version: int, language: str) -> list[BookFile]:
+        """``version``'s books in ``language``, the whole book first (none until made)."""
+        ...
 
     async def live_sessions(self) -> list[Json]: ...
 
@@ -330,3 +368,7 @@ class BookDeps:
     clock: Clock
     secret: str
     """The congress secret: the replica files each author under their pseudonym (``keyring.person_ref``)."""
+    backoff: Backoff = field(default_factory=Backoff)
+    """How long a failed render waits before the next try (``domain.backoff``)."""
+    draw: Callable[[], float] = random.random
+    """The backoff's jitter, a number in [0, 1) (tests pass a fixed one)."""

@@ -20,6 +20,7 @@ import base64
 import functools
 import os
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from schemas import topics
-from schemas.base import CONTENT_TYPE, encode, new_event
+from schemas.base import CONTENT_TYPE, encode_new
 from schemas.keys import PersonKeyIssued
 from schemas.personal import EMAIL_SUBJECT, ERASED, Open, Seal, by_email
 from services.common.db import kernel_metadata
@@ -52,6 +53,9 @@ STAGED_KEYS = "congress_person_keys"
 """``session.info`` entry: keys minted in this transaction, written by ``outbox.write_staged`` before the events."""
 _MINTED = "congress_minted_keys"
 _NONCE = 12
+PSEUDONYMS_KEPT = 4096
+"""How many addresses' pseudonyms a keyring remembers (an HMAC per sealed field otherwise; forgotten on erasure)."""
+_KEY_HEADERS = [("content-type", CONTENT_TYPE)]
 
 
 class KeyPending(Exception):
@@ -101,6 +105,11 @@ class Keyring:
         self.erased_subjects: set[str] = set()
         """People erased: their tokens read ``erased`` here whoever's key sealed them, and no key is minted for
         them again (what this service writes about them afterwards carries ``erased``)."""
+        self._pseudonyms: OrderedDict[str, str] = OrderedDict()
+        """Address (as ``by_email`` folds it) -> pseudonym, the most recently used last; at most
+        ``PSEUDONYMS_KEPT``, and an erased person's address is dropped at their erasure."""
+        self._unconfirmed: dict[str, str] = {}
+        """key id -> subject of a key this process minted whose record it has not read back from the topic."""
 
     # -- wrapping -------------------------------------------------------------------------------------
     def wrap(self, key_id: str, subject: str, key: bytes) -> bytes:
@@ -133,11 +142,22 @@ class Keyring:
         erased (keys are tombstoned only by an erasure)."""
         self.erased.add(key_id)
         self._ciphers.pop(key_id, None)
+        self._unconfirmed.pop(key_id, None)
         subject = self._subjects.pop(key_id, None)
         if subject is not None:
             self.erased_subjects.add(subject)
+            self._forget_pseudonyms({subject})
             if self._own.get(subject) == key_id:
                 del self._own[subject]
+
+    def confirm(self, key_id: str) -> bool:
+        """A key's record read back from the topic: True if this process minted that key (it then seals with it
+        from now on, its commit being proven), so the record need not be decoded and unwrapped again."""
+        subject = self._unconfirmed.pop(key_id, None)
+        if subject is None or key_id not in self._ciphers:
+            return False
+        self._own.setdefault(subject, key_id)
+        return True
 
     def knows(self, key_id: str) -> bool:
         return key_id in self._ciphers or key_id in self.erased
@@ -186,10 +206,28 @@ class Keyring:
         return seal
 
     def subject_of(self, subject: str) -> str:
-        """A seal subject as keys are filed: a person known by email (``by_email``) under their pseudonym."""
-        if subject.startswith(EMAIL_SUBJECT):
-            return person_ref(self.secret, subject[len(EMAIL_SUBJECT) :])
-        return subject
+        """A seal subject as keys are filed: a person known by email (``by_email``) under their pseudonym.
+
+        Pseudonyms are remembered (an HMAC for every field sealed otherwise), a bounded number, least recently
+        used first out; an erasure forgets the erased person's (``_forget_pseudonyms``)."""
+        if not subject.startswith(EMAIL_SUBJECT):
+            return subject
+        known = self._pseudonyms.get(subject)
+        if known is not None:
+            self._pseudonyms.move_to_end(subject)
+            return known
+        ref = self._pseudonyms[subject] = person_ref(self.secret, subject[len(EMAIL_SUBJECT) :])
+        if len(self._pseudonyms) > PSEUDONYMS_KEPT:
+            self._pseudonyms.popitem(last=False)
+        return ref
+
+    def remembers_address(self, email: str) -> bool:
+        """Whether this keyring holds ``email`` (its pseudonym remembered): never once the person is erased."""
+        return by_email(email) in self._pseudonyms
+
+    def _forget_pseudonyms(self, subjects: set[str]) -> None:
+        for address in [a for a, ref in self._pseudonyms.items() if ref in subjects]:
+            del self._pseudonyms[address]
 
     def _key_for(self, session: AsyncSession | Session, subject: str) -> str:
         known = self._own.get(subject)
@@ -198,11 +236,12 @@ class Keyring:
         minted: dict[str, str] = session.info.setdefault(_MINTED, {})
         if subject in minted:
             return minted[subject]
-        key_id = f"{self.owner}-{uuid.uuid4().hex}"
+        key_id = f"{self.owner}-{os.urandom(16).hex()}"
         key = AESGCM.generate_key(bit_length=256)
         wrapped = self.wrap(key_id, subject, key)
         self._ciphers[key_id] = AESGCM(key)  # decryptable at once; used for writing once committed (echo, load)
         self._subjects[key_id] = subject
+        self._unconfirmed[key_id] = subject
         minted[subject] = key_id
         session.info.setdefault(STAGED_KEYS, []).append(self._staged(key_id, subject, wrapped))
         return key_id
@@ -210,14 +249,14 @@ class Keyring:
     def _staged(self, key_id: str, subject: str, wrapped: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
         now = datetime.now(UTC)
         issued = PersonKeyIssued(key_id=key_id, subject=subject, owner=self.owner, wrapped_key=_b64(wrapped))
-        event = new_event(issued, f"/congress/{self.owner}")
+        event_id, value = encode_new(issued, f"/congress/{self.owner}", time=now)
         row = {"key_id": key_id, "subject": subject, "wrapped_key": wrapped, "created_at": now}
         message = {
-            "event_id": event.id,
+            "event_id": event_id,
             "topic": topics.KEYS,
             "key": key_id.encode(),
-            "value": encode(event),
-            "headers": [("content-type", CONTENT_TYPE)],
+            "value": value,
+            "headers": _KEY_HEADERS,
             "created_at": now,
         }
         return row, message
@@ -263,6 +302,7 @@ class Keyring:
             )
             self.forget(key_id)
         self.erased_subjects |= wanted
+        self._forget_pseudonyms(wanted)
         return sorted(key_ids)
 
 
@@ -273,6 +313,18 @@ def staged_keys(session: AsyncSession | Session) -> list[tuple[dict[str, Any], d
     return taken
 
 
-def insert_keys(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> Any:
-    """The INSERT of minted keys into ``person_keys`` (the outbox rows go with the other staged messages)."""
-    return insert(person_keys_table).values([row for row, _ in rows])
+_INSERT_KEYS = "INSERT INTO person_keys (key_id, subject, wrapped_key, created_at) VALUES "
+
+
+def insert_keys(dialect: str, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> tuple[str, list[tuple[Any, ...]]]:
+    """The driver's own ``executemany`` of a transaction's minted keys into ``person_keys`` (the key records go
+    with the other staged messages, first). One statement for a whole consumer batch's new people, and none of
+    SQLAlchemy's per-row binding, which cost more than the sealing itself."""
+    if dialect == "sqlite":  # as SQLAlchemy's DateTime stores it there: UTC, no offset
+        sql = _INSERT_KEYS + "(?, ?, ?, ?)"
+        return sql, [
+            (r["key_id"], r["subject"], r["wrapped_key"], r["created_at"].strftime("%Y-%m-%d %H:%M:%S.%f"))
+            for r, _ in rows
+        ]
+    sql = _INSERT_KEYS + "($1, $2, $3, $4)"
+    return sql, [(r["key_id"], r["subject"], r["wrapped_key"], r["created_at"]) for r, _ in rows]

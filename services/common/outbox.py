@@ -153,31 +153,39 @@ def write_staged_sync(session: Session) -> int:
     Idempotent: the rows are taken off the session, so a second call writes nothing.
     """
     keys = staged_keys(session)
-    if keys:  # before the events that use them, so the relay publishes each key first
-        session.execute(insert_keys(keys))
-        session.execute(outbox_table.insert(), [message for _, message in keys])
-    rows = session.info.pop("congress_outbox_rows", None)
+    rows = _with_key_records(keys, session.info.pop("congress_outbox_rows", None))
     if rows:
         connection = session.connection()
+        if keys:
+            connection.exec_driver_sql(*insert_keys(connection.dialect.name, keys))
         connection.exec_driver_sql(*_insert_rows(connection.dialect.name, rows))
-    return len(rows or ()) + len(keys)
+    return len(rows)
 
 
 async def write_staged(session: AsyncSession) -> int:
     """``write_staged_sync`` for an async session: call it last inside the transaction, before it commits."""
     keys = staged_keys(session)
-    if keys:  # before the events that use them, so the relay publishes each key first
-        await session.execute(insert_keys(keys))
-        await session.execute(outbox_table.insert(), [message for _, message in keys])
-    rows = session.info.pop("congress_outbox_rows", None)
+    rows = _with_key_records(keys, session.info.pop("congress_outbox_rows", None))
     if rows:
+        connection = await session.connection()
+        if keys:
+            await connection.exec_driver_sql(*insert_keys(connection.dialect.name, keys))
         driver = await sqlite_driver(session)
         if driver is not None:  # one trip to aiosqlite's thread (db.sqlite_driver)
             await driver.executemany(*_insert_rows("sqlite", rows))
         else:
-            connection = await session.connection()
             await connection.exec_driver_sql(*_insert_rows(connection.dialect.name, rows))
-    return len(rows or ()) + len(keys)
+    return len(rows)
+
+
+def _with_key_records(
+    keys: list[tuple[dict[str, Any], dict[str, Any]]], rows: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """The staged rows, the records of the keys minted in the transaction first: the relay publishes in row
+    order, so every key is on ``congress.keys`` before the first event sealed with it."""
+    if not keys:
+        return rows or []
+    return [message for _, message in keys] + (rows or [])
 
 
 _INSERT = "INSERT INTO outbox (event_id, topic, key, value, headers, created_at) VALUES "
@@ -203,7 +211,7 @@ def _insert_rows(dialect: str, rows: list[dict[str, Any]]) -> tuple[str, list[tu
             row["topic"],
             row["key"],
             row["value"],
-            _HEADERS_JSON if row["headers"] is _HEADERS else json.dumps(row["headers"]),
+            _HEADERS_JSON if row["headers"] is _HEADERS or row["headers"] == _HEADERS else json.dumps(row["headers"]),
             now,
         )
         for row in rows

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 1_000_000
+"""The highest page number a list's ``page`` parameter takes (past the end shows the last page)."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import ARRAY, BigInteger, Text, any_, bindparam, cast, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from schemas import topics
 from services.common.db import READ_ONLY, SQLITE_TIME, is_postgres, write_turn
 from services.common.faults import crash_point
 from services.common.outbox import Outbox, outbox_table
@@ -189,6 +190,15 @@ class OutboxRelay:
             await driver.executescript(script)
 
     async def _send_all(self, rows: Sequence[Any]) -> None:
+        """Publish rows, the person keys' records first: every key acknowledged (acks=all) before any event of
+        the batch goes, so no consumer meets a token whose key is not yet on ``congress.keys``."""
+        keys = [row for row in rows if row.topic == topics.KEYS]
+        if keys and len(keys) < len(rows):
+            await self._send_batches(keys)
+            rows = [row for row in rows if row.topic != topics.KEYS]
+        await self._send_batches(rows)
+
+    async def _send_batches(self, rows: Sequence[Any]) -> None:
         """Publish rows as one record batch per partition (in id order within each), and wait for every ack.
 
         ``send`` per row cost a future, a metadata check and a partitioner call each; a batch

@@ -50,6 +50,7 @@ from services.registration.web.api_models import publish_choices
 from services.registration.web.broadcast_page import broadcast_router
 from services.registration.web.history import history_router
 from services.registration.web.local_checkout import local_checkout_router
+from services.registration.web.offer_pages import offer_router
 from services.registration.web.organiser import organiser_router
 from services.registration.web.organiser_list import list_router
 from services.registration.web.pages import install_page_errors, pages_router
@@ -158,9 +159,10 @@ def build(
     app.include_router(language_router())  # the delegate pages' language switch
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(pages_router(deps, settings, doors))
-    app.include_router(privacy_router(deps, sessions))  # before /me/{token}: /me/participants is a page
-    app.include_router(agenda_router(deps))  # before /me/{token} too: /me/programme, /me/agenda
-    app.include_router(self_service_router(deps, settings, doors))
+    app.include_router(self_service_router(deps, settings, doors))  # /me/{token:signed} shadows no /me/<word>
+    app.include_router(privacy_router(deps, sessions))
+    app.include_router(agenda_router(deps))
+    app.include_router(offer_router(deps, settings))
     app.include_router(local_checkout_router(deps, settings, webhooks))
     app.include_router(list_router(deps, sessions))
     app.include_router(organiser_router(deps, sessions))

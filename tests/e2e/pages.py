@@ -40,8 +40,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         *public("/", "/privacy", "/group", "/sign-in", "/registrations/{payer_id}?t={view}", "/organiser/login"),
         Page("/", mistake='form[action="/register"]'),
         Page("/pay/{card_payer}?t={card_view}", lands="/test-checkout/"),  # the card payment page
-        # a waiting-list offer taken: the waiter has not paid yet, so the seat joins the total on their status page
-        Page("/waiting-list/accept?t={offer}", lands="/registrations/"),
+        # a waiting-list offer's page: opening the link shows the offer (accept, decline) and takes nothing
+        Page("/waiting-list/accept?t={offer}"),
         *delegate("/me", "/me/participants", "/me/programme", "/me/agenda"),
         *organiser(
             "/organiser/registrations",
@@ -69,8 +69,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         ),
     ),
     "badges": (
-        *public("/organiser/login", "/visa/{visa}"),  # the visa request form: its signed link is the key
-        *organiser("/organiser/badges", "/station", "/station?q=Njeri"),
+        *public("/organiser/login", "/visa/{visa}", "/book"),  # the visa request form: its signed link is the key
+        *organiser("/organiser/badges", "/organiser/book", "/station", "/station?q=Njeri"),
     ),
     "notify": (
         *public("/organiser/login", "/organiser/invitation?token={invitation}"),  # set a password when invited

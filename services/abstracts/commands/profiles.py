@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from services.abstracts.commands.context import Deps, Row
-from services.abstracts.config import countries
 from services.abstracts.domain.abstract import Abstract, Status
 from services.abstracts.domain.errors import Rejected
 from services.abstracts.domain.reviewer_profile import BIDS, Profile, load_cap, validated
+from services.common.countries import COUNTRY_CODES
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ async def save_profile(deps: Deps, reviewer: Row, typed: Typed) -> Profile:
         country=typed.country,
         conflicts=typed.conflicts,
         cap=cap_for(deps, reviewer),
-        countries={code for code, _ in countries()},
+        countries=COUNTRY_CODES,
     )
     async with deps.units() as unit:
         await unit.profiles.save_profile(profile, deps.clock())

@@ -7,7 +7,7 @@ Decisions are final here: a decided abstract answers 409 (see docs/abstracts.md)
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -44,8 +44,9 @@ from services.abstracts.web.scope import (
 )
 from services.common import audit
 from services.common.organiser_sessions import OrganiserSessions, organiser_grant, require_organiser
-from services.common.paging import MAX_PAGE_SIZE, Paging
+from services.common.paging import MAX_PAGE, MAX_PAGE_SIZE, Paging
 from services.common.roles import Grant, opens
+from services.common.sortable import column_links
 from services.common.text import SingleLine, clean_for_display
 
 STATUSES = tuple(s.value for s in Status)
@@ -64,13 +65,12 @@ COLUMNS = (
 
 
 def sort_links(chosen: dict[str, str]) -> list[tuple[str, str, str]]:
-    """Each column's key, heading and the URL that sorts by it (the other way round if sorted by it already)."""
-    links = []
-    for key, label in COLUMNS:
-        again = chosen["sort"] == key and chosen["dir"] != "desc"
-        query = chosen | {"sort": key, "dir": "desc" if again else "", "order": ""}
-        links.append((key, label, "/organiser/abstracts?" + urlencode({k: v for k, v in query.items() if v})))
-    return links
+    """Each column's key, heading and the URL that sorts by it (``services.common.sortable``); a column sort
+    ends the calibrated ``order``."""
+    descending = chosen["dir"] == "desc"
+    return column_links(
+        "/organiser/abstracts", COLUMNS, chosen, current=chosen["sort"], descending=descending, reset=("order",)
+    )
 
 
 class DecisionIn(BaseModel):
@@ -124,7 +124,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         sort: str = "",
         dir: str = "",
         message: str = "",
-        page: int = Query(1, ge=1, le=1_000_000),
+        page: int = Query(1, ge=1, le=MAX_PAGE),
         size: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
         who: str = organiser,
         grant: Grant = scoped,

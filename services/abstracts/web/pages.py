@@ -21,7 +21,6 @@ from jinja2.runtime import Context
 
 from services.abstracts.commands.context import Deps
 from services.abstracts.commands.links import LinkProblem
-from services.abstracts.config import countries
 from services.abstracts.domain import submission
 from services.abstracts.domain.errors import Closed, NotAllowed, NotFound
 from services.abstracts.web.forms import PAPER_AUTHOR_ROWS, PAPER_SLOTS
@@ -55,7 +54,6 @@ def make_templates(deps: Deps) -> Jinja2Templates:
         congress=deps.congress,
         config=deps.config,
         languages=LANGUAGES,
-        countries=countries(),
         country_names=country_names,
         format_options=[(f, FORMAT_NAMES[f]) for f in submission.FORMATS],
         format_names=FORMAT_NAMES,

@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field
 
 from services.abstracts.commands import profiles, reviewing
 from services.abstracts.commands.context import Deps
-from services.abstracts.config import countries
 from services.abstracts.domain.errors import Rejected
 from services.abstracts.domain.reviewer_profile import BIDS
 from services.abstracts.web.api_docs import REVIEWER_LINK
@@ -80,7 +79,6 @@ def profile_router(deps: Deps, templates: Jinja2Templates) -> APIRouter:
             "values": shown,
             "errors": errors or {},
             "focus": first_error_id(errors or {}),
-            "countries": countries(),
             "message": request.query_params.get("message", ""),
         }
         return templates.TemplateResponse(request, "review_profile.html", context, status_code=422 if errors else 200)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.badges.adapters.book_languages_db import TranslationQueries
 from services.badges.adapters.db import metadata
 from services.badges.domain.book import WHOLE, BookFile, Json, Publication, ReplicaCounts
 from services.common.outbox import Outbox
@@ -47,6 +48,9 @@ book_publications = Table(
     Column("sessions_cancelled", Integer, nullable=False),
     Column("published_at", DateTime(timezone=True), nullable=False),
     Column("settled_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("retry_at", DateTime(timezone=True), nullable=True),
+    Column("failure", String(300), nullable=True),
 )
 
 book_files = Table(
@@ -65,7 +69,20 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-class SqlBookStore:
+def _publication(row: Any) -> Publication:
+    return Publication(
+        row.programme_version,
+        row.sessions,
+        row.sessions_changed,
+        row.sessions_cancelled,
+        _utc(row.published_at),
+        attempts=row.attempts,
+        retry_at=_utc(row.retry_at) if row.retry_at is not None else None,
+        failure=row.failure or "",
+    )
+
+
+class SqlBookStore(TranslationQueries):
     """``BookStore`` on one session (a unit of work's or the consumer batch's)."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -118,9 +135,21 @@ class SqlBookStore:
         ).first()
         if row is None:
             return None
-        return Publication(
-            row.programme_version, row.sessions, row.sessions_changed, row.sessions_cancelled, _utc(row.published_at)
+        return _publication(row)
+
+    async def record_failure(self, version: int, seen_attempts: int, failure: str, retry_at: datetime) -> bool:
+        t = book_publications
+        done = await self.session.execute(
+            update(t)
+            .where(t.c.programme_version == version, t.c.settled_at.is_(None), t.c.attempts == seen_attempts)
+            .values(attempts=seen_attempts + 1, failure=failure[:300], retry_at=retry_at)
         )
+        return bool(getattr(done, "rowcount", 0))  # 0: another copy recorded this failure, or the book got made
+
+    async def newest_publication(self) -> tuple[Publication, bool] | None:
+        t = book_publications
+        row = (await self.session.execute(select(t).order_by(t.c.programme_version.desc()).limit(1))).first()
+        return None if row is None else (_publication(row), row.settled_at is not None)
 
     async def counts(self, version: int) -> ReplicaCounts:
         t = book_sessions

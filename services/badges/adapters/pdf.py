@@ -23,6 +23,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from services.badges import domain
 from services.badges.adapters import cjk, fonts, patterns, stamp
+from services.badges.adapters.book_pdf import LOCALE as BOOK_LOCALE
 from services.badges.adapters.book_pdf import book_context
 from services.badges.adapters.fit import fit_measured
 from services.badges.adapters.fontset import ChainFontConfiguration
@@ -31,6 +32,7 @@ from services.badges.adapters.unprintable import badge_texts
 from services.badges.adapters.weasy import BADGE_UA, WARM_UP_NAMES, BadgeHTML, default_font_cache
 from services.badges.domain.badge import BadgeContent as BadgeContent  # the domain owns it; re-exported
 from services.badges.domain.book import Book
+from services.common.page_language import install_page_i18n
 from services.common.printable import printable
 from services.common.text import clean_for_display
 
@@ -101,6 +103,7 @@ class PdfRenderer:
             lstrip_blocks=True,
         )
         self.env.filters["isolate"] = isolate
+        install_page_i18n(self.env, BOOK_LOCALE)  # the book's words; badges' other templates carry no _()
         self.fetcher = LocalOnlyFetcher(TEMPLATES, self.font_cache)
         self.late = cjk.LateNames(
             (ord(c) for c in self.extra_chars if cjk.is_cjk(c)), self.font_cache, interval=self.recut_interval
@@ -315,10 +318,22 @@ class PdfRenderer:
         return self._pdf(html, "documents")
 
     def render_book(self, book: Book) -> bytes:
-        """The book of abstracts (``adapters/book_pdf.py``, ``templates/book.html``): bookmarks from its
-        headings, page numbers in the contents and the author index from ``target-counter``."""
-        html = self.env.get_template("book.html").render(**book_context(book, self.chain))
-        return self._pdf(html, "book")
+        """The book of abstracts (``adapters/book_pdf.py``, ``templates/book.html``) in its language: bookmarks
+        from its headings, the contents' page numbers from ``target-counter``.
+
+        Laid out twice: the first layout says on which page each abstract begins, the second prints the author
+        index with each page once (``domain.book_index``; CSS cannot drop a repeated ``target-counter``). The
+        index is the book's last section, so its numbers move nothing the first layout placed.
+        """
+        template = self.env.get_template("book.html")
+        css, font_config = self._setup("book")
+        draft = self._document(template.render(**book_context(book, self.chain)), "book")
+        laid_out = draft.render(stylesheets=css, font_config=font_config)
+        pages: dict[str, int] = {}
+        for number, page in enumerate(laid_out.pages, 1):
+            for anchor in page.anchors:  # an abstract running over pages is anchored on each: its first counts
+                pages.setdefault(anchor, number)
+        return self._pdf(template.render(**book_context(book, self.chain, pages)), "book")
 
 
 def warm_up_contents(roles: Sequence[str] = tuple(domain.RIBBONS)) -> list[BadgeContent]:

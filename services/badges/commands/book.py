@@ -22,6 +22,7 @@ from services.badges.domain.book import (
     WHOLE,
     Book,
     BookFile,
+    Json,
     Publication,
     book_view,
     content_complete,
@@ -30,10 +31,14 @@ from services.badges.domain.book import (
 )
 from services.badges.domain.book_people import Pseudonym
 from services.badges.ports import BookDeps, BookStore
+from services.common.congress import ConfigError
+from services.common.page_language import DEFAULT, OFFERED
 
 log = logging.getLogger("congress.badges.book")
 
 NO_PRESENTER_EMAILS: Any = {"presentations": {"__all__": {"presenters": {"__all__": {"email"}}}}}
+MAX_REASON = 200
+"""The longest failure reason kept (the row's column holds 300)."""
 WITHDRAWN_VERSION = 1_000_000
 """A withdrawn abstract's version: no later content brings it back (withdrawal is final)."""
 
@@ -98,46 +103,106 @@ def networks(congress: Any) -> dict[str, str]:
     return {str(n["code"]): str(n.get("name") or n["code"]) for n in listed if isinstance(n, Mapping) and "code" in n}
 
 
+def book_language(congress: Any) -> str:
+    """The language the edition's book speaks: ``badges.book_language`` in the congress file (default English),
+    one of the pages' languages; anything else is refused with a ``ConfigError`` naming the setting."""
+    wanted = congress.section("badges").get("book_language", DEFAULT)
+    if wanted not in OFFERED:
+        raise ConfigError(f"badges.book_language: {wanted!r} is not one of {', '.join(OFFERED)}")
+    return str(wanted)
+
+
 def books(
-    deps: BookDeps, sessions: list[Mapping[str, Any]], abstracts: dict[str, Mapping[str, Any]]
+    deps: BookDeps,
+    sessions: list[Mapping[str, Any]],
+    abstracts: dict[str, Mapping[str, Any]],
+    language: str | None = None,
 ) -> list[tuple[str, Book]]:
-    """The whole book, then one per network that has something in the programme."""
+    """The whole book, then one per network that has something in the programme, in ``language`` (default: the
+    edition's)."""
     congress = deps.congress
-    title = f"{congress.short_name} — Book of abstracts"
-    names = networks(congress)
-    out = [(WHOLE, book_view(title, sessions, abstracts, congress.tz, subtitle=congress.name, names=names))]
+    title, names, language = congress.short_name, networks(congress), language or book_language(congress)
+    whole = book_view(title, sessions, abstracts, congress.tz, subtitle=congress.name, names=names, language=language)
+    out = [(WHOLE, whole)]
     for code, name in names.items():
-        book = book_view(title, sessions, abstracts, congress.tz, network=code, subtitle=name, names=names)
+        book = book_view(
+            title, sessions, abstracts, congress.tz, network=code, subtitle=name, names=names, language=language
+        )
         if book.days:
             out.append((code, book))
     return out
 
 
 async def make_books(deps: BookDeps) -> int | None:
-    """One pass of the job: the books of the newest publication if it is ready; its version, else None."""
+    """One pass of the job: the books of the newest publication if it is ready; its version, else None.
+
+    A render that fails is counted once in the publication's row with the time of the next try (``_failed``);
+    until then the passes of every copy leave it be."""
+    now = deps.clock.now()
     async with deps.units.read() as store:
         publication = await store.pending_publication()
-        if publication is None or not await _ready(store, publication):
+        if publication is None or (publication.retry_at is not None and now < publication.retry_at):
+            return None
+        if not await replica_holds(store, publication):
             return None
         sessions, abstracts = await store.live_sessions(), await store.abstracts()
         missing = missing_content(sessions, await store.known_abstracts())
-    now = deps.clock.now()
     if not content_complete(publication, missing, now):
         log.info("book of abstracts waits for abstracts' content", extra={"missing": len(missing)})
         return None
-    files = []
-    for network, book in books(deps, sessions, abstracts):
-        pdf = await deps.renderer.render_book(book)
-        stored = deps.store.put(pdf)  # content-addressed: a second copy writes the same file
-        files.append(BookFile(publication.version, network, stored.sha256, len(pdf), now))
+    try:
+        files = await render_books(deps, publication.version, sessions, abstracts)
+    except Exception as exc:  # noqa: BLE001 -- any failure of the render pool or WeasyPrint is retried later
+        await _failed(deps, publication, exc)
+        return None
     async with deps.units.begin() as store:
         settled = await store.settle(publication.version, files)
     log.info(
         "book of abstracts made" if settled else "book of abstracts already made by another copy",
-        extra={"programme_version": publication.version, "books": len(files)},
+        extra={"programme_version": publication.version, "books": len(files), "attempt": publication.attempts + 1},
     )
     return publication.version if settled else None
 
 
-async def _ready(store: BookStore, publication: Publication) -> bool:
+async def render_books(
+    deps: BookDeps, version: int, sessions: list[Json], abstracts: dict[str, Json], language: str | None = None
+) -> list[BookFile]:
+    """Render and store ``version``'s books (in ``language``, default the edition's); nothing is recorded."""
+    now, files = deps.clock.now(), []
+    for network, book in books(deps, sessions, abstracts, language):
+        pdf = await deps.renderer.render_book(book)
+        stored = deps.store.put(pdf)  # content-addressed: a second copy writes the same file
+        files.append(BookFile(version, network, stored.sha256, len(pdf), now))
+    return files
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What the row, the log and the organiser's page say about a failure: its kind and first line, short."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}"[:MAX_REASON] if first else type(exc).__name__
+
+
+async def _failed(deps: BookDeps, publication: Publication, exc: Exception) -> None:
+    """Count the failure once (the row's ``attempts`` as this pass saw it) and set the next try's time."""
+    attempt, reason = publication.attempts + 1, failure_reason(exc)
+    wait = deps.backoff.delay(attempt, deps.draw())
+    async with deps.units.begin() as store:
+        counted = await store.record_failure(publication.version, publication.attempts, reason, deps.clock.now() + wait)
+    if not counted:
+        log.info("book of abstracts failure already counted by another copy", extra={"attempt": attempt})
+        return
+    log.warning(
+        "book of abstracts failed; it is tried again later",
+        extra={
+            "programme_version": publication.version,
+            "attempt": attempt,
+            "reason": reason,
+            "retry_in_seconds": round(wait.total_seconds(), 1),
+        },
+        exc_info=exc,
+    )
+
+
+async def replica_holds(store: BookStore, publication: Publication) -> bool:
+    """Whether the replica holds exactly ``publication`` (its session events in, none of a later one)."""
     return ready(publication, await store.counts(publication.version))

@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from services.common.folding import fold
 
 Json = Mapping[str, Any]
@@ -36,6 +38,12 @@ class Publication:
     sessions_changed: int
     sessions_cancelled: int
     published_at: datetime | None = None
+    attempts: int = 0
+    """Renders of this publication's books that failed so far (``domain.backoff``)."""
+    retry_at: datetime | None = None
+    """Not before then is it rendered again (None: no failure yet)."""
+    failure: str = ""
+    """Why the last render failed (the organiser's book page shows it)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class ReplicaCounts:
     """The highest programme version any session event carried (0: none)."""
 
 
+DAY_FORMAT = "EEEE d MMMM y"
+"""A day as the delegate pages write it (``Wednesday 6 January 2027``, ``mercredi 6 janvier 2027``)."""
 CONTENT_GRACE = timedelta(minutes=10)
 """How long a book waits for the content of an abstract in its programme (another topic, maybe behind) before it
 is made with the session event's title and presenters for that abstract."""
@@ -150,9 +160,12 @@ class IndexEntry:
 @dataclass(frozen=True)
 class Book:
     title: str
+    """The edition's short name: the cover adds "Book of abstracts" in the book's language."""
     subtitle: str
     days: tuple[BookDay, ...]
     index: tuple[IndexEntry, ...]
+    language: str = "en"
+    """The language of the book's own words (headings, day names), one of the pages' languages."""
 
     @property
     def items(self) -> list[BookItem]:
@@ -270,8 +283,10 @@ def book_view(
     network: str = WHOLE,
     subtitle: str = "",
     names: Mapping[str, str] | None = None,
+    language: str = "en",
 ) -> Book:
-    """The book of the live ``sessions`` (a network's only: its sessions and its papers in mixed sessions)."""
+    """The book of the live ``sessions`` (a network's only: its sessions and its papers in mixed sessions), its
+    day names in ``language`` (CLDR's, through Babel) and its times in the congress timezone ``tz``."""
     by_day: dict[str, list[tuple[str, str, BookSession]]] = defaultdict(list)
     for s in sessions:
         session = _session(s, abstracts, network, tz, names or {})
@@ -281,10 +296,10 @@ def book_view(
     days = tuple(
         BookDay(
             anchor=f"d-{day}",
-            label=datetime.fromisoformat(day).strftime("%A %-d %B %Y"),
+            label=str(format_date(datetime.fromisoformat(day).date(), DAY_FORMAT, locale=language)),
             sessions=tuple(s for _, _, s in sorted(by_day[day], key=lambda t: (t[0], t[1], t[2].anchor))),
         )
         for day in sorted(by_day)
     )
     book = Book(title, subtitle, days, ())
-    return Book(title, subtitle, days, author_index(book.items))
+    return Book(title, subtitle, days, author_index(book.items), language)

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.badges.ports import BadgeDeps, LinkState
 from services.common.csrf import add_csrf_helpers
+from services.common.page_language import install_page_i18n
 from services.common.text import shown
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -18,6 +19,9 @@ PAGES = add_csrf_helpers(
     Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), finalize=shown)
 )
 """Station and visa pages; every printed string through the one text rule (``shown``), forms with their token."""
+LOCALE_DIR = TEMPLATES.parent / "locale"
+PAGE_LANGUAGE = install_page_i18n(PAGES, LOCALE_DIR)
+"""The public book page's language and switch (badges' catalog); the station's and organisers' pages carry no _()."""
 
 
 async def render(

@@ -19,6 +19,7 @@ ADMIN, CHAIR, CONVENER, FINANCE, DESK, VIEWER = (
 
 ROUTES: RouteAccess = {
     ("GET", "/organiser/badges"): allow(DESK, VIEWER),
+    ("GET", "/organiser/book"): allow(CHAIR, VIEWER),  # the book of abstracts of the programme the chair publishes
     ("POST", "/organiser/stations"): allow(DESK),
     ("POST", "/organiser/stations/{station_id}/revoke"): allow(DESK),
     ("POST", "/organiser/visa/{request_id}/approve"): allow(FINANCE),

@@ -47,6 +47,9 @@ async def accept_offer(deps: Deps, entry_id: int) -> Accepted:
     now = deps.clock()
     async with deps.units.begin() as tx:
         entry = await tx.registrations.waiting_entry(entry_id)
+        if entry is not None:  # locked with its list, as a decline or the lapse sweep locks it: one of them wins
+            locked = await tx.registrations.waiting_entries(entry["add_on_code"], for_update=True)
+            entry = next((e for e in locked if e["id"] == entry_id), None)
         if entry is None or not domain.can_accept_offer(manage.entry_of(entry), now):
             raise NotAllowed("this offer has expired or was already used")
         row = await manage.live(tx, entry["registration_id"])
@@ -100,7 +103,12 @@ async def _checkout(
         )
     )
     async with deps.units.begin() as tx:
+        before = await tx.registrations.get_charge(charge_id)
         await tx.registrations.set_charge(charge_id, checkout_session_id=checkout.session_id)
+        earlier = before["checkout_session_id"] if before else None
+        if earlier and earlier != checkout.session_id:  # accepted again: one Checkout takes the money, not two
+            await stripe_tasks.queue_expire(deps, tx, row.id, earlier)
+    await stripe_tasks.run(deps, tx.queued_tasks)
     return Accepted(row, checkout.url, checkout.session_id, charge_id)
 
 

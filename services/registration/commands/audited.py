@@ -81,6 +81,12 @@ CATALOGUE = audit.Catalogue(
         "A waiting-list offer lapsed unanswered (the seat passed on).",
         by=SYSTEM,
     ),
+    Action(
+        "registration.waiting-list.decline",
+        REG,
+        "The delegate declined a waiting-list offer (the seat passed on at once).",
+        by="the delegate through their offer link",
+    ),
 )
 
 CARD_HOLDS = audit.system("registration.payment-holds")

@@ -21,7 +21,7 @@ from schemas.audit import DetailValue
 from services.common import audit
 from services.common.openapi import JSON_BODY, refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
-from services.common.paging import MAX_PAGE_SIZE
+from services.common.paging import MAX_PAGE, MAX_PAGE_SIZE
 from services.common.text import SingleLine, csv_cell
 from services.registration.commands import audited, erasure, invoice_holds, manage, payments, queries
 from services.registration.commands.records import Deps, NotAllowed, as_utc
@@ -67,7 +67,6 @@ ID_LENGTH = 40
 """Registration ids are at most this long (``reg_registrations.id``)."""
 PAGE_SIZE = 500
 """Rows on one page of the list (page and JSON) unless ``size`` asks otherwise."""
-MAX_PAGE = 1_000_000
 
 
 def csv_lines(rows: Iterable[dict[str, Any]], *, header: bool = False) -> str:

@@ -17,7 +17,8 @@ from fastapi.responses import Response
 
 from schemas.values import PaymentMethod
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
-from services.common.paging import MAX_PAGE_SIZE
+from services.common.paging import MAX_PAGE, MAX_PAGE_SIZE
+from services.common.sortable import column_links
 from services.common.text import clean_for_display
 from services.registration.commands import queries
 from services.registration.commands.records import Deps, as_utc
@@ -27,7 +28,6 @@ from services.registration.web.pages import templates_for
 
 PAGE_SIZE = 50
 """Rows on one page of the list page unless ``size`` asks otherwise."""
-MAX_PAGE = 1_000_000
 COLUMNS = (
     ("number", "Number"),
     ("name", "Name"),
@@ -67,10 +67,11 @@ def filters_of(
     )
 
 
-def sort_link(filters: Filters, key: str) -> str:
-    """The URL that sorts the list by ``key`` (the other way round if it is sorted by it already), from page 1."""
-    query = filters.query() | {"sort": key, "dir": "desc" if filters.sort == key and not filters.descending else ""}
-    return "/organiser/registrations?" + urlencode({k: v for k, v in query.items() if v})
+def sort_links(filters: Filters) -> list[tuple[str, str, str]]:
+    """Each column's key, heading and the URL that sorts the list by it (``services.common.sortable``)."""
+    return column_links(
+        "/organiser/registrations", COLUMNS, filters.query(), current=filters.sort, descending=filters.descending
+    )
 
 
 def list_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
@@ -100,7 +101,7 @@ def list_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
             "paging": paging,
             "shown": paging.summary(len(rows)),
             "filters": filters,
-            "columns": [(key, label, sort_link(filters, key)) for key, label in COLUMNS],
+            "columns": sort_links(filters),
             "export": "/organiser/registrations.csv?" + urlencode({k: v for k, v in filters.query().items() if v}),
             "countries": await queries.countries(deps),
             "statuses": [s.value for s in Status],

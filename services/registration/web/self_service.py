@@ -1,5 +1,5 @@
-"""A delegate's own pages after registering: sign in by magic link (and out), change the badge, cancel,
-take a waiting-list offer.
+"""A delegate's own pages after registering: sign in by magic link (and out), change the badge, cancel
+(a waiting-list offer's link: ``offer_pages.py``).
 
 The magic link (single use, expiring; ``links.py``) sets a signed session cookie for ``SESSION_SECONDS``;
 every ``/me`` page reads the registration from it, so a delegate only ever sees their own.
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from schemas.registration import LinkKind
 from services.common.auth import InvalidToken, sign, verify
 from services.common.page_language import N_
 from services.common.text import clean_for_display, clean_input
-from services.registration.commands import addons, consent, links, manage, queries
-from services.registration.commands.links import view_token
+from services.registration.commands import consent, links, manage, queries
 from services.registration.commands.records import Deps
 from services.registration.config import RegistrationSettings
 from services.registration.domain import pricing as domain
@@ -26,6 +26,24 @@ from services.registration.web.rate_limits import Door, RateLimits, knock
 
 DELEGATE_COOKIE = "congress_delegate"
 SESSION_SECONDS = 2 * 3600
+
+
+class SignedToken(Convertor[str]):
+    """A path segment that can be a signed token: it has a dot (``payload.time.signature``), a page's name never.
+
+    So ``/me/{token:signed}`` cannot shadow a page ``/me/<word>`` declared after it, whatever the order.
+    """
+
+    regex = r"[^/]*\.[^/]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("signed", SignedToken())
 
 
 def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateLimits | None) -> APIRouter:
@@ -53,7 +71,7 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
         await links.renew(deps, kind, str(form.get("t", ""))[:2000])
         return templates.TemplateResponse(request, "link_sent.html", {})
 
-    @pages.get("/me/{token}")
+    @pages.get("/me/{token:signed}")
     async def magic(token: str) -> Response:
         renew = (LinkKind.SIGN_IN.value, token)
         try:
@@ -126,22 +144,6 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
             deps, row.id, by="delegate", reason=clean_for_display(str(form.get("reason", "")))[:500]
         )
         return await me_page(request, row, N_("Your registration is cancelled."))
-
-    @pages.get("/waiting-list/accept")
-    async def accept(t: str = "") -> Response:
-        try:
-            entry = int(verify(deps.secret, "waitlist", t)["entry"])
-        except InvalidToken as exc:
-            raise token_problem(exc, "waiting-list link") from exc
-        done = await addons.accept_offer(deps, entry)
-        payer = done.row.payer_id
-        token = view_token(deps, payer)
-        if done.pay_url is None:
-            return RedirectResponse(f"/registrations/{payer}?t={token}", 303)
-        if settings.uses_test_checkout:
-            query = f"t={token}&session_id={done.checkout_session_id}&charge={done.charge_id}"
-            return RedirectResponse(f"/test-checkout/{payer}?{query}", 303)
-        return RedirectResponse(done.pay_url, 303)
 
     return pages
 

@@ -4,9 +4,12 @@ edition's same-country rule. SQLite, no Kafka."""
 
 from __future__ import annotations
 
+import html as html_text
+import re
 from typing import Any
 
 from services.abstracts.config import NetworkConfig
+from services.common.countries import country_names
 from tests.forms import submit as post_page
 from tests.integration.abstracts.conftest import ORGANISER, Service, add_reviewer, author, submit
 
@@ -128,3 +131,32 @@ async def test_same_country_is_a_conflict_only_when_the_edition_says_so(offline:
     configure(offline, conflict_same_country=False)
     second = await submit(offline, title="More Japanese schools")
     assert await assigned_pairs(offline) == {(second["abstract_id"], "Kenji")}  # Lena is full; Kenji may now
+
+
+def country_options(html: str) -> list[tuple[str, str]]:
+    """The (code, name) options of the profile's country list, in page order."""
+    select = html.split('name="country"', 1)[1].split("</select>", 1)[0]
+    found = re.findall(r'<option value="([A-Z]{2})"[^>]*>([^<]+)</option>', select)
+    return [(code, html_text.unescape(name)) for code, name in found]
+
+
+async def test_the_profiles_country_list_is_the_kernels_sorted_as_its_readers_expect(offline: Service) -> None:
+    """Reviewer pages are the team's (English, ``page_language.ORGANISER_PATHS``): CLDR's English names,
+    accents aside in the order (Åland next to Albania, not after Zimbabwe), the same codes as every form."""
+    await add_reviewer(offline, "Amani", "University of Nairobi", ["DU"])
+    link = (await portal(offline))["Amani"]
+    page = await offline.client.get(f"{link}/profile", headers=HTML | {"accept-language": "fr"})
+    options = country_options(page.text)
+    names = [name for _, name in options]
+    assert dict(options)["DE"] == "Germany" and "XK" in dict(options) and "EU" not in dict(options)
+    assert names.index("Åland Islands") < names.index("Albania") < names.index("Zimbabwe")
+    assert names.index("Costa Rica") < names.index("Côte d’Ivoire") < names.index("Croatia")
+    assert options == list(country_names(page_lang(page.text)))
+    saved = await offline.client.put(f"/api{link}/profile", json={"country": "XK"})  # what the list offers is taken
+    assert saved.status_code == 200, saved.text
+
+
+def page_lang(html: str) -> str:
+    found = re.search(r'<html lang="([a-z]+)"', html)
+    assert found
+    return found.group(1)

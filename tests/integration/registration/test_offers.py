@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
 
 from schemas.registration import (
     InvoiceIssued,
@@ -35,6 +37,14 @@ async def offer_link(service: Service, registration_id: str, code: str = "dinner
     return f"{parts.path}?{parts.query}"
 
 
+async def take_offer(service: Service, link: str) -> httpx.Response:
+    """Open the offer's page and press "Accept the place" (opening the link alone takes nothing)."""
+    page = await service.client.get(link)
+    assert page.status_code == 200, page.text[-500:]
+    token = parse_qs(urlsplit(link).query)["t"][0]
+    return await service.client.post("/waiting-list/accept", data={"t": token, "csrf_token": token_in(page.text)})
+
+
 async def test_priced_offer_is_paid_by_card_or_invoiced_and_free_ones_stay_one_click(offline: Service) -> None:
     client = offline.client
     async with offline.deps.sessionmaker.begin() as session:
@@ -56,7 +66,7 @@ async def test_priced_offer_is_paid_by_card_or_invoiced_and_free_ones_stay_one_c
     await manage.cancel(offline.deps, first["payer_id"], by="organiser", reason="visa refused")
 
     # Card payer: accepting sends them to pay 85.00; nothing changes until the paid webhook.
-    accept = await client.get(await offer_link(offline, card["payer_id"]))
+    accept = await take_offer(offline, await offer_link(offline, card["payer_id"]))
     assert accept.status_code == 303 and "charge=" in accept.headers["location"]
     page = await client.get(accept.headers["location"])
     assert "€85.00" in page.text and 'name="charge"' in page.text
@@ -88,13 +98,13 @@ async def test_priced_offer_is_paid_by_card_or_invoiced_and_free_ones_stay_one_c
     assert [e.amount.amount_minor for e in of(await published(offline), RefundIssued)] == [card["total"], 8500]
 
     # A free add-on offer is still one click.
-    accept_free = await client.get(await offer_link(offline, card["payer_id"], "bm-leadership"))
+    accept_free = await take_offer(offline, await offer_link(offline, card["payer_id"], "bm-leadership"))
     assert accept_free.status_code == 303 and "/registrations/" in accept_free.headers["location"]
     assert "bm-leadership" in (await status(offline, card["payer_id"]))["add_ons"]
 
     # Invoice payer: the dinner frees again, is offered, accepted, and a second invoice is issued.
     await manage.cancel(offline.deps, card["payer_id"], by="organiser", reason="ill")
-    accept = await client.get(await offer_link(offline, invoice_id))
+    accept = await take_offer(offline, await offer_link(offline, invoice_id))
     assert accept.status_code == 303
     issued = of(await published(offline), InvoiceIssued)
     assert [i.invoice_number for i in issued] == ["ICSEI27-INV-0001", "ICSEI27-INV-0002"]
@@ -111,13 +121,12 @@ async def test_priced_offer_is_paid_by_card_or_invoiced_and_free_ones_stay_one_c
 
 
 async def test_an_add_on_paid_after_its_offer_lapsed_is_refunded_when_the_seat_is_gone(offline: Service) -> None:
-    client = offline.client
     async with offline.deps.sessionmaker.begin() as session:
         await session.execute(db.capacity.update().where(db.capacity.c.code == "dinner").values(capacity=1))
     first = await register_and_pay(offline, delegate(0, add_ons=["dinner"]))
     card = await register_and_pay(offline, delegate(1, add_ons=["dinner"], waitlist_if_full=True))
     await manage.cancel(offline.deps, first["payer_id"], by="organiser", reason="ill")
-    accept = await client.get(await offer_link(offline, card["payer_id"]))
+    accept = await take_offer(offline, await offer_link(offline, card["payer_id"]))
     query = dict(p.split("=", 1) for p in urlsplit(accept.headers["location"]).query.split("&"))
     charge = int(query["charge"])
 

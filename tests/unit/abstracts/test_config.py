@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from services.abstracts.config import AbstractsConfig, countries, load_abstracts
+from services.abstracts.config import AbstractsConfig, load_abstracts
 from services.common.congress import ConfigError, Congress, load_congress
+from services.common.countries import COUNTRY_CODES
 
 
 def test_example_section_is_valid() -> None:
@@ -22,11 +23,9 @@ def test_example_section_is_valid() -> None:
     assert rules.word_limits["paper"].max_words == 500
 
 
-def test_countries_come_from_cldr() -> None:
-    names = dict(countries())
-    assert names["JP"] == "Japan"
-    assert names["CI"].startswith("C")  # Côte d’Ivoire
-    assert "ZZ" not in names and "001" not in names
+def test_countries_are_the_kernels_cldr_list() -> None:
+    rules = load_abstracts(load_congress()).rules()
+    assert rules.countries == COUNTRY_CODES and "XK" in rules.countries and "ZZ" not in rules.countries
 
 
 def test_mistakes_are_named_by_path() -> None:

@@ -92,3 +92,12 @@ def test_hidden_characters_stored_before_the_text_rule_never_reach_a_mail(templa
     for part in (rendered.subject, rendered.text, rendered.html):
         assert not [c for c in part if c in "\x00\x07\x1b\u202e\u2066"], template
     assert "Mari a[0m".replace(" ", "") in rendered.text and "O'Brien" in rendered.text
+
+
+@pytest.mark.parametrize("language", ["en", *SHIPPED])
+def test_the_waiting_list_offer_says_its_page_can_also_decline(language: str) -> None:
+    """The link opens the offer's page (opening it takes nothing); the mail says the place can be declined there."""
+    rendered, context = render_example("waiting_list_offer", given="Zoë", family="Ørsted", language=language)
+    line = {"en": "decline it on the same page", "fr": "refusez-la", "es": "rechácela", "de": "lehnen Sie ihn"}
+    assert line[language] in rendered.text and line[language] in rendered.html
+    assert context["accept_url"] in rendered.text  # the same link as before: mails already sent keep working
