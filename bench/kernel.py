@@ -10,7 +10,9 @@ transaction per batch; the relay publishes the emitted events. "+ 1 handler INSE
 adds a row per event written by the handler with ``stage_insert`` (one statement per
 batch); ``--statement-per-event`` also runs it as one ``session.execute`` per event.
 Two kinds of events (``--kinds``, both by default): ``personal``, a RegistrationConfirmed
-whose delegate's fields are personal (opened at the consumer's edge; the emitted
+whose delegate's fields are personal, sealed per delegate as registration seals them (the
+keys are published to the run's key topic and learnt by the kernel before the clock starts,
+so each event's tokens are opened at the consumer's edge while it runs; the emitted
 NotificationSent is sealed per recipient, minting a key per person), and ``plain``, a
 bench-only event of the same size and shape with no personal field, emitting one with
 none either: the kernel's own cost, without crypto-shredding's.
@@ -44,13 +46,15 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from schemas import CloudEvent, EventData, encode, new_event, topics
+from schemas import CloudEvent, EventData, decode, encode, new_event, topics
 from schemas.badges import BadgePrinted
 from schemas.notify import NotificationSent
 from schemas.registration import RegistrationConfirmed
 from schemas.values import AddOn, Delegate, Money, PaymentMethod, Role
 from services.common.consumer import inbox_table
+from services.common.keyring import Keyring, staged_keys
 from services.common.outbox import outbox_table
 from services.common.relay import make_producer
 from services.common.runtime import ServiceRuntime, tune_gc
@@ -96,7 +100,29 @@ class BenchSeatTaken(EventData):
     payment_method: PaymentMethod = Field(description="How paid.")
 
 
+@dataclass
+class Inputs:
+    """The events a run sends, and the key records (key, value) a producer published before them."""
+
+    values: list[bytes]
+    keys: list[tuple[bytes, bytes]]
+
+
+def sample_inputs(n: int, kind: str) -> Inputs:
+    """``n`` events of ``kind``: the personal kind sealed per delegate as registration seals them (a key minted
+    per delegate, its record to be published first), the plain kind as they are (nothing to seal)."""
+    if kind == "plain":
+        return Inputs(sample_events(n, kind), [])
+    writer = Keyring(ServiceSettings().secret.get_secret_value(), "registration")  # the kernel's runs' secret
+    with Session() as scratch:  # no database: the keys minted are only staged on it
+        seal = writer.sealer(scratch)
+        values = [encode(decode(value), seal) for value in sample_events(n, kind)]
+        keys = [(message["key"], message["value"]) for _, message in staged_keys(scratch)]
+    return Inputs(values, keys)
+
+
 def sample_events(n: int, kind: str = "personal") -> list[bytes]:
+    """``n`` events of ``kind`` with their personal fields in clear (see ``sample_inputs`` for them sealed)."""
     if kind == "plain":
         return [encode(new_event(plain_event(i), "/bench")) for i in range(n)]
     out = []
@@ -163,11 +189,12 @@ class Clock:
         return events / (time.perf_counter() - self.wall)
 
 
-async def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
+async def produce(bootstrap: str, topic: str, values: list[bytes], keys: list[bytes] | None = None) -> None:
     producer = make_producer(bootstrap, "bench-producer")
     await producer.start()
     try:
-        futures = [await producer.send(topic, v, key=f"d-{i}".encode()) for i, v in enumerate(values)]
+        keys = keys or [f"d-{i}".encode() for i in range(len(values))]
+        futures = [await producer.send(topic, v, key=k) for k, v in zip(keys, values, strict=True)]
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -249,7 +276,15 @@ async def on_confirmed_with_statement(event: CloudEvent[Any], session: AsyncSess
 HANDLERS = {"none": on_confirmed, "staged": on_confirmed_with_row, "statement": on_confirmed_with_statement}
 
 
-async def kernel_rate(bootstrap: str, values: list[bytes], database_url: str, *, handler_row: str = "none") -> float:
+async def kernel_rate(
+    bootstrap: str,
+    values: list[bytes],
+    database_url: str,
+    *,
+    handler_row: str = "none",
+    keys: list[tuple[bytes, bytes]] | None = None,
+) -> float:
+    """Events per second through the kernel; ``keys``, the inputs' key records, are published and learnt first."""
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     settings = ServiceSettings(
         service_name="bench", database_url=database_url, kafka_bootstrap_servers=bootstrap, kafka_topic_prefix=prefix
@@ -259,6 +294,10 @@ async def kernel_rate(bootstrap: str, values: list[bytes], database_url: str, *,
     runtime.consume("bench", (topics.REGISTRATION,), {RegistrationConfirmed: handler, BenchSeatTaken: handler})
     await runtime.start()
     try:
+        if keys:  # as registration's relay publishes them: before the events that use them
+            await produce(bootstrap, prefix + topics.KEYS, [v for _, v in keys], [k for k, _ in keys])
+            if not await runtime.key_follower.catch_up(timeout=120):
+                raise RuntimeError("the kernel did not read the inputs' keys")
         # Warm up outside the clock: the consumer group has joined once the first event is handled.
         await produce(bootstrap, prefix + topics.REGISTRATION, values[:1])
         while not runtime.consumers[0].stats.handled:  # noqa: ASYNC110 -- a plain counter, no event to await
@@ -338,14 +377,14 @@ class Pair:
         return self.kernel / self.raw
 
 
-def run_pair(bootstrap: str, values: list[bytes], server: str | None, handler: str) -> Pair:
-    raw = uvloop.run(raw_rate(bootstrap, values))
+def run_pair(bootstrap: str, inputs: Inputs, server: str | None, handler: str) -> Pair:
+    raw = uvloop.run(raw_rate(bootstrap, inputs.values))
     raw_cpu = CPU_US[len(CPU_US) - 1]
     if server is None:
         url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
     else:
         url = asyncio.run(fresh_pg_database(server))
-    kernel = uvloop.run(kernel_rate(bootstrap, values, url, handler_row=handler))
+    kernel = uvloop.run(kernel_rate(bootstrap, inputs.values, url, handler_row=handler, keys=inputs.keys))
     return Pair(raw, raw_cpu, kernel, CPU_US[len(CPU_US) - 1])
 
 
@@ -358,7 +397,7 @@ def stage_name(handler: str, kind: str, db: str) -> str:
 
 
 def run_all(
-    bootstrap: str, values: dict[str, list[bytes]], pg_server: str | None, handlers: list[str], repeat: int
+    bootstrap: str, values: dict[str, Inputs], pg_server: str | None, handlers: list[str], repeat: int
 ) -> dict[str, list[Pair]]:
     """Each kernel stage on each database and kind of event, each right after a raw run, ``repeat`` times."""
     pairs: dict[str, list[Pair]] = {}
@@ -421,10 +460,10 @@ def main() -> None:
     bootstrap, launcher = start_kafka()
     pg = None
     try:
-        values = {kind: sample_events(args.events, kind) for kind in kinds}
+        values = {kind: sample_inputs(args.events, kind) for kind in kinds}
         tune_gc()  # as a service process does (ServiceRuntime.serve)
         for kind, kind_values in values.items():
-            print(f"{args.events} {kind} events of {len(kind_values[0])} bytes", flush=True)
+            print(f"{args.events} {kind} events of {len(kind_values.values[0])} bytes", flush=True)
         server = args.postgres_url
         if args.postgres and server is None:
             from services.devtools.pg_launcher import PostgresLauncher
@@ -452,7 +491,7 @@ def main() -> None:
         json.dumps(
             {
                 "events": args.events,
-                "event_bytes": {kind: len(kind_values[0]) for kind, kind_values in values.items()},
+                "event_bytes": {kind: len(kind_values.values[0]) for kind, kind_values in values.items()},
                 "repeat": args.repeat,
                 "stages": table,
                 "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()},
