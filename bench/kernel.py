@@ -1,6 +1,7 @@
 """Kernel throughput: raw aiokafka produce→consume against the same events through the kernel.
 
     uv run python -m bench.kernel [--events 20000] [--repeat 3] [--statement-per-event] [--no-postgres]
+                                  [--kinds personal,plain]
 
 Baseline: an idempotent acks=all aiokafka producer sends N events; a plain consumer
 reads them. Kernel: the same N events are consumed by a FastStream batch subscriber
@@ -8,6 +9,11 @@ with the inbox (ids recorded) and one emitted event per input in the outbox, all
 transaction per batch; the relay publishes the emitted events. "+ 1 handler INSERT"
 adds a row per event written by the handler with ``stage_insert`` (one statement per
 batch); ``--statement-per-event`` also runs it as one ``session.execute`` per event.
+Two kinds of events (``--kinds``, both by default): ``personal``, a RegistrationConfirmed
+whose delegate's fields are personal (opened at the consumer's edge; the emitted
+NotificationSent is sealed per recipient, minting a key per person), and ``plain``, a
+bench-only event of the same size and shape with no personal field, emitting one with
+none either: the kernel's own cost, without crypto-shredding's.
 The kernel rate counts until every effect is committed AND every emitted event is on
 Kafka. Each kernel run is compared with a raw run just before it (a shared machine's
 load changes by the minute); ``--repeat`` gives medians. Both run as a service process
@@ -30,18 +36,20 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import uvloop
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas import CloudEvent, encode, new_event, topics
+from schemas import CloudEvent, EventData, encode, new_event, topics
+from schemas.badges import BadgePrinted
 from schemas.notify import NotificationSent
 from schemas.registration import RegistrationConfirmed
-from schemas.values import Delegate, Money, PaymentMethod
+from schemas.values import AddOn, Delegate, Money, PaymentMethod, Role
 from services.common.consumer import inbox_table
 from services.common.outbox import outbox_table
 from services.common.relay import make_producer
@@ -54,7 +62,43 @@ effects_meta = MetaData()
 effects = Table("bench_effects", effects_meta, Column("event_id", String(64), primary_key=True))
 
 
-def sample_events(n: int) -> list[bytes]:
+class BenchSeat(BaseModel):
+    """Bench only: a nested part shaped like ``Delegate``, with no personal field."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delegate_id: str = Field(description="Delegate id.")
+    registration_number: str = Field(description="Registration number.")
+    session_id: str = Field(description="A session.")
+    room: str = Field(description="Its room.")
+    building: str = Field(description="Its building.")
+    track: str = Field(description="Its track.")
+    country: str = Field(description="Country code.")
+    language: str = Field(default="en", description="Language.")
+    category: str = Field(description="Category code.")
+    roles: tuple[Role, ...] = Field(default=(Role.DELEGATE,), description="Roles.")
+    add_ons: tuple[AddOn, ...] = Field(default=(), description="Add-ons.")
+
+
+class BenchSeatTaken(EventData):
+    """Bench only (never published by a service): an event of RegistrationConfirmed's size and shape
+    with no personal field, so the kernel's cost shows without sealing and opening."""
+
+    context: ClassVar[str] = "registration"
+    key_field: ClassVar[str] = "delegate_id"
+
+    congress_id: str = Field(description="Edition.")
+    registration_id: str = Field(description="Registration id.")
+    delegate_id: str = Field(description="Delegate id; the Kafka key.")
+    registration_version: int = Field(description="Version.")
+    seat: BenchSeat = Field(description="The seat.")
+    total: Money = Field(description="Price.")
+    payment_method: PaymentMethod = Field(description="How paid.")
+
+
+def sample_events(n: int, kind: str = "personal") -> list[bytes]:
+    if kind == "plain":
+        return [encode(new_event(plain_event(i), "/bench")) for i in range(n)]
     out = []
     for i in range(n):
         delegate = Delegate(
@@ -79,6 +123,28 @@ def sample_events(n: int) -> list[bytes]:
         )
         out.append(encode(new_event(data, "/bench")))
     return out
+
+
+def plain_event(i: int) -> BenchSeatTaken:
+    seat = BenchSeat(
+        delegate_id=f"d-{i}",
+        registration_number=f"ICSEI27-{i:05d}",
+        session_id=f"s-{i % 97:04d}-paper-session",
+        room="Großer Festsaal, Hauptgebäude",
+        building="Universität Wien, Universitätsring 1",
+        track="Early Childhood Education",
+        country="AT",
+        category="member",
+    )
+    return BenchSeatTaken(
+        congress_id="icsei-2027",
+        registration_id=f"r-{i}",
+        delegate_id=f"d-{i}",
+        registration_version=1,
+        seat=seat,
+        total=Money(amount_minor=42000, currency="EUR"),
+        payment_method=PaymentMethod.CARD,
+    )
 
 
 CPU_US: dict[int, float] = {}
@@ -140,7 +206,17 @@ async def raw_rate(bootstrap: str, values: list[bytes]) -> float:
     return clock.stop(len(values))
 
 
-def emitted(event: CloudEvent[Any]) -> list[NotificationSent]:
+def emitted(event: CloudEvent[Any]) -> list[EventData]:
+    if isinstance(event.data, BenchSeatTaken):
+        return [
+            BadgePrinted(
+                congress_id=event.data.congress_id,
+                delegate_id=event.subject,
+                station_id=f"desk-{event.id}",
+                print_count=1,
+                printed_at=event.time,
+            )
+        ]
     return [
         NotificationSent(
             recipient_id=event.subject,
@@ -153,18 +229,18 @@ def emitted(event: CloudEvent[Any]) -> list[NotificationSent]:
     ]
 
 
-async def on_confirmed(event: CloudEvent[Any], session: AsyncSession) -> list[NotificationSent]:
+async def on_confirmed(event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
     """Kernel only: the effect is the emitted event (inbox + outbox rows, written in batches)."""
     return emitted(event)
 
 
-async def on_confirmed_with_row(event: CloudEvent[Any], session: AsyncSession) -> list[NotificationSent]:
+async def on_confirmed_with_row(event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
     """Kernel plus a handler that writes one row of its own per event, staged: one statement per batch."""
     stage_insert(session, effects, {"event_id": event.id})
     return emitted(event)
 
 
-async def on_confirmed_with_statement(event: CloudEvent[Any], session: AsyncSession) -> list[NotificationSent]:
+async def on_confirmed_with_statement(event: CloudEvent[Any], session: AsyncSession) -> list[EventData]:
     """Kernel plus a handler that executes one INSERT of its own per event (a statement per event)."""
     await session.execute(insert(effects).values(event_id=event.id))
     return emitted(event)
@@ -180,7 +256,7 @@ async def kernel_rate(bootstrap: str, values: list[bytes], database_url: str, *,
     )
     runtime = ServiceRuntime(settings, metadata=effects_meta)
     handler = HANDLERS[handler_row]
-    runtime.consume("bench", (topics.REGISTRATION,), {RegistrationConfirmed: handler})
+    runtime.consume("bench", (topics.REGISTRATION,), {RegistrationConfirmed: handler, BenchSeatTaken: handler})
     await runtime.start()
     try:
         # Warm up outside the clock: the consumer group has joined once the first event is handled.
@@ -190,7 +266,16 @@ async def kernel_rate(bootstrap: str, values: list[bytes], database_url: str, *,
         values = values[1:]
         clock = Clock()
         await produce(bootstrap, prefix + topics.REGISTRATION, values)
+        # Done when every event's transaction committed and every emitted event is on Kafka (marked sent). The
+        # consumer and the relay count both after their commits, so the tables are read only once the counters
+        # say so (counting rows every 50 ms cost the measured process a twentieth of its CPU). The relay also
+        # publishes the keys it minted (personal kind), so its count is a hint and the outbox has the last word.
+        consumer, relay = runtime.consumers[0], runtime.relay
+        if relay is None:
+            raise RuntimeError("the runtime started no relay")
         while True:
+            while consumer.stats.handled < len(values) + 1 or relay.published < len(values) + 1:  # noqa: ASYNC110 -- plain counters, no event to await
+                await asyncio.sleep(0.01)
             async with runtime.sessionmaker() as session:
                 done = (await session.execute(select(func.count()).select_from(inbox_table))).scalar_one()
                 unsent = (
@@ -199,9 +284,8 @@ async def kernel_rate(bootstrap: str, values: list[bytes], database_url: str, *,
                     )
                 ).scalar_one()
             if done >= len(values) + 1 and unsent == 0:
-                break
-            await asyncio.sleep(0.05)
-        return clock.stop(len(values))
+                return clock.stop(len(values))
+            await asyncio.sleep(0.01)
     finally:
         await runtime.stop()
 
@@ -265,29 +349,38 @@ def run_pair(bootstrap: str, values: list[bytes], server: str | None, handler: s
     return Pair(raw, raw_cpu, kernel, CPU_US[len(CPU_US) - 1])
 
 
+KINDS = {"personal": "", "plain": ", no personal field"}
+"""Stage name suffix per kind of event (see the module's docstring)."""
+
+
+def stage_name(handler: str, kind: str, db: str) -> str:
+    return STAGES[handler].format(db=db).replace(" (", KINDS[kind] + " (", 1)
+
+
 def run_all(
-    bootstrap: str, values: list[bytes], pg_server: str | None, handlers: list[str], repeat: int
+    bootstrap: str, values: dict[str, list[bytes]], pg_server: str | None, handlers: list[str], repeat: int
 ) -> dict[str, list[Pair]]:
-    """Each kernel stage on each database, each right after a raw run, ``repeat`` times."""
+    """Each kernel stage on each database and kind of event, each right after a raw run, ``repeat`` times."""
     pairs: dict[str, list[Pair]] = {}
     databases = [("SQLite", None)] + ([("PostgreSQL", pg_server)] if pg_server else [])
     for round_ in range(repeat):
         for db_name, server in databases:
-            for handler in handlers:
-                name = STAGES[handler].format(db=db_name)
-                pair = run_pair(bootstrap, values, server, handler)
-                pairs.setdefault(name, []).append(pair)
-                print(
-                    f"  [{round_ + 1}/{repeat}] {name}: {pair.kernel:,.0f}/s, raw just before {pair.raw:,.0f}/s"
-                    f" → {pair.ratio:.0%}",
-                    flush=True,
-                )
+            for kind, kind_values in values.items():
+                for handler in handlers:
+                    name = stage_name(handler, kind, db_name)
+                    pair = run_pair(bootstrap, kind_values, server, handler)
+                    pairs.setdefault(name, []).append(pair)
+                    print(
+                        f"  [{round_ + 1}/{repeat}] {name}: {pair.kernel:,.0f}/s, raw just before {pair.raw:,.0f}/s"
+                        f" → {pair.ratio:.0%}, CPU {pair.kernel_cpu_us:,.0f} µs/event (raw {pair.raw_cpu_us:,.0f})",
+                        flush=True,
+                    )
     return pairs
 
 
-def summary(pairs: dict[str, list[Pair]], handlers: list[str]) -> dict[str, dict[str, Any]]:
+def summary(pairs: dict[str, list[Pair]], handlers: list[str], kinds: list[str]) -> dict[str, dict[str, Any]]:
     """Per stage: medians of the ratio, rates and CPU per event over the repeats, and the goal."""
-    goals = {STAGES[h].format(db=db): GOALS[h] for h in handlers for db in ("SQLite", "PostgreSQL")}
+    goals = {stage_name(h, k, db): GOALS[h] for h in handlers for k in kinds for db in ("SQLite", "PostgreSQL")}
     return {
         name: {
             "ratio_to_raw": statistics.median(p.ratio for p in runs),
@@ -315,14 +408,23 @@ def main() -> None:
         action="store_true",
         help="also run a handler that executes its INSERT per event instead of staging it (as before stage_insert)",
     )
+    parser.add_argument(
+        "--kinds",
+        default="personal,plain",
+        help="kinds of event, comma-separated: personal (sealed fields), plain (none); default both",
+    )
     args = parser.parse_args()
+    kinds = [kind for kind in args.kinds.split(",") if kind]
+    if not kinds or any(kind not in KINDS for kind in kinds):
+        parser.error(f"--kinds takes {', '.join(KINDS)}")
     handlers = ["none", "staged", *(["statement"] if args.statement_per_event else [])]
     bootstrap, launcher = start_kafka()
     pg = None
     try:
-        values = sample_events(args.events)
+        values = {kind: sample_events(args.events, kind) for kind in kinds}
         tune_gc()  # as a service process does (ServiceRuntime.serve)
-        print(f"{args.events} events of {len(values[0])} bytes", flush=True)
+        for kind, kind_values in values.items():
+            print(f"{args.events} {kind} events of {len(kind_values[0])} bytes", flush=True)
         server = args.postgres_url
         if args.postgres and server is None:
             from services.devtools.pg_launcher import PostgresLauncher
@@ -335,11 +437,11 @@ def main() -> None:
             pg.stop()
         if launcher is not None:
             launcher.stop()
-    table = summary(pairs, handlers)
-    print(f"\n{'stage':<58}{'events/s':>10}{'raw/s':>10}{'vs raw':>8}{'goal':>7}{'CPU µs/ev':>11}{'raw':>6}")
+    table = summary(pairs, handlers, kinds)
+    print(f"\n{'stage':<76}{'events/s':>10}{'raw/s':>10}{'vs raw':>8}{'goal':>7}{'CPU µs/ev':>11}{'raw':>6}")
     for name, row in table.items():
         print(
-            f"{name:<58}{row['kernel_per_second']:>10,.0f}{row['raw_per_second']:>10,.0f}"
+            f"{name:<76}{row['kernel_per_second']:>10,.0f}{row['raw_per_second']:>10,.0f}"
             f"{row['ratio_to_raw']:>8.0%}{row['goal_ratio']:>7.0%}"
             f"{row['kernel_cpu_us_per_event']:>11,.0f}{row['raw_cpu_us_per_event']:>6,.0f}"
         )
@@ -350,7 +452,7 @@ def main() -> None:
         json.dumps(
             {
                 "events": args.events,
-                "event_bytes": len(values[0]),
+                "event_bytes": {kind: len(kind_values[0]) for kind, kind_values in values.items()},
                 "repeat": args.repeat,
                 "stages": table,
                 "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()},

@@ -1,7 +1,7 @@
 """notify benchmark: messages/s to a local SMTP server, and 2,500 confirmations worked off from Kafka.
 
     uv run python -m bench.notify [--messages 1000] [--confirmations 2500] [--batch-size 10]
-                                  [--also-batch 50] [--baseline REV]
+                                  [--connections N] [--also-batch 50] [--baseline REV]
 
 * smtp: pre-built messages through ``SmtpMailer`` (one kept-open connection) to the
   demo sink running as its own process (aiosmtpd + maildir), messages/s;
@@ -11,10 +11,11 @@
   recorded; compared with registration's goal of 500 registrations/s, with the SQL
   statements counted per event;
 * before/after: the same end-to-end run with notify as it was at git revision
-  ``--baseline`` (default: the last one before batched reads/writes and sending ahead),
-  extracted with ``git archive`` and run by this same harness in a subprocess against
-  the same Kafka and sink, just before the current code — a same-minute comparison on
-  a shared machine. CPU ms per message (notify process, sink process) are given
+  ``--baseline`` (default: the last one before owed mail was claimed and sent over
+  overlapping SMTP connections), extracted with ``git archive`` and run by this same
+  harness in a subprocess against the same Kafka and sink, just before the current code —
+  a same-minute comparison on a shared machine. A baseline that fails is an error: its
+  output is printed and the bench exits non-zero. CPU ms per message (notify process, sink process) are given
   beside the wall-clock rate, since others' load moves the rate far more than the CPU.
 
 Kafka: ``KAFKA_BOOTSTRAP_SERVERS`` if set, else the project's launcher on a free port.
@@ -35,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from pathlib import Path
@@ -55,7 +57,7 @@ from services.notify.config import NotifySettings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "notify.json"
 REPO = Path(__file__).resolve().parent.parent
-BASELINE_REV = "8963bd9"  # notify before batched reads/writes per batch and sending ahead
+BASELINE_REV = "c9a0101"  # notify before overlapping SMTP sends (claim, commit, send, record; issue 11)
 REGISTRATION_GOAL_PER_SECOND = 500
 SCRIPTS = [
     ("Zoë", "Ørsted-Müller", "de"),
@@ -89,6 +91,10 @@ def confirmation(n: int) -> RegistrationConfirmed:
         total=Money(amount_minor=42000, currency="EUR"),
         payment_method=PaymentMethod.CARD,
     )
+
+
+class BaselineFailed(RuntimeError):
+    """The baseline revision could not be extracted or its run failed: no comparison, so no result."""
 
 
 def start_sink(maildir: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -164,7 +170,7 @@ async def smtp_throughput(port: int, count: int) -> dict[str, float]:
 
 
 async def end_to_end(
-    bootstrap: str, port: int, maildir: Path, count: int, batch_size: int, home: Path
+    bootstrap: str, port: int, maildir: Path, count: int, batch_size: int, home: Path, connections: int = 0
 ) -> dict[str, Any]:
     from aiokafka import AIOKafkaProducer
 
@@ -183,6 +189,7 @@ async def end_to_end(
     finally:
         await producer.stop()
     before = delivered(maildir)
+    chosen: dict[str, Any] = {"smtp_connections": connections} if connections else {}
     settings = NotifySettings(
         kafka_bootstrap_servers=bootstrap,
         kafka_topic_prefix=prefix,
@@ -191,14 +198,17 @@ async def end_to_end(
         smtp_port=port,
         embedded_sink=False,
         batch_size=batch_size,
+        **chosen,
     )
     runtime, app = build(settings)
     statements = {"all": 0, "savepoints": 0}
+    kinds: Counter[str] = Counter()
 
     def count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements["all"] += 1
         if statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
             statements["savepoints"] += 1
+        kinds[" ".join(statement.split()[:3])[:48]] += 1
 
     event.listen(runtime.engine.sync_engine, "before_cursor_execute", count_statement)
     cpu_before, sink_before = process_cpu_seconds(), sink_cpu_seconds()
@@ -213,6 +223,7 @@ async def end_to_end(
     return {
         "confirmations": count,
         "batch_size": batch_size,
+        "smtp_connections": settings.smtp_connections,
         "seconds_total": round(seconds, 2),
         "seconds_startup": round(ready - started, 2),
         "messages_per_s": round(count / seconds, 1),
@@ -222,14 +233,17 @@ async def end_to_end(
         "delivered_to_sink": delivered(maildir) - before,
         "sql_statements_per_event": round(statements["all"] / count, 2),
         "of_which_savepoints_per_event": round(statements["savepoints"] / count, 2),
+        "sql_statements_per_event_by_kind": {kind: round(n / count, 3) for kind, n in kinds.most_common()},
         "registration_goal_seconds": count / REGISTRATION_GOAL_PER_SECOND,
     }
 
 
 def baseline_end_to_end(
-    rev: str, bootstrap: str, port: int, maildir: Path, count: int, batch_size: int, home: Path
-) -> dict[str, Any] | None:
-    """The end-to-end run with notify's code as of ``rev`` (git archive into a temp dir, run in a subprocess)."""
+    rev: str, bootstrap: str, port: int, maildir: Path, count: int, batch_size: int, home: Path, connections: int = 0
+) -> dict[str, Any]:
+    """The end-to-end run with notify's code as of ``rev`` (git archive into a temp dir, run in a subprocess).
+
+    Raises ``BaselineFailed`` (with the subprocess's last output) when it cannot run."""
     tree = home / f"baseline-{rev}"
     tree.mkdir()
     archive = subprocess.run(
@@ -238,21 +252,19 @@ def baseline_end_to_end(
         check=False,
     )
     if archive.returncode != 0:
-        print(f"baseline {rev}: git archive failed: {archive.stderr.decode().strip()}")
-        return None
+        raise BaselineFailed(f"baseline {rev}: git archive failed: {archive.stderr.decode().strip()}")
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
     # This harness (its clock, CPU and SQL counters) around the old services: only notify's code differs.
     shutil.copy(Path(__file__), tree / "bench" / "notify.py")
     code = (
         "import asyncio, json, sys; from pathlib import Path; import bench.notify as b; "
         "print(json.dumps(asyncio.run(b.end_to_end(sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]), "
-        "int(sys.argv[4]), int(sys.argv[5]), Path(sys.argv[6])))))"
+        "int(sys.argv[4]), int(sys.argv[5]), Path(sys.argv[6]), int(sys.argv[7])))))"
     )
-    args = [bootstrap, str(port), str(maildir), str(count), str(batch_size), str(tree)]
+    args = [bootstrap, str(port), str(maildir), str(count), str(batch_size), str(tree), str(connections)]
     done = subprocess.run([sys.executable, "-c", code, *args], cwd=tree, capture_output=True, check=False)
     if done.returncode != 0:
-        print(f"baseline {rev} failed:\n{done.stderr.decode()[-2000:]}")
-        return None
+        raise BaselineFailed(f"baseline {rev} failed (exit {done.returncode}):\n{done.stderr.decode()[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
     return {"revision": rev, **result}
 
@@ -282,12 +294,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 args.confirmations,
                 args.batch_size,
                 home,
+                args.connections,
             )
-        e2e = await end_to_end(bootstrap, port, maildir, args.confirmations, args.batch_size, home)
+        e2e = await end_to_end(bootstrap, port, maildir, args.confirmations, args.batch_size, home, args.connections)
         e2e["load_average_1_5_15"] = [round(x, 2) for x in os.getloadavg()]
         others = []
         for size in args.also_batch:
-            other = await end_to_end(bootstrap, port, maildir, args.confirmations, size, home)
+            other = await end_to_end(bootstrap, port, maildir, args.confirmations, size, home, args.connections)
             other["load_average_1_5_15"] = [round(x, 2) for x in os.getloadavg()]
             others.append(other)
     finally:
@@ -314,8 +327,15 @@ def main() -> None:
     parser.add_argument(
         "--also-batch", type=int, action="append", default=[], help="also run end to end with this batch size"
     )
+    parser.add_argument(
+        "--connections", type=int, default=0, help="notify's smtp_connections in both runs (0 = its default)"
+    )
     parser.add_argument("--baseline", default=BASELINE_REV, help="git revision to compare with ('' = none)")
-    result = asyncio.run(run(parser.parse_args()))
+    try:
+        result = asyncio.run(run(parser.parse_args()))
+    except BaselineFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
     smtp, e2e, base = result["smtp"], result["end_to_end"], result["end_to_end_baseline"]
 
     def e2e_cell(r: dict[str, Any] | None) -> str:

@@ -8,8 +8,16 @@
   delegate's ``BadgeIssued`` is on the badges topic and every delegate's confirmation email
   was accepted by the SMTP sink (notify's ``NotificationSent`` with ``registration_confirmed``,
   published in the transaction that records the send; the sink's maildir is counted too);
-* steady: then ``--rate`` confirmations a second (one every 1/rate s) for ``--seconds``, and for
-  each the time from its publication to its email's ``NotificationSent`` (p50, p99).
+* steady: once notify has also mailed every badge of the burst (``badge_ready``: so the steady part measures
+  the steady state, not the burst's backlog), ``--rate`` confirmations a second (one every 1/rate s) for
+  ``--seconds``, and for each the time from its publication to its email's ``NotificationSent`` (p50, p99).
+
+Where the time goes (``bench._stages``), printed for the burst and for the steady part: per stage — the
+confirmation to badges' handler (consume, render), badges' commit to the relay's BadgeIssued, BadgeIssued to
+notify's badge email, the confirmation to notify's recorded send, notify's commit to its relay — p50/p99/max per
+delegate and when the last delegate passed it; and every second each consumer group's lag (records not
+committed) and each service's CPU (cores busy). Stage times come from the topics: an event's CloudEvent
+``time`` is when its service staged it, its record timestamp when the relay published it.
 
 The badges and notify services run as they do under ``congress up``: each its own process
 started by the project's ``Supervisor`` (one copy on SQLite files; the demo congress), against real
@@ -27,7 +35,7 @@ for the set-up), the copies sharing each consumer group's partitions.
 Prints figures beside the goals (burst ≤ 30 s, p99 < 2 s) and today's component baselines,
 and the CPU the badges and notify processes spent per delegate of the burst (user + system,
 with their child processes, from /proc: on a shared machine this moves less with the load than
-the seconds do);
+the seconds do; badges' render workers also apart);
 writes bench/results/pipeline.json. Never asserts.
 """
 
@@ -43,17 +51,16 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
+from bench._stages import Sampler, cpu_seconds, percentile, print_breakdown, print_timeline
+from bench._watch import Watch, badge_mails_sent, publish, watch
 from bench.kernel import fresh_pg_database
-from bench.notify import confirmation, delivered, start_sink
-from schemas import decode, encode, new_event, topics
-from schemas.badges import BadgeIssued
-from schemas.notify import NotificationSent
+from bench.notify import delivered, start_sink
+from schemas import topics
 from services.cli.supervisor import Supervisor
 from services.devtools.kafka_cluster import KafkaCluster
 from services.devtools.kafka_launcher import KafkaLauncher
@@ -65,78 +72,8 @@ GOAL_BURST_SECONDS = 30.0
 GOAL_P99_SECONDS = 2.0
 BASELINES = {"notify alone, 2,500 confirmations from Kafka (s)": 8.9, "badges alone, 2,500 renders (s)": 10.8}
 """Component figures on a quiet machine named in issue 11."""
-CONFIRMATION = "registration_confirmed"
-
-
-@dataclass
-class Watch:
-    """What the badges and notify topics have said so far, by delegate and by cause."""
-
-    badges: set[str] = field(default_factory=set)
-    confirmed: set[str] = field(default_factory=set)
-    sent_at: dict[str, float] = field(default_factory=dict)
-    """Cause event id → when its confirmation email's NotificationSent reached the topic (epoch s)."""
-
-
-async def watch(bootstrap: str, prefix: str, seen: Watch, stop: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(
-        prefix + topics.BADGES,
-        prefix + topics.NOTIFY,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    try:
-        while not stop.is_set():
-            batches = await consumer.getmany(timeout_ms=200, max_records=2000)
-            for records in batches.values():
-                for record in records:
-                    event = decode(record.value)
-                    if isinstance(event.data, BadgeIssued):
-                        seen.badges.add(event.data.delegate_id)
-                    elif isinstance(event.data, NotificationSent) and event.data.template == CONFIRMATION:
-                        seen.confirmed.add(event.data.recipient_id)
-                        seen.sent_at.setdefault(event.data.cause_event_id, record.timestamp / 1000)
-    finally:
-        await consumer.stop()
-
-
-async def publish(producer: AIOKafkaProducer, topic: str, numbers: range) -> dict[str, float]:
-    """Publish confirmations for these delegate numbers; returns cause id → when it was sent (epoch s)."""
-    sent: dict[str, float] = {}
-    futures = []
-    for n in numbers:
-        event = new_event(confirmation(n), "/bench/pipeline")
-        sent[event.id] = time.time()
-        futures.append(await producer.send(topic, encode(event), key=event.subject.encode()))
-    await asyncio.gather(*futures)
-    return sent
-
-
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU so far of each process and every process below it (a render pool's workers), from /proc.
-
-    A process that is gone counts 0; its reaped children's CPU is in its own ``cutime``/``cstime``.
-    """
-    stats: dict[int, tuple[int, float]] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _) in stats.items():
-        children.setdefault(parent, []).append(pid)
-
-    def tree(pid: int) -> float:
-        return stats.get(pid, (0, 0.0))[1] + sum(tree(child) for child in children.get(pid, ()))
-
-    return {pid: tree(pid) for pid in pids}
+RENDER_WORKERS = "badges' render workers"
+"""The CPU figure of the badges processes' children (the render pool), beside the figure of all badges processes."""
 
 
 async def burst_and_steady(
@@ -144,14 +81,21 @@ async def burst_and_steady(
 ) -> dict[str, Any]:
     seen, stop = Watch(), asyncio.Event()
     watcher = asyncio.create_task(watch(bootstrap, prefix, seen, stop))
+    groups = {
+        "badges": (prefix + topics.REGISTRATION,),
+        "notify": (prefix + topics.REGISTRATION, prefix + topics.BADGES),
+    }
+    sampler = Sampler(bootstrap, {prefix + g: names for g, names in groups.items()}, pids)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5)
     await producer.start()
+    sampling = asyncio.create_task(sampler.run(stop, time.perf_counter()))
     try:
         n = args.delegates
         every = [pid for group in pids.values() for pid in group]
         cpu_before = cpu_seconds(every)
-        started = time.perf_counter()
-        await publish(producer, prefix + topics.REGISTRATION, range(n))
+        workers_before = cpu_seconds(pids["badges"], children_only=True)
+        started, epoch = time.perf_counter(), time.time()
+        await publish(producer, prefix + topics.REGISTRATION, range(n), seen)
         badges_done = mails_done = None
         deadline = started + args.timeout
         while (badges_done is None or mails_done is None) and time.perf_counter() < deadline:
@@ -162,9 +106,11 @@ async def burst_and_steady(
             if mails_done is None and len(seen.confirmed) >= n:
                 mails_done = now
         cpu_after = cpu_seconds(every)
+        workers_after = cpu_seconds(pids["badges"], children_only=True)
         cpu_ms = {
             name: round(sum(cpu_after[p] - cpu_before[p] for p in group) / n * 1000, 2) for name, group in pids.items()
         }
+        cpu_ms[RENDER_WORKERS] = round(sum(workers_after[p] - workers_before[p] for p in pids["badges"]) / n * 1000, 2)
         burst = {
             "cpu_ms_per_delegate": cpu_ms,
             "delegates": n,
@@ -173,12 +119,23 @@ async def burst_and_steady(
             "seconds_until_both": max(badges_done, mails_done) if badges_done and mails_done else None,
             "badges_seen": len(seen.badges),
             "confirmation_emails_seen": len(seen.confirmed),
+            "stages": seen.traces.breakdown([f"d-{k:05d}" for k in range(n)], epoch),
+            "timeline": list(sampler.samples),
         }
-        print(f"  burst of {n}: {burst}", flush=True)
+        print(f"  burst of {n}: badges {_cell(badges_done)} s, emails {_cell(mails_done)} s, CPU ms/delegate {cpu_ms}")
+        print_breakdown("burst, per delegate (last done: seconds after the burst was published)", burst["stages"])
+        print("    lag (records not committed) and CPU (cores busy) each second:")
+        print_timeline(burst["timeline"])
+        # The burst's badge emails (notify mails each badge) are still going out: the steady part starts after them,
+        # so its latencies are the steady state's, not the burst's backlog.
+        drained = await badge_mails_sent(seen, [f"d-{k:05d}" for k in range(n)], args.timeout)
+        burst["seconds_until_every_badge_email"] = round(time.perf_counter() - started, 3) if drained else None
+        print(f"  the burst's badge emails all sent after {_cell(burst['seconds_until_every_badge_email'])} s")
         causes: dict[str, float] = {}
-        steady_started = time.perf_counter()
+        mark = len(sampler.samples)
+        steady_started, steady_epoch = time.perf_counter(), time.time()
         for k in range(args.seconds * args.rate):  # one payment every 1/rate seconds
-            causes.update(await publish(producer, prefix + topics.REGISTRATION, range(n + k, n + k + 1)))
+            causes.update(await publish(producer, prefix + topics.REGISTRATION, range(n + k, n + k + 1), seen))
             await asyncio.sleep(max(0.0, steady_started + (k + 1) / args.rate - time.perf_counter()))
         deadline = time.perf_counter() + 60
         while any(c not in seen.sent_at for c in causes) and time.perf_counter() < deadline:  # noqa: ASYNC110 -- the watcher fills a dict
@@ -189,20 +146,23 @@ async def burst_and_steady(
             "seconds": args.seconds,
             "emails": len(latencies),
             "of": len(causes),
-            "p50_seconds": _pct(latencies, 0.50),
-            "p99_seconds": _pct(latencies, 0.99),
-            "max_seconds": latencies[-1] if latencies else None,
+            "p50_seconds": percentile(latencies, 0.50),
+            "p99_seconds": percentile(latencies, 0.99),
+            "max_seconds": round(latencies[-1], 3) if latencies else None,
+            "stages": seen.traces.breakdown(
+                [f"d-{k:05d}" for k in range(n, n + args.seconds * args.rate)], steady_epoch
+            ),
+            "timeline": sampler.samples[mark:],
         }
-        print(f"  steady {args.rate}/s: {steady}", flush=True)
+        print(f"  steady {args.rate}/s: p50 {_cell(steady['p50_seconds'])} s, p99 {_cell(steady['p99_seconds'])} s")
+        print_breakdown("steady, per delegate (last done: seconds after the steady part began)", steady["stages"])
+        print_timeline(steady["timeline"], every=2)
         return {"burst": burst, "steady": steady}
     finally:
         stop.set()
         await producer.stop()
         await watcher
-
-
-def _pct(values: list[float], q: float) -> float | None:
-    return round(values[min(len(values) - 1, int(q * len(values)))], 3) if values else None
+        await sampling
 
 
 def run_setup(bootstrap: str, copies: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -315,8 +275,8 @@ def main() -> None:
 
 def _print(setups: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
     print(
-        f"\n{'set-up':<36}{'burst s':>9}{'badges s':>10}{'emails s':>10}{'p50 s':>8}{'p99 s':>8}"
-        f"{'badges ms':>11}{'notify ms':>11}"
+        f"\n{'set-up':<36}{'burst s':>9}{'badges s':>10}{'emails s':>10}{'badge mails s':>15}{'p50 s':>8}{'p99 s':>8}"
+        f"{'badges ms':>11}{'of which render':>17}{'notify ms':>11}"
     )
     for name, r in setups.items():
         burst, steady = r["burst"], r["steady"]
@@ -324,12 +284,17 @@ def _print(setups: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
         print(
             f"{name:<36}{_cell(burst['seconds_until_both']):>9}{_cell(burst['seconds_until_every_badge']):>10}"
             f"{_cell(burst['seconds_until_every_confirmation_email']):>10}"
+            f"{_cell(burst.get('seconds_until_every_badge_email')):>15}"
             f"{_cell(steady['p50_seconds']):>8}{_cell(steady['p99_seconds']):>8}"
-            f"{cpu['badges']:>11.2f}{cpu['notify']:>11.2f}"
+            f"{cpu['badges']:>11.2f}{cpu[RENDER_WORKERS]:>17.2f}{cpu['notify']:>11.2f}"
         )
-    print("badges ms / notify ms: CPU (user + system) of all copies of the service per delegate of the burst")
+    print(
+        "badges ms / notify ms: CPU (user + system) of all copies of the service per delegate of the burst "
+        "(of which render: badges' render workers); badge mails: when notify had mailed every badge of the burst "
+        "(the steady part starts then)"
+    )
     print(f"goals: the burst of 2,500 in ≤ {GOAL_BURST_SECONDS:.0f} s; p99 < {GOAL_P99_SECONDS:.0f} s at 25 payments/s")
-    print(f"this run: a burst of {args.delegates}, {args.rate} payments/s for {args.seconds} s")
+    print(f"this run: a burst of {args.delegates}, {args.rate} payments/s for {args.seconds} s; load {os.getloadavg()}")
     for name, seconds in BASELINES.items():
         print(f"baseline: {name}: {seconds}")
 

@@ -139,9 +139,15 @@ class AbstractSubmitted(AbstractContent):
 
 
 class AbstractRevised(AbstractContent):
-    """Emitted when the authors change an abstract before the deadline (full content, new version)."""
+    """Emitted when the authors change an abstract before the deadline, or an organiser changes a symposium
+    (also once accepted, until the programme is published): full content, new version."""
 
     revised_at: datetime = Field(description="When (UTC).")
+    accepted_format: AbstractFormat | None = Field(
+        default=None,
+        description="The format it is accepted in, when an organiser changed an accepted abstract: its presenters, "
+        "chair and discussant (registration's roles) follow this content. None while it is undecided.",
+    )
 
 
 class AbstractWithdrawn(AbstractsEvent):

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.base import EventData
-from schemas.personal import ByEmail
+from schemas.personal import ByEmail, Personal
+
+ByChair = Annotated[str | None, Personal(person="chair_email")]
+"""A session chair's name or address, sealed with the key of the person whose email is ``chair_email`` (the
+session's key when the chair is a name only)."""
 
 
 class SessionKind(StrEnum):
@@ -99,8 +103,19 @@ class SessionScheduled(SessionEvent):
     timezone: str = Field(description="IANA timezone of the congress, to show local times.")
     room_code: str = Field(description="Room code.")
     room_name: str = Field(description="Room name.")
-    chair: str | None = Field(default=None, description="Session chair, if named.")
+    chair: ByChair = Field(
+        default=None,
+        description="Session chair, if named; sealed with the chair's own key when they have an address "
+        "(``chair_email``), else with the session's.",
+    )
     discussant: str | None = Field(default=None, description="A symposium's discussant, if it has one.")
+    chair_email: ByChair = Field(
+        default=None,
+        description="The chair's email address when the organisers named the chair as a person: registration "
+        "gives them the chair's role, notify mails them the slot. None: a name only, or a symposium's own chair "
+        "(``AbstractDecided.symposium.chair``).",
+    )
+    chair_language: str = Field(default="en", description="BCP 47 tag for the chair's emails (with ``chair_email``).")
     presentations: tuple[Presentation, ...] = Field(description="Presentations in running order.")
     programme_version: int = Field(description="The published version this state belongs to.")
 

@@ -36,7 +36,7 @@ from services.badges.config import BadgesSettings
 from services.badges.domain import DelegateRecord
 from services.badges.domain.backoff import Backoff
 from services.badges.ports import BadgeDeps, BookDeps, Renderer
-from services.badges.subscriptions import BadgesConsumer, book_handlers
+from services.badges.subscriptions import CHUNK_PER_WORKER, BadgesConsumer, book_handlers
 from services.badges.web import visa_links
 from services.badges.web.api import api_router
 from services.badges.web.book import book_router
@@ -130,6 +130,7 @@ def build(
     consumer = BadgesConsumer(
         deps=deps,
         book_units=book_deps.units,  # a delegate's erasure reaches the book's replica by their pseudonym
+        chunk=settings.consumer_chunk or settings.render_workers * CHUNK_PER_WORKER,
         name="badges",
         sessionmaker=runtime.sessionmaker,
         outbox=runtime.outbox,

@@ -20,6 +20,12 @@ class BadgesSettings(ServiceSettings):
         description="Where PDFs are stored; default $CONGRESS_HOME/badges.",
     )
     render_workers: int = Field(default=2, description="Worker processes in the warm render pool.")
+    consumer_chunk: int | None = Field(
+        default=None,
+        gt=0,
+        description="Records of a consumed batch per transaction (the next chunk's badges render while one commits);"
+        " default 16 per render worker.",
+    )
     congress_config: str | None = Field(
         default=None,
         validation_alias=AliasChoices("CONGRESS_CONFIG"),

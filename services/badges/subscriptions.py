@@ -5,10 +5,17 @@ its transaction and handed to the commands as a value.
 transaction: tombstones on the delegates topic erase delegates; the rest is decoded once
 (``self.decode``, personal fields opened); the badges the batch will probably need are rendered in parallel on the pool
 (the lock is short); then the kernel runs the batch with handlers bound to those PDFs (``handlers``).
+
+A large batch (a burst of confirmations) is cut into chunks of ``chunk`` records, each its own transaction, and
+the pool renders the next chunk while the current one commits: the first badges are issued (and relayed, and
+mailed by notify) after one chunk's render, not after the whole batch's, and the pool never waits for a commit.
+The Kafka offsets still move once per batch, after its last chunk committed; a batch delivered again after a
+failure finds its committed chunks in the inbox.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -32,7 +39,7 @@ from services.badges.commands import book, registration
 from services.badges.commands.badges import NOTHING_PRERENDERED, Prerendered, badge_content
 from services.badges.domain import BadgeContent, RegistrationState, Status
 from services.badges.ports import BadgeDeps, BookDeps, BookUnits
-from services.common.consumer import EventConsumer, Handler, Record
+from services.common.consumer import Decoded, EventConsumer, Handler, Record
 from services.common.keyring import person_ref
 
 log = logging.getLogger("congress.badges")
@@ -119,6 +126,11 @@ async def prerender(deps: BadgeDeps, events: Iterable[EventData]) -> Prerendered
     return {replace(c, qr_token=""): pdf for c, pdf in zip(contents, results, strict=True) if isinstance(pdf, bytes)}
 
 
+CHUNK_PER_WORKER = 16
+"""Records per chunk of a batch for each render worker: two of the pool's documents (``pool.CHUNK``) per worker,
+so a chunk keeps every worker busy while the one before it commits."""
+
+
 class BadgesConsumer(EventConsumer):
     """The kernel consumer of registration's topics, rendering a batch's badges before its transaction.
 
@@ -126,10 +138,14 @@ class BadgesConsumer(EventConsumer):
     replica (and its badge record and check-in) instead of being dead-lettered.
     """
 
-    def __init__(self, *, deps: BadgeDeps, book_units: BookUnits | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, deps: BadgeDeps, book_units: BookUnits | None = None, chunk: int = 2 * CHUNK_PER_WORKER, **kwargs: Any
+    ) -> None:
         super().__init__(handlers=handlers(deps, book_units=book_units), **kwargs)
         self.deps = deps
         self.book_units = book_units
+        self.chunk = max(1, chunk)
+        """Records per transaction of a batch; the next chunk's badges render while this one commits."""
 
     async def handle_batch(self, records: Sequence[Record]) -> None:
         erased = [r for r in records if r.value is None and r.topic.endswith(topics.DELEGATES) and r.key]
@@ -140,8 +156,22 @@ class BadgesConsumer(EventConsumer):
         if not records:
             return
         decoded = await self.decode(records)
-        events = [item.data for _, item in decoded if isinstance(item, CloudEvent)]
-        await self.handle_decoded(decoded, handlers(self.deps, await prerender(self.deps, events), self.book_units))
+        chunks = [decoded[i : i + self.chunk] for i in range(0, len(decoded), self.chunk)]
+        rendering = asyncio.ensure_future(prerender(self.deps, _events(chunks[0])))
+        try:
+            for k, chunk in enumerate(chunks):
+                prerendered = await rendering
+                if k + 1 < len(chunks):  # the pool draws the next chunk while this one's transaction runs
+                    rendering = asyncio.ensure_future(prerender(self.deps, _events(chunks[k + 1])))
+                await self.handle_decoded(chunk, handlers(self.deps, prerendered, self.book_units))
+        finally:
+            if not rendering.done():  # a chunk failed: the batch is delivered again, its renders are not needed
+                rendering.cancel()
+                await asyncio.wait([rendering])  # let it finish cancelling; its outcome is not wanted
+
+
+def _events(decoded: Sequence[Decoded]) -> list[EventData]:
+    return [item.data for _, item in decoded if isinstance(item, CloudEvent)]
 
 
 def book_handlers(deps: BookDeps) -> dict[type[EventData], Handler]:

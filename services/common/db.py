@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import uuid
 import weakref
 from collections.abc import Mapping, Sequence
@@ -19,7 +20,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, MetaData, event, inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
 
 READ_ONLY = "congress_read_only"
 """Execution option: ``conn.execution_options(congress_read_only=True)`` for a transaction that only reads."""
@@ -55,8 +58,31 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers take the lock up front; a read-only transaction says so and does not queue behind them.
-        deferred = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        statement = "BEGIN" if conn.get_execution_options().get(READ_ONLY, False) else "BEGIN IMMEDIATE"
+        # On the driver's connection: one trip to aiosqlite's thread, where SQLAlchemy's cursor takes three
+        # (cursor, execute, close), each waiting its turn on a busy event loop. Its error is wrapped as
+        # SQLAlchemy wraps a statement's (a locked file is still an ``OperationalError``).
+        try:
+            await_only(conn.connection.driver_connection.execute(statement))
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
+
+
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+"""How SQLAlchemy's ``DateTime`` stores a time in SQLite (UTC, no offset), for statements sent to the driver."""
+
+
+async def sqlite_driver(session: AsyncSession) -> Any | None:
+    """The aiosqlite connection under ``session``'s transaction (begun if it was not), or None on PostgreSQL.
+
+    The kernel's few statements per batch go to it directly on SQLite: one trip to aiosqlite's thread each,
+    where SQLAlchemy's cursor takes three or four (cursor, execute, fetch, close), and every trip waits its
+    turn on the event loop that the consumers and the relay keep busy.
+    """
+    if session.bind is None or session.bind.dialect.name != "sqlite":
+        return None
+    connection = await session.connection()
+    return (await connection.get_raw_connection()).driver_connection
 
 
 _TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, weakref.WeakKeyDictionary[Any, asyncio.Lock]] = (

@@ -9,12 +9,13 @@ and then finds the event already recorded.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
-from sqlalchemy import ARRAY, JSON, Column, DateTime, PrimaryKeyConstraint, String, Table, bindparam, text
+from sqlalchemy import ARRAY, Column, DateTime, PrimaryKeyConstraint, String, Table, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.db import kernel_metadata
+from services.common.db import SQLITE_TIME, kernel_metadata, sqlite_driver
 
 inbox_table = Table(
     "inbox",
@@ -25,29 +26,30 @@ inbox_table = Table(
     PrimaryKeyConstraint("consumer", "event_id"),
 )
 
-_NOW = bindparam("now", type_=DateTime(timezone=True))
-_INSERT = {
-    # One array parameter: an expanding IN or a multi-row VALUES binds a parameter per id, each a cost.
-    "postgresql": text(
+# One array parameter: an expanding IN or a multi-row VALUES binds a parameter per id, each a cost.
+_INSERT_PG = (
+    text(
         "INSERT INTO inbox (consumer, event_id, handled_at) SELECT :consumer, id, :now FROM unnest(:ids) AS id"
         " ON CONFLICT DO NOTHING RETURNING event_id"
     )
-    .bindparams(bindparam("ids", type_=ARRAY(String)), _NOW)
-    .columns(event_id=String),
-    # A JSON array read by json_each (WHERE true: SQLite's parser needs it before ON CONFLICT).
-    "sqlite": text(
-        "INSERT INTO inbox (consumer, event_id, handled_at) SELECT :consumer, value, :now FROM json_each(:ids)"
-        " WHERE true ON CONFLICT DO NOTHING RETURNING event_id"
-    )
-    .bindparams(bindparam("ids", type_=JSON), _NOW)
-    .columns(event_id=String),
-}
+    .bindparams(bindparam("ids", type_=ARRAY(String)), bindparam("now", type_=DateTime(timezone=True)))
+    .columns(event_id=String)
+)
+# A JSON array read by json_each (WHERE true: SQLite's parser needs it before ON CONFLICT); sent to the driver.
+_SQLITE_INSERT = (
+    "INSERT INTO inbox (consumer, event_id, handled_at) SELECT ?, value, ? FROM json_each(?)"
+    " WHERE true ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
 async def record_in_inbox(session: AsyncSession, consumer: str, ids: list[str]) -> set[str]:
     """Record these event ids as handled by ``consumer``; returns those that were not recorded already."""
     if not ids:
         return set()
-    dialect = "postgresql" if session.bind is not None and session.bind.dialect.name == "postgresql" else "sqlite"
-    result = await session.execute(_INSERT[dialect], {"consumer": consumer, "ids": ids, "now": datetime.now(UTC)})
+    now = datetime.now(UTC)
+    driver = await sqlite_driver(session)
+    if driver is not None:  # one trip to aiosqlite's thread (db.sqlite_driver)
+        rows = await driver.execute_fetchall(_SQLITE_INSERT, (consumer, now.strftime(SQLITE_TIME), json.dumps(ids)))
+        return {row[0] for row in rows}
+    result = await session.execute(_INSERT_PG, {"consumer": consumer, "ids": ids, "now": now})
     return set(result.scalars())

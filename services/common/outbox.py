@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from schemas.base import CONTENT_TYPE, CloudEvent, EventData, InvalidEvent, decode, encode, encode_new, new_event
 from schemas.personal import Seal, clear_values, personal_paths
-from services.common.db import kernel_metadata
+from services.common.db import SQLITE_TIME, kernel_metadata, sqlite_driver
 from services.common.keyring import Keyring, insert_keys, staged_keys
 
 outbox_table = Table(
@@ -77,9 +77,11 @@ class Outbox:
     def stage(self, session: AsyncSession | Session, data: EventData) -> None:
         """``add`` for a caller that does not need the CloudEvent back (the consumer): the same row, cheaper.
         The codec seals personal fields on this way as on ``add``'s (``schemas.base._envelope_json``)."""
-        event_id, value = encode_new(data, self.source, seal=self._seal(session))
+        model = type(data)
+        seal = self._seal(session) if personal_paths(model) else None  # nothing to seal: no sealer to make
+        event_id, value = encode_new(data, self.source, seal=seal)
         _stage_row(
-            session, topic=data.topic(), key=data.key().encode(), value=value, headers=_HEADERS, event_id=event_id
+            session, topic=model.topic(), key=data.key().encode(), value=value, headers=_HEADERS, event_id=event_id
         )
 
     def _seal(self, session: AsyncSession | Session) -> Seal | None:
@@ -141,17 +143,8 @@ def _stage_row(
     headers: Headers,
     event_id: str,
 ) -> None:
-    pending: list[dict[str, Any]] = session.info.setdefault("congress_outbox_rows", [])
-    pending.append(
-        {
-            "event_id": event_id,
-            "topic": topic,
-            "key": key,
-            "value": value,
-            "headers": headers,
-            "created_at": datetime.now(UTC),
-        }
-    )
+    # No time here: every row of a statement is stamped with the moment it is written (``_insert_rows``).
+    pending_rows(session).append({"event_id": event_id, "topic": topic, "key": key, "value": value, "headers": headers})
 
 
 def write_staged_sync(session: Session) -> int:
@@ -177,7 +170,11 @@ async def write_staged(session: AsyncSession) -> int:
         connection = await session.connection()
         if keys:
             await connection.exec_driver_sql(*insert_keys(connection.dialect.name, keys))
-        await connection.exec_driver_sql(*_insert_rows(connection.dialect.name, rows))
+        driver = await sqlite_driver(session)
+        if driver is not None:  # one trip to aiosqlite's thread (db.sqlite_driver)
+            await driver.executemany(*_insert_rows("sqlite", rows))
+        else:
+            await connection.exec_driver_sql(*_insert_rows(connection.dialect.name, rows))
     return len(rows)
 
 
@@ -204,7 +201,7 @@ def _insert_rows(dialect: str, rows: list[dict[str, Any]]) -> tuple[str, list[tu
     """
     now: Any = datetime.now(UTC)
     if dialect == "sqlite":  # as SQLAlchemy's DateTime stores it there: UTC, no offset
-        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        now = now.strftime(SQLITE_TIME)
         sql = _INSERT + "(?, ?, ?, ?, ?, ?)"
     else:
         sql = _INSERT + "($1, $2, $3, $4, $5, $6)"

@@ -256,8 +256,10 @@ def build(
     runtime.on_start.append(take_accounts_in)
     notifier = build_notifier(settings, congress, mailer)
     units = SqlUnits(runtime.sessionmaker, runtime.outbox)
-    retry = RetryWorker(notifier, units)
-    owed = OwedSender(retry, senders=settings.smtp_connections)
+    retry = RetryWorker(
+        notifier, units, connections=settings.smtp_connections, claim_seconds=settings.smtp_claim_seconds
+    )
+    owed = OwedSender(retry)
     subscriptions = Subscriptions(notifier, SqlUnitFor(runtime.outbox), owed, settings.secret.get_secret_value())
 
     runtime.consumers.append(consume(settings, runtime, subscriptions, units))

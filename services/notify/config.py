@@ -30,10 +30,16 @@ class NotifySettings(ServiceSettings):
     smtp_timeout_seconds: float = Field(default=10.0, description="Connect and command timeout.")
     smtp_rate_per_minute: int = Field(default=0, description="Messages per minute to the server; 0 = no limit.")
     smtp_connections: int = Field(
-        default=1,
+        default=4,
         ge=1,
-        description="SMTP connections owed mail is sent over concurrently after each batch's commit (owed.py);"
-        " a crash can resend at most one message per connection.",
+        description="SMTP connections queued mail is sent over concurrently (owed mail after each batch's commit,"
+        " retries), whose results are recorded together; a crash can resend at most one message per connection.",
+    )
+    smtp_claim_seconds: float = Field(
+        default=30.0,
+        ge=3,
+        description="How long a sender holds the queued messages it claimed: a copy that dies leaves them to the"
+        " others' retry pass after this; a send is cut off a third of it before the end.",
     )
     embedded_sink: bool | None = Field(
         default=None, description="Run the demo SMTP sink in-process; default: when smtp_host is unset."

@@ -20,7 +20,7 @@ from services.notify.domain.abstracts import AbstractSeen, Assignment
 from services.notify.domain.accounts import OrganiserRecord
 from services.notify.domain.batch import Batch
 from services.notify.domain.broadcast import Broadcast, Owed
-from services.notify.domain.delivery import Delivery, Envelope, MessageRecord, Queued
+from services.notify.domain.delivery import Deferral, Delivery, Envelope, MessageRecord, Queued
 from services.notify.domain.programme import SessionSeen, Told
 from services.notify.domain.rules import Contact, MessagePlan, Unpaid
 from services.notify.domain.symposium_roles import RoleHolder
@@ -177,12 +177,22 @@ class NotifyUnit(Protocol):
 
     # the retry queue and the reminders, each worked in short transactions of their own
     async def due(self, now: datetime, limit: int) -> list[str]: ...
-    async def take(self, message_id: str, due_by: datetime) -> Queued | None:
-        """Claim a queued message for one attempt; None if another copy holds it or it is no longer due."""
+    async def claim(
+        self, *, now: datetime, until: datetime, message_ids: Sequence[str] | None, limit: int
+    ) -> list[Queued]:
+        """Claim due queued messages (of ``message_ids``, or any) till ``until``: no other sender finds them due.
+
+        Each claimed message comes back with ``next_attempt_at`` = ``until`` (its claim)."""
         ...
 
-    async def reschedule(self, message_id: str, attempts: int, next_at: datetime, error: str) -> None: ...
-    async def drop(self, message_id: str) -> None: ...
+    async def settle(self, message_ids: Sequence[str]) -> set[str]:
+        """Remove these sent or failed messages from the queue; those that were still there (``DELETE … RETURNING``)."""
+        ...
+
+    async def defer(self, deferrals: Sequence[Deferral]) -> None:
+        """Put claimed messages back on the queue, each only while its claim is the one it was given."""
+        ...
+
     async def unpaid_due(self, created_before: datetime, limit: int) -> list[Unpaid]: ...
     async def mark_reminded(self, delegate_id: str, when: datetime) -> bool: ...
     async def forget_delegates(self, delegate_ids: list[str]) -> None: ...

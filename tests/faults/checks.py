@@ -240,7 +240,14 @@ def outbox_check(ev: Evidence) -> Check:
 
 
 def deadletter_check(ev: Evidence) -> Check:
-    return Check("nothing dead-lettered", 0, len(ev.records[topics.DEADLETTER]), 0)
+    """Each dead letter is named in the note by the consumer that gave up and its reason (the headers)."""
+
+    def said(record: Any) -> str:
+        headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
+        return f"{headers.get('dlq.consumer', '?')}: {headers.get('dlq.reason', '?')[:160]}"
+
+    letters = ev.records[topics.DEADLETTER]
+    return Check("nothing dead-lettered", 0, len(letters), 0, "; ".join(said(r) for r in letters))
 
 
 def all_checks(ev: Evidence) -> list[Check]:

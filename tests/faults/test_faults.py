@@ -20,6 +20,7 @@ from services.demo.client import Failed, Tally
 from services.demo.organising import Organiser
 from services.demo.simulator import Options, Simulator
 from services.devtools.kafka_cluster import KafkaCluster
+from services.notify.config import NotifySettings
 from tests.conftest import fresh_pg_database
 from tests.faults.checks import Check, Evidence, all_checks, gather
 from tests.faults.congress import ORGANISER_PASSWORD, SERVICES, Congress, running
@@ -28,17 +29,17 @@ from tests.faults.injector import Fault, Injector
 DELEGATES = int(os.environ.get("FAULTS_DELEGATES", "300"))
 ROUNDS = int(os.environ.get("FAULTS_ROUNDS", "6"))
 SETTLE_SECONDS = float(os.environ.get("FAULTS_SETTLE_SECONDS", "240"))
-NOTIFY_SENDERS = 1
+NOTIFY_SENDERS = NotifySettings.model_fields["smtp_connections"].default
 """notify's ``smtp_connections`` default: the most mails one killed copy can have between the SMTP server's 250
-and the commit of the short transaction recording it (owed mail is sent after its batch committed)."""
+and the commit of the short transaction recording it (a sender waits for its record before sending again)."""
 
 
 def mail_duplicates_bound(faults: list[Fault]) -> int:
     """Duplicates the send/commit window allows (docs/ARCHITECTURE.md, decision 30): one message per sender of a
-    notify copy killed (a broker killed redelivers a batch, which owes nothing twice), and one for each SMTP
-    outage (a message stored whose 250 the sender never read)."""
-    cutting = sum(1 for f in faults if f.what.startswith("SIGKILL notify"))
-    return NOTIFY_SENDERS * cutting + sum(1 for f in faults if f.what.startswith("SMTP"))
+    notify copy killed (a broker killed redelivers a batch, which owes nothing twice), and one per sender for each
+    SMTP outage (a message stored whose 250 that sender never read)."""
+    cutting = sum(1 for f in faults if f.what.startswith(("SIGKILL notify", "SMTP")))
+    return NOTIFY_SENDERS * cutting
 
 
 REFUND_PATIENCE = 150.0

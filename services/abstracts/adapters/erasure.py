@@ -1,5 +1,6 @@
 """Erasing a person known by email from abstracts' tables: author entries, submitter addresses, the draft and
-published programme's presenters, and reviewer records (the rules: ``domain.erasure``)."""
+published programme's presenters, session chairs named by address, and reviewer records (the rules:
+``domain.erasure``)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class SqlPersonEraser:
         in_programme = await self._published_abstracts()
         changed, submitted = await self._abstracts(is_person, in_programme)
         await self._programme(is_person, in_programme)
+        await self._chairs(is_person)
         return Erased(abstracts=changed, reviewers=await self._reviewers(is_person), submitted=submitted)
 
     async def count(self, is_person: IsPerson) -> Erased:
@@ -70,6 +72,23 @@ class SqlPersonEraser:
                 await self.session.execute(
                     update(published).where(p.session_id == row.session_id).values(payload=payload)
                 )
+
+    async def _chairs(self, is_person: IsPerson) -> None:
+        """A session chair named with the person's address: the address goes; the name stays only where the
+        session is published (as printed), otherwise it goes too."""
+        c, p = sessions.c, published.c
+        in_print = set((await self.session.execute(select(p.session_id))).scalars())
+        for row in (await self.session.execute(select(c.id, c.chair_email).where(c.chair_email.is_not(None)))).all():
+            if is_person(row.chair_email):
+                values: dict[str, str | None] = {"chair_email": None, "chair_language": None}
+                if row.id not in in_print:
+                    values["chair"] = None
+                await self.session.execute(update(sessions).where(c.id == row.id).values(**values))
+        for row in (await self.session.execute(select(p.session_id, p.payload))).all():
+            if row.payload.get("chair_email") and is_person(str(row.payload["chair_email"])):
+                payload = {**row.payload, "chair_email": None}
+                where = p.session_id == row.session_id
+                await self.session.execute(update(published).where(where).values(payload=payload))
 
     async def _reviewers(self, is_person: IsPerson) -> int:
         r = reviewers.c

@@ -29,6 +29,8 @@ sessions = Table(
     Column("network", String(20), nullable=False),
     Column("title", Text, nullable=False),
     Column("chair", String(300), nullable=True),
+    Column("chair_email", String(320), nullable=True),
+    Column("chair_language", String(16), nullable=True),
     Column("day", Date, nullable=True),
     Column("slot", Integer, nullable=True),
     Column("room", String(20), nullable=True),
@@ -71,8 +73,11 @@ async def set_talks(session: AsyncSession, session_id: str, talks: list[Row]) ->
     await session.execute(update(sessions).where(sessions.c.id == session_id).values(talks=talks))
 
 
-async def set_chair(session: AsyncSession, session_id: str, chair: str | None) -> bool:
-    result = await session.execute(update(sessions).where(sessions.c.id == session_id).values(chair=chair))
+async def set_chair(
+    session: AsyncSession, session_id: str, chair: str | None, email: str | None = None, language: str = "en"
+) -> bool:
+    values = {"chair": chair, "chair_email": email, "chair_language": language if email else None}
+    result = await session.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -151,7 +156,8 @@ def entry_of(row: Row) -> Entry:
     """A row of ``prog_sessions`` as a draft entry."""
     session = Session(row["id"], row["kind"], row["network"], row["title"], tuple(talk_of(t) for t in row["talks"]))
     place = Place(row["day"], row["slot"], row["room"]) if row["day"] is not None else None
-    return Entry(session, row["position"], place, row["chair"], row["unplaced_reason"])
+    chair_email, chair_language = row.get("chair_email"), row.get("chair_language") or "en"
+    return Entry(session, row["position"], place, row["chair"], row["unplaced_reason"], chair_email, chair_language)
 
 
 def row_of(entry: Entry) -> Row:
@@ -164,6 +170,8 @@ def row_of(entry: Entry) -> Row:
         "network": s.network,
         "title": s.title,
         "chair": entry.chair,
+        "chair_email": entry.chair_email,
+        "chair_language": entry.chair_language if entry.chair_email else None,
         "day": place.day if place else None,
         "slot": place.slot if place else None,
         "room": place.room if place else None,
@@ -193,8 +201,10 @@ class SqlProgrammeStore:
     async def set_talks(self, session_id: str, talks: Sequence[Talk]) -> None:
         await set_talks(self.session, session_id, [talk_json(t) for t in talks])
 
-    async def set_chair(self, session_id: str, chair: str | None) -> bool:
-        return await set_chair(self.session, session_id, chair)
+    async def set_chair(
+        self, session_id: str, chair: str | None, email: str | None = None, language: str = "en"
+    ) -> bool:
+        return await set_chair(self.session, session_id, chair, email, language)
 
     async def drop_session(self, session_id: str) -> None:
         await drop_session(self.session, session_id)

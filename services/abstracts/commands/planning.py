@@ -16,10 +16,10 @@ from services.abstracts.commands.context import Deps
 from services.abstracts.domain import draft, grouping, scheduling, updating
 from services.abstracts.domain.abstract import Abstract, Status
 from services.abstracts.domain.errors import NotFound, Rejected
+from services.abstracts.domain.session_chair import Chair, ChairMistakes, SessionChairDraft, chair_of
 from services.abstracts.ports import Unit
 from services.abstracts.programme_config import ProgrammeConfig
 from services.common.audit import Actor
-from services.common.text import clean_for_display
 
 log = logging.getLogger("congress.abstracts.programme")
 VERSION = "programme-version"
@@ -196,13 +196,22 @@ async def move_presentation(programme: Programme, abstract_id: str, to_session: 
     return [] if left else [f"{source.id} had no other presentation and is removed."]
 
 
-async def set_chair(programme: Programme, session_id: str, chair: str, actor: Actor) -> None:
-    """Name (or, with an empty name, clear) a session's chair; the record says which, not the name."""
-    name = clean_for_display(chair)[:300] or None
+async def set_chair(programme: Programme, session_id: str, typed: SessionChairDraft, actor: Actor) -> Chair | None:
+    """Name a session's chair (with an email: a person, published sealed with the session), or clear it with an
+    empty name; mistakes are ``Rejected`` by field. The record says which, not the name nor the address."""
+    try:
+        chair = chair_of(typed, programme.deps.is_email)
+    except ChairMistakes as exc:
+        raise Rejected(exc.errors) from None
     async with programme.deps.units() as unit:
-        if not await unit.programme.set_chair(session_id, name):
+        args = (chair.name, chair.email, chair.language) if chair else (None, None, "en")
+        if not await unit.programme.set_chair(session_id, *args):
             raise NotFound(session_id)
-        audited.note(programme.deps, unit, "abstracts.programme.chair", actor, session_id, named=name is not None)
+        person = chair is not None and chair.email is not None
+        audited.note(
+            programme.deps, unit, "abstracts.programme.chair", actor, session_id, named=chair is not None, person=person
+        )
+    return chair
 
 
 async def has_draft(programme: Programme) -> bool:
@@ -233,6 +242,7 @@ async def draft_view(programme: Programme) -> dict[str, Any]:
         "rooms": grid.rooms,
         "sessions": list(sessions.values()),
         "chairs": {e.session.id: e.chair for e in entries if e.chair},
+        "chair_emails": {e.session.id: e.chair_email for e in entries if e.chair and e.chair_email},
         "places": places,
         "unplaced": unplaced,
         "clashes": clashes,

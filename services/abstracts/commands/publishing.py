@@ -15,7 +15,7 @@ from services.abstracts.commands import audited
 from services.abstracts.commands.planning import LOCK, VERSION, Programme
 from services.abstracts.domain.draft import state
 from services.abstracts.domain.errors import NotAllowed
-from services.abstracts.domain.publication import changes, scheduled
+from services.abstracts.domain.publication import changes, person_of, scheduled
 from services.common.audit import Actor
 
 log = logging.getLogger("congress.abstracts.programme")
@@ -33,9 +33,11 @@ async def publish(programme: Programme, actor: Actor) -> ProgrammePublished:
         sessions, places = state(entries)
         old = await unit.programme.published()
         version = await unit.programme.counter_value(VERSION) + 1
-        chairs = {e.session.id: e.chair for e in entries}
+        chairs = {e.session.id: e for e in entries}
         new = [
-            scheduled(programme.grid, deps.congress, sessions[sid], p, version, chairs[sid])
+            scheduled(
+                programme.grid, deps.congress, sessions[sid], p, version, chairs[sid].chair, person_of(chairs[sid])
+            )
             for sid, p in sorted(places.items())
         ]
         events = changes(old, new, version)

@@ -1,8 +1,10 @@
 """The organisers' changes to a symposium's chair, discussant and papers, until the programme is published.
 
 Authors change their symposium like any abstract (``authors.revise``: until the deadline, while undecided);
-an organiser may change it after that too, also once it is accepted, until the first publication of the
-programme: after it, delegates and presenters have been told what the session holds.
+an organiser may change it after that too, also once it is accepted (its presenting authors, chair and
+discussant included: the ``AbstractRevised`` says the accepted format, and registration moves the roles),
+until the first publication of the programme: after it, delegates and presenters have been told what the
+session holds.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from services.abstracts.commands import audited
 from services.abstracts.commands.context import Deps
 from services.abstracts.commands.planning import VERSION
 from services.abstracts.domain import symposium
-from services.abstracts.domain.abstract import Abstract
+from services.abstracts.domain.abstract import Abstract, people_of
 from services.abstracts.domain.errors import NotAllowed, NotFound, Rejected
 from services.abstracts.domain.submission import SymposiumDraft
 from services.common.audit import Actor
@@ -45,6 +47,7 @@ async def amend(deps: Deps, abstract_id: str, draft: SymposiumDraft, actor: Acto
             abstract_id,
             papers=len(made.papers),
             discussant=made.discussant is not None,
+            people_changed=abstract.symposium is not None and people_of(made) != people_of(abstract.symposium),
             content_version=amended.content_version,
         )
     log.info("symposium amended", extra={"abstract_id": abstract_id, "content_version": amended.content_version})

@@ -124,18 +124,14 @@ class Abstract:
     def amend_symposium(
         self, symposium: Symposium, now: datetime, congress_id: str
     ) -> tuple[Abstract, AbstractRevised]:
-        """An organiser's change to a symposium's chair, discussant or papers (validated), also once accepted:
+        """An organiser's change to a symposium's chair, discussant or papers (validated), also once accepted
+        (then the event says the accepted format, and registration moves the roles to the people now named):
         its authors follow the papers, ``content_version`` + 1. The command refuses it once the programme
         is published."""
         if self.symposium is None:
             raise NotAllowed(f"{self.reference} is not a symposium; it has no papers to change")
         if self.status not in (Status.SUBMITTED, Status.ACCEPTED):
             raise NotAllowed(f"{self.reference} is {self.status}, so its papers cannot change")
-        if self.status is Status.ACCEPTED and people_of(symposium) != people_of(self.symposium):
-            raise NotAllowed(
-                f"{self.reference} is accepted and registration already knows its presenters, chair and discussant; "
-                "titles, abstracts and co-authors may change here, the people who present, chair or discuss may not"
-            )
         revised = replace(
             self,
             symposium=symposium,
@@ -143,7 +139,8 @@ class Abstract:
             content_version=self.content_version + 1,
             updated_at=now,
         )
-        return revised, AbstractRevised(**revised.content_fields(congress_id), revised_at=now)
+        accepted = self.decided_format if self.status is Status.ACCEPTED else None
+        return revised, AbstractRevised(**revised.content_fields(congress_id), revised_at=now, accepted_format=accepted)
 
     def withdraw(self, reason: str, now: datetime, congress_id: str) -> tuple[Abstract, AbstractWithdrawn]:
         """Withdrawn by its authors: while undecided (also after the deadline), or once accepted (its presenters

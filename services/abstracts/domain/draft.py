@@ -1,5 +1,6 @@
 """The organisers' draft programme: each session with its running order, its place (if it has one), its chair
-and, when it has no place, why. Generating makes a fresh draft; an update keeps what is there."""
+(a name, or a person with an address) and, when it has no place, why. Generating makes a fresh draft; an update
+keeps what is there."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ class Entry:
     place: Place | None = None
     chair: str | None = None
     unplaced_reason: str | None = None
+    chair_email: str | None = None
+    """The chair's address when the organisers named them as a person (role, ribbon and slot email follow)."""
+    chair_language: str = "en"
 
 
 def state(entries: Sequence[Entry]) -> tuple[dict[str, Session], dict[str, Place]]:
@@ -50,6 +54,8 @@ def updated(entries: Sequence[Entry], plan: Update, result: Schedule) -> list[En
             result.places.get(s.id),
             old[s.id].chair if s.id in old else None,
             reasons.get(s.id),
+            old[s.id].chair_email if s.id in old else None,
+            old[s.id].chair_language if s.id in old else "en",
         )
         for s in plan.sessions
     ]

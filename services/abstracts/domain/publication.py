@@ -22,6 +22,7 @@ from schemas.programme import (
     SessionScheduled,
 )
 from services.abstracts.domain import scheduling
+from services.abstracts.domain.draft import Entry
 from services.abstracts.domain.errors import NotAllowed
 from services.common.congress import Congress
 
@@ -36,8 +37,10 @@ def scheduled(
     place: scheduling.Place,
     version: int,
     chair: str | None = None,
+    chair_person: tuple[str, str] | None = None,
 ) -> SessionScheduled:
-    """The event for a session at its place, times in UTC."""
+    """The event for a session at its place, times in UTC; ``chair_person``: the (email, language) of the chair
+    the organisers named with an address (the event seals their name and address with their own key)."""
     slot, room = grid.slot(place.day, place.slot), grid.room(place.room)
     if slot is None or room is None:  # the configuration lost the room or time since the draft was made
         raise NotAllowed(f"{s.id} is at a room or time the programme no longer has; generate or move it first")
@@ -57,9 +60,19 @@ def scheduled(
         room_name=room.name,
         chair=chair or (hosts.chair.name if hosts and hosts.chair else None),
         discussant=hosts.discussant.name if hosts and hosts.discussant else None,
+        chair_email=chair_person[0] if chair_person and chair else None,
+        chair_language=chair_person[1] if chair_person and chair else "en",
         presentations=tuple(p for t in s.talks for p in presentations(t)),
         programme_version=version,
     )
+
+
+def person_of(entry: Entry) -> tuple[str, str] | None:
+    """The (email, language) of the draft entry's chair, when the organisers gave an address (None: a name only,
+    or none)."""
+    if not entry.chair or not entry.chair_email:
+        return None
+    return entry.chair_email, entry.chair_language
 
 
 def presentations(talk: scheduling.Talk) -> tuple[Presentation, ...]:

@@ -19,6 +19,7 @@ from services.abstracts.commands import planning as planner
 from services.abstracts.commands import publishing
 from services.abstracts.commands.planning import Programme
 from services.abstracts.domain.errors import Rejected
+from services.abstracts.domain.session_chair import SessionChairDraft
 from services.abstracts.web.api_docs import ORGANISER, ORGANISER_READ
 from services.abstracts.web.pages import problem
 from services.abstracts.web.programme_models import (
@@ -31,6 +32,7 @@ from services.abstracts.web.programme_models import (
 )
 from services.abstracts.web.public_programme import public_routes
 from services.common import audit
+from services.common.languages import LANGUAGES
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.common.text import SingleLine
 
@@ -47,6 +49,16 @@ class PresentationMoveIn(BaseModel):
 
 class ChairIn(BaseModel):
     chair: SingleLine = Field(default="", max_length=300, description="The chair's name; empty clears it.")
+    email: SingleLine = Field(
+        default="",
+        max_length=320,
+        description="The chair's email address: with it the chair is a person (registration's chair role and "
+        "ribbon, an email with the slot's calendar entry); empty: a name only.",
+    )
+    language: SingleLine = Field(default="en", max_length=16, description="Language of the chair's emails.")
+
+    def draft(self) -> SessionChairDraft:
+        return SessionChairDraft(self.chair, self.email, self.language)
 
 
 def place_value(day: date, slot: int, room: str) -> str:
@@ -73,6 +85,7 @@ def programme_router(programme: Programme, sessions: OrganiserSessions, template
 
 def organiser_pages(router: APIRouter, programme: Programme, organiser: Any, templates: Jinja2Templates) -> None:
     templates.env.globals["place_value"] = place_value
+    templates.env.globals["chair_languages"] = list(LANGUAGES)
 
     async def render(request: Request, who: str, **extra: Any) -> Response:
         context = {"organiser": who, "message": "", "errors": {}, "values": {}, **await planner.draft_view(programme)}
@@ -125,7 +138,11 @@ def organiser_pages(router: APIRouter, programme: Programme, organiser: Any, tem
     @router.post("/organiser/programme/chair", include_in_schema=False)
     async def chair_page(request: Request, who: str = organiser) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
-        await planner.set_chair(programme, form.get("session_id", ""), form.get("chair", ""), audit.organiser(who))
+        typed = SessionChairDraft(form.get("chair", ""), form.get("chair_email", ""), form.get("chair_language", "en"))
+        try:
+            await planner.set_chair(programme, form.get("session_id", ""), typed, audit.organiser(who))
+        except Rejected as exc:
+            return await render(request, who, errors=exc.errors, values=form, focus=next(iter(exc.errors)))
         return done(f"Chair of {form.get('session_id', '')} saved.")
 
     @router.post("/organiser/programme/publish", include_in_schema=False)
@@ -195,6 +212,7 @@ def draft_json(view: dict[str, Any]) -> dict[str, Any]:
                 "network": s.network,
                 "title": s.title,
                 "chair": view["chairs"].get(s.id),
+                "chair_email": view["chair_emails"].get(s.id),
                 "place": place_value(places[s.id].day, places[s.id].slot, places[s.id].room)
                 if s.id in places
                 else None,
@@ -249,10 +267,18 @@ def move_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
         response_model=ChairNamed,
         responses=ORGANISER,
     )
-    async def api_chair(session_id: str, body: ChairIn, who: str = organiser) -> dict[str, Any]:
-        """Name the session's chair (published with the session); an empty name clears it."""
-        await planner.set_chair(programme, session_id, body.chair, audit.organiser(who))
-        return {"session_id": session_id, "chair": body.chair.strip() or None}
+    async def api_chair(session_id: str, body: ChairIn, who: str = organiser) -> Any:
+        """Name the session's chair (published with the session): with an email a person, who gets the chair's
+        role and ribbon and an email with the slot's calendar entry; an empty name clears it. 422: the mistakes."""
+        try:
+            chair = await planner.set_chair(programme, session_id, body.draft(), audit.organiser(who))
+        except Rejected as exc:
+            return problem(422, "The chair cannot be saved", exc.errors)
+        return {
+            "session_id": session_id,
+            "chair": chair.name if chair else None,
+            "email": chair.email if chair else None,
+        }
 
     @router.post(
         "/api/organiser/programme/publish", tags=["programme"], response_model=ProgrammePublished, responses=ORGANISER

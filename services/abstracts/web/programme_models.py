@@ -40,6 +40,7 @@ class DraftSession(BaseModel):
     network: str
     title: str
     chair: str | None
+    chair_email: str | None = Field(default=None, description="The chair's address, when they are a person.")
     place: str | None
     abstracts: list[str]
     presentations: list[DraftPresentation]
@@ -73,6 +74,7 @@ class PresentationMovedOut(BaseModel):
 class ChairNamed(BaseModel):
     session_id: str
     chair: str | None
+    email: str | None = Field(default=None, description="The chair's address when they are a person.")
 
 
 class PublicPresenter(BaseModel):

@@ -3,6 +3,7 @@ stations, visa requests) and the statements on them that ``SqlBadgeStore`` and t
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -25,6 +26,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -312,8 +314,22 @@ async def count_printed(session: AsyncSession, delegate_id: str) -> int:
     )
 
 
+NUMBER_LOCK_SPACE = 0x646F6373
+"""First key of the two-key advisory locks that serialise document numbering per kind ('docs'), apart from the
+jobs' ('jobs'), the relay's and the migrations' locks."""
+
+
 async def next_number(session: AsyncSession, kind: str, prefix: str) -> str:
-    """Sequential per kind, no gaps (taken inside the issuing transaction)."""
+    """Sequential per kind, no gaps (taken inside the issuing transaction).
+
+    On PostgreSQL several copies of badges issue documents at once: the number is taken under a transaction-scoped
+    advisory lock per kind, so a second copy waits for the first one's commit and counts its document, instead of
+    taking the same number and failing on ``UNIQUE (kind, number)`` (SQLite's writers already take turns)."""
+    if session.bind.dialect.name == "postgresql":
+        key = zlib.crc32(kind.encode()) - 2**31
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": NUMBER_LOCK_SPACE, "key": key}
+        )
     count = (
         await session.execute(select(func.count()).select_from(documents).where(documents.c.kind == kind))
     ).scalar_one()

@@ -7,7 +7,6 @@ entry of the event that caused it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.domain.delivery import Envelope, MessageRecord, Queued
+from services.notify.domain.delivery import MessageRecord, Queued
 from services.notify.domain.rules import Contact, Unpaid
 
 notify_metadata = MetaData()
@@ -229,40 +228,6 @@ async def due_pending(session: AsyncSession, now: datetime, limit: int) -> list[
         .limit(limit)
     )
     return list(rows.scalars())
-
-
-async def take_pending(session: AsyncSession, message_id: str, due_by: datetime | None = None) -> Queued | None:
-    """Claim a queued message for one attempt (locked till the transaction ends); None if another worker holds it,
-    or (``due_by``) if it is no longer due -- another copy tried it meanwhile and set its next attempt."""
-    query = select(pending).where(pending.c.message_id == message_id)
-    if due_by is not None:
-        query = query.where(pending.c.next_attempt_at <= due_by)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    row = (await session.execute(query)).first()
-    if row is None:
-        return None
-    return Queued(
-        record=replace(record_of(row), about=row.about),
-        envelope=Envelope(sender=row.sender, recipient=row.to, message=row.message, smtputf8=row.smtputf8),
-        cause_event=row.cause_event,
-        cause_topic=row.cause_topic,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-    )
-
-
-async def reschedule(session: AsyncSession, message_id: str, attempts: int, next_at: datetime, error: str) -> None:
-    await session.execute(
-        update(pending)
-        .where(pending.c.message_id == message_id)
-        .values(attempts=attempts, next_attempt_at=next_at, last_error=error[:2000])
-    )
-
-
-async def drop_pending(session: AsyncSession, message_id: str) -> None:
-    await session.execute(delete(pending).where(pending.c.message_id == message_id))
 
 
 def record_of(row: Any) -> MessageRecord:

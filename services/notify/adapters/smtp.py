@@ -74,6 +74,9 @@ class SmtpMailer:
                     if not reused:
                         return Delivery(Outcome.TEMPORARY, f"server disconnected: {exc}", connection_failed=True)
                     # A kept-open connection the server had closed meanwhile: reconnect once.
+                except asyncio.CancelledError:  # cut off mid-exchange: the connection's state is unknown
+                    await self._drop()
+                    raise
             return Delivery(Outcome.TEMPORARY, "server keeps disconnecting", connection_failed=True)
 
     async def _send_once(self, envelope: Envelope) -> Delivery:

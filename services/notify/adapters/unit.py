@@ -22,13 +22,13 @@ from schemas.base import EventData
 from services.common.db import scrub_after_commit, write_turn
 from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
-from services.notify.adapters import db, person_erasure
+from services.notify.adapters import claims, db, person_erasure
 from services.notify.adapters.abstracts import SqlAbstracts
 from services.notify.adapters.broadcasts import SqlBroadcasts
 from services.notify.adapters.programme import SqlProgramme
 from services.notify.adapters.staging import StagedWrites
 from services.notify.domain.batch import Batch
-from services.notify.domain.delivery import MessageRecord, Queued
+from services.notify.domain.delivery import Deferral, MessageRecord, Queued
 from services.notify.domain.rules import Contact, Unpaid
 
 _UNIT = "notify_unit"
@@ -79,7 +79,7 @@ class SqlNotifyUnit:
         self._writes.stage_owed(self._sealed(queued))
 
     def _sealed(self, queued: Queued) -> Queued:
-        """The queued message with its cause event sealed for the table (opened again by ``take``)."""
+        """The queued message with its cause event sealed for the table (opened again by ``claim``)."""
         return replace(queued, cause_event=self.uow.outbox.seal_value(self.session, queued.cause_event))
 
     @property
@@ -110,17 +110,17 @@ class SqlNotifyUnit:
     async def due(self, now: datetime, limit: int) -> list[str]:
         return await db.due_pending(self.session, now, limit)
 
-    async def take(self, message_id: str, due_by: datetime) -> Queued | None:
-        queued = await db.take_pending(self.session, message_id, due_by)
-        if queued is None:
-            return None
-        return replace(queued, cause_event=self.uow.outbox.open_value(queued.cause_event))
+    async def claim(
+        self, *, now: datetime, until: datetime, message_ids: Sequence[str] | None, limit: int
+    ) -> list[Queued]:
+        claimed = await claims.claim(self.session, now=now, until=until, message_ids=message_ids, limit=limit)
+        return [replace(q, cause_event=self.uow.outbox.open_value(q.cause_event)) for q in claimed]
 
-    async def reschedule(self, message_id: str, attempts: int, next_at: datetime, error: str) -> None:
-        await db.reschedule(self.session, message_id, attempts, next_at, error)
+    async def settle(self, message_ids: Sequence[str]) -> set[str]:
+        return await claims.settle(self.session, message_ids)
 
-    async def drop(self, message_id: str) -> None:
-        await db.drop_pending(self.session, message_id)
+    async def defer(self, deferrals: Sequence[Deferral]) -> None:
+        await claims.defer(self.session, deferrals)
 
     async def unpaid_due(self, created_before: datetime, limit: int) -> list[Unpaid]:
         due = await db.unpaid_due(self.session, created_before, limit)

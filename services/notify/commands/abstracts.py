@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from schemas.abstracts import (
     AbstractContent,
     AbstractDecided,
+    AbstractRevised,
     AbstractsEvent,
     AbstractWithdrawn,
     ReviewerAssignedFields,
@@ -65,6 +66,8 @@ async def remember_abstract(unit: NotifyUnit, data: AbstractsEvent) -> None:
     """Keep what later events of this abstract carry no more (its format and submitter, the assignments)."""
     if isinstance(data, AbstractContent):
         await unit.abstracts.save_abstract(data.abstract_id, abstract_seen(data), data.content_version)
+        if isinstance(data, AbstractRevised) and data.accepted_format is not None:
+            await unit.abstracts.save_roles(data.abstract_id, role_holders(data))  # an organiser changed them
     elif isinstance(data, AbstractDecided):
         await unit.abstracts.save_roles(data.abstract_id, role_holders(data))
     elif isinstance(data, ReviewerAssignedFields):

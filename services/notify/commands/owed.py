@@ -1,16 +1,18 @@
-"""Sending what a consumer batch owes, right after its commit: one short transaction per message.
+"""Sending what a consumer batch owes, right after its commit, over overlapping SMTP connections.
 
 A batch's handlers build its messages and stage them as owed rows of the retry queue
 (``dispatch.py``); the batch's ``after_handlers`` hook tells this sender which rows it wrote
 (``hold``), and once the batch's transaction has committed the subscription hands them over
-(``release``). Senders (one per SMTP connection) take each message in a transaction of its
-own, hand it to the server and record it (``RetryWorker.send_one``), so a crash can resend
-only the messages being sent at that moment — at most one per connection — never a batch.
+(``release``). A pump claims them up to four per connection at a time (``RetryWorker.claim``:
+one short transaction, a lease on each row) and starts a send for each as soon as one of the worker's connections is
+free; each send is recorded (``Recorder``) before its connection takes the next message, so a
+crash can resend only the messages between a server's "250" and their record — at most one
+per connection — never a batch.
 
 If the transaction did not commit (``discard``), nothing was owed. If the process dies with
-owed rows still queued, they are due: the next retry pass (in any copy) sends them, and
-taking a row is exclusive (a lock on PostgreSQL, the one writer on SQLite), so a message is
-never sent by two senders at once.
+owed rows still queued or claimed, they are due (at once, or when the claim runs out): the
+next retry pass (in any copy) sends them, and claiming is exclusive (``SKIP LOCKED`` on
+PostgreSQL, the one writer on SQLite), so a message is never sent by two senders at once.
 """
 
 from __future__ import annotations
@@ -21,19 +23,20 @@ import logging
 from collections.abc import Sequence
 
 from services.notify.commands.retry import RetryWorker
+from services.notify.domain.delivery import Queued
 
 log = logging.getLogger("congress.notify.owed")
 
 
 class OwedSender:
-    """Sends owed messages in the background, in the order their batches committed."""
+    """Sends owed messages in the background, in the order their batches committed, ``connections`` at a time."""
 
-    def __init__(self, worker: RetryWorker, *, senders: int = 1) -> None:
+    def __init__(self, worker: RetryWorker) -> None:
         self.worker = worker
-        self.senders = senders
         self._held: list[str] = []
         self._queue: asyncio.Queue[str] = asyncio.Queue()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._pump: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
 
     def hold(self, message_ids: Sequence[str]) -> None:
         """What the transaction about to commit owes (a rerun of the transaction replaces it)."""
@@ -48,36 +51,60 @@ class OwedSender:
         held, self._held = self._held, []
         if not held:
             return
-        self._start()
         for mid in held:
             self._queue.put_nowait(mid)
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._claim_and_send(), name="notify-owed")
 
     async def drain(self) -> None:
         """Wait until every released message was tried."""
         await self._queue.join()
 
-    async def close(self) -> None:
-        """Stop sending (what is still queued in the database is sent by the next retry pass)."""
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
+    async def close(self, grace_seconds: float = 5.0) -> None:
+        """Stop claiming, let the sends under way finish and be recorded (for at most ``grace_seconds``),
+        then stop: what is still queued or claimed in the database is sent by a later retry pass."""
+        pump, self._pump = self._pump, None
+        if pump is not None:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+        sending, self._sending = set(self._sending), set()
+        if sending:
+            await asyncio.wait(sending, timeout=grace_seconds)
+        for task in sending:
             task.cancel()
-        for task in tasks:
+        for task in sending:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    def _start(self) -> None:
-        """Start the senders, or those that ended (a sender only ends if cancelled; the queue stays)."""
-        alive = [task for task in self._tasks if not task.done()]
-        self._tasks = alive + [
-            asyncio.create_task(self._send_all(), name=f"notify-owed-{n}") for n in range(self.senders - len(alive))
-        ]
-
-    async def _send_all(self) -> None:
+    async def _claim_and_send(self) -> None:
+        """Claim up to four messages per connection at a time; start each send when a connection is free."""
+        worker = self.worker
         while True:
-            mid = await self._queue.get()
+            mids = [await self._queue.get()]
+            while len(mids) < 4 * worker.connections and not self._queue.empty():
+                mids.append(self._queue.get_nowait())
             try:
-                await self.worker.send_one(mid)
+                claimed = await worker.claim(mids)
             except Exception:
-                log.exception("sending an owed message failed; the retry pass will try it", extra={"message_id": mid})
-            finally:
+                log.exception("claiming owed messages failed; the retry pass will send them")
+                claimed = []
+            for _ in range(len(mids) - len(claimed)):  # another copy or the retry pass has them
                 self._queue.task_done()
+            for queued in claimed:
+                await worker.slots.acquire()
+                task = asyncio.create_task(self._send(queued), name="notify-owed-send")
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
+
+    async def _send(self, queued: Queued) -> None:
+        try:
+            await self.worker.send_held(queued)
+        except Exception:
+            log.exception(
+                "sending an owed message failed; the retry pass will try it",
+                extra={"message_id": queued.record.message_id},
+            )
+        finally:
+            self.worker.slots.release()
+            self._queue.task_done()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from schemas.base import CloudEvent, EventData
 from schemas.programme import ProgrammeEvent, SessionCancelled, SessionScheduled
-from services.notify.domain.programme import Known, plan_programme_messages, role_told
+from services.notify.domain.programme import Known, chair_told, plan_programme_messages, role_told
 from services.notify.ports import NotifyUnit
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ async def on_programme_event(notifier: Notifier, event: CloudEvent[Any], unit: N
     data: ProgrammeEvent = event.data
     known = await _known(unit, event)
     if isinstance(data, SessionScheduled):
-        await unit.programme.remember_session(data, role_told(data, known.roles))
+        await unit.programme.remember_session(data, [*role_told(data, known.roles), *chair_told(data)])
     elif isinstance(data, SessionCancelled):
         await unit.programme.forget_session(data.session_id)
     emitted: list[EventData] = []

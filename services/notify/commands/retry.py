@@ -1,19 +1,25 @@
-"""Sending queued messages: owed ones once their batch committed, deferred ones again with backoff.
+"""Sending queued messages: claimed in one short transaction, sent with none open, recorded in another.
 
 The queue holds every finished message not yet sent: *owed* ones (attempts 0, due at once:
 a consumer batch built them; ``owed.py`` sends them right after the batch's commit) and
-deferred ones (a 4xx answer or an unreachable server). Each message is tried in its own short
-transaction: taken (locked), handed to the server, then dropped and recorded (ledger row,
-``NotificationSent``) in that transaction's commit — a crash between the server's "250" and the
-commit resends that one message, with its Message-ID, on the next pass. A pass holds
-neither the database nor other delegates' mail for long. With several copies, the
-pass runs under the ``notify.retries`` lease (``app.py``), and a queued message is taken
-only while still due (another copy may have tried it meanwhile).
+deferred ones (a 4xx answer or an unreachable server). A sender never holds a transaction
+across an SMTP exchange: it claims messages (``NotifyUnit.claim``: their next attempt moved to
+the end of a lease, so no other sender or copy finds them due), commits, hands each to the
+server over one of ``connections`` concurrent SMTP sessions, and ``Recorder`` records what the
+server said — several senders' results in one transaction: sent and failed messages leave the
+queue (``DELETE … RETURNING``) with their ledger row and ``NotificationSent``/``Failed``, deferred
+ones are rescheduled with backoff. A sender waits for its message to be recorded before it sends
+the next, so a crash between a server's "250" and the record resends at most one message per
+connection, with its Message-ID, once the claim has expired (the next retry pass of any copy).
+A send is cut off before its claim runs out, so no other sender can claim a message still being
+sent. With several copies the pass runs under the ``notify.retries`` lease (``app.py``) too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -23,7 +29,8 @@ from schemas.programme import PresentationMoved, SessionScheduled
 from services.common import jobs
 from services.common.faults import crash_point
 from services.notify.commands.dispatch import Notifier
-from services.notify.domain.delivery import Outcome
+from services.notify.commands.recorder import Recorder
+from services.notify.domain.delivery import Delivery, Outcome, Queued
 from services.notify.domain.programme import first_presentation
 from services.notify.ports import Units
 
@@ -42,62 +49,82 @@ def abstract_of(cause_event: bytes, recipient_id: str = "") -> str | None:
 
 
 class RetryWorker:
-    """Works the ``notify_pending`` queue: due messages are sent again, with backoff, until they go or give up."""
+    """Works the ``notify_pending`` queue over up to ``connections`` concurrent SMTP sessions."""
 
-    def __init__(self, notifier: Notifier, units: Units, *, batch: int = 50) -> None:
+    def __init__(
+        self,
+        notifier: Notifier,
+        units: Units,
+        *,
+        batch: int = 50,
+        connections: int = 1,
+        claim_seconds: float = 30.0,
+    ) -> None:
         self.notifier, self.units, self.batch = notifier, units, batch
+        self.connections = connections
+        self.lease = timedelta(seconds=claim_seconds)
+        self.margin = self.lease / 3
+        """Of a claim's lease, what is kept for recording the send: a send is cut off this long before it ends."""
+        self.slots = asyncio.Semaphore(connections)
+        """One per SMTP connection: a sender holds one from its send until its message is recorded."""
+        self.recorder = Recorder(notifier, units)
         self.job = jobs.Job("notify.retries", self.work_due)
 
-    async def work_due(self) -> int:
-        """One pass over the due messages; returns how many were attempted."""
+    async def claim(self, message_ids: Sequence[str] | None = None, limit: int | None = None) -> list[Queued]:
+        """Claim due messages (these, or any) in a transaction of its own, for one lease."""
+        now = self.notifier.clock()
         async with self.units() as unit:
-            due = await unit.due(self.notifier.clock(), self.batch)
+            return await unit.claim(
+                now=now, until=now + self.lease, message_ids=message_ids, limit=limit or len(message_ids or ()) or 1
+            )
+
+    async def work_due(self) -> int:
+        """One pass over the due messages, claimed a few at a time; returns how many were attempted."""
         attempted = 0
-        for mid in due:
-            outcome = await self._retry_one(mid)
-            if outcome is None:
-                continue
-            attempted += 1
-            if outcome == "unreachable":
-                break  # the server is down: the rest wait for their own next attempt
+        while attempted < self.batch and not self.notifier.circuit_open():
+            claimed = await self.claim(limit=2 * self.connections)
+            if not claimed:
+                break
+            outcomes = await asyncio.gather(*(self.send_claimed(q) for q in claimed))
+            attempted += sum(1 for outcome in outcomes if outcome is not None)
         return attempted
 
     async def send_one(self, mid: str) -> str | None:
-        """Take, send and record one queued message now (the owed sender's step); None if another holds it."""
-        return await self._retry_one(mid)
+        """Claim, send and record one queued message now (a reminder's step); None if not due or another holds it."""
+        claimed = await self.claim([mid])
+        return await self.send_claimed(claimed[0]) if claimed else None
 
-    async def _retry_one(self, mid: str) -> str | None:
+    async def send_claimed(self, queued: Queued) -> str | None:
+        """Send a claimed message once a connection is free, and record it."""
+        async with self.slots:
+            return await self.send_held(queued)
+
+    async def send_held(self, queued: Queued) -> str | None:
+        """Send a claimed message (the caller holds one of ``slots``) and wait until it is recorded.
+
+        Returns the outcome, or None when it was not tried: its claim ran out while it waited
+        (the retry pass takes it when due), or the server was unreachable a moment ago (put back,
+        due when the circuit closes)."""
         n = self.notifier
-        async with self.units() as unit:
-            queued = await unit.take(mid, due_by=n.clock())
-            if queued is None:
-                return None
-            about = queued.record.about or abstract_of(queued.cause_event, queued.record.recipient_id)
-            record = replace(queued.record, about=about)
-            delivery = await n.attempt(queued.envelope)
-            attempts = queued.attempts + 1
-            if delivery.outcome is Outcome.SENT:
-                crash_point("notify-after-smtp")
-                log.info("sent %s", record.template, extra={"message_id": mid, "attempts": attempts})
-                await unit.drop(mid)
-                unit.stage_message(record, status="sent", detail=delivery.detail, attempts=attempts, when=n.clock())
-                unit.stage(n.sent_event(record))
-                n.stats.retried_sent += 1 if attempts > 1 else 0
-                n.stats.sent += 1
-                return "sent"
-            if delivery.outcome is Outcome.TEMPORARY and not n.policy.gives_up_after(attempts):
-                next_at = n.clock() + timedelta(seconds=n.policy.delay(attempts, n.rng()))
-                await unit.reschedule(mid, attempts, next_at, delivery.detail)
-                return "unreachable" if delivery.connection_failed else "deferred"
-            await unit.drop(mid)
-            reason = (
-                delivery.detail
-                if delivery.outcome is Outcome.PERMANENT
-                else f"gave up after {attempts} attempts: {delivery.detail}"
-            )
-            unit.stage_message(record, status="failed", detail=reason, attempts=attempts, when=n.clock())
-            n.dead_letter(
-                unit, queued.cause_event, record.recipient_id, queued.cause_topic, record.cause_event_id, reason
-            )
-            unit.stage(n.failed_event(record, reason, permanent=delivery.outcome is Outcome.PERMANENT))
-            return "failed"
+        left = (queued.next_attempt_at - n.clock() - self.margin).total_seconds()
+        if left <= 0:
+            return None
+        if n.circuit_open():
+            return await self.recorder.record(queued, None)
+        queued = replace(queued, record=replace(queued.record, about=self._about(queued)))
+        try:
+            with self.recorder.sending():
+                async with asyncio.timeout(left):
+                    delivery = await n.attempt(queued.envelope)
+        except TimeoutError:
+            delivery = Delivery(Outcome.TEMPORARY, "no answer before the claim ran out", connection_failed=True)
+        except Exception:  # a bug of the mailer's: the message goes back on the queue untried, the bug is logged
+            await self.recorder.record(queued, None)
+            raise
+        if delivery.outcome is Outcome.SENT:
+            crash_point("notify-after-smtp")
+        return await self.recorder.record(queued, delivery)
+
+    @staticmethod
+    def _about(queued: Queued) -> str | None:
+        return queued.record.about or abstract_of(queued.cause_event, queued.record.recipient_id)

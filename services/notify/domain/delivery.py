@@ -48,6 +48,18 @@ class Queued:
     last_error: str
 
 
+@dataclass(frozen=True)
+class Deferral:
+    """A claimed message that goes back on the queue: tried (``attempts`` counted) or released untried."""
+
+    message_id: str
+    claimed_until: datetime
+    """The claim's lease end, as the claim set it: the row is rescheduled only while still so claimed."""
+    attempts: int
+    next_attempt_at: datetime
+    error: str
+
+
 class Undeliverable(ValueError):
     """A message that can never be sent as planned (a permanent failure of that message alone)."""
 

@@ -5,7 +5,8 @@ when it is; a later version of a session (a re-publish that changed it) is a new
 and gets the "your session changed" wording for presenters notify told about that session
 before (``Known.told``, from notify's own tables, ``adapters/programme.py``). A
 presenter's presentations in one batch make one message (``group_schedules``), as the
-reviewer invitations do. ``PresentationMoved`` to another session tells the presenters the
+reviewer invitations do; a session's chair named with an address hears of it too, with the session
+as its calendar entry (``session_chair``). ``PresentationMoved`` to another session tells the presenters the
 old and new place, and the new session's event leaves that presentation out (it says
 ``moved_from``); a move of a whole session (same session, new time or room) is told once, by
 the session's own event with the "changed" wording. ``SessionCancelled`` tells the presenters
@@ -37,6 +38,7 @@ from services.common.ics import CalendarEntry
 from services.notify.domain.abstracts import author_id
 from services.notify.domain.programme_calendar import SlotCalendar
 from services.notify.domain.rules import MessagePlan, Recipient
+from services.notify.domain.session_chair import CHAIRED, cancelled_entry, chair_recipient, session_entry
 from services.notify.domain.symposium_roles import RoleHolder, to_tell
 
 PROGRAMME_EVENTS: tuple[type[EventData], ...] = (
@@ -49,7 +51,7 @@ SCHEDULED = "presentation_scheduled"
 CHANGED = "session_changed"
 MOVED = "presentation_moved"
 CANCELLED = "session_cancelled"
-PROGRAMME_TEMPLATES: tuple[str, ...] = (SCHEDULED, CHANGED, MOVED, CANCELLED)
+PROGRAMME_TEMPLATES: tuple[str, ...] = (SCHEDULED, CHANGED, MOVED, CANCELLED, CHAIRED)
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,10 @@ def plan_programme_messages(
                 plans.append(
                     plan(template, holder.recipient, holder.abstract_id, calendar, slots=[slot], role=holder.role)
                 )
+        if (chair := chair_recipient(data)) is not None:  # a session chair named with an address
+            entry = session_entry(data, settings.programme_url, at)
+            changed = (data.session_id, chair.recipient_id) in known.told
+            plans.append(plan(CHAIRED, chair, None, (entry,), changed=changed))
         return plans
     if isinstance(data, PresentationMoved):
         if data.old.session_id == data.new.session_id:
@@ -261,6 +267,9 @@ def plan_programme_messages(
             to = Recipient(told.recipient_id, told.email, told.name, told.language)
             kept = replace(told, presentations=mine)
             calendar = slots_ics.of_cancelled(data, mine, known.session)
+            if not told.presentations and known.session is not None:  # the session's chair: its own entry
+                seen = known.session
+                calendar = (cancelled_entry(data, seen.starts_at, seen.ends_at, seen.room_name, at),)
             plans.append(plan(CANCELLED, to, mine[0][0] if mine else None, calendar, told=kept, session=known.session))
         return plans
     return []
@@ -291,6 +300,13 @@ def role_told(data: SessionScheduled, holders: Iterable[RoleHolder]) -> list[Tol
                 )
             )
     return out
+
+
+def chair_told(data: SessionScheduled) -> list[Told]:
+    """The session's chair (a person), kept with its presenters so that a later version or a cancellation
+    reaches them; they hold no presentation of the session."""
+    to = chair_recipient(data)
+    return [] if to is None else [Told(data.session_id, to.recipient_id, to.email, to.name, to.language)]
 
 
 def first_presentation(data: SessionScheduled, recipient_id: str) -> str | None:

@@ -105,4 +105,8 @@ def sample_programme_events(
         "session_changed": (changed, ProgrammeKnown(told=frozenset({(SESSION_ID, me.recipient_id)}))),
         "presentation_moved": (moved, ProgrammeKnown()),
         "session_cancelled": (cancelled, ProgrammeKnown(presenters=(me,), session=session_seen(scheduled))),
+        "session_chaired": (
+            scheduled.model_copy(update={"chair": me.name, "chair_email": email, "chair_language": language}),
+            ProgrammeKnown(),
+        ),
     }

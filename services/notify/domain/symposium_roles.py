@@ -2,7 +2,8 @@
 
 Pure: no I/O. ``SessionScheduled`` names the chair and discussant but carries no address; notify keeps each
 accepted symposium's role holders from ``AbstractDecided.symposium`` (``adapters/abstracts.py``, forgotten on
-``AuthorErased``) and passes those of the session's abstracts in ``Known.roles``. Someone who also presents in
+``AuthorErased``; replaced when an organiser changes an accepted symposium's people, ``AbstractRevised``
+with ``accepted_format``) and passes those of the session's abstracts in ``Known.roles``. Someone who also presents in
 the session hears once, as a presenter. The slot's ``.ics`` has the abstract's UID, as the presenters' has, so
 a later version (SEQUENCE) or a cancellation updates the same calendar entry.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemas.abstracts import AbstractDecided, Decision
+from schemas.abstracts import AbstractDecided, AbstractFormat, AbstractRevised, Decision
 from services.notify.domain.abstracts import author_id
 from services.notify.domain.rules import Recipient
 
@@ -35,10 +36,15 @@ class RoleHolder:
         return Recipient(recipient_id=author_id(self.email), email=self.email, name=self.name, language=self.language)
 
 
-def role_holders(data: AbstractDecided) -> list[RoleHolder]:
-    """An accepted symposium's chair and discussant (none for anything else, nor for a rejection)."""
+def role_holders(data: AbstractDecided | AbstractRevised) -> list[RoleHolder]:
+    """An accepted symposium's chair and discussant (none for anything else, nor for a rejection); after an
+    organiser's change of an accepted one (``AbstractRevised.accepted_format``), those it names now."""
     symposium = data.symposium
-    if symposium is None or data.decision is not Decision.ACCEPTED:
+    if isinstance(data, AbstractRevised):
+        accepted = data.accepted_format is AbstractFormat.SYMPOSIUM
+    else:
+        accepted = data.decision is Decision.ACCEPTED
+    if symposium is None or not accepted:
         return []
     people = [(CHAIR, symposium.chair), (DISCUSSANT, symposium.discussant)]
     return [

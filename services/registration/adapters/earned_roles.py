@@ -103,9 +103,13 @@ async def holders(session: AsyncSession, cause: Cause) -> set[str]:
     return set((await session.execute(select(earned_roles.c.email_key).where(_of_cause(cause)))).scalars())
 
 
-async def drop(session: AsyncSession, cause: Cause) -> None:
-    """The cause went (abstract withdrawn or rejected, reviewer unassigned): forget what it earned."""
-    await session.execute(delete(earned_roles).where(_of_cause(cause)))
+async def drop(session: AsyncSession, cause: Cause, keys: Iterable[str] | None = None) -> None:
+    """The cause went (abstract withdrawn or rejected, reviewer unassigned): forget what it earned; with ``keys``,
+    only for those emails (an organiser changed the abstract's people)."""
+    where = _of_cause(cause)
+    if keys is not None:
+        where = where & earned_roles.c.email_key.in_(sorted(set(keys)))
+    await session.execute(delete(earned_roles).where(where))
 
 
 async def forget(session: AsyncSession, key: str) -> None:

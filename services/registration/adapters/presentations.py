@@ -123,6 +123,13 @@ async def forget_person(session: AsyncSession, is_person: Callable[[str], bool])
     return changed
 
 
+async def get(session: AsyncSession, abstract_id: str) -> Presentation | None:
+    """The accepted abstract kept under this id (None: not accepted, or forgotten)."""
+    row = (await session.execute(select(presentations).where(presentations.c.abstract_id == abstract_id))).mappings()
+    found = row.first()
+    return None if found is None else _presentation(dict(found))
+
+
 async def all_presentations(session: AsyncSession) -> list[Presentation]:
     rows = (await session.execute(select(presentations).order_by(presentations.c.reference))).mappings()
     return [_presentation(dict(r)) for r in rows]

@@ -192,8 +192,8 @@ class SqlEarnedRoles:
     async def holders(self, cause: Cause) -> set[str]:
         return await earned_roles.holders(self.session, cause)
 
-    async def drop(self, cause: Cause) -> None:
-        return await earned_roles.drop(self.session, cause)
+    async def drop(self, cause: Cause, keys: Iterable[str] | None = None) -> None:
+        return await earned_roles.drop(self.session, cause, keys)
 
     async def forget(self, key: str) -> None:
         return await earned_roles.forget(self.session, key)
@@ -228,6 +228,9 @@ class SqlPresentations:
 
     async def forget(self, abstract_id: str) -> None:
         return await presentations.forget(self.session, abstract_id)
+
+    async def get(self, abstract_id: str) -> Presentation | None:
+        return await presentations.get(self.session, abstract_id)
 
     async def all_presentations(self) -> list[Presentation]:
         return await presentations.all_presentations(self.session)

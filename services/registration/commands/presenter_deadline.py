@@ -1,22 +1,33 @@
 """Presenters must register by the deadline: what registration keeps, checks and emits about it.
 
 ``on_decided``/``on_withdrawn`` keep each accepted abstract's presenting authors (from the
-abstracts consumer, in the transaction that records the event). ``sweep`` (run by the service's
-periodic sweeper) emits, through the outbox, a ``PresenterRegistrationReminder`` on each reminder
-day and a ``PresenterUnregistered`` after the deadline for every accepted abstract none of whose
-presenters holds a confirmed registration (``presenters.py`` has the rules), recording each in
-``reg_presenter_notices`` in the same transaction, so each goes out once; and a ``PresenterRegistered``
-when an abstract reported unregistered is covered again (a presenter registered late). ``statuses`` is the
-organisers' view of the same facts.
+abstracts consumer, in the transaction that records the event); ``on_revised`` follows an
+organiser's change of them (an accepted symposium's presenting authors), so the rule chases the
+presenters named now. ``sweep`` (run by the service's periodic sweeper) emits, through the outbox,
+a ``PresenterRegistrationReminder`` on each reminder day and a ``PresenterUnregistered`` after the
+deadline for every accepted abstract none of whose presenters holds a confirmed registration
+(``presenters.py`` has the rules), recording each in ``reg_presenter_notices`` in the same
+transaction, so each goes out once; and a ``PresenterRegistered`` when an abstract reported
+unregistered is covered again (a presenter registered late). ``statuses`` is the organisers' view
+of the same facts.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from schemas.abstracts import AbstractDecided, AbstractFormat, AbstractWithdrawn, Decision
+from schemas.abstracts import (
+    AbstractDecided,
+    AbstractFormat,
+    AbstractRevised,
+    AbstractWithdrawn,
+    Author,
+    Decision,
+    Symposium,
+)
 from schemas.registration import (
     PresenterEvent,
     PresenterRegistered,
@@ -43,10 +54,14 @@ def deadline_of(deps: Deps) -> Deadline | None:
 
 def paper_numbers(decided: AbstractDecided) -> dict[str, tuple[int, ...]]:
     """Email key → the symposium papers (from 1) they present; empty unless accepted as a symposium."""
+    return _numbers(decided.symposium if decided.format is AbstractFormat.SYMPOSIUM else None)
+
+
+def _numbers(symposium: Symposium | None) -> dict[str, tuple[int, ...]]:
     numbers: dict[str, tuple[int, ...]] = {}
-    if decided.symposium is None or decided.format is not AbstractFormat.SYMPOSIUM:
+    if symposium is None:
         return numbers
-    for number, paper in enumerate(decided.symposium.papers, start=1):
+    for number, paper in enumerate(symposium.papers, start=1):
         for author in paper.authors:
             key = email_key(author.email)
             if author.presenting and key and number not in numbers.get(key, ()):
@@ -56,23 +71,34 @@ def paper_numbers(decided: AbstractDecided) -> dict[str, tuple[int, ...]]:
 
 def presentation_from(decided: AbstractDecided) -> Presentation:
     """An accepted abstract's presenters; a symposium's each with the papers they present."""
-    papers = paper_numbers(decided)
-    authors = [
-        (
-            presenters.Presenter(
-                a.given_name, a.family_name, a.email.strip(), a.language, papers.get(email_key(a.email), ())
-            ),
-            a.presenting,
-        )
-        for a in decided.authors
-    ]
     return Presentation(
         abstract_id=decided.abstract_id,
         reference=decided.reference,
         title=decided.title,
-        presenters=presenters.presenters_of(authors),
+        presenters=_presenters(decided.authors, paper_numbers(decided)),
         accepted_at=decided.decided_at,
         network=decided.network,
+    )
+
+
+def revised_presentation(kept: Presentation, revised: AbstractRevised) -> Presentation:
+    """An accepted abstract an organiser changed: its presenters (and title) now, accepted when it was."""
+    symposium = revised.symposium if revised.accepted_format is AbstractFormat.SYMPOSIUM else None
+    people = _presenters(revised.authors, _numbers(symposium))
+    return replace(kept, title=revised.title, presenters=people)
+
+
+def _presenters(authors: Sequence[Author], papers: dict[str, tuple[int, ...]]) -> tuple[presenters.Presenter, ...]:
+    return presenters.presenters_of(
+        [
+            (
+                presenters.Presenter(
+                    a.given_name, a.family_name, a.email.strip(), a.language, papers.get(email_key(a.email), ())
+                ),
+                a.presenting,
+            )
+            for a in authors
+        ]
     )
 
 
@@ -81,6 +107,13 @@ async def on_decided(tx: Tx, decided: AbstractDecided) -> None:
         await tx.presentations.remember(presentation_from(decided))
     else:
         await tx.presentations.forget(decided.abstract_id)
+
+
+async def on_revised(tx: Tx, revised: AbstractRevised) -> None:
+    """An organiser changed an accepted abstract: the presenters who must register are those it names now."""
+    kept = await tx.presentations.get(revised.abstract_id)
+    if revised.accepted_format is not None and kept is not None:
+        await tx.presentations.remember(revised_presentation(kept, revised))
 
 
 async def on_withdrawn(tx: Tx, withdrawn: AbstractWithdrawn) -> None:

@@ -208,8 +208,9 @@ class EarnedRoles(Protocol):
         """The email keys that earn a role from this cause (none: the cause never earned anything, or went before)."""
         ...
 
-    async def drop(self, cause: Cause) -> None:
-        """The cause went (abstract withdrawn or rejected, reviewer unassigned): forget what it earned."""
+    async def drop(self, cause: Cause, keys: Iterable[str] | None = None) -> None:
+        """The cause went (abstract withdrawn or rejected, reviewer unassigned): forget what it earned; with
+        ``keys``, only for those emails (an organiser changed the abstract's people)."""
         ...
 
     async def forget(self, key: str) -> None:
@@ -244,6 +245,10 @@ class Presentations(Protocol):
 
     async def forget(self, abstract_id: str) -> None:
         """Withdrawn or rejected: no longer a presentation, and its notices start afresh if it is accepted again."""
+        ...
+
+    async def get(self, abstract_id: str) -> Presentation | None:
+        """The accepted abstract kept under this id (None: not accepted, or forgotten)."""
         ...
 
     async def all_presentations(self) -> list[Presentation]: ...

@@ -1,7 +1,8 @@
 """The consumer of ``congress.abstracts``: each event decoded once by the kernel, then one command call.
 
 Consumer group ``registration`` (the kernel's inbox makes it exactly once). What the events change is in
-``commands.call_for_papers`` (roles earned and taken back) and ``commands.presenter_deadline`` (the
+``commands.call_for_papers`` (roles earned, taken back, and moved when an organiser changes an accepted
+symposium's people) and ``commands.presenter_deadline`` (the
 accepted abstracts' presenters kept).
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from schemas.abstracts import (
     AbstractDecided,
+    AbstractRevised,
     AbstractWithdrawn,
     AuthorErased,
     ReviewerAssigned,
@@ -24,7 +26,7 @@ from services.common.consumer import Handler
 from services.common.db import scrub_after_commit
 from services.common.keyring import person_ref
 from services.registration.commands import presenter_deadline
-from services.registration.commands.call_for_papers import grant_roles, take_back_roles
+from services.registration.commands.call_for_papers import follow_people, grant_roles, take_back_roles
 from services.registration.commands.records import Deps
 from services.registration.domain import roles
 
@@ -42,6 +44,12 @@ def make_handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
         for cause in roles.hosting_lost(event.data):
             await take_back_roles(deps, tx, cause, event.id)
         await presenter_deadline.on_decided(tx, event.data)
+
+    async def on_abstract_revised(event: CloudEvent[AbstractRevised], session: object) -> None:
+        # an organiser changed an accepted abstract's people (an undecided one's revision changes nothing here)
+        tx = deps.units.joined(session)
+        await follow_people(deps, tx, event.data, event.id)
+        await presenter_deadline.on_revised(tx, event.data)
 
     async def on_abstract_withdrawn(event: CloudEvent[AbstractWithdrawn], session: object) -> None:
         tx = deps.units.joined(session)
@@ -68,6 +76,7 @@ def make_handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
     handlers: dict[type[EventData], Any] = {
         AuthorErased: on_author_erased,
         AbstractDecided: on_abstract_decided,
+        AbstractRevised: on_abstract_revised,
         ReviewerAssigned: on_reviewer_assigned,
         ReviewerAssignedV2: on_reviewer_assigned,
         AbstractWithdrawn: on_abstract_withdrawn,

@@ -70,9 +70,14 @@ async def her_abstracts(service: Service) -> dict[str, str]:
     body = {"name": "Ximena Quispe-Huamán", "email": EMAIL, "affiliation": "Instituto Andino", "networks": ["DU"]}
     added = await service.client.post("/api/organiser/reviewers", json=body, headers=ORGANISER)
     assert added.status_code == 201, added.text
-    for step in ("generate", "publish"):
-        done = await service.client.post(f"/organiser/programme/{step}", headers=ORGANISER)
-        assert done.status_code in (200, 303), done.text
+    done = await service.client.post("/organiser/programme/generate", headers=ORGANISER)
+    assert done.status_code in (200, 303), done.text
+    session_id = (await service.client.get("/api/organiser/programme", headers=ORGANISER)).json()["sessions"][0]
+    chair = {"chair": "Ximena Quispe-Huamán", "email": EMAIL, "language": "es"}  # she chairs a session too
+    path = f"/api/organiser/programme/sessions/{session_id['session_id']}/chair"
+    assert (await service.client.post(path, json=chair, headers=ORGANISER)).status_code == 200
+    done = await service.client.post("/organiser/programme/publish", headers=ORGANISER)
+    assert done.status_code in (200, 303), done.text
     return {"shown": shown, "refused": refused}
 
 
@@ -102,7 +107,8 @@ async def assert_erased_as_documented(service: Service, ids: dict[str, str], db_
     assert {"name": "Ximena Quispe-Huamán", "email": ERASED, "language": "en"} in presenters
     assert await rows_naming(db_url, [EMAIL]) == []  # her address is nowhere, not even in the outbox
     named = {hit.split(":")[0] for hit in await rows_naming(db_url, ["Quispe"])}
-    assert named == {"abs_abstracts.content", "prog_sessions.talks", "prog_published.payload"}  # as published
+    as_published = {"abs_abstracts.content", "prog_sessions.talks", "prog_sessions.chair", "prog_published.payload"}
+    assert named == as_published  # her name as printed; her address as a chair is gone with the rest
     rows = await staged(service)
     submitted = next(r for r in rows if b"AbstractSubmitted" in r.value and r.key == ids["shown"].encode())
     opened = decode(submitted.value, service.runtime.keyring.opener(final=True)).data

@@ -45,6 +45,11 @@ async def test_organiser_programme_page_generate_move_publish(offline: Service) 
     assert "Presentation moved." in moved.text
 
     chair = {"session_id": "DU-P2", "chair": "Jürgen Müller"}
+    typo = chair | {"chair_email": "juergen@", "chair_language": "de"}
+    refused = await client.post("/organiser/programme/chair", data=typo, headers=ORGANISER)
+    assert refused.status_code == 422 and "Chair&#39;s email: That email address does not look right" in refused.text
+    email = re.search(r"<input id=.chair_email.[^>]*>", refused.text)
+    assert email and 'aria-invalid="true"' in email.group() and 'value="juergen@"' in email.group()  # kept, marked
     named = await client.post("/organiser/programme/chair", data=chair, headers=ORGANISER, follow_redirects=True)
     assert "Chair of DU-P2 saved." in named.text and 'chair: <span dir="auto">Jürgen Müller</span>' in named.text
 

@@ -61,6 +61,7 @@ async def three_services(
         clients: dict[str, Any] = {
             "badges-opener": apps["badges"].state.runtime.keyring.opener(final=True),
             "abstracts-opener": apps["abstracts"].state.runtime.keyring.opener(final=True),
+            "registration-opener": apps["registration"].state.runtime.keyring.opener(final=True),
         }
         for name, app in apps.items():
             await stack.enter_async_context(app.router.lifespan_context(app))
@@ -79,6 +80,20 @@ async def register(registration: httpx.AsyncClient, person: dict[str, Any]) -> N
 
 def pdf_text(path: str) -> str:
     return subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], capture_output=True, text=True, check=True).stdout
+
+
+def badge_of(events: list[CloudEvent[Any]], email: str, label: str) -> BadgeIssued | None:
+    """The latest badge issued to ``email`` whose PDF reads ``label`` (a ribbon), if any (a badge whose file a
+    newer version replaced meanwhile reads nothing)."""
+    for e in reversed(events):
+        if isinstance(e.data, BadgeIssued) and e.data.email == email:
+            try:
+                text = pdf_text(e.data.location)
+            except subprocess.CalledProcessError:
+                continue
+            if label in text:
+                return e.data
+    return None
 
 
 async def test_a_symposium_from_submission_to_the_chair_and_discussant_ribbons(
@@ -163,12 +178,6 @@ async def test_a_symposium_from_submission_to_the_chair_and_discussant_ribbons(
         (accepted,) = [e.data for e in decided_events if isinstance(e.data, AbstractDecided)]
         assert accepted.symposium is not None and accepted.symposium.chair.email == chair["email"]
         assert {a.email for a in accepted.authors if a.presenting} == {f"sy-p{n}@uni.example" for n in (1, 2, 3)}
-
-        def badge_of(events: list[CloudEvent[Any]], email: str, label: str) -> BadgeIssued | None:
-            for e in reversed(events):
-                if isinstance(e.data, BadgeIssued) and e.data.email == email and label in pdf_text(e.data.location):
-                    return e.data
-            return None
 
         badges_topic = topic_prefix + topics.BADGES
         opened = services["badges-opener"]  # a badge's address is sealed; badges' keys open it

@@ -3,8 +3,8 @@
 The one window notify cannot close — killed after the SMTP server accepted a message
 and before the transaction recording it committed — resends the message with the
 same Message-ID. Mail is sent only after the batch that owes it committed, each message
-recorded in a short transaction of its own (commands/owed.py), so a kill resends at most
-the message being sent on each SMTP connection (one by default), never a batch. The test
+recorded in a short transaction before its connection sends another (commands/owed.py), so a kill
+resends at most the message being sent on each SMTP connection (one here), never a batch. The test
 prints the duplicates and asserts that bound.
 """
 
@@ -33,7 +33,7 @@ from tests.kafka_helpers import eventually, publish
 DELEGATES = 500
 KILLS = 20
 SENDERS = 1
-"""notify's SMTP connections (its default): each can have one message between "250" and its commit."""
+"""notify's SMTP connections (one, the strictest bound): each can have one message between "250" and its record."""
 REPO = Path(__file__).resolve().parents[3]
 
 

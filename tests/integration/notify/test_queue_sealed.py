@@ -73,8 +73,7 @@ async def test_the_retry_queue_and_the_unpaid_reminders_keep_their_events_sealed
         async with transaction(sessions, outbox) as uow:
             unit = SqlNotifyUnit(uow)
             [due] = await unit.unpaid_due(NOW, 10)
-            taken = await unit.take("<m1@congress>", NOW)
-        assert taken is not None
+            [taken] = await unit.claim(now=NOW, until=NOW, message_ids=["<m1@congress>"], limit=1)
         for value in (due.event, taken.cause_event):  # read back opened, for the reminder and the dead letter
             assert decode(value).data.delegate.family_name == "Wojciechowska"  # type: ignore[attr-defined]
     finally:

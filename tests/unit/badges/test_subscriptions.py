@@ -3,9 +3,11 @@ before its transaction and handed to the commands as a value (no render inside i
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,7 +20,7 @@ from schemas.badges import BadgeIssued, BadgeRevoked, DocumentIssued
 from schemas.base import EventData, decode, encode, new_event
 from services.badges.adapters import db
 from services.badges.adapters.sql import SqlBadgeStore, SqlUnits
-from services.badges.domain import DelegateRecord
+from services.badges.domain import BadgeContent, DelegateRecord
 from services.badges.ports import BadgeDeps, BadgeStore, BadgeUnit
 from services.badges.subscriptions import BadgesConsumer
 from services.common import key_follower
@@ -241,3 +243,81 @@ async def test_an_erased_delegate_leaves_no_visa_request_document_pdf_or_key_but
         left = (await session.execute(select(db.documents.c.kind, db.documents.c.sha256))).all()
     assert [(kind, sha) for kind, sha in left] == [("invoice", kinds["invoice"])]  # kept: the tax record
     assert list(store.blobs) == [kinds["invoice"]]
+
+
+class SteppingRenderer(FakeRenderer):
+    """A renderer that yields to the event loop while it draws, and logs when each batch starts and ends."""
+
+    def __init__(self, log: list[str]) -> None:
+        super().__init__()
+        self.log = log
+
+    async def render_badges(self, contents: list[BadgeContent]) -> list[bytes | Exception]:
+        k = len(self.batches)
+        self.log.append(f"render {k} starts")
+        for _ in range(3):
+            await asyncio.sleep(0)
+        pdfs = await super().render_badges(contents)
+        self.log.append(f"render {k} ends")
+        return pdfs
+
+
+def chunked_consumer(
+    sm: async_sessionmaker[AsyncSession], log: list[str], chunk: int
+) -> tuple[BadgesConsumer, SteppingRenderer]:
+    consumer, deps, _ = consumer_for(sm)
+    renderer = SteppingRenderer(log)
+    consumer.deps = replace(deps, renderer=renderer)
+    consumer.chunk = chunk
+    return consumer, renderer
+
+
+async def test_a_large_batch_commits_chunk_by_chunk_while_the_pool_draws_the_next_chunk(
+    sm: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst's first badges are issued after one chunk's render, not after the whole batch's; the pool draws the
+    next chunk while a chunk's transaction runs."""
+    log: list[str] = []
+    consumer, renderer = chunked_consumer(sm, log, chunk=2)
+    real = consumer.handle_decoded
+    issued_after_each_commit: list[int] = []
+
+    async def logged(decoded: Any, handlers: Any = None) -> None:
+        k = len(issued_after_each_commit)
+        log.append(f"transaction {k} starts")
+        await real(decoded, handlers)
+        log.append(f"transaction {k} committed")
+        issued_after_each_commit.append(sum(isinstance(e, BadgeIssued) for e in await published(sm)))
+
+    monkeypatch.setattr(consumer, "handle_decoded", logged)
+    people = [f.delegate(f"P{n}", "Silva", number=n) for n in range(1, 6)]
+    await consumer.handle_batch(records(*(f.confirmed(p) for p in people)))
+    assert renderer.batches == [[p.delegate_id for p in people[i : i + 2]] for i in (0, 2, 4)]
+    assert issued_after_each_commit == [2, 4, 5]
+    assert log.index("render 1 starts") < log.index("transaction 0 committed")
+    assert log.index("render 2 starts") < log.index("transaction 1 committed")
+    assert renderer.singles == []  # every badge came from the chunk's render, none from inside a transaction
+
+
+async def test_a_failed_chunk_leaves_the_chunks_before_it_committed_and_a_redelivery_issues_the_rest_once(
+    sm: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consumer, _ = chunked_consumer(sm, [], chunk=2)
+    real = consumer.handle_decoded
+    calls: list[int] = []
+
+    async def failing_second(decoded: Any, handlers: Any = None) -> None:
+        calls.append(len(decoded))
+        if len(calls) == 2:
+            raise ConnectionError("the database went away")
+        await real(decoded, handlers)
+
+    monkeypatch.setattr(consumer, "handle_decoded", failing_second)
+    people = [f.delegate(f"P{n}", "Silva", number=n) for n in range(1, 6)]
+    batch = records(*(f.confirmed(p) for p in people))
+    with pytest.raises(ConnectionError):
+        await consumer.handle_batch(batch)  # the subscriber nacks: Kafka delivers the whole batch again
+    assert [e.delegate_id for e in await published(sm)] == [p.delegate_id for p in people[:2]]
+    await consumer.handle_batch(batch)
+    issued = [e.delegate_id for e in await published(sm) if isinstance(e, BadgeIssued)]
+    assert issued == [p.delegate_id for p in people]  # each once, in order

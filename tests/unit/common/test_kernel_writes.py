@@ -4,6 +4,7 @@ fresh event ids, and a conflict in the kernel's own statements rerunning the bat
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -23,8 +24,10 @@ from schemas.values import Money
 from services.common import consumer as consumer_module
 from services.common.consumer import EventConsumer
 from services.common.db import as_utc, create_tables, make_engine, make_sessionmaker, write_turn
+from services.common.inbox import inbox_table, record_in_inbox
 from services.common.offsets import next_offsets
-from services.common.outbox import Outbox, outbox_table
+from services.common.outbox import Outbox, outbox_table, write_staged
+from services.common.relay import OutboxRelay
 from services.common.unit_of_work import transaction
 
 
@@ -81,6 +84,32 @@ async def test_staged_rows_are_stored_as_the_tables_types_store_them(engine: Asy
     assert len(raw[0].created_at) == len(raw[2].created_at) and raw[0].created_at[10] == raw[2].created_at[10] == " "
 
 
+async def test_the_inbox_and_the_relays_marks_on_sqlite_are_stored_as_the_tables_types_store_them(
+    engine: AsyncEngine,
+) -> None:
+    """On SQLite the inbox statement and the relay's marking go to the driver: what they store reads back through
+    the tables' types, and an id recorded once is new once."""
+    sessions = make_sessionmaker(engine)
+    before = datetime.now(UTC)
+    async with sessions() as session, session.begin():
+        assert await record_in_inbox(session, "c", ["e-1", "e-2"]) == {"e-1", "e-2"}
+        Outbox("/test").stage(session, refund())
+        await write_staged(session)
+    async with sessions() as session, session.begin():
+        assert await record_in_inbox(session, "c", ["e-2", "e-3"]) == {"e-3"}
+    relay = OutboxRelay(engine, producer=None, producer_started=True)
+    (row,) = await relay._unsent()
+    assert row.topic == topics.REGISTRATION and row.key == b"d-1" and row.headers.startswith('[["content-type"')
+    await relay._mark_sent_on_sqlite([row.id])
+    after = datetime.now(UTC)
+    async with engine.connect() as conn:
+        handled = (await conn.execute(select(inbox_table.c.handled_at))).scalars().all()
+        (sent_at,) = (await conn.execute(select(outbox_table.c.sent_at))).scalars().all()
+    assert len(handled) == 3 and all(before <= as_utc(t) <= after for t in handled)
+    assert before <= as_utc(sent_at) <= after
+    assert await relay._unsent() == []
+
+
 async def test_writers_of_one_process_take_turns_on_a_sqlite_file(engine: AsyncEngine) -> None:
     """With no busy timeout at all, a second BEGIN IMMEDIATE fails at once; taking turns, none ever meets the lock."""
 
@@ -120,6 +149,22 @@ def test_new_event_ids_are_random_version_4_uuids() -> None:
     for event_id in list(ids)[:200]:
         parsed = uuid.UUID(event_id)
         assert str(parsed) == event_id and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+def test_a_forked_child_never_hands_out_the_ids_its_parent_will() -> None:
+    """Ids come from randomness read ahead; a child made by fork (a server's worker) must not share it."""
+    new_event_id()  # the parent has read ahead
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, then out (no test machinery runs in it)
+        os.write(write, new_event_id().encode())
+        os._exit(0)
+    os.close(write)
+    child_id = os.read(read, 100).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert uuid.UUID(child_id).version == 4
+    assert child_id not in {new_event_id() for _ in range(600)}
 
 
 class _Deadlock(Exception):

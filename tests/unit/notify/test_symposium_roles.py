@@ -3,11 +3,13 @@ told once (not again if they also present), in their language, and a later versi
 
 from __future__ import annotations
 
+from schemas.abstracts import AbstractFormat, AbstractRevised
 from services.notify.domain.abstracts import author_id
 from services.notify.domain.programme import CHANGED, SCHEDULED, Known, plan_programme_messages, role_told
 from services.notify.domain.programme_samples import sample_session
-from services.notify.domain.symposium_roles import CHAIR, DISCUSSANT, RoleHolder
+from services.notify.domain.symposium_roles import CHAIR, DISCUSSANT, RoleHolder, role_holders
 from tests.unit.notify.test_programme import KWAME, NO_LINK, by_email, render
+from tests.unit.registration.test_people_changed import NEW_CHAIR, SYMPOSIUM, revised
 
 CHAIR_EMAIL = "chidi@example.org"
 DANA = "dana@example.org"
@@ -54,3 +56,14 @@ def test_a_later_version_tells_them_of_the_change_and_a_cancellation_can_reach_t
 
 def test_someone_elses_symposium_tells_nobody() -> None:
     assert not plan_programme_messages(sample_session(), "ev-1", NO_LINK, Known(roles=holders("a-other")))[2:]
+
+
+def test_an_organisers_change_of_an_accepted_symposium_names_the_holders_told_of_its_slot() -> None:
+    """``AbstractRevised`` with ``accepted_format``: the chair it names now; an undecided one's revision: nobody."""
+    recast: AbstractRevised = revised(SYMPOSIUM.model_copy(update={"chair": NEW_CHAIR}))
+    assert {(h.role, h.email) for h in role_holders(recast)} == {
+        (CHAIR, "noor@example.org"),
+        (DISCUSSANT, "dana@example.org"),
+    }
+    assert role_holders(recast.model_copy(update={"accepted_format": None})) == []
+    assert role_holders(recast.model_copy(update={"accepted_format": AbstractFormat.PAPER})) == []
