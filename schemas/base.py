@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import to_json
 
-from schemas.personal import Open, Seal, open_doc, personal_paths, seal_doc
+from schemas.personal import Open, Seal, open_doc, personal_paths, received_sealed, seal_doc
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
@@ -147,10 +147,16 @@ def new_event(data: D, source: str, *, event_id: str | None = None, time: dateti
     )
 
 
-def encode(event: CloudEvent[Any], seal: Seal | None = None) -> bytes:
+def encode(event: CloudEvent[Any], seal: Seal | None = None, *, received: bool = False) -> bytes:
     """The event as a message value; with ``seal``, its personal fields encrypted per person
-    (``schemas.personal``: the kernel's keyring seals for the event's subject)."""
-    return _envelope_json(event.id, event.source, event.type, event.time, event.subject, event.data, seal)
+    (``schemas.personal``: the kernel's keyring seals for the event's subject).
+
+    ``received``: the event was decoded from a topic without being opened (a dead letter, a kept copy); its
+    tokens are passed on as they are (``received_sealed``). Otherwise every personal value is sealed, one
+    that merely looks like a token too."""
+    return _envelope_json(
+        event.id, event.source, event.type, event.time, event.subject, event.data, seal, received=received
+    )
 
 
 def encode_new(
@@ -174,7 +180,15 @@ def encode_new(
 
 
 def _envelope_json(
-    event_id: str, source: str, event_type: str, time: datetime, subject: str, data: EventData, seal: Seal | None
+    event_id: str,
+    source: str,
+    event_type: str,
+    time: datetime,
+    subject: str,
+    data: EventData,
+    seal: Seal | None,
+    *,
+    received: bool = False,
 ) -> bytes:
     """A structured CloudEvent's JSON, field for field as pydantic writes the envelope model; the parts every
     event of a type from a source shares are serialized once (``_MIDDLES``)."""
@@ -192,18 +206,22 @@ def _envelope_json(
             b',"subject":',
             to_json(subject),
             b',"datacontenttype":"application/json","data":',
-            _data_json(data, subject, seal),
+            _data_json(data, subject, seal, received=received),
             b"}",
         )
     )
 
 
-def _data_json(data: EventData, subject: str, seal: Seal | None) -> bytes:
-    """The payload's JSON; with ``seal``, every personal field (``schemas.personal``) a token for ``subject``."""
+def _data_json(data: EventData, subject: str, seal: Seal | None, *, received: bool = False) -> bytes:
+    """The payload's JSON; with ``seal``, every personal field (``schemas.personal``) a token for ``subject``
+    (``received``: but the tokens it came with kept)."""
     model = type(data)
     if seal is None or not personal_paths(model):
         return data.__pydantic_serializer__.to_json(data)
-    return to_json(seal_doc(model, data.model_dump(mode="json"), subject, seal))
+    doc = data.model_dump(mode="json")
+    if received:
+        doc = received_sealed(model, doc)
+    return to_json(seal_doc(model, doc, subject, seal))
 
 
 _MIDDLES: dict[tuple[str, str], bytes] = {}

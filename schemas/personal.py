@@ -39,6 +39,18 @@ Open = Callable[[str, str, bytes], str | None]
 """``open(key_id, token, ciphertext)`` -> plaintext, or None when that key is erased."""
 
 
+class Sealed(str):
+    """A token this process received sealed, read from a topic (a dead letter, a kept event): passed on as it is.
+
+    Only such a value is ever passed on unsealed. A personal value that comes from anywhere else (a form, the
+    API, a row) is sealed whatever it looks like: someone who types another person's token into their own name
+    must not have consumers open it to that person's data. ``received_sealed`` marks the tokens of a value
+    decoded from the wire; nothing that looks at a string decides it is sealed.
+    """
+
+    __slots__ = ()
+
+
 class Personal:
     """Marks a string field as personal data: encrypted per person on the wire, ``ERASED`` after erasure.
 
@@ -143,13 +155,14 @@ def seal_doc(model: type[BaseModel], doc: dict[str, Any], subject: str, seal: Se
     its token.
 
     A value marked ``Personal(person=...)`` is sealed for the person whose email its sibling field holds; the
-    email fields themselves go last, so their siblings still read them in clear.
+    email fields themselves go last, so their siblings still read them in clear. Every non-empty string is
+    sealed, also one that looks like a token, except a ``Sealed`` one (``received_sealed``).
     """
     for path, sibling in _seal_plan(model):
         field = path[-1]
         for node in _parents(doc, path[:-1]):
             value = node.get(field)
-            if isinstance(value, str) and value and not TOKEN.match(value):
+            if isinstance(value, str) and value and not isinstance(value, Sealed):
                 node[field] = (
                     seal(subject, value) if sibling is None else _seal_for(seal, subject, node.get(sibling), value)
                 )
@@ -177,10 +190,18 @@ def _parents(doc: dict[str, Any], prefix: Path) -> list[dict[str, Any]]:
     return [node for node in nodes if isinstance(node, dict)]
 
 
+def received_sealed(model: type[BaseModel], doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` (``model`` dumped as JSON from an event decoded off a topic, not opened) with each token at a
+    personal path marked ``Sealed``, so that ``seal_doc`` passes it on instead of sealing it again.
+
+    For a value this process received as bytes from a topic only: there a token-shaped value was sealed by
+    the service that wrote it (every service seals all it is given), not typed by the person it names.
+    """
+    return _map(doc, personal_paths(model), lambda value: Sealed(value) if TOKEN.match(value) else value)
+
+
 def _seal_for(seal: Seal, subject: str, owner: Any, value: str) -> str:
-    if TOKEN.match(value):
-        return value
-    if isinstance(owner, str) and owner and not TOKEN.match(owner):
+    if isinstance(owner, str) and owner and not isinstance(owner, Sealed):
         return seal(by_email(owner), value)
     return seal(subject, value)  # nobody named beside it: the event's subject
 

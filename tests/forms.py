@@ -34,3 +34,14 @@ async def submit(
     """Load the page with the form, then post ``data`` to ``action`` with the page's token."""
     token = await page_token(client, page_url)
     return await client.post(action, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+async def sign_in_by_link(client: httpx.AsyncClient, link: str) -> httpx.Response:
+    """Open a delegate's sign-in link (a page that changes nothing) and press its button, as a person does;
+    the post's answer (303 to ``/me`` when the link worked)."""
+    page = await client.get(link)
+    if page.status_code != 200:
+        return page  # the link does not work: its problem page
+    token = re.search(r'name="t" value="([^"]+)"', page.text)
+    assert token, page.text[-500:]
+    return await client.post("/me/sign-in", data={"t": token.group(1), "csrf_token": token_in(page.text)})

@@ -131,7 +131,7 @@ class Outbox:
         model = type(event.data)
         if not personal_paths(model) or not clear_values(model, event.data.model_dump(mode="json")):
             return value  # sealed already (or nothing personal): the original bytes are kept
-        return encode(event, self._seal(session))
+        return encode(event, self._seal(session), received=True)  # its tokens came sealed: kept
 
 
 def _stage_row(

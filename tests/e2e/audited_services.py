@@ -136,7 +136,8 @@ async def registration(place: Place) -> AsyncIterator[tuple[str, Values]]:
         sign_in = sign(SECRET, links.SIGN_IN, {"rid": rid, "jti": uuid.uuid4().hex})  # as the emailed link holds
         values = {"rid": rid, "payer_id": payer, "view": sign(SECRET, links.VIEW, {"payer": payer})}
         values |= await payment_values(http, app.state.deps, SECRET)
-        yield base, values | {DELEGATE_SIGN_IN: f"/me/{sign_in}"}
+        shown = sign(SECRET, links.SIGN_IN, {"rid": rid, "jti": uuid.uuid4().hex})  # a link's page, left unused
+        yield base, values | {DELEGATE_SIGN_IN: f"/me/{sign_in}", "sign_in_page": f"/me/{shown}"}
 
 
 @asynccontextmanager

@@ -42,6 +42,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("/pay/{card_payer}?t={card_view}", lands="/test-checkout/"),  # the card payment page
         # a waiting-list offer's page: opening the link shows the offer (accept, decline) and takes nothing
         Page("/waiting-list/accept?t={offer}"),
+        # a sign-in link's page: opening it shows whom it signs in; only its button signs in
+        Page("{sign_in_page}"),
         *delegate("/me", "/me/participants", "/me/programme", "/me/agenda"),
         *organiser(
             "/organiser/registrations",

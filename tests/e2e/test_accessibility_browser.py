@@ -40,6 +40,8 @@ async def test_no_serious_accessibility_violation(
         if DELEGATE_SIGN_IN in values:
             signing_in = await contexts["delegate"].new_page()
             await signing_in.goto(base + values[DELEGATE_SIGN_IN])
+            await signing_in.locator('form[action="/me/sign-in"] [type=submit]').click()
+            await signing_in.wait_for_url(f"{base}/me")
             await signing_in.close()
         for page_spec in PAGES[service]:
             url = base + page_spec.path.format(**values)

@@ -78,7 +78,9 @@ async def test_the_agenda_opens_offline_on_a_phone_and_is_deleted_on_sign_out(tm
         browser = await launch(p)
         context = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
         page = await context.new_page()
-        await page.goto(base + link)  # signs in, then /me
+        await page.goto(base + link)
+        await page.get_by_role("button", name="Sign me in").click()  # signs in, then /me
+        await page.wait_for_url(f"{base}/me")
         await page.goto(f"{base}/me/agenda")
         assert await page.evaluate(KEPT), "no offline worker took the page"
         assert await scroll_width(page) <= PHONE["width"]

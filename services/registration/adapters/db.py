@@ -244,6 +244,12 @@ async def record_once(session: AsyncSession, table: Table, **values: Any) -> boo
     return True
 
 
+async def was_recorded(session: AsyncSession, table: Table, **values: Any) -> bool:
+    """Whether ``record_once`` recorded a marker row with these values."""
+    where = [table.c[name] == value for name, value in values.items()]
+    return (await session.execute(select(table.c[next(iter(values))]).where(*where).limit(1))).first() is not None
+
+
 async def seat_counts(session: AsyncSession) -> dict[str, tuple[int, int]]:
     rows = await session.execute(select(capacity.c.code, capacity.c.capacity, capacity.c.taken))
     return {r.code: (r.capacity, r.taken) for r in rows}

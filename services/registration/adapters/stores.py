@@ -118,6 +118,9 @@ class SqlRegistrations:
     async def mark_once(self, marker: str, now: datetime) -> bool:
         return await db.record_once(self.session, db.used_tokens, jti=marker, used_at=now)
 
+    async def marked(self, marker: str) -> bool:
+        return await db.was_recorded(self.session, db.used_tokens, jti=marker)
+
     async def record_stripe_event(self, event_id: str, kind: str, now: datetime) -> bool:
         return await db.record_once(self.session, db.stripe_events, event_id=event_id, type=kind, received_at=now)
 

@@ -106,6 +106,12 @@ def _link(deps: Deps, row: Registration, kind: LinkKind, jti: str, now: datetime
     return link, now + timedelta(days=deps.config.view_link_days)
 
 
+async def sign_in_spent(deps: Deps, jti: str) -> bool:
+    """Whether a sign-in link's single use is spent (its page says so before anyone presses its button)."""
+    async with deps.units.read() as tx:
+        return await tx.registrations.marked(jti)
+
+
 async def use_sign_in(deps: Deps, jti: str) -> bool:
     """Spend a sign-in link's single use; False if it was used before."""
     async with deps.units.begin() as tx:

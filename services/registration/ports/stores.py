@@ -128,6 +128,10 @@ class Registrations(Protocol):
         """Record a one-time marker (a spent link, a reminder sent, a refund applied); False if it was there."""
         ...
 
+    async def marked(self, marker: str) -> bool:
+        """Whether a one-time marker was recorded (a link spent), without recording it."""
+        ...
+
     async def record_stripe_event(self, event_id: str, kind: str, now: datetime) -> bool:
         """Record a Stripe event id; False if it was handled before (a redelivery)."""
         ...

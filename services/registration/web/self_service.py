@@ -1,7 +1,10 @@
 """A delegate's own pages after registering: sign in by magic link (and out), change the badge, cancel
 (a waiting-list offer's link: ``offer_pages.py``).
 
-The magic link (single use, expiring; ``links.py``) sets a signed session cookie for ``SESSION_SECONDS``;
+The magic link (single use, expiring; ``links.py``) opens a page "Sign in as <first name>" and changes nothing
+(mail scanners and link previews open every link in a mail); its button posts the token in the form, with
+the page's CSRF token (``csrf.posted_with_cookie``), spends the link and sets a signed session cookie for
+``SESSION_SECONDS``;
 every ``/me`` page reads the registration from it, so a delegate only ever sees their own.
 Problems (an expired, tampered or spent link, no session) are HTML pages (``pages.PageProblem``).
 """
@@ -13,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
 from schemas.registration import LinkKind
+from services.common import csrf
 from services.common.auth import InvalidToken, sign, verify
 from services.common.page_language import N_
 from services.common.text import clean_for_display, clean_input
@@ -46,6 +50,13 @@ class SignedToken(Convertor[str]):
 register_url_convertor("signed", SignedToken())
 
 
+def spent(renew: tuple[str, str]) -> PageProblem:
+    """The page of a sign-in link used before, with "send me a new link"."""
+    return PageProblem(
+        410, N_("This sign-in link was already used"), N_("A sign-in link works once."), new_link=True, renew=renew
+    )
+
+
 def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateLimits | None) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
@@ -71,30 +82,48 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
         await links.renew(deps, kind, str(form.get("t", ""))[:2000])
         return templates.TemplateResponse(request, "link_sent.html", {})
 
-    @pages.get("/me/{token:signed}")
-    async def magic(token: str) -> Response:
+    async def checked_link(token: str) -> tuple[Registration | None, str, str]:
+        """The registration a sign-in link is for and its single-use id, or the page for a link that does not
+        work (tampered, expired, erased, spent); nothing is spent here."""
         renew = (LinkKind.SIGN_IN.value, token)
         try:
             claims = links.check_sign_in_token(deps, token)
         except InvalidToken as exc:
             raise token_problem(exc, "sign-in link", new_link=True, renew=renew) from exc
-        signed = await queries.registration(deps, str(claims["rid"]))
+        signed = await queries.registration(deps, claims["rid"])
         if signed is not None and signed.erased:
             raise PageProblem(
                 410, N_("This registration was erased"), N_("The personal data of this registration was erased.")
             )
-        if not await links.use_sign_in(deps, claims["jti"]):
+        if await links.sign_in_spent(deps, claims["jti"]):
+            raise spent(renew)
+        return signed, claims["rid"], claims["jti"]
+
+    @pages.get("/me/{token:signed}")
+    async def magic(request: Request, token: str) -> Response:
+        """The link in the mail only shows whom it signs in: scanners and previews open links (GET, HEAD)."""
+        signed, _rid, _jti = await checked_link(token[:2000])
+        name = signed.given_name if signed is not None else ""
+        return templates.TemplateResponse(request, "signin_link.html", {"name": name, "t": token[:2000]})
+
+    @pages.post("/me/sign-in")
+    async def magic_sign_in(request: Request) -> Response:
+        """The link's page's button: spends the link (its token in the form, never in a URL) and opens a session."""
+        form = await request.form()
+        if not csrf.posted_with_cookie(request, form.get(csrf.FIELD)):
             raise PageProblem(
-                410,
-                N_("This sign-in link was already used"),
-                N_("A sign-in link works once."),
-                new_link=True,
-                renew=renew,
+                403,
+                N_("Please sign in from the link's page"),
+                N_("Open the sign-in link in the email again and press the button on that page."),
             )
+        token = str(form.get("t", ""))[:2000]
+        _signed, rid, jti = await checked_link(token)
+        if not await links.use_sign_in(deps, jti):  # another tab (or a replay) pressed it first
+            raise spent((LinkKind.SIGN_IN.value, token))
         response = RedirectResponse("/me", status_code=303)
         response.set_cookie(
             DELEGATE_COOKIE,
-            sign(deps.secret, "delegate-session", {"rid": claims["rid"]}),
+            sign(deps.secret, "delegate-session", {"rid": rid}),
             max_age=SESSION_SECONDS,
             httponly=True,
             samesite="lax",

@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select, update
 from services.registration.adapters import db
 from services.registration.adapters.rows import search_text
 from services.registration.web.organiser import PAGE_SIZE
-from tests.forms import submit
+from tests.forms import sign_in_by_link, submit
 from tests.integration.registration.conftest import Service, delegate
 from tests.integration.registration.test_pages_errors import AUTH, error_beside
 
@@ -155,7 +155,7 @@ async def test_badge_changes_on_the_delegates_page_are_held_to_the_rule(offline:
     client = offline.client
     created = (await client.post("/api/registrations", json={"delegates": [delegate()]})).json()
     link = sign("test-secret", "magic-link", {"rid": created["registrations"][0]["registration_id"], "jti": "j-text"})
-    assert (await client.get(f"/me/{link}")).status_code == 303
+    assert (await sign_in_by_link(client, f"/me/{link}")).status_code == 303
     refused = await submit(client, "/me", "/me/badge", {"badge_name": "Aiko\u202e", "affiliation": "東京大学"})
     assert "U+202E RIGHT-TO-LEFT OVERRIDE" in error_beside(refused.text, "badge_name")
     kept = await submit(client, "/me", "/me/badge", {"badge_name": "\u200bأيكو", "affiliation": "東京大学"})

@@ -17,7 +17,7 @@ from services.common.outbox import outbox_table
 from services.common.sealing import NOTIFY_LINK, unseal
 from services.registration.adapters import db
 from services.registration.commands import links
-from tests.forms import token_in
+from tests.forms import sign_in_by_link, token_in
 from tests.integration.registration.conftest import Service, delegate
 from tests.integration.registration.test_flows import of, published
 
@@ -46,7 +46,7 @@ def signed_ago(monkeypatch: pytest.MonkeyPatch, seconds: float) -> Iterator[None
 async def sign_in_with(service: Service, link: str) -> str:
     """Follow a sign-in link; the ``/me`` page it leads to."""
     service.client.cookies.clear()
-    answer = await service.client.get(path_of(link))
+    answer = await sign_in_by_link(service.client, path_of(link))
     assert answer.status_code == 303, answer.text[-500:]
     return (await service.client.get("/me")).text
 

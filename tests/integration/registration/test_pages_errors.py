@@ -11,7 +11,7 @@ from schemas.registration import RegistrationErased
 from services.common.auth import ORGANISER_COOKIE, organiser_token, sign
 from services.registration.adapters import db
 from services.registration.commands import links
-from tests.forms import page_token, submit
+from tests.forms import page_token, sign_in_by_link, submit
 from tests.integration.registration.conftest import Service, delegate, register_and_pay
 from tests.integration.registration.test_expiry import INVOICE, status
 from tests.integration.registration.test_flows import of, published
@@ -52,7 +52,7 @@ async def test_bad_links_show_a_page_offering_a_new_link_and_the_api_keeps_json(
     expired = await client.get(f"/me/{old}")
     assert 'action="/new-link"' in expired.text and "Send me a new link" in expired.text
     assert 'action="/sign-in"' in (await client.get("/me")).text  # no session: the sign-in form
-    assert (await client.get(f"/me/{good}")).status_code == 303
+    assert (await sign_in_by_link(client, f"/me/{good}")).status_code == 303
     used = await client.get(f"/me/{good}")
     assert used.status_code == 410 and "already used" in used.text
     # The JSON API keeps JSON errors.

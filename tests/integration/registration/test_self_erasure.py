@@ -20,7 +20,7 @@ from services.common.keyring import person_ref
 from services.common.outbox import outbox_table
 from services.registration.adapters import db as registration_db
 from services.registration.commands.erasure import ERASED
-from tests.forms import page_token, submit
+from tests.forms import page_token, sign_in_by_link, submit
 from tests.integration.registration.conftest import (
     Service,
     close_service,
@@ -45,7 +45,7 @@ async def signed_in(service: Service, jti: str = "j1") -> str:
     assert created.status_code == 201, created.text
     rid = str(created.json()["payer_id"])
     link = sign("test-secret", "magic-link", {"rid": rid, "jti": jti})
-    assert (await service.client.get(f"/me/{link}")).status_code == 303
+    assert (await sign_in_by_link(service.client, f"/me/{link}")).status_code == 303
     return rid
 
 

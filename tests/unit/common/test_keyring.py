@@ -3,6 +3,7 @@ once the person's keys are deleted (schemas/personal.py, services/common/keyring
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -225,3 +226,43 @@ async def test_a_dead_letter_of_an_opened_event_is_sealed_and_other_raw_values_g
     assert b"ana@example.org" not in values[0] and b"Porto" not in values[0]
     assert decode(values[0], keyring.opener(final=False)).data.delegate.email == "ana@example.org"  # type: ignore[attr-defined]
     assert values[1:] == [sealed, b"not json"]
+
+
+async def test_a_value_typed_as_another_persons_token_is_sealed_as_text_for_its_own_person(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    """A name typed as Ana's token (read from a topic) is not passed on as her token: Bia's event carries a
+    fresh token under Bia's key, and a consumer opening it reads the typed text, not Ana's name."""
+    keyring = Keyring("secret", "registration")
+    async with sm() as session, session.begin():
+        _, anas = encode_new(confirmed("d-1", "Ana"), "/congress/registration", seal=keyring.sealer(session))
+        anas_token = json.loads(anas)["data"]["delegate"]["given_name"]
+        forged = confirmed("d-2", "Bia")
+        forged = forged.model_copy(update={"delegate": forged.delegate.model_copy(update={"given_name": anas_token})})
+        _, bias = encode_new(forged, "/congress/registration", seal=keyring.sealer(session))
+    carried = json.loads(bias)["data"]["delegate"]["given_name"]
+    assert carried != anas_token and carried.split(".")[1] != anas_token.split(".")[1]  # Bia's key, not Ana's
+    opened = decode(bias, keyring.opener(final=False)).data.delegate  # type: ignore[attr-defined]
+    assert opened.given_name == anas_token and opened.badge_name == "Bia Müller"
+
+
+async def test_a_dead_letter_keeps_the_tokens_it_was_received_with_and_seals_what_is_clear(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    """A received event re-encoded (a dead letter of a value partly opened): its tokens pass on as they came,
+    marked received (``schemas.personal.Sealed``), not by their look; its clear values are sealed."""
+    keyring = Keyring("secret", "notify")
+    outbox = Outbox("/congress/notify", keyring)
+    async with sm() as session, session.begin():
+        _, sealed = encode_new(confirmed("d-1", "Ana"), "/congress/registration", seal=keyring.sealer(session))
+        doc = json.loads(sealed)
+        token = doc["data"]["delegate"]["given_name"]
+        doc["data"]["delegate"]["affiliation"] = "Universidade do Minho"  # opened, then encoded again in clear
+        outbox.add_raw(session, topic=topics.DEADLETTER, key=b"d-1", value=json.dumps(doc).encode(), headers=[])
+        await write_staged(session)
+    async with sm() as session:
+        query = select(outbox_table.c.value).where(outbox_table.c.topic == topics.DEADLETTER)
+        value = (await session.execute(query)).scalar_one()
+    assert b"Minho" not in value and json.loads(value)["data"]["delegate"]["given_name"] == token
+    opened = decode(value, keyring.opener(final=False)).data.delegate  # type: ignore[attr-defined]
+    assert (opened.given_name, opened.affiliation) == ("Ana", "Universidade do Minho")
