@@ -14,6 +14,7 @@ bodies are encoded as the stdlib would (7bit, 8bit, else base64).
 from __future__ import annotations
 
 import binascii
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,19 +73,52 @@ def _text_part(text: str, subtype: str) -> bytes:
     else:
         cte = "base64"
         raw = b"\r\n".join(lines) + b"\r\n"
-        step = MAX_LINE // 4 * 3
-        body = b"".join(binascii.b2a_base64(raw[i : i + step]) for i in range(0, len(raw), step))
-        body = body.replace(b"\n", b"\r\n")
+        body = _base64_body(raw)
     head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {cte}\r\n\r\n'
     return head.encode("ascii") + body
 
 
 def _attachment_part(item: Attachment) -> bytes:
-    part = MIMEPart(policy=policy.SMTP)
-    part.set_content(
-        item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename, params=dict(item.params)
+    """The part exactly as ``MIMEPart.set_content`` + ``as_bytes`` under ``policy.SMTP`` write it, ~10× faster.
+
+    The stdlib parses and refolds the part's three headers and writes the base64 body a line at
+    a time (~0.5 ms for a badge's PDF). The usual attachment — no parameters, a plain ASCII
+    file name — gets the same bytes written here (``test_compose`` compares the two over file
+    names of every length and bodies of every size); any other still goes through the stdlib.
+    """
+    head = _plain_attachment_head(item)
+    if head is None:
+        part = MIMEPart(policy=policy.SMTP)
+        part.set_content(
+            b"", maintype=item.maintype, subtype=item.subtype, filename=item.filename, params=dict(item.params)
+        )
+        head = part.as_bytes()
+    return head + _base64_body(item.content)
+
+
+_TOKEN = re.compile(r"[a-z0-9.+-]+")
+_PLAIN_FILENAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _plain_attachment_head(item: Attachment) -> bytes | None:
+    """The headers the stdlib writes for a part with no parameters and a plain file name, else None."""
+    plain = _TOKEN.fullmatch(item.maintype) and _TOKEN.fullmatch(item.subtype)
+    if item.params or not plain or not _PLAIN_FILENAME.fullmatch(item.filename):
+        return None
+    disposition = f'Content-Disposition: attachment; filename="{item.filename}"'
+    if len(disposition) > MAX_LINE:  # folded before the parameter, as the stdlib does while the rest fits
+        if len(item.filename) + 12 >= MAX_LINE:
+            return None
+        disposition = f'Content-Disposition: attachment;\r\n filename="{item.filename}"'
+    head = f"Content-Type: {item.maintype}/{item.subtype}\r\nContent-Transfer-Encoding: base64\r\n{disposition}\r\n\r\n"
+    return head.encode("ascii")
+
+
+def _base64_body(content: bytes) -> bytes:
+    step = MAX_LINE // 4 * 3
+    return b"".join(binascii.b2a_base64(content[i : i + step]) for i in range(0, len(content), step)).replace(
+        b"\n", b"\r\n"
     )
-    return part.as_bytes()
 
 
 def _multipart(subtype: str, parts: list[bytes]) -> tuple[str, bytes]:

@@ -5,6 +5,12 @@ the same consumer itself: a batch is one transaction; once it has committed,
 ``committed`` starts sending the mail it owes (``failed`` if it did not). A
 ``group_instance_id`` lets a restarted process take its partitions back at once
 instead of waiting for the session timeout.
+
+One consumer reads every notify topic, and aiokafka hands out a partition's fetched records
+(``max_records`` at a time) until that fetch is used up before it turns to the next partition's:
+with its default of 1 MiB a partition, a lump of hundreds of badge events (each a badge email
+with its PDF) went out before the confirmations fetched beside them. ``MAX_PARTITION_FETCH_BYTES``
+keeps each lump small, so the topics take turns (a larger record still comes, alone).
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from faststream.kafka.message import KafkaMessage
 
 from schemas import topics
 from services.common.consumer import EventConsumer, parse_batch
+
+MAX_PARTITION_FETCH_BYTES = 64 * 1024
+"""About 40 of notify's events a partition per fetch (a badge event ~1.5 KB) instead of aiokafka's 1 MiB."""
 
 
 def subscribe(
@@ -50,7 +59,11 @@ def subscribe(
         if committed is not None:
             committed()
 
-    options: dict[str, Any] = {"session_timeout_ms": 10000, "heartbeat_interval_ms": 1000}
+    options: dict[str, Any] = {
+        "session_timeout_ms": 10000,
+        "heartbeat_interval_ms": 1000,
+        "max_partition_fetch_bytes": MAX_PARTITION_FETCH_BYTES,
+    }
     if group_instance_id:
         options["group_instance_id"] = group_instance_id
     return broker.subscriber(

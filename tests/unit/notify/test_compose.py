@@ -146,3 +146,61 @@ def test_a_name_too_long_for_one_encoded_word_is_left_to_the_policy() -> None:
 
     assert to_line("To", "Μαρία Παπαδοπούλου-Κωνσταντινοπούλου Αλεξανδροπούλου", "d@example.org") is None
     assert to_line("To", "Zoë Müller", "d@example.org") == b"To: =?utf-8?b?Wm/DqyBNw7xsbGVy?= <d@example.org>\r\n"
+
+
+def _stdlib_part(item: Attachment) -> bytes:
+    """What ``email`` itself writes for the attachment (the composer did exactly this before)."""
+    from email.message import MIMEPart
+
+    part = MIMEPart(policy=policy.SMTP)
+    part.set_content(
+        item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename, params=dict(item.params)
+    )
+    return part.as_bytes()
+
+
+def test_an_attachment_part_is_byte_for_byte_what_the_stdlib_writes() -> None:
+    import random
+
+    from services.notify.adapters.compose import _attachment_part
+
+    rng = random.Random(11)
+    names = [
+        *("b" * n + ".pdf" for n in range(1, 100)),  # one line, folded before the name, left to the stdlib
+        "badge-0f8e2a4c-1b2d-4e5f-9a8b-7c6d5e4f3a2b.pdf",
+        "invoice-INV-2027-00042.pdf",
+        "badge",
+        "-x-",
+        ".hidden",
+        "A_B..C",
+        "Rechnung Müller.pdf",
+        'a"quote.pdf',
+        "semi;colon.pdf",
+        "tab\tname.pdf",
+    ]
+    bodies = [rng.randbytes(size) for size in (*range(200), 57 * 40, 14_513, 100_003)]
+    items = [Attachment(filename=name, content=bodies[k % len(bodies)]) for k, name in enumerate(names)]
+    items += [Attachment(filename="badge-d-00001.pdf", content=body) for body in bodies]
+    items += [
+        Attachment(
+            "programme.ics", b"BEGIN:VCALENDAR\r\n", "text", "calendar", (("charset", "utf-8"), ("method", "PUBLISH"))
+        ),
+        Attachment("data.csv", b"a,b\r\n", "text", "csv"),
+        Attachment("x.bin", b"\x00\x01", "application", "octet-stream"),
+        Attachment("x.bin", b"\x00\x01", "Application", "PDF"),
+    ]
+    for item in items:
+        assert _attachment_part(item) == _stdlib_part(item), item.filename
+
+
+def test_a_composed_badge_mail_carries_the_stdlib_part_and_the_pdf_bytes() -> None:
+    pdf = Attachment(filename="badge-0f8e2a4c-1b2d-4e5f-9a8b-7c6d5e4f3a2b.pdf", content=bytes(range(256)) * 60)
+    raw = build(
+        Rendered(subject="Badge", text="Hello\n", html="<p>Hello</p>\n"),
+        to_name="Anna",
+        to_address="anna@example.org",
+        attachments=(pdf,),
+    )
+    assert _stdlib_part(pdf) in raw
+    (attached,) = list(parse(raw).iter_attachments())
+    assert attached.get_content() == pdf.content
