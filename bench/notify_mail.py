@@ -7,7 +7,7 @@ file, Jinja + Babel, MIME composed) for the sample delegate of ``congress notify
 gives the CPU ms per message; then the aiosmtplib preparation of the DATA it sends (line endings
 and dot-stuffing over the whole message). The badge mail is also built with the attachment part
 written by ``email`` itself (``MIMEPart.set_content`` + ``as_bytes``, what the composer did before
-decision 49+ (notifycpu)), alternating with the current composer in the same run, so the two
+decision 59), alternating with the current composer in the same run, so the two
 figures are a pair. The PDF is random bytes of a badge's size (base64 does not care what they
 are). Prints a table and writes bench/results/notify_mail.json. Never asserts.
 """

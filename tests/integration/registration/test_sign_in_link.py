@@ -1,4 +1,4 @@
-"""The sign-in link in a mail only shows whom it signs in; its page's button spends it (decision "49+ (doors2)").
+"""The sign-in link in a mail only shows whom it signs in; its page's button spends it (decision 57).
 
 Mail scanners and link previews open (GET, HEAD) every link in a mail: neither may spend the link. The
 button posts the token in the form with the page's CSRF token; a post without it is refused.
