@@ -58,7 +58,12 @@ async def _attend(delegate: Http, mailbox: Http, address: str, rng: random.Rando
         log.warning("agenda: no sign-in email arrived for a delegate; they skip the programme")
         return 0
     # Not through ``Http.call``: its log line on a failure would name the path, and the path is the token.
-    opened = await delegate.client.get(f"/me/{token}")
+    # The link's page changes nothing; its button (a CSRF-checked post carrying the token) signs in.
+    shown = await delegate.client.get(f"/me/{token}")
+    opened = shown
+    if shown.status_code == 200:
+        fields = {name: unescape(value) for name, value in HIDDEN.findall(shown.text) if name in ("t", "csrf_token")}
+        opened = await delegate.client.post("/me/sign-in", data=fields)
     if opened.status_code != 303:
         delegate.tally.errors[f"registration: sign-in link {opened.status_code}"] += 1
         return 0

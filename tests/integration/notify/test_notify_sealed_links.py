@@ -12,6 +12,7 @@ from schemas.registration import MagicLinkRequestedV2
 from services.notify.app import build as build_notify
 from services.notify.config import NotifySettings
 from services.registration.commands import links
+from tests.forms import sign_in_by_link
 from tests.integration.notify.sink import RecordingSink
 from tests.integration.registration.conftest import close_service, congress_file, delegate, open_service, settings_for
 from tests.kafka_helpers import eventually, read_records
@@ -70,7 +71,7 @@ async def test_the_topic_holds_no_usable_link_and_the_email_holds_a_working_one(
         assert mail["To"].addresses[0].addr_spec == "aiko0@example.org"
         found = re.search(r"http://testserver(/me/\S+)", plain(mail))
         assert found, plain(mail)
-        signed_in = await client.get(found.group(1))
+        signed_in = await sign_in_by_link(client, found.group(1))
         assert signed_in.status_code == 303
         assert "田中0" in (await client.get("/me")).text
     finally:
