@@ -155,8 +155,8 @@ class NotifyUnit(Protocol):
         ...
 
     @property
-    def owed(self) -> list[str]:
-        """Message-IDs of the owed messages ``write_staged`` wrote (the sender's work after the commit)."""
+    def owed(self) -> list[Queued]:
+        """The owed messages ``write_staged`` wrote (the sender's work after the commit), as they were owed."""
         ...
 
     def stage(self, data: EventData) -> None:
@@ -183,6 +183,10 @@ class NotifyUnit(Protocol):
         """Claim due queued messages (of ``message_ids``, or any) till ``until``: no other sender finds them due.
 
         Each claimed message comes back with ``next_attempt_at`` = ``until`` (its claim)."""
+        ...
+
+    async def claim_owed(self, message_ids: Sequence[str], *, now: datetime, until: datetime) -> set[str]:
+        """Claim these queued messages, if due, till ``until``; the ids claimed (the caller holds the messages)."""
         ...
 
     async def settle(self, message_ids: Sequence[str]) -> set[str]:

@@ -4,8 +4,9 @@ The retry queue ``notify_pending`` holds every finished message not yet sent. A 
 holds a transaction open across an SMTP exchange: it *claims* messages in one short
 transaction — their ``next_attempt_at`` moved to the end of a lease, so no other sender or copy
 finds them due — commits, sends, and *settles* them in another: sent or failed ones are deleted
-(``DELETE … RETURNING``: only a sender that still finds the row records the ledger row and the
-event), deferred ones rescheduled if the claim is still theirs. On PostgreSQL the claim skips
+(``DELETE … RETURNING``, ``queue_sql.settle``: only a sender that still finds the row records the ledger
+row and the event), deferred ones rescheduled if the claim is still theirs. Owed messages the sender
+holds already are claimed by id alone (``queue_sql.claim_ids``). On PostgreSQL the claim skips
 rows another copy is claiming at that instant (``FOR UPDATE SKIP LOCKED``); on SQLite the claim is
 one statement of the one writer. A sender that dies leaves its claims to expire: they are due
 again at the end of the lease and the next retry pass sends them.
@@ -18,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.adapters.db import pending, record_of
@@ -63,14 +64,6 @@ def _queued(row: Any, until: datetime) -> Queued:
         next_attempt_at=until,
         last_error=row.last_error,
     )
-
-
-async def settle(session: AsyncSession, message_ids: Sequence[str]) -> set[str]:
-    """Delete these messages from the queue; the ones that were still there (their ledger row is the caller's)."""
-    if not message_ids:
-        return set()
-    gone = delete(pending).where(pending.c.message_id.in_(sorted(set(message_ids))))
-    return set((await session.execute(gone.returning(pending.c.message_id))).scalars())
 
 
 _defer = (

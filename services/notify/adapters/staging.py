@@ -3,7 +3,7 @@
 The consumer handles a batch in one transaction. Instead of a statement per event and
 table, the handlers stage contacts, unpaid markers, ledger rows and owed messages (the
 retry queue's rows a batch hands to the sender after its commit) here, and ``write``
-puts them in with one statement per table (executemany). Nothing hooks into SQLAlchemy:
+puts them in with one statement per table (executemany; the ledger and the owed rows on the driver, ``queue_sql.py``). Nothing hooks into SQLAlchemy:
 the unit of work calls ``write`` explicitly as the last thing before the commit (the
 consumer's ``after_handlers``, or ``SqlUnits`` on leaving its transaction), so they commit
 or roll back with the inbox entries and the outbox rows.
@@ -19,7 +19,8 @@ from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.adapters.db import contacts, ledger_row, messages, pending, pending_row, unpaid
+from services.notify.adapters import queue_sql
+from services.notify.adapters.db import contacts, ledger_row, pending_row, unpaid
 from services.notify.domain.delivery import MessageRecord, Queued
 from services.notify.domain.rules import Contact, Unpaid
 
@@ -36,8 +37,10 @@ class StagedWrites:
     ledger: list[dict[str, Any]] = field(default_factory=list)
     owed: list[dict[str, Any]] = field(default_factory=list)
     """Finished messages to send once the transaction has committed (rows of the retry queue, due now)."""
-    written_owed: list[str] = field(default_factory=list)
-    """Message-IDs of the owed rows ``write`` put in, in order: what the sender takes after the commit."""
+    owed_messages: list[Queued] = field(default_factory=list)
+    """The same messages as the sender gets them (the cause event as decoded, not sealed for the table)."""
+    written_owed: list[Queued] = field(default_factory=list)
+    """The owed messages ``write`` put in, in order: what the sender takes after the commit."""
 
     def snapshot(self) -> tuple[Any, ...]:
         """What ``restore`` needs to undo one handler's staging when it fails (the savepoint's twin)."""
@@ -47,9 +50,12 @@ class StagedWrites:
         self.stored, self.contact_writes, self.unpaid, n, owed = snap
         del self.ledger[n:]
         del self.owed[owed:]
+        del self.owed_messages[owed:]
 
-    def stage_owed(self, queued: Queued) -> None:
-        self.owed.append(pending_row(queued))
+    def stage_owed(self, row: Queued, message: Queued) -> None:
+        """``row`` as the table keeps it (its cause sealed), ``message`` as the sender sends it."""
+        self.owed.append(pending_row(row))
+        self.owed_messages.append(message)
 
     def stage_message(self, record: MessageRecord, *, status: str, detail: str, attempts: int, when: datetime) -> None:
         self.ledger.append(ledger_row(record, status=status, detail=detail, attempts=attempts, when=when))
@@ -70,11 +76,11 @@ class StagedWrites:
             if rows:
                 await session.execute(insert(unpaid), rows)
         if self.ledger:
-            await session.execute(insert(messages), self.ledger)
+            await queue_sql.insert_ledger(session, self.ledger)
         if self.owed:
-            await session.execute(insert(pending), self.owed)
-            self.written_owed += [row["message_id"] for row in self.owed]
-        self.contact_writes, self.unpaid, self.ledger, self.owed = {}, {}, [], []
+            await queue_sql.insert_pending(session, self.owed)
+            self.written_owed += self.owed_messages
+        self.contact_writes, self.unpaid, self.ledger, self.owed, self.owed_messages = {}, {}, [], [], []
 
 
 def _insert_contacts(session: AsyncSession) -> Any:

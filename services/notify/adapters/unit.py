@@ -22,7 +22,7 @@ from schemas.base import EventData
 from services.common.db import scrub_after_commit, write_turn
 from services.common.outbox import Outbox
 from services.common.unit_of_work import UnitOfWork, transaction
-from services.notify.adapters import claims, db, person_erasure
+from services.notify.adapters import claims, db, person_erasure, queue_sql
 from services.notify.adapters.abstracts import SqlAbstracts
 from services.notify.adapters.broadcasts import SqlBroadcasts
 from services.notify.adapters.programme import SqlProgramme
@@ -76,14 +76,14 @@ class SqlNotifyUnit:
         await db.add_pending(self.session, self._sealed(queued))
 
     def owe(self, queued: Queued) -> None:
-        self._writes.stage_owed(self._sealed(queued))
+        self._writes.stage_owed(self._sealed(queued), queued)
 
     def _sealed(self, queued: Queued) -> Queued:
         """The queued message with its cause event sealed for the table (opened again by ``claim``)."""
         return replace(queued, cause_event=self.uow.outbox.seal_value(self.session, queued.cause_event))
 
     @property
-    def owed(self) -> list[str]:
+    def owed(self) -> list[Queued]:
         return list(self._writes.written_owed)
 
     def stage(self, data: EventData) -> None:
@@ -116,8 +116,11 @@ class SqlNotifyUnit:
         claimed = await claims.claim(self.session, now=now, until=until, message_ids=message_ids, limit=limit)
         return [replace(q, cause_event=self.uow.outbox.open_value(q.cause_event)) for q in claimed]
 
+    async def claim_owed(self, message_ids: Sequence[str], *, now: datetime, until: datetime) -> set[str]:
+        return await queue_sql.claim_ids(self.session, message_ids, now=now, until=until)
+
     async def settle(self, message_ids: Sequence[str]) -> set[str]:
-        return await claims.settle(self.session, message_ids)
+        return await queue_sql.settle(self.session, message_ids)
 
     async def defer(self, deferrals: Sequence[Deferral]) -> None:
         await claims.defer(self.session, deferrals)

@@ -3,8 +3,9 @@
 A batch's handlers build its messages and stage them as owed rows of the retry queue
 (``dispatch.py``); the batch's ``after_handlers`` hook tells this sender which rows it wrote
 (``hold``), and once the batch's transaction has committed the subscription hands them over
-(``release``). A pump claims them up to four per connection at a time (``RetryWorker.claim``:
-one short transaction, a lease on each row) and starts a send for each as soon as one of the worker's connections is
+(``release``), the finished messages themselves. A pump claims them up to four per connection at a
+time (``RetryWorker.claim_owed``: one short transaction, one statement that returns only the ids,
+a lease on each row) and sends the messages it holds; it starts a send for each as soon as one of the worker's connections is
 free; each send is recorded (``Recorder``) before its connection takes the next message, so a
 crash can resend only the messages between a server's "250" and their record — at most one
 per connection — never a batch.
@@ -33,14 +34,14 @@ class OwedSender:
 
     def __init__(self, worker: RetryWorker) -> None:
         self.worker = worker
-        self._held: list[str] = []
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._held: list[Queued] = []
+        self._queue: asyncio.Queue[Queued] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
 
-    def hold(self, message_ids: Sequence[str]) -> None:
+    def hold(self, owed: Sequence[Queued]) -> None:
         """What the transaction about to commit owes (a rerun of the transaction replaces it)."""
-        self._held = list(message_ids)
+        self._held = list(owed)
 
     def discard(self) -> None:
         """The transaction rolled back: it owes nothing."""
@@ -51,8 +52,8 @@ class OwedSender:
         held, self._held = self._held, []
         if not held:
             return
-        for mid in held:
-            self._queue.put_nowait(mid)
+        for queued in held:
+            self._queue.put_nowait(queued)
         if self._pump is None or self._pump.done():
             self._pump = asyncio.create_task(self._claim_and_send(), name="notify-owed")
 
@@ -81,15 +82,15 @@ class OwedSender:
         """Claim up to four messages per connection at a time; start each send when a connection is free."""
         worker = self.worker
         while True:
-            mids = [await self._queue.get()]
-            while len(mids) < 4 * worker.connections and not self._queue.empty():
-                mids.append(self._queue.get_nowait())
+            owed = [await self._queue.get()]
+            while len(owed) < 4 * worker.connections and not self._queue.empty():
+                owed.append(self._queue.get_nowait())
             try:
-                claimed = await worker.claim(mids)
+                claimed = await worker.claim_owed(owed)
             except Exception:
                 log.exception("claiming owed messages failed; the retry pass will send them")
                 claimed = []
-            for _ in range(len(mids) - len(claimed)):  # another copy or the retry pass has them
+            for _ in range(len(owed) - len(claimed)):  # another copy or the retry pass has them
                 self._queue.task_done()
             for queued in claimed:
                 await worker.slots.acquire()

@@ -15,6 +15,7 @@ from schemas.registration import RegistrationCreatedFields
 from services.common import jobs
 from services.notify.commands.dispatch import Notifier
 from services.notify.commands.retry import RetryWorker
+from services.notify.domain.delivery import Queued
 from services.notify.domain.rules import reminder_plan
 from services.notify.ports import Units
 
@@ -35,7 +36,7 @@ class Reminders:
             due = await unit.unpaid_due(n.clock() - self.delay, self.batch)
         reminded = 0
         for unpaid in due:
-            owed: list[str] = []
+            owed: list[Queued] = []
             async with self.units() as unit:
                 if not await unit.mark_reminded(unpaid.delegate_id, n.clock()):
                     continue
@@ -48,6 +49,6 @@ class Reminders:
                 await unit.write_staged()
                 owed = unit.owed
                 reminded += 1
-            for mid in owed:  # committed: send it now (a crash here leaves it queued for the retry pass)
-                await self.sender.send_one(mid)
+            for queued in owed:  # committed: send it now (a crash here leaves it queued for the retry pass)
+                await self.sender.send_one(queued.record.message_id)
         return reminded

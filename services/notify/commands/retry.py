@@ -78,6 +78,15 @@ class RetryWorker:
                 now=now, until=now + self.lease, message_ids=message_ids, limit=limit or len(message_ids or ()) or 1
             )
 
+    async def claim_owed(self, owed: Sequence[Queued]) -> list[Queued]:
+        """Claim owed messages this process holds (built by its batches), by id, for one lease: those still due
+        come back with their claim; the others are another sender's now (or gone: an erasure)."""
+        now = self.notifier.clock()
+        until = now + self.lease
+        async with self.units() as unit:
+            claimed = await unit.claim_owed([q.record.message_id for q in owed], now=now, until=until)
+        return [replace(q, next_attempt_at=until) for q in owed if q.record.message_id in claimed]
+
     async def work_due(self) -> int:
         """One pass over the due messages, claimed a few at a time; returns how many were attempted."""
         attempted = 0
@@ -127,4 +136,12 @@ class RetryWorker:
 
     @staticmethod
     def _about(queued: Queued) -> str | None:
-        return queued.record.about or abstract_of(queued.cause_event, queued.record.recipient_id)
+        """The abstract a message is about: kept with it, or read from its cause, which only the abstracts' and
+        the programme's events can name (any other cause is not decoded for it)."""
+        if queued.record.about or queued.cause_topic not in _ABOUT_TOPICS:
+            return queued.record.about
+        return abstract_of(queued.cause_event, queued.record.recipient_id)
+
+
+_ABOUT_TOPICS = frozenset({AbstractsEvent.topic(), SessionScheduled.topic(), PresentationMoved.topic()})
+"""The topics of the causes ``abstract_of`` can find an abstract in."""

@@ -19,7 +19,7 @@ LEASE = 30.0
 async def owed_but_not_released(w: dict[str, Any]) -> list[str]:
     """A batch committed, and its copy died before its sender took the mail: the rows are owed."""
     await w["consumer"].handle_batch([Rec(ev("registration_confirmed"))])
-    owed = list(w["subscriptions"].owed._held)
+    owed = [q.record.message_id for q in w["subscriptions"].owed._held]
     w["subscriptions"].failed()  # this copy will not send them
     return owed
 

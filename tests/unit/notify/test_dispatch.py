@@ -80,8 +80,8 @@ class FakeUnit:
         self.owed_queue.append(queued)
 
     @property
-    def owed(self) -> list[str]:
-        return [q.record.message_id for q in self.owed_queue]
+    def owed(self) -> list[Queued]:
+        return list(self.owed_queue)
 
     def stage(self, data: EventData) -> None:
         self.events.append(data)
@@ -121,7 +121,7 @@ async def test_a_batch_is_read_and_planned_once_and_each_message_built_once_and_
     # Nothing leaves before the batch commits: each message is owed (sent and recorded after the commit).
     assert mailer.sent == [] and unit.messages == [] and emitted == []
     assert [q.record.template for q in unit.owed_queue] == list(names)
-    assert {q.attempts for q in unit.owed_queue} == {0} and unit.owed == builder.built
+    assert {q.attempts for q in unit.owed_queue} == {0} and [q.record.message_id for q in unit.owed] == builder.built
     assert unit.contacts[0].delegate_id == EVENTS["registration_received"].delegate_id  # type: ignore[attr-defined]
 
 
@@ -131,7 +131,7 @@ async def test_messages_already_in_the_ledger_or_owed_are_neither_built_nor_owed
     owed = FakeUnit()
     await dispatch(first, owed, events)
     again, builder, _mailer = notifier()
-    unit = FakeUnit(ledger=set(owed.owed))
+    unit = FakeUnit(ledger={q.record.message_id for q in owed.owed})
     assert await dispatch(again, unit, events) == [] and unit.owed == [] and builder.built == []
 
 
