@@ -3,7 +3,8 @@
 The consumer handles a batch in one transaction. Instead of a statement per event and
 table, the handlers stage contacts, unpaid markers, ledger rows and owed messages (the
 retry queue's rows a batch hands to the sender after its commit) here, and ``write``
-puts them in with one statement per table (executemany; the ledger and the owed rows on the driver, ``queue_sql.py``). Nothing hooks into SQLAlchemy:
+puts them in with one statement per table (executemany; the ledger and the owed rows on the driver,
+``queue_sql.py``). Nothing hooks into SQLAlchemy:
 the unit of work calls ``write`` explicitly as the last thing before the commit (the
 consumer's ``after_handlers``, or ``SqlUnits`` on leaving its transaction), so they commit
 or roll back with the inbox entries and the outbox rows.

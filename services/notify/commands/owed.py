@@ -5,9 +5,9 @@ A batch's handlers build its messages and stage them as owed rows of the retry q
 (``hold``), and once the batch's transaction has committed the subscription hands them over
 (``release``), the finished messages themselves. A pump claims them up to four per connection at a
 time (``RetryWorker.claim_owed``: one short transaction, one statement that returns only the ids,
-a lease on each row) and sends the messages it holds; it starts a send for each as soon as one of the worker's connections is
-free; each send is recorded (``Recorder``) before its connection takes the next message, so a
-crash can resend only the messages between a server's "250" and their record — at most one
+a lease on each row) and sends the messages it holds; it starts a send for each as soon as one of the
+worker's connections is free; each send is recorded (``Recorder``) before its connection takes the
+next message, so a crash can resend only the messages between a server's "250" and their record — at most one
 per connection — never a batch.
 
 If the transaction did not commit (``discard``), nothing was owed. If the process dies with
