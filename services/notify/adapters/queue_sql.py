@@ -109,10 +109,8 @@ async def claim_ids(session: AsyncSession, message_ids: Sequence[str], *, now: d
     driver = await sqlite_driver(session)
     if driver is not None:
         marks = ", ".join("?" * len(ids))
-        sql = (
-            "UPDATE notify_pending SET next_attempt_at = ? "
-            f"WHERE message_id IN ({marks}) AND next_attempt_at <= ? RETURNING message_id"
-        )
+        where = f"WHERE message_id IN ({marks}) AND next_attempt_at <= ? RETURNING message_id"
+        sql = "UPDATE notify_pending SET next_attempt_at = ? " + where  # noqa: S608 -- only placeholders formatted
         rows = await driver.execute_fetchall(sql, (sqlite_time(until), *ids, sqlite_time(now)))
         return {row[0] for row in rows}
     connection = await session.connection()
