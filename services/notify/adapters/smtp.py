@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Literal
 
 import aiosmtplib
+from aiosmtplib.typing import SMTPStatus
 
 from services.notify.domain.delivery import Delivery, Envelope, Outcome, classify_reply
 
@@ -107,19 +108,28 @@ class SmtpMailer:
 
         ``sendmail`` would parse both addresses twice more and normalise the whole message's line
         endings twice; ours are checked when composed and the message is CRLF already (~5 % of a
-        message's CPU). Any failure drops the connection, so there is no envelope to reset.
+        message's CPU). MAIL and RCPT are written as ``execute_command`` lines with the addresses in
+        angle brackets as they are: ``SMTP.mail``/``rcpt`` parse each with ``email.utils.parseaddr``
+        again (~0.04 ms a message), for the same bytes. Any failure drops the connection, so there is
+        no envelope to reset.
         """
         if client.is_ehlo_or_helo_needed:
             await client.ehlo()  # the extensions below are known only after it
-        options, encoding = [], "ascii"
+        options: list[bytes] = []
+        encoding = "ascii"
         if envelope.smtputf8:
             if not client.supports_extension("smtputf8"):
                 raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
-            options, encoding = ["SMTPUTF8"], "utf-8"
+            options, encoding = [b"SMTPUTF8"], "utf-8"
         if client.supports_extension("size"):
-            options.insert(0, f"SIZE={len(envelope.message)}")
-        await client.mail(envelope.sender, options=options, encoding=encoding)
-        await client.rcpt(envelope.recipient, encoding=encoding)
+            options.insert(0, b"SIZE=%d" % len(envelope.message))
+        sender = f"<{envelope.sender}>".encode(encoding)
+        reply = await client.execute_command(b"MAIL", b"FROM:" + sender, *options)
+        if reply.code != SMTPStatus.completed:
+            raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, envelope.sender)
+        reply = await client.execute_command(b"RCPT", b"TO:" + f"<{envelope.recipient}>".encode(encoding))
+        if reply.code not in (SMTPStatus.completed, SMTPStatus.will_forward):
+            raise aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, envelope.recipient)
         await client.data(envelope.message)
 
     async def _connected(self) -> aiosmtplib.SMTP:
