@@ -1,6 +1,6 @@
 """notify benchmark: messages/s to a local SMTP server, and 2,500 confirmations worked off from Kafka.
 
-    uv run python -m bench.notify [--messages 1000] [--confirmations 2500] [--batch-size 10]
+    uv run python -m bench.notify [--messages 1000] [--confirmations 2500] [--batch-size N]
                                   [--connections N] [--also-batch 50] [--baseline REV]
 
 * smtp: pre-built messages through ``SmtpMailer`` (one kept-open connection) to the
@@ -9,10 +9,11 @@
 * end to end: 2,500 ``RegistrationConfirmed`` published to Kafka, then notify started
   (SQLite, inbox, outbox) and timed until every message was accepted by the sink and
   recorded; compared with registration's goal of 500 registrations/s, with the SQL
-  statements counted per event;
+  statements counted per event (SQLAlchemy's and those run on aiosqlite's connection directly);
 * before/after: the same end-to-end run with notify as it was at git revision
-  ``--baseline`` (default: the last one before owed mail was claimed and sent over
-  overlapping SMTP connections), extracted with ``git archive`` and run by this same
+  ``--baseline`` (default: main before decision 60+ (notifycpu2) put the retry queue's statements
+  on the driver and raised the batch to 50), each with its own default batch size unless
+  ``--batch-size`` says, extracted with ``git archive`` and run by this same
   harness in a subprocess against the same Kafka and sink, just before the current code —
   a same-minute comparison on a shared machine. A baseline that fails is an error: its
   output is printed and the bench exits non-zero. CPU ms per message (notify process, sink process) are given
@@ -57,7 +58,7 @@ from services.notify.config import NotifySettings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "notify.json"
 REPO = Path(__file__).resolve().parent.parent
-BASELINE_REV = "c9a0101"  # notify before overlapping SMTP sends (claim, commit, send, record; issue 11)
+BASELINE_REV = "0ab0ce0"  # main before decision 60+ (notifycpu2): notify's hot path through SQLAlchemy, batch 10
 REGISTRATION_GOAL_PER_SECOND = 500
 SCRIPTS = [
     ("Zoë", "Ørsted-Müller", "de"),
@@ -190,6 +191,8 @@ async def end_to_end(
         await producer.stop()
     before = delivered(maildir)
     chosen: dict[str, Any] = {"smtp_connections": connections} if connections else {}
+    if batch_size:  # 0: the revision's own default (10 before decision 60+ notifycpu2, 50 since)
+        chosen["batch_size"] = batch_size
     settings = NotifySettings(
         kafka_bootstrap_servers=bootstrap,
         kafka_topic_prefix=prefix,
@@ -197,7 +200,6 @@ async def end_to_end(
         smtp_host="127.0.0.1",
         smtp_port=port,
         embedded_sink=False,
-        batch_size=batch_size,
         **chosen,
     )
     runtime, app = build(settings)
@@ -224,7 +226,7 @@ async def end_to_end(
     seconds = done - started
     return {
         "confirmations": count,
-        "batch_size": batch_size,
+        "batch_size": settings.batch_size,
         "smtp_connections": settings.smtp_connections,
         "seconds_total": round(seconds, 2),
         "seconds_startup": round(ready - started, 2),
@@ -353,7 +355,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--confirmations", type=int, default=2500)
-    parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument(
+        "--batch-size", type=int, default=0, help="notify's batch_size in both runs (0 = each revision's default)"
+    )
     parser.add_argument(
         "--also-batch", type=int, action="append", default=[], help="also run end to end with this batch size"
     )
@@ -369,13 +373,13 @@ def main() -> None:
     smtp, e2e, base = result["smtp"], result["end_to_end"], result["end_to_end_baseline"]
 
     def e2e_cell(r: dict[str, Any] | None) -> str:
-        return "–" if r is None else f"{r['seconds_total']} s ({r['messages_per_s']} msg/s)"
+        return "–" if r is None else f"{r['seconds_total']} s ({r['messages_per_s']} msg/s, batch {r['batch_size']})"
 
     rows = [
         ("SMTP send only (kept-open connection)", "", f"{smtp['send_only_per_s']} msg/s", "500 msg/s"),
         ("render + compose + send", "", f"{smtp['render_compose_send_per_s']} msg/s", "500 msg/s"),
         (
-            f"{e2e['confirmations']} confirmations from Kafka (batch {e2e['batch_size']})",
+            f"{e2e['confirmations']} confirmations from Kafka",
             e2e_cell(base),
             e2e_cell(e2e),
             f"{e2e['registration_goal_seconds']} s at 500/s",
