@@ -156,7 +156,7 @@ class OutboxRelay:
         async with self.engine.connect() as conn:
             if not is_postgres(self.engine):
                 driver: Any = (await conn.get_raw_connection()).driver_connection
-                return [_Row(*row) for row in await driver.execute_fetchall(_SQLITE_UNSENT, (self.batch_size,))]
+                return list(map(_Row._make, await driver.execute_fetchall(_SQLITE_UNSENT, (self.batch_size,))))
             await conn.execution_options(**{READ_ONLY: True})
             rows = (
                 await conn.execute(
@@ -183,7 +183,7 @@ class OutboxRelay:
         stamp = datetime.now(UTC).strftime(SQLITE_TIME)
         script = (
             f"BEGIN IMMEDIATE; UPDATE outbox SET sent_at = '{stamp}'"  # noqa: S608 -- a formatted time and integers
-            f" WHERE id IN ({','.join(str(int(i)) for i in ids)}); COMMIT;"
+            f" WHERE id IN ({','.join(map(str, map(int, ids)))}); COMMIT;"
         )
         async with self.engine.connect() as conn:  # if the script fails half-way, the pool's reset rolls back
             driver: Any = (await conn.get_raw_connection()).driver_connection
@@ -203,23 +203,27 @@ class OutboxRelay:
 
         ``send`` per row cost a future, a metadata check and a partitioner call each; a batch
         per partition is appended to directly. Keys go to the partitions ``send`` would choose.
+        The loop is the relay's per-row cost: a topic's name and partitions are looked up once per batch.
         """
-        partitions: dict[str, list[int]] = {}
+        by_topic: dict[str, tuple[str, list[int]]] = {}
         open_batches: dict[tuple[str, int], Any] = {}
         futures = []
         for row in rows:
-            topic = self.topic_prefix + row.topic
-            if topic not in partitions:
-                partitions[topic] = sorted(await self.producer.partitions_for(topic))
-            partition = _partition(row.key, partitions[topic])
-            headers = self._headers(row.headers)
+            _, stored_topic, key, value, stored_headers = row
+            known = by_topic.get(stored_topic)
+            if known is None:
+                topic = self.topic_prefix + stored_topic
+                known = by_topic[stored_topic] = (topic, sorted(await self.producer.partitions_for(topic)))
+            topic, partitions = known
+            partition = _partition(key, partitions)
+            headers = self._headers(stored_headers)
             batch = open_batches.get((topic, partition))
             if batch is None:
                 batch = open_batches[(topic, partition)] = self.producer.create_batch()
-            if batch.append(timestamp=None, key=row.key, value=row.value, headers=headers) is None:  # full
+            if batch.append(timestamp=None, key=key, value=value, headers=headers) is None:  # full
                 futures.append(await self.producer.send_batch(batch, topic, partition=partition))
                 batch = open_batches[(topic, partition)] = self.producer.create_batch()
-                batch.append(timestamp=None, key=row.key, value=row.value, headers=headers)  # the first always fits
+                batch.append(timestamp=None, key=key, value=value, headers=headers)  # the first always fits
         for (topic, partition), batch in open_batches.items():
             futures.append(await self.producer.send_batch(batch, topic, partition=partition))
         await asyncio.gather(*futures)
