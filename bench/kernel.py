@@ -401,9 +401,7 @@ def run_pair(bootstrap: str, inputs: Inputs, server: str | None, handler: str) -
     else:
         url = asyncio.run(fresh_pg_database(server))
     kernel = uvloop.run(kernel_rate(bootstrap, inputs.values, url, handler_row=handler, keys=inputs.keys))
-    return Pair(
-        statistics.median(raws), statistics.median(raw_cpus), kernel, CPU_US[len(CPU_US) - 1], tuple(raws)
-    )
+    return Pair(statistics.median(raws), statistics.median(raw_cpus), kernel, CPU_US[len(CPU_US) - 1], tuple(raws))
 
 
 KINDS = {"personal": "", "plain": ", no personal field"}
@@ -504,7 +502,8 @@ def main() -> None:
             f"{row['ratio_to_raw']:>8.0%}{row['goal_ratio']:>7.0%}"
             f"{row['kernel_cpu_us_per_event']:>11,.0f}{row['raw_cpu_us_per_event']:>6,.0f}"
         )
-    print(f"(each kernel run is compared with the median of {RAW_RUNS} raw runs just before it; medians over --repeat runs;")
+    print(f"(each kernel run is compared with the median of {RAW_RUNS} raw runs just before it;")
+    print(" medians over --repeat runs;")
     print(" CPU is this process's, all threads, per event — the broker's is not counted)")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "kernel.json").write_text(

@@ -162,7 +162,10 @@ def test_the_keys_of_one_sqlite_statement_are_stamped_with_the_moment_it_is_writ
 
     minted = datetime(2026, 1, 1, tzinfo=UTC)
     rows = [
-        ({"key_id": f"k-{i}", "subject": f"d-{i}", "wrapped_key": b"w", "created_at": minted + timedelta(seconds=i)}, {})
+        (
+            {"key_id": f"k-{i}", "subject": f"d-{i}", "wrapped_key": b"w", "created_at": minted + timedelta(seconds=i)},
+            {},
+        )
         for i in range(3)
     ]
     before = datetime.now(UTC).replace(tzinfo=None)
@@ -171,4 +174,6 @@ def test_the_keys_of_one_sqlite_statement_are_stamped_with_the_moment_it_is_writ
     assert len(stamps) == 1  # one strftime per statement, not per key
     assert datetime.strptime(stamps.pop(), "%Y-%m-%d %H:%M:%S.%f") >= before
     _, on_postgres = insert_keys("postgresql", rows)
-    assert [row[3] for row in on_postgres] == [row["created_at"] for row, _ in rows]  # the driver binds them as they are
+    assert [row[3] for row in on_postgres] == [
+        row["created_at"] for row, _ in rows
+    ]  # the driver binds them as they are
