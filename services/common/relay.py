@@ -168,18 +168,16 @@ class OutboxRelay:
             await driver.execute(_PG_MARK_SENT, datetime.now(UTC), ids)
 
     async def _mark_sent_on_sqlite(self, ids: list[int]) -> None:
-        """``UPDATE outbox SET sent_at`` in one script on the driver's connection (one trip to its thread): the
+        """``UPDATE outbox SET sent_at`` in one statement on the driver's connection (one trip to its thread): the
         relay holds SQLite's write turn meanwhile, and a transaction of five trips held it for ~25 ms while the
-        consumer's batch waited. The ids are integers read from the table; the time is the relay's own, written
-        as SQLAlchemy's DateTime writes it there (UTC, no offset)."""
+        consumer's batch waited. Outside a transaction (the driver's autocommit) one statement is its own: it
+        takes the write lock, updates every id or none, and commits. The ids are one JSON array read by
+        ``json_each`` (a script with every id written into its text cost SQLite a parse of each); the time is
+        the relay's own, written as SQLAlchemy's DateTime writes it there (UTC, no offset)."""
         stamp = datetime.now(UTC).strftime(SQLITE_TIME)
-        script = (
-            f"BEGIN IMMEDIATE; UPDATE outbox SET sent_at = '{stamp}'"  # noqa: S608 -- a formatted time and integers
-            f" WHERE id IN ({','.join(map(str, map(int, ids)))}); COMMIT;"
-        )
-        async with self.engine.connect() as conn:  # if the script fails half-way, the pool's reset rolls back
+        async with self.engine.connect() as conn:
             driver: Any = (await conn.get_raw_connection()).driver_connection
-            await driver.executescript(script)
+            await driver.execute(_SQLITE_MARK_SENT, (stamp, json.dumps(ids)))
 
     async def _send_all(self, rows: Sequence[Any]) -> None:
         """Publish rows, the person keys' records first: every key acknowledged (acks=all) before any event of
@@ -252,6 +250,7 @@ class _Row(NamedTuple):
 
 _PG_UNSENT = "SELECT id, topic, key, value, headers::text FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1"
 _PG_MARK_SENT = "UPDATE outbox SET sent_at = $1 WHERE id = ANY($2::bigint[])"
+_SQLITE_MARK_SENT = "UPDATE outbox SET sent_at = ? WHERE id IN (SELECT value FROM json_each(?))"
 _SQLITE_UNSENT = (
     "SELECT id, topic, key, value, CAST(headers AS TEXT) FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?"
 )
