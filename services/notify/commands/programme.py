@@ -40,8 +40,8 @@ async def _known(unit: NotifyUnit, event: CloudEvent[Any]) -> Known:
         sessions = {data.session_id} | {s.session_id for g in (group or {}).values() for s in g}
         roles = await unit.abstracts.roles_of(p.abstract_id for p in data.presentations)
         seen, kept = await unit.programme.load_session(data.session_id)  # its chair, should this version change it
-        told = await unit.programme.told_about(sessions)
-        return Known(told=told, group=group, roles=roles, presenters=kept, session=seen)
+        earlier = await unit.programme.told_about(sessions)
+        return Known(told=earlier, group=group, roles=roles, presenters=kept, session=seen)
     if isinstance(data, SessionCancelled):
         seen, told = await unit.programme.load_session(data.session_id)
         return Known(presenters=told, session=seen)

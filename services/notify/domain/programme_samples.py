@@ -112,8 +112,6 @@ def sample_programme_events(
         ),
         "session_unchaired": (  # another chair now (a name only): the one notify kept hears they no longer chair
             changed.model_copy(update={"chair": "Ana Ruiz", "chair_email": None}),
-            ProgrammeKnown(
-                presenters=(replace(me, presentations=(), chairs=True),), session=session_seen(scheduled)
-            ),
+            ProgrammeKnown(presenters=(replace(me, presentations=(), chairs=True),), session=session_seen(scheduled)),
         ),
     }
