@@ -49,8 +49,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from schemas import CloudEvent, EventData, decode, encode, new_event, topics
-from schemas.base import register
 from schemas.badges import BadgePrinted
+from schemas.base import register
 from schemas.notify import NotificationSent
 from schemas.registration import RegistrationConfirmed
 from schemas.values import AddOn, Delegate, Money, PaymentMethod, Role
