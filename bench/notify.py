@@ -11,9 +11,9 @@
   recorded; compared with registration's goal of 500 registrations/s, with the SQL
   statements counted per event (SQLAlchemy's and those run on aiosqlite's connection directly);
 * before/after: the same end-to-end run with notify as it was at git revision
-  ``--baseline`` (default: main before decision 60+ (notifycpu2) put the retry queue's statements
-  on the driver and raised the batch to 50), each with its own default batch size unless
-  ``--batch-size`` says, extracted with ``git archive`` and run by this same
+  ``--baseline`` (default: ``main``, what is merged; ``0ab0ce0`` is notify before decision 60+
+  (notifycpu2) put the retry queue's statements on the driver and raised the batch to 50), each
+  with its own default batch size unless ``--batch-size`` says, extracted with ``git archive`` and run by this same
   harness in a subprocess against the same Kafka and sink, just before the current code —
   a same-minute comparison on a shared machine. A baseline that fails is an error: its
   output is printed and the bench exits non-zero. CPU ms per message (notify process, sink process) are given
@@ -58,7 +58,7 @@ from services.notify.config import NotifySettings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "notify.json"
 REPO = Path(__file__).resolve().parent.parent
-BASELINE_REV = "0ab0ce0"  # main before decision 60+ (notifycpu2): notify's hot path through SQLAlchemy, batch 10
+BASELINE_REV = "main"  # the lead's branch: a change is measured against what is merged (0ab0ce0 before decision 60+)
 REGISTRATION_GOAL_PER_SECOND = 500
 SCRIPTS = [
     ("Zoë", "Ørsted-Müller", "de"),
