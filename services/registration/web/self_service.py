@@ -3,7 +3,7 @@
 
 The magic link (single use, expiring; ``links.py``) opens a page "Sign in as <first name>" and changes nothing
 (mail scanners and link previews open every link in a mail); its button posts the token in the form, with
-the page's CSRF token (``csrf.posted_with_cookie``), spends the link and sets a signed session cookie for
+the page's CSRF token (which the web guard asks of every form post), spends the link and sets a signed session cookie for
 ``SESSION_SECONDS``;
 every ``/me`` page reads the registration from it, so a delegate only ever sees their own.
 Problems (an expired, tampered or spent link, no session) are HTML pages (``pages.PageProblem``).
@@ -16,7 +16,6 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
 from schemas.registration import LinkKind
-from services.common import csrf
 from services.common.auth import InvalidToken, sign, verify
 from services.common.page_language import N_
 from services.common.text import clean_for_display, clean_input
@@ -110,12 +109,6 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
     async def magic_sign_in(request: Request) -> Response:
         """The link's page's button: spends the link (its token in the form, never in a URL) and opens a session."""
         form = await request.form()
-        if not csrf.posted_with_cookie(request, form.get(csrf.FIELD)):
-            raise PageProblem(
-                403,
-                N_("Please sign in from the link's page"),
-                N_("Open the sign-in link in the email again and press the button on that page."),
-            )
         token = str(form.get("t", ""))[:2000]
         _signed, rid, jti = await checked_link(token)
         if not await links.use_sign_in(deps, jti):  # another tab (or a replay) pressed it first
