@@ -163,7 +163,7 @@ def build(
     app.include_router(self_service_router(deps, settings, doors))  # /me/{token:signed} shadows no /me/<word>
     app.include_router(privacy_router(deps, sessions))
     app.include_router(agenda_router(deps))
-    app.include_router(offer_router(deps, settings))
+    app.include_router(offer_router(deps, settings, doors))
     app.include_router(local_checkout_router(deps, settings, webhooks))
     app.include_router(list_router(deps, sessions))
     app.include_router(organiser_router(deps, sessions))

@@ -89,9 +89,7 @@ async def test_every_form_post_needs_the_pages_token_cookie_or_not(apps: dict[st
 
 
 @pytest.mark.parametrize("service", SERVICES)
-async def test_only_the_listed_machine_routes_take_json_without_a_token(
-    apps: dict[str, FastAPI], service: str
-) -> None:
+async def test_only_the_listed_machine_routes_take_json_without_a_token(apps: dict[str, FastAPI], service: str) -> None:
     app = apps[service]
     listed = machine_routes(app)
     declared = {getattr(r, "path", "") for r in iter_route_contexts(app.router.routes)}

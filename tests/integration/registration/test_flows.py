@@ -153,9 +153,9 @@ async def test_group_invoice_then_organiser_marks_paid_refunds_cancels_and_overr
     # KE lower-middle 50%, then the group's 10%: 52000 -> 26000 -> 23400.
     assert regs[0]["total"] == 23400 and all(r["status"] == "confirmed" for r in regs)
     auth = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
-    assert (
-        await client.post(f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid")
-    ).status_code == 401
+    unsigned = f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid"
+    assert (await client.post(unsigned)).status_code == 403  # no credential, no page's token: the guard refuses
+    assert (await client.post(unsigned, json={})).status_code == 401  # JSON passes the guard; no organiser
     paid = await client.post(f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid", headers=auth)
     assert paid.status_code == 200, paid.text
     again = await client.post(f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid", headers=auth)
