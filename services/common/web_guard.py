@@ -22,7 +22,9 @@ the input. For every request:
   origin can send (no CORS preflight is ever answered): those carrying a program's own
   credential (``Authorization: Bearer``, a station's ``X-Station-Token``), and, on the routes
   a service lists as machine doors (``machine_routes``: its JSON APIs and webhooks), a JSON
-  body or a ``Stripe-Signature``. A form post to a machine door still needs the token.
+  body, a ``Stripe-Signature``, or no cookie at all (nothing ambient rides on it: the door's
+  own authentication answers); a form post to a machine door that carries cookies still needs
+  the token. A request no route takes goes on to its 404 or 405.
 * Every response gets ``Content-Security-Policy`` (no inline script), ``X-Frame-Options:
   DENY``, ``nosniff``, ``Referrer-Policy: no-referrer`` and, outside ``/static/``,
   ``Cache-Control: no-store``, unless the route set its own; over https every cookie it sets
@@ -166,18 +168,21 @@ class WebGuard:
             return 415, "This endpoint accepts only JSON: send the body with Content-Type: application/json."
         if is_json(content_type) and json_too_deep(body, JSON_MAX_DEPTH):
             return 400, f"The JSON body is nested more than {JSON_MAX_DEPTH} levels deep."
-        if self._needs_token(route, headers, content_type):
+        if self._needs_token(route, headers, content_type, bool(cookies)):
             cookie = cookies.get(csrf.cookie_name(https))
             if not csrf.matches(cookie, await sent_token(scope, headers, body)):
                 return 403, _csrf_message(cookie)
         return replay(body, receive)
 
-    def _needs_token(self, route: Any, headers: Headers, content_type: str) -> bool:
+    def _needs_token(self, route: Any, headers: Headers, content_type: str, cookies: bool) -> bool:
         """Whether this unsafe request must carry the page's CSRF token (see the module docstring)."""
+        if route is None:
+            return False  # no route takes it: the app answers 404 or 405, nothing runs
         if any(h in headers for h in PROGRAM_CREDENTIALS) or _bearer(headers):
             return False
         if getattr(route, "path", None) in self.machine_routes:
-            return not (is_json(content_type) or any(h in headers for h in MACHINE_SIGNATURES))
+            signed = is_json(content_type) or any(h in headers for h in MACHINE_SIGNATURES)
+            return cookies and not signed  # a door's own authentication answers the rest
         return True
 
     def _foreign_origin(self, scope: Scope, headers: Headers, https: bool) -> str | None:

@@ -201,9 +201,15 @@ async def test_json_and_signed_requests_need_no_token_on_machine_routes_only() -
         json_to_a_page = await http.post("/raw", json={"name": "j"})
         signed_to_a_page = await http.post("/raw", content=b"{}", headers={"stripe-signature": "t=1,v1=x"})
         form_to_the_hook = await http.post("/hook", data={"event": "x"})
+        http.cookies.clear()
+        cookieless_to_the_hook = await http.post("/hook", content=b"{}")  # its signature check answers it
+        cookieless_to_a_page = await http.post("/raw", content=b"{}")
+        nowhere = await http.put("/form", data={"name": "x"})
     assert (json_post.status_code, signed.status_code) == (200, 200)
     assert (json_to_a_page.status_code, signed_to_a_page.status_code, form_to_the_hook.status_code) == (403, 403, 403)
-    assert app.state.done == ["j", "hook"]
+    assert (cookieless_to_the_hook.status_code, cookieless_to_a_page.status_code) == (200, 403)
+    assert nowhere.status_code == 405  # no route takes it: its 405, not the guard's 403
+    assert app.state.done == ["j", "hook", "hook"]
 
 
 async def test_a_programs_own_credential_needs_no_token_but_a_browsers_basic_credentials_do() -> None:

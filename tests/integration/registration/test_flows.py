@@ -153,9 +153,9 @@ async def test_group_invoice_then_organiser_marks_paid_refunds_cancels_and_overr
     # KE lower-middle 50%, then the group's 10%: 52000 -> 26000 -> 23400.
     assert regs[0]["total"] == 23400 and all(r["status"] == "confirmed" for r in regs)
     auth = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
-    unsigned = f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid"
-    assert (await client.post(unsigned)).status_code == 403  # no credential, no page's token: the guard refuses
-    assert (await client.post(unsigned, json={})).status_code == 401  # JSON passes the guard; no organiser
+    assert (
+        await client.post(f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid")
+    ).status_code == 401
     paid = await client.post(f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid", headers=auth)
     assert paid.status_code == 200, paid.text
     again = await client.post(f"/api/organiser/registrations/{regs[0]['registration_id']}/mark-paid", headers=auth)
@@ -181,6 +181,9 @@ async def test_group_invoice_then_organiser_marks_paid_refunds_cancels_and_overr
     issued = of(events, InvoiceIssued)
     assert len(issued) == 1 and issued[0].invoice_number == "ICSEI27-INV-0001"
     assert issued[0].total.amount_minor == sum(r["total"] for r in regs) and issued[0].purchase_order == "PO-77"
+    for line in issued[0].lines:  # the records' English, and the values badges words it from in the invoice's language
+        assert line.charge is not None and line.description.startswith(f"{line.delegate}: ")
+    assert {line.charge.kind for line in issued[0].lines if line.charge} >= {"fee", "income-group"}
     assert len(of(events, PaymentSucceeded)) == 5
     updated = of(events, RegistrationUpdated)[0]
     assert updated.changed_fields == ("income_group",)
