@@ -47,7 +47,7 @@ class PreparedFaces:
     (``cjk.LateNames``) brings a new font map and new faces; the old ones' entries age out.
     """
 
-    def __init__(self, size: int = 48) -> None:
+    def __init__(self, size: int = 96) -> None:
         self.size = size
         self._faces: dict[int, tuple[Any, Any]] = {}
 
