@@ -91,6 +91,15 @@ async def test_the_probe_leaves_no_topic_and_the_broker_creates_none(kafka: Kafk
     assert "auto.create.topics.enable=false" in kafka.config_file.read_text().splitlines()
 
 
+def test_the_broker_jvm_compiles_with_the_client_compiler_only(kafka: KafkaLauncher) -> None:
+    # A 2-core machine: the C2 compiler's threads cost a fresh broker more CPU than its requests (decision 60+).
+    pid = kafka.running_pid()
+    assert pid is not None
+    names = {(task / "comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()}
+    assert any(name.startswith("C1 CompilerThre") for name in names), names
+    assert not any(name.startswith("C2 CompilerThre") for name in names), names
+
+
 def test_kafka_status_reports_running_broker(kafka: KafkaLauncher) -> None:
     status = kafka.status()
     assert status.running
