@@ -56,7 +56,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from bench._cpu import by_thread, per_item, print_per_item, snapshot, threads
+from bench._cpu import by_thread, per_item, print_per_item, snapshot, spent, threads
+from bench._sink import start as start_lean_sink
 from bench._stages import Sampler, percentile, print_breakdown, print_timeline
 from bench._watch import Watch, badge_mails_sent, publish, watch
 from bench.kernel import fresh_pg_database
@@ -110,10 +111,17 @@ async def burst_and_steady(
         after = snapshot()
         cpu_ms = per_item(before, after, roots, n, apart=(RENDER_WORKERS, BADGES))
         kafka_ms = by_thread(broker_threads, threads(roots[KAFKA]), n)
+        copies = {f"{g} #{k}": [pid] for g in (BADGES, NOTIFY) for k, pid in enumerate(roots[g], 1)}
+        by_copy = {
+            name: round(sec / n * 1000, 2)
+            for name, sec in spent(before.by_group(copies), after.by_group(copies)).items()
+            if name in copies
+        }
         burst = {
             "cpu_ms_per_delegate": cpu_ms,
             "cpu_window_seconds": round(after.at - before.at, 3),
             "kafka_cpu_ms_per_delegate_by_thread": kafka_ms,
+            "cpu_ms_per_delegate_by_copy": by_copy,
             "delegates": n,
             "seconds_until_every_badge": badges_done,
             "seconds_until_every_confirmation_email": mails_done,
@@ -127,6 +135,7 @@ async def burst_and_steady(
         print_per_item(cpu_ms, n, after.at - before.at, "delegate")
         top = ", ".join(f"{name} {ms}" for name, ms in list(kafka_ms.items())[:8])
         print(f"    the brokers' CPU by thread, ms/delegate: {top}")
+        print("    each copy's CPU, ms/delegate: " + ", ".join(f"{name} {ms}" for name, ms in by_copy.items()))
         print_breakdown("burst, per delegate (last done: seconds after the burst was published)", burst["stages"])
         print("    lag (records not committed) and CPU (cores busy) each second:")
         print_timeline(burst["timeline"])
@@ -178,7 +187,7 @@ def run_setup(bootstrap: str, brokers: list[int], copies: int, args: argparse.Na
     """
     home = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     maildir = home / "mail"
-    sink, smtp_port = start_sink(maildir)
+    sink, smtp_port = start_sink(maildir) if args.demo_sink else start_lean_sink(maildir)
     prefix = f"pipe{uuid.uuid4().hex[:8]}."
     env = {
         **os.environ,
@@ -240,6 +249,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--replicas", type=int, default=1, help="copies of each service on the cluster (PostgreSQL, as `congress up`)"
+    )
+    parser.add_argument(
+        "--demo-sink",
+        action="store_true",
+        help="receive mail with the demo's aiosmtpd sink instead of the lean one (bench._sink)",
     )
     parser.add_argument(
         "--postgres-url",

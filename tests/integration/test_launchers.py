@@ -100,6 +100,15 @@ def test_the_broker_jvm_compiles_with_the_client_compiler_only(kafka: KafkaLaunc
     assert not any(name.startswith("C2 CompilerThre") for name in names), names
 
 
+def test_an_idle_controller_writes_its_no_op_record_seldom(kafka: KafkaLauncher) -> None:
+    # Kafka's default appends one to the metadata log every 500 ms, which every node of a cluster then fetches.
+    segments = list((kafka.data_dir / "logs" / "__cluster_metadata-0").glob("*.log"))
+    before = sum(path.stat().st_size for path in segments)
+    time.sleep(3.0)
+    grown = sum(path.stat().st_size for path in segments) - before
+    assert grown < 2 * 100, f"the metadata log grew {grown} bytes in 3 s"  # a no-op batch is ~80 bytes
+
+
 def test_kafka_status_reports_running_broker(kafka: KafkaLauncher) -> None:
     status = kafka.status()
     assert status.running
