@@ -21,9 +21,11 @@ committed) and each service's CPU (cores busy). Stage times come from the topics
 
 The badges and notify services run as they do under ``congress up``: each its own process
 started by the project's ``Supervisor`` (one copy on SQLite files; the demo congress), against real
-Kafka and the demo SMTP sink (``services.notify.mailsink``) as its own process. Kafka:
-``KAFKA_BOOTSTRAP_SERVERS`` if set, else the project's launcher. Registration itself is not
-in the loop: the burst starts at its output.
+Kafka and a real SMTP server on loopback as its own process: the lean ``bench._sink`` (it stores what the
+demo's sink stores for a third of its CPU), or with ``--demo-sink`` the demo's aiosmtpd one
+(``services.notify.adapters.mailsink``). Kafka: ``KAFKA_BOOTSTRAP_SERVERS`` if set, else the project's
+launcher. Registration itself is not in the loop: the burst starts at its output (its confirmations are
+published unsealed, where registration seals the delegate's personal fields).
 
 Set-ups: one broker and one copy of each service; with ``--brokers 3`` also, in the same
 run, a cluster of three KRaft nodes (``services.devtools.kafka_cluster``, as ``congress kafka
@@ -32,11 +34,13 @@ copies of each service, supervised as ``congress up --replicas`` runs them: shar
 PostgreSQL database per service (``--postgres-url``/``TEST_POSTGRES_URL``, else a server started
 for the set-up), the copies sharing each consumer group's partitions.
 
-Prints figures beside the goals (burst ≤ 30 s, p99 < 2 s) and today's component baselines,
-and the CPU the badges and notify processes spent per delegate of the burst (user + system,
-with their child processes, from /proc: on a shared machine this moves less with the load than
-the seconds do; badges' render workers also apart);
-writes bench/results/pipeline.json. Never asserts.
+Prints figures beside the goals (burst ≤ 30 s, p99 < 2 s) and today's component baselines, and the
+whole machine's CPU per delegate of the burst by process group (``bench._cpu``: user + system from /proc,
+with child processes): badges (its render workers also apart), notify, the Kafka brokers (also by thread:
+request handlers, replica fetchers, the JIT compiler, …), PostgreSQL (when the bench started it), the SMTP
+sink, the bench itself, their sum, the rest of the machine (other jobs) and the machine; and each copy's. On a
+shared machine the CPU per delegate moves less with the load than the seconds do. Writes
+bench/results/pipeline.json. Never asserts.
 """
 
 from __future__ import annotations
