@@ -285,7 +285,8 @@ def decode(raw: bytes | None, open_: Open | None = None) -> CloudEvent[EventData
     model = _known().get(match.group(1).decode()) if match is not None and raw is not None else None
     if model is not None and raw is not None:
         try:
-            event: CloudEvent[EventData] = envelope(model).model_validate_json(raw)
+            # The validator itself: ``model_validate_json`` is a Python call around it, paid per event.
+            event: CloudEvent[EventData] = envelope(model).__pydantic_validator__.validate_json(raw)
         except ValidationError:
             pass
         else:

@@ -127,13 +127,43 @@ class RefundIssued(RegistrationEvent):
     provider_reference: str = Field(description="Stripe Refund id.")
 
 
+class InvoiceCharge(BaseModel):
+    """What an invoice line charges, as values a document words in the invoice's language; nothing personal."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = Field(
+        description="fee, income-group, group, code, waiver or add-on (a kind a consumer does not know: it prints "
+        "the line's description)."
+    )
+    label: str = Field(default="", description="fee: the category's label; add-on: the add-on's (the congress file's).")
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="That label by language, where the congress file gives one."
+    )
+    early_bird: bool = Field(default=False, description="fee: the early-bird price (else the regular one).")
+    percent: int = Field(default=0, description="income-group: the share of the fee paid; group: the discount.")
+    group_size: int = Field(default=0, description="group: how many delegates registered together.")
+    code: str | None = Field(default=None, description="code and waiver: the discount code.")
+    income_group: str | None = Field(
+        default=None, description="income-group: the World Bank group (low, lower-middle, upper-middle, high)."
+    )
+
+
 class InvoiceLine(BaseModel):
     """One line of an invoice."""
 
     model_config = ConfigDict(frozen=True)
 
-    description: PersonalStr = Field(description="What is charged (names the delegate it is for).")
+    description: PersonalStr = Field(description="What is charged (names the delegate it is for), in English.")
     amount: Money = Field(description="Line amount.")
+    delegate: PersonalStr = Field(
+        default="", description="Whom the line is for, as the description names them (badge name and number)."
+    )
+    charge: InvoiceCharge | None = Field(
+        default=None,
+        description="What the line charges, as values: with ``delegate``, a document words the line in the invoice's "
+        "``language`` (none: it prints ``description``).",
+    )
 
 
 class InvoiceIssued(RegistrationEvent):
@@ -149,7 +179,7 @@ class InvoiceIssued(RegistrationEvent):
     lines: tuple[InvoiceLine, ...] = Field(description="Charged lines.")
     total: Money = Field(description="Invoice total.")
     email: PersonalStr = Field(description="Where to send the invoice.")
-    language: str = Field(default="en", description="Language of the invoice email.")
+    language: str = Field(default="en", description="Language of the invoice email and of its lines' words.")
 
 
 class WaitingListOfferedFields(RegistrationEvent):

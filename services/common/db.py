@@ -33,6 +33,7 @@ kernel_metadata = MetaData()
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
+        kwargs.setdefault("pool_reset_on_return", None)  # _on_reset rolls back what is open, and only that
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
         return engine
@@ -54,6 +55,15 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Erasure means gone from the file too: deleted rows are overwritten with zeros, not left in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
+        # The pool rolled back every connection handed back to it: a trip to aiosqlite's thread after every
+        # COMMIT too, for nothing (each consumer batch and each of the relay's reads and marks paid one, waiting
+        # its turn on the busy event loop). Only a connection left inside a transaction is rolled back now; one
+        # being discarded (``terminate_only``) is closed, which rolls it back in SQLite.
+        if not reset_state.terminate_only and dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -17,8 +17,8 @@ Backup story: docs/privacy.md, *The key store*.
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
-import os
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -37,7 +37,8 @@ from schemas import topics
 from schemas.base import CONTENT_TYPE, encode_new
 from schemas.keys import PersonKeyIssued
 from schemas.personal import EMAIL_SUBJECT, ERASED, Open, Seal, by_email
-from services.common.db import kernel_metadata
+from services.common.db import SQLITE_TIME, kernel_metadata
+from services.common.entropy import fresh
 
 person_keys_table = Table(
     "person_keys",
@@ -82,8 +83,12 @@ def person_ref(secret: str, email: str) -> str:
     return "person-" + mac.finalize().hex()[:32]
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """base64url without padding (what ``base64.urlsafe_b64encode`` and a strip write, without its checks)."""
+    return binascii.b2a_base64(raw, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
 
 
 def _unb64(text: str) -> bytes:
@@ -113,7 +118,7 @@ class Keyring:
 
     # -- wrapping -------------------------------------------------------------------------------------
     def wrap(self, key_id: str, subject: str, key: bytes) -> bytes:
-        nonce = os.urandom(_NONCE)
+        nonce = fresh(_NONCE)
         return nonce + _kek(self.secret).encrypt(nonce, key, f"{key_id}|{subject}".encode())
 
     def unwrap(self, key_id: str, subject: str, wrapped: bytes) -> bytes:
@@ -199,7 +204,7 @@ class Keyring:
             if subject in self.erased_subjects:
                 return ERASED  # written about someone already erased: nothing of them goes out
             key_id = self._key_for(session, subject)
-            nonce = os.urandom(_NONCE)
+            nonce = fresh(_NONCE)
             sealed = self._ciphers[key_id].encrypt(nonce, plaintext.encode(), key_id.encode())
             return f"k1.{key_id}.{_b64(nonce + sealed)}"
 
@@ -236,7 +241,7 @@ class Keyring:
         minted: dict[str, str] = session.info.setdefault(_MINTED, {})
         if subject in minted:
             return minted[subject]
-        key_id = f"{self.owner}-{os.urandom(16).hex()}"
+        key_id = f"{self.owner}-{fresh(16).hex()}"
         key = AESGCM.generate_key(bit_length=256)
         wrapped = self.wrap(key_id, subject, key)
         self._ciphers[key_id] = AESGCM(key)  # decryptable at once; used for writing once committed (echo, load)
@@ -319,12 +324,12 @@ _INSERT_KEYS = "INSERT INTO person_keys (key_id, subject, wrapped_key, created_a
 def insert_keys(dialect: str, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> tuple[str, list[tuple[Any, ...]]]:
     """The driver's own ``executemany`` of a transaction's minted keys into ``person_keys`` (the key records go
     with the other staged messages, first). One statement for a whole consumer batch's new people, and none of
-    SQLAlchemy's per-row binding, which cost more than the sealing itself."""
-    if dialect == "sqlite":  # as SQLAlchemy's DateTime stores it there: UTC, no offset
+    SQLAlchemy's per-row binding, which cost more than the sealing itself. On SQLite the rows of a statement are
+    stamped with the moment it is written, as SQLAlchemy's DateTime stores it there (UTC, no offset): a
+    ``strftime`` per key cost more than sealing a field."""
+    if dialect == "sqlite":
         sql = _INSERT_KEYS + "(?, ?, ?, ?)"
-        return sql, [
-            (r["key_id"], r["subject"], r["wrapped_key"], r["created_at"].strftime("%Y-%m-%d %H:%M:%S.%f"))
-            for r, _ in rows
-        ]
+        stamp = datetime.now(UTC).strftime(SQLITE_TIME)
+        return sql, [(r["key_id"], r["subject"], r["wrapped_key"], stamp) for r, _ in rows]
     sql = _INSERT_KEYS + "($1, $2, $3, $4)"
     return sql, [(r["key_id"], r["subject"], r["wrapped_key"], r["created_at"]) for r, _ in rows]

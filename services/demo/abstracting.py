@@ -9,9 +9,10 @@ keyword is theirs, not willing where none is) through their link; the organiser 
 from their abstracts), the reviewers score on the rubric through their portal links, and
 the organiser stages decisions from the mean scores — accepted as asked, accepted as a
 poster, or rejected — and releases them together (each author hears once), then generates
-the programme (sessions in rooms and days) and publishes it. The presenting authors of accepted abstracts then register
-among the delegates, so their badges carry the presenter ribbon; an accepted symposium's chair and discussant too
-(``symposia.py``: the first abstracts are symposia, each with a chair, a discussant and 3-4 papers).
+the programme (sessions in rooms and days), names a few sessions' chairs with an email (``session_chairs.py``) and
+publishes it. The presenting authors of accepted abstracts then register among the delegates, so their badges carry
+the presenter ribbon; an accepted symposium's chair and discussant too (``symposia.py``: the first abstracts are
+symposia, each with a chair, a discussant and 3-4 papers), and the sessions' chairs the chair's.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from services.demo.client import Failed, Http, Tally, local_path
 from services.demo.people import PeopleFactory, Person
+from services.demo.session_chairs import name_chairs
 from services.demo.symposia import symposium_fields
 
 log = logging.getLogger("congress.demo")
@@ -102,6 +104,8 @@ class CallForPapers:
         self.presenters: dict[str, list[Person]] = {}
         """Who presents each submitted abstract (a symposium: its papers' presenters, chair and discussant)."""
         self.accepted: list[str] = []
+        self.chairs: list[Person] = []
+        """The sessions' chairs the organiser named with an email (``session_chairs.py``)."""
 
     def _abstract(self, number: int) -> tuple[dict[str, Any], list[Person]]:
         fmt = "symposium" if number < FIRST_SYMPOSIA else self.rng.choices(FORMATS, FORMAT_WEIGHTS)[0]
@@ -259,11 +263,13 @@ class CallForPapers:
         self.accepted.extend(staged.get("accept", []))
 
     async def publish_programme(self) -> None:
-        """The organiser generates the programme from the accepted abstracts and publishes it."""
+        """The organiser generates the programme from the accepted abstracts, names a few sessions' chairs with an
+        email, and publishes it."""
         try:
             draft = (
                 await self.http.call("POST", "/api/organiser/programme/generate", what="generate programme")
             ).json()
+            self.chairs = await name_chairs(self.http, self.tally, self.people, MAIL_LANGUAGES)
             published = (await self.http.call("POST", "/api/organiser/programme/publish", what="publish")).json()
         except Failed:
             return
@@ -272,9 +278,10 @@ class CallForPapers:
             log.warning("programme: %d session(s) could not be placed", len(draft["unplaced"]))
 
     def accepted_presenters(self) -> list[Person]:
-        """Who presents (or chairs or discusses) an accepted abstract: they register like everyone else and earn
-        their roles; each person once."""
+        """Who presents (or chairs or discusses) an accepted abstract, and the sessions' chairs: they register like
+        everyone else and earn their roles; each person once."""
         people = {p.email: p for a in self.accepted for p in self.presenters.get(a, [])}
+        people.update((p.email, p) for p in self.chairs)
         return list(people.values())
 
     async def _quietly(self, method: str, url: str, **kwargs: Any) -> bool:

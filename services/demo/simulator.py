@@ -46,6 +46,7 @@ SUMMARY = (
     ("abstracts accepted", "abstracts accepted"),
     ("abstracts rejected", "abstracts rejected"),
     ("sessions published", "sessions published"),
+    ("session chairs named", "session chairs named"),
     ("book of abstracts", "book of abstracts published"),
     ("registered", "registered"),
     ("paid by card", "paid by card"),

@@ -1,7 +1,7 @@
 """``bench.kernel``'s inputs: the personal kind arrives sealed, as a real producer sends it, with its keys' records
 to publish first, so the benchmark measures opening tokens at the consumer's edge.
 
-Run in a child process: importing ``bench.kernel`` defines (and so registers) its bench-only event, which the
+Run in a child process: making its plain events registers its bench-only event (``bench_event``), which the
 contract tests in this process must not see."""
 
 from __future__ import annotations

@@ -103,7 +103,9 @@ class PdfRenderer:
             lstrip_blocks=True,
         )
         self.env.filters["isolate"] = isolate
-        install_page_i18n(self.env, BOOK_LOCALE)  # the book's words; badges' other templates carry no _()
+        install_page_i18n(
+            self.env, BOOK_LOCALE
+        )  # the book's words and the invoice lines'; the other documents carry no _()
         self.fetcher = LocalOnlyFetcher(TEMPLATES, self.font_cache)
         self.late = cjk.LateNames(
             (ord(c) for c in self.extra_chars if cjk.is_cjk(c)), self.font_cache, interval=self.recut_interval

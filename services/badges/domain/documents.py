@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, format_percent, get_currency_precision
 
-from schemas.registration import InvoiceIssued
+from schemas.registration import InvoiceCharge, InvoiceIssued, InvoiceLine
+
+WORDED = ("en", "fr", "es", "de")
+"""The languages badges' catalog words an invoice's lines in (the pages' four); another prints them in English."""
+CHARGES = frozenset({"fee", "income-group", "group", "code", "waiver", "add-on"})
+"""The kinds of charge ``invoice.html`` words; a line of another kind prints its (English) description."""
 
 
 def money(amount_minor: int, currency: str, locale: str = "en") -> str:
@@ -61,16 +67,37 @@ def invoice_context(congress: Any, d: InvoiceIssued) -> dict[str, Any]:
         "institution_address": d.institution_address,
         "vat_id": d.vat_id,
         "purchase_order": d.purchase_order,
-        "lines": [
-            {
-                "description": line.description,
-                "amount": money(line.amount.amount_minor, line.amount.currency),
-            }
-            for line in d.lines
-        ],
+        "page_lang": (language := d.language if d.language in WORDED else "en"),
+        "lines": [_invoice_line(line, language) for line in d.lines],
         "total": money(d.total.amount_minor, d.total.currency),
         "issued_on": _day(d.issued_at, congress),
         "due_on": _day(d.due_at, congress),
+    }
+
+
+def _invoice_line(line: InvoiceLine, language: str) -> dict[str, Any]:
+    """A line as ``invoice.html`` prints it: whom it is for and its charge's values, worded there in the
+    invoice's language (``page_lang``); a line without them (an invoice issued before) prints its description."""
+    charge = line.charge if line.delegate and line.charge and line.charge.kind in CHARGES else None
+    return {
+        "description": line.description,
+        "amount": money(line.amount.amount_minor, line.amount.currency),
+        "delegate": line.delegate,
+        "charge": None if charge is None else _charge(charge, language),
+    }
+
+
+def _charge(charge: InvoiceCharge, language: str) -> dict[str, Any]:
+    """A charge's values for the template: the label the congress file gives in ``language``, the percent as
+    ``language`` writes it."""
+    return {
+        "kind": charge.kind,
+        "label": charge.labels.get(language, charge.label),
+        "early_bird": charge.early_bird,
+        "percent": format_percent(Decimal(charge.percent) / 100, locale=language),
+        "group_size": charge.group_size,
+        "code": charge.code or "",
+        "income_group": charge.income_group or "high",
     }
 
 

@@ -76,14 +76,17 @@ class MailBuilder:
 
     def _calendar(self, plan: MessagePlan) -> Attachment:
         """The plan's slots as one ``text/calendar`` file (METHOD:PUBLISH): a calendar program adds them, and a
-        later file with the same UIDs and a higher SEQUENCE updates them."""
+        later file with the same UIDs and a higher SEQUENCE updates them. A file whose every entry is cancelled
+        says METHOD:CANCEL, so the program drops them."""
+        method = Method.CANCEL if all(entry.cancelled for entry in plan.calendar) else Method.PUBLISH
         body = calendar_document(
             plan.calendar,
             name=self.renderer.congress.short_name,
             timezone=self.renderer.congress.timezone,
             stamp=self.clock(),
+            method=method,
         )
-        params = (("charset", "utf-8"), ("method", Method.PUBLISH.value))
+        params = (("charset", "utf-8"), ("method", method.value))
         return Attachment(CALENDAR_FILENAME, body, maintype="text", subtype="calendar", params=params)
 
     def _documents(self, plan: MessagePlan) -> tuple[tuple[Attachment, ...], list[Mapping[str, Any]]]:

@@ -12,12 +12,12 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Date, DateTime, Integer, String, Table, Text, delete, insert, select
+from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Table, Text, delete, false, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.programme import SessionScheduled
 from services.notify.adapters.db import notify_metadata
-from services.notify.domain.programme import SessionSeen, Told, session_seen, told_of
+from services.notify.domain.programme import SessionSeen, Told, merged, session_seen, told_of
 
 sessions = Table(
     "notify_sessions",
@@ -41,6 +41,7 @@ presenters = Table(
     Column("name", Text, nullable=False),
     Column("language", String(35), nullable=False),
     Column("presentations", Text, nullable=False, doc="JSON list of [abstract_id, reference, title]."),
+    Column("chairs", Boolean, nullable=False, server_default=false(), doc="They chair the session (a person)."),
 )
 
 
@@ -55,7 +56,7 @@ async def told_about(session: AsyncSession, session_ids: Iterable[str]) -> froze
 
 async def remember_session(session: AsyncSession, data: SessionScheduled, also: Sequence[Told] = ()) -> None:
     """The session now holds these presenters, and ``also`` those told with them (a symposium's chair and
-    discussant); a newer stored version is not overwritten."""
+    discussant, the session's chair), one row a person; a newer stored version is not overwritten."""
     stored = await session.execute(select(sessions.c.version).where(sessions.c.session_id == data.session_id))
     current = stored.scalar_one_or_none()
     if current is not None and current > data.programme_version:
@@ -82,8 +83,9 @@ async def remember_session(session: AsyncSession, data: SessionScheduled, also: 
             "name": t.name,
             "language": t.language,
             "presentations": json.dumps([list(p) for p in t.presentations], ensure_ascii=False),
+            "chairs": t.chairs,
         }
-        for t in (*told_of(data), *also)
+        for t in merged((*told_of(data), *also))
     ]
     if rows:
         await session.execute(insert(presenters), rows)
@@ -113,6 +115,7 @@ async def load_session(session: AsyncSession, session_id: str) -> tuple[SessionS
             name=r.name,
             language=r.language,
             presentations=tuple((str(a), str(b), str(c)) for a, b, c in json.loads(r.presentations)),
+            chairs=bool(r.chairs),
         )
         for r in await session.execute(query)
     )

@@ -3,7 +3,8 @@
 Called for every programme event inside the consumer's transaction: the messages go through
 ``Notifier.deliver`` (ledger, Message-ID from the cause, retry queue, NotificationSent/Failed),
 so a redelivered event sends nothing. What a message needs is read before the event's own
-state is remembered: a changed session is told as changed to those told about an earlier version.
+state is remembered: a changed session is told as changed to those told about an earlier version, and a chair
+the new version no longer names is told so.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ async def _known(unit: NotifyUnit, event: CloudEvent[Any]) -> Known:
         group = unit.batch.schedules.get(event.id)
         sessions = {data.session_id} | {s.session_id for g in (group or {}).values() for s in g}
         roles = await unit.abstracts.roles_of(p.abstract_id for p in data.presentations)
-        return Known(told=await unit.programme.told_about(sessions), group=group, roles=roles)
+        seen, kept = await unit.programme.load_session(data.session_id)  # its chair, should this version change it
+        earlier = await unit.programme.told_about(sessions)
+        return Known(told=earlier, group=group, roles=roles, presenters=kept, session=seen)
     if isinstance(data, SessionCancelled):
         seen, told = await unit.programme.load_session(data.session_id)
         return Known(presenters=told, session=seen)

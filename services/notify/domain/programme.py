@@ -38,7 +38,14 @@ from services.common.ics import CalendarEntry
 from services.notify.domain.abstracts import author_id
 from services.notify.domain.programme_calendar import SlotCalendar
 from services.notify.domain.rules import MessagePlan, Recipient
-from services.notify.domain.session_chair import CHAIRED, cancelled_entry, chair_recipient, session_entry
+from services.notify.domain.session_chair import (
+    CHAIRED,
+    UNCHAIRED,
+    cancelled_entry,
+    chair_recipient,
+    former_chair,
+    session_entry,
+)
 from services.notify.domain.symposium_roles import RoleHolder, to_tell
 
 PROGRAMME_EVENTS: tuple[type[EventData], ...] = (
@@ -51,7 +58,7 @@ SCHEDULED = "presentation_scheduled"
 CHANGED = "session_changed"
 MOVED = "presentation_moved"
 CANCELLED = "session_cancelled"
-PROGRAMME_TEMPLATES: tuple[str, ...] = (SCHEDULED, CHANGED, MOVED, CANCELLED, CHAIRED)
+PROGRAMME_TEMPLATES: tuple[str, ...] = (SCHEDULED, CHANGED, MOVED, CANCELLED, CHAIRED, UNCHAIRED)
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,8 @@ class Told:
     language: str
     presentations: tuple[tuple[str, str, str], ...] = ()
     """(abstract id, reference, title) of their presentations in the session."""
+    chairs: bool = False
+    """They chair the session (named with an address: ``session_chair``), besides any presentations."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +143,7 @@ class Known:
     """By recipient id: the batch's sessions this event tells them about; a presenter absent is told by another
     event of the batch. None: no grouping, each presenter hears about this event's session."""
     presenters: tuple[Told, ...] = ()
+    """Those notify told about the session's latest version it keeps (for a cancellation, or a chair's change)."""
     session: SessionSeen | None = None
     roles: tuple[RoleHolder, ...] = ()
     """The chairs and discussants of the session's symposia (``symposium_roles``)."""
@@ -249,6 +259,10 @@ def plan_programme_messages(
             entry = session_entry(data, settings.programme_url, at)
             changed = (data.session_id, chair.recipient_id) in known.told
             plans.append(plan(CHAIRED, chair, None, (entry,), changed=changed))
+        if (gone := former_chair(data, known.presenters, known.session)) is not None:  # replaced, or none now
+            to, seen = gone
+            released = cancelled_entry(data, seen.starts_at, seen.ends_at, seen.room_name, at)
+            plans.append(plan(UNCHAIRED, to, None, (released,), session=seen))
         return plans
     if isinstance(data, PresentationMoved):
         if data.old.session_id == data.new.session_id:
@@ -262,14 +276,14 @@ def plan_programme_messages(
         plans = []
         for told in known.presenters:
             mine = tuple(x for x in told.presentations if x[0] not in data.moved_out)
-            if told.presentations and not mine:
+            if told.presentations and not mine and not told.chairs:
                 continue  # all theirs moved to other sessions: a PresentationMoved tells them, not this
             to = Recipient(told.recipient_id, told.email, told.name, told.language)
             kept = replace(told, presentations=mine)
             calendar = slots_ics.of_cancelled(data, mine, known.session)
-            if not told.presentations and known.session is not None:  # the session's chair: its own entry
+            if told.chairs and known.session is not None:  # the session's chair: its own entry too
                 seen = known.session
-                calendar = (cancelled_entry(data, seen.starts_at, seen.ends_at, seen.room_name, at),)
+                calendar = (*calendar, cancelled_entry(data, seen.starts_at, seen.ends_at, seen.room_name, at))
             plans.append(plan(CANCELLED, to, mine[0][0] if mine else None, calendar, told=kept, session=known.session))
         return plans
     return []
@@ -303,10 +317,24 @@ def role_told(data: SessionScheduled, holders: Iterable[RoleHolder]) -> list[Tol
 
 
 def chair_told(data: SessionScheduled) -> list[Told]:
-    """The session's chair (a person), kept with its presenters so that a later version or a cancellation
-    reaches them; they hold no presentation of the session."""
+    """The session's chair (a person), kept with its presenters so that a later version, a cancellation or
+    another chair reaches them (``merged``: one row with their presentations when they also present)."""
     to = chair_recipient(data)
-    return [] if to is None else [Told(data.session_id, to.recipient_id, to.email, to.name, to.language)]
+    return [] if to is None else [Told(data.session_id, to.recipient_id, to.email, to.name, to.language, chairs=True)]
+
+
+def merged(told: Iterable[Told]) -> list[Told]:
+    """One per (session, person): a chair who also presents, or who also chairs a symposium in it, is one row
+    with all their presentations and the chair's mark."""
+    out: dict[tuple[str, str], Told] = {}
+    for t in told:
+        key = (t.session_id, t.recipient_id)
+        if (had := out.get(key)) is None:
+            out[key] = t
+            continue
+        mine = had.presentations + tuple(p for p in t.presentations if p not in had.presentations)
+        out[key] = replace(had, presentations=mine, chairs=had.chairs or t.chairs)
+    return list(out.values())
 
 
 def first_presentation(data: SessionScheduled, recipient_id: str) -> str | None:

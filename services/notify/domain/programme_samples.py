@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from schemas.programme import (
@@ -108,5 +109,9 @@ def sample_programme_events(
         "session_chaired": (
             scheduled.model_copy(update={"chair": me.name, "chair_email": email, "chair_language": language}),
             ProgrammeKnown(),
+        ),
+        "session_unchaired": (  # another chair now (a name only): the one notify kept hears they no longer chair
+            changed.model_copy(update={"chair": "Ana Ruiz", "chair_email": None}),
+            ProgrammeKnown(presenters=(replace(me, presentations=(), chairs=True),), session=session_seen(scheduled)),
         ),
     }

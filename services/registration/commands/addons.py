@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from schemas.registration import InvoiceIssued, InvoiceLine, PaymentSucceeded
+from schemas.registration import InvoiceIssued, PaymentSucceeded
 from schemas.values import PaymentMethod
 from services.registration.commands import manage, stripe_tasks
 from services.registration.commands.expiry import STRIPE_MIN_SESSION
 from services.registration.commands.links import view_token
-from services.registration.commands.price_words import add_on_text
+from services.registration.commands.price_words import add_on_line, invoice_line
 from services.registration.commands.records import Deps, NotAllowed, Row, as_utc, ids
 from services.registration.domain import pricing as domain
 from services.registration.domain.registration import Registration
@@ -137,12 +137,7 @@ async def _invoice_add_on(deps: Deps, tx: Tx, row: Registration, spec: domain.Ad
             institution_address=details.get("institution_address") or row.country,
             vat_id=details.get("vat_id") or None,
             purchase_order=details.get("purchase_order") or None,
-            lines=(
-                InvoiceLine(
-                    description=f"{row.badge_name} ({row.number}): {add_on_text(spec.label)}",
-                    amount=deps.money(spec.price),
-                ),
-            ),
+            lines=(invoice_line(f"{row.badge_name} ({row.number})", add_on_line(spec), deps.config, deps.money),),
             total=deps.money(spec.price),
             email=details.get("email") or payer.email,
             language=payer.language,

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 from schemas.registration import (
     InvoiceIssued,
-    InvoiceLine,
     RegistrationConfirmed,
     RegistrationCreatedV2,
 )
@@ -22,7 +21,7 @@ from schemas.values import PaymentMethod, Role
 from services.common.sealing import NOTIFY_LINK, seal
 from services.registration.commands import addresses, consent
 from services.registration.commands.links import view_token
-from services.registration.commands.price_words import record_lines
+from services.registration.commands.price_words import invoice_line, record_lines
 from services.registration.commands.records import (
     Deps,
     RegistrationRejected,
@@ -213,7 +212,7 @@ def _prepare(
         _row(deps, rid, req, form, quote, first + i, _roles(form.email, earned))
         for i, (rid, form, quote) in enumerate(zip(ids_, req.forms, quotes, strict=True))
     ]
-    rows = _settle(deps, batch, rows, method, req.invoice, req.now)
+    rows = _settle(deps, batch, rows, quotes, method, req.invoice, req.now)
     _emit_created(deps, batch, rows, req.group_id)
     return rows, [(rid, code) for rid, codes in zip(ids_, full, strict=True) for code in codes]
 
@@ -281,6 +280,7 @@ def _settle(
     deps: Deps,
     batch: Batch,
     rows: list[Registration],
+    quotes: Sequence[domain.Quote],
     method: PaymentMethod,
     invoice: InvoiceIn | None,
     now: datetime,
@@ -292,7 +292,7 @@ def _settle(
     billed = invoice.model_dump() if invoice_number and invoice else None
     settled = [lifecycle.settle(row, method, invoice=billed, invoice_number=invoice_number) for row in rows]
     if invoice_number and invoice:
-        _emit_invoice(deps, batch, settled, invoice, invoice_number, now)
+        _emit_invoice(deps, batch, settled, quotes, invoice, invoice_number, now)
     return settled
 
 
@@ -330,13 +330,20 @@ def emit_confirmed(deps: Deps, tx: Stages, row: Registration) -> None:
 
 
 def _emit_invoice(
-    deps: Deps, batch: Batch, rows: list[Registration], invoice: InvoiceIn, number: str, now: datetime
+    deps: Deps,
+    batch: Batch,
+    rows: list[Registration],
+    quotes: Sequence[domain.Quote],
+    invoice: InvoiceIn,
+    number: str,
+    now: datetime,
 ) -> None:
+    """The invoice for the rows, a line per price line of each (the quotes the rows were made from)."""
     payer = rows[0]
     lines = tuple(
-        InvoiceLine(description=f"{row.badge_name} ({row.number}): {desc}", amount=deps.money(amount))
-        for row in rows
-        for desc, amount in row.lines
+        invoice_line(f"{row.badge_name} ({row.number})", line, deps.config, deps.money)
+        for row, quote in zip(rows, quotes, strict=True)
+        for line in quote.lines
     )
     batch.stage(
         InvoiceIssued(

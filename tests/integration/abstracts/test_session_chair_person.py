@@ -2,7 +2,8 @@
 server: the organiser names the chair with an email (a missing name or a malformed address is refused field by
 field), the publication makes them a chair in registration, and notify mails them the slot with an ``.ics``
 (parsed with the icalendar library); moving the session sends an update with the same UID and a higher SEQUENCE;
-another chair takes the role from them. The chair's name and address travel sealed with their own key."""
+another chair takes the role from them, and they hear that they no longer chair it, with the entry cancelled. The
+chair's name and address travel sealed with their own key."""
 
 from __future__ import annotations
 
@@ -147,3 +148,12 @@ async def test_a_session_chair_named_with_an_email_gets_the_role_and_the_slot_wi
             assert roles_now(events)[NOOR["email"]] == {Role.DELEGATE}
             told = ("sam.chair@uni.example", "session_chaired")
             await eventually(lambda: told in {key(m) for m in sink.handler.snapshot()}, timeout=90)
+
+            # Noor hears once, in French, that she no longer chairs it: the session's entry cancelled.
+            gone = (NOOR["email"], "session_unchaired")
+            await eventually(lambda: gone in {key(m) for m in sink.handler.snapshot()}, timeout=90)
+            [dropped] = [m for m in sink.handler.snapshot() if key(m) == gone]
+            assert "vous ne présidez plus la session" in str(dropped["Subject"])
+            [cancelled] = calendar(dropped)  # METHOD:CANCEL (every entry cancelled)
+            assert str(cancelled["UID"]) == uid and str(cancelled["STATUS"]) == "CANCELLED"
+            assert int(cancelled["SEQUENCE"]) == 3

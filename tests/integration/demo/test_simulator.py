@@ -212,6 +212,8 @@ async def test_simulator_plays_a_small_congress(
     scheduled = [e.data for e in sessions if isinstance(e.data, SessionScheduled)]
     published = [e.data for e in sessions if isinstance(e.data, ProgrammePublished)]
     assert len(published) == 1 and published[0].sessions == len(scheduled) > 0
+    assert sum(bool(s.chair_email) for s in scheduled) == min(3, len(scheduled))  # chairs who get the mail
+    assert "session chairs named" in output
     on_programme = {p.abstract_id for s in scheduled for p in s.presentations}
     assert on_programme == {d.abstract_id for d in decided if d.decision.value == "accepted"}
     presenters = presenting_emails(papers)

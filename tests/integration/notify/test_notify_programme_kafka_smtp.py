@@ -246,10 +246,14 @@ def assert_who_got_what(received: list[EmailMessage]) -> None:
 
 
 def calendar(message: EmailMessage) -> list[Any]:
-    """The VEVENTs of the message's ``.ics`` attachment, parsed with the icalendar library."""
+    """The VEVENTs of the message's ``.ics`` attachment, parsed with the icalendar library; a file whose every
+    entry is cancelled says METHOD:CANCEL (in the file and its Content-Type), any other METHOD:PUBLISH."""
     [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
-    assert part.get_param("method") == "PUBLISH"
-    return list(Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT"))
+    document = Calendar.from_ical(part.get_payload(decode=True))
+    events = list(document.walk("VEVENT"))
+    method = "CANCEL" if all(str(e["STATUS"]) == "CANCELLED" for e in events) else "PUBLISH"
+    assert part.get_param("method") == str(document["METHOD"]) == method
+    return events
 
 
 def assert_calendars_follow_the_slots(received: list[EmailMessage]) -> None:

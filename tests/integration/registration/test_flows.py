@@ -181,6 +181,9 @@ async def test_group_invoice_then_organiser_marks_paid_refunds_cancels_and_overr
     issued = of(events, InvoiceIssued)
     assert len(issued) == 1 and issued[0].invoice_number == "ICSEI27-INV-0001"
     assert issued[0].total.amount_minor == sum(r["total"] for r in regs) and issued[0].purchase_order == "PO-77"
+    for line in issued[0].lines:  # the records' English, and the values badges words it from in the invoice's language
+        assert line.charge is not None and line.description.startswith(f"{line.delegate}: ")
+    assert {line.charge.kind for line in issued[0].lines if line.charge} >= {"fee", "income-group"}
     assert len(of(events, PaymentSucceeded)) == 5
     updated = of(events, RegistrationUpdated)[0]
     assert updated.changed_fields == ("income_group",)

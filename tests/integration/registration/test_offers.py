@@ -109,6 +109,8 @@ async def test_priced_offer_is_paid_by_card_or_invoiced_and_free_ones_stay_one_c
     issued = of(await published(offline), InvoiceIssued)
     assert [i.invoice_number for i in issued] == ["ICSEI27-INV-0001", "ICSEI27-INV-0002"]
     assert issued[-1].total.amount_minor == 8500 and issued[-1].institution_name == "Uni"
+    [line] = issued[-1].lines
+    assert line.charge is not None and (line.charge.kind, line.charge.labels["fr"]) == ("add-on", "Dîner du congrès")
     row = await status(offline, invoice_id)
     assert "dinner" in row["add_ons"] and row["total_minor"] == invoice.json()["total"] + 8500
     organiser_page = await client.get(f"/organiser/registrations/{invoice_id}", headers=AUTH)

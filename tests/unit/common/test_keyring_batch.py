@@ -22,7 +22,7 @@ from services.common.db import create_tables, make_engine, make_sessionmaker
 from services.common.key_follower import KeyFollower
 from services.common.keyring import Keyring, person_keys_table, person_ref
 from services.common.outbox import Outbox, outbox_table, write_staged
-from services.common.relay import OutboxRelay
+from services.common.relay import OutboxRelay, _Row
 
 SECRET = "s" * 32
 
@@ -142,7 +142,7 @@ class RecordingProducer:
 async def test_the_relay_has_key_records_acknowledged_before_it_sends_the_events_sealed_with_them() -> None:
     producer = RecordingProducer()
     relay = OutboxRelay(cast(AsyncEngine, None), cast(AIOKafkaProducer, producer))  # only the producer is used
-    row = SimpleNamespace
+    row = _Row  # as the relay reads rows: by name and by position
     await relay._send_all(  # the relay's sending order is what is under test
         [
             row(id=1, topic=topics.KEYS, key=b"k-1", value=b"{}", headers='[["content-type", "x"]]'),
@@ -153,3 +153,27 @@ async def test_the_relay_has_key_records_acknowledged_before_it_sends_the_events
     )
     assert [topic for topic, _ in producer.sent] == [topics.KEYS, topics.NOTIFY]
     assert producer.sent[1] == (topics.NOTIFY, True)
+
+
+def test_the_keys_of_one_sqlite_statement_are_stamped_with_the_moment_it_is_written() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from services.common.keyring import insert_keys
+
+    minted = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [
+        (
+            {"key_id": f"k-{i}", "subject": f"d-{i}", "wrapped_key": b"w", "created_at": minted + timedelta(seconds=i)},
+            {},
+        )
+        for i in range(3)
+    ]
+    before = datetime.now(UTC).replace(tzinfo=None)
+    _, params = insert_keys("sqlite", rows)
+    stamps = {row[3] for row in params}
+    assert len(stamps) == 1  # one strftime per statement, not per key
+    assert datetime.strptime(stamps.pop(), "%Y-%m-%d %H:%M:%S.%f") >= before
+    _, on_postgres = insert_keys("postgresql", rows)
+    assert [row[3] for row in on_postgres] == [
+        row["created_at"] for row, _ in rows
+    ]  # the driver binds them as they are

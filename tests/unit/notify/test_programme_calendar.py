@@ -50,10 +50,13 @@ def built(plan: MessagePlan) -> EmailMessage:
     return parsed
 
 
-def calendar_of(message: EmailMessage) -> Calendar:
+def calendar_of(message: EmailMessage, method: str = "PUBLISH") -> Calendar:
+    """The attached ``.ics``, whose METHOD (in the file and its Content-Type) is ``method``."""
     [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
-    assert part.get_filename() == CALENDAR_FILENAME and part.get_param("method") == "PUBLISH"
-    return Calendar.from_ical(part.get_payload(decode=True))
+    assert part.get_filename() == CALENDAR_FILENAME and part.get_param("method") == method
+    document = Calendar.from_ical(part.get_payload(decode=True))
+    assert str(document["METHOD"]) == method
+    return document
 
 
 def zoe_plan(plans: list[MessagePlan], template: str) -> MessagePlan:
@@ -123,6 +126,6 @@ def test_a_cancellation_mail_marks_the_slot_cancelled_under_the_same_uid() -> No
     )
     known = Known(presenters=tuple(told_of(session)), session=session_seen(session))
     plan = zoe_plan(plan_programme_messages(cancelled, "ev-3", LINK, known, at=AT), CANCELLED)
-    [event] = calendar_of(built(plan)).walk("VEVENT")
+    [event] = calendar_of(built(plan), "CANCEL").walk("VEVENT")  # every entry cancelled: the file cancels
     assert str(event["UID"]) == "abstract-a-0042@icsei-2027"
     assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (2, "CANCELLED")

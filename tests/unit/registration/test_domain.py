@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from schemas.values import Money
 from services.common.congress import ConfigError, load_congress
-from services.registration.commands.price_words import record_lines, record_text
+from services.registration.commands.price_words import add_on_line, invoice_line, record_lines, record_text
 from services.registration.config import load_income_groups, load_registration
 from services.registration.domain import pricing as domain
 from services.registration.domain.pricing import IncomeGroup, PricingError, WaitingEntry, WaitStatus
@@ -21,6 +22,11 @@ RULES = CONFIG.rules(CONGRESS.tz, CONGRESS.currency)
 TOKYO = ZoneInfo("Asia/Tokyo")
 EARLY = datetime(2026, 6, 1, tzinfo=UTC)
 LATE = datetime(2026, 12, 15, tzinfo=UTC)
+
+
+def money(amount_minor: int) -> Money:
+    """As ``Deps.money``: minor units in the congress's currency."""
+    return Money(amount_minor=amount_minor, currency=CONGRESS.currency)
 
 
 def price(**kw: object) -> domain.Quote:
@@ -195,3 +201,27 @@ def test_a_quotes_lines_are_values_and_the_records_keep_their_english() -> None:
         "ICSEI member registration (regular)",
         "Code KEYNOTE27 (full waiver)",
     ]
+
+
+def test_an_invoice_line_keeps_the_records_english_and_carries_its_values_for_a_document_to_word() -> None:
+    """The English a record keeps, and what badges needs to print the line in the invoice's language."""
+    quote = price(income_group=IncomeGroup.LOWER_MIDDLE, group_size=5, code="NETWORK10", add_ons=("dinner",))
+    lines = [invoice_line("Zoë Ørsted (ICSEI27-0007)", line, CONFIG, money) for line in quote.lines]
+    assert [x.description for x in lines] == [
+        f"Zoë Ørsted (ICSEI27-0007): {text}" for text, _ in record_lines(quote.lines)
+    ]
+    assert {x.delegate for x in lines} == {"Zoë Ørsted (ICSEI27-0007)"}
+    fee, income, group, code, dinner = (x.charge for x in lines)
+    assert fee is not None and (fee.kind, fee.label, fee.early_bird) == ("fee", "ICSEI member", True)
+    assert fee.labels["fr"] == "Membre de l’ICSEI"
+    assert income is not None and (income.kind, income.income_group, income.percent) == (
+        "income-group",
+        "lower-middle",
+        50,
+    )
+    assert group is not None and (group.kind, group.group_size, group.percent) == ("group", 5, 10)
+    assert code is not None and (code.kind, code.code) == ("code", "NETWORK10")
+    assert dinner is not None and (dinner.kind, dinner.labels["de"]) == ("add-on", "Kongressdinner")
+    assert [x.amount.amount_minor for x in lines] == [amount for _, amount in record_lines(quote.lines)]
+    alone = invoice_line("Kwame (ICSEI27-0008)", add_on_line(RULES.add_ons["dinner"]), CONFIG, money)
+    assert alone.description == "Kwame (ICSEI27-0008): Add-on: Congress dinner" and alone.amount.amount_minor == 8500
