@@ -85,7 +85,7 @@ def render_server_properties(
         "background.threads": "4",
         "log.cleaner.dedupe.buffer.size": str(16 * 1024 * 1024),
         # The active controller appends a no-op record to the metadata log this often, and every node fetches it:
-        # Kafka's 500 ms made an idle three-node cluster spend ~0.06 cores, 5 s ~0.045 (decision 60+ (pipeline2)).
+        # Kafka's 500 ms made an idle three-node cluster spend ~0.06 cores, 5 s ~0.045 (decision 64).
         # It only paces the metadata log's heartbeat metrics; brokers' liveness is their own heartbeats.
         "metadata.max.idle.interval.ms": str(METADATA_IDLE_MS),
     }
