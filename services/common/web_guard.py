@@ -45,7 +45,7 @@ from starlette.requests import cookie_parser
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common import csrf
+from services.common import csrf, guard_wording
 from services.common.request_shape import (
     BodyTooLarge,
     is_json,
@@ -146,7 +146,9 @@ class WebGuard:
         if scope["method"] in UNSAFE:
             problem = await self._check_unsafe(scope, receive, headers, https, cookies)
             if isinstance(problem, tuple):
-                await refusal(*problem, headers, send)
+                status, message = problem
+                language = guard_wording.refusal_language(str(scope["path"]), headers, cookies)
+                await refusal(status, message, headers, send, language=language)
                 return
             receive = problem
         await self.app(scope, receive, send)
@@ -193,15 +195,15 @@ class WebGuard:
             # ``Origin: null``; so does a sandboxed frame anywhere. The browser's Sec-Fetch-Site tells them apart.
             if site == "same-origin":
                 return None
-            return "Refused: this request came from a page that hides its origin, not from this service's pages."
+            return guard_wording.HIDDEN_ORIGIN
         if origin is None:
             if site in ("cross-site", "same-site"):
-                return f"Refused: this request came from another site ({site})."
+                return guard_wording.other_site(site)
             return None
         own = f"{'https' if https else 'http'}://{headers.get('host', '')}".lower()
         if origin.lower() == own or origin.lower() in self.trusted_origins:
             return None
-        return f"Refused: this request came from another origin ({origin[:100]}), not from this service's pages."
+        return guard_wording.other_origin(origin)
 
     def _route(self, scope: Scope) -> Any:
         """The route (FastAPI's view of it, with the prefixes of included routers) this request will reach."""
@@ -238,12 +240,7 @@ def _bearer(headers: Headers) -> bool:
 
 
 def _csrf_message(cookie: str | None) -> str:
-    if cookie is None:
-        return (
-            "Refused: the form's security cookie is missing. Reload the page and submit the form again "
-            "(this site needs cookies for its forms)."
-        )
-    return "Refused: this form is out of date or came from another site. Reload the page and submit it again."
+    return guard_wording.NO_COOKIE if cookie is None else guard_wording.STALE
 
 
 def _decorating(send: Send, scope: Scope, token: csrf.CsrfToken, https: bool, policy: str) -> Send:

@@ -170,3 +170,25 @@ def test_the_hidden_character_sentences_are_written_once_and_said_by_every_page_
             say = translator(catalogs, language)
             shown = [say(Sentence(s, character="U+202E")) if "%(" in s else say(s) for s in hidden_wording.SENTENCES]
             assert all(t not in hidden_wording.SENTENCES and "%(" not in t for t in shown), (service, language)
+
+
+def test_the_web_guards_refusals_have_their_own_complete_catalog() -> None:
+    """The guard serves every service, so its refusal page's words live in ``services/common/locale``."""
+    from services.common import guard_wording
+
+    source = SERVICES / "common" / "guard_wording.py"
+    msgids = {message for _, message, _, _ in extract_from_file("python", str(source))}
+    assert msgids == set(guard_wording.SENTENCES)
+    locale_dir = guard_wording.LOCALE
+    with (locale_dir / "messages.pot").open("rb") as f:
+        assert {m.id for m in read_po(f) if m.id} == msgids, "messages.pot is stale: run pybabel extract"
+    for language in OFFERED[1:]:
+        with (locale_dir / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            entries = {m.id: m for m in read_po(f) if m.id}
+        assert set(entries) == msgids, language
+        for msgid, entry in entries.items():
+            assert str(entry.string).strip() and not entry.fuzzy, (language, msgid)
+            placeholders = sorted(PLACEHOLDER.findall(str(entry.string)))
+            assert placeholders == sorted(PLACEHOLDER.findall(msgid)), (language, msgid)
+    said = translator(load_catalogs(locale_dir), "de")(guard_wording.other_origin("https://evil.example"))
+    assert said.startswith("Abgelehnt:") and "(https://evil.example)" in said

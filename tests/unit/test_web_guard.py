@@ -122,6 +122,37 @@ async def test_a_form_without_the_right_token_is_refused(data: dict[str, str]) -
     assert app.state.done == []
 
 
+@pytest.mark.parametrize(
+    ("path", "headers", "cookie", "language", "words"),
+    [
+        ("/form", {"accept-language": "fr-CH, en;q=0.5"}, None, "fr", "Rechargez la page"),
+        ("/form", {"accept-language": "fr"}, "de", "de", "Laden Sie die Seite neu"),
+        ("/form", {"accept-language": "es", "sec-fetch-site": "cross-site"}, None, "es", "otro sitio (cross-site)"),
+        ("/organiser/x", {"accept-language": "fr"}, None, "en", "Reload the page"),
+    ],
+    ids=["browser-french", "switch-german", "cross-site-spanish", "organisers-english"],
+)
+async def test_a_refusal_page_speaks_the_pages_language(
+    path: str, headers: dict[str, str], cookie: str | None, language: str, words: str
+) -> None:
+    """A delegate whose open form went stale meets the refusal in the language of the page they were on."""
+    app = make_app()
+
+    @app.post("/organiser/x")
+    async def organiser_post() -> dict[str, str]:
+        return {}
+
+    async with client(app) as http:
+        await token_of(http)
+        if cookie:
+            http.cookies.set("congress_language", cookie)
+        page = await http.post(path, data={"name": "x"}, headers={"accept": "text/html", **headers})
+        api = await http.post(path, data={"name": "x"}, headers=headers)
+    assert page.status_code == 403 and f'<html lang="{language}">' in page.text
+    assert words in page.text
+    assert api.status_code == 403 and api.json()["detail"].startswith("Refused:")  # a program's answer stays English
+
+
 async def test_a_form_with_a_session_but_no_token_cookie_says_so() -> None:
     async with client(make_app()) as http:
         http.cookies.set("congress_organiser", "signed")
