@@ -10,22 +10,23 @@ Everything is read from outside the services, so the services run exactly as und
   (notify's ``badge_ready`` NotificationSent published); and ``published`` → ``mail staged`` (notify recorded the
   confirmation email as sent) → ``mail relayed``;
 * consumer lag: every second, each consumer group's committed offsets against the topics' end offsets;
-* CPU: every second, the user + system CPU of each service's processes (with their render workers), from /proc.
+* CPU: every second, the cores busy in each process group — badges (with its render workers), notify, the Kafka
+  brokers, PostgreSQL, the SMTP sink, the bench — and in the whole machine, from /proc (``bench._cpu``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+
+from bench._cpu import snapshot, spent
 
 STAGES: tuple[tuple[str, str, str], ...] = (
     ("registration → badges' handler (consume, render)", "published", "badge_staged"),
@@ -93,34 +94,6 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(values[min(len(values) - 1, int(q * len(values)))], 3) if values else None
 
 
-def cpu_seconds(pids: list[int], *, children_only: bool = False) -> dict[int, float]:
-    """User + system CPU so far of each process and every process below it (a render pool's workers), from /proc;
-    with ``children_only``, of the processes below it only.
-
-    A process that is gone counts 0; its reaped children's CPU is in its own ``cutime``/``cstime``.
-    """
-    stats: dict[int, tuple[int, float]] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _) in stats.items():
-        children.setdefault(parent, []).append(pid)
-
-    def tree(pid: int) -> float:
-        return stats.get(pid, (0, 0.0))[1] + sum(tree(child) for child in children.get(pid, ()))
-
-    if children_only:
-        return {pid: sum(tree(child) for child in children.get(pid, ())) for pid in pids}
-    return {pid: tree(pid) for pid in pids}
-
-
 @dataclass
 class Sampler:
     """Once a second: each group's lag (records not yet committed) and each service's CPU (cores busy)."""
@@ -128,8 +101,8 @@ class Sampler:
     bootstrap: str
     groups: Mapping[str, tuple[str, ...]]
     """Consumer group → the topics it reads (full names)."""
-    pids: Mapping[str, list[int]]
-    """Service → its processes."""
+    roots: Mapping[str, list[int]]
+    """Process group → the processes at its roots (``bench._cpu``)."""
     samples: list[dict[str, Any]] = field(default_factory=list)
 
     async def run(self, stop: asyncio.Event, started: float) -> None:
@@ -137,23 +110,21 @@ class Sampler:
         ends = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
         await admin.start()
         await ends.start()
-        every = [pid for group in self.pids.values() for pid in group]
         # Assigned, not subscribed (and never read): the consumer keeps those partitions' metadata for end_offsets.
         described = await admin.describe_topics(sorted({t for names in self.groups.values() for t in names}))
         ends.assign([TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]])
         ends.pause(*ends.assignment())
-        before, then = cpu_seconds(every), time.perf_counter()
+        before, then = snapshot().by_group(self.roots), time.perf_counter()
         try:
             while not stop.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
-                now, cpu = time.perf_counter(), cpu_seconds(every)
+                now, cpu = time.perf_counter(), snapshot().by_group(self.roots)
                 sample: dict[str, Any] = {"t": round(now - started, 1)}
                 for group, names in self.groups.items():
                     sample[f"lag {group}"] = await _lag(admin, ends, group, names)
-                for service, group_pids in self.pids.items():
-                    busy = sum(cpu[p] - before[p] for p in group_pids) / (now - then)
-                    sample[f"cpu {service}"] = round(busy, 2)
+                for name, seconds in spent(before, cpu).items():
+                    sample[f"cpu {name}"] = round(seconds / (now - then), 2)
                 self.samples.append(sample)
                 before, then = cpu, now
         finally:
@@ -187,9 +158,10 @@ def print_timeline(samples: list[dict[str, Any]], every: int = 1) -> None:
     if not samples:
         return
     keys = [k for k in samples[0] if k != "t"]
-    print("    " + f"{'t s':>6}" + "".join(f"{k:>16}" for k in keys))
+    widths = [max(8, len(k) + 2) for k in keys]
+    print("    " + f"{'t s':>6}" + "".join(f"{k:>{w}}" for k, w in zip(keys, widths, strict=True)))
     for s in samples[::every]:
-        print("    " + f"{s['t']:>6}" + "".join(f"{_num(s.get(k)):>16}" for k in keys))
+        print("    " + f"{s['t']:>6}" + "".join(f"{_num(s.get(k)):>{w}}" for k, w in zip(keys, widths, strict=True)))
 
 
 def _num(value: float | None) -> str:

@@ -13,7 +13,9 @@
   one one-layer document per badge, segno QR with its mask evaluation, in one process;
 * baseline (b): reportlab canvas with reportlab's own QR widget (Indico/pretix approach).
   It cannot shape Arabic or Indic scripts nor use the CFF CJK fonts, so it draws less;
-* CPU per badge by how many badges' texts are laid out as one document (``pool.CHUNK``).
+* CPU per badge by how many badges' texts are laid out as one document (``pool.CHUNK``);
+* CPU per badge with fonts subset from faces prepared once (``adapters/subset.py``) against WeasyPrint's
+  own subsetting, paired chunk by chunk.
 
 The renderers' CJK fonts are cut to the names of the 2,500 delegates, as the service cuts them
 to its replica's names at start. Prints the goals beside the figures, the machine load (1-min
@@ -327,6 +329,24 @@ def chunk_sizes(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, f
     return out
 
 
+def subset_pairs(renderer: PdfRenderer, items: list[BadgeContent], size: int = 8) -> dict[str, float]:
+    """CPU ms per badge with fonts subset from prepared faces (``adapters/subset.py``) and with WeasyPrint's own
+    two passes over the raw face, chunk by chunk in turn (paired: both see the same machine load)."""
+    from services.badges.adapters import subset
+
+    cpu = {"weasyprints_own": 0.0, "prepared_faces": 0.0}
+    try:
+        for i in range(0, len(items), size):
+            for name, prepared in (("weasyprints_own", False), ("prepared_faces", True)):
+                subset.install(prepared)
+                start = time.process_time()
+                renderer.render_badges(items[i : i + size])
+                cpu[name] += time.process_time() - start
+    finally:
+        subset.install(True)
+    return {name: round(seconds * 1000 / len(items), 2) for name, seconds in cpu.items()}
+
+
 def reportlab_badge(content: BadgeContent) -> bytes:
     """Baseline (b): reportlab canvas + reportlab's QrCodeWidget; fonts registered once (TTF only)."""
     from reportlab.graphics import renderPDF
@@ -493,6 +513,7 @@ def in_process(items: list[BadgeContent], args: argparse.Namespace) -> dict[str,
         "late_cjk_names": late_names(items),
         "kiosk_stored_pdf": stored_kiosk(renderer, kiosk),
         "cpu_ms_per_badge_by_chunk": chunk_sizes(renderer, sample),
+        "cpu_ms_per_badge_font_subsets": subset_pairs(renderer, items[: max(args.baseline, 400)]),
         "baseline_naive_weasyprint": summary(base["naive"]),
         "baseline_reportlab": summary(base["reportlab"]),
         "baselines_run_now": summary(base["now"]),
@@ -590,6 +611,7 @@ def _print_table(r: dict[str, Any]) -> None:
     print(f"p50 by script now (ms): {r['kiosk_in_process_p50_by_script_ms']}")
     print(f"p50 by script before (ms): {r['kiosk_in_process_before_p50_by_script_ms']}")
     print(f"CPU ms per badge by badges laid out per document (pool.CHUNK): {r['cpu_ms_per_badge_by_chunk']}")
+    print(f"CPU ms per badge, fonts subset by WeasyPrint / from prepared faces: {r['cpu_ms_per_badge_font_subsets']}")
     print(f"harfbuzz-subset: {m['harfbuzz_subset']}; written {RESULTS}")
 
 

@@ -21,9 +21,11 @@ committed) and each service's CPU (cores busy). Stage times come from the topics
 
 The badges and notify services run as they do under ``congress up``: each its own process
 started by the project's ``Supervisor`` (one copy on SQLite files; the demo congress), against real
-Kafka and the demo SMTP sink (``services.notify.mailsink``) as its own process. Kafka:
-``KAFKA_BOOTSTRAP_SERVERS`` if set, else the project's launcher. Registration itself is not
-in the loop: the burst starts at its output.
+Kafka and a real SMTP server on loopback as its own process: the lean ``bench._sink`` (it stores what the
+demo's sink stores for a third of its CPU), or with ``--demo-sink`` the demo's aiosmtpd one
+(``services.notify.adapters.mailsink``). Kafka: ``KAFKA_BOOTSTRAP_SERVERS`` if set, else the project's
+launcher. Registration itself is not in the loop: the burst starts at its output (its confirmations are
+published unsealed, where registration seals the delegate's personal fields).
 
 Set-ups: one broker and one copy of each service; with ``--brokers 3`` also, in the same
 run, a cluster of three KRaft nodes (``services.devtools.kafka_cluster``, as ``congress kafka
@@ -32,11 +34,13 @@ copies of each service, supervised as ``congress up --replicas`` runs them: shar
 PostgreSQL database per service (``--postgres-url``/``TEST_POSTGRES_URL``, else a server started
 for the set-up), the copies sharing each consumer group's partitions.
 
-Prints figures beside the goals (burst ≤ 30 s, p99 < 2 s) and today's component baselines,
-and the CPU the badges and notify processes spent per delegate of the burst (user + system,
-with their child processes, from /proc: on a shared machine this moves less with the load than
-the seconds do; badges' render workers also apart);
-writes bench/results/pipeline.json. Never asserts.
+Prints figures beside the goals (burst ≤ 30 s, p99 < 2 s) and today's component baselines, and the
+whole machine's CPU per delegate of the burst by process group (``bench._cpu``: user + system from /proc,
+with child processes): badges (its render workers also apart), notify, the Kafka brokers (also by thread:
+request handlers, replica fetchers, the JIT compiler, …), PostgreSQL (when the bench started it), the SMTP
+sink, the bench itself, their sum, the rest of the machine (other jobs) and the machine; and each copy's. On a
+shared machine the CPU per delegate moves less with the load than the seconds do. Writes
+bench/results/pipeline.json. Never asserts.
 """
 
 from __future__ import annotations
@@ -56,7 +60,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from bench._stages import Sampler, cpu_seconds, percentile, print_breakdown, print_timeline
+from bench._cpu import by_thread, per_item, print_per_item, snapshot, spent, threads
+from bench._sink import start as start_lean_sink
+from bench._stages import Sampler, percentile, print_breakdown, print_timeline
 from bench._watch import Watch, badge_mails_sent, publish, watch
 from bench.kernel import fresh_pg_database
 from bench.notify import delivered, start_sink
@@ -74,10 +80,13 @@ BASELINES = {"notify alone, 2,500 confirmations from Kafka (s)": 8.9, "badges al
 """Component figures on a quiet machine named in issue 11."""
 RENDER_WORKERS = "badges' render workers"
 """The CPU figure of the badges processes' children (the render pool), beside the figure of all badges processes."""
+BADGES, NOTIFY, KAFKA, POSTGRES, SINK, BENCH = "badges", "notify", "kafka", "postgresql", "smtp sink", "bench"
+"""The process groups whose CPU is counted (``bench._cpu``): each service's copies, the brokers, the database
+server (when the bench started it), the SMTP sink, and the bench's own process (publisher, watcher, sampler)."""
 
 
 async def burst_and_steady(
-    bootstrap: str, prefix: str, args: argparse.Namespace, pids: dict[str, list[int]]
+    bootstrap: str, prefix: str, args: argparse.Namespace, roots: dict[str, list[int]]
 ) -> dict[str, Any]:
     seen, stop = Watch(), asyncio.Event()
     watcher = asyncio.create_task(watch(bootstrap, prefix, seen, stop))
@@ -85,15 +94,13 @@ async def burst_and_steady(
         "badges": (prefix + topics.REGISTRATION,),
         "notify": (prefix + topics.REGISTRATION, prefix + topics.BADGES),
     }
-    sampler = Sampler(bootstrap, {prefix + g: names for g, names in groups.items()}, pids)
+    sampler = Sampler(bootstrap, {prefix + g: names for g, names in groups.items()}, roots)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5)
     await producer.start()
     sampling = asyncio.create_task(sampler.run(stop, time.perf_counter()))
     try:
         n = args.delegates
-        every = [pid for group in pids.values() for pid in group]
-        cpu_before = cpu_seconds(every)
-        workers_before = cpu_seconds(pids["badges"], children_only=True)
+        before, broker_threads = snapshot(), threads(roots[KAFKA])
         started, epoch = time.perf_counter(), time.time()
         await publish(producer, prefix + topics.REGISTRATION, range(n), seen)
         badges_done = mails_done = None
@@ -105,14 +112,20 @@ async def burst_and_steady(
                 badges_done = now
             if mails_done is None and len(seen.confirmed) >= n:
                 mails_done = now
-        cpu_after = cpu_seconds(every)
-        workers_after = cpu_seconds(pids["badges"], children_only=True)
-        cpu_ms = {
-            name: round(sum(cpu_after[p] - cpu_before[p] for p in group) / n * 1000, 2) for name, group in pids.items()
+        after = snapshot()
+        cpu_ms = per_item(before, after, roots, n, apart=(RENDER_WORKERS, BADGES))
+        kafka_ms = by_thread(broker_threads, threads(roots[KAFKA]), n)
+        copies = {f"{g} #{k}": [pid] for g in (BADGES, NOTIFY) for k, pid in enumerate(roots[g], 1)}
+        by_copy = {
+            name: round(sec / n * 1000, 2)
+            for name, sec in spent(before.by_group(copies), after.by_group(copies)).items()
+            if name in copies
         }
-        cpu_ms[RENDER_WORKERS] = round(sum(workers_after[p] - workers_before[p] for p in pids["badges"]) / n * 1000, 2)
         burst = {
             "cpu_ms_per_delegate": cpu_ms,
+            "cpu_window_seconds": round(after.at - before.at, 3),
+            "kafka_cpu_ms_per_delegate_by_thread": kafka_ms,
+            "cpu_ms_per_delegate_by_copy": by_copy,
             "delegates": n,
             "seconds_until_every_badge": badges_done,
             "seconds_until_every_confirmation_email": mails_done,
@@ -122,7 +135,11 @@ async def burst_and_steady(
             "stages": seen.traces.breakdown([f"d-{k:05d}" for k in range(n)], epoch),
             "timeline": list(sampler.samples),
         }
-        print(f"  burst of {n}: badges {_cell(badges_done)} s, emails {_cell(mails_done)} s, CPU ms/delegate {cpu_ms}")
+        print(f"  burst of {n}: badges {_cell(badges_done)} s, emails {_cell(mails_done)} s")
+        print_per_item(cpu_ms, n, after.at - before.at, "delegate")
+        top = ", ".join(f"{name} {ms}" for name, ms in list(kafka_ms.items())[:8])
+        print(f"    the brokers' CPU by thread, ms/delegate: {top}")
+        print("    each copy's CPU, ms/delegate: " + ", ".join(f"{name} {ms}" for name, ms in by_copy.items()))
         print_breakdown("burst, per delegate (last done: seconds after the burst was published)", burst["stages"])
         print("    lag (records not committed) and CPU (cores busy) each second:")
         print_timeline(burst["timeline"])
@@ -165,15 +182,16 @@ async def burst_and_steady(
         await sampling
 
 
-def run_setup(bootstrap: str, copies: int, args: argparse.Namespace) -> dict[str, Any]:
+def run_setup(bootstrap: str, brokers: list[int], copies: int, args: argparse.Namespace) -> dict[str, Any]:
     """One set-up: badges and notify (``copies`` of each) as processes, the sink, the burst and the steady rate.
 
     Several copies share one PostgreSQL database per service, as under ``congress up --replicas``
-    (``--postgres-url``, else a server started for the set-up); one copy uses SQLite files.
+    (``--postgres-url``, else a server started for the set-up); one copy uses SQLite files. ``brokers``: the
+    Kafka brokers' pids (none when the bench did not start them), whose CPU is counted with the rest.
     """
     home = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     maildir = home / "mail"
-    sink, smtp_port = start_sink(maildir)
+    sink, smtp_port = start_sink(maildir) if args.demo_sink else start_lean_sink(maildir)
     prefix = f"pipe{uuid.uuid4().hex[:8]}."
     env = {
         **os.environ,
@@ -196,14 +214,18 @@ def run_setup(bootstrap: str, copies: int, args: argparse.Namespace) -> dict[str
             env[f"{name.upper()}_DATABASE_URL"] = asyncio.run(fresh_pg_database(server))
     supervisor = Supervisor(env=env)
     try:
-        pids: dict[str, list[int]] = {"badges": [], "notify": []}
-        for name in ("badges", "notify"):
+        roots: dict[str, list[int]] = {BADGES: [], NOTIFY: []}
+        for name in (BADGES, NOTIFY):
             for copy in range(1, copies + 1):
                 child = supervisor.start(name, copy)
                 if not supervisor.wait_ready(child, timeout=180):
                     raise SystemExit(f"{child.label} did not become ready:\n{child.tail()}")
-                pids[name].append(child.process.pid)
-        result = asyncio.run(burst_and_steady(bootstrap, prefix, args, pids))
+                roots[name].append(child.process.pid)
+        roots[KAFKA] = brokers
+        roots[POSTGRES] = [pid for pid in [postgres.pid if postgres else None] if pid is not None]
+        roots[SINK] = [sink.pid]
+        roots[BENCH] = [os.getpid()]
+        result = asyncio.run(burst_and_steady(bootstrap, prefix, args, roots))
         result["delivered_to_sink"] = delivered(maildir)
         result["setup"] = {
             "brokers": bootstrap.count(",") + 1,
@@ -233,6 +255,11 @@ def main() -> None:
         "--replicas", type=int, default=1, help="copies of each service on the cluster (PostgreSQL, as `congress up`)"
     )
     parser.add_argument(
+        "--demo-sink",
+        action="store_true",
+        help="receive mail with the demo's aiosmtpd sink instead of the lean one (bench._sink)",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get("TEST_POSTGRES_URL"),
         help="a PostgreSQL server for the copies' databases (default: start one)",
@@ -245,7 +272,8 @@ def main() -> None:
         print("starting a local Kafka for the benchmark…", flush=True)
         bootstrap = launcher.start(timeout=120)
     try:
-        setups = {"1 broker, 1 copy of each service": run_setup(bootstrap, 1, args)}
+        pids = [pid for pid in [launcher.running_pid() if launcher else None] if pid is not None]
+        setups = {"1 broker, 1 copy of each service": run_setup(bootstrap, pids, 1, args)}
     finally:
         if launcher is not None:
             launcher.stop()
@@ -254,7 +282,9 @@ def main() -> None:
         print(f"starting a cluster of {args.brokers} Kafka nodes…", flush=True)
         try:
             name = f"{args.brokers} brokers, {args.replicas} cop{'y' if args.replicas == 1 else 'ies'} of each service"
-            setups[name] = run_setup(cluster.start(timeout=300), args.replicas, args)
+            bootstrap = cluster.start(timeout=300)
+            pids = [pid for node in cluster.nodes.values() if (pid := node.running_pid()) is not None]
+            setups[name] = run_setup(bootstrap, pids, args.replicas, args)
         finally:
             cluster.stop()
     _print(setups, args)
@@ -293,10 +323,19 @@ def _print(setups: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
         "(of which render: badges' render workers); badge mails: when notify had mailed every badge of the burst "
         "(the steady part starts then)"
     )
+    _print_cpu(setups)
     print(f"goals: the burst of 2,500 in ≤ {GOAL_BURST_SECONDS:.0f} s; p99 < {GOAL_P99_SECONDS:.0f} s at 25 payments/s")
     print(f"this run: a burst of {args.delegates}, {args.rate} payments/s for {args.seconds} s; load {os.getloadavg()}")
     for name, seconds in BASELINES.items():
         print(f"baseline: {name}: {seconds}")
+
+
+def _print_cpu(setups: dict[str, dict[str, Any]]) -> None:
+    """Each process group's CPU per delegate of the burst, a column per set-up."""
+    groups = list(next(iter(setups.values()))["burst"]["cpu_ms_per_delegate"])
+    print(f"\nCPU ms per delegate of the burst\n{'process group':<34}" + "".join(f"{n[:22]:>24}" for n in setups))
+    for group in groups:
+        print(f"{group:<34}" + "".join(f"{r['burst']['cpu_ms_per_delegate'][group]:>24.2f}" for r in setups.values()))
 
 
 def _cell(value: float | None) -> str:

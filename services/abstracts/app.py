@@ -33,6 +33,7 @@ from services.abstracts.programme_config import load_programme
 from services.abstracts.web.authors import authors_router
 from services.abstracts.web.decisions import decisions_router
 from services.abstracts.web.erasure import erasure_router
+from services.abstracts.web.machine_routes import MACHINE_ROUTES
 from services.abstracts.web.organiser import organiser_router
 from services.abstracts.web.pages import install_errors, is_email, make_templates
 from services.abstracts.web.profile import profile_router
@@ -117,7 +118,7 @@ def build(settings: AbstractsSettings | None = None, **overrides: Any) -> tuple[
     app.include_router(login)
     runtime.mount_health(app)
     answer_405_with_every_method(app)
-    install_web_guard(app, settings, public_urls=[settings.public_url])
+    install_web_guard(app, settings, public_urls=[settings.public_url], machine_routes=MACHINE_ROUTES)
     return runtime, app
 
 

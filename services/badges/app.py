@@ -40,6 +40,7 @@ from services.badges.subscriptions import CHUNK_PER_WORKER, BadgesConsumer, book
 from services.badges.web import visa_links
 from services.badges.web.api import api_router
 from services.badges.web.book import book_router
+from services.badges.web.machine_routes import MACHINE_ROUTES
 from services.badges.web.organiser import organiser_router
 from services.badges.web.route_access import ROUTES
 from services.badges.web.station import station_router
@@ -184,7 +185,7 @@ def build(
     visa_links.install(app, deps, monitor)
     runtime.mount_health(app)
     answer_405_with_every_method(app)
-    install_web_guard(app, settings)
+    install_web_guard(app, settings, machine_routes=MACHINE_ROUTES)
     return runtime, app
 
 

@@ -80,17 +80,6 @@ def csrf_token(request: Request) -> str:
     return token.take()
 
 
-def posted_with_cookie(request: Request, sent: object) -> bool:
-    """Whether a form post carried this browser's own token: its cookie came with it and the field matches.
-
-    ``web_guard`` lets a post that carries no cookie at all through (no session rides on it). A form
-    whose authority is a link it carries (a waiting-list offer) asks for the token anyway, so that
-    only a person who was shown the page can post it, not a program that merely holds the link.
-    """
-    token: CsrfToken | None = request.scope.get("state", {}).get(_STATE_KEY)
-    return token is not None and not token.fresh and matches(token.value, sent if isinstance(sent, str) else None)
-
-
 def csrf_field(request: Request) -> Markup:
     """The hidden form field, as safe HTML."""
     return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, csrf_token(request))

@@ -37,6 +37,8 @@ from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from services.common.sentence import N_ as N_
+from services.common.sentence import N_plural as N_plural
 from services.common.sentence import Sentence
 
 PAGE_LANGUAGES: Final = (("en", "English"), ("fr", "Français"), ("es", "Español"), ("de", "Deutsch"))
@@ -50,16 +52,6 @@ _RANGES_MAX: Final = 20
 DOMAIN: Final = "messages"
 ORGANISER_PATHS: Final = ("/organiser", "/review")
 """Pages for the congress team and reviewers, which stay English (no switch)."""
-
-
-def N_(message: str) -> str:  # noqa: N802 -- gettext's conventional name for "mark for extraction, translate later"
-    """Mark ``message`` for ``pybabel extract``; it is translated where it is shown (the ``wording`` filter)."""
-    return message
-
-
-def N_plural(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 -- as N_, for a plural
-    """Mark a plural msgid for ``pybabel extract`` (``keywords = N_plural:1,2`` in ``babel.cfg``)."""
-    return singular, plural
 
 
 def say(translations: NullTranslations, message: object, language: str) -> str:

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from services.common import csrf
+from services.common import csrf, guard_wording
 
 ECHO_CHARS = 100
 """At most this much of a rejected value comes back in a validation error."""
@@ -123,12 +123,15 @@ async def _nothing_more() -> Message:
     return {"type": "http.disconnect"}
 
 
-async def refusal(status: int, message: str, headers: Headers, send: Send) -> None:
-    """Answer with ``message``: a small page for a browser, ``{"detail": …}`` for everything else."""
+async def refusal(status: int, message: str, headers: Headers, send: Send, *, language: str = "en") -> None:
+    """Answer with ``message``: a small page for a browser, in ``language`` when the guard's catalog has it
+    (``guard_wording``); ``{"detail": …}`` in English for everything else."""
     if "text/html" in headers.get("accept", ""):
+        heading, said = guard_wording.say_refusal(message, language)
         page = (
-            f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status}</title></head>'
-            f'<body><main><h1>Request refused</h1><p role="alert">{html.escape(message)}</p></main></body></html>'
+            f'<!doctype html><html lang="{html.escape(language)}"><head><meta charset="utf-8">'
+            f"<title>{status}</title></head><body><main><h1>{html.escape(heading)}</h1>"
+            f'<p role="alert">{html.escape(said)}</p></main></body></html>'
         )
         body, kind = page.encode(), b"text/html; charset=utf-8"
     else:

@@ -43,3 +43,13 @@ def english(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+def N_(message: str) -> str:  # noqa: N802 -- gettext's conventional name for "mark for extraction, translate later"
+    """Mark ``message`` for ``pybabel extract``; it is translated where it is shown (the ``wording`` filter)."""
+    return message
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 -- as N_, for a plural
+    """Mark a plural msgid for ``pybabel extract`` (``keywords = N_plural:1,2`` in ``babel.cfg``)."""
+    return singular, plural

@@ -28,6 +28,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from services.common import hidden_wording
 from services.common.sentence import Sentence
 
 _DIRECTION_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
@@ -72,24 +73,14 @@ def problem(text: str, *, multiline: bool = False) -> str | None:
         if char in "\n\t" or char in "\u2028\u2029":
             if multiline:
                 continue
-            return "Please keep this on one line (no line breaks or tabs)."
+            return hidden_wording.ONE_LINE
         category = unicodedata.category(char)
         if category == "Cc":
-            return Sentence(
-                "This contains a hidden control character (%(character)s). Please retype it without it.",
-                character=_name(char),
-            )
+            return Sentence(hidden_wording.CONTROL, character=_name(char))
         if char in _DIRECTION_CONTROLS:
-            return Sentence(
-                "This contains a hidden character that changes the direction of the text (%(character)s). "
-                "Please remove it; right-to-left text needs no such character.",
-                character=_name(char),
-            )
+            return Sentence(hidden_wording.DIRECTION, character=_name(char))
         if category == "Cs" or char in _ANNOTATION or (code in _TAGS and not _tag_allowed(text, index)):
-            return Sentence(
-                "This contains a hidden formatting character (%(character)s). Please retype it without it.",
-                character=f"U+{code:04X}",
-            )
+            return Sentence(hidden_wording.FORMATTING, character=f"U+{code:04X}")
     return None
 
 

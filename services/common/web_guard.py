@@ -15,13 +15,16 @@ the input. For every request:
   route sets none) — a declared ``Content-Length`` past it is refused before a byte is read.
 * JSON endpoints (under ``/api/`` or with a JSON body model) take only ``application/json``
   (415); JSON nested deeper than ``JSON_MAX_DEPTH`` is refused with 400.
-* Every other unsafe request that carries cookies must carry the CSRF token
-  (``services/common/csrf.py``) in its form's ``csrf_token`` field or an ``X-CSRF-Token``
-  header, else 403. Exempt are requests with no cookie at all (no session, station or
-  sign-in rides on them; a forged one can do no more than its sender could), and requests
-  a page on another origin cannot send without a CORS preflight, which no service answers:
-  ``application/json`` bodies, and requests with an ``Authorization`` (organiser Bearer
-  token), ``Stripe-Signature`` or ``X-Station-Token`` header.
+* Every unsafe request must carry the page's CSRF token (``services/common/csrf.py``) in its
+  form's ``csrf_token`` field or an ``X-CSRF-Token`` header, else 403 — with or without a
+  session cookie: a form whose authority is in its body (a sign-in link's token, an offer's)
+  is as forgeable as one a session rides on. Exempt are only requests no page on another
+  origin can send (no CORS preflight is ever answered): those carrying a program's own
+  credential (``Authorization: Bearer``, a station's ``X-Station-Token``), and, on the routes
+  a service lists as machine doors (``machine_routes``: its JSON APIs and webhooks), a JSON
+  body, a ``Stripe-Signature``, or no cookie at all (nothing ambient rides on it: the door's
+  own authentication answers); a form post to a machine door that carries cookies still needs
+  the token. A request no route takes goes on to its 404 or 405.
 * Every response gets ``Content-Security-Policy`` (no inline script), ``X-Frame-Options:
   DENY``, ``nosniff``, ``Referrer-Policy: no-referrer`` and, outside ``/static/``,
   ``Cache-Control: no-store``, unless the route set its own; over https every cookie it sets
@@ -30,7 +33,7 @@ the input. For every request:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,7 +45,7 @@ from starlette.requests import cookie_parser
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common import csrf
+from services.common import csrf, guard_wording
 from services.common.request_shape import (
     BodyTooLarge,
     is_json,
@@ -58,8 +61,11 @@ from services.common.settings import ServiceSettings
 DEFAULT_BODY_LIMIT = 64 * 1024
 JSON_MAX_DEPTH = 32
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-PREFLIGHTED_HEADERS = ("authorization", "stripe-signature", "x-station-token")
-"""Headers a cross-origin page cannot add without a CORS preflight: such requests are not forgeable."""
+PROGRAM_CREDENTIALS = ("x-station-token",)
+"""Headers carrying a program's own credential; a page on another origin cannot add them without a preflight.
+(``Authorization`` counts only as ``Bearer``: a browser adds ``Basic`` credentials it remembers by itself.)"""
+MACHINE_SIGNATURES = ("stripe-signature",)
+"""Headers a machine door's caller signs with; also unsendable cross-origin without a preflight."""
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
@@ -81,12 +87,27 @@ _BASE_HEADERS = (
 )
 
 
-def install_web_guard(app: FastAPI, settings: ServiceSettings, *, public_urls: Iterable[str] = ()) -> None:
-    """Guard every route of ``app`` (call once, in the service's composition root)."""
+def install_web_guard(
+    app: FastAPI,
+    settings: ServiceSettings,
+    *,
+    public_urls: Iterable[str] = (),
+    machine_routes: Mapping[str, str] | None = None,
+) -> None:
+    """Guard every route of ``app`` (call once, in the service's composition root).
+
+    ``machine_routes`` maps the path of each route that is a JSON API or webhook (as declared, e.g.
+    ``/api/review/{token}/bids``) to why it needs no page's token (its own authentication).
+    """
     trusted = {_origin(url) for url in (*settings.trusted_origin_list(), *public_urls) if _origin(url)}
     docs = frozenset(p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p)
     app.add_middleware(
-        WebGuard, routes=app, trusted_origins=frozenset(trusted), trust_proxy=settings.trust_proxy, docs_paths=docs
+        WebGuard,
+        routes=app,
+        trusted_origins=frozenset(trusted),
+        trust_proxy=settings.trust_proxy,
+        docs_paths=docs,
+        machine_routes=frozenset(machine_routes or {}),
     )
     app.add_exception_handler(RequestValidationError, validation_error_handler)
 
@@ -102,8 +123,10 @@ class WebGuard:
         trusted_origins: frozenset[str],
         trust_proxy: bool = False,
         docs_paths: frozenset[str] = frozenset(),
+        machine_routes: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
+        self.machine_routes = machine_routes
         self.routes = routes
         self.trusted_origins = trusted_origins
         self.trust_proxy = trust_proxy
@@ -123,7 +146,9 @@ class WebGuard:
         if scope["method"] in UNSAFE:
             problem = await self._check_unsafe(scope, receive, headers, https, cookies)
             if isinstance(problem, tuple):
-                await refusal(*problem, headers, send)
+                status, message = problem
+                language = guard_wording.refusal_language(str(scope["path"]), headers, cookies)
+                await refusal(status, message, headers, send, language=language)
                 return
             receive = problem
         await self.app(scope, receive, send)
@@ -145,11 +170,22 @@ class WebGuard:
             return 415, "This endpoint accepts only JSON: send the body with Content-Type: application/json."
         if is_json(content_type) and json_too_deep(body, JSON_MAX_DEPTH):
             return 400, f"The JSON body is nested more than {JSON_MAX_DEPTH} levels deep."
-        if cookies and not (is_json(content_type) or any(h in headers for h in PREFLIGHTED_HEADERS)):
+        if self._needs_token(route, headers, content_type, bool(cookies)):
             cookie = cookies.get(csrf.cookie_name(https))
             if not csrf.matches(cookie, await sent_token(scope, headers, body)):
                 return 403, _csrf_message(cookie)
         return replay(body, receive)
+
+    def _needs_token(self, route: Any, headers: Headers, content_type: str, cookies: bool) -> bool:
+        """Whether this unsafe request must carry the page's CSRF token (see the module docstring)."""
+        if route is None:
+            return False  # no route takes it: the app answers 404 or 405, nothing runs
+        if any(h in headers for h in PROGRAM_CREDENTIALS) or _bearer(headers):
+            return False
+        if getattr(route, "path", None) in self.machine_routes:
+            signed = is_json(content_type) or any(h in headers for h in MACHINE_SIGNATURES)
+            return cookies and not signed  # a door's own authentication answers the rest
+        return True
 
     def _foreign_origin(self, scope: Scope, headers: Headers, https: bool) -> str | None:
         origin = headers.get("origin")
@@ -159,15 +195,15 @@ class WebGuard:
             # ``Origin: null``; so does a sandboxed frame anywhere. The browser's Sec-Fetch-Site tells them apart.
             if site == "same-origin":
                 return None
-            return "Refused: this request came from a page that hides its origin, not from this service's pages."
+            return guard_wording.HIDDEN_ORIGIN
         if origin is None:
             if site in ("cross-site", "same-site"):
-                return f"Refused: this request came from another site ({site})."
+                return guard_wording.other_site(site)
             return None
         own = f"{'https' if https else 'http'}://{headers.get('host', '')}".lower()
         if origin.lower() == own or origin.lower() in self.trusted_origins:
             return None
-        return f"Refused: this request came from another origin ({origin[:100]}), not from this service's pages."
+        return guard_wording.other_origin(origin)
 
     def _route(self, scope: Scope) -> Any:
         """The route (FastAPI's view of it, with the prefixes of included routers) this request will reach."""
@@ -198,13 +234,13 @@ class WebGuard:
         return self.trust_proxy and forwarded == "https"
 
 
+def _bearer(headers: Headers) -> bool:
+    scheme, _, credential = headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(credential.strip())
+
+
 def _csrf_message(cookie: str | None) -> str:
-    if cookie is None:
-        return (
-            "Refused: the form's security cookie is missing. Reload the page and submit the form again "
-            "(this site needs cookies for its forms)."
-        )
-    return "Refused: this form is out of date or came from another site. Reload the page and submit it again."
+    return guard_wording.NO_COOKIE if cookie is None else guard_wording.STALE
 
 
 def _decorating(send: Send, scope: Scope, token: csrf.CsrfToken, https: bool, policy: str) -> Send:

@@ -45,6 +45,10 @@ CLUSTER_NODE_HEAP = ("-Xms128m", "-Xmx512m")
 """Three JVMs share a small machine: a modest heap each."""
 JVM_OPTIONS = (
     "-XX:+UseG1GC",
+    # The client compiler only (C1): a fresh broker's C2 compiler threads spent more CPU than its requests during
+    # a first burst (bench/pipeline.py: 16 of a cluster's 30 ms per delegate), on a machine whose two cores the
+    # services need; C1's code serves this load as well. Decision 64 in docs/ARCHITECTURE.md.
+    "-XX:TieredStopAtLevel=1",
     "-Djava.awt.headless=true",
     # slf4j-simple is the binding shipped by infra/kafka/pom.xml; timestamps make
     # kafka.log readable when debugging a slow start.

@@ -97,6 +97,12 @@ class PostgresLauncher(StartsAndStops):
         pid = self._postmaster_pid()
         return pid is not None and pid_alive(pid)
 
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's pid while the server runs (its backends are its children)."""
+        pid = self._postmaster_pid()
+        return pid if pid is not None and pid_alive(pid) else None
+
     def start(self, timeout: float = 60.0) -> str:
         """Create, start and populate the server; return :attr:`url`.
 

@@ -50,6 +50,7 @@ from services.registration.web.api_models import publish_choices
 from services.registration.web.broadcast_page import broadcast_router
 from services.registration.web.history import history_router
 from services.registration.web.local_checkout import local_checkout_router
+from services.registration.web.machine_routes import MACHINE_ROUTES
 from services.registration.web.offer_pages import offer_router
 from services.registration.web.organiser import organiser_router
 from services.registration.web.organiser_list import list_router
@@ -162,7 +163,7 @@ def build(
     app.include_router(self_service_router(deps, settings, doors))  # /me/{token:signed} shadows no /me/<word>
     app.include_router(privacy_router(deps, sessions))
     app.include_router(agenda_router(deps))
-    app.include_router(offer_router(deps, settings))
+    app.include_router(offer_router(deps, settings, doors))
     app.include_router(local_checkout_router(deps, settings, webhooks))
     app.include_router(list_router(deps, sessions))
     app.include_router(organiser_router(deps, sessions))
@@ -174,7 +175,7 @@ def build(
     runtime.mount_health(app)
     answer_405_with_every_method(app)
     publish_choices(app, deps)
-    install_web_guard(app, settings, public_urls=[settings.public_url])
+    install_web_guard(app, settings, public_urls=[settings.public_url], machine_routes=MACHINE_ROUTES)
     return runtime, app
 
 

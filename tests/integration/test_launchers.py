@@ -91,6 +91,24 @@ async def test_the_probe_leaves_no_topic_and_the_broker_creates_none(kafka: Kafk
     assert "auto.create.topics.enable=false" in kafka.config_file.read_text().splitlines()
 
 
+def test_the_broker_jvm_compiles_with_the_client_compiler_only(kafka: KafkaLauncher) -> None:
+    # A 2-core machine: the C2 compiler's threads cost a fresh broker more CPU than its requests (decision 60+).
+    pid = kafka.running_pid()
+    assert pid is not None
+    names = {(task / "comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()}
+    assert any(name.startswith("C1 CompilerThre") for name in names), names
+    assert not any(name.startswith("C2 CompilerThre") for name in names), names
+
+
+def test_an_idle_controller_writes_its_no_op_record_seldom(kafka: KafkaLauncher) -> None:
+    # Kafka's default appends one to the metadata log every 500 ms, which every node of a cluster then fetches.
+    segments = list((kafka.data_dir / "logs" / "__cluster_metadata-0").glob("*.log"))
+    before = sum(path.stat().st_size for path in segments)
+    time.sleep(3.0)
+    grown = sum(path.stat().st_size for path in segments) - before
+    assert grown < 2 * 100, f"the metadata log grew {grown} bytes in 3 s"  # a no-op batch is ~80 bytes
+
+
 def test_kafka_status_reports_running_broker(kafka: KafkaLauncher) -> None:
     status = kafka.status()
     assert status.running

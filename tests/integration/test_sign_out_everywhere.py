@@ -23,7 +23,8 @@ EMAIL = "organiser@icsei.example.org"
 
 
 async def sign_in(client: httpx.AsyncClient) -> str:
-    answer = await client.post("/organiser/login", data={"email": EMAIL, "password": "pw", "next": "/"})
+    form = {"email": EMAIL, "password": "pw", "next": "/"}
+    answer = await submit(client, "/organiser/login", "/organiser/login", form)
     assert answer.status_code == 303
     return answer.cookies[ORGANISER_COOKIE]
 

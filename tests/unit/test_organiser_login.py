@@ -23,7 +23,7 @@ from services.common.organiser_login import organiser_login_router
 from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions
 from services.common.settings import ServiceSettings
 from services.common.web_guard import install_web_guard
-from tests.forms import token_in
+from tests.forms import page_token, token_in
 
 EMAIL = "organiser@icsei.example.org"
 PASSWORD = "right-password"
@@ -154,7 +154,8 @@ async def test_healthz_answers_while_sign_ins_are_being_hashed(monkeypatch: pyte
     app = login_app(hashed, with_health=True)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
-        login = asyncio.create_task(client.post("/organiser/login", data={"email": EMAIL, "password": "guess"}))
+        form = {"email": EMAIL, "password": "guess", "csrf_token": await page_token(client, "/organiser/login")}
+        login = asyncio.create_task(client.post("/organiser/login", data=form))
         await wait_until(hashing.is_set)
         health = await client.get("/healthz")
         still_hashing = not login.done()

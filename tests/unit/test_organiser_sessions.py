@@ -61,7 +61,8 @@ def sessions_of(congress_path: Path | None = None, clock: FakeClock | None = Non
 
 def signed_in(app: FastAPI) -> TestClient:
     client = TestClient(app, follow_redirects=False)
-    answer = client.post("/organiser/login", data={"email": EMAIL, "password": "pw"})
+    token = token_in(client.get("/organiser/login").text)  # the sign-in page's form, as a browser posts it
+    answer = client.post("/organiser/login", data={"email": EMAIL, "password": "pw", "csrf_token": token})
     assert answer.status_code == 303 and client.cookies.get(ORGANISER_COOKIE)
     return client
 

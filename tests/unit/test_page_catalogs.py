@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
@@ -18,7 +18,7 @@ from services.abstracts.domain import submission, symposium
 from services.abstracts.domain.abstract import Status as AbstractStatus
 from services.abstracts.domain.submission import AuthorDraft, PaperDraft, PersonDraft
 from services.abstracts.web import wording as abstracts_wording
-from services.common import text
+from services.common import hidden_wording, text
 from services.common.page_language import OFFERED, load_catalogs, translator
 from services.common.sentence import Sentence
 from services.registration.domain.privacy import ACCESS_LABELS, DIET_LABELS
@@ -28,15 +28,17 @@ from tests.unit.abstracts.test_symposium import CHAIR, RULES_WITH_SYMPOSIUM, err
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 PAGE_SERVICES = ("registration", "abstracts")
+HIDDEN_WORDING = SERVICES / "common" / "hidden_wording.py"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def extracted(service: str) -> set[Any]:
-    """What ``pybabel extract -F babel.cfg .`` finds in the service now."""
+    """What ``pybabel extract -F babel.cfg . ../common/hidden_wording.py`` finds in the service now."""
     root = SERVICES / service
     with (root / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)  # type: ignore[no-untyped-call]  # babel is untyped
-    return {message for _, _, message, _, _ in extract_from_dir(str(root), method_map, options_map)}
+    found = {message for _, _, message, _, _ in extract_from_dir(str(root), method_map, options_map)}
+    return found | {message for _, message, _, _ in extract_from_file("python", str(HIDDEN_WORDING))}
 
 
 def texts(value: Any) -> list[str]:
@@ -150,3 +152,43 @@ def test_the_messages_with_numbers_are_marked_and_said_with_each_languages_plura
     assert too_long == "The abstract can be at most 20,000 characters long."
     assert french(str(too_long)) == "The abstract can be at most 20,000 characters long."  # a plain str stays as is
     assert french(too_long) == "Le résumé peut compter au plus 20\u202f000 caractères."  # the number the page's way
+
+
+def test_the_hidden_character_sentences_are_written_once_and_said_by_every_page_service() -> None:
+    said = {
+        m.msgid if isinstance(m, Sentence) else m for m in map(text.problem, ("a\nb", "a\x07b", "a\u202eb", "a\ufffab"))
+    }
+    assert said == set(hidden_wording.SENTENCES)
+    for sentence in hidden_wording.SENTENCES:
+        opening = sentence.split("(")[0][:40]
+        written = [p for p in SERVICES.rglob("*.py") if opening in p.read_text(encoding="utf-8")]
+        assert written == [HIDDEN_WORDING], (opening, written)
+    assert set(hidden_wording.SENTENCES) <= set(wording.SENTENCES) & set(abstracts_wording.SENTENCES)
+    for service in PAGE_SERVICES:
+        catalogs = load_catalogs(SERVICES / service / "locale")
+        for language in OFFERED[1:]:
+            say = translator(catalogs, language)
+            shown = [say(Sentence(s, character="U+202E")) if "%(" in s else say(s) for s in hidden_wording.SENTENCES]
+            assert all(t not in hidden_wording.SENTENCES and "%(" not in t for t in shown), (service, language)
+
+
+def test_the_web_guards_refusals_have_their_own_complete_catalog() -> None:
+    """The guard serves every service, so its refusal page's words live in ``services/common/locale``."""
+    from services.common import guard_wording
+
+    source = SERVICES / "common" / "guard_wording.py"
+    msgids = {message for _, message, _, _ in extract_from_file("python", str(source))}
+    assert msgids == set(guard_wording.SENTENCES)
+    locale_dir = guard_wording.LOCALE
+    with (locale_dir / "messages.pot").open("rb") as f:
+        assert {m.id for m in read_po(f) if m.id} == msgids, "messages.pot is stale: run pybabel extract"
+    for language in OFFERED[1:]:
+        with (locale_dir / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            entries = {m.id: m for m in read_po(f) if m.id}
+        assert set(entries) == msgids, language
+        for msgid, entry in entries.items():
+            assert str(entry.string).strip() and not entry.fuzzy, (language, msgid)
+            placeholders = sorted(PLACEHOLDER.findall(str(entry.string)))
+            assert placeholders == sorted(PLACEHOLDER.findall(msgid)), (language, msgid)
+    said = translator(load_catalogs(locale_dir), "de")(guard_wording.other_origin("https://evil.example"))
+    assert said.startswith("Abgelehnt:") and "(https://evil.example)" in said

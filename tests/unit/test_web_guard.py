@@ -70,7 +70,13 @@ def make_app(**settings: Any) -> FastAPI:
         response.set_cookie("who", "x", httponly=True)
         return response
 
-    install_web_guard(app, ServiceSettings(**settings))
+    @app.post("/hook")
+    async def hook(request: Request) -> dict[str, int]:
+        done.append("hook")
+        return {"size": len(await request.body())}
+
+    machine = {"/api/items": "JSON API", "/api/ping": "JSON API", "/hook": "a signed webhook"}
+    install_web_guard(app, ServiceSettings(**settings), machine_routes=machine)
     return app
 
 
@@ -116,6 +122,37 @@ async def test_a_form_without_the_right_token_is_refused(data: dict[str, str]) -
     assert app.state.done == []
 
 
+@pytest.mark.parametrize(
+    ("path", "headers", "cookie", "language", "words"),
+    [
+        ("/form", {"accept-language": "fr-CH, en;q=0.5"}, None, "fr", "Rechargez la page"),
+        ("/form", {"accept-language": "fr"}, "de", "de", "Laden Sie die Seite neu"),
+        ("/form", {"accept-language": "es", "sec-fetch-site": "cross-site"}, None, "es", "otro sitio (cross-site)"),
+        ("/organiser/x", {"accept-language": "fr"}, None, "en", "Reload the page"),
+    ],
+    ids=["browser-french", "switch-german", "cross-site-spanish", "organisers-english"],
+)
+async def test_a_refusal_page_speaks_the_pages_language(
+    path: str, headers: dict[str, str], cookie: str | None, language: str, words: str
+) -> None:
+    """A delegate whose open form went stale meets the refusal in the language of the page they were on."""
+    app = make_app()
+
+    @app.post("/organiser/x")
+    async def organiser_post() -> dict[str, str]:
+        return {}
+
+    async with client(app) as http:
+        await token_of(http)
+        if cookie:
+            http.cookies.set("congress_language", cookie)
+        page = await http.post(path, data={"name": "x"}, headers={"accept": "text/html", **headers})
+        api = await http.post(path, data={"name": "x"}, headers=headers)
+    assert page.status_code == 403 and f'<html lang="{language}">' in page.text
+    assert words in page.text
+    assert api.status_code == 403 and api.json()["detail"].startswith("Refused:")  # a program's answer stays English
+
+
 async def test_a_form_with_a_session_but_no_token_cookie_says_so() -> None:
     async with client(make_app()) as http:
         http.cookies.set("congress_organiser", "signed")
@@ -124,12 +161,17 @@ async def test_a_form_with_a_session_but_no_token_cookie_says_so() -> None:
     assert "cookie is missing" in answer.json()["detail"]
 
 
-async def test_a_request_without_any_cookie_needs_no_token() -> None:
+@pytest.mark.parametrize("files", [None, {"f": b"x"}], ids=["urlencoded", "multipart"])
+async def test_a_form_post_without_any_cookie_needs_the_token_too(files: dict[str, bytes] | None) -> None:
+    """No session rides on it, but a form's own authority may (a sign-in link's token, an offer's)."""
     app = make_app()
     async with client(app) as http:
-        answer = await http.post("/form", data={"name": "anonymous"})
-    assert answer.status_code == 200
-    assert app.state.done == ["anonymous"]
+        answer = await http.post("/form", data={"name": "anonymous"}, files=files, headers={"accept": "text/html"})
+        guessed = await http.post("/form", data={"name": "anonymous", "csrf_token": "a" * 43})
+    assert (answer.status_code, guessed.status_code) == (403, 403)
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "<h1>Request refused</h1>" in answer.text and "security cookie is missing" in answer.text
+    assert app.state.done == []
 
 
 async def test_a_multipart_form_and_a_header_carry_the_token_too() -> None:
@@ -181,13 +223,37 @@ async def test_own_and_trusted_origins_pass() -> None:
     assert (own.status_code, trusted.status_code, same.status_code, hidden.status_code) == (200, 200, 200, 200)
 
 
-async def test_json_and_header_authenticated_requests_need_no_token() -> None:
+async def test_json_and_signed_requests_need_no_token_on_machine_routes_only() -> None:
     app = make_app()
     async with client(app) as http:
         http.cookies.set("congress_organiser", "signed")
         json_post = await http.post("/api/items", json={"name": "j"})
+        signed = await http.post("/hook", content=b"{}", headers={"stripe-signature": "t=1,v1=x"})
+        json_to_a_page = await http.post("/raw", json={"name": "j"})
+        signed_to_a_page = await http.post("/raw", content=b"{}", headers={"stripe-signature": "t=1,v1=x"})
+        form_to_the_hook = await http.post("/hook", data={"event": "x"})
+        http.cookies.clear()
+        cookieless_to_the_hook = await http.post("/hook", content=b"{}")  # its signature check answers it
+        cookieless_to_a_page = await http.post("/raw", content=b"{}")
+        nowhere = await http.put("/form", data={"name": "x"})
+    assert (json_post.status_code, signed.status_code) == (200, 200)
+    assert (json_to_a_page.status_code, signed_to_a_page.status_code, form_to_the_hook.status_code) == (403, 403, 403)
+    assert (cookieless_to_the_hook.status_code, cookieless_to_a_page.status_code) == (200, 403)
+    assert nowhere.status_code == 405  # no route takes it: its 405, not the guard's 403
+    assert app.state.done == ["j", "hook", "hook"]
+
+
+async def test_a_programs_own_credential_needs_no_token_but_a_browsers_basic_credentials_do() -> None:
+    app = make_app()
+    async with client(app) as http:
+        http.cookies.set("congress_organiser", "signed")
         bearer = await http.post("/raw", content=b"x", headers={"authorization": "Bearer t"})
-    assert (json_post.status_code, bearer.status_code) == (200, 200)
+        station = await http.post("/raw", content=b"x", headers={"x-station-token": "s"})
+        basic = await http.post("/raw", content=b"x", headers={"authorization": "Basic dTpw"})  # a browser adds it
+        empty = await http.post("/raw", content=b"x", headers={"authorization": "Bearer "})
+    assert (bearer.status_code, station.status_code) == (200, 200)
+    assert (basic.status_code, empty.status_code) == (403, 403)
+    assert app.state.done == ["raw", "raw"]
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])

@@ -38,10 +38,12 @@ class Chair:
 
 def chair_of(draft: SessionChairDraft, is_email: Callable[[str], bool]) -> Chair | None:
     """The chair to keep (None: the chair is cleared), or ``ValueError`` carrying the mistakes by field."""
-    name = clean_for_display(draft.name)[:NAME_MAX].strip()
+    name = clean_for_display(draft.name).strip()
     email = draft.email.strip()
     language = draft.language.strip() or "en"
     errors: dict[str, str] = {}
+    if len(name) > NAME_MAX:  # never cut: the programme would print a name nobody typed
+        errors["chair"] = f"The chair's name is {len(name)} characters long; shorten it to {NAME_MAX} at most."
     if email and not name:
         errors["chair"] = "Give the chair's name as well as their email address (or clear both)."
     if email and (len(email) > EMAIL_MAX or not is_email(email)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from services.common import hidden_wording
 from services.common.page_language import N_, N_plural
 
 STATUSES: Final = (N_("submitted"), N_("accepted"), N_("rejected"), N_("withdrawn"))
@@ -55,13 +56,7 @@ SYMPOSIUM_MESSAGES: Final = (  # ``domain.symposium``'s fixed messages (one with
 )
 SENTENCES: Final = (  # ``Sentence``s with values but no count (``domain.submission``, ``services.common.text``)
     N_("This email is already given for author %(number)s."),
-    N_("Please keep this on one line (no line breaks or tabs)."),
-    N_("This contains a hidden control character (%(character)s). Please retype it without it."),
-    N_(
-        "This contains a hidden character that changes the direction of the text (%(character)s). "
-        "Please remove it; right-to-left text needs no such character."
-    ),
-    N_("This contains a hidden formatting character (%(character)s). Please retype it without it."),
+    *hidden_wording.SENTENCES,
 )
 COUNTED: Final = (  # ``Sentence``s with a count: the language's plural rule picks the form
     N_plural(

@@ -22,7 +22,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from services.badges import domain
-from services.badges.adapters import cjk, fonts, patterns, stamp
+from services.badges.adapters import cjk, fonts, patterns, stamp, subset
 from services.badges.adapters.book_pdf import LOCALE as BOOK_LOCALE
 from services.badges.adapters.book_pdf import book_context
 from services.badges.adapters.fit import fit_measured
@@ -107,6 +107,8 @@ class PdfRenderer:
             self.env, BOOK_LOCALE
         )  # the book's words and the invoice lines'; the other documents carry no _()
         self.fetcher = LocalOnlyFetcher(TEMPLATES, self.font_cache)
+        if self.fast:
+            subset.install()  # process-wide: every later PDF of this process subsets from prepared faces
         self.late = cjk.LateNames(
             (ord(c) for c in self.extra_chars if cjk.is_cjk(c)), self.font_cache, interval=self.recut_interval
         )

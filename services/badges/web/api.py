@@ -106,7 +106,7 @@ def _organiser_routes(router: APIRouter, deps: BadgeDeps, organiser: Callable[[R
         operation_id="approveVisa",
         tags=["organisers"],
         response_model=VisaIssued,
-        responses=refusals(401, 422) | refusals(409, model=ErrorMessage),
+        responses=refusals(401, 403, 422) | refusals(409, model=ErrorMessage),
     )
     async def approve_visa(request_id: RowId, who: str = Depends(organiser)) -> Response:
         """Issue the numbered visa letter of a request (only for a confirmed, paid registration)."""
@@ -126,7 +126,7 @@ def _organiser_routes(router: APIRouter, deps: BadgeDeps, organiser: Callable[[R
         token = visa.visa_request_token(deps.secret, delegate_id)
         return VisaLink(url=f"/visa/{token}", token=token)
 
-    @router.post("/organiser/certificates", tags=["organisers"], responses=refusals(401, 409, 422))
+    @router.post("/organiser/certificates", tags=["organisers"], responses=refusals(401, 403, 409, 422))
     async def certificates(
         early: Annotated[bool, Query(description="Issue before the congress ends.")] = False,
         who: str = Depends(organiser),

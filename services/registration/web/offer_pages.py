@@ -3,10 +3,11 @@
 ``GET /waiting-list/accept?t=…`` (the link in the offer email) only shows what is offered, at what
 price and until when: mail scanners and link previews open links, so opening one must not take a
 seat or start a payment clock. ``POST /waiting-list/accept`` takes the offer (free: at once; priced:
-off to pay) and ``POST /waiting-list/decline`` passes the seat to the next in line. Both posts carry
-the link's token in the form body (never in a URL of ours) and must carry the page's CSRF token,
-also without a session (``csrf.posted_with_cookie``). An expired, taken or broken offer is a clear
-page, never a 5xx.
+off to pay) and ``POST /waiting-list/decline`` passes the seat to the next in line; both are rate limited
+per client and per offer (``rate_limits.Door.OFFER``: 429 with ``Retry-After``). Both posts carry
+the link's token in the form body (never in a URL of ours) and, like every form post, the page's
+CSRF token (the web guard refuses a post without it, with or without a session). An expired, taken
+or broken offer is a clear page, never a 5xx.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from babel.dates import format_datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.common import csrf
 from services.common.auth import InvalidToken, verify
 from services.common.page_language import N_, page_language
 from services.registration.commands import addons, offers
@@ -24,6 +24,7 @@ from services.registration.commands.offers import OfferState
 from services.registration.commands.records import Deps, NotAllowed
 from services.registration.config import RegistrationSettings
 from services.registration.web.pages import PageProblem, templates_for, token_problem
+from services.registration.web.rate_limits import Door, RateLimits, knock
 
 STATUS = {OfferState.OPEN: 200, OfferState.TAKEN: 409, OfferState.LAPSED: 410}
 """The confirm page's HTTP status for each state of the offer."""
@@ -40,7 +41,7 @@ def entry_of_link(deps: Deps, token: str) -> int:
         raise PageProblem(400, broken, N_("This link is damaged or incomplete.")) from exc
 
 
-def offer_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
+def offer_router(deps: Deps, settings: RegistrationSettings, doors: RateLimits | None) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
 
@@ -59,13 +60,16 @@ def offer_router(deps: Deps, settings: RegistrationSettings) -> APIRouter:
 
     async def posted_token(request: Request) -> str:
         form = await request.form()
-        if not csrf.posted_with_cookie(request, form.get(csrf.FIELD)):
-            raise PageProblem(
-                403,
-                N_("Please answer the offer from its page"),
-                N_("Open the link in the offer email again and use the buttons on that page."),
-            )
-        return str(form.get("t", ""))[:2000]
+        token = str(form.get("t", ""))[:2000]
+        await knock(doors, Door.OFFER, request, offer_subject(token))
+        return token
+
+    def offer_subject(token: str) -> list[str]:
+        """What the per-address limit counts: the waiting-list entry (one address) a genuine offer is for."""
+        try:
+            return [f"waiting-list entry {entry_of_link(deps, token)}"]
+        except PageProblem:
+            return []  # counted per client only; the page says what is wrong with the link
 
     @pages.get("/waiting-list/accept")
     async def show(request: Request, t: str = "") -> Response:

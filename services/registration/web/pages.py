@@ -116,7 +116,7 @@ def install_page_errors(app: FastAPI, deps: Deps) -> None:
         headers = {"Retry-After": str(exc.retry_after)}
         if request.url.path.startswith(("/api/", "/stripe/")):
             return JSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
-        response = page(request, PageProblem(429, N_("Please wait a little"), str(exc)))
+        response = page(request, PageProblem(429, N_("Please wait a little"), exc.sentence))
         response.headers.update(headers)
         return response
 

@@ -1,6 +1,8 @@
-"""Rate limits on the doors anyone can knock on: registering, quoting and asking for a sign-in link.
+"""Rate limits on the doors anyone can knock on: registering, quoting, asking for a sign-in link, pressing a
+sign-in link's button and answering a waiting-list offer.
 
-Each door counts requests per client address (IP) and per email address named in the request,
+Each door counts requests per client address (IP) and per email address named in the request (for a
+link's button: the registration or waiting-list entry the link was mailed for, one address each),
 with the `limits` library's moving window (``REGISTRATION_RATE_LIMIT_PER_CLIENT`` and
 ``..._PER_ADDRESS``, in its notation, e.g. ``60/minute;600/hour``). The per-client limit is
 generous, because an institution's NAT puts a whole department behind one address; the
@@ -21,11 +23,15 @@ import math
 import time
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Final
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.requests import Request
+
+from services.common.page_language import N_plural
+from services.common.sentence import Sentence
 
 
 class Door(StrEnum):
@@ -34,16 +40,37 @@ class Door(StrEnum):
     REGISTER = "register"
     QUOTE = "quote"
     SIGN_IN_LINK = "sign-in-link"
+    SIGN_IN = "sign-in"
+    """The sign-in link's button (``POST /me/sign-in``)."""
+    OFFER = "waiting-list-offer"
+    """A waiting-list offer's accept and decline buttons."""
 
 
 class TooManyRequests(Exception):
     """Over a rate limit: try again after ``retry_after`` seconds."""
 
     def __init__(self, retry_after: int) -> None:
-        minutes = math.ceil(retry_after / 60)
-        wait = f"{retry_after} seconds" if retry_after < 120 else f"{minutes} minutes"
-        super().__init__(f"Too many requests from your network or for this email address. Please try again in {wait}.")
+        self.sentence = wait_sentence(retry_after)
+        super().__init__(self.sentence)
         self.retry_after = retry_after
+
+
+SECONDS: Final = N_plural(
+    "Too many requests from your network or for this email address. Please try again in %(num)s second.",
+    "Too many requests from your network or for this email address. Please try again in %(num)s seconds.",
+)
+MINUTES: Final = N_plural(
+    "Too many requests from your network or for this email address. Please try again in %(num)s minute.",
+    "Too many requests from your network or for this email address. Please try again in %(num)s minutes.",
+)
+
+
+def wait_sentence(retry_after: int) -> Sentence:
+    """How long to wait, in words a page says in its language (seconds up to two minutes, then minutes)."""
+    if retry_after < 120:
+        return Sentence(*SECONDS, retry_after, num=retry_after)
+    minutes = math.ceil(retry_after / 60)
+    return Sentence(*MINUTES, minutes, num=minutes)
 
 
 class RateLimits:

@@ -3,9 +3,11 @@
 
 The magic link (single use, expiring; ``links.py``) opens a page "Sign in as <first name>" and changes nothing
 (mail scanners and link previews open every link in a mail); its button posts the token in the form, with
-the page's CSRF token (``csrf.posted_with_cookie``), spends the link and sets a signed session cookie for
-``SESSION_SECONDS``;
-every ``/me`` page reads the registration from it, so a delegate only ever sees their own.
+the page's CSRF token (which the web guard asks of every form post), spends the link and sets a signed
+session cookie for ``SESSION_SECONDS``. Asking for a link (``/sign-in``, ``/new-link``) and pressing its
+button are rate limited per client and per address (``rate_limits``: 429 with ``Retry-After``); asking
+answers the same whether or not the address has a registration. Every ``/me`` page reads the
+registration from the session, so a delegate only ever sees their own.
 Problems (an expired, tampered or spent link, no session) are HTML pages (``pages.PageProblem``).
 """
 
@@ -16,7 +18,6 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
 from schemas.registration import LinkKind
-from services.common import csrf
 from services.common.auth import InvalidToken, sign, verify
 from services.common.page_language import N_
 from services.common.text import clean_for_display, clean_input
@@ -82,6 +83,13 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
         await links.renew(deps, kind, str(form.get("t", ""))[:2000])
         return templates.TemplateResponse(request, "link_sent.html", {})
 
+    def link_subject(token: str) -> list[str]:
+        """What the button's per-address limit counts: the registration a genuine link was mailed for."""
+        try:
+            return [f"registration {links.check_sign_in_token(deps, token)['rid']}"]
+        except InvalidToken:
+            return []  # counted per client only; the page says what is wrong with the link
+
     async def checked_link(token: str) -> tuple[Registration | None, str, str]:
         """The registration a sign-in link is for and its single-use id, or the page for a link that does not
         work (tampered, expired, erased, spent); nothing is spent here."""
@@ -110,13 +118,8 @@ def self_service_router(deps: Deps, settings: RegistrationSettings, doors: RateL
     async def magic_sign_in(request: Request) -> Response:
         """The link's page's button: spends the link (its token in the form, never in a URL) and opens a session."""
         form = await request.form()
-        if not csrf.posted_with_cookie(request, form.get(csrf.FIELD)):
-            raise PageProblem(
-                403,
-                N_("Please sign in from the link's page"),
-                N_("Open the sign-in link in the email again and press the button on that page."),
-            )
         token = str(form.get("t", ""))[:2000]
+        await knock(doors, Door.SIGN_IN, request, link_subject(token))
         _signed, rid, jti = await checked_link(token)
         if not await links.use_sign_in(deps, jti):  # another tab (or a replay) pressed it first
             raise spent((LinkKind.SIGN_IN.value, token))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from services.common import hidden_wording
 from services.common.page_language import N_
 from services.registration.domain.pricing import IncomeGroup
 
@@ -37,15 +38,7 @@ MESSAGES: Final = (
     N_("This privacy notice is not one of this congress's; reload the form."),
     N_("An add-on was chosen twice."),
 )
-SENTENCES: Final = (  # ``services.common.text``'s refusals of a hidden character (``Sentence``s, shown by ``friendly``)
-    N_("Please keep this on one line (no line breaks or tabs)."),
-    N_("This contains a hidden control character (%(character)s). Please retype it without it."),
-    N_(
-        "This contains a hidden character that changes the direction of the text (%(character)s). "
-        "Please remove it; right-to-left text needs no such character."
-    ),
-    N_("This contains a hidden formatting character (%(character)s). Please retype it without it."),
-)
+SENTENCES: Final = hidden_wording.SENTENCES  # ``services.common.text``'s refusals (shown by ``friendly``)
 INCOME_LINES: Final = {
     IncomeGroup.LOW: N_("Low-income country (%(percent)s of the fee)"),
     IncomeGroup.LOWER_MIDDLE: N_("Lower-middle-income country (%(percent)s of the fee)"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.abstracts.adapters import db
-from tests.forms import token_in
+from tests.forms import page_token, token_in
 from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, abstract, author
 from tests.integration.abstracts.test_pages import FORM
 
@@ -30,7 +30,8 @@ async def test_the_api_refuses_hidden_characters_naming_each_field(offline: Serv
 
 
 async def test_the_page_shows_the_problem_beside_the_field_and_text_keeps_its_lines(offline: Service) -> None:
-    page = await offline.client.post("/submit", data=FORM | {"authors.0.affiliation": "京都\u2066大学"})
+    token = {"csrf_token": await page_token(offline.client, "/submit")}
+    page = await offline.client.post("/submit", data=FORM | {"authors.0.affiliation": "京都\u2066大学"} | token)
     assert page.status_code == 422
     assert 'id="authors-0-affiliation-error">This contains a hidden character that changes the direction' in page.text
     text = "学校" * 30 + "\r\n\r\n" + "学校" * 30

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from services.abstracts.adapters import db
-from tests.forms import token_in
+from tests.forms import page_token, token_in
 from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, add_reviewer, submit
 
 FORM = {
@@ -37,7 +37,8 @@ def focused(html: str) -> list[str]:
 
 
 async def test_rows_are_added_and_removed_without_losing_anything(offline: Service) -> None:
-    added = await offline.client.post("/submit", data=FORM | {"action": "add-author"})
+    first = {"csrf_token": await page_token(offline.client, "/submit")}
+    added = await offline.client.post("/submit", data=FORM | {"action": "add-author"} | first)
     assert added.status_code == 200 and "Kept as typed" in added.text
     assert added.text.count('class="author"') == 3 and 'value="Kofi"' in added.text
     assert focused(added.text) == ["authors-2-given_name"]
@@ -54,7 +55,8 @@ async def test_rows_are_added_and_removed_without_losing_anything(offline: Servi
 async def test_revising_keeps_rows_editable(offline: Service) -> None:
     one = await submit(offline)
     page = f"/abstracts/{one['abstract_id']}/revise"
-    added = await offline.client.post(page, params={"t": one["token"]}, data=FORM | {"action": "add-author"})
+    first = {"csrf_token": await page_token(offline.client, f"/abstracts/{one['abstract_id']}?t={one['token']}")}
+    added = await offline.client.post(page, params={"t": one["token"]}, data=FORM | {"action": "add-author"} | first)
     assert added.status_code == 200 and f'action="{page}?t=' in added.text and "version 1" in added.text
     token = {"csrf_token": token_in(added.text)}
     saved = await offline.client.post(page, params={"t": one["token"]}, data=FORM | {"action": "submit"} | token)
@@ -65,7 +67,8 @@ async def test_revising_keeps_rows_editable(offline: Service) -> None:
 
 
 async def test_the_first_mistake_has_the_focus(offline: Service) -> None:
-    no_title = await offline.client.post("/submit", data=FORM | {"title": "", "authors.1.email": "x"})
+    first = {"csrf_token": await page_token(offline.client, "/submit")}
+    no_title = await offline.client.post("/submit", data=FORM | {"title": "", "authors.1.email": "x"} | first)
     assert no_title.status_code == 422 and focused(no_title.text) == ["title"]
     assert 'aria-describedby="title-hint title-error"' in no_title.text
     assert "Author 2, email: Enter an email address" in no_title.text  # the summary names the field
@@ -84,6 +87,6 @@ async def test_the_reviewer_form_focuses_the_missing_choice(offline: Service) ->
     [info] = (await offline.client.get("/api/organiser/reviewers", headers=ORGANISER)).json()
     path = info["portal_link"].removeprefix("http://testserver") + f"/{one['abstract_id']}"
     scores = {f"scores.{c}": "3" for c in ("relevance", "originality", "rigour", "clarity")}
-    page = await offline.client.post(path, data=scores)
+    page = await offline.client.post(path, data=scores | {"csrf_token": await page_token(offline.client, path)})
     assert page.status_code == 422 and focused(page.text) == ["rec-accept"]
     assert "Recommendation: Choose a recommendation." in page.text

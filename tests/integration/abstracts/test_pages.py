@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from services.abstracts.adapters import db
 from services.common.outbox import outbox_table
-from tests.forms import token_in
+from tests.forms import page_token, token_in
 from tests.integration.abstracts.conftest import ORGANISER, TEXT, Service, abstract, add_reviewer, submit
 
 FORM = {
@@ -34,7 +34,7 @@ HTML = {"accept": "text/html"}
 async def test_form_errors_are_shown_beside_their_fields(offline: Service) -> None:
     bad = FORM | {"title": "", "text": "学校" * 200, "authors.0.email": "nope", "authors.0.presenting": ""}
     bad |= {"authors.2.given_name": "Ana", "authors.2.email": "sato@example.org"}  # row 2 becomes author 2
-    page = await offline.client.post("/submit", data=bad)
+    page = await offline.client.post("/submit", data=bad | {"csrf_token": await page_token(offline.client, "/submit")})
     assert page.status_code == 422
     html = page.text
     assert 'id="title-error">Please give your abstract a title.' in html
@@ -46,7 +46,7 @@ async def test_form_errors_are_shown_beside_their_fields(offline: Service) -> No
 
 
 async def test_form_submission_stores_nfc_and_gives_an_edit_link(offline: Service) -> None:
-    page = await offline.client.post("/submit", data=FORM)
+    page = await offline.client.post("/submit", data=FORM | {"csrf_token": await page_token(offline.client, "/submit")})
     assert page.status_code == 201, page.text
     assert "ICSEI27-A-0001" in page.text
     link = page.text.split('id="edit-link" href="')[1].split('"')[0].replace("&amp;", "&")
@@ -131,7 +131,7 @@ async def test_reviewer_form_and_revoked_link(offline: Service) -> None:
     [info] = (await offline.client.get("/api/organiser/reviewers", headers=ORGANISER)).json()
     path = info["portal_link"].removeprefix("http://testserver") + f"/{one['abstract_id']}"
     form: dict[str, Any] = {"scores.relevance": "4", "recommendation": "accept", "comments_to_authors": "Good."}
-    bad = await offline.client.post(path, data=form)
+    bad = await offline.client.post(path, data=form | {"csrf_token": await page_token(offline.client, path)})
     assert bad.status_code == 422 and 'id="scores-rigour-error">Give a score from 1' in bad.text
     form |= {"scores.originality": "3", "scores.rigour": "5", "scores.clarity": "2", "csrf_token": token_in(bad.text)}
     assert (await offline.client.post(path, data=form)).status_code == 303

@@ -50,6 +50,11 @@ async def test_organiser_programme_page_generate_move_publish(offline: Service) 
     assert refused.status_code == 422 and "Chair&#39;s email: That email address does not look right" in refused.text
     email = re.search(r"<input id=.chair_email.[^>]*>", refused.text)
     assert email and 'aria-invalid="true"' in email.group() and 'value="juergen@"' in email.group()  # kept, marked
+    long_name = "Jürgen " + "M" * 300
+    too_long = await client.post("/organiser/programme/chair", data=chair | {"chair": long_name}, headers=ORGANISER)
+    assert too_long.status_code == 422 and "307 characters long; shorten it to 300" in too_long.text
+    name = re.search(r"<input id=.chair. [^>]*>", too_long.text)
+    assert name and 'aria-invalid="true"' in name.group() and f'value="{long_name}"' in name.group()  # never cut
     named = await client.post("/organiser/programme/chair", data=chair, headers=ORGANISER, follow_redirects=True)
     assert "Chair of DU-P2 saved." in named.text and 'chair: <span dir="auto">Jürgen Müller</span>' in named.text
 

@@ -33,6 +33,7 @@ from services.badges import domain
 from services.badges.app import build
 from services.badges.config import BadgesSettings
 from services.common.auth import organiser_token, sign
+from tests.forms import page_token
 from tests.integration.badges import factories as f
 from tests.kafka_helpers import eventually, publish, read_events
 
@@ -267,7 +268,11 @@ async def _station_scenario(
     request_id = (await anonymous.post(f"/api{link}", json=visa_body)).json()["request_id"]
     unpaid_link = (await organiser.get(f"/organiser/visa-link/{people[4].delegate_id}")).json()["url"]
     unpaid_id = (await anonymous.post(f"/api{unpaid_link}", json=visa_body)).json()["request_id"]
-    assert (await anonymous.post(f"/organiser/visa/{request_id}/approve")).status_code == 401
+    # without a page's token the guard refuses first (403); with one, no one signed in is still refused (401)
+    assert (await anonymous.post(f"/organiser/visa/{request_id}/approve")).status_code == 403
+    anonymous_token = await page_token(anonymous, "/organiser/login")
+    refused = await anonymous.post(f"/organiser/visa/{request_id}/approve", data={"csrf_token": anonymous_token})
+    assert refused.status_code == 401
     refused = await organiser.post(f"/organiser/visa/{unpaid_id}/approve")
     assert refused.status_code == 409 and "paid" in refused.json()["error"]
     number = (await organiser.post(f"/organiser/visa/{request_id}/approve")).json()["document_number"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from tests.forms import submit
 from tests.integration.registration.conftest import Service, delegate
 
 
 async def test_register_with_a_number_of_delegates_that_is_not_a_number(offline: Service) -> None:
     for n in ("abc", "²", "9" * 40):
-        answer = await offline.client.post("/register", data={"n": n, "delegates.0.given_name": "Aiko"})
+        answer = await submit(offline.client, "/", "/register", {"n": n, "delegates.0.given_name": "Aiko"})
         assert answer.status_code == 422, (n, answer.status_code)
         assert "number of delegates must be a whole number" in answer.text
 

@@ -53,7 +53,7 @@ async def test_the_page_form_shows_the_problem_beside_the_field(offline: Service
     form = {"n": "1", "action": "confirm", "payment_method": "card"} | {
         f"delegates.0.{k}": v for k, v in delegate(family_name="Ma\x1bria").items()
     }
-    answer = await offline.client.post("/register", data=form)
+    answer = await submit(offline.client, "/", "/register", form)
     assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
     message = error_beside(answer.text, "delegates-0-family_name")
     assert "hidden control character (U+001B ESCAPE)" in message

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from schemas.registration import MagicLinkRequestedV2
+from tests.forms import submit
 from tests.integration.registration.conftest import EARLY, Service, delegate
 from tests.integration.registration.test_flows import of, published
 
@@ -15,7 +16,7 @@ async def test_sign_in_links_stop_after_the_hourly_limit_and_the_answer_never_ch
     limit = offline.deps.config.magic_links_per_hour
     answers = [await client.post("/api/magic-link", json={"email": "aiko0@example.org"}) for _ in range(limit + 3)]
     assert {a.status_code for a in answers} == {202} and len({a.text for a in answers}) == 1
-    page = await client.post("/sign-in", data={"email": "aiko0@example.org"})
+    page = await submit(client, "/sign-in", "/sign-in", {"email": "aiko0@example.org"})
     assert "sign-in link is on its way" in page.text  # the same words as for any address
     assert len(of(await published(offline), MagicLinkRequestedV2)) == limit
 

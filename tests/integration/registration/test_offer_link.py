@@ -96,7 +96,7 @@ async def test_a_post_without_the_pages_token_is_refused_and_changes_nothing(off
     offline.client.cookies.clear()
     for action in ("accept", "decline"):
         bare = await offline.client.post(f"/waiting-list/{action}", data={"t": token_of(link)})
-        assert bare.status_code == 403 and "from its page" in bare.text, bare.text[-300:]
+        assert bare.status_code == 403 and "security cookie is missing" in bare.text, bare.text[-300:]
     page = await offline.client.get(link)  # a cookie now, but a form that is not the page's
     assert page.status_code == 200
     forged = await offline.client.post("/waiting-list/accept", data={"t": token_of(link), "csrf_token": "x" * 43})

@@ -18,6 +18,7 @@ from schemas.registration import RegistrationAttemptedForExistingAddress, Regist
 from services.common.auth import organiser_token
 from services.registration.adapters import db
 from services.registration.commands.addresses import NOTIFIED
+from tests.forms import submit
 from tests.integration.registration.conftest import EARLY, Service, delegate
 from tests.integration.registration.test_flows import of, published
 
@@ -42,7 +43,7 @@ async def test_a_second_registration_with_one_address_creates_nothing_and_tells_
     form = {"n": "1", "action": "confirm"} | {
         f"delegates.0.{k}": v for k, v in delegate(2, email="aiko0@example.org").items()
     }
-    page = await client.post("/register", data=form)
+    page = await submit(client, "/", "/register", form)
     assert page.status_code == 422 and "We have sent a message to this address" in page.text
     assert await records_for(offline, "aiko0@example.org") == 1
 

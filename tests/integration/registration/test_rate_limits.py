@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from schemas.registration import MagicLinkRequestedV2
 from services.registration.adapters import db
+from tests.forms import submit
 from tests.integration.registration.conftest import (
     Service,
     close_service,
@@ -72,8 +73,11 @@ async def test_the_11th_registration_from_one_client_gets_429(limited: Service) 
             answer = await script.post("/api/registrations", json={"delegates": [delegate(i)]})
             assert answer.status_code == 201, answer.text
         refused(await script.post("/api/registrations", json={"delegates": [delegate(10)]}))
-        page = await script.post(
-            "/register", data={"n": "1", "action": "confirm"} | {f"delegates.0.{k}": v for k, v in delegate(11).items()}
+        page = await submit(
+            script,
+            "/",
+            "/register",
+            {"n": "1", "action": "confirm"} | {f"delegates.0.{k}": v for k, v in delegate(11).items()},
         )
         refused(page)
         assert page.headers["content-type"].startswith("text/html") and "Please wait a little" in page.text
@@ -88,8 +92,8 @@ async def test_the_11th_quote_for_one_address_gets_429_from_any_client(limited: 
             assert (await client.post("/api/quote", json=body)).status_code == 200
     async with from_ip(limited, "203.0.113.99") as client:
         refused(await client.post("/api/quote", json=body))
-        review = await client.post(
-            "/register", data={"n": "1"} | {f"delegates.0.{k}": v for k, v in delegate(0).items()}
+        review = await submit(
+            client, "/", "/register", {"n": "1"} | {f"delegates.0.{k}": v for k, v in delegate(0).items()}
         )
         refused(review)  # "See the price" on the form is a quote too
         assert (await client.post("/api/quote", json={"delegates": [delegate(1)]})).status_code == 200
@@ -106,7 +110,7 @@ async def test_the_11th_sign_in_link_for_one_address_gets_429(limited: Service) 
     sent = len(of(await published(limited), MagicLinkRequestedV2))
     async with from_ip(limited, "192.0.2.99") as client:
         refused(await client.post("/api/magic-link", json={"email": "AIKO0@example.org"}))
-        page = await client.post("/sign-in", data={"email": "aiko0@example.org"})
+        page = await submit(client, "/sign-in", "/sign-in", {"email": "aiko0@example.org"})
         refused(page)
         assert "Please wait a little" in page.text
     assert len(of(await published(limited), MagicLinkRequestedV2)) == sent  # nothing more went out
@@ -124,5 +128,5 @@ async def test_an_institution_behind_one_address_registers_thirty_colleagues(def
 async def test_asking_for_new_links_is_limited_per_client_too(limited: Service) -> None:
     async with from_ip(limited, "192.0.2.7") as client:
         for _ in range(10):
-            assert (await client.post("/new-link", data={"kind": "view", "t": "forged"})).status_code == 200
-        refused(await client.post("/new-link", data={"kind": "view", "t": "forged"}))
+            assert (await submit(client, "/sign-in", "/new-link", {"kind": "view", "t": "forged"})).status_code == 200
+        refused(await submit(client, "/sign-in", "/new-link", {"kind": "view", "t": "forged"}))
