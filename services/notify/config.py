@@ -81,7 +81,7 @@ class NotifySettings(ServiceSettings):
         default=50,
         description="Events per consumer transaction (read, planned and written once for the batch). A crash resends"
         " at most one mail per SMTP connection whatever the batch (owed mail is sent after the commit), so it is"
-        " sized for CPU: 50 cost ~15-20 % less CPU a message than 10 (bench/notify.py, decision 60+ notifycpu2).",
+        " sized for CPU: 50 cost ~15-20 % less CPU a message than 10 (bench/notify.py, decision 65).",
     )
     group_instance_id: str | None = Field(
         default=None, description="Kafka static membership id: a restarted process takes its partitions back at once."

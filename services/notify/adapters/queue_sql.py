@@ -7,7 +7,7 @@ compiling, binding and result processing; here each is one trip with the driver'
 ``execute_fetchall`` on SQLite, and one ``exec_driver_sql`` on PostgreSQL — the way the kernel writes
 its outbox rows (``services.common.outbox``). The claim returns only the message ids: the sender
 already holds the finished messages it owes (no message bytes read back, no cause event opened).
-Measured with ``bench/notify.py`` (ARCHITECTURE decision "60+ (notifycpu2)").
+Measured with ``bench/notify.py`` (ARCHITECTURE decision "65").
 
 SQLite stores a ``DateTime`` as SQLAlchemy does (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC, no offset), so the
 rows written here read back through the table definitions in ``db.py`` exactly like theirs, and compare

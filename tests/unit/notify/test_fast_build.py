@@ -1,5 +1,5 @@
 """Building a message the faster way gives what the slower way gave: the same rendering, the same cleaning, headers
-that decode back to the text (decision "60+ (notifycpu2)")."""
+that decode back to the text (decision "65")."""
 
 from __future__ import annotations
 
