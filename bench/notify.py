@@ -11,8 +11,8 @@
   recorded; compared with registration's goal of 500 registrations/s, with the SQL
   statements counted per event (SQLAlchemy's and those run on aiosqlite's connection directly);
 * before/after: the same end-to-end run with notify as it was at git revision
-  ``--baseline`` (default: ``main``, what is merged; ``0ab0ce0`` is notify before decision 60+
-  (notifycpu2) put the retry queue's statements on the driver and raised the batch to 50), each
+  ``--baseline`` (default ``0ab0ce0``: notify before decision 65 put the retry queue's statements on
+  the driver and raised the batch to 50; give ``main`` to measure a branch against what is merged), each
   with its own default batch size unless ``--batch-size`` says, extracted with ``git archive`` and run by this same
   harness in a subprocess against the same Kafka and sink, just before the current code —
   a same-minute comparison on a shared machine. A baseline that fails is an error: its
@@ -58,7 +58,7 @@ from services.notify.config import NotifySettings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "notify.json"
 REPO = Path(__file__).resolve().parent.parent
-BASELINE_REV = "main"  # the lead's branch: a change is measured against what is merged (0ab0ce0 before decision 60+)
+BASELINE_REV = "0ab0ce0"  # notify before decision 65 (``--baseline main``: a branch against what is merged)
 REGISTRATION_GOAL_PER_SECOND = 500
 SCRIPTS = [
     ("Zoë", "Ørsted-Müller", "de"),
@@ -191,7 +191,7 @@ async def end_to_end(
         await producer.stop()
     before = delivered(maildir)
     chosen: dict[str, Any] = {"smtp_connections": connections} if connections else {}
-    if batch_size:  # 0: the revision's own default (10 before decision 60+ notifycpu2, 50 since)
+    if batch_size:  # 0: the revision's own default (10 before decision 65, 50 since)
         chosen["batch_size"] = batch_size
     settings = NotifySettings(
         kafka_bootstrap_servers=bootstrap,
@@ -244,7 +244,7 @@ async def end_to_end(
 
 def count_driver_statements(count: Any) -> Any:
     """Also count the statements run on aiosqlite's connection directly (the kernel's outbox rows, notify's
-    retry queue since decision 60+), which SQLAlchemy's cursor events do not see; BEGIN is not counted, as
+    retry queue since decision 65), which SQLAlchemy's cursor events do not see; BEGIN is not counted, as
     SQLAlchemy's events never counted it. Returns the undo."""
     import aiosqlite
 
