@@ -9,9 +9,11 @@ parses the whole face again (the glyph table index, the CFF charstrings of a CJK
 
 ``hb_subset_preprocess`` (HarfBuzz ≥ 6) parses a face once and keeps what the subsetter needs;
 subsetting that face gives the same font. ``install`` replaces WeasyPrint's
-``Font._harfbuzz_subset`` by ``subset_font``: one pass (retain the ids, drop the hinting) over the
-prepared face of each font, kept for the process (~0.3 ms a badge). The embedded fonts are still
-subsets, with the same glyph ids, widths and ToUnicode maps WeasyPrint writes around them.
+``Font._harfbuzz_subset`` by ``subset_font``: WeasyPrint's two passes with its flags, the first over
+the prepared face of each font (kept for the process), the second over that small result with one
+range call for the ids; the same font files, byte for byte. (A single pass with both passes' flags,
+measured at ~0.3 ms a badge, wrote other files for CID-keyed CFF faces: a whole Noto Sans CJK came
+out at 112 KB where WeasyPrint wrote 51 KB, and attachments crossed notify's size limit.)
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ from weasyprint.text.fonts import get_hb_object_data
 log = logging.getLogger("congress.badges.subset")
 
 _FFI = cffi.FFI()
-_FFI.cdef("typedef struct hb_face_t hb_face_t; hb_face_t *hb_subset_preprocess (hb_face_t *source);")
+_FFI.cdef(
+    "typedef struct hb_face_t hb_face_t; hb_face_t *hb_subset_preprocess (hb_face_t *source);"
+    "typedef struct hb_set_t hb_set_t; void hb_set_add_range (hb_set_t *set, unsigned int first, unsigned int last);"
+)
 
 _DROPPED = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG ")
 """Tables a PDF viewer never reads (WeasyPrint's own list): layout is done, glyphs are placed by id."""
@@ -37,6 +42,16 @@ _DROPPED = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JST
 @functools.cache
 def _preprocess_lib() -> Any:
     return _FFI.dlopen("libharfbuzz-subset.so.0")  # the library WeasyPrint loaded: one process, one copy
+
+
+@functools.cache
+def _harfbuzz_lib() -> Any:
+    return _FFI.dlopen("libharfbuzz.so.0")  # likewise; hb_set_add_range is not in WeasyPrint's binding
+
+
+def _add_range(glyph_set: Any, last: int) -> None:
+    """Glyph ids 0…``last`` into ``glyph_set`` in one call (WeasyPrint builds a tuple and an array that long)."""
+    _harfbuzz_lib().hb_set_add_range(_FFI.cast("hb_set_t *", int(ffi.cast("uintptr_t", glyph_set))), 0, last)
 
 
 class PreparedFaces:
@@ -73,21 +88,47 @@ FACES = PreparedFaces()
 
 
 def subset_bytes(face: Any, glyphs: list[int], *, hinting: bool, notdef_outline: bool) -> bytes | None:
-    """The font of ``face`` with only ``glyphs`` (and .notdef), each under its own id; None if HarfBuzz fails."""
-    subset_input = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(), harfbuzz_subset.hb_subset_input_destroy)
-    kept = sorted(glyphs)
-    harfbuzz.hb_set_add_sorted_array(
-        harfbuzz_subset.hb_subset_input_glyph_set(subset_input), ffi.new("hb_codepoint_t[]", kept), len(kept)
-    )
-    flags = (
+    """The font of ``face`` with only ``glyphs`` (and .notdef), each under its own id; None if HarfBuzz fails.
+
+    The same two passes as WeasyPrint's, with the same flags, so the same bytes: keep the used glyphs
+    under their ids (from the prepared face: the costly parse is done once), then keep every id up to
+    the last used one of that small result, dropping the hinting. A single pass with both flags gave
+    other fonts for CID-keyed CFF faces (a full Noto Sans CJK: 112 KB where WeasyPrint wrote 51 KB).
+    """
+    if not glyphs:
+        return None
+    notdef = harfbuzz_subset.HB_SUBSET_FLAGS_NOTDEF_OUTLINE if notdef_outline else 0
+    first = _subset_input(
         harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS
         | harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED
         | harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
+        | notdef
     )
-    if not hinting:
-        flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING
-    if notdef_outline:
-        flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NOTDEF_OUTLINE
+    kept = sorted(glyphs)
+    harfbuzz.hb_set_add_sorted_array(
+        harfbuzz_subset.hb_subset_input_glyph_set(first), ffi.new("hb_codepoint_t[]", kept), len(kept)
+    )
+    used = harfbuzz_subset.hb_subset_or_fail(FACES.get(face), first)
+    if used == ffi.NULL:
+        return None
+    used = ffi.gc(used, harfbuzz.hb_face_destroy)
+    second = _subset_input(
+        harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED
+        | harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
+        | (0 if hinting else harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING)
+        | notdef
+    )
+    _add_range(harfbuzz_subset.hb_subset_input_glyph_set(second), kept[-1])
+    result = harfbuzz_subset.hb_subset_or_fail(used, second)
+    if result == ffi.NULL:
+        return None
+    data: bytes | None = get_hb_object_data(ffi.gc(result, harfbuzz.hb_face_destroy))
+    return data or None
+
+
+def _subset_input(flags: int) -> Any:
+    """A subset input with ``flags`` that drops the tables a PDF viewer never reads."""
+    subset_input = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(), harfbuzz_subset.hb_subset_input_destroy)
     harfbuzz_subset.hb_subset_input_set_flags(subset_input, flags)
     dropped = sorted(harfbuzz.hb_tag_from_string(tag, -1) for tag in _DROPPED)
     harfbuzz.hb_set_add_sorted_array(
@@ -95,15 +136,11 @@ def subset_bytes(face: Any, glyphs: list[int], *, hinting: bool, notdef_outline:
         ffi.new("hb_codepoint_t[]", dropped),
         len(dropped),
     )
-    result = harfbuzz_subset.hb_subset_or_fail(FACES.get(face), subset_input)
-    if result == ffi.NULL:
-        return None
-    data: bytes | None = get_hb_object_data(ffi.gc(result, harfbuzz.hb_face_destroy))
-    return data or None
+    return subset_input
 
 
 def subset_font(font: Any, to_unicode: dict[int, str], hinting: bool) -> None:
-    """``Font._harfbuzz_subset`` from the prepared face, in one pass (see the module docstring)."""
+    """``Font._harfbuzz_subset`` from the prepared face (see the module docstring)."""
     data = subset_bytes(font.hb_face, list(to_unicode), hinting=hinting, notdef_outline=bool(font.missing))
     if data:
         font.file_content = data
