@@ -112,18 +112,26 @@ async def forget_assignment(session: AsyncSession, abstract_id: str, reviewer_id
 
 
 async def save_abstract(session: AsyncSession, abstract_id: str, seen: AbstractSeen, version: int) -> None:
-    """Keep what the newest version says (a redelivered older version does not win)."""
-    stored = await session.execute(select(abstracts.c.content_version).where(abstracts.c.abstract_id == abstract_id))
-    current = stored.scalar_one_or_none()
-    if current is not None and current > version:
+    """Keep what the newest version says (a redelivered older version does not win).
+
+    A submitter erased before this event arrived (``person_erasure.forget_person`` left the row with no
+    name, or a placeholder) stays nameless: the event may come late on its own partition, opened while
+    notify had not yet heard the key was shredded.
+    """
+    c = abstracts.c
+    current = (
+        await session.execute(select(c.content_version, c.submitter_name).where(c.abstract_id == abstract_id))
+    ).first()
+    if current is not None and current.content_version > version:
         return
-    await session.execute(delete(abstracts).where(abstracts.c.abstract_id == abstract_id))
+    erased = current is not None and current.submitter_name == ""
+    await session.execute(delete(abstracts).where(c.abstract_id == abstract_id))
     await session.execute(
         insert(abstracts).values(
             abstract_id=abstract_id,
             format=seen.asked_format.value,
             content_version=version,
-            submitter_name=seen.submitter_name,
+            submitter_name="" if erased else seen.submitter_name,
         )
     )
 

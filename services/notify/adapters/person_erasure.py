@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from schemas.abstracts import AbstractFormat
 from schemas.personal import ERASED
 from services.notify.adapters.abstracts import abstracts, assignments, symposium_roles
 from services.notify.adapters.db import messages, pending
@@ -53,4 +54,14 @@ async def forget_person(session: AsyncSession, is_person: IsPerson, submitted: S
     if submitted:
         names = abstracts.c
         await session.execute(update(abstracts).where(names.abstract_id.in_(list(submitted))).values(submitter_name=""))
+        seen = set(
+            (await session.execute(select(names.abstract_id).where(names.abstract_id.in_(list(submitted))))).scalars()
+        )
+        unseen = [
+            {"abstract_id": a, "format": AbstractFormat.PAPER.value, "content_version": 0, "submitter_name": ""}
+            for a in submitted
+            if a not in seen
+        ]
+        if unseen:  # not heard of yet: a placeholder keeps the name out when the submission arrives late
+            await session.execute(insert(abstracts), unseen)
     return len(sent)
