@@ -20,45 +20,20 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import DateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.db import sqlite_driver
+from services.common.db import SQLITE_TIME, sqlite_driver
+from services.notify.adapters.db import messages, pending
 
-_PENDING = (
-    "message_id",
-    "cause_event_id",
-    "template",
-    "recipient_id",
-    "to",
-    "subject",
-    "sender",
-    "message",
-    "smtputf8",
-    "cause_event",
-    "cause_topic",
-    "attempts",
-    "next_attempt_at",
-    "last_error",
-    "about",
-)
-_LEDGER = (
-    "message_id",
-    "cause_event_id",
-    "template",
-    "recipient_id",
-    "to",
-    "subject",
-    "status",
-    "detail",
-    "attempts",
-    "recorded_at",
-)
-_TIMES = frozenset({"next_attempt_at", "recorded_at"})
+_PENDING = tuple(c.name for c in pending.columns)
+_LEDGER = tuple(c.name for c in messages.columns)
+_TIMES = frozenset(c.name for table in (pending, messages) for c in table.columns if isinstance(c.type, DateTime))
 
 
 def sqlite_time(moment: datetime) -> str:
-    """A ``DateTime`` column's text on SQLite, as SQLAlchemy writes it."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    """A ``DateTime`` column's text on SQLite, as SQLAlchemy writes it (``services.common.db.SQLITE_TIME``)."""
+    return moment.strftime(SQLITE_TIME)
 
 
 def _insert(table: str, columns: Sequence[str], dialect: str) -> str:
