@@ -121,8 +121,9 @@ class Sampler:
                     await asyncio.wait_for(stop.wait(), 1.0)
                 now, cpu = time.perf_counter(), snapshot().by_group(self.roots)
                 sample: dict[str, Any] = {"t": round(now - started, 1)}
+                end = await _ends(ends)  # one request per broker for every group's partitions
                 for group, names in self.groups.items():
-                    sample[f"lag {group}"] = await _lag(admin, ends, group, names)
+                    sample[f"lag {group}"] = await _lag(admin, end, group, names)
                 for name, seconds in spent(before, cpu).items():
                     sample[f"cpu {name}"] = round(seconds / (now - then), 2)
                 self.samples.append(sample)
@@ -132,11 +133,22 @@ class Sampler:
             await admin.close()
 
 
-async def _lag(admin: AIOKafkaAdminClient, ends: AIOKafkaConsumer, group: str, names: tuple[str, ...]) -> int | None:
-    """Records on ``names`` the group has not committed yet (None when Kafka does not say)."""
+async def _ends(ends: AIOKafkaConsumer) -> dict[TopicPartition, int] | None:
+    """The end offset of every partition the sampler follows (None when Kafka does not say)."""
     try:
-        partitions = sorted(tp for tp in ends.assignment() if tp.topic in names)
-        end = await ends.end_offsets(partitions)
+        return dict(await ends.end_offsets(list(ends.assignment())))
+    except Exception:  # noqa: BLE001 -- a figure for the timeline, never a reason to stop the bench
+        return None
+
+
+async def _lag(
+    admin: AIOKafkaAdminClient, end: dict[TopicPartition, int] | None, group: str, names: tuple[str, ...]
+) -> int | None:
+    """Records on ``names`` the group has not committed yet (None when Kafka does not say)."""
+    if end is None:
+        return None
+    try:
+        partitions = sorted(tp for tp in end if tp.topic in names)
         committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
     except Exception:  # noqa: BLE001 -- a figure for the timeline, never a reason to stop the bench
         return None

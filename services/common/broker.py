@@ -11,6 +11,16 @@ from services.common.topic_admin import TopicReport
 
 log = logging.getLogger("congress.broker")
 
+IDLE_FETCH_WAIT_MS = 5000
+"""How long a broker may hold a fetch of a consumer that follows a topic, while nothing new is there.
+
+A fetch returns as soon as a record arrives (``fetch_min_bytes`` 1), so this is no latency: it only sets how
+often an idle consumer asks each broker again. aiokafka's 500 ms made every idle consumer send two fetches a
+second to every broker leading one of its partitions; on three nodes the sign-out readers alone were a sixth of
+the brokers' requests in a burst, and a dozen idle consumers cost the brokers ~0.06 cores (decision 66+). Not
+for a consumer that asks the same brokers anything else while it waits (a request queues behind the held fetch
+on that connection): the key follower's ``catch_up`` asks for the end offsets."""
+
 
 def bootstrap_list(bootstrap_servers: str) -> list[str]:
     """``"a:9092, b:9094"`` -> ``["a:9092", "b:9094"]``."""

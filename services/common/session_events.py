@@ -25,7 +25,7 @@ from schemas import topics
 from schemas.base import CONTENT_TYPE, InvalidEvent, decode, encode, new_event
 from schemas.organisers import OrganiserAccountChanged
 from schemas.sessions import OrganiserSignedOut
-from services.common.broker import ensure_topics
+from services.common.broker import IDLE_FETCH_WAIT_MS, ensure_topics
 from services.common.organiser_sessions import OrganiserSessions
 from services.common.outbox import Outbox
 from services.common.relay import make_producer
@@ -137,6 +137,7 @@ class RevocationReader:
             group_id=None,
             auto_offset_reset="earliest",
             enable_auto_commit=False,
+            fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,  # sign-outs are rare: an idle reader asks each broker seldom
         )
         await consumer.start()
         try:

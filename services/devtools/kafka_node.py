@@ -23,6 +23,8 @@ from services.devtools.processes import HOST
 
 METADATA_IDLE_MS = 5000
 """How often an idle controller writes a no-op record to the metadata log (Kafka's default: 500 ms)."""
+REPLICA_FETCH_WAIT_MS = 5000
+"""How long a leader holds a follower's fetch while it has nothing new (Kafka's default: 500 ms)."""
 PROBE_TOPIC_PREFIX = "launcher-probe-"
 """Outside every congress prefix: the probe's topic is created, written once and deleted."""
 
@@ -88,6 +90,10 @@ def render_server_properties(
         # Kafka's 500 ms made an idle three-node cluster spend ~0.06 cores, 5 s ~0.045 (decision 64).
         # It only paces the metadata log's heartbeat metrics; brokers' liveness is their own heartbeats.
         "metadata.max.idle.interval.ms": str(METADATA_IDLE_MS),
+        # How long a leader holds a follower's fetch while it has nothing new: a produce completes the held fetch
+        # at once (acks=all waits no longer), so Kafka's 500 ms only made each follower ask each leader twice a
+        # second for nothing; it must stay below replica.lag.time.max.ms (30 s) (decision 66+).
+        "replica.fetch.wait.max.ms": str(REPLICA_FETCH_WAIT_MS),
     }
     if quorum is None:
         # Kafka 4 replaces the static voter list with a bootstrap list plus a voter set

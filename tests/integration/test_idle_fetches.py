@@ -1,0 +1,141 @@
+"""Consumers that follow a topic let the broker hold an idle fetch (``IDLE_FETCH_WAIT_MS``), and still get each record.
+
+aiokafka's 500 ms made every idle consumer ask every broker leading one of its partitions twice a second; on
+three nodes the sign-out readers alone were a sixth of the brokers' requests during issue 11's burst. A held
+fetch returns as soon as a record arrives, so the consumer still sees each record; it only asks seldom while
+nothing comes. Fetch requests are counted on the client's connections (real Kafka).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.conn import AIOKafkaConnection
+from faststream.kafka import KafkaBroker
+
+from schemas import topics
+from schemas.base import encode, new_event
+from schemas.sessions import OrganiserSignedOut
+from services.common.consumer import EventConsumer
+from services.common.organiser_sessions import OrganiserSessions
+from services.common.session_events import RevocationReader
+from services.notify.adapters.kafka import subscribe
+
+IDLE_SECONDS = 3.0
+"""Long enough for six fetches at aiokafka's 500 ms on one broker; within one held fetch at 5 s."""
+
+
+@contextlib.contextmanager
+def counting_fetches() -> Iterator[list[str]]:
+    """Every fetch request this process sends while inside (the request class's name each)."""
+    sent: list[str] = []
+    original = AIOKafkaConnection.send
+
+    def send(self: AIOKafkaConnection, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if type(request).__name__.startswith("FetchRequest"):
+            sent.append(type(request).__name__)
+        return original(self, request, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AIOKafkaConnection, "send", send)
+        yield sent
+
+
+async def make_topics(bootstrap: str, names: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, 1, 1) for name in names])
+    finally:
+        await admin.close()
+
+
+async def send(bootstrap: str, topic: str, value: bytes) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value)
+    finally:
+        await producer.stop()
+
+
+class Recording:
+    """Stands in for the kernel's consumer: counts the records handed to it."""
+
+    name = "notify"
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.arrived = asyncio.Event()
+
+    async def handle_batch(self, records: list[Any]) -> None:
+        self.records += len(records)
+        self.arrived.set()
+
+
+async def test_notify_asks_an_idle_broker_seldom_and_still_gets_the_next_record(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    names = (topics.REGISTRATION, topics.BADGES)
+    await make_topics(kafka_bootstrap, [topic_prefix + name for name in names])
+    recording = Recording()
+    broker = KafkaBroker(kafka_bootstrap)
+    subscribe(broker, cast(EventConsumer, recording), names, topic_prefix=topic_prefix, max_records=10)
+    async with broker:
+        await broker.start()
+        await send(kafka_bootstrap, topic_prefix + topics.REGISTRATION, b"first")
+        await asyncio.wait_for(recording.arrived.wait(), 60)  # assigned and fetching
+        with counting_fetches() as fetches:
+            await asyncio.sleep(IDLE_SECONDS)
+        recording.arrived.clear()
+        await send(kafka_bootstrap, topic_prefix + topics.BADGES, b"second")
+        await asyncio.wait_for(recording.arrived.wait(), 60)  # the held fetch returned with it
+    assert recording.records == 2
+    assert len(fetches) <= 2, fetches  # 6-7 at aiokafka's 500 ms
+
+
+class Revocations:
+    """Stands in for ``OrganiserSessions``: the sessions the reader revoked."""
+
+    def __init__(self) -> None:
+        self.revoked: list[str] = []
+        self.arrived = asyncio.Event()
+
+    def revoke(self, session_id: str, expires_at: float) -> None:
+        self.revoked.append(session_id)
+        self.arrived.set()
+
+
+async def test_the_sign_out_reader_asks_an_idle_broker_seldom_and_still_revokes(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    await make_topics(kafka_bootstrap, [topic_prefix + topics.SESSIONS, topic_prefix + topics.ORGANISERS])
+    revocations = Revocations()
+    reader = RevocationReader(kafka_bootstrap, cast(OrganiserSessions, revocations), topic_prefix=topic_prefix)
+    expires = datetime.now(UTC) + timedelta(hours=1)
+
+    async def sign_out(session_id: str) -> None:
+        event = new_event(OrganiserSignedOut(session_id=session_id, expires_at=expires), "/congress/test")
+        await send(kafka_bootstrap, topic_prefix + topics.SESSIONS, encode(event))
+        await asyncio.wait_for(revocations.arrived.wait(), 60)
+        revocations.arrived.clear()
+
+    following = asyncio.create_task(reader.run())
+    try:
+        await sign_out("first")  # following
+        with counting_fetches() as fetches:
+            await asyncio.sleep(IDLE_SECONDS)
+        await sign_out("second")
+    finally:
+        following.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await following
+    assert revocations.revoked == ["first", "second"]
+    assert len(fetches) <= 2, fetches  # 6-7 at aiokafka's 500 ms
