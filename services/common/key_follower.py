@@ -20,7 +20,7 @@ from schemas import topics
 from schemas.base import CloudEvent, EventData, InvalidEvent, decode
 from schemas.keys import PersonKeyIssued
 from schemas.personal import Open
-from services.common.broker import ensure_topics
+from services.common.broker import IDLE_FETCH_WAIT_MS, ensure_topics
 from services.common.keyring import KeyPending, Keyring
 
 log = logging.getLogger("congress.keys")
@@ -40,6 +40,9 @@ class KeyFollower:
         self.topic_prefix = topic_prefix
         self.client_id = client_id
         self._consumer: AIOKafkaConsumer | None = None
+        self._ends: AIOKafkaConsumer | None = None
+        """Asks where the key topic ends, over connections of its own (started at the first ``catch_up``)."""
+        self._starting_ends = asyncio.Lock()
         self._progress = asyncio.Condition()
         self._read: dict[TopicPartition, int] = {}
         """Next offset to read per partition, as of the last batch."""
@@ -67,6 +70,7 @@ class KeyFollower:
             group_id=None,  # every process reads every key: no group, all partitions, from the beginning
             auto_offset_reset="earliest",
             enable_auto_commit=False,
+            fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,
         )
         await consumer.start()
         self._consumer, self._read = consumer, {}
@@ -82,7 +86,10 @@ class KeyFollower:
                     self._progress.notify_all()
         finally:
             self._consumer = None
+            ends, self._ends = self._ends, None
             await consumer.stop()
+            if ends is not None:
+                await ends.stop()
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
         """One record of the key topic: learn the key, or forget it at its tombstone."""
@@ -100,6 +107,16 @@ class KeyFollower:
         if isinstance(event.data, PersonKeyIssued) and not self.keyring.learn(event.data):
             log.error("a person key does not unwrap with this congress secret", extra={"event_id": event.id})
 
+    async def _end_reader(self) -> AIOKafkaConsumer:
+        async with self._starting_ends:  # two batches catching up at once start one reader
+            if self._ends is None:
+                ends = AIOKafkaConsumer(
+                    bootstrap_servers=self.bootstrap_servers, client_id=f"{self.client_id}-key-ends", group_id=None
+                )
+                await ends.start()
+                self._ends = ends
+            return self._ends
+
     async def catch_up(self, timeout: float = 30.0) -> bool:
         """Wait until every record on the key topic now has been read; False if not following or too slow."""
         consumer = self._consumer
@@ -115,7 +132,7 @@ class KeyFollower:
             if asyncio.get_running_loop().time() > deadline:
                 return False
             await asyncio.sleep(0.05)
-        ends = await consumer.end_offsets(list(consumer.assignment()))
+        ends = await (await self._end_reader()).end_offsets(list(consumer.assignment()))
 
         async with self._progress:
             try:

@@ -9,7 +9,9 @@ nothing comes. Fetch requests are counted on the client's connections (real Kafk
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -18,12 +20,16 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.conn import AIOKafkaConnection
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from faststream.kafka import KafkaBroker
 
 from schemas import topics
-from schemas.base import encode, new_event
+from schemas.base import encode, encode_new, new_event
+from schemas.keys import PersonKeyIssued
 from schemas.sessions import OrganiserSignedOut
 from services.common.consumer import EventConsumer
+from services.common.key_follower import KeyFollower
+from services.common.keyring import Keyring
 from services.common.organiser_sessions import OrganiserSessions
 from services.common.session_events import RevocationReader
 from services.notify.adapters.kafka import subscribe
@@ -33,19 +39,27 @@ IDLE_SECONDS = 3.0
 
 
 @contextlib.contextmanager
-def counting_fetches() -> Iterator[list[str]]:
-    """Every fetch request this process sends while inside (the request class's name each)."""
-    sent: list[str] = []
+def counting_requests() -> Iterator[list[tuple[int, str]]]:
+    """Every request this process sends while inside: the connection it went on and the request class's name."""
+    sent: list[tuple[int, str]] = []
     original = AIOKafkaConnection.send
 
     def send(self: AIOKafkaConnection, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if type(request).__name__.startswith("FetchRequest"):
-            sent.append(type(request).__name__)
+        sent.append((id(self), type(request).__name__))
         return original(self, request, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(AIOKafkaConnection, "send", send)
         yield sent
+
+
+@contextlib.contextmanager
+def counting_fetches() -> Iterator[list[str]]:
+    """Every fetch request this process sends while inside (the request class's name each)."""
+    with counting_requests() as sent:
+        fetches: list[str] = []
+        yield fetches
+        fetches += [name for _, name in sent if name.startswith("FetchRequest")]
 
 
 async def make_topics(bootstrap: str, names: list[str]) -> None:
@@ -57,11 +71,11 @@ async def make_topics(bootstrap: str, names: list[str]) -> None:
         await admin.close()
 
 
-async def send(bootstrap: str, topic: str, value: bytes) -> None:
+async def send(bootstrap: str, topic: str, value: bytes, key: bytes | None = None) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
-        await producer.send_and_wait(topic, value)
+        await producer.send_and_wait(topic, value, key=key)
     finally:
         await producer.stop()
 
@@ -139,3 +153,44 @@ async def test_the_sign_out_reader_asks_an_idle_broker_seldom_and_still_revokes(
             await following
     assert revocations.revoked == ["first", "second"]
     assert len(fetches) <= 2, fetches  # 6-7 at aiokafka's 500 ms
+
+
+def issued_key(secret: str) -> tuple[str, bytes]:
+    """A ``PersonKeyIssued`` of another service, as its outbox writes it on the key topic: its id and value."""
+    minter, key_id = Keyring(secret, "other"), f"other-{uuid.uuid4().hex}"
+    wrapped = minter.wrap(key_id, "d-1", AESGCM.generate_key(bit_length=256))
+    issued = PersonKeyIssued(
+        key_id=key_id, subject="d-1", owner="other", wrapped_key=base64.urlsafe_b64encode(wrapped).decode().rstrip("=")
+    )
+    return key_id, encode_new(issued, "/congress/other")[1]
+
+
+async def following_to_the_end(follower: KeyFollower) -> None:
+    while not await follower.catch_up():  # noqa: ASYNC110 -- False until its consumer has started
+        await asyncio.sleep(0.1)
+
+
+async def test_the_key_follower_asks_an_idle_broker_seldom_and_catches_up_beside_its_held_fetch(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    keyring = Keyring("idle-secret", "test")
+    follower = KeyFollower(kafka_bootstrap, keyring, topic_prefix=topic_prefix, client_id="test")
+    following = asyncio.create_task(follower.run())
+    try:
+        await asyncio.wait_for(following_to_the_end(follower), 60)
+        with counting_requests() as sent:
+            with counting_fetches() as idle:
+                await asyncio.sleep(IDLE_SECONDS)
+            key_id, value = issued_key("idle-secret")
+            await send(kafka_bootstrap, topic_prefix + topics.KEYS, value, key_id.encode())  # compacted: keyed
+            assert await follower.catch_up()  # as a batch naming a key not seen yet waits for it
+    finally:
+        following.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await following
+    assert keyring.knows(key_id)
+    assert len(idle) <= 2, idle  # 6-7 at aiokafka's 500 ms
+    fetching = {conn for conn, name in sent if name.startswith("FetchRequest")}
+    asking = {conn for conn, name in sent if name.startswith(("OffsetRequest", "ListOffsets"))}
+    assert fetching and asking
+    assert not fetching & asking  # never queued behind a fetch the broker holds
