@@ -16,7 +16,6 @@ from schemas import decode, encode, new_event, topics
 from schemas.badges import BadgeIssued
 from schemas.base import CloudEvent
 from schemas.notify import NotificationSent
-from services.common.broker import IDLE_FETCH_WAIT_MS
 
 CONFIRMATION = "registration_confirmed"
 BADGE_READY = "badge_ready"
@@ -41,7 +40,6 @@ async def watch(bootstrap: str, prefix: str, seen: Watch, stop: asyncio.Event) -
         bootstrap_servers=bootstrap,
         group_id=None,
         auto_offset_reset="earliest",
-        fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,  # the bench's own requests load the brokers it measures
     )
     await consumer.start()
     try:

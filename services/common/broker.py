@@ -12,14 +12,16 @@ from services.common.topic_admin import TopicReport
 log = logging.getLogger("congress.broker")
 
 IDLE_FETCH_WAIT_MS = 5000
-"""How long a broker may hold a fetch of a consumer that follows a topic, while nothing new is there.
+"""How long a broker may hold a fetch of a consumer that reads rare records (organiser sign-outs), while nothing new
+is there; aiokafka's default is 500 ms.
 
-A fetch returns as soon as a record arrives (``fetch_min_bytes`` 1), so this is no latency: it only sets how
-often an idle consumer asks each broker again. aiokafka's 500 ms made every idle consumer send two fetches a
-second to every broker leading one of its partitions; on three nodes the sign-out readers alone were a sixth of
-the brokers' requests in a burst, and a dozen idle consumers cost the brokers ~0.06 cores (decision 66+). Not
-for a consumer that asks the same brokers anything else while it waits (a request queues behind the held fetch
-on that connection): the key follower's ``catch_up`` asks for the end offsets."""
+A record ends the wait at once, so this is not the usual latency: it only sets how often an idle consumer asks each
+broker again (two fetches a second each at 500 ms: on three nodes the sign-out readers alone were a sixth of the
+brokers' requests in issue 11's burst; decision 66+). It is the worst case, though: aiokafka leaves a partition
+whose fetched records are still unread after 100 ms out of the next fetch to its broker, and a record arriving
+there meanwhile waits for that fetch to end. So only for consumers that read rare records and keep no one
+waiting: not for a service's consumer (notify's confirmation email) nor the key follower (a batch waits for its
+keys), whose records would wait up to this long behind a busy event loop."""
 
 
 def bootstrap_list(bootstrap_servers: str) -> list[str]:

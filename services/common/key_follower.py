@@ -20,7 +20,7 @@ from schemas import topics
 from schemas.base import CloudEvent, EventData, InvalidEvent, decode
 from schemas.keys import PersonKeyIssued
 from schemas.personal import Open
-from services.common.broker import IDLE_FETCH_WAIT_MS, ensure_topics
+from services.common.broker import ensure_topics
 from services.common.keyring import KeyPending, Keyring
 
 log = logging.getLogger("congress.keys")
@@ -70,7 +70,6 @@ class KeyFollower:
             group_id=None,  # every process reads every key: no group, all partitions, from the beginning
             auto_offset_reset="earliest",
             enable_auto_commit=False,
-            fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,
         )
         await consumer.start()
         self._consumer, self._read = consumer, {}

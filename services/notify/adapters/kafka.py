@@ -10,8 +10,7 @@ One consumer reads every notify topic, and aiokafka hands out a partition's fetc
 (``max_records`` at a time) until that fetch is used up before it turns to the next partition's:
 with its default of 1 MiB a partition, a lump of hundreds of badge events (each a badge email
 with its PDF) went out before the confirmations fetched beside them. ``MAX_PARTITION_FETCH_BYTES``
-keeps each lump small, so the topics take turns (a larger record still comes, alone). A broker holds an
-idle fetch for ``IDLE_FETCH_WAIT_MS`` (a record ends the wait at once), not aiokafka's 500 ms.
+keeps each lump small, so the topics take turns (a larger record still comes, alone).
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 
 from schemas import topics
-from services.common.broker import IDLE_FETCH_WAIT_MS
 from services.common.consumer import EventConsumer, parse_batch
 
 MAX_PARTITION_FETCH_BYTES = 64 * 1024
@@ -65,9 +63,6 @@ def subscribe(
         "session_timeout_ms": 10000,
         "heartbeat_interval_ms": 1000,
         "max_partition_fetch_bytes": MAX_PARTITION_FETCH_BYTES,
-        # A fetch returns as soon as a record arrives: the long hold only spares the brokers an idle copy's
-        # two fetches a second each (notify waits for badges most of a burst).
-        "fetch_max_wait_ms": IDLE_FETCH_WAIT_MS,
     }
     if group_instance_id:
         options["group_instance_id"] = group_instance_id
