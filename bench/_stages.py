@@ -115,6 +115,7 @@ class Sampler:
         ends.assign([TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]])
         ends.pause(*ends.assignment())
         before, then = snapshot().by_group(self.roots), time.perf_counter()
+        coordinators: dict[str, int] = {}
         try:
             while not stop.is_set():
                 with contextlib.suppress(TimeoutError):
@@ -123,7 +124,7 @@ class Sampler:
                 sample: dict[str, Any] = {"t": round(now - started, 1)}
                 end = await _ends(ends)  # one request per broker for every group's partitions
                 for group, names in self.groups.items():
-                    sample[f"lag {group}"] = await _lag(admin, end, group, names)
+                    sample[f"lag {group}"] = await _lag(admin, end, group, names, coordinators)
                 for name, seconds in spent(before, cpu).items():
                     sample[f"cpu {name}"] = round(seconds / (now - then), 2)
                 self.samples.append(sample)
@@ -142,15 +143,26 @@ async def _ends(ends: AIOKafkaConsumer) -> dict[TopicPartition, int] | None:
 
 
 async def _lag(
-    admin: AIOKafkaAdminClient, end: dict[TopicPartition, int] | None, group: str, names: tuple[str, ...]
+    admin: AIOKafkaAdminClient,
+    end: dict[TopicPartition, int] | None,
+    group: str,
+    names: tuple[str, ...],
+    coordinators: dict[str, int] | None = None,
 ) -> int | None:
-    """Records on ``names`` the group has not committed yet (None when Kafka does not say)."""
+    """Records on ``names`` the group has not committed yet (None when Kafka does not say). ``coordinators``: each
+    group's coordinator as found before (asked once, not every second; forgotten when asking it fails)."""
     if end is None:
         return None
+    known = {} if coordinators is None else coordinators
     try:
+        if group not in known:
+            known[group] = await admin.find_coordinator(group)
         partitions = sorted(tp for tp in end if tp.topic in names)
-        committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+        committed = await admin.list_consumer_group_offsets(
+            group, group_coordinator_id=known[group], partitions=partitions
+        )
     except Exception:  # noqa: BLE001 -- a figure for the timeline, never a reason to stop the bench
+        known.pop(group, None)  # moved, perhaps: found again next time
         return None
     return int(sum(end[tp] - max(0, committed[tp].offset if tp in committed else 0) for tp in partitions))
 
