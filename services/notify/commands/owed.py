@@ -34,6 +34,9 @@ class OwedSender:
 
     def __init__(self, worker: RetryWorker) -> None:
         self.worker = worker
+        worker.owed_busy = self.busy  # the retry pass leaves the queue to this sender while it has owed mail
+        self._unsent = 0
+        """Released messages not yet tried (or found claimed by another sender)."""
         self._held: list[Queued] = []
         self._queue: asyncio.Queue[Queued] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
@@ -54,8 +57,21 @@ class OwedSender:
             return
         for queued in held:
             self._queue.put_nowait(queued)
+        self._unsent += len(held)
         if self._pump is None or self._pump.done():
             self._pump = asyncio.create_task(self._claim_and_send(), name="notify-owed")
+
+    def busy(self) -> bool:
+        """Whether released messages are still to be tried here (and the pump that tries them is running).
+
+        The retry pass waits meanwhile (``RetryWorker.work_due``): owed rows are due at once, so it claimed them
+        too, reading each message back and opening its cause, for sends that go over the same connections anyway.
+        A pump that died leaves its rows to the retry pass, as before."""
+        return self._unsent > 0 and self._pump is not None and not self._pump.done()
+
+    def _tried(self) -> None:
+        self._unsent -= 1
+        self._queue.task_done()
 
     async def drain(self) -> None:
         """Wait until every released message was tried."""
@@ -91,7 +107,7 @@ class OwedSender:
                 log.exception("claiming owed messages failed; the retry pass will send them")
                 claimed = []
             for _ in range(len(owed) - len(claimed)):  # another copy or the retry pass has them
-                self._queue.task_done()
+                self._tried()
             for queued in claimed:
                 await worker.slots.acquire()
                 task = asyncio.create_task(self._send(queued), name="notify-owed-send")
@@ -108,4 +124,4 @@ class OwedSender:
             )
         finally:
             self.worker.slots.release()
-            self._queue.task_done()
+            self._tried()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -69,6 +69,8 @@ class RetryWorker:
         """One per SMTP connection: a sender holds one from its send until its message is recorded."""
         self.recorder = Recorder(notifier, units)
         self.job = jobs.Job("notify.retries", self.work_due)
+        self.owed_busy: Callable[[], bool] = _never
+        """Whether this process's owed sender still has released messages to try (``OwedSender`` sets it)."""
 
     async def claim(self, message_ids: Sequence[str] | None = None, limit: int | None = None) -> list[Queued]:
         """Claim due messages (these, or any) in a transaction of its own, for one lease."""
@@ -88,7 +90,13 @@ class RetryWorker:
         return [replace(q, next_attempt_at=until) for q in owed if q.record.message_id in claimed]
 
     async def work_due(self) -> int:
-        """One pass over the due messages, claimed a few at a time; returns how many were attempted."""
+        """One pass over the due messages, claimed a few at a time; returns how many were attempted.
+
+        None while the owed sender still has messages to try: it sends over the same connections, and the rows it
+        owes are due too (the pass would claim them, read them back and open their causes for nothing); what else
+        is due (deferred mail, a dead copy's rows) waits for the next pass after it."""
+        if self.owed_busy():
+            return 0
         attempted = 0
         while attempted < self.batch and not self.notifier.circuit_open():
             claimed = await self.claim(limit=2 * self.connections)
@@ -141,6 +149,10 @@ class RetryWorker:
         if queued.record.about or queued.cause_topic not in _ABOUT_TOPICS:
             return queued.record.about
         return abstract_of(queued.cause_event, queued.record.recipient_id)
+
+
+def _never() -> bool:
+    return False
 
 
 _ABOUT_TOPICS = frozenset({AbstractsEvent.topic(), SessionScheduled.topic(), PresentationMoved.topic()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -378,3 +379,28 @@ async def test_mail_is_owed_in_the_batch_and_sent_only_after_its_commit(world: d
         assert sorted(r.status for r in (await session.execute(select(messages))).all()) == ["sent", "sent"]
     sent = [d for _, d in await emitted(world) if isinstance(d, NotificationSent)]
     assert sorted(d.template for d in sent) == ["magic_link", "registration_received"]
+
+
+async def test_the_retry_pass_leaves_owed_mail_to_the_owed_sender_while_it_has_some(world: dict[str, Any]) -> None:
+    """Owed rows are due at once: a retry pass during a backlog claimed them too, reading each message back and
+    opening its cause, for sends over the same connections. It waits until the owed sender has tried them."""
+    mailer: FakeMailer = world["mailer"]
+    original, gate, entered = mailer.send, asyncio.Event(), asyncio.Event()
+
+    async def held(envelope: Envelope) -> Delivery:
+        entered.set()
+        await gate.wait()  # the SMTP server answers slowly: the owed sender has a backlog
+        return await original(envelope)
+
+    mailer.send = held  # type: ignore[method-assign]
+    await world["consumer"].handle_batch([Rec(e, i) for i, e in enumerate(delegate_events(0, 3))])
+    world["subscriptions"].committed()  # six messages owed: four claimed, one being sent, two waiting
+    await entered.wait()
+    retry_pass = asyncio.create_task(world["retry"].work_due())
+    await asyncio.sleep(0.1)  # the pass's turn, while the owed sender is stuck
+    gate.set()
+    await world["subscriptions"].owed.drain()
+
+    assert await retry_pass == 0
+    assert len(mailer.accepted) == 6 and len({e.message for e in mailer.accepted}) == 6
+    assert await world["retry"].work_due() == 0  # nothing left for the next pass
