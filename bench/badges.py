@@ -163,7 +163,8 @@ def timed(fn: Any, items: list[Any]) -> list[float]:
 
 
 def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]:
-    """Where one warm in-process render spends its time (medians, ms)."""
+    """Where one warm in-process render spends its time (medians, ms): the WeasyPrint text layer's phases, then
+    the direct layer's (``adapters/textlayer.py``: shape, draw, subset, write, frame and QR in one)."""
     from services.badges.adapters import stamp
 
     acc: dict[str, list[float]] = {
@@ -171,6 +172,8 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
         "jinja": [],
         "layout": [],
         "draw+subset+write+frame+qr": [],
+        "direct: qr": [],
+        "direct: shape+draw+subset+write+frame": [],
     }
     css, fonts = renderer._setup("badge")
     template = renderer.env.get_template("badge.html")
@@ -185,7 +188,11 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
         finish = renderer._frame(view["ribbon"]).finisher(stamp.qr_image(content.qr_token))
         doc.write_pdf(uncompressed_pdf=True, finisher=finish)
         t4 = time.perf_counter()
-        for key, a, b in zip(acc, (t0, t1, t2, t3), (t1, t2, t3, t4), strict=True):
+        finish = renderer._frame(view["ribbon"]).finisher(stamp.qr_image(content.qr_token))
+        t5 = time.perf_counter()
+        renderer._direct_layer().render(view, finish)
+        t6 = time.perf_counter()
+        for key, a, b in zip(acc, (t0, t1, t2, t3, t4, t5), (t1, t2, t3, t4, t5, t6), strict=True):
             acc[key].append((b - a) * 1000)
     return {k: round(statistics.median(v), 2) for k, v in acc.items()}
 
@@ -319,13 +326,30 @@ def cpu_figures() -> dict[str, dict[str, float]]:
 
 
 def chunk_sizes(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]:
-    """CPU ms per badge when ``render_badges`` lays out N badges' texts as one document (pool.CHUNK)."""
+    """CPU ms per badge when ``render_badges`` gets N badges at a time (pool.CHUNK); it mattered when their texts
+    were laid out as one WeasyPrint document, the direct layer draws each alone."""
     out = {}
     for size in (1, 4, 8, 16):
         cpu = time.process_time()
         for i in range(0, len(items), size):
             renderer.render_badges(items[i : i + size])
         out[f"chunk_{size}"] = round((time.process_time() - cpu) * 1000 / len(items), 2)
+    return out
+
+
+def text_layer_pairs(renderer: PdfRenderer, items: list[BadgeContent], size: int = 8) -> dict[str, float]:
+    """CPU ms per badge with the texts drawn straight into the PDF (``adapters/textlayer.py``, ``renderer``) and
+    laid out by WeasyPrint as an HTML page (a second renderer, same fonts), chunk by chunk in turn (paired)."""
+    html = PdfRenderer(HEADER, extra_chars=renderer.extra_chars, text_layer="weasyprint")
+    html.warm()
+    cpu = {"weasyprint": 0.0, "direct": 0.0}
+    for i in range(0, len(items), size):
+        for name, each in (("weasyprint", html), ("direct", renderer)):
+            start = time.process_time()
+            each.render_badges(items[i : i + size])
+            cpu[name] += time.process_time() - start
+    out = {name: round(seconds * 1000 / len(items), 2) for name, seconds in cpu.items()}
+    out["direct_share"] = round(cpu["direct"] / cpu["weasyprint"], 3)
     return out
 
 
@@ -514,6 +538,7 @@ def in_process(items: list[BadgeContent], args: argparse.Namespace) -> dict[str,
         "kiosk_stored_pdf": stored_kiosk(renderer, kiosk),
         "cpu_ms_per_badge_by_chunk": chunk_sizes(renderer, sample),
         "cpu_ms_per_badge_font_subsets": subset_pairs(renderer, items[: max(args.baseline, 400)]),
+        "cpu_ms_per_badge_text_layer": text_layer_pairs(renderer, items[: max(args.baseline, 400)]),
         "baseline_naive_weasyprint": summary(base["naive"]),
         "baseline_reportlab": summary(base["reportlab"]),
         "baselines_run_now": summary(base["now"]),
@@ -612,6 +637,7 @@ def _print_table(r: dict[str, Any]) -> None:
     print(f"p50 by script before (ms): {r['kiosk_in_process_before_p50_by_script_ms']}")
     print(f"CPU ms per badge by badges laid out per document (pool.CHUNK): {r['cpu_ms_per_badge_by_chunk']}")
     print(f"CPU ms per badge, fonts subset by WeasyPrint / from prepared faces: {r['cpu_ms_per_badge_font_subsets']}")
+    print(f"CPU ms per badge, texts laid out by WeasyPrint / drawn directly: {r['cpu_ms_per_badge_text_layer']}")
     print(f"harfbuzz-subset: {m['harfbuzz_subset']}; written {RESULTS}")
 
 

@@ -32,7 +32,7 @@ from weasyprint.matrix import Matrix
 from weasyprint.pdf.fonts import Font, build_fonts_dictionary
 from weasyprint.pdf.stream import Stream
 from weasyprint.text.ffi import FROM_UNITS, TO_UNITS, ffi, gobject, pango, unicode_to_char_p
-from weasyprint.text.fonts import get_pango_font_key
+from weasyprint.text.fonts import get_hb_object_data, get_pango_font_key
 
 PX_PER_MM = 96 / 25.4
 PX_PER_PT = 96 / 72
@@ -172,28 +172,58 @@ class _Shaper:
 
 
 class _FontTemplates:
-    """WeasyPrint's ``Font`` of each Pango font and size, built once and copied for each PDF.
+    """WeasyPrint's ``Font`` of each Pango font, built once and copied for each PDF.
 
     ``Font`` copies the whole font file out of HarfBuzz and reads its tables and metrics (~0.15 ms a
-    font, three fonts a badge); a PDF only adds its own glyphs' widths and texts and replaces the file by
-    its subset (``Font.clean``), so a copy with empty glyph maps is the font WeasyPrint would build. The
-    template holds a reference to the HarfBuzz face (``get_pango_font_hb_face``), so it stays valid.
+    font, three fonts a badge). A PDF only adds its own glyphs' widths and texts, and ``Font.clean``
+    replaces the file by its subset and may add variation values; so a copy with its own glyph maps and
+    variations, and the size, ascent and descent of the Pango font at hand (as ``Font`` computes them),
+    is the font WeasyPrint would build, byte for byte. The template holds a reference to the HarfBuzz
+    face (``get_pango_font_hb_face``); each copy takes the HarfBuzz font of the Pango font it draws with.
+    A file larger than ``KEEP_FILE_BELOW`` (a whole CJK collection, for a character outside the cut) is
+    not kept: each copy reads it again, as WeasyPrint does.
     """
 
+    KEEP_FILE_BELOW = 4 * 2**20
+    MOST = 256
+
     def __init__(self) -> None:
-        self._fonts: dict[tuple[int, float], Font] = {}
+        self._fonts: dict[int, Font] = {}
 
     def font(self, pango_font: Any, fonts: dict[int, Font]) -> tuple[Font, float]:
         """The font of ``pango_font`` in ``fonts`` (one PDF's), added as a fresh copy if new; and its size."""
         key, description, size = get_pango_font_key(pango_font)
         font = fonts.get(key)
         if font is None:
-            template = self._fonts.get((key, size))
-            if template is None:
-                template = self._fonts[(key, size)] = Font(pango_font, description, size)
-            font = fonts[key] = copy.copy(template)
-            font.widths, font.to_unicode, font.missing = {}, {}, {}
+            font = fonts[key] = self._copy(self._template(key, pango_font, description, size), pango_font, size)
         return font, size
+
+    def _template(self, key: int, pango_font: Any, description: Any, size: float) -> Font:
+        template = self._fonts.get(key)
+        if template is None:
+            template = Font(pango_font, description, size)
+            if len(template.file_content) >= self.KEEP_FILE_BELOW:
+                template.file_content = None
+            if len(self._fonts) >= self.MOST:
+                del self._fonts[next(iter(self._fonts))]
+            self._fonts[key] = template
+        return template
+
+    @staticmethod
+    def _copy(template: Font, pango_font: Any, size: float) -> Font:
+        font = copy.copy(template)
+        font.widths, font.to_unicode, font.missing = {}, {}, {}
+        font.variations = dict(template.variations)
+        font.hb_font = pango.pango_font_get_hb_font(pango_font)
+        if font.file_content is None:
+            font.file_content = get_hb_object_data(font.hb_face)
+        font.font_size = size
+        font.ascent = font.descent = 0
+        if size:
+            metrics = ffi.gc(pango.pango_font_get_metrics(pango_font, ffi.NULL), pango.pango_font_metrics_unref)
+            font.ascent = round(pango.pango_font_metrics_get_ascent(metrics) * FROM_UNITS / size * 1000)
+            font.descent = -round(pango.pango_font_metrics_get_descent(metrics) * FROM_UNITS / size * 1000)
+        return font
 
 
 class _Stream(Stream):  # type: ignore[misc]  # WeasyPrint ships no type hints
@@ -290,6 +320,11 @@ class DirectTextLayer:
         stream.clip()
         stream.end()
         stream.set_color_rgb(0, 0, 0)
+        # WeasyPrint's order (the blocks that clip are painted after the others): the same ToUnicode maps
+        first = style(g.meta_first_size_pt, True, spacing_em=g.meta_first_letter_spacing_em)
+        rest = style(g.meta_size_pt, False)
+        rows = [(line, first if i == 0 else rest) for i, line in enumerate(meta)]
+        self._block(stream, emojis, g.meta, g.meta.top_mm * PX_PER_MM, rows, rest, first)
         with self._clipped(stream, g.names):
             given, family = view["given"], view["family"]
             given_style = style(given.size_pt, True, view["given_dir"])
@@ -306,10 +341,6 @@ class DirectTextLayer:
                 aff_style = style(affiliation.size_pt, False, view["affiliation_dir"])
                 rows = [(line, aff_style) for line in affiliation.lines]
                 self._block(stream, emojis, g.affiliation, g.affiliation.top_mm * PX_PER_MM, rows, aff_style)
-        first = style(g.meta_first_size_pt, True, spacing_em=g.meta_first_letter_spacing_em)
-        rest = style(g.meta_size_pt, False)
-        rows = [(line, first if i == 0 else rest) for i, line in enumerate(meta)]
-        self._block(stream, emojis, g.meta, g.meta.top_mm * PX_PER_MM, rows, rest, first)
         stream.pop_state()
         return emojis
 

@@ -10,11 +10,13 @@ exception in its place while the others render.
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 
 from services.badges.adapters import qrscan, textlayer
@@ -67,9 +69,38 @@ def lines(path: Path) -> list[tuple[str, float, float, float, float]]:
     html = subprocess.run(["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, text=True).stdout
     found = []
     for head, body in re.findall(r"<line (xMin=[^>]*)>(.*?)</line>", html, re.S):
-        box = [float(v) for v in re.findall(r'"([\d.]+)"', head)]
-        found.append((" ".join(re.findall(r">([^<]+)</word>", body)), *box))
+        x_min, y_min, x_max, y_max = (float(v) for v in re.findall(r'"([\d.]+)"', head))
+        found.append((" ".join(re.findall(r">([^<]+)</word>", body)), x_min, y_min, x_max, y_max))
     return found
+
+
+def glyph_runs(pdf: bytes) -> list[tuple[Any, ...]]:
+    """Every run of glyphs the page draws itself: where (text matrix, px), in which font and size, which glyph ids
+    and adjustments; then each font's embedded file and ToUnicode map (subset tags left out)."""
+    runs: list[tuple[Any, ...]] = []
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        fonts = page.obj.Resources.Font
+        matrix: Any = None
+        font: Any = None
+        instructions: Any = pikepdf.parse_content_stream(page)
+        for operands, operator in instructions:
+            op = str(operator)
+            if op == "Tm":
+                matrix = tuple(round(float(v), 2) for v in operands)
+            elif op == "Tf":
+                font = (str(fonts[str(operands[0])].BaseFont).split("+")[1], round(float(operands[1]), 3))
+            elif op == "TJ":
+                glyphs = tuple(
+                    bytes(o).hex() if isinstance(o, pikepdf.String) else round(float(o), 1) for o in operands[0]
+                )
+                runs.append((matrix, font, glyphs))
+        for name in sorted(fonts.keys()):
+            embedded: Any = fonts[name]
+            descriptor = embedded.DescendantFonts[0].FontDescriptor
+            file = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+            runs.append((str(embedded.BaseFont).split("+")[1], file.read_bytes(), embedded.ToUnicode.read_bytes()))
+    return sorted(runs, key=repr)
 
 
 def unembedded_or_whole(path: Path) -> list[str]:
@@ -113,6 +144,7 @@ def test_the_direct_layer_prints_the_same_text_in_the_same_places(
     assert text == pdf_text(reference)
     assert not letters(given + family + affiliation) - letters(text)  # poppler drops some Indic vowel signs
     assert_same_lines(direct, reference)
+    assert glyph_runs(direct.read_bytes()) == glyph_runs(reference.read_bytes())
     assert unembedded_or_whole(direct) == []
     assert misdrawn(direct.read_bytes()) == []
     assert printed_qr(direct, tmp_path) == badge.qr_token
@@ -151,7 +183,7 @@ def test_a_badge_the_direct_layer_cannot_draw_alike_is_laid_out_by_weasyprint(
 def test_a_badge_that_fails_gets_its_exception_in_its_place(
     renderers: dict[str, PdfRenderer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    drawn = textlayer.draw_first_line
+    drawn = textlayer.draw_first_line  # type: ignore[attr-defined]  # WeasyPrint's, imported there
 
     def draw(stream: Any, box: Any, *args: Any) -> Any:
         if box.text == "Broken":
