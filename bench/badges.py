@@ -1,6 +1,7 @@
 """Badge rendering benchmark: kiosk latency, bulk throughput, the previous renderer and two baselines in one run.
 
     uv run python -m bench.badges [--delegates 2500] [--kiosk 200] [--baseline 120] [--workers 2]
+    uv run python -m bench.badges --text-layer [--delegates 800]   # only the two text layers, paired
 
 * kiosk: one badge at a time, warm, in-process and through the warm pool (what a desk edit
   renders), p50/p99, interleaved with the previous renderer (one layer, HTML5 user-agent sheet,
@@ -14,6 +15,8 @@
 * baseline (b): reportlab canvas with reportlab's own QR widget (Indico/pretix approach).
   It cannot shape Arabic or Indic scripts nor use the CFF CJK fonts, so it draws less;
 * CPU per badge by how many badges' texts are laid out as one document (``pool.CHUNK``);
+* CPU per badge with the texts drawn straight into the PDF (``adapters/textlayer.py``) against laid out by
+  WeasyPrint as an HTML page, chunk by chunk in turn (``--text-layer`` runs only this, and the phases);
 * CPU per badge with fonts subset from faces prepared once (``adapters/subset.py``) against WeasyPrint's
   own subsetting, paired chunk by chunk.
 
@@ -552,7 +555,11 @@ def main() -> None:
     parser.add_argument("--kiosk", type=int, default=200)
     parser.add_argument("--baseline", type=int, default=120, help="badges per baseline sample")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--text-layer", action="store_true", help="only the two text layers, paired")
     args = parser.parse_args()
+    if args.text_layer:
+        text_layer_only(delegates(args.delegates))
+        return
     from services.badges.adapters.fonts import harfbuzz_subset_available
 
     load_before = os.getloadavg()[0]
@@ -576,6 +583,18 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     _print_table(results)
+
+
+def text_layer_only(items: list[BadgeContent]) -> None:
+    """The direct text layer against WeasyPrint's, paired, CPU ms per badge; with the load before and after."""
+    load_before = os.getloadavg()[0]
+    renderer = PdfRenderer(HEADER, extra_chars=names_of(items))
+    renderer.warm()
+    pairs = text_layer_pairs(renderer, items)
+    split = phases(renderer, items[:120])
+    print(f"{os.cpu_count()} cpus, 1-min load {load_before:.2f} before / {os.getloadavg()[0]:.2f} after")
+    print(f"CPU ms per badge over {len(items)} badges, texts laid out by WeasyPrint / drawn directly: {pairs}")
+    print(f"one warm render, medians (ms): {split}")
 
 
 def speedups(r: dict[str, Any]) -> dict[str, float]:

@@ -21,9 +21,12 @@ import pytest
 
 from services.badges.adapters import qrscan, textlayer
 from services.badges.adapters.pdf import BadgeContent, CongressHeader, PdfRenderer
+from services.common.printable import font_index
 from tests.integration.badges.test_badge_layers import misdrawn
 from tests.integration.badges.test_badges_pipeline import pdf_fonts, pdf_info, pdf_text, squash
+from tests.integration.badges.test_every_script import _content as every_script_content
 from tests.integration.badges.test_every_script import letters
+from tests.integration.badges.world_names import cldr_samples, new_letters_only, paired, script_samples
 
 HEADER = CongressHeader("ICSEI 2027", "Yokohama · 05 Jan – 08 Jan 2027")
 TOLERANCE_PT = 1.0
@@ -72,6 +75,11 @@ def lines(path: Path) -> list[tuple[str, float, float, float, float]]:
         x_min, y_min, x_max, y_max = (float(v) for v in re.findall(r'"([\d.]+)"', head))
         found.append((" ".join(re.findall(r">([^<]+)</word>", body)), x_min, y_min, x_max, y_max))
     return found
+
+
+def drawn_directly(pdf: bytes) -> bool:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return DIRECT in str(doc.docinfo.get("/Producer", ""))
 
 
 def glyph_runs(pdf: bytes) -> list[tuple[Any, ...]]:
@@ -206,3 +214,22 @@ def test_a_badge_that_fails_gets_its_exception_in_its_place(
 def test_a_text_layer_that_does_not_exist_is_refused() -> None:
     with pytest.raises(ValueError, match="text_layer"):
         PdfRenderer(HEADER, text_layer="html")
+
+
+def test_every_locale_and_script_draws_the_same_glyphs_in_the_same_places_as_weasyprint(
+    renderers: dict[str, PdfRenderer],
+) -> None:
+    """``test_every_script.py``'s 300-odd names from data (each CLDR locale's words, every script a font has), in
+    chunks of eight as the service renders them: the same glyph runs where WeasyPrint put them, the same fonts."""
+    index = font_index()
+    cldr, _ = cldr_samples(index)
+    scripts, _ = script_samples(index, {s.script for s in cldr})
+    samples = new_letters_only(cldr) + paired(scripts)
+    contents = [every_script_content(sample, i) for i, sample in enumerate(samples)]
+    for start in range(0, len(contents), 8):
+        chunk = contents[start : start + 8]
+        mine, theirs = renderers["direct"].render_badges(chunk), renderers["weasyprint"].render_badges(chunk)
+        for sample, a, b in zip(samples[start : start + 8], mine, theirs, strict=True):
+            assert isinstance(a, bytes) and isinstance(b, bytes), sample.source
+            assert drawn_directly(a), sample.source
+            assert glyph_runs(a) == glyph_runs(b), (sample.source, sample.text)
