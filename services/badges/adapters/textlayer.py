@@ -4,21 +4,22 @@ The texts of a badge are fitted already (``adapters/fit.py``: lines and a size p
 them out as an HTML document only placed known lines in known boxes, at ~4–5 ms a badge for the
 cascade and the box tree, and ~2 ms more to walk those boxes while drawing. Here each line is
 shaped with Pango exactly as WeasyPrint shapes it (the same font map, family list, size in CSS px,
-weight, language and base direction), placed where ``badge.css`` puts it (``TextLayerGeometry``),
-and written with WeasyPrint's own PDF text machinery: ``draw_first_line`` writes the glyphs and
-records each glyph's text for the ToUnicode map, its ``Stream`` collects the fonts, and
-``build_fonts_dictionary`` embeds them as subsets (``adapters/subset.py`` applies as before). The
-role's frame and the QR code are added by the same finisher as the WeasyPrint layer's (``stamp.py``).
+weight, language and base direction; ``adapters/textshape.py``), placed where ``badge.css`` puts
+it (``TextLayerGeometry``), and written with WeasyPrint's own PDF text machinery:
+``draw_first_line`` writes the glyphs and records each glyph's text for the ToUnicode map, its
+``Stream`` collects the fonts, and ``build_fonts_dictionary`` embeds them as subsets
+(``adapters/subset.py`` applies as before). The role's frame and the QR code are added by the same
+finisher as the WeasyPrint layer's (``stamp.py``).
 
 A badge this module cannot draw the same way — a colour or bitmap glyph (emoji), which WeasyPrint
-draws as an image beside the text — raises ``NotDirect``; the renderer lays that badge out with
-WeasyPrint instead (``PdfRenderer.text_layer``).
+draws as an image beside the text; an empty given name or meta line, whose margins and struts this
+module does not model — raises ``NotDirect``; the renderer lays that badge out with WeasyPrint
+instead (``PdfRenderer.text_layer``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -29,19 +30,19 @@ import pydyf
 from weasyprint import VERSION
 from weasyprint.draw.text import draw_first_line
 from weasyprint.matrix import Matrix
-from weasyprint.pdf.fonts import Font, build_fonts_dictionary
+from weasyprint.pdf.fonts import build_fonts_dictionary
 from weasyprint.pdf.stream import Stream
-from weasyprint.text.ffi import FROM_UNITS, TO_UNITS, ffi, gobject, pango, unicode_to_char_p
-from weasyprint.text.fonts import get_hb_object_data, get_pango_font_key
+from weasyprint.text.ffi import pango
+
+from services.badges.adapters.textshape import FontTemplates, LineStyle, ShapedLine, Shaper, TemplateStream
 
 PX_PER_MM = 96 / 25.4
 PX_PER_PT = 96 / 72
 PT_PER_PX = 72 / 96
-_BOLD, _NORMAL = 700, 400
 
 
 class NotDirect(Exception):
-    """This badge needs WeasyPrint's layout (a glyph drawn as an image: an emoji)."""
+    """This badge needs WeasyPrint's layout: a glyph drawn as an image (an emoji), or an empty name or meta line."""
 
 
 @dataclass(frozen=True)
@@ -81,166 +82,10 @@ class TextLayerGeometry:
 GEOMETRY = TextLayerGeometry()
 
 
-@dataclass(frozen=True)
-class _Style:
-    families: str
-    """Pango's family list: the CSS ``font-family`` names joined by commas."""
-    size_px: float
-    bold: bool
-    lang: str
-    rtl: bool
-    letter_spacing_px: float = 0.0
-
-
-@dataclass(frozen=True)
-class _Line:
-    text: str
-    layout: Any
-    width: float
-    height: float
-    baseline: float
-    """From the top of the line's logical box, px (Pango's)."""
-
-
-class _Shaper:
-    """Pango layouts through one font map: a context per (language, direction), a layout per style."""
-
-    def __init__(self, font_map: Any) -> None:
-        self._font_map = font_map
-        self._contexts: dict[tuple[str, bool], Any] = {}
-        self._layouts: dict[_Style, tuple[Any, ...]] = {}
-        self._struts: dict[_Style, tuple[float, float]] = {}
-
-    def _context(self, lang: str, rtl: bool) -> Any:
-        context = self._contexts.get((lang, rtl))
-        if context is None:
-            context = ffi.gc(pango.pango_font_map_create_context(self._font_map), gobject.g_object_unref)
-            pango.pango_context_set_round_glyph_positions(context, False)
-            pango.pango_context_set_base_dir(context, pango.PANGO_DIRECTION_RTL if rtl else pango.PANGO_DIRECTION_LTR)
-            lang_p, _ = unicode_to_char_p(lang)
-            pango.pango_context_set_language(context, pango.pango_language_from_string(lang_p))
-            self._contexts[(lang, rtl)] = context
-        return context
-
-    def _layout(self, style: _Style) -> Any:
-        entry = self._layouts.get(style)
-        if entry is None:
-            if len(self._layouts) > 2048:  # sizes are a ladder and chains few; bounded all the same
-                self._layouts.clear()
-                self._struts.clear()
-            description = ffi.gc(pango.pango_font_description_new(), pango.pango_font_description_free)
-            family_p, _ = unicode_to_char_p(style.families)
-            pango.pango_font_description_set_family(description, family_p)
-            pango.pango_font_description_set_style(description, pango.PANGO_STYLE_NORMAL)
-            pango.pango_font_description_set_stretch(description, pango.PANGO_STRETCH_NORMAL)
-            pango.pango_font_description_set_weight(description, _BOLD if style.bold else _NORMAL)
-            pango.pango_font_description_set_absolute_size(description, int(style.size_px * TO_UNITS))
-            pango.pango_font_description_set_variant(description, pango.PANGO_VARIANT_NORMAL)
-            layout = ffi.gc(pango.pango_layout_new(self._context(style.lang, style.rtl)), gobject.g_object_unref)
-            pango.pango_layout_set_auto_dir(layout, False)
-            pango.pango_layout_set_font_description(layout, description)
-            pango.pango_layout_set_single_paragraph_mode(layout, True)
-            attrs = None
-            if style.letter_spacing_px:
-                attrs = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
-                spacing = pango.pango_attr_letter_spacing_new(int(style.letter_spacing_px * TO_UNITS))
-                spacing.start_index, spacing.end_index = 0, 0xFFFFFFFF
-                pango.pango_attr_list_insert(attrs, spacing)
-                pango.pango_layout_set_attributes(layout, attrs)
-            entry = self._layouts[style] = (layout, description, family_p, attrs)
-        return entry[0]
-
-    def line(self, text: str, style: _Style) -> _Line:
-        """``text`` shaped on one line: its layout (valid until the next line of this style) and metrics."""
-        layout = self._layout(style)
-        text_p, data = unicode_to_char_p(text)
-        pango.pango_layout_set_text(layout, text_p, len(data))
-        first = pango.pango_layout_get_line_readonly(layout, 0)
-        logical = ffi.new("PangoRectangle *")
-        pango.pango_layout_line_get_extents(first, ffi.NULL, logical)
-        baseline = pango.pango_layout_get_baseline(layout) * FROM_UNITS
-        width = logical.width * FROM_UNITS + style.letter_spacing_px
-        return _Line(text, layout, width, logical.height * FROM_UNITS, baseline)
-
-    def strut(self, style: _Style) -> tuple[float, float]:
-        """Height and baseline of a space in ``style``: the line box's own strut (CSS 2, 10.8.1)."""
-        found = self._struts.get(style)
-        if found is None:
-            line = self.line(" ", style)
-            found = self._struts[style] = (line.height, line.baseline)
-        return found
-
-
-class _FontTemplates:
-    """WeasyPrint's ``Font`` of each Pango font, built once and copied for each PDF.
-
-    ``Font`` copies the whole font file out of HarfBuzz and reads its tables and metrics (~0.15 ms a
-    font, three fonts a badge). A PDF only adds its own glyphs' widths and texts, and ``Font.clean``
-    replaces the file by its subset and may add variation values; so a copy with its own glyph maps and
-    variations, and the size, ascent and descent of the Pango font at hand (as ``Font`` computes them),
-    is the font WeasyPrint would build, byte for byte. The template holds a reference to the HarfBuzz
-    face (``get_pango_font_hb_face``); each copy takes the HarfBuzz font of the Pango font it draws with.
-    A file larger than ``KEEP_FILE_BELOW`` (a whole CJK collection, for a character outside the cut) is
-    not kept: each copy reads it again, as WeasyPrint does.
-    """
-
-    KEEP_FILE_BELOW = 4 * 2**20
-    MOST = 256
-
-    def __init__(self) -> None:
-        self._fonts: dict[int, Font] = {}
-
-    def font(self, pango_font: Any, fonts: dict[int, Font]) -> tuple[Font, float]:
-        """The font of ``pango_font`` in ``fonts`` (one PDF's), added as a fresh copy if new; and its size."""
-        key, description, size = get_pango_font_key(pango_font)
-        font = fonts.get(key)
-        if font is None:
-            font = fonts[key] = self._copy(self._template(key, pango_font, description, size), pango_font, size)
-        return font, size
-
-    def _template(self, key: int, pango_font: Any, description: Any, size: float) -> Font:
-        template = self._fonts.get(key)
-        if template is None:
-            template = Font(pango_font, description, size)
-            if len(template.file_content) >= self.KEEP_FILE_BELOW:
-                template.file_content = None
-            if len(self._fonts) >= self.MOST:
-                del self._fonts[next(iter(self._fonts))]
-            self._fonts[key] = template
-        return template
-
-    @staticmethod
-    def _copy(template: Font, pango_font: Any, size: float) -> Font:
-        font = copy.copy(template)
-        font.widths, font.to_unicode, font.missing = {}, {}, {}
-        font.variations = dict(template.variations)
-        font.hb_font = pango.pango_font_get_hb_font(pango_font)
-        if font.file_content is None:
-            font.file_content = get_hb_object_data(font.hb_face)
-        font.font_size = size
-        font.ascent = font.descent = 0
-        if size:
-            metrics = ffi.gc(pango.pango_font_get_metrics(pango_font, ffi.NULL), pango.pango_font_metrics_unref)
-            font.ascent = round(pango.pango_font_metrics_get_ascent(metrics) * FROM_UNITS / size * 1000)
-            font.descent = -round(pango.pango_font_metrics_get_descent(metrics) * FROM_UNITS / size * 1000)
-        return font
-
-
-class _Stream(Stream):  # type: ignore[misc]  # WeasyPrint ships no type hints
-    """WeasyPrint's content stream, its fonts copied from templates (``_FontTemplates``)."""
-
-    def __init__(self, templates: _FontTemplates, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._templates = templates
-
-    def add_font(self, pango_font: Any) -> tuple[Font, float]:
-        return self._templates.font(pango_font, self._fonts)
-
-
 class _TextBox:
     """What ``draw_first_line`` reads of a WeasyPrint text box (and of its Pango layout)."""
 
-    def __init__(self, line: _Line, size_px: float) -> None:
+    def __init__(self, line: ShapedLine, size_px: float) -> None:
         self.text = line.text
         self.style = {"font_size": size_px}
         self.pango_layout = self
@@ -256,8 +101,8 @@ class DirectTextLayer:
     def __init__(self, font_map: Any, geometry: TextLayerGeometry = GEOMETRY) -> None:
         self.font_map = font_map
         self.geometry = geometry
-        self._shaper = _Shaper(font_map)
-        self._templates = _FontTemplates()
+        self._shaper = Shaper(font_map)
+        self._templates = FontTemplates()
 
     def render(self, view: dict[str, Any], finisher: Callable[[Any, pydyf.PDF], None]) -> bytes:
         """The PDF of ``view`` (``PdfRenderer.badge_view``); raises ``NotDirect`` for WeasyPrint's path."""
@@ -275,7 +120,7 @@ class DirectTextLayer:
         pdf.add_object(resources)
         fonts: dict[Any, Any] = {}
         page_px = (0, 0, g.page_mm[0] * PX_PER_MM, g.page_mm[1] * PX_PER_MM)
-        stream = _Stream(self._templates, fonts, page_px, resources, {}, None, {}, None, compress=False)
+        stream = TemplateStream(self._templates, fonts, page_px, resources, {}, None, {}, None, compress=False)
         emojis = self._draw_texts(stream, view, meta, height_pt)
         if emojis or any(f.bitmap or f.png or f.svg or f.colr for f in fonts.values()):
             raise NotDirect("a glyph drawn as an image")
@@ -309,9 +154,9 @@ class DirectTextLayer:
         families, lang = view["font_families"], view["lang"]
         emojis: list[Any] = []
 
-        def style(size_pt: float, bold: bool, direction: str = "ltr", spacing_em: float = 0.0) -> _Style:
+        def style(size_pt: float, bold: bool, direction: str = "ltr", spacing_em: float = 0.0) -> LineStyle:
             size = size_pt * PX_PER_PT
-            return _Style(families, size, bold, lang, direction == "rtl", spacing_em * size)
+            return LineStyle(families, size, bold, lang, direction == "rtl", spacing_em * size)
 
         stream.transform(d=-1, f=height_pt)
         stream.push_state()
@@ -366,9 +211,9 @@ class DirectTextLayer:
         emojis: list[Any],
         block: Block,
         top: float,
-        rows: Sequence[tuple[str, _Style]],
-        strut: _Style,
-        first_line: _Style | None = None,
+        rows: Sequence[tuple[str, LineStyle]],
+        strut: LineStyle,
+        first_line: LineStyle | None = None,
     ) -> float:
         """Lines stacked from ``top`` (px), each line box as CSS 2 10.8 sizes it; returns the bottom (px).
 
@@ -394,7 +239,7 @@ class DirectTextLayer:
         return y
 
     @staticmethod
-    def _extent(style: _Style, line_height: float, height: float, baseline: float) -> tuple[float, float]:
+    def _extent(style: LineStyle, line_height: float, height: float, baseline: float) -> tuple[float, float]:
         """Above and below the baseline of a box ``line_height`` × its size tall around a font's ``height``."""
         total = line_height * style.size_px
         above = baseline + (total - height) / 2
