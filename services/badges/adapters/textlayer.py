@@ -13,8 +13,8 @@ finisher as the WeasyPrint layer's (``stamp.py``).
 
 A badge this module cannot draw the same way — a colour or bitmap glyph (emoji), which WeasyPrint
 draws as an image beside the text; an empty given name or meta line, whose margins and struts this
-module does not model — raises ``NotDirect``; the renderer lays that badge out with WeasyPrint
-instead (``PdfRenderer.text_layer``).
+module does not model; a meta line too long for its box, which WeasyPrint wraps — raises
+``NotDirect``; the renderer lays that badge out with WeasyPrint instead (``PdfRenderer.text_layer``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ PT_PER_PX = 72 / 96
 
 
 class NotDirect(Exception):
-    """This badge needs WeasyPrint's layout: a glyph drawn as an image (an emoji), or an empty name or meta line."""
+    """This badge needs WeasyPrint's layout: a glyph drawn as an image (an emoji), an empty name or meta line, or a
+    meta line that wraps."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,12 @@ class Block:
     height_mm: float | None
     """Height of the box that clips it (``overflow: hidden``); None: clipped by the page only."""
     line_height: float
+    wraps: bool = False
+    """``white-space: pre-line``: a line wider than the box would wrap (the direct layer leaves that to WeasyPrint)."""
+
+
+WRAP_MARGIN_PX = 0.5
+"""A line within this of its box's width goes to WeasyPrint too: whether it wraps is WeasyPrint's to say."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ class TextLayerGeometry:
     names: Block = Block(4.5, 100.5, 20.0, 54.0, 1.15)
     family_gap_mm: float = 1.0
     affiliation: Block = Block(4.5, 100.5, 20.0 + 54.0, 18.0, 1.15)
-    meta: Block = Block(4.5, 105.0 - 34.0, 20.0 + 54.0 + 18.0 + 2.0, None, 1.45)
+    meta: Block = Block(4.5, 105.0 - 34.0, 20.0 + 54.0 + 18.0 + 2.0, None, 1.45, wraps=True)
     meta_size_pt: float = 8.0
     meta_first_size_pt: float = 11.0
     meta_first_letter_spacing_em: float = 0.1
@@ -227,6 +234,8 @@ class DirectTextLayer:
             struts = [strut, first_line] if k == 0 and first_line is not None else [strut]
             extents = [self._extent(s, block.line_height, *self._shaper.strut(s)) for s in struts]
             line = self._shaper.line(text, style)  # after the struts: they share its layout
+            if block.wraps and line.width > (block.right_mm - block.left_mm) * PX_PER_MM - WRAP_MARGIN_PX:
+                raise NotDirect("a line that wraps")
             extents.append(self._extent(style, block.line_height, line.height, line.baseline))
             above = max(a for a, _ in extents)
             below = max(b for _, b in extents)

@@ -53,7 +53,7 @@ def content(given: str, family: str, lang: str, affiliation: str = "Universität
     token = f"token-{given}-{family}".encode().hex()[:90]
     return BadgeContent(
         "d-1", "icsei-2027", 1, given, family, "", affiliation, more.get("country", "AT"), lang,
-        ("presenter",), (("Congress dinner", "social"),), token,
+        ("presenter",), more.get("add_ons", (("Congress dinner", "social"),)), token,
     )  # fmt: skip
 
 
@@ -175,6 +175,7 @@ def test_a_long_affiliation_keeps_its_fitted_lines(renderers: dict[str, PdfRende
     [
         (content("Anna 🏫", "Müller", "en"), "a colour glyph is drawn as an image"),
         (content("Anna", "Müller", "en", country=""), "an empty first meta line"),
+        (content("Anna", "Müller", "en", add_ons=(("MMMM MMMM MMMM MMMM MMMM MMMM MMMM MMMM", "x"),)), "it wraps"),
     ],
 )
 def test_a_badge_the_direct_layer_cannot_draw_alike_is_laid_out_by_weasyprint(
@@ -186,6 +187,8 @@ def test_a_badge_the_direct_layer_cannot_draw_alike_is_laid_out_by_weasyprint(
     assert pdf_text(paths["direct"]) == pdf_text(paths["weasyprint"]) and "Müller" in pdf_text(paths["direct"])
     assert_same_lines(paths["direct"], paths["weasyprint"])
     assert pdf_fonts(paths["direct"]) == pdf_fonts(paths["weasyprint"])
+    if why == "it wraps":  # beside the QR code, the meta box's lines wrap
+        assert "MMMM MMMM MMMM" in [line[0] for line in lines(paths["direct"])]
 
 
 def test_a_badge_that_fails_gets_its_exception_in_its_place(
