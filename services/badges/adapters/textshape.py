@@ -126,8 +126,8 @@ class FontTemplates:
     not kept: each copy reads it again, as WeasyPrint does.
     """
 
-    KEEP_FILE_BELOW = 4 * 2**20
-    MOST = 256
+    KEEP_FILE_BELOW = 2 * 2**20
+    MOST = 128
 
     def __init__(self) -> None:
         self._fonts: dict[int, Font] = {}
