@@ -1,0 +1,131 @@
+"""One key per person, also when two transactions mint at the same moment: two transactions of one process share
+the key the first minted; two copies of a service each mint one, the table keeps the first written current and
+the other retired (no error: it still opens what it sealed), and both copies then seal with the current one.
+On SQLite and PostgreSQL (services/common/key_table.py, Keyring.settle)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from schemas import topics
+from schemas.base import decode
+from schemas.notify import NotificationSent
+from services.common.db import create_tables, make_engine, make_sessionmaker
+from services.common.key_follower import KeyFollower
+from services.common.key_table import person_keys_table
+from services.common.keyring import Keyring, person_ref
+from services.common.outbox import Outbox, outbox_table, write_staged
+
+SECRET = "s" * 32
+ANA = "ana@example.org"
+TOKEN_KEY = re.compile(rb"k1\.(notify-[0-9a-f]+)\.")
+
+
+def sent(n: int) -> NotificationSent:
+    return NotificationSent(
+        recipient_id="d-1",
+        template="payment_confirmed",
+        cause_event_id=f"e-{n}",
+        message_id=f"<e-{n}@test>",
+        to=ANA,
+        subject="Paid",
+    )
+
+
+@pytest.fixture
+async def engines(db_url: str) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
+    """Two engines on one database: two copies of a service."""
+    first, second = make_engine(db_url), make_engine(db_url)
+    await create_tables(first)
+    yield first, second
+    await first.dispose()
+    await second.dispose()
+
+
+async def together(*writers: tuple[async_sessionmaker[AsyncSession], Outbox, int]) -> None:
+    """Each writer stages its event (minting a key, no statement yet), then all write and commit at once."""
+    staged = asyncio.Barrier(len(writers))
+
+    async def write(sessions: async_sessionmaker[AsyncSession], outbox: Outbox, n: int) -> None:
+        async with sessions() as session, session.begin():
+            outbox.stage(session, sent(n))
+            await staged.wait()
+            await write_staged(session)
+
+    await asyncio.gather(*(write(*w) for w in writers))
+
+
+async def keys_of(engine: AsyncEngine) -> list[tuple[str, bool]]:
+    async with engine.connect() as conn:
+        keys = person_keys_table.c
+        query = select(keys.key_id, keys.retired).where(keys.subject == person_ref(SECRET, ANA))
+        return [(row.key_id, row.retired) for row in await conn.execute(query)]
+
+
+async def records(engine: AsyncEngine, topic: str) -> list[tuple[bytes, bytes]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(outbox_table.c.key, outbox_table.c.value).where(outbox_table.c.topic == topic))
+        return [(row.key, row.value) for row in rows]
+
+
+async def loaded(engine: AsyncEngine) -> Keyring:
+    """A copy's keyring as its runtime starts it: its keys loaded from the table."""
+    keyring = Keyring(SECRET, "notify")
+    async with make_sessionmaker(engine)() as session:
+        await keyring.load(session)
+    return keyring
+
+
+async def test_two_transactions_of_one_process_share_the_key_one_of_them_minted(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    engine, _ = engines
+    keyring = await loaded(engine)
+    outbox = Outbox("/test", keyring)
+    sessions = make_sessionmaker(engine)
+    await together((sessions, outbox, 1), (sessions, outbox, 2))
+    [(key_id, retired)] = await keys_of(engine)
+    assert not retired
+    events = await records(engine, topics.NOTIFY)
+    assert [TOKEN_KEY.findall(value) for _, value in events] == [[key_id.encode()] * 2] * 2  # to and subject
+    await together((sessions, outbox, 3))  # its record not read back yet: still the same key, not a third
+    assert await keys_of(engine) == [(key_id, False)]
+
+
+async def test_two_copies_minting_for_one_person_end_with_one_current_key_that_both_seal_with(
+    engines: tuple[AsyncEngine, AsyncEngine], caplog: pytest.LogCaptureFixture
+) -> None:
+    copies = [await loaded(engine) for engine in engines]
+    outboxes = [Outbox("/test", keyring) for keyring in copies]
+    sessions = [make_sessionmaker(engine) for engine in engines]
+    with caplog.at_level(logging.WARNING):
+        await together((sessions[0], outboxes[0], 1), (sessions[1], outboxes[1], 2))
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []  # a lost race is no error
+
+    keys = await keys_of(engines[0])
+    [current] = [key_id for key_id, retired in keys if not retired]
+    assert len(keys) == 2  # the other copy's key is kept, retired: it sealed that copy's event
+
+    # Each copy's key follower reads both records, the retired key's first (whoever minted it): what a copy takes
+    # up from the topic alone may be the wrong one; the table settles it.
+    key_records = sorted(await records(engines[0], topics.KEYS), key=lambda record: record[0] == current.encode())
+    for keyring in copies:
+        follower = KeyFollower("unused:9092", keyring)
+        for key, value in key_records:
+            follower.apply(key, value)
+        assert keyring.races == {person_ref(SECRET, ANA)}
+        await follower.settle()
+        assert keyring.races == set()
+    for outbox, copy in zip(outboxes, sessions, strict=True):  # each copy seals with the current key
+        await together((copy, outbox, 3))
+    events = await records(engines[0], topics.NOTIFY)
+    assert [set(TOKEN_KEY.findall(value)) for _, value in events[2:]] == [{current.encode()}] * 2
+    for keyring in copies:  # and every event, the lost race's too, opens
+        assert [decode(value, keyring.opener(final=True)).data.to for _, value in events] == [ANA] * 4  # type: ignore[attr-defined]
