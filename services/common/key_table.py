@@ -63,4 +63,7 @@ def insert_keys(dialect: str, rows: list[tuple[dict[str, Any], dict[str, Any]]])
     if dialect == "sqlite":
         stamp = datetime.now(UTC).strftime(SQLITE_TIME)
         return _INSERT_SQLITE, [(r["key_id"], r["subject"], r["wrapped_key"], stamp) for r, _ in rows]
-    return _INSERT_POSTGRESQL, [(r["key_id"], r["subject"], r["wrapped_key"], r["created_at"]) for r, _ in rows]
+    # By person: an insert waits for another copy's uncommitted key for the same person, so two copies minting for
+    # the same people wait in one order, never each for the other (a deadlock, and the batch run again).
+    ordered = sorted((r for r, _ in rows), key=lambda r: str(r["subject"]))
+    return _INSERT_POSTGRESQL, [(r["key_id"], r["subject"], r["wrapped_key"], r["created_at"]) for r in ordered]

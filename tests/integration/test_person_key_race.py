@@ -28,13 +28,13 @@ ANA = "ana@example.org"
 TOKEN_KEY = re.compile(rb"k1\.(notify-[0-9a-f]+)\.")
 
 
-def sent(n: int) -> NotificationSent:
+def sent(n: int, to: str = ANA) -> NotificationSent:
     return NotificationSent(
         recipient_id="d-1",
         template="payment_confirmed",
         cause_event_id=f"e-{n}",
         message_id=f"<e-{n}@test>",
-        to=ANA,
+        to=to,
         subject="Paid",
     )
 
@@ -49,13 +49,16 @@ async def engines(db_url: str) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]
     await second.dispose()
 
 
-async def together(*writers: tuple[async_sessionmaker[AsyncSession], Outbox, int]) -> None:
-    """Each writer stages its event (minting a key, no statement yet), then all write and commit at once."""
+async def together(*writers: tuple[async_sessionmaker[AsyncSession], Outbox, int], to: tuple[str, ...] = ()) -> None:
+    """Each writer stages its event (minting a key, no statement yet), then all write and commit at once. With
+    ``to``, writer ``n`` stages one event for each of those people, in that order (``n`` odd) or the reverse."""
     staged = asyncio.Barrier(len(writers))
 
     async def write(sessions: async_sessionmaker[AsyncSession], outbox: Outbox, n: int) -> None:
+        people = (to if n % 2 else to[::-1]) or (ANA,)
         async with sessions() as session, session.begin():
-            outbox.stage(session, sent(n))
+            for person in people:
+                outbox.stage(session, sent(n, person))
             await staged.wait()
             await write_staged(session)
 
@@ -129,3 +132,22 @@ async def test_two_copies_minting_for_one_person_end_with_one_current_key_that_b
     assert [set(TOKEN_KEY.findall(value)) for _, value in events[2:]] == [{current.encode()}] * 2
     for keyring in copies:  # and every event, the lost race's too, opens
         assert [decode(value, keyring.opener(final=True)).data.to for _, value in events] == [ANA] * 4  # type: ignore[attr-defined]
+
+
+async def test_two_copies_minting_for_the_same_people_in_opposite_orders_both_commit(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    people = tuple(f"p{i}@example.org" for i in range(300))  # enough for the two statements to meet midway
+    copies = [await loaded(engine) for engine in engines]
+    await together(
+        *(
+            (make_sessionmaker(engine), Outbox("/test", keyring), n)
+            for n, (engine, keyring) in enumerate(zip(engines, copies, strict=True), start=1)
+        ),
+        to=people,
+    )  # on PostgreSQL each insert waits for the other copy's key for the same person: in one order, no deadlock
+    async with engines[0].connect() as conn:
+        keys = person_keys_table.c
+        rows = (await conn.execute(select(keys.subject, keys.retired))).all()
+    assert sorted(subject for subject, retired in rows if not retired) == sorted(person_ref(SECRET, p) for p in people)
+    assert len(rows) == 2 * len(people)
