@@ -9,6 +9,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from services.common.key_follower import KeyFollower
 from services.common.key_table import person_keys_table
 from services.common.keyring import Keyring, person_ref
 from services.common.outbox import Outbox, outbox_table, write_staged
+from tests.kafka_helpers import eventually, publish
 
 SECRET = "s" * 32
 ANA = "ana@example.org"
@@ -151,3 +153,36 @@ async def test_two_copies_minting_for_the_same_people_in_opposite_orders_both_co
         rows = (await conn.execute(select(keys.subject, keys.retired))).all()
     assert sorted(subject for subject, retired in rows if not retired) == sorted(person_ref(SECRET, p) for p in people)
     assert len(rows) == 2 * len(people)
+
+
+async def test_a_copys_key_follower_settles_the_race_it_reads_from_kafka(
+    tmp_path: Path, kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'notify.sqlite3'}"
+    engines = (make_engine(url), make_engine(url))
+    await create_tables(engines[0])
+    copies = [await loaded(engine) for engine in engines]
+    followers = [KeyFollower(kafka_bootstrap, keyring, topic_prefix=topic_prefix) for keyring in copies]
+    tasks = [asyncio.create_task(follower.run()) for follower in followers]
+    try:
+        await together(
+            *(
+                (make_sessionmaker(e), Outbox("/test", k), n)
+                for n, (e, k) in enumerate(zip(engines, copies, strict=True))
+            )
+        )
+        [current] = [key_id for key_id, retired in await keys_of(engines[0]) if not retired]
+        for key, value in sorted(await records(engines[0], topics.KEYS), key=lambda r: r[0] == current.encode()):
+            await publish(kafka_bootstrap, topic_prefix + topics.KEYS, [value], key=key)  # as the relays do
+        both = [key_id for key_id, _ in await keys_of(engines[0])]
+        await eventually(lambda: all(not k.races and all(k.knows(key) for key in both) for k in copies))
+        for engine, keyring in zip(engines, copies, strict=True):
+            await together((make_sessionmaker(engine), Outbox("/test", keyring), 9))
+        events = await records(engines[0], topics.NOTIFY)
+        assert [set(TOKEN_KEY.findall(value)) for _, value in events[2:]] == [{current.encode()}] * 2
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for engine in engines:
+            await engine.dispose()
