@@ -202,25 +202,28 @@ class Keyring:
     async def settle(self) -> int:
         """After a race (``races``): seal for each of those people with the key the table keeps current, as the
         copy that minted it does; the other key is kept retired and still opens what it sealed. Returns how many
-        people were settled (one whose current row is not committed yet stays in ``races`` for the next call)."""
+        current keys were read. (A race is seen only in records, published after their rows committed, so the
+        current row is there; a person without one, their rows deleted meanwhile, keeps the key taken up.)"""
         if not self.races or self._engine is None:
             return 0
+        subjects = sorted(self.races)
         keys = person_keys_table.c
         query = select(keys.key_id, keys.subject, keys.wrapped_key).where(
-            keys.subject.in_(sorted(self.races)), keys.retired.is_(False)
+            keys.subject.in_(subjects), keys.retired.is_(False)
         )
         async with self._engine.connect() as connection:
             await connection.execution_options(**{READ_ONLY: True})
             rows = (await connection.execute(query)).all()
+        self.races.difference_update(subjects)
         for row in rows:
-            self.races.discard(row.subject)
             self._pending.pop(row.subject, None)
             if not row.wrapped_key:  # erased here meanwhile: nothing more is sealed for them
                 self.erased_subjects.add(row.subject)
                 continue
             if row.key_id not in self._ciphers:
                 self._keep(row.key_id, row.subject, self.unwrap(row.key_id, row.subject, row.wrapped_key), own=False)
-            self._own[row.subject] = row.key_id
+            if row.key_id in self._ciphers:  # not a key this process has seen erased
+                self._own[row.subject] = row.key_id
         return len(rows)
 
     # -- the codec's two callables --------------------------------------------------------------------

@@ -136,6 +136,21 @@ async def test_two_copies_minting_for_one_person_end_with_one_current_key_that_b
         assert [decode(value, keyring.opener(final=True)).data.to for _, value in events] == [ANA] * 4  # type: ignore[attr-defined]
 
 
+async def test_a_copy_started_after_a_race_seals_with_the_current_key_and_opens_the_retired_ones_events(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    copies = [await loaded(engine) for engine in engines]
+    await together(
+        *((make_sessionmaker(e), Outbox("/test", k), n) for n, (e, k) in enumerate(zip(engines, copies, strict=True)))
+    )
+    [current] = [key_id for key_id, retired in await keys_of(engines[0]) if not retired]
+    restarted = await loaded(engines[1])  # from the table alone: no key record read
+    await together((make_sessionmaker(engines[1]), Outbox("/test", restarted), 9))
+    events = await records(engines[0], topics.NOTIFY)
+    assert set(TOKEN_KEY.findall(events[-1][1])) == {current.encode()}
+    assert [decode(value, restarted.opener(final=True)).data.to for _, value in events] == [ANA] * 3  # type: ignore[attr-defined]
+
+
 async def test_two_copies_minting_for_the_same_people_in_opposite_orders_both_commit(
     engines: tuple[AsyncEngine, AsyncEngine],
 ) -> None:
