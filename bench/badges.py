@@ -29,12 +29,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import functools
 import io
 import json
 import os
 import platform
 import random
+import shutil
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -50,6 +54,17 @@ from services.common.auth import sign
 
 RESULTS = Path(__file__).resolve().parent / "results" / "badges.json"
 HEADER = CongressHeader("ICSEI 2027", "Yokohama · 05 Jan – 08 Jan 2027")
+
+
+@functools.cache
+def font_cache() -> Path:
+    """This run's own cache of cut CJK fonts, removed at exit: the default one is shared by every badges process on
+    the machine, each pruning old cuts there, so two runs at once deleted each other's."""
+    path = Path(tempfile.mkdtemp(prefix="bench-badges-fonts-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 NAMES = {  # (language, given names, family names)
     "latin": (
         "de",
@@ -222,9 +237,9 @@ def late_names(items: list[BadgeContent], n: int = 100) -> dict[str, dict[str, f
         )
         for i in range(n)
     ]
-    never = PdfRenderer(HEADER, extra_chars=names_of(items), recut_interval=float("inf"))
+    never = PdfRenderer(HEADER, extra_chars=names_of(items), recut_interval=float("inf"), font_cache=font_cache())
     never.warm()
-    recut = PdfRenderer(HEADER, extra_chars=names_of(items), recut_interval=0.0)
+    recut = PdfRenderer(HEADER, extra_chars=names_of(items), recut_interval=0.0, font_cache=font_cache())
     recut.warm()
     for content in late:  # brings the new characters; the background cut starts at the first of them
         recut.render_badge(content)
@@ -261,7 +276,9 @@ class NaiveRenderer(PdfRenderer):
 
 def naive_badge(content: BadgeContent) -> bytes:
     """Baseline (a): everything set up cold for every badge, as a first implementation would."""
-    return NaiveRenderer(HEADER, reuse=False, fast=False, only_chain_fonts=False).render_badge(content)
+    return NaiveRenderer(HEADER, reuse=False, fast=False, only_chain_fonts=False, font_cache=font_cache()).render_badge(
+        content
+    )
 
 
 CPU_MS: dict[str, list[float]] = {}
@@ -343,7 +360,9 @@ def chunk_sizes(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, f
 def text_layer_pairs(renderer: PdfRenderer, items: list[BadgeContent], size: int = 8) -> dict[str, float]:
     """CPU ms per badge with the texts drawn straight into the PDF (``adapters/textlayer.py``, ``renderer``) and
     laid out by WeasyPrint as an HTML page (a second renderer, same fonts), chunk by chunk in turn (paired)."""
-    html = PdfRenderer(HEADER, extra_chars=renderer.extra_chars, text_layer="weasyprint")
+    html = PdfRenderer(
+        HEADER, extra_chars=renderer.extra_chars, text_layer="weasyprint", font_cache=renderer.font_cache
+    )
     html.warm()
     cpu = {"weasyprint": 0.0, "direct": 0.0}
     for i in range(0, len(items), size):
@@ -438,7 +457,7 @@ BATCH = 32
 async def pool_figures(items: list[BadgeContent], kiosk: list[BadgeContent], workers: int) -> dict[str, Any]:
     from services.badges.adapters.pool import PoolRenderer
 
-    pool = PoolRenderer(HEADER, workers)
+    pool = PoolRenderer(HEADER, workers, font_cache())
     try:
         start = time.perf_counter()
         await pool.warm(names_of(items))
@@ -509,11 +528,11 @@ GOALS = {"kiosk_p50_ms": 20, "kiosk_p99_ms": 50, "bulk_per_s": 150, "speedup_vs_
 def in_process(items: list[BadgeContent], args: argparse.Namespace) -> dict[str, Any]:
     """Kiosk figures in this process: the renderer and the previous one interleaved, then the baselines."""
     kiosk, sample = items[: args.kiosk], items[: args.baseline]
-    renderer = PdfRenderer(HEADER, extra_chars=names_of(items))
+    renderer = PdfRenderer(HEADER, extra_chars=names_of(items), font_cache=font_cache())
     renderer.warm()
-    all_faces = PdfRenderer(HEADER, extra_chars=names_of(items), only_chain_fonts=False)
+    all_faces = PdfRenderer(HEADER, extra_chars=names_of(items), only_chain_fonts=False, font_cache=font_cache())
     all_faces.warm()
-    before = PdfRenderer(HEADER, fast=False, only_chain_fonts=False)
+    before = PdfRenderer(HEADER, fast=False, only_chain_fonts=False, font_cache=font_cache())
     for content in sample[:5]:
         before.render_badge(content)
     ms = interleaved(
@@ -588,7 +607,7 @@ def main() -> None:
 def text_layer_only(items: list[BadgeContent]) -> None:
     """The direct text layer against WeasyPrint's, paired, CPU ms per badge; with the load before and after."""
     load_before = os.getloadavg()[0]
-    renderer = PdfRenderer(HEADER, extra_chars=names_of(items))
+    renderer = PdfRenderer(HEADER, extra_chars=names_of(items), font_cache=font_cache())
     renderer.warm()
     pairs = text_layer_pairs(renderer, items)
     split = phases(renderer, items[:120])

@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -110,9 +112,10 @@ class PdfRenderer:
             lstrip_blocks=True,
         )
         self.env.filters["isolate"] = isolate
+        self.env.filters["page_counters"] = page_counters
         install_page_i18n(
             self.env, BOOK_LOCALE
-        )  # the book's words and the invoice lines'; the other documents carry no _()
+        )  # the book's words, the receipts' and invoices'; the visa letter and certificate carry no _()
         self.fetcher = LocalOnlyFetcher(TEMPLATES, self.font_cache)
         if self.fast:
             subset.install()  # process-wide: every later PDF of this process subsets from prepared faces
@@ -421,6 +424,23 @@ def isolate(text: object) -> str:
     User input has its own bidi controls stripped first, so only ours remain.
     """
     return f"\u2068{text}\u2069"
+
+
+COUNTERS = {"\x01": "counter(page)", "\x02": "counter(pages)"}
+"""What ``page_counters`` puts where a document's footer words hold U+0001 (this page) and U+0002 (the pages)."""
+
+
+def page_counters(words: object) -> Markup:
+    """A document's footer words ("Page U+0001 of U+0002" in its language) as a CSS ``content`` value: each piece a
+    CSS string (quotes, backslashes and ``<`` escaped, so nothing ends the string or the ``<style>``), each mark a
+    page counter."""
+    text = words.unescape() if isinstance(words, Markup) else str(words)
+    pieces = re.split("([\x01\x02])", text)
+    return Markup(" ".join(COUNTERS.get(p) or _css_string(p) for p in pieces if p))  # noqa: S704  # CSS built above
+
+
+def _css_string(text: str) -> str:
+    return '"' + "".join(f"\\{ord(c):x} " if c in '"\\<>\n\r' else c for c in text) + '"'
 
 
 def _safe_lang(lang: str) -> str:
