@@ -1,6 +1,7 @@
 """Badge rendering benchmark: kiosk latency, bulk throughput, the previous renderer and two baselines in one run.
 
     uv run python -m bench.badges [--delegates 2500] [--kiosk 200] [--baseline 120] [--workers 2]
+    uv run python -m bench.badges --text-layer [--delegates 800]   # only the two text layers, paired
 
 * kiosk: one badge at a time, warm, in-process and through the warm pool (what a desk edit
   renders), p50/p99, interleaved with the previous renderer (one layer, HTML5 user-agent sheet,
@@ -14,6 +15,8 @@
 * baseline (b): reportlab canvas with reportlab's own QR widget (Indico/pretix approach).
   It cannot shape Arabic or Indic scripts nor use the CFF CJK fonts, so it draws less;
 * CPU per badge by how many badges' texts are laid out as one document (``pool.CHUNK``);
+* CPU per badge with the texts drawn straight into the PDF (``adapters/textlayer.py``) against laid out by
+  WeasyPrint as an HTML page, chunk by chunk in turn (``--text-layer`` runs only this, and the phases);
 * CPU per badge with fonts subset from faces prepared once (``adapters/subset.py``) against WeasyPrint's
   own subsetting, paired chunk by chunk.
 
@@ -26,12 +29,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import functools
 import io
 import json
 import os
 import platform
 import random
+import shutil
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -47,6 +54,17 @@ from services.common.auth import sign
 
 RESULTS = Path(__file__).resolve().parent / "results" / "badges.json"
 HEADER = CongressHeader("ICSEI 2027", "Yokohama · 05 Jan – 08 Jan 2027")
+
+
+@functools.cache
+def font_cache() -> Path:
+    """This run's own cache of cut CJK fonts, removed at exit: the default one is shared by every badges process on
+    the machine, each pruning old cuts there, so two runs at once deleted each other's."""
+    path = Path(tempfile.mkdtemp(prefix="bench-badges-fonts-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 NAMES = {  # (language, given names, family names)
     "latin": (
         "de",
@@ -163,7 +181,8 @@ def timed(fn: Any, items: list[Any]) -> list[float]:
 
 
 def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]:
-    """Where one warm in-process render spends its time (medians, ms)."""
+    """Where one warm in-process render spends its time (medians, ms): the WeasyPrint text layer's phases, then
+    the direct layer's (``adapters/textlayer.py``: shape, draw, subset, write, frame and QR in one)."""
     from services.badges.adapters import stamp
 
     acc: dict[str, list[float]] = {
@@ -171,6 +190,8 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
         "jinja": [],
         "layout": [],
         "draw+subset+write+frame+qr": [],
+        "direct: qr": [],
+        "direct: shape+draw+subset+write+frame": [],
     }
     css, fonts = renderer._setup("badge")
     template = renderer.env.get_template("badge.html")
@@ -185,7 +206,11 @@ def phases(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]
         finish = renderer._frame(view["ribbon"]).finisher(stamp.qr_image(content.qr_token))
         doc.write_pdf(uncompressed_pdf=True, finisher=finish)
         t4 = time.perf_counter()
-        for key, a, b in zip(acc, (t0, t1, t2, t3), (t1, t2, t3, t4), strict=True):
+        finish = renderer._frame(view["ribbon"]).finisher(stamp.qr_image(content.qr_token))
+        t5 = time.perf_counter()
+        renderer._direct_layer().render(view, finish)
+        t6 = time.perf_counter()
+        for key, a, b in zip(acc, (t0, t1, t2, t3, t4, t5), (t1, t2, t3, t4, t5, t6), strict=True):
             acc[key].append((b - a) * 1000)
     return {k: round(statistics.median(v), 2) for k, v in acc.items()}
 
@@ -212,9 +237,9 @@ def late_names(items: list[BadgeContent], n: int = 100) -> dict[str, dict[str, f
         )
         for i in range(n)
     ]
-    never = PdfRenderer(HEADER, extra_chars=names_of(items), recut_interval=float("inf"))
+    never = PdfRenderer(HEADER, extra_chars=names_of(items), recut_interval=float("inf"), font_cache=font_cache())
     never.warm()
-    recut = PdfRenderer(HEADER, extra_chars=names_of(items), recut_interval=0.0)
+    recut = PdfRenderer(HEADER, extra_chars=names_of(items), recut_interval=0.0, font_cache=font_cache())
     recut.warm()
     for content in late:  # brings the new characters; the background cut starts at the first of them
         recut.render_badge(content)
@@ -251,7 +276,9 @@ class NaiveRenderer(PdfRenderer):
 
 def naive_badge(content: BadgeContent) -> bytes:
     """Baseline (a): everything set up cold for every badge, as a first implementation would."""
-    return NaiveRenderer(HEADER, reuse=False, fast=False, only_chain_fonts=False).render_badge(content)
+    return NaiveRenderer(HEADER, reuse=False, fast=False, only_chain_fonts=False, font_cache=font_cache()).render_badge(
+        content
+    )
 
 
 CPU_MS: dict[str, list[float]] = {}
@@ -319,13 +346,32 @@ def cpu_figures() -> dict[str, dict[str, float]]:
 
 
 def chunk_sizes(renderer: PdfRenderer, items: list[BadgeContent]) -> dict[str, float]:
-    """CPU ms per badge when ``render_badges`` lays out N badges' texts as one document (pool.CHUNK)."""
+    """CPU ms per badge when ``render_badges`` gets N badges at a time (pool.CHUNK); it mattered when their texts
+    were laid out as one WeasyPrint document, the direct layer draws each alone."""
     out = {}
     for size in (1, 4, 8, 16):
         cpu = time.process_time()
         for i in range(0, len(items), size):
             renderer.render_badges(items[i : i + size])
         out[f"chunk_{size}"] = round((time.process_time() - cpu) * 1000 / len(items), 2)
+    return out
+
+
+def text_layer_pairs(renderer: PdfRenderer, items: list[BadgeContent], size: int = 8) -> dict[str, float]:
+    """CPU ms per badge with the texts drawn straight into the PDF (``adapters/textlayer.py``, ``renderer``) and
+    laid out by WeasyPrint as an HTML page (a second renderer, same fonts), chunk by chunk in turn (paired)."""
+    html = PdfRenderer(
+        HEADER, extra_chars=renderer.extra_chars, text_layer="weasyprint", font_cache=renderer.font_cache
+    )
+    html.warm()
+    cpu = {"weasyprint": 0.0, "direct": 0.0}
+    for i in range(0, len(items), size):
+        for name, each in (("weasyprint", html), ("direct", renderer)):
+            start = time.process_time()
+            each.render_badges(items[i : i + size])
+            cpu[name] += time.process_time() - start
+    out = {name: round(seconds * 1000 / len(items), 2) for name, seconds in cpu.items()}
+    out["direct_share"] = round(cpu["direct"] / cpu["weasyprint"], 3)
     return out
 
 
@@ -411,7 +457,7 @@ BATCH = 32
 async def pool_figures(items: list[BadgeContent], kiosk: list[BadgeContent], workers: int) -> dict[str, Any]:
     from services.badges.adapters.pool import PoolRenderer
 
-    pool = PoolRenderer(HEADER, workers)
+    pool = PoolRenderer(HEADER, workers, font_cache())
     try:
         start = time.perf_counter()
         await pool.warm(names_of(items))
@@ -482,11 +528,11 @@ GOALS = {"kiosk_p50_ms": 20, "kiosk_p99_ms": 50, "bulk_per_s": 150, "speedup_vs_
 def in_process(items: list[BadgeContent], args: argparse.Namespace) -> dict[str, Any]:
     """Kiosk figures in this process: the renderer and the previous one interleaved, then the baselines."""
     kiosk, sample = items[: args.kiosk], items[: args.baseline]
-    renderer = PdfRenderer(HEADER, extra_chars=names_of(items))
+    renderer = PdfRenderer(HEADER, extra_chars=names_of(items), font_cache=font_cache())
     renderer.warm()
-    all_faces = PdfRenderer(HEADER, extra_chars=names_of(items), only_chain_fonts=False)
+    all_faces = PdfRenderer(HEADER, extra_chars=names_of(items), only_chain_fonts=False, font_cache=font_cache())
     all_faces.warm()
-    before = PdfRenderer(HEADER, fast=False, only_chain_fonts=False)
+    before = PdfRenderer(HEADER, fast=False, only_chain_fonts=False, font_cache=font_cache())
     for content in sample[:5]:
         before.render_badge(content)
     ms = interleaved(
@@ -514,6 +560,7 @@ def in_process(items: list[BadgeContent], args: argparse.Namespace) -> dict[str,
         "kiosk_stored_pdf": stored_kiosk(renderer, kiosk),
         "cpu_ms_per_badge_by_chunk": chunk_sizes(renderer, sample),
         "cpu_ms_per_badge_font_subsets": subset_pairs(renderer, items[: max(args.baseline, 400)]),
+        "cpu_ms_per_badge_text_layer": text_layer_pairs(renderer, items[: max(args.baseline, 400)]),
         "baseline_naive_weasyprint": summary(base["naive"]),
         "baseline_reportlab": summary(base["reportlab"]),
         "baselines_run_now": summary(base["now"]),
@@ -527,7 +574,11 @@ def main() -> None:
     parser.add_argument("--kiosk", type=int, default=200)
     parser.add_argument("--baseline", type=int, default=120, help="badges per baseline sample")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--text-layer", action="store_true", help="only the two text layers, paired")
     args = parser.parse_args()
+    if args.text_layer:
+        text_layer_only(delegates(args.delegates))
+        return
     from services.badges.adapters.fonts import harfbuzz_subset_available
 
     load_before = os.getloadavg()[0]
@@ -551,6 +602,18 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     _print_table(results)
+
+
+def text_layer_only(items: list[BadgeContent]) -> None:
+    """The direct text layer against WeasyPrint's, paired, CPU ms per badge; with the load before and after."""
+    load_before = os.getloadavg()[0]
+    renderer = PdfRenderer(HEADER, extra_chars=names_of(items), font_cache=font_cache())
+    renderer.warm()
+    pairs = text_layer_pairs(renderer, items)
+    split = phases(renderer, items[:120])
+    print(f"{os.cpu_count()} cpus, 1-min load {load_before:.2f} before / {os.getloadavg()[0]:.2f} after")
+    print(f"CPU ms per badge over {len(items)} badges, texts laid out by WeasyPrint / drawn directly: {pairs}")
+    print(f"one warm render, medians (ms): {split}")
 
 
 def speedups(r: dict[str, Any]) -> dict[str, float]:
@@ -612,6 +675,7 @@ def _print_table(r: dict[str, Any]) -> None:
     print(f"p50 by script before (ms): {r['kiosk_in_process_before_p50_by_script_ms']}")
     print(f"CPU ms per badge by badges laid out per document (pool.CHUNK): {r['cpu_ms_per_badge_by_chunk']}")
     print(f"CPU ms per badge, fonts subset by WeasyPrint / from prepared faces: {r['cpu_ms_per_badge_font_subsets']}")
+    print(f"CPU ms per badge, texts laid out by WeasyPrint / drawn directly: {r['cpu_ms_per_badge_text_layer']}")
     print(f"harfbuzz-subset: {m['harfbuzz_subset']}; written {RESULTS}")
 
 

@@ -199,6 +199,7 @@ def run_setup(bootstrap: str, brokers: list[int], copies: int, args: argparse.Na
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "KAFKA_TOPIC_PREFIX": prefix,
         "BADGES_HTTP_PORT": str(free_port()),
+        "BADGES_FONT_CACHE": str(home / "fonts"),  # its own cut CJK fonts: another run's badges prune the shared ones
         "NOTIFY_HTTP_PORT": str(free_port()),
         "NOTIFY_SMTP_HOST": "127.0.0.1",
         "NOTIFY_SMTP_PORT": str(smtp_port),

@@ -157,6 +157,26 @@ def stripe_mock_url() -> Iterator[str]:
         mock.stop()
 
 
+@pytest.fixture(scope="session")
+def badges_font_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This run's own cache of cut CJK fonts for badges' renderers. The default one (``weasy.default_font_cache``)
+    is shared by every badges process on the machine, and each prunes old cuts there: parallel runs deleted each
+    other's. A renderer a test builds gets this one; every badges service the run builds or starts (in-process,
+    or a child process inheriting the environment) reads it from ``BADGES_FONT_CACHE`` (``_own_font_cache``)."""
+    return tmp_path_factory.mktemp("badges-fonts")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_font_cache(badges_font_cache: Path) -> Iterator[None]:
+    before = os.environ.get("BADGES_FONT_CACHE")
+    os.environ["BADGES_FONT_CACHE"] = str(badges_font_cache)
+    yield
+    if before is None:
+        os.environ.pop("BADGES_FONT_CACHE", None)
+    else:
+        os.environ["BADGES_FONT_CACHE"] = before
+
+
 @pytest.fixture
 def topic_prefix() -> str:
     """A unique topic prefix per test, so tests sharing the broker never see each other's events."""

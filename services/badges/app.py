@@ -105,7 +105,11 @@ def build(
     path = None if congress is not None else config_path(settings.congress_config)
     congress = congress or load_congress(settings.congress_config)
     runtime = ServiceRuntime(settings, metadata=db.metadata)
-    pool = None if renderer is not None else PoolRenderer(header_for(congress), settings.render_workers)
+    pool = (
+        None
+        if renderer is not None
+        else PoolRenderer(header_for(congress), settings.render_workers, settings.font_cache)
+    )
     deps = BadgeDeps(
         units=SqlUnits(runtime.sessionmaker, runtime.outbox),
         clock=SystemClock(),

@@ -20,6 +20,12 @@ class BadgesSettings(ServiceSettings):
         description="Where PDFs are stored; default $CONGRESS_HOME/badges.",
     )
     render_workers: int = Field(default=2, description="Worker processes in the warm render pool.")
+    font_cache: Path | None = Field(
+        default=None,
+        description="Where the render workers keep their cut CJK fonts; default <temp dir>/congress-badges-fonts,"
+        " shared by every badges process on the machine (each prunes old cuts there). Tests and benches give"
+        " their own, so parallel runs leave each other's cuts alone.",
+    )
     consumer_chunk: int | None = Field(
         default=None,
         gt=0,

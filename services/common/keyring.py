@@ -8,6 +8,11 @@ nothing) and onto the compacted ``congress.keys`` topic (``PersonKeyIssued``, wr
 in the transaction that writes the event, the key's outbox row before the event's. Every process keeps
 the keys it has seen in memory (``KeyFollower`` reads the topic from its beginning).
 
+One key per person: a key a process minted is used by its later transactions too until its record is read back
+(not a key per transaction in between), and the table keeps one current key per person (``key_table``): when two
+copies mint for one person at the same moment, the second to write keeps its key retired (it opens what it
+sealed) and takes up the current one (``settle``, run by the key follower when it sees the second key come in).
+
 Erasure (``Keyring.erase``) deletes the person's rows in the service's table and stages a tombstone per key
 id; every process forgets the key when the tombstone reaches it, and compaction drops the wrapped key
 from the log. An event whose key is gone still decodes; its personal fields read ``erased``.
@@ -29,26 +34,18 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Column, DateTime, LargeBinary, String, Table, delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 from schemas import topics
 from schemas.base import CONTENT_TYPE, encode_new
 from schemas.keys import PersonKeyIssued
 from schemas.personal import EMAIL_SUBJECT, ERASED, Open, Seal, by_email
-from services.common.db import SQLITE_TIME, kernel_metadata
+from services.common.db import READ_ONLY
 from services.common.entropy import fresh
-
-person_keys_table = Table(
-    "person_keys",
-    kernel_metadata,
-    Column("key_id", String(80), primary_key=True),
-    Column("subject", String(200), nullable=False, index=True),
-    Column("wrapped_key", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-"""The keys this service minted (wrapped under the congress key-encryption key)."""
+from services.common.key_table import insert_keys as insert_keys  # the outbox writes minted keys with it
+from services.common.key_table import person_keys_table
 
 STAGED_KEYS = "congress_person_keys"
 """``session.info`` entry: keys minted in this transaction, written by ``outbox.write_staged`` before the events."""
@@ -57,6 +54,8 @@ _NONCE = 12
 PSEUDONYMS_KEPT = 4096
 """How many addresses' pseudonyms a keyring remembers (an HMAC per sealed field otherwise; forgotten on erasure)."""
 _KEY_HEADERS = [("content-type", CONTENT_TYPE)]
+_StagedKey = tuple[dict[str, Any], dict[str, Any]]
+"""A minted key's ``person_keys`` row and its ``PersonKeyIssued`` record for the outbox."""
 
 
 class KeyPending(Exception):
@@ -115,6 +114,15 @@ class Keyring:
         ``PSEUDONYMS_KEPT``, and an erased person's address is dropped at their erasure."""
         self._unconfirmed: dict[str, str] = {}
         """key id -> subject of a key this process minted whose record it has not read back from the topic."""
+        self._pending: dict[str, tuple[str, _StagedKey]] = {}
+        """subject -> a key this process minted and has not read back yet, with its row and record: a later
+        transaction about the person seals with it too and stages both again (the table takes the row once),
+        rather than minting a second key for the person before the first one's record is back."""
+        self.races: set[str] = set()
+        """People for whom a key another copy of this service minted came in beside this process's own (two copies
+        minted at the same moment): ``settle`` takes up the one the table keeps current."""
+        self._engine: AsyncEngine | None = None
+        """The service's database (from ``load``), where ``settle`` reads the current keys."""
 
     # -- wrapping -------------------------------------------------------------------------------------
     def wrap(self, key_id: str, subject: str, key: bytes) -> bytes:
@@ -140,7 +148,15 @@ class Keyring:
         self._ciphers[key_id] = AESGCM(key)
         self._subjects[key_id] = subject
         if own:
-            self._own.setdefault(subject, key_id)
+            self._take_up(subject, key_id)
+
+    def _take_up(self, subject: str, key_id: str) -> None:
+        """Seal for ``subject`` with ``key_id`` unless a key is already taken up; a second own key is a race."""
+        pending = self._pending.get(subject)
+        if self._own.setdefault(subject, key_id) != key_id or (pending is not None and pending[0] != key_id):
+            self.races.add(subject)
+        if pending is not None and pending[0] == key_id:
+            del self._pending[subject]
 
     def forget(self, key_id: str) -> None:
         """A tombstone (or this service's erasure): the key is gone for good in this process, and its person is
@@ -151,6 +167,8 @@ class Keyring:
         subject = self._subjects.pop(key_id, None)
         if subject is not None:
             self.erased_subjects.add(subject)
+            self._pending.pop(subject, None)
+            self.races.discard(subject)
             self._forget_pseudonyms({subject})
             if self._own.get(subject) == key_id:
                 del self._own[subject]
@@ -161,20 +179,51 @@ class Keyring:
         subject = self._unconfirmed.pop(key_id, None)
         if subject is None or key_id not in self._ciphers:
             return False
-        self._own.setdefault(subject, key_id)
+        self._take_up(subject, key_id)
         return True
 
     def knows(self, key_id: str) -> bool:
         return key_id in self._ciphers or key_id in self.erased
 
     async def load(self, session: AsyncSession) -> int:
-        """The keys this service minted, from its table (at start, before any event is written)."""
+        """The keys this service minted, from its table (at start, before any event is written): each person's
+        current key to seal with, a retired one only to open what it sealed (``key_table``)."""
+        if isinstance(session.bind, AsyncEngine):
+            self._engine = session.bind
         rows = (await session.execute(select(person_keys_table))).all()
         for row in rows:
             if not row.wrapped_key:  # the mark an erasure leaves
                 self.erased_subjects.add(row.subject)
                 continue
-            self._keep(row.key_id, row.subject, self.unwrap(row.key_id, row.subject, row.wrapped_key), own=True)
+            key = self.unwrap(row.key_id, row.subject, row.wrapped_key)
+            self._keep(row.key_id, row.subject, key, own=not row.retired)
+        return len(rows)
+
+    async def settle(self) -> int:
+        """After a race (``races``): seal for each of those people with the key the table keeps current, as the
+        copy that minted it does; the other key is kept retired and still opens what it sealed. Returns how many
+        current keys were read. (A race is seen only in records, published after their rows committed, so the
+        current row is there; a person without one, their rows deleted meanwhile, keeps the key taken up.)"""
+        if not self.races or self._engine is None:
+            return 0
+        subjects = sorted(self.races)
+        keys = person_keys_table.c
+        query = select(keys.key_id, keys.subject, keys.wrapped_key).where(
+            keys.subject.in_(subjects), keys.retired.is_(False)
+        )
+        async with self._engine.connect() as connection:
+            await connection.execution_options(**{READ_ONLY: True})
+            rows = (await connection.execute(query)).all()
+        self.races.difference_update(subjects)
+        for row in rows:
+            self._pending.pop(row.subject, None)
+            if not row.wrapped_key:  # erased here meanwhile: nothing more is sealed for them
+                self.erased_subjects.add(row.subject)
+                continue
+            if row.key_id not in self._ciphers:
+                self._keep(row.key_id, row.subject, self.unwrap(row.key_id, row.subject, row.wrapped_key), own=False)
+            if row.key_id in self._ciphers:  # not a key this process has seen erased
+                self._own[row.subject] = row.key_id
         return len(rows)
 
     # -- the codec's two callables --------------------------------------------------------------------
@@ -241,17 +290,23 @@ class Keyring:
         minted: dict[str, str] = session.info.setdefault(_MINTED, {})
         if subject in minted:
             return minted[subject]
-        key_id = f"{self.owner}-{fresh(16).hex()}"
-        key = AESGCM.generate_key(bit_length=256)
-        wrapped = self.wrap(key_id, subject, key)
-        self._ciphers[key_id] = AESGCM(key)  # decryptable at once; used for writing once committed (echo, load)
-        self._subjects[key_id] = subject
-        self._unconfirmed[key_id] = subject
+        staged: list[_StagedKey] = session.info.setdefault(STAGED_KEYS, [])
+        pending = self._pending.get(subject)
+        if pending is not None:  # minted by another transaction of this process, not read back yet: the same key
+            key_id, (row, record) = pending
+            staged.append((dict(row), dict(record)))
+        else:
+            key_id = f"{self.owner}-{fresh(16).hex()}"
+            key = AESGCM.generate_key(bit_length=256)
+            self._ciphers[key_id] = AESGCM(key)  # decryptable at once; used for writing once committed (echo, load)
+            self._subjects[key_id] = subject
+            self._unconfirmed[key_id] = subject
+            self._pending[subject] = (key_id, self._staged(key_id, subject, self.wrap(key_id, subject, key)))
+            staged.append(self._pending[subject][1])
         minted[subject] = key_id
-        session.info.setdefault(STAGED_KEYS, []).append(self._staged(key_id, subject, wrapped))
         return key_id
 
-    def _staged(self, key_id: str, subject: str, wrapped: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _staged(self, key_id: str, subject: str, wrapped: bytes) -> _StagedKey:
         now = datetime.now(UTC)
         issued = PersonKeyIssued(key_id=key_id, subject=subject, owner=self.owner, wrapped_key=_b64(wrapped))
         event_id, value = encode_new(issued, f"/congress/{self.owner}", time=now)
@@ -289,6 +344,9 @@ class Keyring:
             for s in sorted(wanted)
         ]
         await session.execute(insert(person_keys_table), marks)  # an empty key: this person is erased here
+        for subject in wanted:
+            self._pending.pop(subject, None)
+            self.races.discard(subject)
         minted = session.info.get(STAGED_KEYS, [])
         session.info[STAGED_KEYS] = [(row, msg) for row, msg in minted if row["subject"] not in wanted]
         key_ids |= {row["key_id"] for row, _ in minted if row["subject"] in wanted}
@@ -311,25 +369,8 @@ class Keyring:
         return sorted(key_ids)
 
 
-def staged_keys(session: AsyncSession | Session) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def staged_keys(session: AsyncSession | Session) -> list[_StagedKey]:
     """Take the keys minted in this session's transaction off it (``write_staged`` writes them)."""
     session.info.pop(_MINTED, None)
-    taken: list[tuple[dict[str, Any], dict[str, Any]]] = session.info.pop(STAGED_KEYS, None) or []
+    taken: list[_StagedKey] = session.info.pop(STAGED_KEYS, None) or []
     return taken
-
-
-_INSERT_KEYS = "INSERT INTO person_keys (key_id, subject, wrapped_key, created_at) VALUES "
-
-
-def insert_keys(dialect: str, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> tuple[str, list[tuple[Any, ...]]]:
-    """The driver's own ``executemany`` of a transaction's minted keys into ``person_keys`` (the key records go
-    with the other staged messages, first). One statement for a whole consumer batch's new people, and none of
-    SQLAlchemy's per-row binding, which cost more than the sealing itself. On SQLite the rows of a statement are
-    stamped with the moment it is written, as SQLAlchemy's DateTime stores it there (UTC, no offset): a
-    ``strftime`` per key cost more than sealing a field."""
-    if dialect == "sqlite":
-        sql = _INSERT_KEYS + "(?, ?, ?, ?)"
-        stamp = datetime.now(UTC).strftime(SQLITE_TIME)
-        return sql, [(r["key_id"], r["subject"], r["wrapped_key"], stamp) for r, _ in rows]
-    sql = _INSERT_KEYS + "($1, $2, $3, $4)"
-    return sql, [(r["key_id"], r["subject"], r["wrapped_key"], r["created_at"]) for r, _ in rows]

@@ -39,7 +39,7 @@ def badges(home: Path) -> FastAPI:
     from services.badges.config import BadgesSettings
 
     settings = BadgesSettings(database_url=f"sqlite+aiosqlite:///{home / 'b.db'}", store_dir=home / "pdfs")
-    return build(settings, renderer=InProcessRenderer(header_for(load_congress())))[1]
+    return build(settings, renderer=InProcessRenderer(header_for(load_congress()), font_cache=settings.font_cache))[1]
 
 
 def notify(home: Path) -> FastAPI:

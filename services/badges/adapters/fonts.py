@@ -44,8 +44,16 @@ class FontChain:
 
 def css(families: tuple[str, ...] | list[str]) -> str:
     """A CSS ``font-family`` value for ``families`` (quoted), ending in the generic ``sans-serif``."""
-    safe = (f for f in families if f.isprintable() and not set(f) & set('"\\;{}<>'))
-    return ", ".join(f'"{f}"' for f in safe) + ", sans-serif"
+    return ", ".join(f'"{f}"' for f in _safe(families)) + ", sans-serif"
+
+
+def pango(families: tuple[str, ...] | list[str]) -> str:
+    """The family list WeasyPrint hands Pango for ``css(families)``: the same names, comma-separated."""
+    return ",".join([*_safe(families), "sans-serif"])
+
+
+def _safe(families: tuple[str, ...] | list[str]) -> list[str]:
+    return [f for f in families if f.isprintable() and not set(f) & set('"\\;{}<>')]
 
 
 def harfbuzz_subset_available() -> bool:

@@ -11,18 +11,20 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from services.badges import domain
-from services.badges.adapters import cjk, fonts, patterns, stamp, subset
+from services.badges.adapters import cjk, fonts, patterns, stamp, subset, textlayer
 from services.badges.adapters.book_pdf import LOCALE as BOOK_LOCALE
 from services.badges.adapters.book_pdf import book_context
 from services.badges.adapters.fit import fit_measured
@@ -88,14 +90,21 @@ class PdfRenderer:
     only_chain_fonts: bool = True
     """Offer Pango only the faces a font chain can name (``fontset.ChainFontConfiguration``); False = every
     installed face, as before (a new chain, language or size then costs a sort of ~1,900 faces)."""
+    text_layer: str = "direct"
+    """How the fast badge's texts are laid out: "direct" draws the fitted lines straight into the PDF
+    (``adapters/textlayer.py``; a badge it cannot draw the same way falls back); "weasyprint" lays them out
+    as an HTML page (as before; the benchmark's and the tests' reference)."""
     env: Environment = field(init=False)
     fetcher: LocalOnlyFetcher = field(init=False)
     _css: dict[str, list[CSS]] = field(init=False)
     _font_config: FontConfiguration = field(init=False)
     _frames: dict[str, stamp.Frame] = field(init=False, default_factory=dict)
     _warming: bool = field(init=False, default=False)
+    _direct: textlayer.DirectTextLayer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        if self.text_layer not in ("direct", "weasyprint"):
+            raise ValueError(f"text_layer must be 'direct' or 'weasyprint', not {self.text_layer!r}")
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(["html"]),
@@ -103,9 +112,10 @@ class PdfRenderer:
             lstrip_blocks=True,
         )
         self.env.filters["isolate"] = isolate
+        self.env.filters["page_counters"] = page_counters
         install_page_i18n(
             self.env, BOOK_LOCALE
-        )  # the book's words and the invoice lines'; the other documents carry no _()
+        )  # the book's words, the receipts' and invoices'; the visa letter and certificate carry no _()
         self.fetcher = LocalOnlyFetcher(TEMPLATES, self.font_cache)
         if self.fast:
             subset.install()  # process-wide: every later PDF of this process subsets from prepared faces
@@ -126,6 +136,7 @@ class PdfRenderer:
             self._font_config = self._new_font_config()
             self._css = self._stylesheets(self._font_config)
             self._measure = None
+            self._direct = None
             log.info("CJK fonts cut again: %d characters beyond the base sets", len(self.late.extra))
 
     def _new_font_config(self) -> FontConfiguration:
@@ -205,6 +216,7 @@ class PdfRenderer:
         return {
             "lang": lang,
             "font_family": fonts.css(families),
+            "font_families": fonts.pango(families),
             "congress_name": self.header.name,
             "congress_where": self.header.where,
             "given": self._fit(first, domain.NAME_BOX, families, lang, bold=True),
@@ -251,34 +263,53 @@ class PdfRenderer:
         return result
 
     def render_badges(self, contents: Sequence[BadgeContent]) -> list[bytes | Exception]:
-        """One PDF per delegate; their texts are laid out together as one document, a page each.
+        """One PDF per delegate, in order; a delegate whose badge fails gets the exception in their place.
 
-        Laying out N badges' texts in one WeasyPrint document costs ~2 ms a badge less than N
-        documents (the page, the root boxes and the cascade are set up once). Each page is then
-        written on its own (``Document.copy``), so a PDF holds only its own glyphs. A delegate whose
-        name cannot be laid out gets its exception in their place; the others still render (a character no
-        font has is not such a case: it is printed transliterated, ``adapters/unprintable.py``).
+        The texts are drawn straight into each PDF (``text_layer="direct"``, ``adapters/textlayer.py``);
+        a badge the direct layer cannot draw the same way, and every badge with ``text_layer="weasyprint"``,
+        is laid out by WeasyPrint instead, several delegates as one document, a page each (~2 ms a badge
+        less than a document each), each page then written on its own (``Document.copy``) so a PDF holds
+        only its own glyphs. A character no font has is no failure: it is printed transliterated
+        (``adapters/unprintable.py``).
         """
         self._take_new_cut()
         out: list[bytes | Exception | None] = [None] * len(contents)
-        views: list[tuple[int, dict[str, Any]]] = []
+        laid_out: list[tuple[int, dict[str, Any], Any]] = []
         for i, content in enumerate(contents):
             try:
-                views.append((i, self.badge_view(content, qr=False)))
+                view = self.badge_view(content, qr=False)
+                finish = self._frame(view["ribbon"]).finisher(stamp.qr_image(content.qr_token or "-"))
+                if self.text_layer == "direct":
+                    out[i] = self._direct_layer().render(view, finish)
+                    continue
+            except textlayer.NotDirect as reason:
+                log.debug("badge %s laid out by WeasyPrint: %s", content.delegate_id, reason)
             except Exception as exc:  # noqa: BLE001 - returned in the delegate's place, raised by the caller
                 out[i] = exc
-        if views:
-            html = self.env.get_template("badge.html").render(layer="text", views=[v for _, v in views])
-            css, font_config = self._setup("badge")
-            document = self._document(html, "badge").render(stylesheets=css, font_config=font_config)
-            if len(document.pages) != len(views):  # never seen: every text layer is one fixed-height page
-                raise RuntimeError(f"{len(views)} badges laid out on {len(document.pages)} pages")
-            for (i, view), page in zip(views, document.pages, strict=True):
-                finish = self._frame(view["ribbon"]).finisher(stamp.qr_image(contents[i].qr_token or "-"))
-                # uncompressed_pdf: no object streams (pydyf builds them in Python, ~15 % of a render);
-                # the finisher compresses the streams themselves
-                out[i] = document.copy([page]).write_pdf(uncompressed_pdf=True, finisher=finish)
+                continue
+            laid_out.append((i, view, finish))
+        if laid_out:
+            self._weasyprint_text_layers(laid_out, out)
         return [r for r in out if r is not None]
+
+    def _direct_layer(self) -> textlayer.DirectTextLayer:
+        if self._direct is None:
+            self._direct = textlayer.DirectTextLayer(self._font_config.font_map)
+        return self._direct
+
+    def _weasyprint_text_layers(
+        self, laid_out: Sequence[tuple[int, dict[str, Any], Any]], out: list[bytes | Exception | None]
+    ) -> None:
+        """The texts of ``laid_out`` as one WeasyPrint document, each page written as its badge's PDF."""
+        html = self.env.get_template("badge.html").render(layer="text", views=[v for _, v, _ in laid_out])
+        css, font_config = self._setup("badge")
+        document = self._document(html, "badge").render(stylesheets=css, font_config=font_config)
+        if len(document.pages) != len(laid_out):  # never seen: every text layer is one fixed-height page
+            raise RuntimeError(f"{len(laid_out)} badges laid out on {len(document.pages)} pages")
+        for (i, _, finish), page in zip(laid_out, document.pages, strict=True):
+            # uncompressed_pdf: no object streams (pydyf builds them in Python, ~15 % of a render);
+            # the finisher compresses the streams themselves
+            out[i] = document.copy([page]).write_pdf(uncompressed_pdf=True, finisher=finish)
 
     def _frame(self, ribbon: domain.Ribbon) -> stamp.Frame:
         frame = self._frames.get(ribbon.role)
@@ -393,6 +424,23 @@ def isolate(text: object) -> str:
     User input has its own bidi controls stripped first, so only ours remain.
     """
     return f"\u2068{text}\u2069"
+
+
+COUNTERS = {"\x01": "counter(page)", "\x02": "counter(pages)"}
+"""What ``page_counters`` puts where a document's footer words hold U+0001 (this page) and U+0002 (the pages)."""
+
+
+def page_counters(words: object) -> Markup:
+    """A document's footer words ("Page U+0001 of U+0002" in its language) as a CSS ``content`` value: each piece a
+    CSS string (quotes, backslashes and ``<`` escaped, so nothing ends the string or the ``<style>``), each mark a
+    page counter."""
+    text = words.unescape() if isinstance(words, Markup) else str(words)
+    pieces = re.split("([\x01\x02])", text)
+    return Markup(" ".join(COUNTERS.get(p) or _css_string(p) for p in pieces if p))  # noqa: S704  # CSS built above
+
+
+def _css_string(text: str) -> str:
+    return '"' + "".join(f"\\{ord(c):x} " if c in '"\\<>\n\r' else c for c in text) + '"'
 
 
 def _safe_lang(lang: str) -> str:

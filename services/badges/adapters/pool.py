@@ -12,21 +12,23 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from services.badges.adapters.pdf import BadgeContent, CongressHeader, PdfRenderer
+from services.badges.adapters.weasy import default_font_cache
 from services.badges.domain.book import Book
 
 log = logging.getLogger("congress.badges.pool")
 _renderer: PdfRenderer | None = None
 
 
-def _init_worker(header: CongressHeader, extra_chars: str = "") -> None:
+def _init_worker(header: CongressHeader, extra_chars: str = "", font_cache: Path | None = None) -> None:
     global _renderer
     from services.badges.adapters.fonts import check_harfbuzz_subset
 
     check_harfbuzz_subset()
-    _renderer = PdfRenderer(header, extra_chars=extra_chars)
+    _renderer = PdfRenderer(header, extra_chars=extra_chars, font_cache=font_cache or default_font_cache())
     _renderer.warm()
 
 
@@ -67,11 +69,13 @@ CPU per badge measured in one process: 1 → 14.2 ms, 4 → 11.7, 8 → 11.3, 16
 
 
 class PoolRenderer:
-    """``ports.Renderer`` backed by ``workers`` spawned processes."""
+    """``ports.Renderer`` backed by ``workers`` spawned processes; their cut CJK fonts in ``font_cache`` (default
+    ``weasy.default_font_cache``, shared by every badges process on the machine, which prune each other's cuts)."""
 
-    def __init__(self, header: CongressHeader, workers: int = 2) -> None:
+    def __init__(self, header: CongressHeader, workers: int = 2, font_cache: Path | None = None) -> None:
         self.workers = workers
         self.header = header
+        self.font_cache = font_cache
         self.extra_chars = ""
         """Characters of the names already known (the replica): the workers' cut CJK fonts hold them."""
         self._executor: ProcessPoolExecutor | None = None
@@ -92,7 +96,7 @@ class PoolRenderer:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.header, self.extra_chars),
+            initargs=(self.header, self.extra_chars, self.font_cache),
         )
 
     async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
@@ -151,8 +155,8 @@ class InProcessRenderer:
     fontconfig in an unrelated render.
     """
 
-    def __init__(self, header: CongressHeader, extra_chars: str = "") -> None:
-        self.renderer = PdfRenderer(header, extra_chars=extra_chars)
+    def __init__(self, header: CongressHeader, extra_chars: str = "", font_cache: Path | None = None) -> None:
+        self.renderer = PdfRenderer(header, extra_chars=extra_chars, font_cache=font_cache or default_font_cache())
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weasyprint")
 
     async def _run(self, func: Callable[..., Any], *args: Any) -> Any:

@@ -130,13 +130,19 @@ def _subset_input(flags: int) -> Any:
     """A subset input with ``flags`` that drops the tables a PDF viewer never reads."""
     subset_input = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(), harfbuzz_subset.hb_subset_input_destroy)
     harfbuzz_subset.hb_subset_input_set_flags(subset_input, flags)
-    dropped = sorted(harfbuzz.hb_tag_from_string(tag, -1) for tag in _DROPPED)
+    dropped = _dropped_tags()
     harfbuzz.hb_set_add_sorted_array(
         harfbuzz_subset.hb_subset_input_set(subset_input, harfbuzz_subset.HB_SUBSET_SETS_DROP_TABLE_TAG),
-        ffi.new("hb_codepoint_t[]", dropped),
+        dropped,
         len(dropped),
     )
     return subset_input
+
+
+@functools.cache
+def _dropped_tags() -> Any:
+    """``_DROPPED`` as HarfBuzz tags, sorted, in a C array (made once: two subset inputs a font a badge)."""
+    return ffi.new("hb_codepoint_t[]", sorted(harfbuzz.hb_tag_from_string(tag, -1) for tag in _DROPPED))
 
 
 def subset_font(font: Any, to_unicode: dict[int, str], hinting: bool) -> None:

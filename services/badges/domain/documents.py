@@ -12,7 +12,8 @@ from babel.numbers import format_currency, format_percent, get_currency_precisio
 from schemas.registration import InvoiceCharge, InvoiceIssued, InvoiceLine
 
 WORDED = ("en", "fr", "es", "de")
-"""The languages badges' catalog words an invoice's lines in (the pages' four); another prints them in English."""
+"""The languages badges' catalog words receipts and invoices in (the pages' four): their headings, lines, amounts and
+dates; a delegate of another language gets them in English."""
 CHARGES = frozenset({"fee", "income-group", "group", "code", "waiver", "add-on"})
 """The kinds of charge ``invoice.html`` words; a line of another kind prints its (English) description."""
 
@@ -38,40 +39,53 @@ def _issuer(congress: Any) -> dict[str, Any]:
     }
 
 
-def _day(value: date | datetime, congress: Any) -> str:
+def worded(language: str) -> str:
+    """The language a receipt or an invoice is worded in for a delegate of ``language``."""
+    return language if language in WORDED else "en"
+
+
+def _day(value: date | datetime, congress: Any, locale: str = "en") -> str:
+    """The day in the congress's timezone, as ``locale`` writes it in full (``7 décembre 2026``)."""
     if isinstance(value, datetime):
         value = value.astimezone(congress.tz).date()
-    return format_date(value, format="long", locale="en")
+    return format_date(value, format="long", locale=locale)
 
 
 def receipt_context(congress: Any, row: Any, payment: Any, number: str) -> dict[str, Any]:
+    """A receipt in the delegate's language (``worded``): ``receipt.html``'s words, the amount and the days."""
+    language = worded(row.language)
     return {
         "issuer": _issuer(congress),
+        "page_lang": language,
+        "lang": language,
         "number": number,
         "name": f"{row.given_name} {row.family_name}",
         "registration_number": row.registration_number,
         "affiliation": row.affiliation,
-        "amount": money(payment.amount_minor, payment.currency),
+        "amount": money(payment.amount_minor, payment.currency, language),
         "method": payment.method,
         "reference": payment.reference,
-        "paid_on": _day(payment.paid_at, congress),
-        "issued_on": _day(datetime.now(UTC), congress),
+        "paid_on": _day(payment.paid_at, congress, language),
+        "issued_on": _day(datetime.now(UTC), congress, language),
     }
 
 
 def invoice_context(congress: Any, d: InvoiceIssued) -> dict[str, Any]:
+    """An invoice in its ``language`` (``worded``): ``invoice.html``'s headings and lines, the amounts and the days."""
+    language = worded(d.language)
     return {
         "issuer": _issuer(congress),
+        "page_lang": language,
+        "lang": language,
         "number": d.invoice_number,
         "institution_name": d.institution_name,
         "institution_address": d.institution_address,
         "vat_id": d.vat_id,
         "purchase_order": d.purchase_order,
-        "page_lang": (language := d.language if d.language in WORDED else "en"),
         "lines": [_invoice_line(line, language) for line in d.lines],
-        "total": money(d.total.amount_minor, d.total.currency),
-        "issued_on": _day(d.issued_at, congress),
-        "due_on": _day(d.due_at, congress),
+        "total": money(d.total.amount_minor, d.total.currency, language),
+        "issued_on": _day(d.issued_at, congress, language),
+        "due_on": _day(d.due_at, congress, language),
     }
 
 
@@ -81,7 +95,7 @@ def _invoice_line(line: InvoiceLine, language: str) -> dict[str, Any]:
     charge = line.charge if line.delegate and line.charge and line.charge.kind in CHARGES else None
     return {
         "description": line.description,
-        "amount": money(line.amount.amount_minor, line.amount.currency),
+        "amount": money(line.amount.amount_minor, line.amount.currency, language),
         "delegate": line.delegate,
         "charge": None if charge is None else _charge(charge, language),
     }

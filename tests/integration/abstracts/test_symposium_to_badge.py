@@ -55,7 +55,10 @@ async def three_services(
     apps = {
         "abstracts": build_abstracts(settings["abstracts"])[1],
         "registration": build_registration(settings["registration"])[1],
-        "badges": build_badges(settings["badges"], renderer=InProcessRenderer(header_for(load_congress())))[1],
+        "badges": build_badges(
+            settings["badges"],
+            renderer=InProcessRenderer(header_for(load_congress()), font_cache=settings["badges"].font_cache),
+        )[1],
     }
     async with contextlib.AsyncExitStack() as stack:
         clients: dict[str, Any] = {

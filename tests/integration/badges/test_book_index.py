@@ -20,8 +20,8 @@ LONG = "\n\n".join(["Schools improve when their leaders read their own data with
 
 
 @pytest.fixture(scope="module")
-def renderer() -> PdfRenderer:
-    return PdfRenderer(CongressHeader("ICSEI 2027", "Tokyo"))
+def renderer(badges_font_cache: Path) -> PdfRenderer:
+    return PdfRenderer(CongressHeader("ICSEI 2027", "Tokyo"), font_cache=badges_font_cache)
 
 
 def programme() -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:

@@ -56,7 +56,7 @@ async def running_badges(kafka: str, prefix: str, home: Path) -> AsyncIterator[A
         relay_poll_seconds=0.2,
         book_poll_seconds=0.3,
     )
-    renderer = InProcessRenderer(CongressHeader("ICSEI 2027", "Tokyo"))
+    renderer = InProcessRenderer(CongressHeader("ICSEI 2027", "Tokyo"), font_cache=settings.font_cache)
     runtime, app = build(settings, renderer=renderer)
     async with app.router.lifespan_context(app):
         yield runtime, app

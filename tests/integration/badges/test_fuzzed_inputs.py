@@ -45,7 +45,9 @@ async def badges(congress_home: Path) -> AsyncIterator[tuple[httpx.AsyncClient, 
         database_url=f"sqlite+aiosqlite:///{congress_home / 'badges.db'}",
         store_dir=congress_home / "pdfs",
     )
-    runtime, app = build(settings, renderer=InProcessRenderer(header_for(load_congress())))
+    runtime, app = build(
+        settings, renderer=InProcessRenderer(header_for(load_congress()), font_cache=settings.font_cache)
+    )
     person = f.delegate("Eleni", "Papadopoulou")
     async with app.router.lifespan_context(app):
         async with runtime.sessionmaker() as session, session.begin():

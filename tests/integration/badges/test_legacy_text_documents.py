@@ -67,7 +67,11 @@ def test_an_invoice_of_legacy_hostile_text_shows_clean_text_in_reading_order(tmp
 def test_a_receipt_of_a_legacy_name_shows_it_without_controls(tmp_path: Path) -> None:
     renderer = PdfRenderer(HEADER, font_cache=tmp_path / "fonts")
     row = SimpleNamespace(
-        given_name="Ma\x00ria", family_name="\u202eO'Brien", registration_number="ICSEI27-0001", affiliation="Uni\x07"
+        given_name="Ma\x00ria",
+        family_name="\u202eO'Brien",
+        registration_number="ICSEI27-0001",
+        affiliation="Uni\x07",
+        language="en",
     )
     payment = SimpleNamespace(
         amount_minor=42000, currency="EUR", method="card", reference="pi_1", paid_at=datetime.now(UTC)

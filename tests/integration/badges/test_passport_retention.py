@@ -58,7 +58,9 @@ async def test_passport_data_and_visa_letters_go_after_their_period(congress_hom
         store_dir=congress_home / "pdfs",
         public_url="http://station",
     )
-    runtime, app = build(settings, renderer=InProcessRenderer(header_for(load_congress())))
+    runtime, app = build(
+        settings, renderer=InProcessRenderer(header_for(load_congress()), font_cache=settings.font_cache)
+    )
     deps, privacy = app.state.deps, load_privacy(load_congress())
     person = f.delegate("Amara", "Okafor")
     async with app.router.lifespan_context(app):
@@ -111,7 +113,9 @@ async def test_issued_invoices_are_kept_through_the_tax_period_then_their_pdfs_g
         store_dir=congress_home / "pdfs",
         public_url="http://station",
     )
-    runtime, app = build(settings, renderer=InProcessRenderer(header_for(load_congress())))
+    runtime, app = build(
+        settings, renderer=InProcessRenderer(header_for(load_congress()), font_cache=settings.font_cache)
+    )
     deps, privacy = app.state.deps, load_privacy(load_congress())
     async with app.router.lifespan_context(app):
         stored = deps.store.put(b"%PDF-1.7 invoice ICSEI27-INV-0001 Kyoto University")

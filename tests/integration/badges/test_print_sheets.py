@@ -92,7 +92,7 @@ async def test_sheets_sorted_by_surname_and_filtered(congress_home: Path, caplog
     assert {r.family_name for r in recent} == {"Петров", "Evans"}  # Zimmer's payment changed no badge
     assert [r.family_name for r in await select_delegates(settings, network="leadership")] == ["Evans"]
 
-    renderer = InProcessRenderer(header_for(load_congress()))
+    renderer = InProcessRenderer(header_for(load_congress()), font_cache=settings.font_cache)
     done: list[int] = []
     paths = await print_sheets(
         renderer,

@@ -35,7 +35,9 @@ async def test_station_works_offline_from_boot(congress_home: Path) -> None:
         database_url=f"sqlite+aiosqlite:///{congress_home / 'station.db'}",
         store_dir=congress_home / "pdfs",
     )
-    runtime, app = build(settings, renderer=InProcessRenderer(header_for(load_congress())))
+    runtime, app = build(
+        settings, renderer=InProcessRenderer(header_for(load_congress()), font_cache=settings.font_cache)
+    )
     person = f.delegate("Jürgen", "Müller")
     async with app.router.lifespan_context(app):
         async with (

@@ -59,7 +59,9 @@ async def badges(congress_home: Path) -> AsyncIterator[Badges]:
         database_url=f"sqlite+aiosqlite:///{congress_home / 'visa.db'}",
         store_dir=congress_home / "pdfs",
     )
-    runtime, app = build(settings, renderer=InProcessRenderer(header_for(load_congress())))
+    runtime, app = build(
+        settings, renderer=InProcessRenderer(header_for(load_congress()), font_cache=settings.font_cache)
+    )
     bearer = {"authorization": f"Bearer {organiser_token(SECRET, 'organiser@icsei.example.org')}"}
     async with (
         app.router.lifespan_context(app),

@@ -45,7 +45,9 @@ async def test_an_expired_visa_link_offers_a_new_one_sent_to_the_address_on_reco
         store_dir=congress_home / "pdfs",
         public_url="http://station",
     )
-    runtime, app = build(settings, renderer=InProcessRenderer(header_for(load_congress())))
+    runtime, app = build(
+        settings, renderer=InProcessRenderer(header_for(load_congress()), font_cache=settings.font_cache)
+    )
     person = f.delegate("Jürgen", "Müller")
     async with app.router.lifespan_context(app):
         async with runtime.sessionmaker() as session, session.begin():

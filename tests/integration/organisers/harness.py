@@ -93,7 +93,10 @@ async def every_service(tmp: Path, kafka: str, prefix: str, stripe_url: str, smt
         "console": build_console(settings["console"])[1],
         "registration": build_registration(settings["registration"])[1],
         "abstracts": build_abstracts(settings["abstracts"])[1],
-        "badges": build_badges(settings["badges"], renderer=InProcessRenderer(header_for(load_congress())))[1],
+        "badges": build_badges(
+            settings["badges"],
+            renderer=InProcessRenderer(header_for(load_congress()), font_cache=settings["badges"].font_cache),
+        )[1],
         "notify": build_notify(settings["notify"])[1],
     }
     async with contextlib.AsyncExitStack() as stack:

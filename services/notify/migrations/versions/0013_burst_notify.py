@@ -4,8 +4,8 @@
 (``EXTENDED``) ran pglz over each one before giving up and storing it as it is; ``EXTERNAL`` skips the attempt
 (``adapters/db.py``, ``MESSAGE_STORAGE``). Nothing to do on SQLite, which compresses nothing.
 
-Revision ID: 0012_burst_notify
-Revises: 0011_session_chair_notify
+Revision ID: 0013_burst_notify
+Revises: 0012_key_unique_notify
 Created: 2026-12-07 14:10:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012_burst_notify"
-down_revision: str | None = "0011_session_chair_notify"
+revision: str = "0013_burst_notify"
+down_revision: str | None = "0012_key_unique_notify"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
