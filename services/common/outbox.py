@@ -190,8 +190,9 @@ def _with_key_records(
 
 _INSERT = "INSERT INTO outbox (event_id, topic, key, value, headers, created_at) "
 _HEADERS_JSON = json.dumps(_HEADERS)
-_PG_INSERT = _INSERT + (
-    "SELECT e, t, k, v, h::json, $6 FROM unnest($1::varchar[], $2::varchar[], $3::bytea[], $4::bytea[], $5::text[])"
+_PG_INSERT = (
+    "INSERT INTO outbox (event_id, topic, key, value, headers, created_at) SELECT e, t, k, v, h::json, $6"
+    " FROM unnest($1::varchar[], $2::varchar[], $3::bytea[], $4::bytea[], $5::text[])"
     " WITH ORDINALITY AS r(e, t, k, v, h, n) ORDER BY n"
 )
 """On PostgreSQL the rows go as one array per column and one execution: ``executemany`` sent a bind and an
@@ -226,7 +227,9 @@ def _insert_rows(rows: list[dict[str, Any]]) -> tuple[str, list[tuple[Any, ...]]
     row of a statement is stamped with the moment it is written.
     """
     now = datetime.now(UTC).strftime(SQLITE_TIME)  # as SQLAlchemy's DateTime stores it there: UTC, no offset
-    return _INSERT + "VALUES (?, ?, ?, ?, ?, ?)", [(row["event_id"], row["topic"], row["key"], row["value"], _headers_json(row), now) for row in rows]
+    return _INSERT + "VALUES (?, ?, ?, ?, ?, ?)", [
+        (row["event_id"], row["topic"], row["key"], row["value"], _headers_json(row), now) for row in rows
+    ]
 
 
 def pending_rows(session: AsyncSession | Session) -> list[dict[str, Any]]:

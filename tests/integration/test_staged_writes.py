@@ -58,7 +58,10 @@ async def test_staged_rows_read_back_as_written_in_their_order(db_url: str) -> N
     assert [r.event_id for r in back] == [row["event_id"] for row in rows]  # ids follow the staging order
     assert [(r.count, r.blob) for r in back] == [(row["count"], row["blob"]) for row in rows]
     assert {r.at.replace(tzinfo=UTC) if r.at.tzinfo is None else r.at for r in back} == {at}
-    assert [(r.event_id, r.colour, r.note) for r in colours] == [("c-1", Colour.BLUE, "none"), ("c-2", Colour.RED, "given")]
+    assert [(r.event_id, r.colour, r.note) for r in colours] == [
+        ("c-1", Colour.BLUE, "none"),
+        ("c-2", Colour.RED, "given"),
+    ]
     await engine.dispose()
 
 
@@ -66,8 +69,13 @@ async def test_outbox_rows_are_written_in_staging_order(db_url: str) -> None:
     engine = make_engine(db_url)
     await create_tables(engine)
     staged = [
-        {"event_id": f"e-{n}", "topic": "congress.registration", "key": None if n == 5 else f"d-{n}".encode(),
-         "value": f'{{"n": {n}}}'.encode(), "headers": _HEADERS if n % 2 else [("x-reason", f"r{n}")]}
+        {
+            "event_id": f"e-{n}",
+            "topic": "congress.registration",
+            "key": None if n == 5 else f"d-{n}".encode(),
+            "value": f'{{"n": {n}}}'.encode(),
+            "headers": _HEADERS if n % 2 else [("x-reason", f"r{n}")],
+        }
         for n in range(250)
     ]
     sessions = make_sessionmaker(engine)

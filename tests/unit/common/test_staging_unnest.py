@@ -32,7 +32,7 @@ def test_plain_columns_go_as_one_array_each_in_row_order() -> None:
     assert statement is not None
     sql, params = statement
     assert sql == (
-        'INSERT INTO effects (event_id, count) SELECT c0, c1 FROM unnest($1::VARCHAR(64)[], $2::INTEGER[])'
+        "INSERT INTO effects (event_id, count) SELECT c0, c1 FROM unnest($1::VARCHAR(64)[], $2::INTEGER[])"
         " WITH ORDINALITY AS r(c0, c1, n) ORDER BY n"
     )
     assert params == (["a", "b"], [1, None])
