@@ -158,7 +158,7 @@ def write_staged_sync(session: Session) -> int:
         connection = session.connection()
         if keys:
             connection.exec_driver_sql(*insert_keys(connection.dialect.name, keys))
-        connection.exec_driver_sql(*_insert_rows(connection.dialect.name, rows))
+        connection.exec_driver_sql(*_insert_statement(connection.dialect.name, rows))
     return len(rows)
 
 
@@ -172,9 +172,9 @@ async def write_staged(session: AsyncSession) -> int:
             await connection.exec_driver_sql(*insert_keys(connection.dialect.name, keys))
         driver = await sqlite_driver(session)
         if driver is not None:  # one trip to aiosqlite's thread (db.sqlite_driver)
-            await driver.executemany(*_insert_rows("sqlite", rows))
+            await driver.executemany(*_insert_rows(rows))
         else:
-            await connection.exec_driver_sql(*_insert_rows(connection.dialect.name, rows))
+            await connection.exec_driver_sql(*_insert_statement(connection.dialect.name, rows))
     return len(rows)
 
 
@@ -188,33 +188,47 @@ def _with_key_records(
     return [message for _, message in keys] + (rows or [])
 
 
-_INSERT = "INSERT INTO outbox (event_id, topic, key, value, headers, created_at) VALUES "
+_INSERT = "INSERT INTO outbox (event_id, topic, key, value, headers, created_at) "
 _HEADERS_JSON = json.dumps(_HEADERS)
+_PG_INSERT = (
+    "INSERT INTO outbox (event_id, topic, key, value, headers, created_at) SELECT e, t, k, v, h::json, $6"
+    " FROM unnest($1::varchar[], $2::varchar[], $3::bytea[], $4::bytea[], $5::text[])"
+    " WITH ORDINALITY AS r(e, t, k, v, h, n) ORDER BY n"
+)
+"""On PostgreSQL the rows go as one array per column and one execution: ``executemany`` sent a bind and an
+execute per row, and the server ran the insert once per row. Ids are drawn in the order of the arrays."""
 
 
-def _insert_rows(dialect: str, rows: list[dict[str, Any]]) -> tuple[str, list[tuple[Any, ...]]]:
-    """The driver's own ``executemany`` of staged rows: no per-row work of SQLAlchemy's.
+def _headers_json(row: dict[str, Any]) -> str:
+    headers = row["headers"]
+    return _HEADERS_JSON if headers is _HEADERS or headers == _HEADERS else json.dumps(headers)
+
+
+def _insert_statement(dialect: str, rows: list[dict[str, Any]]) -> tuple[str, Any]:
+    """``_insert_rows`` on SQLite; on PostgreSQL one statement with a parameter per column (``_PG_INSERT``)."""
+    if dialect == "sqlite":
+        return _insert_rows(rows)
+    columns = (
+        [row["event_id"] for row in rows],
+        [row["topic"] for row in rows],
+        [row["key"] for row in rows],
+        [row["value"] for row in rows],
+        [_headers_json(row) for row in rows],
+        datetime.now(UTC),
+    )
+    return _PG_INSERT, columns
+
+
+def _insert_rows(rows: list[dict[str, Any]]) -> tuple[str, list[tuple[Any, ...]]]:
+    """On SQLite, the driver's own ``executemany`` of staged rows: no per-row work of SQLAlchemy's.
 
     Binding each row through the table's types (JSON headers dumped, a datetime rendered per row) was a
     sixth of the kernel's CPU. Rows mostly carry the one shared header list (dumped once here), and every
     row of a statement is stamped with the moment it is written.
     """
-    now: Any = datetime.now(UTC)
-    if dialect == "sqlite":  # as SQLAlchemy's DateTime stores it there: UTC, no offset
-        now = now.strftime(SQLITE_TIME)
-        sql = _INSERT + "(?, ?, ?, ?, ?, ?)"
-    else:
-        sql = _INSERT + "($1, $2, $3, $4, $5, $6)"
-    return sql, [
-        (
-            row["event_id"],
-            row["topic"],
-            row["key"],
-            row["value"],
-            _HEADERS_JSON if row["headers"] is _HEADERS or row["headers"] == _HEADERS else json.dumps(row["headers"]),
-            now,
-        )
-        for row in rows
+    now = datetime.now(UTC).strftime(SQLITE_TIME)  # as SQLAlchemy's DateTime stores it there: UTC, no offset
+    return _INSERT + "VALUES (?, ?, ?, ?, ?, ?)", [
+        (row["event_id"], row["topic"], row["key"], row["value"], _headers_json(row), now) for row in rows
     ]
 
 
