@@ -97,7 +97,7 @@ pending = Table(
 MESSAGE_STORAGE = "ALTER TABLE notify_pending ALTER COLUMN message SET STORAGE EXTERNAL"
 """PostgreSQL keeps a queued message out of line *without trying to compress it* (``EXTENDED``, the default, runs
 pglz over it first). A badge mail is ~24 KB, four fifths of it a base64 PDF that pglz cannot shrink by the quarter
-it asks for, so every owed badge mail paid a whole compression for nothing: 0.3-0.6 ms of the server's CPU a row of
+it asks for, so every owed badge mail paid a whole compression for nothing: 0.48-0.97 ms of the server's CPU a row of
 insert, claim and delete, against 0.17-0.35 with the compression skipped (decision 66+). The migration
 ``0013_burst_notify`` sets it on an existing database; ``create_all`` (tests, tools) gets it here."""
 event.listen(
