@@ -242,6 +242,11 @@ class Units(Protocol):
         """A unit inside a transaction someone else commits (the kernel consumer's batch)."""
         ...
 
+    async def load_chunk(self, transaction: object, delegate_ids: Sequence[str]) -> None:
+        """Before a chunk's handlers: load these delegates' rows at once, so the units ``within`` the transaction
+        read them from memory and write new rows together before the commit (``adapters/chunk.py``)."""
+        ...
+
 
 @dataclass
 class BadgeDeps:

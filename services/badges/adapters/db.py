@@ -190,12 +190,10 @@ async def get_delegate(session: AsyncSession, delegate_id: str) -> DelegateRecor
     return record_of(row) if row else None
 
 
-async def save_delegate(
-    session: AsyncSession, record: DelegateRecord, *, registration_id: str, known: bool, now: datetime
-) -> None:
-    """Insert or replace a replica row."""
+def delegate_values(record: DelegateRecord, *, registration_id: str, now: datetime) -> dict[str, Any]:
+    """A replica row's columns but its key, as ``save_delegate`` writes them."""
     codes = record.add_on_codes or ("",) * len(record.add_ons)
-    values = {
+    return {
         "congress_id": record.congress_id,
         "registration_id": registration_id,
         "registration_number": record.registration_number,
@@ -216,6 +214,13 @@ async def save_delegate(
         ),
         "updated_at": now,
     }
+
+
+async def save_delegate(
+    session: AsyncSession, record: DelegateRecord, *, registration_id: str, known: bool, now: datetime
+) -> None:
+    """Insert or replace a replica row."""
+    values = delegate_values(record, registration_id=registration_id, now=now)
     if known:
         await session.execute(update(delegates).where(delegates.c.delegate_id == record.delegate_id).values(**values))
     else:
@@ -267,8 +272,11 @@ async def mark_paid(session: AsyncSession, delegate_id: str) -> None:
 
 async def badge_of(session: AsyncSession, delegate_id: str) -> BadgeOnRecord | None:
     row = (await session.execute(select(badges).where(badges.c.delegate_id == delegate_id))).first()
-    if row is None:
-        return None
+    return None if row is None else badge_on_record(row)
+
+
+def badge_on_record(row: Any) -> BadgeOnRecord:
+    """A ``badges`` row as the domain's record."""
     return BadgeOnRecord(row.delegate_id, row.version, row.sha256, row.location, row.revoked, row.print_count)
 
 

@@ -265,7 +265,19 @@ class SqlUnits:
         async with self.sessions() as session:
             yield SqlBadgeStore(session)
 
+    async def load_chunk(self, transaction: object, delegate_ids: Sequence[str]) -> None:
+        from services.badges.adapters import chunk  # here: the chunk's store builds on this module's
+
+        if isinstance(transaction, AsyncSession):
+            await chunk.prefetch(transaction, delegate_ids)
+
     def within(self, transaction: object) -> SqlUnit:
         if not isinstance(transaction, AsyncSession):
             raise TypeError(f"a badges unit joins an AsyncSession, not {type(transaction).__name__}")
-        return SqlUnit(UnitOfWork(transaction, self.outbox))
+        unit = SqlUnit(UnitOfWork(transaction, self.outbox))
+        from services.badges.adapters import chunk  # here: the chunk's store builds on this module's
+
+        rows = chunk.rows_of(transaction)
+        if rows is not None:  # the consumer loaded its chunk's rows: the confirmation path reads and stages them
+            unit.store = chunk.ChunkStore(transaction, rows)
+        return unit

@@ -71,6 +71,9 @@ class CountingUnits:
     def within(self, transaction: object) -> BadgeUnit:
         return CountingUnit(self.units.within(transaction), self.loads)
 
+    async def load_chunk(self, transaction: object, delegate_ids: Sequence[str]) -> None:
+        await self.units.load_chunk(transaction, delegate_ids)
+
     async def scrub(self) -> None:
         await self.units.scrub()
 
