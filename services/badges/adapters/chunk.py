@@ -127,13 +127,7 @@ class ChunkStore(SqlBadgeStore):
         if not self._serving(delegate_id, rows.badges):
             await super().record_badge(delegate_id, version=version, pdf=pdf, now=now, replaces=replaces)
             return
-        values = {
-            "version": version,
-            "sha256": pdf.sha256,
-            "location": pdf.location,
-            "issued_at": now,
-            "revoked": False,
-        }
+        values = db.badge_values(version=version, sha256=pdf.sha256, location=pdf.location, now=now)
         before = rows.badges[delegate_id]
         rows.badges[delegate_id] = BadgeOnRecord(
             delegate_id, version, pdf.sha256, pdf.location, False, before.print_count if before else 0

@@ -280,6 +280,11 @@ def badge_on_record(row: Any) -> BadgeOnRecord:
     return BadgeOnRecord(row.delegate_id, row.version, row.sha256, row.location, row.revoked, row.print_count)
 
 
+def badge_values(*, version: int, sha256: str, location: str, now: datetime) -> dict[str, Any]:
+    """A ``badges`` row's columns but its key and print count, as a badge issued writes them (current, not revoked)."""
+    return {"version": version, "sha256": sha256, "location": location, "issued_at": now, "revoked": False}
+
+
 async def record_badge(
     session: AsyncSession,
     *,
@@ -291,13 +296,7 @@ async def record_badge(
     replaces: bool | None = None,
 ) -> None:
     """Record the badge issued for a delegate; ``replaces`` says whether one is on record (None: look)."""
-    values = {
-        "version": version,
-        "sha256": sha256,
-        "location": location,
-        "issued_at": now,
-        "revoked": False,
-    }
+    values = badge_values(version=version, sha256=sha256, location=location, now=now)
     if replaces is None:
         replaces = await badge_of(session, delegate_id) is not None
     if replaces:
