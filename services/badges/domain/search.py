@@ -116,20 +116,24 @@ def fold(text: str) -> str:
 
 def fold_latin(text: str) -> str:
     """``fold`` plus Cyrillic and Greek transliterated: 'Иванов' → 'ivanov', 'Παπαδόπουλος' → 'papadopoulos'."""
-    return fold(text).replace("ου", "ou").translate(_TRANSLIT)
+    return _latin(fold(text))
+
+
+def _latin(folded: str) -> str:
+    """A ``fold``-ed text with Cyrillic and Greek transliterated (``fold_latin`` without folding again)."""
+    return folded.replace("ου", "ou").translate(_TRANSLIT)
 
 
 def search_keys(*fields: str) -> str:
     """What the station's search matches against: folded and transliterated forms of every field."""
-    forms = {form for f in fields if f for form in (fold(f), fold_latin(f))}
+    forms = {form for f in fields if f for folded in (fold(f),) for form in (folded, _latin(folded))}
     return " | ".join(sorted(forms))
 
 
 def matches(query: str, keys: str) -> bool:
     """Every word of the query occurs in the keys (in any order)."""
-    folded = fold(query).split()
-    latin = fold_latin(query).split()
-    return all(w in keys for w in folded) or all(w in keys for w in latin)
+    folded = fold(query)
+    return all(w in keys for w in folded.split()) or all(w in keys for w in _latin(folded).split())
 
 
 SORT_FIELDS = ("surname", "given_name", "country", "affiliation", "registration_number")
