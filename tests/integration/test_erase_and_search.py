@@ -33,6 +33,7 @@ from services.badges.config import BadgesSettings
 from services.common.auth import organiser_token, sign
 from services.common.outbox import outbox_table
 from services.notify.adapters import db as notify_db
+from services.notify.adapters.abstracts import abstracts as notify_abstracts
 from services.notify.adapters.programme import presenters as notify_presenters
 from services.notify.app import build as build_notify
 from services.notify.config import NotifySettings
@@ -249,10 +250,15 @@ async def test_an_erased_delegate_is_nowhere_but_on_the_invoice(
             async def notify_forgot_the_presenter() -> bool:
                 return not await notify_told_the_presenter()
 
+            async def notify_forgot_the_submitter() -> bool:  # abstracts' AuthorErased has reached notify
+                c = notify_abstracts.c
+                return not await scalar(notify, select(c.abstract_id).where(c.submitter_name.contains(FAMILY)))
+
             await eventually(badges_forgot, timeout=60)
             await eventually(notify_forgot, timeout=60)
             await eventually(abstracts_forgot, timeout=60)
             await eventually(notify_forgot_the_presenter, timeout=60)
+            await eventually(notify_forgot_the_submitter, timeout=60)
 
             async def book_forgot_the_rejected() -> bool:  # her rejected abstract: not in the programme, not kept
                 return not await _contains(in_the_book_replica(), FAMILY)
