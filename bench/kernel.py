@@ -186,21 +186,21 @@ def plain_event(i: int) -> BenchSeatTaken:
 
 CPU_US: dict[int, float] = {}
 """This process's CPU time per event of each measured run (by run number), for the results."""
-MAIN_US: dict[int, float] = {}
-"""The event loop's thread's share of it (by run number): what runs under the GIL on the loop. The rest is
-SQLite's worker threads, which hold the GIL only to pass rows and results to and from Python."""
+LOOP_US: dict[int, float] = {}
+"""The event loop's thread's share of it (by run number); the rest is other threads' (SQLite's workers)."""
 
 
 class Clock:
     """Wall time and this process's CPU time (every thread, and the loop's thread) from creation to ``stop``."""
 
     def __init__(self) -> None:
-        self.wall, self.cpu, self.main = time.perf_counter(), time.process_time(), time.thread_time()
+        self.wall, self.cpu, self.loop = time.perf_counter(), time.process_time(), time.thread_time()
 
     def stop(self, events: int) -> float:
         """Events per second; records the CPU µs per event (the process's and the loop thread's)."""
-        MAIN_US[len(CPU_US)] = (time.thread_time() - self.main) / events * 1e6
-        CPU_US[len(CPU_US)] = (time.process_time() - self.cpu) / events * 1e6
+        run = len(CPU_US)
+        LOOP_US[run] = (time.thread_time() - self.loop) / events * 1e6
+        CPU_US[run] = (time.process_time() - self.cpu) / events * 1e6
         return events / (time.perf_counter() - self.wall)
 
 
@@ -397,8 +397,8 @@ class Pair:
     raw_cpu_us: float
     kernel: float
     kernel_cpu_us: float
-    kernel_main_us: float
-    """The event loop's thread's CPU µs per event in the kernel run (``MAIN_US``)."""
+    kernel_loop_us: float
+    """The event loop's thread's CPU µs per event in the kernel run (``LOOP_US``)."""
     raws: tuple[float, ...] = ()
     """Every raw run before this kernel run (``raw`` is their median)."""
 
@@ -418,7 +418,7 @@ def run_pair(bootstrap: str, inputs: Inputs, server: str | None, handler: str) -
         url = asyncio.run(fresh_pg_database(server))
     kernel = uvloop.run(kernel_rate(bootstrap, inputs.values, url, handler_row=handler, keys=inputs.keys))
     run = len(CPU_US) - 1
-    return Pair(statistics.median(raws), statistics.median(raw_cpus), kernel, CPU_US[run], MAIN_US[run], tuple(raws))
+    return Pair(statistics.median(raws), statistics.median(raw_cpus), kernel, CPU_US[run], LOOP_US[run], tuple(raws))
 
 
 KINDS = {"personal": "", "plain": ", no personal field"}
@@ -446,7 +446,7 @@ def run_all(
                         f"  [{round_ + 1}/{repeat}] {name}: {pair.kernel:,.0f}/s, raw just before {pair.raw:,.0f}/s"
                         f" (median of {', '.join(f'{r:,.0f}' for r in pair.raws)})"
                         f" → {pair.ratio:.0%}, CPU {pair.kernel_cpu_us:,.0f} µs/event (loop thread"
-                        f" {pair.kernel_main_us:,.0f}; raw {pair.raw_cpu_us:,.0f});"
+                        f" {pair.kernel_loop_us:,.0f}; raw {pair.raw_cpu_us:,.0f});"
                         f" {1e6 / pair.kernel:,.0f} µs of wall",
                         flush=True,
                     )
@@ -462,7 +462,7 @@ def summary(pairs: dict[str, list[Pair]], handlers: list[str], kinds: list[str])
             "kernel_per_second": statistics.median(p.kernel for p in runs),
             "raw_per_second": statistics.median(p.raw for p in runs),
             "kernel_cpu_us_per_event": statistics.median(p.kernel_cpu_us for p in runs),
-            "kernel_loop_thread_cpu_us_per_event": statistics.median(p.kernel_main_us for p in runs),
+            "kernel_loop_thread_cpu_us_per_event": statistics.median(p.kernel_loop_us for p in runs),
             "raw_cpu_us_per_event": statistics.median(p.raw_cpu_us for p in runs),
             "ratios": [p.ratio for p in runs],
             "raw_runs": [list(p.raws) for p in runs],

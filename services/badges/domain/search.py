@@ -126,7 +126,9 @@ def _latin(folded: str) -> str:
 
 def search_keys(*fields: str) -> str:
     """What the station's search matches against: folded and transliterated forms of every field."""
-    forms = {form for f in fields if f for folded in (fold(f),) for form in (folded, _latin(folded))}
+    forms: set[str] = set()
+    for folded in (fold(f) for f in fields if f):
+        forms |= {folded, _latin(folded)}
     return " | ".join(sorted(forms))
 
 
