@@ -94,7 +94,10 @@ class AccountDirectory:
         self._published[account.email] = account
 
     def forget(self, account_id: str) -> None:
-        """The account is erased (a tombstone keyed by its id): it is unknown from now on, its sessions refused."""
+        """The account is erased (a tombstone keyed by its id): it is unknown from now on, its sessions refused.
+
+        The id is remembered even when no account had it (an invitation's tombstone shares the topic): ids are
+        unique, and a handful of erasures per edition is all the set holds."""
         self._erased.add(account_id)
         email = self._emails_by_id.pop(account_id, None)
         if email is not None:
