@@ -33,6 +33,11 @@ maximum compaction lag makes Kafka roll the active segment (at the next record a
 lag) and clean every record older than the lag, so a shredded key leaves the log within about a day
 while the topic is written to. Its tombstone then stays ``delete.retention.ms`` (a day by default) for
 processes to see; one that was away longer finds the key gone and counts the person as erased."""
+ORGANISER_COMPACTION_LAG_MS: Final = KEY_COMPACTION_LAG_MS
+"""``max.compaction.lag.ms`` of ``congress.organisers``: a day, for the reason ``congress.keys`` has one. Each
+``OrganiserAccountChanged`` snapshot carries the organiser's email and name in clear; a superseded snapshot (an
+older address or name) and, after an erasure, every snapshot before the account's tombstone leave the log within
+about a day of the next record written to the topic, rather than whenever the active segment rolls."""
 KEEP_FOREVER_MS: Final = -1
 """``retention.ms`` that disables time-based deletion."""
 DEFAULT_PARTITIONS: Final = 3
@@ -126,7 +131,8 @@ POLICIES: Final[dict[str, TopicPolicy]] = {
             DEFAULT_PARTITIONS,
             Cleanup.COMPACT,
             Retention.FOREVER,
-            "latest state per organiser account; invitations",
+            "latest state per organiser account; invitations; a tombstone erases an account",
+            max_compaction_lag_ms=ORGANISER_COMPACTION_LAG_MS,  # an old address leaves the log within a day
         ),
         TopicPolicy(
             topics.DEADLETTER,

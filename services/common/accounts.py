@@ -6,7 +6,10 @@ after every change; each service reads the topic from the start into an ``Accoun
 (``session_events.RevocationReader``). Until the owner has published an account for an address,
 an organiser listed in the edition's YAML counts as an active account with the roles the YAML
 gives (default: every role) — the seeded first admin. Once a snapshot exists for the address, the
-snapshot decides: an admin can change a seeded organiser's roles or deactivate them.
+snapshot decides: an admin can change a seeded organiser's roles or deactivate them. An erased account
+is a tombstone on the topic (keyed by its id): the directory forgets the account and ignores any older
+snapshot of it read later. notify refuses to erase an organiser the edition file still lists, so the YAML's
+line cannot bring an erased account back.
 """
 
 from __future__ import annotations
@@ -73,9 +76,14 @@ class AccountDirectory:
         self.seeds = seeds
         self._published: dict[str, Account] = {}
         self._emails_by_id: dict[str, str] = {}
+        self._erased: set[str] = set()
 
     def apply(self, snapshot: OrganiserAccountChanged) -> None:
-        """Take a snapshot read from the topic (or made by the owner); an older version changes nothing."""
+        """Take a snapshot read from the topic (or made by the owner); an older version changes nothing, and
+        neither does a snapshot of an erased account (the owner's directory forgets it before the reader
+        has read its older snapshots)."""
+        if snapshot.account_id in self._erased:
+            return
         account = account_from(snapshot)
         old_email = self._emails_by_id.get(snapshot.account_id)
         if old_email is not None and self._published[old_email].version > account.version:
@@ -84,6 +92,16 @@ class AccountDirectory:
             del self._published[old_email]
         self._emails_by_id[snapshot.account_id] = account.email
         self._published[account.email] = account
+
+    def forget(self, account_id: str) -> None:
+        """The account is erased (a tombstone keyed by its id): it is unknown from now on, its sessions refused.
+
+        The id is remembered even when no account had it (an invitation's tombstone shares the topic): ids are
+        unique, and a handful of erasures per edition is all the set holds."""
+        self._erased.add(account_id)
+        email = self._emails_by_id.pop(account_id, None)
+        if email is not None:
+            del self._published[email]
 
     def get(self, email: str) -> Account | None:
         wanted = email.strip().lower()

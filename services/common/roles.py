@@ -38,7 +38,7 @@ LABELS: Mapping[Role, str] = {
 }
 
 DESCRIPTIONS: Mapping[Role, str] = {
-    Role.ADMIN: "Organiser accounts and roles (invite, change, deactivate) and the edition's settings.",
+    Role.ADMIN: "Organiser accounts and roles (invite, change, deactivate, erase) and the edition's settings.",
     Role.PROGRAMME_CHAIR: "Every abstract, reviewer and decision, and the programme.",
     Role.CONVENER: "Abstracts, reviewers and decisions of their own network(s) only; they see nothing else.",
     Role.FINANCE: "Registrations, invoices, marking paid, refunds, overrides, cancellations and exports.",

@@ -7,7 +7,8 @@ session would have expired anyway. ``RevocationReader`` reads the whole topic fr
 beginning on every start with no consumer group (the revocations are kept in memory, so a
 restarted service must read them all again) and keeps following it, together with the
 compacted ``congress.organisers``, whose account snapshots it applies to the service's
-``AccountDirectory`` (a deactivated account is refused as soon as its snapshot is read).
+``AccountDirectory`` (a deactivated account is refused as soon as its snapshot is read; an erased one,
+a tombstone keyed by its id, is forgotten).
 """
 
 from __future__ import annotations
@@ -139,20 +140,25 @@ class RevocationReader:
             enable_auto_commit=False,
             fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,  # sign-outs are rare: an idle reader asks each broker seldom
         )
+        organisers = self.topic_prefix + topics.ORGANISERS
         await consumer.start()
         try:
             while True:
                 batch = await consumer.getmany(timeout_ms=1000, max_records=500)
                 for records in batch.values():
                     for record in records:
-                        self.apply(record.value)
+                        self.apply(record.value, record.key if record.topic == organisers else None)
         finally:
             await consumer.stop()
 
-    def apply(self, value: bytes | None) -> None:
-        """Revoke the session one message signs out, or take an account's snapshot; skip anything else."""
+    def apply(self, value: bytes | None, account_key: bytes | None = None) -> None:
+        """Revoke the session one message signs out, take an account's snapshot, or forget an erased account
+        (a tombstone on ``congress.organisers``, whose key ``account_key`` the caller passes); skip anything else."""
         if value is None:
-            return  # a tombstone: nothing on these topics is erased that way
+            if account_key:  # sign-outs are never tombstoned; only an account's erasure is
+                self.sessions.accounts.forget(account_key.decode())
+                self.applied += 1
+            return
         try:
             event: Any = decode(value)
         except InvalidEvent as exc:

@@ -247,6 +247,8 @@ def build(
         lambda: datetime.now(UTC),
         sessions.accounts.apply,
         invitation_hours=settings.invitation_hours,
+        listed=lambda: frozenset(str(o.email).lower() for o in sessions.organisers.current()),
+        forgotten=sessions.accounts.forget,
     )
 
     async def take_accounts_in() -> None:

@@ -236,6 +236,12 @@ class OrganiserAccounts(Protocol):
     async def add_if_absent(self, record: OrganiserRecord) -> bool:
         """Insert the account unless its email has one already; True if it was inserted."""
 
+    async def erased_at(self, account_id: str) -> datetime | None:
+        """When the account was erased; None if it was not (or never was an account)."""
+
+    async def erased(self) -> list[tuple[str, datetime]]:
+        """Every erased account's id and when, oldest first."""
+
 
 class AccountsUnit(Protocol):
     """One transaction over the accounts, with events staged on the outbox."""
@@ -244,6 +250,14 @@ class AccountsUnit(Protocol):
     def accounts(self) -> OrganiserAccounts: ...
 
     def stage(self, data: EventData) -> None: ...
+
+    async def erase(self, record: OrganiserRecord, at: datetime) -> bool:
+        """Forget the account's person: its row goes, with every row notify keeps about the account (its
+        published snapshots, its invitations, their mail and keys); only its id and ``at`` stay. False, and
+        nothing done, if another transaction erased the account meanwhile."""
+
+    def tombstone(self, account_id: str) -> None:
+        """Stage the account's tombstone on ``congress.organisers``: every service forgets the account."""
 
 
 AccountUnits = Callable[[], AbstractAsyncContextManager[AccountsUnit]]

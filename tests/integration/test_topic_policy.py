@@ -54,6 +54,7 @@ def test_ensure_creates_every_topic_with_its_policy_and_describe_shows_it(
         assert table[name] == ["3", "1", "1", "delete", "forever", "ok"], (name, described)
     assert table[topics.DELEGATES][3] == "compact"
     assert table[topics.KEYS][3] == "compact" and table[topics.KEYS][-1] == "ok"  # max.compaction.lag.ms as asked
+    assert table[topics.ORGANISERS][3] == "compact" and table[topics.ORGANISERS][-1] == "ok"
     assert table[topics.DEADLETTER][3:5] == ["delete", "forever"]
 
 

@@ -141,10 +141,14 @@ def test_a_broker_that_is_down_still_counts_while_its_topics_list_it() -> None:
 
 def test_the_key_topic_bounds_how_long_a_shredded_key_stays_in_its_log() -> None:
     """``congress.keys`` asks for ``max.compaction.lag.ms`` (a day): without it Kafka keeps a tombstoned key's
-    record until the active segment rolls (7 days) and the dirty ratio is reached (maybe never)."""
+    record until the active segment rolls (7 days) and the dirty ratio is reached (maybe never); so does
+    ``congress.organisers``, whose snapshots carry an organiser's address in clear."""
     required = {r.name: r for r in required_topics(TopicPlan(), 3)}
     assert required[topics.KEYS].configs["max.compaction.lag.ms"] == str(DAY_MS)
-    assert [n for n, r in required.items() if "max.compaction.lag.ms" in r.configs] == [topics.KEYS]
+    bounded = {
+        n: r.configs["max.compaction.lag.ms"] for n, r in required.items() if "max.compaction.lag.ms" in r.configs
+    }
+    assert bounded == {topics.KEYS: str(DAY_MS), topics.ORGANISERS: str(DAY_MS)}  # organisers: an erased address
     at_kafkas_default = {**required[topics.KEYS].configs, "max.compaction.lag.ms": "9223372036854775807"}
     state = TopicState(topics.KEYS, 3, 3, at_kafkas_default)
     assert differences(required[topics.KEYS], state) == ["max.compaction.lag.ms 9223372036854775807, policy 86400000"]

@@ -1,19 +1,22 @@
-"""The organiser accounts table (``notify_organiser_accounts``) and its unit of work."""
+"""The organiser accounts table (``notify_organiser_accounts``), the erased accounts' ids, and their unit of work."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text, insert, select, update
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from schemas import topics
 from schemas.base import EventData
 from services.common.outbox import Outbox
 from services.common.roles import parse_roles
 from services.common.unit_of_work import UnitOfWork, transaction
+from services.notify.adapters import account_erasure
 from services.notify.adapters.db import notify_metadata
 from services.notify.domain.accounts import OrganiserRecord
 
@@ -31,6 +34,13 @@ organiser_accounts = Table(
     Column("sessions_valid_after", DateTime(timezone=True), nullable=True),
     Column("version", Integer, nullable=False),
     Column("seeded", Boolean, nullable=False),
+)
+
+erased_accounts = Table(
+    "notify_erased_organiser_accounts",
+    notify_metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False, doc="All notify keeps of an erased account."),
 )
 
 
@@ -104,6 +114,28 @@ class SqlOrganiserAccounts:
         if not getattr(changed, "rowcount", 0):
             await self.session.execute(insert(organiser_accounts).values(values))
 
+    async def erased_at(self, account_id: str) -> datetime | None:
+        found = await self.session.execute(
+            select(erased_accounts.c.erased_at).where(erased_accounts.c.account_id == account_id)
+        )
+        return found.scalar_one_or_none()
+
+    async def erased(self) -> list[tuple[str, datetime]]:
+        found = await self.session.execute(select(erased_accounts).order_by(erased_accounts.c.erased_at))
+        return [(row.account_id, row.erased_at) for row in found]
+
+    async def erase(self, account_id: str, at: datetime) -> bool:
+        """Record the erasure, then delete the account's row; False (nothing done) if another transaction erased
+        it first. The erased id is the unique key two admins' erasures meet on: on PostgreSQL the second insert
+        waits for the first's commit and then inserts nothing, so the loser is refused rather than failing."""
+        dialect = self.session.bind.dialect.name
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert_(erased_accounts).values(account_id=account_id, erased_at=at).on_conflict_do_nothing()
+        if not getattr(await self.session.execute(statement), "rowcount", 0):
+            return False
+        await self.session.execute(delete(organiser_accounts).where(organiser_accounts.c.account_id == account_id))
+        return True
+
 
 class SqlAccountsUnit:
     def __init__(self, uow: UnitOfWork) -> None:
@@ -112,6 +144,15 @@ class SqlAccountsUnit:
 
     def stage(self, data: EventData) -> None:
         self.uow.stage(data)
+
+    async def erase(self, record: OrganiserRecord, at: datetime) -> bool:
+        if not await self.accounts.erase(record.account_id, at):
+            return False
+        await account_erasure.forget_traces(self.uow, record)
+        return True
+
+    def tombstone(self, account_id: str) -> None:
+        self.uow.stage_raw(topic=topics.ORGANISERS, key=account_id.encode(), value=None, headers=[])
 
 
 class SqlAccountUnits:

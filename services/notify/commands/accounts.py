@@ -1,11 +1,13 @@
-"""What admins and invited organisers do with organiser accounts: invite, set a password, change, deactivate.
+"""What admins and invited organisers do with organiser accounts: invite, set a password, change, deactivate,
+erase.
 
 Each change is one transaction: the account's new version and its ``OrganiserAccountChanged``
 snapshot on the outbox (every service reads ``congress.organisers``); notify's own directory is
 updated at once after the commit (``published``). An invitation stages ``OrganiserInvited`` with
 the set-password link sealed for notify alone; notify's own consumer mails it like every other
 link. The link is single-use (it names the account's current ``invitation_id``, cleared when
-used or replaced) and expires after ``invitation_hours``.
+used or replaced) and expires after ``invitation_hours``. An erasure stages the account's tombstone in
+place of a snapshot, and notify's own directory forgets the account after the commit (``forgotten``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from services.notify.domain.accounts import (
     checked_password,
     checked_roles,
     deactivated,
+    erasable,
     regranted,
     snapshot,
 )
@@ -59,6 +62,10 @@ class Accounts:
     published: Callable[[OrganiserAccountChanged], None]
     invitation_hours: float = 72.0
     new_id: Callable[[], str] = field(default=_new_id)
+    listed: Callable[[], frozenset[str]] = field(default=frozenset)
+    """The addresses the edition file lists as organisers now (lower case): such an account is not erased."""
+    forgotten: Callable[[str], None] = field(default=lambda _account_id: None)
+    """Tells notify's own directory that an account is erased (as ``published`` tells it of a snapshot)."""
 
     async def listing(self) -> list[OrganiserRecord]:
         async with self.units() as unit:
@@ -123,6 +130,31 @@ class Accounts:
         """Off at once: every service refuses the account's sessions as soon as it reads the snapshot."""
         now = self.clock()
         await self._change(account_id, lambda r: deactivated(r, by, now), "notify.account.deactivate", by)
+
+    async def erase(self, by: str, account_id: str) -> None:
+        """Forget a deactivated account: notify keeps its id and when, every service forgets it on the tombstone.
+
+        Refused for the admin's own account, an active one, one the edition file still lists (it would come
+        back), and one erased already; an unknown id is a ``LookupError``.
+        """
+        listed = self.listed()
+        async with self.units() as unit:
+            if await unit.accounts.erased_at(account_id) is not None:
+                raise AccountRefused("This account was erased already.")
+            record = await self._get(unit, account_id)
+            erasable(record, by, listed=record.email in listed)
+            if not await unit.erase(record, self.clock()):  # another admin's erasure committed meanwhile
+                raise AccountRefused("This account was erased already.")
+            unit.tombstone(account_id)
+            audit.record(
+                unit, CATALOGUE, "notify.account.erase", audit.organiser(by), account_id, at=self.clock(), details={}
+            )
+        self.forgotten(account_id)
+
+    async def erased(self) -> list[tuple[str, datetime]]:
+        """Every erased account's id and when it was erased (what the accounts page shows of them)."""
+        async with self.units() as unit:
+            return await unit.accounts.erased()
 
     async def reactivate(self, by: str, account_id: str) -> None:
         await self._change(account_id, lambda r: changed(r, active=True), "notify.account.reactivate", by)

@@ -13,6 +13,7 @@ CATALOGUE = audit.Catalogue(
     Action("notify.account.roles", ACCOUNT, "An admin changed an organiser's roles or networks (the new ones)."),
     Action("notify.account.deactivate", ACCOUNT, "An admin deactivated an organiser: their sessions ended."),
     Action("notify.account.reactivate", ACCOUNT, "An admin reactivated an organiser's account."),
+    Action("notify.account.erase", ACCOUNT, "An admin erased a deactivated organiser's account (its id; no details)."),
     Action(
         "notify.account.password",
         ACCOUNT,

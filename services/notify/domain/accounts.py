@@ -3,7 +3,8 @@
 notify owns the accounts (docs/ARCHITECTURE.md, decision 37). An admin invites a person by
 email; the person sets a password through a single-use, expiring link; an admin changes their
 roles and networks or deactivates them. Every change is a new version, published as an
-``OrganiserAccountChanged`` snapshot without the password hash.
+``OrganiserAccountChanged`` snapshot without the password hash. A deactivated account can be erased
+(``erasable``): notify keeps only its id and when, and publishes a tombstone in place of a snapshot.
 """
 
 from __future__ import annotations
@@ -77,6 +78,24 @@ def deactivated(record: OrganiserRecord, by: str, now: datetime) -> OrganiserRec
     if record.email == by.lower():
         raise AccountRefused("You cannot deactivate your own account; ask another admin.")
     return changed(record, active=False, invitation_id=None, sessions_valid_after=now)
+
+
+def erasable(record: OrganiserRecord, by: str, *, listed: bool) -> None:
+    """Refuse to erase the admin's own account, an active one, or one the edition file still lists.
+
+    ``listed``: the account's address is among the edition file's organisers now. Every service counts such a
+    line as an account until notify publishes one for the address, and notify seeds it again at its next start,
+    so an erasure would not last: the line goes from the YAML first (decision 73).
+    """
+    if record.email == by.lower():
+        raise AccountRefused("You cannot erase your own account; ask another admin.")
+    if record.active:
+        raise AccountRefused("Deactivate the account first; only a deactivated account can be erased.")
+    if listed:
+        raise AccountRefused(
+            f"{record.email} is listed among the organisers in the edition file; remove them from the YAML first,"
+            " or they come back as an account."
+        )
 
 
 def regranted(record: OrganiserRecord, by: str, roles: frozenset[Role], networks: frozenset[str]) -> OrganiserRecord:

@@ -1,8 +1,10 @@
 """The admins' accounts page (``/organiser/accounts``) and the invited person's set-password page.
 
 The accounts routes are organiser routes like any other (``require_organiser``; the route-access
-table lets admins only). The invitation page is public: the signed, single-use link is the key.
-After a password is set the person signs in at ``/organiser/login`` here (notify is the door
+table lets admins only). Erasing a deactivated account has a form here and a JSON route
+(``/api/organiser/accounts/{id}/erase``) for a program; both take the page's CSRF token (the
+program sends it as ``X-CSRF-Token``). The invitation page is public: the signed, single-use link is
+the key. After a password is set the person signs in at ``/organiser/login`` here (notify is the door
 for accounts, docs/ARCHITECTURE.md decision 37).
 """
 
@@ -14,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.common.congress import Congress
@@ -49,6 +51,7 @@ def accounts_router(congress: Congress, accounts: Accounts, sessions: OrganiserS
             "roles": ROLE_ROWS,
             "networks": networks,
             "accounts": await accounts.listing(),
+            "erased": await accounts.erased(),
             "invitation_hours": round(accounts.invitation_hours),
             "values": {"email": "", "name": "", "roles": [], "networks": []},
             "message": "",
@@ -110,6 +113,25 @@ def accounts_router(congress: Congress, accounts: Accounts, sessions: OrganiserS
     @router.post("/organiser/accounts/{account_id}/invite")
     async def reinvite(request: Request, account_id: str, who: str = organiser) -> Response:
         return await act(request, who, accounts.reinvite(who, account_id), "A new invitation is on its way.")
+
+    @router.post("/organiser/accounts/{account_id}/erase")
+    async def erase(request: Request, account_id: str, who: str = organiser) -> Response:
+        if (await request.form()).get("confirm") != "yes":
+            return await page(
+                request, who, status=422, error="Tick the box to confirm the erasure; it cannot be undone."
+            )
+        return await act(request, who, accounts.erase(who, account_id), "Erased; every service forgets the account.")
+
+    @router.post("/api/organiser/accounts/{account_id}/erase")
+    async def erase_api(account_id: str, who: str = organiser) -> JSONResponse:
+        """The same erasure for a program: 404 unknown, 409 refused (with why), 200 erased."""
+        try:
+            await accounts.erase(who, account_id)
+        except LookupError:
+            return JSONResponse({"error": "no such account"}, status_code=404, headers=NO_STORE)
+        except AccountRefused as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409, headers=NO_STORE)
+        return JSONResponse({"account_id": account_id, "erased": True}, headers=NO_STORE)
 
     invitation_pages(router, congress, accounts, env)
     return router

@@ -14,4 +14,6 @@ ROUTES: RouteActions = {
     ("POST", "/organiser/accounts/{account_id}/deactivate"): ("notify.account.deactivate",),
     ("POST", "/organiser/accounts/{account_id}/reactivate"): ("notify.account.reactivate",),
     ("POST", "/organiser/accounts/{account_id}/invite"): ("notify.account.invite",),
+    ("POST", "/organiser/accounts/{account_id}/erase"): ("notify.account.erase",),
+    ("POST", "/api/organiser/accounts/{account_id}/erase"): ("notify.account.erase",),
 }

@@ -25,6 +25,8 @@ ROUTES: RouteAccess = {
     ("POST", "/organiser/accounts/{account_id}/deactivate"): allow(ADMIN),
     ("POST", "/organiser/accounts/{account_id}/reactivate"): allow(ADMIN),
     ("POST", "/organiser/accounts/{account_id}/invite"): allow(ADMIN),
+    ("POST", "/organiser/accounts/{account_id}/erase"): allow(ADMIN),
+    ("POST", "/api/organiser/accounts/{account_id}/erase"): allow(ADMIN),
     # Where an organiser lands after signing in here: who they are and what they hold.
     ("GET", "/organiser/me"): allow(ADMIN, CHAIR, CONVENER, FINANCE, DESK, VIEWER, scoped=True),
     # The demo's mailbox holds every delegate's links, invoices and visa letters.

@@ -1,6 +1,7 @@
 """Deny by default in the kernel: the route-access decision, the check every organiser request passes, and
 the accounts every service learns from ``congress.organisers`` (a snapshot beats the edition file's line,
-an older version changes nothing, a deactivation refuses every session signed in before it)."""
+an older version changes nothing, a deactivation refuses every session signed in before it, a tombstone
+forgets the account)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
+from schemas.base import encode, new_event
 from schemas.organisers import OrganiserAccountChanged
 from services.common.auth import organiser_token
 from services.common.congress import load_congress
@@ -19,6 +21,7 @@ from services.common.organiser_sessions import (
     require_organiser,
 )
 from services.common.roles import Grant, Role, allow, decide
+from services.common.session_events import RevocationReader
 
 SECRET = "s"
 SEEDED = "organiser@icsei.example.org"
@@ -121,3 +124,23 @@ def test_deactivation_refuses_the_session_and_reactivation_does_not_bring_it_bac
     assert client.get("/organiser/money", headers=old).status_code == 401
     sessions.accounts.apply(snapshot("f@x.org", ["finance"], version=3, sessions_valid_after=cut))
     assert client.get("/organiser/money", headers=old).status_code == 401
+
+
+def test_a_tombstone_forgets_the_account_and_no_older_snapshot_brings_it_back() -> None:
+    sessions, client = service()
+    reader = RevocationReader("unused:9092", sessions)
+    first, second = snapshot("f@x.org", ["finance"], version=1), snapshot("g@x.org", ["finance"], version=1)
+    reader.apply(encode(new_event(first, "/congress/notify")), first.account_id.encode())
+    reader.apply(encode(new_event(second, "/congress/notify")), second.account_id.encode())
+    session = as_("f@x.org")
+    assert client.get("/organiser/money", headers=session).status_code == 200
+
+    reader.apply(None, first.account_id.encode())  # notify erased the account
+    assert sessions.accounts.get("f@x.org") is None
+    assert client.get("/organiser/money", headers=session).status_code == 401
+    assert client.get("/organiser/money", headers=as_("g@x.org")).status_code == 200  # the other one stays
+
+    sessions.accounts.apply(first)  # a snapshot read after the erasure (notify forgets before its reader reads)
+    assert sessions.accounts.get("f@x.org") is None
+    reader.apply(None, None)  # a tombstone on congress.sessions is no account's
+    assert [a.email for a in sessions.accounts.published()] == ["g@x.org"]

@@ -1,5 +1,5 @@
 """The rules of organiser accounts: what an admin may not do to themselves, what a convener needs, and the
-snapshot that leaves notify without the password hash."""
+snapshot that leaves notify without the password hash, and which accounts may be erased."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from services.notify.domain.accounts import (
     checked_password,
     checked_roles,
     deactivated,
+    erasable,
     regranted,
     snapshot,
 )
@@ -54,3 +55,14 @@ def test_passwords_are_long_and_typed_twice() -> None:
 def test_the_snapshot_carries_no_password_hash() -> None:
     event = snapshot(ADMIN)
     assert "scrypt" not in event.model_dump_json() and event.roles == ["admin"] and event.account_version == 3
+
+
+def test_only_a_deactivated_account_no_longer_in_the_edition_file_is_erased_and_never_ones_own() -> None:
+    off = deactivated(ADMIN, "boss@x.org", datetime(2027, 1, 1, tzinfo=UTC))
+    erasable(off, "boss@x.org", listed=False)
+    with pytest.raises(AccountRefused, match="Deactivate the account first"):
+        erasable(ADMIN, "boss@x.org", listed=False)
+    with pytest.raises(AccountRefused, match="your own account"):
+        erasable(off, "ADMIN@x.org", listed=False)
+    with pytest.raises(AccountRefused, match="remove them from the YAML first"):
+        erasable(off, "boss@x.org", listed=True)
