@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer
 
 from schemas import InvalidEvent, decode, topics
 from schemas.redaction import redact, redact_text
+from services.common.broker import METADATA_MAX_AGE_MS
 from services.common.key_follower import KeyFollower
 from services.common.keyring import Keyring
 
@@ -87,6 +88,7 @@ async def follow(
     consumer = AIOKafkaConsumer(
         *(prefix + t for t in topics.ALL_TOPICS),
         bootstrap_servers=bootstrap,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
         group_id=f"congress-tail-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=False,

@@ -24,6 +24,19 @@ waiting: not for a service's consumer (notify's confirmation email) nor the key 
 keys), whose records would wait up to this long behind a busy event loop."""
 
 
+METADATA_MAX_AGE_MS = 15_000
+"""How old a Kafka client's view of the cluster (partition leaders) may grow before it asks again; aiokafka's
+default is five minutes. Every consumer the congress makes is given it.
+
+aiokafka 0.14 asks a partition's leader for the offset to start from when a consumer has no committed offset
+for it (a partition just handed over in a rebalance, or read from the start) and, when that broker answers
+that it no longer leads the partition, logs "Failed fetch offsets … NotLeaderForPartitionError" and asks the
+same broker again every 100 ms without refreshing its metadata (its fetch path does refresh). After a broker
+was killed and restarted, the fault suite saw badges' copy keep asking for four minutes while two partitions'
+records waited: only the periodic refresh ends the loop, so its period is the longest such a stall lasts. A
+metadata request every 15 s per client costs the brokers nothing worth counting."""
+
+
 def bootstrap_list(bootstrap_servers: str) -> list[str]:
     """``"a:9092, b:9094"`` -> ``["a:9092", "b:9094"]``."""
     return [server.strip() for server in bootstrap_servers.split(",") if server.strip()]
@@ -40,6 +53,7 @@ def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
     return KafkaBroker(
         bootstrap_list(bootstrap_servers),
         client_id=client_id,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,  # consumers and producer: see METADATA_MAX_AGE_MS
         enable_idempotence=True,
         acks="all",
         logger=logging.getLogger(f"congress.{client_id}.faststream"),

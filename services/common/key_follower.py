@@ -20,7 +20,7 @@ from schemas import topics
 from schemas.base import CloudEvent, EventData, InvalidEvent, decode
 from schemas.keys import PersonKeyIssued
 from schemas.personal import Open
-from services.common.broker import ensure_topics
+from services.common.broker import METADATA_MAX_AGE_MS, ensure_topics
 from services.common.keyring import KeyPending, Keyring
 
 log = logging.getLogger("congress.keys")
@@ -66,6 +66,7 @@ class KeyFollower:
         consumer = AIOKafkaConsumer(
             self.topic,
             bootstrap_servers=self.bootstrap_servers,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
             client_id=f"{self.client_id}-keys",
             group_id=None,  # every process reads every key: no group, all partitions, from the beginning
             auto_offset_reset="earliest",
@@ -120,7 +121,10 @@ class KeyFollower:
         async with self._starting_ends:  # two batches catching up at once start one reader
             if self._ends is None:
                 ends = AIOKafkaConsumer(
-                    bootstrap_servers=self.bootstrap_servers, client_id=f"{self.client_id}-key-ends", group_id=None
+                    bootstrap_servers=self.bootstrap_servers,
+                    client_id=f"{self.client_id}-key-ends",
+                    group_id=None,
+                    metadata_max_age_ms=METADATA_MAX_AGE_MS,
                 )
                 await ends.start()
                 self._ends = ends

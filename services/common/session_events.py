@@ -26,7 +26,7 @@ from schemas import topics
 from schemas.base import CONTENT_TYPE, InvalidEvent, decode, encode, new_event
 from schemas.organisers import OrganiserAccountChanged
 from schemas.sessions import OrganiserSignedOut
-from services.common.broker import IDLE_FETCH_WAIT_MS, ensure_topics
+from services.common.broker import IDLE_FETCH_WAIT_MS, METADATA_MAX_AGE_MS, ensure_topics
 from services.common.organiser_sessions import OrganiserSessions
 from services.common.outbox import Outbox
 from services.common.relay import make_producer
@@ -134,6 +134,7 @@ class RevocationReader:
             self.topic_prefix + topics.SESSIONS,
             self.topic_prefix + topics.ORGANISERS,
             bootstrap_servers=self.bootstrap_servers,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
             client_id=f"{self.client_id}-sign-outs",
             group_id=None,
             auto_offset_reset="earliest",

@@ -17,6 +17,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from schemas import topics
+from services.common.broker import METADATA_MAX_AGE_MS
 from services.common.key_follower import KeyFollower
 from services.common.keyring import KeyPending, Keyring
 from services.common.topic_admin import TopicPlan, TopicReport, ensure_topics, log_report
@@ -69,6 +70,7 @@ class TopicReader:
         self.consumer = AIOKafkaConsumer(
             *(self.topic_prefix + name for name in topics.ALL_TOPICS),
             bootstrap_servers=self.bootstrap_servers,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
             client_id="console",
             group_id=None,
             auto_offset_reset="earliest",

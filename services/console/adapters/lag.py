@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas import topics
+from services.common.broker import METADATA_MAX_AGE_MS
 
 log = logging.getLogger("congress.console.lag")
 
@@ -28,7 +29,11 @@ class LagMeter:
         self.admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, client_id="console-lag")
         await self.admin.start()
         self.offsets = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers, client_id="console-lag", group_id=None, enable_auto_commit=False
+            bootstrap_servers=self.bootstrap_servers,
+            client_id="console-lag",
+            group_id=None,
+            enable_auto_commit=False,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
         await self.offsets.start()
 
