@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas import topics
@@ -17,7 +16,7 @@ from services.common.outbox import Outbox
 from services.common.roles import parse_roles
 from services.common.unit_of_work import UnitOfWork, transaction
 from services.notify.adapters import account_erasure
-from services.notify.adapters.db import notify_metadata
+from services.notify.adapters.db import notify_metadata, upsert_insert
 from services.notify.domain.accounts import OrganiserRecord
 
 organiser_accounts = Table(
@@ -100,9 +99,7 @@ class SqlOrganiserAccounts:
 
     async def add_if_absent(self, record: OrganiserRecord) -> bool:
         """Insert the account unless its email is taken (two notify copies seeding at once); True if inserted."""
-        dialect = self.session.bind.dialect.name
-        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert_(organiser_accounts).values(_values(record)).on_conflict_do_nothing()
+        statement = upsert_insert(self.session, organiser_accounts).values(_values(record)).on_conflict_do_nothing()
         result = await self.session.execute(statement)
         return bool(getattr(result, "rowcount", 0))
 
@@ -128,10 +125,8 @@ class SqlOrganiserAccounts:
         """Record the erasure, then delete the account's row; False (nothing done) if another transaction erased
         it first. The erased id is the unique key two admins' erasures meet on: on PostgreSQL the second insert
         waits for the first's commit and then inserts nothing, so the loser is refused rather than failing."""
-        dialect = self.session.bind.dialect.name
-        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert_(erased_accounts).values(account_id=account_id, erased_at=at).on_conflict_do_nothing()
-        if not getattr(await self.session.execute(statement), "rowcount", 0):
+        statement = upsert_insert(self.session, erased_accounts).values(account_id=account_id, erased_at=at)
+        if not getattr(await self.session.execute(statement.on_conflict_do_nothing()), "rowcount", 0):
             return False
         await self.session.execute(delete(organiser_accounts).where(organiser_accounts.c.account_id == account_id))
         return True

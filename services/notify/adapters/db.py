@@ -29,6 +29,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.domain.delivery import MessageRecord, Queued
@@ -105,6 +106,13 @@ event.listen(
     "after_create",
     DDL(MESSAGE_STORAGE).execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]  # SQLAlchemy's DDL is untyped
 )
+
+
+def upsert_insert(session: AsyncSession, table: Table) -> Any:
+    """``INSERT INTO table`` in the session's dialect, which has ``on_conflict_do_nothing`` / ``_do_update``
+    (PostgreSQL's and SQLite's are two classes with the same methods)."""
+    insert_ = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    return insert_(table)
 
 
 async def load_contact(session: AsyncSession, delegate_id: str) -> Contact | None:

@@ -17,11 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.adapters import queue_sql
-from services.notify.adapters.db import contacts, ledger_row, pending_row, unpaid
+from services.notify.adapters.db import contacts, ledger_row, pending_row, unpaid, upsert_insert
 from services.notify.domain.delivery import MessageRecord, Queued
 from services.notify.domain.rules import Contact, Unpaid
 
@@ -87,8 +86,7 @@ class StagedWrites:
 def _insert_contacts(session: AsyncSession) -> Any:
     """New contacts; one another consumer of this service (the snapshot topic's, or another copy's) wrote since
     this batch read is updated instead, unless it holds a newer version (PostgreSQL and SQLite both upsert)."""
-    insert_ = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    statement = insert_(contacts)
+    statement = upsert_insert(session, contacts)
     fields = ("email", "name", "language", "registration_number", "version")
     return statement.on_conflict_do_update(
         index_elements=[contacts.c.delegate_id],
