@@ -59,6 +59,11 @@ def mail(table: Any, message_id: str, recipient_id: str, to: str, template: str 
     }
 
 
+def accounts_on(units: SqlAccountUnits, **options: Any) -> Accounts:
+    """notify's accounts over ``units``, at ``NOW``, publishing snapshots nowhere (``options``: ``listed``, …)."""
+    return Accounts(units, SECRET, "icsei-2027", frozenset(), "http://notify", lambda: NOW, lambda _s: None, **options)
+
+
 async def test_erasing_an_account_leaves_nothing_of_the_person_in_notifys_database(db_url: str) -> None:
     engine = make_engine(db_url)
     await create_tables(engine, notify_metadata)
@@ -67,16 +72,8 @@ async def test_erasing_an_account_leaves_nothing_of_the_person_in_notifys_databa
     outbox = Outbox("/congress/notify", keyring)
     invited: list[OrganiserInvited] = []
     forgotten: list[str] = []
-    accounts = Accounts(
-        SqlAccountUnits(sessions, outbox),
-        SECRET,
-        "icsei-2027",
-        frozenset(),
-        "http://notify",
-        lambda: NOW,
-        lambda _snapshot: None,
-        listed=lambda: frozenset({ADMIN}),
-        forgotten=forgotten.append,
+    accounts = accounts_on(
+        SqlAccountUnits(sessions, outbox), listed=lambda: frozenset({ADMIN}), forgotten=forgotten.append
     )
     try:
         account_id = await accounts.invite(ADMIN, EMAIL, NAME, frozenset({Role.DESK}), frozenset())
@@ -133,15 +130,7 @@ async def test_mail_to_the_same_address_for_another_cause_is_not_the_accounts(db
     engine = make_engine(db_url)
     await create_tables(engine, notify_metadata)
     sessions = make_sessionmaker(engine)
-    accounts = Accounts(
-        SqlAccountUnits(sessions, Outbox("/congress/notify", Keyring(SECRET, "notify"))),
-        SECRET,
-        "icsei-2027",
-        frozenset(),
-        "http://notify",
-        lambda: NOW,
-        lambda _snapshot: None,
-    )
+    accounts = accounts_on(SqlAccountUnits(sessions, Outbox("/congress/notify", Keyring(SECRET, "notify"))))
     try:
         account_id = await accounts.invite(ADMIN, EMAIL, NAME, frozenset({Role.DESK}), frozenset())
         async with sessions.begin() as session:  # the same person registered as a delegate: their confirmation
@@ -164,16 +153,8 @@ async def test_two_erasures_of_one_account_at_once_erase_it_once(db_url: str) ->
     await create_tables(engine, notify_metadata)
     sessions = make_sessionmaker(engine)
     outbox = Outbox("/congress/notify", Keyring(SECRET, "notify"))
-    accounts = Accounts(
-        SqlAccountUnits(sessions, outbox),
-        SECRET,
-        "icsei-2027",
-        frozenset(),
-        "http://notify",
-        lambda: NOW,
-        lambda _snapshot: None,
-    )
     units = SqlAccountUnits(sessions, outbox)
+    accounts = accounts_on(units)
 
     async def second_erasure(record: Any) -> bool:
         async with units() as unit:
