@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from schemas import topics
 from services.common.db import as_utc, create_tables, make_engine, utcnow
 from services.common.outbox import outbox_table
-from services.common.outbox_purge import delete_batch, purge_batch, purge_job, purge_sent
+from services.common.outbox_purge import delete_batch, purge_batch, purge_sent
 from services.common.runtime import ServiceRuntime
 from services.common.settings import ServiceSettings
 from tests.kafka_helpers import eventually
@@ -177,10 +177,3 @@ async def test_a_service_runtime_purges_its_outbox(tmp_path: Path) -> None:
         await eventually(left, timeout=30)
     finally:
         await runtime.stop()
-
-
-def test_minus_one_keeps_every_sent_row() -> None:
-    engine: Any = object()
-    assert purge_job("notify", engine, -1) is None
-    job = purge_job("notify", engine, 72)
-    assert job is not None and job.name == "notify.outbox-purge"
