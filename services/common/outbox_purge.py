@@ -44,8 +44,8 @@ def delete_batch(
 ) -> Delete:
     """The statement that deletes at most ``limit`` sent rows sent before ``cutoff``, none on ``keep_topics``.
 
-    The rows are chosen through ``ix_outbox_sent`` (a partial index on ``sent_at`` over the sent rows), so a pass
-    that finds nothing old reads nothing but the index's first entries.
+    The rows are chosen through ``ix_outbox_sent`` (a partial index on ``sent_at`` over the sent rows): a pass reads
+    the index's entries older than the cutoff, and their rows only to check the topic when some are kept.
     """
     c = outbox_table.c
     chosen = select(c.id).where(c.sent_at.is_not(None), c.sent_at < cutoff)
