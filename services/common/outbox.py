@@ -37,6 +37,13 @@ outbox_table = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Index("ix_outbox_unsent", "id", sqlite_where=text("sent_at IS NULL"), postgresql_where=text("sent_at IS NULL")),
+    # the purge's way to the old sent rows (services.common.outbox_purge); an unsent row is not in it
+    Index(
+        "ix_outbox_sent",
+        "sent_at",
+        sqlite_where=text("sent_at IS NOT NULL"),
+        postgresql_where=text("sent_at IS NOT NULL"),
+    ),
 )
 
 Headers = list[tuple[str, str]]

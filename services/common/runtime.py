@@ -21,6 +21,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.base import EventData
+from services.common import jobs
 from services.common.broker import make_broker
 from services.common.consumer import EventConsumer, Handler
 from services.common.db import make_engine, make_sessionmaker
@@ -28,6 +29,7 @@ from services.common.key_follower import KeyFollower
 from services.common.keyring import Keyring
 from services.common.migrations import prepare_database
 from services.common.outbox import Outbox
+from services.common.outbox_purge import PURGE_EVERY_SECONDS, purge_job
 from services.common.relay import OutboxRelay, make_producer
 from services.common.settings import ServiceSettings
 from services.common.topic_admin import TopicPlan, TopicReport, ensure_topics, log_report, plan_for, readiness_warnings
@@ -66,6 +68,9 @@ class ServiceRuntime:
         self.broker = make_broker(settings.kafka_bootstrap_servers, client_id=settings.service_name)
         self.consumers: list[EventConsumer] = []
         self.relay: OutboxRelay | None = None
+        self.outbox_kept_topics: tuple[str, ...] = ()
+        """Topics whose sent outbox rows this service reads later and the purge leaves (registration's history)."""
+        self.outbox_purge_seconds = PURGE_EVERY_SECONDS
         self._tasks: list[asyncio.Task[Any]] = []
         self._topics_ready = asyncio.Event()
         self.started = False
@@ -141,6 +146,7 @@ class ServiceRuntime:
             topics_ready=self._topics_ready,
         )
         self._tasks.append(asyncio.create_task(self._keep_relaying(self.relay), name="outbox-relay"))
+        self._purge_sent_rows()
         try:
             await self._connect(topic_plan)
         except Exception as exc:  # noqa: BLE001 -- Kafka away at start: serve locally, link in the background
@@ -154,6 +160,18 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(run(), name=name))
         self.started = True
         log.info("service started", extra={"bootstrap": self.settings.kafka_bootstrap_servers})
+
+    def _purge_sent_rows(self) -> None:
+        """Run the outbox's purge of old sent rows every ``outbox_purge_seconds``, under its lease (decision 76)."""
+        settings = self.settings
+        purge = purge_job(
+            settings.service_name, self.engine, settings.outbox_retention_hours, keep_topics=self.outbox_kept_topics
+        )
+        if purge is None:
+            log.info("outbox purge off: sent rows are kept", extra={"outbox_retention_hours": -1})
+            return
+        every = jobs.run_every(self.outbox_purge_seconds, self.engine, [purge])
+        self._tasks.append(asyncio.create_task(every, name="outbox-purge"))
 
     async def _connect(self, topic_plan: TopicPlan) -> None:
         self.topic_report = await ensure_topics(self.settings.kafka_bootstrap_servers, topic_plan)

@@ -1,6 +1,6 @@
 """12-factor settings: every service reads its own ``<SERVICE>_`` prefix, plus a few shared names.
 
-``KAFKA_BOOTSTRAP_SERVERS``, ``KAFKA_REPLICATION_FACTOR``, ``CONGRESS_CONFIG``,
+``KAFKA_BOOTSTRAP_SERVERS``, ``KAFKA_REPLICATION_FACTOR``, ``CONGRESS_CONFIG``, ``OUTBOX_RETENTION_HOURS``,
 ``DATABASE_URL`` (a default for every service), ``CONGRESS_SECRET`` and ``CONGRESS_HOME`` are
 shared; anything else is per service, e.g. ``REGISTRATION_HTTP_PORT``. Secrets are ``SecretStr`` so they never print.
 """
@@ -71,6 +71,13 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     consumer_retries: int = Field(default=3, description="Attempts before an event is dead-lettered.")
     relay_poll_seconds: float = Field(default=1.0, description="Outbox relay's fallback poll interval.")
+    outbox_retention_hours: int = Field(
+        default=72,
+        ge=-1,
+        validation_alias=AliasChoices("OUTBOX_RETENTION_HOURS"),
+        description="Hours a sent outbox row is kept (Kafka holds the event) before the periodic purge deletes "
+        "it; 0 deletes it at the next pass, -1 keeps every sent row (decision 76).",
+    )
 
     @field_validator("kafka_replication_factor", mode="before")
     @classmethod

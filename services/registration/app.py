@@ -29,6 +29,7 @@ from services.common.runtime import ServiceRuntime
 from services.common.web_guard import install_web_guard
 from services.registration.adapters import db
 from services.registration.adapters.export_sources import HttpExportSources
+from services.registration.adapters.history import KEPT_TOPICS as HISTORY_TOPICS
 from services.registration.adapters.stripe import StripePayments, StripeWebhooks
 from services.registration.adapters.units import BatchWriter, DirectWriter, Sessions, SqlUnits
 from services.registration.adapters.writer import GroupWriter, sync_sqlite_engine
@@ -118,6 +119,7 @@ def build(
 ) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or RegistrationSettings()
     runtime = ServiceRuntime(settings, metadata=db.metadata)
+    runtime.outbox_kept_topics = HISTORY_TOPICS  # a registration's history reads them from the outbox
     deps = build_deps(runtime, settings, payments, **overrides)
 
     async def seed() -> None:

@@ -1,7 +1,8 @@
 """What a registration page shows beside the registration: its waiting-list entries and its published history.
 
-The history is read from the service's own outbox, which keeps every event it published (``sent_at``
-set, never deleted): the events on ``congress.registration`` keyed by the delegate, oldest first. Only
+The history is read from the service's own outbox, which keeps every event it published on
+``congress.registration`` (``sent_at`` set; the outbox's purge of old sent rows leaves this topic's,
+``KEPT_TOPICS``, decision 76): the events keyed by the delegate, oldest first. Only
 their type, time and a few fields that carry no personal data (version, changed fields, reason,
 amount) leave this module, so an erased delegate's page shows what happened, not who they were.
 """
@@ -17,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schemas import topics
 from services.common.outbox import outbox_table
 from services.registration.adapters.db import waiting_list
+
+KEPT_TOPICS = (topics.REGISTRATION,)
+"""Topics whose sent rows the history reads: the outbox's purge keeps them (``ServiceRuntime.outbox_kept_topics``)."""
 
 SHOWN = ("version", "status", "changed_fields", "reason", "amount", "refund_id", "invoice_number", "add_on_code")
 """Fields of an event's data the history shows (none of them personal)."""
