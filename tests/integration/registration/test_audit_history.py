@@ -12,6 +12,7 @@ import httpx
 
 from schemas import topics
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
+from services.common.accounts import seeded_account_id
 from services.common.auth import organiser_token
 from services.registration.commands import history
 from services.registration.web.history import history_rows
@@ -28,7 +29,8 @@ from tests.integration.registration.conftest import (
 from tests.integration.registration.test_audit import delegate_of
 from tests.kafka_helpers import eventually, publish
 
-AUTH = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
+SEEDED = "organiser@icsei.example.org"
+AUTH = {"authorization": f"Bearer {organiser_token('test-secret', SEEDED)}"}
 
 
 def reprint(delegate_id: str, n: int = 1) -> OrganiserActed:
@@ -79,7 +81,7 @@ async def test_records_from_every_service_reach_the_delegates_history(
 
         found = await eventually(both, timeout=60)
         assert [r["action"] for r in found] == ["badges.reprint", "registration.cancel"]  # newest first
-        assert found[1]["reason"] == "visa refused" and found[1]["actor"] == "organiser@icsei.example.org"
+        assert found[1]["reason"] == "visa refused" and found[1]["actor"] == seeded_account_id("test-secret", SEEDED)
         assert found[0]["details"] == {"print_count": 2} and found[0]["actor_kind"] == "station"
         async with service.deps.units.read() as tx:
             assert len(await tx.history.of_delegate("abs_1", limit=10)) == 0  # a record naming no delegate: not kept
