@@ -101,7 +101,7 @@ def registration_page_router(deps: Deps, sessions: OrganiserSessions) -> APIRout
             "hold_until": local_time(deps, file.hold_until) if file.hold_until else "",
             "when": lambda moment: local_time(deps, moment),
             "groups": [g.value for g in pricing.IncomeGroup],
-            "history": history_rows(file.audit, deps.congress.tz),
+            "history": history_rows(file.audit, deps.congress.tz, sessions.accounts),
             "message": "",
             "errors": {},
             "values": {},

@@ -12,8 +12,9 @@ import httpx
 
 from schemas import topics
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
-from services.common.accounts import seeded_account_id
+from services.common.accounts import AccountDirectory, seeded_account_id
 from services.common.auth import organiser_token
+from services.common.organiser_sessions import ConfiguredOrganisers
 from services.registration.commands import history
 from services.registration.web.history import history_rows
 from services.registration.web.pages import templates_for
@@ -103,7 +104,8 @@ async def test_history_is_kept_once_answers_404_for_no_registration_and_renders(
 
     records = await history.of_registration(offline.deps, rid)
     partial = templates_for(offline.deps).env.get_template("_audit_history.html")
-    html = partial.render(history=history_rows(records, offline.deps.congress.tz))
+    accounts = AccountDirectory(ConfiguredOrganisers(offline.deps.congress), lambda e: seeded_account_id("s", e))
+    html = partial.render(history=history_rows(records, offline.deps.congress.tz, accounts))
     assert html.count("<tr>") == 3 and "badges.reprint" in html and "print_count=2" in html
     assert "&lt;b&gt;torn&lt;/b&gt;" in html and "<b>torn" not in html  # escaped
     assert "No organiser or automatic action" in partial.render(history=[])
