@@ -271,7 +271,8 @@ class RegistrationErased(RegistrationEvent):
     registration_version: int = Field(description="Version after erasure.")
     erased_at: datetime = Field(description="When the data was erased (UTC).")
     erased_by: str = Field(
-        description="The organiser who erased it ('delegate' when the delegate asked on their page)."
+        description="The organiser who erased it, by account id (an address in events before decision 75); "
+        "'delegate' when the delegate asked on their page."
     )
     person_ref: str = Field(
         default="",

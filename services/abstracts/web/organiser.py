@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
 
 from schemas.abstracts import AbstractFormat, Decision
+from schemas.audit import ActorKind
 from services.abstracts.commands import assignment, deciding, overview, reviewers
 from services.abstracts.commands.context import Deps, Row
 from services.abstracts.commands.links import portal_link
@@ -42,6 +43,7 @@ from services.abstracts.web.scope import (
     visible_abstracts,
     visible_reviewers,
 )
+from services.common.accounts import shown_actor
 from services.common.audit import Actor
 from services.common.organiser_sessions import OrganiserSessions, organiser_actor, organiser_grant, require_organiser
 from services.common.paging import MAX_PAGE, MAX_PAGE_SIZE, Paging
@@ -156,7 +158,9 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         seen = await overview.detail(deps, abstract_id)
         context = {"row": seen.abstract, "reviewers": seen.reviewers, "mean": seen.mean, "fit": seen.fit}
         context |= {"calibrated": seen.calibrated, "session": seen.session}
-        context |= {"message": message, "organiser": who}
+        decider = seen.abstract.decided_by  # the deciding organiser's account id (an address before decision 75)
+        shown = shown_actor(sessions.accounts, ActorKind.ORGANISER, decider) if decider else ""
+        context |= {"message": message, "organiser": who, "decided_by": shown}
         context["may_decide"] = opens(ROUTES, grant.roles, "POST", "/organiser/abstracts/{abstract_id}/decide")
         return templates.TemplateResponse(request, "organiser_abstract.html", context)
 
