@@ -371,7 +371,9 @@ class BroadcastRequested(EventData):
     part: int = Field(ge=1, description="This part's number, from 1.")
     parts: int = Field(ge=1, description="How many parts the broadcast has.")
     total: int = Field(ge=0, description="Recipients in all parts together.")
-    requested_by: str = Field(description="The organiser who sent it.")
+    requested_by: str = Field(
+        description="The organiser who sent it: their account id (an address in events before decision 75)."
+    )
     requested_at: datetime = Field(description="When (UTC).")
 
 
