@@ -161,9 +161,6 @@ class AccountDirectory:
         unpublished = (o for o in self.seeds.current() if str(o.email).lower() not in self._published)
         return self.published() + [seeded_account(o, self.seed_id(str(o.email))) for o in unpublished]
 
-    def is_erased(self, account_id: str) -> bool:
-        return account_id in self._erased
-
     def by_id(self, account_id: str) -> Account | None:
         """The account an audit record names, as it is now; None for an erased or unknown one.
 
