@@ -225,7 +225,9 @@ class AbstractDecided(AbstractsEvent):
     mean_score: float | None = Field(default=None, description="Mean of the reviews' scores, if any.")
     comments_to_authors: tuple[str, ...] = Field(default=(), description="The reviewers' comments for the authors.")
     decided_at: datetime = Field(description="When (UTC).")
-    decided_by: str = Field(description="The organiser who decided.")
+    decided_by: str = Field(
+        description="The organiser who decided: their account id (an address in events before decision 75)."
+    )
     release_id: str | None = Field(
         default=None,
         description="The release this decision went out in: its authors are told by DecisionsReleased (one message "
@@ -264,7 +266,9 @@ class AbstractMoved(AbstractsEvent):
     to_network: str = Field(description="Network it is in now.")
     release_id: str = Field(description="The release that moved it; DecisionsReleased tells its authors.")
     moved_at: datetime = Field(description="When (UTC).")
-    moved_by: str = Field(description="The organiser who released it.")
+    moved_by: str = Field(
+        description="The organiser who released it: their account id (an address in events before decision 75)."
+    )
 
 
 class ReleasedAbstract(BaseModel):
@@ -301,7 +305,9 @@ class DecisionsReleased(EventData):
     abstracts: tuple[ReleasedAbstract, ...] = Field(description="Their abstracts decided in this release.")
     correction: bool = Field(default=False, description="Some of it corrects what an earlier release said.")
     released_at: datetime = Field(description="When (UTC).")
-    released_by: str = Field(description="The organiser who released.")
+    released_by: str = Field(
+        description="The organiser who released: their account id (an address in events before decision 75)."
+    )
 
 
 class AuthorErased(EventData):
@@ -320,4 +326,7 @@ class AuthorErased(EventData):
         default=(), description="Ids of the abstracts the person submitted (notify keeps a submitter's name by them)."
     )
     erased_at: datetime = Field(description="When (UTC).")
-    erased_by: str = Field(description="'delegate' when the person's own erasure, else the organiser.")
+    erased_by: str = Field(
+        description="'delegate' when the person's own erasure, else the organiser: their account id "
+        "(an address in events before decision 75)."
+    )

@@ -7,9 +7,11 @@ record are committed together or not at all). The topic is kept forever. Records
 keyed by the subject they concern (a registration, an abstract, an account...), so one
 subject's history is read in order from one partition.
 
-Records name people by id, never by content: the subject is an id, and ``details`` holds
-figures, codes and statuses, not names, addresses or free text about a delegate. The
-``reason`` is the organiser's own words where the action asks for one.
+Records name people by id, never by content: the actor is an organiser's account id (not their
+address, so erasing the account leaves nothing of them here; readers show who it is from the
+accounts on ``congress.organisers``), the subject is an id, and ``details`` holds figures, codes
+and statuses, not names, addresses or free text about a delegate. The ``reason`` is the
+organiser's own words where the action asks for one.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from schemas.base import EventData
 
 class ActorKind(StrEnum):
     ORGANISER = "organiser"
-    """A signed-in organiser; ``actor`` is their account's email."""
+    """A signed-in organiser; ``actor`` is their account's id (``OrganiserAccountChanged.account_id``). Records made
+    before the trail used ids hold the account's email: a value with ``@`` is one of those."""
     SYSTEM = "system"
     """A periodic job or a consumer; ``actor`` names the job, e.g. ``registration.expiry-sweep``."""
     DELEGATE = "delegate"
@@ -62,8 +65,13 @@ class OrganiserActed(EventData):
     audit_id: str = Field(description="Unique id of this record (a UUID).")
     at: datetime = Field(description="When the action was committed (UTC).")
     service: str = Field(description="The service that performed the action, e.g. `registration`.")
-    actor_kind: ActorKind = Field(description="Who acted: an organiser, the system, or the delegate.")
-    actor: str = Field(description="Organiser email, job name or delegate id (see `actor_kind`).")
+    actor_kind: ActorKind = Field(description="Who acted: an organiser, the system, the delegate or a station.")
+    actor: str = Field(
+        description="Who acted, by `actor_kind`: organiser — the account id (`account_id` on `congress.organisers`; "
+        "never the address, so an erased account leaves nothing here; a value with `@` is an address recorded "
+        "before ids were used); system — the job's name; delegate — the delegate id; station — the station id "
+        "(`organiser:<account id>` for an organiser signed in at the desk)."
+    )
     action: str = Field(
         pattern=r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$",
         description="Dotted name, service first, e.g. `registration.refund`, `abstracts.decision.release`.",

@@ -159,4 +159,6 @@ class ProgrammePublished(ProgrammeEvent):
     sessions_cancelled: int = Field(default=0, description="SessionCancelled events of this publication.")
     unplaced: int = Field(default=0, description="Sessions that could not be placed and are not published.")
     published_at: datetime = Field(description="When (UTC).")
-    published_by: str = Field(description="The organiser who published.")
+    published_by: str = Field(
+        description="The organiser who published: their account id (an address in events before decision 75)."
+    )

@@ -271,7 +271,8 @@ class RegistrationErased(RegistrationEvent):
     registration_version: int = Field(description="Version after erasure.")
     erased_at: datetime = Field(description="When the data was erased (UTC).")
     erased_by: str = Field(
-        description="The organiser who erased it ('delegate' when the delegate asked on their page)."
+        description="The organiser who erased it, by account id (an address in events before decision 75); "
+        "'delegate' when the delegate asked on their page."
     )
     person_ref: str = Field(
         default="",
@@ -370,7 +371,9 @@ class BroadcastRequested(EventData):
     part: int = Field(ge=1, description="This part's number, from 1.")
     parts: int = Field(ge=1, description="How many parts the broadcast has.")
     total: int = Field(ge=0, description="Recipients in all parts together.")
-    requested_by: str = Field(description="The organiser who sent it.")
+    requested_by: str = Field(
+        description="The organiser who sent it: their account id (an address in events before decision 75)."
+    )
     requested_at: datetime = Field(description="When (UTC).")
 
 

@@ -3,8 +3,11 @@
 
 A command records its action in the same unit of work as the change it makes (``UnitOfWork.stage``,
 or a registration ``Tx``), so the action and its record commit together or not at all. The actor is a
-plain value the web layer builds from the request's session (``organiser(email)``) or a periodic job
-names for itself (``system("registration.invoice-holds")``); commands never read requests.
+plain value the web layer builds from the request's session (``organiser(account_id)``, which
+``organiser_sessions.organiser_actor`` gives a route) or a periodic job names for itself
+(``system("registration.invoice-holds")``); commands never read requests. An organiser is named by their
+account's id, never their address, so erasing the account leaves nothing of them in the trail (decision 75);
+pages show who it was from the account directory (``accounts.shown_actor``).
 
 Each service declares its actions once, in a ``Catalogue`` (name, what it is done to, what it means);
 ``record`` refuses a name its catalogue does not hold, so the list in docs/audit.md (checked against
@@ -26,7 +29,7 @@ __all__ = ["Action", "Actor", "Catalogue", "Stages", "organiser", "record", "sta
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: an organiser (their account's email), a job (its name) or the delegate (their id)."""
+    """Who acts: an organiser (their account's id), a job (its name), the delegate or a station (their id)."""
 
     kind: ActorKind
     name: str
@@ -36,9 +39,12 @@ class Actor:
             raise ValueError("an actor has a name")
 
 
-def organiser(email: str) -> Actor:
-    """The signed-in organiser (``require_organiser`` gives the email)."""
-    return Actor(ActorKind.ORGANISER, email.strip().lower())
+def organiser(account_id: str) -> Actor:
+    """The signed-in organiser, by their account's id (``organiser_sessions.organiser_actor``); an address is
+    refused, so no caller can put one back on the trail."""
+    if "@" in account_id:
+        raise ValueError("an organiser is recorded by their account id, not their address")
+    return Actor(ActorKind.ORGANISER, account_id.strip())
 
 
 def station(station_id: str) -> Actor:

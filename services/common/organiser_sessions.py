@@ -9,23 +9,27 @@ snapshots from ``congress.organisers``, else the congress file, which ``Configur
 re-reads when it changes), so a deactivated organiser is out at once, whatever cookie they hold.
 
 ``require_organiser`` then checks the service's route-access table (``services.common.roles``):
-a route the table does not name, or a role it does not allow, is refused (403).
+a route the table does not name, or a role it does not allow, is refused (403). ``organiser_actor``
+gives a route the audit trail's actor for the session: the account's id (decision 75).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from starlette.routing import BaseRoute
 
-from services.common.accounts import Account, AccountDirectory
+from services.common import audit
+from services.common.accounts import Account, AccountDirectory, seeded_account_id
 from services.common.auth import (
     ORGANISER_MAX_AGE,
     OrganiserToken,
@@ -113,14 +117,14 @@ class OrganiserSessions:
     ) -> None:
         self.secret = secret
         self.organisers = organisers
-        self.accounts = AccountDirectory(organisers)
+        self.accounts = AccountDirectory(organisers, functools.partial(seeded_account_id, secret))
         self.access: RouteAccess = access or {}
         self._clock = clock
         self._revoked: dict[str, float] = {}
         """Session id -> when the session would have expired (then the entry is dropped)."""
         self._swept_at = clock()
-        self.dependencies: dict[str, Callable[[Request], Awaitable[str]]] = {}
-        """The service's ``require_organiser`` dependency, made once."""
+        self.dependencies: dict[str, Callable[..., Awaitable[Any]]] = {}
+        """The service's ``require_organiser`` and ``organiser_actor`` dependencies, each made once."""
 
     def issue(self, email: str) -> str:
         return organiser_token(self.secret, email)
@@ -163,9 +167,9 @@ class OrganiserSessions:
         claims = self.session(request)
         return claims.email if claims else None
 
-    def grant(self, request: Request, claims: OrganiserToken) -> Grant | None:
+    def grant(self, request: Request, claims: OrganiserToken, account: Account | None = None) -> Grant | None:
         """What the session may do on the route the request matched; None when the table refuses it."""
-        account = self.account_of(claims)
+        account = account or self.account_of(claims)
         path = route_path(request)
         if account is None or path is None:
             return None
@@ -192,14 +196,16 @@ def require_organiser(sessions: OrganiserSessions) -> Callable[[Request], Awaita
             if "text/html" in request.headers.get("accept", ""):
                 raise HTTPException(status_code=303, headers={"Location": f"/organiser/login?next={request.url.path}"})
             raise HTTPException(status_code=401, detail="organiser sign-in required")
-        grant = sessions.grant(request, claims)
-        if grant is None:
+        account = sessions.account_of(claims)
+        grant = sessions.grant(request, claims, account)
+        if grant is None or account is None:
             log.warning(
                 "organiser route refused to the organiser's roles",
                 extra={"organiser": claims.email, "method": request.method, "path": request.url.path},
             )
             raise HTTPException(status_code=403, detail="Your organiser roles do not allow this.")
         request.state.organiser_grant = grant
+        request.state.organiser_account = account
         return claims.email
 
     dependency.congress_organiser_route = True  # type: ignore[attr-defined]  # found by the route-access test
@@ -220,6 +226,24 @@ def organiser_grant(sessions: OrganiserSessions) -> Callable[..., Awaitable[Gran
             raise HTTPException(status_code=403, detail="Your organiser roles do not allow this.")
         return grant
 
+    return dependency
+
+
+def organiser_actor(sessions: OrganiserSessions) -> Callable[..., Awaitable[audit.Actor]]:
+    """A FastAPI dependency: ``require_organiser``'s check, then the audit trail's actor for the session — the
+    account's id, never the address (decision 75). FastAPI runs the check once per request."""
+    existing = sessions.dependencies.get("actor")
+    if existing is not None:
+        return existing
+    require = require_organiser(sessions)
+
+    async def dependency(request: Request, _who: str = Depends(require)) -> audit.Actor:
+        account = getattr(request.state, "organiser_account", None)
+        if not isinstance(account, Account):
+            raise HTTPException(status_code=403, detail="Your organiser roles do not allow this.")
+        return audit.organiser(account.account_id)
+
+    sessions.dependencies["actor"] = dependency
     return dependency
 
 

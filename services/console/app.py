@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from schemas.audit import ActorKind
+from services.common.accounts import shown_actor
 from services.common.congress import Congress, config_path, load_congress
 from services.common.logs import configure_logging
 from services.common.openapi import answer_405_with_every_method
@@ -30,13 +32,17 @@ def build(
     settings = settings or ConsoleSettings()
     path = None if congress is not None else config_path(settings.congress_config)
     congress = congress or load_congress(path)
-    projection = Projection(
-        tz=congress.tz, capacities=add_on_capacities(congress), ring_size=settings.ring_size, erase=erased
-    )
-    feed = LiveFeed(projection, congress.tz)
     sessions = OrganiserSessions(
         settings.secret.get_secret_value(), ConfiguredOrganisers(congress, path), access=ROUTES
     )
+    projection = Projection(
+        tz=congress.tz,
+        capacities=add_on_capacities(congress),
+        ring_size=settings.ring_size,
+        erase=erased,
+        name_organiser=lambda actor: shown_actor(sessions.accounts, ActorKind.ORGANISER, actor),
+    )
+    feed = LiveFeed(projection, congress.tz)
     # No database, so no outbox: sign-outs are sent directly (retried in the background).
     sign_outs = DirectSignOuts(
         settings.kafka_bootstrap_servers, source=settings.source, topic_prefix=settings.kafka_topic_prefix

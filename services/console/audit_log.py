@@ -3,6 +3,11 @@
 Pure (standard library only). Unlike the ring of recent events, it keeps every record: the audit topic
 is kept forever and the journal replays it on a restart, so the page shows the whole trail. A record is
 kept once by its ``audit_id`` (a redelivered record is not listed twice).
+
+An organiser is recorded by their account's id (decision 75; before it, by their address, which older records
+still hold). The page names the account as it is now and the filter finds a person's records by the ids of the
+accounts whose address or name was typed: both come from the organiser directory, given to this module as
+values (``AuditFilter.actor_ids``).
 """
 
 from __future__ import annotations
@@ -74,7 +79,9 @@ class AuditFilter:
     """What an organiser narrows the log to; empty fields match everything."""
 
     actor: str = ""
-    """Part of the actor (an organiser's email, a job's name), any case."""
+    """Part of the actor as typed (an organiser's email or name, a job's name), any case."""
+    actor_ids: frozenset[str] = frozenset()
+    """The ids of the organiser accounts whose address or name holds ``actor`` (from the directory)."""
     action: str = ""
     """An action's name, or the start of one (``registration.``, ``abstracts.programme``)."""
     delegate: str = ""
@@ -83,7 +90,7 @@ class AuditFilter:
     """An abstract id: records on that abstract."""
 
     def matches(self, record: AuditRecord) -> bool:
-        if self.actor and self.actor.casefold() not in record.actor.casefold():
+        if self.actor and not self._actor_matches(record):
             return False
         if self.action and not (
             record.action == self.action or record.action.startswith(self.action.rstrip(".") + ".")
@@ -92,6 +99,13 @@ class AuditFilter:
         if self.delegate and self.delegate not in (record.delegate_id, record.subject_id):
             return False
         return not self.abstract or (record.subject_kind == "abstract" and record.subject_id == self.abstract)
+
+    def _actor_matches(self, record: AuditRecord) -> bool:
+        """An organiser's account id by the accounts found for the text (or the whole id typed); an address
+        recorded before decision 75, a job's name, a delegate or station id by part of it."""
+        if record.actor_kind == "organiser" and "@" not in record.actor:
+            return record.actor in self.actor_ids or record.actor == self.actor
+        return self.actor.casefold() in record.actor.casefold()
 
 
 @dataclass

@@ -3,6 +3,10 @@
 Reads the projection's ``AuditLog`` (``congress.audit``, read like every topic). Filters: person (actor),
 action (a name or the start of one), delegate, abstract. The CSV carries every filtered record, each cell
 through ``csv_cell`` (no formula runs in a spreadsheet).
+
+Records name an organiser by account id (decision 75); ``who`` is the account as the organiser directory
+knows it now (``shown_actor``: name and address, "erased account", or an address recorded before), and the
+person filter looks the typed address or name up in the directory (``AccountDirectory.ids_matching``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
+from services.common.accounts import AccountDirectory, shown_actor
 from services.common.congress import Congress
 from services.common.paging import MAX_PAGE_SIZE, Paging
 from services.common.text import csv_cell
@@ -38,7 +43,14 @@ class AuditRecordView(BaseModel):
     at: str = Field(description="When (UTC, ISO 8601).")
     service: str
     actor_kind: str = Field(description="organiser, system, delegate or station.")
-    actor: str = Field(description="Organiser email, job name, delegate id or station id.")
+    actor: str = Field(
+        description="As recorded: an organiser's account id (an address in records made before decision 75), "
+        "a job's name, a delegate id or a station id."
+    )
+    who: str = Field(
+        description="Who that is now: an organiser's current name and address, `erased account`, "
+        "or the recorded actor for every other kind."
+    )
     action: str
     subject_kind: str
     subject_id: str
@@ -56,20 +68,35 @@ class AuditPage(BaseModel):
     previous: str | None
 
 
-def csv_text(rows: Iterable[AuditRecord], *, header: bool = False) -> str:
+SHOWN_COLUMNS = (*COLUMNS[: COLUMNS.index("actor") + 1], "who", *COLUMNS[COLUMNS.index("actor") + 1 :])
+"""The columns of the page's rows, the API's items and the CSV: the record's, and ``who`` after ``actor``."""
+
+
+def shown(record: AuditRecord, accounts: AccountDirectory) -> dict[str, str]:
+    """A record's fields with ``who``: its actor as the directory knows them now."""
+    row = record.row() | {"who": shown_actor(accounts, record.actor_kind, record.actor)}
+    return {c: row[c] for c in SHOWN_COLUMNS}
+
+
+def csv_text(rows: Iterable[AuditRecord], accounts: AccountDirectory, *, header: bool = False) -> str:
     """Records as CSV lines, every cell through ``csv_cell``."""
     out = io.StringIO()
     writer = csv.writer(out)
     if header:
-        writer.writerow(COLUMNS)
-    writer.writerows([csv_cell(value) for value in r.row().values()] for r in rows)
+        writer.writerow(SHOWN_COLUMNS)
+    writer.writerows([csv_cell(value) for value in shown(r, accounts).values()] for r in rows)
     return out.getvalue()
 
 
-def csv_chunks(rows: list[AuditRecord]) -> Iterator[str]:
-    yield csv_text([], header=True)
+def csv_chunks(rows: list[AuditRecord], accounts: AccountDirectory) -> Iterator[str]:
+    yield csv_text([], accounts, header=True)
     for start in range(0, len(rows), CSV_BATCH):
-        yield csv_text(rows[start : start + CSV_BATCH])
+        yield csv_text(rows[start : start + CSV_BATCH], accounts)
+
+
+def wanted(chosen: dict[str, str], accounts: AccountDirectory) -> AuditFilter:
+    """The filter for what was typed, the person looked up among the organiser accounts."""
+    return AuditFilter(**chosen, actor_ids=accounts.ids_matching(chosen["actor"]))
 
 
 def filters(actor: str, action: str, delegate: str, abstract: str) -> dict[str, str]:
@@ -86,7 +113,9 @@ def local(at: str, tz: tzinfo) -> str:
     return f"{datetime.fromisoformat(at).astimezone(tz):%d %b %Y %H:%M:%S}"
 
 
-def audit_pages(feed: LiveFeed, congress: Congress, templates: Jinja2Templates) -> APIRouter:
+def audit_pages(
+    feed: LiveFeed, congress: Congress, templates: Jinja2Templates, accounts: AccountDirectory
+) -> APIRouter:
     """The page and the CSV (the router that includes them checks the organiser sign-in)."""
     router = APIRouter(include_in_schema=False)
 
@@ -101,12 +130,12 @@ def audit_pages(feed: LiveFeed, congress: Congress, templates: Jinja2Templates) 
         size: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
     ) -> HTMLResponse:
         chosen = filters(actor, action, delegate, abstract)
-        found = feed.projection.audit.select(AuditFilter(**chosen))
+        found = feed.projection.audit.select(wanted(chosen, accounts))
         paging = Paging.of(page, size, len(found), "/audit", **chosen)
         rows = found[paging.offset : paging.offset + paging.size]
         context: dict[str, Any] = {
             "congress": congress,
-            "rows": [{**r.row(), "local": local(r.at, feed.tz)} for r in rows],
+            "rows": [{**shown(r, accounts), "local": local(r.at, feed.tz)} for r in rows],
             "paging": paging,
             "shown": paging.summary(len(rows)),
             "actions": feed.projection.audit.actions(),
@@ -123,9 +152,9 @@ def audit_pages(feed: LiveFeed, congress: Congress, templates: Jinja2Templates) 
         delegate: str = Query("", max_length=MAX_FILTER),
         abstract: str = Query("", max_length=MAX_FILTER),
     ) -> Response:
-        wanted = AuditFilter(**filters(actor, action, delegate, abstract))
+        chosen = wanted(filters(actor, action, delegate, abstract), accounts)
         return StreamingResponse(
-            csv_chunks(feed.projection.audit.select(wanted)),
+            csv_chunks(feed.projection.audit.select(chosen), accounts),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{congress.id}-audit.csv"'},
         )
@@ -133,7 +162,7 @@ def audit_pages(feed: LiveFeed, congress: Congress, templates: Jinja2Templates) 
     return router
 
 
-def audit_api(feed: LiveFeed) -> APIRouter:
+def audit_api(feed: LiveFeed, accounts: AccountDirectory) -> APIRouter:
     """``GET /api/audit``: one page of the filtered records, newest first, with the total and the neighbours."""
     router = APIRouter()
 
@@ -146,17 +175,17 @@ def audit_api(feed: LiveFeed) -> APIRouter:
         page: int = Query(1, ge=1, le=1_000_000),
         size: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
     ) -> dict[str, Any]:
-        """The audit trail newest first; filter by person (part of the actor), action (or its start), delegate or
-        abstract."""
+        """The audit trail newest first; filter by person (part of an organiser's address or name, of an address
+        recorded before, or of a job's name), action (or its start), delegate or abstract."""
         chosen = filters(actor, action, delegate, abstract)
-        found = feed.projection.audit.select(AuditFilter(**chosen))
+        found = feed.projection.audit.select(wanted(chosen, accounts))
         paging = Paging.of(page, size, len(found), "/api/audit", **chosen)
         rows = found[paging.offset : paging.offset + paging.size]
         return {
             "total": paging.total,
             "page": paging.page,
             "size": paging.size,
-            "items": [r.row() for r in rows],
+            "items": [shown(r, accounts) for r in rows],
             "next": paging.next,
             "previous": paging.previous,
         }

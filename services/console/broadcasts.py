@@ -4,11 +4,13 @@ A ``BroadcastRequested`` part tells the subject, the segment and the total; noti
 ``NotificationSent``/``NotificationFailed`` with template ``broadcast`` name the broadcast as their
 ``cause_event_id``. Recipients are counted as sets, so a message notify had to send twice (killed
 between the server's answer and its record) counts once, as does a part or a notice read twice.
+``requested_by`` is the organiser's account id (an address before decision 75); ``figures`` names it through
+the function it is given (the organiser directory's ``shown_actor``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,8 +54,8 @@ class BroadcastTally:
         elif recipient not in one.sent:
             one.failed.add(recipient)
 
-    def figures(self) -> list[dict[str, Any]]:
-        """Newest first."""
+    def figures(self, name_organiser: Callable[[str], str] = str) -> list[dict[str, Any]]:
+        """Newest first; ``requested_by`` as ``name_organiser`` names the account."""
         rows = [
             {
                 "broadcast_id": broadcast_id,
@@ -62,7 +64,7 @@ class BroadcastTally:
                 "total": b.total,
                 "sent": len(b.sent),
                 "failed": len(b.failed),
-                "requested_by": b.requested_by,
+                "requested_by": name_organiser(b.requested_by),
                 "requested_at": b.requested_at,
             }
             for broadcast_id, b in self.by_id.items()

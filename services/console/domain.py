@@ -62,8 +62,11 @@ class Projection:
         ring_size: int = 2000,
         recent_dead_letters: int = 20,
         erase: Callable[[Entry], Entry] | None = None,
+        name_organiser: Callable[[str], str] = str,
     ) -> None:
         self.tz = tz
+        self.name_organiser = name_organiser
+        """Names an organiser's account id as the figures show it (the directory's ``shown_actor``; decision 75)."""
         self.erase = erase
         """Makes an entry's personal fields read ``erased`` (``adapters.records.erased``): applied to what the
         console holds about a delegate when their snapshot is tombstoned (an erasure, issue 16)."""
@@ -349,7 +352,7 @@ class Projection:
                 "failed": self.emails["failed"],
                 "failed_permanent": self.emails["failed_permanent"],
             },
-            "broadcasts": self.broadcasts.figures(),
+            "broadcasts": self.broadcasts.figures(self.name_organiser),
             "payments_failed": self.payments_failed,
             "waiting_list_offers": self.waiting_list_offers,
             "dead_letters": {

@@ -88,7 +88,7 @@ def _pages(feed: LiveFeed, congress: Congress, sessions: OrganiserSessions) -> A
             status_code=200 if entries else 404,
         )
 
-    router.include_router(audit_pages(feed, congress, templates))
+    router.include_router(audit_pages(feed, congress, templates, sessions.accounts))
     return router
 
 
@@ -137,5 +137,5 @@ def _api(feed: LiveFeed, sessions: OrganiserSessions) -> APIRouter:
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
-    router.include_router(audit_api(feed))
+    router.include_router(audit_api(feed, sessions.accounts))
     return router

@@ -26,6 +26,7 @@ from schemas import topics
 from schemas.programme import ProgrammePublished, SessionScheduled
 from services.abstracts.app import build
 from services.abstracts.config import AbstractsSettings
+from services.common.accounts import seeded_account_id
 from services.devtools.processes import free_port
 from tests.e2e.chromium import launch, served
 from tests.integration.abstracts.conftest import BEFORE_DEADLINE, SECRET, Service
@@ -169,7 +170,11 @@ def check_events(events: list[Any]) -> list[SessionScheduled]:
     scheduled = [e.data for e in events if isinstance(e.data, SessionScheduled)]
     assert len({s.session_id for s in scheduled}) == 6
     done = next(e.data for e in events if isinstance(e.data, ProgrammePublished))
-    assert done.programme_version == 1 and done.sessions == 6 and done.published_by == ORGANISER_EMAIL
+    assert (
+        done.programme_version == 1
+        and done.sessions == 6
+        and done.published_by == seeded_account_id(SECRET, ORGANISER_EMAIL)
+    )
     du2 = next(s for s in scheduled if s.session_id == "DU-P2")
     assert du2.chair == CHAIR and len(du2.presentations) == 3  # p2, p4 and the moved p5
     return scheduled

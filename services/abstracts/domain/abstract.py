@@ -183,7 +183,7 @@ class Abstract:
             raise NotAllowed(f"{self.reference} was withdrawn by its authors; there is nothing to decide")
         if not self.is_open:
             raise NotAllowed(
-                f"{self.reference} was already decided ({self.status} by {self.decided_by}); "
+                f"{self.reference} was already decided ({self.status}); "  # its page says by whom
                 "a decision cannot be changed here"
             )
         return self._decided(Verdict(decision, fmt, who, now, mean, tuple(comments)), congress_id, None)

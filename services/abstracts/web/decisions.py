@@ -21,8 +21,8 @@ from services.abstracts.domain.errors import NotAllowed
 from services.abstracts.domain.staging import Choice, Staged
 from services.abstracts.web.api_docs import ORGANISER, ORGANISER_READ
 from services.abstracts.web.scope import check_abstract, visible_abstracts
-from services.common import audit
-from services.common.organiser_sessions import OrganiserSessions, organiser_grant, require_organiser
+from services.common.audit import Actor
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, organiser_grant, require_organiser
 from services.common.roles import Grant
 
 
@@ -73,9 +73,8 @@ async def check_stage(deps: Deps, grant: Grant, body: StageIn) -> None:
         await check_abstract(deps, grant, abstract_id)
 
 
-async def run_stage(deps: Deps, body: StageIn, who: str, grant: Grant) -> list[Staged]:
+async def run_stage(deps: Deps, body: StageIn, actor: Actor, grant: Grant) -> list[Staged]:
     await check_stage(deps, grant, body)
-    actor = audit.organiser(who)
     if body.top is not None:
         return await staging.stage_top(deps, body.network, body.top, body.intent(), actor)
     if body.above is not None:
@@ -86,6 +85,7 @@ async def run_stage(deps: Deps, body: StageIn, who: str, grant: Grant) -> list[S
 def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(sessions))
+    acting = Depends(organiser_actor(sessions))
     scoped = Depends(organiser_grant(sessions))
 
     async def staged_of(network: str, grant: Grant) -> list[dict[str, Any]]:
@@ -109,7 +109,7 @@ def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return RedirectResponse(f"/organiser/decisions?network={quote(network)}&message={quote(message)}", 303)
 
     @router.post("/organiser/decisions/stage", include_in_schema=False)
-    async def stage_page(request: Request, who: str = organiser, grant: Grant = scoped) -> Response:
+    async def stage_page(request: Request, actor: Actor = acting, grant: Grant = scoped) -> Response:
         form = await request.form()
         mode = str(form.get("mode", "selected"))
         raw: dict[str, Any] = {
@@ -123,7 +123,7 @@ def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         }
         try:
             body = StageIn.model_validate(raw)
-            done = await run_stage(deps, body, who, grant)
+            done = await run_stage(deps, body, actor, grant)
         except ValidationError:
             return back(raw["network"], "Not staged: choose what to stage, and a number where one is asked.")
         except NotAllowed as exc:
@@ -131,17 +131,19 @@ def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return back(body.network, f"{len(done)} decision(s) staged; nobody is told until they are released.")
 
     @router.post("/organiser/decisions/{abstract_id}/unstage", include_in_schema=False)
-    async def unstage_page(request: Request, abstract_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+    async def unstage_page(
+        request: Request, abstract_id: str, actor: Actor = acting, grant: Grant = scoped
+    ) -> Response:
         form = await request.form()
         await check_abstract(deps, grant, abstract_id)
-        await staging.unstage(deps, abstract_id, audit.organiser(who))
+        await staging.unstage(deps, abstract_id, actor)
         return back(str(form.get("network", "")), "The staged decision was withdrawn.")
 
     @router.post("/organiser/decisions/release", include_in_schema=False)
-    async def release_page(request: Request, who: str = organiser) -> Response:
+    async def release_page(request: Request, actor: Actor = acting) -> Response:
         network = str((await request.form()).get("network", ""))
         try:
-            done = await releasing.release_staged(deps, network, audit.organiser(who))
+            done = await releasing.release_staged(deps, network, actor)
         except NotAllowed as exc:
             return back(network, f"Not released: {exc}.")
         message = f"Released: {done.decided} decided, {done.moved} moved; {done.letters} people told once each."
@@ -155,21 +157,21 @@ def decisions_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return await staged_of(network, grant)
 
     @router.post("/api/organiser/decisions/stage", response_model=StagedOut, responses=ORGANISER)
-    async def api_stage(body: StageIn, who: str = organiser, grant: Grant = scoped) -> StagedOut:
+    async def api_stage(body: StageIn, actor: Actor = acting, grant: Grant = scoped) -> StagedOut:
         """Stage a decision on listed abstracts, the top N of a network or all above a score; replaces what was
         staged for them. Nothing is sent."""
-        return StagedOut(staged=[s.abstract_id for s in await run_stage(deps, body, who, grant)])
+        return StagedOut(staged=[s.abstract_id for s in await run_stage(deps, body, actor, grant)])
 
     @router.delete("/api/organiser/decisions/{abstract_id}", status_code=204, responses=ORGANISER)
-    async def api_unstage(abstract_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+    async def api_unstage(abstract_id: str, actor: Actor = acting, grant: Grant = scoped) -> Response:
         await check_abstract(deps, grant, abstract_id)
-        await staging.unstage(deps, abstract_id, audit.organiser(who))
+        await staging.unstage(deps, abstract_id, actor)
         return Response(status_code=204)
 
     @router.post("/api/organiser/decisions/release", response_model=ReleaseOut, responses=ORGANISER)
-    async def api_release(body: ReleaseIn, who: str = organiser) -> ReleaseOut:
+    async def api_release(body: ReleaseIn, actor: Actor = acting) -> ReleaseOut:
         """Release a network's (or every) staged decision together: each person is told once."""
-        done = await releasing.release_staged(deps, body.network, audit.organiser(who))
+        done = await releasing.release_staged(deps, body.network, actor)
         return ReleaseOut(**vars(done))
 
     return router

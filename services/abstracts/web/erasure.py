@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from services.abstracts.commands import erasure
 from services.abstracts.commands.context import Deps
 from services.abstracts.web.api_docs import ORGANISER
-from services.common import audit
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.audit import Actor
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, require_organiser
 from services.common.text import SingleLine
 
 PAGE = "organiser_erase.html"
@@ -34,6 +34,7 @@ class ErasedOut(BaseModel):
 def erasure_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(sessions))
+    acting = Depends(organiser_actor(sessions))
 
     def page(request: Request, context: dict[str, object], status: int = 200) -> Response:
         values = {"email": "", "reason": "", "error": "", "preview": None, "done": None} | context
@@ -44,7 +45,7 @@ def erasure_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2Tem
         return page(request, {"organiser": who})
 
     @router.post("/organiser/erase-person", include_in_schema=False)
-    async def erase_page(request: Request, who: str = organiser) -> Response:
+    async def erase_page(request: Request, who: str = organiser, actor: Actor = acting) -> Response:
         raw = await request.form()
         email, reason = str(raw.get("email", "")).strip(), str(raw.get("reason", "")).strip()
         shown: dict[str, object] = {"email": email, "reason": reason, "organiser": who}
@@ -53,16 +54,16 @@ def erasure_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2Tem
             return page(request, shown | {"error": error}, 422)
         if raw.get("confirm") != "yes":
             return page(request, shown | {"preview": await erasure.preview(deps, email)})
-        done = await erasure.erase_by_email(deps, email, audit.organiser(who), reason)
+        done = await erasure.erase_by_email(deps, email, actor, reason)
         return page(request, {"done": done, "organiser": who})
 
     @router.post("/api/organiser/people/erase", response_model=ErasedOut, responses=ORGANISER)
-    async def api_erase(body: EraseIn, who: str = organiser) -> ErasedOut:
+    async def api_erase(body: EraseIn, actor: Actor = acting) -> ErasedOut:
         """Erase an author or reviewer known by this address (see docs/privacy.md for what a published programme
         keeps). Audited with the reason."""
         if not deps.is_email(body.email):
             raise HTTPException(422, "email: not an email address")
-        done = await erasure.erase_by_email(deps, body.email, audit.organiser(who), body.reason)
+        done = await erasure.erase_by_email(deps, body.email, actor, body.reason)
         return ErasedOut(abstracts=done.abstracts, reviewer=done.reviewers > 0)
 
     return router

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
 
 from schemas.abstracts import AbstractFormat, Decision
+from schemas.audit import ActorKind
 from services.abstracts.commands import assignment, deciding, overview, reviewers
 from services.abstracts.commands.context import Deps, Row
 from services.abstracts.commands.links import portal_link
@@ -42,8 +43,9 @@ from services.abstracts.web.scope import (
     visible_abstracts,
     visible_reviewers,
 )
-from services.common import audit
-from services.common.organiser_sessions import OrganiserSessions, organiser_grant, require_organiser
+from services.common.accounts import shown_actor
+from services.common.audit import Actor
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, organiser_grant, require_organiser
 from services.common.paging import MAX_PAGE, MAX_PAGE_SIZE, Paging
 from services.common.roles import Grant, opens
 from services.common.sortable import column_links
@@ -86,6 +88,7 @@ class UnassignIn(BaseModel):
 def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(sessions))
+    acting = Depends(organiser_actor(sessions))
     scoped = Depends(organiser_grant(sessions))
 
     async def abstracts_page(
@@ -140,8 +143,8 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         return await abstracts_page(request, who, filters, grant, page, size, message=clean_for_display(message)[:300])
 
     @router.post("/organiser/abstracts/assign", include_in_schema=False)
-    async def assign_page(request: Request, who: str = organiser) -> Response:
-        plan = await assignment.assign_all(deps, audit.organiser(who))
+    async def assign_page(request: Request, who: str = organiser, actor: Actor = acting) -> Response:
+        plan = await assignment.assign_all(deps, actor)
         message = f"{len(plan.pairs)} assignment(s) made."
         if plan.fallbacks:
             message += f" {len(plan.fallbacks)} of them from another network (its own could not fill the abstract)."
@@ -155,46 +158,48 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions, templates: Jinja2T
         seen = await overview.detail(deps, abstract_id)
         context = {"row": seen.abstract, "reviewers": seen.reviewers, "mean": seen.mean, "fit": seen.fit}
         context |= {"calibrated": seen.calibrated, "session": seen.session}
-        context |= {"message": message, "organiser": who}
+        decider = seen.abstract.decided_by  # the deciding organiser's account id (an address before decision 75)
+        shown = shown_actor(sessions.accounts, ActorKind.ORGANISER, decider) if decider else ""
+        context |= {"message": message, "organiser": who, "decided_by": shown}
         context["may_decide"] = opens(ROUTES, grant.roles, "POST", "/organiser/abstracts/{abstract_id}/decide")
         return templates.TemplateResponse(request, "organiser_abstract.html", context)
 
     @router.post("/organiser/abstracts/{abstract_id}/decide", include_in_schema=False)
-    async def decide_page(request: Request, abstract_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+    async def decide_page(request: Request, abstract_id: str, actor: Actor = acting, grant: Grant = scoped) -> Response:
         await check_abstract(deps, grant, abstract_id)
         form = await request.form()
         try:
             body = DecisionIn.model_validate({"decision": form.get("decision"), "format": form.get("format") or None})
         except ValidationError as exc:
             raise NotAllowed("choose Accept or Reject, and a format") from exc
-        decided = await deciding.decide(deps, abstract_id, body.decision, body.format, audit.organiser(who))
+        decided = await deciding.decide(deps, abstract_id, body.decision, body.format, actor)
         message = quote(f"{decided.reference} {decided.status}.")
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message={message}", status_code=303)
 
     @router.post("/organiser/abstracts/{abstract_id}/ask-another", include_in_schema=False)
-    async def ask_another_page(abstract_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+    async def ask_another_page(abstract_id: str, actor: Actor = acting, grant: Grant = scoped) -> Response:
         await check_abstract(deps, grant, abstract_id)
-        plan = await assignment.ask_another(deps, abstract_id, audit.organiser(who))
+        plan = await assignment.ask_another(deps, abstract_id, actor)
         message = "One more reviewer asked; the invitation is on its way." if plan.pairs else ""
         message = message or f"Nobody more could be asked: {plan.shortfalls[0].reason}."
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message={quote(message)}", status_code=303)
 
     @router.post("/organiser/abstracts/{abstract_id}/unassign", include_in_schema=False)
     async def unassign_page(
-        request: Request, abstract_id: str, who: str = organiser, grant: Grant = scoped
+        request: Request, abstract_id: str, actor: Actor = acting, grant: Grant = scoped
     ) -> Response:
         await check_abstract(deps, grant, abstract_id)
         form = await request.form()
         reviewer_id, reason = str(form.get("reviewer_id", "")), str(form.get("reason", ""))
-        await assignment.unassign(deps, abstract_id, reviewer_id, reason, audit.organiser(who))
+        await assignment.unassign(deps, abstract_id, reviewer_id, reason, actor)
         return RedirectResponse(f"/organiser/abstracts/{abstract_id}?message=Reviewer+taken+off.", status_code=303)
 
-    reviewer_pages(router, deps, organiser, scoped, templates)
-    organiser_api(router, deps, organiser, scoped)
+    reviewer_pages(router, deps, organiser, acting, scoped, templates)
+    organiser_api(router, deps, organiser, acting, scoped)
     return router
 
 
-def organiser_api(router: APIRouter, deps: Deps, organiser: Any, scoped: Any) -> None:
+def organiser_api(router: APIRouter, deps: Deps, organiser: Any, acting: Any, scoped: Any) -> None:
     @router.get("/api/organiser/abstracts", response_model=list[AbstractRow], responses=ORGANISER_READ)
     async def api_list(
         network: str = "", status: str = "", order: str = "", who: str = organiser, grant: Grant = scoped
@@ -207,47 +212,47 @@ def organiser_api(router: APIRouter, deps: Deps, organiser: Any, scoped: Any) ->
         return visible_reviewers(grant, await reviewers.reviewer_rows(deps))
 
     @router.post("/api/organiser/reviewers", status_code=201, response_model=ReviewerAdded, responses=ORGANISER)
-    async def api_add_reviewer(body: ReviewerIn, who: str = organiser, grant: Grant = scoped) -> Any:
+    async def api_add_reviewer(body: ReviewerIn, actor: Actor = acting, grant: Grant = scoped) -> Any:
         check_new_reviewer(grant, body.networks)
         try:
-            row: Row = await reviewers.add_reviewer(deps, body.draft(), audit.organiser(who))
+            row: Row = await reviewers.add_reviewer(deps, body.draft(), actor)
         except Rejected as exc:
             return problem(422, "The reviewer could not be added", exc.errors)
         return {"reviewer_id": row["id"], "portal_link": portal_link(deps, row)}
 
     @router.post("/api/organiser/reviewers/{reviewer_id}/revoke", responses=ORGANISER)
-    async def api_revoke(reviewer_id: str, who: str = organiser, grant: Grant = scoped) -> ReviewerRevoked:
+    async def api_revoke(reviewer_id: str, actor: Actor = acting, grant: Grant = scoped) -> ReviewerRevoked:
         await check_reviewer(deps, grant, reviewer_id)
-        await reviewers.revoke_link(deps, reviewer_id, audit.organiser(who))
+        await reviewers.revoke_link(deps, reviewer_id, actor)
         return ReviewerRevoked(reviewer_id=reviewer_id, status="link revoked")
 
     @router.post("/api/organiser/assign", response_model=Assignment, responses=ORGANISER)
-    async def api_assign(who: str = organiser) -> dict[str, Any]:
+    async def api_assign(actor: Actor = acting) -> dict[str, Any]:
         """Give every undecided abstract its reviewers; lists those that could not get enough, with the reason."""
-        return _plan_out(await assignment.assign_all(deps, audit.organiser(who)))
+        return _plan_out(await assignment.assign_all(deps, actor))
 
     @router.post("/api/organiser/abstracts/{abstract_id}/unassign", responses=ORGANISER)
     async def api_unassign(
-        abstract_id: str, body: UnassignIn, who: str = organiser, grant: Grant = scoped
+        abstract_id: str, body: UnassignIn, actor: Actor = acting, grant: Grant = scoped
     ) -> Unassigned:
         await check_abstract(deps, grant, abstract_id)
-        await assignment.unassign(deps, abstract_id, body.reviewer_id, body.reason, audit.organiser(who))
+        await assignment.unassign(deps, abstract_id, body.reviewer_id, body.reason, actor)
         return Unassigned(abstract_id=abstract_id, reviewer_id=body.reviewer_id, status="unassigned")
 
     @router.post("/api/organiser/abstracts/{abstract_id}/ask-another", response_model=Assignment, responses=ORGANISER)
-    async def api_ask_another(abstract_id: str, who: str = organiser, grant: Grant = scoped) -> dict[str, Any]:
+    async def api_ask_another(abstract_id: str, actor: Actor = acting, grant: Grant = scoped) -> dict[str, Any]:
         """One reviewer more for this abstract (e.g. its reviewers disagree), by the same engine; the reviewers
         on it stay. ``assigned`` is empty and ``shortfalls`` says why when nobody can be added."""
         await check_abstract(deps, grant, abstract_id)
-        return _plan_out(await assignment.ask_another(deps, abstract_id, audit.organiser(who)))
+        return _plan_out(await assignment.ask_another(deps, abstract_id, actor))
 
     @router.post("/api/organiser/abstracts/{abstract_id}/decision", response_model=Decided, responses=ORGANISER)
     async def api_decide(
-        abstract_id: str, body: DecisionIn, who: str = organiser, grant: Grant = scoped
+        abstract_id: str, body: DecisionIn, actor: Actor = acting, grant: Grant = scoped
     ) -> dict[str, Any]:
         """Decide once; a second decision answers 409."""
         await check_abstract(deps, grant, abstract_id)
-        decided = await deciding.decide(deps, abstract_id, body.decision, body.format, audit.organiser(who))
+        decided = await deciding.decide(deps, abstract_id, body.decision, body.format, actor)
         return {
             "abstract_id": abstract_id,
             "reference": decided.reference,

@@ -21,7 +21,7 @@ from services.abstracts.domain.errors import Rejected
 from services.abstracts.domain.submission import nfc
 from services.abstracts.web.forms import first_error_id
 from services.abstracts.web.scope import check_new_reviewer, check_reviewer, visible_reviewers
-from services.common import audit
+from services.common.audit import Actor
 from services.common.folding import search_key, words
 from services.common.roles import Grant
 from services.common.text import clean_for_display
@@ -44,7 +44,9 @@ class ReviewerIn(BaseModel):
         )
 
 
-def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, scoped: Any, templates: Jinja2Templates) -> None:
+def reviewer_pages(
+    router: APIRouter, deps: Deps, organiser: Any, acting: Any, scoped: Any, templates: Jinja2Templates
+) -> None:
 
     async def render(request: Request, who: str, grant: Grant, q: str = "", **extra: Any) -> Response:
         wanted = words(q)
@@ -80,7 +82,9 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, scoped: Any, t
         return templates.TemplateResponse(request, "organiser_reviewer.html", context)
 
     @router.post("/organiser/reviewers", include_in_schema=False)
-    async def add_page(request: Request, who: str = organiser, grant: Grant = scoped) -> Response:
+    async def add_page(
+        request: Request, who: str = organiser, actor: Actor = acting, grant: Grant = scoped
+    ) -> Response:
         form = await request.form()
         body = ReviewerIn(
             **{k: str(form.get(k, "")) for k in ("name", "email", "affiliation", "language")},
@@ -88,7 +92,7 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, scoped: Any, t
         )
         check_new_reviewer(grant, body.networks)
         try:
-            row = await reviewers.add_reviewer(deps, body.draft(), audit.organiser(who))
+            row = await reviewers.add_reviewer(deps, body.draft(), actor)
         except Rejected as exc:
             first_network = f"net-{next(iter(deps.config.network_names), '')}"
             focus = first_error_id(exc.errors, aliases={"networks": first_network})
@@ -96,9 +100,9 @@ def reviewer_pages(router: APIRouter, deps: Deps, organiser: Any, scoped: Any, t
         return RedirectResponse(f"/organiser/reviewers?message={quote(row['name'] + ' added.')}", status_code=303)
 
     @router.post("/organiser/reviewers/{reviewer_id}/revoke", include_in_schema=False)
-    async def revoke_page(request: Request, reviewer_id: str, who: str = organiser, grant: Grant = scoped) -> Response:
+    async def revoke_page(request: Request, reviewer_id: str, actor: Actor = acting, grant: Grant = scoped) -> Response:
         await check_reviewer(deps, grant, reviewer_id)
-        await reviewers.revoke_link(deps, reviewer_id, audit.organiser(who))
+        await reviewers.revoke_link(deps, reviewer_id, actor)
         back = (
             f"/organiser/reviewers/{quote(reviewer_id)}" if "page" in (await request.form()) else "/organiser/reviewers"
         )

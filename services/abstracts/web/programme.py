@@ -31,9 +31,9 @@ from services.abstracts.web.programme_models import (
     Updated,
 )
 from services.abstracts.web.public_programme import public_routes
-from services.common import audit
+from services.common.audit import Actor
 from services.common.languages import LANGUAGES
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, require_organiser
 from services.common.text import SingleLine
 
 
@@ -76,14 +76,16 @@ def parse_place(value: str) -> SessionMoveIn:
 
 def programme_router(programme: Programme, sessions: OrganiserSessions, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter()
-    organiser = Depends(require_organiser(sessions))
-    organiser_pages(router, programme, organiser, templates)
-    organiser_api(router, programme, organiser)
+    organiser, acting = Depends(require_organiser(sessions)), Depends(organiser_actor(sessions))
+    organiser_pages(router, programme, organiser, acting, templates)
+    organiser_api(router, programme, organiser, acting)
     public_routes(router, programme, templates)
     return router
 
 
-def organiser_pages(router: APIRouter, programme: Programme, organiser: Any, templates: Jinja2Templates) -> None:
+def organiser_pages(
+    router: APIRouter, programme: Programme, organiser: Any, acting: Any, templates: Jinja2Templates
+) -> None:
     templates.env.globals["place_value"] = place_value
     templates.env.globals["chair_languages"] = list(LANGUAGES)
 
@@ -100,65 +102,63 @@ def organiser_pages(router: APIRouter, programme: Programme, organiser: Any, tem
         return await render(request, who, message=message)
 
     @router.post("/organiser/programme/generate", include_in_schema=False)
-    async def generate_page(request: Request, who: str = organiser) -> Response:
+    async def generate_page(request: Request, who: str = organiser, actor: Actor = acting) -> Response:
         form = await request.form()
         if form.get("confirm") != "replace" and await planner.has_draft(programme):
             return await render(request, who, confirm_generate=True)  # a step of its own: no script needed
-        result = await planner.generate(programme, audit.organiser(who))
+        result = await planner.generate(programme, actor)
         return done(f"Draft generated: {len(result.places)} session(s) placed, {len(result.unplaced)} not placed.")
 
     @router.post("/organiser/programme/update", include_in_schema=False)
-    async def update_page(who: str = organiser) -> Response:
-        return done(planner.update_message(await planner.update(programme, audit.organiser(who))))
+    async def update_page(actor: Actor = acting) -> Response:
+        return done(planner.update_message(await planner.update(programme, actor)))
 
     @router.post("/organiser/programme/move-session", include_in_schema=False)
-    async def move_session_page(request: Request, who: str = organiser) -> Response:
+    async def move_session_page(request: Request, who: str = organiser, actor: Actor = acting) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
         try:
             target = parse_place(form.get("place", ""))
             session_id = form.get("session_id", "")
-            warnings = await planner.move_session(
-                programme, session_id, **target.model_dump(), actor=audit.organiser(who)
-            )
+            warnings = await planner.move_session(programme, session_id, **target.model_dump(), actor=actor)
         except Rejected as exc:
             return await render(request, who, errors=exc.errors, values=form, focus="place")
         return done(" ".join([f"{form['session_id']} moved.", *warnings]))
 
     @router.post("/organiser/programme/move-presentation", include_in_schema=False)
-    async def move_presentation_page(request: Request, who: str = organiser) -> Response:
+    async def move_presentation_page(request: Request, who: str = organiser, actor: Actor = acting) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
         try:
             warnings = await planner.move_presentation(
-                programme, form.get("abstract_id", ""), form.get("to_session", ""), audit.organiser(who)
+                programme, form.get("abstract_id", ""), form.get("to_session", ""), actor
             )
         except Rejected as exc:
             return await render(request, who, errors=exc.errors, values=form, focus="to_session")
         return done(" ".join(["Presentation moved.", *warnings]))
 
     @router.post("/organiser/programme/chair", include_in_schema=False)
-    async def chair_page(request: Request, who: str = organiser) -> Response:
+    async def chair_page(request: Request, who: str = organiser, actor: Actor = acting) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
         typed = SessionChairDraft(form.get("chair", ""), form.get("chair_email", ""), form.get("chair_language", "en"))
         try:
-            await planner.set_chair(programme, form.get("session_id", ""), typed, audit.organiser(who))
+            await planner.set_chair(programme, form.get("session_id", ""), typed, actor)
         except Rejected as exc:
             return await render(request, who, errors=exc.errors, values=form, focus=next(iter(exc.errors)))
         return done(f"Chair of {form.get('session_id', '')} saved.")
 
     @router.post("/organiser/programme/publish", include_in_schema=False)
-    async def publish_page(who: str = organiser) -> Response:
-        result = await publishing.publish(programme, audit.organiser(who))
+    async def publish_page(actor: Actor = acting) -> Response:
+        result = await publishing.publish(programme, actor)
         return done(
             f"Version {result.programme_version} published: {result.sessions_changed} session(s) changed, "
             f"{result.presentations_moved} presentation(s) moved."
         )
 
 
-def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
+def organiser_api(router: APIRouter, programme: Programme, organiser: Any, acting: Any) -> None:
     @router.post("/api/organiser/programme/generate", tags=["programme"], response_model=Generated, responses=ORGANISER)
-    async def api_generate(who: str = organiser) -> dict[str, Any]:
+    async def api_generate(actor: Actor = acting) -> dict[str, Any]:
         """Replace the draft with a new schedule of the accepted abstracts; lists what could not be placed."""
-        result = await planner.generate(programme, audit.organiser(who))
+        result = await planner.generate(programme, actor)
         return {
             "sessions": [s.id for s in result.sessions],
             "placed": {sid: place_value(p.day, p.slot, p.room) for sid, p in result.places.items()},
@@ -166,11 +166,11 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
         }
 
     @router.post("/api/organiser/programme/update", tags=["programme"], response_model=Updated, responses=ORGANISER)
-    async def api_update(who: str = organiser) -> dict[str, Any]:
+    async def api_update(actor: Actor = acting) -> dict[str, Any]:
         """Bring the draft up to date with the decisions, keeping every placed session, its chair and running
         order: withdrawn or rejected presentations leave, newly accepted ones join a session with room or new
         sessions placed around the others. With no draft yet, the same as generate."""
-        result = await planner.update(programme, audit.organiser(who))
+        result = await planner.update(programme, actor)
         return {
             "generated": result.generated,
             "added_to_sessions": result.joined,
@@ -185,7 +185,7 @@ def organiser_api(router: APIRouter, programme: Programme, organiser: Any) -> No
     async def api_draft(who: str = organiser) -> dict[str, Any]:
         return draft_json(await planner.draft_view(programme))
 
-    move_api(router, programme, organiser)
+    move_api(router, programme, acting)
 
 
 def audience_json(view: dict[str, Any], session_id: str) -> dict[str, Any]:
@@ -230,19 +230,17 @@ def draft_json(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def move_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
+def move_api(router: APIRouter, programme: Programme, acting: Any) -> None:
     @router.post(
         "/api/organiser/programme/sessions/{session_id}/move",
         tags=["programme"],
         response_model=SessionMoved,
         responses=ORGANISER,
     )
-    async def api_move_session(session_id: str, body: SessionMoveIn, who: str = organiser) -> Any:
+    async def api_move_session(session_id: str, body: SessionMoveIn, actor: Actor = acting) -> Any:
         """Move a session to another day, slot and room; 422 naming the rule it would break."""
         try:
-            warnings = await planner.move_session(
-                programme, session_id, body.day, body.slot, body.room, audit.organiser(who)
-            )
+            warnings = await planner.move_session(programme, session_id, body.day, body.slot, body.room, actor)
         except Rejected as exc:
             return problem(422, "The session cannot go there", exc.errors)
         return {"session_id": session_id, "warnings": warnings}
@@ -253,10 +251,10 @@ def move_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
         response_model=PresentationMovedOut,
         responses=ORGANISER,
     )
-    async def api_move_presentation(abstract_id: str, body: PresentationMoveIn, who: str = organiser) -> Any:
+    async def api_move_presentation(abstract_id: str, body: PresentationMoveIn, actor: Actor = acting) -> Any:
         """Move an accepted paper or poster into another session of its kind; 422 naming the rule it would break."""
         try:
-            warnings = await planner.move_presentation(programme, abstract_id, body.to_session, audit.organiser(who))
+            warnings = await planner.move_presentation(programme, abstract_id, body.to_session, actor)
         except Rejected as exc:
             return problem(422, "The presentation cannot go there", exc.errors)
         return {"abstract_id": abstract_id, "session_id": body.to_session, "warnings": warnings}
@@ -267,11 +265,11 @@ def move_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
         response_model=ChairNamed,
         responses=ORGANISER,
     )
-    async def api_chair(session_id: str, body: ChairIn, who: str = organiser) -> Any:
+    async def api_chair(session_id: str, body: ChairIn, actor: Actor = acting) -> Any:
         """Name the session's chair (published with the session): with an email a person, who gets the chair's
         role and ribbon and an email with the slot's calendar entry; an empty name clears it. 422: the mistakes."""
         try:
-            chair = await planner.set_chair(programme, session_id, body.draft(), audit.organiser(who))
+            chair = await planner.set_chair(programme, session_id, body.draft(), actor)
         except Rejected as exc:
             return problem(422, "The chair cannot be saved", exc.errors)
         return {
@@ -283,6 +281,6 @@ def move_api(router: APIRouter, programme: Programme, organiser: Any) -> None:
     @router.post(
         "/api/organiser/programme/publish", tags=["programme"], response_model=ProgrammePublished, responses=ORGANISER
     )
-    async def api_publish(who: str = organiser) -> dict[str, Any]:
+    async def api_publish(actor: Actor = acting) -> dict[str, Any]:
         """Publish the draft: the changes since the last publication go out as events; 409 if nothing changed."""
-        return (await publishing.publish(programme, audit.organiser(who))).model_dump(mode="json")
+        return (await publishing.publish(programme, actor)).model_dump(mode="json")

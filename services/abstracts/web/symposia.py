@@ -14,8 +14,8 @@ from services.abstracts.web.api_docs import ORGANISER
 from services.abstracts.web.authors import ABSTRACT_BODY_LIMIT, SymposiumIn
 from services.abstracts.web.pages import problem
 from services.abstracts.web.scope import check_abstract
-from services.common import audit
-from services.common.organiser_sessions import OrganiserSessions, organiser_grant, require_organiser
+from services.common.audit import Actor
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, organiser_grant
 from services.common.roles import Grant
 
 
@@ -27,7 +27,7 @@ class SymposiumAmended(BaseModel):
 
 def symposia_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(tags=["organisers"])
-    organiser = Depends(require_organiser(sessions))
+    acting = Depends(organiser_actor(sessions))
     scoped = Depends(organiser_grant(sessions))
 
     @router.put(
@@ -36,12 +36,12 @@ def symposia_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         responses=ORGANISER,
         max_body_size=ABSTRACT_BODY_LIMIT,  # a symposium at its documented maximum fits
     )
-    async def api_amend(abstract_id: str, body: SymposiumIn, who: str = organiser, grant: Grant = scoped) -> Any:
+    async def api_amend(abstract_id: str, body: SymposiumIn, actor: Actor = acting, grant: Grant = scoped) -> Any:
         """Change a symposium's chair, discussant and papers (all of them again), also once it is accepted,
         until the programme is first published (then 409)."""
         await check_abstract(deps, grant, abstract_id)
         try:
-            done = await symposia.amend(deps, abstract_id, body.draft(), audit.organiser(who))
+            done = await symposia.amend(deps, abstract_id, body.draft(), actor)
         except Rejected as exc:
             return problem(422, "The symposium has problems", exc.errors)
         return {"abstract_id": abstract_id, "reference": done.reference, "content_version": done.content_version}

@@ -40,6 +40,7 @@ def note(
 
 
 def at_the_desk(station_id: str) -> Actor:
-    """Who acts at a badge desk: the station its token names, or the organiser signed in there themselves."""
-    kind, _, email = station_id.partition(":")
-    return audit.organiser(email) if kind == "organiser" and email else audit.station(station_id)
+    """Who acts at a badge desk: the station its token names, or the organiser signed in there themselves
+    (``organiser:`` and their account id, ``web.access.require_station``)."""
+    kind, _, account_id = station_id.partition(":")
+    return audit.organiser(account_id) if kind == "organiser" and account_id else audit.station(station_id)

@@ -22,9 +22,9 @@ from services.badges.domain import VisaRequest
 from services.badges.ports import MAX_FRAME_BYTES, BadgeDeps, LinkState, ReadQr
 from services.badges.web.access import require_station
 from services.badges.web.visa_links import delegate_of
-from services.common import audit
+from services.common.audit import Actor
 from services.common.openapi import JSON_BODY, Detail, ErrorMessage, RowId, refusals
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, require_organiser
 
 NO_STORE = {"cache-control": "no-store"}
 
@@ -74,7 +74,7 @@ def api_router(deps: BadgeDeps, link: LinkState, sessions: OrganiserSessions, re
     """The JSON API: the delegates', the organisers' and the station's routes."""
     router = APIRouter()
     _delegate_routes(router, deps)
-    _organiser_routes(router, deps, require_organiser(sessions))
+    _organiser_routes(router, deps, require_organiser(sessions), organiser_actor(sessions))
     _station_routes(router, link, require_station(deps, sessions), read_qr)
     return router
 
@@ -97,7 +97,12 @@ def _delegate_routes(router: APIRouter, deps: BadgeDeps) -> None:
         return JSONResponse(VisaRequested(request_id=request_id, status="requested").model_dump(), status_code=201)
 
 
-def _organiser_routes(router: APIRouter, deps: BadgeDeps, organiser: Callable[[Request], Awaitable[str]]) -> None:
+def _organiser_routes(
+    router: APIRouter,
+    deps: BadgeDeps,
+    organiser: Callable[[Request], Awaitable[str]],
+    acting: Callable[..., Awaitable[Actor]],
+) -> None:
     def today() -> date:
         return deps.clock.now().astimezone(deps.congress.tz).date()
 
@@ -108,10 +113,10 @@ def _organiser_routes(router: APIRouter, deps: BadgeDeps, organiser: Callable[[R
         response_model=VisaIssued,
         responses=refusals(401, 403, 422) | refusals(409, model=ErrorMessage),
     )
-    async def approve_visa(request_id: RowId, who: str = Depends(organiser)) -> Response:
+    async def approve_visa(request_id: RowId, actor: Actor = Depends(acting)) -> Response:
         """Issue the numbered visa letter of a request (only for a confirmed, paid registration)."""
         try:
-            number = await visa.approve_visa(deps, request_id=request_id, actor=audit.organiser(who), today=today())
+            number = await visa.approve_visa(deps, request_id=request_id, actor=actor, today=today())
         except CommandRefused as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         return JSONResponse(VisaIssued(document_number=number).model_dump())
@@ -129,12 +134,12 @@ def _organiser_routes(router: APIRouter, deps: BadgeDeps, organiser: Callable[[R
     @router.post("/organiser/certificates", tags=["organisers"], responses=refusals(401, 403, 409, 422))
     async def certificates(
         early: Annotated[bool, Query(description="Issue before the congress ends.")] = False,
-        who: str = Depends(organiser),
+        actor: Actor = Depends(acting),
     ) -> CertificatesIssued:
         """Issue a certificate of attendance to every checked-in delegate who has none yet."""
         if today() < deps.congress.ends_on and not early:
             raise HTTPException(409, "certificates are issued after the congress (pass early=true to override)")
-        return CertificatesIssued(issued=await issue_certificates(deps, today=today(), actor=audit.organiser(who)))
+        return CertificatesIssued(issued=await issue_certificates(deps, today=today(), actor=actor))
 
 
 def _station_routes(

@@ -13,13 +13,14 @@ from fastapi.responses import HTMLResponse
 from services.badges.commands import stations
 from services.badges.ports import BadgeDeps, LinkState
 from services.badges.web.pages import render
-from services.common import audit
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.audit import Actor
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, require_organiser
 
 
 def organiser_router(deps: BadgeDeps, link: LinkState, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     organiser = require_organiser(sessions)
+    acting = organiser_actor(sessions)
 
     async def page(request: Request, message: str = "", new_link: str = "") -> HTMLResponse:
         async with deps.units.read() as store:
@@ -38,13 +39,13 @@ def organiser_router(deps: BadgeDeps, link: LinkState, sessions: OrganiserSessio
         return await page(request)
 
     @router.post("/organiser/stations")
-    async def issue_station(request: Request, label: str = Form(...), who: str = Depends(organiser)) -> HTMLResponse:
-        station_id, token = await stations.issue(deps, label=label, actor=audit.organiser(who))
+    async def issue_station(request: Request, label: str = Form(...), actor: Actor = Depends(acting)) -> HTMLResponse:
+        station_id, token = await stations.issue(deps, label=label, actor=actor)
         return await page(request, f"Station {station_id} issued.", f"/station/login?token={token}")
 
     @router.post("/organiser/stations/{station_id}/revoke")
-    async def revoke_station(request: Request, station_id: str, who: str = Depends(organiser)) -> HTMLResponse:
-        await stations.revoke(deps, station_id, audit.organiser(who))
+    async def revoke_station(request: Request, station_id: str, actor: Actor = Depends(acting)) -> HTMLResponse:
+        await stations.revoke(deps, station_id, actor)
         return await page(request, f"Station {station_id} revoked.")
 
     return router

@@ -8,6 +8,10 @@ the set-password link sealed for notify alone; notify's own consumer mails it li
 link. The link is single-use (it names the account's current ``invitation_id``, cleared when
 used or replaced) and expires after ``invitation_hours``. An erasure stages the account's tombstone in
 place of a snapshot, and notify's own directory forgets the account after the commit (``forgotten``).
+
+The admin acting is given by address (``by``: the rules refuse an admin's changes to their own account); the
+audit record names their account by its id, looked up in the same transaction (decision 75). A seeded
+organiser's account is made with the id every service derives for them (``seeded_account_id``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from schemas.access import AccessKind
 from schemas.audit import DetailValue
 from schemas.organisers import OrganiserAccountChanged, OrganiserInvited
 from services.common import audit
+from services.common.accounts import seeded_account_id
 from services.common.auth import InvalidToken, hash_password, sign, verify, verify_password
 from services.common.congress import Organiser
 from services.common.organiser_login import hashing
@@ -82,8 +87,9 @@ class Accounts:
             for organiser in organisers:
                 roles = parse_roles(organiser.roles) if organiser.roles is not None else EVERY_ROLE
                 email, networks = str(organiser.email).lower(), frozenset(organiser.networks)
+                account_id = await self._seeded_id(unit, email)
                 record = OrganiserRecord(
-                    self.new_id(), email, organiser.name, roles, networks, True, None, None, None, 1, seeded=True
+                    account_id, email, organiser.name, roles, networks, True, None, None, None, 1, seeded=True
                 )
                 if await unit.accounts.add_if_absent(record):
                     event = snapshot(record)
@@ -91,6 +97,12 @@ class Accounts:
                     made.append(event)
         self._announce(made)
         return len(made)
+
+    async def _seeded_id(self, unit: AccountsUnit, email: str) -> str:
+        """The id every service derives for the address; a new one if that id was erased (the edition file lists
+        the address again: a new account by intent, decision 73), so the erased id stays unknown everywhere."""
+        derived = seeded_account_id(self.secret, email)
+        return derived if await unit.accounts.erased_at(derived) is None else self.new_id()
 
     async def load(self) -> None:
         """Tell notify's own directory about every account (at start, before Kafka is read)."""
@@ -108,7 +120,7 @@ class Accounts:
                 raise AccountRefused(f"{address} already has an account; change it or invite them again below.")
             record = OrganiserRecord(self.new_id(), address, name.strip(), roles, kept, True, None, None, None, 0)
             saved = await self._invite(unit, record)
-            self._note(unit, "notify.account.invite", by, saved)
+            await self._note(unit, "notify.account.invite", by, saved)
         self._announce([saved])
         return record.account_id
 
@@ -119,7 +131,7 @@ class Accounts:
             if not record.active:
                 raise AccountRefused("Reactivate the account before inviting them again.")
             saved = await self._invite(unit, record)
-            self._note(unit, "notify.account.invite", by, saved)
+            await self._note(unit, "notify.account.invite", by, saved)
         self._announce([saved])
 
     async def regrant(self, by: str, account_id: str, roles: frozenset[Role], networks: frozenset[str]) -> None:
@@ -146,9 +158,8 @@ class Accounts:
             if not await unit.erase(record, self.clock()):  # another admin's erasure committed meanwhile
                 raise AccountRefused("This account was erased already.")
             unit.tombstone(account_id)
-            audit.record(
-                unit, CATALOGUE, "notify.account.erase", audit.organiser(by), account_id, at=self.clock(), details={}
-            )
+            actor = await self._actor(unit, by)
+            audit.record(unit, CATALOGUE, "notify.account.erase", actor, account_id, at=self.clock(), details={})
         self.forgotten(account_id)
 
     async def erased(self) -> list[tuple[str, datetime]]:
@@ -171,7 +182,7 @@ class Accounts:
         async with self.units() as unit:
             record = await self._invitation(unit, token)
             saved = await self._save(unit, changed(record, password_hash=hashed, invitation_id=None))
-            self._note(unit, "notify.account.password", record.email, saved)
+            await self._note(unit, "notify.account.password", record.email, saved)
         self._announce([saved])
         return record.email
 
@@ -190,17 +201,24 @@ class Accounts:
     ) -> None:
         async with self.units() as unit:
             saved = await self._save(unit, change(await self._get(unit, account_id)))
-            self._note(unit, action, by, saved)
+            await self._note(unit, action, by, saved)
         self._announce([saved])
 
-    def _note(self, unit: AccountsUnit, action: str, by: str, account: OrganiserAccountChanged) -> None:
+    async def _actor(self, unit: AccountsUnit, by: str) -> audit.Actor:
+        """The acting organiser by their account's id (an address is never recorded, decision 75): their row in
+        this table, else the id derived for an edition-file organiser notify has not seeded yet."""
+        record = await unit.accounts.by_email(by)
+        return audit.organiser(record.account_id if record else seeded_account_id(self.secret, by))
+
+    async def _note(self, unit: AccountsUnit, action: str, by: str, account: OrganiserAccountChanged) -> None:
         """The audit record of ``action``, in the same transaction (ids, roles and networks; no names)."""
         details: dict[str, DetailValue] = {
             "roles": ",".join(account.roles),
             "networks": ",".join(account.networks),
             "active": account.active,
         }
-        audit.record(unit, CATALOGUE, action, audit.organiser(by), account.account_id, at=self.clock(), details=details)
+        actor = await self._actor(unit, by)
+        audit.record(unit, CATALOGUE, action, actor, account.account_id, at=self.clock(), details=details)
 
     async def _get(self, unit: AccountsUnit, account_id: str) -> OrganiserRecord:
         record = await unit.accounts.by_id(account_id)

@@ -14,10 +14,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.common import audit
+from services.common.audit import Actor
 from services.common.broadcast_mail import LANGUAGES
 from services.common.languages import LANGUAGES as LANGUAGE_NAMES
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, require_organiser
 from services.registration.commands import broadcast
 from services.registration.commands.records import Deps
 from services.registration.domain.broadcast import draft_from_form
@@ -45,6 +45,7 @@ async def form_of(request: Request) -> dict[str, str]:
 def broadcast_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(sessions))
+    acting = Depends(organiser_actor(sessions))
     templates = templates_for(deps)
 
     async def page(request: Request, who: str, status: int = 200, **context: Any) -> Response:
@@ -66,17 +67,17 @@ def broadcast_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         return await page(request, who)
 
     @router.post("/organiser/broadcasts/preview", include_in_schema=False, max_body_size=256 * 1024)
-    async def preview(request: Request, who: str = organiser) -> Response:
+    async def preview(request: Request, who: str = organiser, actor: Actor = acting) -> Response:
         form = await form_of(request)
         draft = draft_from_form(form)
         try:
-            shown = await broadcast.preview(deps, draft, audit.organiser(who), as_language=form.get("as_language", ""))
+            shown = await broadcast.preview(deps, draft, actor, as_language=form.get("as_language", ""))
         except broadcast.BroadcastRefused as exc:
             return await page(request, who, 422, form=form, errors=exc.errors)
         return await page(request, who, form=form, preview=shown, segment=draft.segment.describe())
 
     @router.post("/organiser/broadcasts/send", include_in_schema=False, max_body_size=256 * 1024)
-    async def send(request: Request, who: str = organiser) -> Response:
+    async def send(request: Request, who: str = organiser, actor: Actor = acting) -> Response:
         posted = await request.form()
         form = await form_of(request)
         broadcast_id = str(posted.get("broadcast_id", ""))
@@ -84,9 +85,7 @@ def broadcast_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
             errors = {"confirm": "Preview the message and tick the confirmation before sending."}
             return await page(request, who, 422, form=form, errors=errors)
         try:
-            sent = await broadcast.send(
-                deps, draft_from_form(form), broadcast_id=broadcast_id, actor=audit.organiser(who)
-            )
+            sent = await broadcast.send(deps, draft_from_form(form), broadcast_id=broadcast_id, actor=actor)
         except broadcast.BroadcastRefused as exc:
             return await page(request, who, 422, form=form, errors=exc.errors)
         return await page(request, who, sent=sent)

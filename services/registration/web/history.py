@@ -2,6 +2,8 @@
 and ``history_rows`` for the ``_audit_history.html`` partial a registration's page includes.
 
 The records come from every service (``congress.audit``, kept by ``subscriptions/audit.py``), newest first.
+The page names an organiser by their account as it is now (``shown_actor``: name and address, or "erased
+account"); the JSON answer is the records as they were published (the account id, decision 75).
 """
 
 from __future__ import annotations
@@ -12,20 +14,22 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 
 from schemas.audit import OrganiserActed
+from services.common.accounts import AccountDirectory, shown_actor
 from services.common.openapi import refusals
 from services.common.organiser_sessions import OrganiserSessions, require_organiser
 from services.registration.commands import history
 from services.registration.commands.records import Deps, NotAllowed
 
 
-def history_rows(records: list[OrganiserActed], tz: tzinfo) -> list[dict[str, Any]]:
-    """What the partial shows of each record: the local time, who, what, why and the figures as text."""
+def history_rows(records: list[OrganiserActed], tz: tzinfo, accounts: AccountDirectory) -> list[dict[str, Any]]:
+    """What the partial shows of each record: the local time, who (an organiser's account as it is now), what,
+    why and the figures as text."""
     return [
         {
             "at": r.at.isoformat(),
             "local": f"{r.at.astimezone(tz):%d %b %Y %H:%M}",
             "actor_kind": r.actor_kind.value,
-            "actor": r.actor,
+            "actor": shown_actor(accounts, r.actor_kind, r.actor),
             "action": r.action,
             "service": r.service,
             "subject": f"{r.subject_kind.value} {r.subject_id}",

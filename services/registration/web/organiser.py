@@ -18,9 +18,9 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from schemas.audit import DetailValue
-from services.common import audit
+from services.common.audit import Actor
 from services.common.openapi import JSON_BODY, refusals
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, require_organiser
 from services.common.paging import MAX_PAGE, MAX_PAGE_SIZE
 from services.common.text import SingleLine, csv_cell
 from services.registration.commands import audited, erasure, invoice_holds, manage, payments, queries
@@ -127,11 +127,10 @@ def id_shaped(rid: str) -> bool:
     return 0 < len(rid) <= ID_LENGTH and rid.isprintable()
 
 
-async def act(deps: Deps, action: str, rid: str, who: str, data: dict[str, Any]) -> str:
-    """Do one organiser action (page or JSON), recorded on the audit trail as ``who``; returns what was done."""
+async def act(deps: Deps, action: str, rid: str, actor: Actor, data: dict[str, Any]) -> str:
+    """Do one organiser action (page or JSON), recorded on the audit trail as ``actor``; returns what was done."""
     if not id_shaped(rid):
         raise NotAllowed("no such registration")
-    actor = audit.organiser(who)
     if action == "mark-paid":
         await payments.mark_invoice_paid(deps, rid, actor)
         return "Invoice marked paid."
@@ -155,6 +154,7 @@ async def act(deps: Deps, action: str, rid: str, who: str, data: dict[str, Any])
 def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(sessions))
+    acting = Depends(organiser_actor(sessions))
 
     @router.get("/api/organiser/registrations", response_model=RegistrationPage, responses=refusals(401, 422))
     async def api_list(
@@ -194,7 +194,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         country: str = "",
         method: str = "",
         q: str = "",
-        who: str = organiser,
+        actor: Actor = acting,
     ) -> Response:
         """Every filtered registration (streamed in batches, never cut off), one row each, in number order."""
         filters: dict[str, DetailValue] = {
@@ -203,7 +203,7 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
             "country": country or None,
             "method": method or None,
         }
-        await audited.exported(deps, audit.organiser(who), "registration.export", **filters, searched=bool(q.strip()))
+        await audited.exported(deps, actor, "registration.export", **filters, searched=bool(q.strip()))
         rows = queries.every_row(deps, filters_of(status, category, country, method, q))
         return StreamingResponse(
             csv_stream(rows),
@@ -211,47 +211,47 @@ def organiser_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
             headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-registrations.csv"'},
         )
 
-    _api_actions(router, deps, organiser)
+    _api_actions(router, deps, acting)
     return router
 
 
-def _api_actions(router: APIRouter, deps: Deps, organiser: Any) -> None:
+def _api_actions(router: APIRouter, deps: Deps, acting: Any) -> None:
     """The organisers' actions on one registration as JSON endpoints (each names its refusals)."""
     refused = refusals(401, 409, 422)
     with_body = refusals(401, 409, *JSON_BODY)
     money = refusals(401, 409, 502, *JSON_BODY)
 
     @router.post("/api/organiser/registrations/{rid}/mark-paid", responses=refused, operation_id="markInvoicePaid")
-    async def api_mark_paid(rid: str, who: str = organiser) -> ActionDone:
+    async def api_mark_paid(rid: str, actor: Actor = acting) -> ActionDone:
         """Mark an invoice registration paid (confirms it)."""
-        return ActionDone(result=await act(deps, "mark-paid", rid, who, {}))
+        return ActionDone(result=await act(deps, "mark-paid", rid, actor, {}))
 
     @router.post(
         "/api/organiser/registrations/{rid}/extend-hold", responses=with_body, operation_id="extendInvoiceHold"
     )
-    async def api_extend_hold(rid: str, body: ExtendHoldIn, who: str = organiser) -> HeldUntil:
+    async def api_extend_hold(rid: str, body: ExtendHoldIn, actor: Actor = acting) -> HeldUntil:
         """Give an unpaid invoice more days before its places are released (409 if it holds none)."""
         if not id_shaped(rid):
             raise NotAllowed("no such registration")
-        end = await invoice_holds.extend(deps, rid, body.days, audit.organiser(who))
+        end = await invoice_holds.extend(deps, rid, body.days, actor)
         return HeldUntil(result=f"Invoice hold extended by {body.days} days.", hold_until=end)
 
     @router.post("/api/organiser/registrations/{rid}/refund", responses=money, operation_id="refundRegistration")
-    async def api_refund(rid: str, body: RefundIn, who: str = organiser) -> ActionDone:
+    async def api_refund(rid: str, body: RefundIn, actor: Actor = acting) -> ActionDone:
         """Refund part or all of what was paid by card (through Stripe)."""
-        return ActionDone(result=await act(deps, "refund", rid, who, body.model_dump()))
+        return ActionDone(result=await act(deps, "refund", rid, actor, body.model_dump()))
 
     @router.post("/api/organiser/registrations/{rid}/cancel", responses=money, operation_id="cancelRegistration")
-    async def api_cancel(rid: str, body: CancelIn, who: str = organiser) -> ActionDone:
+    async def api_cancel(rid: str, body: CancelIn, actor: Actor = acting) -> ActionDone:
         """Cancel a registration (its seats go back; a card payment is refunded by the policy)."""
-        return ActionDone(result=await act(deps, "cancel", rid, who, body.model_dump()))
+        return ActionDone(result=await act(deps, "cancel", rid, actor, body.model_dump()))
 
     @router.post("/api/organiser/registrations/{rid}/erase", responses=refused, operation_id="eraseRegistration")
-    async def api_erase(rid: str, who: str = organiser) -> ActionDone:
+    async def api_erase(rid: str, actor: Actor = acting) -> ActionDone:
         """Erase the delegate's personal data (GDPR); refused while money is still to be settled."""
-        return ActionDone(result=await act(deps, "erase", rid, who, {}))
+        return ActionDone(result=await act(deps, "erase", rid, actor, {}))
 
     @router.post("/api/organiser/registrations/{rid}/income-group", responses=with_body, operation_id="setIncomeGroup")
-    async def api_income_group(rid: str, body: IncomeGroupIn, who: str = organiser) -> ActionDone:
+    async def api_income_group(rid: str, body: IncomeGroupIn, actor: Actor = acting) -> ActionDone:
         """Override the income group (and so the price band) of a registration, with a reason."""
-        return ActionDone(result=await act(deps, "income-group", rid, who, body.model_dump(mode="json")))
+        return ActionDone(result=await act(deps, "income-group", rid, actor, body.model_dump(mode="json")))

@@ -14,9 +14,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.common import audit
+from services.common.audit import Actor
 from services.common.openapi import refusals
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, require_organiser
 from services.common.text import csv_cell
 from services.registration.commands import audited, presenter_deadline, queries
 from services.registration.commands.records import Deps
@@ -66,6 +66,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
 def presenters_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(tags=["organisers"])
     organiser = Depends(require_organiser(sessions))
+    acting = Depends(organiser_actor(sessions))
     templates = templates_for(deps)
 
     async def listing(sort: str) -> list[dict[str, Any]]:
@@ -84,9 +85,9 @@ def presenters_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         return templates.TemplateResponse(request, "organiser_presenters.html", context)
 
     @router.get("/organiser/presenters.csv", response_class=CsvResponse, responses=CSV_BODY | refusals(401, 422))
-    async def export(sort: str = "", who: str = organiser) -> Response:
+    async def export(sort: str = "", actor: Actor = acting) -> Response:
         """Every accepted abstract's presenters and whether one is registered (recorded on the audit trail)."""
-        await audited.exported(deps, audit.organiser(who), "registration.export.presenters", sort=sort or None)
+        await audited.exported(deps, actor, "registration.export.presenters", sort=sort or None)
         return CsvResponse(
             to_csv(await listing(sort)),
             headers={"Content-Disposition": f'attachment; filename="{deps.congress.id}-presenters.csv"'},

@@ -12,9 +12,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from schemas.audit import ActorKind
-from services.common import audit
 from services.common.audit import Actor
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, require_organiser
 from services.common.page_language import N_
 from services.registration.commands import consent, erasure, personal_export
 from services.registration.commands.records import Deps, NotAllowed
@@ -44,6 +43,7 @@ def privacy_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     templates = templates_for(deps)
     organiser = Depends(require_organiser(sessions))
+    acting = Depends(organiser_actor(sessions))
 
     @pages.post("/me/consents")
     async def me_consents(request: Request) -> Response:
@@ -101,8 +101,8 @@ def privacy_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
         return response
 
     @pages.post("/organiser/personal-export/{rid}")
-    async def organiser_export(rid: str, who: str = organiser) -> Response:
-        return zip_response(await personal_export.archive(deps, rid, audit.organiser(who)))
+    async def organiser_export(rid: str, actor: Actor = acting) -> Response:
+        return zip_response(await personal_export.archive(deps, rid, actor))
 
     @pages.get("/me/participants")
     async def me_participants(request: Request) -> Response:

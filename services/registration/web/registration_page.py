@@ -17,7 +17,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from services.common.organiser_sessions import OrganiserSessions, require_organiser
+from services.common.audit import Actor
+from services.common.organiser_sessions import OrganiserSessions, organiser_actor, require_organiser
 from services.common.roles import Grant, opens
 from services.registration.commands import erasure, registration_file
 from services.registration.commands.records import Deps, NotAllowed
@@ -76,6 +77,7 @@ async def checked(deps: Deps, file: RegistrationFile, action: str, data: dict[st
 def registration_page_router(deps: Deps, sessions: OrganiserSessions) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     organiser = Depends(require_organiser(sessions))
+    acting = Depends(organiser_actor(sessions))
     templates = templates_for(deps)
     currency = deps.congress.currency
 
@@ -99,7 +101,7 @@ def registration_page_router(deps: Deps, sessions: OrganiserSessions) -> APIRout
             "hold_until": local_time(deps, file.hold_until) if file.hold_until else "",
             "when": lambda moment: local_time(deps, moment),
             "groups": [g.value for g in pricing.IncomeGroup],
-            "history": history_rows(file.audit, deps.congress.tz),
+            "history": history_rows(file.audit, deps.congress.tz, sessions.accounts),
             "message": "",
             "errors": {},
             "values": {},
@@ -112,7 +114,9 @@ def registration_page_router(deps: Deps, sessions: OrganiserSessions) -> APIRout
         return render(request, await loaded(rid), who, message=message[:300])
 
     @router.post("/organiser/registrations/{rid}/{action}")
-    async def page_action(request: Request, rid: str, action: str, who: str = organiser) -> Response:
+    async def page_action(
+        request: Request, rid: str, action: str, who: str = organiser, actor: Actor = acting
+    ) -> Response:
         if action not in ACTIONS:
             return Response("No such action.", status_code=404)
         file = await loaded(rid)
@@ -122,7 +126,7 @@ def registration_page_router(deps: Deps, sessions: OrganiserSessions) -> APIRout
             fields = await checked(deps, file, action, data)
             if action in CONFIRMED and form.get("confirm") != "yes":
                 return _confirm(request, file, who, action, data)
-            message = await act(deps, action, rid, who, fields)
+            message = await act(deps, action, rid, actor, fields)
         except ValidationError as exc:
             errors = {f"{rid}.{action}.{e['loc'][-1] if e['loc'] else action}": friendly(e) for e in exc.errors()}
         except FieldError as exc:

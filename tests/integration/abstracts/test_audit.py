@@ -9,12 +9,14 @@ from sqlalchemy import select
 
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
 from schemas.base import decode
+from services.common.accounts import seeded_account_id
 from services.common.outbox import outbox_table
-from tests.integration.abstracts.conftest import ORGANISER, Service, add_reviewer, submit
+from tests.integration.abstracts.conftest import ORGANISER, SECRET, Service, add_reviewer, submit
 from tests.integration.abstracts.programme_data import accept_abstracts
 from tests.integration.abstracts.test_programme_update import move_el_by_hand
 
 EMAIL = "organiser@icsei.example.org"
+ACCOUNT = seeded_account_id(SECRET, EMAIL)  # the edition file's organiser, by id (decision 75)
 PROGRAMME = "/api/organiser/programme"
 
 
@@ -35,7 +37,7 @@ async def acted(service: Service, method: str, path: str, body: dict[str, Any] |
 def one(found: list[OrganiserActed], action: str, kind: SubjectKind, subject: str) -> OrganiserActed:
     assert [(r.action, r.subject_kind, r.subject_id) for r in found] == [(action, kind, subject)]
     record = found[0]
-    assert (record.actor_kind, record.actor, record.service) == (ActorKind.ORGANISER, EMAIL, "abstracts")
+    assert (record.actor_kind, record.actor, record.service) == (ActorKind.ORGANISER, ACCOUNT, "abstracts")
     return record
 
 

@@ -121,6 +121,8 @@ async def test_organiser_pages(offline: Service) -> None:
     assert done.status_code == 303
     twice = await client.post(f"/organiser/abstracts/{one['abstract_id']}/decide", data=decide, headers=ORGANISER)
     assert twice.status_code == 409 and "already decided" in twice.text
+    decided = await client.get(f"/organiser/abstracts/{one['abstract_id']}", headers=ORGANISER)
+    assert "by <bdi>Demo Organiser &lt;organiser@icsei.example.org&gt;</bdi>" in decided.text  # the account, now
     assert reviewer
 
 

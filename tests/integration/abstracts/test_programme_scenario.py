@@ -15,6 +15,7 @@ from icalendar import Calendar
 
 from schemas import topics
 from schemas.programme import PresentationMoved, ProgrammePublished, SessionKind, SessionScheduled
+from services.common.accounts import seeded_account_id
 from tests.integration.abstracts.conftest import ORGANISER, Service, close_service, open_service, settings_for
 from tests.integration.abstracts.programme_data import accept_abstracts
 from tests.kafka_helpers import read_events
@@ -151,7 +152,7 @@ def check_events(events: list[Any], made: dict[str, dict[str, Any]], ids: list[s
     done = next(e.data for e in second if isinstance(e.data, ProgrammePublished))
     assert isinstance(done, ProgrammePublished) and done.programme_version == 2 and done.presentations == 12
     # 12: nine abstracts of their own and the symposium's three papers
-    assert done.published_by == "organiser@icsei.example.org" and done.sessions == 6
+    assert done.published_by == seeded_account_id("test-secret", "organiser@icsei.example.org") and done.sessions == 6
 
 
 async def public_views(service: Service, made: dict[str, dict[str, Any]], el_start: datetime, el_label: str) -> None:

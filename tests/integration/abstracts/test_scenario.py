@@ -23,6 +23,7 @@ from schemas.abstracts import (
     ReviewerUnassigned,
     ReviewSubmitted,
 )
+from services.common.accounts import seeded_account_id
 from services.common.sealing import NOTIFY_LINK, unseal
 from tests.integration.abstracts.conftest import (
     ORGANISER,
@@ -200,5 +201,5 @@ def check_payloads(by_key: dict[str, list[Any]], ids: dict[str, str], identities
     assert decided.mean_score == 4.0
     assert decided.comments_to_authors == (REVIEW["comments_to_authors"],) * 2
     assert [a.given_name for a in decided.authors] == ["María José"]
-    assert decided.decided_by == "organiser@icsei.example.org"
+    assert decided.decided_by == seeded_account_id("test-secret", "organiser@icsei.example.org")
     assert isinstance(a3[-1], AbstractWithdrawn) and a3[-1].reference == "ICSEI27-A-0003"

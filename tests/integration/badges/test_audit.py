@@ -8,12 +8,14 @@ from sqlalchemy import select
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
 from schemas.base import decode
 from services.badges.commands.visa import visa_request_token
+from services.common.accounts import seeded_account_id
 from services.common.outbox import outbox_table
 from tests.integration.badges import factories as f
 from tests.integration.badges.test_station_pages import DATES, SECRET, Badges, badges
 
 __all__ = ["badges"]  # the fixture
 EMAIL = "organiser@icsei.example.org"
+ACCOUNT = seeded_account_id(SECRET, EMAIL)  # the edition file's organiser, by id (decision 75)
 
 
 async def records(service: Badges) -> list[OrganiserActed]:
@@ -51,7 +53,10 @@ async def test_visa_approval_station_tokens_and_reprints_are_recorded(badges: Ba
         ("badges.station.revoke", SubjectKind.STATION, station_id),
         ("badges.reprint", SubjectKind.DELEGATE, person.delegate_id),
     ]
-    assert {(r.actor_kind, r.actor, r.service) for r in found} == {(ActorKind.ORGANISER, EMAIL, "badges")}
+    assert {(r.actor_kind, r.actor, r.service) for r in found} == {(ActorKind.ORGANISER, ACCOUNT, "badges")}
     visa, reprint = found[0], found[-1]
     assert visa.delegate_id == person.delegate_id and str(visa.details["document"]).endswith("-VISA-00001")
     assert reprint.details == {"print_count": 2} and "Haddad" not in " ".join(r.model_dump_json() for r in found)
+    async with badges.runtime.engine.connect() as conn:  # the desk's prints name the organiser by id too
+        values = (await conn.execute(select(outbox_table.c.value))).scalars().all()
+    assert values and not [v for v in values if v and EMAIL.encode() in v]

@@ -1,5 +1,7 @@
 """The console's audit page against a real Kafka: records published on ``congress.audit`` by the services
-show newest first, filtered by person, action, delegate and abstract, paged, and as a CSV."""
+show newest first, filtered by person, action, delegate and abstract, paged, and as a CSV. Records name an
+organiser by account id (decision 75): the page shows the account from the directory, the person filter finds
+it by the address typed; records made before, by address, still show and filter as they are."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ from typing import Any
 
 from schemas import topics
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
-from tests.integration.console.test_console_kafka import started
+from services.common.accounts import seeded_account_id
+from tests.integration.console.test_console_kafka import SECRET, started
 from tests.kafka_helpers import eventually, publish
 
 T0 = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
-CHAIR, DESK = "chair@icsei.example.org", "desk@icsei.example.org"
+CHAIR, DESK = "chair@icsei.example.org", "desk@icsei.example.org"  # recorded by address, before ids
+SEEDED = "organiser@icsei.example.org"  # the example edition file's organiser, recorded by account id
 
 
 def record(n: int, actor: str, action: str, subject: SubjectKind, subject_id: str, **over: Any) -> OrganiserActed:
@@ -38,6 +42,7 @@ RECORDS = [
     record(3, CHAIR, "abstracts.decide", SubjectKind.ABSTRACT, "abs_1", details={"decision": "accepted"}),
     record(4, CHAIR, "registration.cancel", SubjectKind.REGISTRATION, "reg_b", delegate_id="del_b", reason="=1+1"),
     record(5, DESK, "registration.refund", SubjectKind.REGISTRATION, "reg_a", delegate_id="del_a"),
+    record(6, seeded_account_id(SECRET, SEEDED), "registration.export", SubjectKind.EDITION, "icsei-2027"),
 ]
 
 
@@ -55,19 +60,23 @@ async def test_the_audit_page_lists_filters_pages_and_downloads(
             return body if body["total"] == len(RECORDS) else None
 
         everything = await eventually(all_read, timeout=60)
-        assert [r["audit_id"] for r in everything["items"]] == [f"audit-0{n}" for n in (5, 4, 3, 2, 1)]
+        assert [r["audit_id"] for r in everything["items"]] == [f"audit-0{n}" for n in (6, 5, 4, 3, 2, 1)]
+        newest, oldest = everything["items"][0], everything["items"][-1]
+        assert (newest["actor"], newest["who"]) == (seeded_account_id(SECRET, SEEDED), f"Demo Organiser <{SEEDED}>")
+        assert (oldest["actor"], oldest["who"]) == (CHAIR, CHAIR)
 
         async def ids(**params: Any) -> list[str]:
             return [r["audit_id"] for r in (await client.get("/api/audit", params=params)).json()["items"]]
 
         assert await ids(actor="desk@") == ["audit-05", "audit-02"]
-        assert await ids(action="registration") == ["audit-05", "audit-04", "audit-01"]
+        assert await ids(actor="ORGANISER@icsei") == ["audit-06"]  # the address typed, the account's id found
+        assert await ids(action="registration") == ["audit-06", "audit-05", "audit-04", "audit-01"]
         assert await ids(delegate="del_a") == ["audit-05", "audit-02", "audit-01"]
         assert await ids(abstract="abs_1") == ["audit-03"]
         first = (await client.get("/api/audit", params={"size": 2})).json()
-        assert first["total"] == 5 and [r["audit_id"] for r in first["items"]] == ["audit-05", "audit-04"]
+        assert first["total"] == 6 and [r["audit_id"] for r in first["items"]] == ["audit-06", "audit-05"]
         second = (await client.get(first["next"])).json()
-        assert [r["audit_id"] for r in second["items"]] == ["audit-03", "audit-02"] and second["previous"]
+        assert [r["audit_id"] for r in second["items"]] == ["audit-04", "audit-03"] and second["previous"]
 
         page = await client.get("/audit", params={"delegate": "del_a", "size": 2})
         assert page.status_code == 200 and "Showing 1–2 of 3" in page.text

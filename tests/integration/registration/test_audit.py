@@ -12,6 +12,7 @@ import pytest
 
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
 from services.common import audit
+from services.common.accounts import seeded_account_id
 from services.common.auth import organiser_token
 from services.registration.adapters import db
 from services.registration.commands import audited, expiry, invoice_holds, manage
@@ -19,6 +20,7 @@ from tests.integration.registration.conftest import EARLY, Service, delegate, re
 from tests.integration.registration.test_flows import of, published
 
 ORGANISER = "organiser@icsei.example.org"
+ACCOUNT = seeded_account_id("test-secret", ORGANISER)  # how the trail names them (decision 75)
 AUTH = {"authorization": f"Bearer {organiser_token('test-secret', ORGANISER)}"}
 INVOICE = {"institution_name": "Uni", "institution_address": "Street 1", "email": "billing@example.org"}
 API = "/api/organiser/registrations"
@@ -88,7 +90,7 @@ async def test_each_organiser_action_records_who_what_on_what_and_why(
     new = (await records(offline))[before:]
     assert [r.action for r in new] == [action]
     record = new[0]
-    assert (record.actor_kind, record.actor, record.service) == (ActorKind.ORGANISER, ORGANISER, "registration")
+    assert (record.actor_kind, record.actor, record.service) == (ActorKind.ORGANISER, ACCOUNT, "registration")
     delegate_id = await delegate_of(offline, rid)
     assert (record.subject_kind, record.subject_id, record.delegate_id) == (SubjectKind.REGISTRATION, rid, delegate_id)
     assert record.reason == reason and details.items() <= record.details.items()
@@ -110,7 +112,7 @@ async def test_the_page_form_records_as_the_signed_in_organiser(offline: Service
     )
     assert answer.status_code == 303, answer.text
     (record,) = await records(offline)
-    assert (record.action, record.actor, record.reason) == ("registration.cancel", ORGANISER, "duplicate")
+    assert (record.action, record.actor, record.reason) == ("registration.cancel", ACCOUNT, "duplicate")
 
 
 async def test_the_csv_export_records_its_filters_not_the_search_text(offline: Service) -> None:
@@ -166,14 +168,14 @@ async def test_waiting_list_offers_and_their_lapse_are_recorded_as_the_waiting_l
         await session.execute(db.capacity.update().where(db.capacity.c.code == "dinner").values(capacity=1))
     first = await register_and_pay(offline, delegate(0, add_ons=["dinner"]))
     waiting = await register_and_pay(offline, delegate(1, add_ons=["dinner"], waitlist_if_full=True))
-    await manage.cancel(offline.deps, first["payer_id"], by="organiser", reason="ill", actor=audit.organiser(ORGANISER))
+    await manage.cancel(offline.deps, first["payer_id"], by="organiser", reason="ill", actor=audit.organiser(ACCOUNT))
     later = EARLY + timedelta(hours=offline.deps.config.waiting_list_hold_hours + 1)
     offline.deps.clock = lambda: later
     assert await manage.expire_offers(offline.deps) == 1
     found = [(r.action, r.actor, r.subject_id, r.details.get("add_on")) for r in await records(offline)]
     assert found == [
         ("registration.waiting-list.offer", "registration.waiting-list", waiting["payer_id"], "dinner"),
-        ("registration.cancel", ORGANISER, first["payer_id"], None),  # in the same transaction as the offer
+        ("registration.cancel", ACCOUNT, first["payer_id"], None),  # in the same transaction as the offer
         ("registration.waiting-list.lapse", "registration.waiting-list", waiting["payer_id"], "dinner"),
     ]
 
@@ -197,6 +199,6 @@ async def test_the_presenters_csv_export_is_recorded(offline: Service) -> None:
     (record,) = await records(offline)
     assert (record.action, record.actor, record.subject_kind) == (
         "registration.export.presenters",
-        ORGANISER,
+        ACCOUNT,
         SubjectKind.EDITION,
     )

@@ -12,7 +12,9 @@ import httpx
 
 from schemas import topics
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
+from services.common.accounts import AccountDirectory, seeded_account_id
 from services.common.auth import organiser_token
+from services.common.organiser_sessions import ConfiguredOrganisers
 from services.registration.commands import history
 from services.registration.web.history import history_rows
 from services.registration.web.pages import templates_for
@@ -28,7 +30,8 @@ from tests.integration.registration.conftest import (
 from tests.integration.registration.test_audit import delegate_of
 from tests.kafka_helpers import eventually, publish
 
-AUTH = {"authorization": f"Bearer {organiser_token('test-secret', 'organiser@icsei.example.org')}"}
+SEEDED = "organiser@icsei.example.org"
+AUTH = {"authorization": f"Bearer {organiser_token('test-secret', SEEDED)}"}
 
 
 def reprint(delegate_id: str, n: int = 1) -> OrganiserActed:
@@ -79,7 +82,7 @@ async def test_records_from_every_service_reach_the_delegates_history(
 
         found = await eventually(both, timeout=60)
         assert [r["action"] for r in found] == ["badges.reprint", "registration.cancel"]  # newest first
-        assert found[1]["reason"] == "visa refused" and found[1]["actor"] == "organiser@icsei.example.org"
+        assert found[1]["reason"] == "visa refused" and found[1]["actor"] == seeded_account_id("test-secret", SEEDED)
         assert found[0]["details"] == {"print_count": 2} and found[0]["actor_kind"] == "station"
         async with service.deps.units.read() as tx:
             assert len(await tx.history.of_delegate("abs_1", limit=10)) == 0  # a record naming no delegate: not kept
@@ -101,7 +104,8 @@ async def test_history_is_kept_once_answers_404_for_no_registration_and_renders(
 
     records = await history.of_registration(offline.deps, rid)
     partial = templates_for(offline.deps).env.get_template("_audit_history.html")
-    html = partial.render(history=history_rows(records, offline.deps.congress.tz))
+    accounts = AccountDirectory(ConfiguredOrganisers(offline.deps.congress), lambda e: seeded_account_id("s", e))
+    html = partial.render(history=history_rows(records, offline.deps.congress.tz, accounts))
     assert html.count("<tr>") == 3 and "badges.reprint" in html and "print_count=2" in html
     assert "&lt;b&gt;torn&lt;/b&gt;" in html and "<b>torn" not in html  # escaped
     assert "No organiser or automatic action" in partial.render(history=[])

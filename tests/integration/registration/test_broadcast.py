@@ -20,6 +20,7 @@ from schemas.abstracts import AbstractDecided, AbstractFormat, Author, Decision
 from schemas.audit import OrganiserActed
 from schemas.base import decode
 from schemas.registration import BroadcastRequested
+from services.common.accounts import seeded_account_id
 from services.common.auth import ORGANISER_COOKIE, organiser_token
 from services.common.outbox import outbox_table
 from services.registration.commands import presenter_deadline
@@ -163,8 +164,16 @@ async def test_send_once_per_broadcast_id_as_parts_with_delegate_ids(offline: Se
         if isinstance(e.data, OrganiserActed) and e.data.action.startswith("registration.broadcast.")
     ]
     assert [(a.action, a.subject_id, a.actor) for a in acted] == [
-        ("registration.broadcast.preview", broadcast_id.group(1), "organiser@icsei.example.org"),
-        ("registration.broadcast.send", broadcast_id.group(1), "organiser@icsei.example.org"),
+        (
+            "registration.broadcast.preview",
+            broadcast_id.group(1),
+            seeded_account_id("test-secret", "organiser@icsei.example.org"),
+        ),
+        (
+            "registration.broadcast.send",
+            broadcast_id.group(1),
+            seeded_account_id("test-secret", "organiser@icsei.example.org"),
+        ),
     ]  # the repeated confirmation did nothing, and records nothing
     assert acted[1].details == {
         "segment": "confirmed delegates; add-on: dinner",

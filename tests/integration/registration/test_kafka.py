@@ -15,6 +15,7 @@ from schemas.registration import (
     RegistrationCreatedV2,
     RegistrationErased,
 )
+from services.common.accounts import seeded_account_id
 from services.common.auth import organiser_token
 from services.common.sealing import NOTIFY_LINK, unseal
 from services.registration.adapters.stripe import checkout_event, sign_webhook
@@ -128,7 +129,9 @@ async def test_events_reach_kafka(
         assert tombstones[0].key == erased.encode()  # the erased delegate
         assert [r for r in snaps if r.key == erased.encode()][-1].value is None  # last for its key
         gone = next(e for e in events if isinstance(e, RegistrationErased))
-        assert gone.delegate_id == erased and gone.erased_by == "organiser@icsei.example.org"
+        assert gone.delegate_id == erased and gone.erased_by == seeded_account_id(
+            "test-secret", "organiser@icsei.example.org"
+        )
         assert {s.delegate_id for s in live} == {e.delegate_id for e in events}
     finally:
         await close_service(service, kafka=True)

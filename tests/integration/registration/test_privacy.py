@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import select
 
 from services.common import audit
+from services.common.accounts import seeded_account_id
 from services.common.auth import organiser_token, sign
 from services.common.congress import DEFAULT_CONFIG
 from services.common.outbox import outbox_table
@@ -186,7 +187,7 @@ async def test_a_delegate_withdraws_their_needs_and_erasure_removes_them(service
     assert bad.status_code == 422
     assert [r.registration_id for r in await rows_of(service, special_needs)] == [two["payer_id"]]
 
-    await erasure.erase(service.deps, two["payer_id"], audit.organiser(VIEWER))
+    await erasure.erase(service.deps, two["payer_id"], audit.organiser(seeded_account_id("test-secret", VIEWER)))
     assert not await rows_of(service, special_needs)
     assert two["payer_id"] not in {r.registration_id for r in await rows_of(service, consents)}
 

@@ -177,7 +177,7 @@ async def test_decide_once_with_the_mean_of_the_reviews(deps: Deps, units: FakeU
         {"abstract_id": done.abstract_id, "scores": {"a": 3, "b": 3}, "comments_to_authors": ""},
     ]
     decided = await deciding.decide(
-        deps, done.abstract_id, Decision.ACCEPTED, AbstractFormat.POSTER, audit.organiser("org@example.org")
+        deps, done.abstract_id, Decision.ACCEPTED, AbstractFormat.POSTER, audit.organiser("acc-org")
     )
     assert (decided.status, decided.decided_format, decided.mean_score) == (
         Status.ACCEPTED,
@@ -185,19 +185,19 @@ async def test_decide_once_with_the_mean_of_the_reviews(deps: Deps, units: FakeU
         3.75,
     )
     with pytest.raises(NotAllowed, match="a decision cannot be changed here"):
-        await deciding.decide(deps, done.abstract_id, Decision.REJECTED, None, audit.organiser("org@example.org"))
+        await deciding.decide(deps, done.abstract_id, Decision.REJECTED, None, audit.organiser("acc-org"))
     event, record = units.published[-2:]
     assert isinstance(event, AbstractDecided) and event.comments_to_authors == ("Clear.",)
     assert [type(e) for e in units.published] == [AbstractSubmitted, AbstractDecided, OrganiserActed]
     assert isinstance(record, OrganiserActed) and (record.action, record.actor) == (
         "abstracts.decide",
-        "org@example.org",
+        "acc-org",
     )
 
 
 async def test_an_accepted_abstract_may_still_be_withdrawn(deps: Deps, units: FakeUnits) -> None:
     done = await authors.submit(deps, draft())
-    await deciding.decide(deps, done.abstract_id, Decision.ACCEPTED, None, audit.organiser("org@example.org"))
+    await deciding.decide(deps, done.abstract_id, Decision.ACCEPTED, None, audit.organiser("acc-org"))
     withdrawn = await authors.withdraw(deps, done.abstract_id, "visa refused")
     assert withdrawn.status is Status.WITHDRAWN
     assert isinstance(units.published[-1], AbstractWithdrawn)

@@ -276,11 +276,11 @@ async def test_visa_letter_needs_paid_confirmed_registration_and_is_numbered(sm:
     ok = await visa.request_visa(deps, delegate_id=d.delegate_id, form=form)
     refused = await visa.request_visa(deps, delegate_id=unpaid.delegate_id, form=form)
     with pytest.raises(CommandRefused, match="paid"):
-        await visa.approve_visa(deps, request_id=refused, actor=audit.organiser("o@x"), today=date(2026, 11, 1))
-    number = await visa.approve_visa(deps, request_id=ok, actor=audit.organiser("o@x"), today=date(2026, 11, 1))
+        await visa.approve_visa(deps, request_id=refused, actor=audit.organiser("acc-o"), today=date(2026, 11, 1))
+    number = await visa.approve_visa(deps, request_id=ok, actor=audit.organiser("acc-o"), today=date(2026, 11, 1))
     assert number == "ICSEI27-VISA-00001"
     assert (
-        await visa.approve_visa(deps, request_id=ok, actor=audit.organiser("o@x"), today=date(2026, 11, 1)) == number
+        await visa.approve_visa(deps, request_id=ok, actor=audit.organiser("acc-o"), today=date(2026, 11, 1)) == number
     )  # approving twice issues once
     with pytest.raises(CommandRefused, match="before arrival"):
         await visa.request_visa(
@@ -294,10 +294,10 @@ async def test_certificates_issued_by_an_organiser_are_recorded_one_per_delegate
     token = sign("unit", domain.QR_PURPOSE, domain.qr_payload(d.delegate_id, 1, f.CONGRESS))
     assert (await desk.check_in(deps, token=token, station_id="desk")).outcome is domain.ScanOutcome.CHECKED_IN
     before = len(await staged(sm))
-    (number,) = await issue_certificates(deps, today=date(2027, 1, 9), actor=audit.organiser("o@x"))
-    assert await issue_certificates(deps, today=date(2027, 1, 9), actor=audit.organiser("o@x")) == []
+    (number,) = await issue_certificates(deps, today=date(2027, 1, 9), actor=audit.organiser("acc-o"))
+    assert await issue_certificates(deps, today=date(2027, 1, 9), actor=audit.organiser("acc-o")) == []
     records = [e for e in (await staged(sm))[before:] if isinstance(e, OrganiserActed)]
     assert [(r.action, r.actor, r.subject_id, r.delegate_id) for r in records] == [
-        ("badges.certificate.issue", "o@x", d.delegate_id, d.delegate_id)
+        ("badges.certificate.issue", "acc-o", d.delegate_id, d.delegate_id)
     ]
     assert records[0].details == {"document": number}

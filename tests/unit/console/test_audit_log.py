@@ -1,5 +1,5 @@
 """The console's audit log: newest first by time, each record once, the four filters, and a CSV no
-spreadsheet runs."""
+spreadsheet runs; an organiser shown and found through the account directory (decision 75)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
+from schemas.organisers import OrganiserAccountChanged
 from schemas.privacy import DataClass, RetentionApplied
+from services.common.accounts import AccountDirectory, seeded_account_id
+from services.common.congress import load_congress
+from services.common.organiser_sessions import ConfiguredOrganisers
 from services.console.adapters.records import to_entry
 from services.console.audit_log import AuditFilter, AuditLog
-from services.console.audit_web import csv_chunks
+from services.console.audit_web import csv_chunks, shown, wanted
 from services.console.domain import Projection
 from tests.unit.console.events import records
 
@@ -94,8 +98,8 @@ def test_the_csv_carries_every_record_and_runs_no_formula() -> None:
     log.add(acted(1, "registration.cancel", SubjectKind.REGISTRATION, "reg_1", reason='=HYPERLINK("http://x")'))
     for n in range(2, 1203):
         log.add(acted(n, "registration.export", SubjectKind.EDITION, "icsei-2027"))
-    rows = list(csv.reader(io.StringIO("".join(csv_chunks(log.select(AuditFilter()))))))
-    assert rows[0][:5] == ["at", "service", "actor_kind", "actor", "action"] and len(rows) == 1 + 1202
+    rows = list(csv.reader(io.StringIO("".join(csv_chunks(log.select(AuditFilter()), directory())))))
+    assert rows[0][:6] == ["at", "service", "actor_kind", "actor", "who", "action"] and len(rows) == 1 + 1202
     assert rows[-1][rows[0].index("reason")] == '\'=HYPERLINK("http://x")'
 
 
@@ -140,3 +144,53 @@ def test_retention_records_are_counted_by_class_of_data_and_not_listed_as_action
     assert figures["retention_removed"] == {"passport": 2, "special_needs": 4}
     assert figures["events_by_type"]["congress.audit.RetentionApplied.v1"] == 3
     assert len(projection.audit) == 0  # not an organiser's action
+
+
+def directory() -> AccountDirectory:
+    """The console's account directory over the example edition file, with one invited account, Zelda's."""
+    accounts = AccountDirectory(ConfiguredOrganisers(load_congress()), lambda email: seeded_account_id("s", email))
+    zelda = OrganiserAccountChanged(
+        account_id="acc-zelda",
+        email="zelda@x.org",
+        full_name="Zelda Quist",
+        roles=["finance"],
+        active=True,
+        account_version=1,
+    )
+    accounts.apply(zelda)
+    return accounts
+
+
+def by_ids() -> AuditLog:
+    """Records by account id (Zelda's, an unknown one) beside one recorded by address before decision 75."""
+    log = AuditLog()
+    log.add(acted(1, "registration.mark-paid", SubjectKind.REGISTRATION, "reg_1", actor="acc-zelda"))
+    log.add(acted(2, "abstracts.decide", SubjectKind.ABSTRACT, "abs_1", actor="Zelda@x.org"))  # the old form
+    log.add(acted(3, "registration.refund", SubjectKind.REGISTRATION, "reg_1", actor="acc-olga"))
+    return log
+
+
+def test_the_page_names_an_account_as_it_is_now_an_erased_one_as_erased_and_an_old_address_as_it_is() -> None:
+    accounts, log = directory(), by_ids()
+    who = {r.audit_id: shown(r, accounts)["who"] for r in log.select(AuditFilter())}
+    assert who == {"a-001": "Zelda Quist <zelda@x.org>", "a-002": "Zelda@x.org", "a-003": "erased account"}
+    assert list(shown(log.select(AuditFilter())[0], accounts))[3:5] == ["actor", "who"]
+
+    accounts.forget("acc-zelda")  # notify erased her account: the trail keeps an id that names no one
+    assert shown(log.select(AuditFilter())[-1], accounts)["who"] == "erased account"
+    text = "".join(csv_chunks(log.select(AuditFilter()), accounts))
+    assert "zelda@x.org" not in text and text.count("erased account") == 2 and "Zelda@x.org" in text  # the old one
+
+
+def test_the_person_filter_finds_an_account_by_the_address_or_name_typed_and_old_records_by_address() -> None:
+    accounts, log = directory(), by_ids()
+
+    def ids(actor: str) -> list[str]:
+        chosen = {"actor": actor, "action": "", "delegate": "", "abstract": ""}
+        return [r.audit_id for r in log.select(wanted(chosen, accounts))]
+
+    assert ids("zelda@x") == ["a-002", "a-001"]  # her account's id, and her address recorded before ids
+    assert ids("Quist") == ["a-001"] and ids("acc-zelda") == ["a-001"]  # by name; the whole id
+    assert ids("acc") == [] and ids("olga") == []  # part of an id matches nothing, nor an unknown account's id
+    accounts.forget("acc-zelda")
+    assert ids("zelda@x") == ["a-002"]  # the erased account is found no more

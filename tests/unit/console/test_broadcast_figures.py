@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from schemas.audit import ActorKind
 from schemas.base import EventData
 from schemas.notify import NotificationFailed, NotificationSent
+from schemas.organisers import OrganiserAccountChanged
+from services.common.accounts import AccountDirectory, seeded_account_id, shown_actor
+from services.common.congress import load_congress
+from services.common.organiser_sessions import ConfiguredOrganisers
 from services.console.adapters.records import to_entry
 from services.console.domain import Projection
 from tests.integration.notify.broadcasts import broadcast
@@ -63,3 +68,27 @@ def test_each_broadcast_counts_its_recipients_once() -> None:
         }
     ]
     assert figures["emails"]["sent"] == 4
+
+
+def test_the_organiser_who_sent_a_broadcast_is_named_as_the_directory_knows_them_now() -> None:
+    """Decision 75: ``requested_by`` is the account id; the figures name it (an erased account by that word)."""
+    parts = [p.model_copy(update={"requested_by": "acc-chair"}) for p in broadcast("b-venue", range(2), part_size=3)]
+    accounts = AccountDirectory(ConfiguredOrganisers(load_congress()), lambda email: seeded_account_id("s", email))
+    accounts.apply(
+        OrganiserAccountChanged(
+            account_id="acc-chair",
+            email="chair@x.org",
+            full_name="Chair",
+            roles=["admin"],
+            active=True,
+            account_version=1,
+        )
+    )
+    projection = Projection(
+        tz=ZoneInfo("UTC"), name_organiser=lambda actor: shown_actor(accounts, ActorKind.ORGANISER, actor)
+    )
+    for record in records(parts):
+        projection.apply(to_entry(record, topic_prefix=""))
+    assert [b["requested_by"] for b in projection.figures()["broadcasts"]] == ["Chair <chair@x.org>"]
+    accounts.forget("acc-chair")
+    assert [b["requested_by"] for b in projection.figures()["broadcasts"]] == ["erased account"]

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from schemas.audit import OrganiserActed
 from schemas.base import EventData
+from services.common.accounts import seeded_account_id
 from services.common.auth import ORGANISER_COOKIE, organiser_token
 from services.common.congress import load_congress
 from services.common.organiser_sessions import ConfiguredOrganisers, OrganiserSessions
@@ -164,7 +165,7 @@ async def test_an_admin_erases_a_deactivated_account_by_the_form_and_every_trace
     assert (acted.action, acted.subject_id, acted.actor, acted.details) == (
         "notify.account.erase",
         "gone",
-        "boss@x.org",
+        "boss",  # the admin's account id, never their address (decision 75)
         {},
     )
     assert sessions.accounts.get("gone@x.org") is None  # notify's own directory forgot it at once
@@ -229,3 +230,21 @@ async def test_an_admin_signed_in_elsewhere_cannot_erase_their_deactivated_self(
     with pytest.raises(AccountRefused, match="your own account"):
         await accounts.erase("OffBoss@x.org", "offboss")
     assert "offboss" in world.records
+
+
+async def test_seeding_gives_an_edition_file_organiser_the_id_every_service_derives_unless_it_was_erased() -> None:
+    world = World()
+    accounts = Accounts(
+        FakeUnits(world), SECRET, "icsei-2027", frozenset(), "http://notify", lambda: NOW, lambda _s: None
+    )
+    assert await accounts.seed(load_congress().organisers) == 1
+    (seeded,) = world.records.values()
+    assert (seeded.account_id, seeded.email) == (seeded_account_id(SECRET, SEEDED), SEEDED)
+
+    again = World(erased={seeded.account_id: NOW})  # erased once, then listed in the edition file again
+    accounts = Accounts(
+        FakeUnits(again), SECRET, "icsei-2027", frozenset(), "http://notify", lambda: NOW, lambda _s: None
+    )
+    await accounts.seed(load_congress().organisers)
+    (fresh,) = again.records.values()
+    assert fresh.email == SEEDED and fresh.account_id != seeded.account_id  # a new account: the erased id stays gone
