@@ -24,8 +24,11 @@ started by the project's ``Supervisor`` (one copy on SQLite files; the demo cong
 Kafka and a real SMTP server on loopback as its own process: the lean ``bench._sink`` (it stores what the
 demo's sink stores for a third of its CPU), or with ``--demo-sink`` the demo's aiosmtpd one
 (``services.notify.adapters.mailsink``). Kafka: ``KAFKA_BOOTSTRAP_SERVERS`` if set, else the project's
-launcher. Registration itself is not in the loop: the burst starts at its output (its confirmations are
-published unsealed, where registration seals the delegate's personal fields).
+launcher. The burst starts once every badges copy says its render pool is warm (``/readyz``'s ``warm_up``; the
+seconds from each copy's start are printed): a copy is ready before that (the station serves while its workers
+start), and until session 14 the workers' own start was counted in the burst. Registration itself is not in
+the loop: the burst starts at its output (its confirmations are published unsealed, where registration seals the
+delegate's personal fields).
 
 Set-ups: one broker and one copy of each service; with ``--brokers 3`` also, in the same
 run, a cluster of three KRaft nodes (``services.devtools.kafka_cluster``, as ``congress kafka
@@ -47,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -58,6 +62,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 from aiokafka import AIOKafkaProducer
 
 from bench._cpu import by_thread, per_item, print_per_item, snapshot, spent, threads
@@ -182,6 +187,25 @@ async def burst_and_steady(
         await sampling
 
 
+def wait_warm(port: int, label: str, started: float, timeout: float = 300.0) -> float:
+    """Until the badges copy's ``/readyz`` says its render pool is warm (``warm_up.render_pool``); seconds since
+    the copy was started. The copy is ready before (decision 9: the station serves while its workers start), but
+    a burst must meet a running service, not its start: the workers' start (fonts cut, a face prepared per
+    script: ~12 s of CPU for two) would be counted in the burst's seconds and CPU."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            state = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2.0).json()["warm_up"]["render_pool"]
+            if state == "warm":
+                seconds = time.monotonic() - started
+                print(f"  {label}: render pool warm {seconds:.1f} s after its start", flush=True)
+                return seconds
+            if state == "failed":
+                raise SystemExit(f"{label}: its render pool did not start")
+        time.sleep(0.3)
+    raise SystemExit(f"{label}: its render pool was not warm after {timeout:.0f} s")
+
+
 def run_setup(bootstrap: str, brokers: list[int], copies: int, args: argparse.Namespace) -> dict[str, Any]:
     """One set-up: badges and notify (``copies`` of each) as processes, the sink, the burst and the steady rate.
 
@@ -216,11 +240,15 @@ def run_setup(bootstrap: str, brokers: list[int], copies: int, args: argparse.Na
     supervisor = Supervisor(env=env)
     try:
         roots: dict[str, list[int]] = {BADGES: [], NOTIFY: []}
+        warm: dict[str, float] = {}
         for name in (BADGES, NOTIFY):
             for copy in range(1, copies + 1):
+                started = time.monotonic()
                 child = supervisor.start(name, copy)
                 if not supervisor.wait_ready(child, timeout=180):
                     raise SystemExit(f"{child.label} did not become ready:\n{child.tail()}")
+                if name == BADGES:
+                    warm[child.label] = wait_warm(child.port, child.label, started)
                 roots[name].append(child.process.pid)
         roots[KAFKA] = brokers
         roots[POSTGRES] = [pid for pid in [postgres.pid if postgres else None] if pid is not None]
@@ -228,6 +256,7 @@ def run_setup(bootstrap: str, brokers: list[int], copies: int, args: argparse.Na
         roots[BENCH] = [os.getpid()]
         result = asyncio.run(burst_and_steady(bootstrap, prefix, args, roots))
         result["delivered_to_sink"] = delivered(maildir)
+        result["render_pool_warm_seconds_after_start"] = warm
         result["setup"] = {
             "brokers": bootstrap.count(",") + 1,
             "copies_of_each_service": copies,

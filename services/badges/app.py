@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -207,7 +208,8 @@ def _lifespan(
     The station is usable from the first second (docs/ARCHITECTURE.md, decision 9): search, check-in and
     printing a stored badge need no render worker, and ``/readyz`` answers as soon as the runtime runs.
     The workers start meanwhile (fonts cut to the replica's names, a warm-up badge per script): a render
-    asked for before they are warm waits for them, as it would have waited for the start before.
+    asked for before they are warm waits for them, as it would have waited for the start before. ``/readyz``
+    says how far they are (``warm_up.render_pool``: warming, warm or failed), never answering 503 for it.
     """
 
     @contextlib.asynccontextmanager
@@ -226,6 +228,8 @@ def _lifespan(
         ]
         warming = asyncio.create_task(_warm(warms), name="render-warm-up") if warms is not None else None
         app.state.warming = warming
+        if warming is not None:
+            runtime.warm_up["render_pool"] = functools.partial(_warm_state, warming)
         try:
             yield
         finally:
@@ -241,14 +245,23 @@ def _lifespan(
     return lifespan
 
 
-async def _warm(renderer: WarmsUp) -> None:
+async def _warm(renderer: WarmsUp) -> bool:
+    """Start the render workers; False if that failed (the first render starts them again)."""
     start = time.perf_counter()
     try:
         await renderer.warm()
     except Exception:  # a worker that failed to start is started again by the first render (PoolRenderer._run)
         log.exception("render pool warm-up failed")
-        return
+        return False
     log.info("render pool warm", extra={"seconds": round(time.perf_counter() - start, 1)})
+    return True
+
+
+def _warm_state(warming: asyncio.Task[bool]) -> str:
+    """The render pool's warm-up as ``/readyz`` shows it (``ServiceRuntime.warm_up``)."""
+    if not warming.done():
+        return "warming"
+    return "warm" if not warming.cancelled() and warming.result() else "failed"
 
 
 def main() -> None:

@@ -148,8 +148,8 @@ class Supervisor:
         return Child(name, 0, process, log_path)
 
     def wait_ready(self, child: Child, timeout: float = 420.0) -> bool:
-        """Until the copy answers /readyz with 200 (False if it exits or the time is up). Generous: badges warms its
-        render pool before it answers, which took over three minutes on a loaded 2-core machine."""
+        """Until the copy answers /readyz with 200 (False if it exits or the time is up). Generous: a loaded 2-core
+        machine once took over three minutes to start badges (its render pool now warms after it is ready)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if child.process.poll() is not None:

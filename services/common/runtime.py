@@ -87,6 +87,9 @@ class ServiceRuntime:
         )
         self._relayed = Gauge("congress_outbox_relayed", "Outbox rows published since start", registry=self.metrics)
         self.topic_report: TopicReport | None = None
+        self.warm_up: dict[str, Callable[[], str]] = {}
+        """What the service still prepares after it is ready (badges' render pool), by name: each says
+        ``warming``, ``warm`` or ``failed``. Shown in ``/readyz`` under ``warm_up``; never makes it answer 503."""
         """How the topics compared with their policy when Kafka was linked (None until then)."""
         self._topic_differences = Gauge(
             "congress_topic_policy_differences", "Topics that differ from their policy", registry=self.metrics
@@ -262,6 +265,7 @@ class ServiceRuntime:
                 "ready": all(checks.values()),
                 "checks": checks,
                 "warnings": {"topics": readiness_warnings(self.topic_report)},
+                "warm_up": {name: state() for name, state in self.warm_up.items()},
             }
 
         @app.get("/metrics", include_in_schema=False)

@@ -76,7 +76,10 @@ async def running_service(kafka_bootstrap: str, topic_prefix: str, home: Path) -
     )
     _runtime, app = build(settings)
     async with app.router.lifespan_context(app):
-        await app.state.warming  # the pool warms in the background (decision 9); this test times the pipeline
+        async with client(app) as http:  # ready while the pool warms in the background (decision 9), and says so
+            assert (await http.get("/readyz")).json()["warm_up"] == {"render_pool": "warming"}
+            await app.state.warming  # this test times the pipeline: the workers are started first
+            assert (await http.get("/readyz")).json()["warm_up"] == {"render_pool": "warm"}
         yield app
 
 
