@@ -13,6 +13,7 @@ import base64
 import contextlib
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -36,13 +37,17 @@ IDLE_SECONDS = 3.0
 
 
 @contextlib.contextmanager
-def counting_requests() -> Iterator[list[tuple[int, str]]]:
-    """Every request this process sends while inside: the connection it went on and the request class's name."""
+def counting_requests(by_client: list[str] | None = None) -> Iterator[list[tuple[int, str]]]:
+    """Every request this process sends while inside: the connection it went on and the request class's name
+    (``by_client``, if given, gets each one's client id: the tests share one event loop, so a client another test
+    left running sends too)."""
     sent: list[tuple[int, str]] = []
     original = AIOKafkaConnection.send
 
     def send(self: AIOKafkaConnection, request: Any, *args: Any, **kwargs: Any) -> Any:
         sent.append((id(self), type(request).__name__))
+        if by_client is not None:
+            by_client.append(self._client_id)
         return original(self, request, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -50,13 +55,29 @@ def counting_requests() -> Iterator[list[tuple[int, str]]]:
         yield sent
 
 
+@dataclass
+class Fetches:
+    """The fetch requests one client sent, and which other clients of this process sent any meanwhile."""
+
+    mine: list[str] = field(default_factory=list)
+    others: set[str] = field(default_factory=set)
+
+
 @contextlib.contextmanager
-def counting_fetches() -> Iterator[list[str]]:
-    """Every fetch request this process sends while inside (the request class's name each)."""
-    with counting_requests() as sent:
-        fetches: list[str] = []
+def counting_fetches(client_id: str) -> Iterator[Fetches]:
+    """The fetch requests the client ``client_id`` sends while inside; any other client's are only named (the
+    tests share one event loop, and a client another test left running fetches too)."""
+    clients: list[str] = []
+    with counting_requests(clients) as sent:
+        fetches = Fetches()
         yield fetches
-        fetches += [name for _, name in sent if name.startswith("FetchRequest")]
+        for (_, name), client in zip(sent, clients, strict=True):
+            if not name.startswith("FetchRequest"):
+                continue
+            if client == client_id:
+                fetches.mine.append(name)
+            else:
+                fetches.others.add(client)
 
 
 async def make_topics(bootstrap: str, names: list[str]) -> None:
@@ -94,7 +115,10 @@ async def test_the_sign_out_reader_asks_an_idle_broker_seldom_and_still_revokes(
 ) -> None:
     await make_topics(kafka_bootstrap, [topic_prefix + topics.SESSIONS, topic_prefix + topics.ORGANISERS])
     revocations = Revocations()
-    reader = RevocationReader(kafka_bootstrap, cast(OrganiserSessions, revocations), topic_prefix=topic_prefix)
+    client = f"idle-{uuid.uuid4().hex[:8]}"
+    reader = RevocationReader(
+        kafka_bootstrap, cast(OrganiserSessions, revocations), topic_prefix=topic_prefix, client_id=client
+    )
     expires = datetime.now(UTC) + timedelta(hours=1)
 
     async def sign_out(session_id: str) -> None:
@@ -106,15 +130,18 @@ async def test_the_sign_out_reader_asks_an_idle_broker_seldom_and_still_revokes(
     following = asyncio.create_task(reader.run())
     try:
         await sign_out("first")  # following
-        with counting_fetches() as fetches:
+        with counting_fetches(f"{client}-sign-outs") as fetches:
             await asyncio.sleep(IDLE_SECONDS)
-        await sign_out("second")
+        with counting_fetches(f"{client}-sign-outs") as after:
+            await sign_out("second")
+            await asyncio.sleep(0.5)
     finally:
         following.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await following
     assert revocations.revoked == ["first", "second"]
-    assert len(fetches) <= 2, fetches  # 6-7 at aiokafka's 500 ms
+    assert after.mine, after  # the reader asks again once a record came: its fetches are the ones counted
+    assert len(fetches.mine) <= 2, fetches  # 6-7 at aiokafka's 500 ms
 
 
 def issued_key(secret: str) -> tuple[str, bytes]:
