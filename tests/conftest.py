@@ -10,6 +10,7 @@ Nothing here is faked, and nothing is skipped: a missing part fails loudly.
 
 from __future__ import annotations
 
+import asyncio
 import faulthandler
 import os
 import sys
@@ -48,6 +49,28 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     finally:
         if _STDERR_FD is not None:
             faulthandler.cancel_dump_traceback_later()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None]:
+    """An async test stopped by pytest-timeout shows where every asyncio task of the shared loop waits: the
+    timeout's own dump has the threads only, and the main one is always in the loop's ``select``."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if call.when != "call" or not report.failed or "Timeout" not in str(call.excinfo.value if call.excinfo else ""):
+        return
+    try:
+        runner = item._request.getfixturevalue("_session_scoped_runner")  # type: ignore[attr-defined]
+        tasks = asyncio.all_tasks(runner.get_loop())
+    except Exception as exc:  # noqa: BLE001 -- a diagnostic only: never change the test's outcome
+        report.sections.append(("asyncio tasks", f"not available: {exc!r}"))
+        return
+    lines = []
+    for task in sorted(tasks, key=lambda t: t.get_name()):
+        frames = task.get_stack(limit=8)
+        where = " <- ".join(f"{f.f_code.co_name} ({Path(f.f_code.co_filename).name}:{f.f_lineno})" for f in frames)
+        lines.append(f"{task.get_name()}: {where if where else repr(task)}")
+    report.sections.append(("asyncio tasks at the timeout", "\n".join(lines)))
 
 
 def docker_answers() -> bool:
