@@ -83,13 +83,13 @@ class LiveFeed:
             backlog = self.projection.entries(after=after or 0, limit=limit)
             last = backlog[0].seq if backlog else (after or 0)
             for entry in reversed(backlog):
-                yield sse("entry", to_view(entry, self.tz), event_id=entry.seq)
+                yield sse("entry", to_view(entry, self.tz, self.projection.name_organiser), event_id=entry.seq)
             yield sse("figures", self.projection.figures())
             async for item in self._drain(queue):
                 if isinstance(item, Entry):
                     if item.seq > last:
                         last = item.seq
-                        yield sse("entry", to_view(item, self.tz), event_id=item.seq)
+                        yield sse("entry", to_view(item, self.tz, self.projection.name_organiser), event_id=item.seq)
                 elif isinstance(item, tuple):
                     yield sse(item[0], item[1])
                 else:

@@ -72,7 +72,10 @@ def _pages(feed: LiveFeed, congress: Congress, sessions: OrganiserSessions) -> A
     @router.get("/delegates/{delegate_id}", response_class=HTMLResponse)
     async def delegate_page(request: Request, delegate_id: str) -> HTMLResponse:
         entries = [
-            {**to_view(e, feed.tz), "doc_json": json.dumps(e.doc, ensure_ascii=False, indent=2)}
+            {
+                **to_view(e, feed.tz, feed.projection.name_organiser),
+                "doc_json": json.dumps(e.doc, ensure_ascii=False, indent=2),
+            }
             for e in feed.projection.delegate(delegate_id)
         ]
         registration = feed.projection.registrations.get(delegate_id)
@@ -111,19 +114,19 @@ def _api(feed: LiveFeed, sessions: OrganiserSessions) -> APIRouter:
     ) -> list[dict[str, Any]]:
         """Recent events, newest first; ``type`` matches the full type or the bare name."""
         found = feed.projection.entries(context=context, type_=type, subject=subject, after=after, limit=limit)
-        return [to_view(e, feed.tz) for e in found]
+        return [to_view(e, feed.tz, feed.projection.name_organiser) for e in found]
 
     @router.get("/events/{seq}", response_model=EventView, responses=refusals(404, 422))
     async def event(seq: int) -> dict[str, Any]:
         for entry in feed.projection.entries(after=seq - 1, limit=feed.projection.recent.maxlen or 2000):
             if entry.seq == seq:
-                return to_view(entry, feed.tz)
+                return to_view(entry, feed.tz, feed.projection.name_organiser)
         raise HTTPException(404, "no such event among the recent ones")
 
     @router.get("/delegates/{delegate_id}/events", response_model=list[EventView])
     async def delegate_events(delegate_id: str) -> list[dict[str, Any]]:
         """Every event about one delegate, in the order the facts happened."""
-        return [to_view(e, feed.tz) for e in feed.projection.delegate(delegate_id)]
+        return [to_view(e, feed.tz, feed.projection.name_organiser) for e in feed.projection.delegate(delegate_id)]
 
     @router.get("/stream", response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})
     async def stream(
