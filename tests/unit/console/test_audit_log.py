@@ -9,15 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
-from schemas.organisers import OrganiserAccountChanged
 from schemas.privacy import DataClass, RetentionApplied
-from services.common.accounts import AccountDirectory, seeded_account_id
-from services.common.congress import load_congress
-from services.common.organiser_sessions import ConfiguredOrganisers
+from services.common.accounts import AccountDirectory
 from services.console.adapters.records import to_entry
 from services.console.audit_log import AuditFilter, AuditLog
 from services.console.audit_web import csv_chunks, shown, wanted
 from services.console.domain import Projection
+from tests.accounts import directory_with
 from tests.unit.console.events import records
 
 T0 = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
@@ -148,17 +146,7 @@ def test_retention_records_are_counted_by_class_of_data_and_not_listed_as_action
 
 def directory() -> AccountDirectory:
     """The console's account directory over the example edition file, with one invited account, Zelda's."""
-    accounts = AccountDirectory(ConfiguredOrganisers(load_congress()), lambda email: seeded_account_id("s", email))
-    zelda = OrganiserAccountChanged(
-        account_id="acc-zelda",
-        email="zelda@x.org",
-        full_name="Zelda Quist",
-        roles=["finance"],
-        active=True,
-        account_version=1,
-    )
-    accounts.apply(zelda)
-    return accounts
+    return directory_with("acc-zelda", "zelda@x.org", "Zelda Quist", ["finance"])
 
 
 def by_ids() -> AuditLog:

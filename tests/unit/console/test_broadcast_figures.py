@@ -7,12 +7,10 @@ from zoneinfo import ZoneInfo
 from schemas.audit import ActorKind
 from schemas.base import EventData
 from schemas.notify import NotificationFailed, NotificationSent
-from schemas.organisers import OrganiserAccountChanged
-from services.common.accounts import AccountDirectory, seeded_account_id, shown_actor
-from services.common.congress import load_congress
-from services.common.organiser_sessions import ConfiguredOrganisers
+from services.common.accounts import shown_actor
 from services.console.adapters.records import to_entry
 from services.console.domain import Projection
+from tests.accounts import directory_with
 from tests.integration.notify.broadcasts import broadcast
 from tests.unit.console.events import records
 
@@ -73,17 +71,7 @@ def test_each_broadcast_counts_its_recipients_once() -> None:
 def test_the_organiser_who_sent_a_broadcast_is_named_as_the_directory_knows_them_now() -> None:
     """Decision 75: ``requested_by`` is the account id; the figures name it (an erased account by that word)."""
     parts = [p.model_copy(update={"requested_by": "acc-chair"}) for p in broadcast("b-venue", range(2), part_size=3)]
-    accounts = AccountDirectory(ConfiguredOrganisers(load_congress()), lambda email: seeded_account_id("s", email))
-    accounts.apply(
-        OrganiserAccountChanged(
-            account_id="acc-chair",
-            email="chair@x.org",
-            full_name="Chair",
-            roles=["admin"],
-            active=True,
-            account_version=1,
-        )
-    )
+    accounts = directory_with("acc-chair", "chair@x.org", "Chair", ["admin"])
     projection = Projection(
         tz=ZoneInfo("UTC"), name_organiser=lambda actor: shown_actor(accounts, ActorKind.ORGANISER, actor)
     )

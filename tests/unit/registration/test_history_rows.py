@@ -7,11 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from schemas.audit import ActorKind, OrganiserActed, SubjectKind
-from schemas.organisers import OrganiserAccountChanged
-from services.common.accounts import AccountDirectory, seeded_account_id
-from services.common.congress import load_congress
-from services.common.organiser_sessions import ConfiguredOrganisers
+from services.common.accounts import seeded_account_id
 from services.registration.web.history import history_rows
+from tests.accounts import directory_with
 
 AT = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -31,17 +29,7 @@ def acted(n: int, actor: str, kind: ActorKind = ActorKind.ORGANISER) -> Organise
 
 
 def test_the_history_names_each_actor_as_it_is_now() -> None:
-    accounts = AccountDirectory(ConfiguredOrganisers(load_congress()), lambda email: seeded_account_id("s", email))
-    accounts.apply(
-        OrganiserAccountChanged(
-            account_id="acc-zelda",
-            email="zelda@x.org",
-            full_name="Zelda Quist",
-            roles=["finance"],
-            active=True,
-            account_version=1,
-        )
-    )
+    accounts = directory_with("acc-zelda", "zelda@x.org", "Zelda Quist", ["finance"])
     records = [
         acted(1, "acc-zelda"),
         acted(2, "zelda@x.org"),  # recorded by address before decision 75
