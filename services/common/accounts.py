@@ -64,10 +64,12 @@ def _seed_key(secret: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret.encode())
 
 
+@functools.lru_cache(maxsize=4096)
 def seeded_account_id(secret: str, email: str) -> str:
     """The account id of an edition-file organiser: ``seeded-`` and 32 hex digits of an HMAC-SHA256 of the
     address under a key derived from the congress secret. Every service computes the same id before notify has
-    published the account, and notify seeds the account with it, so a seeded organiser has one id throughout."""
+    published the account, and notify seeds the account with it, so a seeded organiser has one id throughout.
+    Kept per address: an audit page asks it of every account for every record (``by_id``, ``ids_matching``)."""
     mac = hmac.HMAC(_seed_key(secret), hashes.SHA256())
     mac.update(email.strip().lower().encode())
     return SEEDED_PREFIX + mac.finalize().hex()[:32]
