@@ -236,9 +236,22 @@ async def cluster_view(bootstrap: str) -> ClusterView:
 
 def free_port_block(count: int) -> int:
     """A port from which ``count`` consecutive ports on 127.0.0.1 are free (tests running side by side
-    start from random places, so they rarely reach for the same block)."""
+    start from random places, so they rarely reach for the same block).
+
+    Below the system's ephemeral range: a node stopped and started again needs its ports back, and a port in
+    that range is handed to any outgoing connection or ``bind(0)`` meanwhile (a fresh-clone run lost node 3 so:
+    "Address already in use" on its controller port)."""
+    top = min(_ephemeral_low(), 60000) - count
     for _ in range(200):
-        base = random.randrange(20000, 60000 - count)
+        base = random.randrange(20000, top)
         if all(not port_in_use(port, HOST) for port in range(base, base + count)):
             return base
     raise LauncherError(f"found no {count} consecutive free ports")
+
+
+def _ephemeral_low() -> int:
+    """The lowest port the kernel hands out for outgoing connections (Linux's default: 32768)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
